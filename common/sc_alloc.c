@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Allocation wrapper with failure injection; see sc_alloc.h. */
+#include "common/sc_alloc.h"
+
+#include <cjson/cJSON.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+static atomic_long fail_countdown = -1;
+
+static int should_fail(void)
+{
+    long n = atomic_load(&fail_countdown);
+    if (n < 0)
+        return 0;
+    if (n == 0) {
+        atomic_store(&fail_countdown, -1);
+        return 1;
+    }
+    atomic_store(&fail_countdown, n - 1);
+    return 0;
+}
+
+void sc_alloc_fail_after(long n)
+{
+    atomic_store(&fail_countdown, n);
+}
+
+void *sc_malloc(size_t n)
+{
+    if (should_fail())
+        return NULL;
+    return malloc(n ? n : 1);
+}
+
+void *sc_calloc(size_t nmemb, size_t size)
+{
+    if (should_fail())
+        return NULL;
+    return calloc(nmemb ? nmemb : 1, size ? size : 1);
+}
+
+void *sc_realloc(void *p, size_t n)
+{
+    if (should_fail())
+        return NULL;
+    return realloc(p, n ? n : 1);
+}
+
+void sc_free(void *p)
+{
+    free(p);
+}
+
+char *sc_strndup(const char *s, size_t n)
+{
+    char *d;
+    if (!s)
+        return NULL;
+    d = sc_malloc(n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *sc_strdup(const char *s)
+{
+    return s ? sc_strndup(s, strlen(s)) : NULL;
+}
+
+void sc_alloc_init_cjson(void)
+{
+    cJSON_Hooks hooks = {sc_malloc, sc_free};
+    cJSON_InitHooks(&hooks);
+}
