@@ -14,7 +14,8 @@ static void test_buf(void)
     is_int(sc_buf_puts(&b, "efghi"), SC_BUF_ERR_CAP, "append past cap fails");
     is_str(b.data, "abcd", "failed append leaves buffer unchanged");
     is_int(sc_buf_puts(&b, "efgh"), SC_BUF_OK, "append up to cap exactly");
-    sc_buf_reset(&b);
+    sc_buf_free(&b);
+    sc_buf_init(&b, 0);
     sc_buf_json_str(&b, "a\"\n\x01", 4);
     is_str(b.data, "\"a\\\"\\n\\u0001\"", "json string escaping");
     sc_buf_free(&b);
