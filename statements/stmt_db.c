@@ -1,0 +1,672 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The LMDB environment of a data directory: open with a format check, named tables, short
+ * transactions, and a map that grows on demand.
+ *
+ * Growth: mdb_env_set_mapsize may only be called while the process has no transaction open
+ * (LMDB 0.9.24 lmdb.h). Every transaction therefore holds a read lock on `resize_lock` for its
+ * whole life; a write transaction that finds `want_grow` set takes the write lock first,
+ * doubles the map and goes on. The rwlock prefers writers so a stream of readers cannot
+ * starve a resize. A thread must not begin a transaction while it holds another.
+ *
+ * Durability: no MDB_NOSYNC / MDB_NOMETASYNC / MDB_WRITEMAP (security.md §8).
+ */
+#include "statements/stmt_db.h"
+#include "statements/stmt_db_int.h"
+#include "common/sc_alloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define INITIAL_MAP (64UL << 20)
+#define MAX_TABLES 64
+#define META_TABLE "meta"
+
+struct stmt_db {
+    MDB_env *env;
+    char *dir;
+    int lock_fd;
+    pthread_rwlock_t resize_lock;
+    atomic_int want_grow;
+    pthread_mutex_t dbi_lock;
+    int ntables;
+    struct {
+        char name[32];
+        MDB_dbi dbi;
+    } tables[MAX_TABLES];
+};
+
+struct stmt_db_txn {
+    struct stmt_db *db;
+    MDB_txn *txn;
+    int write;
+};
+
+const char *stmt_db_strerror(int code)
+{
+    switch (code) {
+    case STMT_DB_OK:
+        return "ok";
+    case STMT_DB_NOTFOUND:
+        return "not found";
+    case STMT_DB_ERR_IO:
+        return "storage I/O error";
+    case STMT_DB_ERR_NOMEM:
+        return "out of memory";
+    case STMT_DB_ERR_FULL:
+        return "storage full";
+    case STMT_DB_ERR_VERSION:
+        return "store written by a newer scolar format";
+    case STMT_DB_ERR_CORRUPT:
+        return "store is corrupt or not a scolar store";
+    case STMT_DB_ERR_ACCESS:
+        return "data directory not accessible";
+    case STMT_DB_ERR_KEY:
+        return "invalid key";
+    case STMT_DB_ERR_EXISTS:
+        return "key exists";
+    case STMT_DB_ERR_LOCKED:
+        return "data directory in use by another process";
+    default:
+        return "unknown storage error";
+    }
+}
+
+int stmt__db_err(int rc)
+{
+    switch (rc) {
+    case MDB_SUCCESS:
+        return STMT_DB_OK;
+    case MDB_NOTFOUND:
+        return STMT_DB_NOTFOUND;
+    case MDB_KEYEXIST:
+        return STMT_DB_ERR_EXISTS;
+    case MDB_MAP_FULL:
+    case ENOSPC:
+        return STMT_DB_ERR_FULL;
+    case ENOMEM:
+        return STMT_DB_ERR_NOMEM;
+    case MDB_INVALID:
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_VERSION_MISMATCH:
+        return STMT_DB_ERR_CORRUPT;
+    case MDB_BAD_VALSIZE:
+        return STMT_DB_ERR_KEY;
+    case EACCES:
+    case EROFS:
+        return STMT_DB_ERR_ACCESS;
+    default:
+        return STMT_DB_ERR_IO;
+    }
+}
+
+MDB_env *stmt__db_env(struct stmt_db *db)
+{
+    return db->env;
+}
+
+const char *stmt_db_dir(const struct stmt_db *db)
+{
+    return db->dir;
+}
+
+void stmt__db_want_grow(struct stmt_db *db)
+{
+    atomic_store(&db->want_grow, 1);
+}
+
+static void grow_locked(struct stmt_db *db)
+{
+    MDB_envinfo info;
+    if (!atomic_load(&db->want_grow))
+        return;
+    mdb_env_info(db->env, &info);
+    size_t next = info.me_mapsize * 2;
+    if (mdb_env_set_mapsize(db->env, next) == MDB_SUCCESS)
+        atomic_store(&db->want_grow, 0);
+}
+
+int stmt_db_txn_begin(struct stmt_db *db, int write, struct stmt_db_txn **out)
+{
+    struct stmt_db_txn *t;
+    int rc;
+
+    if (write && atomic_load(&db->want_grow)) {
+        pthread_rwlock_wrlock(&db->resize_lock);
+        grow_locked(db);
+        pthread_rwlock_unlock(&db->resize_lock);
+    }
+    t = sc_calloc(1, sizeof *t);
+    if (!t)
+        return STMT_DB_ERR_NOMEM;
+    pthread_rwlock_rdlock(&db->resize_lock);
+    rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    if (rc == MDB_MAP_RESIZED) {
+        /* another process grew the map: adopt it (no txn of ours is open... except readers
+         * of other threads, which hold the read lock; safe per lmdb.h to pass 0 here only
+         * without active txns, so retry after a quiesce). */
+        pthread_rwlock_unlock(&db->resize_lock);
+        pthread_rwlock_wrlock(&db->resize_lock);
+        mdb_env_set_mapsize(db->env, 0);
+        pthread_rwlock_unlock(&db->resize_lock);
+        pthread_rwlock_rdlock(&db->resize_lock);
+        rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    }
+    if (rc) {
+        pthread_rwlock_unlock(&db->resize_lock);
+        sc_free(t);
+        return stmt__db_err(rc);
+    }
+    t->db = db;
+    t->write = write;
+    *out = t;
+    return STMT_DB_OK;
+}
+
+int stmt_db_txn_commit(struct stmt_db_txn *t)
+{
+    int rc = mdb_txn_commit(t->txn);
+    struct stmt_db *db = t->db;
+    if (rc == MDB_MAP_FULL)
+        stmt__db_want_grow(db);
+    pthread_rwlock_unlock(&db->resize_lock);
+    sc_free(t);
+    return stmt__db_err(rc);
+}
+
+void stmt_db_txn_abort(struct stmt_db_txn *t)
+{
+    if (!t)
+        return;
+    mdb_txn_abort(t->txn);
+    pthread_rwlock_unlock(&t->db->resize_lock);
+    sc_free(t);
+}
+
+MDB_txn *stmt__db_txn_raw(struct stmt_db_txn *txn)
+{
+    return txn->txn;
+}
+
+int stmt__db_table(struct stmt_db_txn *t, const char *name, unsigned flags, MDB_dbi *out)
+{
+    struct stmt_db *db = t->db;
+    int rc;
+    MDB_dbi dbi;
+
+    if (strlen(name) >= sizeof db->tables[0].name)
+        return STMT_DB_ERR_KEY;
+    pthread_mutex_lock(&db->dbi_lock);
+    for (int i = 0; i < db->ntables; i++) {
+        if (strcmp(db->tables[i].name, name) == 0) {
+            *out = db->tables[i].dbi;
+            pthread_mutex_unlock(&db->dbi_lock);
+            return STMT_DB_OK;
+        }
+    }
+    if (db->ntables == MAX_TABLES) {
+        pthread_mutex_unlock(&db->dbi_lock);
+        return STMT_DB_ERR_IO;
+    }
+    /* A handle opened in a read txn that does not find the table must not be cached: LMDB
+     * would keep it invalid. Opened in a write txn, it is created and valid after commit.
+     * Handles are only published when the open succeeded. Opening in a txn that is later
+     * aborted would invalidate it (lmdb.h mdb_dbi_open), so tables are created up front by
+     * stmt_db_open for the known set, and lazily only by write txns that go on to commit. */
+    rc = mdb_dbi_open(t->txn, name, flags | (t->write ? MDB_CREATE : 0), &dbi);
+    if (rc) {
+        pthread_mutex_unlock(&db->dbi_lock);
+        return stmt__db_err(rc);
+    }
+    if (t->write) {
+        /* Cached only once durable: callers that abort would leave a dangling handle. We
+         * accept the handle for this txn and cache it after our own commit below. */
+        *out = dbi;
+        pthread_mutex_unlock(&db->dbi_lock);
+        return STMT_DB_OK;
+    }
+    snprintf(db->tables[db->ntables].name, sizeof db->tables[0].name, "%s", name);
+    db->tables[db->ntables].dbi = dbi;
+    db->ntables++;
+    pthread_mutex_unlock(&db->dbi_lock);
+    *out = dbi;
+    return STMT_DB_OK;
+}
+
+/* Create a table in its own committed write txn so its handle is valid for every thread. */
+static int ensure_table(struct stmt_db *db, const char *name, unsigned flags)
+{
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    int rc = mdb_txn_begin(db->env, NULL, 0, &txn);
+    if (rc)
+        return stmt__db_err(rc);
+    rc = mdb_dbi_open(txn, name, flags | MDB_CREATE, &dbi);
+    if (rc) {
+        mdb_txn_abort(txn);
+        return stmt__db_err(rc);
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc)
+        return stmt__db_err(rc);
+    pthread_mutex_lock(&db->dbi_lock);
+    int found = 0;
+    for (int i = 0; i < db->ntables; i++)
+        found |= strcmp(db->tables[i].name, name) == 0;
+    if (!found && db->ntables < MAX_TABLES) {
+        snprintf(db->tables[db->ntables].name, sizeof db->tables[0].name, "%s", name);
+        db->tables[db->ntables].dbi = dbi;
+        db->ntables++;
+    }
+    pthread_mutex_unlock(&db->dbi_lock);
+    return STMT_DB_OK;
+}
+
+static int lookup_table(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
+{
+    struct stmt_db *db = t->db;
+    pthread_mutex_lock(&db->dbi_lock);
+    for (int i = 0; i < db->ntables; i++) {
+        if (strcmp(db->tables[i].name, name) == 0) {
+            *out = db->tables[i].dbi;
+            pthread_mutex_unlock(&db->dbi_lock);
+            return STMT_DB_OK;
+        }
+    }
+    pthread_mutex_unlock(&db->dbi_lock);
+    return STMT_DB_NOTFOUND;
+}
+
+/* Tables are looked up in the cache; an unknown table is created in a separate committed
+ * transaction first. That cannot happen inside an open write txn (LMDB allows one writer),
+ * so unknown tables must be registered at open: see KNOWN_TABLES. A table unknown to the
+ * list is opened in the caller's txn (valid for that txn only when it is a write txn). */
+static const char *const KNOWN_TABLES[] = {
+    META_TABLE,    "creds",      "courses",     "course_versions", "registrations",
+    "attempts",    "cmi",        "seq_state",   "global_obj",      "tokens",
+    "docs",        "activities", "agents",      "attachments",     "outbox",
+    "stmt",        "stmt_id",    "stmt_voided", "stmt_idx",        "stmt_meta",
+    "shared_data", "sessions",   "reports",
+};
+
+static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
+{
+    if (lookup_table(t, name, out) == STMT_DB_OK)
+        return STMT_DB_OK;
+    return stmt__db_table(t, name, 0, out);
+}
+
+static int check_key(size_t klen)
+{
+    return (klen == 0 || klen > STMT_DB_MAX_KEY) ? STMT_DB_ERR_KEY : STMT_DB_OK;
+}
+
+int stmt_db_put(struct stmt_db_txn *t, const char *table, const void *key, size_t klen,
+                const void *val, size_t vlen, unsigned flags)
+{
+    MDB_dbi dbi;
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    int rc = check_key(klen);
+    if (rc)
+        return rc;
+    rc = table_for(t, table, &dbi);
+    if (rc)
+        return rc;
+    rc = mdb_put(t->txn, dbi, &k, &v, (flags & STMT_DB_NOOVERWRITE) ? MDB_NOOVERWRITE : 0);
+    if (rc == MDB_MAP_FULL)
+        stmt__db_want_grow(t->db);
+    return stmt__db_err(rc);
+}
+
+int stmt_db_get(struct stmt_db_txn *t, const char *table, const void *key, size_t klen,
+                const void **val, size_t *vlen)
+{
+    MDB_dbi dbi;
+    MDB_val k = {klen, (void *)key}, v;
+    int rc = check_key(klen);
+    if (rc)
+        return rc == STMT_DB_ERR_KEY ? STMT_DB_NOTFOUND : rc;
+    rc = table_for(t, table, &dbi);
+    if (rc)
+        return rc;
+    rc = mdb_get(t->txn, dbi, &k, &v);
+    if (rc)
+        return stmt__db_err(rc);
+    *val = v.mv_data;
+    *vlen = v.mv_size;
+    return STMT_DB_OK;
+}
+
+int stmt_db_del(struct stmt_db_txn *t, const char *table, const void *key, size_t klen)
+{
+    MDB_dbi dbi;
+    MDB_val k = {klen, (void *)key};
+    int rc = check_key(klen);
+    if (rc)
+        return rc == STMT_DB_ERR_KEY ? STMT_DB_NOTFOUND : rc;
+    rc = table_for(t, table, &dbi);
+    if (rc)
+        return rc;
+    return stmt__db_err(mdb_del(t->txn, dbi, &k, NULL));
+}
+
+int stmt_db_scan(struct stmt_db_txn *t, const char *table, const void *from, size_t flen,
+                 stmt_db_visit_fn fn, void *ctx)
+{
+    MDB_dbi dbi;
+    MDB_cursor *cur;
+    MDB_val k = {flen, (void *)from}, v;
+    int rc = table_for(t, table, &dbi), op;
+    if (rc)
+        return rc;
+    rc = mdb_cursor_open(t->txn, dbi, &cur);
+    if (rc)
+        return stmt__db_err(rc);
+    op = (from && flen) ? MDB_SET_RANGE : MDB_FIRST;
+    while ((rc = mdb_cursor_get(cur, &k, &v, op)) == MDB_SUCCESS) {
+        int r = fn(ctx, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+        if (r) {
+            mdb_cursor_close(cur);
+            return r;
+        }
+        op = MDB_NEXT;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? STMT_DB_OK : stmt__db_err(rc);
+}
+
+/* ---- one-shot helpers ------------------------------------------------------------------ */
+
+int stmt_db_put1(struct stmt_db *db, const char *table, const void *key, size_t klen,
+                 const void *val, size_t vlen, unsigned flags)
+{
+    for (int attempt = 0; attempt < 8; attempt++) {
+        struct stmt_db_txn *t;
+        int rc = stmt_db_txn_begin(db, 1, &t);
+        if (rc)
+            return rc;
+        rc = stmt_db_put(t, table, key, klen, val, vlen, flags);
+        if (rc) {
+            stmt_db_txn_abort(t);
+            if (rc == STMT_DB_ERR_FULL)
+                continue;
+            return rc;
+        }
+        rc = stmt_db_txn_commit(t);
+        if (rc != STMT_DB_ERR_FULL)
+            return rc;
+    }
+    return STMT_DB_ERR_FULL;
+}
+
+int stmt_db_get1(struct stmt_db *db, const char *table, const void *key, size_t klen, char **val,
+                 size_t *vlen)
+{
+    struct stmt_db_txn *t;
+    const void *p;
+    size_t n;
+    int rc = stmt_db_txn_begin(db, 0, &t);
+    if (rc)
+        return rc;
+    rc = stmt_db_get(t, table, key, klen, &p, &n);
+    if (rc == STMT_DB_OK) {
+        char *copy = sc_strndup(p, n);
+        if (!copy) {
+            rc = STMT_DB_ERR_NOMEM;
+        } else {
+            *val = copy;
+            if (vlen)
+                *vlen = n;
+        }
+    }
+    stmt_db_txn_abort(t);
+    return rc;
+}
+
+int stmt_db_del1(struct stmt_db *db, const char *table, const void *key, size_t klen)
+{
+    struct stmt_db_txn *t;
+    int rc = stmt_db_txn_begin(db, 1, &t);
+    if (rc)
+        return rc;
+    rc = stmt_db_del(t, table, key, klen);
+    if (rc) {
+        stmt_db_txn_abort(t);
+        return rc;
+    }
+    return stmt_db_txn_commit(t);
+}
+
+/* ---- open / close / check -------------------------------------------------------------- */
+
+static int write_or_check_meta(struct stmt_db *db, char *err, size_t errlen)
+{
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {6, "format"}, v;
+    char buf[32];
+    int rc = mdb_txn_begin(db->env, NULL, 0, &txn);
+    if (rc) {
+        snprintf(err, errlen, "cannot open store: %s", mdb_strerror(rc));
+        return stmt__db_err(rc);
+    }
+    rc = mdb_dbi_open(txn, META_TABLE, MDB_CREATE, &dbi);
+    if (rc)
+        goto fail;
+    rc = mdb_get(txn, dbi, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        int n = snprintf(buf, sizeof buf, "%d", STMT_DB_FORMAT);
+        v.mv_size = (size_t)n;
+        v.mv_data = buf;
+        rc = mdb_put(txn, dbi, &k, &v, 0);
+        if (rc)
+            goto fail;
+        rc = mdb_txn_commit(txn);
+        if (rc) {
+            snprintf(err, errlen, "cannot write store format record: %s", mdb_strerror(rc));
+            return stmt__db_err(rc);
+        }
+        return STMT_DB_OK;
+    }
+    if (rc)
+        goto fail;
+    {
+        long fmt = 0;
+        char tmp[32];
+        size_t n = v.mv_size < sizeof tmp - 1 ? v.mv_size : sizeof tmp - 1;
+        char *end;
+        memcpy(tmp, v.mv_data, n);
+        tmp[n] = '\0';
+        fmt = strtol(tmp, &end, 10);
+        mdb_txn_abort(txn);
+        if (end == tmp || *end) {
+            snprintf(err, errlen, "store format record is unreadable ('%s')", tmp);
+            return STMT_DB_ERR_CORRUPT;
+        }
+        if (fmt > STMT_DB_FORMAT) {
+            snprintf(err, errlen,
+                     "store format %ld was written by a newer scolar (this one reads up to %d);"
+                     " refusing to open it",
+                     fmt, STMT_DB_FORMAT);
+            return STMT_DB_ERR_VERSION;
+        }
+    }
+    return STMT_DB_OK;
+fail:
+    mdb_txn_abort(txn);
+    snprintf(err, errlen, "cannot read store format record: %s", mdb_strerror(rc));
+    return stmt__db_err(rc);
+}
+
+int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen)
+{
+    struct stmt_db *db = NULL;
+    char path[4096], scratch[8];
+    int rc;
+    struct stat st;
+
+    if (!err) {
+        err = scratch;
+        errlen = sizeof scratch;
+    }
+    err[0] = '\0';
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create data directory %s: %s", dir, strerror(errno));
+        return STMT_DB_ERR_ACCESS;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "data directory %s is not a directory", dir);
+        return STMT_DB_ERR_ACCESS;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(err, errlen, "data directory %s is not writable: %s", dir, strerror(errno));
+        return STMT_DB_ERR_ACCESS;
+    }
+    db = sc_calloc(1, sizeof *db);
+    if (!db)
+        return STMT_DB_ERR_NOMEM;
+    db->lock_fd = -1;
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&db->resize_lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    pthread_mutex_init(&db->dbi_lock, NULL);
+    db->dir = sc_strdup(dir);
+    if (!db->dir) {
+        rc = STMT_DB_ERR_NOMEM;
+        goto fail;
+    }
+    /* One process per data dir: LMDB tolerates several, but the single-writer design and
+     * the content folder do not. */
+    snprintf(path, sizeof path, "%s/scolar.lock", dir);
+    db->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (db->lock_fd < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        rc = STMT_DB_ERR_ACCESS;
+        goto fail;
+    }
+    if (flock(db->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, errlen, "data directory %s is in use by another scolar process", dir);
+        rc = STMT_DB_ERR_LOCKED;
+        goto fail;
+    }
+    rc = mdb_env_create(&db->env);
+    if (rc) {
+        snprintf(err, errlen, "cannot create LMDB environment: %s", mdb_strerror(rc));
+        rc = stmt__db_err(rc);
+        goto fail;
+    }
+    mdb_env_set_maxdbs(db->env, MAX_TABLES);
+    mdb_env_set_maxreaders(db->env, 512);
+    {
+        /* Tests set a small initial map to exercise growth; the default suits production. */
+        const char *im = getenv("SCOLAR_DB_INITIAL_MAP");
+        size_t initial = INITIAL_MAP;
+        if (im && *im) {
+            char *end;
+            unsigned long long v = strtoull(im, &end, 10);
+            if (!*end && v >= (1ULL << 16))
+                initial = (size_t)v;
+        }
+        mdb_env_set_mapsize(db->env, initial);
+    }
+    snprintf(path, sizeof path, "%s/store.mdb", dir);
+    rc = mdb_env_open(db->env, path, MDB_NOSUBDIR | MDB_NOTLS, 0640);
+    if (rc) {
+        snprintf(err, errlen, "cannot open store %s: %s", path, mdb_strerror(rc));
+        rc = stmt__db_err(rc);
+        goto fail;
+    }
+    /* Adopt a map size grown by an earlier run (0 = use the size recorded in the file). */
+    mdb_env_set_mapsize(db->env, 0);
+    {
+        int dead = 0;
+        mdb_reader_check(db->env, &dead);
+    }
+    rc = write_or_check_meta(db, err, errlen);
+    if (rc)
+        goto fail;
+    for (size_t i = 0; i < sizeof KNOWN_TABLES / sizeof KNOWN_TABLES[0]; i++) {
+        rc = ensure_table(db, KNOWN_TABLES[i], 0);
+        if (rc) {
+            snprintf(err, errlen, "cannot open table %s: %s", KNOWN_TABLES[i],
+                     stmt_db_strerror(rc));
+            goto fail;
+        }
+    }
+    *out = db;
+    return STMT_DB_OK;
+fail:
+    stmt_db_close(db);
+    return rc;
+}
+
+void stmt_db_close(struct stmt_db *db)
+{
+    if (!db)
+        return;
+    if (db->env)
+        mdb_env_close(db->env);
+    if (db->lock_fd >= 0)
+        close(db->lock_fd);
+    pthread_rwlock_destroy(&db->resize_lock);
+    pthread_mutex_destroy(&db->dbi_lock);
+    sc_free(db->dir);
+    sc_free(db);
+}
+
+static int count_visit(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    (void)k;
+    (void)kl;
+    (void)v;
+    (void)vl;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+int stmt_db_check(struct stmt_db *db, char *report, size_t reportlen)
+{
+    struct stmt_db_txn *t;
+    int rc, bad = 0;
+    size_t off = 0;
+    const void *v;
+    size_t vl;
+
+    report[0] = '\0';
+    rc = stmt_db_txn_begin(db, 0, &t);
+    if (rc) {
+        snprintf(report, reportlen, "cannot begin read transaction: %s\n", stmt_db_strerror(rc));
+        return STMT_DB_ERR_CORRUPT;
+    }
+    rc = stmt_db_get(t, META_TABLE, "format", 6, &v, &vl);
+    if (rc) {
+        off += (size_t)snprintf(report + off, reportlen - off, "meta: format record missing\n");
+        bad++;
+    }
+    for (size_t i = 0; i < sizeof KNOWN_TABLES / sizeof KNOWN_TABLES[0] && off < reportlen; i++) {
+        size_t n = 0;
+        rc = stmt_db_scan(t, KNOWN_TABLES[i], NULL, 0, count_visit, &n);
+        if (rc) {
+            off += (size_t)snprintf(report + off, reportlen - off, "%s: unreadable (%s)\n",
+                                    KNOWN_TABLES[i], stmt_db_strerror(rc));
+            bad++;
+        } else if (n) {
+            off += (size_t)snprintf(report + off, reportlen - off, "%s: %zu records\n",
+                                    KNOWN_TABLES[i], n);
+        }
+    }
+    stmt_db_txn_abort(t);
+    return bad ? STMT_DB_ERR_CORRUPT : STMT_DB_OK;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The one LMDB environment of a scolar data directory (DESIGN.md "Storage").
+ *
+ * Only statements/ links LMDB, so this header also gives the other modules (scorm/, lrs/) a
+ * small, transactional key/value API over named tables: credentials, courses, registrations,
+ * attempts and so on are tables here. Keys are at most STMT_DB_MAX_KEY bytes (LMDB's limit is
+ * 511); hash longer identifiers and keep the full value in the record.
+ *
+ * Threads: every function may be called from any thread. Write transactions are serialised
+ * (LMDB allows one at a time); the map grows on demand (MDB_MAP_FULL → resize → retry), which
+ * quiesces all transactions of the process for the moment of the resize. No unsafe flags
+ * (MDB_NOSYNC, MDB_WRITEMAP, ...) are used: a committed transaction is durable.
+ */
+#ifndef STMT_DB_H
+#define STMT_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STMT_DB_FORMAT 1    /* on-disk format version written in the meta table */
+#define STMT_DB_MAX_KEY 480 /* bytes; longer keys are rejected with STMT_DB_ERR_KEY */
+
+enum stmt_db_err {
+    STMT_DB_OK = 0,
+    STMT_DB_NOTFOUND = -1, /* key absent (not an error for callers that expect it) */
+    STMT_DB_ERR_IO = -2,   /* I/O or LMDB failure; see diag message */
+    STMT_DB_ERR_NOMEM = -3,
+    STMT_DB_ERR_FULL = -4,    /* disk full or map cannot grow */
+    STMT_DB_ERR_VERSION = -5, /* store written by a newer format */
+    STMT_DB_ERR_CORRUPT = -6, /* not an LMDB file, or failed verification */
+    STMT_DB_ERR_ACCESS = -7,  /* directory missing / not writable */
+    STMT_DB_ERR_KEY = -8,     /* key too long or empty */
+    STMT_DB_ERR_EXISTS = -9,  /* put with STMT_DB_NOOVERWRITE on an existing key */
+    STMT_DB_ERR_LOCKED = -10, /* data dir used by another process */
+};
+
+struct stmt_db;
+struct stmt_db_txn;
+
+/** Open (creating if needed) the store in directory `dir` (created if missing).
+ *  On failure *out is untouched and, if err is non-NULL, a one-line reason is written there. */
+int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen);
+/** Close; waits for nothing: callers stop their threads first. NULL-tolerant. */
+void stmt_db_close(struct stmt_db *db);
+const char *stmt_db_strerror(int code);
+/** The data directory the store was opened on (borrowed, valid until close). */
+const char *stmt_db_dir(const struct stmt_db *db);
+
+/** Verify the store: meta record, format version, every table readable. Writes findings
+ *  to `report` (one per line) and returns 0 when clean, STMT_DB_ERR_CORRUPT otherwise. */
+int stmt_db_check(struct stmt_db *db, char *report, size_t reportlen);
+
+/* ---- transactions ---------------------------------------------------------------------- */
+
+/** Begin a transaction; `write` 1 for a write transaction (blocks until the writer slot is
+ *  free). Read transactions are cheap; keep them short and never hold one across requests. */
+int stmt_db_txn_begin(struct stmt_db *db, int write, struct stmt_db_txn **out);
+/** Commit (durable when it returns 0) and free. On failure the transaction is aborted. */
+int stmt_db_txn_commit(struct stmt_db_txn *txn);
+/** Abort and free. NULL-tolerant. */
+void stmt_db_txn_abort(struct stmt_db_txn *txn);
+
+#define STMT_DB_NOOVERWRITE 1u
+
+/** Table names are short ASCII identifiers ("creds", "courses", ...); opened on first use. */
+int stmt_db_put(struct stmt_db_txn *txn, const char *table, const void *key, size_t klen,
+                const void *val, size_t vlen, unsigned flags);
+/** *val points into the map: valid until the next write in this txn or its end. Copy it. */
+int stmt_db_get(struct stmt_db_txn *txn, const char *table, const void *key, size_t klen,
+                const void **val, size_t *vlen);
+int stmt_db_del(struct stmt_db_txn *txn, const char *table, const void *key, size_t klen);
+
+/** Visit keys >= `from` (or all keys when from is NULL) in key order; stops when the callback
+ *  returns non-zero (that value is returned) or at the end (0). Key/value are borrowed. */
+typedef int (*stmt_db_visit_fn)(void *ctx, const void *key, size_t klen, const void *val,
+                                size_t vlen);
+int stmt_db_scan(struct stmt_db_txn *txn, const char *table, const void *from, size_t flen,
+                 stmt_db_visit_fn fn, void *ctx);
+
+/* ---- one-shot helpers (each its own transaction, retried after a map resize) ----------- */
+int stmt_db_put1(struct stmt_db *db, const char *table, const void *key, size_t klen,
+                 const void *val, size_t vlen, unsigned flags);
+/** Returns an owned copy (free with sc_free) NUL-terminated for convenience. */
+int stmt_db_get1(struct stmt_db *db, const char *table, const void *key, size_t klen, char **val,
+                 size_t *vlen);
+int stmt_db_del1(struct stmt_db *db, const char *table, const void *key, size_t klen);
+
+#endif
