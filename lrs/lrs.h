@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lrs/: the application. This header is private to lrs/ (the top of the dependency graph:
+ * nothing includes it from another module). It declares the shared application state, the
+ * request/response helpers every route uses, logging, configuration and credentials.
+ */
+#ifndef LRS_H
+#define LRS_H
+
+#include "common/sc_buf.h"
+#include "statements/stmt_db.h"
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mg_connection;
+struct mg_request_info;
+struct stmt_store;
+
+/* ---- logging (lrs_log.c) --------------------------------------------------------------- */
+enum lrs_log_level { LRS_LOG_DEBUG, LRS_LOG_INFO, LRS_LOG_WARN, LRS_LOG_ERROR };
+void lrs_log_set_level(enum lrs_log_level lvl);
+/** One line to stderr with a timestamp; never pass credentials or whole statements. */
+void lrs_log(enum lrs_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- configuration (lrs_config.c) ------------------------------------------------------ */
+struct lrs_config {
+    char data_dir[1024];
+    char listen[256];         /* HOST:PORT of the LMS/API origin */
+    char content_listen[256]; /* HOST:PORT of the content origin (player, packages) */
+    char public_url[300];     /* how clients reach `listen` (for printed and launch URLs) */
+    char content_url[300];    /* how browsers reach `content_listen` */
+    size_t max_body;          /* request body cap, bytes (413 past it) */
+    size_t max_upload;        /* course upload cap, bytes */
+    int threads;              /* civetweb worker threads */
+    int log_level;
+    char cors_origins[1024]; /* "*" or a comma-separated list for /xapi/ */
+};
+void lrs_config_defaults(struct lrs_config *c);
+/** Apply SCOLAR_* environment variables (flags are applied after, so they win). */
+void lrs_config_from_env(struct lrs_config *c);
+
+/* ---- credentials (lrs_auth.c) ---------------------------------------------------------- */
+enum lrs_scope {
+    LRS_SCOPE_STATEMENTS_WRITE = 1u << 0,
+    LRS_SCOPE_STATEMENTS_READ = 1u << 1,
+    LRS_SCOPE_STATEMENTS_READ_MINE = 1u << 2,
+    LRS_SCOPE_ALL_READ = 1u << 3,
+    LRS_SCOPE_ALL = 1u << 4,
+    LRS_SCOPE_STATE = 1u << 5,
+    LRS_SCOPE_DEFINE = 1u << 6,
+    LRS_SCOPE_PROFILE = 1u << 7,
+    LRS_SCOPE_ADMIN = 1u << 8, /* the /api/ admin surface */
+};
+
+struct lrs_cred {
+    char key[80];
+    char name[128];
+    unsigned scopes;
+    char *authority; /* owned JSON text of the Agent used as statement authority */
+};
+
+/** Parse "all,statements/write,..." into scope bits; -1 naming the bad token in err. */
+int lrs_scopes_parse(const char *s, unsigned *out, char *err, size_t errlen);
+/** JSON array of scope names (owned). */
+cJSON *lrs_scopes_json(unsigned scopes);
+/** Create a credential; key/secret NULL → random. Returns 0 and fills the key and secret
+ *  (secret only printed once: it is stored as a salted PBKDF2 hash). */
+int lrs_cred_create(struct stmt_db *db, const char *name, unsigned scopes, const char *key,
+                    const char *secret, char *key_out, size_t keylen, char *secret_out,
+                    size_t secretlen);
+int lrs_cred_revoke(struct stmt_db *db, const char *key);
+/** Owned JSON array of {key,name,scopes,created,revoked} (no secrets). */
+cJSON *lrs_cred_list(struct stmt_db *db);
+/** Count of active credentials. */
+int lrs_cred_count(struct stmt_db *db);
+/** Verify an Authorization header value (Basic). 0 and fills *out (free with
+ *  lrs_cred_clear) or -1. Successful verifications are cached in memory. */
+int lrs_cred_verify_basic(struct stmt_db *db, const char *authz, struct lrs_cred *out);
+void lrs_cred_clear(struct lrs_cred *c);
+void lrs_auth_cache_flush(void);
+
+/* ---- the application and requests (lrs_http.c) ---------------------------------------- */
+struct lrs_app {
+    struct lrs_config cfg;
+    struct stmt_db *db;
+    struct stmt_store *store;
+    struct mg_context *ctx;         /* API origin */
+    struct mg_context *content_ctx; /* content origin */
+    int64_t started_us;
+};
+
+struct lrs_param {
+    char *name;  /* decoded, owned */
+    char *value; /* decoded, owned */
+};
+
+struct lrs_req {
+    struct lrs_app *app;
+    struct mg_connection *conn;
+    const struct mg_request_info *ri;
+    const char *method;
+    const char *path;  /* decoded path */
+    const char *query; /* raw query string or "" */
+    struct lrs_param *params;
+    size_t nparams;
+    struct sc_buf body;
+    int body_done;
+    struct lrs_cred cred;
+    int authed;
+    int is_xapi;
+    int head;           /* HEAD request: headers only */
+    struct sc_buf hdrs; /* extra response headers, "Name: value\r\n" each */
+    int status;
+    size_t bytes_out;
+};
+
+/** Read the whole body (in a loop, up to cfg.max_body or `cap` when non-zero).
+ *  0 on success; 413 when over the cap; 400 on a read error. */
+int lrs_req_read_body(struct lrs_req *r, size_t cap);
+/** Request header (case-insensitive), or NULL. */
+const char *lrs_req_header(struct lrs_req *r, const char *name);
+/** Parse the query string into r->params (decoded). 0, or 400 on bad encoding. */
+int lrs_req_parse_query(struct lrs_req *r);
+/** First value of a query parameter (exact-case name), or NULL. */
+const char *lrs_req_param(struct lrs_req *r, const char *name);
+
+void lrs_resp_header(struct lrs_req *r, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void lrs_reply(struct lrs_req *r, int status, const char *ctype, const void *body, size_t n);
+/** Prints j compactly (j is borrowed). */
+void lrs_reply_json(struct lrs_req *r, int status, const cJSON *j);
+/** {"error": true, "status": N, "message": "..."} as JSON. */
+void lrs_reply_error(struct lrs_req *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+typedef void (*lrs_handler_fn)(struct lrs_req *r);
+
+enum lrs_auth_kind { LRS_AUTH_NONE, LRS_AUTH_XAPI, LRS_AUTH_ADMIN };
+
+struct lrs_route {
+    const char *method; /* NULL = any */
+    const char *path;   /* exact, or prefix when it ends with '*' */
+    enum lrs_auth_kind auth;
+    lrs_handler_fn fn;
+};
+
+extern const struct lrs_route lrs_api_routes[];     /* lrs_routes.c; ends with {0} */
+extern const struct lrs_route lrs_content_routes[]; /* lrs_routes.c */
+
+/** Decode an application/x-www-form-urlencoded string into owned params. 0 or 400. */
+int lrs_params_parse(const char *qs, size_t len, struct lrs_param **out, size_t *nout);
+void lrs_params_free(struct lrs_param *ps, size_t n);
+
+/* ---- xAPI common behaviour (lrs_xapi.c) ------------------------------------------------ */
+/** Runs before routing for /xapi/: CORS preflight, X-Experience-API-Version check.
+ *  Returns non-zero when it has answered the request. */
+int lrs_xapi_pre(struct lrs_req *r);
+/** Adds the headers every xAPI response carries (version, CORS, consistent-through). */
+void lrs_xapi_headers(struct lrs_req *r);
+
+int lrs_server_start(struct lrs_app *app, char *err, size_t errlen);
+void lrs_server_stop(struct lrs_app *app);
+
+/* ---- routes ---------------------------------------------------------------------------- */
+void lrs_route_about(struct lrs_req *r);
+void lrs_route_healthz(struct lrs_req *r);
+void lrs_route_credentials(struct lrs_req *r);
+
+#endif

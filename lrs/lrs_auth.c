@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Credentials: creation, listing, revocation, HTTP Basic verification and scopes.
+ *
+ * Secrets are random (32 bytes) and stored only as a salted PBKDF2-HMAC-SHA-256 hash (issue 2:
+ * "salted, slow hash"). To keep the slow hash off the hot path, a successful verification is
+ * remembered in memory as HMAC(process key, key ‖ ':' ‖ secret); the cache is flushed on any
+ * revocation. Basic credentials are split on the first colon only (RFC 7617 2).
+ */
+#include "lrs/lrs.h"
+#include "common/sc_alloc.h"
+#include "common/sc_rand.h"
+#include "common/sc_time.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define PBKDF2_ITER 20000
+#define CACHE_SLOTS 256
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} SCOPES[] = {
+    {"statements/write", LRS_SCOPE_STATEMENTS_WRITE},
+    {"statements/read", LRS_SCOPE_STATEMENTS_READ},
+    {"statements/read/mine", LRS_SCOPE_STATEMENTS_READ_MINE},
+    {"all/read", LRS_SCOPE_ALL_READ},
+    {"all", LRS_SCOPE_ALL},
+    {"state", LRS_SCOPE_STATE},
+    {"define", LRS_SCOPE_DEFINE},
+    {"profile", LRS_SCOPE_PROFILE},
+    {"admin", LRS_SCOPE_ADMIN},
+};
+
+int lrs_scopes_parse(const char *s, unsigned *out, char *err, size_t errlen)
+{
+    unsigned bits = 0;
+    const char *p = s;
+    while (p && *p) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        int found = 0;
+        for (size_t i = 0; i < sizeof SCOPES / sizeof SCOPES[0]; i++) {
+            if (strlen(SCOPES[i].name) == n && !strncmp(SCOPES[i].name, p, n)) {
+                bits |= SCOPES[i].bit;
+                found = 1;
+            }
+        }
+        if (!found) {
+            snprintf(err, errlen,
+                     "unknown scope '%.*s' (known: all, all/read, statements/write, "
+                     "statements/read, statements/read/mine, state, define, profile, admin)",
+                     (int)n, p);
+            return -1;
+        }
+        p = comma ? comma + 1 : NULL;
+    }
+    if (!bits) {
+        snprintf(err, errlen, "no scopes given");
+        return -1;
+    }
+    *out = bits;
+    return 0;
+}
+
+cJSON *lrs_scopes_json(unsigned scopes)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; a && i < sizeof SCOPES / sizeof SCOPES[0]; i++)
+        if (scopes & SCOPES[i].bit)
+            cJSON_AddItemToArray(a, cJSON_CreateString(SCOPES[i].name));
+    return a;
+}
+
+static unsigned scopes_from_json(const cJSON *a)
+{
+    unsigned bits = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, a)
+    {
+        for (size_t i = 0; cJSON_IsString(e) && i < sizeof SCOPES / sizeof SCOPES[0]; i++)
+            if (!strcmp(SCOPES[i].name, e->valuestring))
+                bits |= SCOPES[i].bit;
+    }
+    return bits;
+}
+
+/* ---- verification cache ---------------------------------------------------------------- */
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char cache_key[32];
+static int cache_key_set;
+static struct {
+    unsigned char mac[32];
+    int used;
+} cache[CACHE_SLOTS];
+
+static void cache_mac(const char *key, const char *secret, unsigned char mac[32])
+{
+    struct sc_buf b = SC_BUF_INIT;
+    sc_buf_printf(&b, "%s:%s", key, secret);
+    sc_hmac_sha256(cache_key, sizeof cache_key, b.data ? b.data : "", b.len, mac);
+    sc_buf_free(&b);
+}
+
+static int cache_hit(const char *key, const char *secret)
+{
+    unsigned char mac[32];
+    int hit = 0;
+    pthread_mutex_lock(&cache_lock);
+    if (!cache_key_set) {
+        sc_random_bytes(cache_key, sizeof cache_key);
+        cache_key_set = 1;
+    }
+    cache_mac(key, secret, mac);
+    size_t slot = (size_t)(mac[0] | mac[1] << 8) % CACHE_SLOTS;
+    hit = cache[slot].used && sc_ct_equal(cache[slot].mac, mac, 32);
+    pthread_mutex_unlock(&cache_lock);
+    return hit;
+}
+
+static void cache_put(const char *key, const char *secret)
+{
+    unsigned char mac[32];
+    pthread_mutex_lock(&cache_lock);
+    cache_mac(key, secret, mac);
+    size_t slot = (size_t)(mac[0] | mac[1] << 8) % CACHE_SLOTS;
+    memcpy(cache[slot].mac, mac, 32);
+    cache[slot].used = 1;
+    pthread_mutex_unlock(&cache_lock);
+}
+
+void lrs_auth_cache_flush(void)
+{
+    pthread_mutex_lock(&cache_lock);
+    memset(cache, 0, sizeof cache);
+    pthread_mutex_unlock(&cache_lock);
+}
+
+/* ---- records --------------------------------------------------------------------------- */
+
+static int valid_token(const char *s, size_t min, size_t max)
+{
+    size_t n = strlen(s);
+    if (n < min || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c >= 0x7f || (c == ':' && min))
+            return 0;
+    }
+    return 1;
+}
+
+int lrs_cred_create(struct stmt_db *db, const char *name, unsigned scopes, const char *key,
+                    const char *secret, char *key_out, size_t keylen, char *secret_out,
+                    size_t secretlen)
+{
+    unsigned char rnd[32], salt[16], hash[32];
+    char k[80], s[80], hx[65], ts[SC_TIME_ISO_LEN];
+    cJSON *rec = NULL, *auth = NULL, *acct;
+    char *json = NULL;
+    int rc = -1;
+
+    if (key) {
+        if (!valid_token(key, 1, 64))
+            return -2;
+        snprintf(k, sizeof k, "%s", key);
+    } else {
+        sc_random_bytes(rnd, 16);
+        sc_hex(rnd, 16, k);
+    }
+    if (secret) {
+        if (!valid_token(secret, 0, 72) || !*secret)
+            return -3;
+        snprintf(s, sizeof s, "%s", secret);
+    } else {
+        sc_random_bytes(rnd, 32);
+        sc_hex(rnd, 32, s);
+    }
+    sc_random_bytes(salt, sizeof salt);
+    if (sc_pbkdf2(s, salt, sizeof salt, PBKDF2_ITER, hash))
+        return -1;
+    rec = cJSON_CreateObject();
+    if (!rec)
+        return -1;
+    cJSON_AddStringToObject(rec, "key", k);
+    cJSON_AddStringToObject(rec, "name", name ? name : k);
+    cJSON_AddItemToObject(rec, "scopes", lrs_scopes_json(scopes));
+    sc_hex(salt, sizeof salt, hx);
+    cJSON_AddStringToObject(rec, "salt", hx);
+    sc_hex(hash, sizeof hash, hx);
+    cJSON_AddStringToObject(rec, "hash", hx);
+    cJSON_AddNumberToObject(rec, "iter", PBKDF2_ITER);
+    cJSON_AddStringToObject(rec, "created", sc_time_format_iso(sc_time_now_us(), 3, ts));
+    cJSON_AddBoolToObject(rec, "revoked", 0);
+    /* xAPI Data 2.4.9: the authority is an Agent identified by the credential. */
+    auth = cJSON_AddObjectToObject(rec, "authority");
+    cJSON_AddStringToObject(auth, "objectType", "Agent");
+    cJSON_AddStringToObject(auth, "name", name ? name : k);
+    acct = cJSON_AddObjectToObject(auth, "account");
+    cJSON_AddStringToObject(acct, "homePage", "urn:scolar:credential");
+    cJSON_AddStringToObject(acct, "name", k);
+    json = cJSON_PrintUnformatted(rec);
+    if (!json)
+        goto out;
+    rc = stmt_db_put1(db, "creds", k, strlen(k), json, strlen(json), STMT_DB_NOOVERWRITE);
+    if (rc == STMT_DB_ERR_EXISTS) {
+        rc = -4;
+        goto out;
+    }
+    if (rc)
+        goto out;
+    snprintf(key_out, keylen, "%s", k);
+    snprintf(secret_out, secretlen, "%s", s);
+out:
+    cJSON_free(json);
+    cJSON_Delete(rec);
+    return rc;
+}
+
+int lrs_cred_revoke(struct stmt_db *db, const char *key)
+{
+    char *val = NULL;
+    size_t n;
+    cJSON *rec;
+    char *json;
+    int rc = stmt_db_get1(db, "creds", key, strlen(key), &val, &n);
+    if (rc)
+        return rc;
+    rec = cJSON_ParseWithLength(val, n);
+    sc_free(val);
+    if (!rec)
+        return STMT_DB_ERR_CORRUPT;
+    cJSON_ReplaceItemInObject(rec, "revoked", cJSON_CreateTrue());
+    json = cJSON_PrintUnformatted(rec);
+    cJSON_Delete(rec);
+    if (!json)
+        return STMT_DB_ERR_NOMEM;
+    rc = stmt_db_put1(db, "creds", key, strlen(key), json, strlen(json), 0);
+    cJSON_free(json);
+    lrs_auth_cache_flush();
+    return rc;
+}
+
+struct list_ctx {
+    cJSON *arr;
+    int active;
+};
+
+static int list_visit(void *vctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    struct list_ctx *ctx = vctx;
+    cJSON *rec = cJSON_ParseWithLength(v, vl), *out;
+    (void)k;
+    (void)kl;
+    if (!rec)
+        return 0;
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "revoked")))
+        ctx->active++;
+    if (ctx->arr) {
+        static const char *const fields[] = {"key", "name", "scopes", "created", "revoked"};
+        out = cJSON_CreateObject();
+        for (size_t i = 0; out && i < sizeof fields / sizeof fields[0]; i++)
+            cJSON_AddItemToObject(
+                out, fields[i],
+                cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, fields[i]), 1));
+        cJSON_AddItemToArray(ctx->arr, out);
+    }
+    cJSON_Delete(rec);
+    return 0;
+}
+
+static int scan_creds(struct stmt_db *db, struct list_ctx *ctx)
+{
+    struct stmt_db_txn *t;
+    int rc = stmt_db_txn_begin(db, 0, &t);
+    if (rc)
+        return rc;
+    rc = stmt_db_scan(t, "creds", NULL, 0, list_visit, ctx);
+    stmt_db_txn_abort(t);
+    return rc;
+}
+
+cJSON *lrs_cred_list(struct stmt_db *db)
+{
+    struct list_ctx ctx = {cJSON_CreateArray(), 0};
+    if (scan_creds(db, &ctx)) {
+        cJSON_Delete(ctx.arr);
+        return NULL;
+    }
+    return ctx.arr;
+}
+
+int lrs_cred_count(struct stmt_db *db)
+{
+    struct list_ctx ctx = {NULL, 0};
+    if (scan_creds(db, &ctx))
+        return -1;
+    return ctx.active;
+}
+
+void lrs_cred_clear(struct lrs_cred *c)
+{
+    if (!c)
+        return;
+    sc_free(c->authority);
+    memset(c, 0, sizeof *c);
+}
+
+static int b64_decode(const char *in, unsigned char *out, size_t outcap, size_t *outlen)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    unsigned acc = 0;
+    int bits = 0;
+    size_t n = 0;
+    for (const char *p = in; *p; p++) {
+        if (*p == '=')
+            break;
+        const char *q = strchr(tbl, *p);
+        if (!q || !*p)
+            return -1;
+        acc = (acc << 6) | (unsigned)(q - tbl);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n + 1 >= outcap)
+                return -1;
+            out[n++] = (unsigned char)((acc >> bits) & 0xff);
+        }
+    }
+    out[n] = '\0';
+    *outlen = n;
+    return 0;
+}
+
+int lrs_cred_verify_basic(struct stmt_db *db, const char *authz, struct lrs_cred *out)
+{
+    unsigned char dec[256], salt[16], hash[32], want[32];
+    size_t n = 0;
+    char *colon, *val = NULL;
+    size_t vl;
+    cJSON *rec = NULL;
+    int rc = -1;
+
+    if (!authz || strncasecmp(authz, "Basic ", 6) != 0)
+        return -1;
+    authz += 6;
+    while (*authz == ' ')
+        authz++;
+    if (strlen(authz) > 340 || b64_decode(authz, dec, sizeof dec, &n))
+        return -1;
+    if (memchr(dec, 0, n))
+        return -1;
+    colon = strchr((char *)dec, ':'); /* RFC 7617: the user-id cannot contain a colon */
+    if (!colon || colon == (char *)dec)
+        return -1;
+    *colon = '\0';
+    const char *key = (const char *)dec, *secret = colon + 1;
+    if (strlen(key) > 64)
+        return -1;
+    if (stmt_db_get1(db, "creds", key, strlen(key), &val, &vl))
+        return -1;
+    rec = cJSON_ParseWithLength(val, vl);
+    sc_free(val);
+    if (!rec)
+        return -1;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "revoked")))
+        goto out;
+    if (!cache_hit(key, secret)) {
+        const char *salt_hex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "salt"));
+        const char *hash_hex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "hash"));
+        const cJSON *iter = cJSON_GetObjectItemCaseSensitive(rec, "iter");
+        if (!salt_hex || !hash_hex || strlen(salt_hex) != 32 || strlen(hash_hex) != 64 ||
+            !cJSON_IsNumber(iter))
+            goto out;
+        for (int i = 0; i < 16; i++)
+            sscanf(salt_hex + 2 * i, "%2hhx", &salt[i]);
+        for (int i = 0; i < 32; i++)
+            sscanf(hash_hex + 2 * i, "%2hhx", &want[i]);
+        if (sc_pbkdf2(secret, salt, 16, (unsigned)iter->valuedouble, hash) ||
+            !sc_ct_equal(hash, want, 32))
+            goto out;
+        cache_put(key, secret);
+    }
+    memset(out, 0, sizeof *out);
+    snprintf(out->key, sizeof out->key, "%s", key);
+    snprintf(out->name, sizeof out->name, "%s",
+             cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "name"))
+                 ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "name"))
+                 : key);
+    out->scopes = scopes_from_json(cJSON_GetObjectItemCaseSensitive(rec, "scopes"));
+    out->authority = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rec, "authority"));
+    rc = 0;
+out:
+    cJSON_Delete(rec);
+    return rc;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers shared by the subcommands in lrs/ (private to lrs/). */
+#ifndef LRS_CLI_H
+#define LRS_CLI_H
+
+#include "lrs/lrs.h"
+
+/** Print "scolar: <fmt>" and the usage to stderr; returns 2 (the usage exit code). */
+int lrs_cli_usage_error(const char *usage, const char *fmt, const char *arg);
+/** Open the store, printing one line on failure; 0 or 1 (the exit code). */
+int lrs_cli_open_db(const char *data_dir, struct stmt_db **db);
+/** Parse --data/--help; -1 after printing help, 2 on a usage error, 0 and *first_arg. */
+int lrs_cli_data_opts(int argc, char **argv, const char *usage, struct lrs_config *cfg,
+                      int *first_arg);
+
+/** Opens what serve needs beyond the store (statement store, SCORM tables) and closes it. */
+int lrs_app_open(struct lrs_app *app, char *err, size_t errlen);
+void lrs_app_close(struct lrs_app *app);
+
+/** `scolar import`. */
+int lrs_cmd_import(int argc, char **argv);
+
+#endif

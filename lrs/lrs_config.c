@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Configuration: defaults, then SCOLAR_* environment variables, then command-line flags
+ * (applied by main.c), in that order of weight. docs/configuration.md lists every knob. */
+#include "lrs/lrs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lrs_config_defaults(struct lrs_config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->data_dir, sizeof c->data_dir, "./scolar-data");
+    snprintf(c->listen, sizeof c->listen, "127.0.0.1:8080");
+    snprintf(c->content_listen, sizeof c->content_listen, "127.0.0.1:8081");
+    c->max_body = 16u << 20;
+    c->max_upload = 512u << 20;
+    c->threads = 48;
+    c->log_level = LRS_LOG_INFO;
+    snprintf(c->cors_origins, sizeof c->cors_origins, "*");
+}
+
+static void env_str(const char *name, char *dst, size_t n)
+{
+    const char *v = getenv(name);
+    if (v && *v)
+        snprintf(dst, n, "%s", v);
+}
+
+static void env_size(const char *name, size_t *dst)
+{
+    const char *v = getenv(name);
+    if (v && *v) {
+        char *end;
+        unsigned long long x = strtoull(v, &end, 10);
+        if (!*end && x > 0)
+            *dst = (size_t)x;
+    }
+}
+
+void lrs_config_from_env(struct lrs_config *c)
+{
+    env_str("SCOLAR_DATA", c->data_dir, sizeof c->data_dir);
+    env_str("SCOLAR_LISTEN", c->listen, sizeof c->listen);
+    env_str("SCOLAR_CONTENT_LISTEN", c->content_listen, sizeof c->content_listen);
+    env_str("SCOLAR_PUBLIC_URL", c->public_url, sizeof c->public_url);
+    env_str("SCOLAR_CONTENT_URL", c->content_url, sizeof c->content_url);
+    env_str("SCOLAR_CORS_ORIGINS", c->cors_origins, sizeof c->cors_origins);
+    env_size("SCOLAR_MAX_BODY", &c->max_body);
+    env_size("SCOLAR_MAX_UPLOAD", &c->max_upload);
+    size_t t = 0;
+    env_size("SCOLAR_THREADS", &t);
+    if (t > 0 && t <= 1024)
+        c->threads = (int)t;
+    const char *lv = getenv("SCOLAR_LOG_LEVEL");
+    if (lv) {
+        if (!strcmp(lv, "debug"))
+            c->log_level = LRS_LOG_DEBUG;
+        else if (!strcmp(lv, "warn"))
+            c->log_level = LRS_LOG_WARN;
+        else if (!strcmp(lv, "error"))
+            c->log_level = LRS_LOG_ERROR;
+    }
+}

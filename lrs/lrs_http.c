@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The HTTP layer: two civetweb contexts (the API origin and the content origin), one catch-all
+ * handler each, our own routing, body reading, responses and the access log.
+ *
+ * civetweb is configured so that none of its own file or CORS machinery runs (security.md §2):
+ * no document_root (CVE-2025-55763 sits in that path), access_control_allow_methods="" so
+ * civetweb does not answer preflights itself, and no form API. Requests carrying both
+ * Transfer-Encoding and Content-Length are refused in begin_request (request smuggling, T4).
+ */
+#include "lrs/lrs.h"
+#include "common/sc_alloc.h"
+#include "common/sc_time.h"
+
+#include <civetweb.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+const char *lrs_req_header(struct lrs_req *r, const char *name)
+{
+    return mg_get_header(r->conn, name);
+}
+
+int lrs_req_read_body(struct lrs_req *r, size_t cap)
+{
+    char chunk[16384];
+    long long cl = r->ri->content_length;
+    if (r->body_done)
+        return 0;
+    if (!cap)
+        cap = r->app->cfg.max_body;
+    sc_buf_init(&r->body, cap);
+    if (cl > 0 && (unsigned long long)cl > cap)
+        return 413;
+    for (;;) {
+        int n = mg_read(r->conn, chunk, sizeof chunk);
+        if (n < 0)
+            return 400;
+        if (n == 0)
+            break;
+        int rc = sc_buf_append(&r->body, chunk, (size_t)n);
+        if (rc == SC_BUF_ERR_CAP)
+            return 413;
+        if (rc)
+            return 500;
+    }
+    if (!r->body.data)
+        sc_buf_append(&r->body, "", 0);
+    r->body_done = 1;
+    return 0;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower(c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Percent-decode (and '+' → space, application/x-www-form-urlencoded). NULL on a bad escape
+ * or an encoded NUL. */
+static char *url_decode(const char *s, size_t n)
+{
+    char *out = sc_malloc(n + 1);
+    size_t j = 0;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%') {
+            int hi, lo;
+            if (i + 2 >= n || (hi = hexval((unsigned char)s[i + 1])) < 0 ||
+                (lo = hexval((unsigned char)s[i + 2])) < 0 || (hi == 0 && lo == 0)) {
+                sc_free(out);
+                return NULL;
+            }
+            out[j++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else if (s[i] == '+') {
+            out[j++] = ' ';
+        } else {
+            out[j++] = s[i];
+        }
+    }
+    out[j] = '\0';
+    return out;
+}
+
+int lrs_params_parse(const char *qs, size_t len, struct lrs_param **out, size_t *nout)
+{
+    struct lrs_param *ps = NULL;
+    size_t np = 0;
+    const char *p = qs, *end = qs + len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *seg_end = amp ? amp : end;
+        if (seg_end > p) {
+            const char *eq = memchr(p, '=', (size_t)(seg_end - p));
+            const char *name_end = eq ? eq : seg_end;
+            struct lrs_param *grown = sc_realloc(ps, (np + 1) * sizeof *ps);
+            if (!grown)
+                goto fail;
+            ps = grown;
+            ps[np].name = url_decode(p, (size_t)(name_end - p));
+            ps[np].value = eq ? url_decode(eq + 1, (size_t)(seg_end - eq - 1)) : sc_strdup("");
+            np++;
+            if (!ps[np - 1].name || !ps[np - 1].value)
+                goto fail;
+        }
+        p = seg_end + 1;
+    }
+    *out = ps;
+    *nout = np;
+    return 0;
+fail:
+    lrs_params_free(ps, np);
+    return 400;
+}
+
+void lrs_params_free(struct lrs_param *ps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sc_free(ps[i].name);
+        sc_free(ps[i].value);
+    }
+    sc_free(ps);
+}
+
+int lrs_req_parse_query(struct lrs_req *r)
+{
+    if (r->params)
+        return 0;
+    return lrs_params_parse(r->query, strlen(r->query), &r->params, &r->nparams);
+}
+
+const char *lrs_req_param(struct lrs_req *r, const char *name)
+{
+    for (size_t i = 0; i < r->nparams; i++)
+        if (!strcmp(r->params[i].name, name))
+            return r->params[i].value;
+    return NULL;
+}
+
+void lrs_resp_header(struct lrs_req *r, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    sc_buf_printf(&r->hdrs, "%s: ", name);
+    va_start(ap, fmt);
+    sc_buf_vprintf(&r->hdrs, fmt, ap);
+    va_end(ap);
+    sc_buf_puts(&r->hdrs, "\r\n");
+}
+
+void lrs_reply(struct lrs_req *r, int status, const char *ctype, const void *body, size_t n)
+{
+    char clen[32], date[SC_TIME_ISO_LEN];
+    if (r->status) /* already answered */
+        return;
+    r->status = status;
+    if (r->is_xapi)
+        lrs_xapi_headers(r);
+    mg_response_header_start(r->conn, status);
+    mg_response_header_add(r->conn, "Date", sc_time_format_http(sc_time_now_us(), date), -1);
+    if (ctype && status != 204 && status != 304)
+        mg_response_header_add(r->conn, "Content-Type", ctype, -1);
+    if (status != 204 && status != 304) {
+        snprintf(clen, sizeof clen, "%zu", n);
+        mg_response_header_add(r->conn, "Content-Length", clen, -1);
+    }
+    mg_response_header_add(r->conn, "X-Content-Type-Options", "nosniff", -1);
+    if (r->hdrs.len)
+        mg_response_header_add_lines(r->conn, r->hdrs.data);
+    mg_response_header_send(r->conn);
+    if (!r->head && n && status != 204 && status != 304) {
+        mg_write(r->conn, body, n);
+        r->bytes_out = n;
+    }
+}
+
+void lrs_reply_json(struct lrs_req *r, int status, const cJSON *j)
+{
+    char *s = cJSON_PrintUnformatted(j);
+    if (!s) {
+        static const char oom[] = "{\"error\":true,\"status\":500,\"message\":\"out of memory\"}";
+        lrs_reply(r, 500, "application/json", oom, sizeof oom - 1);
+        return;
+    }
+    lrs_reply(r, status, "application/json", s, strlen(s));
+    cJSON_free(s);
+}
+
+void lrs_reply_error(struct lrs_req *r, int status, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    struct sc_buf b = SC_BUF_INIT;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    sc_buf_printf(&b, "{\"error\":true,\"status\":%d,\"message\":", status);
+    sc_buf_json_str(&b, msg, strlen(msg));
+    sc_buf_puts(&b, "}");
+    lrs_reply(r, status, "application/json", b.data, b.len);
+    sc_buf_free(&b);
+}
+
+/* ---- dispatch -------------------------------------------------------------------------- */
+
+static int path_match(const char *pattern, const char *path)
+{
+    size_t n = strlen(pattern);
+    if (n && pattern[n - 1] == '*')
+        return strncmp(pattern, path, n - 1) == 0;
+    return strcmp(pattern, path) == 0;
+}
+
+static void dispatch(struct lrs_req *r, const struct lrs_route *routes)
+{
+    const struct lrs_route *hit = NULL;
+    int path_seen = 0;
+
+    for (const struct lrs_route *rt = routes; rt->path; rt++) {
+        if (!path_match(rt->path, r->path))
+            continue;
+        path_seen = 1;
+        if (rt->method && strcmp(rt->method, r->method) && !(r->head && !strcmp(rt->method, "GET")))
+            continue;
+        hit = rt;
+        break;
+    }
+    if (!hit) {
+        if (path_seen)
+            lrs_reply_error(r, 405, "method %s not allowed on %s", r->method, r->path);
+        else
+            lrs_reply_error(r, 404, "no resource at %s", r->path);
+        return;
+    }
+    if (hit->auth != LRS_AUTH_NONE) {
+        const char *authz = lrs_req_header(r, "Authorization");
+        if (!authz || lrs_cred_verify_basic(r->app->db, authz, &r->cred) != 0) {
+            if (hit->auth == LRS_AUTH_XAPI)
+                lrs_resp_header(r, "WWW-Authenticate", "Basic realm=\"scolar xAPI\"");
+            else /* security.md §7: no Basic challenge on admin routes (browsers cache it) */
+                lrs_resp_header(r, "WWW-Authenticate", "ScolarKey realm=\"scolar-admin\"");
+            lrs_reply_error(r, 401, authz ? "credentials refused" : "authorization required");
+            return;
+        }
+        r->authed = 1;
+        if (hit->auth == LRS_AUTH_ADMIN && !(r->cred.scopes & (LRS_SCOPE_ADMIN | LRS_SCOPE_ALL))) {
+            lrs_reply_error(r, 403, "this credential has no admin scope");
+            return;
+        }
+    }
+    hit->fn(r);
+    if (!r->status)
+        lrs_reply_error(r, 500, "handler produced no answer");
+}
+
+static void handle(struct mg_connection *conn, struct lrs_app *app, const struct lrs_route *rt,
+                   int content)
+{
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    struct lrs_req r;
+    int64_t t0 = sc_time_mono_us();
+
+    memset(&r, 0, sizeof r);
+    r.app = app;
+    r.conn = conn;
+    r.ri = ri;
+    r.method = ri->request_method;
+    r.path = ri->local_uri ? ri->local_uri : "/";
+    r.query = ri->query_string ? ri->query_string : "";
+    r.head = !strcmp(r.method, "HEAD");
+    sc_buf_init(&r.hdrs, 64 * 1024);
+    r.is_xapi = !content && !strncmp(r.path, "/xapi/", 6);
+    /* xAPI pre-checks (preflight, version header) may answer the request themselves. */
+    if (!r.is_xapi || lrs_xapi_pre(&r) == 0)
+        dispatch(&r, rt);
+    lrs_log(LRS_LOG_INFO, "%s %s %s %d %zu %lldus", content ? "content" : "api", r.method, r.path,
+            r.status, r.bytes_out, (long long)(sc_time_mono_us() - t0));
+    lrs_params_free(r.params, r.nparams);
+    sc_buf_free(&r.body);
+    sc_buf_free(&r.hdrs);
+    lrs_cred_clear(&r.cred);
+}
+
+static int api_handler(struct mg_connection *conn, void *cbdata)
+{
+    struct lrs_app *app = cbdata;
+    handle(conn, app, lrs_api_routes, 0);
+    return 1;
+}
+
+static int content_handler(struct mg_connection *conn, void *cbdata)
+{
+    struct lrs_app *app = cbdata;
+    handle(conn, app, lrs_content_routes, 1);
+    return 1;
+}
+
+static int begin_request(struct mg_connection *conn)
+{
+    /* T4: both Transfer-Encoding and Content-Length → 400 (civetweb 1.15 accepts them). */
+    if (mg_get_header(conn, "Transfer-Encoding") && mg_get_header(conn, "Content-Length")) {
+        static const char msg[] =
+            "{\"error\":true,\"status\":400,\"message\":\"both Transfer-Encoding and "
+            "Content-Length\"}";
+        mg_printf(conn,
+                  "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+                  "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                  sizeof msg - 1, msg);
+        return 400;
+    }
+    return 0;
+}
+
+static int log_message(const struct mg_connection *conn, const char *message)
+{
+    (void)conn;
+    lrs_log(LRS_LOG_WARN, "civetweb: %s", message);
+    return 1;
+}
+
+static struct mg_context *start_ctx(struct lrs_app *app, const char *listen, int threads,
+                                    mg_request_handler h, char *err, size_t errlen)
+{
+    char threads_s[16];
+    unsigned code = 0;
+    char text[256] = "";
+    struct mg_error_data e = {&code, text, sizeof text};
+    struct mg_callbacks cb;
+    struct mg_init_data init;
+    struct mg_context *ctx;
+
+    snprintf(threads_s, sizeof threads_s, "%d", threads);
+    const char *opts[] = {"listening_ports",
+                          listen,
+                          "num_threads",
+                          threads_s,
+                          "request_timeout_ms",
+                          "30000",
+                          "enable_keep_alive",
+                          "yes",
+                          "keep_alive_timeout_ms",
+                          "5000",
+                          "access_control_allow_methods",
+                          "",
+                          "enable_directory_listing",
+                          "no",
+                          "decode_url",
+                          "yes",
+                          NULL};
+    memset(&cb, 0, sizeof cb);
+    cb.begin_request = begin_request;
+    cb.log_message = log_message;
+    init.callbacks = &cb;
+    init.user_data = app;
+    init.configuration_options = opts;
+    ctx = mg_start2(&init, &e);
+    if (!ctx) {
+        snprintf(err, errlen, "cannot listen on %s: %s", listen, text[0] ? text : "failed");
+        return NULL;
+    }
+    mg_set_request_handler(ctx, "/", h, app);
+    return ctx;
+}
+
+int lrs_server_start(struct lrs_app *app, char *err, size_t errlen)
+{
+    mg_init_library(0);
+    app->ctx = start_ctx(app, app->cfg.listen, app->cfg.threads, api_handler, err, errlen);
+    if (!app->ctx)
+        return -1;
+    app->content_ctx = start_ctx(app, app->cfg.content_listen, 16, content_handler, err, errlen);
+    if (!app->content_ctx) {
+        mg_stop(app->ctx);
+        app->ctx = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+void lrs_server_stop(struct lrs_app *app)
+{
+    /* mg_stop closes the listeners and waits for the workers: in-flight requests finish. */
+    if (app->content_ctx)
+        mg_stop(app->content_ctx);
+    if (app->ctx)
+        mg_stop(app->ctx);
+    app->ctx = app->content_ctx = NULL;
+    mg_exit_library();
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The route tables: first match wins; a path ending in '*' is a prefix. One line per route. */
+#include "lrs/lrs.h"
+
+#include <stddef.h>
+
+const struct lrs_route lrs_api_routes[] = {
+    {"GET", "/healthz", LRS_AUTH_NONE, lrs_route_healthz},
+    {"GET", "/xapi/about", LRS_AUTH_NONE, lrs_route_about},
+    {NULL, "/api/credentials*", LRS_AUTH_ADMIN, lrs_route_credentials},
+    {NULL, NULL, LRS_AUTH_NONE, NULL},
+};
+
+const struct lrs_route lrs_content_routes[] = {
+    {"GET", "/healthz", LRS_AUTH_NONE, lrs_route_healthz},
+    {NULL, NULL, LRS_AUTH_NONE, NULL},
+};

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * scolar: the command line. `scolar serve` runs the LRS and the SCORM player; the other
+ * subcommands work on a data directory that no server has open (the store is locked by the
+ * serving process). Exit codes: 0 success, 1 failure with one line naming the cause on stderr,
+ * 2 usage error (usage on stderr).
+ */
+#include "lrs/lrs.h"
+#include "lrs/lrs_cli.h"
+#include "common/sc_alloc.h"
+#include "common/sc_time.h"
+
+#include <getopt.h>
+#include <libxml/parser.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char MAIN_USAGE[] =
+    "usage: scolar <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve          run the xAPI LRS, the admin API and the SCORM player\n"
+    "  import FILE    import a SCORM package (zip) into the data directory\n"
+    "  creds          create, list or revoke credentials\n"
+    "  check          verify the store\n"
+    "\n"
+    "  scolar <command> --help    options of a command\n"
+    "  scolar --version           print the version\n";
+
+static const char SERVE_USAGE[] =
+    "usage: scolar serve [--data DIR] [--listen HOST:PORT] [--content-listen HOST:PORT]\n"
+    "\n"
+    "  --data DIR                 data directory (env SCOLAR_DATA; default ./scolar-data)\n"
+    "  --listen HOST:PORT         API and admin origin (env SCOLAR_LISTEN; default "
+    "127.0.0.1:8080)\n"
+    "  --content-listen HOST:PORT content origin for the player and packages\n"
+    "                             (env SCOLAR_CONTENT_LISTEN; default 127.0.0.1:8081)\n"
+    "  --max-body BYTES           request body cap, 413 past it (env SCOLAR_MAX_BODY)\n"
+    "  --threads N                HTTP worker threads (env SCOLAR_THREADS; default 48)\n"
+    "\n"
+    "On a store with no credentials, serve creates an admin credential and prints it once;\n"
+    "SCOLAR_ADMIN_KEY and SCOLAR_ADMIN_SECRET choose it instead.\n";
+
+static const char CREDS_USAGE[] =
+    "usage: scolar creds create --name NAME --scopes SCOPES [--data DIR]\n"
+    "       scolar creds list [--data DIR]\n"
+    "       scolar creds revoke KEY [--data DIR]\n"
+    "\n"
+    "  SCOPES is a comma-separated list of: all, all/read, statements/write, statements/read,\n"
+    "  statements/read/mine, state, define, profile, admin\n";
+
+static const char CHECK_USAGE[] = "usage: scolar check [--data DIR]\n"
+                                  "  verifies the store and prints what it holds; exit 1 on a "
+                                  "finding\n";
+
+int lrs_cli_usage_error(const char *usage, const char *fmt, const char *arg)
+{
+    if (fmt) {
+        fprintf(stderr, "scolar: ");
+        fprintf(stderr, fmt, arg ? arg : "");
+        fprintf(stderr, "\n");
+    }
+    fputs(usage, stderr);
+    return 2;
+}
+
+int lrs_cli_open_db(const char *data_dir, struct stmt_db **db)
+{
+    char err[1024];
+    int rc = stmt_db_open(data_dir, db, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "scolar: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* Shared option parsing for the subcommands that only take --data (and --help). */
+int lrs_cli_data_opts(int argc, char **argv, const char *usage, struct lrs_config *cfg,
+                      int *first_arg)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", optarg);
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return -1;
+        default:
+            return lrs_cli_usage_error(usage, "unknown or incomplete option '%s'",
+                                       argv[optind - 1]);
+        }
+    }
+    *first_arg = optind;
+    return 0;
+}
+
+/* ---- serve ----------------------------------------------------------------------------- */
+
+static int ensure_admin(struct lrs_app *app)
+{
+    const char *k = getenv("SCOLAR_ADMIN_KEY"), *s = getenv("SCOLAR_ADMIN_SECRET");
+    char key[80], secret[80];
+    int n = lrs_cred_count(app->db);
+    if (n < 0) {
+        fprintf(stderr, "scolar: cannot read credentials from the store\n");
+        return 1;
+    }
+    if (k && *k && s && *s) {
+        char *existing = NULL;
+        size_t len;
+        if (stmt_db_get1(app->db, "creds", k, strlen(k), &existing, &len) == STMT_DB_OK) {
+            sc_free(existing);
+            return 0;
+        }
+        int rc = lrs_cred_create(app->db, "admin", LRS_SCOPE_ALL | LRS_SCOPE_ADMIN, k, s, key,
+                                 sizeof key, secret, sizeof secret);
+        if (rc) {
+            fprintf(stderr,
+                    "scolar: SCOLAR_ADMIN_KEY/SCOLAR_ADMIN_SECRET rejected (printable ASCII, "
+                    "no spaces or colons, key at most 64 and secret at most 72 characters)\n");
+            return 1;
+        }
+        return 0;
+    }
+    if (n > 0)
+        return 0;
+    if (lrs_cred_create(app->db, "admin", LRS_SCOPE_ALL | LRS_SCOPE_ADMIN, NULL, NULL, key,
+                        sizeof key, secret, sizeof secret)) {
+        fprintf(stderr, "scolar: cannot create the admin credential\n");
+        return 1;
+    }
+    printf("scolar: created admin credential (shown once; store it now)\n"
+           "  key:    %s\n  secret: %s\n",
+           key, secret);
+    fflush(stdout);
+    return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                         {"listen", required_argument, NULL, 'l'},
+                                         {"content-listen", required_argument, NULL, 'c'},
+                                         {"max-body", required_argument, NULL, 'b'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
+    struct lrs_app app;
+    char err[1024];
+    sigset_t set;
+    int c, sig = 0, rc = 1;
+
+    memset(&app, 0, sizeof app);
+    lrs_config_defaults(&app.cfg);
+    lrs_config_from_env(&app.cfg);
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        char *end;
+        unsigned long long v;
+        switch (c) {
+        case 'd':
+            snprintf(app.cfg.data_dir, sizeof app.cfg.data_dir, "%s", optarg);
+            break;
+        case 'l':
+            snprintf(app.cfg.listen, sizeof app.cfg.listen, "%s", optarg);
+            break;
+        case 'c':
+            snprintf(app.cfg.content_listen, sizeof app.cfg.content_listen, "%s", optarg);
+            break;
+        case 'b':
+            v = strtoull(optarg, &end, 10);
+            if (*end || !v)
+                return lrs_cli_usage_error(SERVE_USAGE, "--max-body needs a byte count, not '%s'",
+                                           optarg);
+            app.cfg.max_body = (size_t)v;
+            break;
+        case 't':
+            v = strtoull(optarg, &end, 10);
+            if (*end || !v || v > 1024)
+                return lrs_cli_usage_error(SERVE_USAGE, "--threads needs 1..1024, not '%s'",
+                                           optarg);
+            app.cfg.threads = (int)v;
+            break;
+        case 'h':
+            fputs(SERVE_USAGE, stdout);
+            return 0;
+        default:
+            return lrs_cli_usage_error(SERVE_USAGE, "unknown or incomplete option '%s'",
+                                       argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return lrs_cli_usage_error(SERVE_USAGE, "unexpected argument '%s'", argv[optind]);
+    lrs_log_set_level((enum lrs_log_level)app.cfg.log_level);
+    if (!app.cfg.public_url[0])
+        snprintf(app.cfg.public_url, sizeof app.cfg.public_url, "http://%s", app.cfg.listen);
+    if (!app.cfg.content_url[0])
+        snprintf(app.cfg.content_url, sizeof app.cfg.content_url, "http://%s",
+                 app.cfg.content_listen);
+
+    if (lrs_cli_open_db(app.cfg.data_dir, &app.db))
+        return 1;
+    if (ensure_admin(&app))
+        goto out;
+    if (lrs_app_open(&app, err, sizeof err)) {
+        fprintf(stderr, "scolar: %s\n", err);
+        goto out;
+    }
+    /* Signals are taken synchronously by this thread; workers inherit the blocked mask. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    app.started_us = sc_time_now_us();
+    if (lrs_server_start(&app, err, sizeof err)) {
+        fprintf(stderr, "scolar: %s\n", err);
+        lrs_app_close(&app);
+        goto out;
+    }
+    printf("scolar %s serving\n  xAPI:    %s/xapi/\n  admin:   %s/\n  content: %s/\n  data:    "
+           "%s\n",
+           SCOLAR_VERSION, app.cfg.public_url, app.cfg.public_url, app.cfg.content_url,
+           app.cfg.data_dir);
+    fflush(stdout);
+    sigwait(&set, &sig);
+    lrs_log(LRS_LOG_INFO, "signal %d: stopping (finishing in-flight requests)", sig);
+    lrs_server_stop(&app);
+    lrs_app_close(&app);
+    lrs_log(LRS_LOG_INFO, "stopped cleanly");
+    rc = 0;
+out:
+    stmt_db_close(app.db);
+    return rc;
+}
+
+/* ---- creds ----------------------------------------------------------------------------- */
+
+static int cmd_creds(int argc, char **argv)
+{
+    struct lrs_config cfg;
+    struct stmt_db *db = NULL;
+    const char *sub;
+    int rc = 1;
+
+    lrs_config_defaults(&cfg);
+    lrs_config_from_env(&cfg);
+    if (argc < 2)
+        return lrs_cli_usage_error(CREDS_USAGE, "creds needs a subcommand%s", "");
+    sub = argv[1];
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
+        fputs(CREDS_USAGE, stdout);
+        return 0;
+    }
+    if (!strcmp(sub, "create")) {
+        static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                             {"name", required_argument, NULL, 'n'},
+                                             {"scopes", required_argument, NULL, 's'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {0, 0, 0, 0}};
+        const char *name = NULL, *scopes_s = NULL;
+        unsigned scopes;
+        char err[256], key[80], secret[80];
+        int c;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc - 1, argv + 1, "+", opts, NULL)) != -1) {
+            switch (c) {
+            case 'd':
+                snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", optarg);
+                break;
+            case 'n':
+                name = optarg;
+                break;
+            case 's':
+                scopes_s = optarg;
+                break;
+            case 'h':
+                fputs(CREDS_USAGE, stdout);
+                return 0;
+            default:
+                return lrs_cli_usage_error(CREDS_USAGE, "unknown or incomplete option '%s'",
+                                           argv[optind]);
+            }
+        }
+        if (optind < argc - 1)
+            return lrs_cli_usage_error(CREDS_USAGE, "unexpected argument '%s'", argv[optind + 1]);
+        if (!name || !scopes_s)
+            return lrs_cli_usage_error(CREDS_USAGE, "creds create needs --name and --scopes%s", "");
+        if (lrs_scopes_parse(scopes_s, &scopes, err, sizeof err))
+            return lrs_cli_usage_error(CREDS_USAGE, "--scopes: %s", err);
+        if (lrs_cli_open_db(cfg.data_dir, &db))
+            return 1;
+        if (lrs_cred_create(db, name, scopes, NULL, NULL, key, sizeof key, secret, sizeof secret)) {
+            fprintf(stderr, "scolar: cannot store the credential\n");
+            goto out;
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "key", key);
+        cJSON_AddStringToObject(o, "secret", secret);
+        cJSON_AddItemToObject(o, "scopes", lrs_scopes_json(scopes));
+        char *s = cJSON_PrintUnformatted(o);
+        printf("%s\n", s);
+        cJSON_free(s);
+        cJSON_Delete(o);
+        rc = 0;
+        goto out;
+    }
+    if (!strcmp(sub, "list") || !strcmp(sub, "revoke")) {
+        int first;
+        int r = lrs_cli_data_opts(argc - 1, argv + 1, CREDS_USAGE, &cfg, &first);
+        if (r)
+            return r < 0 ? 0 : r;
+        first += 1; /* index into argv */
+        if (!strcmp(sub, "list")) {
+            if (first < argc)
+                return lrs_cli_usage_error(CREDS_USAGE, "unexpected argument '%s'", argv[first]);
+            if (lrs_cli_open_db(cfg.data_dir, &db))
+                return 1;
+            cJSON *l = lrs_cred_list(db);
+            char *s = l ? cJSON_PrintUnformatted(l) : NULL;
+            if (s) {
+                printf("%s\n", s);
+                rc = 0;
+            } else {
+                fprintf(stderr, "scolar: cannot read credentials\n");
+            }
+            cJSON_free(s);
+            cJSON_Delete(l);
+            goto out;
+        }
+        if (first != argc - 1)
+            return lrs_cli_usage_error(CREDS_USAGE, "creds revoke needs exactly one KEY%s", "");
+        if (lrs_cli_open_db(cfg.data_dir, &db))
+            return 1;
+        int r2 = lrs_cred_revoke(db, argv[first]);
+        if (r2 == STMT_DB_NOTFOUND)
+            fprintf(stderr, "scolar: no credential with key %s\n", argv[first]);
+        else if (r2)
+            fprintf(stderr, "scolar: cannot revoke: %s\n", stmt_db_strerror(r2));
+        else
+            rc = 0;
+        goto out;
+    }
+    return lrs_cli_usage_error(CREDS_USAGE, "unknown creds subcommand '%s'", sub);
+out:
+    stmt_db_close(db);
+    return rc;
+}
+
+/* ---- check ----------------------------------------------------------------------------- */
+
+static int cmd_check(int argc, char **argv)
+{
+    struct lrs_config cfg;
+    struct stmt_db *db = NULL;
+    char report[8192];
+    int first, rc;
+
+    lrs_config_defaults(&cfg);
+    lrs_config_from_env(&cfg);
+    rc = lrs_cli_data_opts(argc, argv, CHECK_USAGE, &cfg, &first);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (first < argc)
+        return lrs_cli_usage_error(CHECK_USAGE, "unexpected argument '%s'", argv[first]);
+    if (lrs_cli_open_db(cfg.data_dir, &db))
+        return 1;
+    rc = stmt_db_check(db, report, sizeof report);
+    fputs(report, rc ? stderr : stdout);
+    if (!rc)
+        printf("store %s/store.mdb: ok (format %d)\n", cfg.data_dir, STMT_DB_FORMAT);
+    stmt_db_close(db);
+    return rc ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    sc_alloc_init_cjson();
+    xmlInitParser(); /* security.md §4: once, before threads */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    int rc;
+    if (argc < 2)
+        return lrs_cli_usage_error(MAIN_USAGE, "missing command%s", "");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("scolar %s\n", SCOLAR_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(MAIN_USAGE, stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "serve"))
+        rc = cmd_serve(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "creds"))
+        rc = cmd_creds(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "check"))
+        rc = cmd_check(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "import"))
+        rc = lrs_cmd_import(argc - 1, argv + 1);
+    else
+        rc = lrs_cli_usage_error(MAIN_USAGE, "unknown command '%s'", cmd);
+    curl_global_cleanup();
+    xmlCleanupParser();
+    return rc;
+}
