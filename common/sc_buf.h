@@ -23,7 +23,10 @@ struct sc_buf {
     size_t max; /* 0 = no cap */
 };
 
-#define SC_BUF_INIT {NULL, 0, 0, 0}
+#define SC_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 void sc_buf_init(struct sc_buf *b, size_t max);
 int sc_buf_reserve(struct sc_buf *b, size_t extra);

@@ -76,8 +76,7 @@ void sc_sha256(const void *data, size_t n, unsigned char out[32])
     SHA256(data, n, out);
 }
 
-void sc_hmac_sha256(const void *key, size_t klen, const void *data, size_t n,
-                    unsigned char out[32])
+void sc_hmac_sha256(const void *key, size_t klen, const void *data, size_t n, unsigned char out[32])
 {
     unsigned int len = 32;
     HMAC(EVP_sha256(), key, (int)klen, data, n, out, &len);

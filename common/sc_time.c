@@ -108,8 +108,8 @@ int sc_time_parse_iso(const char *s, size_t n, int64_t *us)
 
     if (digits_at(s, n, 0, 4, &Y) || n < 19 || s[4] != '-' || digits_at(s, n, 5, 2, &M) ||
         s[7] != '-' || digits_at(s, n, 8, 2, &D) || (s[10] != 'T' && s[10] != 't') ||
-        digits_at(s, n, 11, 2, &h) || s[13] != ':' || digits_at(s, n, 14, 2, &mi) ||
-        s[16] != ':' || digits_at(s, n, 17, 2, &sec))
+        digits_at(s, n, 11, 2, &h) || s[13] != ':' || digits_at(s, n, 14, 2, &mi) || s[16] != ':' ||
+        digits_at(s, n, 17, 2, &sec))
         return -1;
     p = 19;
     if (p < n && s[p] == '.') {

@@ -31,20 +31,20 @@ static inline int tap_ok(int cond, const char *fmt, ...)
 
 #define ok(cond, ...) tap_ok(!!(cond), __VA_ARGS__)
 
-#define is_int(got, want, ...)                                                                   \
-    do {                                                                                         \
-        long long g_ = (long long)(got), w_ = (long long)(want);                                 \
-        if (!tap_ok(g_ == w_, __VA_ARGS__))                                                      \
-            printf("#   got %lld, want %lld (%s:%d)\n", g_, w_, __FILE__, __LINE__);             \
+#define is_int(got, want, ...)                                                                     \
+    do {                                                                                           \
+        long long g_ = (long long)(got), w_ = (long long)(want);                                   \
+        if (!tap_ok(g_ == w_, __VA_ARGS__))                                                        \
+            printf("#   got %lld, want %lld (%s:%d)\n", g_, w_, __FILE__, __LINE__);               \
     } while (0)
 
-#define is_str(got, want, ...)                                                                   \
-    do {                                                                                         \
-        const char *g_ = (got), *w_ = (want);                                                    \
-        int eq_ = (g_ && w_) ? strcmp(g_, w_) == 0 : g_ == w_;                                   \
-        if (!tap_ok(eq_, __VA_ARGS__))                                                           \
-            printf("#   got \"%s\", want \"%s\" (%s:%d)\n", g_ ? g_ : "(null)",                 \
-                   w_ ? w_ : "(null)", __FILE__, __LINE__);                                      \
+#define is_str(got, want, ...)                                                                     \
+    do {                                                                                           \
+        const char *g_ = (got), *w_ = (want);                                                      \
+        int eq_ = (g_ && w_) ? strcmp(g_, w_) == 0 : g_ == w_;                                     \
+        if (!tap_ok(eq_, __VA_ARGS__))                                                             \
+            printf("#   got \"%s\", want \"%s\" (%s:%d)\n", g_ ? g_ : "(null)",                    \
+                   w_ ? w_ : "(null)", __FILE__, __LINE__);                                        \
     } while (0)
 
 static inline void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

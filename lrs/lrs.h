@@ -165,6 +165,7 @@ void lrs_server_stop(struct lrs_app *app);
 
 /* ---- routes ---------------------------------------------------------------------------- */
 void lrs_route_about(struct lrs_req *r);
+void lrs_route_not_found(struct lrs_req *r);
 void lrs_route_healthz(struct lrs_req *r);
 void lrs_route_credentials(struct lrs_req *r);
 

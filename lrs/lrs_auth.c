@@ -311,6 +311,15 @@ void lrs_cred_clear(struct lrs_cred *c)
     memset(c, 0, sizeof *c);
 }
 
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static int b64_decode(const char *in, unsigned char *out, size_t outcap, size_t *outlen)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -387,11 +396,9 @@ int lrs_cred_verify_basic(struct stmt_db *db, const char *authz, struct lrs_cred
         cache_put(key, secret);
     }
     memset(out, 0, sizeof *out);
-    snprintf(out->key, sizeof out->key, "%s", key);
-    snprintf(out->name, sizeof out->name, "%s",
-             cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "name"))
-                 ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "name"))
-                 : key);
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "name"));
+    copy_str(out->key, sizeof out->key, key);
+    copy_str(out->name, sizeof out->name, name ? name : key);
     out->scopes = scopes_from_json(cJSON_GetObjectItemCaseSensitive(rec, "scopes"));
     out->authority = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rec, "authority"));
     rc = 0;

@@ -53,7 +53,7 @@ int lrs_xapi_pre(struct lrs_req *r)
 {
     const char *v;
     if (!strcmp(r->method, "OPTIONS")) {
-        cors(r);
+        /* the CORS origin headers are added by lrs_xapi_headers when the reply goes out */
         lrs_resp_header(r, "Access-Control-Allow-Methods", "GET, HEAD, PUT, POST, DELETE");
         lrs_resp_header(r, "Access-Control-Allow-Headers",
                         "Authorization, Content-Type, X-Experience-API-Version, If-Match, "

@@ -11,6 +11,11 @@ void lrs_route_healthz(struct lrs_req *r)
     lrs_reply(r, 200, "application/json", ok, sizeof ok - 1);
 }
 
+void lrs_route_not_found(struct lrs_req *r)
+{
+    lrs_reply_error(r, 404, "no resource at %s", r->path);
+}
+
 void lrs_route_about(struct lrs_req *r)
 {
     /* xAPI Comm 2.8: version lists the latest patch of each major version served; no other

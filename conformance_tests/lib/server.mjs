@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+// Test harness: starts `scolar serve` on free ports with a temporary data dir and the admin
+// credential from the environment, waits for /healthz, and stops it after.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const BIN = process.env.SCOLAR_BIN || new URL('../../build/lrs/scolar', import.meta.url).pathname;
+export const SHARED = process.env.SHARED_DIR || new URL('../../../shared', import.meta.url).pathname;
+export const ADMIN_KEY = 'test-admin';
+export const ADMIN_SECRET = 'test-secret-with:colon';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix = 'scolar-test-') {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function basic(key, secret) {
+  return 'Basic ' + Buffer.from(`${key}:${secret}`).toString('base64');
+}
+
+export const ADMIN_AUTH = basic(ADMIN_KEY, ADMIN_SECRET);
+
+// Run the CLI synchronously; returns {status, stdout, stderr}.
+export function cli(args, opts = {}) {
+  const r = spawnSync(BIN, args, {
+    encoding: 'utf8',
+    env: { ...process.env, ...(opts.env || {}) },
+    input: opts.input,
+    timeout: opts.timeout || 60000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
+}
+
+async function waitHealthy(base, proc, ms = 20000) {
+  const t0 = Date.now();
+  let exited = null;
+  proc.once('exit', (code) => { exited = code; });
+  while (Date.now() - t0 < ms) {
+    if (exited !== null) throw new Error(`scolar serve exited with ${exited} before it was healthy`);
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.status === 200) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('scolar serve did not become healthy in time');
+}
+
+// Start a server. opts: {dataDir, env, args, keepData}
+export async function startServer(opts = {}) {
+  const dataDir = opts.dataDir || tempDir();
+  const port = await freePort();
+  const cport = await freePort();
+  const env = {
+    ...process.env,
+    SCOLAR_ADMIN_KEY: ADMIN_KEY,
+    SCOLAR_ADMIN_SECRET: ADMIN_SECRET,
+    ...(opts.env || {}),
+  };
+  const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`,
+    '--content-listen', `127.0.0.1:${cport}`, ...(opts.args || [])];
+  const proc = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '', stderr = '';
+  proc.stdout.on('data', (d) => { stdout += d; });
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const base = `http://127.0.0.1:${port}`;
+  const content = `http://127.0.0.1:${cport}`;
+  try {
+    await waitHealthy(base, proc);
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw new Error(`${e.message}\nstdout: ${stdout}\nstderr: ${stderr}`);
+  }
+  const srv = {
+    base, content, port, cport, dataDir, proc,
+    get stdout() { return stdout; },
+    get stderr() { return stderr; },
+    // Stop with a signal and resolve with the exit code (or the signal name).
+    stop(signal = 'SIGTERM') {
+      return new Promise((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          resolve(proc.exitCode ?? proc.signalCode);
+          return;
+        }
+        proc.once('exit', (code, sig) => {
+          if (!opts.keepData && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+          resolve(code ?? sig);
+        });
+        proc.kill(signal);
+      });
+    },
+    // fetch relative to the API origin with admin auth and the xAPI version header by default
+    async req(method, path, { body, headers = {}, auth = ADMIN_AUTH, version = '1.0.3', raw = false } = {}) {
+      const h = { ...headers };
+      if (auth) h.Authorization = auth;
+      if (version && path.startsWith('/xapi/')) h['X-Experience-API-Version'] = version;
+      let payload = body;
+      if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array) && !Buffer.isBuffer(body)) {
+        payload = JSON.stringify(body);
+        if (!h['Content-Type']) h['Content-Type'] = 'application/json';
+      }
+      const r = await fetch(base + path, { method, headers: h, body: payload });
+      const text = raw ? null : await r.text();
+      let json;
+      try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+      return { status: r.status, headers: r.headers, text, json, res: r };
+    },
+  };
+  return srv;
+}

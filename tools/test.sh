@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Install what is missing, build with ASan+UBSan and warnings as errors, run every suite
+# (unit, statements, scorm, http, browser, fuzz replay), check formatting, and end with one
+# line "N passed, M failed". Exit non-zero on any failure.
+#   tools/test.sh [meson test args...]   e.g. tools/test.sh --suite unit
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+build=${SCOLAR_TEST_BUILD:-build-test}
+
+tools/deps.sh --test || { echo "tools/test.sh: dependency install failed"; echo "0 passed, 1 failed"; exit 1; }
+if [ -f conformance_tests/package.json ] && [ ! -d conformance_tests/node_modules ]; then
+  (cd conformance_tests && npm ci --no-audit --no-fund --loglevel=error) ||
+    { echo "tools/test.sh: npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+t0=$(date +%s)
+if [ -d "$build" ]; then
+  meson setup --reconfigure "$build" -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dwerror_tests=true -Dbuildtype=debug >/dev/null
+else
+  meson setup "$build" -Db_sanitize=address,undefined -Db_lundef=false -Dwerror_tests=true \
+    -Dbuildtype=debug >/dev/null
+fi || { echo "tools/test.sh: meson setup failed"; echo "0 passed, 1 failed"; exit 1; }
+if ! ninja -C "$build"; then
+  echo "tools/test.sh: build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+t1=$(date +%s)
+echo "tools/test.sh: build took $((t1 - t0)) s"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export LSAN_OPTIONS=suppressions=$root/tools/lsan.supp:print_suppressions=0
+meson test -C "$build" --num-processes 2 --print-errorlogs "$@"
+t2=$(date +%s)
+echo "tools/test.sh: tests took $((t2 - t1)) s"
+
+fmt_fail=0
+files=$(git ls-files '*.c' '*.h')
+if [ -n "$files" ] && ! clang-format --dry-run --Werror $files >/dev/null 2>&1; then
+  echo "tools/test.sh: clang-format check failed on:"
+  for f in $files; do clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || echo "  $f"; done
+  fmt_fail=1
+fi
+
+python3 - "$build/meson-logs/testlog.json" "$fmt_fail" <<'PY'
+import json, sys
+passed = failed = 0
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line:
+        continue
+    r = json.loads(line)
+    if r.get("result") in ("OK", "EXPECTEDFAIL", "SKIP"):
+        passed += 1
+    else:
+        failed += 1
+        print("FAILED:", r.get("name"), r.get("result"))
+if sys.argv[2] == "1":
+    failed += 1
+else:
+    passed += 1  # the format check
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+PY
