@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Statement queries (xAPI 1.0.3 Comm 2.1.3 "GET Statements", Data 2.5 "Retrieval of
+ * Statements"): a planner that walks the most selective index term in stored order, cheap
+ * index probes for the other terms, confirmation against the record, voided statements left
+ * out (Comm 2.1.4), the StatementRef rule (G5), and signed `more` cursors.
+ *
+ * Planner: every filter is one term; each term's entries inside the time window are counted
+ * up to PLAN_CAP and the smallest drives the walk (no filter: the main table). Other terms are
+ * checked by a point lookup of hash ‖ seq in "stmt_idx" before the record is read.
+ *
+ * Confirmation: a record matches when every filter's hash is among its own terms (header)
+ * and the filter's value occurs in its JSON as a JSON string; failing that, when its
+ * StatementRef target matches (recursively, G5). Records are read in place from the map and
+ * copied once, into the page.
+ *
+ * Cursor (`more`): hex of version ‖ query hash ‖ last seq ‖ snapshot seq ‖ issue time, and a
+ * truncated HMAC-SHA-256 under the store's key. The snapshot is the last committed sequence
+ * when the first page ran; later pages never go beyond it and continue after the last seq
+ * returned, so concurrent writes cause neither gaps nor duplicates (G8). Each page is its own
+ * short read transaction.
+ */
+#include "statements/stmt_store_int.h"
+#include "common/sc_alloc.h"
+#include "common/sc_buf.h"
+#include "common/sc_rand.h"
+#include "common/sc_time.h"
+
+#include <string.h>
+#include <strings.h>
+
+#define PLAN_CAP 1000
+#define MAX_FILTERS 4
+#define CURSOR_VERSION 1
+#define CURSOR_RAW 33 /* 1 + 8 + 8 + 8 + 8 */
+#define CURSOR_MAC 16
+
+struct filter {
+    char kind;
+    uint64_t hash;
+    char *needle[2]; /* JSON string literals that must occur in the record */
+    size_t nlen[2];
+    int nneedles;
+    int ci; /* compare needles case-insensitively (registration UUIDs) */
+};
+
+struct plan {
+    struct filter f[MAX_FILTERS];
+    int nf;
+    int driver; /* index into f, or -1 for the main table */
+    uint64_t lo, hi;
+};
+
+static void plan_free(struct plan *p)
+{
+    for (int i = 0; i < p->nf; i++)
+        for (int j = 0; j < p->f[i].nneedles; j++)
+            cJSON_free(p->f[i].needle[j]);
+}
+
+static int add_needle(struct filter *f, const char *s, size_t n)
+{
+    char *tmp = sc_strndup(s, n);
+    cJSON *js;
+    if (!tmp)
+        return STMT_STORE_ERR_NOMEM;
+    js = cJSON_CreateString(tmp);
+    sc_free(tmp);
+    if (!js)
+        return STMT_STORE_ERR_NOMEM;
+    /* Printed by cJSON so the escaping is the one used for the stored record. */
+    f->needle[f->nneedles] = cJSON_PrintUnformatted(js);
+    cJSON_Delete(js);
+    if (!f->needle[f->nneedles])
+        return STMT_STORE_ERR_NOMEM;
+    f->nlen[f->nneedles] = strlen(f->needle[f->nneedles]);
+    f->nneedles++;
+    return STMT_STORE_OK;
+}
+
+static int add_filter(struct plan *p, char kind, const char *value)
+{
+    struct filter *f = &p->f[p->nf++];
+    size_t n = strlen(value);
+    const char *colon;
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->hash = stmt__term_hash(kind, value, n);
+    if (kind != STMT_TERM_AGENT && kind != STMT_TERM_REL_AGENT)
+        return add_needle(f, value, n);
+    colon = strchr(value, ':');
+    if (!colon)
+        return STMT_STORE_ERR_ARG;
+    if (strncmp(value, "account:", 8) == 0) {
+        const char *sep = strchr(colon + 1, '\x1f');
+        int rc;
+        if (!sep)
+            return STMT_STORE_ERR_ARG;
+        rc = add_needle(f, colon + 1, (size_t)(sep - colon - 1));
+        return rc ? rc : add_needle(f, sep + 1, strlen(sep + 1));
+    }
+    return add_needle(f, colon + 1, strlen(colon + 1));
+}
+
+static int add_registration(struct plan *p, const char *reg)
+{
+    char low[STMT_STORE_UUID_LEN];
+    unsigned char bin[16];
+    struct filter *f;
+    if (stmt__uuid_parse(reg, bin) != 0)
+        return STMT_STORE_ERR_ARG;
+    for (size_t i = 0; i <= 36; i++)
+        low[i] = (reg[i] >= 'A' && reg[i] <= 'Z') ? (char)(reg[i] - 'A' + 'a') : reg[i];
+    f = &p->f[p->nf++];
+    memset(f, 0, sizeof *f);
+    f->kind = STMT_TERM_REGISTRATION;
+    f->hash = stmt__term_hash(STMT_TERM_REGISTRATION, low, 36);
+    f->ci = 1;
+    return add_needle(f, low, 36);
+}
+
+static const void *memmem_ci(const char *h, size_t hl, const char *n, size_t nl)
+{
+    if (nl > hl)
+        return NULL;
+    for (size_t i = 0; i + nl <= hl; i++)
+        if (strncasecmp(h + i, n, nl) == 0)
+            return h + i;
+    return NULL;
+}
+
+static int rec_has_term(const unsigned char *rec, size_t nterms, uint64_t term)
+{
+    size_t lo = 0, hi = nterms;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t v = stmt__be64_get(rec + STMT_REC_HDR + 8 * mid);
+        if (v == term)
+            return 1;
+        if (v < term)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+static int own_match(const struct plan *p, const unsigned char *rec, size_t len)
+{
+    size_t nt = (size_t)(rec[2] << 8 | rec[3]), hdr = STMT_REC_HDR + 8 * nt;
+    const char *json = (const char *)rec + hdr;
+    size_t jl;
+    if (hdr > len)
+        return 0;
+    jl = len - hdr;
+    for (int i = 0; i < p->nf; i++) {
+        const struct filter *f = &p->f[i];
+        if (!rec_has_term(rec, nt, f->hash))
+            return 0;
+        for (int j = 0; j < f->nneedles; j++) {
+            const void *hit = f->ci ? memmem_ci(json, jl, f->needle[j], f->nlen[j])
+                                    : memmem(json, jl, f->needle[j], f->nlen[j]);
+            if (!hit)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* Comm 2.1.3 "Filter Conditions for StatementRefs": a statement matches when it does, or when
+ * the statement its StatementRef targets does, recursively. 1 match, 0 not, < 0 error. */
+static int rec_match(struct stmt_store *st, MDB_txn *txn, const struct plan *p,
+                     const unsigned char *rec, size_t len)
+{
+    for (int d = 0; d <= STMT_REF_DEPTH; d++) {
+        MDB_val k, v;
+        int rc;
+        if (len < STMT_REC_HDR)
+            return STMT_STORE_ERR_IO;
+        if (own_match(p, rec, len))
+            return 1;
+        if (!(rec[1] & STMT_REC_REF))
+            return 0;
+        k.mv_size = 16;
+        k.mv_data = (void *)(rec + 20);
+        rc = mdb_get(txn, st->t_id, &k, &v);
+        if (rc == MDB_SUCCESS) {
+            k = v;
+            rc = mdb_get(txn, st->t_stmt, &k, &v);
+        }
+        if (rc == MDB_NOTFOUND)
+            return 0;
+        if (rc)
+            return STMT_STORE_ERR_IO;
+        rec = v.mv_data;
+        len = v.mv_size;
+    }
+    return 0;
+}
+
+static int idx_has(struct stmt_store *st, MDB_txn *txn, uint64_t term, uint64_t seq)
+{
+    unsigned char key[16];
+    MDB_val k = {16, key}, v;
+    stmt__be64_put(key, term);
+    stmt__be64_put(key + 8, seq);
+    return mdb_get(txn, st->t_idx, &k, &v) == MDB_SUCCESS;
+}
+
+/* Entries of one term within [lo, hi], counted up to PLAN_CAP. */
+static size_t term_count(struct stmt_store *st, MDB_txn *txn, uint64_t term, uint64_t lo,
+                         uint64_t hi)
+{
+    MDB_cursor *cur;
+    unsigned char key[16];
+    MDB_val k = {16, key}, v;
+    size_t n = 0;
+    int rc;
+    if (mdb_cursor_open(txn, st->t_idx, &cur))
+        return PLAN_CAP;
+    stmt__be64_put(key, term);
+    stmt__be64_put(key + 8, lo);
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && n < PLAN_CAP && k.mv_size == 16 && stmt__be64_get(k.mv_data) == term &&
+           stmt__be64_get((unsigned char *)k.mv_data + 8) <= hi) {
+        n++;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return n;
+}
+
+static int query_hash(const struct stmt_query *q, size_t limit, unsigned char out[32])
+{
+    struct sc_buf b;
+    const char *s[] = {q->agent, q->verb, q->activity, q->registration, q->scope};
+    int rc = 0;
+    sc_buf_init(&b, 0);
+    for (size_t i = 0; i < sizeof s / sizeof s[0] && !rc; i++)
+        rc = s[i] ? sc_buf_printf(&b, "%zu:%s|", strlen(s[i]), s[i]) : sc_buf_puts(&b, "-|");
+    if (!rc)
+        rc = sc_buf_printf(&b, "%d|%d|%lld|%lld|%d|%zu", !!q->related_activities,
+                           !!q->related_agents, (long long)q->since_us, (long long)q->until_us,
+                           !!q->ascending, limit);
+    if (rc) {
+        sc_buf_free(&b);
+        return STMT_STORE_ERR_NOMEM;
+    }
+    sc_sha256(b.data, b.len, out);
+    sc_buf_free(&b);
+    return STMT_STORE_OK;
+}
+
+static void cursor_encode(struct stmt_store *st, const unsigned char qh[32], uint64_t last,
+                          uint64_t snapshot, char out[STMT_STORE_MORE_LEN])
+{
+    unsigned char raw[CURSOR_RAW + CURSOR_MAC], mac[32];
+    raw[0] = CURSOR_VERSION;
+    memcpy(raw + 1, qh, 8);
+    stmt__be64_put(raw + 9, last);
+    stmt__be64_put(raw + 17, snapshot);
+    stmt__be64_put(raw + 25, (uint64_t)(sc_time_now_us() / 1000000));
+    sc_hmac_sha256(st->cursor_key, sizeof st->cursor_key, raw, CURSOR_RAW, mac);
+    memcpy(raw + CURSOR_RAW, mac, CURSOR_MAC);
+    sc_hex(raw, sizeof raw, out);
+}
+
+static int hexv(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+static int cursor_decode(struct stmt_store *st, const char *s, const unsigned char qh[32],
+                         uint64_t *last, uint64_t *snapshot)
+{
+    unsigned char raw[CURSOR_RAW + CURSOR_MAC], mac[32];
+    int64_t issued, now = sc_time_now_us() / 1000000;
+    if (strlen(s) != 2 * sizeof raw)
+        return STMT_STORE_ERR_CURSOR;
+    for (size_t i = 0; i < sizeof raw; i++) {
+        int hi = hexv((unsigned char)s[2 * i]), lo = hexv((unsigned char)s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return STMT_STORE_ERR_CURSOR;
+        raw[i] = (unsigned char)(hi << 4 | lo);
+    }
+    sc_hmac_sha256(st->cursor_key, sizeof st->cursor_key, raw, CURSOR_RAW, mac);
+    if (!sc_ct_equal(mac, raw + CURSOR_RAW, CURSOR_MAC) || raw[0] != CURSOR_VERSION ||
+        memcmp(raw + 1, qh, 8) != 0)
+        return STMT_STORE_ERR_CURSOR;
+    issued = (int64_t)stmt__be64_get(raw + 25);
+    if (issued > now + 300 || now - issued > STMT_STORE_CURSOR_TTL_S)
+        return STMT_STORE_ERR_CURSOR;
+    *last = stmt__be64_get(raw + 9);
+    *snapshot = stmt__be64_get(raw + 17);
+    return STMT_STORE_OK;
+}
+
+/* Positions `cur` (on a table keyed prefix(plen) ‖ seq(8)) for a walk from `start` in the
+ * given direction and returns the first key, MDB_NOTFOUND at the end of the prefix. */
+static int walk_first(MDB_cursor *cur, const unsigned char *prefix, size_t plen, uint64_t lo,
+                      uint64_t hi, int asc, MDB_val *k)
+{
+    unsigned char key[16];
+    MDB_val v;
+    int rc;
+    memcpy(key, prefix, plen);
+    stmt__be64_put(key + plen, asc ? lo : hi);
+    k->mv_size = plen + 8;
+    k->mv_data = key;
+    rc = mdb_cursor_get(cur, k, &v, MDB_SET_RANGE);
+    if (asc)
+        return rc;
+    if (rc == MDB_NOTFOUND)
+        return mdb_cursor_get(cur, k, &v, MDB_LAST);
+    if (rc)
+        return rc;
+    if (k->mv_size == plen + 8 && memcmp(k->mv_data, prefix, plen) == 0 &&
+        stmt__be64_get((unsigned char *)k->mv_data + plen) <= hi)
+        return 0;
+    return mdb_cursor_get(cur, k, &v, MDB_PREV);
+}
+
+struct collect {
+    struct stmt_page_item *items;
+    size_t n, want; /* want = limit + 1 to learn whether more exist */
+};
+
+static int page_add(struct collect *c, uint64_t seq, const unsigned char *rec, size_t len)
+{
+    size_t hdr = STMT_REC_HDR + 8 * (size_t)(rec[2] << 8 | rec[3]);
+    struct stmt_page_item *it = &c->items[c->n];
+    if (hdr > len)
+        return STMT_STORE_ERR_IO;
+    it->json = sc_strndup((const char *)rec + hdr, len - hdr);
+    if (!it->json)
+        return STMT_STORE_ERR_NOMEM;
+    it->len = len - hdr;
+    it->stored_us = (int64_t)seq;
+    stmt__uuid_format(rec + 4, it->id);
+    c->n++;
+    return STMT_STORE_OK;
+}
+
+static int run(struct stmt_store *st, MDB_txn *txn, const struct plan *p, int asc,
+               struct collect *c)
+{
+    MDB_cursor *cur = NULL;
+    unsigned char prefix[8];
+    size_t plen = 0;
+    MDB_val k, v;
+    int rc, ret = STMT_STORE_OK;
+    MDB_dbi dbi = st->t_stmt;
+
+    if (p->lo > p->hi)
+        return STMT_STORE_OK;
+    if (p->driver >= 0) {
+        dbi = st->t_idx;
+        stmt__be64_put(prefix, p->f[p->driver].hash);
+        plen = 8;
+    }
+    rc = mdb_cursor_open(txn, dbi, &cur);
+    if (rc)
+        return STMT_STORE_ERR_IO;
+    rc = walk_first(cur, prefix, plen, p->lo, p->hi, asc, &k);
+    while (rc == 0 && c->n < c->want) {
+        const unsigned char *kp = k.mv_data;
+        uint64_t seq;
+        unsigned char seq8[8];
+        MDB_val sk = {8, seq8}, rv;
+        int m = 1;
+        if (k.mv_size != plen + 8 || (plen && memcmp(kp, prefix, plen) != 0))
+            break;
+        seq = stmt__be64_get(kp + plen);
+        if (seq < p->lo || seq > p->hi)
+            break;
+        for (int i = 0; i < p->nf && m; i++)
+            if (i != p->driver)
+                m = idx_has(st, txn, p->f[i].hash, seq);
+        if (m) {
+            memcpy(seq8, kp + plen, 8);
+            rc = mdb_get(txn, st->t_stmt, &sk, &rv);
+            if (rc == MDB_SUCCESS && rv.mv_size >= STMT_REC_HDR &&
+                !stmt__is_voided(st, txn, rv.mv_data, rv.mv_size)) {
+                m = rec_match(st, txn, p, rv.mv_data, rv.mv_size);
+                if (m < 0) {
+                    ret = m;
+                    break;
+                }
+                if (m && c->n + 1 == c->want) {
+                    c->n++; /* the look-ahead item: counted, not copied */
+                    break;
+                }
+                if (m && (ret = page_add(c, seq, rv.mv_data, rv.mv_size)) != 0)
+                    break;
+            } else if (rc && rc != MDB_NOTFOUND) {
+                ret = STMT_STORE_ERR_IO;
+                break;
+            }
+        }
+        rc = mdb_cursor_get(cur, &k, &v, asc ? MDB_NEXT : MDB_PREV);
+    }
+    if (!ret && rc && rc != MDB_NOTFOUND)
+        ret = STMT_STORE_ERR_IO;
+    mdb_cursor_close(cur);
+    return ret;
+}
+
+void stmt_page_free(struct stmt_page *page)
+{
+    if (!page)
+        return;
+    for (size_t i = 0; i < page->n; i++)
+        sc_free(page->items[i].json);
+    sc_free(page->items);
+    page->items = NULL;
+    page->n = 0;
+    page->more[0] = '\0';
+}
+
+int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct stmt_page *page)
+{
+    struct plan p;
+    struct collect c = {0};
+    struct stmt_db_txn *t = NULL;
+    MDB_txn *txn;
+    unsigned char qh[32];
+    uint64_t last = 0, snapshot = 0;
+    size_t limit;
+    int rc;
+
+    memset(&p, 0, sizeof p);
+    if (!st || !q || !page)
+        return STMT_STORE_ERR_ARG;
+    limit = (q->limit == 0 || q->limit > st->max_limit) ? st->max_limit : q->limit;
+    if (q->since_us < 0 || q->until_us < 0)
+        return STMT_STORE_ERR_ARG;
+    rc = query_hash(q, limit, qh);
+    if (rc)
+        return rc;
+    if (q->cursor && q->cursor[0] && (rc = cursor_decode(st, q->cursor, qh, &last, &snapshot)))
+        return rc;
+    if (q->agent &&
+        (rc = add_filter(&p, q->related_agents ? STMT_TERM_REL_AGENT : STMT_TERM_AGENT, q->agent)))
+        goto out;
+    if (q->verb && (rc = add_filter(&p, STMT_TERM_VERB, q->verb)))
+        goto out;
+    if (q->activity &&
+        (rc = add_filter(&p, q->related_activities ? STMT_TERM_REL_ACTIVITY : STMT_TERM_ACTIVITY,
+                         q->activity)))
+        goto out;
+    if (q->registration && (rc = add_registration(&p, q->registration)))
+        goto out;
+
+    rc = stmt_db_txn_begin(st->db, 0, &t);
+    if (rc) {
+        rc = rc == STMT_DB_ERR_NOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
+        goto out;
+    }
+    txn = stmt__db_txn_raw(t);
+    if (!q->cursor || !q->cursor[0]) {
+        MDB_cursor *cur;
+        MDB_val k, v;
+        if (mdb_cursor_open(txn, st->t_stmt, &cur)) {
+            rc = STMT_STORE_ERR_IO;
+            goto out;
+        }
+        if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0 && k.mv_size == 8)
+            snapshot = stmt__be64_get(k.mv_data);
+        mdb_cursor_close(cur);
+    }
+    /* Comm 2.1.3: since exclusive, until inclusive; never beyond the snapshot. */
+    p.lo = q->since_us ? (uint64_t)q->since_us + 1 : 0;
+    p.hi = snapshot;
+    if (q->until_us && (uint64_t)q->until_us < p.hi)
+        p.hi = (uint64_t)q->until_us;
+    if (q->cursor && q->cursor[0]) {
+        if (q->ascending)
+            p.lo = last + 1 > p.lo ? last + 1 : p.lo;
+        else if (last == 0)
+            p.hi = 0, p.lo = 1;
+        else if (last - 1 < p.hi)
+            p.hi = last - 1;
+    }
+    p.driver = -1;
+    if (p.nf && p.lo <= p.hi) {
+        size_t best = (size_t)-1;
+        for (int i = 0; i < p.nf; i++) {
+            size_t n = term_count(st, txn, p.f[i].hash, p.lo, p.hi);
+            if (n < best) {
+                best = n;
+                p.driver = i;
+            }
+        }
+    }
+    c.want = limit + 1;
+    c.items = sc_calloc(c.want, sizeof *c.items);
+    if (!c.items) {
+        rc = STMT_STORE_ERR_NOMEM;
+        goto out;
+    }
+    rc = run(st, txn, &p, q->ascending, &c);
+    if (rc)
+        goto out;
+    page->more[0] = '\0';
+    if (c.n == c.want) {
+        c.n--; /* the look-ahead item proves there is a next page */
+        cursor_encode(st, qh, (uint64_t)c.items[c.n - 1].stored_us, snapshot, page->more);
+    }
+    page->n = c.n;
+    page->items = c.items;
+    c.items = NULL;
+    c.n = 0;
+out:
+    stmt_db_txn_abort(t);
+    if (c.items) {
+        for (size_t i = 0; i < c.n && i < c.want; i++)
+            sc_free(c.items[i].json);
+        sc_free(c.items);
+    }
+    plan_free(&p);
+    return rc;
+}

@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The statement store's front half: open/close, the caller side of inserts (prepare the batch
+ * in the caller's thread so the single writer only copies bytes and probes keys), single gets
+ * (Comm 2.1.3 statementId / voidedStatementId) and Consistent-Through (G9).
+ *
+ * Preparing in the caller's thread matters on a 2-core machine: printing JSON and hashing the
+ * index terms of a batch of 100 costs more than writing it, and callers run in parallel while
+ * the writer is serial.
+ */
+#include "statements/stmt_store_int.h"
+#include "common/sc_alloc.h"
+#include "common/sc_rand.h"
+#include "common/sc_time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *stmt_store_strerror(int code)
+{
+    switch (code) {
+    case STMT_STORE_OK:
+        return "ok";
+    case STMT_STORE_ERR_CONFLICT:
+        return "a statement with this id and different content is stored (xAPI Comm 2.1.1)";
+    case STMT_STORE_ERR_VOID_VOIDING:
+        return "the statement voids a voiding statement, which cannot be voided (xAPI Data 2.3.2)";
+    case STMT_STORE_ERR_DUP_ID:
+        return "two statements in the batch have the same id (xAPI Comm 2.1.2)";
+    case STMT_STORE_ERR_FULL:
+        return "statement storage is full";
+    case STMT_STORE_ERR_IO:
+        return "statement storage I/O error";
+    case STMT_STORE_ERR_NOMEM:
+        return "out of memory";
+    case STMT_STORE_ERR_NOTFOUND:
+        return "no such statement";
+    case STMT_STORE_ERR_CURSOR:
+        return "the more cursor is malformed, altered, expired or belongs to another query";
+    case STMT_STORE_ERR_ARG:
+        return "invalid argument";
+    case STMT_STORE_ERR_CLOSED:
+        return "statement store is closing";
+    default:
+        return "unknown statement store error";
+    }
+}
+
+static int db_to_store(int rc)
+{
+    switch (rc) {
+    case STMT_DB_OK:
+        return STMT_STORE_OK;
+    case STMT_DB_NOTFOUND:
+        return STMT_STORE_ERR_NOTFOUND;
+    case STMT_DB_ERR_FULL:
+        return STMT_STORE_ERR_FULL;
+    case STMT_DB_ERR_NOMEM:
+        return STMT_STORE_ERR_NOMEM;
+    default:
+        return STMT_STORE_ERR_IO;
+    }
+}
+
+static int open_tables(struct stmt_store *st)
+{
+    struct stmt_db_txn *t = NULL;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    int rc = stmt_db_txn_begin(st->db, 0, &t);
+    if (rc)
+        return db_to_store(rc);
+    if ((rc = stmt__db_table(t, "stmt", 0, &st->t_stmt)) ||
+        (rc = stmt__db_table(t, "stmt_id", 0, &st->t_id)) ||
+        (rc = stmt__db_table(t, "stmt_voided", 0, &st->t_voided)) ||
+        (rc = stmt__db_table(t, "stmt_ref", 0, &st->t_ref)) ||
+        (rc = stmt__db_table(t, "stmt_idx", 0, &st->t_idx)) ||
+        (rc = stmt__db_table(t, "stmt_meta", 0, &st->t_meta)))
+        goto out;
+    rc = mdb_cursor_open(stmt__db_txn_raw(t), st->t_stmt, &cur);
+    if (rc) {
+        rc = stmt__db_err(rc);
+        goto out;
+    }
+    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    if (rc == MDB_SUCCESS && k.mv_size == 8)
+        st->last_us = (int64_t)stmt__be64_get(k.mv_data);
+    rc = (rc == MDB_SUCCESS || rc == MDB_NOTFOUND) ? 0 : stmt__db_err(rc);
+    mdb_cursor_close(cur);
+out:
+    stmt_db_txn_abort(t);
+    return db_to_store(rc);
+}
+
+/* The cursor key survives restarts so `more` links stay valid >= 24 h (Data 2.5). */
+static int load_cursor_key(struct stmt_store *st)
+{
+    char *val = NULL;
+    size_t vlen = 0;
+    unsigned char fresh[32];
+    int rc = stmt_db_get1(st->db, "stmt_meta", "cursor_key", 10, &val, &vlen);
+    if (rc == STMT_DB_NOTFOUND) {
+        if (sc_random_bytes(fresh, sizeof fresh) != 0)
+            return STMT_STORE_ERR_IO;
+        rc = stmt_db_put1(st->db, "stmt_meta", "cursor_key", 10, fresh, sizeof fresh,
+                          STMT_DB_NOOVERWRITE);
+        if (rc && rc != STMT_DB_ERR_EXISTS)
+            return db_to_store(rc);
+        rc = stmt_db_get1(st->db, "stmt_meta", "cursor_key", 10, &val, &vlen);
+    }
+    if (rc)
+        return db_to_store(rc);
+    if (vlen != sizeof st->cursor_key) {
+        sc_free(val);
+        return STMT_STORE_ERR_IO;
+    }
+    memcpy(st->cursor_key, val, vlen);
+    sc_free(val);
+    return STMT_STORE_OK;
+}
+
+int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct stmt_store **out)
+{
+    struct stmt_store *st;
+    int rc;
+
+    if (!db || !out)
+        return STMT_STORE_ERR_ARG;
+    st = sc_calloc(1, sizeof *st);
+    if (!st)
+        return STMT_STORE_ERR_NOMEM;
+    st->db = db;
+    st->max_limit = (o && o->max_limit) ? o->max_limit : STMT_STORE_MAX_LIMIT;
+    pthread_mutex_init(&st->lock, NULL);
+    pthread_cond_init(&st->work, NULL);
+    pthread_cond_init(&st->done, NULL);
+    rc = open_tables(st);
+    if (rc)
+        goto fail;
+    rc = load_cursor_key(st);
+    if (rc)
+        goto fail;
+    st->committed_us = st->last_us;
+    if (pthread_create(&st->writer, NULL, stmt__writer_main, st) != 0) {
+        rc = STMT_STORE_ERR_IO;
+        goto fail;
+    }
+    st->writer_started = 1;
+    *out = st;
+    return STMT_STORE_OK;
+fail:
+    stmt_store_close(st);
+    return rc;
+}
+
+void stmt_store_close(struct stmt_store *st)
+{
+    if (!st)
+        return;
+    if (st->writer_started) {
+        pthread_mutex_lock(&st->lock);
+        st->closing = 1;
+        pthread_cond_broadcast(&st->work);
+        pthread_mutex_unlock(&st->lock);
+        pthread_join(st->writer, NULL);
+    }
+    pthread_mutex_destroy(&st->lock);
+    pthread_cond_destroy(&st->work);
+    pthread_cond_destroy(&st->done);
+    sc_free(st);
+}
+
+void stmt_insert_result_free(struct stmt_insert_result *res)
+{
+    if (!res)
+        return;
+    sc_free(res->ids);
+    res->ids = NULL;
+    res->n = 0;
+}
+
+struct id_pos {
+    unsigned char id[16];
+    size_t pos;
+};
+
+static int cmp_id_pos(const void *a, const void *b)
+{
+    const struct id_pos *x = a, *y = b;
+    int c = memcmp(x->id, y->id, 16);
+    if (c)
+        return c;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Sorts (id, position) pairs; reports the later position of the first duplicate found. */
+static int find_dup(struct id_pos *v, size_t m, size_t *dup_index)
+{
+    size_t best = (size_t)-1;
+    qsort(v, m, sizeof *v, cmp_id_pos);
+    for (size_t i = 1; i < m; i++)
+        if (memcmp(v[i].id, v[i - 1].id, 16) == 0 && v[i].pos < best)
+            best = v[i].pos;
+    if (best == (size_t)-1)
+        return STMT_STORE_OK;
+    if (dup_index)
+        *dup_index = best;
+    return STMT_STORE_ERR_DUP_ID;
+}
+
+int stmt_store_check_batch_ids(cJSON *const *stmts, size_t n, size_t *dup_index)
+{
+    struct id_pos *v;
+    size_t m = 0;
+    int rc;
+    if (n < 2)
+        return STMT_STORE_OK;
+    v = sc_malloc(n * sizeof *v);
+    if (!v)
+        return STMT_STORE_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(stmts[i], "id");
+        if (cJSON_IsString(id) && stmt__uuid_parse(id->valuestring, v[m].id) == 0)
+            v[m++].pos = i;
+    }
+    rc = find_dup(v, m, dup_index);
+    sc_free(v);
+    return rc;
+}
+
+static void prep_free(struct stmt__prep *p, size_t n)
+{
+    for (size_t i = 0; p && i < n; i++) {
+        sc_free(p[i].terms);
+        cJSON_free(p[i].json);
+    }
+    sc_free(p);
+}
+
+static int set_member(cJSON *obj, const char *key, cJSON *val)
+{
+    if (!val)
+        return STMT_STORE_ERR_NOMEM;
+    if (cJSON_GetObjectItemCaseSensitive(obj, key))
+        return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, val) ? STMT_STORE_OK
+                                                                     : STMT_STORE_ERR_NOMEM;
+    return cJSON_AddItemToObject(obj, key, val) ? STMT_STORE_OK : STMT_STORE_ERR_NOMEM;
+}
+
+/* Caller-thread half of an insert: LRS-set properties, terms, JSON. */
+static int prepare_one(cJSON *s, const cJSON *authority, struct stmt__prep *p)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(s, "id");
+    int rc;
+    size_t len;
+
+    if (!cJSON_IsObject(s))
+        return STMT_STORE_ERR_ARG;
+    p->src = s;
+    if (id) {
+        /* Data 2.4.1: the id is a UUID; validation checked it, a bad one is the caller's bug. */
+        if (!cJSON_IsString(id) || stmt__uuid_parse(id->valuestring, p->id) != 0)
+            return STMT_STORE_ERR_ARG;
+        p->had_id = 1;
+        snprintf(p->id_str, sizeof p->id_str, "%s", id->valuestring);
+    } else {
+        /* Data 2.4.1: the LRS generates an id when the statement has none. */
+        if (sc_uuid_v4(p->id_str) != 0)
+            return STMT_STORE_ERR_IO;
+        stmt__uuid_parse(p->id_str, p->id);
+        rc = set_member(s, "id", cJSON_CreateString(p->id_str));
+        if (rc)
+            return rc;
+    }
+    /* A3 / Data 2.4.9: authority comes from the credential. */
+    if (authority && (rc = set_member(s, "authority", cJSON_Duplicate(authority, 1))))
+        return rc;
+    /* Data 2.4.10: "1.0.0" when absent. */
+    if (!cJSON_GetObjectItemCaseSensitive(s, "version") &&
+        (rc = set_member(s, "version", cJSON_CreateString("1.0.0"))))
+        return rc;
+    /* Data 2.4.8: stored is set by the LRS, overwriting any submitted value. */
+    cJSON_DeleteItemFromObjectCaseSensitive(s, "stored");
+    p->has_timestamp = cJSON_GetObjectItemCaseSensitive(s, "timestamp") != NULL;
+    p->flags = stmt__ref_of(s, p->ref);
+    rc = stmt__terms_collect(s, &p->terms, &p->nterms);
+    if (rc)
+        return rc;
+    if (p->nterms > 0xffff) /* the record header counts terms in 16 bits */
+        return STMT_STORE_ERR_ARG;
+    p->json = cJSON_PrintUnformatted(s);
+    if (!p->json)
+        return STMT_STORE_ERR_NOMEM;
+    len = strlen(p->json);
+    if (len < 2 || p->json[len - 1] != '}')
+        return STMT_STORE_ERR_ARG;
+    p->json_len = len - 1; /* the writer appends "stored" (and "timestamp") and the brace */
+    return STMT_STORE_OK;
+}
+
+int stmt_store_insert(struct stmt_store *st, cJSON **stmts, size_t n, const char *authority_json,
+                      struct stmt_insert_result *res)
+{
+    struct stmt__req req;
+    struct stmt__prep *items = NULL;
+    struct id_pos *ids = NULL;
+    cJSON *authority = NULL;
+    int rc = STMT_STORE_OK;
+    size_t bad = 0;
+
+    memset(&req, 0, sizeof req);
+    if (res)
+        memset(res, 0, sizeof *res);
+    if (!st || !stmts || n == 0 || n > STMT_STORE_MAX_BATCH) {
+        rc = STMT_STORE_ERR_ARG;
+        goto out;
+    }
+    if (authority_json) {
+        authority = cJSON_Parse(authority_json);
+        if (!cJSON_IsObject(authority)) {
+            rc = STMT_STORE_ERR_ARG;
+            goto out;
+        }
+    }
+    items = sc_calloc(n, sizeof *items);
+    ids = sc_malloc(n * sizeof *ids);
+    if (!items || !ids) {
+        rc = STMT_STORE_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rc = prepare_one(stmts[i], authority, &items[i]);
+        if (rc) {
+            bad = i;
+            goto out;
+        }
+        memcpy(ids[i].id, items[i].id, 16);
+        ids[i].pos = i;
+    }
+    rc = find_dup(ids, n, &bad);
+    if (rc)
+        goto out;
+
+    req.items = items;
+    req.n = n;
+    pthread_mutex_lock(&st->lock);
+    if (st->closing) {
+        pthread_mutex_unlock(&st->lock);
+        rc = STMT_STORE_ERR_CLOSED;
+        goto out;
+    }
+    if (st->tail)
+        st->tail->next = &req;
+    else
+        st->head = &req;
+    st->tail = &req;
+    pthread_cond_signal(&st->work);
+    while (!req.done)
+        pthread_cond_wait(&st->done, &st->lock);
+    pthread_mutex_unlock(&st->lock);
+    rc = req.rc;
+    bad = req.bad_index;
+    if (rc == STMT_STORE_OK && res) {
+        res->ids = sc_malloc(n * sizeof *res->ids);
+        if (!res->ids) {
+            /* Stored and durable; only the answer could not be built. */
+            rc = STMT_STORE_ERR_NOMEM;
+            goto out;
+        }
+        res->n = n;
+        for (size_t i = 0; i < n; i++) {
+            stmt__uuid_format(items[i].id, res->ids[i]);
+            if (items[i].had_id)
+                memcpy(res->ids[i], items[i].id_str, STMT_STORE_UUID_LEN);
+            if (!items[i].dup) {
+                if (!res->n_stored)
+                    res->stored_us = items[i].stored_us;
+                res->n_stored++;
+            }
+        }
+    }
+out:
+    if (res) {
+        res->status = rc;
+        if (rc == STMT_STORE_ERR_CONFLICT || rc == STMT_STORE_ERR_VOID_VOIDING ||
+            rc == STMT_STORE_ERR_DUP_ID || rc == STMT_STORE_ERR_ARG)
+            res->bad_index = bad;
+    }
+    cJSON_Delete(authority);
+    sc_free(ids);
+    prep_free(items, n);
+    return rc;
+}
+
+int stmt__is_voided(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len)
+{
+    MDB_val k, v;
+    if (len < STMT_REC_HDR || (rec[1] & STMT_REC_VOIDING))
+        return 0; /* Data 2.3.2: a voiding statement cannot be voided */
+    k.mv_size = 16;
+    k.mv_data = (void *)(rec + 4);
+    return mdb_get(txn, st->t_voided, &k, &v) == MDB_SUCCESS;
+}
+
+int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **json_out,
+                   int64_t *stored_us)
+{
+    struct stmt_db_txn *t = NULL;
+    MDB_txn *txn;
+    unsigned char key[16];
+    MDB_val k, v;
+    int rc;
+
+    if (!st || !json_out)
+        return STMT_STORE_ERR_ARG;
+    if (stmt__uuid_parse(id, key) != 0)
+        return STMT_STORE_ERR_NOTFOUND;
+    rc = stmt_db_txn_begin(st->db, 0, &t);
+    if (rc)
+        return db_to_store(rc);
+    txn = stmt__db_txn_raw(t);
+    k.mv_size = 16;
+    k.mv_data = key;
+    rc = mdb_get(txn, st->t_id, &k, &v);
+    if (rc == MDB_SUCCESS && v.mv_size == 8) {
+        k = v;
+        rc = mdb_get(txn, st->t_stmt, &k, &v);
+    }
+    if (rc == MDB_NOTFOUND) {
+        rc = STMT_STORE_ERR_NOTFOUND;
+        goto out;
+    }
+    if (rc) {
+        rc = db_to_store(stmt__db_err(rc));
+        goto out;
+    }
+    {
+        const unsigned char *rec = v.mv_data;
+        size_t hdr;
+        if (v.mv_size < STMT_REC_HDR) {
+            rc = STMT_STORE_ERR_IO;
+            goto out;
+        }
+        hdr = STMT_REC_HDR + 8 * (size_t)(rec[2] << 8 | rec[3]);
+        /* Comm 2.1.4: voided statements only by voidedStatementId, and only those. */
+        if (stmt__is_voided(st, txn, rec, v.mv_size) != !!voided || hdr > v.mv_size) {
+            rc = STMT_STORE_ERR_NOTFOUND;
+            goto out;
+        }
+        char *copy = sc_strndup((const char *)rec + hdr, v.mv_size - hdr);
+        if (!copy) {
+            rc = STMT_STORE_ERR_NOMEM;
+            goto out;
+        }
+        if (stored_us)
+            *stored_us = (int64_t)stmt__be64_get(k.mv_data);
+        *json_out = copy;
+        rc = STMT_STORE_OK;
+    }
+out:
+    stmt_db_txn_abort(t);
+    return rc;
+}
+
+int64_t stmt_store_consistent_through(struct stmt_store *st)
+{
+    int64_t r;
+    pthread_mutex_lock(&st->lock);
+    if (st->busy) {
+        r = st->busy_from_us;
+    } else {
+        /* Not in a group: the writer reads the clock under this lock when it takes the next
+         * group, and stored values are >= that reading (max(now, last + 1)). */
+        r = sc_time_now_us() - 1;
+        if (r < st->committed_us)
+            r = st->committed_us;
+    }
+    pthread_mutex_unlock(&st->lock);
+    return r;
+}
+
+int stmt_store_count(struct stmt_store *st, size_t *n)
+{
+    struct stmt_db_txn *t = NULL;
+    MDB_stat s;
+    int rc = stmt_db_txn_begin(st->db, 0, &t);
+    if (rc)
+        return db_to_store(rc);
+    rc = mdb_stat(stmt__db_txn_raw(t), st->t_stmt, &s);
+    stmt_db_txn_abort(t);
+    if (rc)
+        return STMT_STORE_ERR_IO;
+    *n = s.ms_entries;
+    return STMT_STORE_OK;
+}

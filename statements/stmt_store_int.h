@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to the statement store (stmt_store.c, stmt_writer.c, stmt_index.c, stmt_query.c):
+ * the store object, the record format, the prepared-statement form the writer consumes. */
+#ifndef STMT_STORE_INT_H
+#define STMT_STORE_INT_H
+
+#include "statements/stmt_store.h"
+#include "statements/stmt_db_int.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+/* Record in "stmt": fixed header, nterms big-endian term hashes, then the compact JSON.
+ *   [0] format (1)  [1] flags  [2..3] nterms (BE)  [4..19] id  [20..35] ref target id */
+#define STMT_REC_FORMAT 1
+#define STMT_REC_HDR 36
+#define STMT_REC_VOIDING 0x01u /* verb voided + object StatementRef (Data 2.3.2) */
+#define STMT_REC_REF 0x02u     /* object is a StatementRef (any verb) */
+
+#define STMT_TERM_AGENT 'a'
+#define STMT_TERM_VERB 'v'
+#define STMT_TERM_ACTIVITY 'o'
+#define STMT_TERM_REGISTRATION 'r'
+#define STMT_TERM_REL_ACTIVITY 'A'
+#define STMT_TERM_REL_AGENT 'G'
+
+#define STMT_REF_DEPTH 8 /* StatementRef chains followed at most this deep (G5) */
+
+#define STMT_VOIDED_VERB "http://adlnet.gov/expapi/verbs/voided"
+
+struct stmt__req;
+
+struct stmt_store {
+    struct stmt_db *db;
+    MDB_dbi t_stmt, t_id, t_voided, t_ref, t_idx, t_meta;
+    unsigned char cursor_key[32];
+    size_t max_limit;
+
+    pthread_mutex_t lock;
+    pthread_cond_t work; /* writer waits for batches */
+    pthread_cond_t done; /* callers wait for their commit */
+    struct stmt__req *head, *tail;
+    int closing;
+    int busy;             /* writer has taken a group and not yet acknowledged it */
+    int64_t busy_from_us; /* first stored value the current group may use, minus one */
+    int64_t committed_us; /* stored time of the last committed statement */
+    int64_t last_us;      /* last assigned stored (writer only) */
+    pthread_t writer;
+    int writer_started;
+};
+
+/** One statement prepared in the caller's thread. */
+struct stmt__prep {
+    cJSON *src; /* the caller's tree (borrowed), for the immutability comparison */
+    unsigned char id[16];
+    char id_str[STMT_STORE_UUID_LEN];
+    int had_id;
+    int has_timestamp;
+    unsigned flags;
+    unsigned char ref[16];
+    uint64_t *terms; /* own terms, deduplicated */
+    size_t nterms;
+    char *json; /* compact JSON without its closing brace, no "stored" */
+    size_t json_len;
+    /* set by the writer */
+    int dup;
+    int64_t stored_us;
+};
+
+struct stmt__req {
+    struct stmt__req *next;
+    struct stmt__prep *items;
+    size_t n;
+    int rc;
+    size_t bad_index;
+    int done;
+};
+
+/* stmt_index.c */
+uint64_t stmt__term_hash(char kind, const char *value, size_t len);
+/** Own terms of a statement tree into an owned, sorted, deduplicated array. */
+int stmt__terms_collect(const cJSON *stmt, uint64_t **out, size_t *n);
+int stmt__uuid_parse(const char *s, unsigned char out[16]);
+void stmt__uuid_format(const unsigned char id[16], char out[STMT_STORE_UUID_LEN]);
+void stmt__be64_put(unsigned char *p, uint64_t v);
+uint64_t stmt__be64_get(const unsigned char *p);
+/** Flags and ref target of a statement tree (voiding / StatementRef). */
+unsigned stmt__ref_of(const cJSON *stmt, unsigned char ref[16]);
+
+/* stmt_writer.c */
+void *stmt__writer_main(void *arg);
+/** Rough immutability comparison (see stmt_writer.c). 1 when equal. */
+int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t len);
+
+/* stmt_query.c: voided state of a record (id in the voided set and not itself voiding). */
+int stmt__is_voided(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len);
+
+#endif

@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The single writer thread of the statement store (security.md 8 "One writer"; DESIGN.md
+ * "Storage"). It takes every queued batch into one LMDB write transaction (group commit),
+ * commits with full sync, and only then acknowledges the callers, so a 2xx always means
+ * durable. A batch is all or nothing (Comm 3.2, S6): its conflicts (same id with other
+ * content, S2; voiding a voiding statement, Data 2.3.2) are checked before any of its records
+ * are written, so a failing batch leaves no trace while the rest of the group commits.
+ * MDB_MAP_FULL at any point aborts the whole transaction; the map grows and the group is
+ * redone with fresh stored times (nothing was acknowledged yet).
+ */
+#include "statements/stmt_store_int.h"
+#include "common/sc_alloc.h"
+#include "common/sc_time.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#if defined(__has_include)
+#if __has_include("statements/stmt_validate.h")
+#include "statements/stmt_validate.h"
+#define HAVE_STMT_EQUAL 1
+/* TODO(stmt_equal): drop the weak reference once stmt_equal is implemented in the tree; until
+ * then the fallback below is used when the symbol is absent at link time. */
+#pragma weak stmt_equal
+#endif
+#endif
+
+#define GROW_ATTEMPTS 40
+
+struct u64vec {
+    uint64_t *v;
+    size_t n, cap;
+};
+
+static int vec_add(struct u64vec *a, uint64_t x)
+{
+    if (a->n == a->cap) {
+        size_t nc = a->cap ? a->cap * 2 : 32;
+        uint64_t *nv = sc_realloc(a->v, nc * sizeof *nv);
+        if (!nv)
+            return STMT_STORE_ERR_NOMEM;
+        a->v = nv;
+        a->cap = nc;
+    }
+    a->v[a->n++] = x;
+    return STMT_STORE_OK;
+}
+
+static int mdb_to_store(struct stmt_store *st, int rc)
+{
+    if (rc == MDB_MAP_FULL) {
+        stmt__db_want_grow(st->db);
+        return STMT_STORE_ERR_FULL;
+    }
+    if (rc == ENOMEM)
+        return STMT_STORE_ERR_NOMEM;
+    return rc == ENOSPC ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
+}
+
+/* S3 / Data 2.3.1: same content modulo the immutability exceptions. stmt_equal() from
+ * stmt_validate.h implements the comparison rules; without it (stand-alone builds of the
+ * store) fall back to structural equality ignoring what the LRS sets. */
+static int fallback_equal(cJSON *a, const cJSON *incoming)
+{
+    static const char *const lrs_set[] = {"authority", "stored", "version", "id"};
+    cJSON *b = cJSON_Duplicate(incoming, 1);
+    int eq = 0;
+    if (b) {
+        for (size_t i = 0; i < sizeof lrs_set / sizeof lrs_set[0]; i++) {
+            cJSON_DeleteItemFromObjectCaseSensitive(a, lrs_set[i]);
+            cJSON_DeleteItemFromObjectCaseSensitive(b, lrs_set[i]);
+        }
+        if (!cJSON_GetObjectItemCaseSensitive(b, "timestamp"))
+            cJSON_DeleteItemFromObjectCaseSensitive(a, "timestamp");
+        eq = cJSON_Compare(a, b, 1);
+    }
+    cJSON_Delete(b);
+    return eq;
+}
+
+int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t len)
+{
+    cJSON *a = cJSON_ParseWithLength(stored_json, len);
+    int eq = 0;
+    if (!a)
+        return 0;
+#ifdef HAVE_STMT_EQUAL
+    if (stmt_equal)
+        eq = stmt_equal(a, incoming) == 1;
+    else
+        eq = fallback_equal(a, incoming);
+#else
+    eq = fallback_equal(a, incoming);
+#endif
+    cJSON_Delete(a);
+    return eq;
+}
+
+/* Record of a statement id in this transaction; 0, MDB_NOTFOUND or an LMDB error. */
+static int rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
+                     MDB_val *rec)
+{
+    MDB_val k = {16, (void *)id};
+    int rc = mdb_get(txn, st->t_id, &k, seq);
+    if (rc)
+        return rc;
+    if (seq->mv_size != 8)
+        return MDB_CORRUPTED;
+    rc = mdb_get(txn, st->t_stmt, seq, rec);
+    if (rc == 0 && rec->mv_size < STMT_REC_HDR)
+        return MDB_CORRUPTED;
+    return rc;
+}
+
+static size_t rec_nterms(const unsigned char *rec)
+{
+    return (size_t)(rec[2] << 8 | rec[3]);
+}
+
+/* Terms of the statement `ref` points to, and of its target, ... (G5, STMT_REF_DEPTH). */
+static int chain_terms(struct stmt_store *st, MDB_txn *txn, const unsigned char ref[16],
+                       struct u64vec *out)
+{
+    unsigned char cur[16];
+    memcpy(cur, ref, 16);
+    for (int d = 0; d < STMT_REF_DEPTH; d++) {
+        MDB_val seq, rv;
+        int rc = rec_by_id(st, txn, cur, &seq, &rv);
+        const unsigned char *rec = rv.mv_data;
+        if (rc == MDB_NOTFOUND)
+            return STMT_STORE_OK;
+        if (rc)
+            return mdb_to_store(st, rc);
+        size_t nt = rec_nterms(rec);
+        if (STMT_REC_HDR + 8 * nt > rv.mv_size)
+            return STMT_STORE_ERR_IO;
+        for (size_t i = 0; i < nt; i++)
+            if (vec_add(out, stmt__be64_get(rec + STMT_REC_HDR + 8 * i)))
+                return STMT_STORE_ERR_NOMEM;
+        if (!(rec[1] & STMT_REC_REF))
+            return STMT_STORE_OK;
+        memcpy(cur, rec + 20, 16);
+    }
+    return STMT_STORE_OK;
+}
+
+static int idx_put(struct stmt_store *st, MDB_txn *txn, uint64_t term, const unsigned char *seq8)
+{
+    unsigned char key[16];
+    MDB_val k = {16, key}, v = {0, NULL};
+    int rc;
+    stmt__be64_put(key, term);
+    memcpy(key + 8, seq8, 8);
+    rc = mdb_put(txn, st->t_idx, &k, &v, 0);
+    return rc ? mdb_to_store(st, rc) : STMT_STORE_OK;
+}
+
+/* A target arrived after statements that refer to it: give them (and their referrers) its
+ * terms so G5 queries find them by index. */
+static int propagate(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16],
+                     const struct u64vec *terms, int depth)
+{
+    MDB_cursor *cur = NULL;
+    unsigned char from[24];
+    MDB_val k = {24, from}, v;
+    unsigned char(*next)[16] = NULL;
+    size_t nnext = 0, capnext = 0;
+    int rc, ret = STMT_STORE_OK;
+
+    if (depth >= STMT_REF_DEPTH || terms->n == 0)
+        return STMT_STORE_OK;
+    memcpy(from, id, 16);
+    memset(from + 16, 0, 8);
+    rc = mdb_cursor_open(txn, st->t_ref, &cur);
+    if (rc)
+        return mdb_to_store(st, rc);
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == 24 && memcmp(k.mv_data, id, 16) == 0) {
+        unsigned char seq8[8];
+        MDB_val sk = {8, seq8}, rv;
+        memcpy(seq8, (unsigned char *)k.mv_data + 16, 8);
+        for (size_t i = 0; i < terms->n && !ret; i++)
+            ret = idx_put(st, txn, terms->v[i], seq8);
+        if (ret)
+            goto out;
+        rc = mdb_get(txn, st->t_stmt, &sk, &rv);
+        if (rc == 0 && rv.mv_size >= STMT_REC_HDR) {
+            if (nnext == capnext) {
+                size_t nc = capnext ? capnext * 2 : 8;
+                void *nn = sc_realloc(next, nc * 16);
+                if (!nn) {
+                    ret = STMT_STORE_ERR_NOMEM;
+                    goto out;
+                }
+                next = nn;
+                capnext = nc;
+            }
+            memcpy(next[nnext++], (unsigned char *)rv.mv_data + 4, 16);
+        } else if (rc && rc != MDB_NOTFOUND) {
+            ret = mdb_to_store(st, rc);
+            goto out;
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (rc && rc != MDB_NOTFOUND) {
+        ret = mdb_to_store(st, rc);
+        goto out;
+    }
+    mdb_cursor_close(cur);
+    cur = NULL;
+    for (size_t i = 0; i < nnext && !ret; i++)
+        ret = propagate(st, txn, next[i], terms, depth + 1);
+out:
+    if (cur)
+        mdb_cursor_close(cur);
+    sc_free(next);
+    return ret;
+}
+
+static int has_referrers(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], int *yes)
+{
+    MDB_cursor *cur;
+    unsigned char from[24];
+    MDB_val k = {24, from}, v;
+    int rc = mdb_cursor_open(txn, st->t_ref, &cur);
+    if (rc)
+        return mdb_to_store(st, rc);
+    memcpy(from, id, 16);
+    memset(from + 16, 0, 8);
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    *yes = rc == 0 && k.mv_size == 24 && memcmp(k.mv_data, id, 16) == 0;
+    mdb_cursor_close(cur);
+    return (rc == 0 || rc == MDB_NOTFOUND) ? STMT_STORE_OK : mdb_to_store(st, rc);
+}
+
+static int write_one(struct stmt_store *st, MDB_txn *txn, struct stmt__prep *p, int64_t seq)
+{
+    char iso[SC_TIME_ISO_LEN], suffix[128];
+    unsigned char seq8[8];
+    MDB_val k = {8, seq8}, v;
+    struct u64vec chain = {0};
+    size_t slen, size;
+    int n, rc, ret = STMT_STORE_OK;
+
+    /* Data 2.4.8 stored; A2: a missing timestamp is set to stored. Microsecond precision
+     * keeps stored distinct and usable as since/until without loss. */
+    sc_time_format_iso(seq, 6, iso);
+    if (p->has_timestamp)
+        n = snprintf(suffix, sizeof suffix, ",\"stored\":\"%s\"}", iso);
+    else
+        n = snprintf(suffix, sizeof suffix, ",\"stored\":\"%s\",\"timestamp\":\"%s\"}", iso, iso);
+    if (n < 0 || (size_t)n >= sizeof suffix)
+        return STMT_STORE_ERR_IO;
+    slen = (size_t)n;
+    stmt__be64_put(seq8, (uint64_t)seq);
+    size = STMT_REC_HDR + 8 * p->nterms + p->json_len + slen;
+    v.mv_size = size;
+    v.mv_data = NULL;
+    rc = mdb_put(txn, st->t_stmt, &k, &v, MDB_RESERVE | MDB_APPEND);
+    if (rc)
+        return mdb_to_store(st, rc);
+    {
+        unsigned char *r = v.mv_data;
+        r[0] = STMT_REC_FORMAT;
+        r[1] = (unsigned char)p->flags;
+        r[2] = (unsigned char)(p->nterms >> 8);
+        r[3] = (unsigned char)(p->nterms & 0xff);
+        memcpy(r + 4, p->id, 16);
+        memcpy(r + 20, p->ref, 16);
+        for (size_t i = 0; i < p->nterms; i++)
+            stmt__be64_put(r + STMT_REC_HDR + 8 * i, p->terms[i]);
+        memcpy(r + STMT_REC_HDR + 8 * p->nterms, p->json, p->json_len);
+        memcpy(r + STMT_REC_HDR + 8 * p->nterms + p->json_len, suffix, slen);
+    }
+    {
+        MDB_val ik = {16, p->id}, iv = {8, seq8};
+        rc = mdb_put(txn, st->t_id, &ik, &iv, MDB_NOOVERWRITE);
+        if (rc)
+            return mdb_to_store(st, rc);
+    }
+    for (size_t i = 0; i < p->nterms; i++)
+        if ((ret = idx_put(st, txn, p->terms[i], seq8)))
+            return ret;
+    if (p->flags & STMT_REC_REF) {
+        unsigned char rk[24];
+        MDB_val rkv = {24, rk}, rv = {0, NULL};
+        memcpy(rk, p->ref, 16);
+        memcpy(rk + 16, seq8, 8);
+        rc = mdb_put(txn, st->t_ref, &rkv, &rv, 0);
+        if (rc)
+            return mdb_to_store(st, rc);
+        if ((ret = chain_terms(st, txn, p->ref, &chain)))
+            goto out;
+        for (size_t i = 0; i < chain.n && !ret; i++)
+            ret = idx_put(st, txn, chain.v[i], seq8);
+        if (ret)
+            goto out;
+        if (p->flags & STMT_REC_VOIDING) {
+            MDB_val vk = {16, p->ref}, vv = {8, seq8};
+            rc = mdb_put(txn, st->t_voided, &vk, &vv, MDB_NOOVERWRITE);
+            if (rc && rc != MDB_KEYEXIST) {
+                ret = mdb_to_store(st, rc);
+                goto out;
+            }
+        }
+    }
+    {
+        int yes = 0;
+        if ((ret = has_referrers(st, txn, p->id, &yes)) || !yes)
+            goto out;
+        for (size_t i = 0; i < p->nterms && !ret; i++)
+            ret = vec_add(&chain, p->terms[i]);
+        if (!ret)
+            ret = propagate(st, txn, p->id, &chain, 0);
+    }
+out:
+    sc_free(chain.v);
+    return ret;
+}
+
+/* Check a batch, then write it. Batch-level failures (conflict, void-voiding) write nothing
+ * and are returned with *bad set; other errors fail the whole transaction. */
+static int do_req(struct stmt_store *st, MDB_txn *txn, struct stmt__req *req, int64_t now,
+                  int64_t *last)
+{
+    for (size_t i = 0; i < req->n; i++) {
+        struct stmt__prep *p = &req->items[i];
+        MDB_val seq, rv;
+        int rc;
+        p->dup = 0;
+        p->stored_us = 0;
+        rc = rec_by_id(st, txn, p->id, &seq, &rv);
+        if (rc == 0) {
+            const unsigned char *rec = rv.mv_data;
+            size_t hdr = STMT_REC_HDR + 8 * rec_nterms(rec);
+            if (hdr > rv.mv_size)
+                return STMT_STORE_ERR_IO;
+            /* S1/S2: same id, same content: no-op; different content: 409. */
+            if (!stmt__same_content(p->src, (const char *)rec + hdr, rv.mv_size - hdr)) {
+                req->bad_index = i;
+                return STMT_STORE_ERR_CONFLICT;
+            }
+            p->dup = 1;
+            continue;
+        }
+        if (rc != MDB_NOTFOUND)
+            return mdb_to_store(st, rc);
+        if (p->flags & STMT_REC_VOIDING) {
+            /* Data 2.3.2: "Any Statement that voids another cannot itself be voided." */
+            for (size_t j = 0; j < req->n; j++) {
+                if (j != i && (req->items[j].flags & STMT_REC_VOIDING) &&
+                    memcmp(req->items[j].id, p->ref, 16) == 0) {
+                    req->bad_index = i;
+                    return STMT_STORE_ERR_VOID_VOIDING;
+                }
+            }
+            rc = rec_by_id(st, txn, p->ref, &seq, &rv);
+            if (rc == 0 && (((const unsigned char *)rv.mv_data)[1] & STMT_REC_VOIDING)) {
+                req->bad_index = i;
+                return STMT_STORE_ERR_VOID_VOIDING;
+            }
+            if (rc && rc != MDB_NOTFOUND)
+                return mdb_to_store(st, rc);
+        }
+    }
+    for (size_t i = 0; i < req->n; i++) {
+        struct stmt__prep *p = &req->items[i];
+        int64_t seq;
+        int rc;
+        if (p->dup)
+            continue;
+        /* A1: stored strictly monotonic, max(now, last + 1); it is also the key. */
+        seq = now > *last ? now : *last + 1;
+        rc = write_one(st, txn, p, seq);
+        if (rc)
+            return rc == STMT_STORE_ERR_CONFLICT ? STMT_STORE_ERR_IO : rc;
+        *last = seq;
+        p->stored_us = seq;
+    }
+    return STMT_STORE_OK;
+}
+
+static int is_batch_error(int rc)
+{
+    return rc == STMT_STORE_ERR_CONFLICT || rc == STMT_STORE_ERR_VOID_VOIDING;
+}
+
+static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t now)
+{
+    int fatal = STMT_STORE_ERR_FULL;
+    for (int attempt = 0; attempt < GROW_ATTEMPTS; attempt++) {
+        struct stmt_db_txn *t = NULL;
+        MDB_txn *txn;
+        int64_t last = st->last_us;
+        int rc;
+
+        if (attempt)
+            now = sc_time_now_us();
+        rc = stmt_db_txn_begin(st->db, 1, &t);
+        if (rc) {
+            fatal = rc == STMT_DB_ERR_FULL ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
+            break;
+        }
+        txn = stmt__db_txn_raw(t);
+        fatal = STMT_STORE_OK;
+        for (struct stmt__req *r = group; r; r = r->next) {
+            rc = do_req(st, txn, r, now, &last);
+            if (is_batch_error(rc)) {
+                r->rc = rc;
+                continue;
+            }
+            if (rc) {
+                fatal = rc;
+                break;
+            }
+            r->rc = STMT_STORE_OK;
+        }
+        if (fatal) {
+            stmt_db_txn_abort(t);
+            if (fatal == STMT_STORE_ERR_FULL)
+                continue;
+            break;
+        }
+        rc = stmt_db_txn_commit(t);
+        if (rc == STMT_DB_ERR_FULL) {
+            fatal = STMT_STORE_ERR_FULL;
+            continue;
+        }
+        if (rc) {
+            fatal = STMT_STORE_ERR_IO;
+            break;
+        }
+        st->last_us = last;
+        return;
+    }
+    for (struct stmt__req *r = group; r; r = r->next)
+        r->rc = fatal;
+}
+
+void *stmt__writer_main(void *arg)
+{
+    struct stmt_store *st = arg;
+    pthread_mutex_lock(&st->lock);
+    for (;;) {
+        struct stmt__req *group;
+        int64_t now, first;
+        while (!st->head && !st->closing)
+            pthread_cond_wait(&st->work, &st->lock);
+        if (!st->head)
+            break; /* closing and drained */
+        group = st->head;
+        st->head = st->tail = NULL;
+        /* Read the clock under the lock: Consistent-Through relies on it (stmt_store.c). */
+        now = sc_time_now_us();
+        first = now > st->last_us ? now : st->last_us + 1;
+        st->busy = 1;
+        st->busy_from_us = first - 1;
+        pthread_mutex_unlock(&st->lock);
+
+        write_group(st, group, now);
+
+        pthread_mutex_lock(&st->lock);
+        st->committed_us = st->last_us;
+        st->busy = 0;
+        for (struct stmt__req *r = group, *next; r; r = next) {
+            next = r->next;
+            r->done = 1;
+        }
+        pthread_cond_broadcast(&st->done);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return NULL;
+}

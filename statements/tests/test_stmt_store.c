@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * stmt_store: LRS-set properties, immutability (S1/S2), batch atomicity (S6), duplicate ids
+ * (S4), voiding (S7-S10), group commit under 16 concurrent threads, reopen, and map growth
+ * during ingest.
+ */
+#include "statements/stmt_store.h"
+#include "common/sc_alloc.h"
+#include "common/sc_rand.h"
+#include "common/sc_time.h"
+#include "common/tap.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define AUTH "{\"objectType\":\"Agent\",\"name\":\"lrs\",\"mbox\":\"mailto:lrs@example.org\"}"
+#define VOIDED "http://adlnet.gov/expapi/verbs/voided"
+
+static void rm_rf(const char *d)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
+    if (system(cmd) != 0)
+        tap_diag("cleanup of %s failed", d);
+}
+
+static cJSON *mk(const char *id, const char *mbox, const char *verb, const char *activity)
+{
+    char buf[1024];
+    cJSON *s;
+    snprintf(buf, sizeof buf,
+             "{\"actor\":{\"mbox\":\"mailto:%s\"},\"verb\":{\"id\":\"%s\"},"
+             "\"object\":{\"id\":\"%s\"}}",
+             mbox, verb, activity);
+    s = cJSON_Parse(buf);
+    if (id)
+        cJSON_AddStringToObject(s, "id", id);
+    return s;
+}
+
+static cJSON *mk_void(const char *id, const char *target)
+{
+    char buf[512];
+    cJSON *s;
+    snprintf(buf, sizeof buf,
+             "{\"actor\":{\"mbox\":\"mailto:admin@example.org\"},\"verb\":{\"id\":\"" VOIDED
+             "\"},\"object\":{\"objectType\":\"StatementRef\",\"id\":\"%s\"}}",
+             target);
+    s = cJSON_Parse(buf);
+    if (id)
+        cJSON_AddStringToObject(s, "id", id);
+    return s;
+}
+
+static int insert1(struct stmt_store *st, cJSON *s, struct stmt_insert_result *res)
+{
+    int rc = stmt_store_insert(st, &s, 1, AUTH, res);
+    cJSON_Delete(s);
+    return rc;
+}
+
+static size_t count(struct stmt_store *st)
+{
+    size_t n = 0;
+    stmt_store_count(st, &n);
+    return n;
+}
+
+static int present(struct stmt_store *st, const char *id, int voided)
+{
+    char *json = NULL;
+    int rc = stmt_store_get(st, id, voided, &json, NULL);
+    sc_free(json);
+    return rc == STMT_STORE_OK;
+}
+
+static void uuid(char out[SC_UUID_LEN])
+{
+    sc_uuid_v4(out);
+}
+
+static void test_basics(struct stmt_store *st)
+{
+    struct stmt_insert_result res;
+    char *json = NULL, iso[SC_TIME_ISO_LEN];
+    int64_t stored = 0, before = sc_time_now_us();
+    cJSON *got, *s;
+
+    is_int(
+        insert1(st, mk(NULL, "a@example.org", "http://ex.org/v/done", "http://ex.org/a/1"), &res),
+        STMT_STORE_OK, "insert without id");
+    is_int(res.n, 1, "one id returned");
+    is_int(res.n_stored, 1, "one statement stored");
+    ok(sc_uuid_valid(res.ids[0], 36), "generated id is a UUID: %s", res.ids[0]);
+    ok(res.stored_us >= before, "stored is not before the call");
+    is_int(stmt_store_get(st, res.ids[0], 0, &json, &stored), STMT_STORE_OK, "get by id");
+    is_int(stored, res.stored_us, "get reports the stored time");
+    got = cJSON_Parse(json);
+    sc_time_format_iso(stored, 6, iso);
+    is_str(cJSON_GetStringValue(cJSON_GetObjectItem(got, "stored")), iso, "stored in record");
+    is_str(cJSON_GetStringValue(cJSON_GetObjectItem(got, "timestamp")), iso,
+           "missing timestamp set to stored (A2)");
+    is_str(cJSON_GetStringValue(cJSON_GetObjectItem(got, "version")), "1.0.0",
+           "missing version set to 1.0.0 (Data 2.4.10)");
+    is_str(cJSON_GetStringValue(cJSON_GetObjectItem(got, "id")), res.ids[0], "id in record");
+    is_str(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(got, "authority"), "mbox")),
+           "mailto:lrs@example.org", "authority from the caller (A3)");
+    cJSON_Delete(got);
+    sc_free(json);
+    ok(stmt_store_consistent_through(st) >= res.stored_us, "consistent-through covers it");
+    stmt_insert_result_free(&res);
+
+    /* A submitted stored is overwritten; a submitted timestamp is kept. */
+    s = mk(NULL, "a@example.org", "http://ex.org/v/done", "http://ex.org/a/1");
+    cJSON_AddStringToObject(s, "stored", "2001-01-01T00:00:00Z");
+    cJSON_AddStringToObject(s, "timestamp", "2002-02-02T00:00:00.000Z");
+    cJSON_AddStringToObject(s, "version", "1.0.3");
+    is_int(insert1(st, s, &res), STMT_STORE_OK, "insert with stored/timestamp/version");
+    json = NULL;
+    stmt_store_get(st, res.ids[0], 0, &json, &stored);
+    got = cJSON_Parse(json);
+    sc_time_format_iso(stored, 6, iso);
+    is_str(cJSON_GetStringValue(cJSON_GetObjectItem(got, "stored")), iso,
+           "submitted stored overwritten (Data 2.4.8)");
+    is_str(cJSON_GetStringValue(cJSON_GetObjectItem(got, "timestamp")), "2002-02-02T00:00:00.000Z",
+           "submitted timestamp kept");
+    is_str(cJSON_GetStringValue(cJSON_GetObjectItem(got, "version")), "1.0.3", "version kept");
+    cJSON_Delete(got);
+    sc_free(json);
+    stmt_insert_result_free(&res);
+
+    json = NULL;
+    is_int(stmt_store_get(st, "not-a-uuid", 0, &json, NULL), STMT_STORE_ERR_NOTFOUND,
+           "malformed id is not found");
+    is_int(stmt_store_get(st, "00000000-0000-4000-8000-000000000000", 0, &json, NULL),
+           STMT_STORE_ERR_NOTFOUND, "unknown id is not found");
+    is_int(stmt_store_insert(st, NULL, 0, AUTH, &res), STMT_STORE_ERR_ARG, "empty batch");
+}
+
+static void test_monotonic(struct stmt_store *st)
+{
+    cJSON *b[20];
+    struct stmt_insert_result res;
+    int64_t prev = 0;
+    int mono = 1;
+    for (int i = 0; i < 20; i++)
+        b[i] = mk(NULL, "m@example.org", "http://ex.org/v/m", "http://ex.org/a/m");
+    is_int(stmt_store_insert(st, b, 20, AUTH, &res), STMT_STORE_OK, "batch of 20");
+    for (int i = 0; i < 20; i++) {
+        int64_t s = 0;
+        char *json = NULL;
+        stmt_store_get(st, res.ids[i], 0, &json, &s);
+        sc_free(json);
+        if (s <= prev)
+            mono = 0;
+        prev = s;
+        cJSON_Delete(b[i]);
+    }
+    ok(mono, "stored strictly increases in batch order (A1)");
+    stmt_insert_result_free(&res);
+}
+
+static void test_immutability(struct stmt_store *st)
+{
+    char id[SC_UUID_LEN], id2[SC_UUID_LEN], id3[SC_UUID_LEN], upper[SC_UUID_LEN];
+    struct stmt_insert_result res;
+    size_t before;
+    cJSON *b[3];
+
+    uuid(id);
+    is_int(insert1(st, mk(id, "i@example.org", "http://ex.org/v/x", "http://ex.org/a/x"), &res),
+           STMT_STORE_OK, "insert with id");
+    is_str(res.ids[0], id, "given id returned");
+    stmt_insert_result_free(&res);
+    before = count(st);
+    is_int(insert1(st, mk(id, "i@example.org", "http://ex.org/v/x", "http://ex.org/a/x"), &res),
+           STMT_STORE_OK, "same id same content: success (S2)");
+    is_int(res.n_stored, 0, "nothing newly stored (PUT 204)");
+    is_str(res.ids[0], id, "its id is returned");
+    is_int(count(st), before, "store unchanged (S1)");
+    stmt_insert_result_free(&res);
+
+    is_int(insert1(st, mk(id, "i@example.org", "http://ex.org/v/y", "http://ex.org/a/x"), &res),
+           STMT_STORE_ERR_CONFLICT, "same id other content: conflict (S2, 409)");
+    is_int(res.bad_index, 0, "conflicting statement index");
+    is_int(res.n, 0, "no ids on failure");
+    is_int(count(st), before, "store unchanged after conflict (S1)");
+
+    /* Batch atomicity (S6): the two new statements before the conflict are not stored. */
+    uuid(id2);
+    uuid(id3);
+    b[0] = mk(id2, "i@example.org", "http://ex.org/v/x", "http://ex.org/a/x");
+    b[1] = mk(id3, "i@example.org", "http://ex.org/v/x", "http://ex.org/a/x");
+    b[2] = mk(id, "i@example.org", "http://ex.org/v/z", "http://ex.org/a/x");
+    is_int(stmt_store_insert(st, b, 3, AUTH, &res), STMT_STORE_ERR_CONFLICT,
+           "batch with a conflicting statement fails");
+    is_int(res.bad_index, 2, "the third statement is named");
+    ok(!present(st, id2, 0) && !present(st, id3, 0), "nothing of the batch was stored");
+    is_int(count(st), before, "count unchanged");
+    for (int i = 0; i < 3; i++)
+        cJSON_Delete(b[i]);
+
+    /* S4: duplicate ids in one batch, compared as UUIDs (case-insensitive). */
+    for (size_t i = 0; i <= 36; i++)
+        upper[i] = (id2[i] >= 'a' && id2[i] <= 'f') ? (char)(id2[i] - 32) : id2[i];
+    b[0] = mk(id2, "i@example.org", "http://ex.org/v/x", "http://ex.org/a/x");
+    b[1] = mk(NULL, "i@example.org", "http://ex.org/v/x", "http://ex.org/a/x");
+    b[2] = mk(upper, "i@example.org", "http://ex.org/v/x", "http://ex.org/a/x");
+    {
+        size_t dup = 99;
+        is_int(stmt_store_check_batch_ids(b, 3, &dup), STMT_STORE_ERR_DUP_ID,
+               "check_batch_ids finds the duplicate");
+        is_int(dup, 2, "at the second occurrence");
+    }
+    is_int(stmt_store_insert(st, b, 3, AUTH, &res), STMT_STORE_ERR_DUP_ID,
+           "insert refuses duplicate ids");
+    is_int(count(st), before, "count unchanged");
+    for (int i = 0; i < 3; i++)
+        cJSON_Delete(b[i]);
+}
+
+static void test_voiding(struct stmt_store *st)
+{
+    char t[SC_UUID_LEN], v[SC_UUID_LEN], x[SC_UUID_LEN], v2[SC_UUID_LEN], w1[SC_UUID_LEN],
+        w2[SC_UUID_LEN];
+    struct stmt_insert_result res;
+    size_t before;
+    cJSON *b[2];
+
+    uuid(t);
+    uuid(v);
+    insert1(st, mk(t, "t@example.org", "http://ex.org/v/t", "http://ex.org/a/t"), &res);
+    stmt_insert_result_free(&res);
+    ok(present(st, t, 0), "target visible before voiding");
+    is_int(insert1(st, mk_void(v, t), &res), STMT_STORE_OK, "voiding statement stored (S7)");
+    stmt_insert_result_free(&res);
+    ok(!present(st, t, 0), "voided target: statementId gives 404 (S10)");
+    ok(present(st, t, 1), "voided target: voidedStatementId gives it (S10)");
+    ok(present(st, v, 0), "voiding statement visible");
+    ok(!present(st, v, 1), "voiding statement is not voided");
+
+    /* S8: void before target. */
+    uuid(x);
+    uuid(v2);
+    is_int(insert1(st, mk_void(v2, x), &res), STMT_STORE_OK,
+           "voiding a missing target is accepted (S9)");
+    stmt_insert_result_free(&res);
+    insert1(st, mk(x, "x@example.org", "http://ex.org/v/x", "http://ex.org/a/x"), &res);
+    stmt_insert_result_free(&res);
+    ok(!present(st, x, 0) && present(st, x, 1), "target arriving later is voided (S8)");
+
+    /* Data 2.3.2: a voiding statement cannot be voided. */
+    before = count(st);
+    is_int(insert1(st, mk_void(NULL, v), &res), STMT_STORE_ERR_VOID_VOIDING,
+           "voiding a voiding statement is refused");
+    is_int(count(st), before, "nothing stored");
+    ok(present(st, v, 0), "the voiding statement stays unvoided");
+    uuid(w1);
+    uuid(w2);
+    b[0] = mk_void(w1, w2);
+    b[1] = mk_void(w2, t);
+    is_int(stmt_store_insert(st, b, 2, AUTH, &res), STMT_STORE_ERR_VOID_VOIDING,
+           "voiding a voiding statement of the same batch is refused");
+    is_int(res.bad_index, 0, "the first statement is named");
+    ok(!present(st, w1, 0) && !present(st, w2, 0), "nothing of the batch stored");
+    cJSON_Delete(b[0]);
+    cJSON_Delete(b[1]);
+}
+
+/* ---- 16 threads -------------------------------------------------------------------------- */
+
+#define THREADS 16
+#define PER_THREAD 40
+
+struct worker {
+    struct stmt_store *st;
+    int idx;
+    char ids[PER_THREAD * 3][SC_UUID_LEN];
+    size_t nids;
+    int failures;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < PER_THREAD; i++) {
+        cJSON *b[3];
+        size_t n = (size_t)(i % 3) + 1;
+        struct stmt_insert_result res;
+        char mbox[64];
+        snprintf(mbox, sizeof mbox, "w%d@example.org", w->idx);
+        for (size_t j = 0; j < n; j++)
+            b[j] = mk(NULL, mbox, "http://ex.org/v/c", "http://ex.org/a/c");
+        if (stmt_store_insert(w->st, b, n, AUTH, &res) == STMT_STORE_OK) {
+            for (size_t j = 0; j < n; j++)
+                memcpy(w->ids[w->nids++], res.ids[j], SC_UUID_LEN);
+        } else {
+            w->failures++;
+        }
+        stmt_insert_result_free(&res);
+        for (size_t j = 0; j < n; j++)
+            cJSON_Delete(b[j]);
+    }
+    return NULL;
+}
+
+static void test_concurrent(struct stmt_store *st)
+{
+    static struct worker w[THREADS];
+    pthread_t th[THREADS];
+    size_t before = count(st), total = 0, missing = 0, failures = 0;
+    for (int i = 0; i < THREADS; i++) {
+        w[i].st = st;
+        w[i].idx = i;
+        pthread_create(&th[i], NULL, worker_main, &w[i]);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < THREADS; i++) {
+        total += w[i].nids;
+        failures += (size_t)w[i].failures;
+        for (size_t j = 0; j < w[i].nids; j++)
+            missing += !present(st, w[i].ids[j], 0);
+    }
+    is_int(failures, 0, "16 threads: every insert acknowledged");
+    is_int(total, THREADS * (PER_THREAD / 3 * 6 + 1 + (PER_THREAD % 3 == 2 ? 2 : 0)),
+           "16 threads: all ids returned");
+    is_int(missing, 0, "every acknowledged statement is present");
+    is_int(count(st) - before, total, "and stored exactly once");
+}
+
+/* ---- map growth ---------------------------------------------------------------------------- */
+
+static void test_growth(const char *dir)
+{
+    struct stmt_db *db = NULL;
+    struct stmt_store *st = NULL;
+    char err[256], pad[1500];
+    size_t stored = 0;
+    int fails = 0;
+    memset(pad, 'x', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    setenv("SCOLAR_DB_INITIAL_MAP", "1048576", 1);
+    rm_rf(dir);
+    is_int(stmt_db_open(dir, &db, err, sizeof err), STMT_DB_OK, "open small-map store");
+    is_int(stmt_store_open(db, NULL, &st), STMT_STORE_OK, "open store");
+    for (int i = 0; i < 40; i++) {
+        cJSON *b[100];
+        struct stmt_insert_result res;
+        for (int j = 0; j < 100; j++) {
+            b[j] = mk(NULL, "g@example.org", "http://ex.org/v/g", "http://ex.org/a/g");
+            cJSON_AddItemToObject(b[j], "result", cJSON_CreateObject());
+            cJSON_AddStringToObject(cJSON_GetObjectItem(b[j], "result"), "response", pad);
+        }
+        if (stmt_store_insert(st, b, 100, AUTH, &res) == STMT_STORE_OK)
+            stored += res.n_stored;
+        else
+            fails++;
+        stmt_insert_result_free(&res);
+        for (int j = 0; j < 100; j++)
+            cJSON_Delete(b[j]);
+    }
+    is_int(fails, 0, "6 MB ingested into a 1 MB initial map without failure");
+    is_int(count(st), 4000, "all 4000 statements stored");
+    is_int(stored, 4000, "and acknowledged");
+    stmt_store_close(st);
+    stmt_db_close(db);
+    unsetenv("SCOLAR_DB_INITIAL_MAP");
+    rm_rf(dir);
+}
+
+int main(void)
+{
+    struct stmt_db *db = NULL;
+    struct stmt_store *st = NULL;
+    char dir[256], dir2[256], err[256], keep[SC_UUID_LEN];
+    size_t n_before;
+    struct stmt_insert_result res;
+
+    snprintf(dir, sizeof dir, "/tmp/scolar-test-store-%d", (int)getpid());
+    snprintf(dir2, sizeof dir2, "/tmp/scolar-test-store-grow-%d", (int)getpid());
+    rm_rf(dir);
+    if (!ok(stmt_db_open(dir, &db, err, sizeof err) == STMT_DB_OK, "open db %s", err))
+        return tap_done();
+    is_int(stmt_store_open(db, NULL, &st), STMT_STORE_OK, "open store");
+
+    test_basics(st);
+    test_monotonic(st);
+    test_immutability(st);
+    test_voiding(st);
+    test_concurrent(st);
+
+    /* Reopen keeps everything. */
+    insert1(st, mk(NULL, "r@example.org", "http://ex.org/v/r", "http://ex.org/a/r"), &res);
+    memcpy(keep, res.ids[0], SC_UUID_LEN);
+    stmt_insert_result_free(&res);
+    n_before = count(st);
+    stmt_store_close(st);
+    stmt_db_close(db);
+    st = NULL;
+    db = NULL;
+    is_int(stmt_db_open(dir, &db, err, sizeof err), STMT_DB_OK, "reopen db");
+    is_int(stmt_store_open(db, NULL, &st), STMT_STORE_OK, "reopen store");
+    is_int(count(st), n_before, "reopen keeps every statement");
+    ok(present(st, keep, 0), "last statement readable after reopen");
+    {
+        int64_t s_old = 0, s_new = 0;
+        char *json = NULL;
+        stmt_store_get(st, keep, 0, &json, &s_old);
+        sc_free(json);
+        insert1(st, mk(NULL, "r@example.org", "http://ex.org/v/r", "http://ex.org/a/r"), &res);
+        s_new = res.stored_us;
+        stmt_insert_result_free(&res);
+        ok(s_new > s_old, "stored keeps increasing across a reopen");
+    }
+    stmt_store_close(st);
+    stmt_db_close(db);
+    rm_rf(dir);
+
+    test_growth(dir2);
+    return tap_done();
+}
