@@ -178,7 +178,7 @@
         if (g.item !== 'localized_string' || lang) break;
         lang = m[0];
       } else if (allowed.indexOf(m[1]) < 0 || seen[m[1]] || (m[2] !== 'true' && m[2] !== 'false')) {
-        if (lang) break; /* after {lang=} it is the item's text */
+        if (lang || !isPattern) break; /* after {lang=}, and in responses, it is the item's text */
         return 406;
       }
       seen[m[1]] = true;
@@ -339,7 +339,7 @@
       elements.set(p, {
         path: p, access: e.access, type: t, lenientType: lt, spm: e.spm || t.spm || 0,
         lenientMax: e.lenient_max || 0, def: e.default, depends: e.depends || null, unique: !!e.unique,
-        writeOnce: !!e.write_once, emptyUnset: !!e.empty_is_unset, forbidden: e.sco_forbidden || null, evalRule: e.eval || null,
+        writeOnce: !!e.write_once, emptyUnset: !!e.empty_is_unset, unimplemented: !!e.unimplemented, forbidden: e.sco_forbidden || null, evalRule: e.eval || null,
         leaf: segs[segs.length - 1]
       });
     });
@@ -542,6 +542,7 @@
     }
     var el = this.model.elements.get(p.tpl);
     if (!el) return this.fail(401, 'GetValue: "' + path + '" is not a data model element (RTE 4.2)', '');
+    if (el.unimplemented) return this.fail(402, 'GetValue: "' + path + '" is not implemented by this LMS', '');
     if (el.access === 'WO') return this.fail(405, 'GetValue: "' + path + '" is write-only', '');
     if (p.idx.length) {
       for (var i = 0; i < p.idx.length; i++) {
@@ -599,6 +600,7 @@
       if (p.target !== null && el) return this.fail(404, 'SetValue: "' + path + '" is read-only', 'false');
       return this.fail(401, 'SetValue: "' + path + '" is not a data model element (RTE 4.2)', 'false');
     }
+    if (el.unimplemented) return this.fail(402, 'SetValue: "' + path + '" is not implemented by this LMS', 'false');
     if (el.access === 'RO') return this.fail(404, 'SetValue: "' + path + '" is read-only', 'false');
     var created = -1;
     if (p.idx.length) {
@@ -651,7 +653,7 @@
      * minimums (RTE 4.1.1.5): stored in full up to value_max, beyond that 351. */
     var lim = is12 ? (this.strict ? el.spm : el.lenientMax || el.spm) : Math.max(el.spm, this.model.valueMax);
     if (lim && value.length > lim && charLen(value) > lim) {
-      return this.fail(is12 ? 405 : 351, 'SetValue: "' + path + '" has ' + charLen(value) + ' characters, limit ' + lim, 'false');
+      return this.fail(is12 ? 406 : 351, 'SetValue: "' + path + '" has ' + charLen(value) + ' characters, limit ' + lim, 'false');
     }
     if (el.spm && value.length > el.spm && this.log && charLen(value) > el.spm) this.log('warn', path + ' is longer than its SPM ' + el.spm + ' (stored in full)');
     if (el.unique && !is12) {
@@ -741,6 +743,11 @@
     if (arg !== '' && arg !== undefined && arg !== null) return this.fail(201, 'Initialize: the argument must be "" (RTE 3.1.4.1)', 'false');
     if (this.state === RUNNING) return this.fail(103, 'Initialize: already initialized', 'false');
     if (this.state === TERMINATED) return this.fail(104, 'Initialize: this instance has terminated; relaunch needs a new API instance', 'false');
+    if (typeof this.opts.onInitialize === 'function') {
+      var ok;
+      try { ok = this.opts.onInitialize(); } catch (e) { ok = false; }
+      if (ok === false) return this.fail(102, 'Initialize: the LMS refused the session (registration closed or token revoked)', 'false');
+    }
     this.state = RUNNING;
     this.err(0);
     return 'true';

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+// ADL SCORM 2004 4th ed. conformance scripts (API, DMB, DMI groups) replayed against the shim
+// in strict mode. Every step must pass, except the one step of DMI.properties that has no API
+// method (Act3V2.commands.47, a typo in the ADL data: "c~INTR~6~CR~0~P!TY.m->..." lacks "GET->").
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { replay, ctsAvailable } = require('./lib/replay');
+
+const skip = ctsAvailable() ? false : 'ADL CTS scripts not found (set SCOLAR_SHARED_DIR)';
+
+for (const [group, total, malformed] of [['API', 30, 0], ['DMB', 235, 0], ['DMI', 8162, 1]]) {
+  test('ADL ' + group + '.properties: every step passes', { skip }, (t) => {
+    const { results } = replay(group, { strict: true });
+    const failed = results.filter((r) => !r.ok && !r.skipped);
+    const skipped = results.filter((r) => r.skipped);
+    t.diagnostic(group + ': ' + (results.length - failed.length - skipped.length) + ' of ' + results.length + ' steps pass, ' + skipped.length + ' malformed');
+    assert.equal(results.length, total);
+    assert.equal(skipped.length, malformed);
+    assert.deepEqual(failed.slice(0, 5).map((f) => f.where + ' ' + f.call + ': ' + f.why), []);
+  });
+}
