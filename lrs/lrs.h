@@ -168,5 +168,9 @@ void lrs_route_about(struct lrs_req *r);
 void lrs_route_not_found(struct lrs_req *r);
 void lrs_route_healthz(struct lrs_req *r);
 void lrs_route_credentials(struct lrs_req *r);
+void lrs_route_statements(struct lrs_req *r);
+void lrs_route_courses(struct lrs_req *r);
+/** HTTP status for a scorm/ error code (lrs_scorm_err.c: the one table). */
+int lrs_scorm_status(int code);
 
 #endif

@@ -1,20 +1,30 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* What `serve` opens beyond the store: the statement store's writer thread and the SCORM
- * module's start-up cleanup. Closed in reverse order after the HTTP server has stopped, so
- * every in-flight write is committed before LMDB closes. */
+/* What `serve` opens beyond the store: the statement store's writer thread. Closed in reverse
+ * order after the HTTP server has stopped, so every in-flight write is committed before LMDB
+ * closes. */
 #include "lrs/lrs_cli.h"
+#include "scorm/scorm.h"
+#include "statements/stmt_store.h"
 
 #include <stdio.h>
 
 int lrs_app_open(struct lrs_app *app, char *err, size_t errlen)
 {
-    (void)app;
-    (void)err;
-    (void)errlen;
+    int rc = scorm_import_cleanup(app->db);
+    if (rc) {
+        snprintf(err, errlen, "cannot clean up interrupted imports: %s", scorm_strerror(rc));
+        return -1;
+    }
+    rc = stmt_store_open(app->db, NULL, &app->store);
+    if (rc) {
+        snprintf(err, errlen, "cannot open the statement store: %s", stmt_store_strerror(rc));
+        return -1;
+    }
     return 0;
 }
 
 void lrs_app_close(struct lrs_app *app)
 {
-    (void)app;
+    stmt_store_close(app->store);
+    app->store = NULL;
 }

@@ -8,6 +8,8 @@ const struct lrs_route lrs_api_routes[] = {
     {"GET", "/healthz", LRS_AUTH_NONE, lrs_route_healthz},
     {"GET", "/xapi/about", LRS_AUTH_NONE, lrs_route_about},
     {NULL, "/api/credentials*", LRS_AUTH_ADMIN, lrs_route_credentials},
+    {NULL, "/xapi/statements", LRS_AUTH_XAPI, lrs_route_statements},
+    {NULL, "/api/courses*", LRS_AUTH_ADMIN, lrs_route_courses},
     /* Unknown paths under the protected prefixes: authentication first, then 404. */
     {NULL, "/xapi/*", LRS_AUTH_XAPI, lrs_route_not_found},
     {NULL, "/api/*", LRS_AUTH_ADMIN, lrs_route_not_found},

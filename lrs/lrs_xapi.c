@@ -5,6 +5,7 @@
  */
 #include "lrs/lrs.h"
 #include "common/sc_time.h"
+#include "statements/stmt_store.h"
 
 #include <string.h>
 
@@ -86,5 +87,11 @@ int lrs_xapi_pre(struct lrs_req *r)
 void lrs_xapi_headers(struct lrs_req *r)
 {
     lrs_resp_header(r, "X-Experience-API-Version", "1.0.3");
+    /* Comm 2.1.3 (G9): on every Statement resource response, errors included. */
+    if (r->app->store && !strncmp(r->path, "/xapi/statements", 16)) {
+        char ts[SC_TIME_ISO_LEN];
+        lrs_resp_header(r, "X-Experience-API-Consistent-Through", "%s",
+                        sc_time_format_iso(stmt_store_consistent_through(r->app->store), 3, ts));
+    }
     cors(r);
 }

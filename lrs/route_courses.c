@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * /api/courses: POST uploads a SCORM package (the zip as the body, or a multipart/form-data
+ * upload with one file part) → 201 with the import JSON; GET lists; GET /api/courses/ID gives
+ * the record with the item tree; DELETE /api/courses/ID removes record and files.
+ */
+#include "lrs/lrs.h"
+#include "lrs/lrs_multipart.h"
+#include "common/sc_alloc.h"
+#include "scorm/scorm.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static void reply_scorm_err(struct lrs_req *r, int rc, const struct scorm_diag *d)
+{
+    char where[300] = "";
+    if (d->file[0] && d->line)
+        snprintf(where, sizeof where, "%s line %d: ", d->file, d->line);
+    else if (d->file[0])
+        snprintf(where, sizeof where, "%s: ", d->file);
+    else if (d->line)
+        snprintf(where, sizeof where, "line %d: ", d->line);
+    lrs_reply_error(r, lrs_scorm_status(rc), "%s%s%s", where,
+                    d->msg[0] ? d->msg : scorm_strerror(rc), "");
+}
+
+static void courses_post(struct lrs_req *r)
+{
+    const char *ct = lrs_req_header(r, "Content-Type");
+    const void *zip;
+    size_t zlen;
+    struct scorm_import_opts opts;
+    struct scorm_diag diag;
+    cJSON *result = NULL;
+    struct lrs_part *parts = NULL;
+    int rc;
+
+    rc = lrs_req_read_body(r, r->app->cfg.max_upload);
+    if (rc) {
+        lrs_reply_error(r, rc, rc == 413 ? "upload larger than %zu bytes" : "cannot read upload",
+                        r->app->cfg.max_upload);
+        return;
+    }
+    zip = r->body.data;
+    zlen = r->body.len;
+    if (ct && !strncasecmp(ct, "multipart/form-data", 19)) {
+        char boundary[80], err[128], disp[512];
+        size_t np = 0;
+        if (lrs_multipart_boundary(ct, boundary, sizeof boundary)) {
+            lrs_reply_error(r, 400, "multipart upload without a valid boundary parameter");
+            return;
+        }
+        if (lrs_multipart_parse(r->body.data, r->body.len, boundary, 16, &parts, &np, err,
+                                sizeof err)) {
+            lrs_reply_error(r, 400, "multipart upload: %s", err);
+            return;
+        }
+        zip = NULL;
+        for (size_t i = 0; i < np; i++) {
+            if (!lrs_part_header(&parts[i], "Content-Disposition", disp, sizeof disp) &&
+                strstr(disp, "filename=")) {
+                zip = parts[i].data;
+                zlen = parts[i].len;
+                break;
+            }
+        }
+        if (!zip) {
+            sc_free(parts);
+            lrs_reply_error(r, 400, "multipart upload has no file part");
+            return;
+        }
+    } else if (ct && strncasecmp(ct, "application/zip", 15) &&
+               strncasecmp(ct, "application/octet-stream", 24) &&
+               strncasecmp(ct, "application/x-zip-compressed", 28)) {
+        lrs_reply_error(r, 415,
+                        "Content-Type '%.64s' not accepted: send the zip as application/zip or "
+                        "a multipart/form-data upload",
+                        ct);
+        return;
+    }
+    if (zlen == 0) {
+        sc_free(parts);
+        lrs_reply_error(r, 400, "empty upload: send the package zip");
+        return;
+    }
+    memset(&opts, 0, sizeof opts);
+    memset(&diag, 0, sizeof diag);
+    lrs_req_parse_query(r);
+    opts.course_id = lrs_req_param(r, "course");
+    rc = scorm_import_mem(r->app->db, zip, zlen, &opts, &result, &diag);
+    sc_free(parts);
+    if (rc) {
+        lrs_log(LRS_LOG_INFO, "course import refused: %s", scorm_strerror(rc));
+        reply_scorm_err(r, rc, &diag);
+        return;
+    }
+    lrs_reply_json(r, 201, result);
+    cJSON_Delete(result);
+}
+
+void lrs_route_courses(struct lrs_req *r)
+{
+    const char *rest = r->path + strlen("/api/courses");
+    cJSON *out = NULL;
+    struct scorm_diag diag;
+    int rc;
+
+    memset(&diag, 0, sizeof diag);
+    if (!*rest || !strcmp(rest, "/")) {
+        if (!strcmp(r->method, "POST")) {
+            courses_post(r);
+            return;
+        }
+        if (!strcmp(r->method, "GET") || r->head) {
+            rc = scorm_course_list(r->app->db, &out);
+            if (rc) {
+                reply_scorm_err(r, rc, &diag);
+                return;
+            }
+            lrs_reply_json(r, 200, out);
+            cJSON_Delete(out);
+            return;
+        }
+        lrs_reply_error(r, 405, "method %s not allowed on /api/courses", r->method);
+        return;
+    }
+    const char *id = rest + 1;
+    if (strchr(id, '/') || strlen(id) > SCORM_MAX_COURSE_ID) {
+        lrs_reply_error(r, 404, "no course %.80s", id);
+        return;
+    }
+    if (!strcmp(r->method, "GET") || r->head) {
+        rc = scorm_course_get(r->app->db, id, &out);
+        if (rc) {
+            if (rc == SCORM_ERR_NOTFOUND)
+                lrs_reply_error(r, 404, "no course %s", id);
+            else
+                reply_scorm_err(r, rc, &diag);
+            return;
+        }
+        lrs_reply_json(r, 200, out);
+        cJSON_Delete(out);
+        return;
+    }
+    if (!strcmp(r->method, "DELETE")) {
+        rc = scorm_course_delete(r->app->db, id);
+        if (rc == SCORM_ERR_NOTFOUND)
+            lrs_reply_error(r, 404, "no course %s", id);
+        else if (rc)
+            reply_scorm_err(r, rc, &diag);
+        else
+            lrs_reply(r, 204, NULL, NULL, 0);
+        return;
+    }
+    lrs_reply_error(r, 405, "method %s not allowed on %s", r->method, r->path);
+}
