@@ -527,7 +527,7 @@
           this.err(0);
           return c.children;
         }
-        if (this.model.elements.has(p.tpl)) return this.fail(is12 ? 202 : 301, 'GetValue: "' + p.tpl + '" has no children', '');
+        if (c || this.model.elements.has(p.tpl)) return this.fail(is12 ? 202 : 301, 'GetValue: "' + p.tpl + '" has no _children', '');
         return this.fail(401, 'GetValue: "' + path + '" is not defined', '');
       }
       /* _count */

@@ -248,3 +248,12 @@ test('2004 navigation: request hook, request_valid hook and stored values', () =
   assert.deepEqual(seen, ['{target=sco2}choice']);
   assert.deepEqual(ended, { navRequest: '{target=sco2}choice', exit: 'suspend' });
 });
+
+test('2004 cmi itself: _version only; cmi._children and cmi._count are 301', () => {
+  const a = api2004();
+  a.Initialize('');
+  assert.deepEqual(call(a, 'GetValue', 'cmi._children'), ['', '301']);
+  assert.deepEqual(call(a, 'GetValue', 'cmi._count'), ['', '301']);
+  assert.deepEqual(call(a, 'GetValue', 'adl._version'), ['', '401']);
+  assert.deepEqual(call(a, 'GetValue', 'cmi.learner_preference._children'), ['language,delivery_speed,audio_captioning,audio_level', '0']);
+});
