@@ -94,4 +94,8 @@ cJSON *stmt_format(const cJSON *stored_stmt, enum stmt_format fmt, const char *a
  */
 const cJSON *stmt_lang_pick(const cJSON *map, const char *accept_language);
 
+/** Module-private (stmt_format.c, used by stmt_compare.c): turn the object x in place into an
+ *  array holding that object, keeping x's key and position in its parent. 0 or -1 (NOMEM). */
+int stmt__wrap_in_array(cJSON *x);
+
 #endif
