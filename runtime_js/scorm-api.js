@@ -292,7 +292,7 @@
         return RE_TARGET_REQ.test(v) ? 0 : 406;
       /* SCORM 1.2 kinds */
       case 'identifier12':
-        if (!strict) return v !== '' && charLen(v) <= 4096 ? 0 : 406;
+        if (!strict) return v !== '' ? 0 : 406;
         return /^[^\s]{1,255}$/.test(v) ? 0 : 406;
       case 'decimal12':
         if (v === '' && t.blank_ok) return 0;

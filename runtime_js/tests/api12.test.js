@@ -116,4 +116,6 @@ test('1.2 strict limits vs lenient defaults (documented leniencies)', () => {
   l.LMSSetValue('cmi.interactions.0.type', 'choice');
   assert.deepEqual(call(l, 'LMSSetValue', 'cmi.interactions.0.student_response', 'urn:scormdriver:Answer%20ten'), ['true', '0']);
   assert.deepEqual(call(s, 'LMSSetValue', 'cmi.interactions.0.id', 'Scene 1'), ['false', '405']);
+  assert.deepEqual(call(l, 'LMSSetValue', 'cmi.interactions.1.id', 'x'.repeat(256)), ['false', '405']);
+  assert.deepEqual(call(l, 'LMSSetValue', 'cmi.interactions.1.id', 'x'.repeat(255)), ['true', '0']);
 });
