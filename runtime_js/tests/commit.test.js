@@ -126,3 +126,17 @@ test('the shim stays within 60 KB unminified', () => {
   const size = require('fs').statSync(require('path').join(__dirname, '..', 'scorm-api.js')).size;
   assert.ok(size <= 60 * 1024, 'scorm-api.js is ' + size + ' bytes');
 });
+
+test('works as a plain <script>: defines ScolarRuntime on the global object without module/require', () => {
+  const vm = require('vm');
+  const src = require('fs').readFileSync(require('path').join(__dirname, '..', 'scorm-api.js'), 'utf8');
+  const sandbox = { Map, Set, WeakMap, setTimeout, clearTimeout };
+  sandbox.globalThis = sandbox;
+  vm.createContext(sandbox);
+  vm.runInContext(src, sandbox);
+  assert.equal(typeof sandbox.ScolarRuntime.createScorm2004Api, 'function');
+  assert.equal(typeof sandbox.ScolarRuntime.createScorm12Api, 'function');
+  const api = sandbox.ScolarRuntime.createScorm2004Api({ datamodel: DATAMODEL });
+  assert.equal(api.Initialize(''), 'true');
+  assert.equal(api.GetValue('cmi._version'), '1.0');
+});
