@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The course tree against the package, and the course records in the store.
+ *
+ * Checks (issue 5 "Checks with clear messages"): the launch file of every launchable item
+ * must be in the package (a case-only difference is what players tolerate: accepted with a
+ * warning and the real name recorded); files listed by resources and missing are warnings
+ * (the ADL test packages list applet files that are absent by design); the default
+ * organization must have at least one launchable item.
+ *
+ * Tables: "courses" (key = course id, value = {"id","title","versions":[n...],"current",
+ * "scorm_version","created"}) and "course_versions" (key = "<id>\x1f<n>", value = {"course",
+ * "version","tree","report","warnings","path","imported"}).
+ */
+#include "scorm/scorm_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/sc_alloc.h"
+#include "common/sc_buf.h"
+#include "statements/stmt_db.h"
+
+int scorm__course_id_valid(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > SCORM_MAX_COURSE_ID || id[0] == '.')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = id[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '_' || ch == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int scorm__course_id_derive(const char *ident, char out[SCORM_MAX_COURSE_ID + 1])
+{
+    size_t w = 0;
+    for (const char *p = ident ? ident : ""; *p && w < SCORM_MAX_COURSE_ID; p++) {
+        char ch = *p;
+        int okc = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+        out[w++] = okc ? ch : '_';
+    }
+    out[w] = '\0';
+    for (size_t i = 0; i < w && out[i] == '.'; i++)
+        out[i] = '_'; /* never ".", ".." or a hidden ".tmp-*" folder */
+    if (w == 0)
+        snprintf(out, SCORM_MAX_COURSE_ID + 1, "course");
+    return SCORM_OK;
+}
+
+/* ---- tree checks ------------------------------------------------------------------------ */
+
+struct check {
+    const struct scorm__zip *z;
+    cJSON *warnings;
+    struct scorm_diag *diag;
+    int scos;
+    int launchable;
+};
+
+static int fix_case(cJSON *item, const char *key, const char *real)
+{
+    cJSON *v = cJSON_CreateString(real);
+    if (!v)
+        return SCORM_ERR_NOMEM;
+    cJSON_ReplaceItemInObjectCaseSensitive(item, key, v);
+    return SCORM_OK;
+}
+
+static int check_items(struct check *ck, cJSON *items, int in_default)
+{
+    cJSON *it;
+    int rc;
+    cJSON_ArrayForEach(it, items)
+    {
+        const char *href = cJSON_GetStringValue(cJSON_GetObjectItem(it, "href"));
+        const char *launch = cJSON_GetStringValue(cJSON_GetObjectItem(it, "launch"));
+        if (href && launch) {
+            int external = strncmp(launch, "http:", 5) == 0 || strncmp(launch, "https:", 6) == 0;
+            if (!external) {
+                int case_only = 0;
+                const struct scorm__entry *e = scorm__zip_find(ck->z, href, &case_only);
+                if (!e) {
+                    scorm__diag_set(ck->diag, SCORM_ERR_LAUNCH_MISSING, 0, href,
+                                    "item '%s' launches '%s' (resource '%s'), which is not in "
+                                    "the package (CAM 3.4.1.18 resource href)",
+                                    cJSON_GetStringValue(cJSON_GetObjectItem(it, "identifier")),
+                                    href,
+                                    cJSON_GetStringValue(cJSON_GetObjectItem(it, "resource")));
+                    return SCORM_ERR_LAUNCH_MISSING;
+                }
+                if (case_only) {
+                    struct sc_buf b = SC_BUF_INIT;
+                    size_t old_enc;
+                    scorm__warn(ck->warnings,
+                                "item '%s' launches '%s' but the package has '%s' (differs "
+                                "only by case); the package's name is used",
+                                cJSON_GetStringValue(cJSON_GetObjectItem(it, "identifier")), href,
+                                e->name);
+                    /* launch = encoded href + query/parameters: swap the encoded prefix */
+                    sc_buf_init(&b, 0);
+                    if (scorm__url_encode_path(&b, href) != 0) {
+                        sc_buf_free(&b);
+                        return SCORM_ERR_NOMEM;
+                    }
+                    old_enc = b.len;
+                    sc_buf_reset(&b);
+                    if (scorm__url_encode_path(&b, e->name) != 0 ||
+                        sc_buf_puts(&b, launch + old_enc) != 0 || fix_case(it, "href", e->name) ||
+                        fix_case(it, "launch", b.data)) {
+                        sc_buf_free(&b);
+                        return SCORM_ERR_NOMEM;
+                    }
+                    sc_buf_free(&b);
+                }
+            }
+            if (in_default)
+                ck->launchable++;
+        }
+        if ((rc = check_items(ck, cJSON_GetObjectItem(it, "items"), in_default)) != 0)
+            return rc;
+    }
+    return SCORM_OK;
+}
+
+static int check_manifest(struct check *ck, cJSON *m, int top)
+{
+    cJSON *org, *res, *sub;
+    int rc;
+    cJSON_ArrayForEach(org, cJSON_GetObjectItem(m, "organizations"))
+    {
+        int def = top && cJSON_IsTrue(cJSON_GetObjectItem(org, "default"));
+        if ((rc = check_items(ck, cJSON_GetObjectItem(org, "items"), def)) != 0)
+            return rc;
+    }
+    cJSON_ArrayForEach(res, cJSON_GetObjectItem(m, "resources"))
+    {
+        cJSON *f;
+        const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(res, "scormType"));
+        if (st && strcmp(st, "sco") == 0)
+            ck->scos++; /* SCO resources, as the corpus README counts them */
+        struct sc_buf missing = SC_BUF_INIT;
+        int nmiss = 0;
+        sc_buf_init(&missing, 4096);
+        cJSON_ArrayForEach(f, cJSON_GetObjectItem(res, "files"))
+        {
+            int case_only = 0;
+            const char *path = cJSON_GetStringValue(f);
+            if (!path || strncmp(path, "http:", 5) == 0 || strncmp(path, "https:", 6) == 0)
+                continue;
+            const struct scorm__entry *e = scorm__zip_find(ck->z, path, &case_only);
+            if (!e) {
+                if (nmiss++ < 5)
+                    sc_buf_printf(&missing, "%s'%s'", nmiss > 1 ? ", " : "", path);
+            } else if (case_only) {
+                scorm__warn(ck->warnings,
+                            "resource '%s' lists '%s' but the package has '%s' (differs only "
+                            "by case)",
+                            cJSON_GetStringValue(cJSON_GetObjectItem(res, "identifier")), path,
+                            e->name);
+                if (!cJSON_SetValuestring(f, e->name)) {
+                    sc_buf_free(&missing);
+                    return SCORM_ERR_NOMEM;
+                }
+            }
+        }
+        if (nmiss)
+            scorm__warn(ck->warnings,
+                        "resource '%s' lists %d file%s not in the package: %s%s (CAM 3.4.1.19)",
+                        cJSON_GetStringValue(cJSON_GetObjectItem(res, "identifier")), nmiss,
+                        nmiss > 1 ? "s" : "", missing.data ? missing.data : "",
+                        nmiss > 5 ? ", ..." : "");
+        sc_buf_free(&missing);
+    }
+    cJSON_ArrayForEach(sub, cJSON_GetObjectItem(m, "submanifests"))
+    {
+        if ((rc = check_manifest(ck, sub, 0)) != 0)
+            return rc;
+    }
+    return SCORM_OK;
+}
+
+int scorm__course_check(cJSON *tree, const struct scorm__zip *z, cJSON *warnings, int *scos,
+                        struct scorm_diag *diag)
+{
+    struct check ck = {z, warnings, diag, 0, 0};
+    int rc = check_manifest(&ck, tree, 1);
+    if (rc)
+        return rc;
+    if (ck.launchable == 0) {
+        scorm__diag_set(diag, SCORM_ERR_NO_LAUNCH, 0, "imsmanifest.xml",
+                        "the default organization has no launchable item (an item whose "
+                        "identifierref names a resource with an href, CAM 3.4.1.9)");
+        return SCORM_ERR_NO_LAUNCH;
+    }
+    *scos = ck.scos;
+    return SCORM_OK;
+}
+
+/* ---- store ------------------------------------------------------------------------------ */
+
+static int store_err(int rc, struct scorm_diag *diag, const char *what)
+{
+    if (rc == STMT_DB_NOTFOUND)
+        return SCORM_ERR_NOTFOUND;
+    if (rc == STMT_DB_ERR_NOMEM)
+        return SCORM_ERR_NOMEM;
+    scorm__diag_set(diag, SCORM_ERR_STORE, 0, "", "%s: %s", what, stmt_db_strerror(rc));
+    return SCORM_ERR_STORE;
+}
+
+int scorm__course_get_txn(struct stmt_db_txn *txn, const char *id, cJSON **out)
+{
+    const void *v;
+    size_t vl;
+    int rc = stmt_db_get(txn, "courses", id, strlen(id), &v, &vl);
+    if (rc)
+        return store_err(rc, NULL, "reading the course record");
+    *out = cJSON_ParseWithLength(v, vl);
+    return *out ? SCORM_OK : SCORM_ERR_STORE;
+}
+
+int scorm__version_key(char *buf, size_t len, const char *id, int version)
+{
+    int n = snprintf(buf, len, "%s\x1f%d", id, version);
+    return (n < 0 || (size_t)n >= len) ? -1 : n;
+}
+
+struct list_ctx {
+    cJSON *arr;
+    int rc;
+};
+
+static int list_visit(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct list_ctx *lc = ctx;
+    cJSON *o = cJSON_ParseWithLength(val, vlen);
+    (void)key;
+    (void)klen;
+    if (!o) {
+        lc->rc = SCORM_ERR_STORE;
+        return 1;
+    }
+    cJSON_AddItemToArray(lc->arr, o);
+    return 0;
+}
+
+int scorm_course_list(struct stmt_db *db, cJSON **out)
+{
+    struct stmt_db_txn *txn = NULL;
+    struct list_ctx lc = {cJSON_CreateArray(), SCORM_OK};
+    int rc;
+    if (!lc.arr)
+        return SCORM_ERR_NOMEM;
+    rc = stmt_db_txn_begin(db, 0, &txn);
+    if (rc) {
+        cJSON_Delete(lc.arr);
+        return store_err(rc, NULL, "begin");
+    }
+    rc = stmt_db_scan(txn, "courses", NULL, 0, list_visit, &lc);
+    stmt_db_txn_abort(txn);
+    if (rc == 1)
+        rc = lc.rc;
+    else if (rc)
+        rc = store_err(rc, NULL, "scan");
+    if (rc) {
+        cJSON_Delete(lc.arr);
+        return rc;
+    }
+    *out = lc.arr;
+    return SCORM_OK;
+}
+
+int scorm_course_version_get(struct stmt_db *db, const char *id, int version, cJSON **tree)
+{
+    struct stmt_db_txn *txn = NULL;
+    cJSON *course = NULL, *o = NULL;
+    char key[SCORM_MAX_COURSE_ID + 32];
+    const void *v;
+    size_t vl;
+    int rc;
+
+    if (!scorm__course_id_valid(id))
+        return SCORM_ERR_NOTFOUND;
+    rc = stmt_db_txn_begin(db, 0, &txn);
+    if (rc)
+        return store_err(rc, NULL, "begin");
+    if (version <= 0) {
+        rc = scorm__course_get_txn(txn, id, &course);
+        if (rc)
+            goto out;
+        version = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(course, "current"));
+    }
+    scorm__version_key(key, sizeof key, id, version);
+    rc = stmt_db_get(txn, "course_versions", key, strlen(key), &v, &vl);
+    if (rc) {
+        rc = store_err(rc, NULL, "reading the version record");
+        goto out;
+    }
+    o = cJSON_ParseWithLength(v, vl);
+    if (!o) {
+        rc = SCORM_ERR_STORE;
+        goto out;
+    }
+    *tree = o;
+out:
+    stmt_db_txn_abort(txn);
+    cJSON_Delete(course);
+    return rc;
+}
+
+int scorm_course_get(struct stmt_db *db, const char *id, cJSON **out)
+{
+    cJSON *course = NULL, *ver = NULL;
+    struct stmt_db_txn *txn = NULL;
+    int rc;
+    if (!scorm__course_id_valid(id))
+        return SCORM_ERR_NOTFOUND;
+    rc = stmt_db_txn_begin(db, 0, &txn);
+    if (rc)
+        return store_err(rc, NULL, "begin");
+    rc = scorm__course_get_txn(txn, id, &course);
+    stmt_db_txn_abort(txn);
+    if (rc)
+        return rc;
+    rc = scorm_course_version_get(
+        db, id, (int)cJSON_GetNumberValue(cJSON_GetObjectItem(course, "current")), &ver);
+    if (rc) {
+        cJSON_Delete(course);
+        return rc;
+    }
+    cJSON_AddItemToObject(course, "tree", cJSON_DetachItemFromObject(ver, "tree"));
+    cJSON_AddItemToObject(course, "warnings", cJSON_DetachItemFromObject(ver, "warnings"));
+    cJSON_Delete(ver);
+    *out = course;
+    return SCORM_OK;
+}

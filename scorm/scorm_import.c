@@ -1,0 +1,805 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Package import, all or nothing (issue 5 "Store", security.md §5.2):
+ *
+ *   1. a fresh DATA/content/.tmp-<random>/ folder;
+ *   2. in a child process with rlimits (RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_AS; it never touches
+ *      the LMDB environment, which forbids use after fork): zip checks, manifest parse, tree
+ *      checks, extraction into the temp folder; the result (tree, warnings) comes back as
+ *      JSON over a pipe;
+ *   3. in the parent, one LMDB write transaction: the next version number is read, the temp
+ *      folder is renamed (renameat2 RENAME_NOREPLACE) to DATA/content/<course>/<n>/, the
+ *      course and version records are written and committed. A failure anywhere removes the
+ *      folder; a crash leaves a .tmp-* folder or a version folder without record, which
+ *      scorm_import_cleanup() removes at the next start.
+ */
+#include "scorm/scorm_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/sc_alloc.h"
+#include "common/sc_buf.h"
+#include "common/sc_rand.h"
+#include "common/sc_time.h"
+#include "statements/stmt_db.h"
+
+#define CHILD_CPU_SECONDS 120
+#define CHILD_RESULT_CAP (256u << 20)
+
+const char *scorm_strerror(int code)
+{
+    switch (code) {
+    case SCORM_OK:
+        return "success";
+    case SCORM_ERR_NOMEM:
+        return "out of memory";
+    case SCORM_ERR_IO:
+        return "file system error";
+    case SCORM_ERR_ARG:
+        return "invalid argument";
+    case SCORM_ERR_ZIP:
+        return "not a valid zip archive";
+    case SCORM_ERR_ZIP_EMPTY:
+        return "the zip archive is empty";
+    case SCORM_ERR_ZIP_NAME:
+        return "unsafe zip entry name";
+    case SCORM_ERR_ZIP_TYPE:
+        return "zip entry is not a regular file or directory";
+    case SCORM_ERR_ZIP_DUP:
+        return "duplicate zip entry";
+    case SCORM_ERR_ZIP_ENCRYPTED:
+        return "encrypted zip entry";
+    case SCORM_ERR_ZIP_LIMIT:
+        return "zip size or entry limit exceeded";
+    case SCORM_ERR_ZIP_RATIO:
+        return "compression ratio limit exceeded (zip bomb)";
+    case SCORM_ERR_NO_MANIFEST:
+        return "no imsmanifest.xml in the package";
+    case SCORM_ERR_MANIFEST_SIZE:
+        return "imsmanifest.xml is too large";
+    case SCORM_ERR_XML:
+        return "imsmanifest.xml is not well-formed XML";
+    case SCORM_ERR_XML_DOCTYPE:
+        return "DOCTYPE or entity declaration refused";
+    case SCORM_ERR_XML_ENCODING:
+        return "unsupported manifest encoding";
+    case SCORM_ERR_XML_LIMIT:
+        return "manifest too deep or too many nodes";
+    case SCORM_ERR_MANIFEST:
+        return "invalid manifest structure";
+    case SCORM_ERR_RESOURCE_MISSING:
+        return "reference to a missing resource";
+    case SCORM_ERR_HREF:
+        return "href outside the package or with a forbidden scheme";
+    case SCORM_ERR_LAUNCH_MISSING:
+        return "launch file missing from the package";
+    case SCORM_ERR_NO_LAUNCH:
+        return "no launchable item";
+    case SCORM_ERR_NOTFOUND:
+        return "course not found";
+    case SCORM_ERR_STORE:
+        return "store failure";
+    case SCORM_ERR_CHILD:
+        return "the import process failed";
+    default:
+        return "unknown error";
+    }
+}
+
+void scorm__diag_set(struct scorm_diag *d, int code, int line, const char *file, const char *fmt,
+                     ...)
+{
+    va_list ap;
+    if (!d)
+        return;
+    d->code = code;
+    d->line = line;
+    snprintf(d->file, sizeof d->file, "%s", file ? file : "");
+    va_start(ap, fmt);
+    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+    va_end(ap);
+}
+
+void scorm__warn(cJSON *warnings, const char *fmt, ...)
+{
+    char buf[768];
+    va_list ap;
+    if (!warnings || cJSON_GetArraySize(warnings) >= 1000)
+        return; /* a hostile manifest must not grow the report without bound */
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    cJSON_AddItemToArray(warnings, cJSON_CreateString(buf));
+}
+
+void scorm__opts_fill(struct scorm_import_opts *dst, const struct scorm_import_opts *src)
+{
+    if (src)
+        *dst = *src;
+    else
+        memset(dst, 0, sizeof *dst);
+    if (!dst->max_zip_bytes)
+        dst->max_zip_bytes = SCORM_MAX_ZIP_BYTES;
+    if (!dst->max_entries)
+        dst->max_entries = SCORM_MAX_ENTRIES;
+    if (!dst->max_total_bytes)
+        dst->max_total_bytes = SCORM_MAX_TOTAL_BYTES;
+    if (!dst->max_entry_bytes)
+        dst->max_entry_bytes = SCORM_MAX_ENTRY_BYTES;
+    if (!dst->max_ratio)
+        dst->max_ratio = SCORM_MAX_RATIO;
+    if (!dst->max_manifest_bytes)
+        dst->max_manifest_bytes = SCORM_MAX_MANIFEST_BYTES;
+}
+
+/* ---- file helpers ----------------------------------------------------------------------- */
+
+static int rm_visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* Remove a tree without following symlinks or crossing mounts. */
+static int rm_rf(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : -1;
+    return nftw(path, rm_visit, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+static int content_path(struct stmt_db *db, char *buf, size_t len, const char *a, const char *b)
+{
+    int n;
+    if (b)
+        n = snprintf(buf, len, "%s/content/%s/%s", stmt_db_dir(db), a, b);
+    else if (a)
+        n = snprintf(buf, len, "%s/content/%s", stmt_db_dir(db), a);
+    else
+        n = snprintf(buf, len, "%s/content", stmt_db_dir(db));
+    return (n < 0 || (size_t)n >= len) ? SCORM_ERR_IO : SCORM_OK;
+}
+
+static int make_tmp(struct stmt_db *db, char *path, size_t len, struct scorm_diag *diag)
+{
+    unsigned char rnd[8];
+    char hex[17], name[32];
+    if (content_path(db, path, len, NULL, NULL) != 0)
+        return SCORM_ERR_IO;
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        scorm__diag_set(diag, SCORM_ERR_IO, 0, path, "cannot create %s: %s", path, strerror(errno));
+        return SCORM_ERR_IO;
+    }
+    if (sc_random_bytes(rnd, sizeof rnd) != 0)
+        return SCORM_ERR_IO;
+    sc_hex(rnd, sizeof rnd, hex);
+    snprintf(name, sizeof name, ".tmp-%s", hex);
+    if (content_path(db, path, len, name, NULL) != 0)
+        return SCORM_ERR_IO;
+    if (mkdir(path, 0700) != 0) {
+        scorm__diag_set(diag, SCORM_ERR_IO, 0, path, "cannot create %s: %s", path, strerror(errno));
+        return SCORM_ERR_IO;
+    }
+    return SCORM_OK;
+}
+
+/* ---- the work without the store (child side) -------------------------------------------- */
+
+static int import_work(const void *buf, size_t len, const struct scorm_import_opts *o,
+                       const char *tmpdir, cJSON **work, struct scorm_diag *diag)
+{
+    int rc = SCORM_OK, scos = 0, dfd = -1;
+    struct scorm__zip *z = NULL;
+    char *xml = NULL;
+    size_t xlen = 0;
+    cJSON *warnings = cJSON_CreateArray(), *tree = NULL, *w = NULL;
+    uint64_t bytes = 0;
+
+    if (!warnings) {
+        rc = SCORM_ERR_NOMEM;
+        goto out;
+    }
+    if ((rc = scorm__zip_open(buf, len, o, &z, warnings, diag)) != 0)
+        goto out;
+    if ((rc = scorm__zip_read(z, (size_t)z->manifest, o->max_manifest_bytes, &xml, &xlen, diag)) !=
+        0)
+        goto out;
+    if ((rc = scorm_manifest_parse(xml, xlen, o->max_manifest_bytes, &tree, warnings, diag)) != 0)
+        goto out;
+    if ((rc = scorm__course_check(tree, z, warnings, &scos, diag)) != 0)
+        goto out;
+    dfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+        scorm__diag_set(diag, SCORM_ERR_IO, 0, tmpdir, "cannot open %s: %s", tmpdir,
+                        strerror(errno));
+        rc = SCORM_ERR_IO;
+        goto out;
+    }
+    if ((rc = scorm__zip_extract(z, dfd, diag)) != 0)
+        goto out;
+    /* durable before the record that points at it is committed */
+    if (syncfs(dfd) != 0) {
+        scorm__diag_set(diag, SCORM_ERR_IO, 0, tmpdir, "syncfs: %s", strerror(errno));
+        rc = SCORM_ERR_IO;
+        goto out;
+    }
+    for (size_t i = 0; i < z->n; i++)
+        bytes += z->ent[i].size;
+    w = cJSON_CreateObject();
+    if (!w) {
+        rc = SCORM_ERR_NOMEM;
+        goto out;
+    }
+    cJSON_AddItemToObject(w, "tree", tree);
+    tree = NULL;
+    cJSON_AddItemToObject(w, "warnings", warnings);
+    warnings = NULL;
+    cJSON_AddNumberToObject(w, "scos", scos);
+    cJSON_AddNumberToObject(w, "files", (double)z->n);
+    cJSON_AddNumberToObject(w, "bytes", (double)bytes);
+    *work = w;
+out:
+    if (dfd >= 0)
+        close(dfd);
+    sc_free(xml);
+    scorm__zip_close(z);
+    cJSON_Delete(tree);
+    cJSON_Delete(warnings);
+    return rc;
+}
+
+static int write_full(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SCORM__ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SCORM__ASAN 1
+#endif
+#endif
+
+/* Child: rlimits, the work, the answer as one JSON document on fd; never returns. */
+static void child_main(int fd, const void *buf, size_t len, const struct scorm_import_opts *o,
+                       const char *tmpdir)
+{
+    struct scorm_diag d;
+    cJSON *work = NULL, *ans = cJSON_CreateObject();
+    char *txt;
+    struct rlimit rl;
+    int rc;
+
+    memset(&d, 0, sizeof d);
+    signal(SIGXFSZ, SIG_IGN); /* an oversize write fails with EFBIG instead of killing us */
+    rl.rlim_cur = rl.rlim_max = CHILD_CPU_SECONDS;
+    setrlimit(RLIMIT_CPU, &rl);
+    rl.rlim_cur = rl.rlim_max = (rlim_t)o->max_entry_bytes + 1;
+    setrlimit(RLIMIT_FSIZE, &rl);
+#ifndef SCORM__ASAN
+    /* ASan reserves terabytes of address space: RLIMIT_AS only in normal builds */
+    rl.rlim_cur = rl.rlim_max = (rlim_t)(2ull << 30) + (rlim_t)len * 2;
+    setrlimit(RLIMIT_AS, &rl);
+#endif
+    rc = import_work(buf, len, o, tmpdir, &work, &d);
+    if (!ans)
+        _exit(3);
+    cJSON_AddNumberToObject(ans, "rc", rc);
+    cJSON_AddNumberToObject(ans, "line", d.line);
+    cJSON_AddStringToObject(ans, "file", d.file);
+    cJSON_AddStringToObject(ans, "msg", d.msg);
+    if (work)
+        cJSON_AddItemToObject(ans, "work", work);
+    txt = cJSON_PrintUnformatted(ans);
+    if (!txt || write_full(fd, txt, strlen(txt)) != 0)
+        _exit(4);
+    _exit(0);
+}
+
+static int run_child(const void *buf, size_t len, const struct scorm_import_opts *o,
+                     const char *tmpdir, cJSON **work, struct scorm_diag *diag)
+{
+    int pfd[2], status = 0, rc = SCORM_OK;
+    pid_t pid;
+    struct sc_buf b = SC_BUF_INIT;
+    cJSON *ans = NULL;
+    char chunk[65536];
+
+    if (pipe2(pfd, O_CLOEXEC) != 0) {
+        scorm__diag_set(diag, SCORM_ERR_IO, 0, "", "pipe: %s", strerror(errno));
+        return SCORM_ERR_IO;
+    }
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        close(pfd[0]);
+        close(pfd[1]);
+        scorm__diag_set(diag, SCORM_ERR_CHILD, 0, "", "fork: %s", strerror(errno));
+        return SCORM_ERR_CHILD;
+    }
+    if (pid == 0) {
+        close(pfd[0]);
+        child_main(pfd[1], buf, len, o, tmpdir);
+    }
+    close(pfd[1]);
+    sc_buf_init(&b, CHILD_RESULT_CAP);
+    for (;;) {
+        ssize_t r = read(pfd[0], chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        if (sc_buf_append(&b, chunk, (size_t)r) != 0) {
+            rc = SCORM_ERR_CHILD;
+            break;
+        }
+    }
+    close(pfd[0]);
+    if (rc != SCORM_OK)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (rc == SCORM_OK && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        rc = SCORM_ERR_CHILD;
+        if (WIFSIGNALED(status))
+            scorm__diag_set(diag, rc, 0, "",
+                            "the import process was killed by signal %d (%s; rlimits: %d s "
+                            "CPU, security.md 5.2)",
+                            WTERMSIG(status), strsignal(WTERMSIG(status)), CHILD_CPU_SECONDS);
+        else
+            scorm__diag_set(diag, rc, 0, "", "the import process exited with status %d",
+                            WEXITSTATUS(status));
+        goto out;
+    }
+    if (rc != SCORM_OK) {
+        scorm__diag_set(diag, rc, 0, "", "the import result is larger than %u bytes",
+                        CHILD_RESULT_CAP);
+        goto out;
+    }
+    ans = b.data ? cJSON_ParseWithLength(b.data, b.len) : NULL;
+    if (!ans) {
+        rc = SCORM_ERR_CHILD;
+        scorm__diag_set(diag, rc, 0, "", "the import process sent no result");
+        goto out;
+    }
+    rc = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(ans, "rc"));
+    if (rc != SCORM_OK) {
+        scorm__diag_set(diag, rc, (int)cJSON_GetNumberValue(cJSON_GetObjectItem(ans, "line")),
+                        cJSON_GetStringValue(cJSON_GetObjectItem(ans, "file")), "%s",
+                        cJSON_GetStringValue(cJSON_GetObjectItem(ans, "msg")));
+        goto out;
+    }
+    *work = cJSON_DetachItemFromObject(ans, "work");
+    if (!*work)
+        rc = SCORM_ERR_CHILD;
+out:
+    cJSON_Delete(ans);
+    sc_buf_free(&b);
+    return rc;
+}
+
+/* ---- commit ----------------------------------------------------------------------------- */
+
+static int put_json(struct stmt_db_txn *txn, const char *table, const char *key, cJSON *v)
+{
+    char *s = cJSON_PrintUnformatted(v);
+    int rc;
+    if (!s)
+        return STMT_DB_ERR_NOMEM;
+    rc = stmt_db_put(txn, table, key, strlen(key), s, strlen(s), 0);
+    cJSON_free(s);
+    return rc;
+}
+
+static int fsync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc;
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* One write transaction: next version, rename into place, records, commit. */
+static int commit_import(struct stmt_db *db, const char *id, const char *tmpdir, cJSON *work,
+                         int *out_version, struct scorm_diag *diag)
+{
+    char cdir[4096], dest[4096], placed_path[4096] = "", vkey[SCORM_MAX_COURSE_ID + 32];
+    char vname[16], iso[SC_TIME_ISO_LEN];
+    int rc = SCORM_OK, placed = 0, version = 0;
+    struct stmt_db_txn *txn = NULL;
+    cJSON *course = NULL, *ver = NULL, *tree = cJSON_GetObjectItem(work, "tree");
+
+    sc_time_format_iso(sc_time_now_us(), 3, iso);
+    if (content_path(db, cdir, sizeof cdir, id, NULL) != 0)
+        return SCORM_ERR_IO;
+    if (mkdir(cdir, 0755) != 0 && errno != EEXIST) {
+        scorm__diag_set(diag, SCORM_ERR_IO, 0, cdir, "cannot create %s: %s", cdir, strerror(errno));
+        return SCORM_ERR_IO;
+    }
+    for (int attempt = 0; attempt < 4; attempt++) {
+        int r = stmt_db_txn_begin(db, 1, &txn);
+        if (r) {
+            scorm__diag_set(diag, SCORM_ERR_STORE, 0, "", "begin: %s", stmt_db_strerror(r));
+            rc = SCORM_ERR_STORE;
+            goto out;
+        }
+        cJSON_Delete(course);
+        course = NULL;
+        rc = scorm__course_get_txn(txn, id, &course);
+        if (rc == SCORM_ERR_NOTFOUND) {
+            course = cJSON_CreateObject();
+            if (!course) {
+                rc = SCORM_ERR_NOMEM;
+                goto out;
+            }
+            cJSON_AddStringToObject(course, "id", id);
+            cJSON_AddStringToObject(course, "created", iso);
+            cJSON_AddArrayToObject(course, "versions");
+            rc = SCORM_OK;
+        }
+        if (rc)
+            goto out;
+        int maxv = 0;
+        cJSON *v;
+        cJSON_ArrayForEach(v, cJSON_GetObjectItem(course, "versions"))
+        {
+            if ((int)cJSON_GetNumberValue(v) > maxv)
+                maxv = (int)cJSON_GetNumberValue(v);
+        }
+        version = maxv + 1;
+        snprintf(vname, sizeof vname, "%d", version);
+        if (content_path(db, dest, sizeof dest, id, vname) != 0) {
+            rc = SCORM_ERR_IO;
+            goto out;
+        }
+        if (!placed || strcmp(placed_path, dest) != 0) {
+            const char *from = placed ? placed_path : tmpdir;
+            int r2 = renameat2(AT_FDCWD, from, AT_FDCWD, dest, RENAME_NOREPLACE);
+            if (r2 != 0 && (errno == EEXIST || errno == ENOTEMPTY)) {
+                /* a version folder without record: left by a crash; replace it */
+                rm_rf(dest);
+                r2 = renameat2(AT_FDCWD, from, AT_FDCWD, dest, RENAME_NOREPLACE);
+            }
+            if (r2 != 0) {
+                scorm__diag_set(diag, SCORM_ERR_IO, 0, dest, "cannot rename into %s: %s", dest,
+                                strerror(errno));
+                rc = SCORM_ERR_IO;
+                goto out;
+            }
+            placed = 1;
+            snprintf(placed_path, sizeof placed_path, "%s", dest);
+        }
+        cJSON_DeleteItemFromObject(course, "title");
+        cJSON_AddStringToObject(course, "title",
+                                cJSON_GetStringValue(cJSON_GetObjectItem(tree, "title")));
+        cJSON_DeleteItemFromObject(course, "scorm_version");
+        cJSON_AddStringToObject(course, "scorm_version",
+                                cJSON_GetStringValue(cJSON_GetObjectItem(tree, "version")));
+        cJSON_DeleteItemFromObject(course, "current");
+        cJSON_AddNumberToObject(course, "current", version);
+        cJSON_DeleteItemFromObject(course, "updated");
+        cJSON_AddStringToObject(course, "updated", iso);
+        cJSON_AddItemToArray(cJSON_GetObjectItem(course, "versions"), cJSON_CreateNumber(version));
+
+        cJSON_Delete(ver);
+        ver = cJSON_CreateObject();
+        if (!ver) {
+            rc = SCORM_ERR_NOMEM;
+            goto out;
+        }
+        cJSON_AddStringToObject(ver, "course", id);
+        cJSON_AddNumberToObject(ver, "version", version);
+        {
+            char rel[SCORM_MAX_COURSE_ID + 32];
+            snprintf(rel, sizeof rel, "content/%s/%d", id, version);
+            cJSON_AddStringToObject(ver, "path", rel);
+        }
+        cJSON_AddStringToObject(ver, "imported", iso);
+        cJSON *rep = cJSON_AddObjectToObject(ver, "report");
+        if (rep) {
+            cJSON_AddNumberToObject(rep, "scos",
+                                    cJSON_GetNumberValue(cJSON_GetObjectItem(work, "scos")));
+            cJSON_AddNumberToObject(rep, "files",
+                                    cJSON_GetNumberValue(cJSON_GetObjectItem(work, "files")));
+            cJSON_AddNumberToObject(rep, "bytes",
+                                    cJSON_GetNumberValue(cJSON_GetObjectItem(work, "bytes")));
+        }
+        /* references: the work object keeps ownership of tree and warnings */
+        cJSON_AddItemReferenceToObject(ver, "tree", tree);
+        cJSON_AddItemReferenceToObject(ver, "warnings", cJSON_GetObjectItem(work, "warnings"));
+        scorm__version_key(vkey, sizeof vkey, id, version);
+        r = put_json(txn, "course_versions", vkey, ver);
+        if (r == 0)
+            r = put_json(txn, "courses", id, course);
+        if (r == 0) {
+            r = stmt_db_txn_commit(txn);
+            txn = NULL;
+        } else {
+            stmt_db_txn_abort(txn);
+            txn = NULL;
+        }
+        if (r == STMT_DB_ERR_FULL) {
+            /* the map grows at the next begin; the folder moves if the number changed */
+            continue;
+        }
+        if (r) {
+            scorm__diag_set(diag, SCORM_ERR_STORE, 0, "", "storing the course: %s",
+                            stmt_db_strerror(r));
+            rc = SCORM_ERR_STORE;
+            goto out;
+        }
+        fsync_dir(cdir);
+        *out_version = version;
+        goto out;
+    }
+    scorm__diag_set(diag, SCORM_ERR_STORE, 0, "", "storing the course: the store is full");
+    rc = SCORM_ERR_STORE;
+out:
+    stmt_db_txn_abort(txn);
+    if (rc != SCORM_OK && placed)
+        rm_rf(placed_path);
+    if (rc != SCORM_OK) {
+        rmdir(cdir); /* only succeeds when this import created it and it is empty */
+    }
+    cJSON_Delete(course);
+    cJSON_Delete(ver);
+    return rc;
+}
+
+int scorm_import_mem(struct stmt_db *db, const void *buf, size_t len,
+                     const struct scorm_import_opts *opts, cJSON **result, struct scorm_diag *diag)
+{
+    struct scorm_import_opts o;
+    char tmpdir[4096] = "", id[SCORM_MAX_COURSE_ID + 1];
+    cJSON *work = NULL, *res = NULL, *tree;
+    int rc, version = 0;
+
+    if (diag)
+        memset(diag, 0, sizeof *diag);
+    scorm__opts_fill(&o, opts);
+    if (o.course_id && !scorm__course_id_valid(o.course_id)) {
+        scorm__diag_set(diag, SCORM_ERR_ARG, 0, "",
+                        "course id '%.64s' must be 1 to %d characters of [A-Za-z0-9._-] not "
+                        "starting with '.'",
+                        o.course_id, SCORM_MAX_COURSE_ID);
+        return SCORM_ERR_ARG;
+    }
+    if ((rc = make_tmp(db, tmpdir, sizeof tmpdir, diag)) != 0) {
+        tmpdir[0] = '\0';
+        goto out;
+    }
+    if (o.in_process)
+        rc = import_work(buf, len, &o, tmpdir, &work, diag);
+    else
+        rc = run_child(buf, len, &o, tmpdir, &work, diag);
+    if (rc)
+        goto out;
+    tree = cJSON_GetObjectItem(work, "tree");
+    if (o.course_id)
+        snprintf(id, sizeof id, "%s", o.course_id);
+    else
+        scorm__course_id_derive(cJSON_GetStringValue(cJSON_GetObjectItem(tree, "identifier")), id);
+    if ((rc = commit_import(db, id, tmpdir, work, &version, diag)) != 0)
+        goto out;
+    res = cJSON_CreateObject();
+    if (!res) {
+        rc = SCORM_ERR_NOMEM;
+        goto out;
+    }
+    cJSON_AddStringToObject(res, "course", id);
+    cJSON_AddStringToObject(res, "title", cJSON_GetStringValue(cJSON_GetObjectItem(tree, "title")));
+    cJSON_AddStringToObject(res, "version",
+                            cJSON_GetStringValue(cJSON_GetObjectItem(tree, "version")));
+    cJSON_AddNumberToObject(res, "scos", cJSON_GetNumberValue(cJSON_GetObjectItem(work, "scos")));
+    cJSON_AddNumberToObject(res, "course_version", version);
+    cJSON_AddItemToObject(res, "warnings", cJSON_DetachItemFromObject(work, "warnings"));
+    *result = res;
+out:
+    if (tmpdir[0])
+        rm_rf(tmpdir); /* after a successful rename it no longer exists */
+    if (rc != SCORM_OK && diag && diag->code == 0)
+        scorm__diag_set(diag, rc, 0, "", "%s", scorm_strerror(rc));
+    cJSON_Delete(work);
+    return rc;
+}
+
+int scorm_import_file(struct stmt_db *db, const char *zip_path,
+                      const struct scorm_import_opts *opts, cJSON **result, struct scorm_diag *diag)
+{
+    struct scorm_import_opts o;
+    struct stat st;
+    char *buf = NULL;
+    size_t got = 0;
+    int fd, rc;
+
+    if (diag)
+        memset(diag, 0, sizeof *diag);
+    scorm__opts_fill(&o, opts);
+    fd = open(zip_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        scorm__diag_set(diag, SCORM_ERR_IO, 0, zip_path, "cannot read %s: %s", zip_path,
+                        fd < 0 ? strerror(errno) : "not a regular file");
+        if (fd >= 0)
+            close(fd);
+        return SCORM_ERR_IO;
+    }
+    if ((uint64_t)st.st_size > o.max_zip_bytes) {
+        close(fd);
+        scorm__diag_set(diag, SCORM_ERR_ZIP_LIMIT, 0, zip_path,
+                        "the zip is %lld bytes, above the cap of %llu (security.md 5.2)",
+                        (long long)st.st_size, (unsigned long long)o.max_zip_bytes);
+        return SCORM_ERR_ZIP_LIMIT;
+    }
+    buf = sc_malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        close(fd);
+        return SCORM_ERR_NOMEM;
+    }
+    while (got < (size_t)st.st_size) {
+        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    rc = scorm_import_mem(db, buf, got, opts, result, diag);
+    sc_free(buf);
+    return rc;
+}
+
+/* ---- delete and cleanup ----------------------------------------------------------------- */
+
+int scorm_course_delete(struct stmt_db *db, const char *id)
+{
+    struct stmt_db_txn *txn = NULL;
+    cJSON *course = NULL, *v;
+    char cdir[4096], hidden[4096], vkey[SCORM_MAX_COURSE_ID + 32];
+    int rc, moved = 0;
+
+    if (!scorm__course_id_valid(id))
+        return SCORM_ERR_NOTFOUND;
+    rc = stmt_db_txn_begin(db, 1, &txn);
+    if (rc)
+        return SCORM_ERR_STORE;
+    rc = scorm__course_get_txn(txn, id, &course);
+    if (rc)
+        goto out;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItem(course, "versions"))
+    {
+        scorm__version_key(vkey, sizeof vkey, id, (int)cJSON_GetNumberValue(v));
+        int r = stmt_db_del(txn, "course_versions", vkey, strlen(vkey));
+        if (r && r != STMT_DB_NOTFOUND) {
+            rc = SCORM_ERR_STORE;
+            goto out;
+        }
+    }
+    if (stmt_db_del(txn, "courses", id, strlen(id)) != 0) {
+        rc = SCORM_ERR_STORE;
+        goto out;
+    }
+    /* hide the files first (one rename), so a crash leaves only a .tmp-* folder */
+    if (content_path(db, cdir, sizeof cdir, id, NULL) != 0 ||
+        make_tmp(db, hidden, sizeof hidden, NULL) != 0) {
+        rc = SCORM_ERR_IO;
+        goto out;
+    }
+    rmdir(hidden);
+    if (rename(cdir, hidden) == 0)
+        moved = 1;
+    else if (errno != ENOENT) {
+        rc = SCORM_ERR_IO;
+        goto out;
+    }
+    rc = stmt_db_txn_commit(txn) == 0 ? SCORM_OK : SCORM_ERR_STORE;
+    txn = NULL;
+    if (rc != SCORM_OK && moved)
+        rename(hidden, cdir);
+    else if (moved)
+        rm_rf(hidden);
+out:
+    stmt_db_txn_abort(txn);
+    cJSON_Delete(course);
+    return rc;
+}
+
+static int has_version(const cJSON *course, const char *name)
+{
+    const cJSON *v;
+    char *end;
+    long n = strtol(name, &end, 10);
+    if (*end || end == name)
+        return 0;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItem(course, "versions"))
+    {
+        if ((long)cJSON_GetNumberValue(v) == n)
+            return 1;
+    }
+    return 0;
+}
+
+int scorm_import_cleanup(struct stmt_db *db)
+{
+    char cdir[4096], path[4096];
+    DIR *d;
+    struct dirent *de;
+    int rc = SCORM_OK;
+
+    if (content_path(db, cdir, sizeof cdir, NULL, NULL) != 0)
+        return SCORM_ERR_IO;
+    d = opendir(cdir);
+    if (!d)
+        return errno == ENOENT ? SCORM_OK : SCORM_ERR_IO;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (snprintf(path, sizeof path, "%s/%s", cdir, de->d_name) >= (int)sizeof path)
+            continue;
+        if (strncmp(de->d_name, ".tmp-", 5) == 0) {
+            if (rm_rf(path) != 0)
+                rc = SCORM_ERR_IO;
+            continue;
+        }
+        if (!scorm__course_id_valid(de->d_name))
+            continue;
+        struct stmt_db_txn *txn = NULL;
+        cJSON *course = NULL;
+        if (stmt_db_txn_begin(db, 0, &txn) != 0) {
+            rc = SCORM_ERR_STORE;
+            break;
+        }
+        int r = scorm__course_get_txn(txn, de->d_name, &course);
+        stmt_db_txn_abort(txn);
+        if (r == SCORM_ERR_NOTFOUND) {
+            rm_rf(path); /* folder of an import that crashed before its commit */
+            continue;
+        }
+        if (r) {
+            rc = r;
+            continue;
+        }
+        DIR *vd = opendir(path);
+        struct dirent *ve;
+        while (vd && (ve = readdir(vd)) != NULL) {
+            char vpath[4096 + 512];
+            if (ve->d_name[0] == '.' || has_version(course, ve->d_name))
+                continue;
+            if (snprintf(vpath, sizeof vpath, "%s/%s", path, ve->d_name) < (int)sizeof vpath)
+                rm_rf(vpath);
+        }
+        if (vd)
+            closedir(vd);
+        cJSON_Delete(course);
+    }
+    closedir(d);
+    return rc;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to scorm/: the checked zip, manifest helpers and the import steps. */
+#ifndef SCORM_INT_H
+#define SCORM_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <libxml/tree.h>
+#include <zip.h>
+
+#include "scorm/scorm.h"
+
+/** One accepted zip entry. name is normalised ('/' separators, top folder stripped), without
+ *  a trailing '/' for directories. */
+struct scorm__entry {
+    zip_uint64_t index;
+    char *name;
+    char *folded; /* ASCII lower-case copy, for case-insensitive lookups */
+    int is_dir;
+    uint64_t size;  /* declared uncompressed size */
+    uint64_t csize; /* declared compressed size */
+};
+
+/** An archive whose every entry passed the name, type and cap checks. */
+struct scorm__zip {
+    zip_t *za;
+    struct scorm__entry *ent;
+    size_t n;
+    size_t *by_name;   /* indexes into ent sorted by name */
+    size_t *by_folded; /* sorted by folded name */
+    long manifest;     /* index into ent of imsmanifest.xml, -1 if none */
+    struct scorm_import_opts opts;
+};
+
+void scorm__diag_set(struct scorm_diag *d, int code, int line, const char *file, const char *fmt,
+                     ...) __attribute__((format(printf, 5, 6)));
+/** Append a formatted warning string to `warnings` (NULL-tolerant). */
+void scorm__warn(cJSON *warnings, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Copy src (may be NULL) into dst, replacing zero fields by the defaults. */
+void scorm__opts_fill(struct scorm_import_opts *dst, const struct scorm_import_opts *src);
+
+/* ---- scorm_zip.c ---- */
+/** Open and check a zip held in memory (buf borrowed until scorm__zip_close). */
+int scorm__zip_open(const void *buf, size_t len, const struct scorm_import_opts *opts,
+                    struct scorm__zip **out, cJSON *warnings, struct scorm_diag *diag);
+void scorm__zip_close(struct scorm__zip *z);
+/** Read entry i fully, at most cap bytes (else SCORM_ERR_MANIFEST_SIZE). *buf owned (sc_free),
+ *  NUL-terminated. */
+int scorm__zip_read(struct scorm__zip *z, size_t i, size_t cap, char **buf, size_t *len,
+                    struct scorm_diag *diag);
+/** Extract every entry under the directory dirfd (empty, freshly created), counting bytes as
+ *  they are inflated. */
+int scorm__zip_extract(struct scorm__zip *z, int dirfd, struct scorm_diag *diag);
+/** Find a regular file by exact path; if absent, by case-insensitive path (*case_only set).
+ *  Returns the entry or NULL. */
+const struct scorm__entry *scorm__zip_find(const struct scorm__zip *z, const char *path,
+                                           int *case_only);
+/** 1 when s (n bytes) is valid UTF-8 without overlongs or surrogates. */
+int scorm__utf8_valid(const char *s, size_t n);
+
+/* ---- scorm_manifest.c (helpers shared with scorm_manifest_seq.c) ---- */
+#define SCORM__NS_IMSSS "http://www.imsglobal.org/xsd/imsss"
+#define SCORM__NS_ADLSEQ "http://www.adlnet.org/xsd/adlseq_v1p3"
+#define SCORM__NS_ADLNAV "http://www.adlnet.org/xsd/adlnav_v1p3"
+
+/* xmlGetLineNo returns long; lines fit an int (the manifest is at most 1 MiB) */
+#define SCORM__LINE(n) ((int)xmlGetLineNo(n))
+
+struct scorm__mctx {
+    cJSON *warnings;
+    struct scorm_diag *diag;
+    const xmlChar *cp_ns; /* namespace URI of the root <manifest> (NULL: none) */
+    int is12;
+    unsigned long visits;
+    cJSON *collection; /* id -> sequencing object (imsss:sequencingCollection) */
+};
+
+/** 1 when node is an element named `name` in namespace `ns` (NULL: no namespace). */
+int scorm__xml_is(const xmlNode *n, const char *ns, const char *name);
+/** 1 for an element in any ADL CP namespace (adlcp_rootv1p2, adlcp_v1p3, ...) named `name`
+ *  compared case-insensitively (1.2 writes masteryscore, 2004 dataFromLMS). */
+int scorm__xml_is_adlcp(const xmlNode *n, const char *name);
+/** Attribute value (owned, xmlFree) by namespace + local name; ns NULL = unqualified. */
+xmlChar *scorm__xml_attr(const xmlNode *n, const char *ns, const char *name);
+/** Trimmed text content, owned (sc_free); NULL on allocation failure. */
+char *scorm__xml_text(const xmlNode *n);
+/** Count a visit; SCORM_ERR_XML_LIMIT past the budget. */
+int scorm__xml_visit(struct scorm__mctx *c, const xmlNode *n);
+/** Add an xs:boolean attribute (default def) to obj under key; invalid values warn. */
+void scorm__attr_bool(struct scorm__mctx *c, cJSON *obj, const xmlNode *n, const char *ns,
+                      const char *name, int def);
+/** Add a decimal attribute; absent -> def unless isnan(def) (then omitted). */
+void scorm__attr_num(struct scorm__mctx *c, cJSON *obj, const xmlNode *n, const char *ns,
+                     const char *name, double def);
+/** Add a string attribute; absent -> def unless def is NULL. */
+void scorm__attr_str(cJSON *obj, const xmlNode *n, const char *ns, const char *name,
+                     const char *def);
+
+struct sc_buf;
+/** Percent-encode a package path for a URL (keeps unreserved characters and '/'). */
+int scorm__url_encode_path(struct sc_buf *b, const char *p);
+
+/* ---- scorm_manifest_seq.c ---- */
+/** Parse an imsss:sequencing element into *out (owned). */
+int scorm__seq_parse(struct scorm__mctx *c, const xmlNode *seq, cJSON **out);
+/** Resolve IDRef against c->collection and merge; consumes *seq, sets it to the result. */
+int scorm__seq_resolve(struct scorm__mctx *c, cJSON **seq, const char *where);
+
+/* ---- scorm_course.c ---- */
+/** Check the parsed tree against the archive: launch files present (case-only mismatches
+ *  fixed with a warning), file hrefs present (warning), at least one launchable item.
+ *  Sets *scos. The tree is updated in place. */
+int scorm__course_check(cJSON *tree, const struct scorm__zip *z, cJSON *warnings, int *scos,
+                        struct scorm_diag *diag);
+/** Sanitise an identifier into a course id ([A-Za-z0-9._-], at most 64). */
+int scorm__course_id_derive(const char *ident, char out[SCORM_MAX_COURSE_ID + 1]);
+/** 1 when id is a valid course id. */
+int scorm__course_id_valid(const char *id);
+struct stmt_db_txn;
+/** The course record of id in txn; *out owned. SCORM_ERR_NOTFOUND when absent. */
+int scorm__course_get_txn(struct stmt_db_txn *txn, const char *id, cJSON **out);
+/** "<id>\x1f<n>" into buf; returns its length or -1. */
+int scorm__version_key(char *buf, size_t len, const char *id, int version);
+
+#endif

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Helpers shared by the scorm/ tests: build zips with libzip (from folders of the shared
+ * corpus or from buffers), a throw-away data directory, and a snapshot of DATA/content to prove
+ * that a failed import left nothing behind.
+ */
+#ifndef SCORM_TEST_UTIL_H
+#define SCORM_TEST_UTIL_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include "common/sc_buf.h"
+#include "scorm/scorm.h"
+#include "statements/stmt_db.h"
+
+static char tu_tmp[256];
+
+static inline const char *tu_shared(void)
+{
+    const char *s = getenv("SHARED_DIR");
+    return s ? s : "../../shared";
+}
+
+static inline char *tu_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        buf = malloc((size_t)n + 1);
+        if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+            free(buf);
+            buf = NULL;
+        } else if (buf) {
+            buf[n] = '\0';
+            *len = (size_t)n;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+static inline int tu_write(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    int rc;
+    if (!f)
+        return -1;
+    rc = fwrite(data, 1, len, f) == len ? 0 : -1;
+    return fclose(f) == 0 ? rc : -1;
+}
+
+static inline int tu_rm_visit(const char *p, const struct stat *st, int fl, struct FTW *ftw)
+{
+    (void)st;
+    (void)fl;
+    (void)ftw;
+    return remove(p);
+}
+
+static inline void tu_rm_rf(const char *p)
+{
+    nftw(p, tu_rm_visit, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A scratch folder for zip files, removed by tu_fini(). */
+static inline void tu_init(void)
+{
+    snprintf(tu_tmp, sizeof tu_tmp, "/tmp/scorm-test-XXXXXX");
+    if (!mkdtemp(tu_tmp)) {
+        perror("mkdtemp");
+        exit(2);
+    }
+}
+
+static inline void tu_fini(void)
+{
+    tu_rm_rf(tu_tmp);
+}
+
+/* A fresh data directory with its store. */
+static inline struct stmt_db *tu_db_open(char *dir, size_t len)
+{
+    struct stmt_db *db = NULL;
+    char err[256];
+    static int n;
+    snprintf(dir, len, "%s/data%d", tu_tmp, n++);
+    if (stmt_db_open(dir, &db, err, sizeof err) != 0) {
+        fprintf(stderr, "stmt_db_open: %s\n", err);
+        exit(2);
+    }
+    return db;
+}
+
+/* Start a zip in the scratch folder. */
+static inline zip_t *tu_zip_new(char *path, size_t len)
+{
+    static int n;
+    int ze;
+    zip_t *za;
+    snprintf(path, len, "%s/z%d.zip", tu_tmp, n++);
+    za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &ze);
+    if (!za) {
+        fprintf(stderr, "zip_open %s failed: %d\n", path, ze);
+        exit(2);
+    }
+    return za;
+}
+
+/* Add a copy of data as `name` (stored or deflated). Returns the entry index or -1. */
+static inline zip_int64_t tu_zip_add(zip_t *za, const char *name, const void *data, size_t len,
+                                     int store)
+{
+    void *copy = malloc(len ? len : 1);
+    zip_source_t *s;
+    zip_int64_t idx;
+    if (!copy)
+        return -1;
+    if (len)
+        memcpy(copy, data, len);
+    s = zip_source_buffer(za, copy, len, 1);
+    if (!s) {
+        free(copy);
+        return -1;
+    }
+    idx = zip_file_add(za, name, s, ZIP_FL_ENC_UTF_8);
+    if (idx < 0) {
+        zip_source_free(s);
+        return -1;
+    }
+    if (store)
+        zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_STORE, 0);
+    return idx;
+}
+
+static inline int tu_zip_add_str(zip_t *za, const char *name, const char *s)
+{
+    return tu_zip_add(za, name, s, strlen(s), 0) < 0 ? -1 : 0;
+}
+
+/* Add every file below fsdir as prefix/relative-path (skipping names in `skip` at top). */
+static inline int tu_zip_add_tree(zip_t *za, const char *fsdir, const char *prefix)
+{
+    DIR *d = opendir(fsdir);
+    struct dirent *de;
+    if (!d)
+        return -1;
+    while ((de = readdir(d)) != NULL) {
+        char path[4096], name[2048];
+        struct stat st;
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", fsdir, de->d_name);
+        snprintf(name, sizeof name, "%s%s%s", prefix, prefix[0] ? "/" : "", de->d_name);
+        if (stat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            if (tu_zip_add_tree(za, path, name) != 0) {
+                closedir(d);
+                return -1;
+            }
+        } else if (zip_name_locate(za, name, 0) < 0) {
+            zip_source_t *s = zip_source_file(za, path, 0, -1);
+            if (!s || zip_file_add(za, name, s, ZIP_FL_ENC_UTF_8) < 0) {
+                zip_source_free(s);
+                closedir(d);
+                return -1;
+            }
+        }
+    }
+    closedir(d);
+    return 0;
+}
+
+/* Close the zip and read it back into memory (malloc'd). */
+static inline char *tu_zip_finish(zip_t *za, const char *path, size_t *len)
+{
+    if (zip_close(za) != 0) {
+        fprintf(stderr, "zip_close: %s\n", zip_strerror(za));
+        zip_discard(za);
+        return NULL;
+    }
+    return tu_read(path, len);
+}
+
+/* A zip of a corpus folder. ADL test packages (and CM-01-derived fixtures) are assembled as
+ * the CTS does: the SCO depot goes to resources/, includes/ and the shared script as listed. */
+static inline char *tu_zip_package(const char *dir, int adl, size_t *len)
+{
+    char path[512], sub[4096];
+    zip_t *za = tu_zip_new(path, sizeof path);
+    if (tu_zip_add_tree(za, dir, "") != 0)
+        goto fail;
+    if (adl) {
+        const char *courses = "adl-cts-2004-4th-lmsrte/Courses";
+        snprintf(sub, sizeof sub, "%s/scorm-packages/%s/SCODepot", tu_shared(), courses);
+        if (tu_zip_add_tree(za, sub, "resources") != 0)
+            goto fail;
+        snprintf(sub, sizeof sub, "%s/scorm-packages/%s/includes", tu_shared(), courses);
+        if (tu_zip_add_tree(za, sub, "includes") != 0)
+            goto fail;
+        snprintf(sub, sizeof sub, "%s/scorm-packages/%s/scripts/lmsrtefunctions.js", tu_shared(),
+                 courses);
+        zip_source_t *s = zip_source_file(za, sub, 0, -1);
+        if (!s || zip_file_add(za, "common/lmsrtefunctions.js", s, 0) < 0) {
+            zip_source_free(s);
+            goto fail;
+        }
+    }
+    return tu_zip_finish(za, path, len);
+fail:
+    zip_discard(za);
+    return NULL;
+}
+
+/* Every path below DATA/content, sorted, one per line (to diff before and after). */
+static inline int tu_snap_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static inline void tu_snap_walk(const char *root, const char *rel, char ***v, size_t *n)
+{
+    char path[4096];
+    DIR *d;
+    struct dirent *de;
+    if (snprintf(path, sizeof path, "%s%s%s", root, rel[0] ? "/" : "", rel) >= (int)sizeof path)
+        return;
+    d = opendir(path);
+    if (!d)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        char r[4096];
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (snprintf(r, sizeof r, "%s%s%s", rel, rel[0] ? "/" : "", de->d_name) >= (int)sizeof r)
+            continue;
+        *v = realloc(*v, (*n + 1) * sizeof **v);
+        (*v)[(*n)++] = strdup(r);
+        if (de->d_type == DT_DIR)
+            tu_snap_walk(root, r, v, n);
+    }
+    closedir(d);
+}
+
+static inline char *tu_snapshot(const char *datadir)
+{
+    char root[1024];
+    char **v = NULL;
+    size_t n = 0;
+    struct sc_buf b = SC_BUF_INIT;
+    snprintf(root, sizeof root, "%s/content", datadir);
+    tu_snap_walk(root, "", &v, &n);
+    if (n)
+        qsort(v, n, sizeof *v, tu_snap_cmp);
+    sc_buf_puts(&b, "");
+    for (size_t i = 0; i < n; i++) {
+        sc_buf_printf(&b, "%s\n", v[i]);
+        free(v[i]);
+    }
+    free(v);
+    return sc_buf_steal(&b, NULL);
+}
+
+static inline int tu_course_count(struct stmt_db *db)
+{
+    cJSON *l = NULL;
+    int n;
+    if (scorm_course_list(db, &l) != 0)
+        return -1;
+    n = cJSON_GetArraySize(l);
+    cJSON_Delete(l);
+    return n;
+}
+
+static inline int tu_has_warning(const cJSON *res, const char *needle)
+{
+    const cJSON *w;
+    cJSON_ArrayForEach(w, cJSON_GetObjectItem(res, "warnings"))
+    {
+        if (cJSON_IsString(w) && strstr(w->valuestring, needle))
+            return 1;
+    }
+    return 0;
+}
+
+#endif
