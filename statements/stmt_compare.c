@@ -153,7 +153,7 @@ static void norm_duration(cJSON *r)
 
 static int norm_timestamp(cJSON *o, int drop)
 {
-    cJSON *t = get(o, "timestamp");
+    cJSON *t = get(o, "timestamp"), *n;
     char buf[SC_TIME_ISO_LEN];
     int64_t us;
 
@@ -168,7 +168,14 @@ static int norm_timestamp(cJSON *o, int drop)
     /* Data 4.5: millisecond precision is what an LRS must keep */
     us -= ((us % 1000) + 1000) % 1000;
     sc_time_format_iso(us, 3, buf);
-    return cJSON_ReplaceItemInObjectCaseSensitive(o, "timestamp", cJSON_CreateString(buf)) ? 0 : -1;
+    /* not cJSON_ReplaceItemInObject: in cJSON 1.7.15 it ignores a failed key strdup */
+    n = cJSON_CreateString(buf);
+    if (!n || !(n->string = cJSON_malloc(sizeof("timestamp")))) {
+        cJSON_Delete(n);
+        return -1;
+    }
+    memcpy(n->string, "timestamp", sizeof("timestamp"));
+    return cJSON_ReplaceItemViaPointer(o, t, n) ? 0 : -1;
 }
 
 static int norm_statement(cJSON *s, int sub, int drop_ts);

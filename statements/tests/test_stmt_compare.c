@@ -345,9 +345,45 @@ static void run_lang(void)
     cJSON_Delete(m);
 }
 
+/* Every allocation failure gives NULL / STMT_ERR_NOMEM, never a crash or a leak (ASan), and
+ * once allocations succeed the result is the normal one (STYLE.md 4, curl torture tests). */
+static void run_oom(void)
+{
+    cJSON *s = cJSON_Parse(full), *g = cJSON_Parse(golden_ids);
+    cJSON *b = cJSON_Parse(full);
+    int nfail = 0, nfail_eq = 0, rc = 0;
+    cJSON *out = NULL;
+
+    for (long n = 0; n < 100000; n++) {
+        sc_alloc_fail_after(n);
+        out = stmt_format(s, STMT_FORMAT_IDS, NULL);
+        sc_alloc_fail_after(-1);
+        if (out)
+            break;
+        nfail++;
+    }
+    ok(nfail > 5 && out && cJSON_Compare(out, g, 1),
+       "format ids survives %d injected allocation failures, then gives the golden output", nfail);
+    cJSON_Delete(out);
+    for (long n = 0; n < 100000; n++) {
+        sc_alloc_fail_after(n);
+        rc = stmt_equal(s, b);
+        sc_alloc_fail_after(-1);
+        if (rc != STMT_ERR_NOMEM)
+            break;
+        nfail_eq++;
+    }
+    ok(nfail_eq > 5 && rc == 1, "stmt_equal survives %d allocation failures, then gives 1 (%d)",
+       nfail_eq, rc);
+    cJSON_Delete(s);
+    cJSON_Delete(b);
+    cJSON_Delete(g);
+}
+
 int main(void)
 {
     sc_alloc_init_cjson();
+    run_oom();
     run_pairs();
     run_formats();
     run_lang();

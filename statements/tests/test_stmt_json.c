@@ -251,6 +251,28 @@ int main(void)
         cJSON_Delete(j);
         is_int(stmt_json_scan(body, 8, NULL, &d), STMT_ERR_JSON, "with the x it is trailing");
     }
+    /* allocation failures: NOMEM with a diag, no crash or leak, then the normal tree */
+    {
+        static const char doc[] = "{\"a\":[1,2,{\"b\":\"x\",\"c\":{\"d\":null}}],\"e\":\"f\","
+                                  "\"g\":{\"h\":1,\"i\":2,\"j\":3}}";
+        struct stmt_diag d;
+        cJSON *j = NULL;
+        int nfail = 0, all_nomem = 1;
+        for (long k = 0; k < 10000; k++) {
+            sc_alloc_fail_after(k);
+            j = stmt_json_parse(doc, sizeof(doc) - 1, NULL, &d);
+            sc_alloc_fail_after(-1);
+            if (j)
+                break;
+            nfail++;
+            if (d.code != STMT_ERR_NOMEM)
+                all_nomem = 0;
+        }
+        ok(nfail > 3 && all_nomem, "parse: %d injected failures all reported as NOMEM", nfail);
+        ok(j && cJSON_GetObjectItem(j, "g") && cJSON_GetArraySize(cJSON_GetObjectItem(j, "a")) == 3,
+           "parse after the failures gives the tree");
+        cJSON_Delete(j);
+    }
     is_str(stmt_strerror(STMT_ERR_JSON), "malformed JSON", "strerror JSON");
     is_str(stmt_strerror(STMT_ERR_INVALID), "invalid xAPI statement", "strerror INVALID");
     is_str(stmt_strerror(12345), "unknown statement error", "strerror unknown");
