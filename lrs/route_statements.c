@@ -153,6 +153,13 @@ static void do_insert(struct lrs_req *r, cJSON *body, int put)
     } else {
         stmts[0] = body;
     }
+    for (size_t k = 0; k < n; k++) {
+        if (stmt_normalize(stmts[k])) {
+            sc_free(stmts);
+            lrs_reply_error(r, 500, "out of memory");
+            return;
+        }
+    }
     if (stmt_store_check_batch_ids(stmts, n, &dup)) {
         sc_free(stmts);
         reply_store_err(r, STMT_STORE_ERR_DUP_ID, dup);

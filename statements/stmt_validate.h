@@ -64,6 +64,13 @@ int stmt_validate_timestamp(const char *s);
  */
 int stmt_equal(const cJSON *a, const cJSON *b);
 
+/**
+ * Normalise a validated statement in place before it is stored (stmt_normalize.c): single
+ * context activities become one-element arrays (Data 2.4.6.2), also in a SubStatement.
+ * @return STMT_OK or STMT_ERR_NOMEM (the statement may then be partly normalised).
+ */
+int stmt_normalize(cJSON *stmt);
+
 enum stmt_format {
     STMT_FORMAT_EXACT = 0,
     STMT_FORMAT_IDS = 1,
