@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -286,8 +287,8 @@ static int write_full(int fd, const char *p, size_t n)
 #endif
 
 /* Child: rlimits, the work, the answer as one JSON document on fd; never returns. */
-static void child_main(int fd, const void *buf, size_t len, const struct scorm_import_opts *o,
-                       const char *tmpdir)
+static void child_main(int fd, pid_t parent, const void *buf, size_t len,
+                       const struct scorm_import_opts *o, const char *tmpdir)
 {
     struct scorm_diag d;
     cJSON *work = NULL, *ans = cJSON_CreateObject();
@@ -296,6 +297,9 @@ static void child_main(int fd, const void *buf, size_t len, const struct scorm_i
     int rc;
 
     memset(&d, 0, sizeof d);
+    /* die with the parent: a killed server must not leave a worker extracting */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        _exit(5);
     signal(SIGXFSZ, SIG_IGN); /* an oversize write fails with EFBIG instead of killing us */
     rl.rlim_cur = rl.rlim_max = CHILD_CPU_SECONDS;
     setrlimit(RLIMIT_CPU, &rl);
@@ -325,7 +329,7 @@ static int run_child(const void *buf, size_t len, const struct scorm_import_opts
                      const char *tmpdir, cJSON **work, struct scorm_diag *diag)
 {
     int pfd[2], status = 0, rc = SCORM_OK;
-    pid_t pid;
+    pid_t pid, parent;
     struct sc_buf b = SC_BUF_INIT;
     cJSON *ans = NULL;
     char chunk[65536];
@@ -335,6 +339,7 @@ static int run_child(const void *buf, size_t len, const struct scorm_import_opts
         return SCORM_ERR_IO;
     }
     fflush(NULL);
+    parent = getpid();
     pid = fork();
     if (pid < 0) {
         close(pfd[0]);
@@ -344,7 +349,7 @@ static int run_child(const void *buf, size_t len, const struct scorm_import_opts
     }
     if (pid == 0) {
         close(pfd[0]);
-        child_main(pfd[1], buf, len, o, tmpdir);
+        child_main(pfd[1], parent, buf, len, o, tmpdir);
     }
     close(pfd[1]);
     sc_buf_init(&b, CHILD_RESULT_CAP);

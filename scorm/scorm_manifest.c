@@ -285,9 +285,9 @@ static int href_resolve(struct scorm__mctx *c, const xmlNode *at, const char *ba
     sl = scheme_len(full.data);
     if (sl == 1) {
         scorm__diag_set(c->diag, SCORM_ERR_HREF, line, "imsmanifest.xml",
-                        "href '%s' is a Windows drive path; hrefs must be relative to the "
-                        "package (security.md 5.3)",
-                        href);
+                        "href '%s' (with xml:base '%s') is a Windows drive path; hrefs must be "
+                        "relative to the package (security.md 5.3)",
+                        href, base);
         rc = SCORM_ERR_HREF;
         goto out;
     }
@@ -299,17 +299,17 @@ static int href_resolve(struct scorm__mctx *c, const xmlNode *at, const char *ba
             goto out;
         }
         scorm__diag_set(c->diag, SCORM_ERR_HREF, line, "imsmanifest.xml",
-                        "href '%s' uses the scheme '%.*s'; only relative paths and http(s) "
-                        "links are allowed (security.md 5.3)",
-                        href, (int)sl, full.data);
+                        "href '%s' (with xml:base '%s') uses the scheme '%.*s'; only relative "
+                        "paths and http(s) links are allowed (security.md 5.3)",
+                        href, base, (int)sl, full.data);
         rc = SCORM_ERR_HREF;
         goto out;
     }
     if (full.data[0] == '/') {
         scorm__diag_set(c->diag, SCORM_ERR_HREF, line, "imsmanifest.xml",
-                        "href '%s' is an absolute path; hrefs must be relative to the package "
-                        "(security.md 5.3)",
-                        href);
+                        "href '%s' (with xml:base '%s') is an absolute path; hrefs must be "
+                        "relative to the package (security.md 5.3)",
+                        href, base);
         rc = SCORM_ERR_HREF;
         goto out;
     }

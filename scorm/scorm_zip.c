@@ -281,6 +281,13 @@ int scorm__zip_open(const void *buf, size_t len, const struct scorm_import_opts 
     z->za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
     if (!z->za) {
         int ze = zip_error_code_zip(&zerr);
+        if (ze == ZIP_ER_EXISTS) {
+            /* libzip refuses an archive whose central directory names an entry twice */
+            scorm__diag_set(diag, SCORM_ERR_ZIP_DUP, 0, "",
+                            "two zip entries have the same name (security.md 5.1)");
+            rc = SCORM_ERR_ZIP_DUP;
+            goto out;
+        }
         if (ze == ZIP_ER_NOZIP)
             scorm__diag_set(diag, SCORM_ERR_ZIP, 0, "",
                             "not a zip archive (no end of central directory record, "

@@ -121,19 +121,21 @@ static inline zip_t *tu_zip_new(char *path, size_t len)
 static inline zip_int64_t tu_zip_add(zip_t *za, const char *name, const void *data, size_t len,
                                      int store)
 {
-    void *copy = malloc(len ? len : 1);
+    void *copy = len ? malloc(len) : NULL;
     zip_source_t *s;
     zip_int64_t idx;
-    if (!copy)
+    if (len && !copy)
         return -1;
     if (len)
         memcpy(copy, data, len);
-    s = zip_source_buffer(za, copy, len, 1);
+    s = zip_source_buffer(za, copy, len, len ? 1 : 0);
     if (!s) {
         free(copy);
         return -1;
     }
     idx = zip_file_add(za, name, s, ZIP_FL_ENC_UTF_8);
+    if (idx < 0) /* not UTF-8: written as raw bytes (hostile names) */
+        idx = zip_file_add(za, name, s, ZIP_FL_ENC_CP437);
     if (idx < 0) {
         zip_source_free(s);
         return -1;

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * scorm/ run-time: registrations, launch tokens, attempts and sessions, CMI validation and
+ * persistence, and the SCORM -> xAPI bridge (DESIGN.md "Data flow" 4; reference/
+ * scorm-runtime.md §3-§11; security.md §6).
+ *
+ * The data model is NOT described here: it is runtime_js/datamodel.json, the same file the
+ * browser shim (runtime_js/scorm-api.js) validates with. scorm_rt_open() compiles it and every
+ * committed value is checked again against it (server side, the shim's lenient mode unless
+ * opts.strict), so the two can never disagree.
+ *
+ * Storage (tables of struct stmt_db):
+ *   "registrations"  UUID                     -> {id, course, version, learner{id,name}, created,
+ *                                                 credit, mode, token_hash, token_expires}
+ *   "tokens"         hex SHA-256 of the token -> {registration, expires, revoked}
+ *   "cmi"            UUID "/" item id         -> per-SCO state of the current attempt:
+ *                                                 {attempt, entry, values{flat}, total_cs,
+ *                                                  result{...}, session, sessions}
+ *   "attempts"       UUID "/" item id "/" n   -> a finished attempt (values, total_cs, result)
+ *   "sessions"       session UUID             -> {registration, sco, attempt, seq, open, entry,
+ *                                                 session_cs, exit, started}
+ * (keys longer than the LMDB limit are replaced by the hex SHA-256 of the key.)
+ *
+ * Threads: every function may be called from any thread; read-modify-write of one SCO's
+ * state happens inside one LMDB write transaction (one writer at a time), so concurrent
+ * commits of one session are serialised and the sequence check is exact.
+ */
+#ifndef SCORM_RT_H
+#define SCORM_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "scorm/scorm.h"
+
+struct stmt_db;
+
+/** Run-time codes (scorm.h uses -1..-99). */
+enum scorm_rt_err {
+    SCORM_RT_OK = 0,
+    SCORM_RT_ERR_DATAMODEL = -100, /* datamodel.json unreadable or malformed */
+    SCORM_RT_ERR_NOTFOUND = -101,  /* registration, course, SCO or session unknown */
+    SCORM_RT_ERR_TOKEN = -102,     /* token unknown, for another registration, revoked */
+    SCORM_RT_ERR_EXPIRED = -103,   /* token expired */
+    SCORM_RT_ERR_PAYLOAD = -104,   /* commit body not {token, seq, final, changes} */
+    SCORM_RT_ERR_ELEMENT = -105,   /* unknown data model element (2004 401) */
+    SCORM_RT_ERR_READONLY = -106,  /* element read-only or a keyword (404) */
+    SCORM_RT_ERR_VALUE = -107,     /* type mismatch, range, SPM, set rule (406/407/351/408) */
+    SCORM_RT_ERR_CLOSED = -108,    /* the session has ended (a late commit: ignored) */
+    SCORM_RT_ERR_ARG = -109,       /* bad argument (learner id empty, ...) */
+    SCORM_RT_ERR_STORE = -110,     /* LMDB failure */
+    SCORM_RT_ERR_NOMEM = -111,
+    SCORM_RT_ERR_NOT_LAUNCHABLE = -112, /* the item has no launch (not a SCO or asset) */
+};
+
+/** Static English text for a scorm_rt code (falls back to scorm_strerror); never NULL. */
+const char *scorm_rt_strerror(int code);
+
+#define SCORM_RT_TOKEN_LEN 44            /* base64url of 32 random bytes, NUL included */
+#define SCORM_RT_TOKEN_TTL_S (7 * 86400) /* default token lifetime */
+#define SCORM_RT_MAX_CHANGES 5000        /* elements in one commit */
+#define SCORM_RT_MAX_LEARNER_ID 255
+
+/**
+ * A statement sink: called with the statements a commit or launch produced (after the CMI
+ * state is durably stored). stmts[i] stay owned by the caller of the sink; the sink returns 0
+ * or non-zero (logged by the caller, the CMI commit stays). May be NULL in the opts.
+ */
+typedef int (*scorm_rt_emit_fn)(void *ctx, cJSON **stmts, size_t n);
+
+struct scorm_rt_opts {
+    int strict;                /* 1: spec-exact validation (conformance), 0: the shim's lenient */
+    int64_t token_ttl_s;       /* 0 = SCORM_RT_TOKEN_TTL_S */
+    const char *activity_base; /* IRI prefix for course/SCO activity ids, e.g.
+                                  "http://127.0.0.1:8080/courses/" (copied) */
+    const char *learner_home;  /* account homePage of learners (copied) */
+    scorm_rt_emit_fn emit;
+    void *emit_ctx;
+};
+
+struct scorm_rt;
+
+/**
+ * Compile the data model (the text of datamodel.json, len bytes, borrowed for the call) and
+ * bind the run-time to db (borrowed; must outlive the run-time). *out owned: scorm_rt_close.
+ * @return SCORM_RT_OK, SCORM_RT_ERR_DATAMODEL (diag says what is wrong), SCORM_RT_ERR_NOMEM.
+ */
+int scorm_rt_open(struct stmt_db *db, const char *datamodel_json, size_t len,
+                  const struct scorm_rt_opts *opts, struct scorm_rt **out, struct scorm_diag *diag);
+void scorm_rt_close(struct scorm_rt *rt);
+
+/**
+ * Create a registration of learner (id, name) for course `course`, pinned to the course's
+ * current version, with a fresh launch token. *out (owned) is
+ * {"registration": UUID, "course", "course_version", "token", "expires"}. The token is only
+ * in this answer: the store keeps its SHA-256.
+ * @return SCORM_RT_OK, SCORM_RT_ERR_NOTFOUND (no course), SCORM_RT_ERR_ARG, _STORE, _NOMEM.
+ */
+int scorm_rt_registration_create(struct scorm_rt *rt, const char *course, const char *learner_id,
+                                 const char *learner_name, cJSON **out, struct scorm_diag *diag);
+
+/**
+ * The registration's report: course-level completion, success, score, total time, attempt
+ * count, and per SCO the current attempt's runtime data (with interactions and objectives)
+ * and its result. *out owned. SCORM_RT_ERR_NOTFOUND when unknown.
+ */
+int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out);
+
+/** Issue a new token for a registration (the old one stays valid until revoked or expired).
+ *  token_out gets SCORM_RT_TOKEN_LEN bytes; *expires_us may be NULL. */
+int scorm_rt_token_issue(struct scorm_rt *rt, const char *reg, char token_out[SCORM_RT_TOKEN_LEN],
+                         int64_t *expires_us);
+/** Revoke every token of a registration. SCORM_RT_ERR_NOTFOUND when unknown. */
+int scorm_rt_token_revoke(struct scorm_rt *rt, const char *reg);
+/**
+ * Check that `token` is valid now for registration `reg` (constant-time hash comparison).
+ * @return SCORM_RT_OK, SCORM_RT_ERR_TOKEN (unknown, revoked or for another registration),
+ *         SCORM_RT_ERR_EXPIRED, SCORM_RT_ERR_STORE.
+ */
+int scorm_rt_token_check(struct scorm_rt *rt, const char *reg, const char *token);
+
+/**
+ * What the player needs to draw the course: {"registration","course","course_version",
+ * "scorm_version","title","learner","hide":[..], "items":[{"id","title","depth","launchable",
+ * "sco","hidden", "isvisible","completion","success","score"}...] (tree order), "resume": item
+ * id of the SCO to start with (the suspended one, else the first incomplete one)}. *out owned.
+ */
+int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out);
+
+/**
+ * Launch item `sco` (item identifier) of the registration: ends a session of that SCO left
+ * open (tab closed without Terminate: its data kept, the attempt resumes, scorm-runtime.md
+ * §8), starts a session and decides entry/attempt. *out (owned) is {"session": UUID, "sco",
+ * "href" (path under the course version's content folder, with parameters), "scorm_version",
+ * "seq": 0, "initial": {flat element -> value, as the shim's opts.initial}}. Emits
+ * initialized (or resumed) through the sink.
+ * @return SCORM_RT_OK, SCORM_RT_ERR_NOTFOUND, SCORM_RT_ERR_NOT_LAUNCHABLE, _STORE, _NOMEM.
+ */
+int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON **out,
+                    struct scorm_diag *diag);
+
+/**
+ * Apply one commit payload {token?, seq, final, changes{element: value}} (borrowed) of
+ * session `session` of registration `reg`. Every change is validated against the data model
+ * in order, as SetValue would (access, collections in order, type, range, SPM, dependencies,
+ * uniqueness); one bad change rejects the whole commit and nothing is stored. A seq not above
+ * the session's last one is a duplicate: nothing changes and *out says {"applied": false}.
+ * final (Terminate/LMSFinish) closes the session: session_time added to total_time once,
+ * 1.2 lesson_status rules and mastery score, 2004 status evaluation, the next entry
+ * (resume after suspend, else a new attempt). *out (owned, may be NULL) is {"applied", "seq",
+ * "final"}; on a rejected value diag.file holds the element and diag.code the SCORM error
+ * code (401/404/406/407/351/408).
+ * @return SCORM_RT_OK, SCORM_RT_ERR_NOTFOUND, SCORM_RT_ERR_CLOSED, SCORM_RT_ERR_PAYLOAD,
+ *         SCORM_RT_ERR_ELEMENT, SCORM_RT_ERR_READONLY, SCORM_RT_ERR_VALUE, _STORE, _NOMEM.
+ */
+int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, const cJSON *payload,
+                    cJSON **out, struct scorm_diag *diag);
+
+/**
+ * Validate one SetValue of `element` = `value` for model "scorm12" or "scorm2004" against the
+ * current flat values (borrowed). Returns 0 or the SCORM 2004 error code the shim would give
+ * (401, 402, 404, 351, 406, 407, 408); why (may be NULL) gets a message. For tests and tools.
+ */
+int scorm_rt_dm_check(struct scorm_rt *rt, const char *model, const cJSON *values,
+                      const char *element, const char *value, char *why, size_t whylen);
+
+/* ---- time (centiseconds; Y = 365 d, M = 30 d as the shim) ---- */
+/** ISO 8601 duration -> centiseconds; -1 when malformed. */
+int64_t scorm_rt_duration_cs(const char *s);
+/** CMITimespan HHHH:MM:SS.SS -> centiseconds; -1 when malformed. */
+int64_t scorm_rt_timespan12_cs(const char *s);
+/** Format cs as an ISO 8601 duration ("PT1H2M3.04S"; "PT0H0M0S" for 0). */
+void scorm_rt_cs_duration(int64_t cs, char *out, size_t outlen);
+/** Format cs as a CMITimespan "HHHH:MM:SS.SS". */
+void scorm_rt_cs_timespan12(int64_t cs, char *out, size_t outlen);
+
+#endif

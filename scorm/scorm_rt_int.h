@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to the scorm/ run-time files (scorm_rt_*.c, scorm_bridge.c). */
+#ifndef SCORM_RT_INT_H
+#define SCORM_RT_INT_H
+
+#include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "scorm/scorm_rt.h"
+
+/** The compiled datamodel.json (immutable after scorm__dm_compile). */
+struct scorm__dm {
+    cJSON *root;
+    cJSON *types, *itypes, *itypes12, *vocab;
+    regex_t re12[8]; /* interaction_types_12 regexes, in itypes12 order (strict 1.2 feedback) */
+    const cJSON *re12_type[8];
+    int n_re12;
+};
+
+struct scorm_rt {
+    struct stmt_db *db;
+    struct scorm__dm dm;
+    int strict;
+    int64_t token_ttl_s;
+    char *activity_base;
+    char *learner_home;
+    scorm_rt_emit_fn emit;
+    void *emit_ctx;
+};
+
+int scorm__dm_compile(struct scorm__dm *dm, const char *json, size_t len, struct scorm_diag *diag);
+void scorm__dm_free(struct scorm__dm *dm);
+
+/** The _count of every collection prefix present in values: {"cmi.interactions": 3, ...}. */
+cJSON *scorm__dm_counts(const cJSON *values);
+
+/**
+ * Validate `path` = `value` as a SetValue of model ("scorm12"/"scorm2004") against values and
+ * counts, and on success store it in both (values and counts are modified). Returns 0 or the
+ * 2004 error code (401, 402, 404, 351, 406, 407, 408); why gets the reason.
+ */
+int scorm__dm_set(const struct scorm__dm *dm, const char *model, int strict, cJSON *values,
+                  cJSON *counts, const char *path, const char *value, char *why, size_t whylen);
+
+/** Read a string member (NULL when absent or not a string). */
+const char *scorm__jstr(const cJSON *o, const char *name);
+/** Replace or add a string / number member. */
+void scorm__jset_str(cJSON *o, const char *name, const char *v);
+void scorm__jset_num(cJSON *o, const char *name, double v);
+void scorm__jset_bool(cJSON *o, const char *name, int v);
+
+/* ---- scorm_bridge.c ---- */
+/** Context of one SCO for statements. All strings borrowed. */
+struct scorm__bridge_ctx {
+    const struct scorm_rt *rt;
+    const char *registration;
+    const char *course;
+    const char *course_title;
+    const char *sco;
+    const char *sco_title;
+    const char *learner_id;
+    const char *learner_name;
+    const char *session;
+    int attempt;
+    int is12;
+};
+
+/** initialized (entry ab-initio/"") or resumed (entry resume). Appends to arr. */
+void scorm__bridge_start(const struct scorm__bridge_ctx *c, const char *entry, cJSON *arr);
+/**
+ * The end of a session: one responded per interaction set in this session, objective
+ * statements, completed / passed / failed / scored when the SCO reported them, then
+ * suspended (exit=suspend) or terminated with the session duration. values are the attempt's
+ * flat CMI values after the session, changed is the object of elements set in the session.
+ */
+void scorm__bridge_end(const struct scorm__bridge_ctx *c, const cJSON *values, const cJSON *changed,
+                       const cJSON *result, int suspended, int64_t session_cs, cJSON *arr);
+
+#endif
