@@ -471,6 +471,16 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
         if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0 && k.mv_size == 8)
             snapshot = stmt__be64_get(k.mv_data);
         mdb_cursor_close(cur);
+        /* Deferred indexing: results are complete only up to what is folded (G9). */
+        k.mv_size = 15;
+        k.mv_data = "indexed_through";
+        if (mdb_get(txn, st->t_meta, &k, &v) == MDB_SUCCESS && v.mv_size == 8) {
+            uint64_t ix = stmt__be64_get(v.mv_data);
+            if (ix < snapshot)
+                snapshot = ix;
+        } else {
+            snapshot = 0;
+        }
     }
     /* Comm 2.1.3: since exclusive, until inclusive; never beyond the snapshot. */
     p.lo = q->since_us ? (uint64_t)q->since_us + 1 : 0;

@@ -88,6 +88,14 @@ static int open_tables(struct stmt_store *st)
         st->last_us = (int64_t)stmt__be64_get(k.mv_data);
     rc = (rc == MDB_SUCCESS || rc == MDB_NOTFOUND) ? 0 : stmt__db_err(rc);
     mdb_cursor_close(cur);
+    if (!rc) {
+        MDB_val mk = {15, "indexed_through"}, mv;
+        if (mdb_get(stmt__db_txn_raw(t), st->t_meta, &mk, &mv) == MDB_SUCCESS && mv.mv_size == 8)
+            st->indexed_us = (int64_t)stmt__be64_get(mv.mv_data);
+        if (st->indexed_us > st->last_us)
+            st->indexed_us = st->last_us;
+        st->unindexed = st->indexed_us < st->last_us;
+    }
 out:
     stmt_db_txn_abort(t);
     return db_to_store(rc);
@@ -132,6 +140,7 @@ int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct 
         return STMT_STORE_ERR_NOMEM;
     st->db = db;
     st->max_limit = (o && o->max_limit) ? o->max_limit : STMT_STORE_MAX_LIMIT;
+    st->index_inline = o ? o->index_inline : 0;
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->work, NULL);
     pthread_cond_init(&st->done, NULL);
@@ -467,7 +476,9 @@ int64_t stmt_store_consistent_through(struct stmt_store *st)
 {
     int64_t r;
     pthread_mutex_lock(&st->lock);
-    if (st->busy) {
+    if (st->indexed_us < st->committed_us) {
+        r = st->indexed_us; /* deferred indexing lags: queries are complete up to here */
+    } else if (st->busy) {
         r = st->busy_from_us;
     } else {
         /* Not in a group: the writer reads the clock under this lock when it takes the next
@@ -478,6 +489,27 @@ int64_t stmt_store_consistent_through(struct stmt_store *st)
     }
     pthread_mutex_unlock(&st->lock);
     return r;
+}
+
+int stmt_store_sync(struct stmt_store *st)
+{
+    int rc = STMT_STORE_OK;
+    int64_t target;
+    pthread_mutex_lock(&st->lock);
+    target = st->committed_us;
+    st->sync_waiters++;
+    while (st->indexed_us < target) {
+        if (st->closing) {
+            rc = STMT_STORE_ERR_CLOSED;
+            break;
+        }
+        st->fold_failed = 0;
+        pthread_cond_signal(&st->work);
+        pthread_cond_wait(&st->done, &st->lock);
+    }
+    st->sync_waiters--;
+    pthread_mutex_unlock(&st->lock);
+    return rc;
 }
 
 int stmt_store_count(struct stmt_store *st, size_t *n)

@@ -17,12 +17,12 @@
  * stored_us = max(now_us, last_stored_us + 1) (xapi-lrs.md A1), so one key orders by stored,
  * since/until are key ranges, and index walks are in stored order.
  *
- * Writes: ONE writer thread. stmt_store_insert() prepares a batch in the caller's thread
- * (compact JSON, term hashes), queues it and blocks; the writer takes every queued batch into
- * one LMDB write transaction, checks each batch's conflicts before writing any of it (so a
- * failing batch writes nothing and the others go on), commits (fsync, no unsafe flags) and
- * only then wakes the callers. MDB_MAP_FULL aborts the transaction, grows the map and redoes
- * the whole group.
+ * Writes: ONE writer thread (indexing deferred by default: see struct stmt_store_opts).
+ * stmt_store_insert() prepares a batch in the caller's thread (compact JSON, term hashes), queues
+ * it and blocks; the writer takes every queued batch into one LMDB write transaction, checks each
+ * batch's conflicts before writing any of it (so a failing batch writes nothing and the others go
+ * on), commits (fsync, no unsafe flags) and only then wakes the callers. MDB_MAP_FULL aborts the
+ * transaction, grows the map and redoes the whole group.
  *
  * Index terms (64-bit FNV-1a hash of a kind byte and the value; collisions are confirmed
  * against the record: the hash must be among the record's own terms and the value text must
@@ -76,6 +76,14 @@ struct stmt_store;
 
 struct stmt_store_opts {
     size_t max_limit; /* page maximum; 0 = STMT_STORE_MAX_LIMIT */
+    /* 0 (default): deferred indexing. A statement is acknowledged once its record, id and
+     * voiding entries are durable; the writer folds index entries into the query indexes in
+     * larger transactions (when idle, or once STMT_FOLD_MIN statements wait), and queries and
+     * Consistent-Through cover only what is folded (DESIGN.md "Storage", Comm 2.1.3).
+     * 1: index entries are written in the same transaction as the records (queries see a
+     * statement as soon as its insert returns; several times slower ingest on large stores:
+     * bench/results/store.md). Single gets are immediate in both modes. */
+    int index_inline;
 };
 
 /**
@@ -192,6 +200,11 @@ void stmt_page_free(struct stmt_page *page);
  * statement with stored <= it is committed. While the writer is idle this is now - 1 us.
  */
 int64_t stmt_store_consistent_through(struct stmt_store *st);
+
+/** Block until every statement committed before the call is in the query indexes (deferred
+ * indexing; returns at once with index_inline). Returns STMT_STORE_OK or
+ * STMT_STORE_ERR_CLOSED. For tests, admin tools and a strict conformance mode. */
+int stmt_store_sync(struct stmt_store *st);
 
 /** Number of stored statements (including voided ones). */
 int stmt_store_count(struct stmt_store *st, size_t *n);

@@ -24,6 +24,11 @@
 #define STMT_TERM_REL_ACTIVITY 'A'
 #define STMT_TERM_REL_AGENT 'G'
 
+/* Deferred indexing: fold after a commit once this many statements wait, at most FOLD_MAX
+ * per transaction (measured: bench/results/store.md). */
+#define STMT_FOLD_MIN 4000
+#define STMT_FOLD_MAX 20000
+
 #define STMT_REF_DEPTH 8 /* StatementRef chains followed at most this deep (G5) */
 
 #define STMT_VOIDED_VERB "http://adlnet.gov/expapi/verbs/voided"
@@ -45,6 +50,11 @@ struct stmt_store {
     int64_t busy_from_us; /* first stored value the current group may use, minus one */
     int64_t committed_us; /* stored time of the last committed statement */
     int64_t last_us;      /* last assigned stored (writer only) */
+    int64_t indexed_us;   /* every statement with stored <= this is in the indexes */
+    size_t unindexed;     /* committed statements not yet folded into the indexes */
+    int fold_failed;      /* the last fold wrote nothing (error): wait for a commit */
+    int sync_waiters;     /* callers blocked in stmt_store_sync */
+    int index_inline;     /* index in the commit itself instead of folding later */
     pthread_t writer;
     int writer_started;
 };

@@ -235,14 +235,45 @@ static int has_referrers(struct stmt_store *st, MDB_txn *txn, const unsigned cha
     return (rc == 0 || rc == MDB_NOTFOUND) ? STMT_STORE_OK : mdb_to_store(st, rc);
 }
 
+/* Index entries of one statement: its own terms, the terms of its StatementRef chain (G5),
+ * and its terms handed to statements that referred to it before it arrived. terms are copied
+ * by the caller (puts may move pages of the map). */
+static int index_one(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16],
+                     unsigned flags, const unsigned char ref[16], const uint64_t *terms,
+                     size_t nterms, const unsigned char seq8[8])
+{
+    struct u64vec chain = {0};
+    int ret = STMT_STORE_OK, yes = 0;
+
+    for (size_t i = 0; i < nterms; i++)
+        if ((ret = idx_put(st, txn, terms[i], seq8)))
+            return ret;
+    if (flags & STMT_REC_REF) {
+        if ((ret = chain_terms(st, txn, ref, &chain)))
+            goto out;
+        for (size_t i = 0; i < chain.n && !ret; i++)
+            ret = idx_put(st, txn, chain.v[i], seq8);
+        if (ret)
+            goto out;
+    }
+    if ((ret = has_referrers(st, txn, id, &yes)) || !yes)
+        goto out;
+    for (size_t i = 0; i < nterms && !ret; i++)
+        ret = vec_add(&chain, terms[i]);
+    if (!ret)
+        ret = propagate(st, txn, id, &chain, 0);
+out:
+    sc_free(chain.v);
+    return ret;
+}
+
 static int write_one(struct stmt_store *st, MDB_txn *txn, struct stmt__prep *p, int64_t seq)
 {
     char iso[SC_TIME_ISO_LEN], suffix[128];
     unsigned char seq8[8];
     MDB_val k = {8, seq8}, v;
-    struct u64vec chain = {0};
     size_t slen, size;
-    int n, rc, ret = STMT_STORE_OK;
+    int n, rc;
 
     /* Data 2.4.8 stored; A2: a missing timestamp is set to stored. Microsecond precision
      * keeps stored distinct and usable as since/until without loss. */
@@ -280,9 +311,6 @@ static int write_one(struct stmt_store *st, MDB_txn *txn, struct stmt__prep *p, 
         if (rc)
             return mdb_to_store(st, rc);
     }
-    for (size_t i = 0; i < p->nterms; i++)
-        if ((ret = idx_put(st, txn, p->terms[i], seq8)))
-            return ret;
     if (p->flags & STMT_REC_REF) {
         unsigned char rk[24];
         MDB_val rkv = {24, rk}, rv = {0, NULL};
@@ -291,33 +319,105 @@ static int write_one(struct stmt_store *st, MDB_txn *txn, struct stmt__prep *p, 
         rc = mdb_put(txn, st->t_ref, &rkv, &rv, 0);
         if (rc)
             return mdb_to_store(st, rc);
-        if ((ret = chain_terms(st, txn, p->ref, &chain)))
-            goto out;
-        for (size_t i = 0; i < chain.n && !ret; i++)
-            ret = idx_put(st, txn, chain.v[i], seq8);
-        if (ret)
-            goto out;
         if (p->flags & STMT_REC_VOIDING) {
+            /* The voided set is written with the record, not deferred: statementId and
+             * voidedStatementId answers are exact as soon as the insert returns. */
             MDB_val vk = {16, p->ref}, vv = {8, seq8};
             rc = mdb_put(txn, st->t_voided, &vk, &vv, MDB_NOOVERWRITE);
-            if (rc && rc != MDB_KEYEXIST) {
-                ret = mdb_to_store(st, rc);
-                goto out;
-            }
+            if (rc && rc != MDB_KEYEXIST)
+                return mdb_to_store(st, rc);
         }
     }
-    {
-        int yes = 0;
-        if ((ret = has_referrers(st, txn, p->id, &yes)) || !yes)
-            goto out;
-        for (size_t i = 0; i < p->nterms && !ret; i++)
-            ret = vec_add(&chain, p->terms[i]);
-        if (!ret)
-            ret = propagate(st, txn, p->id, &chain, 0);
+    if (!st->index_inline)
+        return STMT_STORE_OK;
+    return index_one(st, txn, p->id, p->flags, p->ref, p->terms, p->nterms, seq8);
+}
+
+static int put_indexed_through(struct stmt_store *st, MDB_txn *txn, int64_t seq)
+{
+    unsigned char v8[8];
+    MDB_val k = {15, "indexed_through"}, v = {8, v8};
+    int rc;
+    stmt__be64_put(v8, (uint64_t)seq);
+    rc = mdb_put(txn, st->t_meta, &k, &v, 0);
+    return rc ? mdb_to_store(st, rc) : STMT_STORE_OK;
+}
+
+/* Deferred indexing: index up to `max` committed statements after indexed_us in one
+ * transaction (DESIGN.md "Storage": fold index entries in larger batches). Entries of many
+ * statements share leaf pages, so a large fold writes far fewer pages per statement than
+ * indexing each group commit. indexed_through is stored in the same transaction, so a crash
+ * resumes where the last fold committed (puts are idempotent). Returns the number indexed. */
+static size_t fold(struct stmt_store *st, size_t max)
+{
+    for (int attempt = 0; attempt < 40; attempt++) {
+        struct stmt_db_txn *t = NULL;
+        MDB_txn *txn;
+        MDB_cursor *cur = NULL;
+        unsigned char from[8];
+        MDB_val k = {8, from}, v;
+        struct u64vec terms = {0};
+        int64_t last = st->indexed_us;
+        size_t n = 0;
+        int rc, ret = STMT_STORE_OK;
+
+        if (stmt_db_txn_begin(st->db, 1, &t))
+            return 0;
+        txn = stmt__db_txn_raw(t);
+        stmt__be64_put(from, (uint64_t)st->indexed_us + 1);
+        rc = mdb_cursor_open(txn, st->t_stmt, &cur);
+        if (!rc)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        while (rc == 0 && n < max && !ret) {
+            const unsigned char *r = v.mv_data;
+            unsigned char id[16], ref[16], seq8[8];
+            unsigned flags;
+            size_t nt;
+            if (k.mv_size != 8 || v.mv_size < STMT_REC_HDR) {
+                ret = STMT_STORE_ERR_IO;
+                break;
+            }
+            memcpy(seq8, k.mv_data, 8);
+            nt = (size_t)(r[2] << 8 | r[3]);
+            flags = r[1];
+            memcpy(id, r + 4, 16);
+            memcpy(ref, r + 20, 16);
+            terms.n = 0;
+            for (size_t i = 0; i < nt && !ret && STMT_REC_HDR + 8 * nt <= v.mv_size; i++)
+                ret = vec_add(&terms, stmt__be64_get(r + STMT_REC_HDR + 8 * i));
+            if (!ret)
+                ret = index_one(st, txn, id, flags, ref, terms.v, terms.n, seq8);
+            last = (int64_t)stmt__be64_get(seq8);
+            n++;
+            if (!ret)
+                rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+        if (cur)
+            mdb_cursor_close(cur);
+        sc_free(terms.v);
+        if (!ret && rc && rc != MDB_NOTFOUND)
+            ret = mdb_to_store(st, rc);
+        if (!ret && n)
+            ret = put_indexed_through(st, txn, last);
+        if (ret || !n) {
+            stmt_db_txn_abort(t);
+            if (ret == STMT_STORE_ERR_FULL)
+                continue;
+            return 0;
+        }
+        rc = stmt_db_txn_commit(t);
+        if (rc == STMT_DB_ERR_FULL)
+            continue;
+        if (rc)
+            return 0;
+        pthread_mutex_lock(&st->lock);
+        st->indexed_us = last;
+        st->unindexed = st->unindexed > n ? st->unindexed - n : 0;
+        pthread_cond_broadcast(&st->done);
+        pthread_mutex_unlock(&st->lock);
+        return n;
     }
-out:
-    sc_free(chain.v);
-    return ret;
+    return 0;
 }
 
 /* Check a batch, then write it. Batch-level failures (conflict, void-voiding) write nothing
@@ -423,6 +523,13 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
                 continue;
             break;
         }
+        if (st->index_inline && last != st->last_us && (rc = put_indexed_through(st, txn, last))) {
+            stmt_db_txn_abort(t);
+            if (rc == STMT_STORE_ERR_FULL)
+                continue;
+            fatal = rc;
+            break;
+        }
         rc = stmt_db_txn_commit(t);
         if (rc == STMT_DB_ERR_FULL) {
             fatal = STMT_STORE_ERR_FULL;
@@ -445,11 +552,26 @@ void *stmt__writer_main(void *arg)
     pthread_mutex_lock(&st->lock);
     for (;;) {
         struct stmt__req *group;
-        int64_t now, first;
-        while (!st->head && !st->closing)
+        int64_t now, first, before;
+        size_t stored = 0;
+        while (!st->head && !st->closing) {
+            if (st->indexed_us < st->committed_us && !st->fold_failed) {
+                /* Idle with a backlog: fold now, so Consistent-Through catches up. */
+                pthread_mutex_unlock(&st->lock);
+                size_t n = fold(st, STMT_FOLD_MAX);
+                pthread_mutex_lock(&st->lock);
+                st->fold_failed = n == 0; /* retried after the next commit */
+                continue;
+            }
             pthread_cond_wait(&st->work, &st->lock);
-        if (!st->head)
+        }
+        if (!st->head) {
+            pthread_mutex_unlock(&st->lock);
+            while (st->indexed_us < st->committed_us && fold(st, STMT_FOLD_MAX) > 0)
+                ;
+            pthread_mutex_lock(&st->lock);
             break; /* closing and drained */
+        }
         group = st->head;
         st->head = st->tail = NULL;
         /* Read the clock under the lock: Consistent-Through relies on it (stmt_store.c). */
@@ -457,18 +579,31 @@ void *stmt__writer_main(void *arg)
         first = now > st->last_us ? now : st->last_us + 1;
         st->busy = 1;
         st->busy_from_us = first - 1;
+        before = st->last_us;
         pthread_mutex_unlock(&st->lock);
 
         write_group(st, group, now);
 
         pthread_mutex_lock(&st->lock);
         st->committed_us = st->last_us;
+        st->fold_failed = 0;
+        if (st->index_inline)
+            st->indexed_us = st->last_us;
         st->busy = 0;
         for (struct stmt__req *r = group, *next; r; r = next) {
             next = r->next;
+            for (size_t i = 0; r->rc == STMT_STORE_OK && i < r->n; i++)
+                stored += !r->items[i].dup;
             r->done = 1;
         }
+        if (!st->index_inline && st->last_us != before)
+            st->unindexed += stored;
         pthread_cond_broadcast(&st->done);
+        if (!st->index_inline && (st->unindexed >= STMT_FOLD_MIN || st->sync_waiters)) {
+            pthread_mutex_unlock(&st->lock);
+            fold(st, STMT_FOLD_MAX);
+            pthread_mutex_lock(&st->lock);
+        }
     }
     pthread_mutex_unlock(&st->lock);
     return NULL;

@@ -110,6 +110,7 @@ static void test_basics(struct stmt_store *st)
            "mailto:lrs@example.org", "authority from the caller (A3)");
     cJSON_Delete(got);
     sc_free(json);
+    is_int(stmt_store_sync(st), STMT_STORE_OK, "sync");
     ok(stmt_store_consistent_through(st) >= res.stored_us, "consistent-through covers it");
     stmt_insert_result_free(&res);
 
