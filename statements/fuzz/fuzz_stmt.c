@@ -3,7 +3,8 @@
  * Fuzz target for the statement data layer entry point that takes outside input (STYLE.md 9,
  * security.md 12): strict scan -> cJSON -> validation -> formats -> comparison, with
  * differential invariants:
- *   - what the scan accepts, cJSON parses (the scan is never looser than cJSON);
+ *   - what the scan accepts, cJSON parses (the scan is never looser than cJSON), and cJSON's
+ *     serialisation of it passes the scan again (what the store writes can be read back);
  *   - a valid statement equals itself and its exact and canonical formats (stmt_equal);
  *   - every format of a valid statement is itself a valid statement.
  * Built with -DSC_FUZZING and -fsanitize=fuzzer it is a libFuzzer target; otherwise main()
@@ -58,7 +59,16 @@ static const char *run_one(const uint8_t *data, size_t size)
     j = cJSON_ParseWithLength((const char *)data, size);
     if (!j)
         return "the scan accepted what cJSON refuses";
-    if (cJSON_IsArray(j)) {
+    {
+        /* what the store will write (cJSON_PrintUnformatted) must pass the scan again */
+        char *printed = cJSON_PrintUnformatted(j);
+        if (printed && stmt_json_scan(printed, strlen(printed), NULL, &d) != STMT_OK)
+            broken = "cJSON's serialisation of an accepted text fails the scan";
+        cJSON_free(printed);
+    }
+    if (broken) {
+        /* reported below */
+    } else if (cJSON_IsArray(j)) {
         (void)stmt_validate_batch(j, 0, &d);
         cJSON_ArrayForEach(c, j)
         {
