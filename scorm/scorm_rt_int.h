@@ -64,6 +64,7 @@ struct scorm__bridge_ctx {
     const char *learner_id;
     const char *learner_name;
     const char *session;
+    const char *attempt_id;
     int attempt;
     int is12;
 };

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +295,69 @@ static inline int tu_has_warning(const cJSON *res, const char *needle)
             return 1;
     }
     return 0;
+}
+
+/* A generated SCORM 2004 4th package: nres SCO resources of files_per files each (plus an item
+ * with sequencing per resource). The manifest of 200 x 10 is about 150 KB. */
+static inline char *tu_gen_manifest(int nres, int files_per)
+{
+    struct sc_buf b = SC_BUF_INIT;
+    sc_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                    "<manifest identifier=\"generated.big.package\" version=\"1\"\n"
+                    "  xmlns=\"http://www.imsglobal.org/xsd/imscp_v1p1\"\n"
+                    "  xmlns:adlcp=\"http://www.adlnet.org/xsd/adlcp_v1p3\"\n"
+                    "  xmlns:adlseq=\"http://www.adlnet.org/xsd/adlseq_v1p3\"\n"
+                    "  xmlns:adlnav=\"http://www.adlnet.org/xsd/adlnav_v1p3\"\n"
+                    "  xmlns:imsss=\"http://www.imsglobal.org/xsd/imsss\">\n"
+                    "<metadata><schema>ADL SCORM</schema><schemaversion>2004 4th "
+                    "Edition</schemaversion></metadata>\n"
+                    "<organizations default=\"org\"><organization identifier=\"org\">"
+                    "<title>Generated</title>\n");
+    for (int r = 0; r < nres; r++)
+        sc_buf_printf(&b,
+                      "<item identifier=\"item_%03d\" identifierref=\"res_%03d\" "
+                      "parameters=\"?page=%d\"><title>Module %d</title>"
+                      "<imsss:sequencing><imsss:controlMode choice=\"true\" flow=\"true\"/>"
+                      "<imsss:objectives><imsss:primaryObjective objectiveID=\"obj_%03d\">"
+                      "<imsss:mapInfo targetObjectiveID=\"g_%03d\" writeSatisfiedStatus=\"true\"/>"
+                      "</imsss:primaryObjective></imsss:objectives></imsss:sequencing></item>\n",
+                      r, r, r, r, r, r);
+    sc_buf_puts(&b, "</organization></organizations>\n<resources>\n");
+    for (int r = 0; r < nres; r++) {
+        sc_buf_printf(&b,
+                      "<resource identifier=\"res_%03d\" type=\"webcontent\" "
+                      "adlcp:scormType=\"sco\" href=\"content/module_%03d/page_00.html\">\n",
+                      r, r);
+        for (int f = 0; f < files_per; f++)
+            sc_buf_printf(&b, "  <file href=\"content/module_%03d/page_%02d.html\"/>\n", r, f);
+        sc_buf_puts(&b, "</resource>\n");
+    }
+    sc_buf_puts(&b, "</resources>\n</manifest>\n");
+    return sc_buf_steal(&b, NULL);
+}
+
+/* The zip of that package; every file holds `fsize` bytes of text. */
+static inline char *tu_gen_package(int nres, int files_per, size_t fsize, size_t *len)
+{
+    char path[512];
+    zip_t *za = tu_zip_new(path, sizeof path);
+    char *m = tu_gen_manifest(nres, files_per);
+    char *body = malloc(fsize + 1);
+    uint32_t x = 7;
+    for (size_t i = 0; i < fsize; i++) {
+        x = x * 1103515245u + 12345u;
+        body[i] = "abcdefghijklmnopqrstuvwxyz <>/\n"[(x >> 16) % 31];
+    }
+    tu_zip_add_str(za, "imsmanifest.xml", m);
+    sc_free(m);
+    for (int r = 0; r < nres; r++)
+        for (int f = 0; f < files_per; f++) {
+            char name[128];
+            snprintf(name, sizeof name, "content/module_%03d/page_%02d.html", r, f);
+            tu_zip_add(za, name, body, fsize, 0);
+        }
+    free(body);
+    return tu_zip_finish(za, path, len);
 }
 
 #endif
