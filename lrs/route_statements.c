@@ -11,6 +11,8 @@
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
+#include "lrs/lrs_multipart.h"
+#include "statements/stmt_attach.h"
 #include "statements/stmt_store.h"
 #include "statements/stmt_validate.h"
 
@@ -72,33 +74,208 @@ static int has_scope(struct lrs_req *r, unsigned want)
     return (r->cred.scopes & (want | LRS_SCOPE_ALL)) != 0;
 }
 
-/* Comm 1.5: statements are sent as application/json (multipart/mixed for attachments). */
-static int json_content_type(struct lrs_req *r)
+#define SIGNATURE_USAGE "http://adlnet.gov/expapi/attachments/signature"
+#define MAX_PARTS 1000
+
+/* The raw attachment parts of a multipart/mixed request, borrowed from the body. */
+struct att_part {
+    const char *data;
+    size_t len;
+    char sha2[STMT_SHA2_HEX_MAX];
+    int used;
+};
+
+struct stmt_req {
+    cJSON *body; /* owned */
+    struct att_part *parts;
+    size_t nparts;
+};
+
+static void stmt_req_free(struct stmt_req *q)
 {
-    const char *ct = lrs_req_header(r, "Content-Type");
+    cJSON_Delete(q->body);
+    sc_free(q->parts);
+    memset(q, 0, sizeof *q);
+}
+
+static int ct_is(const char *ct, const char *type)
+{
+    size_t n = strlen(type);
     if (!ct)
         return 0;
     while (*ct == ' ')
         ct++;
-    return !strncasecmp(ct, "application/json", 16) &&
-           (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
+    return !strncasecmp(ct, type, n) && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* Read, scan and validate the body. Returns the tree (owned) or NULL after answering. */
-static cJSON *read_statements(struct lrs_req *r, int single)
+/* Comm 1.5.2: split a multipart/mixed statement request. The first part holds the statements
+ * (application/json); every other part is raw attachment data with X-Experience-API-Hash and
+ * Content-Transfer-Encoding: binary. Our own hash of each part must equal its header. */
+static int split_multipart(struct lrs_req *r, const char *ct, const char **json, size_t *jlen,
+                           struct stmt_req *q)
+{
+    char boundary[80], err[160], hv[256];
+    struct lrs_part *ps = NULL;
+    size_t np = 0;
+
+    if (lrs_multipart_boundary(ct, boundary, sizeof boundary)) {
+        lrs_reply_error(r, 400,
+                        "multipart/mixed without a valid boundary (RFC 2046, xAPI Comm "
+                        "1.5.2)");
+        return -1;
+    }
+    if (lrs_multipart_parse(r->body.data, r->body.len, boundary, MAX_PARTS, &ps, &np, err,
+                            sizeof err)) {
+        lrs_reply_error(r, 400, "multipart/mixed: %s (xAPI Comm 1.5.2)", err);
+        return -1;
+    }
+    if (np == 0) {
+        sc_free(ps);
+        lrs_reply_error(r, 400, "multipart/mixed request has no parts (xAPI Comm 1.5.2)");
+        return -1;
+    }
+    if (lrs_part_header(&ps[0], "Content-Type", hv, sizeof hv) || !ct_is(hv, "application/json")) {
+        sc_free(ps);
+        lrs_reply_error(r, 400,
+                        "the first part must be the statements as application/json "
+                        "(xAPI Comm 1.5.2)");
+        return -1;
+    }
+    *json = ps[0].data;
+    *jlen = ps[0].len;
+    q->parts = sc_calloc(np, sizeof *q->parts);
+    if (!q->parts) {
+        sc_free(ps);
+        lrs_reply_error(r, 500, "out of memory");
+        return -1;
+    }
+    for (size_t i = 1; i < np; i++) {
+        struct att_part *a = &q->parts[q->nparts];
+        if (lrs_part_header(&ps[i], "X-Experience-API-Hash", hv, sizeof hv) || !hv[0]) {
+            sc_free(ps);
+            lrs_reply_error(r, 400,
+                            "part %zu has no X-Experience-API-Hash header (xAPI Comm "
+                            "1.5.2)",
+                            i + 1);
+            return -1;
+        }
+        for (char *c = hv; *c; c++)
+            if (*c >= 'A' && *c <= 'F')
+                *c = (char)(*c - 'A' + 'a');
+        if (stmt_attach_sha2(ps[i].data, ps[i].len, strlen(hv), a->sha2) || strcmp(a->sha2, hv)) {
+            sc_free(ps);
+            lrs_reply_error(r, 400,
+                            "part %zu: its SHA-2 does not match its X-Experience-API-Hash "
+                            "header (xAPI Comm 1.5.2)",
+                            i + 1);
+            return -1;
+        }
+        {
+            char cte[64];
+            if (!lrs_part_header(&ps[i], "Content-Transfer-Encoding", cte, sizeof cte) &&
+                strcasecmp(cte, "binary")) {
+                sc_free(ps);
+                lrs_reply_error(r, 400,
+                                "part %zu: Content-Transfer-Encoding must be binary "
+                                "(xAPI Comm 1.5.2)",
+                                i + 1);
+                return -1;
+            }
+        }
+        a->data = ps[i].data;
+        a->len = ps[i].len;
+        q->nparts++;
+    }
+    sc_free(ps);
+    return 0;
+}
+
+static struct att_part *find_part(struct stmt_req *q, const char *sha2)
+{
+    for (size_t i = 0; i < q->nparts; i++)
+        if (!strcasecmp(q->parts[i].sha2, sha2))
+            return &q->parts[i];
+    return NULL;
+}
+
+/* Every attachment without a fileUrl needs a part (Comm 1.5.2 "MUST reject batches of
+ * Statements having Attachments that neither contain a fileUrl nor match a received
+ * Attachment part"); every part must belong to an attachment (XAPI-00128); signatures are
+ * checked (Data 2.6). Returns 0 or answers and returns -1. */
+static int check_attachments(struct lrs_req *r, struct stmt_req *q, int multipart)
+{
+    cJSON *stmt;
+    size_t si = 0;
+    cJSON *list = cJSON_IsArray(q->body) ? q->body : NULL;
+    for (stmt = list ? list->child : q->body; stmt; stmt = list ? stmt->next : NULL, si++) {
+        const cJSON *atts = cJSON_GetObjectItemCaseSensitive(stmt, "attachments"), *a;
+        size_t ai = 0;
+        cJSON_ArrayForEach(a, atts)
+        {
+            const char *sha2 = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "sha2"));
+            const char *usage =
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "usageType"));
+            int has_url = cJSON_GetObjectItemCaseSensitive(a, "fileUrl") != NULL;
+            struct att_part *p = sha2 ? find_part(q, sha2) : NULL;
+            if (!p && !has_url) {
+                lrs_reply_error(r, 400,
+                                "$[%zu].attachments[%zu]: no fileUrl and no %s (xAPI Comm 1.5.2)",
+                                si, ai,
+                                multipart ? "part with a matching X-Experience-API-Hash"
+                                          : "raw data: send it as multipart/mixed");
+                return -1;
+            }
+            if (p) {
+                p->used = 1;
+                if (usage && !strcmp(usage, SIGNATURE_USAGE)) {
+                    struct stmt_diag diag;
+                    const char *ctype =
+                        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "contentType"));
+                    if (!ctype || strcmp(ctype, "application/octet-stream")) {
+                        lrs_reply_error(r, 400,
+                                        "$[%zu].attachments[%zu].contentType: a signature is "
+                                        "application/octet-stream (xAPI Data 2.6)",
+                                        si, ai);
+                        return -1;
+                    }
+                    memset(&diag, 0, sizeof diag);
+                    if (stmt_jws_verify(p->data, p->len, stmt, &diag)) {
+                        lrs_reply_error(r, 400, "$[%zu].attachments[%zu]: %s", si, ai, diag.msg);
+                        return -1;
+                    }
+                }
+            }
+            ai++;
+        }
+    }
+    for (size_t i = 0; i < q->nparts; i++) {
+        if (!q->parts[i].used) {
+            lrs_reply_error(r, 400,
+                            "part %zu is not the data of any attachment of the statements "
+                            "(xAPI Comm 1.5.2)",
+                            i + 2);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Read, scan and validate the body into q. Returns 0, or -1 after answering. */
+static int read_statements(struct lrs_req *r, int single, struct stmt_req *q)
 {
     struct stmt_diag diag;
     struct stmt_json_limits lim = STMT_JSON_LIMITS_DEFAULT;
-    cJSON *body;
-    int rc;
+    const char *ct = lrs_req_header(r, "Content-Type"), *json;
+    size_t jlen;
+    int rc, multipart = ct_is(ct, "multipart/mixed");
 
-    if (!json_content_type(r)) {
-        const char *ct = lrs_req_header(r, "Content-Type");
+    memset(q, 0, sizeof *q);
+    if (!multipart && !ct_is(ct, "application/json")) {
         lrs_reply_error(r, 400,
-                        "Content-Type '%.64s' not accepted: statements are application/json "
-                        "(xAPI Comm 1.5)",
+                        "Content-Type '%.64s' not accepted: statements are application/json or "
+                        "multipart/mixed (xAPI Comm 1.5)",
                         ct ? ct : "(none)");
-        return NULL;
+        return -1;
     }
     rc = lrs_req_read_body(r, 0);
     if (rc) {
@@ -107,38 +284,66 @@ static cJSON *read_statements(struct lrs_req *r, int single)
                                   : "cannot read "
                                     "body (%zu)",
                         r->app->cfg.max_body);
-        return NULL;
+        return -1;
     }
+    json = r->body.data;
+    jlen = r->body.len;
+    if (multipart && split_multipart(r, ct, &json, &jlen, q))
+        goto fail;
     memset(&diag, 0, sizeof diag);
-    body = stmt_json_parse(r->body.data, r->body.len, &lim, &diag);
-    if (!body) {
+    q->body = stmt_json_parse(json, jlen, &lim, &diag);
+    if (!q->body) {
         lrs_reply_error(r, diag.code == STMT_ERR_NOMEM ? 500 : 400, "%s: %s",
                         diag.path[0] ? diag.path : "$", diag.msg[0] ? diag.msg : "invalid JSON");
-        return NULL;
+        goto fail;
     }
-    if (single && !cJSON_IsObject(body)) {
-        cJSON_Delete(body);
+    if (single && !cJSON_IsObject(q->body)) {
         lrs_reply_error(r, 400, "$: PUT takes one statement object (xAPI Comm 2.1.1)");
-        return NULL;
+        goto fail;
     }
-    if (cJSON_IsArray(body) && cJSON_GetArraySize(body) == 0) {
-        cJSON_Delete(body);
+    if (cJSON_IsArray(q->body) && cJSON_GetArraySize(q->body) == 0) {
         lrs_reply_error(r, 400, "$: empty statement array");
-        return NULL;
+        goto fail;
     }
-    rc = stmt_validate_batch(body, STMT_VALIDATE_DEFAULT, &diag);
+    rc = stmt_validate_batch(q->body, STMT_VALIDATE_DEFAULT, &diag);
     if (rc) {
-        cJSON_Delete(body);
         lrs_reply_error(r, rc == STMT_ERR_NOMEM ? 500 : 400, "%s: %s", diag.path, diag.msg);
-        return NULL;
+        goto fail;
     }
-    return body;
+    if (check_attachments(r, q, multipart))
+        goto fail;
+    return 0;
+fail:
+    stmt_req_free(q);
+    return -1;
 }
 
-static void do_insert(struct lrs_req *r, cJSON *body, int put)
+/* Store the attachment blobs; remembers which ones are new so a failed insert can remove
+ * them again (a refused request changes nothing). */
+static int store_blobs(struct lrs_req *r, struct stmt_req *q, int *created)
+{
+    for (size_t i = 0; i < q->nparts; i++) {
+        int rc = stmt_attach_put(r->app->db, q->parts[i].sha2, q->parts[i].data, q->parts[i].len,
+                                 &created[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void unstore_blobs(struct lrs_req *r, struct stmt_req *q, const int *created)
+{
+    for (size_t i = 0; i < q->nparts; i++)
+        if (created[i])
+            stmt_attach_del(r->app->db, q->parts[i].sha2);
+}
+
+static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
 {
     struct stmt_insert_result res;
+    cJSON *body = q->body;
     cJSON **stmts;
+    int *created = NULL;
     size_t n = cJSON_IsArray(body) ? (size_t)cJSON_GetArraySize(body) : 1, i = 0, dup = 0;
     int rc;
 
@@ -166,13 +371,31 @@ static void do_insert(struct lrs_req *r, cJSON *body, int put)
         return;
     }
     memset(&res, 0, sizeof res);
+    created = sc_calloc(q->nparts + 1, sizeof *created);
+    if (!created) {
+        sc_free(stmts);
+        lrs_reply_error(r, 500, "out of memory");
+        return;
+    }
+    rc = store_blobs(r, q, created);
+    if (rc) {
+        unstore_blobs(r, q, created);
+        sc_free(created);
+        sc_free(stmts);
+        lrs_reply_error(r, rc == STMT_DB_ERR_FULL ? 507 : 500, "cannot store attachments: %s",
+                        stmt_db_strerror(rc));
+        return;
+    }
     rc = stmt_store_insert(r->app->store, stmts, n, r->cred.authority, &res);
     sc_free(stmts);
     if (rc) {
+        unstore_blobs(r, q, created);
+        sc_free(created);
         reply_store_err(r, rc, res.bad_index);
         stmt_insert_result_free(&res);
         return;
     }
+    sc_free(created);
     if (put) {
         lrs_reply(r, 204, NULL, NULL, 0);
     } else {
@@ -193,6 +416,7 @@ static void do_insert(struct lrs_req *r, cJSON *body, int put)
 static void statements_put(struct lrs_req *r)
 {
     const char *sid;
+    struct stmt_req q;
     cJSON *body, *id;
 
     for (size_t i = 0; i < r->nparams; i++) {
@@ -211,13 +435,13 @@ static void statements_put(struct lrs_req *r)
         lrs_reply_error(r, 400, "statementId '%.64s' is not a UUID (xAPI Data 2.4.1)", sid);
         return;
     }
-    body = read_statements(r, 1);
-    if (!body)
+    if (read_statements(r, 1, &q))
         return;
+    body = q.body;
     id = cJSON_GetObjectItemCaseSensitive(body, "id");
     if (id) {
         if (strcasecmp(id->valuestring, sid)) {
-            cJSON_Delete(body);
+            stmt_req_free(&q);
             lrs_reply_error(r, 400,
                             "$.id '%.64s' differs from the statementId parameter (xAPI Comm "
                             "2.1.1)",
@@ -227,23 +451,22 @@ static void statements_put(struct lrs_req *r)
     } else {
         cJSON_AddStringToObject(body, "id", sid);
     }
-    do_insert(r, body, 1);
-    cJSON_Delete(body);
+    do_insert(r, &q, 1);
+    stmt_req_free(&q);
 }
 
 static void statements_post(struct lrs_req *r)
 {
-    cJSON *body;
+    struct stmt_req q;
     if (r->nparams) {
         lrs_reply_error(r, 400, "parameter '%.64s' not allowed on POST (xAPI Comm 2.1.2)",
                         r->params[0].name);
         return;
     }
-    body = read_statements(r, 0);
-    if (!body)
+    if (read_statements(r, 0, &q))
         return;
-    do_insert(r, body, 0);
-    cJSON_Delete(body);
+    do_insert(r, &q, 0);
+    stmt_req_free(&q);
 }
 
 /* ---- GET ------------------------------------------------------------------------------- */
@@ -284,7 +507,61 @@ static int append_formatted(struct sc_buf *b, const char *json, size_t len, int 
     return rc;
 }
 
-static void get_single(struct lrs_req *r, const char *id, int voided, int fmt)
+/* Collect the attachments of one stored statement (sha2 → contentType) into `atts`, once. */
+static void collect_attachments(const char *json, size_t len, cJSON *atts)
+{
+    cJSON *t = cJSON_ParseWithLength(json, len), *a;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(t, "attachments"))
+    {
+        const char *sha2 = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "sha2"));
+        const char *ct = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, "contentType"));
+        if (sha2 && !cJSON_GetObjectItemCaseSensitive(atts, sha2))
+            cJSON_AddStringToObject(atts, sha2, ct ? ct : "application/octet-stream");
+    }
+    cJSON_Delete(t);
+}
+
+/* Comm 2.1.3 "attachments": true → multipart/mixed, the statements first as
+ * application/json, then each attachment's raw data with X-Experience-API-Hash (Comm 1.5.2).
+ * Attachments known only by fileUrl have no data here and are left out. */
+static void reply_multipart(struct lrs_req *r, const struct sc_buf *json, const cJSON *atts)
+{
+    char boundary[48], hex[33], ct[128];
+    unsigned char rnd[16];
+    struct sc_buf b = SC_BUF_INIT;
+    const cJSON *a;
+    int bad = 0;
+
+    sc_random_bytes(rnd, sizeof rnd);
+    sc_hex(rnd, sizeof rnd, hex);
+    snprintf(boundary, sizeof boundary, "scolar-%s", hex);
+    bad |= sc_buf_printf(&b, "--%s\r\nContent-Type: application/json\r\n\r\n", boundary);
+    bad |= sc_buf_append(&b, json->data, json->len);
+    cJSON_ArrayForEach(a, atts)
+    {
+        char *data = NULL;
+        size_t n = 0;
+        if (stmt_attach_get(r->app->db, a->string, &data, &n))
+            continue;
+        bad |= sc_buf_printf(&b,
+                             "\r\n--%s\r\nContent-Type: %s\r\nContent-Transfer-Encoding: "
+                             "binary\r\nX-Experience-API-Hash: %s\r\n\r\n",
+                             boundary, a->valuestring, a->string);
+        bad |= sc_buf_append(&b, data, n);
+        sc_free(data);
+    }
+    bad |= sc_buf_printf(&b, "\r\n--%s--\r\n", boundary);
+    if (bad) {
+        sc_buf_free(&b);
+        lrs_reply_error(r, 500, "cannot build the multipart response");
+        return;
+    }
+    snprintf(ct, sizeof ct, "multipart/mixed; boundary=%s", boundary);
+    lrs_reply(r, 200, ct, b.data, b.len);
+    sc_buf_free(&b);
+}
+
+static void get_single(struct lrs_req *r, const char *id, int voided, int fmt, int attachments)
 {
     char *json = NULL;
     int64_t stored = 0;
@@ -312,10 +589,17 @@ static void get_single(struct lrs_req *r, const char *id, int voided, int fmt)
         lrs_reply_error(r, 500, "cannot format statement");
         return;
     }
-    sc_free(json);
     /* Comm 2.1.3: Last-Modified on single statement GETs (= stored) */
     lrs_resp_header(r, "Last-Modified", "%s", sc_time_format_http(stored, date));
-    lrs_reply(r, 200, "application/json", b.data, b.len);
+    if (attachments) {
+        cJSON *atts = cJSON_CreateObject();
+        collect_attachments(json, strlen(json), atts);
+        reply_multipart(r, &b, atts);
+        cJSON_Delete(atts);
+    } else {
+        lrs_reply(r, 200, "application/json", b.data, b.len);
+    }
+    sc_free(json);
     sc_buf_free(&b);
 }
 
@@ -384,7 +668,7 @@ static void statements_get(struct lrs_req *r)
                 return;
             }
         }
-        get_single(r, sid ? sid : vsid, vsid != NULL, fmt);
+        get_single(r, sid ? sid : vsid, vsid != NULL, fmt, b_att);
         return;
     }
 
@@ -463,11 +747,14 @@ static void statements_get(struct lrs_req *r)
     {
         struct sc_buf b = SC_BUF_INIT;
         const char *lang = lrs_req_header(r, "Accept-Language");
+        cJSON *atts = b_att ? cJSON_CreateObject() : NULL;
         int bad = sc_buf_puts(&b, "{\"statements\":[");
         for (size_t i = 0; !bad && i < page.n; i++) {
             if (i)
                 sc_buf_putc(&b, ',');
             bad = append_formatted(&b, page.items[i].json, page.items[i].len, fmt, lang);
+            if (atts)
+                collect_attachments(page.items[i].json, page.items[i].len, atts);
         }
         sc_buf_puts(&b, "],\"more\":");
         if (page.more[0]) {
@@ -499,11 +786,16 @@ static void statements_get(struct lrs_req *r)
         sc_buf_putc(&b, '}');
         stmt_page_free(&page);
         if (bad) {
+            cJSON_Delete(atts);
             sc_buf_free(&b);
             lrs_reply_error(r, 500, "cannot format statements");
             return;
         }
-        lrs_reply(r, 200, "application/json", b.data, b.len);
+        if (atts)
+            reply_multipart(r, &b, atts);
+        else
+            lrs_reply(r, 200, "application/json", b.data, b.len);
+        cJSON_Delete(atts);
         sc_buf_free(&b);
     }
 }
