@@ -61,12 +61,21 @@ struct key_ent {
     size_t off, len;
 };
 
+/* One step of the path to the value being scanned, on the C stack of the recursion. */
+struct frame {
+    const struct frame *up;
+    int is_index;
+    size_t idx;        /* array index */
+    size_t koff, klen; /* key bytes in scan.keys (stable: keys of open objects stay) */
+};
+
+#define STMT_JSON_PATH_FRAMES 128
+
 struct scan {
     const unsigned char *start, *p, *end;
     struct stmt_json_limits lim;
     struct stmt_diag *diag;
-    char path[256];
-    size_t plen; /* logical length; may exceed the buffer, then the path is truncated */
+    const struct frame *cur; /* where the scan is; the path is only built on failure */
     size_t tokens;
     char *keys; /* unescaped keys of all open objects, stacked */
     size_t klen, kcap;
@@ -74,34 +83,36 @@ struct scan {
     size_t nents, ecap;
 };
 
-static size_t path_push(struct scan *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static size_t path_push(struct scan *s, const char *fmt, ...)
+/* Build the JSON path of s->cur ("$.a[3].b") into out; only called when reporting. */
+static void build_path(const struct scan *s, char *out, size_t outlen)
 {
-    size_t old = s->plen;
-    va_list ap;
-    int n;
+    const struct frame *chain[STMT_JSON_PATH_FRAMES];
+    size_t n = 0, len = 1;
 
-    if (s->plen < sizeof(s->path) - 1) {
-        va_start(ap, fmt);
-        n = vsnprintf(s->path + s->plen, sizeof(s->path) - s->plen, fmt, ap);
-        va_end(ap);
-        if (n > 0)
-            s->plen += (size_t)n;
+    const struct frame *f = s->cur;
+
+    for (; f && n < STMT_JSON_PATH_FRAMES; f = f->up)
+        chain[n++] = f;
+    len = (size_t)snprintf(out, outlen, "%s", f ? "$..." : "$"); /* f: deeper than we show */
+    while (n-- > 0 && len < outlen - 1) {
+        f = chain[n];
+        int w = f->is_index
+                    ? snprintf(out + len, outlen - len, "[%zu]", f->idx)
+                    : snprintf(out + len, outlen - len, ".%.*s", (int)f->klen, s->keys + f->koff);
+        if (w < 0)
+            break;
+        len += (size_t)w;
     }
-    return old;
-}
-
-static void path_pop(struct scan *s, size_t old)
-{
-    s->plen = old;
-    if (old < sizeof(s->path))
-        s->path[old] = '\0';
 }
 
 static int fail(struct scan *s, int code, const char *what)
 {
-    return stmt__diag_set(s->diag, code, s->path, "%s at byte %zu", what,
-                          (size_t)(s->p - s->start));
+    char path[sizeof(((struct stmt_diag *)0)->path)];
+
+    if (!s->diag)
+        return code;
+    build_path(s, path, sizeof(path));
+    return stmt__diag_set(s->diag, code, path, "%s at byte %zu", what, (size_t)(s->p - s->start));
 }
 
 static void skip_ws(struct scan *s)
@@ -390,7 +401,7 @@ static int scan_object(struct scan *s, unsigned depth)
     }
     for (;;) {
         struct key_ent ke;
-        size_t mark;
+        struct frame fr;
 
         skip_ws(s);
         if (s->p >= s->end || *s->p != '"')
@@ -414,11 +425,16 @@ static int scan_object(struct scan *s, unsigned depth)
         if (s->p >= s->end || *s->p != ':')
             return fail(s, STMT_ERR_JSON, "RFC 8259 4: expected ':' after key");
         s->p++;
-        mark = path_push(s, ".%.*s", (int)ke.len, s->keys + ke.off);
+        fr.up = s->cur;
+        fr.is_index = 0;
+        fr.idx = 0;
+        fr.koff = ke.off;
+        fr.klen = ke.len;
+        s->cur = &fr;
         rc = scan_value(s, depth);
         if (rc != STMT_OK)
-            return rc;
-        path_pop(s, mark);
+            return rc; /* s->cur is left pointing at the failing frame; the scan stops */
+        s->cur = fr.up;
         skip_ws(s);
         if (s->p < s->end && *s->p == ',') {
             s->p++;
@@ -436,11 +452,13 @@ static int scan_object(struct scan *s, unsigned depth)
         qsort_r(e, members, sizeof(*e), cmp_keys, s->keys);
         for (size_t i = 1; i < members; i++) {
             if (cmp_keys(&e[i - 1], &e[i], s->keys) == 0) {
-                size_t mark = path_push(s, ".%.*s", (int)e[i].len, s->keys + e[i].off);
-                rc = stmt__diag_set(s->diag, STMT_ERR_JSON, s->path,
-                                    "xAPI Data 2.2: duplicate key in object (a property may "
-                                    "appear only once)");
-                path_pop(s, mark);
+                /* reported at the end of the object that holds the key twice */
+                struct frame fr = {s->cur, 0, 0, e[i].off, e[i].len};
+                s->cur = &fr;
+                rc = fail(s, STMT_ERR_JSON,
+                          "xAPI Data 2.2: duplicate key in object (a property "
+                          "may appear only once)");
+                s->cur = fr.up;
                 return rc;
             }
         }
@@ -462,14 +480,18 @@ static int scan_array(struct scan *s, unsigned depth)
         return STMT_OK;
     }
     for (;; i++) {
-        size_t mark;
+        struct frame fr;
         if (i + 1 > s->lim.max_members)
             return fail(s, STMT_ERR_LIMIT, "array has more elements than the configured limit");
-        mark = path_push(s, "[%zu]", i);
+        fr.up = s->cur;
+        fr.is_index = 1;
+        fr.idx = i;
+        fr.koff = fr.klen = 0;
+        s->cur = &fr;
         rc = scan_value(s, depth);
         if (rc != STMT_OK)
             return rc;
-        path_pop(s, mark);
+        s->cur = fr.up;
         skip_ws(s);
         if (s->p < s->end && *s->p == ',') {
             s->p++;
@@ -530,8 +552,6 @@ int stmt_json_scan(const char *buf, size_t len, const struct stmt_json_limits *l
 
     memset(&s, 0, sizeof(s));
     s.diag = diag;
-    s.path[0] = '$';
-    s.plen = 1;
     if (!buf && len)
         return stmt__diag_set(diag, STMT_ERR_ARG, "$", "NULL buffer");
     s.start = s.p = (const unsigned char *)(buf ? buf : "");
