@@ -1004,6 +1004,19 @@ static int statement(struct v *v, const cJSON *o, unsigned flags, int sub)
     pop(v, mark);
     if (rc != STMT_OK)
         return rc;
+    /* Data 2.3.2: "When issuing a Statement that voids another, the Object of that voiding
+     * Statement MUST have the objectType property set to StatementRef." */
+    if (!sub && kind != OBJ_REF) {
+        const cJSON *vid = get(get(o, "verb"), "id");
+        if (cJSON_IsString(vid) && strcmp(vid->valuestring, STMT_VERB_VOIDED) == 0) {
+            mark = push(v, ".object");
+            rc = fail_at(v, "objectType",
+                         "xAPI Data 2.3.2: the object of a voiding statement "
+                         "MUST be a StatementRef");
+            pop(v, mark);
+            return rc;
+        }
+    }
     if ((c = get(o, "result"))) {
         mark = push(v, ".result");
         rc = cJSON_IsObject(c) ? result(v, c)

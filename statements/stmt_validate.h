@@ -13,6 +13,9 @@
 
 #include "statements/stmt_json.h"
 
+/** The reserved voiding verb (Data 2.3.2). */
+#define STMT_VERB_VOIDED "http://adlnet.gov/expapi/verbs/voided"
+
 /* Flags of stmt_validate() */
 #define STMT_VALIDATE_DEFAULT 0u
 /** The statement must carry an "id" (e.g. a statement read back from the store). */

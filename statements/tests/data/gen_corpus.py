@@ -582,6 +582,15 @@ add("attachment-second-bad", mutate(B, [("set", ["attachments", 1],
                                           "length": 1})]),
     "$.attachments[1].sha2", "2.4.11", "second attachment lacks sha2")
 
+# 20b. voiding (Data 2.3.2): the object of a voiding statement MUST be a StatementRef
+add("voiding-object-activity", mutate(REF, [("set", ["object"], {"id": "http://example.com/a"})]),
+    "$.object.objectType", "2.3.2", "voided verb with an Activity object")
+add("voiding-object-substatement", mutate(SUB, [("set", ["verb"], REF["verb"])]),
+    "$.object.objectType", "2.3.2", "voided verb with a SubStatement object")
+add("voiding-object-agent", mutate(REF, [("set", ["object"], {"objectType": "Agent",
+                                                               "mbox": "mailto:x@example.com"})]),
+    "$.object.objectType", "2.3.2", "voided verb with an Agent object")
+
 # 21. statement level and batches (Data 2.2, Comm 2.1.2)
 for key in ["actor", "verb", "object"]:
     delc("statement-no-" + key, B, [key], "2.2", "a Statement MUST use actor, verb and object")
