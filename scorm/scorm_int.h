@@ -106,7 +106,8 @@ int scorm__url_encode_path(struct sc_buf *b, const char *p);
 /* ---- scorm_manifest_seq.c ---- */
 /** Parse an imsss:sequencing element into *out (owned). */
 int scorm__seq_parse(struct scorm__mctx *c, const xmlNode *seq, cJSON **out);
-/** Resolve IDRef against c->collection and merge; consumes *seq, sets it to the result. */
+/** Resolve IDRef against c->collection and merge: on success *seq is replaced by the merged
+ *  object (the old one freed); on failure *seq is left to the caller. */
 int scorm__seq_resolve(struct scorm__mctx *c, cJSON **seq, const char *where);
 
 /* ---- scorm_course.c ---- */

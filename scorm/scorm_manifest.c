@@ -594,6 +594,7 @@ static int add_text(cJSON *o, const char *key, const xmlNode *n)
     char *t = scorm__xml_text(n);
     if (!t)
         return SCORM_ERR_NOMEM;
+    cJSON_DeleteItemFromObject(o, key); /* a repeated element: the last one wins */
     cJSON_AddStringToObject(o, key, t);
     sc_free(t);
     return SCORM_OK;
@@ -602,7 +603,9 @@ static int add_text(cJSON *o, const char *key, const xmlNode *n)
 /* adlcp:completionThreshold: 4th edition attributes, or the 2nd/3rd edition decimal text. */
 static int parse_threshold(struct scorm__mctx *c, const xmlNode *n, cJSON *item)
 {
-    cJSON *o = cJSON_AddObjectToObject(item, "completionThreshold");
+    cJSON *o;
+    cJSON_DeleteItemFromObject(item, "completionThreshold");
+    o = cJSON_AddObjectToObject(item, "completionThreshold");
     char *t;
     double v;
     if (!o)
@@ -719,6 +722,7 @@ static int parse_item(struct pctx *p, const xmlNode *it, cJSON *list, int depth)
         } else if (scorm__xml_is_adlcp(k, "masteryscore")) {
             char *t = scorm__xml_text(k);
             double v;
+            cJSON_DeleteItemFromObject(o, "masteryscore");
             if (t && parse_num(t, &v))
                 cJSON_AddNumberToObject(o, "masteryscore", v);
             else if (t)
@@ -726,6 +730,7 @@ static int parse_item(struct pctx *p, const xmlNode *it, cJSON *list, int depth)
                             SCORM__LINE(k), t);
             sc_free(t);
         } else if (scorm__xml_is_adlcp(k, "prerequisites")) {
+            cJSON_DeleteItemFromObject(o, "prerequisites");
             cJSON *pr = cJSON_AddObjectToObject(o, "prerequisites");
             if (!pr) {
                 rc = SCORM_ERR_NOMEM;
@@ -793,8 +798,11 @@ static int parse_item(struct pctx *p, const xmlNode *it, cJSON *list, int depth)
             if ((rc = scorm__seq_parse(c, k, &seq)) != 0)
                 goto out;
             snprintf(where, sizeof where, "item '%s'", (const char *)id);
-            if ((rc = scorm__seq_resolve(c, &seq, where)) != 0)
+            if ((rc = scorm__seq_resolve(c, &seq, where)) != 0) {
+                cJSON_Delete(seq);
                 goto out;
+            }
+            cJSON_DeleteItemFromObject(o, "sequencing"); /* at most one (CAM 5.1.1) */
             cJSON_AddItemToObject(o, "sequencing", seq);
         }
         if (rc)
@@ -912,8 +920,11 @@ static int parse_organizations(struct pctx *p, const xmlNode *orgs, cJSON *out)
                 cJSON *seq = NULL;
                 if ((rc = scorm__seq_parse(c, t, &seq)) != 0)
                     goto out;
-                if ((rc = scorm__seq_resolve(c, &seq, "organization")) != 0)
+                if ((rc = scorm__seq_resolve(c, &seq, "organization")) != 0) {
+                    cJSON_Delete(seq);
                     goto out;
+                }
+                cJSON_DeleteItemFromObject(o, "sequencing");
                 cJSON_AddItemToObject(o, "sequencing", seq);
             } else if (scorm__xml_is_adlcp(t, "completionThreshold")) {
                 if ((rc = parse_threshold(c, t, o)) != 0)
