@@ -212,9 +212,9 @@ static int do_activity(cJSON *a, const struct fmt *f)
     cJSON *d;
 
     if (f->fmt == STMT_FORMAT_IDS) {
+        /* Comm 2.1.3 ids: the minimum that identifies an Activity is its id */
         cJSON_DeleteItemFromObjectCaseSensitive(a, "definition");
-        if (!get(a, "objectType") && !cJSON_AddStringToObject(a, "objectType", "Activity"))
-            return -1;
+        cJSON_DeleteItemFromObjectCaseSensitive(a, "objectType");
         return 0;
     }
     if (f->fmt != STMT_FORMAT_CANONICAL || !cJSON_IsObject(d = get(a, "definition")))

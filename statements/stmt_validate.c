@@ -832,6 +832,13 @@ static int authority(struct v *v, const cJSON *o)
     int n, rc;
 
     if (cJSON_IsString(ot) && strcmp(ot->valuestring, "Group") == 0) {
+        static const char *const ifis[] = {"mbox", "mbox_sha1sum", "openid", "account", NULL};
+        /* Data 2.4.9: the OAuth authority Group is anonymous: its two members identify it */
+        for (int i = 0; ifis[i]; i++)
+            if (get(o, ifis[i]))
+                return fail_at(v, ifis[i],
+                               "xAPI Data 2.4.9: a Group authority is an anonymous Group of the "
+                               "OAuth consumer and user, not an identified Group");
         if ((rc = group(v, o, &n)) != STMT_OK)
             return rc;
         if (n != 2)
@@ -843,11 +850,13 @@ static int authority(struct v *v, const cJSON *o)
     return agent(v, o);
 }
 
-/* Data 2.4.10 and Comm 3.3: "1.0." followed by a patch number and an optional SemVer 1.0.0
- * pre-release/build suffix */
+/* Data 2.4.10 and Comm 3.3 ("accept 1.0 as 1.0.0 and any 1.0.x", xapi-lrs.md H2/V9): "1.0",
+ * or "1.0." followed by a patch number. */
 static int version_valid(const char *s)
 {
     const char *p;
+    if (strcmp(s, "1.0") == 0)
+        return 1;
     if (strncmp(s, "1.0.", 4) != 0)
         return 0;
     p = s + 4;
@@ -855,15 +864,7 @@ static int version_valid(const char *s)
         return 0;
     while (*p >= '0' && *p <= '9')
         p++;
-    if (*p == '\0')
-        return 1;
-    if (*p != '-' && *p != '+')
-        return 0;
-    for (p++; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              *p == '.' || *p == '-'))
-            return 0;
-    return p[-1] != '-' && p[-1] != '+';
+    return *p == '\0';
 }
 
 static int is_token_char(int c)
@@ -1044,7 +1045,7 @@ static int statement(struct v *v, const cJSON *o, unsigned flags, int sub)
             return rc;
         if (s && !version_valid(s))
             return fail_at(v, "version",
-                           "xAPI Data 2.4.10: version MUST start with \"1.0.\" "
+                           "xAPI Data 2.4.10: version MUST be \"1.0\" or \"1.0.x\" "
                            "(e.g. \"1.0.0\")");
         if (flags & STMT_VALIDATE_STORED) {
             static const char *const req[] = {"stored", "timestamp", "authority", "version", NULL};

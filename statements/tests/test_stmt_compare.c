@@ -205,13 +205,12 @@ static const char *const golden_ids =
     "{\"id\":\"fd41c918-b88b-4b20-a0a5-a4c32391aaa0\","
     "\"actor\":{\"objectType\":\"Agent\",\"mbox\":\"mailto:ana@example.com\"},"
     "\"verb\":{\"id\":\"http://example.com/answered\"},"
-    "\"object\":{\"id\":\"http://example.com/q1\",\"objectType\":\"Activity\"},"
+    "\"object\":{\"id\":\"http://example.com/q1\"},"
     "\"context\":{\"instructor\":{\"objectType\":\"Group\",\"member\":[{\"mbox\":"
     "\"mailto:t1@example.com\",\"objectType\":\"Agent\"}]},"
     "\"team\":{\"objectType\":\"Group\",\"account\":{\"homePage\":\"https://x.com\",\"name\":"
     "\"team\"}},"
-    "\"contextActivities\":{\"parent\":[{\"id\":\"http://example.com/quiz\",\"objectType\":"
-    "\"Activity\"}]}},"
+    "\"contextActivities\":{\"parent\":[{\"id\":\"http://example.com/quiz\"}]}},"
     "\"authority\":{\"account\":{\"homePage\":\"https://lrs.example.com\",\"name\":\"c1\"},"
     "\"objectType\":\"Agent\"},"
     "\"stored\":\"2024-03-01T10:00:01.000Z\",\"timestamp\":\"2024-03-01T10:00:00.000Z\","
@@ -298,8 +297,7 @@ static void run_formats(void)
                  "\"id\":\"http://x.com/v\"},\"object\":{\"objectType\":\"SubStatement\","
                  "\"actor\":{\"objectType\":\"Group\",\"member\":[{\"openid\":"
                  "\"https://id.x.com/a\",\"objectType\":\"Agent\"}]},\"verb\":{\"id\":"
-                 "\"http://x.com/w\"},\"object\":{\"id\":\"http://x.com/a\",\"objectType\":"
-                 "\"Activity\"}}}");
+                 "\"http://x.com/w\"},\"object\":{\"id\":\"http://x.com/a\"}}}");
     ok(stmt_format(s, (enum stmt_format)7, NULL) == NULL, "unknown format gives NULL");
     ok(stmt_format(NULL, STMT_FORMAT_EXACT, NULL) == NULL, "NULL statement gives NULL");
     is_int(stmt_format_from_string("ids"), STMT_FORMAT_IDS, "format ids");

@@ -526,7 +526,7 @@ setc("timestamp-substatement", SUB, ["object", "timestamp"], "2030-01-01", "4.5"
      "SubStatement timestamp")
 
 # 17. version (Data 2.4.10)
-for i, val in enumerate(["0.9.5", "1.0", "1.1.0", "2.0.0", "1.0.x", "1.0.0-", "", "1.0.0 ",
+for i, val in enumerate(["0.9.5", "1.1.0", "2.0.0", "1.0.x", "1.0.0-", "", "1.0.0 ",
                          "v1.0.0", "1.0.", "0.95"]):
     setc("version-%02d" % i, B, ["version"], val, "2.4.10", "version %r" % val)
 
