@@ -36,6 +36,7 @@ struct lrs_config {
     int threads;              /* civetweb worker threads */
     int log_level;
     char cors_origins[1024]; /* "*" or a comma-separated list for /xapi/ */
+    size_t max_doc;          /* document cap, bytes (0: SCOLAR_MAX_DOCUMENT or 1 MiB) */
 };
 void lrs_config_defaults(struct lrs_config *c);
 /** Apply SCOLAR_* environment variables (flags are applied after, so they win). */
@@ -112,6 +113,9 @@ struct lrs_req {
     int is_xapi;
     int head;           /* HEAD request: headers only */
     struct sc_buf hdrs; /* extra response headers, "Name: value\r\n" each */
+    /* headers given as form fields by the Alternate Request Syntax (owned; lrs_altsyntax.c) */
+    struct lrs_param *alt_hdrs;
+    size_t nalt_hdrs;
     int status;
     size_t bytes_out;
 };
@@ -170,6 +174,25 @@ void lrs_route_healthz(struct lrs_req *r);
 void lrs_route_credentials(struct lrs_req *r);
 void lrs_route_statements(struct lrs_req *r);
 void lrs_route_courses(struct lrs_req *r);
+void lrs_route_state(struct lrs_req *r);            /* route_documents.c */
+void lrs_route_activity_profile(struct lrs_req *r); /* route_documents.c */
+void lrs_route_agent_profile(struct lrs_req *r);    /* route_documents.c */
+void lrs_route_activities(struct lrs_req *r);       /* route_activities.c */
+void lrs_route_agents(struct lrs_req *r);           /* route_activities.c */
+/** Document size cap in bytes (cfg.max_doc, else SCOLAR_MAX_DOCUMENT, else 1 MiB). */
+size_t lrs_doc_max(const struct lrs_app *app);
+/** Validate the "agent" parameter (an Agent, not a Group) into its IFI; *agent_out (may be
+ *  NULL) gets the owned parsed object. 0, or -1 after answering 400. */
+int lrs_agent_param(struct lrs_req *r, const char *v, char *ifi, size_t ifilen, cJSON **agent_out);
+/** 400 for a parameter not in the NULL-terminated `allowed` list or given twice: -1 after
+ *  answering, else 0. */
+int lrs_params_check(struct lrs_req *r, const char *const *allowed, const char *section);
+/** After a successful statement write: merge Activity definitions and Agent names from
+ *  `body` (a statement or an array) when the credential has `define` or `all`. */
+void lrs_statements_learn(struct lrs_req *r, const cJSON *body);
+/** Alternate Request Syntax (Comm 1.3, lrs_altsyntax.c): rewrites a POST ?method=X request
+ *  in place (method, headers, parameters, body). Non-zero when it has answered (400). */
+int lrs_altsyntax_apply(struct lrs_req *r);
 /** HTTP status for a scorm/ error code (lrs_scorm_err.c: the one table). */
 int lrs_scorm_status(int code);
 

@@ -21,6 +21,12 @@
 
 const char *lrs_req_header(struct lrs_req *r, const char *name)
 {
+    /* Alternate Request Syntax (Comm 1.3): form fields stand for these headers */
+    for (size_t i = 0; i < r->nalt_hdrs; i++)
+        if (!strcasecmp(r->alt_hdrs[i].name, name))
+            return r->alt_hdrs[i].value;
+    if (r->alt_hdrs && (!strcasecmp(name, "Content-Type") || !strcasecmp(name, "Content-Length")))
+        return NULL; /* the outer form's own, not the content's */
     return mg_get_header(r->conn, name);
 }
 
@@ -279,11 +285,12 @@ static void handle(struct mg_connection *conn, struct lrs_app *app, const struct
     sc_buf_init(&r.hdrs, 64 * 1024);
     r.is_xapi = !content && !strncmp(r.path, "/xapi/", 6);
     /* xAPI pre-checks (preflight, version header) may answer the request themselves. */
-    if (!r.is_xapi || lrs_xapi_pre(&r) == 0)
+    if (!r.is_xapi || (lrs_altsyntax_apply(&r) == 0 && lrs_xapi_pre(&r) == 0))
         dispatch(&r, rt);
     lrs_log(LRS_LOG_INFO, "%s %s %s %d %zu %lldus", content ? "content" : "api", r.method, r.path,
             r.status, r.bytes_out, (long long)(sc_time_mono_us() - t0));
     lrs_params_free(r.params, r.nparams);
+    lrs_params_free(r.alt_hdrs, r.nalt_hdrs);
     sc_buf_free(&r.body);
     sc_buf_free(&r.hdrs);
     lrs_cred_clear(&r.cred);

@@ -10,6 +10,11 @@ const struct lrs_route lrs_api_routes[] = {
     {NULL, "/api/credentials*", LRS_AUTH_ADMIN, lrs_route_credentials},
     {NULL, "/xapi/statements", LRS_AUTH_XAPI, lrs_route_statements},
     {NULL, "/api/courses*", LRS_AUTH_ADMIN, lrs_route_courses},
+    {NULL, "/xapi/activities/state", LRS_AUTH_XAPI, lrs_route_state},
+    {NULL, "/xapi/activities/profile", LRS_AUTH_XAPI, lrs_route_activity_profile},
+    {NULL, "/xapi/agents/profile", LRS_AUTH_XAPI, lrs_route_agent_profile},
+    {NULL, "/xapi/activities", LRS_AUTH_XAPI, lrs_route_activities},
+    {NULL, "/xapi/agents", LRS_AUTH_XAPI, lrs_route_agents},
     /* Unknown paths under the protected prefixes: authentication first, then 404. */
     {NULL, "/xapi/*", LRS_AUTH_XAPI, lrs_route_not_found},
     {NULL, "/api/*", LRS_AUTH_ADMIN, lrs_route_not_found},

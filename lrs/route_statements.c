@@ -396,6 +396,7 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
         return;
     }
     sc_free(created);
+    lrs_statements_learn(r, body); /* route_activities.c: define/all scopes only */
     if (put) {
         lrs_reply(r, 204, NULL, NULL, 0);
     } else {

@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the LRS learns about Activities and Agents from statements, behind the Activities
+ * Resource (xAPI 1.0.3 Communication 2.5: "the complete Activity Object") and the Agents
+ * Resource (Comm 2.4: a Person Object combining what is known of an Agent).
+ *
+ * Activities: table "activities", key SHA-256(id), value {"id":..., "definition":{...}}. A new
+ * definition is merged into the stored one: language maps (name, description) and extensions
+ * key by key, every other property replaced by the newer one (Data 2.4.4.1 lets the LRS keep
+ * the definition it receives from a trusted source; Comm 2.5 XAPI-00254 wants both language
+ * entries of two statements kept). Agents: table "agents", key SHA-256(IFI), value
+ * {"ifi":..., "names":[...]} with at most AGENT_MAX_NAMES distinct names.
+ */
+#include "common/sc_alloc.h"
+#include "common/sc_rand.h"
+#include "statements/stmt_doc.h"
+#include "statements/stmt_store.h"
+
+#include <string.h>
+
+#define ACT_TABLE "activities"
+#define AGENT_TABLE "agents"
+#define AGENT_MAX_NAMES 32
+#define IFI_MAX 2048
+#define LEARN_ATTEMPTS 8
+
+static int db_err(int rc)
+{
+    switch (rc) {
+    case STMT_DB_OK:
+        return STMT_DOC_OK;
+    case STMT_DB_NOTFOUND:
+        return STMT_DOC_ERR_NOTFOUND;
+    case STMT_DB_ERR_NOMEM:
+        return STMT_DOC_ERR_NOMEM;
+    case STMT_DB_ERR_FULL:
+        return STMT_DOC_ERR_FULL;
+    default:
+        return STMT_DOC_ERR_IO;
+    }
+}
+
+/* Read a JSON record whose `field` must equal `ident` (else it is a hash collision: absent). */
+static int read_rec(struct stmt_db_txn *t, const char *table, const unsigned char key[32],
+                    const char *field, const char *ident, cJSON **out)
+{
+    const void *val;
+    size_t vlen;
+    cJSON *j, *f;
+    int rc = stmt_db_get(t, table, key, 32, &val, &vlen);
+    *out = NULL;
+    if (rc == STMT_DB_NOTFOUND)
+        return STMT_DOC_OK;
+    if (rc)
+        return db_err(rc);
+    j = cJSON_ParseWithLength(val, vlen);
+    if (!j)
+        return STMT_DOC_ERR_CORRUPT;
+    f = cJSON_GetObjectItemCaseSensitive(j, field);
+    if (!cJSON_IsString(f) || strcmp(f->valuestring, ident)) {
+        cJSON_Delete(j);
+        return STMT_DOC_OK;
+    }
+    *out = j;
+    return STMT_DOC_OK;
+}
+
+static int write_rec(struct stmt_db_txn *t, const char *table, const unsigned char key[32],
+                     const cJSON *j)
+{
+    char *s = cJSON_PrintUnformatted(j);
+    int rc;
+    if (!s)
+        return STMT_DOC_ERR_NOMEM;
+    rc = db_err(stmt_db_put(t, table, key, 32, s, strlen(s), 0));
+    cJSON_free(s);
+    return rc;
+}
+
+/* Key-wise merge of object `add` into object `base` (both borrowed; base is changed). */
+static int merge_keys(cJSON *base, const cJSON *add)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, add)
+    {
+        cJSON *c = cJSON_Duplicate(e, 1);
+        if (!c)
+            return STMT_DOC_ERR_NOMEM;
+        if (cJSON_HasObjectItem(base, e->string)) {
+            if (!cJSON_ReplaceItemInObjectCaseSensitive(base, e->string, c)) {
+                cJSON_Delete(c);
+                return STMT_DOC_ERR_NOMEM;
+            }
+        } else {
+            cJSON_AddItemToObject(base, e->string, c);
+        }
+    }
+    return STMT_DOC_OK;
+}
+
+static int merge_definition(cJSON *base, const cJSON *add)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, add)
+    {
+        cJSON *cur = cJSON_GetObjectItemCaseSensitive(base, e->string);
+        int keywise = !strcmp(e->string, "name") || !strcmp(e->string, "description") ||
+                      !strcmp(e->string, "extensions");
+        if (keywise && cJSON_IsObject(cur) && cJSON_IsObject(e)) {
+            int rc = merge_keys(cur, e);
+            if (rc)
+                return rc;
+            continue;
+        }
+        {
+            cJSON *c = cJSON_Duplicate(e, 1);
+            if (!c)
+                return STMT_DOC_ERR_NOMEM;
+            if (cur) {
+                cJSON_ReplaceItemViaPointer(base, cur, c);
+            } else {
+                cJSON_AddItemToObject(base, e->string, c);
+            }
+        }
+    }
+    return STMT_DOC_OK;
+}
+
+static int learn_activity(struct stmt_db_txn *t, const cJSON *act)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(act, "id");
+    const cJSON *def = cJSON_GetObjectItemCaseSensitive(act, "definition");
+    const cJSON *ot = cJSON_GetObjectItemCaseSensitive(act, "objectType");
+    unsigned char key[32];
+    cJSON *rec = NULL, *cur;
+    int rc;
+
+    if (!cJSON_IsString(id) || !cJSON_IsObject(def))
+        return STMT_DOC_OK;
+    if (ot && (!cJSON_IsString(ot) || strcmp(ot->valuestring, "Activity")))
+        return STMT_DOC_OK;
+    sc_sha256(id->valuestring, strlen(id->valuestring), key);
+    rc = read_rec(t, ACT_TABLE, key, "id", id->valuestring, &rec);
+    if (rc)
+        return rc;
+    if (!rec) {
+        rec = cJSON_CreateObject();
+        if (!rec || !cJSON_AddStringToObject(rec, "id", id->valuestring) ||
+            !cJSON_AddObjectToObject(rec, "definition")) {
+            cJSON_Delete(rec);
+            return STMT_DOC_ERR_NOMEM;
+        }
+    }
+    cur = cJSON_GetObjectItemCaseSensitive(rec, "definition");
+    if (!cJSON_IsObject(cur)) {
+        cJSON_Delete(rec);
+        return STMT_DOC_ERR_CORRUPT;
+    }
+    rc = merge_definition(cur, def);
+    if (!rc)
+        rc = write_rec(t, ACT_TABLE, key, rec);
+    cJSON_Delete(rec);
+    return rc;
+}
+
+static int learn_agent(struct stmt_db_txn *t, const cJSON *agent)
+{
+    char ifi[IFI_MAX];
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(agent, "name");
+    const cJSON *e;
+    unsigned char key[32];
+    cJSON *rec = NULL, *names;
+    int rc, n = 0;
+
+    if (!cJSON_IsObject(agent) || !cJSON_IsString(name) ||
+        stmt_store_agent_ifi(agent, ifi, sizeof ifi) != STMT_STORE_OK)
+        return STMT_DOC_OK;
+    sc_sha256(ifi, strlen(ifi), key);
+    rc = read_rec(t, AGENT_TABLE, key, "ifi", ifi, &rec);
+    if (rc)
+        return rc;
+    if (!rec) {
+        rec = cJSON_CreateObject();
+        if (!rec || !cJSON_AddStringToObject(rec, "ifi", ifi) ||
+            !cJSON_AddArrayToObject(rec, "names")) {
+            cJSON_Delete(rec);
+            return STMT_DOC_ERR_NOMEM;
+        }
+    }
+    names = cJSON_GetObjectItemCaseSensitive(rec, "names");
+    if (!cJSON_IsArray(names)) {
+        cJSON_Delete(rec);
+        return STMT_DOC_ERR_CORRUPT;
+    }
+    cJSON_ArrayForEach(e, names)
+    {
+        n++;
+        if (cJSON_IsString(e) && !strcmp(e->valuestring, name->valuestring)) {
+            cJSON_Delete(rec);
+            return STMT_DOC_OK; /* known already: no write */
+        }
+    }
+    if (n >= AGENT_MAX_NAMES) {
+        cJSON_Delete(rec);
+        return STMT_DOC_OK;
+    }
+    if (!cJSON_AddItemToArray(names, cJSON_CreateString(name->valuestring))) {
+        cJSON_Delete(rec);
+        return STMT_DOC_ERR_NOMEM;
+    }
+    rc = write_rec(t, AGENT_TABLE, key, rec);
+    cJSON_Delete(rec);
+    return rc;
+}
+
+/* An Agent or a Group (with its members). */
+static int learn_actor(struct stmt_db_txn *t, const cJSON *actor)
+{
+    const cJSON *m, *members = cJSON_GetObjectItemCaseSensitive(actor, "member");
+    int rc = learn_agent(t, actor);
+    cJSON_ArrayForEach(m, members)
+    {
+        if (!rc)
+            rc = learn_agent(t, m);
+    }
+    return rc;
+}
+
+static int learn_context(struct stmt_db_txn *t, const cJSON *ctx)
+{
+    static const char *const kinds[] = {"parent", "grouping", "category", "other"};
+    const cJSON *ca = cJSON_GetObjectItemCaseSensitive(ctx, "contextActivities");
+    int rc = STMT_DOC_OK;
+    if (!cJSON_IsObject(ctx))
+        return rc;
+    for (size_t k = 0; !rc && k < sizeof kinds / sizeof kinds[0]; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(ca, kinds[k]), *a;
+        if (cJSON_IsObject(v)) {
+            rc = learn_activity(t, v);
+            continue;
+        }
+        cJSON_ArrayForEach(a, v)
+        {
+            if (!rc)
+                rc = learn_activity(t, a);
+        }
+    }
+    if (!rc)
+        rc = learn_actor(t, cJSON_GetObjectItemCaseSensitive(ctx, "instructor"));
+    if (!rc)
+        rc = learn_actor(t, cJSON_GetObjectItemCaseSensitive(ctx, "team"));
+    return rc;
+}
+
+static int learn_stmt(struct stmt_db_txn *t, const cJSON *s, int depth)
+{
+    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(s, "object");
+    const cJSON *ot = cJSON_GetObjectItemCaseSensitive(obj, "objectType");
+    const char *type = cJSON_IsString(ot) ? ot->valuestring : "Activity";
+    int rc = learn_actor(t, cJSON_GetObjectItemCaseSensitive(s, "actor"));
+    if (!rc) {
+        if (!strcmp(type, "Activity"))
+            rc = learn_activity(t, obj);
+        else if (!strcmp(type, "Agent") || !strcmp(type, "Group"))
+            rc = learn_actor(t, obj);
+        else if (!strcmp(type, "SubStatement") && depth == 0)
+            rc = learn_stmt(t, obj, 1);
+    }
+    if (!rc)
+        rc = learn_context(t, cJSON_GetObjectItemCaseSensitive(s, "context"));
+    return rc;
+}
+
+int stmt_activity_learn(struct stmt_db *db, const cJSON *stmts)
+{
+    int rc = STMT_DOC_ERR_FULL;
+    if (!db || (!cJSON_IsObject(stmts) && !cJSON_IsArray(stmts)))
+        return STMT_DOC_ERR_ARG;
+    for (int attempt = 0; attempt < LEARN_ATTEMPTS && rc == STMT_DOC_ERR_FULL; attempt++) {
+        struct stmt_db_txn *t;
+        rc = db_err(stmt_db_txn_begin(db, 1, &t));
+        if (rc)
+            return rc;
+        if (cJSON_IsObject(stmts)) {
+            rc = learn_stmt(t, stmts, 0);
+        } else {
+            const cJSON *s;
+            rc = STMT_DOC_OK;
+            cJSON_ArrayForEach(s, stmts)
+            {
+                if (!rc && cJSON_IsObject(s))
+                    rc = learn_stmt(t, s, 0);
+            }
+        }
+        if (rc)
+            stmt_db_txn_abort(t);
+        else
+            rc = db_err(stmt_db_txn_commit(t));
+    }
+    return rc;
+}
+
+int stmt_activity_get(struct stmt_db *db, const char *activity_id, cJSON **out)
+{
+    struct stmt_db_txn *t = NULL;
+    unsigned char key[32];
+    cJSON *rec = NULL, *act = NULL, *def;
+    int rc;
+
+    if (!db || !activity_id || !out)
+        return STMT_DOC_ERR_ARG;
+    sc_sha256(activity_id, strlen(activity_id), key);
+    rc = db_err(stmt_db_txn_begin(db, 0, &t));
+    if (rc)
+        return rc;
+    rc = read_rec(t, ACT_TABLE, key, "id", activity_id, &rec);
+    stmt_db_txn_abort(t);
+    if (rc)
+        return rc;
+    act = cJSON_CreateObject();
+    if (!act || !cJSON_AddStringToObject(act, "objectType", "Activity") ||
+        !cJSON_AddStringToObject(act, "id", activity_id)) {
+        rc = STMT_DOC_ERR_NOMEM;
+        goto out;
+    }
+    def = cJSON_GetObjectItemCaseSensitive(rec, "definition");
+    if (cJSON_IsObject(def) && def->child) {
+        cJSON_DetachItemViaPointer(rec, def);
+        cJSON_AddItemToObject(act, "definition", def);
+    }
+    *out = act;
+    act = NULL;
+out:
+    cJSON_Delete(act);
+    cJSON_Delete(rec);
+    return rc;
+}
+
+/* Comm 2.4 "Person Properties": each identifier as a one-element array. */
+static int add_ifi_array(cJSON *person, const cJSON *agent)
+{
+    static const char *const ifis[] = {"mbox", "mbox_sha1sum", "openid", "account"};
+    for (size_t i = 0; i < sizeof ifis / sizeof ifis[0]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(agent, ifis[i]);
+        cJSON *arr, *c;
+        if (!v)
+            continue;
+        arr = cJSON_AddArrayToObject(person, ifis[i]);
+        c = cJSON_Duplicate(v, 1);
+        if (!arr || !c || !cJSON_AddItemToArray(arr, c)) {
+            cJSON_Delete(c);
+            return STMT_DOC_ERR_NOMEM;
+        }
+    }
+    return STMT_DOC_OK;
+}
+
+int stmt_agent_person(struct stmt_db *db, const cJSON *agent, cJSON **out)
+{
+    char ifi[IFI_MAX];
+    struct stmt_db_txn *t = NULL;
+    unsigned char key[32];
+    cJSON *rec = NULL, *person = NULL, *names = NULL;
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(agent, "name"), *e;
+    int rc;
+
+    if (!db || !out || stmt_store_agent_ifi(agent, ifi, sizeof ifi) != STMT_STORE_OK)
+        return STMT_DOC_ERR_ARG;
+    sc_sha256(ifi, strlen(ifi), key);
+    rc = db_err(stmt_db_txn_begin(db, 0, &t));
+    if (rc)
+        return rc;
+    rc = read_rec(t, AGENT_TABLE, key, "ifi", ifi, &rec);
+    stmt_db_txn_abort(t);
+    if (rc)
+        return rc;
+    person = cJSON_CreateObject();
+    names = cJSON_CreateArray();
+    if (!person || !names || !cJSON_AddStringToObject(person, "objectType", "Person")) {
+        rc = STMT_DOC_ERR_NOMEM;
+        goto out;
+    }
+    if (cJSON_IsString(name) &&
+        !cJSON_AddItemToArray(names, cJSON_CreateString(name->valuestring))) {
+        rc = STMT_DOC_ERR_NOMEM;
+        goto out;
+    }
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rec, "names"))
+    {
+        if (!cJSON_IsString(e) ||
+            (cJSON_IsString(name) && !strcmp(e->valuestring, name->valuestring)))
+            continue;
+        if (!cJSON_AddItemToArray(names, cJSON_CreateString(e->valuestring))) {
+            rc = STMT_DOC_ERR_NOMEM;
+            goto out;
+        }
+    }
+    if (cJSON_GetArraySize(names) > 0) {
+        cJSON_AddItemToObject(person, "name", names);
+        names = NULL;
+    }
+    rc = add_ifi_array(person, agent);
+    if (rc)
+        goto out;
+    *out = person;
+    person = NULL;
+out:
+    cJSON_Delete(names);
+    cJSON_Delete(person);
+    cJSON_Delete(rec);
+    return rc;
+}
