@@ -195,5 +195,16 @@ void lrs_statements_learn(struct lrs_req *r, const cJSON *body);
 int lrs_altsyntax_apply(struct lrs_req *r);
 /** HTTP status for a scorm/ error code (lrs_scorm_err.c: the one table). */
 int lrs_scorm_status(int code);
+void lrs_route_registrations(struct lrs_req *r); /* route_registrations.c */
+void lrs_route_player(struct lrs_req *r);        /* route_player.c: content origin */
+void lrs_route_runtime(struct lrs_req *r);
+void lrs_route_content(struct lrs_req *r);
+struct scorm_rt;
+/** The SCORM run-time (opened at first use with runtime_js/datamodel.json; NULL and err set
+ *  when it cannot be); borrowed, valid until exit. */
+struct scorm_rt *lrs_rt_get(struct lrs_app *app, char *err, size_t errlen);
+/** HTTP status for a scorm_rt code (route_player.c: the run-time's table). */
+int lrs_rt_status(int code);
+int lrs_cmd_registration(int argc, char **argv); /* cmd_registration.c: `scolar registration` */
 
 #endif

@@ -10,6 +10,7 @@ const struct lrs_route lrs_api_routes[] = {
     {NULL, "/api/credentials*", LRS_AUTH_ADMIN, lrs_route_credentials},
     {NULL, "/xapi/statements", LRS_AUTH_XAPI, lrs_route_statements},
     {NULL, "/api/courses*", LRS_AUTH_ADMIN, lrs_route_courses},
+    {NULL, "/api/registrations*", LRS_AUTH_ADMIN, lrs_route_registrations},
     {NULL, "/xapi/activities/state", LRS_AUTH_XAPI, lrs_route_state},
     {NULL, "/xapi/activities/profile", LRS_AUTH_XAPI, lrs_route_activity_profile},
     {NULL, "/xapi/agents/profile", LRS_AUTH_XAPI, lrs_route_agent_profile},
@@ -23,5 +24,8 @@ const struct lrs_route lrs_api_routes[] = {
 
 const struct lrs_route lrs_content_routes[] = {
     {"GET", "/healthz", LRS_AUTH_NONE, lrs_route_healthz},
+    {NULL, "/player/*", LRS_AUTH_NONE, lrs_route_player}, /* launch token, checked inside */
+    {"GET", "/runtime/*", LRS_AUTH_NONE, lrs_route_runtime},
+    {"GET", "/content/*", LRS_AUTH_NONE, lrs_route_content},
     {NULL, NULL, LRS_AUTH_NONE, NULL},
 };

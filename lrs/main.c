@@ -27,6 +27,7 @@ static const char MAIN_USAGE[] =
     "  serve          run the xAPI LRS, the admin API and the SCORM player\n"
     "  import FILE    import a SCORM package (zip) into the data directory\n"
     "  creds          create, list or revoke credentials\n"
+    "  registration   create a registration (a learner's launch link for a course)\n"
     "  check          verify the store\n"
     "\n"
     "  scolar <command> --help    options of a command\n"
@@ -413,6 +414,8 @@ int main(int argc, char **argv)
         rc = cmd_check(argc - 1, argv + 1);
     else if (!strcmp(cmd, "import"))
         rc = lrs_cmd_import(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "registration"))
+        rc = lrs_cmd_registration(argc - 1, argv + 1);
     else
         rc = lrs_cli_usage_error(MAIN_USAGE, "unknown command '%s'", cmd);
     curl_global_cleanup();

@@ -53,6 +53,7 @@ enum scorm_rt_err {
     SCORM_RT_ERR_STORE = -110,     /* LMDB failure */
     SCORM_RT_ERR_NOMEM = -111,
     SCORM_RT_ERR_NOT_LAUNCHABLE = -112, /* the item has no launch (not a SCO or asset) */
+    SCORM_RT_ERR_OTHER_REG = -113,      /* a valid token of another registration */
 };
 
 /** Static English text for a scorm_rt code (falls back to scorm_strerror); never NULL. */
@@ -116,15 +117,16 @@ int scorm_rt_token_issue(struct scorm_rt *rt, const char *reg, char token_out[SC
 int scorm_rt_token_revoke(struct scorm_rt *rt, const char *reg);
 /**
  * Check that `token` is valid now for registration `reg` (constant-time hash comparison).
- * @return SCORM_RT_OK, SCORM_RT_ERR_TOKEN (unknown, revoked or for another registration),
- *         SCORM_RT_ERR_EXPIRED, SCORM_RT_ERR_STORE.
+ * @return SCORM_RT_OK, SCORM_RT_ERR_TOKEN (unknown or revoked), SCORM_RT_ERR_OTHER_REG (a
+ *         live token of another registration), SCORM_RT_ERR_EXPIRED, SCORM_RT_ERR_STORE.
  */
 int scorm_rt_token_check(struct scorm_rt *rt, const char *reg, const char *token);
 
 /**
  * What the player needs to draw the course: {"registration","course","course_version",
- * "scorm_version","title","learner","hide":[..], "items":[{"id","title","depth","launchable",
- * "sco","hidden", "isvisible","completion","success","score"}...] (tree order), "resume": item
+ * "scorm_version","title","learner","content_base": "/content/<course>/<version>/",
+ * "items":[{"id","title","depth","launchable","href"?,"sco","isvisible","hide":[hideLMSUI],
+ * "completion","success","score"?,"entry"}...] (tree order), "resume": item
  * id of the SCO to start with (the suspended one, else the first incomplete one)}. *out owned.
  */
 int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out);

@@ -74,10 +74,13 @@ void scorm__bridge_start(const struct scorm__bridge_ctx *c, const char *entry, c
 /**
  * The end of a session: one responded per interaction set in this session, objective
  * statements, completed / passed / failed / scored when the SCO reported them, then
- * suspended (exit=suspend) or terminated with the session duration. values are the attempt's
- * flat CMI values after the session, changed is the object of elements set in the session.
+ * suspended (exit=suspend) or terminated with the session duration. start is the SCO's
+ * result when the session began (NULL for a new attempt): status statements only on change. values
+ * are the attempt's flat CMI values after the session, changed is the object of elements set in the
+ * session.
  */
 void scorm__bridge_end(const struct scorm__bridge_ctx *c, const cJSON *values, const cJSON *changed,
-                       const cJSON *result, int suspended, int64_t session_cs, cJSON *arr);
+                       const cJSON *result, const cJSON *start, int suspended, int64_t session_cs,
+                       cJSON *arr);
 
 #endif

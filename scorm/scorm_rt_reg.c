@@ -49,6 +49,8 @@ const char *scorm_rt_strerror(int code)
         return "out of memory";
     case SCORM_RT_ERR_NOT_LAUNCHABLE:
         return "the item has nothing to launch";
+    case SCORM_RT_ERR_OTHER_REG:
+        return "the launch token belongs to another registration";
     default:
         return scorm_strerror(code);
     }
@@ -358,9 +360,10 @@ int scorm_rt_token_check(struct scorm_rt *rt, const char *reg, const char *token
     if (!t)
         return SCORM_RT_ERR_STORE;
     const char *r = scorm__jstr(t, "registration");
-    if (!r || strlen(r) != strlen(reg) || !sc_ct_equal(r, reg, strlen(reg)) ||
-        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "revoked")))
+    if (!r || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "revoked")))
         rc = SCORM_RT_ERR_TOKEN;
+    else if (strlen(r) != strlen(reg) || !sc_ct_equal(r, reg, strlen(reg)))
+        rc = SCORM_RT_ERR_OTHER_REG; /* security.md §6: a token writes only its registration */
     else if (cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(t, "expires")) <
              (double)sc_time_now_us())
         rc = SCORM_RT_ERR_EXPIRED;

@@ -111,8 +111,8 @@ static void flatten(const cJSON *items, int depth, struct flat *f)
 }
 
 struct regctx {
-    cJSON *reg;  /* registration record */
-    cJSON *ver;  /* version record */
+    cJSON *reg; /* registration record */
+    cJSON *ver; /* version record */
     const cJSON *tree;
     const cJSON *org;
     int is12;
@@ -140,17 +140,16 @@ static int regctx_load(struct scorm_rt *rt, const char *reg, struct regctx *c)
     sc_free(v);
     if (!c->reg)
         return SCORM_RT_ERR_STORE;
-    rc = scorm_course_version_get(
-        rt->db, scorm__jstr(c->reg, "course"),
-        (int)jnum(c->reg, "course_version"),
-        &c->ver);
+    rc = scorm_course_version_get(rt->db, scorm__jstr(c->reg, "course"),
+                                  (int)jnum(c->reg, "course_version"), &c->ver);
     if (rc) {
         regctx_free(c);
         return rc == SCORM_ERR_NOTFOUND ? SCORM_RT_ERR_NOTFOUND : SCORM_RT_ERR_STORE;
     }
     c->tree = cJSON_GetObjectItemCaseSensitive(c->ver, "tree");
     c->org = default_org(c->tree);
-    c->is12 = scorm__jstr(c->tree, "version") && !strcmp(scorm__jstr(c->tree, "version"), "scorm12");
+    c->is12 =
+        scorm__jstr(c->tree, "version") && !strcmp(scorm__jstr(c->tree, "version"), "scorm12");
     return SCORM_RT_OK;
 }
 
@@ -390,10 +389,9 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
     cJSON *values = cJSON_GetObjectItemCaseSensitive(rec, "values");
     const char *exitv = scorm__jstr(sess, "exit"), *nav = scorm__jstr(sess, "nav_request");
     int64_t scs = (int64_t)jnum(sess, "session_cs");
-    int64_t total =
-        (int64_t)jnum(rec, "total_cs") + scs;
-    int suspend = !final || (exitv && !strcmp(exitv, "suspend")) ||
-                  (nav && !strcmp(nav, "suspendAll"));
+    int64_t total = (int64_t)jnum(rec, "total_cs") + scs;
+    int suspend =
+        !final || (exitv && !strcmp(exitv, "suspend")) || (nav && !strcmp(nav, "suspendAll"));
     struct scorm__bridge_ctx b;
     cJSON *result;
     int rc = SCORM_RT_OK;
@@ -412,7 +410,9 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
     bridge_ctx(rt, c, item, rec, scorm__jstr(sess, "id"), &b);
     if (stmts)
         scorm__bridge_end(&b, values, cJSON_GetObjectItemCaseSensitive(sess, "changed"),
-                          cJSON_GetObjectItemCaseSensitive(rec, "result"), suspend, scs, stmts);
+                          cJSON_GetObjectItemCaseSensitive(rec, "result"),
+                          cJSON_GetObjectItemCaseSensitive(sess, "start_result"), suspend, scs,
+                          stmts);
     cJSON_DeleteItemFromObjectCaseSensitive(sess, "changed");
     cJSON_DeleteItemFromObjectCaseSensitive(rec, "session");
     if (suspend) {
@@ -531,20 +531,20 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
     cJSON_AddStringToObject(sess, "id", sid);
     cJSON_AddStringToObject(sess, "registration", reg);
     cJSON_AddStringToObject(sess, "sco", sco);
-    cJSON_AddNumberToObject(sess, "attempt",
-                            jnum(rec, "attempt"));
+    cJSON_AddNumberToObject(sess, "attempt", jnum(rec, "attempt"));
     cJSON_AddNumberToObject(sess, "seq", 0);
     cJSON_AddBoolToObject(sess, "open", 1);
     cJSON_AddStringToObject(sess, "entry", scorm__jstr(rec, "entry"));
     cJSON_AddNumberToObject(sess, "session_cs", 0);
     cJSON_AddNumberToObject(sess, "started", (double)sc_time_now_us());
     cJSON_AddObjectToObject(sess, "changed");
+    if (!strcmp(scorm__jstr(rec, "entry") ? scorm__jstr(rec, "entry") : "", "resume") &&
+        cJSON_GetObjectItemCaseSensitive(rec, "result"))
+        cJSON_AddItemToObject(sess, "start_result",
+                              cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "result"), 1));
     scorm__jset_str(rec, "session", sid);
-    scorm__jset_num(rec, "sessions",
-                    jnum(rec, "sessions") + 1);
-    scorm__jset_num(
-        rec, "attempt_sessions",
-        jnum(rec, "attempt_sessions") + 1);
+    scorm__jset_num(rec, "sessions", jnum(rec, "sessions") + 1);
+    scorm__jset_num(rec, "attempt_sessions", jnum(rec, "attempt_sessions") + 1);
     {
         struct scorm__bridge_ctx b;
         bridge_ctx(rt, &c, item, rec, sid, &b);
@@ -573,8 +573,8 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
     emit(rt, stmts);
     cJSON_AddStringToObject(res, "session", sid);
     cJSON_AddStringToObject(res, "sco", sco);
-    cJSON_AddStringToObject(res, "title", scorm__jstr(item, "title") ? scorm__jstr(item, "title")
-                                                                      : sco);
+    cJSON_AddStringToObject(res, "title",
+                            scorm__jstr(item, "title") ? scorm__jstr(item, "title") : sco);
     cJSON_AddStringToObject(res, "href", scorm__jstr(item, "launch"));
     cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
     cJSON_AddNumberToObject(res, "seq", 0);
@@ -607,8 +607,8 @@ static int map_code(int scorm_code)
     }
 }
 
-int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session,
-                    const cJSON *payload, cJSON **out, struct scorm_diag *diag)
+int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, const cJSON *payload,
+                    cJSON **out, struct scorm_diag *diag)
 {
     struct regctx c;
     struct stmt_db_txn *txn = NULL;
@@ -809,15 +809,19 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
     flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
     cJSON_AddStringToObject(res, "registration", reg);
     cJSON_AddStringToObject(res, "course", scorm__jstr(c.reg, "course"));
-    cJSON_AddNumberToObject(
-        res, "course_version",
-        jnum(c.reg, "course_version"));
+    cJSON_AddNumberToObject(res, "course_version", jnum(c.reg, "course_version"));
     cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
     cJSON_AddStringToObject(res, "title",
                             scorm__jstr(c.org, "title") ? scorm__jstr(c.org, "title")
                                                         : scorm__jstr(c.reg, "title"));
     cJSON_AddItemToObject(res, "learner",
                           cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c.reg, "learner"), 1));
+    {
+        char cb[SCORM_MAX_COURSE_ID + 64];
+        snprintf(cb, sizeof cb, "/content/%s/%d/", scorm__jstr(c.reg, "course"),
+                 (int)jnum(c.reg, "course_version"));
+        cJSON_AddStringToObject(res, "content_base", cb);
+    }
     items = cJSON_AddArrayToObject(res, "items");
     for (size_t i = 0; i < f->n; i++) {
         const cJSON *it = f->item[i];
@@ -828,20 +832,21 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
             continue;
         }
         cJSON_AddStringToObject(o, "id", id);
-        cJSON_AddStringToObject(o, "title", scorm__jstr(it, "title") ? scorm__jstr(it, "title")
-                                                                     : id);
+        cJSON_AddStringToObject(o, "title",
+                                scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
         cJSON_AddNumberToObject(o, "depth", f->depth[i]);
         cJSON_AddBoolToObject(o, "launchable", scorm__jstr(it, "launch") != NULL);
-        cJSON_AddBoolToObject(o, "sco", scorm__jstr(it, "scormType") &&
-                                            !strcmp(scorm__jstr(it, "scormType"), "sco"));
+        if (scorm__jstr(it, "launch"))
+            cJSON_AddStringToObject(o, "href", scorm__jstr(it, "launch"));
+        cJSON_AddBoolToObject(
+            o, "sco", scorm__jstr(it, "scormType") && !strcmp(scorm__jstr(it, "scormType"), "sco"));
         cJSON_AddBoolToObject(o, "isvisible",
                               !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(it, "isvisible")));
-        cJSON_AddItemToObject(o, "hide",
-                              cJSON_GetObjectItemCaseSensitive(it, "hideLMSUI")
-                                  ? cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(it,
-                                                                                     "hideLMSUI"),
-                                                    1)
-                                  : cJSON_CreateArray());
+        cJSON_AddItemToObject(
+            o, "hide",
+            cJSON_GetObjectItemCaseSensitive(it, "hideLMSUI")
+                ? cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(it, "hideLMSUI"), 1)
+                : cJSON_CreateArray());
         rec = scorm__jstr(it, "launch") ? sco_record(rt, reg, id) : NULL;
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
         const char *comp = scorm__jstr(r, "completion");
@@ -865,8 +870,11 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
         cJSON_AddItemToArray(items, o);
     }
     /* start where the learner suspended, else at the first SCO not completed (MDL-46782) */
-    cJSON_AddStringToObject(res, "resume", resume ? resume : first_open ? first_open
-                                                                        : first ? first : "");
+    cJSON_AddStringToObject(res, "resume",
+                            resume       ? resume
+                            : first_open ? first_open
+                            : first      ? first
+                                         : "");
     *out = res;
     res = NULL;
 out:
@@ -922,9 +930,7 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
     flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
     cJSON_AddStringToObject(res, "registration", reg);
     cJSON_AddStringToObject(res, "course", scorm__jstr(c.reg, "course"));
-    cJSON_AddNumberToObject(
-        res, "course_version",
-        jnum(c.reg, "course_version"));
+    cJSON_AddNumberToObject(res, "course_version", jnum(c.reg, "course_version"));
     cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
     cJSON_AddItemToObject(res, "learner",
                           cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c.reg, "learner"), 1));
@@ -940,20 +946,14 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
         o = cJSON_CreateObject();
         rec = sco_record(rt, reg, id);
         cJSON_AddStringToObject(o, "id", id);
-        cJSON_AddStringToObject(o, "title", scorm__jstr(it, "title") ? scorm__jstr(it, "title")
-                                                                     : id);
+        cJSON_AddStringToObject(o, "title",
+                                scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
         const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
-        int attempt = rec ? (int)jnum(rec, "attempt")
-                          : 0;
+        int attempt = rec ? (int)jnum(rec, "attempt") : 0;
         /* attempts started: the current one counts once a session of it was launched */
-        int started = rec ? attempt - (jnum(rec, "attempt_sessions") > 0
-                                           ? 0
-                                           : 1)
-                          : 0;
-        int64_t tcs =
-            rec ? (int64_t)jnum(rec, "total_cs")
-                : 0;
+        int started = rec ? attempt - (jnum(rec, "attempt_sessions") > 0 ? 0 : 1) : 0;
+        int64_t tcs = rec ? (int64_t)jnum(rec, "total_cs") : 0;
         cJSON_AddStringToObject(o, "completion", comp ? comp : "not attempted");
         cJSON_AddStringToObject(o, "success", succ ? succ : "unknown");
         if (cJSON_GetObjectItemCaseSensitive(r, "score"))
@@ -961,9 +961,7 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
                                   cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "score"), 1));
         cJSON_AddNumberToObject(o, "attempt", attempt);
         cJSON_AddNumberToObject(o, "attempts", started);
-        cJSON_AddNumberToObject(
-            o, "sessions",
-            rec ? jnum(rec, "sessions") : 0);
+        cJSON_AddNumberToObject(o, "sessions", rec ? jnum(rec, "sessions") : 0);
         cJSON_AddStringToObject(o, "entry", rec ? scorm__jstr(rec, "entry") : "ab-initio");
         if (c.is12)
             scorm_rt_cs_timespan12(tcs, tbuf, sizeof tbuf);
@@ -999,8 +997,8 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
      * (no 2004 rollup here: sequencing is another module); score = mean of scaled scores */
     cJSON_AddStringToObject(res, "completion",
                             n_sco && n_completed == n_sco ? "completed"
-                            : n_started                  ? "incomplete"
-                                                         : "not attempted");
+                            : n_started                   ? "incomplete"
+                                                          : "not attempted");
     cJSON_AddStringToObject(res, "success", n_failed ? "failed" : n_passed ? "passed" : "unknown");
     if (n_scored) {
         cJSON *s = cJSON_AddObjectToObject(res, "score");
@@ -1034,9 +1032,9 @@ int scorm_rt_dm_check(struct scorm_rt *rt, const char *model, const cJSON *value
     if (!v)
         v = cJSON_CreateObject();
     counts = scorm__dm_counts(v);
-    code = v && counts ? scorm__dm_set(&rt->dm, model, rt->strict, v, counts, element, value, why,
-                                       whylen)
-                       : 101;
+    code = v && counts
+               ? scorm__dm_set(&rt->dm, model, rt->strict, v, counts, element, value, why, whylen)
+               : 101;
     cJSON_Delete(v);
     cJSON_Delete(counts);
     return code;

@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc libcivetweb-dev libcjson-dev liblmdb-dev libxml2-dev
       libzip-dev libcurl4-openssl-dev libssl-dev)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(clang-format nodejs npm zip unzip lmdb-utils)
+  pkgs+=(clang-format nodejs npm zip unzip lmdb-utils chromium)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

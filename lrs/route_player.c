@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The content origin (security.md §6): the player page, the run-time JS, package files, and
+ * the token-authenticated launch / state / commit endpoints the player calls.
+ *
+ *   GET  /player/<reg>?token=T                 the player page (runtime_js/player.html)
+ *   GET  /player/<reg>/state?token=T           table of contents, statuses, where to resume
+ *   POST /player/<reg>/launch                  {token, sco} -> session and the SCO's initial CMI
+ *   POST /player/<reg>/commit/<session>        {token, seq, final, changes} (text/plain, so
+ *                                              navigator.sendBeacon works: no preflight)
+ *   GET  /runtime/<file>                       scorm-api.js, player.js, player.css, datamodel.json
+ *   GET  /content/<course>/<version>/<path>    package files: MIME from our table, unknown types
+ *                                              as attachments, nosniff, CSP frame-ancestors
+ *
+ * The run-time files and datamodel.json are read once, at first use, from the directory
+ * configured at build time (SCOLAR_RUNTIME_DIR; the environment variable of that name
+ * overrides it), so the shim the browser gets and the data model the server validates with
+ * are the same file. No cookies: the launch token authorises one registration only.
+ */
+#include "lrs/lrs.h"
+#include "common/sc_alloc.h"
+#include "common/sc_time.h"
+#include "scorm/scorm_rt.h"
+#include "statements/stmt_store.h"
+#include "statements/stmt_validate.h"
+
+#include <civetweb.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#ifndef SCOLAR_RUNTIME_DIR
+#define SCOLAR_RUNTIME_DIR "runtime_js"
+#endif
+
+#define COMMIT_MAX_BODY (4u << 20) /* a full commit: 64k suspend_data + 1000 interactions */
+
+struct rt_file {
+    const char *name;
+    const char *ctype;
+    char *data;
+    size_t len;
+};
+
+static struct rt_file rt_files[] = {
+    {"player.html", "text/html; charset=utf-8", NULL, 0},
+    {"player.js", "text/javascript; charset=utf-8", NULL, 0},
+    {"player.css", "text/css; charset=utf-8", NULL, 0},
+    {"scorm-api.js", "text/javascript; charset=utf-8", NULL, 0},
+    {"datamodel.json", "application/json", NULL, 0},
+};
+
+static pthread_mutex_t rt_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct scorm_rt *rt_global;
+static char rt_error[512];
+
+static int read_file(const char *path, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    struct sc_buf b;
+    char chunk[16384];
+    size_t n;
+    if (!f)
+        return -1;
+    sc_buf_init(&b, 64u << 20);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (sc_buf_append(&b, chunk, n)) {
+            fclose(f);
+            sc_buf_free(&b);
+            return -1;
+        }
+    fclose(f);
+    if (sc_buf_append(&b, "", 0)) {
+        sc_buf_free(&b);
+        return -1;
+    }
+    *out = sc_buf_steal(&b, len);
+    return 0;
+}
+
+const char *lrs_runtime_dir(void)
+{
+    const char *d = getenv("SCOLAR_RUNTIME_DIR");
+    return d && *d ? d : SCOLAR_RUNTIME_DIR;
+}
+
+/* Statement sink of the run-time: validate, then store with scolar's authority. */
+static int emit_statements(void *ctx, cJSON **stmts, size_t n)
+{
+    struct lrs_app *app = ctx;
+    struct stmt_insert_result res;
+    struct sc_buf auth = SC_BUF_INIT;
+    size_t ok = 0;
+    int rc;
+    if (!app->store)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        struct stmt_diag d;
+        memset(&d, 0, sizeof d);
+        if (stmt_validate(stmts[i], STMT_VALIDATE_DEFAULT, &d)) {
+            lrs_log(LRS_LOG_WARN, "scorm bridge: statement %zu dropped: %s", i, d.msg);
+            continue;
+        }
+        stmts[ok++] = stmts[i];
+    }
+    if (!ok)
+        return 0;
+    /* the authority names scolar's run-time (xAPI Data 2.4.9) */
+    sc_buf_init(&auth, 4096);
+    sc_buf_puts(&auth, "{\"objectType\":\"Agent\",\"name\":\"scolar SCORM run-time\",\"account\":"
+                       "{\"homePage\":");
+    sc_buf_json_str(&auth, app->cfg.public_url, strlen(app->cfg.public_url));
+    sc_buf_puts(&auth, ",\"name\":\"scolar-scorm-runtime\"}}");
+    rc = stmt_store_insert(app->store, stmts, ok, auth.data, &res);
+    if (rc)
+        lrs_log(LRS_LOG_ERROR, "scorm bridge: storing %zu statements failed: %s", ok,
+                stmt_store_strerror(rc));
+    stmt_insert_result_free(&res);
+    sc_buf_free(&auth);
+    return rc;
+}
+
+static void rt_release(void)
+{
+    scorm_rt_close(rt_global);
+    rt_global = NULL;
+    for (size_t i = 0; i < sizeof rt_files / sizeof rt_files[0]; i++) {
+        sc_free(rt_files[i].data);
+        rt_files[i].data = NULL;
+    }
+}
+
+struct scorm_rt *lrs_rt_get(struct lrs_app *app, char *err, size_t errlen)
+{
+    struct scorm_rt *rt;
+    pthread_mutex_lock(&rt_lock);
+    if (!rt_global && !rt_error[0]) {
+        char path[PATH_MAX], base[600];
+        struct scorm_rt_opts o;
+        struct scorm_diag d;
+        size_t i;
+        memset(&o, 0, sizeof o);
+        memset(&d, 0, sizeof d);
+        for (i = 0; i < sizeof rt_files / sizeof rt_files[0]; i++) {
+            snprintf(path, sizeof path, "%s/%s", lrs_runtime_dir(), rt_files[i].name);
+            if (read_file(path, &rt_files[i].data, &rt_files[i].len)) {
+                snprintf(rt_error, sizeof rt_error, "cannot read %.300s: %.100s", path,
+                         strerror(errno));
+                break;
+            }
+        }
+        if (!rt_error[0]) {
+            snprintf(base, sizeof base, "%s/courses/", app->cfg.public_url);
+            o.activity_base = base;
+            o.learner_home = app->cfg.public_url;
+            o.emit = app->store ? emit_statements : NULL;
+            o.emit_ctx = app;
+            if (scorm_rt_open(app->db, rt_files[4].data, rt_files[4].len, &o, &rt_global, &d))
+                snprintf(rt_error, sizeof rt_error, "%.200s/datamodel.json: %.250s",
+                         lrs_runtime_dir(), d.msg);
+            else
+                atexit(rt_release);
+        }
+        if (rt_error[0])
+            lrs_log(LRS_LOG_ERROR, "SCORM run-time unavailable: %s", rt_error);
+    }
+    rt = rt_global;
+    if (!rt && err)
+        snprintf(err, errlen, "%s", rt_error);
+    pthread_mutex_unlock(&rt_lock);
+    return rt;
+}
+
+int lrs_rt_status(int code)
+{
+    switch (code) {
+    case SCORM_RT_OK:
+        return 200;
+    case SCORM_RT_ERR_NOTFOUND:
+    case SCORM_RT_ERR_NOT_LAUNCHABLE:
+        return 404;
+    case SCORM_RT_ERR_TOKEN:
+    case SCORM_RT_ERR_EXPIRED:
+        return 401;
+    case SCORM_RT_ERR_OTHER_REG:
+        return 403;
+    case SCORM_RT_ERR_PAYLOAD:
+    case SCORM_RT_ERR_ELEMENT:
+    case SCORM_RT_ERR_READONLY:
+    case SCORM_RT_ERR_VALUE:
+    case SCORM_RT_ERR_ARG:
+        return 400;
+    case SCORM_RT_ERR_CLOSED:
+        return 409;
+    default:
+        return 500;
+    }
+}
+
+/* Headers of everything the content origin sends: it may be framed only by itself and the
+ * LMS origin (security.md §6). */
+static void content_headers(struct lrs_req *r)
+{
+    lrs_resp_header(r, "Content-Security-Policy", "frame-ancestors 'self' %s",
+                    r->app->cfg.public_url);
+    lrs_resp_header(r, "Cross-Origin-Resource-Policy", "same-site");
+}
+
+/* ---- token ----------------------------------------------------------------------------- */
+
+static int check_token(struct lrs_req *r, struct scorm_rt *rt, const char *reg, const char *token)
+{
+    int rc = scorm_rt_token_check(rt, reg, token);
+    if (rc == SCORM_RT_OK)
+        return 0;
+    if (rc == SCORM_RT_ERR_STORE)
+        lrs_reply_error(r, 500, "cannot read the token store");
+    else
+        lrs_reply_error(r, lrs_rt_status(rc), "%s%s", scorm_rt_strerror(rc),
+                        token && *token ? "" : " (no token given)");
+    return -1;
+}
+
+/* ---- /runtime/ ------------------------------------------------------------------------- */
+
+static const struct rt_file *rt_file_get(const char *name)
+{
+    for (size_t i = 0; i < sizeof rt_files / sizeof rt_files[0]; i++)
+        if (!strcmp(rt_files[i].name, name))
+            return &rt_files[i];
+    return NULL;
+}
+
+void lrs_route_runtime(struct lrs_req *r)
+{
+    const char *name = r->path + strlen("/runtime/");
+    const struct rt_file *f;
+    char err[512];
+    if (!lrs_rt_get(r->app, err, sizeof err)) {
+        lrs_reply_error(r, 503, "SCORM run-time unavailable: %s", err);
+        return;
+    }
+    f = rt_file_get(name);
+    if (!f || !strcmp(name, "player.html")) {
+        lrs_reply_error(r, 404, "no run-time file %.80s", name);
+        return;
+    }
+    content_headers(r);
+    lrs_resp_header(r, "Cache-Control", "no-cache");
+    lrs_reply(r, 200, f->ctype, f->data, f->len);
+}
+
+/* ---- /content/ ------------------------------------------------------------------------- */
+
+static const struct {
+    const char *ext;
+    const char *type;
+} mime_table[] = {
+    {"html", "text/html; charset=utf-8"},
+    {"htm", "text/html; charset=utf-8"},
+    {"xhtml", "application/xhtml+xml"},
+    {"js", "text/javascript; charset=utf-8"},
+    {"mjs", "text/javascript; charset=utf-8"},
+    {"css", "text/css; charset=utf-8"},
+    {"json", "application/json"},
+    {"xml", "application/xml"},
+    {"xsd", "application/xml"},
+    {"txt", "text/plain; charset=utf-8"},
+    {"csv", "text/csv; charset=utf-8"},
+    {"vtt", "text/vtt; charset=utf-8"},
+    {"png", "image/png"},
+    {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"},
+    {"svg", "image/svg+xml"},
+    {"webp", "image/webp"},
+    {"ico", "image/x-icon"},
+    {"bmp", "image/bmp"},
+    {"mp3", "audio/mpeg"},
+    {"wav", "audio/wav"},
+    {"ogg", "audio/ogg"},
+    {"oga", "audio/ogg"},
+    {"m4a", "audio/mp4"},
+    {"mp4", "video/mp4"},
+    {"m4v", "video/mp4"},
+    {"webm", "video/webm"},
+    {"ogv", "video/ogg"},
+    {"woff", "font/woff"},
+    {"woff2", "font/woff2"},
+    {"ttf", "font/ttf"},
+    {"otf", "font/otf"},
+    {"eot", "application/vnd.ms-fontobject"},
+    {"pdf", "application/pdf"},
+    {"swf", "application/x-shockwave-flash"},
+    {"wasm", "application/wasm"},
+};
+
+static const char *mime_of(const char *path)
+{
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash))
+        return NULL;
+    for (size_t i = 0; i < sizeof mime_table / sizeof mime_table[0]; i++)
+        if (!strcasecmp(dot + 1, mime_table[i].ext))
+            return mime_table[i].type;
+    return NULL;
+}
+
+/* security.md §5.1 / §6: a package path has no "..", "." or empty segment, no backslash, no
+ * control character, and is relative. */
+static int safe_rel_path(const char *p)
+{
+    const char *s = p;
+    if (!*p || *p == '/')
+        return 0;
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == '\\' || *s == 0x7f)
+            return 0;
+    for (s = p; *s;) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+            return 0;
+        s += n;
+        if (*s == '/')
+            s++;
+    }
+    return 1;
+}
+
+static void send_file(struct lrs_req *r, FILE *f, size_t size, const char *ctype)
+{
+    char clen[32], date[SC_TIME_ISO_LEN], chunk[65536];
+    size_t n;
+    r->status = 200;
+    mg_response_header_start(r->conn, 200);
+    mg_response_header_add(r->conn, "Date", sc_time_format_http(sc_time_now_us(), date), -1);
+    mg_response_header_add(r->conn, "Content-Type", ctype, -1);
+    snprintf(clen, sizeof clen, "%zu", size);
+    mg_response_header_add(r->conn, "Content-Length", clen, -1);
+    mg_response_header_add(r->conn, "X-Content-Type-Options", "nosniff", -1);
+    if (r->hdrs.len)
+        mg_response_header_add_lines(r->conn, r->hdrs.data);
+    mg_response_header_send(r->conn);
+    if (r->head)
+        return;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (mg_write(r->conn, chunk, n) <= 0)
+            break;
+        r->bytes_out += n;
+    }
+}
+
+void lrs_route_content(struct lrs_req *r)
+{
+    const char *rest = r->path + strlen("/content/");
+    const char *s1 = strchr(rest, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+    char course[80], base[PATH_MAX], full[PATH_MAX], rbase[PATH_MAX], rfull[PATH_MAX];
+    const char *rel, *ctype;
+    struct stat st;
+    FILE *f;
+    char *end;
+    long ver;
+
+    if (!s1 || !s2 || (size_t)(s1 - rest) >= sizeof course || s1 == rest) {
+        lrs_reply_error(r, 404, "expected /content/<course>/<version>/<file>");
+        return;
+    }
+    memcpy(course, rest, (size_t)(s1 - rest));
+    course[s1 - rest] = 0;
+    for (const char *c = course; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '_' || *c == '-') ||
+            !strcmp(course, ".") || !strcmp(course, "..")) {
+            lrs_reply_error(r, 404, "no course %.80s", course);
+            return;
+        }
+    ver = strtol(s1 + 1, &end, 10);
+    rel = s2 + 1;
+    if (end != s2 || ver <= 0 || !safe_rel_path(rel)) {
+        lrs_reply_error(r, 404, "no such package file");
+        return;
+    }
+    snprintf(base, sizeof base, "%s/content/%s/%ld", r->app->cfg.data_dir, course, ver);
+    if ((size_t)snprintf(full, sizeof full, "%s/%s", base, rel) >= sizeof full ||
+        !realpath(base, rbase) || !realpath(full, rfull) || strncmp(rfull, rbase, strlen(rbase)) ||
+        rfull[strlen(rbase)] != '/' || stat(rfull, &st) || !S_ISREG(st.st_mode)) {
+        lrs_reply_error(r, 404, "no file %.200s in %s version %ld", rel, course, ver);
+        return;
+    }
+    f = fopen(rfull, "rb");
+    if (!f) {
+        lrs_reply_error(r, 404, "cannot open %.200s", rel);
+        return;
+    }
+    ctype = mime_of(rel);
+    content_headers(r);
+    if (!ctype) {
+        /* security.md §6: unknown types are downloads, never rendered */
+        ctype = "application/octet-stream";
+        lrs_resp_header(r, "Content-Disposition", "attachment");
+    }
+    lrs_resp_header(r, "Cache-Control", "private, max-age=300");
+    send_file(r, f, (size_t)st.st_size, ctype);
+    fclose(f);
+}
+
+/* ---- /player/ -------------------------------------------------------------------------- */
+
+/* Body of a POST: JSON object (sent as text/plain by sendBeacon or application/json). */
+static cJSON *read_json_body(struct lrs_req *r, size_t cap)
+{
+    int rc = lrs_req_read_body(r, cap);
+    cJSON *j;
+    if (rc) {
+        lrs_reply_error(r, rc, rc == 413 ? "body larger than %zu bytes" : "cannot read the body",
+                        cap);
+        return NULL;
+    }
+    j = cJSON_ParseWithLength(r->body.data, r->body.len);
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        lrs_reply_error(r, 400, "body must be a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+static void player_page(struct lrs_req *r, struct scorm_rt *rt, const char *reg)
+{
+    const struct rt_file *f = rt_file_get("player.html");
+    lrs_req_parse_query(r);
+    if (check_token(r, rt, reg, lrs_req_param(r, "token")))
+        return;
+    content_headers(r);
+    lrs_resp_header(r, "Cache-Control", "no-store");
+    /* the token is in this page's URL: never send it on in a Referer */
+    lrs_resp_header(r, "Referrer-Policy", "no-referrer");
+    lrs_reply(r, 200, f->ctype, f->data, f->len);
+}
+
+static void player_state(struct lrs_req *r, struct scorm_rt *rt, const char *reg)
+{
+    cJSON *out = NULL;
+    int rc;
+    lrs_req_parse_query(r);
+    if (check_token(r, rt, reg, lrs_req_param(r, "token")))
+        return;
+    rc = scorm_rt_player_state(rt, reg, &out);
+    if (rc) {
+        lrs_reply_error(r, lrs_rt_status(rc), "%s", scorm_rt_strerror(rc));
+        return;
+    }
+    lrs_resp_header(r, "Cache-Control", "no-store");
+    lrs_reply_json(r, 200, out);
+    cJSON_Delete(out);
+}
+
+static void player_launch(struct lrs_req *r, struct scorm_rt *rt, const char *reg)
+{
+    cJSON *body = read_json_body(r, 64 * 1024), *out = NULL;
+    struct scorm_diag d;
+    int rc;
+    if (!body)
+        return;
+    memset(&d, 0, sizeof d);
+    if (check_token(r, rt, reg, cJSON_GetStringValue(cJSON_GetObjectItem(body, "token"))))
+        goto out;
+    rc = scorm_rt_launch(rt, reg, cJSON_GetStringValue(cJSON_GetObjectItem(body, "sco")), &out, &d);
+    if (rc) {
+        lrs_reply_error(r, lrs_rt_status(rc), "%s", d.msg[0] ? d.msg : scorm_rt_strerror(rc));
+        goto out;
+    }
+    lrs_resp_header(r, "Cache-Control", "no-store");
+    lrs_reply_json(r, 200, out);
+out:
+    cJSON_Delete(out);
+    cJSON_Delete(body);
+}
+
+static void player_commit(struct lrs_req *r, struct scorm_rt *rt, const char *reg,
+                          const char *session)
+{
+    size_t cap = r->app->cfg.max_body < COMMIT_MAX_BODY ? r->app->cfg.max_body : COMMIT_MAX_BODY;
+    cJSON *body = read_json_body(r, cap), *out = NULL;
+    struct scorm_diag d;
+    int rc;
+    if (!body)
+        return;
+    memset(&d, 0, sizeof d);
+    if (check_token(r, rt, reg, cJSON_GetStringValue(cJSON_GetObjectItem(body, "token"))))
+        goto out;
+    rc = scorm_rt_commit(rt, reg, session, body, &out, &d);
+    if (rc == SCORM_RT_ERR_CLOSED) {
+        /* a late arrival after Terminate: nothing changes (scorm-runtime.md §9) */
+        lrs_reply_error(r, 409, "session %s has ended; the commit was ignored", session);
+        goto out;
+    }
+    if (rc) {
+        struct sc_buf b = SC_BUF_INIT;
+        int status = lrs_rt_status(rc);
+        if (rc == SCORM_RT_ERR_STORE || rc == SCORM_RT_ERR_NOMEM) {
+            lrs_reply_error(r, 500, "%s", scorm_rt_strerror(rc));
+            goto out;
+        }
+        /* {"error", "status", "message", "element", "scorm_error"}: nothing was stored */
+        sc_buf_init(&b, 8192);
+        sc_buf_printf(&b, "{\"error\":true,\"status\":%d,\"message\":", status);
+        sc_buf_json_str(&b, d.msg[0] ? d.msg : scorm_rt_strerror(rc),
+                        strlen(d.msg[0] ? d.msg : scorm_rt_strerror(rc)));
+        if (d.file[0]) {
+            sc_buf_puts(&b, ",\"element\":");
+            sc_buf_json_str(&b, d.file, strlen(d.file));
+        }
+        if (d.code > 0)
+            sc_buf_printf(&b, ",\"scorm_error\":%d", d.code);
+        sc_buf_puts(&b, "}");
+        lrs_reply(r, status, "application/json", b.data, b.len);
+        sc_buf_free(&b);
+        goto out;
+    }
+    lrs_reply_json(r, 200, out);
+out:
+    cJSON_Delete(out);
+    cJSON_Delete(body);
+}
+
+void lrs_route_player(struct lrs_req *r)
+{
+    const char *rest = r->path + strlen("/player/");
+    char reg[40], err[512];
+    const char *sub;
+    size_t n;
+    struct scorm_rt *rt = lrs_rt_get(r->app, err, sizeof err);
+    if (!rt) {
+        lrs_reply_error(r, 503, "SCORM run-time unavailable: %s", err);
+        return;
+    }
+    sub = strchr(rest, '/');
+    n = sub ? (size_t)(sub - rest) : strlen(rest);
+    if (n != 36) {
+        lrs_reply_error(r, 404, "no registration %.60s", rest);
+        return;
+    }
+    memcpy(reg, rest, n);
+    reg[n] = 0;
+    if (!sub || !sub[1]) {
+        if (strcmp(r->method, "GET") && !r->head) {
+            lrs_reply_error(r, 405, "method %s not allowed on the player page", r->method);
+            return;
+        }
+        player_page(r, rt, reg);
+        return;
+    }
+    sub++;
+    if (!strcmp(sub, "state")) {
+        if (strcmp(r->method, "GET") && !r->head)
+            lrs_reply_error(r, 405, "use GET for %s", r->path);
+        else
+            player_state(r, rt, reg);
+        return;
+    }
+    if (!strcmp(sub, "launch")) {
+        if (strcmp(r->method, "POST"))
+            lrs_reply_error(r, 405, "use POST for %s", r->path);
+        else
+            player_launch(r, rt, reg);
+        return;
+    }
+    if (!strncmp(sub, "commit/", 7)) {
+        if (strcmp(r->method, "POST"))
+            lrs_reply_error(r, 405, "use POST for %s", r->path);
+        else
+            player_commit(r, rt, reg, sub + 7);
+        return;
+    }
+    lrs_reply_error(r, 404, "no resource at %s", r->path);
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * /api/registrations (admin origin, admin credential):
+ *   POST   /api/registrations             {"course": ID, "learner": {"id", "name"}}
+ *                                         -> 201 {"registration", "launch_url", "token",
+ *                                            "expires", "course", "course_version"}
+ *   GET    /api/registrations/ID          the report: completion, success, score, total time,
+ *                                         attempts, per-SCO runtime data (scorm_rt.h)
+ *   POST   /api/registrations/ID/token    a new launch token and URL (relaunch links)
+ *   DELETE /api/registrations/ID/token    revoke every token of the registration -> 204
+ * The launch URL is on the content origin (security.md §6): <content_url>/player/ID?token=T.
+ */
+#include "lrs/lrs.h"
+#include "common/sc_time.h"
+#include "scorm/scorm_rt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void add_launch_url(struct lrs_req *r, cJSON *o, const char *reg, const char *token)
+{
+    char url[1024];
+    snprintf(url, sizeof url, "%s/player/%s?token=%s", r->app->cfg.content_url, reg, token);
+    cJSON_AddStringToObject(o, "launch_url", url);
+}
+
+static void reg_create(struct lrs_req *r, struct scorm_rt *rt)
+{
+    cJSON *body = NULL, *out = NULL;
+    const cJSON *learner;
+    struct scorm_diag d;
+    int rc = lrs_req_read_body(r, 64 * 1024);
+    if (rc) {
+        lrs_reply_error(r, rc, rc == 413 ? "body larger than 64 KiB" : "cannot read the body");
+        return;
+    }
+    body = cJSON_ParseWithLength(r->body.data, r->body.len);
+    if (!cJSON_IsObject(body)) {
+        lrs_reply_error(r, 400, "body must be {\"course\": ID, \"learner\": {\"id\", \"name\"}}");
+        goto out;
+    }
+    learner = cJSON_GetObjectItemCaseSensitive(body, "learner");
+    if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(body, "course"))) {
+        lrs_reply_error(r, 400, "course: a string course id is required");
+        goto out;
+    }
+    if (!cJSON_IsObject(learner) ||
+        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(learner, "id"))) {
+        lrs_reply_error(r, 400, "learner.id: a string is required");
+        goto out;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(learner, "name") &&
+        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(learner, "name"))) {
+        lrs_reply_error(r, 400, "learner.name must be a string");
+        goto out;
+    }
+    memset(&d, 0, sizeof d);
+    rc = scorm_rt_registration_create(
+        rt, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "course")),
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(learner, "id")),
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(learner, "name")), &out, &d);
+    if (rc) {
+        lrs_reply_error(r, lrs_rt_status(rc), "%s%s%s", d.file[0] ? d.file : "",
+                        d.file[0] ? ": " : "", d.msg[0] ? d.msg : scorm_rt_strerror(rc));
+        goto out;
+    }
+    add_launch_url(r, out, cJSON_GetStringValue(cJSON_GetObjectItem(out, "registration")),
+                   cJSON_GetStringValue(cJSON_GetObjectItem(out, "token")));
+    lrs_log(LRS_LOG_INFO, "registration %s created",
+            cJSON_GetStringValue(cJSON_GetObjectItem(out, "registration")));
+    lrs_reply_json(r, 201, out);
+out:
+    cJSON_Delete(out);
+    cJSON_Delete(body);
+}
+
+void lrs_route_registrations(struct lrs_req *r)
+{
+    const char *rest = r->path + strlen("/api/registrations");
+    char reg[40], err[512];
+    const char *sub;
+    cJSON *out = NULL;
+    size_t n;
+    int rc;
+    struct scorm_rt *rt = lrs_rt_get(r->app, err, sizeof err);
+    if (!rt) {
+        lrs_reply_error(r, 503, "SCORM run-time unavailable: %s", err);
+        return;
+    }
+    if (!*rest || !strcmp(rest, "/")) {
+        if (!strcmp(r->method, "POST"))
+            reg_create(r, rt);
+        else
+            lrs_reply_error(r, 405, "method %s not allowed on /api/registrations", r->method);
+        return;
+    }
+    rest++;
+    sub = strchr(rest, '/');
+    n = sub ? (size_t)(sub - rest) : strlen(rest);
+    if (n != 36) {
+        lrs_reply_error(r, 404, "no registration %.60s", rest);
+        return;
+    }
+    memcpy(reg, rest, n);
+    reg[n] = 0;
+    if (!sub) {
+        if (strcmp(r->method, "GET") && !r->head) {
+            lrs_reply_error(r, 405, "method %s not allowed on %s", r->method, r->path);
+            return;
+        }
+        rc = scorm_rt_registration_get(rt, reg, &out);
+        if (rc) {
+            lrs_reply_error(r, lrs_rt_status(rc), "%s%s%s",
+                            rc == SCORM_RT_ERR_NOTFOUND ? "no registration " : "",
+                            rc == SCORM_RT_ERR_NOTFOUND ? reg : "",
+                            rc == SCORM_RT_ERR_NOTFOUND ? "" : scorm_rt_strerror(rc));
+            return;
+        }
+        lrs_reply_json(r, 200, out);
+        cJSON_Delete(out);
+        return;
+    }
+    if (!strcmp(sub, "/token")) {
+        if (!strcmp(r->method, "DELETE")) {
+            rc = scorm_rt_token_revoke(rt, reg);
+            if (rc)
+                lrs_reply_error(r, lrs_rt_status(rc), "%s", scorm_rt_strerror(rc));
+            else
+                lrs_reply(r, 204, NULL, NULL, 0);
+            return;
+        }
+        if (!strcmp(r->method, "POST")) {
+            char token[SCORM_RT_TOKEN_LEN], ts[SC_TIME_ISO_LEN];
+            int64_t exp;
+            rc = scorm_rt_token_issue(rt, reg, token, &exp);
+            if (rc) {
+                lrs_reply_error(r, lrs_rt_status(rc), "%s", scorm_rt_strerror(rc));
+                return;
+            }
+            out = cJSON_CreateObject();
+            cJSON_AddStringToObject(out, "registration", reg);
+            cJSON_AddStringToObject(out, "token", token);
+            cJSON_AddStringToObject(out, "expires", sc_time_format_iso(exp, 0, ts));
+            add_launch_url(r, out, reg, token);
+            lrs_reply_json(r, 201, out);
+            cJSON_Delete(out);
+            return;
+        }
+        lrs_reply_error(r, 405, "use POST or DELETE on %s", r->path);
+        return;
+    }
+    lrs_reply_error(r, 404, "no resource at %s", r->path);
+}
