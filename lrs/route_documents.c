@@ -136,6 +136,7 @@ static void reply_doc_err(struct lrs_req *r, int rc, const struct stmt_diag *dia
         lrs_reply_error(r, 409, "%s", msg);
         break;
     case STMT_DOC_ERR_MERGE:
+    case STMT_DOC_ERR_NO_HEADER:
     case STMT_DOC_ERR_ARG:
         lrs_reply_error(r, 400, "%s", msg);
         break;

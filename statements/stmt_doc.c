@@ -54,6 +54,8 @@ const char *stmt_doc_strerror(int code)
         return "storage I/O error";
     case STMT_DOC_ERR_CORRUPT:
         return "stored document record is corrupt";
+    case STMT_DOC_ERR_NO_HEADER:
+        return "If-Match or If-None-Match required";
     default:
         return "unknown document store error";
     }
@@ -259,8 +261,8 @@ static int check_cond(const struct stmt_doc_cond *c, int exists, const char *eta
     if (c->if_none_match && exists && stmt_doc_etag_listed(c->if_none_match, etag))
         return STMT_DOC_ERR_PRECONDITION;
     /* Comm 3.1: a PUT without either header to an existing profile document → 409 */
-    if (c->require_header && exists && !c->if_match && !c->if_none_match)
-        return STMT_DOC_ERR_CONFLICT;
+    if (c->require_header && !c->if_match && !c->if_none_match)
+        return exists ? STMT_DOC_ERR_CONFLICT : STMT_DOC_ERR_NO_HEADER;
     return STMT_DOC_OK;
 }
 
@@ -356,10 +358,13 @@ static int change_txn(struct stmt_db_txn *t, const struct sc_buf *ctxb, const ch
     }
     rc = check_cond(cond, exists, etag);
     if (rc) {
-        stmt__diag_set(diag, rc, "$",
+        stmt__diag_set(diag, rc, "$", "%s",
                        rc == STMT_DOC_ERR_CONFLICT
                            ? "xAPI Comm 3.1: the document exists; GET it and send its ETag in "
                              "If-Match (or If-None-Match: * to create only)"
+                       : rc == STMT_DOC_ERR_NO_HEADER
+                           ? "xAPI Comm 3.1: a PUT to a profile resource must carry If-Match or "
+                             "If-None-Match"
                            : "xAPI Comm 3.1: If-Match / If-None-Match precondition failed");
         return rc;
     }
@@ -418,6 +423,21 @@ static int change(struct stmt_db *db, const struct stmt_doc_ctx *ctx, const char
     if (op != OP_DELETE && len > max_doc)
         return stmt__diag_set(diag, STMT_DOC_ERR_TOO_LARGE, "$",
                               "document of %zu bytes exceeds the %zu-byte limit", len, max_doc);
+    if (op == OP_POST && ctype && is_json_type(ctype, strlen(ctype))) {
+        /* Comm 2.2: a posted JSON document is merged as an object, so it must be one */
+        struct stmt_diag jd;
+        cJSON *j;
+        int obj;
+        memset(&jd, 0, sizeof jd);
+        j = stmt_json_parse(content ? content : "", len, NULL, &jd);
+        obj = cJSON_IsObject(j);
+        cJSON_Delete(j);
+        if (!obj)
+            return stmt__diag_set(diag, STMT_DOC_ERR_MERGE, jd.path[0] ? jd.path : "$",
+                                  "xAPI Comm 2.2: a POSTed application/json document must be a "
+                                  "JSON object%s%s",
+                                  jd.msg[0] ? ": " : "", jd.msg);
+    }
     rc = ctx_encode(ctx, &ctxb);
     if (rc) {
         stmt__diag_set(diag, rc, "$", "document context incomplete for its resource");

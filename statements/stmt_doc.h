@@ -34,9 +34,11 @@ enum stmt_doc_err {
     STMT_DOC_ERR_TOO_LARGE = -304,    /* the (merged) document exceeds the size cap (413) */
     STMT_DOC_ERR_ARG = -305,          /* missing or malformed identifier from the caller */
     STMT_DOC_ERR_NOMEM = -306,
-    STMT_DOC_ERR_FULL = -307,    /* storage full */
-    STMT_DOC_ERR_IO = -308,      /* LMDB failure */
-    STMT_DOC_ERR_CORRUPT = -309, /* a stored record cannot be decoded */
+    STMT_DOC_ERR_FULL = -307,      /* storage full */
+    STMT_DOC_ERR_IO = -308,        /* LMDB failure */
+    STMT_DOC_ERR_CORRUPT = -309,   /* a stored record cannot be decoded */
+    STMT_DOC_ERR_NO_HEADER = -310, /* a write to an absent document where a header is required
+                                      has neither If-Match nor If-None-Match (400) */
 };
 
 /** Static name of a stmt_doc_err code (never NULL). */
@@ -63,8 +65,9 @@ struct stmt_doc_ctx {
 struct stmt_doc_cond {
     const char *if_match;      /* "*" or a list of entity tags */
     const char *if_none_match; /* "*" or a list of entity tags */
-    int require_header;        /* 1: a write to an existing document with neither header is
-                                  STMT_DOC_ERR_CONFLICT (Comm 3.1, profile PUT) */
+    int require_header;        /* 1 (profile PUT, Comm 3.1 "MUST include"): with neither
+                                  header, STMT_DOC_ERR_CONFLICT when the document exists
+                                  (409), STMT_DOC_ERR_NO_HEADER when it does not (400) */
 };
 
 #define STMT_DOC_ETAG_LEN 43 /* '"' + 40 hex + '"' + NUL */
@@ -90,7 +93,8 @@ struct stmt_doc_limits {
 /**
  * PUT (Comm 2.2-2.7): store content (len bytes, copied) with content_type (NULL: stored as
  * "application/octet-stream") as document id of ctx, replacing any current one, once cond holds.
- * @return STMT_DOC_OK; STMT_DOC_ERR_PRECONDITION, STMT_DOC_ERR_CONFLICT, STMT_DOC_ERR_TOO_LARGE,
+ * @return STMT_DOC_OK; STMT_DOC_ERR_PRECONDITION, STMT_DOC_ERR_CONFLICT, STMT_DOC_ERR_NO_HEADER,
+ *         STMT_DOC_ERR_TOO_LARGE,
  *         STMT_DOC_ERR_ARG (nothing changed); STMT_DOC_ERR_FULL / _IO / _NOMEM. diag may be NULL.
  */
 int stmt_doc_put(struct stmt_db *db, const struct stmt_doc_ctx *ctx, const char *id,
@@ -99,7 +103,9 @@ int stmt_doc_put(struct stmt_db *db, const struct stmt_doc_ctx *ctx, const char 
                  int64_t now_us, struct stmt_diag *diag);
 
 /**
- * POST (Comm 2.2 "JSON Procedure"): with no current document, as PUT. Otherwise both the current
+ * POST (Comm 2.2 "JSON Procedure"): a posted application/json document must be a JSON object
+ * (else STMT_DOC_ERR_MERGE, ADL suite XAPI-00314). With no current document, as PUT. Otherwise
+ * both the current
  * and the posted document must be application/json and parse (strictly) as JSON objects; the
  * posted top-level properties replace the current ones and the result is stored. Else
  * STMT_DOC_ERR_MERGE and nothing changes. Other codes as stmt_doc_put.

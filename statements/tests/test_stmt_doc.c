@@ -133,7 +133,14 @@ static void test_basic(struct stmt_db *db)
 
     /* 409 only where a header is required (profile PUT) */
     is_int(stmt_doc_put(db, &ap, "p", "{\"a\":1}", 7, "application/json", &prof, NULL, 5000, NULL),
-           STMT_DOC_OK, "profile PUT creates without headers");
+           STMT_DOC_ERR_NO_HEADER, "profile PUT without headers on an absent document");
+    ok(content_is(db, &ap, "p", NULL), "not created");
+    is_int(
+        stmt_doc_post(db, &ap, "p", "{\"a\":1}[", 8, "application/json", &none, NULL, 5000, NULL),
+        STMT_DOC_ERR_MERGE, "POST of invalid JSON as application/json, absent document");
+    ok(content_is(db, &ap, "p", NULL), "not created");
+    is_int(stmt_doc_post(db, &ap, "p", "{\"a\":1}", 7, "application/json", &none, NULL, 5000, NULL),
+           STMT_DOC_OK, "profile POST creates without headers");
     memset(&diag, 0, sizeof diag);
     is_int(stmt_doc_put(db, &ap, "p", "{\"a\":2}", 7, "application/json", &prof, NULL, 5000, &diag),
            STMT_DOC_ERR_CONFLICT, "profile PUT on existing without headers → conflict");
