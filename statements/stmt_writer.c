@@ -16,16 +16,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
-#if defined(__has_include)
-#if __has_include("statements/stmt_validate.h")
 #include "statements/stmt_validate.h"
-#define HAVE_STMT_EQUAL 1
-/* TODO(stmt_equal): drop the weak reference once stmt_equal is implemented in the tree; until
- * then the fallback below is used when the symbol is absent at link time. */
-#pragma weak stmt_equal
-#endif
-#endif
 
 #define GROW_ATTEMPTS 40
 
@@ -59,41 +52,13 @@ static int mdb_to_store(struct stmt_store *st, int rc)
     return rc == ENOSPC ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
 }
 
-/* S3 / Data 2.3.1: same content modulo the immutability exceptions. stmt_equal() from
- * stmt_validate.h implements the comparison rules; without it (stand-alone builds of the
- * store) fall back to structural equality ignoring what the LRS sets. */
-static int fallback_equal(cJSON *a, const cJSON *incoming)
-{
-    static const char *const lrs_set[] = {"authority", "stored", "version", "id"};
-    cJSON *b = cJSON_Duplicate(incoming, 1);
-    int eq = 0;
-    if (b) {
-        for (size_t i = 0; i < sizeof lrs_set / sizeof lrs_set[0]; i++) {
-            cJSON_DeleteItemFromObjectCaseSensitive(a, lrs_set[i]);
-            cJSON_DeleteItemFromObjectCaseSensitive(b, lrs_set[i]);
-        }
-        if (!cJSON_GetObjectItemCaseSensitive(b, "timestamp"))
-            cJSON_DeleteItemFromObjectCaseSensitive(a, "timestamp");
-        eq = cJSON_Compare(a, b, 1);
-    }
-    cJSON_Delete(b);
-    return eq;
-}
-
+/* S3 / Data 2.3.1: same content modulo the immutability exceptions (stmt_equal). */
 int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t len)
 {
     cJSON *a = cJSON_ParseWithLength(stored_json, len);
     int eq = 0;
-    if (!a)
-        return 0;
-#ifdef HAVE_STMT_EQUAL
-    if (stmt_equal)
+    if (a)
         eq = stmt_equal(a, incoming) == 1;
-    else
-        eq = fallback_equal(a, incoming);
-#else
-    eq = fallback_equal(a, incoming);
-#endif
     cJSON_Delete(a);
     return eq;
 }
@@ -553,14 +518,29 @@ void *stmt__writer_main(void *arg)
     for (;;) {
         struct stmt__req *group;
         int64_t now, first, before;
+        int idle = 0;
         size_t stored = 0;
         while (!st->head && !st->closing) {
             if (st->indexed_us < st->committed_us && !st->fold_failed) {
-                /* Idle with a backlog: fold now, so Consistent-Through catches up. */
-                pthread_mutex_unlock(&st->lock);
-                size_t n = fold(st, STMT_FOLD_MAX);
-                pthread_mutex_lock(&st->lock);
-                st->fold_failed = n == 0; /* retried after the next commit */
+                /* A backlog: fold once the writer has been idle for STMT_FOLD_IDLE_MS (clients
+                 * between two batches should not pay for a small fold) or when asked to. */
+                if (idle || st->sync_waiters || st->unindexed >= STMT_FOLD_MIN) {
+                    size_t n;
+                    pthread_mutex_unlock(&st->lock);
+                    n = fold(st, STMT_FOLD_MAX);
+                    pthread_mutex_lock(&st->lock);
+                    st->fold_failed = n == 0; /* retried after the next commit */
+                    idle = 0;
+                    continue;
+                }
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_nsec += STMT_FOLD_IDLE_MS * 1000000L;
+                if (ts.tv_nsec >= 1000000000L) {
+                    ts.tv_sec++;
+                    ts.tv_nsec -= 1000000000L;
+                }
+                idle = pthread_cond_timedwait(&st->work, &st->lock, &ts) == ETIMEDOUT;
                 continue;
             }
             pthread_cond_wait(&st->work, &st->lock);

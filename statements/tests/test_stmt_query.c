@@ -634,6 +634,43 @@ static void test_paging_concurrent(struct stmt_store *st)
     tap_diag("%d pages", pages);
 }
 
+/* G9: everything stored at or before Consistent-Through (read before the query) is in the
+ * results, whether or not the deferred indexer has folded the newest statements yet. */
+static void test_consistent_through(struct stmt_store *st)
+{
+    int violations = 0, seen_lag = 0, seen_now = 0;
+    for (int i = 0; i < 30; i++) {
+        char verb[64];
+        cJSON *s;
+        struct stmt_insert_result res;
+        struct stmt_query q = {0};
+        struct stmt_page page;
+        int64_t ct;
+        snprintf(verb, sizeof verb, "http://ex.org/v/ct-%d", i);
+        s = simple(verb);
+        stmt_store_insert(st, &s, 1, AUTH, &res);
+        cJSON_Delete(s);
+        if (i % 2)
+            usleep(100000); /* well past STMT_FOLD_IDLE_MS: the idle fold has run */
+        ct = stmt_store_consistent_through(st);
+        q.verb = verb;
+        if (stmt_store_query(st, &q, &page) != STMT_STORE_OK) {
+            violations++;
+        } else {
+            if (ct >= res.stored_us && page.n != 1)
+                violations++;
+            seen_now += page.n == 1;
+            seen_lag += ct < res.stored_us;
+            stmt_page_free(&page);
+        }
+        stmt_insert_result_free(&res);
+    }
+    is_int(violations, 0, "queries are complete up to Consistent-Through (G9)");
+    ok(seen_now >= 10, "an idle writer folds within STMT_FOLD_IDLE_MS (%d of 15 seen)", seen_now);
+    tap_diag("%d of 30 inserts visible at once, %d with Consistent-Through behind", seen_now,
+             seen_lag);
+}
+
 static void test_cursor(struct stmt_store *st, char saved[STMT_STORE_MORE_LEN])
 {
     struct stmt_query q = {0};
@@ -697,6 +734,7 @@ int main(void)
     is_int(stmt_store_open(db, &opts, &st), STMT_STORE_OK, "open store (deferred indexing)");
     test_model(st, 0, 300);
     test_paging_concurrent(st);
+    test_consistent_through(st);
     stmt_store_sync(st);
     test_cursor(st, saved);
     stmt_store_close(st);

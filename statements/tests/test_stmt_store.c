@@ -184,6 +184,16 @@ static void test_immutability(struct stmt_store *st)
     is_int(count(st), before, "store unchanged (S1)");
     stmt_insert_result_free(&res);
 
+    {
+        /* S3 / Data 2.3.1: a Verb display and a timestamp in another zone are not differences */
+        cJSON *same = mk(id, "i@example.org", "http://ex.org/v/x", "http://ex.org/a/x");
+        cJSON_AddItemToObject(cJSON_GetObjectItem(same, "verb"), "display",
+                              cJSON_Parse("{\"en-US\":\"did x\"}"));
+        is_int(insert1(st, same, &res), STMT_STORE_OK,
+               "same id, only a verb display added: still the same statement (S3)");
+        is_int(res.n_stored, 0, "nothing stored");
+        stmt_insert_result_free(&res);
+    }
     is_int(insert1(st, mk(id, "i@example.org", "http://ex.org/v/y", "http://ex.org/a/x"), &res),
            STMT_STORE_ERR_CONFLICT, "same id other content: conflict (S2, 409)");
     is_int(res.bad_index, 0, "conflicting statement index");
