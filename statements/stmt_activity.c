@@ -65,14 +65,26 @@ static int read_rec(struct stmt_db_txn *t, const char *table, const unsigned cha
     return STMT_DOC_OK;
 }
 
+/* Write j under key unless the stored bytes are already the same (then *dirty stays as is, so
+ * a statement that teaches nothing new costs no commit). */
 static int write_rec(struct stmt_db_txn *t, const char *table, const unsigned char key[32],
-                     const cJSON *j)
+                     const cJSON *j, int *dirty)
 {
     char *s = cJSON_PrintUnformatted(j);
+    const void *old;
+    size_t olen, n;
     int rc;
     if (!s)
         return STMT_DOC_ERR_NOMEM;
-    rc = db_err(stmt_db_put(t, table, key, 32, s, strlen(s), 0));
+    n = strlen(s);
+    rc = stmt_db_get(t, table, key, 32, &old, &olen);
+    if (rc == STMT_DB_OK && olen == n && !memcmp(old, s, n)) {
+        cJSON_free(s);
+        return STMT_DOC_OK;
+    }
+    rc = db_err(stmt_db_put(t, table, key, 32, s, n, 0));
+    if (!rc)
+        *dirty = 1;
     cJSON_free(s);
     return rc;
 }
@@ -126,7 +138,7 @@ static int merge_definition(cJSON *base, const cJSON *add)
     return STMT_DOC_OK;
 }
 
-static int learn_activity(struct stmt_db_txn *t, const cJSON *act)
+static int learn_activity(struct stmt_db_txn *t, int *dirty, const cJSON *act)
 {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(act, "id");
     const cJSON *def = cJSON_GetObjectItemCaseSensitive(act, "definition");
@@ -158,12 +170,12 @@ static int learn_activity(struct stmt_db_txn *t, const cJSON *act)
     }
     rc = merge_definition(cur, def);
     if (!rc)
-        rc = write_rec(t, ACT_TABLE, key, rec);
+        rc = write_rec(t, ACT_TABLE, key, rec, dirty);
     cJSON_Delete(rec);
     return rc;
 }
 
-static int learn_agent(struct stmt_db_txn *t, const cJSON *agent)
+static int learn_agent(struct stmt_db_txn *t, int *dirty, const cJSON *agent)
 {
     char ifi[IFI_MAX];
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(agent, "name");
@@ -208,25 +220,25 @@ static int learn_agent(struct stmt_db_txn *t, const cJSON *agent)
         cJSON_Delete(rec);
         return STMT_DOC_ERR_NOMEM;
     }
-    rc = write_rec(t, AGENT_TABLE, key, rec);
+    rc = write_rec(t, AGENT_TABLE, key, rec, dirty);
     cJSON_Delete(rec);
     return rc;
 }
 
 /* An Agent or a Group (with its members). */
-static int learn_actor(struct stmt_db_txn *t, const cJSON *actor)
+static int learn_actor(struct stmt_db_txn *t, int *dirty, const cJSON *actor)
 {
     const cJSON *m, *members = cJSON_GetObjectItemCaseSensitive(actor, "member");
-    int rc = learn_agent(t, actor);
+    int rc = learn_agent(t, dirty, actor);
     cJSON_ArrayForEach(m, members)
     {
         if (!rc)
-            rc = learn_agent(t, m);
+            rc = learn_agent(t, dirty, m);
     }
     return rc;
 }
 
-static int learn_context(struct stmt_db_txn *t, const cJSON *ctx)
+static int learn_context(struct stmt_db_txn *t, int *dirty, const cJSON *ctx)
 {
     static const char *const kinds[] = {"parent", "grouping", "category", "other"};
     const cJSON *ca = cJSON_GetObjectItemCaseSensitive(ctx, "contextActivities");
@@ -236,38 +248,38 @@ static int learn_context(struct stmt_db_txn *t, const cJSON *ctx)
     for (size_t k = 0; !rc && k < sizeof kinds / sizeof kinds[0]; k++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(ca, kinds[k]), *a;
         if (cJSON_IsObject(v)) {
-            rc = learn_activity(t, v);
+            rc = learn_activity(t, dirty, v);
             continue;
         }
         cJSON_ArrayForEach(a, v)
         {
             if (!rc)
-                rc = learn_activity(t, a);
+                rc = learn_activity(t, dirty, a);
         }
     }
     if (!rc)
-        rc = learn_actor(t, cJSON_GetObjectItemCaseSensitive(ctx, "instructor"));
+        rc = learn_actor(t, dirty, cJSON_GetObjectItemCaseSensitive(ctx, "instructor"));
     if (!rc)
-        rc = learn_actor(t, cJSON_GetObjectItemCaseSensitive(ctx, "team"));
+        rc = learn_actor(t, dirty, cJSON_GetObjectItemCaseSensitive(ctx, "team"));
     return rc;
 }
 
-static int learn_stmt(struct stmt_db_txn *t, const cJSON *s, int depth)
+static int learn_stmt(struct stmt_db_txn *t, int *dirty, const cJSON *s, int depth)
 {
     const cJSON *obj = cJSON_GetObjectItemCaseSensitive(s, "object");
     const cJSON *ot = cJSON_GetObjectItemCaseSensitive(obj, "objectType");
     const char *type = cJSON_IsString(ot) ? ot->valuestring : "Activity";
-    int rc = learn_actor(t, cJSON_GetObjectItemCaseSensitive(s, "actor"));
+    int rc = learn_actor(t, dirty, cJSON_GetObjectItemCaseSensitive(s, "actor"));
     if (!rc) {
         if (!strcmp(type, "Activity"))
-            rc = learn_activity(t, obj);
+            rc = learn_activity(t, dirty, obj);
         else if (!strcmp(type, "Agent") || !strcmp(type, "Group"))
-            rc = learn_actor(t, obj);
+            rc = learn_actor(t, dirty, obj);
         else if (!strcmp(type, "SubStatement") && depth == 0)
-            rc = learn_stmt(t, obj, 1);
+            rc = learn_stmt(t, dirty, obj, 1);
     }
     if (!rc)
-        rc = learn_context(t, cJSON_GetObjectItemCaseSensitive(s, "context"));
+        rc = learn_context(t, dirty, cJSON_GetObjectItemCaseSensitive(s, "context"));
     return rc;
 }
 
@@ -278,21 +290,22 @@ int stmt_activity_learn(struct stmt_db *db, const cJSON *stmts)
         return STMT_DOC_ERR_ARG;
     for (int attempt = 0; attempt < LEARN_ATTEMPTS && rc == STMT_DOC_ERR_FULL; attempt++) {
         struct stmt_db_txn *t;
+        int dirty = 0;
         rc = db_err(stmt_db_txn_begin(db, 1, &t));
         if (rc)
             return rc;
         if (cJSON_IsObject(stmts)) {
-            rc = learn_stmt(t, stmts, 0);
+            rc = learn_stmt(t, &dirty, stmts, 0);
         } else {
             const cJSON *s;
             rc = STMT_DOC_OK;
             cJSON_ArrayForEach(s, stmts)
             {
                 if (!rc && cJSON_IsObject(s))
-                    rc = learn_stmt(t, s, 0);
+                    rc = learn_stmt(t, &dirty, s, 0);
             }
         }
-        if (rc)
+        if (rc || !dirty) /* nothing new learned: no commit, no fsync */
             stmt_db_txn_abort(t);
         else
             rc = db_err(stmt_db_txn_commit(t));

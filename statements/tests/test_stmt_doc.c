@@ -426,6 +426,13 @@ static void test_activities(struct stmt_db *db)
     cJSON_free(s);
     cJSON_Delete(a);
     cJSON_Delete(agent);
+    is_int(stmt_activity_learn(db, b), STMT_DOC_OK, "learning the same batch again");
+    is_int(stmt_activity_get(db, "http://ex.com/act", &a), STMT_DOC_OK, "get activity again");
+    s = cJSON_PrintUnformatted(a);
+    ok(s && strstr(s, "\"type\":\"http://t/2\"") && strstr(s, "réunion"), "unchanged: %s",
+       s ? s : "(null)");
+    cJSON_free(s);
+    cJSON_Delete(a);
     is_int(stmt_activity_learn(db, NULL), STMT_DOC_ERR_ARG, "NULL statements");
     cJSON_Delete(b);
 }
