@@ -350,6 +350,9 @@ test('alternate request syntax: refusals (400/401) change nothing', async () => 
     const r = await alt('/xapi/activities/state', m, ok);
     assert.equal(r.status, 400, m);
   }
+  // a CORS preflight is still answered by the preflight rules
+  let pre = await fetch(`${s.base}/xapi/activities/state?method=PUT`, { method: 'OPTIONS', headers: { Origin: 'http://example.org', 'Access-Control-Request-Method': 'POST' } });
+  assert.equal(pre.status, 204);
   // duplicate header field
   let r = await fetch(`${s.base}/xapi/activities/state?method=PUT`, {
     method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
