@@ -649,6 +649,8 @@ int scorm__zip_extract(struct scorm__zip *z, int root, struct scorm_diag *diag)
     zip_file_t *zf = NULL;
     int dfd = -1, fd = -1;
     const struct scorm__entry *e = NULL;
+    const char *cached = NULL; /* the folder dfd refers to: a prefix of an entry name */
+    size_t cached_len = 0;
 
     chunk = sc_malloc(COPY_CHUNK);
     if (!chunk)
@@ -657,14 +659,22 @@ int scorm__zip_extract(struct scorm__zip *z, int root, struct scorm_diag *diag)
         const char *leaf = NULL;
         uint64_t done = 0;
         e = &z->ent[z->by_name[i]]; /* sorted: parents before children */
-        dfd = open_parent(root, e->name, &leaf);
-        if (dfd < 0)
-            goto io_error;
+        const char *slash = strrchr(e->name, '/');
+        size_t plen = slash ? (size_t)(slash - e->name) : 0;
+        if (dfd >= 0 && plen == cached_len && memcmp(e->name, cached, plen) == 0) {
+            leaf = slash ? slash + 1 : e->name; /* same folder as the previous entry */
+        } else {
+            if (dfd >= 0)
+                close(dfd);
+            dfd = open_parent(root, e->name, &leaf);
+            if (dfd < 0)
+                goto io_error;
+            cached = e->name;
+            cached_len = plen;
+        }
         if (e->is_dir) {
             if (mkdirat(dfd, leaf, 0755) != 0 && errno != EEXIST)
                 goto io_error;
-            close(dfd);
-            dfd = -1;
             continue;
         }
         fd = openat(dfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -731,8 +741,6 @@ int scorm__zip_extract(struct scorm__zip *z, int root, struct scorm_diag *diag)
             goto io_error;
         }
         fd = -1;
-        close(dfd);
-        dfd = -1;
     }
     e = NULL;
     goto out;

@@ -163,8 +163,10 @@ static inline int tu_zip_add_tree(zip_t *za, const char *fsdir, const char *pref
         struct stat st;
         if (de->d_name[0] == '.')
             continue;
-        snprintf(path, sizeof path, "%s/%s", fsdir, de->d_name);
-        snprintf(name, sizeof name, "%s%s%s", prefix, prefix[0] ? "/" : "", de->d_name);
+        if (snprintf(path, sizeof path, "%s/%s", fsdir, de->d_name) >= (int)sizeof path ||
+            snprintf(name, sizeof name, "%s%s%s", prefix, prefix[0] ? "/" : "", de->d_name) >=
+                (int)sizeof name)
+            continue;
         if (stat(path, &st) != 0)
             continue;
         if (S_ISDIR(st.st_mode)) {
@@ -317,19 +319,18 @@ static inline char *tu_gen_manifest(int nres, int files_per)
         sc_buf_printf(&b,
                       "<item identifier=\"item_%03d\" identifierref=\"res_%03d\" "
                       "parameters=\"?page=%d\"><title>Module %d</title>"
-                      "<imsss:sequencing><imsss:controlMode choice=\"true\" flow=\"true\"/>"
-                      "<imsss:objectives><imsss:primaryObjective objectiveID=\"obj_%03d\">"
-                      "<imsss:mapInfo targetObjectiveID=\"g_%03d\" writeSatisfiedStatus=\"true\"/>"
+                      "<imsss:sequencing><imsss:objectives><imsss:primaryObjective "
+                      "objectiveID=\"obj_%03d\"><imsss:mapInfo targetObjectiveID=\"g_%03d\"/>"
                       "</imsss:primaryObjective></imsss:objectives></imsss:sequencing></item>\n",
                       r, r, r, r, r, r);
     sc_buf_puts(&b, "</organization></organizations>\n<resources>\n");
     for (int r = 0; r < nres; r++) {
         sc_buf_printf(&b,
                       "<resource identifier=\"res_%03d\" type=\"webcontent\" "
-                      "adlcp:scormType=\"sco\" href=\"content/module_%03d/page_00.html\">\n",
+                      "adlcp:scormType=\"sco\" href=\"m%03d/page_00.html\">\n",
                       r, r);
         for (int f = 0; f < files_per; f++)
-            sc_buf_printf(&b, "  <file href=\"content/module_%03d/page_%02d.html\"/>\n", r, f);
+            sc_buf_printf(&b, "  <file href=\"m%03d/page_%02d.html\"/>\n", r, f);
         sc_buf_puts(&b, "</resource>\n");
     }
     sc_buf_puts(&b, "</resources>\n</manifest>\n");
@@ -353,7 +354,7 @@ static inline char *tu_gen_package(int nres, int files_per, size_t fsize, size_t
     for (int r = 0; r < nres; r++)
         for (int f = 0; f < files_per; f++) {
             char name[128];
-            snprintf(name, sizeof name, "content/module_%03d/page_%02d.html", r, f);
+            snprintf(name, sizeof name, "m%03d/page_%02d.html", r, f);
             tu_zip_add(za, name, body, fsize, 0);
         }
     free(body);

@@ -31,7 +31,8 @@ static int count_files(const char *dir)
         char p[4096];
         if (de->d_name[0] == '.')
             continue;
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        if (snprintf(p, sizeof p, "%s/%s", dir, de->d_name) >= (int)sizeof p)
+            continue;
         if (de->d_type == DT_DIR)
             n += count_files(p);
         else
