@@ -335,8 +335,13 @@ static int safe_rel_path(const char *p)
 
 static void send_file(struct lrs_req *r, FILE *f, size_t size, const char *ctype)
 {
-    char clen[32], date[SC_TIME_ISO_LEN], chunk[65536];
+    char clen[32], date[SC_TIME_ISO_LEN];
+    char *chunk = sc_malloc(65536); /* worker stacks are small: never on the stack */
     size_t n;
+    if (!chunk) {
+        lrs_reply_error(r, 500, "out of memory");
+        return;
+    }
     r->status = 200;
     mg_response_header_start(r->conn, 200);
     mg_response_header_add(r->conn, "Date", sc_time_format_http(sc_time_now_us(), date), -1);
@@ -347,20 +352,22 @@ static void send_file(struct lrs_req *r, FILE *f, size_t size, const char *ctype
     if (r->hdrs.len)
         mg_response_header_add_lines(r->conn, r->hdrs.data);
     mg_response_header_send(r->conn);
-    if (r->head)
-        return;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    while (!r->head && (n = fread(chunk, 1, 65536, f)) > 0) {
         if (mg_write(r->conn, chunk, n) <= 0)
             break;
         r->bytes_out += n;
     }
+    sc_free(chunk);
 }
 
 void lrs_route_content(struct lrs_req *r)
 {
     const char *rest = r->path + strlen("/content/");
     const char *s1 = strchr(rest, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
-    char course[80], base[PATH_MAX], full[PATH_MAX], rbase[PATH_MAX], rfull[PATH_MAX];
+    struct {
+        char base[PATH_MAX], full[PATH_MAX], rbase[PATH_MAX], rfull[PATH_MAX];
+    } *pb = NULL; /* four paths: worker stacks are small */
+    char course[80], *base, *full, *rbase, *rfull;
     const char *rel, *ctype;
     struct stat st;
     FILE *f;
@@ -386,17 +393,26 @@ void lrs_route_content(struct lrs_req *r)
         lrs_reply_error(r, 404, "no such package file");
         return;
     }
-    snprintf(base, sizeof base, "%s/content/%s/%ld", r->app->cfg.data_dir, course, ver);
-    if ((size_t)snprintf(full, sizeof full, "%s/%s", base, rel) >= sizeof full ||
+    pb = sc_malloc(sizeof *pb);
+    if (!pb) {
+        lrs_reply_error(r, 500, "out of memory");
+        return;
+    }
+    base = pb->base;
+    full = pb->full;
+    rbase = pb->rbase;
+    rfull = pb->rfull;
+    snprintf(base, PATH_MAX, "%s/content/%s/%ld", r->app->cfg.data_dir, course, ver);
+    if ((size_t)snprintf(full, PATH_MAX, "%s/%s", base, rel) >= PATH_MAX ||
         !realpath(base, rbase) || !realpath(full, rfull) || strncmp(rfull, rbase, strlen(rbase)) ||
         rfull[strlen(rbase)] != '/' || stat(rfull, &st) || !S_ISREG(st.st_mode)) {
         lrs_reply_error(r, 404, "no file %.200s in %s version %ld", rel, course, ver);
-        return;
+        goto out;
     }
     f = fopen(rfull, "rb");
     if (!f) {
         lrs_reply_error(r, 404, "cannot open %.200s", rel);
-        return;
+        goto out;
     }
     ctype = mime_of(rel);
     content_headers(r);
@@ -408,6 +424,8 @@ void lrs_route_content(struct lrs_req *r)
     lrs_resp_header(r, "Cache-Control", "private, max-age=300");
     send_file(r, f, (size_t)st.st_size, ctype);
     fclose(f);
+out:
+    sc_free(pb);
 }
 
 /* ---- /player/ -------------------------------------------------------------------------- */

@@ -343,6 +343,31 @@ static cJSON *initial_values(const struct regctx *c, const cJSON *item, const cJ
     return init;
 }
 
+/* SCORM 2004 RTE 4.2.17: at the start of an attempt the LMS initialises cmi.objectives.n.id
+ * with the objectives of the item's sequencing information (primary first, then the others,
+ * manifest order); a SCO finds them with cmi.objectives._count / .n.id. */
+static void seed_objectives(const cJSON *item, cJSON *values)
+{
+    const cJSON *objs = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(item, "sequencing"), "objectives");
+    const cJSON *prim = cJSON_GetObjectItemCaseSensitive(objs, "primary"), *o;
+    char k[64];
+    int n = 0;
+    if (!values || !objs || cJSON_GetObjectItemCaseSensitive(values, "cmi.objectives.0.id"))
+        return;
+    if (scorm__jstr(prim, "objectiveID")) {
+        snprintf(k, sizeof k, "cmi.objectives.%d.id", n++);
+        scorm__jset_str(values, k, scorm__jstr(prim, "objectiveID"));
+    }
+    cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(objs, "objectives"))
+    {
+        if (!scorm__jstr(o, "objectiveID") || n >= 100)
+            continue;
+        snprintf(k, sizeof k, "cmi.objectives.%d.id", n++);
+        scorm__jset_str(values, k, scorm__jstr(o, "objectiveID"));
+    }
+}
+
 static cJSON *new_sco_record(void)
 {
     cJSON *rec = cJSON_CreateObject();
@@ -397,6 +422,7 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
     int rc = SCORM_RT_OK;
 
     scorm__jset_num(rec, "total_cs", (double)total);
+    scorm__jset_num(rec, "time_all_cs", jnum(rec, "time_all_cs") + (double)scs);
     if (final && c->is12)
         lesson_status_finish(values, item, c->reg);
     result = result_of(values, item, c->is12);
@@ -542,6 +568,8 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
         cJSON_GetObjectItemCaseSensitive(rec, "result"))
         cJSON_AddItemToObject(sess, "start_result",
                               cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "result"), 1));
+    if (jnum(rec, "attempt_sessions") <= 0 && !c.is12)
+        seed_objectives(item, cJSON_GetObjectItemCaseSensitive(rec, "values"));
     scorm__jset_str(rec, "session", sid);
     scorm__jset_num(rec, "sessions", jnum(rec, "sessions") + 1);
     scorm__jset_num(rec, "attempt_sessions", jnum(rec, "attempt_sessions") + 1);
@@ -967,12 +995,32 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
             scorm_rt_cs_timespan12(tcs, tbuf, sizeof tbuf);
         else
             scorm_rt_cs_duration(tcs, tbuf, sizeof tbuf);
-        cJSON_AddStringToObject(o, "total_time", tbuf);
+        cJSON_AddStringToObject(o, "total_time", tbuf); /* the current attempt's cmi.total_time */
         cJSON_AddNumberToObject(o, "total_time_cs", (double)tcs);
+        int64_t all = rec ? (int64_t)jnum(rec, "time_all_cs") : 0;
+        cJSON_AddNumberToObject(o, "time_spent_cs", (double)all); /* every attempt */
         values = cJSON_GetObjectItemCaseSensitive(rec, "values");
+        cJSON *prev = NULL;
+        int data_attempt = attempt;
+        if (rec && attempt > 1 && jnum(rec, "attempt_sessions") <= 0) {
+            /* the new attempt has not started: report the finished one's data */
+            char key[KEY_MAX + 64], *v = NULL;
+            size_t vl;
+            sco_key(key, sizeof key, reg, id, attempt - 1);
+            if (!stmt_db_get1(rt->db, "attempts", key, strlen(key), &v, &vl)) {
+                prev = cJSON_ParseWithLength(v, vl);
+                sc_free(v);
+                if (cJSON_GetObjectItemCaseSensitive(prev, "values")) {
+                    values = cJSON_GetObjectItemCaseSensitive(prev, "values");
+                    data_attempt = attempt - 1;
+                }
+            }
+        }
+        cJSON_AddNumberToObject(o, "data_attempt", data_attempt);
         cJSON_AddItemToObject(o, "cmi", values ? cJSON_Duplicate(values, 1) : cJSON_CreateObject());
         cJSON_AddItemToObject(o, "interactions", collect(values, "cmi.interactions."));
         cJSON_AddItemToObject(o, "objectives", collect(values, "cmi.objectives."));
+        cJSON_Delete(prev);
         cJSON_AddItemToArray(scos, o);
         if (comp && !strcmp(comp, "completed"))
             n_completed++;
@@ -990,7 +1038,7 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
         }
         if (started > max_attempts)
             max_attempts = started;
-        time_cs += tcs;
+        time_cs += all;
         cJSON_Delete(rec);
     }
     /* course level: completed when every SCO is; passed when some SCO passed and none failed

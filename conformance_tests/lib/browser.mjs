@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+// Browser test helpers: headless Debian chromium through playwright-core with a fresh profile,
+// SCORM package upload (zipped from ../shared/scorm-packages/<name>/), registrations, and
+// small helpers to drive the golf sample content inside the player's frames.
+import { chromium } from 'playwright-core';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SHARED, cli } from './server.mjs';
+
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+// A persistent context on a fresh user-data-dir (deleted by close()).
+export async function launchBrowser() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run tools/deps.sh --test (Debian package chromium)`);
+  const profile = mkdtempSync(join(tmpdir(), 'scolar-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
+  });
+  const close = async () => {
+    await ctx.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+  };
+  return { ctx, close };
+}
+
+// Zip a package folder of ../shared/scorm-packages into tmp; returns the zip path.
+export function zipPackage(name, tmp) {
+  const dir = join(SHARED, 'scorm-packages', name);
+  const zip = join(tmp, `${name}.zip`);
+  const r = spawnSync('zip', ['-qr', zip, '.'], { cwd: dir });
+  if (r.status !== 0) throw new Error(`zip failed for ${dir}: ${r.stderr}`);
+  return zip;
+}
+
+// Import packages with `scolar import` into dataDir before the server starts; returns
+// {name: course id}.
+export function importPackages(dataDir, names) {
+  const tmp = mkdtempSync(join(tmpdir(), 'scolar-zip-'));
+  const out = {};
+  try {
+    for (const name of names) {
+      const r = cli(['import', '--data', dataDir, zipPackage(name, tmp)]);
+      if (r.status !== 0) throw new Error(`scolar import ${name}: ${r.stderr}`);
+      out[name] = JSON.parse(r.stdout).course;
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return out;
+}
+
+// Upload one package over HTTP (POST /api/courses); returns the import JSON.
+export async function importPackage(srv, name) {
+  const tmp = mkdtempSync(join(tmpdir(), 'scolar-zip-'));
+  const body = readFileSync(zipPackage(name, tmp));
+  rmSync(tmp, { recursive: true, force: true });
+  const res = await srv.req('POST', '/api/courses', { body, headers: { 'Content-Type': 'application/zip' } });
+  if (res.status !== 201) throw new Error(`import of ${name}: ${res.status} ${res.text}`);
+  return res.json;
+}
+
+export async function register(srv, course, learner = { id: 'learner-1', name: 'Pat Learner' }) {
+  const r = await srv.req('POST', '/api/registrations', { body: { course, learner } });
+  if (r.status !== 201) throw new Error(`registration: ${r.status} ${r.text}`);
+  return r.json;
+}
+
+export async function report(srv, reg) {
+  const r = await srv.req('GET', `/api/registrations/${reg}`);
+  if (r.status !== 200) throw new Error(`report: ${r.status} ${r.text}`);
+  return r.json;
+}
+
+// Every statement of a registration (follows `more` links), oldest first.
+export async function statements(srv, reg) {
+  let path = `/xapi/statements?registration=${reg}&ascending=true`;
+  const out = [];
+  while (path) {
+    const r = await srv.req('GET', path);
+    if (r.status !== 200) throw new Error(`statements: ${r.status} ${r.text}`);
+    out.push(...r.json.statements);
+    path = r.json.more || null;
+  }
+  return out;
+}
+
+// Wait until the registration's statements satisfy pred.
+export async function waitStatements(srv, reg, pred, ms = 10000) {
+  const t0 = Date.now();
+  let last;
+  while (Date.now() - t0 < ms) {
+    last = await statements(srv, reg);
+    if (pred(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`statements never matched; verbs: ${verbs(last)}`);
+}
+
+export function verbs(stmts) {
+  return stmts.map((s) => s.verb.id.replace('http://adlnet.gov/expapi/verbs/', ''));
+}
+
+// Open the launch URL; dialogs (the golf content's confirm() "resume?") are accepted.
+export async function openPlayer(ctx, launchUrl) {
+  const page = await ctx.newPage();
+  page.on('dialog', (d) => d.accept().catch(() => {}));
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(launchUrl);
+  await page.waitForFunction(() => window.ScolarPlayer && window.ScolarPlayer.current);
+  return { page, errors };
+}
+
+// The SCO frame (the player's iframe#sco) once it shows `path` (a substring of its URL).
+export async function scoFrame(page, path) {
+  const handle = await page.waitForSelector('iframe#sco');
+  for (let i = 0; i < 200; i++) {
+    const f = await handle.contentFrame();
+    if (f && f.url().includes(path)) {
+      await f.waitForLoadState('load');
+      return f;
+    }
+    await page.waitForTimeout(50);
+  }
+  throw new Error(`SCO frame never showed ${path}`);
+}
+
+// Wait until the server-side report satisfies pred (commits may be asynchronous beacons).
+export async function waitReport(srv, reg, pred, ms = 10000) {
+  const t0 = Date.now();
+  let last;
+  while (Date.now() - t0 < ms) {
+    last = await report(srv, reg);
+    if (pred(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`report never matched; last: ${JSON.stringify(last).slice(0, 2000)}`);
+}
+
+// Answer every question of a golf assessment frame correctly (or wrongly) and submit.
+export async function answerGolfTest(frame, correct = true) {
+  await frame.waitForFunction(() => typeof test !== 'undefined' && test.Questions.length > 0);
+  await frame.evaluate((ok) => {
+    for (const q of test.Questions) {
+      if (q.Type === 'choice') {
+        let i = q.Answers.indexOf(q.CorrectAnswer);
+        if (!ok) i = (i + 1) % q.Answers.length;
+        document.getElementById(`question_${q.Id}_${i}`).checked = true;
+      } else if (q.Type === 'true-false') {
+        const v = ok ? q.CorrectAnswer : !q.CorrectAnswer;
+        document.getElementById(`question_${q.Id}_${v ? 'True' : 'False'}`).checked = true;
+      } else {
+        document.getElementById(`question_${q.Id}_Text`).value = String(ok ? q.CorrectAnswer : q.CorrectAnswer + 1);
+      }
+    }
+    SubmitAnswers();
+  }, correct);
+}
