@@ -442,11 +442,11 @@ static void statements_put(struct lrs_req *r)
     id = cJSON_GetObjectItemCaseSensitive(body, "id");
     if (id) {
         if (strcasecmp(id->valuestring, sid)) {
-            stmt_req_free(&q);
             lrs_reply_error(r, 400,
                             "$.id '%.64s' differs from the statementId parameter (xAPI Comm "
                             "2.1.1)",
                             id->valuestring);
+            stmt_req_free(&q);
             return;
         }
     } else {
