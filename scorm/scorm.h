@@ -11,6 +11,11 @@
  * middle leaves only a .tmp-* folder that scorm_import_cleanup() removes.
  *
  * The parsed tree (JSON) is documented at scorm_manifest_parse() below.
+ *
+ * Threads: every function may be called from any thread. Call xmlInitParser() once in main()
+ * before threads start (libxml2 2.9 requires it). The import forks a worker (RLIMIT_CPU,
+ * RLIMIT_FSIZE, RLIMIT_AS outside ASan builds, 120 s wall clock, killed if the caller's
+ * process dies) unless opts->in_process is set.
  */
 #ifndef SCORM_H
 #define SCORM_H

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@
 #include "statements/stmt_db.h"
 
 #define CHILD_CPU_SECONDS 120
+#define CHILD_WALL_SECONDS 120
 #define CHILD_RESULT_CAP (256u << 20)
 
 const char *scorm_strerror(int code)
@@ -328,7 +330,7 @@ static void child_main(int fd, pid_t parent, const void *buf, size_t len,
 static int run_child(const void *buf, size_t len, const struct scorm_import_opts *o,
                      const char *tmpdir, cJSON **work, struct scorm_diag *diag)
 {
-    int pfd[2], status = 0, rc = SCORM_OK;
+    int pfd[2], status = 0, rc = SCORM_OK, timed_out = 0;
     pid_t pid, parent;
     struct sc_buf b = SC_BUF_INIT;
     cJSON *ans = NULL;
@@ -353,7 +355,20 @@ static int run_child(const void *buf, size_t len, const struct scorm_import_opts
     }
     close(pfd[1]);
     sc_buf_init(&b, CHILD_RESULT_CAP);
+    int64_t deadline = sc_time_mono_us() + (int64_t)CHILD_WALL_SECONDS * 1000000;
     for (;;) {
+        /* wall-clock cap (security.md 5.2): RLIMIT_CPU does not catch a worker that sleeps or
+         * deadlocks (fork of a threaded server) */
+        struct pollfd pf = {pfd[0], POLLIN, 0};
+        int64_t left = deadline - sc_time_mono_us();
+        int pr = left > 0 ? poll(&pf, 1, (int)(left / 1000) + 1) : 0;
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0) {
+            rc = SCORM_ERR_CHILD;
+            timed_out = 1;
+            break;
+        }
         ssize_t r = read(pfd[0], chunk, sizeof chunk);
         if (r < 0 && errno == EINTR)
             continue;
@@ -382,8 +397,13 @@ static int run_child(const void *buf, size_t len, const struct scorm_import_opts
         goto out;
     }
     if (rc != SCORM_OK) {
-        scorm__diag_set(diag, rc, 0, "", "the import result is larger than %u bytes",
-                        CHILD_RESULT_CAP);
+        if (timed_out)
+            scorm__diag_set(diag, rc, 0, "",
+                            "the import took longer than %d s and was stopped (security.md 5.2)",
+                            CHILD_WALL_SECONDS);
+        else
+            scorm__diag_set(diag, rc, 0, "", "the import result is larger than %u bytes",
+                            CHILD_RESULT_CAP);
         goto out;
     }
     ans = b.data ? cJSON_ParseWithLength(b.data, b.len) : NULL;

@@ -266,6 +266,9 @@ static int href_resolve(struct scorm__mctx *c, const xmlNode *at, const char *ba
 
     memset(out, 0, sizeof *out);
     sc_buf_init(&full, 16384);
+    /* an absolute href ignores the base (RFC 3986 5.2.2) */
+    if (scheme_len(href) > 1 || href[0] == '/' || href[0] == '\\')
+        base = "";
     if (sc_buf_puts(&full, base) != 0 || sc_buf_puts(&full, href) != 0) {
         rc = SCORM_ERR_NOMEM;
         goto out;
