@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { startServer, tempDir } from '../lib/server.mjs';
-import { agent, statement, uuid, fetchAll } from '../lib/xapi.mjs';
+import { agent, statement, uuid, fetchAll, waitConsistent } from '../lib/xapi.mjs';
 
 const CYCLES = Number(process.env.SCOLAR_TEST_KILL_CYCLES || 20);
 const CONC_SECONDS = Number(process.env.SCOLAR_TEST_CONC_SECONDS || 30);
@@ -53,8 +53,13 @@ test(`kill -9 during concurrent ingest, ${CYCLES} cycles: acknowledged statement
           } catch { /* connection cut by the kill: indeterminate */ }
         }
       };
+      const before = acked.size;
       const writers = Array.from({ length: 8 }, (_, w) => writer(w));
-      await new Promise((r) => setTimeout(r, 150 + Math.random() * 600));
+      // kill in the middle of ingest: once this cycle has had acknowledgements, after a
+      // random further delay (sanitizer builds start slowly, so a fixed delay could hit
+      // before the first commit)
+      for (let i = 0; i < 400 && acked.size === before; i++) await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 500));
       s.proc.kill('SIGKILL');
       stop = true;
       await Promise.all(writers);
@@ -62,6 +67,7 @@ test(`kill -9 during concurrent ingest, ${CYCLES} cycles: acknowledged statement
     }
     const s = await startServer({ dataDir });
     try {
+      await waitConsistent(s);
       const present = new Map();
       for (const st of await fetchAll(s, 'ascending=true')) present.set(st.id, (present.get(st.id) || 0) + 1);
       const lost = [...acked].filter((id) => !present.has(id));
@@ -109,6 +115,7 @@ test(`16 clients posting and querying for ${CONC_SECONDS} s: every acknowledged 
     await Promise.all([...Array.from({ length: 12 }, (_, w) => poster(w)), ...Array.from({ length: 4 }, (_, w) => querier(w))]);
     assert.equal(errors, 0, 'no request failed');
     assert.ok(queries > 0);
+    await waitConsistent(s);
     const all = await fetchAll(s, 'ascending=true');
     const counts = new Map();
     for (const st of all) counts.set(st.id, (counts.get(st.id) || 0) + 1);

@@ -98,6 +98,8 @@ export async function startServer(opts = {}) {
         }
         proc.once('exit', (code, sig) => {
           if (!opts.keepData && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+          // a crash or sanitizer report: show the server's stderr with the failing test
+          if (code !== 0 && signal !== 'SIGKILL') console.error(`scolar serve exited with ${code ?? sig}; its stderr:\n${stderr.slice(-20000)}`);
           resolve(code ?? sig);
         });
         proc.kill(signal);

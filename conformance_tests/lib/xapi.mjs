@@ -40,3 +40,16 @@ export async function fetchAll(srv, query = '') {
   }
   return out;
 }
+
+// Wait until X-Experience-API-Consistent-Through has passed `sinceMs` (Comm 2.1.3: query
+// results are complete up to that time), as a careful client does before a full read.
+export async function waitConsistent(srv, sinceMs = Date.now(), timeoutMs = 60000) {
+  const t0 = Date.now();
+  for (;;) {
+    const r = await srv.req('GET', '/xapi/statements?limit=1');
+    const ct = Date.parse(r.headers.get('x-experience-api-consistent-through'));
+    if (ct >= sinceMs) return;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`Consistent-Through stuck at ${r.headers.get('x-experience-api-consistent-through')}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
