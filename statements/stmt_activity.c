@@ -54,8 +54,12 @@ static int read_rec(struct stmt_db_txn *t, const char *table, const unsigned cha
     if (rc)
         return db_err(rc);
     j = cJSON_ParseWithLength(val, vlen);
-    if (!j)
-        return STMT_DOC_ERR_CORRUPT;
+    if (!j) {
+        /* we wrote valid JSON: a failure is out of memory unless the bytes are damaged */
+        struct stmt_diag d;
+        int src = stmt_json_scan(val, vlen, NULL, &d);
+        return src == STMT_OK || src == STMT_ERR_NOMEM ? STMT_DOC_ERR_NOMEM : STMT_DOC_ERR_CORRUPT;
+    }
     f = cJSON_GetObjectItemCaseSensitive(j, field);
     if (!cJSON_IsString(f) || strcmp(f->valuestring, ident)) {
         cJSON_Delete(j);
@@ -103,8 +107,9 @@ static int merge_keys(cJSON *base, const cJSON *add)
                 cJSON_Delete(c);
                 return STMT_DOC_ERR_NOMEM;
             }
-        } else {
-            cJSON_AddItemToObject(base, e->string, c);
+        } else if (!cJSON_AddItemToObject(base, e->string, c)) {
+            cJSON_Delete(c);
+            return STMT_DOC_ERR_NOMEM;
         }
     }
     return STMT_DOC_OK;
@@ -130,8 +135,9 @@ static int merge_definition(cJSON *base, const cJSON *add)
                 return STMT_DOC_ERR_NOMEM;
             if (cur) {
                 cJSON_ReplaceItemViaPointer(base, cur, c);
-            } else {
-                cJSON_AddItemToObject(base, e->string, c);
+            } else if (!cJSON_AddItemToObject(base, e->string, c)) {
+                cJSON_Delete(c);
+                return STMT_DOC_ERR_NOMEM;
             }
         }
     }
@@ -339,7 +345,11 @@ int stmt_activity_get(struct stmt_db *db, const char *activity_id, cJSON **out)
     def = cJSON_GetObjectItemCaseSensitive(rec, "definition");
     if (cJSON_IsObject(def) && def->child) {
         cJSON_DetachItemViaPointer(rec, def);
-        cJSON_AddItemToObject(act, "definition", def);
+        if (!cJSON_AddItemToObject(act, "definition", def)) {
+            cJSON_Delete(def);
+            rc = STMT_DOC_ERR_NOMEM;
+            goto out;
+        }
     }
     *out = act;
     act = NULL;
@@ -409,7 +419,10 @@ int stmt_agent_person(struct stmt_db *db, const cJSON *agent, cJSON **out)
         }
     }
     if (cJSON_GetArraySize(names) > 0) {
-        cJSON_AddItemToObject(person, "name", names);
+        if (!cJSON_AddItemToObject(person, "name", names)) {
+            rc = STMT_DOC_ERR_NOMEM;
+            goto out;
+        }
         names = NULL;
     }
     rc = add_ifi_array(person, agent);

@@ -286,6 +286,7 @@ static int merge_json(const struct rec *cur, const char *content, size_t len, co
                       char **out, struct stmt_diag *diag)
 {
     cJSON *base = NULL, *add = NULL, *item;
+    struct stmt_diag bd, ad;
     int rc = STMT_DOC_OK;
 
     if (!is_json_type(cur->ctype, cur->ctypelen) || !ctype || !is_json_type(ctype, strlen(ctype))) {
@@ -294,9 +295,11 @@ static int merge_json(const struct rec *cur, const char *content, size_t len, co
                             "document are both application/json");
         goto out;
     }
-    base = stmt_json_parse(cur->content, cur->len, NULL, NULL);
-    add = stmt_json_parse(content, len, NULL, diag);
-    if (!add && diag && diag->code == STMT_ERR_NOMEM) {
+    memset(&bd, 0, sizeof bd);
+    memset(&ad, 0, sizeof ad);
+    base = stmt_json_parse(cur->content, cur->len, NULL, &bd);
+    add = base ? stmt_json_parse(content, len, NULL, &ad) : NULL;
+    if ((!base && bd.code == STMT_ERR_NOMEM) || (base && !add && ad.code == STMT_ERR_NOMEM)) {
         rc = STMT_DOC_ERR_NOMEM;
         goto out;
     }
@@ -313,8 +316,10 @@ static int merge_json(const struct rec *cur, const char *content, size_t len, co
         /* the item keeps its own key string (cJSON_ReplaceItemInObject would free it first) */
         if (cur) {
             cJSON_ReplaceItemViaPointer(base, cur, item);
-        } else {
-            cJSON_AddItemToObject(base, item->string, item);
+        } else if (!cJSON_AddItemToObject(base, item->string, item)) {
+            cJSON_Delete(item);
+            rc = STMT_DOC_ERR_NOMEM;
+            goto out;
         }
     }
     *out = cJSON_PrintUnformatted(base);
@@ -432,6 +437,8 @@ static int change(struct stmt_db *db, const struct stmt_doc_ctx *ctx, const char
         j = stmt_json_parse(content ? content : "", len, NULL, &jd);
         obj = cJSON_IsObject(j);
         cJSON_Delete(j);
+        if (!j && jd.code == STMT_ERR_NOMEM)
+            return stmt__diag_set(diag, STMT_DOC_ERR_NOMEM, "$", "out of memory");
         if (!obj)
             return stmt__diag_set(diag, STMT_DOC_ERR_MERGE, jd.path[0] ? jd.path : "$",
                                   "xAPI Comm 2.2: a POSTed application/json document must be a "
@@ -573,7 +580,7 @@ static int list_visit(void *vctx, const void *key, size_t klen, const void *val,
             lc->rc = STMT_DOC_ERR_NOMEM;
             return 1;
         }
-        cJSON_AddItemToArray(lc->ids, s);
+        cJSON_AddItemToArray(lc->ids, s); /* appending to an array allocates nothing */
     }
     if (r.updated_us > lc->newest_us)
         lc->newest_us = r.updated_us;

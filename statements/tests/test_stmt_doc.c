@@ -437,10 +437,128 @@ static void test_activities(struct stmt_db *db)
     cJSON_Delete(b);
 }
 
+/* Every injected allocation failure gives STMT_DOC_ERR_NOMEM and changes nothing, never a
+ * crash or a leak (ASan); once allocations succeed the result is the normal one. */
+static void test_oom(struct stmt_db *db)
+{
+    struct stmt_doc_ctx c = {STMT_DOC_STATE, "http://ex.com/oom", "mbox:mailto:o@ex.com", NULL};
+    struct stmt_doc_cond none = {NULL, NULL, 0};
+    static const char orig[] = "{\"a\":1,\"b\":[1,2,3]}";
+    int nfail = 0, bad = 0, rc = 0;
+
+    is_int(stmt_doc_put(db, &c, "m", orig, strlen(orig), "application/json", &none, NULL, 5, NULL),
+           STMT_DOC_OK, "oom: seed document");
+    for (long n = 0; n < 100000; n++) {
+        sc_alloc_fail_after(n);
+        rc = stmt_doc_post(db, &c, "m", "{\"c\":{\"d\":1}}", 13, "application/json", &none, NULL, 6,
+                           NULL);
+        sc_alloc_fail_after(-1);
+        if (rc == STMT_DOC_OK)
+            break;
+        if (rc != STMT_DOC_ERR_NOMEM || !content_is(db, &c, "m", orig))
+            bad++;
+        nfail++;
+    }
+    ok(nfail > 5 && rc == STMT_DOC_OK && bad == 0,
+       "POST merge survives %d allocation failures unchanged (%d bad), then merges", nfail, bad);
+    ok(content_is(db, &c, "m", "{\"a\":1,\"b\":[1,2,3],\"c\":{\"d\":1}}"), "merged once");
+
+    nfail = bad = 0;
+    for (long n = 0; n < 100000; n++) {
+        struct stmt_doc d;
+        memset(&d, 0, sizeof d);
+        sc_alloc_fail_after(n);
+        rc = stmt_doc_get(db, &c, "m", &d);
+        sc_alloc_fail_after(-1);
+        stmt_doc_free(&d);
+        if (rc == STMT_DOC_OK)
+            break;
+        bad += rc != STMT_DOC_ERR_NOMEM;
+        nfail++;
+    }
+    ok(nfail > 0 && rc == STMT_DOC_OK && bad == 0, "get survives %d allocation failures", nfail);
+
+    nfail = bad = 0;
+    for (long n = 0; n < 100000; n++) {
+        cJSON *ids = NULL;
+        sc_alloc_fail_after(n);
+        rc = stmt_doc_list(db, &c, 0, &ids, NULL);
+        sc_alloc_fail_after(-1);
+        if (rc == STMT_DOC_OK) {
+            ok(cJSON_GetArraySize(ids) == 1, "list after failures");
+            cJSON_Delete(ids);
+            break;
+        }
+        bad += rc != STMT_DOC_ERR_NOMEM || ids != NULL;
+        nfail++;
+    }
+    ok(nfail > 0 && rc == STMT_DOC_OK && bad == 0, "list survives %d allocation failures", nfail);
+
+    {
+        cJSON *st = cJSON_Parse(
+            "{\"actor\":{\"mbox\":\"mailto:oom@ex.com\",\"name\":\"O\"},\"verb\":{\"id\":"
+            "\"http://v\"},\"object\":{\"id\":\"http://ex.com/oom-act\",\"definition\":{\"name\":"
+            "{\"en\":\"x\"},\"extensions\":{\"http://e\":[1]}}}}");
+        cJSON *a = NULL, *agent = cJSON_Parse("{\"mbox\":\"mailto:oom@ex.com\"}");
+        char *s;
+        nfail = bad = 0;
+        for (long n = 0; n < 100000; n++) {
+            sc_alloc_fail_after(n);
+            rc = stmt_activity_learn(db, st);
+            sc_alloc_fail_after(-1);
+            if (rc == STMT_DOC_OK)
+                break;
+            bad += rc != STMT_DOC_ERR_NOMEM;
+            nfail++;
+        }
+        ok(nfail > 5 && rc == STMT_DOC_OK && bad == 0, "learn survives %d allocation failures",
+           nfail);
+        nfail = bad = 0;
+        for (long n = 0; n < 100000; n++) {
+            sc_alloc_fail_after(n);
+            rc = stmt_activity_get(db, "http://ex.com/oom-act", &a);
+            sc_alloc_fail_after(-1);
+            if (rc == STMT_DOC_OK)
+                break;
+            bad += rc != STMT_DOC_ERR_NOMEM;
+            nfail++;
+        }
+        s = a ? cJSON_PrintUnformatted(a) : NULL;
+        ok(nfail > 3 && bad == 0 && s &&
+               !strcmp(s, "{\"objectType\":\"Activity\",\"id\":\"http://ex.com/oom-act\","
+                          "\"definition\":{\"name\":{\"en\":\"x\"},\"extensions\":{"
+                          "\"http://e\":[1]}}}"),
+           "activity get survives %d allocation failures: %s", nfail, s ? s : "(null)");
+        cJSON_free(s);
+        cJSON_Delete(a);
+        a = NULL;
+        nfail = bad = 0;
+        for (long n = 0; n < 100000; n++) {
+            sc_alloc_fail_after(n);
+            rc = stmt_agent_person(db, agent, &a);
+            sc_alloc_fail_after(-1);
+            if (rc == STMT_DOC_OK)
+                break;
+            bad += rc != STMT_DOC_ERR_NOMEM;
+            nfail++;
+        }
+        s = a ? cJSON_PrintUnformatted(a) : NULL;
+        ok(nfail > 3 && bad == 0 && s &&
+               !strcmp(s, "{\"objectType\":\"Person\",\"name\":[\"O\"],\"mbox\":["
+                          "\"mailto:oom@ex.com\"]}"),
+           "person survives %d allocation failures: %s", nfail, s ? s : "(null)");
+        cJSON_free(s);
+        cJSON_Delete(a);
+        cJSON_Delete(agent);
+        cJSON_Delete(st);
+    }
+}
+
 int main(void)
 {
     char dir[256], err[256];
     struct stmt_db *db = NULL;
+    sc_alloc_init_cjson(); /* cJSON through the wrapper: allocation failures can be injected */
     snprintf(dir, sizeof dir, "/tmp/scolar-test-doc-%d", (int)getpid());
     rm_rf(dir);
     /* a small map so the writes below make it grow (MDB_MAP_FULL → retry) */
@@ -454,6 +572,7 @@ int main(void)
     test_long_ids(db);
     test_model(db);
     test_activities(db);
+    test_oom(db);
     {
         /* fill past the initial map: every put must still succeed */
         struct stmt_doc_ctx c = {STMT_DOC_ACTIVITY_PROFILE, "http://ex.com/fill", NULL, NULL};
