@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: Apache-2.0
+// The run-time's HTTP surface without a browser: registrations (201, launch URL on the content
+// origin, pinned course version), tokens (another registration's, revoked, missing), commits
+// (invalid value, unknown element, read-only element, oversize body, stale or duplicate seq,
+// session ended) rejected or ignored with the right status and nothing changed; content
+// origin headers (CSP frame-ancestors, nosniff, MIME table, attachments, path checks).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { startServer, tempDir, cli } from '../lib/server.mjs';
+import { importPackages, register, report, waitStatements, verbs } from '../lib/browser.mjs';
+
+let srv, courses, dataDir;
+
+before(async () => {
+  dataDir = tempDir();
+  courses = importPackages(dataDir, ['golf-2004v3-RuntimeBasicCalls', 'golf-12-RuntimeBasicCalls']);
+  srv = await startServer({ dataDir });
+});
+
+after(async () => {
+  if (process.env.SCOLAR_TEST_DEBUG) console.log(srv?.stderr);
+  await srv?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+const C = (p) => srv.content + p;
+
+async function post(path, body, headers = { 'Content-Type': 'text/plain;charset=UTF-8' }) {
+  const r = await fetch(C(path), { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers });
+  const text = await r.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: r.status, json, text, headers: r.headers };
+}
+
+async function launch(reg, token, sco) {
+  const r = await post(`/player/${reg.registration}/launch`, { token, sco });
+  assert.equal(r.status, 200, r.text);
+  return r.json;
+}
+
+test('registration: 201 with a launch URL on the content origin; bad input named', async () => {
+  const r = await srv.req('POST', '/api/registrations', {
+    body: { course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'h1', name: 'H One' } },
+  });
+  assert.equal(r.status, 201);
+  assert.match(r.json.registration, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(r.json.launch_url, `${srv.content}/player/${r.json.registration}?token=${r.json.token}`);
+  assert.equal(r.json.course_version, 1);
+  for (const [body, status, re] of [
+    [{ course: 'nope', learner: { id: 'x' } }, 404, /no course nope/],
+    [{ course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'has space' } }, 400, /learner\.id/],
+    [{ course: courses['golf-2004v3-RuntimeBasicCalls'] }, 400, /learner\.id/],
+    [{ learner: { id: 'x' } }, 400, /course/],
+  ]) {
+    const b = await srv.req('POST', '/api/registrations', { body });
+    assert.equal(b.status, status, JSON.stringify(body));
+    assert.match(b.json.message, re);
+  }
+  assert.equal((await srv.req('POST', '/api/registrations', { body: { course: 'x', learner: { id: 'y' } }, auth: null })).status, 401);
+  assert.equal((await srv.req('GET', '/api/registrations/00000000-0000-4000-8000-000000000000')).status, 404);
+});
+
+test('tokens: only their own registration; revoked and missing tokens refused', async () => {
+  const a = await register(srv, courses['golf-2004v3-RuntimeBasicCalls'], { id: 'ta', name: 'A' });
+  const b = await register(srv, courses['golf-2004v3-RuntimeBasicCalls'], { id: 'tb', name: 'B' });
+  assert.equal((await fetch(C(`/player/${a.registration}?token=${a.token}`))).status, 200);
+  assert.equal((await fetch(C(`/player/${a.registration}?token=${b.token}`))).status, 403);
+  assert.equal((await fetch(C(`/player/${a.registration}`))).status, 401);
+  assert.equal((await fetch(C(`/player/${a.registration}/state?token=${b.token}`))).status, 403);
+  assert.equal((await post(`/player/${a.registration}/launch`, { token: b.token, sco: 'item_1' })).status, 403);
+  const la = await launch(a, a.token, 'item_1');
+  // a commit for A's session with B's token changes nothing
+  const bad = await post(`/player/${a.registration}/commit/${la.session}`, { token: b.token, seq: 1, changes: { 'cmi.location': 'evil' } });
+  assert.equal(bad.status, 403);
+  // B's token cannot reach A's session through B's registration either
+  assert.equal((await post(`/player/${b.registration}/commit/${la.session}`, { token: b.token, seq: 1, changes: { 'cmi.location': 'evil' } })).status, 404);
+  assert.equal((await report(srv, a.registration)).scos[0].cmi['cmi.location'], undefined);
+  // revoke: every token of A stops working; a new one works
+  assert.equal((await srv.req('DELETE', `/api/registrations/${a.registration}/token`)).status, 204);
+  assert.equal((await fetch(C(`/player/${a.registration}?token=${a.token}`))).status, 401);
+  assert.equal((await post(`/player/${a.registration}/commit/${la.session}`, { token: a.token, seq: 1, changes: {} })).status, 401);
+  const fresh = await srv.req('POST', `/api/registrations/${a.registration}/token`);
+  assert.equal(fresh.status, 201);
+  assert.equal((await fetch(fresh.json.launch_url)).status, 200);
+  assert.equal((await fetch(C(`/player/${b.registration}?token=${b.token}`))).status, 200, 'B unaffected');
+});
+
+test('commits: invalid values, unknown and read-only elements, oversize, stale seq change nothing', async () => {
+  const r = await register(srv, courses['golf-2004v3-RuntimeBasicCalls'], { id: 'c1', name: 'C' });
+  const L = await launch(r, r.token, 'item_1');
+  assert.equal(L.initial['cmi.entry'], 'ab-initio');
+  assert.equal(L.initial['cmi.learner_id'], 'c1');
+  const url = `/player/${r.registration}/commit/${L.session}`;
+  let c = await post(url, { token: r.token, seq: 1, changes: { 'cmi.location': 'p1', 'cmi.suspend_data': 'abc' } });
+  assert.equal(c.status, 200);
+  assert.deepEqual(c.json, { applied: true, seq: 1, final: false });
+  for (const [changes, element, code] of [
+    [{ 'cmi.location': 'p2', 'cmi.score.scaled': '1.5' }, 'cmi.score.scaled', 407],
+    [{ 'cmi.location': 'p2', 'cmi.completion_status': 'done' }, 'cmi.completion_status', 406],
+    [{ 'cmi.location': 'p2', 'cmi.no_such_thing': 'x' }, 'cmi.no_such_thing', 401],
+    [{ 'cmi.location': 'p2', 'cmi.learner_id': 'someone-else' }, 'cmi.learner_id', 404],
+    [{ 'cmi.location': 'p2', 'cmi.interactions._count': '3' }, 'cmi.interactions._count', 404],
+    [{ 'cmi.location': 'p2', 'cmi.interactions.1.id': 'q' }, 'cmi.interactions.1.id', 351],
+    [{ 'cmi.location': 'p2', 'cmi.interactions.0.type': 'choice' }, 'cmi.interactions.0.type', 408],
+    [{ 'cmi.location': 'p2', 'cmi.session_time': '12 minutes' }, 'cmi.session_time', 406],
+  ]) {
+    c = await post(url, { token: r.token, seq: 2, changes });
+    assert.equal(c.status, 400, JSON.stringify(changes));
+    assert.equal(c.json.element, element);
+    assert.equal(c.json.scorm_error, code, `${element}: ${c.json.message}`);
+  }
+  c = await post(url, { token: r.token, seq: 2, changes: { 'cmi.location': 5 } });
+  assert.equal(c.status, 400, 'values are strings');
+  c = await post(url, '{"token": "' + r.token + '", "seq": 2, "changes": {"cmi.location": "p2"}', undefined);
+  assert.equal(c.status, 400, 'malformed JSON');
+  c = await post(url, { token: r.token, seq: 2, changes: { 'cmi.suspend_data': 'z'.repeat(5 << 20) } });
+  assert.equal(c.status, 413, 'oversize body');
+  // none of it was stored
+  let rep = await report(srv, r.registration);
+  assert.equal(rep.scos[0].cmi['cmi.location'], 'p1');
+  assert.equal(rep.scos[0].cmi['cmi.suspend_data'], 'abc');
+  // a duplicate and a late (stale) seq are answered but ignored
+  c = await post(url, { token: r.token, seq: 1, changes: { 'cmi.location': 'stale' } });
+  assert.equal(c.status, 200);
+  assert.deepEqual(c.json, { applied: false, seq: 1, final: false });
+  c = await post(url, { token: r.token, seq: 3, changes: { 'cmi.location': 'p3', 'cmi.session_time': 'PT10S' } });
+  assert.equal(c.json.applied, true);
+  c = await post(url, { token: r.token, seq: 2, changes: { 'cmi.location': 'late' } });
+  assert.equal(c.json.applied, false);
+  c = await post(url, { token: r.token, seq: 4, final: true, changes: { 'cmi.exit': 'suspend', 'cmi.session_time': 'PT12.5S' } });
+  assert.deepEqual(c.json, { applied: true, seq: 4, final: true });
+  // after Terminate: a beacon arriving late is refused, nothing changes
+  c = await post(url, { token: r.token, seq: 5, changes: { 'cmi.location': 'after' } });
+  assert.equal(c.status, 409);
+  rep = await report(srv, r.registration);
+  assert.equal(rep.scos[0].cmi['cmi.location'], 'p3');
+  assert.equal(rep.scos[0].entry, 'resume');
+  assert.equal(rep.scos[0].total_time_cs, 1250, 'the last session_time of the session, added once');
+  assert.equal(rep.scos[0].total_time, 'PT0H0M12.50S');
+  // resume: the data comes back, total_time accumulates over sessions of the attempt
+  const L2 = await launch(r, r.token, 'item_1');
+  assert.equal(L2.initial['cmi.entry'], 'resume');
+  assert.equal(L2.initial['cmi.location'], 'p3');
+  assert.equal(L2.initial['cmi.total_time'], 'PT0H0M12.50S');
+  const url2 = `/player/${r.registration}/commit/${L2.session}`;
+  c = await post(url2, { token: r.token, seq: 1, final: true, changes: { 'cmi.exit': 'normal', 'cmi.session_time': 'PT1M' } });
+  assert.equal(c.json.applied, true);
+  rep = await report(srv, r.registration);
+  assert.equal(rep.scos[0].time_spent_cs, 7250);
+  assert.equal(rep.scos[0].attempt, 2, 'a normal exit ends the attempt');
+  const L3 = await launch(r, r.token, 'item_1');
+  assert.equal(L3.initial['cmi.entry'], 'ab-initio');
+  assert.equal(L3.initial['cmi.location'], undefined, 'a new attempt starts fresh');
+  assert.equal(L3.initial['cmi.total_time'], 'PT0H0M0S');
+  const st = await waitStatements(srv, r.registration, (l) => l.length >= 5);
+  assert.deepEqual(verbs(st), ['initialized', 'suspended', 'resumed', 'terminated', 'initialized']);
+});
+
+test('1.2 at LMSFinish: mastery-free status completed; lesson_status rules; time as CMITimespan', async () => {
+  const r = await register(srv, courses['golf-12-RuntimeBasicCalls'], { id: 'r12', name: 'R' });
+  const L = await launch(r, r.token, (await (await fetch(C(`/player/${r.registration}/state?token=${r.token}`))).json()).resume);
+  assert.equal(L.scorm_version, 'scorm12');
+  assert.equal(L.initial['cmi.core.entry'], 'ab-initio');
+  assert.equal(L.initial['cmi.core.total_time'], '0000:00:00.00');
+  const url = `/player/${r.registration}/commit/${L.session}`;
+  let c = await post(url, { token: r.token, seq: 1, changes: { 'cmi.core.lesson_status': 'not attempted' } });
+  assert.equal(c.status, 400);
+  assert.equal(c.json.scorm_error, 406, 'the SCO may not set not attempted');
+  c = await post(url, { token: r.token, seq: 1, changes: { 'cmi.core.score.raw': '55', 'cmi.core.session_time': '0001:02:03.5' } });
+  assert.equal(c.json.applied, true);
+  c = await post(url, { token: r.token, seq: 2, final: true, changes: { 'cmi.core.exit': '' } });
+  assert.equal(c.json.applied, true);
+  const rep = await report(srv, r.registration);
+  const s = rep.scos[0];
+  assert.equal(s.cmi['cmi.core.lesson_status'], 'completed', 'LMSFinish without a status: completed');
+  assert.equal(s.time_spent_cs, (3600 + 120 + 3) * 100 + 50);
+  assert.equal(rep.total_time, '0001:02:03.50');
+  assert.deepEqual(rep.score, { scaled: 0.55 });
+});
+
+test('content origin: CSP frame-ancestors, nosniff, MIME table, attachments, path checks', async () => {
+  const course = courses['golf-2004v3-RuntimeBasicCalls'];
+  let r = await fetch(C(`/content/${course}/1/shared/launchpage.html`));
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'text/html; charset=utf-8');
+  assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(r.headers.get('content-security-policy'), `frame-ancestors 'self' ${srv.base}`);
+  assert.equal(r.headers.get('access-control-allow-credentials'), null);
+  r = await fetch(C(`/content/${course}/1/shared/scormfunctions.js`));
+  assert.equal(r.headers.get('content-type'), 'text/javascript; charset=utf-8');
+  r = await fetch(C(`/content/${course}/1/shared/background.jpg`));
+  assert.equal(r.headers.get('content-type'), 'image/jpeg');
+  r = await fetch(C(`/content/${course}/1/imsss_v1p0.xsd`));
+  assert.equal(r.headers.get('content-type'), 'application/xml');
+  r = await fetch(C(`/content/${course}/1/XMLSchema.dtd`));
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'application/octet-stream');
+  assert.equal(r.headers.get('content-disposition'), 'attachment');
+  for (const p of [`/content/${course}/1/../../../store.mdb`, `/content/${course}/1/%2e%2e/%2e%2e/store.mdb`,
+    `/content/${course}/1/shared/..%2f..%2fimsmanifest.xml`, `/content/${course}/0/imsmanifest.xml`,
+    `/content/${course}/1/`, `/content/..%2f..%2f/1/x`]) {
+    r = await fetch(C(p));
+    assert.equal(r.status, 404, p);
+  }
+  // the API origin does not serve package files or the player
+  assert.equal((await fetch(`${srv.base}/content/${course}/1/shared/launchpage.html`)).status, 404);
+  r = await fetch(C('/runtime/scorm-api.js'));
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'text/javascript; charset=utf-8');
+  assert.equal((await fetch(C('/runtime/datamodel.json'))).status, 200);
+  assert.equal((await fetch(C('/runtime/../lrs/main.c'))).status, 404);
+});
+
+test('scolar registration create: the CLI prints a launch URL that works once served', async () => {
+  const dir = tempDir();
+  try {
+    const ids = importPackages(dir, ['golf-12-RuntimeBasicCalls']);
+    const course = ids['golf-12-RuntimeBasicCalls'];
+    const env = { SCOLAR_CONTENT_URL: 'https://content.example.net' };
+    let r = cli(['registration', 'create', '--data', dir, '--course', 'nope', '--learner-id', 'x'], { env });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no course nope/);
+    r = cli(['registration', 'create', '--data', dir], { env });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /needs --course and --learner-id/);
+    r = cli(['registration', 'create', '--data', dir, '--course', course, '--learner-id', 'cli-1',
+      '--learner-name', 'Cli Learner'], { env });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.launch_url, `https://content.example.net/player/${out.registration}?token=${out.token}`);
+    assert.equal(out.course, course);
+    const srv2 = await startServer({ dataDir: dir });
+    try {
+      assert.equal((await fetch(`${srv2.content}/player/${out.registration}?token=${out.token}`)).status, 200);
+      const rep = await srv2.req('GET', `/api/registrations/${out.registration}`);
+      assert.deepEqual(rep.json.learner, { id: 'cli-1', name: 'Cli Learner' });
+    } finally {
+      await srv2.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
