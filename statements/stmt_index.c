@@ -10,6 +10,7 @@
  */
 #include "statements/stmt_store_int.h"
 #include "common/sc_alloc.h"
+#include "common/sc_rand.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,4 +290,91 @@ unsigned stmt__ref_of(const cJSON *stmt, unsigned char ref[16])
     if (verb && strcmp(verb, STMT_VOIDED_VERB) == 0)
         flags |= STMT_REC_VOIDING;
     return flags;
+}
+
+/* ---- id map -------------------------------------------------------------------------------- */
+
+static size_t slot_of(const struct stmt__idmap *m, const unsigned char id[16])
+{
+    /* Hashed, not taken from the UUID bytes: client ids need not be random. */
+    return (size_t)(sc_hash64(id, 16) & (m->cap - 1));
+}
+
+static void raw_put(struct stmt__idmap *m, const unsigned char id[16], int64_t seq)
+{
+    size_t i = slot_of(m, id);
+    while (m->vals[i] && memcmp(m->keys[i], id, 16) != 0)
+        i = (i + 1) & (m->cap - 1);
+    if (!m->vals[i])
+        m->n++;
+    memcpy(m->keys[i], id, 16);
+    m->vals[i] = seq;
+}
+
+static int rehash(struct stmt__idmap *m, size_t cap, int64_t drop_upto)
+{
+    struct stmt__idmap old = *m;
+    m->keys = sc_malloc(cap * sizeof *m->keys);
+    m->vals = sc_calloc(cap, sizeof *m->vals);
+    if (!m->keys || !m->vals) {
+        sc_free(m->keys);
+        sc_free(m->vals);
+        *m = old;
+        return STMT_STORE_ERR_NOMEM;
+    }
+    m->cap = cap;
+    m->n = 0;
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.vals[i] > drop_upto)
+            raw_put(m, old.keys[i], old.vals[i]);
+    sc_free(old.keys);
+    sc_free(old.vals);
+    return STMT_STORE_OK;
+}
+
+int stmt__idmap_put(struct stmt__idmap *m, const unsigned char id[16], int64_t seq)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        int rc = rehash(m, m->cap ? m->cap * 2 : 1024, 0);
+        if (rc)
+            return rc;
+    }
+    raw_put(m, id, seq);
+    return STMT_STORE_OK;
+}
+
+int64_t stmt__idmap_get(const struct stmt__idmap *m, const unsigned char id[16])
+{
+    size_t i;
+    if (!m->n)
+        return 0;
+    i = slot_of(m, id);
+    while (m->vals[i]) {
+        if (memcmp(m->keys[i], id, 16) == 0)
+            return m->vals[i];
+        i = (i + 1) & (m->cap - 1);
+    }
+    return 0;
+}
+
+void stmt__idmap_prune(struct stmt__idmap *m, int64_t upto)
+{
+    if (!m->n)
+        return;
+    /* On allocation failure the map keeps the folded entries: lookups stay correct. */
+    (void)rehash(m, m->cap, upto);
+}
+
+void stmt__idmap_clear(struct stmt__idmap *m)
+{
+    if (m->n)
+        memset(m->vals, 0, m->cap * sizeof *m->vals);
+    m->n = 0;
+}
+
+void stmt__idmap_free(struct stmt__idmap *m)
+{
+    sc_free(m->keys);
+    sc_free(m->vals);
+    memset(m, 0, sizeof *m);
 }

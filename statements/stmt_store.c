@@ -151,6 +151,11 @@ int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct 
     if (rc)
         goto fail;
     st->committed_us = st->last_us;
+    /* Deferred id entries and index terms of a previous run: fold them before serving, so
+     * every committed id is in "stmt_id" (the in-memory map starts empty). */
+    rc = stmt__fold_all(st);
+    if (rc)
+        goto fail;
     if (pthread_create(&st->writer, NULL, stmt__writer_main, st) != 0) {
         rc = STMT_STORE_ERR_IO;
         goto fail;
@@ -174,6 +179,8 @@ void stmt_store_close(struct stmt_store *st)
         pthread_mutex_unlock(&st->lock);
         pthread_join(st->writer, NULL);
     }
+    stmt__idmap_free(&st->recent);
+    stmt__idmap_free(&st->pending);
     pthread_mutex_destroy(&st->lock);
     pthread_cond_destroy(&st->work);
     pthread_cond_destroy(&st->done);
@@ -417,24 +424,37 @@ int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **jso
 {
     struct stmt_db_txn *t = NULL;
     MDB_txn *txn;
-    unsigned char key[16];
+    unsigned char key[16], seqbuf[8];
     MDB_val k, v;
+    int64_t recent;
     int rc;
 
     if (!st || !json_out)
         return STMT_STORE_ERR_ARG;
     if (stmt__uuid_parse(id, key) != 0)
         return STMT_STORE_ERR_NOTFOUND;
+    /* The in-memory map first, then the transaction: an id removed from the map after its
+     * fold committed is then in "stmt_id" for a transaction that begins afterwards. */
+    pthread_mutex_lock(&st->lock);
+    recent = stmt__idmap_get(&st->recent, key);
+    pthread_mutex_unlock(&st->lock);
     rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
         return db_to_store(rc);
     txn = stmt__db_txn_raw(t);
-    k.mv_size = 16;
-    k.mv_data = key;
-    rc = mdb_get(txn, st->t_id, &k, &v);
-    if (rc == MDB_SUCCESS && v.mv_size == 8) {
-        k = v;
+    if (recent) {
+        stmt__be64_put(seqbuf, (uint64_t)recent);
+        k.mv_size = 8;
+        k.mv_data = seqbuf;
         rc = mdb_get(txn, st->t_stmt, &k, &v);
+    } else {
+        k.mv_size = 16;
+        k.mv_data = key;
+        rc = mdb_get(txn, st->t_id, &k, &v);
+        if (rc == MDB_SUCCESS && v.mv_size == 8) {
+            k = v;
+            rc = mdb_get(txn, st->t_stmt, &k, &v);
+        }
     }
     if (rc == MDB_NOTFOUND) {
         rc = STMT_STORE_ERR_NOTFOUND;

@@ -12,6 +12,7 @@
  *   "stmt_ref"    target uuid(16) seq(8)  -> "" (who refers to a statement, for G5)
  *   "stmt_idx"    term hash(8) seq(8)     -> "" (one entry per term of a statement)
  *   "stmt_meta"   "cursor_key"            -> 32 random bytes (HMAC key of `more` cursors)
+ *                 "indexed_through"       -> seq(8): every statement up to it is in stmt_idx
  *
  * The sequence IS the stored time in microseconds: the writer assigns
  * stored_us = max(now_us, last_stored_us + 1) (xapi-lrs.md A1), so one key orders by stored,
@@ -22,7 +23,12 @@
  * it and blocks; the writer takes every queued batch into one LMDB write transaction, checks each
  * batch's conflicts before writing any of it (so a failing batch writes nothing and the others go
  * on), commits (fsync, no unsafe flags) and only then wakes the callers. MDB_MAP_FULL aborts the
- * transaction, grows the map and redoes the whole group.
+ * transaction, grows the map and redoes the whole group. Deferred indexing (measured in
+ * bench/results/store.md): a group commit writes records, ids, references and the voided set
+ * (all single gets are exact at once); index entries are folded later from the records'
+ * term lists in transactions of 50,000-100,000 statements, because with random term keys a
+ * fold costs about the same number of page writes whether it holds 1,000 or 100,000
+ * statements. Queries and Consistent-Through stop at the last folded statement.
  *
  * Index terms (64-bit FNV-1a hash of a kind byte and the value; collisions are confirmed
  * against the record: the hash must be among the record's own terms and the value text must
@@ -186,8 +192,9 @@ struct stmt_page {
  * oldest first), voided statements left out (S10), StatementRef rule G5 applied, since
  * exclusive, until inclusive, at most limit items. The cursor carries the snapshot (the last
  * stored sequence at the first page), so later pages neither skip nor repeat statements while
- * writes go on; it is valid for STMT_STORE_CURSOR_TTL_S. page is filled on success only; free
- * with stmt_page_free.
+ * writes go on; it is valid for STMT_STORE_CURSOR_TTL_S. With deferred indexing the snapshot
+ * is the last folded statement, so results are complete up to Consistent-Through (G9). page is
+ * filled on success only; free with stmt_page_free.
  * @return STMT_STORE_OK, STMT_STORE_ERR_CURSOR, STMT_STORE_ERR_ARG, STMT_STORE_ERR_IO,
  *         STMT_STORE_ERR_NOMEM.
  */

@@ -41,6 +41,20 @@
 
 struct stmt__req;
 
+/** id -> seq of committed statements whose "stmt_id" entry is deferred to the next fold. Open
+ *  addressing; seq 0 marks an empty slot (stored times are > 0). */
+struct stmt__idmap {
+    unsigned char (*keys)[16];
+    int64_t *vals;
+    size_t cap, n;
+};
+int stmt__idmap_put(struct stmt__idmap *m, const unsigned char id[16], int64_t seq);
+int64_t stmt__idmap_get(const struct stmt__idmap *m, const unsigned char id[16]);
+/** Drop entries with seq <= upto (they are in "stmt_id" now). */
+void stmt__idmap_prune(struct stmt__idmap *m, int64_t upto);
+void stmt__idmap_clear(struct stmt__idmap *m);
+void stmt__idmap_free(struct stmt__idmap *m);
+
 struct stmt_store {
     struct stmt_db *db;
     MDB_dbi t_stmt, t_id, t_voided, t_ref, t_idx, t_meta;
@@ -52,15 +66,17 @@ struct stmt_store {
     pthread_cond_t done; /* callers wait for their commit */
     struct stmt__req *head, *tail;
     int closing;
-    int busy;             /* writer has taken a group and not yet acknowledged it */
-    int64_t busy_from_us; /* first stored value the current group may use, minus one */
-    int64_t committed_us; /* stored time of the last committed statement */
-    int64_t last_us;      /* last assigned stored (writer only) */
-    int64_t indexed_us;   /* every statement with stored <= this is in the indexes */
-    size_t unindexed;     /* committed statements not yet folded into the indexes */
-    int fold_failed;      /* the last fold wrote nothing (error): wait for a commit */
-    int sync_waiters;     /* callers blocked in stmt_store_sync */
-    int index_inline;     /* index in the commit itself instead of folding later */
+    int busy;                   /* writer has taken a group and not yet acknowledged it */
+    int64_t busy_from_us;       /* first stored value the current group may use, minus one */
+    int64_t committed_us;       /* stored time of the last committed statement */
+    int64_t last_us;            /* last assigned stored (writer only) */
+    int64_t indexed_us;         /* every statement with stored <= this is in the indexes */
+    size_t unindexed;           /* committed statements not yet folded into the indexes */
+    int fold_failed;            /* the last fold wrote nothing (error): wait for a commit */
+    int sync_waiters;           /* callers blocked in stmt_store_sync */
+    int index_inline;           /* index in the commit itself instead of folding later */
+    struct stmt__idmap recent;  /* committed, not yet folded ids (under lock; writer writes) */
+    struct stmt__idmap pending; /* ids written by the open group transaction (writer only) */
     pthread_t writer;
     int writer_started;
 };
@@ -105,6 +121,8 @@ unsigned stmt__ref_of(const cJSON *stmt, unsigned char ref[16]);
 
 /* stmt_writer.c */
 void *stmt__writer_main(void *arg);
+/** Fold every committed statement into the indexes (used at open, before the writer runs). */
+int stmt__fold_all(struct stmt_store *st);
 /** Rough immutability comparison (see stmt_writer.c). 1 when equal. */
 int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t len);
 

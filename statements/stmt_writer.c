@@ -64,15 +64,29 @@ int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t le
 }
 
 /* Record of a statement id in this transaction; 0, MDB_NOTFOUND or an LMDB error. */
+/* Record of a statement id as this transaction sees it: written by this group (pending),
+ * committed but not yet folded (recent), or in "stmt_id". 0, MDB_NOTFOUND or an LMDB error.
+ * The writer is the only thread that changes the maps, so it reads them without the lock. */
 static int rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
                      MDB_val *rec)
 {
     MDB_val k = {16, (void *)id};
-    int rc = mdb_get(txn, st->t_id, &k, seq);
-    if (rc)
-        return rc;
-    if (seq->mv_size != 8)
-        return MDB_CORRUPTED;
+    unsigned char buf[8];
+    int64_t s = stmt__idmap_get(&st->pending, id);
+    int rc;
+    if (!s)
+        s = stmt__idmap_get(&st->recent, id);
+    if (s) {
+        stmt__be64_put(buf, (uint64_t)s);
+        seq->mv_size = 8;
+        seq->mv_data = buf;
+    } else {
+        rc = mdb_get(txn, st->t_id, &k, seq);
+        if (rc)
+            return rc;
+        if (seq->mv_size != 8)
+            return MDB_CORRUPTED;
+    }
     rc = mdb_get(txn, st->t_stmt, seq, rec);
     if (rc == 0 && rec->mv_size < STMT_REC_HDR)
         return MDB_CORRUPTED;
@@ -270,11 +284,15 @@ static int write_one(struct stmt_store *st, MDB_txn *txn, struct stmt__prep *p, 
         memcpy(r + STMT_REC_HDR + 8 * p->nterms, p->json, p->json_len);
         memcpy(r + STMT_REC_HDR + 8 * p->nterms + p->json_len, suffix, slen);
     }
-    {
+    if (st->index_inline) {
         MDB_val ik = {16, p->id}, iv = {8, seq8};
         rc = mdb_put(txn, st->t_id, &ik, &iv, MDB_NOOVERWRITE);
         if (rc)
             return mdb_to_store(st, rc);
+    } else if (stmt__idmap_put(&st->pending, p->id, seq)) {
+        /* Deferred: the id entry is a random key, written by the fold with the index terms;
+         * until then the id is found in st->recent. The group commit stays append-only. */
+        return STMT_STORE_ERR_NOMEM;
     }
     if (p->flags & STMT_REC_REF) {
         unsigned char rk[24];
@@ -350,6 +368,12 @@ static size_t fold(struct stmt_store *st, size_t max)
             terms.n = 0;
             for (size_t i = 0; i < nt && !ret && STMT_REC_HDR + 8 * nt <= v.mv_size; i++)
                 ret = vec_add(&terms, stmt__be64_get(r + STMT_REC_HDR + 8 * i));
+            if (!ret && !st->index_inline) {
+                MDB_val ik = {16, id}, iv = {8, seq8};
+                int prc = mdb_put(txn, st->t_id, &ik, &iv, 0);
+                if (prc)
+                    ret = mdb_to_store(st, prc);
+            }
             if (!ret)
                 ret = index_one(st, txn, id, flags, ref, terms.v, terms.n, seq8);
             last = (int64_t)stmt__be64_get(seq8);
@@ -377,6 +401,7 @@ static size_t fold(struct stmt_store *st, size_t max)
             return 0;
         pthread_mutex_lock(&st->lock);
         st->indexed_us = last;
+        stmt__idmap_prune(&st->recent, last);
         st->unindexed = st->unindexed > n ? st->unindexed - n : 0;
         pthread_cond_broadcast(&st->done);
         pthread_mutex_unlock(&st->lock);
@@ -463,6 +488,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
 
         if (attempt)
             now = sc_time_now_us();
+        stmt__idmap_clear(&st->pending);
         rc = stmt_db_txn_begin(st->db, 1, &t);
         if (rc) {
             fatal = rc == STMT_DB_ERR_FULL ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
@@ -505,10 +531,32 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             break;
         }
         st->last_us = last;
+        /* Publish the new ids before anyone is acknowledged (stmt_store_get reads them). */
+        pthread_mutex_lock(&st->lock);
+        for (size_t i = 0; i < st->pending.cap && st->pending.n; i++)
+            if (st->pending.vals[i] &&
+                stmt__idmap_put(&st->recent, st->pending.keys[i], st->pending.vals[i])) {
+                /* Out of memory: fold now so the ids are in "stmt_id" before the ack. */
+                pthread_mutex_unlock(&st->lock);
+                while (st->indexed_us < last && fold(st, STMT_FOLD_MAX) > 0)
+                    ;
+                pthread_mutex_lock(&st->lock);
+                break;
+            }
+        pthread_mutex_unlock(&st->lock);
+        stmt__idmap_clear(&st->pending);
         return;
     }
     for (struct stmt__req *r = group; r; r = r->next)
         r->rc = fatal;
+}
+
+int stmt__fold_all(struct stmt_store *st)
+{
+    while (st->indexed_us < st->last_us)
+        if (fold(st, STMT_FOLD_MAX) == 0)
+            return STMT_STORE_ERR_IO;
+    return STMT_STORE_OK;
 }
 
 void *stmt__writer_main(void *arg)
