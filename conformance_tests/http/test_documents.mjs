@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { startServer, basic } from '../lib/server.mjs';
 import { uuid } from '../lib/xapi.mjs';
 
@@ -276,6 +277,47 @@ test('document size cap (SCOLAR_MAX_DOCUMENT=4096): 413, also for a merge result
   r = await s.req('POST', p2, { body: { b: 'z'.repeat(3000) } });
   assert.equal(r.status, 413);
   assert.deepEqual(await snapshot(p2), before);
+});
+
+// ---- malformed corpus: data/documents_malformed.json (gen_documents_malformed.py) ----------
+
+test('malformed document corpus: exact status for every case, and nothing changes', async () => {
+  const corpus = JSON.parse(readFileSync(new URL('./data/documents_malformed.json', import.meta.url), 'utf8'));
+  assert.ok(corpus.cases.length >= 100, `corpus has ${corpus.cases.length} cases`);
+  const A = 'http://example.com/corpus/act';
+  const AG = { objectType: 'Agent', mbox: 'mailto:corpus@example.com' };
+  const seeds = {
+    '/xapi/activities/state': `/xapi/activities/state?${q({ activityId: A, agent: AG, stateId: 'seed' })}`,
+    '/xapi/activities/profile': `/xapi/activities/profile?${q({ activityId: A, profileId: 'seed' })}`,
+    '/xapi/agents/profile': `/xapi/agents/profile?${q({ agent: AG, profileId: 'seed' })}`,
+  };
+  const bin = `/xapi/activities/state?${q({ activityId: A, agent: AG, stateId: 'seedbin' })}`;
+  for (const p of Object.values(seeds)) assert.equal((await s.req('PUT', p, { body: { seed: 1 }, headers: { 'If-None-Match': '*' } })).status, 204);
+  assert.equal((await s.req('PUT', bin, { body: 'binary', headers: { 'Content-Type': 'application/octet-stream' } })).status, 204);
+  const watched = [...Object.values(seeds), bin,
+    `/xapi/activities/state?${q({ activityId: A, agent: AG })}`,
+    `/xapi/activities/profile?${q({ activityId: A })}`,
+    `/xapi/agents/profile?${q({ agent: AG })}`];
+  const before = await Promise.all(watched.map(snapshot));
+  const etags = Object.fromEntries(Object.entries(seeds).map(([k], i) => [k, before[i].etag.slice(1, -1)]));
+  const failures = [];
+  for (const c of corpus.cases) {
+    const { __dup__: dup, ...params } = c.params;
+    let query = q(params);
+    if (dup) query += `&${dup}=${encodeURIComponent(params[dup])}`;
+    const headers = {};
+    for (const [k, v] of Object.entries(c.headers || {})) headers[k] = v.replace('SEED_ETAG', etags[c.path]);
+    if (c.contentType) headers['Content-Type'] = c.contentType;
+    const r = await s.req(c.method, `${c.path}?${query}`, { body: c.body, headers });
+    if (r.status !== c.status) failures.push(`${c.name}: ${r.status} (want ${c.status}) ${r.text}`);
+    else if (c.method !== 'HEAD' && r.status >= 400 && !(r.json && r.json.message)) failures.push(`${c.name}: no error message`);
+  }
+  assert.deepEqual(failures, []);
+  assert.deepEqual(await Promise.all(watched.map(snapshot)), before, 'no document changed');
+  for (const id of ['absent', 'big']) {
+    assert.equal((await get(`/xapi/activities/state?${q({ activityId: A, agent: AG, stateId: id })}`)).status, 404);
+    assert.equal((await get(`/xapi/activities/profile?${q({ activityId: A, profileId: id })}`)).status, 404);
+  }
 });
 
 // ---- Alternate Request Syntax (Comm 1.3) --------------------------------------------------

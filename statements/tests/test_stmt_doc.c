@@ -11,6 +11,7 @@
 #include "common/tap.h"
 #include "statements/stmt_db.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -437,6 +438,74 @@ static void test_activities(struct stmt_db *db)
     cJSON_Delete(b);
 }
 
+/* Lost updates at the store level: 8 threads read the counter, then write counter+1 with
+ * If-Match of what they read; the final value must equal the number of successful writes. */
+struct inc_ctx {
+    struct stmt_db *db;
+    int ok, refused, other;
+};
+
+static const struct stmt_doc_ctx COUNTER = {STMT_DOC_STATE, "http://ex.com/counter",
+                                            "mbox:mailto:c@ex.com", NULL};
+
+static void *inc_thread(void *arg)
+{
+    struct inc_ctx *c = arg;
+    for (int i = 0; i < 150; i++) {
+        struct stmt_doc d;
+        struct stmt_doc_cond cond = {NULL, NULL, 0};
+        char val[32];
+        int rc;
+        memset(&d, 0, sizeof d);
+        if (stmt_doc_get(c->db, &COUNTER, "n", &d)) {
+            c->other++;
+            continue;
+        }
+        snprintf(val, sizeof val, "%ld", strtol(d.content, NULL, 10) + 1);
+        cond.if_match = d.etag;
+        rc = stmt_doc_put(c->db, &COUNTER, "n", val, strlen(val), "text/plain", &cond, NULL, 1,
+                          NULL);
+        stmt_doc_free(&d);
+        if (rc == STMT_DOC_OK)
+            c->ok++;
+        else if (rc == STMT_DOC_ERR_PRECONDITION)
+            c->refused++;
+        else
+            c->other++;
+    }
+    return NULL;
+}
+
+static void test_lost_update(struct stmt_db *db)
+{
+    pthread_t th[8];
+    struct inc_ctx ctx[8];
+    struct stmt_doc_cond none = {NULL, NULL, 0};
+    int ok_total = 0, refused = 0, other = 0;
+    char *final;
+    char want[32];
+
+    stmt_doc_put(db, &COUNTER, "n", "0", 1, "text/plain", &none, NULL, 1, NULL);
+    for (int i = 0; i < 8; i++) {
+        memset(&ctx[i], 0, sizeof ctx[i]);
+        ctx[i].db = db;
+        pthread_create(&th[i], NULL, inc_thread, &ctx[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        ok_total += ctx[i].ok;
+        refused += ctx[i].refused;
+        other += ctx[i].other;
+    }
+    final = content_of(db, &COUNTER, "n");
+    snprintf(want, sizeof want, "%d", ok_total);
+    is_str(final, want, "final counter = successful If-Match writes (%d ok, %d refused)", ok_total,
+           refused);
+    is_int(other, 0, "only success or precondition failure");
+    is_int(ok_total + refused, 8 * 150, "every attempt answered");
+    sc_free(final);
+}
+
 /* Every injected allocation failure gives STMT_DOC_ERR_NOMEM and changes nothing, never a
  * crash or a leak (ASan); once allocations succeed the result is the normal one. */
 static void test_oom(struct stmt_db *db)
@@ -573,6 +642,7 @@ int main(void)
     test_model(db);
     test_activities(db);
     test_oom(db);
+    test_lost_update(db);
     {
         /* fill past the initial map: every put must still succeed */
         struct stmt_doc_ctx c = {STMT_DOC_ACTIVITY_PROFILE, "http://ex.com/fill", NULL, NULL};
