@@ -36,7 +36,7 @@ struct lrs_config {
     int threads;              /* civetweb worker threads */
     int log_level;
     char cors_origins[1024]; /* "*" or a comma-separated list for /xapi/ */
-    size_t max_doc;          /* document cap, bytes (0: SCOLAR_MAX_DOCUMENT or 1 MiB) */
+    size_t max_doc;          /* xAPI document (State, profiles) cap, bytes (413 past it) */
 };
 void lrs_config_defaults(struct lrs_config *c);
 /** Apply SCOLAR_* environment variables (flags are applied after, so they win). */

@@ -15,6 +15,7 @@ void lrs_config_defaults(struct lrs_config *c)
     snprintf(c->content_listen, sizeof c->content_listen, "127.0.0.1:8081");
     c->max_body = 16u << 20;
     c->max_upload = 512u << 20;
+    c->max_doc = 1u << 20;
     c->threads = 48;
     c->log_level = LRS_LOG_INFO;
     snprintf(c->cors_origins, sizeof c->cors_origins, "*");
@@ -48,6 +49,7 @@ void lrs_config_from_env(struct lrs_config *c)
     env_str("SCOLAR_CORS_ORIGINS", c->cors_origins, sizeof c->cors_origins);
     env_size("SCOLAR_MAX_BODY", &c->max_body);
     env_size("SCOLAR_MAX_UPLOAD", &c->max_upload);
+    env_size("SCOLAR_MAX_DOCUMENT", &c->max_doc);
     size_t t = 0;
     env_size("SCOLAR_THREADS", &t);
     if (t > 0 && t <= 1024)

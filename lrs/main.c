@@ -42,6 +42,9 @@ static const char SERVE_USAGE[] =
     "  --content-listen HOST:PORT content origin for the player and packages\n"
     "                             (env SCOLAR_CONTENT_LISTEN; default 127.0.0.1:8081)\n"
     "  --max-body BYTES           request body cap, 413 past it (env SCOLAR_MAX_BODY)\n"
+    "  --max-document BYTES       xAPI document (State, profiles) cap (env "
+    "SCOLAR_MAX_DOCUMENT;\n"
+    "                             default 1048576)\n"
     "  --threads N                HTTP worker threads (env SCOLAR_THREADS; default 48)\n"
     "\n"
     "On a store with no credentials, serve creates an admin credential and prints it once;\n"
@@ -155,6 +158,7 @@ static int cmd_serve(int argc, char **argv)
                                          {"listen", required_argument, NULL, 'l'},
                                          {"content-listen", required_argument, NULL, 'c'},
                                          {"max-body", required_argument, NULL, 'b'},
+                                         {"max-document", required_argument, NULL, 'D'},
                                          {"threads", required_argument, NULL, 't'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
@@ -187,6 +191,13 @@ static int cmd_serve(int argc, char **argv)
                 return lrs_cli_usage_error(SERVE_USAGE, "--max-body needs a byte count, not '%s'",
                                            optarg);
             app.cfg.max_body = (size_t)v;
+            break;
+        case 'D':
+            v = strtoull(optarg, &end, 10);
+            if (*end || !v)
+                return lrs_cli_usage_error(SERVE_USAGE,
+                                           "--max-document needs a byte count, not '%s'", optarg);
+            app.cfg.max_doc = (size_t)v;
             break;
         case 't':
             v = strtoull(optarg, &end, 10);

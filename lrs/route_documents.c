@@ -46,17 +46,8 @@ static const struct doc_resource RESOURCES[] = {
 
 size_t lrs_doc_max(const struct lrs_app *app)
 {
-    const char *v;
-    if (app->cfg.max_doc)
-        return app->cfg.max_doc;
-    v = getenv("SCOLAR_MAX_DOCUMENT");
-    if (v && *v) {
-        char *end;
-        unsigned long long n = strtoull(v, &end, 10);
-        if (!*end && n > 0)
-            return (size_t)n;
-    }
-    return STMT_DOC_MAX_DEFAULT;
+    /* lrs_config.c: default, SCOLAR_MAX_DOCUMENT, then --max-document */
+    return app->cfg.max_doc ? app->cfg.max_doc : STMT_DOC_MAX_DEFAULT;
 }
 
 /* Parse and validate the "agent" parameter (Comm 2.3 / 2.6: an Agent, not a Group) into its
@@ -227,7 +218,7 @@ static void doc_write(struct lrs_req *r, const struct doc_resource *res,
     rc = lrs_req_read_body(r, lim.max_doc);
     if (rc) {
         lrs_reply_error(r, rc,
-                        rc == 413 ? "document larger than %zu bytes (SCOLAR_MAX_DOCUMENT)"
+                        rc == 413 ? "document larger than %zu bytes (--max-document)"
                                   : "cannot read the request body (%zu)",
                         lim.max_doc);
         return;
