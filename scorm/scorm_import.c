@@ -27,6 +27,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -218,6 +219,22 @@ static int import_work(const void *buf, size_t len, const struct scorm_import_op
     }
     if ((rc = scorm__zip_open(buf, len, o, &z, warnings, diag)) != 0)
         goto out;
+    /* free disk checked before extraction (security.md 5.2), against the declared sizes */
+    {
+        struct statvfs vfs;
+        uint64_t need = 0;
+        for (size_t i = 0; i < z->n; i++)
+            need += z->ent[i].size;
+        if (statvfs(tmpdir, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < need) {
+            scorm__diag_set(diag, SCORM_ERR_ZIP_LIMIT, 0, "",
+                            "the package needs %llu bytes, the data directory has %llu free "
+                            "(security.md 5.2)",
+                            (unsigned long long)need,
+                            (unsigned long long)vfs.f_bavail * vfs.f_frsize);
+            rc = SCORM_ERR_ZIP_LIMIT;
+            goto out;
+        }
+    }
     if ((rc = scorm__zip_read(z, (size_t)z->manifest, o->max_manifest_bytes, &xml, &xlen, diag)) !=
         0)
         goto out;
