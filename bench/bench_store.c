@@ -7,8 +7,8 @@
  *   3. fill to `fill` statements, then agent+verb (limit 100) and agent (limit 100) query
  *      latency p50/p99, get-by-id p50, and process memory (RssAnon = outside the LMDB map).
  *
- *   [STORE_INLINE=1] bench_store [batched=200000] [single=20000] [fill=1000000]
- * [dir=/tmp/scolar-bench-store]
+ *   [STORE_INLINE=1] [STORE_FOLD_MIN=n STORE_FOLD_MAX=n] bench_store [batched=200000]
+ * [single=20000] [fill=1000000] [dir=/tmp/scolar-bench-store]
  */
 #include "bench/bench_stmt_gen.h"
 #include "statements/stmt_store.h"
@@ -149,7 +149,7 @@ int main(int argc, char **argv)
     long fill = argc > 3 ? strtol(argv[3], NULL, 10) : 1000000;
     const char *dir = argc > 4 ? argv[4] : "/tmp/scolar-bench-store";
     struct stmt_db *db;
-    struct stmt_store_opts opts = {0, 0};
+    struct stmt_store_opts opts = {0, 0, 0, 0};
     char err[256], cmd[512];
     size_t count = 0;
     double r;
@@ -159,6 +159,11 @@ int main(int argc, char **argv)
     if (system(cmd) != 0)
         return 1;
     opts.index_inline = getenv("STORE_INLINE") != NULL;
+    if (getenv("STORE_FOLD_MIN"))
+        opts.fold_min = strtoul(getenv("STORE_FOLD_MIN"), NULL, 10);
+    if (getenv("STORE_FOLD_MAX"))
+        opts.fold_max = strtoul(getenv("STORE_FOLD_MAX"), NULL, 10);
+    printf("fold: min %zu max %zu (0 = defaults)\n", opts.fold_min, opts.fold_max);
     printf("indexing: %s\n\n", opts.index_inline ? "inline (in the commit)" : "deferred (folded)");
     if (stmt_db_open(dir, &db, err, sizeof err) || stmt_store_open(db, &opts, &st)) {
         fprintf(stderr, "bench_store: cannot open %s: %s\n", dir, err);

@@ -141,6 +141,10 @@ int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct 
     st->db = db;
     st->max_limit = (o && o->max_limit) ? o->max_limit : STMT_STORE_MAX_LIMIT;
     st->index_inline = o ? o->index_inline : 0;
+    st->fold_min = (o && o->fold_min) ? o->fold_min : STMT_FOLD_MIN;
+    st->fold_max = (o && o->fold_max) ? o->fold_max : STMT_FOLD_MAX;
+    if (st->fold_max < st->fold_min)
+        st->fold_max = st->fold_min;
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->work, NULL);
     pthread_cond_init(&st->done, NULL);

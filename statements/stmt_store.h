@@ -90,6 +90,12 @@ struct stmt_store_opts {
      * statement as soon as its insert returns; several times slower ingest on large stores:
      * bench/results/store.md). Single gets are immediate in both modes. */
     int index_inline;
+    /* Deferred indexing: fold once fold_min statements wait (0 = STMT_FOLD_MIN, 50,000), at
+     * most fold_max per transaction (0 = STMT_FOLD_MAX, 100,000). LMDB keeps a fold's dirty
+     * pages in process memory (about 4 KiB per index leaf touched, up to ~200 MB at 1M
+     * statements with the defaults); smaller folds use less memory and cost more I/O per
+     * statement (bench/results/store.md). */
+    size_t fold_min, fold_max;
 };
 
 /**

@@ -75,6 +75,7 @@ struct stmt_store {
     int fold_failed;            /* the last fold wrote nothing (error): wait for a commit */
     int sync_waiters;           /* callers blocked in stmt_store_sync */
     int index_inline;           /* index in the commit itself instead of folding later */
+    size_t fold_min, fold_max;  /* deferred indexing thresholds (stmt_store_opts) */
     struct stmt__idmap recent;  /* committed, not yet folded ids (under lock; writer writes) */
     struct stmt__idmap pending; /* ids written by the open group transaction (writer only) */
     pthread_t writer;

@@ -538,7 +538,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
                 stmt__idmap_put(&st->recent, st->pending.keys[i], st->pending.vals[i])) {
                 /* Out of memory: fold now so the ids are in "stmt_id" before the ack. */
                 pthread_mutex_unlock(&st->lock);
-                while (st->indexed_us < last && fold(st, STMT_FOLD_MAX) > 0)
+                while (st->indexed_us < last && fold(st, st->fold_max) > 0)
                     ;
                 pthread_mutex_lock(&st->lock);
                 break;
@@ -554,7 +554,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
 int stmt__fold_all(struct stmt_store *st)
 {
     while (st->indexed_us < st->last_us)
-        if (fold(st, STMT_FOLD_MAX) == 0)
+        if (fold(st, st->fold_max) == 0)
             return STMT_STORE_ERR_IO;
     return STMT_STORE_OK;
 }
@@ -572,10 +572,10 @@ void *stmt__writer_main(void *arg)
             if (st->indexed_us < st->committed_us && !st->fold_failed) {
                 /* A backlog: fold once the writer has been idle for STMT_FOLD_IDLE_MS (clients
                  * between two batches should not pay for a small fold) or when asked to. */
-                if (idle || st->sync_waiters || st->unindexed >= STMT_FOLD_MIN) {
+                if (idle || st->sync_waiters || st->unindexed >= st->fold_min) {
                     size_t n;
                     pthread_mutex_unlock(&st->lock);
-                    n = fold(st, STMT_FOLD_MAX);
+                    n = fold(st, st->fold_max);
                     pthread_mutex_lock(&st->lock);
                     st->fold_failed = n == 0; /* retried after the next commit */
                     idle = 0;
@@ -595,7 +595,7 @@ void *stmt__writer_main(void *arg)
         }
         if (!st->head) {
             pthread_mutex_unlock(&st->lock);
-            while (st->indexed_us < st->committed_us && fold(st, STMT_FOLD_MAX) > 0)
+            while (st->indexed_us < st->committed_us && fold(st, st->fold_max) > 0)
                 ;
             pthread_mutex_lock(&st->lock);
             break; /* closing and drained */
@@ -627,9 +627,9 @@ void *stmt__writer_main(void *arg)
         if (!st->index_inline && st->last_us != before)
             st->unindexed += stored;
         pthread_cond_broadcast(&st->done);
-        if (!st->index_inline && (st->unindexed >= STMT_FOLD_MIN || st->sync_waiters)) {
+        if (!st->index_inline && (st->unindexed >= st->fold_min || st->sync_waiters)) {
             pthread_mutex_unlock(&st->lock);
-            fold(st, STMT_FOLD_MAX);
+            fold(st, st->fold_max);
             pthread_mutex_lock(&st->lock);
         }
     }
