@@ -55,6 +55,9 @@ enum lrs_scope {
     LRS_SCOPE_ADMIN = 1u << 8, /* the /api/ admin surface */
 };
 
+/* account.homePage of the Agent that stands for a credential as statement authority */
+#define LRS_AUTHORITY_HOME "urn:scolar:credential"
+
 struct lrs_cred {
     char key[80];
     char name[128];

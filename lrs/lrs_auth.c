@@ -202,7 +202,7 @@ int lrs_cred_create(struct stmt_db *db, const char *name, unsigned scopes, const
     cJSON_AddStringToObject(auth, "objectType", "Agent");
     cJSON_AddStringToObject(auth, "name", name ? name : k);
     acct = cJSON_AddObjectToObject(auth, "account");
-    cJSON_AddStringToObject(acct, "homePage", "urn:scolar:credential");
+    cJSON_AddStringToObject(acct, "homePage", LRS_AUTHORITY_HOME);
     cJSON_AddStringToObject(acct, "name", k);
     json = cJSON_PrintUnformatted(rec);
     if (!json)

@@ -562,6 +562,26 @@ static void reply_multipart(struct lrs_req *r, const struct sc_buf *json, const 
     sc_buf_free(&b);
 }
 
+/* statements/read/mine (issue 4): a credential with only this read scope sees the statements
+ * whose authority is its own agent. */
+static int read_mine_only(struct lrs_req *r)
+{
+    return !has_scope(r, LRS_SCOPE_STATEMENTS_READ | LRS_SCOPE_ALL_READ) &&
+           (r->cred.scopes & LRS_SCOPE_STATEMENTS_READ_MINE);
+}
+
+static int written_by_me(struct lrs_req *r, const char *json, size_t len)
+{
+    cJSON *t = cJSON_ParseWithLength(json, len);
+    const cJSON *acct = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(t, "authority"), "account");
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(acct, "name"));
+    const char *home = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(acct, "homePage"));
+    int mine = name && home && !strcmp(name, r->cred.key) && !strcmp(home, LRS_AUTHORITY_HOME);
+    cJSON_Delete(t);
+    return mine;
+}
+
 static void get_single(struct lrs_req *r, const char *id, int voided, int fmt, int attachments)
 {
     char *json = NULL;
@@ -576,6 +596,11 @@ static void get_single(struct lrs_req *r, const char *id, int voided, int fmt, i
         return;
     }
     rc = stmt_store_get(r->app->store, id, voided, &json, &stored);
+    if (rc == STMT_STORE_OK && read_mine_only(r) && !written_by_me(r, json, strlen(json))) {
+        sc_free(json);
+        json = NULL;
+        rc = STMT_STORE_ERR_NOTFOUND;
+    }
     if (rc == STMT_STORE_ERR_NOTFOUND) {
         lrs_reply_error(r, 404, "no %sstatement with id %s", voided ? "voided " : "", id);
         return;
@@ -625,7 +650,7 @@ static void statements_get(struct lrs_req *r)
     char ifi[1024];
     int rc;
 
-    if (!has_scope(r, LRS_SCOPE_STATEMENTS_READ | LRS_SCOPE_ALL_READ)) {
+    if (!has_scope(r, LRS_SCOPE_STATEMENTS_READ | LRS_SCOPE_ALL_READ) && !read_mine_only(r)) {
         lrs_reply_error(r, 403, "this credential may not read statements");
         return;
     }
@@ -733,6 +758,20 @@ static void statements_get(struct lrs_req *r)
         return;
     q.cursor = lrs_req_param(r, "more");
     q.scope = r->cred.key;
+    char mine_ifi[1024];
+    if (read_mine_only(r) && !q.agent) {
+        /* walk the index of this credential's agent (authority is a related agent), then
+         * keep only what it wrote (below) */
+        cJSON *me = r->cred.authority ? cJSON_Parse(r->cred.authority) : NULL;
+        int bad = !me || stmt_store_agent_ifi(me, mine_ifi, sizeof mine_ifi) != STMT_STORE_OK;
+        cJSON_Delete(me);
+        if (bad) {
+            lrs_reply_error(r, 500, "credential has no usable authority agent");
+            return;
+        }
+        q.agent = mine_ifi;
+        q.related_agents = 1;
+    }
 
     memset(&page, 0, sizeof page);
     rc = stmt_store_query(r->app->store, &q, &page);
@@ -750,9 +789,13 @@ static void statements_get(struct lrs_req *r)
         const char *lang = lrs_req_header(r, "Accept-Language");
         cJSON *atts = b_att ? cJSON_CreateObject() : NULL;
         int bad = sc_buf_puts(&b, "{\"statements\":[");
+        int mine = read_mine_only(r), first = 1;
         for (size_t i = 0; !bad && i < page.n; i++) {
-            if (i)
+            if (mine && !written_by_me(r, page.items[i].json, page.items[i].len))
+                continue;
+            if (!first)
                 sc_buf_putc(&b, ',');
+            first = 0;
             bad = append_formatted(&b, page.items[i].json, page.items[i].len, fmt, lang);
             if (atts)
                 collect_attachments(page.items[i].json, page.items[i].len, atts);

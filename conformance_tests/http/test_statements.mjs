@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, basic } from '../lib/server.mjs';
-import { agent, statement, voiding, uuid, fetchAll, VERB_ATTEMPTED, VERB_COMPLETED } from '../lib/xapi.mjs';
+import { agent, statement, voiding, uuid, fetchAll, waitConsistent, VERB_ATTEMPTED, VERB_COMPLETED } from '../lib/xapi.mjs';
 
 let s;
 before(async () => { s = await startServer(); });
@@ -175,6 +175,7 @@ test('queries: agent, verb, activity, related_*, since/until, ascending, limit a
   assert.deepEqual(r.json.actor, { objectType: 'Agent', mbox: who.mbox });
   assert.deepEqual(r.json.verb, { id: VERB_COMPLETED });
   // no match → empty list
+  await waitConsistent(s);
   r = await s.req('GET', `/xapi/statements?verb=${encodeURIComponent('http://example.com/never')}`);
   assert.equal(r.status, 200);
   assert.deepEqual(r.json, { statements: [], more: '' });
@@ -238,4 +239,29 @@ test('malformed statement corpus: every file is 400 and the store is unchanged',
   assert.deepEqual(failures, []);
   const afterIds = (await fetchAll(s, 'ascending=true')).map((x) => x.id);
   assert.deepEqual(afterIds, before, 'no statement stored by the corpus');
+});
+
+test('statements/read/mine: only what this credential wrote, single and query', async () => {
+  const mk = async (scopes) => (await s.req('POST', '/api/credentials', { body: { name: 'mine', scopes } })).json;
+  const me = await mk(['statements/write', 'statements/read/mine']);
+  const other = await mk(['statements/write']);
+  const reg = uuid();
+  const mineIds = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await s.req('POST', '/xapi/statements', { body: statement({ registration: reg }), auth: basic(me.key, me.secret) });
+    assert.equal(r.status, 200);
+    mineIds.push(r.json[0]);
+  }
+  const theirs = (await s.req('POST', '/xapi/statements', { body: statement({ registration: reg }), auth: basic(other.key, other.secret) })).json[0];
+  const auth = basic(me.key, me.secret);
+  await waitConsistent(s);
+  assert.equal((await s.req('GET', `/xapi/statements?statementId=${mineIds[0]}`, { auth })).status, 200);
+  assert.equal((await s.req('GET', `/xapi/statements?statementId=${theirs}`, { auth })).status, 404);
+  let r = await s.req('GET', '/xapi/statements?ascending=true', { auth });
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json.statements.map((x) => x.id), mineIds);
+  r = await s.req('GET', `/xapi/statements?registration=${reg}&ascending=true`, { auth });
+  assert.deepEqual(r.json.statements.map((x) => x.id), mineIds, 'filters combine with read/mine');
+  r = await s.req('GET', `/xapi/statements?registration=${reg}`);
+  assert.equal(r.json.statements.length, 4, 'an all-reading credential sees all four');
 });

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import XAPI from '@xapi/xapi';
 import { startServer, ADMIN_KEY, ADMIN_SECRET } from '../lib/server.mjs';
+import { waitConsistent } from '../lib/xapi.mjs';
 
 test('@xapi/xapi: send, get, query, void', async () => {
   const s = await startServer();
@@ -19,6 +20,7 @@ test('@xapi/xapi: send, get, query, void', async () => {
     const got = await xapi.getStatement({ statementId: id });
     assert.equal(got.data.id, id);
     assert.equal(got.data.result.score.scaled, 0.9);
+    await waitConsistent(s); // Comm 2.1.3: queries are complete up to Consistent-Through
     const list = await xapi.getStatements({ agent: actor, verb: XAPI.Verbs.COMPLETED.id });
     assert.equal(list.data.statements.length, 1);
     assert.equal(list.data.statements[0].id, id);

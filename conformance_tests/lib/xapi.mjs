@@ -28,8 +28,10 @@ export function voiding(targetId, actor = agent('admin')) {
 
 export const uuid = () => randomUUID();
 
-// Fetch every statement of a query, following `more`.
+// Fetch every statement of a query, following `more`, once Consistent-Through has passed
+// the moment of the call (so every statement acknowledged before it is included).
 export async function fetchAll(srv, query = '') {
+  await waitConsistent(srv);
   const out = [];
   let path = `/xapi/statements${query ? '?' + query : ''}`;
   for (let i = 0; i < 10000 && path; i++) {
