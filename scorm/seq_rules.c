@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Sequencing rules and limit conditions (SN 4th: UP.1 Limit Conditions Check Process, UP.2
+ * Sequencing Rules Check Process, UP.2.1 Sequencing Rule Check Subprocess, UP.5 Check Activity
+ * Process). Conditions are evaluated in three-valued logic (true, false, unknown) as SN 4th
+ * UP.2.1 and the ADL sample RTE do: "not" keeps unknown, and a rule fires only when its
+ * combined result is true.
+ */
+#include "scorm/seq_int.h"
+
+/* Evaluate one rule condition for activity a (IMS SS 5.2.3 condition vocabulary). */
+int seq__cond_eval(const struct seq_tree *t, const struct seq__act *a,
+                   const struct seq__condition *c, int rollup)
+{
+    const struct seq__obj *o =
+        &a->objs[c->objective >= 0 && (size_t)c->objective < a->n_objs ? c->objective : 0];
+    int r;
+    (void)rollup;
+    switch (c->cond) {
+    case SEQ__C_ALWAYS:
+        r = 1;
+        break;
+    case SEQ__C_SATISFIED:
+        r = seq__obj_progress(t, a, o) ? seq__obj_satisfied(t, a, o) : -1;
+        break;
+    case SEQ__C_OBJ_STATUS_KNOWN:
+        r = seq__obj_progress(t, a, o);
+        break;
+    case SEQ__C_OBJ_MEASURE_KNOWN:
+        r = seq__obj_measure_status(t, a, o);
+        break;
+    case SEQ__C_MEASURE_GT:
+        r = seq__obj_measure_status(t, a, o) ? seq__obj_measure(t, a, o) > c->threshold : -1;
+        break;
+    case SEQ__C_MEASURE_LT:
+        r = seq__obj_measure_status(t, a, o) ? seq__obj_measure(t, a, o) < c->threshold : -1;
+        break;
+    case SEQ__C_COMPLETED:
+        r = seq__act_progress_known(t, a) ? seq__act_completed(t, a) : -1;
+        break;
+    case SEQ__C_PROGRESS_KNOWN:
+        r = a->activity_progress_status && seq__act_progress_known(t, a);
+        break;
+    case SEQ__C_ATTEMPTED:
+        r = a->activity_progress_status ? a->attempt_count > 0 : 0;
+        break;
+    case SEQ__C_ATTEMPT_LIMIT_EXCEEDED:
+        r = a->activity_progress_status && a->attempt_limit > 0 &&
+            a->attempt_count >= a->attempt_limit;
+        break;
+    case SEQ__C_TIME_LIMIT_EXCEEDED:
+    case SEQ__C_OUTSIDE_TIME_RANGE:
+        /* SN 4th 4.6: time-based conditions; no begin/end times are tracked: false */
+        r = 0;
+        break;
+    default:
+        r = -1;
+        break;
+    }
+    if (c->negate && r >= 0)
+        r = !r;
+    return r;
+}
+
+/* combine three-valued results: all (AND) or any (OR) */
+static int rule_eval(const struct seq_tree *t, const struct seq__act *a, const struct seq__rule *r)
+{
+    int all_true = 1, any_true = 0, any_false = 0;
+    if (r->n_conds == 0)
+        return 1; /* IMS SS 5.2.3: an empty condition set is "always" */
+    for (size_t i = 0; i < r->n_conds; i++) {
+        int v = seq__cond_eval(t, a, &r->conds[i], 0);
+        if (v != 1)
+            all_true = 0;
+        if (v == 1)
+            any_true = 1;
+        if (v == 0)
+            any_false = 1;
+    }
+    if (r->any)
+        return any_true ? 1 : (any_false && !all_true ? 0 : -1);
+    return all_true ? 1 : (any_false ? 0 : -1);
+}
+
+/* UP.2.1 Sequencing Rule Check Subprocess: 1 when the rule's conditions evaluate to true */
+static int rule_check(const struct seq_tree *t, const struct seq__act *a, const struct seq__rule *r)
+{
+    return rule_eval(t, a, r) == 1;
+}
+
+/* UP.2 Sequencing Rules Check Process: the action of the first rule (in document order) whose
+ * action is in mask and whose conditions are true; SEQ__A_NONE if none. */
+unsigned seq__rules_check(const struct seq_tree *t, const struct seq__act *a,
+                          const struct seq__rule *rules, size_t n, unsigned mask)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!(rules[i].action & mask))
+            continue;
+        if (rule_check(t, a, &rules[i]))
+            return rules[i].action;
+    }
+    return SEQ__A_NONE;
+}
+
+/* UP.1 Limit Conditions Check Process: 1 when a limit condition is violated */
+int seq__limit_check(const struct seq_tree *t, const struct seq__act *a)
+{
+    (void)t;
+    if (!a->tracked)
+        return 0;
+    /* SN 4th UP.1: only an activity that is not active and not suspended is checked */
+    if (a->active || a->suspended)
+        return 0;
+    if (a->attempt_limit > 0 && a->activity_progress_status && a->attempt_count >= a->attempt_limit)
+        return 1;
+    if (a->activity_abs_dur_limit > 0 && a->activity_progress_status &&
+        a->activity_duration >= a->activity_abs_dur_limit)
+        return 1;
+    if (a->attempt_abs_dur_limit > 0 && a->activity_progress_status && a->attempt_progress_status &&
+        a->attempt_duration >= a->attempt_abs_dur_limit)
+        return 1;
+    return 0;
+}
+
+/* UP.5 Check Activity Process: 1 when the activity may not be delivered (disabled rule fires or
+ * a limit condition is violated) */
+int seq__check_activity(const struct seq_tree *t, const struct seq__act *a)
+{
+    if (seq__rules_check(t, a, a->pre, a->n_pre, SEQ__A_DISABLED))
+        return 1;
+    return seq__limit_check(t, a);
+}
