@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
     const char *dir = argc > 2 ? argv[2] : "/tmp/scolar-bench-raw";
-    struct rec *recs = calloc(n, sizeof *recs);
+    struct rec *recs = sc_calloc(n, sizeof *recs);
     uint64_t seed = 0x9e3779b97f4a7c15ULL;
     cJSON *auth = cJSON_Parse(AUTH);
     MDB_env *env;
@@ -53,7 +53,7 @@ int main(int argc, char **argv)
     size_t bytes = 0, entries = 0;
     int64_t t0, t1, seq0 = sc_time_now_us();
     /* RAW_BATCH / RAW_NOIDX: variants used to find where the time goes (see results). */
-    size_t BATCH = getenv("RAW_BATCH") ? strtoul(getenv("RAW_BATCH"), NULL, 10) : 100;
+    size_t batch = getenv("RAW_BATCH") ? strtoul(getenv("RAW_BATCH"), NULL, 10) : 100;
     int noidx = getenv("RAW_NOIDX") != NULL;
 
     if (!recs || !auth)
@@ -75,7 +75,9 @@ int main(int argc, char **argv)
         sc_time_format_iso(seq0 + (int64_t)i, 6, iso);
         sl = (size_t)snprintf(suffix, sizeof suffix, ",\"stored\":\"%s\"}", iso);
         recs[i].len = STMT_REC_HDR + 8 * recs[i].nterms + jl + sl;
-        r = recs[i].bytes = malloc(recs[i].len);
+        r = recs[i].bytes = sc_malloc(recs[i].len);
+        if (!r)
+            return 1;
         memset(r, 0, STMT_REC_HDR);
         r[0] = STMT_REC_FORMAT;
         r[2] = (unsigned char)(recs[i].nterms >> 8);
@@ -107,9 +109,9 @@ int main(int argc, char **argv)
     check(mdb_txn_commit(txn), "commit");
 
     t0 = sc_time_mono_us();
-    for (size_t b = 0; b < n; b += BATCH) {
+    for (size_t b = 0; b < n; b += batch) {
         check(mdb_txn_begin(env, NULL, 0, &txn), "txn");
-        for (size_t i = b; i < b + BATCH && i < n; i++) {
+        for (size_t i = b; i < b + batch && i < n; i++) {
             unsigned char seq8[8], ik[16];
             MDB_val k = {8, seq8}, v = {recs[i].len, recs[i].bytes};
             MDB_val idk = {16, recs[i].id}, idv = {8, seq8}, e = {0, NULL};
@@ -128,13 +130,14 @@ int main(int argc, char **argv)
     t1 = sc_time_mono_us();
     printf("raw LMDB: %zu statements (%zu bytes of records, %zu keys) in batches of %zu%s: "
            "%.2f s, %.0f statements/s\n",
-           n, bytes, entries, BATCH, noidx ? " (no index entries)" : "", (double)(t1 - t0) / 1e6, (double)n * 1e6 / (double)(t1 - t0));
+           n, bytes, entries, batch, noidx ? " (no index entries)" : "", (double)(t1 - t0) / 1e6,
+           (double)n * 1e6 / (double)(t1 - t0));
     mdb_env_close(env);
     for (size_t i = 0; i < n; i++) {
-        free(recs[i].bytes);
+        sc_free(recs[i].bytes);
         sc_free(recs[i].terms);
     }
-    free(recs);
+    sc_free(recs);
     cJSON_Delete(auth);
     if (system(cmd) != 0)
         return 1;

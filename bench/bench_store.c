@@ -96,7 +96,7 @@ static void mem_report(void)
 
 static void query_bench(const char *label, int with_verb, int n)
 {
-    int64_t *lat = malloc((size_t)n * sizeof *lat);
+    int64_t *lat = sc_malloc((size_t)n * sizeof *lat);
     uint64_t seed = 42;
     long results = 0;
     for (int i = 0; i < n; i++) {
@@ -120,12 +120,12 @@ static void query_bench(const char *label, int with_verb, int n)
     qsort(lat, (size_t)n, sizeof *lat, cmp_i64);
     printf("| %s, limit 100 | %d | %.3f ms | %.3f ms | %.1f |\n", label, n,
            (double)lat[n / 2] / 1000.0, (double)lat[n * 99 / 100] / 1000.0, (double)results / n);
-    free(lat);
+    sc_free(lat);
 }
 
 static void get_bench(int n)
 {
-    int64_t *lat = malloc((size_t)n * sizeof *lat);
+    int64_t *lat = sc_malloc((size_t)n * sizeof *lat);
     uint64_t seed = 7;
     int have = atomic_load(&nsample) < SAMPLE_IDS ? atomic_load(&nsample) : SAMPLE_IDS, found = 0;
     for (int i = 0; i < n; i++) {
@@ -139,7 +139,7 @@ static void get_bench(int n)
     qsort(lat, (size_t)n, sizeof *lat, cmp_i64);
     printf("| get by statementId | %d | %.3f ms | %.3f ms | %d found |\n", n,
            (double)lat[n / 2] / 1000.0, (double)lat[n * 99 / 100] / 1000.0, found);
-    free(lat);
+    sc_free(lat);
 }
 
 int main(int argc, char **argv)

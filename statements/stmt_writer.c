@@ -368,7 +368,8 @@ static size_t fold(struct stmt_store *st, size_t max)
             terms.n = 0;
             for (size_t i = 0; i < nt && !ret && STMT_REC_HDR + 8 * nt <= v.mv_size; i++)
                 ret = vec_add(&terms, stmt__be64_get(r + STMT_REC_HDR + 8 * i));
-            if (!ret && !st->index_inline) {
+            if (!ret) {
+                /* Also in inline mode: a store reopened inline may hold a deferred backlog. */
                 MDB_val ik = {16, id}, iv = {8, seq8};
                 int prc = mdb_put(txn, st->t_id, &ik, &iv, 0);
                 if (prc)
