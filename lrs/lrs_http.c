@@ -14,6 +14,7 @@
 
 #include <civetweb.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -296,17 +297,126 @@ static void handle(struct mg_connection *conn, struct lrs_app *app, const struct
     lrs_cred_clear(&r.cred);
 }
 
+/*
+ * Big stacks. Debian builds civetweb with its CMake default CIVETWEB_THREAD_STACK_SIZE of
+ * 102400 bytes per worker: too small for libxml2, libzip, OpenSSL and a recursive cJSON parse
+ * (ASan found a stack overflow in the import path). Each civetweb worker therefore hands its
+ * request to a companion thread of its own with an 8 MiB stack and waits for it: one pair of
+ * context switches per request, no allocation, and the companion is created on the worker's
+ * first request and joined when the worker exits (thread-specific data destructor).
+ */
+#define LRS_STACK_SIZE (8u << 20)
+
+struct companion {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int has_work, quit;
+    struct mg_connection *conn;
+    struct lrs_app *app;
+    const struct lrs_route *routes;
+    int content;
+};
+
+static pthread_key_t companion_key;
+static pthread_once_t companion_once = PTHREAD_ONCE_INIT;
+
+static void *companion_main(void *arg)
+{
+    struct companion *c = arg;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->has_work && !c->quit)
+            pthread_cond_wait(&c->cv, &c->mu);
+        if (c->quit)
+            break;
+        pthread_mutex_unlock(&c->mu);
+        handle(c->conn, c->app, c->routes, c->content);
+        pthread_mutex_lock(&c->mu);
+        c->has_work = 0;
+        pthread_cond_broadcast(&c->cv);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+static void companion_destroy(void *arg)
+{
+    struct companion *c = arg;
+    pthread_mutex_lock(&c->mu);
+    c->quit = 1;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->th, NULL);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    sc_free(c);
+}
+
+static void companion_key_init(void)
+{
+    pthread_key_create(&companion_key, companion_destroy);
+}
+
+static struct companion *companion_get(void)
+{
+    struct companion *c;
+    pthread_attr_t attr;
+    pthread_once(&companion_once, companion_key_init);
+    c = pthread_getspecific(companion_key);
+    if (c)
+        return c;
+    c = sc_calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, LRS_STACK_SIZE);
+    if (pthread_create(&c->th, &attr, companion_main, c) != 0) {
+        pthread_attr_destroy(&attr);
+        pthread_mutex_destroy(&c->mu);
+        pthread_cond_destroy(&c->cv);
+        sc_free(c);
+        return NULL;
+    }
+    pthread_attr_destroy(&attr);
+    pthread_setspecific(companion_key, c);
+    return c;
+}
+
+static void handle_on_big_stack(struct mg_connection *conn, struct lrs_app *app,
+                                const struct lrs_route *routes, int content)
+{
+    struct companion *c = companion_get();
+    if (!c) {
+        lrs_log(LRS_LOG_WARN, "no companion thread: handling on the civetweb stack");
+        handle(conn, app, routes, content);
+        return;
+    }
+    pthread_mutex_lock(&c->mu);
+    c->conn = conn;
+    c->app = app;
+    c->routes = routes;
+    c->content = content;
+    c->has_work = 1;
+    pthread_cond_broadcast(&c->cv);
+    while (c->has_work)
+        pthread_cond_wait(&c->cv, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+}
+
 static int api_handler(struct mg_connection *conn, void *cbdata)
 {
     struct lrs_app *app = cbdata;
-    handle(conn, app, lrs_api_routes, 0);
+    handle_on_big_stack(conn, app, lrs_api_routes, 0);
     return 1;
 }
 
 static int content_handler(struct mg_connection *conn, void *cbdata)
 {
     struct lrs_app *app = cbdata;
-    handle(conn, app, lrs_content_routes, 1);
+    handle_on_big_stack(conn, app, lrs_content_routes, 1);
     return 1;
 }
 

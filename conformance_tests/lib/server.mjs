@@ -93,6 +93,7 @@ export async function startServer(opts = {}) {
     stop(signal = 'SIGTERM') {
       return new Promise((resolve) => {
         if (proc.exitCode !== null || proc.signalCode !== null) {
+          if (proc.exitCode !== 0 && proc.signalCode !== 'SIGKILL') console.error(`scolar serve had exited with ${proc.exitCode ?? proc.signalCode}; its stderr:\n${stderr.slice(-20000)}`);
           resolve(proc.exitCode ?? proc.signalCode);
           return;
         }

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: Apache-2.0
+// Course import over HTTP (/api/courses) and the CLI (scolar import), issue 5.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, cli, tempDir, SHARED } from '../lib/server.mjs';
+
+const work = tempDir('scolar-courses-');
+function zipOf(pkg) {
+  const out = join(work, `${pkg}.zip`);
+  if (!existsSync(out)) execFileSync('zip', ['-qr', out, '.'], { cwd: join(SHARED, 'scorm-packages', pkg) });
+  return readFileSync(out);
+}
+
+let s;
+before(async () => { s = await startServer({ env: { SCOLAR_MAX_UPLOAD: String(8 * 1024 * 1024) } }); });
+after(async () => { await s.stop(); rmSync(work, { recursive: true, force: true }); });
+
+test('upload a zip body: 201 with the import JSON; list, get with tree, re-import adds a version, delete', async () => {
+  const zip = zipOf('golf-12-RuntimeBasicCalls');
+  let r = await s.req('POST', '/api/courses?course=golf12', { body: zip, headers: { 'Content-Type': 'application/zip' } });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.course, 'golf12');
+  assert.equal(r.json.version, 'scorm12');
+  assert.equal(r.json.scos, 1);
+  assert.equal(r.json.course_version, 1);
+  assert.ok(Array.isArray(r.json.warnings));
+  assert.ok(existsSync(join(s.dataDir, 'content', 'golf12', '1', 'imsmanifest.xml')), 'files extracted');
+
+  r = await s.req('GET', '/api/courses');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json.map((c) => c.id), ['golf12']);
+  r = await s.req('GET', '/api/courses/golf12');
+  assert.equal(r.status, 200);
+  assert.ok(r.json.tree, 'the parsed tree is returned');
+  assert.match(JSON.stringify(r.json.tree), /Golf Explained/);
+
+  r = await s.req('POST', '/api/courses?course=golf12', { body: zip, headers: { 'Content-Type': 'application/zip' } });
+  assert.equal(r.status, 201);
+  assert.equal(r.json.course_version, 2);
+  assert.ok(existsSync(join(s.dataDir, 'content', 'golf12', '2')));
+
+  r = await s.req('DELETE', '/api/courses/golf12');
+  assert.equal(r.status, 204);
+  assert.equal((await s.req('GET', '/api/courses/golf12')).status, 404);
+  assert.equal(existsSync(join(s.dataDir, 'content', 'golf12')), false, 'files removed');
+});
+
+test('multipart/form-data upload of a 2004 package', async () => {
+  const zip = zipOf('golf-2004v3-RuntimeBasicCalls');
+  const fd = new FormData();
+  fd.append('file', new Blob([zip], { type: 'application/zip' }), 'course.zip');
+  const res = await fetch(`${s.base}/api/courses`, { method: 'POST', body: fd, headers: { Authorization: (await import('../lib/server.mjs')).ADMIN_AUTH } });
+  const j = await res.json();
+  assert.equal(res.status, 201, JSON.stringify(j));
+  assert.equal(j.version, 'scorm2004-3rd');
+});
+
+test('bad uploads: clear errors, nothing stored', async () => {
+  const before = (await s.req('GET', '/api/courses')).json.length;
+  const contentBefore = existsSync(join(s.dataDir, 'content')) ? readdirSync(join(s.dataDir, 'content')).filter((n) => !n.startsWith('.')).sort() : [];
+  let r = await s.req('POST', '/api/courses', { body: Buffer.from('this is not a zip'), headers: { 'Content-Type': 'application/zip' } });
+  assert.equal(r.status, 400);
+  assert.match(r.json.message, /zip/i);
+  r = await s.req('POST', '/api/courses', { body: Buffer.alloc(0), headers: { 'Content-Type': 'application/zip' } });
+  assert.equal(r.status, 400);
+  r = await s.req('POST', '/api/courses', { body: Buffer.alloc(9 * 1024 * 1024), headers: { 'Content-Type': 'application/zip' } });
+  assert.equal(r.status, 413);
+  r = await s.req('POST', '/api/courses', { body: 'x', headers: { 'Content-Type': 'text/html' } });
+  assert.equal(r.status, 415);
+  const malformed = join(work, 'malformed.zip');
+  execFileSync('zip', ['-qr', malformed, '.'], { cwd: join(SHARED, 'scorm-packages', 'edge-cases', 'MalformedXml_SCORM12') });
+  r = await s.req('POST', '/api/courses', { body: readFileSync(malformed), headers: { 'Content-Type': 'application/zip' } });
+  assert.equal(r.status, 400);
+  assert.match(r.json.message, /imsmanifest\.xml line \d+/, 'names the file and the line');
+  assert.equal((await s.req('GET', '/api/courses')).json.length, before);
+  const contentAfter = existsSync(join(s.dataDir, 'content')) ? readdirSync(join(s.dataDir, 'content')).filter((n) => !n.startsWith('.')).sort() : [];
+  assert.deepEqual(contentAfter, contentBefore, 'no files left behind');
+  r = await fetch(`${s.base}/api/courses`);
+  assert.equal(r.status, 401);
+});
+
+test('scolar import CLI: JSON on success, exit 1 with the reason on failure', () => {
+  const dir = tempDir();
+  try {
+    const zip = join(work, 'golf-2004v3-RuntimeMinimumCalls.zip');
+    zipOf('golf-2004v3-RuntimeMinimumCalls');
+    let r = cli(['import', '--data', dir, zip]);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.version, 'scorm2004-3rd');
+    assert.equal(j.scos, 18);
+    r = cli(['import', '--data', dir, join(work, 'nope.zip')]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^scolar: import of .*nope\.zip failed/);
+    r = cli(['import', '--data', dir]);
+    assert.equal(r.status, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
