@@ -97,6 +97,19 @@ int seq_tree_navigate(struct seq_tree *t, enum seq_nav nav, const char *target,
                       struct seq_result *res);
 
 /**
+ * Launch (or relaunch) the course as an LMS does (SN 4th 4.4, RTE 4th 3.1): resumeAll when an
+ * activity is suspended; otherwise, when a previous attempt on the course has ended (the
+ * sequencing session ended and the root is not suspended), a new attempt: every activity's
+ * tracking state is cleared (seq_tree_reset) and start is issued; else start.
+ */
+int seq_tree_launch(struct seq_tree *t, struct seq_result *res);
+
+/** Clear all tracking state for a new attempt on the whole course. Global objectives are
+ *  kept when the organization's objectivesGlobalToSystem is true (CAM 4th 3.4.1.3), else
+ *  cleared with the rest. */
+void seq_tree_reset(struct seq_tree *t);
+
+/**
  * Would this request be valid now (adl.nav.request_valid, TOC, player buttons)? Runs OP.1 on
  * a copy of the state and restores it: 1 valid (it delivers something or ends the session
  * as asked), 0 not valid.

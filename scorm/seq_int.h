@@ -147,6 +147,7 @@ struct seq__act {
     double completion_amount;
     double attempt_duration, activity_duration; /* seconds experienced */
     int selected, randomized;
+    int reported_completion, reported_success; /* the SCO set the value, even "unknown" */
 };
 
 struct seq_tree {
@@ -183,6 +184,8 @@ void seq__obj_set_satisfied(struct seq_tree *t, struct seq__act *a, struct seq__
 void seq__obj_set_measure(struct seq_tree *t, struct seq__act *a, struct seq__obj *o, int known,
                           double measure);
 /* attempt completion through the primary objective's adlseq maps */
+int seq__act_amount_known(const struct seq_tree *t, const struct seq__act *a);
+double seq__act_amount(const struct seq_tree *t, const struct seq__act *a);
 int seq__act_progress_known(const struct seq_tree *t, const struct seq__act *a);
 int seq__act_completed(const struct seq_tree *t, const struct seq__act *a);
 void seq__act_set_completion(struct seq_tree *t, struct seq__act *a, int known, int completed);

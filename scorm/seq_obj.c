@@ -61,16 +61,25 @@ static const struct seq__global *read_measure(const struct seq_tree *t, const st
     return NULL;
 }
 
+/* SN 4th RB.1.2a: an objective satisfied by measure takes its status from the measure
+ * (read at evaluation time, so a measure read from a global objective counts too) */
+static int by_measure(const struct seq__act *a, const struct seq__obj *o)
+{
+    return o->satisfied_by_measure && (!a->active || a->measure_sat_if_active);
+}
+
 int seq__obj_progress(const struct seq_tree *t, const struct seq__act *a, const struct seq__obj *o)
 {
-    (void)a;
+    if (by_measure(a, o))
+        return seq__obj_measure_status(t, a, o);
     return o->progress_status || read_sat(t, o) != NULL;
 }
 
 int seq__obj_satisfied(const struct seq_tree *t, const struct seq__act *a, const struct seq__obj *o)
 {
     const struct seq__global *g;
-    (void)a;
+    if (by_measure(a, o))
+        return seq__obj_measure_status(t, a, o) && seq__obj_measure(t, a, o) >= o->min_measure;
     /* SN 4th 4.2.1.4: a read objective map takes precedence when the global is known */
     if ((g = read_sat(t, o)) != NULL)
         return g->satisfied;
@@ -100,16 +109,14 @@ void seq__obj_set_satisfied(struct seq_tree *t, struct seq__act *a, struct seq__
     (void)a;
     o->progress_status = known;
     o->satisfied_status = known && satisfied;
-    if (!known)
-        return;
     for (size_t i = 0; i < o->n_maps; i++) {
         if (!o->maps[i].write_sat)
             continue;
         struct seq__global *g = seq__global_get(t, o->maps[i].target, 1);
         if (!g)
             continue; /* out of memory: the local state still holds the value */
-        g->sat_known = 1;
-        g->satisfied = satisfied;
+        g->sat_known = known;
+        g->satisfied = known && satisfied;
         g->dirty = 1;
     }
 }
@@ -120,24 +127,51 @@ void seq__obj_set_measure(struct seq_tree *t, struct seq__act *a, struct seq__ob
     (void)a;
     o->measure_status = known;
     o->measure = known ? measure : 0.0;
-    if (!known)
-        return;
     for (size_t i = 0; i < o->n_maps; i++) {
         if (!o->maps[i].write_measure)
             continue;
         struct seq__global *g = seq__global_get(t, o->maps[i].target, 1);
         if (!g)
             continue;
-        g->measure_known = 1;
-        g->measure = measure;
+        g->measure_known = known;
+        g->measure = known ? measure : 0.0;
         g->dirty = 1;
     }
 }
 
-/* CAM 4th 5.1.10: the primary objective's adlseq maps carry attempt completion status */
+int seq__act_amount_known(const struct seq_tree *t, const struct seq__act *a)
+{
+    const struct seq__obj *o = &a->objs[0];
+    if (a->completion_amount_status)
+        return 1;
+    for (size_t i = 0; i < o->n_maps; i++) {
+        const struct seq__global *g = o->maps[i].read_progress ? gfind(t, o->maps[i].target) : NULL;
+        if (g && g->progress_known)
+            return 1;
+    }
+    return 0;
+}
+
+double seq__act_amount(const struct seq_tree *t, const struct seq__act *a)
+{
+    const struct seq__obj *o = &a->objs[0];
+    if (a->completion_amount_status)
+        return a->completion_amount;
+    for (size_t i = 0; i < o->n_maps; i++) {
+        const struct seq__global *g = o->maps[i].read_progress ? gfind(t, o->maps[i].target) : NULL;
+        if (g && g->progress_known)
+            return g->progress;
+    }
+    return 0;
+}
+
+/* CAM 4th 5.1.10: the primary objective's adlseq maps carry attempt completion status;
+ * SN 4th RB.1.3a: completion by measure follows the progress measure */
 int seq__act_progress_known(const struct seq_tree *t, const struct seq__act *a)
 {
     const struct seq__obj *o = &a->objs[0];
+    if (a->completed_by_measure)
+        return seq__act_amount_known(t, a);
     if (a->attempt_progress_status)
         return 1;
     for (size_t i = 0; i < o->n_maps; i++) {
@@ -152,6 +186,8 @@ int seq__act_progress_known(const struct seq_tree *t, const struct seq__act *a)
 int seq__act_completed(const struct seq_tree *t, const struct seq__act *a)
 {
     const struct seq__obj *o = &a->objs[0];
+    if (a->completed_by_measure)
+        return seq__act_amount_known(t, a) && seq__act_amount(t, a) >= a->min_progress;
     if (a->attempt_progress_status)
         return a->attempt_completion_status;
     for (size_t i = 0; i < o->n_maps; i++) {
@@ -216,4 +252,6 @@ void seq__obj_reset_attempt(struct seq__act *a)
     a->completion_amount_status = 0;
     a->completion_amount = 0;
     a->attempt_duration = 0;
+    a->reported_completion = 0;
+    a->reported_success = 0;
 }

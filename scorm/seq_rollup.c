@@ -39,8 +39,8 @@ static void completion_measure_rollup(struct seq_tree *t, struct seq__act *a)
         if (!c->tracked)
             continue;
         counted += c->progress_weight;
-        if (c->completion_amount_status) {
-            total += c->completion_amount * c->progress_weight;
+        if (seq__act_amount_known(t, c)) {
+            total += seq__act_amount(t, c) * c->progress_weight;
             valid = 1;
         }
     }
@@ -207,10 +207,10 @@ static int progress_rollup_measure(struct seq_tree *t, struct seq__act *a)
 {
     if (!a->completed_by_measure)
         return 0;
-    if (!a->completion_amount_status)
+    if (!seq__act_amount_known(t, a))
         seq__act_set_completion(t, a, 0, 0);
     else
-        seq__act_set_completion(t, a, 1, a->completion_amount >= a->min_progress);
+        seq__act_set_completion(t, a, 1, seq__act_amount(t, a) >= a->min_progress);
     return 1;
 }
 

@@ -15,11 +15,12 @@ void seq__end_attempt(struct seq_tree *t, struct seq__act *a)
     if (seq__is_leaf(a)) {
         if (a->tracked && !a->suspended) {
             /* SN 4th UP.4: content that does not set status is taken as completed/satisfied */
-            if (!a->completion_by_content && !a->attempt_progress_status)
+            /* a status the SCO set explicitly (even "unknown") is the content's (CM-06) */
+            if (!a->completion_by_content && !a->attempt_progress_status && !a->reported_completion)
                 seq__act_set_completion(t, a, 1, 1);
             if (!a->objective_by_content) {
                 struct seq__obj *o = &a->objs[0];
-                if (!o->progress_status)
+                if (!o->progress_status && !a->reported_success)
                     seq__obj_set_satisfied(t, a, o, 1, 1);
             }
         }
@@ -116,6 +117,10 @@ static void post_condition_rules(struct seq_tree *t, enum seq__treq *treq, enum 
 
 static void exit_all(struct seq_tree *t)
 {
+    /* exitAll ends every attempt: a SCO's cmi.exit "suspend" does not survive it (only
+     * suspendAll keeps the session resumable; ADL CTS OB-03b) */
+    if (t->current->active && seq__is_leaf(t->current))
+        t->current->suspended = 0;
     if (t->current->active)
         seq__end_attempt(t, t->current);
     seq__terminate_descendents(t, t->root);

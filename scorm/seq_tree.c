@@ -695,8 +695,22 @@ static void report_obj(struct seq_tree *t, struct seq__act *a, struct seq__obj *
         seq__obj_set_satisfied(t, a, o, 1, c->success == SEQ_STATUS_PASSED);
     else if (c->success == SEQ_STATUS_UNKNOWN)
         seq__obj_set_satisfied(t, a, o, 0, 0);
+    if (o == &a->objs[0] && c->success != SEQ_STATUS_UNSET)
+        a->reported_success = 1;
     if (c->has_scaled)
         seq__obj_set_measure(t, a, o, 1, c->scaled);
+    /* RTE 4th 4.2.17: cmi.objectives.n.completion_status / progress_measure; for the primary
+     * objective they are the activity's attempt progress (SN 4th 4.2.1.4, adlseq maps) */
+    if (o == &a->objs[0]) {
+        if (c->completion == SEQ_STATUS_COMPLETED || c->completion == SEQ_STATUS_INCOMPLETE)
+            seq__act_set_completion(t, a, 1, c->completion == SEQ_STATUS_COMPLETED);
+        else if (c->completion == SEQ_STATUS_UNKNOWN)
+            seq__act_set_completion(t, a, 0, 0);
+        if (c->has_progress)
+            seq__act_set_amount(t, a, 1, c->progress);
+        if (c->completion != SEQ_STATUS_UNSET)
+            a->reported_completion = 1;
+    }
 }
 
 int seq_tree_report(struct seq_tree *t, const struct seq_cmi *cmi)
@@ -707,23 +721,9 @@ int seq_tree_report(struct seq_tree *t, const struct seq_cmi *cmi)
     a = t->current;
     if (!a->tracked)
         return SEQ_OK; /* SN 4th 3.13.1: no tracking data for an untracked activity */
+    /* RTE 4th 4.2.4, 4.2.18, 4.2.21, 4.2.22: cmi.completion_status, progress_measure,
+     * score.scaled and success_status are the primary objective's / activity's */
     report_obj(t, a, &a->objs[0], &cmi->primary);
-    /* RTE 4th 4.2.4: completion_status -> attempt progress / completion status */
-    switch (cmi->primary.completion) {
-    case SEQ_STATUS_COMPLETED:
-        seq__act_set_completion(t, a, 1, 1);
-        break;
-    case SEQ_STATUS_INCOMPLETE:
-        seq__act_set_completion(t, a, 1, 0);
-        break;
-    case SEQ_STATUS_UNKNOWN:
-        seq__act_set_completion(t, a, 0, 0);
-        break;
-    default:
-        break;
-    }
-    if (cmi->primary.has_progress)
-        seq__act_set_amount(t, a, 1, cmi->primary.progress);
     for (size_t i = 0; i < cmi->n_objectives; i++) {
         const struct seq_cmi_obj *c = &cmi->objectives[i];
         for (size_t k = 0; c->id && k < a->n_objs; k++)
@@ -775,4 +775,48 @@ int seq_tree_activity_json(const struct seq_tree *t, const char *item, cJSON **o
     }
     *out = o;
     return SEQ_OK;
+}
+
+void seq_tree_reset(struct seq_tree *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n_acts; i++) {
+        struct seq__act *a = t->acts[i];
+        seq__obj_reset_attempt(a);
+        a->active = a->suspended = 0;
+        a->attempt_count = 0;
+        a->activity_progress_status = 0;
+        a->activity_duration = 0;
+        a->selected = a->randomized = 0;
+        a->n_avail = 0;
+        for (size_t k = 0; k < a->n_kids; k++)
+            a->avail[a->n_avail++] = a->kids[k];
+    }
+    for (size_t i = 0; i < t->n_acts; i++) {
+        seq__select_children(t, t->acts[i]);
+        seq__randomize_children(t, t->acts[i]);
+    }
+    if (!t->objectives_global_to_system) {
+        for (size_t i = 0; i < t->n_globals; i++)
+            sc_free(t->globals[i].id);
+        t->n_globals = 0;
+    }
+    t->current = t->suspended = NULL;
+    t->ended = 0;
+}
+
+int seq_tree_launch(struct seq_tree *t, struct seq_result *res)
+{
+    if (!t || !res)
+        return SEQ_ERR_ARG;
+    if (t->current && !t->ended) {
+        /* a session is open: deliver nothing new; the caller resumes the current activity */
+        memset(res, 0, sizeof *res);
+        res->deliver = t->current->active ? t->current->id : NULL;
+        return SEQ_OK;
+    }
+    if (t->suspended)
+        return seq_tree_navigate(t, SEQ_NAV_RESUME_ALL, NULL, res);
+    return seq_tree_navigate(t, SEQ_NAV_START, NULL, res);
 }

@@ -129,6 +129,7 @@ static const char *props_get(const struct props *p, const char *k)
 }
 
 static struct props g_codes; /* Commands.properties */
+static int g_trace;          /* SEQ_ADL_ONLY=<test case>: run one package with a trace */
 
 /* decode a "~"-joined code sequence of an element ("c~OB~&obj1&~SS") */
 static void decode_element(const char *in, char *out, size_t len)
@@ -502,6 +503,9 @@ static int run_package(const char *courses, const char *name, char *why, size_t 
         }
         if (have_nav) {
             seq_tree_navigate(t, nav, target[0] ? target : NULL, &r);
+            if (g_trace)
+                tap_diag("  %s: %s %s -> %s %s%s", b->name, seq_nav_name(nav), target,
+                         r.deliver ? r.deliver : "-", r.exception, r.ended ? " ended" : "");
         } else {
             memset(&r, 0, sizeof r);
         }
@@ -525,10 +529,18 @@ static int run_package(const char *courses, const char *name, char *why, size_t 
             /* the learner leaves and launches the course again */
             if (seq_tree_current(t) && !seq_tree_ended(t))
                 seq_tree_navigate(t, SEQ_NAV_EXIT_ALL, NULL, &r);
-            if (seq_tree_suspended(t))
-                seq_tree_navigate(t, SEQ_NAV_RESUME_ALL, NULL, &r);
-            else
-                seq_tree_navigate(t, SEQ_NAV_START, NULL, &r);
+            if (g_trace && getenv("SEQ_ADL_STATE")) {
+                cJSON *st = NULL;
+                if (seq_state_to_json(t, &st) == SEQ_OK) {
+                    char *txt = cJSON_PrintUnformatted(st);
+                    tap_diag("state %s", txt ? txt : "");
+                    cJSON_free(txt);
+                    cJSON_Delete(st);
+                }
+            }
+            seq_tree_launch(t, &r);
+            if (g_trace)
+                tap_diag("  relaunch -> %s %s", r.deliver ? r.deliver : "-", r.exception);
         }
     }
     pass = 1;
@@ -601,8 +613,11 @@ int main(void)
         qsort(names, n, sizeof *names, cmp_str);
     ok(n >= 189, "found %zu ADL test packages", n);
     for (size_t i = 0; i < n; i++) {
-        const char *tc = names[i] + 15;
+        const char *tc = names[i] + 15, *only = getenv("SEQ_ADL_ONLY");
         int g = group_of(tc), p;
+        if (only && strcmp(only, tc) != 0)
+            continue;
+        g_trace = only != NULL;
         char line[160];
         int expected;
         why[0] = '\0';
