@@ -229,6 +229,7 @@
       return refreshState();
     }).then(function () {
       message('Your progress is saved. You can close this window.');
+      setTimeout(refreshState, 1000); /* a final commit sent as a beacon lands a little later */
     });
   }
 
@@ -241,6 +242,13 @@
       t.hidden = !t.hidden;
       t.dataset.forced = t.hidden ? '' : '1';
       $('toc-toggle').setAttribute('aria-expanded', String(!t.hidden));
+    });
+    /* the page is going away: from here on commits travel as beacons (Chrome refuses or
+     * aborts synchronous XHR during dismissal; the SCO's own unload handlers Terminate after
+     * this one ran). If the learner stays (beforeunload cancelled) normal commits resume. */
+    window.addEventListener('beforeunload', function () {
+      unloading = true;
+      setTimeout(function () { unloading = false; }, 2000);
     });
     /* never rely on unload alone: pagehide and visibilitychange flush with a beacon */
     window.addEventListener('pagehide', function () {

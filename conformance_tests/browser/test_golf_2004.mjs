@@ -177,7 +177,9 @@ test('RuntimeMinimumCalls: multi-SCO table of contents, next/previous, every SCO
   assert.equal(await page.isVisible('#next'), true);
   assert.equal(await page.evaluate(() => ScolarPlayer.current), order[0]);
   assert.equal(await page.isDisabled('#prev'), true);
+  const running = () => page.waitForFunction(() => ScolarPlayer.api && ScolarPlayer.api._runtime.state === 1);
   for (let i = 1; i < order.length; i++) {
+    await running();
     await page.click('#next');
     await page.waitForFunction((id) => ScolarPlayer.current === id, order[i]);
   }
