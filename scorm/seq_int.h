@@ -204,6 +204,7 @@ int seq__cond_eval(const struct seq_tree *t, const struct seq__act *a,
 
 /* seq_rollup.c */
 void seq__rollup_overall(struct seq_tree *t, struct seq__act *a); /* RB.1.5 */
+void seq__rollup_all(struct seq_tree *t);
 
 /* seq_term.c */
 void seq__end_attempt(struct seq_tree *t, struct seq__act *a);           /* UP.4 */

@@ -178,6 +178,8 @@ int seq_tree_navigate(struct seq_tree *t, enum seq_nav nav, const char *target,
         if (repl != SEQ__S_NONE)
             sreq = repl;
     }
+    if (t->n_globals)
+        seq__rollup_all(t);
     if (sreq != SEQ__S_NONE) {
         if (seq__sequencing_request(t, sreq, tgt, &o) != 0)
             goto out;

@@ -132,7 +132,7 @@ static int rule_fires(const struct seq_tree *t, const struct seq__act *a, const 
     case SEQ__SET_COUNT:
         return (double)n_true >= r->min_count;
     case SEQ__SET_PERCENT:
-        return (double)n_true * 100.0 / (double)n >= r->min_percent;
+        return (double)n_true / (double)n >= r->min_percent; /* IMS SS: 0.0-1.0 */
     }
     return 0;
 }
@@ -231,6 +231,32 @@ static void progress_rollup_rules(struct seq_tree *t, struct seq__act *a)
         seq__act_set_completion(t, a, 1, 0);
     else
         seq__act_set_completion(t, a, 0, 0);
+}
+
+static void rollup_one(struct seq_tree *t, struct seq__act *a)
+{
+    if (!seq__is_leaf(a)) {
+        measure_rollup(t, a);
+        completion_measure_rollup(t, a);
+        if (!objective_rollup_measure(t, a))
+            objective_rollup_rules(t, a);
+        if (!progress_rollup_measure(t, a))
+            progress_rollup_rules(t, a);
+    } else if (a->tracked) {
+        objective_rollup_measure(t, a);
+        progress_rollup_measure(t, a);
+    }
+}
+
+/* Global objectives shared through mapInfo can change the status of activities outside the
+ * rolled-up path (SN 4th 4.6: "the LMS shall ensure rollup reflects changes to shared global
+ * objectives"): clusters not attempted yet are rolled up from their children, children before
+ * parents; attempted clusters are rolled up on their own paths (RB.1.5). */
+void seq__rollup_all(struct seq_tree *t)
+{
+    for (size_t i = t->n_acts; i-- > 0;)
+        if (!seq__is_leaf(t->acts[i]) && t->acts[i]->attempt_count == 0)
+            rollup_one(t, t->acts[i]);
 }
 
 /* RB.1.5 Overall Rollup Process: from the activity to the root */
