@@ -154,7 +154,7 @@ const char *seq_tree_suspended(const struct seq_tree *t);
 int seq_tree_ended(const struct seq_tree *t);
 
 /**
- * Table of contents: *out (owned) = [{"item","title","depth","hidden","disabled",
+ * Table of contents: *out (owned) = [{"item","title","depth","leaf","hidden","disabled",
  * "completion":"completed"|"incomplete"|"unknown","success":"passed"|"failed"|"unknown",
  * "current":bool}] in tree order. hidden: isvisible=false or a hiddenFromChoice pre-condition
  * rule fires; disabled: a choice request for the item would not be valid.

@@ -256,6 +256,7 @@ int seq_tree_toc(struct seq_tree *t, cJSON **out)
         if (!cJSON_AddStringToObject(e, "item", a->id) ||
             !cJSON_AddStringToObject(e, "title", a->title) ||
             !cJSON_AddNumberToObject(e, "depth", a->depth) ||
+            !cJSON_AddBoolToObject(e, "leaf", seq__is_leaf(a)) ||
             !cJSON_AddBoolToObject(e, "hidden", hidden) ||
             !cJSON_AddBoolToObject(e, "disabled", disabled) ||
             !cJSON_AddStringToObject(e, "completion",

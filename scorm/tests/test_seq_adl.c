@@ -424,6 +424,29 @@ static int nav_from_sco(const char *req, enum seq_nav *nav, char *target, size_t
     return seq_nav_parse(req, nav) == SEQ_OK;
 }
 
+/* The learner picks the first selectable leaf of the table of contents (what a learner does
+ * when the LMS cannot start the course by flow, e.g. flow="false" at the root). */
+static void learner_picks(struct seq_tree *t, struct seq_result *r)
+{
+    cJSON *toc = NULL, *e;
+    if (r->deliver || seq_tree_toc(t, &toc) != SEQ_OK)
+        return;
+    cJSON_ArrayForEach(e, toc)
+    {
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(e, "item"));
+        if (cJSON_IsTrue(cJSON_GetObjectItem(e, "disabled")) ||
+            cJSON_IsTrue(cJSON_GetObjectItem(e, "hidden")) ||
+            !cJSON_IsTrue(cJSON_GetObjectItem(e, "leaf")))
+            continue;
+        seq_tree_navigate(t, SEQ_NAV_CHOICE, id, r);
+        if (g_trace)
+            tap_diag("  learner picks %s -> %s %s", id, r->deliver ? r->deliver : "-",
+                     r->exception);
+        break;
+    }
+    cJSON_Delete(toc);
+}
+
 /* run one package; returns 1 pass, 0 fail (why filled) */
 static int run_package(const char *courses, const char *name, char *why, size_t wlen)
 {
@@ -468,6 +491,7 @@ static int run_package(const char *courses, const char *name, char *why, size_t 
     } else {
         seq_tree_navigate(t, SEQ_NAV_START, NULL, &r);
     }
+    learner_picks(t, &r);
     for (size_t i = 0; i < s.n; i++) {
         struct block *b = &s.b[i];
         enum seq_nav nav;
@@ -541,6 +565,7 @@ static int run_package(const char *courses, const char *name, char *why, size_t 
             seq_tree_launch(t, &r);
             if (g_trace)
                 tap_diag("  relaunch -> %s %s", r.deliver ? r.deliver : "-", r.exception);
+            learner_picks(t, &r);
         }
     }
     pass = 1;
