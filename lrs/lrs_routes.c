@@ -10,6 +10,7 @@ const struct lrs_route lrs_api_routes[] = {
     {NULL, "/api/credentials*", LRS_AUTH_ADMIN, lrs_route_credentials},
     {NULL, "/xapi/statements", LRS_AUTH_XAPI, lrs_route_statements},
     {NULL, "/api/courses*", LRS_AUTH_ADMIN, lrs_route_courses},
+    {NULL, "/api/registrations/*", LRS_AUTH_ADMIN, lrs_route_navigation}, /* else delegates */
     {NULL, "/api/registrations*", LRS_AUTH_ADMIN, lrs_route_registrations},
     {NULL, "/xapi/activities/state", LRS_AUTH_XAPI, lrs_route_state},
     {NULL, "/xapi/activities/profile", LRS_AUTH_XAPI, lrs_route_activity_profile},

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * POST /api/registrations/ID/navigation: a navigation request through the SCORM 2004
+ * sequencing engine (scorm/seq.h, SN 4th OP.1) for a registration, as the player and
+ * integrators use it:
+ *   {"request": "start"|"resumeAll"|"continue"|"previous"|"choice"|"jump"|"exit"|"exitAll"|
+ *               "abandon"|"abandonAll"|"suspendAll", "target": ITEM_ID,
+ *    "cmi": {"completion_status","success_status","score_scaled","progress_measure","exit",
+ *            "session_seconds","objectives":[{"id","success_status","completion_status",
+ *            "score_scaled","progress_measure"}]}}          ("cmi" optional: the current
+ *   SCO's run-time data, applied before the request, RTE 4th 4.2 -> SN tracking model)
+ * -> 200 {"deliver": ITEM_ID|null, "exception": "NB.2.1-2"|null, "ended": bool,
+ *         "toc": [{"item","title","hidden","disabled","completion","success"}...]}
+ * A refused request is still 200 (the answer is the SN exception); a malformed body is 400,
+ * an unknown registration 404. State lives in LMDB (tables seq_state, global_obj).
+ * Other paths under /api/registrations/ go to lrs_route_registrations.
+ */
+#include "lrs/lrs.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scorm/scorm.h"
+#include "scorm/scorm_rt.h"
+#include "scorm/seq.h"
+
+#define NAV_MAX_BODY (64u * 1024u)
+
+/* Load-navigate-save of one registration must not interleave with another request's: one
+ * lock for the process (requests are short: one tree, one LMDB write). */
+static pthread_mutex_t nav_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static enum seq_status status_of(const char *v)
+{
+    if (!v)
+        return SEQ_STATUS_UNSET;
+    if (!strcmp(v, "completed"))
+        return SEQ_STATUS_COMPLETED;
+    if (!strcmp(v, "incomplete") || !strcmp(v, "not attempted"))
+        return SEQ_STATUS_INCOMPLETE;
+    if (!strcmp(v, "passed"))
+        return SEQ_STATUS_PASSED;
+    if (!strcmp(v, "failed"))
+        return SEQ_STATUS_FAILED;
+    if (!strcmp(v, "unknown"))
+        return SEQ_STATUS_UNKNOWN;
+    return (enum seq_status) - 1;
+}
+
+/* one objective's (or the primary's) data; -1 after a bad value (field named in err) */
+static int cmi_obj(const cJSON *o, struct seq_cmi_obj *out, char *err, size_t elen)
+{
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, "score_scaled");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "progress_measure");
+    const char *cs = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "completion_status"));
+    const char *ss = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "success_status"));
+    memset(out, 0, sizeof *out);
+    out->completion = status_of(cs);
+    out->success = status_of(ss);
+    if ((int)out->completion < 0 || out->completion == SEQ_STATUS_PASSED ||
+        out->completion == SEQ_STATUS_FAILED) {
+        snprintf(err, elen, "completion_status '%.40s' is not a SCORM 2004 value (RTE 4.2.4)", cs);
+        return -1;
+    }
+    if ((int)out->success < 0 || out->success == SEQ_STATUS_COMPLETED ||
+        out->success == SEQ_STATUS_INCOMPLETE) {
+        snprintf(err, elen, "success_status '%.40s' is not a SCORM 2004 value (RTE 4.2.22)", ss);
+        return -1;
+    }
+    if (s) {
+        if (!cJSON_IsNumber(s) || s->valuedouble < -1 || s->valuedouble > 1) {
+            snprintf(err, elen, "score_scaled must be a number in [-1, 1] (RTE 4.2.20)");
+            return -1;
+        }
+        out->has_scaled = 1;
+        out->scaled = s->valuedouble;
+    }
+    if (p) {
+        if (!cJSON_IsNumber(p) || p->valuedouble < 0 || p->valuedouble > 1) {
+            snprintf(err, elen, "progress_measure must be a number in [0, 1] (RTE 4.2.18)");
+            return -1;
+        }
+        out->has_progress = 1;
+        out->progress = p->valuedouble;
+    }
+    return 0;
+}
+
+static void reply_answer(struct lrs_req *r, struct seq_tree *t, const struct seq_result *res)
+{
+    cJSON *out = cJSON_CreateObject(), *toc = NULL;
+    if (!out || seq_tree_toc(t, &toc) != SEQ_OK) {
+        cJSON_Delete(out);
+        lrs_reply_error(r, 500, "out of memory");
+        return;
+    }
+    if (res->deliver)
+        cJSON_AddStringToObject(out, "deliver", res->deliver);
+    else
+        cJSON_AddNullToObject(out, "deliver");
+    if (res->exception[0])
+        cJSON_AddStringToObject(out, "exception", res->exception);
+    else
+        cJSON_AddNullToObject(out, "exception");
+    cJSON_AddBoolToObject(out, "ended", res->ended);
+    cJSON_AddItemToObject(out, "toc", toc);
+    lrs_reply_json(r, 200, out);
+    cJSON_Delete(out);
+}
+
+static void navigation(struct lrs_req *r, const char *reg)
+{
+    char err[256];
+    struct scorm_rt *rt;
+    cJSON *body = NULL, *report = NULL, *ver = NULL;
+    struct seq_tree *t = NULL;
+    struct seq_diag sd;
+    struct seq_result res;
+    struct seq_cmi cmi;
+    struct seq_cmi_obj objs[64];
+    enum seq_nav nav;
+    const char *req, *target, *course, *learner;
+    const cJSON *jc, *o;
+    int rc, locked = 0;
+
+    memset(&cmi, 0, sizeof cmi);
+    memset(&sd, 0, sizeof sd);
+    rc = lrs_req_read_body(r, NAV_MAX_BODY);
+    if (rc) {
+        lrs_reply_error(r, rc,
+                        rc == 413 ? "navigation body larger than %u bytes"
+                                  : "cannot read the navigation body (%u)",
+                        NAV_MAX_BODY);
+        return;
+    }
+    body = cJSON_ParseWithLength(r->body.data, r->body.len);
+    if (!cJSON_IsObject(body)) {
+        lrs_reply_error(r, 400, "body must be a JSON object {\"request\": ..., \"target\": ...}");
+        goto out;
+    }
+    req = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "request"));
+    if (!req || seq_nav_parse(req, &nav) != SEQ_OK || nav == SEQ_NAV_FORWARD ||
+        nav == SEQ_NAV_BACKWARD) {
+        lrs_reply_error(r, 400,
+                        "request: '%.40s' is not a navigation request (SN 4th 4.4.1: start, "
+                        "resumeAll, continue, previous, choice, jump, exit, exitAll, abandon, "
+                        "abandonAll, suspendAll)",
+                        req ? req : "(missing)");
+        goto out;
+    }
+    o = cJSON_GetObjectItemCaseSensitive(body, "target");
+    target = cJSON_GetStringValue(o);
+    if ((o && !target) || ((nav == SEQ_NAV_CHOICE || nav == SEQ_NAV_JUMP) && !target)) {
+        lrs_reply_error(r, 400, "target: a string item identifier is required for %s", req);
+        goto out;
+    }
+    jc = cJSON_GetObjectItemCaseSensitive(body, "cmi");
+    if (jc) {
+        size_t n = 0;
+        const char *ex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jc, "exit"));
+        const cJSON *ss = cJSON_GetObjectItemCaseSensitive(jc, "session_seconds");
+        if (!cJSON_IsObject(jc) || cmi_obj(jc, &cmi.primary, err, sizeof err) != 0) {
+            lrs_reply_error(r, 400, "cmi: %s", cJSON_IsObject(jc) ? err : "must be an object");
+            goto out;
+        }
+        cmi.suspend = ex && !strcmp(ex, "suspend");
+        cmi.session_seconds = cJSON_IsNumber(ss) && ss->valuedouble > 0 ? ss->valuedouble : 0;
+        cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(jc, "objectives"))
+        {
+            const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id"));
+            if (n == sizeof objs / sizeof objs[0] || !id ||
+                cmi_obj(o, &objs[n], err, sizeof err) != 0) {
+                lrs_reply_error(r, 400, "cmi.objectives[%zu]: %s", n,
+                                !id       ? "id is required"
+                                : n == 64 ? "at most 64"
+                                          : err);
+                goto out;
+            }
+            objs[n++].id = id;
+        }
+        cmi.objectives = objs;
+        cmi.n_objectives = n;
+    }
+
+    rt = lrs_rt_get(r->app, err, sizeof err);
+    if (!rt) {
+        lrs_reply_error(r, 503, "SCORM run-time unavailable: %s", err);
+        goto out;
+    }
+    rc = scorm_rt_registration_get(rt, reg, &report);
+    if (rc) {
+        lrs_reply_error(r, lrs_rt_status(rc), "registration %.64s: %s", reg, scorm_rt_strerror(rc));
+        goto out;
+    }
+    course = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(report, "course"));
+    learner = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(report, "learner"), "id"));
+    rc = scorm_course_version_get(
+        r->app->db, course ? course : "",
+        (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "course_version")),
+        &ver);
+    if (rc) {
+        lrs_reply_error(r, lrs_scorm_status(rc), "course of registration %.64s: %s", reg,
+                        scorm_strerror(rc));
+        goto out;
+    }
+    rc = seq_tree_create(cJSON_GetObjectItemCaseSensitive(ver, "tree"), NULL, &t, &sd);
+    if (rc) {
+        lrs_reply_error(r, rc == SEQ_ERR_NOMEM ? 500 : 409, "sequencing: %s", sd.msg);
+        goto out;
+    }
+    pthread_mutex_lock(&nav_lock);
+    locked = 1;
+    rc = seq_state_load(r->app->db, reg, learner, t, &sd);
+    if (rc != SEQ_OK && rc != SEQ_ERR_NOTFOUND) {
+        lrs_log(LRS_LOG_ERROR, "sequencing state of %s: %s %s", reg, seq_strerror(rc), sd.msg);
+        lrs_reply_error(r, 500, "sequencing state of the registration: %s", seq_strerror(rc));
+        goto out;
+    }
+    if (jc && seq_tree_current(t) && seq_tree_report(t, &cmi) != SEQ_OK) {
+        lrs_reply_error(r, 500, "cannot apply the run-time data");
+        goto out;
+    }
+    seq_tree_navigate(t, nav, target, &res);
+    rc = seq_state_save(r->app->db, reg, learner, t);
+    if (rc) {
+        lrs_reply_error(r, 500, "cannot store the sequencing state: %s", seq_strerror(rc));
+        goto out;
+    }
+    reply_answer(r, t, &res);
+out:
+    if (locked)
+        pthread_mutex_unlock(&nav_lock);
+    seq_tree_destroy(t);
+    cJSON_Delete(ver);
+    cJSON_Delete(report);
+    cJSON_Delete(body);
+}
+
+void lrs_route_navigation(struct lrs_req *r)
+{
+    const char *rest = r->path + strlen("/api/registrations/");
+    const char *slash = strchr(rest, '/');
+    char reg[128];
+    if (!slash || strcmp(slash, "/navigation") != 0 || slash == rest ||
+        (size_t)(slash - rest) >= sizeof reg) {
+        lrs_route_registrations(r); /* not ours */
+        return;
+    }
+    if (strcmp(r->method, "POST") != 0) {
+        lrs_reply_error(r, 405, "method %s not allowed on navigation (POST only)", r->method);
+        return;
+    }
+    memcpy(reg, rest, (size_t)(slash - rest));
+    reg[slash - rest] = '\0';
+    navigation(r, reg);
+}
