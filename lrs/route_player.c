@@ -158,6 +158,10 @@ struct scorm_rt *lrs_rt_get(struct lrs_app *app, char *err, size_t errlen)
             snprintf(base, sizeof base, "%s/courses/", app->cfg.public_url);
             o.activity_base = base;
             o.learner_home = app->cfg.public_url;
+            /* launch token lifetime in seconds (default 7 days); 0 or junk keeps the default */
+            const char *ttl = getenv("SCOLAR_TOKEN_TTL");
+            if (ttl && *ttl)
+                o.token_ttl_s = strtoll(ttl, NULL, 10);
             o.emit = app->store ? emit_statements : NULL;
             o.emit_ctx = app;
             if (scorm_rt_open(app->db, rt_files[4].data, rt_files[4].len, &o, &rt_global, &d))

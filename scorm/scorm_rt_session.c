@@ -587,10 +587,21 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
     /* the entry of later launches, unless this session ends otherwise: a session that never
      * reaches Terminate resumes (scorm-runtime.md §8) */
     scorm__jset_str(rec, "entry", "resume");
-    scorm__jset_str(c.reg, "last_sco", sco);
+    /* the registration record is re-read inside this write transaction: a token issued since
+     * regctx_load must not be lost by writing back the older copy */
+    {
+        cJSON *cur = NULL;
+        rc = scorm__rt_get(txn, "registrations", reg, &cur);
+        if (!rc) {
+            scorm__jset_str(cur, "last_sco", sco);
+            rc = scorm__rt_put(txn, "registrations", reg, cur);
+        }
+        cJSON_Delete(cur);
+        if (rc)
+            goto out;
+    }
     if ((rc = scorm__rt_put(txn, "cmi", key, rec)) ||
-        (rc = scorm__rt_put(txn, "sessions", sid, sess)) ||
-        (rc = scorm__rt_put(txn, "registrations", reg, c.reg)))
+        (rc = scorm__rt_put(txn, "sessions", sid, sess)))
         goto out;
     if (stmt_db_txn_commit(txn)) {
         txn = NULL;

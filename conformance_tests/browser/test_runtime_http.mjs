@@ -243,3 +243,25 @@ test('scolar registration create: the CLI prints a launch URL that works once se
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tokens expire (SCOLAR_TOKEN_TTL)', async () => {
+  const dir = tempDir();
+  try {
+    const ids = importPackages(dir, ['golf-12-RuntimeBasicCalls']);
+    const srv2 = await startServer({ dataDir: dir, env: { SCOLAR_TOKEN_TTL: '1' } });
+    try {
+      const r = await register(srv2, ids['golf-12-RuntimeBasicCalls'], { id: 'ttl', name: 'T' });
+      assert.equal((await fetch(r.launch_url)).status, 200);
+      await new Promise((res) => setTimeout(res, 1500));
+      const x = await fetch(r.launch_url);
+      assert.equal(x.status, 401);
+      assert.match((await x.json()).message, /expired/);
+      const fresh = await srv2.req('POST', `/api/registrations/${r.registration}/token`);
+      assert.equal((await fetch(fresh.json.launch_url)).status, 200, 'a new token works');
+    } finally {
+      await srv2.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
