@@ -1,8 +1,380 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests of the sequencing engine on small hand-written activity trees (the JSON shape of
+ * scorm_manifest_parse). Each case names the SN 4th process it checks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/sc_alloc.h"
 #include "common/tap.h"
 #include "scorm/seq.h"
+#include "statements/stmt_db.h"
+
+/* a manifest with one organization: flow at the root unless `root_seq` says otherwise */
+static struct seq_tree *tree_new(const char *root_seq, const char *items)
+{
+    char buf[8192];
+    cJSON *m;
+    struct seq_tree *t = NULL;
+    struct seq_opts o = {NULL, 42};
+    snprintf(buf, sizeof buf,
+             "{\"default_organization\":\"org\",\"organizations\":[{\"identifier\":\"org\","
+             "\"title\":\"Org\",\"sequencing\":%s,\"items\":[%s]}]}",
+             root_seq ? root_seq : "{\"controlMode\":{\"flow\":true,\"choice\":true}}", items);
+    m = cJSON_Parse(buf);
+    if (!m)
+        return NULL;
+    if (seq_tree_create(m, &o, &t, NULL) != SEQ_OK)
+        t = NULL;
+    cJSON_Delete(m);
+    return t;
+}
+
+#define LEAF(id) "{\"identifier\":\"" id "\",\"title\":\"" id "\",\"launch\":\"x.html\"}"
+#define LEAFS(id, seq)                                                                             \
+    "{\"identifier\":\"" id "\",\"title\":\"" id "\",\"launch\":\"x.html\",\"sequencing\":" seq "}"
+
+static const char *nav(struct seq_tree *t, enum seq_nav n, const char *target, struct seq_result *r)
+{
+    seq_tree_navigate(t, n, target, r);
+    return r->deliver ? r->deliver : "";
+}
+
+static void report(struct seq_tree *t, enum seq_status completion, enum seq_status success)
+{
+    struct seq_cmi c;
+    memset(&c, 0, sizeof c);
+    c.primary.completion = completion;
+    c.primary.success = success;
+    seq_tree_report(t, &c);
+}
+
+static char *state_text(const struct seq_tree *t)
+{
+    cJSON *s = NULL;
+    char *txt;
+    if (seq_state_to_json(t, &s) != SEQ_OK)
+        return NULL;
+    txt = cJSON_PrintUnformatted(s);
+    cJSON_Delete(s);
+    return txt;
+}
+
+/* NB.2.1 Navigation Request Process: requests invalid in the state are refused, nothing
+ * changes */
+static void test_nb21(void)
+{
+    struct seq_tree *t = tree_new(NULL, LEAF("a") "," LEAF("b"));
+    struct seq_result r;
+    char *before, *after;
+    ok(t != NULL, "NB.2.1: tree built");
+    if (!t)
+        return;
+    nav(t, SEQ_NAV_CONTINUE, NULL, &r);
+    is_str(r.exception, "NB.2.1-2", "NB.2.1: continue without a current activity -> NB.2.1-2");
+    nav(t, SEQ_NAV_RESUME_ALL, NULL, &r);
+    is_str(r.exception, "NB.2.1-3", "NB.2.1: resumeAll with nothing suspended -> NB.2.1-3");
+    nav(t, SEQ_NAV_EXIT, NULL, &r);
+    is_str(r.exception, "NB.2.1-2", "NB.2.1: exit without a current activity -> NB.2.1-2");
+    is_str(nav(t, SEQ_NAV_START, NULL, &r), "a", "SB.2.5: start delivers the first leaf");
+    before = state_text(t);
+    nav(t, SEQ_NAV_START, NULL, &r);
+    is_str(r.exception, "NB.2.1-1", "NB.2.1: start during a session -> NB.2.1-1");
+    ok(r.deliver == NULL, "NB.2.1: a refused request delivers nothing");
+    nav(t, SEQ_NAV_CHOICE, "nope", &r);
+    is_str(r.exception, "NB.2.1-11", "NB.2.1: choice of an unknown activity -> NB.2.1-11");
+    nav(t, SEQ_NAV_FORWARD, NULL, &r);
+    is_str(r.exception, "NB.2.1-7", "NB.2.1: forward is not supported -> NB.2.1-7");
+    after = state_text(t);
+    ok(before && after && strcmp(before, after) == 0, "NB.2.1: refused requests change nothing");
+    is_str(seq_tree_current(t), "a", "NB.2.1: the current activity is unchanged");
+    cJSON_free(before);
+    cJSON_free(after);
+    seq_tree_destroy(t);
+}
+
+/* SB.2.7 / SB.2.8 / SB.2.1: flow through the tree, past the end, backward at the start */
+static void test_flow(void)
+{
+    struct seq_tree *t = tree_new(
+        NULL, LEAF("a") ",{\"identifier\":\"c\",\"title\":\"c\",\"sequencing\":{\"controlMode\":"
+                        "{\"flow\":true}},\"items\":[" LEAF("c1") "," LEAF("c2") "]}");
+    struct seq_result r;
+    if (!ok(t != NULL, "SB.2.7: tree built"))
+        return;
+    nav(t, SEQ_NAV_START, NULL, &r);
+    nav(t, SEQ_NAV_PREVIOUS, NULL, &r);
+    is_str(r.exception, "SB.2.1-3", "SB.2.8/SB.2.1: previous from the first leaf -> SB.2.1-3");
+    is_int(r.ended, 0, "SB.2.8: previous never ends the session");
+    is_str(nav(t, SEQ_NAV_CONTINUE, NULL, &r), "c1", "SB.2.7: continue enters the cluster");
+    is_str(nav(t, SEQ_NAV_CONTINUE, NULL, &r), "c2", "SB.2.7: continue to the sibling");
+    is_str(nav(t, SEQ_NAV_PREVIOUS, NULL, &r), "c1", "SB.2.8: previous to the sibling");
+    is_str(nav(t, SEQ_NAV_PREVIOUS, NULL, &r), "a", "SB.2.8: previous leaves the cluster");
+    nav(t, SEQ_NAV_CONTINUE, NULL, &r);
+    nav(t, SEQ_NAV_CONTINUE, NULL, &r);
+    nav(t, SEQ_NAV_CONTINUE, NULL, &r);
+    ok(r.deliver == NULL && r.ended, "SB.2.1: continue past the last leaf ends the session");
+    ok(seq_tree_current(t) == NULL, "OP.1: no current activity after the session ended");
+    seq_tree_destroy(t);
+}
+
+/* SB.2.2 with UP.2 (skip) and UP.5 (disabled); DB.1.1 refuses a disabled target */
+static void test_rules(void)
+{
+    struct seq_tree
+        *
+            t = tree_new(NULL,
+                         LEAF("a") "," LEAFS("b", "{\"sequencingRules\":{\"preConditionRules\":[{"
+                                                  "\"conditions\":["
+                                                  "{\"condition\":\"always\"}],\"action\":\"skip\"}"
+                                                  "]}}") "," LEAFS("c", "{\"sequencingRules\":{"
+                                                                        "\"preConditionRules\":[{"
+                                                                        "\"conditions\":[{"
+                                                                        "\"condition\":\"always\"}]"
+                                                                        ","
+                                                                        "\"action\":\"disabled\"}]}"
+                                                                        "}") "," LEAF("d"));
+    struct seq_result r;
+    if (!ok(t != NULL, "UP.2: tree built"))
+        return;
+    nav(t, SEQ_NAV_START, NULL, &r);
+    nav(t, SEQ_NAV_CONTINUE, NULL, &r);
+    is_str(r.exception, "SB.2.2-2", "UP.2 skip, then UP.5 disabled stops flow -> SB.2.2-2");
+    ok(r.deliver == NULL, "SB.2.2: nothing delivered");
+    nav(t, SEQ_NAV_CHOICE, "d", &r);
+    is_str(r.deliver, "d", "SB.2.9: choice of an enabled activity delivers it");
+    nav(t, SEQ_NAV_CHOICE, "c", &r);
+    is_str(r.exception, "DB.1.1-3", "DB.1.1: a disabled activity is not delivered -> DB.1.1-3");
+    ok(!seq_tree_nav_valid(t, SEQ_NAV_CHOICE, "c"), "request_valid: choice c is not valid");
+    ok(seq_tree_nav_valid(t, SEQ_NAV_CHOICE, "a"), "request_valid: choice a is valid");
+    seq_tree_destroy(t);
+}
+
+/* UP.1 Limit Conditions Check: attemptLimit 1 */
+static void test_limit(void)
+{
+    struct seq_tree *t =
+        tree_new(NULL, LEAFS("a", "{\"limitConditions\":{\"attemptLimit\":1}}") "," LEAF("b"));
+    struct seq_result r;
+    if (!ok(t != NULL, "UP.1: tree built"))
+        return;
+    is_str(nav(t, SEQ_NAV_START, NULL, &r), "a", "UP.1: first attempt allowed");
+    is_str(nav(t, SEQ_NAV_CONTINUE, NULL, &r), "b", "UP.1: continue");
+    nav(t, SEQ_NAV_CHOICE, "a", &r);
+    is_str(r.exception, "DB.1.1-3", "UP.1: a second attempt past attemptLimit -> DB.1.1-3");
+    seq_tree_destroy(t);
+}
+
+/* TB.2.2 / TB.2.3: post-condition exitAll ends the session; retry re-delivers */
+static void test_post(void)
+{
+    struct seq_tree *t =
+        tree_new(NULL, LEAFS("a", "{\"sequencingRules\":{\"postConditionRules\":[{\"conditions\":[{"
+                                  "\"condition\":\"satisfied\",\"operator\":\"not\"}],\"action\":"
+                                  "\"retry\"},{\"conditions\":[{\"condition\":\"satisfied\"}],"
+                                  "\"action\":\"exitAll\"}]}}") "," LEAF("b"));
+    struct seq_result r;
+    if (!ok(t != NULL, "TB.2.2: tree built"))
+        return;
+    nav(t, SEQ_NAV_START, NULL, &r);
+    report(t, SEQ_STATUS_COMPLETED, SEQ_STATUS_FAILED);
+    is_str(nav(t, SEQ_NAV_CONTINUE, NULL, &r), "a", "TB.2.2: post-condition retry (SB.2.10)");
+    report(t, SEQ_STATUS_COMPLETED, SEQ_STATUS_PASSED);
+    nav(t, SEQ_NAV_CONTINUE, NULL, &r);
+    ok(r.deliver == NULL && r.ended, "TB.2.3: post-condition exitAll ends the session");
+    seq_tree_destroy(t);
+}
+
+static const char *toc_field(struct seq_tree *t, const char *item, const char *field, char *buf,
+                             size_t len)
+{
+    cJSON *toc = NULL, *e;
+    buf[0] = '\0';
+    if (seq_tree_toc(t, &toc) != SEQ_OK)
+        return buf;
+    cJSON_ArrayForEach(e, toc)
+    {
+        if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "item")), item) == 0) {
+            cJSON *v = cJSON_GetObjectItem(e, field);
+            snprintf(buf, len, "%s",
+                     cJSON_IsString(v) ? v->valuestring
+                     : cJSON_IsTrue(v) ? "true"
+                                       : "false");
+        }
+    }
+    cJSON_Delete(toc);
+    return buf;
+}
+
+/* RB.1.2 / RB.1.3 default rollup; RB.1.4 rule with atLeastCount */
+static void test_rollup(void)
+{
+    char b1[32];
+    struct seq_tree *t = tree_new(NULL, LEAF("a") "," LEAF("b"));
+    struct seq_result r;
+    if (!ok(t != NULL, "RB.1.5: tree built"))
+        return;
+    nav(t, SEQ_NAV_START, NULL, &r);
+    report(t, SEQ_STATUS_COMPLETED, SEQ_STATUS_PASSED);
+    nav(t, SEQ_NAV_CONTINUE, NULL, &r);
+    report(t, SEQ_STATUS_INCOMPLETE, SEQ_STATUS_FAILED);
+    is_str(toc_field(t, "org", "success", b1, sizeof b1), "failed",
+           "RB.1.2c: default rollup: all known, not all satisfied -> not satisfied");
+    is_str(toc_field(t, "org", "completion", b1, sizeof b1), "incomplete",
+           "RB.1.3c: default rollup: all progress known, not all completed -> incomplete");
+    report(t, SEQ_STATUS_COMPLETED, SEQ_STATUS_PASSED);
+    is_str(toc_field(t, "org", "success", b1, sizeof b1), "passed",
+           "RB.1.2c: all satisfied -> satisfied");
+    is_str(toc_field(t, "org", "completion", b1, sizeof b1), "completed",
+           "RB.1.3c: all completed -> completed");
+    seq_tree_destroy(t);
+
+    t = tree_new("{\"controlMode\":{\"flow\":true},\"rollupRules\":{\"rules\":[{"
+                 "\"childActivitySet\":\"atLeastCount\",\"minimumCount\":1,\"conditions\":[{"
+                 "\"condition\":\"satisfied\"}],\"action\":\"satisfied\"}]}}",
+                 LEAF("a") "," LEAF("b") "," LEAF("c"));
+    if (!ok(t != NULL, "RB.1.4: tree built"))
+        return;
+    nav(t, SEQ_NAV_START, NULL, &r);
+    report(t, SEQ_STATUS_COMPLETED, SEQ_STATUS_PASSED);
+    is_str(toc_field(t, "org", "success", b1, sizeof b1), "passed",
+           "RB.1.4: atLeastCount 1 satisfied -> satisfied");
+    seq_tree_destroy(t);
+}
+
+/* objectives: local objective mapped to a global one (mapInfo), read by another activity */
+static void test_global(void)
+{
+    struct seq_tree *t = tree_new(NULL,
+                                  LEAFS(
+                                      "a",
+                                      "{\"objectives\":{\"primary\":{\"objectiveID\":\"pa\","
+                                      "\"mapInfo\":[{"
+                                      "\"targetObjectiveID\":\"g1\",\"writeSatisfiedStatus\":true}]"
+                                      "}}}") "," LEAFS("b",
+                                                       "{\"sequencingRules\":{"
+                                                       "\"preConditionRules\":[{\"conditions\":[{"
+                                                       "\"condition\":\"satisfied\"}],\"action\":"
+                                                       "\"skip\"}]},\"objectives\":{"
+                                                       "\"primary\":{\"objectiveID\":\"pb\","
+                                                       "\"mapInfo\":[{\"targetObjectiveID\":"
+                                                       "\"g1\"}]}}}") "," LEAF("c"));
+    struct seq_result r;
+    if (!ok(t != NULL, "SN 4.2.1.4: tree built"))
+        return;
+    nav(t, SEQ_NAV_START, NULL, &r);
+    report(t, SEQ_STATUS_COMPLETED, SEQ_STATUS_PASSED);
+    is_str(nav(t, SEQ_NAV_CONTINUE, NULL, &r), "c",
+           "mapInfo: b reads a's satisfied status from g1 and is skipped");
+    seq_tree_destroy(t);
+}
+
+/* TB.2.3 suspendAll, state JSON round trip, SB.2.6 resumeAll; LMDB save/load */
+static void test_suspend_state(void)
+{
+    const char *items = LEAF("a") "," LEAF("b") "," LEAF("c");
+    struct seq_tree *t = tree_new(NULL, items), *t2 = tree_new(NULL, items);
+    struct seq_result r;
+    struct seq_diag d;
+    cJSON *s = NULL, *bad;
+    char dir[] = "/tmp/seqtestXXXXXX", err[128];
+    struct stmt_db *db = NULL;
+    if (!ok(t && t2, "TB.2.3: trees built"))
+        goto out;
+    nav(t, SEQ_NAV_START, NULL, &r);
+    nav(t, SEQ_NAV_CONTINUE, NULL, &r);
+    nav(t, SEQ_NAV_SUSPEND_ALL, NULL, &r);
+    ok(r.ended && r.deliver == NULL, "TB.2.3: suspendAll ends the session");
+    is_str(seq_tree_suspended(t), "b", "TB.2.3: b is the suspended activity");
+    ok(seq_state_to_json(t, &s) == SEQ_OK, "state: to JSON");
+    bad = cJSON_Parse("{\"v\":1,\"acts\":{\"zz\":{\"avail\":[],\"objs\":[]}}}");
+    is_int(seq_state_from_json(t2, bad, &d), SEQ_ERR_STATE, "state: unknown activity refused");
+    cJSON_Delete(bad);
+    is_int(seq_state_from_json(t2, s, &d), SEQ_OK, "state: restored on a fresh tree");
+    is_str(nav(t2, SEQ_NAV_RESUME_ALL, NULL, &r), "b", "SB.2.6: resumeAll delivers b");
+    is_str(seq_tree_suspended(t2), NULL, "DB.2: the suspended activity is cleared");
+    if (ok(mkdtemp(dir) != NULL, "temp dir") &&
+        ok(stmt_db_open(dir, &db, err, sizeof err) == 0, "store opened")) {
+        struct seq_tree *t3 = tree_new(NULL, items);
+        is_int(seq_state_load(db, "reg-1", "learner", t3, &d), SEQ_ERR_NOTFOUND,
+               "LMDB: no state yet -> SEQ_ERR_NOTFOUND");
+        is_int(seq_state_save(db, "reg-1", "learner", t), SEQ_OK, "LMDB: saved");
+        is_int(seq_state_load(db, "reg-1", "learner", t3, &d), SEQ_OK, "LMDB: loaded");
+        is_str(nav(t3, SEQ_NAV_RESUME_ALL, NULL, &r), "b", "LMDB: resume after reload gives b");
+        seq_tree_destroy(t3);
+        stmt_db_close(db);
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        ok(system(cmd) == 0, "temp dir removed");
+    }
+out:
+    cJSON_Delete(s);
+    seq_tree_destroy(t);
+    seq_tree_destroy(t2);
+}
+
+/* SR.1 Select Children: selectCount 2 of 4, kept across the state round trip */
+static void test_select(void)
+{
+    struct seq_tree *t =
+        tree_new("{\"controlMode\":{\"flow\":true},\"randomizationControls\":{"
+                 "\"selectionTiming\":\"once\",\"selectCount\":2,\"randomizationTiming\":"
+                 "\"once\",\"reorderChildren\":true}}",
+                 LEAF("a") "," LEAF("b") "," LEAF("c") "," LEAF("d"));
+    cJSON *toc = NULL;
+    struct seq_result r;
+    int n = 0;
+    if (!ok(t != NULL, "SR.1: tree built"))
+        return;
+    ok(seq_tree_toc(t, &toc) == SEQ_OK, "SR.1: toc");
+    n = cJSON_GetArraySize(toc);
+    is_int(n, 3, "SR.1: the root and 2 of 4 children are available");
+    nav(t, SEQ_NAV_START, NULL, &r);
+    nav(t, SEQ_NAV_CONTINUE, NULL, &r);
+    ok(r.deliver != NULL, "SR.2: second selected child delivered");
+    nav(t, SEQ_NAV_CONTINUE, NULL, &r);
+    ok(r.ended, "SR.1: only the selected children are traversed");
+    cJSON_Delete(toc);
+    seq_tree_destroy(t);
+}
+
+/* SB.2.9 choice: choiceExit=false on an active cluster refuses leaving it (NB.2.1-8) and a
+ * parent with choice=false refuses choice of its children (NB.2.1-10) */
+static void test_choice(void)
+{
+    struct seq_tree *t = tree_new(
+        NULL, "{\"identifier\":\"c\",\"title\":\"c\",\"sequencing\":{\"controlMode\":{"
+              "\"flow\":true,\"choiceExit\":false}},\"items\":[" LEAF("c1") "," LEAF(
+                  "c2") "]},"
+                        "{\"identifier\":\"k\",\"title\":\"k\",\"sequencing\":{\"controlMode\":{"
+                        "\"flow\":true,\"choice\":false}},\"items\":[" LEAF("k1") "]}");
+    struct seq_result r;
+    if (!ok(t != NULL, "SB.2.9: tree built"))
+        return;
+    is_str(nav(t, SEQ_NAV_START, NULL, &r), "c1", "SB.2.5: start");
+    is_str(nav(t, SEQ_NAV_CHOICE, "c2", &r), "c2", "SB.2.9: choice of a sibling");
+    nav(t, SEQ_NAV_CHOICE, "k", &r);
+    is_str(r.exception, "NB.2.1-8", "NB.2.1: leaving an active choiceExit=false cluster");
+    nav(t, SEQ_NAV_CHOICE, "k1", &r);
+    is_str(r.exception, "NB.2.1-10", "NB.2.1: choice under choice=false -> NB.2.1-10");
+    seq_tree_destroy(t);
+}
+
 int main(void)
 {
-    ok(1, "placeholder");
+    sc_alloc_init_cjson();
+    test_nb21();
+    test_flow();
+    test_rules();
+    test_limit();
+    test_post();
+    test_rollup();
+    test_global();
+    test_suspend_state();
+    test_select();
+    test_choice();
     return tap_done();
 }
