@@ -163,6 +163,7 @@ struct seq_tree {
 };
 
 /* seq_tree.c */
+int seq__id_equal(const char *a, const char *b);
 struct seq__act *seq__act_find(const struct seq_tree *t, const char *id);
 int seq__is_leaf(const struct seq__act *a);
 int seq__is_avail(const struct seq__act *a);

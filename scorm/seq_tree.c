@@ -46,6 +46,34 @@ static void diag_set(struct seq_diag *d, int code, const char *path, const char 
     snprintf(d->msg, sizeof d->msg, "%s", msg);
 }
 
+/* Objective identifiers are compared as the ADL sample RTE does: URL-escaped spaces (%20)
+ * and white space are not significant (CTS OB-02a, OB-12a write " obj%201 " for "obj 1"). */
+static const char *id_next(const char *s)
+{
+    for (;;) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+            s++;
+        else if (s[0] == '%' && s[1] == '2' && s[2] == '0')
+            s += 3;
+        else
+            return s;
+    }
+}
+
+int seq__id_equal(const char *a, const char *b)
+{
+    for (;;) {
+        a = id_next(a);
+        b = id_next(b);
+        if (*a != *b)
+            return 0;
+        if (!*a)
+            return 1;
+        a++;
+        b++;
+    }
+}
+
 void seq__exc(struct seq__out *o, const char *code)
 {
     snprintf(o->exc, sizeof o->exc, "%s", code);
@@ -246,7 +274,7 @@ static int objective_index(const struct seq__act *a, const char *ref)
     if (!ref || !*ref)
         return 0;
     for (size_t i = 0; i < a->n_objs; i++)
-        if (strcmp(a->objs[i].id, ref) == 0)
+        if (seq__id_equal(a->objs[i].id, ref))
             return (int)i;
     return 0;
 }
@@ -727,7 +755,7 @@ int seq_tree_report(struct seq_tree *t, const struct seq_cmi *cmi)
     for (size_t i = 0; i < cmi->n_objectives; i++) {
         const struct seq_cmi_obj *c = &cmi->objectives[i];
         for (size_t k = 0; c->id && k < a->n_objs; k++)
-            if (a->objs[k].id[0] && strcmp(a->objs[k].id, c->id) == 0)
+            if (a->objs[k].id[0] && seq__id_equal(a->objs[k].id, c->id))
                 report_obj(t, a, &a->objs[k], c);
     }
     if (cmi->suspend)
