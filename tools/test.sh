@@ -52,7 +52,12 @@ for line in open(sys.argv[1]):
     line = line.strip()
     if not line:
         continue
-    r = json.loads(line)
+    try:
+        r = json.loads(line)
+    except ValueError:
+        failed += 1
+        print("FAILED: unreadable test log line:", line[:80])
+        continue
     if r.get("result") in ("OK", "EXPECTEDFAIL", "SKIP"):
         passed += 1
     else:
