@@ -199,7 +199,7 @@ int lrs_altsyntax_apply(struct lrs_req *r);
 /** HTTP status for a scorm/ error code (lrs_scorm_err.c: the one table). */
 int lrs_scorm_status(int code);
 void lrs_route_registrations(struct lrs_req *r); /* route_registrations.c */
-void lrs_route_navigation(struct lrs_req *r); /* route_navigation.c: .../ID/navigation */
+void lrs_route_navigation(struct lrs_req *r);    /* route_navigation.c: .../ID/navigation */
 void lrs_route_player(struct lrs_req *r);        /* route_player.c: content origin */
 void lrs_route_runtime(struct lrs_req *r);
 void lrs_route_content(struct lrs_req *r);
