@@ -170,6 +170,8 @@ double seq__act_amount(const struct seq_tree *t, const struct seq__act *a)
 int seq__act_progress_known(const struct seq_tree *t, const struct seq__act *a)
 {
     const struct seq__obj *o = &a->objs[0];
+    if (!a->tracked)
+        return 0; /* IMS SS 5.1.7: no tracking status for an untracked activity (CO-05a) */
     if (a->completed_by_measure)
         return seq__act_amount_known(t, a);
     if (a->attempt_progress_status)
@@ -204,16 +206,14 @@ void seq__act_set_completion(struct seq_tree *t, struct seq__act *a, int known, 
     struct seq__obj *o = &a->objs[0];
     a->attempt_progress_status = known;
     a->attempt_completion_status = known && completed;
-    if (!known)
-        return;
     for (size_t i = 0; i < o->n_maps; i++) {
         if (!o->maps[i].write_completion)
             continue;
         struct seq__global *g = seq__global_get(t, o->maps[i].target, 1);
         if (!g)
             continue;
-        g->completion_known = 1;
-        g->completed = completed;
+        g->completion_known = known;
+        g->completed = known && completed;
         g->dirty = 1;
     }
 }

@@ -39,7 +39,8 @@ int seq__cond_eval(const struct seq_tree *t, const struct seq__act *a,
         r = seq__act_progress_known(t, a) ? seq__act_completed(t, a) : -1;
         break;
     case SEQ__C_PROGRESS_KNOWN:
-        r = a->activity_progress_status && seq__act_progress_known(t, a);
+        /* attempt progress (possibly read from a global objective, CTS CO-06) */
+        r = seq__act_progress_known(t, a);
         break;
     case SEQ__C_ATTEMPTED:
         r = a->activity_progress_status ? a->attempt_count > 0 : 0;

@@ -730,7 +730,10 @@ static void report_obj(struct seq_tree *t, struct seq__act *a, struct seq__obj *
     /* RTE 4th 4.2.17: cmi.objectives.n.completion_status / progress_measure; for the primary
      * objective they are the activity's attempt progress (SN 4th 4.2.1.4, adlseq maps) */
     if (o == &a->objs[0]) {
-        if (c->completion == SEQ_STATUS_COMPLETED || c->completion == SEQ_STATUS_INCOMPLETE)
+        /* RTE 4th 4.2.4.1: with completedByMeasure the LMS decides from progress_measure */
+        if (a->completed_by_measure)
+            ;
+        else if (c->completion == SEQ_STATUS_COMPLETED || c->completion == SEQ_STATUS_INCOMPLETE)
             seq__act_set_completion(t, a, 1, c->completion == SEQ_STATUS_COMPLETED);
         else if (c->completion == SEQ_STATUS_UNKNOWN)
             seq__act_set_completion(t, a, 0, 0);
@@ -755,8 +758,22 @@ int seq_tree_report(struct seq_tree *t, const struct seq_cmi *cmi)
     for (size_t i = 0; i < cmi->n_objectives; i++) {
         const struct seq_cmi_obj *c = &cmi->objectives[i];
         for (size_t k = 0; c->id && k < a->n_objs; k++)
-            if (a->objs[k].id[0] && seq__id_equal(a->objs[k].id, c->id))
-                report_obj(t, a, &a->objs[k], c);
+            if (a->objs[k].id[0] && seq__id_equal(a->objs[k].id, c->id)) {
+                struct seq_cmi_obj m = *c;
+                if (k == 0) {
+                    /* the primary objective: cmi.* set by the SCO win over its
+                     * cmi.objectives.n entry (RTE 4th 4.2.17; CTS CO-13a) */
+                    if (cmi->primary.completion != SEQ_STATUS_UNSET)
+                        m.completion = SEQ_STATUS_UNSET;
+                    if (cmi->primary.success != SEQ_STATUS_UNSET)
+                        m.success = SEQ_STATUS_UNSET;
+                    if (cmi->primary.has_scaled)
+                        m.has_scaled = 0;
+                    if (cmi->primary.has_progress)
+                        m.has_progress = 0;
+                }
+                report_obj(t, a, &a->objs[k], &m);
+            }
     }
     if (cmi->suspend)
         a->suspended = 1;
