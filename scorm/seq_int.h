@@ -105,6 +105,7 @@ struct seq__obj {
     /* tracking (SN 4.2.1.x objective progress information) */
     int progress_status, satisfied_status, measure_status;
     double measure;
+    int completion_known, completed; /* 4th ed. objective completion (non-primary objectives) */
 };
 
 struct seq__act {
@@ -193,6 +194,9 @@ void seq__act_set_completion(struct seq_tree *t, struct seq__act *a, int known, 
 void seq__act_set_amount(struct seq_tree *t, struct seq__act *a, int known, double amount);
 struct seq__global *seq__global_get(struct seq_tree *t, const char *id, int create);
 void seq__obj_reset_attempt(struct seq__act *a);
+int seq__obj_completion_known(const struct seq_tree *t, const struct seq__obj *o);
+int seq__obj_completed(const struct seq_tree *t, const struct seq__obj *o);
+void seq__obj_set_completion(struct seq_tree *t, struct seq__obj *o, int known, int completed);
 
 /* seq_rules.c */
 int seq__limit_check(const struct seq_tree *t, const struct seq__act *a); /* UP.1 */

@@ -237,6 +237,50 @@ void seq__act_set_amount(struct seq_tree *t, struct seq__act *a, int known, doub
     }
 }
 
+/* completion status of a non-primary objective (4th edition: cmi.objectives.n.completion_status,
+ * shared through adlseq:mapInfo readCompletionStatus / writeCompletionStatus) */
+int seq__obj_completion_known(const struct seq_tree *t, const struct seq__obj *o)
+{
+    if (o->completion_known)
+        return 1;
+    for (size_t i = 0; i < o->n_maps; i++) {
+        const struct seq__global *g =
+            o->maps[i].read_completion ? gfind(t, o->maps[i].target) : NULL;
+        if (g && g->completion_known)
+            return 1;
+    }
+    return 0;
+}
+
+int seq__obj_completed(const struct seq_tree *t, const struct seq__obj *o)
+{
+    if (o->completion_known)
+        return o->completed;
+    for (size_t i = 0; i < o->n_maps; i++) {
+        const struct seq__global *g =
+            o->maps[i].read_completion ? gfind(t, o->maps[i].target) : NULL;
+        if (g && g->completion_known)
+            return g->completed;
+    }
+    return 0;
+}
+
+void seq__obj_set_completion(struct seq_tree *t, struct seq__obj *o, int known, int completed)
+{
+    o->completion_known = known;
+    o->completed = known && completed;
+    for (size_t i = 0; i < o->n_maps; i++) {
+        if (!o->maps[i].write_completion)
+            continue;
+        struct seq__global *g = seq__global_get(t, o->maps[i].target, 1);
+        if (!g)
+            continue;
+        g->completion_known = known;
+        g->completed = known && completed;
+        g->dirty = 1;
+    }
+}
+
 /* DB.2: "initialize the objective progress information and attempt progress information
  * required for the new attempt" - local data only; global objectives persist. */
 void seq__obj_reset_attempt(struct seq__act *a)
@@ -246,6 +290,8 @@ void seq__obj_reset_attempt(struct seq__act *a)
         a->objs[i].satisfied_status = 0;
         a->objs[i].measure_status = 0;
         a->objs[i].measure = 0;
+        a->objs[i].completion_known = 0;
+        a->objs[i].completed = 0;
     }
     a->attempt_progress_status = 0;
     a->attempt_completion_status = 0;

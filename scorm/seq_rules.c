@@ -36,9 +36,16 @@ int seq__cond_eval(const struct seq_tree *t, const struct seq__act *a,
         r = seq__obj_measure_status(t, a, o) ? seq__obj_measure(t, a, o) < c->threshold : -1;
         break;
     case SEQ__C_COMPLETED:
-        r = seq__act_progress_known(t, a) ? seq__act_completed(t, a) : -1;
+        if (o != &a->objs[0])
+            r = !a->tracked ? 0 : seq__obj_completion_known(t, o) ? seq__obj_completed(t, o) : -1;
+        else
+            r = seq__act_progress_known(t, a) ? seq__act_completed(t, a) : -1;
         break;
     case SEQ__C_PROGRESS_KNOWN:
+        if (o != &a->objs[0]) {
+            r = a->tracked && seq__obj_completion_known(t, o);
+            break;
+        }
         /* attempt progress (possibly read from a global objective, CTS CO-06) */
         r = seq__act_progress_known(t, a);
         break;

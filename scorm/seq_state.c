@@ -7,7 +7,7 @@
  *
  * State JSON: {"v":1,"current":ID|null,"suspended":ID|null,"ended":bool,"rng":n,
  *   "acts":{ID:{"a","s","n","aps","ps","cs","as","am","ad","vd","sel","rnd","avail":[ID],
- *               "objs":[[progress,satisfied,measureStatus,measure]]}},
+ *               "objs":[[progress,satisfied,measureStatus,measure,completionKnown,completed]]}},
  *   "globals":[{"id","sk","sat","mk","m","ck","c","pk","p"}]}
  */
 #include "scorm/seq_int.h"
@@ -206,6 +206,8 @@ static void apply(struct seq_tree *t, const cJSON *s)
             o->satisfied_status = cJSON_GetArrayItem(x, 1) && cJSON_GetArrayItem(x, 1)->valuedouble;
             o->measure_status = cJSON_GetArrayItem(x, 2) && cJSON_GetArrayItem(x, 2)->valuedouble;
             o->measure = cJSON_GetArrayItem(x, 3) ? cJSON_GetArrayItem(x, 3)->valuedouble : 0;
+            o->completion_known = cJSON_GetArrayItem(x, 4) && cJSON_GetArrayItem(x, 4)->valuedouble;
+            o->completed = cJSON_GetArrayItem(x, 5) && cJSON_GetArrayItem(x, 5)->valuedouble;
         }
     }
     t->current = cur ? seq__act_find(t, cur) : NULL;

@@ -741,6 +741,10 @@ static void report_obj(struct seq_tree *t, struct seq__act *a, struct seq__obj *
             seq__act_set_amount(t, a, 1, c->progress);
         if (c->completion != SEQ_STATUS_UNSET)
             a->reported_completion = 1;
+    } else if (c->completion == SEQ_STATUS_COMPLETED || c->completion == SEQ_STATUS_INCOMPLETE) {
+        seq__obj_set_completion(t, o, 1, c->completion == SEQ_STATUS_COMPLETED);
+    } else if (c->completion == SEQ_STATUS_UNKNOWN) {
+        seq__obj_set_completion(t, o, 0, 0);
     }
 }
 

@@ -10,6 +10,7 @@
 
 #include "common/sc_alloc.h"
 #include "common/tap.h"
+#include "scorm/scorm.h"
 #include "scorm/seq.h"
 #include "statements/stmt_db.h"
 
@@ -124,19 +125,17 @@ static void test_flow(void)
 /* SB.2.2 with UP.2 (skip) and UP.5 (disabled); DB.1.1 refuses a disabled target */
 static void test_rules(void)
 {
-    struct seq_tree
-        *
-            t = tree_new(NULL,
-                         LEAF("a") "," LEAFS("b", "{\"sequencingRules\":{\"preConditionRules\":[{"
-                                                  "\"conditions\":["
-                                                  "{\"condition\":\"always\"}],\"action\":\"skip\"}"
-                                                  "]}}") "," LEAFS("c", "{\"sequencingRules\":{"
-                                                                        "\"preConditionRules\":[{"
-                                                                        "\"conditions\":[{"
-                                                                        "\"condition\":\"always\"}]"
-                                                                        ","
-                                                                        "\"action\":\"disabled\"}]}"
-                                                                        "}") "," LEAF("d"));
+    struct seq_tree *t =
+        tree_new(NULL, LEAF("a") "," LEAFS("b", "{\"sequencingRules\":{\"preConditionRules\":[{"
+                                                "\"conditions\":["
+                                                "{\"condition\":\"always\"}],\"action\":\"skip\"}"
+                                                "]}}") "," LEAFS("c", "{\"sequencingRules\":{"
+                                                                      "\"preConditionRules\":[{"
+                                                                      "\"conditions\":[{"
+                                                                      "\"condition\":\"always\"}]"
+                                                                      ","
+                                                                      "\"action\":\"disabled\"}]}"
+                                                                      "}") "," LEAF("d"));
     struct seq_result r;
     if (!ok(t != NULL, "UP.2: tree built"))
         return;
@@ -248,20 +247,17 @@ static void test_rollup(void)
 /* objectives: local objective mapped to a global one (mapInfo), read by another activity */
 static void test_global(void)
 {
-    struct seq_tree *t = tree_new(NULL,
-                                  LEAFS(
-                                      "a",
-                                      "{\"objectives\":{\"primary\":{\"objectiveID\":\"pa\","
-                                      "\"mapInfo\":[{"
-                                      "\"targetObjectiveID\":\"g1\",\"writeSatisfiedStatus\":true}]"
-                                      "}}}") "," LEAFS("b",
-                                                       "{\"sequencingRules\":{"
-                                                       "\"preConditionRules\":[{\"conditions\":[{"
-                                                       "\"condition\":\"satisfied\"}],\"action\":"
-                                                       "\"skip\"}]},\"objectives\":{"
-                                                       "\"primary\":{\"objectiveID\":\"pb\","
-                                                       "\"mapInfo\":[{\"targetObjectiveID\":"
-                                                       "\"g1\"}]}}}") "," LEAF("c"));
+    struct seq_tree *t =
+        tree_new(NULL, LEAFS("a", "{\"objectives\":{\"primary\":{\"objectiveID\":\"pa\","
+                                  "\"mapInfo\":[{"
+                                  "\"targetObjectiveID\":\"g1\",\"writeSatisfiedStatus\":true}]"
+                                  "}}}") "," LEAFS("b", "{\"sequencingRules\":{"
+                                                        "\"preConditionRules\":[{\"conditions\":[{"
+                                                        "\"condition\":\"satisfied\"}],\"action\":"
+                                                        "\"skip\"}]},\"objectives\":{"
+                                                        "\"primary\":{\"objectiveID\":\"pb\","
+                                                        "\"mapInfo\":[{\"targetObjectiveID\":"
+                                                        "\"g1\"}]}}}") "," LEAF("c"));
     struct seq_result r;
     if (!ok(t != NULL, "SN 4.2.1.4: tree built"))
         return;
@@ -363,6 +359,83 @@ static void test_choice(void)
     seq_tree_destroy(t);
 }
 
+/* The golf sequencing examples end to end through the engine: a learner who completes and
+ * passes every SCO, continuing after each (OP.1 with the packages' real manifests). */
+static void test_golf(void)
+{
+    static const struct {
+        const char *dir, *order;
+        int ended;
+    } cases[] = {
+        {"golf-2004v3-SequencingForcedSequential",
+         "playing_item etuqiette_item handicapping_item havingfun_item assessment_item", 1},
+        {"golf-2004v3-SequencingPostTestRollup",
+         "playing_item etuqiette_item handicapping_item havingfun_item assessment_item", 1},
+        /* the passed pre-test satisfies the assessment objective: the post-test is disabled */
+        {"golf-2004v3-SequencingPreOrPostTestRollup",
+         "pretest_item playing_item etuqiette_item handicapping_item havingfun_item", 0},
+        {"golf-2004v3-SequencingSimpleRemediation",
+         "playing_item etuqiette_item handicapping_item havingfun_item test_1 test_2 test_3 "
+         "test_4",
+         1},
+        {"golf-2004v4-SequencingPostTestRollup4thEd",
+         "playing_item etuqiette_item handicapping_item havingfun_item assessment_item", 1},
+    };
+    const char *shared = getenv("SHARED_DIR");
+    if (!shared) {
+        ok(0, "golf: SHARED_DIR set");
+        return;
+    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[1024], order[512] = "";
+        FILE *f;
+        char *xml = NULL;
+        long n = 0;
+        cJSON *m = NULL;
+        struct scorm_diag d;
+        struct seq_tree *t = NULL;
+        struct seq_opts o = {NULL, 7};
+        struct seq_result r;
+        size_t used = 0;
+        snprintf(path, sizeof path, "%s/scorm-packages/%s/imsmanifest.xml", shared, cases[i].dir);
+        f = fopen(path, "rb");
+        if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+            (xml = sc_malloc((size_t)n)) != NULL && fread(xml, 1, (size_t)n, f) != (size_t)n) {
+            sc_free(xml);
+            xml = NULL;
+        }
+        if (f)
+            fclose(f);
+        if (!ok(xml && scorm_manifest_parse(xml, (size_t)n, 0, &m, NULL, &d) == 0 &&
+                    seq_tree_create(m, &o, &t, NULL) == SEQ_OK,
+                "golf %s: manifest parsed, tree built", cases[i].dir)) {
+            sc_free(xml);
+            cJSON_Delete(m);
+            continue;
+        }
+        seq_tree_navigate(t, SEQ_NAV_START, NULL, &r);
+        for (int k = 0; k < 20 && r.deliver; k++) {
+            struct seq_cmi c;
+            used += (size_t)snprintf(order + used, sizeof order - used, "%s%s", used ? " " : "",
+                                     r.deliver);
+            if (used >= sizeof order)
+                break;
+            memset(&c, 0, sizeof c);
+            c.primary.completion = SEQ_STATUS_COMPLETED;
+            c.primary.success = SEQ_STATUS_PASSED;
+            c.primary.has_scaled = 1;
+            c.primary.scaled = 0.9;
+            seq_tree_report(t, &c);
+            seq_tree_navigate(t, SEQ_NAV_CONTINUE, NULL, &r);
+        }
+        is_str(order, cases[i].order, "golf %s: delivery order", cases[i].dir);
+        is_int(r.ended, cases[i].ended, "golf %s: session ended", cases[i].dir);
+        seq_tree_destroy(t);
+        cJSON_Delete(m);
+        sc_free(xml);
+    }
+}
+
 int main(void)
 {
     sc_alloc_init_cjson();
@@ -376,5 +449,6 @@ int main(void)
     test_suspend_state();
     test_select();
     test_choice();
+    test_golf();
     return tap_done();
 }
