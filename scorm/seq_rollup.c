@@ -120,8 +120,11 @@ static int rule_fires(const struct seq_tree *t, const struct seq__act *a, const 
         else if (v == 0)
             n_false++;
     }
-    if (n == 0)
-        return 0; /* SN 4th RB.1.4: an empty contributing set changes nothing */
+    if (n == 0) {
+        /* no contributing child: "all" and "none" hold vacuously, as in the ADL sample RTE
+         * (CTS RU-15b) */
+        return r->set == SEQ__SET_ALL || r->set == SEQ__SET_NONE;
+    }
     switch (r->set) {
     case SEQ__SET_ALL:
         return n_true == n;
