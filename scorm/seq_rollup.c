@@ -197,12 +197,11 @@ static void objective_rollup_rules(struct seq_tree *t, struct seq__act *a)
         not_sat = default_rule(t, a, SEQ__A_NOT_SATISFIED, SEQ__C_OBJ_STATUS_KNOWN);
         sat = default_rule(t, a, SEQ__A_SATISFIED, SEQ__C_SATISFIED);
     }
+    /* when no rule fires the status stays as it was (the ADL sample RTE; CTS RU-12a) */
     if (sat)
         seq__obj_set_satisfied(t, a, o, 1, 1);
     else if (not_sat)
         seq__obj_set_satisfied(t, a, o, 1, 0);
-    else
-        seq__obj_set_satisfied(t, a, o, 0, 0);
 }
 
 /* RB.1.3a Activity Progress Rollup Using Measure Process; 1 when it applied */
@@ -232,8 +231,6 @@ static void progress_rollup_rules(struct seq_tree *t, struct seq__act *a)
         seq__act_set_completion(t, a, 1, 1);
     else if (inc)
         seq__act_set_completion(t, a, 1, 0);
-    else
-        seq__act_set_completion(t, a, 0, 0);
 }
 
 static void rollup_one(struct seq_tree *t, struct seq__act *a)
