@@ -511,7 +511,9 @@ static int run_package(const char *courses, const char *name, char *why, size_t 
         }
         b->cmi.objectives = objs;
         b->cmi.n_objectives = b->n_objs;
-        seq_tree_report(t, &b->cmi);
+        /* SN 4th 3.2: an abandoned attempt's run-time data is discarded */
+        if (strcmp(b->nav, "abandon") != 0 && strcmp(b->nav, "abandonAll") != 0)
+            seq_tree_report(t, &b->cmi);
         k = cui_classify(b->cui, &nav, title, sizeof title, &root);
         int single = res && strstr(res, "SingleDoTerminate") != NULL;
         target[0] = '\0';
