@@ -383,6 +383,7 @@ static enum cui_kind cui_classify(const char *cui, enum seq_nav *nav, char *titl
         strncmp(cui, "launch~", 7) == 0) {
         *nav = SEQ_NAV_CHOICE;
         snprintf(title, tlen, "%s", strchr(cui, '~') + 1);
+        *root = strncmp(title, "the activity that corresponds to the root", 41) == 0;
         return CUI_NAV;
     }
     if (strncmp(cui, "DMIt", 4) == 0 || strncmp(cui, "APIt", 4) == 0) {
@@ -532,6 +533,18 @@ static int run_package(const char *courses, const char *name, char *why, size_t 
             if (g_trace)
                 tap_diag("  %s: %s %s -> %s %s%s", b->name, seq_nav_name(nav), target,
                          r.deliver ? r.deliver : "-", r.exception, r.ended ? " ended" : "");
+            /* the SCO's request left nothing to deliver and the session open: the learner's
+             * event follows (SX-04b abandon then choice of the root, SX-09 exit then choice) */
+            if (!r.deliver && !r.ended && k == CUI_NAV && !single && b->nav[0]) {
+                k = cui_classify(b->cui, &nav, title, sizeof title, &root);
+                item = root ? cJSON_GetStringValue(cJSON_GetObjectItem(org, "identifier"))
+                            : find_item(cJSON_GetObjectItem(org, "items"), 0, title, NULL);
+                seq_tree_navigate(t, nav, item ? item : title, &r);
+                if (g_trace)
+                    tap_diag("  %s: then %s %s -> %s %s%s", b->name, seq_nav_name(nav),
+                             item ? item : title, r.deliver ? r.deliver : "-", r.exception,
+                             r.ended ? " ended" : "");
+            }
         } else {
             memset(&r, 0, sizeof r);
         }
