@@ -83,6 +83,11 @@ int lrs_cred_count(struct stmt_db *db);
  *  lrs_cred_clear) or -1. Successful verifications are cached in memory. */
 int lrs_cred_verify_basic(struct stmt_db *db, const char *authz, struct lrs_cred *out);
 void lrs_cred_clear(struct lrs_cred *c);
+/** The one authorization check (lrs_auth.c SCOPE_TABLE): 1 when `scopes` allow `method` on
+ *  `path` (GET/HEAD read, anything else writes), else 0. Unknown protected paths are closed. */
+int lrs_scope_allowed(const char *path, const char *method, unsigned scopes);
+/** Same table, for a decision that is not the request's own (e.g. learning definitions). */
+int lrs_scope_may(unsigned scopes, const char *path, int write);
 void lrs_auth_cache_flush(void);
 
 /* ---- the application and requests (lrs_http.c) ---------------------------------------- */

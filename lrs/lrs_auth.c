@@ -406,3 +406,42 @@ out:
     cJSON_Delete(rec);
     return rc;
 }
+
+/* ---- authorization: the one table (issue 4; security.md §7 "one table-driven allowed()") -- */
+
+#define READ_ANY (LRS_SCOPE_ALL_READ | LRS_SCOPE_ALL)
+static const struct {
+    const char *prefix; /* path, or prefix when it ends in '*' */
+    unsigned read;      /* scopes that allow GET and HEAD */
+    unsigned write;     /* scopes that allow PUT, POST, DELETE */
+} SCOPE_TABLE[] = {
+    /* statements/read/mine may read; the route then restricts results to its own statements */
+    {"/xapi/statements", LRS_SCOPE_STATEMENTS_READ | LRS_SCOPE_STATEMENTS_READ_MINE | READ_ANY,
+     LRS_SCOPE_STATEMENTS_WRITE | LRS_SCOPE_ALL},
+    {"/xapi/activities/state", LRS_SCOPE_STATE | READ_ANY, LRS_SCOPE_STATE | LRS_SCOPE_ALL},
+    {"/xapi/activities/profile", LRS_SCOPE_PROFILE | READ_ANY, LRS_SCOPE_PROFILE | LRS_SCOPE_ALL},
+    {"/xapi/agents/profile", LRS_SCOPE_PROFILE | READ_ANY, LRS_SCOPE_PROFILE | LRS_SCOPE_ALL},
+    {"/xapi/activities", LRS_SCOPE_DEFINE | READ_ANY, LRS_SCOPE_DEFINE | LRS_SCOPE_ALL},
+    {"/xapi/agents", LRS_SCOPE_DEFINE | READ_ANY, LRS_SCOPE_DEFINE | LRS_SCOPE_ALL},
+    {"/xapi/*", READ_ANY, LRS_SCOPE_ALL},
+    /* the admin API is not part of xAPI: only the admin scope opens it */
+    {"/api/*", LRS_SCOPE_ADMIN, LRS_SCOPE_ADMIN},
+};
+
+int lrs_scope_allowed(const char *path, const char *method, unsigned scopes)
+{
+    int write = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+    for (size_t i = 0; i < sizeof SCOPE_TABLE / sizeof SCOPE_TABLE[0]; i++) {
+        const char *p = SCOPE_TABLE[i].prefix;
+        size_t n = strlen(p);
+        int hit = p[n - 1] == '*' ? !strncmp(p, path, n - 1) : !strcmp(p, path);
+        if (hit)
+            return (scopes & (write ? SCOPE_TABLE[i].write : SCOPE_TABLE[i].read)) != 0;
+    }
+    return 0; /* a protected path missing from the table is closed */
+}
+
+int lrs_scope_may(unsigned scopes, const char *path, int write)
+{
+    return lrs_scope_allowed(path, write ? "PUT" : "GET", scopes);
+}

@@ -258,8 +258,9 @@ static void dispatch(struct lrs_req *r, const struct lrs_route *routes)
             return;
         }
         r->authed = 1;
-        if (hit->auth == LRS_AUTH_ADMIN && !(r->cred.scopes & (LRS_SCOPE_ADMIN | LRS_SCOPE_ALL))) {
-            lrs_reply_error(r, 403, "this credential has no admin scope");
+        if (!lrs_scope_allowed(r->path, r->method, r->cred.scopes)) {
+            lrs_reply_error(r, 403, "this credential's scopes do not allow %s %s", r->method,
+                            r->path);
             return;
         }
     }

@@ -19,10 +19,6 @@ static int read_checks(struct lrs_req *r, const char *const *allowed, const char
                         r->path, section);
         return -1;
     }
-    if (!(r->cred.scopes & (LRS_SCOPE_ALL | LRS_SCOPE_ALL_READ | LRS_SCOPE_DEFINE))) {
-        lrs_reply_error(r, 403, "this credential may not read %s", r->path);
-        return -1;
-    }
     if (lrs_req_parse_query(r)) {
         lrs_reply_error(r, 400, "malformed query string");
         return -1;
@@ -105,7 +101,7 @@ void lrs_statements_learn(struct lrs_req *r, const cJSON *body)
 {
     int rc;
     /* issue 4: only statements of trusted credentials (re)define Activities and Agents */
-    if (!(r->cred.scopes & (LRS_SCOPE_DEFINE | LRS_SCOPE_ALL)))
+    if (!lrs_scope_may(r->cred.scopes, "/xapi/activities", 1))
         return;
     rc = stmt_activity_learn(r->app->db, body);
     if (rc)

@@ -650,10 +650,6 @@ static void statements_get(struct lrs_req *r)
     char ifi[1024];
     int rc;
 
-    if (!has_scope(r, LRS_SCOPE_STATEMENTS_READ | LRS_SCOPE_ALL_READ) && !read_mine_only(r)) {
-        lrs_reply_error(r, 403, "this credential may not read statements");
-        return;
-    }
     for (size_t i = 0; i < r->nparams; i++) {
         if (!in_list(r->params[i].name, GET_PARAMS)) {
             /* Comm 2.1.3 / xapi-lrs.md 1.11: unknown or mis-cased parameters → 400 */
@@ -859,10 +855,6 @@ void lrs_route_statements(struct lrs_req *r)
         return;
     }
     if (!strcmp(r->method, "PUT") || !strcmp(r->method, "POST")) {
-        if (!has_scope(r, LRS_SCOPE_STATEMENTS_WRITE)) {
-            lrs_reply_error(r, 403, "this credential may not write statements");
-            return;
-        }
         if (!strcmp(r->method, "PUT"))
             statements_put(r);
         else
