@@ -68,11 +68,21 @@ static int by_measure(const struct seq__act *a, const struct seq__obj *o)
     return o->satisfied_by_measure && (!a->active || a->measure_sat_if_active);
 }
 
+static int has_read_sat(const struct seq__obj *o)
+{
+    for (size_t i = 0; i < o->n_maps; i++)
+        if (o->maps[i].read_sat)
+            return 1;
+    return 0;
+}
+
 int seq__obj_progress(const struct seq_tree *t, const struct seq__act *a, const struct seq__obj *o)
 {
     if (by_measure(a, o))
         return seq__obj_measure_status(t, a, o);
-    return o->progress_status || read_sat(t, o) != NULL;
+    if (has_read_sat(o))
+        return read_sat(t, o) != NULL;
+    return o->progress_status;
 }
 
 int seq__obj_satisfied(const struct seq_tree *t, const struct seq__act *a, const struct seq__obj *o)
@@ -83,6 +93,8 @@ int seq__obj_satisfied(const struct seq_tree *t, const struct seq__act *a, const
     /* SN 4th 4.2.1.4: a read objective map takes precedence when the global is known */
     if ((g = read_sat(t, o)) != NULL)
         return g->satisfied;
+    if (has_read_sat(o))
+        return 0;
     return o->progress_status && o->satisfied_status;
 }
 
