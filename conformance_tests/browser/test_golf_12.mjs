@@ -96,6 +96,8 @@ test('RuntimeBasicCalls 1.2: suspend, close the tab, relaunch: entry=resume, loc
   let sco = await scoFrame(page, 'shared/launchpage.html');
   for (let i = 0; i < 4; i++) await sco.click('#butNext');
   await sco.evaluate(() => window.parent.API.LMSSetValue('cmi.suspend_data', 'state:' + 'y'.repeat(5000)));
+  // this package reports whole seconds of session_time: stay at least one
+  await page.waitForTimeout(1100);
   await page.close({ runBeforeUnload: true }); // exit=suspend, LMSFinish from the content's unload
   await waitReport(srv, r.registration, (x) => x.scos[0].entry === 'resume' && x.scos[0].total_time_cs > 0);
   ({ page } = await openPlayer(browser.ctx, r.launch_url));
