@@ -148,6 +148,7 @@ struct seq__act {
     double completion_amount;
     double attempt_duration, activity_duration; /* seconds experienced */
     int selected, randomized;
+    int parent_attempt; /* the parent's attempt count when this attempt began */
     int reported_completion, reported_success; /* the SCO set the value, even "unknown" */
 };
 

@@ -8,6 +8,19 @@
  */
 #include "scorm/seq_int.h"
 
+/* IMS SS 5.1.1 useCurrentAttemptObjectiveInfo / useCurrentAttemptProgressInfo: a child's data
+ * counts in its parent's rollup only when it comes from an attempt begun during the parent's
+ * current attempt (the ADL sample RTE's "dirty" children) */
+static int obj_current(const struct seq__act *c)
+{
+    return !c->parent || !c->parent->use_cur_obj || c->parent_attempt == c->parent->attempt_count;
+}
+
+static int prog_current(const struct seq__act *c)
+{
+    return !c->parent || !c->parent->use_cur_prog || c->parent_attempt == c->parent->attempt_count;
+}
+
 /* RB.1.1a Measure Rollup Process */
 static void measure_rollup(struct seq_tree *t, struct seq__act *a)
 {
@@ -18,7 +31,7 @@ static void measure_rollup(struct seq_tree *t, struct seq__act *a)
         if (!c->tracked)
             continue;
         counted += c->measure_weight;
-        if (seq__obj_measure_status(t, c, &c->objs[0])) {
+        if (obj_current(c) && seq__obj_measure_status(t, c, &c->objs[0])) {
             total += seq__obj_measure(t, c, &c->objs[0]) * c->measure_weight;
             valid = 1;
         }
@@ -39,7 +52,7 @@ static void completion_measure_rollup(struct seq_tree *t, struct seq__act *a)
         if (!c->tracked)
             continue;
         counted += c->progress_weight;
-        if (seq__act_amount_known(t, c)) {
+        if (prog_current(c) && seq__act_amount_known(t, c)) {
             total += seq__act_amount(t, c) * c->progress_weight;
             valid = 1;
         }
@@ -93,6 +106,23 @@ static int eval_rollup_conditions(const struct seq_tree *t, const struct seq__ac
         struct seq__condition cond = r->conds[i];
         cond.objective = 0; /* rollup conditions read the rolled-up objective */
         int v = seq__cond_eval(t, c, &cond, 1);
+        switch (cond.cond) {
+        case SEQ__C_SATISFIED:
+        case SEQ__C_OBJ_STATUS_KNOWN:
+        case SEQ__C_OBJ_MEASURE_KNOWN:
+        case SEQ__C_MEASURE_GT:
+        case SEQ__C_MEASURE_LT:
+            if (!obj_current(c))
+                v = -1;
+            break;
+        case SEQ__C_COMPLETED:
+        case SEQ__C_PROGRESS_KNOWN:
+            if (!prog_current(c))
+                v = -1;
+            break;
+        default:
+            break;
+        }
         if (v != 1)
             all_true = 0;
         if (v == 1)

@@ -526,29 +526,6 @@ static void clear_suspended(struct seq_tree *t, struct seq__act *a)
     t->suspended = NULL;
 }
 
-/* reset the descendants' data when an ancestor starts a new attempt and uses only current
- * attempt information (useCurrentAttemptObjectiveInfo / ProgressInfo, IMS SS 5.1.1) */
-static void reset_descendants(struct seq__act *a, int obj, int prog)
-{
-    for (size_t i = 0; i < a->n_kids; i++) {
-        struct seq__act *c = a->kids[i];
-        if (c->active || c->suspended)
-            continue;
-        if (obj)
-            for (size_t k = 0; k < c->n_objs; k++) {
-                c->objs[k].progress_status = 0;
-                c->objs[k].satisfied_status = 0;
-                c->objs[k].measure_status = 0;
-            }
-        if (prog) {
-            c->attempt_progress_status = 0;
-            c->attempt_completion_status = 0;
-            c->completion_amount_status = 0;
-        }
-        reset_descendants(c, obj, prog);
-    }
-}
-
 /* DB.2 Content Delivery Environment Process */
 void seq__content_delivery(struct seq_tree *t, struct seq__act *a)
 {
@@ -571,8 +548,9 @@ void seq__content_delivery(struct seq_tree *t, struct seq__act *a)
                 if (x->attempt_count == 1)
                     x->activity_progress_status = 1;
                 seq__obj_reset_attempt(x);
-                if (!seq__is_leaf(x) && x->attempt_count > 1)
-                    reset_descendants(x, x->use_cur_obj, x->use_cur_prog);
+                /* which attempt of the parent this attempt belongs to: rollup of a parent
+                 * with useCurrentAttemptObjectiveInfo/ProgressInfo ignores older data */
+                x->parent_attempt = x->parent ? x->parent->attempt_count : 0;
             }
         }
         x->active = 1;

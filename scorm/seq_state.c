@@ -6,7 +6,7 @@
  * objectivesGlobalToSystem is true, SCORM CAM 4th 3.4.1.3 / SN 4th 4.2.1.4).
  *
  * State JSON: {"v":1,"current":ID|null,"suspended":ID|null,"ended":bool,"rng":n,
- *   "acts":{ID:{"a","s","n","aps","ps","cs","as","am","ad","vd","sel","rnd","avail":[ID],
+ *   "acts":{ID:{"a","s","n","pa","aps","ps","cs","as","am","ad","vd","sel","rnd","avail":[ID],
  *               "objs":[[progress,satisfied,measureStatus,measure,completionKnown,completed]]}},
  *   "globals":[{"id","sk","sat","mk","m","ck","c","pk","p"}]}
  */
@@ -49,6 +49,7 @@ static cJSON *act_json(const struct seq__act *a)
     cJSON_AddBoolToObject(o, "a", a->active);
     cJSON_AddBoolToObject(o, "s", a->suspended);
     cJSON_AddNumberToObject(o, "n", a->attempt_count);
+    cJSON_AddNumberToObject(o, "pa", a->parent_attempt);
     cJSON_AddBoolToObject(o, "aps", a->activity_progress_status);
     cJSON_AddBoolToObject(o, "ps", a->attempt_progress_status);
     cJSON_AddBoolToObject(o, "cs", a->attempt_completion_status);
@@ -187,6 +188,7 @@ static void apply(struct seq_tree *t, const cJSON *s)
         act->active = jb(a, "a");
         act->suspended = jb(a, "s");
         act->attempt_count = (int)jn(a, "n");
+        act->parent_attempt = (int)jn(a, "pa");
         act->activity_progress_status = jb(a, "aps");
         act->attempt_progress_status = jb(a, "ps");
         act->attempt_completion_status = jb(a, "cs");

@@ -835,6 +835,7 @@ void seq_tree_reset(struct seq_tree *t)
         seq__obj_reset_attempt(a);
         a->active = a->suspended = 0;
         a->attempt_count = 0;
+        a->parent_attempt = 0;
         a->activity_progress_status = 0;
         a->activity_duration = 0;
         a->selected = a->randomized = 0;
