@@ -3,7 +3,8 @@
 // player's controls per item; a SCO in a nested frame finds API_1484_11 by walking its parents
 // (the discovery algorithm of RTE 3.1.2 / the pipwerks wrapper) and its adl.nav.request
 // "continue" after Terminate moves the player to the next item (flow in tree order, no
-// sequencing engine); adl.nav.request_valid answers from the same order; an asset launches
+// sequencing engine); a pop-up window finds the API through window.opener;
+// adl.nav.request_valid answers from the same order; an asset launches
 // without an API session; "exitAll" ends the player.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,7 +32,7 @@ const MANIFEST = `<?xml version="1.0" encoding="UTF-8"?>
   </organization></organizations>
   <resources>
     <resource identifier="r_one" type="webcontent" adlcp:scormType="sco" href="one.html">
-      <file href="one.html"/><file href="inner.html"/></resource>
+      <file href="one.html"/><file href="inner.html"/><file href="popup.html"/></resource>
     <resource identifier="r_two" type="webcontent" adlcp:scormType="sco" href="two.html"><file href="two.html"/></resource>
     <resource identifier="r_three" type="webcontent" adlcp:scormType="asset" href="three.html"><file href="three.html"/></resource>
   </resources>
@@ -57,6 +58,14 @@ window.finish = function () { api.SetValue('cmi.completion_status', 'completed')
   api.SetValue('adl.nav.request', 'exitAll'); return api.Terminate(''); };
 </script></body></html>`;
 const THREE = `<!doctype html><html><body><h1>three</h1></body></html>`;
+// A pop-up window opened by the SCO: the API is found through window.opener and its parents.
+const POPUP = `<!doctype html><html><body><script>
+function findAPI(win) { var n = 0;
+  while (!win.API_1484_11 && win.parent && win.parent !== win && n++ < 500) win = win.parent;
+  return win.API_1484_11 || null; }
+var api = findAPI(window) || (window.opener && findAPI(window.opener));
+window.result = api ? [api.GetValue('cmi.learner_id'), api.SetValue('cmi.location', 'from-popup'), api.GetValue('cmi.location')] : null;
+</script></body></html>`;
 
 let srv, browser, dataDir, course;
 
@@ -64,7 +73,7 @@ before(async () => {
   dataDir = tempDir();
   const pkg = mkdtempSync(join(tmpdir(), 'scolar-navpkg-'));
   mkdirSync(join(pkg, 'src'));
-  for (const [n, t] of [['imsmanifest.xml', MANIFEST], ['one.html', ONE], ['inner.html', INNER], ['two.html', TWO], ['three.html', THREE]]) {
+  for (const [n, t] of [['imsmanifest.xml', MANIFEST], ['one.html', ONE], ['inner.html', INNER], ['two.html', TWO], ['three.html', THREE], ['popup.html', POPUP]]) {
     writeFileSync(join(pkg, 'src', n), t);
   }
   const z = spawnSync('zip', ['-qr', join(pkg, 'nav.zip'), '.'], { cwd: join(pkg, 'src') });
@@ -97,6 +106,11 @@ test('hideLMSUI, nested-frame API discovery, continue after Terminate, asset, ex
   await inner.waitForFunction(() => window.results);
   assert.equal(await inner.evaluate(() => window.found), true);
   assert.deepEqual(await inner.evaluate(() => window.results), ['true', 'true', 'false', 'true', 'false']);
+  // a pop-up opened from the nested frame finds the API through its opener
+  const [popup] = await Promise.all([browser.ctx.waitForEvent('page'), inner.evaluate(() => { window.open('popup.html', 'pop'); })]);
+  await popup.waitForFunction(() => window.result !== undefined);
+  assert.deepEqual(await popup.evaluate(() => window.result), ['nav-1', 'true', 'from-popup']);
+  await popup.close();
   assert.equal(await inner.evaluate(() => window.go()), 'true');
   // continue: the player launches the next item after Terminate
   await page.waitForFunction(() => ScolarPlayer.current === 'two');
