@@ -168,8 +168,13 @@ static void shim_agreement(struct vcase *cs, size_t n)
     tu_write(cases, s, strlen(s));
     cJSON_free(s);
     cJSON_Delete(arr);
-    if (!realpath("../runtime_js/scorm-api.js", api) ||
-        !realpath("../runtime_js/datamodel.json", dmp)) {
+    snprintf(cmd, sizeof cmd, "%s/../runtime_js/scorm-api.js", src_dir());
+    if (!realpath(cmd, api)) {
+        ok(0, "runtime_js/scorm-api.js found");
+        return;
+    }
+    snprintf(cmd, sizeof cmd, "%s/../runtime_js/datamodel.json", src_dir());
+    if (!realpath(cmd, dmp)) {
         ok(0, "runtime_js/scorm-api.js and datamodel.json found");
         return;
     }
