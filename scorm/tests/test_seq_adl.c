@@ -30,6 +30,7 @@
 #include "common/tap.h"
 #include "scorm/scorm.h"
 #include "scorm/seq.h"
+#include "statements/stmt_db.h"
 
 /* snprintf that may truncate (diagnostics and paths well under the limits) */
 static void fmt(char *buf, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
@@ -129,6 +130,7 @@ static const char *props_get(const struct props *p, const char *k)
 }
 
 static struct props g_codes; /* Commands.properties */
+static struct stmt_db *g_db; /* one learner across all packages: global objectives persist */
 static int g_trace;          /* SEQ_ADL_ONLY=<test case>: run one package with a trace */
 
 /* decode a "~"-joined code sequence of an element ("c~OB~&obj1&~SS") */
@@ -485,6 +487,10 @@ static int run_package(const char *courses, const char *name, char *why, size_t 
         goto out;
     }
     org = default_org(tree);
+    /* the CTS runs every package for the same learner: objectivesGlobalToSystem globals written
+     * by one package are read by the next (OB-09a then OB-09b) */
+    if (g_db)
+        seq_state_load(g_db, name, "cts-learner", t, NULL);
     /* launch */
     if (s.start[0]) {
         const char *id = find_item(cJSON_GetObjectItem(org, "items"), 0, s.start, NULL);
@@ -585,6 +591,10 @@ static int run_package(const char *courses, const char *name, char *why, size_t 
     }
     pass = 1;
 out:
+    if (g_db && t && seq_state_save(g_db, name, "cts-learner", t) != SEQ_OK) {
+        fmt(why, wlen, "state not saved");
+        pass = 0;
+    }
     seq_tree_destroy(t);
     cJSON_Delete(tree);
     sc_free(xml);
@@ -652,6 +662,9 @@ int main(void)
     if (names)
         qsort(names, n, sizeof *names, cmp_str);
     ok(n >= 189, "found %zu ADL test packages", n);
+    char dbdir[] = "/tmp/seqadlXXXXXX", err[128];
+    ok(mkdtemp(dbdir) != NULL && stmt_db_open(dbdir, &g_db, err, sizeof err) == 0,
+       "learner store opened in %s", dbdir);
     for (size_t i = 0; i < n; i++) {
         const char *tc = names[i] + 15, *only = getenv("SEQ_ADL_ONLY");
         int g = group_of(tc), p;
@@ -680,6 +693,12 @@ int main(void)
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
         tap_diag("group %-3s %3d / %3d", groups[g], pass_g[g], total_g[g]);
     tap_diag("ADL packages passing: %d / %zu", passed, n);
+    stmt_db_close(g_db);
+    {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dbdir);
+        ok(system(cmd) == 0, "learner store removed");
+    }
     for (size_t i = 0; i < n; i++)
         sc_free(names[i]);
     sc_free(names);
