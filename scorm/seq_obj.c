@@ -17,7 +17,7 @@ struct seq__global *seq__global_get(struct seq_tree *t, const char *id, int crea
 {
     struct seq__global *n;
     for (size_t i = 0; i < t->n_globals; i++)
-        if (strcmp(t->globals[i].id, id) == 0)
+        if (seq__id_equal(t->globals[i].id, id))
             return &t->globals[i];
     if (!create)
         return NULL;
@@ -35,7 +35,7 @@ struct seq__global *seq__global_get(struct seq_tree *t, const char *id, int crea
 static const struct seq__global *gfind(const struct seq_tree *t, const char *id)
 {
     for (size_t i = 0; i < t->n_globals; i++)
-        if (strcmp(t->globals[i].id, id) == 0)
+        if (seq__id_equal(t->globals[i].id, id))
             return &t->globals[i];
     return NULL;
 }
