@@ -184,33 +184,35 @@ int seq__act_progress_known(const struct seq_tree *t, const struct seq__act *a)
     const struct seq__obj *o = &a->objs[0];
     if (!a->tracked)
         return 0; /* IMS SS 5.1.7: no tracking status for an untracked activity (CO-05a) */
+    int reads = 0;
     if (a->completed_by_measure)
         return seq__act_amount_known(t, a);
-    if (a->attempt_progress_status)
-        return 1;
+    /* as for satisfied status: a readable global completion status is authoritative
+     * (CTS CO-07a) */
     for (size_t i = 0; i < o->n_maps; i++) {
         const struct seq__global *g =
             o->maps[i].read_completion ? gfind(t, o->maps[i].target) : NULL;
+        reads |= o->maps[i].read_completion;
         if (g && g->completion_known)
             return 1;
     }
-    return 0;
+    return reads ? 0 : a->attempt_progress_status;
 }
 
 int seq__act_completed(const struct seq_tree *t, const struct seq__act *a)
 {
     const struct seq__obj *o = &a->objs[0];
+    int reads = 0;
     if (a->completed_by_measure)
         return seq__act_amount_known(t, a) && seq__act_amount(t, a) >= a->min_progress;
-    if (a->attempt_progress_status)
-        return a->attempt_completion_status;
     for (size_t i = 0; i < o->n_maps; i++) {
         const struct seq__global *g =
             o->maps[i].read_completion ? gfind(t, o->maps[i].target) : NULL;
+        reads |= o->maps[i].read_completion;
         if (g && g->completion_known)
             return g->completed;
     }
-    return 0;
+    return reads ? 0 : a->attempt_progress_status && a->attempt_completion_status;
 }
 
 void seq__act_set_completion(struct seq_tree *t, struct seq__act *a, int known, int completed)
