@@ -130,6 +130,7 @@ static const char *props_get(const struct props *p, const char *k)
 }
 
 static struct props g_codes; /* Commands.properties */
+static struct props g_instr; /* Instructions.properties: what the learner is told to do */
 static struct stmt_db *g_db; /* one learner across all packages: global objectives persist */
 static int g_trace;          /* SEQ_ADL_ONLY=<test case>: run one package with a trace */
 
@@ -478,7 +479,10 @@ static int run_package(const char *courses, const char *name, char *why, size_t 
     }
     fmt(path, sizeof path, "%s/TestCases/%s.properties", courses, tc);
     if (script_load(path, &s) != 0 || s.n == 0) {
-        fmt(why, wlen, "no script %s", path);
+        fmt(why, wlen,
+            "no script %s.properties (DDM.properties drives DDMa and DDMb together: a "
+            "cross-package shared-data test the harness does not replay)",
+            tc);
         goto out;
     }
     struct seq_opts opts = {NULL, 12345};
@@ -586,6 +590,16 @@ static int run_package(const char *courses, const char *name, char *why, size_t 
             seq_tree_launch(t, &r);
             if (g_trace)
                 tap_diag("  relaunch -> %s %s", r.deliver ? r.deliver : "-", r.exception);
+            /* "relaunch ... and then choose <b>Activity 4</b>" (CM-10) */
+            const char *ins = props_get(&g_instr, b->cui), *ch;
+            if (ins && (ch = strstr(ins, "choose <b>")) != NULL) {
+                char want_title[128];
+                const char *e = strstr(ch + 10, "</b>");
+                fmt(want_title, sizeof want_title, "%.*s", e ? (int)(e - ch - 10) : 0, ch + 10);
+                const char *id = find_item(cJSON_GetObjectItem(org, "items"), 0, want_title, NULL);
+                if (id)
+                    seq_tree_navigate(t, SEQ_NAV_CHOICE, id, &r);
+            }
             learner_picks(t, &r);
         }
     }
@@ -640,6 +654,11 @@ int main(void)
         "%s/scorm-packages/adl-cts-2004-4th-lmsrte/testsuite-resources/Commands.properties",
         shared);
     ok(props_load(path, &g_codes) == 0 && g_codes.n > 50, "Commands.properties read");
+    snprintf(path, sizeof path,
+             "%s/scorm-packages/adl-cts-2004-4th-lmsrte/testsuite-resources/"
+             "Instructions.properties",
+             shared);
+    ok(props_load(path, &g_instr) == 0 && g_instr.n > 20, "Instructions.properties read");
     fmt(path, sizeof path, "%s/tests/seq_expected_pass.txt", src);
     expect = slurp(path, NULL);
     ok(expect != NULL, "expectation file %s read", path);
@@ -704,5 +723,6 @@ int main(void)
     sc_free(names);
     sc_free(expect);
     props_free(&g_codes);
+    props_free(&g_instr);
     return tap_done();
 }
