@@ -303,6 +303,7 @@ static int script_load(const char *path, struct script *s)
         return -1;
     st = props_get(&p, "start");
     snprintf(s->start, sizeof s->start, "%s", st && strcmp(st, ".") != 0 ? st : "");
+    char last[32] = "", last_name[32] = "";
     for (size_t i = 0; i < p.n; i++) {
         const char *k = p.e[i].k, *dot;
         char name[32];
@@ -310,6 +311,17 @@ static int script_load(const char *path, struct script *s)
         if (strncmp(k, "Act", 3) != 0 || !(dot = strchr(k, '.')) || dot - k >= 31)
             continue;
         snprintf(name, sizeof name, "%.*s", (int)(dot - k), k);
+        /* a block name that comes back after another block is a new visit (CM-09aa's script
+         * repeats Act1V1 for the second launch of activity 1) */
+        if (strcmp(last, name) == 0) {
+            fmt(name, sizeof name, "%s", last_name);
+        } else {
+            fmt(last, sizeof last, "%s", name);
+            for (size_t j = 0; j < s->n; j++)
+                if (strcmp(s->b[j].name, name) == 0)
+                    fmt(name, sizeof name, "%.*s'", (int)(dot - k), k);
+            fmt(last_name, sizeof last_name, "%s", name);
+        }
         b = block_get(s, name);
         if (!b)
             break;
