@@ -725,8 +725,14 @@ static void report_obj(struct seq_tree *t, struct seq__act *a, struct seq__obj *
         seq__obj_set_satisfied(t, a, o, 0, 0);
     if (o == &a->objs[0] && c->success != SEQ_STATUS_UNSET)
         a->reported_success = 1;
-    if (c->has_scaled)
+    if (c->has_scaled) {
         seq__obj_set_measure(t, a, o, 1, c->scaled);
+        /* IMS SS 5.4.1.2 satisfiedByMeasure on any objective: the measure decides, and the
+         * status is written to the objective's global targets (CTS OB-13c); the primary
+         * objective gets it from RB.1.2a */
+        if (o->satisfied_by_measure && o != &a->objs[0])
+            seq__obj_set_satisfied(t, a, o, 1, c->scaled >= o->min_measure);
+    }
     /* RTE 4th 4.2.17: cmi.objectives.n.completion_status / progress_measure; for the primary
      * objective they are the activity's attempt progress (SN 4th 4.2.1.4, adlseq maps) */
     if (o == &a->objs[0]) {
