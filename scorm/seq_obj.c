@@ -78,6 +78,8 @@ static int has_read_sat(const struct seq__obj *o)
 
 int seq__obj_progress(const struct seq_tree *t, const struct seq__act *a, const struct seq__obj *o)
 {
+    if (!a->tracked)
+        return 0; /* IMS SS 5.1.7: no objective status for an untracked activity (OB-06) */
     if (by_measure(a, o))
         return seq__obj_measure_status(t, a, o);
     if (has_read_sat(o))
@@ -88,6 +90,8 @@ int seq__obj_progress(const struct seq_tree *t, const struct seq__act *a, const 
 int seq__obj_satisfied(const struct seq_tree *t, const struct seq__act *a, const struct seq__obj *o)
 {
     const struct seq__global *g;
+    if (!a->tracked)
+        return 0;
     if (by_measure(a, o))
         return seq__obj_measure_status(t, a, o) && seq__obj_measure(t, a, o) >= o->min_measure;
     /* SN 4th 4.2.1.4: a read objective map takes precedence when the global is known */
@@ -101,7 +105,8 @@ int seq__obj_satisfied(const struct seq_tree *t, const struct seq__act *a, const
 int seq__obj_measure_status(const struct seq_tree *t, const struct seq__act *a,
                             const struct seq__obj *o)
 {
-    (void)a;
+    if (!a->tracked)
+        return 0;
     return o->measure_status || read_measure(t, o) != NULL;
 }
 
