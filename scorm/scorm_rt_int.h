@@ -3,6 +3,7 @@
 #ifndef SCORM_RT_INT_H
 #define SCORM_RT_INT_H
 
+#include <pthread.h>
 #include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,7 +21,21 @@ struct scorm__dm {
     int n_re12;
 };
 
+/* Parsed course version records, shared read-only by the requests (a commit would otherwise
+ * parse the whole course tree again); an entry is used only while the stored record still
+ * hashes the same, so a deleted and re-imported course id never serves a stale tree. */
+#define SCORM__TREE_CACHE 32
+struct scorm__tree_entry {
+    char key[SCORM_MAX_COURSE_ID + 16];
+    uint64_t hash;
+    size_t len;
+    cJSON *ver; /* owned by the cache; never modified once inserted */
+    int refs;   /* requests using it: an entry is replaced only at refs == 0 */
+};
+
 struct scorm_rt {
+    pthread_mutex_t cache_lock;
+    struct scorm__tree_entry cache[SCORM__TREE_CACHE];
     struct stmt_db *db;
     struct scorm__dm dm;
     int strict;

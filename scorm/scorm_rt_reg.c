@@ -68,6 +68,7 @@ int scorm_rt_open(struct stmt_db *db, const char *datamodel_json, size_t len,
         sc_free(rt);
         return rc;
     }
+    pthread_mutex_init(&rt->cache_lock, NULL);
     rt->db = db;
     if (opts) {
         rt->strict = opts->strict;
@@ -94,6 +95,9 @@ void scorm_rt_close(struct scorm_rt *rt)
     if (!rt)
         return;
     scorm__dm_free(&rt->dm);
+    for (size_t i = 0; i < SCORM__TREE_CACHE; i++)
+        cJSON_Delete(rt->cache[i].ver);
+    pthread_mutex_destroy(&rt->cache_lock);
     sc_free(rt->activity_base);
     sc_free(rt->learner_home);
     sc_free(rt);

@@ -111,8 +111,10 @@ static void flatten(const cJSON *items, int depth, struct flat *f)
 }
 
 struct regctx {
-    cJSON *reg; /* registration record */
-    cJSON *ver; /* version record */
+    struct scorm_rt *rt;
+    cJSON *reg;                      /* registration record */
+    cJSON *ver;                      /* version record (owned unless cached) */
+    struct scorm__tree_entry *entry; /* the cache entry holding ver, or NULL */
     const cJSON *tree;
     const cJSON *org;
     int is12;
@@ -121,8 +123,70 @@ struct regctx {
 static void regctx_free(struct regctx *c)
 {
     cJSON_Delete(c->reg);
-    cJSON_Delete(c->ver);
+    if (c->entry) {
+        pthread_mutex_lock(&c->rt->cache_lock);
+        c->entry->refs--;
+        pthread_mutex_unlock(&c->rt->cache_lock);
+    } else {
+        cJSON_Delete(c->ver);
+    }
     memset(c, 0, sizeof *c);
+}
+
+/* The version record of (course, version), from the cache when the stored text is unchanged. */
+static int version_load(struct scorm_rt *rt, const char *course, int version, struct regctx *c)
+{
+    char key[SCORM_MAX_COURSE_ID + 16], *v = NULL;
+    size_t vl, i, slot = SCORM__TREE_CACHE;
+    uint64_t h;
+    cJSON *ver;
+    int rc;
+    if (!course || strlen(course) > SCORM_MAX_COURSE_ID)
+        return SCORM_RT_ERR_NOTFOUND;
+    scorm__version_key(key, sizeof key, course, version);
+    rc = stmt_db_get1(rt->db, "course_versions", key, strlen(key), &v, &vl);
+    if (rc)
+        return rc == STMT_DB_NOTFOUND ? SCORM_RT_ERR_NOTFOUND : SCORM_RT_ERR_STORE;
+    h = sc_hash64(v, vl);
+    pthread_mutex_lock(&rt->cache_lock);
+    for (i = 0; i < SCORM__TREE_CACHE; i++) {
+        struct scorm__tree_entry *e = &rt->cache[i];
+        if (e->ver && !strcmp(e->key, key) && e->hash == h && e->len == vl) {
+            e->refs++;
+            c->ver = e->ver;
+            c->entry = e;
+            pthread_mutex_unlock(&rt->cache_lock);
+            sc_free(v);
+            return SCORM_RT_OK;
+        }
+    }
+    pthread_mutex_unlock(&rt->cache_lock);
+    ver = cJSON_ParseWithLength(v, vl);
+    sc_free(v);
+    if (!ver)
+        return SCORM_RT_ERR_STORE;
+    pthread_mutex_lock(&rt->cache_lock);
+    for (i = 0; i < SCORM__TREE_CACHE; i++) {
+        if (!rt->cache[i].ver) {
+            slot = i;
+            break;
+        }
+        if (slot == SCORM__TREE_CACHE && rt->cache[i].refs == 0)
+            slot = i; /* replace an unused entry if no slot is free */
+    }
+    if (slot < SCORM__TREE_CACHE) {
+        struct scorm__tree_entry *e = &rt->cache[slot];
+        cJSON_Delete(e->ver);
+        snprintf(e->key, sizeof e->key, "%s", key);
+        e->hash = h;
+        e->len = vl;
+        e->ver = ver;
+        e->refs = 1;
+        c->entry = e;
+    }
+    pthread_mutex_unlock(&rt->cache_lock);
+    c->ver = ver;
+    return SCORM_RT_OK;
 }
 
 static int regctx_load(struct scorm_rt *rt, const char *reg, struct regctx *c)
@@ -131,6 +195,7 @@ static int regctx_load(struct scorm_rt *rt, const char *reg, struct regctx *c)
     size_t vl;
     int rc;
     memset(c, 0, sizeof *c);
+    c->rt = rt;
     if (!reg || !sc_uuid_valid(reg, strlen(reg)))
         return SCORM_RT_ERR_NOTFOUND;
     rc = stmt_db_get1(rt->db, "registrations", reg, strlen(reg), &v, &vl);
@@ -140,11 +205,10 @@ static int regctx_load(struct scorm_rt *rt, const char *reg, struct regctx *c)
     sc_free(v);
     if (!c->reg)
         return SCORM_RT_ERR_STORE;
-    rc = scorm_course_version_get(rt->db, scorm__jstr(c->reg, "course"),
-                                  (int)jnum(c->reg, "course_version"), &c->ver);
+    rc = version_load(rt, scorm__jstr(c->reg, "course"), (int)jnum(c->reg, "course_version"), c);
     if (rc) {
         regctx_free(c);
-        return rc == SCORM_ERR_NOTFOUND ? SCORM_RT_ERR_NOTFOUND : SCORM_RT_ERR_STORE;
+        return rc;
     }
     c->tree = cJSON_GetObjectItemCaseSensitive(c->ver, "tree");
     c->org = default_org(c->tree);
