@@ -162,6 +162,7 @@ struct seq_tree {
     struct seq__act *current, *suspended;
     int ended;
     unsigned long rng;
+    int no_global_writes; /* set while rolling up clusters not attempted yet */
 };
 
 /* seq_tree.c */

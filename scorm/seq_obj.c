@@ -129,7 +129,8 @@ void seq__obj_set_satisfied(struct seq_tree *t, struct seq__act *a, struct seq__
     for (size_t i = 0; i < o->n_maps; i++) {
         if (!o->maps[i].write_sat)
             continue;
-        struct seq__global *g = seq__global_get(t, o->maps[i].target, 1);
+        struct seq__global *g =
+            t->no_global_writes ? NULL : seq__global_get(t, o->maps[i].target, 1);
         if (!g)
             continue; /* out of memory: the local state still holds the value */
         g->sat_known = known;
@@ -147,7 +148,8 @@ void seq__obj_set_measure(struct seq_tree *t, struct seq__act *a, struct seq__ob
     for (size_t i = 0; i < o->n_maps; i++) {
         if (!o->maps[i].write_measure)
             continue;
-        struct seq__global *g = seq__global_get(t, o->maps[i].target, 1);
+        struct seq__global *g =
+            t->no_global_writes ? NULL : seq__global_get(t, o->maps[i].target, 1);
         if (!g)
             continue;
         g->measure_known = known;
@@ -228,7 +230,8 @@ void seq__act_set_completion(struct seq_tree *t, struct seq__act *a, int known, 
     for (size_t i = 0; i < o->n_maps; i++) {
         if (!o->maps[i].write_completion)
             continue;
-        struct seq__global *g = seq__global_get(t, o->maps[i].target, 1);
+        struct seq__global *g =
+            t->no_global_writes ? NULL : seq__global_get(t, o->maps[i].target, 1);
         if (!g)
             continue;
         g->completion_known = known;
@@ -247,7 +250,8 @@ void seq__act_set_amount(struct seq_tree *t, struct seq__act *a, int known, doub
     for (size_t i = 0; i < o->n_maps; i++) {
         if (!o->maps[i].write_progress)
             continue;
-        struct seq__global *g = seq__global_get(t, o->maps[i].target, 1);
+        struct seq__global *g =
+            t->no_global_writes ? NULL : seq__global_get(t, o->maps[i].target, 1);
         if (!g)
             continue;
         g->progress_known = 1;
@@ -291,7 +295,8 @@ void seq__obj_set_completion(struct seq_tree *t, struct seq__obj *o, int known, 
     for (size_t i = 0; i < o->n_maps; i++) {
         if (!o->maps[i].write_completion)
             continue;
-        struct seq__global *g = seq__global_get(t, o->maps[i].target, 1);
+        struct seq__global *g =
+            t->no_global_writes ? NULL : seq__global_get(t, o->maps[i].target, 1);
         if (!g)
             continue;
         g->completion_known = known;

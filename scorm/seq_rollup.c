@@ -284,9 +284,12 @@ static void rollup_one(struct seq_tree *t, struct seq__act *a)
  * parents; attempted clusters are rolled up on their own paths (RB.1.5). */
 void seq__rollup_all(struct seq_tree *t)
 {
+    /* derived for reading only: nothing is written to global objectives (CTS OB-03c) */
+    t->no_global_writes = 1;
     for (size_t i = t->n_acts; i-- > 0;)
         if (!seq__is_leaf(t->acts[i]) && t->acts[i]->attempt_count == 0)
             rollup_one(t, t->acts[i]);
+    t->no_global_writes = 0;
 }
 
 /* RB.1.5 Overall Rollup Process: from the activity to the root */

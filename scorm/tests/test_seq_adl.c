@@ -507,6 +507,15 @@ static int run_package(const char *courses, const char *name, char *why, size_t 
      * by one package are read by the next (OB-09a then OB-09b) */
     if (g_db)
         seq_state_load(g_db, name, "cts-learner", t, NULL);
+    if (g_trace && getenv("SEQ_ADL_STATE")) {
+        cJSON *st = NULL;
+        if (seq_state_to_json(t, &st) == SEQ_OK) {
+            char *txt = cJSON_PrintUnformatted(cJSON_GetObjectItem(st, "globals"));
+            tap_diag("globals at launch %s", txt ? txt : "");
+            cJSON_free(txt);
+            cJSON_Delete(st);
+        }
+    }
     /* launch */
     if (s.start[0]) {
         const char *id = find_item(cJSON_GetObjectItem(org, "items"), 0, s.start, NULL);
@@ -699,9 +708,8 @@ int main(void)
     for (size_t i = 0; i < n; i++) {
         const char *tc = names[i] + 15, *only = getenv("SEQ_ADL_ONLY");
         int g = group_of(tc), p;
-        if (only && strcmp(only, tc) != 0)
-            continue;
-        g_trace = only != NULL;
+        /* every package still runs (globals carry over), only the named one is traced */
+        g_trace = only && strcmp(only, tc) == 0;
         char line[160];
         int expected;
         why[0] = '\0';
