@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * /api/registrations (admin origin, admin credential):
- *   POST   /api/registrations             {"course": ID, "learner": {"id", "name"}}
+ *   POST   /api/registrations             {"course": ID, "learner": {"id", "name"},
+ *                                          "mode"?: normal|browse|review, "credit"?:
+ * credit|no-credit}
  *                                         -> 201 {"registration", "launch_url", "token",
  *                                            "expires", "course", "course_version"}
  *   GET    /api/registrations/ID          the report: completion, success, score, total time,
@@ -54,11 +56,19 @@ static void reg_create(struct lrs_req *r, struct scorm_rt *rt)
         lrs_reply_error(r, 400, "learner.name must be a string");
         goto out;
     }
+    for (const char *const *k = (const char *const[]){"mode", "credit", NULL}; *k; k++)
+        if (cJSON_GetObjectItemCaseSensitive(body, *k) &&
+            !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(body, *k))) {
+            lrs_reply_error(r, 400, "%s must be a string", *k);
+            goto out;
+        }
     memset(&d, 0, sizeof d);
-    rc = scorm_rt_registration_create(
+    rc = scorm_rt_registration_create_ex(
         rt, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "course")),
         cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(learner, "id")),
-        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(learner, "name")), &out, &d);
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(learner, "name")),
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "mode")),
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "credit")), &out, &d);
     if (rc) {
         lrs_reply_error(r, lrs_rt_status(rc), "%s%s%s", d.file[0] ? d.file : "",
                         d.file[0] ? ": " : "", d.msg[0] ? d.msg : scorm_rt_strerror(rc));

@@ -101,6 +101,16 @@ void scorm_rt_close(struct scorm_rt *rt);
  */
 int scorm_rt_registration_create(struct scorm_rt *rt, const char *course, const char *learner_id,
                                  const char *learner_name, cJSON **out, struct scorm_diag *diag);
+/**
+ * The same with the registration's lesson mode ("normal", "browse", "review"; NULL = normal)
+ * and credit ("credit", "no-credit"; NULL = credit): cmi.mode / cmi.core.lesson_mode and
+ * cmi.credit / cmi.core.credit. In 1.2 browse mode a status left "not attempted" becomes
+ * "browsed" at LMSFinish; with no-credit the mastery score is not applied.
+ * SCORM_RT_ERR_ARG (diag names "mode" or "credit") for another value.
+ */
+int scorm_rt_registration_create_ex(struct scorm_rt *rt, const char *course, const char *learner_id,
+                                    const char *learner_name, const char *mode, const char *credit,
+                                    cJSON **out, struct scorm_diag *diag);
 
 /**
  * The registration's report: course-level completion, success, score, total time, attempt

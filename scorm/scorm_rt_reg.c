@@ -201,6 +201,14 @@ static int token_new(struct scorm_rt *rt, struct stmt_db_txn *txn, cJSON *regrec
 int scorm_rt_registration_create(struct scorm_rt *rt, const char *course, const char *learner_id,
                                  const char *learner_name, cJSON **out, struct scorm_diag *diag)
 {
+    return scorm_rt_registration_create_ex(rt, course, learner_id, learner_name, NULL, NULL, out,
+                                           diag);
+}
+
+int scorm_rt_registration_create_ex(struct scorm_rt *rt, const char *course, const char *learner_id,
+                                    const char *learner_name, const char *mode, const char *credit,
+                                    cJSON **out, struct scorm_diag *diag)
+{
     cJSON *ver = NULL, *reg = NULL, *res = NULL, *learner;
     struct stmt_db_txn *txn = NULL;
     char id[SC_UUID_LEN], token[SCORM_RT_TOKEN_LEN], ts[SC_TIME_ISO_LEN];
@@ -225,6 +233,21 @@ int scorm_rt_registration_create(struct scorm_rt *rt, const char *course, const 
                             "(cmi.learner_id is an identifier, RTE 4.2.13)");
             return SCORM_RT_ERR_ARG;
         }
+    /* RTE 4.2.12 cmi.mode / 4.2.5 cmi.credit vocabularies (1.2: lesson_mode, credit) */
+    if (!mode)
+        mode = "normal";
+    if (!credit)
+        credit = "credit";
+    if (strcmp(mode, "normal") && strcmp(mode, "browse") && strcmp(mode, "review")) {
+        scorm__diag_set(diag, SCORM_RT_ERR_ARG, 0, "mode",
+                        "mode must be normal, browse or review (cmi.mode, RTE 4.2.12)");
+        return SCORM_RT_ERR_ARG;
+    }
+    if (strcmp(credit, "credit") && strcmp(credit, "no-credit")) {
+        scorm__diag_set(diag, SCORM_RT_ERR_ARG, 0, "credit",
+                        "credit must be credit or no-credit (cmi.credit, RTE 4.2.5)");
+        return SCORM_RT_ERR_ARG;
+    }
     if (learner_name && strlen(learner_name) > 250) {
         scorm__diag_set(diag, SCORM_RT_ERR_ARG, 0, "learner.name",
                         "learner.name longer than 250 characters (cmi.learner_name SPM)");
@@ -253,8 +276,8 @@ int scorm_rt_registration_create(struct scorm_rt *rt, const char *course, const 
     cJSON_AddStringToObject(learner, "id", learner_id);
     cJSON_AddStringToObject(learner, "name", learner_name ? learner_name : "");
     cJSON_AddStringToObject(reg, "created", sc_time_format_iso(sc_time_now_us(), 3, ts));
-    cJSON_AddStringToObject(reg, "credit", "credit");
-    cJSON_AddStringToObject(reg, "mode", "normal");
+    cJSON_AddStringToObject(reg, "credit", credit);
+    cJSON_AddStringToObject(reg, "mode", mode);
     rc = stmt_db_txn_begin(rt->db, 1, &txn);
     if (rc) {
         rc = SCORM_RT_ERR_STORE;

@@ -53,12 +53,21 @@ test('registration: 201 with a launch URL on the content origin; bad input named
     [{ course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'has space' } }, 400, /learner\.id/],
     [{ course: courses['golf-2004v3-RuntimeBasicCalls'] }, 400, /learner\.id/],
     [{ learner: { id: 'x' } }, 400, /course/],
+    [{ course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'x' }, mode: 'preview' }, 400, /^mode: .*normal, browse or review/],
+    [{ course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'x' }, credit: 'yes' }, 400, /^credit: /],
   ]) {
     const b = await srv.req('POST', '/api/registrations', { body });
     assert.equal(b.status, status, JSON.stringify(body));
     assert.match(b.json.message, re);
   }
   assert.equal((await srv.req('POST', '/api/registrations', { body: { course: 'x', learner: { id: 'y' } }, auth: null })).status, 401);
+  const rv = await srv.req('POST', '/api/registrations', {
+    body: { course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'rv' }, mode: 'review', credit: 'no-credit' },
+  });
+  assert.equal(rv.status, 201);
+  const lv = await post(`/player/${rv.json.registration}/launch`, { token: rv.json.token, sco: 'item_1' });
+  assert.equal(lv.json.initial['cmi.mode'], 'review');
+  assert.equal(lv.json.initial['cmi.credit'], 'no-credit');
   assert.equal((await srv.req('GET', '/api/registrations/00000000-0000-4000-8000-000000000000')).status, 404);
 });
 

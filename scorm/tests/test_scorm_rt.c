@@ -415,6 +415,29 @@ static void test_flow12(struct scorm_rt *rt, struct stmt_db *db)
     cJSON_Delete(rep);
     cJSON_Delete(L);
     cJSON_Delete(reg);
+    /* browse mode and no-credit (1.2 RTE 3.4.4): browsed; the mastery score is not applied */
+    cJSON *rb = NULL, *Lb = NULL;
+    is_int(scorm_rt_registration_create_ex(rt, course, "l-b", "B", "preview", NULL, &rb, &d),
+           SCORM_RT_ERR_ARG, "mode outside the vocabulary");
+    is_str(d.file, "mode", "diag names mode");
+    is_int(scorm_rt_registration_create_ex(rt, course, "l-b", "B", "browse", "no-credit", &rb, &d),
+           0, "browse / no-credit registration");
+    snprintf(regid, sizeof regid, "%s", jstr(rb, "registration"));
+    is_int(scorm_rt_launch(rt, regid, "i1", &Lb, &d), 0, "launch");
+    is_str(jstr(cJSON_GetObjectItem(Lb, "initial"), "cmi.core.lesson_mode"), "browse",
+           "lesson_mode browse");
+    is_str(jstr(cJSON_GetObjectItem(Lb, "initial"), "cmi.core.credit"), "no-credit", "no-credit");
+    snprintf(sess, sizeof sess, "%s", jstr(Lb, "session"));
+    out = commit(rt, regid, sess, 1, 1, "{\"cmi.core.score.raw\":\"10\"}", &rc, &d);
+    cJSON_Delete(out);
+    rep = NULL;
+    scorm_rt_registration_get(rt, regid, &rep);
+    s0 = cJSON_GetArrayItem(cJSON_GetObjectItem(rep, "scos"), 0);
+    is_str(jstr(cJSON_GetObjectItem(s0, "cmi"), "cmi.core.lesson_status"), "browsed",
+           "browse mode: not attempted -> browsed, no mastery with no-credit");
+    cJSON_Delete(rep);
+    cJSON_Delete(Lb);
+    cJSON_Delete(rb);
     free(course);
 }
 
