@@ -342,7 +342,9 @@ static struct seq__act *choice_request(struct seq_tree *t, struct seq__act *targ
                 seq__exc(o, "SB.2.9-7");
                 return NULL;
             }
-            if (!constrained && x->constrain_choice)
+            /* constrainChoice restricts choice among an activity's descendants: a leaf has
+             * none, so the current leaf's own flag does not apply (CTS CM-07d) */
+            if (!constrained && x->constrain_choice && !seq__is_leaf(x))
                 constrained = x;
         }
         if (constrained) {
