@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `scolar registration create --course ID --learner-id X [--learner-name N] [--data DIR]`:
  * creates a registration pinned to the course's current version and prints
- * {"registration","launch_url","token","expires","course","course_version"}; exit 0, or 1 with
+ * {"registration","launch_url","token","expires","course","course_version"} (--mode, --credit
+ * optional); exit 0, or 1 with
  * one line naming the cause (unknown course, bad learner id), 2 on a usage error. */
 #include "lrs/lrs_cli.h"
 #include "scorm/scorm_rt.h"
@@ -12,11 +13,13 @@
 
 static const char REG_USAGE[] =
     "usage: scolar registration create --course ID --learner-id ID [--learner-name NAME]\n"
-    "                                  [--data DIR]\n"
+    "                                  [--mode MODE] [--credit CREDIT] [--data DIR]\n"
     "\n"
     "  --course ID         an imported course (the registration keeps its current version)\n"
     "  --learner-id ID     the learner's identifier (cmi.learner_id; no whitespace)\n"
     "  --learner-name N    the learner's name (cmi.learner_name)\n"
+    "  --mode MODE         normal (default), browse or review (cmi.mode)\n"
+    "  --credit CREDIT     credit (default) or no-credit (cmi.credit)\n"
     "  --data DIR          data directory (env SCOLAR_DATA; default ./scolar-data)\n"
     "\n"
     "The launch URL is on the content origin (SCOLAR_CONTENT_URL, else http://<content "
@@ -28,12 +31,14 @@ int lrs_cmd_registration(int argc, char **argv)
                                          {"course", required_argument, NULL, 'c'},
                                          {"learner-id", required_argument, NULL, 'i'},
                                          {"learner-name", required_argument, NULL, 'n'},
+                                         {"mode", required_argument, NULL, 'm'},
+                                         {"credit", required_argument, NULL, 'r'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
     struct lrs_app app;
     struct scorm_diag d;
     struct scorm_rt *rt;
-    const char *course = NULL, *lid = NULL, *lname = "";
+    const char *course = NULL, *lid = NULL, *lname = "", *mode = NULL, *credit = NULL;
     cJSON *out = NULL;
     char err[512], url[1024];
     int c, rc = 1;
@@ -65,6 +70,12 @@ int lrs_cmd_registration(int argc, char **argv)
         case 'n':
             lname = optarg;
             break;
+        case 'm':
+            mode = optarg;
+            break;
+        case 'r':
+            credit = optarg;
+            break;
         case 'h':
             fputs(REG_USAGE, stdout);
             return 0;
@@ -91,7 +102,7 @@ int lrs_cmd_registration(int argc, char **argv)
         goto out;
     }
     memset(&d, 0, sizeof d);
-    if (scorm_rt_registration_create(rt, course, lid, lname, &out, &d)) {
+    if (scorm_rt_registration_create_ex(rt, course, lid, lname, mode, credit, &out, &d)) {
         fprintf(stderr, "scolar: cannot create the registration: %s%s%s\n", d.file,
                 d.file[0] ? ": " : "", d.msg);
         goto out;

@@ -231,6 +231,9 @@ test('scolar registration create: the CLI prints a launch URL that works once se
     let r = cli(['registration', 'create', '--data', dir, '--course', 'nope', '--learner-id', 'x'], { env });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /no course nope/);
+    r = cli(['registration', 'create', '--data', dir, '--course', course, '--learner-id', 'x', '--mode', 'fast'], { env });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /mode: mode must be normal, browse or review/);
     r = cli(['registration', 'create', '--data', dir], { env });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /needs --course and --learner-id/);
