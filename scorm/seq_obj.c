@@ -174,14 +174,13 @@ int seq__act_amount_known(const struct seq_tree *t, const struct seq__act *a)
 double seq__act_amount(const struct seq_tree *t, const struct seq__act *a)
 {
     const struct seq__obj *o = &a->objs[0];
-    if (a->completion_amount_status)
-        return a->completion_amount;
+    /* a readable global progress measure takes precedence over the local one (CO-12d) */
     for (size_t i = 0; i < o->n_maps; i++) {
         const struct seq__global *g = o->maps[i].read_progress ? gfind(t, o->maps[i].target) : NULL;
         if (g && g->progress_known)
             return g->progress;
     }
-    return 0;
+    return a->completion_amount_status ? a->completion_amount : 0;
 }
 
 /* CAM 4th 5.1.10: the primary objective's adlseq maps carry attempt completion status;
