@@ -132,7 +132,10 @@ static const char *props_get(const struct props *p, const char *k)
 static struct props g_codes; /* Commands.properties */
 static struct props g_instr; /* Instructions.properties: what the learner is told to do */
 static struct stmt_db *g_db; /* one learner across all packages: global objectives persist */
-static int g_trace;          /* SEQ_ADL_ONLY=<test case>: run one package with a trace */
+static int g_trace;
+static int g_valid_checks;
+    /* adl.nav.request_valid comparisons made */ /* SEQ_ADL_ONLY=<test case>: run one package with a
+                                                    trace */
 
 /* decode a "~"-joined code sequence of an element ("c~OB~&obj1&~SS") */
 static void decode_element(const char *in, char *out, size_t len)
@@ -184,7 +187,44 @@ struct block {
     struct objrep objs[16];
     size_t n_objs;
     char nav[256];
+    /* adl.nav.request_valid checks the SCO makes: request, target, expected */
+    struct {
+        enum seq_nav nav;
+        char target[64];
+        int want;
+    } valid[8];
+    size_t n_valid;
 };
+
+/* "GET->a~n~rv~TY.c~tar~activity_2->t->0": adl.nav.request_valid.{target=..}choice == true */
+static void apply_get_valid(struct block *b, const char *cmd)
+{
+    char buf[512], *arg, *exp, *e;
+    const char *kind, *tgt = "";
+    snprintf(buf, sizeof buf, "%s", cmd);
+    if (strncmp(buf, "GET->a~n~rv~", 12) != 0 || b->n_valid == 8)
+        return;
+    arg = buf + 12;
+    if (!(e = strstr(arg, "->")))
+        return;
+    *e = '\0';
+    exp = e + 2;
+    if ((e = strstr(exp, "->")) != NULL)
+        *e = '\0';
+    if (strcmp(exp, "t") != 0 && strcmp(exp, "f") != 0)
+        return;
+    char *tar = strstr(arg, "~tar~");
+    if (tar) {
+        *tar = '\0';
+        tgt = tar + 5;
+    }
+    kind = props_get(&g_codes, arg);
+    if (!kind || seq_nav_parse(kind, &b->valid[b->n_valid].nav) != SEQ_OK)
+        return;
+    fmt(b->valid[b->n_valid].target, sizeof b->valid[0].target, "%s", tgt);
+    b->valid[b->n_valid].want = exp[0] == 't';
+    b->n_valid++;
+}
 
 static enum seq_status status_of(const char *v)
 {
@@ -328,6 +368,7 @@ static int script_load(const char *path, struct script *s)
         if (strncmp(dot, ".commands.", 10) == 0) {
             b->cmi.n_objectives = 0;
             apply_set(b, p.e[i].v);
+            apply_get_valid(b, p.e[i].v);
         } else if (strcmp(dot, ".CUI") == 0) {
             snprintf(b->cui, sizeof b->cui, "%s", p.e[i].v);
         }
@@ -537,6 +578,20 @@ static int run_package(const char *courses, const char *name, char *why, size_t 
                 r.exception[0] ? r.exception : "none", r.ended ? ", session ended" : "");
             goto out;
         }
+        /* adl.nav.request_valid.* as the SCO reads them while it runs (RTE 4th 4.4.4) */
+        for (size_t v = 0; v < b->n_valid; v++) {
+            g_valid_checks++;
+            int got = seq_tree_nav_valid(t, b->valid[v].nav,
+                                         b->valid[v].target[0] ? b->valid[v].target : NULL);
+            if (got != b->valid[v].want) {
+                fmt(why, wlen,
+                    "block %s: adl.nav.request_valid.%s%s%s is %s, the script expects %s", b->name,
+                    b->valid[v].target[0] ? "{target=" : "", b->valid[v].target,
+                    b->valid[v].target[0] ? "}" : "", got ? "true" : "false",
+                    b->valid[v].want ? "true" : "false");
+                goto out;
+            }
+        }
         for (size_t k2 = 0; k2 < b->n_objs; k2++) {
             objs[k2] = b->objs[k2].o;
             objs[k2].id = b->objs[k2].id;
@@ -732,6 +787,9 @@ int main(void)
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
         tap_diag("group %-3s %3d / %3d", groups[g], pass_g[g], total_g[g]);
     tap_diag("ADL packages passing: %d / %zu", passed, n);
+    tap_diag("adl.nav.request_valid checks made: %d", g_valid_checks);
+    ok(g_valid_checks >= 25, "the scripts' adl.nav.request_valid reads were checked (%d)",
+       g_valid_checks);
     stmt_db_close(g_db);
     {
         char cmd[128];
