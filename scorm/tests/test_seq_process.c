@@ -3,6 +3,7 @@
  * Unit tests of the sequencing engine on small hand-written activity trees (the JSON shape of
  * scorm_manifest_parse). Each case names the SN 4th process it checks.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -436,6 +437,123 @@ static void test_golf(void)
     }
 }
 
+/* OP.1 robustness: random navigation requests (valid or not, any target), random run-time
+ * data, on every ADL test manifest. After each request: a delivered activity is the current
+ * one; the state survives a JSON round trip unchanged; a request refused by NB.2.1 changed
+ * nothing. Runs under ASan/UBSan in the test build. */
+static void test_random_walk(void)
+{
+    const char *shared = getenv("SHARED_DIR");
+    char dir[1024];
+    DIR *d;
+    struct dirent *de;
+    unsigned long rnd = 12345;
+    int trees = 0, requests = 0, bad_deliver = 0, bad_roundtrip = 0, bad_refusal = 0;
+    if (!shared) {
+        ok(0, "random walk: SHARED_DIR set");
+        return;
+    }
+    snprintf(dir, sizeof dir, "%s/scorm-packages/adl-cts-2004-4th-lmsrte/Courses", shared);
+    d = opendir(dir);
+    if (!ok(d != NULL, "random walk: %s", dir))
+        return;
+    while ((de = readdir(d)) != NULL) {
+        char path[2048];
+        FILE *f;
+        char *xml = NULL;
+        long n = 0;
+        cJSON *m = NULL, *toc = NULL;
+        struct seq_tree *t = NULL;
+        struct seq_opts o = {NULL, 99};
+        struct scorm_diag sd;
+        const char *ids[256];
+        int nids = 0;
+        if (strncmp(de->d_name, "LMSTestPackage_", 15) != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s/imsmanifest.xml", dir, de->d_name);
+        f = fopen(path, "rb");
+        if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+            (xml = sc_malloc((size_t)n)) != NULL && fread(xml, 1, (size_t)n, f) != (size_t)n) {
+            sc_free(xml);
+            xml = NULL;
+        }
+        if (f)
+            fclose(f);
+        if (!xml || scorm_manifest_parse(xml, (size_t)n, 0, &m, NULL, &sd) != 0 ||
+            seq_tree_create(m, &o, &t, NULL) != SEQ_OK || seq_tree_toc(t, &toc) != SEQ_OK) {
+            sc_free(xml);
+            cJSON_Delete(m);
+            seq_tree_destroy(t);
+            continue;
+        }
+        trees++;
+        cJSON *e;
+        cJSON_ArrayForEach(e, toc)
+        {
+            if (nids < 255)
+                ids[nids++] = cJSON_GetStringValue(cJSON_GetObjectItem(e, "item"));
+        }
+        ids[nids++] = "no-such-item";
+        for (int k = 0; k < 60; k++) {
+            struct seq_result r;
+            enum seq_nav nav;
+            char *before = NULL, *after = NULL;
+            rnd = rnd * 6364136223846793005ul + 1442695040888963407ul;
+            nav = (enum seq_nav)((rnd >> 33) % 13);
+            const char *target = ids[(rnd >> 40) % (unsigned long)nids];
+            if ((rnd >> 20) % 3 == 0 && seq_tree_current(t)) {
+                struct seq_cmi c;
+                memset(&c, 0, sizeof c);
+                c.primary.completion = (enum seq_status)((rnd >> 24) % 4);
+                c.primary.success =
+                    (enum seq_status)((rnd >> 26) % 2 ? SEQ_STATUS_PASSED : SEQ_STATUS_FAILED);
+                c.primary.has_scaled = (rnd >> 28) % 2;
+                c.primary.scaled = (double)((rnd >> 30) % 200) / 100.0 - 1.0;
+                c.suspend = (rnd >> 31) % 5 == 0;
+                seq_tree_report(t, &c);
+            }
+            before = state_text(t);
+            seq_tree_navigate(t, nav, target, &r);
+            requests++;
+            after = state_text(t);
+            if (r.deliver && (!seq_tree_current(t) || strcmp(seq_tree_current(t), r.deliver)))
+                bad_deliver++;
+            if (strncmp(r.exception, "NB.2.1", 6) == 0 && before && after &&
+                strcmp(before, after) != 0)
+                bad_refusal++;
+            {
+                cJSON *st = NULL;
+                struct seq_tree *t2 = NULL;
+                struct seq_diag dd;
+                char *again = NULL;
+                if (seq_state_to_json(t, &st) == SEQ_OK &&
+                    seq_tree_create(m, &o, &t2, NULL) == SEQ_OK &&
+                    seq_state_from_json(t2, st, &dd) == SEQ_OK)
+                    again = state_text(t2);
+                if (!again || !after || strcmp(again, after) != 0)
+                    bad_roundtrip++;
+                cJSON_free(again);
+                cJSON_Delete(st);
+                seq_tree_destroy(t2);
+            }
+            cJSON_free(before);
+            cJSON_free(after);
+            if (r.ended && (rnd >> 45) % 2)
+                seq_tree_launch(t, &r);
+        }
+        cJSON_Delete(toc);
+        seq_tree_destroy(t);
+        cJSON_Delete(m);
+        sc_free(xml);
+    }
+    closedir(d);
+    ok(trees >= 189, "OP.1 random walk: %d activity trees", trees);
+    ok(requests >= 189 * 60, "OP.1 random walk: %d requests", requests);
+    is_int(bad_deliver, 0, "OP.1: a delivered activity is always the current one");
+    is_int(bad_refusal, 0, "NB.2.1: refused requests never change the state");
+    is_int(bad_roundtrip, 0, "state JSON round trip is exact after every request");
+}
+
 int main(void)
 {
     sc_alloc_init_cjson();
@@ -450,5 +568,6 @@ int main(void)
     test_select();
     test_choice();
     test_golf();
+    test_random_walk();
     return tap_done();
 }
