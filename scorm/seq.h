@@ -143,7 +143,9 @@ struct seq_cmi {
     double session_seconds; /* cmi.session_time, added to the attempt duration */
 };
 
-/** Apply the current activity's run-time data. SEQ_ERR_ARG when no activity is current. */
+/** Apply the current activity's run-time data (at Commit/Terminate, before the navigation
+ *  request). Do not call it when the pending request is abandon/abandonAll: an abandoned
+ *  attempt's data is discarded (SN 4th 4.4.1). SEQ_ERR_ARG when no activity is current. */
 int seq_tree_report(struct seq_tree *t, const struct seq_cmi *cmi);
 
 /** Identifier of the current activity (borrowed) or NULL. */

@@ -97,10 +97,10 @@ static char *trim(char *s)
 
 static int props_load(const char *path, struct props *p)
 {
-    char *text = slurp(path, NULL), *line, *save = NULL;
+    char *text = slurp(path, NULL), *line, *rest;
     if (!text)
         return -1;
-    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    for (rest = text; (line = strsep(&rest, "\n")) != NULL;) {
         char *l = trim(line), *eq;
         if (*l == '#' || !*l || !(eq = strchr(l, '=')))
             continue;
@@ -115,6 +115,11 @@ static int props_load(const char *path, struct props *p)
         }
         p->e[p->n].k = sc_strdup(trim(l));
         p->e[p->n].v = sc_strdup(trim(eq + 1));
+        if (!p->e[p->n].k || !p->e[p->n].v) {
+            sc_free(p->e[p->n].k);
+            sc_free(p->e[p->n].v);
+            break;
+        }
         p->n++;
     }
     sc_free(text);
@@ -132,19 +137,17 @@ static const char *props_get(const struct props *p, const char *k)
 static struct props g_codes; /* Commands.properties */
 static struct props g_instr; /* Instructions.properties: what the learner is told to do */
 static struct stmt_db *g_db; /* one learner across all packages: global objectives persist */
-static int g_trace;
-static int g_valid_checks;
-    /* adl.nav.request_valid comparisons made */ /* SEQ_ADL_ONLY=<test case>: run one package with a
-                                                    trace */
+static int g_trace;          /* SEQ_ADL_ONLY=<test case>: trace that package */
+static int g_valid_checks;   /* adl.nav.request_valid comparisons made */
 
 /* decode a "~"-joined code sequence of an element ("c~OB~&obj1&~SS") */
 static void decode_element(const char *in, char *out, size_t len)
 {
-    char tmp[512], *tok, *save = NULL;
+    char tmp[512], *tok, *rest = tmp;
     size_t o = 0;
     snprintf(tmp, sizeof tmp, "%s", in);
     out[0] = '\0';
-    for (tok = strtok_r(tmp, "~", &save); tok; tok = strtok_r(NULL, "~", &save)) {
+    while ((tok = strsep(&rest, "~")) != NULL) {
         const char *v = props_get(&g_codes, tok);
         char part[256];
         size_t tl = strlen(tok);
