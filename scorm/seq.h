@@ -98,9 +98,10 @@ int seq_tree_navigate(struct seq_tree *t, enum seq_nav nav, const char *target,
 
 /**
  * Launch (or relaunch) the course as an LMS does (SN 4th 4.4, RTE 4th 3.1): resumeAll when an
- * activity is suspended; otherwise, when a previous attempt on the course has ended (the
- * sequencing session ended and the root is not suspended), a new attempt: every activity's
- * tracking state is cleared (seq_tree_reset) and start is issued; else start.
+ * activity is suspended (start when the suspended activity cannot be delivered), else start.
+ * Tracking state is kept (a new attempt on the root begins); seq_tree_reset clears it when
+ * the caller starts a new registration attempt. When a session is still open, nothing is
+ * navigated and res->deliver is the current activity if it is active.
  */
 int seq_tree_launch(struct seq_tree *t, struct seq_result *res);
 

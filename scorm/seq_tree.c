@@ -872,7 +872,12 @@ int seq_tree_launch(struct seq_tree *t, struct seq_result *res)
         res->deliver = t->current->active ? t->current->id : NULL;
         return SEQ_OK;
     }
-    if (t->suspended)
-        return seq_tree_navigate(t, SEQ_NAV_RESUME_ALL, NULL, res);
+    if (t->suspended) {
+        int rc = seq_tree_navigate(t, SEQ_NAV_RESUME_ALL, NULL, res);
+        /* a suspended cluster (suspendAll from an inactive activity, SN 4th TB.2.3) cannot be
+         * delivered (DB.1.1-1): start instead; delivery clears the suspension (DB.2.1) */
+        if (rc != SEQ_OK || res->deliver || !res->exception[0])
+            return rc;
+    }
     return seq_tree_navigate(t, SEQ_NAV_START, NULL, res);
 }

@@ -313,6 +313,28 @@ out:
     seq_tree_destroy(t2);
 }
 
+/* TB.2.3 suspendAll from an inactive activity suspends its parent (here the root, a cluster
+ * DB.1.1 will not deliver): seq_tree_launch falls back to start */
+static void test_launch_fallback(void)
+{
+    struct seq_tree *t = tree_new(NULL, LEAF("a") "," LEAF("b"));
+    struct seq_result r;
+    if (!ok(t != NULL, "launch: tree built"))
+        return;
+    is_str(nav(t, SEQ_NAV_START, NULL, &r), "a", "launch: start");
+    nav(t, SEQ_NAV_EXIT, NULL, &r);
+    ok(r.deliver == NULL && !r.ended && r.exception[0] == '\0', "SB.2.11: exit of a leaf");
+    nav(t, SEQ_NAV_SUSPEND_ALL, NULL, &r);
+    is_str(seq_tree_suspended(t), "org", "TB.2.3: the parent (root) is suspended");
+    nav(t, SEQ_NAV_RESUME_ALL, NULL, &r);
+    is_str(r.exception, "DB.1.1-1", "DB.1.1: a cluster is not delivered");
+    nav(t, SEQ_NAV_SUSPEND_ALL, NULL, &r);
+    ok(seq_tree_launch(t, &r) == SEQ_OK && r.deliver && strcmp(r.deliver, "a") == 0,
+       "launch: falls back to start and delivers a");
+    is_str(seq_tree_suspended(t), NULL, "DB.2.1: the suspension is cleared");
+    seq_tree_destroy(t);
+}
+
 /* SR.1 Select Children: selectCount 2 of 4, kept across the state round trip */
 static void test_select(void)
 {
@@ -576,6 +598,7 @@ int main(void)
     test_rollup();
     test_global();
     test_suspend_state();
+    test_launch_fallback();
     test_select();
     test_choice();
     test_golf();
