@@ -337,29 +337,86 @@ static int safe_rel_path(const char *p)
     return 1;
 }
 
+/* One "bytes=a-b" / "bytes=a-" / "bytes=-n" range (RFC 9110 14.1.2) of a file of `size` bytes:
+ * 1 and [*from, *to] when satisfiable, 0 when absent or not a single byte range (the whole
+ * file is sent), -1 when unsatisfiable (416). Media seeking in courses needs it. */
+static int parse_range(const char *h, size_t size, size_t *from, size_t *to)
+{
+    unsigned long long a = 0, b = 0;
+    char *end;
+    if (!h || strncmp(h, "bytes=", 6) || strchr(h, ','))
+        return 0;
+    h += 6;
+    if (*h == '-') {
+        b = strtoull(h + 1, &end, 10);
+        if (end == h + 1 || *end)
+            return 0;
+        if (!b || !size)
+            return -1;
+        *from = b >= size ? 0 : size - (size_t)b;
+        *to = size - 1;
+        return 1;
+    }
+    a = strtoull(h, &end, 10);
+    if (end == h || *end != '-')
+        return 0;
+    h = end + 1;
+    if (*h) {
+        b = strtoull(h, &end, 10);
+        if (*end || b < a)
+            return 0;
+    } else {
+        b = size ? size - 1 : 0;
+    }
+    if (a >= size)
+        return -1;
+    *from = (size_t)a;
+    *to = b >= size ? size - 1 : (size_t)b;
+    return 1;
+}
+
 static void send_file(struct lrs_req *r, FILE *f, size_t size, const char *ctype)
 {
-    char clen[32], date[SC_TIME_ISO_LEN];
-    char *chunk = sc_malloc(65536); /* worker stacks are small: never on the stack */
-    size_t n;
+    char clen[32], date[SC_TIME_ISO_LEN], crange[96];
+    char *chunk;
+    size_t n, from = 0, to = size ? size - 1 : 0, left;
+    int status = 200, rg = parse_range(lrs_req_header(r, "Range"), size, &from, &to);
+    if (rg < 0) {
+        lrs_resp_header(r, "Content-Range", "bytes */%zu", size);
+        lrs_reply_error(r, 416, "range not satisfiable for %zu bytes", size);
+        return;
+    }
+    if (rg > 0 && fseek(f, (long)from, SEEK_SET) == 0) {
+        status = 206;
+        snprintf(crange, sizeof crange, "bytes %zu-%zu/%zu", from, to, size);
+    } else {
+        from = 0;
+        to = size ? size - 1 : 0;
+    }
+    chunk = sc_malloc(65536); /* worker stacks are small: never on the stack */
     if (!chunk) {
         lrs_reply_error(r, 500, "out of memory");
         return;
     }
-    r->status = 200;
-    mg_response_header_start(r->conn, 200);
+    left = size ? to - from + 1 : 0;
+    r->status = status;
+    mg_response_header_start(r->conn, status);
     mg_response_header_add(r->conn, "Date", sc_time_format_http(sc_time_now_us(), date), -1);
     mg_response_header_add(r->conn, "Content-Type", ctype, -1);
-    snprintf(clen, sizeof clen, "%zu", size);
+    snprintf(clen, sizeof clen, "%zu", left);
     mg_response_header_add(r->conn, "Content-Length", clen, -1);
+    mg_response_header_add(r->conn, "Accept-Ranges", "bytes", -1);
+    if (status == 206)
+        mg_response_header_add(r->conn, "Content-Range", crange, -1);
     mg_response_header_add(r->conn, "X-Content-Type-Options", "nosniff", -1);
     if (r->hdrs.len)
         mg_response_header_add_lines(r->conn, r->hdrs.data);
     mg_response_header_send(r->conn);
-    while (!r->head && (n = fread(chunk, 1, 65536, f)) > 0) {
+    while (!r->head && left > 0 && (n = fread(chunk, 1, left < 65536 ? left : 65536, f)) > 0) {
         if (mg_write(r->conn, chunk, n) <= 0)
             break;
         r->bytes_out += n;
+        left -= n;
     }
     sc_free(chunk);
 }

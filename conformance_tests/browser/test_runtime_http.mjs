@@ -201,6 +201,17 @@ test('content origin: CSP frame-ancestors, nosniff, MIME table, attachments, pat
   assert.equal(r.headers.get('content-type'), 'text/javascript; charset=utf-8');
   r = await fetch(C(`/content/${course}/1/shared/background.jpg`));
   assert.equal(r.headers.get('content-type'), 'image/jpeg');
+  // byte ranges (media seeking)
+  const whole = Buffer.from(await (await fetch(C(`/content/${course}/1/shared/background.jpg`))).arrayBuffer());
+  r = await fetch(C(`/content/${course}/1/shared/background.jpg`), { headers: { Range: 'bytes=10-19' } });
+  assert.equal(r.status, 206);
+  assert.equal(r.headers.get('content-range'), `bytes 10-19/${whole.length}`);
+  assert.deepEqual(Buffer.from(await r.arrayBuffer()), whole.subarray(10, 20));
+  r = await fetch(C(`/content/${course}/1/shared/background.jpg`), { headers: { Range: 'bytes=-5' } });
+  assert.deepEqual(Buffer.from(await r.arrayBuffer()), whole.subarray(whole.length - 5));
+  r = await fetch(C(`/content/${course}/1/shared/background.jpg`), { headers: { Range: `bytes=${whole.length}-` } });
+  assert.equal(r.status, 416);
+  assert.equal(r.headers.get('content-range'), `bytes */${whole.length}`);
   r = await fetch(C(`/content/${course}/1/imsss_v1p0.xsd`));
   assert.equal(r.headers.get('content-type'), 'application/xml');
   r = await fetch(C(`/content/${course}/1/XMLSchema.dtd`));
