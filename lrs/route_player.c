@@ -6,6 +6,7 @@
  *   GET  /player/<reg>?token=T                 the player page (runtime_js/player.html)
  *   GET  /player/<reg>/state?token=T           table of contents, statuses, where to resume
  *   POST /player/<reg>/launch                  {token, sco} -> session and the SCO's initial CMI
+ *   POST /player/<reg>/initialized/<session>   {token}: the SCO called Initialize
  *   POST /player/<reg>/commit/<session>        {token, seq, final, changes} (text/plain, so
  *                                              navigator.sendBeacon works: no preflight)
  *   GET  /runtime/<file>                       scorm-api.js, player.js, player.css, datamodel.json
@@ -609,6 +610,24 @@ out:
     cJSON_Delete(body);
 }
 
+/* The SCO called Initialize: {token} -> 204 (the start statement of the session). */
+static void player_initialized(struct lrs_req *r, struct scorm_rt *rt, const char *reg,
+                               const char *session)
+{
+    cJSON *body = read_json_body(r, 4096);
+    int rc;
+    if (!body)
+        return;
+    if (!check_token(r, rt, reg, cJSON_GetStringValue(cJSON_GetObjectItem(body, "token")))) {
+        rc = scorm_rt_initialized(rt, reg, session);
+        if (rc)
+            lrs_reply_error(r, lrs_rt_status(rc), "%s", scorm_rt_strerror(rc));
+        else
+            lrs_reply(r, 204, NULL, NULL, 0);
+    }
+    cJSON_Delete(body);
+}
+
 void lrs_route_player(struct lrs_req *r)
 {
     const char *rest = r->path + strlen("/player/");
@@ -649,6 +668,13 @@ void lrs_route_player(struct lrs_req *r)
             lrs_reply_error(r, 405, "use POST for %s", r->path);
         else
             player_launch(r, rt, reg);
+        return;
+    }
+    if (!strncmp(sub, "initialized/", 12)) {
+        if (strcmp(r->method, "POST"))
+            lrs_reply_error(r, 405, "use POST for %s", r->path);
+        else
+            player_initialized(r, rt, reg, sub + 12);
         return;
     }
     if (!strncmp(sub, "commit/", 7)) {

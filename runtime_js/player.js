@@ -197,7 +197,13 @@
         commit: committer(L.session),
         autosaveMs: 5000,
         onTerminate: onTerminate,
-        navRequestValid: navValid
+        navRequestValid: navValid,
+        /* the session's start statement (initialized / resumed) is stated when the SCO calls
+         * Initialize; a first commit states it too when this request is late */
+        onInitialize: function () {
+          postJSON(base + '/initialized/' + L.session, { token: token }).catch(function () { /* later */ });
+          return true;
+        }
       };
       api = is12 ? ScolarRuntime.createScorm12Api(opts) : ScolarRuntime.createScorm2004Api(opts);
       /* expose only the API of the package's version (scorm-runtime.md §2) */

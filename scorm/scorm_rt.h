@@ -146,12 +146,20 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out);
  * open (tab closed without Terminate: its data kept, the attempt resumes, scorm-runtime.md
  * §8), starts a session and decides entry/attempt. *out (owned) is {"session": UUID, "sco",
  * "href" (path under the course version's content folder, with parameters), "scorm_version",
- * "seq": 0, "initial": {flat element -> value, as the shim's opts.initial}}. Emits
- * initialized (or resumed) through the sink.
+ * "seq": 0, "initial": {flat element -> value, as the shim's opts.initial}}. The start
+ * statement waits for scorm_rt_initialized() or the first commit.
  * @return SCORM_RT_OK, SCORM_RT_ERR_NOTFOUND, SCORM_RT_ERR_NOT_LAUNCHABLE, _STORE, _NOMEM.
  */
 int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON **out,
                     struct scorm_diag *diag);
+
+/**
+ * The SCO of session `session` called Initialize (the player reports it): states initialized
+ * (or resumed) once; a first commit does the same when this report is late or lost.
+ * @return SCORM_RT_OK (also when already stated), SCORM_RT_ERR_NOTFOUND, SCORM_RT_ERR_CLOSED,
+ *         SCORM_RT_ERR_STORE, SCORM_RT_ERR_NOMEM.
+ */
+int scorm_rt_initialized(struct scorm_rt *rt, const char *reg, const char *session);
 
 /**
  * Apply one commit payload {token?, seq, final, changes{element: value}} (borrowed) of

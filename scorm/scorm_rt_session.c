@@ -467,6 +467,19 @@ static void bridge_ctx(struct scorm_rt *rt, const struct regctx *c, const cJSON 
     b->is12 = c->is12;
 }
 
+/* The start statement of a session, once: initialized, or resumed when its entry is resume. */
+static void session_started(struct scorm_rt *rt, const struct regctx *c, const cJSON *item,
+                            const cJSON *rec, cJSON *sess, cJSON *stmts)
+{
+    struct scorm__bridge_ctx b;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
+        return;
+    scorm__jset_bool(sess, "initialized", 1);
+    bridge_ctx(rt, c, item, rec, scorm__jstr(sess, "id"), &b);
+    if (stmts)
+        scorm__bridge_start(&b, scorm__jstr(sess, "entry"), stmts);
+}
+
 /*
  * End a session inside txn: add its time, apply the final rules, decide the next entry or
  * start a new attempt, and append the end statements. final = 1 for Terminate/LMSFinish,
@@ -497,8 +510,11 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
     scorm__jset_bool(sess, "open", 0);
     scorm__jset_bool(sess, "terminated", final);
     scorm__jset_num(sess, "ended", (double)sc_time_now_us());
+    if (final)
+        session_started(rt, c, item, rec, sess, stmts);
     bridge_ctx(rt, c, item, rec, scorm__jstr(sess, "id"), &b);
-    if (stmts)
+    /* a session whose SCO never initialised has nothing to state */
+    if (stmts && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
         scorm__bridge_end(&b, values, cJSON_GetObjectItemCaseSensitive(sess, "changed"),
                           cJSON_GetObjectItemCaseSensitive(rec, "result"),
                           cJSON_GetObjectItemCaseSensitive(sess, "start_result"), suspend, scs,
@@ -637,11 +653,9 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
     scorm__jset_str(rec, "session", sid);
     scorm__jset_num(rec, "sessions", jnum(rec, "sessions") + 1);
     scorm__jset_num(rec, "attempt_sessions", jnum(rec, "attempt_sessions") + 1);
-    {
-        struct scorm__bridge_ctx b;
-        bridge_ctx(rt, &c, item, rec, sid, &b);
-        scorm__bridge_start(&b, scorm__jstr(rec, "entry"), stmts);
-    }
+    /* initialized / resumed are stated when the SCO calls Initialize (the player reports it)
+     * or at its first commit, whichever comes first: content that never initialises leaves
+     * no statements (xAPI SCORM Profile §5.0) */
     cJSON *init = initial_values(&c, item, rec);
     if (!init) {
         rc = SCORM_RT_ERR_NOMEM;
@@ -786,6 +800,7 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
     rc = scorm__rt_get(txn, "cmi", key, &rec);
     if (rc)
         goto out;
+    session_started(rt, &c, item, rec, sess, stmts); /* a commit means Initialize happened */
     cJSON *values = cJSON_GetObjectItemCaseSensitive(rec, "values");
     cJSON *changed = cJSON_GetObjectItemCaseSensitive(sess, "changed");
     if (!values || !changed) {
@@ -873,6 +888,64 @@ out:
     cJSON_Delete(sess);
     cJSON_Delete(rec);
     cJSON_Delete(counts);
+    cJSON_Delete(stmts);
+    regctx_free(&c);
+    return rc;
+}
+
+int scorm_rt_initialized(struct scorm_rt *rt, const char *reg, const char *session)
+{
+    struct regctx c;
+    struct stmt_db_txn *txn = NULL;
+    cJSON *sess = NULL, *rec = NULL, *stmts = NULL;
+    const cJSON *item;
+    char key[KEY_MAX + 64];
+    int rc;
+
+    if (!session || !sc_uuid_valid(session, strlen(session)))
+        return SCORM_RT_ERR_NOTFOUND;
+    rc = regctx_load(rt, reg, &c);
+    if (rc)
+        return rc;
+    stmts = cJSON_CreateArray();
+    if (!stmts) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    if (stmt_db_txn_begin(rt->db, 1, &txn)) {
+        rc = SCORM_RT_ERR_STORE;
+        goto out;
+    }
+    rc = scorm__rt_get(txn, "sessions", session, &sess);
+    if (rc)
+        goto out;
+    if (!scorm__jstr(sess, "registration") || strcmp(scorm__jstr(sess, "registration"), reg)) {
+        rc = SCORM_RT_ERR_NOTFOUND;
+        goto out;
+    }
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "open"))) {
+        rc = SCORM_RT_ERR_CLOSED;
+        goto out;
+    }
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
+        goto out; /* rc is OK: said once already */
+    item = find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"), scorm__jstr(sess, "sco"));
+    sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
+    if (!item || (rc = scorm__rt_get(txn, "cmi", key, &rec))) {
+        rc = rc ? rc : SCORM_RT_ERR_NOTFOUND;
+        goto out;
+    }
+    session_started(rt, &c, item, rec, sess, stmts);
+    if ((rc = scorm__rt_put(txn, "sessions", session, sess)))
+        goto out;
+    rc = stmt_db_txn_commit(txn) ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
+    txn = NULL;
+    if (!rc)
+        emit(rt, stmts);
+out:
+    stmt_db_txn_abort(txn);
+    cJSON_Delete(sess);
+    cJSON_Delete(rec);
     cJSON_Delete(stmts);
     regctx_free(&c);
     return rc;

@@ -163,8 +163,15 @@ test('commits: invalid values, unknown and read-only elements, oversize, stale s
   assert.equal(L3.initial['cmi.entry'], 'ab-initio');
   assert.equal(L3.initial['cmi.location'], undefined, 'a new attempt starts fresh');
   assert.equal(L3.initial['cmi.total_time'], 'PT0H0M0S');
-  const st = await waitStatements(srv, r.registration, (l) => l.length >= 5);
+  // the third session's SCO has not initialised: no statement for it yet
+  let st = await waitStatements(srv, r.registration, (l) => l.length >= 4);
+  assert.deepEqual(verbs(st), ['initialized', 'suspended', 'resumed', 'terminated']);
+  const ini = await post(`/player/${r.registration}/initialized/${L3.session}`, { token: r.token });
+  assert.equal(ini.status, 204);
+  assert.equal((await post(`/player/${r.registration}/initialized/${L3.session}`, { token: r.token })).status, 204);
+  st = await waitStatements(srv, r.registration, (l) => l.length >= 5);
   assert.deepEqual(verbs(st), ['initialized', 'suspended', 'resumed', 'terminated', 'initialized']);
+  assert.equal((await post(`/player/${r.registration}/initialized/${L3.session}`, { token: 'nope' })).status, 401);
 });
 
 test('1.2 at LMSFinish: mastery-free status completed; lesson_status rules; time as CMITimespan', async () => {
