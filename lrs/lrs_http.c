@@ -483,7 +483,10 @@ int lrs_server_start(struct lrs_app *app, char *err, size_t errlen)
     app->ctx = start_ctx(app, app->cfg.listen, app->cfg.threads, api_handler, err, errlen);
     if (!app->ctx)
         return -1;
-    app->content_ctx = start_ctx(app, app->cfg.content_listen, 16, content_handler, err, errlen);
+    /* keep-alive holds a worker per open connection: the content origin serves every
+     * learner's player and commits, so it gets as many workers as the API origin */
+    app->content_ctx =
+        start_ctx(app, app->cfg.content_listen, app->cfg.threads, content_handler, err, errlen);
     if (!app->content_ctx) {
         mg_stop(app->ctx);
         app->ctx = NULL;
