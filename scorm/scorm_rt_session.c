@@ -605,7 +605,7 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
         goto out;
     }
     sco_key(key, sizeof key, reg, sco, 0);
-    if (stmt_db_txn_begin(rt->db, 1, &txn)) {
+    if (stmt_db_txn_begin_grouped(rt->db, &txn)) {
         rc = SCORM_RT_ERR_STORE;
         goto out;
     }
@@ -772,7 +772,7 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    if (stmt_db_txn_begin(rt->db, 1, &txn)) {
+    if (stmt_db_txn_begin_grouped(rt->db, &txn)) {
         rc = SCORM_RT_ERR_STORE;
         goto out;
     }
@@ -912,7 +912,7 @@ int scorm_rt_initialized(struct scorm_rt *rt, const char *reg, const char *sessi
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    if (stmt_db_txn_begin(rt->db, 1, &txn)) {
+    if (stmt_db_txn_begin_grouped(rt->db, &txn)) {
         rc = SCORM_RT_ERR_STORE;
         goto out;
     }

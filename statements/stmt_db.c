@@ -30,6 +30,8 @@
 #define INITIAL_MAP (64UL << 20)
 #define MAX_TABLES 64
 #define META_TABLE "meta"
+#define GROUP_MAX_CHILDREN 256 /* children per group commit */
+#define GROUP_RING 64          /* results kept for followers that wake late */
 
 struct stmt_db {
     MDB_env *env;
@@ -38,6 +40,13 @@ struct stmt_db {
     pthread_rwlock_t resize_lock;
     atomic_int want_grow;
     pthread_mutex_t dbi_lock;
+    /* group commit of small write transactions (stmt_db_txn_begin_grouped) */
+    pthread_mutex_t gmu;
+    pthread_cond_t gcv;
+    struct stmt_db_txn *gparent;
+    int gopen, gactive, gwant, gcommitting, gchildren;
+    uint64_t ggen, gcommitted;
+    int grc[GROUP_RING];
     int ntables;
     struct {
         char name[32];
@@ -49,6 +58,9 @@ struct stmt_db_txn {
     struct stmt_db *db;
     MDB_txn *txn;
     int write;
+    int grouped;  /* a child of the current group's parent (stmt_db_txn_begin_grouped) */
+    int leader;   /* this caller opened the group's parent and commits it */
+    uint64_t gen; /* the group it belongs to */
 };
 
 const char *stmt_db_strerror(int code)
@@ -173,8 +185,12 @@ int stmt_db_txn_begin(struct stmt_db *db, int write, struct stmt_db_txn **out)
     return STMT_DB_OK;
 }
 
+static int group_finish(struct stmt_db_txn *t, int rc);
+
 int stmt_db_txn_commit(struct stmt_db_txn *t)
 {
+    if (t->grouped)
+        return group_finish(t, stmt__db_err(mdb_txn_commit(t->txn)));
     int rc = mdb_txn_commit(t->txn);
     struct stmt_db *db = t->db;
     if (rc == MDB_MAP_FULL)
@@ -188,9 +204,114 @@ void stmt_db_txn_abort(struct stmt_db_txn *t)
 {
     if (!t)
         return;
+    if (t->grouped) {
+        mdb_txn_abort(t->txn);
+        group_finish(t, STMT_DB_ERR_IO);
+        return;
+    }
     mdb_txn_abort(t->txn);
     pthread_rwlock_unlock(&t->db->resize_lock);
     sc_free(t);
+}
+
+/*
+ * Group commit for small write transactions (SCORM run-time commits, one per learner action).
+ * LMDB syncs the disk once per top-level commit; a child transaction (mdb_txn_begin with a
+ * parent) commits into its parent without I/O. The first caller that finds no open group
+ * becomes its leader: it begins the parent, runs its own child, lets the callers that queued
+ * meanwhile run theirs one after another (nested transactions are sequential), then commits
+ * the parent (one fsync) and wakes them. Each caller returns only after that commit, so an
+ * acknowledged write is durable exactly as with stmt_db_txn_begin. Under no concurrency a
+ * group holds one child and costs what a plain transaction costs.
+ */
+int stmt_db_txn_begin_grouped(struct stmt_db *db, struct stmt_db_txn **out)
+{
+    struct stmt_db_txn *t = sc_calloc(1, sizeof *t);
+    int rc, leader = 0;
+    if (!t)
+        return STMT_DB_ERR_NOMEM;
+    pthread_mutex_lock(&db->gmu);
+    db->gwant++;
+    for (;;) {
+        if (!db->gopen && !db->gcommitting) {
+            struct stmt_db_txn *parent = NULL;
+            db->gopen = 1; /* reserve the group while the parent is begun */
+            db->gactive = 1;
+            pthread_mutex_unlock(&db->gmu);
+            rc = stmt_db_txn_begin(db, 1, &parent);
+            pthread_mutex_lock(&db->gmu);
+            if (rc) {
+                db->gopen = 0;
+                db->gactive = 0;
+                db->gwant--;
+                pthread_cond_broadcast(&db->gcv);
+                pthread_mutex_unlock(&db->gmu);
+                sc_free(t);
+                return rc;
+            }
+            db->gparent = parent;
+            db->ggen++;
+            db->gchildren = 0;
+            leader = 1;
+            break;
+        }
+        if (db->gopen && !db->gactive && !db->gcommitting && db->gchildren < GROUP_MAX_CHILDREN) {
+            db->gactive = 1;
+            break;
+        }
+        pthread_cond_wait(&db->gcv, &db->gmu);
+    }
+    db->gwant--;
+    db->gchildren++;
+    t->db = db;
+    t->write = 1;
+    t->grouped = 1;
+    t->leader = leader;
+    t->gen = db->ggen;
+    rc = mdb_txn_begin(db->env, db->gparent->txn, 0, &t->txn);
+    pthread_mutex_unlock(&db->gmu);
+    if (rc) {
+        t->txn = NULL;
+        group_finish(t, STMT_DB_ERR_IO);
+        return stmt__db_err(rc);
+    }
+    *out = t;
+    return STMT_DB_OK;
+}
+
+/* End a child (already committed into the parent or aborted, with rc) and wait for the
+ * group's top-level commit; the leader performs it. Frees t. */
+static int group_finish(struct stmt_db_txn *t, int rc)
+{
+    struct stmt_db *db = t->db;
+    uint64_t gen = t->gen;
+    int prc;
+
+    pthread_mutex_lock(&db->gmu);
+    db->gactive = 0;
+    pthread_cond_broadcast(&db->gcv);
+    if (t->leader) {
+        while (db->gactive || (db->gwant && db->gchildren < GROUP_MAX_CHILDREN))
+            pthread_cond_wait(&db->gcv, &db->gmu);
+        db->gcommitting = 1;
+        struct stmt_db_txn *parent = db->gparent;
+        db->gparent = NULL;
+        pthread_mutex_unlock(&db->gmu);
+        prc = stmt_db_txn_commit(parent);
+        pthread_mutex_lock(&db->gmu);
+        db->grc[gen % GROUP_RING] = prc;
+        db->gcommitted = gen;
+        db->gopen = 0;
+        db->gcommitting = 0;
+        pthread_cond_broadcast(&db->gcv);
+    } else {
+        while (db->gcommitted < gen)
+            pthread_cond_wait(&db->gcv, &db->gmu);
+        prc = db->grc[gen % GROUP_RING];
+    }
+    pthread_mutex_unlock(&db->gmu);
+    sc_free(t);
+    return rc ? rc : prc;
 }
 
 MDB_txn *stmt__db_txn_raw(struct stmt_db_txn *txn)
@@ -542,6 +663,8 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
     pthread_rwlock_init(&db->resize_lock, &attr);
     pthread_rwlockattr_destroy(&attr);
     pthread_mutex_init(&db->dbi_lock, NULL);
+    pthread_mutex_init(&db->gmu, NULL);
+    pthread_cond_init(&db->gcv, NULL);
     db->dir = sc_strdup(dir);
     if (!db->dir) {
         rc = STMT_DB_ERR_NOMEM;
@@ -622,6 +745,8 @@ void stmt_db_close(struct stmt_db *db)
         close(db->lock_fd);
     pthread_rwlock_destroy(&db->resize_lock);
     pthread_mutex_destroy(&db->dbi_lock);
+    pthread_mutex_destroy(&db->gmu);
+    pthread_cond_destroy(&db->gcv);
     sc_free(db->dir);
     sc_free(db);
 }

@@ -56,6 +56,11 @@ int stmt_db_check(struct stmt_db *db, char *report, size_t reportlen);
 /** Begin a transaction; `write` 1 for a write transaction (blocks until the writer slot is
  *  free). Read transactions are cheap; keep them short and never hold one across requests. */
 int stmt_db_txn_begin(struct stmt_db *db, int write, struct stmt_db_txn **out);
+/** A write transaction that shares its disk sync with the concurrent callers of this function
+ *  (group commit through nested transactions; see stmt_db.c). Use it for small, frequent
+ *  writes from many threads. Commit returns only after the shared commit is durable, with its
+ *  result; abort discards only this caller's changes. Table handles must be KNOWN_TABLES. */
+int stmt_db_txn_begin_grouped(struct stmt_db *db, struct stmt_db_txn **out);
 /** Commit (durable when it returns 0) and free. On failure the transaction is aborted. */
 int stmt_db_txn_commit(struct stmt_db_txn *txn);
 /** Abort and free. NULL-tolerant. */

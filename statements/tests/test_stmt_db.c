@@ -5,6 +5,7 @@
 #include "common/sc_alloc.h"
 #include "common/tap.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,47 @@ static int collect(void *ctx, const void *k, size_t kl, const void *v, size_t vl
     (void)vl;
     strncat(acc, k, kl);
     strcat(acc, ",");
+    return 0;
+}
+
+struct gw_arg {
+    struct stmt_db *db;
+    int id;
+    int fails;
+};
+
+/* 50 grouped transactions per thread; every third one is aborted instead of committed */
+static void *group_writer(void *p)
+{
+    struct gw_arg *a = p;
+    for (int i = 0; i < 50; i++) {
+        struct stmt_db_txn *t;
+        char key[32];
+        int n = snprintf(key, sizeof key, "g%02d-%02d", a->id, i);
+        if (stmt_db_txn_begin_grouped(a->db, &t)) {
+            a->fails++;
+            continue;
+        }
+        if (stmt_db_put(t, "sessions", key, (size_t)n, "v", 1, 0)) {
+            a->fails++;
+            stmt_db_txn_abort(t);
+            continue;
+        }
+        if (i % 3 == 2)
+            stmt_db_txn_abort(t);
+        else if (stmt_db_txn_commit(t))
+            a->fails++;
+    }
+    return NULL;
+}
+
+static int count_visit(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    (void)k;
+    (void)kl;
+    (void)v;
+    (void)vl;
+    (*(int *)ctx)++;
     return 0;
 }
 
@@ -80,6 +122,26 @@ int main(void)
         }
         is_int(rc, STMT_DB_OK, "writes past the initial map size succeed (map grows)");
         sc_free(big);
+    }
+    {
+        /* group commit: 16 threads x 50 grouped transactions, every third aborted */
+        pthread_t th[16];
+        struct gw_arg args[16];
+        int fails = 0, count = 0;
+        struct stmt_db_txn *rt;
+        for (int i = 0; i < 16; i++) {
+            args[i] = (struct gw_arg){db, i, 0};
+            pthread_create(&th[i], NULL, group_writer, &args[i]);
+        }
+        for (int i = 0; i < 16; i++) {
+            pthread_join(th[i], NULL);
+            fails += args[i].fails;
+        }
+        is_int(fails, 0, "every grouped commit succeeded");
+        stmt_db_txn_begin(db, 0, &rt);
+        stmt_db_scan(rt, "sessions", NULL, 0, count_visit, &count);
+        stmt_db_txn_abort(rt);
+        is_int(count, 16 * 34, "committed grouped writes are all there, aborted ones are not");
     }
     {
         char report[2048];
