@@ -205,6 +205,19 @@ int lrs_altsyntax_apply(struct lrs_req *r);
 int lrs_scorm_status(int code);
 void lrs_route_registrations(struct lrs_req *r); /* route_registrations.c */
 void lrs_route_navigation(struct lrs_req *r);    /* route_navigation.c: .../ID/navigation */
+
+/* LRS_NAV_PLAYER: a SCORM 1.2 course, or a 2004 one without imsss:sequencing or whose tree the
+ * engine cannot build, answers 200 {"sequencing": false} (the player keeps its tree order). */
+#define LRS_NAV_PLAYER 1
+/**
+ * The navigation core (route_navigation.c) of POST /api/registrations/ID/navigation and
+ * POST /player/<reg>/nav: body {"request", "target"?, "cmi"?} (borrowed); load the
+ * registration's sequencing state, apply "cmi" (seq_tree_report), navigate (OP.1), save.
+ * Returns the HTTP status: 200 with *answer (owned by the caller) set, else *answer is NULL
+ * and emsg names the field and the rule.
+ */
+int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, int flags,
+                       cJSON **answer, char *emsg, size_t elen);
 void lrs_route_player(struct lrs_req *r);        /* route_player.c: content origin */
 void lrs_route_runtime(struct lrs_req *r);
 void lrs_route_content(struct lrs_req *r);

@@ -11,6 +11,10 @@
  *   SCO's run-time data, applied before the request, RTE 4th 4.2 -> SN tracking model)
  * -> 200 {"deliver": ITEM_ID|null, "exception": "NB.2.1-2"|null, "ended": bool,
  *         "toc": [{"item","title","hidden","disabled","completion","success"}...]}
+ *         "sequencing": true, "current": ITEM_ID|null, "valid": {"continue","previous"}}
+ * "launch" runs seq_tree_launch (resumeAll when suspended, else start; RTE 4th 3.1) and
+ * "report" only applies "cmi" (at a SCO's Commit or Terminate without a request).
+ * The player calls the same core (lrs_navigation_run) from POST /player/<reg>/nav.
  * A refused request is still 200 (the answer is the SN exception); a malformed body is 400,
  * an unknown registration 404. State lives in LMDB (tables seq_state, global_obj).
  * Other paths under /api/registrations/ go to lrs_route_registrations.
@@ -87,14 +91,32 @@ static int cmi_obj(const cJSON *o, struct seq_cmi_obj *out, char *err, size_t el
     return 0;
 }
 
-static void reply_answer(struct lrs_req *r, struct seq_tree *t, const struct seq_result *res)
+/* Does the organization list carry any imsss:sequencing (an item's, an organization's or a
+ * collection entry merged into one)? Courses without it keep the player's tree-order flow. */
+static int has_sequencing(const cJSON *j)
 {
-    cJSON *out = cJSON_CreateObject(), *toc = NULL;
+    const cJSON *c;
+    if (cJSON_IsObject(j) && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "sequencing")))
+        return 1;
+    cJSON_ArrayForEach(c, j)
+    {
+        if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && has_sequencing(c))
+            return 1;
+    }
+    return 0;
+}
+
+/* {"sequencing":true,"deliver","exception","ended","current","toc","valid":{"continue",
+ * "previous"}}; NULL when out of memory */
+static cJSON *answer_of(struct seq_tree *t, const struct seq_result *res)
+{
+    cJSON *out = cJSON_CreateObject(), *toc = NULL, *valid;
+    const char *cur = seq_tree_current(t);
     if (!out || seq_tree_toc(t, &toc) != SEQ_OK) {
         cJSON_Delete(out);
-        lrs_reply_error(r, 500, "out of memory");
-        return;
+        return NULL;
     }
+    cJSON_AddBoolToObject(out, "sequencing", 1);
     if (res->deliver)
         cJSON_AddStringToObject(out, "deliver", res->deliver);
     else
@@ -104,65 +126,79 @@ static void reply_answer(struct lrs_req *r, struct seq_tree *t, const struct seq
     else
         cJSON_AddNullToObject(out, "exception");
     cJSON_AddBoolToObject(out, "ended", res->ended);
+    if (cur)
+        cJSON_AddStringToObject(out, "current", cur);
+    else
+        cJSON_AddNullToObject(out, "current");
     cJSON_AddItemToObject(out, "toc", toc);
-    lrs_reply_json(r, 200, out);
-    cJSON_Delete(out);
+    /* adl.nav.request_valid.continue / .previous and the player's buttons (SN 4th 4.5.3);
+     * choice validity is the toc's "disabled" */
+    valid = cJSON_AddObjectToObject(out, "valid");
+    cJSON_AddBoolToObject(valid, "continue", seq_tree_nav_valid(t, SEQ_NAV_CONTINUE, NULL) == 1);
+    cJSON_AddBoolToObject(valid, "previous", seq_tree_nav_valid(t, SEQ_NAV_PREVIOUS, NULL) == 1);
+    if (!cJSON_GetObjectItemCaseSensitive(valid, "previous")) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
 }
 
-static void navigation(struct lrs_req *r, const char *reg)
+int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, int flags,
+                       cJSON **answer, char *emsg, size_t elen)
 {
     char err[256];
     struct scorm_rt *rt;
-    cJSON *body = NULL, *report = NULL, *ver = NULL;
+    cJSON *report = NULL, *ver = NULL;
     struct seq_tree *t = NULL;
     struct seq_diag sd;
     struct seq_result res;
     struct seq_cmi cmi;
     struct seq_cmi_obj objs[64];
-    enum seq_nav nav;
-    const char *req, *target, *course, *learner;
-    const cJSON *jc, *o;
-    int rc, locked = 0;
+    enum seq_nav nav = SEQ_NAV_START;
+    const char *req, *target, *course, *learner, *version;
+    const cJSON *jc, *o, *tree;
+    int rc, status = 500, locked = 0, launch = 0, report_only = 0;
 
+    *answer = NULL;
     memset(&cmi, 0, sizeof cmi);
     memset(&sd, 0, sizeof sd);
-    rc = lrs_req_read_body(r, NAV_MAX_BODY);
-    if (rc) {
-        lrs_reply_error(r, rc,
-                        rc == 413 ? "navigation body larger than %u bytes"
-                                  : "cannot read the navigation body (%u)",
-                        NAV_MAX_BODY);
-        return;
-    }
-    body = cJSON_ParseWithLength(r->body.data, r->body.len);
+    memset(&res, 0, sizeof res);
+    snprintf(emsg, elen, "out of memory");
     if (!cJSON_IsObject(body)) {
-        lrs_reply_error(r, 400, "body must be a JSON object {\"request\": ..., \"target\": ...}");
-        goto out;
+        snprintf(emsg, elen, "body must be a JSON object {\"request\": ..., \"target\": ...}");
+        return 400;
     }
     req = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "request"));
-    if (!req || seq_nav_parse(req, &nav) != SEQ_OK || nav == SEQ_NAV_FORWARD ||
-        nav == SEQ_NAV_BACKWARD) {
-        lrs_reply_error(r, 400,
-                        "request: '%.40s' is not a navigation request (SN 4th 4.4.1: start, "
-                        "resumeAll, continue, previous, choice, jump, exit, exitAll, abandon, "
-                        "abandonAll, suspendAll)",
-                        req ? req : "(missing)");
-        goto out;
+    if (req && !strcmp(req, "launch"))
+        launch = 1;
+    else if (req && !strcmp(req, "report"))
+        report_only = 1;
+    else if (!req || seq_nav_parse(req, &nav) != SEQ_OK || nav == SEQ_NAV_FORWARD ||
+             nav == SEQ_NAV_BACKWARD) {
+        snprintf(emsg, elen,
+                 "request: '%.40s' is not a navigation request (SN 4th 4.4.1: start, "
+                 "resumeAll, continue, previous, choice, jump, exit, exitAll, abandon, "
+                 "abandonAll, suspendAll; or launch, report)",
+                 req ? req : "(missing)");
+        return 400;
     }
     o = cJSON_GetObjectItemCaseSensitive(body, "target");
     target = cJSON_GetStringValue(o);
-    if ((o && !target) || ((nav == SEQ_NAV_CHOICE || nav == SEQ_NAV_JUMP) && !target)) {
-        lrs_reply_error(r, 400, "target: a string item identifier is required for %s", req);
-        goto out;
+    if ((o && !cJSON_IsNull(o) && !target) ||
+        (!launch && !report_only && (nav == SEQ_NAV_CHOICE || nav == SEQ_NAV_JUMP) && !target)) {
+        snprintf(emsg, elen, "target: a string item identifier is required for %s", req);
+        return 400;
     }
     jc = cJSON_GetObjectItemCaseSensitive(body, "cmi");
+    if (jc && cJSON_IsNull(jc))
+        jc = NULL;
     if (jc) {
         size_t n = 0;
         const char *ex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jc, "exit"));
         const cJSON *ss = cJSON_GetObjectItemCaseSensitive(jc, "session_seconds");
         if (!cJSON_IsObject(jc) || cmi_obj(jc, &cmi.primary, err, sizeof err) != 0) {
-            lrs_reply_error(r, 400, "cmi: %s", cJSON_IsObject(jc) ? err : "must be an object");
-            goto out;
+            snprintf(emsg, elen, "cmi: %s", cJSON_IsObject(jc) ? err : "must be an object");
+            return 400;
         }
         cmi.suspend = ex && !strcmp(ex, "suspend");
         cmi.session_seconds = cJSON_IsNumber(ss) && ss->valuedouble > 0 ? ss->valuedouble : 0;
@@ -171,70 +207,129 @@ static void navigation(struct lrs_req *r, const char *reg)
             const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id"));
             if (n == sizeof objs / sizeof objs[0] || !id ||
                 cmi_obj(o, &objs[n], err, sizeof err) != 0) {
-                lrs_reply_error(r, 400, "cmi.objectives[%zu]: %s", n,
-                                !id       ? "id is required"
-                                : n == 64 ? "at most 64"
-                                          : err);
-                goto out;
+                snprintf(emsg, elen, "cmi.objectives[%zu]: %s", n,
+                         !id       ? "id is required"
+                         : n == 64 ? "at most 64"
+                                   : err);
+                return 400;
             }
             objs[n++].id = id;
         }
         cmi.objectives = objs;
         cmi.n_objectives = n;
+    } else if (report_only) {
+        snprintf(emsg, elen, "cmi: required for the report request");
+        return 400;
     }
 
-    rt = lrs_rt_get(r->app, err, sizeof err);
+    rt = lrs_rt_get(app, err, sizeof err);
     if (!rt) {
-        lrs_reply_error(r, 503, "SCORM run-time unavailable: %s", err);
-        goto out;
+        snprintf(emsg, elen, "SCORM run-time unavailable: %s", err);
+        return 503;
     }
     rc = scorm_rt_registration_get(rt, reg, &report);
     if (rc) {
-        lrs_reply_error(r, lrs_rt_status(rc), "registration %.64s: %s", reg, scorm_rt_strerror(rc));
+        snprintf(emsg, elen, "registration %.64s: %s", reg, scorm_rt_strerror(rc));
+        status = lrs_rt_status(rc);
         goto out;
     }
     course = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(report, "course"));
     learner = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(report, "learner"), "id"));
     rc = scorm_course_version_get(
-        r->app->db, course ? course : "",
+        app->db, course ? course : "",
         (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "course_version")),
         &ver);
     if (rc) {
-        lrs_reply_error(r, lrs_scorm_status(rc), "course of registration %.64s: %s", reg,
-                        scorm_strerror(rc));
+        snprintf(emsg, elen, "course of registration %.64s: %s", reg, scorm_strerror(rc));
+        status = lrs_scorm_status(rc);
         goto out;
     }
-    rc = seq_tree_create(cJSON_GetObjectItemCaseSensitive(ver, "tree"), NULL, &t, &sd);
+    tree = cJSON_GetObjectItemCaseSensitive(ver, "tree");
+    version = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tree, "version"));
+    if ((flags & LRS_NAV_PLAYER) &&
+        (!version || !strcmp(version, "scorm12") ||
+         !has_sequencing(cJSON_GetObjectItemCaseSensitive(tree, "organizations")))) {
+        /* the player keeps its tree-order flow (SCORM 1.2, 2004 without imsss) */
+        *answer = cJSON_CreateObject();
+        if (!*answer || !cJSON_AddBoolToObject(*answer, "sequencing", 0))
+            goto out;
+        status = 200;
+        goto out;
+    }
+    rc = seq_tree_create(tree, NULL, &t, &sd);
     if (rc) {
-        lrs_reply_error(r, rc == SEQ_ERR_NOMEM ? 500 : 409, "sequencing: %s", sd.msg);
+        snprintf(emsg, elen, "sequencing: %s", sd.msg);
+        if ((flags & LRS_NAV_PLAYER) && rc != SEQ_ERR_NOMEM) {
+            /* a tree the engine cannot build: the player falls back to tree order */
+            lrs_log(LRS_LOG_WARN, "sequencing of %s: %s", reg, sd.msg);
+            *answer = cJSON_CreateObject();
+            if (!*answer || !cJSON_AddBoolToObject(*answer, "sequencing", 0))
+                goto out;
+            status = 200;
+            goto out;
+        }
+        status = rc == SEQ_ERR_NOMEM ? 500 : 409;
         goto out;
     }
     pthread_mutex_lock(&nav_lock);
     locked = 1;
-    rc = seq_state_load(r->app->db, reg, learner, t, &sd);
+    rc = seq_state_load(app->db, reg, learner, t, &sd);
     if (rc != SEQ_OK && rc != SEQ_ERR_NOTFOUND) {
         lrs_log(LRS_LOG_ERROR, "sequencing state of %s: %s %s", reg, seq_strerror(rc), sd.msg);
-        lrs_reply_error(r, 500, "sequencing state of the registration: %s", seq_strerror(rc));
+        snprintf(emsg, elen, "sequencing state of the registration: %s", seq_strerror(rc));
         goto out;
     }
-    if (jc && seq_tree_current(t) && seq_tree_report(t, &cmi) != SEQ_OK) {
-        lrs_reply_error(r, 500, "cannot apply the run-time data");
+    /* an abandoned attempt's data is discarded (SN 4th 4.4.1) */
+    if (jc && !launch && nav != SEQ_NAV_ABANDON && nav != SEQ_NAV_ABANDON_ALL &&
+        seq_tree_current(t) && seq_tree_report(t, &cmi) != SEQ_OK) {
+        snprintf(emsg, elen, "cannot apply the run-time data");
         goto out;
     }
-    seq_tree_navigate(t, nav, target, &res);
-    rc = seq_state_save(r->app->db, reg, learner, t);
+    if (launch)
+        seq_tree_launch(t, &res);
+    else if (!report_only)
+        seq_tree_navigate(t, nav, target, &res);
+    rc = seq_state_save(app->db, reg, learner, t);
     if (rc) {
-        lrs_reply_error(r, 500, "cannot store the sequencing state: %s", seq_strerror(rc));
+        snprintf(emsg, elen, "cannot store the sequencing state: %s", seq_strerror(rc));
         goto out;
     }
-    reply_answer(r, t, &res);
+    *answer = answer_of(t, &res);
+    if (*answer)
+        status = 200;
 out:
     if (locked)
         pthread_mutex_unlock(&nav_lock);
+    if (status != 200) {
+        cJSON_Delete(*answer);
+        *answer = NULL;
+    }
     seq_tree_destroy(t);
     cJSON_Delete(ver);
     cJSON_Delete(report);
+    return status;
+}
+
+static void navigation(struct lrs_req *r, const char *reg)
+{
+    char err[512];
+    cJSON *body = NULL, *answer = NULL;
+    int rc = lrs_req_read_body(r, NAV_MAX_BODY);
+    if (rc) {
+        lrs_reply_error(r, rc,
+                        rc == 413 ? "navigation body larger than %u bytes"
+                                  : "cannot read the navigation body (%u)",
+                        NAV_MAX_BODY);
+        return;
+    }
+    body = cJSON_ParseWithLength(r->body.data, r->body.len);
+    rc = lrs_navigation_run(r->app, reg, body, 0, &answer, err, sizeof err);
+    if (rc == 200)
+        lrs_reply_json(r, 200, answer);
+    else
+        lrs_reply_error(r, rc, "%s", err);
+    cJSON_Delete(answer);
     cJSON_Delete(body);
 }
 

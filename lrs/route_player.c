@@ -7,6 +7,9 @@
  *   GET  /player/<reg>/state?token=T           table of contents, statuses, where to resume
  *   POST /player/<reg>/launch                  {token, sco} -> session and the SCO's initial CMI
  *   POST /player/<reg>/initialized/<session>   {token}: the SCO called Initialize
+ *   POST /player/<reg>/nav                     {token, request, target?, cmi?}: the SCORM 2004
+ *                                              sequencing engine (lrs_navigation_run);
+ *                                              {"sequencing": false} for courses without it
  *   POST /player/<reg>/commit/<session>        {token, seq, final, changes} (text/plain, so
  *                                              navigator.sendBeacon works: no preflight)
  *   GET  /runtime/<file>                       scorm-api.js, player.js, player.css, datamodel.json
@@ -628,6 +631,29 @@ static void player_initialized(struct lrs_req *r, struct scorm_rt *rt, const cha
     cJSON_Delete(body);
 }
 
+/* A navigation request of the player: {token, request, target?, cmi?} -> the answer of
+ * lrs_navigation_run (SN 4th OP.1 through scorm/seq.h). */
+static void player_nav(struct lrs_req *r, struct scorm_rt *rt, const char *reg)
+{
+    cJSON *body = read_json_body(r, 64 * 1024), *out = NULL;
+    char err[512];
+    int status;
+    if (!body)
+        return;
+    if (check_token(r, rt, reg, cJSON_GetStringValue(cJSON_GetObjectItem(body, "token"))))
+        goto out;
+    status = lrs_navigation_run(r->app, reg, body, LRS_NAV_PLAYER, &out, err, sizeof err);
+    if (status != 200) {
+        lrs_reply_error(r, status, "%s", err);
+        goto out;
+    }
+    lrs_resp_header(r, "Cache-Control", "no-store");
+    lrs_reply_json(r, 200, out);
+out:
+    cJSON_Delete(out);
+    cJSON_Delete(body);
+}
+
 void lrs_route_player(struct lrs_req *r)
 {
     const char *rest = r->path + strlen("/player/");
@@ -668,6 +694,13 @@ void lrs_route_player(struct lrs_req *r)
             lrs_reply_error(r, 405, "use POST for %s", r->path);
         else
             player_launch(r, rt, reg);
+        return;
+    }
+    if (!strcmp(sub, "nav")) {
+        if (strcmp(r->method, "POST"))
+            lrs_reply_error(r, 405, "use POST for %s", r->path);
+        else
+            player_nav(r, rt, reg);
         return;
     }
     if (!strncmp(sub, "initialized/", 12)) {

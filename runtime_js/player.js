@@ -12,9 +12,19 @@
  * - commits: synchronous XHR to /player/<reg>/commit/<session> (Commit returns the server's
  *   answer), navigator.sendBeacon / fetch keepalive on page dismissal (scorm-runtime.md §9),
  *   autosave every 5 s after a SetValue;
- * - 2004 navigation: adl.nav.request continue / previous / choice / jump / exit are followed
- *   in tree order after Terminate (flow and choice only: no sequencing engine yet);
- *   adl.nav.request_valid.* answer from the same order.
+ * - SCORM 2004 with imsss:sequencing: the server's sequencing engine decides (SN 4th OP.1 via
+ *   POST /player/<reg>/nav {token, request, target?, cmi?}, docs/sequencing.md "In the
+ *   player"). On open "launch" (resumeAll when suspended, else start); at the SCO's Terminate
+ *   its adl.nav.request (or "report" when it asked nothing) travels with its CMI status
+ *   (completion, success, score.scaled, progress_measure, objectives, exit, session seconds);
+ *   the buttons and the table of contents send continue / previous / choice / exit /
+ *   suspendAll after the SCO was unloaded; each Commit sends "report" so the table and the
+ *   buttons follow what the SCO set. The table shows the engine's "toc" (hidden items left
+ *   out, disabled ones not clickable); previous / next are enabled when the engine says those
+ *   requests are valid; adl.nav.request_valid.* answer from the last answer.
+ * - SCORM 1.2, and 2004 without sequencing (the server answers {"sequencing": false}):
+ *   adl.nav.request continue / previous / choice / jump / exit are followed in tree order after
+ *   Terminate; adl.nav.request_valid.* answer from the same order.
  */
 (function () {
   'use strict';
@@ -32,6 +42,10 @@
   var unloading = false;
   var busy = false;
   var ended = false;
+  var seqMode = false;  /* the server's sequencing engine drives delivery */
+  var seqAnswer = null; /* its last answer: toc, valid, current */
+  var cmiSent = false;  /* the running SCO's Terminate data went with a request */
+  var lastRequest = ''; /* the last navigation request sent */
 
   function $(id) { return document.getElementById(id); }
 
@@ -74,7 +88,155 @@
     return it.completion === 'not attempted' ? '' : it.completion;
   }
 
+  /* ---- sequencing (SCORM 2004 with imsss) ------------------------------------------------ */
+
+  function tocEntry(id) {
+    var toc = (seqAnswer && seqAnswer.toc) || [];
+    for (var i = 0; i < toc.length; i++) if (toc[i].item === id) return toc[i];
+    return null;
+  }
+
+  function isoSeconds(d) {
+    var m = /^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(d || '');
+    if (!m) return 0;
+    var f = [31536000, 2592000, 86400, 3600, 60, 1], t = 0;
+    for (var i = 0; i < 6; i++) if (m[i + 1]) t += parseFloat(m[i + 1]) * f[i];
+    return t;
+  }
+
+  /* The SCO's status as the engine's report step wants it (RTE 4th 4.2 -> SN tracking model);
+   * null when no SCO ran. final: at Terminate (exit and session time count once). */
+  function cmiOf(final) {
+    if (!api || !api._runtime || api._runtime.is12) return null;
+    var v = api._runtime.values;
+    function num(k) { var x = v.get(k); return x === undefined || x === '' ? undefined : parseFloat(x); }
+    function st(k) { var x = v.get(k); return x === undefined || x === '' ? undefined : x; }
+    var c = { completion_status: st('cmi.completion_status'), success_status: st('cmi.success_status'),
+      score_scaled: num('cmi.score.scaled'), progress_measure: num('cmi.progress_measure'), objectives: [] };
+    /* completion_threshold / scaled_passing_score decide as GetValue does (RTE 4.2.4.1, 4.2.22.1) */
+    var th = num('cmi.completion_threshold'), sp = num('cmi.scaled_passing_score');
+    if (th !== undefined) c.completion_status = c.progress_measure === undefined ? 'unknown' : (c.progress_measure >= th ? 'completed' : 'incomplete');
+    if (sp !== undefined) c.success_status = c.score_scaled === undefined ? 'unknown' : (c.score_scaled >= sp ? 'passed' : 'failed');
+    if (c.completion_status === 'not attempted') c.completion_status = 'incomplete';
+    var n = parseInt(v.get('cmi.objectives._count') || '0', 10);
+    for (var i = 0; i < n && i < 64; i++) {
+      var b = 'cmi.objectives.' + i + '.';
+      if (!st(b + 'id')) continue;
+      var o = { id: st(b + 'id'), completion_status: st(b + 'completion_status'), success_status: st(b + 'success_status'),
+        score_scaled: num(b + 'score.scaled'), progress_measure: num(b + 'progress_measure') };
+      if (o.completion_status === 'not attempted') o.completion_status = 'incomplete';
+      c.objectives.push(o);
+    }
+    if (final) {
+      c.exit = st('cmi.exit') || '';
+      c.session_seconds = isoSeconds(v.get('cmi.session_time'));
+    }
+    return JSON.parse(JSON.stringify(c)); /* drops the undefined */
+  }
+
+  function seqAsk(request, target, cmi) {
+    var body = { token: token, request: request };
+    if (target) body.target = target;
+    if (cmi) body.cmi = cmi;
+    return postJSON(base + '/nav', body).then(function (a) {
+      if (a.sequencing) { seqAnswer = a; if (seqMode) renderToc(); }
+      return a;
+    });
+  }
+
+  /* deliver what the engine answered (SN 4th 4.4: the LMS launches the delivered activity) */
+  function seqDeliver(a) {
+    if (a.deliver) {
+      if (a.deliver === current && api && api._runtime && api._runtime.state === 1) return Promise.resolve();
+      return (current ? leaveCurrent() : Promise.resolve()).then(function () {
+        current = null; api = null;
+        return launch(a.deliver);
+      });
+    }
+    if (a.ended) {
+      return (current ? leaveCurrent() : Promise.resolve()).then(function () {
+        ended = true; api = null; current = null;
+        updateControls();
+        message(lastRequest === 'suspendAll' ? 'Your progress is saved. You can close this window.'
+          : 'The course has ended. Your progress is saved. You can close this window.');
+      });
+    }
+    if (a.exception) message('That is not available now (' + a.exception + '). Choose an activity from the table of contents.');
+    else if (!current || !(api && api._runtime && api._runtime.state === 1)) message('Choose an activity from the table of contents.');
+    return Promise.resolve();
+  }
+
+  /* a request of the learner (buttons, table of contents): unload the SCO (it Terminates),
+   * then the request goes with its data */
+  function seqRequest(request, target) {
+    if (busy || ended) return;
+    busy = true;
+    message('');
+    leaveCurrent().then(function () {
+      var cmi = cmiSent ? null : cmiOf(true);
+      cmiSent = true;
+      current = null; /* the SCO is unloaded */
+      api = null;
+      lastRequest = request;
+      return seqAsk(request, target, cmi);
+    }).then(seqDeliver)
+      .catch(function (e) { message('Navigation failed: ' + e.message); })
+      .then(function () { busy = false; updateControls(); refreshState(); });
+  }
+
+  /* the SCO terminated by itself: its adl.nav.request (SN 4th 4.4.1), else only its data */
+  function seqTerminated(navReq) {
+    if (busy || ended) return; /* the learner's own request is under way */
+    var m, req = 'report', target = null;
+    if (navReq && navReq !== '_none_') {
+      if ((m = /^\{target=([^}]+)\}(choice|jump)$/.exec(navReq))) { req = m[2]; target = m[1]; }
+      else req = navReq;
+    }
+    var cmi = cmiOf(true);
+    cmiSent = true;
+    if (req === 'report' && !cmi) return;
+    busy = true;
+    lastRequest = req;
+    seqAsk(req, target, cmi).then(function (a) {
+      if (req === 'report') return null;
+      return seqDeliver(a);
+    }).catch(function (e) { message('Navigation failed: ' + e.message); })
+      .then(function () { busy = false; updateControls(); refreshState(); });
+  }
+
+  function renderSeqToc() {
+    var ol = $('toc-list');
+    ol.textContent = '';
+    var leaves = 0;
+    seqAnswer.toc.forEach(function (it) {
+      if (it.leaf) leaves++;
+      if (it.hidden) return;
+      var li = document.createElement('li');
+      li.dataset.id = it.item;
+      li.className = (it.item === current ? 'current ' : '') + (it.completion === 'completed' ? 'completed ' : '') +
+        (it.success === 'failed' ? 'failed ' : '') + (it.disabled ? 'disabled' : '') + (it.depth ? '' : ' course');
+      /* the root (depth 0) is the course: its status shows, it is not chosen from here */
+      var el = document.createElement(it.disabled || !it.depth ? 'span' : 'a');
+      el.style.paddingLeft = (0.75 + (it.depth || 0) * 1) + 'rem';
+      el.textContent = it.title;
+      if (it.disabled) el.setAttribute('aria-disabled', 'true');
+      else if (it.depth) {
+        el.href = '#';
+        el.addEventListener('click', function (e) { e.preventDefault(); seqRequest('choice', it.item); });
+      }
+      var st = document.createElement('span');
+      st.className = 'status';
+      st.textContent = it.success === 'passed' || it.success === 'failed' ? it.success : (it.completion === 'unknown' ? '' : it.completion);
+      el.appendChild(st);
+      li.appendChild(el);
+      ol.appendChild(li);
+    });
+    $('toc').hidden = leaves < 2 && !$('toc').dataset.forced;
+    updateControls();
+  }
+
   function renderToc() {
+    if (seqMode && seqAnswer) { renderSeqToc(); return; }
     var ol = $('toc-list');
     ol.textContent = '';
     state.items.forEach(function (it) {
@@ -109,8 +271,14 @@
     $('prev').hidden = !multi || hide.indexOf('previous') >= 0;
     $('next').hidden = !multi || hide.indexOf('continue') >= 0;
     $('exit').hidden = hide.indexOf('exit') >= 0 && hide.indexOf('exitAll') >= 0;
-    $('prev').disabled = ended || i <= 0;
-    $('next').disabled = ended || i < 0 || i >= order.length - 1;
+    if (seqMode) {
+      var valid = (seqAnswer && seqAnswer.valid) || {};
+      $('prev').disabled = ended || busy || !valid.previous;
+      $('next').disabled = ended || busy || !valid.continue;
+    } else {
+      $('prev').disabled = ended || i <= 0;
+      $('next').disabled = ended || i < 0 || i >= order.length - 1;
+    }
     $('exit').disabled = ended;
   }
 
@@ -125,18 +293,31 @@
   function committer(session) {
     var http = ScolarRuntime.httpCommitter({ url: base + '/commit/' + session, token: token, sync: true });
     return function (changes, meta) {
-      var m = meta;
+      var m = meta, r;
       if (unloading && !meta.beacon) m = Object.assign({}, meta, { beacon: true });
       try {
-        return http(changes, m);
+        r = http(changes, m);
       } catch (e) {
         /* sync XHR refused (page dismissal): send it as a beacon instead */
         return http(changes, Object.assign({}, meta, { beacon: true }));
       }
+      /* a Commit: the engine gets the SCO's status now, so the table and the buttons follow
+       * (exit and session time wait for Terminate) */
+      if (seqMode && !m.beacon && !m.final && !busy && !ended) {
+        var cmi = cmiOf(false);
+        if (cmi) seqAsk('report', null, cmi).catch(function () { /* the next one will do */ });
+      }
+      return r;
     };
   }
 
   function navValid(kind, target) {
+    if (seqMode) {
+      var valid = (seqAnswer && seqAnswer.valid) || {};
+      if (kind === 'continue' || kind === 'previous') return !!valid[kind];
+      var t = tocEntry(target);
+      return !!t && !t.disabled && !t.hidden;
+    }
     var i = indexOf(current);
     if (kind === 'continue') return i >= 0 && i < order.length - 1;
     if (kind === 'previous') return i > 0;
@@ -145,6 +326,7 @@
 
   function onTerminate(info) {
     var nav = info && info.navRequest;
+    if (seqMode) { setTimeout(function () { seqTerminated(nav); }, 0); return; }
     setTimeout(function () {
       refreshState();
       if (!nav || nav === '_none_') return;
@@ -210,6 +392,7 @@
       if (is12) { window.API = api; try { delete window.API_1484_11; } catch (e) { window.API_1484_11 = undefined; } }
       else { window.API_1484_11 = api; try { delete window.API; } catch (e) { window.API = undefined; } }
       current = id;
+      cmiSent = false;
       renderToc();
       $('sco').src = state.content_base + L.href;
     });
@@ -240,9 +423,19 @@
   }
 
   function start() {
-    $('prev').addEventListener('click', function () { var i = indexOf(current); if (i > 0) go(order[i - 1]); });
-    $('next').addEventListener('click', function () { var i = indexOf(current); if (i >= 0 && i < order.length - 1) go(order[i + 1]); });
-    $('exit').addEventListener('click', function () { finish(false); });
+    $('prev').addEventListener('click', function () {
+      if (seqMode) { seqRequest('previous'); return; }
+      var i = indexOf(current); if (i > 0) go(order[i - 1]);
+    });
+    $('next').addEventListener('click', function () {
+      if (seqMode) { seqRequest('continue'); return; }
+      var i = indexOf(current); if (i >= 0 && i < order.length - 1) go(order[i + 1]);
+    });
+    $('exit').addEventListener('click', function () {
+      /* SCORM 2004 sequencing: the learner leaves the course and may come back (suspendAll) */
+      if (seqMode) { seqRequest('suspendAll'); return; }
+      finish(false);
+    });
     $('toc-toggle').addEventListener('click', function () {
       var t = $('toc');
       t.hidden = !t.hidden;
@@ -268,13 +461,21 @@
     });
     Promise.all([
       getJSON('/runtime/datamodel.json'),
-      getJSON(base + '/state?token=' + encodeURIComponent(token))
+      getJSON(base + '/state?token=' + encodeURIComponent(token)),
+      seqAsk('launch')
     ]).then(function (r) {
       datamodel = r[0];
       state = r[1];
       document.title = state.title;
       $('title').textContent = state.title;
       order = state.items.filter(function (it) { return it.launchable; }).map(function (it) { return it.id; });
+      if (r[2].sequencing) {
+        seqMode = true;
+        seqAnswer = r[2];
+        renderToc();
+        busy = true;
+        return seqDeliver(r[2]).then(function () { busy = false; updateControls(); });
+      }
       renderToc();
       var first = state.resume || order[0];
       if (!first) { message('This course has nothing to launch.'); return null; }
@@ -291,6 +492,9 @@
     go: go,
     exit: function () { finish(false); },
     get current() { return current; },
+    get sequencing() { return seqMode; },
+    get nav() { return seqAnswer; },
+    request: seqRequest,
     get api() { return api; },
     get state() { return state; }
   };

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+// The player driven by the SCORM 2004 sequencing engine (POST /player/<reg>/nav, scorm/seq.h):
+// golf-2004v3-SequencingForcedSequential: start delivers the first SCO; the later items are
+// disabled in the table of contents (preConditionRule "disabled" on the previous SCO's global
+// objective) until the previous one is satisfied; Next is enabled only when the engine says
+// continue is valid; completing each SCO and pressing Next advances; the quiz rolls the course
+// up to completed / passed and Next after it ends the course. golf-2004v3-SequencingPostTestRollup end to end: previous and
+// choice backwards, Exit (suspendAll) and reopening resumes the same SCO, the post test alone
+// decides the course's status and score.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { startServer, tempDir } from '../lib/server.mjs';
+import {
+  launchBrowser, importPackages, register, report, openPlayer, scoFrame, answerGolfTest,
+} from '../lib/browser.mjs';
+
+let srv, browser, courses, dataDir;
+
+const CONTENT = ['playing_item', 'etuqiette_item', 'handicapping_item', 'havingfun_item'];
+const ALL = [...CONTENT, 'assessment_item'];
+
+before(async () => {
+  dataDir = tempDir();
+  courses = importPackages(dataDir, ['golf-2004v3-SequencingForcedSequential', 'golf-2004v3-SequencingPostTestRollup']);
+  srv = await startServer({ dataDir });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (process.env.SCOLAR_TEST_DEBUG) console.log(srv?.stderr);
+  await browser?.close();
+  await srv?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+const toc = (page) => page.evaluate(() => ScolarPlayer.nav.toc.map((t) => ({ item: t.item, disabled: t.disabled, completion: t.completion, success: t.success })));
+const entry = async (page, id) => (await toc(page)).find((t) => t.item === id);
+const clickable = (page, id) => page.$$eval(`#toc-list li[data-id="${id}"] a`, (l) => l.length === 1);
+const running = (page, id) => page.waitForFunction((x) => ScolarPlayer.current === x && ScolarPlayer.api && ScolarPlayer.api._runtime.state === 1, id);
+
+// Page through a golf content SCO to its last page (it sets completed + passed there).
+async function readAll(sco) {
+  for (let i = 0; i < 30; i++) {
+    if (await sco.$eval('#butNext', (b) => b.disabled)) return;
+    await sco.click('#butNext');
+    await sco.waitForTimeout(30);
+  }
+  throw new Error('the SCO has no last page');
+}
+
+async function quizFrame(sco) {
+  for (let i = 0; i < 200; i++) {
+    const inner = sco.childFrames()[0];
+    if (inner && inner.url().includes('assessmenttemplate.html')) {
+      await inner.waitForLoadState('load');
+      return inner;
+    }
+    await sco.waitForTimeout(50);
+  }
+  throw new Error('assessment page not reached');
+}
+
+test('ForcedSequential: start, disabled items until the previous is satisfied, continue, rollup', async () => {
+  const r = await register(srv, courses['golf-2004v3-SequencingForcedSequential'], { id: 'fs-1', name: 'Forrest' });
+  const { page, errors } = await openPlayer(browser.ctx, r.launch_url);
+  await running(page, 'playing_item');
+  assert.equal(await page.evaluate(() => ScolarPlayer.sequencing), true);
+  for (const id of ALL.slice(1)) {
+    assert.equal((await entry(page, id)).disabled, true, `${id} disabled at start`);
+    assert.equal(await clickable(page, id), false, `${id} not clickable`);
+  }
+  assert.equal(await page.isDisabled('#next'), true, 'continue is not valid before the first SCO is satisfied');
+  assert.equal(await page.isDisabled('#prev'), true, 'nothing before the first SCO');
+  for (let i = 0; i < CONTENT.length; i++) {
+    const sco = await scoFrame(page, 'shared/launchpage.html');
+    assert.equal(await sco.evaluate(() => ScormProcessGetValue('adl.nav.request_valid.continue')), 'false');
+    await readAll(sco);
+    // the SCO's autosave commit reaches the engine: the next item becomes available
+    await page.waitForFunction(() => !document.getElementById('next').disabled, null, { timeout: 15000 });
+    const e = await entry(page, CONTENT[i]);
+    assert.deepEqual([e.completion, e.success], ['completed', 'passed']);
+    assert.equal((await entry(page, ALL[i + 1])).disabled, false, `${ALL[i + 1]} enabled`);
+    assert.equal(await clickable(page, ALL[i + 1]), true);
+    if (i + 2 < ALL.length) assert.equal((await entry(page, ALL[i + 2])).disabled, true, `${ALL[i + 2]} still disabled`);
+    await page.click('#next');
+    await running(page, ALL[i + 1]);
+    await page.waitForFunction(() => !document.getElementById('prev').disabled, null, { timeout: 5000 }); // previous is valid after the first SCO
+  }
+  const sco = await scoFrame(page, 'shared/launchpage.html');
+  const quiz = await quizFrame(sco);
+  await answerGolfTest(quiz, true);
+  await page.waitForFunction(() => ScolarPlayer.nav.toc[0].success === 'passed', null, { timeout: 15000 });
+  const root = (await toc(page))[0];
+  assert.deepEqual([root.completion, root.success], ['completed', 'passed'], 'course rollup');
+  // continue after the last SCO ends the sequencing session (SN 4th SB.2.7)
+  await page.click('#next');
+  await page.waitForSelector('#message:not([hidden])');
+  assert.match(await page.textContent('#message'), /course has ended/);
+  assert.equal(await page.evaluate(() => ScolarPlayer.nav.ended), true);
+  assert.equal(await page.isDisabled('#next'), true);
+  assert.equal(await page.isDisabled('#prev'), true);
+  const rep = await report(srv, r.registration);
+  assert.equal(rep.completion, 'completed');
+  assert.equal(rep.success, 'passed');
+  assert.equal(rep.scos.filter((s) => s.sessions > 0).length, ALL.length, 'every SCO was delivered');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('PostTestRollup: previous / choice back, suspendAll and resume, the post test decides', async () => {
+  const r = await register(srv, courses['golf-2004v3-SequencingPostTestRollup'], { id: 'pt-1', name: 'Posey' });
+  let { page } = await openPlayer(browser.ctx, r.launch_url);
+  await running(page, 'playing_item');
+  let sco = await scoFrame(page, 'shared/launchpage.html');
+  await readAll(sco);
+  await page.waitForFunction(() => !document.getElementById('next').disabled, null, { timeout: 15000 });
+  await page.click('#next');
+  await running(page, 'etuqiette_item');
+  // previous goes back; the content SCO does not decide the course (rollup from the post test only)
+  await page.click('#prev');
+  await running(page, 'playing_item');
+  assert.equal((await toc(page))[0].success, 'unknown');
+  await page.click('#toc-list li[data-id="etuqiette_item"] a');
+  await running(page, 'etuqiette_item');
+  // Exit = suspendAll; reopening resumes the suspended SCO (resumeAll)
+  await page.click('#exit');
+  await page.waitForSelector('#message:not([hidden])');
+  assert.match(await page.textContent('#message'), /progress is saved/);
+  await page.close();
+  ({ page } = await openPlayer(browser.ctx, r.launch_url));
+  await running(page, 'etuqiette_item');
+  sco = await scoFrame(page, 'shared/launchpage.html');
+  assert.equal(await sco.evaluate(() => ScormProcessGetValue('cmi.entry')), 'resume');
+  for (const id of ['etuqiette_item', 'handicapping_item', 'havingfun_item']) {
+    sco = await scoFrame(page, 'shared/launchpage.html');
+    await readAll(sco);
+    await page.waitForFunction(() => !document.getElementById('next').disabled, null, { timeout: 15000 });
+    await page.click('#next');
+    await page.waitForFunction((x) => ScolarPlayer.current !== x, id);
+  }
+  await running(page, 'assessment_item');
+  sco = await scoFrame(page, 'shared/launchpage.html');
+  await answerGolfTest(await quizFrame(sco), false);
+  await page.waitForFunction(() => ScolarPlayer.nav.toc[0].success === 'failed', null, { timeout: 15000 });
+  // retake through the table of contents: a new attempt on the post test
+  await page.click('#toc-list li[data-id="assessment_item"] a');
+  await running(page, 'assessment_item');
+  sco = await scoFrame(page, 'shared/launchpage.html');
+  await answerGolfTest(await quizFrame(sco), true);
+  await page.waitForFunction(() => ScolarPlayer.nav.toc[0].success === 'passed', null, { timeout: 15000 });
+  assert.equal((await toc(page))[0].completion, 'completed');
+  await page.close();
+});
