@@ -218,7 +218,7 @@ void lrs_route_navigation(struct lrs_req *r);    /* route_navigation.c: .../ID/n
  */
 int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, int flags,
                        cJSON **answer, char *emsg, size_t elen);
-void lrs_route_player(struct lrs_req *r);        /* route_player.c: content origin */
+void lrs_route_player(struct lrs_req *r); /* route_player.c: content origin */
 void lrs_route_runtime(struct lrs_req *r);
 void lrs_route_content(struct lrs_req *r);
 struct scorm_rt;

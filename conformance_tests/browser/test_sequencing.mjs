@@ -6,7 +6,9 @@
 // continue is valid; completing each SCO and pressing Next advances; the quiz rolls the course
 // up to completed / passed and Next after it ends the course. golf-2004v3-SequencingPostTestRollup end to end: previous and
 // choice backwards, Exit (suspendAll) and reopening resumes the same SCO, the post test alone
-// decides the course's status and score.
+// decides the course's status and score. POST /player/<reg>/nav: token checked, bad requests
+// refused with the rule, {"sequencing": false} for courses without sequencing, and the same
+// state as the admin navigation route.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -22,7 +24,8 @@ const ALL = [...CONTENT, 'assessment_item'];
 
 before(async () => {
   dataDir = tempDir();
-  courses = importPackages(dataDir, ['golf-2004v3-SequencingForcedSequential', 'golf-2004v3-SequencingPostTestRollup']);
+  courses = importPackages(dataDir, ['golf-2004v3-SequencingForcedSequential', 'golf-2004v3-SequencingPostTestRollup',
+    'golf-2004v3-RuntimeMinimumCalls', 'golf-12-RuntimeBasicCalls']);
   srv = await startServer({ dataDir });
   browser = await launchBrowser();
 });
@@ -151,4 +154,48 @@ test('PostTestRollup: previous / choice back, suspendAll and resume, the post te
   await page.waitForFunction(() => ScolarPlayer.nav.toc[0].success === 'passed', null, { timeout: 15000 });
   assert.equal((await toc(page))[0].completion, 'completed');
   await page.close();
+});
+
+test('POST /player/<reg>/nav: token, bad input, courses without sequencing, shared state', async () => {
+  const nav = async (launchUrl, body) => {
+    const u = new URL(launchUrl);
+    const res = await fetch(`${u.origin}${u.pathname}/nav`, { method: 'POST', body: JSON.stringify({ token: u.searchParams.get('token'), ...body }) });
+    return { status: res.status, json: await res.json() };
+  };
+  const r = await register(srv, courses['golf-2004v3-SequencingForcedSequential'], { id: 'nav-1', name: 'Nav' });
+  let a = await nav(r.launch_url, { token: 'not-the-token', request: 'launch' });
+  assert.equal(a.status, 401);
+  a = await nav(r.launch_url, { request: 'sideways' });
+  assert.equal(a.status, 400);
+  assert.match(a.json.message, /'sideways' is not a navigation request \(SN 4th 4\.4\.1/);
+  a = await nav(r.launch_url, { request: 'choice' });
+  assert.equal(a.status, 400);
+  assert.match(a.json.message, /target: a string item identifier is required for choice/);
+  a = await nav(r.launch_url, { request: 'report', cmi: { completion_status: 'passed' } });
+  assert.equal(a.status, 400);
+  assert.match(a.json.message, /cmi: completion_status 'passed' is not a SCORM 2004 value/);
+  a = await nav(r.launch_url, { request: 'launch' });
+  assert.equal(a.status, 200);
+  assert.equal(a.json.sequencing, true);
+  assert.equal(a.json.deliver, 'playing_item');
+  assert.deepEqual(a.json.valid, { continue: false, previous: false });
+  // the admin route sees the same registration state: a choice of a disabled item is refused
+  const adm = await srv.req('POST', `/api/registrations/${r.registration}/navigation`, { body: { request: 'choice', target: 'handicapping_item' } });
+  assert.equal(adm.status, 200);
+  assert.equal(adm.json.deliver, null);
+  assert.ok(adm.json.exception, 'an SN exception code');
+  assert.equal(adm.json.current, 'playing_item');
+  // the first SCO satisfied (report only): continue becomes valid, etiquette is enabled
+  a = await nav(r.launch_url, { request: 'report', cmi: { completion_status: 'completed', success_status: 'passed' } });
+  assert.equal(a.json.deliver, null);
+  assert.deepEqual(a.json.valid, { continue: true, previous: false });
+  assert.equal(a.json.toc.find((t) => t.item === 'etuqiette_item').disabled, false);
+  assert.equal(a.json.toc.find((t) => t.item === 'handicapping_item').disabled, true);
+  // SCORM 2004 without imsss and SCORM 1.2: the player keeps its tree order
+  for (const c of ['golf-2004v3-RuntimeMinimumCalls', 'golf-12-RuntimeBasicCalls']) {
+    const o = await register(srv, courses[c], { id: 'nav-2', name: 'Flat' });
+    a = await nav(o.launch_url, { request: 'launch' });
+    assert.equal(a.status, 200, c);
+    assert.deepEqual(a.json, { sequencing: false }, c);
+  }
 });
