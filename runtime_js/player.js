@@ -326,6 +326,17 @@
 
   function onTerminate(info) {
     var nav = info && info.navRequest;
+    if (seqMode && unloading && !busy) {
+      /* the page is going away: the data travels as a beacon, the request waits for the next
+       * launch (resumeAll / start) */
+      var cmi = cmiOf(true);
+      cmiSent = true;
+      if (cmi && navigator.sendBeacon) {
+        navigator.sendBeacon(base + '/nav', new Blob([JSON.stringify({ token: token, request: 'report', cmi: cmi })],
+          { type: 'text/plain;charset=UTF-8' }));
+      }
+      return;
+    }
     if (seqMode) { setTimeout(function () { seqTerminated(nav); }, 0); return; }
     setTimeout(function () {
       refreshState();
