@@ -149,6 +149,13 @@ struct seq_cmi {
  *  attempt's data is discarded (SN 4th 4.4.1). SEQ_ERR_ARG when no activity is current. */
 int seq_tree_report(struct seq_tree *t, const struct seq_cmi *cmi);
 
+/**
+ * Fix the clock the engine reads (us since the epoch) for the absolute durations, beginTimeLimit
+ * and endTimeLimit (SN 4th UP.1, IMS SS 5.1.2); 0 returns to the wall clock (the default).
+ * Tests and replays use it; the clock is not part of the saved state.
+ */
+void seq_tree_set_clock(struct seq_tree *t, long long now_us);
+
 /** Identifier of the current activity (borrowed) or NULL. */
 const char *seq_tree_current(const struct seq_tree *t);
 /** Identifier of the suspended activity (borrowed) or NULL. */

@@ -123,8 +123,11 @@ struct seq__act {
     int choice, choice_exit, flow, forward_only, use_cur_obj, use_cur_prog;
     struct seq__rule *pre, *exit_rules, *post, *rollup;
     size_t n_pre, n_exit, n_post, n_rollup;
-    int attempt_limit;                                    /* 0: none */
-    double attempt_abs_dur_limit, activity_abs_dur_limit; /* seconds, 0: none */
+    int attempt_limit; /* 0: none */
+    /* IMS SS 5.1.2 limit conditions; durations in seconds, < 0: no limit (control false) */
+    double attempt_abs_dur_limit, attempt_exp_dur_limit;
+    double activity_abs_dur_limit, activity_exp_dur_limit;
+    long long begin_time_us, end_time_us; /* beginTimeLimit / endTimeLimit, 0: none */
     int rollup_satisfied, rollup_progress;
     double measure_weight;
     enum seq__req req_sat, req_not_sat, req_comp, req_incomp;
@@ -146,7 +149,10 @@ struct seq__act {
     int attempt_progress_status, attempt_completion_status;
     int completion_amount_status;
     double completion_amount;
-    double attempt_duration, activity_duration; /* seconds experienced */
+    double attempt_duration, activity_duration; /* seconds experienced (SCO session times) */
+    /* wall clock (us since the epoch) for the absolute durations (SN 4th 4.2.1.2/4.2.1.3):
+     * start of the first attempt, start and end of the current/last attempt (0: none) */
+    long long activity_start_us, attempt_start_us, attempt_end_us;
     int selected, randomized;
     int parent_attempt; /* the parent's attempt count when this attempt began */
     int reported_completion, reported_success; /* the SCO set the value, even "unknown" */
@@ -163,6 +169,7 @@ struct seq_tree {
     int ended;
     unsigned long rng;
     int no_global_writes; /* set while rolling up clusters not attempted yet */
+    long long clock_us;   /* seq_tree_set_clock: fixed "now", 0: wall clock */
 };
 
 /* seq_tree.c */
@@ -201,6 +208,7 @@ int seq__obj_completed(const struct seq_tree *t, const struct seq__obj *o);
 void seq__obj_set_completion(struct seq_tree *t, struct seq__obj *o, int known, int completed);
 
 /* seq_rules.c */
+long long seq__now(const struct seq_tree *t); /* "now" in us since the epoch */
 int seq__limit_check(const struct seq_tree *t, const struct seq__act *a); /* UP.1 */
 unsigned seq__rules_check(const struct seq_tree *t, const struct seq__act *a,
                           const struct seq__rule *rules, size_t n, unsigned mask); /* UP.2 */

@@ -8,6 +8,11 @@
  */
 #include "scorm/seq_int.h"
 
+#include "common/sc_time.h"
+
+static int time_limit_exceeded(const struct seq_tree *t, const struct seq__act *a);
+static int outside_time_range(const struct seq_tree *t, const struct seq__act *a);
+
 /* Evaluate one rule condition for activity a (IMS SS 5.2.3 condition vocabulary). */
 int seq__cond_eval(const struct seq_tree *t, const struct seq__act *a,
                    const struct seq__condition *c, int rollup)
@@ -57,9 +62,10 @@ int seq__cond_eval(const struct seq_tree *t, const struct seq__act *a,
             a->attempt_count >= a->attempt_limit;
         break;
     case SEQ__C_TIME_LIMIT_EXCEEDED:
+        r = time_limit_exceeded(t, a);
+        break;
     case SEQ__C_OUTSIDE_TIME_RANGE:
-        /* SN 4th 4.6: time-based conditions; no begin/end times are tracked: false */
-        r = 0;
+        r = outside_time_range(t, a);
         break;
     default:
         r = -1;
@@ -110,22 +116,100 @@ unsigned seq__rules_check(const struct seq_tree *t, const struct seq__act *a,
     return SEQ__A_NONE;
 }
 
-/* UP.1 Limit Conditions Check Process: 1 when a limit condition is violated */
+long long seq__now(const struct seq_tree *t)
+{
+    return t->clock_us ? t->clock_us : (long long)sc_time_now_us();
+}
+
+void seq_tree_set_clock(struct seq_tree *t, long long now_us)
+{
+    if (t)
+        t->clock_us = now_us > 0 ? now_us : 0;
+}
+
+/* SN 4th 4.2.1.3 Attempt Absolute Duration: wall clock from the start of the attempt to its end,
+ * suspensions included (to now while the attempt is active or suspended). */
+static double attempt_abs_duration(const struct seq_tree *t, const struct seq__act *a)
+{
+    long long end;
+    if (!a->attempt_start_us)
+        return 0;
+    end = a->active || a->suspended || !a->attempt_end_us ? seq__now(t) : a->attempt_end_us;
+    return end > a->attempt_start_us ? (double)(end - a->attempt_start_us) / 1e6 : 0;
+}
+
+/* SN 4th 4.2.1.2 Activity Absolute Duration: wall clock from the start of the first attempt to
+ * the end of the last one (to now while an attempt is open). */
+static double activity_abs_duration(const struct seq_tree *t, const struct seq__act *a)
+{
+    long long end;
+    if (!a->activity_start_us)
+        return 0;
+    end = a->active || a->suspended || !a->attempt_end_us ? seq__now(t) : a->attempt_end_us;
+    return end > a->activity_start_us ? (double)(end - a->activity_start_us) / 1e6 : 0;
+}
+
+/* "exceeded": the duration reached the limit (UP.1 compares with >=) */
+static int dur_over(double limit, double value)
+{
+    return limit >= 0 && value >= limit;
+}
+
+/* IMS SS 5.2.3 timeLimitExceeded: an attempt or activity duration limit is reached (the
+ * current attempt counts up to now). Unknown-free: false when no limit is set. */
+static int time_limit_exceeded(const struct seq_tree *t, const struct seq__act *a)
+{
+    if (!a->tracked || !a->activity_progress_status)
+        return 0;
+    return dur_over(a->activity_abs_dur_limit, activity_abs_duration(t, a)) ||
+           dur_over(a->activity_exp_dur_limit, a->activity_duration) ||
+           (a->attempt_progress_status || a->active || a->suspended
+                ? dur_over(a->attempt_abs_dur_limit, attempt_abs_duration(t, a)) ||
+                      dur_over(a->attempt_exp_dur_limit, a->attempt_duration)
+                : 0);
+}
+
+/* IMS SS 5.2.3 outsideAvailableTimeRange: now is before beginTimeLimit or after endTimeLimit */
+static int outside_time_range(const struct seq_tree *t, const struct seq__act *a)
+{
+    long long now = seq__now(t);
+    return (a->begin_time_us && now < a->begin_time_us) || (a->end_time_us && now > a->end_time_us);
+}
+
+/* UP.1 Limit Conditions Check Process: 1 when a limit condition is violated. The step numbers
+ * follow the SN 4th pseudo-code. */
 int seq__limit_check(const struct seq_tree *t, const struct seq__act *a)
 {
-    (void)t;
+    long long now;
+    /* 1: an activity that is not tracked has no limits */
     if (!a->tracked)
         return 0;
-    /* SN 4th UP.1: only an activity that is not active and not suspended is checked */
+    /* 2: only checked before a new attempt: not while active or suspended */
     if (a->active || a->suspended)
         return 0;
+    /* 3: attempt limit */
     if (a->attempt_limit > 0 && a->activity_progress_status && a->attempt_count >= a->attempt_limit)
         return 1;
-    if (a->activity_abs_dur_limit > 0 && a->activity_progress_status &&
-        a->activity_duration >= a->activity_abs_dur_limit)
+    /* 4: activity absolute duration limit */
+    if (a->activity_progress_status &&
+        dur_over(a->activity_abs_dur_limit, activity_abs_duration(t, a)))
         return 1;
-    if (a->attempt_abs_dur_limit > 0 && a->activity_progress_status && a->attempt_progress_status &&
-        a->attempt_duration >= a->attempt_abs_dur_limit)
+    /* 5: activity experienced duration limit */
+    if (a->activity_progress_status && dur_over(a->activity_exp_dur_limit, a->activity_duration))
+        return 1;
+    /* 6: attempt absolute duration limit */
+    if (a->activity_progress_status && a->attempt_progress_status &&
+        dur_over(a->attempt_abs_dur_limit, attempt_abs_duration(t, a)))
+        return 1;
+    /* 7: attempt experienced duration limit */
+    if (a->activity_progress_status && a->attempt_progress_status &&
+        dur_over(a->attempt_exp_dur_limit, a->attempt_duration))
+        return 1;
+    /* 8, 9: begin and end time limits */
+    now = seq__now(t);
+    if (a->begin_time_us && now < a->begin_time_us)
+        return 1;
+    if (a->end_time_us && now > a->end_time_us)
         return 1;
     return 0;
 }

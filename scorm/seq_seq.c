@@ -546,10 +546,16 @@ void seq__content_delivery(struct seq_tree *t, struct seq__act *a)
             if (x->suspended) {
                 x->suspended = 0;
             } else {
+                long long now = seq__now(t);
                 x->attempt_count++;
-                if (x->attempt_count == 1)
+                if (x->attempt_count == 1) {
                     x->activity_progress_status = 1;
+                    x->activity_start_us = now;
+                }
                 seq__obj_reset_attempt(x);
+                /* SN 4th 4.2.1.3: the attempt's absolute duration runs from here */
+                x->attempt_start_us = now;
+                x->attempt_end_us = 0;
                 /* which attempt of the parent this attempt belongs to: rollup of a parent
                  * with useCurrentAttemptObjectiveInfo/ProgressInfo ignores older data */
                 x->parent_attempt = x->parent ? x->parent->attempt_count : 0;

@@ -6,7 +6,7 @@
  * objectivesGlobalToSystem is true, SCORM CAM 4th 3.4.1.3 / SN 4th 4.2.1.4).
  *
  * State JSON: {"v":1,"current":ID|null,"suspended":ID|null,"ended":bool,"rng":n,
- *   "acts":{ID:{"a","s","n","pa","aps","ps","cs","as","am","ad","vd","sel","rnd","avail":[ID],
+ *   "acts":{ID:{"a","s","n","pa","aps","ps","cs","as","am","ad","vd","vs","ts","te","sel","rnd","avail":[ID],
  *               "objs":[[progress,satisfied,measureStatus,measure,completionKnown,completed]]}},
  *   "globals":[{"id","sk","sat","mk","m","ck","c","pk","p"}]}
  */
@@ -57,6 +57,10 @@ static cJSON *act_json(const struct seq__act *a)
     cJSON_AddNumberToObject(o, "am", a->completion_amount);
     cJSON_AddNumberToObject(o, "ad", a->attempt_duration);
     cJSON_AddNumberToObject(o, "vd", a->activity_duration);
+    /* wall clock of the absolute durations (us since the epoch, exact in a double) */
+    cJSON_AddNumberToObject(o, "vs", (double)a->activity_start_us);
+    cJSON_AddNumberToObject(o, "ts", (double)a->attempt_start_us);
+    cJSON_AddNumberToObject(o, "te", (double)a->attempt_end_us);
     cJSON_AddBoolToObject(o, "sel", a->selected);
     cJSON_AddBoolToObject(o, "rnd", a->randomized);
     av = cJSON_AddArrayToObject(o, "avail");
@@ -196,6 +200,9 @@ static void apply(struct seq_tree *t, const cJSON *s)
         act->completion_amount = jn(a, "am");
         act->attempt_duration = jn(a, "ad");
         act->activity_duration = jn(a, "vd");
+        act->activity_start_us = (long long)jn(a, "vs");
+        act->attempt_start_us = (long long)jn(a, "ts");
+        act->attempt_end_us = (long long)jn(a, "te");
         act->selected = jb(a, "sel");
         act->randomized = jb(a, "rnd");
         act->n_avail = 0;

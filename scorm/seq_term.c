@@ -31,6 +31,10 @@ void seq__end_attempt(struct seq_tree *t, struct seq__act *a)
                 any = 1;
         a->suspended = any;
     }
+    /* UP.4: the attempt ends now unless it is suspended (its absolute duration, SN 4th
+     * 4.2.1.3, keeps running through the suspension) */
+    if (a->active && !a->suspended)
+        a->attempt_end_us = seq__now(t);
     a->active = 0;
     seq__rollup_overall(t, a);
     /* SR.1/SR.2 with timing onEachNewAttempt prepare the next attempt (SN 4th 4.7) */

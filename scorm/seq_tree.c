@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/sc_alloc.h"
+#include "common/sc_time.h"
 
 const char *seq_strerror(int code)
 {
@@ -109,14 +110,15 @@ static const char *jstr(const cJSON *o, const char *k)
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
 }
 
-/* xs:duration -> seconds (years 365 days, months 30 days: only used for limit comparisons) */
+/* xs:duration -> seconds (years 365 days, months 30 days: only used for limit comparisons).
+ * -1 when absent or not an xs:duration: the limit's control is false (IMS SS 5.1.2). */
 static double duration_seconds(const char *s)
 {
     double total = 0, v;
-    int in_time = 0;
+    int in_time = 0, parts = 0;
     char *end;
     if (!s || *s != 'P')
-        return 0;
+        return -1;
     s++;
     while (*s) {
         if (*s == 'T') {
@@ -125,8 +127,8 @@ static double duration_seconds(const char *s)
             continue;
         }
         v = strtod(s, &end);
-        if (end == s)
-            return 0;
+        if (end == s || v < 0)
+            return -1;
         switch (*end) {
         case 'Y':
             total += v * 365 * 86400;
@@ -144,11 +146,32 @@ static double duration_seconds(const char *s)
             total += v;
             break;
         default:
-            return 0;
+            return -1;
         }
+        parts++;
         s = end + 1;
     }
-    return total;
+    return parts ? total : -1;
+}
+
+/* xs:dateTime (beginTimeLimit, endTimeLimit; IMS SS 5.1.2) -> us since the epoch; a time
+ * without a zone is taken as UTC. 0 when absent or not a date-time (the control is false). */
+static long long time_limit_us(const char *s)
+{
+    int64_t us = 0;
+    char buf[64];
+    size_t n;
+    if (!s || !*s)
+        return 0;
+    n = strlen(s);
+    if (sc_time_parse_iso(s, n, &us) == 0)
+        return us;
+    if (n + 2 > sizeof buf)
+        return 0;
+    memcpy(buf, s, n);
+    buf[n] = 'Z';
+    buf[n + 1] = 0;
+    return sc_time_parse_iso(buf, n + 1, &us) == 0 ? us : 0;
 }
 
 static unsigned action_of(const char *s)
@@ -450,7 +473,11 @@ static int parse_seq(struct seq__act *a, const cJSON *seq, const cJSON *threshol
     if (a->attempt_limit < 0)
         a->attempt_limit = 0;
     a->attempt_abs_dur_limit = duration_seconds(jstr(lim, "attemptAbsoluteDurationLimit"));
+    a->attempt_exp_dur_limit = duration_seconds(jstr(lim, "attemptExperiencedDurationLimit"));
     a->activity_abs_dur_limit = duration_seconds(jstr(lim, "activityAbsoluteDurationLimit"));
+    a->activity_exp_dur_limit = duration_seconds(jstr(lim, "activityExperiencedDurationLimit"));
+    a->begin_time_us = time_limit_us(jstr(lim, "beginTimeLimit"));
+    a->end_time_us = time_limit_us(jstr(lim, "endTimeLimit"));
     a->rollup_satisfied = jbool(rr, "rollupObjectiveSatisfied", 1);
     a->rollup_progress = jbool(rr, "rollupProgressCompletion", 1);
     a->measure_weight = jnum(rr, "objectiveMeasureWeight", 1.0);
@@ -844,6 +871,7 @@ void seq_tree_reset(struct seq_tree *t)
         a->parent_attempt = 0;
         a->activity_progress_status = 0;
         a->activity_duration = 0;
+        a->activity_start_us = a->attempt_start_us = a->attempt_end_us = 0;
         a->selected = a->randomized = 0;
         a->n_avail = 0;
         for (size_t k = 0; k < a->n_kids; k++)

@@ -168,6 +168,184 @@ static void test_limit(void)
     seq_tree_destroy(t);
 }
 
+static const char *toc_field(struct seq_tree *t, const char *item, const char *field, char *buf,
+                             size_t len);
+
+#define T0 1800000000000000LL /* 2027-01-15T08:00:00Z in us */
+#define SEC 1000000LL
+
+static void report_time(struct seq_tree *t, enum seq_status completion, double session_seconds)
+{
+    struct seq_cmi c;
+    memset(&c, 0, sizeof c);
+    c.primary.completion = completion;
+    c.session_seconds = session_seconds;
+    seq_tree_report(t, &c);
+}
+
+/* state JSON -> a fresh tree of the same manifest (persistence of the limit tracking) */
+static struct seq_tree *tree_reload(struct seq_tree *t, const char *items, long long clock)
+{
+    cJSON *s = NULL;
+    struct seq_tree *u = tree_new(NULL, items);
+    if (!u || seq_state_to_json(t, &s) != SEQ_OK || seq_state_from_json(u, s, NULL) != SEQ_OK) {
+        cJSON_Delete(s);
+        seq_tree_destroy(u);
+        return NULL;
+    }
+    cJSON_Delete(s);
+    seq_tree_set_clock(u, clock);
+    return u;
+}
+
+/* UP.1 steps 4 and 6: attempt and activity absolute durations run on the wall clock from the
+ * start of the (first) attempt, including time between attempts for the activity */
+static void test_limit_absolute(void)
+{
+    const char *items =
+        LEAFS("a", "{\"limitConditions\":{\"attemptAbsoluteDurationLimit\":\"PT1M\"}}") "," LEAFS(
+            "c",
+            "{\"limitConditions\":{\"activityAbsoluteDurationLimit\":\"PT1H\"}}") "," LEAF("b");
+    struct seq_tree *t = tree_new(NULL, items), *u;
+    struct seq_result r;
+    cJSON *s = NULL, *x;
+    if (!ok(t != NULL, "UP.1 abs: tree built"))
+        return;
+    seq_tree_set_clock(t, T0);
+    is_str(nav(t, SEQ_NAV_START, NULL, &r), "a", "UP.1 abs: start delivers a");
+    seq_tree_set_clock(t, T0 + 30 * SEC);
+    report(t, SEQ_STATUS_COMPLETED, SEQ_STATUS_UNSET);
+    is_str(nav(t, SEQ_NAV_CONTINUE, NULL, &r), "c", "UP.1 abs: a's attempt lasted 30 s");
+    ok(seq_tree_nav_valid(t, SEQ_NAV_CHOICE, "a"), "UP.1 abs: choice a valid (30 s < PT1M)");
+    is_str(nav(t, SEQ_NAV_CHOICE, "a", &r), "a", "UP.1 abs: a second attempt on a");
+    seq_tree_set_clock(t, T0 + 100 * SEC); /* a's second attempt: 70 s, ends here */
+    is_str(nav(t, SEQ_NAV_CHOICE, "b", &r), "b", "UP.1 abs: choice b");
+    seq_tree_set_clock(t, T0 + 120 * SEC);
+    ok(!seq_tree_nav_valid(t, SEQ_NAV_CHOICE, "a"), "UP.1 abs: choice a not valid (70 s)");
+    nav(t, SEQ_NAV_CHOICE, "a", &r);
+    is_str(r.exception, "DB.1.1-3", "UP.1 abs: attemptAbsoluteDurationLimit reached -> DB.1.1-3");
+    ok(r.deliver == NULL, "UP.1 abs: a is not delivered");
+    /* c: first attempt at +30 s; activityAbsoluteDurationLimit PT1H counts between attempts */
+    seq_tree_set_clock(t, T0 + 1800 * SEC);
+    is_str(nav(t, SEQ_NAV_CHOICE, "c", &r), "c", "UP.1 abs: c again after 30 min");
+    seq_tree_set_clock(t, T0 + 3700 * SEC);
+    is_str(nav(t, SEQ_NAV_CHOICE, "b", &r), "b", "UP.1 abs: leave c after 61 min");
+    nav(t, SEQ_NAV_CHOICE, "c", &r);
+    is_str(r.exception, "DB.1.1-3", "UP.1 abs: activityAbsoluteDurationLimit reached -> DB.1.1-3");
+    /* persisted in the state JSON: wall clock of the first attempt, the attempt start/end */
+    if (ok(seq_state_to_json(t, &s) == SEQ_OK, "UP.1 abs: state JSON")) {
+        x = cJSON_GetObjectItem(cJSON_GetObjectItem(s, "acts"), "a");
+        ok(cJSON_GetNumberValue(cJSON_GetObjectItem(x, "vs")) == (double)T0,
+           "UP.1 abs: state vs = start of a's first attempt");
+        ok(cJSON_GetNumberValue(cJSON_GetObjectItem(x, "ts")) == (double)(T0 + 30 * SEC),
+           "UP.1 abs: state ts = start of a's last attempt");
+        ok(cJSON_GetNumberValue(cJSON_GetObjectItem(x, "te")) == (double)(T0 + 100 * SEC),
+           "UP.1 abs: state te = end of a's last attempt");
+    }
+    cJSON_Delete(s);
+    u = tree_reload(t, items, T0 + 3700 * SEC);
+    if (ok(u != NULL, "UP.1 abs: state restored on a new tree")) {
+        ok(!seq_tree_nav_valid(u, SEQ_NAV_CHOICE, "a"), "UP.1 abs: restored a still refused");
+        ok(!seq_tree_nav_valid(u, SEQ_NAV_CHOICE, "c"), "UP.1 abs: restored c still refused");
+    }
+    seq_tree_destroy(u);
+    seq_tree_destroy(t);
+}
+
+/* UP.1 steps 5 and 7: experienced durations are the SCO's reported session times (the wall
+ * clock does not move here) */
+static void test_limit_experienced(void)
+{
+    struct seq_tree *t =
+        tree_new(NULL, LEAFS("a", "{\"limitConditions\":{\"attemptExperiencedDurationLimit\":"
+                                  "\"PT10M\"}}") "," LEAFS(
+                           "c", "{\"limitConditions\":{\"activityExperiencedDurationLimit\":"
+                                "\"PT12M\"}}") "," LEAF("b"));
+    struct seq_result r;
+    if (!ok(t != NULL, "UP.1 exp: tree built"))
+        return;
+    seq_tree_set_clock(t, T0);
+    nav(t, SEQ_NAV_START, NULL, &r);
+    report_time(t, SEQ_STATUS_COMPLETED, 599);
+    is_str(nav(t, SEQ_NAV_CONTINUE, NULL, &r), "c", "UP.1 exp: continue to c");
+    is_str(nav(t, SEQ_NAV_CHOICE, "a", &r), "a", "UP.1 exp: a again after 599 s (< PT10M)");
+    report_time(t, SEQ_STATUS_COMPLETED, 300);
+    report_time(t, SEQ_STATUS_COMPLETED, 300); /* two sessions in one attempt: 600 s */
+    is_str(nav(t, SEQ_NAV_CHOICE, "c", &r), "c", "UP.1 exp: choice c");
+    nav(t, SEQ_NAV_CHOICE, "a", &r);
+    is_str(r.exception, "DB.1.1-3", "UP.1 exp: attemptExperiencedDurationLimit -> DB.1.1-3");
+    report_time(t, SEQ_STATUS_COMPLETED, 400);
+    is_str(nav(t, SEQ_NAV_CHOICE, "b", &r), "b", "UP.1 exp: choice b");
+    is_str(nav(t, SEQ_NAV_CHOICE, "c", &r), "c", "UP.1 exp: c again after 400 s of 720");
+    report_time(t, SEQ_STATUS_COMPLETED, 320); /* 720 s over two attempts */
+    is_str(nav(t, SEQ_NAV_CHOICE, "b", &r), "b", "UP.1 exp: choice b again");
+    nav(t, SEQ_NAV_CHOICE, "c", &r);
+    is_str(r.exception, "DB.1.1-3", "UP.1 exp: activityExperiencedDurationLimit -> DB.1.1-3");
+    seq_tree_destroy(t);
+}
+
+/* UP.1 steps 8 and 9 (beginTimeLimit, endTimeLimit); the timeLimitExceeded and
+ * outsideAvailableTimeRange rule conditions (IMS SS 5.2.3) */
+static void test_limit_time_range(void)
+{
+    struct seq_tree *t =
+        tree_new(NULL, LEAF("a") "," LEAFS("w", "{\"limitConditions\":{\"beginTimeLimit\":"
+                                                "\"2027-02-01T00:00:00Z\",\"endTimeLimit\":"
+                                                "\"2027-03-01T00:00:00\"}}") "," LEAF("b"));
+    struct seq_tree *u = tree_new(NULL,
+                                  LEAFS("a",
+                                        "{\"limitConditions\":{\"attemptExperiencedDurationLimit\":"
+                                        "\"PT1M\"},"
+                                        "\"sequencingRules\":{\"preConditionRules\":[{"
+                                        "\"conditions\":[{\"condition\":"
+                                        "\"timeLimitExceeded\"}],\"action\":\"hiddenFromChoice\"}]}"
+                                        "}") "," LEAFS("w",
+                                                       "{\"limitConditions\":{\"endTimeLimit\":"
+                                                       "\"2027-03-01T00:00:00Z\"},"
+                                                       "\"sequencingRules\":{\"preConditionRules\":"
+                                                       "[{\"conditions\":[{\"condition\":"
+                                                       "\"outsideAvailableTimeRange\"}],\"action\":"
+                                                       "\"skip\"}]}}") "," LEAF("b"));
+    struct seq_result r;
+    char b1[32];
+    if (!ok(t != NULL && u != NULL, "UP.1 time: trees built")) {
+        seq_tree_destroy(t);
+        seq_tree_destroy(u);
+        return;
+    }
+    seq_tree_set_clock(t, T0); /* 2027-01-15: before w's beginTimeLimit */
+    is_str(nav(t, SEQ_NAV_START, NULL, &r), "a", "UP.1 time: start");
+    nav(t, SEQ_NAV_CONTINUE, NULL, &r);
+    is_str(r.exception, "SB.2.2-2", "UP.1 time: before beginTimeLimit flow stops -> SB.2.2-2");
+    ok(!seq_tree_nav_valid(t, SEQ_NAV_CHOICE, "w"), "UP.1 time: choice w not valid yet");
+    seq_tree_set_clock(t, T0 + 30LL * 86400 * SEC); /* 2027-02-14 */
+    is_str(nav(t, SEQ_NAV_CHOICE, "w", &r), "w", "UP.1 time: inside the range w is delivered");
+    is_str(nav(t, SEQ_NAV_CONTINUE, NULL, &r), "b", "UP.1 time: continue to b");
+    seq_tree_set_clock(t, T0 + 45LL * 86400 * SEC); /* 2027-03-01T08:00Z, past endTimeLimit */
+    nav(t, SEQ_NAV_CHOICE, "w", &r);
+    is_str(r.exception, "DB.1.1-3", "UP.1 time: after endTimeLimit (no zone: UTC) -> DB.1.1-3");
+
+    seq_tree_set_clock(u, T0);
+    nav(u, SEQ_NAV_START, NULL, &r);
+    is_str(toc_field(u, "a", "hidden", b1, sizeof b1), "false",
+           "timeLimitExceeded: false before any time is reported");
+    report_time(u, SEQ_STATUS_COMPLETED, 61);
+    is_str(toc_field(u, "a", "hidden", b1, sizeof b1), "true",
+           "timeLimitExceeded: true once 61 s of PT1M are reported");
+    is_str(nav(u, SEQ_NAV_CONTINUE, NULL, &r), "w",
+           "outsideAvailableTimeRange: false, w delivered");
+    seq_tree_set_clock(u, T0 + 45LL * 86400 * SEC);
+    is_str(nav(u, SEQ_NAV_PREVIOUS, NULL, &r), "", "previous to a refused (a's limit)");
+    seq_tree_set_clock(u, T0);
+    nav(u, SEQ_NAV_EXIT_ALL, NULL, &r);
+    seq_tree_set_clock(u, T0 + 45LL * 86400 * SEC);
+    seq_tree_reset(u);
+    nav(u, SEQ_NAV_START, NULL, &r);
+    is_str(nav(u, SEQ_NAV_CONTINUE, NULL, &r), "b", "outsideAvailableTimeRange: w skipped");
+    seq_tree_destroy(t);
+    seq_tree_destroy(u);
+}
+
 /* TB.2.2 / TB.2.3: post-condition exitAll ends the session; retry re-delivers */
 static void test_post(void)
 {
@@ -594,6 +772,9 @@ int main(void)
     test_flow();
     test_rules();
     test_limit();
+    test_limit_absolute();
+    test_limit_experienced();
+    test_limit_time_range();
     test_post();
     test_rollup();
     test_global();
