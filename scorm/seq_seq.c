@@ -6,6 +6,8 @@
  */
 #include "scorm/seq_int.h"
 
+#include "common/sc_alloc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -392,6 +394,13 @@ static struct seq__act *choice_request(struct seq_tree *t, struct seq__act *targ
     }
 }
 
+static void clear_globals(struct seq_tree *t)
+{
+    for (size_t i = 0; i < t->n_globals; i++)
+        sc_free(t->globals[i].id);
+    t->n_globals = 0;
+}
+
 /* SB.2.10 Retry Sequencing Request Process */
 static struct seq__act *retry_request(struct seq_tree *t, struct seq__out *o)
 {
@@ -404,6 +413,11 @@ static struct seq__act *retry_request(struct seq_tree *t, struct seq__out *o)
         seq__exc(o, "SB.2.10-2");
         return NULL;
     }
+    /* objectivesGlobalToSystem="false" (CAM 4th 3.4.1.3): the shared global objectives belong
+     * to one experience of the organization; retrying the whole tree begins a new one that
+     * does not see the previous attempt's global objectives (CTS RU-13d) */
+    if (!cur->parent && !t->objectives_global_to_system)
+        clear_globals(t);
     if (!seq__is_leaf(cur)) {
         struct seq__act *d = flow(t, cur, FORWARD, 1, o);
         if (!d) {

@@ -16,15 +16,16 @@
 #include "statements/stmt_db.h"
 
 /* a manifest with one organization: flow at the root unless `root_seq` says otherwise */
-static struct seq_tree *tree_new(const char *root_seq, const char *items)
+static struct seq_tree *tree_new_org(const char *org_attrs, const char *root_seq, const char *items)
 {
     char buf[8192];
     cJSON *m;
     struct seq_tree *t = NULL;
     struct seq_opts o = {NULL, 42};
     snprintf(buf, sizeof buf,
-             "{\"default_organization\":\"org\",\"organizations\":[{\"identifier\":\"org\","
+             "{\"default_organization\":\"org\",\"organizations\":[{%s\"identifier\":\"org\","
              "\"title\":\"Org\",\"sequencing\":%s,\"items\":[%s]}]}",
+             org_attrs ? org_attrs : "",
              root_seq ? root_seq : "{\"controlMode\":{\"flow\":true,\"choice\":true}}", items);
     m = cJSON_Parse(buf);
     if (!m)
@@ -33,6 +34,11 @@ static struct seq_tree *tree_new(const char *root_seq, const char *items)
         t = NULL;
     cJSON_Delete(m);
     return t;
+}
+
+static struct seq_tree *tree_new(const char *root_seq, const char *items)
+{
+    return tree_new_org(NULL, root_seq, items);
 }
 
 #define LEAF(id) "{\"identifier\":\"" id "\",\"title\":\"" id "\",\"launch\":\"x.html\"}"
@@ -256,11 +262,13 @@ static void test_limit_absolute(void)
  * clock does not move here) */
 static void test_limit_experienced(void)
 {
-    struct seq_tree *t =
-        tree_new(NULL, LEAFS("a", "{\"limitConditions\":{\"attemptExperiencedDurationLimit\":"
-                                  "\"PT10M\"}}") "," LEAFS(
-                           "c", "{\"limitConditions\":{\"activityExperiencedDurationLimit\":"
-                                "\"PT12M\"}}") "," LEAF("b"));
+    struct seq_tree *t = tree_new(
+        NULL,
+        LEAFS("a",
+              "{\"limitConditions\":{\"attemptExperiencedDurationLimit\":"
+              "\"PT10M\"}}") "," LEAFS("c",
+                                       "{\"limitConditions\":{\"activityExperiencedDurationLimit\":"
+                                       "\"PT12M\"}}") "," LEAF("b"));
     struct seq_result r;
     if (!ok(t != NULL, "UP.1 exp: tree built"))
         return;
@@ -292,20 +300,18 @@ static void test_limit_time_range(void)
         tree_new(NULL, LEAF("a") "," LEAFS("w", "{\"limitConditions\":{\"beginTimeLimit\":"
                                                 "\"2027-02-01T00:00:00Z\",\"endTimeLimit\":"
                                                 "\"2027-03-01T00:00:00\"}}") "," LEAF("b"));
-    struct seq_tree *u = tree_new(NULL,
-                                  LEAFS("a",
-                                        "{\"limitConditions\":{\"attemptExperiencedDurationLimit\":"
-                                        "\"PT1M\"},"
-                                        "\"sequencingRules\":{\"preConditionRules\":[{"
-                                        "\"conditions\":[{\"condition\":"
-                                        "\"timeLimitExceeded\"}],\"action\":\"hiddenFromChoice\"}]}"
-                                        "}") "," LEAFS("w",
-                                                       "{\"limitConditions\":{\"endTimeLimit\":"
-                                                       "\"2027-03-01T00:00:00Z\"},"
-                                                       "\"sequencingRules\":{\"preConditionRules\":"
-                                                       "[{\"conditions\":[{\"condition\":"
-                                                       "\"outsideAvailableTimeRange\"}],\"action\":"
-                                                       "\"skip\"}]}}") "," LEAF("b"));
+    struct seq_tree *u =
+        tree_new(NULL, LEAFS("a", "{\"limitConditions\":{\"attemptExperiencedDurationLimit\":"
+                                  "\"PT1M\"},"
+                                  "\"sequencingRules\":{\"preConditionRules\":[{"
+                                  "\"conditions\":[{\"condition\":"
+                                  "\"timeLimitExceeded\"}],\"action\":\"hiddenFromChoice\"}]}"
+                                  "}") "," LEAFS("w", "{\"limitConditions\":{\"endTimeLimit\":"
+                                                      "\"2027-03-01T00:00:00Z\"},"
+                                                      "\"sequencingRules\":{\"preConditionRules\":"
+                                                      "[{\"conditions\":[{\"condition\":"
+                                                      "\"outsideAvailableTimeRange\"}],\"action\":"
+                                                      "\"skip\"}]}}") "," LEAF("b"));
     struct seq_result r;
     char b1[32];
     if (!ok(t != NULL && u != NULL, "UP.1 time: trees built")) {
@@ -344,6 +350,53 @@ static void test_limit_time_range(void)
     is_str(nav(u, SEQ_NAV_CONTINUE, NULL, &r), "b", "outsideAvailableTimeRange: w skipped");
     seq_tree_destroy(t);
     seq_tree_destroy(u);
+}
+
+/* objectivesGlobalToSystem (CAM 4th 3.4.1.3): false scopes the global objectives to one
+ * experience of the organization, so a retry of the root (SB.2.10) starts without them (CTS
+ * RU-13d); true keeps them */
+static void test_global_scope(void)
+{
+    static const char root[] =
+        "{\"controlMode\":{\"flow\":true,\"choice\":false},\"sequencingRules\":{"
+        "\"postConditionRules\":[{\"conditions\":[{\"condition\":\"satisfied\",\"operator\":"
+        "\"not\"}],\"action\":\"retry\"}]},\"objectives\":{\"primary\":{\"objectiveID\":\"p\","
+        "\"mapInfo\":[{\"targetObjectiveID\":\"g\"}]}}}";
+    static const char
+        items[] =
+            LEAFS(
+                "a", "{\"sequencingRules\":{\"preConditionRules\":[{\"conditions\":[{\"condition\":"
+                     "\"objectiveStatusKnown\",\"referencedObjective\":\"o\"}],\"action\":\"skip\"}"
+                     "]},"
+                     "\"objectives\":{\"primary\":{},\"objectives\":[{\"objectiveID\":\"o\","
+                     "\"mapInfo\":[{\"targetObjectiveID\":\"g\",\"writeSatisfiedStatus\":true}]}]}"
+                     "}") "," LEAFS("b", "{\"sequencingRules\":{\"postConditionRules\":[{"
+                                         "\"conditions\":[{\"condition\":"
+                                         "\"always\"}],\"action\":\"exitParent\"}]}}");
+    for (int sys = 0; sys < 2; sys++) {
+        struct seq_tree *t =
+            tree_new_org(sys ? NULL : "\"objectivesGlobalToSystem\":false,", root, items);
+        struct seq_result r;
+        struct seq_cmi c;
+        struct seq_cmi_obj ob;
+        if (!ok(t != NULL, "objectivesGlobalToSystem: tree built"))
+            return;
+        is_str(nav(t, SEQ_NAV_START, NULL, &r), "a", "objectivesGlobalToSystem: start delivers a");
+        memset(&c, 0, sizeof c);
+        memset(&ob, 0, sizeof ob);
+        ob.id = "o";
+        ob.success = SEQ_STATUS_FAILED;
+        c.objectives = &ob;
+        c.n_objectives = 1;
+        c.primary.completion = SEQ_STATUS_COMPLETED;
+        seq_tree_report(t, &c); /* o failed -> g failed -> the root is not satisfied */
+        is_str(nav(t, SEQ_NAV_CONTINUE, NULL, &r), "b", "objectivesGlobalToSystem: continue to b");
+        /* b exits its parent (the root), whose post-condition retries the whole tree */
+        is_str(nav(t, SEQ_NAV_CONTINUE, NULL, &r), sys ? "b" : "a",
+               sys ? "objectivesGlobalToSystem true: the retry still sees g, a is skipped"
+                   : "objectivesGlobalToSystem false: the retry no longer sees g, a is delivered");
+        seq_tree_destroy(t);
+    }
 }
 
 /* TB.2.2 / TB.2.3: post-condition exitAll ends the session; retry re-delivers */
@@ -778,6 +831,7 @@ int main(void)
     test_post();
     test_rollup();
     test_global();
+    test_global_scope();
     test_suspend_state();
     test_launch_fallback();
     test_select();
