@@ -4,8 +4,9 @@
  * origin at /player/<registration>?token=T together with scorm-api.js (ScolarRuntime).
  *
  * - fetches /runtime/datamodel.json and the registration's state (/player/<reg>/state);
- * - draws the table of contents and previous / next / exit (hidden where the item's
- *   adlnav:presentation hideLMSUI says so);
+ * - draws the table of contents and previous / next / suspend / exit (each hidden where the
+ *   current item's adlnav:presentation hideLMSUI lists its request: previous, continue,
+ *   suspendAll, exitAll; SCORM CAM 4th 5.2.1.1);
  * - per launch: POST /player/<reg>/launch {token, sco} -> session, initial CMI values; creates
  *   a fresh API object (window.API for SCORM 1.2, window.API_1484_11 for 2004) BEFORE the SCO
  *   frame gets its src (scorm-runtime.md §2);
@@ -17,14 +18,18 @@
  *   player"). On open "launch" (resumeAll when suspended, else start); at the SCO's Terminate
  *   its adl.nav.request (or "report" when it asked nothing) travels with its CMI status
  *   (completion, success, score.scaled, progress_measure, objectives, exit, session seconds);
- *   the buttons and the table of contents send continue / previous / choice / exit /
- *   suspendAll after the SCO was unloaded; each Commit sends "report" so the table and the
+ *   the buttons and the table of contents send continue / previous / choice, Suspend sends
+ *   suspendAll (the learner comes back to where they left: resumeAll) and Exit sends exitAll
+ *   (the attempt on the course ends; the next open starts a new one), after the SCO was
+ *   unloaded; each Commit sends "report" so the table and the
  *   buttons follow what the SCO set. The table shows the engine's "toc" (hidden items left
  *   out, disabled ones not clickable); previous / next are enabled when the engine says those
  *   requests are valid; adl.nav.request_valid.* answer from the last answer.
  * - SCORM 1.2, and 2004 without sequencing (the server answers {"sequencing": false}):
  *   adl.nav.request continue / previous / choice / jump / exit are followed in tree order after
- *   Terminate; adl.nav.request_valid.* answer from the same order.
+ *   Terminate; adl.nav.request_valid.* answer from the same order. There is no course attempt
+ *   to suspend or end here (each SCO says with cmi.exit / cmi.core.exit whether it resumes):
+ *   Suspend is not shown and Exit unloads the SCO and saves.
  */
 (function () {
   'use strict';
@@ -270,7 +275,14 @@
     var multi = order.length > 1;
     $('prev').hidden = !multi || hide.indexOf('previous') >= 0;
     $('next').hidden = !multi || hide.indexOf('continue') >= 0;
-    $('exit').hidden = hide.indexOf('exit') >= 0 && hide.indexOf('exitAll') >= 0;
+    if (seqMode) {
+      /* the buttons send suspendAll / exitAll: hidden when the item hides that request */
+      $('suspend').hidden = hide.indexOf('suspendAll') >= 0;
+      $('exit').hidden = hide.indexOf('exitAll') >= 0;
+    } else {
+      $('suspend').hidden = true;
+      $('exit').hidden = hide.indexOf('exit') >= 0 && hide.indexOf('exitAll') >= 0;
+    }
     if (seqMode) {
       var valid = (seqAnswer && seqAnswer.valid) || {};
       $('prev').disabled = ended || busy || !valid.previous;
@@ -279,7 +291,8 @@
       $('prev').disabled = ended || i <= 0;
       $('next').disabled = ended || i < 0 || i >= order.length - 1;
     }
-    $('exit').disabled = ended;
+    $('exit').disabled = ended || (seqMode && busy);
+    $('suspend').disabled = ended || busy;
   }
 
   function refreshState() {
@@ -442,9 +455,13 @@
       if (seqMode) { seqRequest('continue'); return; }
       var i = indexOf(current); if (i >= 0 && i < order.length - 1) go(order[i + 1]);
     });
+    $('suspend').addEventListener('click', function () {
+      /* SN 4th 4.4.1: suspendAll keeps the attempt; the next open resumes it (resumeAll) */
+      if (seqMode) seqRequest('suspendAll');
+    });
     $('exit').addEventListener('click', function () {
-      /* SCORM 2004 sequencing: the learner leaves the course and may come back (suspendAll) */
-      if (seqMode) { seqRequest('suspendAll'); return; }
+      /* SN 4th 4.4.1: exitAll ends the attempt on the course; the next open starts anew */
+      if (seqMode) { seqRequest('exitAll'); return; }
       finish(false);
     });
     $('toc-toggle').addEventListener('click', function () {
@@ -501,7 +518,8 @@
   /* exposed for tests and embedding pages */
   window.ScolarPlayer = {
     go: go,
-    exit: function () { finish(false); },
+    exit: function () { if (seqMode) seqRequest('exitAll'); else finish(false); },
+    suspend: function () { if (seqMode) seqRequest('suspendAll'); },
     get current() { return current; },
     get sequencing() { return seqMode; },
     get nav() { return seqAnswer; },
