@@ -12,8 +12,11 @@
  * -> 200 {"deliver": ITEM_ID|null, "exception": "NB.2.1-2"|null, "ended": bool,
  *         "toc": [{"item","title","hidden","disabled","completion","success"}...]}
  *         "sequencing": true, "current": ITEM_ID|null, "valid": {"continue","previous"}}
- * "launch" runs seq_tree_launch (resumeAll when suspended, else start; RTE 4th 3.1) and
- * "report" only applies "cmi" (at a SCO's Commit or Terminate without a request).
+ * "launch" runs seq_tree_launch (resumeAll when suspended, else start; RTE 4th 3.1),
+ * "report" only applies "cmi" (at a SCO's Commit or Terminate without a request) and "status"
+ * reads the state without changing it: the answer adds "suspended" and "root" (the root
+ * activity's rollup: completion, success, measure, attemptCount; GET /api/registrations/ID
+ * takes the course-level result from it).
  * The player calls the same core (lrs_navigation_run) from POST /player/<reg>/nav.
  * A refused request is still 200 (the answer is the SN exception); a malformed body is 400,
  * an unknown registration 404. State lives in LMDB (tables seq_state, global_obj).
@@ -108,11 +111,20 @@ static int has_sequencing(const cJSON *j)
 
 /* {"sequencing":true,"deliver","exception","ended","current","toc","valid":{"continue",
  * "previous"}}; NULL when out of memory */
-static cJSON *answer_of(struct seq_tree *t, const struct seq_result *res)
+static cJSON *answer_of(struct seq_tree *t, const struct seq_result *res, int status_only)
 {
-    cJSON *out = cJSON_CreateObject(), *toc = NULL, *valid;
-    const char *cur = seq_tree_current(t);
+    cJSON *out = cJSON_CreateObject(), *toc = NULL, *valid, *root = NULL;
+    const char *cur = seq_tree_current(t), *susp = seq_tree_suspended(t);
     if (!out || seq_tree_toc(t, &toc) != SEQ_OK) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    /* the root activity's tracking state (its rollup, SN 4th RB.1.5) is the course's result */
+    if (status_only && seq_tree_activity_json(t,
+                                              cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+                                                  cJSON_GetArrayItem(toc, 0), "item")),
+                                              &root) != SEQ_OK) {
+        cJSON_Delete(toc);
         cJSON_Delete(out);
         return NULL;
     }
@@ -125,7 +137,14 @@ static cJSON *answer_of(struct seq_tree *t, const struct seq_result *res)
         cJSON_AddStringToObject(out, "exception", res->exception);
     else
         cJSON_AddNullToObject(out, "exception");
-    cJSON_AddBoolToObject(out, "ended", res->ended);
+    cJSON_AddBoolToObject(out, "ended", status_only ? seq_tree_ended(t) : res->ended);
+    if (status_only) {
+        if (susp)
+            cJSON_AddStringToObject(out, "suspended", susp);
+        else
+            cJSON_AddNullToObject(out, "suspended");
+        cJSON_AddItemToObject(out, "root", root);
+    }
     if (cur)
         cJSON_AddStringToObject(out, "current", cur);
     else
@@ -157,7 +176,7 @@ int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, 
     enum seq_nav nav = SEQ_NAV_START;
     const char *req, *target, *course, *learner, *version;
     const cJSON *jc, *o, *tree;
-    int rc, status = 500, locked = 0, launch = 0, report_only = 0;
+    int rc, status = 500, locked = 0, launch = 0, report_only = 0, status_only = 0;
 
     *answer = NULL;
     memset(&cmi, 0, sizeof cmi);
@@ -173,25 +192,32 @@ int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, 
         launch = 1;
     else if (req && !strcmp(req, "report"))
         report_only = 1;
+    else if (req && !strcmp(req, "status"))
+        status_only = 1;
     else if (!req || seq_nav_parse(req, &nav) != SEQ_OK || nav == SEQ_NAV_FORWARD ||
              nav == SEQ_NAV_BACKWARD) {
         snprintf(emsg, elen,
                  "request: '%.40s' is not a navigation request (SN 4th 4.4.1: start, "
                  "resumeAll, continue, previous, choice, jump, exit, exitAll, abandon, "
-                 "abandonAll, suspendAll; or launch, report)",
+                 "abandonAll, suspendAll; or launch, report, status)",
                  req ? req : "(missing)");
         return 400;
     }
     o = cJSON_GetObjectItemCaseSensitive(body, "target");
     target = cJSON_GetStringValue(o);
     if ((o && !cJSON_IsNull(o) && !target) ||
-        (!launch && !report_only && (nav == SEQ_NAV_CHOICE || nav == SEQ_NAV_JUMP) && !target)) {
+        (!launch && !report_only && !status_only &&
+         (nav == SEQ_NAV_CHOICE || nav == SEQ_NAV_JUMP) && !target)) {
         snprintf(emsg, elen, "target: a string item identifier is required for %s", req);
         return 400;
     }
     jc = cJSON_GetObjectItemCaseSensitive(body, "cmi");
     if (jc && cJSON_IsNull(jc))
         jc = NULL;
+    if (jc && status_only) {
+        snprintf(emsg, elen, "cmi: not allowed with the status request (it changes nothing)");
+        return 400;
+    }
     if (jc) {
         size_t n = 0;
         const char *ex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jc, "exit"));
@@ -288,14 +314,14 @@ int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, 
     }
     if (launch)
         seq_tree_launch(t, &res);
-    else if (!report_only)
+    else if (!report_only && !status_only)
         seq_tree_navigate(t, nav, target, &res);
-    rc = seq_state_save(app->db, reg, learner, t);
+    rc = status_only ? SEQ_OK : seq_state_save(app->db, reg, learner, t);
     if (rc) {
         snprintf(emsg, elen, "cannot store the sequencing state: %s", seq_strerror(rc));
         goto out;
     }
-    *answer = answer_of(t, &res);
+    *answer = answer_of(t, &res, status_only);
     if (*answer)
         status = 200;
 out:

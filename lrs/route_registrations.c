@@ -7,7 +7,12 @@
  *                                         -> 201 {"registration", "launch_url", "token",
  *                                            "expires", "course", "course_version"}
  *   GET    /api/registrations/ID          the report: completion, success, score, total time,
- *                                         attempts, per-SCO runtime data (scorm_rt.h)
+ *                                         attempts, per-SCO runtime data (scorm_rt.h); for a
+ *                                         SCORM 2004 course with imsss:sequencing the course-
+ *                                         level completion / success / score are the engine's
+ *                                         rollup of the root activity (SN 4th RB.1.5) and
+ *                                         "sequencing" holds {toc, current, suspended, ended,
+ *                                         attempts}
  *   POST   /api/registrations/ID/token    a new launch token and URL (relaunch links)
  *   DELETE /api/registrations/ID/token    revoke every token of the registration -> 204
  * The launch URL is on the content origin (security.md §6): <content_url>/player/ID?token=T.
@@ -24,6 +29,83 @@ static void add_launch_url(struct lrs_req *r, cJSON *o, const char *reg, const c
     char url[1024];
     snprintf(url, sizeof url, "%s/player/%s?token=%s", r->app->cfg.content_url, reg, token);
     cJSON_AddStringToObject(o, "launch_url", url);
+}
+
+/*
+ * SCORM 2004 with sequencing: the course's result is the root activity's tracking status after
+ * rollup (SN 4th 4.6, RB.1.5), not the run-time's aggregate of SCO statuses (a post test alone
+ * may decide the course, content may not count). 0 when the report was left as it was (no
+ * sequencing), -1 when out of memory.
+ */
+static int apply_sequencing(struct lrs_app *app, const char *reg, cJSON *rep)
+{
+    char err[512];
+    cJSON *body = NULL, *ans = NULL, *seq = NULL;
+    const cJSON *root;
+    const char *ver = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rep, "scorm_version"));
+    const char *comp, *succ, *susp;
+    double attempts;
+    int rc = 0, st;
+
+    if (!ver || strcmp(ver, "scorm2004") != 0)
+        return 0;
+    body = cJSON_CreateObject();
+    if (!body || !cJSON_AddStringToObject(body, "request", "status")) {
+        rc = -1;
+        goto out;
+    }
+    /* LRS_NAV_PLAYER: {"sequencing": false} for a 2004 course without imsss:sequencing */
+    st = lrs_navigation_run(app, reg, body, LRS_NAV_PLAYER, &ans, err, sizeof err);
+    if (st != 200) {
+        lrs_log(LRS_LOG_WARN, "report of %s: sequencing status: %s", reg, err);
+        goto out;
+    }
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ans, "sequencing")))
+        goto out;
+    root = cJSON_GetObjectItemCaseSensitive(ans, "root");
+    comp = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "completion"));
+    succ = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "success"));
+    susp = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ans, "suspended"));
+    attempts = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(root, "attemptCount"));
+    if (!comp || !succ) {
+        rc = -1;
+        goto out;
+    }
+    /* completion: the root's attempt progress; an unknown status of a started course is
+     * incomplete (RTE 4.2.4: not attempted only before any attempt) */
+    cJSON_ReplaceItemInObjectCaseSensitive(
+        rep, "completion",
+        cJSON_CreateString(!strcmp(comp, "completed") ? "completed"
+                           : attempts >= 1 || susp    ? "incomplete"
+                                                      : "not attempted"));
+    cJSON_ReplaceItemInObjectCaseSensitive(rep, "success", cJSON_CreateString(succ));
+    /* score: the root's objective normalized measure (RB.1.1 measure rollup), else none */
+    cJSON_DeleteItemFromObjectCaseSensitive(rep, "score");
+    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(root, "measure"))) {
+        cJSON *sc = cJSON_AddObjectToObject(rep, "score");
+        if (!sc || !cJSON_AddNumberToObject(
+                       sc, "scaled",
+                       cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(root, "measure")))) {
+            rc = -1;
+            goto out;
+        }
+    }
+    seq = cJSON_AddObjectToObject(rep, "sequencing");
+    if (!seq) {
+        rc = -1;
+        goto out;
+    }
+    cJSON_AddItemToObject(seq, "toc", cJSON_DetachItemFromObjectCaseSensitive(ans, "toc"));
+    cJSON_AddItemToObject(seq, "current", cJSON_DetachItemFromObjectCaseSensitive(ans, "current"));
+    cJSON_AddItemToObject(seq, "suspended",
+                          cJSON_DetachItemFromObjectCaseSensitive(ans, "suspended"));
+    cJSON_AddItemToObject(seq, "ended", cJSON_DetachItemFromObjectCaseSensitive(ans, "ended"));
+    if (!cJSON_AddNumberToObject(seq, "attempts", attempts))
+        rc = -1;
+out:
+    cJSON_Delete(ans);
+    cJSON_Delete(body);
+    return rc;
 }
 
 static void reg_create(struct lrs_req *r, struct scorm_rt *rt)
@@ -124,6 +206,11 @@ void lrs_route_registrations(struct lrs_req *r)
                             rc == SCORM_RT_ERR_NOTFOUND ? "no registration " : "",
                             rc == SCORM_RT_ERR_NOTFOUND ? reg : "",
                             rc == SCORM_RT_ERR_NOTFOUND ? "" : scorm_rt_strerror(rc));
+            return;
+        }
+        if (apply_sequencing(r->app, reg, out) != 0) {
+            lrs_reply_error(r, 500, "out of memory");
+            cJSON_Delete(out);
             return;
         }
         lrs_reply_json(r, 200, out);

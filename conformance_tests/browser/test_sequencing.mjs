@@ -5,7 +5,7 @@
 // objective) until the previous one is satisfied; Next is enabled only when the engine says
 // continue is valid; completing each SCO and pressing Next advances; the quiz rolls the course
 // up to completed / passed and Next after it ends the course. golf-2004v3-SequencingPostTestRollup end to end: previous and
-// choice backwards, Exit (suspendAll) and reopening resumes the same SCO, the post test alone
+// choice backwards, Suspend (suspendAll) and reopening resumes the same SCO, the post test alone
 // decides the course's status and score. POST /player/<reg>/nav: token checked, bad requests
 // refused with the rule, {"sequencing": false} for courses without sequencing, and the same
 // state as the admin navigation route.
@@ -126,8 +126,8 @@ test('PostTestRollup: previous / choice back, suspendAll and resume, the post te
   assert.equal((await toc(page))[0].success, 'unknown');
   await page.click('#toc-list li[data-id="etuqiette_item"] a');
   await running(page, 'etuqiette_item');
-  // Exit = suspendAll; reopening resumes the suspended SCO (resumeAll)
-  await page.click('#exit');
+  // Suspend = suspendAll; reopening resumes the suspended SCO (resumeAll)
+  await page.click('#suspend');
   await page.waitForSelector('#message:not([hidden])');
   assert.match(await page.textContent('#message'), /progress is saved/);
   await page.close();

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: Apache-2.0
+// The golf sequencing samples end to end in headless Chromium, walked as a learner would
+// (read the content SCOs page by page, answer the quizzes, press Next / Suspend / Exit or pick
+// from the table of contents). Each expectation comes from the package's imsmanifest.xml
+// (imsss rules quoted where they are asserted); the course result is read back through the
+// nav answer's toc and GET /api/registrations/ID (course-level completion / success / score from
+// the engine's rollup of the root activity, plus its "sequencing" object).
+// ForcedSequential and PostTestRollup are in test_sequencing.mjs.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { startServer, tempDir } from '../lib/server.mjs';
+import { launchBrowser, importPackages, register, report, openPlayer, scoFrame } from '../lib/browser.mjs';
+
+const PKG = {
+  prepost: 'golf-2004v3-SequencingPreOrPostTestRollup',
+  random: 'golf-2004v3-SequencingRandomTest',
+  remed: 'golf-2004v3-SequencingSimpleRemediation',
+  fourth: 'golf-2004v4-SequencingPostTestRollup4thEd',
+};
+// the SCO each item launches (resource href query or the item's parameters, CAM 4th 3.4.1.10)
+const CONTENT = { playing_item: 'playing', etuqiette_item: 'etiquette', handicapping_item: 'handicapping', havingfun_item: 'havingfun' };
+const TESTS = ['test_1', 'test_2', 'test_3', 'test_4'];
+const param = (id) => `content=${CONTENT[id] || (TESTS.includes(id) ? `assessment${id.slice(5)}` : 'assessment')}`;
+
+const JQUERY_STANDIN = `window.jQuery = window.$ = function (sel) {
+  var el = document.querySelector(sel);
+  return { dialog: function () { return this; },
+    val: function (v) { if (v === undefined) return el ? el.value : ''; if (el) el.value = v; return this; } };
+};`;
+
+let srv, browser, courses, dataDir, remediation;
+
+before(async () => {
+  dataDir = tempDir();
+  courses = importPackages(dataDir, Object.values(PKG));
+  srv = await startServer({ dataDir });
+  browser = await launchBrowser();
+  // the 4th edition sample loads jQuery and jQuery UI from ajax.googleapis.com for its notes
+  // dialog (adl.data); the tests run offline, so that host gets a minimal stand-in ($(sel)
+  // with .dialog() and .val()); the notes dialog itself is not exercised
+  await browser.ctx.route('https://ajax.googleapis.com/**', (route) => route.fulfill({
+    status: 200, contentType: 'text/javascript',
+    body: route.request().url().includes('jqueryui') ? '' : JQUERY_STANDIN,
+  }));
+});
+
+after(async () => {
+  await remediation?.page.close().catch(() => {});
+  if (process.env.SCOLAR_TEST_DEBUG) console.log(srv?.stderr);
+  await browser?.close();
+  await srv?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+const toc = (page) => page.evaluate(() => ScolarPlayer.nav.toc);
+const entry = async (page, id) => (await toc(page)).find((t) => t.item === id);
+const shown = (page, id) => page.$$eval(`#toc-list li[data-id="${id}"]`, (l) => l.length === 1);
+const clickable = (page, id) => page.$$eval(`#toc-list li[data-id="${id}"] a`, (l) => l.length === 1);
+const root = async (page) => { const r = (await toc(page))[0]; return [r.completion, r.success]; };
+
+// Wait until the player runs item `id` (its SCO called Initialize) and return the SCO frame,
+// checking that the launched page is that item's SCO.
+async function delivered(page, id) {
+  await page.waitForFunction((x) => ScolarPlayer.current === x && ScolarPlayer.api && ScolarPlayer.api !== window.prevApi &&
+    ScolarPlayer.api._runtime.state === 1, id, { timeout: 15000 });
+  return scoFrame(page, param(id));
+}
+
+// The item the player runs next (any of `ids`), once its SCO initialised.
+async function deliveredOneOf(page, ids) {
+  await page.waitForFunction((l) => l.includes(ScolarPlayer.current) && ScolarPlayer.api && ScolarPlayer.api !== window.prevApi &&
+    ScolarPlayer.api._runtime.state === 1, ids, { timeout: 15000 });
+  const id = await page.evaluate(() => ScolarPlayer.current);
+  await scoFrame(page, param(id));
+  return id;
+}
+
+// Press a player control (or a table entry); the next delivery is a new SCO session.
+async function press(page, selector) {
+  await page.evaluate(() => { window.prevApi = ScolarPlayer.api; });
+  await page.click(selector);
+}
+
+// Page through a golf content SCO to its last page (it sets completed + passed and commits).
+async function readAll(sco) {
+  for (let i = 0; i < 30; i++) {
+    if (await sco.$eval('#butNext', (b) => b.disabled)) return;
+    await sco.click('#butNext');
+    await sco.waitForTimeout(20);
+  }
+  throw new Error('the SCO has no last page');
+}
+
+async function quizFrame(sco) {
+  for (let i = 0; i < 200; i++) {
+    const inner = sco.childFrames()[0];
+    if (inner && inner.url().includes('assessmenttemplate.html')) {
+      await inner.waitForLoadState('load');
+      return inner;
+    }
+    await sco.waitForTimeout(50);
+  }
+  throw new Error('assessment page not reached');
+}
+
+// Answer the first `nCorrect` questions of the golf quiz correctly, the others wrongly, and
+// submit; returns the scaled score the quiz records (round(correct * 100 / total) / 100).
+async function answerQuiz(sco, nCorrect) {
+  const frame = await quizFrame(sco);
+  await frame.waitForFunction(() => typeof test !== 'undefined' && test.Questions.length > 0);
+  const total = await frame.evaluate((k) => {
+    test.Questions.forEach((q, n) => {
+      const ok = n < k;
+      if (q.Type === 'choice') {
+        let i = q.Answers.indexOf(q.CorrectAnswer);
+        if (!ok) i = (i + 1) % q.Answers.length;
+        document.getElementById(`question_${q.Id}_${i}`).checked = true;
+      } else if (q.Type === 'true-false') {
+        const v = ok ? q.CorrectAnswer : !q.CorrectAnswer;
+        document.getElementById(`question_${q.Id}_${v ? 'True' : 'False'}`).checked = true;
+      } else {
+        document.getElementById(`question_${q.Id}_Text`).value = String(ok ? q.CorrectAnswer : q.CorrectAnswer + 1);
+      }
+    });
+    SubmitAnswers();
+    return test.Questions.length;
+  }, Math.max(0, nCorrect));
+  const k = Math.min(Math.max(0, nCorrect), total);
+  const scaled = Math.round((k * 100) / total) / 100;
+  assert.equal(await sco.evaluate(() => ScormProcessGetValue('cmi.score.scaled')), String(scaled));
+  return { scaled, total };
+}
+
+// Read a content SCO to its end, then Next (once the engine says continue is valid).
+async function readAndNext(page, id) {
+  const sco = await delivered(page, id);
+  await readAll(sco);
+  await page.waitForFunction(() => !document.getElementById('next').disabled, null, { timeout: 15000 });
+  await press(page, '#next');
+}
+
+async function endedMessage(page, re) {
+  await page.waitForSelector('#message:not([hidden])', { timeout: 15000 });
+  assert.match(await page.textContent('#message'), re);
+  assert.equal(await page.evaluate(() => ScolarPlayer.nav.ended), true);
+}
+
+test('PreOrPostTestRollup: a passed pre-test satisfies the course; Exit ends the attempt', async () => {
+  const r = await register(srv, courses[PKG.prepost], { id: 'pp-pass', name: 'Pre Passer' });
+  const { page, errors } = await openPlayer(browser.ctx, r.launch_url);
+  // root and dummy_item flow="true": start flows to the first leaf, the pre test
+  let sco = await delivered(page, 'pretest_item');
+  // dummy_item and content_wrapper have isvisible="false"
+  for (const id of ['dummy_item', 'content_wrapper']) {
+    assert.equal((await entry(page, id)).hidden, true, `${id} hidden`);
+    assert.equal(await shown(page, id), false);
+  }
+  // posttest_item preConditionRule: content_completed "not satisfied" or "not
+  // objectiveStatusKnown" -> disabled
+  assert.equal((await entry(page, 'posttest_item')).disabled, true);
+  assert.equal(await clickable(page, 'posttest_item'), false);
+  assert.equal(await clickable(page, 'playing_item'), true, 'content_wrapper choice="true"');
+  assert.deepEqual(await root(page), ['unknown', 'unknown']);
+  const q = await answerQuiz(sco, 99);
+  assert.equal(q.scaled, 1);
+  await press(page, '#next');
+  // nothing skips the content after a passed pre test: flow delivers playing_item
+  sco = await delivered(page, 'playing_item');
+  // pretest_item mapInfo writeSatisfiedStatus -> global assessment_satisfied; dummy_item reads
+  // it (readSatisfiedStatus, readNormalizedMeasure); root rollupRule any satisfied -> completed
+  assert.deepEqual(await root(page), ['completed', 'passed']);
+  // both tests: preConditionRule assessment_satisfied satisfied -> disabled
+  assert.equal((await entry(page, 'pretest_item')).disabled, true);
+  assert.equal((await entry(page, 'posttest_item')).disabled, true);
+  // Exit: exitAll ends the attempt on the course (SN 4th 4.4.1)
+  assert.equal(await page.isVisible('#suspend'), true);
+  await press(page, '#exit');
+  await endedMessage(page, /course has ended/);
+  assert.equal(await page.isDisabled('#suspend'), true);
+  assert.equal(await page.isDisabled('#exit'), true);
+  const rep = await report(srv, r.registration);
+  assert.equal(rep.completion, 'completed');
+  assert.equal(rep.success, 'passed');
+  assert.equal(rep.score.scaled, 1, 'root measure: dummy_item reads the pre test normalized measure');
+  assert.equal(rep.sequencing.ended, true);
+  assert.equal(rep.sequencing.current, null);
+  assert.equal(rep.sequencing.suspended, null);
+  assert.deepEqual([rep.sequencing.toc[0].completion, rep.sequencing.toc[0].success], ['completed', 'passed']);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('PreOrPostTestRollup: a failed pre-test sends the learner through the content to the post test', async () => {
+  const r = await register(srv, courses[PKG.prepost], { id: 'pp-fail', name: 'Pre Failer' });
+  const { page, errors } = await openPlayer(browser.ctx, r.launch_url);
+  const sco = await delivered(page, 'pretest_item');
+  assert.equal((await answerQuiz(sco, 0)).scaled, 0);
+  await press(page, '#next');
+  await delivered(page, 'playing_item');
+  // pretest_item limitConditions attemptLimit="1" + preConditionRule attemptLimitExceeded ->
+  // disabled: the pre test cannot be taken again
+  assert.equal((await entry(page, 'pretest_item')).disabled, true);
+  assert.equal(await clickable(page, 'pretest_item'), false);
+  // dummy_item reads the failed assessment_satisfied global: the course is failed so far
+  assert.equal((await root(page))[1], 'failed');
+  await readAndNext(page, 'playing_item');
+  await readAndNext(page, 'etuqiette_item');
+  await readAndNext(page, 'handicapping_item');
+  // before havingfun_item is done the post test is still disabled and continue is not valid
+  // (flow would reach only the disabled posttest_item)
+  let s = await delivered(page, 'havingfun_item');
+  assert.equal((await entry(page, 'posttest_item')).disabled, true);
+  assert.equal(await page.isDisabled('#next'), true);
+  await readAll(s);
+  // content_wrapper rollupRule all completed -> satisfied, written to content_completed: the
+  // post test's disabled rule no longer fires
+  await page.waitForFunction(() => !document.getElementById('next').disabled, null, { timeout: 15000 });
+  assert.equal((await entry(page, 'posttest_item')).disabled, false);
+  await press(page, '#next');
+  s = await delivered(page, 'posttest_item');
+  // 1 of the questions right: failed, the post test stays available
+  const failed = await answerQuiz(s, 1);
+  assert.ok(failed.scaled < 0.7);
+  // retake from the table of contents (posttest_item is not disabled: not satisfied)
+  await press(page, '#toc-list li[data-id="posttest_item"] a');
+  s = await delivered(page, 'posttest_item');
+  assert.equal((await answerQuiz(s, 99)).scaled, 1);
+  await press(page, '#next');
+  // continue past the last activity ends the session (SB.2.7 / SB.2.1 end of course)
+  await endedMessage(page, /course has ended/);
+  assert.deepEqual(await root(page), ['completed', 'passed']);
+  assert.equal((await entry(page, 'posttest_item')).disabled, true, 'assessment_satisfied satisfied -> disabled');
+  const rep = await report(srv, r.registration);
+  assert.deepEqual([rep.completion, rep.success, rep.score.scaled], ['completed', 'passed', 1]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('RandomTest: post test after the content, a random hidden test per attempt, retry, exitAll', async () => {
+  const r = await register(srv, courses[PKG.random], { id: 'rt-1', name: 'Random' });
+  const { page, errors } = await openPlayer(browser.ctx, r.launch_url);
+  await delivered(page, 'playing_item');
+  // the tests have isvisible="false" (one "Post Test" entry for the learner); posttest_item
+  // preConditionRule content_completed not satisfied / not known -> disabled
+  for (const id of TESTS) assert.equal(await shown(page, id), false, `${id} hidden`);
+  assert.equal(await shown(page, 'posttest_item'), true);
+  assert.equal((await entry(page, 'posttest_item')).disabled, true);
+  assert.equal(await page.isVisible('#suspend'), true, 'content items do not hide suspendAll');
+  for (const id of Object.keys(CONTENT)) await readAndNext(page, id);
+  // posttest_item flow="true", randomizationControls reorderChildren onEachNewAttempt: one of
+  // the four tests comes first
+  const first = await deliveredOneOf(page, TESTS);
+  // the tests' adlnav:hideLMSUI suspendAll hides Suspend
+  assert.equal(await page.isVisible('#suspend'), false);
+  assert.equal(await page.isVisible('#exit'), true);
+  let sco = await scoFrame(page, param(first));
+  const low = await answerQuiz(sco, 0);
+  await press(page, '#next');
+  // the test's postConditionRule always -> exitParent; posttest_item "not satisfied and not
+  // attemptLimitExceeded" -> retry: a new attempt, reordered, delivers a test again
+  const second = await deliveredOneOf(page, TESTS);
+  assert.ok(TESTS.includes(second));
+  assert.equal(low.scaled, 0);
+  sco = await scoFrame(page, param(second));
+  const high = await answerQuiz(sco, 99);
+  await press(page, '#next');
+  // passed: posttest_item postConditionRule objectiveStatusKnown -> exitAll
+  await endedMessage(page, /course has ended/);
+  // root rollupRule any (satisfied or attemptLimitExceeded) -> completed; satisfaction from the
+  // posttest_item rollup (any satisfied -> satisfied); score: the course_score global (the
+  // most recent test's normalized measure) read by posttest_item, the only child with weight
+  const rep = await report(srv, r.registration);
+  assert.deepEqual([rep.completion, rep.success, rep.score.scaled], ['completed', 'passed', high.scaled]);
+  assert.equal(rep.sequencing.toc.find((t) => t.item === 'posttest_item').disabled, true,
+    'posttest_item satisfied -> disabled');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('RandomTest: two failed attempts exceed the attempt limit and end the course failed', async () => {
+  const r = await register(srv, courses[PKG.random], { id: 'rt-2', name: 'Random Failer' });
+  const { page, errors } = await openPlayer(browser.ctx, r.launch_url);
+  for (const id of Object.keys(CONTENT)) await readAndNext(page, id);
+  const seen = [];
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const id = await deliveredOneOf(page, TESTS);
+    seen.push(id);
+    const sco = await scoFrame(page, param(id));
+    assert.equal((await answerQuiz(sco, 1)).scaled < 0.7, true);
+    await press(page, '#next');
+  }
+  // posttest_item limitConditions attemptLimit="2": the second failure -> exitAll
+  await endedMessage(page, /course has ended/);
+  const rep = await report(srv, r.registration);
+  // root: attemptLimitExceeded -> completed; posttest_item any not satisfied -> notSatisfied
+  assert.deepEqual([rep.completion, rep.success], ['completed', 'failed']);
+  assert.ok(rep.score.scaled < 0.7);
+  assert.equal(rep.sequencing.toc.find((t) => t.item === 'posttest_item').disabled, true, 'attemptLimitExceeded -> disabled');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('SimpleRemediation: failed quizzes send the learner back to their content only', async () => {
+  const r = await register(srv, courses[PKG.remed], { id: 'sr-1', name: 'Remedial' });
+  const { page, errors } = await openPlayer(browser.ctx, r.launch_url);
+  await delivered(page, 'playing_item');
+  // controlMode choice="false" everywhere: no entry of the table can be chosen; flow only
+  for (const id of [...Object.keys(CONTENT), ...TESTS]) {
+    assert.equal((await entry(page, id)).disabled, true, `${id} not selectable (choice="false")`);
+    assert.equal(await clickable(page, id), false);
+  }
+  for (const id of Object.keys(CONTENT)) await readAndNext(page, id);
+  // quizzes in order: playing passed, etiquette failed, handicapping passed, having fun failed
+  const plan = [['test_1', 99], ['test_2', 0], ['test_3', 99], ['test_4', 0]];
+  for (const [id, k] of plan) {
+    const sco = await delivered(page, id);
+    await answerQuiz(sco, k);
+    await press(page, '#next');
+  }
+  // test_4 postConditionRule always -> exitParent; content_wrapper not satisfied -> retry.
+  // content_seq_rules / test_seq_rules preConditionRule satisfied -> skip: the passed
+  // objectives (playing, handicapping: globals written by test_1 and test_3, read by the
+  // content items and the quizzes) are skipped; the learner gets only what they failed
+  await readAndNext(page, 'etuqiette_item');
+  await readAndNext(page, 'havingfun_item');
+  let sco = await delivered(page, 'test_2');
+  assert.equal((await answerQuiz(sco, 99)).scaled, 1);
+  await press(page, '#next');
+  sco = await delivered(page, 'test_4');
+  assert.equal((await answerQuiz(sco, 99)).scaled, 1);
+  remediation = { page, errors, reg: r.registration };
+});
+
+// Known engine gap (scorm/, reported): after the remediation pass the engine retries the
+// wrapper again (it re-delivers test_4) instead of exitAll: test_1 / test_3 were skipped in the
+// wrapper's current attempt and useCurrentAttemptObjectiveInfo drops their (global, passed)
+// status from the rollup. The manifest's intent ("If an activity is skipped, that means it was
+// previously completed") is asserted here as a todo until the engine follows it.
+test('SimpleRemediation: all quizzes passed after remediation end the course', { todo: 'engine: skipped children in useCurrentAttemptObjectiveInfo rollup' }, async () => {
+  assert.ok(remediation, 'the remediation walk ran');
+  const { page, errors, reg } = remediation;
+  await press(page, '#next');
+  await page.waitForFunction(() => ScolarPlayer.nav.ended ||
+    (ScolarPlayer.api && ScolarPlayer.api !== window.prevApi && ScolarPlayer.api._runtime.state === 1), null, { timeout: 15000 });
+  assert.equal(await page.evaluate(() => ScolarPlayer.nav.ended ? null : ScolarPlayer.current), null, 'nothing delivered after the last quiz');
+  // every quiz satisfied: content_wrapper (default rollup: all contributing children
+  // satisfied; the content items have rollupObjectiveSatisfied="false") is satisfied ->
+  // postConditionRule satisfied -> exitAll
+  await endedMessage(page, /course has ended/);
+  const rep = await report(srv, reg);
+  assert.deepEqual([rep.completion, rep.success], ['completed', 'passed']);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('PostTestRollup4thEd: completion-based prerequisites, hidden quiz, progress weights', async () => {
+  const r = await register(srv, courses[PKG.fourth], { id: 'p4-1', name: 'Fourth' });
+  const { page, errors } = await openPlayer(browser.ctx, r.launch_url);
+  let sco = await delivered(page, 'playing_item');
+  // etiquette/handicapping/havingfun preConditionRule previous_sco_completed (adlseq:mapInfo
+  // readCompletionStatus of the previous SCO's global) not completed -> disabled
+  for (const id of ['etuqiette_item', 'handicapping_item', 'havingfun_item']) {
+    assert.equal((await entry(page, id)).disabled, true, `${id} disabled`);
+  }
+  // assessment_item preConditionRule (not completed previous, not attempted) -> hiddenFromChoice
+  assert.equal((await entry(page, 'assessment_item')).hidden, true);
+  assert.equal(await shown(page, 'assessment_item'), false);
+  assert.equal(await page.isDisabled('#next'), true, 'continue would only reach a disabled activity');
+  await readAll(sco);
+  // playing_item writes its completion to the global (writeCompletionStatus): etiquette opens
+  await page.waitForFunction(() => !document.getElementById('next').disabled, null, { timeout: 15000 });
+  assert.equal((await entry(page, 'etuqiette_item')).disabled, false);
+  assert.equal((await entry(page, 'handicapping_item')).disabled, true);
+  await press(page, '#next');
+  await readAndNext(page, 'etuqiette_item');
+  await readAndNext(page, 'handicapping_item');
+  await readAndNext(page, 'havingfun_item');
+  sco = await delivered(page, 'assessment_item');
+  assert.equal((await entry(page, 'assessment_item')).hidden, false, 'attempted: no longer hidden');
+  // content_seq_rules rollupObjectiveSatisfied/rollupProgressCompletion="false",
+  // objectiveMeasureWeight="0": only the quiz rolls up. The quiz sets itself incomplete at
+  // launch and commits: the course is incomplete, its success not known yet
+  await page.waitForFunction(() => ScolarPlayer.nav.toc[0].completion === 'incomplete', null, { timeout: 15000 });
+  assert.deepEqual(await root(page), ['incomplete', 'unknown']);
+  const low = await answerQuiz(sco, 1);
+  // retake through the table of contents: a new attempt on the quiz
+  await press(page, '#toc-list li[data-id="assessment_item"] a');
+  await page.waitForFunction(() => ScolarPlayer.nav.toc[0].success === 'failed', null, { timeout: 15000 });
+  assert.ok(low.scaled < 0.7);
+  sco = await delivered(page, 'assessment_item');
+  const high = await answerQuiz(sco, 99);
+  await press(page, '#next');
+  await endedMessage(page, /course has ended/);
+  assert.deepEqual(await root(page), ['completed', 'passed']);
+  const rep = await report(srv, r.registration);
+  assert.deepEqual([rep.completion, rep.success, rep.score.scaled], ['completed', 'passed', high.scaled]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
