@@ -29,7 +29,7 @@ const JQUERY_STANDIN = `window.jQuery = window.$ = function (sel) {
     val: function (v) { if (v === undefined) return el ? el.value : ''; if (el) el.value = v; return this; } };
 };`;
 
-let srv, browser, courses, dataDir, remediation;
+let srv, browser, courses, dataDir, remediation, exited;
 
 before(async () => {
   dataDir = tempDir();
@@ -47,6 +47,7 @@ before(async () => {
 
 after(async () => {
   await remediation?.page.close().catch(() => {});
+  await exited?.page.close().catch(() => {});
   if (process.env.SCOLAR_TEST_DEBUG) console.log(srv?.stderr);
   await browser?.close();
   await srv?.stop();
@@ -397,4 +398,61 @@ test('PostTestRollup4thEd: completion-based prerequisites, hidden quiz, progress
   assert.deepEqual([rep.completion, rep.success, rep.score.scaled], ['completed', 'passed', high.scaled]);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('Suspend keeps the attempt and reopening resumes it; Exit ends it and reopening starts over', async () => {
+  const r = await register(srv, courses[PKG.random], { id: 'sx-1', name: 'Leaver' });
+  let { page, errors } = await openPlayer(browser.ctx, r.launch_url);
+  let sco = await delivered(page, 'playing_item');
+  await readAll(sco);
+  await page.waitForFunction(() => !document.getElementById('next').disabled, null, { timeout: 15000 });
+  await press(page, '#next');
+  sco = await delivered(page, 'etuqiette_item');
+  assert.deepEqual([await page.isVisible('#suspend'), await page.isVisible('#exit')], [true, true]);
+  assert.deepEqual([await page.isDisabled('#suspend'), await page.isDisabled('#exit')], [false, false]);
+  await sco.click('#butNext'); // the learner is on page 2 of 3
+  // Suspend: suspendAll (SN 4th 4.4.1, TB.2.3): the session ends, the attempt stays open with
+  // etuqiette_item suspended
+  await press(page, '#suspend');
+  await page.waitForSelector('#message:not([hidden])', { timeout: 15000 });
+  assert.match(await page.textContent('#message'), /progress is saved/);
+  assert.doesNotMatch(await page.textContent('#message'), /course has ended/);
+  let rep = await report(srv, r.registration);
+  assert.deepEqual([rep.sequencing.suspended, rep.sequencing.current, rep.sequencing.ended, rep.sequencing.attempts],
+    ['etuqiette_item', null, true, 1]);
+  assert.deepEqual([rep.completion, rep.success], ['incomplete', 'unknown']);
+  assert.equal(rep.score, undefined, 'no measure rolled up yet');
+  assert.deepEqual(errors, []);
+  await page.close();
+  // reopening: resumeAll delivers the suspended activity, the SCO resumes its data
+  ({ page, errors } = await openPlayer(browser.ctx, r.launch_url));
+  sco = await delivered(page, 'etuqiette_item');
+  assert.equal(await sco.evaluate(() => ScormProcessGetValue('cmi.entry')), 'resume');
+  assert.equal(await sco.evaluate(() => ScormProcessGetValue('cmi.location')), '1');
+  assert.equal((await entry(page, 'playing_item')).completion, 'completed');
+  // Exit: exitAll ends the attempt on the course (SN 4th 4.4.1, TB.2.3 exitAll)
+  await press(page, '#exit');
+  await endedMessage(page, /course has ended/);
+  rep = await report(srv, r.registration);
+  assert.deepEqual([rep.sequencing.suspended, rep.sequencing.current, rep.sequencing.ended], [null, null, true]);
+  assert.deepEqual(errors, []);
+  await page.close();
+  // reopening after exitAll: nothing is suspended, so launch is start (not resumeAll): the
+  // first activity is delivered, not the one the learner left
+  ({ page, errors } = await openPlayer(browser.ctx, r.launch_url));
+  sco = await delivered(page, 'playing_item');
+  rep = await report(srv, r.registration);
+  assert.deepEqual([rep.sequencing.current, rep.sequencing.ended], ['playing_item', false]);
+  exited = { sco, rep, page };
+  assert.deepEqual(errors, []);
+});
+
+// Known gaps outside the player (reported): the golf SCOs set cmi.exit "suspend" at every
+// unload, so after exitAll the engine leaves the root "suspended" (UP.4 2.1: a cluster with a
+// suspended child) and start does not begin a new attempt on it (DB.2), and the run-time
+// resumes the SCO's old data (cmi.entry "resume") although its attempt ended.
+test('Exit then reopening: a new attempt on the course and on the SCO', { todo: 'engine/run-time: exitAll after cmi.exit=suspend' }, async () => {
+  assert.ok(exited, 'the exit walk ran');
+  assert.equal(exited.rep.sequencing.attempts, 2, 'root attempt count');
+  assert.equal(await exited.sco.evaluate(() => ScormProcessGetValue('cmi.entry')), 'ab-initio');
 });
