@@ -19,6 +19,8 @@
 // manifest), a second pass hands replay() an API that answers with what the browser recorded, so
 // the expected values and the comparison rules (less255, emptyCS, reals, response patterns, the
 // learner id / name the suite registered) are exactly the Node test's.
+// Per group it prints `<group> <passed>/<steps>`; SCOLAR_ADL_FAILURES=<prefix> writes every
+// failing step to <prefix>.<group>.txt.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -187,14 +189,13 @@ function instructions() {
   return new Map(adl.parseProperties(readFileSync(file, 'latin1')));
 }
 
-async function openLaunch(url) {
+async function openLaunch(url, errors) {
   const page = await browser.ctx.newPage();
-  const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(url);
   // delivered, or the player waits for a choice / says the course ended
   await page.waitForFunction(() => window.ScolarPlayer && (ScolarPlayer.current || !document.getElementById('message').hidden));
-  return { page, errors };
+  return page;
 }
 
 // Choose the item titled `title` in the player's table of contents.
@@ -233,7 +234,8 @@ for (const [group, total, malformed] of GROUPS) {
     const words = instructions();
     reports.length = 0;
 
-    let { page, errors } = await openLaunch(reg.launch_url);
+    const errors = [];
+    let page = await openLaunch(reg.launch_url, errors);
     if (!(await page.evaluate(() => ScolarPlayer.current))) await choose(page, props.get('start'));
     const results = [];
     const navFailures = [];
@@ -259,7 +261,7 @@ for (const [group, total, malformed] of GROUPS) {
         if (!ended) navFailures.push(`${group} after ${vis.label}: the instruction ${vis.cui} says the course ends here, the player did not end it ` +
           `(current ${await page.evaluate(() => ScolarPlayer.current)}, last SetValue calls ${JSON.stringify(calls[i].filter((c) => c[0] === 'SetValue').slice(-2))})`);
         await page.close();
-        ({ page, errors } = await openLaunch(reg.launch_url));
+        page = await openLaunch(reg.launch_url, errors);
         if (ins.choose && !(await page.evaluate(() => ScolarPlayer.current))) await choose(page, ins.choose);
       } else if (ins?.choose) {
         await choose(page, ins.choose);
@@ -275,11 +277,17 @@ for (const [group, total, malformed] of GROUPS) {
     for (const c of reports.filter((r) => r.done && r.closing)) assert.deepEqual(c.closing, ['true', '0'], `${group} ${c.label}: the closing Terminate("")`);
 
     // judge with replay.js on what the browser recorded
-    const consumed = [];
+    const apis = [];
     const { results: verdicts } = replayWith(group, (k) => {
       const api = playback(calls[k], results[k], `${group} ${script.visits[k].label}`);
-      consumed.push(api);
+      apis.push(api);
       return api;
+    });
+    // every call the browser made was one replay() asked for (left over: only GetLastError /
+    // GetDiagnostic("") that pass 1 made to explain its own dummy failures)
+    apis.forEach((api, k) => {
+      const left = calls[k].slice(api.consumed()).filter((c) => !(c[0] === 'GetLastError' || (c[0] === 'GetDiagnostic' && c[1] === '')));
+      assert.deepEqual(left, [], `${group} ${script.visits[k].label}: calls replay() did not ask for`);
     });
     const failed = verdicts.filter((r) => !r.ok && !r.skipped);
     const skipped = verdicts.filter((r) => r.skipped);
