@@ -772,8 +772,11 @@ static int parse_item(struct pctx *p, const xmlNode *it, cJSON *list, int depth)
                 }
                 cJSON_AddStringToObject(mo, "targetID", (const char *)tid);
                 xmlFree(tid);
+                /* CAM 4th 3.4.1.14: readSharedData and writeSharedData default to true
+                 * (adlcp_v1p3.xsd says false for writeSharedData; the book and the CTS, whose
+                 * DDMa writes through maps without the attribute, say true) */
                 scorm__attr_bool(c, mo, m, NULL, "readSharedData", 1);
-                scorm__attr_bool(c, mo, m, NULL, "writeSharedData", 0);
+                scorm__attr_bool(c, mo, m, NULL, "writeSharedData", 1);
             }
         } else if (scorm__xml_is(k, SCORM__NS_ADLNAV, "presentation")) {
             for (const xmlNode *ni = k->children; ni; ni = ni->next) {

@@ -186,6 +186,39 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
 int scorm_rt_dm_check(struct scorm_rt *rt, const char *model, const cJSON *values,
                       const char *element, const char *value, char *why, size_t whylen);
 
+/* ---- shared data (scorm_rt_data.c; CAM 4th 3.4.1.13-14, RTE 4th 4.3) ----
+ * Table "shared_data". An organization with sharedDataGlobalToSystem true (the default) shares
+ * a store per learner and targetID across all registrations and courses; "false" gives each
+ * attempt on the course (the root activity's attempt count in the registration's sequencing
+ * state) its own stores, so a new attempt starts empty and a resumed one keeps them.
+ * scorm_rt_launch puts the SCO's stores in initial["adl.data"]; scorm_rt_commit writes
+ * "adl.data.<n>.store" changes through scorm_rt_data_set's rules in the commit transaction. */
+
+/**
+ * The shared data of item `item` (an ITEM of the course tree, scorm.h) of organization `org`
+ * (both borrowed) for learner id `learner` / registration `registration`: *out (owned) is
+ * [{"id": targetID, "store"?: value (absent: never written), "read": readSharedData,
+ * "write": writeSharedData}] in adlcp:map order, the shape the shim's initial["adl.data"]
+ * takes; [] for an item without adlcp:data.
+ * @return SCORM_RT_OK, SCORM_RT_ERR_ARG (no learner / registration for the scope), _STORE,
+ *         _NOMEM.
+ */
+int scorm_rt_data_entries(struct stmt_db *db, const cJSON *org, const cJSON *item,
+                          const char *learner, const char *registration, cJSON **out);
+
+/**
+ * SetValue of `element` ("adl.data.<n>.store") = `value` for the same item and scope, as the
+ * commit applies it: n must be one of the item's adlcp:map (else 351), the map must allow
+ * writing (writeSharedData="false": 404; adl.data.n.id and keywords: 404), value at most
+ * value_max characters (0: no limit; else 351). "" removes the store (GetValue: 403).
+ * On a refused value diag->code is the SCORM 2004 error code and diag->file the element.
+ * @return SCORM_RT_OK, SCORM_RT_ERR_ELEMENT (401), SCORM_RT_ERR_READONLY (404),
+ *         SCORM_RT_ERR_VALUE (351), SCORM_RT_ERR_ARG, SCORM_RT_ERR_STORE.
+ */
+int scorm_rt_data_set(struct stmt_db *db, const cJSON *org, const cJSON *item, const char *learner,
+                      const char *registration, const char *element, const char *value,
+                      size_t value_max, struct scorm_diag *diag);
+
 /* ---- time (centiseconds; Y = 365 d, M = 30 d as the shim) ---- */
 /** ISO 8601 duration -> centiseconds; -1 when malformed. */
 int64_t scorm_rt_duration_cs(const char *s);

@@ -67,6 +67,16 @@ void scorm__jset_str(cJSON *o, const char *name, const char *v);
 void scorm__jset_num(cJSON *o, const char *name, double v);
 void scorm__jset_bool(cJSON *o, const char *name, int v);
 
+/* ---- scorm_rt_data.c (shared data, adl.data) ---- */
+struct stmt_db_txn;
+/** scorm_rt_data_entries inside the caller's transaction. */
+int scorm__data_entries(struct stmt_db_txn *txn, const cJSON *org, const cJSON *item,
+                        const char *learner, const char *reg, cJSON **out);
+/** scorm_rt_data_set inside the caller's write transaction (nothing written on failure). */
+int scorm__data_set(struct stmt_db_txn *txn, const cJSON *org, const cJSON *item,
+                    const char *learner, const char *reg, const char *path, const char *value,
+                    size_t value_max, struct scorm_diag *diag);
+
 /* ---- scorm_bridge.c ---- */
 /** Context of one SCO for statements. All strings borrowed. */
 struct scorm__bridge_ctx {

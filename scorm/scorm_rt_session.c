@@ -120,6 +120,12 @@ struct regctx {
     int is12;
 };
 
+/* the learner id of the registration (borrowed) or NULL */
+static const char *learner_of(const struct regctx *c)
+{
+    return scorm__jstr(cJSON_GetObjectItemCaseSensitive(c->reg, "learner"), "id");
+}
+
 static void regctx_free(struct regctx *c)
 {
     cJSON_Delete(c->reg);
@@ -662,6 +668,14 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
         goto out;
     }
     cJSON_AddItemToObject(res, "initial", init);
+    /* shared data stores of the SCO (adl.data, RTE 4th 4.3) */
+    if (!c.is12 && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(item, "data")) > 0) {
+        cJSON *sd = NULL;
+        rc = scorm__data_entries(txn, c.org, item, learner_of(&c), reg, &sd);
+        if (rc)
+            goto out;
+        cJSON_AddItemToObject(init, "adl.data", sd);
+    }
     /* the entry of later launches, unless this session ends otherwise: a session that never
      * reaches Terminate resumes (scorm-runtime.md §8) */
     scorm__jset_str(rec, "entry", "resume");
@@ -710,6 +724,15 @@ out:
 }
 
 /* ---- commit ---------------------------------------------------------------------------- */
+
+/* the 2004 model's value_max (characters stored in full, RTE 4.1.1.5); 0 when absent */
+static size_t value_max(const struct scorm_rt *rt)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(rt->dm.root, "models"), "scorm2004");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, "value_max");
+    return cJSON_IsNumber(v) && v->valuedouble > 0 ? (size_t)v->valuedouble : 0;
+}
 
 static int map_code(int scorm_code)
 {
@@ -818,8 +841,17 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
     const char *st_key = c.is12 ? "cmi.core.session_time" : "cmi.session_time";
     cJSON_ArrayForEach(ch, changes)
     {
-        int code = scorm__dm_set(&rt->dm, c.is12 ? "scorm12" : "scorm2004", rt->strict, values,
-                                 counts, ch->string, ch->valuestring, why, sizeof why);
+        int code;
+        if (!c.is12 && !strncmp(ch->string, "adl.data.", 9)) {
+            /* shared data goes to its store (scorm_rt_data.c), not to the attempt's values */
+            rc = scorm__data_set(txn, c.org, item, learner_of(&c), reg, ch->string, ch->valuestring,
+                                 value_max(rt), diag);
+            if (rc)
+                goto out;
+            continue;
+        }
+        code = scorm__dm_set(&rt->dm, c.is12 ? "scorm12" : "scorm2004", rt->strict, values, counts,
+                             ch->string, ch->valuestring, why, sizeof why);
         if (code) {
             rc = map_code(code);
             scorm__diag_set(diag, code, 0, ch->string, "%s", why);
