@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Shared data (adl.data; CAM 4th 3.4.1.13-14, RTE 4th 4.3) through the run-time: the launch
+ * payload's initial["adl.data"], commits of adl.data.n.store (351 / 404 refusals, atomic with
+ * the rest of the commit), the store's scope (sharedDataGlobalToSystem true: the learner's,
+ * across registrations; false: the registration's current attempt on the course).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/sc_alloc.h"
+#include "common/tap.h"
+#include "scorm/scorm_rt.h"
+#include "scorm/seq.h"
+#include "scorm/tests/scorm_test_util.h"
+
+#define MANIFEST_HEAD                                                                              \
+    "<?xml version=\"1.0\"?>\n"                                                                    \
+    "<manifest identifier=\"%s\" version=\"1\" xmlns=\"http://www.imsglobal.org/xsd/imscp_v1p1\""  \
+    " xmlns:adlcp=\"http://www.adlnet.org/xsd/adlcp_v1p3\""                                        \
+    " xmlns:imsss=\"http://www.imsglobal.org/xsd/imsss\">\n"                                       \
+    "<metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion>"          \
+    "</metadata>\n"
+
+/* %s: manifest id, organization attributes */
+static const char MANIFEST[] = MANIFEST_HEAD
+    "<organizations default=\"o\"><organization identifier=\"o\" %s><title>SD</title>\n"
+    " <item identifier=\"s1\" identifierref=\"r\"><title>One</title><adlcp:data>"
+    "<adlcp:map targetID=\"t1\"/><adlcp:map targetID=\"t2\" readSharedData=\"false\"/>"
+    "<adlcp:map targetID=\"t3\" writeSharedData=\"false\"/></adlcp:data></item>\n"
+    " <item identifier=\"s2\" identifierref=\"r\"><title>Two</title><adlcp:data>"
+    "<adlcp:map targetID=\"t1\" writeSharedData=\"false\"/></adlcp:data></item>\n"
+    " <item identifier=\"s3\" identifierref=\"r\"><title>Three</title></item>\n"
+    " <imsss:sequencing><imsss:controlMode flow=\"true\"/></imsss:sequencing>\n"
+    "</organization></organizations>\n"
+    "<resources><resource identifier=\"r\" type=\"webcontent\" adlcp:scormType=\"sco\" "
+    "href=\"a.html\"><file href=\"a.html\"/></resource></resources></manifest>\n";
+
+static char manifest_buf[4096];
+
+static const char *manifest(const char *id, const char *org_attrs)
+{
+    snprintf(manifest_buf, sizeof manifest_buf, MANIFEST, id, org_attrs);
+    return manifest_buf;
+}
+
+static char *import(struct stmt_db *db, const char *xml)
+{
+    char zp[512];
+    size_t len;
+    zip_t *za = tu_zip_new(zp, sizeof zp);
+    cJSON *res = NULL;
+    struct scorm_diag d;
+    struct scorm_import_opts o;
+    char *course = NULL;
+    tu_zip_add_str(za, "imsmanifest.xml", xml);
+    tu_zip_add_str(za, "a.html", "<html>a</html>");
+    free(tu_zip_finish(za, zp, &len));
+    memset(&o, 0, sizeof o);
+    o.in_process = 1;
+    if (scorm_import_file(db, zp, &o, &res, &d) == 0)
+        course = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(res, "course")));
+    else
+        tap_diag("import: %s", d.msg);
+    cJSON_Delete(res);
+    return course;
+}
+
+static int reg_new(struct scorm_rt *rt, const char *course, const char *learner, char *out,
+                   size_t len)
+{
+    cJSON *r = NULL;
+    struct scorm_diag d;
+    int rc = scorm_rt_registration_create(rt, course, learner, "L", &r, &d);
+    if (rc == 0)
+        snprintf(out, len, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(r, "registration")));
+    cJSON_Delete(r);
+    return rc;
+}
+
+/* launch sco; *sess gets the session; returns initial["adl.data"] printed (owned) or NULL */
+static char *launch(struct scorm_rt *rt, const char *reg, const char *sco, char *sess, size_t len)
+{
+    cJSON *out = NULL, *sd;
+    struct scorm_diag d;
+    char *txt = NULL;
+    sess[0] = '\0';
+    if (scorm_rt_launch(rt, reg, sco, &out, &d) != 0)
+        return NULL;
+    snprintf(sess, len, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(out, "session")));
+    sd = cJSON_GetObjectItem(cJSON_GetObjectItem(out, "initial"), "adl.data");
+    txt = sd ? cJSON_PrintUnformatted(sd) : sc_strdup("absent");
+    cJSON_Delete(out);
+    return txt;
+}
+
+static int commit(struct scorm_rt *rt, const char *reg, const char *sess, int seq,
+                  const char *changes, struct scorm_diag *d)
+{
+    cJSON *p = cJSON_CreateObject(), *out = NULL;
+    int rc;
+    cJSON_AddNumberToObject(p, "seq", seq);
+    cJSON_AddBoolToObject(p, "final", 1);
+    cJSON_AddItemToObject(p, "changes", cJSON_Parse(changes));
+    memset(d, 0, sizeof *d);
+    rc = scorm_rt_commit(rt, reg, sess, p, &out, d);
+    cJSON_Delete(p);
+    cJSON_Delete(out);
+    return rc;
+}
+
+static void is_launch(struct scorm_rt *rt, const char *reg, const char *sco, const char *want,
+                      const char *name)
+{
+    char sess[64];
+    char *got = launch(rt, reg, sco, sess, sizeof sess);
+    is_str(got ? got : "(launch failed)", want, "%s", name);
+    sc_free(got);
+}
+
+static void test_global(struct scorm_rt *rt, struct stmt_db *db)
+{
+    char *course = import(db, manifest("sdg", ""));
+    char r1[64], r2[64], r3[64], sess[64];
+    struct scorm_diag d;
+    char *got;
+    if (!ok(course != NULL, "global: course imported"))
+        return;
+    ok(reg_new(rt, course, "u1", r1, sizeof r1) == 0 &&
+           reg_new(rt, course, "u1", r2, sizeof r2) == 0 &&
+           reg_new(rt, course, "u2", r3, sizeof r3) == 0,
+       "global: three registrations (u1 twice, u2)");
+    got = launch(rt, r1, "s1", sess, sizeof sess);
+    is_str(got ? got : "",
+           "[{\"id\":\"t1\",\"read\":true,\"write\":true},{\"id\":\"t2\",\"read\":false,\"write\":"
+           "true},{\"id\":\"t3\",\"read\":true,\"write\":false}]",
+           "launch: initial[adl.data] lists the item's maps, nothing stored yet");
+    sc_free(got);
+    /* refusals: nothing of the commit is stored */
+    is_int(
+        commit(rt, r1, sess, 1, "{\"adl.data.0.store\":\"early\",\"adl.data.2.store\":\"x\"}", &d),
+        SCORM_RT_ERR_READONLY, "commit: writeSharedData=false -> refused");
+    is_int(d.code, 404, "commit: writeSharedData=false is SCORM 404");
+    is_str(d.file, "adl.data.2.store", "commit: diag names the element");
+    is_int(commit(rt, r1, sess, 2, "{\"adl.data.3.store\":\"x\"}", &d), SCORM_RT_ERR_VALUE,
+           "commit: an index beyond the maps -> refused");
+    is_int(d.code, 351, "commit: index beyond the maps is 351");
+    is_int(commit(rt, r1, sess, 3, "{\"adl.data.0.id\":\"x\"}", &d), SCORM_RT_ERR_READONLY,
+           "commit: adl.data.n.id is read-only");
+    is_int(commit(rt, r1, sess, 4, "{\"adl.data.00.store\":\"x\"}", &d), SCORM_RT_ERR_ELEMENT,
+           "commit: a non-canonical index is not an element");
+    is_int(d.code, 401, "commit: non-canonical index is 401");
+    is_int(commit(rt, r1, sess, 5,
+                  "{\"cmi.location\":\"p1\",\"adl.data.0.store\":\"hello\",\"adl.data.1.store\":"
+                  "\"secret\"}",
+                  &d),
+           0, "commit: stores written with cmi values");
+    is_launch(rt, r1, "s1",
+              "[{\"id\":\"t1\",\"read\":true,\"write\":true,\"store\":\"hello\"},{\"id\":\"t2\","
+              "\"read\":false,\"write\":true,\"store\":\"secret\"},{\"id\":\"t3\",\"read\":true,"
+              "\"write\":false}]",
+              "relaunch: the stores (the early value of the refused commit is not there)");
+    is_launch(rt, r1, "s2", "[{\"id\":\"t1\",\"read\":true,\"write\":false,\"store\":\"hello\"}]",
+              "another SCO mapping t1 reads it");
+    is_launch(rt, r2, "s2", "[{\"id\":\"t1\",\"read\":true,\"write\":false,\"store\":\"hello\"}]",
+              "sharedDataGlobalToSystem: another registration of the learner reads it");
+    is_launch(rt, r3, "s2", "[{\"id\":\"t1\",\"read\":true,\"write\":false}]",
+              "another learner does not");
+    is_launch(rt, r1, "s3", "absent", "an item without adlcp:data gets no adl.data");
+    got = launch(rt, r1, "s1", sess, sizeof sess);
+    sc_free(got);
+    is_int(commit(rt, r1, sess, 1, "{\"adl.data.0.store\":\"\"}", &d), 0, "commit: \"\" accepted");
+    is_launch(rt, r2, "s2", "[{\"id\":\"t1\",\"read\":true,\"write\":false}]",
+              "\"\" removes the store (GetValue 403 again)");
+    free(course);
+}
+
+static void test_local(struct scorm_rt *rt, struct stmt_db *db)
+{
+    const char *xml = manifest("sdl", "adlcp:sharedDataGlobalToSystem=\"false\"");
+    char *course = import(db, xml);
+    char r1[64], r2[64], sess[64];
+    struct scorm_diag d;
+    char *got;
+    cJSON *tree = NULL;
+    struct seq_tree *t = NULL;
+    struct seq_result res;
+    struct scorm_diag md;
+    if (!ok(course != NULL, "local: course imported"))
+        return;
+    ok(reg_new(rt, course, "u1", r1, sizeof r1) == 0 &&
+           reg_new(rt, course, "u1", r2, sizeof r2) == 0,
+       "local: two registrations of u1");
+    /* the sequencing state of r1: first attempt on the course */
+    ok(scorm_manifest_parse(xml, strlen(xml), 0, &tree, NULL, &md) == 0 &&
+           seq_tree_create(tree, NULL, &t, NULL) == SEQ_OK,
+       "local: activity tree built");
+    if (!t) {
+        cJSON_Delete(tree);
+        free(course);
+        return;
+    }
+    seq_tree_launch(t, &res);
+    is_int(seq_state_save(db, r1, "u1", t), SEQ_OK, "local: course attempt 1 saved");
+    got = launch(rt, r1, "s1", sess, sizeof sess);
+    is_str(got ? got : "",
+           "[{\"id\":\"t1\",\"read\":true,\"write\":true},{\"id\":\"t2\",\"read\":false,\"write\":"
+           "true},{\"id\":\"t3\",\"read\":true,\"write\":false}]",
+           "local: nothing of the global scope (u1's t1 of course sdg is not seen)");
+    sc_free(got);
+    is_int(commit(rt, r1, sess, 1, "{\"adl.data.0.store\":\"mine\"}", &d), 0, "local: t1 written");
+    is_launch(rt, r1, "s2", "[{\"id\":\"t1\",\"read\":true,\"write\":false,\"store\":\"mine\"}]",
+              "local: same registration and course attempt reads it");
+    is_launch(rt, r2, "s2", "[{\"id\":\"t1\",\"read\":true,\"write\":false}]",
+              "local: another registration of the same learner does not");
+    /* suspendAll and resume keep the attempt; exitAll and a new start begin attempt 2 */
+    seq_tree_navigate(t, SEQ_NAV_SUSPEND_ALL, NULL, &res);
+    seq_tree_launch(t, &res);
+    seq_state_save(db, r1, "u1", t);
+    is_launch(rt, r1, "s2", "[{\"id\":\"t1\",\"read\":true,\"write\":false,\"store\":\"mine\"}]",
+              "local: a resumed course attempt keeps the store");
+    seq_tree_navigate(t, SEQ_NAV_EXIT_ALL, NULL, &res);
+    seq_tree_launch(t, &res);
+    seq_state_save(db, r1, "u1", t);
+    is_launch(rt, r1, "s2", "[{\"id\":\"t1\",\"read\":true,\"write\":false}]",
+              "local: a new attempt on the course starts empty");
+    seq_tree_destroy(t);
+    cJSON_Delete(tree);
+    free(course);
+}
+
+/* the DB-level functions the harness uses: arguments and scope checks */
+static void test_api(struct stmt_db *db)
+{
+    cJSON *org = cJSON_Parse("{\"sharedDataGlobalToSystem\":true}");
+    cJSON *item = cJSON_Parse("{\"data\":[{\"targetID\":\"k\",\"readSharedData\":true,"
+                              "\"writeSharedData\":true}]}");
+    cJSON *out = NULL;
+    struct scorm_diag d;
+    char *txt;
+    is_int(scorm_rt_data_entries(db, org, item, NULL, "r", &out), SCORM_RT_ERR_ARG,
+           "api: global scope needs a learner");
+    is_int(scorm_rt_data_set(db, org, item, "api-u", NULL, "adl.data.0.store", "v", 5, &d), 0,
+           "api: set within value_max");
+    memset(&d, 0, sizeof d);
+    is_int(scorm_rt_data_set(db, org, item, "api-u", NULL, "adl.data.0.store", "toolong", 5, &d),
+           SCORM_RT_ERR_VALUE, "api: a value over value_max is refused");
+    is_int(d.code, 351, "api: over value_max is 351");
+    is_int(scorm_rt_data_set(db, org, item, "api-u", NULL, "adl.data._count", "1", 0, &d),
+           SCORM_RT_ERR_READONLY, "api: _count is a read-only keyword");
+    is_int(d.code, 404, "api: keyword is 404");
+    is_int(scorm_rt_data_entries(db, org, item, "api-u", NULL, &out), 0, "api: entries");
+    txt = cJSON_PrintUnformatted(out);
+    is_str(txt, "[{\"id\":\"k\",\"read\":true,\"write\":true,\"store\":\"v\"}]",
+           "api: the refused value left the store unchanged");
+    cJSON_free(txt);
+    cJSON_Delete(out);
+    cJSON_Delete(org);
+    cJSON_Delete(item);
+}
+
+int main(void)
+{
+    char path[1024], dir[512];
+    struct scorm_rt *rt = NULL;
+    struct scorm_rt_opts o;
+    struct scorm_diag d;
+    struct stmt_db *db;
+    const char *src = getenv("SRC_DIR");
+    char *dm;
+    size_t dm_len = 0;
+
+    sc_alloc_init_cjson();
+    tu_init();
+    snprintf(path, sizeof path, "%s/../runtime_js/datamodel.json", src ? src : ".");
+    dm = tu_read(path, &dm_len);
+    if (!dm) {
+        printf("Bail out! cannot read %s\n", path);
+        return 1;
+    }
+    db = tu_db_open(dir, sizeof dir);
+    memset(&o, 0, sizeof o);
+    o.activity_base = "http://lms.example.com/courses/";
+    o.learner_home = "http://lms.example.com/";
+    if (!ok(scorm_rt_open(db, dm, dm_len, &o, &rt, &d) == 0, "datamodel.json compiled"))
+        return tap_done();
+    test_global(rt, db);
+    test_local(rt, db);
+    test_api(db);
+    scorm_rt_close(rt);
+    stmt_db_close(db);
+    free(dm);
+    tu_fini();
+    return tap_done();
+}
