@@ -28,15 +28,35 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/sc_rand.h"
 #include "scorm/scorm.h"
 #include "scorm/scorm_rt.h"
 #include "scorm/seq.h"
 
 #define NAV_MAX_BODY (64u * 1024u)
 
-/* Load-navigate-save of one registration must not interleave with another request's: one
- * lock for the process (requests are short: one tree, one LMDB write). */
-static pthread_mutex_t nav_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Load-navigate-save of one registration must not interleave with another request's for the
+ * same state. The state is the registration's plus the learner's global objectives when the
+ * organization's objectivesGlobalToSystem is true (SN 4th 3.10.1: shared across the learner's
+ * registrations), so requests are serialised per learner: a striped table of locks keyed by
+ * the learner id's hash. Different learners navigate in parallel (a collision of two learners
+ * on one stripe only serialises them). */
+#define NAV_LOCK_STRIPES 64
+static pthread_mutex_t nav_locks[NAV_LOCK_STRIPES];
+static pthread_once_t nav_locks_once = PTHREAD_ONCE_INIT;
+
+static void nav_locks_init(void)
+{
+    for (size_t i = 0; i < NAV_LOCK_STRIPES; i++)
+        pthread_mutex_init(&nav_locks[i], NULL);
+}
+
+/* the stripe of a learner; borrowed, lives for the process */
+static pthread_mutex_t *nav_lock_of(const char *learner)
+{
+    pthread_once(&nav_locks_once, nav_locks_init);
+    return &nav_locks[sc_hash64(learner, strlen(learner)) % NAV_LOCK_STRIPES];
+}
 
 static enum seq_status status_of(const char *v)
 {
@@ -176,7 +196,8 @@ int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, 
     enum seq_nav nav = SEQ_NAV_START;
     const char *req, *target, *course, *learner, *version;
     const cJSON *jc, *o, *tree;
-    int rc, status = 500, locked = 0, launch = 0, report_only = 0, status_only = 0;
+    pthread_mutex_t *lock = NULL;
+    int rc, status = 500, launch = 0, report_only = 0, status_only = 0;
 
     *answer = NULL;
     memset(&cmi, 0, sizeof cmi);
@@ -298,8 +319,8 @@ int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, 
         status = rc == SEQ_ERR_NOMEM ? 500 : 409;
         goto out;
     }
-    pthread_mutex_lock(&nav_lock);
-    locked = 1;
+    lock = nav_lock_of(learner ? learner : "");
+    pthread_mutex_lock(lock);
     rc = seq_state_load(app->db, reg, learner, t, &sd);
     if (rc != SEQ_OK && rc != SEQ_ERR_NOTFOUND) {
         lrs_log(LRS_LOG_ERROR, "sequencing state of %s: %s %s", reg, seq_strerror(rc), sd.msg);
@@ -325,8 +346,8 @@ int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, 
     if (*answer)
         status = 200;
 out:
-    if (locked)
-        pthread_mutex_unlock(&nav_lock);
+    if (lock)
+        pthread_mutex_unlock(lock);
     if (status != 200) {
         cJSON_Delete(*answer);
         *answer = NULL;

@@ -199,3 +199,42 @@ test('POST /player/<reg>/nav: token, bad input, courses without sequencing, shar
     assert.deepEqual(a.json, { sequencing: false }, c);
   }
 });
+
+test('navigation: registrations of different learners in parallel, one registration serialised', async () => {
+  const course = courses['golf-2004v3-SequencingForcedSequential'];
+  const done = { completion_status: 'completed', success_status: 'passed', score_scaled: 0.9 };
+  const nav = (reg, body) => srv.req('POST', `/api/registrations/${reg}/navigation`, { body });
+  // a learner's walk, one request after the other as a player sends them
+  const walk = async (reg) => {
+    const seen = [(await nav(reg, { request: 'launch' })).json.deliver];
+    for (let i = 0; i < ALL.length; i++) {
+      const a = await nav(reg, { request: 'continue', cmi: done });
+      assert.equal(a.status, 200);
+      seen.push(a.json.ended ? 'ended' : a.json.deliver);
+    }
+    return seen;
+  };
+  const regs = [];
+  for (let i = 0; i < 4; i++) regs.push((await register(srv, course, { id: `par-${i}`, name: `Parallel ${i}` })).registration);
+  const burst = (await register(srv, course, { id: 'burst', name: 'Burst' })).registration;
+  assert.equal((await nav(burst, { request: 'launch' })).json.deliver, 'playing_item');
+  // four learners walk at the same time while one registration gets 8 concurrent continues
+  const [walks, answers] = await Promise.all([
+    Promise.all(regs.map(walk)),
+    Promise.all(Array.from({ length: 8 }, () => nav(burst, { request: 'continue', cmi: done }))),
+  ]);
+  for (const w of walks) assert.deepEqual(w, [...ALL, 'ended']);
+  for (const reg of regs) {
+    const rep = await report(srv, reg);
+    assert.deepEqual([rep.completion, rep.success, rep.sequencing.ended], ['completed', 'passed', true]);
+  }
+  // serialised on one registration: each continue moved one step (no lost update), the fifth
+  // ended the session, the last three were refused by the navigation request process
+  assert.deepEqual(answers.map((a) => a.status), Array(8).fill(200));
+  const delivered = answers.map((a) => a.json.deliver).filter(Boolean).sort();
+  assert.deepEqual(delivered, ALL.slice(1).sort());
+  assert.equal(answers.filter((a) => a.json.ended && !a.json.deliver && !a.json.exception).length, 1);
+  const refused = answers.filter((a) => a.json.exception);
+  assert.equal(refused.length, 3);
+  for (const a of refused) assert.match(a.json.exception, /^NB\.2\.1-/);
+});
