@@ -140,3 +140,21 @@ test('works as a plain <script>: defines ScolarRuntime on the global object with
   assert.equal(api.Initialize(''), 'true');
   assert.equal(api.GetValue('cmi._version'), '1.0');
 });
+
+test('shared data: adl.data.n.store changes travel in the commit, refused writes do not', () => {
+  // the launch payload shape of scorm_rt_launch: initial["adl.data"] = [{id, store?, read, write}]
+  const a = api2004({ initial: { 'adl.data': [{ id: 't1', read: true, write: true, store: 'old' }, { id: 't2', read: true, write: false, store: 'ro' }] } });
+  a.Initialize('');
+  assert.equal(a.GetValue('adl.data.0.store'), 'old');
+  assert.equal(a.SetValue('adl.data.0.store', 'new'), 'true');
+  assert.equal(a.SetValue('adl.data.1.store', 'x'), 'false');
+  assert.equal(a.GetLastError(), '404');
+  assert.equal(a.GetValue('adl.data.1.store'), 'ro');
+  assert.equal(a.SetValue('adl.data.0.store', ''), 'true');
+  assert.equal(a.GetValue('adl.data.0.store'), '');
+  assert.equal(a.GetLastError(), '403');
+  assert.equal(a.Terminate(''), 'true');
+  assert.deepEqual(a.commits, [
+    { changes: { 'adl.data.0.store': '' }, meta: { seq: 1, final: true, beacon: false } }
+  ]);
+});

@@ -103,6 +103,11 @@ function parseCommand(v) {
     const e = mid.lastIndexOf('->');
     arg = mid.slice(0, e);
     expected = mid.slice(e + 2);
+    // a SET value ends at the first '->' after its '!' as the suite reads it (DDM's tarID_2
+    // line carries a stray "->0" after the value, and the later GET expects it without)
+    const bang = arg.indexOf('!');
+    const cut = method === 'SET' && bang >= 0 ? arg.indexOf('->', bang) : -1;
+    if (cut >= 0) arg = arg.slice(0, cut);
   } else {
     const e = mid.indexOf('->');
     arg = mid.slice(0, e);
@@ -240,7 +245,12 @@ class LmsModel {
     const ch = rec.session.changes;
     for (const k of Object.keys(ch)) {
       const m = /^adl\.data\.(\d+)\.store$/.exec(k);
-      if (m) { this.shared.set(it.data[+m[1]].id, ch[k]); continue; }
+      if (m) {
+        // "" empties the store (the server deletes it: GetValue answers 403 again)
+        if (ch[k] === '') this.shared.delete(it.data[+m[1]].id);
+        else this.shared.set(it.data[+m[1]].id, ch[k]);
+        continue;
+      }
       if (k === 'cmi.session_time' || k === 'cmi.exit' || k === 'adl.nav.request') continue;
       rec.values[k] = ch[k];
     }

@@ -53,6 +53,60 @@ function replay(group, options) {
   return { results, malformed: script.malformed };
 }
 
+// DDM.properties drives the packages DDMa and DDMb together (shared data, RTE 4th 4.3): each
+// ActN<a|b>Vm block runs in DDMa or DDMb. The model plays the server's store scopes:
+// DDMa (sharedDataGlobalToSystem default true) shares the learner's store; DDMb
+// (sharedDataGlobalToSystem="false") has a store per attempt on the course: a launch after
+// the course ended (adl.nav.request exitAll, or the learner left without suspendAll) starts
+// empty, a launch after suspendAll resumes it.
+function replayDDM(options) {
+  options = options || {};
+  const tokens = adl.loadTokens(path.join(CTS, 'testsuite-resources', 'Commands.properties'));
+  const script = adl.loadScript(path.join(CTS, 'Courses', 'TestCases', 'DDM.properties'));
+  const learnerStore = new Map();
+  const pkgs = {};
+  for (const p of ['a', 'b']) {
+    const file = path.join(CTS, 'Courses', 'LMSTestPackage_DDM' + p, 'imsmanifest.xml');
+    const xml = fs.readFileSync(file, 'utf8');
+    const lms = new adl.LmsModel(adl.readManifest(file), LEARNER, ScolarRuntime.time);
+    const global = !/sharedDataGlobalToSystem\s*=\s*"false"/.test(xml);
+    if (global) lms.shared = learnerStore;
+    pkgs[p] = { lms, global, ended: true };
+  }
+  const results = [];
+  let cur = null;
+  let lastNav = '_none_';
+  for (const vis of script.visits) {
+    const p = vis.act.slice(-1);
+    const pkg = pkgs[p];
+    if (cur && cur !== p && lastNav !== 'suspendAll') pkgs[cur].ended = true; // the learner left
+    if (pkg.ended && !pkg.global) pkg.lms.shared = new Map(); // a new attempt on the course
+    pkg.ended = false;
+    cur = p;
+    const initial = pkg.lms.launch(vis.act);
+    let nav = '_none_';
+    const commit = pkg.lms.committer(vis.act);
+    const api = ScolarRuntime.createScorm2004Api({
+      datamodel: DATAMODEL,
+      initial,
+      strict: options.strict !== false,
+      commit: (changes, meta) => {
+        if (changes['adl.nav.request'] !== undefined) nav = changes['adl.nav.request'];
+        return commit(changes, meta);
+      }
+    });
+    for (const st of vis.steps) {
+      const r = runStep(api, st, tokens, (t) => pkg.lms.dataIndex(vis.act, t));
+      r.where = 'DDM:' + vis.label + '.commands.' + st.n;
+      results.push(r);
+    }
+    if (api._runtime.state === 1) api.Terminate('');
+    if (nav === 'exitAll') pkg.ended = true;
+    lastNav = nav;
+  }
+  return { results };
+}
+
 function runStep(api, st, tokens, resolveData) {
   let got, call, expected;
   const code = st.code;
@@ -133,4 +187,4 @@ function short(s) {
   return typeof s === 'string' && s.length > 80 ? s.slice(0, 80) + '…(' + s.length + ')' : s;
 }
 
-module.exports = { replay, ctsAvailable, DATAMODEL, CTS };
+module.exports = { replay, replayDDM, ctsAvailable, DATAMODEL, CTS };
