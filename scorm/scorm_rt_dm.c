@@ -487,17 +487,36 @@ int64_t scorm_rt_timespan12_cs(const char *s)
 
 void scorm_rt_cs_duration(int64_t cs, char *out, size_t outlen)
 {
+    /* The shim's csToDuration, byte for byte (runtime_js/scorm-api.js): days, then only the
+     * non-zero parts, e.g. "PT1M", "PT2H20S", "P29D"; "PT0H0M0S" for zero. The ADL CTS DMB
+     * script compares cmi.total_time as a string in this form. */
+    char t[64];
+    int64_t s, f, d, h, m;
+    int tl;
     if (cs <= 0) {
         snprintf(out, outlen, "PT0H0M0S");
         return;
     }
-    int64_t s = cs / 100, f = cs % 100;
-    int64_t h = s / 3600, m = (s % 3600) / 60, sec = s % 60;
+    s = cs / 100;
+    f = cs % 100;
+    d = s / 86400;
+    h = (s % 86400) / 3600;
+    m = (s % 3600) / 60;
+    s %= 60;
+    tl = 0;
+    t[0] = '\0';
+    if (h)
+        tl += snprintf(t + tl, sizeof t - (size_t)tl, "%lldH", (long long)h);
+    if (m)
+        tl += snprintf(t + tl, sizeof t - (size_t)tl, "%lldM", (long long)m);
     if (f)
-        snprintf(out, outlen, "PT%lldH%lldM%lld.%02lldS", (long long)h, (long long)m,
-                 (long long)sec, (long long)f);
+        snprintf(t + tl, sizeof t - (size_t)tl, "%lld.%02lldS", (long long)s, (long long)f);
+    else if (s)
+        snprintf(t + tl, sizeof t - (size_t)tl, "%lldS", (long long)s);
+    if (d)
+        snprintf(out, outlen, "P%lldD%s%s", (long long)d, t[0] ? "T" : "", t);
     else
-        snprintf(out, outlen, "PT%lldH%lldM%lldS", (long long)h, (long long)m, (long long)sec);
+        snprintf(out, outlen, "PT%s", t);
 }
 
 void scorm_rt_cs_timespan12(int64_t cs, char *out, size_t outlen)
@@ -1048,7 +1067,9 @@ int scorm__dm_set(const struct scorm__dm *dm, const char *model_name, int strict
         if (levels > 1 && !cJSON_GetObjectItemCaseSensitive(el, "depends"))
             FAIL(351, "\"%.200s\": the enclosing entry does not exist", path);
         if (!strcmp(p.tpl, "adl.data.n.store"))
-            FAIL(351, "\"%.200s\": shared data (adl.data) is not offered by this LMS", path);
+            /* the stores are the SCO's adlcp:map entries, not attempt values: a commit writes
+             * them through scorm_rt_data_set (scorm_rt_data.c); here no map is known */
+            FAIL(351, "\"%.200s\": no adlcp:map store at this index (CAM 4th 3.4.1.14)", path);
         if (created >= 0) {
             const cJSON *ct;
             double max = 0;
