@@ -224,7 +224,8 @@ int scorm_rt_data_set(struct stmt_db *db, const cJSON *org, const cJSON *item, c
 int64_t scorm_rt_duration_cs(const char *s);
 /** CMITimespan HHHH:MM:SS.SS -> centiseconds; -1 when malformed. */
 int64_t scorm_rt_timespan12_cs(const char *s);
-/** Format cs as an ISO 8601 duration ("PT1H2M3.04S"; "PT0H0M0S" for 0). */
+/** Format cs as an ISO 8601 duration as the shim does: days, non-zero parts only ("PT1H3.04S",
+ * "P2DT5M"; "PT0H0M0S" for 0). */
 void scorm_rt_cs_duration(int64_t cs, char *out, size_t outlen);
 /** Format cs as a CMITimespan "HHHH:MM:SS.SS". */
 void scorm_rt_cs_timespan12(int64_t cs, char *out, size_t outlen);
