@@ -362,17 +362,15 @@ static void test_global_scope(void)
         "\"postConditionRules\":[{\"conditions\":[{\"condition\":\"satisfied\",\"operator\":"
         "\"not\"}],\"action\":\"retry\"}]},\"objectives\":{\"primary\":{\"objectiveID\":\"p\","
         "\"mapInfo\":[{\"targetObjectiveID\":\"g\"}]}}}";
-    static const char
-        items[] =
-            LEAFS(
-                "a", "{\"sequencingRules\":{\"preConditionRules\":[{\"conditions\":[{\"condition\":"
-                     "\"objectiveStatusKnown\",\"referencedObjective\":\"o\"}],\"action\":\"skip\"}"
-                     "]},"
-                     "\"objectives\":{\"primary\":{},\"objectives\":[{\"objectiveID\":\"o\","
-                     "\"mapInfo\":[{\"targetObjectiveID\":\"g\",\"writeSatisfiedStatus\":true}]}]}"
-                     "}") "," LEAFS("b", "{\"sequencingRules\":{\"postConditionRules\":[{"
-                                         "\"conditions\":[{\"condition\":"
-                                         "\"always\"}],\"action\":\"exitParent\"}]}}");
+    static const char items[] =
+        LEAFS("a", "{\"sequencingRules\":{\"preConditionRules\":[{\"conditions\":[{\"condition\":"
+                   "\"objectiveStatusKnown\",\"referencedObjective\":\"o\"}],\"action\":\"skip\"}"
+                   "]},"
+                   "\"objectives\":{\"primary\":{},\"objectives\":[{\"objectiveID\":\"o\","
+                   "\"mapInfo\":[{\"targetObjectiveID\":\"g\",\"writeSatisfiedStatus\":true}]}]}"
+                   "}") "," LEAFS("b", "{\"sequencingRules\":{\"postConditionRules\":[{"
+                                       "\"conditions\":[{\"condition\":"
+                                       "\"always\"}],\"action\":\"exitParent\"}]}}");
     for (int sys = 0; sys < 2; sys++) {
         struct seq_tree *t =
             tree_new_org(sys ? NULL : "\"objectivesGlobalToSystem\":false,", root, items);
