@@ -302,6 +302,30 @@ test('RandomTest: two failed attempts exceed the attempt limit and end the cours
   await page.close();
 });
 
+// randomizationControls randomizationTiming="onEachNewAttempt" reorderChildren="true" (SR.2):
+// over 16 learners the first test of the first and of the retried attempt must vary (a fair
+// shuffle gives fewer than 3 distinct tests out of 4 with probability ~1e-4). Through the
+// admin navigation route (the same engine the player drives), all learners at once.
+// Known engine gap (scorm/seq_tree.c, reported): the shuffle seed is time(NULL) at the first
+// request, kept to 48 bits in the state; learners starting within seconds get nearly the same
+// order (seen: test_1 or test_2 first, always test_2 after the retry).
+test('RandomTest: the order of the tests differs between learners and attempts', { todo: 'engine: shuffle seed' }, async () => {
+  const done = { completion_status: 'completed', success_status: 'passed' };
+  const failed = { completion_status: 'completed', success_status: 'failed', score_scaled: 0 };
+  const runs = await Promise.all(Array.from({ length: 16 }, async (_, k) => {
+    const r = await register(srv, courses[PKG.random], { id: `rnd-${k}`, name: `Random ${k}` });
+    const nav = async (body) => (await srv.req('POST', `/api/registrations/${r.registration}/navigation`, { body })).json;
+    assert.equal((await nav({ request: 'launch' })).deliver, 'playing_item');
+    let a;
+    for (let i = 0; i < 4; i++) a = await nav({ request: 'continue', cmi: done });
+    const b = await nav({ request: 'continue', cmi: failed });
+    assert.ok(TESTS.includes(a.deliver) && TESTS.includes(b.deliver), `${a.deliver} ${b.deliver}`);
+    return [a.deliver, b.deliver];
+  }));
+  const distinct = (k) => new Set(runs.map((x) => x[k])).size;
+  assert.ok(distinct(0) >= 3 && distinct(1) >= 3, `first tests: ${runs.map((x) => x.join('>')).join(' ')}`);
+});
+
 test('SimpleRemediation: failed quizzes send the learner back to their content only', async () => {
   const r = await register(srv, courses[PKG.remed], { id: 'sr-1', name: 'Remedial' });
   const { page, errors } = await openPlayer(browser.ctx, r.launch_url);
