@@ -16,6 +16,8 @@
  *                                         resumed (suspendAll) attempt keeps it (CTS DDMb).
  * A key longer than the LMDB limit keeps its prefix and ends with the hex SHA-256 of the
  * target id. Setting "" removes the store (GetValue then answers 403, as the CTS expects).
+ * A write in a registration's course attempt n deletes the stores of its earlier attempts
+ * (they can never be read again).
  */
 #include "scorm/scorm_rt_int.h"
 
@@ -164,6 +166,76 @@ static int parse_path(const char *path, long *n, const char **rest)
     return 0;
 }
 
+/* keys of one registration's earlier course attempts, collected while scanning */
+struct prune {
+    const char *reg_prefix, *cur_prefix; /* "R" US reg US, "R" US reg US n US */
+    size_t reg_len, cur_len;
+    char **keys;
+    size_t *lens, n, cap;
+    int nomem;
+};
+
+static int prune_visit(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct prune *p = ctx;
+    (void)val;
+    (void)vlen;
+    if (klen < p->reg_len || memcmp(key, p->reg_prefix, p->reg_len) != 0)
+        return 1; /* past this registration's keys */
+    if (klen >= p->cur_len && memcmp(key, p->cur_prefix, p->cur_len) == 0)
+        return 0; /* the current attempt */
+    if (p->n == p->cap) {
+        size_t nc = p->cap ? p->cap * 2 : 8;
+        char **nk = sc_realloc(p->keys, nc * sizeof *nk);
+        size_t *nl = nk ? sc_realloc(p->lens, nc * sizeof *nl) : NULL;
+        if (nk)
+            p->keys = nk;
+        if (!nk || !nl) {
+            p->nomem = 1;
+            return 1;
+        }
+        p->lens = nl;
+        p->cap = nc;
+    }
+    if (!(p->keys[p->n] = sc_malloc(klen))) {
+        p->nomem = 1;
+        return 1;
+    }
+    memcpy(p->keys[p->n], key, klen);
+    p->lens[p->n++] = klen;
+    return 0;
+}
+
+/* A registration-scoped store was written for the current course attempt (key "R" US reg US
+ * n US target): the stores of its earlier attempts can never be read again; delete them. */
+static int prune_attempts(struct stmt_db_txn *txn, const char *key, size_t kl)
+{
+    const char *us1 = memchr(key, 0x1f, kl), *us2, *us3;
+    struct prune p;
+    int rc = SCORM_RT_OK;
+    memset(&p, 0, sizeof p);
+    us2 = us1 ? memchr(us1 + 1, 0x1f, kl - (size_t)(us1 + 1 - key)) : NULL;
+    us3 = us2 ? memchr(us2 + 1, 0x1f, kl - (size_t)(us2 + 1 - key)) : NULL;
+    if (!us3)
+        return SCORM_RT_OK;
+    p.reg_prefix = key;
+    p.reg_len = (size_t)(us2 + 1 - key);
+    p.cur_prefix = key;
+    p.cur_len = (size_t)(us3 + 1 - key);
+    if (stmt_db_scan(txn, "shared_data", key, p.reg_len, prune_visit, &p) < 0)
+        rc = SCORM_RT_ERR_STORE;
+    else if (p.nomem)
+        rc = SCORM_RT_ERR_NOMEM;
+    for (size_t i = 0; i < p.n; i++) {
+        if (rc == SCORM_RT_OK && stmt_db_del(txn, "shared_data", p.keys[i], p.lens[i]) != 0)
+            rc = SCORM_RT_ERR_STORE;
+        sc_free(p.keys[i]);
+    }
+    sc_free(p.keys);
+    sc_free(p.lens);
+    return rc;
+}
+
 int scorm__data_set(struct stmt_db_txn *txn, const cJSON *org, const cJSON *item,
                     const char *learner, const char *reg, const char *path, const char *value,
                     size_t value_max, struct scorm_diag *diag)
@@ -220,7 +292,9 @@ int scorm__data_set(struct stmt_db_txn *txn, const cJSON *org, const cJSON *item
         rc = stmt_db_del(txn, "shared_data", key, kl);
     else
         rc = stmt_db_put(txn, "shared_data", key, kl, value, vl, 0);
-    return rc == 0 || (vl == 0 && rc == STMT_DB_NOTFOUND) ? SCORM_RT_OK : SCORM_RT_ERR_STORE;
+    if (rc != 0 && !(vl == 0 && rc == STMT_DB_NOTFOUND))
+        return SCORM_RT_ERR_STORE;
+    return key[0] == 'R' ? prune_attempts(txn, key, kl) : SCORM_RT_OK;
 }
 
 int scorm_rt_data_entries(struct stmt_db *db, const cJSON *org, const cJSON *item,

@@ -14,6 +14,7 @@
 #include "scorm/scorm_rt.h"
 #include "scorm/seq.h"
 #include "scorm/tests/scorm_test_util.h"
+#include "statements/stmt_db.h"
 
 #define MANIFEST_HEAD                                                                              \
     "<?xml version=\"1.0\"?>\n"                                                                    \
@@ -225,6 +226,38 @@ static void test_local(struct scorm_rt *rt, struct stmt_db *db)
     seq_state_save(db, r1, "u1", t);
     is_launch(rt, r1, "s2", "[{\"id\":\"t1\",\"read\":true,\"write\":false}]",
               "local: a new attempt on the course starts empty");
+    {
+        /* writing in attempt 2 deletes attempt 1's stores (they can never be read again) */
+        char k1[128], k2[128], *v = NULL;
+        size_t vl = 0;
+        int n1 = snprintf(k1, sizeof k1,
+                          "R\x1f%s\x1f"
+                          "1\x1f"
+                          "t1",
+                          r1);
+        int n2 = snprintf(k2, sizeof k2,
+                          "R\x1f%s\x1f"
+                          "2\x1f"
+                          "t1",
+                          r1);
+        ok(stmt_db_get1(db, "shared_data", k1, (size_t)n1, &v, &vl) == 0 && vl == 4 &&
+               memcmp(v, "mine", 4) == 0,
+           "local: attempt 1's store is still there before a write");
+        sc_free(v);
+        v = NULL;
+        got = launch(rt, r1, "s1", sess, sizeof sess);
+        sc_free(got);
+        is_int(commit(rt, r1, sess, 1, "{\"adl.data.0.store\":\"second\"}", &d), 0,
+               "local: t1 written in attempt 2");
+        is_int(stmt_db_get1(db, "shared_data", k1, (size_t)n1, &v, &vl), STMT_DB_NOTFOUND,
+               "local: attempt 1's store deleted");
+        sc_free(v);
+        v = NULL;
+        ok(stmt_db_get1(db, "shared_data", k2, (size_t)n2, &v, &vl) == 0 && vl == 6 &&
+               memcmp(v, "second", 6) == 0,
+           "local: attempt 2's store holds the value");
+        sc_free(v);
+    }
     seq_tree_destroy(t);
     cJSON_Delete(tree);
     free(course);
