@@ -3,7 +3,8 @@
  * /api/registrations (admin origin, admin credential):
  *   POST   /api/registrations             {"course": ID, "learner": {"id", "name"},
  *                                          "mode"?: normal|browse|review, "credit"?:
- * credit|no-credit}
+ *                                          credit|no-credit, "strict"?: bool (false: the
+ *                                          lenient validation documented in docs/api.md)}
  *                                         -> 201 {"registration", "launch_url", "token",
  *                                            "expires", "course", "course_version"}
  *   GET    /api/registrations/ID          the report: completion, success, score, total time,
@@ -111,7 +112,8 @@ out:
 static void reg_create(struct lrs_req *r, struct scorm_rt *rt)
 {
     cJSON *body = NULL, *out = NULL;
-    const cJSON *learner;
+    const cJSON *learner, *strict;
+    struct scorm_rt_reg_opts ro;
     struct scorm_diag d;
     int rc = lrs_req_read_body(r, 64 * 1024);
     if (rc) {
@@ -144,13 +146,19 @@ static void reg_create(struct lrs_req *r, struct scorm_rt *rt)
             lrs_reply_error(r, 400, "%s must be a string", *k);
             goto out;
         }
+    strict = cJSON_GetObjectItemCaseSensitive(body, "strict");
+    if (strict && !cJSON_IsBool(strict)) {
+        lrs_reply_error(r, 400, "strict must be true or false (spec-exact or lenient validation)");
+        goto out;
+    }
+    ro.mode = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "mode"));
+    ro.credit = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "credit"));
+    ro.strict = cJSON_IsTrue(strict);
     memset(&d, 0, sizeof d);
-    rc = scorm_rt_registration_create_ex(
+    rc = scorm_rt_registration_create_opt(
         rt, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "course")),
         cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(learner, "id")),
-        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(learner, "name")),
-        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "mode")),
-        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "credit")), &out, &d);
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(learner, "name")), &ro, &out, &d);
     if (rc) {
         lrs_reply_error(r, lrs_rt_status(rc), "%s%s%s", d.file[0] ? d.file : "",
                         d.file[0] ? ": " : "", d.msg[0] ? d.msg : scorm_rt_strerror(rc));

@@ -7,9 +7,9 @@
  * - draws the table of contents and previous / next / suspend / exit (each hidden where the
  *   current item's adlnav:presentation hideLMSUI lists its request: previous, continue,
  *   suspendAll, exitAll; SCORM CAM 4th 5.2.1.1);
- * - per launch: POST /player/<reg>/launch {token, sco} -> session, initial CMI values; creates
- *   a fresh API object (window.API for SCORM 1.2, window.API_1484_11 for 2004) BEFORE the SCO
- *   frame gets its src (scorm-runtime.md §2);
+ * - per launch: POST /player/<reg>/launch {token, sco} -> session, initial CMI values, strict;
+ *   creates a fresh API object (window.API for SCORM 1.2, window.API_1484_11 for 2004; strict
+ *   when the registration is) BEFORE the SCO frame gets its src (scorm-runtime.md §2);
  * - commits: synchronous XHR to /player/<reg>/commit/<session> (Commit returns the server's
  *   answer), navigator.sendBeacon / fetch keepalive on page dismissal (scorm-runtime.md §9),
  *   autosave every 5 s after a SetValue;
@@ -400,6 +400,9 @@
         datamodel: datamodel,
         initial: L.initial,
         seq: L.seq || 0,
+        /* spec-exact validation when the registration asks for it ("strict": true): the
+         * server's commit check uses the same flag (docs/api.md, registrations) */
+        strict: L.strict === true,
         commit: committer(L.session),
         autosaveMs: 5000,
         onTerminate: onTerminate,

@@ -11,7 +11,7 @@
  *
  * Storage (tables of struct stmt_db):
  *   "registrations"  UUID                     -> {id, course, version, learner{id,name}, created,
- *                                                 credit, mode, token_hash, token_expires}
+ *                                                 credit, mode, strict, token_hash, token_expires}
  *   "tokens"         hex SHA-256 of the token -> {registration, expires, revoked}
  *   "cmi"            UUID "/" item id         -> per-SCO state of the current attempt:
  *                                                 {attempt, entry, values{flat}, total_cs,
@@ -112,6 +112,25 @@ int scorm_rt_registration_create_ex(struct scorm_rt *rt, const char *course, con
                                     const char *learner_name, const char *mode, const char *credit,
                                     cJSON **out, struct scorm_diag *diag);
 
+/** Options of a registration (scorm_rt_registration_create_opt). */
+struct scorm_rt_reg_opts {
+    const char *mode;   /* "normal" (NULL), "browse", "review": cmi.mode / cmi.core.lesson_mode */
+    const char *credit; /* "credit" (NULL), "no-credit": cmi.credit / cmi.core.credit */
+    int strict;         /* 1: spec-exact validation of every SetValue in the player's shim and of
+                           every commit (the ADL conformance scripts); 0: the shim's lenient mode
+                           (unless the run-time was opened with opts.strict) */
+};
+
+/**
+ * scorm_rt_registration_create_ex with every option in o (borrowed; NULL = defaults). The
+ * registration record keeps "strict"; scorm_rt_launch answers it to the player and
+ * scorm_rt_commit validates with it.
+ */
+int scorm_rt_registration_create_opt(struct scorm_rt *rt, const char *course,
+                                     const char *learner_id, const char *learner_name,
+                                     const struct scorm_rt_reg_opts *o, cJSON **out,
+                                     struct scorm_diag *diag);
+
 /**
  * The registration's report: course-level completion, success, score, total time, attempt
  * count, and per SCO the current attempt's runtime data (with interactions and objectives)
@@ -146,7 +165,8 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out);
  * open (tab closed without Terminate: its data kept, the attempt resumes, scorm-runtime.md
  * §8), starts a session and decides entry/attempt. *out (owned) is {"session": UUID, "sco",
  * "href" (path under the course version's content folder, with parameters), "scorm_version",
- * "seq": 0, "initial": {flat element -> value, as the shim's opts.initial}}. The start
+ * "seq": 0, "strict": bool (the shim's strict mode: the registration's
+ * or the run-time's), "initial": {flat element -> value, as the shim's opts.initial}}. The start
  * statement waits for scorm_rt_initialized() or the first commit.
  * @return SCORM_RT_OK, SCORM_RT_ERR_NOTFOUND, SCORM_RT_ERR_NOT_LAUNCHABLE, _STORE, _NOMEM.
  */

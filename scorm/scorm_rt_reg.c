@@ -209,6 +209,16 @@ int scorm_rt_registration_create_ex(struct scorm_rt *rt, const char *course, con
                                     const char *learner_name, const char *mode, const char *credit,
                                     cJSON **out, struct scorm_diag *diag)
 {
+    struct scorm_rt_reg_opts o = {mode, credit, 0};
+    return scorm_rt_registration_create_opt(rt, course, learner_id, learner_name, &o, out, diag);
+}
+
+int scorm_rt_registration_create_opt(struct scorm_rt *rt, const char *course,
+                                     const char *learner_id, const char *learner_name,
+                                     const struct scorm_rt_reg_opts *o, cJSON **out,
+                                     struct scorm_diag *diag)
+{
+    const char *mode = o ? o->mode : NULL, *credit = o ? o->credit : NULL;
     cJSON *ver = NULL, *reg = NULL, *res = NULL, *learner;
     struct stmt_db_txn *txn = NULL;
     char id[SC_UUID_LEN], token[SCORM_RT_TOKEN_LEN], ts[SC_TIME_ISO_LEN];
@@ -278,6 +288,7 @@ int scorm_rt_registration_create_ex(struct scorm_rt *rt, const char *course, con
     cJSON_AddStringToObject(reg, "created", sc_time_format_iso(sc_time_now_us(), 3, ts));
     cJSON_AddStringToObject(reg, "credit", credit);
     cJSON_AddStringToObject(reg, "mode", mode);
+    cJSON_AddBoolToObject(reg, "strict", o && o->strict);
     rc = stmt_db_txn_begin(rt->db, 1, &txn);
     if (rc) {
         rc = SCORM_RT_ERR_STORE;
@@ -306,6 +317,7 @@ int scorm_rt_registration_create_ex(struct scorm_rt *rt, const char *course, con
         cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(reg, "course_version")));
     cJSON_AddStringToObject(res, "token", token);
     cJSON_AddStringToObject(res, "expires", sc_time_format_iso(exp, 0, ts));
+    cJSON_AddBoolToObject(res, "strict", o && o->strict);
     *out = res;
     rc = SCORM_RT_OK;
 out:

@@ -120,6 +120,14 @@ struct regctx {
     int is12;
 };
 
+/* Validation mode of the registration's commits: spec-exact when the run-time was opened
+ * strict or the registration was created with "strict": true (scorm_rt_reg_opts), so the
+ * server checks exactly as the player's shim, which gets the same flag at launch. */
+static int strict_of(const struct regctx *c)
+{
+    return c->rt->strict || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->reg, "strict"));
+}
+
 /* the learner id of the registration (borrowed) or NULL */
 static const char *learner_of(const struct regctx *c)
 {
@@ -709,6 +717,7 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
     cJSON_AddStringToObject(res, "href", scorm__jstr(item, "launch"));
     cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
     cJSON_AddNumberToObject(res, "seq", 0);
+    cJSON_AddBoolToObject(res, "strict", strict_of(&c));
     *out = res;
     res = NULL;
     rc = SCORM_RT_OK;
@@ -850,8 +859,8 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
                 goto out;
             continue;
         }
-        code = scorm__dm_set(&rt->dm, c.is12 ? "scorm12" : "scorm2004", rt->strict, values, counts,
-                             ch->string, ch->valuestring, why, sizeof why);
+        code = scorm__dm_set(&rt->dm, c.is12 ? "scorm12" : "scorm2004", strict_of(&c), values,
+                             counts, ch->string, ch->valuestring, why, sizeof why);
         if (code) {
             rc = map_code(code);
             scorm__diag_set(diag, code, 0, ch->string, "%s", why);

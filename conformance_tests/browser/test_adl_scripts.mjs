@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, SHARED } from '../lib/server.mjs';
-import { launchBrowser, register } from '../lib/browser.mjs';
+import { launchBrowser } from '../lib/browser.mjs';
 
 process.env.SCOLAR_SHARED_DIR = process.env.SCOLAR_SHARED_DIR || SHARED;
 const require = createRequire(import.meta.url);
@@ -230,7 +230,11 @@ for (const [group, total, malformed] of GROUPS) {
     const imp = await srv.req('POST', '/api/courses', { body: buildPackage(group, script, calls), headers: { 'Content-Type': 'application/zip' } });
     assert.equal(imp.status, 201, imp.text);
     assert.deepEqual(imp.json.warnings || [], [], 'the rewritten package imports without warnings');
-    const reg = await register(srv, imp.json.course, LEARNER);
+    // the scripts test the spec-exact data model: a strict registration (docs/registrations.md)
+    const r = await srv.req('POST', '/api/registrations', { body: { course: imp.json.course, learner: LEARNER, strict: true } });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.strict, true);
+    const reg = r.json;
     const words = instructions();
     reports.length = 0;
 

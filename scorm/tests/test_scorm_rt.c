@@ -610,6 +610,54 @@ static void test_flow2004(struct scorm_rt *rt, struct stmt_db *db)
     free(course);
 }
 
+/* "strict": true on a registration (scorm_rt_reg_opts): launch tells the player's shim and
+ * the commit validates spec-exact (RTE 4th 4.1.1.6: urn: needs NID:NSS); the default stays
+ * lenient and the run-time's own mode (opened lenient here) applies to the others. */
+static void test_strict(struct scorm_rt *rt, struct stmt_db *db)
+{
+    char *course = import_golf(db, "golf-2004v3-RuntimeBasicCalls");
+    struct scorm_rt_reg_opts ro = {NULL, NULL, 1};
+    cJSON *lr = NULL, *sr = NULL, *L = NULL, *out;
+    struct scorm_diag d;
+    char sess[64];
+    int rc;
+    ok(course != NULL, "golf 2004 basic imported");
+    if (!course)
+        return;
+    is_int(scorm_rt_registration_create_opt(rt, course, "s-len", "L", NULL, &lr, &d), 0,
+           "default registration");
+    ok(cJSON_IsFalse(cJSON_GetObjectItem(lr, "strict")), "default: strict false");
+    is_int(scorm_rt_registration_create_opt(rt, course, "s-str", "S", &ro, &sr, &d), 0,
+           "strict registration");
+    ok(cJSON_IsTrue(cJSON_GetObjectItem(sr, "strict")), "answer says strict");
+    is_int(scorm_rt_launch(rt, jstr(lr, "registration"), "item_1", &L, &d), 0, "launch lenient");
+    ok(cJSON_IsFalse(cJSON_GetObjectItem(L, "strict")), "launch: strict false");
+    snprintf(sess, sizeof sess, "%s", jstr(L, "session"));
+    out = commit(rt, jstr(lr, "registration"), sess, 1, 0, "{\"cmi.interactions.0.id\":\"urn:x\"}",
+                 &rc, &d);
+    is_int(rc, 0, "lenient: urn: without NSS stored");
+    cJSON_Delete(out);
+    cJSON_Delete(L);
+    L = NULL;
+    is_int(scorm_rt_launch(rt, jstr(sr, "registration"), "item_1", &L, &d), 0, "launch strict");
+    ok(cJSON_IsTrue(cJSON_GetObjectItem(L, "strict")), "launch: strict true");
+    snprintf(sess, sizeof sess, "%s", jstr(L, "session"));
+    out = commit(rt, jstr(sr, "registration"), sess, 1, 0, "{\"cmi.interactions.0.id\":\"urn:x\"}",
+                 &rc, &d);
+    is_int(rc, SCORM_RT_ERR_VALUE, "strict: urn: without NSS refused");
+    is_int(d.code, 406, "406");
+    is_str(d.file, "cmi.interactions.0.id", "diag names the element");
+    cJSON_Delete(out);
+    out = commit(rt, jstr(sr, "registration"), sess, 2, 0,
+                 "{\"cmi.interactions.0.id\":\"urn:scolar:q1\"}", &rc, &d);
+    is_int(rc, 0, "strict: urn:NID:NSS stored");
+    cJSON_Delete(out);
+    cJSON_Delete(L);
+    cJSON_Delete(lr);
+    cJSON_Delete(sr);
+    free(course);
+}
+
 int main(void)
 {
     char path[1024], dir[512];
@@ -639,6 +687,7 @@ int main(void)
     test_values(rt);
     test_flow12(rt, db);
     test_flow2004(rt, db);
+    test_strict(rt, db);
     scorm_rt_close(rt);
     stmt_db_close(db);
     cJSON_Delete(emitted);
