@@ -194,6 +194,13 @@ void seq__obj_set_satisfied(struct seq_tree *t, struct seq__act *a, struct seq__
                             int satisfied);
 void seq__obj_set_measure(struct seq_tree *t, struct seq__act *a, struct seq__obj *o, int known,
                           double measure);
+/* 1 when the value is read from a global objective (useCurrentAttempt*Info, seq_rollup.c) */
+int seq__obj_sat_global(const struct seq_tree *t, const struct seq__act *a,
+                        const struct seq__obj *o);
+int seq__obj_measure_global(const struct seq_tree *t, const struct seq__act *a,
+                            const struct seq__obj *o);
+int seq__act_completion_global(const struct seq_tree *t, const struct seq__act *a);
+int seq__act_amount_global(const struct seq_tree *t, const struct seq__act *a);
 /* attempt completion through the primary objective's adlseq maps */
 int seq__act_amount_known(const struct seq_tree *t, const struct seq__act *a);
 double seq__act_amount(const struct seq_tree *t, const struct seq__act *a);

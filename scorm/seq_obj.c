@@ -76,6 +76,56 @@ static int has_read_sat(const struct seq__obj *o)
     return 0;
 }
 
+/* IMS SS 5.1.1 useCurrentAttemptObjectiveInfo / useCurrentAttemptProgressInfo: does a value
+ * come from a global objective? A global objective is shared state, not the information of one
+ * attempt on the child, so it counts in the parent's rollup whichever attempt wrote it. */
+int seq__obj_sat_global(const struct seq_tree *t, const struct seq__act *a,
+                        const struct seq__obj *o)
+{
+    if (!a->tracked)
+        return 0;
+    if (by_measure(a, o))
+        return read_measure(t, o) != NULL;
+    return read_sat(t, o) != NULL;
+}
+
+int seq__obj_measure_global(const struct seq_tree *t, const struct seq__act *a,
+                            const struct seq__obj *o)
+{
+    return a->tracked && read_measure(t, o) != NULL;
+}
+
+static int read_progress_known(const struct seq_tree *t, const struct seq__obj *o)
+{
+    for (size_t i = 0; i < o->n_maps; i++) {
+        const struct seq__global *g = o->maps[i].read_progress ? gfind(t, o->maps[i].target) : NULL;
+        if (g && g->progress_known)
+            return 1;
+    }
+    return 0;
+}
+
+int seq__act_amount_global(const struct seq_tree *t, const struct seq__act *a)
+{
+    return a->tracked && read_progress_known(t, &a->objs[0]);
+}
+
+int seq__act_completion_global(const struct seq_tree *t, const struct seq__act *a)
+{
+    const struct seq__obj *o = &a->objs[0];
+    if (!a->tracked)
+        return 0;
+    if (a->completed_by_measure)
+        return read_progress_known(t, o);
+    for (size_t i = 0; i < o->n_maps; i++) {
+        const struct seq__global *g =
+            o->maps[i].read_completion ? gfind(t, o->maps[i].target) : NULL;
+        if (g && g->completion_known)
+            return 1;
+    }
+    return 0;
+}
+
 int seq__obj_progress(const struct seq_tree *t, const struct seq__act *a, const struct seq__obj *o)
 {
     if (!a->tracked)

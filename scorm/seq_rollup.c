@@ -10,7 +10,11 @@
 
 /* IMS SS 5.1.1 useCurrentAttemptObjectiveInfo / useCurrentAttemptProgressInfo: a child's data
  * counts in its parent's rollup only when it comes from an attempt begun during the parent's
- * current attempt (the ADL sample RTE's "dirty" children) */
+ * current attempt (the ADL sample RTE's "dirty" children). This hides the child's own (local)
+ * objective and attempt progress information only: a value the child reads through mapInfo
+ * from a global objective (SN 4th 4.2.1.4) is shared state, not attempt data, and counts
+ * whenever it was written (the seq__*_global checks below; golf SimpleRemediation: quizzes
+ * skipped in the wrapper's retry count with the status their global objectives hold). */
 static int obj_current(const struct seq__act *c)
 {
     return !c->parent || !c->parent->use_cur_obj || c->parent_attempt == c->parent->attempt_count;
@@ -31,7 +35,8 @@ static void measure_rollup(struct seq_tree *t, struct seq__act *a)
         if (!c->tracked)
             continue;
         counted += c->measure_weight;
-        if (obj_current(c) && seq__obj_measure_status(t, c, &c->objs[0])) {
+        if ((obj_current(c) || seq__obj_measure_global(t, c, &c->objs[0])) &&
+            seq__obj_measure_status(t, c, &c->objs[0])) {
             total += seq__obj_measure(t, c, &c->objs[0]) * c->measure_weight;
             valid = 1;
         }
@@ -52,7 +57,7 @@ static void completion_measure_rollup(struct seq_tree *t, struct seq__act *a)
         if (!c->tracked)
             continue;
         counted += c->progress_weight;
-        if (prog_current(c) && seq__act_amount_known(t, c)) {
+        if ((prog_current(c) || seq__act_amount_global(t, c)) && seq__act_amount_known(t, c)) {
             total += seq__act_amount(t, c) * c->progress_weight;
             valid = 1;
         }
@@ -109,15 +114,18 @@ static int eval_rollup_conditions(const struct seq_tree *t, const struct seq__ac
         switch (cond.cond) {
         case SEQ__C_SATISFIED:
         case SEQ__C_OBJ_STATUS_KNOWN:
+            if (!obj_current(c) && !seq__obj_sat_global(t, c, &c->objs[0]))
+                v = -1;
+            break;
         case SEQ__C_OBJ_MEASURE_KNOWN:
         case SEQ__C_MEASURE_GT:
         case SEQ__C_MEASURE_LT:
-            if (!obj_current(c))
+            if (!obj_current(c) && !seq__obj_measure_global(t, c, &c->objs[0]))
                 v = -1;
             break;
         case SEQ__C_COMPLETED:
         case SEQ__C_PROGRESS_KNOWN:
-            if (!prog_current(c))
+            if (!prog_current(c) && !seq__act_completion_global(t, c))
                 v = -1;
             break;
         default:

@@ -611,6 +611,120 @@ static void test_choice(void)
     seq_tree_destroy(t);
 }
 
+/* Parse a golf package's manifest from SHARED_DIR into *m (owned). 0 on success. */
+static int golf_manifest(const char *dir, cJSON **m)
+{
+    const char *shared = getenv("SHARED_DIR");
+    char path[1024];
+    FILE *f;
+    char *xml = NULL;
+    long n = 0;
+    struct scorm_diag d;
+    int rc = -1;
+    *m = NULL;
+    if (!shared)
+        return -1;
+    snprintf(path, sizeof path, "%s/scorm-packages/%s/imsmanifest.xml", shared, dir);
+    f = fopen(path, "rb");
+    if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (xml = sc_malloc((size_t)n)) != NULL && fread(xml, 1, (size_t)n, f) != (size_t)n) {
+        sc_free(xml);
+        xml = NULL;
+    }
+    if (f)
+        fclose(f);
+    if (xml && scorm_manifest_parse(xml, (size_t)n, 0, m, NULL, &d) == 0)
+        rc = 0;
+    sc_free(xml);
+    return rc;
+}
+
+/* What a golf SCO reports at Terminate: content pages set completed + passed; a quiz sets
+ * completed, score.scaled and passed at 0.7 or more (shared/launchpage.html RecordTest) */
+static void golf_report(struct seq_tree *t, int quiz, double scaled)
+{
+    struct seq_cmi c;
+    memset(&c, 0, sizeof c);
+    c.primary.completion = SEQ_STATUS_COMPLETED;
+    c.primary.success = !quiz || scaled >= 0.7 ? SEQ_STATUS_PASSED : SEQ_STATUS_FAILED;
+    if (quiz) {
+        c.primary.has_scaled = 1;
+        c.primary.scaled = scaled;
+    }
+    c.session_seconds = 30;
+    seq_tree_report(t, &c);
+}
+
+/* golf SimpleRemediation, the path of the browser test (test_sequencing_golf.mjs): content
+ * read, quizzes 1 and 3 passed, 2 and 4 failed; test_4's exitParent post-condition ends the
+ * wrapper's attempt, whose "not satisfied" post-condition retries it (SB.2.10); the retry skips
+ * the satisfied objectives (pre-condition skip, read from the globals the passed quizzes
+ * wrote); passing quizzes 2 and 4 satisfies every quiz's objective, so the wrapper's rollup
+ * (RB.1.2c default rules over the quizzes) is satisfied and its post-condition exits all.
+ * IMS SS 5.1.1 useCurrentAttemptObjectiveInfo drops only the local objective information of
+ * children from earlier attempts: the skipped quizzes read their status from the global
+ * objectives (SN 4th 4.2.1.4), which are not attempt data. */
+static void test_golf_remediation(void)
+{
+    static const char *const content[] = {"playing_item", "etuqiette_item", "handicapping_item",
+                                          "havingfun_item"};
+    cJSON *m = NULL, *act = NULL;
+    struct seq_tree *t = NULL;
+    struct seq_opts o = {NULL, 7};
+    struct seq_result r;
+    char buf[64];
+    if (!ok(golf_manifest("golf-2004v3-SequencingSimpleRemediation", &m) == 0 &&
+                seq_tree_create(m, &o, &t, NULL) == SEQ_OK,
+            "remediation: manifest parsed, tree built")) {
+        cJSON_Delete(m);
+        return;
+    }
+    is_str(nav(t, SEQ_NAV_START, NULL, &r), "playing_item", "remediation: start");
+    for (int i = 0; i < 4; i++) {
+        is_str(r.deliver, content[i], "remediation: content %d delivered", i + 1);
+        golf_report(t, 0, 0);
+        nav(t, SEQ_NAV_CONTINUE, NULL, &r);
+    }
+    {
+        static const double score[] = {1, 0, 1, 0};
+        for (int i = 0; i < 4; i++) {
+            snprintf(buf, sizeof buf, "test_%d", i + 1);
+            is_str(r.deliver, buf, "remediation: quiz %d delivered", i + 1);
+            golf_report(t, 1, score[i]);
+            nav(t, SEQ_NAV_CONTINUE, NULL, &r);
+        }
+    }
+    /* SB.2.10 retry of the wrapper; UP.2 skip of the satisfied objectives' activities */
+    is_str(r.deliver, "etuqiette_item", "remediation: retry skips to the failed content");
+    is_int(r.ended, 0, "remediation: not ended after the first pass");
+    golf_report(t, 0, 0);
+    is_str(nav(t, SEQ_NAV_CONTINUE, NULL, &r), "havingfun_item", "remediation: second content");
+    golf_report(t, 0, 0);
+    is_str(nav(t, SEQ_NAV_CONTINUE, NULL, &r), "test_2", "remediation: failed quiz 2 again");
+    golf_report(t, 1, 1);
+    is_str(nav(t, SEQ_NAV_CONTINUE, NULL, &r), "test_4", "remediation: failed quiz 4 again");
+    golf_report(t, 1, 1);
+    /* TB.2.2 exitParent (test_4), then the wrapper's post-condition satisfied -> exitAll */
+    nav(t, SEQ_NAV_CONTINUE, NULL, &r);
+    is_str(r.deliver, NULL, "remediation: nothing delivered after the last quiz");
+    is_str(r.exception, "", "remediation: no exception");
+    is_int(r.ended, 1, "remediation: exitAll ends the session");
+    ok(seq_tree_activity_json(t, "content_wrapper", &act) == SEQ_OK, "remediation: wrapper state");
+    is_str(cJSON_GetStringValue(cJSON_GetObjectItem(act, "success")), "passed",
+           "RB.1.2c: the wrapper is satisfied (all four quizzes' objectives satisfied)");
+    cJSON_Delete(act);
+    act = NULL;
+    ok(seq_tree_activity_json(t, "golf_sample_default_org", &act) == SEQ_OK,
+       "remediation: root state");
+    is_str(cJSON_GetStringValue(cJSON_GetObjectItem(act, "success")), "passed",
+           "RB.1.5: the root is satisfied");
+    is_str(cJSON_GetStringValue(cJSON_GetObjectItem(act, "completion")), "completed",
+           "RB.1.3c: the root is completed");
+    cJSON_Delete(act);
+    seq_tree_destroy(t);
+    cJSON_Delete(m);
+}
+
 /* The golf sequencing examples end to end through the engine: a learner who completes and
  * passes every SCO, continuing after each (OP.1 with the packages' real manifests). */
 static void test_golf(void)
@@ -835,6 +949,7 @@ int main(void)
     test_select();
     test_choice();
     test_golf();
+    test_golf_remediation();
     test_random_walk();
     return tap_done();
 }
