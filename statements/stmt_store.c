@@ -364,9 +364,14 @@ int stmt_store_insert(struct stmt_store *st, cJSON **stmts, size_t n, const char
 
     req.items = items;
     req.n = n;
+    if (sem_init(&req.acked, 0, 0) != 0) {
+        rc = STMT_STORE_ERR_NOMEM;
+        goto out;
+    }
     pthread_mutex_lock(&st->lock);
     if (st->closing) {
         pthread_mutex_unlock(&st->lock);
+        sem_destroy(&req.acked);
         rc = STMT_STORE_ERR_CLOSED;
         goto out;
     }
@@ -376,9 +381,10 @@ int stmt_store_insert(struct stmt_store *st, cJSON **stmts, size_t n, const char
         st->head = &req;
     st->tail = &req;
     pthread_cond_signal(&st->work);
-    while (!req.done)
-        pthread_cond_wait(&st->done, &st->lock);
     pthread_mutex_unlock(&st->lock);
+    while (sem_wait(&req.acked) != 0)
+        ; /* EINTR */
+    sem_destroy(&req.acked);
     rc = req.rc;
     bad = req.bad_index;
     if (rc == STMT_STORE_OK && res) {

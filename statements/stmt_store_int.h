@@ -8,6 +8,7 @@
 #include "statements/stmt_db_int.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 
 /* Record in "stmt": fixed header, nterms big-endian term hashes, then the compact JSON.
@@ -107,6 +108,9 @@ struct stmt__req {
     int rc;
     size_t bad_index;
     int done;
+    /* Posted by the writer once this request is acknowledged: each caller is woken alone (a
+     * broadcast on one condition variable made every waiter of a group fight for st->lock). */
+    sem_t acked;
 };
 
 /* stmt_index.c */

@@ -619,15 +619,22 @@ void *stmt__writer_main(void *arg)
         if (st->index_inline)
             st->indexed_us = st->last_us;
         st->busy = 0;
-        for (struct stmt__req *r = group, *next; r; r = next) {
-            next = r->next;
+        for (struct stmt__req *r = group; r; r = r->next)
             for (size_t i = 0; r->rc == STMT_STORE_OK && i < r->n; i++)
                 stored += !r->items[i].dup;
-            r->done = 1;
-        }
         if (!st->index_inline && st->last_us != before)
             st->unindexed += stored;
-        pthread_cond_broadcast(&st->done);
+        if (st->sync_waiters)
+            pthread_cond_broadcast(&st->done);
+        pthread_mutex_unlock(&st->lock);
+        /* Wake each caller alone, outside the lock (its answer reads Consistent-Through,
+         * which takes it). A request lives on its caller's stack: read next before posting. */
+        for (struct stmt__req *r = group, *next; r; r = next) {
+            next = r->next;
+            r->done = 1;
+            sem_post(&r->acked);
+        }
+        pthread_mutex_lock(&st->lock);
         if (!st->index_inline && (st->unindexed >= st->fold_min || st->sync_waiters)) {
             pthread_mutex_unlock(&st->lock);
             fold(st, st->fold_max);
