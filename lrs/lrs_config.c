@@ -16,7 +16,7 @@ void lrs_config_defaults(struct lrs_config *c)
     c->max_body = 16u << 20;
     c->max_upload = 512u << 20;
     c->max_doc = 1u << 20;
-    c->threads = 48;
+    c->threads = 128; /* per origin; see start_ctx in lrs_http.c */
     c->log_level = LRS_LOG_INFO;
     snprintf(c->cors_origins, sizeof c->cors_origins, "*");
 }

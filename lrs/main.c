@@ -45,7 +45,7 @@ static const char SERVE_USAGE[] =
     "  --max-document BYTES       xAPI document (State, profiles) cap (env "
     "SCOLAR_MAX_DOCUMENT;\n"
     "                             default 1048576)\n"
-    "  --threads N                HTTP worker threads (env SCOLAR_THREADS; default 48)\n"
+    "  --threads N                HTTP workers per origin (env SCOLAR_THREADS; default 128)\n"
     "\n"
     "On a store with no credentials, serve creates an admin credential and prints it once;\n"
     "SCOLAR_ADMIN_KEY and SCOLAR_ADMIN_SECRET choose it instead.\n";
