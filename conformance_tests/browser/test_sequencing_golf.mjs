@@ -357,12 +357,11 @@ test('SimpleRemediation: failed quizzes send the learner back to their content o
   remediation = { page, errors, reg: r.registration };
 });
 
-// Known engine gap (scorm/, reported): after the remediation pass the engine retries the
-// wrapper again (it re-delivers test_4) instead of exitAll: test_1 / test_3 were skipped in the
-// wrapper's current attempt and useCurrentAttemptObjectiveInfo drops their (global, passed)
-// status from the rollup. The manifest's intent ("If an activity is skipped, that means it was
-// previously completed") is asserted here as a todo until the engine follows it.
-test('SimpleRemediation: all quizzes passed after remediation end the course', { todo: 'engine: skipped children in useCurrentAttemptObjectiveInfo rollup' }, async () => {
+// test_1 / test_3 were skipped in the wrapper's retried attempt; content_wrapper's
+// useCurrentAttemptObjectiveInfo (default true) hides only a child's local data from earlier
+// attempts, while the skipped quizzes read their passed status from the global objectives
+// (mapInfo readSatisfiedStatus), which count in the wrapper's rollup.
+test('SimpleRemediation: all quizzes passed after remediation end the course', async () => {
   assert.ok(remediation, 'the remediation walk ran');
   const { page, errors, reg } = remediation;
   await press(page, '#next');
