@@ -17,6 +17,8 @@
  * reads the state without changing it: the answer adds "suspended" and "root" (the root
  * activity's rollup: completion, success, measure, attemptCount; GET /api/registrations/ID
  * takes the course-level result from it).
+ * A "cmi" whose exit is "time-out" or "logout" turns the request (report included) into exitAll
+ * (RTE 4th 4.2.8).
  * The player calls the same core (lrs_navigation_run) from POST /player/<reg>/nav.
  * A refused request is still 200 (the answer is the SN exception); a malformed body is 400,
  * an unknown registration 404. State lives in LMDB (tables seq_state, global_obj).
@@ -110,21 +112,6 @@ static int cmi_obj(const cJSON *o, struct seq_cmi_obj *out, char *err, size_t el
         }
         out->has_progress = 1;
         out->progress = p->valuedouble;
-    }
-    return 0;
-}
-
-/* Does the organization list carry any imsss:sequencing (an item's, an organization's or a
- * collection entry merged into one)? Courses without it keep the player's tree-order flow. */
-static int has_sequencing(const cJSON *j)
-{
-    const cJSON *c;
-    if (cJSON_IsObject(j) && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "sequencing")))
-        return 1;
-    cJSON_ArrayForEach(c, j)
-    {
-        if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && has_sequencing(c))
-            return 1;
     }
     return 0;
 }
@@ -248,6 +235,15 @@ int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, 
             return 400;
         }
         cmi.suspend = ex && !strcmp(ex, "suspend");
+        /* SCORM 2004 4th RTE 4.2.8 (cmi.exit): a SCO that terminates with "time-out" or
+         * "logout" (deprecated) makes the LMS process an exitAll navigation request, whatever
+         * it asked for: the attempt on the whole course ends (SN 4th 4.4.1, TB.2.3). An
+         * abandon keeps its meaning (the SCO's data is discarded). */
+        if (ex && (!strcmp(ex, "time-out") || !strcmp(ex, "logout")) && !launch &&
+            nav != SEQ_NAV_ABANDON && nav != SEQ_NAV_ABANDON_ALL) {
+            report_only = 0;
+            nav = SEQ_NAV_EXIT_ALL;
+        }
         cmi.session_seconds = cJSON_IsNumber(ss) && ss->valuedouble > 0 ? ss->valuedouble : 0;
         cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(jc, "objectives"))
         {
@@ -294,10 +290,13 @@ int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, 
     }
     tree = cJSON_GetObjectItemCaseSensitive(ver, "tree");
     version = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tree, "version"));
-    if ((flags & LRS_NAV_PLAYER) &&
-        (!version || !strcmp(version, "scorm12") ||
-         !has_sequencing(cJSON_GetObjectItemCaseSensitive(tree, "organizations")))) {
-        /* the player keeps its tree-order flow (SCORM 1.2, 2004 without imsss) */
+    /* Every SCORM 2004 course goes through the engine, with or without imsss:sequencing: an
+     * activity without a <sequencing> element has the SN defaults (SN 4th 3.2, CAM 4th 5.1:
+     * controlMode choice = true, choiceExit = true, flow = false, forwardOnly = false), so a
+     * package without sequencing offers the table of contents (choice) and no continue /
+     * previous, and adl.nav.request_valid.continue answers false (ADL DMI Act1V1). */
+    if ((flags & LRS_NAV_PLAYER) && (!version || !strcmp(version, "scorm12"))) {
+        /* the player keeps its tree-order flow (SCORM 1.2 has no sequencing) */
         *answer = cJSON_CreateObject();
         if (!*answer || !cJSON_AddBoolToObject(*answer, "sequencing", 0))
             goto out;
@@ -341,6 +340,20 @@ int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, 
     if (rc) {
         snprintf(emsg, elen, "cannot store the sequencing state: %s", seq_strerror(rc));
         goto out;
+    }
+    if (res.deliver) {
+        /* the SCO's run-time attempt follows the activity's attempt (SN 4th DB.2, RTE 4th
+         * 4.2.7): a new attempt on it (after exitAll, a retry) starts the SCO ab-initio */
+        cJSON *act = NULL;
+        if (seq_tree_activity_json(t, res.deliver, &act) == SEQ_OK) {
+            int n =
+                (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(act, "attemptCount"));
+            rc = n >= 1 ? scorm_rt_delivered(rt, reg, res.deliver, n) : SCORM_RT_OK;
+            if (rc)
+                lrs_log(LRS_LOG_ERROR, "attempt of %s in %s: %s", res.deliver, reg,
+                        scorm_rt_strerror(rc));
+        }
+        cJSON_Delete(act);
     }
     *answer = answer_of(t, &res, status_only);
     if (*answer)

@@ -9,7 +9,8 @@
  *   POST /player/<reg>/initialized/<session>   {token}: the SCO called Initialize
  *   POST /player/<reg>/nav                     {token, request, target?, cmi?}: the SCORM 2004
  *                                              sequencing engine (lrs_navigation_run);
- *                                              {"sequencing": false} for courses without it
+ *                                              every SCORM 2004 course (SN defaults when it
+ *                                              has no imsss); {"sequencing": false} for 1.2
  *   POST /player/<reg>/commit/<session>        {token, seq, final, changes} (text/plain, so
  *                                              navigator.sendBeacon works: no preflight)
  *   GET  /runtime/<file>                       scorm-api.js, player.js, player.css, datamodel.json

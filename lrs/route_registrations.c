@@ -9,7 +9,7 @@
  *                                            "expires", "course", "course_version"}
  *   GET    /api/registrations/ID          the report: completion, success, score, total time,
  *                                         attempts, per-SCO runtime data (scorm_rt.h); for a
- *                                         SCORM 2004 course with imsss:sequencing the course-
+ *                                         SCORM 2004 course (with or without imsss) the course-
  *                                         level completion / success / score are the engine's
  *                                         rollup of the root activity (SN 4th RB.1.5) and
  *                                         "sequencing" holds {toc, current, suspended, ended,
@@ -55,7 +55,8 @@ static int apply_sequencing(struct lrs_app *app, const char *reg, cJSON *rep)
         rc = -1;
         goto out;
     }
-    /* LRS_NAV_PLAYER: {"sequencing": false} for a 2004 course without imsss:sequencing */
+    /* LRS_NAV_PLAYER: every 2004 course has a sequencing state (the SN defaults apply when the
+     * package has no imsss:sequencing) */
     st = lrs_navigation_run(app, reg, body, LRS_NAV_PLAYER, &ans, err, sizeof err);
     if (st != 200) {
         lrs_log(LRS_LOG_WARN, "report of %s: sequencing status: %s", reg, err);

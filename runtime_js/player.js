@@ -13,7 +13,8 @@
  * - commits: synchronous XHR to /player/<reg>/commit/<session> (Commit returns the server's
  *   answer), navigator.sendBeacon / fetch keepalive on page dismissal (scorm-runtime.md §9),
  *   autosave every 5 s after a SetValue;
- * - SCORM 2004 with imsss:sequencing: the server's sequencing engine decides (SN 4th OP.1 via
+ * - SCORM 2004 (with imsss:sequencing, or without it: then the SN defaults apply, choice
+ *   only, no flow, so previous / next stay disabled): the server's sequencing engine decides (SN 4th OP.1 via
  *   POST /player/<reg>/nav {token, request, target?, cmi?}, docs/sequencing.md "In the
  *   player"). On open "launch" (resumeAll when suspended, else start); at the SCO's Terminate
  *   its adl.nav.request (or "report" when it asked nothing) travels with its CMI status
@@ -25,7 +26,7 @@
  *   buttons follow what the SCO set. The table shows the engine's "toc" (hidden items left
  *   out, disabled ones not clickable); previous / next are enabled when the engine says those
  *   requests are valid; adl.nav.request_valid.* answer from the last answer.
- * - SCORM 1.2, and 2004 without sequencing (the server answers {"sequencing": false}):
+ * - SCORM 1.2 (the server answers {"sequencing": false}):
  *   adl.nav.request continue / previous / choice / jump / exit are followed in tree order after
  *   Terminate; adl.nav.request_valid.* answer from the same order. There is no course attempt
  *   to suspend or end here (each SCO says with cmi.exit / cmi.core.exit whether it resumes):
@@ -203,7 +204,8 @@
     busy = true;
     lastRequest = req;
     seqAsk(req, target, cmi).then(function (a) {
-      if (req === 'report') return null;
+      /* cmi.exit "time-out" / "logout": the server processed exitAll (RTE 4th 4.2.8) */
+      if (req === 'report' && !a.ended) return null;
       return seqDeliver(a);
     }).catch(function (e) { message('Navigation failed: ' + e.message); })
       .then(function () { busy = false; updateControls(); refreshState(); });

@@ -174,6 +174,18 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
                     struct scorm_diag *diag);
 
 /**
+ * The sequencing engine delivers item `sco` of the registration in its attempt number
+ * `activity_attempt` (the activity's SN attempt count, >= 1; SN 4th DB.2). When the SCO's
+ * data belongs to another attempt of the activity (e.g. it set cmi.exit = "suspend" and the
+ * course attempt then ended with exitAll, so the activity starts over), that SCO attempt ends
+ * (archived as by a non-suspend exit) and the next scorm_rt_launch is ab-initio with fresh
+ * data (RTE 4th 4.2.7 cmi.entry); a resumed activity (same attempt) keeps it. Call it before
+ * scorm_rt_launch of the delivery.
+ * @return SCORM_RT_OK, SCORM_RT_ERR_ARG, SCORM_RT_ERR_NOTFOUND, _STORE, _NOMEM.
+ */
+int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, int activity_attempt);
+
+/**
  * The SCO of session `session` called Initialize (the player reports it): states initialized
  * (or resumed) once; a first commit does the same when this report is late or lost.
  * @return SCORM_RT_OK (also when already stated), SCORM_RT_ERR_NOTFOUND, SCORM_RT_ERR_CLOSED,

@@ -495,6 +495,43 @@ static void session_started(struct scorm_rt *rt, const struct regctx *c, const c
 }
 
 /*
+ * End the SCO's current attempt inside txn: archive it (table "attempts") and start the next
+ * one (attempt + 1, entry ab-initio, fresh values, total_time 0). exitv is the exit the
+ * attempt ended with (borrowed, may be NULL). rec is modified.
+ */
+static int attempt_next(struct stmt_db_txn *txn, const struct regctx *c, const cJSON *item,
+                        cJSON *rec, const char *exitv)
+{
+    char key[KEY_MAX + 64], aid[SC_UUID_LEN];
+    cJSON *arch = cJSON_CreateObject();
+    cJSON *values = cJSON_GetObjectItemCaseSensitive(rec, "values");
+    int n = (int)jnum(rec, "attempt"), rc;
+    if (!arch)
+        return SCORM_RT_ERR_NOMEM;
+    cJSON_AddNumberToObject(arch, "attempt", n);
+    cJSON_AddStringToObject(arch, "attempt_id",
+                            scorm__jstr(rec, "attempt_id") ? scorm__jstr(rec, "attempt_id") : "");
+    cJSON_AddItemToObject(arch, "values", cJSON_Duplicate(values, 1));
+    cJSON_AddNumberToObject(arch, "total_cs", jnum(rec, "total_cs"));
+    cJSON_AddItemToObject(arch, "result",
+                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "result"), 1));
+    cJSON_AddStringToObject(arch, "exit", exitv ? exitv : "");
+    sco_key(key, sizeof key, scorm__jstr(c->reg, "id"), scorm__jstr(item, "identifier"), n);
+    rc = scorm__rt_put(txn, "attempts", key, arch);
+    cJSON_Delete(arch);
+    if (rc)
+        return rc;
+    sc_uuid_v4(aid);
+    scorm__jset_num(rec, "attempt", n + 1);
+    scorm__jset_str(rec, "attempt_id", aid);
+    scorm__jset_str(rec, "entry", "ab-initio");
+    cJSON_ReplaceItemInObjectCaseSensitive(rec, "values", cJSON_CreateObject());
+    scorm__jset_num(rec, "total_cs", 0);
+    scorm__jset_num(rec, "attempt_sessions", 0);
+    return SCORM_RT_OK;
+}
+
+/*
  * End a session inside txn: add its time, apply the final rules, decide the next entry or
  * start a new attempt, and append the end statements. final = 1 for Terminate/LMSFinish,
  * 0 for a session that was left open (kept as a suspend). rec and sess are modified.
@@ -510,7 +547,6 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
         !final || (exitv && !strcmp(exitv, "suspend")) || (nav && !strcmp(nav, "suspendAll"));
     struct scorm__bridge_ctx b;
     cJSON *result;
-    int rc = SCORM_RT_OK;
 
     scorm__jset_num(rec, "total_cs", (double)total);
     scorm__jset_num(rec, "time_all_cs", jnum(rec, "time_all_cs") + (double)scs);
@@ -540,35 +576,7 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
         return SCORM_RT_OK;
     }
     /* a non-suspend exit ends the attempt: archive it and start the next (RTE 4.2.8) */
-    {
-        char key[KEY_MAX + 64], aid[SC_UUID_LEN];
-        cJSON *arch = cJSON_CreateObject();
-        int n = (int)jnum(rec, "attempt");
-        if (!arch)
-            return SCORM_RT_ERR_NOMEM;
-        cJSON_AddNumberToObject(arch, "attempt", n);
-        cJSON_AddStringToObject(arch, "attempt_id",
-                                scorm__jstr(rec, "attempt_id") ? scorm__jstr(rec, "attempt_id")
-                                                               : "");
-        cJSON_AddItemToObject(arch, "values", cJSON_Duplicate(values, 1));
-        cJSON_AddNumberToObject(arch, "total_cs", (double)total);
-        cJSON_AddItemToObject(arch, "result",
-                              cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "result"), 1));
-        cJSON_AddStringToObject(arch, "exit", exitv ? exitv : "");
-        sco_key(key, sizeof key, scorm__jstr(c->reg, "id"), scorm__jstr(item, "identifier"), n);
-        rc = scorm__rt_put(txn, "attempts", key, arch);
-        cJSON_Delete(arch);
-        if (rc)
-            return rc;
-        sc_uuid_v4(aid);
-        scorm__jset_num(rec, "attempt", n + 1);
-        scorm__jset_str(rec, "attempt_id", aid);
-        scorm__jset_str(rec, "entry", "ab-initio");
-        cJSON_ReplaceItemInObjectCaseSensitive(rec, "values", cJSON_CreateObject());
-        scorm__jset_num(rec, "total_cs", 0);
-        scorm__jset_num(rec, "attempt_sessions", 0);
-    }
-    return SCORM_RT_OK;
+    return attempt_next(txn, c, item, rec, exitv);
 }
 
 static void emit(struct scorm_rt *rt, cJSON *stmts)
@@ -727,6 +735,84 @@ out:
     cJSON_Delete(sess);
     cJSON_Delete(old);
     cJSON_Delete(res);
+    cJSON_Delete(stmts);
+    regctx_free(&c);
+    return rc;
+}
+
+int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, int activity_attempt)
+{
+    struct regctx c;
+    struct stmt_db_txn *txn = NULL;
+    cJSON *rec = NULL, *old = NULL, *stmts = NULL;
+    const cJSON *item, *known;
+    char key[KEY_MAX + 64];
+    int rc;
+
+    if (activity_attempt < 1)
+        return SCORM_RT_ERR_ARG;
+    rc = regctx_load(rt, reg, &c);
+    if (rc)
+        return rc;
+    item = sco ? find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"), sco) : NULL;
+    if (!item) {
+        rc = SCORM_RT_ERR_NOTFOUND;
+        goto out;
+    }
+    stmts = cJSON_CreateArray();
+    if (!stmts) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    sco_key(key, sizeof key, reg, sco, 0);
+    if (stmt_db_txn_begin_grouped(rt->db, &txn)) {
+        rc = SCORM_RT_ERR_STORE;
+        goto out;
+    }
+    rc = scorm__rt_get(txn, "cmi", key, &rec);
+    if (rc == SCORM_RT_ERR_NOTFOUND) {
+        rec = new_sco_record();
+        rc = rec ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
+    }
+    if (rc)
+        goto out;
+    known = cJSON_GetObjectItemCaseSensitive(rec, "activity_attempt");
+    /* SN 4th DB.2: the sequencer began a new attempt on the activity (a suspended activity is
+     * resumed in the same attempt). RTE 4th 4.2.7 / 4.2.8: the SCO's learner attempt is that
+     * attempt, so its data of the earlier one ends and cmi.entry is ab-initio. A record with
+     * no attempt known yet (a first delivery) only learns it. */
+    if (cJSON_IsNumber(known) && (int)known->valuedouble != activity_attempt &&
+        jnum(rec, "attempt_sessions") > 0) {
+        /* a session left open (tab closed without Terminate) ends first, as a launch would */
+        if (scorm__jstr(rec, "session") &&
+            scorm__rt_get(txn, "sessions", scorm__jstr(rec, "session"), &old) == SCORM_RT_OK &&
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(old, "open"))) {
+            rc = session_end(rt, txn, &c, item, rec, old, 0, stmts);
+            if (!rc)
+                rc = scorm__rt_put(txn, "sessions", scorm__jstr(old, "id"), old);
+            if (rc)
+                goto out;
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(rec, "session");
+        rc = attempt_next(txn, &c, item, rec, NULL);
+        if (rc)
+            goto out;
+    }
+    scorm__jset_num(rec, "activity_attempt", activity_attempt);
+    if ((rc = scorm__rt_put(txn, "cmi", key, rec)))
+        goto out;
+    if (stmt_db_txn_commit(txn)) {
+        txn = NULL;
+        rc = SCORM_RT_ERR_STORE;
+        goto out;
+    }
+    txn = NULL;
+    emit(rt, stmts);
+    rc = SCORM_RT_OK;
+out:
+    stmt_db_txn_abort(txn);
+    cJSON_Delete(rec);
+    cJSON_Delete(old);
     cJSON_Delete(stmts);
     regctx_free(&c);
     return rc;

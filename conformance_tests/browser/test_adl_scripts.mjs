@@ -214,7 +214,9 @@ function instruction(text) {
   if (!text) return null;
   const t = text.replace(/\s+/g, ' ');
   const b = /<b>([^<]+)<\/b>/.exec(t);
-  if (/relaunch/.test(t)) return { relaunch: true, choose: /choose <b>/.test(t) ? b[1].trim() : null };
+  // "relaunch ... and choose <b>X</b>": the item is the <b> after "choose"
+  const c = /choose <b>([^<]+)<\/b>/.exec(t);
+  if (/relaunch/.test(t)) return { relaunch: true, choose: c ? c[1].trim() : null };
   if (/please launch <b>/.test(t)) return { choose: b[1].trim() };
   if (/exit the package\/course/.test(t)) return { exit: true };
   throw new Error(`unhandled instruction: ${t}`);
