@@ -17,6 +17,7 @@
 #define SCORM_SEQ_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -67,7 +68,9 @@ const char *seq_nav_name(enum seq_nav nav);
 /** Options of seq_tree_create; NULL means defaults. */
 struct seq_opts {
     const char *organization; /* NULL: the manifest's default organization */
-    unsigned long seed;       /* selection/randomization (SR.1, SR.2) seed; 0: time based */
+    uint64_t seed;            /* selection/randomization (SR.1, SR.2) seed; 0: a random seed
+                                 from the kernel CSPRNG, mixed with the registration id by
+                                 seq_state_load when the registration has no state yet */
 };
 
 /**
@@ -188,8 +191,11 @@ int seq_state_from_json(struct seq_tree *t, const cJSON *state, struct seq_diag 
  * "global_obj" keyed by "<learner>\x1f<objective id>" for the global objectives of an
  * organization whose objectivesGlobalToSystem is true (shared across the learner's
  * registrations); otherwise the globals stay in the registration's state.
- * seq_state_load returns SEQ_ERR_NOTFOUND when the registration has no state yet (the tree
- * then only gets the learner's shared global objectives).
+ * seq_state_load returns SEQ_ERR_NOTFOUND when the registration has no state yet: the tree
+ * then only gets the learner's shared global objectives, and, when nothing of it was attempted,
+ * its selection/randomization seed is mixed with the registration id and the "once" selection
+ * and randomization (SR.1, SR.2) are made again from it, so that two registrations differ even
+ * with the same seed; saving that state keeps the order and the full 64-bit seed state.
  */
 int seq_state_save(struct stmt_db *db, const char *registration, const char *learner,
                    const struct seq_tree *t);

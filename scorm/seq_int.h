@@ -10,6 +10,7 @@
 #include "scorm/seq.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* rule actions (IMS SS 5.2.4) */
 enum seq__action {
@@ -167,7 +168,7 @@ struct seq_tree {
     int objectives_global_to_system;
     struct seq__act *current, *suspended;
     int ended;
-    unsigned long rng;
+    uint64_t rng;         /* splitmix64 state (SR.1, SR.2) */
     int no_global_writes; /* set while rolling up clusters not attempted yet */
     long long clock_us;   /* seq_tree_set_clock: fixed "now", 0: wall clock */
 };
@@ -180,7 +181,10 @@ int seq__is_avail(const struct seq__act *a);
 int seq__avail_index(const struct seq__act *a);
 struct seq__act *seq__common_ancestor(struct seq__act *a, struct seq__act *b);
 int seq__is_ancestor(const struct seq__act *anc, const struct seq__act *a);
-unsigned long seq__rand(struct seq_tree *t);
+uint64_t seq__rand(struct seq_tree *t);
+/* a registration's first request (no saved state): mix its id into the seed and redo the
+ * "once" selection and randomization (seq_state_load) */
+void seq__tree_seed_registration(struct seq_tree *t, const char *registration);
 
 /* seq_obj.c: objective reads go through read maps, writes through write maps */
 int seq__obj_progress(const struct seq_tree *t, const struct seq__act *a, const struct seq__obj *o);

@@ -5,13 +5,14 @@
  * by the learner's registrations in table "global_obj" when the organization's
  * objectivesGlobalToSystem is true, SCORM CAM 4th 3.4.1.3 / SN 4th 4.2.1.4).
  *
- * State JSON: {"v":1,"current":ID|null,"suspended":ID|null,"ended":bool,"rng":n,
+ * State JSON: {"v":1,"current":ID|null,"suspended":ID|null,"ended":bool,"rng":"16 hex digits",
  *   "acts":{ID:{"a","s","n","pa","aps","ps","cs","as","am","ad","vd","vs","ts","te","sel","rnd","avail":[ID],
  *               "objs":[[progress,satisfied,measureStatus,measure,completionKnown,completed]]}},
  *   "globals":[{"id","sk","sat","mk","m","ck","c","pk","p"}]}
  */
 #include "scorm/seq_int.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -86,6 +87,7 @@ static cJSON *act_json(const struct seq__act *a)
 int seq_state_to_json(const struct seq_tree *t, cJSON **out)
 {
     cJSON *o, *acts, *gl;
+    char rng[17];
     if (!t || !out)
         return SEQ_ERR_ARG;
     o = cJSON_CreateObject();
@@ -101,7 +103,9 @@ int seq_state_to_json(const struct seq_tree *t, cJSON **out)
     else
         cJSON_AddNullToObject(o, "suspended");
     cJSON_AddBoolToObject(o, "ended", t->ended);
-    cJSON_AddNumberToObject(o, "rng", (double)(t->rng & 0xffffffffffffull));
+    /* all 64 bits of the generator (a JSON number keeps only 53) */
+    snprintf(rng, sizeof rng, "%016" PRIx64, t->rng);
+    cJSON_AddStringToObject(o, "rng", rng);
     acts = cJSON_AddObjectToObject(o, "acts");
     gl = cJSON_AddArrayToObject(o, "globals");
     if (!acts || !gl)
@@ -148,6 +152,36 @@ static int fail(struct seq_diag *d, const char *path, const char *msg)
     return SEQ_ERR_STATE;
 }
 
+/* "rng": 16 hex digits (the full generator state); states written before it was a string
+ * hold a number (48 bits), still accepted. 1 when *out was set, 0 when absent, -1 when bad. */
+static int rng_read(const cJSON *v, uint64_t *out)
+{
+    const char *h = cJSON_GetStringValue(v);
+    uint64_t x = 0;
+    if (!v)
+        return 0;
+    if (cJSON_IsNumber(v)) {
+        if (!(v->valuedouble >= 0 && v->valuedouble < 18446744073709551616.0))
+            return -1;
+        if (v->valuedouble > 0)
+            *out = (uint64_t)v->valuedouble;
+        return 1;
+    }
+    if (!h || strlen(h) != 16)
+        return -1;
+    for (const char *p = h; *p; p++) {
+        int d = *p >= '0' && *p <= '9'   ? *p - '0'
+                : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+                : *p >= 'A' && *p <= 'F' ? *p - 'A' + 10
+                                         : -1;
+        if (d < 0)
+            return -1;
+        x = x << 4 | (uint64_t)d;
+    }
+    *out = x;
+    return 1;
+}
+
 /* check that the state fits the tree before anything is changed */
 static int validate(const struct seq_tree *t, const cJSON *s, struct seq_diag *d)
 {
@@ -158,6 +192,13 @@ static int validate(const struct seq_tree *t, const cJSON *s, struct seq_diag *d
         return fail(d, "v", "state version is not 1");
     if (!cJSON_IsObject(acts))
         return fail(d, "acts", "acts is not an object");
+    {
+        uint64_t rng;
+        if (rng_read(cJSON_GetObjectItemCaseSensitive(s, "rng"), &rng) < 0)
+            return fail(d, "rng",
+                        "rng is not 16 hex digits (the SR.1/SR.2 selection and randomization "
+                        "generator state)");
+    }
     if ((cur && !seq__act_find(t, cur)) || (sus && !seq__act_find(t, sus)))
         return fail(d, "current", "current or suspended names no activity of this tree");
     cJSON_ArrayForEach(a, acts)
@@ -222,8 +263,7 @@ static void apply(struct seq_tree *t, const cJSON *s)
     t->current = cur ? seq__act_find(t, cur) : NULL;
     t->suspended = sus ? seq__act_find(t, sus) : NULL;
     t->ended = jb(s, "ended");
-    if (jn(s, "rng") > 0)
-        t->rng = (unsigned long)jn(s, "rng");
+    rng_read(cJSON_GetObjectItemCaseSensitive(s, "rng"), &t->rng);
 }
 
 static int globals_apply(struct seq_tree *t, const cJSON *gl, int replace)
@@ -410,6 +450,8 @@ int seq_state_load(struct stmt_db *db, const char *registration, const char *lea
         if ((rc = globals_apply(t, gl, 1)) != SEQ_OK)
             goto out;
     }
+    if (!have)
+        seq__tree_seed_registration(t, registration);
     rc = have ? SEQ_OK : SEQ_ERR_NOTFOUND;
 out:
     cJSON_Delete(gl);

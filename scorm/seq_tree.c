@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/sc_alloc.h"
+#include "common/sc_rand.h"
 #include "common/sc_time.h"
 
 const char *seq_strerror(int code)
@@ -80,15 +81,57 @@ void seq__exc(struct seq__out *o, const char *code)
     snprintf(o->exc, sizeof o->exc, "%s", code);
 }
 
-unsigned long seq__rand(struct seq_tree *t)
+/* splitmix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", 2014):
+ * the state is a 64-bit counter and each output a full avalanche of it, so seeds that differ
+ * in a few bits (or registrations created in the same second) give unrelated sequences. The
+ * state JSON keeps all 64 bits ("rng", hex), so a reloaded tree draws what the saved one
+ * would have drawn (SR.1/SR.2 "onEachNewAttempt" after a resume). */
+static uint64_t mix64(uint64_t z)
 {
-    /* xorshift64: reproducible from the seed, which the state keeps */
-    unsigned long long x = t->rng ? t->rng : 88172645463325252ull;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    t->rng = (unsigned long)x;
-    return (unsigned long)(x >> 11);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+uint64_t seq__rand(struct seq_tree *t)
+{
+    t->rng += 0x9e3779b97f4a7c15ull;
+    return mix64(t->rng);
+}
+
+/* a seed from the kernel CSPRNG (getrandom); if that fails, the microsecond clock mixed with
+ * a stack address, never a constant */
+static uint64_t fresh_seed(void)
+{
+    uint64_t s = 0;
+    if (sc_random_bytes(&s, sizeof s) != 0)
+        s = mix64((uint64_t)sc_time_now_us() ^ (uint64_t)(uintptr_t)&s);
+    return s;
+}
+
+/* SR.1 / SR.2 with timing "once" (SN 4th 4.7) from the manifest's order of children */
+static void select_once(struct seq_tree *t)
+{
+    for (size_t i = 0; i < t->n_acts; i++) {
+        struct seq__act *a = t->acts[i];
+        a->selected = a->randomized = 0;
+        a->n_avail = 0;
+        for (size_t k = 0; k < a->n_kids; k++)
+            a->avail[a->n_avail++] = a->kids[k];
+    }
+    for (size_t i = 0; i < t->n_acts; i++) {
+        seq__select_children(t, t->acts[i]);
+        seq__randomize_children(t, t->acts[i]);
+    }
+}
+
+void seq__tree_seed_registration(struct seq_tree *t, const char *registration)
+{
+    for (size_t i = 0; i < t->n_acts; i++)
+        if (t->acts[i]->attempt_count > 0 || t->acts[i]->active || t->acts[i]->suspended)
+            return; /* a tracked tree keeps its selection */
+    t->rng = mix64(t->rng ^ mix64(sc_hash64(registration, strlen(registration))));
+    select_once(t);
 }
 
 static int jbool(const cJSON *o, const char *k, int def)
@@ -659,17 +702,14 @@ int seq_tree_create(const cJSON *manifest, const struct seq_opts *opts, struct s
         }
     }
     t->objectives_global_to_system = jbool(org, "objectivesGlobalToSystem", 1);
-    t->rng = opts && opts->seed ? opts->seed : (unsigned long)time(NULL) * 2654435761ul + 1;
+    t->rng = opts && opts->seed ? opts->seed : fresh_seed();
     b.t = t;
     if ((rc = build_act(&b, root_item, NULL, 0, &t->root)) != 0) {
         t->n_acts = 0; /* the list points into freed activities */
         goto out;
     }
     /* SR.1 / SR.2 at tree creation for timing "once" (SN 4th 4.7) */
-    for (size_t i = 0; i < t->n_acts; i++) {
-        seq__select_children(t, t->acts[i]);
-        seq__randomize_children(t, t->acts[i]);
-    }
+    select_once(t);
     *out = t;
     t = NULL;
 out:
@@ -872,15 +912,8 @@ void seq_tree_reset(struct seq_tree *t)
         a->activity_progress_status = 0;
         a->activity_duration = 0;
         a->activity_start_us = a->attempt_start_us = a->attempt_end_us = 0;
-        a->selected = a->randomized = 0;
-        a->n_avail = 0;
-        for (size_t k = 0; k < a->n_kids; k++)
-            a->avail[a->n_avail++] = a->kids[k];
     }
-    for (size_t i = 0; i < t->n_acts; i++) {
-        seq__select_children(t, t->acts[i]);
-        seq__randomize_children(t, t->acts[i]);
-    }
+    select_once(t);
     if (!t->objectives_global_to_system) {
         for (size_t i = 0; i < t->n_globals; i++)
             sc_free(t->globals[i].id);

@@ -4,6 +4,7 @@
  * scorm_manifest_parse). Each case names the SN 4th process it checks.
  */
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +16,15 @@
 #include "scorm/seq.h"
 #include "statements/stmt_db.h"
 
-/* a manifest with one organization: flow at the root unless `root_seq` says otherwise */
-static struct seq_tree *tree_new_org(const char *org_attrs, const char *root_seq, const char *items)
+/* a manifest with one organization: flow at the root unless `root_seq` says otherwise;
+ * seed 0 takes a random seed (seq_opts) */
+static struct seq_tree *tree_new_seed(const char *org_attrs, const char *root_seq,
+                                      const char *items, uint64_t seed)
 {
     char buf[8192];
     cJSON *m;
     struct seq_tree *t = NULL;
-    struct seq_opts o = {NULL, 42};
+    struct seq_opts o = {NULL, seed};
     snprintf(buf, sizeof buf,
              "{\"default_organization\":\"org\",\"organizations\":[{%s\"identifier\":\"org\","
              "\"title\":\"Org\",\"sequencing\":%s,\"items\":[%s]}]}",
@@ -34,6 +37,11 @@ static struct seq_tree *tree_new_org(const char *org_attrs, const char *root_seq
         t = NULL;
     cJSON_Delete(m);
     return t;
+}
+
+static struct seq_tree *tree_new_org(const char *org_attrs, const char *root_seq, const char *items)
+{
+    return tree_new_seed(org_attrs, root_seq, items, 42);
 }
 
 static struct seq_tree *tree_new(const char *root_seq, const char *items)
@@ -655,6 +663,225 @@ static void golf_report(struct seq_tree *t, int quiz, double scaled)
     seq_tree_report(t, &c);
 }
 
+/* the available children of the root in their order ("a b c d"), from the state JSON */
+static void root_order(struct seq_tree *t, char *buf, size_t len)
+{
+    cJSON *s = NULL, *e;
+    size_t used = 0;
+    buf[0] = '\0';
+    if (seq_state_to_json(t, &s) != SEQ_OK)
+        return;
+    cJSON_ArrayForEach(
+        e, cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(s, "acts"), "org"), "avail"))
+    {
+        if (used < len)
+            used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? " " : "",
+                                     cJSON_GetStringValue(e));
+    }
+    cJSON_Delete(s);
+}
+
+static const char *state_rng(const struct seq_tree *t, char *buf, size_t len)
+{
+    cJSON *s = NULL;
+    buf[0] = '\0';
+    if (seq_state_to_json(t, &s) == SEQ_OK && cJSON_GetStringValue(cJSON_GetObjectItem(s, "rng")))
+        snprintf(buf, len, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(s, "rng")));
+    cJSON_Delete(s);
+    return buf;
+}
+
+/* count how many of n orders are distinct, and how many distinct first children they have */
+static void count_orders(char (*orders)[64], int n, int *distinct, int *firsts)
+{
+    *distinct = *firsts = 0;
+    for (int i = 0; i < n; i++) {
+        int seen = 0, seen_first = 0;
+        for (int k = 0; k < i; k++) {
+            seen |= strcmp(orders[k], orders[i]) == 0;
+            seen_first |= orders[k][0] == orders[i][0];
+        }
+        *distinct += !seen;
+        *firsts += !seen_first;
+    }
+}
+
+/* SR.2 Randomize Children: the shuffle seed. A fair shuffle of 4 children over 64 trees shows
+ * every child first (a miss has probability 4 * (3/4)^64 < 1e-7) and at least 16 of the 24
+ * orders (expected ~22.4). With a fixed seed the registration id alone must spread the orders
+ * (seq_state_load mixes it in); with the random seed (0) the same registration id must too.
+ * A reloaded registration keeps its order and its full 64-bit generator state. */
+static void test_seed(void)
+{
+    static const char *const rnd =
+        "{\"controlMode\":{\"flow\":true,\"choice\":true},\"randomizationControls\":{"
+        "\"randomizationTiming\":\"once\",\"reorderChildren\":true}}";
+    static const char *const items = LEAF("a") "," LEAF("b") "," LEAF("c") "," LEAF("d");
+    static char orders[64][64];
+    char dir[] = "/tmp/seqseedXXXXXX", err[128], reg[32], first[64], again[64], r1[32], r2[32];
+    struct stmt_db *db = NULL;
+    struct seq_diag d;
+    int distinct, firsts, fails = 0;
+    if (!ok(mkdtemp(dir) != NULL, "seed: temp dir"))
+        return;
+    if (!ok(stmt_db_open(dir, &db, err, sizeof err) == 0, "seed: store opened"))
+        goto out;
+    /* the same fixed seed, 64 registrations */
+    for (int i = 0; i < 64; i++) {
+        struct seq_tree *t = tree_new_seed(NULL, rnd, items, 42);
+        snprintf(reg, sizeof reg, "reg-%d", i);
+        fails += !t || seq_state_load(db, reg, "learner", t, &d) != SEQ_ERR_NOTFOUND;
+        if (t)
+            root_order(t, orders[i], sizeof orders[i]);
+        seq_tree_destroy(t);
+    }
+    count_orders(orders, 64, &distinct, &firsts);
+    is_int(fails, 0, "seed: 64 registrations without state (SEQ_ERR_NOTFOUND)");
+    is_int(firsts, 4, "SR.2: same seed, 64 registrations: every child comes first for some");
+    ok(distinct >= 16, "SR.2: same seed, 64 registrations: %d of 24 orders", distinct);
+    {
+        struct seq_tree *t = tree_new_seed(NULL, rnd, items, 42);
+        seq_state_load(db, "reg-7", "learner", t, &d);
+        root_order(t, again, sizeof again);
+        is_str(again, orders[7], "SR.2: same seed and registration -> same order");
+        seq_tree_destroy(t);
+    }
+    /* the random seed, one registration id */
+    for (int i = 0; i < 64; i++) {
+        struct seq_tree *t = tree_new_seed(NULL, rnd, items, 0);
+        fails += !t || seq_state_load(db, "reg-same", "learner", t, &d) != SEQ_ERR_NOTFOUND;
+        if (t)
+            root_order(t, orders[i], sizeof orders[i]);
+        seq_tree_destroy(t);
+    }
+    count_orders(orders, 64, &distinct, &firsts);
+    is_int(fails, 0, "seed: random seeds built");
+    is_int(firsts, 4, "SR.2: random seed, one registration id: every child comes first");
+    ok(distinct >= 16, "SR.2: random seed, one registration id: %d of 24 orders", distinct);
+    /* persisted: a registration reloaded (each time with a new random seed) keeps its order */
+    {
+        struct seq_tree *t = tree_new_seed(NULL, rnd, items, 0);
+        struct seq_result r;
+        seq_state_load(db, "reg-keep", "learner", t, &d);
+        root_order(t, first, sizeof first);
+        nav(t, SEQ_NAV_START, NULL, &r);
+        is_int(seq_state_save(db, "reg-keep", "learner", t), SEQ_OK, "seed: state saved");
+        state_rng(t, r1, sizeof r1);
+        ok(strlen(r1) == 16 && strspn(r1, "0123456789abcdef") == 16,
+           "state JSON: rng is 16 hex digits (%s)", r1);
+        seq_tree_destroy(t);
+        fails = 0;
+        for (int i = 0; i < 16; i++) {
+            t = tree_new_seed(NULL, rnd, items, 0);
+            fails += !t || seq_state_load(db, "reg-keep", "learner", t, &d) != SEQ_OK;
+            if (t) {
+                root_order(t, again, sizeof again);
+                fails += strcmp(again, first) != 0 || strcmp(state_rng(t, r2, sizeof r2), r1) != 0;
+            }
+            seq_tree_destroy(t);
+        }
+        is_int(fails, 0, "SR.2: 16 reloads keep the order and the generator state");
+    }
+    /* all 64 bits survive the JSON round trip; a bad rng is refused and changes nothing */
+    {
+        struct seq_tree *t = tree_new_seed(NULL, rnd, items, 0xfedcba9876543210ull);
+        struct seq_tree *t2 = tree_new_seed(NULL, rnd, items, 5);
+        cJSON *s = NULL;
+        char *before = NULL, *after = NULL;
+        if (t && t2 && seq_state_to_json(t, &s) == SEQ_OK) {
+            is_int(seq_state_from_json(t2, s, &d), SEQ_OK, "state: restored");
+            is_str(state_rng(t2, r2, sizeof r2), state_rng(t, r1, sizeof r1),
+                   "state: the 64-bit generator state round trips");
+            root_order(t, first, sizeof first);
+            root_order(t2, again, sizeof again);
+            is_str(again, first, "state: the order round trips");
+            before = state_text(t2);
+            cJSON_ReplaceItemInObject(s, "rng", cJSON_CreateString("12345"));
+            is_int(seq_state_from_json(t2, s, &d), SEQ_ERR_STATE, "state: rng \"12345\" refused");
+            is_str(d.path, "rng", "state: the diag names rng");
+            cJSON_ReplaceItemInObject(s, "rng", cJSON_CreateString("fedcba987654321g"));
+            is_int(seq_state_from_json(t2, s, &d), SEQ_ERR_STATE, "state: a non-hex rng refused");
+            after = state_text(t2);
+            ok(before && after && strcmp(before, after) == 0,
+               "state: a refused state changes nothing");
+            cJSON_ReplaceItemInObject(s, "rng", cJSON_CreateNumber(123456789));
+            is_int(seq_state_from_json(t2, s, &d), SEQ_OK,
+                   "state: a numeric rng (states written before the hex form) is read");
+            is_str(state_rng(t2, r2, sizeof r2), "00000000075bcd15", "state: numeric rng value");
+        } else {
+            ok(0, "seed: trees built");
+        }
+        cJSON_free(before);
+        cJSON_free(after);
+        cJSON_Delete(s);
+        seq_tree_destroy(t);
+        seq_tree_destroy(t2);
+    }
+    stmt_db_close(db);
+out:
+    snprintf(err, sizeof err, "rm -rf %s", dir);
+    ok(system(err) == 0, "seed: temp dir removed");
+}
+
+/* golf RandomTest (posttest_item randomizationTiming onEachNewAttempt): a registration
+ * reloaded from LMDB before the retry draws the same next order as the tree that was never
+ * unloaded (the saved generator state is complete) */
+static void test_seed_resume(void)
+{
+    cJSON *m = NULL;
+    struct seq_tree *a = NULL, *b = NULL;
+    struct seq_opts o = {NULL, 0};
+    struct seq_result ra, rb;
+    struct seq_diag d;
+    char dir[] = "/tmp/seqseedXXXXXX", err[128];
+    struct stmt_db *db = NULL;
+    char *sa = NULL, *sb = NULL;
+    int made = 0;
+    if (!ok(golf_manifest("golf-2004v3-SequencingRandomTest", &m) == 0 &&
+                (made = mkdtemp(dir) != NULL) && stmt_db_open(dir, &db, err, sizeof err) == 0 &&
+                seq_tree_create(m, &o, &a, NULL) == SEQ_OK &&
+                seq_tree_create(m, &o, &b, NULL) == SEQ_OK,
+            "seed resume: manifest, store, trees")) {
+        goto out;
+    }
+    /* the wall-clock marks of the state (attempt start/end) are the same for both */
+    seq_tree_set_clock(a, 1700000000000000ll);
+    seq_tree_set_clock(b, 1700000000000000ll);
+    seq_state_load(db, "rt-reg", "learner", a, &d);
+    seq_tree_launch(a, &ra);
+    for (int i = 0; i < 4; i++) {
+        golf_report(a, 0, 0);
+        seq_tree_navigate(a, SEQ_NAV_CONTINUE, NULL, &ra);
+    }
+    ok(ra.deliver && strncmp(ra.deliver, "test_", 5) == 0, "seed resume: a test delivered (%s)",
+       ra.deliver ? ra.deliver : "none");
+    is_int(seq_state_save(db, "rt-reg", "learner", a), SEQ_OK, "seed resume: saved");
+    is_int(seq_state_load(db, "rt-reg", "learner", b, &d), SEQ_OK, "seed resume: reloaded");
+    for (int k = 0; k < 3; k++) {
+        /* a failed test: exitParent, then posttest_item's retry draws a new order */
+        golf_report(a, 1, 0);
+        golf_report(b, 1, 0);
+        seq_tree_navigate(a, SEQ_NAV_CONTINUE, NULL, &ra);
+        seq_tree_navigate(b, SEQ_NAV_CONTINUE, NULL, &rb);
+        is_str(rb.deliver, ra.deliver, "SR.2 onEachNewAttempt after a reload: same test (%d)", k);
+    }
+    sa = state_text(a);
+    sb = state_text(b);
+    ok(sa && sb && strcmp(sa, sb) == 0, "seed resume: the states are identical");
+out:
+    if (db)
+        stmt_db_close(db);
+    if (made) {
+        snprintf(err, sizeof err, "rm -rf %s", dir);
+        ok(system(err) == 0, "seed resume: temp dir removed");
+    }
+    cJSON_free(sa);
+    cJSON_free(sb);
+    seq_tree_destroy(a);
+    seq_tree_destroy(b);
+    cJSON_Delete(m);
+}
+
 /* golf SimpleRemediation, the path of the browser test (test_sequencing_golf.mjs): content
  * read, quizzes 1 and 3 passed, 2 and 4 failed; test_4's exitParent post-condition ends the
  * wrapper's attempt, whose "not satisfied" post-condition retries it (SB.2.10); the retry skips
@@ -950,6 +1177,8 @@ int main(void)
     test_choice();
     test_golf();
     test_golf_remediation();
+    test_seed();
+    test_seed_resume();
     test_random_walk();
     return tap_done();
 }
