@@ -305,11 +305,10 @@ test('RandomTest: two failed attempts exceed the attempt limit and end the cours
 // randomizationControls randomizationTiming="onEachNewAttempt" reorderChildren="true" (SR.2):
 // over 16 learners the first test of the first and of the retried attempt must vary (a fair
 // shuffle gives fewer than 3 distinct tests out of 4 with probability ~1e-4). Through the
-// admin navigation route (the same engine the player drives), all learners at once.
-// Known engine gap (scorm/seq_tree.c, reported): the shuffle seed is time(NULL) at the first
-// request, kept to 48 bits in the state; learners starting within seconds get nearly the same
-// order (seen: test_1 or test_2 first, always test_2 after the retry).
-test('RandomTest: the order of the tests differs between learners and attempts', { todo: 'engine: shuffle seed' }, async () => {
+// admin navigation route (the same engine the player drives), all learners at once. The engine
+// seeds each registration from the kernel CSPRNG mixed with its id and keeps the full generator
+// state in the saved state, so every request (a reload) continues the same shuffle.
+test('RandomTest: the order of the tests differs between learners and attempts', async () => {
   const done = { completion_status: 'completed', success_status: 'passed' };
   const failed = { completion_status: 'completed', success_status: 'failed', score_scaled: 0 };
   const runs = await Promise.all(Array.from({ length: 16 }, async (_, k) => {
