@@ -291,7 +291,13 @@ static int group_finish(struct stmt_db_txn *t, int rc)
     db->gactive = 0;
     pthread_cond_broadcast(&db->gcv);
     if (t->leader) {
-        while (db->gactive || (db->gwant && db->gchildren < GROUP_MAX_CHILDREN))
+        /* The group is the leader and the callers already waiting now; later arrivals go to
+         * the next group. Waiting for every newcomer let a busy group grow to
+         * GROUP_MAX_CHILDREN sequential children (~70 ms at 50 learners) before its fsync. */
+        int target = db->gchildren + db->gwant;
+        if (target > GROUP_MAX_CHILDREN)
+            target = GROUP_MAX_CHILDREN;
+        while (db->gactive || (db->gwant && db->gchildren < target))
             pthread_cond_wait(&db->gcv, &db->gmu);
         db->gcommitting = 1;
         struct stmt_db_txn *parent = db->gparent;
