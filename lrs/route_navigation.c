@@ -341,6 +341,14 @@ int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, 
         snprintf(emsg, elen, "cannot store the sequencing state: %s", seq_strerror(rc));
         goto out;
     }
+    if (!launch && !report_only && !status_only && nav == SEQ_NAV_EXIT_ALL && res.ended) {
+        /* exitAll ends the attempt on the course and every SCO attempt in it, a suspended
+         * SCO's too (SN 4th TB.2.3; only suspendAll keeps them, RTE 4th 4.2.8) */
+        rc = scorm_rt_course_exited(rt, reg);
+        if (rc)
+            lrs_log(LRS_LOG_ERROR, "end of the course attempt of %s: %s", reg,
+                    scorm_rt_strerror(rc));
+    }
     if (res.deliver) {
         /* the SCO's run-time attempt follows the activity's attempt (SN 4th DB.2, RTE 4th
          * 4.2.7): a new attempt on it (after exitAll, a retry) starts the SCO ab-initio */

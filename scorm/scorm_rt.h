@@ -186,6 +186,15 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
 int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, int activity_attempt);
 
 /**
+ * The attempt on the whole course ended (SN 4th TB.2.3 exitAll: the player's Exit, or a SCO
+ * that terminated with cmi.exit "time-out" / "logout", RTE 4th 4.2.8): every SCO attempt
+ * still going (suspended with cmi.exit "suspend", or left open) ends with it, so each SCO's
+ * next launch is ab-initio with fresh data. Only suspendAll keeps them.
+ * @return SCORM_RT_OK, SCORM_RT_ERR_NOTFOUND, _STORE, _NOMEM.
+ */
+int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg);
+
+/**
  * The SCO of session `session` called Initialize (the player reports it): states initialized
  * (or resumed) once; a first commit does the same when this report is late or lost.
  * @return SCORM_RT_OK (also when already stated), SCORM_RT_ERR_NOTFOUND, SCORM_RT_ERR_CLOSED,

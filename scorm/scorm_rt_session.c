@@ -740,11 +740,34 @@ out:
     return rc;
 }
 
+/*
+ * End the SCO's current attempt inside txn, closing first a session left open (tab closed
+ * without Terminate) as a launch would; its next launch is ab-initio. rec is modified.
+ */
+static int sco_attempt_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struct regctx *c,
+                           const cJSON *item, cJSON *rec, cJSON *stmts)
+{
+    cJSON *old = NULL;
+    int rc = SCORM_RT_OK;
+    if (scorm__jstr(rec, "session") &&
+        scorm__rt_get(txn, "sessions", scorm__jstr(rec, "session"), &old) == SCORM_RT_OK &&
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(old, "open"))) {
+        rc = session_end(rt, txn, c, item, rec, old, 0, stmts);
+        if (!rc)
+            rc = scorm__rt_put(txn, "sessions", scorm__jstr(old, "id"), old);
+    }
+    cJSON_Delete(old);
+    if (rc)
+        return rc;
+    cJSON_DeleteItemFromObjectCaseSensitive(rec, "session");
+    return attempt_next(txn, c, item, rec, NULL);
+}
+
 int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, int activity_attempt)
 {
     struct regctx c;
     struct stmt_db_txn *txn = NULL;
-    cJSON *rec = NULL, *old = NULL, *stmts = NULL;
+    cJSON *rec = NULL, *stmts = NULL;
     const cJSON *item, *known;
     char key[KEY_MAX + 64];
     int rc;
@@ -783,18 +806,7 @@ int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, in
      * no attempt known yet (a first delivery) only learns it. */
     if (cJSON_IsNumber(known) && (int)known->valuedouble != activity_attempt &&
         jnum(rec, "attempt_sessions") > 0) {
-        /* a session left open (tab closed without Terminate) ends first, as a launch would */
-        if (scorm__jstr(rec, "session") &&
-            scorm__rt_get(txn, "sessions", scorm__jstr(rec, "session"), &old) == SCORM_RT_OK &&
-            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(old, "open"))) {
-            rc = session_end(rt, txn, &c, item, rec, old, 0, stmts);
-            if (!rc)
-                rc = scorm__rt_put(txn, "sessions", scorm__jstr(old, "id"), old);
-            if (rc)
-                goto out;
-        }
-        cJSON_DeleteItemFromObjectCaseSensitive(rec, "session");
-        rc = attempt_next(txn, &c, item, rec, NULL);
+        rc = sco_attempt_end(rt, txn, &c, item, rec, stmts);
         if (rc)
             goto out;
     }
@@ -812,8 +824,70 @@ int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, in
 out:
     stmt_db_txn_abort(txn);
     cJSON_Delete(rec);
-    cJSON_Delete(old);
     cJSON_Delete(stmts);
+    regctx_free(&c);
+    return rc;
+}
+
+int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
+{
+    struct regctx c;
+    struct stmt_db_txn *txn = NULL;
+    struct flat *f = NULL;
+    cJSON *rec = NULL, *stmts = NULL;
+    char key[KEY_MAX + 64];
+    int rc = regctx_load(rt, reg, &c);
+    if (rc)
+        return rc;
+    f = sc_calloc(1, sizeof *f);
+    stmts = cJSON_CreateArray();
+    if (!f || !stmts) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
+    if (stmt_db_txn_begin_grouped(rt->db, &txn)) {
+        rc = SCORM_RT_ERR_STORE;
+        goto out;
+    }
+    for (size_t i = 0; i < f->n; i++) {
+        const char *id = scorm__jstr(f->item[i], "identifier");
+        if (!id || !scorm__jstr(f->item[i], "launch"))
+            continue;
+        sco_key(key, sizeof key, reg, id, 0);
+        rc = scorm__rt_get(txn, "cmi", key, &rec);
+        if (rc == SCORM_RT_ERR_NOTFOUND) {
+            rc = SCORM_RT_OK;
+            continue;
+        }
+        if (rc)
+            goto out;
+        /* an attempt with sessions is still going: a suspended SCO (cmi.exit "suspend") or
+         * one whose session never reached Terminate; a SCO that exited otherwise already
+         * started its next attempt (attempt_sessions 0) */
+        if (jnum(rec, "attempt_sessions") > 0) {
+            rc = sco_attempt_end(rt, txn, &c, f->item[i], rec, stmts);
+            if (!rc)
+                rc = scorm__rt_put(txn, "cmi", key, rec);
+            if (rc)
+                goto out;
+        }
+        cJSON_Delete(rec);
+        rec = NULL;
+    }
+    if (stmt_db_txn_commit(txn)) {
+        txn = NULL;
+        rc = SCORM_RT_ERR_STORE;
+        goto out;
+    }
+    txn = NULL;
+    emit(rt, stmts);
+    rc = SCORM_RT_OK;
+out:
+    stmt_db_txn_abort(txn);
+    cJSON_Delete(rec);
+    cJSON_Delete(stmts);
+    sc_free(f);
     regctx_free(&c);
     return rc;
 }

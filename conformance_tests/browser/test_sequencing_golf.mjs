@@ -469,12 +469,23 @@ test('Suspend keeps the attempt and reopening resumes it; Exit ends it and reope
   assert.deepEqual(errors, []);
 });
 
-// Known gaps outside the player (reported): the golf SCOs set cmi.exit "suspend" at every
-// unload, so after exitAll the engine leaves the root "suspended" (UP.4 2.1: a cluster with a
-// suspended child) and start does not begin a new attempt on it (DB.2), and the run-time
-// resumes the SCO's old data (cmi.entry "resume") although its attempt ended.
-test('Exit then reopening: a new attempt on the course and on the SCO', { todo: 'engine/run-time: exitAll after cmi.exit=suspend' }, async () => {
+// exitAll ends the attempt on the course and every SCO attempt in it, the suspended ones too
+// (SN 4th TB.2.3; only suspendAll keeps them, RTE 4th 4.2.8): the golf SCOs set cmi.exit
+// "suspend" at every unload, yet the SCO delivered after reopening starts a new learner attempt
+// (scorm_rt_course_exited).
+test('Exit then reopening: a new attempt on the SCO (cmi.entry ab-initio)', async () => {
+  assert.ok(exited, 'the exit walk ran');
+  assert.equal(await exited.sco.evaluate(() => ScormProcessGetValue('cmi.entry')), 'ab-initio');
+  const rep = await report(srv, exited.rep.registration);
+  const sco = rep.scos.find((x) => x.id === 'playing_item');
+  assert.ok(sco, 'playing_item in the report');
+  assert.deepEqual([sco.attempt, sco.attempts], [2, 2], 'playing_item: its first attempt ended with the course attempt');
+});
+
+// Known gap in the engine (reported): after exitAll the engine leaves the root "suspended"
+// (UP.4 2.1: a cluster with a suspended child) and start does not begin a new attempt on it
+// (DB.2).
+test('Exit then reopening: a new attempt on the course', { todo: 'engine: exitAll after cmi.exit=suspend leaves the root suspended' }, async () => {
   assert.ok(exited, 'the exit walk ran');
   assert.equal(exited.rep.sequencing.attempts, 2, 'root attempt count');
-  assert.equal(await exited.sco.evaluate(() => ScormProcessGetValue('cmi.entry')), 'ab-initio');
 });

@@ -658,6 +658,82 @@ static void test_strict(struct scorm_rt *rt, struct stmt_db *db)
     free(course);
 }
 
+/* The run-time attempt of a SCO follows the course and the activity (SN 4th TB.2.3 exitAll,
+ * DB.2; RTE 4th 4.2.7 cmi.entry): a suspended SCO resumes in the same activity attempt, and
+ * starts ab-initio after exitAll or when the engine begins a new attempt on the activity. */
+static void test_attempt_end(struct scorm_rt *rt, struct stmt_db *db)
+{
+    char *course = import_golf(db, "golf-2004v3-RuntimeBasicCalls");
+    cJSON *reg = NULL, *L = NULL, *out;
+    struct scorm_diag d;
+    char regid[64], sess[64];
+    int rc;
+    ok(course != NULL, "golf 2004 basic imported");
+    if (!course)
+        return;
+    is_int(scorm_rt_registration_create(rt, course, "x-1", "X", &reg, &d), 0, "registration");
+    snprintf(regid, sizeof regid, "%s", jstr(reg, "registration"));
+    is_int(scorm_rt_delivered(rt, regid, "item_1", 0), SCORM_RT_ERR_ARG, "attempt 0 refused");
+    is_int(scorm_rt_delivered(rt, regid, "no-item", 1), SCORM_RT_ERR_NOTFOUND, "unknown item");
+    is_int(scorm_rt_delivered(rt, regid, "item_1", 1), 0, "delivered in activity attempt 1");
+    /* session 1: suspend */
+    is_int(scorm_rt_launch(rt, regid, "item_1", &L, &d), 0, "launch 1");
+    snprintf(sess, sizeof sess, "%s", jstr(L, "session"));
+    out = commit(rt, regid, sess, 1, 1, "{\"cmi.location\":\"p3\",\"cmi.exit\":\"suspend\"}", &rc,
+                 &d);
+    is_int(rc, 0, "suspend");
+    cJSON_Delete(out);
+    cJSON_Delete(L);
+    L = NULL;
+    /* the same activity attempt (resumed): the SCO resumes */
+    is_int(scorm_rt_delivered(rt, regid, "item_1", 1), 0, "delivered again in attempt 1");
+    is_int(scorm_rt_launch(rt, regid, "item_1", &L, &d), 0, "launch 2");
+    is_str(jstr(cJSON_GetObjectItem(L, "initial"), "cmi.entry"), "resume", "same attempt: resume");
+    is_str(jstr(cJSON_GetObjectItem(L, "initial"), "cmi.location"), "p3", "location back");
+    snprintf(sess, sizeof sess, "%s", jstr(L, "session"));
+    out = commit(rt, regid, sess, 1, 1, "{\"cmi.exit\":\"suspend\"}", &rc, &d);
+    cJSON_Delete(out);
+    cJSON_Delete(L);
+    L = NULL;
+    /* a new attempt on the activity: the SCO starts over */
+    is_int(scorm_rt_delivered(rt, regid, "item_1", 2), 0, "delivered in activity attempt 2");
+    is_int(scorm_rt_launch(rt, regid, "item_1", &L, &d), 0, "launch 3");
+    is_str(jstr(cJSON_GetObjectItem(L, "initial"), "cmi.entry"), "ab-initio",
+           "new activity attempt: ab-initio");
+    ok(!cJSON_GetObjectItem(cJSON_GetObjectItem(L, "initial"), "cmi.location"), "fresh data");
+    snprintf(sess, sizeof sess, "%s", jstr(L, "session"));
+    out = commit(rt, regid, sess, 1, 1, "{\"cmi.location\":\"p7\",\"cmi.exit\":\"suspend\"}", &rc,
+                 &d);
+    cJSON_Delete(out);
+    cJSON_Delete(L);
+    L = NULL;
+    /* exitAll: every SCO attempt ends with the course's, the suspended one too */
+    is_int(scorm_rt_course_exited(rt, "00000000-0000-4000-8000-000000000000"),
+           SCORM_RT_ERR_NOTFOUND, "course_exited: unknown registration");
+    is_int(scorm_rt_course_exited(rt, regid), 0, "course exited");
+    is_int(scorm_rt_launch(rt, regid, "item_1", &L, &d), 0, "launch 4");
+    is_str(jstr(cJSON_GetObjectItem(L, "initial"), "cmi.entry"), "ab-initio",
+           "after exitAll: ab-initio");
+    ok(!cJSON_GetObjectItem(cJSON_GetObjectItem(L, "initial"), "cmi.location"),
+       "after exitAll: fresh data");
+    cJSON_Delete(L);
+    L = NULL;
+    /* a session left open (tab closed) is closed and its attempt ends too */
+    is_int(scorm_rt_course_exited(rt, regid), 0, "course exited with a session open");
+    is_int(scorm_rt_launch(rt, regid, "item_1", &L, &d), 0, "launch 5");
+    is_str(jstr(cJSON_GetObjectItem(L, "initial"), "cmi.entry"), "ab-initio",
+           "open session ended: ab-initio");
+    cJSON_Delete(L);
+    out = NULL;
+    is_int(scorm_rt_registration_get(rt, regid, &out), 0, "report");
+    is_int((int)cJSON_GetNumberValue(cJSON_GetObjectItem(
+               cJSON_GetArrayItem(cJSON_GetObjectItem(out, "scos"), 0), "attempt")),
+           4, "four SCO attempts");
+    cJSON_Delete(out);
+    cJSON_Delete(reg);
+    free(course);
+}
+
 int main(void)
 {
     char path[1024], dir[512];
@@ -688,6 +764,7 @@ int main(void)
     test_flow12(rt, db);
     test_flow2004(rt, db);
     test_strict(rt, db);
+    test_attempt_end(rt, db);
     scorm_rt_close(rt);
     stmt_db_close(db);
     cJSON_Delete(emitted);
