@@ -141,6 +141,12 @@ const char *lrs_req_param(struct lrs_req *r, const char *name);
 void lrs_resp_header(struct lrs_req *r, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void lrs_reply(struct lrs_req *r, int status, const char *ctype, const void *body, size_t n);
+/** Writes the status line, the standard headers, r->hdrs and Content-Length (when has_length)
+ * in one write, with body (n bytes, may be NULL) after it unless r->head; larger bodies go in
+ * a second write. For handlers that stream the body themselves (body NULL). Does not set
+ * r->status. */
+void lrs_reply_head(struct lrs_req *r, int status, const char *ctype, int has_length, size_t length,
+                    const void *body, size_t n);
 /** Prints j compactly (j is borrowed). */
 void lrs_reply_json(struct lrs_req *r, int status, const cJSON *j);
 /** {"error": true, "status": N, "message": "..."} as JSON. */

@@ -382,7 +382,7 @@ static int parse_range(const char *h, size_t size, size_t *from, size_t *to)
 
 static void send_file(struct lrs_req *r, FILE *f, size_t size, const char *ctype)
 {
-    char clen[32], date[SC_TIME_ISO_LEN], crange[96];
+    char crange[96];
     char *chunk;
     size_t n, from = 0, to = size ? size - 1 : 0, left;
     int status = 200, rg = parse_range(lrs_req_header(r, "Range"), size, &from, &to);
@@ -405,18 +405,10 @@ static void send_file(struct lrs_req *r, FILE *f, size_t size, const char *ctype
     }
     left = size ? to - from + 1 : 0;
     r->status = status;
-    mg_response_header_start(r->conn, status);
-    mg_response_header_add(r->conn, "Date", sc_time_format_http(sc_time_now_us(), date), -1);
-    mg_response_header_add(r->conn, "Content-Type", ctype, -1);
-    snprintf(clen, sizeof clen, "%zu", left);
-    mg_response_header_add(r->conn, "Content-Length", clen, -1);
-    mg_response_header_add(r->conn, "Accept-Ranges", "bytes", -1);
+    lrs_resp_header(r, "Accept-Ranges", "bytes");
     if (status == 206)
-        mg_response_header_add(r->conn, "Content-Range", crange, -1);
-    mg_response_header_add(r->conn, "X-Content-Type-Options", "nosniff", -1);
-    if (r->hdrs.len)
-        mg_response_header_add_lines(r->conn, r->hdrs.data);
-    mg_response_header_send(r->conn);
+        lrs_resp_header(r, "Content-Range", "%s", crange);
+    lrs_reply_head(r, status, ctype, 1, left, NULL, 0);
     while (!r->head && left > 0 && (n = fread(chunk, 1, left < 65536 ? left : 65536, f)) > 0) {
         if (mg_write(r->conn, chunk, n) <= 0)
             break;

@@ -380,7 +380,9 @@ int stmt_store_insert(struct stmt_store *st, cJSON **stmts, size_t n, const char
     else
         st->head = &req;
     st->tail = &req;
-    pthread_cond_signal(&st->work);
+    st->queued++;
+    if (!st->gathering || st->queued >= st->gather_target)
+        pthread_cond_signal(&st->work);
     pthread_mutex_unlock(&st->lock);
     while (sem_wait(&req.acked) != 0)
         ; /* EINTR */

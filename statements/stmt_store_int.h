@@ -66,6 +66,11 @@ struct stmt_store {
     pthread_cond_t work; /* writer waits for batches */
     pthread_cond_t done; /* callers wait for their commit */
     struct stmt__req *head, *tail;
+    /* Adaptive group gathering (stmt_writer.c): requests queued, the size of the last group,
+     * the last commit's duration, and whether the writer waits for gather_target requests. */
+    size_t queued, last_group, gather_target;
+    int64_t last_commit_us;
+    int gathering;
     int closing;
     int busy;                   /* writer has taken a group and not yet acknowledged it */
     int64_t busy_from_us;       /* first stored value the current group may use, minus one */
