@@ -96,6 +96,7 @@ int lrs_cmd_registration(int argc, char **argv)
                  app.cfg.content_listen);
     if (lrs_cli_open_db(app.cfg.data_dir, &app.db))
         return 1;
+    lrs_rt_open(&app); /* no statement store: the CLI emits no statements */
     rt = lrs_rt_get(&app, err, sizeof err);
     if (!rt) {
         fprintf(stderr, "scolar: SCORM run-time unavailable: %s\n", err);
@@ -117,6 +118,7 @@ int lrs_cmd_registration(int argc, char **argv)
     rc = s ? 0 : 1;
 out:
     cJSON_Delete(out);
+    lrs_rt_close(&app);
     stmt_db_close(app.db);
     return rc;
 }

@@ -91,10 +91,14 @@ int lrs_scope_may(unsigned scopes, const char *path, int write);
 void lrs_auth_cache_flush(void);
 
 /* ---- the application and requests (lrs_http.c) ---------------------------------------- */
+struct scorm_rt;
+
 struct lrs_app {
     struct lrs_config cfg;
     struct stmt_db *db;
     struct stmt_store *store;
+    struct scorm_rt *rt;            /* SCORM run-time, NULL when it could not open */
+    char rt_error[512];             /* why rt is NULL */
     struct mg_context *ctx;         /* API origin */
     struct mg_context *content_ctx; /* content origin */
     int64_t started_us;
@@ -227,9 +231,13 @@ int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, 
 void lrs_route_player(struct lrs_req *r); /* route_player.c: content origin */
 void lrs_route_runtime(struct lrs_req *r);
 void lrs_route_content(struct lrs_req *r);
-struct scorm_rt;
-/** The SCORM run-time (opened at first use with runtime_js/datamodel.json; NULL and err set
- *  when it cannot be); borrowed, valid until exit. */
+/** Opens app->rt, the SCORM run-time, with runtime_js/ (player files, datamodel.json) over
+ *  app->db, its statements going to app->store when set. 0, or -1 with app->rt_error set (and
+ *  logged). Called by lrs_app_open before the HTTP server starts. */
+int lrs_rt_open(struct lrs_app *app);
+/** Closes app->rt and frees the player files; NULL-tolerant. Before the store closes. */
+void lrs_rt_close(struct lrs_app *app);
+/** app->rt (borrowed), or NULL with err set to why it is not open. */
 struct scorm_rt *lrs_rt_get(struct lrs_app *app, char *err, size_t errlen);
 /** HTTP status for a scorm_rt code (route_player.c: the run-time's table). */
 int lrs_rt_status(int code);

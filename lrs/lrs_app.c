@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* What `serve` opens beyond the store: the statement store's writer thread. Closed in reverse
- * order after the HTTP server has stopped, so every in-flight write is committed before LMDB
- * closes. */
+/* What `serve` opens beyond the store: the statement store's writer thread and the SCORM
+ * run-time. Closed in reverse order after the HTTP server has stopped, so every in-flight write
+ * is committed before LMDB closes. */
+#include "lrs/lrs.h"
 #include "lrs/lrs_cli.h"
 #include "scorm/scorm.h"
 #include "statements/stmt_store.h"
@@ -20,11 +21,15 @@ int lrs_app_open(struct lrs_app *app, char *err, size_t errlen)
         snprintf(err, errlen, "cannot open the statement store: %s", stmt_store_strerror(rc));
         return -1;
     }
+    /* A run-time that cannot open (runtime files missing) is logged; the LRS still serves and
+     * the player routes answer 503 with the reason. */
+    lrs_rt_open(app);
     return 0;
 }
 
 void lrs_app_close(struct lrs_app *app)
 {
+    lrs_rt_close(app); /* its statement sink writes into the store: closed first */
     stmt_store_close(app->store);
     app->store = NULL;
 }

@@ -60,9 +60,7 @@ static struct rt_file rt_files[] = {
     {"datamodel.json", "application/json", NULL, 0},
 };
 
-static pthread_mutex_t rt_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct scorm_rt *rt_global;
-static char rt_error[512];
+/* Loaded once by lrs_rt_open (before the HTTP server starts), read-only afterwards. */
 
 static int read_file(const char *path, char **out, size_t *len)
 {
@@ -130,59 +128,58 @@ static int emit_statements(void *ctx, cJSON **stmts, size_t n)
     return rc;
 }
 
-static void rt_release(void)
+int lrs_rt_open(struct lrs_app *app)
 {
-    scorm_rt_close(rt_global);
-    rt_global = NULL;
+    char path[PATH_MAX], base[600];
+    struct scorm_rt_opts o;
+    struct scorm_diag d;
+    memset(&o, 0, sizeof o);
+    memset(&d, 0, sizeof d);
+    app->rt_error[0] = '\0';
+    for (size_t i = 0; i < sizeof rt_files / sizeof rt_files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", lrs_runtime_dir(), rt_files[i].name);
+        if (read_file(path, &rt_files[i].data, &rt_files[i].len)) {
+            snprintf(app->rt_error, sizeof app->rt_error, "cannot read %.300s: %.100s", path,
+                     strerror(errno));
+            break;
+        }
+    }
+    if (!app->rt_error[0]) {
+        snprintf(base, sizeof base, "%s/courses/", app->cfg.public_url);
+        o.activity_base = base;
+        o.learner_home = app->cfg.public_url;
+        /* launch token lifetime in seconds (default 7 days); 0 or junk keeps the default */
+        const char *ttl = getenv("SCOLAR_TOKEN_TTL");
+        if (ttl && *ttl)
+            o.token_ttl_s = strtoll(ttl, NULL, 10);
+        o.emit = app->store ? emit_statements : NULL;
+        o.emit_ctx = app;
+        if (scorm_rt_open(app->db, rt_files[4].data, rt_files[4].len, &o, &app->rt, &d))
+            snprintf(app->rt_error, sizeof app->rt_error, "%.200s/datamodel.json: %.250s",
+                     lrs_runtime_dir(), d.msg);
+    }
+    if (!app->rt_error[0])
+        return 0;
+    lrs_log(LRS_LOG_ERROR, "SCORM run-time unavailable: %s", app->rt_error);
+    return -1;
+}
+
+void lrs_rt_close(struct lrs_app *app)
+{
+    scorm_rt_close(app->rt);
+    app->rt = NULL;
     for (size_t i = 0; i < sizeof rt_files / sizeof rt_files[0]; i++) {
         sc_free(rt_files[i].data);
         rt_files[i].data = NULL;
+        rt_files[i].len = 0;
     }
 }
 
 struct scorm_rt *lrs_rt_get(struct lrs_app *app, char *err, size_t errlen)
 {
-    struct scorm_rt *rt;
-    pthread_mutex_lock(&rt_lock);
-    if (!rt_global && !rt_error[0]) {
-        char path[PATH_MAX], base[600];
-        struct scorm_rt_opts o;
-        struct scorm_diag d;
-        size_t i;
-        memset(&o, 0, sizeof o);
-        memset(&d, 0, sizeof d);
-        for (i = 0; i < sizeof rt_files / sizeof rt_files[0]; i++) {
-            snprintf(path, sizeof path, "%s/%s", lrs_runtime_dir(), rt_files[i].name);
-            if (read_file(path, &rt_files[i].data, &rt_files[i].len)) {
-                snprintf(rt_error, sizeof rt_error, "cannot read %.300s: %.100s", path,
-                         strerror(errno));
-                break;
-            }
-        }
-        if (!rt_error[0]) {
-            snprintf(base, sizeof base, "%s/courses/", app->cfg.public_url);
-            o.activity_base = base;
-            o.learner_home = app->cfg.public_url;
-            /* launch token lifetime in seconds (default 7 days); 0 or junk keeps the default */
-            const char *ttl = getenv("SCOLAR_TOKEN_TTL");
-            if (ttl && *ttl)
-                o.token_ttl_s = strtoll(ttl, NULL, 10);
-            o.emit = app->store ? emit_statements : NULL;
-            o.emit_ctx = app;
-            if (scorm_rt_open(app->db, rt_files[4].data, rt_files[4].len, &o, &rt_global, &d))
-                snprintf(rt_error, sizeof rt_error, "%.200s/datamodel.json: %.250s",
-                         lrs_runtime_dir(), d.msg);
-            else
-                atexit(rt_release);
-        }
-        if (rt_error[0])
-            lrs_log(LRS_LOG_ERROR, "SCORM run-time unavailable: %s", rt_error);
-    }
-    rt = rt_global;
-    if (!rt && err)
-        snprintf(err, errlen, "%s", rt_error);
-    pthread_mutex_unlock(&rt_lock);
-    return rt;
+    if (!app->rt && err)
+        snprintf(err, errlen, "%s", app->rt_error[0] ? app->rt_error : "not opened");
+    return app->rt;
 }
 
 int lrs_rt_status(int code)
