@@ -52,6 +52,7 @@
   var seqAnswer = null; /* its last answer: toc, valid, current */
   var cmiSent = false;  /* the running SCO's Terminate data went with a request */
   var lastRequest = ''; /* the last navigation request sent */
+  var pending = null;   /* a learner's request made while another one was under way */
 
   function $(id) { return document.getElementById(id); }
 
@@ -172,10 +173,24 @@
     return Promise.resolve();
   }
 
+  /* the request under way is answered: the controls follow, and a learner's request made
+   * meanwhile (a click while the terminated SCO's data was still travelling) runs now */
+  function seqSettle() {
+    busy = false;
+    updateControls();
+    refreshState();
+    if (pending && !ended) {
+      var p = pending;
+      pending = null;
+      seqRequest(p.request, p.target);
+    }
+  }
+
   /* a request of the learner (buttons, table of contents): unload the SCO (it Terminates),
    * then the request goes with its data */
   function seqRequest(request, target) {
-    if (busy || ended) return;
+    if (ended) return;
+    if (busy) { pending = { request: request, target: target }; return; }
     busy = true;
     message('');
     leaveCurrent().then(function () {
@@ -187,7 +202,7 @@
       return seqAsk(request, target, cmi);
     }).then(seqDeliver)
       .catch(function (e) { message('Navigation failed: ' + e.message); })
-      .then(function () { busy = false; updateControls(); refreshState(); });
+      .then(seqSettle);
   }
 
   /* the SCO terminated by itself: its adl.nav.request (SN 4th 4.4.1), else only its data */
@@ -208,7 +223,7 @@
       if (req === 'report' && !a.ended) return null;
       return seqDeliver(a);
     }).catch(function (e) { message('Navigation failed: ' + e.message); })
-      .then(function () { busy = false; updateControls(); refreshState(); });
+      .then(seqSettle);
   }
 
   function renderSeqToc() {
@@ -507,7 +522,7 @@
         seqAnswer = r[2];
         renderToc();
         busy = true;
-        return seqDeliver(r[2]).then(function () { busy = false; updateControls(); });
+        return seqDeliver(r[2]).then(seqSettle);
       }
       renderToc();
       var first = state.resume || order[0];

@@ -800,6 +800,8 @@ int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, in
     if (rc)
         goto out;
     known = cJSON_GetObjectItemCaseSensitive(rec, "activity_attempt");
+    if (cJSON_IsNumber(known) && (int)known->valuedouble == activity_attempt)
+        goto out; /* the same attempt (a resume, a relaunch): nothing changes */
     /* SN 4th DB.2: the sequencer began a new attempt on the activity (a suspended activity is
      * resumed in the same attempt). RTE 4th 4.2.7 / 4.2.8: the SCO's learner attempt is that
      * attempt, so its data of the earlier one ends and cmi.entry is ab-initio. A record with
