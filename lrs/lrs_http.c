@@ -23,6 +23,10 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+/* civetweb's keep-alive timeout and the header that announces it (start_ctx) */
+#define LRS_KEEP_ALIVE_MS "5000"
+#define LRS_KEEP_ALIVE_HDR "Keep-Alive: timeout=5\r\n"
+
 const char *lrs_req_header(struct lrs_req *r, const char *name)
 {
     /* Alternate Request Syntax (Comm 1.3): form fields stand for these headers */
@@ -189,7 +193,7 @@ void lrs_reply_head(struct lrs_req *r, int status, const char *ctype, int has_le
     char date[SC_TIME_ISO_LEN];
     struct sc_buf b;
     int bad = 0, with_body = body && n && !r->head && n <= REPLY_INLINE_BODY;
-    const char *text = mg_get_response_code_text(r->conn, status);
+    const char *text = mg_get_response_code_text(r->conn, status), *conn;
     sc_buf_init(&b, 0);
     bad |= sc_buf_printf(&b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, text ? text : "",
                          sc_time_format_http(sc_time_now_us(), date));
@@ -200,7 +204,10 @@ void lrs_reply_head(struct lrs_req *r, int status, const char *ctype, int has_le
     bad |= sc_buf_puts(&b, "X-Content-Type-Options: nosniff\r\n");
     if (r->hdrs.len)
         bad |= sc_buf_append(&b, r->hdrs.data, r->hdrs.len);
-    bad |= sc_buf_printf(&b, "Connection: %s\r\n\r\n", connection_token(r));
+    conn = connection_token(r);
+    if (!strcmp(conn, "keep-alive"))
+        bad |= sc_buf_puts(&b, LRS_KEEP_ALIVE_HDR);
+    bad |= sc_buf_printf(&b, "Connection: %s\r\n\r\n", conn);
     if (with_body)
         bad |= sc_buf_append(&b, body, n);
     if (!bad) {
@@ -526,11 +533,13 @@ static struct mg_context *start_ctx(struct lrs_app *app, const char *listen, int
      * keep-alive timeout passes, so idle browsers hold workers: with more open connections than
      * workers, new ones wait in the queue for that timeout (found with 50 learners committing
      * on 48 workers: p99 4.3 s). Hence many cheap workers (their big stacks are fibers that
-     * cost only the pages they touch) and a short keep-alive timeout. */
+     * cost only the pages they touch). The timeout is announced in a Keep-Alive header
+     * (lrs_reply_head) so that clients close first: a client reusing a connection the server
+     * is closing at that moment sees "other side closed" (undici's default is 4 s). */
     const char *opts[] = {"listening_ports", listen, "num_threads", threads_s, "request_timeout_ms",
-                          "30000", "enable_keep_alive", "yes", "keep_alive_timeout_ms", "2000",
-                          "access_control_allow_methods", "", "enable_directory_listing", "no",
-                          "decode_url", "yes",
+                          "30000", "enable_keep_alive", "yes", "keep_alive_timeout_ms",
+                          LRS_KEEP_ALIVE_MS, "access_control_allow_methods", "",
+                          "enable_directory_listing", "no", "decode_url", "yes",
                           /* without it Nagle + delayed ACK add ~40 ms to small answers */
                           "tcp_nodelay", "1", NULL};
     memset(&cb, 0, sizeof cb);
