@@ -521,6 +521,18 @@
         seqMode = true;
         seqAnswer = r[2];
         renderToc();
+        /* A course with one activity whose start delivers nothing (2004 without sequencing:
+         * the default flow=false stops start, SN 4th SB.2.5 / SB.2.2-1) opens that activity:
+         * choosing it is the only request the learner could make, and the LMS may issue
+         * navigation requests for the learner (SN 4th 4.3). Courses with several activities
+         * open on the table of contents, as the SN defaults say. */
+        var only = order.length === 1 && seqAnswer.toc && seqAnswer.toc.filter(function (t) {
+          return t.item === order[0] && !t.hidden && !t.disabled;
+        }).length === 1;
+        if (!r[2].deliver && !r[2].ended && only) {
+          seqRequest('choice', order[0]);
+          return null;
+        }
         busy = true;
         return seqDeliver(r[2]).then(seqSettle);
       }

@@ -17,7 +17,7 @@ let srv, browser, courses, dataDir;
 before(async () => {
   dataDir = tempDir();
   courses = importPackages(dataDir, ['golf-2004v3-RunTimeAdvancedCalls', 'golf-2004v3-RuntimeBasicCalls',
-    'golf-2004v3-RuntimeMinimumCalls']);
+    'golf-2004v3-RuntimeMinimumCalls', 'golf-2004v3-ContentPackagingSingleSCO']);
   srv = await startServer({ dataDir });
   browser = await launchBrowser();
 });
@@ -168,30 +168,57 @@ test('RuntimeBasicCalls: pass and complete', async () => {
   await page.close();
 });
 
-test('RuntimeMinimumCalls: multi-SCO table of contents, next/previous, every SCO completed', async () => {
+// A 2004 package without imsss:sequencing has the SN default control modes (SN 4th 3.2, CAM 4th
+// 5.1: choice true, flow false): start cannot flow into the course, so the player opens on the
+// table of contents, previous / next stay disabled, and the learner chooses each SCO.
+test('RuntimeMinimumCalls: multi-SCO without sequencing: table of contents (choice), no flow, every SCO completed', async () => {
   const r = await register(srv, courses['golf-2004v3-RuntimeMinimumCalls'], { id: 'min-1', name: 'Min' });
-  const { page } = await openPlayer(browser.ctx, r.launch_url);
+  const page = await browser.ctx.newPage();
+  page.on('dialog', (d) => d.accept().catch(() => {}));
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(r.launch_url);
+  await page.waitForFunction(() => window.ScolarPlayer && ScolarPlayer.sequencing && !document.getElementById('message').hidden);
+  assert.equal(await page.evaluate(() => ScolarPlayer.current), null);
+  assert.match(await page.textContent('#message'), /Choose an activity/);
   const order = await page.evaluate(() => ScolarPlayer.state.items.filter((i) => i.launchable).map((i) => i.id));
   assert.ok(order.length > 10, `${order.length} launchable items`);
   assert.equal(await page.isVisible('#toc'), true);
-  assert.equal(await page.isVisible('#next'), true);
-  assert.equal(await page.evaluate(() => ScolarPlayer.current), order[0]);
-  assert.equal(await page.isDisabled('#prev'), true);
+  assert.deepEqual(await page.evaluate(() => ScolarPlayer.nav.valid), { continue: false, previous: false });
+  assert.deepEqual([await page.isDisabled('#prev'), await page.isDisabled('#next')], [true, true]);
   const running = () => page.waitForFunction(() => ScolarPlayer.api && ScolarPlayer.api._runtime.state === 1);
-  for (let i = 1; i < order.length; i++) {
+  for (const id of order) {
+    await page.click(`#toc-list li[data-id="${id}"] a`);
+    await page.waitForFunction((x) => ScolarPlayer.current === x, id);
     await running();
-    await page.click('#next');
-    await page.waitForFunction((id) => ScolarPlayer.current === id, order[i]);
+    assert.deepEqual([await page.isDisabled('#prev'), await page.isDisabled('#next')], [true, true], `${id}: no flow`);
   }
-  await page.click('#prev');
-  await page.waitForFunction((id) => ScolarPlayer.current === id, order[order.length - 2]);
   await page.click(`#toc-list li[data-id="${order[0]}"] a`);
   await page.waitForFunction((id) => ScolarPlayer.current === id, order[0]);
+  await running();
   await page.click('#exit');
   await page.waitForSelector('#message:not([hidden])');
   const rep = await report(srv, r.registration);
   assert.equal(rep.scos_total, order.length);
   const seen = rep.scos.filter((s) => s.sessions > 0).length;
   assert.equal(seen, order.length, 'every SCO was launched');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+// One activity and no imsss:sequencing: start delivers nothing (flow=false by default), so the
+// player issues the only request the learner could make, a choice of that activity (SN 4th
+// 4.3); continue stays invalid as the SN defaults say.
+test('ContentPackagingSingleSCO: a single-activity course without sequencing opens its SCO', async () => {
+  const r = await register(srv, courses['golf-2004v3-ContentPackagingSingleSCO'], { id: 'single-1', name: 'Single' });
+  const { page, errors } = await openPlayer(browser.ctx, r.launch_url);
+  assert.equal(await page.evaluate(() => ScolarPlayer.current), 'item_1');
+  const sco = await scoFrame(page, 'shared/launchpage.html');
+  assert.match(sco.url(), /shared\/launchpage\.html/);
+  assert.deepEqual(await page.evaluate(() => ScolarPlayer.nav.valid), { continue: false, previous: false });
+  assert.equal(await page.textContent('#message'), '', 'no "choose an activity" prompt');
+  const rep = await report(srv, r.registration);
+  assert.deepEqual(rep.sequencing && rep.sequencing.current, 'item_1');
+  assert.deepEqual(errors, []);
   await page.close();
 });

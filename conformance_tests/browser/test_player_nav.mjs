@@ -2,10 +2,11 @@
 // Player behaviour with a small 2004 package written by the test: adlnav:hideLMSUI hides the
 // player's controls per item; a SCO in a nested frame finds API_1484_11 by walking its parents
 // (the discovery algorithm of RTE 3.1.2 / the pipwerks wrapper) and its adl.nav.request
-// "continue" after Terminate moves the player to the next item (flow in tree order, no
-// sequencing engine); a pop-up window finds the API through window.opener;
-// adl.nav.request_valid answers from the same order; an asset launches
-// without an API session; "exitAll" ends the player.
+// "{target=two}choice" after Terminate moves the player to that item; a pop-up window finds the
+// API through window.opener. The package has no imsss:sequencing, so the SN default control
+// modes apply (SN 4th 3.2: choice true, flow false): the player opens on the table of contents,
+// adl.nav.request_valid.continue / previous are false and the buttons stay disabled; an asset
+// launches without an API session; "exitAll" ends the player.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,7 +51,7 @@ window.results = [api.Initialize(''), api.GetValue('adl.nav.request_valid.contin
   api.GetValue('adl.nav.request_valid.previous'), api.GetValue('adl.nav.request_valid.choice.{target=three}'),
   api.GetValue('adl.nav.request_valid.choice.{target=nowhere}')];
 window.go = function () { api.SetValue('cmi.completion_status', 'completed');
-  api.SetValue('adl.nav.request', 'continue'); return api.Terminate(''); };
+  api.SetValue('adl.nav.request', '{target=two}choice'); return api.Terminate(''); };
 </script></body></html>`;
 const TWO = `<!doctype html><html><body><h1>two</h1><script>
 var api = window.parent.API_1484_11; api.Initialize('');
@@ -93,10 +94,18 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('hideLMSUI, nested-frame API discovery, continue after Terminate, asset, exitAll', async () => {
+test('hideLMSUI, nested-frame API discovery, choice after Terminate, asset, exitAll', async () => {
   const r = await register(srv, course, { id: 'nav-1', name: 'Nav' });
-  const { page, errors } = await openPlayer(browser.ctx, r.launch_url);
-  assert.equal(await page.evaluate(() => ScolarPlayer.current), 'one');
+  const page = await browser.ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(r.launch_url);
+  // no flow: start delivers nothing, the learner chooses from the table of contents
+  await page.waitForFunction(() => window.ScolarPlayer && ScolarPlayer.sequencing && !document.getElementById('message').hidden);
+  assert.equal(await page.evaluate(() => ScolarPlayer.current), null);
+  assert.match(await page.textContent('#message'), /Choose an activity/);
+  await page.click('#toc-list li[data-id="one"] a');
+  await page.waitForFunction(() => ScolarPlayer.current === 'one');
   // item one hides previous and continue; exit stays
   assert.equal(await page.isVisible('#prev'), false);
   assert.equal(await page.isVisible('#next'), false);
@@ -105,24 +114,25 @@ test('hideLMSUI, nested-frame API discovery, continue after Terminate, asset, ex
   const inner = one.childFrames()[0];
   await inner.waitForFunction(() => window.results);
   assert.equal(await inner.evaluate(() => window.found), true);
-  assert.deepEqual(await inner.evaluate(() => window.results), ['true', 'true', 'false', 'true', 'false']);
+  assert.deepEqual(await inner.evaluate(() => window.results), ['true', 'false', 'false', 'true', 'false']);
   // a pop-up opened from the nested frame finds the API through its opener
   const [popup] = await Promise.all([browser.ctx.waitForEvent('page'), inner.evaluate(() => { window.open('popup.html', 'pop'); })]);
   await popup.waitForFunction(() => window.result !== undefined);
   assert.deepEqual(await popup.evaluate(() => window.result), ['nav-1', 'true', 'from-popup']);
   await popup.close();
   assert.equal(await inner.evaluate(() => window.go()), 'true');
-  // continue: the player launches the next item after Terminate
+  // {target=two}choice: the player launches that item after Terminate
   await page.waitForFunction(() => ScolarPlayer.current === 'two');
   await scoFrame(page, 'two.html');
   assert.equal(await page.isVisible('#prev'), true);
   assert.equal(await page.isVisible('#next'), true);
+  assert.deepEqual([await page.isDisabled('#prev'), await page.isDisabled('#next')], [true, true], 'no flow');
   assert.equal(await page.isVisible('#exit'), false, 'item two hides exit');
   // the asset: no API session, no statements
-  await page.click('#next');
+  await page.click('#toc-list li[data-id="three"] a');
   await page.waitForFunction(() => ScolarPlayer.current === 'three');
   await scoFrame(page, 'three.html');
-  await page.click('#prev');
+  await page.click('#toc-list li[data-id="two"] a');
   await page.waitForFunction(() => ScolarPlayer.current === 'two');
   const two = await scoFrame(page, 'two.html');
   assert.equal(await two.evaluate(() => window.finish()), 'true');
@@ -133,9 +143,10 @@ test('hideLMSUI, nested-frame API discovery, continue after Terminate, asset, ex
   const st = await waitStatements(srv, r.registration, (l) => verbs(l).filter((v) => v === 'terminated').length >= 2);
   const starts = st.filter((s) => /\/(initialized|resumed)$/.test(s.verb.id))
     .map((s) => `${s.verb.id.split('/').pop()} ${s.object.id.split('/').pop()}`);
-  // two was left without Terminate (Next to the asset): its session ended as a suspend and
-  // the relaunch resumed it; the asset has no session
-  assert.deepEqual(starts, ['initialized one', 'initialized two', 'resumed two']);
+  // two was left without Terminate (the asset chosen) with cmi.exit unset: the choice ended the
+  // attempt on it (SN 4th UP.4: not suspended), so choosing it again is a new attempt (DB.2)
+  // and the SCO starts ab-initio; the asset has no session
+  assert.deepEqual(starts, ['initialized one', 'initialized two', 'initialized two']);
   assert.deepEqual(errors, []);
   await page.close();
 });

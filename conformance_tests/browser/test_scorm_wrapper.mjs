@@ -156,8 +156,15 @@ for (const version of ['1.2', '2004']) {
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(reg.launch_url);
+    if (version === '2004') {
+      // no imsss:sequencing: the SN defaults (choice, no flow, SN 4th 3.2) let start deliver
+      // nothing; the learner chooses the first item in the table of contents
+      await page.waitForFunction(() => window.ScolarPlayer && ScolarPlayer.sequencing && !document.getElementById('message').hidden);
+      await page.click('#toc-list li[data-id="frame_item"] a');
+    }
 
-    // 1. nested frame: the player delivers the first item, its iframe runs the wrapper
+    // 1. nested frame: the player delivers the first item (1.2) or the chosen one (2004), its
+    // iframe runs the wrapper
     const frameLog = await nextReport('frame');
     // the wrapper's own debug trace says where it looked; the values are what count
     const got = (log) => { const { mode, version: v, initialize, lastError, commit, terminate, activeAfter, sets, gets, badSet, badSetError } = log; return { mode, version: v, initialize, lastError, commit, terminate, activeAfter, sets, gets, badSet, badSetError }; };

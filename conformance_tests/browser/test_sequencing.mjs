@@ -191,13 +191,30 @@ test('POST /player/<reg>/nav: token, bad input, courses without sequencing, shar
   assert.deepEqual(a.json.valid, { continue: true, previous: false });
   assert.equal(a.json.toc.find((t) => t.item === 'etuqiette_item').disabled, false);
   assert.equal(a.json.toc.find((t) => t.item === 'handicapping_item').disabled, true);
-  // SCORM 2004 without imsss and SCORM 1.2: the player keeps its tree order
-  for (const c of ['golf-2004v3-RuntimeMinimumCalls', 'golf-12-RuntimeBasicCalls']) {
-    const o = await register(srv, courses[c], { id: 'nav-2', name: 'Flat' });
-    a = await nav(o.launch_url, { request: 'launch' });
-    assert.equal(a.status, 200, c);
-    assert.deepEqual(a.json, { sequencing: false }, c);
-  }
+  // SCORM 1.2: the player keeps its tree order
+  let o = await register(srv, courses['golf-12-RuntimeBasicCalls'], { id: 'nav-2', name: 'Flat' });
+  a = await nav(o.launch_url, { request: 'launch' });
+  assert.equal(a.status, 200);
+  assert.deepEqual(a.json, { sequencing: false });
+  // SCORM 2004 without imsss: the engine with the SN default control modes (SN 4th 3.2: choice
+  // true, flow false): start cannot flow (SB.2.2-1), continue / previous are not valid, every
+  // SCO can be chosen
+  o = await register(srv, courses['golf-2004v3-RuntimeMinimumCalls'], { id: 'nav-2', name: 'Flat' });
+  a = await nav(o.launch_url, { request: 'launch' });
+  assert.equal(a.status, 200);
+  assert.deepEqual([a.json.sequencing, a.json.deliver, a.json.exception, a.json.current], [true, null, 'SB.2.2-1', null]);
+  assert.deepEqual(a.json.valid, { continue: false, previous: false });
+  const leaves = a.json.toc.filter((t) => t.leaf);
+  assert.ok(leaves.length > 10 && leaves.every((t) => !t.disabled && !t.hidden), 'every SCO can be chosen');
+  a = await nav(o.launch_url, { request: 'choice', target: leaves[1].item });
+  assert.equal(a.json.deliver, leaves[1].item);
+  a = await nav(o.launch_url, { request: 'continue' });
+  assert.deepEqual([a.json.deliver, a.json.exception], [null, 'NB.2.1-4']); // NB.2.1: continue needs flow on the parent
+  // a SCO that terminates with cmi.exit "time-out" (or "logout"): exitAll (RTE 4th 4.2.8), even
+  // with only a report
+  a = await nav(o.launch_url, { request: 'report', cmi: { completion_status: 'incomplete', exit: 'time-out', session_seconds: 5 } });
+  assert.equal(a.status, 200);
+  assert.deepEqual([a.json.ended, a.json.current, a.json.deliver], [true, null, null]);
 });
 
 test('navigation: registrations of different learners in parallel, one registration serialised', async () => {
