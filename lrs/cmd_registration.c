@@ -13,13 +13,15 @@
 
 static const char REG_USAGE[] =
     "usage: scolar registration create --course ID --learner-id ID [--learner-name NAME]\n"
-    "                                  [--mode MODE] [--credit CREDIT] [--data DIR]\n"
+    "                                  [--mode MODE] [--credit CREDIT] [--strict] [--data DIR]\n"
     "\n"
     "  --course ID         an imported course (the registration keeps its current version)\n"
     "  --learner-id ID     the learner's identifier (cmi.learner_id; no whitespace)\n"
     "  --learner-name N    the learner's name (cmi.learner_name)\n"
     "  --mode MODE         normal (default), browse or review (cmi.mode)\n"
     "  --credit CREDIT     credit (default) or no-credit (cmi.credit)\n"
+    "  --strict            spec-exact validation of every value (default: lenient where real\n"
+    "                      content needs it; docs/registrations.md)\n"
     "  --data DIR          data directory (env SCOLAR_DATA; default ./scolar-data)\n"
     "\n"
     "The launch URL is on the content origin (SCOLAR_CONTENT_URL, else http://<content "
@@ -33,6 +35,7 @@ int lrs_cmd_registration(int argc, char **argv)
                                          {"learner-name", required_argument, NULL, 'n'},
                                          {"mode", required_argument, NULL, 'm'},
                                          {"credit", required_argument, NULL, 'r'},
+                                         {"strict", no_argument, NULL, 's'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
     struct lrs_app app;
@@ -41,7 +44,7 @@ int lrs_cmd_registration(int argc, char **argv)
     const char *course = NULL, *lid = NULL, *lname = "", *mode = NULL, *credit = NULL;
     cJSON *out = NULL;
     char err[512], url[1024];
-    int c, rc = 1;
+    int c, rc = 1, strict = 0;
 
     if (argc < 2)
         return lrs_cli_usage_error(REG_USAGE, "registration needs a subcommand%s", "");
@@ -76,6 +79,9 @@ int lrs_cmd_registration(int argc, char **argv)
         case 'r':
             credit = optarg;
             break;
+        case 's':
+            strict = 1;
+            break;
         case 'h':
             fputs(REG_USAGE, stdout);
             return 0;
@@ -103,7 +109,8 @@ int lrs_cmd_registration(int argc, char **argv)
         goto out;
     }
     memset(&d, 0, sizeof d);
-    if (scorm_rt_registration_create_ex(rt, course, lid, lname, mode, credit, &out, &d)) {
+    struct scorm_rt_reg_opts ro = {mode, credit, strict};
+    if (scorm_rt_registration_create_opt(rt, course, lid, lname, &ro, &out, &d)) {
         fprintf(stderr, "scolar: cannot create the registration: %s%s%s\n", d.file,
                 d.file[0] ? ": " : "", d.msg);
         goto out;

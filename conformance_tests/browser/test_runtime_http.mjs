@@ -55,6 +55,7 @@ test('registration: 201 with a launch URL on the content origin; bad input named
     [{ learner: { id: 'x' } }, 400, /course/],
     [{ course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'x' }, mode: 'preview' }, 400, /^mode: .*normal, browse or review/],
     [{ course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'x' }, credit: 'yes' }, 400, /^credit: /],
+    [{ course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'x' }, strict: 'yes' }, 400, /^strict must be true or false/],
   ]) {
     const b = await srv.req('POST', '/api/registrations', { body });
     assert.equal(b.status, status, JSON.stringify(body));
@@ -68,6 +69,23 @@ test('registration: 201 with a launch URL on the content origin; bad input named
   const lv = await post(`/player/${rv.json.registration}/launch`, { token: rv.json.token, sco: 'item_1' });
   assert.equal(lv.json.initial['cmi.mode'], 'review');
   assert.equal(lv.json.initial['cmi.credit'], 'no-credit');
+  // validation: lenient by default, spec-exact with "strict": true (docs/registrations.md)
+  assert.equal(rv.json.strict, false);
+  assert.equal(lv.json.strict, false);
+  const sr = await srv.req('POST', '/api/registrations', {
+    body: { course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'st' }, strict: true },
+  });
+  assert.equal(sr.status, 201);
+  assert.equal(sr.json.strict, true);
+  const sl = await post(`/player/${sr.json.registration}/launch`, { token: sr.json.token, sco: 'item_1' });
+  assert.equal(sl.json.strict, true);
+  // RTE 4th 4.1.1.6 long_identifier_type: "urn:" needs NID:NSS; the lenient registration takes it
+  const bad = { 'cmi.interactions.0.id': 'urn:x' };
+  const c1 = await post(`/player/${sr.json.registration}/commit/${sl.json.session}`, { token: sr.json.token, seq: 1, final: false, changes: bad });
+  assert.equal(c1.status, 400, c1.text);
+  assert.deepEqual([c1.json.element, c1.json.scorm_error], ['cmi.interactions.0.id', 406]);
+  const c2 = await post(`/player/${rv.json.registration}/commit/${lv.json.session}`, { token: rv.json.token, seq: 1, final: false, changes: bad });
+  assert.equal(c2.status, 200, c2.text);
   assert.equal((await srv.req('GET', '/api/registrations/00000000-0000-4000-8000-000000000000')).status, 404);
 });
 
@@ -261,6 +279,10 @@ test('scolar registration create: the CLI prints a launch URL that works once se
     const out = JSON.parse(r.stdout);
     assert.equal(out.launch_url, `https://content.example.net/player/${out.registration}?token=${out.token}`);
     assert.equal(out.course, course);
+    assert.equal(out.strict, false);
+    r = cli(['registration', 'create', '--data', dir, '--course', course, '--learner-id', 'cli-2', '--strict'], { env });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).strict, true, '--strict: spec-exact validation');
     const srv2 = await startServer({ dataDir: dir });
     try {
       assert.equal((await fetch(`${srv2.content}/player/${out.registration}?token=${out.token}`)).status, 200);
