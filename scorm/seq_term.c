@@ -121,10 +121,14 @@ static void post_condition_rules(struct seq_tree *t, enum seq__treq *treq, enum 
 
 static void exit_all(struct seq_tree *t)
 {
-    /* exitAll ends every attempt: a SCO's cmi.exit "suspend" does not survive it (only
-     * suspendAll keeps the session resumable; ADL CTS OB-03b) */
-    if (t->current->active && seq__is_leaf(t->current))
-        t->current->suspended = 0;
+    /* exitAll ends every attempt: no SCO's cmi.exit "suspend" survives it, the current one's
+     * nor one left earlier in the session (only suspendAll keeps the session resumable; ADL
+     * CTS OB-03b). Otherwise End Attempt (UP.4) would roll "suspended" up to the root and the
+     * next start would resume the ended course attempt instead of beginning a new one (DB.2);
+     * found with the golf SCOs, which set cmi.exit "suspend" at every unload. */
+    for (size_t i = 0; i < t->n_acts; i++)
+        if (seq__is_leaf(t->acts[i]))
+            t->acts[i]->suspended = 0;
     if (t->current->active)
         seq__end_attempt(t, t->current);
     seq__terminate_descendents(t, t->root);

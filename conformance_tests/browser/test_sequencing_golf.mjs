@@ -482,10 +482,9 @@ test('Exit then reopening: a new attempt on the SCO (cmi.entry ab-initio)', asyn
   assert.deepEqual([sco.attempt, sco.attempts], [2, 2], 'playing_item: its first attempt ended with the course attempt');
 });
 
-// Known gap in the engine (reported): after exitAll the engine leaves the root "suspended"
-// (UP.4 2.1: a cluster with a suspended child) and start does not begin a new attempt on it
-// (DB.2).
-test('Exit then reopening: a new attempt on the course', { todo: 'engine: exitAll after cmi.exit=suspend leaves the root suspended' }, async () => {
+// exitAll ends the course attempt even when SCOs had set cmi.exit "suspend": nothing stays
+// suspended (seq_term.c exit_all), so start begins a new attempt on the root (DB.2).
+test('Exit then reopening: a new attempt on the course', async () => {
   assert.ok(exited, 'the exit walk ran');
   assert.equal(exited.rep.sequencing.attempts, 2, 'root attempt count');
 });

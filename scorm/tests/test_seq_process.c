@@ -550,6 +550,46 @@ out:
     seq_tree_destroy(t2);
 }
 
+/* Root attempt count from the state JSON ("acts" -> id -> "n"). */
+static int attempts_of(const struct seq_tree *t, const char *id)
+{
+    cJSON *s = NULL;
+    int n = -1;
+    if (seq_state_to_json(t, &s) == SEQ_OK) {
+        cJSON *a = cJSON_GetObjectItem(cJSON_GetObjectItem(s, "acts"), id);
+        if (cJSON_IsNumber(cJSON_GetObjectItem(a, "n")))
+            n = cJSON_GetObjectItem(a, "n")->valueint;
+    }
+    cJSON_Delete(s);
+    return n;
+}
+
+/* TB.2.3 exitAll after SCOs set cmi.exit "suspend" (the golf SCOs do at every unload): no
+ * activity stays suspended, so the next start begins a new attempt on the root (DB.2) instead
+ * of resuming the ended one */
+static void test_exit_all_after_suspend(void)
+{
+    struct seq_tree *t = tree_new(NULL, LEAF("a") "," LEAF("b"));
+    struct seq_result r;
+    struct seq_cmi c;
+    if (!ok(t != NULL, "exitAll/suspend: tree built"))
+        return;
+    is_str(nav(t, SEQ_NAV_START, NULL, &r), "a", "start delivers a");
+    is_int(attempts_of(t, "org"), 1, "root: first attempt");
+    memset(&c, 0, sizeof c);
+    c.suspend = 1; /* a leaves with cmi.exit "suspend" */
+    seq_tree_report(t, &c);
+    is_str(nav(t, SEQ_NAV_CHOICE, "b", &r), "b", "choice delivers b; a stays suspended");
+    seq_tree_report(t, &c); /* b too */
+    nav(t, SEQ_NAV_EXIT_ALL, NULL, &r);
+    ok(r.ended && !r.deliver, "exitAll ends the session");
+    is_str(seq_tree_suspended(t), NULL, "exitAll: nothing to resume");
+    is_str(nav(t, SEQ_NAV_START, NULL, &r), "a", "start after exitAll delivers a");
+    is_int(attempts_of(t, "org"), 2, "DB.2: a new attempt on the root");
+    is_int(attempts_of(t, "a"), 2, "DB.2: a new attempt on a");
+    seq_tree_destroy(t);
+}
+
 /* TB.2.3 suspendAll from an inactive activity suspends its parent (here the root, a cluster
  * DB.1.1 will not deliver): seq_tree_launch falls back to start */
 static void test_launch_fallback(void)
@@ -1172,6 +1212,7 @@ int main(void)
     test_global();
     test_global_scope();
     test_suspend_state();
+    test_exit_all_after_suspend();
     test_launch_fallback();
     test_select();
     test_choice();
