@@ -462,6 +462,23 @@ static cJSON *new_sco_record(void)
     return rec;
 }
 
+/* Begins a grouped write transaction and reads the SCO's record (cmi table, key written to
+ * key), a fresh one when the SCO has none yet. On error *txn may be open: the caller aborts. */
+static int sco_record_begin(struct scorm_rt *rt, const char *reg, const char *sco, char *key,
+                            size_t keylen, struct stmt_db_txn **txn, cJSON **rec)
+{
+    int rc;
+    sco_key(key, keylen, reg, sco, 0);
+    if (stmt_db_txn_begin_grouped(rt->db, txn))
+        return SCORM_RT_ERR_STORE;
+    rc = scorm__rt_get(*txn, "cmi", key, rec);
+    if (rc == SCORM_RT_ERR_NOTFOUND) {
+        *rec = new_sco_record();
+        rc = *rec ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
+    }
+    return rc;
+}
+
 static void bridge_ctx(struct scorm_rt *rt, const struct regctx *c, const cJSON *item,
                        const cJSON *rec, const char *session, struct scorm__bridge_ctx *b)
 {
@@ -626,16 +643,7 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    sco_key(key, sizeof key, reg, sco, 0);
-    if (stmt_db_txn_begin_grouped(rt->db, &txn)) {
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
-    rc = scorm__rt_get(txn, "cmi", key, &rec);
-    if (rc == SCORM_RT_ERR_NOTFOUND) {
-        rec = new_sco_record();
-        rc = rec ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
-    }
+    rc = sco_record_begin(rt, reg, sco, key, sizeof key, &txn, &rec);
     if (rc)
         goto out;
     /* a session of this SCO left open (tab closed, no Terminate): end it as a suspend */
@@ -787,16 +795,7 @@ int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, in
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    sco_key(key, sizeof key, reg, sco, 0);
-    if (stmt_db_txn_begin_grouped(rt->db, &txn)) {
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
-    rc = scorm__rt_get(txn, "cmi", key, &rec);
-    if (rc == SCORM_RT_ERR_NOTFOUND) {
-        rec = new_sco_record();
-        rc = rec ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
-    }
+    rc = sco_record_begin(rt, reg, sco, key, sizeof key, &txn, &rec);
     if (rc)
         goto out;
     known = cJSON_GetObjectItemCaseSensitive(rec, "activity_attempt");
