@@ -15,6 +15,7 @@ import { rmSync } from 'node:fs';
 import { startServer, tempDir } from '../lib/server.mjs';
 import {
   launchBrowser, importPackages, register, report, openPlayer, scoFrame, answerGolfTest,
+  golfReadAll as readAll, golfQuizFrame as quizFrame,
 } from '../lib/browser.mjs';
 
 let srv, browser, courses, dataDir;
@@ -41,28 +42,6 @@ const toc = (page) => page.evaluate(() => ScolarPlayer.nav.toc.map((t) => ({ ite
 const entry = async (page, id) => (await toc(page)).find((t) => t.item === id);
 const clickable = (page, id) => page.$$eval(`#toc-list li[data-id="${id}"] a`, (l) => l.length === 1);
 const running = (page, id) => page.waitForFunction((x) => ScolarPlayer.current === x && ScolarPlayer.api && ScolarPlayer.api._runtime.state === 1, id);
-
-// Page through a golf content SCO to its last page (it sets completed + passed there).
-async function readAll(sco) {
-  for (let i = 0; i < 30; i++) {
-    if (await sco.$eval('#butNext', (b) => b.disabled)) return;
-    await sco.click('#butNext');
-    await sco.waitForTimeout(30);
-  }
-  throw new Error('the SCO has no last page');
-}
-
-async function quizFrame(sco) {
-  for (let i = 0; i < 200; i++) {
-    const inner = sco.childFrames()[0];
-    if (inner && inner.url().includes('assessmenttemplate.html')) {
-      await inner.waitForLoadState('load');
-      return inner;
-    }
-    await sco.waitForTimeout(50);
-  }
-  throw new Error('assessment page not reached');
-}
 
 test('ForcedSequential: start, disabled items until the previous is satisfied, continue, rollup', async () => {
   const r = await register(srv, courses['golf-2004v3-SequencingForcedSequential'], { id: 'fs-1', name: 'Forrest' });

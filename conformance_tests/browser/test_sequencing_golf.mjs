@@ -10,7 +10,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { startServer, tempDir } from '../lib/server.mjs';
-import { launchBrowser, importPackages, register, report, openPlayer, scoFrame } from '../lib/browser.mjs';
+import {
+  launchBrowser, importPackages, register, report, openPlayer, scoFrame, answerGolfTest,
+  golfReadAll as readAll, golfQuizFrame as quizFrame,
+} from '../lib/browser.mjs';
 
 const PKG = {
   prepost: 'golf-2004v3-SequencingPreOrPostTestRollup',
@@ -83,50 +86,10 @@ async function press(page, selector) {
   await page.click(selector);
 }
 
-// Page through a golf content SCO to its last page (it sets completed + passed and commits).
-async function readAll(sco) {
-  for (let i = 0; i < 30; i++) {
-    if (await sco.$eval('#butNext', (b) => b.disabled)) return;
-    await sco.click('#butNext');
-    await sco.waitForTimeout(20);
-  }
-  throw new Error('the SCO has no last page');
-}
-
-async function quizFrame(sco) {
-  for (let i = 0; i < 200; i++) {
-    const inner = sco.childFrames()[0];
-    if (inner && inner.url().includes('assessmenttemplate.html')) {
-      await inner.waitForLoadState('load');
-      return inner;
-    }
-    await sco.waitForTimeout(50);
-  }
-  throw new Error('assessment page not reached');
-}
-
 // Answer the first `nCorrect` questions of the golf quiz correctly, the others wrongly, and
 // submit; returns the scaled score the quiz records (round(correct * 100 / total) / 100).
 async function answerQuiz(sco, nCorrect) {
-  const frame = await quizFrame(sco);
-  await frame.waitForFunction(() => typeof test !== 'undefined' && test.Questions.length > 0);
-  const total = await frame.evaluate((k) => {
-    test.Questions.forEach((q, n) => {
-      const ok = n < k;
-      if (q.Type === 'choice') {
-        let i = q.Answers.indexOf(q.CorrectAnswer);
-        if (!ok) i = (i + 1) % q.Answers.length;
-        document.getElementById(`question_${q.Id}_${i}`).checked = true;
-      } else if (q.Type === 'true-false') {
-        const v = ok ? q.CorrectAnswer : !q.CorrectAnswer;
-        document.getElementById(`question_${q.Id}_${v ? 'True' : 'False'}`).checked = true;
-      } else {
-        document.getElementById(`question_${q.Id}_Text`).value = String(ok ? q.CorrectAnswer : q.CorrectAnswer + 1);
-      }
-    });
-    SubmitAnswers();
-    return test.Questions.length;
-  }, Math.max(0, nCorrect));
+  const total = await answerGolfTest(await quizFrame(sco), Math.max(0, nCorrect));
   const k = Math.min(Math.max(0, nCorrect), total);
   const scaled = Math.round((k * 100) / total) / 100;
   assert.equal(await sco.evaluate(() => ScormProcessGetValue('cmi.score.scaled')), String(scaled));

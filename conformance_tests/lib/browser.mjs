@@ -141,22 +141,49 @@ export async function waitReport(srv, reg, pred, ms = 10000) {
   throw new Error(`report never matched; last: ${JSON.stringify(last).slice(0, 2000)}`);
 }
 
-// Answer every question of a golf assessment frame correctly (or wrongly) and submit.
+// Answer a golf assessment frame and submit: every question correctly (true), wrongly (false),
+// or the first n correctly and the rest wrongly (a number). Returns the number of questions.
 export async function answerGolfTest(frame, correct = true) {
+  const k = correct === true ? Infinity : correct === false ? 0 : Math.max(0, correct);
   await frame.waitForFunction(() => typeof test !== 'undefined' && test.Questions.length > 0);
-  await frame.evaluate((ok) => {
-    for (const q of test.Questions) {
+  return frame.evaluate((n) => {
+    test.Questions.forEach((q, i) => {
+      const ok = i < n;
       if (q.Type === 'choice') {
-        let i = q.Answers.indexOf(q.CorrectAnswer);
-        if (!ok) i = (i + 1) % q.Answers.length;
-        document.getElementById(`question_${q.Id}_${i}`).checked = true;
+        let a = q.Answers.indexOf(q.CorrectAnswer);
+        if (!ok) a = (a + 1) % q.Answers.length;
+        document.getElementById(`question_${q.Id}_${a}`).checked = true;
       } else if (q.Type === 'true-false') {
         const v = ok ? q.CorrectAnswer : !q.CorrectAnswer;
         document.getElementById(`question_${q.Id}_${v ? 'True' : 'False'}`).checked = true;
       } else {
         document.getElementById(`question_${q.Id}_Text`).value = String(ok ? q.CorrectAnswer : q.CorrectAnswer + 1);
       }
-    }
+    });
     SubmitAnswers();
-  }, correct);
+    return test.Questions.length;
+  }, k === Infinity ? 1e9 : k);
+}
+
+// Page through a golf content SCO to its last page (it sets completed + passed and commits).
+export async function golfReadAll(sco) {
+  for (let i = 0; i < 30; i++) {
+    if (await sco.$eval('#butNext', (b) => b.disabled)) return;
+    await sco.click('#butNext');
+    await sco.waitForTimeout(20);
+  }
+  throw new Error('the SCO has no last page');
+}
+
+// The golf SCO's assessment page (its inner frame), once loaded.
+export async function golfQuizFrame(sco) {
+  for (let i = 0; i < 200; i++) {
+    const inner = sco.childFrames()[0];
+    if (inner && inner.url().includes('assessmenttemplate.html')) {
+      await inner.waitForLoadState('load');
+      return inner;
+    }
+    await sco.waitForTimeout(50);
+  }
+  throw new Error('assessment page not reached');
 }
