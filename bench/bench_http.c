@@ -5,6 +5,7 @@
  *   bench_http --url http://127.0.0.1:8080/xapi --user K --pass S \
  *              --mode post --clients 8 --batch 100 --seconds 20
  *   bench_http ... --mode get --clients 8 --seconds 10 --query 'agent=...&verb=...&limit=100'
+ *   --agents N (1000) --activities N (500) --regs N (50 per client): distinct values generated
  *
  * Each client thread keeps one keep-alive connection (its own CURL easy handle) and sends
  * requests back to back for the given time. Statements are generated with distinct actors,
@@ -25,6 +26,7 @@ struct opts {
     const char *url, *user, *pass, *mode, *query;
     int clients, batch;
     double seconds;
+    unsigned long long agents, activities, regs; /* distinct values generated */
 };
 
 struct worker {
@@ -75,8 +77,9 @@ static char *make_body(struct worker *w, unsigned long long *ctr, size_t *len)
             "\"definition\":{\"name\":{\"en-US\":\"Activity %llu\"}}},\"result\":{\"score\":"
             "{\"scaled\":0.%02llu},\"completion\":true,\"duration\":\"PT%lluS\"},\"context\":"
             "{\"registration\":\"%08llx-0000-4000-8000-000000000000\"}}",
-            i ? "," : "", id, k % 1000, k % 1000, k % 20, k % 20, k % 500, k % 500, k % 100,
-            k % 3600, (unsigned long long)w->idx * 1000 + k % 50);
+            i ? "," : "", id, k % w->o->agents, k % w->o->agents, k % 20, k % 20,
+            k % w->o->activities, k % w->o->activities, k % 100, k % 3600,
+            (unsigned long long)w->idx * 1000000 + k % w->o->regs);
     }
     if (w->o->batch > 1)
         buf[off++] = ']';
@@ -149,7 +152,8 @@ static int cmp_d(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    struct opts o = {"http://127.0.0.1:8080/xapi", "", "", "post", NULL, 8, 100, 10.0};
+    struct opts o = {
+        "http://127.0.0.1:8080/xapi", "", "", "post", NULL, 8, 100, 10.0, 1000, 500, 50};
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--url"))
             o.url = argv[i + 1];
@@ -167,13 +171,21 @@ int main(int argc, char **argv)
             o.batch = (int)strtol(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--seconds"))
             o.seconds = strtod(argv[i + 1], NULL);
+        else if (!strcmp(argv[i], "--agents"))
+            o.agents = strtoull(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--activities"))
+            o.activities = strtoull(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--regs"))
+            o.regs = strtoull(argv[i + 1], NULL, 10);
         else {
             fprintf(stderr, "bench_http: unknown option %s\n", argv[i]);
             return 2;
         }
     }
-    if (o.clients < 1 || o.clients > 512 || o.batch < 1 || o.seconds <= 0) {
-        fprintf(stderr, "bench_http: bad --clients/--batch/--seconds\n");
+    if (o.clients < 1 || o.clients > 512 || o.batch < 1 || o.seconds <= 0 || !o.agents ||
+        !o.activities || !o.regs) {
+        fprintf(stderr,
+                "bench_http: bad --clients/--batch/--seconds/--agents/--activities/--regs\n");
         return 2;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);

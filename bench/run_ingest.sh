@@ -19,7 +19,7 @@ out=bench/results/ingest.md
 
 SCOLAR_ADMIN_KEY=bench SCOLAR_ADMIN_SECRET=bench SCOLAR_LOG_LEVEL=warn \
   "$bin" serve --data "$data" --listen 127.0.0.1:$port --content-listen 127.0.0.1:$cport \
-  --threads 64 >/dev/null 2>"$work/scolar.log" &
+  >/dev/null 2>"$work/scolar.log" &
 spid=$!
 trap 'kill $spid ${ppid:-} 2>/dev/null || true; rm -rf "$data"' EXIT
 for i in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
@@ -44,6 +44,8 @@ q="agent=$agent&verb=http%3A%2F%2Fadlnet.gov%2Fexpapi%2Fverbs%2Fv7&limit=100"
 s_query=$(run http://127.0.0.1:$port/xapi --mode get --clients 8 --query "$q")
 p_query=$(run http://127.0.0.1:$peer_port/xAPI --mode get --clients 8 --query "$q")
 rss_kb=$(awk '/VmRSS/{print $2}' /proc/$spid/status)
+anon_kb=$(awk '/RssAnon/{print $2}' /proc/$spid/status)
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 raw=""
 # the raw-LMDB limit: same records and index entries, batches of 100, straight into LMDB
@@ -57,7 +59,8 @@ ratio_b=$(python3 -c "print(round($sb/max($pb,1),1))"); ratio_s=$(python3 -c "pr
   echo "# Ingest and query benchmark"
   echo
   echo "Command: \`bench/run_ingest.sh $secs\` on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), release build."
-  echo "scolar: durable (fsync per group commit), 64 worker threads. Peer: xapi-statements 5.0.1,"
+  echo "scolar: durable (fsync per group commit), default configuration (128 workers per origin); data"
+  echo "dir in /tmp (ext4, virtio disk). Load average when the runs ended: $load. Peer: xapi-statements 5.0.1,"
   echo "in-memory models (no durability), same machine, same load client (\`bench/bench_http.c\`)."
   echo
   echo "| run | scolar stmts/s | peer stmts/s | scolar / peer | scolar p50 / p99 ms | peer p50 / p99 ms |"
@@ -66,7 +69,7 @@ ratio_b=$(python3 -c "print(round($sb/max($pb,1),1))"); ratio_s=$(python3 -c "pr
   echo "| POST single statements, 32 clients | $ss | $ps | ${ratio_s}x | $(rate "$s_single" p50_ms) / $(rate "$s_single" p99_ms) | $(rate "$p_single" p50_ms) / $(rate "$p_single" p99_ms) |"
   echo "| GET agent+verb limit 100, 8 clients (req/s) | $(rate "$s_query" req_per_s) | $(rate "$p_query" req_per_s) | | $(rate "$s_query" p50_ms) / $(rate "$s_query" p99_ms) | $(rate "$p_query" p50_ms) / $(rate "$p_query" p99_ms) |"
   echo
-  echo "scolar RSS after the run: $((rss_kb / 1024)) MiB (includes the mapped LMDB pages it touched)."
+  echo "scolar after the runs: RSS $((rss_kb / 1024)) MiB, of which outside the LMDB map (RssAnon) $((anon_kb / 1024)) MiB."
   echo
   echo "Raw JSON lines:"
   echo '```'
