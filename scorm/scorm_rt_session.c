@@ -611,6 +611,18 @@ static void emit(struct scorm_rt *rt, cJSON *stmts)
     sc_free(arr);
 }
 
+/* Commits *txn (cleared either way) and, once it is durable, hands its statements to the
+ * bridge's sink. SCORM_RT_OK or SCORM_RT_ERR_STORE. */
+static int commit_emit(struct scorm_rt *rt, struct stmt_db_txn **txn, cJSON *stmts)
+{
+    int rc = stmt_db_txn_commit(*txn);
+    *txn = NULL;
+    if (rc)
+        return SCORM_RT_ERR_STORE;
+    emit(rt, stmts);
+    return SCORM_RT_OK;
+}
+
 int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON **out,
                     struct scorm_diag *diag)
 {
@@ -814,14 +826,7 @@ int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, in
     scorm__jset_num(rec, "activity_attempt", activity_attempt);
     if ((rc = scorm__rt_put(txn, "cmi", key, rec)))
         goto out;
-    if (stmt_db_txn_commit(txn)) {
-        txn = NULL;
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
-    txn = NULL;
-    emit(rt, stmts);
-    rc = SCORM_RT_OK;
+    rc = commit_emit(rt, &txn, stmts);
 out:
     stmt_db_txn_abort(txn);
     cJSON_Delete(rec);
@@ -876,14 +881,7 @@ int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
         cJSON_Delete(rec);
         rec = NULL;
     }
-    if (stmt_db_txn_commit(txn)) {
-        txn = NULL;
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
-    txn = NULL;
-    emit(rt, stmts);
-    rc = SCORM_RT_OK;
+    rc = commit_emit(rt, &txn, stmts);
 out:
     stmt_db_txn_abort(txn);
     cJSON_Delete(rec);
