@@ -95,11 +95,7 @@ int lrs_cmd_registration(int argc, char **argv)
     if (!course || !lid)
         return lrs_cli_usage_error(REG_USAGE,
                                    "registration create needs --course and --learner-id%s", "");
-    if (!app.cfg.public_url[0])
-        snprintf(app.cfg.public_url, sizeof app.cfg.public_url, "http://%s", app.cfg.listen);
-    if (!app.cfg.content_url[0])
-        snprintf(app.cfg.content_url, sizeof app.cfg.content_url, "http://%s",
-                 app.cfg.content_listen);
+    lrs_config_urls(&app.cfg);
     if (lrs_cli_open_db(app.cfg.data_dir, &app.db))
         return 1;
     lrs_rt_open(&app); /* no statement store: the CLI emits no statements */

@@ -41,6 +41,8 @@ struct lrs_config {
 void lrs_config_defaults(struct lrs_config *c);
 /** Apply SCOLAR_* environment variables (flags are applied after, so they win). */
 void lrs_config_from_env(struct lrs_config *c);
+/** Public and content URLs default to http://<listen> and http://<content listen> when unset. */
+void lrs_config_urls(struct lrs_config *c);
 
 /* ---- credentials (lrs_auth.c) ---------------------------------------------------------- */
 enum lrs_scope {

@@ -64,3 +64,11 @@ void lrs_config_from_env(struct lrs_config *c)
             c->log_level = LRS_LOG_ERROR;
     }
 }
+
+void lrs_config_urls(struct lrs_config *c)
+{
+    if (!c->public_url[0])
+        snprintf(c->public_url, sizeof c->public_url, "http://%s", c->listen);
+    if (!c->content_url[0])
+        snprintf(c->content_url, sizeof c->content_url, "http://%s", c->content_listen);
+}

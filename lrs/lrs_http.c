@@ -470,7 +470,6 @@ static void handle_on_big_stack(struct mg_connection *conn, struct lrs_app *app,
     f->app = app;
     f->routes = routes;
     f->content = content;
-    fiber_boot = f;
 #ifdef LRS_ASAN_FIBERS
     __sanitizer_start_switch_fiber(&fake, f->self.uc_stack.ss_sp, f->self.uc_stack.ss_size);
 #endif

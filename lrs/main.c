@@ -217,11 +217,7 @@ static int cmd_serve(int argc, char **argv)
     if (optind < argc)
         return lrs_cli_usage_error(SERVE_USAGE, "unexpected argument '%s'", argv[optind]);
     lrs_log_set_level((enum lrs_log_level)app.cfg.log_level);
-    if (!app.cfg.public_url[0])
-        snprintf(app.cfg.public_url, sizeof app.cfg.public_url, "http://%s", app.cfg.listen);
-    if (!app.cfg.content_url[0])
-        snprintf(app.cfg.content_url, sizeof app.cfg.content_url, "http://%s",
-                 app.cfg.content_listen);
+    lrs_config_urls(&app.cfg);
 
     if (lrs_cli_open_db(app.cfg.data_dir, &app.db))
         return 1;

@@ -623,6 +623,35 @@ static int commit_emit(struct scorm_rt *rt, struct stmt_db_txn **txn, cJSON *stm
     return SCORM_RT_OK;
 }
 
+/* The prologue of a session's calls (commit, initialized): the registration's context, a
+ * statement array, a grouped write transaction and the session record, which must belong to
+ * reg and be open. On error the outputs hold what was made (the caller frees them; c is safe
+ * to free either way). */
+static int session_open(struct scorm_rt *rt, const char *reg, const char *session, struct regctx *c,
+                        struct stmt_db_txn **txn, cJSON **sess, cJSON **stmts)
+{
+    int rc;
+    memset(c, 0, sizeof *c);
+    if (!session || !sc_uuid_valid(session, strlen(session)))
+        return SCORM_RT_ERR_NOTFOUND;
+    rc = regctx_load(rt, reg, c);
+    if (rc)
+        return rc;
+    *stmts = cJSON_CreateArray();
+    if (!*stmts)
+        return SCORM_RT_ERR_NOMEM;
+    if (stmt_db_txn_begin_grouped(rt->db, txn))
+        return SCORM_RT_ERR_STORE;
+    rc = scorm__rt_get(*txn, "sessions", session, sess);
+    if (rc)
+        return rc;
+    if (!scorm__jstr(*sess, "registration") || strcmp(scorm__jstr(*sess, "registration"), reg))
+        return SCORM_RT_ERR_NOTFOUND;
+    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(*sess, "open")))
+        return SCORM_RT_ERR_CLOSED;
+    return SCORM_RT_OK;
+}
+
 int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON **out,
                     struct scorm_diag *diag)
 {
@@ -953,31 +982,9 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
             return SCORM_RT_ERR_PAYLOAD;
         }
     }
-    if (!session || !sc_uuid_valid(session, strlen(session)))
-        return SCORM_RT_ERR_NOTFOUND;
-    rc = regctx_load(rt, reg, &c);
-    if (rc)
-        return rc;
-    stmts = cJSON_CreateArray();
-    if (!stmts) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    if (stmt_db_txn_begin_grouped(rt->db, &txn)) {
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
-    rc = scorm__rt_get(txn, "sessions", session, &sess);
+    rc = session_open(rt, reg, session, &c, &txn, &sess, &stmts);
     if (rc)
         goto out;
-    if (!scorm__jstr(sess, "registration") || strcmp(scorm__jstr(sess, "registration"), reg)) {
-        rc = SCORM_RT_ERR_NOTFOUND;
-        goto out;
-    }
-    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "open"))) {
-        rc = SCORM_RT_ERR_CLOSED;
-        goto out;
-    }
     if (seq <= jnum(sess, "seq")) {
         rc = SCORM_RT_OK; /* a duplicate or a late arrival: nothing changes */
         goto answer;
@@ -1102,31 +1109,9 @@ int scorm_rt_initialized(struct scorm_rt *rt, const char *reg, const char *sessi
     char key[KEY_MAX + 64];
     int rc;
 
-    if (!session || !sc_uuid_valid(session, strlen(session)))
-        return SCORM_RT_ERR_NOTFOUND;
-    rc = regctx_load(rt, reg, &c);
-    if (rc)
-        return rc;
-    stmts = cJSON_CreateArray();
-    if (!stmts) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    if (stmt_db_txn_begin_grouped(rt->db, &txn)) {
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
-    rc = scorm__rt_get(txn, "sessions", session, &sess);
+    rc = session_open(rt, reg, session, &c, &txn, &sess, &stmts);
     if (rc)
         goto out;
-    if (!scorm__jstr(sess, "registration") || strcmp(scorm__jstr(sess, "registration"), reg)) {
-        rc = SCORM_RT_ERR_NOTFOUND;
-        goto out;
-    }
-    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "open"))) {
-        rc = SCORM_RT_ERR_CLOSED;
-        goto out;
-    }
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
         goto out; /* rc is OK: said once already */
     item = find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"), scorm__jstr(sess, "sco"));

@@ -112,7 +112,6 @@ struct stmt__req {
     size_t n;
     int rc;
     size_t bad_index;
-    int done;
     /* Posted by the writer once this request is acknowledged: each caller is woken alone (a
      * broadcast on one condition variable made every waiter of a group fight for st->lock). */
     sem_t acked;

@@ -669,7 +669,6 @@ void *stmt__writer_main(void *arg)
          * which takes it). A request lives on its caller's stack: read next before posting. */
         for (struct stmt__req *r = group, *next; r; r = next) {
             next = r->next;
-            r->done = 1;
             sem_post(&r->acked);
         }
         pthread_mutex_lock(&st->lock);
