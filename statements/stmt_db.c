@@ -615,7 +615,8 @@ static int write_or_check_meta(struct stmt_db *db, char *err, size_t errlen)
         memcpy(tmp, v.mv_data, n);
         tmp[n] = '\0';
         fmt = strtol(tmp, &end, 10);
-        mdb_txn_abort(txn);
+        if (fmt >= STMT_DB_FORMAT || end == tmp || *end)
+            mdb_txn_abort(txn);
         if (end == tmp || *end) {
             snprintf(err, errlen, "store format record is unreadable ('%s')", tmp);
             return STMT_DB_ERR_CORRUPT;
@@ -626,6 +627,22 @@ static int write_or_check_meta(struct stmt_db *db, char *err, size_t errlen)
                      " refusing to open it",
                      fmt, STMT_DB_FORMAT);
             return STMT_DB_ERR_VERSION;
+        }
+        if (fmt < STMT_DB_FORMAT) {
+            /* An older format is upgraded by its owners when they open it (format 2: the
+             * statement store's epoch layout, stmt_epoch.c). The record is raised first, so an
+             * older scolar refuses the store from now on, even if the upgrade is interrupted. */
+            int n = snprintf(buf, sizeof buf, "%d", STMT_DB_FORMAT);
+            v.mv_size = (size_t)n;
+            v.mv_data = buf;
+            if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
+                mdb_txn_abort(txn);
+            else
+                rc = mdb_txn_commit(txn);
+            if (rc) {
+                snprintf(err, errlen, "cannot upgrade store format record: %s", mdb_strerror(rc));
+                return stmt__db_err(rc);
+            }
         }
     }
     return STMT_DB_OK;

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STMT_DB_FORMAT 1    /* on-disk format version written in the meta table */
+#define STMT_DB_FORMAT 2    /* on-disk format version written in the meta table */
 #define STMT_DB_MAX_KEY 480 /* bytes; longer keys are rejected with STMT_DB_ERR_KEY */
 
 enum stmt_db_err {

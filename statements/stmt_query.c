@@ -7,7 +7,9 @@
  *
  * Planner: every filter is one term; each term's entries inside the time window are counted
  * up to PLAN_CAP and the smallest drives the walk (no filter: the main table). Other terms are
- * checked by a point lookup of hash ‖ seq in "stmt_idx" before the record is read.
+ * checked by a point lookup of epoch ‖ hash ‖ seq in "stmt_idx" before the record is read.
+ * Index keys begin with their fold epoch (stmt_epoch.c), so a term is walked epoch by epoch
+ * in stored order, each epoch's part clipped to the time window.
  *
  * Confirmation: a record matches when every filter's hash is among its own terms (header)
  * and the filter's value occurs in its JSON as a JSON string; failing that, when its
@@ -49,6 +51,7 @@ struct plan {
     int nf;
     int driver; /* index into f, or -1 for the main table */
     uint64_t lo, hi;
+    struct stmt__epv ev; /* the epochs of the query's transaction */
 };
 
 static void plan_free(struct plan *p)
@@ -181,11 +184,13 @@ static int rec_match(struct stmt_store *st, MDB_txn *txn, const struct plan *p,
             return 1;
         if (!(rec[1] & STMT_REC_REF))
             return 0;
-        k.mv_size = 16;
-        k.mv_data = (void *)(rec + 20);
-        rc = mdb_get(txn, st->t_id, &k, &v);
+        uint64_t seq;
+        unsigned char seq8[8];
+        rc = stmt__id_find(st, txn, &p->ev, NULL, rec + 20, &seq);
         if (rc == MDB_SUCCESS) {
-            k = v;
+            stmt__be64_put(seq8, seq);
+            k.mv_size = 8;
+            k.mv_data = seq8;
             rc = mdb_get(txn, st->t_stmt, &k, &v);
         }
         if (rc == MDB_NOTFOUND)
@@ -198,33 +203,49 @@ static int rec_match(struct stmt_store *st, MDB_txn *txn, const struct plan *p,
     return 0;
 }
 
-static int idx_has(struct stmt_store *st, MDB_txn *txn, uint64_t term, uint64_t seq)
+static int idx_has(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *ev, uint64_t term,
+                   uint64_t seq)
 {
-    unsigned char key[16];
-    MDB_val k = {16, key}, v;
-    stmt__be64_put(key, term);
-    stmt__be64_put(key + 8, seq);
+    unsigned char key[STMT_IDX_KEY];
+    MDB_val k = {sizeof key, key}, v;
+    stmt__idx_key(key, stmt__epv_of(ev, seq), term, seq);
     return mdb_get(txn, st->t_idx, &k, &v) == MDB_SUCCESS;
 }
 
+/* The part of [lo, hi] that epoch e covers; 0 when none. */
+static int epoch_span(const struct stmt__epv *ev, uint32_t e, uint64_t lo, uint64_t hi,
+                      uint64_t *elo, uint64_t *ehi)
+{
+    uint64_t first = stmt__epv_first(ev, e);
+    uint64_t end = e + 1 < ev->n ? stmt__epv_first(ev, e + 1) - 1 : UINT64_MAX;
+    *elo = lo > first ? lo : first;
+    *ehi = hi < end ? hi : end;
+    return *elo <= *ehi;
+}
+
 /* Entries of one term within [lo, hi], counted up to PLAN_CAP. */
-static size_t term_count(struct stmt_store *st, MDB_txn *txn, uint64_t term, uint64_t lo,
-                         uint64_t hi)
+static size_t term_count(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *ev,
+                         uint64_t term, uint64_t lo, uint64_t hi)
 {
     MDB_cursor *cur;
-    unsigned char key[16];
-    MDB_val k = {16, key}, v;
     size_t n = 0;
-    int rc;
     if (mdb_cursor_open(txn, st->t_idx, &cur))
         return PLAN_CAP;
-    stmt__be64_put(key, term);
-    stmt__be64_put(key + 8, lo);
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && n < PLAN_CAP && k.mv_size == 16 && stmt__be64_get(k.mv_data) == term &&
-           stmt__be64_get((unsigned char *)k.mv_data + 8) <= hi) {
-        n++;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    for (uint32_t e = ev->n; e-- > 0 && n < PLAN_CAP;) {
+        unsigned char key[STMT_IDX_KEY];
+        MDB_val k = {sizeof key, key}, v;
+        uint64_t elo, ehi;
+        int rc;
+        if (!epoch_span(ev, e, lo, hi, &elo, &ehi))
+            continue;
+        stmt__idx_key(key, e, term, elo);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        while (rc == 0 && n < PLAN_CAP && k.mv_size == STMT_IDX_KEY &&
+               memcmp(k.mv_data, key, 12) == 0 &&
+               stmt__be64_get((unsigned char *)k.mv_data + 12) <= ehi) {
+            n++;
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
     }
     mdb_cursor_close(cur);
     return n;
@@ -304,10 +325,11 @@ static int cursor_decode(struct stmt_store *st, const char *s, const unsigned ch
 static int walk_first(MDB_cursor *cur, const unsigned char *prefix, size_t plen, uint64_t lo,
                       uint64_t hi, int asc, MDB_val *k)
 {
-    unsigned char key[16];
+    unsigned char key[STMT_IDX_KEY];
     MDB_val v;
     int rc;
-    memcpy(key, prefix, plen);
+    if (plen)
+        memcpy(key, prefix, plen);
     stmt__be64_put(key + plen, asc ? lo : hi);
     k->mv_size = plen + 8;
     k->mv_data = key;
@@ -318,7 +340,7 @@ static int walk_first(MDB_cursor *cur, const unsigned char *prefix, size_t plen,
         return mdb_cursor_get(cur, k, &v, MDB_LAST);
     if (rc)
         return rc;
-    if (k->mv_size == plen + 8 && memcmp(k->mv_data, prefix, plen) == 0 &&
+    if (k->mv_size == plen + 8 && (!plen || memcmp(k->mv_data, prefix, plen) == 0) &&
         stmt__be64_get((unsigned char *)k->mv_data + plen) <= hi)
         return 0;
     return mdb_cursor_get(cur, k, &v, MDB_PREV);
@@ -345,27 +367,14 @@ static int page_add(struct collect *c, uint64_t seq, const unsigned char *rec, s
     return STMT_STORE_OK;
 }
 
-static int run(struct stmt_store *st, MDB_txn *txn, const struct plan *p, int asc,
-               struct collect *c)
+/* Walk keys prefix ‖ seq for seq in [lo, hi] in order, confirm each candidate and collect
+ * it. Returns STMT_STORE_OK (also when the page is full) or an error. */
+static int walk(struct stmt_store *st, MDB_txn *txn, MDB_cursor *cur, const struct plan *p,
+                const unsigned char *prefix, size_t plen, uint64_t lo, uint64_t hi, int asc,
+                struct collect *c)
 {
-    MDB_cursor *cur = NULL;
-    unsigned char prefix[8];
-    size_t plen = 0;
     MDB_val k, v;
-    int rc, ret = STMT_STORE_OK;
-    MDB_dbi dbi = st->t_stmt;
-
-    if (p->lo > p->hi)
-        return STMT_STORE_OK;
-    if (p->driver >= 0) {
-        dbi = st->t_idx;
-        stmt__be64_put(prefix, p->f[p->driver].hash);
-        plen = 8;
-    }
-    rc = mdb_cursor_open(txn, dbi, &cur);
-    if (rc)
-        return STMT_STORE_ERR_IO;
-    rc = walk_first(cur, prefix, plen, p->lo, p->hi, asc, &k);
+    int rc = walk_first(cur, prefix, plen, lo, hi, asc, &k);
     while (rc == 0 && c->n < c->want) {
         const unsigned char *kp = k.mv_data;
         uint64_t seq;
@@ -375,36 +384,59 @@ static int run(struct stmt_store *st, MDB_txn *txn, const struct plan *p, int as
         if (k.mv_size != plen + 8 || (plen && memcmp(kp, prefix, plen) != 0))
             break;
         seq = stmt__be64_get(kp + plen);
-        if (seq < p->lo || seq > p->hi)
+        if (seq < lo || seq > hi)
             break;
         for (int i = 0; i < p->nf && m; i++)
             if (i != p->driver)
-                m = idx_has(st, txn, p->f[i].hash, seq);
+                m = idx_has(st, txn, &p->ev, p->f[i].hash, seq);
         if (m) {
             memcpy(seq8, kp + plen, 8);
             rc = mdb_get(txn, st->t_stmt, &sk, &rv);
             if (rc == MDB_SUCCESS && rv.mv_size >= STMT_REC_HDR &&
                 !stmt__is_voided(st, txn, rv.mv_data, rv.mv_size)) {
                 m = rec_match(st, txn, p, rv.mv_data, rv.mv_size);
-                if (m < 0) {
-                    ret = m;
-                    break;
-                }
+                if (m < 0)
+                    return m;
                 if (m && c->n + 1 == c->want) {
                     c->n++; /* the look-ahead item: counted, not copied */
-                    break;
+                    return STMT_STORE_OK;
                 }
-                if (m && (ret = page_add(c, seq, rv.mv_data, rv.mv_size)) != 0)
-                    break;
+                if (m && (rc = page_add(c, seq, rv.mv_data, rv.mv_size)) != 0)
+                    return rc;
             } else if (rc && rc != MDB_NOTFOUND) {
-                ret = STMT_STORE_ERR_IO;
-                break;
+                return STMT_STORE_ERR_IO;
             }
         }
         rc = mdb_cursor_get(cur, &k, &v, asc ? MDB_NEXT : MDB_PREV);
     }
-    if (!ret && rc && rc != MDB_NOTFOUND)
-        ret = STMT_STORE_ERR_IO;
+    return rc && rc != MDB_NOTFOUND ? STMT_STORE_ERR_IO : STMT_STORE_OK;
+}
+
+static int run(struct stmt_store *st, MDB_txn *txn, const struct plan *p, int asc,
+               struct collect *c)
+{
+    MDB_cursor *cur = NULL;
+    int ret = STMT_STORE_OK;
+
+    if (p->lo > p->hi)
+        return STMT_STORE_OK;
+    if (mdb_cursor_open(txn, p->driver >= 0 ? st->t_idx : st->t_stmt, &cur))
+        return STMT_STORE_ERR_IO;
+    if (p->driver < 0) {
+        ret = walk(st, txn, cur, p, NULL, 0, p->lo, p->hi, asc, c);
+    } else {
+        /* The driving term, epoch by epoch in the walk's direction. */
+        for (uint32_t i = 0; i < p->ev.n && !ret && c->n < c->want; i++) {
+            uint32_t e = asc ? i : p->ev.n - 1 - i;
+            unsigned char prefix[12];
+            uint64_t elo, ehi;
+            if (!epoch_span(&p->ev, e, p->lo, p->hi, &elo, &ehi))
+                continue;
+            stmt__be32_put(prefix, e);
+            stmt__be64_put(prefix + 4, p->f[p->driver].hash);
+            ret = walk(st, txn, cur, p, prefix, sizeof prefix, elo, ehi, asc, c);
+        }
+    }
     mdb_cursor_close(cur);
     return ret;
 }
@@ -461,6 +493,10 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
         goto out;
     }
     txn = stmt__db_txn_raw(t);
+    if (stmt__epv_read(st, txn, &p.ev)) {
+        rc = STMT_STORE_ERR_IO;
+        goto out;
+    }
     if (!q->cursor || !q->cursor[0]) {
         MDB_cursor *cur;
         MDB_val k, v;
@@ -499,7 +535,7 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
     if (p.nf && p.lo <= p.hi) {
         size_t best = (size_t)-1;
         for (int i = 0; i < p.nf; i++) {
-            size_t n = term_count(st, txn, p.f[i].hash, p.lo, p.hi);
+            size_t n = term_count(st, txn, &p.ev, p.f[i].hash, p.lo, p.hi);
             if (n < best) {
                 best = n;
                 p.driver = i;

@@ -145,6 +145,7 @@ int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct 
     st->fold_max = (o && o->fold_max) ? o->fold_max : STMT_FOLD_MAX;
     if (st->fold_max < st->fold_min)
         st->fold_max = st->fold_min;
+    st->epoch_size = (o && o->epoch_size) ? o->epoch_size : STMT_EPOCH_SIZE;
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->work, NULL);
     pthread_cond_init(&st->done, NULL);
@@ -152,6 +153,9 @@ int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct 
     if (rc)
         goto fail;
     rc = load_cursor_key(st);
+    if (rc)
+        goto fail;
+    rc = stmt__epochs_open(st);
     if (rc)
         goto fail;
     st->committed_us = st->last_us;
@@ -185,6 +189,7 @@ void stmt_store_close(struct stmt_store *st)
     }
     stmt__idmap_free(&st->recent);
     stmt__idmap_free(&st->pending);
+    stmt__epochs_free(&st->ep);
     pthread_mutex_destroy(&st->lock);
     pthread_cond_destroy(&st->work);
     pthread_cond_destroy(&st->done);
@@ -460,11 +465,15 @@ int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **jso
         k.mv_data = seqbuf;
         rc = mdb_get(txn, st->t_stmt, &k, &v);
     } else {
-        k.mv_size = 16;
-        k.mv_data = key;
-        rc = mdb_get(txn, st->t_id, &k, &v);
-        if (rc == MDB_SUCCESS && v.mv_size == 8) {
-            k = v;
+        struct stmt__epv ev;
+        uint64_t seq = 0;
+        rc = stmt__epv_read(st, txn, &ev);
+        if (rc == MDB_SUCCESS)
+            rc = stmt__id_find(st, txn, &ev, NULL, key, &seq);
+        if (rc == MDB_SUCCESS) {
+            stmt__be64_put(seqbuf, seq);
+            k.mv_size = 8;
+            k.mv_data = seqbuf;
             rc = mdb_get(txn, st->t_stmt, &k, &v);
         }
     }

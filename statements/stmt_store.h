@@ -91,11 +91,15 @@ struct stmt_store_opts {
      * bench/results/store.md). Single gets are immediate in both modes. */
     int index_inline;
     /* Deferred indexing: fold once fold_min statements wait (0 = STMT_FOLD_MIN, 50,000), at
-     * most fold_max per transaction (0 = STMT_FOLD_MAX, 100,000). LMDB keeps a fold's dirty
-     * pages in process memory (about 4 KiB per index leaf touched, up to ~200 MB at 1M
-     * statements with the defaults); smaller folds use less memory and cost more I/O per
-     * statement (bench/results/store.md). */
+     * most fold_max per transaction (0 = STMT_FOLD_MAX, 100,000), and never past the end of
+     * an epoch (epoch_size). bench/results/store.md. */
     size_t fold_min, fold_max;
+    /* Statements per fold epoch (0 = STMT_EPOCH_SIZE, 65,536). Index and id keys are
+     * prefixed by their epoch so a fold writes only the newest epoch's pages: this bounds the
+     * fold's dirty pages, which LMDB keeps in process memory, by the epoch size instead of the
+     * store size. Queries visit each epoch (16 per million statements). Tests use small
+     * epochs to cross many boundaries. */
+    size_t epoch_size;
 };
 
 /**

@@ -36,6 +36,16 @@
 #define STMT_FOLD_MAX 100000
 #define STMT_FOLD_IDLE_MS 20
 
+/* Fold epochs (stmt_epoch.c): index and id keys begin with the epoch of their statement, a
+ * run of STMT_EPOCH_SIZE consecutive statements, so a fold writes only pages of the newest
+ * epoch's key range. LMDB 0.9.24 keeps a write transaction's dirty pages in process memory
+ * for good (me_dpages), so this bounds memory outside the map by the epoch's index size
+ * whatever the store holds (bench/results/store.md). */
+#define STMT_EPOCH_SIZE 65536
+#define STMT_LAYOUT 2   /* "layout" in stmt_meta: 2 = epoch-prefixed keys (absent: 1, unprefixed) */
+#define STMT_IDX_KEY 20 /* epoch(4) ‖ term(8) ‖ seq(8) */
+#define STMT_ID_KEY 20  /* epoch(4) ‖ id(16) */
+
 #define STMT_REF_DEPTH 8 /* StatementRef chains followed at most this deep (G5) */
 
 #define STMT_VOIDED_VERB "http://adlnet.gov/expapi/verbs/voided"
@@ -55,6 +65,24 @@ int64_t stmt__idmap_get(const struct stmt__idmap *m, const unsigned char id[16])
 void stmt__idmap_prune(struct stmt__idmap *m, int64_t upto);
 void stmt__idmap_clear(struct stmt__idmap *m);
 void stmt__idmap_free(struct stmt__idmap *m);
+
+/** The epochs of a store as one transaction sees them: n big-endian first stored values (the
+ *  "epochs" value of stmt_meta, read in place, or the writer's own copy). */
+struct stmt__epv {
+    const unsigned char *first;
+    uint32_t n;
+};
+
+/** The writer's epochs: committed state, plus a Bloom filter of the ids of each epoch so that
+ *  the conflict check of an insert probes "stmt_id" only in epochs that may hold the id. */
+struct stmt__epochs {
+    unsigned char *first; /* n x be64 */
+    uint32_t n, cap;
+    uint64_t fill;    /* statements folded into the last epoch */
+    uint64_t **bloom; /* per epoch, bloom_words words; NULL until the first id */
+    uint32_t nbloom;
+    size_t bloom_words; /* a power of two */
+};
 
 struct stmt_store {
     struct stmt_db *db;
@@ -82,6 +110,8 @@ struct stmt_store {
     int sync_waiters;           /* callers blocked in stmt_store_sync */
     int index_inline;           /* index in the commit itself instead of folding later */
     size_t fold_min, fold_max;  /* deferred indexing thresholds (stmt_store_opts) */
+    size_t epoch_size;          /* statements per fold epoch (stmt_store_opts) */
+    struct stmt__epochs ep;     /* writer only (and open/close) */
     struct stmt__idmap recent;  /* committed, not yet folded ids (under lock; writer writes) */
     struct stmt__idmap pending; /* ids written by the open group transaction (writer only) */
     pthread_t writer;
@@ -127,6 +157,30 @@ void stmt__be64_put(unsigned char *p, uint64_t v);
 uint64_t stmt__be64_get(const unsigned char *p);
 /** Flags and ref target of a statement tree (voiding / StatementRef). */
 unsigned stmt__ref_of(const cJSON *stmt, unsigned char ref[16]);
+
+/* stmt_epoch.c */
+/** The epochs as `txn` sees them (an empty view on a new store). 0 or an LMDB error. */
+int stmt__epv_read(struct stmt_store *st, MDB_txn *txn, struct stmt__epv *out);
+/** The epoch holding stored value `seq` (the last whose first value is <= seq; 0 if none). */
+uint32_t stmt__epv_of(const struct stmt__epv *v, uint64_t seq);
+uint64_t stmt__epv_first(const struct stmt__epv *v, uint32_t e);
+void stmt__be32_put(unsigned char *p, uint32_t v);
+uint32_t stmt__be32_get(const unsigned char *p);
+/** "stmt_idx" key of (epoch, term, seq) into key[STMT_IDX_KEY]. */
+void stmt__idx_key(unsigned char *key, uint32_t epoch, uint64_t term, uint64_t seq);
+/** Stored value of a statement id in "stmt_id" (every epoch, newest first; with `ep` only the
+ *  epochs whose Bloom filter may hold it). 0 with *seq set, MDB_NOTFOUND, or an LMDB error. */
+int stmt__id_find(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *v,
+                  const struct stmt__epochs *ep, const unsigned char id[16], uint64_t *seq);
+void stmt__bloom_add(struct stmt__epochs *ep, uint32_t epoch, const unsigned char id[16]);
+/** Make room for epoch n (n == ep->n: a new epoch starting at `first`). 0 or ENOMEM. */
+int stmt__epochs_push(struct stmt__epochs *ep, uint64_t first);
+void stmt__epochs_free(struct stmt__epochs *ep);
+/** At open: migrate an unprefixed (layout 1) store by emptying its id and index tables (the
+ *  fold then rebuilds them), load the writer's epochs and the Bloom filters. */
+int stmt__epochs_open(struct stmt_store *st);
+/** Write the epochs and the fill of the last one into stmt_meta (in the fold's txn). */
+int stmt__epochs_put(struct stmt_store *st, MDB_txn *txn, const struct stmt__epochs *ep);
 
 /* stmt_writer.c */
 void *stmt__writer_main(void *arg);

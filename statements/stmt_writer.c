@@ -63,30 +63,28 @@ int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t le
     return eq;
 }
 
-/* Record of a statement id in this transaction; 0, MDB_NOTFOUND or an LMDB error. */
 /* Record of a statement id as this transaction sees it: written by this group (pending),
- * committed but not yet folded (recent), or in "stmt_id". 0, MDB_NOTFOUND or an LMDB error.
- * The writer is the only thread that changes the maps, so it reads them without the lock. */
+ * committed but not yet folded (recent), or in "stmt_id" (epochs whose Bloom filter may hold
+ * it). 0, MDB_NOTFOUND or an LMDB error. The writer is the only thread that changes the maps
+ * and the epochs, so it reads them without the lock. */
 static int rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
-                     MDB_val *rec)
+                     MDB_val *rec, unsigned char buf[8])
 {
-    MDB_val k = {16, (void *)id};
-    unsigned char buf[8];
     int64_t s = stmt__idmap_get(&st->pending, id);
     int rc;
     if (!s)
         s = stmt__idmap_get(&st->recent, id);
-    if (s) {
-        stmt__be64_put(buf, (uint64_t)s);
-        seq->mv_size = 8;
-        seq->mv_data = buf;
-    } else {
-        rc = mdb_get(txn, st->t_id, &k, seq);
+    if (!s) {
+        struct stmt__epv v = {st->ep.first, st->ep.n};
+        uint64_t found;
+        rc = stmt__id_find(st, txn, &v, &st->ep, id, &found);
         if (rc)
             return rc;
-        if (seq->mv_size != 8)
-            return MDB_CORRUPTED;
+        s = (int64_t)found;
     }
+    stmt__be64_put(buf, (uint64_t)s);
+    seq->mv_size = 8;
+    seq->mv_data = buf;
     rc = mdb_get(txn, st->t_stmt, seq, rec);
     if (rc == 0 && rec->mv_size < STMT_REC_HDR)
         return MDB_CORRUPTED;
@@ -106,7 +104,8 @@ static int chain_terms(struct stmt_store *st, MDB_txn *txn, const unsigned char 
     memcpy(cur, ref, 16);
     for (int d = 0; d < STMT_REF_DEPTH; d++) {
         MDB_val seq, rv;
-        int rc = rec_by_id(st, txn, cur, &seq, &rv);
+        unsigned char sb[8];
+        int rc = rec_by_id(st, txn, cur, &seq, &rv, sb);
         const unsigned char *rec = rv.mv_data;
         if (rc == MDB_NOTFOUND)
             return STMT_STORE_OK;
@@ -125,22 +124,25 @@ static int chain_terms(struct stmt_store *st, MDB_txn *txn, const unsigned char 
     return STMT_STORE_OK;
 }
 
-static int idx_put(struct stmt_store *st, MDB_txn *txn, uint64_t term, const unsigned char *seq8)
+static int idx_put(struct stmt_store *st, MDB_txn *txn, uint32_t epoch, uint64_t term,
+                   const unsigned char *seq8)
 {
-    unsigned char key[16];
-    MDB_val k = {16, key}, v = {0, NULL};
+    unsigned char key[STMT_IDX_KEY];
+    MDB_val k = {sizeof key, key}, v = {0, NULL};
     int rc;
-    stmt__be64_put(key, term);
-    memcpy(key + 8, seq8, 8);
+    stmt__idx_key(key, epoch, term, stmt__be64_get(seq8));
     rc = mdb_put(txn, st->t_idx, &k, &v, 0);
     return rc ? mdb_to_store(st, rc) : STMT_STORE_OK;
 }
 
 /* A target arrived after statements that refer to it: give them (and their referrers) its
- * terms so G5 queries find them by index. */
+ * terms so G5 queries find them by index, in each referrer's epoch. Only referrers folded
+ * already (stored <= upto, the statement being folded): a later one takes the terms of its
+ * chain when it is folded itself (index_one → chain_terms), and its epoch is not known yet. */
 static int propagate(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16],
-                     const struct u64vec *terms, int depth)
+                     const struct u64vec *terms, uint64_t upto, int depth)
 {
+    struct stmt__epv ev = {st->ep.first, st->ep.n};
     MDB_cursor *cur = NULL;
     unsigned char from[24];
     MDB_val k = {24, from}, v;
@@ -160,8 +162,12 @@ static int propagate(struct stmt_store *st, MDB_txn *txn, const unsigned char id
         unsigned char seq8[8];
         MDB_val sk = {8, seq8}, rv;
         memcpy(seq8, (unsigned char *)k.mv_data + 16, 8);
+        if (stmt__be64_get(seq8) > upto) {
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+            continue;
+        }
         for (size_t i = 0; i < terms->n && !ret; i++)
-            ret = idx_put(st, txn, terms->v[i], seq8);
+            ret = idx_put(st, txn, stmt__epv_of(&ev, stmt__be64_get(seq8)), terms->v[i], seq8);
         if (ret)
             goto out;
         rc = mdb_get(txn, st->t_stmt, &sk, &rv);
@@ -190,7 +196,7 @@ static int propagate(struct stmt_store *st, MDB_txn *txn, const unsigned char id
     mdb_cursor_close(cur);
     cur = NULL;
     for (size_t i = 0; i < nnext && !ret; i++)
-        ret = propagate(st, txn, next[i], terms, depth + 1);
+        ret = propagate(st, txn, next[i], terms, upto, depth + 1);
 out:
     if (cur)
         mdb_cursor_close(cur);
@@ -217,21 +223,21 @@ static int has_referrers(struct stmt_store *st, MDB_txn *txn, const unsigned cha
 /* Index entries of one statement: its own terms, the terms of its StatementRef chain (G5),
  * and its terms handed to statements that referred to it before it arrived. terms are copied
  * by the caller (puts may move pages of the map). */
-static int index_one(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16],
-                     unsigned flags, const unsigned char ref[16], const uint64_t *terms,
-                     size_t nterms, const unsigned char seq8[8])
+static int index_one(struct stmt_store *st, MDB_txn *txn, uint32_t epoch,
+                     const unsigned char id[16], unsigned flags, const unsigned char ref[16],
+                     const uint64_t *terms, size_t nterms, const unsigned char seq8[8])
 {
     struct u64vec chain = {0};
     int ret = STMT_STORE_OK, yes = 0;
 
     for (size_t i = 0; i < nterms; i++)
-        if ((ret = idx_put(st, txn, terms[i], seq8)))
+        if ((ret = idx_put(st, txn, epoch, terms[i], seq8)))
             return ret;
     if (flags & STMT_REC_REF) {
         if ((ret = chain_terms(st, txn, ref, &chain)))
             goto out;
         for (size_t i = 0; i < chain.n && !ret; i++)
-            ret = idx_put(st, txn, chain.v[i], seq8);
+            ret = idx_put(st, txn, epoch, chain.v[i], seq8);
         if (ret)
             goto out;
     }
@@ -240,7 +246,7 @@ static int index_one(struct stmt_store *st, MDB_txn *txn, const unsigned char id
     for (size_t i = 0; i < nterms && !ret; i++)
         ret = vec_add(&chain, terms[i]);
     if (!ret)
-        ret = propagate(st, txn, id, &chain, 0);
+        ret = propagate(st, txn, id, &chain, stmt__be64_get(seq8), 0);
 out:
     sc_free(chain.v);
     return ret;
@@ -284,14 +290,10 @@ static int write_one(struct stmt_store *st, MDB_txn *txn, struct stmt__prep *p, 
         memcpy(r + STMT_REC_HDR + 8 * p->nterms, p->json, p->json_len);
         memcpy(r + STMT_REC_HDR + 8 * p->nterms + p->json_len, suffix, slen);
     }
-    if (st->index_inline) {
-        MDB_val ik = {16, p->id}, iv = {8, seq8};
-        rc = mdb_put(txn, st->t_id, &ik, &iv, MDB_NOOVERWRITE);
-        if (rc)
-            return mdb_to_store(st, rc);
-    } else if (stmt__idmap_put(&st->pending, p->id, seq)) {
-        /* Deferred: the id entry is a random key, written by the fold with the index terms;
-         * until then the id is found in st->recent. The group commit stays append-only. */
+    if (stmt__idmap_put(&st->pending, p->id, seq)) {
+        /* The id entry is a random key, written by the fold with the index terms (inline:
+         * the fold of this group's records in its own transaction, write_group); until then
+         * the id is found in st->pending and then st->recent. Records are append-only. */
         return STMT_STORE_ERR_NOMEM;
     }
     if (p->flags & STMT_REC_REF) {
@@ -311,9 +313,7 @@ static int write_one(struct stmt_store *st, MDB_txn *txn, struct stmt__prep *p, 
                 return mdb_to_store(st, rc);
         }
     }
-    if (!st->index_inline)
-        return STMT_STORE_OK;
-    return index_one(st, txn, p->id, p->flags, p->ref, p->terms, p->nterms, seq8);
+    return STMT_STORE_OK;
 }
 
 static int put_indexed_through(struct stmt_store *st, MDB_txn *txn, int64_t seq)
@@ -326,80 +326,118 @@ static int put_indexed_through(struct stmt_store *st, MDB_txn *txn, int64_t seq)
     return rc ? mdb_to_store(st, rc) : STMT_STORE_OK;
 }
 
-/* Deferred indexing: index up to `max` committed statements after indexed_us in one
- * transaction (DESIGN.md "Storage": fold index entries in larger batches). Entries of many
- * statements share leaf pages, so a large fold writes far fewer pages per statement than
- * indexing each group commit. indexed_through is stored in the same transaction, so a crash
- * resumes where the last fold committed (puts are idempotent). Returns the number indexed. */
+/* Index up to `max` committed statements after indexed_us in `txn`: the id entry and the
+ * index terms of each, in the epoch it falls into (a new epoch begins once the last one holds
+ * epoch_size statements), then the epochs and indexed_through, so a crash resumes where the
+ * last committed fold ended. Changes st->ep in place; the caller restores it (epochs_restore)
+ * when the transaction is not committed. *last is the last stored value indexed. */
+static int fold_txn(struct stmt_store *st, MDB_txn *txn, size_t max, int64_t *last, size_t *n)
+{
+    MDB_cursor *cur = NULL;
+    unsigned char from[8];
+    MDB_val k = {8, from}, v;
+    struct u64vec terms = {0};
+    int rc, ret = STMT_STORE_OK;
+
+    *last = st->indexed_us;
+    *n = 0;
+    stmt__be64_put(from, (uint64_t)st->indexed_us + 1);
+    rc = mdb_cursor_open(txn, st->t_stmt, &cur);
+    if (!rc)
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && *n < max && !ret) {
+        const unsigned char *r = v.mv_data;
+        unsigned char id[16], ref[16], seq8[8], ik[STMT_ID_KEY];
+        unsigned flags;
+        size_t nt;
+        uint32_t e = 0;
+        if (k.mv_size != 8 || v.mv_size < STMT_REC_HDR) {
+            ret = STMT_STORE_ERR_IO;
+            break;
+        }
+        memcpy(seq8, k.mv_data, 8);
+        nt = (size_t)(r[2] << 8 | r[3]);
+        flags = r[1];
+        memcpy(id, r + 4, 16);
+        memcpy(ref, r + 20, 16);
+        terms.n = 0;
+        if (STMT_REC_HDR + 8 * nt > v.mv_size) {
+            ret = STMT_STORE_ERR_IO;
+            break;
+        }
+        for (size_t i = 0; i < nt && !ret; i++)
+            ret = vec_add(&terms, stmt__be64_get(r + STMT_REC_HDR + 8 * i));
+        if (!ret && (st->ep.n == 0 || st->ep.fill >= st->epoch_size) &&
+            stmt__epochs_push(&st->ep, stmt__be64_get(seq8)))
+            ret = STMT_STORE_ERR_NOMEM;
+        if (!ret) {
+            MDB_val ikv = {sizeof ik, ik}, iv = {8, seq8};
+            int prc;
+            e = st->ep.n - 1;
+            stmt__be32_put(ik, e);
+            memcpy(ik + 4, id, 16);
+            prc = mdb_put(txn, st->t_id, &ikv, &iv, 0);
+            if (prc)
+                ret = mdb_to_store(st, prc);
+            stmt__bloom_add(&st->ep, e, id);
+            st->ep.fill++;
+        }
+        if (!ret)
+            ret = index_one(st, txn, e, id, flags, ref, terms.v, terms.n, seq8);
+        *last = (int64_t)stmt__be64_get(seq8);
+        ++*n;
+        if (!ret)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    sc_free(terms.v);
+    if (!ret && rc && rc != MDB_NOTFOUND)
+        ret = mdb_to_store(st, rc);
+    if (!ret && *n && (rc = stmt__epochs_put(st, txn, &st->ep)))
+        ret = mdb_to_store(st, rc);
+    if (!ret && *n)
+        ret = put_indexed_through(st, txn, *last);
+    return ret;
+}
+
+/* Deferred indexing: fold up to `max` committed statements in one transaction (DESIGN.md
+ * "Storage": index entries in larger batches), never past the end of the newest epoch, so
+ * the pages a fold dirties (kept by LMDB in process memory) stay within one epoch's range.
+ * Returns the number indexed. */
 static size_t fold(struct stmt_store *st, size_t max)
 {
+    size_t room =
+        st->ep.n && st->ep.fill < st->epoch_size ? st->epoch_size - st->ep.fill : st->epoch_size;
+    if (max > room)
+        max = room;
     for (int attempt = 0; attempt < 40; attempt++) {
         struct stmt_db_txn *t = NULL;
-        MDB_txn *txn;
-        MDB_cursor *cur = NULL;
-        unsigned char from[8];
-        MDB_val k = {8, from}, v;
-        struct u64vec terms = {0};
-        int64_t last = st->indexed_us;
-        size_t n = 0;
-        int rc, ret = STMT_STORE_OK;
+        uint32_t ep_n = st->ep.n;
+        uint64_t ep_fill = st->ep.fill;
+        int64_t last;
+        size_t n;
+        int ret;
 
         if (stmt_db_txn_begin(st->db, 1, &t))
             return 0;
-        txn = stmt__db_txn_raw(t);
-        stmt__be64_put(from, (uint64_t)st->indexed_us + 1);
-        rc = mdb_cursor_open(txn, st->t_stmt, &cur);
-        if (!rc)
-            rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        while (rc == 0 && n < max && !ret) {
-            const unsigned char *r = v.mv_data;
-            unsigned char id[16], ref[16], seq8[8];
-            unsigned flags;
-            size_t nt;
-            if (k.mv_size != 8 || v.mv_size < STMT_REC_HDR) {
+        ret = fold_txn(st, stmt__db_txn_raw(t), max, &last, &n);
+        if (!ret && n) {
+            int rc = stmt_db_txn_commit(t);
+            if (rc == STMT_DB_ERR_FULL)
+                ret = STMT_STORE_ERR_FULL;
+            else if (rc)
                 ret = STMT_STORE_ERR_IO;
-                break;
-            }
-            memcpy(seq8, k.mv_data, 8);
-            nt = (size_t)(r[2] << 8 | r[3]);
-            flags = r[1];
-            memcpy(id, r + 4, 16);
-            memcpy(ref, r + 20, 16);
-            terms.n = 0;
-            for (size_t i = 0; i < nt && !ret && STMT_REC_HDR + 8 * nt <= v.mv_size; i++)
-                ret = vec_add(&terms, stmt__be64_get(r + STMT_REC_HDR + 8 * i));
-            if (!ret) {
-                /* Also in inline mode: a store reopened inline may hold a deferred backlog. */
-                MDB_val ik = {16, id}, iv = {8, seq8};
-                int prc = mdb_put(txn, st->t_id, &ik, &iv, 0);
-                if (prc)
-                    ret = mdb_to_store(st, prc);
-            }
-            if (!ret)
-                ret = index_one(st, txn, id, flags, ref, terms.v, terms.n, seq8);
-            last = (int64_t)stmt__be64_get(seq8);
-            n++;
-            if (!ret)
-                rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-        }
-        if (cur)
-            mdb_cursor_close(cur);
-        sc_free(terms.v);
-        if (!ret && rc && rc != MDB_NOTFOUND)
-            ret = mdb_to_store(st, rc);
-        if (!ret && n)
-            ret = put_indexed_through(st, txn, last);
-        if (ret || !n) {
+        } else {
             stmt_db_txn_abort(t);
+        }
+        if (ret || !n) {
+            st->ep.n = ep_n; /* not committed: the epochs are as before */
+            st->ep.fill = ep_fill;
             if (ret == STMT_STORE_ERR_FULL)
                 continue;
             return 0;
         }
-        rc = stmt_db_txn_commit(t);
-        if (rc == STMT_DB_ERR_FULL)
-            continue;
-        if (rc)
-            return 0;
         pthread_mutex_lock(&st->lock);
         st->indexed_us = last;
         stmt__idmap_prune(&st->recent, last);
@@ -419,10 +457,11 @@ static int do_req(struct stmt_store *st, MDB_txn *txn, struct stmt__req *req, in
     for (size_t i = 0; i < req->n; i++) {
         struct stmt__prep *p = &req->items[i];
         MDB_val seq, rv;
+        unsigned char sb[8];
         int rc;
         p->dup = 0;
         p->stored_us = 0;
-        rc = rec_by_id(st, txn, p->id, &seq, &rv);
+        rc = rec_by_id(st, txn, p->id, &seq, &rv, sb);
         if (rc == 0) {
             const unsigned char *rec = rv.mv_data;
             size_t hdr = STMT_REC_HDR + 8 * rec_nterms(rec);
@@ -447,7 +486,7 @@ static int do_req(struct stmt_store *st, MDB_txn *txn, struct stmt__req *req, in
                     return STMT_STORE_ERR_VOID_VOIDING;
                 }
             }
-            rc = rec_by_id(st, txn, p->ref, &seq, &rv);
+            rc = rec_by_id(st, txn, p->ref, &seq, &rv, sb);
             if (rc == 0 && (((const unsigned char *)rv.mv_data)[1] & STMT_REC_VOIDING)) {
                 req->bad_index = i;
                 return STMT_STORE_ERR_VOID_VOIDING;
@@ -485,6 +524,8 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
         struct stmt_db_txn *t = NULL;
         MDB_txn *txn;
         int64_t last = st->last_us;
+        uint32_t ep_n = st->ep.n;
+        uint64_t ep_fill = st->ep.fill;
         int rc;
 
         if (attempt)
@@ -515,14 +556,26 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
                 continue;
             break;
         }
-        if (st->index_inline && last != st->last_us && (rc = put_indexed_through(st, txn, last))) {
-            stmt_db_txn_abort(t);
-            if (rc == STMT_STORE_ERR_FULL)
-                continue;
-            fatal = rc;
-            break;
+        if (st->index_inline && last != st->last_us) {
+            /* Inline indexing: fold this group's records in its own transaction. */
+            size_t n;
+            int64_t ilast;
+            rc = fold_txn(st, txn, (size_t)-1, &ilast, &n);
+            if (rc) {
+                stmt_db_txn_abort(t);
+                st->ep.n = ep_n;
+                st->ep.fill = ep_fill;
+                if (rc == STMT_STORE_ERR_FULL)
+                    continue;
+                fatal = rc;
+                break;
+            }
         }
         rc = stmt_db_txn_commit(t);
+        if (rc) {
+            st->ep.n = ep_n;
+            st->ep.fill = ep_fill;
+        }
         if (rc == STMT_DB_ERR_FULL) {
             fatal = STMT_STORE_ERR_FULL;
             continue;
@@ -532,6 +585,11 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             break;
         }
         st->last_us = last;
+        if (st->index_inline) {
+            /* The ids are in "stmt_id" already. */
+            stmt__idmap_clear(&st->pending);
+            return;
+        }
         /* Publish the new ids before anyone is acknowledged (stmt_store_get reads them). */
         pthread_mutex_lock(&st->lock);
         for (size_t i = 0; i < st->pending.cap && st->pending.n; i++)
@@ -611,7 +669,8 @@ void *stmt__writer_main(void *arg)
                     n = fold(st, st->fold_max);
                     pthread_mutex_lock(&st->lock);
                     st->fold_failed = n == 0; /* retried after the next commit */
-                    idle = 0;
+                    /* Still idle: a fold that stopped at the end of an epoch goes on. */
+                    idle = idle && n > 0;
                     continue;
                 }
                 struct timespec ts;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * stmt_store: LRS-set properties, immutability (S1/S2), batch atomicity (S6), duplicate ids
- * (S4), voiding (S7-S10), group commit under 16 concurrent threads, reopen, and map growth
- * during ingest.
+ * (S4), voiding (S7-S10), group commit under 16 concurrent threads, reopen, map growth
+ * during ingest, a crash after acknowledgements, and the migration of a layout 1 store (keys
+ * without fold epochs) at open.
  */
 #include "statements/stmt_store.h"
 #include "common/sc_alloc.h"
@@ -442,6 +443,159 @@ static void test_crash_after_ack(const char *dir)
     rm_rf(dir);
 }
 
+/* ---- layout 1 → 2 ------------------------------------------------------------------------ */
+
+struct kv {
+    unsigned char k[32], v[8];
+    size_t kl, vl;
+};
+
+struct kvs {
+    struct kv *a;
+    size_t n, cap;
+    size_t bad; /* keys not of the expected size */
+    size_t want_klen;
+};
+
+static int collect(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    struct kvs *c = ctx;
+    if (kl != c->want_klen || vl > 8) {
+        c->bad++;
+        return 0;
+    }
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 256;
+        c->a = realloc(c->a, c->cap * sizeof *c->a);
+    }
+    memcpy(c->a[c->n].k, k, kl);
+    memcpy(c->a[c->n].v, v, vl);
+    c->a[c->n].kl = kl;
+    c->a[c->n].vl = vl;
+    c->n++;
+    return 0;
+}
+
+static size_t query_verb(struct stmt_store *st, const char *verb)
+{
+    struct stmt_query q = {0};
+    struct stmt_page page;
+    size_t n = 0;
+    q.verb = verb;
+    q.limit = 1000;
+    if (stmt_store_query(st, &q, &page) == STMT_STORE_OK) {
+        n = page.n;
+        stmt_page_free(&page);
+    }
+    return n;
+}
+
+/* Rewrite a table's epoch-prefixed keys as layout 1 wrote them (the 4-byte epoch dropped). */
+static int unprefix(struct stmt_db_txn *t, const char *table, size_t klen)
+{
+    struct kvs c = {0};
+    int rc = 0;
+    c.want_klen = klen;
+    stmt_db_scan(t, table, NULL, 0, collect, &c);
+    for (size_t i = 0; i < c.n && !rc; i++) {
+        rc = stmt_db_del(t, table, c.a[i].k, c.a[i].kl);
+        if (!rc)
+            rc = stmt_db_put(t, table, c.a[i].k + 4, c.a[i].kl - 4, c.a[i].v, c.a[i].vl, 0);
+    }
+    free(c.a);
+    return rc || c.bad ? -1 : (int)c.n;
+}
+
+/* A store written by layout 1 (format 1, keys without epochs) is migrated at open: the id and
+ * index tables are rebuilt from the records, every statement is found again by id and by
+ * query, voided ones stay voided, and the format record is raised so older builds refuse it. */
+static void test_layout_migration(const char *dir)
+{
+    struct stmt_store_opts o = {0};
+    struct stmt_db *db = NULL;
+    struct stmt_store *st = NULL;
+    struct stmt_db_txn *t = NULL;
+    struct stmt_insert_result res;
+    char ids[120][SC_UUID_LEN], voided[SC_UUID_LEN], err[256], *val = NULL;
+    size_t vlen = 0, missing = 0;
+    int nid = 0, nidx = 0;
+
+    o.epoch_size = 16;
+    rm_rf(dir);
+    if (stmt_db_open(dir, &db, err, sizeof err) || stmt_store_open(db, &o, &st)) {
+        ok(0, "open store for the migration test");
+        return;
+    }
+    for (int i = 0; i < 120; i++) {
+        insert1(st,
+                mk(NULL, i % 2 ? "odd@example.org" : "even@example.org",
+                   i % 3 ? "http://ex.org/v/m" : "http://ex.org/v/m3", "http://ex.org/a/m"),
+                &res);
+        memcpy(ids[i], res.ids[0], SC_UUID_LEN);
+        stmt_insert_result_free(&res);
+    }
+    memcpy(voided, ids[7], SC_UUID_LEN);
+    insert1(st, mk_void(NULL, voided), &res);
+    stmt_insert_result_free(&res);
+    stmt_store_sync(st);
+    is_int(query_verb(st, "http://ex.org/v/m3"), 40, "before: 40 statements with verb m3");
+    is_int(query_verb(st, "http://ex.org/v/m"), 80,
+           "and 80 by verb m (79 left after voiding one, and the voiding statement that targets "
+           "it, G5)");
+    stmt_store_close(st);
+    st = NULL;
+
+    /* Turn it into a layout 1 store. */
+    is_int(stmt_db_txn_begin(db, 1, &t), STMT_DB_OK, "write txn");
+    nid = unprefix(t, "stmt_id", 20);
+    nidx = unprefix(t, "stmt_idx", 20);
+    is_int(nid, 121, "121 id entries rewritten without their epoch");
+    ok(nidx > 121 * 3, "%d index entries rewritten without their epoch", nidx);
+    stmt_db_del(t, "stmt_meta", "layout", 6);
+    stmt_db_del(t, "stmt_meta", "epochs", 6);
+    stmt_db_del(t, "stmt_meta", "epoch_fill", 10);
+    stmt_db_put(t, "meta", "format", 6, "1", 1, 0);
+    is_int(stmt_db_txn_commit(t), STMT_DB_OK, "layout 1 store written");
+    stmt_db_close(db);
+    db = NULL;
+
+    is_int(stmt_db_open(dir, &db, err, sizeof err), STMT_DB_OK, "format 1 store opens");
+    is_int(stmt_db_get1(db, "meta", "format", 6, &val, &vlen), STMT_DB_OK, "format record");
+    ok(vlen == 1 && val[0] == '2', "format record raised to 2 (older builds refuse it now)");
+    sc_free(val);
+    is_int(stmt_store_open(db, &o, &st), STMT_STORE_OK, "store open migrates layout 1");
+    for (int i = 0; i < 120; i++)
+        missing += i != 7 && !present(st, ids[i], 0);
+    is_int(missing, 0, "every statement found by id after the migration");
+    ok(present(st, voided, 1) && !present(st, voided, 0), "the voided one is still voided");
+    is_int(query_verb(st, "http://ex.org/v/m3"), 40, "query by verb: the same 40");
+    is_int(query_verb(st, "http://ex.org/v/m"), 80, "query by the other verb: the same 80");
+    stmt_store_close(st);
+    st = NULL;
+    {
+        struct kvs c = {0};
+        c.want_klen = 20;
+        stmt_db_txn_begin(db, 0, &t);
+        stmt_db_scan(t, "stmt_idx", NULL, 0, collect, &c);
+        stmt_db_txn_abort(t);
+        is_int(c.bad, 0, "no layout 1 index key left");
+        is_int(c.n, nidx, "the rebuilt index has as many entries as before");
+        free(c.a);
+        memset(&c, 0, sizeof c);
+        c.want_klen = 20;
+        stmt_db_txn_begin(db, 0, &t);
+        stmt_db_scan(t, "stmt_id", NULL, 0, collect, &c);
+        stmt_db_txn_abort(t);
+        ok(c.bad == 0 && c.n == 121, "id table rebuilt with epoch keys (%zu, %zu bad)", c.n, c.bad);
+        free(c.a);
+    }
+    is_int(stmt_db_get1(db, "stmt_meta", "epochs", 6, &val, &vlen), STMT_DB_OK, "epochs listed");
+    is_int(vlen, 8 * 8, "121 statements in epochs of 16: 8 epochs");
+    sc_free(val);
+    stmt_db_close(db);
+    rm_rf(dir);
+}
+
 int main(void)
 {
     struct stmt_db *db = NULL;
@@ -492,5 +646,6 @@ int main(void)
 
     test_growth(dir2);
     test_crash_after_ack(dir2);
+    test_layout_migration(dir2);
     return tap_done();
 }

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Fold epochs: the key layout that bounds the statement store's memory.
+ *
+ * LMDB 0.9.24 keeps every page a write transaction dirtied on its own free list until the
+ * environment closes (mdb_page_free → me_dpages), so the process holds the largest
+ * transaction's dirty set for good. With keys term ‖ seq and id, a fold of 100,000 statements
+ * dirties about one leaf per distinct term and per id-table leaf anywhere in the store: 141 MiB
+ * with 10,000 agents at 1M statements, and growing with the store (bench/results/store.md).
+ *
+ * Keys of "stmt_idx" are epoch(4) ‖ term(8) ‖ seq(8) and keys of "stmt_id" epoch(4) ‖ id(16),
+ * where an epoch is a run of epoch_size consecutive statements in stored order. A fold writes
+ * only into the newest epoch and stops at its end, so its dirty set is bounded by one epoch's
+ * index, whatever the store size and the data's variety. The epochs are listed in stmt_meta
+ * ("epochs": the first stored value of each, big-endian; "epoch_fill": statements folded into
+ * the last one), written by the fold in its own transaction, so every reader sees epochs and
+ * entries from the same snapshot.
+ *
+ * Reading: a query walks a term epoch by epoch (a handful per million statements); a lookup
+ * by id probes each epoch, newest first. The writer checks every incoming id for a conflict
+ * (Comm 2.1.1); a Bloom filter per epoch (10 bits per statement, 7 probes, < 1% false
+ * positives; rebuilt from "stmt_id" at open) keeps that to about one probe.
+ *
+ * Layout 1 stores (no "layout" in stmt_meta, unprefixed keys) are migrated at open: the id
+ * and index tables are emptied in one transaction and the fold rebuilds them from the
+ * records, which hold their terms.
+ */
+#include "statements/stmt_store_int.h"
+#include "common/sc_alloc.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define BLOOM_BITS_PER_ID 10
+#define BLOOM_K 7
+
+void stmt__be32_put(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+uint32_t stmt__be32_get(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void stmt__idx_key(unsigned char *key, uint32_t epoch, uint64_t term, uint64_t seq)
+{
+    stmt__be32_put(key, epoch);
+    stmt__be64_put(key + 4, term);
+    stmt__be64_put(key + 12, seq);
+}
+
+static int meta_get(struct stmt_store *st, MDB_txn *txn, const char *name, MDB_val *v)
+{
+    MDB_val k = {strlen(name), (void *)name};
+    return mdb_get(txn, st->t_meta, &k, v);
+}
+
+static int meta_put(struct stmt_store *st, MDB_txn *txn, const char *name, const void *val,
+                    size_t len)
+{
+    MDB_val k = {strlen(name), (void *)name}, v = {len, (void *)val};
+    return mdb_put(txn, st->t_meta, &k, &v, 0);
+}
+
+int stmt__epv_read(struct stmt_store *st, MDB_txn *txn, struct stmt__epv *out)
+{
+    MDB_val v;
+    int rc = meta_get(st, txn, "epochs", &v);
+    out->first = NULL;
+    out->n = 0;
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (v.mv_size % 8 || v.mv_size / 8 > UINT32_MAX)
+        return MDB_CORRUPTED;
+    out->first = v.mv_data;
+    out->n = (uint32_t)(v.mv_size / 8);
+    return 0;
+}
+
+uint64_t stmt__epv_first(const struct stmt__epv *v, uint32_t e)
+{
+    return stmt__be64_get(v->first + 8 * (size_t)e);
+}
+
+uint32_t stmt__epv_of(const struct stmt__epv *v, uint64_t seq)
+{
+    uint32_t lo = 0, hi = v->n; /* answer in [lo, hi) : last e with first[e] <= seq */
+    if (v->n == 0)
+        return 0;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (stmt__epv_first(v, mid) <= seq)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* ---- Bloom filters (writer only) ------------------------------------------------------- */
+
+static uint64_t mix64(uint64_t x)
+{
+    /* splitmix64 finaliser: ids from clients need not be random (v1, sequential). */
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static void bloom_hashes(const unsigned char id[16], uint64_t *h1, uint64_t *h2)
+{
+    uint64_t a = stmt__be64_get(id), b = stmt__be64_get(id + 8);
+    *h1 = mix64(a ^ mix64(b));
+    *h2 = mix64(b + 0x9e3779b97f4a7c15ULL) | 1;
+}
+
+static uint64_t *bloom_of(const struct stmt__epochs *ep, uint32_t e)
+{
+    return e < ep->nbloom ? ep->bloom[e] : NULL;
+}
+
+void stmt__bloom_add(struct stmt__epochs *ep, uint32_t epoch, const unsigned char id[16])
+{
+    uint64_t *b = bloom_of(ep, epoch), h1, h2, mask;
+    if (!b)
+        return; /* no filter (allocation failed): lookups probe this epoch */
+    mask = ep->bloom_words * 64 - 1;
+    bloom_hashes(id, &h1, &h2);
+    for (int i = 0; i < BLOOM_K; i++) {
+        uint64_t bit = (h1 + (uint64_t)i * h2) & mask;
+        b[bit >> 6] |= 1ULL << (bit & 63);
+    }
+}
+
+static int bloom_maybe(const struct stmt__epochs *ep, uint32_t epoch, const unsigned char id[16])
+{
+    const uint64_t *b = bloom_of(ep, epoch);
+    uint64_t h1, h2, mask;
+    if (!b)
+        return 1;
+    mask = ep->bloom_words * 64 - 1;
+    bloom_hashes(id, &h1, &h2);
+    for (int i = 0; i < BLOOM_K; i++) {
+        uint64_t bit = (h1 + (uint64_t)i * h2) & mask;
+        if (!(b[bit >> 6] & (1ULL << (bit & 63))))
+            return 0;
+    }
+    return 1;
+}
+
+int stmt__epochs_push(struct stmt__epochs *ep, uint64_t first)
+{
+    if (ep->n == ep->cap) {
+        uint32_t nc = ep->cap ? ep->cap * 2 : 16;
+        unsigned char *nf = sc_realloc(ep->first, (size_t)nc * 8);
+        if (!nf)
+            return ENOMEM;
+        ep->first = nf;
+        ep->cap = nc;
+    }
+    stmt__be64_put(ep->first + 8 * (size_t)ep->n, first);
+    ep->n++;
+    ep->fill = 0;
+    if (ep->nbloom < ep->n) {
+        uint64_t **nb = sc_realloc(ep->bloom, (size_t)ep->n * sizeof *nb);
+        if (nb) {
+            ep->bloom = nb;
+            while (ep->nbloom < ep->n)
+                ep->bloom[ep->nbloom++] = sc_calloc(ep->bloom_words, sizeof(uint64_t));
+        }
+    } else if (ep->bloom[ep->n - 1]) {
+        /* A fold that opened this epoch was aborted and is redone: start it clean. */
+        memset(ep->bloom[ep->n - 1], 0, ep->bloom_words * sizeof(uint64_t));
+    }
+    return 0;
+}
+
+void stmt__epochs_free(struct stmt__epochs *ep)
+{
+    for (uint32_t i = 0; i < ep->nbloom; i++)
+        sc_free(ep->bloom[i]);
+    sc_free(ep->bloom);
+    sc_free(ep->first);
+    memset(ep, 0, sizeof *ep);
+}
+
+int stmt__id_find(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *v,
+                  const struct stmt__epochs *ep, const unsigned char id[16], uint64_t *seq)
+{
+    unsigned char key[STMT_ID_KEY];
+    memcpy(key + 4, id, 16);
+    for (uint32_t e = v->n; e-- > 0;) {
+        MDB_val k = {sizeof key, key}, val;
+        int rc;
+        if (ep && !bloom_maybe(ep, e, id))
+            continue;
+        stmt__be32_put(key, e);
+        rc = mdb_get(txn, st->t_id, &k, &val);
+        if (rc == MDB_NOTFOUND)
+            continue;
+        if (rc)
+            return rc;
+        if (val.mv_size != 8)
+            return MDB_CORRUPTED;
+        *seq = stmt__be64_get(val.mv_data);
+        return 0;
+    }
+    return MDB_NOTFOUND;
+}
+
+int stmt__epochs_put(struct stmt_store *st, MDB_txn *txn, const struct stmt__epochs *ep)
+{
+    unsigned char fill[8];
+    int rc = meta_put(st, txn, "epochs", ep->first, (size_t)ep->n * 8);
+    stmt__be64_put(fill, ep->fill);
+    return rc ? rc : meta_put(st, txn, "epoch_fill", fill, sizeof fill);
+}
+
+/* Layout check and migration, in one write transaction. *migrated = 1 when the id and index
+ * tables were emptied for a rebuild. */
+static int layout(struct stmt_store *st, MDB_txn *txn, int *migrated)
+{
+    unsigned char lv[4];
+    MDB_val v;
+    MDB_stat s1, s2;
+    int rc = meta_get(st, txn, "layout", &v);
+    *migrated = 0;
+    if (rc == 0) {
+        if (v.mv_size != 4)
+            return MDB_CORRUPTED;
+        return stmt__be32_get(v.mv_data) == STMT_LAYOUT ? 0 : MDB_VERSION_MISMATCH;
+    }
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    if ((rc = mdb_stat(txn, st->t_id, &s1)) || (rc = mdb_stat(txn, st->t_idx, &s2)))
+        return rc;
+    if (s1.ms_entries || s2.ms_entries || meta_get(st, txn, "indexed_through", &v) == 0) {
+        /* Layout 1: unprefixed keys. Empty both tables; the records keep their terms. */
+        static const char *const stale[] = {"indexed_through", "epochs", "epoch_fill"};
+        if ((rc = mdb_drop(txn, st->t_id, 0)) || (rc = mdb_drop(txn, st->t_idx, 0)))
+            return rc;
+        for (size_t i = 0; i < sizeof stale / sizeof stale[0]; i++) {
+            MDB_val k = {strlen(stale[i]), (void *)stale[i]};
+            rc = mdb_del(txn, st->t_meta, &k, NULL);
+            if (rc && rc != MDB_NOTFOUND)
+                return rc;
+        }
+        *migrated = 1;
+    }
+    stmt__be32_put(lv, STMT_LAYOUT);
+    return meta_put(st, txn, "layout", lv, sizeof lv);
+}
+
+static int load(struct stmt_store *st, MDB_txn *txn)
+{
+    struct stmt__epv view;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    int rc = stmt__epv_read(st, txn, &view);
+    if (rc)
+        return rc;
+    for (uint32_t e = 0; e < view.n; e++)
+        if (stmt__epochs_push(&st->ep, stmt__epv_first(&view, e)))
+            return ENOMEM;
+    rc = meta_get(st, txn, "epoch_fill", &v);
+    if (rc == 0 && v.mv_size == 8)
+        st->ep.fill = stmt__be64_get(v.mv_data);
+    else if (rc != MDB_NOTFOUND)
+        return rc ? rc : MDB_CORRUPTED;
+    rc = mdb_cursor_open(txn, st->t_id, &cur);
+    if (rc)
+        return rc;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        uint32_t e;
+        if (k.mv_size != STMT_ID_KEY || (e = stmt__be32_get(k.mv_data)) >= st->ep.n) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        stmt__bloom_add(&st->ep, e, (const unsigned char *)k.mv_data + 4);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int stmt__epochs_open(struct stmt_store *st)
+{
+    struct stmt_db_txn *t = NULL;
+    size_t bits = (size_t)BLOOM_BITS_PER_ID * st->epoch_size;
+    int rc, migrated = 0;
+
+    st->ep.bloom_words = 1;
+    while (st->ep.bloom_words * 64 < bits)
+        st->ep.bloom_words *= 2;
+    /* Layout check (and migration) in a write transaction; retried after a map resize. */
+    for (int attempt = 0;; attempt++) {
+        if (attempt == 8)
+            return STMT_STORE_ERR_FULL;
+        rc = stmt_db_txn_begin(st->db, 1, &t);
+        if (rc)
+            return rc == STMT_DB_ERR_FULL ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
+        rc = layout(st, stmt__db_txn_raw(t), &migrated);
+        if (rc) {
+            stmt_db_txn_abort(t);
+            if (rc == MDB_MAP_FULL) {
+                stmt__db_want_grow(st->db);
+                continue;
+            }
+            return STMT_STORE_ERR_IO; /* corrupt, or a newer layout (the format record of a
+                                         store with one makes stmt_db_open refuse it first) */
+        }
+        rc = stmt_db_txn_commit(t);
+        if (rc == STMT_DB_ERR_FULL)
+            continue;
+        if (rc)
+            return STMT_STORE_ERR_IO;
+        break;
+    }
+    if (migrated) {
+        st->indexed_us = 0;
+        st->unindexed = st->last_us > 0;
+    }
+    rc = stmt_db_txn_begin(st->db, 0, &t);
+    if (rc)
+        return STMT_STORE_ERR_IO;
+    rc = load(st, stmt__db_txn_raw(t));
+    stmt_db_txn_abort(t);
+    if (rc)
+        return rc == ENOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
+    return STMT_STORE_OK;
+}
