@@ -4,6 +4,7 @@
  * is committed before LMDB closes. */
 #include "lrs/lrs.h"
 #include "lrs/lrs_cli.h"
+#include "common/sc_time.h"
 #include "scorm/scorm.h"
 #include "statements/stmt_store.h"
 
@@ -16,10 +17,24 @@ int lrs_app_open(struct lrs_app *app, char *err, size_t errlen)
         snprintf(err, errlen, "cannot clean up interrupted imports: %s", scorm_strerror(rc));
         return -1;
     }
+    int64_t t0 = sc_time_now_us();
     rc = stmt_store_open(app->db, NULL, &app->store);
     if (rc) {
         snprintf(err, errlen, "cannot open the statement store: %s", stmt_store_strerror(rc));
         return -1;
+    }
+    {
+        size_t folded;
+        int migrated;
+        stmt_store_open_info(app->store, &folded, &migrated);
+        if (migrated)
+            lrs_log(LRS_LOG_INFO,
+                    "statement store upgraded to layout 2 (fold epochs): %zu statements "
+                    "re-indexed in %.1f s",
+                    folded, (double)(sc_time_now_us() - t0) / 1e6);
+        else if (folded)
+            lrs_log(LRS_LOG_INFO, "statement store: %zu statements of the last run indexed",
+                    folded);
     }
     /* A run-time that cannot open (runtime files missing) is logged; the LRS still serves and
      * the player routes answer 503 with the reason. */

@@ -327,6 +327,7 @@ int stmt__epochs_open(struct stmt_store *st)
         break;
     }
     if (migrated) {
+        st->open_migrated = 1;
         st->indexed_us = 0;
         st->unindexed = st->last_us > 0;
     }

@@ -553,6 +553,12 @@ int stmt_store_sync(struct stmt_store *st)
     return rc;
 }
 
+void stmt_store_open_info(const struct stmt_store *st, size_t *folded, int *migrated)
+{
+    *folded = st->open_folded;
+    *migrated = st->open_migrated;
+}
+
 int stmt_store_count(struct stmt_store *st, size_t *n)
 {
     struct stmt_db_txn *t = NULL;

@@ -223,6 +223,11 @@ int64_t stmt_store_consistent_through(struct stmt_store *st);
  * STMT_STORE_ERR_CLOSED. For tests, admin tools and a strict conformance mode. */
 int stmt_store_sync(struct stmt_store *st);
 
+/** What stmt_store_open did before serving: *folded statements indexed (the backlog of a
+ *  previous run, or all of them), *migrated 1 when a layout 1 store (keys without fold
+ *  epochs, scolar format 1) was converted, which rebuilds every index entry. */
+void stmt_store_open_info(const struct stmt_store *st, size_t *folded, int *migrated);
+
 /** Number of stored statements (including voided ones). */
 int stmt_store_count(struct stmt_store *st, size_t *n);
 

@@ -112,6 +112,8 @@ struct stmt_store {
     size_t fold_min, fold_max;  /* deferred indexing thresholds (stmt_store_opts) */
     size_t epoch_size;          /* statements per fold epoch (stmt_store_opts) */
     struct stmt__epochs ep;     /* writer only (and open/close) */
+    size_t open_folded;         /* statements stmt_store_open folded before serving */
+    int open_migrated;          /* stmt_store_open converted a layout 1 store */
     struct stmt__idmap recent;  /* committed, not yet folded ids (under lock; writer writes) */
     struct stmt__idmap pending; /* ids written by the open group transaction (writer only) */
     pthread_t writer;

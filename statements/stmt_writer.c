@@ -612,9 +612,12 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
 
 int stmt__fold_all(struct stmt_store *st)
 {
-    while (st->indexed_us < st->last_us)
-        if (fold(st, st->fold_max) == 0)
+    while (st->indexed_us < st->last_us) {
+        size_t n = fold(st, st->fold_max);
+        if (n == 0)
             return STMT_STORE_ERR_IO;
+        st->open_folded += n;
+    }
     return STMT_STORE_OK;
 }
 

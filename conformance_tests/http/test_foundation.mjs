@@ -240,7 +240,7 @@ test('port in use, unwritable data dir, corrupt store, newer format: one line, e
     r = cli(['check', '--data', good]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /creds: 1 records/);
-    assert.match(r.stdout, /ok \(format 1\)/);
+    assert.match(r.stdout, /ok \(format 2\)/);
   } finally {
     blocker.close();
     rmSync(dir, { recursive: true, force: true });
