@@ -615,8 +615,7 @@ static int write_or_check_meta(struct stmt_db *db, char *err, size_t errlen)
         memcpy(tmp, v.mv_data, n);
         tmp[n] = '\0';
         fmt = strtol(tmp, &end, 10);
-        if (fmt >= STMT_DB_FORMAT || end == tmp || *end)
-            mdb_txn_abort(txn);
+        mdb_txn_abort(txn);
         if (end == tmp || *end) {
             snprintf(err, errlen, "store format record is unreadable ('%s')", tmp);
             return STMT_DB_ERR_CORRUPT;
@@ -628,22 +627,9 @@ static int write_or_check_meta(struct stmt_db *db, char *err, size_t errlen)
                      fmt, STMT_DB_FORMAT);
             return STMT_DB_ERR_VERSION;
         }
-        if (fmt < STMT_DB_FORMAT) {
-            /* An older format is upgraded by its owners when they open it (format 2: the
-             * statement store's epoch layout, stmt_epoch.c). The record is raised first, so an
-             * older scolar refuses the store from now on, even if the upgrade is interrupted. */
-            int n = snprintf(buf, sizeof buf, "%d", STMT_DB_FORMAT);
-            v.mv_size = (size_t)n;
-            v.mv_data = buf;
-            if ((rc = mdb_put(txn, dbi, &k, &v, 0)) != 0)
-                mdb_txn_abort(txn);
-            else
-                rc = mdb_txn_commit(txn);
-            if (rc) {
-                snprintf(err, errlen, "cannot upgrade store format record: %s", mdb_strerror(rc));
-                return stmt__db_err(rc);
-            }
-        }
+        /* An older format is upgraded by the module whose data changed, in the transaction
+         * that converts it (format 2: the statement store's fold epochs, stmt_epoch.c), so
+         * opening a store to check it changes nothing. */
     }
     return STMT_DB_OK;
 fail:

@@ -21,14 +21,16 @@
  * (Comm 2.1.1); a Bloom filter per epoch (10 bits per statement, 7 probes, < 1% false
  * positives; rebuilt from "stmt_id" at open) keeps that to about one probe.
  *
- * Layout 1 stores (no "layout" in stmt_meta, unprefixed keys) are migrated at open: the id
- * and index tables are emptied in one transaction and the fold rebuilds them from the
- * records, which hold their terms.
+ * Layout 1 stores (no "layout" in stmt_meta, unprefixed keys, format record 1) are migrated
+ * at open: the id and index tables are emptied and the format record raised in one
+ * transaction, and the fold rebuilds the tables from the records, which hold their terms
+ * (1.08M statements: 6.7 s).
  */
 #include "statements/stmt_store_int.h"
 #include "common/sc_alloc.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #define BLOOM_BITS_PER_ID 10
@@ -225,15 +227,16 @@ int stmt__epochs_put(struct stmt_store *st, MDB_txn *txn, const struct stmt__epo
     return rc ? rc : meta_put(st, txn, "epoch_fill", fill, sizeof fill);
 }
 
-/* Layout check and migration, in one write transaction. *migrated = 1 when the id and index
- * tables were emptied for a rebuild. */
-static int layout(struct stmt_store *st, MDB_txn *txn, int *migrated)
+/* Layout check and migration, in one write transaction. *wrote = 1 when the layout record
+ * was written (a new or a layout 1 store), *migrated = 1 when the id and index tables were
+ * emptied for a rebuild. */
+static int layout(struct stmt_store *st, MDB_txn *txn, int *migrated, int *wrote)
 {
     unsigned char lv[4];
     MDB_val v;
     MDB_stat s1, s2;
     int rc = meta_get(st, txn, "layout", &v);
-    *migrated = 0;
+    *migrated = *wrote = 0;
     if (rc == 0) {
         if (v.mv_size != 4)
             return MDB_CORRUPTED;
@@ -257,6 +260,7 @@ static int layout(struct stmt_store *st, MDB_txn *txn, int *migrated)
         *migrated = 1;
     }
     stmt__be32_put(lv, STMT_LAYOUT);
+    *wrote = 1;
     return meta_put(st, txn, "layout", lv, sizeof lv);
 }
 
@@ -297,7 +301,7 @@ int stmt__epochs_open(struct stmt_store *st)
 {
     struct stmt_db_txn *t = NULL;
     size_t bits = (size_t)BLOOM_BITS_PER_ID * st->epoch_size;
-    int rc, migrated = 0;
+    int rc, migrated = 0, wrote = 0;
 
     st->ep.bloom_words = 1;
     while (st->ep.bloom_words * 64 < bits)
@@ -309,7 +313,16 @@ int stmt__epochs_open(struct stmt_store *st)
         rc = stmt_db_txn_begin(st->db, 1, &t);
         if (rc)
             return rc == STMT_DB_ERR_FULL ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
-        rc = layout(st, stmt__db_txn_raw(t), &migrated);
+        rc = layout(st, stmt__db_txn_raw(t), &migrated, &wrote);
+        if (!rc && wrote) {
+            /* The format record goes up with the layout (also on a format 1 store without
+             * statements): from now on older builds, which write unprefixed keys, refuse it. */
+            char fmt[16];
+            int n = snprintf(fmt, sizeof fmt, "%d", STMT_DB_FORMAT);
+            int prc = stmt_db_put(t, "meta", "format", 6, fmt, (size_t)n, 0);
+            if (prc)
+                rc = prc == STMT_DB_ERR_FULL ? MDB_MAP_FULL : EIO;
+        }
         if (rc) {
             stmt_db_txn_abort(t);
             if (rc == MDB_MAP_FULL) {

@@ -561,9 +561,18 @@ static void test_layout_migration(const char *dir)
 
     is_int(stmt_db_open(dir, &db, err, sizeof err), STMT_DB_OK, "format 1 store opens");
     is_int(stmt_db_get1(db, "meta", "format", 6, &val, &vlen), STMT_DB_OK, "format record");
-    ok(vlen == 1 && val[0] == '2', "format record raised to 2 (older builds refuse it now)");
+    ok(vlen == 1 && val[0] == '1', "opening the db alone changes nothing (scolar check)");
     sc_free(val);
     is_int(stmt_store_open(db, &o, &st), STMT_STORE_OK, "store open migrates layout 1");
+    {
+        size_t folded = 0;
+        int migrated = 0;
+        stmt_store_open_info(st, &folded, &migrated);
+        ok(migrated && folded == 121, "open reports the migration (%zu re-indexed)", folded);
+    }
+    is_int(stmt_db_get1(db, "meta", "format", 6, &val, &vlen), STMT_DB_OK, "format record");
+    ok(vlen == 1 && val[0] == '2', "format record raised to 2 (older builds refuse it now)");
+    sc_free(val);
     for (int i = 0; i < 120; i++)
         missing += i != 7 && !present(st, ids[i], 0);
     is_int(missing, 0, "every statement found by id after the migration");
