@@ -518,7 +518,9 @@ int64_t stmt_store_consistent_through(struct stmt_store *st)
     int64_t r;
     pthread_mutex_lock(&st->lock);
     if (st->indexed_us < st->committed_us) {
-        r = st->indexed_us; /* deferred indexing lags: queries are complete up to here */
+        /* Deferred indexing lags: queries are complete up to just before the oldest statement
+         * not folded yet (on a new store that is not 1970). */
+        r = st->unfolded_us > st->indexed_us ? st->unfolded_us - 1 : st->indexed_us;
     } else if (st->busy) {
         r = st->busy_from_us;
     } else {

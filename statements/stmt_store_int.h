@@ -105,6 +105,7 @@ struct stmt_store {
     int64_t committed_us;       /* stored time of the last committed statement */
     int64_t last_us;            /* last assigned stored (writer only) */
     int64_t indexed_us;         /* every statement with stored <= this is in the indexes */
+    int64_t unfolded_us;        /* stored of the oldest statement not folded, when there is one */
     size_t unindexed;           /* committed statements not yet folded into the indexes */
     int fold_failed;            /* the last fold wrote nothing (error): wait for a commit */
     int sync_waiters;           /* callers blocked in stmt_store_sync */

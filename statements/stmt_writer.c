@@ -329,9 +329,11 @@ static int put_indexed_through(struct stmt_store *st, MDB_txn *txn, int64_t seq)
 /* Index up to `max` committed statements after indexed_us in `txn`: the id entry and the
  * index terms of each, in the epoch it falls into (a new epoch begins once the last one holds
  * epoch_size statements), then the epochs and indexed_through, so a crash resumes where the
- * last committed fold ended. Changes st->ep in place; the caller restores it (epochs_restore)
- * when the transaction is not committed. *last is the last stored value indexed. */
-static int fold_txn(struct stmt_store *st, MDB_txn *txn, size_t max, int64_t *last, size_t *n)
+ * last committed fold ended. Changes st->ep in place; the caller restores it when the
+ * transaction is not committed. *last is the last stored value indexed, *next the stored value
+ * of the first statement left for a later fold (0: none). */
+static int fold_txn(struct stmt_store *st, MDB_txn *txn, size_t max, int64_t *last, size_t *n,
+                    int64_t *next)
 {
     MDB_cursor *cur = NULL;
     unsigned char from[8];
@@ -341,6 +343,7 @@ static int fold_txn(struct stmt_store *st, MDB_txn *txn, size_t max, int64_t *la
 
     *last = st->indexed_us;
     *n = 0;
+    *next = 0;
     stmt__be64_put(from, (uint64_t)st->indexed_us + 1);
     rc = mdb_cursor_open(txn, st->t_stmt, &cur);
     if (!rc)
@@ -389,6 +392,8 @@ static int fold_txn(struct stmt_store *st, MDB_txn *txn, size_t max, int64_t *la
         if (!ret)
             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
+    if (!ret && rc == 0 && k.mv_size == 8)
+        *next = (int64_t)stmt__be64_get(k.mv_data); /* stopped at max: the next record */
     if (cur)
         mdb_cursor_close(cur);
     sc_free(terms.v);
@@ -415,13 +420,13 @@ static size_t fold(struct stmt_store *st, size_t max)
         struct stmt_db_txn *t = NULL;
         uint32_t ep_n = st->ep.n;
         uint64_t ep_fill = st->ep.fill;
-        int64_t last;
+        int64_t last, next;
         size_t n;
         int ret;
 
         if (stmt_db_txn_begin(st->db, 1, &t))
             return 0;
-        ret = fold_txn(st, stmt__db_txn_raw(t), max, &last, &n);
+        ret = fold_txn(st, stmt__db_txn_raw(t), max, &last, &n, &next);
         if (!ret && n) {
             int rc = stmt_db_txn_commit(t);
             if (rc == STMT_DB_ERR_FULL)
@@ -440,6 +445,7 @@ static size_t fold(struct stmt_store *st, size_t max)
         }
         pthread_mutex_lock(&st->lock);
         st->indexed_us = last;
+        st->unfolded_us = next;
         stmt__idmap_prune(&st->recent, last);
         st->unindexed = st->unindexed > n ? st->unindexed - n : 0;
         pthread_cond_broadcast(&st->done);
@@ -559,8 +565,8 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
         if (st->index_inline && last != st->last_us) {
             /* Inline indexing: fold this group's records in its own transaction. */
             size_t n;
-            int64_t ilast;
-            rc = fold_txn(st, txn, (size_t)-1, &ilast, &n);
+            int64_t ilast, inext;
+            rc = fold_txn(st, txn, (size_t)-1, &ilast, &n, &inext);
             if (rc) {
                 stmt_db_txn_abort(t);
                 st->ep.n = ep_n;
@@ -714,6 +720,15 @@ void *stmt__writer_main(void *arg)
 
         pthread_mutex_lock(&st->lock);
         st->last_commit_us = commit_us;
+        if (st->last_us != before && st->indexed_us >= st->committed_us) {
+            /* Everything was folded: this group's first statement is the oldest unfolded. */
+            for (struct stmt__req *r = group; r && st->unfolded_us <= st->indexed_us; r = r->next)
+                for (size_t i = 0; r->rc == STMT_STORE_OK && i < r->n; i++)
+                    if (!r->items[i].dup) {
+                        st->unfolded_us = r->items[i].stored_us;
+                        break;
+                    }
+        }
         st->committed_us = st->last_us;
         st->fold_failed = 0;
         if (st->index_inline)

@@ -386,8 +386,10 @@ static void test_growth(const char *dir)
 }
 
 /* A process that dies right after its inserts were acknowledged (no close, so nothing of the
- * deferred work ran: ids and index terms not folded) loses nothing: the next open folds. */
-static void test_crash_after_ack(const char *dir)
+ * deferred work ran: ids and index terms not folded) loses nothing: the next open folds. With
+ * `o` (small fold epochs and folds), the child folds part of its statements across several
+ * epoch boundaries before it dies, and the open resumes in the middle of an epoch. */
+static void test_crash_after_ack(const char *dir, const struct stmt_store_opts *o)
 {
     int fds[2];
     pid_t pid;
@@ -404,7 +406,7 @@ static void test_crash_after_ack(const char *dir)
     pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        if (stmt_db_open(dir, &db, err, sizeof err) || stmt_store_open(db, NULL, &st))
+        if (stmt_db_open(dir, &db, err, sizeof err) || stmt_store_open(db, o, &st))
             _exit(2);
         for (int i = 0; i < 60; i++) {
             struct stmt_insert_result res;
@@ -424,7 +426,7 @@ static void test_crash_after_ack(const char *dir)
     waitpid(pid, NULL, 0);
     is_int(n, 60, "child acknowledged 60 inserts before dying");
     is_int(stmt_db_open(dir, &db, err, sizeof err), STMT_DB_OK, "open after the crash");
-    is_int(stmt_store_open(db, NULL, &st), STMT_STORE_OK, "store open folds the backlog");
+    is_int(stmt_store_open(db, o, &st), STMT_STORE_OK, "store open folds the backlog");
     for (int i = 0; i < n; i++)
         missing += !present(st, got[i], 0);
     is_int(missing, 0, "every acknowledged statement is readable by id");
@@ -654,7 +656,14 @@ int main(void)
     rm_rf(dir);
 
     test_growth(dir2);
-    test_crash_after_ack(dir2);
+    test_crash_after_ack(dir2, NULL);
+    {
+        struct stmt_store_opts o = {0};
+        o.epoch_size = 7;
+        o.fold_min = 4;
+        o.fold_max = 4;
+        test_crash_after_ack(dir2, &o);
+    }
     test_layout_migration(dir2);
     return tap_done();
 }
