@@ -16,10 +16,12 @@
  * the last one), written by the fold in its own transaction, so every reader sees epochs and
  * entries from the same snapshot.
  *
- * Reading: a query walks a term epoch by epoch (a handful per million statements); a lookup
- * by id probes each epoch, newest first. The writer checks every incoming id for a conflict
- * (Comm 2.1.1); a Bloom filter per epoch (10 bits per statement, 7 probes, < 1% false
- * positives; rebuilt from "stmt_id" at open) keeps that to about one probe.
+ * Reading: a query walks a term epoch by epoch (a handful per million statements). A lookup
+ * by id probes the epochs newest first, except those whose Bloom filter (10 bits per
+ * statement, 7 probes, < 1% false positives; rebuilt from "stmt_id" at open) rules the id
+ * out, so the writer's conflict check of every incoming id (Comm 2.1.1) and a GET by
+ * statementId cost about one probe however many epochs there are. The writer keeps the
+ * filters; those of closed epochs, which never change again, are published to readers.
  *
  * Layout 1 stores (no "layout" in stmt_meta, unprefixed keys, format record 1) are migrated
  * at open: the id and index tables are emptied and the format record raised in one
@@ -143,13 +145,12 @@ void stmt__bloom_add(struct stmt__epochs *ep, uint32_t epoch, const unsigned cha
     }
 }
 
-static int bloom_maybe(const struct stmt__epochs *ep, uint32_t epoch, const unsigned char id[16])
+/* 0 when the filter rules the id out; 1 when it may be there (or there is no filter). */
+static int bloom_maybe(const uint64_t *b, size_t words, const unsigned char id[16])
 {
-    const uint64_t *b = bloom_of(ep, epoch);
-    uint64_t h1, h2, mask;
+    uint64_t h1, h2, mask = words * 64 - 1;
     if (!b)
         return 1;
-    mask = ep->bloom_words * 64 - 1;
     bloom_hashes(id, &h1, &h2);
     for (int i = 0; i < BLOOM_K; i++) {
         uint64_t bit = (h1 + (uint64_t)i * h2) & mask;
@@ -157,6 +158,31 @@ static int bloom_maybe(const struct stmt__epochs *ep, uint32_t epoch, const unsi
             return 0;
     }
     return 1;
+}
+
+void stmt__epochs_publish(struct stmt__epochs *ep)
+{
+    struct stmt__bloom_tab *tab = atomic_load_explicit(&ep->pub, memory_order_relaxed);
+    uint32_t closed = ep->n ? ep->n - 1 : 0;
+    uint32_t have = tab ? atomic_load_explicit(&tab->n, memory_order_relaxed) : 0;
+    if (closed <= have)
+        return;
+    if (!tab || closed > tab->cap) {
+        uint32_t cap = tab && tab->cap * 2 > closed ? tab->cap * 2 : closed + 16;
+        struct stmt__bloom_tab *nt = sc_calloc(1, sizeof *nt + (size_t)cap * sizeof nt->b[0]);
+        if (!nt)
+            return; /* readers keep probing the epochs without a filter */
+        nt->cap = cap;
+        nt->older = tab;
+        for (uint32_t e = 0; e < have; e++)
+            nt->b[e] = tab->b[e];
+        atomic_init(&nt->n, have);
+        tab = nt;
+    }
+    for (uint32_t e = have; e < closed; e++)
+        tab->b[e] = bloom_of(ep, e);
+    atomic_store_explicit(&tab->n, closed, memory_order_release);
+    atomic_store_explicit(&ep->pub, tab, memory_order_release);
 }
 
 int stmt__epochs_push(struct stmt__epochs *ep, uint64_t first)
@@ -188,6 +214,12 @@ int stmt__epochs_push(struct stmt__epochs *ep, uint64_t first)
 
 void stmt__epochs_free(struct stmt__epochs *ep)
 {
+    struct stmt__bloom_tab *tab = atomic_load(&ep->pub);
+    while (tab) {
+        struct stmt__bloom_tab *older = tab->older;
+        sc_free(tab);
+        tab = older;
+    }
     for (uint32_t i = 0; i < ep->nbloom; i++)
         sc_free(ep->bloom[i]);
     sc_free(ep->bloom);
@@ -195,15 +227,22 @@ void stmt__epochs_free(struct stmt__epochs *ep)
     memset(ep, 0, sizeof *ep);
 }
 
-int stmt__id_find(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *v,
-                  const struct stmt__epochs *ep, const unsigned char id[16], uint64_t *seq)
+int stmt__id_find(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *v, int writer,
+                  const unsigned char id[16], uint64_t *seq)
 {
+    const struct stmt__epochs *ep = &st->ep;
+    struct stmt__bloom_tab *tab = NULL;
+    uint32_t published = 0;
     unsigned char key[STMT_ID_KEY];
+    if (!writer && (tab = atomic_load_explicit(&st->ep.pub, memory_order_acquire)) != NULL)
+        published = atomic_load_explicit(&tab->n, memory_order_acquire);
     memcpy(key + 4, id, 16);
     for (uint32_t e = v->n; e-- > 0;) {
         MDB_val k = {sizeof key, key}, val;
         int rc;
-        if (ep && !bloom_maybe(ep, e, id))
+        /* A published filter covers every id its (closed) epoch will ever hold. */
+        if (writer ? !bloom_maybe(bloom_of(ep, e), ep->bloom_words, id)
+                   : e < published && !bloom_maybe(tab->b[e], ep->bloom_words, id))
             continue;
         stmt__be32_put(key, e);
         rc = mdb_get(txn, st->t_id, &k, &val);
@@ -351,5 +390,6 @@ int stmt__epochs_open(struct stmt_store *st)
     stmt_db_txn_abort(t);
     if (rc)
         return rc == ENOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
+    stmt__epochs_publish(&st->ep);
     return STMT_STORE_OK;
 }

@@ -186,7 +186,7 @@ static int rec_match(struct stmt_store *st, MDB_txn *txn, const struct plan *p,
             return 0;
         uint64_t seq;
         unsigned char seq8[8];
-        rc = stmt__id_find(st, txn, &p->ev, NULL, rec + 20, &seq);
+        rc = stmt__id_find(st, txn, &p->ev, 0, rec + 20, &seq);
         if (rc == MDB_SUCCESS) {
             stmt__be64_put(seq8, seq);
             k.mv_size = 8;

@@ -469,7 +469,7 @@ int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **jso
         uint64_t seq = 0;
         rc = stmt__epv_read(st, txn, &ev);
         if (rc == MDB_SUCCESS)
-            rc = stmt__id_find(st, txn, &ev, NULL, key, &seq);
+            rc = stmt__id_find(st, txn, &ev, 0, key, &seq);
         if (rc == MDB_SUCCESS) {
             stmt__be64_put(seqbuf, seq);
             k.mv_size = 8;

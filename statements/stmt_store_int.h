@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 /* Record in "stmt": fixed header, nterms big-endian term hashes, then the compact JSON.
@@ -73,15 +74,26 @@ struct stmt__epv {
     uint32_t n;
 };
 
+/** Bloom filters of closed epochs for readers: a closed epoch's filter never changes again.
+ *  The writer fills b[] and then publishes n with release semantics; a full table is replaced
+ *  by one twice its size and kept (older) until the store closes, as readers may hold it. */
+struct stmt__bloom_tab {
+    struct stmt__bloom_tab *older;
+    uint32_t cap;
+    _Atomic uint32_t n;
+    uint64_t *b[];
+};
+
 /** The writer's epochs: committed state, plus a Bloom filter of the ids of each epoch so that
- *  the conflict check of an insert probes "stmt_id" only in epochs that may hold the id. */
+ *  a lookup by id probes "stmt_id" only in epochs that may hold the id. */
 struct stmt__epochs {
     unsigned char *first; /* n x be64 */
     uint32_t n, cap;
     uint64_t fill;    /* statements folded into the last epoch */
-    uint64_t **bloom; /* per epoch, bloom_words words; NULL until the first id */
+    uint64_t **bloom; /* per epoch, bloom_words words; NULL if the allocation failed */
     uint32_t nbloom;
-    size_t bloom_words; /* a power of two */
+    size_t bloom_words;                    /* a power of two; fixed at open */
+    _Atomic(struct stmt__bloom_tab *) pub; /* closed epochs' filters, for every thread */
 };
 
 struct stmt_store {
@@ -171,10 +183,14 @@ void stmt__be32_put(unsigned char *p, uint32_t v);
 uint32_t stmt__be32_get(const unsigned char *p);
 /** "stmt_idx" key of (epoch, term, seq) into key[STMT_IDX_KEY]. */
 void stmt__idx_key(unsigned char *key, uint32_t epoch, uint64_t term, uint64_t seq);
-/** Stored value of a statement id in "stmt_id" (every epoch, newest first; with `ep` only the
- *  epochs whose Bloom filter may hold it). 0 with *seq set, MDB_NOTFOUND, or an LMDB error. */
-int stmt__id_find(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *v,
-                  const struct stmt__epochs *ep, const unsigned char id[16], uint64_t *seq);
+/** Stored value of a statement id in "stmt_id": the epochs of `v`, newest first, skipping
+ *  those whose Bloom filter rules the id out (writer: `writer` 1, its own filters of every
+ *  epoch; other threads: 0, the published filters of closed epochs). 0 with *seq set,
+ *  MDB_NOTFOUND, or an LMDB error. */
+int stmt__id_find(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *v, int writer,
+                  const unsigned char id[16], uint64_t *seq);
+/** Writer, after a commit of folds: publish the filters of newly closed epochs. */
+void stmt__epochs_publish(struct stmt__epochs *ep);
 void stmt__bloom_add(struct stmt__epochs *ep, uint32_t epoch, const unsigned char id[16]);
 /** Make room for epoch n (n == ep->n: a new epoch starting at `first`). 0 or ENOMEM. */
 int stmt__epochs_push(struct stmt__epochs *ep, uint64_t first);

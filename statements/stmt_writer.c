@@ -77,7 +77,7 @@ static int rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id
     if (!s) {
         struct stmt__epv v = {st->ep.first, st->ep.n};
         uint64_t found;
-        rc = stmt__id_find(st, txn, &v, &st->ep, id, &found);
+        rc = stmt__id_find(st, txn, &v, 1, id, &found);
         if (rc)
             return rc;
         s = (int64_t)found;
@@ -443,6 +443,7 @@ static size_t fold(struct stmt_store *st, size_t max)
                 continue;
             return 0;
         }
+        stmt__epochs_publish(&st->ep);
         pthread_mutex_lock(&st->lock);
         st->indexed_us = last;
         st->unfolded_us = next;
@@ -593,6 +594,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
         st->last_us = last;
         if (st->index_inline) {
             /* The ids are in "stmt_id" already. */
+            stmt__epochs_publish(&st->ep);
             stmt__idmap_clear(&st->pending);
             return;
         }
