@@ -146,6 +146,14 @@ int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct 
     if (st->fold_max < st->fold_min)
         st->fold_max = st->fold_min;
     st->epoch_size = (o && o->epoch_size) ? o->epoch_size : STMT_EPOCH_SIZE;
+    if (!(o && o->epoch_size) && getenv("SCOLAR_FOLD_EPOCH")) {
+        /* Tests of the whole server (kill -9 during ingest) use small epochs so that folds
+         * cross many epoch boundaries; like SCOLAR_DB_INITIAL_MAP, not for production. */
+        char *end;
+        unsigned long long v = strtoull(getenv("SCOLAR_FOLD_EPOCH"), &end, 10);
+        if (!*end && v >= 1 && v <= (1ULL << 30))
+            st->epoch_size = (size_t)v;
+    }
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->work, NULL);
     pthread_cond_init(&st->done, NULL);
