@@ -149,7 +149,7 @@ int main(int argc, char **argv)
     long fill = argc > 3 ? strtol(argv[3], NULL, 10) : 1000000;
     const char *dir = argc > 4 ? argv[4] : "/tmp/scolar-bench-store";
     struct stmt_db *db;
-    struct stmt_store_opts opts = {0, 0, 0, 0, 0};
+    struct stmt_store_opts opts = {0, 0, 0, 0, 0, 0};
     char err[256], cmd[512];
     size_t count = 0;
     double r;

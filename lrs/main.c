@@ -9,6 +9,7 @@
 #include "lrs/lrs_cli.h"
 #include "common/sc_alloc.h"
 #include "common/sc_time.h"
+#include "statements/stmt_store.h"
 
 #include <getopt.h>
 #include <libxml/parser.h>
@@ -28,7 +29,8 @@ static const char MAIN_USAGE[] =
     "  import FILE    import a SCORM package (zip) into the data directory\n"
     "  creds          create, list or revoke credentials\n"
     "  registration   create a registration (a learner's launch link for a course)\n"
-    "  check          verify the store\n"
+    "  check          verify the store (and the statement indexes against the statements)\n"
+    "  reindex        rebuild the statement id table and query indexes from the statements\n"
     "\n"
     "  scolar <command> --help    options of a command\n"
     "  scolar --version           print the version\n";
@@ -61,6 +63,11 @@ static const char CREDS_USAGE[] =
 static const char CHECK_USAGE[] = "usage: scolar check [--data DIR]\n"
                                   "  verifies the store and prints what it holds; exit 1 on a "
                                   "finding\n";
+
+static const char REINDEX_USAGE[] =
+    "usage: scolar reindex [--data DIR]\n"
+    "  empties the statement id table and query indexes and rebuilds them from the stored\n"
+    "  statements (after `scolar check` reported findings); statements are not changed\n";
 
 int lrs_cli_usage_error(const char *usage, const char *fmt, const char *arg)
 {
@@ -389,10 +396,55 @@ static int cmd_check(int argc, char **argv)
         return 1;
     rc = stmt_db_check(db, report, sizeof report);
     fputs(report, rc ? stderr : stdout);
-    if (!rc)
-        printf("store %s/store.mdb: ok (format %d)\n", cfg.data_dir, STMT_DB_FORMAT);
+    if (!rc) {
+        rc = stmt_store_check(db, report, sizeof report);
+        fputs(report, rc ? stderr : stdout);
+    }
+    if (!rc) {
+        char *fmt = NULL;
+        size_t n = 0;
+        stmt_db_get1(db, "meta", "format", 6, &fmt, &n);
+        printf("store %s/store.mdb: ok (format %s)\n", cfg.data_dir, fmt ? fmt : "?");
+        sc_free(fmt);
+    }
     stmt_db_close(db);
     return rc ? 1 : 0;
+}
+
+/* ---- reindex --------------------------------------------------------------------------- */
+
+static int cmd_reindex(int argc, char **argv)
+{
+    struct lrs_config cfg;
+    struct stmt_db *db = NULL;
+    struct stmt_store *st = NULL;
+    struct stmt_store_opts o = {0};
+    int64_t t0 = sc_time_now_us();
+    size_t folded = 0;
+    int first, rc, migrated = 0;
+
+    lrs_config_defaults(&cfg);
+    lrs_config_from_env(&cfg);
+    rc = lrs_cli_data_opts(argc, argv, REINDEX_USAGE, &cfg, &first);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (first < argc)
+        return lrs_cli_usage_error(REINDEX_USAGE, "unexpected argument '%s'", argv[first]);
+    if (lrs_cli_open_db(cfg.data_dir, &db))
+        return 1;
+    o.reindex = 1;
+    rc = stmt_store_open(db, &o, &st); /* the rebuild is the fold that open runs */
+    if (rc) {
+        fprintf(stderr, "scolar: reindex of %s failed: %s\n", cfg.data_dir,
+                stmt_store_strerror(rc));
+        stmt_db_close(db);
+        return 1;
+    }
+    stmt_store_open_info(st, &folded, &migrated);
+    stmt_store_close(st);
+    stmt_db_close(db);
+    printf("reindexed %zu statements in %.1f s\n", folded, (double)(sc_time_now_us() - t0) / 1e6);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -421,6 +473,8 @@ int main(int argc, char **argv)
         rc = cmd_check(argc - 1, argv + 1);
     else if (!strcmp(cmd, "import"))
         rc = lrs_cmd_import(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "reindex"))
+        rc = cmd_reindex(argc - 1, argv + 1);
     else if (!strcmp(cmd, "registration"))
         rc = lrs_cmd_registration(argc - 1, argv + 1);
     else

@@ -279,14 +279,19 @@ static int layout(struct stmt_store *st, MDB_txn *txn, int *migrated, int *wrote
     if (rc == 0) {
         if (v.mv_size != 4)
             return MDB_CORRUPTED;
-        return stmt__be32_get(v.mv_data) == STMT_LAYOUT ? 0 : MDB_VERSION_MISMATCH;
-    }
-    if (rc != MDB_NOTFOUND)
+        if (stmt__be32_get(v.mv_data) != STMT_LAYOUT)
+            return MDB_VERSION_MISMATCH;
+        if (!st->reindex)
+            return 0;
+    } else if (rc != MDB_NOTFOUND) {
         return rc;
+    }
     if ((rc = mdb_stat(txn, st->t_id, &s1)) || (rc = mdb_stat(txn, st->t_idx, &s2)))
         return rc;
-    if (s1.ms_entries || s2.ms_entries || meta_get(st, txn, "indexed_through", &v) == 0) {
-        /* Layout 1: unprefixed keys. Empty both tables; the records keep their terms. */
+    if (st->reindex || s1.ms_entries || s2.ms_entries ||
+        meta_get(st, txn, "indexed_through", &v) == 0) {
+        /* Layout 1 (unprefixed keys), or a rebuild asked for: empty both tables; the records
+         * keep their terms, and the fold after open writes them again. */
         static const char *const stale[] = {"indexed_through", "epochs", "epoch_fill"};
         if ((rc = mdb_drop(txn, st->t_id, 0)) || (rc = mdb_drop(txn, st->t_idx, 0)))
             return rc;

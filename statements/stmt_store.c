@@ -146,6 +146,7 @@ int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct 
     if (st->fold_max < st->fold_min)
         st->fold_max = st->fold_min;
     st->epoch_size = (o && o->epoch_size) ? o->epoch_size : STMT_EPOCH_SIZE;
+    st->reindex = o ? o->reindex : 0;
     if (!(o && o->epoch_size) && getenv("SCOLAR_FOLD_EPOCH")) {
         /* Tests of the whole server (kill -9 during ingest) use small epochs so that folds
          * cross many epoch boundaries; like SCOLAR_DB_INITIAL_MAP, not for production. */

@@ -126,7 +126,8 @@ struct stmt_store {
     size_t epoch_size;          /* statements per fold epoch (stmt_store_opts) */
     struct stmt__epochs ep;     /* writer only (and open/close) */
     size_t open_folded;         /* statements stmt_store_open folded before serving */
-    int open_migrated;          /* stmt_store_open converted a layout 1 store */
+    int open_migrated;          /* stmt_store_open converted a layout 1 store or reindexed */
+    int reindex;                /* stmt_store_opts.reindex */
     struct stmt__idmap recent;  /* committed, not yet folded ids (under lock; writer writes) */
     struct stmt__idmap pending; /* ids written by the open group transaction (writer only) */
     pthread_t writer;

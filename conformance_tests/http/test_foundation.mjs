@@ -14,7 +14,7 @@ test('--version and --help', () => {
   const v = cli(['--version']);
   assert.equal(v.status, 0);
   assert.match(v.stdout, /^scolar \d+\.\d+\.\d+\n$/);
-  for (const cmd of [['--help'], ['serve', '--help'], ['creds', '--help'], ['check', '--help'], ['import', '--help']]) {
+  for (const cmd of [['--help'], ['serve', '--help'], ['creds', '--help'], ['check', '--help'], ['reindex', '--help'], ['import', '--help']]) {
     const r = cli(cmd);
     assert.equal(r.status, 0, `${cmd.join(' ')} exits 0`);
     assert.match(r.stdout, /usage: scolar/, `${cmd.join(' ')} prints usage`);
@@ -22,7 +22,7 @@ test('--version and --help', () => {
 });
 
 test('unknown command or flag: usage on stderr, exit 2', () => {
-  for (const args of [['frobnicate'], ['serve', '--bogus'], ['creds', 'explode'], ['check', '--nope'],
+  for (const args of [['frobnicate'], ['serve', '--bogus'], ['creds', 'explode'], ['check', '--nope'], ['reindex', '--nope'],
     ['creds', 'create', '--name', 'x'], ['creds', 'create', '--name', 'x', '--scopes', 'root'], []]) {
     const r = cli(args);
     assert.equal(r.status, 2, `exit 2 for ${JSON.stringify(args)}`);
@@ -244,6 +244,42 @@ test('port in use, unwritable data dir, corrupt store, newer format: one line, e
   } finally {
     blocker.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('check verifies the statement indexes; reindex rebuilds them', async () => {
+  const dataDir = tempDir();
+  let s = await startServer({ dataDir });
+  try {
+    const mbox = 'mailto:reindex@example.com';
+    const body = Array.from({ length: 30 }, (_, i) => ({
+      actor: { mbox }, verb: { id: `http://example.com/v/${i % 3}` },
+      object: { id: `http://example.com/a/${i}` },
+    }));
+    const r = await s.req('POST', '/xapi/statements', { body });
+    assert.equal(r.status, 200);
+    let c = cli(['reindex', '--data', dataDir]);
+    assert.equal(c.status, 1, 'reindex refuses a store a server has open');
+    assert.match(c.stderr, /in use by another scolar process/);
+    await s.stop();
+    c = cli(['check', '--data', dataDir]);
+    assert.equal(c.status, 0, c.stderr);
+    assert.match(c.stdout, /statements: 30 stored, 30 folded into 1 epochs, \d+ index entries: ids and indexes agree/);
+    c = cli(['reindex', '--data', dataDir]);
+    assert.equal(c.status, 0, c.stderr);
+    assert.match(c.stdout, /^reindexed 30 statements in \d+\.\d s\n$/);
+    c = cli(['check', '--data', dataDir]);
+    assert.equal(c.status, 0, c.stderr);
+    assert.match(c.stdout, /30 folded into 1 epochs, \d+ index entries: ids and indexes agree/);
+    s = await startServer({ dataDir });
+    const q = await s.req('GET', `/xapi/statements?agent=${encodeURIComponent(JSON.stringify({ mbox }))}&verb=${encodeURIComponent('http://example.com/v/1')}`);
+    assert.equal(q.status, 200);
+    assert.equal(q.json.statements.length, 10, 'queries use the rebuilt indexes');
+    const g = await s.req('GET', `/xapi/statements?statementId=${r.json[7]}`);
+    assert.equal(g.status, 200);
+  } finally {
+    await s.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
 

@@ -728,7 +728,7 @@ int main(void)
 {
     struct stmt_db *db = NULL;
     struct stmt_store *st = NULL;
-    struct stmt_store_opts opts = {50, 0, 0, 0, 7} /* epochs of 7: every query crosses many */;
+    struct stmt_store_opts opts = {50, 0, 0, 0, 7, 0} /* epochs of 7: every query crosses many */;
     char dir[256], err[256], saved[STMT_STORE_MORE_LEN];
 
     snprintf(dir, sizeof dir, "/tmp/scolar-test-query-%d", (int)getpid());

@@ -508,6 +508,54 @@ static int unprefix(struct stmt_db_txn *t, const char *table, size_t klen)
     return rc || c.bad ? -1 : (int)c.n;
 }
 
+/* stmt_store_check finds a lost id entry, a lost index term and an index entry in the wrong
+ * epoch; a reopen with reindex rebuilds both tables and the check passes again. */
+static void test_check_reindex(struct stmt_db *db, const struct stmt_store_opts *o)
+{
+    char report[4096];
+    struct stmt_db_txn *t = NULL;
+    struct kvs ids = {0}, idx = {0};
+    struct stmt_store_opts ro = *o;
+    struct stmt_store *st = NULL;
+    unsigned char moved[20];
+
+    is_int(stmt_store_check(db, report, sizeof report), STMT_DB_OK, "check: a clean store");
+    ok(strstr(report, "121 stored, 121 folded into 8 epochs") &&
+           strstr(report, "ids and indexes agree"),
+       "check reports the counts");
+
+    ids.want_klen = idx.want_klen = 20;
+    stmt_db_txn_begin(db, 1, &t);
+    stmt_db_scan(t, "stmt_id", NULL, 0, collect, &ids);
+    stmt_db_scan(t, "stmt_idx", NULL, 0, collect, &idx);
+    stmt_db_del(t, "stmt_id", ids.a[5].k, 20);  /* an id entry lost */
+    stmt_db_del(t, "stmt_idx", idx.a[9].k, 20); /* an index term lost */
+    memcpy(moved, idx.a[40].k, 20);             /* an entry in the wrong epoch */
+    moved[3] ^= 1;
+    stmt_db_put(t, "stmt_idx", moved, 20, "", 0, 0);
+    is_int(stmt_db_txn_commit(t), STMT_DB_OK, "three faults written");
+    free(ids.a);
+    free(idx.a);
+
+    is_int(stmt_store_check(db, report, sizeof report), STMT_DB_ERR_CORRUPT, "check finds them");
+    ok(strstr(report, "has no id entry in epoch") != NULL, "the lost id entry");
+    ok(strstr(report, "misses index term") != NULL, "the lost index term");
+    ok(strstr(report, "stmt_idx: entry") && strstr(report, "its statement is not"),
+       "the entry in the wrong epoch");
+    ok(strstr(report, "stmt_id: 120 entries for 121 folded statements") != NULL, "the id count");
+
+    ro.reindex = 1;
+    is_int(stmt_store_open(db, &ro, &st), STMT_STORE_OK, "open with reindex");
+    {
+        size_t folded = 0;
+        int migrated = 0;
+        stmt_store_open_info(st, &folded, &migrated);
+        ok(migrated && folded == 121, "every statement re-indexed (%zu)", folded);
+    }
+    stmt_store_close(st);
+    is_int(stmt_store_check(db, report, sizeof report), STMT_DB_OK, "check passes again");
+}
+
 /* A store written by layout 1 (format 1, keys without epochs) is migrated at open: the id and
  * index tables are rebuilt from the records, every statement is found again by id and by
  * query, voided ones stay voided, and the format record is raised so older builds refuse it. */
@@ -565,6 +613,12 @@ static void test_layout_migration(const char *dir)
     is_int(stmt_db_get1(db, "meta", "format", 6, &val, &vlen), STMT_DB_OK, "format record");
     ok(vlen == 1 && val[0] == '1', "opening the db alone changes nothing (scolar check)");
     sc_free(val);
+    {
+        char report[1024];
+        is_int(stmt_store_check(db, report, sizeof report), STMT_DB_OK,
+               "check of a layout 1 store");
+        ok(strstr(report, "layout 1") != NULL, "says it is converted at the next serve");
+    }
     is_int(stmt_store_open(db, &o, &st), STMT_STORE_OK, "store open migrates layout 1");
     {
         size_t folded = 0;
@@ -603,6 +657,7 @@ static void test_layout_migration(const char *dir)
     is_int(stmt_db_get1(db, "stmt_meta", "epochs", 6, &val, &vlen), STMT_DB_OK, "epochs listed");
     is_int(vlen, 8 * 8, "121 statements in epochs of 16: 8 epochs");
     sc_free(val);
+    test_check_reindex(db, &o);
     stmt_db_close(db);
     rm_rf(dir);
 }
