@@ -24,33 +24,34 @@ struct report {
     size_t bad;
 };
 
-static void say(struct report *r, const char *fmt, ...)
+static void vsay(struct report *r, const char *fmt, va_list ap)
 {
-    va_list ap;
     int n;
     if (r->off >= r->len)
         return;
-    va_start(ap, fmt);
     n = vsnprintf(r->buf + r->off, r->len - r->off, fmt, ap);
-    va_end(ap);
     if (n > 0)
         r->off += (size_t)n < r->len - r->off ? (size_t)n : r->len - r->off - 1;
 }
 
+static void say(struct report *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsay(r, fmt, ap);
+    va_end(ap);
+}
+
+/* A finding of one kind: counted always, described for the first SHOW of the kind. */
 static void finding(struct report *r, size_t *count, const char *fmt, ...)
 {
     va_list ap;
     r->bad++;
     if ((*count)++ >= SHOW)
         return;
-    if (r->off < r->len) {
-        int n;
-        va_start(ap, fmt);
-        n = vsnprintf(r->buf + r->off, r->len - r->off, fmt, ap);
-        va_end(ap);
-        if (n > 0)
-            r->off += (size_t)n < r->len - r->off ? (size_t)n : r->len - r->off - 1;
-    }
+    va_start(ap, fmt);
+    vsay(r, fmt, ap);
+    va_end(ap);
 }
 
 /* Is `seq` inside epoch e of view v? */
