@@ -359,10 +359,22 @@ int64_t stmt__idmap_get(const struct stmt__idmap *m, const unsigned char id[16])
 
 void stmt__idmap_prune(struct stmt__idmap *m, int64_t upto)
 {
+    size_t keep = 0, cap = 1024;
     if (!m->n)
         return;
-    /* On allocation failure the map keeps the folded entries: lookups stay correct. */
-    (void)rehash(m, m->cap, upto);
+    for (size_t i = 0; i < m->cap; i++)
+        keep += m->vals[i] > upto;
+    if (keep == 0) {
+        /* All folded: give the memory back (a backlog under load can take 100,000s of slots;
+         * kept, the largest one would stay resident for good). */
+        stmt__idmap_free(m);
+        return;
+    }
+    while (cap < keep * 4)
+        cap *= 2;
+    /* Shrunk to the survivors. On allocation failure the map keeps the folded entries:
+     * lookups stay correct. */
+    (void)rehash(m, cap < m->cap ? cap : m->cap, upto);
 }
 
 void stmt__idmap_clear(struct stmt__idmap *m)
