@@ -393,6 +393,8 @@ int stmt__epochs_open(struct stmt_store *st)
         return STMT_STORE_ERR_IO;
     rc = load(st, stmt__db_txn_raw(t));
     stmt_db_txn_abort(t);
+    if (rc == MDB_CORRUPTED)
+        return STMT_STORE_ERR_DAMAGED;
     if (rc)
         return rc == ENOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
     stmt__epochs_publish(&st->ep);

@@ -42,6 +42,9 @@ const char *stmt_store_strerror(int code)
         return "invalid argument";
     case STMT_STORE_ERR_CLOSED:
         return "statement store is closing";
+    case STMT_STORE_ERR_DAMAGED:
+        return "the statement id table or query indexes are damaged (statements are not); "
+               "`scolar check` lists the findings, `scolar reindex` rebuilds them";
     default:
         return "unknown statement store error";
     }

@@ -68,6 +68,7 @@ enum stmt_store_err {
                                        query (400) */
     STMT_STORE_ERR_ARG = -208,      /* bad argument: not a statement object, bad id, n == 0 (400) */
     STMT_STORE_ERR_CLOSED = -209,   /* the store is closing (503) */
+    STMT_STORE_ERR_DAMAGED = -210,  /* open: id table or indexes unreadable (scolar reindex) */
 };
 
 const char *stmt_store_strerror(int code);

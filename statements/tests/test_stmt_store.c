@@ -544,6 +544,13 @@ static void test_check_reindex(struct stmt_db *db, const struct stmt_store_opts 
        "the entry in the wrong epoch");
     ok(strstr(report, "stmt_id: 120 entries for 121 folded statements") != NULL, "the id count");
 
+    /* A key that is no layout 2 id key: the store refuses to open and says what to do. */
+    is_int(stmt_db_put1(db, "stmt_id", "0123456789abcdef", 16, "\0\0\0\0\0\0\0\1", 8, 0),
+           STMT_DB_OK, "a 16-byte id key written");
+    is_int(stmt_store_open(db, o, &st), STMT_STORE_ERR_DAMAGED, "open refuses a damaged id table");
+    ok(strstr(stmt_store_strerror(STMT_STORE_ERR_DAMAGED), "scolar reindex") != NULL,
+       "and the message names scolar reindex");
+
     ro.reindex = 1;
     is_int(stmt_store_open(db, &ro, &st), STMT_STORE_OK, "open with reindex");
     {
