@@ -202,8 +202,11 @@ int stmt__epochs_push(struct stmt__epochs *ep, uint64_t first)
         uint64_t **nb = sc_realloc(ep->bloom, (size_t)ep->n * sizeof *nb);
         if (nb) {
             ep->bloom = nb;
-            while (ep->nbloom < ep->n)
-                ep->bloom[ep->nbloom++] = sc_calloc(ep->bloom_words, sizeof(uint64_t));
+            /* Epochs that got no filter when they began (allocation failure) hold ids by now:
+             * an empty filter would rule them out, so they stay without one (probed). */
+            while (ep->nbloom < ep->n - 1)
+                ep->bloom[ep->nbloom++] = NULL;
+            ep->bloom[ep->nbloom++] = sc_calloc(ep->bloom_words, sizeof(uint64_t));
         }
     } else if (ep->bloom[ep->n - 1]) {
         /* A fold that opened this epoch was aborted and is redone: start it clean. */
