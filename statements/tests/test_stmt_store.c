@@ -669,6 +669,60 @@ static void test_layout_migration(const char *dir)
     rm_rf(dir);
 }
 
+/* Allocation failures anywhere in the insert, the fold and the epoch bookkeeping (filters,
+ * epoch lists, id maps) may fail an insert but never lose an acknowledged statement nor let
+ * an acknowledged id be taken by other content: with epochs of 3 and folds of 2, every call
+ * below crosses epochs while the Nth allocation from now fails. */
+static void test_alloc_failures(const char *dir)
+{
+    struct stmt_store_opts o = {0};
+    struct stmt_db *db = NULL;
+    struct stmt_store *st = NULL;
+    char acked[300][SC_UUID_LEN], err[256];
+    int nacked = 0, missing = 0, taken = 0, failed = 0;
+
+    o.epoch_size = 3;
+    o.fold_min = 2;
+    o.fold_max = 2;
+    rm_rf(dir);
+    if (stmt_db_open(dir, &db, err, sizeof err) || stmt_store_open(db, &o, &st)) {
+        ok(0, "open store for the allocation failure test");
+        return;
+    }
+    for (int round = 0; round < 300; round++) {
+        char id[SC_UUID_LEN];
+        cJSON *s;
+        int rc;
+        uuid(id);
+        s = mk(id, "oom@example.org", "http://ex.org/v/oom", "http://ex.org/a/oom");
+        sc_alloc_fail_after(round % 41);
+        rc = stmt_store_insert(st, &s, 1, AUTH, NULL);
+        sc_alloc_fail_after(-1);
+        cJSON_Delete(s);
+        if (rc == STMT_STORE_OK)
+            memcpy(acked[nacked++], id, SC_UUID_LEN);
+        else
+            failed++;
+    }
+    stmt_store_sync(st);
+    for (int i = 0; i < nacked; i++) {
+        struct stmt_insert_result res;
+        cJSON *s = mk(acked[i], "other@example.org", "http://ex.org/v/other", "http://ex.org/a/o");
+        missing += !present(st, acked[i], 0);
+        taken += stmt_store_insert(st, &s, 1, AUTH, &res) != STMT_STORE_ERR_CONFLICT;
+        stmt_insert_result_free(&res);
+        cJSON_Delete(s);
+    }
+    ok(nacked > 50 && failed > 0, "%d inserts acknowledged, %d failed under injection", nacked,
+       failed);
+    is_int(missing, 0, "every acknowledged statement is found by id");
+    is_int(taken, 0, "no acknowledged id accepted with other content (conflict check)");
+    is_int(query_verb(st, "http://ex.org/v/oom"), nacked, "and each is found by query");
+    stmt_store_close(st);
+    stmt_db_close(db);
+    rm_rf(dir);
+}
+
 int main(void)
 {
     struct stmt_db *db = NULL;
@@ -727,5 +781,6 @@ int main(void)
         test_crash_after_ack(dir2, &o);
     }
     test_layout_migration(dir2);
+    test_alloc_failures(dir2);
     return tap_done();
 }
