@@ -669,17 +669,30 @@ static void test_layout_migration(const char *dir)
     rm_rf(dir);
 }
 
+static cJSON *mk_ref(const char *target)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "{\"actor\":{\"mbox\":\"mailto:ref@example.org\"},\"verb\":{\"id\":"
+             "\"http://ex.org/v/ref\"},\"object\":{\"objectType\":\"StatementRef\",\"id\":"
+             "\"%s\"}}",
+             target);
+    return cJSON_Parse(buf);
+}
+
 /* Allocation failures anywhere in the insert, the fold and the epoch bookkeeping (filters,
- * epoch lists, id maps) may fail an insert but never lose an acknowledged statement nor let
- * an acknowledged id be taken by other content: with epochs of 3 and folds of 2, every call
- * below crosses epochs while the Nth allocation from now fails. */
-static void test_alloc_failures(const char *dir)
+ * epoch lists, id maps, StatementRef term chains) may fail an insert but never lose an
+ * acknowledged statement nor let an acknowledged id be taken by other content: with epochs of
+ * 3 and folds of 2, every call below crosses epochs while the Nth allocation from now fails
+ * (every `spacing` allocations over the rounds). Every 5th insert is a StatementRef to an
+ * acknowledged statement, found by that statement's verb (G5). */
+static void test_alloc_failures(const char *dir, int spacing)
 {
     struct stmt_store_opts o = {0};
     struct stmt_db *db = NULL;
     struct stmt_store *st = NULL;
     char acked[300][SC_UUID_LEN], err[256];
-    int nacked = 0, missing = 0, taken = 0, failed = 0;
+    int nacked = 0, missing = 0, taken = 0, failed = 0, nref = 0;
 
     o.epoch_size = 3;
     o.fold_min = 2;
@@ -693,13 +706,17 @@ static void test_alloc_failures(const char *dir)
         char id[SC_UUID_LEN];
         cJSON *s;
         int rc;
+        int ref = round % 5 == 4 && nacked > 0;
         uuid(id);
-        s = mk(id, "oom@example.org", "http://ex.org/v/oom", "http://ex.org/a/oom");
-        sc_alloc_fail_after(round % 41);
+        s = ref ? mk_ref(acked[(round * 7) % nacked])
+                : mk(id, "oom@example.org", "http://ex.org/v/oom", "http://ex.org/a/oom");
+        sc_alloc_fail_after(round % spacing);
         rc = stmt_store_insert(st, &s, 1, AUTH, NULL);
         sc_alloc_fail_after(-1);
         cJSON_Delete(s);
-        if (rc == STMT_STORE_OK)
+        if (rc == STMT_STORE_OK && ref)
+            nref++;
+        else if (rc == STMT_STORE_OK)
             memcpy(acked[nacked++], id, SC_UUID_LEN);
         else
             failed++;
@@ -717,7 +734,8 @@ static void test_alloc_failures(const char *dir)
        failed);
     is_int(missing, 0, "every acknowledged statement is found by id");
     is_int(taken, 0, "no acknowledged id accepted with other content (conflict check)");
-    is_int(query_verb(st, "http://ex.org/v/oom"), nacked, "and each is found by query");
+    is_int(query_verb(st, "http://ex.org/v/oom"), nacked + nref,
+           "and each is found by query, with the %d StatementRefs to them (G5)", nref);
     stmt_store_close(st);
     stmt_db_close(db);
     rm_rf(dir);
@@ -781,6 +799,7 @@ int main(void)
         test_crash_after_ack(dir2, &o);
     }
     test_layout_migration(dir2);
-    test_alloc_failures(dir2);
+    test_alloc_failures(dir2, 41);
+    test_alloc_failures(dir2, 97);
     return tap_done();
 }
