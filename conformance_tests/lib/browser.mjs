@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SHARED, cli } from './server.mjs';
+import { waitConsistent } from './xapi.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -76,7 +77,11 @@ export async function report(srv, reg) {
 }
 
 // Every statement of a registration (follows `more` links), oldest first.
+// The registration's statements, once X-Experience-API-Consistent-Through has passed the
+// moment of the call (Comm 2.1.3): statements acknowledged before it are all included, even
+// while the server's indexes are still being folded.
 export async function statements(srv, reg) {
+  await waitConsistent(srv);
   let path = `/xapi/statements?registration=${reg}&ascending=true`;
   const out = [];
   while (path) {
