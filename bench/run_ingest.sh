@@ -3,14 +3,8 @@
 # `xapi-statements` from npm, in-memory mode) on the same machine in the same run, plus the
 # raw-LMDB and in-process store benchmarks. Writes bench/results/ingest.md.
 #   bench/run_ingest.sh [seconds-per-run]
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 secs=${1:-15}
-tools/deps.sh >/dev/null
-[ -d build-release ] || meson setup build-release -Dbuildtype=release >/dev/null
-ninja -C build-release >/dev/null
-bin=build-release/lrs/scolar
-load=build-release/bench/bench_http
 work=bench/work
 mkdir -p "$work"
 data=$(mktemp -d /tmp/scolar-bench-XXXXXX)

@@ -6,42 +6,23 @@
 # the indexes), run agent+verb queries for 8 s, then read RssAnon (memory outside the LMDB map;
 # the map's pages are RssFile) from /proc. Writes bench/results/memory.md.
 #   bench/run_memory.sh
-set -euo pipefail
-cd "$(dirname "$0")/.."
-tools/deps.sh >/dev/null
-[ -d build-release ] || meson setup build-release -Dbuildtype=release >/dev/null
-ninja -C build-release >/dev/null
-bin=build-release/lrs/scolar
-load=build-release/bench/bench_http
+source "$(dirname "$0")/lib.sh"
 port=18490; cport=18491
 out=bench/results/memory.md
 rows=()
 
-kb() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$2/status"; }
-
 shape() { # label, bench_http spread options
   local label=$1; shift
-  local data pid post n q anon rss
+  local data pid n q anon rss
   data=$(mktemp -d /tmp/scolar-bench-mem-XXXXXX)
-  SCOLAR_ADMIN_KEY=bench SCOLAR_ADMIN_SECRET=bench SCOLAR_LOG_LEVEL=warn \
-    "$bin" serve --data "$data" --listen 127.0.0.1:$port --content-listen 127.0.0.1:$cport \
-    >/dev/null 2>&1 &
-  pid=$!
-  for i in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
+  serve "$data" $port $cport
+  pid=$server_pid
   n=0
   while [ "$n" -lt 1000000 ]; do
-    post=$("$load" --url http://127.0.0.1:$port/xapi --user bench --pass bench --mode post \
-      --clients 8 --batch 100 --seconds 10 "$@")
-    n=$((n + $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["statements"])' "$post")))
+    n=$((n + $(ingest $port "$@")))
     sleep 1 # new generator seed (ids are derived from the time in seconds)
   done
-  for i in $(seq 120); do
-    ct=$(curl -s -D - -o /dev/null -u bench:bench -H 'X-Experience-API-Version: 1.0.3' \
-      "http://127.0.0.1:$port/xapi/statements?limit=1" | tr -d '\r' |
-      awk 'tolower($1) == "x-experience-api-consistent-through:" {print $2}')
-    [[ "${ct:0:19}" > "$(date -u -d '-2 seconds' +%Y-%m-%dT%H:%M:%S)" ]] && break
-    sleep 1
-  done
+  wait_folded $port
   agent=$(python3 -c 'import urllib.parse,json;print(urllib.parse.quote(json.dumps({"mbox":"mailto:learner7@example.com"})))')
   q=$("$load" --url http://127.0.0.1:$port/xapi --user bench --pass bench --mode get --clients 8 \
     --seconds 8 --query "agent=$agent&verb=http%3A%2F%2Fadlnet.gov%2Fexpapi%2Fverbs%2Fv7&limit=100")

@@ -7,45 +7,25 @@
 # statement is folded (Consistent-Through reaches the present) and reads RssAnon from /proc.
 # Writes bench/results/memory_growth.md.
 #   bench/run_memory_growth.sh [millions]     (default 3; about 1 GiB of disk per million)
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 millions=${1:-3}
-tools/deps.sh >/dev/null
-[ -d build-release ] || meson setup build-release -Dbuildtype=release >/dev/null
-ninja -C build-release >/dev/null
-bin=build-release/lrs/scolar
-load=build-release/bench/bench_http
 port=18494; cport=18495
 out=bench/results/memory_growth.md
 data=$(mktemp -d /tmp/scolar-bench-growth-XXXXXX)
-SCOLAR_ADMIN_KEY=bench SCOLAR_ADMIN_SECRET=bench SCOLAR_LOG_LEVEL=warn \
-  "$bin" serve --data "$data" --listen 127.0.0.1:$port --content-listen 127.0.0.1:$cport \
-  >/dev/null 2>&1 &
-pid=$!
+serve "$data" $port $cport
+pid=$server_pid
 trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
-for i in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
-
-kb() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$pid/status"; }
 rows=()
 n=0
 for m in $(seq "$millions"); do
   t0=$(date +%s)
   while [ "$n" -lt $((m * 1000000)) ]; do
-    post=$("$load" --url http://127.0.0.1:$port/xapi --user bench --pass bench --mode post \
-      --clients 8 --batch 100 --seconds 10 --agents 10000 --activities 1000 --regs 625)
-    n=$((n + $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["statements"])' "$post")))
+    n=$((n + $(ingest $port --agents 10000 --activities 1000 --regs 625)))
     sleep 1 # new generator seed (ids are derived from the time in seconds)
   done
   secs=$(($(date +%s) - t0))
-  folded=no
-  for i in $(seq 120); do
-    ct=$(curl -s -D - -o /dev/null -u bench:bench -H 'X-Experience-API-Version: 1.0.3' \
-      "http://127.0.0.1:$port/xapi/statements?limit=1" | tr -d '\r' |
-      awk 'tolower($1) == "x-experience-api-consistent-through:" {print $2}')
-    [[ "${ct:0:19}" > "$(date -u -d '-2 seconds' +%Y-%m-%dT%H:%M:%S)" ]] && folded=yes && break
-    sleep 1
-  done
-  rows+=("| $n | $(((n - (m - 1) * 1000000) / (secs > 0 ? secs : 1))) | $folded | $(($(kb RssAnon) / 1024)) MiB | $(($(kb VmRSS) / 1024)) MiB | $(du -sm "$data" | cut -f1) MiB |")
+  wait_folded $port
+  rows+=("| $n | $(((n - (m - 1) * 1000000) / (secs > 0 ? secs : 1))) | $folded | $(($(kb RssAnon $pid) / 1024)) MiB | $(($(kb VmRSS $pid) / 1024)) MiB | $(du -sm "$data" | cut -f1) MiB |")
 done
 
 {
