@@ -210,15 +210,7 @@ void seq__obj_set_measure(struct seq_tree *t, struct seq__act *a, struct seq__ob
 
 int seq__act_amount_known(const struct seq_tree *t, const struct seq__act *a)
 {
-    const struct seq__obj *o = &a->objs[0];
-    if (a->completion_amount_status)
-        return 1;
-    for (size_t i = 0; i < o->n_maps; i++) {
-        const struct seq__global *g = o->maps[i].read_progress ? gfind(t, o->maps[i].target) : NULL;
-        if (g && g->progress_known)
-            return 1;
-    }
-    return 0;
+    return a->completion_amount_status || read_progress_known(t, &a->objs[0]);
 }
 
 double seq__act_amount(const struct seq_tree *t, const struct seq__act *a)

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { startServer, tempDir } from '../lib/server.mjs';
 import {
   launchBrowser, importPackages, register, report, statements, verbs, openPlayer, scoFrame,
-  waitReport, waitStatements, answerGolfTest,
+  waitReport, waitStatements, answerGolfTest, golfQuizFrame,
 } from '../lib/browser.mjs';
 
 let srv, browser, courses, dataDir;
@@ -39,15 +39,7 @@ async function toAssessment(sco) {
     await sco.click('#butNext');
     await sco.waitForTimeout(50);
   }
-  for (let i = 0; i < 100; i++) {
-    const inner = sco.childFrames()[0];
-    if (inner && inner.url().includes('assessmenttemplate.html')) {
-      await inner.waitForLoadState('load');
-      return inner;
-    }
-    await sco.waitForTimeout(50);
-  }
-  throw new Error('assessment page not reached');
+  return golfQuizFrame(sco);
 }
 
 test('RunTimeAdvancedCalls: navigate to the end, pass the test, exit; report and statements', async () => {
