@@ -300,11 +300,11 @@ test('tokens expire (SCOLAR_TOKEN_TTL)', async () => {
   const dir = tempDir();
   try {
     const ids = importPackages(dir, ['golf-12-RuntimeBasicCalls']);
-    const srv2 = await startServer({ dataDir: dir, env: { SCOLAR_TOKEN_TTL: '1' } });
+    const srv2 = await startServer({ dataDir: dir, env: { SCOLAR_TOKEN_TTL: '3' } });
     try {
       const r = await register(srv2, ids['golf-12-RuntimeBasicCalls'], { id: 'ttl', name: 'T' });
       assert.equal((await fetch(r.launch_url)).status, 200);
-      await new Promise((res) => setTimeout(res, 1500));
+      await new Promise((res) => setTimeout(res, 3500));
       const x = await fetch(r.launch_url);
       assert.equal(x.status, 401);
       assert.match((await x.json()).message, /expired/);
