@@ -2,9 +2,15 @@
 /* `scolar registration create --course ID --learner-id X [--learner-name N] [--data DIR]`:
  * creates a registration pinned to the course's current version and prints
  * {"registration","launch_url","token","expires","course","course_version"} (--mode, --credit
- * optional); exit 0, or 1 with
- * one line naming the cause (unknown course, bad learner id), 2 on a usage error. */
+ * optional).
+ * `scolar registration token --registration ID [--data DIR]`: a new launch token of an
+ * existing registration (the CLI form of POST /api/registrations/ID/token), printed as
+ * {"registration","token","expires","launch_url"}; earlier tokens stay valid until they
+ * expire.
+ * Exit 0, or 1 with one line naming the cause (unknown course or registration, bad learner
+ * id), 2 on a usage error. */
 #include "lrs/lrs_cli.h"
+#include "common/sc_time.h"
 #include "scorm/scorm_rt.h"
 
 #include <getopt.h>
@@ -24,6 +30,11 @@ static const char REG_USAGE[] =
     "                      content needs it; docs/registrations.md)\n"
     "  --data DIR          data directory (env SCOLAR_DATA; default ./scolar-data)\n"
     "\n"
+    "       scolar registration token --registration ID [--data DIR]\n"
+    "\n"
+    "  a new launch token and URL for an existing registration (relaunch links; earlier\n"
+    "  tokens stay valid until they expire)\n"
+    "\n"
     "The launch URL is on the content origin (SCOLAR_CONTENT_URL, else http://<content "
     "listen>).\n";
 
@@ -36,15 +47,17 @@ int lrs_cmd_registration(int argc, char **argv)
                                          {"mode", required_argument, NULL, 'm'},
                                          {"credit", required_argument, NULL, 'r'},
                                          {"strict", no_argument, NULL, 's'},
+                                         {"registration", required_argument, NULL, 'g'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
     struct lrs_app app;
     struct scorm_diag d;
     struct scorm_rt *rt;
     const char *course = NULL, *lid = NULL, *lname = "", *mode = NULL, *credit = NULL;
+    const char *reg = NULL;
     cJSON *out = NULL;
     char err[512], url[1024];
-    int c, rc = 1, strict = 0;
+    int c, rc = 1, strict = 0, create;
 
     if (argc < 2)
         return lrs_cli_usage_error(REG_USAGE, "registration needs a subcommand%s", "");
@@ -52,7 +65,8 @@ int lrs_cmd_registration(int argc, char **argv)
         fputs(REG_USAGE, stdout);
         return 0;
     }
-    if (strcmp(argv[1], "create"))
+    create = !strcmp(argv[1], "create");
+    if (!create && strcmp(argv[1], "token"))
         return lrs_cli_usage_error(REG_USAGE, "unknown registration subcommand '%s'", argv[1]);
     memset(&app, 0, sizeof app);
     lrs_config_defaults(&app.cfg);
@@ -82,6 +96,9 @@ int lrs_cmd_registration(int argc, char **argv)
         case 's':
             strict = 1;
             break;
+        case 'g':
+            reg = optarg;
+            break;
         case 'h':
             fputs(REG_USAGE, stdout);
             return 0;
@@ -92,9 +109,16 @@ int lrs_cmd_registration(int argc, char **argv)
     }
     if (optind < argc - 1)
         return lrs_cli_usage_error(REG_USAGE, "unexpected argument '%s'", argv[optind + 1]);
-    if (!course || !lid)
+    if (create && (!course || !lid || reg))
         return lrs_cli_usage_error(REG_USAGE,
-                                   "registration create needs --course and --learner-id%s", "");
+                                   "registration create needs --course and --learner-id, "
+                                   "and takes no --registration%s",
+                                   "");
+    if (!create && (!reg || course || lid || mode || credit || strict || lname[0]))
+        return lrs_cli_usage_error(REG_USAGE,
+                                   "registration token needs --registration and takes no "
+                                   "other option but --data%s",
+                                   "");
     lrs_config_urls(&app.cfg);
     if (lrs_cli_open_db(app.cfg.data_dir, &app.db))
         return 1;
@@ -104,12 +128,29 @@ int lrs_cmd_registration(int argc, char **argv)
         fprintf(stderr, "scolar: SCORM run-time unavailable: %s\n", err);
         goto out;
     }
-    memset(&d, 0, sizeof d);
-    struct scorm_rt_reg_opts ro = {mode, credit, strict};
-    if (scorm_rt_registration_create_opt(rt, course, lid, lname, &ro, &out, &d)) {
-        fprintf(stderr, "scolar: cannot create the registration: %s%s%s\n", d.file,
-                d.file[0] ? ": " : "", d.msg);
-        goto out;
+    if (!create) {
+        char token[SCORM_RT_TOKEN_LEN], ts[SC_TIME_ISO_LEN];
+        int64_t exp;
+        int trc = scorm_rt_token_issue(rt, reg, token, &exp);
+        if (trc) {
+            fprintf(stderr, "scolar: cannot issue a token for registration %s: %s\n", reg,
+                    scorm_rt_strerror(trc));
+            goto out;
+        }
+        out = cJSON_CreateObject();
+        if (!out)
+            goto out;
+        cJSON_AddStringToObject(out, "registration", reg);
+        cJSON_AddStringToObject(out, "token", token);
+        cJSON_AddStringToObject(out, "expires", sc_time_format_iso(exp, 0, ts));
+    } else {
+        memset(&d, 0, sizeof d);
+        struct scorm_rt_reg_opts ro = {mode, credit, strict};
+        if (scorm_rt_registration_create_opt(rt, course, lid, lname, &ro, &out, &d)) {
+            fprintf(stderr, "scolar: cannot create the registration: %s%s%s\n", d.file,
+                    d.file[0] ? ": " : "", d.msg);
+            goto out;
+        }
     }
     snprintf(url, sizeof url, "%s/player/%s?token=%s", app.cfg.content_url,
              cJSON_GetStringValue(cJSON_GetObjectItem(out, "registration")),

@@ -246,8 +246,8 @@ static int cmd_serve(int argc, char **argv)
         lrs_app_close(&app);
         goto out;
     }
-    printf("scolar %s serving\n  xAPI:    %s/xapi/\n  admin:   %s/\n  content: %s/\n  data:    "
-           "%s\n",
+    printf("scolar %s serving\n  xAPI:    %s/xapi/\n  admin:   %s/api/ (courses, registrations, "
+           "credentials)\n  content: %s/\n  data:    %s\n",
            SCOLAR_VERSION, app.cfg.public_url, app.cfg.public_url, app.cfg.content_url,
            app.cfg.data_dir);
     fflush(stdout);

@@ -16,8 +16,16 @@ if [ ! -f "$data/store.mdb" ] && [ -d "$demo" ] && "$bin" import --help >/dev/nu
   tmpzip=$(mktemp --suffix=.zip)
   rm -f "$tmpzip"
   (cd "$demo" && zip -qr "$tmpzip" .)
-  if "$bin" import --data "$data" "$tmpzip" >/dev/null 2>&1; then
+  if imported=$("$bin" import --data "$data" "$tmpzip" 2>/dev/null); then
     echo "tools/run.sh: imported the demo course from $demo"
+    course=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["course"])' "$imported")
+    # A demo learner registered once; every start prints a fresh launch link for it, so
+    # progress and resume carry over from one start to the next.
+    if reg=$("$bin" registration create --data "$data" --course "$course" \
+      --learner-id demo-learner --learner-name "Demo Learner"); then
+      python3 -c 'import json,sys; print(json.loads(sys.argv[1])["registration"])' "$reg" \
+        >"$data/demo-registration"
+    fi
   fi
   rm -f "$tmpzip"
 fi
@@ -34,4 +42,11 @@ echo "tools/run.sh: admin credential (from $cred)"
 echo "  key:    $key"
 echo "  secret: $secret"
 echo "  try:    curl -u $key:$secret http://$listen/xapi/about"
+if [ -s "$data/demo-registration" ]; then
+  reg=$(cat "$data/demo-registration")
+  if tok=$("$bin" registration token --data "$data" --registration "$reg"); then
+    echo "tools/run.sh: the demo course for a demo learner (registration $reg); open in a browser:"
+    echo "  $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["launch_url"])' "$tok")"
+  fi
+fi
 exec "$bin" serve --data "$data" "$@"

@@ -258,7 +258,7 @@ test('content origin: CSP frame-ancestors, nosniff, MIME table, attachments, pat
   assert.equal((await fetch(C('/runtime/../lrs/main.c'))).status, 404);
 });
 
-test('scolar registration create: the CLI prints a launch URL that works once served', async () => {
+test('scolar registration create and token: the CLI prints launch URLs that work once served', async () => {
   const dir = tempDir();
   try {
     const ids = importPackages(dir, ['golf-12-RuntimeBasicCalls']);
@@ -283,9 +283,30 @@ test('scolar registration create: the CLI prints a launch URL that works once se
     r = cli(['registration', 'create', '--data', dir, '--course', course, '--learner-id', 'cli-2', '--strict'], { env });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).strict, true, '--strict: spec-exact validation');
+    // `registration token`: a new launch link for the same registration
+    r = cli(['registration', 'token', '--data', dir, '--registration', '0b0b0b0b-0000-4000-8000-000000000000'], { env });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /cannot issue a token for registration 0b0b0b0b-0000-4000-8000-000000000000: no such registration/);
+    r = cli(['registration', 'token', '--data', dir], { env });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /registration token needs --registration/);
+    r = cli(['registration', 'token', '--data', dir, '--registration', out.registration, '--course', course], { env });
+    assert.equal(r.status, 2, 'token takes no create options');
+    r = cli(['registration', 'token', '--data', dir, '--registration', out.registration], { env });
+    assert.equal(r.status, 0, r.stderr);
+    const tok = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(tok).sort(), ['expires', 'launch_url', 'registration', 'token']);
+    assert.equal(tok.registration, out.registration);
+    assert.notEqual(tok.token, out.token, 'a new token');
+    assert.equal(tok.launch_url, `https://content.example.net/player/${out.registration}?token=${tok.token}`);
+    const days = (Date.parse(tok.expires) - Date.now()) / 86400000;
+    assert.ok(days > 6.9 && days <= 7, `expires in 7 days (${tok.expires})`);
     const srv2 = await startServer({ dataDir: dir });
     try {
       assert.equal((await fetch(`${srv2.content}/player/${out.registration}?token=${out.token}`)).status, 200);
+      assert.equal((await fetch(`${srv2.content}/player/${out.registration}?token=${tok.token}`)).status, 200,
+        'the new token works, and the first one still does');
+      assert.equal((await fetch(`${srv2.content}/player/${out.registration}?token=${tok.token}x`)).status, 401);
       const rep = await srv2.req('GET', `/api/registrations/${out.registration}`);
       assert.deepEqual(rep.json.learner, { id: 'cli-1', name: 'Cli Learner' });
     } finally {
