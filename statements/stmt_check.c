@@ -129,6 +129,7 @@ static int check_entries(struct stmt_store *st, MDB_txn *txn, const struct stmt_
     MDB_cursor *cur;
     MDB_val k, v;
     size_t c = 0;
+    uint32_t nofilter = UINT32_MAX; /* the last epoch reported without a filter */
     int rc = mdb_cursor_open(txn, dbi, &cur);
     if (rc)
         return rc;
@@ -151,6 +152,19 @@ static int check_entries(struct stmt_store *st, MDB_txn *txn, const struct stmt_
             finding(r, &c, "%s: entry #%zu is in epoch %u, its statement is not\n", what, *n,
                     (unsigned)e);
             continue;
+        }
+        if (dbi == st->t_id && e + 1 < ev->n) {
+            /* A closed epoch's persisted filter must hold every id of the epoch: one that
+             * rules an id out hides it from lookups (and from the conflict check). */
+            int f = stmt__bloom_test(st, txn, e, kp + 4);
+            if (f == 0)
+                finding(r, &c, "stmt_id: entry #%zu is ruled out by the Bloom filter of epoch %u\n",
+                        *n, (unsigned)e);
+            else if (f < 0 && nofilter != e)
+                say(r,
+                    "stmt_id: epoch %u has no Bloom filter (lookups probe it; the next "
+                    "serve writes it)\n",
+                    (unsigned)(nofilter = e));
         }
         stmt__be64_put(s8, seq);
         rc = mdb_get(txn, st->t_stmt, &sk, &rv);

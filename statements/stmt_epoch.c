@@ -18,10 +18,17 @@
  *
  * Reading: a query walks a term epoch by epoch (a handful per million statements). A lookup
  * by id probes the epochs newest first, except those whose Bloom filter (10 bits per
- * statement, 7 probes, < 1% false positives; rebuilt from "stmt_id" at open) rules the id
- * out, so the writer's conflict check of every incoming id (Comm 2.1.1) and a GET by
- * statementId cost about one probe however many epochs there are. The writer keeps the
- * filters; those of closed epochs, which never change again, are published to readers.
+ * statement, 7 probes, < 1% false positives) rules the id out, so the writer's conflict check
+ * of every incoming id (Comm 2.1.1) and a GET by statementId cost about one probe however many
+ * epochs there are. The fold that closes an epoch writes its filter into stmt_meta ("bloom" ‖
+ * epoch, 128 KiB, never changed again) in the same transaction as the epoch list, so a reader
+ * tests the filters of its own snapshot, in the map, and the process holds no filter but the
+ * open epoch's (which the writer keeps in memory, rebuilt from "stmt_id" at open). Before,
+ * every filter lived in process memory (2 MiB per million statements) and was rebuilt from the
+ * whole id table at each start (0.9 s per million). The writer reads persisted filters through
+ * a read snapshot taken inside its write transaction (MDB_NOTLS), whose pointers stay valid
+ * until that transaction ends; a write transaction's own pointers would not (LMDB: "valid only
+ * until a subsequent update operation").
  *
  * Layout 1 stores (no "layout" in stmt_meta, unprefixed keys, format record 1) are migrated
  * at open: the id and index tables are emptied and the format record raised in one
@@ -108,7 +115,10 @@ uint32_t stmt__epv_of(const struct stmt__epv *v, uint64_t seq)
     return lo;
 }
 
-/* ---- Bloom filters (writer only) ------------------------------------------------------- */
+/* ---- Bloom filters --------------------------------------------------------------------- */
+
+static const char BLOOM_KEY[] = "bloom"; /* stmt_meta: "bloom" ‖ be32(epoch) -> filter bytes */
+#define BLOOM_KEY_LEN 9
 
 static uint64_t mix64(uint64_t x)
 {
@@ -127,62 +137,98 @@ static void bloom_hashes(const unsigned char id[16], uint64_t *h1, uint64_t *h2)
     *h2 = mix64(b + 0x9e3779b97f4a7c15ULL) | 1;
 }
 
-static uint64_t *bloom_of(const struct stmt__epochs *ep, uint32_t e)
+/* A filter is ep->bloom_bytes bytes (a power of two), bit i in byte i / 8: the same in memory
+ * and in stmt_meta, where a small one (tests' tiny epochs) need not be aligned. */
+static void bloom_set(unsigned char *b, size_t bytes, const unsigned char id[16])
 {
-    return e < ep->nbloom ? ep->bloom[e] : NULL;
-}
-
-void stmt__bloom_add(struct stmt__epochs *ep, uint32_t epoch, const unsigned char id[16])
-{
-    uint64_t *b = bloom_of(ep, epoch), h1, h2, mask;
-    if (!b)
-        return; /* no filter (allocation failed): lookups probe this epoch */
-    mask = ep->bloom_words * 64 - 1;
+    uint64_t h1, h2, mask = (uint64_t)bytes * 8 - 1;
     bloom_hashes(id, &h1, &h2);
     for (int i = 0; i < BLOOM_K; i++) {
         uint64_t bit = (h1 + (uint64_t)i * h2) & mask;
-        b[bit >> 6] |= 1ULL << (bit & 63);
+        b[bit >> 3] |= (unsigned char)(1u << (bit & 7));
     }
 }
 
 /* 0 when the filter rules the id out; 1 when it may be there (or there is no filter). */
-static int bloom_maybe(const uint64_t *b, size_t words, const unsigned char id[16])
+static int bloom_maybe(const unsigned char *b, size_t bytes, const unsigned char id[16])
 {
-    uint64_t h1, h2, mask = words * 64 - 1;
+    uint64_t h1, h2, mask = (uint64_t)bytes * 8 - 1;
     if (!b)
         return 1;
     bloom_hashes(id, &h1, &h2);
     for (int i = 0; i < BLOOM_K; i++) {
         uint64_t bit = (h1 + (uint64_t)i * h2) & mask;
-        if (!(b[bit >> 6] & (1ULL << (bit & 63))))
+        if (!(b[bit >> 3] & (1u << (bit & 7))))
             return 0;
     }
     return 1;
 }
 
-void stmt__epochs_publish(struct stmt__epochs *ep)
+static void bloom_key(unsigned char key[BLOOM_KEY_LEN], uint32_t e)
 {
-    struct stmt__bloom_tab *tab = atomic_load_explicit(&ep->pub, memory_order_relaxed);
-    uint32_t closed = ep->n ? ep->n - 1 : 0;
-    uint32_t have = tab ? atomic_load_explicit(&tab->n, memory_order_relaxed) : 0;
-    if (closed <= have)
-        return;
-    if (!tab || closed > tab->cap) {
-        uint32_t cap = tab && tab->cap * 2 > closed ? tab->cap * 2 : closed + 16;
-        struct stmt__bloom_tab *nt = sc_calloc(1, sizeof *nt + (size_t)cap * sizeof nt->b[0]);
-        if (!nt)
-            return; /* readers keep probing the epochs without a filter */
-        nt->cap = cap;
-        nt->older = tab;
-        for (uint32_t e = 0; e < have; e++)
-            nt->b[e] = tab->b[e];
-        atomic_init(&nt->n, have);
-        tab = nt;
+    memcpy(key, BLOOM_KEY, 5);
+    stmt__be32_put(key + 5, e);
+}
+
+/* The persisted filter of closed epoch e in txn's snapshot, its size in *bytes (that of the
+ * epoch size it was written with); NULL when there is none (the allocation failed when e was
+ * open, or the record is no power of two): probe e. */
+static const unsigned char *bloom_stored(struct stmt_store *st, MDB_txn *txn, uint32_t e,
+                                         size_t *bytes)
+{
+    unsigned char key[BLOOM_KEY_LEN];
+    MDB_val k = {sizeof key, key}, v;
+    bloom_key(key, e);
+    if (mdb_get(txn, st->t_meta, &k, &v) || v.mv_size < 8 || (v.mv_size & (v.mv_size - 1)))
+        return NULL;
+    *bytes = v.mv_size;
+    return v.mv_data;
+}
+
+int stmt__bloom_test(struct stmt_store *st, MDB_txn *txn, uint32_t e, const unsigned char id[16])
+{
+    size_t bytes;
+    const unsigned char *b = bloom_stored(st, txn, e, &bytes);
+    return b ? bloom_maybe(b, bytes, id) : -1;
+}
+
+static unsigned char *bloom_mem(const struct stmt__epochs *ep, uint32_t e)
+{
+    return e >= ep->persisted && e < ep->nbloom ? ep->bloom[e] : NULL;
+}
+
+void stmt__bloom_add(struct stmt__epochs *ep, uint32_t epoch, const unsigned char id[16])
+{
+    unsigned char *b = bloom_mem(ep, epoch);
+    if (b) /* else no filter (allocation failed): lookups probe this epoch */
+        bloom_set(b, ep->bloom_bytes, id);
+}
+
+int stmt__bloom_close(struct stmt_store *st, MDB_txn *txn, uint32_t e)
+{
+    unsigned char key[BLOOM_KEY_LEN], *b = bloom_mem(&st->ep, e);
+    MDB_val k = {sizeof key, key}, v = {st->ep.bloom_bytes, b};
+    if (!b)
+        return 0; /* no filter to keep: readers probe the epoch */
+    bloom_key(key, e);
+    return mdb_put(txn, st->t_meta, &k, &v, 0);
+}
+
+void stmt__epochs_txn_end(struct stmt__epochs *ep, int committed)
+{
+    if (ep->snap) {
+        mdb_txn_abort(ep->snap);
+        ep->snap = NULL;
     }
-    for (uint32_t e = have; e < closed; e++)
-        tab->b[e] = bloom_of(ep, e);
-    atomic_store_explicit(&tab->n, closed, memory_order_release);
-    atomic_store_explicit(&ep->pub, tab, memory_order_release);
+    if (!committed || ep->n < 1)
+        return;
+    /* The filters of the epochs closed so far are in stmt_meta now. */
+    for (uint32_t e = ep->persisted; e < ep->n - 1 && e < ep->nbloom; e++) {
+        sc_free(ep->bloom[e]);
+        ep->bloom[e] = NULL;
+    }
+    if (ep->persisted < ep->n - 1)
+        ep->persisted = ep->n - 1;
 }
 
 int stmt__epochs_push(struct stmt__epochs *ep, uint64_t first)
@@ -190,62 +236,95 @@ int stmt__epochs_push(struct stmt__epochs *ep, uint64_t first)
     if (ep->n == ep->cap) {
         uint32_t nc = ep->cap ? ep->cap * 2 : 16;
         unsigned char *nf = sc_realloc(ep->first, (size_t)nc * 8);
+        struct stmt__filter *ns;
         if (!nf)
             return ENOMEM;
         ep->first = nf;
+        ns = sc_realloc(ep->snap_b, (size_t)nc * sizeof *ns);
+        if (!ns)
+            return ENOMEM;
+        ep->snap_b = ns;
         ep->cap = nc;
     }
     stmt__be64_put(ep->first + 8 * (size_t)ep->n, first);
     ep->n++;
     ep->fill = 0;
     if (ep->nbloom < ep->n) {
-        uint64_t **nb = sc_realloc(ep->bloom, (size_t)ep->n * sizeof *nb);
+        unsigned char **nb = sc_realloc(ep->bloom, (size_t)ep->n * sizeof *nb);
         if (nb) {
             ep->bloom = nb;
             /* Epochs that got no filter when they began (allocation failure) hold ids by now:
              * an empty filter would rule them out, so they stay without one (probed). */
             while (ep->nbloom < ep->n - 1)
                 ep->bloom[ep->nbloom++] = NULL;
-            ep->bloom[ep->nbloom++] = sc_calloc(ep->bloom_words, sizeof(uint64_t));
+            /* (At open, the epochs closed before have their filter in stmt_meta.) */
+            ep->bloom[ep->nbloom++] =
+                ep->n - 1 >= ep->persisted ? sc_calloc(1, ep->bloom_bytes) : NULL;
         }
     } else if (ep->bloom[ep->n - 1]) {
         /* A fold that opened this epoch was aborted and is redone: start it clean. */
-        memset(ep->bloom[ep->n - 1], 0, ep->bloom_words * sizeof(uint64_t));
+        memset(ep->bloom[ep->n - 1], 0, ep->bloom_bytes);
     }
     return 0;
 }
 
 void stmt__epochs_free(struct stmt__epochs *ep)
 {
-    struct stmt__bloom_tab *tab = atomic_load(&ep->pub);
-    while (tab) {
-        struct stmt__bloom_tab *older = tab->older;
-        sc_free(tab);
-        tab = older;
-    }
+    if (ep->snap)
+        mdb_txn_abort(ep->snap);
     for (uint32_t i = 0; i < ep->nbloom; i++)
         sc_free(ep->bloom[i]);
     sc_free(ep->bloom);
+    sc_free(ep->snap_b);
     sc_free(ep->first);
     memset(ep, 0, sizeof *ep);
+}
+
+/* The writer's filter of epoch e: in memory while e is open or closed by the transaction in
+ * progress, else the persisted one, read through a snapshot taken inside the write
+ * transaction `txn` and cached until the transaction ends (stmt__epochs_txn_end). */
+static const unsigned char *writer_filter(struct stmt_store *st, MDB_txn *txn, uint32_t e,
+                                          size_t *bytes)
+{
+    static const unsigned char none; /* cached: no persisted filter */
+    struct stmt__epochs *ep = &st->ep;
+    *bytes = ep->bloom_bytes;
+    if (e >= ep->persisted)
+        return bloom_mem(ep, e);
+    if (!ep->snap) {
+        if (mdb_txn_begin(mdb_txn_env(txn), NULL, MDB_RDONLY, &ep->snap)) {
+            ep->snap = NULL;
+            return NULL; /* probe */
+        }
+        ep->snap_n = 0;
+    }
+    while (ep->snap_n <= e) /* fill the cache up to e */
+        ep->snap_b[ep->snap_n++].b = NULL;
+    if (!ep->snap_b[e].b) {
+        const unsigned char *b = bloom_stored(st, ep->snap, e, &ep->snap_b[e].bytes);
+        ep->snap_b[e].b = b ? b : &none;
+    }
+    *bytes = ep->snap_b[e].bytes;
+    return ep->snap_b[e].b == &none ? NULL : ep->snap_b[e].b;
 }
 
 int stmt__id_find(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *v, int writer,
                   const unsigned char id[16], uint64_t *seq)
 {
-    const struct stmt__epochs *ep = &st->ep;
-    struct stmt__bloom_tab *tab = NULL;
-    uint32_t published = 0;
     unsigned char key[STMT_ID_KEY];
-    if (!writer && (tab = atomic_load_explicit(&st->ep.pub, memory_order_acquire)) != NULL)
-        published = atomic_load_explicit(&tab->n, memory_order_acquire);
     memcpy(key + 4, id, 16);
     for (uint32_t e = v->n; e-- > 0;) {
         MDB_val k = {sizeof key, key}, val;
+        const unsigned char *b = NULL;
+        size_t bytes = 0;
         int rc;
-        /* A published filter covers every id its (closed) epoch will ever hold. */
-        if (writer ? !bloom_maybe(bloom_of(ep, e), ep->bloom_words, id)
-                   : e < published && !bloom_maybe(tab->b[e], ep->bloom_words, id))
+        /* A reader tests the filters of the epochs closed in its snapshot; the open one it
+         * probes. */
+        if (writer)
+            b = writer_filter(st, txn, e, &bytes);
+        else if (e + 1 < v->n)
+            b = bloom_stored(st, txn, e, &bytes);
+        if (!bloom_maybe(b, bytes, id))
             continue;
         stmt__be32_put(key, e);
         rc = mdb_get(txn, st->t_id, &k, &val);
@@ -267,6 +346,26 @@ int stmt__epochs_put(struct stmt_store *st, MDB_txn *txn, const struct stmt__epo
     int rc = meta_put(st, txn, "epochs", ep->first, (size_t)ep->n * 8);
     stmt__be64_put(fill, ep->fill);
     return rc ? rc : meta_put(st, txn, "epoch_fill", fill, sizeof fill);
+}
+
+/* Delete every persisted filter ("bloom" ‖ epoch keys of stmt_meta). */
+static int drop_filters(struct stmt_store *st, MDB_txn *txn)
+{
+    MDB_cursor *cur = NULL;
+    MDB_val k = {5, (void *)BLOOM_KEY}, v;
+    int rc = mdb_cursor_open(txn, st->t_meta, &cur);
+    if (rc)
+        return rc;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == BLOOM_KEY_LEN && !memcmp(k.mv_data, BLOOM_KEY, 5)) {
+        if ((rc = mdb_cursor_del(cur, 0)))
+            break;
+        k.mv_size = 5;
+        k.mv_data = (void *)BLOOM_KEY;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
 }
 
 /* Layout check and migration, in one write transaction. *wrote = 1 when the layout record
@@ -304,6 +403,8 @@ static int layout(struct stmt_store *st, MDB_txn *txn, int *migrated, int *wrote
             if (rc && rc != MDB_NOTFOUND)
                 return rc;
         }
+        if ((rc = drop_filters(st, txn)))
+            return rc;
         *migrated = 1;
     }
     stmt__be32_put(lv, STMT_LAYOUT);
@@ -311,14 +412,62 @@ static int layout(struct stmt_store *st, MDB_txn *txn, int *migrated, int *wrote
     return meta_put(st, txn, "layout", lv, sizeof lv);
 }
 
-static int load(struct stmt_store *st, MDB_txn *txn)
+/* The filter of epoch e from its "stmt_id" entries into b (bloom_bytes, cleared first). */
+static int bloom_build(struct stmt_store *st, MDB_txn *txn, uint32_t e, unsigned char *b)
+{
+    MDB_cursor *cur = NULL;
+    unsigned char from[4];
+    MDB_val k = {sizeof from, from}, v;
+    int rc;
+    memset(b, 0, st->ep.bloom_bytes);
+    stmt__be32_put(from, e);
+    if ((rc = mdb_cursor_open(txn, st->t_id, &cur)))
+        return rc;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size >= 4 && stmt__be32_get(k.mv_data) == e) {
+        if (k.mv_size != STMT_ID_KEY) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        bloom_set(b, st->ep.bloom_bytes, (const unsigned char *)k.mv_data + 4);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Best effort: write the missing filter of closed epoch e (an allocation failed while e was
+ * open); without it lookups probe e, which is slower, not wrong. */
+static void bloom_repair(struct stmt_store *st, uint32_t e)
+{
+    struct stmt_db_txn *t = NULL;
+    unsigned char key[BLOOM_KEY_LEN], *b = sc_malloc(st->ep.bloom_bytes);
+    MDB_val k = {sizeof key, key}, v = {st->ep.bloom_bytes, b};
+    if (!b || stmt_db_txn_begin(st->db, 1, &t)) {
+        sc_free(b);
+        return;
+    }
+    bloom_key(key, e);
+    if (bloom_build(st, stmt__db_txn_raw(t), e, b) ||
+        mdb_put(stmt__db_txn_raw(t), st->t_meta, &k, &v, 0))
+        stmt_db_txn_abort(t);
+    else
+        stmt_db_txn_commit(t);
+    sc_free(b);
+}
+
+/* The writer's epochs from stmt_meta, and the open epoch's filter from "stmt_id". Sets
+ * *missing to the first closed epoch without a persisted filter (UINT32_MAX: none). */
+static int load(struct stmt_store *st, MDB_txn *txn, uint32_t *missing)
 {
     struct stmt__epv view;
-    MDB_cursor *cur = NULL;
-    MDB_val k, v;
+    MDB_val v;
+    size_t bytes;
     int rc = stmt__epv_read(st, txn, &view);
+    *missing = UINT32_MAX;
     if (rc)
         return rc;
+    st->ep.persisted = view.n ? view.n - 1 : 0;
     for (uint32_t e = 0; e < view.n; e++)
         if (stmt__epochs_push(&st->ep, stmt__epv_first(&view, e)))
             return ENOMEM;
@@ -327,32 +476,24 @@ static int load(struct stmt_store *st, MDB_txn *txn)
         st->ep.fill = stmt__be64_get(v.mv_data);
     else if (rc != MDB_NOTFOUND)
         return rc ? rc : MDB_CORRUPTED;
-    rc = mdb_cursor_open(txn, st->t_id, &cur);
-    if (rc)
-        return rc;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (rc == 0) {
-        uint32_t e;
-        if (k.mv_size != STMT_ID_KEY || (e = stmt__be32_get(k.mv_data)) >= st->ep.n) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        stmt__bloom_add(&st->ep, e, (const unsigned char *)k.mv_data + 4);
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
+    for (uint32_t e = 0; e + 1 < view.n && *missing == UINT32_MAX; e++)
+        if (!bloom_stored(st, txn, e, &bytes))
+            *missing = e;
+    if (view.n && st->ep.bloom[view.n - 1])
+        return bloom_build(st, txn, view.n - 1, st->ep.bloom[view.n - 1]);
+    return 0;
 }
 
 int stmt__epochs_open(struct stmt_store *st)
 {
     struct stmt_db_txn *t = NULL;
     size_t bits = (size_t)BLOOM_BITS_PER_ID * st->epoch_size;
+    uint32_t missing;
     int rc, migrated = 0, wrote = 0;
 
-    st->ep.bloom_words = 1;
-    while (st->ep.bloom_words * 64 < bits)
-        st->ep.bloom_words *= 2;
+    st->ep.bloom_bytes = 8;
+    while (st->ep.bloom_bytes * 8 < bits)
+        st->ep.bloom_bytes *= 2;
     /* Layout check (and migration) in a write transaction; retried after a map resize. */
     for (int attempt = 0;; attempt++) {
         if (attempt == 8)
@@ -394,12 +535,23 @@ int stmt__epochs_open(struct stmt_store *st)
     rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
         return STMT_STORE_ERR_IO;
-    rc = load(st, stmt__db_txn_raw(t));
+    rc = load(st, stmt__db_txn_raw(t), &missing);
     stmt_db_txn_abort(t);
     if (rc == MDB_CORRUPTED)
         return STMT_STORE_ERR_DAMAGED;
     if (rc)
         return rc == ENOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
-    stmt__epochs_publish(&st->ep);
+    for (uint32_t e = missing; e + 1 < st->ep.n; e++) {
+        /* Only from `missing` on; bloom_repair skips none that has one (it rewrites it). */
+        struct stmt_db_txn *rt = NULL;
+        int have = 0;
+        if (stmt_db_txn_begin(st->db, 0, &rt) == 0) {
+            size_t bytes;
+            have = bloom_stored(st, stmt__db_txn_raw(rt), e, &bytes) != NULL;
+            stmt_db_txn_abort(rt);
+        }
+        if (!have)
+            bloom_repair(st, e);
+    }
     return STMT_STORE_OK;
 }

@@ -74,26 +74,28 @@ struct stmt__epv {
     uint32_t n;
 };
 
-/** Bloom filters of closed epochs for readers: a closed epoch's filter never changes again.
- *  The writer fills b[] and then publishes n with release semantics; a full table is replaced
- *  by one twice its size and kept (older) until the store closes, as readers may hold it. */
-struct stmt__bloom_tab {
-    struct stmt__bloom_tab *older;
-    uint32_t cap;
-    _Atomic uint32_t n;
-    uint64_t *b[];
+struct stmt__filter {
+    const unsigned char *b;
+    size_t bytes;
 };
 
-/** The writer's epochs: committed state, plus a Bloom filter of the ids of each epoch so that
- *  a lookup by id probes "stmt_id" only in epochs that may hold the id. */
+/** The writer's epochs: committed state, plus the Bloom filters of the ids of the epochs whose
+ *  filter is not in stmt_meta yet (stmt_epoch.c). */
 struct stmt__epochs {
     unsigned char *first; /* n x be64 */
     uint32_t n, cap;
-    uint64_t fill;    /* statements folded into the last epoch */
-    uint64_t **bloom; /* per epoch, bloom_words words; NULL if the allocation failed */
-    uint32_t nbloom;
-    size_t bloom_words;                    /* a power of two; fixed at open */
-    _Atomic(struct stmt__bloom_tab *) pub; /* closed epochs' filters, for every thread */
+    uint64_t fill; /* statements folded into the last epoch */
+    /* bloom[e] for persisted <= e < nbloom: the open epoch and those closed by the
+     * transaction in progress; NULL if the allocation failed (lookups probe the epoch).
+     * Epochs below `persisted` have their filter in stmt_meta (or none: probed). */
+    unsigned char **bloom;
+    uint32_t nbloom, persisted;
+    size_t bloom_bytes; /* a power of two; fixed at open */
+    /* The writer's read snapshot of the persisted filters during one write transaction,
+     * and the filters it has looked up (snap_b[0..snap_n), cap entries). */
+    MDB_txn *snap;
+    struct stmt__filter *snap_b;
+    uint32_t snap_n;
 };
 
 struct stmt_store {
@@ -185,19 +187,26 @@ uint32_t stmt__be32_get(const unsigned char *p);
 /** "stmt_idx" key of (epoch, term, seq) into key[STMT_IDX_KEY]. */
 void stmt__idx_key(unsigned char *key, uint32_t epoch, uint64_t term, uint64_t seq);
 /** Stored value of a statement id in "stmt_id": the epochs of `v`, newest first, skipping
- *  those whose Bloom filter rules the id out (writer: `writer` 1, its own filters of every
- *  epoch; other threads: 0, the published filters of closed epochs). 0 with *seq set,
+ *  those whose Bloom filter rules the id out (writer: `writer` 1, the filters it holds and the
+ *  persisted ones; other threads: 0, the persisted filters of the epochs closed in txn's
+ *  snapshot). 0 with *seq set,
  *  MDB_NOTFOUND, or an LMDB error. */
 int stmt__id_find(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *v, int writer,
                   const unsigned char id[16], uint64_t *seq);
-/** Writer, after a commit of folds: publish the filters of newly closed epochs. */
-void stmt__epochs_publish(struct stmt__epochs *ep);
+/** Writer, after each write transaction (committed or not): end its snapshot of the persisted
+ *  filters; after a commit, free the filters of the epochs it closed (they are persisted). */
+void stmt__epochs_txn_end(struct stmt__epochs *ep, int committed);
+/** Writer, in the fold that closes epoch e: persist its filter in stmt_meta. 0 or LMDB error. */
+int stmt__bloom_close(struct stmt_store *st, MDB_txn *txn, uint32_t e);
+/** The persisted filter of closed epoch e in txn's snapshot on id: 1 it may hold the id, 0 it
+ *  rules it out, -1 there is no filter (scolar check). */
+int stmt__bloom_test(struct stmt_store *st, MDB_txn *txn, uint32_t e, const unsigned char id[16]);
 void stmt__bloom_add(struct stmt__epochs *ep, uint32_t epoch, const unsigned char id[16]);
 /** Make room for epoch n (n == ep->n: a new epoch starting at `first`). 0 or ENOMEM. */
 int stmt__epochs_push(struct stmt__epochs *ep, uint64_t first);
 void stmt__epochs_free(struct stmt__epochs *ep);
 /** At open: migrate an unprefixed (layout 1) store by emptying its id and index tables (the
- *  fold then rebuilds them), load the writer's epochs and the Bloom filters. */
+ *  fold then rebuilds them), load the writer's epochs and the open epoch's Bloom filter. */
 int stmt__epochs_open(struct stmt_store *st);
 /** Write the epochs and the fill of the last one into stmt_meta (in the fold's txn). */
 int stmt__epochs_put(struct stmt_store *st, MDB_txn *txn, const struct stmt__epochs *ep);

@@ -370,9 +370,14 @@ static int fold_txn(struct stmt_store *st, MDB_txn *txn, size_t max, int64_t *la
         }
         for (size_t i = 0; i < nt && !ret; i++)
             ret = vec_add(&terms, stmt__be64_get(r + STMT_REC_HDR + 8 * i));
-        if (!ret && (st->ep.n == 0 || st->ep.fill >= st->epoch_size) &&
-            stmt__epochs_push(&st->ep, stmt__be64_get(seq8)))
-            ret = STMT_STORE_ERR_NOMEM;
+        if (!ret && (st->ep.n == 0 || st->ep.fill >= st->epoch_size)) {
+            /* The last epoch is full: keep its filter, then open the next one. */
+            int brc = st->ep.n ? stmt__bloom_close(st, txn, st->ep.n - 1) : 0;
+            if (brc)
+                ret = mdb_to_store(st, brc);
+            else if (stmt__epochs_push(&st->ep, stmt__be64_get(seq8)))
+                ret = STMT_STORE_ERR_NOMEM;
+        }
         if (!ret) {
             MDB_val ikv = {sizeof ik, ik}, iv = {8, seq8};
             int prc;
@@ -439,11 +444,12 @@ static size_t fold(struct stmt_store *st, size_t max)
         if (ret || !n) {
             st->ep.n = ep_n; /* not committed: the epochs are as before */
             st->ep.fill = ep_fill;
+            stmt__epochs_txn_end(&st->ep, 0);
             if (ret == STMT_STORE_ERR_FULL)
                 continue;
             return 0;
         }
-        stmt__epochs_publish(&st->ep);
+        stmt__epochs_txn_end(&st->ep, 1);
         pthread_mutex_lock(&st->lock);
         st->indexed_us = last;
         st->unfolded_us = next;
@@ -559,6 +565,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
         }
         if (fatal) {
             stmt_db_txn_abort(t);
+            stmt__epochs_txn_end(&st->ep, 0);
             if (fatal == STMT_STORE_ERR_FULL)
                 continue;
             break;
@@ -572,6 +579,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
                 stmt_db_txn_abort(t);
                 st->ep.n = ep_n;
                 st->ep.fill = ep_fill;
+                stmt__epochs_txn_end(&st->ep, 0);
                 if (rc == STMT_STORE_ERR_FULL)
                     continue;
                 fatal = rc;
@@ -583,6 +591,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             st->ep.n = ep_n;
             st->ep.fill = ep_fill;
         }
+        stmt__epochs_txn_end(&st->ep, rc == 0);
         if (rc == STMT_DB_ERR_FULL) {
             fatal = STMT_STORE_ERR_FULL;
             continue;
@@ -594,7 +603,6 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
         st->last_us = last;
         if (st->index_inline) {
             /* The ids are in "stmt_id" already. */
-            stmt__epochs_publish(&st->ep);
             stmt__idmap_clear(&st->pending);
             return;
         }

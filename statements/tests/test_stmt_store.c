@@ -523,6 +523,7 @@ static void test_check_reindex(struct stmt_db *db, const struct stmt_store_opts 
     ok(strstr(report, "121 stored, 121 folded into 8 epochs") &&
            strstr(report, "ids and indexes agree"),
        "check reports the counts");
+    ok(!strstr(report, "Bloom"), "every closed epoch has its persisted filter");
 
     ids.want_klen = idx.want_klen = 20;
     stmt_db_txn_begin(db, 1, &t);
@@ -533,7 +534,17 @@ static void test_check_reindex(struct stmt_db *db, const struct stmt_store_opts 
     memcpy(moved, idx.a[40].k, 20);             /* an entry in the wrong epoch */
     moved[3] ^= 1;
     stmt_db_put(t, "stmt_idx", moved, 20, "", 0, 0);
-    is_int(stmt_db_txn_commit(t), STMT_DB_OK, "three faults written");
+    {
+        /* A persisted filter that lost its bits would hide the ids of its epoch. */
+        const void *f = NULL;
+        size_t flen = 0;
+        static char zero[32]; /* 10 bits x 16 statements, rounded up to a power of two */
+        stmt_db_get(t, "stmt_meta", "bloom\0\0\0\2", 9, &f, &flen);
+        ok(flen == sizeof zero, "epoch 2's filter is persisted (%zu bytes for 16 statements)",
+           flen);
+        stmt_db_put(t, "stmt_meta", "bloom\0\0\0\2", 9, zero, sizeof zero, 0);
+    }
+    is_int(stmt_db_txn_commit(t), STMT_DB_OK, "four faults written");
     free(ids.a);
     free(idx.a);
 
@@ -543,9 +554,12 @@ static void test_check_reindex(struct stmt_db *db, const struct stmt_store_opts 
     ok(strstr(report, "stmt_idx: entry") && strstr(report, "its statement is not"),
        "the entry in the wrong epoch");
     ok(strstr(report, "stmt_id: 120 entries for 121 folded statements") != NULL, "the id count");
+    ok(strstr(report, "is ruled out by the Bloom filter of epoch 2") != NULL,
+       "the filter that lost its bits");
 
-    /* A key that is no layout 2 id key: the store refuses to open and says what to do. */
-    is_int(stmt_db_put1(db, "stmt_id", "0123456789abcdef", 16, "\0\0\0\0\0\0\0\1", 8, 0),
+    /* A key that is no layout 2 id key in the open epoch (7), whose filter the store builds
+     * at open: it refuses to open and says what to do. */
+    is_int(stmt_db_put1(db, "stmt_id", "\0\0\0\a0123456789ab", 16, "\0\0\0\0\0\0\0\1", 8, 0),
            STMT_DB_OK, "a 16-byte id key written");
     is_int(stmt_store_open(db, o, &st), STMT_STORE_ERR_DAMAGED, "open refuses a damaged id table");
     ok(strstr(stmt_store_strerror(STMT_STORE_ERR_DAMAGED), "scolar reindex") != NULL,
@@ -561,6 +575,20 @@ static void test_check_reindex(struct stmt_db *db, const struct stmt_store_opts 
     }
     stmt_store_close(st);
     is_int(stmt_store_check(db, report, sizeof report), STMT_DB_OK, "check passes again");
+    ok(!strstr(report, "Bloom"), "with every filter rebuilt");
+
+    /* Closed epochs without a persisted filter (an allocation failed while they were open)
+     * are probed, and the next open writes their filters. */
+    for (unsigned char e = 0; e < 7; e++) {
+        char key[9] = {'b', 'l', 'o', 'o', 'm', 0, 0, 0, (char)e};
+        stmt_db_del1(db, "stmt_meta", key, 9);
+    }
+    is_int(stmt_store_check(db, report, sizeof report), STMT_DB_OK, "check: filters missing");
+    ok(strstr(report, "epoch 6 has no Bloom filter") != NULL, "are noted, not faults");
+    is_int(stmt_store_open(db, o, &st), STMT_STORE_OK, "open writes them");
+    stmt_store_close(st);
+    is_int(stmt_store_check(db, report, sizeof report), STMT_DB_OK, "check passes");
+    ok(!strstr(report, "Bloom"), "and every closed epoch has its filter again");
 }
 
 /* A store written by layout 1 (format 1, keys without epochs) is migrated at open: the id and
