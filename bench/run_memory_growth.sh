@@ -42,7 +42,8 @@ done
   printf '%s\n' "${rows[@]}"
   echo
   echo "RssAnon holds the largest fold's dirty pages (kept by LMDB 0.9.24), bounded by one epoch's"
-  echo "index, plus a 128 KiB Bloom filter per epoch (2 MiB per million statements). VmRSS is"
+  echo "index, and the open epoch's 128 KiB Bloom filter (closed epochs' filters are read from the"
+  echo "map). VmRSS is"
   echo "mostly the map's pages in the page cache (shared, file-backed, reclaimable)."
 } >"$out"
 cat "$out"
