@@ -181,6 +181,29 @@ static int check_entries(struct stmt_store *st, MDB_txn *txn, const struct stmt_
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* Persisted Bloom filters ("bloom" ‖ be32 epoch in stmt_meta) exist only for closed epochs. */
+static int check_filters(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *ev,
+                         struct report *r)
+{
+    MDB_cursor *cur;
+    MDB_val k = {5, "bloom"}, v;
+    int rc = mdb_cursor_open(txn, st->t_meta, &cur);
+    if (rc)
+        return rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0 && k.mv_size == 9 && !memcmp(k.mv_data, "bloom", 5);
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        uint32_t e = stmt__be32_get((const unsigned char *)k.mv_data + 5);
+        if (e + 1 >= ev->n || e == UINT32_MAX) {
+            say(r, "stmt_meta: a Bloom filter for epoch %u, which is not a closed epoch\n",
+                (unsigned)e);
+            r->bad++;
+        }
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
 int stmt_store_check(struct stmt_db *db, char *report, size_t reportlen)
 {
     struct stmt_store st;
@@ -248,6 +271,8 @@ int stmt_store_check(struct stmt_db *db, char *report, size_t reportlen)
     }
     if (rc == 0)
         rc = check_records(&st, txn, &ev, through, &r, &nrec, &nfolded);
+    if (rc == 0)
+        rc = check_filters(&st, txn, &ev, &r);
     if (rc == 0)
         rc = check_entries(&st, txn, &ev, st.t_id, "stmt_id", &r, &nid);
     if (rc == 0)

@@ -541,8 +541,8 @@ int stmt__epochs_open(struct stmt_store *st)
         return STMT_STORE_ERR_DAMAGED;
     if (rc)
         return rc == ENOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
-    for (uint32_t e = missing; e + 1 < st->ep.n; e++) {
-        /* Only from `missing` on; bloom_repair skips none that has one (it rewrites it). */
+    for (uint32_t e = missing; missing != UINT32_MAX && e + 1 < st->ep.n; e++) {
+        /* Closed epochs from `missing` on without a persisted filter get one now. */
         struct stmt_db_txn *rt = NULL;
         int have = 0;
         if (stmt_db_txn_begin(st->db, 0, &rt) == 0) {

@@ -589,6 +589,10 @@ static void test_check_reindex(struct stmt_db *db, const struct stmt_store_opts 
     stmt_store_close(st);
     is_int(stmt_store_check(db, report, sizeof report), STMT_DB_OK, "check passes");
     ok(!strstr(report, "Bloom"), "and every closed epoch has its filter again");
+    is_int(stmt_store_open(db, o, &st), STMT_STORE_OK, "a plain reopen");
+    stmt_store_close(st);
+    is_int(stmt_store_check(db, report, sizeof report), STMT_DB_OK, "check passes");
+    ok(!strstr(report, "Bloom"), "and no filter was written for an epoch that is not closed");
 }
 
 /* A store written by layout 1 (format 1, keys without epochs) is migrated at open: the id and
