@@ -378,22 +378,31 @@ out:
 
 /* ---- check ----------------------------------------------------------------------------- */
 
+/* The data directory of a command that takes only --data: opened into *db. -1 after --help
+ * (exit 0), else 0 or the exit status of a usage error or a failed open. */
+static int open_data_only(int argc, char **argv, const char *usage, struct lrs_config *cfg,
+                          struct stmt_db **db)
+{
+    int first, rc;
+    lrs_config_defaults(cfg);
+    lrs_config_from_env(cfg);
+    rc = lrs_cli_data_opts(argc, argv, usage, cfg, &first);
+    if (rc)
+        return rc;
+    if (first < argc)
+        return lrs_cli_usage_error(usage, "unexpected argument '%s'", argv[first]);
+    return lrs_cli_open_db(cfg->data_dir, db) ? 1 : 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
     struct lrs_config cfg;
     struct stmt_db *db = NULL;
     char report[8192];
-    int first, rc;
+    int rc = open_data_only(argc, argv, CHECK_USAGE, &cfg, &db);
 
-    lrs_config_defaults(&cfg);
-    lrs_config_from_env(&cfg);
-    rc = lrs_cli_data_opts(argc, argv, CHECK_USAGE, &cfg, &first);
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (first < argc)
-        return lrs_cli_usage_error(CHECK_USAGE, "unexpected argument '%s'", argv[first]);
-    if (lrs_cli_open_db(cfg.data_dir, &db))
-        return 1;
     rc = stmt_db_check(db, report, sizeof report);
     fputs(report, rc ? stderr : stdout);
     if (!rc) {
@@ -421,17 +430,10 @@ static int cmd_reindex(int argc, char **argv)
     struct stmt_store_opts o = {0};
     int64_t t0 = sc_time_now_us();
     size_t folded = 0;
-    int first, rc, migrated = 0;
+    int migrated = 0, rc = open_data_only(argc, argv, REINDEX_USAGE, &cfg, &db);
 
-    lrs_config_defaults(&cfg);
-    lrs_config_from_env(&cfg);
-    rc = lrs_cli_data_opts(argc, argv, REINDEX_USAGE, &cfg, &first);
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (first < argc)
-        return lrs_cli_usage_error(REINDEX_USAGE, "unexpected argument '%s'", argv[first]);
-    if (lrs_cli_open_db(cfg.data_dir, &db))
-        return 1;
     o.reindex = 1;
     rc = stmt_store_open(db, &o, &st); /* the rebuild is the fold that open runs */
     if (rc) {

@@ -79,6 +79,19 @@ static int present(struct stmt_store *st, const char *id, int voided)
     return rc == STMT_STORE_OK;
 }
 
+/* A new store in dir (emptied first); 0 on success, else a failed test named `what`. */
+static int fresh_store(const char *dir, const struct stmt_store_opts *o, struct stmt_db **db,
+                       struct stmt_store **st, const char *what)
+{
+    char err[256] = "";
+    rm_rf(dir);
+    if (stmt_db_open(dir, db, err, sizeof err) || stmt_store_open(*db, o, st)) {
+        ok(0, "open store for %s %s", what, err);
+        return -1;
+    }
+    return 0;
+}
+
 static void uuid(char out[SC_UUID_LEN])
 {
     sc_uuid_v4(out);
@@ -610,11 +623,8 @@ static void test_layout_migration(const char *dir)
     int nid = 0, nidx = 0;
 
     o.epoch_size = 16;
-    rm_rf(dir);
-    if (stmt_db_open(dir, &db, err, sizeof err) || stmt_store_open(db, &o, &st)) {
-        ok(0, "open store for the migration test");
+    if (fresh_store(dir, &o, &db, &st, "the migration test"))
         return;
-    }
     for (int i = 0; i < 120; i++) {
         insert1(st,
                 mk(NULL, i % 2 ? "odd@example.org" : "even@example.org",
@@ -723,17 +733,14 @@ static void test_alloc_failures(const char *dir, int spacing)
     struct stmt_store_opts o = {0};
     struct stmt_db *db = NULL;
     struct stmt_store *st = NULL;
-    char acked[300][SC_UUID_LEN], err[256];
+    char acked[300][SC_UUID_LEN];
     int nacked = 0, missing = 0, taken = 0, failed = 0, nref = 0;
 
     o.epoch_size = 3;
     o.fold_min = 2;
     o.fold_max = 2;
-    rm_rf(dir);
-    if (stmt_db_open(dir, &db, err, sizeof err) || stmt_store_open(db, &o, &st)) {
-        ok(0, "open store for the allocation failure test");
+    if (fresh_store(dir, &o, &db, &st, "the allocation failure test"))
         return;
-    }
     for (int round = 0; round < 300; round++) {
         char id[SC_UUID_LEN];
         cJSON *s;
@@ -807,13 +814,13 @@ static void test_epoch_size_change(const char *dir)
         for (int i = 0; i < n; i++) {
             found += present(st, ids[i], 0);
             /* every 7th id again, with other content: a conflict in whatever epoch it is */
-            if (i % 7 == 0)
-                refused += insert1(st,
-                                   mk(ids[i], "other@example.org", "http://ex.org/v/x",
-                                      "http://ex.org/a/x"),
-                                   &res) == STMT_STORE_ERR_CONFLICT;
-            if (i % 7 == 0)
-                stmt_insert_result_free(&res);
+            if (i % 7)
+                continue;
+            refused +=
+                insert1(st,
+                        mk(ids[i], "other@example.org", "http://ex.org/v/x", "http://ex.org/a/x"),
+                        &res) == STMT_STORE_ERR_CONFLICT;
+            stmt_insert_result_free(&res);
         }
         is_int(found, n, "epochs of %zu: all %d ids found by id", sizes[round], n);
         is_int(refused, (n + 6) / 7, "epochs of %zu: each reused id refused", sizes[round]);
