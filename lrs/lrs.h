@@ -25,6 +25,9 @@ void lrs_log_set_level(enum lrs_log_level lvl);
 void lrs_log(enum lrs_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- configuration (lrs_config.c) ------------------------------------------------------ */
+#define LRS_MAX_THREADS 4096
+/* this program, for starting its own worker processes (package imports) */
+#define LRS_SELF_EXE "/proc/self/exe"
 struct lrs_config {
     char data_dir[1024];
     char listen[256];         /* HOST:PORT of the LMS/API origin */
@@ -33,7 +36,10 @@ struct lrs_config {
     char content_url[300];    /* how browsers reach `content_listen` */
     size_t max_body;          /* request body cap, bytes (413 past it) */
     size_t max_upload;        /* course upload cap, bytes */
-    int threads;              /* civetweb worker threads */
+    int threads;              /* civetweb worker threads per origin */
+    int max_conn_per_addr;    /* open connections per client address over both origins; 0: any */
+    int request_timeout_ms;   /* headers' overall deadline, and the longest wait of one read */
+    int body_grace_ms;        /* a body may take this long plus 1 s per 1000 bytes received */
     int log_level;
     char cors_origins[1024]; /* "*" or a comma-separated list for /xapi/ */
     size_t max_doc;          /* xAPI document (State, profiles) cap, bytes (413 past it) */

@@ -89,6 +89,7 @@ static void courses_post(struct lrs_req *r)
     memset(&diag, 0, sizeof diag);
     lrs_req_parse_query(r);
     opts.course_id = lrs_req_param(r, "course");
+    opts.worker_exe = LRS_SELF_EXE; /* a threaded server: spawn, never fork alone */
     rc = scorm_import_mem(r->app->db, zip, zlen, &opts, &result, &diag);
     sc_free(parts);
     if (rc) {
