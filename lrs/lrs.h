@@ -90,6 +90,12 @@ int lrs_cred_count(struct stmt_db *db);
 /** Verify an Authorization header value (Basic). 0 and fills *out (free with
  *  lrs_cred_clear) or -1. Successful verifications are cached in memory. */
 int lrs_cred_verify_basic(struct stmt_db *db, const char *authz, struct lrs_cred *out);
+#define LRS_AUTH_THROTTLED (-2)
+/** The same, counting failures against the client address `addr` (may be NULL) and the key:
+ *  LRS_AUTH_THROTTLED (answer 429) when either has failed too often lately and the secret is
+ *  not one verified before. */
+int lrs_cred_verify_from(struct stmt_db *db, const char *authz, const char *addr,
+                         struct lrs_cred *out);
 void lrs_cred_clear(struct lrs_cred *c);
 /** The one authorization check (lrs_auth.c SCOPE_TABLE): 1 when `scopes` allow `method` on
  *  `path` (GET/HEAD read, anything else writes), else 0. Unknown protected paths are closed. */

@@ -485,7 +485,16 @@ static void dispatch(struct lrs_req *r, const struct lrs_route *routes)
     }
     if (hit->auth != LRS_AUTH_NONE) {
         const char *authz = lrs_req_header(r, "Authorization");
-        if (!authz || lrs_cred_verify_basic(r->app->db, authz, &r->cred) != 0) {
+        int vrc =
+            authz ? lrs_cred_verify_from(r->app->db, authz, r->ri->remote_addr, &r->cred) : -1;
+        if (vrc == LRS_AUTH_THROTTLED) {
+            lrs_resp_header(r, "Retry-After", "1");
+            lrs_reply_error(r, 429,
+                            "too many failed sign-ins from this address or for this key: "
+                            "wait and retry");
+            return;
+        }
+        if (vrc != 0) {
             if (hit->auth == LRS_AUTH_XAPI)
                 lrs_resp_header(r, "WWW-Authenticate", "Basic realm=\"scolar xAPI\"");
             else /* security.md §7: no Basic challenge on admin routes (browsers cache it) */

@@ -187,3 +187,30 @@ test('500 hostile connections do not stop either origin', async () => {
     assert.equal(await srv.stop(), 0);
   }
 });
+
+test('wrong secrets are throttled per address and key; a known secret keeps working', async () => {
+  const srv = await startServer();
+  try {
+    const bad = 'Basic ' + Buffer.from('test-admin:wrong-secret').toString('base64');
+    const unknown = 'Basic ' + Buffer.from('no-such-key:whatever').toString('base64');
+    // the admin's own secret is verified once (cached from then on)
+    assert.equal((await srv.req('GET', '/xapi/about')).status, 200);
+    assert.equal((await srv.req('GET', '/api/credentials')).status, 200);
+    const statuses = [];
+    for (let i = 0; i < 24; i++) statuses.push((await srv.req('GET', '/api/credentials', { auth: i % 2 ? bad : unknown })).status);
+    assert.deepEqual(statuses.slice(0, 20), Array(20).fill(401), 'the first 20 failures are 401');
+    assert.deepEqual(statuses.slice(20), [429, 429, 429, 429], 'then 429');
+    const t = await srv.req('GET', '/api/credentials', { auth: bad });
+    assert.equal(t.status, 429);
+    assert.equal(t.headers.get('retry-after'), '1');
+    assert.match(t.json.message, /too many failed sign-ins/);
+    // the right secret, verified before, still works while the address is throttled
+    const ok = await srv.req('GET', '/api/credentials');
+    assert.equal(ok.status, 200);
+    // the budget refills (2 per second)
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.equal((await srv.req('GET', '/api/credentials', { auth: bad })).status, 401);
+  } finally {
+    assert.equal(await srv.stop(), 0);
+  }
+});
