@@ -149,6 +149,10 @@ struct lrs_req {
 /** Read the whole body (in a loop, up to cfg.max_body or `cap` when non-zero).
  *  0 on success; 413 when over the cap; 400 on a read error. */
 int lrs_req_read_body(struct lrs_req *r, size_t cap);
+/** The body read by lrs_req_read_body as a JSON object, through the strict pre-scan of
+ *  stmt_json.h. NULL after answering 400 (naming `what`, the JSON path and the rule) or 500;
+ *  the tree is owned by the caller. */
+cJSON *lrs_req_json(struct lrs_req *r, const char *what);
 /** Request header (case-insensitive), or NULL. */
 const char *lrs_req_header(struct lrs_req *r, const char *name);
 /** Parse the query string into r->params (decoded). 0, or 400 on bad encoding. */

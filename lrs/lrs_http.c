@@ -11,6 +11,7 @@
 #include "lrs/lrs.h"
 #include "common/sc_alloc.h"
 #include "common/sc_time.h"
+#include "statements/stmt_json.h"
 
 #include <civetweb.h>
 #include <ctype.h>
@@ -224,6 +225,27 @@ int lrs_req_read_body(struct lrs_req *r, size_t cap)
         sc_buf_append(&r->body, "", 0);
     r->body_done = 1;
     return 0;
+}
+
+cJSON *lrs_req_json(struct lrs_req *r, const char *what)
+{
+    struct stmt_diag diag;
+    cJSON *j;
+    memset(&diag, 0, sizeof diag);
+    /* the strict scan of the statement API (RFC 8259, UTF-8, no \u0000, no duplicate keys) for
+     * every JSON body, so nothing stored through another path is JSON the xAPI side refuses */
+    j = stmt_json_parse(r->body.data ? r->body.data : "", r->body.len, NULL, &diag);
+    if (!j) {
+        lrs_reply_error(r, diag.code == STMT_ERR_NOMEM ? 500 : 400, "%s: %s: %s", what,
+                        diag.path[0] ? diag.path : "$", diag.msg[0] ? diag.msg : "invalid JSON");
+        return NULL;
+    }
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        lrs_reply_error(r, 400, "%s must be a JSON object", what);
+        return NULL;
+    }
+    return j;
 }
 
 static int hexval(int c)

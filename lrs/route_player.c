@@ -495,12 +495,7 @@ static cJSON *read_json_body(struct lrs_req *r, size_t cap)
                         cap);
         return NULL;
     }
-    j = cJSON_ParseWithLength(r->body.data, r->body.len);
-    if (!cJSON_IsObject(j)) {
-        cJSON_Delete(j);
-        lrs_reply_error(r, 400, "body must be a JSON object");
-        return NULL;
-    }
+    j = lrs_req_json(r, "body");
     return j;
 }
 
