@@ -171,6 +171,9 @@ void lrs_reply_head(struct lrs_req *r, int status, const char *ctype, int has_le
                     const void *body, size_t n);
 /** Prints j compactly (j is borrowed). */
 void lrs_reply_json(struct lrs_req *r, int status, const cJSON *j);
+/** Answer with a built buffer; a buffer whose building failed (sc_buf_error) is answered 500
+ *  instead, so a truncated document never goes out with a success status. */
+void lrs_reply_buf(struct lrs_req *r, int status, const char *ctype, const struct sc_buf *b);
 /** {"error": true, "status": N, "message": "..."} as JSON. */
 void lrs_reply_error(struct lrs_req *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

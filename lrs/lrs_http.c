@@ -470,8 +470,20 @@ void lrs_reply_error(struct lrs_req *r, int status, const char *fmt, ...)
     sc_buf_printf(&b, "{\"error\":true,\"status\":%d,\"message\":", status);
     sc_buf_json_str(&b, msg, strlen(msg));
     sc_buf_puts(&b, "}");
-    lrs_reply(r, status, "application/json", b.data, b.len);
+    lrs_reply_buf(r, status, "application/json", &b);
     sc_buf_free(&b);
+}
+
+void lrs_reply_buf(struct lrs_req *r, int status, const char *ctype, const struct sc_buf *b)
+{
+    static const char oom[] = "{\"error\":true,\"status\":500,\"message\":\"out of memory "
+                              "while building the answer\"}";
+    /* a builder that failed part way holds half a document: never send it (sticky errors) */
+    if (sc_buf_error(b)) {
+        lrs_reply(r, 500, "application/json", oom, sizeof oom - 1);
+        return;
+    }
+    lrs_reply(r, status, ctype, b->data ? b->data : "", b->len);
 }
 
 /* ---- dispatch -------------------------------------------------------------------------- */

@@ -588,7 +588,7 @@ static void player_commit(struct lrs_req *r, struct scorm_rt *rt, const char *re
         if (d.code > 0)
             sc_buf_printf(&b, ",\"scorm_error\":%d", d.code);
         sc_buf_puts(&b, "}");
-        lrs_reply(r, status, "application/json", b.data, b.len);
+        lrs_reply_buf(r, status, "application/json", &b);
         sc_buf_free(&b);
         goto out;
     }
