@@ -419,11 +419,33 @@ static int lookup_table(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
  * so unknown tables must be registered at open: see KNOWN_TABLES. A table unknown to the
  * list is opened in the caller's txn (valid for that txn only when it is a write txn). */
 static const char *const KNOWN_TABLES[] = {
-    META_TABLE,    "creds",      "courses",     "course_versions", "registrations",
-    "attempts",    "cmi",        "seq_state",   "global_obj",      "tokens",
-    "docs",        "activities", "agents",      "attachments",     "outbox",
-    "stmt",        "stmt_id",    "stmt_voided", "stmt_idx",        "stmt_meta",
-    "shared_data", "sessions",   "reports",     "stmt_ref",
+    META_TABLE,
+    "creds",
+    "courses",
+    "course_versions",
+    "registrations",
+    "attempts",
+    "cmi",
+    "seq_state",
+    "global_obj",
+    "tokens",
+    "docs",
+    "activities",
+    "agents",
+    "attachments",
+    "outbox",
+    "stmt",
+    "stmt_id",
+    "stmt_voided",
+    "stmt_idx",
+    "stmt_meta",
+    "shared_data",
+    "sessions",
+    "reports",
+    "stmt_ref",
+    /* lrs/ console (issue 13) */
+    "console_sessions",
+    "users",
 };
 
 static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
