@@ -21,11 +21,16 @@
 
 /**
  * Runs in dispatch before authentication for every /api/ request: a request whose Origin
- * header names another origin than the API origin's own is refused (403), and a POST/PUT/PATCH
- * with a body must declare application/json (uploads to POST /api/courses: application/zip,
- * application/octet-stream or multipart/form-data) else 415. Non-zero when it has answered.
+ * header names another origin than the API origin's own is refused (403; issue 15). Non-zero
+ * when it has answered.
  */
-int lrs_console_guard(struct lrs_req *r);
+int lrs_console_origin_guard(struct lrs_req *r);
+/**
+ * Runs in dispatch after authentication for every /api/ request: a POST/PUT/PATCH with a body
+ * must declare application/json (uploads to POST /api/courses: application/zip,
+ * application/octet-stream or multipart/form-data), else 415. Non-zero when it has answered.
+ */
+int lrs_console_type_guard(struct lrs_req *r);
 /**
  * Authenticate an admin request by the session cookie (dispatch, LRS_AUTH_ADMIN routes, when
  * the request has no Authorization header). 1: authenticated, r->cred filled (scopes of the
