@@ -45,6 +45,10 @@ void lrs_session_drop_all(struct stmt_db *db, const char *kind, const char *name
 /** The headers of every console page: CSP, X-Frame-Options, Referrer-Policy. */
 void lrs_console_headers(struct lrs_req *r);
 
+/** The paging parameters of a console list: q (NULL when absent), offset (default 0) and
+ *  limit (default 50, at most 500). 0, or -1 after answering 400. */
+int lrs_page_params(struct lrs_req *r, const char **q, size_t *offset, size_t *limit);
+
 void lrs_route_session(struct lrs_req *r);  /* /api/session */
 void lrs_route_console(struct lrs_req *r);  /* GET / and /web/<file> (route_console.c) */
 void lrs_route_favicon(struct lrs_req *r);  /* GET /favicon.ico, both origins */
