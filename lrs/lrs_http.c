@@ -9,6 +9,7 @@
  * Transfer-Encoding and Content-Length are refused in begin_request (request smuggling, T4).
  */
 #include "lrs/lrs.h"
+#include "lrs/lrs_console.h"
 #include "common/sc_alloc.h"
 #include "common/sc_time.h"
 #include "statements/stmt_json.h"
@@ -517,10 +518,17 @@ static void dispatch(struct lrs_req *r, const struct lrs_route *routes)
             lrs_reply_error(r, 404, "no resource at %s", r->path);
         return;
     }
+    /* issue 15: no cross-origin browser requests, declared body types (lrs_session.c) */
+    if (!strncmp(r->path, "/api/", 5) && lrs_console_origin_guard(r))
+        return;
     if (hit->auth != LRS_AUTH_NONE) {
         const char *authz = lrs_req_header(r, "Authorization");
-        int vrc =
-            authz ? lrs_cred_verify_from(r->app->db, authz, r->ri->remote_addr, &r->cred) : -1;
+        int by_cookie = 0, vrc = -1;
+        /* the console's session cookie stands for an admin credential (lrs_session.c) */
+        if (!authz && hit->auth == LRS_AUTH_ADMIN && (by_cookie = lrs_session_auth(r)) < 0)
+            return;
+        if (!by_cookie && authz)
+            vrc = lrs_cred_verify_from(r->app->db, authz, r->ri->remote_addr, &r->cred);
         if (vrc == LRS_AUTH_THROTTLED) {
             lrs_resp_header(r, "Retry-After", "1");
             lrs_reply_error(r, 429,
@@ -528,7 +536,7 @@ static void dispatch(struct lrs_req *r, const struct lrs_route *routes)
                             "wait and retry");
             return;
         }
-        if (vrc != 0) {
+        if (!by_cookie && vrc != 0) {
             if (hit->auth == LRS_AUTH_XAPI)
                 lrs_resp_header(r, "WWW-Authenticate", "Basic realm=\"scolar xAPI\"");
             else /* security.md §7: no Basic challenge on admin routes (browsers cache it) */
@@ -543,6 +551,8 @@ static void dispatch(struct lrs_req *r, const struct lrs_route *routes)
             return;
         }
     }
+    if (!strncmp(r->path, "/api/", 5) && lrs_console_type_guard(r))
+        return;
     hit->fn(r);
     if (!r->status)
         lrs_reply_error(r, 500, "handler produced no answer");
