@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+// #/learners/ID: one learner and all their registrations, each with new launch link, reset
+// and delete (GET /api/learners/ID).
+import { api, ApiError } from '../api.js';
+import { h, clear, messageBox } from '../ui.js';
+import { registrationTable } from '../registrations.js';
+
+export default async function render(main, ctx) {
+  const id = ctx.params.id;
+  const panel = h('div', { class: 'reg-panel' });
+  const listBox = h('div', { class: 'list-box', 'aria-live': 'polite' });
+  let learner;
+  try {
+    learner = await api('GET', `/api/learners/${encodeURIComponent(id)}`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) {
+      ctx.setTitle('Learner not found');
+      main.appendChild(h('section', { class: 'page' }, h('h1', null, 'Learner not found'),
+        h('p', null, 'No learner has the id ', h('code', null, id), '. ',
+          h('a', { href: '#/learners' }, 'Back to the learners'), '.')));
+      return;
+    }
+    throw e;
+  }
+  if (!ctx.alive()) return;
+  const name = learner.name || learner.id;
+  ctx.setTitle(name);
+  const heading = h('h1', null, name);
+  main.appendChild(h('section', { class: 'page' },
+    h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/learners' }, 'Learners'), ' / '),
+    h('div', { class: 'page-head' }, heading),
+    h('dl', { class: 'facts' },
+      h('div', null, h('dt', null, 'Learner ID'), h('dd', { class: 'mono' }, learner.id)),
+      h('div', null, h('dt', null, 'Name'), h('dd', null, learner.name || '—'))),
+    h('section', { class: 'card', 'aria-labelledby': 'reg-h' },
+      h('h2', { id: 'reg-h' }, 'Registrations'), panel, listBox)));
+
+  function show(l) {
+    clear(listBox).appendChild(registrationTable(l.registrations || [], {
+      by: 'course', panel, onChanged: reload, empty: 'This learner has no registrations.',
+    }));
+  }
+  async function reload() {
+    try {
+      const l = await api('GET', `/api/learners/${encodeURIComponent(id)}`);
+      if (ctx.alive()) show(l);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        clear(listBox).appendChild(h('p', { class: 'empty' }, 'This learner has no registrations any more.'));
+      } else if (!(e instanceof ApiError && e.status === 401)) {
+        clear(listBox).appendChild(messageBox('error', 'The registrations could not be loaded.', e.message));
+      }
+    }
+  }
+  show(learner);
+}
