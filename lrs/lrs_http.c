@@ -9,6 +9,7 @@
  * Transfer-Encoding and Content-Length are refused in begin_request (request smuggling, T4).
  */
 #include "lrs/lrs.h"
+#include "lrs/lrs_console.h"
 #include "common/sc_alloc.h"
 #include "common/sc_time.h"
 
@@ -296,9 +297,16 @@ static void dispatch(struct lrs_req *r, const struct lrs_route *routes)
             lrs_reply_error(r, 404, "no resource at %s", r->path);
         return;
     }
+    /* issue 15: no cross-origin browser requests, declared body types (lrs_session.c) */
+    if (!strncmp(r->path, "/api/", 5) && lrs_console_guard(r))
+        return;
     if (hit->auth != LRS_AUTH_NONE) {
         const char *authz = lrs_req_header(r, "Authorization");
-        if (!authz || lrs_cred_verify_basic(r->app->db, authz, &r->cred) != 0) {
+        int by_cookie = 0;
+        /* the console's session cookie stands for an admin credential (lrs_session.c) */
+        if (!authz && hit->auth == LRS_AUTH_ADMIN && (by_cookie = lrs_session_auth(r)) < 0)
+            return;
+        if (!by_cookie && (!authz || lrs_cred_verify_basic(r->app->db, authz, &r->cred) != 0)) {
             if (hit->auth == LRS_AUTH_XAPI)
                 lrs_resp_header(r, "WWW-Authenticate", "Basic realm=\"scolar xAPI\"");
             else /* security.md §7: no Basic challenge on admin routes (browsers cache it) */

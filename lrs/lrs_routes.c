@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The route tables: first match wins; a path ending in '*' is a prefix. One line per route. */
 #include "lrs/lrs.h"
+#include "lrs/lrs_console.h"
 
 #include <stddef.h>
 
 const struct lrs_route lrs_api_routes[] = {
     {"GET", "/healthz", LRS_AUTH_NONE, lrs_route_healthz},
     {"GET", "/xapi/about", LRS_AUTH_NONE, lrs_route_about},
+    {"GET", "/", LRS_AUTH_NONE, lrs_route_console},
+    {"GET", "/web/*", LRS_AUTH_NONE, lrs_route_console},
+    {"GET", "/favicon.ico", LRS_AUTH_NONE, lrs_route_favicon},
+    {NULL, "/api/session", LRS_AUTH_NONE, lrs_route_session}, /* signs in: cookie checked inside */
+    {NULL, "/api/users*", LRS_AUTH_ADMIN, lrs_route_users},
     {NULL, "/api/credentials*", LRS_AUTH_ADMIN, lrs_route_credentials},
     {NULL, "/xapi/statements", LRS_AUTH_XAPI, lrs_route_statements},
     {NULL, "/api/courses*", LRS_AUTH_ADMIN, lrs_route_courses},
@@ -25,6 +31,7 @@ const struct lrs_route lrs_api_routes[] = {
 
 const struct lrs_route lrs_content_routes[] = {
     {"GET", "/healthz", LRS_AUTH_NONE, lrs_route_healthz},
+    {"GET", "/favicon.ico", LRS_AUTH_NONE, lrs_route_favicon},
     {NULL, "/player/*", LRS_AUTH_NONE, lrs_route_player}, /* launch token, checked inside */
     {"GET", "/runtime/*", LRS_AUTH_NONE, lrs_route_runtime},
     {"GET", "/content/*", LRS_AUTH_NONE, lrs_route_content},

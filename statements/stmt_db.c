@@ -425,6 +425,12 @@ static const char *const KNOWN_TABLES[] = {
     "stmt",        "stmt_id",    "stmt_voided", "stmt_idx",        "stmt_meta",
     "shared_data", "sessions",   "reports",     "stmt_ref",
 };
+/* the console's (issue 13): sessions and users (lrs/), course counters, registration indexes
+ * and summaries (scorm/) */
+static const char *const CONSOLE_TABLES[] = {
+    "console_sessions", "users",    "course_stats", "reg_by_course",
+    "reg_by_learner",   "learners", "reg_summary",
+};
 
 static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
 {
@@ -733,6 +739,14 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
         rc = ensure_table(db, KNOWN_TABLES[i], 0);
         if (rc) {
             snprintf(err, errlen, "cannot open table %s: %s", KNOWN_TABLES[i],
+                     stmt_db_strerror(rc));
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < sizeof CONSOLE_TABLES / sizeof CONSOLE_TABLES[0]; i++) {
+        rc = ensure_table(db, CONSOLE_TABLES[i], 0);
+        if (rc) {
+            snprintf(err, errlen, "cannot open table %s: %s", CONSOLE_TABLES[i],
                      stmt_db_strerror(rc));
             goto fail;
         }

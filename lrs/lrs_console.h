@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The web console's server side (issue 13), private to lrs/: the embedded console files,
+ * console sessions (cookie sign-in with a CSRF token), console users, and the guards every
+ * /api/ request passes (Origin and Content-Type, issue 15).
+ */
+#ifndef LRS_CONSOLE_H
+#define LRS_CONSOLE_H
+
+#include "lrs/lrs.h"
+
+#include <stdint.h>
+
+#define LRS_SESSION_COOKIE "scolar_session"
+#define LRS_SESSION_IDLE_S 1800 /* default idle expiry (SCOLAR_SESSION_IDLE) */
+#define LRS_CSRF_HEADER "X-CSRF-Token"
+#define LRS_USER_MIN_PASSWORD 10
+#define LRS_USER_MAX_NAME 64
+
+/* ---- guards and sessions (lrs_session.c) ----------------------------------------------- */
+
+/**
+ * Runs in dispatch before authentication for every /api/ request: a request whose Origin
+ * header names another origin than the API origin's own is refused (403), and a POST/PUT/PATCH
+ * with a body must declare application/json (uploads to POST /api/courses: application/zip,
+ * application/octet-stream or multipart/form-data) else 415. Non-zero when it has answered.
+ */
+int lrs_console_guard(struct lrs_req *r);
+/**
+ * Authenticate an admin request by the session cookie (dispatch, LRS_AUTH_ADMIN routes, when
+ * the request has no Authorization header). 1: authenticated, r->cred filled (scopes of the
+ * credential, or admin for a console user); 0: no session cookie; -1: answered (401 unknown or
+ * expired session, 403 missing or wrong X-CSRF-Token on a non-GET/HEAD request).
+ */
+int lrs_session_auth(struct lrs_req *r);
+/** Idle expiry in seconds (SCOLAR_SESSION_IDLE, else LRS_SESSION_IDLE_S). */
+int64_t lrs_session_idle_s(void);
+/** Delete every session of a console user or credential (kind "user"/"credential"). */
+void lrs_session_drop_all(struct stmt_db *db, const char *kind, const char *name);
+/** The headers of every console page: CSP, X-Frame-Options, Referrer-Policy. */
+void lrs_console_headers(struct lrs_req *r);
+
+void lrs_route_session(struct lrs_req *r);  /* /api/session */
+void lrs_route_console(struct lrs_req *r);  /* GET / and /web/<file> (route_console.c) */
+void lrs_route_favicon(struct lrs_req *r);  /* GET /favicon.ico, both origins */
+void lrs_route_users(struct lrs_req *r);    /* /api/users (lrs_users.c) */
+void lrs_route_learners(struct lrs_req *r); /* /api/learners (route_learners.c) */
+
+/* ---- console users (lrs_users.c) -------------------------------------------------------- */
+
+/** Create user `name` (1..64 of [A-Za-z0-9._@-]) with `password` (>= 10 characters), stored as
+ *  a salted PBKDF2-HMAC-SHA-256 hash. 0; -1 bad name; -2 short password; -3 exists; -4 store
+ *  failure. err (may be NULL) gets a sentence. */
+int lrs_user_create(struct stmt_db *db, const char *name, const char *password, char *err,
+                    size_t errlen);
+/** 0, or STMT_DB_NOTFOUND. Also ends the user's sessions. */
+int lrs_user_delete(struct stmt_db *db, const char *name);
+/** Owned array [{name, created}] sorted by name, or NULL. */
+cJSON *lrs_user_list(struct stmt_db *db);
+/** 0 when the user exists and the password is right, else -1. The same PBKDF2 work is done
+ *  for an unknown user (a dummy hash), so the answer time does not tell whether it exists. */
+int lrs_user_verify(struct stmt_db *db, const char *name, const char *password);
+/** 1 when the user exists. */
+int lrs_user_exists(struct stmt_db *db, const char *name);
+
+/** CLI: `scolar user create|list|delete` (cmd_user.c). */
+int lrs_cmd_user(int argc, char **argv);
+
+#endif

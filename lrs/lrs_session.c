@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Console sessions and the /api/ guards (issue 13 sign-in, issue 15 admin API findings;
+ * security.md §7).
+ *
+ * POST /api/session signs in with an admin credential ({"key","secret"}) or a console user
+ * ({"user","password"}) and sets the cookie scolar_session (HttpOnly; SameSite=Strict; Path=/;
+ * Secure when the public URL is https). The cookie holds 32 random bytes (base64url); the store
+ * keeps only their SHA-256 (table "console_sessions"), so a copy of the store opens no
+ * session. Each session has a synchronizer CSRF token that every non-GET/HEAD request made
+ * with the cookie must repeat in X-CSRF-Token, and an idle expiry (SCOLAR_SESSION_IDLE, 30 min
+ * by default); sessions are in LMDB, so they survive a restart.
+ *
+ * Guards on every /api/ request (lrs_console_guard): a browser request from another origin is
+ * refused whatever its credentials (an Origin header that is not the API origin's), and a body
+ * must carry its declared type (application/json; uploads a zip or multipart), so that a
+ * cross-site form (text/plain, urlencoded) can never reach the admin API.
+ *
+ * Sign-in failures do not tell whether a key or user exists: an unknown one costs the same
+ * PBKDF2 run against a dummy hash and gets the same answer.
+ */
+#include "lrs/lrs_console.h"
+#include "common/sc_alloc.h"
+#include "common/sc_rand.h"
+#include "common/sc_time.h"
+#include "statements/stmt_json.h"
+
+#include <civetweb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SESS_TABLE "console_sessions"
+#define SESS_COOKIE_LEN 44    /* base64url of 32 bytes and the NUL */
+#define CRED_DUMMY_ITER 20000 /* lrs_auth.c PBKDF2_ITER: what a known key's check costs */
+
+static const char CSP[] = "default-src 'none'; script-src 'self'; style-src 'self'; "
+                          "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+                          "base-uri 'none'; frame-ancestors 'none'";
+
+void lrs_console_headers(struct lrs_req *r)
+{
+    lrs_resp_header(r, "Content-Security-Policy", "%s", CSP);
+    lrs_resp_header(r, "X-Frame-Options", "DENY");
+    lrs_resp_header(r, "Referrer-Policy", "no-referrer");
+}
+
+/* ---- small encoders --------------------------------------------------------------------- */
+
+static void b64(const unsigned char *in, size_t n, char *out, int url)
+{
+    const char *tbl = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                          : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)in[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= in[i + 2];
+        out[o++] = tbl[(v >> 18) & 63];
+        out[o++] = tbl[(v >> 12) & 63];
+        if (i + 1 < n)
+            out[o++] = tbl[(v >> 6) & 63];
+        else if (!url)
+            out[o++] = '=';
+        if (i + 2 < n)
+            out[o++] = tbl[v & 63];
+        else if (!url)
+            out[o++] = '=';
+    }
+    out[o] = 0;
+}
+
+/* 32 random bytes as base64url (43 characters) */
+static int random_token(char out[SESS_COOKIE_LEN])
+{
+    unsigned char raw[32];
+    if (sc_random_bytes(raw, sizeof raw))
+        return -1;
+    b64(raw, sizeof raw, out, 1);
+    return 0;
+}
+
+static void token_key(const char *token, char hex[65])
+{
+    unsigned char h[32];
+    sc_sha256(token, strlen(token), h);
+    sc_hex(h, sizeof h, hex);
+}
+
+/* ---- guards ----------------------------------------------------------------------------- */
+
+/* "scheme://host[:port]" of a URL: its length (up to the first '/' after the authority). */
+static size_t origin_len(const char *url)
+{
+    const char *p = strstr(url, "://");
+    if (!p)
+        return 0;
+    p += 3;
+    while (*p && *p != '/' && *p != '?' && *p != '#')
+        p++;
+    return (size_t)(p - url);
+}
+
+static int same_origin(struct lrs_req *r, const char *origin)
+{
+    const char *pub = r->app->cfg.public_url, *host = lrs_req_header(r, "Host");
+    size_t n = origin_len(pub);
+    if (n && strlen(origin) == n && !strncasecmp(origin, pub, n))
+        return 1;
+    if (host && *host) {
+        size_t hl = strlen(host);
+        if (!strncasecmp(origin, "http://", 7) && strlen(origin + 7) == hl &&
+            !strcasecmp(origin + 7, host))
+            return 1;
+        if (!strncasecmp(origin, "https://", 8) && strlen(origin + 8) == hl &&
+            !strcasecmp(origin + 8, host))
+            return 1;
+    }
+    return 0;
+}
+
+/* The media type of a Content-Type value equals `want` (parameters ignored). */
+static int media_is(const char *ct, const char *want)
+{
+    size_t n = strlen(want);
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    if (strncasecmp(ct, want, n))
+        return 0;
+    ct += n;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    return *ct == 0 || *ct == ';';
+}
+
+int lrs_console_guard(struct lrs_req *r)
+{
+    const char *origin = lrs_req_header(r, "Origin"), *ct;
+    int has_body, upload;
+
+    /* issue 15: the admin API answers only its own pages, never another site's script or
+     * form (whatever the credentials: a cookie, or a Basic header a browser cached) */
+    if (origin && !same_origin(r, origin)) {
+        lrs_reply_error(r, 403, "cross-origin requests are refused on /api (Origin %.100s)",
+                        origin);
+        return 1;
+    }
+    if (strcmp(r->method, "POST") && strcmp(r->method, "PUT") && strcmp(r->method, "PATCH"))
+        return 0;
+    has_body = r->ri->content_length > 0 || lrs_req_header(r, "Transfer-Encoding") != NULL;
+    if (!has_body)
+        return 0;
+    ct = lrs_req_header(r, "Content-Type");
+    upload = !strcmp(r->method, "POST") &&
+             (!strcmp(r->path, "/api/courses") || !strcmp(r->path, "/api/courses/"));
+    if (upload) {
+        if (ct &&
+            (media_is(ct, "application/zip") || media_is(ct, "application/octet-stream") ||
+             media_is(ct, "application/x-zip-compressed") || media_is(ct, "multipart/form-data")))
+            return 0;
+        lrs_reply_error(r, 415,
+                        "Content-Type '%.64s' not accepted: send the package as application/zip "
+                        "(or application/octet-stream) or as a multipart/form-data upload",
+                        ct ? ct : "(none)");
+        return 1;
+    }
+    if (ct && media_is(ct, "application/json"))
+        return 0;
+    lrs_reply_error(r, 415,
+                    "Content-Type '%.64s' not accepted: the admin API takes application/json",
+                    ct ? ct : "(none)");
+    return 1;
+}
+
+/* ---- the session store ------------------------------------------------------------------ */
+
+static pthread_once_t idle_once = PTHREAD_ONCE_INIT;
+static int64_t idle_s = LRS_SESSION_IDLE_S;
+
+static void idle_init(void)
+{
+    const char *e = getenv("SCOLAR_SESSION_IDLE");
+    char *end;
+    long long v;
+    if (!e || !*e)
+        return;
+    v = strtoll(e, &end, 10);
+    if (*end || v < 1 || v > 366LL * 86400) {
+        lrs_log(LRS_LOG_WARN, "SCOLAR_SESSION_IDLE=%s ignored: seconds from 1 to 31622400", e);
+        return;
+    }
+    idle_s = v;
+}
+
+int64_t lrs_session_idle_s(void)
+{
+    pthread_once(&idle_once, idle_init);
+    return idle_s;
+}
+
+static cJSON *sess_load(struct stmt_db *db, const char *key)
+{
+    char *v = NULL;
+    size_t vl;
+    cJSON *rec;
+    if (stmt_db_get1(db, SESS_TABLE, key, 64, &v, &vl))
+        return NULL;
+    rec = cJSON_ParseWithLength(v, vl);
+    sc_free(v);
+    return rec;
+}
+
+static int sess_save(struct stmt_db *db, const char *key, const cJSON *rec)
+{
+    char *s = cJSON_PrintUnformatted(rec);
+    int rc;
+    if (!s)
+        return STMT_DB_ERR_NOMEM;
+    rc = stmt_db_put1(db, SESS_TABLE, key, 64, s, strlen(s), 0);
+    cJSON_free(s);
+    return rc;
+}
+
+static double jnum(const cJSON *o, const char *name)
+{
+    return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+static const char *jstr(const cJSON *o, const char *name)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+struct purge_ctx {
+    int64_t now_us, idle_us;
+    const char *kind, *name; /* NULL: expired ones */
+    char (*keys)[65];
+    size_t n, cap;
+};
+
+static int purge_visit(void *vctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    struct purge_ctx *c = vctx;
+    cJSON *rec;
+    int drop;
+    if (kl != 64 || c->n == c->cap)
+        return 0;
+    rec = cJSON_ParseWithLength(v, vl);
+    if (!rec)
+        drop = 1;
+    else if (c->kind)
+        drop = jstr(rec, "kind") && jstr(rec, "name") && !strcmp(jstr(rec, "kind"), c->kind) &&
+               !strcmp(jstr(rec, "name"), c->name);
+    else
+        drop = (int64_t)jnum(rec, "last") + c->idle_us < c->now_us;
+    cJSON_Delete(rec);
+    if (drop) {
+        memcpy(c->keys[c->n], k, 64);
+        c->keys[c->n][64] = 0;
+        c->n++;
+    }
+    return 0;
+}
+
+/* Delete expired sessions, or every session of (kind, name); at most 1024 per call. */
+static void sess_purge(struct stmt_db *db, const char *kind, const char *name)
+{
+    struct purge_ctx c = {
+        sc_time_now_us(), lrs_session_idle_s() * 1000000, kind, name, NULL, 0, 1024};
+    struct stmt_db_txn *t = NULL;
+    c.keys = sc_malloc(c.cap * sizeof *c.keys);
+    if (!c.keys)
+        return;
+    if (!stmt_db_txn_begin(db, 0, &t)) {
+        stmt_db_scan(t, SESS_TABLE, NULL, 0, purge_visit, &c);
+        stmt_db_txn_abort(t);
+        t = NULL;
+    }
+    if (c.n && !stmt_db_txn_begin(db, 1, &t)) {
+        for (size_t i = 0; i < c.n; i++)
+            stmt_db_del(t, SESS_TABLE, c.keys[i], 64);
+        if (stmt_db_txn_commit(t))
+            lrs_log(LRS_LOG_WARN, "console sessions: cannot delete %zu stale ones", c.n);
+    }
+    sc_free(c.keys);
+}
+
+void lrs_session_drop_all(struct stmt_db *db, const char *kind, const char *name)
+{
+    sess_purge(db, kind, name);
+}
+
+/* The session of the request's cookie, still valid (idle time, credential not revoked, user
+ * still there): the owned record, and its store key in key. NULL otherwise (an expired one is
+ * deleted). The last access is refreshed, at most every tenth of the idle time. */
+static cJSON *sess_current(struct lrs_req *r, char key[65], int *had_cookie)
+{
+    const char *cookies = lrs_req_header(r, "Cookie");
+    char tok[128];
+    cJSON *rec;
+    int64_t now = sc_time_now_us(), idle_us = lrs_session_idle_s() * 1000000, last;
+    const char *kind, *name;
+
+    *had_cookie = 0;
+    if (!cookies || mg_get_cookie(cookies, LRS_SESSION_COOKIE, tok, sizeof tok) <= 0)
+        return NULL;
+    *had_cookie = 1;
+    if (strlen(tok) != SESS_COOKIE_LEN - 1)
+        return NULL;
+    token_key(tok, key);
+    rec = sess_load(r->app->db, key);
+    if (!rec)
+        return NULL;
+    last = (int64_t)jnum(rec, "last");
+    kind = jstr(rec, "kind");
+    name = jstr(rec, "name");
+    if (last + idle_us < now || !kind || !name) {
+        stmt_db_del1(r->app->db, SESS_TABLE, key, 64);
+        cJSON_Delete(rec);
+        return NULL;
+    }
+    if (!strcmp(kind, "credential")) {
+        char *v = NULL;
+        size_t vl;
+        cJSON *cred = NULL;
+        int ok = 0;
+        if (!stmt_db_get1(r->app->db, "creds", name, strlen(name), &v, &vl)) {
+            cred = cJSON_ParseWithLength(v, vl);
+            ok = cred && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cred, "revoked"));
+        }
+        sc_free(v);
+        cJSON_Delete(cred);
+        if (!ok) { /* revoked since: its sessions end with it */
+            stmt_db_del1(r->app->db, SESS_TABLE, key, 64);
+            cJSON_Delete(rec);
+            return NULL;
+        }
+    } else if (!lrs_user_exists(r->app->db, name)) {
+        stmt_db_del1(r->app->db, SESS_TABLE, key, 64);
+        cJSON_Delete(rec);
+        return NULL;
+    }
+    if (now - last >= idle_us / 10) {
+        cJSON_ReplaceItemInObjectCaseSensitive(rec, "last", cJSON_CreateNumber((double)now));
+        if (sess_save(r->app->db, key, rec))
+            lrs_log(LRS_LOG_WARN, "console session: cannot record the last access");
+    }
+    return rec;
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+int lrs_session_auth(struct lrs_req *r)
+{
+    char key[65];
+    int had;
+    cJSON *rec = sess_current(r, key, &had);
+    const char *csrf, *sent;
+
+    if (!had)
+        return 0;
+    if (!rec) {
+        lrs_reply_error(r, 401, "your session has expired or was ended: sign in again");
+        return -1;
+    }
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+        csrf = jstr(rec, "csrf");
+        sent = lrs_req_header(r, LRS_CSRF_HEADER);
+        if (!csrf || !sent || strlen(sent) != strlen(csrf) ||
+            !sc_ct_equal(sent, csrf, strlen(csrf))) {
+            cJSON_Delete(rec);
+            lrs_reply_error(r, 403,
+                            "%s header missing or wrong: a request signed in by the session "
+                            "cookie must repeat the session's CSRF token (GET /api/session)",
+                            LRS_CSRF_HEADER);
+            return -1;
+        }
+    }
+    memset(&r->cred, 0, sizeof r->cred);
+    copy_str(r->cred.key, sizeof r->cred.key, jstr(rec, "name"));
+    copy_str(r->cred.name, sizeof r->cred.name, jstr(rec, "display"));
+    r->cred.scopes = (unsigned)jnum(rec, "scopes");
+    r->authed = 1;
+    cJSON_Delete(rec);
+    return 1;
+}
+
+/* ---- /api/session ----------------------------------------------------------------------- */
+
+static void reply_session(struct lrs_req *r, int status, const cJSON *rec)
+{
+    char ts[SC_TIME_ISO_LEN];
+    cJSON *out = cJSON_CreateObject(), *who;
+    int64_t exp = (int64_t)jnum(rec, "last") + lrs_session_idle_s() * 1000000;
+    who = cJSON_AddObjectToObject(out, "who");
+    if (!who || !cJSON_AddStringToObject(who, "kind", jstr(rec, "kind")) ||
+        !cJSON_AddStringToObject(who, "name", jstr(rec, "display")) ||
+        (!strcmp(jstr(rec, "kind"), "credential") &&
+         !cJSON_AddStringToObject(who, "key", jstr(rec, "name"))) ||
+        !cJSON_AddItemToObject(who, "scopes", lrs_scopes_json((unsigned)jnum(rec, "scopes"))) ||
+        !cJSON_AddStringToObject(out, "csrf", jstr(rec, "csrf")) ||
+        !cJSON_AddStringToObject(out, "expires", sc_time_format_iso(exp, 0, ts))) {
+        cJSON_Delete(out);
+        lrs_reply_error(r, 500, "out of memory");
+        return;
+    }
+    lrs_resp_header(r, "Cache-Control", "no-store");
+    lrs_reply_json(r, status, out);
+    cJSON_Delete(out);
+}
+
+static const char *cookie_secure(struct lrs_req *r)
+{
+    return !strncasecmp(r->app->cfg.public_url, "https://", 8) ? "; Secure" : "";
+}
+
+/* The credential's record when key/secret are right and the key is active, else -1 after the
+ * same work as a check of a known key. */
+static int check_credential(struct lrs_req *r, const char *key, const char *secret,
+                            struct lrs_cred *out)
+{
+    char *v = NULL, pair[160], hdr[240];
+    size_t vl;
+    int known = 0;
+    if (strlen(key) <= 64 && strlen(secret) <= 72 && !strchr(key, ':') &&
+        !stmt_db_get1(r->app->db, "creds", key, strlen(key), &v, &vl)) {
+        cJSON *rec = cJSON_ParseWithLength(v, vl);
+        known = rec && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "revoked"));
+        cJSON_Delete(rec);
+    }
+    sc_free(v);
+    if (!known) {
+        /* an unknown or revoked key costs what a wrong secret of a known one costs */
+        static const unsigned char salt[16] = "scolar-dummy-slt";
+        unsigned char h[32];
+        (void)sc_pbkdf2(secret, salt, sizeof salt, CRED_DUMMY_ITER, h);
+        return -1;
+    }
+    snprintf(pair, sizeof pair, "%s:%s", key, secret);
+    memcpy(hdr, "Basic ", 6);
+    b64((const unsigned char *)pair, strlen(pair), hdr + 6, 0);
+    return lrs_cred_verify_basic(r->app->db, hdr, out);
+}
+
+static void session_create(struct lrs_req *r)
+{
+    struct stmt_diag d;
+    cJSON *body = NULL, *rec = NULL;
+    const char *key, *secret, *user, *password;
+    char tok[SESS_COOKIE_LEN], csrf[SESS_COOKIE_LEN], skey[65];
+    struct lrs_cred cred;
+    int64_t now = sc_time_now_us();
+    int rc = lrs_req_read_body(r, 16 * 1024);
+
+    memset(&cred, 0, sizeof cred);
+    if (rc) {
+        lrs_reply_error(r, rc, rc == 413 ? "body larger than 16 KiB" : "cannot read the body");
+        return;
+    }
+    memset(&d, 0, sizeof d);
+    body = stmt_json_parse(r->body.data, r->body.len, NULL, &d);
+    if (!cJSON_IsObject(body)) {
+        lrs_reply_error(r, 400,
+                        "body must be {\"key\", \"secret\"} (an admin credential) or "
+                        "{\"user\", \"password\"} (a console user)%s%s",
+                        d.msg[0] ? ": " : "", d.msg);
+        goto out;
+    }
+    key = jstr(body, "key");
+    secret = jstr(body, "secret");
+    user = jstr(body, "user");
+    password = jstr(body, "password");
+    rec = cJSON_CreateObject();
+    if (!rec)
+        goto oom;
+    if (key && secret) {
+        if (check_credential(r, key, secret, &cred)) {
+            lrs_reply_error(r, 401, "key or secret is wrong");
+            goto out;
+        }
+        if (!(cred.scopes & LRS_SCOPE_ADMIN)) {
+            lrs_reply_error(r, 403, "this credential has no admin scope: the console needs one");
+            goto out;
+        }
+        if (!cJSON_AddStringToObject(rec, "kind", "credential") ||
+            !cJSON_AddStringToObject(rec, "name", cred.key) ||
+            !cJSON_AddStringToObject(rec, "display", cred.name) ||
+            !cJSON_AddNumberToObject(rec, "scopes", cred.scopes))
+            goto oom;
+    } else if (user && password) {
+        if (lrs_user_verify(r->app->db, user, password)) {
+            lrs_reply_error(r, 401, "user name or password is wrong");
+            goto out;
+        }
+        if (!cJSON_AddStringToObject(rec, "kind", "user") ||
+            !cJSON_AddStringToObject(rec, "name", user) ||
+            !cJSON_AddStringToObject(rec, "display", user) ||
+            !cJSON_AddNumberToObject(rec, "scopes", LRS_SCOPE_ADMIN))
+            goto oom;
+    } else {
+        lrs_reply_error(r, 400,
+                        "body must be {\"key\", \"secret\"} (an admin credential) or "
+                        "{\"user\", \"password\"} (a console user), all strings");
+        goto out;
+    }
+    if (random_token(tok) || random_token(csrf)) {
+        lrs_reply_error(r, 500, "no randomness available");
+        goto out;
+    }
+    if (!cJSON_AddStringToObject(rec, "csrf", csrf) ||
+        !cJSON_AddNumberToObject(rec, "created", (double)now) ||
+        !cJSON_AddNumberToObject(rec, "last", (double)now))
+        goto oom;
+    sess_purge(r->app->db, NULL, NULL);
+    token_key(tok, skey);
+    if (sess_save(r->app->db, skey, rec)) {
+        lrs_reply_error(r, 500, "cannot store the session");
+        goto out;
+    }
+    lrs_log(LRS_LOG_INFO, "console sign-in: %s %s", jstr(rec, "kind"), jstr(rec, "name"));
+    lrs_resp_header(r, "Set-Cookie", "%s=%s; HttpOnly; SameSite=Strict; Path=/%s",
+                    LRS_SESSION_COOKIE, tok, cookie_secure(r));
+    reply_session(r, 200, rec);
+    goto out;
+oom:
+    lrs_reply_error(r, 500, "out of memory");
+out:
+    lrs_cred_clear(&cred);
+    cJSON_Delete(rec);
+    cJSON_Delete(body);
+}
+
+void lrs_route_session(struct lrs_req *r)
+{
+    char key[65];
+    int had;
+    cJSON *rec;
+
+    if (!strcmp(r->method, "POST")) {
+        session_create(r);
+        return;
+    }
+    if (strcmp(r->method, "GET") && !r->head && strcmp(r->method, "DELETE")) {
+        lrs_reply_error(r, 405, "method %s not allowed on /api/session", r->method);
+        return;
+    }
+    rec = sess_current(r, key, &had);
+    if (!strcmp(r->method, "DELETE")) {
+        if (rec) {
+            const char *csrf = jstr(rec, "csrf"), *sent = lrs_req_header(r, LRS_CSRF_HEADER);
+            if (!csrf || !sent || strlen(sent) != strlen(csrf) ||
+                !sc_ct_equal(sent, csrf, strlen(csrf))) {
+                cJSON_Delete(rec);
+                lrs_reply_error(r, 403,
+                                "%s header missing or wrong: signing out needs the session's "
+                                "CSRF token",
+                                LRS_CSRF_HEADER);
+                return;
+            }
+            stmt_db_del1(r->app->db, SESS_TABLE, key, 64);
+            lrs_log(LRS_LOG_INFO, "console sign-out: %s %s", jstr(rec, "kind"), jstr(rec, "name"));
+            cJSON_Delete(rec);
+        }
+        lrs_resp_header(r, "Set-Cookie", "%s=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0%s",
+                        LRS_SESSION_COOKIE, cookie_secure(r));
+        lrs_reply(r, 204, NULL, NULL, 0);
+        return;
+    }
+    if (!rec) {
+        lrs_reply_error(
+            r, 401, had ? "your session has expired or was ended: sign in again" : "not signed in");
+        return;
+    }
+    reply_session(r, 200, rec);
+    cJSON_Delete(rec);
+}
