@@ -158,7 +158,8 @@ async function start() {
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
       // a session cookie the server no longer knows (idle expiry, sign-out elsewhere)
-      showSignIn(e.body && e.body.expired === false ? '' : 'Your session has expired. Sign in again to continue.', 'warn');
+      const expired = /expired|ended/i.test((e.body && e.body.message) || '');
+      showSignIn(expired ? 'Your session has expired. Sign in again to continue.' : '', 'warn');
     } else {
       showSignIn(`The server cannot be reached: ${e.message}`, 'error');
     }

@@ -42,7 +42,7 @@ export function errorPanel(file, err) {
     h('p', null, x.what),
     x.file ? h('p', null, h('strong', null, 'File: '), x.line ? `${x.file}, line ${x.line}` : x.file) : null,
     h('p', null, h('strong', null, 'What to do: '), x.fix),
-    x.detail && x.detail !== x.what ? h('details', null, h('summary', null, 'Details from the server'),
+    x.detail && x.detail !== x.what ? h('details', null, h('summary', null, 'Details'),
       h('p', { class: 'mono' }, x.detail)) : null,
     h('p', { class: 'hint' }, 'Nothing was changed.'));
 }

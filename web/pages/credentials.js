@@ -22,7 +22,7 @@ export default async function render(main, ctx) {
     'Who or what uses it, e.g. “Articulate course on the intranet”.');
   const boxes = SCOPES.map(([s, what]) => {
     const input = h('input', { type: 'checkbox', name: 'scope', value: s, checked: s === 'statements/write' || s === 'state' });
-    return { s, input, el: h('label', { class: 'choice' }, input, h('span', null, h('span', { class: 'mono scope-name' }, s), h('span', { class: 'sub' }, what))) };
+    return { s, input, el: h('label', { class: 'choice' }, input, h('span', null, h('span', { class: 'mono scope-name' }, s), ' ', h('span', { class: 'sub' }, what))) };
   });
   const formErr = h('div', { class: 'form-error' });
   const created = h('div', { class: 'created' });
