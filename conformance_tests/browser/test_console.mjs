@@ -252,6 +252,21 @@ test('credentials: create with scopes, the secret shown once works, revoke it an
   await assertClean(w);
 });
 
+// Drop a file on the upload zone as a drag and drop from the desktop would.
+async function dropFile(page, name, bytes) {
+  await page.evaluate(({ name, b64 }) => {
+    const bin = atob(b64);
+    const u8 = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
+    const dt = new DataTransfer();
+    dt.items.add(new File([u8], name, { type: name.endsWith('.zip') ? 'application/zip' : 'text/plain' }));
+    const zone = document.querySelector('.dropzone');
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      zone.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }
+  }, { name, b64: Buffer.from(bytes).toString('base64') });
+}
+
 function hostileZip() {
   const dir = join(tmp, 'hostile');
   cpSync(join(SHARED, 'scorm-packages', PKG), dir, { recursive: true });
@@ -293,6 +308,9 @@ test('bad input: not a zip, a broken zip, markup in a title, a wrong secret, no 
   assert.match(await alert.innerText(), /What to do/);
   assert.equal(await rowsOf(page).count(), before);
   await shot(page, 'upload-not-a-zip');
+  await dropFile(page, 'dropped.txt', Buffer.from('not a zip either'));
+  await page.getByRole('alert').filter({ hasText: 'dropped.txt' }).waitFor();
+  assert.equal(await rowsOf(page).count(), before);
 
   // a zip that is broken: the server refuses it, the page explains, the list is unchanged
   w.allow = [/status of 400/];
@@ -305,9 +323,9 @@ test('bad input: not a zip, a broken zip, markup in a title, a wrong secret, no 
   assert.equal(await rowsOf(page).count(), before);
   assert.equal((await srv.req('GET', '/api/courses')).status, 200);
 
-  // a course title with markup is text, never an element
+  // a course title with markup is text, never an element (uploaded by drag and drop)
   w.allow = [];
-  await page.getByLabel('Upload course', { exact: true }).setInputFiles(hostileZip());
+  await dropFile(page, 'hostile.zip', readFileSync(hostileZip()));
   await page.getByText('Hostile <b>course</b>” imported.', { exact: false }).waitFor();
   const hostileLink = page.getByRole('link', { name: HOSTILE, exact: true });
   await hostileLink.waitFor();
