@@ -7,6 +7,7 @@
  */
 #include "lrs/lrs.h"
 #include "lrs/lrs_cli.h"
+#include "lrs/lrs_console.h"
 #include "common/sc_alloc.h"
 #include "common/sc_time.h"
 #include "statements/stmt_store.h"
@@ -29,6 +30,7 @@ static const char MAIN_USAGE[] =
     "  import FILE    import a SCORM package (zip) into the data directory\n"
     "  creds          create, list or revoke credentials\n"
     "  registration   create a registration (a learner's launch link for a course)\n"
+    "  user           create, list or delete console users (web console sign-in)\n"
     "  check          verify the store (and the statement indexes against the statements)\n"
     "  reindex        rebuild the statement id table and query indexes from the statements\n"
     "\n"
@@ -479,6 +481,8 @@ int main(int argc, char **argv)
         rc = cmd_reindex(argc - 1, argv + 1);
     else if (!strcmp(cmd, "registration"))
         rc = lrs_cmd_registration(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "user"))
+        rc = lrs_cmd_user(argc - 1, argv + 1);
     else
         rc = lrs_cli_usage_error(MAIN_USAGE, "unknown command '%s'", cmd);
     curl_global_cleanup();
