@@ -249,6 +249,29 @@ test('credentials: create with scopes, the secret shown once works, revoke it an
   await page.reload();
   await page.getByRole('heading', { level: 1, name: 'Credentials' }).waitFor();
   assert.equal(await page.locator('#new-secret').count(), 0);
+
+  // a console user added here signs in with a name and a password
+  await page.getByRole('textbox', { name: 'User name', exact: true }).fill('robin.author');
+  await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
+  await page.getByRole('button', { name: 'Add user', exact: true }).click();
+  await page.getByRole('button', { name: 'Delete user robin.author', exact: true }).waitFor();
+  await shot(page, 'credentials-users');
+  const u = await newPage({ allow: [FIRST_LOAD] });
+  await u.page.goto(srv.base + '/');
+  await u.page.getByRole('radio', { name: 'Console user' }).check();
+  await u.page.getByRole('textbox', { name: 'User', exact: true }).fill('robin.author');
+  await u.page.getByLabel('Password', { exact: true }).fill('correct horse battery');
+  await u.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await u.page.getByRole('heading', { level: 1, name: 'Courses' }).waitFor();
+  assert.equal(await u.page.locator('#who').innerText(), 'robin.author');
+  // deleting the user ends their session: their next request shows sign-in
+  await page.getByRole('button', { name: 'Delete user robin.author', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete user' }).click();
+  await page.getByText('No console users').waitFor();
+  u.allow = [/status of 401/];
+  await u.page.getByRole('link', { name: 'Learners', exact: true }).click();
+  await u.page.getByText('Your session has expired').waitFor();
+  await assertClean(u);
   await assertClean(w);
 });
 

@@ -116,10 +116,89 @@ export default async function render(main, ctx) {
     listBox.appendChild(pager(page, (o) => { offset = o; load(); }, 'credentials'));
   }
 
+  // ---- console users: people who sign in with a name and a password (admin rights)
+  const uname = field('User name', { name: 'user-name', autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off' },
+    'Letters, digits and . _ - @ (up to 64).');
+  const upass = field('Password', { name: 'user-password', type: 'password', autocomplete: 'new-password' },
+    'At least 10 characters. Tell it to the person; scolar stores only a salted hash.');
+  const userErr = h('div', { class: 'form-error' });
+  const userBtn = h('button', { type: 'submit', class: 'primary' }, 'Add user');
+  const userForm = h('form', { class: 'inline-form', novalidate: true }, uname.wrap, upass.wrap, userErr,
+    h('div', { class: 'actions' }, userBtn));
+  const userList = h('div', { class: 'list-box', 'aria-live': 'polite' });
+  userForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clear(userErr);
+    const n = uname.input.value.trim();
+    const pw = upass.input.value;
+    if (!/^[A-Za-z0-9._@-]{1,64}$/.test(n)) {
+      userErr.appendChild(messageBox('error', null, 'A user name has 1 to 64 letters, digits, or . _ - @.'));
+      uname.input.focus();
+      return;
+    }
+    if (pw.length < 10) {
+      userErr.appendChild(messageBox('error', null, 'The password needs at least 10 characters.'));
+      upass.input.focus();
+      return;
+    }
+    userBtn.disabled = true;
+    try {
+      await api('POST', '/api/users', { name: n, password: pw });
+      announce(`User ${n} added; they can sign in as a console user.`, 'ok');
+      uname.input.value = '';
+      upass.input.value = '';
+      loadUsers();
+    } catch (ex) {
+      if (ex instanceof ApiError && ex.status === 401) return;
+      userErr.appendChild(messageBox('error', 'The user was not added.', ex.message));
+    } finally {
+      userBtn.disabled = false;
+    }
+  });
+  async function removeUser(u) {
+    const ok = await confirmDialog({
+      title: `Delete the console user “${u.name}”?`,
+      body: ['They can no longer sign in, and their open sessions end now.'],
+      confirm: 'Delete user', danger: true,
+    });
+    if (!ok) return;
+    try {
+      await api('DELETE', `/api/users/${encodeURIComponent(u.name)}`);
+      announce(`User ${u.name} deleted.`, 'ok');
+      loadUsers();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return;
+      clear(userErr).appendChild(messageBox('error', 'The user was not deleted.', e.message));
+    }
+  }
+  async function loadUsers() {
+    let page;
+    try {
+      page = await apiList('/api/users', { offset: 0, limit: 500 });
+    } catch (e) {
+      if (!ctx.alive() || (e instanceof ApiError && e.status === 401)) return;
+      clear(userList).appendChild(messageBox('error', 'The console users could not be loaded.', e.message));
+      return;
+    }
+    if (!ctx.alive()) return;
+    clear(userList).appendChild(table([
+      { label: 'User', cell: (u) => u.name },
+      { label: 'Added', cell: (u) => fmtDate(u.created) },
+      {
+        label: 'Actions', class: 'actions-cell', cell: (u) => h('button', {
+          type: 'button', class: 'small danger-outline', 'aria-label': `Delete user ${u.name}`, onclick: () => removeUser(u),
+        }, 'Delete'),
+      },
+    ], page.items, { caption: 'Console users', empty: 'No console users: people sign in with an admin key.' }));
+  }
+
   main.appendChild(h('section', { class: 'page' },
     h('div', { class: 'page-head' }, h('h1', null, 'Credentials')),
     h('p', { class: 'lead' }, 'Keys for programs that talk to scolar: xAPI content and tools, and administrators of this console.'),
     h('section', { class: 'card', 'aria-labelledby': 'new-h' }, h('h2', { id: 'new-h' }, 'New credential'), form, created),
-    h('section', { class: 'card', 'aria-labelledby': 'list-h' }, h('h2', { id: 'list-h' }, 'All credentials'), listMsg, listBox)));
-  await load();
+    h('section', { class: 'card', 'aria-labelledby': 'list-h' }, h('h2', { id: 'list-h' }, 'All credentials'), listMsg, listBox),
+    h('section', { class: 'card', 'aria-labelledby': 'users-h' }, h('h2', { id: 'users-h' }, 'Console users'),
+      h('p', { class: 'hint' }, 'People who sign in to this console with a name and a password instead of a key. Every console user may do everything an admin key may.'),
+      userList, h('h3', null, 'Add a console user'), userForm)));
+  await Promise.all([load(), loadUsers()]);
 }
