@@ -89,7 +89,7 @@ const WARNINGS = [
   [/__MACOSX/i, 'Mac system files (__MACOSX) in the zip were skipped.', 'Nothing to do; they are not part of the course.'],
   [/top folder|one folder|single folder|stripped/i, 'The course was inside a folder in the zip; that folder was used as the package root.',
     'Nothing to do. Next time you can zip the files inside the folder.'],
-  [/'\\\\'|\\\\ separators|backslash/i, 'Some file paths use Windows "\\" separators; they were read as "/".',
+  [/'\\'|\\' separators|backslash/i, 'Some file paths use Windows "\\" separators; they were read as "/".',
     'Nothing to do, but some players may fail on this package; zip it with a standard tool.'],
   [/xs:boolean/i, 'A true/false setting in the manifest has another value; the SCORM default is used.',
     'Change the value to true or false in imsmanifest.xml if the default is not what you want.'],

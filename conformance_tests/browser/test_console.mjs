@@ -71,7 +71,24 @@ async function assertClean(w) {
   assert.deepEqual(w.errors, [], 'no console errors');
 }
 
+// Every visible control has an accessible name (label, aria-label(ledby), or text).
+async function unnamedControls(page) {
+  return page.evaluate(() => {
+    const bad = [];
+    for (const el of document.querySelectorAll('button, a[href], input, select, textarea, [role="button"]')) {
+      if (el.type === 'hidden') continue;
+      const named = (el.labels && el.labels.length && [...el.labels].some((l) => l.textContent.trim())) ||
+        (el.getAttribute('aria-label') || '').trim() ||
+        (el.getAttribute('aria-labelledby') && document.getElementById(el.getAttribute('aria-labelledby'))?.textContent.trim()) ||
+        (el.tagName !== 'INPUT' && el.textContent.trim()) || (el.getAttribute('title') || '').trim();
+      if (!named) bad.push(el.outerHTML.slice(0, 120));
+    }
+    return bad;
+  });
+}
+
 async function shot(page, name) {
+  assert.deepEqual(await unnamedControls(page), [], `every control on ${name} has a name`);
   for (const width of [1280, 360]) {
     await page.setViewportSize({ width, height: 900 });
     await page.waitForTimeout(100);
@@ -112,6 +129,15 @@ test('sign in, upload a golf package, register a learner, play the launch link, 
   await shot(page, 'signin');
   await signIn(w);
   w.allow = []; // from here on: no console error at all
+  // keyboard: the first Tab reaches the skip link, then the navigation; focus is visible
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
+  const ring = () => page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.equal(await ring(), 'solid');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Courses');
+  assert.equal(await ring(), 'solid');
   for (const name of ['Courses', 'Learners', 'Credentials']) {
     assert.ok(await page.getByRole('link', { name, exact: true }).isVisible(), `nav link ${name}`);
   }
@@ -187,6 +213,11 @@ test('sign in, upload a golf package, register a learner, play the launch link, 
   assert.match(status, /passed|completed/, `status on the course page: ${status}`);
   assert.match(status, /85/, 'the score is shown');
   await shot(page, 'course-completed');
+
+  // a new version of the course: the versions list grows
+  await page.getByLabel('Upload a new version', { exact: true }).setInputFiles(goodZip);
+  await page.getByText(/New version 2 of/).waitFor();
+  await page.locator('table.list tbody tr', { hasText: 'current' }).filter({ hasText: '2' }).waitFor();
 
   // the learner pages
   await page.getByRole('link', { name: 'Learners', exact: true }).click();
@@ -376,6 +407,20 @@ test('bad input: not a zip, a broken zip, markup in a title, a wrong secret, no 
   await shot(page, 'course-delete-refused');
   const left = (await srv.req('GET', '/api/courses')).json;
   assert.equal((left.items || left).length, 1, 'the course is still there');
+  const firstHref = `#${new URL(page.url()).hash.slice(1)}`;
+
+  // a package wrapped in a folder, with the same manifest identifier as the first course:
+  // imported with a warning explained for its author, and as a NEW course (never a version of
+  // the other one)
+  await page.getByRole('link', { name: 'Courses', exact: true }).click();
+  await page.getByLabel('Upload course', { exact: true }).setInputFiles(join(SHARED, 'scorm-packages', 'zips', 'derived-wrapped-in-folder.zip'));
+  const done = page.locator('.upload-result .msg');
+  await done.getByText('imported.').waitFor();
+  assert.match(await done.innerText(), /1 warning/);
+  assert.match(await done.innerText(), /The course was inside a folder in the zip/);
+  const newHref = await done.getByRole('link', { name: 'Open the course page' }).getAttribute('href');
+  assert.notEqual(newHref, firstHref, 'a second upload with the same manifest identifier is a new course');
+  await shot(page, 'upload-warnings');
 
   // the session ends (cookie gone): the next request shows sign-in with a message
   w.allow = [/status of 401/];
