@@ -129,7 +129,10 @@ test('sign in, upload a golf package, register a learner, play the launch link, 
   await shot(page, 'signin');
   await signIn(w);
   w.allow = []; // from here on: no console error at all
-  // keyboard: the first Tab reaches the skip link, then the navigation; focus is visible
+  // keyboard: on a fresh load the first Tab reaches the skip link, then the navigation;
+  // focus is visible
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Courses' }).waitFor();
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to content');
   const ring = () => page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
