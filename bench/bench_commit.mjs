@@ -32,7 +32,7 @@ execFileSync('zip', ['-qr', zip, '.'], { cwd: join(SHARED, 'scorm-packages', 'go
 
 const s = await startServer({ env: { SCOLAR_LOG_LEVEL: 'warn' } });
 try {
-  let r = await s.req('POST', '/api/courses?course=golf', { body: readFileSync(zip), headers: { 'Content-Type': 'application/zip' } });
+  let r = await s.req('POST', '/api/courses?id=golf', { body: readFileSync(zip), headers: { 'Content-Type': 'application/zip' } });
   if (r.status !== 201) throw new Error(`import: ${r.status} ${r.text}`);
   const course = await s.req('GET', '/api/courses/golf');
   // the first item of the default organization that launches a SCO

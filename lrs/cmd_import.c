@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `scolar import [--data DIR] [--course ID] FILE.zip`: prints the import JSON and exits 0, or
- * prints the error (naming the file and line where known) and exits 1 with nothing stored. */
+ * prints the error (naming the file and line where known) and exits 1 with nothing stored.
+ * Without --course the import is always a new course (scorm.h scorm_import_opts). */
 #include "lrs/lrs_cli.h"
 #include "scorm/scorm.h"
 
@@ -12,10 +13,13 @@ static const char IMPORT_USAGE[] =
     "usage: scolar import [--data DIR] [--course ID] FILE.zip\n"
     "\n"
     "  --data DIR    data directory (env SCOLAR_DATA; default ./scolar-data)\n"
-    "  --course ID   course id ([A-Za-z0-9._-], at most 64); default: from the manifest\n"
+    "  --course ID   course id ([A-Za-z0-9._-], at most 64): a new version of course ID when it\n"
+    "                exists, else a new course with that id\n"
     "\n"
     "Prints {\"course\",\"title\",\"version\",\"scos\",\"course_version\",\"warnings\"}.\n"
-    "Importing an existing course id adds a new version of it.\n";
+    "Without --course every import is a NEW course: its id is derived from the manifest\n"
+    "identifier, with a -2, -3, ... suffix when that id is taken (tool-default identifiers\n"
+    "repeat across unrelated packages), so a package never silently joins another course.\n";
 
 int lrs_cmd_import(int argc, char **argv)
 {

@@ -145,7 +145,7 @@ int lrs_cmd_registration(int argc, char **argv)
         cJSON_AddStringToObject(out, "expires", sc_time_format_iso(exp, 0, ts));
     } else {
         memset(&d, 0, sizeof d);
-        struct scorm_rt_reg_opts ro = {mode, credit, strict};
+        struct scorm_rt_reg_opts ro = {mode, credit, strict, 0};
         if (scorm_rt_registration_create_opt(rt, course, lid, lname, &ro, &out, &d)) {
             fprintf(stderr, "scolar: cannot create the registration: %s%s%s\n", d.file,
                     d.file[0] ? ": " : "", d.msg);

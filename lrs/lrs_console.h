@@ -21,11 +21,16 @@
 
 /**
  * Runs in dispatch before authentication for every /api/ request: a request whose Origin
- * header names another origin than the API origin's own is refused (403), and a POST/PUT/PATCH
- * with a body must declare application/json (uploads to POST /api/courses: application/zip,
- * application/octet-stream or multipart/form-data) else 415. Non-zero when it has answered.
+ * header names another origin than the API origin's own is refused (403; issue 15). Non-zero
+ * when it has answered.
  */
-int lrs_console_guard(struct lrs_req *r);
+int lrs_console_origin_guard(struct lrs_req *r);
+/**
+ * Runs in dispatch after authentication for every /api/ request: a POST/PUT/PATCH with a body
+ * must declare application/json (uploads to POST /api/courses: application/zip,
+ * application/octet-stream or multipart/form-data), else 415. Non-zero when it has answered.
+ */
+int lrs_console_type_guard(struct lrs_req *r);
 /**
  * Authenticate an admin request by the session cookie (dispatch, LRS_AUTH_ADMIN routes, when
  * the request has no Authorization header). 1: authenticated, r->cred filled (scopes of the
@@ -39,6 +44,10 @@ int64_t lrs_session_idle_s(void);
 void lrs_session_drop_all(struct stmt_db *db, const char *kind, const char *name);
 /** The headers of every console page: CSP, X-Frame-Options, Referrer-Policy. */
 void lrs_console_headers(struct lrs_req *r);
+
+/** The paging parameters of a console list: q (NULL when absent), offset (default 0) and
+ *  limit (default 50, at most 500). 0, or -1 after answering 400. */
+int lrs_page_params(struct lrs_req *r, const char **q, size_t *offset, size_t *limit);
 
 void lrs_route_session(struct lrs_req *r);  /* /api/session */
 void lrs_route_console(struct lrs_req *r);  /* GET / and /web/<file> (route_console.c) */

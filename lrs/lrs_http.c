@@ -298,7 +298,7 @@ static void dispatch(struct lrs_req *r, const struct lrs_route *routes)
         return;
     }
     /* issue 15: no cross-origin browser requests, declared body types (lrs_session.c) */
-    if (!strncmp(r->path, "/api/", 5) && lrs_console_guard(r))
+    if (!strncmp(r->path, "/api/", 5) && lrs_console_origin_guard(r))
         return;
     if (hit->auth != LRS_AUTH_NONE) {
         const char *authz = lrs_req_header(r, "Authorization");
@@ -321,6 +321,8 @@ static void dispatch(struct lrs_req *r, const struct lrs_route *routes)
             return;
         }
     }
+    if (!strncmp(r->path, "/api/", 5) && lrs_console_type_guard(r))
+        return;
     hit->fn(r);
     if (!r->status)
         lrs_reply_error(r, 500, "handler produced no answer");

@@ -13,6 +13,7 @@ const struct lrs_route lrs_api_routes[] = {
     {"GET", "/favicon.ico", LRS_AUTH_NONE, lrs_route_favicon},
     {NULL, "/api/session", LRS_AUTH_NONE, lrs_route_session}, /* signs in: cookie checked inside */
     {NULL, "/api/users*", LRS_AUTH_ADMIN, lrs_route_users},
+    {NULL, "/api/learners*", LRS_AUTH_ADMIN, lrs_route_learners},
     {NULL, "/api/credentials*", LRS_AUTH_ADMIN, lrs_route_credentials},
     {NULL, "/xapi/statements", LRS_AUTH_XAPI, lrs_route_statements},
     {NULL, "/api/courses*", LRS_AUTH_ADMIN, lrs_route_courses},

@@ -10,6 +10,9 @@ int lrs_scorm_status(int code)
         return 200;
     case SCORM_ERR_NOTFOUND:
         return 404;
+    case SCORM_ERR_EXISTS:
+    case SCORM_ERR_IN_USE:
+        return 409;
     case SCORM_ERR_ZIP_LIMIT:
     case SCORM_ERR_ZIP_RATIO:
     case SCORM_ERR_MANIFEST_SIZE:

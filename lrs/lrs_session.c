@@ -137,11 +137,9 @@ static int media_is(const char *ct, const char *want)
     return *ct == 0 || *ct == ';';
 }
 
-int lrs_console_guard(struct lrs_req *r)
+int lrs_console_origin_guard(struct lrs_req *r)
 {
-    const char *origin = lrs_req_header(r, "Origin"), *ct;
-    int has_body, upload;
-
+    const char *origin = lrs_req_header(r, "Origin");
     /* issue 15: the admin API answers only its own pages, never another site's script or
      * form (whatever the credentials: a cookie, or a Basic header a browser cached) */
     if (origin && !same_origin(r, origin)) {
@@ -149,6 +147,14 @@ int lrs_console_guard(struct lrs_req *r)
                         origin);
         return 1;
     }
+    return 0;
+}
+
+int lrs_console_type_guard(struct lrs_req *r)
+{
+    const char *ct;
+    int has_body, upload;
+
     if (strcmp(r->method, "POST") && strcmp(r->method, "PUT") && strcmp(r->method, "PATCH"))
         return 0;
     has_body = r->ri->content_length > 0 || lrs_req_header(r, "Transfer-Encoding") != NULL;

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * /api/courses: POST uploads a SCORM package (the zip as the body, or a multipart/form-data
- * upload with one file part) → 201 with the import JSON; GET lists; GET /api/courses/ID gives
- * the record with the item tree; DELETE /api/courses/ID removes record and files.
+ * upload with one file part) → 201 with the import JSON: always a NEW course (its id derived
+ * from the manifest identifier, made unique), ?course=ID a new version of course ID (404 when
+ * there is none), ?id=ID a new course with exactly that id (409 when taken). GET lists a page
+ * (?q=&offset=&limit=); GET /api/courses/ID gives the record with the item tree, versions and
+ * counters; DELETE /api/courses/ID removes record and files, 409 while registrations exist.
+ * GET /api/courses/ID/registrations pages its registrations; POST /api/courses/ID/preview
+ * makes a preview registration that records nothing (docs/api.md).
  */
 #include "lrs/lrs.h"
+#include "lrs/lrs_console.h"
 #include "lrs/lrs_multipart.h"
 #include "common/sc_alloc.h"
 #include "scorm/scorm.h"
+#include "scorm/scorm_rt.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -87,8 +94,23 @@ static void courses_post(struct lrs_req *r)
     }
     memset(&opts, 0, sizeof opts);
     memset(&diag, 0, sizeof diag);
-    lrs_req_parse_query(r);
+    if (lrs_req_parse_query(r)) {
+        sc_free(parts);
+        lrs_reply_error(r, 400, "malformed query string");
+        return;
+    }
+    /* issue 13: never a silent merge into another course */
     opts.course_id = lrs_req_param(r, "course");
+    opts.existing = 1;
+    if (opts.course_id && lrs_req_param(r, "id")) {
+        sc_free(parts);
+        lrs_reply_error(r, 400,
+                        "give ?course=ID (a new version) or ?id=ID (a new course), "
+                        "not both");
+        return;
+    }
+    if (!opts.course_id && (opts.course_id = lrs_req_param(r, "id")) != NULL)
+        opts.existing = -1;
     rc = scorm_import_mem(r->app->db, zip, zlen, &opts, &result, &diag);
     sc_free(parts);
     if (rc) {
@@ -98,6 +120,77 @@ static void courses_post(struct lrs_req *r)
     }
     lrs_reply_json(r, 201, result);
     cJSON_Delete(result);
+}
+
+/* /api/courses/ID/registrations and /api/courses/ID/preview */
+static void course_sub(struct lrs_req *r, const char *id_start, const char *sub)
+{
+    char id[SCORM_MAX_COURSE_ID + 1], err[512];
+    size_t n = (size_t)(sub - id_start);
+    struct scorm_rt *rt;
+    cJSON *out = NULL;
+    int rc;
+    if (n == 0 || n > SCORM_MAX_COURSE_ID) {
+        lrs_reply_error(r, 404, "no course %.80s", id_start);
+        return;
+    }
+    memcpy(id, id_start, n);
+    id[n] = 0;
+    rt = lrs_rt_get(r->app, err, sizeof err);
+    if (!rt) {
+        lrs_reply_error(r, 503, "SCORM run-time unavailable: %s", err);
+        return;
+    }
+    if (!strcmp(sub, "/registrations")) {
+        const char *q;
+        size_t offset, limit;
+        if (strcmp(r->method, "GET") && !r->head) {
+            lrs_reply_error(r, 405, "method %s not allowed on %s", r->method, r->path);
+            return;
+        }
+        if (lrs_page_params(r, &q, &offset, &limit))
+            return;
+        if (!scorm_course_exists(r->app->db, id)) {
+            lrs_reply_error(r, 404, "no course %s", id);
+            return;
+        }
+        rc = scorm_rt_course_registrations(rt, id, q, offset, limit, &out);
+        if (rc) {
+            lrs_reply_error(r, lrs_rt_status(rc), "%s", scorm_rt_strerror(rc));
+            return;
+        }
+        lrs_reply_json(r, 200, out);
+        cJSON_Delete(out);
+        return;
+    }
+    if (!strcmp(sub, "/preview")) {
+        struct scorm_rt_reg_opts ro = {NULL, NULL, 0, 1};
+        struct scorm_diag d;
+        char url[1024];
+        if (strcmp(r->method, "POST")) {
+            lrs_reply_error(r, 405, "use POST on %s", r->path);
+            return;
+        }
+        memset(&d, 0, sizeof d);
+        /* a preview is a registration that records nothing (scorm_rt_reg_opts.preview) */
+        rc = scorm_rt_registration_create_opt(rt, id, "preview", "Preview", &ro, &out, &d);
+        if (rc) {
+            lrs_reply_error(r, rc == SCORM_RT_ERR_NOTFOUND ? 404 : lrs_rt_status(rc), "%s",
+                            rc == SCORM_RT_ERR_NOTFOUND ? "no such course"
+                            : d.msg[0]                  ? d.msg
+                                                        : scorm_rt_strerror(rc));
+            return;
+        }
+        snprintf(url, sizeof url, "%s/player/%s?token=%s", r->app->cfg.content_url,
+                 cJSON_GetStringValue(cJSON_GetObjectItem(out, "registration")),
+                 cJSON_GetStringValue(cJSON_GetObjectItem(out, "token")));
+        cJSON_AddStringToObject(out, "launch_url", url);
+        cJSON_AddBoolToObject(out, "preview", 1);
+        lrs_reply_json(r, 201, out);
+        cJSON_Delete(out);
+        return;
+    }
+    lrs_reply_error(r, 404, "no resource at %s", r->path);
 }
 
 void lrs_route_courses(struct lrs_req *r)
@@ -114,7 +207,11 @@ void lrs_route_courses(struct lrs_req *r)
             return;
         }
         if (!strcmp(r->method, "GET") || r->head) {
-            rc = scorm_course_list(r->app->db, &out);
+            const char *q;
+            size_t offset, limit;
+            if (lrs_page_params(r, &q, &offset, &limit))
+                return;
+            rc = scorm_course_page(r->app->db, q, offset, limit, &out);
             if (rc) {
                 reply_scorm_err(r, rc, &diag);
                 return;
@@ -126,8 +223,12 @@ void lrs_route_courses(struct lrs_req *r)
         lrs_reply_error(r, 405, "method %s not allowed on /api/courses", r->method);
         return;
     }
-    const char *id = rest + 1;
-    if (strchr(id, '/') || strlen(id) > SCORM_MAX_COURSE_ID) {
+    const char *id = rest + 1, *sub = strchr(id, '/');
+    if (sub) {
+        course_sub(r, id, sub);
+        return;
+    }
+    if (strlen(id) > SCORM_MAX_COURSE_ID) {
         lrs_reply_error(r, 404, "no course %.80s", id);
         return;
     }
@@ -145,9 +246,17 @@ void lrs_route_courses(struct lrs_req *r)
         return;
     }
     if (!strcmp(r->method, "DELETE")) {
+        int regs = 0, done = 0;
         rc = scorm_course_delete(r->app->db, id);
+        if (rc == SCORM_ERR_IN_USE)
+            scorm_course_stats(r->app->db, id, &regs, &done);
         if (rc == SCORM_ERR_NOTFOUND)
             lrs_reply_error(r, 404, "no course %s", id);
+        else if (rc == SCORM_ERR_IN_USE)
+            lrs_reply_error(r, 409,
+                            "course %s has %d registration%s: delete its %d registration%s "
+                            "first",
+                            id, regs, regs == 1 ? "" : "s", regs, regs == 1 ? "" : "s");
         else if (rc)
             reply_scorm_err(r, rc, &diag);
         else

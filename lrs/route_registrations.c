@@ -16,6 +16,9 @@
  *                                         attempts}
  *   POST   /api/registrations/ID/token    a new launch token and URL (relaunch links)
  *   DELETE /api/registrations/ID/token    revoke every token of the registration -> 204
+ *   POST   /api/registrations/ID/reset    clear its run-time data and attempts -> 200 {..}
+ *                                         (registration, tokens and statements stay)
+ *   DELETE /api/registrations/ID          delete it (run-time data, tokens; statements stay)
  * The launch URL is on the content origin (security.md §6): <content_url>/player/ID?token=T.
  */
 #include "lrs/lrs.h"
@@ -204,6 +207,41 @@ void lrs_route_registrations(struct lrs_req *r)
     }
     memcpy(reg, rest, n);
     reg[n] = 0;
+    if (!sub && !strcmp(r->method, "DELETE")) {
+        rc = scorm_rt_registration_delete(rt, reg);
+        if (rc == SCORM_RT_ERR_NOTFOUND)
+            lrs_reply_error(r, 404, "no registration %s", reg);
+        else if (rc)
+            lrs_reply_error(r, lrs_rt_status(rc), "%s", scorm_rt_strerror(rc));
+        else
+            lrs_reply(r, 204, NULL, NULL, 0);
+        return;
+    }
+    if (sub && !strcmp(sub, "/reset")) {
+        if (strcmp(r->method, "POST")) {
+            lrs_reply_error(r, 405, "use POST on %s", r->path);
+            return;
+        }
+        rc = scorm_rt_registration_reset(rt, reg);
+        if (rc == SCORM_RT_ERR_NOTFOUND) {
+            lrs_reply_error(r, 404, "no registration %s", reg);
+            return;
+        }
+        if (rc) {
+            lrs_reply_error(r, lrs_rt_status(rc), "%s", scorm_rt_strerror(rc));
+            return;
+        }
+        out = cJSON_CreateObject();
+        if (!out || !cJSON_AddStringToObject(out, "registration", reg) ||
+            !cJSON_AddBoolToObject(out, "reset", 1)) {
+            cJSON_Delete(out);
+            lrs_reply_error(r, 500, "out of memory");
+            return;
+        }
+        lrs_reply_json(r, 200, out);
+        cJSON_Delete(out);
+        return;
+    }
     if (!sub) {
         if (strcmp(r->method, "GET") && !r->head) {
             lrs_reply_error(r, 405, "method %s not allowed on %s", r->method, r->path);

@@ -54,6 +54,8 @@ enum scorm_err {
     SCORM_ERR_NOTFOUND = -23,         /* course or version not found */
     SCORM_ERR_STORE = -24,            /* LMDB failure (diag holds the store's message) */
     SCORM_ERR_CHILD = -25,            /* the import child process died or hit an rlimit */
+    SCORM_ERR_EXISTS = -26,           /* a new course with a course id that is taken */
+    SCORM_ERR_IN_USE = -27,           /* the course has registrations (delete refused) */
 };
 
 /** Static English text for a code; never NULL. */
@@ -81,7 +83,11 @@ struct scorm_diag {
 
 /** Import options; a zero field takes its default. The struct may be NULL. */
 struct scorm_import_opts {
-    const char *course_id;       /* NULL: derived from the manifest identifier */
+    const char *course_id;       /* NULL: a NEW course whose id is derived from the manifest
+                                    identifier, made unique ("-2", "-3", ... when taken) */
+    int existing;                /* with course_id: 1 = a new version of that course, which must
+                                    exist (else SCORM_ERR_NOTFOUND); -1 = a new course with exactly
+                                    that id (SCORM_ERR_EXISTS when taken); 0 = either */
     uint64_t max_zip_bytes;      /* SCORM_MAX_ZIP_BYTES */
     uint32_t max_entries;        /* SCORM_MAX_ENTRIES */
     uint64_t max_total_bytes;    /* bytes actually inflated, SCORM_MAX_TOTAL_BYTES */
@@ -97,7 +103,11 @@ struct scorm_import_opts {
  * On success *result (owned by the caller, free with cJSON_Delete) is
  * {"course": ID, "title": ..., "version": "scorm12"|"scorm2004-2nd"|"scorm2004-3rd"|
  *  "scorm2004-4th", "scos": N, "course_version": n, "warnings": [...]}.
- * Re-importing an existing course id adds version n+1; earlier versions stay readable.
+ * Without opts->course_id every import is a NEW course (issue 13: tool-default manifest
+ * identifiers repeat across unrelated packages, so an identifier never silently joins another
+ * course): the id derived from the identifier gets a "-N" suffix when it is taken, the base cut
+ * so that the whole stays within SCORM_MAX_COURSE_ID. With course_id (see opts->existing)
+ * importing an existing course id adds version n+1; earlier versions stay readable.
  * On failure nothing is stored, no file is left behind, *result is untouched and diag (may
  * be NULL) says why. Returns 0 or a negative enum scorm_err.
  *
@@ -116,10 +126,26 @@ int scorm_import_cleanup(struct stmt_db *db);
 /** All course records, sorted by id: *out = [{"id","title","versions":[1,..],"current",
  *  "scorm_version","created"}...] (owned by the caller). */
 int scorm_course_list(struct stmt_db *db, cJSON **out);
-/** One course record plus "tree" (the current version's parsed tree, with the item tree) and
- *  "warnings". SCORM_ERR_NOTFOUND when absent. *out owned by the caller. */
+#define SCORM_PAGE_MAX 500 /* items in one page of a console list */
+/**
+ * A page of the course list for the console, by id: *out (owned) = {"items": [{"id","title",
+ * "version" (current version number),"edition" ("1.2", "2004 3rd", ...),"scorm_version",
+ * "scos","registrations","completed","completion_rate" (0..1, null without registrations),
+ * "created","updated"}], "total", "offset", "limit"}. q (may be NULL or "") keeps the courses
+ * whose id or title contains it, case-insensitively. The counters are kept by the run-time
+ * (scorm_rt_index.c), not counted here. limit is capped at SCORM_PAGE_MAX.
+ */
+int scorm_course_page(struct stmt_db *db, const char *q, size_t offset, size_t limit, cJSON **out);
+/** 1 when course `id` exists, else 0. */
+int scorm_course_exists(struct stmt_db *db, const char *id);
+/** The course's counters (0 when it has none). SCORM_ERR_NOTFOUND for an invalid id. */
+int scorm_course_stats(struct stmt_db *db, const char *id, int *registrations, int *completed);
+/** One course record plus "tree" (the current version's parsed tree, with the item tree),
+ *  "warnings", "registrations" and "completed" (counters), with "versions" as
+ *  [{"version","created","title","scos"}]. SCORM_ERR_NOTFOUND when absent. *out owned. */
 int scorm_course_get(struct stmt_db *db, const char *id, cJSON **out);
-/** Delete a course: its record, every version record and DATA/content/<id>/. */
+/** Delete a course: its record, every version record and DATA/content/<id>/.
+ *  SCORM_ERR_IN_USE while it has registrations (course_stats; preview ones do not count). */
 int scorm_course_delete(struct stmt_db *db, const char *id);
 /** The stored version record {"course","version","tree","report","warnings","path"} of one
  *  version (version 0 = current). *tree owned by the caller. */

@@ -147,6 +147,8 @@ static cJSON *statement(const struct scorm__bridge_ctx *c, const char *vname, cJ
 
 void scorm__bridge_start(const struct scorm__bridge_ctx *c, const char *entry, cJSON *arr)
 {
+    if (c->preview) /* a preview records nothing */
+        return;
     int resumed = entry && !strcmp(entry, "resume");
     cJSON_AddItemToArray(arr, statement(c, resumed ? "resumed" : "initialized", sco_activity(c), 0,
                                         sc_time_now_us()));
@@ -339,6 +341,8 @@ void scorm__bridge_end(const struct scorm__bridge_ctx *c, const cJSON *values, c
                        const cJSON *result, const cJSON *start, int suspended, int64_t session_cs,
                        cJSON *arr)
 {
+    if (c->preview)
+        return;
     const char *comp0 = scorm__jstr(start, "completion"), *succ0 = scorm__jstr(start, "success");
     int64_t ts = sc_time_now_us();
     const char *comp = scorm__jstr(result, "completion"), *succ = scorm__jstr(result, "success");

@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/sc_alloc.h"
 #include "common/sc_buf.h"
@@ -275,6 +276,155 @@ int scorm_course_list(struct stmt_db *db, cJSON **out)
     return SCORM_OK;
 }
 
+/* ---- the console's list ----------------------------------------------------------------- */
+
+static void stats_txn(struct stmt_db_txn *txn, const char *id, int *regs, int *done);
+
+static const char *edition(const char *v)
+{
+    static const struct {
+        const char *v, *e;
+    } E[] = {{"scorm12", "1.2"},
+             {"scorm2004-2nd", "2004 2nd"},
+             {"scorm2004-3rd", "2004 3rd"},
+             {"scorm2004-4th", "2004 4th"}};
+    for (size_t i = 0; v && i < sizeof E / sizeof E[0]; i++)
+        if (!strcmp(E[i].v, v))
+            return E[i].e;
+    return v ? v : "";
+}
+
+static int icontains(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; hay && *hay; hay++)
+        if (!strncasecmp(hay, needle, n))
+            return 1;
+    return 0;
+}
+
+struct page_ctx {
+    struct stmt_db_txn *txn;
+    const char *q;
+    size_t offset, limit, seen;
+    cJSON *items;
+    int rc;
+};
+
+static cJSON *page_item(struct stmt_db_txn *txn, const cJSON *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(c, "id"));
+    const cJSON *scos = cJSON_GetObjectItem(c, "scos");
+    int regs, done;
+    if (!o || !id)
+        return o;
+    stats_txn(txn, id, &regs, &done);
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddItemToObject(o, "title", cJSON_Duplicate(cJSON_GetObjectItem(c, "title"), 0));
+    cJSON_AddNumberToObject(o, "version", cJSON_GetNumberValue(cJSON_GetObjectItem(c, "current")));
+    cJSON_AddStringToObject(o, "edition",
+                            edition(cJSON_GetStringValue(cJSON_GetObjectItem(c, "scorm_version"))));
+    cJSON_AddItemToObject(o, "scorm_version",
+                          cJSON_Duplicate(cJSON_GetObjectItem(c, "scorm_version"), 0));
+    if (!cJSON_IsNumber(scos)) { /* a record from before "scos" was kept in it */
+        char key[SCORM_MAX_COURSE_ID + 32];
+        const void *v;
+        size_t vl;
+        cJSON *ver = NULL;
+        scorm__version_key(key, sizeof key, id,
+                           (int)cJSON_GetNumberValue(cJSON_GetObjectItem(c, "current")));
+        if (stmt_db_get(txn, "course_versions", key, strlen(key), &v, &vl) == 0)
+            ver = cJSON_ParseWithLength(v, vl);
+        cJSON_AddNumberToObject(
+            o, "scos",
+            cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(ver, "report"), "scos")));
+        cJSON_Delete(ver);
+    } else {
+        cJSON_AddNumberToObject(o, "scos", scos->valuedouble);
+    }
+    cJSON_AddNumberToObject(o, "registrations", regs);
+    cJSON_AddNumberToObject(o, "completed", done);
+    if (regs > 0)
+        cJSON_AddNumberToObject(o, "completion_rate", (double)done / regs);
+    else
+        cJSON_AddNullToObject(o, "completion_rate");
+    cJSON_AddItemToObject(o, "created", cJSON_Duplicate(cJSON_GetObjectItem(c, "created"), 0));
+    cJSON_AddItemToObject(o, "updated",
+                          cJSON_Duplicate(cJSON_GetObjectItem(c, "updated")
+                                              ? cJSON_GetObjectItem(c, "updated")
+                                              : cJSON_GetObjectItem(c, "created"),
+                                          0));
+    return o;
+}
+
+static int page_visit(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct page_ctx *p = ctx;
+    cJSON *c = NULL, *o;
+    (void)key;
+    (void)klen;
+    if (p->q && *p->q) {
+        c = cJSON_ParseWithLength(val, vlen);
+        if (!c || !(icontains(cJSON_GetStringValue(cJSON_GetObjectItem(c, "id")), p->q) ||
+                    icontains(cJSON_GetStringValue(cJSON_GetObjectItem(c, "title")), p->q))) {
+            cJSON_Delete(c);
+            return 0;
+        }
+    }
+    /* without q only the page's records are parsed: the rest is counted */
+    if (p->seen++ < p->offset || (size_t)cJSON_GetArraySize(p->items) >= p->limit) {
+        cJSON_Delete(c);
+        return 0;
+    }
+    if (!c)
+        c = cJSON_ParseWithLength(val, vlen);
+    o = c ? page_item(p->txn, c) : NULL;
+    cJSON_Delete(c);
+    if (!o) {
+        p->rc = c ? SCORM_ERR_NOMEM : SCORM_ERR_STORE;
+        return 1;
+    }
+    cJSON_AddItemToArray(p->items, o);
+    return 0;
+}
+
+int scorm_course_page(struct stmt_db *db, const char *q, size_t offset, size_t limit, cJSON **out)
+{
+    struct page_ctx p;
+    cJSON *o;
+    int rc;
+    memset(&p, 0, sizeof p);
+    p.q = q;
+    p.offset = offset;
+    p.limit = limit > SCORM_PAGE_MAX ? SCORM_PAGE_MAX : limit;
+    p.items = cJSON_CreateArray();
+    if (!p.items)
+        return SCORM_ERR_NOMEM;
+    rc = stmt_db_txn_begin(db, 0, &p.txn);
+    if (rc) {
+        cJSON_Delete(p.items);
+        return store_err(rc, NULL, "begin");
+    }
+    rc = stmt_db_scan(p.txn, "courses", NULL, 0, page_visit, &p);
+    stmt_db_txn_abort(p.txn);
+    if (rc == 1)
+        rc = p.rc;
+    else if (rc)
+        rc = store_err(rc, NULL, "scan");
+    o = rc ? NULL : cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToObject(o, "items", p.items)) {
+        cJSON_Delete(o);
+        cJSON_Delete(p.items);
+        return rc ? rc : SCORM_ERR_NOMEM;
+    }
+    cJSON_AddNumberToObject(o, "total", (double)p.seen);
+    cJSON_AddNumberToObject(o, "offset", (double)offset);
+    cJSON_AddNumberToObject(o, "limit", (double)p.limit);
+    *out = o;
+    return SCORM_OK;
+}
+
 int scorm_course_version_get(struct stmt_db *db, const char *id, int version, cJSON **tree)
 {
     struct stmt_db_txn *txn = NULL;
@@ -313,20 +463,106 @@ out:
     return rc;
 }
 
+/* {"registrations","completed"} of a course in txn (zeros when it has no record) */
+static void stats_txn(struct stmt_db_txn *txn, const char *id, int *regs, int *done)
+{
+    const void *v;
+    size_t vl;
+    cJSON *s = NULL;
+    *regs = *done = 0;
+    if (stmt_db_get(txn, "course_stats", id, strlen(id), &v, &vl) == 0)
+        s = cJSON_ParseWithLength(v, vl);
+    *regs = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "registrations"));
+    *done = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "completed"));
+    if (*regs < 0)
+        *regs = 0;
+    if (*done < 0)
+        *done = 0;
+    cJSON_Delete(s);
+}
+
+int scorm_course_exists(struct stmt_db *db, const char *id)
+{
+    char *v = NULL;
+    size_t vl;
+    int rc;
+    if (!scorm__course_id_valid(id))
+        return 0;
+    rc = stmt_db_get1(db, "courses", id, strlen(id), &v, &vl);
+    sc_free(v);
+    return rc == 0;
+}
+
+int scorm_course_stats(struct stmt_db *db, const char *id, int *registrations, int *completed)
+{
+    struct stmt_db_txn *txn = NULL;
+    if (!scorm__course_id_valid(id))
+        return SCORM_ERR_NOTFOUND;
+    if (stmt_db_txn_begin(db, 0, &txn))
+        return SCORM_ERR_STORE;
+    stats_txn(txn, id, registrations, completed);
+    stmt_db_txn_abort(txn);
+    return SCORM_OK;
+}
+
+/* "versions": [n, ...] -> [{"version","created","title","scos"}, ...] from the version
+ * records (the stored course record keeps the numbers). */
+static int versions_detail(struct stmt_db_txn *txn, cJSON *course)
+{
+    cJSON *nums = cJSON_GetObjectItem(course, "versions"), *arr = cJSON_CreateArray(), *n;
+    char key[SCORM_MAX_COURSE_ID + 32];
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(course, "id"));
+    if (!arr)
+        return SCORM_ERR_NOMEM;
+    cJSON_ArrayForEach(n, nums)
+    {
+        const void *v;
+        size_t vl;
+        cJSON *ver = NULL, *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            cJSON_Delete(arr);
+            return SCORM_ERR_NOMEM;
+        }
+        cJSON_AddNumberToObject(o, "version", cJSON_GetNumberValue(n));
+        scorm__version_key(key, sizeof key, id ? id : "", (int)cJSON_GetNumberValue(n));
+        if (stmt_db_get(txn, "course_versions", key, strlen(key), &v, &vl) == 0)
+            ver = cJSON_ParseWithLength(v, vl);
+        cJSON_AddItemToObject(o, "created",
+                              cJSON_Duplicate(cJSON_GetObjectItem(ver, "imported"), 0));
+        cJSON_AddItemToObject(
+            o, "title",
+            cJSON_Duplicate(cJSON_GetObjectItem(cJSON_GetObjectItem(ver, "tree"), "title"), 0));
+        cJSON_AddItemToObject(
+            o, "scos",
+            cJSON_Duplicate(cJSON_GetObjectItem(cJSON_GetObjectItem(ver, "report"), "scos"), 0));
+        cJSON_Delete(ver);
+    }
+    cJSON_ReplaceItemInObject(course, "versions", arr);
+    return SCORM_OK;
+}
+
 int scorm_course_get(struct stmt_db *db, const char *id, cJSON **out)
 {
     cJSON *course = NULL, *ver = NULL;
     struct stmt_db_txn *txn = NULL;
-    int rc;
+    int rc, regs, done;
     if (!scorm__course_id_valid(id))
         return SCORM_ERR_NOTFOUND;
     rc = stmt_db_txn_begin(db, 0, &txn);
     if (rc)
         return store_err(rc, NULL, "begin");
     rc = scorm__course_get_txn(txn, id, &course);
+    if (!rc)
+        rc = versions_detail(txn, course);
+    stats_txn(txn, id, &regs, &done);
     stmt_db_txn_abort(txn);
-    if (rc)
+    if (rc) {
+        cJSON_Delete(course);
         return rc;
+    }
+    cJSON_AddNumberToObject(course, "registrations", regs);
+    cJSON_AddNumberToObject(course, "completed", done);
     rc = scorm_course_version_get(
         db, id, (int)cJSON_GetNumberValue(cJSON_GetObjectItem(course, "current")), &ver);
     if (rc) {

@@ -96,6 +96,10 @@ const char *scorm_strerror(int code)
         return "store failure";
     case SCORM_ERR_CHILD:
         return "the import process failed";
+    case SCORM_ERR_EXISTS:
+        return "a course with this id exists";
+    case SCORM_ERR_IN_USE:
+        return "the course has registrations";
     default:
         return "unknown error";
     }
@@ -469,23 +473,87 @@ static int fsync_dir(const char *path)
     return rc;
 }
 
-/* One write transaction: next version, rename into place, records, commit. */
-static int commit_import(struct stmt_db *db, const char *id, const char *tmpdir, cJSON *work,
-                         int *out_version, struct scorm_diag *diag)
+/* Candidate n (1, 2, ...) of a fresh course id from `base`: base itself, then base cut to
+ * leave room for "-n" (issue 13: never a truncation into another course's id). */
+static void id_candidate(const char *base, int n, char out[SCORM_MAX_COURSE_ID + 1])
 {
-    char cdir[4096], dest[4096], placed_path[4096] = "", vkey[SCORM_MAX_COURSE_ID + 32];
+    char suffix[16];
+    size_t bl = strlen(base), sl;
+    if (n <= 1) {
+        snprintf(out, SCORM_MAX_COURSE_ID + 1, "%s", base);
+        return;
+    }
+    if (n <= 1000) {
+        snprintf(suffix, sizeof suffix, "-%d", n);
+    } else { /* a thousand taken: a random suffix */
+        unsigned char rnd[4];
+        char hex[9];
+        if (sc_random_bytes(rnd, sizeof rnd))
+            memset(rnd, n & 0xff, sizeof rnd);
+        sc_hex(rnd, sizeof rnd, hex);
+        snprintf(suffix, sizeof suffix, "-%s", hex);
+    }
+    sl = strlen(suffix);
+    if (bl + sl > SCORM_MAX_COURSE_ID)
+        bl = SCORM_MAX_COURSE_ID - sl;
+    snprintf(out, SCORM_MAX_COURSE_ID + 1, "%.*s%s", (int)bl, base, suffix);
+}
+
+/* The course record of `id` in txn for this import. existing 2: a NEW course, and id (in/out)
+ * becomes the first free candidate of itself; 1: must exist; -1: must not; 0: either. A new
+ * course's record is made (*out). */
+static int resolve_course(struct stmt_db_txn *txn, char id[SCORM_MAX_COURSE_ID + 1], int existing,
+                          const char *iso, cJSON **out)
+{
+    char base[SCORM_MAX_COURSE_ID + 1];
+    cJSON *course = NULL;
+    int rc;
+    snprintf(base, sizeof base, "%s", id);
+    for (int n = 1;; n++) {
+        if (existing == 2)
+            id_candidate(base, n, id);
+        rc = scorm__course_get_txn(txn, id, &course);
+        if (rc != SCORM_OK || existing != 2)
+            break;
+        cJSON_Delete(course); /* taken: next candidate */
+        course = NULL;
+        if (n > 1100)
+            return SCORM_ERR_EXISTS;
+    }
+    if (rc == SCORM_OK && existing == -1) {
+        cJSON_Delete(course);
+        return SCORM_ERR_EXISTS;
+    }
+    if (rc == SCORM_ERR_NOTFOUND && existing != 1) {
+        course = cJSON_CreateObject();
+        if (!course || !cJSON_AddStringToObject(course, "id", id) ||
+            !cJSON_AddStringToObject(course, "created", iso) ||
+            !cJSON_AddArrayToObject(course, "versions")) {
+            cJSON_Delete(course);
+            return SCORM_ERR_NOMEM;
+        }
+        rc = SCORM_OK;
+    }
+    if (rc == SCORM_OK)
+        *out = course;
+    return rc;
+}
+
+/* One write transaction: the course id (a fresh one for a new course), next version, rename
+ * into place, records, commit. id is in/out. */
+static int commit_import(struct stmt_db *db, char id[SCORM_MAX_COURSE_ID + 1], int existing,
+                         const char *tmpdir, cJSON *work, int *out_version, struct scorm_diag *diag)
+{
+    char cdir[4096] = "", dest[4096], placed_path[4096] = "", vkey[SCORM_MAX_COURSE_ID + 32];
     char vname[16], iso[SC_TIME_ISO_LEN];
     int rc = SCORM_OK, placed = 0, version = 0;
     struct stmt_db_txn *txn = NULL;
     cJSON *course = NULL, *ver = NULL, *tree = cJSON_GetObjectItem(work, "tree");
 
+    char base[SCORM_MAX_COURSE_ID + 1];
+
     sc_time_format_iso(sc_time_now_us(), 3, iso);
-    if (content_path(db, cdir, sizeof cdir, id, NULL) != 0)
-        return SCORM_ERR_IO;
-    if (mkdir(cdir, 0755) != 0 && errno != EEXIST) {
-        scorm__diag_set(diag, SCORM_ERR_IO, 0, cdir, "cannot create %s: %s", cdir, strerror(errno));
-        return SCORM_ERR_IO;
-    }
+    snprintf(base, sizeof base, "%s", id);
     for (int attempt = 0; attempt < 4; attempt++) {
         int r = stmt_db_txn_begin(db, 1, &txn);
         if (r) {
@@ -495,20 +563,26 @@ static int commit_import(struct stmt_db *db, const char *id, const char *tmpdir,
         }
         cJSON_Delete(course);
         course = NULL;
-        rc = scorm__course_get_txn(txn, id, &course);
-        if (rc == SCORM_ERR_NOTFOUND) {
-            course = cJSON_CreateObject();
-            if (!course) {
-                rc = SCORM_ERR_NOMEM;
-                goto out;
-            }
-            cJSON_AddStringToObject(course, "id", id);
-            cJSON_AddStringToObject(course, "created", iso);
-            cJSON_AddArrayToObject(course, "versions");
-            rc = SCORM_OK;
-        }
+        /* the id is chosen inside the write transaction: two imports of one identifier at
+         * once still get two courses */
+        snprintf(id, SCORM_MAX_COURSE_ID + 1, "%s", base);
+        rc = resolve_course(txn, id, existing, iso, &course);
+        if (rc == SCORM_ERR_NOTFOUND)
+            scorm__diag_set(diag, rc, 0, "", "no course %s to add a version to", id);
+        else if (rc == SCORM_ERR_EXISTS)
+            scorm__diag_set(diag, rc, 0, "", "a course with the id %s exists", id);
         if (rc)
             goto out;
+        if (content_path(db, cdir, sizeof cdir, id, NULL) != 0) {
+            rc = SCORM_ERR_IO;
+            goto out;
+        }
+        if (mkdir(cdir, 0755) != 0 && errno != EEXIST) {
+            scorm__diag_set(diag, SCORM_ERR_IO, 0, cdir, "cannot create %s: %s", cdir,
+                            strerror(errno));
+            rc = SCORM_ERR_IO;
+            goto out;
+        }
         int maxv = 0;
         cJSON *v;
         cJSON_ArrayForEach(v, cJSON_GetObjectItem(course, "versions"))
@@ -549,6 +623,9 @@ static int commit_import(struct stmt_db *db, const char *id, const char *tmpdir,
         cJSON_AddNumberToObject(course, "current", version);
         cJSON_DeleteItemFromObject(course, "updated");
         cJSON_AddStringToObject(course, "updated", iso);
+        cJSON_DeleteItemFromObject(course, "scos"); /* the console's list reads it here */
+        cJSON_AddNumberToObject(course, "scos",
+                                cJSON_GetNumberValue(cJSON_GetObjectItem(work, "scos")));
         cJSON_AddItemToArray(cJSON_GetObjectItem(course, "versions"), cJSON_CreateNumber(version));
 
         cJSON_Delete(ver);
@@ -608,7 +685,7 @@ out:
     stmt_db_txn_abort(txn);
     if (rc != SCORM_OK && placed)
         rm_rf(placed_path);
-    if (rc != SCORM_OK) {
+    if (rc != SCORM_OK && cdir[0]) {
         rmdir(cdir); /* only succeeds when this import created it and it is empty */
     }
     cJSON_Delete(course);
@@ -634,6 +711,26 @@ int scorm_import_mem(struct stmt_db *db, const void *buf, size_t len,
                         o.course_id, SCORM_MAX_COURSE_ID);
         return SCORM_ERR_ARG;
     }
+    if (o.course_id && o.existing) { /* answer a wrong id before the work; commit re-checks */
+        struct stmt_db_txn *t = NULL;
+        cJSON *c = NULL;
+        if (stmt_db_txn_begin(db, 0, &t))
+            return SCORM_ERR_STORE;
+        rc = scorm__course_get_txn(t, o.course_id, &c);
+        stmt_db_txn_abort(t);
+        cJSON_Delete(c);
+        if (rc == SCORM_OK && o.existing == -1) {
+            scorm__diag_set(diag, SCORM_ERR_EXISTS, 0, "", "a course with the id %s exists",
+                            o.course_id);
+            return SCORM_ERR_EXISTS;
+        }
+        if (rc == SCORM_ERR_NOTFOUND && o.existing == 1) {
+            scorm__diag_set(diag, rc, 0, "", "no course %s to add a version to", o.course_id);
+            return rc;
+        }
+        if (rc != SCORM_OK && rc != SCORM_ERR_NOTFOUND)
+            return rc;
+    }
     if ((rc = make_tmp(db, tmpdir, sizeof tmpdir, diag)) != 0) {
         tmpdir[0] = '\0';
         goto out;
@@ -649,7 +746,8 @@ int scorm_import_mem(struct stmt_db *db, const void *buf, size_t len,
         snprintf(id, sizeof id, "%s", o.course_id);
     else
         scorm__course_id_derive(cJSON_GetStringValue(cJSON_GetObjectItem(tree, "identifier")), id);
-    if ((rc = commit_import(db, id, tmpdir, work, &version, diag)) != 0)
+    if ((rc = commit_import(db, id, o.course_id ? o.existing : 2, tmpdir, work, &version, diag)) !=
+        0)
         goto out;
     res = cJSON_CreateObject();
     if (!res) {
@@ -736,6 +834,24 @@ int scorm_course_delete(struct stmt_db *db, const char *id)
     rc = scorm__course_get_txn(txn, id, &course);
     if (rc)
         goto out;
+    { /* issue 13: refused while registrations exist (counted in the same store) */
+        const void *sv;
+        size_t svl;
+        if (stmt_db_get(txn, "course_stats", id, strlen(id), &sv, &svl) == 0) {
+            cJSON *st = cJSON_ParseWithLength(sv, svl);
+            int regs = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "registrations"));
+            cJSON_Delete(st);
+            if (regs > 0) {
+                rc = SCORM_ERR_IN_USE;
+                goto out;
+            }
+        }
+        int r = stmt_db_del(txn, "course_stats", id, strlen(id));
+        if (r && r != STMT_DB_NOTFOUND) {
+            rc = SCORM_ERR_STORE;
+            goto out;
+        }
+    }
     cJSON_ArrayForEach(v, cJSON_GetObjectItem(course, "versions"))
     {
         scorm__version_key(vkey, sizeof vkey, id, (int)cJSON_GetNumberValue(v));

@@ -119,6 +119,9 @@ struct scorm_rt_reg_opts {
     int strict;         /* 1: spec-exact validation of every SetValue in the player's shim and of
                            every commit (the ADL conformance scripts); 0: the shim's lenient mode
                            (unless the run-time was opened with opts.strict) */
+    int preview;        /* 1: a preview (the console's "preview" launch): its run-time works as
+                           usual but the bridge writes no statements and it is in no list,
+                           counter or learner record */
 };
 
 /**
@@ -259,6 +262,28 @@ int scorm_rt_data_entries(struct stmt_db *db, const cJSON *org, const cJSON *ite
 int scorm_rt_data_set(struct stmt_db *db, const cJSON *org, const cJSON *item, const char *learner,
                       const char *registration, const char *element, const char *value,
                       size_t value_max, struct scorm_diag *diag);
+
+/* ---- console lists (scorm_rt_index.c) ----
+ * A page is {"items": [...], "total", "offset", "limit"} (limit at most 500), owned by the
+ * caller. A registration item is {"registration", "learner": {"id","name"}, "course",
+ * "course_title", "course_version", "completion", "success", "score" (mean scaled score or
+ * null), "total_time" (ISO 8601 duration), "last_access" (ISO or null), "created"}, newest
+ * first; the figures are the run-time's aggregate kept by each commit. */
+
+/** A course's registrations; q (may be NULL) keeps those whose learner id or name contains it
+ *  (case-insensitive). Preview registrations are not listed. */
+int scorm_rt_course_registrations(struct scorm_rt *rt, const char *course, const char *q,
+                                  size_t offset, size_t limit, cJSON **out);
+/** Learners {"id","name","registrations"} by id; q filters on id or name. */
+int scorm_rt_learners(struct scorm_rt *rt, const char *q, size_t offset, size_t limit, cJSON **out);
+/** {"id","name","registrations": [items], "total", "offset", "limit"}; SCORM_RT_ERR_NOTFOUND. */
+int scorm_rt_learner_get(struct scorm_rt *rt, const char *learner, size_t offset, size_t limit,
+                         cJSON **out);
+/** Clear the registration's run-time data (every SCO's data and attempts, the sequencing
+ *  state); the registration, its tokens and its statements stay. SCORM_RT_ERR_NOTFOUND. */
+int scorm_rt_registration_reset(struct scorm_rt *rt, const char *reg);
+/** Delete the registration, its run-time data and tokens (statements stay). */
+int scorm_rt_registration_delete(struct scorm_rt *rt, const char *reg);
 
 /* ---- time (centiseconds; Y = 365 d, M = 30 d as the shim) ---- */
 /** ISO 8601 duration -> centiseconds; -1 when malformed. */

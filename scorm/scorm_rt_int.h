@@ -77,6 +77,14 @@ int scorm__data_set(struct stmt_db_txn *txn, const cJSON *org, const cJSON *item
                     const char *learner, const char *reg, const char *path, const char *value,
                     size_t value_max, struct scorm_diag *diag);
 
+/* ---- scorm_rt_index.c (console lists; see its header) ---- */
+/** Index a new registration record (not a preview) inside the creating transaction. */
+int scorm__index_reg_add(struct stmt_db_txn *txn, const cJSON *reg);
+/** Update the registration's summary (and its course's completed counter) from the SCO
+ *  record `rec` of item `sco` after a commit, inside the commit's transaction. */
+int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON *org,
+                          const char *sco, const cJSON *rec);
+
 /* ---- scorm_bridge.c ---- */
 /** Context of one SCO for statements. All strings borrowed. */
 struct scorm__bridge_ctx {
@@ -92,6 +100,7 @@ struct scorm__bridge_ctx {
     const char *attempt_id;
     int attempt;
     int is12;
+    int preview; /* a preview registration: no statements */
 };
 
 /** initialized (entry ab-initio/"") or resumed (entry resume). Appends to arr. */

@@ -209,7 +209,7 @@ int scorm_rt_registration_create_ex(struct scorm_rt *rt, const char *course, con
                                     const char *learner_name, const char *mode, const char *credit,
                                     cJSON **out, struct scorm_diag *diag)
 {
-    struct scorm_rt_reg_opts o = {mode, credit, 0};
+    struct scorm_rt_reg_opts o = {mode, credit, 0, 0};
     return scorm_rt_registration_create_opt(rt, course, learner_id, learner_name, &o, out, diag);
 }
 
@@ -285,7 +285,11 @@ int scorm_rt_registration_create_opt(struct scorm_rt *rt, const char *course,
     learner = cJSON_AddObjectToObject(reg, "learner");
     cJSON_AddStringToObject(learner, "id", learner_id);
     cJSON_AddStringToObject(learner, "name", learner_name ? learner_name : "");
-    cJSON_AddStringToObject(reg, "created", sc_time_format_iso(sc_time_now_us(), 3, ts));
+    int64_t now = sc_time_now_us();
+    cJSON_AddStringToObject(reg, "created", sc_time_format_iso(now, 3, ts));
+    cJSON_AddNumberToObject(reg, "created_us", (double)now);
+    if (o && o->preview)
+        cJSON_AddBoolToObject(reg, "preview", 1);
     cJSON_AddStringToObject(reg, "credit", credit);
     cJSON_AddStringToObject(reg, "mode", mode);
     cJSON_AddBoolToObject(reg, "strict", o && o->strict);
@@ -297,6 +301,8 @@ int scorm_rt_registration_create_opt(struct scorm_rt *rt, const char *course,
     rc = token_new(rt, txn, reg, token, &exp);
     if (!rc)
         rc = put_json(txn, "registrations", id, reg);
+    if (!rc && !(o && o->preview)) /* the console's indexes and counters (scorm_rt_index.c) */
+        rc = scorm__index_reg_add(txn, reg);
     if (rc)
         goto out;
     rc = stmt_db_txn_commit(txn);

@@ -496,6 +496,7 @@ static void bridge_ctx(struct scorm_rt *rt, const struct regctx *c, const cJSON 
     b->attempt = (int)jnum(rec, "attempt");
     b->attempt_id = scorm__jstr(rec, "attempt_id");
     b->is12 = c->is12;
+    b->preview = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->reg, "preview"));
 }
 
 /* The start statement of a session, once: initialized, or resumed when its entry is resume. */
@@ -1066,8 +1067,10 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
         if (rc)
             goto out;
     }
+    /* the console's summary and counters move in the same transaction (scorm_rt_index.c) */
     if ((rc = scorm__rt_put(txn, "cmi", key, rec)) ||
-        (rc = scorm__rt_put(txn, "sessions", session, sess)))
+        (rc = scorm__rt_put(txn, "sessions", session, sess)) ||
+        (rc = scorm__summary_commit(txn, c.reg, c.org, scorm__jstr(sess, "sco"), rec)))
         goto out;
     if (stmt_db_txn_commit(txn)) {
         txn = NULL;

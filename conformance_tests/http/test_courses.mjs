@@ -20,7 +20,7 @@ after(async () => { await s.stop(); rmSync(work, { recursive: true, force: true 
 
 test('upload a zip body: 201 with the import JSON; list, get with tree, re-import adds a version, delete', async () => {
   const zip = zipOf('golf-12-RuntimeBasicCalls');
-  let r = await s.req('POST', '/api/courses?course=golf12', { body: zip, headers: { 'Content-Type': 'application/zip' } });
+  let r = await s.req('POST', '/api/courses?id=golf12', { body: zip, headers: { 'Content-Type': 'application/zip' } });
   assert.equal(r.status, 201, r.text);
   assert.equal(r.json.course, 'golf12');
   assert.equal(r.json.version, 'scorm12');
@@ -31,7 +31,8 @@ test('upload a zip body: 201 with the import JSON; list, get with tree, re-impor
 
   r = await s.req('GET', '/api/courses');
   assert.equal(r.status, 200);
-  assert.deepEqual(r.json.map((c) => c.id), ['golf12']);
+  assert.deepEqual(r.json.items.map((c) => c.id), ['golf12']);
+  assert.equal(r.json.total, 1);
   r = await s.req('GET', '/api/courses/golf12');
   assert.equal(r.status, 200);
   assert.ok(r.json.tree, 'the parsed tree is returned');
@@ -59,7 +60,7 @@ test('multipart/form-data upload of a 2004 package', async () => {
 });
 
 test('bad uploads: clear errors, nothing stored', async () => {
-  const before = (await s.req('GET', '/api/courses')).json.length;
+  const before = (await s.req('GET', '/api/courses')).json.total;
   const contentBefore = existsSync(join(s.dataDir, 'content')) ? readdirSync(join(s.dataDir, 'content')).filter((n) => !n.startsWith('.')).sort() : [];
   let r = await s.req('POST', '/api/courses', { body: Buffer.from('this is not a zip'), headers: { 'Content-Type': 'application/zip' } });
   assert.equal(r.status, 400);
@@ -75,7 +76,7 @@ test('bad uploads: clear errors, nothing stored', async () => {
   r = await s.req('POST', '/api/courses', { body: readFileSync(malformed), headers: { 'Content-Type': 'application/zip' } });
   assert.equal(r.status, 400);
   assert.match(r.json.message, /imsmanifest\.xml line \d+/, 'names the file and the line');
-  assert.equal((await s.req('GET', '/api/courses')).json.length, before);
+  assert.equal((await s.req('GET', '/api/courses')).json.total, before);
   const contentAfter = existsSync(join(s.dataDir, 'content')) ? readdirSync(join(s.dataDir, 'content')).filter((n) => !n.startsWith('.')).sort() : [];
   assert.deepEqual(contentAfter, contentBefore, 'no files left behind');
   r = await fetch(`${s.base}/api/courses`);

@@ -289,7 +289,8 @@ static char *import12(struct stmt_db *db)
     return course;
 }
 
-static char *import_golf(struct stmt_db *db, const char *name)
+/* Import a shared golf package: a new course, or a new version of `version_of` when given. */
+static char *import_golf_as(struct stmt_db *db, const char *name, const char *version_of)
 {
     char zp[512], dir[1024];
     size_t len;
@@ -303,12 +304,19 @@ static char *import_golf(struct stmt_db *db, const char *name)
     free(tu_zip_finish(za, zp, &len));
     memset(&o, 0, sizeof o);
     o.in_process = 1;
+    o.course_id = version_of;
+    o.existing = version_of ? 1 : 0;
     if (scorm_import_file(db, zp, &o, &res, &d) == 0)
         course = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(res, "course")));
     else
         tap_diag("import %s: %s %s", name, scorm_strerror(d.code), d.msg);
     cJSON_Delete(res);
     return course;
+}
+
+static char *import_golf(struct stmt_db *db, const char *name)
+{
+    return import_golf_as(db, name, NULL);
 }
 
 static cJSON *commit(struct scorm_rt *rt, const char *reg, const char *sess, int seq, int final,
@@ -480,7 +488,7 @@ static void test_flow2004(struct scorm_rt *rt, struct stmt_db *db)
            "revoked (first token)");
     is_int(scorm_rt_token_check(rt, regid, jstr(reg, "token")), 0, "reg1 unaffected");
     /* version pinning: a re-import adds version 2; reg1 keeps 1, a new registration gets 2 */
-    char *again = import_golf(db, "golf-2004v3-RunTimeAdvancedCalls");
+    char *again = import_golf_as(db, "golf-2004v3-RunTimeAdvancedCalls", course);
     cJSON *reg3 = NULL, *ps = NULL;
     is_int(scorm_rt_registration_create(rt, course, "u-3", "Tri", &reg3, &d), 0, "third");
     is_int((int)cJSON_GetNumberValue(cJSON_GetObjectItem(reg3, "course_version")), 2,
@@ -616,7 +624,7 @@ static void test_flow2004(struct scorm_rt *rt, struct stmt_db *db)
 static void test_strict(struct scorm_rt *rt, struct stmt_db *db)
 {
     char *course = import_golf(db, "golf-2004v3-RuntimeBasicCalls");
-    struct scorm_rt_reg_opts ro = {NULL, NULL, 1};
+    struct scorm_rt_reg_opts ro = {NULL, NULL, 1, 0};
     cJSON *lr = NULL, *sr = NULL, *L = NULL, *out;
     struct scorm_diag d;
     char sess[64];

@@ -68,7 +68,13 @@ static void test_versions(struct stmt_db *db)
     ok(path_exists("%s/content/%s/1/imsmanifest.xml", datadir, id), "files in content/<id>/1");
     ok(path_exists("%s/content/%s/1/shared/launchpage.html", datadir, id), "launch file extracted");
 
-    is_int(scorm_import_file(db, zpath, NULL, &r2, &d), 0, "re-import from the file");
+    {
+        /* a new version must be asked for: a plain import is a new course (issue 13) */
+        struct scorm_import_opts o = {0};
+        o.course_id = id;
+        o.existing = 1;
+        is_int(scorm_import_file(db, zpath, &o, &r2, &d), 0, "re-import from the file");
+    }
     is_int(cJSON_GetNumberValue(cJSON_GetObjectItem(r2, "course_version")), 2, "version 2");
     ok(path_exists("%s/content/%s/2/imsmanifest.xml", datadir, id), "files in content/<id>/2");
     ok(path_exists("%s/content/%s/1/imsmanifest.xml", datadir, id), "version 1 files kept");

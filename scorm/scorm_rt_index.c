@@ -1,0 +1,690 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the console lists without counting per request (issue 13: 10,000 courses and 100,000
+ * registrations stay fast): per-course counters, registration indexes by course and by
+ * learner, the learners, and a summary of each registration, all written in the transaction
+ * that changes what they describe.
+ *
+ *   "course_stats"   course id                      -> {registrations, completed}
+ *   "reg_by_course"  course \x1f inv-time \x1f reg   -> ""   (newest first)
+ *   "reg_by_learner" learner \x1f inv-time \x1f reg  -> ""
+ *   "learners"       learner id                     -> {id, name, registrations}
+ *   "reg_summary"    registration UUID              -> {completion, success, score?,
+ *                                                       total_time_cs, last_access?,
+ *                                                       scos: {item id: {c, s, sc?, t}}}
+ * inv-time is 16 hex digits of (2^64 - 1 - created µs), so a prefix scan walks a course's or a
+ * learner's registrations newest first. Registration creation (scorm_rt_reg.c) calls
+ * scorm__index_reg_add and a commit (scorm_rt_session.c) scorm__summary_commit inside their
+ * own write transactions. Preview registrations are in none of these tables.
+ *
+ * The summary's course-level figures are the run-time's aggregate of the SCOs, as
+ * scorm_rt_registration_get computes it without sequencing: completed when every launchable
+ * item is, passed when one passed and none failed, score the mean scaled score, time the sum
+ * of every attempt's time.
+ */
+#include "scorm/scorm_rt_int.h"
+#include "scorm/scorm_int.h"
+#include "common/sc_alloc.h"
+#include "common/sc_rand.h"
+#include "common/sc_time.h"
+#include "statements/stmt_db.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define IDX_SEP '\x1f'
+#define IDX_KEY_MAX (SCORM_RT_MAX_LEARNER_ID + 64)
+#define SCAN_PAGE_MAX 500
+
+static double jnum(const cJSON *o, const char *k)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(x) ? x->valuedouble : 0;
+}
+
+static int get_json(struct stmt_db_txn *txn, const char *table, const char *key, cJSON **out)
+{
+    const void *v;
+    size_t vl;
+    int rc = stmt_db_get(txn, table, key, strlen(key), &v, &vl);
+    if (rc == STMT_DB_NOTFOUND)
+        return SCORM_RT_ERR_NOTFOUND;
+    if (rc)
+        return SCORM_RT_ERR_STORE;
+    *out = cJSON_ParseWithLength(v, vl);
+    return *out ? SCORM_RT_OK : SCORM_RT_ERR_STORE;
+}
+
+static int put_json(struct stmt_db_txn *txn, const char *table, const char *key, const cJSON *j)
+{
+    char *s = cJSON_PrintUnformatted(j);
+    int rc;
+    if (!s)
+        return SCORM_RT_ERR_NOMEM;
+    rc = stmt_db_put(txn, table, key, strlen(key), s, strlen(s), 0);
+    cJSON_free(s);
+    return rc ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
+}
+
+/* index key "<prefix>\x1f<inv-time>\x1f<reg>"; 0 or -1 when too long */
+static int idx_key(char *out, size_t cap, const char *prefix, int64_t created_us, const char *reg)
+{
+    uint64_t inv = UINT64_MAX - (uint64_t)(created_us < 0 ? 0 : created_us);
+    int n = snprintf(out, cap, "%s%c%016llx%c%s", prefix, IDX_SEP, (unsigned long long)inv, IDX_SEP,
+                     reg);
+    return (n < 0 || (size_t)n >= cap || (size_t)n > STMT_DB_MAX_KEY) ? -1 : 0;
+}
+
+/* Add delta to a counter member of a JSON record in table (created when absent). */
+static int bump(struct stmt_db_txn *txn, const char *table, const char *key, const char *member,
+                int delta)
+{
+    cJSON *rec = NULL;
+    int rc = get_json(txn, table, key, &rec);
+    if (rc == SCORM_RT_ERR_NOTFOUND) {
+        rec = cJSON_CreateObject();
+        rc = rec ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
+    }
+    if (rc)
+        return rc;
+    double v = jnum(rec, member) + delta;
+    scorm__jset_num(rec, member, v < 0 ? 0 : v);
+    rc = put_json(txn, table, key, rec);
+    cJSON_Delete(rec);
+    return rc;
+}
+
+int scorm__index_reg_add(struct stmt_db_txn *txn, const cJSON *reg)
+{
+    const char *id = scorm__jstr(reg, "id"), *course = scorm__jstr(reg, "course");
+    const cJSON *learner = cJSON_GetObjectItemCaseSensitive(reg, "learner");
+    const char *lid = scorm__jstr(learner, "id"), *lname = scorm__jstr(learner, "name");
+    int64_t created = (int64_t)jnum(reg, "created_us");
+    char key[IDX_KEY_MAX + 64];
+    cJSON *lrec = NULL, *sum = NULL;
+    int rc;
+
+    if (!id || !course || !lid)
+        return SCORM_RT_ERR_ARG;
+    if (idx_key(key, sizeof key, course, created, id) ||
+        stmt_db_put(txn, "reg_by_course", key, strlen(key), "", 0, 0))
+        return SCORM_RT_ERR_STORE;
+    if (idx_key(key, sizeof key, lid, created, id) ||
+        stmt_db_put(txn, "reg_by_learner", key, strlen(key), "", 0, 0))
+        return SCORM_RT_ERR_STORE;
+    rc = bump(txn, "course_stats", course, "registrations", 1);
+    if (rc)
+        return rc;
+    rc = get_json(txn, "learners", lid, &lrec);
+    if (rc == SCORM_RT_ERR_NOTFOUND) {
+        lrec = cJSON_CreateObject();
+        rc = lrec && cJSON_AddStringToObject(lrec, "id", lid) ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
+    }
+    if (rc)
+        goto out;
+    if (lname && *lname) /* the latest name given for the learner */
+        scorm__jset_str(lrec, "name", lname);
+    else if (!scorm__jstr(lrec, "name"))
+        scorm__jset_str(lrec, "name", "");
+    scorm__jset_num(lrec, "registrations", jnum(lrec, "registrations") + 1);
+    rc = put_json(txn, "learners", lid, lrec);
+    if (rc)
+        goto out;
+    sum = cJSON_CreateObject();
+    if (!sum || !cJSON_AddStringToObject(sum, "completion", "not attempted") ||
+        !cJSON_AddStringToObject(sum, "success", "unknown") ||
+        !cJSON_AddNumberToObject(sum, "total_time_cs", 0) ||
+        !cJSON_AddObjectToObject(sum, "scos")) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    rc = put_json(txn, "reg_summary", id, sum);
+out:
+    cJSON_Delete(lrec);
+    cJSON_Delete(sum);
+    return rc;
+}
+
+static void count_launchable(const cJSON *items, int *n)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items)
+    {
+        if (scorm__jstr(it, "identifier") && scorm__jstr(it, "launch"))
+            (*n)++;
+        count_launchable(cJSON_GetObjectItemCaseSensitive(it, "items"), n);
+    }
+}
+
+/* The course-level figures of sum from its scos map (n_sco launchable items). */
+static void summary_aggregate(cJSON *sum, int n_sco)
+{
+    const cJSON *s, *scos = cJSON_GetObjectItemCaseSensitive(sum, "scos");
+    int n_completed = 0, n_started = 0, n_passed = 0, n_failed = 0, n_scored = 0;
+    double scaled = 0, time_cs = 0;
+    cJSON_ArrayForEach(s, scos)
+    {
+        const char *c = scorm__jstr(s, "c"), *su = scorm__jstr(s, "s");
+        const cJSON *sc = cJSON_GetObjectItemCaseSensitive(s, "sc");
+        if (c && !strcmp(c, "completed"))
+            n_completed++;
+        n_started++; /* a SCO with a record was launched */
+        if (su && !strcmp(su, "passed"))
+            n_passed++;
+        if (su && !strcmp(su, "failed"))
+            n_failed++;
+        if (cJSON_IsNumber(sc)) {
+            scaled += sc->valuedouble;
+            n_scored++;
+        }
+        time_cs += jnum(s, "t");
+    }
+    scorm__jset_str(sum, "completion",
+                    n_sco && n_completed >= n_sco ? "completed"
+                    : n_started                   ? "incomplete"
+                                                  : "not attempted");
+    scorm__jset_str(sum, "success", n_failed ? "failed" : n_passed ? "passed" : "unknown");
+    cJSON_DeleteItemFromObjectCaseSensitive(sum, "score");
+    if (n_scored)
+        scorm__jset_num(sum, "score", scaled / n_scored);
+    scorm__jset_num(sum, "total_time_cs", time_cs);
+}
+
+int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON *org,
+                          const char *sco, const cJSON *rec)
+{
+    const char *id = scorm__jstr(reg, "id"), *course = scorm__jstr(reg, "course");
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
+    const cJSON *scaled =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "score"), "scaled");
+    const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
+    char ts[SC_TIME_ISO_LEN];
+    cJSON *sum = NULL, *scos, *s;
+    int rc, n_sco = 0, was, now;
+
+    if (!id || !course || !sco || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reg, "preview")))
+        return SCORM_RT_OK;
+    rc = get_json(txn, "reg_summary", id, &sum);
+    if (rc == SCORM_RT_ERR_NOTFOUND) /* a registration made before the index: from now on */
+        return SCORM_RT_OK;
+    if (rc)
+        return rc;
+    was = scorm__jstr(sum, "completion") && !strcmp(scorm__jstr(sum, "completion"), "completed");
+    scos = cJSON_GetObjectItemCaseSensitive(sum, "scos");
+    if (!scos)
+        scos = cJSON_AddObjectToObject(sum, "scos");
+    s = cJSON_CreateObject();
+    if (!scos || !s || !cJSON_AddStringToObject(s, "c", comp ? comp : "not attempted") ||
+        !cJSON_AddStringToObject(s, "s", succ ? succ : "unknown") ||
+        (cJSON_IsNumber(scaled) && !cJSON_AddNumberToObject(s, "sc", scaled->valuedouble)) ||
+        !cJSON_AddNumberToObject(s, "t", jnum(rec, "time_all_cs"))) {
+        cJSON_Delete(s);
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(scos, sco))
+        cJSON_ReplaceItemInObjectCaseSensitive(scos, sco, s);
+    else
+        cJSON_AddItemToObject(scos, sco, s);
+    count_launchable(cJSON_GetObjectItemCaseSensitive(org, "items"), &n_sco);
+    summary_aggregate(sum, n_sco);
+    scorm__jset_str(sum, "last_access", sc_time_format_iso(sc_time_now_us(), 3, ts));
+    now = !strcmp(scorm__jstr(sum, "completion"), "completed");
+    rc = put_json(txn, "reg_summary", id, sum);
+    if (!rc && was != now)
+        rc = bump(txn, "course_stats", course, "completed", now ? 1 : -1);
+out:
+    cJSON_Delete(sum);
+    return rc;
+}
+
+/* ---- lists ------------------------------------------------------------------------------ */
+
+/* One item of a registration list from its record and summary (both in txn). */
+static cJSON *reg_item(struct stmt_db_txn *txn, const char *reg)
+{
+    cJSON *rec = NULL, *sum = NULL, *o = NULL, *l;
+    const cJSON *learner;
+    char tbuf[64];
+    if (get_json(txn, "registrations", reg, &rec))
+        return NULL;
+    get_json(txn, "reg_summary", reg, &sum); /* absent: a registration made before the index */
+    learner = cJSON_GetObjectItemCaseSensitive(rec, "learner");
+    o = cJSON_CreateObject();
+    if (!o)
+        goto out;
+    cJSON_AddStringToObject(o, "registration", reg);
+    l = cJSON_AddObjectToObject(o, "learner");
+    cJSON_AddStringToObject(l, "id", scorm__jstr(learner, "id") ? scorm__jstr(learner, "id") : "");
+    cJSON_AddStringToObject(l, "name",
+                            scorm__jstr(learner, "name") ? scorm__jstr(learner, "name") : "");
+    cJSON_AddStringToObject(o, "course", scorm__jstr(rec, "course"));
+    cJSON_AddStringToObject(o, "course_title",
+                            scorm__jstr(rec, "title") ? scorm__jstr(rec, "title") : "");
+    cJSON_AddNumberToObject(o, "course_version", jnum(rec, "course_version"));
+    cJSON_AddStringToObject(o, "completion",
+                            scorm__jstr(sum, "completion") ? scorm__jstr(sum, "completion")
+                                                           : "not attempted");
+    cJSON_AddStringToObject(o, "success",
+                            scorm__jstr(sum, "success") ? scorm__jstr(sum, "success") : "unknown");
+    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(sum, "score")))
+        cJSON_AddNumberToObject(o, "score", jnum(sum, "score"));
+    else
+        cJSON_AddNullToObject(o, "score");
+    scorm_rt_cs_duration((int64_t)jnum(sum, "total_time_cs"), tbuf, sizeof tbuf);
+    cJSON_AddStringToObject(o, "total_time", tbuf);
+    if (scorm__jstr(sum, "last_access"))
+        cJSON_AddStringToObject(o, "last_access", scorm__jstr(sum, "last_access"));
+    else
+        cJSON_AddNullToObject(o, "last_access");
+    cJSON_AddStringToObject(o, "created", scorm__jstr(rec, "created"));
+out:
+    cJSON_Delete(rec);
+    cJSON_Delete(sum);
+    return o;
+}
+
+static int icontains(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (!hay)
+        return 0;
+    for (; *hay; hay++)
+        if (!strncasecmp(hay, needle, n))
+            return 1;
+    return n == 0;
+}
+
+/* A page of registrations under an index prefix; q (may be NULL) filters by learner id/name. */
+struct reg_page {
+    struct stmt_db_txn *txn;
+    const char *prefix;
+    size_t plen;
+    const char *q;
+    size_t offset, limit, seen;
+    int stop_at_page; /* the total is known: no need to walk past the page */
+    cJSON *items;
+    int rc;
+};
+
+static int reg_page_visit(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    struct reg_page *p = ctx;
+    char reg[SC_UUID_LEN];
+    (void)v;
+    (void)vl;
+    if (kl != p->plen + 17 + 36 || memcmp(k, p->prefix, p->plen))
+        return 1; /* past the prefix */
+    memcpy(reg, (const char *)k + kl - 36, 36);
+    reg[36] = 0;
+    if (p->q && *p->q) {
+        cJSON *rec = NULL;
+        int hit = 0;
+        if (!get_json(p->txn, "registrations", reg, &rec)) {
+            const cJSON *l = cJSON_GetObjectItemCaseSensitive(rec, "learner");
+            hit = icontains(scorm__jstr(l, "id"), p->q) || icontains(scorm__jstr(l, "name"), p->q);
+        }
+        cJSON_Delete(rec);
+        if (!hit)
+            return 0;
+    }
+    if (cJSON_GetArraySize(p->items) >= (int)p->limit)
+        return p->stop_at_page ? 1 : (p->seen++, 0); /* counting the total */
+    if (p->seen++ < p->offset)
+        return 0;
+    cJSON *it = reg_item(p->txn, reg);
+    if (!it) {
+        p->rc = SCORM_RT_ERR_STORE;
+        return 1;
+    }
+    cJSON_AddItemToArray(p->items, it);
+    return 0;
+}
+
+static cJSON *page_object(cJSON *items, size_t total, size_t offset, size_t limit)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToObject(o, "items", items)) {
+        cJSON_Delete(o);
+        cJSON_Delete(items);
+        return NULL;
+    }
+    cJSON_AddNumberToObject(o, "total", (double)total);
+    cJSON_AddNumberToObject(o, "offset", (double)offset);
+    cJSON_AddNumberToObject(o, "limit", (double)limit);
+    return o;
+}
+
+/* Registrations under "<key>\x1f" of table, newest first. The total is the counter member
+ * `counter` of table `ctable` (key) when given and there is no q, else counted by the walk. */
+static int reg_list(struct scorm_rt *rt, const char *table, const char *key, const char *q,
+                    size_t offset, size_t limit, const char *ctable, const char *counter,
+                    cJSON **out)
+{
+    long long total = -1;
+    char prefix[IDX_KEY_MAX + 2];
+    struct reg_page p;
+    int rc;
+    if (limit > SCAN_PAGE_MAX)
+        limit = SCAN_PAGE_MAX;
+    if (strlen(key) > IDX_KEY_MAX - 60)
+        return SCORM_RT_ERR_NOTFOUND;
+    snprintf(prefix, sizeof prefix, "%s%c", key, IDX_SEP);
+    memset(&p, 0, sizeof p);
+    p.prefix = prefix;
+    p.plen = strlen(prefix);
+    p.q = q;
+    p.offset = offset;
+    p.limit = limit;
+    p.items = cJSON_CreateArray();
+    if (!p.items)
+        return SCORM_RT_ERR_NOMEM;
+    if (stmt_db_txn_begin(rt->db, 0, &p.txn)) {
+        cJSON_Delete(p.items);
+        return SCORM_RT_ERR_STORE;
+    }
+    if (ctable && (!q || !*q)) {
+        cJSON *c = NULL;
+        rc = get_json(p.txn, ctable, key, &c);
+        if (rc == SCORM_RT_OK)
+            total = (long long)jnum(c, counter);
+        else if (rc == SCORM_RT_ERR_NOTFOUND)
+            total = 0;
+        cJSON_Delete(c);
+        p.stop_at_page = total >= 0;
+    }
+    /* the walk stops at the page's end only when a counter gives the total */
+    rc = stmt_db_scan(p.txn, table, prefix, p.plen, reg_page_visit, &p);
+    stmt_db_txn_abort(p.txn);
+    if (rc < 0 || p.rc) {
+        cJSON_Delete(p.items);
+        return p.rc ? p.rc : SCORM_RT_ERR_STORE;
+    }
+    *out = page_object(p.items, total >= 0 ? (size_t)total : p.seen, offset, limit);
+    return *out ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
+}
+
+int scorm_rt_course_registrations(struct scorm_rt *rt, const char *course, const char *q,
+                                  size_t offset, size_t limit, cJSON **out)
+{
+    return reg_list(rt, "reg_by_course", course, q, offset, limit, "course_stats", "registrations",
+                    out);
+}
+
+struct learner_page {
+    const char *q;
+    size_t offset, limit, seen;
+    cJSON *items;
+};
+
+static int learner_visit(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    struct learner_page *p = ctx;
+    cJSON *rec;
+    (void)k;
+    (void)kl;
+    if (!p->q || !*p->q) { /* no filter: parse only the page */
+        if (p->seen++ < p->offset || cJSON_GetArraySize(p->items) >= (int)p->limit)
+            return 0;
+        rec = cJSON_ParseWithLength(v, vl);
+    } else {
+        rec = cJSON_ParseWithLength(v, vl);
+        if (!rec || !(icontains(scorm__jstr(rec, "id"), p->q) ||
+                      icontains(scorm__jstr(rec, "name"), p->q))) {
+            cJSON_Delete(rec);
+            return 0;
+        }
+        if (p->seen++ < p->offset || cJSON_GetArraySize(p->items) >= (int)p->limit) {
+            cJSON_Delete(rec);
+            return 0;
+        }
+    }
+    if (!rec)
+        return 0;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", scorm__jstr(rec, "id") ? scorm__jstr(rec, "id") : "");
+    cJSON_AddStringToObject(o, "name", scorm__jstr(rec, "name") ? scorm__jstr(rec, "name") : "");
+    cJSON_AddNumberToObject(o, "registrations", jnum(rec, "registrations"));
+    cJSON_AddItemToArray(p->items, o);
+    cJSON_Delete(rec);
+    return 0;
+}
+
+int scorm_rt_learners(struct scorm_rt *rt, const char *q, size_t offset, size_t limit, cJSON **out)
+{
+    struct stmt_db_txn *txn = NULL;
+    struct learner_page p = {q, offset, limit > SCAN_PAGE_MAX ? SCAN_PAGE_MAX : limit, 0,
+                             cJSON_CreateArray()};
+    int rc;
+    if (!p.items)
+        return SCORM_RT_ERR_NOMEM;
+    if (stmt_db_txn_begin(rt->db, 0, &txn)) {
+        cJSON_Delete(p.items);
+        return SCORM_RT_ERR_STORE;
+    }
+    rc = stmt_db_scan(txn, "learners", NULL, 0, learner_visit, &p);
+    stmt_db_txn_abort(txn);
+    if (rc < 0) {
+        cJSON_Delete(p.items);
+        return SCORM_RT_ERR_STORE;
+    }
+    *out = page_object(p.items, p.seen, offset, p.limit);
+    return *out ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
+}
+
+int scorm_rt_learner_get(struct scorm_rt *rt, const char *learner, size_t offset, size_t limit,
+                         cJSON **out)
+{
+    struct stmt_db_txn *txn = NULL;
+    cJSON *rec = NULL, *page = NULL, *o = NULL;
+    int rc;
+    if (!learner || !*learner || strlen(learner) > SCORM_RT_MAX_LEARNER_ID)
+        return SCORM_RT_ERR_NOTFOUND;
+    if (stmt_db_txn_begin(rt->db, 0, &txn))
+        return SCORM_RT_ERR_STORE;
+    rc = get_json(txn, "learners", learner, &rec);
+    stmt_db_txn_abort(txn);
+    if (rc)
+        return rc;
+    rc = reg_list(rt, "reg_by_learner", learner, NULL, offset, limit, "learners", "registrations",
+                  &page);
+    if (rc)
+        goto out;
+    o = cJSON_CreateObject();
+    if (!o) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    cJSON_AddStringToObject(o, "id", learner);
+    cJSON_AddStringToObject(o, "name", scorm__jstr(rec, "name") ? scorm__jstr(rec, "name") : "");
+    cJSON_AddItemToObject(o, "registrations", cJSON_DetachItemFromObject(page, "items"));
+    cJSON_AddNumberToObject(o, "total", jnum(page, "total"));
+    cJSON_AddNumberToObject(o, "offset", (double)offset);
+    cJSON_AddNumberToObject(o, "limit", jnum(page, "limit"));
+    *out = o;
+    o = NULL;
+out:
+    cJSON_Delete(o);
+    cJSON_Delete(page);
+    cJSON_Delete(rec);
+    return rc;
+}
+
+/* ---- reset and delete ------------------------------------------------------------------- */
+
+struct prefix_keys {
+    const char *prefix;
+    size_t plen;
+    char **keys;
+    size_t *lens;
+    size_t n, cap;
+    int rc;
+};
+
+static int collect_visit(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    struct prefix_keys *p = ctx;
+    (void)v;
+    (void)vl;
+    if (kl < p->plen || memcmp(k, p->prefix, p->plen))
+        return 1;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 16;
+        char **nk = sc_realloc(p->keys, cap * sizeof *nk);
+        if (!nk) {
+            p->rc = SCORM_RT_ERR_NOMEM;
+            return 1;
+        }
+        p->keys = nk;
+        size_t *nl = sc_realloc(p->lens, cap * sizeof *nl);
+        if (!nl) {
+            p->rc = SCORM_RT_ERR_NOMEM;
+            return 1;
+        }
+        p->lens = nl;
+        p->cap = cap;
+    }
+    p->keys[p->n] = sc_malloc(kl);
+    if (!p->keys[p->n]) {
+        p->rc = SCORM_RT_ERR_NOMEM;
+        return 1;
+    }
+    memcpy(p->keys[p->n], k, kl);
+    p->lens[p->n++] = kl;
+    return 0;
+}
+
+/* Delete every key of table that starts with prefix, inside txn. */
+static int delete_prefix(struct stmt_db_txn *txn, const char *table, const char *prefix)
+{
+    struct prefix_keys p;
+    int rc;
+    memset(&p, 0, sizeof p);
+    p.prefix = prefix;
+    p.plen = strlen(prefix);
+    rc = stmt_db_scan(txn, table, prefix, p.plen, collect_visit, &p);
+    if (rc < 0)
+        p.rc = SCORM_RT_ERR_STORE;
+    for (size_t i = 0; i < p.n; i++) {
+        if (!p.rc && stmt_db_del(txn, table, p.keys[i], p.lens[i]))
+            p.rc = SCORM_RT_ERR_STORE;
+        sc_free(p.keys[i]);
+    }
+    sc_free(p.keys);
+    sc_free(p.lens);
+    return p.rc;
+}
+
+static int del_opt(struct stmt_db_txn *txn, const char *table, const char *key)
+{
+    int rc = stmt_db_del(txn, table, key, strlen(key));
+    return rc && rc != STMT_DB_NOTFOUND ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
+}
+
+/* Clear the run-time data of reg (its SCOs' data and attempts, sequencing state) in txn and
+ * put its summary back to "not attempted"; the course's completed counter follows. */
+static int reg_clear(struct stmt_db_txn *txn, const cJSON *rec, const char *reg, int keep_summary)
+{
+    char prefix[64];
+    cJSON *sum = NULL;
+    int rc;
+    snprintf(prefix, sizeof prefix, "%s/", reg);
+    if ((rc = delete_prefix(txn, "cmi", prefix)) || (rc = delete_prefix(txn, "attempts", prefix)) ||
+        (rc = del_opt(txn, "seq_state", reg)))
+        return rc;
+    rc = get_json(txn, "reg_summary", reg, &sum);
+    if (rc == SCORM_RT_ERR_NOTFOUND)
+        return SCORM_RT_OK;
+    if (rc)
+        return rc;
+    if (scorm__jstr(sum, "completion") && !strcmp(scorm__jstr(sum, "completion"), "completed"))
+        rc = bump(txn, "course_stats", scorm__jstr(rec, "course"), "completed", -1);
+    cJSON_Delete(sum);
+    if (rc)
+        return rc;
+    if (!keep_summary)
+        return del_opt(txn, "reg_summary", reg);
+    sum = cJSON_CreateObject();
+    if (!sum || !cJSON_AddStringToObject(sum, "completion", "not attempted") ||
+        !cJSON_AddStringToObject(sum, "success", "unknown") ||
+        !cJSON_AddNumberToObject(sum, "total_time_cs", 0) ||
+        !cJSON_AddObjectToObject(sum, "scos")) {
+        cJSON_Delete(sum);
+        return SCORM_RT_ERR_NOMEM;
+    }
+    rc = put_json(txn, "reg_summary", reg, sum);
+    cJSON_Delete(sum);
+    return rc;
+}
+
+static int reg_change(struct scorm_rt *rt, const char *reg, int del)
+{
+    struct stmt_db_txn *txn = NULL;
+    cJSON *rec = NULL;
+    char key[IDX_KEY_MAX + 64];
+    int rc;
+    if (!reg || !sc_uuid_valid(reg, strlen(reg)))
+        return SCORM_RT_ERR_NOTFOUND;
+    if (stmt_db_txn_begin(rt->db, 1, &txn))
+        return SCORM_RT_ERR_STORE;
+    rc = get_json(txn, "registrations", reg, &rec);
+    if (rc)
+        goto out;
+    rc = reg_clear(txn, rec, reg, !del);
+    if (rc || !del)
+        goto commit;
+    {
+        const cJSON *tok, *learner = cJSON_GetObjectItemCaseSensitive(rec, "learner");
+        const char *course = scorm__jstr(rec, "course"), *lid = scorm__jstr(learner, "id");
+        int64_t created = (int64_t)jnum(rec, "created_us");
+        int indexed = !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "preview")) &&
+                      cJSON_GetObjectItemCaseSensitive(rec, "created_us");
+        cJSON_ArrayForEach(tok, cJSON_GetObjectItemCaseSensitive(rec, "tokens"))
+        {
+            if (cJSON_IsString(tok) && (rc = del_opt(txn, "tokens", tok->valuestring)))
+                goto out;
+        }
+        if (indexed && course && lid) {
+            cJSON *lrec = NULL;
+            if ((!idx_key(key, sizeof key, course, created, reg) &&
+                 (rc = del_opt(txn, "reg_by_course", key))) ||
+                (!idx_key(key, sizeof key, lid, created, reg) &&
+                 (rc = del_opt(txn, "reg_by_learner", key))) ||
+                (rc = bump(txn, "course_stats", course, "registrations", -1)))
+                goto out;
+            if (!get_json(txn, "learners", lid, &lrec)) {
+                double n = jnum(lrec, "registrations") - 1;
+                if (n <= 0) {
+                    rc = del_opt(txn, "learners", lid);
+                } else {
+                    scorm__jset_num(lrec, "registrations", n);
+                    rc = put_json(txn, "learners", lid, lrec);
+                }
+                cJSON_Delete(lrec);
+                if (rc)
+                    goto out;
+            }
+        }
+        rc = del_opt(txn, "registrations", reg);
+    }
+commit:
+    if (rc)
+        goto out;
+    rc = stmt_db_txn_commit(txn) ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
+    txn = NULL;
+out:
+    stmt_db_txn_abort(txn);
+    cJSON_Delete(rec);
+    return rc;
+}
+
+int scorm_rt_registration_reset(struct scorm_rt *rt, const char *reg)
+{
+    return reg_change(rt, reg, 0);
+}
+
+int scorm_rt_registration_delete(struct scorm_rt *rt, const char *reg)
+{
+    return reg_change(rt, reg, 1);
+}
