@@ -68,7 +68,7 @@ export function announce(text, kind = 'info') {
   // a new text node after clearing makes screen readers read the same text twice in a row
   window.setTimeout(() => { el.textContent = text; }, 20);
   window.clearTimeout(statusTimer);
-  statusTimer = window.setTimeout(() => { el.textContent = ''; el.className = 'status'; }, 8000);
+  statusTimer = window.setTimeout(() => { el.textContent = ''; el.className = 'status'; }, 6000);
 }
 
 // An inline message box (role=alert for errors) that stays until replaced.

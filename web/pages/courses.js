@@ -45,7 +45,8 @@ export default async function render(main, ctx) {
     if (!ctx.alive()) return;
     clear(listBox);
     listBox.appendChild(table([
-      { label: 'Title', cell: (c) => h('a', { href: `#/courses/${encodeURIComponent(c.id)}` }, c.title || c.id) },
+      { label: 'Title', cell: (c) => [h('a', { href: `#/courses/${encodeURIComponent(c.id)}` }, c.title || c.id),
+        h('span', { class: 'sub mono' }, c.id)] },
       { label: 'Version', class: 'num', cell: (c) => String(c.version ?? c.current ?? '') },
       { label: 'SCORM', cell: (c) => fmtEdition(c.edition || c.scorm_version) },
       { label: 'SCOs', class: 'num', cell: (c) => (c.scos ?? '') === '' ? '' : String(c.scos) },

@@ -2,16 +2,19 @@
 // #/learners/ID: one learner and all their registrations, each with new launch link, reset
 // and delete (GET /api/learners/ID).
 import { api, ApiError } from '../api.js';
-import { h, clear, messageBox } from '../ui.js';
+import { h, clear, messageBox, pager } from '../ui.js';
 import { registrationTable } from '../registrations.js';
 
 export default async function render(main, ctx) {
   const id = ctx.params.id;
   const panel = h('div', { class: 'reg-panel' });
   const listBox = h('div', { class: 'list-box', 'aria-live': 'polite' });
+  const LIMIT = 50;
+  let offset = 0;
+  const url = () => `/api/learners/${encodeURIComponent(id)}?offset=${offset}&limit=${LIMIT}`;
   let learner;
   try {
-    learner = await api('GET', `/api/learners/${encodeURIComponent(id)}`);
+    learner = await api('GET', url());
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) {
       ctx.setTitle('Learner not found');
@@ -36,13 +39,16 @@ export default async function render(main, ctx) {
       h('h2', { id: 'reg-h' }, 'Registrations'), panel, listBox)));
 
   function show(l) {
-    clear(listBox).appendChild(registrationTable(l.registrations || [], {
+    const items = l.registrations || [];
+    clear(listBox).appendChild(registrationTable(items, {
       by: 'course', panel, onChanged: reload, empty: 'This learner has no registrations.',
     }));
+    const total = Number.isFinite(l.total) ? l.total : items.length;
+    listBox.appendChild(pager({ total, offset, limit: LIMIT }, (o) => { offset = o; reload(); }, 'registrations'));
   }
   async function reload() {
     try {
-      const l = await api('GET', `/api/learners/${encodeURIComponent(id)}`);
+      const l = await api('GET', url());
       if (ctx.alive()) show(l);
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) {
