@@ -30,7 +30,8 @@ function courseCell(r) {
 
 /**
  * registrationTable(items, {by: 'learner'|'course', panel, onChanged}) -> element.
- * `panel` is where a new launch link or an error is shown; onChanged() after reset/delete.
+ * `panel` is where a new launch link or an error is shown; onChanged('reset'|'deleted', reg)
+ * after a change.
  */
 export function registrationTable(items, { by = 'learner', panel, onChanged, empty } = {}) {
   const who = (r) => (by === 'learner' ? (r.learner?.name || r.learner?.id || 'this learner')
@@ -61,7 +62,7 @@ export function registrationTable(items, { by = 'learner', panel, onChanged, emp
     try {
       await api('POST', `/api/registrations/${encodeURIComponent(r.registration)}/reset`);
       announce(`Registration of ${who(r)} reset.`, 'ok');
-      onChanged && onChanged();
+      onChanged && onChanged('reset', r);
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return;
       clear(panel).appendChild(messageBox('error', 'The registration was not reset.', e.message));
@@ -78,7 +79,7 @@ export function registrationTable(items, { by = 'learner', panel, onChanged, emp
     try {
       await api('DELETE', `/api/registrations/${encodeURIComponent(r.registration)}`);
       announce(`Registration of ${who(r)} deleted.`, 'ok');
-      onChanged && onChanged();
+      onChanged && onChanged('deleted', r);
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return;
       clear(panel).appendChild(messageBox('error', 'The registration was not deleted.', e.message));

@@ -24,6 +24,7 @@ const TITLE = 'Golf Explained - Run-time Basic Calls';
 const HOSTILE = '<img src=x onerror="window.__xss=1">Hostile <b>course</b>';
 
 let srv, browser, tmp, goodZip;
+let mainCourseHref; // the golf course of the first test (it keeps one registration)
 const watched = [];
 
 before(async () => {
@@ -159,6 +160,7 @@ test('sign in, upload a golf package, register a learner, play the launch link, 
   const link = page.getByRole('link', { name: TITLE, exact: true });
   await link.waitFor();
   const courseHref = await link.getAttribute('href');
+  mainCourseHref = courseHref;
   assert.match(courseHref, /^#\/courses\/[^/]+$/);
   assert.equal(await rowsOf(page).count(), 1);
   const row = rowsOf(page).first();
@@ -450,5 +452,59 @@ test('bad input: not a zip, a broken zip, markup in a title, a wrong secret, no 
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.getByText('You are signed out.').waitFor();
   assert.equal((await w.ctx.cookies()).filter((c) => c.name === 'scolar_session' && c.value).length, 0);
+  await assertClean(w);
+});
+
+test('a course page: preview records nothing; a registration reset, then deleted; then the course can be deleted', async () => {
+  assert.ok(mainCourseHref, 'the first test made the course');
+  const w = await newPage({ allow: [FIRST_LOAD] });
+  const { page } = w;
+  await signIn(w);
+  w.allow = [];
+  await page.goto(srv.base + '/' + mainCourseHref);
+  await page.getByRole('heading', { level: 1, name: TITLE }).waitFor();
+  const regRows = page.locator('table.list').first().locator('tbody tr');
+  await regRows.first().waitFor();
+  assert.equal(await regRows.count(), 1);
+
+  // Preview opens the course in a new tab; the SCO loads; nothing is recorded or listed
+  const [popup] = await Promise.all([w.ctx.waitForEvent('page'), page.getByRole('button', { name: 'Preview', exact: true }).click()]);
+  await popup.waitForURL(/\/player\/[0-9a-f-]{36}\?token=/);
+  const sco = await scoFrame(popup, 'shared/launchpage.html');
+  assert.equal(await sco.evaluate(() => window.parent.API.LMSSetValue('cmi.core.lesson_status', 'completed')), 'true');
+  await popup.close({ runBeforeUnload: true });
+  await page.getByRole('link', { name: 'Preview link', exact: true }).waitFor();
+  await page.reload();
+  await regRows.first().waitFor();
+  assert.equal(await regRows.count(), 1, 'a preview is not listed');
+
+  // the learner's page: reset (confirm) puts the registration back to not attempted
+  await page.getByRole('link', { name: /^Pat <i>Learner<\/i>/ }).click();
+  await page.getByRole('heading', { level: 1, name: 'Pat <i>Learner</i>' }).waitFor();
+  const row = page.locator('table.list tbody tr').first();
+  assert.match(await row.innerText(), /completed/);
+  await page.getByRole('button', { name: /^Reset registration of / }).click();
+  let dlg = page.getByRole('dialog');
+  // Escape cancels: nothing happens
+  await dlg.waitFor();
+  await page.keyboard.press('Escape');
+  await dlg.waitFor({ state: 'detached' });
+  assert.match(await row.innerText(), /completed/);
+  await page.getByRole('button', { name: /^Reset registration of / }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Reset', exact: true }).click();
+  await page.locator('table.list tbody tr').first().getByText('not attempted').waitFor();
+  await shot(page, 'learner-reset');
+  // delete (confirm): the learner has no registration left
+  await page.getByRole('button', { name: /^Delete registration of / }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByText(/no registrations/).waitFor();
+
+  // now the course can be deleted
+  await page.goto(srv.base + '/' + mainCourseHref);
+  await page.getByRole('heading', { level: 1, name: TITLE }).waitFor();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete course' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Courses' }).waitFor();
+  assert.equal(await page.locator(`a[href="${mainCourseHref}"]`).count(), 0);
   await assertClean(w);
 });

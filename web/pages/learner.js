@@ -38,13 +38,27 @@ export default async function render(main, ctx) {
     h('section', { class: 'card', 'aria-labelledby': 'reg-h' },
       h('h2', { id: 'reg-h' }, 'Registrations'), panel, listBox)));
 
+  let shown = 0;
   function show(l) {
     const items = l.registrations || [];
+    shown = items.length;
     clear(listBox).appendChild(registrationTable(items, {
-      by: 'course', panel, onChanged: reload, empty: 'This learner has no registrations.',
+      by: 'course', panel, onChanged, empty: 'This learner has no registrations.',
     }));
     const total = Number.isFinite(l.total) ? l.total : items.length;
     listBox.appendChild(pager({ total, offset, limit: LIMIT }, (o) => { offset = o; reload(); }, 'registrations'));
+  }
+  // The last registration deleted: a learner exists only through registrations, so the
+  // server no longer knows them; say so instead of asking (a 404 is not an error here).
+  function onChanged(kind) {
+    if (kind === 'deleted' && shown === 1 && offset === 0) {
+      clear(listBox).appendChild(h('p', { class: 'empty' }, 'This learner has no registrations any more. ',
+        h('a', { href: '#/learners' }, 'Back to the learners'), '.'));
+      shown = 0;
+      return;
+    }
+    if (kind === 'deleted' && shown === 1) offset = Math.max(0, offset - LIMIT);
+    reload();
   }
   async function reload() {
     try {
