@@ -508,3 +508,30 @@ test('a course page: preview records nothing; a registration reset, then deleted
   assert.equal(await page.locator(`a[href="${mainCourseHref}"]`).count(), 0);
   await assertClean(w);
 });
+
+test('an upload over the server limit: a clear message, nothing imported', async () => {
+  const small = await startServer({ env: { SCOLAR_MAX_UPLOAD: '100000' } });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(15000);
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(small.base + '/');
+    await page.getByRole('textbox', { name: 'Key', exact: true }).fill(ADMIN_KEY);
+    await page.getByLabel('Secret', { exact: true }).fill(ADMIN_SECRET);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Courses' }).waitFor();
+    await page.getByLabel('Upload course', { exact: true }).setInputFiles(goodZip); // 358 KB
+    const alert = page.getByRole('alert').filter({ hasText: 'was not imported' });
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /larger than|size/i);
+    await page.screenshot({ path: join(SHOTS, 'upload-too-large-1280.png'), fullPage: true });
+    const list = (await small.req('GET', '/api/courses')).json;
+    assert.equal(list.total, 0, 'nothing imported');
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+    await small.stop();
+  }
+});
