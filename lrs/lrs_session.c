@@ -17,7 +17,10 @@
  * cross-site form (text/plain, urlencoded) can never reach the admin API.
  *
  * Sign-in failures do not tell whether a key or user exists: an unknown one costs the same
- * PBKDF2 run against a dummy hash and gets the same answer.
+ * PBKDF2 run against a dummy hash and gets the same answer. Failures are limited per client
+ * address and per key or user name (SCOLAR_SIGNIN_FAILS, default 10, in SIGNIN_WINDOW_S, then
+ * 429 until the window ends), so guessing costs the guesser time and cannot keep the cores busy
+ * with PBKDF2.
  */
 #include "lrs/lrs_console.h"
 #include "common/sc_alloc.h"
@@ -398,6 +401,72 @@ int lrs_session_auth(struct lrs_req *r)
     return 1;
 }
 
+/* ---- sign-in failure limit -------------------------------------------------------------- */
+
+#define SIGNIN_SLOTS 512
+#define SIGNIN_MAX_FAILS 10 /* default of SCOLAR_SIGNIN_FAILS */
+#define SIGNIN_WINDOW_S 300
+
+static pthread_once_t max_fails_once = PTHREAD_ONCE_INIT;
+static int max_fails = SIGNIN_MAX_FAILS;
+
+static void max_fails_init(void)
+{
+    const char *e = getenv("SCOLAR_SIGNIN_FAILS");
+    char *end;
+    long v;
+    if (!e || !*e)
+        return;
+    v = strtol(e, &end, 10);
+    if (*end || v < 1 || v > 1000000)
+        lrs_log(LRS_LOG_WARN, "SCOLAR_SIGNIN_FAILS=%s ignored: a number from 1 to 1000000", e);
+    else
+        max_fails = (int)v;
+}
+
+static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    uint64_t hash; /* of "a\0<address>" or "n\0<key or user name>" */
+    int64_t start_us;
+    int fails;
+} fails[SIGNIN_SLOTS];
+
+static uint64_t fail_hash(char kind, const char *s)
+{
+    char buf[300];
+    int n = snprintf(buf, sizeof buf, "%c:%s", kind, s ? s : "");
+    return sc_hash64(buf, n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+/* Seconds until `h` may try again (0: now). */
+static int64_t fail_wait(uint64_t h, int64_t now)
+{
+    int64_t wait = 0;
+    size_t slot = h % SIGNIN_SLOTS;
+    pthread_once(&max_fails_once, max_fails_init);
+    pthread_mutex_lock(&fail_lock);
+    if (fails[slot].hash == h && fails[slot].fails >= max_fails) {
+        int64_t end = fails[slot].start_us + (int64_t)SIGNIN_WINDOW_S * 1000000;
+        if (end > now)
+            wait = (end - now) / 1000000 + 1;
+    }
+    pthread_mutex_unlock(&fail_lock);
+    return wait;
+}
+
+static void fail_note(uint64_t h, int64_t now)
+{
+    size_t slot = h % SIGNIN_SLOTS;
+    pthread_mutex_lock(&fail_lock);
+    if (fails[slot].hash != h || fails[slot].start_us + (int64_t)SIGNIN_WINDOW_S * 1000000 < now) {
+        fails[slot].hash = h; /* a new window (or another key taking the slot) */
+        fails[slot].start_us = now;
+        fails[slot].fails = 0;
+    }
+    fails[slot].fails++;
+    pthread_mutex_unlock(&fail_lock);
+}
+
 /* ---- /api/session ----------------------------------------------------------------------- */
 
 static void reply_session(struct lrs_req *r, int status, const cJSON *rec)
@@ -483,11 +552,25 @@ static void session_create(struct lrs_req *r)
     secret = jstr(body, "secret");
     user = jstr(body, "user");
     password = jstr(body, "password");
+    {
+        uint64_t ha = fail_hash('a', r->ri->remote_addr), hn = fail_hash('n', key ? key : user);
+        int64_t wait = fail_wait(ha, now), wn = fail_wait(hn, now);
+        if (wn > wait)
+            wait = wn;
+        if (wait) {
+            lrs_resp_header(r, "Retry-After", "%lld", (long long)wait);
+            lrs_reply_error(r, 429, "too many failed sign-ins: try again in %lld s",
+                            (long long)wait);
+            goto out;
+        }
+    }
     rec = cJSON_CreateObject();
     if (!rec)
         goto oom;
     if (key && secret) {
         if (check_credential(r, key, secret, &cred)) {
+            fail_note(fail_hash('a', r->ri->remote_addr), now);
+            fail_note(fail_hash('n', key), now);
             lrs_reply_error(r, 401, "key or secret is wrong");
             goto out;
         }
@@ -502,6 +585,8 @@ static void session_create(struct lrs_req *r)
             goto oom;
     } else if (user && password) {
         if (lrs_user_verify(r->app->db, user, password)) {
+            fail_note(fail_hash('a', r->ri->remote_addr), now);
+            fail_note(fail_hash('n', user), now);
             lrs_reply_error(r, 401, "user name or password is wrong");
             goto out;
         }

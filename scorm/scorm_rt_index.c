@@ -15,7 +15,9 @@
  * inv-time is 16 hex digits of (2^64 - 1 - created µs), so a prefix scan walks a course's or a
  * learner's registrations newest first. Registration creation (scorm_rt_reg.c) calls
  * scorm__index_reg_add and a commit (scorm_rt_session.c) scorm__summary_commit inside their
- * own write transactions. Preview registrations are in none of these tables.
+ * own write transactions. Preview registrations are in none of these tables. A store written
+ * before these tables existed is indexed once when the run-time opens (scorm__index_migrate);
+ * its registrations start with a "not attempted" summary that their next commits fill in.
  *
  * The summary's course-level figures are the run-time's aggregate of the SCOs, as
  * scorm_rt_registration_get computes it without sequencing: completed when every launchable
@@ -687,4 +689,87 @@ int scorm_rt_registration_reset(struct scorm_rt *rt, const char *reg)
 int scorm_rt_registration_delete(struct scorm_rt *rt, const char *reg)
 {
     return reg_change(rt, reg, 1);
+}
+
+/* ---- stores written before the index ---------------------------------------------------- */
+
+#define MIGRATED_KEY "#indexed" /* in course_stats: no course id has a '#' */
+
+struct mig_ctx {
+    char (*ids)[SC_UUID_LEN];
+    size_t n, cap;
+    int rc;
+};
+
+static int mig_visit(void *vctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    struct mig_ctx *c = vctx;
+    (void)v;
+    (void)vl;
+    if (kl != 36)
+        return 0;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        char(*ids)[SC_UUID_LEN] = sc_realloc(c->ids, cap * sizeof *ids);
+        if (!ids) {
+            c->rc = SCORM_RT_ERR_NOMEM;
+            return 1;
+        }
+        c->ids = ids;
+        c->cap = cap;
+    }
+    memcpy(c->ids[c->n], k, 36);
+    c->ids[c->n++][36] = 0;
+    return 0;
+}
+
+int scorm__index_migrate(struct stmt_db *db)
+{
+    struct stmt_db_txn *txn = NULL;
+    struct mig_ctx c;
+    const void *v;
+    size_t vl;
+    int rc;
+
+    if (stmt_db_txn_begin(db, 0, &txn))
+        return SCORM_RT_ERR_STORE;
+    rc = stmt_db_get(txn, "course_stats", MIGRATED_KEY, strlen(MIGRATED_KEY), &v, &vl);
+    stmt_db_txn_abort(txn);
+    if (rc == 0)
+        return SCORM_RT_OK;
+    if (rc != STMT_DB_NOTFOUND)
+        return SCORM_RT_ERR_STORE;
+    memset(&c, 0, sizeof c);
+    if (stmt_db_txn_begin(db, 1, &txn))
+        return SCORM_RT_ERR_STORE;
+    /* in the write transaction: no registration is created meanwhile */
+    rc = stmt_db_scan(txn, "registrations", NULL, 0, mig_visit, &c);
+    rc = rc < 0 ? SCORM_RT_ERR_STORE : c.rc;
+    for (size_t i = 0; !rc && i < c.n; i++) {
+        cJSON *reg = NULL;
+        int64_t us = 0;
+        const char *created;
+        rc = get_json(txn, "registrations", c.ids[i], &reg);
+        if (rc)
+            break;
+        created = scorm__jstr(reg, "created");
+        if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reg, "preview")) &&
+            !cJSON_GetObjectItemCaseSensitive(reg, "created_us")) {
+            if (created)
+                sc_time_parse_iso(created, strlen(created), &us);
+            scorm__jset_num(reg, "created_us", (double)us);
+            rc = scorm__index_reg_add(txn, reg);
+            if (!rc)
+                rc = put_json(txn, "registrations", c.ids[i], reg);
+        }
+        cJSON_Delete(reg);
+    }
+    if (!rc && stmt_db_put(txn, "course_stats", MIGRATED_KEY, strlen(MIGRATED_KEY), "1", 1, 0))
+        rc = SCORM_RT_ERR_STORE;
+    if (!rc)
+        rc = stmt_db_txn_commit(txn) ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
+    else
+        stmt_db_txn_abort(txn);
+    sc_free(c.ids);
+    return rc;
 }

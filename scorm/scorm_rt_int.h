@@ -80,6 +80,9 @@ int scorm__data_set(struct stmt_db_txn *txn, const cJSON *org, const cJSON *item
 /* ---- scorm_rt_index.c (console lists; see its header) ---- */
 /** Index a new registration record (not a preview) inside the creating transaction. */
 int scorm__index_reg_add(struct stmt_db_txn *txn, const cJSON *reg);
+/** Index the registrations of a store written before the console's tables, once (a marker
+ *  in course_stats). */
+int scorm__index_migrate(struct stmt_db *db);
 /** Update the registration's summary (and its course's completed counter) from the SCO
  *  record `rec` of item `sco` after a commit, inside the commit's transaction. */
 int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON *org,

@@ -78,6 +78,12 @@ int scorm_rt_open(struct stmt_db *db, const char *datamodel_json, size_t len,
     }
     if (rt->token_ttl_s <= 0)
         rt->token_ttl_s = SCORM_RT_TOKEN_TTL_S;
+    rc = scorm__index_migrate(db); /* the console's lists of an older store */
+    if (rc) {
+        scorm__diag_set(diag, rc, 0, "", "indexing the registrations: %s", scorm_rt_strerror(rc));
+        scorm_rt_close(rt);
+        return rc;
+    }
     rt->activity_base = sc_strdup(opts && opts->activity_base ? opts->activity_base
                                                               : "http://scolar.invalid/courses/");
     rt->learner_home =

@@ -40,7 +40,8 @@ async function credCount(s) {
 }
 
 let s;
-before(async () => { s = await startServer(); });
+// the sign-in failure limit has its own test; here many failures come from one address
+before(async () => { s = await startServer({ env: { SCOLAR_SIGNIN_FAILS: '1000' } }); });
 after(async () => { await s.stop(); });
 
 test('sign in with an admin credential: 200, cookie flags, the session answers GET /api/session', async () => {
@@ -268,5 +269,27 @@ test('console users: CLI create/list/delete, sign in by name and password, /api/
     assert.equal(r.stdout.trim(), '');
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('failed sign-ins are limited per address and name: 429 with Retry-After, then nothing passes', async () => {
+  const t = await startServer({ env: { SCOLAR_SIGNIN_FAILS: '3' } });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const r = await call(t, 'POST', '/api/session', { body: { key: ADMIN_KEY, secret: `wrong-${i}` } });
+      assert.equal(r.status, 401, `attempt ${i + 1}`);
+    }
+    let r = await call(t, 'POST', '/api/session', { body: { key: ADMIN_KEY, secret: 'wrong-again' } });
+    assert.equal(r.status, 429);
+    assert.match(r.json.message, /too many failed sign-ins/);
+    const wait = Number(r.headers.get('retry-after'));
+    assert.ok(wait > 0 && wait <= 301, `Retry-After ${wait}`);
+    r = await call(t, 'POST', '/api/session', { body: { key: ADMIN_KEY, secret: ADMIN_SECRET } });
+    assert.equal(r.status, 429, 'not even the right secret until the window ends');
+    assert.equal(r.headers.getSetCookie().length, 0);
+    r = await call(t, 'GET', '/api/credentials', { headers: { Authorization: basic(ADMIN_KEY, ADMIN_SECRET) } });
+    assert.equal(r.status, 200, 'Basic authentication of API clients is not affected');
+  } finally {
+    await t.stop();
   }
 });

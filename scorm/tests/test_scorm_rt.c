@@ -742,6 +742,98 @@ static void test_attempt_end(struct scorm_rt *rt, struct stmt_db *db)
     free(course);
 }
 
+/* ---- the console's indexes of a store written before them ---- */
+
+struct key_list {
+    char keys[64][STMT_DB_MAX_KEY + 1];
+    size_t lens[64];
+    size_t n;
+};
+
+static int keys_visit(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    struct key_list *l = ctx;
+    (void)v;
+    (void)vl;
+    if (l->n < 64) {
+        memcpy(l->keys[l->n], k, kl);
+        l->lens[l->n++] = kl;
+    }
+    return 0;
+}
+
+/* Empty table (at most 64 keys: the test's own). */
+static void wipe(struct stmt_db_txn *t, const char *table)
+{
+    static struct key_list l;
+    l.n = 0;
+    stmt_db_scan(t, table, NULL, 0, keys_visit, &l);
+    for (size_t i = 0; i < l.n; i++)
+        stmt_db_del(t, table, l.keys[i], l.lens[i]);
+}
+
+static void test_index_migrate(struct scorm_rt *rt, struct stmt_db *db,
+                               const struct scorm_rt_opts *o)
+{
+    char *course = import_golf(db, "golf-12-RuntimeBasicCalls");
+    cJSON *r1 = NULL, *r2 = NULL, *page = NULL;
+    struct scorm_rt *rt2 = NULL;
+    struct scorm_diag d;
+    struct stmt_db_txn *t = NULL;
+    struct key_list regs;
+    is_int(scorm_rt_registration_create(rt, course, "mig-1", "Mig", &r1, &d), 0, "reg 1");
+    is_int(scorm_rt_registration_create(rt, course, "mig-1", "Mig", &r2, &d), 0, "reg 2");
+    is_int(scorm_rt_course_registrations(rt, course, NULL, 0, 50, &page), 0, "indexed");
+    is_int((int)cJSON_GetNumberValue(cJSON_GetObjectItem(page, "total")), 2, "two listed");
+    cJSON_Delete(page);
+    page = NULL;
+    /* an older store: no console tables, registrations without created_us */
+    ok(stmt_db_txn_begin(db, 1, &t) == 0, "write txn");
+    for (const char *const *tb =
+             (const char *const[]){"course_stats", "reg_by_course", "reg_by_learner", "learners",
+                                   "reg_summary", NULL};
+         *tb; tb++)
+        wipe(t, *tb);
+    memset(&regs, 0, sizeof regs);
+    stmt_db_scan(t, "registrations", NULL, 0, keys_visit, &regs);
+    for (size_t i = 0; i < regs.n; i++) {
+        const void *v;
+        size_t vl;
+        cJSON *rec;
+        if (stmt_db_get(t, "registrations", regs.keys[i], regs.lens[i], &v, &vl))
+            continue;
+        rec = cJSON_ParseWithLength(v, vl);
+        cJSON_DeleteItemFromObject(rec, "created_us");
+        char *js = cJSON_PrintUnformatted(rec);
+        stmt_db_put(t, "registrations", regs.keys[i], regs.lens[i], js, strlen(js), 0);
+        cJSON_free(js);
+        cJSON_Delete(rec);
+    }
+    ok(stmt_db_txn_commit(t) == 0, "index removed");
+    is_int(scorm_rt_course_registrations(rt, course, NULL, 0, 50, &page), 0, "list");
+    is_int((int)cJSON_GetNumberValue(cJSON_GetObjectItem(page, "total")), 0, "nothing indexed");
+    cJSON_Delete(page);
+    page = NULL;
+    is_int(scorm_rt_open(db, dm_text, dm_len, o, &rt2, &d), 0, "open indexes the old store");
+    is_int(scorm_rt_course_registrations(rt2, course, NULL, 0, 50, &page), 0, "list again");
+    is_int((int)cJSON_GetNumberValue(cJSON_GetObjectItem(page, "total")), 2, "both listed");
+    is_int(cJSON_GetArraySize(cJSON_GetObjectItem(page, "items")), 2, "both items");
+    cJSON_Delete(page);
+    page = NULL;
+    is_int(scorm_rt_learner_get(rt2, "mig-1", 0, 50, &page), 0, "learner rebuilt");
+    is_int((int)cJSON_GetNumberValue(cJSON_GetObjectItem(page, "total")), 2, "learner's two");
+    {
+        int regs_n = 0, done = 0;
+        scorm_course_stats(db, course, &regs_n, &done);
+        is_int(regs_n, 2, "course counter rebuilt");
+    }
+    scorm_rt_close(rt2);
+    cJSON_Delete(page);
+    cJSON_Delete(r1);
+    cJSON_Delete(r2);
+    free(course);
+}
+
 int main(void)
 {
     char path[1024], dir[512];
@@ -773,6 +865,7 @@ int main(void)
     test_flow2004(rt, db);
     test_strict(rt, db);
     test_attempt_end(rt, db);
+    test_index_migrate(rt, db, &o);
     scorm_rt_close(rt);
     stmt_db_close(db);
     cJSON_Delete(emitted);
