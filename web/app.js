@@ -31,8 +31,28 @@ function markNav(section) {
   }
 }
 
+// A hint kept in localStorage that this browser has signed in (the session cookie itself is
+// HttpOnly): without it the first load shows sign-in at once instead of asking the server and
+// getting a 401, which browsers log as a console error. Not a secret, and never trusted: the
+// server decides with the cookie.
+const HINT = 'scolar.signedIn';
+function hint(on) {
+  try {
+    if (on) localStorage.setItem(HINT, '1');
+    else localStorage.removeItem(HINT);
+  } catch { /* storage disabled: the server is asked every time */ }
+}
+function hinted() {
+  try {
+    return localStorage.getItem(HINT) !== null;
+  } catch {
+    return true;
+  }
+}
+
 function setSession(s) {
   signedIn = true;
+  hint(true);
   setCsrf(s.csrf);
   document.body.classList.remove('signed-out');
   const w = s.who || {};
@@ -42,6 +62,7 @@ function setSession(s) {
 
 function showSignIn(message, kind = 'info') {
   signedIn = false;
+  hint(false);
   renderSeq += 1;
   setCsrf(null);
   document.body.classList.add('signed-out');
@@ -147,6 +168,10 @@ async function start() {
     if (signedIn) showSignIn('Your session has expired. Sign in again to continue.', 'warn');
   });
   window.addEventListener('hashchange', route);
+  if (!hinted()) {
+    showSignIn('');
+    return;
+  }
   try {
     const s = await api('GET', '/api/session', undefined, { quiet401: true });
     if (s && s.who) {

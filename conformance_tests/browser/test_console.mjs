@@ -98,9 +98,6 @@ async function shot(page, name) {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
-// Until GET /api/session answers 200 {"who":null} without a cookie (CONTRACT.md REQUEST), the
-// first load's 401 on /api/session is the one error a fresh page may show.
-const FIRST_LOAD = /status of 401 .* @ http:\/\/[^ ]+\/api\/session$/;
 
 async function signIn(w, key = ADMIN_KEY, secret = ADMIN_SECRET) {
   const { page } = w;
@@ -126,7 +123,7 @@ function rowsOf(page) {
 }
 
 test('sign in, upload a golf package, register a learner, play the launch link, see the status change', async () => {
-  const w = await newPage({ allow: [FIRST_LOAD] });
+  const w = await newPage({ allow: [] });
   const { page } = w;
   await page.goto(srv.base + '/');
   await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
@@ -255,7 +252,7 @@ test('sign in, upload a golf package, register a learner, play the launch link, 
 });
 
 test('credentials: create with scopes, the secret shown once works, revoke it and it is refused', async () => {
-  const w = await newPage({ allow: [FIRST_LOAD] });
+  const w = await newPage({ allow: [] });
   const { page } = w;
   await signIn(w);
   w.allow = [];
@@ -297,7 +294,7 @@ test('credentials: create with scopes, the secret shown once works, revoke it an
   await page.getByRole('button', { name: 'Add user', exact: true }).click();
   await page.getByRole('button', { name: 'Delete user robin.author', exact: true }).waitFor();
   await shot(page, 'credentials-users');
-  const u = await newPage({ allow: [FIRST_LOAD] });
+  const u = await newPage({ allow: [] });
   await u.page.goto(srv.base + '/');
   await u.page.getByRole('radio', { name: 'Console user' }).check();
   await u.page.getByRole('textbox', { name: 'User', exact: true }).fill('robin.author');
@@ -346,7 +343,7 @@ function hostileZip() {
 }
 
 test('bad input: not a zip, a broken zip, markup in a title, a wrong secret, no session, an expired session', async () => {
-  const w = await newPage({ allow: [FIRST_LOAD] });
+  const w = await newPage({ allow: [] });
   const { page } = w;
 
   // a wrong secret: a clear message, still signed out
@@ -457,7 +454,7 @@ test('bad input: not a zip, a broken zip, markup in a title, a wrong secret, no 
 
 test('a course page: preview records nothing; a registration reset, then deleted; then the course can be deleted', async () => {
   assert.ok(mainCourseHref, 'the first test made the course');
-  const w = await newPage({ allow: [FIRST_LOAD] });
+  const w = await newPage({ allow: [] });
   const { page } = w;
   await signIn(w);
   w.allow = [];
