@@ -151,9 +151,19 @@ test('sign in, upload a golf package, register a learner, play the launch link, 
   assert.equal(await rowsOf(page).count(), 0);
   await shot(page, 'courses-empty');
 
-  // upload with the file input named "Upload course"
+  // upload with the file input named "Upload course"; record the phases the page shows
+  await page.evaluate(() => {
+    window.__phases = [];
+    new MutationObserver(() => {
+      const p = document.querySelector('.progress:not([hidden]) .phase');
+      if (p && p.textContent !== window.__phases.at(-1)) window.__phases.push(p.textContent);
+    }).observe(document.querySelector('main'), { subtree: true, childList: true, characterData: true, attributes: true });
+  });
   await page.getByLabel('Upload course', { exact: true }).setInputFiles(goodZip);
   await page.getByText(`“${TITLE}” imported.`).waitFor();
+  const phases = await page.evaluate(() => window.__phases);
+  assert.ok(phases.some((p) => /^Uploading golf-12-RuntimeBasicCalls\.zip/.test(p)), `phases: ${phases}`);
+  assert.ok(phases.some((p) => /^Importing/.test(p)), `phases: ${phases}`);
   const link = page.getByRole('link', { name: TITLE, exact: true });
   await link.waitFor();
   const courseHref = await link.getAttribute('href');
@@ -185,6 +195,11 @@ test('sign in, upload a golf package, register a learner, play the launch link, 
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/player\/[0-9a-f-]{36}\?token=/);
   assert.ok(url.startsWith(srv.content), 'the launch link is on the content origin');
   const reg = url.match(/player\/([0-9a-f-]{36})/)[1];
+  // the copy button puts the link on the clipboard
+  await w.ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.base });
+  await page.getByRole('button', { name: 'Copy link', exact: true }).click();
+  await page.getByText('Copied to the clipboard.').waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), url);
   // the learner's name with markup is text
   await page.getByText('Pat <i>Learner</i>').first().waitFor();
   assert.equal(await page.locator('main i').count(), 0);
