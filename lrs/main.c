@@ -252,10 +252,11 @@ static int cmd_serve(int argc, char **argv)
         lrs_app_close(&app);
         goto out;
     }
-    printf("scolar %s serving\n  xAPI:    %s/xapi/\n  admin:   %s/api/ (courses, registrations, "
+    printf("scolar %s serving\n  console: %s/ (sign in with an admin key and secret)\n"
+           "  xAPI:    %s/xapi/\n  admin:   %s/api/ (courses, registrations, "
            "credentials)\n  content: %s/\n  data:    %s\n",
-           SCOLAR_VERSION, app.cfg.public_url, app.cfg.public_url, app.cfg.content_url,
-           app.cfg.data_dir);
+           SCOLAR_VERSION, app.cfg.public_url, app.cfg.public_url, app.cfg.public_url,
+           app.cfg.content_url, app.cfg.data_dir);
     fflush(stdout);
     sigwait(&set, &sig);
     lrs_log(LRS_LOG_INFO, "signal %d: stopping (finishing in-flight requests)", sig);

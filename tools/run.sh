@@ -41,6 +41,7 @@ listen=${SCOLAR_LISTEN:-127.0.0.1:8080}
 echo "tools/run.sh: admin credential (from $cred)"
 echo "  key:    $key"
 echo "  secret: $secret"
+echo "  console: open http://$listen/ in a browser and sign in with the key and secret above"
 echo "  try:    curl -u $key:$secret http://$listen/xapi/about"
 if [ -s "$data/demo-registration" ]; then
   reg=$(cat "$data/demo-registration")
