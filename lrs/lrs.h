@@ -144,6 +144,7 @@ struct lrs_req {
     size_t nalt_hdrs;
     int status;
     size_t bytes_out;
+    const char *route; /* the matched route's pattern (static), for metrics; NULL: none */
 };
 
 /** Read the whole body (in a loop, up to cfg.max_body or `cap` when non-zero).
@@ -210,6 +211,11 @@ void lrs_server_stop(struct lrs_app *app);
 void lrs_route_about(struct lrs_req *r);
 void lrs_route_not_found(struct lrs_req *r);
 void lrs_route_healthz(struct lrs_req *r);
+/* ---- monitoring (lrs_metrics.c) -------------------------------------------------------- */
+/** Count one answered request (route: a route table's static pattern, or NULL). */
+void lrs_metrics_request(const char *route, int content, int status, int64_t us);
+void lrs_route_metrics(struct lrs_req *r);
+void lrs_route_readyz(struct lrs_req *r);
 void lrs_route_credentials(struct lrs_req *r);
 void lrs_route_statements(struct lrs_req *r);
 void lrs_route_courses(struct lrs_req *r);

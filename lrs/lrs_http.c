@@ -299,6 +299,8 @@ static void dispatch(struct lrs_req *r, const struct lrs_route *routes)
         hit = rt;
         break;
     }
+    if (hit)
+        r->route = hit->path;
     if (!hit) {
         if (path_seen)
             lrs_reply_error(r, 405, "method %s not allowed on %s", r->method, r->path);
@@ -367,6 +369,7 @@ static void handle(struct mg_connection *conn, struct lrs_app *app, const struct
     if (!r.is_xapi || (lrs_altsyntax_apply(&r) == 0 && lrs_xapi_pre(&r) == 0))
         dispatch(&r, rt);
     lrs_guard_request_done(&r);
+    lrs_metrics_request(r.route, content, r.status, sc_time_mono_us() - t0);
     lrs_log(LRS_LOG_INFO, "%s %s %s %d %zu %lldus", content ? "content" : "api", r.method, r.path,
             r.status, r.bytes_out, (long long)(sc_time_mono_us() - t0));
     lrs_params_free(r.params, r.nparams);

@@ -7,6 +7,8 @@
 
 const struct lrs_route lrs_api_routes[] = {
     {"GET", "/healthz", LRS_AUTH_NONE, lrs_route_healthz},
+    {"GET", "/readyz", LRS_AUTH_NONE, lrs_route_readyz},
+    {"GET", "/metrics", LRS_AUTH_ADMIN, lrs_route_metrics},
     {"GET", "/xapi/about", LRS_AUTH_NONE, lrs_route_about},
     {"GET", "/", LRS_AUTH_NONE, lrs_route_console},
     {"GET", "/web/*", LRS_AUTH_NONE, lrs_route_console},
@@ -32,6 +34,7 @@ const struct lrs_route lrs_api_routes[] = {
 
 const struct lrs_route lrs_content_routes[] = {
     {"GET", "/healthz", LRS_AUTH_NONE, lrs_route_healthz},
+    {"GET", "/readyz", LRS_AUTH_NONE, lrs_route_readyz},
     {"GET", "/favicon.ico", LRS_AUTH_NONE, lrs_route_favicon},
     {NULL, "/player/*", LRS_AUTH_NONE, lrs_route_player}, /* launch token, checked inside */
     {"GET", "/runtime/*", LRS_AUTH_NONE, lrs_route_runtime},

@@ -818,3 +818,15 @@ int stmt_db_check(struct stmt_db *db, char *report, size_t reportlen)
     stmt_db_txn_abort(t);
     return bad ? STMT_DB_ERR_CORRUPT : STMT_DB_OK;
 }
+
+int stmt_db_stats(struct stmt_db *db, struct stmt_db_stats *out)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info(db->env, &info) != MDB_SUCCESS || mdb_env_stat(db->env, &st) != MDB_SUCCESS)
+        return STMT_DB_ERR_IO;
+    out->map_bytes = info.me_mapsize;
+    out->used_bytes = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+    out->readers = info.me_numreaders;
+    return STMT_DB_OK;
+}
