@@ -412,6 +412,12 @@
     });
   }
 
+  /* a launch href is relative to the package's folder on the content origin, unless the
+   * manifest gave an absolute http(s) URL (import warns about it): then it is that URL */
+  function scoUrl(href) {
+    return /^https?:\/\//i.test(href) ? href : state.content_base + href;
+  }
+
   function launch(id) {
     var it = itemById(id);
     if (!it || !it.launchable) return Promise.resolve();
@@ -419,7 +425,7 @@
       /* an asset: no API, no session */
       current = id;
       api = null;
-      $('sco').src = state.content_base + it.href;
+      $('sco').src = scoUrl(it.href);
       updateControls();
       renderToc();
       return Promise.resolve();
@@ -451,7 +457,7 @@
       current = id;
       cmiSent = false;
       renderToc();
-      $('sco').src = state.content_base + L.href;
+      $('sco').src = scoUrl(L.href);
     });
   }
 
