@@ -79,7 +79,8 @@ static int open_tables(struct stmt_store *st)
         (rc = stmt__db_table(t, "stmt_voided", 0, &st->t_voided)) ||
         (rc = stmt__db_table(t, "stmt_ref", 0, &st->t_ref)) ||
         (rc = stmt__db_table(t, "stmt_idx", 0, &st->t_idx)) ||
-        (rc = stmt__db_table(t, "stmt_meta", 0, &st->t_meta)))
+        (rc = stmt__db_table(t, "stmt_meta", 0, &st->t_meta)) ||
+        (rc = stmt__db_table(t, "stmt_rpt", 0, &st->t_rpt)))
         goto out;
     rc = mdb_cursor_open(stmt__db_txn_raw(t), st->t_stmt, &cur);
     if (rc) {

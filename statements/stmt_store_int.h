@@ -101,6 +101,7 @@ struct stmt__epochs {
 struct stmt_store {
     struct stmt_db *db;
     MDB_dbi t_stmt, t_id, t_voided, t_ref, t_idx, t_meta;
+    MDB_dbi t_rpt; /* report tallies (stmt_report.c) */
     unsigned char cursor_key[32];
     size_t max_limit;
 
@@ -217,6 +218,19 @@ void *stmt__writer_main(void *arg);
 int stmt__fold_all(struct stmt_store *st);
 /** Rough immutability comparison (see stmt_writer.c). 1 when equal. */
 int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t len);
+
+/** Record of a statement id as the writer's transaction sees it (written by the open group,
+ *  committed and not folded, or in "stmt_id"); *seq points at buf. 0, MDB_NOTFOUND or an LMDB
+ *  error. Writer only. */
+int stmt__rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
+                    MDB_val *rec, unsigned char buf[8]);
+
+/* stmt_report.c */
+/** Writer, in the fold transaction, for each record in stored order before its index entries:
+ *  add the statement to the report tallies, or for a voiding statement take its target out
+ *  (stmt_report.h). rec is the record (copied out before any write). 0 or a store error. */
+int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len,
+                      uint64_t seq);
 
 /* stmt_query.c: voided state of a record (id in the voided set and not itself voiding). */
 int stmt__is_voided(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len);

@@ -67,8 +67,8 @@ int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t le
  * committed but not yet folded (recent), or in "stmt_id" (epochs whose Bloom filter may hold
  * it). 0, MDB_NOTFOUND or an LMDB error. The writer is the only thread that changes the maps
  * and the epochs, so it reads them without the lock. */
-static int rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
-                     MDB_val *rec, unsigned char buf[8])
+int stmt__rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
+                    MDB_val *rec, unsigned char buf[8])
 {
     int64_t s = stmt__idmap_get(&st->pending, id);
     int rc;
@@ -105,7 +105,7 @@ static int chain_terms(struct stmt_store *st, MDB_txn *txn, const unsigned char 
     for (int d = 0; d < STMT_REF_DEPTH; d++) {
         MDB_val seq, rv;
         unsigned char sb[8];
-        int rc = rec_by_id(st, txn, cur, &seq, &rv, sb);
+        int rc = stmt__rec_by_id(st, txn, cur, &seq, &rv, sb);
         const unsigned char *rec = rv.mv_data;
         if (rc == MDB_NOTFOUND)
             return STMT_STORE_OK;
@@ -391,6 +391,8 @@ static int fold_txn(struct stmt_store *st, MDB_txn *txn, size_t max, int64_t *la
             st->ep.fill++;
         }
         if (!ret)
+            ret = stmt__report_fold(st, txn, v.mv_data, v.mv_size, stmt__be64_get(seq8));
+        if (!ret)
             ret = index_one(st, txn, e, id, flags, ref, terms.v, terms.n, seq8);
         *last = (int64_t)stmt__be64_get(seq8);
         ++*n;
@@ -474,7 +476,7 @@ static int do_req(struct stmt_store *st, MDB_txn *txn, struct stmt__req *req, in
         int rc;
         p->dup = 0;
         p->stored_us = 0;
-        rc = rec_by_id(st, txn, p->id, &seq, &rv, sb);
+        rc = stmt__rec_by_id(st, txn, p->id, &seq, &rv, sb);
         if (rc == 0) {
             const unsigned char *rec = rv.mv_data;
             size_t hdr = STMT_REC_HDR + 8 * rec_nterms(rec);
@@ -499,7 +501,7 @@ static int do_req(struct stmt_store *st, MDB_txn *txn, struct stmt__req *req, in
                     return STMT_STORE_ERR_VOID_VOIDING;
                 }
             }
-            rc = rec_by_id(st, txn, p->ref, &seq, &rv, sb);
+            rc = stmt__rec_by_id(st, txn, p->ref, &seq, &rv, sb);
             if (rc == 0 && (((const unsigned char *)rv.mv_data)[1] & STMT_REC_VOIDING)) {
                 req->bad_index = i;
                 return STMT_STORE_ERR_VOID_VOIDING;
