@@ -64,7 +64,8 @@ static int file_write(void *ctx, const char *data, size_t n)
         fprintf(stderr, "\r[");
         for (size_t i = 0; i < width; i++)
             fputc(i < fill ? '#' : (s->total ? '.' : ' '), stderr);
-        fprintf(stderr, "] ~%zu statements, %.0f/s ", s->done, secs > 0 ? (double)s->done / secs : 0);
+        fprintf(stderr, "] ~%zu statements, %.0f/s ", s->done,
+                secs > 0 ? (double)s->done / secs : 0);
     }
     return 0;
 }
@@ -164,8 +165,7 @@ int lrs_cmd_export(int argc, char **argv)
         case 's':
         case 'u':
             if (sc_time_parse_iso(optarg, strlen(optarg), c == 's' ? &q.since_us : &q.until_us))
-                return lrs_cli_usage_error(EXPORT_USAGE, "not an ISO 8601 timestamp: '%s'",
-                                           optarg);
+                return lrs_cli_usage_error(EXPORT_USAGE, "not an ISO 8601 timestamp: '%s'", optarg);
             break;
         case 'l': {
             char *end;

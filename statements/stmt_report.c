@@ -21,25 +21,37 @@
 #define VERB_FAILED "http://adlnet.gov/expapi/verbs/failed"
 #define TYPE_INTERACTION "http://adlnet.gov/expapi/activities/cmi.interaction"
 
+/* The length of a report day: a UTC day; SCOLAR_REPORT_DAY_US shortens it for tests only
+ * (like SCOLAR_FOLD_EPOCH), so that a test crosses many days. */
+static int64_t day_us(void)
+{
+    const char *e = getenv("SCOLAR_REPORT_DAY_US");
+    char *end = NULL;
+    long long x;
+    if (!e)
+        return STMT_REPORT_DAY_US;
+    x = strtoll(e, &end, 10);
+    return (end && !*end && x >= 500000 && x <= STMT_REPORT_DAY_US) ? x : STMT_REPORT_DAY_US;
+}
+
 #define PF_PASSED 1
 #define PF_FAILED 2
 
-/* What one statement contributes (pointers borrow from the parsed tree). */
-struct facts {
-    uint64_t actor;
-    const char *verb;
-    uint64_t verb_h;
-    int has_obj;
-    uint64_t obj;
-    int completed; /* completed verb, or result.completion true */
-    int pf;        /* PF_PASSED / PF_FAILED by verb, else 0 */
-    int has_score;
+/* What one statement contributes, computed in the caller's thread from its parsed tree
+ * (stmt__report_facts) and handed to the writer with the statement, or, for statements
+ * folded without them (a backlog at open, a reindex), from the record's JSON. Texts are not
+ * kept: when a verb, question or response is new to the store, the fold reads them from the
+ * record. */
+struct stmt__rfacts {
+    uint64_t actor, verb_h, obj, qh, rh;
     double scaled;
-    int question; /* object is a cmi.interaction */
-    const char *qid, *qname, *response;
-    int success; /* result.success: 1 true, 0 otherwise */
-    uint64_t ctx[STMT_REPORT_MAX_CONTEXT];
-    size_t nctx;
+    unsigned char has_obj, completed, pf, has_score, question, success, has_resp, nctx;
+    uint64_t ctx[];
+};
+
+/* Texts of a statement, borrowed from its tree. */
+struct texts {
+    const char *verb, *qid, *qname, *response;
 };
 
 static int mdb_err(struct stmt_store *st, int rc)
@@ -79,7 +91,7 @@ static const char *lang_pick(const cJSON *map)
     return NULL;
 }
 
-static void add_ctx(struct facts *f, const cJSON *a)
+static void add_ctx(struct stmt__rfacts *f, const cJSON *a)
 {
     const char *id = str_member(a, "id");
     uint64_t h;
@@ -94,7 +106,8 @@ static void add_ctx(struct facts *f, const cJSON *a)
     f->ctx[f->nctx++] = h;
 }
 
-static void facts_of(const cJSON *s, struct facts *f)
+/* Facts (into f, room for STMT_REPORT_MAX_CONTEXT) and texts of a statement tree. */
+static void facts_of(const cJSON *s, struct stmt__rfacts *f, struct texts *t)
 {
     const cJSON *actor = cJSON_GetObjectItemCaseSensitive(s, "actor");
     const cJSON *obj = cJSON_GetObjectItemCaseSensitive(s, "object");
@@ -105,6 +118,7 @@ static void facts_of(const cJSON *s, struct facts *f)
     char ifi[1024];
 
     memset(f, 0, sizeof *f);
+    memset(t, 0, sizeof *t);
     if (stmt_store_agent_ifi(actor, ifi, sizeof ifi) == STMT_STORE_OK) {
         f->actor = hash_str(STMT_TERM_AGENT, ifi);
     } else {
@@ -113,10 +127,10 @@ static void facts_of(const cJSON *s, struct facts *f)
         f->actor = txt ? hash_str(STMT_TERM_AGENT, txt) : 0;
         cJSON_free(txt);
     }
-    f->verb = str_member(verb, "id");
-    if (!f->verb)
-        f->verb = "";
-    f->verb_h = hash_str(STMT_TERM_VERB, f->verb);
+    t->verb = str_member(verb, "id");
+    if (!t->verb)
+        t->verb = "";
+    f->verb_h = hash_str(STMT_TERM_VERB, t->verb);
     if (!ot || !strcmp(ot, "Activity")) {
         const char *id = str_member(obj, "id");
         const cJSON *def = cJSON_GetObjectItemCaseSensitive(obj, "definition");
@@ -126,26 +140,31 @@ static void facts_of(const cJSON *s, struct facts *f)
             f->obj = hash_str(STMT_TERM_ACTIVITY, id);
             if (type && !strcmp(type, TYPE_INTERACTION)) {
                 f->question = 1;
-                f->qid = id;
-                f->qname = lang_pick(cJSON_GetObjectItemCaseSensitive(def, "name"));
+                t->qid = id;
+                t->qname = lang_pick(cJSON_GetObjectItemCaseSensitive(def, "name"));
+                f->qh = hash_str('q', id);
             }
         }
     }
-    f->completed = !strcmp(f->verb, VERB_COMPLETED) ||
+    f->completed = !strcmp(t->verb, VERB_COMPLETED) ||
                    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "completion"));
-    f->pf = !strcmp(f->verb, VERB_PASSED)   ? PF_PASSED
-            : !strcmp(f->verb, VERB_FAILED) ? PF_FAILED
+    f->pf = !strcmp(t->verb, VERB_PASSED)   ? PF_PASSED
+            : !strcmp(t->verb, VERB_FAILED) ? PF_FAILED
                                             : 0;
     {
         const cJSON *score = cJSON_GetObjectItemCaseSensitive(res, "score");
         const cJSON *scaled = cJSON_GetObjectItemCaseSensitive(score, "scaled");
         if (cJSON_IsNumber(scaled)) {
             f->has_score = 1;
-            f->scaled = scaled->valuedouble;
+            f->scaled = scaled->valuedouble == 0 ? 0.0 : scaled->valuedouble; /* -0 is 0 */
         }
     }
     f->success = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "success"));
-    f->response = str_member(res, "response");
+    t->response = str_member(res, "response");
+    if (t->response) {
+        f->has_resp = 1;
+        f->rh = hash_str('p', t->response);
+    }
     {
         static const char *const kinds[] = {"parent", "grouping", "category", "other"};
         const cJSON *ca = cJSON_GetObjectItemCaseSensitive(ctx, "contextActivities");
@@ -163,12 +182,242 @@ static void facts_of(const cJSON *s, struct facts *f)
     }
 }
 
-/* ---- keys and counters ----------------------------------------------------------------- */
+#define FACTS_MAX (sizeof(struct stmt__rfacts) + STMT_REPORT_MAX_CONTEXT * sizeof(uint64_t))
+
+int stmt__report_facts(const cJSON *s, struct stmt__rfacts **out)
+{
+    uint64_t buf[FACTS_MAX / 8 + 1];
+    struct stmt__rfacts *f = (struct stmt__rfacts *)buf, *c;
+    struct texts t;
+    size_t n;
+    facts_of(s, f, &t);
+    n = sizeof *f + f->nctx * sizeof(uint64_t);
+    c = sc_malloc(n);
+    if (!c)
+        return STMT_STORE_ERR_NOMEM;
+    memcpy(c, f, n);
+    *out = c;
+    return STMT_STORE_OK;
+}
+
+void stmt__report_facts_free(struct stmt__rfacts *f)
+{
+    sc_free(f);
+}
+
+/* ---- the writer's state: queued facts and a write-back cache of counters ------------------ */
+
+#define CACHE_CAP 65536             /* slots (a power of two) */
+#define CACHE_FLUSH (CACHE_CAP / 2) /* entries held before a flush */
+#define CACHE_KEY 29
+#define CACHE_VALS 7
+#define KNOWN_CAP 65536  /* text hashes known to be stored */
+#define QUEUE_MAX 262144 /* facts waiting for their fold; past it the fold parses the record */
+
+struct centry {
+    unsigned char state; /* 0 empty, 1 loaded, 2 changed */
+    unsigned char klen, nv;
+    unsigned char key[CACHE_KEY];
+    uint64_t v[CACHE_VALS];
+};
+
+struct qitem {
+    int64_t seq;
+    struct stmt__rfacts *f;
+};
+
+struct stmt__rstate {
+    struct centry *slots;
+    size_t used;
+    uint64_t *known; /* open addressing, 0 = empty */
+    size_t nknown;
+    struct qitem *q; /* ring */
+    size_t qhead, qn, qcap;
+};
+
+static struct stmt__rstate *rstate(struct stmt_store *st)
+{
+    if (!st->rpt) {
+        struct stmt__rstate *r = sc_calloc(1, sizeof *r);
+        if (!r)
+            return NULL;
+        r->slots = sc_calloc(CACHE_CAP, sizeof *r->slots);
+        r->known = sc_calloc(KNOWN_CAP, sizeof *r->known);
+        if (!r->slots || !r->known) {
+            sc_free(r->slots);
+            sc_free(r->known);
+            sc_free(r);
+            return NULL;
+        }
+        st->rpt = r;
+    }
+    return st->rpt;
+}
+
+void stmt__report_queue(struct stmt_store *st, int64_t seq, struct stmt__rfacts *f)
+{
+    struct stmt__rstate *r = rstate(st);
+    if (!r || r->qn == QUEUE_MAX) {
+        sc_free(f);
+        return;
+    }
+    if (r->qn == r->qcap) {
+        size_t nc = r->qcap ? r->qcap * 2 : 1024;
+        struct qitem *nq = sc_malloc(nc * sizeof *nq);
+        if (!nq) {
+            sc_free(f);
+            return;
+        }
+        for (size_t i = 0; i < r->qn; i++)
+            nq[i] = r->q[(r->qhead + i) % r->qcap];
+        sc_free(r->q);
+        r->q = nq;
+        r->qcap = nc;
+        r->qhead = 0;
+    }
+    r->q[(r->qhead + r->qn) % r->qcap] = (struct qitem){seq, f};
+    r->qn++;
+}
+
+void stmt__report_unqueue(struct stmt_store *st, int64_t after)
+{
+    struct stmt__rstate *r = st->rpt;
+    while (r && r->qn && r->q[(r->qhead + r->qn - 1) % r->qcap].seq > after) {
+        sc_free(r->q[(r->qhead + r->qn - 1) % r->qcap].f);
+        r->qn--;
+    }
+}
+
+/* The queued facts of statement seq (owned by the caller now), or NULL. */
+static struct stmt__rfacts *dequeue(struct stmt__rstate *r, int64_t seq)
+{
+    while (r->qn && r->q[r->qhead].seq < seq) {
+        sc_free(r->q[r->qhead].f);
+        r->qhead = (r->qhead + 1) % r->qcap;
+        r->qn--;
+    }
+    if (r->qn && r->q[r->qhead].seq == seq) {
+        struct stmt__rfacts *f = r->q[r->qhead].f;
+        r->qhead = (r->qhead + 1) % r->qcap;
+        r->qn--;
+        return f;
+    }
+    return NULL;
+}
+
+static uint64_t mix(const unsigned char *k, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ k[i]) * 1099511628211ull;
+    return h ^ (h >> 29);
+}
 
 struct key {
     unsigned char b[40];
     size_t n;
 };
+
+static int cmp_entry(const void *pa, const void *pb)
+{
+    const struct centry *a = *(const struct centry *const *)pa;
+    const struct centry *b = *(const struct centry *const *)pb;
+    size_t n = a->klen < b->klen ? a->klen : b->klen;
+    int c = memcmp(a->key, b->key, n);
+    return c ? c : (int)a->klen - (int)b->klen;
+}
+
+/* Write the changed counters (in key order: neighbours share pages), empty the cache. */
+static int cache_flush(struct stmt_store *st, MDB_txn *txn)
+{
+    struct stmt__rstate *r = st->rpt;
+    struct centry **v;
+    size_t n = 0;
+    int ret = STMT_STORE_OK;
+    if (!r || !r->used)
+        return STMT_STORE_OK;
+    v = sc_malloc(r->used * sizeof *v);
+    if (!v)
+        return STMT_STORE_ERR_NOMEM;
+    for (size_t i = 0; i < CACHE_CAP; i++)
+        if (r->slots[i].state == 2)
+            v[n++] = &r->slots[i];
+    qsort(v, n, sizeof *v, cmp_entry);
+    for (size_t i = 0; i < n && !ret; i++) {
+        struct centry *e = v[i];
+        MDB_val kv = {e->klen, e->key}, vv = {e->nv * 8u, e->v};
+        int zero = 1, rc;
+        for (size_t j = 0; j < e->nv; j++)
+            zero &= e->v[j] == 0;
+        if (zero) {
+            rc = mdb_del(txn, st->t_rpt, &kv, NULL);
+            rc = rc == MDB_NOTFOUND ? 0 : rc;
+        } else {
+            rc = mdb_put(txn, st->t_rpt, &kv, &vv, 0);
+        }
+        if (rc)
+            ret = mdb_err(st, rc);
+    }
+    sc_free(v);
+    memset(r->slots, 0, CACHE_CAP * sizeof *r->slots);
+    r->used = 0;
+    return ret;
+}
+
+void stmt__report_discard(struct stmt_store *st)
+{
+    if (st->rpt && st->rpt->used) {
+        memset(st->rpt->slots, 0, CACHE_CAP * sizeof *st->rpt->slots);
+        st->rpt->used = 0;
+    }
+}
+
+/* The nv counters under key k, loaded on first use; the caller changes them and marks the
+ * entry changed (state 2). NULL with *err set on failure. */
+static struct centry *cache_get(struct stmt_store *st, MDB_txn *txn, const struct key *k, size_t nv,
+                                int *err)
+{
+    struct stmt__rstate *r = st->rpt;
+    size_t i;
+    MDB_val kv = {k->n, (void *)k->b}, vv;
+    int rc;
+    if (r->used >= CACHE_FLUSH && (*err = cache_flush(st, txn)))
+        return NULL;
+    i = (size_t)mix(k->b, k->n) & (CACHE_CAP - 1);
+    while (r->slots[i].state) {
+        if (r->slots[i].klen == k->n && !memcmp(r->slots[i].key, k->b, k->n))
+            return &r->slots[i];
+        i = (i + 1) & (CACHE_CAP - 1);
+    }
+    rc = mdb_get(txn, st->t_rpt, &kv, &vv);
+    if (rc && rc != MDB_NOTFOUND) {
+        *err = mdb_err(st, rc);
+        return NULL;
+    }
+    r->slots[i].state = 1;
+    r->slots[i].klen = (unsigned char)k->n;
+    r->slots[i].nv = (unsigned char)nv;
+    memcpy(r->slots[i].key, k->b, k->n);
+    memset(r->slots[i].v, 0, sizeof r->slots[i].v);
+    if (rc == 0 && vv.mv_size == nv * 8)
+        memcpy(r->slots[i].v, vv.mv_data, nv * 8);
+    r->used++;
+    return &r->slots[i];
+}
+
+/* Add delta[i] to the i-th of nv counters under k. */
+static int counters(struct stmt_store *st, MDB_txn *txn, const struct key *k, size_t nv,
+                    const int64_t *delta)
+{
+    int err = 0;
+    struct centry *e = cache_get(st, txn, k, nv, &err);
+    if (!e)
+        return err;
+    for (size_t i = 0; i < nv; i++)
+        e->v[i] += (uint64_t)delta[i];
+    e->state = 2;
+    return STMT_STORE_OK;
+}
 
 static void key_start(struct key *k, char kind, uint64_t act)
 {
@@ -189,37 +438,46 @@ static void key_u64(struct key *k, uint64_t v)
     k->n += 8;
 }
 
-/* Add delta[i] to the i-th of nf 64-bit counters under key k (absent = zeros); the key is
- * deleted when every counter is zero. old/now (may be NULL) get the values before/after. */
-static int counters(struct stmt_store *st, MDB_txn *txn, const struct key *k, size_t nf,
-                    const int64_t *delta, uint64_t *old, uint64_t *now)
+static int known(struct stmt__rstate *r, uint64_t h, int add)
 {
-    uint64_t v[8] = {0};
-    MDB_val kv = {k->n, (void *)k->b}, vv;
-    int rc = mdb_get(txn, st->t_rpt, &kv, &vv), zero = 1;
-    if (rc == 0 && vv.mv_size == nf * 8)
-        memcpy(v, vv.mv_data, nf * 8);
-    else if (rc && rc != MDB_NOTFOUND)
-        return mdb_err(st, rc);
-    if (old)
-        memcpy(old, v, nf * 8);
-    for (size_t i = 0; i < nf; i++) {
-        v[i] += (uint64_t)delta[i];
-        zero &= v[i] == 0;
+    size_t i;
+    h |= 1; /* 0 marks an empty slot */
+    if (add && r->nknown >= KNOWN_CAP / 2) {
+        memset(r->known, 0, KNOWN_CAP * sizeof *r->known);
+        r->nknown = 0;
     }
-    if (now)
-        memcpy(now, v, nf * 8);
-    if (zero) {
-        rc = mdb_del(txn, st->t_rpt, &kv, NULL);
-        return rc && rc != MDB_NOTFOUND ? mdb_err(st, rc) : STMT_STORE_OK;
+    for (i = (size_t)(h ^ (h >> 31)) & (KNOWN_CAP - 1); r->known[i]; i = (i + 1) & (KNOWN_CAP - 1))
+        if (r->known[i] == h)
+            return 1;
+    if (add) {
+        r->known[i] = h;
+        r->nknown++;
     }
-    vv.mv_size = nf * 8;
-    vv.mv_data = v;
-    rc = mdb_put(txn, st->t_rpt, &kv, &vv, 0);
-    return rc ? mdb_err(st, rc) : STMT_STORE_OK;
+    return 0;
 }
 
-/* The text behind hash h, written once. a/b: two parts joined by a NUL (b may be NULL). */
+/* 1 when the text behind h is stored (checked in memory, then in the table). */
+static int text_known(struct stmt_store *st, MDB_txn *txn, uint64_t h, int *err)
+{
+    struct key k;
+    MDB_val kv, vv;
+    int rc;
+    if (known(st->rpt, h, 0))
+        return 1;
+    key_start(&k, 'T', h);
+    kv.mv_size = k.n;
+    kv.mv_data = k.b;
+    rc = mdb_get(txn, st->t_rpt, &kv, &vv);
+    if (rc == 0) {
+        known(st->rpt, h, 1);
+        return 1;
+    }
+    if (rc != MDB_NOTFOUND)
+        *err = mdb_err(st, rc);
+    return 0;
+}
+
+/* Store the text behind hash h: a, or a NUL b (b may be NULL). */
 static int text_put(struct stmt_store *st, MDB_txn *txn, uint64_t h, const char *a, const char *b)
 {
     struct key k;
@@ -227,14 +485,6 @@ static int text_put(struct stmt_store *st, MDB_txn *txn, uint64_t h, const char 
     size_t na = strlen(a), nb = b ? strlen(b) : 0, n;
     MDB_val kv, vv;
     int rc;
-    key_start(&k, 'T', h);
-    kv.mv_size = k.n;
-    kv.mv_data = k.b;
-    rc = mdb_get(txn, st->t_rpt, &kv, &vv);
-    if (rc == 0)
-        return STMT_STORE_OK;
-    if (rc != MDB_NOTFOUND)
-        return mdb_err(st, rc);
     if (na > STMT_REPORT_MAX_TEXT)
         na = STMT_REPORT_MAX_TEXT;
     if (nb > STMT_REPORT_MAX_TEXT)
@@ -246,10 +496,16 @@ static int text_put(struct stmt_store *st, MDB_txn *txn, uint64_t h, const char 
         memcpy(buf + n, b, nb);
         n += nb;
     }
+    key_start(&k, 'T', h);
+    kv.mv_size = k.n;
+    kv.mv_data = k.b;
     vv.mv_size = n;
     vv.mv_data = buf;
     rc = mdb_put(txn, st->t_rpt, &kv, &vv, 0);
-    return rc ? mdb_err(st, rc) : STMT_STORE_OK;
+    if (rc)
+        return mdb_err(st, rc);
+    known(st->rpt, h, 1);
+    return STMT_STORE_OK;
 }
 
 /* The latest passed/failed of (act, actor) among the 'F' keys: *pf 0 when none. */
@@ -273,9 +529,7 @@ static int latest_pf(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint64_t
         rc = mdb_cursor_get(cur, &kv, &vv, MDB_PREV);
     else if (rc == MDB_NOTFOUND)
         rc = mdb_cursor_get(cur, &kv, &vv, MDB_LAST);
-    if (rc == 0 && kv.mv_size == 25 && ((unsigned char *)kv.mv_data)[0] == 'F' &&
-        stmt__be64_get((unsigned char *)kv.mv_data + 1) == act &&
-        stmt__be64_get((unsigned char *)kv.mv_data + 9) == actor && vv.mv_size == 1) {
+    if (rc == 0 && kv.mv_size == 25 && !memcmp(kv.mv_data, k.b, 17) && vv.mv_size == 1) {
         *pf = ((unsigned char *)vv.mv_data)[0];
         *seq = stmt__be64_get((unsigned char *)kv.mv_data + 17);
     }
@@ -283,52 +537,80 @@ static int latest_pf(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint64_t
     return rc == 0 || rc == MDB_NOTFOUND ? STMT_STORE_OK : mdb_err(st, rc);
 }
 
+/* Per (act, actor), 'U': 0 statements, 1 completions, 2 latest pass/fail, 3 its seq, 4 the day
+ * of the actor's latest statement, 5 statements and 6 completions of that day. Earlier days
+ * are archived as 'P' (act, actor, day) -> statements, completions when a later day begins:
+ * the fold runs in stored order, so an actor's days only move forward. */
+enum { U_N, U_C, U_PF, U_PFSEQ, U_DAY, U_DN, U_DC };
+
 /* One statement (sign +1) or its removal (-1) for activity act. */
-static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct facts *f, uint64_t act,
-                     uint32_t day, uint64_t seq, int sign)
+static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfacts *f,
+                     uint64_t act, uint32_t day, uint64_t seq, int sign)
 {
     int is_obj = f->has_obj && act == f->obj;
     int64_t s = sign, c = is_obj && f->completed ? sign : 0;
-    uint64_t o[4], n[4], u[4] = {0}, su[4];
-    int64_t d[5] = {0};
+    uint64_t su[CACHE_VALS];
+    int64_t d[5] = {0}, day_actors = 0;
+    struct centry *u;
     struct key k;
-    MDB_val kv, vv;
-    int rc;
+    int rc = 0;
 
-    /* (act, actor, day): statements and completions; the day's distinct actors. */
-    key_start(&k, 'P', act);
-    key_u64(&k, f->actor);
-    key_u32(&k, day);
-    {
-        int64_t dp[2] = {s, c};
-        if ((rc = counters(st, txn, &k, 2, dp, o, n)))
-            return rc;
-    }
-    key_start(&k, 'D', act);
-    key_u32(&k, day);
-    {
-        int64_t dd[2] = {s, (o[0] == 0 && n[0] > 0) - (o[0] > 0 && n[0] == 0)};
-        if ((rc = counters(st, txn, &k, 2, dd, NULL, NULL)))
-            return rc;
-    }
-
-    /* (act, actor) all time: n, completions, latest pass/fail and its seq. */
     key_start(&k, 'U', act);
     key_u64(&k, f->actor);
-    kv.mv_size = k.n;
-    kv.mv_data = k.b;
-    rc = mdb_get(txn, st->t_rpt, &kv, &vv);
-    if (rc == 0 && vv.mv_size == sizeof u)
-        memcpy(u, vv.mv_data, sizeof u);
-    else if (rc && rc != MDB_NOTFOUND)
-        return mdb_err(st, rc);
-    memcpy(su, u, sizeof u);
-    u[0] += (uint64_t)s;
-    u[1] += (uint64_t)c;
+    if (!(u = cache_get(st, txn, &k, CACHE_VALS, &rc)))
+        return rc;
+    memcpy(su, u->v, sizeof su);
+    u->state = 2;
+    if (sign > 0) {
+        if (u->v[U_DAY] != day) {
+            if (u->v[U_DN] || u->v[U_DC]) {
+                int64_t dp[2] = {(int64_t)u->v[U_DN], (int64_t)u->v[U_DC]};
+                struct key pk;
+                uint32_t old = (uint32_t)u->v[U_DAY];
+                key_start(&pk, 'P', act);
+                key_u64(&pk, f->actor);
+                key_u32(&pk, old);
+                if ((rc = counters(st, txn, &pk, 2, dp)))
+                    return rc;
+                /* the cache may have been flushed: find the entry again */
+                if (!(u = cache_get(st, txn, &k, CACHE_VALS, &rc)))
+                    return rc;
+                u->state = 2;
+            }
+            u->v[U_DAY] = day;
+            u->v[U_DN] = u->v[U_DC] = 0;
+        }
+        day_actors = u->v[U_DN] == 0;
+        u->v[U_DN]++;
+        u->v[U_DC] += (uint64_t)c;
+    } else if (u->v[U_DAY] == day && u->v[U_DN]) {
+        u->v[U_DN]--;
+        u->v[U_DC] -= (uint64_t)(-c);
+        day_actors = -(int64_t)(u->v[U_DN] == 0);
+    } else {
+        /* a statement of an archived day */
+        int64_t dp[2] = {-1, c};
+        struct key pk;
+        struct centry *p;
+        key_start(&pk, 'P', act);
+        key_u64(&pk, f->actor);
+        key_u32(&pk, day);
+        if (!(p = cache_get(st, txn, &pk, 2, &rc)))
+            return rc;
+        p->v[0] += (uint64_t)dp[0];
+        p->v[1] += (uint64_t)dp[1];
+        p->state = 2;
+        day_actors = -(int64_t)(p->v[0] == 0);
+        if (!(u = cache_get(st, txn, &k, CACHE_VALS, &rc)))
+            return rc;
+        u->state = 2;
+    }
+    u->v[U_N] += (uint64_t)s;
+    u->v[U_C] += (uint64_t)c;
     if (is_obj && f->pf) {
         struct key fk;
         MDB_val fkv, fvv;
-        unsigned char pfb = (unsigned char)f->pf;
+        unsigned char pfb = f->pf;
         key_start(&fk, 'F', act);
         key_u64(&fk, f->actor);
         key_u64(&fk, seq);
@@ -339,115 +621,140 @@ static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct facts *f,
             fvv.mv_data = &pfb;
             if ((rc = mdb_put(txn, st->t_rpt, &fkv, &fvv, 0)))
                 return mdb_err(st, rc);
-            if (seq >= u[3]) {
-                u[2] = (uint64_t)f->pf;
-                u[3] = seq;
+            if (seq >= u->v[U_PFSEQ]) {
+                u->v[U_PF] = f->pf;
+                u->v[U_PFSEQ] = seq;
             }
         } else {
             rc = mdb_del(txn, st->t_rpt, &fkv, NULL);
             if (rc && rc != MDB_NOTFOUND)
                 return mdb_err(st, rc);
-            if (u[3] == seq && (rc = latest_pf(st, txn, act, f->actor, &u[2], &u[3])))
+            if (u->v[U_PFSEQ] == seq &&
+                (rc = latest_pf(st, txn, act, f->actor, &u->v[U_PF], &u->v[U_PFSEQ])))
                 return rc;
         }
     }
-    if (u[0] == 0 && u[1] == 0 && u[2] == 0) {
-        rc = mdb_del(txn, st->t_rpt, &kv, NULL);
-        if (rc && rc != MDB_NOTFOUND)
-            return mdb_err(st, rc);
-    } else {
-        vv.mv_size = sizeof u;
-        vv.mv_data = u;
-        if ((rc = mdb_put(txn, st->t_rpt, &kv, &vv, 0)))
-            return mdb_err(st, rc);
-    }
     d[0] = s;
-    d[1] = (su[0] == 0 && u[0] > 0) - (su[0] > 0 && u[0] == 0);
-    d[2] = (su[1] == 0 && u[1] > 0) - (su[1] > 0 && u[1] == 0);
-    d[3] = (u[2] == PF_PASSED) - (su[2] == PF_PASSED);
-    d[4] = (u[2] == PF_FAILED) - (su[2] == PF_FAILED);
+    d[1] = (su[U_N] == 0 && u->v[U_N] > 0) - (su[U_N] > 0 && u->v[U_N] == 0);
+    d[2] = (su[U_C] == 0 && u->v[U_C] > 0) - (su[U_C] > 0 && u->v[U_C] == 0);
+    d[3] = (u->v[U_PF] == PF_PASSED) - (su[U_PF] == PF_PASSED);
+    d[4] = (u->v[U_PF] == PF_FAILED) - (su[U_PF] == PF_FAILED);
+    if (u->v[U_N] == 0 && u->v[U_C] == 0 && u->v[U_PF] == 0 && u->v[U_DN] == 0)
+        memset(u->v, 0, sizeof u->v); /* all zero: the flush deletes it */
     key_start(&k, 'S', act);
-    if ((rc = counters(st, txn, &k, 5, d, NULL, NULL)))
+    if ((rc = counters(st, txn, &k, 5, d)))
         return rc;
-
+    key_start(&k, 'D', act);
+    key_u32(&k, day);
+    {
+        int64_t dd[2] = {s, day_actors};
+        if ((rc = counters(st, txn, &k, 2, dd)))
+            return rc;
+    }
     key_start(&k, 'V', act);
     key_u32(&k, day);
     key_u64(&k, f->verb_h);
-    if ((rc = counters(st, txn, &k, 1, &s, NULL, NULL)))
+    if ((rc = counters(st, txn, &k, 1, &s)))
         return rc;
-    if (sign > 0 && (rc = text_put(st, txn, f->verb_h, f->verb, NULL)))
-        return rc;
-
     if (is_obj && f->has_score) {
         uint64_t bits;
-        double v = f->scaled == 0 ? 0.0 : f->scaled; /* -0 and 0 are one score */
-        memcpy(&bits, &v, 8);
+        memcpy(&bits, &f->scaled, 8);
         key_start(&k, 'X', act);
         key_u32(&k, day);
         key_u64(&k, bits);
-        if ((rc = counters(st, txn, &k, 1, &s, NULL, NULL)))
+        if ((rc = counters(st, txn, &k, 1, &s)))
             return rc;
     }
-
     if (!is_obj && f->question) {
-        uint64_t qh = hash_str('q', f->qid);
         int64_t dq[2] = {s, f->success ? s : 0};
         key_start(&k, 'Q', act);
         key_u32(&k, day);
-        key_u64(&k, qh);
-        if ((rc = counters(st, txn, &k, 2, dq, NULL, NULL)))
+        key_u64(&k, f->qh);
+        if ((rc = counters(st, txn, &k, 2, dq)))
             return rc;
-        if (sign > 0 && (rc = text_put(st, txn, qh, f->qid, f->qname ? f->qname : "")))
-            return rc;
-        if (f->response) {
-            uint64_t rh = hash_str('p', f->response);
+        if (f->has_resp) {
             k.b[0] = 'R'; /* 'R' act day question response */
-            key_u64(&k, rh);
-            if ((rc = counters(st, txn, &k, 1, &s, NULL, NULL)))
-                return rc;
-            if (sign > 0 && (rc = text_put(st, txn, rh, f->response, NULL)))
+            key_u64(&k, f->rh);
+            if ((rc = counters(st, txn, &k, 1, &s)))
                 return rc;
         }
     }
     return STMT_STORE_OK;
 }
 
-static int apply(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len,
-                 uint64_t seq, int sign)
+/* The texts a statement brings that the store does not have yet, from its record (parsed
+ * only then). rec is read before any write of this statement. */
+static int new_texts(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfacts *f,
+                     const unsigned char *rec, size_t len)
 {
     size_t nt = (size_t)(rec[2] << 8 | rec[3]), hdr = STMT_REC_HDR + 8 * nt;
-    uint32_t day = (uint32_t)(seq / (uint64_t)STMT_REPORT_DAY_US);
-    struct facts *f;
+    int err = 0, need;
     cJSON *tree;
-    int rc = STMT_STORE_OK;
+    uint64_t buf[FACTS_MAX / 8 + 1];
+    struct texts t;
+    need = !text_known(st, txn, f->verb_h, &err);
+    if (!err && f->question && f->nctx)
+        need |= !text_known(st, txn, f->qh, &err);
+    if (!err && f->question && f->nctx && f->has_resp)
+        need |= !text_known(st, txn, f->rh, &err);
+    if (err || !need)
+        return err;
     if (hdr > len)
         return STMT_STORE_ERR_IO;
     tree = cJSON_ParseWithLength((const char *)rec + hdr, len - hdr);
     if (!tree)
-        return STMT_STORE_ERR_NOMEM; /* the writer wrote it from a parsed tree */
-    f = sc_malloc(sizeof *f);
-    if (!f) {
-        cJSON_Delete(tree);
         return STMT_STORE_ERR_NOMEM;
+    facts_of(tree, (struct stmt__rfacts *)buf, &t);
+    err = text_put(st, txn, f->verb_h, t.verb, NULL);
+    if (!err && t.qid)
+        err = text_put(st, txn, f->qh, t.qid, t.qname ? t.qname : "");
+    if (!err && t.qid && t.response)
+        err = text_put(st, txn, f->rh, t.response, NULL);
+    cJSON_Delete(tree);
+    return err;
+}
+
+static int apply(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len,
+                 uint64_t seq, int sign, struct stmt__rfacts *given)
+{
+    size_t nt = (size_t)(rec[2] << 8 | rec[3]), hdr = STMT_REC_HDR + 8 * nt;
+    uint32_t day = (uint32_t)(seq / (uint64_t)day_us());
+    uint64_t buf[FACTS_MAX / 8 + 1];
+    struct stmt__rfacts *f = given;
+    int rc = STMT_STORE_OK;
+    if (hdr > len)
+        return STMT_STORE_ERR_IO;
+    if (!f) {
+        struct texts t;
+        cJSON *tree = cJSON_ParseWithLength((const char *)rec + hdr, len - hdr);
+        if (!tree)
+            return STMT_STORE_ERR_NOMEM; /* the writer wrote it from a parsed tree */
+        f = (struct stmt__rfacts *)buf;
+        facts_of(tree, f, &t);
+        cJSON_Delete(tree);
     }
-    facts_of(tree, f);
-    if (f->has_obj)
+    if (sign > 0)
+        rc = new_texts(st, txn, f, rec, len);
+    if (!rc && f->has_obj)
         rc = apply_one(st, txn, f, f->obj, day, seq, sign);
     for (size_t i = 0; i < f->nctx && !rc; i++)
         rc = apply_one(st, txn, f, f->ctx[i], day, seq, sign);
-    sc_free(f);
-    cJSON_Delete(tree);
     return rc;
 }
 
 int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len,
                       uint64_t seq)
 {
+    struct stmt__rstate *r = rstate(st);
+    struct stmt__rfacts *f;
     unsigned char id[16], ref[16];
     MDB_val k, v;
     int rc;
+    if (!r)
+        return STMT_STORE_ERR_NOMEM;
     if (len < STMT_REC_HDR)
         return STMT_STORE_ERR_IO;
+    f = dequeue(r, (int64_t)seq);
     memcpy(id, rec + 4, 16);
     memcpy(ref, rec + 20, 16);
     if (rec[1] & STMT_REC_VOIDING) {
@@ -455,6 +762,7 @@ int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *
          * its first voiding statement (the one in "stmt_voided"). */
         MDB_val tseq, trec;
         unsigned char sb[8];
+        sc_free(f);
         k.mv_size = 16;
         k.mv_data = ref;
         rc = mdb_get(txn, st->t_voided, &k, &v);
@@ -474,18 +782,46 @@ int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *
             const unsigned char *t = trec.mv_data;
             if (ts >= seq || (t[1] & STMT_REC_VOIDING))
                 return STMT_STORE_OK;
-            return apply(st, txn, t, trec.mv_size, ts, -1);
+            return apply(st, txn, t, trec.mv_size, ts, -1, NULL);
         }
     }
     /* Voided by a statement stored before it: never counted. */
     k.mv_size = 16;
     k.mv_data = id;
     rc = mdb_get(txn, st->t_voided, &k, &v);
-    if (rc == 0 && v.mv_size == 8 && stmt__be64_get(v.mv_data) < seq)
+    if (rc == 0 && v.mv_size == 8 && stmt__be64_get(v.mv_data) < seq) {
+        sc_free(f);
         return STMT_STORE_OK;
-    if (rc && rc != MDB_NOTFOUND)
+    }
+    if (rc && rc != MDB_NOTFOUND) {
+        sc_free(f);
         return mdb_err(st, rc);
-    return apply(st, txn, rec, len, seq, +1);
+    }
+    rc = apply(st, txn, rec, len, seq, +1, f);
+    sc_free(f);
+    return rc;
+}
+
+int stmt__report_flush(struct stmt_store *st, MDB_txn *txn)
+{
+    return cache_flush(st, txn);
+}
+
+void stmt__report_free(struct stmt_store *st)
+{
+    struct stmt__rstate *r = st->rpt;
+    if (!r)
+        return;
+    while (r->qn) {
+        sc_free(r->q[r->qhead].f);
+        r->qhead = (r->qhead + 1) % r->qcap;
+        r->qn--;
+    }
+    sc_free(r->q);
+    sc_free(r->slots);
+    sc_free(r->known);
+    sc_free(r);
+    st->rpt = NULL;
 }
 
 /* ---- reading --------------------------------------------------------------------------- */
@@ -608,7 +944,7 @@ static int visit_day(struct rd *r, const unsigned char *k, size_t kn, const MDB_
         cJSON_Delete(o);
         return STMT_STORE_ERR_NOMEM;
     }
-    sc_time_format_iso((int64_t)stmt__be32_get(k + 9) * STMT_REPORT_DAY_US, 0, iso);
+    sc_time_format_iso((int64_t)stmt__be32_get(k + 9) * day_us(), 0, iso);
     iso[10] = '\0';
     c->statements += val_u64(v, 0);
     if (!cJSON_AddStringToObject(o, "day", iso) ||
@@ -618,27 +954,23 @@ static int visit_day(struct rd *r, const unsigned char *k, size_t kn, const MDB_
     return STMT_STORE_OK;
 }
 
-/* Windowed actors / completed / passed / failed from the (act, actor, day) keys. */
+/* Windowed actors / completed / passed / failed: the actors with statements on a day of the
+ * window, from the archived days ('P') and each actor's latest day ('U'). */
 struct actor_ctx {
     uint64_t actors, completed, passed, failed;
-    uint64_t cur; /* actor being counted */
-    int have, done_c;
 };
 
-static int close_actor(struct rd *r, struct actor_ctx *c)
+/* The latest passed/failed of actor stored in the window. */
+static int window_pf(struct rd *r, uint64_t actor, struct actor_ctx *c)
 {
     struct key k;
     MDB_cursor *cur;
     MDB_val kv, vv;
-    uint64_t lo = (uint64_t)r->d0 * (uint64_t)STMT_REPORT_DAY_US;
-    uint64_t hi = ((uint64_t)r->d1 + 1) * (uint64_t)STMT_REPORT_DAY_US;
+    uint64_t lo = (uint64_t)r->d0 * (uint64_t)day_us();
+    uint64_t hi = r->d1 == UINT32_MAX ? UINT64_MAX : ((uint64_t)r->d1 + 1) * (uint64_t)day_us();
     int rc;
-    if (!c->have)
-        return STMT_STORE_OK;
-    c->have = 0;
-    /* The latest passed/failed stored in the window. */
     key_start(&k, 'F', r->act);
-    key_u64(&k, c->cur);
+    key_u64(&k, actor);
     key_u64(&k, hi);
     kv.mv_size = k.n;
     kv.mv_data = k.b;
@@ -659,27 +991,35 @@ static int close_actor(struct rd *r, struct actor_ctx *c)
     return rc == 0 || rc == MDB_NOTFOUND ? STMT_STORE_OK : STMT_STORE_ERR_IO;
 }
 
-static int visit_actor(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
+static int visit_pday(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
 {
-    struct actor_ctx *c = ctx;
-    uint64_t actor;
-    int rc;
     if (kn != 21 || !in_window(r, k + 17) || val_u64(v, 0) == 0)
         return STMT_STORE_OK;
-    actor = stmt__be64_get(k + 9);
-    if (!c->have || actor != c->cur) {
-        if ((rc = close_actor(r, c)))
-            return rc;
-        c->have = 1;
-        c->cur = actor;
-        c->done_c = 0;
+    return aggv_add(ctx, stmt__be64_get(k + 9), 0, val_u64(v, 1), 0);
+}
+
+static int visit_uday(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
+{
+    uint32_t day = (uint32_t)val_u64(v, 4);
+    if (kn != 17 || val_u64(v, 5) == 0 || day < r->d0 || day > r->d1)
+        return STMT_STORE_OK;
+    return aggv_add(ctx, stmt__be64_get(k + 9), 0, val_u64(v, 6), 0);
+}
+
+static int window_actors(struct rd *r, struct actor_ctx *c)
+{
+    struct aggv a = {0};
+    int rc = scan(r, 'P', visit_pday, &a);
+    if (!rc)
+        rc = scan(r, 'U', visit_uday, &a);
+    aggv_merge(&a);
+    for (size_t i = 0; i < a.n && !rc; i++) {
         c->actors++;
+        c->completed += a.v[i].a > 0;
+        rc = window_pf(r, a.v[i].h, c);
     }
-    if (val_u64(v, 1) && !c->done_c) {
-        c->done_c = 1;
-        c->completed++;
-    }
-    return STMT_STORE_OK;
+    sc_free(a.v);
+    return rc;
 }
 
 /* 'V', 'X', 'Q', 'R' keys into an aggregation vector (day filtered). */
@@ -871,8 +1211,8 @@ int stmt_report_activity(struct stmt_store *st, const char *activity, int64_t si
         return STMT_STORE_ERR_NOMEM;
     r.st = st;
     r.act = hash_str(STMT_TERM_ACTIVITY, activity);
-    r.d0 = since_us ? (uint32_t)(since_us / STMT_REPORT_DAY_US) : 0;
-    r.d1 = until_us ? (uint32_t)(until_us / STMT_REPORT_DAY_US) : UINT32_MAX;
+    r.d0 = since_us ? (uint32_t)(since_us / day_us()) : 0;
+    r.d1 = until_us ? (uint32_t)(until_us / day_us()) : UINT32_MAX;
     r.windowed = since_us || until_us;
     sc_time_format_iso(stmt_store_consistent_through(st), 3, iso);
     if (!cJSON_AddStringToObject(rep, "activity", activity) ||
@@ -881,7 +1221,7 @@ int stmt_report_activity(struct stmt_store *st, const char *activity, int64_t si
         goto out;
     }
     if (since_us) {
-        sc_time_format_iso((int64_t)r.d0 * STMT_REPORT_DAY_US, 0, iso);
+        sc_time_format_iso((int64_t)r.d0 * day_us(), 0, iso);
         if (!cJSON_AddStringToObject(rep, "since", iso)) {
             rc = STMT_STORE_ERR_NOMEM;
             goto out;
@@ -892,7 +1232,7 @@ int stmt_report_activity(struct stmt_store *st, const char *activity, int64_t si
     }
     if (until_us) {
         /* the last microsecond of the last day taken */
-        sc_time_format_iso(((int64_t)r.d1 + 1) * STMT_REPORT_DAY_US - 1000, 3, iso);
+        sc_time_format_iso(((int64_t)r.d1 + 1) * day_us() - 1000, 3, iso);
         if (!cJSON_AddStringToObject(rep, "until", iso)) {
             rc = STMT_STORE_ERR_NOMEM;
             goto out;
@@ -939,9 +1279,7 @@ int stmt_report_activity(struct stmt_store *st, const char *activity, int64_t si
             rc = add_num(rep, "failed", val_u64(&vv, 4));
     } else {
         struct actor_ctx ac = {0};
-        rc = scan(&r, 'P', visit_actor, &ac);
-        if (!rc)
-            rc = close_actor(&r, &ac);
+        rc = window_actors(&r, &ac);
         if (!rc)
             rc = add_num(rep, "statements", dc.statements);
         if (!rc)

@@ -16,13 +16,18 @@
  * Keys (kind byte, activity hash = stmt__term_hash('o', IRI), day = stored / 86,400 s, BE):
  *   'S' act                   -> statements, actors, completed, passed, failed (all time)
  *   'D' act day               -> statements, actors of that day
- *   'P' act actor day         -> statements, completion statements of one actor that day
- *   'U' act actor             -> statements, completion statements, latest pass/fail, its seq
+ *   'U' act actor             -> statements, completions, latest pass/fail and its seq, and the
+ *                                actor's latest day with its statements and completions
+ *   'P' act actor day         -> statements, completions of an earlier day of the actor
+ *                                (archived from 'U' when a later day begins)
  *   'F' act actor seq         -> 1 passed / 2 failed (one per passed/failed statement)
  *   'V' act day verb          -> count          'X' act day score -> count (result.score.scaled)
  *   'Q' act day question      -> attempts, correct
  *   'R' act day question resp -> count
  *   'T' hash                  -> text of a verb id, "question id\0name", or a response
+ * Cost per statement in the fold: one 'U' read and write per activity it is about (plus an
+ * 'F' key for passed/failed), the shared counters merged in a write-back cache; the facts are
+ * extracted in the inserting thread (bench/results/reports.md).
  */
 #ifndef STMT_REPORT_H
 #define STMT_REPORT_H

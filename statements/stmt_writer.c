@@ -406,6 +406,8 @@ static int fold_txn(struct stmt_store *st, MDB_txn *txn, size_t max, int64_t *la
     sc_free(terms.v);
     if (!ret && rc && rc != MDB_NOTFOUND)
         ret = mdb_to_store(st, rc);
+    if (!ret && *n)
+        ret = stmt__report_flush(st, txn);
     if (!ret && *n && (rc = stmt__epochs_put(st, txn, &st->ep)))
         ret = mdb_to_store(st, rc);
     if (!ret && *n)
@@ -444,6 +446,7 @@ static size_t fold(struct stmt_store *st, size_t max)
             stmt_db_txn_abort(t);
         }
         if (ret || !n) {
+            stmt__report_discard(st);
             st->ep.n = ep_n; /* not committed: the epochs are as before */
             st->ep.fill = ep_fill;
             stmt__epochs_txn_end(&st->ep, 0);
@@ -527,6 +530,20 @@ static int do_req(struct stmt_store *st, MDB_txn *txn, struct stmt__req *req, in
     return STMT_STORE_OK;
 }
 
+/* Hand the report facts of the group's new statements to the fold (stored order). */
+static void queue_facts(struct stmt_store *st, struct stmt__req *group)
+{
+    for (struct stmt__req *r = group; r; r = r->next) {
+        for (size_t i = 0; r->rc == STMT_STORE_OK && i < r->n; i++) {
+            struct stmt__prep *p = &r->items[i];
+            if (p->dup || !p->rf)
+                continue;
+            stmt__report_queue(st, p->stored_us, p->rf);
+            p->rf = NULL;
+        }
+    }
+}
+
 static int is_batch_error(int rc)
 {
     return rc == STMT_STORE_ERR_CONFLICT || rc == STMT_STORE_ERR_VOID_VOIDING;
@@ -565,6 +582,8 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             }
             r->rc = STMT_STORE_OK;
         }
+        if (!fatal)
+            queue_facts(st, group);
         if (fatal) {
             stmt_db_txn_abort(t);
             stmt__epochs_txn_end(&st->ep, 0);
@@ -579,6 +598,8 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             rc = fold_txn(st, txn, (size_t)-1, &ilast, &n, &inext);
             if (rc) {
                 stmt_db_txn_abort(t);
+                stmt__report_discard(st);
+                stmt__report_unqueue(st, st->last_us);
                 st->ep.n = ep_n;
                 st->ep.fill = ep_fill;
                 stmt__epochs_txn_end(&st->ep, 0);
@@ -592,6 +613,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
         if (rc) {
             st->ep.n = ep_n;
             st->ep.fill = ep_fill;
+            stmt__report_unqueue(st, st->last_us);
         }
         stmt__epochs_txn_end(&st->ep, rc == 0);
         if (rc == STMT_DB_ERR_FULL) {

@@ -282,7 +282,8 @@ static void check_all(struct stmt_store *st, const char *what)
     for (int a = 0; a < NACT; a++)
         check(st, a, what, 0, 0);
     /* The windowed path (pair keys, pass/fail keys) over a window holding everything. */
-    check(st, 0, "windowed", now - 3 * STMT_REPORT_DAY_US, now + STMT_REPORT_DAY_US);
+    check(st, 0, "windowed", 1, now + 10 * STMT_REPORT_DAY_US);
+    (void)now;
 }
 
 static void insert_batch(struct stmt_store *st, size_t from, size_t to)
@@ -348,8 +349,11 @@ static void run(const char *dir, int inline_idx)
 
     for (size_t i = 0; i < NSTMT / 2; i++)
         gen(&model[nmodel++]);
-    for (size_t i = 0; i < nmodel; i += 25)
+    for (size_t i = 0; i < nmodel; i += 25) {
         insert_batch(st, i, i + 25 < nmodel ? i + 25 : nmodel);
+        if (getenv("SCOLAR_REPORT_DAY_US"))
+            usleep(150000);
+    }
     snprintf(what, sizeof what, "%s, after inserts", inline_idx ? "inline" : "deferred");
     check_all(st, what);
 
@@ -377,6 +381,13 @@ static void run(const char *dir, int inline_idx)
     snprintf(what, sizeof what, "%s, more inserts", inline_idx ? "inline" : "deferred");
     check_all(st, what);
 
+    if (getenv("SCOLAR_REPORT_DAY_US")) {
+        int rc = stmt_report_activity(st, "http://example.org/course/0", 0, 0, &rep);
+        int days = rc ? -1 : cJSON_GetArraySize(cJSON_GetObjectItem(rep, "by_day"));
+        ok(days > 2, "short days: the statements span %d days", days);
+        cJSON_Delete(rep);
+    }
+
     /* A window in the past: nothing. */
     ok(stmt_report_activity(st, "http://example.org/course/0", 86400000000LL, 2 * 86400000000LL,
                             &rep) == STMT_STORE_OK &&
@@ -388,7 +399,7 @@ static void run(const char *dir, int inline_idx)
     /* Allocation failures while reading: an error or a report, never a crash or a leak. */
     {
         int errors = 0, oks = 0;
-        for (long n = 0; n < 400; n += 3) {
+        for (long n = 0; n < 402; n += 3) {
             int rc;
             rep = NULL;
             sc_alloc_fail_after(n);
@@ -431,5 +442,9 @@ int main(void)
     snprintf(dir, sizeof dir, "/tmp/scolar-test-report-%d", (int)getpid());
     run(dir, 0);
     run(dir, 1);
+    /* Days of 0.5 s (the shortest that keeps day numbers in 32 bits): statements cross many days,
+     * earlier days are archived per actor, and voiding reaches into archived days. */
+    setenv("SCOLAR_REPORT_DAY_US", "500000", 1);
+    run(dir, 0);
     return tap_done();
 }
