@@ -13,9 +13,11 @@
 #include "common/sc_time.h"
 #include "statements/stmt_report.h"
 #include "statements/stmt_store.h"
+#include "scorm/scorm_rt.h"
 #include "statements/stmt_validate.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- CSV of report tables ---------------------------------------------------------------- */
@@ -270,12 +272,181 @@ void lrs_route_report_activity(struct lrs_req *r)
     cJSON_Delete(rep);
 }
 
+/* ---- course report ----------------------------------------------------------------------- */
+
+static const char *const C_COURSE[] = {
+    "course",    "registrations",   "started",     "completed",  "passed",
+    "failed",    "completion_rate", "score.count", "score.mean", "score.min",
+    "score.max", "time.median_s",   "time.p90_s",  NULL};
+static const char *const C_SCOS[] = {"id",     "title",  "registrations", "started", "completed",
+                                     "passed", "failed", "mean_score",    "time_s",  NULL};
+static const char *const C_OBJECTIVES[] = {"id",     "registrations", "completed", "passed",
+                                           "failed", "mean_score",    NULL};
+static const char *const C_INTERACTIONS[] = {
+    "id", "type", "attempts", "correct", "difficulty", "mean_latency_s", "correct_pattern", NULL};
+static const char *const C_IRESPONSES[] = {"response", "count", "correct", NULL};
+
+static const struct table COURSE_TABLES[] = {
+    {"summary", NULL, C_COURSE},
+    {"scos", "scos", C_SCOS},
+    {"objectives", "objectives", C_OBJECTIVES},
+    {"interactions", "interactions", C_INTERACTIONS},
+    {"responses", "interactions/responses", C_IRESPONSES},
+    {"score", "score.histogram", C_SCORE},
+    {NULL, NULL, NULL},
+};
+
 void lrs_route_report_course(struct lrs_req *r)
 {
-    lrs_reply_error(r, 501, "not yet");
+    static const char *const allowed[] = {"course", "format", "table", NULL};
+    struct scorm_rt *rt;
+    const char *course;
+    char err[256], *rec = NULL;
+    size_t rlen = 0;
+    cJSON *rep = NULL;
+    int csv, rc;
+
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+        lrs_reply_error(r, 405, "reports are read with GET");
+        return;
+    }
+    if (lrs_req_parse_query(r)) {
+        lrs_reply_error(r, 400, "malformed query string");
+        return;
+    }
+    if (params_check(r, allowed) || check_format(r, &csv))
+        return;
+    course = lrs_req_param(r, "course");
+    if (!course || !*course) {
+        lrs_reply_error(r, 400, "course parameter missing (a course id)");
+        return;
+    }
+    if (stmt_db_get1(r->app->db, "courses", course, strlen(course), &rec, &rlen) != STMT_DB_OK) {
+        lrs_reply_error(r, 404, "no course %.64s", course);
+        return;
+    }
+    sc_free(rec);
+    rt = lrs_rt_get(r->app, err, sizeof err);
+    if (!rt) {
+        lrs_reply_error(r, 503, "the SCORM run-time is not available: %s", err);
+        return;
+    }
+    rc = scorm_rt_course_report(rt, r->app->db, course, &rep);
+    if (rc) {
+        lrs_reply_error(r, lrs_rt_status(rc), "course report failed: %s", scorm_rt_strerror(rc));
+        return;
+    }
+    if (csv)
+        reply_csv(r, rep, COURSE_TABLES, "course");
+    else
+        lrs_reply_json(r, 200, rep);
+    cJSON_Delete(rep);
 }
 
+/* ---- learner timeline ------------------------------------------------------------------- */
+
+/* GET /api/reports/learner?learner=ID (a SCORM learner: the bridge's account Agent) or
+ * ?agent=JSON (any Agent), &limit=&more=: the learner's statements, newest first, paged with
+ * the statement query (and its signed cursor). */
 void lrs_route_report_learner(struct lrs_req *r)
 {
-    lrs_reply_error(r, 501, "not yet");
+    static const char *const allowed[] = {"learner", "agent", "limit", "more", NULL};
+    struct stmt_query q;
+    struct stmt_page page;
+    struct sc_buf b = SC_BUF_INIT;
+    const char *learner, *v;
+    char ifi[1024];
+    cJSON *agent = NULL;
+    int rc, bad = 0;
+
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+        lrs_reply_error(r, 405, "reports are read with GET");
+        return;
+    }
+    if (lrs_req_parse_query(r)) {
+        lrs_reply_error(r, 400, "malformed query string");
+        return;
+    }
+    if (params_check(r, allowed))
+        return;
+    learner = lrs_req_param(r, "learner");
+    v = lrs_req_param(r, "agent");
+    if (!!learner == !!v) {
+        lrs_reply_error(r, 400, "give learner (a learner id) or agent (an Agent object)");
+        return;
+    }
+    if (learner) {
+        agent = cJSON_CreateObject();
+        cJSON *acct = cJSON_AddObjectToObject(agent, "account");
+        if (!acct || !cJSON_AddStringToObject(acct, "homePage", r->app->cfg.public_url) ||
+            !cJSON_AddStringToObject(acct, "name", learner)) {
+            cJSON_Delete(agent);
+            lrs_reply_error(r, 500, "out of memory");
+            return;
+        }
+        if (!*learner || stmt_store_agent_ifi(agent, ifi, sizeof ifi) != STMT_STORE_OK) {
+            cJSON_Delete(agent);
+            lrs_reply_error(r, 400, "learner '%.64s' is not a learner id", learner);
+            return;
+        }
+    }
+    memset(&q, 0, sizeof q);
+    if (v) {
+        /* agent and limit are parsed as GET /xapi/statements parses them */
+        if (lrs_query_params(r, &q, ifi, sizeof ifi))
+            return;
+    } else if ((v = lrs_req_param(r, "limit"))) {
+        char *end;
+        unsigned long long l = strtoull(v, &end, 10);
+        if (!*v || *end || v[0] == '-' || v[0] == '+') {
+            cJSON_Delete(agent);
+            lrs_reply_error(r, 400, "limit must be a non-negative integer");
+            return;
+        }
+        q.limit = (size_t)l;
+    }
+    q.agent = ifi;
+    q.cursor = lrs_req_param(r, "more");
+    q.scope = r->cred.key;
+    memset(&page, 0, sizeof page);
+    rc = stmt_store_query(r->app->store, &q, &page);
+    if (rc) {
+        cJSON_Delete(agent);
+        lrs_reply_error(r, rc == STMT_STORE_ERR_CURSOR ? 400 : 500, "%s",
+                        rc == STMT_STORE_ERR_CURSOR ? "the more cursor is invalid or expired"
+                                                    : stmt_store_strerror(rc));
+        return;
+    }
+    bad |= sc_buf_puts(&b, "{\"learner\":");
+    if (learner)
+        bad |= sc_buf_json_str(&b, learner, strlen(learner));
+    else
+        bad |= sc_buf_puts(&b, "null");
+    bad |= sc_buf_puts(&b, ",\"agent\":");
+    if (agent) {
+        char *a = cJSON_PrintUnformatted(agent);
+        bad |= !a || sc_buf_puts(&b, a);
+        cJSON_free(a);
+    } else {
+        bad |= sc_buf_puts(&b, lrs_req_param(r, "agent"));
+    }
+    bad |= sc_buf_puts(&b, ",\"statements\":[");
+    for (size_t i = 0; i < page.n; i++) {
+        if (i)
+            bad |= sc_buf_putc(&b, ',');
+        bad |= sc_buf_append(&b, page.items[i].json, page.items[i].len);
+    }
+    bad |= sc_buf_puts(&b, "],\"more\":");
+    bad |=
+        page.more[0] ? sc_buf_json_str(&b, page.more, strlen(page.more)) : sc_buf_puts(&b, "null");
+    bad |= sc_buf_puts(&b, "}");
+    stmt_page_free(&page);
+    cJSON_Delete(agent);
+    if (bad) {
+        sc_buf_free(&b);
+        lrs_reply_error(r, 500, "out of memory");
+        return;
+    }
+    lrs_reply(r, 200, "application/json", b.data, b.len);
+    sc_buf_free(&b);
 }

@@ -10,6 +10,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, cli, tempDir, ADMIN_KEY, ADMIN_SECRET } from '../lib/server.mjs';
 import { voiding, uuid, waitConsistent } from '../lib/xapi.mjs';
+import { importPackage, register } from '../lib/browser.mjs';
 
 const ADL = 'http://adlnet.gov/expapi/verbs/';
 const INTERACTION = 'http://adlnet.gov/expapi/activities/cmi.interaction';
@@ -341,5 +342,106 @@ test('scolar export: JSONL and CSV files from a stopped server\'s data directory
     assert.match(r.stdout, /usage: scolar export/);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+// ---- course report (SCORM run-time data) and the learner timeline -------------------------
+
+async function playerPost(path, body) {
+  const r = await fetch(srv.content + path, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'text/plain;charset=UTF-8' } });
+  const text = await r.text();
+  assert.equal(r.status, 200, `${path}: ${text}`);
+  return JSON.parse(text);
+}
+
+test('course report: registrations driven through the player endpoints', async () => {
+  const imp = await importPackage(srv, 'golf-2004v3-RuntimeBasicCalls');
+  const course = imp.course;
+  const learners = [
+    { id: 'cr1', data: { status: 'completed', success: 'passed', scaled: '0.9', time: 'PT60S', resp: 'a', result: 'correct', lat: 'PT5S', obj: ['passed', '0.9'] } },
+    { id: 'cr2', data: { status: 'completed', success: 'failed', scaled: '0.4', time: 'PT2M', resp: 'b', result: 'incorrect', lat: 'PT15S', obj: ['failed', '0.4'] } },
+    { id: 'cr3', data: { status: 'incomplete', time: 'PT30S', resp: 'b', result: 'incorrect', lat: 'PT10S' } },
+    { id: 'cr4' }, // registered, never launched
+  ];
+  for (const l of learners) {
+    const reg = await register(srv, course, { id: l.id, name: `Course Learner ${l.id}` });
+    if (!l.data) continue;
+    const L = await playerPost(`/player/${reg.registration}/launch`, { token: reg.token, sco: 'item_1' });
+    const d = l.data;
+    const changes = {
+      'cmi.completion_status': d.status,
+      'cmi.session_time': d.time,
+      'cmi.exit': 'normal',
+      'cmi.interactions.0.id': 'q-capital',
+      'cmi.interactions.0.type': 'choice',
+      'cmi.interactions.0.correct_responses.0.pattern': 'a',
+      'cmi.interactions.0.learner_response': d.resp,
+      'cmi.interactions.0.result': d.result,
+      'cmi.interactions.0.latency': d.lat,
+    };
+    if (d.success) changes['cmi.success_status'] = d.success;
+    if (d.scaled) changes['cmi.score.scaled'] = d.scaled;
+    if (d.obj) Object.assign(changes, { 'cmi.objectives.0.id': 'obj-1', 'cmi.objectives.0.success_status': d.obj[0], 'cmi.objectives.0.score.scaled': d.obj[1] });
+    const c = await playerPost(`/player/${reg.registration}/commit/${L.session}`, { token: reg.token, seq: 1, final: true, changes });
+    assert.equal(c.applied, true);
+  }
+  const r = await srv.req('GET', `/api/reports/course?course=${encodeURIComponent(course)}`);
+  assert.equal(r.status, 200, r.text);
+  const c = r.json;
+  // what the test sent: 4 registrations, 3 started, 2 completed, 1 passed, 1 failed
+  assert.deepEqual([c.registrations, c.started, c.completed, c.passed, c.failed], [4, 3, 2, 1, 1]);
+  assert.equal(c.completion_rate, 0.5);
+  assert.equal(c.score.count, 2);
+  assert.ok(Math.abs(c.score.mean - 0.65) < 1e-9);
+  assert.deepEqual([c.score.min, c.score.max], [0.4, 0.9]);
+  assert.deepEqual(c.score.histogram, [0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+  // time spent of the started registrations: 30, 60, 120 s (nearest rank)
+  assert.deepEqual([c.time.median_s, c.time.p90_s], [60, 120]);
+  assert.equal(c.scos.length, 1);
+  assert.deepEqual([c.scos[0].id, c.scos[0].registrations, c.scos[0].started, c.scos[0].completed], ['item_1', 4, 3, 2]);
+  const obj = c.objectives.find((o) => o.id === 'obj-1');
+  assert.deepEqual([obj.registrations, obj.passed, obj.failed], [2, 1, 1]);
+  assert.ok(Math.abs(obj.mean_score - 0.65) < 1e-9);
+  const q = c.interactions.find((i) => i.id === 'q-capital');
+  assert.equal(q.attempts, 3);
+  assert.equal(q.correct, 1);
+  assert.ok(Math.abs(q.difficulty - 2 / 3) < 1e-9);
+  assert.ok(Math.abs(q.mean_latency_s - 10) < 1e-9);
+  assert.equal(q.correct_pattern, 'a');
+  assert.deepEqual(q.responses.map((x) => [x.response, x.count, x.correct]).sort(), [['a', 1, true], ['b', 2, false]]);
+  // CSV tables
+  const csv = await srv.req('GET', `/api/reports/course?course=${encodeURIComponent(course)}&format=csv&table=responses`);
+  assert.equal(csv.status, 200);
+  assert.deepEqual(parseCsv(csv.text)[0], ['question', 'response', 'count', 'correct']);
+  assert.equal(parseCsv(csv.text).length, 3);
+  const scos = parseCsv((await srv.req('GET', `/api/reports/course?course=${encodeURIComponent(course)}&format=csv&table=scos`)).text);
+  assert.equal(scos[1][0], 'item_1');
+  // bad input
+  assert.equal((await srv.req('GET', '/api/reports/course?course=no-such-course')).status, 404);
+  const m = await srv.req('GET', '/api/reports/course');
+  assert.equal(m.status, 400);
+  assert.match(m.json.message, /course/);
+  assert.match((await srv.req('GET', `/api/reports/course?course=${course}&table=x&format=csv`)).json.message, /table/);
+
+  // the learner timeline: the bridge's statements of cr1, newest first, paged
+  await waitConsistent(srv);
+  const t = await srv.req('GET', '/api/reports/learner?learner=cr1&limit=2');
+  assert.equal(t.status, 200, t.text);
+  assert.equal(t.json.learner, 'cr1');
+  assert.ok(t.json.statements.length === 2 && t.json.more, 'two statements and a more cursor');
+  assert.ok(t.json.statements.every((s) => s.actor.account.name === 'cr1'));
+  assert.ok(t.json.statements[0].stored >= t.json.statements[1].stored, 'newest first');
+  const t2 = await srv.req('GET', `/api/reports/learner?learner=cr1&limit=2&more=${encodeURIComponent(t.json.more)}`);
+  assert.equal(t2.status, 200, t2.text);
+  assert.ok(!t2.json.statements.some((s) => t.json.statements.some((x) => x.id === s.id)), 'the next page has other statements');
+  const all = await srv.req('GET', '/api/reports/learner?learner=cr1');
+  assert.ok(all.json.statements.length >= 3 && all.json.statements.length === new Set(all.json.statements.map((s) => s.id)).size);
+  const x = await srv.req('GET', `/api/reports/learner?agent=${encodeURIComponent(JSON.stringify({ mbox: actor(7).mbox }))}&limit=500`);
+  assert.equal(x.status, 200);
+  assert.equal(x.json.statements.length, sent.filter((s) => !s.voided && s.stmt.actor.mbox === actor(7).mbox).length);
+  for (const [q, re] of [['', /learner/], ['learner=a&agent=%7B%7D', /learner/], ['learner=cr1&more=garbage', /more/], ['learner=cr1&limit=x', /limit/], ['learner=cr1&x=1', /'x'/]]) {
+    const b = await srv.req('GET', `/api/reports/learner?${q}`);
+    assert.equal(b.status, 400, q);
+    assert.match(b.json.message, re, q);
   }
 });
