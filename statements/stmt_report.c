@@ -207,10 +207,11 @@ void stmt__report_facts_free(struct stmt__rfacts *f)
 
 /* ---- the writer's state: queued facts and a write-back cache of counters ------------------ */
 
-#define CACHE_CAP 65536             /* slots (a power of two) */
+#define CACHE_CAP 32768             /* slots (a power of two) */
 #define CACHE_FLUSH (CACHE_CAP / 2) /* entries held before a flush */
 #define CACHE_KEY 29
-#define CACHE_VALS 7
+#define CACHE_VALS 32    /* the largest value: four bitmaps of a 512-actor chunk */
+#define CHUNK 512        /* actors per bitmap chunk */
 #define KNOWN_CAP 65536  /* text hashes known to be stored */
 #define QUEUE_MAX 262144 /* facts waiting for their fold; past it the fold parses the record */
 
@@ -327,8 +328,10 @@ static int cmp_entry(const void *pa, const void *pb)
     return c ? c : (int)a->klen - (int)b->klen;
 }
 
-/* Write the changed counters (in key order: neighbours share pages), empty the cache. */
-static int cache_flush(struct stmt_store *st, MDB_txn *txn)
+/* Write the changed values (in key order: neighbours share pages). keep: the cache stays
+ * (entries now match the table: the end of a fold, whose transaction commits), else it is
+ * emptied (full in the middle of a fold). */
+static int cache_flush(struct stmt_store *st, MDB_txn *txn, int keep)
 {
     struct stmt__rstate *r = st->rpt;
     struct centry **v;
@@ -357,10 +360,13 @@ static int cache_flush(struct stmt_store *st, MDB_txn *txn)
         }
         if (rc)
             ret = mdb_err(st, rc);
+        e->state = 1;
     }
     sc_free(v);
-    memset(r->slots, 0, CACHE_CAP * sizeof *r->slots);
-    r->used = 0;
+    if (!keep || ret) {
+        memset(r->slots, 0, CACHE_CAP * sizeof *r->slots);
+        r->used = 0;
+    }
     return ret;
 }
 
@@ -381,7 +387,7 @@ static struct centry *cache_get(struct stmt_store *st, MDB_txn *txn, const struc
     size_t i;
     MDB_val kv = {k->n, (void *)k->b}, vv;
     int rc;
-    if (r->used >= CACHE_FLUSH && (*err = cache_flush(st, txn)))
+    if (r->used >= CACHE_FLUSH && (*err = cache_flush(st, txn, 0)))
         return NULL;
     i = (size_t)mix(k->b, k->n) & (CACHE_CAP - 1);
     while (r->slots[i].state) {
@@ -508,18 +514,19 @@ static int text_put(struct stmt_store *st, MDB_txn *txn, uint64_t h, const char 
     return STMT_STORE_OK;
 }
 
-/* The latest passed/failed of (act, actor) among the 'F' keys: *pf 0 when none. */
-static int latest_pf(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint64_t actor,
-                     uint64_t *pf, uint64_t *seq)
+/* The latest passed/failed of (act, ordinal) among the 'F' keys stored before `below`:
+ * *pf 0 when none. */
+static int latest_pf(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint32_t ord,
+                     uint64_t below, uint64_t lo, unsigned *pf)
 {
     struct key k;
     MDB_cursor *cur;
     MDB_val kv, vv;
     int rc;
-    *pf = *seq = 0;
+    *pf = 0;
     key_start(&k, 'F', act);
-    key_u64(&k, actor);
-    key_u64(&k, UINT64_MAX); /* past the last seq of the actor (never a stored value) */
+    key_u32(&k, ord);
+    key_u64(&k, below);
     kv.mv_size = k.n;
     kv.mv_data = k.b;
     if ((rc = mdb_cursor_open(txn, st->t_rpt, &cur)))
@@ -529,125 +536,239 @@ static int latest_pf(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint64_t
         rc = mdb_cursor_get(cur, &kv, &vv, MDB_PREV);
     else if (rc == MDB_NOTFOUND)
         rc = mdb_cursor_get(cur, &kv, &vv, MDB_LAST);
-    if (rc == 0 && kv.mv_size == 25 && !memcmp(kv.mv_data, k.b, 17) && vv.mv_size == 1) {
+    if (rc == 0 && kv.mv_size == 21 && !memcmp(kv.mv_data, k.b, 13) && vv.mv_size == 1 &&
+        stmt__be64_get((unsigned char *)kv.mv_data + 13) >= lo)
         *pf = ((unsigned char *)vv.mv_data)[0];
-        *seq = stmt__be64_get((unsigned char *)kv.mv_data + 17);
-    }
     mdb_cursor_close(cur);
     return rc == 0 || rc == MDB_NOTFOUND ? STMT_STORE_OK : mdb_err(st, rc);
 }
 
-/* Per (act, actor), 'U': 0 statements, 1 completions, 2 latest pass/fail, 3 its seq, 4 the day
- * of the actor's latest statement, 5 statements and 6 completions of that day. Earlier days
- * are archived as 'P' (act, actor, day) -> statements, completions when a later day begins:
- * the fold runs in stored order, so an actor's days only move forward. */
-enum { U_N, U_C, U_PF, U_PFSEQ, U_DAY, U_DN, U_DC };
+/* The dense ordinal of an actor ('O' actor -> ordinal + 1, 'N' -> the next one), so that
+ * per-activity actor sets are bitmaps ('B', 'b'): a statement then touches a few hot keys of
+ * its activities instead of one random key per (activity, actor). */
+static int ordinal(struct stmt_store *st, MDB_txn *txn, uint64_t actor, uint32_t *ord)
+{
+    struct key k;
+    struct centry *e, *n;
+    int rc = 0;
+    k.b[0] = 'O';
+    stmt__be64_put(k.b + 1, actor);
+    k.n = 9;
+    if (!(e = cache_get(st, txn, &k, 1, &rc)))
+        return rc;
+    if (e->v[0]) {
+        *ord = (uint32_t)(e->v[0] - 1);
+        return STMT_STORE_OK;
+    }
+    key_start(&k, 'N', 0);
+    if (!(n = cache_get(st, txn, &k, 1, &rc)))
+        return rc;
+    if (n->v[0] >= UINT32_MAX)
+        return STMT_STORE_ERR_FULL;
+    *ord = (uint32_t)n->v[0]++;
+    n->state = 2;
+    /* the lookup above may have flushed the cache: find the actor's entry again */
+    k.b[0] = 'O';
+    stmt__be64_put(k.b + 1, actor);
+    k.n = 9;
+    if (!(e = cache_get(st, txn, &k, 1, &rc)))
+        return rc;
+    e->v[0] = (uint64_t)*ord + 1;
+    e->state = 2;
+    return STMT_STORE_OK;
+}
 
-/* One statement (sign +1) or its removal (-1) for activity act. */
+/* Bitmap words: 'B' act chunk -> seen, completed, passed, failed (all time, 8 words each);
+ * 'b' act day chunk -> seen, completed (that day). */
+#define BM_SEEN 0
+#define BM_COMP 8
+#define BM_PASS 16
+#define BM_FAIL 24
+
+static int bit_get(const uint64_t *w, unsigned base, uint32_t ord)
+{
+    unsigned i = ord % CHUNK;
+    return (int)(w[base + i / 64] >> (i % 64) & 1);
+}
+
+static void bit_set(uint64_t *w, unsigned base, uint32_t ord, int on)
+{
+    unsigned i = ord % CHUNK;
+    uint64_t m = 1ull << (i % 64);
+    if (on)
+        w[base + i / 64] |= m;
+    else
+        w[base + i / 64] &= ~m;
+}
+
+/* Voiding took a statement of (act, actor) out: does the actor still have a counted
+ * statement about act (*any), a completion (*comp), and the same on day `day`? Walks the
+ * actor's index entries ('a' term = the facts' actor hash) stored before `upto`, skipping
+ * the removed statement `gone` and statements voided by then. Rare (voiding), so it may parse. */
+static int recheck(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint64_t actor, uint64_t upto,
+                   uint64_t gone, uint32_t day, int out[4])
+{
+    uint64_t buf[FACTS_MAX / 8 + 1];
+    struct stmt__rfacts *f = (struct stmt__rfacts *)buf;
+    MDB_cursor *cur = NULL;
+    int rc = 0;
+    memset(out, 0, 4 * sizeof *out);
+    if ((rc = mdb_cursor_open(txn, st->t_idx, &cur)))
+        return mdb_err(st, rc);
+    for (uint32_t e = 0; e < st->ep.n && !(out[0] && out[1] && out[2] && out[3]); e++) {
+        unsigned char key[STMT_IDX_KEY];
+        MDB_val k = {sizeof key, key}, v;
+        stmt__idx_key(key, e, actor, 0);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        while (rc == 0 && k.mv_size == STMT_IDX_KEY && !memcmp(k.mv_data, key, 12)) {
+            uint64_t seq = stmt__be64_get((unsigned char *)k.mv_data + 12);
+            unsigned char s8[8];
+            MDB_val sk = {8, s8}, rv, vk, vv;
+            if (seq >= upto)
+                break;
+            stmt__be64_put(s8, seq);
+            if (seq != gone && mdb_get(txn, st->t_stmt, &sk, &rv) == 0 &&
+                rv.mv_size >= STMT_REC_HDR &&
+                !(((unsigned char *)rv.mv_data)[1] & STMT_REC_VOIDING)) {
+                const unsigned char *r = rv.mv_data;
+                size_t hdr = STMT_REC_HDR + 8 * (size_t)(r[2] << 8 | r[3]);
+                int voided;
+                vk.mv_size = 16;
+                vk.mv_data = (void *)(r + 4);
+                voided = mdb_get(txn, st->t_voided, &vk, &vv) == 0 && vv.mv_size == 8 &&
+                         stmt__be64_get(vv.mv_data) < upto;
+                if (!voided && hdr <= rv.mv_size) {
+                    struct texts t;
+                    cJSON *tree = cJSON_ParseWithLength((const char *)r + hdr, rv.mv_size - hdr);
+                    int about = 0;
+                    if (!tree) {
+                        rc = ENOMEM;
+                        break;
+                    }
+                    facts_of(tree, f, &t);
+                    cJSON_Delete(tree);
+                    about = f->actor == actor && f->has_obj && f->obj == act;
+                    for (size_t i = 0; i < f->nctx && !about; i++)
+                        about = f->actor == actor && f->ctx[i] == act;
+                    if (about) {
+                        int c = f->has_obj && f->obj == act && f->completed;
+                        int same = (uint32_t)(seq / (uint64_t)day_us()) == day;
+                        out[0] = 1;
+                        out[1] |= c;
+                        out[2] |= same;
+                        out[3] |= same && c;
+                    }
+                }
+            }
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
+        if (rc == MDB_NOTFOUND)
+            rc = 0;
+        if (rc)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc ? mdb_err(st, rc) : STMT_STORE_OK;
+}
+
+/* One statement (sign +1) or its removal (-1, upto: the voiding statement) for activity act;
+ * ord is the actor's ordinal. */
 static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfacts *f,
-                     uint64_t act, uint32_t day, uint64_t seq, int sign)
+                     uint32_t ord, uint64_t act, uint32_t day, uint64_t seq, int sign,
+                     uint64_t upto)
 {
     int is_obj = f->has_obj && act == f->obj;
-    int64_t s = sign, c = is_obj && f->completed ? sign : 0;
-    uint64_t su[CACHE_VALS];
-    int64_t d[5] = {0}, day_actors = 0;
-    struct centry *u;
-    struct key k;
-    int rc = 0;
+    int64_t s = sign, d[5] = {0}, dday = 0;
+    int seen, comp, dseen, dcomp, pass0, fail0, pass1, fail1;
+    struct centry *all, *dayb;
+    struct key k, kd;
+    int rc = 0, now[4] = {1, 1, 1, 1};
 
-    key_start(&k, 'U', act);
-    key_u64(&k, f->actor);
-    if (!(u = cache_get(st, txn, &k, CACHE_VALS, &rc)))
+    key_start(&k, 'B', act);
+    key_u32(&k, ord / CHUNK);
+    key_start(&kd, 'b', act);
+    key_u32(&kd, day);
+    key_u32(&kd, ord / CHUNK);
+    if (sign < 0 && (rc = recheck(st, txn, act, f->actor, upto, seq, day, now)))
         return rc;
-    memcpy(su, u->v, sizeof su);
-    u->state = 2;
-    if (sign > 0) {
-        if (u->v[U_DAY] != day) {
-            if (u->v[U_DN] || u->v[U_DC]) {
-                int64_t dp[2] = {(int64_t)u->v[U_DN], (int64_t)u->v[U_DC]};
-                struct key pk;
-                uint32_t old = (uint32_t)u->v[U_DAY];
-                key_start(&pk, 'P', act);
-                key_u64(&pk, f->actor);
-                key_u32(&pk, old);
-                if ((rc = counters(st, txn, &pk, 2, dp)))
-                    return rc;
-                /* the cache may have been flushed: find the entry again */
-                if (!(u = cache_get(st, txn, &k, CACHE_VALS, &rc)))
-                    return rc;
-                u->state = 2;
-            }
-            u->v[U_DAY] = day;
-            u->v[U_DN] = u->v[U_DC] = 0;
-        }
-        day_actors = u->v[U_DN] == 0;
-        u->v[U_DN]++;
-        u->v[U_DC] += (uint64_t)c;
-    } else if (u->v[U_DAY] == day && u->v[U_DN]) {
-        u->v[U_DN]--;
-        u->v[U_DC] -= (uint64_t)(-c);
-        day_actors = -(int64_t)(u->v[U_DN] == 0);
-    } else {
-        /* a statement of an archived day */
-        int64_t dp[2] = {-1, c};
-        struct key pk;
-        struct centry *p;
-        key_start(&pk, 'P', act);
-        key_u64(&pk, f->actor);
-        key_u32(&pk, day);
-        if (!(p = cache_get(st, txn, &pk, 2, &rc)))
-            return rc;
-        p->v[0] += (uint64_t)dp[0];
-        p->v[1] += (uint64_t)dp[1];
-        p->state = 2;
-        day_actors = -(int64_t)(p->v[0] == 0);
-        if (!(u = cache_get(st, txn, &k, CACHE_VALS, &rc)))
-            return rc;
-        u->state = 2;
-    }
-    u->v[U_N] += (uint64_t)s;
-    u->v[U_C] += (uint64_t)c;
+    if (sign > 0)
+        now[1] = now[3] = is_obj && f->completed;
+    /* all time */
+    if (!(all = cache_get(st, txn, &k, 32, &rc)))
+        return rc;
+    seen = bit_get(all->v, BM_SEEN, ord);
+    comp = bit_get(all->v, BM_COMP, ord);
+    pass0 = bit_get(all->v, BM_PASS, ord);
+    fail0 = bit_get(all->v, BM_FAIL, ord);
+    pass1 = pass0;
+    fail1 = fail0;
     if (is_obj && f->pf) {
         struct key fk;
         MDB_val fkv, fvv;
         unsigned char pfb = f->pf;
+        unsigned latest = f->pf;
         key_start(&fk, 'F', act);
-        key_u64(&fk, f->actor);
+        key_u32(&fk, ord);
         key_u64(&fk, seq);
         fkv.mv_size = fk.n;
         fkv.mv_data = fk.b;
         if (sign > 0) {
             fvv.mv_size = 1;
             fvv.mv_data = &pfb;
-            if ((rc = mdb_put(txn, st->t_rpt, &fkv, &fvv, 0)))
-                return mdb_err(st, rc);
-            if (seq >= u->v[U_PFSEQ]) {
-                u->v[U_PF] = f->pf;
-                u->v[U_PFSEQ] = seq;
-            }
+            rc = mdb_put(txn, st->t_rpt, &fkv, &fvv, 0);
         } else {
             rc = mdb_del(txn, st->t_rpt, &fkv, NULL);
-            if (rc && rc != MDB_NOTFOUND)
-                return mdb_err(st, rc);
-            if (u->v[U_PFSEQ] == seq &&
-                (rc = latest_pf(st, txn, act, f->actor, &u->v[U_PF], &u->v[U_PFSEQ])))
+            rc = rc == MDB_NOTFOUND ? 0 : rc;
+            if (!rc && (rc = latest_pf(st, txn, act, ord, UINT64_MAX, 0, &latest)))
                 return rc;
         }
+        if (rc)
+            return mdb_err(st, rc);
+        pass1 = latest == PF_PASSED;
+        fail1 = latest == PF_FAILED;
+    }
+    /* the bitmaps after the change: added bits are set, removed ones as the recheck found */
+    if (sign > 0) {
+        d[1] = !seen;
+        d[2] = now[1] && !comp;
+    } else {
+        d[1] = -(int64_t)(seen && !now[0]);
+        d[2] = -(int64_t)(comp && !now[1]);
     }
     d[0] = s;
-    d[1] = (su[U_N] == 0 && u->v[U_N] > 0) - (su[U_N] > 0 && u->v[U_N] == 0);
-    d[2] = (su[U_C] == 0 && u->v[U_C] > 0) - (su[U_C] > 0 && u->v[U_C] == 0);
-    d[3] = (u->v[U_PF] == PF_PASSED) - (su[U_PF] == PF_PASSED);
-    d[4] = (u->v[U_PF] == PF_FAILED) - (su[U_PF] == PF_FAILED);
-    if (u->v[U_N] == 0 && u->v[U_C] == 0 && u->v[U_PF] == 0 && u->v[U_DN] == 0)
-        memset(u->v, 0, sizeof u->v); /* all zero: the flush deletes it */
+    d[3] = pass1 - pass0;
+    d[4] = fail1 - fail0;
+    /* cache_get may flush: take the entry again before writing it */
+    if (!(all = cache_get(st, txn, &k, 32, &rc)))
+        return rc;
+    bit_set(all->v, BM_SEEN, ord, sign > 0 ? 1 : now[0]);
+    bit_set(all->v, BM_COMP, ord, sign > 0 ? (comp || now[1]) : now[1]);
+    bit_set(all->v, BM_PASS, ord, pass1);
+    bit_set(all->v, BM_FAIL, ord, fail1);
+    all->state = 2;
+    /* the day */
+    if (!(dayb = cache_get(st, txn, &kd, 16, &rc)))
+        return rc;
+    dseen = bit_get(dayb->v, BM_SEEN, ord);
+    dcomp = bit_get(dayb->v, BM_COMP, ord);
+    if (sign > 0) {
+        dday = !dseen;
+        bit_set(dayb->v, BM_SEEN, ord, 1);
+        bit_set(dayb->v, BM_COMP, ord, dcomp || now[3]);
+    } else {
+        dday = -(int64_t)(dseen && !now[2]);
+        bit_set(dayb->v, BM_SEEN, ord, now[2]);
+        bit_set(dayb->v, BM_COMP, ord, now[3]);
+    }
+    dayb->state = 2;
+
     key_start(&k, 'S', act);
     if ((rc = counters(st, txn, &k, 5, d)))
         return rc;
     key_start(&k, 'D', act);
     key_u32(&k, day);
     {
-        int64_t dd[2] = {s, day_actors};
+        int64_t dd[2] = {s, dday};
         if ((rc = counters(st, txn, &k, 2, dd)))
             return rc;
     }
@@ -715,10 +836,10 @@ static int new_texts(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfa
 }
 
 static int apply(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len,
-                 uint64_t seq, int sign, struct stmt__rfacts *given)
+                 uint64_t seq, int sign, struct stmt__rfacts *given, uint64_t upto)
 {
     size_t nt = (size_t)(rec[2] << 8 | rec[3]), hdr = STMT_REC_HDR + 8 * nt;
-    uint32_t day = (uint32_t)(seq / (uint64_t)day_us());
+    uint32_t day = (uint32_t)(seq / (uint64_t)day_us()), ord = 0;
     uint64_t buf[FACTS_MAX / 8 + 1];
     struct stmt__rfacts *f = given;
     int rc = STMT_STORE_OK;
@@ -733,12 +854,16 @@ static int apply(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, 
         facts_of(tree, f, &t);
         cJSON_Delete(tree);
     }
+    if (!f->has_obj && !f->nctx)
+        return STMT_STORE_OK; /* about no activity */
     if (sign > 0)
         rc = new_texts(st, txn, f, rec, len);
+    if (!rc)
+        rc = ordinal(st, txn, f->actor, &ord);
     if (!rc && f->has_obj)
-        rc = apply_one(st, txn, f, f->obj, day, seq, sign);
+        rc = apply_one(st, txn, f, ord, f->obj, day, seq, sign, upto);
     for (size_t i = 0; i < f->nctx && !rc; i++)
-        rc = apply_one(st, txn, f, f->ctx[i], day, seq, sign);
+        rc = apply_one(st, txn, f, ord, f->ctx[i], day, seq, sign, upto);
     return rc;
 }
 
@@ -782,7 +907,7 @@ int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *
             const unsigned char *t = trec.mv_data;
             if (ts >= seq || (t[1] & STMT_REC_VOIDING))
                 return STMT_STORE_OK;
-            return apply(st, txn, t, trec.mv_size, ts, -1, NULL);
+            return apply(st, txn, t, trec.mv_size, ts, -1, NULL, seq);
         }
     }
     /* Voided by a statement stored before it: never counted. */
@@ -797,14 +922,14 @@ int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *
         sc_free(f);
         return mdb_err(st, rc);
     }
-    rc = apply(st, txn, rec, len, seq, +1, f);
+    rc = apply(st, txn, rec, len, seq, +1, f, seq);
     sc_free(f);
     return rc;
 }
 
 int stmt__report_flush(struct stmt_store *st, MDB_txn *txn)
 {
-    return cache_flush(st, txn);
+    return cache_flush(st, txn, 1);
 }
 
 void stmt__report_free(struct stmt_store *st)
@@ -954,71 +1079,54 @@ static int visit_day(struct rd *r, const unsigned char *k, size_t kn, const MDB_
     return STMT_STORE_OK;
 }
 
-/* Windowed actors / completed / passed / failed: the actors with statements on a day of the
- * window, from the archived days ('P') and each actor's latest day ('U'). */
+/* Windowed actors / completed / passed / failed: the union of the day bitmaps ('b') of the
+ * window, and per actor in it the latest passed/failed stored in the window ('F'). */
 struct actor_ctx {
     uint64_t actors, completed, passed, failed;
+    uint64_t (*u)[16]; /* per chunk: seen, completed */
+    size_t nu;
+    int nomem;
 };
 
-/* The latest passed/failed of actor stored in the window. */
-static int window_pf(struct rd *r, uint64_t actor, struct actor_ctx *c)
+static int visit_bday(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
 {
-    struct key k;
-    MDB_cursor *cur;
-    MDB_val kv, vv;
-    uint64_t lo = (uint64_t)r->d0 * (uint64_t)day_us();
-    uint64_t hi = r->d1 == UINT32_MAX ? UINT64_MAX : ((uint64_t)r->d1 + 1) * (uint64_t)day_us();
-    int rc;
-    key_start(&k, 'F', r->act);
-    key_u64(&k, actor);
-    key_u64(&k, hi);
-    kv.mv_size = k.n;
-    kv.mv_data = k.b;
-    if (mdb_cursor_open(r->txn, r->st->t_rpt, &cur))
-        return STMT_STORE_ERR_IO;
-    rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE);
-    if (rc == 0)
-        rc = mdb_cursor_get(cur, &kv, &vv, MDB_PREV);
-    else if (rc == MDB_NOTFOUND)
-        rc = mdb_cursor_get(cur, &kv, &vv, MDB_LAST);
-    if (rc == 0 && kv.mv_size == 25 && !memcmp(kv.mv_data, k.b, 17) &&
-        stmt__be64_get((unsigned char *)kv.mv_data + 17) >= lo && vv.mv_size == 1) {
-        unsigned char pf = ((unsigned char *)vv.mv_data)[0];
-        c->passed += pf == PF_PASSED;
-        c->failed += pf == PF_FAILED;
+    struct actor_ctx *c = ctx;
+    uint32_t chunk;
+    if (kn != 17 || !in_window(r, k + 9) || v->mv_size != 16 * 8)
+        return STMT_STORE_OK;
+    chunk = stmt__be32_get(k + 13);
+    if (chunk >= c->nu) {
+        size_t nn = (size_t)chunk + 1;
+        void *p = sc_realloc(c->u, nn * sizeof *c->u);
+        if (!p)
+            return STMT_STORE_ERR_NOMEM;
+        c->u = p;
+        memset(c->u + c->nu, 0, (nn - c->nu) * sizeof *c->u);
+        c->nu = nn;
     }
-    mdb_cursor_close(cur);
-    return rc == 0 || rc == MDB_NOTFOUND ? STMT_STORE_OK : STMT_STORE_ERR_IO;
-}
-
-static int visit_pday(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
-{
-    if (kn != 21 || !in_window(r, k + 17) || val_u64(v, 0) == 0)
-        return STMT_STORE_OK;
-    return aggv_add(ctx, stmt__be64_get(k + 9), 0, val_u64(v, 1), 0);
-}
-
-static int visit_uday(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
-{
-    uint32_t day = (uint32_t)val_u64(v, 4);
-    if (kn != 17 || val_u64(v, 5) == 0 || day < r->d0 || day > r->d1)
-        return STMT_STORE_OK;
-    return aggv_add(ctx, stmt__be64_get(k + 9), 0, val_u64(v, 6), 0);
+    for (size_t i = 0; i < 16; i++)
+        c->u[chunk][i] |= val_u64(v, i);
+    return STMT_STORE_OK;
 }
 
 static int window_actors(struct rd *r, struct actor_ctx *c)
 {
-    struct aggv a = {0};
-    int rc = scan(r, 'P', visit_pday, &a);
-    if (!rc)
-        rc = scan(r, 'U', visit_uday, &a);
-    aggv_merge(&a);
-    for (size_t i = 0; i < a.n && !rc; i++) {
-        c->actors++;
-        c->completed += a.v[i].a > 0;
-        rc = window_pf(r, a.v[i].h, c);
+    uint64_t lo = (uint64_t)r->d0 * (uint64_t)day_us();
+    uint64_t hi = r->d1 == UINT32_MAX ? UINT64_MAX : ((uint64_t)r->d1 + 1) * (uint64_t)day_us();
+    int rc = scan(r, 'b', visit_bday, c);
+    for (size_t ch = 0; ch < c->nu && !rc; ch++) {
+        for (unsigned i = 0; i < CHUNK && !rc; i++) {
+            unsigned pf;
+            if (!(c->u[ch][BM_SEEN + i / 64] >> (i % 64) & 1))
+                continue;
+            c->actors++;
+            c->completed += c->u[ch][BM_COMP + i / 64] >> (i % 64) & 1;
+            rc = latest_pf(r->st, r->txn, r->act, (uint32_t)(ch * CHUNK + i), hi, lo, &pf);
+            c->passed += pf == PF_PASSED;
+            c->failed += pf == PF_FAILED;
+        }
     }
-    sc_free(a.v);
+    sc_free(c->u);
     return rc;
 }
 

@@ -13,21 +13,22 @@
  * out when its voiding statement is folded (or never counted if the voiding came first).
  * Days are UTC days of the `stored` time; since/until select whole days.
  *
- * Keys (kind byte, activity hash = stmt__term_hash('o', IRI), day = stored / 86,400 s, BE):
+ * Keys (kind byte, act = activity hash stmt__term_hash('o', IRI), day = stored / 86,400 s,
+ * actor = the 'a' index term of the actor's IFI, ord = its dense ordinal, all big-endian):
+ *   'N'                       -> next actor ordinal      'O' actor -> ordinal + 1
  *   'S' act                   -> statements, actors, completed, passed, failed (all time)
  *   'D' act day               -> statements, actors of that day
- *   'U' act actor             -> statements, completions, latest pass/fail and its seq, and the
- *                                actor's latest day with its statements and completions
- *   'P' act actor day         -> statements, completions of an earlier day of the actor
- *                                (archived from 'U' when a later day begins)
- *   'F' act actor seq         -> 1 passed / 2 failed (one per passed/failed statement)
+ *   'B' act chunk             -> four bitmaps of 512 actors: seen, completed, passed, failed
+ *   'b' act day chunk         -> two bitmaps: seen and completed that day
+ *   'F' act ord seq           -> 1 passed / 2 failed (one per passed/failed statement)
  *   'V' act day verb          -> count          'X' act day score -> count (result.score.scaled)
  *   'Q' act day question      -> attempts, correct
  *   'R' act day question resp -> count
  *   'T' hash                  -> text of a verb id, "question id\0name", or a response
- * Cost per statement in the fold: one 'U' read and write per activity it is about (plus an
- * 'F' key for passed/failed), the shared counters merged in a write-back cache; the facts are
- * extracted in the inserting thread (bench/results/reports.md).
+ * A statement touches a few keys per activity it is about, all shared by many statements
+ * (merged in the writer's write-back cache), plus an 'F' key for passed/failed. Voiding
+ * clears an actor's bits only after walking that actor's index entries for another counted
+ * statement (recheck in stmt_report.c). bench/results/reports.md has the costs.
  */
 #ifndef STMT_REPORT_H
 #define STMT_REPORT_H

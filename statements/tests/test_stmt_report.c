@@ -21,7 +21,7 @@
 #define AUTH "{\"objectType\":\"Agent\",\"name\":\"lrs\",\"mbox\":\"mailto:lrs@example.org\"}"
 #define ADL "http://adlnet.gov/expapi/verbs/"
 #define NACT 3
-#define NACTORS 12
+#define NACTORS 14 /* the last two only in the lone-actor voiding case */
 #define NQ 4
 #define NSTMT 400
 
@@ -41,7 +41,7 @@ struct ms {
     int voided;
 };
 
-static struct ms model[NSTMT];
+static struct ms model[NSTMT + 8];
 static size_t nmodel;
 static uint64_t seed = 0x9e3779b97f4a7c15ull;
 
@@ -101,7 +101,7 @@ static void gen(struct ms *m)
 {
     memset(m, 0, sizeof *m);
     sc_uuid_v4(m->id);
-    m->actor = (int)rnd(NACTORS);
+    m->actor = (int)rnd(NACTORS - 2);
     m->verb = (int)rnd(NVERBS);
     m->resp = -1;
     if (rnd(4) == 0) {
@@ -288,7 +288,7 @@ static void check_all(struct stmt_store *st, const char *what)
 
 static void insert_batch(struct stmt_store *st, size_t from, size_t to)
 {
-    cJSON *b[NSTMT];
+    cJSON *b[NSTMT + 8];
     size_t n = 0;
     for (size_t i = from; i < to; i++)
         b[n++] = build(&model[i]);
@@ -363,6 +363,25 @@ static void run(const char *dir, int inline_idx)
         void_one(st, model[i].id);
         n++;
     }
+    /* Lone actors: one completion and one pass each, then voided: the actor leaves the
+     * activity's actors, completed and passed (the bitmaps are cleared after a recheck). */
+    for (int a = NACTORS - 2; a < NACTORS; a++) {
+        gen(&model[nmodel]);
+        model[nmodel].actor = a;
+        model[nmodel].obj = 1;
+        model[nmodel].verb = a == NACTORS - 2 ? 1 : 2; /* completed / passed */
+        memset(model[nmodel].ctx, 0, sizeof model[nmodel].ctx);
+        model[nmodel].ctx[2] = 1;
+        insert_batch(st, nmodel, nmodel + 1);
+        nmodel++;
+    }
+    check_all(st, "lone actors added");
+    for (size_t i = nmodel - 2; i < nmodel; i++) {
+        model[i].voided = 1;
+        void_one(st, model[i].id);
+    }
+    check_all(st, "lone actors voided");
+
     /* A voiding statement that arrives before its target: the target is never counted. */
     gen(&model[nmodel]);
     model[nmodel].obj = 0;
@@ -375,9 +394,12 @@ static void run(const char *dir, int inline_idx)
     snprintf(what, sizeof what, "%s, after voiding", inline_idx ? "inline" : "deferred");
     check_all(st, what);
 
-    for (size_t i = 0; i < NSTMT / 2 - 1; i++)
-        gen(&model[nmodel++]);
-    insert_batch(st, NSTMT / 2 + 1, nmodel);
+    {
+        size_t from = nmodel;
+        for (size_t i = 0; i < NSTMT / 2 - 1; i++)
+            gen(&model[nmodel++]);
+        insert_batch(st, from, nmodel);
+    }
     snprintf(what, sizeof what, "%s, more inserts", inline_idx ? "inline" : "deferred");
     check_all(st, what);
 
