@@ -210,7 +210,7 @@ void stmt__report_facts_free(struct stmt__rfacts *f)
 #define CACHE_CAP 131072            /* slots (a power of two) */
 #define CACHE_FLUSH (CACHE_CAP / 2) /* entries held before a flush */
 #define CACHE_KEY 29
-#define CHUNK 4096       /* actors per bitmap chunk */
+#define CHUNK 2048       /* actors per bitmap chunk (4 bitmaps: 1 KiB, no overflow page) */
 #define BMW (CHUNK / 64) /* words of one bitmap */
 #define KNOWN_CAP 65536  /* text hashes known to be stored */
 #define QUEUE_MAX 262144 /* facts waiting for their fold; past it the fold parses the record */
@@ -220,7 +220,8 @@ struct centry {
     unsigned char klen;
     unsigned short nv;
     unsigned char key[CACHE_KEY];
-    uint64_t *v; /* nv values (owned) */
+    uint64_t *v;     /* nv values: inl, or owned */
+    uint64_t inl[2]; /* small values live in the slot (one cache miss less) */
 };
 
 struct qitem {
@@ -233,7 +234,9 @@ struct stmt__rstate {
     size_t used;
     uint64_t *known; /* open addressing, 0 = empty */
     size_t nknown;
-    struct qitem *q; /* ring */
+    MDB_txn *stat_txn; /* the transaction voided_any was read in */
+    int voided_any;    /* its voided set has entries */
+    struct qitem *q;   /* ring */
     size_t qhead, qn, qcap;
 };
 
@@ -332,7 +335,8 @@ static int cmp_entry(const void *pa, const void *pb)
 static void cache_clear(struct stmt__rstate *r)
 {
     for (size_t i = 0; r->used && i < CACHE_CAP; i++)
-        sc_free(r->slots[i].v);
+        if (r->slots[i].v != r->slots[i].inl)
+            sc_free(r->slots[i].v);
     memset(r->slots, 0, CACHE_CAP * sizeof *r->slots);
     r->used = 0;
 }
@@ -379,6 +383,8 @@ static int cache_flush(struct stmt_store *st, MDB_txn *txn, int keep)
 
 void stmt__report_discard(struct stmt_store *st)
 {
+    if (st->rpt)
+        st->rpt->stat_txn = NULL;
     if (st->rpt && st->rpt->used)
         cache_clear(st->rpt);
 }
@@ -405,7 +411,8 @@ static struct centry *cache_get(struct stmt_store *st, MDB_txn *txn, const struc
         *err = mdb_err(st, rc);
         return NULL;
     }
-    r->slots[i].v = sc_calloc(nv, 8);
+    memset(r->slots[i].inl, 0, sizeof r->slots[i].inl);
+    r->slots[i].v = nv <= 2 ? r->slots[i].inl : sc_calloc(nv, 8);
     if (!r->slots[i].v) {
         *err = STMT_STORE_ERR_NOMEM;
         return NULL;
@@ -680,10 +687,11 @@ static int recheck(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint64_t a
     return rc ? mdb_err(st, rc) : STMT_STORE_OK;
 }
 
-/* 'H' act day: count, sum, min, max (doubles as bits), stale, histogram[10]. Voiding takes a
- * score out of count, sum and histogram exactly; when it was the day's min or max, the day is
- * marked stale and a report recomputes min/max of that day from its statements. */
-enum { H_N, H_SUM, H_MIN, H_MAX, H_STALE, H_HIST, H_NV = H_HIST + 10 };
+/* Scores in 'D' act day: count, sum, min, max (doubles as bits), stale, histogram[10]. Voiding
+ * takes a score out of count, sum and histogram exactly; when it was the day's min or max, the day
+ * is marked stale and a report recomputes min/max of that day from its statements. */
+/* 'D' act day: statements and actors of the day, then the day's scores (H_*). */
+enum { D_ST, D_ACT, H_N, H_SUM, H_MIN, H_MAX, H_STALE, H_HIST, D_NV = H_HIST + 10 };
 
 static double dget(const uint64_t *v, int i)
 {
@@ -703,38 +711,28 @@ static int score_bin(double v)
     return bin < 0 ? 0 : bin > 9 ? 9 : bin;
 }
 
-static int score_add(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint32_t day, double x,
-                     int sign)
+static void score_add(uint64_t *v, double x, int sign)
 {
-    struct key k;
-    struct centry *e;
-    int rc = 0;
-    key_start(&k, 'H', act);
-    key_u32(&k, day);
-    if (!(e = cache_get(st, txn, &k, H_NV, &rc)))
-        return rc;
-    e->state = 2;
     if (sign > 0) {
-        if (!e->v[H_N] || x < dget(e->v, H_MIN))
-            dput(e->v, H_MIN, x);
-        if (!e->v[H_N] || x > dget(e->v, H_MAX))
-            dput(e->v, H_MAX, x);
-        e->v[H_N]++;
-        dput(e->v, H_SUM, dget(e->v, H_SUM) + x);
-        e->v[H_HIST + score_bin(x)]++;
-        return STMT_STORE_OK;
+        if (!v[H_N] || x < dget(v, H_MIN))
+            dput(v, H_MIN, x);
+        if (!v[H_N] || x > dget(v, H_MAX))
+            dput(v, H_MAX, x);
+        v[H_N]++;
+        dput(v, H_SUM, dget(v, H_SUM) + x);
+        v[H_HIST + score_bin(x)]++;
+        return;
     }
-    if (!e->v[H_N])
-        return STMT_STORE_OK;
-    e->v[H_N]--;
-    dput(e->v, H_SUM, e->v[H_N] ? dget(e->v, H_SUM) - x : 0.0);
-    if (e->v[H_HIST + score_bin(x)])
-        e->v[H_HIST + score_bin(x)]--;
-    if (!e->v[H_N])
-        memset(e->v, 0, H_NV * 8); /* nothing left: no min, max or staleness */
-    else if (x <= dget(e->v, H_MIN) || x >= dget(e->v, H_MAX))
-        e->v[H_STALE] = 1;
-    return STMT_STORE_OK;
+    if (!v[H_N])
+        return;
+    v[H_N]--;
+    dput(v, H_SUM, v[H_N] ? dget(v, H_SUM) - x : 0.0);
+    if (v[H_HIST + score_bin(x)])
+        v[H_HIST + score_bin(x)]--;
+    if (!v[H_N])
+        memset(v + H_N, 0, (D_NV - H_N) * 8); /* nothing left: no min, max or staleness */
+    else if (x <= dget(v, H_MIN) || x >= dget(v, H_MAX))
+        v[H_STALE] = 1;
 }
 
 /* One statement (sign +1) or its removal (-1, upto: the voiding statement) for activity act;
@@ -744,8 +742,8 @@ static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfa
                      uint64_t upto)
 {
     int is_obj = f->has_obj && act == f->obj;
-    int64_t s = sign, d[5] = {0}, dday = 0;
-    int seen, comp, dseen, dcomp, pass0, fail0, pass1, fail1;
+    int64_t s = sign, dday = 0;
+    int comp, dseen, dcomp, pass1, fail1;
     struct centry *all, *dayb;
     struct key k, kd;
     int rc = 0, now[4] = {1, 1, 1, 1};
@@ -762,12 +760,9 @@ static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfa
     /* all time */
     if (!(all = cache_get(st, txn, &k, 4 * BMW, &rc)))
         return rc;
-    seen = bit_get(all->v, BM_SEEN, ord);
     comp = bit_get(all->v, BM_COMP, ord);
-    pass0 = bit_get(all->v, BM_PASS, ord);
-    fail0 = bit_get(all->v, BM_FAIL, ord);
-    pass1 = pass0;
-    fail1 = fail0;
+    pass1 = bit_get(all->v, BM_PASS, ord);
+    fail1 = bit_get(all->v, BM_FAIL, ord);
     if (is_obj && f->pf) {
         struct key fk;
         MDB_val fkv, fvv;
@@ -793,20 +788,9 @@ static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfa
         pass1 = latest == PF_PASSED;
         fail1 = latest == PF_FAILED;
     }
-    /* the bitmaps after the change: added bits are set, removed ones as the recheck found */
-    if (sign > 0) {
-        d[1] = !seen;
-        d[2] = now[1] && !comp;
-    } else {
-        d[1] = -(int64_t)(seen && !now[0]);
-        d[2] = -(int64_t)(comp && !now[1]);
-    }
-    d[0] = s;
-    d[3] = pass1 - pass0;
-    d[4] = fail1 - fail0;
-    /* cache_get may flush: take the entry again before writing it */
-    if (!(all = cache_get(st, txn, &k, 4 * BMW, &rc)))
-        return rc;
+    /* the bitmaps after the change: added bits are set, removed ones as the recheck found (no
+     * cache_get since `all` was taken: the entry is still valid); all-time totals are the
+     * bitmaps' populations */
     bit_set(all->v, BM_SEEN, ord, sign > 0 ? 1 : now[0]);
     bit_set(all->v, BM_COMP, ord, sign > 0 ? (comp || now[1]) : now[1]);
     bit_set(all->v, BM_PASS, ord, pass1);
@@ -828,22 +812,22 @@ static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfa
     }
     dayb->state = 2;
 
-    key_start(&k, 'S', act);
-    if ((rc = counters(st, txn, &k, 5, d)))
-        return rc;
     key_start(&k, 'D', act);
     key_u32(&k, day);
     {
-        int64_t dd[2] = {s, dday};
-        if ((rc = counters(st, txn, &k, 2, dd)))
+        struct centry *de = cache_get(st, txn, &k, D_NV, &rc);
+        if (!de)
             return rc;
+        de->v[D_ST] += (uint64_t)s;
+        de->v[D_ACT] += (uint64_t)dday;
+        if (is_obj && f->has_score)
+            score_add(de->v, f->scaled, sign);
+        de->state = 2;
     }
     key_start(&k, 'V', act);
     key_u32(&k, day);
     key_u64(&k, f->verb_h);
     if ((rc = counters(st, txn, &k, 1, &s)))
-        return rc;
-    if (is_obj && f->has_score && (rc = score_add(st, txn, act, day, f->scaled, sign)))
         return rc;
     if (!is_obj && f->question) {
         int64_t dq[2] = {s, f->success ? s : 0};
@@ -969,10 +953,16 @@ int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *
             return apply(st, txn, t, trec.mv_size, ts, -1, NULL, seq);
         }
     }
-    /* Voided by a statement stored before it: never counted. */
+    /* Voided by a statement stored before it: never counted. (Most stores void little: the
+     * lookup is skipped while the voided set of this transaction is empty.) */
+    if (r->stat_txn != txn) {
+        MDB_stat ms;
+        r->stat_txn = txn;
+        r->voided_any = mdb_stat(txn, st->t_voided, &ms) != 0 || ms.ms_entries > 0;
+    }
     k.mv_size = 16;
     k.mv_data = id;
-    rc = mdb_get(txn, st->t_voided, &k, &v);
+    rc = r->voided_any ? mdb_get(txn, st->t_voided, &k, &v) : MDB_NOTFOUND;
     if (rc == 0 && v.mv_size == 8 && stmt__be64_get(v.mv_data) < seq) {
         sc_free(f);
         return STMT_STORE_OK;
@@ -988,6 +978,8 @@ int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *
 
 int stmt__report_flush(struct stmt_store *st, MDB_txn *txn)
 {
+    if (st->rpt)
+        st->rpt->stat_txn = NULL;
     return cache_flush(st, txn, 1);
 }
 
@@ -1169,6 +1161,19 @@ static int visit_bday(struct rd *r, const unsigned char *k, size_t kn, const MDB
     return STMT_STORE_OK;
 }
 
+/* All time: the populations of the four bitmaps of each chunk ('B'). */
+static int visit_all(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
+{
+    uint64_t *pop = ctx;
+    (void)r;
+    (void)k;
+    if (kn != 13 || v->mv_size != 4 * BMW * 8)
+        return STMT_STORE_OK;
+    for (size_t i = 0; i < 4 * BMW; i++)
+        pop[i / BMW] += (uint64_t)__builtin_popcountll(val_u64(v, i));
+    return STMT_STORE_OK;
+}
+
 static int window_actors(struct rd *r, struct actor_ctx *c)
 {
     uint64_t lo = (uint64_t)r->d0 * (uint64_t)day_us();
@@ -1263,7 +1268,7 @@ struct score_ctx {
 static int visit_score(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
 {
     struct score_ctx *c = ctx;
-    uint64_t w[H_NV];
+    uint64_t w[D_NV];
     if (kn != 13 || !in_window(r, k + 9) || v->mv_size != sizeof w)
         return STMT_STORE_OK;
     memcpy(w, v->mv_data, sizeof w);
@@ -1339,7 +1344,7 @@ static int stale_minmax(struct stmt_store *st, const char *activity, struct scor
 static int add_score(struct rd *r, cJSON *rep, struct score_ctx *c)
 {
     cJSON *sc, *h;
-    int rc = scan(r, 'H', visit_score, c);
+    int rc = scan(r, 'D', visit_score, c);
     if (rc)
         return rc;
     sc = cJSON_AddObjectToObject(rep, "score");
@@ -1491,27 +1496,18 @@ int stmt_report_activity(struct stmt_store *st, const char *activity, int64_t si
     if (rc)
         goto out;
     if (!r.windowed) {
-        struct key k;
-        MDB_val kv, vv = {0, NULL};
-        key_start(&k, 'S', r.act);
-        kv.mv_size = k.n;
-        kv.mv_data = k.b;
-        rc = mdb_get(r.txn, st->t_rpt, &kv, &vv);
-        if (rc && rc != MDB_NOTFOUND) {
-            rc = STMT_STORE_ERR_IO;
-            goto out;
-        }
-        if (rc)
-            vv.mv_size = 0;
-        rc = add_num(rep, "statements", val_u64(&vv, 0));
+        uint64_t pop[4] = {0};
+        rc = scan(&r, 'B', visit_all, pop);
         if (!rc)
-            rc = add_num(rep, "actors", val_u64(&vv, 1));
+            rc = add_num(rep, "statements", dc.statements);
         if (!rc)
-            rc = add_num(rep, "completed", val_u64(&vv, 2));
+            rc = add_num(rep, "actors", pop[0]);
         if (!rc)
-            rc = add_num(rep, "passed", val_u64(&vv, 3));
+            rc = add_num(rep, "completed", pop[1]);
         if (!rc)
-            rc = add_num(rep, "failed", val_u64(&vv, 4));
+            rc = add_num(rep, "passed", pop[2]);
+        if (!rc)
+            rc = add_num(rep, "failed", pop[3]);
     } else {
         struct actor_ctx ac = {0};
         rc = window_actors(&r, &ac);
