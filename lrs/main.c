@@ -51,7 +51,7 @@ static const char SERVE_USAGE[] =
     "  --max-document BYTES       xAPI document (State, profiles) cap (env "
     "SCOLAR_MAX_DOCUMENT;\n"
     "                             default 1048576)\n"
-    "  --threads N                HTTP workers per origin (env SCOLAR_THREADS; default 1024)\n"
+    "  --threads N                HTTP workers per origin (env SCOLAR_THREADS; default 512)\n"
     "\n"
     "On a store with no credentials, serve creates an admin credential and prints it once;\n"
     "SCOLAR_ADMIN_KEY and SCOLAR_ADMIN_SECRET choose it instead.\n";
