@@ -423,7 +423,7 @@ static const char *const KNOWN_TABLES[] = {
     "attempts",    "cmi",        "seq_state",   "global_obj",      "tokens",
     "docs",        "activities", "agents",      "attachments",     "outbox",
     "stmt",        "stmt_id",    "stmt_voided", "stmt_idx",        "stmt_meta",
-    "shared_data", "sessions",   "reports",     "stmt_ref",
+    "shared_data", "sessions",   "reports",     "stmt_ref",        "stmt_rpt",
 };
 /* the console's (issue 13): sessions and users (lrs/), course counters, registration indexes
  * and summaries (scorm/) */
