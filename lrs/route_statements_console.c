@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * GET /api/statements?<xAPI query filters>[&limit=][&more=]: the statement query of
- * GET /xapi/statements (the same filters, parsed by lrs_query_params) for the console's
- * GET /api/statements?(xAPI query filters)[&limit=][&more=]: the statement query of
- * Read-only; voided statements are left out (as the xAPI query does). Answers
+ * GET /api/statements?FILTERS[&limit=][&more=]: the statement query of GET /xapi/statements
+ * (the same filters: agent, verb, activity, registration, related_activities, related_agents,
+ * since, until, ascending; parsed by lrs_query_params) for the console's statement browser,
+ * which signs in with a session (admin) and so cannot use /xapi/statements. Read-only; voided
+ * statements are left out (as the xAPI query does). Answers
  * {"statements": [...], "more": "<cursor>" | null}: pass `more` back with the same filters.
  * Unknown parameters and parameters given twice are 400.
  */
