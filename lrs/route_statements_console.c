@@ -6,7 +6,10 @@
  * which signs in with a session (admin) and so cannot use /xapi/statements. Read-only; voided
  * statements are left out (as the xAPI query does). Answers
  * {"statements": [...], "more": "<cursor>" | null}: pass `more` back with the same filters.
- * Unknown parameters and parameters given twice are 400.
+ * Console-only parameter: voiding=false leaves out voiding statements (the xAPI query returns
+ * a voiding statement when its target matches the filters, StatementRef rule G5; a report's
+ * numbers never count them, so the console's links to "the statements behind a number" ask
+ * for them to be left out). Unknown parameters and parameters given twice are 400.
  */
 #include "lrs/lrs.h"
 #include "statements/stmt_store.h"
@@ -15,8 +18,18 @@
 
 static const char *const ALLOWED[] = {
     "agent", "verb", "activity", "registration", "related_activities", "related_agents",
-    "since", "until", "limit", "ascending", "more", NULL,
+    "since", "until", "limit", "ascending", "more", "voiding", NULL,
 };
+
+static int is_voiding(const char *json, size_t len)
+{
+    cJSON *t = cJSON_ParseWithLength(json, len);
+    const char *verb = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t, "verb"), "id"));
+    int v = verb && !strcmp(verb, "http://adlnet.gov/expapi/verbs/voided");
+    cJSON_Delete(t);
+    return v;
+}
 
 void lrs_route_statements_console(struct lrs_req *r)
 {
@@ -24,7 +37,8 @@ void lrs_route_statements_console(struct lrs_req *r)
     struct stmt_page page;
     struct sc_buf b = SC_BUF_INIT;
     char ifi[1024];
-    int rc, bad = 0;
+    int rc, bad = 0, keep_voiding = 1, first = 1;
+    const char *v;
 
     if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
         lrs_reply_error(r, 405, "statements are read with GET here (write them to /xapi/statements)");
@@ -49,6 +63,13 @@ void lrs_route_statements_console(struct lrs_req *r)
             }
         }
     }
+    if ((v = lrs_req_param(r, "voiding"))) {
+        if (strcmp(v, "true") && strcmp(v, "false")) {
+            lrs_reply_error(r, 400, "voiding must be true or false");
+            return;
+        }
+        keep_voiding = !strcmp(v, "true");
+    }
     if (lrs_query_params(r, &q, ifi, sizeof ifi))
         return;
     q.cursor = lrs_req_param(r, "more");
@@ -64,8 +85,11 @@ void lrs_route_statements_console(struct lrs_req *r)
     }
     bad |= sc_buf_puts(&b, "{\"statements\":[");
     for (size_t i = 0; i < page.n; i++) {
-        if (i)
+        if (!keep_voiding && is_voiding(page.items[i].json, page.items[i].len))
+            continue;
+        if (!first)
             bad |= sc_buf_putc(&b, ',');
+        first = 0;
         bad |= sc_buf_append(&b, page.items[i].json, page.items[i].len);
     }
     bad |= sc_buf_puts(&b, "],\"more\":");

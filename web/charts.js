@@ -38,8 +38,10 @@ export function statementsHref(filters) {
 export function numLink(value, filters, what, text) {
   const shown = text ?? fmtNum(value);
   if (!filters || value === null || value === undefined) return h('span', { class: 'num-val' }, shown === '' ? '—' : shown);
+  // a report never counts voiding statements; the statement query returns one whose target
+  // matches (StatementRef rule), so the link asks the browser to leave them out
   return h('a', {
-    class: 'num-link', href: statementsHref(filters),
+    class: 'num-link', href: statementsHref({ ...filters, voiding: 'false' }),
     'aria-label': `${shown}${what ? ` ${what}` : ''}: show the statements`,
     title: 'Show the statements behind this number',
   }, shown);

@@ -9,7 +9,7 @@ import { api, ApiError } from '../api.js';
 import { h, clear, field, messageBox, announce } from '../ui.js';
 import { describe, fmtNum, statementsHref } from '../charts.js';
 
-const FILTERS = ['agent', 'verb', 'activity', 'registration', 'since', 'until', 'related_activities', 'related_agents', 'limit'];
+const FILTERS = ['agent', 'verb', 'activity', 'registration', 'since', 'until', 'related_activities', 'related_agents', 'limit', 'voiding'];
 const PAGE = 100;
 
 /** An agent filter as typed: JSON, or a mailto:/e-mail address, or "homePage|name". */
@@ -39,6 +39,7 @@ export default async function render(main, ctx) {
   const limit = field('Page size', { name: 'limit', type: 'number', min: '1', max: '500', value: f.limit, inputmode: 'numeric' }, `Statements per page (default ${PAGE})`);
   const relAct = h('input', { type: 'checkbox', id: 'rel-act', name: 'related_activities', checked: f.related_activities === 'true' });
   const relAg = h('input', { type: 'checkbox', id: 'rel-ag', name: 'related_agents', checked: f.related_agents === 'true' });
+  const noVoiding = h('input', { type: 'checkbox', id: 'no-voiding', name: 'voiding', checked: f.voiding === 'false' });
   const formErr = h('div', { class: 'form-error' });
 
   const form = h('form', { class: 'filters', novalidate: true, 'aria-labelledby': 'filters-h' },
@@ -46,7 +47,8 @@ export default async function render(main, ctx) {
     h('div', { class: 'filter-grid' }, agent.wrap, verb.wrap, activity.wrap, registration.wrap, since.wrap, until.wrap, limit.wrap),
     h('div', { class: 'checks' },
       h('label', { class: 'choice', for: 'rel-act' }, relAct, h('span', null, 'Related activities (the activity also in context)')),
-      h('label', { class: 'choice', for: 'rel-ag' }, relAg, h('span', null, 'Related agents (the agent anywhere in the statement)'))),
+      h('label', { class: 'choice', for: 'rel-ag' }, relAg, h('span', null, 'Related agents (the agent anywhere in the statement)')),
+      h('label', { class: 'choice', for: 'no-voiding' }, noVoiding, h('span', null, 'Leave out voiding statements (reports never count them)'))),
     formErr,
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary' }, 'Show statements'),
@@ -58,7 +60,7 @@ export default async function render(main, ctx) {
       agent: agentParam(agent.input.value), verb: verb.input.value.trim(), activity: activity.input.value.trim(),
       registration: registration.input.value.trim(), since: since.input.value.trim(), until: until.input.value.trim(),
       related_activities: relAct.checked ? 'true' : '', related_agents: relAg.checked ? 'true' : '',
-      limit: limit.input.value.trim(),
+      limit: limit.input.value.trim(), voiding: noVoiding.checked ? 'false' : '',
     };
     const href = statementsHref(next);
     if (location.hash === href) ctx.refresh();
@@ -71,6 +73,7 @@ export default async function render(main, ctx) {
   if (!f.limit) params.set('limit', String(PAGE));
   const exportParams = new URLSearchParams(params);
   exportParams.delete('limit');
+  exportParams.delete('voiding'); // not an xAPI filter: the export keeps voiding statements
   const active = FILTERS.filter((k) => f[k]);
 
   const list = h('ol', { class: 'stmts', 'aria-label': 'Statements' });
