@@ -48,9 +48,9 @@ export function numLink(value, filters, what, text) {
 }
 
 /** A "Download CSV" link (a plain GET with the session cookie; the browser saves the file). */
-export function csvLink(url, what, filename) {
+export function csvLink(url, what, filename, text = 'Download CSV') {
   return h('a', { class: 'button secondary small csv', href: url, download: filename || 'report.csv',
-    'aria-label': `Download ${what} as CSV` }, 'Download CSV');
+    'aria-label': `Download ${what} as CSV` }, text);
 }
 
 /** Summary tiles: [{label, value, text?, filters?, what?, note?}] as a <dl>. */
@@ -73,7 +73,7 @@ function short(label, max = 22) {
  * are in percent of the width, so the text keeps its size from 360 px to a desktop.
  * mark: rows drawn solid instead of hatched, with markText after the value (say "correct").
  */
-export function barChart({ title, rows, valueLabel = 'Count', labelHead = 'Value', caption, markText, open = false }) {
+export function barChart({ title, rows, valueLabel = 'Count', labelHead = 'Value', caption, markText, open = false, hideCaption = false }) {
   const id = `chart-${++chartSeq}`;
   const max = Math.max(1, ...rows.map((r) => Number(r.value) || 0));
   const ROW = 28;
@@ -117,10 +117,11 @@ export function barChart({ title, rows, valueLabel = 'Count', labelHead = 'Value
       h('td', { class: 'num', dataset: { label: valueLabel } }, h('span', { class: 'cell' }, numLink(r.value, r.filters, r.what || `for ${r.label}`))),
       h('td', { class: 'num', dataset: { label: 'Share' } }, h('span', { class: 'cell' }, total ? `${Math.round((Number(r.value) || 0) / total * 100)}%` : '—'))))));
   return h('figure', { class: 'chart-fig' },
-    h('figcaption', null, title),
+    h('figcaption', { class: hideCaption ? 'visually-hidden' : undefined }, title),
     rows.length ? svg : h('p', { class: 'empty' }, 'No data.'),
     rows.length ? h('details', { class: 'chart-data', open: open || undefined },
-      h('summary', null, `The numbers of “${title}”`), h('div', { class: 'table-wrap' }, tbl)) : null);
+      h('summary', null, 'Show the numbers', h('span', { class: 'visually-hidden' }, ` of “${title}”`)),
+      h('div', { class: 'table-wrap' }, tbl)) : null);
 }
 
 /** The ten score bins [0,0.1) ... [0.9,1.0] as chart rows. */
@@ -155,6 +156,13 @@ function agentText(a) {
   if (a.mbox_sha1sum) return `sha1:${String(a.mbox_sha1sum).slice(0, 10)}…`;
   if (Array.isArray(a.member)) return `group of ${a.member.length}`;
   return '';
+}
+
+/** A statement's time to the second, in the reader's locale and time zone. */
+export function fmtWhen(iso) {
+  const d = new Date(iso);
+  if (!iso || Number.isNaN(d.getTime())) return iso ? String(iso) : '';
+  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
 /** A statement in words: {who, verb, what, when}. */

@@ -2,9 +2,9 @@
 // #/learners/ID: one learner and all their registrations, each with new launch link, reset
 // and delete (GET /api/learners/ID).
 import { api, ApiError } from '../api.js';
-import { h, clear, messageBox, pager, fmtDate } from '../ui.js';
+import { h, clear, messageBox, pager } from '../ui.js';
 import { registrationTable } from '../registrations.js';
-import { describe, statementsHref } from '../charts.js';
+import { describe, fmtWhen, statementsHref } from '../charts.js';
 
 const TIMELINE = 50;
 
@@ -34,9 +34,9 @@ function timeline(ctx, id) {
       const d = describe(st);
       const n = shown++;
       list.appendChild(h('li', { class: 'stmt' },
-        h('p', { class: 'stmt-title', tabindex: '-1' }, h('time', { datetime: d.when }, fmtDate(d.when)), ' ',
+        h('p', { class: 'stmt-title', tabindex: '-1' }, h('time', { datetime: d.when }, fmtWhen(d.when)), ' ',
           h('span', { class: 'verb' }, d.verb), ' ', h('span', { class: 'what' }, d.what)),
-        h('details', null, h('summary', null, `JSON of statement ${n + 1}`), h('pre', { class: 'stmt-json' }, JSON.stringify(st, null, 2)))));
+        h('details', { class: 'stmt-details' }, h('summary', null, `JSON of statement ${n + 1}`), h('pre', { class: 'stmt-json' }, JSON.stringify(st, null, 2)))));
     }
     countLine.textContent = shown ? `${shown} statement${shown === 1 ? '' : 's'}${res.more ? ' shown; there are older ones.' : '.'}`
       : 'No statements yet.';

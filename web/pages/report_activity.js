@@ -4,7 +4,7 @@
 // distributions, statements by day. Every number links to its statements (#/statements with
 // the matching xAPI filters); every table has a "Download CSV" link (&format=csv&table=).
 import { api, ApiError } from '../api.js';
-import { h, clear, field, messageBox, hashWith } from '../ui.js';
+import { h, clear, field, messageBox, hashWith, fmtDate } from '../ui.js';
 import { barChart, csvLink, fmtNum, numLink, scoreRows, sectionHead, tiles } from '../charts.js';
 
 const ADL = 'http://adlnet.gov/expapi/verbs/';
@@ -98,7 +98,7 @@ export default async function render(main, ctx) {
       { label: 'Mean score', value: score.mean, text: score.count ? fmtNum(score.mean, 3) : '—', filters: null,
         note: score.count ? `min ${fmtNum(score.min, 3)}, max ${fmtNum(score.max, 3)}` : null },
     ]),
-    r.consistent_through ? h('p', { class: 'hint' }, `Covers every statement stored up to ${r.consistent_through}.`,
+    r.consistent_through ? h('p', { class: 'hint' }, `Covers every statement stored up to ${fmtDate(r.consistent_through)}.`,
       r.since ? ` Days from ${dayPart(r.since)}` : '', r.until ? ` through ${dayPart(r.until)}.` : r.since ? '.' : '') : null);
 
   const scoreSec = h('section', { class: 'card', 'aria-labelledby': 'score-h' },
@@ -119,8 +119,8 @@ export default async function render(main, ctx) {
   const questions = r.questions || [];
   const qSec = h('section', { class: 'card', 'aria-labelledby': 'q-h' },
     sectionHead('q-h', 'Questions',
-      csvLink(csv('questions'), 'the questions', 'activity-questions.csv'),
-      csvLink(csv('responses'), 'the responses', 'activity-responses.csv')),
+      csvLink(csv('questions'), 'the questions', 'activity-questions.csv', 'Questions CSV'),
+      csvLink(csv('responses'), 'the responses', 'activity-responses.csv', 'Responses CSV')),
     questions.length ? h('div', { class: 'questions' }, questions.map((q, i) => {
       const qf = { activity: q.id, ...win };
       const pct = q.attempts ? Math.round((q.correct / q.attempts) * 100) : null;
@@ -129,7 +129,7 @@ export default async function render(main, ctx) {
         h('p', { class: 'sub mono' }, q.id),
         h('p', null, numLink(q.attempts, qf, `attempts at ${q.name || q.id}`), ` attempt${q.attempts === 1 ? '' : 's'}, `,
           numLink(q.correct, null), ' correct', pct === null ? '' : ` (${pct}%)`),
-        barChart({ title: `Responses to “${q.name || q.id}”`, labelHead: 'Response', valueLabel: 'Count',
+        barChart({ title: `Responses to “${q.name || q.id}”`, labelHead: 'Response', valueLabel: 'Count', hideCaption: true,
           rows: (q.responses || []).map((x) => ({ label: x.response, value: x.count })) }));
     })) : h('p', { class: 'empty' }, 'No questions (cmi.interaction activities with this activity in their context).'));
 

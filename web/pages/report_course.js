@@ -106,8 +106,8 @@ export default async function render(main, ctx) {
   const answered = { ...all, verb: `${ADL}responded` };
   const intSec = h('section', { class: 'card', 'aria-labelledby': 'int-h' },
     sectionHead('int-h', 'Interactions',
-      csvLink(csv('interactions'), 'the interactions', 'course-interactions.csv'),
-      csvLink(csv('responses'), 'the responses', 'course-responses.csv')),
+      csvLink(csv('interactions'), 'the interactions', 'course-interactions.csv', 'Interactions CSV'),
+      csvLink(csv('responses'), 'the responses', 'course-responses.csv', 'Responses CSV')),
     table([
       { label: 'Interaction', cell: (q) => [h('span', { class: 'mono' }, q.id), q.type ? h('span', { class: 'sub' }, q.type) : null] },
       { label: 'Attempts', class: 'num', cell: (q) => numLink(q.attempts, answered, `attempts at ${q.id}: the course’s responses`) },
@@ -119,7 +119,8 @@ export default async function render(main, ctx) {
     inter.length ? h('div', { class: 'questions' }, inter.map((q) =>
       h('article', { class: 'question' },
         h('h3', null, `Responses to ${q.id}`),
-        barChart({ title: `Responses to “${q.id}”`, labelHead: 'Response', valueLabel: 'Count', markText: 'correct', open: true,
+        q.correct_pattern ? h('p', { class: 'sub' }, 'Correct pattern: ', h('code', null, q.correct_pattern)) : null,
+        barChart({ title: `Responses to “${q.id}”`, labelHead: 'Response', valueLabel: 'Count', markText: 'correct', open: true, hideCaption: true,
           rows: (q.responses || []).map((x) => ({ label: x.response, value: x.count, mark: !!x.correct })) })))) : null);
 
   main.appendChild(h('section', { class: 'page report' },

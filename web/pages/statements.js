@@ -7,7 +7,7 @@
 // (GET /api/export/statements).
 import { api, ApiError } from '../api.js';
 import { h, clear, field, messageBox, announce } from '../ui.js';
-import { describe, fmtNum, statementsHref } from '../charts.js';
+import { describe, fmtNum, fmtWhen, statementsHref } from '../charts.js';
 
 const FILTERS = ['agent', 'verb', 'activity', 'registration', 'since', 'until', 'related_activities', 'related_agents', 'limit', 'voiding'];
 const PAGE = 100;
@@ -42,8 +42,7 @@ export default async function render(main, ctx) {
   const noVoiding = h('input', { type: 'checkbox', id: 'no-voiding', name: 'voiding', checked: f.voiding === 'false' });
   const formErr = h('div', { class: 'form-error' });
 
-  const form = h('form', { class: 'filters', novalidate: true, 'aria-labelledby': 'filters-h' },
-    h('h2', { id: 'filters-h' }, 'Filters'),
+  const form = h('form', { class: 'filters', novalidate: true, 'aria-label': 'Filters' },
     h('div', { class: 'filter-grid' }, agent.wrap, verb.wrap, activity.wrap, registration.wrap, since.wrap, until.wrap, limit.wrap),
     h('div', { class: 'checks' },
       h('label', { class: 'choice', for: 'rel-act' }, relAct, h('span', null, 'Related activities (the activity also in context)')),
@@ -95,7 +94,11 @@ export default async function render(main, ctx) {
     active.length
       ? h('p', { class: 'lead' }, 'Filtered by ', active.map((k, i) => [i ? ', ' : '', h('code', null, k), ' = ', h('span', { class: 'mono' }, f[k])]), '.')
       : h('p', { class: 'lead' }, 'Every statement, newest first. Use the filters to narrow them down.'),
-    h('section', { class: 'card' }, form),
+    // on a phone with filters set, the form starts folded so that the results come first
+    h('details', { class: 'card filters-box', open: !active.length || window.matchMedia('(min-width: 40rem)').matches },
+      h('summary', null, h('h2', { class: 'inline-h' }, 'Filters'),
+        active.length ? h('span', { class: 'sub-inline' }, ` ${active.length} set`) : null),
+      form),
     h('section', { class: 'card', 'aria-labelledby': 'res-h' }, h('h2', { id: 'res-h' }, 'Results'), resultBox)));
 
   let shown = 0;
@@ -138,6 +141,6 @@ function stmtItem(st, i) {
   return h('li', { class: 'stmt' },
     h('p', { class: 'stmt-title', tabindex: '-1', id },
       h('strong', null, d.who || '(no name)'), ' ', h('span', { class: 'verb' }, d.verb), ' ', h('span', { class: 'what' }, d.what)),
-    h('p', { class: 'sub' }, d.when ? `${d.when}` : '', st?.id ? [' · ', h('span', { class: 'mono' }, st.id)] : null),
+    h('p', { class: 'sub' }, d.when ? h('time', { datetime: d.when }, fmtWhen(d.when)) : '', st?.id ? [' · ', h('span', { class: 'mono' }, st.id)] : null),
     h('pre', { class: 'stmt-json', tabindex: '0', 'aria-label': `JSON of statement ${i + 1}` }, JSON.stringify(st, null, 2)));
 }
