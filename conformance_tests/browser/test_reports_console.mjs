@@ -439,6 +439,9 @@ test('print: the navigation is hidden and the charts\' numbers are shown', async
   await page.emulateMedia({ media: 'print' });
   assert.equal(await page.locator('.topbar').isVisible(), false);
   assert.equal(await page.locator('svg.chart').first().isVisible(), true);
+  // the numbers behind each chart are printed too (its <details> unfolded)
+  assert.equal(await page.locator('figure', { hasText: 'Score distribution' }).locator('table').isVisible(), true);
+  assert.equal(await page.locator('.csv').first().isVisible(), false);
   assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.card')).backgroundColor), 'rgb(255, 255, 255)');
   await page.screenshot({ path: join(SHOTS, 'report-activity-print.png'), fullPage: true });
   await page.emulateMedia({ media: 'screen' });
