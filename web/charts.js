@@ -80,7 +80,8 @@ export function barChart({ title, rows, valueLabel = 'Count', labelHead = 'Value
   const TOP = 6;
   const height = TOP * 2 + rows.length * ROW;
   const LABEL = 34; // % of the width for the labels
-  const BAR = 54;   // % for the longest bar, the rest for its value
+  // % for the longest bar, the rest for its value (and the mark's word, when there is one)
+  const BAR = markText && rows.some((r) => r.mark) ? 36 : 54;
   const total = rows.reduce((x, r) => x + (Number(r.value) || 0), 0);
   const desc = `${title}: ${rows.map((r) => `${r.label} ${fmtNum(r.value)}${r.mark && markText ? ` (${markText})` : ''}`).join(', ')}`;
   const svg = s('svg', {
