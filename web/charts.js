@@ -71,6 +71,7 @@ function short(label, max = 22) {
  * -> <figure>: an SVG of horizontal bars (label | bar | value), then a <details> whose table
  * holds the same numbers (each a link to its statements when filters are given). Positions
  * are in percent of the width, so the text keeps its size from 360 px to a desktop.
+ * full: the row's whole name for the table and the SVG's descriptions (label: a short one).
  * mark: rows drawn solid instead of hatched, with markText after the value (say "correct").
  */
 export function barChart({ title, rows, valueLabel = 'Count', labelHead = 'Value', caption, markText, open = false, hideCaption = false }) {
@@ -83,7 +84,7 @@ export function barChart({ title, rows, valueLabel = 'Count', labelHead = 'Value
   // % for the longest bar, the rest for its value (and the mark's word, when there is one)
   const BAR = markText && rows.some((r) => r.mark) ? 36 : 54;
   const total = rows.reduce((x, r) => x + (Number(r.value) || 0), 0);
-  const desc = `${title}: ${rows.map((r) => `${r.label} ${fmtNum(r.value)}${r.mark && markText ? ` (${markText})` : ''}`).join(', ')}`;
+  const desc = `${title}: ${rows.map((r) => `${r.full ?? r.label} ${fmtNum(r.value)}${r.mark && markText ? ` (${markText})` : ''}`).join(', ')}`;
   const svg = s('svg', {
     class: 'chart', width: '100%', height, role: 'img', 'aria-labelledby': `${id}-t ${id}-d`,
     xmlns: SVG, focusable: 'false',
@@ -99,7 +100,7 @@ export function barChart({ title, rows, valueLabel = 'Count', labelHead = 'Value
     const v = Number(r.value) || 0;
     const w = (v / max) * BAR;
     const g = s('g', { class: 'bar' },
-      s('title', null, `${r.label}: ${fmtNum(r.value)}`),
+      s('title', null, `${r.full ?? r.label}: ${fmtNum(r.value)}`),
       s('text', { x: `${LABEL - 1}%`, y: y + ROW / 2, 'text-anchor': 'end', 'dominant-baseline': 'central', class: 'chart-label' }, short(r.label)),
       s('line', { x1: `${LABEL}%`, x2: `${LABEL}%`, y1: y, y2: y + ROW, stroke: '#5b6475', 'stroke-width': 1 }),
       v > 0 ? s('rect', { x: `${LABEL}%`, y: y + 4, width: `${w}%`, height: ROW - 8,
@@ -113,7 +114,7 @@ export function barChart({ title, rows, valueLabel = 'Count', labelHead = 'Value
     h('thead', null, h('tr', null, h('th', { scope: 'col' }, labelHead), h('th', { scope: 'col', class: 'num' }, valueLabel),
       h('th', { scope: 'col', class: 'num' }, 'Share'))),
     h('tbody', null, rows.map((r) => h('tr', null,
-      h('th', { scope: 'row', dataset: { label: labelHead } }, h('span', { class: 'cell' }, r.label,
+      h('th', { scope: 'row', dataset: { label: labelHead } }, h('span', { class: 'cell' }, r.full ?? r.label,
         r.mark && markText ? h('span', { class: 'tag sco' }, `✓ ${markText}`) : null)),
       h('td', { class: 'num', dataset: { label: valueLabel } }, h('span', { class: 'cell' }, numLink(r.value, r.filters, r.what || `for ${r.label}`))),
       h('td', { class: 'num', dataset: { label: 'Share' } }, h('span', { class: 'cell' }, total ? `${Math.round((Number(r.value) || 0) / total * 100)}%` : '—'))))));

@@ -19,7 +19,7 @@ function nextDay(d) {
   return Number.isNaN(t) ? '' : new Date(t + 86400000).toISOString().slice(0, 10);
 }
 function verbName(id) {
-  return id.startsWith(ADL) ? id.slice(ADL.length) : id;
+  return id.startsWith(ADL) ? id.slice(ADL.length) : id.replace(/^.*[/#]/, '') || id;
 }
 
 export default async function render(main, ctx) {
@@ -113,7 +113,7 @@ export default async function render(main, ctx) {
     sectionHead('verbs-h', 'Verbs', csvLink(csv('verbs'), 'the verbs', 'activity-verbs.csv')),
     verbs.length
       ? barChart({ title: 'Statements by verb', labelHead: 'Verb', valueLabel: 'Statements', open: true,
-        rows: verbs.map((v) => ({ label: verbName(v.id), value: v.count, filters: { ...about, verb: v.id }, what: `statements with verb ${v.id}` })) })
+        rows: verbs.map((v) => ({ label: verbName(v.id), full: v.id.startsWith(ADL) ? undefined : v.id, value: v.count, filters: { ...about, verb: v.id }, what: `statements with verb ${v.id}` })) })
       : h('p', { class: 'empty' }, 'No statements.'));
 
   const questions = r.questions || [];
