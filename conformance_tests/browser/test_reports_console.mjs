@@ -374,6 +374,18 @@ test('activity report at 360 px: the since/until form, a past window is empty', 
   await page.waitForFunction(() => document.querySelector('.tile dd')?.textContent.trim() === '0');
   assert.equal((await tile(page, 'Statements').textContent()).trim(), '0');
   await page.getByText('No statements in these days.').waitFor();
+  // a number on a phone: the statement browser folds its filters so that the results come first
+  await page.getByLabel('Since (UTC day)').fill('');
+  await page.getByLabel('Until (UTC day)').fill('');
+  await page.getByRole('button', { name: 'Show report' }).click();
+  await page.waitForURL((u) => !u.hash.includes('since='));
+  await page.waitForFunction(() => document.querySelector('.tile dd')?.textContent.trim() !== '0');
+  await tile(page, 'Failed').click();
+  await page.getByRole('heading', { level: 1, name: 'Statements' }).waitFor();
+  await page.locator('.stmt-count[data-count]').waitFor();
+  assert.equal(await page.locator('details.filters-box').evaluate((d) => d.open), false);
+  assert.ok(await page.locator('li.stmt').first().isVisible());
+  await page.screenshot({ path: join(SHOTS, 'statements-phone-360.png'), fullPage: false });
   await assertClean(w, 'activity report at 360 px');
   await w.ctx.close();
 });
