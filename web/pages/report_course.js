@@ -63,7 +63,7 @@ export default async function render(main, ctx) {
       { label: 'Completion rate', value: r.completion_rate, text: r.completion_rate === null || r.completion_rate === undefined ? '—' : fmtPercent(r.completion_rate),
         filters: null, note: Number.isFinite(r.registrations) ? `${fmtNum(r.completed)} of ${fmtNum(r.registrations)}` : null },
       { label: 'Median time', value: time.median_s, text: Number.isFinite(time.median_s) ? fmtDuration(time.median_s) : '—', filters: null },
-      { label: '90th percentile time', value: time.p90_s, text: Number.isFinite(time.p90_s) ? fmtDuration(time.p90_s) : '—', filters: null },
+      { label: 'P90 time', value: time.p90_s, text: Number.isFinite(time.p90_s) ? fmtDuration(time.p90_s) : '—', filters: null, note: '90th percentile' },
     ]),
     h('p', { class: 'hint' }, 'Time spent: every attempt of every SCO of the started registrations. ',
       h('a', { href: hashWith('/reports/activity', { activity: courseIri }) }, 'Activity report of this course’s statements'), '.'));
