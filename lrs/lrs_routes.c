@@ -17,6 +17,10 @@ const struct lrs_route lrs_api_routes[] = {
     {NULL, "/xapi/agents/profile", LRS_AUTH_XAPI, lrs_route_agent_profile},
     {NULL, "/xapi/activities", LRS_AUTH_XAPI, lrs_route_activities},
     {NULL, "/xapi/agents", LRS_AUTH_XAPI, lrs_route_agents},
+    {NULL, "/api/reports/activity", LRS_AUTH_ADMIN, lrs_route_report_activity},
+    {NULL, "/api/reports/course", LRS_AUTH_ADMIN, lrs_route_report_course},
+    {NULL, "/api/reports/learner", LRS_AUTH_ADMIN, lrs_route_report_learner},
+    {NULL, "/api/export/statements", LRS_AUTH_ADMIN, lrs_route_export},
     /* Unknown paths under the protected prefixes: authentication first, then 404. */
     {NULL, "/xapi/*", LRS_AUTH_XAPI, lrs_route_not_found},
     {NULL, "/api/*", LRS_AUTH_ADMIN, lrs_route_not_found},

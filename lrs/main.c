@@ -32,6 +32,7 @@ static const char MAIN_USAGE[] =
     "  registration   create a registration (a learner's launch link for a course)\n"
     "  check          verify the store (and the statement indexes against the statements)\n"
     "  reindex        rebuild the statement id table and query indexes from the statements\n"
+    "  export         write statements as JSON lines or CSV (server stopped)\n"
     "\n"
     "  scolar <command> --help    options of a command\n"
     "  scolar --version           print the version\n";
@@ -486,6 +487,8 @@ int main(int argc, char **argv)
         rc = cmd_reindex(argc - 1, argv + 1);
     else if (!strcmp(cmd, "registration"))
         rc = lrs_cmd_registration(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "export"))
+        rc = lrs_cmd_export(argc - 1, argv + 1);
     else
         rc = lrs_cli_usage_error(MAIN_USAGE, "unknown command '%s'", cmd);
     curl_global_cleanup();

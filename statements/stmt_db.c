@@ -423,7 +423,7 @@ static const char *const KNOWN_TABLES[] = {
     "attempts",    "cmi",        "seq_state",   "global_obj",      "tokens",
     "docs",        "activities", "agents",      "attachments",     "outbox",
     "stmt",        "stmt_id",    "stmt_voided", "stmt_idx",        "stmt_meta",
-    "shared_data", "sessions",   "reports",     "stmt_ref",
+    "shared_data", "sessions",   "reports",     "stmt_ref",        "stmt_rpt",
 };
 
 static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
