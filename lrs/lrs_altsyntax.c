@@ -90,6 +90,15 @@ int lrs_altsyntax_apply(struct lrs_req *r)
         answered = 0; /* an ordinary request */
         goto out;
     }
+    /* Errors below are answered under the version of the real header when it has one. */
+    r->xver = lrs_xapi_version_parse(lrs_req_header(r, "X-Experience-API-Version"));
+    if (r->xver == LRS_XAPI_2) {
+        lrs_reply_error(r, 400,
+                        "alternate request syntax (the method parameter) is not part of xAPI "
+                        "2.0: IEEE 9274.1.1 removed xAPI 1.0.3 Comm 1.3; send the request "
+                        "itself, or X-Experience-API-Version 1.0.3");
+        goto out;
+    }
     if (strcmp(r->method, "POST")) {
         lrs_reply_error(r, 400,
                         "the method parameter is only allowed on POST (xAPI Comm 1.3 Alternate "
@@ -161,6 +170,16 @@ int lrs_altsyntax_apply(struct lrs_req *r)
                 goto nomem;
             }
             form[i].value = NULL;
+        }
+    }
+    for (size_t j = 0; j < nhdrs; j++) {
+        if (!strcmp(hdrs[j].name, "X-Experience-API-Version") &&
+            lrs_xapi_version_parse(hdrs[j].value) == LRS_XAPI_2) {
+            r->xver = LRS_XAPI_2;
+            lrs_reply_error(r, 400,
+                            "alternate request syntax (the method parameter) is not part of "
+                            "xAPI 2.0: IEEE 9274.1.1 removed xAPI 1.0.3 Comm 1.3");
+            goto out;
         }
     }
     if (!content && (method[1] == 'U' || method[1] == 'O')) { /* PUT, POST */

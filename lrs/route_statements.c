@@ -305,7 +305,7 @@ static int read_statements(struct lrs_req *r, int single, struct stmt_req *q)
         lrs_reply_error(r, 400, "$: empty statement array");
         goto fail;
     }
-    rc = stmt_validate_batch(q->body, STMT_VALIDATE_DEFAULT, &diag);
+    rc = stmt_validate_batch(q->body, r->xver == LRS_XAPI_2 ? STMT_VALIDATE_V2 : 0, &diag);
     if (rc) {
         lrs_reply_error(r, rc == STMT_ERR_NOMEM ? 500 : 400, "%s: %s", diag.path, diag.msg);
         goto fail;
@@ -358,6 +358,15 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
     } else {
         stmts[0] = body;
     }
+    /* IEEE 9274.1.1 Data 2.4.10: a statement sent under 2.0 without "version" is 2.0.0 (the
+     * store sets "1.0.0" for 1.0.3, Data 2.4.10 of 1.0.3). */
+    for (i = 0; r->xver == LRS_XAPI_2 && i < n; i++)
+        if (!cJSON_GetObjectItemCaseSensitive(stmts[i], "version") &&
+            !cJSON_AddStringToObject(stmts[i], "version", "2.0.0")) {
+            sc_free(stmts);
+            lrs_reply_error(r, 500, "out of memory");
+            return;
+        }
     for (size_t k = 0; k < n; k++) {
         if (stmt_normalize(stmts[k])) {
             sc_free(stmts);

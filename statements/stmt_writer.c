@@ -459,6 +459,7 @@ static size_t fold(struct stmt_store *st, size_t max)
         st->indexed_us = last;
         st->unfolded_us = next;
         stmt__idmap_prune(&st->recent, last);
+        stmt__tail_prune(&st->utail, last);
         st->unindexed = st->unindexed > n ? st->unindexed - n : 0;
         pthread_cond_broadcast(&st->done);
         pthread_mutex_unlock(&st->lock);
@@ -630,18 +631,26 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             stmt__idmap_clear(&st->pending);
             return;
         }
-        /* Publish the new ids before anyone is acknowledged (stmt_store_get reads them). */
+        /* Publish the new ids and terms before anyone is acknowledged (stmt_store_get reads
+         * the ids, queries the tail: read-your-writes). */
         pthread_mutex_lock(&st->lock);
-        for (size_t i = 0; i < st->pending.cap && st->pending.n; i++)
+        int short_mem = 0;
+        for (size_t i = 0; i < st->pending.cap && st->pending.n && !short_mem; i++)
             if (st->pending.vals[i] &&
-                stmt__idmap_put(&st->recent, st->pending.keys[i], st->pending.vals[i])) {
-                /* Out of memory: fold now so the ids are in "stmt_id" before the ack. */
-                pthread_mutex_unlock(&st->lock);
-                while (st->indexed_us < last && fold(st, st->fold_max) > 0)
-                    ;
-                pthread_mutex_lock(&st->lock);
-                break;
-            }
+                stmt__idmap_put(&st->recent, st->pending.keys[i], st->pending.vals[i]))
+                short_mem = 1;
+        for (struct stmt__req *r = group; r && !short_mem; r = r->next)
+            for (size_t i = 0; r->rc == STMT_STORE_OK && i < r->n && !short_mem; i++)
+                if (!r->items[i].dup && stmt__tail_add(&st->utail, r->items[i].stored_us,
+                                                       r->items[i].terms, r->items[i].nterms))
+                    short_mem = 1;
+        if (short_mem) {
+            /* Out of memory: fold now so ids and terms are in the tables before the ack. */
+            pthread_mutex_unlock(&st->lock);
+            while (st->indexed_us < last && fold(st, st->fold_max) > 0)
+                ;
+            pthread_mutex_lock(&st->lock);
+        }
         pthread_mutex_unlock(&st->lock);
         stmt__idmap_clear(&st->pending);
         return;
