@@ -493,6 +493,34 @@ static int run(struct stmt_store *st, MDB_txn *txn, const struct plan *p, int as
     return ret;
 }
 
+/* Add the tail's StatementRef statements to the candidates (both lists newest first): a
+ * referrer matches through its target (G5), which its own terms do not show. */
+static int merge_refs(const struct stmt__tail *t, struct plan *p)
+{
+    int64_t *refs = NULL, *all;
+    size_t nrefs = 0, i = 0, j = 0, n = 0;
+    if (stmt__tail_seqs(t, STMT_TAIL_REF_TERM, &refs, &nrefs))
+        return -1;
+    if (!nrefs)
+        return 0;
+    all = sc_malloc((p->ntail + nrefs) * sizeof *all);
+    if (!all) {
+        sc_free(refs);
+        return -1;
+    }
+    while (i < p->ntail || j < nrefs) {
+        int64_t v =
+            j >= nrefs || (i < p->ntail && p->tail[i] >= refs[j]) ? p->tail[i++] : refs[j++];
+        if (!n || all[n - 1] != v)
+            all[n++] = v;
+    }
+    sc_free(refs);
+    sc_free(p->tail);
+    p->tail = all;
+    p->ntail = n;
+    return 0;
+}
+
 void stmt_page_free(struct stmt_page *page)
 {
     if (!page)
@@ -553,7 +581,8 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
             if (stmt__tail_count(&st->utail, p.f[i].hash) <
                 stmt__tail_count(&st->utail, p.f[best].hash))
                 best = i;
-        if (stmt__tail_seqs(&st->utail, p.f[best].hash, &p.tail, &p.ntail))
+        if (stmt__tail_seqs(&st->utail, p.f[best].hash, &p.tail, &p.ntail) ||
+            merge_refs(&st->utail, &p))
             rc = STMT_STORE_ERR_NOMEM;
     }
     pthread_mutex_unlock(&st->lock);

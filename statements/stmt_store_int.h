@@ -87,6 +87,10 @@ struct stmt__tail {
     size_t scap, nterms; /* scap a power of two, at most half full */
     int64_t max_seq;     /* newest statement ever added (never decreases) */
 };
+/** Pseudo-term under which the tail also lists every statement whose object is a
+ *  StatementRef: queries take those as candidates too, so the StatementRef filter rule (G5,
+ *  which the fold writes as index entries of the referrer) holds for the tail as well. */
+#define STMT_TAIL_REF_TERM 0x7265662d7461696cULL
 /** Add statement seq (newer than any added) with its n terms. 0, or -1 out of memory (the
  *  tail is then unchanged for this statement... or partly: the caller folds at once). */
 int stmt__tail_add(struct stmt__tail *t, int64_t seq, const uint64_t *terms, size_t n);

@@ -641,8 +641,12 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
                 short_mem = 1;
         for (struct stmt__req *r = group; r && !short_mem; r = r->next)
             for (size_t i = 0; r->rc == STMT_STORE_OK && i < r->n && !short_mem; i++)
-                if (!r->items[i].dup && stmt__tail_add(&st->utail, r->items[i].stored_us,
-                                                       r->items[i].terms, r->items[i].nterms))
+                if (!r->items[i].dup &&
+                    (stmt__tail_add(&st->utail, r->items[i].stored_us, r->items[i].terms,
+                                    r->items[i].nterms) ||
+                     ((r->items[i].flags & STMT_REC_REF) &&
+                      stmt__tail_add(&st->utail, r->items[i].stored_us,
+                                     &(const uint64_t){STMT_TAIL_REF_TERM}, 1))))
                     short_mem = 1;
         if (short_mem) {
             /* Out of memory: fold now so ids and terms are in the tables before the ack. */
