@@ -220,6 +220,27 @@ static int has_referrers(struct stmt_store *st, MDB_txn *txn, const unsigned cha
     return (rc == 0 || rc == MDB_NOTFOUND) ? STMT_STORE_OK : mdb_to_store(st, rc);
 }
 
+/* Read-your-writes: a statement folded before its StatementRef target arrived gets the
+ * target's terms only when the target is folded (propagate). *yes when `id` has such a
+ * referrer (stored <= upto, the last folded statement). */
+static int has_folded_referrer(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16],
+                               int64_t upto, int *yes)
+{
+    MDB_cursor *cur;
+    unsigned char from[24];
+    MDB_val k = {24, from}, v;
+    int rc = mdb_cursor_open(txn, st->t_ref, &cur);
+    if (rc)
+        return mdb_to_store(st, rc);
+    memcpy(from, id, 16);
+    memset(from + 16, 0, 8);
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    *yes = rc == 0 && k.mv_size == 24 && memcmp(k.mv_data, id, 16) == 0 &&
+           stmt__be64_get((unsigned char *)k.mv_data + 16) <= (uint64_t)upto;
+    mdb_cursor_close(cur);
+    return (rc == 0 || rc == MDB_NOTFOUND) ? STMT_STORE_OK : mdb_to_store(st, rc);
+}
+
 /* Index entries of one statement: its own terms, the terms of its StatementRef chain (G5),
  * and its terms handed to statements that referred to it before it arrived. terms are copied
  * by the caller (puts may move pages of the map). */
@@ -553,6 +574,7 @@ static int is_batch_error(int rc)
 static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t now)
 {
     int fatal = STMT_STORE_ERR_FULL;
+    int fold_now = 0; /* a new statement is the target of a folded StatementRef */
     for (int attempt = 0; attempt < GROW_ATTEMPTS; attempt++) {
         struct stmt_db_txn *t = NULL;
         MDB_txn *txn;
@@ -563,6 +585,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
 
         if (attempt)
             now = sc_time_now_us();
+        fold_now = 0;
         stmt__idmap_clear(&st->pending);
         rc = stmt_db_txn_begin(st->db, 1, &t);
         if (rc) {
@@ -582,6 +605,9 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
                 break;
             }
             r->rc = STMT_STORE_OK;
+            for (size_t i = 0; !st->index_inline && !fold_now && i < r->n && !fatal; i++)
+                if (!r->items[i].dup)
+                    fatal = has_folded_referrer(st, txn, r->items[i].id, st->indexed_us, &fold_now);
         }
         if (!fatal)
             queue_facts(st, group);
@@ -648,8 +674,10 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
                       stmt__tail_add(&st->utail, r->items[i].stored_us,
                                      &(const uint64_t){STMT_TAIL_REF_TERM}, 1))))
                     short_mem = 1;
-        if (short_mem) {
-            /* Out of memory: fold now so ids and terms are in the tables before the ack. */
+        if (short_mem || fold_now) {
+            /* Out of memory: fold now so ids and terms are in the tables before the ack.
+             * A target of a folded referrer: fold now, so the referrer has the target's terms
+             * (propagate) when its query runs (G5; rare: the referrer came first). */
             pthread_mutex_unlock(&st->lock);
             while (st->indexed_us < last && fold(st, st->fold_max) > 0)
                 ;
