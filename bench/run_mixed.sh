@@ -4,11 +4,13 @@
 # queries (probes: POST one statement, then at once GET it by its own verb; a probe that does
 # not find it retries every 1 ms and records how long it took). Writes bench/results/mixed.md.
 #   bench/run_mixed.sh [seconds]
+#   SCOLAR_BENCH_BIN=path: another scolar binary (e.g. an older build, for comparison)
 source "$(dirname "$0")/lib.sh"
+bin=${SCOLAR_BENCH_BIN:-$bin}
 secs=${1:-15}
 data=$(mktemp -d /tmp/scolar-bench-XXXXXX)
 port=18490; cport=18491
-out=bench/results/mixed.md
+out=${SCOLAR_BENCH_OUT:-bench/results/mixed.md}
 serve "$data" $port $cport
 trap 'kill $server_pid 2>/dev/null || true; rm -rf "$data"' EXIT
 
@@ -62,7 +64,7 @@ rate() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]]
 {
   echo "# Mixed load: queries while 8 clients ingest"
   echo
-  echo "Command: \`bench/run_mixed.sh $secs\` on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), release build,"
+  echo "Command: \`${SCOLAR_BENCH_BIN:+SCOLAR_BENCH_BIN=$SCOLAR_BENCH_BIN }bench/run_mixed.sh $secs\` on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), release build,"
   echo "durable (fsync per group commit), default configuration. Load average at the end: $loadavg."
   echo "Queries: GET agent+verb (learner7, v7), limit 100, 2 clients (\`bench/bench_http.c\`);"
   echo "the ingest: 8 clients, batches of 100, at full speed, at the same time."

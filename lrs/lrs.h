@@ -186,7 +186,7 @@ void lrs_params_free(struct lrs_param *ps, size_t n);
 
 /* ---- xAPI common behaviour (lrs_xapi.c) ------------------------------------------------ */
 /* The versions one endpoint serves, chosen per request by X-Experience-API-Version (Comm 3.3;
- * IEEE 9274.1.1 4.1.3.3). 0: not decided yet (answered as the client's last version). */
+ * xAPI 2.0 Comm 3.3, IEEE 9274.1.1). 0: not decided yet (answered as the client's last version). */
 enum lrs_xapi_version { LRS_XAPI_NONE = 0, LRS_XAPI_1 = 1, LRS_XAPI_2 = 2 };
 /** Parse a version header value: LRS_XAPI_1 for "1.0" / "1.0.x", LRS_XAPI_2 for "2.0" /
  *  "2.0.x", else LRS_XAPI_NONE. */

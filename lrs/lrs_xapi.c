@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* xAPI 1.0.3 Comm 3.3 and IEEE 9274.1.1 (xAPI 2.0) 4.1.3.3 "Versioning": "1.0" and "1.0.x"
+/* xAPI 1.0.3 Comm 3.3 and xAPI 2.0 (IEEE 9274.1.1) Comm 3.3 "Versioning": "1.0" and "1.0.x"
  * are answered under 1.0.3, "2.0" and "2.0.x" under 2.0.0; x is a number. */
 static int patch_ok(const char *p)
 {
@@ -122,15 +122,14 @@ int lrs_xapi_pre(struct lrs_req *r)
         return 0;
     if (!v) {
         lrs_reply_error(r, 400,
-                        "X-Experience-API-Version header missing (xAPI Comm 3.3; IEEE 9274.1.1 "
-                        "4.1.3.3): this LRS serves 1.0.3 (send 1.0 or 1.0.x) and 2.0.0 (send 2.0 "
-                        "or 2.0.x)");
+                        "X-Experience-API-Version header missing (xAPI 1.0.3 and 2.0 Comm 3.3): "
+                        "this LRS serves 1.0.3 (send 1.0 or 1.0.x) and 2.0.0 (send 2.0 or "
+                        "2.0.x)");
         return 1;
     }
     lrs_reply_error(r, 400,
                     "X-Experience-API-Version '%.32s' not supported: this LRS serves 1.0.3 (send "
-                    "1.0 or 1.0.x) and 2.0.0 (send 2.0 or 2.0.x) (xAPI Comm 3.3; IEEE 9274.1.1 "
-                    "4.1.3.3)",
+                    "1.0 or 1.0.x) and 2.0.0 (send 2.0 or 2.0.x) (xAPI 1.0.3 and 2.0 Comm 3.3)",
                     v);
     return 1;
 }

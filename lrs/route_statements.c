@@ -358,8 +358,8 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
     } else {
         stmts[0] = body;
     }
-    /* IEEE 9274.1.1 Data 2.4.10: a statement sent under 2.0 without "version" is 2.0.0 (the
-     * store sets "1.0.0" for 1.0.3, Data 2.4.10 of 1.0.3). */
+    /* xAPI 2.0 (IEEE 9274.1.1) Data 2.4.10: a statement sent under 2.0 without "version" is 2.0.0
+     * (the store sets "1.0.0" for 1.0.3, Data 2.4.10 of 1.0.3). */
     for (i = 0; r->xver == LRS_XAPI_2 && i < n; i++)
         if (!cJSON_GetObjectItemCaseSensitive(stmts[i], "version") &&
             !cJSON_AddStringToObject(stmts[i], "version", "2.0.0")) {

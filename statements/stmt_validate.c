@@ -805,7 +805,7 @@ static int context_who(struct v *v, const cJSON *o, const char *key, int groups)
     if (!v->v2)
         return fail_at(v, key,
                        "xAPI 1.0.3 Data 2.4.6: \"%s\" is not a Context property in xAPI 1.0.3 "
-                       "(it is new in xAPI 2.0, IEEE 9274.1.1 Data 2.4.6; send "
+                       "(it is new in xAPI 2.0, IEEE 9274.1.1, Data 2.4.6; send "
                        "X-Experience-API-Version: 2.0.0)",
                        key);
     mark = push(v, ".%s", key);
@@ -942,7 +942,7 @@ static int authority(struct v *v, const cJSON *o)
 }
 
 /* Data 2.4.10 and Comm 3.3 ("accept 1.0 as 1.0.0 and any 1.0.x", xapi-lrs.md H2/V9): "1.0",
- * or "1.0." followed by a patch number; under xAPI 2.0 (IEEE 9274.1.1 Data 2.4.10) also
+ * or "1.0." followed by a patch number; under xAPI 2.0 (IEEE 9274.1.1, Data 2.4.10) also
  * "2.0" and "2.0.x" (a 2.0 LRS stores statements of both versions). */
 static int version_valid(const char *s, int v2)
 {

@@ -53,7 +53,7 @@ test('contextAgents and contextGroups: 2.0 only, validated', async () => {
     const st = statement({ extra: { context: { contextAgents: CONTEXT_AGENTS, contextGroups: CONTEXT_GROUPS } } });
     let r = await s.req('POST', '/xapi/statements', { body: st, version: '1.0.3' });
     assert.equal(r.status, 400);
-    assert.equal(r.json.message, '$.context.contextAgents: xAPI 1.0.3 Data 2.4.6: "contextAgents" is not a Context property in xAPI 1.0.3 (it is new in xAPI 2.0, IEEE 9274.1.1 Data 2.4.6; send X-Experience-API-Version: 2.0.0)');
+    assert.equal(r.json.message, '$.context.contextAgents: xAPI 1.0.3 Data 2.4.6: "contextAgents" is not a Context property in xAPI 1.0.3 (it is new in xAPI 2.0, IEEE 9274.1.1, Data 2.4.6; send X-Experience-API-Version: 2.0.0)');
     r = await s.req('POST', '/xapi/statements', { body: statement({ extra: { context: { contextGroups: CONTEXT_GROUPS } } }), version: '1.0.3' });
     assert.equal(r.status, 400);
     assert.match(r.json.message, /^\$\.context\.contextGroups: xAPI 1\.0\.3 Data 2\.4\.6/);
@@ -72,7 +72,7 @@ test('contextAgents and contextGroups: 2.0 only, validated', async () => {
       assert.equal(r.status, 400, JSON.stringify(context));
       assert.equal(r.json.message, message);
     }
-    // relevantTypes is optional (9274.1.1 Data 2.4.6)
+    // relevantTypes is optional (xAPI 2.0 Data 2.4.6)
     r = await s.req('POST', '/xapi/statements', { body: statement({ extra: { context: { contextAgents: [{ objectType: 'contextAgent', agent: agent('x') }] } } }), version: '2.0.0' });
     assert.equal(r.status, 200, r.text);
   } finally {
