@@ -207,19 +207,21 @@ void stmt__report_facts_free(struct stmt__rfacts *f)
 
 /* ---- the writer's state: queued facts and a write-back cache of counters ------------------ */
 
-#define CACHE_CAP 32768             /* slots (a power of two) */
+#define CACHE_CAP 131072            /* slots (a power of two) */
 #define CACHE_FLUSH (CACHE_CAP / 2) /* entries held before a flush */
 #define CACHE_KEY 29
-#define CACHE_VALS 32    /* the largest value: four bitmaps of a 512-actor chunk */
-#define CHUNK 512        /* actors per bitmap chunk */
+#define CHUNK 2048       /* actors per bitmap chunk (4 bitmaps: 1 KiB, no overflow page) */
+#define BMW (CHUNK / 64) /* words of one bitmap */
 #define KNOWN_CAP 65536  /* text hashes known to be stored */
 #define QUEUE_MAX 262144 /* facts waiting for their fold; past it the fold parses the record */
 
 struct centry {
     unsigned char state; /* 0 empty, 1 loaded, 2 changed */
-    unsigned char klen, nv;
+    unsigned char klen;
+    unsigned short nv;
     unsigned char key[CACHE_KEY];
-    uint64_t v[CACHE_VALS];
+    uint64_t *v;     /* nv values: inl, or owned */
+    uint64_t inl[2]; /* small values live in the slot (one cache miss less) */
 };
 
 struct qitem {
@@ -232,7 +234,9 @@ struct stmt__rstate {
     size_t used;
     uint64_t *known; /* open addressing, 0 = empty */
     size_t nknown;
-    struct qitem *q; /* ring */
+    MDB_txn *stat_txn; /* the transaction voided_any was read in */
+    int voided_any;    /* its voided set has entries */
+    struct qitem *q;   /* ring */
     size_t qhead, qn, qcap;
 };
 
@@ -328,6 +332,15 @@ static int cmp_entry(const void *pa, const void *pb)
     return c ? c : (int)a->klen - (int)b->klen;
 }
 
+static void cache_clear(struct stmt__rstate *r)
+{
+    for (size_t i = 0; r->used && i < CACHE_CAP; i++)
+        if (r->slots[i].v != r->slots[i].inl)
+            sc_free(r->slots[i].v);
+    memset(r->slots, 0, CACHE_CAP * sizeof *r->slots);
+    r->used = 0;
+}
+
 /* Write the changed values (in key order: neighbours share pages). keep: the cache stays
  * (entries now match the table: the end of a fold, whose transaction commits), else it is
  * emptied (full in the middle of a fold). */
@@ -363,19 +376,17 @@ static int cache_flush(struct stmt_store *st, MDB_txn *txn, int keep)
         e->state = 1;
     }
     sc_free(v);
-    if (!keep || ret) {
-        memset(r->slots, 0, CACHE_CAP * sizeof *r->slots);
-        r->used = 0;
-    }
+    if (!keep || ret)
+        cache_clear(r);
     return ret;
 }
 
 void stmt__report_discard(struct stmt_store *st)
 {
-    if (st->rpt && st->rpt->used) {
-        memset(st->rpt->slots, 0, CACHE_CAP * sizeof *st->rpt->slots);
-        st->rpt->used = 0;
-    }
+    if (st->rpt)
+        st->rpt->stat_txn = NULL;
+    if (st->rpt && st->rpt->used)
+        cache_clear(st->rpt);
 }
 
 /* The nv counters under key k, loaded on first use; the caller changes them and marks the
@@ -400,11 +411,16 @@ static struct centry *cache_get(struct stmt_store *st, MDB_txn *txn, const struc
         *err = mdb_err(st, rc);
         return NULL;
     }
+    memset(r->slots[i].inl, 0, sizeof r->slots[i].inl);
+    r->slots[i].v = nv <= 2 ? r->slots[i].inl : sc_calloc(nv, 8);
+    if (!r->slots[i].v) {
+        *err = STMT_STORE_ERR_NOMEM;
+        return NULL;
+    }
     r->slots[i].state = 1;
     r->slots[i].klen = (unsigned char)k->n;
-    r->slots[i].nv = (unsigned char)nv;
+    r->slots[i].nv = (unsigned short)nv;
     memcpy(r->slots[i].key, k->b, k->n);
-    memset(r->slots[i].v, 0, sizeof r->slots[i].v);
     if (rc == 0 && vv.mv_size == nv * 8)
         memcpy(r->slots[i].v, vv.mv_data, nv * 8);
     r->used++;
@@ -581,9 +597,9 @@ static int ordinal(struct stmt_store *st, MDB_txn *txn, uint64_t actor, uint32_t
 /* Bitmap words: 'B' act chunk -> seen, completed, passed, failed (all time, 8 words each);
  * 'b' act day chunk -> seen, completed (that day). */
 #define BM_SEEN 0
-#define BM_COMP 8
-#define BM_PASS 16
-#define BM_FAIL 24
+#define BM_COMP BMW
+#define BM_PASS (2 * BMW)
+#define BM_FAIL (3 * BMW)
 
 static int bit_get(const uint64_t *w, unsigned base, uint32_t ord)
 {
@@ -671,6 +687,54 @@ static int recheck(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint64_t a
     return rc ? mdb_err(st, rc) : STMT_STORE_OK;
 }
 
+/* Scores in 'D' act day: count, sum, min, max (doubles as bits), stale, histogram[10]. Voiding
+ * takes a score out of count, sum and histogram exactly; when it was the day's min or max, the day
+ * is marked stale and a report recomputes min/max of that day from its statements. */
+/* 'D' act day: statements and actors of the day, then the day's scores (H_*). */
+enum { D_ST, D_ACT, H_N, H_SUM, H_MIN, H_MAX, H_STALE, H_HIST, D_NV = H_HIST + 10 };
+
+static double dget(const uint64_t *v, int i)
+{
+    double d;
+    memcpy(&d, &v[i], 8);
+    return d;
+}
+
+static void dput(uint64_t *v, int i, double d)
+{
+    memcpy(&v[i], &d, 8);
+}
+
+static int score_bin(double v)
+{
+    int bin = (int)floor(v * 10 + 1e-9);
+    return bin < 0 ? 0 : bin > 9 ? 9 : bin;
+}
+
+static void score_add(uint64_t *v, double x, int sign)
+{
+    if (sign > 0) {
+        if (!v[H_N] || x < dget(v, H_MIN))
+            dput(v, H_MIN, x);
+        if (!v[H_N] || x > dget(v, H_MAX))
+            dput(v, H_MAX, x);
+        v[H_N]++;
+        dput(v, H_SUM, dget(v, H_SUM) + x);
+        v[H_HIST + score_bin(x)]++;
+        return;
+    }
+    if (!v[H_N])
+        return;
+    v[H_N]--;
+    dput(v, H_SUM, v[H_N] ? dget(v, H_SUM) - x : 0.0);
+    if (v[H_HIST + score_bin(x)])
+        v[H_HIST + score_bin(x)]--;
+    if (!v[H_N])
+        memset(v + H_N, 0, (D_NV - H_N) * 8); /* nothing left: no min, max or staleness */
+    else if (x <= dget(v, H_MIN) || x >= dget(v, H_MAX))
+        v[H_STALE] = 1;
+}
+
 /* One statement (sign +1) or its removal (-1, upto: the voiding statement) for activity act;
  * ord is the actor's ordinal. */
 static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfacts *f,
@@ -678,8 +742,8 @@ static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfa
                      uint64_t upto)
 {
     int is_obj = f->has_obj && act == f->obj;
-    int64_t s = sign, d[5] = {0}, dday = 0;
-    int seen, comp, dseen, dcomp, pass0, fail0, pass1, fail1;
+    int64_t s = sign, dday = 0;
+    int comp, dseen, dcomp, pass1, fail1;
     struct centry *all, *dayb;
     struct key k, kd;
     int rc = 0, now[4] = {1, 1, 1, 1};
@@ -694,14 +758,11 @@ static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfa
     if (sign > 0)
         now[1] = now[3] = is_obj && f->completed;
     /* all time */
-    if (!(all = cache_get(st, txn, &k, 32, &rc)))
+    if (!(all = cache_get(st, txn, &k, 4 * BMW, &rc)))
         return rc;
-    seen = bit_get(all->v, BM_SEEN, ord);
     comp = bit_get(all->v, BM_COMP, ord);
-    pass0 = bit_get(all->v, BM_PASS, ord);
-    fail0 = bit_get(all->v, BM_FAIL, ord);
-    pass1 = pass0;
-    fail1 = fail0;
+    pass1 = bit_get(all->v, BM_PASS, ord);
+    fail1 = bit_get(all->v, BM_FAIL, ord);
     if (is_obj && f->pf) {
         struct key fk;
         MDB_val fkv, fvv;
@@ -727,27 +788,16 @@ static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfa
         pass1 = latest == PF_PASSED;
         fail1 = latest == PF_FAILED;
     }
-    /* the bitmaps after the change: added bits are set, removed ones as the recheck found */
-    if (sign > 0) {
-        d[1] = !seen;
-        d[2] = now[1] && !comp;
-    } else {
-        d[1] = -(int64_t)(seen && !now[0]);
-        d[2] = -(int64_t)(comp && !now[1]);
-    }
-    d[0] = s;
-    d[3] = pass1 - pass0;
-    d[4] = fail1 - fail0;
-    /* cache_get may flush: take the entry again before writing it */
-    if (!(all = cache_get(st, txn, &k, 32, &rc)))
-        return rc;
+    /* the bitmaps after the change: added bits are set, removed ones as the recheck found (no
+     * cache_get since `all` was taken: the entry is still valid); all-time totals are the
+     * bitmaps' populations */
     bit_set(all->v, BM_SEEN, ord, sign > 0 ? 1 : now[0]);
     bit_set(all->v, BM_COMP, ord, sign > 0 ? (comp || now[1]) : now[1]);
     bit_set(all->v, BM_PASS, ord, pass1);
     bit_set(all->v, BM_FAIL, ord, fail1);
     all->state = 2;
     /* the day */
-    if (!(dayb = cache_get(st, txn, &kd, 16, &rc)))
+    if (!(dayb = cache_get(st, txn, &kd, 2 * BMW, &rc)))
         return rc;
     dseen = bit_get(dayb->v, BM_SEEN, ord);
     dcomp = bit_get(dayb->v, BM_COMP, ord);
@@ -762,30 +812,23 @@ static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfa
     }
     dayb->state = 2;
 
-    key_start(&k, 'S', act);
-    if ((rc = counters(st, txn, &k, 5, d)))
-        return rc;
     key_start(&k, 'D', act);
     key_u32(&k, day);
     {
-        int64_t dd[2] = {s, dday};
-        if ((rc = counters(st, txn, &k, 2, dd)))
+        struct centry *de = cache_get(st, txn, &k, D_NV, &rc);
+        if (!de)
             return rc;
+        de->v[D_ST] += (uint64_t)s;
+        de->v[D_ACT] += (uint64_t)dday;
+        if (is_obj && f->has_score)
+            score_add(de->v, f->scaled, sign);
+        de->state = 2;
     }
     key_start(&k, 'V', act);
     key_u32(&k, day);
     key_u64(&k, f->verb_h);
     if ((rc = counters(st, txn, &k, 1, &s)))
         return rc;
-    if (is_obj && f->has_score) {
-        uint64_t bits;
-        memcpy(&bits, &f->scaled, 8);
-        key_start(&k, 'X', act);
-        key_u32(&k, day);
-        key_u64(&k, bits);
-        if ((rc = counters(st, txn, &k, 1, &s)))
-            return rc;
-    }
     if (!is_obj && f->question) {
         int64_t dq[2] = {s, f->success ? s : 0};
         key_start(&k, 'Q', act);
@@ -910,10 +953,16 @@ int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *
             return apply(st, txn, t, trec.mv_size, ts, -1, NULL, seq);
         }
     }
-    /* Voided by a statement stored before it: never counted. */
+    /* Voided by a statement stored before it: never counted. (Most stores void little: the
+     * lookup is skipped while the voided set of this transaction is empty.) */
+    if (r->stat_txn != txn) {
+        MDB_stat ms;
+        r->stat_txn = txn;
+        r->voided_any = mdb_stat(txn, st->t_voided, &ms) != 0 || ms.ms_entries > 0;
+    }
     k.mv_size = 16;
     k.mv_data = id;
-    rc = mdb_get(txn, st->t_voided, &k, &v);
+    rc = r->voided_any ? mdb_get(txn, st->t_voided, &k, &v) : MDB_NOTFOUND;
     if (rc == 0 && v.mv_size == 8 && stmt__be64_get(v.mv_data) < seq) {
         sc_free(f);
         return STMT_STORE_OK;
@@ -929,6 +978,8 @@ int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *
 
 int stmt__report_flush(struct stmt_store *st, MDB_txn *txn)
 {
+    if (st->rpt)
+        st->rpt->stat_txn = NULL;
     return cache_flush(st, txn, 1);
 }
 
@@ -943,6 +994,7 @@ void stmt__report_free(struct stmt_store *st)
         r->qn--;
     }
     sc_free(r->q);
+    cache_clear(r);
     sc_free(r->slots);
     sc_free(r->known);
     sc_free(r);
@@ -1083,7 +1135,7 @@ static int visit_day(struct rd *r, const unsigned char *k, size_t kn, const MDB_
  * window, and per actor in it the latest passed/failed stored in the window ('F'). */
 struct actor_ctx {
     uint64_t actors, completed, passed, failed;
-    uint64_t (*u)[16]; /* per chunk: seen, completed */
+    uint64_t (*u)[2 * BMW]; /* per chunk: seen, completed */
     size_t nu;
     int nomem;
 };
@@ -1092,7 +1144,7 @@ static int visit_bday(struct rd *r, const unsigned char *k, size_t kn, const MDB
 {
     struct actor_ctx *c = ctx;
     uint32_t chunk;
-    if (kn != 17 || !in_window(r, k + 9) || v->mv_size != 16 * 8)
+    if (kn != 17 || !in_window(r, k + 9) || v->mv_size != 2 * BMW * 8)
         return STMT_STORE_OK;
     chunk = stmt__be32_get(k + 13);
     if (chunk >= c->nu) {
@@ -1104,8 +1156,21 @@ static int visit_bday(struct rd *r, const unsigned char *k, size_t kn, const MDB
         memset(c->u + c->nu, 0, (nn - c->nu) * sizeof *c->u);
         c->nu = nn;
     }
-    for (size_t i = 0; i < 16; i++)
+    for (size_t i = 0; i < 2 * BMW; i++)
         c->u[chunk][i] |= val_u64(v, i);
+    return STMT_STORE_OK;
+}
+
+/* All time: the populations of the four bitmaps of each chunk ('B'). */
+static int visit_all(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
+{
+    uint64_t *pop = ctx;
+    (void)r;
+    (void)k;
+    if (kn != 13 || v->mv_size != 4 * BMW * 8)
+        return STMT_STORE_OK;
+    for (size_t i = 0; i < 4 * BMW; i++)
+        pop[i / BMW] += (uint64_t)__builtin_popcountll(val_u64(v, i));
     return STMT_STORE_OK;
 }
 
@@ -1191,39 +1256,105 @@ static int add_verbs(struct rd *r, cJSON *rep)
     return rc;
 }
 
-static int add_score(struct rd *r, cJSON *rep)
+struct score_ctx {
+    uint64_t count, hist[10];
+    double sum, mn, mx;
+    int have; /* mn/mx hold the min/max of the days that are not stale */
+    uint32_t *stale;
+    size_t nstale;
+    int nomem;
+};
+
+static int visit_score(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
 {
-    struct aggv a = {0};
-    uint64_t count = 0, hist[10] = {0};
-    double sum = 0, mn = 0, mx = 0;
+    struct score_ctx *c = ctx;
+    uint64_t w[D_NV];
+    if (kn != 13 || !in_window(r, k + 9) || v->mv_size != sizeof w)
+        return STMT_STORE_OK;
+    memcpy(w, v->mv_data, sizeof w);
+    if (!w[H_N])
+        return STMT_STORE_OK;
+    c->count += w[H_N];
+    c->sum += dget(w, H_SUM);
+    for (int i = 0; i < 10; i++)
+        c->hist[i] += w[H_HIST + i];
+    if (w[H_STALE]) {
+        void *p = sc_realloc(c->stale, (c->nstale + 1) * sizeof *c->stale);
+        if (!p)
+            return STMT_STORE_ERR_NOMEM;
+        c->stale = p;
+        c->stale[c->nstale++] = stmt__be32_get(k + 9);
+        return STMT_STORE_OK;
+    }
+    if (!c->have || dget(w, H_MIN) < c->mn)
+        c->mn = dget(w, H_MIN);
+    if (!c->have || dget(w, H_MAX) > c->mx)
+        c->mx = dget(w, H_MAX);
+    c->have = 1;
+    return STMT_STORE_OK;
+}
+
+/* Min and max of the scores of `activity` on the stale days (a voided statement held the
+ * day's min or max): from the statements themselves, through the statement query. */
+static int stale_minmax(struct stmt_store *st, const char *activity, struct score_ctx *c)
+{
+    for (size_t d = 0; d < c->nstale; d++) {
+        struct stmt_query q = {0};
+        char more[STMT_STORE_MORE_LEN];
+        q.activity = activity;
+        q.since_us = (int64_t)c->stale[d] * day_us() - 1; /* exclusive */
+        q.until_us = ((int64_t)c->stale[d] + 1) * day_us() - 1;
+        q.scope = "report";
+        for (;;) {
+            struct stmt_page page;
+            int rc = stmt_store_query(st, &q, &page);
+            if (rc)
+                return rc;
+            for (size_t i = 0; i < page.n; i++) {
+                cJSON *s = cJSON_ParseWithLength(page.items[i].json, page.items[i].len);
+                const cJSON *x = cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "result"),
+                                                     "score"),
+                    "scaled");
+                const char *id = str_member(cJSON_GetObjectItemCaseSensitive(s, "object"), "id");
+                if (!s) {
+                    stmt_page_free(&page);
+                    return STMT_STORE_ERR_NOMEM;
+                }
+                if (cJSON_IsNumber(x) && id && !strcmp(id, activity)) {
+                    double v = x->valuedouble;
+                    if (!c->have || v < c->mn)
+                        c->mn = v;
+                    if (!c->have || v > c->mx)
+                        c->mx = v;
+                    c->have = 1;
+                }
+                cJSON_Delete(s);
+            }
+            memcpy(more, page.more, sizeof more);
+            stmt_page_free(&page);
+            if (!more[0])
+                break;
+            q.cursor = more;
+        }
+    }
+    return STMT_STORE_OK;
+}
+
+static int add_score(struct rd *r, cJSON *rep, struct score_ctx *c)
+{
     cJSON *sc, *h;
-    int rc = scan(r, 'X', visit_agg, &a);
-    if (rc) {
-        sc_free(a.v);
+    int rc = scan(r, 'D', visit_score, c);
+    if (rc)
         return rc;
-    }
-    for (size_t i = 0; i < a.n; i++) {
-        double v;
-        int bin;
-        memcpy(&v, &a.v[i].h, 8);
-        if (!count || v < mn)
-            mn = v;
-        if (!count || v > mx)
-            mx = v;
-        count += a.v[i].a;
-        sum += v * (double)a.v[i].a;
-        /* [0,0.1) ... [0.9,1.0]; the tolerance puts 0.3 (2.9999... * 10) into [0.3,0.4). */
-        bin = (int)floor(v * 10 + 1e-9);
-        bin = bin < 0 ? 0 : bin > 9 ? 9 : bin;
-        hist[bin] += a.v[i].a;
-    }
-    sc_free(a.v);
     sc = cJSON_AddObjectToObject(rep, "score");
-    if (!sc || !cJSON_AddNumberToObject(sc, "count", (double)count))
+    if (!sc || !cJSON_AddNumberToObject(sc, "count", (double)c->count))
         return STMT_STORE_ERR_NOMEM;
-    if (count) {
-        if (!cJSON_AddNumberToObject(sc, "mean", sum / (double)count) ||
-            !cJSON_AddNumberToObject(sc, "min", mn) || !cJSON_AddNumberToObject(sc, "max", mx))
+    /* min and max are set once the stale days are recomputed (stmt_report_activity) */
+    if (c->count) {
+        if (!cJSON_AddNumberToObject(sc, "mean", c->sum / (double)c->count) ||
+            !cJSON_AddNumberToObject(sc, "min", c->mn) ||
+            !cJSON_AddNumberToObject(sc, "max", c->mx))
             return STMT_STORE_ERR_NOMEM;
     } else if (!cJSON_AddNullToObject(sc, "mean") || !cJSON_AddNullToObject(sc, "min") ||
                !cJSON_AddNullToObject(sc, "max")) {
@@ -1231,7 +1362,7 @@ static int add_score(struct rd *r, cJSON *rep)
     }
     h = cJSON_AddArrayToObject(sc, "histogram");
     for (int i = 0; h && i < 10; i++)
-        if (!cJSON_AddItemToArray(h, cJSON_CreateNumber((double)hist[i])))
+        if (!cJSON_AddItemToArray(h, cJSON_CreateNumber((double)c->hist[i])))
             return STMT_STORE_ERR_NOMEM;
     return h ? STMT_STORE_OK : STMT_STORE_ERR_NOMEM;
 }
@@ -1308,6 +1439,7 @@ int stmt_report_activity(struct stmt_store *st, const char *activity, int64_t si
     struct stmt_db_txn *t = NULL;
     struct rd r = {0};
     struct day_ctx dc = {0};
+    struct score_ctx sc = {0};
     cJSON *rep = NULL;
     char iso[SC_TIME_ISO_LEN];
     int rc;
@@ -1364,27 +1496,18 @@ int stmt_report_activity(struct stmt_store *st, const char *activity, int64_t si
     if (rc)
         goto out;
     if (!r.windowed) {
-        struct key k;
-        MDB_val kv, vv = {0, NULL};
-        key_start(&k, 'S', r.act);
-        kv.mv_size = k.n;
-        kv.mv_data = k.b;
-        rc = mdb_get(r.txn, st->t_rpt, &kv, &vv);
-        if (rc && rc != MDB_NOTFOUND) {
-            rc = STMT_STORE_ERR_IO;
-            goto out;
-        }
-        if (rc)
-            vv.mv_size = 0;
-        rc = add_num(rep, "statements", val_u64(&vv, 0));
+        uint64_t pop[4] = {0};
+        rc = scan(&r, 'B', visit_all, pop);
         if (!rc)
-            rc = add_num(rep, "actors", val_u64(&vv, 1));
+            rc = add_num(rep, "statements", dc.statements);
         if (!rc)
-            rc = add_num(rep, "completed", val_u64(&vv, 2));
+            rc = add_num(rep, "actors", pop[0]);
         if (!rc)
-            rc = add_num(rep, "passed", val_u64(&vv, 3));
+            rc = add_num(rep, "completed", pop[1]);
         if (!rc)
-            rc = add_num(rep, "failed", val_u64(&vv, 4));
+            rc = add_num(rep, "passed", pop[2]);
+        if (!rc)
+            rc = add_num(rep, "failed", pop[3]);
     } else {
         struct actor_ctx ac = {0};
         rc = window_actors(&r, &ac);
@@ -1400,7 +1523,7 @@ int stmt_report_activity(struct stmt_store *st, const char *activity, int64_t si
             rc = add_num(rep, "failed", ac.failed);
     }
     if (!rc)
-        rc = add_score(&r, rep);
+        rc = add_score(&r, rep, &sc);
     if (!rc)
         rc = add_verbs(&r, rep);
     if (!rc)
@@ -1412,6 +1535,16 @@ int stmt_report_activity(struct stmt_store *st, const char *activity, int64_t si
 out:
     stmt_db_txn_abort(t);
     cJSON_Delete(dc.arr);
+    if (!rc && sc.nstale && sc.count) {
+        /* after the read transaction: the statement query opens its own */
+        cJSON *o = cJSON_GetObjectItemCaseSensitive(rep, "score");
+        rc = stale_minmax(st, activity, &sc);
+        if (!rc) {
+            cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "min"), sc.mn);
+            cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "max"), sc.mx);
+        }
+    }
+    sc_free(sc.stale);
     if (rc) {
         cJSON_Delete(rep);
         return rc;

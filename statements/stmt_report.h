@@ -16,12 +16,13 @@
  * Keys (kind byte, act = activity hash stmt__term_hash('o', IRI), day = stored / 86,400 s,
  * actor = the 'a' index term of the actor's IFI, ord = its dense ordinal, all big-endian):
  *   'N'                       -> next actor ordinal      'O' actor -> ordinal + 1
- *   'S' act                   -> statements, actors, completed, passed, failed (all time)
- *   'D' act day               -> statements, actors of that day
- *   'B' act chunk             -> four bitmaps of 512 actors: seen, completed, passed, failed
+ *   'D' act day               -> statements and actors of that day, and its scores: count,
+ *                                sum, min, max, stale (a voided min/max), histogram[10]
+ *   'B' act chunk             -> four bitmaps of 2,048 actors: seen, completed, passed, failed
+ *                                (all time; their populations are the report's totals)
  *   'b' act day chunk         -> two bitmaps: seen and completed that day
  *   'F' act ord seq           -> 1 passed / 2 failed (one per passed/failed statement)
- *   'V' act day verb          -> count          'X' act day score -> count (result.score.scaled)
+ *   'V' act day verb          -> count
  *   'Q' act day question      -> attempts, correct
  *   'R' act day question resp -> count
  *   'T' hash                  -> text of a verb id, "question id\0name", or a response
