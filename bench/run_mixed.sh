@@ -11,8 +11,10 @@ secs=${1:-15}
 data=$(mktemp -d /tmp/scolar-bench-XXXXXX)
 port=18490; cport=18491
 out=${SCOLAR_BENCH_OUT:-bench/results/mixed.md}
+# a previous run's server may still be finishing its requests on these ports
+for _ in $(seq 100); do ss -ltn | grep -q ":$port " || break; sleep 0.2; done
 serve "$data" $port $cport
-trap 'kill $server_pid 2>/dev/null || true; rm -rf "$data"' EXIT
+trap 'kill $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true; rm -rf "$data"' EXIT
 
 url=http://127.0.0.1:$port/xapi
 run() { "$load" --url "$url" --user bench --pass bench "$@" --seconds "$secs"; }

@@ -223,21 +223,19 @@ static int has_referrers(struct stmt_store *st, MDB_txn *txn, const unsigned cha
 /* Read-your-writes: a statement folded before its StatementRef target arrived gets the
  * target's terms only when the target is folded (propagate). *yes when `id` has such a
  * referrer (stored <= upto, the last folded statement). */
-static int has_folded_referrer(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16],
-                               int64_t upto, int *yes)
+static int has_folded_referrer(struct stmt_store *st, MDB_txn *txn, MDB_cursor **cur,
+                               const unsigned char id[16], int64_t upto, int *yes)
 {
-    MDB_cursor *cur;
     unsigned char from[24];
     MDB_val k = {24, from}, v;
-    int rc = mdb_cursor_open(txn, st->t_ref, &cur);
+    int rc = *cur ? 0 : mdb_cursor_open(txn, st->t_ref, cur);
     if (rc)
         return mdb_to_store(st, rc);
     memcpy(from, id, 16);
     memset(from + 16, 0, 8);
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    rc = mdb_cursor_get(*cur, &k, &v, MDB_SET_RANGE);
     *yes = rc == 0 && k.mv_size == 24 && memcmp(k.mv_data, id, 16) == 0 &&
            stmt__be64_get((unsigned char *)k.mv_data + 16) <= (uint64_t)upto;
-    mdb_cursor_close(cur);
     return (rc == 0 || rc == MDB_NOTFOUND) ? STMT_STORE_OK : mdb_to_store(st, rc);
 }
 
@@ -581,6 +579,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
         int64_t last = st->last_us;
         uint32_t ep_n = st->ep.n;
         uint64_t ep_fill = st->ep.fill;
+        MDB_cursor *refcur = NULL; /* "stmt_ref", for has_folded_referrer */
         int rc;
 
         if (attempt)
@@ -607,8 +606,12 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             r->rc = STMT_STORE_OK;
             for (size_t i = 0; !st->index_inline && !fold_now && i < r->n && !fatal; i++)
                 if (!r->items[i].dup)
-                    fatal = has_folded_referrer(st, txn, r->items[i].id, st->indexed_us, &fold_now);
+                    fatal = has_folded_referrer(st, txn, &refcur, r->items[i].id, st->indexed_us,
+                                                &fold_now);
         }
+        if (refcur)
+            mdb_cursor_close(refcur);
+        refcur = NULL;
         if (!fatal)
             queue_facts(st, group);
         if (fatal) {
