@@ -94,7 +94,14 @@ struct stmt__tail {
 /** Add statement seq (newer than any added) with its n terms. 0, or -1 out of memory (the
  *  tail is then unchanged for this statement... or partly: the caller folds at once). */
 int stmt__tail_add(struct stmt__tail *t, int64_t seq, const uint64_t *terms, size_t n);
-/** Drop the statements with seq <= upto (a fold committed them to "stmt_idx"). */
+/** Writer, without the lock: when adding `more` entries would grow the arrays, build into
+ *  *next a copy of t with room for them (swap it in under the lock, then free the old one);
+ *  else *next is left empty (next->e NULL). 0, or -1 out of memory (*next empty). */
+int stmt__tail_prepare(const struct stmt__tail *t, size_t more, struct stmt__tail *next);
+/** Writer, without the lock: *next = the tail without the statements with seq <= upto (what
+ *  a fold committed), to swap in under the lock. 0, or -1 out of memory (*next empty). */
+int stmt__tail_pruned(const struct stmt__tail *t, int64_t upto, struct stmt__tail *next);
+/** Drop the statements with seq <= upto in place (a fold committed them to "stmt_idx"). */
 void stmt__tail_prune(struct stmt__tail *t, int64_t upto);
 /** Entries of `term` in the tail. */
 size_t stmt__tail_count(const struct stmt__tail *t, uint64_t term);

@@ -9,9 +9,10 @@
  * Shape: entries (term, seq) appended in stored order, each linked to the previous entry of
  * its term; an open-addressing table maps a term to its newest entry and its entry count.
  * The writer appends after each commit and before it acknowledges; a fold that committed
- * drops the prefix it folded and the table is rebuilt from what is left (folds are rare, and
- * a fold run while clients keep writing leaves at most what arrived during it). Everything
- * is under st->lock.
+ * drops the prefix it folded. Readers (queries) read under st->lock; the writer is the only
+ * mutator, so it builds every O(n) change (larger arrays, the tail left after a fold) into a
+ * new structure without the lock, from the current one, and swaps it in under the lock: a
+ * query never waits for a rehash.
  */
 #include "statements/stmt_store_int.h"
 #include "common/sc_alloc.h"
@@ -155,6 +156,96 @@ int stmt__tail_seqs(const struct stmt__tail *t, uint64_t term, int64_t **out, si
         v[i++] = t->e[e].seq;
     *out = v;
     *n = i;
+    return 0;
+}
+
+static size_t pow2_at_least(size_t n, size_t min)
+{
+    size_t c = min;
+    while (c < n)
+        c *= 2;
+    return c;
+}
+
+/* Insert the (term, head, count) of every used slot of `from` into the empty table `to`. */
+static void slots_copy(const struct stmt__tail *from, struct stmt__tail *to)
+{
+    for (size_t i = 0; i < from->scap; i++) {
+        const struct stmt__tail_slot *o = &from->slots[i];
+        if (o->head != NIL)
+            *slot_of(to, o->term) = *o;
+    }
+    to->nterms = from->nterms;
+}
+
+static int alloc_slots(struct stmt__tail *t, size_t scap)
+{
+    t->slots = sc_malloc(scap * sizeof *t->slots);
+    if (!t->slots)
+        return -1;
+    t->scap = scap;
+    for (size_t i = 0; i < scap; i++)
+        t->slots[i].head = NIL;
+    return 0;
+}
+
+int stmt__tail_prepare(const struct stmt__tail *t, size_t more, struct stmt__tail *next)
+{
+    memset(next, 0, sizeof *next);
+    if (t->n + more <= t->cap && (t->nterms + more) * 2 <= t->scap)
+        return 0;
+    if (t->n + more >= NIL)
+        return -1;
+    next->cap = t->n + more <= t->cap ? t->cap : pow2_at_least(t->n + more, 4096);
+    next->e = sc_malloc(next->cap * sizeof *next->e);
+    if (!next->e || alloc_slots(next, (t->nterms + more) * 2 <= t->scap
+                                          ? t->scap
+                                          : pow2_at_least((t->nterms + more) * 2, 4096))) {
+        stmt__tail_free(next);
+        return -1;
+    }
+    if (t->n)
+        memcpy(next->e, t->e, t->n * sizeof *t->e); /* prev links are indices: still valid */
+    next->n = t->n;
+    next->max_seq = t->max_seq;
+    slots_copy(t, next);
+    return 0;
+}
+
+int stmt__tail_pruned(const struct stmt__tail *t, int64_t upto, struct stmt__tail *next)
+{
+    size_t k = 0, left;
+    memset(next, 0, sizeof *next);
+    next->max_seq = t->max_seq;
+    while (k < t->n && t->e[k].seq <= upto)
+        k++;
+    left = t->n - k;
+    if (!left)
+        return 0; /* all folded: the empty tail */
+    next->cap = pow2_at_least(left, 4096);
+    next->e = sc_malloc(next->cap * sizeof *next->e);
+    if (!next->e ||
+        alloc_slots(next, pow2_at_least(2 * left < t->scap ? 2 * left : t->scap, 4096))) {
+        stmt__tail_free(next);
+        next->max_seq = t->max_seq;
+        return -1;
+    }
+    for (size_t i = 0; i < left; i++) {
+        struct stmt__tail_ent *e = &next->e[i];
+        struct stmt__tail_slot *sl;
+        *e = t->e[k + i];
+        /* a previous entry of the same term is either folded too or shifted by k */
+        e->prev = e->prev != NIL && e->prev >= k ? (uint32_t)(e->prev - k) : NIL;
+        sl = slot_of(next, e->term);
+        if (sl->head == NIL) {
+            sl->term = e->term;
+            sl->count = 0;
+            next->nterms++;
+        }
+        sl->head = (uint32_t)i;
+        sl->count++;
+    }
+    next->n = left;
     return 0;
 }
 

@@ -474,14 +474,23 @@ static size_t fold(struct stmt_store *st, size_t max)
             return 0;
         }
         stmt__epochs_txn_end(&st->ep, 1);
+        /* The tail without what was folded, built outside the lock (stmt_tail.c). */
+        struct stmt__tail left, old = {0};
+        int built = stmt__tail_pruned(&st->utail, last, &left) == 0;
         pthread_mutex_lock(&st->lock);
         st->indexed_us = last;
         st->unfolded_us = next;
         stmt__idmap_prune(&st->recent, last);
-        stmt__tail_prune(&st->utail, last);
+        if (built) {
+            old = st->utail;
+            st->utail = left;
+        } else {
+            stmt__tail_prune(&st->utail, last);
+        }
         st->unindexed = st->unindexed > n ? st->unindexed - n : 0;
         pthread_cond_broadcast(&st->done);
         pthread_mutex_unlock(&st->lock);
+        stmt__tail_free(&old);
         return n;
     }
     return 0;
@@ -661,8 +670,21 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             return;
         }
         /* Publish the new ids and terms before anyone is acknowledged (stmt_store_get reads
-         * the ids, queries the tail: read-your-writes). */
+         * the ids, queries the tail: read-your-writes). Larger tail arrays are built before
+         * the lock is taken (stmt_tail.c). */
+        size_t more = 0;
+        struct stmt__tail grown, old = {0};
+        for (struct stmt__req *r = group; r; r = r->next)
+            for (size_t i = 0; r->rc == STMT_STORE_OK && i < r->n; i++)
+                if (!r->items[i].dup)
+                    more += r->items[i].nterms + !!(r->items[i].flags & STMT_REC_REF);
+        if (stmt__tail_prepare(&st->utail, more, &grown))
+            memset(&grown, 0, sizeof grown); /* tail_add grows under the lock or fails */
         pthread_mutex_lock(&st->lock);
+        if (grown.e) {
+            old = st->utail;
+            st->utail = grown;
+        }
         int short_mem = 0;
         for (size_t i = 0; i < st->pending.cap && st->pending.n && !short_mem; i++)
             if (st->pending.vals[i] &&
@@ -687,6 +709,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             pthread_mutex_lock(&st->lock);
         }
         pthread_mutex_unlock(&st->lock);
+        stmt__tail_free(&old);
         stmt__idmap_clear(&st->pending);
         return;
     }
