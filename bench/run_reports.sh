@@ -6,7 +6,8 @@
 # activity every statement has as grouping), course report latency over R registrations,
 # export JSONL and CSV rate and server memory. Prints a markdown section (bench/results/
 # reports.md holds the recorded runs).
-#   bench/run_reports.sh [statements=1000000] [registrations=300]
+#   [REUSE=1] [KEEP=1] bench/run_reports.sh [statements=1000000] [registrations=300]
+# (KEEP=1 leaves the generated store in /tmp/scolar-bench-reports, REUSE=1 starts from it)
 source "$(dirname "$0")/lib.sh"
 n=${1:-1000000}
 nreg=${2:-300}
@@ -17,41 +18,62 @@ mkdir -p "$work"
 
 echo "## store: $n statements (bench_store $n 1000 0, with the report bookkeeping)"
 echo
-STORE_KEEP=1 build-release/bench/bench_store "$n" 1000 0 "$dir" | grep -E '^\| (8|32)|lag|RssAnon' | head -6
+if [ -n "${REUSE:-}" ] && [ -f "$dir/store.mdb" ]; then
+  echo "(reusing the store in $dir)"
+else
+  STORE_KEEP=1 build-release/bench/bench_store "$n" 1000 0 "$dir" | grep -E '^\| (8|32)|lag|RssAnon' | head -6
+fi
 echo
 
 serve "$dir" $port $cport
-trap 'kill $server_pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'kill $server_pid 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
 wait_folded $port
 base=http://127.0.0.1:$port
 auth=(-u bench:bench)
 
 # latencies of a list of URLs over one keep-alive connection: "p50 p95 max" in ms
 lat() {
-  curl -s "${auth[@]}" -o /dev/null -w '%{time_total}\n' "$@" |
+  local args=()
+  for u in "$@"; do args+=(-o /dev/null "$u"); done
+  curl -s "${auth[@]}" -w '%{time_total}\n' "${args[@]}" |
     python3 -c 'import sys; v=sorted(float(x)*1000 for x in sys.stdin); n=len(v); print("%.2f %.2f %.2f %d" % (v[n//2], v[min(n-1, int(n*0.95))], v[-1], n))'
 }
 enc() { python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
 
-urls=()
-for i in $(seq 0 499); do
-  a=$(( (i * 7919) % 1000 ))
-  urls+=("$base/api/reports/activity?activity=$(enc "http://courses.example.org/course-$((a / 50))/activity-$a")")
-done
-read -r p50 p95 max cnt < <(lat "${urls[@]}")
+urls() { # PATTERN-KIND: print URLs, one per line (one python for all of them)
+  python3 - "$base" "$1" <<'PY'
+import sys, urllib.parse
+base, kind = sys.argv[1], sys.argv[2]
+q = lambda s: urllib.parse.quote(s, safe="")
+if kind == "object":
+    for i in range(500):
+        a = (i * 7919) % 1000
+        print(f"{base}/api/reports/activity?activity={q(f'http://courses.example.org/course-{a // 50}/activity-{a}')}")
+elif kind == "course":
+    for r in range(5):
+        for c in range(20):
+            print(f"{base}/api/reports/activity?activity={q(f'http://courses.example.org/course-{c}')}")
+elif kind == "program":
+    for r in range(20):
+        print(f"{base}/api/reports/activity?activity={q('http://courses.example.org/program')}")
+else:
+    import datetime
+    now = datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    for r in range(20):
+        print(f"{base}/api/reports/activity?activity={q('http://courses.example.org/program')}&since=2026-01-01T00:00:00Z&until={now}")
+PY
+}
+mapfile -t u < <(urls object)
+read -r p50 p95 max cnt < <(lat "${u[@]}")
 echo "| activity report, object activities (~1,000 statements each) | $cnt | $p50 | $p95 | $max |" > "$work/reports-lat.md"
-urls=()
-for r in 1 2 3 4 5; do for c in $(seq 0 19); do urls+=("$base/api/reports/activity?activity=$(enc "http://courses.example.org/course-$c")"); done; done
-read -r p50 p95 max cnt < <(lat "${urls[@]}")
+mapfile -t u < <(urls course)
+read -r p50 p95 max cnt < <(lat "${u[@]}")
 echo "| activity report, course activities (~$((n / 20)) statements each, as parent) | $cnt | $p50 | $p95 | $max |" >> "$work/reports-lat.md"
-urls=()
-for r in $(seq 20); do urls+=("$base/api/reports/activity?activity=$(enc "http://courses.example.org/program")"); done
-read -r p50 p95 max cnt < <(lat "${urls[@]}")
+mapfile -t u < <(urls program)
+read -r p50 p95 max cnt < <(lat "${u[@]}")
 echo "| activity report, the program activity (all $n statements, as grouping) | $cnt | $p50 | $p95 | $max |" >> "$work/reports-lat.md"
-urls=()
-now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-for r in $(seq 20); do urls+=("$base/api/reports/activity?activity=$(enc "http://courses.example.org/program")&since=2026-01-01T00:00:00Z&until=$now"); done
-read -r p50 p95 max cnt < <(lat "${urls[@]}")
+mapfile -t u < <(urls window)
+read -r p50 p95 max cnt < <(lat "${u[@]}")
 echo "| activity report, program activity with since/until (day bitmaps of 10,000 actors) | $cnt | $p50 | $p95 | $max |" >> "$work/reports-lat.md"
 
 # course report over nreg registrations, each with one commit (score, time, an interaction)
@@ -95,21 +117,29 @@ echo
 
 # export: statements/s through curl | wc -l, and the server's memory while it streams
 export_run() {
-  local fmt=$1 rss0 peak=0 t0 t1 lines
-  rss0=$(kb VmRSS "$server_pid")
-  ( while kill -0 "$server_pid" 2>/dev/null; do kb VmRSS "$server_pid"; sleep 0.2; done ) > "$work/rss-$fmt.txt" &
+  local fmt=$1 anon0 rss0 t0 t1 lines
+  anon0=$(kb RssAnon "$server_pid"); rss0=$(kb VmRSS "$server_pid")
+  ( while kill -0 "$server_pid" 2>/dev/null; do echo "$(kb RssAnon "$server_pid") $(kb VmRSS "$server_pid")"; sleep 0.2; done ) > "$work/rss-$fmt.txt" &
   local sampler=$!
   t0=$(date +%s.%N)
   lines=$(curl -s "${auth[@]}" "$base/api/export/statements?format=$fmt" | wc -l)
   t1=$(date +%s.%N)
   kill $sampler 2>/dev/null || true
-  peak=$(sort -n "$work/rss-$fmt.txt" | tail -1)
-  python3 -c "import sys; l,t0,t1,a,b,fmt=int(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3]),int(sys.argv[4]),int(sys.argv[5]),sys.argv[6]; rows=l-(1 if fmt=='csv' else 0); print('| %s | %d | %.1f s | %d/s | %d MiB | %d MiB | %+d MiB |' % (fmt, rows, t1-t0, rows/(t1-t0), a//1024, b//1024, (b-a)//1024))" \
-    "$lines" "$t0" "$t1" "$rss0" "$peak" "$fmt"
+  python3 - "$lines" "$t0" "$t1" "$anon0" "$rss0" "$fmt" "$work/rss-$fmt.txt" <<'PY'
+import sys
+l, t0, t1, a0, r0, fmt, f = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
+s = [tuple(map(int, x.split())) for x in open(f) if len(x.split()) == 2]
+pa = max([a for a, _ in s] + [a0]); pr = max([r for _, r in s] + [r0])
+rows = l - (1 if fmt == 'csv' else 0)
+print('| %s | %d | %.1f s | %d/s | %d MiB | %d MiB | %+.1f MiB | %d MiB -> %d MiB |' % (fmt, rows, t1 - t0, rows / (t1 - t0), a0 // 1024, pa // 1024, (pa - a0) / 1024, r0 // 1024, pr // 1024))
+PY
 }
 echo "## export (GET /api/export/statements, curl | wc -l)"
 echo
-echo "| format | statements | time | statements/s | server RSS before | peak while streaming | growth |"
-echo "|---|---|---|---|---|---|---|"
+echo "RssAnon: the server's memory outside the LMDB map; VmRSS also counts the map pages the"
+echo "export reads (file-backed page cache, shared and reclaimable)."
+echo
+echo "| format | statements | time | statements/s | RssAnon before | RssAnon peak | growth | VmRSS before -> peak |"
+echo "|---|---|---|---|---|---|---|---|"
 export_run jsonl
 export_run csv

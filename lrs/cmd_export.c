@@ -197,8 +197,10 @@ int lrs_cmd_export(int argc, char **argv)
             return lrs_cli_usage_error(EXPORT_USAGE, "--agent is not an Agent: '%s'", agent);
         q.agent = ifi;
     }
-    if (lrs_cli_open_db(cfg.data_dir, &db))
+    if (lrs_cli_open_db(cfg.data_dir, &db)) {
+        fprintf(stderr, "scolar: a running server exports with GET /api/export/statements\n");
         return 1;
+    }
     rc = stmt_store_open(db, NULL, &st);
     if (rc) {
         fprintf(stderr, "scolar: cannot open the statements of %s: %s\n", cfg.data_dir,

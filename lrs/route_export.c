@@ -143,17 +143,15 @@ int lrs_export_run(struct stmt_store *st, const struct stmt_query *q0, int csv, 
 
     q.limit = 0; /* the server maximum per page */
     q.cursor = NULL;
-    if (csv && sink(ctx, LRS_EXPORT_CSV_HEADER, sizeof LRS_EXPORT_CSV_HEADER - 1)) {
-        rc = LRS_EXPORT_GONE;
-        goto out;
-    }
-    for (;;) {
+    for (int first = 1;; first = 0) {
         int bad = 0;
         memset(&page, 0, sizeof page);
         rc = stmt_store_query(st, &q, &page); /* its read transaction ends here */
         if (rc)
             goto out;
         sc_buf_reset(&b);
+        if (first && csv) /* with the first page: nothing is sent before a query worked */
+            bad = sc_buf_puts(&b, LRS_EXPORT_CSV_HEADER);
         for (size_t i = 0; i < page.n && (!max || n < max) && !bad; i++, n++) {
             if (csv)
                 bad = csv_record(&b, page.items[i].json, page.items[i].len);
@@ -187,12 +185,30 @@ out:
 
 struct http_sink {
     struct lrs_req *r;
+    int csv, started;
     size_t bytes;
 };
+
+/* The status line and headers go out with the first page, so an error before it (the first
+ * query) can still be answered with its status. */
+static void http_start(struct http_sink *h)
+{
+    if (h->started)
+        return;
+    h->started = 1;
+    lrs_resp_header(h->r, "Transfer-Encoding", "chunked");
+    lrs_resp_header(h->r, "Content-Disposition", "attachment; filename=\"statements.%s\"",
+                    h->csv ? "csv" : "jsonl");
+    lrs_resp_header(h->r, "Cache-Control", "no-store");
+    lrs_reply_head(h->r, 200, h->csv ? "text/csv; charset=utf-8" : "application/x-ndjson", 0, 0,
+                   NULL, 0);
+    h->r->status = 200;
+}
 
 static int http_send(void *ctx, const char *data, size_t n)
 {
     struct http_sink *h = ctx;
+    http_start(h);
     if (mg_send_chunk(h->r->conn, data, (unsigned)n) <= 0)
         return -1; /* the client went away */
     h->bytes += n;
@@ -205,7 +221,7 @@ void lrs_route_export(struct lrs_req *r)
         "format",         "agent", "verb",  "activity", "registration", "related_activities",
         "related_agents", "since", "until", "limit",    "ascending",    NULL};
     struct stmt_query q;
-    struct http_sink hs = {r, 0};
+    struct http_sink hs = {r, 0, 0, 0};
     char ifi[1024];
     const char *f = lrs_req_param(r, "format");
     size_t max, n = 0;
@@ -240,21 +256,23 @@ void lrs_route_export(struct lrs_req *r)
         return;
     max = q.limit; /* limit: statements in the whole export (0 = all) */
     q.scope = r->cred.key;
-    lrs_resp_header(r, "Transfer-Encoding", "chunked");
-    lrs_resp_header(r, "Content-Disposition", "attachment; filename=\"statements.%s\"",
-                    csv ? "csv" : "jsonl");
-    lrs_resp_header(r, "Cache-Control", "no-store");
-    lrs_reply_head(r, 200, csv ? "text/csv; charset=utf-8" : "application/x-ndjson", 0, 0, NULL, 0);
-    r->status = 200;
-    if (r->head)
+    hs.csv = csv;
+    if (r->head) {
+        http_start(&hs);
         return;
+    }
     rc = lrs_export_run(r->app->store, &q, csv, max, http_send, &hs, &n);
+    if (rc && !hs.started) {
+        lrs_reply_error(r, 500, "export failed: %s", stmt_store_strerror(rc));
+        return;
+    }
+    http_start(&hs); /* an empty export */
     if (rc == 0)
         mg_send_chunk(r->conn, "", 0); /* the last chunk */
     else if (rc != LRS_EXPORT_GONE)
         lrs_log(LRS_LOG_WARN, "export stopped after %zu statements: %s", n,
                 stmt_store_strerror(rc));
-    /* On an error the stream ends without its last chunk: the client sees a truncated body,
-     * never a complete-looking one (the status line went out before the first page). */
+    /* After an error the stream ends without its last chunk: the client sees a truncated
+     * body, never a complete-looking one (the status line went out with the first page). */
     r->bytes_out = hs.bytes;
 }

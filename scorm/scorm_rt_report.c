@@ -402,16 +402,29 @@ int scorm_rt_course_report(struct scorm_rt *rt, struct stmt_db *db, const char *
             cJSON_AddNumberToObject(rep, "completion_rate", (double)completed / (double)n);
         else
             cJSON_AddNullToObject(rep, "completion_rate");
-        cJSON_AddItemToObject(rep, "score", score_stats(&scores));
+        {
+            cJSON *sst = score_stats(&scores);
+            if (!sst || !cJSON_AddItemToObject(rep, "score", sst)) {
+                cJSON_Delete(sst);
+                rc = SCORM_RT_ERR_NOMEM;
+            }
+        }
         time = cJSON_AddObjectToObject(rep, "time");
         if (time) {
-            cJSON_AddItemToObject(time, "median_s", percentile(&times, 50));
-            cJSON_AddItemToObject(time, "p90_s", percentile(&times, 90));
+            cJSON *m = percentile(&times, 50), *p = percentile(&times, 90);
+            if (!m || !cJSON_AddItemToObject(time, "median_s", m))
+                cJSON_Delete(m);
+            if (!p || !cJSON_AddItemToObject(time, "p90_s", p))
+                cJSON_Delete(p);
         }
-        cJSON_AddItemToObject(rep, "scos", scos);
-        cJSON_AddItemToObject(rep, "objectives", objectives);
-        cJSON_AddItemToObject(rep, "interactions", interactions);
-        scos = objectives = interactions = NULL;
+        if (cJSON_AddItemToObject(rep, "scos", scos))
+            scos = NULL; /* moved into rep */
+        if (cJSON_AddItemToObject(rep, "objectives", objectives))
+            objectives = NULL;
+        if (cJSON_AddItemToObject(rep, "interactions", interactions))
+            interactions = NULL;
+        if (scos || objectives || interactions)
+            rc = SCORM_RT_ERR_NOMEM;
     }
 out:
     sc_free(ids.id);

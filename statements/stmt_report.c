@@ -1239,7 +1239,8 @@ static int add_verbs(struct rd *r, cJSON *rep)
     if (!arr)
         rc = STMT_STORE_ERR_NOMEM;
     aggv_merge(&a);
-    qsort(a.v, a.n, sizeof *a.v, cmp_count_desc);
+    if (a.n)
+        qsort(a.v, a.n, sizeof *a.v, cmp_count_desc);
     for (size_t i = 0; i < a.n && !rc; i++) {
         cJSON *o = cJSON_CreateObject();
         if (!o || !cJSON_AddItemToArray(arr, o)) {
@@ -1409,7 +1410,8 @@ static int add_questions(struct rd *r, cJSON *rep)
             resp.v[x].h = resp.v[x].h2;
             resp.v[x].h2 = t;
         }
-        qsort(resp.v + j0, j - j0, sizeof *resp.v, cmp_count_desc);
+        if (j > j0)
+            qsort(resp.v + j0, j - j0, sizeof *resp.v, cmp_count_desc);
         for (size_t x = j0; x < j && !rc; x++) {
             cJSON *ro = cJSON_CreateObject();
             if (!ro || !cJSON_AddItemToArray(ra, ro)) {
@@ -1534,8 +1536,10 @@ int stmt_report_activity(struct stmt_store *st, const char *activity, int64_t si
     if (!rc)
         rc = add_questions(&r, rep);
     if (!rc) {
-        cJSON_AddItemToObject(rep, "by_day", dc.arr);
-        dc.arr = NULL;
+        if (cJSON_AddItemToObject(rep, "by_day", dc.arr))
+            dc.arr = NULL; /* moved into rep */
+        else
+            rc = STMT_STORE_ERR_NOMEM;
     }
 out:
     stmt_db_txn_abort(t);

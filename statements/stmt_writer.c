@@ -652,6 +652,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
         if (rc) {
             st->ep.n = ep_n;
             st->ep.fill = ep_fill;
+            stmt__report_discard(st); /* inline: the cache holds this transaction's tallies */
             stmt__report_unqueue(st, st->last_us);
         }
         stmt__epochs_txn_end(&st->ep, rc == 0);

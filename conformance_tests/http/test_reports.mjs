@@ -445,3 +445,37 @@ test('course report: registrations driven through the player endpoints', async (
     assert.match(b.json.message, re, q);
   }
 });
+
+test('export: a client that stops reading holds no read transaction; the store goes on', async () => {
+  const { request } = await import('node:http');
+  const { spawnSync } = await import('node:child_process');
+  const pad = 'x'.repeat(2000);
+  const big = Array.from({ length: 6000 }, (_, i) => ({ actor: actor(i % 40), verb: { id: ADL + 'experienced' },
+    object: { id: 'http://example.org/rep/stall' }, context: { extensions: { 'http://example.org/pad': pad } } }));
+  for (let i = 0; i < big.length; i += 1000) assert.equal((await srv.req('POST', '/xapi/statements', { body: big.slice(i, i + 1000) })).status, 200);
+  await waitConsistent(srv);
+  const auth = 'Basic ' + Buffer.from(`${ADMIN_KEY}:${ADMIN_SECRET}`).toString('base64');
+  let got = 0;
+  const res = await new Promise((resolve, reject) => {
+    const rq = request(`${srv.base}/api/export/statements?format=jsonl&activity=${encodeURIComponent('http://example.org/rep/stall')}`, { headers: { Authorization: auth } }, resolve);
+    rq.on('error', reject);
+    rq.end();
+  });
+  assert.equal(res.statusCode, 200);
+  res.on('data', (d) => { got += d.length; });
+  await new Promise((r) => res.once('data', r));
+  res.pause(); // stop reading: the server blocks in a send once the socket buffers are full
+  await new Promise((r) => setTimeout(r, 1500));
+  const readers = spawnSync('mdb_stat', ['-n', '-r', join(srv.dataDir, 'store.mdb')], { encoding: 'utf8' });
+  if (readers.status === 0) assert.match(readers.stdout, /no active readers/, readers.stdout);
+  // the store serves writes and reports meanwhile
+  const w = await srv.req('POST', '/xapi/statements', { body: { actor: actor(1), verb: { id: ADL + 'experienced' }, object: { id: ACTS[0] } } });
+  assert.equal(w.status, 200);
+  assert.equal((await srv.req('GET', `/api/reports/activity?activity=${encodeURIComponent(ACTS[0])}`)).status, 200);
+  const body = [];
+  res.removeAllListeners('data');
+  res.on('data', (d) => body.push(d));
+  res.resume();
+  await new Promise((r) => res.on('end', r));
+  assert.ok(got + Buffer.concat(body).length > 6000 * 2000, 'the whole export arrives after the pause');
+});

@@ -424,7 +424,7 @@ static void run(const char *dir, int inline_idx)
     {
         int errors = 0, oks = 0;
         int runs = 0;
-        for (long n = 0; n < 4000; n += 13, runs++) {
+        for (long n = 0; n < 20000; n += 61, runs++) {
             int rc;
             rep = NULL;
             sc_alloc_fail_after(n);
