@@ -803,12 +803,15 @@ static void statements_get(struct lrs_req *r)
         cJSON *atts = b_att ? cJSON_CreateObject() : NULL;
         int bad = sc_buf_puts(&b, "{\"statements\":[");
         int mine = read_mine_only(r), first = 1;
+        int64_t newest = 0;
         for (size_t i = 0; !bad && i < page.n; i++) {
             if (mine && !written_by_me(r, page.items[i].json, page.items[i].len))
                 continue;
             if (!first)
                 sc_buf_putc(&b, ',');
             first = 0;
+            if (page.items[i].stored_us > newest)
+                newest = page.items[i].stored_us;
             bad = append_formatted(&b, page.items[i].json, page.items[i].len, fmt, lang);
             if (atts)
                 collect_attachments(page.items[i].json, page.items[i].len, atts);
@@ -847,6 +850,12 @@ static void statements_get(struct lrs_req *r)
             sc_buf_free(&b);
             lrs_reply_error(r, 500, "cannot format statements");
             return;
+        }
+        if (newest && r->xver == LRS_XAPI_2) {
+            /* xAPI 2.0 Comm 2.1.3 (9274.1.1 4.1.6.1): Last-Modified on statement GETs, for a
+             * list the stored time of its newest statement (as the ADL LRS does) */
+            char date[SC_TIME_ISO_LEN];
+            lrs_resp_header(r, "Last-Modified", "%s", sc_time_format_http(newest, date));
         }
         if (atts)
             reply_multipart(r, &b, atts);

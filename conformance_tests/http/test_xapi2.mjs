@@ -109,6 +109,12 @@ test('the version property, and what each version reads of the other', async () 
       r = await s.req('GET', `/xapi/statements?statementId=${ids['v2-default']}`, { version: reader });
       assert.deepEqual(r.json.context.contextAgents, CONTEXT_AGENTS);
     }
+    // a list answered under 2.0 carries Last-Modified: the stored time of its newest statement
+    r = await s.req('GET', '/xapi/statements?limit=2', { version: '2.0.0' });
+    assert.equal(r.status, 200);
+    assert.equal(Date.parse(r.headers.get('last-modified')) / 1000, Math.floor(Date.parse(r.json.statements[0].stored) / 1000));
+    r = await s.req('GET', '/xapi/statements?limit=2', { version: '1.0.3' });
+    assert.equal(r.headers.get('last-modified'), null);
   } finally {
     await s.stop();
   }
