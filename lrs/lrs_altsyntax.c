@@ -9,11 +9,12 @@
  * every other field is a query parameter. The request is rewritten in place into the ordinary
  * one before authentication and routing, so every resource sees one shape of request.
  *
- * Only under /xapi/ (never /api/); the version check that follows rejects anything but 1.0.x
- * (2.0 removes this syntax). Rules: the outer method must be POST (400), "method" must be the
- * only query parameter (400, Comm 1.3 "MUST NOT include any other query string parameters"),
- * PUT and POST need a "content" field (400), a header field may appear once (400).
- * When the form gives no Content-Type, the content is taken as application/json (the type of
+ * Only under /xapi/ (never /api/), and only under 1.0.x: a 2.0 version, in the real header or
+ * in the form, is refused here (IEEE 9274.1.1, xAPI 2.0, removes this syntax); the version
+ * check that follows rejects versions not served at all. Rules: the outer method must be POST
+ * (400), "method" must be the only query parameter (400, Comm 1.3 "MUST NOT include any other query
+ * string parameters"), PUT and POST need a "content" field (400), a header field may appear once
+ * (400). When the form gives no Content-Type, the content is taken as application/json (the type of
  * every xAPI body that the syntax can carry as UTF-8 text).
  */
 #include "lrs/lrs.h"
