@@ -137,6 +137,7 @@ struct lrs_req {
     struct lrs_cred cred;
     int authed;
     int is_xapi;
+    int xver;           /* xAPI version the request is answered under: LRS_XAPI_* (lrs_xapi.c) */
     int head;           /* HEAD request: headers only */
     struct sc_buf hdrs; /* extra response headers, "Name: value\r\n" each */
     /* headers given as form fields by the Alternate Request Syntax (owned; lrs_altsyntax.c) */
@@ -198,6 +199,14 @@ int lrs_params_parse(const char *qs, size_t len, struct lrs_param **out, size_t 
 void lrs_params_free(struct lrs_param *ps, size_t n);
 
 /* ---- xAPI common behaviour (lrs_xapi.c) ------------------------------------------------ */
+/* The versions one endpoint serves, chosen per request by X-Experience-API-Version (Comm 3.3;
+ * xAPI 2.0 Comm 3.3, IEEE 9274.1.1). 0: not decided yet (answered as the client's last version). */
+enum lrs_xapi_version { LRS_XAPI_NONE = 0, LRS_XAPI_1 = 1, LRS_XAPI_2 = 2 };
+/** Parse a version header value: LRS_XAPI_1 for "1.0" / "1.0.x", LRS_XAPI_2 for "2.0" /
+ *  "2.0.x", else LRS_XAPI_NONE. */
+int lrs_xapi_version_parse(const char *v);
+/** The version a response carries ("1.0.3" or "2.0.0"). */
+const char *lrs_xapi_version_name(int xver);
 /** Runs before routing for /xapi/: CORS preflight, X-Experience-API-Version check.
  *  Returns non-zero when it has answered the request. */
 int lrs_xapi_pre(struct lrs_req *r);

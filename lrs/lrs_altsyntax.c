@@ -9,11 +9,12 @@
  * every other field is a query parameter. The request is rewritten in place into the ordinary
  * one before authentication and routing, so every resource sees one shape of request.
  *
- * Only under /xapi/ (never /api/); the version check that follows rejects anything but 1.0.x
- * (2.0 removes this syntax). Rules: the outer method must be POST (400), "method" must be the
- * only query parameter (400, Comm 1.3 "MUST NOT include any other query string parameters"),
- * PUT and POST need a "content" field (400), a header field may appear once (400).
- * When the form gives no Content-Type, the content is taken as application/json (the type of
+ * Only under /xapi/ (never /api/), and only under 1.0.x: a 2.0 version, in the real header or
+ * in the form, is refused here (IEEE 9274.1.1, xAPI 2.0, removes this syntax); the version
+ * check that follows rejects versions not served at all. Rules: the outer method must be POST
+ * (400), "method" must be the only query parameter (400, Comm 1.3 "MUST NOT include any other query
+ * string parameters"), PUT and POST need a "content" field (400), a header field may appear once
+ * (400). When the form gives no Content-Type, the content is taken as application/json (the type of
  * every xAPI body that the syntax can carry as UTF-8 text).
  */
 #include "lrs/lrs.h"
@@ -116,6 +117,15 @@ int lrs_altsyntax_apply(struct lrs_req *r)
         answered = 0; /* an ordinary request */
         goto out;
     }
+    /* Errors below are answered under the version of the real header when it has one. */
+    r->xver = lrs_xapi_version_parse(lrs_req_header(r, "X-Experience-API-Version"));
+    if (r->xver == LRS_XAPI_2) {
+        lrs_reply_error(r, 400,
+                        "alternate request syntax (the method parameter) is not part of xAPI "
+                        "2.0: IEEE 9274.1.1 removed xAPI 1.0.3 Comm 1.3; send the request "
+                        "itself, or X-Experience-API-Version 1.0.3");
+        goto out;
+    }
     if (strcmp(r->method, "POST")) {
         lrs_reply_error(r, 400,
                         "the method parameter is only allowed on POST (xAPI Comm 1.3 Alternate "
@@ -187,6 +197,16 @@ int lrs_altsyntax_apply(struct lrs_req *r)
                 goto nomem;
             }
             form[i].value = NULL;
+        }
+    }
+    for (size_t j = 0; j < nhdrs; j++) {
+        if (!strcmp(hdrs[j].name, "X-Experience-API-Version") &&
+            lrs_xapi_version_parse(hdrs[j].value) == LRS_XAPI_2) {
+            r->xver = LRS_XAPI_2;
+            lrs_reply_error(r, 400,
+                            "alternate request syntax (the method parameter) is not part of "
+                            "xAPI 2.0: IEEE 9274.1.1 removed xAPI 1.0.3 Comm 1.3");
+            goto out;
         }
     }
     if (!content && (method[1] == 'U' || method[1] == 'O')) { /* PUT, POST */

@@ -7,19 +7,63 @@
 #include "common/sc_time.h"
 #include "statements/stmt_store.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 
-/* xAPI Comm 3.3: accept "1.0" and any "1.0.x"; reject a missing header and other versions. */
-static int version_ok(const char *v)
+/* xAPI 1.0.3 Comm 3.3 and xAPI 2.0 (IEEE 9274.1.1) Comm 3.3 "Versioning": "1.0" and "1.0.x"
+ * are answered under 1.0.3, "2.0" and "2.0.x" under 2.0.0; x is a number. */
+static int patch_ok(const char *p)
 {
-    if (!strcmp(v, "1.0"))
+    if (!*p)
         return 1;
-    if (strncmp(v, "1.0.", 4) != 0 || !v[4])
+    if (*p != '.' || !p[1])
         return 0;
-    for (const char *p = v + 4; *p; p++)
+    for (p++; *p; p++)
         if (*p < '0' || *p > '9')
             return 0;
     return 1;
+}
+
+int lrs_xapi_version_parse(const char *v)
+{
+    if (!v)
+        return LRS_XAPI_NONE;
+    if (!strncmp(v, "1.0", 3) && patch_ok(v + 3))
+        return LRS_XAPI_1;
+    if (!strncmp(v, "2.0", 3) && patch_ok(v + 3))
+        return LRS_XAPI_2;
+    return LRS_XAPI_NONE;
+}
+
+const char *lrs_xapi_version_name(int xver)
+{
+    return xver == LRS_XAPI_1 ? "1.0.3" : "2.0.0";
+}
+
+/*
+ * A request without a usable version header is answered 400, and its response still carries
+ * a version (Comm 3.3: every response). Which one? The version the same client (the same
+ * Authorization value) last spoke, so a 1.0.3 client reads a 1.0.3 answer and a 2.0 client a
+ * 2.0.0 one; a client never seen gets the newest. A small lossy table of atomics: a
+ * collision only changes which version label an error answer carries.
+ */
+#define LAST_VER_SLOTS 256
+static _Atomic unsigned char last_ver[LAST_VER_SLOTS];
+
+static unsigned client_slot(struct lrs_req *r)
+{
+    const char *a = lrs_req_header(r, "Authorization");
+    uint32_t h = 2166136261u;
+    for (; a && *a; a++)
+        h = (h ^ (unsigned char)*a) * 16777619u;
+    return h % LAST_VER_SLOTS;
+}
+
+static int client_version(struct lrs_req *r)
+{
+    int v = atomic_load_explicit(&last_ver[client_slot(r)], memory_order_relaxed);
+    return v ? v : LRS_XAPI_2;
 }
 
 static void cors(struct lrs_req *r)
@@ -55,6 +99,7 @@ int lrs_xapi_pre(struct lrs_req *r)
     const char *v;
     if (!strcmp(r->method, "OPTIONS")) {
         /* the CORS origin headers are added by lrs_xapi_headers when the reply goes out */
+        r->xver = client_version(r);
         lrs_resp_header(r, "Access-Control-Allow-Methods", "GET, HEAD, PUT, POST, DELETE");
         lrs_resp_header(r, "Access-Control-Allow-Headers",
                         "Authorization, Content-Type, X-Experience-API-Version, If-Match, "
@@ -63,31 +108,38 @@ int lrs_xapi_pre(struct lrs_req *r)
         lrs_reply(r, 204, NULL, NULL, 0);
         return 1;
     }
-    /* xAPI Comm 2.8: the About resource is never rejected for its version header. */
+    v = lrs_req_header(r, "X-Experience-API-Version");
+    r->xver = lrs_xapi_version_parse(v);
+    if (r->xver) {
+        atomic_store_explicit(&last_ver[client_slot(r)], (unsigned char)r->xver,
+                              memory_order_relaxed);
+        return 0;
+    }
+    r->xver = client_version(r);
+    /* xAPI Comm 2.8, 9274.1.1 4.1.6.7: the About resource is never rejected for its version
+     * header. */
     if (!strcmp(r->path, "/xapi/about"))
         return 0;
-    v = lrs_req_header(r, "X-Experience-API-Version");
     if (!v) {
-        /* Alternate request syntax carries the header as a form field (Comm 1.3). */
-        if (!strcmp(r->method, "POST") && strstr(r->query, "method="))
-            return 0;
-        lrs_reply_error(r, 400, "X-Experience-API-Version header missing (xAPI Comm 3.3)");
-        return 1;
-    }
-    if (!version_ok(v)) {
         lrs_reply_error(r, 400,
-                        "X-Experience-API-Version '%.32s' not supported: this LRS serves 1.0.x "
-                        "(xAPI Comm 3.3)",
-                        v);
+                        "X-Experience-API-Version header missing (xAPI 1.0.3 and 2.0 Comm 3.3): "
+                        "this LRS serves 1.0.3 (send 1.0 or 1.0.x) and 2.0.0 (send 2.0 or "
+                        "2.0.x)");
         return 1;
     }
-    return 0;
+    lrs_reply_error(r, 400,
+                    "X-Experience-API-Version '%.32s' not supported: this LRS serves 1.0.3 (send "
+                    "1.0 or 1.0.x) and 2.0.0 (send 2.0 or 2.0.x) (xAPI 1.0.3 and 2.0 Comm 3.3)",
+                    v);
+    return 1;
 }
 
 void lrs_xapi_headers(struct lrs_req *r)
 {
-    lrs_resp_header(r, "X-Experience-API-Version", "1.0.3");
-    /* Comm 2.1.3 (G9): on every Statement resource response, errors included. */
+    lrs_resp_header(r, "X-Experience-API-Version", "%s",
+                    lrs_xapi_version_name(r->xver ? r->xver : client_version(r)));
+    /* Comm 2.1.3 (G9), 9274.1.1 4.1.6.1: on every Statement resource response, errors
+     * included. Queries include every acknowledged statement (read-your-writes). */
     if (r->app->store && !strncmp(r->path, "/xapi/statements", 16)) {
         char ts[SC_TIME_ISO_LEN];
         lrs_resp_header(r, "X-Experience-API-Consistent-Through", "%s",

@@ -204,8 +204,15 @@ static void doc_write(struct lrs_req *r, const struct doc_resource *res,
     memset(&diag, 0, sizeof diag);
     cond.if_match = lrs_req_header(r, "If-Match");
     cond.if_none_match = lrs_req_header(r, "If-None-Match");
-    /* Comm 3.1: 1.0.3 exempts the State Resource from the 409 rule */
-    cond.require_header = put && res->kind != STMT_DOC_STATE;
+    /* Comm 3.1: 1.0.3 exempts the State Resource from the 409 rule; IEEE 9274.1.1 4.1.4
+     * (xAPI 2.0 "Concurrency") applies it to State too: a PUT without If-Match or
+     * If-None-Match on an existing State document is 409 (an absent one is still created). */
+    if (!put)
+        cond.require_header = 0;
+    else if (res->kind != STMT_DOC_STATE)
+        cond.require_header = 1;
+    else
+        cond.require_header = r->xver == LRS_XAPI_2 ? 2 : 0;
     lim.max_doc = lrs_doc_max(r->app);
     rc = lrs_req_read_body(r, lim.max_doc);
     if (rc) {

@@ -23,6 +23,7 @@ void lrs_route_about(struct lrs_req *r)
     cJSON *j = cJSON_CreateObject();
     cJSON *v = cJSON_AddArrayToObject(j, "version");
     cJSON_AddItemToArray(v, cJSON_CreateString("1.0.3"));
+    cJSON_AddItemToArray(v, cJSON_CreateString("2.0.0"));
     cJSON *ext = cJSON_AddObjectToObject(j, "extensions");
     cJSON *info = cJSON_AddObjectToObject(ext, "urn:scolar:about");
     cJSON_AddStringToObject(info, "name", "scolar");

@@ -305,7 +305,7 @@ static int read_statements(struct lrs_req *r, int single, struct stmt_req *q)
         lrs_reply_error(r, 400, "$: empty statement array");
         goto fail;
     }
-    rc = stmt_validate_batch(q->body, STMT_VALIDATE_DEFAULT, &diag);
+    rc = stmt_validate_batch(q->body, r->xver == LRS_XAPI_2 ? STMT_VALIDATE_V2 : 0, &diag);
     if (rc) {
         lrs_reply_error(r, rc == STMT_ERR_NOMEM ? 500 : 400, "%s: %s", diag.path, diag.msg);
         goto fail;
@@ -358,6 +358,15 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
     } else {
         stmts[0] = body;
     }
+    /* xAPI 2.0 (IEEE 9274.1.1) Data 2.4.10: a statement sent under 2.0 without "version" is 2.0.0
+     * (the store sets "1.0.0" for 1.0.3, Data 2.4.10 of 1.0.3). */
+    for (i = 0; r->xver == LRS_XAPI_2 && i < n; i++)
+        if (!cJSON_GetObjectItemCaseSensitive(stmts[i], "version") &&
+            !cJSON_AddStringToObject(stmts[i], "version", "2.0.0")) {
+            sc_free(stmts);
+            lrs_reply_error(r, 500, "out of memory");
+            return;
+        }
     for (size_t k = 0; k < n; k++) {
         if (stmt_normalize(stmts[k])) {
             sc_free(stmts);
@@ -794,12 +803,15 @@ static void statements_get(struct lrs_req *r)
         cJSON *atts = b_att ? cJSON_CreateObject() : NULL;
         int bad = sc_buf_puts(&b, "{\"statements\":[");
         int mine = read_mine_only(r), first = 1;
+        int64_t newest = 0;
         for (size_t i = 0; !bad && i < page.n; i++) {
             if (mine && !written_by_me(r, page.items[i].json, page.items[i].len))
                 continue;
             if (!first)
                 sc_buf_putc(&b, ',');
             first = 0;
+            if (page.items[i].stored_us > newest)
+                newest = page.items[i].stored_us;
             bad = append_formatted(&b, page.items[i].json, page.items[i].len, fmt, lang);
             if (atts)
                 collect_attachments(page.items[i].json, page.items[i].len, atts);
@@ -838,6 +850,12 @@ static void statements_get(struct lrs_req *r)
             sc_buf_free(&b);
             lrs_reply_error(r, 500, "cannot format statements");
             return;
+        }
+        if (newest && r->xver == LRS_XAPI_2) {
+            /* xAPI 2.0 Comm 2.1.3 (9274.1.1 4.1.6.1): Last-Modified on statement GETs, for a
+             * list the stored time of its newest statement (as the ADL LRS does) */
+            char date[SC_TIME_ISO_LEN];
+            lrs_resp_header(r, "Last-Modified", "%s", sc_time_format_http(newest, date));
         }
         if (atts)
             reply_multipart(r, &b, atts);

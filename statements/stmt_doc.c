@@ -261,7 +261,8 @@ static int check_cond(const struct stmt_doc_cond *c, int exists, const char *eta
     if (c->if_none_match && exists && stmt_doc_etag_listed(c->if_none_match, etag))
         return STMT_DOC_ERR_PRECONDITION;
     /* Comm 3.1: a PUT without either header to an existing profile document → 409 */
-    if (c->require_header && !c->if_match && !c->if_none_match)
+    if (c->require_header && !c->if_match && !c->if_none_match &&
+        (exists || c->require_header == 1))
         return exists ? STMT_DOC_ERR_CONFLICT : STMT_DOC_ERR_NO_HEADER;
     return STMT_DOC_OK;
 }

@@ -67,7 +67,9 @@ struct stmt_doc_cond {
     const char *if_none_match; /* "*" or a list of entity tags */
     int require_header;        /* 1 (profile PUT, Comm 3.1 "MUST include"): with neither
                                   header, STMT_DOC_ERR_CONFLICT when the document exists
-                                  (409), STMT_DOC_ERR_NO_HEADER when it does not (400) */
+                                  (409), STMT_DOC_ERR_NO_HEADER when it does not (400);
+                                  2 (State PUT under xAPI 2.0): 409 when it exists, allowed
+                                  when it does not */
 };
 
 #define STMT_DOC_ETAG_LEN 43 /* '"' + 40 hex + '"' + NUL */

@@ -52,10 +52,16 @@ struct plan {
     int driver; /* index into f, or -1 for the main table */
     uint64_t lo, hi;
     struct stmt__epv ev; /* the epochs of the query's transaction */
+    /* Read-your-writes (stmt_tail.c): index entries exist up to ix; after it, the candidates
+     * are the tail's statements of one filter term (newest first), or the main table. */
+    uint64_t ix;
+    int64_t *tail;
+    size_t ntail;
 };
 
 static void plan_free(struct plan *p)
 {
+    sc_free(p->tail);
     for (int i = 0; i < p->nf; i++)
         for (int j = 0; j < p->f[i].nneedles; j++)
             cJSON_free(p->f[i].needle[j]);
@@ -186,7 +192,11 @@ static int rec_match(struct stmt_store *st, MDB_txn *txn, const struct plan *p,
             return 0;
         uint64_t seq;
         unsigned char seq8[8];
-        rc = stmt__id_find(st, txn, &p->ev, 0, rec + 20, &seq);
+        /* a target not folded yet is in the recent map (stmt_store_get does the same) */
+        pthread_mutex_lock(&st->lock);
+        seq = (uint64_t)stmt__idmap_get(&st->recent, rec + 20);
+        pthread_mutex_unlock(&st->lock);
+        rc = seq ? MDB_SUCCESS : stmt__id_find(st, txn, &p->ev, 0, rec + 20, &seq);
         if (rc == MDB_SUCCESS) {
             stmt__be64_put(seq8, seq);
             k.mv_size = 8;
@@ -412,33 +422,103 @@ static int walk(struct stmt_store *st, MDB_txn *txn, MDB_cursor *cur, const stru
     return rc && rc != MDB_NOTFOUND ? STMT_STORE_ERR_IO : STMT_STORE_OK;
 }
 
+/* The unfolded tail (seqs after p->ix within [lo, hi]) in the walk's direction: each
+ * candidate is confirmed against its record alone (its index entries are not written yet). */
+static int walk_tail(struct stmt_store *st, MDB_txn *txn, const struct plan *p, int asc,
+                     struct collect *c)
+{
+    for (size_t i = 0; i < p->ntail && c->n < c->want; i++) {
+        uint64_t seq = (uint64_t)p->tail[asc ? p->ntail - 1 - i : i];
+        unsigned char seq8[8];
+        MDB_val sk = {8, seq8}, rv;
+        int rc, m;
+        if (seq <= p->ix || seq < p->lo || seq > p->hi)
+            continue;
+        stmt__be64_put(seq8, seq);
+        rc = mdb_get(txn, st->t_stmt, &sk, &rv);
+        if (rc == MDB_NOTFOUND)
+            continue;
+        if (rc || rv.mv_size < STMT_REC_HDR)
+            return STMT_STORE_ERR_IO;
+        if (stmt__is_voided(st, txn, rv.mv_data, rv.mv_size))
+            continue;
+        m = rec_match(st, txn, p, rv.mv_data, rv.mv_size);
+        if (m < 0)
+            return m;
+        if (!m)
+            continue;
+        if (c->n + 1 == c->want) {
+            c->n++; /* the look-ahead item */
+            return STMT_STORE_OK;
+        }
+        if ((rc = page_add(c, seq, rv.mv_data, rv.mv_size)) != 0)
+            return rc;
+    }
+    return STMT_STORE_OK;
+}
+
 static int run(struct stmt_store *st, MDB_txn *txn, const struct plan *p, int asc,
                struct collect *c)
 {
     MDB_cursor *cur = NULL;
     int ret = STMT_STORE_OK;
+    uint64_t ihi = p->hi < p->ix ? p->hi : p->ix; /* the folded part of the window */
 
     if (p->lo > p->hi)
         return STMT_STORE_OK;
     if (mdb_cursor_open(txn, p->driver >= 0 ? st->t_idx : st->t_stmt, &cur))
         return STMT_STORE_ERR_IO;
     if (p->driver < 0) {
+        /* the main table holds the tail too */
         ret = walk(st, txn, cur, p, NULL, 0, p->lo, p->hi, asc, c);
     } else {
+        /* Newest first: the tail, then the folded indexes; ascending: the other way. */
+        if (!asc)
+            ret = walk_tail(st, txn, p, asc, c);
         /* The driving term, epoch by epoch in the walk's direction. */
-        for (uint32_t i = 0; i < p->ev.n && !ret && c->n < c->want; i++) {
+        for (uint32_t i = 0; p->lo <= ihi && i < p->ev.n && !ret && c->n < c->want; i++) {
             uint32_t e = asc ? i : p->ev.n - 1 - i;
             unsigned char prefix[12];
             uint64_t elo, ehi;
-            if (!epoch_span(&p->ev, e, p->lo, p->hi, &elo, &ehi))
+            if (!epoch_span(&p->ev, e, p->lo, ihi, &elo, &ehi))
                 continue;
             stmt__be32_put(prefix, e);
             stmt__be64_put(prefix + 4, p->f[p->driver].hash);
             ret = walk(st, txn, cur, p, prefix, sizeof prefix, elo, ehi, asc, c);
         }
+        if (asc && !ret && c->n < c->want)
+            ret = walk_tail(st, txn, p, asc, c);
     }
     mdb_cursor_close(cur);
     return ret;
+}
+
+/* Add the tail's StatementRef statements to the candidates (both lists newest first): a
+ * referrer matches through its target (G5), which its own terms do not show. */
+static int merge_refs(const struct stmt__tail *t, struct plan *p)
+{
+    int64_t *refs = NULL, *all;
+    size_t nrefs = 0, i = 0, j = 0, n = 0;
+    if (stmt__tail_seqs(t, STMT_TAIL_REF_TERM, &refs, &nrefs))
+        return -1;
+    if (!nrefs)
+        return 0;
+    all = sc_malloc((p->ntail + nrefs) * sizeof *all);
+    if (!all) {
+        sc_free(refs);
+        return -1;
+    }
+    while (i < p->ntail || j < nrefs) {
+        int64_t v =
+            j >= nrefs || (i < p->ntail && p->tail[i] >= refs[j]) ? p->tail[i++] : refs[j++];
+        if (!n || all[n - 1] != v)
+            all[n++] = v;
+    }
+    sc_free(refs);
+    sc_free(p->tail);
+    p->tail = all;
+    p->ntail = n;
+    return 0;
 }
 
 void stmt_page_free(struct stmt_page *page)
@@ -487,6 +567,27 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
     if (q->registration && (rc = add_registration(&p, q->registration)))
         goto out;
 
+    /* Read-your-writes: what is folded (ix) and the tail after it, read under the lock
+     * before the transaction begins: a fold commits before it moves indexed_us, and a group
+     * commits before its terms join the tail, so the transaction sees all of both. */
+    pthread_mutex_lock(&st->lock);
+    p.ix = (uint64_t)st->indexed_us;
+    if (!q->cursor || !q->cursor[0])
+        snapshot =
+            st->utail.n && (uint64_t)st->utail.max_seq > p.ix ? (uint64_t)st->utail.max_seq : p.ix;
+    if (p.nf && st->utail.n) {
+        int best = 0;
+        for (int i = 1; i < p.nf; i++)
+            if (stmt__tail_count(&st->utail, p.f[i].hash) <
+                stmt__tail_count(&st->utail, p.f[best].hash))
+                best = i;
+        if (stmt__tail_seqs(&st->utail, p.f[best].hash, &p.tail, &p.ntail) ||
+            merge_refs(&st->utail, &p))
+            rc = STMT_STORE_ERR_NOMEM;
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (rc)
+        goto out;
     rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc) {
         rc = rc == STMT_DB_ERR_NOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
@@ -496,27 +597,6 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
     if (stmt__epv_read(st, txn, &p.ev)) {
         rc = STMT_STORE_ERR_IO;
         goto out;
-    }
-    if (!q->cursor || !q->cursor[0]) {
-        MDB_cursor *cur;
-        MDB_val k, v;
-        if (mdb_cursor_open(txn, st->t_stmt, &cur)) {
-            rc = STMT_STORE_ERR_IO;
-            goto out;
-        }
-        if (mdb_cursor_get(cur, &k, &v, MDB_LAST) == 0 && k.mv_size == 8)
-            snapshot = stmt__be64_get(k.mv_data);
-        mdb_cursor_close(cur);
-        /* Deferred indexing: results are complete only up to what is folded (G9). */
-        k.mv_size = 15;
-        k.mv_data = "indexed_through";
-        if (mdb_get(txn, st->t_meta, &k, &v) == MDB_SUCCESS && v.mv_size == 8) {
-            uint64_t ix = stmt__be64_get(v.mv_data);
-            if (ix < snapshot)
-                snapshot = ix;
-        } else {
-            snapshot = 0;
-        }
     }
     /* Comm 2.1.3: since exclusive, until inclusive; never beyond the snapshot. */
     p.lo = q->since_us ? (uint64_t)q->since_us + 1 : 0;
@@ -535,7 +615,9 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
     if (p.nf && p.lo <= p.hi) {
         size_t best = (size_t)-1;
         for (int i = 0; i < p.nf; i++) {
-            size_t n = term_count(st, txn, &p.ev, p.f[i].hash, p.lo, p.hi);
+            size_t n = p.lo <= p.ix ? term_count(st, txn, &p.ev, p.f[i].hash, p.lo,
+                                                 p.hi < p.ix ? p.hi : p.ix)
+                                    : 0;
             if (n < best) {
                 best = n;
                 p.driver = i;

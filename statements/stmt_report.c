@@ -1450,6 +1450,11 @@ int stmt_report_activity(struct stmt_store *st, const char *activity, int64_t si
 
     if (!st || !activity || !out || since_us < 0 || until_us < 0)
         return STMT_STORE_ERR_ARG;
+    /* The tallies are written by the fold, and statement queries no longer wait for it
+     * (read-your-writes, stmt_tail.c): fold what is committed so the report includes every
+     * acknowledged statement too, and consistent_through (now) is honest. */
+    if ((rc = stmt_store_sync(st)) != STMT_STORE_OK)
+        return rc == STMT_STORE_ERR_CLOSED ? STMT_STORE_ERR_IO : rc;
     rep = cJSON_CreateObject();
     if (!rep)
         return STMT_STORE_ERR_NOMEM;

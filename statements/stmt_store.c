@@ -202,6 +202,7 @@ void stmt_store_close(struct stmt_store *st)
     }
     stmt__report_free(st);
     stmt__idmap_free(&st->recent);
+    stmt__tail_free(&st->utail);
     stmt__idmap_free(&st->pending);
     stmt__epochs_free(&st->ep);
     pthread_mutex_destroy(&st->lock);
@@ -534,11 +535,9 @@ int64_t stmt_store_consistent_through(struct stmt_store *st)
 {
     int64_t r;
     pthread_mutex_lock(&st->lock);
-    if (st->indexed_us < st->committed_us) {
-        /* Deferred indexing lags: queries are complete up to just before the oldest statement
-         * not folded yet (on a new store that is not 1970). */
-        r = st->unfolded_us > st->indexed_us ? st->unfolded_us - 1 : st->indexed_us;
-    } else if (st->busy) {
+    /* Queries read the folded indexes and the unfolded tail (stmt_tail.c), so every
+     * acknowledged statement is visible: only a group being written is not. */
+    if (st->busy) {
         r = st->busy_from_us;
     } else {
         /* Not in a group: the writer reads the clock under this lock when it takes the next

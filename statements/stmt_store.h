@@ -28,7 +28,10 @@
  * (all single gets are exact at once); index entries are folded later from the records'
  * term lists in transactions of 50,000-100,000 statements, because with random term keys a
  * fold costs about the same number of page writes whether it holds 1,000 or 100,000
- * statements. Queries and Consistent-Through stop at the last folded statement.
+ * statements. Until then the writer keeps the terms of committed, unfolded statements in
+ * memory (the unfolded tail, stmt_tail.c), published before the ack: queries walk the folded
+ * index and the tail, so they see every acknowledged statement (read-your-writes), and
+ * Consistent-Through is the present.
  *
  * Index terms (64-bit FNV-1a hash of a kind byte and the value; collisions are confirmed
  * against the record: the hash must be among the record's own terms and the value text must
@@ -85,8 +88,9 @@ struct stmt_store_opts {
     size_t max_limit; /* page maximum; 0 = STMT_STORE_MAX_LIMIT */
     /* 0 (default): deferred indexing. A statement is acknowledged once its record, id and
      * voiding entries are durable; the writer folds index entries into the query indexes in
-     * larger transactions (when idle, or once STMT_FOLD_MIN statements wait), and queries and
-     * Consistent-Through cover only what is folded (DESIGN.md "Storage", Comm 2.1.3).
+     * larger transactions (when idle, or once STMT_FOLD_MIN statements wait); queries read
+     * the unfolded ones from the in-memory tail meanwhile (stmt_tail.c), so they include
+     * every acknowledged statement in both modes (DESIGN.md "Storage", Comm 2.1.3).
      * 1: index entries are written in the same transaction as the records (queries see a
      * statement as soon as its insert returns; several times slower ingest on large stores:
      * bench/results/store.md). Single gets are immediate in both modes. */
@@ -206,9 +210,10 @@ struct stmt_page {
  * oldest first), voided statements left out (S10), StatementRef rule G5 applied, since
  * exclusive, until inclusive, at most limit items. The cursor carries the snapshot (the last
  * stored sequence at the first page), so later pages neither skip nor repeat statements while
- * writes go on; it is valid for STMT_STORE_CURSOR_TTL_S. With deferred indexing the snapshot
- * is the last folded statement, so results are complete up to Consistent-Through (G9). page is
- * filled on success only; free with stmt_page_free.
+ * writes go on; it is valid for STMT_STORE_CURSOR_TTL_S. The snapshot is the newest
+ * acknowledged statement (folded or in the unfolded tail): a query includes every statement
+ * acknowledged before it started (read-your-writes), and results are complete up to
+ * Consistent-Through (G9). page is filled on success only; free with stmt_page_free.
  * @return STMT_STORE_OK, STMT_STORE_ERR_CURSOR, STMT_STORE_ERR_ARG, STMT_STORE_ERR_IO,
  *         STMT_STORE_ERR_NOMEM.
  */
@@ -218,7 +223,8 @@ void stmt_page_free(struct stmt_page *page);
 
 /**
  * X-Experience-API-Consistent-Through (Comm 2.1.3, G9): a stored time (us) such that every
- * statement with stored <= it is committed. While the writer is idle this is now - 1 us.
+ * statement with stored <= it is committed and visible to queries. While the writer is idle
+ * this is now - 1 us; while it writes a group, the time just before that group's first.
  */
 int64_t stmt_store_consistent_through(struct stmt_store *st);
 

@@ -68,6 +68,47 @@ void stmt__idmap_prune(struct stmt__idmap *m, int64_t upto);
 void stmt__idmap_clear(struct stmt__idmap *m);
 void stmt__idmap_free(struct stmt__idmap *m);
 
+/** The unfolded tail (stmt_tail.c): (term, seq) of every committed statement after the last
+ *  fold, each linked to the previous entry of its term; under st->lock. */
+struct stmt__tail_ent {
+    uint64_t term;
+    int64_t seq;
+    uint32_t prev; /* previous entry of the same term, UINT32_MAX: none */
+};
+struct stmt__tail_slot {
+    uint64_t term;
+    uint32_t head; /* newest entry of the term, UINT32_MAX: empty slot */
+    uint32_t count;
+};
+struct stmt__tail {
+    struct stmt__tail_ent *e;
+    size_t n, cap;
+    struct stmt__tail_slot *slots;
+    size_t scap, nterms; /* scap a power of two, at most half full */
+    int64_t max_seq;     /* newest statement ever added (never decreases) */
+};
+/** Pseudo-term under which the tail also lists every statement whose object is a
+ *  StatementRef: queries take those as candidates too, so the StatementRef filter rule (G5,
+ *  which the fold writes as index entries of the referrer) holds for the tail as well. */
+#define STMT_TAIL_REF_TERM 0x7265662d7461696cULL
+/** Add statement seq (newer than any added) with its n terms. 0, or -1 out of memory (the
+ *  tail is then unchanged for this statement... or partly: the caller folds at once). */
+int stmt__tail_add(struct stmt__tail *t, int64_t seq, const uint64_t *terms, size_t n);
+/** Writer, without the lock: when adding `more` entries would grow the arrays, build into
+ *  *next a copy of t with room for them (swap it in under the lock, then free the old one);
+ *  else *next is left empty (next->e NULL). 0, or -1 out of memory (*next empty). */
+int stmt__tail_prepare(const struct stmt__tail *t, size_t more, struct stmt__tail *next);
+/** Writer, without the lock: *next = the tail without the statements with seq <= upto (what
+ *  a fold committed), to swap in under the lock. 0, or -1 out of memory (*next empty). */
+int stmt__tail_pruned(const struct stmt__tail *t, int64_t upto, struct stmt__tail *next);
+/** Drop the statements with seq <= upto in place (a fold committed them to "stmt_idx"). */
+void stmt__tail_prune(struct stmt__tail *t, int64_t upto);
+/** Entries of `term` in the tail. */
+size_t stmt__tail_count(const struct stmt__tail *t, uint64_t term);
+/** The seqs of `term`, newest first, into an owned array (sc_free). 0 or -1 (no memory). */
+int stmt__tail_seqs(const struct stmt__tail *t, uint64_t term, int64_t **out, size_t *n);
+void stmt__tail_free(struct stmt__tail *t);
+
 /** The epochs of a store as one transaction sees them: n big-endian first stored values (the
  *  "epochs" value of stmt_meta, read in place, or the writer's own copy). */
 struct stmt__epv {
@@ -135,6 +176,7 @@ struct stmt_store {
     int reindex;                /* stmt_store_opts.reindex */
     struct stmt__idmap recent;  /* committed, not yet folded ids (under lock; writer writes) */
     struct stmt__idmap pending; /* ids written by the open group transaction (writer only) */
+    struct stmt__tail utail;    /* terms of committed, not yet folded statements (under lock) */
     pthread_t writer;
     int writer_started;
 };

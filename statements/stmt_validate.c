@@ -21,6 +21,7 @@
 
 struct v {
     struct stmt_diag *diag;
+    int v2; /* STMT_VALIDATE_V2: the rules of IEEE 9274.1.1 (xAPI 2.0) */
     char path[256];
     size_t plen;
 };
@@ -787,16 +788,106 @@ static int team(struct v *v, const cJSON *o)
     return group(v, o, &n);
 }
 
+/* IEEE 9274.1.1 (xAPI 2.0) Data 2.4.6 Context, "contextAgents" / "contextGroups": an array
+ * of objects with objectType "contextAgent" / "contextGroup" (required), "agent" an Agent /
+ * "group" a Group (required) and "relevantTypes", an optional non-empty array of IRIs. */
+static int context_who(struct v *v, const cJSON *o, const char *key, int groups)
+{
+    static const char *const akeys[] = {"objectType", "agent", "relevantTypes", NULL};
+    static const char *const gkeys[] = {"objectType", "group", "relevantTypes", NULL};
+    const char *want = groups ? "contextGroup" : "contextAgent";
+    const cJSON *arr = get(o, key), *e;
+    size_t mark;
+    int i = 0, rc = STMT_OK;
+
+    if (!arr)
+        return STMT_OK;
+    if (!v->v2)
+        return fail_at(v, key,
+                       "xAPI 1.0.3 Data 2.4.6: \"%s\" is not a Context property in xAPI 1.0.3 "
+                       "(it is new in xAPI 2.0, IEEE 9274.1.1, Data 2.4.6; send "
+                       "X-Experience-API-Version: 2.0.0)",
+                       key);
+    mark = push(v, ".%s", key);
+    if (!cJSON_IsArray(arr)) {
+        rc = fail(v, "xAPI 2.0 Data 2.4.6: %s must be an array of %s objects", key, want);
+        pop(v, mark);
+        return rc;
+    }
+    cJSON_ArrayForEach(e, arr)
+    {
+        size_t m2 = push(v, "[%d]", i++);
+        const cJSON *ot, *who, *rt;
+        if (!cJSON_IsObject(e)) {
+            rc = fail(v, "xAPI 2.0 Data 2.4.6: each %s entry must be a %s object", key, want);
+        } else if ((rc = check_keys(v, e, groups ? gkeys : akeys, want, "2.4.6")) != STMT_OK) {
+        } else if (!cJSON_IsString(ot = get(e, "objectType")) || strcmp(ot->valuestring, want)) {
+            rc = fail_at(v, "objectType",
+                         "xAPI 2.0 Data 2.4.6: objectType of a %s entry MUST be \"%s\"", key, want);
+        } else if (!(who = get(e, groups ? "group" : "agent"))) {
+            rc = fail_at(v, groups ? "group" : "agent",
+                         "xAPI 2.0 Data 2.4.6: a %s entry MUST have \"%s\"", key,
+                         groups ? "group" : "agent");
+        } else {
+            size_t m3 = push(v, groups ? ".group" : ".agent");
+            const cJSON *wot = get(who, "objectType");
+            if (!cJSON_IsObject(who))
+                rc = fail(v, "xAPI 2.0 Data 2.4.6: must be %s object",
+                          groups ? "a Group" : "an Agent");
+            else if (groups && (!cJSON_IsString(wot) || strcmp(wot->valuestring, "Group")))
+                rc = fail_at(v, "objectType",
+                             "xAPI 2.0 Data 2.4.6: a contextGroup's group MUST be a Group "
+                             "(objectType \"Group\")");
+            else if (groups) {
+                int n;
+                rc = group(v, who, &n);
+            } else if (wot && (!cJSON_IsString(wot) || strcmp(wot->valuestring, "Agent")))
+                rc = fail_at(v, "objectType",
+                             "xAPI 2.0 Data 2.4.6: a contextAgent's agent MUST be an Agent");
+            else
+                rc = agent(v, who);
+            pop(v, m3);
+        }
+        if (rc == STMT_OK && (rt = get(e, "relevantTypes"))) {
+            const cJSON *t;
+            int k = 0;
+            if (!cJSON_IsArray(rt) || cJSON_GetArraySize(rt) == 0)
+                rc = fail_at(v, "relevantTypes",
+                             "xAPI 2.0 Data 2.4.6: relevantTypes MUST be a non-empty array of "
+                             "IRIs");
+            cJSON_ArrayForEach(t, rt)
+            {
+                if (rc != STMT_OK)
+                    break;
+                if (!cJSON_IsString(t) || !stmt_validate_iri(t->valuestring)) {
+                    size_t m3 = push(v, ".relevantTypes[%d]", k);
+                    rc = fail(v, "xAPI 2.0 Data 2.4.6: relevantTypes entries MUST be IRIs");
+                    pop(v, m3);
+                }
+                k++;
+            }
+        }
+        pop(v, m2);
+        if (rc != STMT_OK)
+            break;
+    }
+    pop(v, mark);
+    return rc;
+}
+
 /* Data 2.4.6 */
 static int context(struct v *v, const cJSON *o, enum obj_kind kind)
 {
-    static const char *const keys[] = {
-        "registration", "instructor", "team",      "contextActivities", "revision",
-        "platform",     "language",   "statement", "extensions",        NULL};
+    static const char *const keys[] = {"registration",      "instructor",    "team",
+                                       "contextActivities", "revision",      "platform",
+                                       "language",          "statement",     "extensions",
+                                       "contextAgents",     "contextGroups", NULL};
     const char *s;
     int rc;
 
-    if ((rc = check_keys(v, o, keys, "a Context", "2.4.6")) != STMT_OK ||
+    if ((rc = context_who(v, o, "contextAgents", 0)) != STMT_OK ||
+        (rc = context_who(v, o, "contextGroups", 1)) != STMT_OK ||
+        (rc = check_keys(v, o, keys, "a Context", "2.4.6")) != STMT_OK ||
         (rc = opt_uuid(v, o, "registration", "2.4.6", 0)) != STMT_OK ||
         (rc = member_obj(v, o, "instructor", "instructor", "2.4.6", actor)) != STMT_OK ||
         (rc = member_obj(v, o, "team", "team", "2.4.6", team)) != STMT_OK ||
@@ -851,13 +942,14 @@ static int authority(struct v *v, const cJSON *o)
 }
 
 /* Data 2.4.10 and Comm 3.3 ("accept 1.0 as 1.0.0 and any 1.0.x", xapi-lrs.md H2/V9): "1.0",
- * or "1.0." followed by a patch number. */
-static int version_valid(const char *s)
+ * or "1.0." followed by a patch number; under xAPI 2.0 (IEEE 9274.1.1, Data 2.4.10) also
+ * "2.0" and "2.0.x" (a 2.0 LRS stores statements of both versions). */
+static int version_valid(const char *s, int v2)
 {
     const char *p;
-    if (strcmp(s, "1.0") == 0)
+    if (strcmp(s, "1.0") == 0 || (v2 && strcmp(s, "2.0") == 0))
         return 1;
-    if (strncmp(s, "1.0.", 4) != 0)
+    if (strncmp(s, "1.0.", 4) != 0 && !(v2 && strncmp(s, "2.0.", 4) == 0))
         return 0;
     p = s + 4;
     if (*p < '0' || *p > '9')
@@ -1043,10 +1135,13 @@ static int statement(struct v *v, const cJSON *o, unsigned flags, int sub)
             (rc = member_obj(v, o, "authority", "authority", "2.4.9", authority)) != STMT_OK ||
             (rc = opt_str(v, o, "version", "2.4.10", &s)) != STMT_OK)
             return rc;
-        if (s && !version_valid(s))
+        if (s && !version_valid(s, v->v2))
             return fail_at(v, "version",
-                           "xAPI Data 2.4.10: version MUST be \"1.0\" or \"1.0.x\" "
-                           "(e.g. \"1.0.0\")");
+                           v->v2 ? "xAPI 2.0 Data 2.4.10: version MUST be \"1.0.x\" or "
+                                   "\"2.0.x\" (e.g. \"2.0.0\")"
+                                 : "xAPI 1.0.3 Data 2.4.10: version MUST be \"1.0\" or "
+                                   "\"1.0.x\" (e.g. \"1.0.0\"; \"2.0.x\" needs "
+                                   "X-Experience-API-Version: 2.0.0)");
         if (flags & STMT_VALIDATE_STORED) {
             static const char *const req[] = {"stored", "timestamp", "authority", "version", NULL};
             for (int i = 0; req[i]; i++)
@@ -1098,6 +1193,7 @@ int stmt_validate(const cJSON *stmt, unsigned flags, struct stmt_diag *diag)
     struct v v;
 
     v_init(&v, diag);
+    v.v2 = !!(flags & STMT_VALIDATE_V2);
     if (!stmt)
         return stmt__diag_set(diag, STMT_ERR_ARG, "$", "no statement");
     return statement(&v, stmt, flags, 0);
@@ -1133,6 +1229,7 @@ int stmt_validate_batch(const cJSON *body, unsigned flags, struct stmt_diag *dia
     int rc = STMT_OK, i = 0, n = 0;
 
     v_init(&v, diag);
+    v.v2 = !!(flags & STMT_VALIDATE_V2);
     if (!body)
         return stmt__diag_set(diag, STMT_ERR_ARG, "$", "no body");
     if (cJSON_IsObject(body))

@@ -23,6 +23,9 @@
 /** The statement is as stored by the LRS: id, stored, timestamp, authority and version are
  *  required (Data 2.4.8, 2.4.9, 2.4.10). Implies STMT_VALIDATE_REQUIRE_ID. */
 #define STMT_VALIDATE_STORED 0x2u
+/** The rules of xAPI 2.0 (IEEE 9274.1.1) instead of 1.0.3: contextAgents and contextGroups
+ *  (Data 2.4.6), version "2.0.x" (Data 2.4.10), timestamps (Data 4.5). */
+#define STMT_VALIDATE_V2 0x4u
 
 /**
  * Validate one statement (a JSON object as POSTed or PUT) against xAPI 1.0.3 Data 2.2-4.6.

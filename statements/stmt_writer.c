@@ -220,6 +220,25 @@ static int has_referrers(struct stmt_store *st, MDB_txn *txn, const unsigned cha
     return (rc == 0 || rc == MDB_NOTFOUND) ? STMT_STORE_OK : mdb_to_store(st, rc);
 }
 
+/* Read-your-writes: a statement folded before its StatementRef target arrived gets the
+ * target's terms only when the target is folded (propagate). *yes when `id` has such a
+ * referrer (stored <= upto, the last folded statement). */
+static int has_folded_referrer(struct stmt_store *st, MDB_txn *txn, MDB_cursor **cur,
+                               const unsigned char id[16], int64_t upto, int *yes)
+{
+    unsigned char from[24];
+    MDB_val k = {24, from}, v;
+    int rc = *cur ? 0 : mdb_cursor_open(txn, st->t_ref, cur);
+    if (rc)
+        return mdb_to_store(st, rc);
+    memcpy(from, id, 16);
+    memset(from + 16, 0, 8);
+    rc = mdb_cursor_get(*cur, &k, &v, MDB_SET_RANGE);
+    *yes = rc == 0 && k.mv_size == 24 && memcmp(k.mv_data, id, 16) == 0 &&
+           stmt__be64_get((unsigned char *)k.mv_data + 16) <= (uint64_t)upto;
+    return (rc == 0 || rc == MDB_NOTFOUND) ? STMT_STORE_OK : mdb_to_store(st, rc);
+}
+
 /* Index entries of one statement: its own terms, the terms of its StatementRef chain (G5),
  * and its terms handed to statements that referred to it before it arrived. terms are copied
  * by the caller (puts may move pages of the map). */
@@ -455,13 +474,23 @@ static size_t fold(struct stmt_store *st, size_t max)
             return 0;
         }
         stmt__epochs_txn_end(&st->ep, 1);
+        /* The tail without what was folded, built outside the lock (stmt_tail.c). */
+        struct stmt__tail left, old = {0};
+        int built = stmt__tail_pruned(&st->utail, last, &left) == 0;
         pthread_mutex_lock(&st->lock);
         st->indexed_us = last;
         st->unfolded_us = next;
         stmt__idmap_prune(&st->recent, last);
+        if (built) {
+            old = st->utail;
+            st->utail = left;
+        } else {
+            stmt__tail_prune(&st->utail, last);
+        }
         st->unindexed = st->unindexed > n ? st->unindexed - n : 0;
         pthread_cond_broadcast(&st->done);
         pthread_mutex_unlock(&st->lock);
+        stmt__tail_free(&old);
         return n;
     }
     return 0;
@@ -552,16 +581,19 @@ static int is_batch_error(int rc)
 static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t now)
 {
     int fatal = STMT_STORE_ERR_FULL;
+    int fold_now = 0; /* a new statement is the target of a folded StatementRef */
     for (int attempt = 0; attempt < GROW_ATTEMPTS; attempt++) {
         struct stmt_db_txn *t = NULL;
         MDB_txn *txn;
         int64_t last = st->last_us;
         uint32_t ep_n = st->ep.n;
         uint64_t ep_fill = st->ep.fill;
+        MDB_cursor *refcur = NULL; /* "stmt_ref", for has_folded_referrer */
         int rc;
 
         if (attempt)
             now = sc_time_now_us();
+        fold_now = 0;
         stmt__idmap_clear(&st->pending);
         rc = stmt_db_txn_begin(st->db, 1, &t);
         if (rc) {
@@ -581,7 +613,14 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
                 break;
             }
             r->rc = STMT_STORE_OK;
+            for (size_t i = 0; !st->index_inline && !fold_now && i < r->n && !fatal; i++)
+                if (!r->items[i].dup)
+                    fatal = has_folded_referrer(st, txn, &refcur, r->items[i].id, st->indexed_us,
+                                                &fold_now);
         }
+        if (refcur)
+            mdb_cursor_close(refcur);
+        refcur = NULL;
         if (!fatal)
             queue_facts(st, group);
         if (fatal) {
@@ -631,19 +670,47 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             stmt__idmap_clear(&st->pending);
             return;
         }
-        /* Publish the new ids before anyone is acknowledged (stmt_store_get reads them). */
+        /* Publish the new ids and terms before anyone is acknowledged (stmt_store_get reads
+         * the ids, queries the tail: read-your-writes). Larger tail arrays are built before
+         * the lock is taken (stmt_tail.c). */
+        size_t more = 0;
+        struct stmt__tail grown, old = {0};
+        for (struct stmt__req *r = group; r; r = r->next)
+            for (size_t i = 0; r->rc == STMT_STORE_OK && i < r->n; i++)
+                if (!r->items[i].dup)
+                    more += r->items[i].nterms + !!(r->items[i].flags & STMT_REC_REF);
+        if (stmt__tail_prepare(&st->utail, more, &grown))
+            memset(&grown, 0, sizeof grown); /* tail_add grows under the lock or fails */
         pthread_mutex_lock(&st->lock);
-        for (size_t i = 0; i < st->pending.cap && st->pending.n; i++)
+        if (grown.e) {
+            old = st->utail;
+            st->utail = grown;
+        }
+        int short_mem = 0;
+        for (size_t i = 0; i < st->pending.cap && st->pending.n && !short_mem; i++)
             if (st->pending.vals[i] &&
-                stmt__idmap_put(&st->recent, st->pending.keys[i], st->pending.vals[i])) {
-                /* Out of memory: fold now so the ids are in "stmt_id" before the ack. */
-                pthread_mutex_unlock(&st->lock);
-                while (st->indexed_us < last && fold(st, st->fold_max) > 0)
-                    ;
-                pthread_mutex_lock(&st->lock);
-                break;
-            }
+                stmt__idmap_put(&st->recent, st->pending.keys[i], st->pending.vals[i]))
+                short_mem = 1;
+        for (struct stmt__req *r = group; r && !short_mem; r = r->next)
+            for (size_t i = 0; r->rc == STMT_STORE_OK && i < r->n && !short_mem; i++)
+                if (!r->items[i].dup &&
+                    (stmt__tail_add(&st->utail, r->items[i].stored_us, r->items[i].terms,
+                                    r->items[i].nterms) ||
+                     ((r->items[i].flags & STMT_REC_REF) &&
+                      stmt__tail_add(&st->utail, r->items[i].stored_us,
+                                     &(const uint64_t){STMT_TAIL_REF_TERM}, 1))))
+                    short_mem = 1;
+        if (short_mem || fold_now) {
+            /* Out of memory: fold now so ids and terms are in the tables before the ack.
+             * A target of a folded referrer: fold now, so the referrer has the target's terms
+             * (propagate) when its query runs (G5; rare: the referrer came first). */
+            pthread_mutex_unlock(&st->lock);
+            while (st->indexed_us < last && fold(st, st->fold_max) > 0)
+                ;
+            pthread_mutex_lock(&st->lock);
+        }
         pthread_mutex_unlock(&st->lock);
+        stmt__tail_free(&old);
         stmt__idmap_clear(&st->pending);
         return;
     }

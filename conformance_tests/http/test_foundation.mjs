@@ -66,9 +66,10 @@ test('serve: about, healthz, auth, 401, 413, version header, access log', async 
   try {
     let r = await fetch(`${s.base}/xapi/about`);
     assert.equal(r.status, 200);
-    assert.equal(r.headers.get('x-experience-api-version'), '1.0.3');
+    // no version header from a client never seen: answered as the newest version (issue 12)
+    assert.equal(r.headers.get('x-experience-api-version'), '2.0.0');
     const about = await r.json();
-    assert.deepEqual(about.version, ['1.0.3']);
+    assert.deepEqual(about.version, ['1.0.3', '2.0.0']);
     assert.deepEqual(Object.keys(about).sort(), ['extensions', 'version']);
 
     r = await fetch(`${s.base}/healthz`);
@@ -129,14 +130,20 @@ test('serve: about, healthz, auth, 401, 413, version header, access log', async 
     });
     assert.equal(r.status, 413, 'chunked body past the cap');
 
-    // xAPI version header rules (Comm 3.3)
-    for (const [v, want] of [[null, 400], ['0.95', 400], ['1.1.0', 400], ['2.0.0', 400], ['1.0.x', 400]]) {
+    // xAPI version header rules (Comm 3.3): errors are answered under the version this client
+    // last spoke (1.0.3 here); 2.0.0 is served too (issue 12)
+    r = await fetch(`${s.base}/xapi/statements`, { headers: { Authorization: ADMIN_AUTH, 'X-Experience-API-Version': '1.0.3' } });
+    assert.equal(r.status, 200);
+    for (const [v, want] of [[null, 400], ['0.95', 400], ['1.1.0', 400], ['3.0.0', 400], ['1.0.x', 400]]) {
       const h = { Authorization: ADMIN_AUTH };
       if (v) h['X-Experience-API-Version'] = v;
       r = await fetch(`${s.base}/xapi/statements`, { headers: h });
       assert.equal(r.status, want, `version ${v}`);
       assert.equal(r.headers.get('x-experience-api-version'), '1.0.3', 'version header on errors too');
     }
+    r = await fetch(`${s.base}/xapi/statements`, { headers: { Authorization: ADMIN_AUTH, 'X-Experience-API-Version': '2.0.0' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('x-experience-api-version'), '2.0.0');
     // about is never rejected for its version header
     r = await fetch(`${s.base}/xapi/about`, { headers: { 'X-Experience-API-Version': '9.9' } });
     assert.equal(r.status, 200);
