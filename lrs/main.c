@@ -14,6 +14,7 @@
 #include "statements/stmt_store.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <libxml/parser.h>
 #include <curl/curl.h>
 #include <pthread.h>
@@ -230,6 +231,12 @@ static int cmd_serve(int argc, char **argv)
     lrs_log_set_level((enum lrs_log_level)app.cfg.log_level);
     lrs_config_urls(&app.cfg);
 
+    /* Large buffers (the unfolded tail's arrays, report caches, import results) come and go
+     * with the load: a fixed mmap threshold keeps every allocation over 256 KiB in its own
+     * mapping, returned to the system when freed. glibc's default raises the threshold to the
+     * largest block freed so far, after which such blocks live in the heap and their memory
+     * stays with the process (45 MiB after an ingest burst, bench/run_memory.sh). */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     /* Signals are taken synchronously by this thread. They are blocked before any thread
      * starts (the store's writer and fold threads, civetweb's workers): every thread inherits
      * the mask, so a SIGTERM during start-up waits for sigwait below instead of killing the
