@@ -17,8 +17,9 @@
 #include <string.h>
 
 static const char *const ALLOWED[] = {
-    "agent", "verb", "activity", "registration", "related_activities", "related_agents",
-    "since", "until", "limit", "ascending", "more", "voiding", NULL,
+    "agent",          "verb",    "activity", "registration", "related_activities",
+    "related_agents", "since",   "until",    "limit",        "ascending",
+    "more",           "voiding", NULL,
 };
 
 static int is_voiding(const char *json, size_t len)
@@ -41,7 +42,8 @@ void lrs_route_statements_console(struct lrs_req *r)
     const char *v;
 
     if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
-        lrs_reply_error(r, 405, "statements are read with GET here (write them to /xapi/statements)");
+        lrs_reply_error(r, 405,
+                        "statements are read with GET here (write them to /xapi/statements)");
         return;
     }
     if (lrs_req_parse_query(r)) {
