@@ -58,6 +58,10 @@ function versionsTable(course) {
 
 export default async function render(main, ctx) {
   const id = ctx.params.id;
+  // the first page of registrations is asked for together with the course
+  const regsUrl = `/api/courses/${encodeURIComponent(id)}/registrations`;
+  let firstRegs = apiList(regsUrl, { offset: 0, limit: LIMIT });
+  firstRegs.catch(() => {}); // handled where it is awaited (or unused when the course is gone)
   let course;
   try {
     course = await api('GET', `/api/courses/${encodeURIComponent(id)}`);
@@ -131,7 +135,9 @@ export default async function render(main, ctx) {
   async function loadRegs() {
     let page;
     try {
-      page = await apiList(`/api/courses/${encodeURIComponent(id)}/registrations`, { offset: regOffset, limit: LIMIT });
+      const p = firstRegs && regOffset === 0 ? firstRegs : apiList(regsUrl, { offset: regOffset, limit: LIMIT });
+      firstRegs = null;
+      page = await p;
     } catch (e) {
       if (!ctx.alive() || (e instanceof ApiError && e.status === 401)) return;
       clear(regList).appendChild(messageBox('error', 'The registrations could not be loaded.', e.message));
