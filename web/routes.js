@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The console's one route table and its navigation. To add a section (Reports, say): add a
 // NAV entry and its ROUTES, and a module under pages/ whose default export is
-// `async function render(main, ctx)` (ctx: params, query, setTitle, navigate, alive).
+// `async function render(main, ctx)` (ctx: params, query, setTitle, navigate, refresh, alive,
+// who: the signed-in credential or user).
 // Page modules load on first use, so the first load stays small.
 
 export const NAV = [

@@ -238,7 +238,7 @@ export function hashWith(path, params) {
 
 /** A search field (type=search) calling onSearch(value) after typing pauses or on Enter. */
 export function searchBox(label, value, onSearch) {
-  const id = 'search';
+  const id = newId('search');
   const input = h('input', { type: 'search', id, value, autocomplete: 'off', spellcheck: 'false' });
   let timer = 0;
   input.addEventListener('input', () => {

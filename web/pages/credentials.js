@@ -76,7 +76,8 @@ export default async function render(main, ctx) {
   async function revoke(c) {
     const ok = await confirmDialog({
       title: `Revoke “${c.name || c.key}”?`,
-      body: ['Every program using this key is refused from now on. This cannot be undone; create a new credential if you need one again.'],
+      body: ['Every program using this key is refused from now on. This cannot be undone; create a new credential if you need one again.',
+        ctx.who && ctx.who.key === c.key ? 'You are signed in with this key: you will be signed out.' : null].filter(Boolean),
       confirm: 'Revoke', danger: true,
     });
     if (!ok) return;
