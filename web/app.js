@@ -66,6 +66,9 @@ function showSignIn(message, kind = 'info') {
   signedIn = false;
   hint(false);
   renderSeq += 1;
+  const status = document.getElementById('status');
+  status.textContent = ''; // a toast about the last action does not belong on sign-in
+  status.className = 'status';
   setCsrf(null);
   document.body.classList.add('signed-out');
   who.textContent = '';
