@@ -399,6 +399,17 @@ test('bad input: not a zip, a broken zip, markup in a title, a wrong secret, no 
   assert.equal(await rowsOf(page).count(), before);
   assert.equal((await srv.req('GET', '/api/courses')).status, 200);
 
+  // a hostile zip (an entry that climbs out of the package): refused, explained, nothing added
+  const slip = join(tmp, 'slip.zip');
+  const py = spawnSync('python3', ['-c', 'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], "w")\n' +
+    'z.writestr("imsmanifest.xml", "<manifest/>")\nz.writestr("../../evil.html", "x")\nz.close()', slip]);
+  assert.equal(py.status, 0, String(py.stderr));
+  await page.getByLabel('Upload course', { exact: true }).setInputFiles(slip);
+  const alert3 = page.getByRole('alert').filter({ hasText: 'slip.zip' });
+  await alert3.waitFor();
+  assert.match(await alert3.innerText(), /points outside the package/);
+  assert.equal(await rowsOf(page).count(), before);
+
   // a course title with markup is text, never an element (uploaded by drag and drop)
   w.allow = [];
   await dropFile(page, 'hostile.zip', readFileSync(hostileZip()));
