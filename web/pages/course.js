@@ -130,7 +130,7 @@ export default async function render(main, ctx) {
 
   // ---- registrations
   const regPanel = h('div', { class: 'reg-panel' });
-  const regList = h('div', { class: 'list-box', 'aria-live': 'polite' });
+  const regList = h('div', { class: 'list-box' });
   let regOffset = 0;
   let regQ = '';
   async function loadRegs() {

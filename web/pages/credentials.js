@@ -31,7 +31,7 @@ export default async function render(main, ctx) {
     name.wrap,
     h('fieldset', { class: 'scopes' }, h('legend', null, 'Scopes'), boxes.map((b) => b.el)),
     formErr, h('div', { class: 'actions' }, createBtn));
-  const listBox = h('div', { class: 'list-box', 'aria-live': 'polite' });
+  const listBox = h('div', { class: 'list-box' });
   const listMsg = h('div');
   let offset = 0;
 
@@ -126,7 +126,7 @@ export default async function render(main, ctx) {
   const userBtn = h('button', { type: 'submit', class: 'primary' }, 'Add user');
   const userForm = h('form', { class: 'inline-form', novalidate: true }, uname.wrap, upass.wrap, userErr,
     h('div', { class: 'actions' }, userBtn));
-  const userList = h('div', { class: 'list-box', 'aria-live': 'polite' });
+  const userList = h('div', { class: 'list-box' });
   userForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     clear(userErr);
