@@ -10,14 +10,14 @@
 #include <stddef.h>
 
 /** malloc/calloc/realloc/free through the wrapper; NULL on failure (or injected failure). */
-void *sc_malloc(size_t n);
-void *sc_calloc(size_t nmemb, size_t size);
-void *sc_realloc(void *p, size_t n);
+void *sc_malloc(size_t n) __attribute__((warn_unused_result));
+void *sc_calloc(size_t nmemb, size_t size) __attribute__((warn_unused_result));
+void *sc_realloc(void *p, size_t n) __attribute__((warn_unused_result));
 void sc_free(void *p);
 /** Returns an owned copy of s (free with sc_free), NULL when s is NULL or on failure. */
-char *sc_strdup(const char *s);
+char *sc_strdup(const char *s) __attribute__((warn_unused_result));
 /** Owned copy of the first n bytes of s, NUL-terminated. */
-char *sc_strndup(const char *s, size_t n);
+char *sc_strndup(const char *s, size_t n) __attribute__((warn_unused_result));
 
 /**
  * Make the allocation after the next n succeed-calls fail (n = 0: the very next one).

@@ -12,6 +12,18 @@ void sc_buf_init(struct sc_buf *b, size_t max)
     b->len = 0;
     b->cap = 0;
     b->max = max;
+    b->err = 0;
+}
+
+int sc_buf_error(const struct sc_buf *b)
+{
+    return b->err;
+}
+
+static int fail(struct sc_buf *b, int rc)
+{
+    b->err = rc;
+    return rc;
 }
 
 int sc_buf_reserve(struct sc_buf *b, size_t extra)
@@ -19,11 +31,13 @@ int sc_buf_reserve(struct sc_buf *b, size_t extra)
     size_t need, ncap;
     char *p;
 
+    if (b->err)
+        return b->err;
     if (extra > (size_t)-1 - b->len - 1)
-        return SC_BUF_ERR_CAP;
+        return fail(b, SC_BUF_ERR_CAP);
     need = b->len + extra + 1;
     if (b->max && need - 1 > b->max)
-        return SC_BUF_ERR_CAP;
+        return fail(b, SC_BUF_ERR_CAP);
     if (need <= b->cap)
         return SC_BUF_OK;
     ncap = b->cap ? b->cap : 256;
@@ -31,7 +45,7 @@ int sc_buf_reserve(struct sc_buf *b, size_t extra)
         ncap = ncap > ((size_t)-1) / 2 ? need : ncap * 2;
     p = sc_realloc(b->data, ncap);
     if (!p)
-        return SC_BUF_ERR_NOMEM;
+        return fail(b, SC_BUF_ERR_NOMEM);
     b->data = p;
     b->cap = ncap;
     return SC_BUF_OK;
@@ -67,8 +81,10 @@ int sc_buf_vprintf(struct sc_buf *b, const char *fmt, va_list ap)
     va_copy(ap2, ap);
     n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
+    if (b->err)
+        return b->err;
     if (n < 0)
-        return SC_BUF_ERR_NOMEM;
+        return fail(b, SC_BUF_ERR_NOMEM);
     rc = sc_buf_reserve(b, (size_t)n);
     if (rc)
         return rc;
@@ -126,6 +142,7 @@ int sc_buf_json_str(struct sc_buf *b, const char *s, size_t n)
 void sc_buf_reset(struct sc_buf *b)
 {
     b->len = 0;
+    b->err = 0;
     if (b->data)
         b->data[0] = '\0';
 }
@@ -137,6 +154,7 @@ void sc_buf_free(struct sc_buf *b)
     sc_free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->err = 0;
 }
 
 char *sc_buf_steal(struct sc_buf *b, size_t *len)

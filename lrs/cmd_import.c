@@ -62,6 +62,7 @@ int lrs_cmd_import(int argc, char **argv)
     memset(&io, 0, sizeof io);
     memset(&diag, 0, sizeof diag);
     io.course_id = course;
+    io.worker_exe = LRS_SELF_EXE;
     scorm_import_cleanup(db);
     rc = scorm_import_file(db, argv[optind], &io, &result, &diag);
     if (rc) {

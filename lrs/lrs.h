@@ -25,6 +25,9 @@ void lrs_log_set_level(enum lrs_log_level lvl);
 void lrs_log(enum lrs_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- configuration (lrs_config.c) ------------------------------------------------------ */
+#define LRS_MAX_THREADS 4096
+/* this program, for starting its own worker processes (package imports) */
+#define LRS_SELF_EXE "/proc/self/exe"
 struct lrs_config {
     char data_dir[1024];
     char listen[256];         /* HOST:PORT of the LMS/API origin */
@@ -33,7 +36,10 @@ struct lrs_config {
     char content_url[300];    /* how browsers reach `content_listen` */
     size_t max_body;          /* request body cap, bytes (413 past it) */
     size_t max_upload;        /* course upload cap, bytes */
-    int threads;              /* civetweb worker threads */
+    int threads;              /* civetweb worker threads per origin */
+    int max_conn_per_addr;    /* open connections per client address over both origins; 0: any */
+    int request_timeout_ms;   /* headers' overall deadline, and the longest wait of one read */
+    int body_grace_ms;        /* a body may take this long plus 1 s per 1000 bytes received */
     int log_level;
     char cors_origins[1024]; /* "*" or a comma-separated list for /xapi/ */
     size_t max_doc;          /* xAPI document (State, profiles) cap, bytes (413 past it) */
@@ -84,6 +90,12 @@ int lrs_cred_count(struct stmt_db *db);
 /** Verify an Authorization header value (Basic). 0 and fills *out (free with
  *  lrs_cred_clear) or -1. Successful verifications are cached in memory. */
 int lrs_cred_verify_basic(struct stmt_db *db, const char *authz, struct lrs_cred *out);
+#define LRS_AUTH_THROTTLED (-2)
+/** The same, counting failures against the client address `addr` (may be NULL) and the key:
+ *  LRS_AUTH_THROTTLED (answer 429) when either has failed too often lately and the secret is
+ *  not one verified before. */
+int lrs_cred_verify_from(struct stmt_db *db, const char *authz, const char *addr,
+                         struct lrs_cred *out);
 void lrs_cred_clear(struct lrs_cred *c);
 /** The one authorization check (lrs_auth.c SCOPE_TABLE): 1 when `scopes` allow `method` on
  *  `path` (GET/HEAD read, anything else writes), else 0. Unknown protected paths are closed. */
@@ -137,6 +149,10 @@ struct lrs_req {
 /** Read the whole body (in a loop, up to cfg.max_body or `cap` when non-zero).
  *  0 on success; 413 when over the cap; 400 on a read error. */
 int lrs_req_read_body(struct lrs_req *r, size_t cap);
+/** The body read by lrs_req_read_body as a JSON object, through the strict pre-scan of
+ *  stmt_json.h. NULL after answering 400 (naming `what`, the JSON path and the rule) or 500;
+ *  the tree is owned by the caller. */
+cJSON *lrs_req_json(struct lrs_req *r, const char *what);
 /** Request header (case-insensitive), or NULL. */
 const char *lrs_req_header(struct lrs_req *r, const char *name);
 /** Parse the query string into r->params (decoded). 0, or 400 on bad encoding. */
@@ -155,6 +171,9 @@ void lrs_reply_head(struct lrs_req *r, int status, const char *ctype, int has_le
                     const void *body, size_t n);
 /** Prints j compactly (j is borrowed). */
 void lrs_reply_json(struct lrs_req *r, int status, const cJSON *j);
+/** Answer with a built buffer; a buffer whose building failed (sc_buf_error) is answered 500
+ *  instead, so a truncated document never goes out with a success status. */
+void lrs_reply_buf(struct lrs_req *r, int status, const char *ctype, const struct sc_buf *b);
 /** {"error": true, "status": N, "message": "..."} as JSON. */
 void lrs_reply_error(struct lrs_req *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -20,6 +20,7 @@
 #include "common/sc_alloc.h"
 
 #include <stdio.h>
+#include <civetweb.h>
 #include <string.h>
 #include <strings.h>
 
@@ -66,6 +67,31 @@ static int add_param(struct lrs_param **ps, size_t *n, char *name, char *value)
     (*ps)[*n].value = value;
     (*n)++;
     return 0;
+}
+
+/* 1 when a browser marks the request as coming from another site: Sec-Fetch-Site other than
+ * same-origin or none, or an Origin that is neither the public URL nor http(s)://<Host>. */
+static int cross_site(struct lrs_req *r)
+{
+    const char *sfs = mg_get_header(r->conn, "Sec-Fetch-Site");
+    const char *origin = mg_get_header(r->conn, "Origin");
+    const char *host = mg_get_header(r->conn, "Host");
+    char self[320];
+    if (sfs && strcmp(sfs, "same-origin") && strcmp(sfs, "none"))
+        return 1;
+    if (!origin)
+        return 0;
+    if (!strcmp(origin, r->app->cfg.public_url))
+        return 0;
+    if (host) {
+        snprintf(self, sizeof self, "http://%s", host);
+        if (!strcmp(origin, self))
+            return 0;
+        snprintf(self, sizeof self, "https://%s", host);
+        if (!strcmp(origin, self))
+            return 0;
+    }
+    return 1;
 }
 
 int lrs_altsyntax_apply(struct lrs_req *r)
@@ -176,6 +202,25 @@ int lrs_altsyntax_apply(struct lrs_req *r)
             sc_free(hn);
             sc_free(hv);
             goto nomem;
+        }
+    }
+    /* A browser keeps the Basic credential an admin once typed for /xapi (the 401 carries a
+     * Basic challenge, RFC 7235) and sends it with any request to this origin, including a
+     * form another site submits: with this syntax that form could write statements (issue 15,
+     * low). The clients the syntax exists for cannot set headers and put Authorization in the
+     * form (Comm 1.3); so a request that relies on the header while a browser says it comes
+     * from another site (Origin, Sec-Fetch-Site) is refused. Non-browser clients send neither
+     * and are unaffected. */
+    {
+        int form_auth = 0;
+        for (size_t j = 0; j < nhdrs; j++)
+            form_auth |= !strcmp(hdrs[j].name, "Authorization");
+        if (!form_auth && mg_get_header(r->conn, "Authorization") && cross_site(r)) {
+            lrs_reply_error(r, 403,
+                            "alternate request syntax from another site with the browser's "
+                            "stored credentials is refused: send Authorization as a form field "
+                            "(xAPI Comm 1.3)");
+            goto out;
         }
     }
     /* The rewrite: method, headers, parameters and body of the ordinary request. */

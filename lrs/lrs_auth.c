@@ -98,26 +98,33 @@ static struct {
     int used;
 } cache[CACHE_SLOTS];
 
+/* HMAC(process key, key ‖ 0 ‖ secret), without allocating: an allocation failure must not
+ * turn every credential into the same cache entry (issue 15). Key and secret are bounded by
+ * the caller (64 and 255 bytes). */
 static void cache_mac(const char *key, const char *secret, unsigned char mac[32])
 {
-    struct sc_buf b = SC_BUF_INIT;
-    sc_buf_printf(&b, "%s:%s", key, secret);
-    sc_hmac_sha256(cache_key, sizeof cache_key, b.data ? b.data : "", b.len, mac);
-    sc_buf_free(&b);
+    char msg[64 + 1 + 256];
+    size_t kl = strlen(key), sl = strlen(secret);
+    memcpy(msg, key, kl);
+    msg[kl] = '\0';
+    memcpy(msg + kl + 1, secret, sl);
+    sc_hmac_sha256(cache_key, sizeof cache_key, msg, kl + 1 + sl, mac);
 }
 
+/* 1 when this key and secret were verified before. Without a process key (the random source
+ * failed) nothing is cached and every verification runs the slow hash. */
 static int cache_hit(const char *key, const char *secret)
 {
     unsigned char mac[32];
     int hit = 0;
     pthread_mutex_lock(&cache_lock);
-    if (!cache_key_set) {
-        sc_random_bytes(cache_key, sizeof cache_key);
+    if (!cache_key_set && sc_random_bytes(cache_key, sizeof cache_key) == 0)
         cache_key_set = 1;
+    if (cache_key_set) {
+        cache_mac(key, secret, mac);
+        size_t slot = (size_t)(mac[0] | mac[1] << 8) % CACHE_SLOTS;
+        hit = cache[slot].used && sc_ct_equal(cache[slot].mac, mac, 32);
     }
-    cache_mac(key, secret, mac);
-    size_t slot = (size_t)(mac[0] | mac[1] << 8) % CACHE_SLOTS;
-    hit = cache[slot].used && sc_ct_equal(cache[slot].mac, mac, 32);
     pthread_mutex_unlock(&cache_lock);
     return hit;
 }
@@ -126,11 +133,86 @@ static void cache_put(const char *key, const char *secret)
 {
     unsigned char mac[32];
     pthread_mutex_lock(&cache_lock);
-    cache_mac(key, secret, mac);
-    size_t slot = (size_t)(mac[0] | mac[1] << 8) % CACHE_SLOTS;
-    memcpy(cache[slot].mac, mac, 32);
-    cache[slot].used = 1;
+    if (cache_key_set) {
+        cache_mac(key, secret, mac);
+        size_t slot = (size_t)(mac[0] | mac[1] << 8) % CACHE_SLOTS;
+        memcpy(cache[slot].mac, mac, 32);
+        cache[slot].used = 1;
+    }
     pthread_mutex_unlock(&cache_lock);
+}
+
+/* ---- failed verifications: a budget per client address and per key ----------------------- */
+
+/*
+ * Every wrong secret costs a PBKDF2 run (5-10 ms of a core), so guessing was also a cheap way
+ * to load the server (issue 15, low). Each client address and each key has a bucket of
+ * AUTH_BURST failures that refills at AUTH_REFILL_PER_S; a verification whose address or key
+ * has an empty bucket is refused without running the hash (LRS_AUTH_THROTTLED: 429), unless
+ * the key and secret are in the cache of verified ones, so a client that knows its secret
+ * keeps working while someone guesses at its key. Buckets live in a fixed table indexed by a
+ * keyed hash; a collision shares or resets a bucket, which only loosens the limit.
+ */
+#define AUTH_BURST 20.0
+#define AUTH_REFILL_PER_S 2.0
+#define AUTH_SLOTS 4096
+static struct {
+    unsigned char tag[8];
+    double tokens;
+    int64_t at_us;
+} buckets[AUTH_SLOTS];
+static pthread_mutex_t bucket_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t bucket_of(const char *kind, const char *name, unsigned char tag[8])
+{
+    unsigned char mac[32];
+    char msg[300];
+    int n = snprintf(msg, sizeof msg, "%s\n%s", kind, name);
+    if (n < 0 || (size_t)n >= sizeof msg)
+        n = (int)sizeof msg - 1;
+    sc_hmac_sha256(cache_key, sizeof cache_key, msg, (size_t)n, mac);
+    memcpy(tag, mac + 2, 8);
+    return (size_t)(mac[0] | mac[1] << 8) % AUTH_SLOTS;
+}
+
+/* The tokens of one bucket now (refilled), creating it full when absent. bucket_lock held. */
+static double *bucket_tokens(const char *kind, const char *name)
+{
+    unsigned char tag[8];
+    size_t i = bucket_of(kind, name, tag);
+    int64_t now = sc_time_mono_us();
+    if (memcmp(buckets[i].tag, tag, 8) != 0) {
+        memcpy(buckets[i].tag, tag, 8);
+        buckets[i].tokens = AUTH_BURST;
+    } else {
+        buckets[i].tokens += (double)(now - buckets[i].at_us) / 1e6 * AUTH_REFILL_PER_S;
+        if (buckets[i].tokens > AUTH_BURST)
+            buckets[i].tokens = AUTH_BURST;
+    }
+    buckets[i].at_us = now;
+    return &buckets[i].tokens;
+}
+
+static int auth_throttled(const char *addr, const char *key)
+{
+    int t = 0;
+    pthread_mutex_lock(&bucket_lock);
+    if (addr && *bucket_tokens("addr", addr) < 1.0)
+        t = 1;
+    if (key && *bucket_tokens("key", key) < 1.0)
+        t = 1;
+    pthread_mutex_unlock(&bucket_lock);
+    return t;
+}
+
+static void auth_failed(const char *addr, const char *key)
+{
+    pthread_mutex_lock(&bucket_lock);
+    if (addr)
+        *bucket_tokens("addr", addr) -= 1.0;
+    if (key)
+        *bucket_tokens("key", key) -= 1.0;
+    pthread_mutex_unlock(&bucket_lock);
 }
 
 void lrs_auth_cache_flush(void)
@@ -346,14 +428,47 @@ static int b64_decode(const char *in, unsigned char *out, size_t outcap, size_t 
     return 0;
 }
 
+/* The slow hash of a secret against a stored record; 0 when it matches. Runs the same hash
+ * over a fixed salt when the record is absent or unusable, so that an unknown key costs what
+ * a known one costs and the answer time tells nothing (issue 15, low). */
+static int secret_matches(const cJSON *rec, const char *secret)
+{
+    static const unsigned char dummy_salt[16] = "scolar-no-such!";
+    unsigned char salt[16], hash[32], want[32];
+    const char *salt_hex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "salt"));
+    const char *hash_hex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "hash"));
+    const cJSON *iter = cJSON_GetObjectItemCaseSensitive(rec, "iter");
+    int usable = salt_hex && hash_hex && strlen(salt_hex) == 32 && strlen(hash_hex) == 64 &&
+                 cJSON_IsNumber(iter) && iter->valuedouble >= 1 && iter->valuedouble <= 1e7;
+    if (!usable) {
+        (void)sc_pbkdf2(secret, dummy_salt, sizeof dummy_salt, PBKDF2_ITER, hash);
+        return -1;
+    }
+    for (int i = 0; i < 16; i++)
+        if (sscanf(salt_hex + 2 * i, "%2hhx", &salt[i]) != 1)
+            return -1;
+    for (int i = 0; i < 32; i++)
+        if (sscanf(hash_hex + 2 * i, "%2hhx", &want[i]) != 1)
+            return -1;
+    if (sc_pbkdf2(secret, salt, 16, (unsigned)iter->valuedouble, hash) != 0)
+        return -1;
+    return sc_ct_equal(hash, want, 32) ? 0 : -1;
+}
+
 int lrs_cred_verify_basic(struct stmt_db *db, const char *authz, struct lrs_cred *out)
 {
-    unsigned char dec[256], salt[16], hash[32], want[32];
+    return lrs_cred_verify_from(db, authz, NULL, out);
+}
+
+int lrs_cred_verify_from(struct stmt_db *db, const char *authz, const char *addr,
+                         struct lrs_cred *out)
+{
+    unsigned char dec[256];
     size_t n = 0;
-    char *colon, *val = NULL;
+    char *colon, *val = NULL, *authority = NULL;
     size_t vl;
     cJSON *rec = NULL;
-    int rc = -1;
+    int rc = -1, cached;
 
     if (!authz || strncasecmp(authz, "Basic ", 6) != 0)
         return -1;
@@ -371,38 +486,40 @@ int lrs_cred_verify_basic(struct stmt_db *db, const char *authz, struct lrs_cred
     const char *key = (const char *)dec, *secret = colon + 1;
     if (strlen(key) > 64)
         return -1;
-    if (stmt_db_get1(db, "creds", key, strlen(key), &val, &vl))
-        return -1;
-    rec = cJSON_ParseWithLength(val, vl);
-    sc_free(val);
-    if (!rec)
-        return -1;
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "revoked")))
-        goto out;
-    if (!cache_hit(key, secret)) {
-        const char *salt_hex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "salt"));
-        const char *hash_hex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "hash"));
-        const cJSON *iter = cJSON_GetObjectItemCaseSensitive(rec, "iter");
-        if (!salt_hex || !hash_hex || strlen(salt_hex) != 32 || strlen(hash_hex) != 64 ||
-            !cJSON_IsNumber(iter))
+    cached = cache_hit(key, secret);
+    if (!cached && auth_throttled(addr, key))
+        return LRS_AUTH_THROTTLED;
+    if (stmt_db_get1(db, "creds", key, strlen(key), &val, &vl) == 0) {
+        rec = cJSON_ParseWithLength(val, vl);
+        sc_free(val);
+    }
+    if (rec && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "revoked"))) {
+        cJSON_Delete(rec);
+        rec = NULL;
+    }
+    if (!cached) {
+        /* runs for unknown and revoked keys too (a dummy hash): the same cost for all */
+        if (secret_matches(rec, secret) != 0 || !rec) {
+            auth_failed(addr, key);
             goto out;
-        for (int i = 0; i < 16; i++)
-            sscanf(salt_hex + 2 * i, "%2hhx", &salt[i]);
-        for (int i = 0; i < 32; i++)
-            sscanf(hash_hex + 2 * i, "%2hhx", &want[i]);
-        if (sc_pbkdf2(secret, salt, 16, (unsigned)iter->valuedouble, hash) ||
-            !sc_ct_equal(hash, want, 32))
-            goto out;
+        }
         cache_put(key, secret);
     }
+    if (!rec)
+        goto out;
+    authority = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rec, "authority"));
+    if (!authority) /* no authority to record statements under: refuse, never guess */
+        goto out;
     memset(out, 0, sizeof *out);
     const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "name"));
     copy_str(out->key, sizeof out->key, key);
     copy_str(out->name, sizeof out->name, name ? name : key);
     out->scopes = scopes_from_json(cJSON_GetObjectItemCaseSensitive(rec, "scopes"));
-    out->authority = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rec, "authority"));
+    out->authority = authority;
+    authority = NULL;
     rc = 0;
 out:
+    sc_free(authority);
     cJSON_Delete(rec);
     return rc;
 }

@@ -3,6 +3,7 @@
  * (applied by main.c), in that order of weight. docs/configuration.md lists every knob. */
 #include "lrs/lrs.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,12 @@ void lrs_config_defaults(struct lrs_config *c)
     c->max_body = 16u << 20;
     c->max_upload = 512u << 20;
     c->max_doc = 1u << 20;
-    c->threads = 128; /* per origin; see start_ctx in lrs_http.c */
+    /* per origin; see start_ctx in lrs_http.c: a connection holds a worker while it is open,
+     * so the pool is what a crowd of slow or idle clients must exhaust (issue 15) */
+    c->threads = 1024;
+    c->max_conn_per_addr = 256;
+    c->request_timeout_ms = 10000;
+    c->body_grace_ms = 20000;
     c->log_level = LRS_LOG_INFO;
     snprintf(c->cors_origins, sizeof c->cors_origins, "*");
 }
@@ -52,8 +58,20 @@ void lrs_config_from_env(struct lrs_config *c)
     env_size("SCOLAR_MAX_DOCUMENT", &c->max_doc);
     size_t t = 0;
     env_size("SCOLAR_THREADS", &t);
-    if (t > 0 && t <= 1024)
+    if (t > 0 && t <= LRS_MAX_THREADS)
         c->threads = (int)t;
+    size_t m = SIZE_MAX;
+    env_size("SCOLAR_MAX_CONN_PER_ADDR", &m);
+    if (m <= 1000000)
+        c->max_conn_per_addr = (int)m;
+    m = 0;
+    env_size("SCOLAR_REQUEST_TIMEOUT_MS", &m);
+    if (m >= 100 && m <= 3600000)
+        c->request_timeout_ms = (int)m;
+    m = 0;
+    env_size("SCOLAR_BODY_GRACE_MS", &m);
+    if (m >= 100 && m <= 3600000)
+        c->body_grace_ms = (int)m;
     const char *lv = getenv("SCOLAR_LOG_LEVEL");
     if (lv) {
         if (!strcmp(lv, "debug"))

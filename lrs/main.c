@@ -10,6 +10,7 @@
 #include "lrs/lrs_console.h"
 #include "common/sc_alloc.h"
 #include "common/sc_time.h"
+#include "scorm/scorm.h"
 #include "statements/stmt_store.h"
 
 #include <getopt.h>
@@ -49,7 +50,7 @@ static const char SERVE_USAGE[] =
     "  --max-document BYTES       xAPI document (State, profiles) cap (env "
     "SCOLAR_MAX_DOCUMENT;\n"
     "                             default 1048576)\n"
-    "  --threads N                HTTP workers per origin (env SCOLAR_THREADS; default 128)\n"
+    "  --threads N                HTTP workers per origin (env SCOLAR_THREADS; default 1024)\n"
     "\n"
     "On a store with no credentials, serve creates an admin credential and prints it once;\n"
     "SCOLAR_ADMIN_KEY and SCOLAR_ADMIN_SECRET choose it instead.\n";
@@ -210,8 +211,8 @@ static int cmd_serve(int argc, char **argv)
             break;
         case 't':
             v = strtoull(optarg, &end, 10);
-            if (*end || !v || v > 1024)
-                return lrs_cli_usage_error(SERVE_USAGE, "--threads needs 1..1024, not '%s'",
+            if (*end || !v || v > LRS_MAX_THREADS)
+                return lrs_cli_usage_error(SERVE_USAGE, "--threads needs 1..4096, not '%s'",
                                            optarg);
             app.cfg.threads = (int)v;
             break;
@@ -228,6 +229,15 @@ static int cmd_serve(int argc, char **argv)
     lrs_log_set_level((enum lrs_log_level)app.cfg.log_level);
     lrs_config_urls(&app.cfg);
 
+    /* Signals are taken synchronously by this thread. They are blocked before any thread
+     * starts (the store's writer and fold threads, civetweb's workers): every thread inherits
+     * the mask, so a SIGTERM during start-up waits for sigwait below instead of killing the
+     * process through a thread that had not blocked it. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
     if (lrs_cli_open_db(app.cfg.data_dir, &app.db))
         return 1;
     if (ensure_admin(&app))
@@ -236,12 +246,6 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "scolar: %s\n", err);
         goto out;
     }
-    /* Signals are taken synchronously by this thread; workers inherit the blocked mask. */
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
     app.started_us = sc_time_now_us();
     if (lrs_server_start(&app, err, sizeof err)) {
         fprintf(stderr, "scolar: %s\n", err);
@@ -454,6 +458,9 @@ static int cmd_reindex(int argc, char **argv)
 int main(int argc, char **argv)
 {
     sc_alloc_init_cjson();
+    /* a package import's worker process (scorm_import_opts.worker_exe): nothing else runs */
+    if (argc > 1 && !strcmp(argv[1], SCORM_IMPORT_WORKER_ARG))
+        return scorm_import_worker_main(argc - 1, argv + 1);
     xmlInitParser(); /* security.md §4: once, before threads */
     curl_global_init(CURL_GLOBAL_DEFAULT);
     setvbuf(stdout, NULL, _IOLBF, 0);

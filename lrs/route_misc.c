@@ -55,7 +55,9 @@ void lrs_route_credentials(struct lrs_req *r)
             lrs_reply_error(r, rc, rc == 413 ? "body too large" : "cannot read body");
             return;
         }
-        j = cJSON_ParseWithLength(r->body.data, r->body.len);
+        j = lrs_req_json(r, "credential");
+        if (!j)
+            return;
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
         const cJSON *sc = cJSON_GetObjectItemCaseSensitive(j, "scopes");
         if (!cJSON_IsObject(j) || !cJSON_IsString(name) || !cJSON_IsArray(sc)) {

@@ -391,7 +391,9 @@ static void navigation(struct lrs_req *r, const char *reg)
                         NAV_MAX_BODY);
         return;
     }
-    body = cJSON_ParseWithLength(r->body.data, r->body.len);
+    body = lrs_req_json(r, "navigation body");
+    if (!body)
+        return;
     rc = lrs_navigation_run(r->app, reg, body, 0, &answer, err, sizeof err);
     if (rc == 200)
         lrs_reply_json(r, 200, answer);

@@ -495,12 +495,7 @@ static cJSON *read_json_body(struct lrs_req *r, size_t cap)
                         cap);
         return NULL;
     }
-    j = cJSON_ParseWithLength(r->body.data, r->body.len);
-    if (!cJSON_IsObject(j)) {
-        cJSON_Delete(j);
-        lrs_reply_error(r, 400, "body must be a JSON object");
-        return NULL;
-    }
+    j = lrs_req_json(r, "body");
     return j;
 }
 
@@ -593,7 +588,7 @@ static void player_commit(struct lrs_req *r, struct scorm_rt *rt, const char *re
         if (d.code > 0)
             sc_buf_printf(&b, ",\"scorm_error\":%d", d.code);
         sc_buf_puts(&b, "}");
-        lrs_reply(r, status, "application/json", b.data, b.len);
+        lrs_reply_buf(r, status, "application/json", &b);
         sc_buf_free(&b);
         goto out;
     }

@@ -155,7 +155,7 @@ static void reg_create(struct lrs_req *r, struct scorm_rt *rt)
         lrs_reply_error(r, 400, "strict must be true or false (spec-exact or lenient validation)");
         goto out;
     }
-    memset(&ro, 0, sizeof ro); /* ro.preview: a registration made here is never a preview */
+    memset(&ro, 0, sizeof ro); /* every option not given is its default (preview: no) */
     ro.mode = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "mode"));
     ro.credit = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "credit"));
     ro.strict = cJSON_IsTrue(strict);

@@ -95,7 +95,21 @@ struct scorm_import_opts {
     uint32_t max_ratio;          /* SCORM_MAX_RATIO (uncompressed:compressed) */
     uint32_t max_manifest_bytes; /* SCORM_MAX_MANIFEST_BYTES */
     int in_process;              /* 1: skip the child process (fuzzing, debugging) */
+    /* The program to run the import worker in: the scolar binary itself ("/proc/self/exe"),
+     * started with posix_spawn and the argument SCORM_IMPORT_WORKER_ARG, which its main()
+     * hands to scorm_import_worker_main. A threaded caller (the server) must set it: a fork
+     * that keeps running this process's code can deadlock on a lock another thread held at
+     * the fork. NULL: fork without exec (single-threaded callers: tests, fuzzers). */
+    const char *worker_exe;
 };
+
+#define SCORM_IMPORT_WORKER_ARG "__import-worker"
+/**
+ * The import worker's process, started by scorm_import_* with worker_exe: argv[0] is
+ * SCORM_IMPORT_WORKER_ARG, then the parent's pid, the temporary folder and the limits; the
+ * package is read from descriptor 3 and the answer written to descriptor 4. Never returns.
+ */
+int scorm_import_worker_main(int argc, char **argv);
 
 /**
  * Import a SCORM package (zip) into the store. "scos" counts the SCO resources.

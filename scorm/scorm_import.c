@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -348,6 +350,98 @@ static void child_main(int fd, pid_t parent, const void *buf, size_t len,
     _exit(0);
 }
 
+int scorm_import_worker_main(int argc, char **argv)
+{
+    struct scorm_import_opts o;
+    struct stat st;
+    void *buf = NULL;
+    unsigned long long v[7];
+
+    /* argv: ARG parent tmpdir max_zip max_entries max_total max_entry max_ratio max_manifest */
+    if (argc != 9 || strcmp(argv[0], SCORM_IMPORT_WORKER_ARG))
+        _exit(6);
+    for (int i = 0; i < 7; i++) {
+        char *end;
+        errno = 0;
+        v[i] = strtoull(argv[i == 0 ? 1 : i + 2], &end, 10);
+        if (errno || *end)
+            _exit(6);
+    }
+    memset(&o, 0, sizeof o);
+    o.max_zip_bytes = v[1];
+    o.max_entries = (uint32_t)v[2];
+    o.max_total_bytes = v[3];
+    o.max_entry_bytes = v[4];
+    o.max_ratio = (uint32_t)v[5];
+    o.max_manifest_bytes = (uint32_t)v[6];
+    if (fstat(3, &st) != 0)
+        _exit(6);
+    if (st.st_size > 0) {
+        buf = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, 3, 0);
+        if (buf == MAP_FAILED)
+            _exit(6);
+    }
+    child_main(4, (pid_t)v[0], buf ? buf : "", (size_t)st.st_size, &o, argv[2]);
+    return 6; /* not reached */
+}
+
+/* Start the worker: the package in a memory file as descriptor 3, the answer pipe as 4. */
+static int spawn_worker(const void *buf, size_t len, const struct scorm_import_opts *o,
+                        const char *tmpdir, int answer_fd, pid_t *pid, struct scorm_diag *diag)
+{
+    char a[7][24];
+    char *argv[11];
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none;
+    extern char **environ;
+    int mfd, err;
+
+    mfd = memfd_create("scolar-import", MFD_CLOEXEC);
+    if (mfd < 0 || write_full(mfd, buf, len) != 0) {
+        scorm__diag_set(diag, SCORM_ERR_IO, 0, "",
+                        "cannot pass the package to the import "
+                        "process: %s",
+                        strerror(errno));
+        if (mfd >= 0)
+            close(mfd);
+        return SCORM_ERR_IO;
+    }
+    snprintf(a[0], sizeof a[0], "%lld", (long long)getpid());
+    snprintf(a[1], sizeof a[1], "%llu", (unsigned long long)o->max_zip_bytes);
+    snprintf(a[2], sizeof a[2], "%u", o->max_entries);
+    snprintf(a[3], sizeof a[3], "%llu", (unsigned long long)o->max_total_bytes);
+    snprintf(a[4], sizeof a[4], "%llu", (unsigned long long)o->max_entry_bytes);
+    snprintf(a[5], sizeof a[5], "%u", o->max_ratio);
+    snprintf(a[6], sizeof a[6], "%u", o->max_manifest_bytes);
+    /* the program, then the subcommand its main() dispatches on, then the worker's own */
+    argv[0] = (char *)o->worker_exe;
+    argv[1] = (char *)SCORM_IMPORT_WORKER_ARG;
+    argv[2] = a[0];
+    argv[3] = (char *)tmpdir;
+    for (int i = 1; i < 7; i++)
+        argv[i + 3] = a[i];
+    argv[10] = NULL;
+    sigemptyset(&none);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    /* dup2 clears close-on-exec on the copies: only 0-2, 3 and 4 reach the worker */
+    posix_spawn_file_actions_adddup2(&fa, mfd, 3);
+    posix_spawn_file_actions_adddup2(&fa, answer_fd, 4);
+    posix_spawnattr_setsigmask(&at, &none); /* the server blocks SIGTERM for sigwait */
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+    err = posix_spawn(pid, o->worker_exe, &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    close(mfd);
+    if (err) {
+        scorm__diag_set(diag, SCORM_ERR_CHILD, 0, "", "cannot start the import process %s: %s",
+                        o->worker_exe, strerror(err));
+        return SCORM_ERR_CHILD;
+    }
+    return SCORM_OK;
+}
+
 static int run_child(const void *buf, size_t len, const struct scorm_import_opts *o,
                      const char *tmpdir, cJSON **work, struct scorm_diag *diag)
 {
@@ -363,16 +457,25 @@ static int run_child(const void *buf, size_t len, const struct scorm_import_opts
     }
     fflush(NULL);
     parent = getpid();
-    pid = fork();
-    if (pid < 0) {
-        close(pfd[0]);
-        close(pfd[1]);
-        scorm__diag_set(diag, SCORM_ERR_CHILD, 0, "", "fork: %s", strerror(errno));
-        return SCORM_ERR_CHILD;
-    }
-    if (pid == 0) {
-        close(pfd[0]);
-        child_main(pfd[1], parent, buf, len, o, tmpdir);
+    if (o->worker_exe) {
+        rc = spawn_worker(buf, len, o, tmpdir, pfd[1], &pid, diag);
+        if (rc) {
+            close(pfd[0]);
+            close(pfd[1]);
+            return rc;
+        }
+    } else {
+        pid = fork();
+        if (pid < 0) {
+            close(pfd[0]);
+            close(pfd[1]);
+            scorm__diag_set(diag, SCORM_ERR_CHILD, 0, "", "fork: %s", strerror(errno));
+            return SCORM_ERR_CHILD;
+        }
+        if (pid == 0) {
+            close(pfd[0]);
+            child_main(pfd[1], parent, buf, len, o, tmpdir);
+        }
     }
     close(pfd[1]);
     sc_buf_init(&b, CHILD_RESULT_CAP);

@@ -13,7 +13,13 @@ static void test_buf(void)
     is_int(sc_buf_puts(&b, "abcd"), SC_BUF_OK, "append under cap");
     is_int(sc_buf_puts(&b, "efghi"), SC_BUF_ERR_CAP, "append past cap fails");
     is_str(b.data, "abcd", "failed append leaves buffer unchanged");
-    is_int(sc_buf_puts(&b, "efgh"), SC_BUF_OK, "append up to cap exactly");
+    is_int(sc_buf_error(&b), SC_BUF_ERR_CAP, "the error is kept");
+    is_int(sc_buf_puts(&b, "e"), SC_BUF_ERR_CAP, "sticky: a later append that would fit fails");
+    is_int(sc_buf_printf(&b, "%d", 1), SC_BUF_ERR_CAP, "sticky: printf too");
+    is_str(b.data, "abcd", "nothing appended after the error");
+    sc_buf_reset(&b);
+    is_int(sc_buf_error(&b), SC_BUF_OK, "reset clears the error");
+    is_int(sc_buf_puts(&b, "abcdefgh"), SC_BUF_OK, "append up to cap exactly");
     sc_buf_free(&b);
     sc_buf_init(&b, 0);
     sc_buf_json_str(&b, "a\"\n\x01", 4);
@@ -23,7 +29,10 @@ static void test_buf(void)
     sc_buf_init(&b, 0);
     sc_alloc_fail_after(0);
     is_int(sc_buf_puts(&b, "x"), SC_BUF_ERR_NOMEM, "injected allocation failure surfaces");
-    is_int(sc_buf_puts(&b, "x"), SC_BUF_OK, "next allocation succeeds");
+    is_int(sc_buf_puts(&b, "y"), SC_BUF_ERR_NOMEM, "and stays: the builder checks once");
+    is_int(sc_buf_error(&b), SC_BUF_ERR_NOMEM, "sc_buf_error tells it");
+    sc_buf_reset(&b);
+    is_int(sc_buf_puts(&b, "x"), SC_BUF_OK, "after a reset the next allocation succeeds");
     sc_buf_free(&b);
 }
 

@@ -27,7 +27,7 @@ after(async () => {
 const C = (p) => srv.content + p;
 
 async function post(path, body, headers = { 'Content-Type': 'text/plain;charset=UTF-8' }) {
-  const r = await fetch(C(path), { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers });
+  const r = await fetch(C(path), { method: 'POST', body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body), headers });
   const text = await r.text();
   let json;
   try { json = JSON.parse(text); } catch { json = undefined; }
@@ -144,6 +144,17 @@ test('commits: invalid values, unknown and read-only elements, oversize, stale s
   assert.equal(c.status, 400, 'malformed JSON');
   c = await post(url, { token: r.token, seq: 2, changes: { 'cmi.suspend_data': 'z'.repeat(5 << 20) } });
   assert.equal(c.status, 413, 'oversize body');
+  // the strict JSON scan of the statement API (issue 15): \u0000 would truncate the value when
+  // stored, invalid UTF-8 would make the learner's statements unreadable, duplicate keys are
+  // ambiguous
+  c = await post(url, '{"token": "' + r.token + '", "seq": 2, "changes": {"cmi.location": "p2\\u0000hidden"}}');
+  assert.equal(c.status, 400, '\\u0000 refused');
+  assert.match(c.json.message, /^body: \$\.changes\["cmi\.location"\]|^body: \$/);
+  assert.match(c.json.message, /u0000/);
+  c = await post(url, Buffer.concat([Buffer.from('{"token": "' + r.token + '", "seq": 2, "changes": {"cmi.location": "p'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}')]));
+  assert.equal(c.status, 400, 'invalid UTF-8 refused');
+  c = await post(url, '{"token": "' + r.token + '", "seq": 2, "seq": 3, "changes": {"cmi.location": "p2"}}');
+  assert.equal(c.status, 400, 'duplicate keys refused');
   // none of it was stored
   let rep = await report(srv, r.registration);
   assert.equal(rep.scos[0].cmi['cmi.location'], 'p1');
