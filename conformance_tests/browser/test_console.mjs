@@ -125,12 +125,22 @@ function rowsOf(page) {
 test('sign in, upload a golf package, register a learner, play the launch link, see the status change', async () => {
   const w = await newPage({ allow: [] });
   const { page } = w;
+  const loaded = [];
+  page.on('requestfinished', (r) => loaded.push(r));
   await page.goto(srv.base + '/');
   await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
   assert.ok(await page.getByLabel('Secret', { exact: true }).isVisible());
   assert.equal(await page.getByRole('link', { name: 'Courses', exact: true }).isVisible(), false, 'no navigation before sign-in');
   await shot(page, 'signin');
   await signIn(w);
+  // the first load, sign-in and the courses page: at most 100 KB transferred, all from here
+  let bytes = 0;
+  for (const r of loaded) {
+    assert.ok(r.url().startsWith(srv.base), `no external request: ${r.url()}`);
+    const z = await r.sizes();
+    bytes += z.responseBodySize + z.responseHeadersSize;
+  }
+  assert.ok(bytes < 100 * 1024, `first load ${bytes} bytes`);
   w.allow = []; // from here on: no console error at all
   // keyboard: on a fresh load the first Tab reaches the skip link, then the navigation;
   // focus is visible
