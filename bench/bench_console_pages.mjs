@@ -115,11 +115,15 @@ try {
     rows.push(row);
     console.log(`${name}: p50 ${row.p50.toFixed(0)} ms, p95 ${row.p95.toFixed(0)} ms, max ${row.max.toFixed(0)} ms`);
   }
+} catch (e) {
+  console.error(`${e.message}\nscolar's log (last lines):\n${s.stderr.slice(-4000)}`);
+  process.exitCode = 1;
 } finally {
   await browser?.close();
   await s.stop();
 }
 
+if (process.exitCode) process.exit(1);
 const out = `# Console pages at scale: time to interactive\n\n${nCourses} courses, ${nRegs} registrations ` +
   `(half on one course), 20,000 learners; headless Chromium, a full page load per sample ` +
   `(${samples} samples after 2 warm-up loads; modules from the HTTP cache as a returning user has them). ` +

@@ -3,8 +3,12 @@
 // admin credential, upload a golf package with the file input "Upload course", see it listed,
 // open its page, "New registration" -> "Learner ID" / "Learner name" -> "Create", open the
 // "Launch link" in a new page, complete the SCO, and see the registration's status change on
-// the course page; create a credential, revoke it and see it refused; bad input (not a zip,
-// markup in titles and names, wrong secret, expired or absent session). Every page is
+// the course page (and a new version, the learner pages, keyboard order, the 100 KB first
+// load); create a credential, revoke it and see it refused, and a console user who signs in;
+// bad input (not a zip, a broken or hostile zip, a too large upload, markup in titles and
+// names, wrong secret, expired or absent session, delete refused while registrations exist);
+// preview, reset and delete of a registration. The tests run in order and share the server:
+// the later ones use the course and registration of the first. Every page is
 // screenshotted at 1280 and 360 px into $SCOLAR_SCREENSHOTS; console errors, page errors and
 // CSP violations are collected on every page and must be none (the bad-input pages allow only
 // the 4xx answers they provoke).
