@@ -99,6 +99,7 @@ export function table(columns, rows, { caption, empty = 'Nothing here yet.' } = 
 
 /** Pager: "1–50 of 123" with Previous / Next buttons; onPage(newOffset). */
 export function pager({ total, offset, limit }, onPage, what = 'items') {
+  if (total === 0 && offset === 0) return document.createDocumentFragment(); // the table says it
   if (total <= limit && offset === 0) {
     return h('p', { class: 'pager-count' }, `${total} ${total === 1 ? what.replace(/s$/, '') : what}`);
   }
