@@ -252,10 +252,10 @@ static int cmd_serve(int argc, char **argv)
         lrs_app_close(&app);
         goto out;
     }
-    printf("scolar %s serving\n  xAPI:    %s/xapi/\n  admin:   %s/api/ (courses, registrations, "
-           "credentials)\n  content: %s/\n  data:    %s\n",
-           SCOLAR_VERSION, app.cfg.public_url, app.cfg.public_url, app.cfg.content_url,
-           app.cfg.data_dir);
+    printf("scolar %s serving\n  console: %s/\n  xAPI:    %s/xapi/\n  admin:   %s/api/ (courses, "
+           "registrations, credentials)\n  content: %s/\n  data:    %s\n",
+           SCOLAR_VERSION, app.cfg.public_url, app.cfg.public_url, app.cfg.public_url,
+           app.cfg.content_url, app.cfg.data_dir);
     fflush(stdout);
     sigwait(&set, &sig);
     lrs_log(LRS_LOG_INFO, "signal %d: stopping (finishing in-flight requests)", sig);

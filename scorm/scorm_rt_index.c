@@ -628,7 +628,17 @@ static int reg_clear(struct stmt_db_txn *txn, const cJSON *rec, const char *reg,
     return rc;
 }
 
+static int reg_change_once(struct scorm_rt *rt, const char *reg, int del);
+
 static int reg_change(struct scorm_rt *rt, const char *reg, int del)
+{
+    int rc = SCORM_RT_ERR_STORE;
+    for (int attempt = 0; attempt < 4 && rc == SCORM_RT_ERR_STORE; attempt++)
+        rc = reg_change_once(rt, reg, del); /* a full map grows at the next begin */
+    return rc;
+}
+
+static int reg_change_once(struct scorm_rt *rt, const char *reg, int del)
 {
     struct stmt_db_txn *txn = NULL;
     cJSON *rec = NULL;
@@ -731,7 +741,18 @@ static int mig_visit(void *vctx, const void *k, size_t kl, const void *v, size_t
     return 0;
 }
 
+static int index_migrate_once(struct stmt_db *db);
+
 int scorm__index_migrate(struct stmt_db *db)
+{
+    int rc = SCORM_RT_ERR_STORE;
+    /* one transaction for the whole store: a full map grows at the next begin, try again */
+    for (int attempt = 0; attempt < 6 && rc == SCORM_RT_ERR_STORE; attempt++)
+        rc = index_migrate_once(db);
+    return rc;
+}
+
+static int index_migrate_once(struct stmt_db *db)
 {
     struct stmt_db_txn *txn = NULL;
     struct mig_ctx c;

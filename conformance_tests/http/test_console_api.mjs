@@ -368,3 +368,25 @@ test('preview: a launch that records nothing (no statements, not listed, not cou
   assert.equal((await s.req('POST', '/api/courses/no-such/preview')).status, 404);
   assert.equal((await s.req('DELETE', `/api/courses/${course}`)).status, 409);
 });
+
+test('registrations keep being made while the store grows (a full map is grown and the write tried again)', async () => {
+  const t = await startServer({ env: { SCOLAR_DB_INITIAL_MAP: '1048576' } });
+  try {
+    const zip = pkg('golf-12-RuntimeBasicCalls', 'grow', 'grow');
+    const c = await t.req('POST', '/api/courses', { body: zip, headers: { 'Content-Type': 'application/zip' } });
+    assert.equal(c.status, 201, c.text);
+    const n = 400;
+    for (let i = 0; i < n; i += 20) {
+      const batch = [];
+      for (let j = i; j < i + 20; j++) {
+        batch.push(t.req('POST', '/api/registrations', { body: { course: 'grow', learner: { id: `g-${j}`, name: 'x'.repeat(200) } } }));
+      }
+      for (const r of await Promise.all(batch)) assert.equal(r.status, 201, r.text);
+    }
+    const list = await t.req('GET', '/api/courses/grow/registrations?limit=1');
+    assert.equal(list.json.total, n);
+    assert.equal((await t.req('GET', '/api/learners')).json.total, n);
+  } finally {
+    await t.stop();
+  }
+});
