@@ -388,6 +388,21 @@ test('bad input: not a zip, a broken zip, markup in a title, a wrong secret, no 
   await page.getByRole('heading', { level: 1, name: 'Courses' }).waitFor();
   const before = await rowsOf(page).count();
 
+  // every refusal the importer can give (scorm_strerror) has its own explanation for authors
+  const generic = await page.evaluate(async (msgs) => {
+    const { explainImportError } = await import('/web/explain.js');
+    return msgs.filter((m) => /could not be imported/.test(explainImportError(m, 400).what));
+  }, ['not a valid zip archive', 'the zip archive is empty', 'unsafe zip entry name',
+    'zip entry is not a regular file or directory', 'duplicate zip entry', 'encrypted zip entry',
+    'zip size or entry limit exceeded', 'compression ratio limit exceeded (zip bomb)',
+    'no imsmanifest.xml in the package', 'imsmanifest.xml is too large',
+    'imsmanifest.xml is not well-formed XML', 'DOCTYPE or entity declaration refused',
+    'unsupported manifest encoding', 'manifest too deep or too many nodes', 'invalid manifest structure',
+    'reference to a missing resource', 'href outside the package or with a forbidden scheme',
+    'launch file missing from the package', 'no launchable item', 'course not found', 'store failure',
+    'the import process failed', 'a course with this id exists']);
+  assert.deepEqual(generic, [], 'messages without an explanation');
+
   // not a zip: refused in the page, nothing uploaded, the list unchanged
   await page.getByLabel('Upload course', { exact: true }).setInputFiles({
     name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('these are my notes, not a course\n'),
