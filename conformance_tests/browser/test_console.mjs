@@ -302,6 +302,14 @@ test('credentials: create with scopes, the secret shown once works, revoke it an
     headers: { Authorization: basic(key, secret), 'X-Experience-API-Version': '1.0.3' },
   });
   assert.equal((await read()).status, 200);
+  // a credential without the admin scope cannot sign in to the console: the page says why
+  const n = await newPage({ allow: [/status of 403/] });
+  await n.page.goto(srv.base + '/');
+  await n.page.getByRole('textbox', { name: 'Key', exact: true }).fill(key);
+  await n.page.getByLabel('Secret', { exact: true }).fill(secret);
+  await n.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await n.page.getByText('it needs the admin scope').waitFor();
+  await assertClean(n);
   // the list shows it with its scopes; revoke it through the confirmation dialog
   const row = page.locator('table.list tbody tr', { hasText: key });
   await row.waitFor();
