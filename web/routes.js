@@ -3,7 +3,8 @@
 // NAV entry and its ROUTES, and a module under pages/ whose default export is
 // `async function render(main, ctx)` (ctx: params, query, setTitle, navigate, refresh, alive,
 // who: the signed-in credential or user).
-// Page modules load on first use, so the first load stays small.
+// Page modules are imported on first use; index.html also lists every module as a
+// modulepreload so their revalidation happens in one parallel round (add new ones there too).
 
 export const NAV = [
   { href: '#/courses', label: 'Courses', section: 'courses' },
