@@ -82,6 +82,13 @@ static int check_items(struct check *ck, cJSON *items, int in_default)
         const char *launch = cJSON_GetStringValue(cJSON_GetObjectItem(it, "launch"));
         if (href && launch) {
             int external = strncmp(launch, "http:", 5) == 0 || strncmp(launch, "https:", 6) == 0;
+            if (external)
+                /* the player opens it as that URL (runtime_js/player.js scoUrl) */
+                scorm__warn(ck->warnings,
+                            "item '%s' launches the absolute URL '%s': it opens from there, not "
+                            "from the package; a SCO on another site cannot reach the SCORM API, "
+                            "so it records nothing (put its files in the package)",
+                            cJSON_GetStringValue(cJSON_GetObjectItem(it, "identifier")), launch);
             if (!external) {
                 int case_only = 0;
                 const struct scorm__entry *e = scorm__zip_find(ck->z, href, &case_only);

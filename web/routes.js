@@ -9,6 +9,7 @@
 export const NAV = [
   { href: '#/courses', label: 'Courses', section: 'courses' },
   { href: '#/learners', label: 'Learners', section: 'learners' },
+  { href: '#/reports', label: 'Reports', section: 'reports' },
   { href: '#/credentials', label: 'Credentials', section: 'credentials' },
 ];
 
@@ -18,6 +19,10 @@ export const ROUTES = [
   { path: '/courses/:id', section: 'courses', load: () => import('./pages/course.js') },
   { path: '/learners', section: 'learners', load: () => import('./pages/learners.js') },
   { path: '/learners/:id', section: 'learners', load: () => import('./pages/learner.js') },
+  { path: '/reports', section: 'reports', load: () => import('./pages/reports.js') },
+  { path: '/reports/activity', section: 'reports', load: () => import('./pages/report_activity.js') },
+  { path: '/reports/course/:id', section: 'reports', load: () => import('./pages/report_course.js') },
+  { path: '/statements', section: 'reports', load: () => import('./pages/statements.js') },
   { path: '/credentials', section: 'credentials', load: () => import('./pages/credentials.js') },
 ];
 

@@ -78,6 +78,23 @@ test('console pages: index at /, files under /web/, CSP and framing headers, gzi
   assert.equal(nm.headers.get('etag'), etag);
   assert.equal((await raw(`${s.base}/`, { 'If-None-Match': '"other"' })).status, 200);
 
+  // index.html loads its files from /web/<version>/: immutable there; index.html, plain
+  // /web/ paths and another version's paths are revalidated
+  const ver = /"\/web\/(v-[0-9a-f]{12})\/app\.js"/.exec(r.body.toString())[1];
+  assert.ok(ver, 'index.html names a versioned app.js');
+  const app = await raw(`${s.base}/web/${ver}/app.js`, { 'Accept-Encoding': 'identity' });
+  assert.equal(app.status, 200);
+  assert.equal(app.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  assert.equal(app.headers.get('content-type'), 'text/javascript; charset=utf-8');
+  const plain = await raw(`${s.base}/web/app.js`, { 'Accept-Encoding': 'identity' });
+  assert.deepEqual(plain.body, app.body);
+  assert.equal(plain.headers.get('cache-control'), 'no-cache');
+  const old = await raw(`${s.base}/web/v-000000000000/app.js`);
+  assert.equal(old.status, 200, 'a page open across an upgrade still loads');
+  assert.equal(old.headers.get('cache-control'), 'no-cache');
+  assert.equal((await raw(`${s.base}/web/${ver}/index.html`)).headers.get('cache-control'), 'no-cache');
+  assert.equal((await raw(`${s.base}/web/${ver}/nope.js`)).status, 404);
+
   for (const p of ['/web/nope.js', '/web/../lrs/lrs.h', '/web/', '/index.htm']) {
     const n = await raw(`${s.base}${p}`);
     assert.equal(n.status, 404, p);

@@ -4,6 +4,55 @@
 import { api, ApiError } from '../api.js';
 import { h, clear, messageBox, pager } from '../ui.js';
 import { registrationTable } from '../registrations.js';
+import { describe, fmtWhen, statementsHref } from '../charts.js';
+
+const TIMELINE = 50;
+
+// The learner's statements, newest first (GET /api/reports/learner?learner=ID), paged with
+// the `more` cursor; each in words with its JSON behind a <details>.
+function timeline(ctx, id) {
+  const list = h('ol', { class: 'stmts timeline', 'aria-label': 'Statements, newest first' });
+  const moreBox = h('div', { class: 'more-box' });
+  const countLine = h('p', { class: 'stmt-count', 'aria-live': 'polite' });
+  const link = h('a', { class: 'button secondary small', href: '#/statements' }, 'In the statement browser');
+  let shown = 0;
+  async function load(more) {
+    const p = new URLSearchParams({ learner: id, limit: String(TIMELINE) });
+    if (more) p.set('more', more);
+    let res;
+    try {
+      res = await api('GET', `/api/reports/learner?${p}`);
+    } catch (e) {
+      if (!ctx.alive() || (e instanceof ApiError && e.status === 401)) return;
+      clear(moreBox).appendChild(messageBox('error', 'The timeline could not be loaded.', e.message));
+      return;
+    }
+    if (!ctx.alive()) return;
+    if (res?.agent) link.href = statementsHref({ agent: JSON.stringify(res.agent) });
+    const items = Array.isArray(res?.statements) ? res.statements : [];
+    for (const st of items) {
+      const d = describe(st);
+      const n = shown++;
+      list.appendChild(h('li', { class: 'stmt' },
+        h('p', { class: 'stmt-title', tabindex: '-1' }, h('time', { datetime: d.when }, fmtWhen(d.when)), ' ',
+          h('span', { class: 'verb' }, d.verb), ' ', h('span', { class: 'what' }, d.what)),
+        h('details', { class: 'stmt-details' }, h('summary', null, `JSON of statement ${n + 1}`), h('pre', { class: 'stmt-json' }, JSON.stringify(st, null, 2)))));
+    }
+    countLine.textContent = shown ? `${shown} statement${shown === 1 ? '' : 's'}${res.more ? ' shown; there are older ones.' : '.'}`
+      : 'No statements yet.';
+    clear(moreBox);
+    if (res.more) {
+      const btn = h('button', { type: 'button', class: 'secondary', onclick: async () => {
+        btn.disabled = true;
+        const first = shown;
+        await load(res.more);
+        list.children[first]?.querySelector('.stmt-title')?.focus();
+      } }, 'Older statements');
+      moreBox.appendChild(btn);
+    }
+  }
+  return { box: h('div', null, countLine, list, moreBox), load, link };
+}
 
 export default async function render(main, ctx) {
   const id = ctx.params.id;
@@ -29,6 +78,7 @@ export default async function render(main, ctx) {
   const name = learner.name || learner.id;
   ctx.setTitle(name);
   const heading = h('h1', null, name);
+  const tl = timeline(ctx, id);
   main.appendChild(h('section', { class: 'page' },
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/learners' }, 'Learners'), ' / '),
     h('div', { class: 'page-head' }, heading),
@@ -36,7 +86,11 @@ export default async function render(main, ctx) {
       h('div', null, h('dt', null, 'Learner ID'), h('dd', { class: 'mono' }, learner.id)),
       h('div', null, h('dt', null, 'Name'), h('dd', null, learner.name || '—'))),
     h('section', { class: 'card', 'aria-labelledby': 'reg-h' },
-      h('h2', { id: 'reg-h' }, 'Registrations'), panel, listBox)));
+      h('h2', { id: 'reg-h' }, 'Registrations'), panel, listBox),
+    h('section', { class: 'card', 'aria-labelledby': 'tl-h' },
+      h('div', { class: 'list-head' }, h('h2', { id: 'tl-h' }, 'Timeline'),
+        tl.link),
+      tl.box)));
 
   let shown = 0;
   function show(l) {
@@ -73,4 +127,5 @@ export default async function render(main, ctx) {
     }
   }
   show(learner);
+  await tl.load(null);
 }
