@@ -4,7 +4,7 @@
 // `async function render(main, ctx)` (ctx: params, query, setTitle, navigate, refresh, alive,
 // who: the signed-in credential or user).
 // Page modules are imported on first use; index.html also lists every module as a
-// modulepreload so their revalidation happens in one parallel round (add new ones there too).
+// modulepreload so the first visit fetches them in one round (add new ones there too).
 
 export const NAV = [
   { href: '#/courses', label: 'Courses', section: 'courses' },
