@@ -11,6 +11,7 @@ const main = document.getElementById('main');
 const navList = document.getElementById('nav');
 const who = document.getElementById('who');
 let signedIn = false;
+let whoNow = null; // the session's "who" ({kind, name, key?, scopes})
 let renderSeq = 0;
 
 function setTitle(t) {
@@ -56,6 +57,7 @@ function setSession(s) {
   setCsrf(s.csrf);
   document.body.classList.remove('signed-out');
   const w = s.who || {};
+  whoNow = w;
   who.textContent = w.name ? `${w.name}` : '';
   who.title = w.kind === 'user' ? 'console user' : 'admin credential';
 }
@@ -64,6 +66,9 @@ function showSignIn(message, kind = 'info') {
   signedIn = false;
   hint(false);
   renderSeq += 1;
+  const status = document.getElementById('status');
+  status.textContent = ''; // a toast about the last action does not belong on sign-in
+  status.className = 'status';
   setCsrf(null);
   document.body.classList.add('signed-out');
   who.textContent = '';
@@ -112,7 +117,7 @@ async function route() {
     if (!alive()) return;
     clear(main);
     await mod.default(main, {
-      params: m.params, query, setTitle, alive,
+      params: m.params, query, setTitle, alive, who: whoNow,
       navigate: (hash) => { location.hash = hash; },
       refresh: () => route(),
     });

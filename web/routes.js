@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The console's one route table and its navigation. To add a section (Reports, say): add a
 // NAV entry and its ROUTES, and a module under pages/ whose default export is
-// `async function render(main, ctx)` (ctx: params, query, setTitle, navigate, alive).
-// Page modules load on first use, so the first load stays small.
+// `async function render(main, ctx)` (ctx: params, query, setTitle, navigate, refresh, alive,
+// who: the signed-in credential or user).
+// Page modules are imported on first use; index.html also lists every module as a
+// modulepreload so the first visit fetches them in one round (add new ones there too).
 
 export const NAV = [
   { href: '#/courses', label: 'Courses', section: 'courses' },

@@ -34,7 +34,6 @@ const ACTIONS = {
 
 export function seqNotes(item) {
   const notes = [];
-  if (item.isvisible === false) notes.push('hidden from the menu');
   if (Number.isFinite(item.masteryscore)) notes.push(`passing score ${item.masteryscore}`);
   if (item.prerequisites && item.prerequisites.value) notes.push(`prerequisites: ${item.prerequisites.value}`);
   if (item.completionThreshold) {
@@ -68,7 +67,8 @@ export function seqNotes(item) {
     if (rr.rollupObjectiveSatisfied === false) notes.push('does not count toward passing');
     if (rr.rollupProgressCompletion === false) notes.push('does not count toward completion');
     for (const r of rr.rules || []) {
-      notes.push(`rollup: ${r.action || '?'} when ${r.childActivitySet || 'all'} children ${(r.conditions || []).map(cond).join(r.conditionCombination === 'any' ? ' or ' : ' and ')}`);
+      const act = { notSatisfied: 'not satisfied', notCompleted: 'not completed' }[r.action] || r.action || '?';
+      notes.push(`rollup: ${act} when ${r.childActivitySet || 'all'} children ${(r.conditions || []).map(cond).join(r.conditionCombination === 'any' ? ' or ' : ' and ')}`);
     }
   }
   const ob = s.objectives;

@@ -99,6 +99,7 @@ export function table(columns, rows, { caption, empty = 'Nothing here yet.' } = 
 
 /** Pager: "1–50 of 123" with Previous / Next buttons; onPage(newOffset). */
 export function pager({ total, offset, limit }, onPage, what = 'items') {
+  if (total === 0 && offset === 0) return document.createDocumentFragment(); // the table says it
   if (total <= limit && offset === 0) {
     return h('p', { class: 'pager-count' }, `${total} ${total === 1 ? what.replace(/s$/, '') : what}`);
   }
@@ -238,7 +239,7 @@ export function hashWith(path, params) {
 
 /** A search field (type=search) calling onSearch(value) after typing pauses or on Enter. */
 export function searchBox(label, value, onSearch) {
-  const id = 'search';
+  const id = newId('search');
   const input = h('input', { type: 'search', id, value, autocomplete: 'off', spellcheck: 'false' });
   let timer = 0;
   input.addEventListener('input', () => {

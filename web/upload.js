@@ -55,8 +55,9 @@ export function uploadWidget({ label = 'Upload course', hint, course, onDone }) 
   const id = newId('upload');
   const input = h('input', { type: 'file', id, class: 'file-input', accept: '.zip,application/zip,application/x-zip-compressed' });
   const bar = h('progress', { max: '1', value: '0', 'aria-label': 'Upload progress' });
-  const phase = h('p', { class: 'phase', 'aria-live': 'polite' });
-  const progress = h('div', { class: 'progress', hidden: true }, phase, bar);
+  const phase = h('p', { class: 'phase', 'aria-live': 'polite' }); // once per phase, not per percent
+  const pct = h('span', { class: 'pct' });
+  const progress = h('div', { class: 'progress', hidden: true }, h('div', { class: 'phase-line' }, phase, pct), bar);
   const result = h('div', { class: 'upload-result' });
   let busy = false;
 
@@ -82,15 +83,17 @@ export function uploadWidget({ label = 'Upload course', hint, course, onDone }) 
     bar.value = 0;
     bar.max = 1;
     phase.textContent = `Uploading ${file.name} (${fmtBytes(file.size)})…`;
+    pct.textContent = '0%';
     try {
       const res = await uploadCourse(file, {
         course,
         onProgress: (f) => {
           bar.value = f;
-          phase.textContent = `Uploading ${file.name}: ${Math.round(f * 100)}%`;
+          pct.textContent = `${Math.round(f * 100)}%`;
         },
         onSent: () => {
           bar.removeAttribute('value'); // indeterminate while the server imports
+          pct.textContent = '';
           phase.textContent = 'Importing: unpacking and checking the package…';
         },
       });

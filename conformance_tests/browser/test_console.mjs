@@ -3,8 +3,12 @@
 // admin credential, upload a golf package with the file input "Upload course", see it listed,
 // open its page, "New registration" -> "Learner ID" / "Learner name" -> "Create", open the
 // "Launch link" in a new page, complete the SCO, and see the registration's status change on
-// the course page; create a credential, revoke it and see it refused; bad input (not a zip,
-// markup in titles and names, wrong secret, expired or absent session). Every page is
+// the course page (and a new version, the learner pages, keyboard order, the 100 KB first
+// load); create a credential, revoke it and see it refused, and a console user who signs in;
+// bad input (not a zip, a broken or hostile zip, a too large upload, markup in titles and
+// names, wrong secret, expired or absent session, delete refused while registrations exist);
+// preview, reset and delete of a registration. The tests run in order and share the server:
+// the later ones use the course and registration of the first. Every page is
 // screenshotted at 1280 and 360 px into $SCOLAR_SCREENSHOTS; console errors, page errors and
 // CSP violations are collected on every page and must be none (the bad-input pages allow only
 // the 4xx answers they provoke).
@@ -125,12 +129,22 @@ function rowsOf(page) {
 test('sign in, upload a golf package, register a learner, play the launch link, see the status change', async () => {
   const w = await newPage({ allow: [] });
   const { page } = w;
+  const loaded = [];
+  page.on('requestfinished', (r) => loaded.push(r));
   await page.goto(srv.base + '/');
   await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
   assert.ok(await page.getByLabel('Secret', { exact: true }).isVisible());
   assert.equal(await page.getByRole('link', { name: 'Courses', exact: true }).isVisible(), false, 'no navigation before sign-in');
   await shot(page, 'signin');
   await signIn(w);
+  // the first load, sign-in and the courses page: at most 100 KB transferred, all from here
+  let bytes = 0;
+  for (const r of loaded) {
+    assert.ok(r.url().startsWith(srv.base), `no external request: ${r.url()}`);
+    const z = await r.sizes();
+    bytes += z.responseBodySize + z.responseHeadersSize;
+  }
+  assert.ok(bytes < 100 * 1024, `first load ${bytes} bytes`);
   w.allow = []; // from here on: no console error at all
   // keyboard: on a fresh load the first Tab reaches the skip link, then the navigation;
   // focus is visible
@@ -288,6 +302,14 @@ test('credentials: create with scopes, the secret shown once works, revoke it an
     headers: { Authorization: basic(key, secret), 'X-Experience-API-Version': '1.0.3' },
   });
   assert.equal((await read()).status, 200);
+  // a credential without the admin scope cannot sign in to the console: the page says why
+  const n = await newPage({ allow: [/status of 403/] });
+  await n.page.goto(srv.base + '/');
+  await n.page.getByRole('textbox', { name: 'Key', exact: true }).fill(key);
+  await n.page.getByLabel('Secret', { exact: true }).fill(secret);
+  await n.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await n.page.getByText('it needs the admin scope').waitFor();
+  await assertClean(n);
   // the list shows it with its scopes; revoke it through the confirmation dialog
   const row = page.locator('table.list tbody tr', { hasText: key });
   await row.waitFor();
@@ -374,6 +396,21 @@ test('bad input: not a zip, a broken zip, markup in a title, a wrong secret, no 
   await page.getByRole('heading', { level: 1, name: 'Courses' }).waitFor();
   const before = await rowsOf(page).count();
 
+  // every refusal the importer can give (scorm_strerror) has its own explanation for authors
+  const generic = await page.evaluate(async (msgs) => {
+    const { explainImportError } = await import('/web/explain.js');
+    return msgs.filter((m) => /could not be imported/.test(explainImportError(m, 400).what));
+  }, ['not a valid zip archive', 'the zip archive is empty', 'unsafe zip entry name',
+    'zip entry is not a regular file or directory', 'duplicate zip entry', 'encrypted zip entry',
+    'zip size or entry limit exceeded', 'compression ratio limit exceeded (zip bomb)',
+    'no imsmanifest.xml in the package', 'imsmanifest.xml is too large',
+    'imsmanifest.xml is not well-formed XML', 'DOCTYPE or entity declaration refused',
+    'unsupported manifest encoding', 'manifest too deep or too many nodes', 'invalid manifest structure',
+    'reference to a missing resource', 'href outside the package or with a forbidden scheme',
+    'launch file missing from the package', 'no launchable item', 'course not found', 'store failure',
+    'the import process failed', 'a course with this id exists']);
+  assert.deepEqual(generic, [], 'messages without an explanation');
+
   // not a zip: refused in the page, nothing uploaded, the list unchanged
   await page.getByLabel('Upload course', { exact: true }).setInputFiles({
     name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('these are my notes, not a course\n'),
@@ -398,6 +435,17 @@ test('bad input: not a zip, a broken zip, markup in a title, a wrong secret, no 
   assert.match(await alert2.innerText(), /not a zip archive|damaged/i);
   assert.equal(await rowsOf(page).count(), before);
   assert.equal((await srv.req('GET', '/api/courses')).status, 200);
+
+  // a hostile zip (an entry that climbs out of the package): refused, explained, nothing added
+  const slip = join(tmp, 'slip.zip');
+  const py = spawnSync('python3', ['-c', 'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], "w")\n' +
+    'z.writestr("imsmanifest.xml", "<manifest/>")\nz.writestr("../../evil.html", "x")\nz.close()', slip]);
+  assert.equal(py.status, 0, String(py.stderr));
+  await page.getByLabel('Upload course', { exact: true }).setInputFiles(slip);
+  const alert3 = page.getByRole('alert').filter({ hasText: 'slip.zip' });
+  await alert3.waitFor();
+  assert.match(await alert3.innerText(), /points outside the package/);
+  assert.equal(await rowsOf(page).count(), before);
 
   // a course title with markup is text, never an element (uploaded by drag and drop)
   w.allow = [];

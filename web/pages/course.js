@@ -2,7 +2,7 @@
 // #/courses/ID: one course: preview, delete, its registrations (new registration with its
 // launch link), its structure with sequencing notes, and its versions (upload a new one).
 import { api, apiList, ApiError } from '../api.js';
-import { h, clear, field, table, pager, fmtEdition, fmtDate, confirmDialog, announce, messageBox } from '../ui.js';
+import { h, clear, field, pager, table, fmtEdition, fmtDate, confirmDialog, announce, messageBox, searchBox } from '../ui.js';
 import { uploadWidget } from '../upload.js';
 import { seqNotes } from '../seqnotes.js';
 import { registrationTable, launchLinkBox } from '../registrations.js';
@@ -58,6 +58,10 @@ function versionsTable(course) {
 
 export default async function render(main, ctx) {
   const id = ctx.params.id;
+  // the first page of registrations is asked for together with the course
+  const regsUrl = `/api/courses/${encodeURIComponent(id)}/registrations`;
+  let firstRegs = apiList(regsUrl, { offset: 0, limit: LIMIT });
+  firstRegs.catch(() => {}); // handled where it is awaited (or unused when the course is gone)
   let course;
   try {
     course = await api('GET', `/api/courses/${encodeURIComponent(id)}`);
@@ -126,12 +130,15 @@ export default async function render(main, ctx) {
 
   // ---- registrations
   const regPanel = h('div', { class: 'reg-panel' });
-  const regList = h('div', { class: 'list-box', 'aria-live': 'polite' });
+  const regList = h('div', { class: 'list-box' });
   let regOffset = 0;
+  let regQ = '';
   async function loadRegs() {
     let page;
     try {
-      page = await apiList(`/api/courses/${encodeURIComponent(id)}/registrations`, { offset: regOffset, limit: LIMIT });
+      const p = firstRegs && regOffset === 0 && !regQ ? firstRegs : apiList(regsUrl, { q: regQ, offset: regOffset, limit: LIMIT });
+      firstRegs = null;
+      page = await p;
     } catch (e) {
       if (!ctx.alive() || (e instanceof ApiError && e.status === 401)) return;
       clear(regList).appendChild(messageBox('error', 'The registrations could not be loaded.', e.message));
@@ -140,7 +147,7 @@ export default async function render(main, ctx) {
     if (!ctx.alive()) return;
     clear(regList).appendChild(registrationTable(page.items, {
       by: 'learner', panel: regPanel, onChanged: loadRegs,
-      empty: 'No learner is registered yet. Use “New registration” to make a launch link.',
+      empty: regQ ? `No registration of a learner matching “${regQ}”.` : 'No learner is registered yet. Use “New registration” to make a launch link.',
     }));
     regList.appendChild(pager(page, (o) => { regOffset = o; loadRegs(); }, 'registrations'));
   }
@@ -223,7 +230,9 @@ export default async function render(main, ctx) {
     actionMsg,
     h('section', { class: 'card', 'aria-labelledby': 'reg-h' },
       h('div', { class: 'list-head' }, h('h2', { id: 'reg-h' }, 'Registrations'), newBtn),
-      form, regPanel, regList),
+      form, regPanel,
+      regCount === null || regCount > 10 ? searchBox('Search registrations', '', (v) => { regQ = v; regOffset = 0; loadRegs(); }) : null,
+      regList),
     h('section', { class: 'card', 'aria-labelledby': 'tree-h' },
       h('h2', { id: 'tree-h' }, 'Structure'), structure(course)),
     h('section', { class: 'card', 'aria-labelledby': 'ver-h' },

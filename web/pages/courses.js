@@ -2,7 +2,7 @@
 // #/courses?q=&offset=: upload a package, and the paged, searchable list of courses
 // (GET /api/courses?q=&offset=&limit=).
 import { apiList } from '../api.js';
-import { h, clear, table, pager, fmtEdition, fmtPercent, fmtDate, hashWith, messageBox, searchBox } from '../ui.js';
+import { h, clear, table, pager, fmtEdition, fmtPercent, fmtDate, hashWith, messageBox, searchBox, announce } from '../ui.js';
 import { uploadWidget } from '../upload.js';
 
 const LIMIT = 50;
@@ -11,7 +11,7 @@ export default async function render(main, ctx) {
   ctx.setTitle('Courses');
   const q = ctx.query.get('q') || '';
   const offset = Math.max(0, parseInt(ctx.query.get('offset') || '0', 10) || 0);
-  const listBox = h('div', { class: 'list-box', 'aria-live': 'polite' });
+  const listBox = h('div', { class: 'list-box' });
 
   main.appendChild(h('section', { class: 'page' },
     h('div', { class: 'page-head' }, h('h1', null, 'Courses')),
@@ -27,12 +27,12 @@ export default async function render(main, ctx) {
         searchBox('Search courses', q, (v) => {
           state = { q: v, offset: 0 };
           history.replaceState(null, '', hashWith('/courses', state));
-          load();
+          load(true);
         })),
       listBox)));
 
   let state = { q, offset };
-  async function load() {
+  async function load(sayCount = false) {
     const { q: qq, offset: off } = state;
     let page;
     try {
@@ -57,6 +57,7 @@ export default async function render(main, ctx) {
       caption: 'Courses',
       empty: qq ? `No course matches “${qq}”.` : 'No courses yet. Upload a SCORM package to start.',
     }));
+    if (sayCount) announce(`${page.total} ${page.total === 1 ? 'course' : 'courses'} found.`);
     listBox.appendChild(pager(page, (o) => {
       state = { q: qq, offset: o };
       history.pushState(null, '', hashWith('/courses', state));

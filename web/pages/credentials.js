@@ -31,7 +31,7 @@ export default async function render(main, ctx) {
     name.wrap,
     h('fieldset', { class: 'scopes' }, h('legend', null, 'Scopes'), boxes.map((b) => b.el)),
     formErr, h('div', { class: 'actions' }, createBtn));
-  const listBox = h('div', { class: 'list-box', 'aria-live': 'polite' });
+  const listBox = h('div', { class: 'list-box' });
   const listMsg = h('div');
   let offset = 0;
 
@@ -76,7 +76,8 @@ export default async function render(main, ctx) {
   async function revoke(c) {
     const ok = await confirmDialog({
       title: `Revoke “${c.name || c.key}”?`,
-      body: ['Every program using this key is refused from now on. This cannot be undone; create a new credential if you need one again.'],
+      body: ['Every program using this key is refused from now on. This cannot be undone; create a new credential if you need one again.',
+        ctx.who && ctx.who.key === c.key ? 'You are signed in with this key: you will be signed out.' : null].filter(Boolean),
       confirm: 'Revoke', danger: true,
     });
     if (!ok) return;
@@ -125,7 +126,7 @@ export default async function render(main, ctx) {
   const userBtn = h('button', { type: 'submit', class: 'primary' }, 'Add user');
   const userForm = h('form', { class: 'inline-form', novalidate: true }, uname.wrap, upass.wrap, userErr,
     h('div', { class: 'actions' }, userBtn));
-  const userList = h('div', { class: 'list-box', 'aria-live': 'polite' });
+  const userList = h('div', { class: 'list-box' });
   userForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     clear(userErr);

@@ -57,7 +57,7 @@ function timeline(ctx, id) {
 export default async function render(main, ctx) {
   const id = ctx.params.id;
   const panel = h('div', { class: 'reg-panel' });
-  const listBox = h('div', { class: 'list-box', 'aria-live': 'polite' });
+  const listBox = h('div', { class: 'list-box' });
   const LIMIT = 50;
   let offset = 0;
   const url = () => `/api/learners/${encodeURIComponent(id)}?offset=${offset}&limit=${LIMIT}`;

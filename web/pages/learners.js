@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // #/learners?q=&offset=: the paged, searchable list of learners (GET /api/learners).
 import { apiList } from '../api.js';
-import { h, clear, table, pager, hashWith, messageBox, searchBox } from '../ui.js';
+import { h, clear, table, pager, hashWith, messageBox, searchBox, announce } from '../ui.js';
 
 const LIMIT = 50;
 
@@ -11,7 +11,7 @@ export default async function render(main, ctx) {
     q: ctx.query.get('q') || '',
     offset: Math.max(0, parseInt(ctx.query.get('offset') || '0', 10) || 0),
   };
-  const listBox = h('div', { class: 'list-box', 'aria-live': 'polite' });
+  const listBox = h('div', { class: 'list-box' });
   main.appendChild(h('section', { class: 'page' },
     h('div', { class: 'page-head' }, h('h1', null, 'Learners')),
     h('section', { class: 'card', 'aria-labelledby': 'list-h' },
@@ -19,12 +19,12 @@ export default async function render(main, ctx) {
         searchBox('Search learners', state.q, (v) => {
           state = { q: v, offset: 0 };
           history.replaceState(null, '', hashWith('/learners', state));
-          load();
+          load(true);
         })),
       h('p', { class: 'hint' }, 'A learner appears here once registered to a course (on the course’s page, “New registration”).'),
       listBox)));
 
-  async function load() {
+  async function load(sayCount = false) {
     let page;
     try {
       page = await apiList('/api/learners', { q: state.q, offset: state.offset, limit: LIMIT, fields: ['id', 'name'] });
@@ -42,6 +42,7 @@ export default async function render(main, ctx) {
       caption: 'Learners',
       empty: state.q ? `No learner matches “${state.q}”.` : 'No learners yet.',
     }));
+    if (sayCount) announce(`${page.total} ${page.total === 1 ? 'learner' : 'learners'} found.`);
     listBox.appendChild(pager(page, (o) => {
       state = { q: state.q, offset: o };
       history.pushState(null, '', hashWith('/learners', state));

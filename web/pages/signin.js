@@ -69,6 +69,6 @@ export function renderSignIn(main, { message, kind = 'info', onSignedIn }) {
   });
   main.appendChild(h('div', { class: 'signin-wrap' }, form,
     h('p', { class: 'hint center' }, 'An admin key is printed by ', h('code', null, 'scolar serve'),
-      ' on first start, or made with ', h('code', null, 'scolar creds create --scopes admin'), '.')));
+      ' on first start, or made with ', h('code', null, 'scolar creds create --name NAME --scopes admin'), '.')));
   key.input.focus();
 }
