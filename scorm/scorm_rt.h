@@ -36,6 +36,7 @@
 #include "scorm/scorm.h"
 
 struct stmt_db;
+struct stmt_store;
 
 /** Run-time codes (scorm.h uses -1..-99). */
 enum scorm_rt_err {
@@ -65,9 +66,10 @@ const char *scorm_rt_strerror(int code);
 #define SCORM_RT_MAX_LEARNER_ID 255
 
 /**
- * A statement sink: called with the statements a commit or launch produced (after the CMI
- * state is durably stored). stmts[i] stay owned by the caller of the sink; the sink returns 0
- * or non-zero (logged by the caller, the CMI commit stays). May be NULL in the opts.
+ * A statement sink (tests and tools without a statement store): called with statements of
+ * the bridge outbox (scorm_outbox.c) after the call that produced them is durable, and again
+ * for the same rows when an earlier call returned non-zero. stmts[i] stay owned by the
+ * caller of the sink; 0 = taken (the rows are deleted).
  */
 typedef int (*scorm_rt_emit_fn)(void *ctx, cJSON **stmts, size_t n);
 
@@ -79,6 +81,14 @@ struct scorm_rt_opts {
     const char *learner_home;  /* account homePage of learners (copied) */
     scorm_rt_emit_fn emit;
     void *emit_ctx;
+    /* The statement store the bridge's statements go to (borrowed; must outlive the
+     * run-time), with authority_json (copied) as their authority. Every call that produces
+     * statements writes them as rows of "bridge_outbox" in its own transaction; the rows are
+     * inserted right after it (scorm_rt_outbox_drain and the drainer thread of
+     * scorm_rt_outbox_start insert what is left). NULL: the emit sink, if any. */
+    struct stmt_store *store;
+    const char *authority_json;
+    int no_drain; /* tests: leave the rows (a crash right after the commit) */
 };
 
 struct scorm_rt;
@@ -284,6 +294,29 @@ int scorm_rt_learner_get(struct scorm_rt *rt, const char *learner, size_t offset
 int scorm_rt_registration_reset(struct scorm_rt *rt, const char *reg);
 /** Delete the registration, its run-time data and tokens (statements stay). */
 int scorm_rt_registration_delete(struct scorm_rt *rt, const char *reg);
+
+/* ---- the bridge outbox (scorm_outbox.c) ----
+ * Table "bridge_outbox": be64(us) be16(n) statement id -> statement JSON (with its id);
+ * "bridge_outbox_dead": rows the store refused for good (conflict, invalid). */
+
+/** Every row becomes a statement (stmt_store_insert, a no-op for a statement already stored
+ *  with the same content) and is deleted; call at start-up before serving. *stored (may be
+ *  NULL) the rows handled. SCORM_RT_OK, _STORE (the store failed: rows stay), _NOMEM. */
+int scorm_rt_outbox_drain(struct scorm_rt *rt, size_t *stored);
+/** Start the drainer thread (stopped by scorm_rt_close): deletes the rows of inserted
+ *  statements in batches and retries rows older than 2 s every 0.5 s. */
+int scorm_rt_outbox_start(struct scorm_rt *rt);
+/** Rows waiting and dead rows (dead may be NULL). */
+int scorm_rt_outbox_count(struct scorm_rt *rt, size_t *rows, size_t *dead);
+
+/**
+ * Wait (at most timeout_ms) until session `session` of reg has applied the commit with
+ * sequence number seq, or has ended: a navigation request carries the last commit seq the
+ * player sent, which a beacon on unload may deliver after the request (issue 15). *arrived
+ * is 0 when the wait timed out. Unknown sessions and seq < 1 return at once. SCORM_RT_OK.
+ */
+int scorm_rt_commit_wait(struct scorm_rt *rt, const char *reg, const char *session, double seq,
+                         int timeout_ms, int *arrived);
 
 /* ---- time (centiseconds; Y = 365 d, M = 30 d as the shim) ---- */
 /** ISO 8601 duration -> centiseconds; -1 when malformed. */

@@ -118,6 +118,7 @@ struct regctx {
     const cJSON *tree;
     const cJSON *org;
     int is12;
+    long fails0; /* sc_alloc_failures() when the call began (commit_out) */
 };
 
 /* Validation mode of the registration's commits: spec-exact when the run-time was opened
@@ -210,6 +211,7 @@ static int regctx_load(struct scorm_rt *rt, const char *reg, struct regctx *c)
     int rc;
     memset(c, 0, sizeof *c);
     c->rt = rt;
+    c->fails0 = sc_alloc_failures();
     if (!reg || !sc_uuid_valid(reg, strlen(reg)))
         return SCORM_RT_ERR_NOTFOUND;
     rc = stmt_db_get1(rt->db, "registrations", reg, strlen(reg), &v, &vl);
@@ -597,30 +599,33 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
     return attempt_next(txn, c, item, rec, exitv);
 }
 
-static void emit(struct scorm_rt *rt, cJSON *stmts)
+/*
+ * Commits *txn (cleared either way) with the call's statements written in it as bridge
+ * outbox rows (one call, one durable transaction: DESIGN.md), then hands them to the
+ * statement store. fails0 is sc_alloc_failures() when the call began: when an allocation
+ * failed since, a value or a statement may be missing from what the call built, so nothing
+ * is committed (SCORM_RT_ERR_NOMEM; the player retries). SCORM_RT_OK, _NOMEM, _STORE.
+ */
+static int commit_out(struct scorm_rt *rt, struct stmt_db_txn **txn, cJSON *stmts, long fails0)
 {
-    int n = cJSON_GetArraySize(stmts);
-    cJSON **arr;
-    if (!rt->emit || n <= 0)
-        return;
-    arr = sc_calloc((size_t)n, sizeof *arr);
-    if (!arr)
-        return;
-    for (int i = 0; i < n; i++)
-        arr[i] = cJSON_GetArrayItem(stmts, i);
-    rt->emit(rt->emit_ctx, arr, (size_t)n);
-    sc_free(arr);
-}
-
-/* Commits *txn (cleared either way) and, once it is durable, hands its statements to the
- * bridge's sink. SCORM_RT_OK or SCORM_RT_ERR_STORE. */
-static int commit_emit(struct scorm_rt *rt, struct stmt_db_txn **txn, cJSON *stmts)
-{
-    int rc = stmt_db_txn_commit(*txn);
+    struct scorm__obx ob;
+    int rc = scorm__outbox_put(rt, *txn, stmts, fails0, &ob);
+    if (!rc && sc_alloc_failures() != fails0)
+        rc = SCORM_RT_ERR_NOMEM;
+    if (rc) {
+        scorm__obx_free(&ob);
+        stmt_db_txn_abort(*txn);
+        *txn = NULL;
+        return rc;
+    }
+    rc = stmt_db_txn_commit(*txn);
     *txn = NULL;
-    if (rc)
+    if (rc) {
+        scorm__obx_free(&ob);
         return SCORM_RT_ERR_STORE;
-    emit(rt, stmts);
+    }
+    scorm__commit_done(rt);
+    scorm__outbox_sent(rt, stmts, &ob);
     return SCORM_RT_OK;
 }
 
@@ -761,13 +766,8 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
     if ((rc = scorm__rt_put(txn, "cmi", key, rec)) ||
         (rc = scorm__rt_put(txn, "sessions", sid, sess)))
         goto out;
-    if (stmt_db_txn_commit(txn)) {
-        txn = NULL;
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
-    txn = NULL;
-    emit(rt, stmts);
+    /* the answer is made before the commit: a failure after it would leave a session the
+     * player never hears of */
     cJSON_AddStringToObject(res, "session", sid);
     cJSON_AddStringToObject(res, "sco", sco);
     cJSON_AddStringToObject(res, "title",
@@ -776,6 +776,8 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
     cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
     cJSON_AddNumberToObject(res, "seq", 0);
     cJSON_AddBoolToObject(res, "strict", strict_of(&c));
+    if ((rc = commit_out(rt, &txn, stmts, c.fails0)))
+        goto out;
     *out = res;
     res = NULL;
     rc = SCORM_RT_OK;
@@ -856,7 +858,7 @@ int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, in
     scorm__jset_num(rec, "activity_attempt", activity_attempt);
     if ((rc = scorm__rt_put(txn, "cmi", key, rec)))
         goto out;
-    rc = commit_emit(rt, &txn, stmts);
+    rc = commit_out(rt, &txn, stmts, c.fails0);
 out:
     stmt_db_txn_abort(txn);
     cJSON_Delete(rec);
@@ -911,7 +913,7 @@ int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
         cJSON_Delete(rec);
         rec = NULL;
     }
-    rc = commit_emit(rt, &txn, stmts);
+    rc = commit_out(rt, &txn, stmts, c.fails0);
 out:
     stmt_db_txn_abort(txn);
     cJSON_Delete(rec);
@@ -1072,14 +1074,24 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
         (rc = scorm__rt_put(txn, "sessions", session, sess)) ||
         (rc = scorm__summary_commit(txn, c.reg, c.org, scorm__jstr(sess, "sco"), rec)))
         goto out;
-    if (stmt_db_txn_commit(txn)) {
-        txn = NULL;
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
-    txn = NULL;
     applied = 1;
-    emit(rt, stmts);
+    if (out) { /* made before the commit: nothing can fail once it is durable */
+        res = cJSON_CreateObject();
+        if (!res || !cJSON_AddBoolToObject(res, "applied", 1) ||
+            !cJSON_AddNumberToObject(res, "seq", seq) ||
+            !cJSON_AddBoolToObject(res, "final", final)) {
+            rc = SCORM_RT_ERR_NOMEM;
+            goto out;
+        }
+    }
+    if ((rc = commit_out(rt, &txn, stmts, c.fails0)))
+        goto out;
+    if (out) {
+        *out = res;
+        res = NULL;
+    }
+    rc = SCORM_RT_OK;
+    goto out;
 answer:
     if (out) {
         res = cJSON_CreateObject();
@@ -1091,10 +1103,12 @@ answer:
         cJSON_AddNumberToObject(res, "seq", seq);
         cJSON_AddBoolToObject(res, "final", final && applied);
         *out = res;
+        res = NULL;
     }
     rc = SCORM_RT_OK;
 out:
     stmt_db_txn_abort(txn);
+    cJSON_Delete(res);
     cJSON_Delete(sess);
     cJSON_Delete(rec);
     cJSON_Delete(counts);
@@ -1126,10 +1140,7 @@ int scorm_rt_initialized(struct scorm_rt *rt, const char *reg, const char *sessi
     session_started(rt, &c, item, rec, sess, stmts);
     if ((rc = scorm__rt_put(txn, "sessions", session, sess)))
         goto out;
-    rc = stmt_db_txn_commit(txn) ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
-    txn = NULL;
-    if (!rc)
-        emit(rt, stmts);
+    rc = commit_out(rt, &txn, stmts, c.fails0);
 out:
     stmt_db_txn_abort(txn);
     cJSON_Delete(sess);
