@@ -226,7 +226,7 @@ int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON
         goto out;
     }
     if (cJSON_GetObjectItemCaseSensitive(scos, sco))
-        cJSON_ReplaceItemInObjectCaseSensitive(scos, sco, s);
+        scorm__jset(scos, sco, s);
     else
         cJSON_AddItemToObject(scos, sco, s);
     count_launchable(cJSON_GetObjectItemCaseSensitive(org, "items"), &n_sco);

@@ -76,6 +76,9 @@ int scorm__dm_set(const struct scorm__dm *dm, const char *model, int strict, cJS
 
 /** Read a string member (NULL when absent or not a string). */
 const char *scorm__jstr(const cJSON *o, const char *name);
+/** Replace or add member name with n (consumed; NULL: nothing), without the unchecked key copy
+ *  of cJSON_ReplaceItemInObject. */
+void scorm__jset(cJSON *o, const char *name, cJSON *n);
 /** Replace or add a string / number member. */
 void scorm__jset_str(cJSON *o, const char *name, const char *v);
 void scorm__jset_num(cJSON *o, const char *name, double v);

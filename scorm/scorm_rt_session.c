@@ -545,7 +545,7 @@ static int attempt_next(struct stmt_db_txn *txn, const struct regctx *c, const c
     scorm__jset_num(rec, "attempt", n + 1);
     scorm__jset_str(rec, "attempt_id", aid);
     scorm__jset_str(rec, "entry", "ab-initio");
-    cJSON_ReplaceItemInObjectCaseSensitive(rec, "values", cJSON_CreateObject());
+    scorm__jset(rec, "values", cJSON_CreateObject());
     scorm__jset_num(rec, "total_cs", 0);
     scorm__jset_num(rec, "attempt_sessions", 0);
     return SCORM_RT_OK;
@@ -574,7 +574,7 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
         lesson_status_finish(values, item, c->reg);
     result = result_of(values, item, c->is12);
     if (result)
-        cJSON_ReplaceItemInObjectCaseSensitive(rec, "result", result);
+        scorm__jset(rec, "result", result);
     if (!cJSON_GetObjectItemCaseSensitive(rec, "result") && result)
         cJSON_AddItemToObject(rec, "result", result);
     scorm__jset_bool(sess, "open", 0);
@@ -1059,7 +1059,7 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
         cJSON *result = result_of(values, item, c.is12);
         if (result) {
             if (cJSON_GetObjectItemCaseSensitive(rec, "result"))
-                cJSON_ReplaceItemInObjectCaseSensitive(rec, "result", result);
+                scorm__jset(rec, "result", result);
             else
                 cJSON_AddItemToObject(rec, "result", result);
         }
