@@ -7,8 +7,11 @@
  *               "abandon"|"abandonAll"|"suspendAll", "target": ITEM_ID,
  *    "cmi": {"completion_status","success_status","score_scaled","progress_measure","exit",
  *            "session_seconds","objectives":[{"id","success_status","completion_status",
- *            "score_scaled","progress_measure"}]}}          ("cmi" optional: the current
+ *            "score_scaled","progress_measure"}]},          ("cmi" optional: the current
  *   SCO's run-time data, applied before the request, RTE 4th 4.2 -> SN tracking model)
+ *    "session": SESSION, "commit_seq": N}  (optional, together: the current SCO session and
+ *   the last commit seq the player sent in it; the request waits up to 3 s until that commit
+ *   is applied, so a commit overtaken by the request, e.g. a beacon on unload, is not lost)
  * -> 200 {"deliver": ITEM_ID|null, "exception": "NB.2.1-2"|null, "ended": bool,
  *         "toc": [{"item","title","hidden","disabled","completion","success"}...]}
  *         "sequencing": true, "current": ITEM_ID|null, "valid": {"continue","previous"}}
@@ -27,6 +30,7 @@
 #include "lrs/lrs.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,6 +40,7 @@
 #include "scorm/seq.h"
 
 #define NAV_MAX_BODY (64u * 1024u)
+#define NAV_COMMIT_WAIT_MS 3000 /* how long a request waits for a commit sent before it */
 
 /* Load-navigate-save of one registration must not interleave with another request's for the
  * same state. The state is the registration's plus the learner's global objectives when the
@@ -269,6 +274,25 @@ int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, 
     if (!rt) {
         snprintf(emsg, elen, "SCORM run-time unavailable: %s", err);
         return 503;
+    }
+    /* commits and navigation of a session are ordered (issue 15): the request names the
+     * current session and the last commit seq the player sent; a commit still on its way (a
+     * beacon on unload overtaken by this request) is applied first, waited for at most
+     * NAV_COMMIT_WAIT_MS */
+    o = cJSON_GetObjectItemCaseSensitive(body, "commit_seq");
+    if (o || cJSON_GetObjectItemCaseSensitive(body, "session")) {
+        const char *sess = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "session"));
+        int arrived = 1;
+        if (!sess || !cJSON_IsNumber(o) || o->valuedouble < 0 ||
+            o->valuedouble != (double)(int64_t)o->valuedouble) {
+            snprintf(emsg, elen, "session and commit_seq (an integer >= 0) go together");
+            return 400;
+        }
+        scorm_rt_commit_wait(rt, reg, sess, o->valuedouble, NAV_COMMIT_WAIT_MS, &arrived);
+        if (!arrived)
+            lrs_log(LRS_LOG_WARN,
+                    "navigation of %s: commit %.0f of session %s did not arrive within %d ms", reg,
+                    o->valuedouble, sess, NAV_COMMIT_WAIT_MS);
     }
     rc = scorm_rt_registration_get(rt, reg, &report);
     if (rc) {
