@@ -142,7 +142,10 @@ int lrs_rt_open(struct lrs_app *app)
             lrs_log(LRS_LOG_ERROR, "scorm bridge outbox: %s (%zu rows stored; the rest is retried)",
                     scorm_rt_strerror(rc), n);
         else if (n)
-            lrs_log(LRS_LOG_INFO, "scorm bridge outbox: %zu statements of the last run stored", n);
+            lrs_log(LRS_LOG_INFO,
+                    "scorm bridge outbox: %zu rows of the last run handled (statements stored, "
+                    "or found stored already)",
+                    n);
         if (scorm_rt_outbox_start(app->rt))
             lrs_log(LRS_LOG_ERROR, "scorm bridge outbox: cannot start the drainer thread");
     }
