@@ -148,17 +148,6 @@ out:
     return rc;
 }
 
-static void count_launchable(const cJSON *items, int *n)
-{
-    const cJSON *it;
-    cJSON_ArrayForEach(it, items)
-    {
-        if (scorm__jstr(it, "identifier") && scorm__jstr(it, "launch"))
-            (*n)++;
-        count_launchable(cJSON_GetObjectItemCaseSensitive(it, "items"), n);
-    }
-}
-
 /* The course-level figures of sum from its scos map (n_sco launchable items). */
 static void summary_aggregate(cJSON *sum, int n_sco)
 {
@@ -229,7 +218,7 @@ int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON
         scorm__jset(scos, sco, s);
     else
         cJSON_AddItemToObject(scos, sco, s);
-    count_launchable(cJSON_GetObjectItemCaseSensitive(org, "items"), &n_sco);
+    n_sco = scorm__count_scos(cJSON_GetObjectItemCaseSensitive(org, "items"));
     summary_aggregate(sum, n_sco);
     scorm__jset_str(sum, "last_access", sc_time_format_iso(sc_time_now_us(), 3, ts));
     now = !strcmp(scorm__jstr(sum, "completion"), "completed");

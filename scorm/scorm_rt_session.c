@@ -62,18 +62,6 @@ static void sco_key(char *out, size_t outlen, const char *reg, const char *sco, 
 
 /* ---- the course tree ------------------------------------------------------------------- */
 
-static const cJSON *default_org(const cJSON *tree)
-{
-    const cJSON *orgs = cJSON_GetObjectItemCaseSensitive(tree, "organizations"), *o;
-    const char *def = scorm__jstr(tree, "default_organization");
-    cJSON_ArrayForEach(o, orgs)
-    {
-        if (def && scorm__jstr(o, "identifier") && !strcmp(scorm__jstr(o, "identifier"), def))
-            return o;
-    }
-    return cJSON_GetArrayItem(orgs, 0);
-}
-
 static const cJSON *find_item(const cJSON *items, const char *id)
 {
     const cJSON *it;
@@ -227,7 +215,7 @@ static int regctx_load(struct scorm_rt *rt, const char *reg, struct regctx *c)
         return rc;
     }
     c->tree = cJSON_GetObjectItemCaseSensitive(c->ver, "tree");
-    c->org = default_org(c->tree);
+    c->org = scorm__default_org(c->tree);
     c->is12 =
         scorm__jstr(c->tree, "version") && !strcmp(scorm__jstr(c->tree, "version"), "scorm12");
     return SCORM_RT_OK;
@@ -1213,8 +1201,7 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
         cJSON_AddBoolToObject(o, "launchable", scorm__jstr(it, "launch") != NULL);
         if (scorm__jstr(it, "launch"))
             cJSON_AddStringToObject(o, "href", scorm__jstr(it, "launch"));
-        cJSON_AddBoolToObject(
-            o, "sco", scorm__jstr(it, "scormType") && !strcmp(scorm__jstr(it, "scormType"), "sco"));
+        cJSON_AddBoolToObject(o, "sco", scorm__item_is_sco(it));
         cJSON_AddBoolToObject(o, "isvisible",
                               !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(it, "isvisible")));
         cJSON_AddItemToObject(
@@ -1235,7 +1222,8 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
         if (scorm__jstr(it, "launch")) {
             if (!first)
                 first = id;
-            if (!first_open && (!comp || strcmp(comp, "completed")))
+            /* an asset has no status: it is never where the learner left off */
+            if (!first_open && scorm__item_is_sco(it) && (!comp || strcmp(comp, "completed")))
                 first_open = id;
             if (scorm__jstr(c.reg, "last_sco") && !strcmp(scorm__jstr(c.reg, "last_sco"), id) &&
                 rec && scorm__jstr(rec, "entry") && !strcmp(scorm__jstr(rec, "entry"), "resume"))
@@ -1287,7 +1275,7 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
 {
     struct regctx c;
     struct flat *f = NULL;
-    cJSON *res = NULL, *scos;
+    cJSON *res = NULL, *scos, *assets;
     int rc = regctx_load(rt, reg, &c);
     int n_sco = 0, n_completed = 0, n_started = 0, n_passed = 0, n_failed = 0, n_scored = 0;
     int max_attempts = 0;
@@ -1311,12 +1299,22 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
                           cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c.reg, "learner"), 1));
     cJSON_AddStringToObject(res, "created", scorm__jstr(c.reg, "created"));
     scos = cJSON_CreateArray();
+    assets = cJSON_AddArrayToObject(res, "assets");
     for (size_t i = 0; i < f->n; i++) {
         const cJSON *it = f->item[i];
         const char *id = scorm__jstr(it, "identifier");
         cJSON *o, *rec, *values;
         if (!id || !scorm__jstr(it, "launch"))
             continue;
+        if (!scorm__item_is_sco(it)) {
+            /* assets apart (one definition of a SCO, scorm_int.h): no data, no status */
+            o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "id", id);
+            cJSON_AddStringToObject(o, "title",
+                                    scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
+            cJSON_AddItemToArray(assets, o);
+            continue;
+        }
         n_sco++;
         o = cJSON_CreateObject();
         rec = sco_record(rt, reg, id);

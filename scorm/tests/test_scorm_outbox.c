@@ -346,6 +346,91 @@ static void test_alloc_failures(struct stmt_db *db, struct stmt_store *st, const
     scorm_rt_close(rt);
 }
 
+/* ---- one definition of a SCO (issue 15) ------------------------------------------------ */
+
+static const char MANIFEST_ASSET[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<manifest identifier=\"sa\" version=\"1\" "
+    "xmlns=\"http://www.imsproject.org/xsd/imscp_rootv1p1p2\"\n"
+    "  xmlns:adlcp=\"http://www.adlnet.org/xsd/adlcp_rootv1p2\">\n"
+    "  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>\n"
+    "  <organizations default=\"o\"><organization identifier=\"o\"><title>SCO and asset</title>\n"
+    "    <item identifier=\"intro\" identifierref=\"ra\"><title>Intro page</title></item>\n"
+    "    <item identifier=\"s1\" identifierref=\"rs\"><title>Lesson</title></item>\n"
+    "    <item identifier=\"s2\" identifierref=\"rs\"><title>Lesson again</title></item>\n"
+    "  </organization></organizations>\n"
+    "  <resources>\n"
+    "    <resource identifier=\"ra\" type=\"webcontent\" adlcp:scormtype=\"asset\" "
+    "href=\"a.html\"><file href=\"a.html\"/></resource>\n"
+    "    <resource identifier=\"rs\" type=\"webcontent\" adlcp:scormtype=\"sco\" href=\"s.html\">"
+    "<file href=\"s.html\"/></resource>\n"
+    "  </resources>\n"
+    "</manifest>\n";
+
+/* launchable items whose resource is a SCO, assets apart: the import's count, the report's
+ * scos[] (and its course-level completion), the player's flags and where it resumes agree */
+static void test_sco_definition(struct stmt_db *db, struct stmt_store *st)
+{
+    char zp[512], reg[64], sess[64];
+    size_t len;
+    zip_t *za = tu_zip_new(zp, sizeof zp);
+    cJSON *res = NULL, *rep = NULL, *ps = NULL, *L = NULL, *x;
+    struct scorm_diag d;
+    struct scorm_import_opts io;
+    struct scorm_rt *rt = rt_open(db, st, 0);
+    const char *course;
+    tu_zip_add_str(za, "imsmanifest.xml", MANIFEST_ASSET);
+    tu_zip_add_str(za, "a.html", "<html>a</html>");
+    tu_zip_add_str(za, "s.html", "<html>s</html>");
+    free(tu_zip_finish(za, zp, &len));
+    memset(&io, 0, sizeof io);
+    io.in_process = 1;
+    is_int(scorm_import_file(db, zp, &io, &res, &d), 0, "course with an asset item imported");
+    course = cJSON_GetStringValue(cJSON_GetObjectItem(res, "course"));
+    is_int((int)cJSON_GetNumberValue(cJSON_GetObjectItem(res, "scos")), 2,
+           "import: 2 SCOs (two items of one SCO resource; the asset apart)");
+    is_int(new_registration(rt, course, "scodef", reg), 0, "registration");
+    is_int(scorm_rt_registration_get(rt, reg, &rep), 0, "report");
+    is_int(cJSON_GetArraySize(cJSON_GetObjectItem(rep, "scos")), 2,
+           "report: scos[] holds the 2 SCOs");
+    is_int((int)cJSON_GetNumberValue(cJSON_GetObjectItem(rep, "scos_total")), 2, "scos_total 2");
+    x = cJSON_GetArrayItem(cJSON_GetObjectItem(rep, "assets"), 0);
+    is_str(cJSON_GetStringValue(cJSON_GetObjectItem(x, "id")), "intro",
+           "the asset is listed apart");
+    cJSON_Delete(rep);
+    rep = NULL;
+    is_int(scorm_rt_player_state(rt, reg, &ps), 0, "player state");
+    x = cJSON_GetArrayItem(cJSON_GetObjectItem(ps, "items"), 0);
+    ok(cJSON_IsFalse(cJSON_GetObjectItem(x, "sco")) &&
+           cJSON_IsTrue(
+               cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(ps, "items"), 1), "sco")),
+       "player: the asset is not a SCO, the lesson is");
+    is_str(cJSON_GetStringValue(cJSON_GetObjectItem(ps, "resume")), "s1",
+           "player: starts at the first SCO not completed, not at the asset");
+    /* both SCOs completed: the course is completed although the asset has no status */
+    for (int i = 1; i <= 2; i++) {
+        char item[8];
+        snprintf(item, sizeof item, "s%d", i);
+        cJSON_Delete(L);
+        L = NULL;
+        is_int(scorm_rt_launch(rt, reg, item, &L, &d), 0, "launch %s", item);
+        snprintf(sess, sizeof sess, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(L, "session")));
+        is_int(commit(rt, reg, sess, 1, 1,
+                      "{\"cmi.core.lesson_status\":\"completed\",\"cmi.core.exit\":\"\"}"),
+               0, "%s completed", item);
+    }
+    is_int(scorm_rt_registration_get(rt, reg, &rep), 0, "report");
+    is_str(cJSON_GetStringValue(cJSON_GetObjectItem(rep, "completion")), "completed",
+           "course completed: every SCO is (assets have no status)");
+    is_int((int)cJSON_GetNumberValue(cJSON_GetObjectItem(rep, "scos_completed")), 2,
+           "scos_completed 2");
+    cJSON_Delete(L);
+    cJSON_Delete(rep);
+    cJSON_Delete(ps);
+    cJSON_Delete(res);
+    scorm_rt_close(rt);
+}
+
 int main(void)
 {
     char path[1024], dir[512];
@@ -377,6 +462,7 @@ int main(void)
         test_reinsert(db, st, course);
         test_alloc_failures(db, st, course);
     }
+    test_sco_definition(db, st);
     free(course);
     stmt_store_close(st);
     stmt_db_close(db);
