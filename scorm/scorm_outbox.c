@@ -384,12 +384,17 @@ static int count_row(void *ctx, const void *key, size_t klen, const void *val, s
 
 int scorm_rt_outbox_count(struct scorm_rt *rt, size_t *rows, size_t *dead)
 {
+    return scorm_outbox_count(rt->db, rows, dead);
+}
+
+int scorm_outbox_count(struct stmt_db *db, size_t *rows, size_t *dead)
+{
     struct stmt_db_txn *txn = NULL;
     int rc;
     *rows = 0;
     if (dead)
         *dead = 0;
-    if (stmt_db_txn_begin(rt->db, 0, &txn))
+    if (stmt_db_txn_begin(db, 0, &txn))
         return SCORM_RT_ERR_STORE;
     rc = stmt_db_scan(txn, OBX_TABLE, NULL, 0, count_row, rows);
     if (!rc && dead)

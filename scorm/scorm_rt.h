@@ -308,6 +308,8 @@ int scorm_rt_outbox_drain(struct scorm_rt *rt, size_t *stored);
 int scorm_rt_outbox_start(struct scorm_rt *rt);
 /** Rows waiting and dead rows (dead may be NULL). */
 int scorm_rt_outbox_count(struct scorm_rt *rt, size_t *rows, size_t *dead);
+/** The same on a store without a run-time (scolar check). */
+int scorm_outbox_count(struct stmt_db *db, size_t *rows, size_t *dead);
 
 /**
  * Wait (at most timeout_ms) until session `session` of reg has applied the commit with
