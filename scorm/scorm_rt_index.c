@@ -214,14 +214,11 @@ int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    if (cJSON_GetObjectItemCaseSensitive(scos, sco))
-        scorm__jset(scos, sco, s);
-    else
-        cJSON_AddItemToObject(scos, sco, s);
+    scorm__jset(scos, sco, s);
     n_sco = scorm__count_scos(cJSON_GetObjectItemCaseSensitive(org, "items"));
     summary_aggregate(sum, n_sco);
     scorm__jset_str(sum, "last_access", sc_time_format_iso(sc_time_now_us(), 3, ts));
-    now = !strcmp(scorm__jstr(sum, "completion"), "completed");
+    now = scorm__jstr(sum, "completion") && !strcmp(scorm__jstr(sum, "completion"), "completed");
     rc = put_json(txn, "reg_summary", id, sum);
     if (!rc && was != now)
         rc = bump(txn, "course_stats", course, "completed", now ? 1 : -1);

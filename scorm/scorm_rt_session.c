@@ -561,10 +561,7 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
     if (final && c->is12)
         lesson_status_finish(values, item, c->reg);
     result = result_of(values, item, c->is12);
-    if (result)
-        scorm__jset(rec, "result", result);
-    if (!cJSON_GetObjectItemCaseSensitive(rec, "result") && result)
-        cJSON_AddItemToObject(rec, "result", result);
+    scorm__jset(rec, "result", result);
     scorm__jset_bool(sess, "open", 0);
     scorm__jset_bool(sess, "terminated", final);
     scorm__jset_num(sess, "ended", (double)sc_time_now_us());
@@ -1045,12 +1042,7 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
     scorm__jset_num(sess, "seq", seq);
     {
         cJSON *result = result_of(values, item, c.is12);
-        if (result) {
-            if (cJSON_GetObjectItemCaseSensitive(rec, "result"))
-                scorm__jset(rec, "result", result);
-            else
-                cJSON_AddItemToObject(rec, "result", result);
-        }
+        scorm__jset(rec, "result", result);
     }
     if (final) {
         rc = session_end(rt, txn, &c, item, rec, sess, 1, stmts);
