@@ -139,11 +139,11 @@ test(`kill -9 while ${LEARNERS} learners commit, ${CYCLES} cycles: acknowledged 
         await new Promise((r) => setTimeout(r, 25));
       }
       await new Promise((r) => setTimeout(r, 200 + Math.random() * 1000));
-      s.proc.kill('SIGKILL');
+      const dead = s.stop('SIGKILL');
       stats.kills++;
       stop.now = true;
       await Promise.all(workers);
-      await s.stop();
+      await dead;
       s = await startServer({ dataDir });
       // rows the kill left between a commit and its statements' insert, stored before serving
       const m = /scorm bridge outbox: (\d+) rows of the last run handled/.exec(s.stderr);
