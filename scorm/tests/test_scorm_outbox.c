@@ -270,6 +270,28 @@ static void test_reinsert(struct stmt_db *db, struct stmt_store *st, const char 
     scorm_rt_close(rt);
 }
 
+/* The drainer thread retries rows older than 2 s (an insert that failed, or never ran). */
+static void test_drainer_thread(struct stmt_db *db, struct stmt_store *st, const char *course)
+{
+    struct scorm_rt *rt = rt_open(db, st, 1); /* no insert after the commit: the rows wait */
+    char reg[64], sess[64];
+    size_t n0 = store_count(st);
+    int waited = 0;
+    is_int(new_registration(rt, course, "thread", reg), 0, "registration");
+    is_int(launch(rt, reg, sess), 0, "launch");
+    is_int(commit(rt, reg, sess, 1, 1, "{\"cmi.exit\":\"suspend\"}"), 0, "final commit");
+    is_int((int)rows(rt), 2, "2 rows wait");
+    is_int(scorm_rt_outbox_start(rt), 0, "drainer thread started");
+    while (rows(rt) > 0 && waited < 100) { /* at most 10 s */
+        usleep(100000);
+        waited++;
+    }
+    is_int((int)rows(rt), 0, "the thread stored them and deleted the rows");
+    ok(waited >= 15, "not before they were 2 s old (%d00 ms)", waited);
+    is_int((int)(store_count(st) - n0), 2, "2 statements stored");
+    scorm_rt_close(rt); /* joins the thread */
+}
+
 /* Allocation failures at every point of a final commit (and of the inserts right after it). */
 static void test_alloc_failures(struct stmt_db *db, struct stmt_store *st, const char *course)
 {
@@ -460,6 +482,7 @@ int main(void)
         test_prompt(db, st, course);
         test_crash_after_commit(db, st, course);
         test_reinsert(db, st, course);
+        test_drainer_thread(db, st, course);
         test_alloc_failures(db, st, course);
     }
     test_sco_definition(db, st);
