@@ -55,6 +55,7 @@ enum scorm_rt_err {
     SCORM_RT_ERR_NOMEM = -111,
     SCORM_RT_ERR_NOT_LAUNCHABLE = -112, /* the item has no launch (not a SCO or asset) */
     SCORM_RT_ERR_OTHER_REG = -113,      /* a valid token of another registration */
+    SCORM_RT_ERR_SEQUENCING = -114,     /* the sequencing engine cannot build the course's tree */
 };
 
 /** Static English text for a scorm_rt code (falls back to scorm_strerror); never NULL. */
@@ -319,6 +320,26 @@ int scorm_outbox_count(struct stmt_db *db, size_t *rows, size_t *dead);
  */
 int scorm_rt_commit_wait(struct scorm_rt *rt, const char *reg, const char *session, double seq,
                          int timeout_ms, int *arrived);
+
+/* ---- navigation (scorm_rt_nav.c; docs/sequencing.md) ---- */
+
+/* SCORM_RT_NAV_PLAYER: a SCORM 1.2 course, or a 2004 one whose tree the engine cannot build,
+ * answers {"sequencing": false} (the player keeps its tree order). */
+#define SCORM_RT_NAV_PLAYER 1
+
+/**
+ * A navigation request of registration reg through the SCORM 2004 sequencing engine (SN 4th
+ * OP.1): body {"request", "target"?, "cmi"?, "session"?, "commit_seq"?} (borrowed; the request
+ * first waits, at most 3 s, for the commit commit_seq of session, scorm_rt_commit_wait); load
+ * the sequencing state, apply "cmi" (seq_tree_report), navigate, save, end the course attempt
+ * after exitAll and follow a delivery's attempt (scorm_rt_course_exited, scorm_rt_delivered).
+ * Requests of one learner are serialised (global objectives are the learner's).
+ * @return SCORM_RT_OK with *answer (owned) set; else *answer is NULL and emsg says why:
+ *         SCORM_RT_ERR_PAYLOAD (the field and the rule), _NOTFOUND, _SEQUENCING, _STORE,
+ *         _NOMEM. warn (may be NULL) gets a problem that did not fail the request (to log).
+ */
+int scorm_rt_navigate(struct scorm_rt *rt, const char *reg, const cJSON *body, int flags,
+                      cJSON **answer, char *emsg, size_t elen, char *warn, size_t wlen);
 
 /* ---- time (centiseconds; Y = 365 d, M = 30 d as the shim) ---- */
 /** ISO 8601 duration -> centiseconds; -1 when malformed. */
