@@ -7,8 +7,8 @@
  *   3. fill to `fill` statements, then agent+verb (limit 100) and agent (limit 100) query
  *      latency p50/p99, get-by-id p50, and process memory (RssAnon = outside the LMDB map).
  *
- *   [STORE_INLINE=1] [STORE_FOLD_MIN=n STORE_FOLD_MAX=n] bench_store [batched=200000]
- * [single=20000] [fill=1000000] [dir=/tmp/scolar-bench-store]
+ *   [STORE_INLINE=1] [STORE_FOLD_MIN=n STORE_FOLD_MAX=n] [STORE_KEEP=1] bench_store
+ * [batched=200000] [single=20000] [fill=1000000] [dir=/tmp/scolar-bench-store]
  */
 #include "bench/bench_stmt_gen.h"
 #include "statements/stmt_store.h"
@@ -206,7 +206,7 @@ int main(int argc, char **argv)
     mem_report();
     stmt_store_close(st);
     stmt_db_close(db);
-    if (system(cmd) != 0)
+    if (!getenv("STORE_KEEP") && system(cmd) != 0) /* STORE_KEEP=1: leave the store */
         return 1;
     return 0;
 }

@@ -144,6 +144,7 @@ struct lrs_req {
     size_t nalt_hdrs;
     int status;
     size_t bytes_out;
+    const char *route; /* the matched route's pattern (static), for metrics; NULL: none */
 };
 
 /** Read the whole body (in a loop, up to cfg.max_body or `cap` when non-zero).
@@ -210,6 +211,11 @@ void lrs_server_stop(struct lrs_app *app);
 void lrs_route_about(struct lrs_req *r);
 void lrs_route_not_found(struct lrs_req *r);
 void lrs_route_healthz(struct lrs_req *r);
+/* ---- monitoring (lrs_metrics.c) -------------------------------------------------------- */
+/** Count one answered request (route: a route table's static pattern, or NULL). */
+void lrs_metrics_request(const char *route, int content, int status, int64_t us);
+void lrs_route_metrics(struct lrs_req *r);
+void lrs_route_readyz(struct lrs_req *r);
 void lrs_route_credentials(struct lrs_req *r);
 void lrs_route_statements(struct lrs_req *r);
 void lrs_route_courses(struct lrs_req *r);
@@ -263,5 +269,35 @@ struct scorm_rt *lrs_rt_get(struct lrs_app *app, char *err, size_t errlen);
 /** HTTP status for a scorm_rt code (route_player.c: the run-time's table). */
 int lrs_rt_status(int code);
 int lrs_cmd_registration(int argc, char **argv); /* cmd_registration.c: `scolar registration` */
+
+/* ---- reports and export (route_reports.c, route_export.c, cmd_export.c) ---------------- */
+struct stmt_query;
+/** The xAPI statement query filters of r (agent, verb, activity, registration,
+ *  related_activities, related_agents, since, until, limit, ascending; Comm 2.1.3) into *q
+ *  (zeroed first; its strings borrow from r and ifi). 0, or -1 after answering 400 with a
+ *  message naming the parameter. route_statements.c. */
+int lrs_query_params(struct lrs_req *r, struct stmt_query *q, char *ifi, size_t ifilen);
+void lrs_route_report_activity(struct lrs_req *r); /* GET /api/reports/activity */
+void lrs_route_report_course(struct lrs_req *r);   /* GET /api/reports/course */
+void lrs_route_report_learner(struct lrs_req *r);  /* GET /api/reports/learner */
+void lrs_route_export(struct lrs_req *r);          /* GET /api/export/statements */
+void lrs_route_statements_console(struct lrs_req *r); /* GET /api/statements (console) */
+int lrs_cmd_export(int argc, char **argv);         /* cmd_export.c: `scolar export` */
+/** One CSV field (RFC 4180 quoting) and its separator: ',' or, when last, CRLF (lrs_csv.c).
+ *  Non-zero when the buffer failed (it keeps its first error). */
+int lrs_csv_field(struct sc_buf *b, const char *s, size_t n, int last);
+int lrs_csv_str(struct sc_buf *b, const char *s, int last); /* s NUL-terminated, NULL = "" */
+/** A number in the shortest %g form that reads back exactly (lrs_csv.c). */
+void lrs_num_shortest(double d, char *out, size_t n);
+/** Where an export writes: 0 to go on, non-zero when the reader is gone. */
+typedef int (*lrs_export_sink)(void *ctx, const char *data, size_t n);
+#define LRS_EXPORT_GONE 1                  /* lrs_export_run: the sink refused (client gone) */
+extern const char LRS_EXPORT_CSV_HEADER[]; /* the CSV header line (docs/reports.md) */
+/** Write every statement of query q (its limit and cursor ignored; max = at most that many, 0 =
+ *  all) as JSON lines or CSV records to sink, page by page, one read transaction per page
+ *  (route_export.c). *count (may be NULL) gets the number written. 0, LRS_EXPORT_GONE, or a
+ *  stmt_store error code. */
+int lrs_export_run(struct stmt_store *st, const struct stmt_query *q, int csv, size_t max,
+                   lrs_export_sink sink, void *ctx, size_t *count);
 
 #endif

@@ -543,6 +543,7 @@ static const struct {
     {"/xapi/*", READ_ANY, LRS_SCOPE_ALL},
     /* the admin API is not part of xAPI: only the admin scope opens it */
     {"/api/*", LRS_SCOPE_ADMIN, LRS_SCOPE_ADMIN},
+    {"/metrics", LRS_SCOPE_ADMIN, LRS_SCOPE_ADMIN},
 };
 
 int lrs_scope_allowed(const char *path, const char *method, unsigned scopes)

@@ -19,7 +19,7 @@ void lrs_config_defaults(struct lrs_config *c)
     c->max_doc = 1u << 20;
     /* per origin; see start_ctx in lrs_http.c: a connection holds a worker while it is open,
      * so the pool is what a crowd of slow or idle clients must exhaust (issue 15) */
-    c->threads = 1024;
+    c->threads = 512;
     c->max_conn_per_addr = 256;
     c->request_timeout_ms = 10000;
     c->body_grace_ms = 20000;

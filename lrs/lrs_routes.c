@@ -7,6 +7,8 @@
 
 const struct lrs_route lrs_api_routes[] = {
     {"GET", "/healthz", LRS_AUTH_NONE, lrs_route_healthz},
+    {"GET", "/readyz", LRS_AUTH_NONE, lrs_route_readyz},
+    {"GET", "/metrics", LRS_AUTH_ADMIN, lrs_route_metrics},
     {"GET", "/xapi/about", LRS_AUTH_NONE, lrs_route_about},
     {"GET", "/", LRS_AUTH_NONE, lrs_route_console},
     {"GET", "/web/*", LRS_AUTH_NONE, lrs_route_console},
@@ -24,6 +26,11 @@ const struct lrs_route lrs_api_routes[] = {
     {NULL, "/xapi/agents/profile", LRS_AUTH_XAPI, lrs_route_agent_profile},
     {NULL, "/xapi/activities", LRS_AUTH_XAPI, lrs_route_activities},
     {NULL, "/xapi/agents", LRS_AUTH_XAPI, lrs_route_agents},
+    {NULL, "/api/reports/activity", LRS_AUTH_ADMIN, lrs_route_report_activity},
+    {NULL, "/api/reports/course", LRS_AUTH_ADMIN, lrs_route_report_course},
+    {NULL, "/api/reports/learner", LRS_AUTH_ADMIN, lrs_route_report_learner},
+    {NULL, "/api/export/statements", LRS_AUTH_ADMIN, lrs_route_export},
+    {NULL, "/api/statements", LRS_AUTH_ADMIN, lrs_route_statements_console},
     /* Unknown paths under the protected prefixes: authentication first, then 404. */
     {NULL, "/xapi/*", LRS_AUTH_XAPI, lrs_route_not_found},
     {NULL, "/api/*", LRS_AUTH_ADMIN, lrs_route_not_found},
@@ -32,6 +39,7 @@ const struct lrs_route lrs_api_routes[] = {
 
 const struct lrs_route lrs_content_routes[] = {
     {"GET", "/healthz", LRS_AUTH_NONE, lrs_route_healthz},
+    {"GET", "/readyz", LRS_AUTH_NONE, lrs_route_readyz},
     {"GET", "/favicon.ico", LRS_AUTH_NONE, lrs_route_favicon},
     {NULL, "/player/*", LRS_AUTH_NONE, lrs_route_player}, /* launch token, checked inside */
     {"GET", "/runtime/*", LRS_AUTH_NONE, lrs_route_runtime},

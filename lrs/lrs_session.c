@@ -11,10 +11,11 @@
  * with the cookie must repeat in X-CSRF-Token, and an idle expiry (SCOLAR_SESSION_IDLE, 30 min
  * by default); sessions are in LMDB, so they survive a restart.
  *
- * Guards on every /api/ request (lrs_console_guard): a browser request from another origin is
- * refused whatever its credentials (an Origin header that is not the API origin's), and a body
- * must carry its declared type (application/json; uploads a zip or multipart), so that a
- * cross-site form (text/plain, urlencoded) can never reach the admin API.
+ * Guards on every /api/ request (lrs_console_origin_guard, lrs_console_type_guard): a browser
+ * request from another origin is refused whatever its credentials (an Origin header that is not
+ * the API origin's), and a body must carry its declared type (application/json; uploads a zip
+ * or multipart), so that a cross-site form (text/plain, urlencoded) can never reach the admin
+ * API.
  *
  * Sign-in failures do not tell whether a key or user exists: an unknown one costs the same
  * PBKDF2 run against a dummy hash and gets the same answer. Failures are limited per client

@@ -22,6 +22,8 @@ struct lrs_web_file {
 /* Generated (web/console_files.c); ends with an entry whose name is NULL. */
 extern const struct lrs_web_file lrs_web_files[];
 extern const size_t lrs_web_nfiles;
+/* "v-" and a hash of all the files: index.html loads them from /web/<version>/... */
+extern const char lrs_web_version[];
 
 /** The embedded file called `name` (no leading '/'), or NULL. */
 const struct lrs_web_file *lrs_web_find(const char *name);

@@ -35,6 +35,7 @@ static const char MAIN_USAGE[] =
     "  user           create, list or delete console users (web console sign-in)\n"
     "  check          verify the store (and the statement indexes against the statements)\n"
     "  reindex        rebuild the statement id table and query indexes from the statements\n"
+    "  export         write statements as JSON lines or CSV (server stopped)\n"
     "\n"
     "  scolar <command> --help    options of a command\n"
     "  scolar --version           print the version\n";
@@ -51,7 +52,7 @@ static const char SERVE_USAGE[] =
     "  --max-document BYTES       xAPI document (State, profiles) cap (env "
     "SCOLAR_MAX_DOCUMENT;\n"
     "                             default 1048576)\n"
-    "  --threads N                HTTP workers per origin (env SCOLAR_THREADS; default 1024)\n"
+    "  --threads N                HTTP workers per origin (env SCOLAR_THREADS; default 512)\n"
     "\n"
     "On a store with no credentials, serve creates an admin credential and prints it once;\n"
     "SCOLAR_ADMIN_KEY and SCOLAR_ADMIN_SECRET choose it instead.\n";
@@ -253,10 +254,11 @@ static int cmd_serve(int argc, char **argv)
         lrs_app_close(&app);
         goto out;
     }
-    printf("scolar %s serving\n  xAPI:    %s/xapi/\n  admin:   %s/api/ (courses, registrations, "
+    printf("scolar %s serving\n  console: %s/ (sign in with an admin key and secret)\n"
+           "  xAPI:    %s/xapi/\n  admin:   %s/api/ (courses, registrations, "
            "credentials)\n  content: %s/\n  data:    %s\n",
-           SCOLAR_VERSION, app.cfg.public_url, app.cfg.public_url, app.cfg.content_url,
-           app.cfg.data_dir);
+           SCOLAR_VERSION, app.cfg.public_url, app.cfg.public_url, app.cfg.public_url,
+           app.cfg.content_url, app.cfg.data_dir);
     fflush(stdout);
     sigwait(&set, &sig);
     lrs_log(LRS_LOG_INFO, "signal %d: stopping (finishing in-flight requests)", sig);
@@ -510,6 +512,8 @@ int main(int argc, char **argv)
         rc = lrs_cmd_registration(argc - 1, argv + 1);
     else if (!strcmp(cmd, "user"))
         rc = lrs_cmd_user(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "export"))
+        rc = lrs_cmd_export(argc - 1, argv + 1);
     else
         rc = lrs_cli_usage_error(MAIN_USAGE, "unknown command '%s'", cmd);
     curl_global_cleanup();

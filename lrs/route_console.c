@@ -3,7 +3,10 @@
  * The console's pages (issue 13): GET / (index.html) and GET /web/<file> on the API origin,
  * from the files embedded at build time (lrs/lrs_web.h); GET /favicon.ico on both origins
  * (web/favicon.svg). A file goes gzip-compressed when the client accepts gzip, with a strong
- * ETag (If-None-Match -> 304) and Cache-Control: no-cache (revalidate: names carry no hash).
+ * ETag (If-None-Match -> 304). index.html loads the other files from /web/<lrs_web_version>/
+ * (tools/embed.py): under the current version they are immutable (cached for a year, no
+ * revalidation); index.html itself, unversioned paths and an older version's paths (a page
+ * open during an upgrade) are Cache-Control: no-cache.
  * Every answer carries the console's Content-Security-Policy, X-Frame-Options: DENY and
  * Referrer-Policy: no-referrer (security.md §6 "LMS and admin responses").
  */
@@ -53,11 +56,12 @@ static int etag_matches(const char *inm, const char *etag)
     return inm && (strstr(inm, etag) || !strcmp(inm, "*"));
 }
 
-static void serve_file(struct lrs_req *r, const struct lrs_web_file *f)
+static void serve_file(struct lrs_req *r, const struct lrs_web_file *f, int immutable)
 {
     int gz = f->gz && accepts_gzip(lrs_req_header(r, "Accept-Encoding"));
     lrs_console_headers(r);
-    lrs_resp_header(r, "Cache-Control", "no-cache");
+    lrs_resp_header(r, "Cache-Control", "%s",
+                    immutable ? "public, max-age=31536000, immutable" : "no-cache");
     lrs_resp_header(r, "ETag", "%s", f->etag);
     if (f->gz)
         lrs_resp_header(r, "Vary", "Accept-Encoding");
@@ -77,10 +81,17 @@ void lrs_route_console(struct lrs_req *r)
 {
     const struct lrs_web_file *f = NULL;
     const char *name = NULL;
+    int immutable = 0;
     if (!strcmp(r->path, "/") || !strcmp(r->path, "/index.html"))
         name = "index.html";
     else if (!strncmp(r->path, "/web/", 5))
         name = r->path + 5;
+    if (name && !strncmp(name, "v-", 2) && strchr(name, '/')) { /* /web/<version>/<file> */
+        const char *slash = strchr(name, '/');
+        immutable = (size_t)(slash - name) == strlen(lrs_web_version) &&
+                    !strncmp(name, lrs_web_version, strlen(lrs_web_version));
+        name = slash + 1;
+    }
     if (name && !strstr(name, ".."))
         f = lrs_web_find(name);
     if (!f) {
@@ -88,7 +99,7 @@ void lrs_route_console(struct lrs_req *r)
         lrs_reply_error(r, 404, "no console file at %s", r->path);
         return;
     }
-    serve_file(r, f);
+    serve_file(r, f, immutable && strcmp(name, "index.html"));
 }
 
 void lrs_route_favicon(struct lrs_req *r)
@@ -100,5 +111,5 @@ void lrs_route_favicon(struct lrs_req *r)
         lrs_reply_error(r, 404, "no favicon");
         return;
     }
-    serve_file(r, f);
+    serve_file(r, f, 0);
 }

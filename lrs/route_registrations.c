@@ -124,11 +124,9 @@ static void reg_create(struct lrs_req *r, struct scorm_rt *rt)
         lrs_reply_error(r, rc, rc == 413 ? "body larger than 64 KiB" : "cannot read the body");
         return;
     }
-    body = cJSON_ParseWithLength(r->body.data, r->body.len);
-    if (!cJSON_IsObject(body)) {
-        lrs_reply_error(r, 400, "body must be {\"course\": ID, \"learner\": {\"id\", \"name\"}}");
+    body = lrs_req_json(r, "registration body {\"course\": ID, \"learner\": {\"id\", \"name\"}}");
+    if (!body)
         goto out;
-    }
     learner = cJSON_GetObjectItemCaseSensitive(body, "learner");
     if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(body, "course"))) {
         lrs_reply_error(r, 400, "course: a string course id is required");

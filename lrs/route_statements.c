@@ -641,6 +641,70 @@ static int parse_time_param(struct lrs_req *r, const char *name, int64_t *out)
     return 0;
 }
 
+int lrs_query_params(struct lrs_req *r, struct stmt_query *q, char *ifi, size_t ifilen)
+{
+    const char *v;
+    memset(q, 0, sizeof *q);
+    if ((v = lrs_req_param(r, "agent"))) {
+        struct stmt_diag diag;
+        struct stmt_json_limits lim = STMT_JSON_LIMITS_DEFAULT;
+        cJSON *a = stmt_json_parse(v, strlen(v), &lim, &diag);
+        if (!a || stmt_validate_agent(a, &diag) ||
+            stmt_store_agent_ifi(a, ifi, ifilen) != STMT_STORE_OK) {
+            cJSON_Delete(a);
+            lrs_reply_error(r, 400, "agent parameter: %s %s", diag.path, diag.msg);
+            return -1;
+        }
+        cJSON_Delete(a);
+        q->agent = ifi;
+    }
+    if ((v = lrs_req_param(r, "verb"))) {
+        if (!stmt_validate_iri(v)) {
+            lrs_reply_error(r, 400, "verb '%.64s' is not an IRI (xAPI Data 2.2)", v);
+            return -1;
+        }
+        q->verb = v;
+    }
+    if ((v = lrs_req_param(r, "activity"))) {
+        if (!stmt_validate_iri(v)) {
+            lrs_reply_error(r, 400, "activity '%.64s' is not an IRI (xAPI Data 2.2)", v);
+            return -1;
+        }
+        q->activity = v;
+    }
+    if ((v = lrs_req_param(r, "registration"))) {
+        if (!stmt_validate_uuid(v)) {
+            lrs_reply_error(r, 400, "registration '%.64s' is not a UUID (xAPI Data 4.4)", v);
+            return -1;
+        }
+        q->registration = v;
+    }
+    if ((v = lrs_req_param(r, "related_activities")) && parse_bool(v, &q->related_activities)) {
+        lrs_reply_error(r, 400, "related_activities must be true or false");
+        return -1;
+    }
+    if ((v = lrs_req_param(r, "related_agents")) && parse_bool(v, &q->related_agents)) {
+        lrs_reply_error(r, 400, "related_agents must be true or false");
+        return -1;
+    }
+    if ((v = lrs_req_param(r, "ascending")) && parse_bool(v, &q->ascending)) {
+        lrs_reply_error(r, 400, "ascending must be true or false");
+        return -1;
+    }
+    if ((v = lrs_req_param(r, "limit"))) {
+        char *end;
+        unsigned long long l = strtoull(v, &end, 10);
+        if (!*v || *end || v[0] == '-' || v[0] == '+') {
+            lrs_reply_error(r, 400, "limit must be a non-negative integer (xAPI Comm 2.1.3)");
+            return -1;
+        }
+        q->limit = (size_t)l;
+    }
+    if (parse_time_param(r, "since", &q->since_us) || parse_time_param(r, "until", &q->until_us))
+        return -1;
+    return 0;
+}
+
 static void statements_get(struct lrs_req *r)
 {
     const char *sid, *vsid, *v;
@@ -694,63 +758,7 @@ static void statements_get(struct lrs_req *r)
         return;
     }
 
-    memset(&q, 0, sizeof q);
-    if ((v = lrs_req_param(r, "agent"))) {
-        struct stmt_diag diag;
-        struct stmt_json_limits lim = STMT_JSON_LIMITS_DEFAULT;
-        cJSON *a = stmt_json_parse(v, strlen(v), &lim, &diag);
-        if (!a || stmt_validate_agent(a, &diag) ||
-            stmt_store_agent_ifi(a, ifi, sizeof ifi) != STMT_STORE_OK) {
-            cJSON_Delete(a);
-            lrs_reply_error(r, 400, "agent parameter: %s %s", diag.path, diag.msg);
-            return;
-        }
-        cJSON_Delete(a);
-        q.agent = ifi;
-    }
-    if ((v = lrs_req_param(r, "verb"))) {
-        if (!stmt_validate_iri(v)) {
-            lrs_reply_error(r, 400, "verb '%.64s' is not an IRI (xAPI Data 2.2)", v);
-            return;
-        }
-        q.verb = v;
-    }
-    if ((v = lrs_req_param(r, "activity"))) {
-        if (!stmt_validate_iri(v)) {
-            lrs_reply_error(r, 400, "activity '%.64s' is not an IRI (xAPI Data 2.2)", v);
-            return;
-        }
-        q.activity = v;
-    }
-    if ((v = lrs_req_param(r, "registration"))) {
-        if (!stmt_validate_uuid(v)) {
-            lrs_reply_error(r, 400, "registration '%.64s' is not a UUID (xAPI Data 4.4)", v);
-            return;
-        }
-        q.registration = v;
-    }
-    if ((v = lrs_req_param(r, "related_activities")) && parse_bool(v, &q.related_activities)) {
-        lrs_reply_error(r, 400, "related_activities must be true or false");
-        return;
-    }
-    if ((v = lrs_req_param(r, "related_agents")) && parse_bool(v, &q.related_agents)) {
-        lrs_reply_error(r, 400, "related_agents must be true or false");
-        return;
-    }
-    if ((v = lrs_req_param(r, "ascending")) && parse_bool(v, &q.ascending)) {
-        lrs_reply_error(r, 400, "ascending must be true or false");
-        return;
-    }
-    if ((v = lrs_req_param(r, "limit"))) {
-        char *end;
-        unsigned long long l = strtoull(v, &end, 10);
-        if (!*v || *end || v[0] == '-' || v[0] == '+') {
-            lrs_reply_error(r, 400, "limit must be a non-negative integer (xAPI Comm 2.1.3)");
-            return;
-        }
-        q.limit = (size_t)l;
-    }
-    if (parse_time_param(r, "since", &q.since_us) || parse_time_param(r, "until", &q.until_us))
+    if (lrs_query_params(r, &q, ifi, sizeof ifi))
         return;
     q.cursor = lrs_req_param(r, "more");
     q.scope = r->cred.key;

@@ -236,6 +236,17 @@
       .then(seqSettle);
   }
 
+  /* a phone-sized window: the table of contents starts closed and overlays the course */
+  function narrow() {
+    return !!(window.matchMedia && window.matchMedia('(max-width: 600px)').matches);
+  }
+  /* the learner's own choice (the toggle) wins; else shown when there is something to choose */
+  function tocHidden(entries) {
+    var f = $('toc').dataset.forced;
+    if (f === 'open' || f === 'closed') return f === 'closed';
+    return entries < 2 || narrow();
+  }
+
   function renderSeqToc() {
     var ol = $('toc-list');
     ol.textContent = '';
@@ -263,7 +274,8 @@
       li.appendChild(el);
       ol.appendChild(li);
     });
-    $('toc').hidden = leaves < 2 && !$('toc').dataset.forced;
+    $('toc').hidden = tocHidden(leaves);
+    $('toc-toggle').setAttribute('aria-expanded', String(!$('toc').hidden));
     updateControls();
   }
 
@@ -291,7 +303,8 @@
       li.appendChild(el);
       ol.appendChild(li);
     });
-    $('toc').hidden = order.length < 2 && !$('toc').dataset.forced;
+    $('toc').hidden = tocHidden(order.length);
+    $('toc-toggle').setAttribute('aria-expanded', String(!$('toc').hidden));
     updateControls();
   }
 
@@ -411,6 +424,12 @@
     });
   }
 
+  /* a launch href is relative to the package's folder on the content origin, unless the
+   * manifest gave an absolute http(s) URL (import warns about it): then it is that URL */
+  function scoUrl(href) {
+    return /^https?:\/\//i.test(href) ? href : state.content_base + href;
+  }
+
   function launch(id) {
     var it = itemById(id);
     if (!it || !it.launchable) return Promise.resolve();
@@ -418,7 +437,7 @@
       /* an asset: no API, no session */
       current = id;
       api = null;
-      $('sco').src = state.content_base + it.href;
+      $('sco').src = scoUrl(it.href);
       updateControls();
       renderToc();
       return Promise.resolve();
@@ -451,7 +470,7 @@
       session = L.session;
       cmiSent = false;
       renderToc();
-      $('sco').src = state.content_base + L.href;
+      $('sco').src = scoUrl(L.href);
     });
   }
 
@@ -500,8 +519,16 @@
     $('toc-toggle').addEventListener('click', function () {
       var t = $('toc');
       t.hidden = !t.hidden;
-      t.dataset.forced = t.hidden ? '' : '1';
+      t.dataset.forced = t.hidden ? 'closed' : 'open';
       $('toc-toggle').setAttribute('aria-expanded', String(!t.hidden));
+    });
+    /* on a phone the table of contents overlays the course: a choice made in it closes it */
+    $('toc').addEventListener('click', function (e) {
+      if (narrow() && e.target.closest && e.target.closest('a')) {
+        $('toc').hidden = true;
+        $('toc').dataset.forced = '';
+        $('toc-toggle').setAttribute('aria-expanded', 'false');
+      }
     });
     /* the page is going away: from here on commits travel as beacons (Chrome refuses or
      * aborts synchronous XHR during dismissal; the SCO's own unload handlers Terminate after

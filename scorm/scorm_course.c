@@ -82,6 +82,13 @@ static int check_items(struct check *ck, cJSON *items, int in_default)
         const char *launch = cJSON_GetStringValue(cJSON_GetObjectItem(it, "launch"));
         if (href && launch) {
             int external = strncmp(launch, "http:", 5) == 0 || strncmp(launch, "https:", 6) == 0;
+            if (external)
+                /* the player opens it as that URL (runtime_js/player.js scoUrl) */
+                scorm__warn(ck->warnings,
+                            "item '%s' launches the absolute URL '%s': it opens from there, not "
+                            "from the package; a SCO on another site cannot reach the SCORM API, "
+                            "so it records nothing (put its files in the package)",
+                            cJSON_GetStringValue(cJSON_GetObjectItem(it, "identifier")), launch);
             if (!external) {
                 int case_only = 0;
                 const struct scorm__entry *e = scorm__zip_find(ck->z, href, &case_only);
@@ -331,19 +338,37 @@ static const char *edition(const char *v)
     return v ? v : "";
 }
 
-static int icontains(const char *hay, const char *needle)
+int scorm__contains(const void *hay, size_t n, const char *needle)
 {
-    size_t n = strlen(needle);
-    for (; hay && *hay; hay++)
-        if (!strncasecmp(hay, needle, n))
+    const char *h = hay;
+    size_t m = strlen(needle);
+    if (m == 0)
+        return 1;
+    for (size_t i = 0; h && i + m <= n; i++)
+        if (!strncasecmp(h + i, needle, m))
             return 1;
     return 0;
+}
+
+static int icontains(const char *hay, const char *needle)
+{
+    return hay && scorm__contains(hay, strlen(hay), needle);
+}
+
+/* A record's JSON text can contain q only if its bytes do, unless q has characters JSON
+ * escapes (cJSON writes other UTF-8 as is): a cheap test before parsing each record. */
+static int raw_may_contain(const void *v, size_t vl, const char *q)
+{
+    for (const char *c = q; *c; c++)
+        if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
+            return 1;
+    return scorm__contains(v, vl, q);
 }
 
 struct page_ctx {
     struct stmt_db_txn *txn;
     const char *q;
-    size_t offset, limit, seen;
+    size_t offset, limit, seen, n;
     cJSON *items;
     int rc;
 };
@@ -402,6 +427,8 @@ static int page_visit(void *ctx, const void *key, size_t klen, const void *val, 
     (void)key;
     (void)klen;
     if (p->q && *p->q) {
+        if (!raw_may_contain(val, vlen, p->q))
+            return 0;
         c = cJSON_ParseWithLength(val, vlen);
         if (!c || !(icontains(cJSON_GetStringValue(cJSON_GetObjectItem(c, "id")), p->q) ||
                     icontains(cJSON_GetStringValue(cJSON_GetObjectItem(c, "title")), p->q))) {
@@ -410,7 +437,7 @@ static int page_visit(void *ctx, const void *key, size_t klen, const void *val, 
         }
     }
     /* without q only the page's records are parsed: the rest is counted */
-    if (p->seen++ < p->offset || (size_t)cJSON_GetArraySize(p->items) >= p->limit) {
+    if (p->seen++ < p->offset || p->n >= p->limit) {
         cJSON_Delete(c);
         return 0;
     }
@@ -423,6 +450,7 @@ static int page_visit(void *ctx, const void *key, size_t klen, const void *val, 
         return 1;
     }
     cJSON_AddItemToArray(p->items, o);
+    p->n++;
     return 0;
 }
 

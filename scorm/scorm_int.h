@@ -129,6 +129,9 @@ int scorm__count_scos(const cJSON *items);
 int scorm__course_id_derive(const char *ident, char out[SCORM_MAX_COURSE_ID + 1]);
 /** 1 when id is a valid course id. */
 int scorm__course_id_valid(const char *id);
+/** 1 when n bytes at hay contain needle, ASCII letters compared case-insensitively (the
+ *  console's searches, q). An empty needle is contained everywhere. */
+int scorm__contains(const void *hay, size_t n, const char *needle);
 struct stmt_db_txn;
 /** The course record of id in txn; *out owned. SCORM_ERR_NOTFOUND when absent. */
 int scorm__course_get_txn(struct stmt_db_txn *txn, const char *id, cJSON **out);

@@ -152,6 +152,16 @@ int scorm_rt_registration_create_opt(struct scorm_rt *rt, const char *course,
  */
 int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out);
 
+/**
+ * The course report (issue 14, scorm_rt_report.c) over every registration of `course` (not
+ * previews): {course, registrations, started, completed, passed, failed, completion_rate,
+ * score{count, mean, min, max, histogram[10]}, time{median_s, p90_s}, scos[], objectives[],
+ * interactions[]}. Computed per call from the registrations' records. *out owned.
+ * SCORM_RT_OK, SCORM_RT_ERR_ARG, SCORM_RT_ERR_STORE, SCORM_RT_ERR_NOMEM.
+ */
+int scorm_rt_course_report(struct scorm_rt *rt, struct stmt_db *db, const char *course,
+                           cJSON **out);
+
 /** Issue a new token for a registration (the old one stays valid until revoked or expired).
  *  token_out gets SCORM_RT_TOKEN_LEN bytes; *expires_us may be NULL. */
 int scorm_rt_token_issue(struct scorm_rt *rt, const char *reg, char token_out[SCORM_RT_TOKEN_LEN],

@@ -103,17 +103,21 @@ int scorm__index_reg_add(struct stmt_db_txn *txn, const cJSON *reg)
     const cJSON *learner = cJSON_GetObjectItemCaseSensitive(reg, "learner");
     const char *lid = scorm__jstr(learner, "id"), *lname = scorm__jstr(learner, "name");
     int64_t created = (int64_t)jnum(reg, "created_us");
-    char key[IDX_KEY_MAX + 64];
+    char key[IDX_KEY_MAX + 64], who[SCORM_RT_MAX_LEARNER_ID + 300];
     cJSON *lrec = NULL, *sum = NULL;
-    int rc;
+    int rc, wl;
 
     if (!id || !course || !lid)
         return SCORM_RT_ERR_ARG;
+    /* the value is what a search (q) looks at: "<learner id>\x1f<learner name>" */
+    wl = snprintf(who, sizeof who, "%s%c%s", lid, IDX_SEP, lname ? lname : "");
+    if (wl < 0 || (size_t)wl >= sizeof who)
+        wl = (int)strlen(who);
     if (idx_key(key, sizeof key, course, created, id) ||
-        stmt_db_put(txn, "reg_by_course", key, strlen(key), "", 0, 0))
+        stmt_db_put(txn, "reg_by_course", key, strlen(key), who, (size_t)wl, 0))
         return SCORM_RT_ERR_STORE;
     if (idx_key(key, sizeof key, lid, created, id) ||
-        stmt_db_put(txn, "reg_by_learner", key, strlen(key), "", 0, 0))
+        stmt_db_put(txn, "reg_by_learner", key, strlen(key), who, (size_t)wl, 0))
         return SCORM_RT_ERR_STORE;
     rc = bump(txn, "course_stats", course, "registrations", 1);
     if (rc)
@@ -275,13 +279,7 @@ out:
 
 static int icontains(const char *hay, const char *needle)
 {
-    size_t n = strlen(needle);
-    if (!hay)
-        return 0;
-    for (; *hay; hay++)
-        if (!strncasecmp(hay, needle, n))
-            return 1;
-    return n == 0;
+    return hay && scorm__contains(hay, strlen(hay), needle);
 }
 
 /* A page of registrations under an index prefix; q (may be NULL) filters by learner id/name. */
@@ -290,7 +288,7 @@ struct reg_page {
     const char *prefix;
     size_t plen;
     const char *q;
-    size_t offset, limit, seen;
+    size_t offset, limit, seen, n;
     int stop_at_page; /* the total is known: no need to walk past the page */
     cJSON *items;
     int rc;
@@ -300,13 +298,16 @@ static int reg_page_visit(void *ctx, const void *k, size_t kl, const void *v, si
 {
     struct reg_page *p = ctx;
     char reg[SC_UUID_LEN];
-    (void)v;
-    (void)vl;
+    const char *sep = vl ? memchr(v, IDX_SEP, vl) : NULL;
     if (kl != p->plen + 17 + 36 || memcmp(k, p->prefix, p->plen))
         return 1; /* past the prefix */
     memcpy(reg, (const char *)k + kl - 36, 36);
     reg[36] = 0;
-    if (p->q && *p->q) {
+    if (p->q && *p->q && sep) { /* the learner's id and name are in the value */
+        size_t il = (size_t)(sep - (const char *)v);
+        if (!scorm__contains(v, il, p->q) && !scorm__contains(sep + 1, vl - il - 1, p->q))
+            return 0;
+    } else if (p->q && *p->q) {
         cJSON *rec = NULL;
         int hit = 0;
         if (!get_json(p->txn, "registrations", reg, &rec)) {
@@ -317,7 +318,7 @@ static int reg_page_visit(void *ctx, const void *k, size_t kl, const void *v, si
         if (!hit)
             return 0;
     }
-    if (cJSON_GetArraySize(p->items) >= (int)p->limit)
+    if (p->n >= p->limit)
         return p->stop_at_page ? 1 : (p->seen++, 0); /* counting the total */
     if (p->seen++ < p->offset)
         return 0;
@@ -327,6 +328,7 @@ static int reg_page_visit(void *ctx, const void *k, size_t kl, const void *v, si
         return 1;
     }
     cJSON_AddItemToArray(p->items, it);
+    p->n++;
     return 0;
 }
 
@@ -402,7 +404,7 @@ int scorm_rt_course_registrations(struct scorm_rt *rt, const char *course, const
 
 struct learner_page {
     const char *q;
-    size_t offset, limit, seen;
+    size_t offset, limit, seen, n;
     cJSON *items;
 };
 
@@ -413,17 +415,22 @@ static int learner_visit(void *ctx, const void *k, size_t kl, const void *v, siz
     (void)k;
     (void)kl;
     if (!p->q || !*p->q) { /* no filter: parse only the page */
-        if (p->seen++ < p->offset || cJSON_GetArraySize(p->items) >= (int)p->limit)
+        if (p->seen++ < p->offset || p->n >= p->limit)
             return 0;
         rec = cJSON_ParseWithLength(v, vl);
     } else {
+        int escaped = 0; /* characters JSON text escapes: the bytes cannot rule q out */
+        for (const char *c = p->q; *c; c++)
+            escaped |= *c == '"' || *c == '\\' || (unsigned char)*c < 0x20;
+        if (!escaped && !scorm__contains(v, vl, p->q))
+            return 0; /* not even in the record's bytes */
         rec = cJSON_ParseWithLength(v, vl);
         if (!rec || !(icontains(scorm__jstr(rec, "id"), p->q) ||
                       icontains(scorm__jstr(rec, "name"), p->q))) {
             cJSON_Delete(rec);
             return 0;
         }
-        if (p->seen++ < p->offset || cJSON_GetArraySize(p->items) >= (int)p->limit) {
+        if (p->seen++ < p->offset || p->n >= p->limit) {
             cJSON_Delete(rec);
             return 0;
         }
@@ -435,6 +442,7 @@ static int learner_visit(void *ctx, const void *k, size_t kl, const void *v, siz
     cJSON_AddStringToObject(o, "name", scorm__jstr(rec, "name") ? scorm__jstr(rec, "name") : "");
     cJSON_AddNumberToObject(o, "registrations", jnum(rec, "registrations"));
     cJSON_AddItemToArray(p->items, o);
+    p->n++;
     cJSON_Delete(rec);
     return 0;
 }
@@ -442,8 +450,8 @@ static int learner_visit(void *ctx, const void *k, size_t kl, const void *v, siz
 int scorm_rt_learners(struct scorm_rt *rt, const char *q, size_t offset, size_t limit, cJSON **out)
 {
     struct stmt_db_txn *txn = NULL;
-    struct learner_page p = {q, offset, limit > SCAN_PAGE_MAX ? SCAN_PAGE_MAX : limit, 0,
-                             cJSON_CreateArray()};
+    struct learner_page p = {q, offset, limit > SCAN_PAGE_MAX ? SCAN_PAGE_MAX : limit,
+                             0, 0,      cJSON_CreateArray()};
     int rc;
     if (!p.items)
         return SCORM_RT_ERR_NOMEM;
@@ -606,7 +614,17 @@ static int reg_clear(struct stmt_db_txn *txn, const cJSON *rec, const char *reg,
     return rc;
 }
 
+static int reg_change_once(struct scorm_rt *rt, const char *reg, int del);
+
 static int reg_change(struct scorm_rt *rt, const char *reg, int del)
+{
+    int rc = SCORM_RT_ERR_STORE;
+    for (int attempt = 0; attempt < 4 && rc == SCORM_RT_ERR_STORE; attempt++)
+        rc = reg_change_once(rt, reg, del); /* a full map grows at the next begin */
+    return rc;
+}
+
+static int reg_change_once(struct scorm_rt *rt, const char *reg, int del)
 {
     struct stmt_db_txn *txn = NULL;
     cJSON *rec = NULL;
@@ -709,7 +727,18 @@ static int mig_visit(void *vctx, const void *k, size_t kl, const void *v, size_t
     return 0;
 }
 
+static int index_migrate_once(struct stmt_db *db);
+
 int scorm__index_migrate(struct stmt_db *db)
+{
+    int rc = SCORM_RT_ERR_STORE;
+    /* one transaction for the whole store: a full map grows at the next begin, try again */
+    for (int attempt = 0; attempt < 6 && rc == SCORM_RT_ERR_STORE; attempt++)
+        rc = index_migrate_once(db);
+    return rc;
+}
+
+static int index_migrate_once(struct stmt_db *db)
 {
     struct stmt_db_txn *txn = NULL;
     struct mig_ctx c;

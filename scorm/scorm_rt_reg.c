@@ -311,24 +311,29 @@ int scorm_rt_registration_create_opt(struct scorm_rt *rt, const char *course,
     cJSON_AddStringToObject(reg, "credit", credit);
     cJSON_AddStringToObject(reg, "mode", mode);
     cJSON_AddBoolToObject(reg, "strict", o && o->strict);
-    rc = stmt_db_txn_begin(rt->db, 1, &txn);
-    if (rc) {
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
+    /* a store error may be a full map, which the next write transaction grows: try again */
+    for (int attempt = 0; attempt < 4; attempt++) {
+        cJSON_DeleteItemFromObjectCaseSensitive(reg, "tokens");
+        rc = stmt_db_txn_begin(rt->db, 1, &txn);
+        if (rc) {
+            rc = SCORM_RT_ERR_STORE;
+            goto out;
+        }
+        rc = token_new(rt, txn, reg, token, &exp);
+        if (!rc)
+            rc = put_json(txn, "registrations", id, reg);
+        if (!rc && !(o && o->preview)) /* the console's indexes and counters (scorm_rt_index.c) */
+            rc = scorm__index_reg_add(txn, reg);
+        if (!rc)
+            rc = stmt_db_txn_commit(txn) ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
+        else
+            stmt_db_txn_abort(txn);
+        txn = NULL;
+        if (rc != SCORM_RT_ERR_STORE)
+            break;
     }
-    rc = token_new(rt, txn, reg, token, &exp);
-    if (!rc)
-        rc = put_json(txn, "registrations", id, reg);
-    if (!rc && !(o && o->preview)) /* the console's indexes and counters (scorm_rt_index.c) */
-        rc = scorm__index_reg_add(txn, reg);
     if (rc)
         goto out;
-    rc = stmt_db_txn_commit(txn);
-    txn = NULL;
-    if (rc) {
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
     res = cJSON_CreateObject();
     if (!res) {
         rc = SCORM_RT_ERR_NOMEM;

@@ -423,7 +423,7 @@ static const char *const KNOWN_TABLES[] = {
     "attempts",    "cmi",        "seq_state",   "global_obj",      "tokens",
     "docs",        "activities", "agents",      "attachments",     "outbox",
     "stmt",        "stmt_id",    "stmt_voided", "stmt_idx",        "stmt_meta",
-    "shared_data", "sessions",   "reports",     "stmt_ref",
+    "shared_data", "sessions",   "reports",     "stmt_ref",        "stmt_rpt",
 };
 /* the console's (issue 13): sessions and users (lrs/), course counters, registration indexes
  * and summaries (scorm/) */
@@ -818,4 +818,16 @@ int stmt_db_check(struct stmt_db *db, char *report, size_t reportlen)
     }
     stmt_db_txn_abort(t);
     return bad ? STMT_DB_ERR_CORRUPT : STMT_DB_OK;
+}
+
+int stmt_db_stats(struct stmt_db *db, struct stmt_db_stats *out)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info(db->env, &info) != MDB_SUCCESS || mdb_env_stat(db->env, &st) != MDB_SUCCESS)
+        return STMT_DB_ERR_IO;
+    out->map_bytes = info.me_mapsize;
+    out->used_bytes = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+    out->readers = info.me_numreaders;
+    return STMT_DB_OK;
 }

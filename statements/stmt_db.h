@@ -47,6 +47,14 @@ const char *stmt_db_strerror(int code);
 /** The data directory the store was opened on (borrowed, valid until close). */
 const char *stmt_db_dir(const struct stmt_db *db);
 
+/** Sizes of the LMDB environment, for monitoring. */
+struct stmt_db_stats {
+    size_t map_bytes;  /* the current map size (it grows on demand) */
+    size_t used_bytes; /* pages in use up to the highest one written, times the page size */
+    unsigned readers;  /* reader slots in use */
+};
+int stmt_db_stats(struct stmt_db *db, struct stmt_db_stats *out);
+
 /** Verify the store: meta record, format version, every table readable. Writes findings
  *  to `report` (one per line) and returns 0 when clean, STMT_DB_ERR_CORRUPT otherwise. */
 int stmt_db_check(struct stmt_db *db, char *report, size_t reportlen);

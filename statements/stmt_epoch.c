@@ -383,8 +383,14 @@ static int layout(struct stmt_store *st, MDB_txn *txn, int *migrated, int *wrote
             return MDB_CORRUPTED;
         if (stmt__be32_get(v.mv_data) != STMT_LAYOUT)
             return MDB_VERSION_MISMATCH;
-        if (!st->reindex)
-            return 0;
+        if (!st->reindex) {
+            /* Report tallies (stmt_report.c) are kept by the fold: a store folded by a build
+             * without them is refolded once (below), a store with nothing folded starts now. */
+            if (meta_get(st, txn, "reports", &v) == 0)
+                return 0;
+            if (meta_get(st, txn, "indexed_through", &v) == MDB_NOTFOUND)
+                return meta_put(st, txn, "reports", "1", 1);
+        }
     } else if (rc != MDB_NOTFOUND) {
         return rc;
     }
@@ -395,7 +401,8 @@ static int layout(struct stmt_store *st, MDB_txn *txn, int *migrated, int *wrote
         /* Layout 1 (unprefixed keys), or a rebuild asked for: empty both tables; the records
          * keep their terms, and the fold after open writes them again. */
         static const char *const stale[] = {"indexed_through", "epochs", "epoch_fill"};
-        if ((rc = mdb_drop(txn, st->t_id, 0)) || (rc = mdb_drop(txn, st->t_idx, 0)))
+        if ((rc = mdb_drop(txn, st->t_id, 0)) || (rc = mdb_drop(txn, st->t_idx, 0)) ||
+            (rc = mdb_drop(txn, st->t_rpt, 0)))
             return rc;
         for (size_t i = 0; i < sizeof stale / sizeof stale[0]; i++) {
             MDB_val k = {strlen(stale[i]), (void *)stale[i]};
@@ -407,6 +414,8 @@ static int layout(struct stmt_store *st, MDB_txn *txn, int *migrated, int *wrote
             return rc;
         *migrated = 1;
     }
+    if ((rc = meta_put(st, txn, "reports", "1", 1)))
+        return rc;
     stmt__be32_put(lv, STMT_LAYOUT);
     *wrote = 1;
     return meta_put(st, txn, "layout", lv, sizeof lv);

@@ -79,7 +79,8 @@ static int open_tables(struct stmt_store *st)
         (rc = stmt__db_table(t, "stmt_voided", 0, &st->t_voided)) ||
         (rc = stmt__db_table(t, "stmt_ref", 0, &st->t_ref)) ||
         (rc = stmt__db_table(t, "stmt_idx", 0, &st->t_idx)) ||
-        (rc = stmt__db_table(t, "stmt_meta", 0, &st->t_meta)))
+        (rc = stmt__db_table(t, "stmt_meta", 0, &st->t_meta)) ||
+        (rc = stmt__db_table(t, "stmt_rpt", 0, &st->t_rpt)))
         goto out;
     rc = mdb_cursor_open(stmt__db_txn_raw(t), st->t_stmt, &cur);
     if (rc) {
@@ -199,6 +200,7 @@ void stmt_store_close(struct stmt_store *st)
         pthread_mutex_unlock(&st->lock);
         pthread_join(st->writer, NULL);
     }
+    stmt__report_free(st);
     stmt__idmap_free(&st->recent);
     stmt__idmap_free(&st->pending);
     stmt__epochs_free(&st->ep);
@@ -271,6 +273,7 @@ static void prep_free(struct stmt__prep *p, size_t n)
     for (size_t i = 0; p && i < n; i++) {
         sc_free(p[i].terms);
         cJSON_free(p[i].json);
+        stmt__report_facts_free(p[i].rf);
     }
     sc_free(p);
 }
@@ -335,6 +338,8 @@ static int prepare_one(cJSON *s, const cJSON *authority, struct stmt__prep *p)
     p->flags = stmt__ref_of(s, p->ref);
     rc = stmt__terms_collect(s, &p->terms, &p->nterms);
     if (rc)
+        return rc;
+    if (!(p->flags & STMT_REC_VOIDING) && (rc = stmt__report_facts(s, &p->rf)))
         return rc;
     if (p->nterms > 0xffff) /* the record header counts terms in 16 bits */
         return STMT_STORE_ERR_ARG;

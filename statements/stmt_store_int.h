@@ -52,6 +52,7 @@
 #define STMT_VOIDED_VERB "http://adlnet.gov/expapi/verbs/voided"
 
 struct stmt__req;
+struct stmt__rstate;
 
 /** id -> seq of committed statements whose "stmt_id" entry is deferred to the next fold. Open
  *  addressing; seq 0 marks an empty slot (stored times are > 0). */
@@ -101,6 +102,8 @@ struct stmt__epochs {
 struct stmt_store {
     struct stmt_db *db;
     MDB_dbi t_stmt, t_id, t_voided, t_ref, t_idx, t_meta;
+    MDB_dbi t_rpt;            /* report tallies (stmt_report.c) */
+    struct stmt__rstate *rpt; /* writer only: queued facts, counter cache (stmt_report.c) */
     unsigned char cursor_key[32];
     size_t max_limit;
 
@@ -145,7 +148,8 @@ struct stmt__prep {
     int has_timestamp;
     unsigned flags;
     unsigned char ref[16];
-    uint64_t *terms; /* own terms, deduplicated */
+    uint64_t *terms;         /* own terms, deduplicated */
+    struct stmt__rfacts *rf; /* report facts (stmt_report.c); the writer takes them */
     size_t nterms;
     char *json; /* compact JSON without its closing brace, no "stored" */
     size_t json_len;
@@ -217,6 +221,34 @@ void *stmt__writer_main(void *arg);
 int stmt__fold_all(struct stmt_store *st);
 /** Rough immutability comparison (see stmt_writer.c). 1 when equal. */
 int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t len);
+
+/** Record of a statement id as the writer's transaction sees it (written by the open group,
+ *  committed and not folded, or in "stmt_id"); *seq points at buf. 0, MDB_NOTFOUND or an LMDB
+ *  error. Writer only. */
+int stmt__rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
+                    MDB_val *rec, unsigned char buf[8]);
+
+/* stmt_report.c */
+struct stmt__rfacts;
+/** Caller thread: what statement tree s adds to the report tallies (owned; free with
+ *  stmt__report_facts_free). STMT_STORE_OK or STMT_STORE_ERR_NOMEM. */
+int stmt__report_facts(const cJSON *s, struct stmt__rfacts **out);
+void stmt__report_facts_free(struct stmt__rfacts *f);
+/** Writer: the facts of statement seq, for its fold (consumes f; dropped when memory is short:
+ *  the fold then reads the record). */
+void stmt__report_queue(struct stmt_store *st, int64_t seq, struct stmt__rfacts *f);
+/** Writer: forget queued facts of statements after `after` (their transaction aborted). */
+void stmt__report_unqueue(struct stmt_store *st, int64_t after);
+/** Writer, in the fold transaction, for each record in stored order before its index entries:
+ *  add the statement to the report tallies, or for a voiding statement take its target out
+ *  (stmt_report.h). Counters go through a write-back cache: stmt__report_flush writes them
+ *  before the commit, stmt__report_discard drops them when the transaction aborts. rec is
+ *  read before any write. 0 or a store error. */
+int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len,
+                      uint64_t seq);
+int stmt__report_flush(struct stmt_store *st, MDB_txn *txn);
+void stmt__report_discard(struct stmt_store *st);
+void stmt__report_free(struct stmt_store *st);
 
 /* stmt_query.c: voided state of a record (id in the voided set and not itself voiding). */
 int stmt__is_voided(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len);

@@ -67,8 +67,8 @@ int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t le
  * committed but not yet folded (recent), or in "stmt_id" (epochs whose Bloom filter may hold
  * it). 0, MDB_NOTFOUND or an LMDB error. The writer is the only thread that changes the maps
  * and the epochs, so it reads them without the lock. */
-static int rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
-                     MDB_val *rec, unsigned char buf[8])
+int stmt__rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
+                    MDB_val *rec, unsigned char buf[8])
 {
     int64_t s = stmt__idmap_get(&st->pending, id);
     int rc;
@@ -105,7 +105,7 @@ static int chain_terms(struct stmt_store *st, MDB_txn *txn, const unsigned char 
     for (int d = 0; d < STMT_REF_DEPTH; d++) {
         MDB_val seq, rv;
         unsigned char sb[8];
-        int rc = rec_by_id(st, txn, cur, &seq, &rv, sb);
+        int rc = stmt__rec_by_id(st, txn, cur, &seq, &rv, sb);
         const unsigned char *rec = rv.mv_data;
         if (rc == MDB_NOTFOUND)
             return STMT_STORE_OK;
@@ -391,6 +391,8 @@ static int fold_txn(struct stmt_store *st, MDB_txn *txn, size_t max, int64_t *la
             st->ep.fill++;
         }
         if (!ret)
+            ret = stmt__report_fold(st, txn, v.mv_data, v.mv_size, stmt__be64_get(seq8));
+        if (!ret)
             ret = index_one(st, txn, e, id, flags, ref, terms.v, terms.n, seq8);
         *last = (int64_t)stmt__be64_get(seq8);
         ++*n;
@@ -404,6 +406,8 @@ static int fold_txn(struct stmt_store *st, MDB_txn *txn, size_t max, int64_t *la
     sc_free(terms.v);
     if (!ret && rc && rc != MDB_NOTFOUND)
         ret = mdb_to_store(st, rc);
+    if (!ret && *n)
+        ret = stmt__report_flush(st, txn);
     if (!ret && *n && (rc = stmt__epochs_put(st, txn, &st->ep)))
         ret = mdb_to_store(st, rc);
     if (!ret && *n)
@@ -442,6 +446,7 @@ static size_t fold(struct stmt_store *st, size_t max)
             stmt_db_txn_abort(t);
         }
         if (ret || !n) {
+            stmt__report_discard(st);
             st->ep.n = ep_n; /* not committed: the epochs are as before */
             st->ep.fill = ep_fill;
             stmt__epochs_txn_end(&st->ep, 0);
@@ -474,7 +479,7 @@ static int do_req(struct stmt_store *st, MDB_txn *txn, struct stmt__req *req, in
         int rc;
         p->dup = 0;
         p->stored_us = 0;
-        rc = rec_by_id(st, txn, p->id, &seq, &rv, sb);
+        rc = stmt__rec_by_id(st, txn, p->id, &seq, &rv, sb);
         if (rc == 0) {
             const unsigned char *rec = rv.mv_data;
             size_t hdr = STMT_REC_HDR + 8 * rec_nterms(rec);
@@ -499,7 +504,7 @@ static int do_req(struct stmt_store *st, MDB_txn *txn, struct stmt__req *req, in
                     return STMT_STORE_ERR_VOID_VOIDING;
                 }
             }
-            rc = rec_by_id(st, txn, p->ref, &seq, &rv, sb);
+            rc = stmt__rec_by_id(st, txn, p->ref, &seq, &rv, sb);
             if (rc == 0 && (((const unsigned char *)rv.mv_data)[1] & STMT_REC_VOIDING)) {
                 req->bad_index = i;
                 return STMT_STORE_ERR_VOID_VOIDING;
@@ -523,6 +528,20 @@ static int do_req(struct stmt_store *st, MDB_txn *txn, struct stmt__req *req, in
         p->stored_us = seq;
     }
     return STMT_STORE_OK;
+}
+
+/* Hand the report facts of the group's new statements to the fold (stored order). */
+static void queue_facts(struct stmt_store *st, struct stmt__req *group)
+{
+    for (struct stmt__req *r = group; r; r = r->next) {
+        for (size_t i = 0; r->rc == STMT_STORE_OK && i < r->n; i++) {
+            struct stmt__prep *p = &r->items[i];
+            if (p->dup || !p->rf)
+                continue;
+            stmt__report_queue(st, p->stored_us, p->rf);
+            p->rf = NULL;
+        }
+    }
 }
 
 static int is_batch_error(int rc)
@@ -563,6 +582,8 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             }
             r->rc = STMT_STORE_OK;
         }
+        if (!fatal)
+            queue_facts(st, group);
         if (fatal) {
             stmt_db_txn_abort(t);
             stmt__epochs_txn_end(&st->ep, 0);
@@ -577,6 +598,8 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             rc = fold_txn(st, txn, (size_t)-1, &ilast, &n, &inext);
             if (rc) {
                 stmt_db_txn_abort(t);
+                stmt__report_discard(st);
+                stmt__report_unqueue(st, st->last_us);
                 st->ep.n = ep_n;
                 st->ep.fill = ep_fill;
                 stmt__epochs_txn_end(&st->ep, 0);
@@ -590,6 +613,8 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
         if (rc) {
             st->ep.n = ep_n;
             st->ep.fill = ep_fill;
+            stmt__report_discard(st); /* inline: the cache holds this transaction's tallies */
+            stmt__report_unqueue(st, st->last_us);
         }
         stmt__epochs_txn_end(&st->ep, rc == 0);
         if (rc == STMT_DB_ERR_FULL) {

@@ -3,7 +3,7 @@
 # Usage: tools/deps.sh [--test]   (--test adds what the test suites need)
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc libcivetweb-dev libcjson-dev liblmdb-dev libxml2-dev
-      libzip-dev libcurl4-openssl-dev libssl-dev)
+      libzip-dev libcurl4-openssl-dev libssl-dev zip)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(clang-format nodejs npm zip unzip lmdb-utils chromium)
 fi

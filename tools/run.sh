@@ -11,13 +11,13 @@ fi
 ninja -C build-release >/dev/null
 bin=build-release/lrs/scolar
 data=${SCOLAR_DATA:-./scolar-data}
-demo=../shared/scorm-packages/golf-2004v3-RuntimeBasicCalls
-if [ ! -f "$data/store.mdb" ] && [ -d "$demo" ] && "$bin" import --help >/dev/null 2>&1; then
+# scolar's own demo course (tools/demo-course: SCORM 2004 4th edition, and a 1.2 edition),
+# imported once into a new data directory.
+if [ ! -f "$data/store.mdb" ] && "$bin" import --help >/dev/null 2>&1; then
   tmpzip=$(mktemp --suffix=.zip)
-  rm -f "$tmpzip"
-  (cd "$demo" && zip -qr "$tmpzip" .)
+  tools/demo-course/make-zip.sh 2004 "$tmpzip"
   if imported=$("$bin" import --data "$data" "$tmpzip" 2>/dev/null); then
-    echo "tools/run.sh: imported the demo course from $demo"
+    echo "tools/run.sh: imported the demo course (tools/demo-course, SCORM 2004)"
     course=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["course"])' "$imported")
     # A demo learner registered once; every start prints a fresh launch link for it, so
     # progress and resume carry over from one start to the next.
@@ -27,6 +27,9 @@ if [ ! -f "$data/store.mdb" ] && [ -d "$demo" ] && "$bin" import --help >/dev/nu
         >"$data/demo-registration"
     fi
   fi
+  tools/demo-course/make-zip.sh 12 "$tmpzip"
+  "$bin" import --data "$data" "$tmpzip" >/dev/null 2>&1 &&
+    echo "tools/run.sh: imported the demo course's SCORM 1.2 edition"
   rm -f "$tmpzip"
 fi
 # The demo keeps its admin credential in the data dir (mode 0600) so every start can print it.
@@ -41,6 +44,7 @@ listen=${SCOLAR_LISTEN:-127.0.0.1:8080}
 echo "tools/run.sh: admin credential (from $cred)"
 echo "  key:    $key"
 echo "  secret: $secret"
+echo "  console: open http://$listen/ in a browser and sign in with the key and secret above"
 echo "  try:    curl -u $key:$secret http://$listen/xapi/about"
 if [ -s "$data/demo-registration" ]; then
   reg=$(cat "$data/demo-registration")

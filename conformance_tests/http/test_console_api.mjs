@@ -78,6 +78,23 @@ test('console pages: index at /, files under /web/, CSP and framing headers, gzi
   assert.equal(nm.headers.get('etag'), etag);
   assert.equal((await raw(`${s.base}/`, { 'If-None-Match': '"other"' })).status, 200);
 
+  // index.html loads its files from /web/<version>/: immutable there; index.html, plain
+  // /web/ paths and another version's paths are revalidated
+  const ver = /"\/web\/(v-[0-9a-f]{12})\/app\.js"/.exec(r.body.toString())[1];
+  assert.ok(ver, 'index.html names a versioned app.js');
+  const app = await raw(`${s.base}/web/${ver}/app.js`, { 'Accept-Encoding': 'identity' });
+  assert.equal(app.status, 200);
+  assert.equal(app.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  assert.equal(app.headers.get('content-type'), 'text/javascript; charset=utf-8');
+  const plain = await raw(`${s.base}/web/app.js`, { 'Accept-Encoding': 'identity' });
+  assert.deepEqual(plain.body, app.body);
+  assert.equal(plain.headers.get('cache-control'), 'no-cache');
+  const old = await raw(`${s.base}/web/v-000000000000/app.js`);
+  assert.equal(old.status, 200, 'a page open across an upgrade still loads');
+  assert.equal(old.headers.get('cache-control'), 'no-cache');
+  assert.equal((await raw(`${s.base}/web/${ver}/index.html`)).headers.get('cache-control'), 'no-cache');
+  assert.equal((await raw(`${s.base}/web/${ver}/nope.js`)).status, 404);
+
   for (const p of ['/web/nope.js', '/web/../lrs/lrs.h', '/web/', '/index.htm']) {
     const n = await raw(`${s.base}${p}`);
     assert.equal(n.status, 404, p);
@@ -367,4 +384,26 @@ test('preview: a launch that records nothing (no statements, not listed, not cou
   assert.ok(await stmtCount(real.registration) > 0);
   assert.equal((await s.req('POST', '/api/courses/no-such/preview')).status, 404);
   assert.equal((await s.req('DELETE', `/api/courses/${course}`)).status, 409);
+});
+
+test('registrations keep being made while the store grows (a full map is grown and the write tried again)', async () => {
+  const t = await startServer({ env: { SCOLAR_DB_INITIAL_MAP: '1048576' } });
+  try {
+    const zip = pkg('golf-12-RuntimeBasicCalls', 'grow', 'grow');
+    const c = await t.req('POST', '/api/courses', { body: zip, headers: { 'Content-Type': 'application/zip' } });
+    assert.equal(c.status, 201, c.text);
+    const n = 400;
+    for (let i = 0; i < n; i += 20) {
+      const batch = [];
+      for (let j = i; j < i + 20; j++) {
+        batch.push(t.req('POST', '/api/registrations', { body: { course: 'grow', learner: { id: `g-${j}`, name: 'x'.repeat(200) } } }));
+      }
+      for (const r of await Promise.all(batch)) assert.equal(r.status, 201, r.text);
+    }
+    const list = await t.req('GET', '/api/courses/grow/registrations?limit=1');
+    assert.equal(list.json.total, n);
+    assert.equal((await t.req('GET', '/api/learners')).json.total, n);
+  } finally {
+    await t.stop();
+  }
 });

@@ -102,3 +102,39 @@ test('scolar import CLI: JSON on success, exit 1 with the reason on failure', ()
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an absolute launch URL: imported with a warning that names the item, launched as that URL', async () => {
+  const dir = join(work, 'external');
+  execFileSync('mkdir', ['-p', dir]);
+  execFileSync('sh', ['-c', `cat > ${dir}/imsmanifest.xml <<'X'
+<?xml version="1.0"?>
+<manifest identifier="ext-test" version="1" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
+  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="o"><organization identifier="o"><title>External</title>
+    <item identifier="local" identifierref="r1"><title>Local</title></item>
+    <item identifier="remote" identifierref="r2"><title>Remote</title></item></organization></organizations>
+  <resources>
+    <resource identifier="r1" type="webcontent" adlcp:scormtype="sco" href="index.html"><file href="index.html"/></resource>
+    <resource identifier="r2" type="webcontent" adlcp:scormtype="asset" href="https://example.com/page.html?x=1"/>
+  </resources>
+</manifest>
+X
+echo '<!doctype html><title>x</title>' > ${dir}/index.html`]);
+  const zip = join(work, 'external.zip');
+  execFileSync('zip', ['-qr', zip, '.'], { cwd: dir });
+  const r = await s.req('POST', '/api/courses', { body: readFileSync(zip), headers: { 'Content-Type': 'application/zip' } });
+  assert.equal(r.status, 201, r.text);
+  const w = r.json.warnings.filter((x) => /absolute URL/.test(typeof x === 'string' ? x : x.message));
+  assert.equal(w.length, 1, JSON.stringify(r.json.warnings));
+  assert.match(JSON.stringify(w[0]), /item 'remote' launches the absolute URL 'https:\/\/example\.com\/page\.html\?x=1'/);
+  // the player's state gives the href as it is (the player opens an absolute one directly)
+  const reg = await s.req('POST', '/api/registrations', { body: { course: r.json.course, learner: { id: 'ext-1', name: 'E' } } });
+  assert.equal(reg.status, 201, reg.text);
+  const st = await fetch(`${s.content}/player/${reg.json.registration}/state?token=${reg.json.token}`);
+  assert.equal(st.status, 200);
+  const j = await st.json();
+  const remote = JSON.stringify(j).match(/"href":"(https:[^"]*)"/);
+  assert.ok(remote, `absolute href in the player state: ${JSON.stringify(j).slice(0, 400)}`);
+  assert.equal(remote[1], 'https://example.com/page.html?x=1');
+});
