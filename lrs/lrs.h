@@ -277,12 +277,12 @@ struct stmt_query;
  *  (zeroed first; its strings borrow from r and ifi). 0, or -1 after answering 400 with a
  *  message naming the parameter. route_statements.c. */
 int lrs_query_params(struct lrs_req *r, struct stmt_query *q, char *ifi, size_t ifilen);
-void lrs_route_report_activity(struct lrs_req *r); /* GET /api/reports/activity */
-void lrs_route_report_course(struct lrs_req *r);   /* GET /api/reports/course */
-void lrs_route_report_learner(struct lrs_req *r);  /* GET /api/reports/learner */
-void lrs_route_export(struct lrs_req *r);          /* GET /api/export/statements */
+void lrs_route_report_activity(struct lrs_req *r);    /* GET /api/reports/activity */
+void lrs_route_report_course(struct lrs_req *r);      /* GET /api/reports/course */
+void lrs_route_report_learner(struct lrs_req *r);     /* GET /api/reports/learner */
+void lrs_route_export(struct lrs_req *r);             /* GET /api/export/statements */
 void lrs_route_statements_console(struct lrs_req *r); /* GET /api/statements (console) */
-int lrs_cmd_export(int argc, char **argv);         /* cmd_export.c: `scolar export` */
+int lrs_cmd_export(int argc, char **argv);            /* cmd_export.c: `scolar export` */
 /** One CSV field (RFC 4180 quoting) and its separator: ',' or, when last, CRLF (lrs_csv.c).
  *  Non-zero when the buffer failed (it keeps its first error). */
 int lrs_csv_field(struct sc_buf *b, const char *s, size_t n, int last);
