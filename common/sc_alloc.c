@@ -8,6 +8,7 @@
 #include <string.h>
 
 static atomic_long fail_countdown = -1;
+static atomic_long failures; /* allocations that returned NULL, injected or real */
 
 static int should_fail(void)
 {
@@ -29,23 +30,31 @@ void sc_alloc_fail_after(long n)
 
 void *sc_malloc(size_t n)
 {
-    if (should_fail())
-        return NULL;
-    return malloc(n ? n : 1);
+    void *r = should_fail() ? NULL : malloc(n ? n : 1);
+    if (!r)
+        atomic_fetch_add(&failures, 1);
+    return r;
 }
 
 void *sc_calloc(size_t nmemb, size_t size)
 {
-    if (should_fail())
-        return NULL;
-    return calloc(nmemb ? nmemb : 1, size ? size : 1);
+    void *r = should_fail() ? NULL : calloc(nmemb ? nmemb : 1, size ? size : 1);
+    if (!r)
+        atomic_fetch_add(&failures, 1);
+    return r;
 }
 
 void *sc_realloc(void *p, size_t n)
 {
-    if (should_fail())
-        return NULL;
-    return realloc(p, n ? n : 1);
+    void *r = should_fail() ? NULL : realloc(p, n ? n : 1);
+    if (!r)
+        atomic_fetch_add(&failures, 1);
+    return r;
+}
+
+long sc_alloc_failures(void)
+{
+    return atomic_load(&failures);
 }
 
 void sc_free(void *p)

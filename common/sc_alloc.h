@@ -25,6 +25,13 @@ char *sc_strndup(const char *s, size_t n) __attribute__((warn_unused_result));
  */
 void sc_alloc_fail_after(long n);
 
+/**
+ * Allocations that failed so far (injected or real), process-wide. A writer that does many
+ * small unchecked allocations (cJSON trees) compares it before and after building what it
+ * writes and commits nothing when it moved: an allocation failure may have left a part out.
+ */
+long sc_alloc_failures(void);
+
 /** Install the wrapper as cJSON's allocator. Call once in main before threads start. */
 void sc_alloc_init_cjson(void);
 

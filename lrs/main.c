@@ -11,6 +11,7 @@
 #include "common/sc_alloc.h"
 #include "common/sc_time.h"
 #include "scorm/scorm.h"
+#include "scorm/scorm_rt.h"
 #include "statements/stmt_store.h"
 
 #include <getopt.h>
@@ -423,6 +424,25 @@ static int cmd_check(int argc, char **argv)
     if (!rc) {
         rc = stmt_store_check(db, report, sizeof report);
         fputs(report, rc ? stderr : stdout);
+    }
+    if (!rc) {
+        /* the SCORM bridge outbox (scorm_outbox.c): rows wait only between a crash and the
+         * next start (its drain stores them before serving); a dead row is a statement the
+         * store refused */
+        size_t rows = 0, dead = 0;
+        if (scorm_outbox_count(db, &rows, &dead)) {
+            fprintf(stderr, "scorm bridge outbox: unreadable\n");
+            rc = 1;
+        } else if (dead) {
+            fprintf(stderr,
+                    "scorm bridge outbox: %zu statements refused by the store (table "
+                    "bridge_outbox_dead)\n",
+                    dead);
+            rc = 1;
+        } else {
+            printf("scorm bridge outbox: %zu statements waiting (stored at the next start)\n",
+                   rows);
+        }
     }
     if (!rc) {
         char *fmt = NULL;

@@ -7,8 +7,11 @@
  *               "abandon"|"abandonAll"|"suspendAll", "target": ITEM_ID,
  *    "cmi": {"completion_status","success_status","score_scaled","progress_measure","exit",
  *            "session_seconds","objectives":[{"id","success_status","completion_status",
- *            "score_scaled","progress_measure"}]}}          ("cmi" optional: the current
+ *            "score_scaled","progress_measure"}]},          ("cmi" optional: the current
  *   SCO's run-time data, applied before the request, RTE 4th 4.2 -> SN tracking model)
+ *    "session": SESSION, "commit_seq": N}  (optional, together: the current SCO session and
+ *   the last commit seq the player sent in it; the request waits up to 3 s until that commit
+ *   is applied, so a commit overtaken by the request, e.g. a beacon on unload, is not lost)
  * -> 200 {"deliver": ITEM_ID|null, "exception": "NB.2.1-2"|null, "ended": bool,
  *         "toc": [{"item","title","hidden","disabled","completion","success"}...]}
  *         "sequencing": true, "current": ITEM_ID|null, "valid": {"continue","previous"}}
@@ -19,364 +22,39 @@
  * takes the course-level result from it).
  * A "cmi" whose exit is "time-out" or "logout" turns the request (report included) into exitAll
  * (RTE 4th 4.2.8).
- * The player calls the same core (lrs_navigation_run) from POST /player/<reg>/nav.
+ * The player calls the same core (lrs_navigation_run) from POST /player/<reg>/nav; the core is
+ * scorm_rt_navigate (scorm/scorm_rt_nav.c): this file only reads the body and maps the codes.
  * A refused request is still 200 (the answer is the SN exception); a malformed body is 400,
  * an unknown registration 404. State lives in LMDB (tables seq_state, global_obj).
  * Other paths under /api/registrations/ go to lrs_route_registrations.
  */
 #include "lrs/lrs.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "common/sc_rand.h"
-#include "scorm/scorm.h"
 #include "scorm/scorm_rt.h"
-#include "scorm/seq.h"
 
 #define NAV_MAX_BODY (64u * 1024u)
-
-/* Load-navigate-save of one registration must not interleave with another request's for the
- * same state. The state is the registration's plus the learner's global objectives when the
- * organization's objectivesGlobalToSystem is true (SN 4th 3.10.1: shared across the learner's
- * registrations), so requests are serialised per learner: a striped table of locks keyed by
- * the learner id's hash. Different learners navigate in parallel (a collision of two learners
- * on one stripe only serialises them). */
-#define NAV_LOCK_STRIPES 64
-static pthread_mutex_t nav_locks[NAV_LOCK_STRIPES];
-static pthread_once_t nav_locks_once = PTHREAD_ONCE_INIT;
-
-static void nav_locks_init(void)
-{
-    for (size_t i = 0; i < NAV_LOCK_STRIPES; i++)
-        pthread_mutex_init(&nav_locks[i], NULL);
-}
-
-/* the stripe of a learner; borrowed, lives for the process */
-static pthread_mutex_t *nav_lock_of(const char *learner)
-{
-    pthread_once(&nav_locks_once, nav_locks_init);
-    return &nav_locks[sc_hash64(learner, strlen(learner)) % NAV_LOCK_STRIPES];
-}
-
-static enum seq_status status_of(const char *v)
-{
-    if (!v)
-        return SEQ_STATUS_UNSET;
-    if (!strcmp(v, "completed"))
-        return SEQ_STATUS_COMPLETED;
-    if (!strcmp(v, "incomplete") || !strcmp(v, "not attempted"))
-        return SEQ_STATUS_INCOMPLETE;
-    if (!strcmp(v, "passed"))
-        return SEQ_STATUS_PASSED;
-    if (!strcmp(v, "failed"))
-        return SEQ_STATUS_FAILED;
-    if (!strcmp(v, "unknown"))
-        return SEQ_STATUS_UNKNOWN;
-    return (enum seq_status) - 1;
-}
-
-/* one objective's (or the primary's) data; -1 after a bad value (field named in err) */
-static int cmi_obj(const cJSON *o, struct seq_cmi_obj *out, char *err, size_t elen)
-{
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, "score_scaled");
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "progress_measure");
-    const char *cs = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "completion_status"));
-    const char *ss = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "success_status"));
-    memset(out, 0, sizeof *out);
-    out->completion = status_of(cs);
-    out->success = status_of(ss);
-    if ((int)out->completion < 0 || out->completion == SEQ_STATUS_PASSED ||
-        out->completion == SEQ_STATUS_FAILED) {
-        snprintf(err, elen, "completion_status '%.40s' is not a SCORM 2004 value (RTE 4.2.4)", cs);
-        return -1;
-    }
-    if ((int)out->success < 0 || out->success == SEQ_STATUS_COMPLETED ||
-        out->success == SEQ_STATUS_INCOMPLETE) {
-        snprintf(err, elen, "success_status '%.40s' is not a SCORM 2004 value (RTE 4.2.22)", ss);
-        return -1;
-    }
-    if (s) {
-        if (!cJSON_IsNumber(s) || s->valuedouble < -1 || s->valuedouble > 1) {
-            snprintf(err, elen, "score_scaled must be a number in [-1, 1] (RTE 4.2.20)");
-            return -1;
-        }
-        out->has_scaled = 1;
-        out->scaled = s->valuedouble;
-    }
-    if (p) {
-        if (!cJSON_IsNumber(p) || p->valuedouble < 0 || p->valuedouble > 1) {
-            snprintf(err, elen, "progress_measure must be a number in [0, 1] (RTE 4.2.18)");
-            return -1;
-        }
-        out->has_progress = 1;
-        out->progress = p->valuedouble;
-    }
-    return 0;
-}
-
-/* {"sequencing":true,"deliver","exception","ended","current","toc","valid":{"continue",
- * "previous"}}; NULL when out of memory */
-static cJSON *answer_of(struct seq_tree *t, const struct seq_result *res, int status_only)
-{
-    cJSON *out = cJSON_CreateObject(), *toc = NULL, *valid, *root = NULL;
-    const char *cur = seq_tree_current(t), *susp = seq_tree_suspended(t);
-    if (!out || seq_tree_toc(t, &toc) != SEQ_OK) {
-        cJSON_Delete(out);
-        return NULL;
-    }
-    /* the root activity's tracking state (its rollup, SN 4th RB.1.5) is the course's result */
-    if (status_only && seq_tree_activity_json(t,
-                                              cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-                                                  cJSON_GetArrayItem(toc, 0), "item")),
-                                              &root) != SEQ_OK) {
-        cJSON_Delete(toc);
-        cJSON_Delete(out);
-        return NULL;
-    }
-    cJSON_AddBoolToObject(out, "sequencing", 1);
-    if (res->deliver)
-        cJSON_AddStringToObject(out, "deliver", res->deliver);
-    else
-        cJSON_AddNullToObject(out, "deliver");
-    if (res->exception[0])
-        cJSON_AddStringToObject(out, "exception", res->exception);
-    else
-        cJSON_AddNullToObject(out, "exception");
-    cJSON_AddBoolToObject(out, "ended", status_only ? seq_tree_ended(t) : res->ended);
-    if (status_only) {
-        if (susp)
-            cJSON_AddStringToObject(out, "suspended", susp);
-        else
-            cJSON_AddNullToObject(out, "suspended");
-        cJSON_AddItemToObject(out, "root", root);
-    }
-    if (cur)
-        cJSON_AddStringToObject(out, "current", cur);
-    else
-        cJSON_AddNullToObject(out, "current");
-    cJSON_AddItemToObject(out, "toc", toc);
-    /* adl.nav.request_valid.continue / .previous and the player's buttons (SN 4th 4.5.3);
-     * choice validity is the toc's "disabled" */
-    valid = cJSON_AddObjectToObject(out, "valid");
-    cJSON_AddBoolToObject(valid, "continue", seq_tree_nav_valid(t, SEQ_NAV_CONTINUE, NULL) == 1);
-    cJSON_AddBoolToObject(valid, "previous", seq_tree_nav_valid(t, SEQ_NAV_PREVIOUS, NULL) == 1);
-    if (!cJSON_GetObjectItemCaseSensitive(valid, "previous")) {
-        cJSON_Delete(out);
-        return NULL;
-    }
-    return out;
-}
 
 int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, int flags,
                        cJSON **answer, char *emsg, size_t elen)
 {
-    char err[256];
-    struct scorm_rt *rt;
-    cJSON *report = NULL, *ver = NULL;
-    struct seq_tree *t = NULL;
-    struct seq_diag sd;
-    struct seq_result res;
-    struct seq_cmi cmi;
-    struct seq_cmi_obj objs[64];
-    enum seq_nav nav = SEQ_NAV_START;
-    const char *req, *target, *course, *learner, *version;
-    const cJSON *jc, *o, *tree;
-    pthread_mutex_t *lock = NULL;
-    int rc, status = 500, launch = 0, report_only = 0, status_only = 0;
-
+    char err[256], warn[512];
+    struct scorm_rt *rt = lrs_rt_get(app, err, sizeof err);
+    int rc;
     *answer = NULL;
-    memset(&cmi, 0, sizeof cmi);
-    memset(&sd, 0, sizeof sd);
-    memset(&res, 0, sizeof res);
-    snprintf(emsg, elen, "out of memory");
-    if (!cJSON_IsObject(body)) {
-        snprintf(emsg, elen, "body must be a JSON object {\"request\": ..., \"target\": ...}");
-        return 400;
-    }
-    req = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "request"));
-    if (req && !strcmp(req, "launch"))
-        launch = 1;
-    else if (req && !strcmp(req, "report"))
-        report_only = 1;
-    else if (req && !strcmp(req, "status"))
-        status_only = 1;
-    else if (!req || seq_nav_parse(req, &nav) != SEQ_OK || nav == SEQ_NAV_FORWARD ||
-             nav == SEQ_NAV_BACKWARD) {
-        snprintf(emsg, elen,
-                 "request: '%.40s' is not a navigation request (SN 4th 4.4.1: start, "
-                 "resumeAll, continue, previous, choice, jump, exit, exitAll, abandon, "
-                 "abandonAll, suspendAll; or launch, report, status)",
-                 req ? req : "(missing)");
-        return 400;
-    }
-    o = cJSON_GetObjectItemCaseSensitive(body, "target");
-    target = cJSON_GetStringValue(o);
-    if ((o && !cJSON_IsNull(o) && !target) ||
-        (!launch && !report_only && !status_only &&
-         (nav == SEQ_NAV_CHOICE || nav == SEQ_NAV_JUMP) && !target)) {
-        snprintf(emsg, elen, "target: a string item identifier is required for %s", req);
-        return 400;
-    }
-    jc = cJSON_GetObjectItemCaseSensitive(body, "cmi");
-    if (jc && cJSON_IsNull(jc))
-        jc = NULL;
-    if (jc && status_only) {
-        snprintf(emsg, elen, "cmi: not allowed with the status request (it changes nothing)");
-        return 400;
-    }
-    if (jc) {
-        size_t n = 0;
-        const char *ex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jc, "exit"));
-        const cJSON *ss = cJSON_GetObjectItemCaseSensitive(jc, "session_seconds");
-        if (!cJSON_IsObject(jc) || cmi_obj(jc, &cmi.primary, err, sizeof err) != 0) {
-            snprintf(emsg, elen, "cmi: %s", cJSON_IsObject(jc) ? err : "must be an object");
-            return 400;
-        }
-        cmi.suspend = ex && !strcmp(ex, "suspend");
-        /* SCORM 2004 4th RTE 4.2.8 (cmi.exit): a SCO that terminates with "time-out" or
-         * "logout" (deprecated) makes the LMS process an exitAll navigation request, whatever
-         * it asked for: the attempt on the whole course ends (SN 4th 4.4.1, TB.2.3). An
-         * abandon keeps its meaning (the SCO's data is discarded). */
-        if (ex && (!strcmp(ex, "time-out") || !strcmp(ex, "logout")) && !launch &&
-            nav != SEQ_NAV_ABANDON && nav != SEQ_NAV_ABANDON_ALL) {
-            report_only = 0;
-            nav = SEQ_NAV_EXIT_ALL;
-        }
-        cmi.session_seconds = cJSON_IsNumber(ss) && ss->valuedouble > 0 ? ss->valuedouble : 0;
-        cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(jc, "objectives"))
-        {
-            const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id"));
-            if (n == sizeof objs / sizeof objs[0] || !id ||
-                cmi_obj(o, &objs[n], err, sizeof err) != 0) {
-                snprintf(emsg, elen, "cmi.objectives[%zu]: %s", n,
-                         !id       ? "id is required"
-                         : n == 64 ? "at most 64"
-                                   : err);
-                return 400;
-            }
-            objs[n++].id = id;
-        }
-        cmi.objectives = objs;
-        cmi.n_objectives = n;
-    } else if (report_only) {
-        snprintf(emsg, elen, "cmi: required for the report request");
-        return 400;
-    }
-
-    rt = lrs_rt_get(app, err, sizeof err);
     if (!rt) {
         snprintf(emsg, elen, "SCORM run-time unavailable: %s", err);
         return 503;
     }
-    rc = scorm_rt_registration_get(rt, reg, &report);
-    if (rc) {
-        snprintf(emsg, elen, "registration %.64s: %s", reg, scorm_rt_strerror(rc));
-        status = lrs_rt_status(rc);
-        goto out;
-    }
-    course = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(report, "course"));
-    learner = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(report, "learner"), "id"));
-    rc = scorm_course_version_get(
-        app->db, course ? course : "",
-        (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "course_version")),
-        &ver);
-    if (rc) {
-        snprintf(emsg, elen, "course of registration %.64s: %s", reg, scorm_strerror(rc));
-        status = lrs_scorm_status(rc);
-        goto out;
-    }
-    tree = cJSON_GetObjectItemCaseSensitive(ver, "tree");
-    version = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tree, "version"));
-    /* Every SCORM 2004 course goes through the engine, with or without imsss:sequencing: an
-     * activity without a <sequencing> element has the SN defaults (SN 4th 3.2, CAM 4th 5.1:
-     * controlMode choice = true, choiceExit = true, flow = false, forwardOnly = false), so a
-     * package without sequencing offers the table of contents (choice) and no continue /
-     * previous, and adl.nav.request_valid.continue answers false (ADL DMI Act1V1). */
-    if ((flags & LRS_NAV_PLAYER) && (!version || !strcmp(version, "scorm12"))) {
-        /* the player keeps its tree-order flow (SCORM 1.2 has no sequencing) */
-        *answer = cJSON_CreateObject();
-        if (!*answer || !cJSON_AddBoolToObject(*answer, "sequencing", 0))
-            goto out;
-        status = 200;
-        goto out;
-    }
-    rc = seq_tree_create(tree, NULL, &t, &sd);
-    if (rc) {
-        snprintf(emsg, elen, "sequencing: %s", sd.msg);
-        if ((flags & LRS_NAV_PLAYER) && rc != SEQ_ERR_NOMEM) {
-            /* a tree the engine cannot build: the player falls back to tree order */
-            lrs_log(LRS_LOG_WARN, "sequencing of %s: %s", reg, sd.msg);
-            *answer = cJSON_CreateObject();
-            if (!*answer || !cJSON_AddBoolToObject(*answer, "sequencing", 0))
-                goto out;
-            status = 200;
-            goto out;
-        }
-        status = rc == SEQ_ERR_NOMEM ? 500 : 409;
-        goto out;
-    }
-    lock = nav_lock_of(learner ? learner : "");
-    pthread_mutex_lock(lock);
-    rc = seq_state_load(app->db, reg, learner, t, &sd);
-    if (rc != SEQ_OK && rc != SEQ_ERR_NOTFOUND) {
-        lrs_log(LRS_LOG_ERROR, "sequencing state of %s: %s %s", reg, seq_strerror(rc), sd.msg);
-        snprintf(emsg, elen, "sequencing state of the registration: %s", seq_strerror(rc));
-        goto out;
-    }
-    /* an abandoned attempt's data is discarded (SN 4th 4.4.1) */
-    if (jc && !launch && nav != SEQ_NAV_ABANDON && nav != SEQ_NAV_ABANDON_ALL &&
-        seq_tree_current(t) && seq_tree_report(t, &cmi) != SEQ_OK) {
-        snprintf(emsg, elen, "cannot apply the run-time data");
-        goto out;
-    }
-    if (launch)
-        seq_tree_launch(t, &res);
-    else if (!report_only && !status_only)
-        seq_tree_navigate(t, nav, target, &res);
-    rc = status_only ? SEQ_OK : seq_state_save(app->db, reg, learner, t);
-    if (rc) {
-        snprintf(emsg, elen, "cannot store the sequencing state: %s", seq_strerror(rc));
-        goto out;
-    }
-    if (!launch && !report_only && !status_only && nav == SEQ_NAV_EXIT_ALL && res.ended) {
-        /* exitAll ends the attempt on the course and every SCO attempt in it, a suspended
-         * SCO's too (SN 4th TB.2.3; only suspendAll keeps them, RTE 4th 4.2.8) */
-        rc = scorm_rt_course_exited(rt, reg);
-        if (rc)
-            lrs_log(LRS_LOG_ERROR, "end of the course attempt of %s: %s", reg,
-                    scorm_rt_strerror(rc));
-    }
-    if (res.deliver) {
-        /* the SCO's run-time attempt follows the activity's attempt (SN 4th DB.2, RTE 4th
-         * 4.2.7): a new attempt on it (after exitAll, a retry) starts the SCO ab-initio */
-        cJSON *act = NULL;
-        if (seq_tree_activity_json(t, res.deliver, &act) == SEQ_OK) {
-            int n =
-                (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(act, "attemptCount"));
-            rc = n >= 1 ? scorm_rt_delivered(rt, reg, res.deliver, n) : SCORM_RT_OK;
-            if (rc)
-                lrs_log(LRS_LOG_ERROR, "attempt of %s in %s: %s", res.deliver, reg,
-                        scorm_rt_strerror(rc));
-        }
-        cJSON_Delete(act);
-    }
-    *answer = answer_of(t, &res, status_only);
-    if (*answer)
-        status = 200;
-out:
-    if (lock)
-        pthread_mutex_unlock(lock);
-    if (status != 200) {
-        cJSON_Delete(*answer);
-        *answer = NULL;
-    }
-    seq_tree_destroy(t);
-    cJSON_Delete(ver);
-    cJSON_Delete(report);
-    return status;
+    rc = scorm_rt_navigate(rt, reg, body, flags & LRS_NAV_PLAYER ? SCORM_RT_NAV_PLAYER : 0, answer,
+                           emsg, elen, warn, sizeof warn);
+    if (warn[0])
+        lrs_log(LRS_LOG_WARN, "%s", warn);
+    if (rc == SCORM_RT_ERR_STORE)
+        lrs_log(LRS_LOG_ERROR, "navigation of %s: %s", reg, emsg);
+    return rc == SCORM_RT_OK ? 200 : rc == SCORM_RT_ERR_SEQUENCING ? 409 : lrs_rt_status(rc);
 }
 
 static void navigation(struct lrs_req *r, const char *reg)

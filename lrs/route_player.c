@@ -92,45 +92,10 @@ const char *lrs_runtime_dir(void)
     return d && *d ? d : SCOLAR_RUNTIME_DIR;
 }
 
-/* Statement sink of the run-time: validate, then store with scolar's authority. */
-static int emit_statements(void *ctx, cJSON **stmts, size_t n)
-{
-    struct lrs_app *app = ctx;
-    struct stmt_insert_result res;
-    struct sc_buf auth = SC_BUF_INIT;
-    size_t ok = 0;
-    int rc;
-    if (!app->store)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        struct stmt_diag d;
-        memset(&d, 0, sizeof d);
-        if (stmt_validate(stmts[i], STMT_VALIDATE_DEFAULT, &d)) {
-            lrs_log(LRS_LOG_WARN, "scorm bridge: statement %zu dropped: %s", i, d.msg);
-            continue;
-        }
-        stmts[ok++] = stmts[i];
-    }
-    if (!ok)
-        return 0;
-    /* the authority names scolar's run-time (xAPI Data 2.4.9) */
-    sc_buf_init(&auth, 4096);
-    sc_buf_puts(&auth, "{\"objectType\":\"Agent\",\"name\":\"scolar SCORM run-time\",\"account\":"
-                       "{\"homePage\":");
-    sc_buf_json_str(&auth, app->cfg.public_url, strlen(app->cfg.public_url));
-    sc_buf_puts(&auth, ",\"name\":\"scolar-scorm-runtime\"}}");
-    rc = stmt_store_insert(app->store, stmts, ok, auth.data, &res);
-    if (rc)
-        lrs_log(LRS_LOG_ERROR, "scorm bridge: storing %zu statements failed: %s", ok,
-                stmt_store_strerror(rc));
-    stmt_insert_result_free(&res);
-    sc_buf_free(&auth);
-    return rc;
-}
-
 int lrs_rt_open(struct lrs_app *app)
 {
     char path[PATH_MAX], base[600];
+    struct sc_buf auth = SC_BUF_INIT;
     struct scorm_rt_opts o;
     struct scorm_diag d;
     memset(&o, 0, sizeof o);
@@ -152,11 +117,37 @@ int lrs_rt_open(struct lrs_app *app)
         const char *ttl = getenv("SCOLAR_TOKEN_TTL");
         if (ttl && *ttl)
             o.token_ttl_s = strtoll(ttl, NULL, 10);
-        o.emit = app->store ? emit_statements : NULL;
-        o.emit_ctx = app;
-        if (scorm_rt_open(app->db, rt_files[4].data, rt_files[4].len, &o, &app->rt, &d))
+        /* the bridge's statements go to the store with an authority naming scolar's
+         * run-time (xAPI Data 2.4.9), through the outbox of scorm_outbox.c */
+        sc_buf_init(&auth, 4096);
+        sc_buf_puts(&auth, "{\"objectType\":\"Agent\",\"name\":\"scolar SCORM run-time\","
+                           "\"account\":{\"homePage\":");
+        sc_buf_json_str(&auth, app->cfg.public_url, strlen(app->cfg.public_url));
+        sc_buf_puts(&auth, ",\"name\":\"scolar-scorm-runtime\"}}");
+        o.store = app->store;
+        o.authority_json = auth.data;
+        if (!auth.data)
+            snprintf(app->rt_error, sizeof app->rt_error, "out of memory");
+        else if (scorm_rt_open(app->db, rt_files[4].data, rt_files[4].len, &o, &app->rt, &d))
             snprintf(app->rt_error, sizeof app->rt_error, "%.200s/datamodel.json: %.250s",
                      lrs_runtime_dir(), d.msg);
+        sc_buf_free(&auth);
+    }
+    if (!app->rt_error[0] && app->store) {
+        /* before serving: the rows a crash left become statements, then the drainer retries
+         * what fails later (scorm_outbox.c) */
+        size_t n = 0;
+        int rc = scorm_rt_outbox_drain(app->rt, &n);
+        if (rc)
+            lrs_log(LRS_LOG_ERROR, "scorm bridge outbox: %s (%zu rows stored; the rest is retried)",
+                    scorm_rt_strerror(rc), n);
+        else if (n)
+            lrs_log(LRS_LOG_INFO,
+                    "scorm bridge outbox: %zu rows of the last run handled (statements stored, "
+                    "or found stored already)",
+                    n);
+        if (scorm_rt_outbox_start(app->rt))
+            lrs_log(LRS_LOG_ERROR, "scorm bridge outbox: cannot start the drainer thread");
     }
     if (!app->rt_error[0])
         return 0;

@@ -53,6 +53,7 @@
   var cmiSent = false;  /* the running SCO's Terminate data went with a request */
   var lastRequest = ''; /* the last navigation request sent */
   var pending = null;   /* a learner's request made while another one was under way */
+  var session = null;   /* the running SCO's session */
 
   function $(id) { return document.getElementById(id); }
 
@@ -141,10 +142,18 @@
     return JSON.parse(JSON.stringify(c)); /* drops the undefined */
   }
 
-  function seqAsk(request, target, cmi) {
+  /* the running SCO's session and the last commit seq sent in it: the server applies that
+   * commit before the request even when it arrives later (a beacon on unload) */
+  function ordering() {
+    if (!session || !api || !api._runtime) return null;
+    return { session: session, commit_seq: api._runtime.seq || 0 };
+  }
+
+  function seqAsk(request, target, cmi, ord) {
     var body = { token: token, request: request };
     if (target) body.target = target;
     if (cmi) body.cmi = cmi;
+    if (ord) { body.session = ord.session; body.commit_seq = ord.commit_seq; }
     return postJSON(base + '/nav', body).then(function (a) {
       if (a.sequencing) { seqAnswer = a; if (seqMode) renderToc(); }
       return a;
@@ -194,12 +203,13 @@
     busy = true;
     message('');
     leaveCurrent().then(function () {
-      var cmi = cmiSent ? null : cmiOf(true);
+      var cmi = cmiSent ? null : cmiOf(true), ord = ordering();
       cmiSent = true;
       current = null; /* the SCO is unloaded */
       api = null;
+      session = null;
       lastRequest = request;
-      return seqAsk(request, target, cmi);
+      return seqAsk(request, target, cmi, ord);
     }).then(seqDeliver)
       .catch(function (e) { message('Navigation failed: ' + e.message); })
       .then(seqSettle);
@@ -218,7 +228,7 @@
     if (req === 'report' && !cmi) return;
     busy = true;
     lastRequest = req;
-    seqAsk(req, target, cmi).then(function (a) {
+    seqAsk(req, target, cmi, ordering()).then(function (a) {
       /* cmi.exit "time-out" / "logout": the server processed exitAll (RTE 4th 4.2.8) */
       if (req === 'report' && !a.ended) return null;
       return seqDeliver(a);
@@ -375,7 +385,9 @@
       var cmi = cmiOf(true);
       cmiSent = true;
       if (cmi && navigator.sendBeacon) {
-        navigator.sendBeacon(base + '/nav', new Blob([JSON.stringify({ token: token, request: 'report', cmi: cmi })],
+        var ord = ordering() || {};
+        navigator.sendBeacon(base + '/nav', new Blob([JSON.stringify({ token: token, request: 'report', cmi: cmi,
+          session: ord.session, commit_seq: ord.commit_seq })],
           { type: 'text/plain;charset=UTF-8' }));
       }
       return;
@@ -455,6 +467,7 @@
       if (is12) { window.API = api; try { delete window.API_1484_11; } catch (e) { window.API_1484_11 = undefined; } }
       else { window.API_1484_11 = api; try { delete window.API; } catch (e) { window.API = undefined; } }
       current = id;
+      session = L.session;
       cmiSent = false;
       renderToc();
       $('sco').src = scoUrl(L.href);

@@ -27,6 +27,21 @@
 #define T_ADL "http://adlnet.gov/expapi/activities/"
 #define PROFILE_IRI "https://w3id.org/xapi/scorm"
 
+/* cJSON's adders leave the item to the caller when they fail (a NULL container, a key copy
+ * that failed): these free it, so a statement built during an allocation failure leaks
+ * nothing (the call then commits nothing: scorm_outbox.c). */
+static void add_obj(cJSON *o, const char *k, cJSON *v)
+{
+    if (!cJSON_AddItemToObject(o, k, v))
+        cJSON_Delete(v);
+}
+
+static void add_arr(cJSON *a, cJSON *v)
+{
+    if (!cJSON_AddItemToArray(a, v))
+        cJSON_Delete(v);
+}
+
 /* Percent-encode one IRI path segment (RFC 3987: keep unreserved characters). */
 static void put_seg(struct sc_buf *b, const char *s)
 {
@@ -71,7 +86,7 @@ static cJSON *activity(const char *id, const char *name, const char *type)
     cJSON_AddStringToObject(a, "id", id);
     d = cJSON_AddObjectToObject(a, "definition");
     if (name)
-        cJSON_AddItemToObject(d, "name", lang_map(name));
+        add_obj(d, "name", lang_map(name));
     cJSON_AddStringToObject(d, "type", type);
     return a;
 }
@@ -90,7 +105,7 @@ static cJSON *verb(const char *name)
     char id[128];
     snprintf(id, sizeof id, V_ADL "%s", name);
     cJSON_AddStringToObject(v, "id", id);
-    cJSON_AddItemToObject(v, "display", lang_map(name));
+    add_obj(v, "display", lang_map(name));
     return v;
 }
 
@@ -110,19 +125,18 @@ static cJSON *statement(const struct scorm__bridge_ctx *c, const char *vname, cJ
     acct = cJSON_AddObjectToObject(actor, "account");
     cJSON_AddStringToObject(acct, "homePage", c->rt->learner_home);
     cJSON_AddStringToObject(acct, "name", c->learner_id ? c->learner_id : "");
-    cJSON_AddItemToObject(s, "verb", verb(vname));
-    cJSON_AddItemToObject(s, "object", object);
+    add_obj(s, "verb", verb(vname));
+    add_obj(s, "object", object);
     ctx = cJSON_AddObjectToObject(s, "context");
     cJSON_AddStringToObject(ctx, "registration", c->registration);
     ca = cJSON_AddObjectToObject(ctx, "contextActivities");
     if (parent_sco) {
         cJSON *par = cJSON_AddArrayToObject(ca, "parent");
-        cJSON_AddItemToArray(par, sco_activity(c));
+        add_arr(par, sco_activity(c));
     }
     grp = cJSON_AddArrayToObject(ca, "grouping");
-    cJSON_AddItemToArray(grp,
-                         activity(course_id ? course_id : "",
-                                  c->course_title ? c->course_title : c->course, T_ADL "course"));
+    add_arr(grp, activity(course_id ? course_id : "", c->course_title ? c->course_title : c->course,
+                          T_ADL "course"));
     /* the attempt activity (profile §5.0: "<sco IRI>?attemptId=<id>") */
     sc_buf_init(&att, 8192);
     sc_buf_printf(&att, "%s?attemptId=%s", sco_id ? sco_id : "",
@@ -131,14 +145,14 @@ static cJSON *statement(const struct scorm__bridge_ctx *c, const char *vname, cJ
         char name[300];
         snprintf(name, sizeof name, "Attempt %d of %.250s", c->attempt,
                  c->sco_title ? c->sco_title : c->sco);
-        cJSON_AddItemToArray(grp, activity(att.data ? att.data : "", name, T_ADL "attempt"));
+        add_arr(grp, activity(att.data ? att.data : "", name, T_ADL "attempt"));
     }
     sc_buf_free(&att);
     cat = cJSON_AddArrayToObject(ca, "category");
     prof = cJSON_CreateObject();
     cJSON_AddStringToObject(prof, "id", PROFILE_IRI);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(prof, "definition"), "type", T_ADL "profile");
-    cJSON_AddItemToArray(cat, prof);
+    add_arr(cat, prof);
     cJSON_AddStringToObject(s, "timestamp", sc_time_format_iso(ts_us, 3, ts));
     sc_free(course_id);
     sc_free(sco_id);
@@ -150,8 +164,8 @@ void scorm__bridge_start(const struct scorm__bridge_ctx *c, const char *entry, c
     if (c->preview) /* a preview records nothing */
         return;
     int resumed = entry && !strcmp(entry, "resume");
-    cJSON_AddItemToArray(arr, statement(c, resumed ? "resumed" : "initialized", sco_activity(c), 0,
-                                        sc_time_now_us()));
+    add_arr(arr, statement(c, resumed ? "resumed" : "initialized", sco_activity(c), 0,
+                           sc_time_now_us()));
 }
 
 static int num(const char *s, double *out)
@@ -248,9 +262,9 @@ static void interaction_stmt(const struct scorm__bridge_ctx *c, const cJSON *val
     obj = activity(aid ? aid : "", NULL, T_ADL "cmi.interaction");
     sc_free(aid);
     def = cJSON_GetObjectItemCaseSensitive(obj, "definition");
-    cJSON_AddItemToObject(def, "name", lang_map(id));
+    add_obj(def, "name", lang_map(id));
     if (desc)
-        cJSON_AddItemToObject(def, "description", lang_map(unlocalize(desc)));
+        add_obj(def, "description", lang_map(unlocalize(desc)));
     if (type)
         cJSON_AddStringToObject(def, "interactionType", type);
     for (long j = 0; j < 1000; j++) {
@@ -262,7 +276,7 @@ static void interaction_stmt(const struct scorm__bridge_ctx *c, const cJSON *val
             break;
         if (!crp)
             crp = cJSON_AddArrayToObject(def, "correctResponsesPattern");
-        cJSON_AddItemToArray(crp, cJSON_CreateString(pat));
+        add_arr(crp, cJSON_CreateString(pat));
     }
     if (!type) /* xAPI: interaction properties need an interactionType */
         cJSON_DeleteItemFromObjectCaseSensitive(def, "correctResponsesPattern");
@@ -284,7 +298,7 @@ static void interaction_stmt(const struct scorm__bridge_ctx *c, const cJSON *val
     }
     if (!cJSON_GetArraySize(result))
         cJSON_DeleteItemFromObjectCaseSensitive(s, "result");
-    cJSON_AddItemToArray(arr, s);
+    add_arr(arr, s);
 #undef IV
 }
 
@@ -331,9 +345,9 @@ static void objective_stmts(const struct scorm__bridge_ctx *c, const cJSON *valu
             else
                 cJSON_AddBoolToObject(r, "completion", 1);
             if (score)
-                cJSON_AddItemToObject(r, "score", score);
+                add_obj(r, "score", score);
         }
-        cJSON_AddItemToArray(arr, s);
+        add_arr(arr, s);
     }
 }
 
@@ -383,7 +397,7 @@ void scorm__bridge_end(const struct scorm__bridge_ctx *c, const cJSON *values, c
     if (comp && !strcmp(comp, "completed") && !(comp0 && !strcmp(comp0, comp))) {
         cJSON *s = statement(c, "completed", sco_activity(c), 0, ts++);
         cJSON_AddBoolToObject(cJSON_AddObjectToObject(s, "result"), "completion", 1);
-        cJSON_AddItemToArray(arr, s);
+        add_arr(arr, s);
     }
     if (succ && (!strcmp(succ, "passed") || !strcmp(succ, "failed")) &&
         !(succ0 && !strcmp(succ0, succ))) {
@@ -391,20 +405,19 @@ void scorm__bridge_end(const struct scorm__bridge_ctx *c, const cJSON *values, c
         cJSON *r = cJSON_AddObjectToObject(s, "result");
         cJSON_AddBoolToObject(r, "success", !strcmp(succ, "passed"));
         if (score)
-            cJSON_AddItemToObject(r, "score", cJSON_Duplicate(score, 1));
-        cJSON_AddItemToArray(arr, s);
+            add_obj(r, "score", cJSON_Duplicate(score, 1));
+        add_arr(arr, s);
     }
     if (score && changed_prefix(changed, score_prefix)) {
         cJSON *s = statement(c, "scored", sco_activity(c), 0, ts++);
-        cJSON_AddItemToObject(cJSON_AddObjectToObject(s, "result"), "score",
-                              cJSON_Duplicate(score, 1));
-        cJSON_AddItemToArray(arr, s);
+        add_obj(cJSON_AddObjectToObject(s, "result"), "score", cJSON_Duplicate(score, 1));
+        add_arr(arr, s);
     }
     cJSON_Delete(score);
     {
         cJSON *s = statement(c, suspended ? "suspended" : "terminated", sco_activity(c), 0, ts++);
         duration(session_cs, d, sizeof d);
         cJSON_AddStringToObject(cJSON_AddObjectToObject(s, "result"), "duration", d);
-        cJSON_AddItemToArray(arr, s);
+        add_arr(arr, s);
     }
 }

@@ -205,8 +205,45 @@ int scorm__course_check(cJSON *tree, const struct scorm__zip *z, cJSON *warnings
                         "identifierref names a resource with an href, CAM 3.4.1.9)");
         return SCORM_ERR_NO_LAUNCH;
     }
-    *scos = ck.scos;
+    /* one definition of a SCO (issue 15): a launchable item of the default organization
+     * whose resource is a SCO (assets apart), as the report and the player count them */
+    (void)ck.scos;
+    *scos = scorm__count_scos(cJSON_GetObjectItem(scorm__default_org(tree), "items"));
     return SCORM_OK;
+}
+
+const cJSON *scorm__default_org(const cJSON *tree)
+{
+    const cJSON *orgs = cJSON_GetObjectItemCaseSensitive(tree, "organizations"), *o;
+    const char *def =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tree, "default_organization"));
+    cJSON_ArrayForEach(o, orgs)
+    {
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "identifier"));
+        if (def && id && !strcmp(id, def))
+            return o;
+    }
+    return cJSON_GetArrayItem(orgs, 0);
+}
+
+int scorm__item_is_sco(const cJSON *item)
+{
+    const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "scormType"));
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "identifier")) &&
+           cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "launch")) && t &&
+           !strcmp(t, "sco");
+}
+
+int scorm__count_scos(const cJSON *items)
+{
+    const cJSON *it;
+    int n = 0;
+    cJSON_ArrayForEach(it, items)
+    {
+        n += scorm__item_is_sco(it);
+        n += scorm__count_scos(cJSON_GetObjectItemCaseSensitive(it, "items"));
+    }
+    return n;
 }
 
 /* ---- store ------------------------------------------------------------------------------ */

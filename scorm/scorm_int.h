@@ -116,6 +116,15 @@ int scorm__seq_resolve(struct scorm__mctx *c, cJSON **seq, const char *where);
  *  Sets *scos. The tree is updated in place. */
 int scorm__course_check(cJSON *tree, const struct scorm__zip *z, cJSON *warnings, int *scos,
                         struct scorm_diag *diag);
+/** The default organization of a course tree (its default_organization, else the first). */
+const cJSON *scorm__default_org(const cJSON *tree);
+/** One definition of a SCO (issue 15), used by import, the registration report, the player's
+ *  table of contents and the console's summaries: a launchable item (identifier and launch)
+ *  whose resource is a SCO (adlcp:scormType "sco"); launchable items of asset resources are
+ *  assets: they are shown and launched but have no run-time data and no status. */
+int scorm__item_is_sco(const cJSON *item);
+/** The SCOs among items and their descendants. */
+int scorm__count_scos(const cJSON *items);
 /** Sanitise an identifier into a course id ([A-Za-z0-9._-], at most 64). */
 int scorm__course_id_derive(const char *ident, char out[SCORM_MAX_COURSE_ID + 1]);
 /** 1 when id is a valid course id. */

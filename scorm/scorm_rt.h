@@ -36,6 +36,7 @@
 #include "scorm/scorm.h"
 
 struct stmt_db;
+struct stmt_store;
 
 /** Run-time codes (scorm.h uses -1..-99). */
 enum scorm_rt_err {
@@ -54,6 +55,7 @@ enum scorm_rt_err {
     SCORM_RT_ERR_NOMEM = -111,
     SCORM_RT_ERR_NOT_LAUNCHABLE = -112, /* the item has no launch (not a SCO or asset) */
     SCORM_RT_ERR_OTHER_REG = -113,      /* a valid token of another registration */
+    SCORM_RT_ERR_SEQUENCING = -114,     /* the sequencing engine cannot build the course's tree */
 };
 
 /** Static English text for a scorm_rt code (falls back to scorm_strerror); never NULL. */
@@ -65,9 +67,10 @@ const char *scorm_rt_strerror(int code);
 #define SCORM_RT_MAX_LEARNER_ID 255
 
 /**
- * A statement sink: called with the statements a commit or launch produced (after the CMI
- * state is durably stored). stmts[i] stay owned by the caller of the sink; the sink returns 0
- * or non-zero (logged by the caller, the CMI commit stays). May be NULL in the opts.
+ * A statement sink (tests and tools without a statement store): called with statements of
+ * the bridge outbox (scorm_outbox.c) after the call that produced them is durable, and again
+ * for the same rows when an earlier call returned non-zero. stmts[i] stay owned by the
+ * caller of the sink; 0 = taken (the rows are deleted).
  */
 typedef int (*scorm_rt_emit_fn)(void *ctx, cJSON **stmts, size_t n);
 
@@ -79,6 +82,14 @@ struct scorm_rt_opts {
     const char *learner_home;  /* account homePage of learners (copied) */
     scorm_rt_emit_fn emit;
     void *emit_ctx;
+    /* The statement store the bridge's statements go to (borrowed; must outlive the
+     * run-time), with authority_json (copied) as their authority. Every call that produces
+     * statements writes them as rows of "bridge_outbox" in its own transaction; the rows are
+     * inserted right after it (scorm_rt_outbox_drain and the drainer thread of
+     * scorm_rt_outbox_start insert what is left). NULL: the emit sink, if any. */
+    struct stmt_store *store;
+    const char *authority_json;
+    int no_drain; /* tests: leave the rows (a crash right after the commit) */
 };
 
 struct scorm_rt;
@@ -294,6 +305,51 @@ int scorm_rt_learner_get(struct scorm_rt *rt, const char *learner, size_t offset
 int scorm_rt_registration_reset(struct scorm_rt *rt, const char *reg);
 /** Delete the registration, its run-time data and tokens (statements stay). */
 int scorm_rt_registration_delete(struct scorm_rt *rt, const char *reg);
+
+/* ---- the bridge outbox (scorm_outbox.c) ----
+ * Table "bridge_outbox": be64(us) be16(n) statement id -> statement JSON (with its id);
+ * "bridge_outbox_dead": rows the store refused for good (conflict, invalid). */
+
+/** Every row becomes a statement (stmt_store_insert, a no-op for a statement already stored
+ *  with the same content) and is deleted; call at start-up before serving. *stored (may be
+ *  NULL) the rows handled. SCORM_RT_OK, _STORE (the store failed: rows stay), _NOMEM. */
+int scorm_rt_outbox_drain(struct scorm_rt *rt, size_t *stored);
+/** Start the drainer thread (stopped by scorm_rt_close): deletes the rows of inserted
+ *  statements in batches and retries rows older than 2 s every 0.5 s. */
+int scorm_rt_outbox_start(struct scorm_rt *rt);
+/** Rows waiting and dead rows (dead may be NULL). */
+int scorm_rt_outbox_count(struct scorm_rt *rt, size_t *rows, size_t *dead);
+/** The same on a store without a run-time (scolar check). */
+int scorm_outbox_count(struct stmt_db *db, size_t *rows, size_t *dead);
+
+/**
+ * Wait (at most timeout_ms) until session `session` of reg has applied the commit with
+ * sequence number seq, or has ended: a navigation request carries the last commit seq the
+ * player sent, which a beacon on unload may deliver after the request (issue 15). *arrived
+ * is 0 when the wait timed out. Unknown sessions and seq < 1 return at once. SCORM_RT_OK.
+ */
+int scorm_rt_commit_wait(struct scorm_rt *rt, const char *reg, const char *session, double seq,
+                         int timeout_ms, int *arrived);
+
+/* ---- navigation (scorm_rt_nav.c; docs/sequencing.md) ---- */
+
+/* SCORM_RT_NAV_PLAYER: a SCORM 1.2 course, or a 2004 one whose tree the engine cannot build,
+ * answers {"sequencing": false} (the player keeps its tree order). */
+#define SCORM_RT_NAV_PLAYER 1
+
+/**
+ * A navigation request of registration reg through the SCORM 2004 sequencing engine (SN 4th
+ * OP.1): body {"request", "target"?, "cmi"?, "session"?, "commit_seq"?} (borrowed; the request
+ * first waits, at most 3 s, for the commit commit_seq of session, scorm_rt_commit_wait); load
+ * the sequencing state, apply "cmi" (seq_tree_report), navigate, save, end the course attempt
+ * after exitAll and follow a delivery's attempt (scorm_rt_course_exited, scorm_rt_delivered).
+ * Requests of one learner are serialised (global objectives are the learner's).
+ * @return SCORM_RT_OK with *answer (owned) set; else *answer is NULL and emsg says why:
+ *         SCORM_RT_ERR_PAYLOAD (the field and the rule), _NOTFOUND, _SEQUENCING, _STORE,
+ *         _NOMEM. warn (may be NULL) gets a problem that did not fail the request (to log).
+ */
+int scorm_rt_navigate(struct scorm_rt *rt, const char *reg, const cJSON *body, int flags,
+                      cJSON **answer, char *emsg, size_t elen, char *warn, size_t wlen);
 
 /* ---- time (centiseconds; Y = 365 d, M = 30 d as the shim) ---- */
 /** ISO 8601 duration -> centiseconds; -1 when malformed. */

@@ -28,37 +28,41 @@ const char *scorm__jstr(const cJSON *o, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-void scorm__jset_str(cJSON *o, const char *name, const char *v)
+/* cJSON_ReplaceItemInObject copies the key without checking the copy (cJSON 1.7.15): after an
+ * allocation failure the object held a member without a name. The old member's key moves to
+ * the new one instead (no allocation); a failed add frees the new member. */
+void scorm__jset(cJSON *o, const char *name, cJSON *n)
 {
-    cJSON *n = cJSON_CreateString(v ? v : "");
+    cJSON *old;
     if (!n)
         return;
-    if (cJSON_GetObjectItemCaseSensitive(o, name))
-        cJSON_ReplaceItemInObjectCaseSensitive(o, name, n);
-    else
-        cJSON_AddItemToObject(o, name, n);
+    old = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (old && old->string && !(old->type & cJSON_StringIsConst)) {
+        n->string = old->string;
+        n->type &= ~cJSON_StringIsConst;
+        old->string = NULL;
+        cJSON_ReplaceItemViaPointer(o, old, n);
+    } else if (old) {
+        if (!cJSON_ReplaceItemInObjectCaseSensitive(o, name, n))
+            cJSON_Delete(n);
+    } else if (!cJSON_AddItemToObject(o, name, n)) {
+        cJSON_Delete(n);
+    }
+}
+
+void scorm__jset_str(cJSON *o, const char *name, const char *v)
+{
+    scorm__jset(o, name, cJSON_CreateString(v ? v : ""));
 }
 
 void scorm__jset_num(cJSON *o, const char *name, double v)
 {
-    cJSON *n = cJSON_CreateNumber(v);
-    if (!n)
-        return;
-    if (cJSON_GetObjectItemCaseSensitive(o, name))
-        cJSON_ReplaceItemInObjectCaseSensitive(o, name, n);
-    else
-        cJSON_AddItemToObject(o, name, n);
+    scorm__jset(o, name, cJSON_CreateNumber(v));
 }
 
 void scorm__jset_bool(cJSON *o, const char *name, int v)
 {
-    cJSON *n = cJSON_CreateBool(v);
-    if (!n)
-        return;
-    if (cJSON_GetObjectItemCaseSensitive(o, name))
-        cJSON_ReplaceItemInObjectCaseSensitive(o, name, n);
-    else
-        cJSON_AddItemToObject(o, name, n);
+    scorm__jset(o, name, cJSON_CreateBool(v));
 }
 
 /* ---- compile ---------------------------------------------------------------------------- */

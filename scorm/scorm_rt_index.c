@@ -152,17 +152,6 @@ out:
     return rc;
 }
 
-static void count_launchable(const cJSON *items, int *n)
-{
-    const cJSON *it;
-    cJSON_ArrayForEach(it, items)
-    {
-        if (scorm__jstr(it, "identifier") && scorm__jstr(it, "launch"))
-            (*n)++;
-        count_launchable(cJSON_GetObjectItemCaseSensitive(it, "items"), n);
-    }
-}
-
 /* The course-level figures of sum from its scos map (n_sco launchable items). */
 static void summary_aggregate(cJSON *sum, int n_sco)
 {
@@ -229,14 +218,11 @@ int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    if (cJSON_GetObjectItemCaseSensitive(scos, sco))
-        cJSON_ReplaceItemInObjectCaseSensitive(scos, sco, s);
-    else
-        cJSON_AddItemToObject(scos, sco, s);
-    count_launchable(cJSON_GetObjectItemCaseSensitive(org, "items"), &n_sco);
+    scorm__jset(scos, sco, s);
+    n_sco = scorm__count_scos(cJSON_GetObjectItemCaseSensitive(org, "items"));
     summary_aggregate(sum, n_sco);
     scorm__jset_str(sum, "last_access", sc_time_format_iso(sc_time_now_us(), 3, ts));
-    now = !strcmp(scorm__jstr(sum, "completion"), "completed");
+    now = scorm__jstr(sum, "completion") && !strcmp(scorm__jstr(sum, "completion"), "completed");
     rc = put_json(txn, "reg_summary", id, sum);
     if (!rc && was != now)
         rc = bump(txn, "course_stats", course, "completed", now ? 1 : -1);

@@ -44,6 +44,20 @@ struct scorm_rt {
     char *learner_home;
     scorm_rt_emit_fn emit;
     void *emit_ctx;
+    struct stmt_store *store; /* where the bridge outbox goes (scorm_outbox.c); may be NULL */
+    char *authority;          /* authority JSON of the bridge's statements (owned) */
+    int no_drain;             /* tests: rows wait for scorm_rt_outbox_drain (a crash) */
+    /* the bridge outbox (scorm_outbox.c): queued row deletions and the drainer thread */
+    int obx_inited;
+    pthread_mutex_t obx_lock;
+    pthread_cond_t obx_cond;
+    pthread_t obx_thread;
+    int obx_running, obx_stop;
+    unsigned char (*obx_done)[46];
+    size_t obx_ndone, obx_cap;
+    /* broadcast (under obx_lock) after every applied commit: a navigation request waits on it
+     * for the commits the player sent before it (scorm_rt_commit_wait) */
+    pthread_cond_t commit_cond;
 };
 
 int scorm__dm_compile(struct scorm__dm *dm, const char *json, size_t len, struct scorm_diag *diag);
@@ -62,6 +76,9 @@ int scorm__dm_set(const struct scorm__dm *dm, const char *model, int strict, cJS
 
 /** Read a string member (NULL when absent or not a string). */
 const char *scorm__jstr(const cJSON *o, const char *name);
+/** Replace or add member name with n (consumed; NULL: nothing), without the unchecked key copy
+ *  of cJSON_ReplaceItemInObject. */
+void scorm__jset(cJSON *o, const char *name, cJSON *n);
 /** Replace or add a string / number member. */
 void scorm__jset_str(cJSON *o, const char *name, const char *v);
 void scorm__jset_num(cJSON *o, const char *name, double v);
@@ -87,6 +104,31 @@ int scorm__index_migrate(struct stmt_db *db);
  *  record `rec` of item `sco` after a commit, inside the commit's transaction. */
 int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON *org,
                           const char *sco, const cJSON *rec);
+
+/* ---- scorm_outbox.c (the bridge outbox; see its header) ---- */
+#define SCORM__OBX_KEY 46 /* be64 time, be16 index, statement id (36) */
+/** The rows one call wrote (their keys, in the order of its statement array). */
+struct scorm__obx {
+    unsigned char (*key)[SCORM__OBX_KEY];
+    size_t n;
+};
+int scorm__outbox_init(struct scorm_rt *rt);
+void scorm__outbox_fini(struct scorm_rt *rt);
+/**
+ * Inside the call's write transaction: validate the statements of the array stmts, give
+ * each its id and write it as an outbox row; ob gets the keys (free with scorm__obx_free or
+ * scorm__outbox_sent). fails0 is sc_alloc_failures() when the call began: a statement that
+ * fails validation after an allocation failed is SCORM_RT_ERR_NOMEM (a part may be missing),
+ * else it is left out. SCORM_RT_OK, _NOMEM, _STORE (the caller aborts).
+ */
+int scorm__outbox_put(struct scorm_rt *rt, struct stmt_db_txn *txn, cJSON *stmts, long fails0,
+                      struct scorm__obx *ob);
+/** After the transaction is durable: the statements go to the store now and their rows are
+ *  queued for deletion (rows whose insert fails stay for the drainer). Frees ob. */
+void scorm__outbox_sent(struct scorm_rt *rt, cJSON *stmts, struct scorm__obx *ob);
+void scorm__obx_free(struct scorm__obx *ob);
+/** After a commit of session is durable: wake the navigation requests waiting for it. */
+void scorm__commit_done(struct scorm_rt *rt);
 
 /* ---- scorm_bridge.c ---- */
 /** Context of one SCO for statements. All strings borrowed. */

@@ -75,6 +75,14 @@ int scorm_rt_open(struct stmt_db *db, const char *datamodel_json, size_t len,
         rt->token_ttl_s = opts->token_ttl_s;
         rt->emit = opts->emit;
         rt->emit_ctx = opts->emit_ctx;
+        rt->store = opts->store;
+        rt->no_drain = opts->no_drain;
+    }
+    if (scorm__outbox_init(rt)) {
+        scorm__dm_free(&rt->dm);
+        pthread_mutex_destroy(&rt->cache_lock);
+        sc_free(rt);
+        return SCORM_RT_ERR_NOMEM;
     }
     if (rt->token_ttl_s <= 0)
         rt->token_ttl_s = SCORM_RT_TOKEN_TTL_S;
@@ -88,7 +96,9 @@ int scorm_rt_open(struct stmt_db *db, const char *datamodel_json, size_t len,
                                                               : "http://scolar.invalid/courses/");
     rt->learner_home =
         sc_strdup(opts && opts->learner_home ? opts->learner_home : "http://scolar.invalid/");
-    if (!rt->activity_base || !rt->learner_home) {
+    rt->authority = opts && opts->authority_json ? sc_strdup(opts->authority_json) : NULL;
+    if (!rt->activity_base || !rt->learner_home ||
+        (opts && opts->authority_json && !rt->authority)) {
         scorm_rt_close(rt);
         return SCORM_RT_ERR_NOMEM;
     }
@@ -100,12 +110,14 @@ void scorm_rt_close(struct scorm_rt *rt)
 {
     if (!rt)
         return;
+    scorm__outbox_fini(rt); /* the drainer thread first: it uses everything below */
     scorm__dm_free(&rt->dm);
     for (size_t i = 0; i < SCORM__TREE_CACHE; i++)
         cJSON_Delete(rt->cache[i].ver);
     pthread_mutex_destroy(&rt->cache_lock);
     sc_free(rt->activity_base);
     sc_free(rt->learner_home);
+    sc_free(rt->authority);
     sc_free(rt);
 }
 

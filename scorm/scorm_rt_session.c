@@ -62,18 +62,6 @@ static void sco_key(char *out, size_t outlen, const char *reg, const char *sco, 
 
 /* ---- the course tree ------------------------------------------------------------------- */
 
-static const cJSON *default_org(const cJSON *tree)
-{
-    const cJSON *orgs = cJSON_GetObjectItemCaseSensitive(tree, "organizations"), *o;
-    const char *def = scorm__jstr(tree, "default_organization");
-    cJSON_ArrayForEach(o, orgs)
-    {
-        if (def && scorm__jstr(o, "identifier") && !strcmp(scorm__jstr(o, "identifier"), def))
-            return o;
-    }
-    return cJSON_GetArrayItem(orgs, 0);
-}
-
 static const cJSON *find_item(const cJSON *items, const char *id)
 {
     const cJSON *it;
@@ -118,6 +106,7 @@ struct regctx {
     const cJSON *tree;
     const cJSON *org;
     int is12;
+    long fails0; /* sc_alloc_failures() when the call began (commit_out) */
 };
 
 /* Validation mode of the registration's commits: spec-exact when the run-time was opened
@@ -210,6 +199,7 @@ static int regctx_load(struct scorm_rt *rt, const char *reg, struct regctx *c)
     int rc;
     memset(c, 0, sizeof *c);
     c->rt = rt;
+    c->fails0 = sc_alloc_failures();
     if (!reg || !sc_uuid_valid(reg, strlen(reg)))
         return SCORM_RT_ERR_NOTFOUND;
     rc = stmt_db_get1(rt->db, "registrations", reg, strlen(reg), &v, &vl);
@@ -225,7 +215,7 @@ static int regctx_load(struct scorm_rt *rt, const char *reg, struct regctx *c)
         return rc;
     }
     c->tree = cJSON_GetObjectItemCaseSensitive(c->ver, "tree");
-    c->org = default_org(c->tree);
+    c->org = scorm__default_org(c->tree);
     c->is12 =
         scorm__jstr(c->tree, "version") && !strcmp(scorm__jstr(c->tree, "version"), "scorm12");
     return SCORM_RT_OK;
@@ -543,7 +533,7 @@ static int attempt_next(struct stmt_db_txn *txn, const struct regctx *c, const c
     scorm__jset_num(rec, "attempt", n + 1);
     scorm__jset_str(rec, "attempt_id", aid);
     scorm__jset_str(rec, "entry", "ab-initio");
-    cJSON_ReplaceItemInObjectCaseSensitive(rec, "values", cJSON_CreateObject());
+    scorm__jset(rec, "values", cJSON_CreateObject());
     scorm__jset_num(rec, "total_cs", 0);
     scorm__jset_num(rec, "attempt_sessions", 0);
     return SCORM_RT_OK;
@@ -571,10 +561,7 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
     if (final && c->is12)
         lesson_status_finish(values, item, c->reg);
     result = result_of(values, item, c->is12);
-    if (result)
-        cJSON_ReplaceItemInObjectCaseSensitive(rec, "result", result);
-    if (!cJSON_GetObjectItemCaseSensitive(rec, "result") && result)
-        cJSON_AddItemToObject(rec, "result", result);
+    scorm__jset(rec, "result", result);
     scorm__jset_bool(sess, "open", 0);
     scorm__jset_bool(sess, "terminated", final);
     scorm__jset_num(sess, "ended", (double)sc_time_now_us());
@@ -597,30 +584,33 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
     return attempt_next(txn, c, item, rec, exitv);
 }
 
-static void emit(struct scorm_rt *rt, cJSON *stmts)
+/*
+ * Commits *txn (cleared either way) with the call's statements written in it as bridge
+ * outbox rows (one call, one durable transaction: DESIGN.md), then hands them to the
+ * statement store. fails0 is sc_alloc_failures() when the call began: when an allocation
+ * failed since, a value or a statement may be missing from what the call built, so nothing
+ * is committed (SCORM_RT_ERR_NOMEM; the player retries). SCORM_RT_OK, _NOMEM, _STORE.
+ */
+static int commit_out(struct scorm_rt *rt, struct stmt_db_txn **txn, cJSON *stmts, long fails0)
 {
-    int n = cJSON_GetArraySize(stmts);
-    cJSON **arr;
-    if (!rt->emit || n <= 0)
-        return;
-    arr = sc_calloc((size_t)n, sizeof *arr);
-    if (!arr)
-        return;
-    for (int i = 0; i < n; i++)
-        arr[i] = cJSON_GetArrayItem(stmts, i);
-    rt->emit(rt->emit_ctx, arr, (size_t)n);
-    sc_free(arr);
-}
-
-/* Commits *txn (cleared either way) and, once it is durable, hands its statements to the
- * bridge's sink. SCORM_RT_OK or SCORM_RT_ERR_STORE. */
-static int commit_emit(struct scorm_rt *rt, struct stmt_db_txn **txn, cJSON *stmts)
-{
-    int rc = stmt_db_txn_commit(*txn);
+    struct scorm__obx ob;
+    int rc = scorm__outbox_put(rt, *txn, stmts, fails0, &ob);
+    if (!rc && sc_alloc_failures() != fails0)
+        rc = SCORM_RT_ERR_NOMEM;
+    if (rc) {
+        scorm__obx_free(&ob);
+        stmt_db_txn_abort(*txn);
+        *txn = NULL;
+        return rc;
+    }
+    rc = stmt_db_txn_commit(*txn);
     *txn = NULL;
-    if (rc)
+    if (rc) {
+        scorm__obx_free(&ob);
         return SCORM_RT_ERR_STORE;
-    emit(rt, stmts);
+    }
+    scorm__commit_done(rt);
+    scorm__outbox_sent(rt, stmts, &ob);
     return SCORM_RT_OK;
 }
 
@@ -761,13 +751,8 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
     if ((rc = scorm__rt_put(txn, "cmi", key, rec)) ||
         (rc = scorm__rt_put(txn, "sessions", sid, sess)))
         goto out;
-    if (stmt_db_txn_commit(txn)) {
-        txn = NULL;
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
-    txn = NULL;
-    emit(rt, stmts);
+    /* the answer is made before the commit: a failure after it would leave a session the
+     * player never hears of */
     cJSON_AddStringToObject(res, "session", sid);
     cJSON_AddStringToObject(res, "sco", sco);
     cJSON_AddStringToObject(res, "title",
@@ -776,6 +761,8 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
     cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
     cJSON_AddNumberToObject(res, "seq", 0);
     cJSON_AddBoolToObject(res, "strict", strict_of(&c));
+    if ((rc = commit_out(rt, &txn, stmts, c.fails0)))
+        goto out;
     *out = res;
     res = NULL;
     rc = SCORM_RT_OK;
@@ -856,7 +843,7 @@ int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, in
     scorm__jset_num(rec, "activity_attempt", activity_attempt);
     if ((rc = scorm__rt_put(txn, "cmi", key, rec)))
         goto out;
-    rc = commit_emit(rt, &txn, stmts);
+    rc = commit_out(rt, &txn, stmts, c.fails0);
 out:
     stmt_db_txn_abort(txn);
     cJSON_Delete(rec);
@@ -911,7 +898,7 @@ int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
         cJSON_Delete(rec);
         rec = NULL;
     }
-    rc = commit_emit(rt, &txn, stmts);
+    rc = commit_out(rt, &txn, stmts, c.fails0);
 out:
     stmt_db_txn_abort(txn);
     cJSON_Delete(rec);
@@ -1055,12 +1042,7 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
     scorm__jset_num(sess, "seq", seq);
     {
         cJSON *result = result_of(values, item, c.is12);
-        if (result) {
-            if (cJSON_GetObjectItemCaseSensitive(rec, "result"))
-                cJSON_ReplaceItemInObjectCaseSensitive(rec, "result", result);
-            else
-                cJSON_AddItemToObject(rec, "result", result);
-        }
+        scorm__jset(rec, "result", result);
     }
     if (final) {
         rc = session_end(rt, txn, &c, item, rec, sess, 1, stmts);
@@ -1072,14 +1054,24 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
         (rc = scorm__rt_put(txn, "sessions", session, sess)) ||
         (rc = scorm__summary_commit(txn, c.reg, c.org, scorm__jstr(sess, "sco"), rec)))
         goto out;
-    if (stmt_db_txn_commit(txn)) {
-        txn = NULL;
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
-    txn = NULL;
     applied = 1;
-    emit(rt, stmts);
+    if (out) { /* made before the commit: nothing can fail once it is durable */
+        res = cJSON_CreateObject();
+        if (!res || !cJSON_AddBoolToObject(res, "applied", 1) ||
+            !cJSON_AddNumberToObject(res, "seq", seq) ||
+            !cJSON_AddBoolToObject(res, "final", final)) {
+            rc = SCORM_RT_ERR_NOMEM;
+            goto out;
+        }
+    }
+    if ((rc = commit_out(rt, &txn, stmts, c.fails0)))
+        goto out;
+    if (out) {
+        *out = res;
+        res = NULL;
+    }
+    rc = SCORM_RT_OK;
+    goto out;
 answer:
     if (out) {
         res = cJSON_CreateObject();
@@ -1091,10 +1083,12 @@ answer:
         cJSON_AddNumberToObject(res, "seq", seq);
         cJSON_AddBoolToObject(res, "final", final && applied);
         *out = res;
+        res = NULL;
     }
     rc = SCORM_RT_OK;
 out:
     stmt_db_txn_abort(txn);
+    cJSON_Delete(res);
     cJSON_Delete(sess);
     cJSON_Delete(rec);
     cJSON_Delete(counts);
@@ -1126,10 +1120,7 @@ int scorm_rt_initialized(struct scorm_rt *rt, const char *reg, const char *sessi
     session_started(rt, &c, item, rec, sess, stmts);
     if ((rc = scorm__rt_put(txn, "sessions", session, sess)))
         goto out;
-    rc = stmt_db_txn_commit(txn) ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
-    txn = NULL;
-    if (!rc)
-        emit(rt, stmts);
+    rc = commit_out(rt, &txn, stmts, c.fails0);
 out:
     stmt_db_txn_abort(txn);
     cJSON_Delete(sess);
@@ -1202,8 +1193,7 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
         cJSON_AddBoolToObject(o, "launchable", scorm__jstr(it, "launch") != NULL);
         if (scorm__jstr(it, "launch"))
             cJSON_AddStringToObject(o, "href", scorm__jstr(it, "launch"));
-        cJSON_AddBoolToObject(
-            o, "sco", scorm__jstr(it, "scormType") && !strcmp(scorm__jstr(it, "scormType"), "sco"));
+        cJSON_AddBoolToObject(o, "sco", scorm__item_is_sco(it));
         cJSON_AddBoolToObject(o, "isvisible",
                               !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(it, "isvisible")));
         cJSON_AddItemToObject(
@@ -1224,7 +1214,8 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
         if (scorm__jstr(it, "launch")) {
             if (!first)
                 first = id;
-            if (!first_open && (!comp || strcmp(comp, "completed")))
+            /* an asset has no status: it is never where the learner left off */
+            if (!first_open && scorm__item_is_sco(it) && (!comp || strcmp(comp, "completed")))
                 first_open = id;
             if (scorm__jstr(c.reg, "last_sco") && !strcmp(scorm__jstr(c.reg, "last_sco"), id) &&
                 rec && scorm__jstr(rec, "entry") && !strcmp(scorm__jstr(rec, "entry"), "resume"))
@@ -1276,7 +1267,7 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
 {
     struct regctx c;
     struct flat *f = NULL;
-    cJSON *res = NULL, *scos;
+    cJSON *res = NULL, *scos, *assets;
     int rc = regctx_load(rt, reg, &c);
     int n_sco = 0, n_completed = 0, n_started = 0, n_passed = 0, n_failed = 0, n_scored = 0;
     int max_attempts = 0;
@@ -1300,12 +1291,22 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
                           cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c.reg, "learner"), 1));
     cJSON_AddStringToObject(res, "created", scorm__jstr(c.reg, "created"));
     scos = cJSON_CreateArray();
+    assets = cJSON_AddArrayToObject(res, "assets");
     for (size_t i = 0; i < f->n; i++) {
         const cJSON *it = f->item[i];
         const char *id = scorm__jstr(it, "identifier");
         cJSON *o, *rec, *values;
         if (!id || !scorm__jstr(it, "launch"))
             continue;
+        if (!scorm__item_is_sco(it)) {
+            /* assets apart (one definition of a SCO, scorm_int.h): no data, no status */
+            o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "id", id);
+            cJSON_AddStringToObject(o, "title",
+                                    scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
+            cJSON_AddItemToArray(assets, o);
+            continue;
+        }
         n_sco++;
         o = cJSON_CreateObject();
         rec = sco_record(rt, reg, id);

@@ -203,6 +203,69 @@ test('commits: invalid values, unknown and read-only elements, oversize, stale s
   assert.equal((await post(`/player/${r.registration}/initialized/${L3.session}`, { token: 'nope' })).status, 401);
 });
 
+// issue 15: a commit sent before a navigation request is applied before it, even when it
+// arrives later (the beacon of an unloading SCO overtaken by the player's exitAll): the request
+// carries the session and the last commit seq the player sent, and waits for that commit.
+test('ordering: a final commit arriving after the exitAll that followed it is applied (cmi.exit kept)', async () => {
+  const C04 = courses['golf-2004v3-RuntimeBasicCalls'];
+  async function setup(learner) {
+    const reg = (await srv.req('POST', '/api/registrations', { body: { course: C04, learner: { id: learner } } })).json;
+    const nav = await post(`/player/${reg.registration}/nav`, { token: reg.token, request: 'launch' });
+    assert.equal(nav.status, 200, nav.text);
+    assert.equal(nav.json.deliver, 'item_1', 'the only activity is delivered');
+    const L = await launch(reg, reg.token, 'item_1');
+    const url = `/player/${reg.registration}/commit/${L.session}`;
+    const c1 = await post(url, { token: reg.token, seq: 1, final: false, changes: { 'cmi.location': 'p1' } });
+    assert.deepEqual(c1.json, { applied: true, seq: 1, final: false });
+    return { reg, L, url };
+  }
+  const late = { 'cmi.completion_status': 'completed', 'cmi.exit': 'suspend', 'cmi.session_time': 'PT7S', 'cmi.location': 'p2' };
+
+  // the request names commit 2, which arrives 400 ms after it
+  const a = await setup('order-1');
+  const t0 = Date.now();
+  const navP = post(`/player/${a.reg.registration}/nav`,
+    { token: a.reg.token, request: 'exitAll', session: a.L.session, commit_seq: 2 });
+  await new Promise((r) => setTimeout(r, 400));
+  const c2 = await post(a.url, { token: a.reg.token, seq: 2, final: true, changes: late });
+  const nav = await navP;
+  assert.equal(c2.status, 200, c2.text);
+  assert.deepEqual(c2.json, { applied: true, seq: 2, final: true }, 'the late commit is applied');
+  assert.equal(nav.status, 200, nav.text);
+  assert.equal(nav.json.ended, true, 'exitAll ended the course attempt after it');
+  assert.ok(Date.now() - t0 >= 400, 'the request waited for the commit');
+  const st = await waitStatements(srv, a.reg.registration, (l) => verbs(l).includes('suspended'));
+  assert.deepEqual(verbs(st), ['initialized', 'completed', 'suspended'],
+    'cmi.exit "suspend" of the late commit was kept (a suspended statement, with its completion)');
+  const rep = await report(srv, a.reg.registration);
+  assert.equal(rep.scos[0].cmi['cmi.location'], 'p2', 'its data is the attempt\'s');
+  assert.equal(rep.scos[0].cmi['cmi.completion_status'], 'completed');
+  assert.equal(rep.scos[0].time_spent_cs, 700, 'its session_time counted');
+
+  // without the ordering fields (an older player) the late commit finds the session ended
+  const b = await setup('order-2');
+  const navB = await post(`/player/${b.reg.registration}/nav`, { token: b.reg.token, request: 'exitAll' });
+  assert.equal(navB.json.ended, true);
+  const c2b = await post(b.url, { token: b.reg.token, seq: 2, final: true, changes: late });
+  assert.equal(c2b.status, 409, 'refused: the session ended before it arrived');
+
+  // a commit that never comes holds the request at most 3 s; bad ordering fields are 400
+  const c = await setup('order-3');
+  const t1 = Date.now();
+  const navC = await post(`/player/${c.reg.registration}/nav`,
+    { token: c.reg.token, request: 'exitAll', session: c.L.session, commit_seq: 5 });
+  assert.equal(navC.status, 200);
+  assert.equal(navC.json.ended, true);
+  const waited = Date.now() - t1;
+  assert.ok(waited >= 2900 && waited < 6000, `waited ${waited} ms`);
+  for (const body of [{ session: c.L.session }, { commit_seq: 1 }, { session: c.L.session, commit_seq: 'x' },
+    { session: c.L.session, commit_seq: 1.5 }]) {
+    const r = await post(`/player/${c.reg.registration}/nav`, { token: c.reg.token, request: 'status', ...body });
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.match(r.json.message, /session and commit_seq/);
+  }
+});
+
 test('1.2 at LMSFinish: mastery-free status completed; lesson_status rules; time as CMITimespan', async () => {
   const r = await register(srv, courses['golf-12-RuntimeBasicCalls'], { id: 'r12', name: 'R' });
   const L = await launch(r, r.token, (await (await fetch(C(`/player/${r.registration}/state?token=${r.token}`))).json()).resume);
