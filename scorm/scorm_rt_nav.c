@@ -167,7 +167,7 @@ int scorm_rt_navigate(struct scorm_rt *rt, const char *reg, const cJSON *body, i
     const char *req, *target, *course, *learner, *version;
     const cJSON *jc, *o, *tree;
     pthread_mutex_t *lock = NULL;
-    int rc, status = SCORM_RT_ERR_NOMEM, launch = 0, report_only = 0, status_only = 0;
+    int rc = 0, status = SCORM_RT_ERR_NOMEM, launch = 0, report_only = 0, status_only = 0;
 
     *answer = NULL;
     if (warn && wlen)
