@@ -53,7 +53,7 @@ ratio_b=$(python3 -c "print(round($sb/max($pb,1),1))"); ratio_s=$(python3 -c "pr
   echo "# Ingest and query benchmark"
   echo
   echo "Command: \`bench/run_ingest.sh $secs\` on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), release build."
-  echo "scolar: durable (fsync per group commit), default configuration (128 workers per origin); data"
+  echo "scolar: durable (fsync per group commit), default configuration (512 workers per origin); data"
   echo "dir in /tmp (ext4, virtio disk). Load average when the runs ended: $load. Peer: xapi-statements 5.0.1,"
   echo "in-memory models (no durability), same machine, same load client (\`bench/bench_http.c\`)."
   echo
