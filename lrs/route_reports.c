@@ -447,6 +447,6 @@ void lrs_route_report_learner(struct lrs_req *r)
         lrs_reply_error(r, 500, "out of memory");
         return;
     }
-    lrs_reply(r, 200, "application/json", b.data, b.len);
+    lrs_reply_buf(r, 200, "application/json", &b);
     sc_buf_free(&b);
 }

@@ -417,7 +417,7 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
             sc_buf_json_str(&b, res.ids[k], strlen(res.ids[k]));
         }
         sc_buf_putc(&b, ']');
-        lrs_reply(r, 200, "application/json", b.data, b.len);
+        lrs_reply_buf(r, 200, "application/json", &b);
         sc_buf_free(&b);
     }
     stmt_insert_result_free(&res);
@@ -542,7 +542,14 @@ static void reply_multipart(struct lrs_req *r, const struct sc_buf *json, const 
     const cJSON *a;
     int bad = 0;
 
-    sc_random_bytes(rnd, sizeof rnd);
+    if (sc_buf_error(json)) { /* half a statement document: never send it */
+        lrs_reply_error(r, 500, "out of memory while building the answer");
+        return;
+    }
+    if (sc_random_bytes(rnd, sizeof rnd) != 0) {
+        lrs_reply_error(r, 500, "no random bytes for the multipart boundary");
+        return;
+    }
     sc_hex(rnd, sizeof rnd, hex);
     snprintf(boundary, sizeof boundary, "scolar-%s", hex);
     bad |= sc_buf_printf(&b, "--%s\r\nContent-Type: application/json\r\n\r\n", boundary);
@@ -567,7 +574,7 @@ static void reply_multipart(struct lrs_req *r, const struct sc_buf *json, const 
         return;
     }
     snprintf(ct, sizeof ct, "multipart/mixed; boundary=%s", boundary);
-    lrs_reply(r, 200, ct, b.data, b.len);
+    lrs_reply_buf(r, 200, ct, &b);
     sc_buf_free(&b);
 }
 
@@ -632,7 +639,7 @@ static void get_single(struct lrs_req *r, const char *id, int voided, int fmt, i
         reply_multipart(r, &b, atts);
         cJSON_Delete(atts);
     } else {
-        lrs_reply(r, 200, "application/json", b.data, b.len);
+        lrs_reply_buf(r, 200, "application/json", &b);
     }
     sc_free(json);
     sc_buf_free(&b);
@@ -860,7 +867,7 @@ static void statements_get(struct lrs_req *r)
         if (atts)
             reply_multipart(r, &b, atts);
         else
-            lrs_reply(r, 200, "application/json", b.data, b.len);
+            lrs_reply_buf(r, 200, "application/json", &b);
         cJSON_Delete(atts);
         sc_buf_free(&b);
     }
