@@ -138,4 +138,11 @@ int scorm__course_get_txn(struct stmt_db_txn *txn, const char *id, cJSON **out);
 /** "<id>\x1f<n>" into buf; returns its length or -1. */
 int scorm__version_key(char *buf, size_t len, const char *id, int version);
 
+/* scorm_import_worker.c: the import's work without the store, in process (fuzzing,
+ * debugging) or in a worker process; *work is the owned {tree, warnings, scos, files, bytes}. */
+int scorm__import_work(const void *buf, size_t len, const struct scorm_import_opts *o,
+                       const char *tmpdir, cJSON **work, struct scorm_diag *diag);
+int scorm__import_run_child(const void *buf, size_t len, const struct scorm_import_opts *o,
+                            const char *tmpdir, cJSON **work, struct scorm_diag *diag);
+
 #endif
