@@ -25,6 +25,7 @@
  */
 #include "lrs/lrs_console.h"
 #include "common/sc_alloc.h"
+#include "common/sc_base64.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 #include "statements/stmt_json.h"
@@ -53,38 +54,13 @@ void lrs_console_headers(struct lrs_req *r)
 
 /* ---- small encoders --------------------------------------------------------------------- */
 
-static void b64(const unsigned char *in, size_t n, char *out, int url)
-{
-    const char *tbl = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-                          : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= in[i + 2];
-        out[o++] = tbl[(v >> 18) & 63];
-        out[o++] = tbl[(v >> 12) & 63];
-        if (i + 1 < n)
-            out[o++] = tbl[(v >> 6) & 63];
-        else if (!url)
-            out[o++] = '=';
-        if (i + 2 < n)
-            out[o++] = tbl[v & 63];
-        else if (!url)
-            out[o++] = '=';
-    }
-    out[o] = 0;
-}
-
 /* 32 random bytes as base64url (43 characters) */
 static int random_token(char out[SESS_COOKIE_LEN])
 {
     unsigned char raw[32];
     if (sc_random_bytes(raw, sizeof raw))
         return -1;
-    b64(raw, sizeof raw, out, 1);
+    sc_base64_encode(raw, sizeof raw, out, 1);
     return 0;
 }
 
@@ -521,7 +497,7 @@ static int check_credential(struct lrs_req *r, const char *key, const char *secr
     }
     snprintf(pair, sizeof pair, "%s:%s", key, secret);
     memcpy(hdr, "Basic ", 6);
-    b64((const unsigned char *)pair, strlen(pair), hdr + 6, 0);
+    sc_base64_encode(pair, strlen(pair), hdr + 6, 0);
     return lrs_cred_verify_basic(r->app->db, hdr, out);
 }
 

@@ -11,6 +11,7 @@
 #include "scorm/scorm_rt_int.h"
 #include "scorm/scorm_int.h"
 #include "common/sc_alloc.h"
+#include "common/sc_base64.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 #include "statements/stmt_db.h"
@@ -128,26 +129,6 @@ static void token_hash(const char *token, char hex[65])
     sc_hex(h, sizeof h, hex);
 }
 
-static void b64url(const unsigned char *in, size_t n, char *out)
-{
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= in[i + 2];
-        out[o++] = tbl[(v >> 18) & 63];
-        out[o++] = tbl[(v >> 12) & 63];
-        if (i + 1 < n)
-            out[o++] = tbl[(v >> 6) & 63];
-        if (i + 2 < n)
-            out[o++] = tbl[v & 63];
-    }
-    out[o] = 0;
-}
-
 static int put_json(struct stmt_db_txn *txn, const char *table, const char *key, const cJSON *j)
 {
     char *s = cJSON_PrintUnformatted(j);
@@ -195,7 +176,7 @@ static int token_new(struct scorm_rt *rt, struct stmt_db_txn *txn, cJSON *regrec
     int rc;
     if (sc_random_bytes(raw, sizeof raw))
         return SCORM_RT_ERR_STORE;
-    b64url(raw, sizeof raw, token);
+    sc_base64_encode(raw, sizeof raw, token, 1);
     token_hash(token, hex);
     t = cJSON_CreateObject();
     if (!t)

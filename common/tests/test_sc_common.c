@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for common/: buffer caps, ISO 8601 round trips and rejections, UUIDs, hashes. */
 #include "common/sc_alloc.h"
+#include "common/sc_base64.h"
 #include "common/sc_buf.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
@@ -90,9 +91,34 @@ static void test_uuid_hash(void)
     ok(sc_ct_equal("abc", "abc", 3) && !sc_ct_equal("abc", "abd", 3), "constant-time compare");
 }
 
+/* RFC 4648 section 10 test vectors; the URL-safe form without padding (section 5) */
+static void test_base64(void)
+{
+    static const char *const in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    static const char *const std[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+                                      "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+    static const char *const url[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"};
+    char out[16];
+    static const unsigned char hi[] = {0xfb, 0xff, 0xbf};
+    for (int i = 0; i < 7; i++) {
+        size_t n = strlen(in[i]);
+        sc_base64_encode(in[i], n, out, 0);
+        is_str(out, std[i], "base64 of a RFC 4648 vector");
+        is_int((int)sc_base64_len(n, 0), (int)strlen(std[i]), "base64 length");
+        sc_base64_encode(in[i], n, out, 1);
+        is_str(out, url[i], "base64url of a RFC 4648 vector, unpadded");
+        is_int((int)sc_base64_len(n, 1), (int)strlen(url[i]), "base64url length");
+    }
+    sc_base64_encode(hi, 3, out, 0);
+    is_str(out, "+/+/", "the standard alphabet's last two letters");
+    sc_base64_encode(hi, 3, out, 1);
+    is_str(out, "-_-_", "the URL-safe alphabet's last two letters");
+}
+
 int main(void)
 {
     test_buf();
+    test_base64();
     test_time();
     test_uuid_hash();
     return tap_done();
