@@ -121,6 +121,11 @@ int scorm__report_migrate(struct stmt_db *db);
 int scorm__rt_put(struct stmt_db_txn *txn, const char *table, const char *key, const cJSON *j);
 int scorm__rt_get(struct stmt_db_txn *txn, const char *table, const char *key, cJSON **out);
 
+/* ---- scorm_bridge.c: the activity IRI the bridge writes: base + course [/ sco] [/ kind / leaf],
+ *      each segment percent-encoded (NULL when out of memory) ---- */
+char *scorm__activity_iri(const char *base, const char *course, const char *sco, const char *kind,
+                          const char *leaf) __attribute__((warn_unused_result));
+
 /* ---- scorm_rt_session.c helpers shared with the report ---- */
 #define SCORM__SCO_KEY_MAX 484
 /** The key of a SCO's record ("cmi", attempt 0) or of one of its archived attempts. */

@@ -173,7 +173,16 @@ static cJSON *pct(const struct rd *r, double p)
     return cJSON_CreateNumber(r->v[rank - 1] / 100.0);
 }
 
-static int out_scos(cJSON *rep, cJSON *rows)
+/* "activity": the IRI of the course (sco NULL) or of one of its SCOs, as the bridge writes it */
+static int add_iri(cJSON *o, const char *base, const char *course, const char *sco)
+{
+    char *s = scorm__activity_iri(base, course, sco, NULL, NULL);
+    int rc = s && cJSON_AddStringToObject(o, "activity", s) ? 0 : -1;
+    sc_free(s);
+    return rc;
+}
+
+static int out_scos(cJSON *rep, cJSON *rows, const char *base, const char *course)
 {
     cJSON *arr = cJSON_AddArrayToObject(rep, "scos"), *row;
     if (!arr || sort_array(rows, by_ord))
@@ -188,6 +197,8 @@ static int out_scos(cJSON *rep, cJSON *rows)
         cJSON_AddStringToObject(e, "id", scorm__jstr(row, "id") ? scorm__jstr(row, "id") : "");
         cJSON_AddStringToObject(e, "title",
                                 scorm__jstr(row, "title") ? scorm__jstr(row, "title") : "");
+        if (add_iri(e, base, course, scorm__jstr(row, "id")))
+            return -1;
         cJSON_AddNumberToObject(e, "registrations", jnum(row, "reg"));
         cJSON_AddNumberToObject(e, "started", jnum(row, "st"));
         cJSON_AddNumberToObject(e, "completed", jnum(row, "c"));
@@ -323,6 +334,8 @@ int scorm_rt_course_report(struct scorm_rt *rt, struct stmt_db *db, const char *
     n = jnum(r.sum, "reg");
     sn = jnum(r.sum, "sn");
     cJSON_AddStringToObject(rep, "course", course);
+    /* the xAPI activity the bridge's statements are about (the statement browser's filter) */
+    bad |= add_iri(rep, rt->activity_base, course, NULL);
     cJSON_AddNumberToObject(rep, "registrations", n);
     cJSON_AddNumberToObject(rep, "started", jnum(r.sum, "st"));
     cJSON_AddNumberToObject(rep, "completed", jnum(r.sum, "c"));
@@ -350,7 +363,7 @@ int scorm_rt_course_report(struct scorm_rt *rt, struct stmt_db *db, const char *
     }
     cJSON_AddItemToObject(time, "median_s", pct(&r, 50));
     cJSON_AddItemToObject(time, "p90_s", pct(&r, 90));
-    bad |= out_scos(rep, r.scos);
+    bad |= out_scos(rep, r.scos, rt->activity_base, course);
     bad |= out_objectives(rep, r.objs);
     bad |= out_interactions(rep, r.ints);
     rc = bad ? SCORM_RT_ERR_NOMEM : SCORM_RT_OK;

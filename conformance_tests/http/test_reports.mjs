@@ -397,6 +397,12 @@ test('course report: registrations driven through the player endpoints', async (
   assert.deepEqual(c.score.histogram, [0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
   // time spent of the started registrations: 30, 60, 120 s (nearest rank)
   assert.deepEqual([c.time.median_s, c.time.p90_s], [60, 120]);
+  // the activities the bridge's statements are about (the console links numbers to them)
+  assert.equal(c.activity, `${srv.base}/courses/${encodeURIComponent(course)}`);
+  assert.equal(c.scos[0].activity, `${srv.base}/courses/${encodeURIComponent(course)}/item_1`);
+  const st = await srv.req('GET', `/xapi/statements?activity=${encodeURIComponent(c.activity)}&related_activities=true&limit=1`);
+  assert.equal(st.status, 200);
+  assert.equal(st.json.statements.length, 1, 'the bridge wrote statements about the course IRI the report names');
   assert.equal(c.scos.length, 1);
   assert.deepEqual([c.scos[0].id, c.scos[0].registrations, c.scos[0].started, c.scos[0].completed], ['item_1', 4, 3, 2]);
   const obj = c.objectives.find((o) => o.id === 'obj-1');
