@@ -94,6 +94,12 @@ int lrs_cli_open_db(const char *data_dir, struct stmt_db **db)
         fprintf(stderr, "scolar: %s\n", err);
         return 1;
     }
+    if (lrs_db_register(*db, err, sizeof err)) { /* each module's own tables */
+        fprintf(stderr, "scolar: %s\n", err);
+        stmt_db_close(*db);
+        *db = NULL;
+        return 1;
+    }
     return 0;
 }
 
