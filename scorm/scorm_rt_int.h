@@ -63,6 +63,20 @@ struct scorm_rt {
 int scorm__dm_compile(struct scorm__dm *dm, const char *json, size_t len, struct scorm_diag *diag);
 void scorm__dm_free(struct scorm__dm *dm);
 
+/* ---- scorm_rt_dm_kind.c: one value against its datamodel.json type ---- */
+/** Characters (UTF-8 code points) in s. */
+size_t scorm__dm_char_len(const char *s);
+/** 1 when the n bytes at s are all ASCII digits (n > 0). */
+int scorm__dm_all_digits(const char *s, size_t n);
+/** 1 when v is one of the strings of arr. */
+int scorm__dm_in_values(const cJSON *arr, const char *v);
+/** 1 and *out set when t[name] is a number. */
+int scorm__dm_num_field(const cJSON *t, const char *name, double *out);
+/** Validate v against type t (the shim's Validator.check): 0, or the SCORM error code (406,
+ *  407...). itype is the interaction type for responses (may be NULL). */
+int scorm__dm_check_type(const struct scorm__dm *dm, int strict, const cJSON *t, const char *v,
+                         const char *itype);
+
 /** The _count of every collection prefix present in values: {"cmi.interactions": 3, ...}. */
 cJSON *scorm__dm_counts(const cJSON *values);
 
