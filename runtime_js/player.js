@@ -269,7 +269,7 @@
       }
       var st = document.createElement('span');
       st.className = 'status';
-      st.textContent = it.success === 'passed' || it.success === 'failed' ? it.success : (it.completion === 'unknown' ? '' : it.completion);
+      st.textContent = it.success === 'passed' || it.success === 'failed' ? it.success : (it.completion === 'unknown' || it.completion === 'not attempted' ? '' : it.completion);
       el.appendChild(st);
       li.appendChild(el);
       ol.appendChild(li);

@@ -176,4 +176,14 @@ void scorm__bridge_end(const struct scorm__bridge_ctx *c, const cJSON *values, c
                        const cJSON *result, const cJSON *start, int suspended, int64_t session_cs,
                        cJSON *arr);
 
+/* ---- scorm_rt_track.c: the run-time's side of the sequencing tracking model ---- */
+struct seq_tree;
+struct stmt_db_txn;
+/** The sequencing tree of registration `reg` (course tree `tree`, borrowed) with its stored
+ *  state read in txn (NULL: a read transaction of its own). *out (owned, seq_tree_destroy) is
+ *  NULL when there is no tracking: SCORM 1.2, a tree the engine cannot build (the player falls
+ *  back to tree order), or a registration not sequenced yet. SCORM_RT_OK, _STORE, _NOMEM. */
+int scorm__seq_tree_of(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON *tree,
+                       const char *reg, const char *learner, struct seq_tree **out);
+
 #endif

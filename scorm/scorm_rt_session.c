@@ -22,6 +22,7 @@
  */
 #include "scorm/scorm_rt_int.h"
 #include "scorm/scorm_int.h"
+#include "scorm/seq.h"
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
@@ -1150,11 +1151,14 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
 {
     struct regctx c;
     struct flat *f = NULL;
+    struct seq_tree *st = NULL; /* the sequencing tracking: one status per item */
     cJSON *res = NULL, *items;
     const char *resume = NULL, *first_open = NULL, *first = NULL;
     int rc = regctx_load(rt, reg, &c);
     if (rc)
         return rc;
+    if ((rc = scorm__seq_tree_of(rt, NULL, c.tree, reg, learner_of(&c), &st)))
+        goto out;
     f = sc_calloc(1, sizeof *f);
     res = cJSON_CreateObject();
     if (!f || !res) {
@@ -1203,10 +1207,10 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
                 : cJSON_CreateArray());
         rec = scorm__jstr(it, "launch") ? sco_record(rt, reg, id) : NULL;
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
-        const char *comp = scorm__jstr(r, "completion");
-        cJSON_AddStringToObject(o, "completion", comp ? comp : "not attempted");
-        cJSON_AddStringToObject(o, "success",
-                                scorm__jstr(r, "success") ? scorm__jstr(r, "success") : "unknown");
+        const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
+        seq_item_status(st, id, comp, succ, &comp, &succ);
+        cJSON_AddStringToObject(o, "completion", comp);
+        cJSON_AddStringToObject(o, "success", succ);
         if (cJSON_GetObjectItemCaseSensitive(r, "score"))
             cJSON_AddItemToObject(o, "score",
                                   cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "score"), 1));
@@ -1233,6 +1237,7 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
     *out = res;
     res = NULL;
 out:
+    seq_tree_destroy(st);
     cJSON_Delete(res);
     sc_free(f);
     regctx_free(&c);
@@ -1267,6 +1272,7 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
 {
     struct regctx c;
     struct flat *f = NULL;
+    struct seq_tree *st = NULL; /* the sequencing tracking: one status per item */
     cJSON *res = NULL, *scos, *assets;
     int rc = regctx_load(rt, reg, &c);
     int n_sco = 0, n_completed = 0, n_started = 0, n_passed = 0, n_failed = 0, n_scored = 0;
@@ -1282,6 +1288,8 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
+    if ((rc = scorm__seq_tree_of(rt, NULL, c.tree, reg, learner_of(&c), &st)))
+        goto out;
     flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
     cJSON_AddStringToObject(res, "registration", reg);
     cJSON_AddStringToObject(res, "course", scorm__jstr(c.reg, "course"));
@@ -1315,12 +1323,13 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
                                 scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
         const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
+        seq_item_status(st, id, comp, succ, &comp, &succ);
         int attempt = rec ? (int)jnum(rec, "attempt") : 0;
         /* attempts started: the current one counts once a session of it was launched */
         int started = rec ? attempt - (jnum(rec, "attempt_sessions") > 0 ? 0 : 1) : 0;
         int64_t tcs = rec ? (int64_t)jnum(rec, "total_cs") : 0;
-        cJSON_AddStringToObject(o, "completion", comp ? comp : "not attempted");
-        cJSON_AddStringToObject(o, "success", succ ? succ : "unknown");
+        cJSON_AddStringToObject(o, "completion", comp);
+        cJSON_AddStringToObject(o, "success", succ);
         if (cJSON_GetObjectItemCaseSensitive(r, "score"))
             cJSON_AddItemToObject(o, "score",
                                   cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "score"), 1));
@@ -1402,6 +1411,7 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
     *out = res;
     res = NULL;
 out:
+    seq_tree_destroy(st);
     cJSON_Delete(res);
     sc_free(f);
     regctx_free(&c);
