@@ -339,10 +339,13 @@ int scorm_rt_commit_wait(struct scorm_rt *rt, const char *reg, const char *sessi
 
 /**
  * A navigation request of registration reg through the SCORM 2004 sequencing engine (SN 4th
- * OP.1): body {"request", "target"?, "cmi"?, "session"?, "commit_seq"?} (borrowed; the request
- * first waits, at most 3 s, for the commit commit_seq of session, scorm_rt_commit_wait); load
- * the sequencing state, apply "cmi" (seq_tree_report), navigate, save, end the course attempt
- * after exitAll and follow a delivery's attempt (scorm_rt_course_exited, scorm_rt_delivered).
+ * OP.1): body {"request", "target"?, "session"?, "commit_seq"?} (borrowed; the request first
+ * waits, at most 3 s, for the commit commit_seq of session, scorm_rt_commit_wait; a "cmi"
+ * member is refused: the commits derive the tracking, issue 15); when that session's SCO exited
+ * with "time-out" or "logout" the request becomes exitAll (RTE 4th 4.2.8); load the sequencing
+ * state, navigate and save in one write transaction, end the course attempt after exitAll and
+ * follow a delivery's attempt (scorm_rt_course_exited, scorm_rt_delivered). "report" changes
+ * nothing (unless it becomes exitAll) and answers as a navigation would.
  * Requests of one learner are serialised (global objectives are the learner's).
  * @return SCORM_RT_OK with *answer (owned) set; else *answer is NULL and emsg says why:
  *         SCORM_RT_ERR_PAYLOAD (the field and the rule), _NOTFOUND, _SEQUENCING, _STORE,

@@ -186,4 +186,20 @@ struct stmt_db_txn;
 int scorm__seq_tree_of(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON *tree,
                        const char *reg, const char *learner, struct seq_tree **out);
 
+/* at most this many cmi.objectives.n are mapped to the activity's objectives (as the player
+ * sent them before issue 15) */
+#define SCORM__TRACK_MAX_OBJECTIVES 64
+/** Inside the commit's write transaction txn: derive the sequencing tracking of the delivered
+ *  activity from the SCO's validated run-time values (borrowed) of session sess (its "sco",
+ *  "exit", "session_cs" and "nav_request"), item being the SCO's ITEM of tree; final at
+ *  Terminate. Nothing is done for SCORM 1.2, a registration never sequenced, a SCO the engine
+ *  does not deliver now, or the final commit of an abandon. SCORM_RT_OK, _STORE, _NOMEM. */
+int scorm__track_commit(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON *tree,
+                        const char *reg, const char *learner, const cJSON *item,
+                        const cJSON *values, const cJSON *sess, int final);
+/** The LMS-side thresholds of an item (scorm_rt_session.c): completion_threshold and
+ *  scaled_passing_score (2004), mastery score (1.2), as text; "" when not defined. */
+void scorm__rt_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,
+                          size_t passl, char *mastery, size_t ml);
+
 #endif

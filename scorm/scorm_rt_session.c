@@ -235,8 +235,8 @@ static int num_of(const cJSON *values, const char *k, double *out)
 }
 
 /* The LMS-side threshold values of a SCO (NULL when not defined). */
-static void lms_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,
-                           size_t passl, char *mastery, size_t ml)
+void scorm__rt_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,
+                          size_t passl, char *mastery, size_t ml)
 {
     const cJSON *ct = cJSON_GetObjectItemCaseSensitive(item, "completionThreshold");
     const cJSON *prim = cJSON_GetObjectItemCaseSensitive(
@@ -277,7 +277,7 @@ static cJSON *result_of(const cJSON *values, const cJSON *item, int is12)
 
     if (!r)
         return NULL;
-    lms_thresholds(item, is12, thr, sizeof thr, pass, sizeof pass, mastery, sizeof mastery);
+    scorm__rt_thresholds(item, is12, thr, sizeof thr, pass, sizeof pass, mastery, sizeof mastery);
     if (is12) {
         const char *st = scorm__jstr(values, "cmi.core.lesson_status");
         if (!st)
@@ -378,7 +378,8 @@ static cJSON *initial_values(const struct regctx *c, const cJSON *item, const cJ
         init = cJSON_CreateObject();
     if (!init)
         return NULL;
-    lms_thresholds(item, c->is12, thr, sizeof thr, pass, sizeof pass, mastery, sizeof mastery);
+    scorm__rt_thresholds(item, c->is12, thr, sizeof thr, pass, sizeof pass, mastery,
+                         sizeof mastery);
     if (c->is12) {
         add_initial(init, "cmi.core.student_id", scorm__jstr(learner, "id"));
         add_initial(init, "cmi.core.student_name", scorm__jstr(learner, "name"));
@@ -1045,6 +1046,10 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
         cJSON *result = result_of(values, item, c.is12);
         scorm__jset(rec, "result", result);
     }
+    /* the sequencing tracking follows the validated data in this transaction (issue 15) */
+    if (!c.is12 &&
+        (rc = scorm__track_commit(rt, txn, c.tree, reg, learner_of(&c), item, values, sess, final)))
+        goto out;
     if (final) {
         rc = session_end(rt, txn, &c, item, rec, sess, 1, stmts);
         if (rc)
