@@ -322,6 +322,29 @@ int scorm_rt_outbox_count(struct scorm_rt *rt, size_t *rows, size_t *dead);
 /** The same on a store without a run-time (scolar check). */
 int scorm_outbox_count(struct stmt_db *db, size_t *rows, size_t *dead);
 
+/* ---- scolar check (scorm_check.c) ---- */
+struct stmt_store;
+/** What scorm_check_statements found. */
+struct scorm_check {
+    size_t registrations; /* registration summaries read */
+    size_t completed;     /* SCOs reported completed (table reg_summary) */
+    size_t open;          /* of those, in a session never terminated: no statement yet */
+    size_t pending;       /* of those, whose completed statement waits as an outbox row */
+    size_t missing;       /* of those, with no completed statement: findings */
+    size_t unreadable;    /* summaries that are not JSON: findings */
+    size_t rows, dead;    /* bridge outbox rows waiting / refused by the store (findings) */
+};
+/**
+ * The SCORM run-time data against its statements (issue 15): every SCO a registration's
+ * summary reports completed has its "completed" bridge statement (context.registration, the
+ * SCO's activity) in the store or waiting as an outbox row, unless its session is still open;
+ * dead outbox rows are counted. *report (owned, sc_free) gets one line per finding (at most 20
+ * missing statements named). The check is a finding when missing, unreadable or dead is not 0.
+ * @return SCORM_RT_OK, SCORM_RT_ERR_STORE, SCORM_RT_ERR_NOMEM (then *report is NULL).
+ */
+int scorm_check_statements(struct stmt_db *db, struct stmt_store *st, struct scorm_check *res,
+                           char **report);
+
 /**
  * Wait (at most timeout_ms) until session `session` of reg has applied the commit with
  * sequence number seq, or has ended: a navigation request carries the last commit seq the
