@@ -68,7 +68,11 @@ static const char CREDS_USAGE[] =
 
 static const char CHECK_USAGE[] = "usage: scolar check [--data DIR]\n"
                                   "  verifies the store and prints what it holds; exit 1 on a "
-                                  "finding\n";
+                                  "finding\n"
+                                  "  (with the SCORM run-time data against its statements: a "
+                                  "SCO reported\n"
+                                  "  completed has its completed statement; bridge outbox rows "
+                                  "waiting or dead)\n";
 
 static const char REINDEX_USAGE[] =
     "usage: scolar reindex [--data DIR]\n"
@@ -467,23 +471,36 @@ static int cmd_check(int argc, char **argv)
         fputs(report, rc ? stderr : stdout);
     }
     if (!rc) {
-        /* the SCORM bridge outbox (scorm_outbox.c): rows wait only between a crash and the
-         * next start (its drain stores them before serving); a dead row is a statement the
-         * store refused */
-        size_t rows = 0, dead = 0;
-        if (scorm_outbox_count(db, &rows, &dead)) {
-            fprintf(stderr, "scorm bridge outbox: unreadable\n");
+        /* the SCORM run-time data against its statements (scorm_check.c): a SCO reported
+         * completed has its completed bridge statement; the bridge outbox's rows wait only
+         * between a crash and the next start (its drain stores them before serving); a dead
+         * row is a statement the store refused */
+        struct stmt_store *st = NULL;
+        struct stmt_store_opts so = {0};
+        struct scorm_check ck;
+        char *rep = NULL;
+        int src;
+        if ((src = stmt_store_open(db, &so, &st)) != 0) {
+            fprintf(stderr, "scorm: cannot open the statement store: %s\n",
+                    stmt_store_strerror(src));
             rc = 1;
-        } else if (dead) {
-            fprintf(stderr,
-                    "scorm bridge outbox: %zu statements refused by the store (table "
-                    "bridge_outbox_dead)\n",
-                    dead);
+        } else if ((src = scorm_check_statements(db, st, &ck, &rep)) != 0) {
+            fprintf(stderr, "scorm: cannot check the run-time data: %s\n", scorm_rt_strerror(src));
             rc = 1;
         } else {
-            printf("scorm bridge outbox: %zu statements waiting (stored at the next start)\n",
-                   rows);
+            rc = ck.missing || ck.unreadable || ck.dead;
+            fputs(rep, rc ? stderr : stdout);
+            printf("scorm: %zu registrations, %zu SCOs reported completed: %zu with their "
+                   "completed statement, %zu waiting as outbox rows, %zu in sessions still "
+                   "open, %zu without\n",
+                   ck.registrations, ck.completed, ck.completed - ck.open - ck.pending - ck.missing,
+                   ck.pending, ck.open, ck.missing);
+            printf("scorm bridge outbox: %zu statements waiting (stored at the next start), "
+                   "%zu refused\n",
+                   ck.rows, ck.dead);
         }
+        sc_free(rep);
+        stmt_store_close(st);
     }
     if (!rc)
         rc = check_course_reports(&cfg, db);
