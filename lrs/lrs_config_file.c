@@ -48,6 +48,7 @@ static const struct key {
     {"admin-secret", "SCOLAR_ADMIN_SECRET", K_STR, NULL},
     {"db-initial-map", "SCOLAR_DB_INITIAL_MAP", K_SIZE, NULL},
     {"fold-epoch", "SCOLAR_FOLD_EPOCH", K_SIZE, NULL},
+    {"runtime-dir", "SCOLAR_RUNTIME_DIR", K_STR, NULL},
     {NULL, NULL, K_STR, NULL},
 };
 
