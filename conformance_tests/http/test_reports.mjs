@@ -355,7 +355,7 @@ async function playerPost(path, body) {
 }
 
 test('course report: registrations driven through the player endpoints', async () => {
-  const imp = await importPackage(srv, 'golf-2004v3-RuntimeBasicCalls');
+  const imp = await importPackage(srv, 'probe-2004') // a one-SCO package written by the test library;
   const course = imp.course;
   const learners = [
     { id: 'cr1', data: { status: 'completed', success: 'passed', scaled: '0.9', time: 'PT60S', resp: 'a', result: 'correct', lat: 'PT5S', obj: ['passed', '0.9'] } },
