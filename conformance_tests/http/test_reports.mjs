@@ -20,6 +20,7 @@ const VERBS = ['experienced', 'attempted', 'completed', 'passed', 'failed'];
 
 let srv;
 const sent = []; // {stmt, voided}
+let otherVoiding = 0; // voiding statements sent by tests outside `sent` (the Group test)
 
 // A small deterministic generator (xorshift), so a failure can be replayed.
 let seed = 0x2545f491;
@@ -191,9 +192,13 @@ test('an anonymous Group is one actor, whatever the order of its members; voidin
   let rep = await report(act);
   assert.deepEqual([rep.statements, rep.actors], [3, 1], 'one Group: its members, not their order or its name');
   assert.equal((await srv.req('POST', '/xapi/statements', { body: voiding(ids[0]) })).status, 200);
+  otherVoiding++;
   rep = await report(act);
   assert.deepEqual([rep.statements, rep.actors], [2, 1], 'the Group still has two statements');
-  for (const id of ids.slice(1)) assert.equal((await srv.req('POST', '/xapi/statements', { body: voiding(id) })).status, 200);
+  for (const id of ids.slice(1)) {
+    assert.equal((await srv.req('POST', '/xapi/statements', { body: voiding(id) })).status, 200);
+    otherVoiding++;
+  }
   rep = await report(act);
   assert.deepEqual([rep.statements, rep.actors], [0, 0], 'every statement voided: no actor');
 });
@@ -284,7 +289,7 @@ const CSV_COLUMNS = ['id', 'timestamp', 'stored', 'actor_name', 'actor_ifi', 've
 
 test('export: JSONL and CSV, chunked, every statement, filters, bad filters', async () => {
   await waitConsistent(srv);
-  const live = sent.filter((x) => !x.voided).length + 3; // + the three voiding statements
+  const live = sent.filter((x) => !x.voided).length + 3 + otherVoiding; // + the voiding statements
   let r = await srv.req('GET', '/api/export/statements?format=jsonl');
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('transfer-encoding'), 'chunked');
