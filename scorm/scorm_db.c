@@ -29,6 +29,10 @@ static const char *const SCORM_TABLES[] = {
     /* bridge statements waiting for the statement store (scorm_outbox.c) */
     "bridge_outbox",
     "bridge_outbox_dead",
+    /* the course report kept by the run-time's writes (scorm_rt_report_keep.c) */
+    "reg_contrib",
+    "course_report",
+    "course_report_idx",
 };
 
 int scorm_db_register(struct stmt_db *db)
