@@ -33,6 +33,10 @@ static const char *const SCORM_TABLES[] = {
     "reg_contrib",
     "course_report",
     "course_report_idx",
+    /* cmi5 courses, registrations and sessions (scorm/cmi5_*.c, issue 16) */
+    "cmi5_courses",
+    "cmi5_regs",
+    "cmi5_sessions",
 };
 
 int scorm_db_register(struct stmt_db *db)

@@ -28,40 +28,8 @@
 #include <unistd.h>
 
 #define INITIAL_MAP (64UL << 20)
-#define MAX_TABLES 64
+#define MAX_TABLES STMT__DB_MAX_TABLES
 #define META_TABLE "meta"
-#define GROUP_MAX_CHILDREN 256 /* children per group commit */
-#define GROUP_RING 64          /* results kept for followers that wake late */
-
-struct stmt_db {
-    MDB_env *env;
-    char *dir;
-    int lock_fd;
-    pthread_rwlock_t resize_lock;
-    atomic_int want_grow;
-    pthread_mutex_t dbi_lock;
-    /* group commit of small write transactions (stmt_db_txn_begin_grouped) */
-    pthread_mutex_t gmu;
-    pthread_cond_t gcv;
-    struct stmt_db_txn *gparent;
-    int gopen, gactive, gwant, gcommitting, gchildren;
-    uint64_t ggen, gcommitted;
-    int grc[GROUP_RING];
-    int ntables;
-    struct {
-        char name[32];
-        MDB_dbi dbi;
-    } tables[MAX_TABLES];
-};
-
-struct stmt_db_txn {
-    struct stmt_db *db;
-    MDB_txn *txn;
-    int write;
-    int grouped;  /* a child of the current group's parent (stmt_db_txn_begin_grouped) */
-    int leader;   /* this caller opened the group's parent and commits it */
-    uint64_t gen; /* the group it belongs to */
-};
 
 const char *stmt_db_strerror(int code)
 {
@@ -187,12 +155,10 @@ int stmt_db_txn_begin(struct stmt_db *db, int write, struct stmt_db_txn **out)
     return STMT_DB_OK;
 }
 
-static int group_finish(struct stmt_db_txn *t, int rc);
-
 int stmt_db_txn_commit(struct stmt_db_txn *t)
 {
     if (t->grouped)
-        return group_finish(t, stmt__db_err(mdb_txn_commit(t->txn)));
+        return stmt__db_group_end(t, 1);
     int rc = mdb_txn_commit(t->txn);
     struct stmt_db *db = t->db;
     if (rc == MDB_MAP_FULL)
@@ -207,119 +173,12 @@ void stmt_db_txn_abort(struct stmt_db_txn *t)
     if (!t)
         return;
     if (t->grouped) {
-        mdb_txn_abort(t->txn);
-        group_finish(t, STMT_DB_ERR_IO);
+        stmt__db_group_end(t, 0);
         return;
     }
     mdb_txn_abort(t->txn);
     pthread_rwlock_unlock(&t->db->resize_lock);
     sc_free(t);
-}
-
-/*
- * Group commit for small write transactions (SCORM run-time commits, one per learner action).
- * LMDB syncs the disk once per top-level commit; a child transaction (mdb_txn_begin with a
- * parent) commits into its parent without I/O. The first caller that finds no open group
- * becomes its leader: it begins the parent, runs its own child, lets the callers that queued
- * meanwhile run theirs one after another (nested transactions are sequential), then commits
- * the parent (one fsync) and wakes them. Each caller returns only after that commit, so an
- * acknowledged write is durable exactly as with stmt_db_txn_begin. Under no concurrency a
- * group holds one child and costs what a plain transaction costs.
- */
-int stmt_db_txn_begin_grouped(struct stmt_db *db, struct stmt_db_txn **out)
-{
-    struct stmt_db_txn *t = sc_calloc(1, sizeof *t);
-    int rc, leader = 0;
-    if (!t)
-        return STMT_DB_ERR_NOMEM;
-    pthread_mutex_lock(&db->gmu);
-    db->gwant++;
-    for (;;) {
-        if (!db->gopen && !db->gcommitting) {
-            struct stmt_db_txn *parent = NULL;
-            db->gopen = 1; /* reserve the group while the parent is begun */
-            db->gactive = 1;
-            pthread_mutex_unlock(&db->gmu);
-            rc = stmt_db_txn_begin(db, 1, &parent);
-            pthread_mutex_lock(&db->gmu);
-            if (rc) {
-                db->gopen = 0;
-                db->gactive = 0;
-                db->gwant--;
-                pthread_cond_broadcast(&db->gcv);
-                pthread_mutex_unlock(&db->gmu);
-                sc_free(t);
-                return rc;
-            }
-            db->gparent = parent;
-            db->ggen++;
-            db->gchildren = 0;
-            leader = 1;
-            break;
-        }
-        if (db->gopen && !db->gactive && !db->gcommitting && db->gchildren < GROUP_MAX_CHILDREN) {
-            db->gactive = 1;
-            break;
-        }
-        pthread_cond_wait(&db->gcv, &db->gmu);
-    }
-    db->gwant--;
-    db->gchildren++;
-    t->db = db;
-    t->write = 1;
-    t->grouped = 1;
-    t->leader = leader;
-    t->gen = db->ggen;
-    rc = mdb_txn_begin(db->env, db->gparent->txn, 0, &t->txn);
-    pthread_mutex_unlock(&db->gmu);
-    if (rc) {
-        t->txn = NULL;
-        group_finish(t, STMT_DB_ERR_IO);
-        return stmt__db_err(rc);
-    }
-    *out = t;
-    return STMT_DB_OK;
-}
-
-/* End a child (already committed into the parent or aborted, with rc) and wait for the
- * group's top-level commit; the leader performs it. Frees t. */
-static int group_finish(struct stmt_db_txn *t, int rc)
-{
-    struct stmt_db *db = t->db;
-    uint64_t gen = t->gen;
-    int prc;
-
-    pthread_mutex_lock(&db->gmu);
-    db->gactive = 0;
-    pthread_cond_broadcast(&db->gcv);
-    if (t->leader) {
-        /* The group is the leader and the callers already waiting now; later arrivals go to
-         * the next group. Waiting for every newcomer let a busy group grow to
-         * GROUP_MAX_CHILDREN sequential children (~70 ms at 50 learners) before its fsync. */
-        int target = db->gchildren + db->gwant;
-        if (target > GROUP_MAX_CHILDREN)
-            target = GROUP_MAX_CHILDREN;
-        while (db->gactive || (db->gwant && db->gchildren < target))
-            pthread_cond_wait(&db->gcv, &db->gmu);
-        db->gcommitting = 1;
-        struct stmt_db_txn *parent = db->gparent;
-        db->gparent = NULL;
-        pthread_mutex_unlock(&db->gmu);
-        prc = stmt_db_txn_commit(parent);
-        pthread_mutex_lock(&db->gmu);
-        db->grc[gen % GROUP_RING] = prc;
-        db->gcommitted = gen;
-        db->gopen = 0;
-        db->gcommitting = 0;
-        pthread_cond_broadcast(&db->gcv);
-    } else {
-        while (db->gcommitted < gen)
-            pthread_cond_wait(&db->gcv, &db->gmu);
-        prc = db->grc[gen % GROUP_RING];
-    }
-    pthread_mutex_unlock(&db->gmu);
-    sc_free(t);
-    return rc ? rc : prc;
 }
 
 MDB_txn *stmt__db_txn_raw(struct stmt_db_txn *txn)
@@ -437,6 +296,14 @@ int stmt_db_put(struct stmt_db_txn *t, const char *table, const void *key, size_
     int rc = check_key(klen);
     if (rc)
         return rc;
+    if (stmt__db_group_remote(t))
+        return stmt__db_group_call(t, &(struct stmt__gop){.op = STMT__GOP_PUT,
+                                                          .table = table,
+                                                          .key = key,
+                                                          .klen = klen,
+                                                          .val = val,
+                                                          .vlen = vlen,
+                                                          .flags = flags});
     rc = table_for(t, table, &dbi);
     if (rc)
         return rc;
@@ -454,6 +321,13 @@ int stmt_db_get(struct stmt_db_txn *t, const char *table, const void *key, size_
     int rc = check_key(klen);
     if (rc)
         return rc == STMT_DB_ERR_KEY ? STMT_DB_NOTFOUND : rc;
+    if (stmt__db_group_remote(t))
+        return stmt__db_group_call(t, &(struct stmt__gop){.op = STMT__GOP_GET,
+                                                          .table = table,
+                                                          .key = key,
+                                                          .klen = klen,
+                                                          .oval = val,
+                                                          .ovlen = vlen});
     rc = table_for(t, table, &dbi);
     if (rc)
         return rc;
@@ -472,6 +346,9 @@ int stmt_db_del(struct stmt_db_txn *t, const char *table, const void *key, size_
     int rc = check_key(klen);
     if (rc)
         return rc == STMT_DB_ERR_KEY ? STMT_DB_NOTFOUND : rc;
+    if (stmt__db_group_remote(t))
+        return stmt__db_group_call(
+            t, &(struct stmt__gop){.op = STMT__GOP_DEL, .table = table, .key = key, .klen = klen});
     rc = table_for(t, table, &dbi);
     if (rc)
         return rc;
@@ -484,7 +361,15 @@ int stmt_db_scan(struct stmt_db_txn *t, const char *table, const void *from, siz
     MDB_dbi dbi;
     MDB_cursor *cur;
     MDB_val k = {flen, (void *)from}, v;
-    int rc = table_for(t, table, &dbi), op;
+    int rc, op;
+    if (stmt__db_group_remote(t))
+        return stmt__db_group_call(t, &(struct stmt__gop){.op = STMT__GOP_SCAN,
+                                                          .table = table,
+                                                          .key = from,
+                                                          .klen = flen,
+                                                          .visit = fn,
+                                                          .vctx = ctx});
+    rc = table_for(t, table, &dbi);
     if (rc)
         return rc;
     rc = mdb_cursor_open(t->txn, dbi, &cur);
@@ -736,6 +621,7 @@ void stmt_db_close(struct stmt_db *db)
 {
     if (!db)
         return;
+    stmt__db_group_stop(db);
     if (db->env)
         mdb_env_close(db->env);
     if (db->lock_fd >= 0)
