@@ -204,6 +204,36 @@ void scorm__bridge_end(const struct scorm__bridge_ctx *c, const cJSON *values, c
                        const cJSON *result, const cJSON *start, int suspended, int64_t session_cs,
                        cJSON *arr);
 
+/* ---- scorm_rt_ctx.c: a registration's context and its course tree's items ---- */
+struct scorm__regctx {
+    struct scorm_rt *rt;
+    cJSON *reg;                      /* registration record */
+    cJSON *ver;                      /* version record (owned unless cached) */
+    struct scorm__tree_entry *entry; /* the cache entry holding ver, or NULL */
+    const cJSON *tree;
+    const cJSON *org;
+    int is12;
+    long fails0; /* sc_alloc_failures() when the call began (commit_out) */
+};
+/** Load registration reg's record and course version (SCORM_RT_ERR_NOTFOUND, _STORE); free
+ *  with scorm__regctx_free (NULL-tolerant on a zeroed context). */
+int scorm__regctx_load(struct scorm_rt *rt, const char *reg, struct scorm__regctx *c);
+void scorm__regctx_free(struct scorm__regctx *c);
+/** Validation mode of the registration's commits: spec-exact when the run-time was opened
+ *  strict or the registration was created with "strict": true. */
+int scorm__regctx_strict(const struct scorm__regctx *c);
+/** The learner id of the registration (borrowed) or NULL. */
+const char *scorm__regctx_learner(const struct scorm__regctx *c);
+/** The item `id` of an items array, depth first (borrowed) or NULL. */
+const cJSON *scorm__find_item(const cJSON *items, const char *id);
+/* Items in tree order: append {"item": borrowed pointer as index, depth} to a flat list. */
+struct scorm__flat {
+    const cJSON *item[2048];
+    int depth[2048];
+    size_t n;
+};
+void scorm__flatten(const cJSON *items, int depth, struct scorm__flat *f);
+
 /* ---- scorm_rt_track.c: the run-time's side of the sequencing tracking model ---- */
 struct seq_tree;
 struct stmt_db_txn;
