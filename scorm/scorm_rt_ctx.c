@@ -7,6 +7,7 @@
  */
 #include "scorm/scorm_rt_int.h"
 #include "scorm/scorm_int.h"
+#include "scorm/seq.h"
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "statements/stmt_db.h"
@@ -65,8 +66,21 @@ const char *scorm__regctx_learner(const struct scorm__regctx *c)
     return scorm__jstr(cJSON_GetObjectItemCaseSensitive(c->reg, "learner"), "id");
 }
 
+int scorm__regctx_seq(struct scorm__regctx *c, struct stmt_db_txn *txn, struct seq_tree **out)
+{
+    int rc = SCORM_RT_OK;
+    if (!c->seq_loaded) {
+        rc = scorm__seq_tree_of(c->rt, txn, c->tree, scorm__jstr(c->reg, "id"),
+                                scorm__regctx_learner(c), &c->seq);
+        c->seq_loaded = rc == SCORM_RT_OK;
+    }
+    *out = c->seq;
+    return rc;
+}
+
 void scorm__regctx_free(struct scorm__regctx *c)
 {
+    seq_tree_destroy(c->seq);
     cJSON_Delete(c->reg);
     if (c->entry) {
         pthread_mutex_lock(&c->rt->cache_lock);

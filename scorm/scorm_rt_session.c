@@ -64,11 +64,14 @@ void scorm__sco_key(char *out, size_t outlen, const char *reg, const char *sco, 
 
 /* Every write of a SCO's record goes through here: the course report's tallies move in the
  * same transaction (scorm_rt_report_keep.c). */
-static int cmi_put(struct stmt_db_txn *txn, const struct scorm__regctx *c, const char *sco,
+static int cmi_put(struct stmt_db_txn *txn, struct scorm__regctx *c, const char *sco,
                    const char *key, const cJSON *rec)
 {
+    struct seq_tree *t = NULL; /* the SCO's status: one per item (issue 15) */
     int rc = scorm__rt_put(txn, "cmi", key, rec);
-    return rc ? rc : scorm__report_sco(txn, c->reg, sco, rec);
+    if (!rc && !c->is12)
+        rc = scorm__regctx_seq(c, txn, &t);
+    return rc ? rc : scorm__report_sco(txn, c->reg, sco, rec, t);
 }
 
 /* ---- results --------------------------------------------------------------------------- */
@@ -898,9 +901,13 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
         scorm__jset(rec, "result", result);
     }
     /* the sequencing tracking follows the validated data in this transaction (issue 15) */
-    if (!c.is12 && (rc = scorm__track_commit(rt, txn, c.tree, reg, scorm__regctx_learner(&c), item,
-                                             values, sess, final)))
-        goto out;
+    if (!c.is12) {
+        struct seq_tree *t = NULL;
+        if ((rc = scorm__regctx_seq(&c, txn, &t)) ||
+            (t && (rc = scorm__track_commit(txn, t, reg, scorm__regctx_learner(&c), item, values,
+                                            sess, final))))
+            goto out;
+    }
     if (final) {
         rc = session_end(rt, txn, &c, item, rec, sess, 1, stmts);
         if (rc)
