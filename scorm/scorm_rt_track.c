@@ -16,6 +16,7 @@
 #include "scorm/scorm_rt_int.h"
 #include "scorm/scorm_int.h"
 #include "scorm/seq.h"
+#include "common/sc_alloc.h"
 #include "statements/stmt_db.h"
 
 #include <stdio.h>
@@ -31,8 +32,23 @@ int scorm__seq_tree_of(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON
     int rc;
 
     *out = NULL;
-    if (!version || !strcmp(version, "scorm12"))
+    if (!version || !strcmp(version, "scorm12") || !reg)
         return SCORM_RT_OK; /* SCORM 1.2 has no sequencing */
+    /* a registration never sequenced has no tracking: known without building the tree */
+    if (txn) {
+        const void *v;
+        size_t vl;
+        rc = stmt_db_get(txn, "seq_state", reg, strlen(reg), &v, &vl);
+    } else {
+        char *v = NULL;
+        size_t vl;
+        rc = stmt_db_get1(rt->db, "seq_state", reg, strlen(reg), &v, &vl);
+        sc_free(v);
+    }
+    if (rc == STMT_DB_NOTFOUND)
+        return SCORM_RT_OK;
+    if (rc)
+        return SCORM_RT_ERR_STORE;
     memset(&sd, 0, sizeof sd);
     rc = seq_tree_create(tree, NULL, &t, &sd);
     if (rc)
