@@ -122,8 +122,11 @@ int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON
 /* ---- scorm_rt_report_keep.c (the course report kept by the writes; see its header) ---- */
 /** A new registration (not a preview) of the course version whose tree is `tree`. */
 int scorm__report_reg_add(struct stmt_db_txn *txn, const cJSON *reg, const cJSON *tree);
-/** SCO `sco` of registration `reg` now has the record `rec` (written in txn). */
-int scorm__report_sco(struct stmt_db_txn *txn, const cJSON *reg, const char *sco, const cJSON *rec);
+/** SCO `sco` of registration `reg` now has the record `rec` (written in txn); t (may be NULL)
+ *  is the registration's sequencing tracking, which decides the SCO's status (seq_item_status). */
+struct seq_tree;
+int scorm__report_sco(struct stmt_db_txn *txn, const cJSON *reg, const char *sco, const cJSON *rec,
+                      const struct seq_tree *t);
 /** Registration reg's data was cleared (reset; del = 0) or it was deleted (del = 1). */
 int scorm__report_reg_clear(struct stmt_db_txn *txn, const char *reg, int del);
 /** Build the kept course reports from every registration's records, in txn. */
@@ -204,6 +207,41 @@ void scorm__bridge_end(const struct scorm__bridge_ctx *c, const cJSON *values, c
                        const cJSON *result, const cJSON *start, int suspended, int64_t session_cs,
                        cJSON *arr);
 
+/* ---- scorm_rt_ctx.c: a registration's context and its course tree's items ---- */
+struct scorm__regctx {
+    struct scorm_rt *rt;
+    cJSON *reg;                      /* registration record */
+    cJSON *ver;                      /* version record (owned unless cached) */
+    struct scorm__tree_entry *entry; /* the cache entry holding ver, or NULL */
+    const cJSON *tree;
+    const cJSON *org;
+    int is12;
+    long fails0;          /* sc_alloc_failures() when the call began (commit_out) */
+    struct seq_tree *seq; /* the sequencing tracking, read in the call's transaction (owned) */
+    int seq_loaded;       /* seq was looked for (it stays NULL without tracking) */
+};
+/** Load registration reg's record and course version (SCORM_RT_ERR_NOTFOUND, _STORE); free
+ *  with scorm__regctx_free (NULL-tolerant on a zeroed context). */
+int scorm__regctx_load(struct scorm_rt *rt, const char *reg, struct scorm__regctx *c);
+void scorm__regctx_free(struct scorm__regctx *c);
+/** Validation mode of the registration's commits: spec-exact when the run-time was opened
+ *  strict or the registration was created with "strict": true. */
+int scorm__regctx_strict(const struct scorm__regctx *c);
+/** The registration's sequencing tree with its state as txn sees it, loaded once per context
+ *  (scorm__seq_tree_of); *out borrowed from c, NULL without tracking. */
+int scorm__regctx_seq(struct scorm__regctx *c, struct stmt_db_txn *txn, struct seq_tree **out);
+/** The learner id of the registration (borrowed) or NULL. */
+const char *scorm__regctx_learner(const struct scorm__regctx *c);
+/** The item `id` of an items array, depth first (borrowed) or NULL. */
+const cJSON *scorm__find_item(const cJSON *items, const char *id);
+/* Items in tree order: append {"item": borrowed pointer as index, depth} to a flat list. */
+struct scorm__flat {
+    const cJSON *item[2048];
+    int depth[2048];
+    size_t n;
+};
+void scorm__flatten(const cJSON *items, int depth, struct scorm__flat *f);
+
 /* ---- scorm_rt_track.c: the run-time's side of the sequencing tracking model ---- */
 struct seq_tree;
 struct stmt_db_txn;
@@ -218,13 +256,14 @@ int scorm__seq_tree_of(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON
  * sent them before issue 15) */
 #define SCORM__TRACK_MAX_OBJECTIVES 64
 /** Inside the commit's write transaction txn: derive the sequencing tracking of the delivered
- *  activity from the SCO's validated run-time values (borrowed) of session sess (its "sco",
- *  "exit", "session_cs" and "nav_request"), item being the SCO's ITEM of tree; final at
- *  Terminate. Nothing is done for SCORM 1.2, a registration never sequenced, a SCO the engine
- *  does not deliver now, or the final commit of an abandon. SCORM_RT_OK, _STORE, _NOMEM. */
-int scorm__track_commit(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON *tree,
-                        const char *reg, const char *learner, const cJSON *item,
-                        const cJSON *values, const cJSON *sess, int final);
+ *  activity in t (the registration's tree with its state as txn sees it, scorm__regctx_seq;
+ *  updated and saved in txn) from the SCO's validated run-time values (borrowed) of session
+ *  sess (its "sco", "exit", "session_cs" and "nav_request"), item being the SCO's ITEM;
+ *  final at Terminate. Nothing is done for a SCO the engine does not deliver now or for the
+ *  final commit of an abandon. SCORM_RT_OK, _STORE, _NOMEM. */
+int scorm__track_commit(struct stmt_db_txn *txn, struct seq_tree *t, const char *reg,
+                        const char *learner, const cJSON *item, const cJSON *values,
+                        const cJSON *sess, int final);
 /** The LMS-side thresholds of an item (scorm_rt_session.c): completion_threshold and
  *  scaled_passing_score (2004), mastery score (1.2), as text; "" when not defined. */
 void scorm__rt_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,

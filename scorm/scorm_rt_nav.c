@@ -61,6 +61,48 @@ static void session_exit(struct scorm_rt *rt, const char *reg, const char *sessi
     cJSON_Delete(s);
 }
 
+/* The statuses of every activity of t (seq_item_status with the tracking alone), owned, NULL
+ * when out of memory; *n their number. */
+static const char **statuses_of(const struct seq_tree *t, size_t *n)
+{
+    const char **st;
+    *n = 0;
+    while (seq_tree_item_at(t, *n))
+        (*n)++;
+    st = sc_calloc(2 * *n + 1, sizeof *st);
+    for (size_t i = 0; st && i < *n; i++)
+        seq_item_status(t, seq_tree_item_at(t, i), NULL, NULL, &st[2 * i], &st[2 * i + 1]);
+    return st;
+}
+
+/* The course report follows a SCO whose status the navigation changed (one status per item,
+ * issue 15: e.g. completionSetByContent false completes an activity at the end of its
+ * attempt, SN 4th TB.2.3 / UP.4), in the navigation's transaction. before: statuses_of t
+ * before the request. */
+static int report_changed(struct stmt_db_txn *txn, const cJSON *regrec, const char *reg,
+                          const struct seq_tree *t, const char **before, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *id = seq_tree_item_at(t, i), *c, *s;
+        char key[SCORM__SCO_KEY_MAX];
+        cJSON *rec = NULL;
+        int rc;
+        seq_item_status(t, id, NULL, NULL, &c, &s);
+        if (!strcmp(c, before[2 * i]) && !strcmp(s, before[2 * i + 1]))
+            continue;
+        scorm__sco_key(key, sizeof key, reg, id, 0);
+        rc = scorm__rt_get(txn, "cmi", key, &rec);
+        if (rc == SCORM_RT_ERR_NOTFOUND)
+            continue; /* never launched (or a cluster): not in the report's SCO rows */
+        if (!rc)
+            rc = scorm__report_sco(txn, regrec, id, rec, t);
+        cJSON_Delete(rec);
+        if (rc)
+            return rc;
+    }
+    return SCORM_RT_OK;
+}
+
 /* {"sequencing":true,"deliver","exception","ended","current","toc","valid":{"continue",
  * "previous"}}; NULL when out of memory */
 static cJSON *answer_of(struct seq_tree *t, const struct seq_result *res, int status_only)
@@ -124,6 +166,8 @@ int scorm_rt_navigate(struct scorm_rt *rt, const char *reg, const cJSON *body, i
     struct seq_diag sd;
     struct seq_result res;
     struct stmt_db_txn *wtxn = NULL; /* load, navigate and save in one write transaction */
+    const char **before = NULL;      /* statuses before the request (report_changed) */
+    size_t n_acts = 0;
     char exitv[32];
     enum seq_nav nav = SEQ_NAV_START;
     const char *req, *target, *course, *learner, *version;
@@ -278,12 +322,20 @@ int scorm_rt_navigate(struct scorm_rt *rt, const char *reg, const cJSON *body, i
         status = SCORM_RT_ERR_STORE;
         goto out;
     }
+    if (wtxn && !(before = statuses_of(t, &n_acts)))
+        goto out;
     if (launch)
         seq_tree_launch(t, &res);
     else if (!report_only && !status_only)
         seq_tree_navigate(t, nav, target, &res);
     if (wtxn) {
         rc = seq_state_save_txn(wtxn, reg, learner, t);
+        if (rc == SEQ_OK) {
+            int r2 = report_changed(wtxn, regrec, reg, t, before, n_acts);
+            rc = r2 == SCORM_RT_OK          ? SEQ_OK
+                 : r2 == SCORM_RT_ERR_NOMEM ? SEQ_ERR_NOMEM
+                                            : SEQ_ERR_STORE;
+        }
         if (rc == SEQ_OK && stmt_db_txn_commit(wtxn) != 0)
             rc = SEQ_ERR_STORE;
         else if (rc != SEQ_OK)
@@ -320,6 +372,7 @@ int scorm_rt_navigate(struct scorm_rt *rt, const char *reg, const cJSON *body, i
     if (*answer)
         status = SCORM_RT_OK;
 out:
+    sc_free(before);
     stmt_db_txn_abort(wtxn);
     if (lock)
         pthread_mutex_unlock(lock);

@@ -16,6 +16,7 @@
 #include "scorm/scorm_rt_int.h"
 #include "scorm/scorm_int.h"
 #include "scorm/seq.h"
+#include "common/sc_alloc.h"
 #include "statements/stmt_db.h"
 
 #include <stdio.h>
@@ -31,8 +32,23 @@ int scorm__seq_tree_of(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON
     int rc;
 
     *out = NULL;
-    if (!version || !strcmp(version, "scorm12"))
+    if (!version || !strcmp(version, "scorm12") || !reg)
         return SCORM_RT_OK; /* SCORM 1.2 has no sequencing */
+    /* a registration never sequenced has no tracking: known without building the tree */
+    if (txn) {
+        const void *v;
+        size_t vl;
+        rc = stmt_db_get(txn, "seq_state", reg, strlen(reg), &v, &vl);
+    } else {
+        char *v = NULL;
+        size_t vl;
+        rc = stmt_db_get1(rt->db, "seq_state", reg, strlen(reg), &v, &vl);
+        sc_free(v);
+    }
+    if (rc == STMT_DB_NOTFOUND)
+        return SCORM_RT_OK;
+    if (rc)
+        return SCORM_RT_ERR_STORE;
     memset(&sd, 0, sizeof sd);
     rc = seq_tree_create(tree, NULL, &t, &sd);
     if (rc)
@@ -94,20 +110,16 @@ static void cmi_obj(const cJSON *values, const char *p, struct seq_cmi_obj *o)
     o->has_progress = num_of(values, k, &o->progress);
 }
 
-int scorm__track_commit(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON *tree,
-                        const char *reg, const char *learner, const cJSON *item,
-                        const cJSON *values, const cJSON *sess, int final)
+int scorm__track_commit(struct stmt_db_txn *txn, struct seq_tree *t, const char *reg,
+                        const char *learner, const cJSON *item, const cJSON *values,
+                        const cJSON *sess, int final)
 {
-    struct seq_tree *t = NULL;
     struct seq_cmi cmi;
     struct seq_cmi_obj objs[SCORM__TRACK_MAX_OBJECTIVES];
     const char *sco = scorm__jstr(sess, "sco"), *cur, *nav = scorm__jstr(sess, "nav_request");
     char thr[32], pass[32], mastery[32];
-    int rc;
+    int rc = SCORM_RT_OK;
 
-    rc = scorm__seq_tree_of(rt, txn, tree, reg, learner, &t);
-    if (rc || !t)
-        return rc; /* no tracking to derive: 1.2, tree order, never sequenced */
     cur = seq_tree_current(t);
     /* the data is the current activity's only while it is delivered (SN 4th 4.2: a commit of
      * a SCO the engine does not deliver, e.g. launched outside the player, tracks nothing) */
@@ -159,6 +171,5 @@ int scorm__track_commit(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSO
     rc = seq_state_save_txn(txn, reg, learner, t);
     rc = rc == SEQ_OK ? SCORM_RT_OK : rc == SEQ_ERR_NOMEM ? SCORM_RT_ERR_NOMEM : SCORM_RT_ERR_STORE;
 out:
-    seq_tree_destroy(t);
     return rc;
 }

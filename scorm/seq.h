@@ -164,6 +164,8 @@ void seq_tree_set_clock(struct seq_tree *t, long long now_us);
 const char *seq_tree_current(const struct seq_tree *t);
 /** Identifier of the suspended activity (borrowed) or NULL. */
 const char *seq_tree_suspended(const struct seq_tree *t);
+/** Identifier of the i-th activity in tree order (borrowed), NULL past the last. */
+const char *seq_tree_item_at(const struct seq_tree *t, size_t i);
 /** 1 when the last navigation ended the sequencing session. */
 int seq_tree_ended(const struct seq_tree *t);
 
