@@ -8,6 +8,7 @@
  * directory is not taken: it guards against a second writer, and this is a reader.
  */
 #include "statements/stmt_db.h"
+#include "statements/stmt_db_int.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -54,6 +55,25 @@ int stmt_db_copy_compact(const char *dir, const char *dest, char *err, size_t er
     mdb_env_close(env);
     if (rc) {
         snprintf(err, errlen, "copy of %s to %s failed: %s", path, dest, mdb_strerror(rc));
+        remove(dest);
+        return rc == ENOSPC ? STMT_DB_ERR_FULL : STMT_DB_ERR_IO;
+    }
+    return 0;
+}
+
+int stmt_db_copy_open(struct stmt_db *db, const char *dest, char *err, size_t errlen)
+{
+    struct stat st;
+    int rc;
+    if (stat(dest, &st) == 0) {
+        snprintf(err, errlen, "%s exists: the copy is never written over a file", dest);
+        return STMT_DB_ERR_EXISTS;
+    }
+    /* the environment this process has open: a second mdb_env_open of the same file in one
+     * process would break LMDB's locks (lmdb.h, "Caveats") */
+    rc = mdb_env_copy2(db->env, dest, MDB_CP_COMPACT);
+    if (rc) {
+        snprintf(err, errlen, "copy to %s failed: %s", dest, mdb_strerror(rc));
         remove(dest);
         return rc == ENOSPC ? STMT_DB_ERR_FULL : STMT_DB_ERR_IO;
     }
