@@ -207,6 +207,58 @@ void scorm__bridge_end(const struct scorm__bridge_ctx *c, const cJSON *values, c
                        const cJSON *result, const cJSON *start, int suspended, int64_t session_cs,
                        cJSON *arr);
 
+/* ---- scorm_rt_summary.c: the registration summary record and its one codec ---- */
+enum scorm__completion {
+    SCORM__C_NOT_ATTEMPTED,
+    SCORM__C_INCOMPLETE,
+    SCORM__C_COMPLETED,
+    SCORM__C_UNKNOWN
+};
+enum scorm__success { SCORM__S_UNKNOWN, SCORM__S_PASSED, SCORM__S_FAILED };
+/** Static names ("not attempted", ...; "unknown", "passed", "failed"). */
+const char *scorm__completion_name(enum scorm__completion c);
+const char *scorm__success_name(enum scorm__success s);
+/** Name -> value: 0, or -1 for a name that is not one (out untouched). */
+int scorm__completion_parse(const char *v, enum scorm__completion *out);
+int scorm__success_parse(const char *v, enum scorm__success *out);
+
+/** One SCO of a registration summary: its run-time result (the current attempt's). */
+struct scorm__sco_summary {
+    char *id; /* item identifier (owned) */
+    enum scorm__completion c;
+    enum scorm__success s;
+    int has_scaled;
+    double scaled;  /* score.scaled */
+    double time_cs; /* time of every attempt, centiseconds */
+};
+/** Table "reg_summary": the console's figures of a registration (scorm_rt_index.c). */
+struct scorm__summary {
+    enum scorm__completion completion; /* course level: the aggregate of the SCOs */
+    enum scorm__success success;
+    int has_score;
+    double score; /* mean scaled score */
+    double total_time_cs;
+    char last_access[40];            /* ISO 8601, "" when never */
+    struct scorm__sco_summary *scos; /* owned, n_scos of them */
+    size_t n_scos;
+};
+/** A summary of a registration with no data yet ("not attempted", no SCO). */
+void scorm__summary_init(struct scorm__summary *s);
+/** Free what s owns and make it an initial summary again; NULL-tolerant. */
+void scorm__summary_free(struct scorm__summary *s);
+/** The entry of SCO id (borrowed from s), added as "not attempted" when add is 1 and it is
+ *  missing; NULL when absent (add 0) or out of memory. */
+struct scorm__sco_summary *scorm__summary_sco(struct scorm__summary *s, const char *id, int add);
+/** Stored text -> *out (init it first or not: it is overwritten on success only; free with
+ *  scorm__summary_free). SCORM_RT_ERR_STORE for a record that is not one (wrong type, unknown
+ *  status), SCORM_RT_ERR_NOMEM. */
+int scorm__summary_decode(const void *text, size_t len, struct scorm__summary *out);
+/** s -> stored text, *out owned (cJSON_free). SCORM_RT_OK or SCORM_RT_ERR_NOMEM. */
+int scorm__summary_encode(const struct scorm__summary *s, char **out);
+/** Read / write registration reg's summary in txn (get: SCORM_RT_ERR_NOTFOUND when none). */
+int scorm__summary_get(struct stmt_db_txn *txn, const char *reg, struct scorm__summary *out);
+int scorm__summary_put(struct stmt_db_txn *txn, const char *reg, const struct scorm__summary *s);
+
 /* ---- scorm_rt_ctx.c: a registration's context and its course tree's items ---- */
 struct scorm__regctx {
     struct scorm_rt *rt;
