@@ -316,7 +316,16 @@ int scorm__seq_tree_of(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON
 int scorm__track_commit(struct stmt_db_txn *txn, struct seq_tree *t, const char *reg,
                         const char *learner, const cJSON *item, const cJSON *values,
                         const cJSON *sess, int final);
-/** The LMS-side thresholds of an item (scorm_rt_session.c): completion_threshold and
+/* ---- scorm_rt_values.c: the LMS side of a SCO's values ---- */
+/** {completion, success, score{scaled,raw,min,max}} of a SCO's flat values (owned). */
+cJSON *scorm__result_of(const cJSON *values, const cJSON *item, int is12);
+/** SCORM 1.2 rules at LMSFinish (browsed / completed / mastery score); modifies values. */
+void scorm__lesson_status_finish(cJSON *values, const cJSON *item, const cJSON *reg);
+/** The values the LMS supplies at a launch of item with record rec (owned; NULL: no memory). */
+cJSON *scorm__initial_values(const struct scorm__regctx *c, const cJSON *item, const cJSON *rec);
+/** RTE 4th 4.2.17: cmi.objectives.n.id from the item's sequencing objectives. */
+void scorm__seed_objectives(const cJSON *item, cJSON *values);
+/** The LMS-side thresholds of an item (scorm_rt_values.c): completion_threshold and
  *  scaled_passing_score (2004), mastery score (1.2), as text; "" when not defined. */
 void scorm__rt_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,
                           size_t passl, char *mastery, size_t ml);
