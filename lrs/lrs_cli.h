@@ -23,4 +23,12 @@ void lrs_app_close(struct lrs_app *app);
 /** `scolar import`. */
 int lrs_cmd_import(int argc, char **argv);
 
+/* cmd_ops.c (issue 18) */
+int lrs_cmd_backup(int argc, char **argv);
+int lrs_cmd_restore(int argc, char **argv);
+int lrs_cmd_config(int argc, char **argv);
+/** Takes --config FILE / --config=FILE (or SCOLAR_CONFIG) out of argv and applies the file
+ *  (lrs_config_file). 0, or 1 after printing why. */
+int lrs_cli_config_prepass(int *argc, char **argv);
+
 #endif

@@ -30,6 +30,7 @@
  */
 #include "scorm/scorm_rt_int.h"
 #include "scorm/scorm_int.h"
+#include "scorm/seq.h"
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "statements/stmt_db.h"
@@ -483,13 +484,16 @@ static double latency_s(const char *s)
 }
 
 /* The part of SCO sco of registration reg from its record rec (read in txn). */
-static cJSON *part_new(struct stmt_db_txn *txn, const char *reg, const char *sco, const cJSON *rec)
+static cJSON *part_new(struct stmt_db_txn *txn, const char *reg, const char *sco, const cJSON *rec,
+                       const struct seq_tree *t)
 {
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result"), *values, *x;
     const cJSON *sc =
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "score"), "scaled");
     const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
     int attempt = (int)jnum(rec, "attempt");
+    /* one status per item (issue 15): the sequencing tracking decides when there is one */
+    seq_item_status(t, sco, comp, succ, &comp, &succ);
     int started = attempt - (jnum(rec, "attempt_sessions") > 0 ? 0 : 1);
     cJSON *p = cJSON_CreateObject(), *prev = NULL, *objs = NULL, *ints = NULL, *o, *i;
     if (!p)
@@ -590,7 +594,8 @@ int scorm__report_reg_add(struct stmt_db_txn *txn, const cJSON *reg, const cJSON
     return rc;
 }
 
-int scorm__report_sco(struct stmt_db_txn *txn, const cJSON *reg, const char *sco, const cJSON *rec)
+int scorm__report_sco(struct stmt_db_txn *txn, const cJSON *reg, const char *sco, const cJSON *rec,
+                      const struct seq_tree *t)
 {
     const char *id = scorm__jstr(reg, "id"), *course = scorm__jstr(reg, "course");
     cJSON *c0 = NULL, *c1 = NULL, *p = NULL;
@@ -602,7 +607,7 @@ int scorm__report_sco(struct stmt_db_txn *txn, const cJSON *reg, const char *sco
         return rc == SCORM_RT_ERR_NOTFOUND ? SCORM_RT_ERR_STORE : rc; /* kept since open */
     if (!sid_find(cJSON_GetObjectItemCaseSensitive(c0, "sids"), sco, NULL))
         goto out; /* an asset: no data, no status */
-    p = part_new(txn, id, sco, rec);
+    p = part_new(txn, id, sco, rec, t);
     if (!p) {
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
@@ -733,6 +738,7 @@ static int wipe(struct stmt_db_txn *txn, const char *table)
 static int rebuild_one(struct stmt_db_txn *txn, const char *regid)
 {
     cJSON *reg = NULL, *ver = NULL, *c = NULL;
+    struct seq_tree *t = NULL; /* the registration's sequencing tracking, if any */
     const cJSON *s;
     char vkey[SCORM_MAX_COURSE_ID + 16];
     const char *course;
@@ -759,6 +765,10 @@ static int rebuild_one(struct stmt_db_txn *txn, const char *regid)
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
+    if (ver && (rc = scorm__seq_tree_of(
+                    NULL, txn, cJSON_GetObjectItemCaseSensitive(ver, "tree"), regid,
+                    scorm__jstr(cJSON_GetObjectItemCaseSensitive(reg, "learner"), "id"), &t)))
+        goto out;
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(c, "sids"))
     {
         char key[SCORM__SCO_KEY_MAX];
@@ -771,7 +781,7 @@ static int rebuild_one(struct stmt_db_txn *txn, const char *regid)
         }
         if (rc)
             goto out;
-        p = part_new(txn, regid, scorm__jstr(s, "id"), rec);
+        p = part_new(txn, regid, scorm__jstr(s, "id"), rec, t);
         cJSON_Delete(rec);
         if (!p) {
             rc = SCORM_RT_ERR_NOMEM;
@@ -783,6 +793,7 @@ static int rebuild_one(struct stmt_db_txn *txn, const char *regid)
     if (!rc)
         rc = scorm__rt_put(txn, T_CONTRIB, regid, c);
 out:
+    seq_tree_destroy(t);
     cJSON_Delete(reg);
     cJSON_Delete(ver);
     cJSON_Delete(c);

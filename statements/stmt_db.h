@@ -67,6 +67,11 @@ struct stmt_db_stats {
 };
 int stmt_db_stats(struct stmt_db *db, struct stmt_db_stats *out);
 
+/** Copy the store of data directory `dir` (another process, a running server, may be using
+ *  it) to the new file `dest`, compacted (mdb_env_copy2 with MDB_CP_COMPACT): everything
+ *  committed before the copy began. 0, or an error with the reason in err
+ *  (stmt_db_copy.c). */
+int stmt_db_copy_compact(const char *dir, const char *dest, char *err, size_t errlen);
 /** Verify the store: meta record, format version, every registered table readable. Writes findings
  *  to `report` (one per line) and returns 0 when clean, STMT_DB_ERR_CORRUPT otherwise. */
 int stmt_db_check(struct stmt_db *db, char *report, size_t reportlen);

@@ -407,10 +407,11 @@ static void bit_set(uint64_t *w, unsigned base, uint32_t ord, int on)
 
 /* Voiding took a statement of (act, actor) out: does the actor still have a counted
  * statement about act (*any), a completion (*comp), and the same on day `day`? Walks the
- * actor's index entries ('a' term = the facts' actor hash) stored before `upto`, skipping
- * the removed statement `gone` and statements voided by then. Rare (voiding), so it may parse. */
-static int recheck(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint64_t actor, uint64_t upto,
-                   uint64_t gone, uint32_t day, int out[4])
+ * actor's index entries ('a' term `walk`: its IFI, or an anonymous Group's first member) stored
+ * before `upto`, skipping the removed statement `gone` and statements voided by then. Rare
+ * (voiding), so it may parse. */
+static int recheck(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint64_t actor, uint64_t walk,
+                   uint64_t upto, uint64_t gone, uint32_t day, int out[4])
 {
     uint64_t buf[STMT__RFACTS_MAX / 8 + 1];
     struct stmt__rfacts *f = (struct stmt__rfacts *)buf;
@@ -422,7 +423,7 @@ static int recheck(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint64_t a
     for (uint32_t e = 0; e < st->ep.n && !(out[0] && out[1] && out[2] && out[3]); e++) {
         unsigned char key[STMT_IDX_KEY];
         MDB_val k = {sizeof key, key}, v;
-        stmt__idx_key(key, e, actor, 0);
+        stmt__idx_key(key, e, walk, 0);
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
         while (rc == 0 && k.mv_size == STMT_IDX_KEY && !memcmp(k.mv_data, key, 12)) {
             uint64_t seq = stmt__be64_get((unsigned char *)k.mv_data + 12);
@@ -528,7 +529,7 @@ static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfa
     key_start(&kd, 'b', act);
     key_u32(&kd, day);
     key_u32(&kd, ord / CHUNK);
-    if (sign < 0 && (rc = recheck(st, txn, act, f->actor, upto, seq, day, now)))
+    if (sign < 0 && (rc = recheck(st, txn, act, f->actor, f->walk, upto, seq, day, now)))
         return rc;
     if (sign > 0)
         now[1] = now[3] = is_obj && f->completed;

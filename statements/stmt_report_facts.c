@@ -14,6 +14,7 @@
 #define VERB_PASSED "http://adlnet.gov/expapi/verbs/passed"
 #define VERB_FAILED "http://adlnet.gov/expapi/verbs/failed"
 #define TYPE_INTERACTION "http://adlnet.gov/expapi/activities/cmi.interaction"
+#define STMT_REPORT_MAX_MEMBERS 256
 
 int64_t stmt__report_day_us(void)
 {
@@ -58,6 +59,62 @@ static void add_ctx(struct stmt__rfacts *f, const cJSON *a)
     f->ctx[f->nctx++] = h;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * An anonymous Group (xAPI Data 2.4.2.2: no IFI, "a cluster of people") is one actor: the set of
+ * its members' IFIs, sorted, whatever their order or the Group's name, so its statements count
+ * as one actor and voiding one of them subtracts from the same one (stmt_report.c).
+ */
+static uint64_t anon_group_hash(const cJSON *actor, uint64_t *walk)
+{
+    const cJSON *m, *members = cJSON_GetObjectItemCaseSensitive(actor, "member");
+    char *ifis[STMT_REPORT_MAX_MEMBERS];
+    char ifi[1024], *txt;
+    size_t n = 0, len = 0;
+    uint64_t h = 0;
+    int ok = cJSON_IsArray(members);
+    *walk = 0;
+    cJSON_ArrayForEach(m, members)
+    {
+        if (!ok || n == STMT_REPORT_MAX_MEMBERS ||
+            stmt_store_agent_ifi(m, ifi, sizeof ifi) != STMT_STORE_OK ||
+            !(ifis[n] = sc_strdup(ifi))) {
+            ok = 0;
+            break;
+        }
+        len += strlen(ifis[n++]) + 1;
+    }
+    if (ok && n) {
+        qsort(ifis, n, sizeof *ifis, cmp_str);
+        txt = sc_malloc(len + 1);
+        if (txt) {
+            size_t at = 0;
+            for (size_t i = 0; i < n; i++) {
+                size_t l = strlen(ifis[i]);
+                memcpy(txt + at, ifis[i], l);
+                txt[at + l] = '\n';
+                at += l + 1;
+            }
+            txt[at] = 0;
+            h = stmt__report_hash(STMT_TERM_AGENT, txt);
+            *walk = stmt__report_hash(STMT_TERM_AGENT, ifis[0]);
+            sc_free(txt);
+        }
+    } else { /* too many members to sort here, or one without an IFI: the Group as written */
+        txt = cJSON_PrintUnformatted(actor);
+        h = txt ? stmt__report_hash(STMT_TERM_AGENT, txt) : 0;
+        *walk = h; /* not in the index: a voiding's recheck finds nothing (counted as gone) */
+        cJSON_free(txt);
+    }
+    for (size_t i = 0; i < n; i++)
+        sc_free(ifis[i]);
+    return h;
+}
+
 void stmt__report_facts_of(const cJSON *s, struct stmt__rfacts *f, struct stmt__rtexts *t)
 {
     const cJSON *actor = cJSON_GetObjectItemCaseSensitive(s, "actor");
@@ -71,12 +128,9 @@ void stmt__report_facts_of(const cJSON *s, struct stmt__rfacts *f, struct stmt__
     memset(f, 0, sizeof *f);
     memset(t, 0, sizeof *t);
     if (stmt_store_agent_ifi(actor, ifi, sizeof ifi) == STMT_STORE_OK) {
-        f->actor = stmt__report_hash(STMT_TERM_AGENT, ifi);
+        f->actor = f->walk = stmt__report_hash(STMT_TERM_AGENT, ifi);
     } else {
-        /* An anonymous Group: its members make it one actor. */
-        char *txt = cJSON_PrintUnformatted(actor);
-        f->actor = txt ? stmt__report_hash(STMT_TERM_AGENT, txt) : 0;
-        cJSON_free(txt);
+        f->actor = anon_group_hash(actor, &f->walk);
     }
     t->verb = stmt__report_str_member(verb, "id");
     if (!t->verb)

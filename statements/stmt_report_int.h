@@ -26,7 +26,9 @@ int64_t stmt__report_day_us(void);
  * kept: when a verb, question or response is new to the store, the fold reads them from the
  * record. */
 struct stmt__rfacts {
-    uint64_t actor, verb_h, obj, qh, rh;
+    /* actor: who counts (an anonymous Group: its sorted members); walk: the index term under
+     * which the actor's statements are found (an anonymous Group: its first sorted member) */
+    uint64_t actor, walk, verb_h, obj, qh, rh;
     double scaled;
     unsigned char has_obj, completed, pf, has_score, question, success, has_resp, nctx;
     uint64_t ctx[];

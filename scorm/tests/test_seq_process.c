@@ -4,6 +4,7 @@
  * scorm_manifest_parse). Each case names the SN 4th process it checks.
  */
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1199,6 +1200,23 @@ static void test_random_walk(void)
     is_int(bad_roundtrip, 0, "state JSON round trip is exact after every request");
 }
 
+/* 1 when the third-party corpus (SHARED_DIR/scorm-packages) is present; else a skipped test
+ * (a failure when CI=true: issue 18) */
+static int corpus(const char *what)
+{
+    char dir[1024];
+    struct stat st;
+    const char *shared = getenv("SHARED_DIR"), *ci = getenv("CI");
+    snprintf(dir, sizeof dir, "%s/scorm-packages", shared ? shared : "../../shared");
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return 1;
+    if (ci && !strcmp(ci, "true"))
+        ok(0, "%s: the corpus %s is required when CI=true", what, dir);
+    else
+        ok(1, "# SKIP %s: needs the third-party SCORM corpus %s", what, dir);
+    return 0;
+}
+
 int main(void)
 {
     sc_alloc_init_cjson();
@@ -1218,10 +1236,14 @@ int main(void)
     test_launch_fallback();
     test_select();
     test_choice();
-    test_golf();
-    test_golf_remediation();
+    if (corpus("golf sequencing packages"))
+        test_golf();
+    if (corpus("golf-2004v3-SequencingSimpleRemediation"))
+        test_golf_remediation();
     test_seed();
-    test_seed_resume();
-    test_random_walk();
+    if (corpus("golf-2004v3-SequencingRandomTest resumed"))
+        test_seed_resume();
+    if (corpus("random walk over golf packages"))
+        test_random_walk();
     return tap_done();
 }
