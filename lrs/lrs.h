@@ -275,7 +275,12 @@ void lrs_statements_learn(struct lrs_req *r, const cJSON *body);
 /** Alternate Request Syntax (Comm 1.3, lrs_altsyntax.c): rewrites a POST ?method=X request
  *  in place (method, headers, parameters, body). Non-zero when it has answered (400). */
 int lrs_altsyntax_apply(struct lrs_req *r);
-/** HTTP status for a scorm/ error code (lrs_scorm_err.c: the one table). */
+/** The modules whose error codes lrs_status knows (their values overlap). */
+enum lrs_errs { LRS_ERRS_DB, LRS_ERRS_STORE, LRS_ERRS_DOC, LRS_ERRS_SCORM, LRS_ERRS_RT };
+/** HTTP status for an error code of module mod (lrs_status.c: the program's one table); 200
+ *  for 0. */
+int lrs_status(enum lrs_errs mod, int code);
+/** lrs_status(LRS_ERRS_SCORM, code): a scorm/ error code. */
 int lrs_scorm_status(int code);
 void lrs_route_registrations(struct lrs_req *r); /* route_registrations.c */
 void lrs_route_navigation(struct lrs_req *r);    /* route_navigation.c: .../ID/navigation */
@@ -303,7 +308,7 @@ int lrs_rt_open(struct lrs_app *app);
 void lrs_rt_close(struct lrs_app *app);
 /** app->rt (borrowed), or NULL with err set to why it is not open. */
 struct scorm_rt *lrs_rt_get(struct lrs_app *app, char *err, size_t errlen);
-/** HTTP status for a scorm_rt code (route_player.c: the run-time's table). */
+/** lrs_status(LRS_ERRS_RT, code): a scorm_rt code. */
 int lrs_rt_status(int code);
 int lrs_cmd_registration(int argc, char **argv); /* cmd_registration.c: `scolar registration` */
 

@@ -176,7 +176,7 @@ static void course_sub(struct lrs_req *r, const char *id_start, const char *sub)
         /* a preview is a registration that records nothing (scorm_rt_reg_opts.preview) */
         rc = scorm_rt_registration_create_opt(rt, id, "preview", "Preview", &ro, &out, &d);
         if (rc) {
-            lrs_reply_error(r, rc == SCORM_RT_ERR_NOTFOUND ? 404 : lrs_rt_status(rc), "%s",
+            lrs_reply_error(r, lrs_rt_status(rc), "%s",
                             rc == SCORM_RT_ERR_NOTFOUND ? "no such course"
                             : d.msg[0]                  ? d.msg
                                                         : scorm_rt_strerror(rc));

@@ -10,6 +10,7 @@
 #include "lrs/lrs.h"
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
+#include "common/sc_text.h"
 #include "common/sc_time.h"
 #include "lrs/lrs_multipart.h"
 #include "statements/stmt_attach.h"
@@ -37,35 +38,37 @@ static int in_list(const char *name, const char *const *list)
 
 static void reply_store_err(struct lrs_req *r, int rc, size_t bad_index)
 {
+    int status = lrs_status(LRS_ERRS_STORE, rc); /* lrs_status.c: the one table */
     switch (rc) {
     case STMT_STORE_ERR_CONFLICT:
-        lrs_reply_error(r, 409,
+        lrs_reply_error(r, status,
                         "statement %zu: a statement with this id exists with different content "
                         "(xAPI Comm 2.1.2: statements are immutable)",
                         bad_index);
         break;
     case STMT_STORE_ERR_VOID_VOIDING:
-        lrs_reply_error(r, 400,
+        lrs_reply_error(r, status,
                         "statement %zu: a voiding statement cannot be voided (xAPI Data 2.3.2)",
                         bad_index);
         break;
     case STMT_STORE_ERR_DUP_ID:
-        lrs_reply_error(r, 400,
+        lrs_reply_error(r, status,
                         "statement %zu: two statements in the batch share one id (xAPI "
                         "Comm 2.1.2)",
                         bad_index);
         break;
     case STMT_STORE_ERR_FULL:
-        lrs_reply_error(r, 507, "storage full: statement not stored");
+        lrs_reply_error(r, status, "storage full: statement not stored");
         break;
     case STMT_STORE_ERR_CLOSED:
-        lrs_reply_error(r, 503, "server is shutting down");
+        lrs_reply_error(r, status, "server is shutting down");
         break;
     case STMT_STORE_ERR_ARG:
-        lrs_reply_error(r, 400, "invalid statement batch");
+        lrs_reply_error(r, status, "invalid statement batch");
         break;
     default:
-        lrs_reply_error(r, 500, "storage error: %s", stmt_store_strerror(rc));
+        lrs_reply_error(r, status >= 500 ? status : 500, "storage error: %s",
+                        stmt_store_strerror(rc));
     }
 }
 
@@ -391,8 +394,8 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
         unstore_blobs(r, q, created);
         sc_free(created);
         sc_free(stmts);
-        lrs_reply_error(r, rc == STMT_DB_ERR_FULL ? 507 : 500, "cannot store attachments: %s",
-                        stmt_db_strerror(rc));
+        lrs_reply_error(r, lrs_status(LRS_ERRS_DB, rc) == 507 ? 507 : 500,
+                        "cannot store attachments: %s", stmt_db_strerror(rc));
         return;
     }
     rc = stmt_store_insert(r->app->store, stmts, n, r->cred.authority, &res);
@@ -834,18 +837,14 @@ static void statements_get(struct lrs_req *r)
                     continue;
                 const char *raw = r->params[i].value;
                 sc_buf_printf(&more, "%s%s=", first ? "" : "&", r->params[i].name);
-                for (const unsigned char *p = (const unsigned char *)raw; *p; p++) {
-                    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                        (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
-                        *p == '~')
-                        sc_buf_putc(&more, (char)*p);
-                    else
-                        sc_buf_printf(&more, "%%%02X", *p);
-                }
+                (void)sc_pct_encode(&more, raw, strlen(raw), NULL); /* sticky: checked below */
                 first = 0;
             }
             sc_buf_printf(&more, "%smore=%s", first ? "" : "&", page.more);
-            sc_buf_json_str(&b, more.data, more.len);
+            if (sc_buf_error(&more) && !b.err)
+                b.err = sc_buf_error(&more); /* never half a link: the reply is a 500 */
+            else
+                sc_buf_json_str(&b, more.data, more.len);
             sc_buf_free(&more);
         } else {
             sc_buf_puts(&b, "\"\"");
