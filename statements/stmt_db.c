@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -187,11 +188,24 @@ int stmt_db_txn_begin(struct stmt_db *db, int write, struct stmt_db_txn **out)
 
 static int group_finish(struct stmt_db_txn *t, int rc);
 
+/* LMDB answers a short write with EIO (mdb_page_flush: "wres != wsize"), and a filesystem that
+ * runs out of space mid-write gives a short write, not ENOSPC. So EIO on a commit while the data
+ * directory's filesystem has (almost) no space left is the disk being full (issue 18): the
+ * transaction was aborted as a whole, and the caller answers 507 instead of 500. */
+static int commit_errno(struct stmt_db *db, int rc)
+{
+    struct statvfs v;
+    if (rc == EIO && statvfs(db->dir, &v) == 0 &&
+        (unsigned long long)v.f_bavail * v.f_frsize < (1ULL << 20))
+        return ENOSPC;
+    return rc;
+}
+
 int stmt_db_txn_commit(struct stmt_db_txn *t)
 {
     if (t->grouped)
-        return group_finish(t, stmt__db_err(mdb_txn_commit(t->txn)));
-    int rc = mdb_txn_commit(t->txn);
+        return group_finish(t, stmt__db_err(commit_errno(t->db, mdb_txn_commit(t->txn))));
+    int rc = commit_errno(t->db, mdb_txn_commit(t->txn));
     struct stmt_db *db = t->db;
     if (rc == MDB_MAP_FULL)
         stmt__db_want_grow(db);
