@@ -188,6 +188,16 @@ int stmt_db_txn_begin(struct stmt_db *db, int write, struct stmt_db_txn **out)
 
 static int group_finish(struct stmt_db_txn *t, int rc);
 
+int stmt_db_copy_fd(struct stmt_db *db, int fd)
+{
+    /* the copy's read transaction holds the resize lock as every transaction does: the map is
+     * not resized under it (a writer that needs a larger map waits for the copy's end) */
+    pthread_rwlock_rdlock(&db->resize_lock);
+    int rc = mdb_env_copyfd2(db->env, fd, MDB_CP_COMPACT);
+    pthread_rwlock_unlock(&db->resize_lock);
+    return rc == ENOSPC ? STMT_DB_ERR_FULL : stmt__db_err(rc);
+}
+
 /* LMDB answers a short write with EIO (mdb_page_flush: "wres != wsize"), and a filesystem that
  * runs out of space mid-write gives a short write, not ENOSPC. So EIO on a commit while the data
  * directory's filesystem has (almost) no space left is the disk being full (issue 18): the
