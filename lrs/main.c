@@ -83,7 +83,11 @@ static const char CREDS_USAGE[] =
 
 static const char CHECK_USAGE[] = "usage: scolar check [--data DIR]\n"
                                   "  verifies the store and prints what it holds; exit 1 on a "
-                                  "finding\n";
+                                  "finding\n"
+                                  "  (with the SCORM run-time data against its statements: a "
+                                  "SCO reported\n"
+                                  "  completed has its completed statement; bridge outbox rows "
+                                  "waiting or dead)\n";
 
 static const char REINDEX_USAGE[] =
     "usage: scolar reindex [--data DIR]\n"
@@ -107,6 +111,12 @@ int lrs_cli_open_db(const char *data_dir, struct stmt_db **db)
     int rc = stmt_db_open(data_dir, db, err, sizeof err);
     if (rc) {
         fprintf(stderr, "scolar: %s\n", err);
+        return 1;
+    }
+    if (lrs_db_register(*db, err, sizeof err)) { /* each module's own tables */
+        fprintf(stderr, "scolar: %s\n", err);
+        stmt_db_close(*db);
+        *db = NULL;
         return 1;
     }
     return 0;
@@ -458,6 +468,41 @@ static int open_data_only(int argc, char **argv, const char *usage, struct lrs_c
     return lrs_cli_open_db(cfg->data_dir, db) ? 1 : 0;
 }
 
+/* The course reports the run-time keeps (scorm_rt_report_keep.c) against the ones computed
+ * from the registrations' records. */
+static int check_course_reports(const struct lrs_config *cfg, struct stmt_db *db)
+{
+    struct lrs_app app;
+    struct scorm_rt *rt;
+    char err[512], report[4096];
+    int bad, rerr = 0;
+    memset(&app, 0, sizeof app);
+    app.cfg = *cfg;
+    app.db = db;
+    lrs_rt_open(&app); /* no statement store: nothing is drained or emitted */
+    rt = lrs_rt_get(&app, err, sizeof err);
+    if (!rt) {
+        fprintf(stderr, "course reports: the SCORM run-time is unavailable: %s\n", err);
+        return 1;
+    }
+    bad = scorm_rt_course_reports_check(rt, db, report, sizeof report, &rerr);
+    lrs_rt_close(&app);
+    if (bad < 0) {
+        fprintf(stderr, "course reports: unreadable: %s\n", scorm_rt_strerror(rerr));
+        return 1;
+    }
+    if (bad) {
+        fputs(report, stderr);
+        fprintf(stderr,
+                "course reports: %d differ from their registrations' data (scolar "
+                "reindex rebuilds them)\n",
+                bad);
+        return 1;
+    }
+    printf("course reports: kept tallies match the registrations' data\n");
+    return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
     struct lrs_config cfg;
@@ -474,24 +519,39 @@ static int cmd_check(int argc, char **argv)
         fputs(report, rc ? stderr : stdout);
     }
     if (!rc) {
-        /* the SCORM bridge outbox (scorm_outbox.c): rows wait only between a crash and the
-         * next start (its drain stores them before serving); a dead row is a statement the
-         * store refused */
-        size_t rows = 0, dead = 0;
-        if (scorm_outbox_count(db, &rows, &dead)) {
-            fprintf(stderr, "scorm bridge outbox: unreadable\n");
+        /* the SCORM run-time data against its statements (scorm_check.c): a SCO reported
+         * completed has its completed bridge statement; the bridge outbox's rows wait only
+         * between a crash and the next start (its drain stores them before serving); a dead
+         * row is a statement the store refused */
+        struct stmt_store *st = NULL;
+        struct stmt_store_opts so = {0};
+        struct scorm_check ck;
+        char *rep = NULL;
+        int src;
+        if ((src = stmt_store_open(db, &so, &st)) != 0) {
+            fprintf(stderr, "scorm: cannot open the statement store: %s\n",
+                    stmt_store_strerror(src));
             rc = 1;
-        } else if (dead) {
-            fprintf(stderr,
-                    "scorm bridge outbox: %zu statements refused by the store (table "
-                    "bridge_outbox_dead)\n",
-                    dead);
+        } else if ((src = scorm_check_statements(db, st, &ck, &rep)) != 0) {
+            fprintf(stderr, "scorm: cannot check the run-time data: %s\n", scorm_rt_strerror(src));
             rc = 1;
         } else {
-            printf("scorm bridge outbox: %zu statements waiting (stored at the next start)\n",
-                   rows);
+            rc = ck.missing || ck.unreadable || ck.dead;
+            fputs(rep, rc ? stderr : stdout);
+            printf("scorm: %zu registrations, %zu SCOs reported completed: %zu with their "
+                   "completed statement, %zu waiting as outbox rows, %zu in sessions still "
+                   "open, %zu without\n",
+                   ck.registrations, ck.completed, ck.completed - ck.open - ck.pending - ck.missing,
+                   ck.pending, ck.open, ck.missing);
+            printf("scorm bridge outbox: %zu statements waiting (stored at the next start), "
+                   "%zu refused\n",
+                   ck.rows, ck.dead);
         }
+        sc_free(rep);
+        stmt_store_close(st);
     }
+    if (!rc)
+        rc = check_course_reports(&cfg, db);
     if (!rc) {
         char *fmt = NULL;
         size_t n = 0;
@@ -527,6 +587,25 @@ static int cmd_reindex(int argc, char **argv)
     }
     stmt_store_open_info(st, &folded, &migrated);
     stmt_store_close(st);
+    {
+        /* the course reports the run-time keeps, from the registrations' records */
+        struct lrs_app app;
+        struct scorm_rt *rt;
+        char err[512];
+        memset(&app, 0, sizeof app);
+        app.cfg = cfg;
+        app.db = db;
+        lrs_rt_open(&app);
+        rt = lrs_rt_get(&app, err, sizeof err);
+        rc = rt ? scorm_rt_course_reports_rebuild(rt, db) : SCORM_RT_ERR_STORE;
+        lrs_rt_close(&app);
+        if (rc) {
+            fprintf(stderr, "scolar: rebuilding the course reports of %s failed: %s\n",
+                    cfg.data_dir, rt ? scorm_rt_strerror(rc) : err);
+            stmt_db_close(db);
+            return 1;
+        }
+    }
     stmt_db_close(db);
     printf("reindexed %zu statements in %.1f s\n", folded, (double)(sc_time_now_us() - t0) / 1e6);
     return 0;

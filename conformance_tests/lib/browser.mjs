@@ -106,6 +106,24 @@ export async function register(srv, course, learner = { id: 'learner-1', name: '
   return r.json;
 }
 
+// A SCO of the registration run through the endpoints the player calls, without a browser:
+// POST /player/<reg>/launch {token, sco}, then one commit {seq: 1, final, changes}. The server
+// derives the SCO's sequencing tracking from that commit (issue 15), so a navigation request
+// sent next sees it. Returns {session, commit_seq} for the request's ordering fields.
+export async function scoCommit(launchUrl, sco, changes, { final = true } = {}) {
+  const u = new URL(launchUrl);
+  const token = u.searchParams.get('token');
+  const post = async (path, body) => {
+    const res = await fetch(`${u.origin}${u.pathname}${path}`, { method: 'POST', body: JSON.stringify({ token, ...body }) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  };
+  const l = await post('/launch', { sco });
+  await post(`/commit/${l.session}`, { seq: 1, final, changes });
+  return { session: l.session, commit_seq: 1 };
+}
+
 export async function report(srv, reg) {
   const r = await srv.req('GET', `/api/registrations/${reg}`);
   if (r.status !== 200) throw new Error(`report: ${r.status} ${r.text}`);

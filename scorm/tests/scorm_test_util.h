@@ -101,6 +101,10 @@ static inline struct stmt_db *tu_db_open(char *dir, size_t len)
         fprintf(stderr, "stmt_db_open: %s\n", err);
         exit(2);
     }
+    if (scorm_db_register(db) != SCORM_OK) {
+        fprintf(stderr, "scorm_db_register failed\n");
+        exit(2);
+    }
     return db;
 }
 

@@ -243,7 +243,8 @@ static void test_crash(void)
         cJSON *r = NULL;
         struct scorm_diag d;
         struct timespec t0, t1;
-        stmt_db_open(datadir, &db, err, sizeof err);
+        if (stmt_db_open(datadir, &db, err, sizeof err) == 0)
+            scorm_db_register(db);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         is_int(scorm_import_mem(db, buf, len, NULL, &r, &d), 0, "undisturbed import");
         clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -263,7 +264,7 @@ static void test_crash(void)
             struct stmt_db *cdb = NULL;
             cJSON *r = NULL;
             struct scorm_diag d;
-            if (stmt_db_open(datadir, &cdb, err, sizeof err) != 0)
+            if (stmt_db_open(datadir, &cdb, err, sizeof err) != 0 || scorm_db_register(cdb))
                 _exit(2);
             int rc = scorm_import_mem(cdb, buf, len, NULL, &r, &d);
             _exit(rc == 0 ? 0 : 3);
@@ -286,6 +287,7 @@ static void test_crash(void)
             ok(0, "reopen after kill: %s", err);
             break;
         }
+        is_int(scorm_db_register(db), 0, "round %d: tables", round);
         is_int(scorm_import_cleanup(db), 0, "round %d: cleanup", round);
         cJSON *c = NULL;
         int rc = scorm_course_get(db, "generated.big.package", &c);

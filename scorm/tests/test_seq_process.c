@@ -532,7 +532,8 @@ static void test_suspend_state(void)
     is_str(nav(t2, SEQ_NAV_RESUME_ALL, NULL, &r), "b", "SB.2.6: resumeAll delivers b");
     is_str(seq_tree_suspended(t2), NULL, "DB.2: the suspended activity is cleared");
     if (ok(mkdtemp(dir) != NULL, "temp dir") &&
-        ok(stmt_db_open(dir, &db, err, sizeof err) == 0, "store opened")) {
+        ok(stmt_db_open(dir, &db, err, sizeof err) == 0 && scorm_db_register(db) == SCORM_OK,
+           "store opened")) {
         struct seq_tree *t3 = tree_new(NULL, items);
         is_int(seq_state_load(db, "reg-1", "learner", t3, &d), SEQ_ERR_NOTFOUND,
                "LMDB: no state yet -> SEQ_ERR_NOTFOUND");
@@ -765,7 +766,8 @@ static void test_seed(void)
     int distinct, firsts, fails = 0;
     if (!ok(mkdtemp(dir) != NULL, "seed: temp dir"))
         return;
-    if (!ok(stmt_db_open(dir, &db, err, sizeof err) == 0, "seed: store opened"))
+    if (!ok(stmt_db_open(dir, &db, err, sizeof err) == 0 && scorm_db_register(db) == SCORM_OK,
+            "seed: store opened"))
         goto out;
     /* the same fixed seed, 64 registrations */
     for (int i = 0; i < 64; i++) {
@@ -880,7 +882,7 @@ static void test_seed_resume(void)
     int made = 0;
     if (!ok(golf_manifest("golf-2004v3-SequencingRandomTest", &m) == 0 &&
                 (made = mkdtemp(dir) != NULL) && stmt_db_open(dir, &db, err, sizeof err) == 0 &&
-                seq_tree_create(m, &o, &a, NULL) == SEQ_OK &&
+                scorm_db_register(db) == SCORM_OK && seq_tree_create(m, &o, &a, NULL) == SEQ_OK &&
                 seq_tree_create(m, &o, &b, NULL) == SEQ_OK,
             "seed resume: manifest, store, trees")) {
         goto out;
