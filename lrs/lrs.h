@@ -323,6 +323,7 @@ void lrs_route_report_activity(struct lrs_req *r);    /* GET /api/reports/activi
 void lrs_route_report_course(struct lrs_req *r);      /* GET /api/reports/course */
 void lrs_route_report_learner(struct lrs_req *r);     /* GET /api/reports/learner */
 void lrs_route_export(struct lrs_req *r);             /* GET /api/export/statements */
+void lrs_route_backup(struct lrs_req *r);             /* GET /api/backup (route_backup.c) */
 void lrs_route_statements_console(struct lrs_req *r); /* GET /api/statements (console) */
 int lrs_cmd_export(int argc, char **argv);            /* cmd_export.c: `scolar export` */
 /** One CSV field (RFC 4180 quoting) and its separator: ',' or, when last, CRLF (lrs_csv.c).

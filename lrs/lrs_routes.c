@@ -30,6 +30,7 @@ const struct lrs_route lrs_api_routes[] = {
     {NULL, "/api/reports/course", LRS_AUTH_ADMIN, lrs_route_report_course},
     {NULL, "/api/reports/learner", LRS_AUTH_ADMIN, lrs_route_report_learner},
     {NULL, "/api/export/statements", LRS_AUTH_ADMIN, lrs_route_export},
+    {NULL, "/api/backup", LRS_AUTH_ADMIN, lrs_route_backup},
     {NULL, "/api/statements", LRS_AUTH_ADMIN, lrs_route_statements_console},
     /* Unknown paths under the protected prefixes: authentication first, then 404. */
     {NULL, "/xapi/*", LRS_AUTH_XAPI, lrs_route_not_found},

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 int stmt_db_copy_compact(const char *dir, const char *dest, char *err, size_t errlen)
 {
@@ -63,19 +65,19 @@ int stmt_db_copy_compact(const char *dir, const char *dest, char *err, size_t er
 
 int stmt_db_copy_open(struct stmt_db *db, const char *dest, char *err, size_t errlen)
 {
-    struct stat st;
-    int rc;
-    if (stat(dest, &st) == 0) {
-        snprintf(err, errlen, "%s exists: the copy is never written over a file", dest);
-        return STMT_DB_ERR_EXISTS;
+    /* the environment this process has open (stmt_db_copy_fd): a second mdb_env_open of the
+     * same file in one process would break LMDB's locks (lmdb.h, "Caveats") */
+    int fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640), rc;
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", dest, strerror(errno));
+        return errno == EEXIST ? STMT_DB_ERR_EXISTS : STMT_DB_ERR_ACCESS;
     }
-    /* the environment this process has open: a second mdb_env_open of the same file in one
-     * process would break LMDB's locks (lmdb.h, "Caveats") */
-    rc = mdb_env_copy2(db->env, dest, MDB_CP_COMPACT);
+    rc = stmt_db_copy_fd(db, fd);
+    if (close(fd) != 0 && !rc)
+        rc = STMT_DB_ERR_IO;
     if (rc) {
-        snprintf(err, errlen, "copy to %s failed: %s", dest, mdb_strerror(rc));
+        snprintf(err, errlen, "copy to %s failed (%d)", dest, rc);
         remove(dest);
-        return rc == ENOSPC ? STMT_DB_ERR_FULL : STMT_DB_ERR_IO;
     }
-    return 0;
+    return rc;
 }
