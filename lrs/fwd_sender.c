@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The sender thread of one forwarding target or webhook (issue 17). It works off the target's
+ * outbox rows (statements/stmt_outbox.h) in stored order over one libcurl easy handle (the
+ * connection is kept alive between requests; TLS peers and host names are verified, libcurl's
+ * default; http and https only, no redirects).
+ *
+ * Forwarders POST batches of up to FWD_BATCH statements to <endpoint>statements (xAPI Comm
+ * 2.1.2 "POST Statements"); statement ids are kept, so a conformant receiver takes a repeated
+ * batch as a no-op (Comm 2.1.1/2.1.2: same id, same content) and delivery is at-least-once.
+ * Webhooks POST one event each, signed: X-Scolar-Signature: sha256=<hex HMAC-SHA256 of the
+ * body keyed by the webhook's secret>.
+ *
+ * Answers: 2xx: the rows are deleted (and counted sent) in one transaction. A refusal of the
+ * content (forwarders: 400, 409, 413; webhooks: any 4xx but 408 and 429) splits the batch in
+ * halves until the refused statement stands alone; it is then parked with the target's status
+ * and answer, and the others go on. Anything else (transport errors, timeouts, a closed
+ * connection, 5xx, 401/403/404, 408, 429) is retried after an exponential backoff with jitter
+ * (half to all of initial * 2^(failures-1), at most retry_max), or after Retry-After (RFC 9110
+ * 10.2.3: seconds or an HTTP date, honoured up to one hour) on 429 and 503. Rows older than the
+ * give-up window (default 72 h) whose delivery fails are parked with the last error instead of
+ * being retried. Nothing is dropped silently; each target has its own thread, so a stalled
+ * target never blocks the others.
+ */
+#include "lrs/fwd.h"
+#include "common/sc_alloc.h"
+#include "common/sc_rand.h"
+#include "common/sc_time.h"
+#include "statements/stmt_outbox.h"
+#include "statements/stmt_store.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define IDLE_POLL_MS 100         /* an empty outbox is looked at again after this */
+#define RETRY_AFTER_MAX_S 3600   /* a Retry-After longer than this is cut to it */
+#define REQ_BODY_MAX (64u << 20) /* a batch body larger than this is split first */
+
+struct xfer {
+    struct fwd_target *t;
+    struct sc_buf answer;
+    long retry_after_s; /* -1: none */
+};
+
+static int stopping(struct fwd_target *t)
+{
+    return __atomic_load_n(&t->stop, __ATOMIC_RELAXED);
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct xfer *x = ud;
+    size_t len = size * n, room = FWD_ANSWER_MAX - 1 - x->answer.len;
+    if (x->answer.len < FWD_ANSWER_MAX - 1)
+        (void)sc_buf_append(&x->answer, p, len < room ? len : room);
+    return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct xfer *x = ud;
+    size_t len = size * n;
+    if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+        char v[128];
+        size_t vl = len - 12;
+        char *end;
+        long s;
+        if (vl >= sizeof v)
+            vl = sizeof v - 1;
+        memcpy(v, p + 12, vl);
+        v[vl] = 0;
+        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+            v[--vl] = 0;
+        end = v;
+        while (*end == ' ')
+            end++;
+        errno = 0;
+        s = strtol(end, &end, 10);
+        if (!errno && !*end && s >= 0) {
+            x->retry_after_s = s;
+        } else {
+            time_t when = curl_getdate(v, NULL); /* an HTTP-date */
+            if (when > 0)
+                x->retry_after_s = (long)(when - time(NULL)) > 0 ? (long)(when - time(NULL)) : 0;
+        }
+    }
+    return len;
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt;
+    (void)dn;
+    (void)ut;
+    (void)un;
+    return stopping(ud) ? 1 : 0; /* delete or shutdown: abort a request in flight */
+}
+
+void fwd__signature(const char *secret, const char *body, size_t n, char out[72])
+{
+    unsigned char mac[32];
+    sc_hmac_sha256(secret, strlen(secret), body, n, mac);
+    memcpy(out, "sha256=", 7);
+    sc_hex(mac, 32, out + 7);
+}
+
+static void set_error(struct fwd_target *t, const char *msg, long status, const struct xfer *x)
+{
+    t->errors++;
+    t->failing++;
+    t->last_err_us = sc_time_now_us();
+    t->last_status = status;
+    snprintf(t->last_error, sizeof t->last_error, "%s", msg);
+    snprintf(t->last_answer, sizeof t->last_answer, "%.*s",
+             x && x->answer.data ? (int)x->answer.len : 0,
+             x && x->answer.data ? x->answer.data : "");
+}
+
+/* A failed request for rows items[lo..hi): schedule the retry, or park the rows that passed
+ * the give-up window. 1 (retry later) or 0 (rows parked: go on at once). */
+static int transient(struct fwd_target *t, struct stmt_outbox_item *items, size_t lo, size_t hi,
+                     const char *msg, long status, const struct xfer *x)
+{
+    int64_t now = sc_time_now_us(), delay_ms;
+    uint32_t r = 0;
+    pthread_mutex_lock(&t->mu);
+    set_error(t, msg, status, x);
+    if (now - (int64_t)items[lo].seq > t->give_up_us) {
+        int64_t give_up_s = t->give_up_us / 1000000;
+        pthread_mutex_unlock(&t->mu);
+        for (size_t i = lo; i < hi; i++) {
+            char reason[FWD_ANSWER_MAX + 400];
+            snprintf(reason, sizeof reason,
+                     "{\"reason\":\"gave up after %lld s\",\"error\":\"%s\",\"status\":%ld}",
+                     (long long)give_up_s, msg, status);
+            if (stmt_outbox_park(t->store, t->id, items[i].seq, reason) != STMT_STORE_OK)
+                return 1;
+        }
+        return 0;
+    }
+    if (x && x->retry_after_s >= 0 && (status == 429 || status == 503)) {
+        delay_ms =
+            (x->retry_after_s > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : x->retry_after_s) * 1000;
+    } else {
+        int shift = t->failing - 1 > 30 ? 30 : t->failing - 1;
+        delay_ms = (int64_t)t->retry_initial_ms << shift;
+        if (delay_ms > t->retry_max_ms)
+            delay_ms = t->retry_max_ms;
+        /* jitter: half to all of the delay, so targets that failed together spread out */
+        (void)sc_random_bytes(&r, sizeof r);
+        delay_ms = delay_ms / 2 + (int64_t)(r % (uint32_t)(delay_ms / 2 + 1));
+    }
+    t->next_try_us = now + delay_ms * 1000;
+    pthread_mutex_unlock(&t->mu);
+    return 1;
+}
+
+/* Park one row with the target's answer as the reason (JSON text). */
+static int park(struct fwd_target *t, uint64_t seq, long status, const struct xfer *x)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *text = NULL, *ans;
+    int rc = -1;
+    ans = sc_strndup(x->answer.data ? x->answer.data : "", x->answer.data ? x->answer.len : 0);
+    if (o && ans && cJSON_AddStringToObject(o, "reason", "refused by the target") &&
+        cJSON_AddNumberToObject(o, "status", (double)status) &&
+        cJSON_AddStringToObject(o, "answer", ans))
+        text = cJSON_PrintUnformatted(o);
+    if (text)
+        rc = stmt_outbox_park(t->store, t->id, seq, text);
+    cJSON_free(text);
+    cJSON_Delete(o);
+    sc_free(ans);
+    return rc ? -1 : 0;
+}
+
+static int refused(const struct fwd_target *t, long status)
+{
+    if (t->kind == FWD_FORWARDER)
+        return status == 400 || status == 409 || status == 413;
+    return status >= 400 && status < 500 && status != 408 && status != 429;
+}
+
+/* Deliver rows items[lo..hi). 0: every row is delivered or parked; 1: a failure was recorded
+ * (retry later); -1: stopping. */
+static int send_range(struct fwd_target *t, CURL *c, struct stmt_outbox_item *items, size_t lo,
+                      size_t hi)
+{
+    struct sc_buf body;
+    struct curl_slist *h = NULL;
+    struct xfer x;
+    char line[256], errbuf[CURL_ERROR_SIZE];
+    long status = 0;
+    CURLcode cc;
+    int ret;
+
+    if (stopping(t))
+        return -1;
+    sc_buf_init(&body, REQ_BODY_MAX);
+    sc_buf_init(&x.answer, FWD_ANSWER_MAX);
+    x.t = t;
+    x.retry_after_s = -1;
+    if (t->kind == FWD_FORWARDER) {
+        sc_buf_putc(&body, '[');
+        for (size_t i = lo; i < hi; i++) {
+            if (i > lo)
+                sc_buf_putc(&body, ',');
+            sc_buf_append(&body, items[i].json, items[i].len);
+        }
+        sc_buf_putc(&body, ']');
+    } else {
+        sc_buf_append(&body, items[lo].json, items[lo].len);
+    }
+    if (sc_buf_error(&body)) {
+        sc_buf_free(&body);
+        if (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            ret = send_range(t, c, items, lo, mid);
+            return ret ? ret : send_range(t, c, items, mid, hi);
+        }
+        return transient(t, items, lo, hi, "the request body is too large", 0, NULL);
+    }
+    h = curl_slist_append(h, "Content-Type: application/json");
+    if (t->kind == FWD_FORWARDER) {
+        snprintf(line, sizeof line, "X-Experience-API-Version: %s", t->version);
+        h = curl_slist_append(h, line);
+        if (t->authz)
+            h = curl_slist_append(h, t->authz);
+    } else {
+        char sig[72];
+        const char *ev = "";
+        cJSON *p = cJSON_ParseWithLength(items[lo].json, items[lo].len);
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(p, "event");
+        if (cJSON_IsString(e) && strlen(e->valuestring) < 64)
+            ev = e->valuestring;
+        fwd__signature(t->secret, body.data, body.len, sig);
+        snprintf(line, sizeof line, "X-Scolar-Signature: %s", sig);
+        h = curl_slist_append(h, line);
+        snprintf(line, sizeof line, "X-Scolar-Event: %s", ev);
+        h = curl_slist_append(h, line);
+        cJSON_Delete(p);
+        snprintf(line, sizeof line, "X-Scolar-Delivery: %u-%llu", t->id,
+                 (unsigned long long)items[lo].seq);
+        h = curl_slist_append(h, line);
+    }
+    h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
+    if (!h) {
+        sc_buf_free(&body);
+        return transient(t, items, lo, hi, "out of memory", 0, NULL);
+    }
+    errbuf[0] = 0;
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    cc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    sc_buf_free(&body);
+    pthread_mutex_lock(&t->mu);
+    t->attempts++;
+    pthread_mutex_unlock(&t->mu);
+    if (cc != CURLE_OK) {
+        char msg[CURL_ERROR_SIZE + 64];
+        if (stopping(t)) {
+            sc_buf_free(&x.answer);
+            return -1;
+        }
+        snprintf(msg, sizeof msg, "%s%s%s", curl_easy_strerror(cc), errbuf[0] ? ": " : "", errbuf);
+        ret = transient(t, items, lo, hi, msg, 0, &x);
+    } else if (status >= 200 && status < 300) {
+        uint64_t seqs[FWD_BATCH];
+        size_t n = 0;
+        for (size_t i = lo; i < hi; i++)
+            seqs[n++] = items[i].seq;
+        if (stmt_outbox_done(t->store, t->id, seqs, n) != STMT_STORE_OK) {
+            ret =
+                transient(t, items, lo, hi, "cannot record the delivery in the store", status, &x);
+        } else {
+            pthread_mutex_lock(&t->mu);
+            t->failing = 0;
+            t->last_ok_us = sc_time_now_us();
+            pthread_mutex_unlock(&t->mu);
+            ret = 0;
+        }
+    } else if (refused(t, status)) {
+        snprintf(line, sizeof line, "HTTP %ld: the target refused the content", status);
+        pthread_mutex_lock(&t->mu);
+        set_error(t, line, status, &x);
+        t->failing = 0; /* not a failure of the target: go on without waiting */
+        pthread_mutex_unlock(&t->mu);
+        if (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            ret = send_range(t, c, items, lo, mid);
+            if (!ret)
+                ret = send_range(t, c, items, mid, hi);
+        } else {
+            ret = park(t, items[lo].seq, status, &x)
+                      ? transient(t, items, lo, hi, "cannot park a refused row", status, &x)
+                      : 0;
+        }
+    } else {
+        snprintf(line, sizeof line, "HTTP %ld", status);
+        ret = transient(t, items, lo, hi, line, status, &x);
+    }
+    sc_buf_free(&x.answer);
+    return ret;
+}
+
+static CURL *easy_new(struct fwd_target *t)
+{
+    CURL *c = curl_easy_init();
+    if (!c)
+        return NULL;
+    curl_easy_setopt(c, CURLOPT_URL, t->post_url);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, t->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, t->connect_ms);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "scolar-forwarder");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
+    return c;
+}
+
+/* Wait until stop, or until the target is not paused and its retry time has come (or
+ * `idle_ms` passed when > 0). Returns 1 when stopping. */
+static int wait_turn(struct fwd_target *t, long idle_ms)
+{
+    int64_t until = idle_ms > 0 ? sc_time_now_us() + idle_ms * 1000 : 0;
+    pthread_mutex_lock(&t->mu);
+    for (;;) {
+        int64_t now = sc_time_now_us(), wake;
+        struct timespec ts;
+        if (t->stop)
+            break;
+        if (t->paused) {
+            pthread_cond_wait(&t->cv, &t->mu);
+            continue;
+        }
+        wake = t->failing && t->next_try_us > now ? t->next_try_us : 0;
+        if (until > now && (!wake || until > wake))
+            wake = until;
+        if (!wake || wake <= now)
+            break;
+        ts.tv_sec = (time_t)(wake / 1000000);
+        ts.tv_nsec = (long)(wake % 1000000) * 1000;
+        pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+    }
+    int stop = t->stop;
+    pthread_mutex_unlock(&t->mu);
+    return stop;
+}
+
+void *fwd__sender_main(void *arg)
+{
+    struct fwd_target *t = arg;
+    CURL *c = easy_new(t);
+    long idle = 0;
+    while (!wait_turn(t, idle)) {
+        struct stmt_outbox_item *items = NULL;
+        size_t n = 0, w = 0;
+        int rc;
+        idle = 0;
+        if (!c && !(c = easy_new(t))) {
+            transient(t, &(struct stmt_outbox_item){(uint64_t)sc_time_now_us(), NULL, 0}, 0, 1,
+                      "cannot create a libcurl handle", 0, NULL);
+            continue;
+        }
+        rc = stmt_outbox_peek(t->store, t->id, t->kind == FWD_WEBHOOK ? 1 : FWD_BATCH, &items, &n);
+        if (rc) {
+            lrs_log(LRS_LOG_ERROR, "forwarding %u: reading the outbox: %s", t->id,
+                    stmt_store_strerror(rc));
+            idle = 1000;
+            continue;
+        }
+        /* a row whose record is gone cannot be sent: park it, keep the others in order */
+        for (size_t i = 0; i < n; i++) {
+            if (items[i].json) {
+                items[w++] = items[i];
+                continue;
+            }
+            if (stmt_outbox_park(t->store, t->id, items[i].seq,
+                                 "{\"reason\":\"the statement record is missing\"}"))
+                idle = 1000;
+        }
+        if (w)
+            send_range(t, c, items, 0, w);
+        else if (!n)
+            idle = IDLE_POLL_MS;
+        stmt_outbox_items_free(items, w);
+    }
+    curl_easy_cleanup(c);
+    return NULL;
+}
