@@ -513,6 +513,7 @@ struct keyvec {
     unsigned char (*k)[13];
     size_t n, cap;
     uint32_t id;
+    unsigned char kind;
 };
 
 static int collect_rows(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
@@ -521,7 +522,7 @@ static int collect_rows(void *ctx, const void *key, size_t klen, const void *val
     const unsigned char *k = key;
     (void)val;
     (void)vlen;
-    if (klen != 13 || (k[0] != 'q' && k[0] != 'p') || be32_get(k + 1) != kv->id)
+    if (klen != 13 || k[0] != kv->kind || be32_get(k + 1) != kv->id)
         return 1;
     if (kv->n == kv->cap) {
         size_t nc = kv->cap ? kv->cap * 2 : 256;
@@ -540,7 +541,7 @@ int stmt_outbox_target_delete(struct stmt_store *st, uint32_t id)
     int rc = STMT_DB_OK;
     for (int attempt = 0; attempt < OBX_RETRIES; attempt++) {
         struct stmt_db_txn *t = NULL;
-        struct keyvec kv = {NULL, 0, 0, id};
+        struct keyvec kv = {NULL, 0, 0, id, 0};
         unsigned char from[5], tk[5], ck[5];
         be32_put(from + 1, id);
         memcpy(tk, from, 5);
@@ -553,6 +554,7 @@ int stmt_outbox_target_delete(struct stmt_store *st, uint32_t id)
         rc = stmt_db_get(t, OBX_TABLE, tk, 5, &(const void *){NULL}, &(size_t){0});
         for (int pass = 0; pass < 2 && !rc; pass++) {
             from[0] = pass ? 'p' : 'q';
+            kv.kind = from[0];
             int s = stmt_db_scan(t, OBX_TABLE, from, 5, collect_rows, &kv);
             rc = s < 0 ? STMT_DB_ERR_NOMEM : STMT_DB_OK;
         }
