@@ -45,11 +45,12 @@ static int url_origin(const char *url, char *scheme, size_t sl, char *hostport, 
     int rc = -1;
     if (!u)
         return -1;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &s, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    scheme[0] = 0;
+    if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &s, 0) == CURLUE_OK)
         snprintf(scheme, sl, "%s", s);
+    if (scheme[0] && curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && h[0] &&
+        curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK) {
         snprintf(hostport, hl, "%s:%s", h, p);
         for (char *c = hostport; *c; c++)
             if (*c >= 'A' && *c <= 'Z')
@@ -73,12 +74,13 @@ static int check_url(const struct lrs_config *cfg, const char *url, char *err, s
                  "characters");
         return -1;
     }
-    if (url_origin(url, scheme, sizeof scheme, hp, sizeof hp) != 0) {
-        snprintf(err, errlen, "url: not an absolute URL with a host (RFC 3986)");
+    int bad = url_origin(url, scheme, sizeof scheme, hp, sizeof hp);
+    if (scheme[0] && strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) {
+        snprintf(err, errlen, "url: scheme %s refused: http or https only", scheme);
         return -1;
     }
-    if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) {
-        snprintf(err, errlen, "url: scheme %s refused: http or https only", scheme);
+    if (bad) {
+        snprintf(err, errlen, "url: not an absolute http or https URL with a host (RFC 3986)");
         return -1;
     }
     snprintf(lhp, sizeof lhp, "%s", cfg->content_listen);

@@ -44,7 +44,8 @@ async function receiver() {
   const srv = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => { body += d; });
-    req.on('end', () => {
+    req.on('end', async () => {
+      if (r.delayMs) await sleep(r.delayMs);
       r.requests++;
       r.times.push(Date.now());
       r.headers.push(req.headers);
@@ -263,39 +264,55 @@ test('faults: 500, 429 with Retry-After, 400 for one statement, hang, closed con
   }
 });
 
-test('kill -9 of scolar while it forwards: after restart nothing is lost and forwarding resumes', async () => {
+test('kill -9 cycles while scolar forwards: after restart nothing is lost and forwarding resumes', async () => {
   const rc = await receiver();
+  rc.delayMs = 15; // a receiver slower than ingest: a backlog is queued at each kill
   const dataDir = tempDir();
+  const N = Number(process.env.FWD_KILL_STATEMENTS || 20000);
+  const CYCLES = 3;
   let s = await startServer({ dataDir });
-  const N = Number(process.env.FWD_KILL_STATEMENTS || 6000);
+  let id;
   try {
     const r = await s.req('POST', '/api/forwarders', { body: { url: rc.url, retry_initial_ms: 50 } });
-    const id = r.json.id;
+    id = r.json.id;
     const acked = [];
-    let killed = false;
-    const writer = (async () => {
-      for (let b = 0; b < N / 100 && !killed; b++) {
-        const batch = Array.from({ length: 100 }, (_, i) => stmt(b * 100 + i));
-        try {
-          const res = await s.req('POST', '/xapi/statements', { body: batch });
-          if (res.status === 200) acked.push(...batch.map((x) => x.id));
-        } catch { /* cut by the kill */ }
+    let next = 0;
+    const backlogs = [];
+    for (let c = 0; c < CYCLES; c++) {
+      if (c > 0) {
+        s = await startServer({ dataDir });
+        const g = await s.req('GET', `/api/forwarders/${id}`);
+        backlogs.push(g.json.status.queued);
       }
-    })();
-    await until('some forwarded', async () => rc.ids.size > N / 10);
-    s.proc.kill('SIGKILL');
-    killed = true;
-    await writer;
-    await s.stop('SIGKILL');
-    const beforeRestart = rc.ids.size;
+      let killed = false;
+      const writer = (async () => {
+        while (!killed && next < N) {
+          const batch = Array.from({ length: 100 }, (_, i) => stmt(next + i));
+          next += 100;
+          try {
+            const res = await s.req('POST', '/xapi/statements', { body: batch });
+            if (res.status === 200) acked.push(...batch.map((x) => x.id));
+          } catch { /* cut by the kill: indeterminate */ }
+        }
+      })();
+      const target = Math.min(N, (c + 1) * (N / (CYCLES + 1)));
+      await until('ingest progress', async () => next >= target || rc.ids.size > acked.length + 1e9, 120000);
+      s.proc.kill('SIGKILL');
+      killed = true;
+      await writer;
+      await s.stop('SIGKILL');
+    }
     s = await startServer({ dataDir });
-    const st = await until('all acknowledged statements forwarded', async () => {
+    backlogs.push((await s.req('GET', `/api/forwarders/${id}`)).json.status.queued);
+    const st = await until('every acknowledged statement forwarded', async () => {
       const g = await s.req('GET', `/api/forwarders/${id}`);
       return g.json.status.queued === 0 ? g.json.status : null;
-    }, 60000);
+    }, 120000);
     assert.equal(st.failed, 0);
-    for (const x of acked) assert.ok(rc.ids.has(x), `acknowledged ${x} forwarded`);
-    assert.ok(acked.length > beforeRestart || acked.length === N, 'the kill landed while forwarding');
+    let missing = 0;
+    for (const x of acked) if (!rc.ids.has(x)) missing++;
+    assert.equal(missing, 0, `of ${acked.length} acknowledged statements, none is missing at the receiver`);
+    assert.ok(backlogs.every((b) => b > 0), `a backlog was queued at each restart: ${backlogs}`);
   } finally {
     await s.stop();
     await rc.close();
