@@ -50,7 +50,7 @@ int lrs_app_open(struct lrs_app *app, char *err, size_t errlen)
 void lrs_app_close(struct lrs_app *app)
 {
     lrs_fwd_close(app); /* senders read the store */
-    lrs_rt_close(app); /* its statement sink writes into the store: closed first */
+    lrs_rt_close(app);  /* its statement sink writes into the store: closed first */
     stmt_store_close(app->store);
     app->store = NULL;
 }

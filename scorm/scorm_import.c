@@ -497,8 +497,7 @@ int scorm_import_mem(struct stmt_db *db, const void *buf, size_t len,
     else
         scorm__course_id_derive(cJSON_GetStringValue(cJSON_GetObjectItem(tree, "identifier")), id);
     if ((rc = commit_import(db, id, o.course_id ? o.existing : 2, tmpdir, work, &version, diag,
-                            o.events)) !=
-        0)
+                            o.events)) != 0)
         goto out;
     res = cJSON_CreateObject();
     if (!res) {
