@@ -17,6 +17,9 @@ int lrs_cli_data_opts(int argc, char **argv, const char *usage, struct lrs_confi
 int lrs_app_open(struct lrs_app *app, char *err, size_t errlen);
 void lrs_app_close(struct lrs_app *app);
 
+/** `scolar migrate` (cmd_migrate.c). */
+int lrs_cmd_migrate(int argc, char **argv);
+
 /** `scolar import`. */
 int lrs_cmd_import(int argc, char **argv);
 

@@ -37,6 +37,7 @@ static const char MAIN_USAGE[] =
     "  check          verify the store (and the statement indexes against the statements)\n"
     "  reindex        rebuild the statement id table and query indexes from the statements\n"
     "  export         write statements as JSON lines or CSV (server stopped)\n"
+    "  migrate        copy another LRS's statements and documents here, or push ours\n"
     "\n"
     "  scolar <command> --help    options of a command\n"
     "  scolar --version           print the version\n";
@@ -521,6 +522,8 @@ int main(int argc, char **argv)
         rc = lrs_cmd_user(argc - 1, argv + 1);
     else if (!strcmp(cmd, "export"))
         rc = lrs_cmd_export(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "migrate"))
+        rc = lrs_cmd_migrate(argc - 1, argv + 1);
     else
         rc = lrs_cli_usage_error(MAIN_USAGE, "unknown command '%s'", cmd);
     curl_global_cleanup();

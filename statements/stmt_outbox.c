@@ -860,3 +860,57 @@ int stmt_outbox_parked(struct stmt_store *st, uint32_t id, size_t max, stmt_outb
     stmt_db_txn_abort(t);
     return rc < 0 ? db_to_store(rc) : STMT_STORE_OK;
 }
+
+int stmt_outbox_records(struct stmt_store *st, uint64_t after, size_t max,
+                        struct stmt_outbox_item **items, size_t *n)
+{
+    struct stmt_db_txn *t = NULL;
+    struct stmt_outbox_item *it;
+    MDB_cursor *cur = NULL;
+    unsigned char from[8];
+    MDB_val k = {8, from}, v;
+    size_t got = 0;
+    int rc, op = MDB_SET_RANGE, ret = STMT_STORE_OK;
+    if (max == 0)
+        return STMT_STORE_ERR_ARG;
+    it = sc_calloc(max, sizeof *it);
+    if (!it)
+        return STMT_STORE_ERR_NOMEM;
+    rc = stmt_db_txn_begin(st->db, 0, &t);
+    if (rc) {
+        sc_free(it);
+        return db_to_store(rc);
+    }
+    stmt__be64_put(from, after + 1);
+    rc = mdb_cursor_open(stmt__db_txn_raw(t), st->t_stmt, &cur);
+    while (!rc && got < max && (rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+        const unsigned char *r = v.mv_data;
+        size_t hdr;
+        op = MDB_NEXT;
+        if (k.mv_size != 8 || v.mv_size < STMT_REC_HDR)
+            continue;
+        hdr = STMT_REC_HDR + 8 * (size_t)(r[2] << 8 | r[3]);
+        if (hdr > v.mv_size)
+            continue;
+        it[got].seq = stmt__be64_get(k.mv_data);
+        it[got].len = v.mv_size - hdr;
+        it[got].json = sc_strndup((const char *)r + hdr, it[got].len);
+        if (!it[got].json) {
+            ret = STMT_STORE_ERR_NOMEM;
+            break;
+        }
+        got++;
+    }
+    if (!ret && rc && rc != MDB_NOTFOUND)
+        ret = STMT_STORE_ERR_IO;
+    if (cur)
+        mdb_cursor_close(cur);
+    stmt_db_txn_abort(t);
+    if (ret) {
+        stmt_outbox_items_free(it, got);
+        return ret;
+    }
+    *items = it;
+    *n = got;
+    return STMT_STORE_OK;
+}

@@ -17,6 +17,7 @@
  *   't' target(4)        -> definition   the target as `lrs/` describes it (opaque JSON)
  *   'c' target(4)        -> sent(8) parked(8)  counters, updated with the rows they count
  *   'n'                  -> next target id(4)
+ *   'm' sha256(url) dir  -> checkpoint of `scolar migrate` (lrs/cmd_migrate.c, JSON)
  *
  * Matching uses the xAPI query filter semantics of GET /xapi/statements (Comm 2.1.3): verb,
  * activity, agent, registration, related_activities, related_agents, by the index terms the
@@ -110,5 +111,11 @@ int stmt_outbox_stats(struct stmt_store *st, uint32_t id, struct stmt_outbox_sta
 typedef int (*stmt_outbox_parked_fn)(void *ctx, uint64_t seq, const char *reason, size_t len);
 int stmt_outbox_parked(struct stmt_store *st, uint32_t id, size_t max, stmt_outbox_parked_fn fn,
                        void *ctx);
+
+/** Migration (`scolar migrate --to`): up to max statements stored after `after` (a stored
+ *  time in us; 0 = from the first), voided ones included, in stored order, into an owned array
+ *  (seq = stored time, json = the statement as stored). Free with stmt_outbox_items_free. */
+int stmt_outbox_records(struct stmt_store *st, uint64_t after, size_t max,
+                        struct stmt_outbox_item **items, size_t *n);
 
 #endif
