@@ -429,14 +429,18 @@ int stmt_outbox_event(struct stmt_store *st, struct stmt_db_txn *t, unsigned ev,
                       const char *payload, size_t len)
 {
     struct stmt__obx *o = st ? st->obx : NULL;
-    uint32_t ids[64];
+    uint32_t *ids = NULL;
     size_t n = 0;
     uint64_t seq;
     int rc = STMT_DB_OK;
     if (!o)
         return STMT_DB_OK;
     pthread_mutex_lock(&o->mu);
-    for (size_t i = 0; i < o->ns && n < sizeof ids / sizeof ids[0]; i++)
+    if (o->ns && !(ids = sc_malloc(o->ns * sizeof *ids))) {
+        pthread_mutex_unlock(&o->mu);
+        return STMT_DB_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < o->ns; i++)
         if (o->s[i].events & ev)
             ids[n++] = o->s[i].id;
     seq = (uint64_t)sc_time_now_us();
@@ -449,6 +453,7 @@ int stmt_outbox_event(struct stmt_store *st, struct stmt_db_txn *t, unsigned ev,
         row_key(k, 'q', ids[i], seq);
         rc = stmt_db_put(t, OBX_TABLE, k, sizeof k, payload, len, 0);
     }
+    sc_free(ids);
     return rc;
 }
 
