@@ -84,6 +84,7 @@ struct mig {
     char authz[1000];
     char ckey[1 + 64 + 1];
     int docs, bar;
+    int lenient_said; /* the malformed-multipart notice was printed */
     int64_t t0, last_bar;
     struct seen seen;
     /* summary */
@@ -432,10 +433,49 @@ static int insert_all(struct mig *m, cJSON *arr)
     return rc ? -1 : 0;
 }
 
+/* The first part of a multipart answer the strict parser refused. Some LRSs put no CRLF
+ * before the closing delimiter (RFC 2046 5.1.1 requires one): take the part's Content-Length,
+ * or the bytes up to the next delimiter. Attachments of such an answer are not read. */
+static cJSON *lenient_first_part(const struct resp *r, const char *boundary)
+{
+    char delim[80];
+    const char *body = r->body.data, *end = body + r->body.len, *p, *hdr_end, *q;
+    size_t dl, len;
+    int n = snprintf(delim, sizeof delim, "--%s", boundary);
+    if (!body || n < 0 || (size_t)n >= sizeof delim)
+        return NULL;
+    dl = (size_t)n;
+    p = memmem(body, r->body.len, delim, dl);
+    if (!p)
+        return NULL;
+    p += dl;
+    hdr_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
+    if (!hdr_end)
+        return NULL;
+    q = hdr_end + 4;
+    len = (size_t)(end - q);
+    for (const char *h = p; h < hdr_end; h++) {
+        if ((size_t)(hdr_end - h) > 15 && strncasecmp(h, "Content-Length:", 15) == 0) {
+            char *e;
+            unsigned long v = strtoul(h + 15, &e, 10);
+            if (e != h + 15 && v <= len)
+                len = v;
+            goto parse;
+        }
+    }
+    {
+        const char *next = memmem(q, len, delim, dl);
+        if (next)
+            len = (size_t)(next - q);
+    }
+parse:
+    return cJSON_ParseWithLength(q, len);
+}
+
 /* A statements answer: JSON, or multipart/mixed with the JSON first (Comm 2.1.3). */
 static cJSON *parse_answer(struct mig *m, struct resp *r)
 {
-    char b[128], err[128];
+    char b[128] = "", err[128] = "";
     struct lrs_part *parts = NULL;
     size_t np = 0;
     cJSON *j;
@@ -445,7 +485,14 @@ static cJSON *parse_answer(struct mig *m, struct resp *r)
         lrs_multipart_parse(r->body.data, r->body.len, b, 100000, &parts, &np, err, sizeof err) ||
         np == 0) {
         sc_free(parts);
-        return NULL;
+        if (!m->lenient_said) {
+            fprintf(stderr,
+                    "\nscolar: the source's multipart answer is malformed (%s, RFC 2046 "
+                    "5.1.1); reading its statements leniently, without attachments\n",
+                    err);
+            m->lenient_said = 1;
+        }
+        return b[0] ? lenient_first_part(r, b) : NULL;
     }
     j = cJSON_ParseWithLength(parts[0].data, parts[0].len);
     store_attachments(m, parts, np);
