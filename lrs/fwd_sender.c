@@ -140,6 +140,11 @@ static int transient(struct fwd_target *t, struct stmt_outbox_item *items, size_
                      (long long)give_up_s, msg, status);
             if (stmt_outbox_park(t->store, t->id, items[i].seq, reason) != STMT_STORE_OK)
                 return 1;
+            if (t->kind == FWD_FORWARDER) {
+                pthread_mutex_lock(&t->mu);
+                t->cursor = items[i].seq;
+                pthread_mutex_unlock(&t->mu);
+            }
         }
         return 0;
     }
@@ -177,6 +182,47 @@ static int park(struct fwd_target *t, uint64_t seq, long status, const struct xf
     cJSON_Delete(o);
     sc_free(ans);
     return rc ? -1 : 0;
+}
+
+/* Delete the delivered rows (forwarders). 0 or -1 (kept for the next try). */
+static int flush(struct fwd_target *t)
+{
+    size_t n;
+    pthread_mutex_lock(&t->mu);
+    n = t->pending_n;
+    pthread_mutex_unlock(&t->mu);
+    if (!n)
+        return 0;
+    if (stmt_outbox_done(t->store, t->id, t->pend, n) != STMT_STORE_OK) {
+        lrs_log(LRS_LOG_ERROR, "forwarding %u: cannot delete %zu delivered rows", t->id, n);
+        return -1;
+    }
+    pthread_mutex_lock(&t->mu);
+    t->pending_n = 0;
+    pthread_mutex_unlock(&t->mu);
+    return 0;
+}
+
+/* Rows items[lo..hi) were delivered. */
+static int delivered(struct fwd_target *t, struct stmt_outbox_item *items, size_t lo, size_t hi)
+{
+    if (t->kind == FWD_WEBHOOK) {
+        uint64_t seqs[FWD_BATCH];
+        size_t n = 0;
+        for (size_t i = lo; i < hi && n < FWD_BATCH; i++)
+            seqs[n++] = items[i].seq;
+        return stmt_outbox_done(t->store, t->id, seqs, n) == STMT_STORE_OK ? 0 : -1;
+    }
+    if (t->pending_n + (hi - lo) > FWD_FLUSH_ROWS && flush(t))
+        return -1;
+    pthread_mutex_lock(&t->mu);
+    if (!t->pending_n)
+        t->pend_since = sc_time_mono_us();
+    for (size_t i = lo; i < hi; i++)
+        t->pend[t->pending_n++] = items[i].seq;
+    t->cursor = items[hi - 1].seq;
+    pthread_mutex_unlock(&t->mu);
+    return 0;
 }
 
 static int refused(const struct fwd_target *t, long status)
@@ -276,11 +322,7 @@ static int send_range(struct fwd_target *t, CURL *c, struct stmt_outbox_item *it
         snprintf(msg, sizeof msg, "%s%s%s", curl_easy_strerror(cc), errbuf[0] ? ": " : "", errbuf);
         ret = transient(t, items, lo, hi, msg, 0, &x);
     } else if (status >= 200 && status < 300) {
-        uint64_t seqs[FWD_BATCH];
-        size_t n = 0;
-        for (size_t i = lo; i < hi; i++)
-            seqs[n++] = items[i].seq;
-        if (stmt_outbox_done(t->store, t->id, seqs, n) != STMT_STORE_OK) {
+        if (delivered(t, items, lo, hi)) {
             ret =
                 transient(t, items, lo, hi, "cannot record the delivery in the store", status, &x);
         } else {
@@ -305,6 +347,11 @@ static int send_range(struct fwd_target *t, CURL *c, struct stmt_outbox_item *it
             ret = park(t, items[lo].seq, status, &x)
                       ? transient(t, items, lo, hi, "cannot park a refused row", status, &x)
                       : 0;
+            if (!ret && t->kind == FWD_FORWARDER) {
+                pthread_mutex_lock(&t->mu);
+                t->cursor = items[lo].seq;
+                pthread_mutex_unlock(&t->mu);
+            }
         }
     } else {
         snprintf(line, sizeof line, "HTTP %ld", status);
@@ -372,6 +419,14 @@ void *fwd__sender_main(void *arg)
     struct fwd_target *t = arg;
     CURL *c = easy_new(t);
     long idle = 0;
+    if (t->kind == FWD_FORWARDER && !t->pend) {
+        t->pend = sc_malloc(FWD_FLUSH_ROWS * sizeof *t->pend);
+        if (!t->pend) {
+            lrs_log(LRS_LOG_ERROR, "forwarding %u: out of memory, not sending", t->id);
+            curl_easy_cleanup(c);
+            return NULL;
+        }
+    }
     while (!wait_turn(t, idle)) {
         struct stmt_outbox_item *items = NULL;
         size_t n = 0, w = 0;
@@ -382,7 +437,9 @@ void *fwd__sender_main(void *arg)
                       "cannot create a libcurl handle", 0, NULL);
             continue;
         }
-        rc = stmt_outbox_peek(t->store, t->id, t->kind == FWD_WEBHOOK ? 1 : FWD_BATCH, &items, &n);
+        /* webhook rows may commit out of key order (concurrent transactions): from the first */
+        rc = stmt_outbox_peek(t->store, t->id, t->kind == FWD_WEBHOOK ? 0 : t->cursor,
+                              t->kind == FWD_WEBHOOK ? 1 : FWD_BATCH, &items, &n);
         if (rc) {
             lrs_log(LRS_LOG_ERROR, "forwarding %u: reading the outbox: %s", t->id,
                     stmt_store_strerror(rc));
@@ -404,7 +461,13 @@ void *fwd__sender_main(void *arg)
         else if (!n)
             idle = IDLE_POLL_MS;
         stmt_outbox_items_free(items, w);
+        if (t->pending_n &&
+            (n < FWD_BATCH || t->pending_n >= FWD_FLUSH_ROWS - FWD_BATCH ||
+             sc_time_mono_us() - t->pend_since > FWD_FLUSH_MS * 1000) &&
+            flush(t))
+            idle = 1000;
     }
+    flush(t);
     curl_easy_cleanup(c);
     return NULL;
 }

@@ -308,6 +308,7 @@ static void target_free(struct fwd_target *t)
     sc_free(t->post_url);
     sc_free(t->authz);
     sc_free(t->secret);
+    sc_free(t->pend);
     pthread_mutex_destroy(&t->mu);
     pthread_cond_destroy(&t->cv);
     sc_free(t);
@@ -591,10 +592,14 @@ static cJSON *show(struct fwd_target *t)
         cJSON_Delete(o);
         return NULL;
     }
-    if (stmt_outbox_stats(t->store, t->id, &stats) != STMT_STORE_OK) {
+    pthread_mutex_lock(&t->mu);
+    uint64_t cursor = t->cursor, pending = t->pending_n;
+    pthread_mutex_unlock(&t->mu);
+    if (stmt_outbox_stats(t->store, t->id, cursor, &stats) != STMT_STORE_OK) {
         cJSON_Delete(o);
         return NULL;
     }
+    stats.sent += pending; /* delivered, their rows not deleted yet */
     pthread_mutex_lock(&t->mu);
     cJSON_ReplaceItemInObjectCaseSensitive(o, "paused", cJSON_CreateBool(t->paused));
     cJSON_AddStringToObject(s, "state",
@@ -778,8 +783,14 @@ void lrs_fwd_metrics(struct lrs_app *app, struct sc_buf *b)
         for (struct fwd_target *t = f->list; t; t = t->next) {
             struct stmt_outbox_stats s;
             double v;
-            if (stmt_outbox_stats(t->store, t->id, &s) != STMT_STORE_OK)
+            uint64_t cursor, pending;
+            pthread_mutex_lock(&t->mu);
+            cursor = t->cursor;
+            pending = t->pending_n;
+            pthread_mutex_unlock(&t->mu);
+            if (stmt_outbox_stats(t->store, t->id, cursor, &s) != STMT_STORE_OK)
                 continue;
+            s.sent += pending;
             switch (m) {
             case 0:
                 v = (double)s.queued;

@@ -674,11 +674,11 @@ void stmt_outbox_items_free(struct stmt_outbox_item *items, size_t n)
     sc_free(items);
 }
 
-int stmt_outbox_peek(struct stmt_store *st, uint32_t id, size_t max,
+int stmt_outbox_peek(struct stmt_store *st, uint32_t id, uint64_t after, size_t max,
                      struct stmt_outbox_item **items, size_t *n)
 {
     struct peek pk = {st, NULL, id, max, NULL, 0, 0};
-    unsigned char from[5];
+    unsigned char from[13];
     int rc;
     if (max == 0)
         return STMT_STORE_ERR_ARG;
@@ -690,9 +690,8 @@ int stmt_outbox_peek(struct stmt_store *st, uint32_t id, size_t max,
         sc_free(pk.items);
         return db_to_store(rc);
     }
-    from[0] = 'q';
-    be32_put(from + 1, id);
-    rc = stmt_db_scan(pk.t, OBX_TABLE, from, 5, peek_row, &pk);
+    row_key(from, 'q', id, after + 1);
+    rc = stmt_db_scan(pk.t, OBX_TABLE, from, sizeof from, peek_row, &pk);
     stmt_db_txn_abort(pk.t);
     if (pk.err || rc < 0) {
         stmt_outbox_items_free(pk.items, pk.n);
@@ -805,11 +804,12 @@ static int count_row(void *ctx, const void *key, size_t klen, const void *val, s
     return 0;
 }
 
-int stmt_outbox_stats(struct stmt_store *st, uint32_t id, struct stmt_outbox_stats *out)
+int stmt_outbox_stats(struct stmt_store *st, uint32_t id, uint64_t after,
+                      struct stmt_outbox_stats *out)
 {
     struct stmt_db_txn *t = NULL;
     struct count c = {id, 0, 0};
-    unsigned char from[5];
+    unsigned char from[13];
     const void *v;
     size_t vl;
     int rc = stmt_db_txn_begin(st->db, 0, &t);
@@ -823,8 +823,8 @@ int stmt_outbox_stats(struct stmt_store *st, uint32_t id, struct stmt_outbox_sta
         out->sent = stmt__be64_get(v);
         out->parked = stmt__be64_get((const unsigned char *)v + 8);
     }
-    from[0] = 'q';
-    rc = stmt_db_scan(t, OBX_TABLE, from, 5, count_row, &c);
+    row_key(from, 'q', id, after + 1);
+    rc = stmt_db_scan(t, OBX_TABLE, from, sizeof from, count_row, &c);
     stmt_db_txn_abort(t);
     if (rc < 0)
         return db_to_store(rc);

@@ -89,10 +89,13 @@ struct stmt_outbox_item {
     size_t len;
 };
 
-/** The first `max` queued rows of target id in order, into an owned array (free with
- *  stmt_outbox_items_free). A row whose statement record is missing is returned with json
- *  NULL (the caller parks it). STMT_STORE_OK (*n may be 0) or an error. */
-int stmt_outbox_peek(struct stmt_store *st, uint32_t id, size_t max,
+/** The first `max` queued rows of target id with a key after `after` (0: from the first), in
+ *  order, into an owned array (free with stmt_outbox_items_free). A row whose statement record
+ *  is missing is returned with json NULL (the caller parks it). A forwarder's rows are written
+ *  in increasing key order by the single writer, so a sender may keep a cursor and delete what
+ *  it delivered later, in larger transactions (a crash then resends them: at-least-once).
+ *  STMT_STORE_OK (*n may be 0) or an error. */
+int stmt_outbox_peek(struct stmt_store *st, uint32_t id, uint64_t after, size_t max,
                      struct stmt_outbox_item **items, size_t *n);
 void stmt_outbox_items_free(struct stmt_outbox_item *items, size_t n);
 /** The target took these rows: delete them and add n to its sent counter, one transaction. */
@@ -106,7 +109,9 @@ struct stmt_outbox_stats {
     uint64_t parked;    /* rows parked (refused for good) */
     uint64_t oldest_us; /* key of the oldest waiting row, 0 when none */
 };
-int stmt_outbox_stats(struct stmt_store *st, uint32_t id, struct stmt_outbox_stats *out);
+/** Counters of target id; queued and oldest_us count only rows with a key after `after`. */
+int stmt_outbox_stats(struct stmt_store *st, uint32_t id, uint64_t after,
+                      struct stmt_outbox_stats *out);
 /** Visit parked rows of target id in order, at most max (borrowed reason). */
 typedef int (*stmt_outbox_parked_fn)(void *ctx, uint64_t seq, const char *reason, size_t len);
 int stmt_outbox_parked(struct stmt_store *st, uint32_t id, size_t max, stmt_outbox_parked_fn fn,

@@ -224,7 +224,7 @@ int main(void)
     for (size_t f = 0; f < NF; f++) {
         struct stmt_outbox_item *it = NULL;
         size_t n = 0, same = 1;
-        int rc = stmt_outbox_peek(st, ids[f], N_STMTS * 2, &it, &n);
+        int rc = stmt_outbox_peek(st, ids[f], 0, N_STMTS * 2, &it, &n);
         qsort(want[f], nwant[f], sizeof *want[f], cmp64);
         same = rc == 0 && n == nwant[f];
         for (size_t i = 0; same && i < n; i++)
@@ -241,14 +241,14 @@ int main(void)
         uint64_t seqs[3];
         size_t n = 0;
         int np = 0;
-        stmt_outbox_peek(st, ids[0], 4, &it, &n);
+        stmt_outbox_peek(st, ids[0], 0, 4, &it, &n);
         ok(n == 4, "peek takes at most max rows");
         for (int i = 0; i < 3; i++)
             seqs[i] = it[i].seq;
         ok(stmt_outbox_done(st, ids[0], seqs, 3) == 0, "done");
         ok(stmt_outbox_park(st, ids[0], it[3].seq, "{\"x\":400}") == 0, "park");
         stmt_outbox_items_free(it, n);
-        int rc = stmt_outbox_stats(st, ids[0], &stats);
+        int rc = stmt_outbox_stats(st, ids[0], 0, &stats);
         ok(rc == 0 && stats.queued == N_STMTS - 4 && stats.sent == 3 && stats.parked == 1 &&
                stats.oldest_us == want[0][4],
            "stats: queued %llu sent %llu parked %llu", (unsigned long long)stats.queued,
@@ -268,14 +268,14 @@ int main(void)
                stmt_outbox_event(st, t, STMT_OUTBOX_EV_COMPLETED, "{\"e\":2}", 7) == 0,
            "events written in the caller's transaction");
         stmt_db_txn_abort(t);
-        stmt_outbox_peek(st, hook, 10, &it, &n);
+        stmt_outbox_peek(st, hook, 0, 10, &it, &n);
         ok(n == 0, "an aborted transaction leaves no event");
         stmt_outbox_items_free(it, n);
         stmt_db_txn_begin(db, 1, &t);
         stmt_outbox_event(st, t, STMT_OUTBOX_EV_PASSED, "{\"e\":1}", 7);
         stmt_outbox_event(st, t, STMT_OUTBOX_EV_COMPLETED, "{\"e\":2}", 7);
         ok(stmt_db_txn_commit(t) == 0, "commit");
-        stmt_outbox_peek(st, hook, 10, &it, &n);
+        stmt_outbox_peek(st, hook, 0, 10, &it, &n);
         ok(n == 1 && !strcmp(it[0].json, "{\"e\":2}"), "only the subscribed event is queued");
         stmt_outbox_items_free(it, n);
     }
@@ -296,7 +296,7 @@ int main(void)
         stmt_outbox_forget(st, ids[1]);
         ok(stmt_outbox_target_delete(st, ids[1]) == 0, "delete a target");
         ok(stmt_outbox_target_delete(st, ids[1]) == STMT_STORE_ERR_NOTFOUND, "deleted once");
-        stmt_outbox_peek(st, ids[1], 10, &it, &n);
+        stmt_outbox_peek(st, ids[1], 0, 10, &it, &n);
         ok(n == 0, "its rows went with it");
         stmt_outbox_items_free(it, n);
     }
@@ -308,7 +308,7 @@ int main(void)
         ok(0, "reopen");
     } else {
         struct stmt_outbox_stats stats;
-        ok(stmt_outbox_stats(st, ids[0], &stats) == 0 && stats.queued == N_STMTS - 4 &&
+        ok(stmt_outbox_stats(st, ids[0], 0, &stats) == 0 && stats.queued == N_STMTS - 4 &&
                stats.sent == 3 && stats.parked == 1,
            "rows and counters survive a reopen");
         stmt_store_close(st);
