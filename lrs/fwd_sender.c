@@ -232,51 +232,62 @@ static int refused(const struct fwd_target *t, long status)
     return status >= 400 && status < 500 && status != 408 && status != 429;
 }
 
-/* Deliver rows items[lo..hi). 0: every row is delivered or parked; 1: a failure was recorded
- * (retry later); -1: stopping. */
-static int send_range(struct fwd_target *t, CURL *c, struct stmt_outbox_item *items, size_t lo,
-                      size_t hi)
-{
+/* One request: its body, headers and answer. */
+struct req {
+    CURL *c;
     struct sc_buf body;
-    struct curl_slist *h = NULL;
+    struct curl_slist *h;
     struct xfer x;
-    char line[256], errbuf[CURL_ERROR_SIZE];
-    long status = 0;
+    char errbuf[CURL_ERROR_SIZE];
+    size_t lo, hi;
     CURLcode cc;
-    int ret;
+};
 
-    if (stopping(t))
-        return -1;
-    sc_buf_init(&body, REQ_BODY_MAX);
-    sc_buf_init(&x.answer, FWD_ANSWER_MAX);
-    x.t = t;
-    x.retry_after_s = -1;
+static void req_free(struct req *r)
+{
+    sc_buf_free(&r->body);
+    sc_buf_free(&r->x.answer);
+    curl_slist_free_all(r->h);
+    r->h = NULL;
+}
+
+/* Build the request for rows items[lo..hi) on r->c. 0 ready, 1 the body is too large, -1 out
+ * of memory (r is freed on failure). */
+static int req_prepare(struct fwd_target *t, struct req *r, struct stmt_outbox_item *items,
+                       size_t lo, size_t hi)
+{
+    char line[256];
+    r->lo = lo;
+    r->hi = hi;
+    r->h = NULL;
+    r->cc = CURLE_OK;
+    r->errbuf[0] = 0;
+    sc_buf_init(&r->body, REQ_BODY_MAX);
+    sc_buf_init(&r->x.answer, FWD_ANSWER_MAX);
+    r->x.t = t;
+    r->x.retry_after_s = -1;
     if (t->kind == FWD_FORWARDER) {
-        sc_buf_putc(&body, '[');
+        sc_buf_putc(&r->body, '[');
         for (size_t i = lo; i < hi; i++) {
             if (i > lo)
-                sc_buf_putc(&body, ',');
-            sc_buf_append(&body, items[i].json, items[i].len);
+                sc_buf_putc(&r->body, ',');
+            sc_buf_append(&r->body, items[i].json, items[i].len);
         }
-        sc_buf_putc(&body, ']');
+        sc_buf_putc(&r->body, ']');
     } else {
-        sc_buf_append(&body, items[lo].json, items[lo].len);
+        sc_buf_append(&r->body, items[lo].json, items[lo].len);
     }
-    if (sc_buf_error(&body)) {
-        sc_buf_free(&body);
-        if (hi - lo > 1) {
-            size_t mid = lo + (hi - lo) / 2;
-            ret = send_range(t, c, items, lo, mid);
-            return ret ? ret : send_range(t, c, items, mid, hi);
-        }
-        return transient(t, items, lo, hi, "the request body is too large", 0, NULL);
+    if (sc_buf_error(&r->body)) {
+        int tl = sc_buf_error(&r->body) == SC_BUF_ERR_CAP;
+        req_free(r);
+        return tl ? 1 : -1;
     }
-    h = curl_slist_append(h, "Content-Type: application/json");
+    r->h = curl_slist_append(r->h, "Content-Type: application/json");
     if (t->kind == FWD_FORWARDER) {
         snprintf(line, sizeof line, "X-Experience-API-Version: %s", t->version);
-        h = curl_slist_append(h, line);
+        r->h = curl_slist_append(r->h, line);
         if (t->authz)
-            h = curl_slist_append(h, t->authz);
+            r->h = curl_slist_append(r->h, t->authz);
     } else {
         char sig[72];
         const char *ev = "";
@@ -284,47 +295,56 @@ static int send_range(struct fwd_target *t, CURL *c, struct stmt_outbox_item *it
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(p, "event");
         if (cJSON_IsString(e) && strlen(e->valuestring) < 64)
             ev = e->valuestring;
-        fwd__signature(t->secret, body.data, body.len, sig);
+        fwd__signature(t->secret, r->body.data, r->body.len, sig);
         snprintf(line, sizeof line, "X-Scolar-Signature: %s", sig);
-        h = curl_slist_append(h, line);
+        r->h = curl_slist_append(r->h, line);
         snprintf(line, sizeof line, "X-Scolar-Event: %s", ev);
-        h = curl_slist_append(h, line);
+        r->h = curl_slist_append(r->h, line);
         cJSON_Delete(p);
         snprintf(line, sizeof line, "X-Scolar-Delivery: %u-%llu", t->id,
                  (unsigned long long)items[lo].seq);
-        h = curl_slist_append(h, line);
+        r->h = curl_slist_append(r->h, line);
     }
-    h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
-    if (!h) {
-        sc_buf_free(&body);
-        return transient(t, items, lo, hi, "out of memory", 0, NULL);
+    r->h = curl_slist_append(r->h, "Expect:"); /* no 100-continue round trip */
+    if (!r->h) {
+        req_free(r);
+        return -1;
     }
-    errbuf[0] = 0;
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    cc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
-    sc_buf_free(&body);
+    curl_easy_setopt(r->c, CURLOPT_HTTPHEADER, r->h);
+    curl_easy_setopt(r->c, CURLOPT_POSTFIELDS, r->body.data);
+    curl_easy_setopt(r->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
+    curl_easy_setopt(r->c, CURLOPT_WRITEDATA, &r->x);
+    curl_easy_setopt(r->c, CURLOPT_HEADERDATA, &r->x);
+    curl_easy_setopt(r->c, CURLOPT_ERRORBUFFER, r->errbuf);
+    return 0;
+}
+
+static int send_range(struct fwd_target *t, CURL *c, struct stmt_outbox_item *items, size_t lo,
+                      size_t hi);
+
+/* What the answer to r means for its rows. 0: every row is delivered or parked; 1: a failure
+ * was recorded (retry later); -1: stopping. */
+static int req_finish(struct fwd_target *t, struct req *r, struct stmt_outbox_item *items)
+{
+    size_t lo = r->lo, hi = r->hi;
+    long status = 0;
+    char line[256];
+    int ret;
+    curl_easy_getinfo(r->c, CURLINFO_RESPONSE_CODE, &status);
     pthread_mutex_lock(&t->mu);
     t->attempts++;
     pthread_mutex_unlock(&t->mu);
-    if (cc != CURLE_OK) {
+    if (r->cc != CURLE_OK) {
         char msg[CURL_ERROR_SIZE + 64];
-        if (stopping(t)) {
-            sc_buf_free(&x.answer);
+        if (stopping(t))
             return -1;
-        }
-        snprintf(msg, sizeof msg, "%s%s%s", curl_easy_strerror(cc), errbuf[0] ? ": " : "", errbuf);
-        ret = transient(t, items, lo, hi, msg, 0, &x);
+        snprintf(msg, sizeof msg, "%s%s%s", curl_easy_strerror(r->cc), r->errbuf[0] ? ": " : "",
+                 r->errbuf);
+        ret = transient(t, items, lo, hi, msg, 0, &r->x);
     } else if (status >= 200 && status < 300) {
         if (delivered(t, items, lo, hi)) {
-            ret =
-                transient(t, items, lo, hi, "cannot record the delivery in the store", status, &x);
+            ret = transient(t, items, lo, hi, "cannot record the delivery in the store", status,
+                            &r->x);
         } else {
             pthread_mutex_lock(&t->mu);
             t->failing = 0;
@@ -335,17 +355,17 @@ static int send_range(struct fwd_target *t, CURL *c, struct stmt_outbox_item *it
     } else if (refused(t, status)) {
         snprintf(line, sizeof line, "HTTP %ld: the target refused the content", status);
         pthread_mutex_lock(&t->mu);
-        set_error(t, line, status, &x);
+        set_error(t, line, status, &r->x);
         t->failing = 0; /* not a failure of the target: go on without waiting */
         pthread_mutex_unlock(&t->mu);
         if (hi - lo > 1) {
             size_t mid = lo + (hi - lo) / 2;
-            ret = send_range(t, c, items, lo, mid);
+            ret = send_range(t, r->c, items, lo, mid);
             if (!ret)
-                ret = send_range(t, c, items, mid, hi);
+                ret = send_range(t, r->c, items, mid, hi);
         } else {
-            ret = park(t, items[lo].seq, status, &x)
-                      ? transient(t, items, lo, hi, "cannot park a refused row", status, &x)
+            ret = park(t, items[lo].seq, status, &r->x)
+                      ? transient(t, items, lo, hi, "cannot park a refused row", status, &r->x)
                       : 0;
             if (!ret && t->kind == FWD_FORWARDER) {
                 pthread_mutex_lock(&t->mu);
@@ -355,9 +375,79 @@ static int send_range(struct fwd_target *t, CURL *c, struct stmt_outbox_item *it
         }
     } else {
         snprintf(line, sizeof line, "HTTP %ld", status);
-        ret = transient(t, items, lo, hi, line, status, &x);
+        ret = transient(t, items, lo, hi, line, status, &r->x);
     }
-    sc_buf_free(&x.answer);
+    return ret;
+}
+
+/* Deliver rows items[lo..hi) over c. 0, 1 or -1 as req_finish. */
+static int send_range(struct fwd_target *t, CURL *c, struct stmt_outbox_item *items, size_t lo,
+                      size_t hi)
+{
+    struct req r;
+    int ret;
+    if (stopping(t))
+        return -1;
+    r.c = c;
+    ret = req_prepare(t, &r, items, lo, hi);
+    if (ret == 1 && hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        ret = send_range(t, c, items, lo, mid);
+        return ret ? ret : send_range(t, c, items, mid, hi);
+    }
+    if (ret)
+        return transient(t, items, lo, hi,
+                         ret == 1 ? "the request body is too large" : "out of memory", 0, NULL);
+    r.cc = curl_easy_perform(c);
+    ret = req_finish(t, &r, items);
+    req_free(&r);
+    return ret;
+}
+
+/* Forwarders with concurrency > 1: up to k consecutive batches of rows items[0..n) at once,
+ * one connection each (each batch in stored order; the target may store a later batch before
+ * an earlier one). Answers are taken in order: after the first batch that is not settled the
+ * rest count as not delivered and are sent again (at-least-once). */
+static int send_parallel(struct fwd_target *t, CURLM *m, CURL **cs, int k,
+                         struct stmt_outbox_item *items, size_t n)
+{
+    struct req rs[FWD_CONCURRENCY_MAX];
+    int nr = 0, ret = 0, running = 0;
+    CURLMsg *msg;
+    int left;
+    for (size_t lo = 0; lo < n && nr < k; lo += FWD_BATCH) {
+        size_t hi = lo + FWD_BATCH < n ? lo + FWD_BATCH : n;
+        rs[nr].c = cs[nr];
+        if (req_prepare(t, &rs[nr], items, lo, hi)) {
+            for (int i = 0; i < nr; i++)
+                req_free(&rs[i]);
+            return send_range(t, cs[0], items, 0, n < FWD_BATCH ? n : FWD_BATCH);
+        }
+        nr++;
+    }
+    for (int i = 0; i < nr; i++)
+        curl_multi_add_handle(m, rs[i].c);
+    do {
+        CURLMcode mc = curl_multi_perform(m, &running);
+        if (mc == CURLM_OK && running)
+            mc = curl_multi_poll(m, NULL, 0, 200, NULL);
+        if (mc != CURLM_OK)
+            break;
+    } while (running && !stopping(t));
+    while ((msg = curl_multi_info_read(m, &left)))
+        for (int i = 0; i < nr; i++)
+            if (msg->msg == CURLMSG_DONE && msg->easy_handle == rs[i].c)
+                rs[i].cc = msg->data.result;
+    for (int i = 0; i < nr; i++) {
+        if (running) /* stopping, or the multi interface failed */
+            rs[i].cc = CURLE_ABORTED_BY_CALLBACK;
+        curl_multi_remove_handle(m, rs[i].c);
+    }
+    for (int i = 0; i < nr; i++) {
+        if (!ret)
+            ret = req_finish(t, &rs[i], items);
+        req_free(&rs[i]);
+    }
     return ret;
 }
 
@@ -417,8 +507,22 @@ static int wait_turn(struct fwd_target *t, long idle_ms)
 void *fwd__sender_main(void *arg)
 {
     struct fwd_target *t = arg;
-    CURL *c = easy_new(t);
+    CURL *c = easy_new(t), *par[FWD_CONCURRENCY_MAX] = {NULL};
+    CURLM *multi = NULL;
     long idle = 0;
+    if (t->concurrency > 1) {
+        int ok = (multi = curl_multi_init()) != NULL;
+        par[0] = c;
+        for (int i = 1; ok && i < t->concurrency; i++)
+            ok = (par[i] = easy_new(t)) != NULL;
+        if (!ok || !c) {
+            lrs_log(LRS_LOG_WARN, "forwarding %u: one connection only (libcurl handles)", t->id);
+            for (int i = 1; i < t->concurrency; i++)
+                curl_easy_cleanup(par[i]);
+            curl_multi_cleanup(multi);
+            multi = NULL;
+        }
+    }
     if (t->kind == FWD_FORWARDER && !t->pend) {
         t->pend = sc_malloc(FWD_FLUSH_ROWS * sizeof *t->pend);
         if (!t->pend) {
@@ -439,7 +543,8 @@ void *fwd__sender_main(void *arg)
         }
         /* webhook rows may commit out of key order (concurrent transactions): from the first */
         rc = stmt_outbox_peek(t->store, t->id, t->kind == FWD_WEBHOOK ? 0 : t->cursor,
-                              t->kind == FWD_WEBHOOK ? 1 : FWD_BATCH, &items, &n);
+                              t->kind == FWD_WEBHOOK ? 1 : FWD_BATCH * (size_t)t->concurrency,
+                              &items, &n);
         if (rc) {
             lrs_log(LRS_LOG_ERROR, "forwarding %u: reading the outbox: %s", t->id,
                     stmt_store_strerror(rc));
@@ -456,7 +561,9 @@ void *fwd__sender_main(void *arg)
                                  "{\"reason\":\"the statement record is missing\"}"))
                 idle = 1000;
         }
-        if (w)
+        if (w && t->concurrency > 1 && multi && w > FWD_BATCH)
+            send_parallel(t, multi, par, t->concurrency, items, w);
+        else if (w)
             send_range(t, c, items, 0, w);
         else if (!n)
             idle = IDLE_POLL_MS;
@@ -468,6 +575,11 @@ void *fwd__sender_main(void *arg)
             idle = 1000;
     }
     flush(t);
+    if (multi) {
+        for (int i = 1; i < t->concurrency; i++)
+            curl_easy_cleanup(par[i]);
+        curl_multi_cleanup(multi);
+    }
     curl_easy_cleanup(c);
     return NULL;
 }

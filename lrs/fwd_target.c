@@ -109,6 +109,7 @@ static int retry_opts(const cJSON *body, cJSON *def, char *err, size_t errlen)
         {"retry_initial_ms", 10, 3600000},
         {"retry_max_ms", 10, 24 * 3600000.0},
         {"give_up_s", 1, 365 * 86400.0},
+        {"concurrency", 1, FWD_CONCURRENCY_MAX},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, nums[i].name);
@@ -342,6 +343,9 @@ static struct fwd_target *target_new(struct stmt_store *st, uint32_t id, cJSON *
     if (t->retry_max_ms < t->retry_initial_ms)
         t->retry_max_ms = t->retry_initial_ms;
     t->give_up_us = (int64_t)num_field(def, "give_up_s", FWD_GIVE_UP_S_DEFAULT) * 1000000;
+    t->concurrency = (int)num_field(def, "concurrency", 1);
+    if (t->concurrency < 1 || t->concurrency > FWD_CONCURRENCY_MAX || !strcmp(kind, "webhook"))
+        t->concurrency = 1;
     if (t->kind == FWD_FORWARDER) {
         size_t ul = strlen(url);
         const char *ver = str_field(def, "version");

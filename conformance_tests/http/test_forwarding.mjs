@@ -264,6 +264,46 @@ test('faults: 500, 429 with Retry-After, 400 for one statement, hang, closed con
   }
 });
 
+test('concurrency 4: batches in flight at once, every statement arrives, through failures', async () => {
+  const rc = await receiver();
+  rc.delayMs = 20;
+  const s = await startServer();
+  try {
+    const bad = await s.req('POST', '/api/forwarders', { body: { url: rc.url, concurrency: 9 } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.message, /concurrency: an integer from 1 to 8/);
+    const r = await s.req('POST', '/api/forwarders', { body: { url: rc.url, concurrency: 4, retry_initial_ms: 50 } });
+    assert.equal(r.status, 201, r.text);
+    await s.req('POST', `/api/forwarders/${r.json.id}/pause`);
+    const all = [];
+    for (let b = 0; b < 10; b++) {
+      const batch = Array.from({ length: 100 }, (_, i) => stmt(b * 100 + i));
+      await post(s, batch);
+      all.push(...batch.map((x) => x.id));
+    }
+    rc.mode = '500'; rc.failures = 2;
+    const t0 = Date.now();
+    await s.req('POST', `/api/forwarders/${r.json.id}/resume`);
+    const st = await until('all sent', async () => {
+      const g = (await s.req('GET', `/api/forwarders/${r.json.id}`)).json.status;
+      return g.queued === 0 && g.sent === all.length ? g : null;
+    });
+    assert.equal(st.failed, 0);
+    for (const x of all) assert.ok(rc.ids.has(x), x);
+    const pos = new Map(all.map((x, i) => [x, i]));
+    for (const b of rc.batches) {
+      assert.ok(b.length <= 100);
+      for (let i = 1; i < b.length; i++) assert.ok(pos.get(b[i].id) > pos.get(b[i - 1].id), 'each batch in stored order');
+    }
+    // with 20 ms per answer, 10 batches one after the other take >= 200 ms; in flight 4 at a time less
+    assert.ok(rc.batches.length >= 10);
+    console.log(`concurrency 4: ${all.length} statements in ${Date.now() - t0} ms, ${rc.requests} requests`);
+  } finally {
+    await s.stop();
+    await rc.close();
+  }
+});
+
 test('kill -9 cycles while scolar forwards: after restart nothing is lost and forwarding resumes', async () => {
   const rc = await receiver();
   rc.delayMs = 15; // a receiver slower than ingest: a backlog is queued at each kill
