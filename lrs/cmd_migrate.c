@@ -25,6 +25,7 @@
  * The server must be stopped (the data directory is locked by a running server).
  */
 #include "lrs/lrs_cli.h"
+#include "lrs/fwd.h"
 #include "lrs/lrs_multipart.h"
 #include "common/sc_alloc.h"
 #include "common/sc_base64.h"
@@ -121,8 +122,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 
 /* One request with retries on transport errors, 429 and 5xx. 0 (r->status set) or -1. */
 static int http(struct mig *m, const char *method, const char *url, const char *body, size_t blen,
-                struct resp *r)
+                const char *ctype, struct resp *r)
 {
+    char ctline[160];
+    snprintf(ctline, sizeof ctline, "Content-Type: %s", ctype ? ctype : "application/json");
     for (int attempt = 0; attempt < HTTP_TRIES; attempt++) {
         struct curl_slist *h = NULL;
         CURLcode cc;
@@ -133,7 +136,7 @@ static int http(struct mig *m, const char *method, const char *url, const char *
         h = curl_slist_append(h, m->authz);
         h = curl_slist_append(h, "X-Experience-API-Version: 1.0.3");
         if (body)
-            h = curl_slist_append(h, "Content-Type: application/json");
+            h = curl_slist_append(h, ctline);
         h = curl_slist_append(h, "Expect:");
         curl_easy_setopt(m->c, CURLOPT_URL, url);
         curl_easy_setopt(m->c, CURLOPT_HTTPHEADER, h);
@@ -268,7 +271,7 @@ static int copy_docs(struct mig *m, const char *res, const char *query,
     cJSON *ids = NULL, *id;
     int ret = 0;
     snprintf(url, sizeof url, "%s%s?%s", m->endpoint, res, query);
-    if (http(m, "GET", url, NULL, 0, &r) || r.status != 200) {
+    if (http(m, "GET", url, NULL, 0, NULL, &r) || r.status != 200) {
         fprintf(stderr, "\nscolar: GET %s: %ld\n", url, r.status);
         sc_buf_free(&r.body);
         return -1;
@@ -283,7 +286,7 @@ static int copy_docs(struct mig *m, const char *res, const char *query,
         e = esc(m, id->valuestring);
         snprintf(url, sizeof url, "%s%s?%s&%s=%s", m->endpoint, res, query, idparam, e ? e : "");
         curl_free(e);
-        if (http(m, "GET", url, NULL, 0, &r) || r.status != 200) {
+        if (http(m, "GET", url, NULL, 0, NULL, &r) || r.status != 200) {
             ret = -1;
             continue;
         }
@@ -526,7 +529,7 @@ static int fetch_voided(struct mig *m, const cJSON *stmts)
         }
         snprintf(url, sizeof url, "%sstatements?voidedStatementId=%s&attachments=true", m->endpoint,
                  tid);
-        if (http(m, "GET", url, NULL, 0, &r)) {
+        if (http(m, "GET", url, NULL, 0, NULL, &r)) {
             sc_buf_free(&r.body);
             return -1;
         }
@@ -592,7 +595,7 @@ static int pull(struct mig *m, const char *since)
         struct resp r = {0};
         cJSON *page, *stmts, *s;
         const char *more, *stored = NULL;
-        if (http(m, "GET", url, NULL, 0, &r) || r.status != 200) {
+        if (http(m, "GET", url, NULL, 0, NULL, &r) || r.status != 200) {
             if (r.status)
                 fprintf(stderr, "\nscolar: GET %s: HTTP %ld: %.*s\n", url, r.status,
                         (int)(r.body.len < 300 ? r.body.len : 300), r.body.data ? r.body.data : "");
@@ -662,16 +665,12 @@ static int push_range(struct mig *m, const char *url, struct stmt_outbox_item *i
 {
     struct sc_buf b;
     struct resp r = {0};
+    char ctype[128];
     int ret;
     sc_buf_init(&b, BODY_MAX);
-    sc_buf_putc(&b, '[');
-    for (size_t i = lo; i < hi; i++) {
-        if (i > lo)
-            sc_buf_putc(&b, ',');
-        sc_buf_append(&b, it[i].json, it[i].len);
-    }
-    sc_buf_putc(&b, ']');
-    if (sc_buf_error(&b) || http(m, "POST", url, b.data, b.len, &r)) {
+    /* with the attachments this store holds (multipart/mixed, Comm 1.5.2) */
+    if (fwd__body(m->db, it, lo, hi, &b, ctype, sizeof ctype) ||
+        http(m, "POST", url, b.data, b.len, ctype, &r)) {
         sc_buf_free(&b);
         sc_buf_free(&r.body);
         return -1;

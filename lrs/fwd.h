@@ -14,6 +14,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
+struct stmt_outbox_item;
+
 enum fwd_kind { FWD_FORWARDER = 1, FWD_WEBHOOK = 2 };
 
 #define FWD_BATCH 100                       /* statements per POST (issue 17) */
@@ -41,6 +43,7 @@ struct fwd_target {
     int concurrency; /* batches in flight (forwarders; 1: strictly one after the other) */
     int64_t give_up_us;
     struct stmt_store *store;
+    struct stmt_db *db; /* attachment blobs (fwd_body.c) */
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -91,6 +94,12 @@ int lrs_fwd_pause(struct lrs_app *app, enum fwd_kind kind, uint32_t id, int paus
 int lrs_fwd_delete(struct lrs_app *app, enum fwd_kind kind, uint32_t id);
 /** Prometheus lines of every target (lrs_metrics.c). */
 void lrs_fwd_metrics(struct lrs_app *app, struct sc_buf *b);
+
+/* fwd_body.c: the body of a statements POST for rows items[lo..hi): a JSON array, or
+ * multipart/mixed with the attachments db holds (db may be NULL: JSON only). ctype gets the
+ * Content-Type. 0, 1 (body over its cap, SC_BUF_ERR_CAP) or -1 (memory, store). */
+int fwd__body(struct stmt_db *db, const struct stmt_outbox_item *items, size_t lo, size_t hi,
+              struct sc_buf *body, char *ctype, size_t ctlen);
 
 /* fwd_sender.c */
 void *fwd__sender_main(void *arg);

@@ -266,23 +266,19 @@ static int req_prepare(struct fwd_target *t, struct req *r, struct stmt_outbox_i
     sc_buf_init(&r->x.answer, FWD_ANSWER_MAX);
     r->x.t = t;
     r->x.retry_after_s = -1;
-    if (t->kind == FWD_FORWARDER) {
-        sc_buf_putc(&r->body, '[');
-        for (size_t i = lo; i < hi; i++) {
-            if (i > lo)
-                sc_buf_putc(&r->body, ',');
-            sc_buf_append(&r->body, items[i].json, items[i].len);
-        }
-        sc_buf_putc(&r->body, ']');
-    } else {
+    char ctype[128] = "application/json";
+    int brc = 0;
+    if (t->kind == FWD_FORWARDER)
+        brc = fwd__body(t->db, items, lo, hi, &r->body, ctype, sizeof ctype);
+    else
         sc_buf_append(&r->body, items[lo].json, items[lo].len);
-    }
-    if (sc_buf_error(&r->body)) {
-        int tl = sc_buf_error(&r->body) == SC_BUF_ERR_CAP;
+    if (brc || sc_buf_error(&r->body)) {
+        int tl = brc == 1 || sc_buf_error(&r->body) == SC_BUF_ERR_CAP;
         req_free(r);
         return tl ? 1 : -1;
     }
-    r->h = curl_slist_append(r->h, "Content-Type: application/json");
+    snprintf(line, sizeof line, "Content-Type: %s", ctype);
+    r->h = curl_slist_append(r->h, line);
     if (t->kind == FWD_FORWARDER) {
         snprintf(line, sizeof line, "X-Experience-API-Version: %s", t->version);
         r->h = curl_slist_append(r->h, line);

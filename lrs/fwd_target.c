@@ -317,7 +317,8 @@ static void target_free(struct fwd_target *t)
 
 /* A target from its stored definition (consumes def). Also installs its filter or events in
  * the store. NULL on failure (memory, or a definition the store refuses). */
-static struct fwd_target *target_new(struct stmt_store *st, uint32_t id, cJSON *def)
+static struct fwd_target *target_new(struct stmt_db *db, struct stmt_store *st, uint32_t id,
+                                     cJSON *def)
 {
     struct fwd_target *t = sc_calloc(1, sizeof *t);
     const char *kind = str_field(def, "kind"), *url = str_field(def, "url");
@@ -333,6 +334,7 @@ static struct fwd_target *target_new(struct stmt_store *st, uint32_t id, cJSON *
     t->id = id;
     t->def = def;
     t->store = st;
+    t->db = db;
     t->kind = strcmp(kind, "webhook") == 0 ? FWD_WEBHOOK : FWD_FORWARDER;
     t->paused = cJSON_IsTrue(p);
     t->timeout_ms = num_field(def, "timeout_ms", FWD_TIMEOUT_MS_DEFAULT);
@@ -452,7 +454,7 @@ static int load_one(void *ctx, uint32_t id, const char *def, size_t len)
         l->failed = 1;
         return 1;
     }
-    t = target_new(l->f->app->store, id, j);
+    t = target_new(l->f->app->db, l->f->app->store, id, j);
     if (!t) {
         l->failed = 1;
         return 1;
@@ -544,7 +546,7 @@ int lrs_fwd_create(struct lrs_app *app, enum fwd_kind kind, const cJSON *body, u
         snprintf(err, errlen, "cannot store the target: %s", stmt_store_strerror(rc));
         return 503;
     }
-    t = target_new(app->store, nid, copy);
+    t = target_new(app->db, app->store, nid, copy);
     if (!t || target_start(t)) {
         if (t)
             stmt_outbox_forget(app->store, nid);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, createHash } from 'node:crypto';
 import { startServer, tempDir, ADMIN_KEY, ADMIN_SECRET } from '../lib/server.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -176,6 +176,21 @@ test('forwarding to a second scolar serve: ids kept, filter applied, voiding fol
     assert.equal(page.json.more, '');
     assert.deepEqual(got.map((x) => x.id), done, 'all, in stored order, ids kept');
     assert.ok(got.every((x) => x.verb.id === VERB_DONE));
+
+    // a statement with an attachment: forwarded as multipart/mixed with the bytes
+    const bytes = Buffer.from('forwarded attachment ' + randomUUID());
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const withAtt = stmt(9999, VERB_DONE, { attachments: [{ usageType: 'http://example.com/u', display: { 'en-US': 'f' },
+      contentType: 'text/plain', length: bytes.length, sha2: sha }] });
+    const boundary = 'fwd-test-boundary';
+    const mp = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Type: application/json\r\n\r\n${JSON.stringify([withAtt])}\r\n--${boundary}\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\nX-Experience-API-Hash: ${sha}\r\n\r\n`), bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]);
+    assert.equal((await s.req('POST', '/xapi/statements', { body: mp, headers: { 'Content-Type': `multipart/mixed; boundary=${boundary}` } })).status, 200);
+    const att = await until('the attachment at the target', async () => {
+      const g = await target.req('GET', `/xapi/statements?statementId=${withAtt.id}&attachments=true`);
+      return g.status === 200 ? g : null;
+    });
+    assert.match(att.headers.get('content-type'), /^multipart\/mixed/);
+    assert.ok(att.text.includes(bytes.toString()), 'the bytes arrived');
 
     // voiding a forwarded statement: the voiding statement matches through its target (G5)
     const voiding = { id: randomUUID(), actor: { mbox: 'mailto:admin@example.com' },
