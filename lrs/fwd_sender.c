@@ -35,8 +35,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
+#define FWD_NICE 10               /* the sender thread's nice value */
 #define IDLE_POLL_MS 100         /* an empty outbox is looked at again after this */
 #define RETRY_AFTER_MAX_S 3600   /* a Retry-After longer than this is cut to it */
 #define REQ_BODY_MAX (64u << 20) /* a batch body larger than this is split first */
@@ -506,6 +510,10 @@ void *fwd__sender_main(void *arg)
     CURL *c = easy_new(t), *par[FWD_CONCURRENCY_MAX] = {NULL};
     CURLM *multi = NULL;
     long idle = 0;
+    /* Background work: under CPU contention ingest goes first (Linux: a thread's nice value is
+     * its own, setpriority on its tid); the sender catches up when the machine has room. */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), FWD_NICE) != 0)
+        lrs_log(LRS_LOG_DEBUG, "forwarding %u: cannot lower the sender's priority", t->id);
     if (t->concurrency > 1) {
         int ok = (multi = curl_multi_init()) != NULL;
         par[0] = c;
