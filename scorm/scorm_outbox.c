@@ -169,33 +169,37 @@ static int deliver(struct scorm_rt *rt, cJSON **arr, size_t n)
     return 0;
 }
 
+struct del_work {
+    unsigned char (*keys)[SCORM__OBX_KEY];
+    size_t n;
+};
+
+/* In the group's transaction (stmt_db_txn_run_grouped: on the store's group thread). */
+static int del_rows(struct stmt_db_txn *txn, void *p)
+{
+    const struct del_work *w = p;
+    for (size_t i = 0; i < w->n; i++) {
+        int rc = stmt_db_del(txn, OBX_TABLE, w->keys[i], SCORM__OBX_KEY);
+        if (rc && rc != STMT_DB_NOTFOUND)
+            return rc;
+    }
+    return STMT_DB_OK;
+}
+
 /* Delete the queued rows (one grouped transaction). Keys that cannot be deleted now are
  * dropped from the queue: their rows are inserted again later, which is harmless. */
 static void flush_deletes(struct scorm_rt *rt)
 {
-    unsigned char(*keys)[SCORM__OBX_KEY];
-    size_t n;
-    struct stmt_db_txn *txn = NULL;
+    struct del_work w;
     pthread_mutex_lock(&rt->obx_lock);
-    keys = rt->obx_done;
-    n = rt->obx_ndone;
+    w.keys = rt->obx_done;
+    w.n = rt->obx_ndone;
     rt->obx_done = NULL;
     rt->obx_ndone = rt->obx_cap = 0;
     pthread_mutex_unlock(&rt->obx_lock);
-    if (!n)
-        goto out;
-    if (stmt_db_txn_begin_grouped(rt->db, &txn))
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        int rc = stmt_db_del(txn, OBX_TABLE, keys[i], SCORM__OBX_KEY);
-        if (rc && rc != STMT_DB_NOTFOUND) {
-            stmt_db_txn_abort(txn);
-            goto out;
-        }
-    }
-    stmt_db_txn_commit(txn);
-out:
-    sc_free(keys);
+    if (w.n)
+        (void)stmt_db_txn_run_grouped(rt->db, del_rows, &w); /* a failure leaves the rows */
+    sc_free(w.keys);
 }
 
 /* Queue the deletion of rows whose statements are stored. 1 when the caller should flush. */
@@ -273,6 +277,40 @@ static int scan_row(void *ctx, const void *key, size_t klen, const void *val, si
     return 0;
 }
 
+struct fate_work {
+    const struct scan *s;
+    size_t done;
+    int nomem;
+};
+
+/* The rows whose fate is known go: a stored statement's row is deleted, a refused one moves to
+ * the dead table. In the group's transaction (stmt_db_txn_run_grouped). */
+static int write_fates(struct stmt_db_txn *txn, void *p)
+{
+    struct fate_work *w = p;
+    w->done = 0;
+    for (size_t i = 0; i < w->s->n; i++) {
+        const struct row *r = &w->s->rows[i];
+        int prc = STMT_DB_OK;
+        if (r->fate < 0)
+            continue;
+        if (r->fate == 1) {
+            char *json = cJSON_PrintUnformatted(r->stmt);
+            prc = json ? stmt_db_put(txn, OBX_DEAD, r->key, SCORM__OBX_KEY, json, strlen(json), 0)
+                       : STMT_DB_ERR_NOMEM;
+            cJSON_free(json);
+        }
+        if (!prc)
+            prc = stmt_db_del(txn, OBX_TABLE, r->key, SCORM__OBX_KEY);
+        if (prc && prc != STMT_DB_NOTFOUND) {
+            w->nomem = prc == STMT_DB_ERR_NOMEM;
+            return prc;
+        }
+        w->done++;
+    }
+    return STMT_DB_OK;
+}
+
 /* One step: up to OBX_BATCH rows (older than before_us when non-zero) become statements and
  * their rows go. *done the rows handled (stored or moved to the dead table), *found the rows
  * read. SCORM_RT_OK, _STORE, _NOMEM. */
@@ -317,36 +355,16 @@ static int drain_step(struct scorm_rt *rt, uint64_t before_us, size_t *found, si
     if (fate == 1) /* one of them is refused: find it, the others are stored */
         for (size_t i = 0; i < s.n; i++)
             s.rows[i].fate = deliver(rt, &arr[i], 1);
-    if (stmt_db_txn_begin_grouped(rt->db, &txn)) {
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
-    for (size_t i = 0; i < s.n; i++) {
-        const struct row *r = &s.rows[i];
-        int prc = STMT_DB_OK;
-        if (r->fate < 0)
-            continue;
-        if (r->fate == 1) {
-            char *json = cJSON_PrintUnformatted(r->stmt);
-            prc = json ? stmt_db_put(txn, OBX_DEAD, r->key, SCORM__OBX_KEY, json, strlen(json), 0)
-                       : STMT_DB_ERR_NOMEM;
-            cJSON_free(json);
-        }
-        if (!prc)
-            prc = stmt_db_del(txn, OBX_TABLE, r->key, SCORM__OBX_KEY);
-        if (prc && prc != STMT_DB_NOTFOUND) {
-            rc = prc == STMT_DB_ERR_NOMEM ? SCORM_RT_ERR_NOMEM : SCORM_RT_ERR_STORE;
+    {
+        struct fate_work w = {&s, 0, 0};
+        int grc = stmt_db_txn_run_grouped(rt->db, write_fates, &w);
+        if (grc) {
+            *done = 0;
+            rc = grc == STMT_DB_ERR_NOMEM || w.nomem ? SCORM_RT_ERR_NOMEM : SCORM_RT_ERR_STORE;
             goto out;
         }
-        (*done)++;
+        *done = w.done;
     }
-    if (stmt_db_txn_commit(txn)) {
-        txn = NULL;
-        *done = 0;
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
-    txn = NULL;
     if (*done < s.n && rc == SCORM_RT_OK)
         rc = SCORM_RT_ERR_STORE; /* the store failed some: retry later */
 out:

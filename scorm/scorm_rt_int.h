@@ -63,6 +63,20 @@ struct scorm_rt {
 int scorm__dm_compile(struct scorm__dm *dm, const char *json, size_t len, struct scorm_diag *diag);
 void scorm__dm_free(struct scorm__dm *dm);
 
+/* ---- scorm_rt_dm_kind.c: one value against its datamodel.json type ---- */
+/** Characters (UTF-8 code points) in s. */
+size_t scorm__dm_char_len(const char *s);
+/** 1 when the n bytes at s are all ASCII digits (n > 0). */
+int scorm__dm_all_digits(const char *s, size_t n);
+/** 1 when v is one of the strings of arr. */
+int scorm__dm_in_values(const cJSON *arr, const char *v);
+/** 1 and *out set when t[name] is a number. */
+int scorm__dm_num_field(const cJSON *t, const char *name, double *out);
+/** Validate v against type t (the shim's Validator.check): 0, or the SCORM error code (406,
+ *  407...). itype is the interaction type for responses (may be NULL). */
+int scorm__dm_check_type(const struct scorm__dm *dm, int strict, const cJSON *t, const char *v,
+                         const char *itype);
+
 /** The _count of every collection prefix present in values: {"cmi.interactions": 3, ...}. */
 cJSON *scorm__dm_counts(const cJSON *values);
 
@@ -104,6 +118,37 @@ int scorm__index_migrate(struct stmt_db *db);
  *  record `rec` of item `sco` after a commit, inside the commit's transaction. */
 int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON *org,
                           const char *sco, const cJSON *rec);
+
+/* ---- scorm_rt_report_keep.c (the course report kept by the writes; see its header) ---- */
+/** A new registration (not a preview) of the course version whose tree is `tree`. */
+int scorm__report_reg_add(struct stmt_db_txn *txn, const cJSON *reg, const cJSON *tree);
+/** SCO `sco` of registration `reg` now has the record `rec` (written in txn); t (may be NULL)
+ *  is the registration's sequencing tracking, which decides the SCO's status (seq_item_status). */
+struct seq_tree;
+int scorm__report_sco(struct stmt_db_txn *txn, const cJSON *reg, const char *sco, const cJSON *rec,
+                      const struct seq_tree *t);
+/** Registration reg's data was cleared (reset; del = 0) or it was deleted (del = 1). */
+int scorm__report_reg_clear(struct stmt_db_txn *txn, const char *reg, int del);
+/** Build the kept course reports from every registration's records, in txn. */
+int scorm__report_rebuild_txn(struct stmt_db_txn *txn);
+/** Build them once for a store written before they existed (a marker in course_report). */
+int scorm__report_migrate(struct stmt_db *db);
+
+/* ---- scorm_rt_reg.c: a JSON record of table in txn (NOTFOUND, STORE, NOMEM) ---- */
+int scorm__rt_put(struct stmt_db_txn *txn, const char *table, const char *key, const cJSON *j);
+int scorm__rt_get(struct stmt_db_txn *txn, const char *table, const char *key, cJSON **out);
+
+/* ---- scorm_bridge.c: the activity IRI the bridge writes: base + course [/ sco] [/ kind / leaf],
+ *      each segment percent-encoded (NULL when out of memory) ---- */
+char *scorm__activity_iri(const char *base, const char *course, const char *sco, const char *kind,
+                          const char *leaf) __attribute__((warn_unused_result));
+
+/* ---- scorm_rt_session.c helpers shared with the report ---- */
+#define SCORM__SCO_KEY_MAX 484
+/** The key of a SCO's record ("cmi", attempt 0) or of one of its archived attempts. */
+void scorm__sco_key(char *out, size_t outlen, const char *reg, const char *sco, int attempt);
+/** Group flat "cmi.interactions.N.x" values under prefix into [{id, type, ...}]. */
+cJSON *scorm__collect(const cJSON *values, const char *prefix);
 
 /* ---- scorm_outbox.c (the bridge outbox; see its header) ---- */
 #define SCORM__OBX_KEY 46 /* be64 time, be16 index, statement id (36) */
@@ -164,5 +209,67 @@ void scorm__bridge_start(const struct scorm__bridge_ctx *c, const char *entry, c
 void scorm__bridge_end(const struct scorm__bridge_ctx *c, const cJSON *values, const cJSON *changed,
                        const cJSON *result, const cJSON *start, int suspended, int64_t session_cs,
                        cJSON *arr);
+
+/* ---- scorm_rt_ctx.c: a registration's context and its course tree's items ---- */
+struct scorm__regctx {
+    struct scorm_rt *rt;
+    cJSON *reg;                      /* registration record */
+    cJSON *ver;                      /* version record (owned unless cached) */
+    struct scorm__tree_entry *entry; /* the cache entry holding ver, or NULL */
+    const cJSON *tree;
+    const cJSON *org;
+    int is12;
+    long fails0;          /* sc_alloc_failures() when the call began (commit_out) */
+    struct seq_tree *seq; /* the sequencing tracking, read in the call's transaction (owned) */
+    int seq_loaded;       /* seq was looked for (it stays NULL without tracking) */
+};
+/** Load registration reg's record and course version (SCORM_RT_ERR_NOTFOUND, _STORE); free
+ *  with scorm__regctx_free (NULL-tolerant on a zeroed context). */
+int scorm__regctx_load(struct scorm_rt *rt, const char *reg, struct scorm__regctx *c);
+void scorm__regctx_free(struct scorm__regctx *c);
+/** Validation mode of the registration's commits: spec-exact when the run-time was opened
+ *  strict or the registration was created with "strict": true. */
+int scorm__regctx_strict(const struct scorm__regctx *c);
+/** The registration's sequencing tree with its state as txn sees it, loaded once per context
+ *  (scorm__seq_tree_of); *out borrowed from c, NULL without tracking. */
+int scorm__regctx_seq(struct scorm__regctx *c, struct stmt_db_txn *txn, struct seq_tree **out);
+/** The learner id of the registration (borrowed) or NULL. */
+const char *scorm__regctx_learner(const struct scorm__regctx *c);
+/** The item `id` of an items array, depth first (borrowed) or NULL. */
+const cJSON *scorm__find_item(const cJSON *items, const char *id);
+/* Items in tree order: append {"item": borrowed pointer as index, depth} to a flat list. */
+struct scorm__flat {
+    const cJSON *item[2048];
+    int depth[2048];
+    size_t n;
+};
+void scorm__flatten(const cJSON *items, int depth, struct scorm__flat *f);
+
+/* ---- scorm_rt_track.c: the run-time's side of the sequencing tracking model ---- */
+struct seq_tree;
+struct stmt_db_txn;
+/** The sequencing tree of registration `reg` (course tree `tree`, borrowed) with its stored
+ *  state read in txn (NULL: a read transaction of its own). *out (owned, seq_tree_destroy) is
+ *  NULL when there is no tracking: SCORM 1.2, a tree the engine cannot build (the player falls
+ *  back to tree order), or a registration not sequenced yet. SCORM_RT_OK, _STORE, _NOMEM. */
+int scorm__seq_tree_of(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON *tree,
+                       const char *reg, const char *learner, struct seq_tree **out);
+
+/* at most this many cmi.objectives.n are mapped to the activity's objectives (as the player
+ * sent them before issue 15) */
+#define SCORM__TRACK_MAX_OBJECTIVES 64
+/** Inside the commit's write transaction txn: derive the sequencing tracking of the delivered
+ *  activity in t (the registration's tree with its state as txn sees it, scorm__regctx_seq;
+ *  updated and saved in txn) from the SCO's validated run-time values (borrowed) of session
+ *  sess (its "sco", "exit", "session_cs" and "nav_request"), item being the SCO's ITEM;
+ *  final at Terminate. Nothing is done for a SCO the engine does not deliver now or for the
+ *  final commit of an abandon. SCORM_RT_OK, _STORE, _NOMEM. */
+int scorm__track_commit(struct stmt_db_txn *txn, struct seq_tree *t, const char *reg,
+                        const char *learner, const cJSON *item, const cJSON *values,
+                        const cJSON *sess, int final);
+/** The LMS-side thresholds of an item (scorm_rt_session.c): completion_threshold and
+ *  scaled_passing_score (2004), mastery score (1.2), as text; "" when not defined. */
+void scorm__rt_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,
+                          size_t passl, char *mastery, size_t ml);
 
 #endif

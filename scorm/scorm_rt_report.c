@@ -5,12 +5,13 @@
  * per objective and per interaction (difficulty, mean latency, responses with the correct
  * pattern marked), from the run-time's own records.
  *
- * Computed per request over the course's registrations (scorm_rt_registration_get of each):
- * its cost grows with the number of registrations of the course (and the scan of the
- * registration table), unlike the activity report, whose tallies the statement writer keeps.
- * bench/results/reports.md has the measured latency.
+ * Computed over the course's registrations (scorm_rt_registration_get of each): its cost grows
+ * with the number of registrations of the course (and the scan of the registration table).
+ * The report the API serves is the one the run-time keeps as it writes (scorm_rt_report_keep.c);
+ * this computation is its reference, which `scolar check` and the tests compare it with.
  */
 #include "scorm/scorm_rt.h"
+#include "scorm/scorm_rt_int.h"
 #include "common/sc_alloc.h"
 #include "statements/stmt_db.h"
 
@@ -212,6 +213,9 @@ static void add_interaction(cJSON *list, const cJSON *in)
     {
         if (is(jstr(r, "response"), resp)) {
             bump(r, "count", 1);
+            /* marked correct when any answer of it was judged correct */
+            if ((pattern && !strcmp(pattern, resp)) || is(result, "correct"))
+                cJSON_ReplaceItemInObjectCaseSensitive(r, "correct", cJSON_CreateTrue());
             return;
         }
     }
@@ -280,7 +284,8 @@ static void finish_objectives(cJSON *list)
     }
 }
 
-int scorm_rt_course_report(struct scorm_rt *rt, struct stmt_db *db, const char *course, cJSON **out)
+int scorm_rt_course_report_scan(struct scorm_rt *rt, struct stmt_db *db, const char *course,
+                                cJSON **out)
 {
     struct regids ids = {0};
     struct stmt_db_txn *t = NULL;
@@ -336,8 +341,13 @@ int scorm_rt_course_report(struct scorm_rt *rt, struct stmt_db *db, const char *
             cJSON *e = sid ? entry(scos, sid) : NULL, *x;
             if (!e)
                 continue;
-            if (!cJSON_GetObjectItemCaseSensitive(e, "title"))
+            if (!cJSON_GetObjectItemCaseSensitive(e, "title")) {
+                char *iri = scorm__activity_iri(rt->activity_base, course, sid, NULL, NULL);
                 cJSON_AddStringToObject(e, "title", jstr(sco, "title") ? jstr(sco, "title") : sid);
+                if (!iri || !cJSON_AddStringToObject(e, "activity", iri))
+                    rc = SCORM_RT_ERR_NOMEM;
+                sc_free(iri);
+            }
             bump(e, "registrations", 1);
             bump(e, "started", st);
             bump(e, "completed", is(sc, "completed"));
@@ -392,7 +402,11 @@ int scorm_rt_course_report(struct scorm_rt *rt, struct stmt_db *db, const char *
         }
         finish_objectives(objectives);
         finish_interactions(interactions);
+        char *iri = scorm__activity_iri(rt->activity_base, course, NULL, NULL, NULL);
         cJSON_AddStringToObject(rep, "course", course);
+        if (!iri || !cJSON_AddStringToObject(rep, "activity", iri))
+            rc = SCORM_RT_ERR_NOMEM;
+        sc_free(iri);
         cJSON_AddNumberToObject(rep, "registrations", (double)n);
         cJSON_AddNumberToObject(rep, "started", (double)started);
         cJSON_AddNumberToObject(rep, "completed", (double)completed);

@@ -3,7 +3,8 @@
  * Attempts and sessions of one SCO of a registration: launch (entry, resume, LMS-supplied
  * values), commits (sequence numbers, server-side validation, session_time and exit), the
  * end of a session (total_time, SCORM 1.2 lesson_status rules and mastery score, 2004 status
- * evaluation, next entry or a new attempt), the player's state and the registration report.
+ * evaluation, next entry or a new attempt). The registration's context is scorm_rt_ctx.c; the
+ * player's state and the registration report are scorm_rt_state.c.
  *
  * Rules (reference/scorm-runtime.md §7, §8, §11):
  * - entry: "ab-initio" at the first launch of an attempt, "resume" after exit=suspend (2004
@@ -36,6 +37,7 @@ int scorm__rt_put(struct stmt_db_txn *txn, const char *table, const char *key, c
 int scorm__rt_get(struct stmt_db_txn *txn, const char *table, const char *key, cJSON **out);
 
 #define KEY_MAX 420
+_Static_assert(KEY_MAX + 64 == SCORM__SCO_KEY_MAX, "scorm__sco_key buffers");
 
 /* A number member, 0 when absent (cJSON_GetNumberValue gives NaN). */
 static double jnum(const cJSON *o, const char *k)
@@ -44,7 +46,7 @@ static double jnum(const cJSON *o, const char *k)
     return cJSON_IsNumber(x) ? x->valuedouble : 0;
 }
 
-static void sco_key(char *out, size_t outlen, const char *reg, const char *sco, int attempt)
+void scorm__sco_key(char *out, size_t outlen, const char *reg, const char *sco, int attempt)
 {
     char tail[32] = "";
     if (attempt > 0)
@@ -60,165 +62,16 @@ static void sco_key(char *out, size_t outlen, const char *reg, const char *sco, 
     }
 }
 
-/* ---- the course tree ------------------------------------------------------------------- */
-
-static const cJSON *find_item(const cJSON *items, const char *id)
+/* Every write of a SCO's record goes through here: the course report's tallies move in the
+ * same transaction (scorm_rt_report_keep.c). */
+static int cmi_put(struct stmt_db_txn *txn, struct scorm__regctx *c, const char *sco,
+                   const char *key, const cJSON *rec)
 {
-    const cJSON *it;
-    cJSON_ArrayForEach(it, items)
-    {
-        const char *iid = scorm__jstr(it, "identifier");
-        const cJSON *f;
-        if (iid && !strcmp(iid, id))
-            return it;
-        f = find_item(cJSON_GetObjectItemCaseSensitive(it, "items"), id);
-        if (f)
-            return f;
-    }
-    return NULL;
-}
-
-/* Items in tree order: append {"item": borrowed pointer as index, depth} to a flat list. */
-struct flat {
-    const cJSON *item[2048];
-    int depth[2048];
-    size_t n;
-};
-
-static void flatten(const cJSON *items, int depth, struct flat *f)
-{
-    const cJSON *it;
-    cJSON_ArrayForEach(it, items)
-    {
-        if (f->n >= sizeof f->item / sizeof f->item[0])
-            return;
-        f->item[f->n] = it;
-        f->depth[f->n++] = depth;
-        flatten(cJSON_GetObjectItemCaseSensitive(it, "items"), depth + 1, f);
-    }
-}
-
-struct regctx {
-    struct scorm_rt *rt;
-    cJSON *reg;                      /* registration record */
-    cJSON *ver;                      /* version record (owned unless cached) */
-    struct scorm__tree_entry *entry; /* the cache entry holding ver, or NULL */
-    const cJSON *tree;
-    const cJSON *org;
-    int is12;
-    long fails0; /* sc_alloc_failures() when the call began (commit_out) */
-};
-
-/* Validation mode of the registration's commits: spec-exact when the run-time was opened
- * strict or the registration was created with "strict": true (scorm_rt_reg_opts), so the
- * server checks exactly as the player's shim, which gets the same flag at launch. */
-static int strict_of(const struct regctx *c)
-{
-    return c->rt->strict || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->reg, "strict"));
-}
-
-/* the learner id of the registration (borrowed) or NULL */
-static const char *learner_of(const struct regctx *c)
-{
-    return scorm__jstr(cJSON_GetObjectItemCaseSensitive(c->reg, "learner"), "id");
-}
-
-static void regctx_free(struct regctx *c)
-{
-    cJSON_Delete(c->reg);
-    if (c->entry) {
-        pthread_mutex_lock(&c->rt->cache_lock);
-        c->entry->refs--;
-        pthread_mutex_unlock(&c->rt->cache_lock);
-    } else {
-        cJSON_Delete(c->ver);
-    }
-    memset(c, 0, sizeof *c);
-}
-
-/* The version record of (course, version), from the cache when the stored text is unchanged. */
-static int version_load(struct scorm_rt *rt, const char *course, int version, struct regctx *c)
-{
-    char key[SCORM_MAX_COURSE_ID + 16], *v = NULL;
-    size_t vl, i, slot = SCORM__TREE_CACHE;
-    uint64_t h;
-    cJSON *ver;
-    int rc;
-    if (!course || strlen(course) > SCORM_MAX_COURSE_ID)
-        return SCORM_RT_ERR_NOTFOUND;
-    scorm__version_key(key, sizeof key, course, version);
-    rc = stmt_db_get1(rt->db, "course_versions", key, strlen(key), &v, &vl);
-    if (rc)
-        return rc == STMT_DB_NOTFOUND ? SCORM_RT_ERR_NOTFOUND : SCORM_RT_ERR_STORE;
-    h = sc_hash64(v, vl);
-    pthread_mutex_lock(&rt->cache_lock);
-    for (i = 0; i < SCORM__TREE_CACHE; i++) {
-        struct scorm__tree_entry *e = &rt->cache[i];
-        if (e->ver && !strcmp(e->key, key) && e->hash == h && e->len == vl) {
-            e->refs++;
-            c->ver = e->ver;
-            c->entry = e;
-            pthread_mutex_unlock(&rt->cache_lock);
-            sc_free(v);
-            return SCORM_RT_OK;
-        }
-    }
-    pthread_mutex_unlock(&rt->cache_lock);
-    ver = cJSON_ParseWithLength(v, vl);
-    sc_free(v);
-    if (!ver)
-        return SCORM_RT_ERR_STORE;
-    pthread_mutex_lock(&rt->cache_lock);
-    for (i = 0; i < SCORM__TREE_CACHE; i++) {
-        if (!rt->cache[i].ver) {
-            slot = i;
-            break;
-        }
-        if (slot == SCORM__TREE_CACHE && rt->cache[i].refs == 0)
-            slot = i; /* replace an unused entry if no slot is free */
-    }
-    if (slot < SCORM__TREE_CACHE) {
-        struct scorm__tree_entry *e = &rt->cache[slot];
-        cJSON_Delete(e->ver);
-        snprintf(e->key, sizeof e->key, "%s", key);
-        e->hash = h;
-        e->len = vl;
-        e->ver = ver;
-        e->refs = 1;
-        c->entry = e;
-    }
-    pthread_mutex_unlock(&rt->cache_lock);
-    c->ver = ver;
-    return SCORM_RT_OK;
-}
-
-static int regctx_load(struct scorm_rt *rt, const char *reg, struct regctx *c)
-{
-    char *v = NULL;
-    size_t vl;
-    int rc;
-    memset(c, 0, sizeof *c);
-    c->rt = rt;
-    c->fails0 = sc_alloc_failures();
-    if (!reg || !sc_uuid_valid(reg, strlen(reg)))
-        return SCORM_RT_ERR_NOTFOUND;
-    rc = stmt_db_get1(rt->db, "registrations", reg, strlen(reg), &v, &vl);
-    if (rc)
-        return rc == STMT_DB_NOTFOUND ? SCORM_RT_ERR_NOTFOUND : SCORM_RT_ERR_STORE;
-    c->reg = cJSON_ParseWithLength(v, vl);
-    sc_free(v);
-    if (!c->reg)
-        return SCORM_RT_ERR_STORE;
-    rc = version_load(rt, scorm__jstr(c->reg, "course"), (int)jnum(c->reg, "course_version"), c);
-    if (rc) {
-        regctx_free(c);
-        return rc;
-    }
-    c->tree = cJSON_GetObjectItemCaseSensitive(c->ver, "tree");
-    c->org = scorm__default_org(c->tree);
-    c->is12 =
-        scorm__jstr(c->tree, "version") && !strcmp(scorm__jstr(c->tree, "version"), "scorm12");
-    return SCORM_RT_OK;
+    struct seq_tree *t = NULL; /* the SCO's status: one per item (issue 15) */
+    int rc = scorm__rt_put(txn, "cmi", key, rec);
+    if (!rc && !c->is12)
+        rc = scorm__regctx_seq(c, txn, &t);
+    return rc ? rc : scorm__report_sco(txn, c->reg, sco, rec, t);
 }
 
 /* ---- results --------------------------------------------------------------------------- */
@@ -234,8 +87,8 @@ static int num_of(const cJSON *values, const char *k, double *out)
 }
 
 /* The LMS-side threshold values of a SCO (NULL when not defined). */
-static void lms_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,
-                           size_t passl, char *mastery, size_t ml)
+void scorm__rt_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,
+                          size_t passl, char *mastery, size_t ml)
 {
     const cJSON *ct = cJSON_GetObjectItemCaseSensitive(item, "completionThreshold");
     const cJSON *prim = cJSON_GetObjectItemCaseSensitive(
@@ -276,7 +129,7 @@ static cJSON *result_of(const cJSON *values, const cJSON *item, int is12)
 
     if (!r)
         return NULL;
-    lms_thresholds(item, is12, thr, sizeof thr, pass, sizeof pass, mastery, sizeof mastery);
+    scorm__rt_thresholds(item, is12, thr, sizeof thr, pass, sizeof pass, mastery, sizeof mastery);
     if (is12) {
         const char *st = scorm__jstr(values, "cmi.core.lesson_status");
         if (!st)
@@ -364,7 +217,7 @@ static void add_initial(cJSON *init, const char *k, const char *v)
         cJSON_AddStringToObject(init, k, v);
 }
 
-static cJSON *initial_values(const struct regctx *c, const cJSON *item, const cJSON *rec)
+static cJSON *initial_values(const struct scorm__regctx *c, const cJSON *item, const cJSON *rec)
 {
     cJSON *init = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "values"), 1);
     const cJSON *learner = cJSON_GetObjectItemCaseSensitive(c->reg, "learner");
@@ -377,7 +230,8 @@ static cJSON *initial_values(const struct regctx *c, const cJSON *item, const cJ
         init = cJSON_CreateObject();
     if (!init)
         return NULL;
-    lms_thresholds(item, c->is12, thr, sizeof thr, pass, sizeof pass, mastery, sizeof mastery);
+    scorm__rt_thresholds(item, c->is12, thr, sizeof thr, pass, sizeof pass, mastery,
+                         sizeof mastery);
     if (c->is12) {
         add_initial(init, "cmi.core.student_id", scorm__jstr(learner, "id"));
         add_initial(init, "cmi.core.student_name", scorm__jstr(learner, "name"));
@@ -458,7 +312,7 @@ static int sco_record_begin(struct scorm_rt *rt, const char *reg, const char *sc
                             size_t keylen, struct stmt_db_txn **txn, cJSON **rec)
 {
     int rc;
-    sco_key(key, keylen, reg, sco, 0);
+    scorm__sco_key(key, keylen, reg, sco, 0);
     if (stmt_db_txn_begin_grouped(rt->db, txn))
         return SCORM_RT_ERR_STORE;
     rc = scorm__rt_get(*txn, "cmi", key, rec);
@@ -469,7 +323,7 @@ static int sco_record_begin(struct scorm_rt *rt, const char *reg, const char *sc
     return rc;
 }
 
-static void bridge_ctx(struct scorm_rt *rt, const struct regctx *c, const cJSON *item,
+static void bridge_ctx(struct scorm_rt *rt, const struct scorm__regctx *c, const cJSON *item,
                        const cJSON *rec, const char *session, struct scorm__bridge_ctx *b)
 {
     const cJSON *learner = cJSON_GetObjectItemCaseSensitive(c->reg, "learner");
@@ -490,7 +344,7 @@ static void bridge_ctx(struct scorm_rt *rt, const struct regctx *c, const cJSON 
 }
 
 /* The start statement of a session, once: initialized, or resumed when its entry is resume. */
-static void session_started(struct scorm_rt *rt, const struct regctx *c, const cJSON *item,
+static void session_started(struct scorm_rt *rt, const struct scorm__regctx *c, const cJSON *item,
                             const cJSON *rec, cJSON *sess, cJSON *stmts)
 {
     struct scorm__bridge_ctx b;
@@ -507,7 +361,7 @@ static void session_started(struct scorm_rt *rt, const struct regctx *c, const c
  * one (attempt + 1, entry ab-initio, fresh values, total_time 0). exitv is the exit the
  * attempt ended with (borrowed, may be NULL). rec is modified.
  */
-static int attempt_next(struct stmt_db_txn *txn, const struct regctx *c, const cJSON *item,
+static int attempt_next(struct stmt_db_txn *txn, const struct scorm__regctx *c, const cJSON *item,
                         cJSON *rec, const char *exitv)
 {
     char key[KEY_MAX + 64], aid[SC_UUID_LEN];
@@ -524,7 +378,7 @@ static int attempt_next(struct stmt_db_txn *txn, const struct regctx *c, const c
     cJSON_AddItemToObject(arch, "result",
                           cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "result"), 1));
     cJSON_AddStringToObject(arch, "exit", exitv ? exitv : "");
-    sco_key(key, sizeof key, scorm__jstr(c->reg, "id"), scorm__jstr(item, "identifier"), n);
+    scorm__sco_key(key, sizeof key, scorm__jstr(c->reg, "id"), scorm__jstr(item, "identifier"), n);
     rc = scorm__rt_put(txn, "attempts", key, arch);
     cJSON_Delete(arch);
     if (rc)
@@ -544,7 +398,7 @@ static int attempt_next(struct stmt_db_txn *txn, const struct regctx *c, const c
  * start a new attempt, and append the end statements. final = 1 for Terminate/LMSFinish,
  * 0 for a session that was left open (kept as a suspend). rec and sess are modified.
  */
-static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struct regctx *c,
+static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struct scorm__regctx *c,
                        const cJSON *item, cJSON *rec, cJSON *sess, int final, cJSON *stmts)
 {
     cJSON *values = cJSON_GetObjectItemCaseSensitive(rec, "values");
@@ -618,14 +472,15 @@ static int commit_out(struct scorm_rt *rt, struct stmt_db_txn **txn, cJSON *stmt
  * statement array, a grouped write transaction and the session record, which must belong to
  * reg and be open. On error the outputs hold what was made (the caller frees them; c is safe
  * to free either way). */
-static int session_open(struct scorm_rt *rt, const char *reg, const char *session, struct regctx *c,
-                        struct stmt_db_txn **txn, cJSON **sess, cJSON **stmts)
+static int session_open(struct scorm_rt *rt, const char *reg, const char *session,
+                        struct scorm__regctx *c, struct stmt_db_txn **txn, cJSON **sess,
+                        cJSON **stmts)
 {
     int rc;
     memset(c, 0, sizeof *c);
     if (!session || !sc_uuid_valid(session, strlen(session)))
         return SCORM_RT_ERR_NOTFOUND;
-    rc = regctx_load(rt, reg, c);
+    rc = scorm__regctx_load(rt, reg, c);
     if (rc)
         return rc;
     *stmts = cJSON_CreateArray();
@@ -646,17 +501,17 @@ static int session_open(struct scorm_rt *rt, const char *reg, const char *sessio
 int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON **out,
                     struct scorm_diag *diag)
 {
-    struct regctx c;
+    struct scorm__regctx c;
     struct stmt_db_txn *txn = NULL;
     cJSON *rec = NULL, *sess = NULL, *old = NULL, *res = NULL, *stmts = NULL;
     const cJSON *item;
     char key[KEY_MAX + 64], sid[SC_UUID_LEN];
     int rc;
 
-    rc = regctx_load(rt, reg, &c);
+    rc = scorm__regctx_load(rt, reg, &c);
     if (rc)
         return rc;
-    item = sco ? find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"), sco) : NULL;
+    item = sco ? scorm__find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"), sco) : NULL;
     if (!item) {
         scorm__diag_set(diag, SCORM_RT_ERR_NOTFOUND, 0, "sco", "no item %.100s in the course",
                         sco ? sco : "(none)");
@@ -727,7 +582,7 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
     /* shared data stores of the SCO (adl.data, RTE 4th 4.3) */
     if (!c.is12 && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(item, "data")) > 0) {
         cJSON *sd = NULL;
-        rc = scorm__data_entries(txn, c.org, item, learner_of(&c), reg, &sd);
+        rc = scorm__data_entries(txn, c.org, item, scorm__regctx_learner(&c), reg, &sd);
         if (rc)
             goto out;
         cJSON_AddItemToObject(init, "adl.data", sd);
@@ -736,7 +591,7 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
      * reaches Terminate resumes (scorm-runtime.md §8) */
     scorm__jset_str(rec, "entry", "resume");
     /* the registration record is re-read inside this write transaction: a token issued since
-     * regctx_load must not be lost by writing back the older copy */
+     * scorm__regctx_load must not be lost by writing back the older copy */
     {
         cJSON *cur = NULL;
         rc = scorm__rt_get(txn, "registrations", reg, &cur);
@@ -748,8 +603,7 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
         if (rc)
             goto out;
     }
-    if ((rc = scorm__rt_put(txn, "cmi", key, rec)) ||
-        (rc = scorm__rt_put(txn, "sessions", sid, sess)))
+    if ((rc = cmi_put(txn, &c, sco, key, rec)) || (rc = scorm__rt_put(txn, "sessions", sid, sess)))
         goto out;
     /* the answer is made before the commit: a failure after it would leave a session the
      * player never hears of */
@@ -760,7 +614,7 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
     cJSON_AddStringToObject(res, "href", scorm__jstr(item, "launch"));
     cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
     cJSON_AddNumberToObject(res, "seq", 0);
-    cJSON_AddBoolToObject(res, "strict", strict_of(&c));
+    cJSON_AddBoolToObject(res, "strict", scorm__regctx_strict(&c));
     if ((rc = commit_out(rt, &txn, stmts, c.fails0)))
         goto out;
     *out = res;
@@ -773,7 +627,7 @@ out:
     cJSON_Delete(old);
     cJSON_Delete(res);
     cJSON_Delete(stmts);
-    regctx_free(&c);
+    scorm__regctx_free(&c);
     return rc;
 }
 
@@ -781,8 +635,9 @@ out:
  * End the SCO's current attempt inside txn, closing first a session left open (tab closed
  * without Terminate) as a launch would; its next launch is ab-initio. rec is modified.
  */
-static int sco_attempt_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struct regctx *c,
-                           const cJSON *item, cJSON *rec, cJSON *stmts)
+static int sco_attempt_end(struct scorm_rt *rt, struct stmt_db_txn *txn,
+                           const struct scorm__regctx *c, const cJSON *item, cJSON *rec,
+                           cJSON *stmts)
 {
     cJSON *old = NULL;
     int rc = SCORM_RT_OK;
@@ -802,7 +657,7 @@ static int sco_attempt_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const s
 
 int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, int activity_attempt)
 {
-    struct regctx c;
+    struct scorm__regctx c;
     struct stmt_db_txn *txn = NULL;
     cJSON *rec = NULL, *stmts = NULL;
     const cJSON *item, *known;
@@ -811,10 +666,10 @@ int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, in
 
     if (activity_attempt < 1)
         return SCORM_RT_ERR_ARG;
-    rc = regctx_load(rt, reg, &c);
+    rc = scorm__regctx_load(rt, reg, &c);
     if (rc)
         return rc;
-    item = sco ? find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"), sco) : NULL;
+    item = sco ? scorm__find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"), sco) : NULL;
     if (!item) {
         rc = SCORM_RT_ERR_NOTFOUND;
         goto out;
@@ -841,25 +696,25 @@ int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, in
             goto out;
     }
     scorm__jset_num(rec, "activity_attempt", activity_attempt);
-    if ((rc = scorm__rt_put(txn, "cmi", key, rec)))
+    if ((rc = cmi_put(txn, &c, sco, key, rec)))
         goto out;
     rc = commit_out(rt, &txn, stmts, c.fails0);
 out:
     stmt_db_txn_abort(txn);
     cJSON_Delete(rec);
     cJSON_Delete(stmts);
-    regctx_free(&c);
+    scorm__regctx_free(&c);
     return rc;
 }
 
 int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
 {
-    struct regctx c;
+    struct scorm__regctx c;
     struct stmt_db_txn *txn = NULL;
-    struct flat *f = NULL;
+    struct scorm__flat *f = NULL;
     cJSON *rec = NULL, *stmts = NULL;
     char key[KEY_MAX + 64];
-    int rc = regctx_load(rt, reg, &c);
+    int rc = scorm__regctx_load(rt, reg, &c);
     if (rc)
         return rc;
     f = sc_calloc(1, sizeof *f);
@@ -868,7 +723,7 @@ int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
+    scorm__flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
     if (stmt_db_txn_begin_grouped(rt->db, &txn)) {
         rc = SCORM_RT_ERR_STORE;
         goto out;
@@ -877,7 +732,7 @@ int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
         const char *id = scorm__jstr(f->item[i], "identifier");
         if (!id || !scorm__jstr(f->item[i], "launch"))
             continue;
-        sco_key(key, sizeof key, reg, id, 0);
+        scorm__sco_key(key, sizeof key, reg, id, 0);
         rc = scorm__rt_get(txn, "cmi", key, &rec);
         if (rc == SCORM_RT_ERR_NOTFOUND) {
             rc = SCORM_RT_OK;
@@ -891,7 +746,7 @@ int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
         if (jnum(rec, "attempt_sessions") > 0) {
             rc = sco_attempt_end(rt, txn, &c, f->item[i], rec, stmts);
             if (!rc)
-                rc = scorm__rt_put(txn, "cmi", key, rec);
+                rc = cmi_put(txn, &c, id, key, rec);
             if (rc)
                 goto out;
         }
@@ -904,7 +759,7 @@ out:
     cJSON_Delete(rec);
     cJSON_Delete(stmts);
     sc_free(f);
-    regctx_free(&c);
+    scorm__regctx_free(&c);
     return rc;
 }
 
@@ -935,7 +790,7 @@ static int map_code(int scorm_code)
 int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, const cJSON *payload,
                     cJSON **out, struct scorm_diag *diag)
 {
-    struct regctx c;
+    struct scorm__regctx c;
     struct stmt_db_txn *txn = NULL;
     cJSON *sess = NULL, *rec = NULL, *counts = NULL, *stmts = NULL, *res = NULL;
     const cJSON *seqj = cJSON_GetObjectItemCaseSensitive(payload, "seq");
@@ -977,12 +832,13 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
         rc = SCORM_RT_OK; /* a duplicate or a late arrival: nothing changes */
         goto answer;
     }
-    item = find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"), scorm__jstr(sess, "sco"));
+    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"),
+                            scorm__jstr(sess, "sco"));
     if (!item) {
         rc = SCORM_RT_ERR_NOTFOUND;
         goto out;
     }
-    sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
+    scorm__sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
     rc = scorm__rt_get(txn, "cmi", key, &rec);
     if (rc)
         goto out;
@@ -1007,14 +863,14 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
         int code;
         if (!c.is12 && !strncmp(ch->string, "adl.data.", 9)) {
             /* shared data goes to its store (scorm_rt_data.c), not to the attempt's values */
-            rc = scorm__data_set(txn, c.org, item, learner_of(&c), reg, ch->string, ch->valuestring,
-                                 value_max(rt), diag);
+            rc = scorm__data_set(txn, c.org, item, scorm__regctx_learner(&c), reg, ch->string,
+                                 ch->valuestring, value_max(rt), diag);
             if (rc)
                 goto out;
             continue;
         }
-        code = scorm__dm_set(&rt->dm, c.is12 ? "scorm12" : "scorm2004", strict_of(&c), values,
-                             counts, ch->string, ch->valuestring, why, sizeof why);
+        code = scorm__dm_set(&rt->dm, c.is12 ? "scorm12" : "scorm2004", scorm__regctx_strict(&c),
+                             values, counts, ch->string, ch->valuestring, why, sizeof why);
         if (code) {
             rc = map_code(code);
             scorm__diag_set(diag, code, 0, ch->string, "%s", why);
@@ -1044,13 +900,21 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
         cJSON *result = result_of(values, item, c.is12);
         scorm__jset(rec, "result", result);
     }
+    /* the sequencing tracking follows the validated data in this transaction (issue 15) */
+    if (!c.is12) {
+        struct seq_tree *t = NULL;
+        if ((rc = scorm__regctx_seq(&c, txn, &t)) ||
+            (t && (rc = scorm__track_commit(txn, t, reg, scorm__regctx_learner(&c), item, values,
+                                            sess, final))))
+            goto out;
+    }
     if (final) {
         rc = session_end(rt, txn, &c, item, rec, sess, 1, stmts);
         if (rc)
             goto out;
     }
     /* the console's summary and counters move in the same transaction (scorm_rt_index.c) */
-    if ((rc = scorm__rt_put(txn, "cmi", key, rec)) ||
+    if ((rc = cmi_put(txn, &c, scorm__jstr(sess, "sco"), key, rec)) ||
         (rc = scorm__rt_put(txn, "sessions", session, sess)) ||
         (rc = scorm__summary_commit(txn, c.reg, c.org, scorm__jstr(sess, "sco"), rec)))
         goto out;
@@ -1093,13 +957,13 @@ out:
     cJSON_Delete(rec);
     cJSON_Delete(counts);
     cJSON_Delete(stmts);
-    regctx_free(&c);
+    scorm__regctx_free(&c);
     return rc;
 }
 
 int scorm_rt_initialized(struct scorm_rt *rt, const char *reg, const char *session)
 {
-    struct regctx c;
+    struct scorm__regctx c;
     struct stmt_db_txn *txn = NULL;
     cJSON *sess = NULL, *rec = NULL, *stmts = NULL;
     const cJSON *item;
@@ -1111,8 +975,9 @@ int scorm_rt_initialized(struct scorm_rt *rt, const char *reg, const char *sessi
         goto out;
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
         goto out; /* rc is OK: said once already */
-    item = find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"), scorm__jstr(sess, "sco"));
-    sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
+    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"),
+                            scorm__jstr(sess, "sco"));
+    scorm__sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
     if (!item || (rc = scorm__rt_get(txn, "cmi", key, &rec))) {
         rc = rc ? rc : SCORM_RT_ERR_NOTFOUND;
         goto out;
@@ -1126,301 +991,6 @@ out:
     cJSON_Delete(sess);
     cJSON_Delete(rec);
     cJSON_Delete(stmts);
-    regctx_free(&c);
+    scorm__regctx_free(&c);
     return rc;
-}
-
-/* ---- player state and report ----------------------------------------------------------- */
-
-/* Read a SCO's record (NULL when never launched); caller frees. */
-static cJSON *sco_record(struct scorm_rt *rt, const char *reg, const char *sco)
-{
-    char key[KEY_MAX + 64], *v = NULL;
-    size_t vl;
-    cJSON *rec;
-    sco_key(key, sizeof key, reg, sco, 0);
-    if (stmt_db_get1(rt->db, "cmi", key, strlen(key), &v, &vl))
-        return NULL;
-    rec = cJSON_ParseWithLength(v, vl);
-    sc_free(v);
-    return rec;
-}
-
-int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
-{
-    struct regctx c;
-    struct flat *f = NULL;
-    cJSON *res = NULL, *items;
-    const char *resume = NULL, *first_open = NULL, *first = NULL;
-    int rc = regctx_load(rt, reg, &c);
-    if (rc)
-        return rc;
-    f = sc_calloc(1, sizeof *f);
-    res = cJSON_CreateObject();
-    if (!f || !res) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
-    cJSON_AddStringToObject(res, "registration", reg);
-    cJSON_AddStringToObject(res, "course", scorm__jstr(c.reg, "course"));
-    cJSON_AddNumberToObject(res, "course_version", jnum(c.reg, "course_version"));
-    cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
-    cJSON_AddStringToObject(res, "title",
-                            scorm__jstr(c.org, "title") ? scorm__jstr(c.org, "title")
-                                                        : scorm__jstr(c.reg, "title"));
-    cJSON_AddItemToObject(res, "learner",
-                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c.reg, "learner"), 1));
-    {
-        char cb[SCORM_MAX_COURSE_ID + 64];
-        snprintf(cb, sizeof cb, "/content/%s/%d/", scorm__jstr(c.reg, "course"),
-                 (int)jnum(c.reg, "course_version"));
-        cJSON_AddStringToObject(res, "content_base", cb);
-    }
-    items = cJSON_AddArrayToObject(res, "items");
-    for (size_t i = 0; i < f->n; i++) {
-        const cJSON *it = f->item[i];
-        const char *id = scorm__jstr(it, "identifier");
-        cJSON *o = cJSON_CreateObject(), *rec;
-        if (!o || !id) {
-            cJSON_Delete(o);
-            continue;
-        }
-        cJSON_AddStringToObject(o, "id", id);
-        cJSON_AddStringToObject(o, "title",
-                                scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
-        cJSON_AddNumberToObject(o, "depth", f->depth[i]);
-        cJSON_AddBoolToObject(o, "launchable", scorm__jstr(it, "launch") != NULL);
-        if (scorm__jstr(it, "launch"))
-            cJSON_AddStringToObject(o, "href", scorm__jstr(it, "launch"));
-        cJSON_AddBoolToObject(o, "sco", scorm__item_is_sco(it));
-        cJSON_AddBoolToObject(o, "isvisible",
-                              !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(it, "isvisible")));
-        cJSON_AddItemToObject(
-            o, "hide",
-            cJSON_GetObjectItemCaseSensitive(it, "hideLMSUI")
-                ? cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(it, "hideLMSUI"), 1)
-                : cJSON_CreateArray());
-        rec = scorm__jstr(it, "launch") ? sco_record(rt, reg, id) : NULL;
-        const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
-        const char *comp = scorm__jstr(r, "completion");
-        cJSON_AddStringToObject(o, "completion", comp ? comp : "not attempted");
-        cJSON_AddStringToObject(o, "success",
-                                scorm__jstr(r, "success") ? scorm__jstr(r, "success") : "unknown");
-        if (cJSON_GetObjectItemCaseSensitive(r, "score"))
-            cJSON_AddItemToObject(o, "score",
-                                  cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "score"), 1));
-        cJSON_AddStringToObject(o, "entry", rec ? scorm__jstr(rec, "entry") : "ab-initio");
-        if (scorm__jstr(it, "launch")) {
-            if (!first)
-                first = id;
-            /* an asset has no status: it is never where the learner left off */
-            if (!first_open && scorm__item_is_sco(it) && (!comp || strcmp(comp, "completed")))
-                first_open = id;
-            if (scorm__jstr(c.reg, "last_sco") && !strcmp(scorm__jstr(c.reg, "last_sco"), id) &&
-                rec && scorm__jstr(rec, "entry") && !strcmp(scorm__jstr(rec, "entry"), "resume"))
-                resume = id;
-        }
-        cJSON_Delete(rec);
-        cJSON_AddItemToArray(items, o);
-    }
-    /* start where the learner suspended, else at the first SCO not completed (MDL-46782) */
-    cJSON_AddStringToObject(res, "resume",
-                            resume       ? resume
-                            : first_open ? first_open
-                            : first      ? first
-                                         : "");
-    *out = res;
-    res = NULL;
-out:
-    cJSON_Delete(res);
-    sc_free(f);
-    regctx_free(&c);
-    return rc;
-}
-
-/* Group flat "cmi.interactions.N.x" values into [{id, type, ...}], objects per index. */
-static cJSON *collect(const cJSON *values, const char *prefix)
-{
-    cJSON *arr = cJSON_CreateArray();
-    const cJSON *v;
-    size_t pl = strlen(prefix);
-    if (!arr)
-        return NULL;
-    cJSON_ArrayForEach(v, values)
-    {
-        char *end;
-        long idx;
-        if (strncmp(v->string, prefix, pl) || !cJSON_IsString(v))
-            continue;
-        idx = strtol(v->string + pl, &end, 10);
-        if (end == v->string + pl || *end != '.' || idx < 0 || idx > 100000)
-            continue;
-        while (cJSON_GetArraySize(arr) <= idx)
-            cJSON_AddItemToArray(arr, cJSON_CreateObject());
-        scorm__jset_str(cJSON_GetArrayItem(arr, (int)idx), end + 1, v->valuestring);
-    }
-    return arr;
-}
-
-int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
-{
-    struct regctx c;
-    struct flat *f = NULL;
-    cJSON *res = NULL, *scos, *assets;
-    int rc = regctx_load(rt, reg, &c);
-    int n_sco = 0, n_completed = 0, n_started = 0, n_passed = 0, n_failed = 0, n_scored = 0;
-    int max_attempts = 0;
-    double scaled_sum = 0;
-    int64_t time_cs = 0;
-    char tbuf[64];
-    if (rc)
-        return rc;
-    f = sc_calloc(1, sizeof *f);
-    res = cJSON_CreateObject();
-    if (!f || !res) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
-    cJSON_AddStringToObject(res, "registration", reg);
-    cJSON_AddStringToObject(res, "course", scorm__jstr(c.reg, "course"));
-    cJSON_AddNumberToObject(res, "course_version", jnum(c.reg, "course_version"));
-    cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
-    cJSON_AddItemToObject(res, "learner",
-                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c.reg, "learner"), 1));
-    cJSON_AddStringToObject(res, "created", scorm__jstr(c.reg, "created"));
-    scos = cJSON_CreateArray();
-    assets = cJSON_AddArrayToObject(res, "assets");
-    for (size_t i = 0; i < f->n; i++) {
-        const cJSON *it = f->item[i];
-        const char *id = scorm__jstr(it, "identifier");
-        cJSON *o, *rec, *values;
-        if (!id || !scorm__jstr(it, "launch"))
-            continue;
-        if (!scorm__item_is_sco(it)) {
-            /* assets apart (one definition of a SCO, scorm_int.h): no data, no status */
-            o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "id", id);
-            cJSON_AddStringToObject(o, "title",
-                                    scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
-            cJSON_AddItemToArray(assets, o);
-            continue;
-        }
-        n_sco++;
-        o = cJSON_CreateObject();
-        rec = sco_record(rt, reg, id);
-        cJSON_AddStringToObject(o, "id", id);
-        cJSON_AddStringToObject(o, "title",
-                                scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
-        const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
-        const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
-        int attempt = rec ? (int)jnum(rec, "attempt") : 0;
-        /* attempts started: the current one counts once a session of it was launched */
-        int started = rec ? attempt - (jnum(rec, "attempt_sessions") > 0 ? 0 : 1) : 0;
-        int64_t tcs = rec ? (int64_t)jnum(rec, "total_cs") : 0;
-        cJSON_AddStringToObject(o, "completion", comp ? comp : "not attempted");
-        cJSON_AddStringToObject(o, "success", succ ? succ : "unknown");
-        if (cJSON_GetObjectItemCaseSensitive(r, "score"))
-            cJSON_AddItemToObject(o, "score",
-                                  cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "score"), 1));
-        cJSON_AddNumberToObject(o, "attempt", attempt);
-        cJSON_AddNumberToObject(o, "attempts", started);
-        cJSON_AddNumberToObject(o, "sessions", rec ? jnum(rec, "sessions") : 0);
-        cJSON_AddStringToObject(o, "entry", rec ? scorm__jstr(rec, "entry") : "ab-initio");
-        if (c.is12)
-            scorm_rt_cs_timespan12(tcs, tbuf, sizeof tbuf);
-        else
-            scorm_rt_cs_duration(tcs, tbuf, sizeof tbuf);
-        cJSON_AddStringToObject(o, "total_time", tbuf); /* the current attempt's cmi.total_time */
-        cJSON_AddNumberToObject(o, "total_time_cs", (double)tcs);
-        int64_t all = rec ? (int64_t)jnum(rec, "time_all_cs") : 0;
-        cJSON_AddNumberToObject(o, "time_spent_cs", (double)all); /* every attempt */
-        values = cJSON_GetObjectItemCaseSensitive(rec, "values");
-        cJSON *prev = NULL;
-        int data_attempt = attempt;
-        if (rec && attempt > 1 && jnum(rec, "attempt_sessions") <= 0) {
-            /* the new attempt has not started: report the finished one's data */
-            char key[KEY_MAX + 64], *v = NULL;
-            size_t vl;
-            sco_key(key, sizeof key, reg, id, attempt - 1);
-            if (!stmt_db_get1(rt->db, "attempts", key, strlen(key), &v, &vl)) {
-                prev = cJSON_ParseWithLength(v, vl);
-                sc_free(v);
-                if (cJSON_GetObjectItemCaseSensitive(prev, "values")) {
-                    values = cJSON_GetObjectItemCaseSensitive(prev, "values");
-                    data_attempt = attempt - 1;
-                }
-            }
-        }
-        cJSON_AddNumberToObject(o, "data_attempt", data_attempt);
-        cJSON_AddItemToObject(o, "cmi", values ? cJSON_Duplicate(values, 1) : cJSON_CreateObject());
-        cJSON_AddItemToObject(o, "interactions", collect(values, "cmi.interactions."));
-        cJSON_AddItemToObject(o, "objectives", collect(values, "cmi.objectives."));
-        cJSON_Delete(prev);
-        cJSON_AddItemToArray(scos, o);
-        if (comp && !strcmp(comp, "completed"))
-            n_completed++;
-        if (rec && (started || (comp && strcmp(comp, "not attempted"))))
-            n_started++;
-        if (succ && !strcmp(succ, "passed"))
-            n_passed++;
-        if (succ && !strcmp(succ, "failed"))
-            n_failed++;
-        const cJSON *sc = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(r, "score"), "scaled");
-        if (cJSON_IsNumber(sc)) {
-            scaled_sum += sc->valuedouble;
-            n_scored++;
-        }
-        if (started > max_attempts)
-            max_attempts = started;
-        time_cs += all;
-        cJSON_Delete(rec);
-    }
-    /* course level: completed when every SCO is; passed when some SCO passed and none failed
-     * (no 2004 rollup here: sequencing is another module); score = mean of scaled scores */
-    cJSON_AddStringToObject(res, "completion",
-                            n_sco && n_completed == n_sco ? "completed"
-                            : n_started                   ? "incomplete"
-                                                          : "not attempted");
-    cJSON_AddStringToObject(res, "success", n_failed ? "failed" : n_passed ? "passed" : "unknown");
-    if (n_scored) {
-        cJSON *s = cJSON_AddObjectToObject(res, "score");
-        cJSON_AddNumberToObject(s, "scaled", scaled_sum / n_scored);
-    }
-    if (c.is12)
-        scorm_rt_cs_timespan12(time_cs, tbuf, sizeof tbuf);
-    else
-        scorm_rt_cs_duration(time_cs, tbuf, sizeof tbuf);
-    cJSON_AddStringToObject(res, "total_time", tbuf);
-    cJSON_AddNumberToObject(res, "total_time_cs", (double)time_cs);
-    cJSON_AddNumberToObject(res, "attempts", max_attempts);
-    cJSON_AddNumberToObject(res, "scos_completed", n_completed);
-    cJSON_AddNumberToObject(res, "scos_total", n_sco);
-    cJSON_AddItemToObject(res, "scos", scos);
-    *out = res;
-    res = NULL;
-out:
-    cJSON_Delete(res);
-    sc_free(f);
-    regctx_free(&c);
-    return rc;
-}
-
-int scorm_rt_dm_check(struct scorm_rt *rt, const char *model, const cJSON *values,
-                      const char *element, const char *value, char *why, size_t whylen)
-{
-    cJSON *v = cJSON_Duplicate(values ? values : NULL, 1);
-    cJSON *counts;
-    int code;
-    if (!v)
-        v = cJSON_CreateObject();
-    counts = scorm__dm_counts(v);
-    code = v && counts
-               ? scorm__dm_set(&rt->dm, model, rt->strict, v, counts, element, value, why, whylen)
-               : 101;
-    cJSON_Delete(v);
-    cJSON_Delete(counts);
-    return code;
 }

@@ -777,6 +777,11 @@ const char *seq_tree_suspended(const struct seq_tree *t)
     return t && t->suspended ? t->suspended->id : NULL;
 }
 
+const char *seq_tree_item_at(const struct seq_tree *t, size_t i)
+{
+    return t && i < t->n_acts ? t->acts[i]->id : NULL;
+}
+
 int seq_tree_ended(const struct seq_tree *t)
 {
     return t ? t->ended : 0;

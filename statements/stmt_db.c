@@ -28,40 +28,8 @@
 #include <unistd.h>
 
 #define INITIAL_MAP (64UL << 20)
-#define MAX_TABLES 64
+#define MAX_TABLES STMT__DB_MAX_TABLES
 #define META_TABLE "meta"
-#define GROUP_MAX_CHILDREN 256 /* children per group commit */
-#define GROUP_RING 64          /* results kept for followers that wake late */
-
-struct stmt_db {
-    MDB_env *env;
-    char *dir;
-    int lock_fd;
-    pthread_rwlock_t resize_lock;
-    atomic_int want_grow;
-    pthread_mutex_t dbi_lock;
-    /* group commit of small write transactions (stmt_db_txn_begin_grouped) */
-    pthread_mutex_t gmu;
-    pthread_cond_t gcv;
-    struct stmt_db_txn *gparent;
-    int gopen, gactive, gwant, gcommitting, gchildren;
-    uint64_t ggen, gcommitted;
-    int grc[GROUP_RING];
-    int ntables;
-    struct {
-        char name[32];
-        MDB_dbi dbi;
-    } tables[MAX_TABLES];
-};
-
-struct stmt_db_txn {
-    struct stmt_db *db;
-    MDB_txn *txn;
-    int write;
-    int grouped;  /* a child of the current group's parent (stmt_db_txn_begin_grouped) */
-    int leader;   /* this caller opened the group's parent and commits it */
-    uint64_t gen; /* the group it belongs to */
-};
 
 const char *stmt_db_strerror(int code)
 {
@@ -88,6 +56,8 @@ const char *stmt_db_strerror(int code)
         return "key exists";
     case STMT_DB_ERR_LOCKED:
         return "data directory in use by another process";
+    case STMT_DB_ERR_TABLE:
+        return "table not registered (stmt_db_tables_register)";
     default:
         return "unknown storage error";
     }
@@ -185,12 +155,10 @@ int stmt_db_txn_begin(struct stmt_db *db, int write, struct stmt_db_txn **out)
     return STMT_DB_OK;
 }
 
-static int group_finish(struct stmt_db_txn *t, int rc);
-
 int stmt_db_txn_commit(struct stmt_db_txn *t)
 {
     if (t->grouped)
-        return group_finish(t, stmt__db_err(mdb_txn_commit(t->txn)));
+        return stmt__db_group_end(t, 1);
     int rc = mdb_txn_commit(t->txn);
     struct stmt_db *db = t->db;
     if (rc == MDB_MAP_FULL)
@@ -205,8 +173,7 @@ void stmt_db_txn_abort(struct stmt_db_txn *t)
     if (!t)
         return;
     if (t->grouped) {
-        mdb_txn_abort(t->txn);
-        group_finish(t, STMT_DB_ERR_IO);
+        stmt__db_group_end(t, 0);
         return;
     }
     mdb_txn_abort(t->txn);
@@ -214,125 +181,13 @@ void stmt_db_txn_abort(struct stmt_db_txn *t)
     sc_free(t);
 }
 
-/*
- * Group commit for small write transactions (SCORM run-time commits, one per learner action).
- * LMDB syncs the disk once per top-level commit; a child transaction (mdb_txn_begin with a
- * parent) commits into its parent without I/O. The first caller that finds no open group
- * becomes its leader: it begins the parent, runs its own child, lets the callers that queued
- * meanwhile run theirs one after another (nested transactions are sequential), then commits
- * the parent (one fsync) and wakes them. Each caller returns only after that commit, so an
- * acknowledged write is durable exactly as with stmt_db_txn_begin. Under no concurrency a
- * group holds one child and costs what a plain transaction costs.
- */
-int stmt_db_txn_begin_grouped(struct stmt_db *db, struct stmt_db_txn **out)
-{
-    struct stmt_db_txn *t = sc_calloc(1, sizeof *t);
-    int rc, leader = 0;
-    if (!t)
-        return STMT_DB_ERR_NOMEM;
-    pthread_mutex_lock(&db->gmu);
-    db->gwant++;
-    for (;;) {
-        if (!db->gopen && !db->gcommitting) {
-            struct stmt_db_txn *parent = NULL;
-            db->gopen = 1; /* reserve the group while the parent is begun */
-            db->gactive = 1;
-            pthread_mutex_unlock(&db->gmu);
-            rc = stmt_db_txn_begin(db, 1, &parent);
-            pthread_mutex_lock(&db->gmu);
-            if (rc) {
-                db->gopen = 0;
-                db->gactive = 0;
-                db->gwant--;
-                pthread_cond_broadcast(&db->gcv);
-                pthread_mutex_unlock(&db->gmu);
-                sc_free(t);
-                return rc;
-            }
-            db->gparent = parent;
-            db->ggen++;
-            db->gchildren = 0;
-            leader = 1;
-            break;
-        }
-        if (db->gopen && !db->gactive && !db->gcommitting && db->gchildren < GROUP_MAX_CHILDREN) {
-            db->gactive = 1;
-            break;
-        }
-        pthread_cond_wait(&db->gcv, &db->gmu);
-    }
-    db->gwant--;
-    db->gchildren++;
-    t->db = db;
-    t->write = 1;
-    t->grouped = 1;
-    t->leader = leader;
-    t->gen = db->ggen;
-    rc = mdb_txn_begin(db->env, db->gparent->txn, 0, &t->txn);
-    pthread_mutex_unlock(&db->gmu);
-    if (rc) {
-        t->txn = NULL;
-        group_finish(t, STMT_DB_ERR_IO);
-        return stmt__db_err(rc);
-    }
-    *out = t;
-    return STMT_DB_OK;
-}
-
-/* End a child (already committed into the parent or aborted, with rc) and wait for the
- * group's top-level commit; the leader performs it. Frees t. */
-static int group_finish(struct stmt_db_txn *t, int rc)
-{
-    struct stmt_db *db = t->db;
-    uint64_t gen = t->gen;
-    int prc;
-
-    pthread_mutex_lock(&db->gmu);
-    db->gactive = 0;
-    pthread_cond_broadcast(&db->gcv);
-    if (t->leader) {
-        /* The group is the leader and the callers already waiting now; later arrivals go to
-         * the next group. Waiting for every newcomer let a busy group grow to
-         * GROUP_MAX_CHILDREN sequential children (~70 ms at 50 learners) before its fsync. */
-        int target = db->gchildren + db->gwant;
-        if (target > GROUP_MAX_CHILDREN)
-            target = GROUP_MAX_CHILDREN;
-        while (db->gactive || (db->gwant && db->gchildren < target))
-            pthread_cond_wait(&db->gcv, &db->gmu);
-        db->gcommitting = 1;
-        struct stmt_db_txn *parent = db->gparent;
-        db->gparent = NULL;
-        pthread_mutex_unlock(&db->gmu);
-        prc = stmt_db_txn_commit(parent);
-        pthread_mutex_lock(&db->gmu);
-        db->grc[gen % GROUP_RING] = prc;
-        db->gcommitted = gen;
-        db->gopen = 0;
-        db->gcommitting = 0;
-        pthread_cond_broadcast(&db->gcv);
-    } else {
-        while (db->gcommitted < gen)
-            pthread_cond_wait(&db->gcv, &db->gmu);
-        prc = db->grc[gen % GROUP_RING];
-    }
-    pthread_mutex_unlock(&db->gmu);
-    sc_free(t);
-    return rc ? rc : prc;
-}
-
 MDB_txn *stmt__db_txn_raw(struct stmt_db_txn *txn)
 {
     return txn->txn;
 }
 
-int stmt__db_table(struct stmt_db_txn *t, const char *name, unsigned flags, MDB_dbi *out)
+static int lookup_table_db(struct stmt_db *db, const char *name, MDB_dbi *out)
 {
-    struct stmt_db *db = t->db;
-    int rc;
-    MDB_dbi dbi;
-
-    if (strlen(name) >= sizeof db->tables[0].name)
-        return STMT_DB_ERR_KEY;
     pthread_mutex_lock(&db->dbi_lock);
     for (int i = 0; i < db->ntables; i++) {
         if (strcmp(db->tables[i].name, name) == 0) {
@@ -341,33 +196,17 @@ int stmt__db_table(struct stmt_db_txn *t, const char *name, unsigned flags, MDB_
             return STMT_DB_OK;
         }
     }
-    if (db->ntables == MAX_TABLES) {
-        pthread_mutex_unlock(&db->dbi_lock);
-        return STMT_DB_ERR_IO;
-    }
-    /* A handle opened in a read txn that does not find the table must not be cached: LMDB
-     * would keep it invalid. Opened in a write txn, it is created and valid after commit.
-     * Handles are only published when the open succeeded. Opening in a txn that is later
-     * aborted would invalidate it (lmdb.h mdb_dbi_open), so tables are created up front by
-     * stmt_db_open for the known set, and lazily only by write txns that go on to commit. */
-    rc = mdb_dbi_open(t->txn, name, flags | (t->write ? MDB_CREATE : 0), &dbi);
-    if (rc) {
-        pthread_mutex_unlock(&db->dbi_lock);
-        return stmt__db_err(rc);
-    }
-    if (t->write) {
-        /* Cached only once durable: callers that abort would leave a dangling handle. We
-         * accept the handle for this txn and cache it after our own commit below. */
-        *out = dbi;
-        pthread_mutex_unlock(&db->dbi_lock);
-        return STMT_DB_OK;
-    }
-    snprintf(db->tables[db->ntables].name, sizeof db->tables[0].name, "%s", name);
-    db->tables[db->ntables].dbi = dbi;
-    db->ntables++;
     pthread_mutex_unlock(&db->dbi_lock);
-    *out = dbi;
-    return STMT_DB_OK;
+    return STMT_DB_NOTFOUND;
+}
+
+int stmt__db_table(struct stmt_db_txn *t, const char *name, unsigned flags, MDB_dbi *out)
+{
+    (void)flags;
+    /* Only registered tables (created at open, stmt_db_tables_register): a handle opened in a
+     * transaction that later aborts would be invalid (lmdb.h mdb_dbi_open), and a table
+     * created inside a caller's write transaction would need that transaction to commit. */
+    return lookup_table_db(t->db, name, out) == STMT_DB_OK ? STMT_DB_OK : STMT_DB_ERR_TABLE;
 }
 
 /* Create a table in its own committed write txn so its handle is valid for every thread. */
@@ -399,44 +238,48 @@ static int ensure_table(struct stmt_db *db, const char *name, unsigned flags)
     return STMT_DB_OK;
 }
 
-static int lookup_table(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
-{
-    struct stmt_db *db = t->db;
-    pthread_mutex_lock(&db->dbi_lock);
-    for (int i = 0; i < db->ntables; i++) {
-        if (strcmp(db->tables[i].name, name) == 0) {
-            *out = db->tables[i].dbi;
-            pthread_mutex_unlock(&db->dbi_lock);
-            return STMT_DB_OK;
-        }
-    }
-    pthread_mutex_unlock(&db->dbi_lock);
-    return STMT_DB_NOTFOUND;
-}
+/* The statement store's own tables (this module). scorm/, lrs/ and later modules register
+ * theirs with stmt_db_tables_register after stmt_db_open; statements/ names no other module's
+ * table. */
+static const char
+    *const
+        STMT_TABLES[] =
+            {
+                META_TABLE,    "docs",    "activities",  "agents",
+                "attachments", "outbox", /* forwarding rows written in the writer's transaction
+                                            (issue 17) */
+                "stmt",        "stmt_id", "stmt_voided", "stmt_idx",
+                "stmt_meta",   "reports", "stmt_ref",    "stmt_rpt",
+};
 
-/* Tables are looked up in the cache; an unknown table is created in a separate committed
- * transaction first. That cannot happen inside an open write txn (LMDB allows one writer),
- * so unknown tables must be registered at open: see KNOWN_TABLES. A table unknown to the
- * list is opened in the caller's txn (valid for that txn only when it is a write txn). */
-static const char *const KNOWN_TABLES[] = {
-    META_TABLE,    "creds",      "courses",     "course_versions", "registrations",
-    "attempts",    "cmi",        "seq_state",   "global_obj",      "tokens",
-    "docs",        "activities", "agents",      "attachments",     "outbox",
-    "stmt",        "stmt_id",    "stmt_voided", "stmt_idx",        "stmt_meta",
-    "shared_data", "sessions",   "reports",     "stmt_ref",        "stmt_rpt",
-};
-/* the console's (issue 13): sessions and users (lrs/), course counters, registration indexes
- * and summaries (scorm/) */
-static const char *const CONSOLE_TABLES[] = {
-    "console_sessions", "users",       "course_stats",  "reg_by_course",      "reg_by_learner",
-    "learners",         "reg_summary", "bridge_outbox", "bridge_outbox_dead", /* scorm_outbox.c
-                                                                                 (issue 15) */
-};
+int stmt_db_tables_register(struct stmt_db *db, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        MDB_dbi dbi;
+        int rc;
+        if (!names[i] || !names[i][0] || strlen(names[i]) >= sizeof db->tables[0].name)
+            return STMT_DB_ERR_KEY;
+        pthread_mutex_lock(&db->dbi_lock);
+        rc = db->ntables == MAX_TABLES ? STMT_DB_ERR_FULL : STMT_DB_OK;
+        for (int k = 0; k < db->ntables && !rc; k++)
+            if (strcmp(db->tables[k].name, names[i]) == 0)
+                rc = STMT_DB_ERR_EXISTS;
+        pthread_mutex_unlock(&db->dbi_lock);
+        if (rc == STMT_DB_ERR_EXISTS)
+            continue; /* registered already: idempotent */
+        if (rc)
+            return rc;
+        rc = ensure_table(db, names[i], 0);
+        if (rc)
+            return rc;
+        if (lookup_table_db(db, names[i], &dbi) != STMT_DB_OK)
+            return STMT_DB_ERR_FULL;
+    }
+    return STMT_DB_OK;
+}
 
 static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
 {
-    if (lookup_table(t, name, out) == STMT_DB_OK)
-        return STMT_DB_OK;
     return stmt__db_table(t, name, 0, out);
 }
 
@@ -453,6 +296,14 @@ int stmt_db_put(struct stmt_db_txn *t, const char *table, const void *key, size_
     int rc = check_key(klen);
     if (rc)
         return rc;
+    if (stmt__db_group_remote(t))
+        return stmt__db_group_call(t, &(struct stmt__gop){.op = STMT__GOP_PUT,
+                                                          .table = table,
+                                                          .key = key,
+                                                          .klen = klen,
+                                                          .val = val,
+                                                          .vlen = vlen,
+                                                          .flags = flags});
     rc = table_for(t, table, &dbi);
     if (rc)
         return rc;
@@ -470,6 +321,13 @@ int stmt_db_get(struct stmt_db_txn *t, const char *table, const void *key, size_
     int rc = check_key(klen);
     if (rc)
         return rc == STMT_DB_ERR_KEY ? STMT_DB_NOTFOUND : rc;
+    if (stmt__db_group_remote(t))
+        return stmt__db_group_call(t, &(struct stmt__gop){.op = STMT__GOP_GET,
+                                                          .table = table,
+                                                          .key = key,
+                                                          .klen = klen,
+                                                          .oval = val,
+                                                          .ovlen = vlen});
     rc = table_for(t, table, &dbi);
     if (rc)
         return rc;
@@ -488,6 +346,9 @@ int stmt_db_del(struct stmt_db_txn *t, const char *table, const void *key, size_
     int rc = check_key(klen);
     if (rc)
         return rc == STMT_DB_ERR_KEY ? STMT_DB_NOTFOUND : rc;
+    if (stmt__db_group_remote(t))
+        return stmt__db_group_call(
+            t, &(struct stmt__gop){.op = STMT__GOP_DEL, .table = table, .key = key, .klen = klen});
     rc = table_for(t, table, &dbi);
     if (rc)
         return rc;
@@ -500,7 +361,15 @@ int stmt_db_scan(struct stmt_db_txn *t, const char *table, const void *from, siz
     MDB_dbi dbi;
     MDB_cursor *cur;
     MDB_val k = {flen, (void *)from}, v;
-    int rc = table_for(t, table, &dbi), op;
+    int rc, op;
+    if (stmt__db_group_remote(t))
+        return stmt__db_group_call(t, &(struct stmt__gop){.op = STMT__GOP_SCAN,
+                                                          .table = table,
+                                                          .key = from,
+                                                          .klen = flen,
+                                                          .visit = fn,
+                                                          .vctx = ctx});
+    rc = table_for(t, table, &dbi);
     if (rc)
         return rc;
     rc = mdb_cursor_open(t->txn, dbi, &cur);
@@ -736,21 +605,10 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
     rc = write_or_check_meta(db, err, errlen);
     if (rc)
         goto fail;
-    for (size_t i = 0; i < sizeof KNOWN_TABLES / sizeof KNOWN_TABLES[0]; i++) {
-        rc = ensure_table(db, KNOWN_TABLES[i], 0);
-        if (rc) {
-            snprintf(err, errlen, "cannot open table %s: %s", KNOWN_TABLES[i],
-                     stmt_db_strerror(rc));
-            goto fail;
-        }
-    }
-    for (size_t i = 0; i < sizeof CONSOLE_TABLES / sizeof CONSOLE_TABLES[0]; i++) {
-        rc = ensure_table(db, CONSOLE_TABLES[i], 0);
-        if (rc) {
-            snprintf(err, errlen, "cannot open table %s: %s", CONSOLE_TABLES[i],
-                     stmt_db_strerror(rc));
-            goto fail;
-        }
+    rc = stmt_db_tables_register(db, STMT_TABLES, sizeof STMT_TABLES / sizeof STMT_TABLES[0]);
+    if (rc) {
+        snprintf(err, errlen, "cannot open the statement store's tables: %s", stmt_db_strerror(rc));
+        goto fail;
     }
     *out = db;
     return STMT_DB_OK;
@@ -763,6 +621,7 @@ void stmt_db_close(struct stmt_db *db)
 {
     if (!db)
         return;
+    stmt__db_group_stop(db);
     if (db->env)
         mdb_env_close(db->env);
     if (db->lock_fd >= 0)
@@ -804,16 +663,20 @@ int stmt_db_check(struct stmt_db *db, char *report, size_t reportlen)
         off += (size_t)snprintf(report + off, reportlen - off, "meta: format record missing\n");
         bad++;
     }
-    for (size_t i = 0; i < sizeof KNOWN_TABLES / sizeof KNOWN_TABLES[0] && off < reportlen; i++) {
+    /* every registered table, in the order of registration (the statement store's first) */
+    for (int i = 0; i < db->ntables && off < reportlen; i++) {
+        char name[sizeof db->tables[0].name];
         size_t n = 0;
-        rc = stmt_db_scan(t, KNOWN_TABLES[i], NULL, 0, count_visit, &n);
+        pthread_mutex_lock(&db->dbi_lock);
+        memcpy(name, db->tables[i].name, sizeof name);
+        pthread_mutex_unlock(&db->dbi_lock);
+        rc = stmt_db_scan(t, name, NULL, 0, count_visit, &n);
         if (rc) {
-            off += (size_t)snprintf(report + off, reportlen - off, "%s: unreadable (%s)\n",
-                                    KNOWN_TABLES[i], stmt_db_strerror(rc));
+            off += (size_t)snprintf(report + off, reportlen - off, "%s: unreadable (%s)\n", name,
+                                    stmt_db_strerror(rc));
             bad++;
         } else if (n) {
-            off += (size_t)snprintf(report + off, reportlen - off, "%s: %zu records\n",
-                                    KNOWN_TABLES[i], n);
+            off += (size_t)snprintf(report + off, reportlen - off, "%s: %zu records\n", name, n);
         }
     }
     stmt_db_txn_abort(t);

@@ -7,6 +7,8 @@
 #include "statements/stmt_db.h"
 
 #include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 /** The raw transaction (borrowed; valid until commit/abort). */
 MDB_txn *stmt__db_txn_raw(struct stmt_db_txn *txn);
@@ -18,5 +20,62 @@ int stmt__db_err(int mdb_rc);
 /** Mark the map for growth; the next stmt_db_txn_begin(write) grows it. */
 void stmt__db_want_grow(struct stmt_db *db);
 MDB_env *stmt__db_env(struct stmt_db *db);
+
+/* ---- stmt_db.c and stmt_db_group.c only --------------------------------------------------- */
+
+#define STMT__DB_MAX_TABLES 64
+
+struct stmt__gitem;
+
+struct stmt_db {
+    MDB_env *env;
+    char *dir;
+    int lock_fd;
+    pthread_rwlock_t resize_lock;
+    atomic_int want_grow;
+    pthread_mutex_t dbi_lock;
+    /* group commit (stmt_db_group.c): the queue of callers' work and the thread that runs it */
+    pthread_mutex_t gmu;
+    pthread_cond_t gcv; /* the group thread waits here (new work, a session's next call) */
+    struct stmt__gitem *ghead, *gtail;
+    pthread_t gthread;
+    int gstarted, gstop;
+    int ntables;
+    struct {
+        char name[32];
+        MDB_dbi dbi;
+    } tables[STMT__DB_MAX_TABLES];
+};
+
+struct stmt_db_txn {
+    struct stmt_db *db;
+    MDB_txn *txn;
+    int write;
+    int grouped;              /* 1: a caller's session of stmt_db_txn_begin_grouped (its calls
+                                 run on the group thread); 2: the txn stmt_db_txn_run_grouped
+                                 hands its function (on the group thread) */
+    struct stmt__gitem *item; /* grouped 1: the caller's place in the group */
+};
+
+/* Is t a session whose LMDB calls must be handed to the group thread (the caller is not it)? */
+int stmt__db_group_remote(const struct stmt_db_txn *t);
+/* Run one stmt_db call of a session on the group thread (op: STMT__GOP_*); returns its result. */
+enum { STMT__GOP_PUT = 1, STMT__GOP_GET, STMT__GOP_DEL, STMT__GOP_SCAN };
+struct stmt__gop {
+    int op;
+    const char *table;
+    const void *key, *val;
+    size_t klen, vlen;
+    unsigned flags;
+    const void **oval;
+    size_t *ovlen;
+    stmt_db_visit_fn visit;
+    void *vctx;
+};
+int stmt__db_group_call(struct stmt_db_txn *t, const struct stmt__gop *op);
+/* End a session (commit 1 or abort 0), wait for the group's durable commit, free t. */
+int stmt__db_group_end(struct stmt_db_txn *t, int commit);
+/* Stop the group thread (stmt_db_close; no caller may be left). */
+void stmt__db_group_stop(struct stmt_db *db);
 
 #endif

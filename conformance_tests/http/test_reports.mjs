@@ -20,6 +20,7 @@ const VERBS = ['experienced', 'attempted', 'completed', 'passed', 'failed'];
 
 let srv;
 const sent = []; // {stmt, voided}
+let otherVoiding = 0; // voiding statements sent by tests outside `sent` (the Group test)
 
 // A small deterministic generator (xorshift), so a failure can be replayed.
 let seed = 0x2545f491;
@@ -177,6 +178,31 @@ test('activity report after voiding: the voided statements are taken out', async
   for (const act of ACTS) assertReport(await report(act), expected(act), `${act} after voiding`);
 });
 
+test('an anonymous Group is one actor, whatever the order of its members; voiding one of its statements keeps it', async () => {
+  const act = 'http://example.org/rep/group-activity';
+  const m = [{ mbox: 'mailto:g1@example.org' }, { account: { homePage: 'http://example.org', name: 'g2' } }];
+  const group = (members, name) => ({ objectType: 'Group', ...(name ? { name } : {}), member: members.map((x) => ({ objectType: 'Agent', ...x })) });
+  const ids = [];
+  for (const g of [group(m), group([...m].reverse(), 'Team'), group(m)]) {
+    const st = { id: uuid(), actor: g, verb: { id: ADL + 'experienced' }, object: { id: act } };
+    const r = await srv.req('POST', '/xapi/statements', { body: st });
+    assert.equal(r.status, 200, r.text);
+    ids.push(st.id);
+  }
+  let rep = await report(act);
+  assert.deepEqual([rep.statements, rep.actors], [3, 1], 'one Group: its members, not their order or its name');
+  assert.equal((await srv.req('POST', '/xapi/statements', { body: voiding(ids[0]) })).status, 200);
+  otherVoiding++;
+  rep = await report(act);
+  assert.deepEqual([rep.statements, rep.actors], [2, 1], 'the Group still has two statements');
+  for (const id of ids.slice(1)) {
+    assert.equal((await srv.req('POST', '/xapi/statements', { body: voiding(id) })).status, 200);
+    otherVoiding++;
+  }
+  rep = await report(act);
+  assert.deepEqual([rep.statements, rep.actors], [0, 0], 'every statement voided: no actor');
+});
+
 test('since/until: whole UTC days; a past window is empty; the window covering today equals all', async () => {
   const now = new Date();
   const y = new Date(now.getTime() - 86400000).toISOString();
@@ -263,7 +289,7 @@ const CSV_COLUMNS = ['id', 'timestamp', 'stored', 'actor_name', 'actor_ifi', 've
 
 test('export: JSONL and CSV, chunked, every statement, filters, bad filters', async () => {
   await waitConsistent(srv);
-  const live = sent.filter((x) => !x.voided).length + 3; // + the three voiding statements
+  const live = sent.filter((x) => !x.voided).length + 3 + otherVoiding; // + the voiding statements
   let r = await srv.req('GET', '/api/export/statements?format=jsonl');
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('transfer-encoding'), 'chunked');
@@ -355,7 +381,7 @@ async function playerPost(path, body) {
 }
 
 test('course report: registrations driven through the player endpoints', async () => {
-  const imp = await importPackage(srv, 'golf-2004v3-RuntimeBasicCalls');
+  const imp = await importPackage(srv, 'probe-2004') // a one-SCO package written by the test library;
   const course = imp.course;
   const learners = [
     { id: 'cr1', data: { status: 'completed', success: 'passed', scaled: '0.9', time: 'PT60S', resp: 'a', result: 'correct', lat: 'PT5S', obj: ['passed', '0.9'] } },
@@ -397,6 +423,12 @@ test('course report: registrations driven through the player endpoints', async (
   assert.deepEqual(c.score.histogram, [0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
   // time spent of the started registrations: 30, 60, 120 s (nearest rank)
   assert.deepEqual([c.time.median_s, c.time.p90_s], [60, 120]);
+  // the activities the bridge's statements are about (the console links numbers to them)
+  assert.equal(c.activity, `${srv.base}/courses/${encodeURIComponent(course)}`);
+  assert.equal(c.scos[0].activity, `${srv.base}/courses/${encodeURIComponent(course)}/item_1`);
+  const st = await srv.req('GET', `/xapi/statements?activity=${encodeURIComponent(c.activity)}&related_activities=true&limit=1`);
+  assert.equal(st.status, 200);
+  assert.equal(st.json.statements.length, 1, 'the bridge wrote statements about the course IRI the report names');
   assert.equal(c.scos.length, 1);
   assert.deepEqual([c.scos[0].id, c.scos[0].registrations, c.scos[0].started, c.scos[0].completed], ['item_1', 4, 3, 2]);
   const obj = c.objectives.find((o) => o.id === 'obj-1');
@@ -416,6 +448,14 @@ test('course report: registrations driven through the player endpoints', async (
   assert.equal(parseCsv(csv.text).length, 3);
   const scos = parseCsv((await srv.req('GET', `/api/reports/course?course=${encodeURIComponent(course)}&format=csv&table=scos`)).text);
   assert.equal(scos[1][0], 'item_1');
+  // a reset takes the registration's data out of the report, keeping it registered
+  const cr1 = (await srv.req('GET', `/api/courses/${encodeURIComponent(course)}/registrations?q=cr1`)).json.items[0];
+  assert.equal((await srv.req('POST', `/api/registrations/${cr1.registration}/reset`, { body: {} })).status, 200);
+  const afterReset = (await srv.req('GET', `/api/reports/course?course=${encodeURIComponent(course)}`)).json;
+  assert.deepEqual([afterReset.registrations, afterReset.started, afterReset.completed, afterReset.passed, afterReset.failed], [4, 2, 1, 0, 1]);
+  assert.deepEqual([afterReset.score.count, afterReset.score.min, afterReset.score.max], [1, 0.4, 0.4]);
+  assert.deepEqual([afterReset.time.median_s, afterReset.time.p90_s], [30, 120]);
+  assert.equal(afterReset.interactions.find((i) => i.id === 'q-capital').attempts, 2);
   // bad input
   assert.equal((await srv.req('GET', '/api/reports/course?course=no-such-course')).status, 404);
   const m = await srv.req('GET', '/api/reports/course');
@@ -478,4 +518,13 @@ test('export: a client that stops reading holds no read transaction; the store g
   res.resume();
   await new Promise((r) => res.on('end', r));
   assert.ok(got + Buffer.concat(body).length > 6000 * 2000, 'the whole export arrives after the pause');
+});
+
+// Last: the course reports are kept by the run-time's writes; `scolar check` (on the stopped
+// server's data) compares each with the one computed from every registration's records.
+test('scolar check: the kept course reports match the registrations\' data', async () => {
+  await srv.stop();
+  const chk = cli(['check', '--data', srv.dataDir]);
+  assert.equal(chk.status, 0, chk.stderr);
+  assert.match(chk.stdout, /course reports: kept tallies match the registrations' data/);
 });

@@ -41,7 +41,7 @@ static void *group_writer(void *p)
             a->fails++;
             continue;
         }
-        if (stmt_db_put(t, "sessions", key, (size_t)n, "v", 1, 0)) {
+        if (stmt_db_put(t, "t_group", key, (size_t)n, "v", 1, 0)) {
             a->fails++;
             stmt_db_txn_abort(t);
             continue;
@@ -62,6 +62,153 @@ static int count_visit(void *ctx, const void *k, size_t kl, const void *v, size_
     (void)vl;
     (*(int *)ctx)++;
     return 0;
+}
+
+static void rm_rf(const char *d);
+
+/* ---- the group thread: work handed over, one thread per write transaction -------------- */
+
+static pthread_t g_seen_fn, g_seen_scan; /* the threads LMDB calls ran on */
+static pthread_mutex_t g_seen_mu = PTHREAD_MUTEX_INITIALIZER;
+static int g_threads_differ; /* work ran on more than one thread */
+
+static void seen(pthread_t *slot)
+{
+    pthread_mutex_lock(&g_seen_mu);
+    if (!pthread_equal(*slot, (pthread_t)0) && !pthread_equal(*slot, pthread_self()))
+        g_threads_differ++;
+    *slot = pthread_self();
+    pthread_mutex_unlock(&g_seen_mu);
+}
+
+struct pair_ctx {
+    char a[32], b[32];
+    int fail; /* write a, then fail before b */
+};
+
+/* One logical write of two keys; with fail, the first is written and the function fails. */
+static int pair_fn(struct stmt_db_txn *t, void *p)
+{
+    struct pair_ctx *c = p;
+    int rc;
+    seen(&g_seen_fn);
+    rc = stmt_db_put(t, "t_group", c->a, strlen(c->a), "v", 1, 0);
+    if (rc)
+        return rc;
+    if (c->fail)
+        return -77; /* the caller's own error */
+    return stmt_db_put(t, "t_group", c->b, strlen(c->b), "v", 1, 0);
+}
+
+static int scan_seen(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    (void)ctx;
+    (void)k;
+    (void)kl;
+    (void)v;
+    (void)vl;
+    seen(&g_seen_scan);
+    return 1; /* one key is enough */
+}
+
+/* 1 when key is visible to a fresh read transaction of the calling thread */
+static int visible(struct stmt_db *db, const char *key)
+{
+    char *v = NULL;
+    int rc = stmt_db_get1(db, "t_group", key, strlen(key), &v, NULL);
+    sc_free(v);
+    return rc == STMT_DB_OK;
+}
+
+struct pw_arg {
+    struct stmt_db *db;
+    int id, bad, early, split, wrong_rc;
+};
+
+/* 40 pairs per thread, alternately as a function and as a session; every fifth fails after
+ * its first key. After each return the caller checks, in a read transaction of its own, that
+ * an acknowledged pair is visible whole (it was committed before the answer) and that a failed
+ * one left nothing. */
+static void *pair_writer(void *p)
+{
+    struct pw_arg *a = p;
+    for (int i = 0; i < 40; i++) {
+        struct pair_ctx c = {.fail = i % 5 == 4};
+        int rc;
+        snprintf(c.a, sizeof c.a, "p%02d-%02d-a", a->id, i);
+        snprintf(c.b, sizeof c.b, "p%02d-%02d-b", a->id, i);
+        if (i % 2 == 0) {
+            rc = stmt_db_txn_run_grouped(a->db, pair_fn, &c);
+        } else {
+            struct stmt_db_txn *t;
+            rc = stmt_db_txn_begin_grouped(a->db, &t);
+            if (rc) {
+                a->bad++;
+                continue;
+            }
+            rc = stmt_db_put(t, "t_group", c.a, strlen(c.a), "v", 1, 0);
+            stmt_db_scan(t, "t_group", NULL, 0, scan_seen, NULL);
+            if (!rc && c.fail) {
+                stmt_db_txn_abort(t);
+                rc = -77;
+            } else if (!rc) {
+                rc = stmt_db_put(t, "t_group", c.b, strlen(c.b), "v", 1, 0);
+                rc = rc ? (stmt_db_txn_abort(t), rc) : stmt_db_txn_commit(t);
+            } else {
+                stmt_db_txn_abort(t);
+            }
+        }
+        if (c.fail) {
+            a->wrong_rc += rc != -77;
+            a->split += visible(a->db, c.a) || visible(a->db, c.b);
+        } else if (rc) {
+            a->bad++;
+        } else {
+            int va = visible(a->db, c.a), vb = visible(a->db, c.b);
+            a->early += !va && !vb;
+            a->split += va != vb;
+        }
+    }
+    return NULL;
+}
+
+static void test_group_thread(const char *gdir)
+{
+    struct stmt_db *db = NULL;
+    static const char *const mine[] = {"t_group"};
+    /* a store of its own, whose group thread waits 2 ms before each commit: an answer given
+     * before the commit would be seen (the pair not yet visible) */
+    setenv("SCOLAR_TEST_GROUP_DELAY_US", "2000", 1);
+    rm_rf(gdir);
+    if (!ok(stmt_db_open(gdir, &db, NULL, 0) == STMT_DB_OK &&
+                stmt_db_tables_register(db, mine, 1) == STMT_DB_OK,
+            "group: store opened"))
+        return;
+    pthread_t th[8];
+    struct pw_arg args[8];
+    int bad = 0, early = 0, split = 0, wrong_rc = 0;
+    for (int i = 0; i < 8; i++) {
+        args[i] = (struct pw_arg){.db = db, .id = i};
+        pthread_create(&th[i], NULL, pair_writer, &args[i]);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        bad += args[i].bad;
+        early += args[i].early;
+        split += args[i].split;
+        wrong_rc += args[i].wrong_rc;
+    }
+    is_int(bad, 0, "group: every pair was written");
+    is_int(early, 0, "group: no caller was answered before its write was committed");
+    is_int(split, 0, "group: a pair is all or nothing (a failed one leaves no key)");
+    is_int(wrong_rc, 0, "group: a failing function's own result reaches its caller");
+    is_int(g_threads_differ, 0, "group: every LMDB call of the group ran on one thread");
+    ok(!pthread_equal(g_seen_fn, (pthread_t)0) && pthread_equal(g_seen_fn, g_seen_scan),
+       "group: functions and session calls ran on the same (group) thread");
+    ok(!pthread_equal(g_seen_fn, pthread_self()), "group: not on the caller's thread");
+    stmt_db_close(db);
+    unsetenv("SCOLAR_TEST_GROUP_DELAY_US");
+    rm_rf(gdir);
 }
 
 static void rm_rf(const char *d)
@@ -87,28 +234,41 @@ int main(void)
            "second open of the same dir is refused");
     ok(strstr(err, "in use") != NULL, "lock message names the cause: %s", err);
 
-    is_int(stmt_db_put1(db, "creds", "k1", 2, "v1", 2, 0), STMT_DB_OK, "put");
-    is_int(stmt_db_put1(db, "creds", "k1", 2, "zz", 2, STMT_DB_NOOVERWRITE), STMT_DB_ERR_EXISTS,
+    /* tables: each module registers its own (statements/ names only its own) */
+    {
+        static const char *const mine[] = {"t_kv", "t_big", "t_group"};
+        static const char *const bad[] = {""};
+        is_int(stmt_db_tables_register(db, mine, 3), STMT_DB_OK, "a module registers its tables");
+        is_int(stmt_db_tables_register(db, mine, 2), STMT_DB_OK, "registering again is harmless");
+        is_int(stmt_db_tables_register(db, bad, 1), STMT_DB_ERR_KEY, "an empty name is refused");
+        is_int(stmt_db_put1(db, "courses", "k", 1, "v", 1, 0), STMT_DB_ERR_TABLE,
+               "statements/ alone does not know scorm/'s tables");
+        is_int(stmt_db_get1(db, "t_unknown", "k", 1, &val, &vlen), STMT_DB_ERR_TABLE,
+               "a table nobody registered cannot be read");
+    }
+
+    is_int(stmt_db_put1(db, "t_kv", "k1", 2, "v1", 2, 0), STMT_DB_OK, "put");
+    is_int(stmt_db_put1(db, "t_kv", "k1", 2, "zz", 2, STMT_DB_NOOVERWRITE), STMT_DB_ERR_EXISTS,
            "no-overwrite put on an existing key");
-    is_int(stmt_db_get1(db, "creds", "k1", 2, &val, &vlen), STMT_DB_OK, "get");
+    is_int(stmt_db_get1(db, "t_kv", "k1", 2, &val, &vlen), STMT_DB_OK, "get");
     is_str(val, "v1", "value round trip");
     sc_free(val);
     val = NULL;
-    is_int(stmt_db_get1(db, "creds", "nope", 4, &val, &vlen), STMT_DB_NOTFOUND, "missing key");
-    is_int(stmt_db_put1(db, "creds", "", 0, "v", 1, 0), STMT_DB_ERR_KEY, "empty key rejected");
+    is_int(stmt_db_get1(db, "t_kv", "nope", 4, &val, &vlen), STMT_DB_NOTFOUND, "missing key");
+    is_int(stmt_db_put1(db, "t_kv", "", 0, "v", 1, 0), STMT_DB_ERR_KEY, "empty key rejected");
 
-    stmt_db_put1(db, "creds", "k3", 2, "x", 1, 0);
-    stmt_db_put1(db, "creds", "k2", 2, "x", 1, 0);
+    stmt_db_put1(db, "t_kv", "k3", 2, "x", 1, 0);
+    stmt_db_put1(db, "t_kv", "k2", 2, "x", 1, 0);
     is_int(stmt_db_txn_begin(db, 0, &t), STMT_DB_OK, "read txn");
-    is_int(stmt_db_scan(t, "creds", "k2", 2, collect, acc), STMT_DB_OK, "scan from k2");
+    is_int(stmt_db_scan(t, "t_kv", "k2", 2, collect, acc), STMT_DB_OK, "scan from k2");
     stmt_db_txn_abort(t);
     is_str(acc, "k2,k3,", "scan visits keys in order from the start key");
 
     /* aborted write leaves nothing */
     stmt_db_txn_begin(db, 1, &t);
-    stmt_db_put(t, "creds", "gone", 4, "x", 1, 0);
+    stmt_db_put(t, "t_kv", "gone", 4, "x", 1, 0);
     stmt_db_txn_abort(t);
-    is_int(stmt_db_get1(db, "creds", "gone", 4, &val, &vlen), STMT_DB_NOTFOUND,
+    is_int(stmt_db_get1(db, "t_kv", "gone", 4, &val, &vlen), STMT_DB_NOTFOUND,
            "aborted write is not visible");
 
     /* growth: 8 MiB of values into a 1 MiB map */
@@ -118,7 +278,7 @@ int main(void)
         for (int i = 0; i < 32 && !rc; i++) {
             char key[16];
             int n = snprintf(key, sizeof key, "big%02d", i);
-            rc = stmt_db_put1(db, "courses", key, (size_t)n, big, 256 * 1024, 0);
+            rc = stmt_db_put1(db, "t_big", key, (size_t)n, big, 256 * 1024, 0);
         }
         is_int(rc, STMT_DB_OK, "writes past the initial map size succeed (map grows)");
         sc_free(big);
@@ -139,20 +299,29 @@ int main(void)
         }
         is_int(fails, 0, "every grouped commit succeeded");
         stmt_db_txn_begin(db, 0, &rt);
-        stmt_db_scan(rt, "sessions", NULL, 0, count_visit, &count);
+        stmt_db_scan(rt, "t_group", NULL, 0, count_visit, &count);
         stmt_db_txn_abort(rt);
         is_int(count, 16 * 34, "committed grouped writes are all there, aborted ones are not");
     }
     {
+        char gdir[300];
+        snprintf(gdir, sizeof gdir, "%s-group", dir);
+        test_group_thread(gdir);
+    }
+    {
         char report[2048];
         is_int(stmt_db_check(db, report, sizeof report), STMT_DB_OK, "check passes");
-        ok(strstr(report, "courses: 32 records") != NULL, "check reports table counts");
+        ok(strstr(report, "t_big: 32 records") != NULL, "check counts a registered table");
     }
     stmt_db_close(db);
     db = NULL;
 
     is_int(stmt_db_open(dir, &db, err, sizeof err), STMT_DB_OK, "reopen");
-    is_int(stmt_db_get1(db, "creds", "k1", 2, &val, &vlen), STMT_DB_OK, "data survives reopen");
+    {
+        static const char *const mine[] = {"t_kv"};
+        is_int(stmt_db_tables_register(db, mine, 1), STMT_DB_OK, "tables registered again");
+    }
+    is_int(stmt_db_get1(db, "t_kv", "k1", 2, &val, &vlen), STMT_DB_OK, "data survives reopen");
     sc_free(val);
     /* a store from the future is refused */
     stmt_db_put1(db, "meta", "format", 6, "999", 3, 0);

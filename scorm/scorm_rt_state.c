@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the run-time reports about a registration: the player's state (table of contents,
+ * statuses, where to resume) and the registration report (course level and, per SCO, the
+ * current attempt's data, interactions and objectives). An item's status comes from
+ * seq_item_status (one status per item, issue 15). Also scorm_rt_dm_check for tests and tools.
+ */
+#include "scorm/scorm_rt_int.h"
+#include "scorm/scorm_int.h"
+#include "scorm/seq.h"
+#include "common/sc_alloc.h"
+#include "statements/stmt_db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A number member, 0 when absent (cJSON_GetNumberValue gives NaN). */
+static double jnum(const cJSON *o, const char *k)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(x) ? x->valuedouble : 0;
+}
+
+/* Read a SCO's record (NULL when never launched); caller frees. */
+static cJSON *sco_record(struct scorm_rt *rt, const char *reg, const char *sco)
+{
+    char key[SCORM__SCO_KEY_MAX], *v = NULL;
+    size_t vl;
+    cJSON *rec;
+    scorm__sco_key(key, sizeof key, reg, sco, 0);
+    if (stmt_db_get1(rt->db, "cmi", key, strlen(key), &v, &vl))
+        return NULL;
+    rec = cJSON_ParseWithLength(v, vl);
+    sc_free(v);
+    return rec;
+}
+
+int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
+{
+    struct scorm__regctx c;
+    struct scorm__flat *f = NULL;
+    struct seq_tree *st = NULL; /* the sequencing tracking: one status per item */
+    cJSON *res = NULL, *items;
+    const char *resume = NULL, *first_open = NULL, *first = NULL;
+    int rc = scorm__regctx_load(rt, reg, &c);
+    if (rc)
+        return rc;
+    if ((rc = scorm__seq_tree_of(rt, NULL, c.tree, reg, scorm__regctx_learner(&c), &st)))
+        goto out;
+    f = sc_calloc(1, sizeof *f);
+    res = cJSON_CreateObject();
+    if (!f || !res) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    scorm__flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
+    cJSON_AddStringToObject(res, "registration", reg);
+    cJSON_AddStringToObject(res, "course", scorm__jstr(c.reg, "course"));
+    cJSON_AddNumberToObject(res, "course_version", jnum(c.reg, "course_version"));
+    cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
+    cJSON_AddStringToObject(res, "title",
+                            scorm__jstr(c.org, "title") ? scorm__jstr(c.org, "title")
+                                                        : scorm__jstr(c.reg, "title"));
+    cJSON_AddItemToObject(res, "learner",
+                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c.reg, "learner"), 1));
+    {
+        char cb[SCORM_MAX_COURSE_ID + 64];
+        snprintf(cb, sizeof cb, "/content/%s/%d/", scorm__jstr(c.reg, "course"),
+                 (int)jnum(c.reg, "course_version"));
+        cJSON_AddStringToObject(res, "content_base", cb);
+    }
+    items = cJSON_AddArrayToObject(res, "items");
+    for (size_t i = 0; i < f->n; i++) {
+        const cJSON *it = f->item[i];
+        const char *id = scorm__jstr(it, "identifier");
+        cJSON *o = cJSON_CreateObject(), *rec;
+        if (!o || !id) {
+            cJSON_Delete(o);
+            continue;
+        }
+        cJSON_AddStringToObject(o, "id", id);
+        cJSON_AddStringToObject(o, "title",
+                                scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
+        cJSON_AddNumberToObject(o, "depth", f->depth[i]);
+        cJSON_AddBoolToObject(o, "launchable", scorm__jstr(it, "launch") != NULL);
+        if (scorm__jstr(it, "launch"))
+            cJSON_AddStringToObject(o, "href", scorm__jstr(it, "launch"));
+        cJSON_AddBoolToObject(o, "sco", scorm__item_is_sco(it));
+        cJSON_AddBoolToObject(o, "isvisible",
+                              !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(it, "isvisible")));
+        cJSON_AddItemToObject(
+            o, "hide",
+            cJSON_GetObjectItemCaseSensitive(it, "hideLMSUI")
+                ? cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(it, "hideLMSUI"), 1)
+                : cJSON_CreateArray());
+        rec = scorm__jstr(it, "launch") ? sco_record(rt, reg, id) : NULL;
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
+        const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
+        seq_item_status(st, id, comp, succ, &comp, &succ);
+        cJSON_AddStringToObject(o, "completion", comp);
+        cJSON_AddStringToObject(o, "success", succ);
+        if (cJSON_GetObjectItemCaseSensitive(r, "score"))
+            cJSON_AddItemToObject(o, "score",
+                                  cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "score"), 1));
+        cJSON_AddStringToObject(o, "entry", rec ? scorm__jstr(rec, "entry") : "ab-initio");
+        if (scorm__jstr(it, "launch")) {
+            if (!first)
+                first = id;
+            /* an asset has no status: it is never where the learner left off */
+            if (!first_open && scorm__item_is_sco(it) && (!comp || strcmp(comp, "completed")))
+                first_open = id;
+            if (scorm__jstr(c.reg, "last_sco") && !strcmp(scorm__jstr(c.reg, "last_sco"), id) &&
+                rec && scorm__jstr(rec, "entry") && !strcmp(scorm__jstr(rec, "entry"), "resume"))
+                resume = id;
+        }
+        cJSON_Delete(rec);
+        cJSON_AddItemToArray(items, o);
+    }
+    /* start where the learner suspended, else at the first SCO not completed (MDL-46782) */
+    cJSON_AddStringToObject(res, "resume",
+                            resume       ? resume
+                            : first_open ? first_open
+                            : first      ? first
+                                         : "");
+    *out = res;
+    res = NULL;
+out:
+    seq_tree_destroy(st);
+    cJSON_Delete(res);
+    sc_free(f);
+    scorm__regctx_free(&c);
+    return rc;
+}
+
+/* Group flat "cmi.interactions.N.x" values into [{id, type, ...}], objects per index. */
+cJSON *scorm__collect(const cJSON *values, const char *prefix)
+{
+    cJSON *arr = cJSON_CreateArray();
+    const cJSON *v;
+    size_t pl = strlen(prefix);
+    if (!arr)
+        return NULL;
+    cJSON_ArrayForEach(v, values)
+    {
+        char *end;
+        long idx;
+        if (strncmp(v->string, prefix, pl) || !cJSON_IsString(v))
+            continue;
+        idx = strtol(v->string + pl, &end, 10);
+        if (end == v->string + pl || *end != '.' || idx < 0 || idx > 100000)
+            continue;
+        while (cJSON_GetArraySize(arr) <= idx)
+            cJSON_AddItemToArray(arr, cJSON_CreateObject());
+        scorm__jset_str(cJSON_GetArrayItem(arr, (int)idx), end + 1, v->valuestring);
+    }
+    return arr;
+}
+
+int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
+{
+    struct scorm__regctx c;
+    struct scorm__flat *f = NULL;
+    struct seq_tree *st = NULL; /* the sequencing tracking: one status per item */
+    cJSON *res = NULL, *scos, *assets;
+    int rc = scorm__regctx_load(rt, reg, &c);
+    int n_sco = 0, n_completed = 0, n_started = 0, n_passed = 0, n_failed = 0, n_scored = 0;
+    int max_attempts = 0;
+    double scaled_sum = 0;
+    int64_t time_cs = 0;
+    char tbuf[64];
+    if (rc)
+        return rc;
+    f = sc_calloc(1, sizeof *f);
+    res = cJSON_CreateObject();
+    if (!f || !res) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    if ((rc = scorm__seq_tree_of(rt, NULL, c.tree, reg, scorm__regctx_learner(&c), &st)))
+        goto out;
+    scorm__flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
+    cJSON_AddStringToObject(res, "registration", reg);
+    cJSON_AddStringToObject(res, "course", scorm__jstr(c.reg, "course"));
+    cJSON_AddNumberToObject(res, "course_version", jnum(c.reg, "course_version"));
+    cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
+    cJSON_AddItemToObject(res, "learner",
+                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c.reg, "learner"), 1));
+    cJSON_AddStringToObject(res, "created", scorm__jstr(c.reg, "created"));
+    scos = cJSON_CreateArray();
+    assets = cJSON_AddArrayToObject(res, "assets");
+    for (size_t i = 0; i < f->n; i++) {
+        const cJSON *it = f->item[i];
+        const char *id = scorm__jstr(it, "identifier");
+        cJSON *o, *rec, *values;
+        if (!id || !scorm__jstr(it, "launch"))
+            continue;
+        if (!scorm__item_is_sco(it)) {
+            /* assets apart (one definition of a SCO, scorm_int.h): no data, no status */
+            o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "id", id);
+            cJSON_AddStringToObject(o, "title",
+                                    scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
+            cJSON_AddItemToArray(assets, o);
+            continue;
+        }
+        n_sco++;
+        o = cJSON_CreateObject();
+        rec = sco_record(rt, reg, id);
+        cJSON_AddStringToObject(o, "id", id);
+        cJSON_AddStringToObject(o, "title",
+                                scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
+        const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
+        seq_item_status(st, id, comp, succ, &comp, &succ);
+        int attempt = rec ? (int)jnum(rec, "attempt") : 0;
+        /* attempts started: the current one counts once a session of it was launched */
+        int started = rec ? attempt - (jnum(rec, "attempt_sessions") > 0 ? 0 : 1) : 0;
+        int64_t tcs = rec ? (int64_t)jnum(rec, "total_cs") : 0;
+        cJSON_AddStringToObject(o, "completion", comp);
+        cJSON_AddStringToObject(o, "success", succ);
+        if (cJSON_GetObjectItemCaseSensitive(r, "score"))
+            cJSON_AddItemToObject(o, "score",
+                                  cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "score"), 1));
+        cJSON_AddNumberToObject(o, "attempt", attempt);
+        cJSON_AddNumberToObject(o, "attempts", started);
+        cJSON_AddNumberToObject(o, "sessions", rec ? jnum(rec, "sessions") : 0);
+        cJSON_AddStringToObject(o, "entry", rec ? scorm__jstr(rec, "entry") : "ab-initio");
+        if (c.is12)
+            scorm_rt_cs_timespan12(tcs, tbuf, sizeof tbuf);
+        else
+            scorm_rt_cs_duration(tcs, tbuf, sizeof tbuf);
+        cJSON_AddStringToObject(o, "total_time", tbuf); /* the current attempt's cmi.total_time */
+        cJSON_AddNumberToObject(o, "total_time_cs", (double)tcs);
+        int64_t all = rec ? (int64_t)jnum(rec, "time_all_cs") : 0;
+        cJSON_AddNumberToObject(o, "time_spent_cs", (double)all); /* every attempt */
+        values = cJSON_GetObjectItemCaseSensitive(rec, "values");
+        cJSON *prev = NULL;
+        int data_attempt = attempt;
+        if (rec && attempt > 1 && jnum(rec, "attempt_sessions") <= 0) {
+            /* the new attempt has not started: report the finished one's data */
+            char key[SCORM__SCO_KEY_MAX], *v = NULL;
+            size_t vl;
+            scorm__sco_key(key, sizeof key, reg, id, attempt - 1);
+            if (!stmt_db_get1(rt->db, "attempts", key, strlen(key), &v, &vl)) {
+                prev = cJSON_ParseWithLength(v, vl);
+                sc_free(v);
+                if (cJSON_GetObjectItemCaseSensitive(prev, "values")) {
+                    values = cJSON_GetObjectItemCaseSensitive(prev, "values");
+                    data_attempt = attempt - 1;
+                }
+            }
+        }
+        cJSON_AddNumberToObject(o, "data_attempt", data_attempt);
+        cJSON_AddItemToObject(o, "cmi", values ? cJSON_Duplicate(values, 1) : cJSON_CreateObject());
+        cJSON_AddItemToObject(o, "interactions", scorm__collect(values, "cmi.interactions."));
+        cJSON_AddItemToObject(o, "objectives", scorm__collect(values, "cmi.objectives."));
+        cJSON_Delete(prev);
+        cJSON_AddItemToArray(scos, o);
+        if (comp && !strcmp(comp, "completed"))
+            n_completed++;
+        if (rec && (started || (comp && strcmp(comp, "not attempted"))))
+            n_started++;
+        if (succ && !strcmp(succ, "passed"))
+            n_passed++;
+        if (succ && !strcmp(succ, "failed"))
+            n_failed++;
+        const cJSON *sc = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(r, "score"), "scaled");
+        if (cJSON_IsNumber(sc)) {
+            scaled_sum += sc->valuedouble;
+            n_scored++;
+        }
+        if (started > max_attempts)
+            max_attempts = started;
+        time_cs += all;
+        cJSON_Delete(rec);
+    }
+    /* course level: completed when every SCO is; passed when some SCO passed and none failed
+     * (no 2004 rollup here: sequencing is another module); score = mean of scaled scores */
+    cJSON_AddStringToObject(res, "completion",
+                            n_sco && n_completed == n_sco ? "completed"
+                            : n_started                   ? "incomplete"
+                                                          : "not attempted");
+    cJSON_AddStringToObject(res, "success", n_failed ? "failed" : n_passed ? "passed" : "unknown");
+    if (n_scored) {
+        cJSON *s = cJSON_AddObjectToObject(res, "score");
+        cJSON_AddNumberToObject(s, "scaled", scaled_sum / n_scored);
+    }
+    if (c.is12)
+        scorm_rt_cs_timespan12(time_cs, tbuf, sizeof tbuf);
+    else
+        scorm_rt_cs_duration(time_cs, tbuf, sizeof tbuf);
+    cJSON_AddStringToObject(res, "total_time", tbuf);
+    cJSON_AddNumberToObject(res, "total_time_cs", (double)time_cs);
+    cJSON_AddNumberToObject(res, "attempts", max_attempts);
+    cJSON_AddNumberToObject(res, "scos_completed", n_completed);
+    cJSON_AddNumberToObject(res, "scos_total", n_sco);
+    cJSON_AddItemToObject(res, "scos", scos);
+    *out = res;
+    res = NULL;
+out:
+    seq_tree_destroy(st);
+    cJSON_Delete(res);
+    sc_free(f);
+    scorm__regctx_free(&c);
+    return rc;
+}
+
+int scorm_rt_dm_check(struct scorm_rt *rt, const char *model, const cJSON *values,
+                      const char *element, const char *value, char *why, size_t whylen)
+{
+    cJSON *v = cJSON_Duplicate(values ? values : NULL, 1);
+    cJSON *counts;
+    int code;
+    if (!v)
+        v = cJSON_CreateObject();
+    counts = scorm__dm_counts(v);
+    code = v && counts
+               ? scorm__dm_set(&rt->dm, model, rt->strict, v, counts, element, value, why, whylen)
+               : 101;
+    cJSON_Delete(v);
+    cJSON_Delete(counts);
+    return code;
+}
