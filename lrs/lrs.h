@@ -142,6 +142,7 @@ struct lrs_app {
     struct mg_context *ctx;         /* API origin */
     struct mg_context *content_ctx; /* content origin */
     int64_t started_us;
+    struct lrs_fwd *fwd; /* forwarding and webhooks (fwd.h), NULL when not running */
 };
 
 struct lrs_param {

@@ -23,6 +23,9 @@ int lrs_db_register(struct stmt_db *db, char *err, size_t errlen);
 int lrs_app_open(struct lrs_app *app, char *err, size_t errlen);
 void lrs_app_close(struct lrs_app *app);
 
+/** `scolar migrate` (cmd_migrate.c). */
+int lrs_cmd_migrate(int argc, char **argv);
+
 /** `scolar import`. */
 int lrs_cmd_import(int argc, char **argv);
 

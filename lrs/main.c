@@ -39,6 +39,7 @@ static const char MAIN_USAGE[] =
     "  check          verify the store (and the statement indexes against the statements)\n"
     "  reindex        rebuild the statement id table and query indexes from the statements\n"
     "  export         write statements as JSON lines or CSV (server stopped)\n"
+    "  migrate        copy another LRS's statements and documents here, or push ours\n"
     "  backup DEST    copy the store (compacted) and course files, also while serving\n"
     "  restore BACKUP restore a backup into a new data directory and verify it\n"
     "  config check   check the configuration (--config FILE, environment)\n"
@@ -667,6 +668,8 @@ int main(int argc, char **argv)
         rc = lrs_cmd_user(argc - 1, argv + 1);
     else if (!strcmp(cmd, "export"))
         rc = lrs_cmd_export(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "migrate"))
+        rc = lrs_cmd_migrate(argc - 1, argv + 1);
     else if (!strcmp(cmd, "backup"))
         rc = lrs_cmd_backup(argc - 1, argv + 1);
     else if (!strcmp(cmd, "restore"))

@@ -112,6 +112,7 @@ static void courses_post(struct lrs_req *r)
     if (!opts.course_id && (opts.course_id = lrs_req_param(r, "id")) != NULL)
         opts.existing = -1;
     opts.worker_exe = LRS_SELF_EXE; /* a threaded server: spawn, never fork alone */
+    opts.events = r->app->store;    /* course.imported webhooks (issue 17) */
     rc = scorm_import_mem(r->app->db, zip, zlen, &opts, &result, &diag);
     sc_free(parts);
     if (rc) {

@@ -8,6 +8,13 @@
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
+
+struct stmt_store;
+struct stmt_db_txn;
+/* scorm_events.c: course.imported for the webhooks of st (may be NULL), in the import's txn.
+ * 0 or an error (then abort the transaction). */
+int scorm__import_event(struct stmt_store *st, struct stmt_db_txn *txn, const cJSON *course,
+                        int version);
 #include <libxml/tree.h>
 #include <zip.h>
 

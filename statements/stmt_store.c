@@ -168,6 +168,9 @@ int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct 
     rc = load_cursor_key(st);
     if (rc)
         goto fail;
+    rc = stmt__outbox_init(st);
+    if (rc)
+        goto fail;
     rc = stmt__epochs_open(st);
     if (rc)
         goto fail;
@@ -201,6 +204,7 @@ void stmt_store_close(struct stmt_store *st)
         pthread_join(st->writer, NULL);
     }
     stmt__report_free(st);
+    stmt__outbox_free(st);
     stmt__idmap_free(&st->recent);
     stmt__tail_free(&st->utail);
     stmt__idmap_free(&st->pending);

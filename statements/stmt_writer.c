@@ -622,6 +622,8 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             mdb_cursor_close(refcur);
         refcur = NULL;
         if (!fatal)
+            fatal = stmt__outbox_write(st, txn, group); /* forwarding rows: same transaction */
+        if (!fatal)
             queue_facts(st, group);
         if (fatal) {
             stmt_db_txn_abort(t);

@@ -11,6 +11,7 @@ export const NAV = [
   { href: '#/learners', label: 'Learners', section: 'learners' },
   { href: '#/reports', label: 'Reports', section: 'reports' },
   { href: '#/credentials', label: 'Credentials', section: 'credentials' },
+  { href: '#/forwarding', label: 'Forwarding', section: 'forwarding' },
 ];
 
 // path patterns: literal segments and :name parameters (URI-decoded into ctx.params)
@@ -24,6 +25,7 @@ export const ROUTES = [
   { path: '/reports/course/:id', section: 'reports', load: () => import('./pages/report_course.js') },
   { path: '/statements', section: 'reports', load: () => import('./pages/statements.js') },
   { path: '/credentials', section: 'credentials', load: () => import('./pages/credentials.js') },
+  { path: '/forwarding', section: 'forwarding', load: () => import('./pages/forwarding.js') },
 ];
 
 export const DEFAULT_ROUTE = '#/courses';
