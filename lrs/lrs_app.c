@@ -39,11 +39,13 @@ int lrs_app_open(struct lrs_app *app, char *err, size_t errlen)
     /* A run-time that cannot open (runtime files missing) is logged; the LRS still serves and
      * the player routes answer 503 with the reason. */
     lrs_rt_open(app);
+    lrs_cmi5_open(app);
     return 0;
 }
 
 void lrs_app_close(struct lrs_app *app)
 {
+    lrs_cmi5_close(app);
     lrs_rt_close(app); /* its statement sink writes into the store: closed first */
     stmt_store_close(app->store);
     app->store = NULL;

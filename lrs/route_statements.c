@@ -341,10 +341,12 @@ static void unstore_blobs(struct lrs_req *r, struct stmt_req *q, const int *crea
 static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
 {
     struct stmt_insert_result res;
-    cJSON *body = q->body;
+    cJSON *body = q->body, *extra = NULL;
     cJSON **stmts;
+    struct cmi5_plan *plan = NULL;
     int *created = NULL;
     size_t n = cJSON_IsArray(body) ? (size_t)cJSON_GetArraySize(body) : 1, i = 0, dup = 0;
+    size_t nall = n;
     int rc;
 
     stmts = sc_calloc(n, sizeof *stmts);
@@ -379,15 +381,49 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
         reply_store_err(r, STMT_STORE_ERR_DUP_ID, dup);
         return;
     }
+    /* cmi5 (route_cmi5.c): an AU session's statements pass the LMS's rules; the satisfied
+     * statements they cause join this batch, so one writer transaction stores both */
+    if (r->cred.cmi5_session[0]) {
+        cJSON *e, **grown;
+        if (lrs_cmi5_statements(r, stmts, n, &extra, &plan)) {
+            sc_free(stmts);
+            return;
+        }
+        grown = sc_realloc(stmts, (n + (size_t)cJSON_GetArraySize(extra) + 1) * sizeof *stmts);
+        if (!grown) {
+            lrs_cmi5_statements_done(r, plan, 0);
+            cJSON_Delete(extra);
+            sc_free(stmts);
+            lrs_reply_error(r, 500, "out of memory");
+            return;
+        }
+        stmts = grown;
+        cJSON_ArrayForEach(e, extra)
+        {
+            if (stmt_normalize(e)) {
+                lrs_cmi5_statements_done(r, plan, 0);
+                cJSON_Delete(extra);
+                sc_free(stmts);
+                lrs_reply_error(r, 500, "out of memory");
+                return;
+            }
+            stmts[nall++] = e;
+        }
+    }
     memset(&res, 0, sizeof res);
     created = sc_calloc(q->nparts + 1, sizeof *created);
     if (!created) {
+        lrs_cmi5_statements_done(r, plan, 0);
+        cJSON_Delete(extra);
         sc_free(stmts);
         lrs_reply_error(r, 500, "out of memory");
         return;
     }
     rc = store_blobs(r, q, created);
     if (rc) {
+        if (plan)
+            lrs_cmi5_statements_done(r, plan, 0);
+        cJSON_Delete(extra);
         unstore_blobs(r, q, created);
         sc_free(created);
         sc_free(stmts);
@@ -395,8 +431,11 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
                         stmt_db_strerror(rc));
         return;
     }
-    rc = stmt_store_insert(r->app->store, stmts, n, r->cred.authority, &res);
+    rc = stmt_store_insert(r->app->store, stmts, nall, r->cred.authority, &res);
     sc_free(stmts);
+    if (plan)
+        lrs_cmi5_statements_done(r, plan, rc == 0);
+    cJSON_Delete(extra);
     if (rc) {
         unstore_blobs(r, q, created);
         sc_free(created);
@@ -411,7 +450,7 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
     } else {
         struct sc_buf b = SC_BUF_INIT;
         sc_buf_putc(&b, '[');
-        for (size_t k = 0; k < res.n; k++) {
+        for (size_t k = 0; k < res.n && k < n; k++) { /* the client's, not the LMS's */
             if (k)
                 sc_buf_putc(&b, ',');
             sc_buf_json_str(&b, res.ids[k], strlen(res.ids[k]));

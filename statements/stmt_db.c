@@ -431,6 +431,7 @@ static const char *const CONSOLE_TABLES[] = {
     "console_sessions", "users",       "course_stats",  "reg_by_course",      "reg_by_learner",
     "learners",         "reg_summary", "bridge_outbox", "bridge_outbox_dead", /* scorm_outbox.c
                                                                                  (issue 15) */
+    "cmi5_courses",     "cmi5_regs",   "cmi5_sessions", /* scorm/cmi5_*.c (issue 16) */
 };
 
 static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
