@@ -349,3 +349,21 @@ test('abandon a session from the API; NotApplicable is satisfied at registration
   assert.equal((await s.req('DELETE', `/api/courses/${na.json.id}?force=1`)).status, 204);
   assert.equal((await s.req('GET', `/api/courses/${na.json.id}`)).status, 404);
 });
+
+test('scolar import: a cmi5 zip becomes a course; a bare structure with relative urls is refused naming the rule', async () => {
+  const { cli } = await import('../lib/server.mjs');
+  const dir = join(work, 'cli-data');
+  sharedZip('multi_au_framed');
+  let r = cli(['import', '--data', dir, join(work, 'multi_au_framed.zip')]);
+  assert.equal(r.status, 0, r.stderr);
+  const rec = JSON.parse(r.stdout);
+  assert.equal(rec.type, 'cmi5');
+  assert.equal(rec.aus.length, 8);
+  assert.ok(existsSync(join(dir, 'cmi5', rec.id, 'index.html')));
+  r = cli(['import', '--data', dir, join(CMI5, 'multi_au_framed', 'cmi5.xml')]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /cmi5 14\.2\.0\.0-1/);
+  r = cli(['import', '--data', dir, '--course', 'x', join(work, 'multi_au_framed.zip')]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /--course is for SCORM/);
+});
