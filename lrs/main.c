@@ -410,6 +410,41 @@ static int open_data_only(int argc, char **argv, const char *usage, struct lrs_c
     return lrs_cli_open_db(cfg->data_dir, db) ? 1 : 0;
 }
 
+/* The course reports the run-time keeps (scorm_rt_report_keep.c) against the ones computed
+ * from the registrations' records. */
+static int check_course_reports(const struct lrs_config *cfg, struct stmt_db *db)
+{
+    struct lrs_app app;
+    struct scorm_rt *rt;
+    char err[512], report[4096];
+    int bad, rerr = 0;
+    memset(&app, 0, sizeof app);
+    app.cfg = *cfg;
+    app.db = db;
+    lrs_rt_open(&app); /* no statement store: nothing is drained or emitted */
+    rt = lrs_rt_get(&app, err, sizeof err);
+    if (!rt) {
+        fprintf(stderr, "course reports: the SCORM run-time is unavailable: %s\n", err);
+        return 1;
+    }
+    bad = scorm_rt_course_reports_check(rt, db, report, sizeof report, &rerr);
+    lrs_rt_close(&app);
+    if (bad < 0) {
+        fprintf(stderr, "course reports: unreadable: %s\n", scorm_rt_strerror(rerr));
+        return 1;
+    }
+    if (bad) {
+        fputs(report, stderr);
+        fprintf(stderr,
+                "course reports: %d differ from their registrations' data (scolar "
+                "reindex rebuilds them)\n",
+                bad);
+        return 1;
+    }
+    printf("course reports: kept tallies match the registrations' data\n");
+    return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
     struct lrs_config cfg;
@@ -444,6 +479,8 @@ static int cmd_check(int argc, char **argv)
                    rows);
         }
     }
+    if (!rc)
+        rc = check_course_reports(&cfg, db);
     if (!rc) {
         char *fmt = NULL;
         size_t n = 0;
@@ -479,6 +516,25 @@ static int cmd_reindex(int argc, char **argv)
     }
     stmt_store_open_info(st, &folded, &migrated);
     stmt_store_close(st);
+    {
+        /* the course reports the run-time keeps, from the registrations' records */
+        struct lrs_app app;
+        struct scorm_rt *rt;
+        char err[512];
+        memset(&app, 0, sizeof app);
+        app.cfg = cfg;
+        app.db = db;
+        lrs_rt_open(&app);
+        rt = lrs_rt_get(&app, err, sizeof err);
+        rc = rt ? scorm_rt_course_reports_rebuild(rt, db) : SCORM_RT_ERR_STORE;
+        lrs_rt_close(&app);
+        if (rc) {
+            fprintf(stderr, "scolar: rebuilding the course reports of %s failed: %s\n",
+                    cfg.data_dir, rt ? scorm_rt_strerror(rc) : err);
+            stmt_db_close(db);
+            return 1;
+        }
+    }
     stmt_db_close(db);
     printf("reindexed %zu statements in %.1f s\n", folded, (double)(sc_time_now_us() - t0) / 1e6);
     return 0;

@@ -54,22 +54,29 @@ static void put_seg(struct sc_buf *b, const char *s)
     }
 }
 
-static char *iri(const struct scorm__bridge_ctx *c, int with_sco, const char *kind,
-                 const char *leaf)
+char *scorm__activity_iri(const char *base, const char *course, const char *sco, const char *kind,
+                          const char *leaf)
 {
     struct sc_buf b;
     sc_buf_init(&b, 8192);
-    sc_buf_puts(&b, c->rt->activity_base);
-    put_seg(&b, c->course);
-    if (with_sco) {
+    sc_buf_puts(&b, base);
+    put_seg(&b, course);
+    if (sco) {
         sc_buf_putc(&b, '/');
-        put_seg(&b, c->sco);
+        put_seg(&b, sco);
     }
     if (kind) {
         sc_buf_printf(&b, "/%s/", kind);
         put_seg(&b, leaf);
     }
     return sc_buf_steal(&b, NULL);
+}
+
+static char *iri(const struct scorm__bridge_ctx *c, int with_sco, const char *kind,
+                 const char *leaf)
+{
+    return scorm__activity_iri(c->rt->activity_base, c->course, with_sco ? c->sco : NULL, kind,
+                               leaf);
 }
 
 static cJSON *lang_map(const char *text)

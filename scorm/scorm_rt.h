@@ -153,14 +153,31 @@ int scorm_rt_registration_create_opt(struct scorm_rt *rt, const char *course,
 int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out);
 
 /**
- * The course report (issue 14, scorm_rt_report.c) over every registration of `course` (not
- * previews): {course, registrations, started, completed, passed, failed, completion_rate,
+ * The course report (issue 14) over every registration of `course` (not previews):
+ * {course, registrations, started, completed, passed, failed, completion_rate,
  * score{count, mean, min, max, histogram[10]}, time{median_s, p90_s}, scos[], objectives[],
- * interactions[]}. Computed per call from the registrations' records. *out owned.
- * SCORM_RT_OK, SCORM_RT_ERR_ARG, SCORM_RT_ERR_STORE, SCORM_RT_ERR_NOMEM.
+ * interactions[]}. Read from the tallies the run-time keeps in its write transactions
+ * (scorm_rt_report_keep.c): its cost does not grow with the data of the registrations. *out
+ * owned. SCORM_RT_OK, SCORM_RT_ERR_ARG, SCORM_RT_ERR_STORE, SCORM_RT_ERR_NOMEM.
  */
 int scorm_rt_course_report(struct scorm_rt *rt, struct stmt_db *db, const char *course,
                            cJSON **out);
+/**
+ * The same report computed from every registration's records (scorm_rt_report.c): the
+ * reference the kept one is checked against (scolar check, tests). Its cost grows with the
+ * registrations of the course.
+ */
+int scorm_rt_course_report_scan(struct scorm_rt *rt, struct stmt_db *db, const char *course,
+                                cJSON **out);
+/**
+ * Compare the kept course report of every course with the computed one. Returns the number of
+ * courses that differ (each described in report, a newline-separated text), or -1 with
+ * SCORM_RT error in *err on a store failure.
+ */
+int scorm_rt_course_reports_check(struct scorm_rt *rt, struct stmt_db *db, char *report,
+                                  size_t reportlen, int *err);
+/** Rebuild the kept course reports from the registrations' records (scolar reindex). */
+int scorm_rt_course_reports_rebuild(struct scorm_rt *rt, struct stmt_db *db);
 
 /** Issue a new token for a registration (the old one stays valid until revoked or expired).
  *  token_out gets SCORM_RT_TOKEN_LEN bytes; *expires_us may be NULL. */

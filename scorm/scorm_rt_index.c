@@ -587,7 +587,8 @@ static int reg_clear(struct stmt_db_txn *txn, const cJSON *rec, const char *reg,
     int rc;
     snprintf(prefix, sizeof prefix, "%s/", reg);
     if ((rc = delete_prefix(txn, "cmi", prefix)) || (rc = delete_prefix(txn, "attempts", prefix)) ||
-        (rc = del_opt(txn, "seq_state", reg)))
+        (rc = del_opt(txn, "seq_state", reg)) ||
+        (rc = scorm__report_reg_clear(txn, reg, !keep_summary)))
         return rc;
     rc = get_json(txn, "reg_summary", reg, &sum);
     if (rc == SCORM_RT_ERR_NOTFOUND)

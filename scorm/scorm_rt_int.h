@@ -105,6 +105,34 @@ int scorm__index_migrate(struct stmt_db *db);
 int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON *org,
                           const char *sco, const cJSON *rec);
 
+/* ---- scorm_rt_report_keep.c (the course report kept by the writes; see its header) ---- */
+/** A new registration (not a preview) of the course version whose tree is `tree`. */
+int scorm__report_reg_add(struct stmt_db_txn *txn, const cJSON *reg, const cJSON *tree);
+/** SCO `sco` of registration `reg` now has the record `rec` (written in txn). */
+int scorm__report_sco(struct stmt_db_txn *txn, const cJSON *reg, const char *sco, const cJSON *rec);
+/** Registration reg's data was cleared (reset; del = 0) or it was deleted (del = 1). */
+int scorm__report_reg_clear(struct stmt_db_txn *txn, const char *reg, int del);
+/** Build the kept course reports from every registration's records, in txn. */
+int scorm__report_rebuild_txn(struct stmt_db_txn *txn);
+/** Build them once for a store written before they existed (a marker in course_report). */
+int scorm__report_migrate(struct stmt_db *db);
+
+/* ---- scorm_rt_reg.c: a JSON record of table in txn (NOTFOUND, STORE, NOMEM) ---- */
+int scorm__rt_put(struct stmt_db_txn *txn, const char *table, const char *key, const cJSON *j);
+int scorm__rt_get(struct stmt_db_txn *txn, const char *table, const char *key, cJSON **out);
+
+/* ---- scorm_bridge.c: the activity IRI the bridge writes: base + course [/ sco] [/ kind / leaf],
+ *      each segment percent-encoded (NULL when out of memory) ---- */
+char *scorm__activity_iri(const char *base, const char *course, const char *sco, const char *kind,
+                          const char *leaf) __attribute__((warn_unused_result));
+
+/* ---- scorm_rt_session.c helpers shared with the report ---- */
+#define SCORM__SCO_KEY_MAX 484
+/** The key of a SCO's record ("cmi", attempt 0) or of one of its archived attempts. */
+void scorm__sco_key(char *out, size_t outlen, const char *reg, const char *sco, int attempt);
+/** Group flat "cmi.interactions.N.x" values under prefix into [{id, type, ...}]. */
+cJSON *scorm__collect(const cJSON *values, const char *prefix);
+
 /* ---- scorm_outbox.c (the bridge outbox; see its header) ---- */
 #define SCORM__OBX_KEY 46 /* be64 time, be16 index, statement id (36) */
 /** The rows one call wrote (their keys, in the order of its statement array). */

@@ -88,6 +88,8 @@ int scorm_rt_open(struct stmt_db *db, const char *datamodel_json, size_t len,
     if (rt->token_ttl_s <= 0)
         rt->token_ttl_s = SCORM_RT_TOKEN_TTL_S;
     rc = scorm__index_migrate(db); /* the console's lists of an older store */
+    if (!rc)
+        rc = scorm__report_migrate(db); /* and its kept course reports */
     if (rc) {
         scorm__diag_set(diag, rc, 0, "", "indexing the registrations: %s", scorm_rt_strerror(rc));
         scorm_rt_close(rt);
@@ -305,6 +307,8 @@ int scorm_rt_registration_create_opt(struct scorm_rt *rt, const char *course,
             rc = put_json(txn, "registrations", id, reg);
         if (!rc && !(o && o->preview)) /* the console's indexes and counters (scorm_rt_index.c) */
             rc = scorm__index_reg_add(txn, reg);
+        if (!rc) /* the course report's tallies (scorm_rt_report_keep.c) */
+            rc = scorm__report_reg_add(txn, reg, tree);
         if (!rc)
             rc = stmt_db_txn_commit(txn) ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
         else

@@ -5,10 +5,10 @@
  * per objective and per interaction (difficulty, mean latency, responses with the correct
  * pattern marked), from the run-time's own records.
  *
- * Computed per request over the course's registrations (scorm_rt_registration_get of each):
- * its cost grows with the number of registrations of the course (and the scan of the
- * registration table), unlike the activity report, whose tallies the statement writer keeps.
- * bench/results/reports.md has the measured latency.
+ * Computed over the course's registrations (scorm_rt_registration_get of each): its cost grows
+ * with the number of registrations of the course (and the scan of the registration table).
+ * The report the API serves is the one the run-time keeps as it writes (scorm_rt_report_keep.c);
+ * this computation is its reference, which `scolar check` and the tests compare it with.
  */
 #include "scorm/scorm_rt.h"
 #include "common/sc_alloc.h"
@@ -212,6 +212,9 @@ static void add_interaction(cJSON *list, const cJSON *in)
     {
         if (is(jstr(r, "response"), resp)) {
             bump(r, "count", 1);
+            /* marked correct when any answer of it was judged correct */
+            if ((pattern && !strcmp(pattern, resp)) || is(result, "correct"))
+                cJSON_ReplaceItemInObjectCaseSensitive(r, "correct", cJSON_CreateTrue());
             return;
         }
     }
@@ -280,7 +283,8 @@ static void finish_objectives(cJSON *list)
     }
 }
 
-int scorm_rt_course_report(struct scorm_rt *rt, struct stmt_db *db, const char *course, cJSON **out)
+int scorm_rt_course_report_scan(struct scorm_rt *rt, struct stmt_db *db, const char *course,
+                                cJSON **out)
 {
     struct regids ids = {0};
     struct stmt_db_txn *t = NULL;

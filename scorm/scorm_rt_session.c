@@ -36,6 +36,7 @@ int scorm__rt_put(struct stmt_db_txn *txn, const char *table, const char *key, c
 int scorm__rt_get(struct stmt_db_txn *txn, const char *table, const char *key, cJSON **out);
 
 #define KEY_MAX 420
+_Static_assert(KEY_MAX + 64 == SCORM__SCO_KEY_MAX, "scorm__sco_key buffers");
 
 /* A number member, 0 when absent (cJSON_GetNumberValue gives NaN). */
 static double jnum(const cJSON *o, const char *k)
@@ -44,7 +45,7 @@ static double jnum(const cJSON *o, const char *k)
     return cJSON_IsNumber(x) ? x->valuedouble : 0;
 }
 
-static void sco_key(char *out, size_t outlen, const char *reg, const char *sco, int attempt)
+void scorm__sco_key(char *out, size_t outlen, const char *reg, const char *sco, int attempt)
 {
     char tail[32] = "";
     if (attempt > 0)
@@ -219,6 +220,15 @@ static int regctx_load(struct scorm_rt *rt, const char *reg, struct regctx *c)
     c->is12 =
         scorm__jstr(c->tree, "version") && !strcmp(scorm__jstr(c->tree, "version"), "scorm12");
     return SCORM_RT_OK;
+}
+
+/* Every write of a SCO's record goes through here: the course report's tallies move in the
+ * same transaction (scorm_rt_report_keep.c). */
+static int cmi_put(struct stmt_db_txn *txn, const struct regctx *c, const char *sco,
+                   const char *key, const cJSON *rec)
+{
+    int rc = scorm__rt_put(txn, "cmi", key, rec);
+    return rc ? rc : scorm__report_sco(txn, c->reg, sco, rec);
 }
 
 /* ---- results --------------------------------------------------------------------------- */
@@ -458,7 +468,7 @@ static int sco_record_begin(struct scorm_rt *rt, const char *reg, const char *sc
                             size_t keylen, struct stmt_db_txn **txn, cJSON **rec)
 {
     int rc;
-    sco_key(key, keylen, reg, sco, 0);
+    scorm__sco_key(key, keylen, reg, sco, 0);
     if (stmt_db_txn_begin_grouped(rt->db, txn))
         return SCORM_RT_ERR_STORE;
     rc = scorm__rt_get(*txn, "cmi", key, rec);
@@ -524,7 +534,7 @@ static int attempt_next(struct stmt_db_txn *txn, const struct regctx *c, const c
     cJSON_AddItemToObject(arch, "result",
                           cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "result"), 1));
     cJSON_AddStringToObject(arch, "exit", exitv ? exitv : "");
-    sco_key(key, sizeof key, scorm__jstr(c->reg, "id"), scorm__jstr(item, "identifier"), n);
+    scorm__sco_key(key, sizeof key, scorm__jstr(c->reg, "id"), scorm__jstr(item, "identifier"), n);
     rc = scorm__rt_put(txn, "attempts", key, arch);
     cJSON_Delete(arch);
     if (rc)
@@ -748,8 +758,7 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
         if (rc)
             goto out;
     }
-    if ((rc = scorm__rt_put(txn, "cmi", key, rec)) ||
-        (rc = scorm__rt_put(txn, "sessions", sid, sess)))
+    if ((rc = cmi_put(txn, &c, sco, key, rec)) || (rc = scorm__rt_put(txn, "sessions", sid, sess)))
         goto out;
     /* the answer is made before the commit: a failure after it would leave a session the
      * player never hears of */
@@ -841,7 +850,7 @@ int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, in
             goto out;
     }
     scorm__jset_num(rec, "activity_attempt", activity_attempt);
-    if ((rc = scorm__rt_put(txn, "cmi", key, rec)))
+    if ((rc = cmi_put(txn, &c, sco, key, rec)))
         goto out;
     rc = commit_out(rt, &txn, stmts, c.fails0);
 out:
@@ -877,7 +886,7 @@ int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
         const char *id = scorm__jstr(f->item[i], "identifier");
         if (!id || !scorm__jstr(f->item[i], "launch"))
             continue;
-        sco_key(key, sizeof key, reg, id, 0);
+        scorm__sco_key(key, sizeof key, reg, id, 0);
         rc = scorm__rt_get(txn, "cmi", key, &rec);
         if (rc == SCORM_RT_ERR_NOTFOUND) {
             rc = SCORM_RT_OK;
@@ -891,7 +900,7 @@ int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
         if (jnum(rec, "attempt_sessions") > 0) {
             rc = sco_attempt_end(rt, txn, &c, f->item[i], rec, stmts);
             if (!rc)
-                rc = scorm__rt_put(txn, "cmi", key, rec);
+                rc = cmi_put(txn, &c, id, key, rec);
             if (rc)
                 goto out;
         }
@@ -982,7 +991,7 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
         rc = SCORM_RT_ERR_NOTFOUND;
         goto out;
     }
-    sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
+    scorm__sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
     rc = scorm__rt_get(txn, "cmi", key, &rec);
     if (rc)
         goto out;
@@ -1050,7 +1059,7 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
             goto out;
     }
     /* the console's summary and counters move in the same transaction (scorm_rt_index.c) */
-    if ((rc = scorm__rt_put(txn, "cmi", key, rec)) ||
+    if ((rc = cmi_put(txn, &c, scorm__jstr(sess, "sco"), key, rec)) ||
         (rc = scorm__rt_put(txn, "sessions", session, sess)) ||
         (rc = scorm__summary_commit(txn, c.reg, c.org, scorm__jstr(sess, "sco"), rec)))
         goto out;
@@ -1112,7 +1121,7 @@ int scorm_rt_initialized(struct scorm_rt *rt, const char *reg, const char *sessi
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
         goto out; /* rc is OK: said once already */
     item = find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"), scorm__jstr(sess, "sco"));
-    sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
+    scorm__sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
     if (!item || (rc = scorm__rt_get(txn, "cmi", key, &rec))) {
         rc = rc ? rc : SCORM_RT_ERR_NOTFOUND;
         goto out;
@@ -1138,7 +1147,7 @@ static cJSON *sco_record(struct scorm_rt *rt, const char *reg, const char *sco)
     char key[KEY_MAX + 64], *v = NULL;
     size_t vl;
     cJSON *rec;
-    sco_key(key, sizeof key, reg, sco, 0);
+    scorm__sco_key(key, sizeof key, reg, sco, 0);
     if (stmt_db_get1(rt->db, "cmi", key, strlen(key), &v, &vl))
         return NULL;
     rec = cJSON_ParseWithLength(v, vl);
@@ -1240,7 +1249,7 @@ out:
 }
 
 /* Group flat "cmi.interactions.N.x" values into [{id, type, ...}], objects per index. */
-static cJSON *collect(const cJSON *values, const char *prefix)
+cJSON *scorm__collect(const cJSON *values, const char *prefix)
 {
     cJSON *arr = cJSON_CreateArray();
     const cJSON *v;
@@ -1343,7 +1352,7 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
             /* the new attempt has not started: report the finished one's data */
             char key[KEY_MAX + 64], *v = NULL;
             size_t vl;
-            sco_key(key, sizeof key, reg, id, attempt - 1);
+            scorm__sco_key(key, sizeof key, reg, id, attempt - 1);
             if (!stmt_db_get1(rt->db, "attempts", key, strlen(key), &v, &vl)) {
                 prev = cJSON_ParseWithLength(v, vl);
                 sc_free(v);
@@ -1355,8 +1364,8 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
         }
         cJSON_AddNumberToObject(o, "data_attempt", data_attempt);
         cJSON_AddItemToObject(o, "cmi", values ? cJSON_Duplicate(values, 1) : cJSON_CreateObject());
-        cJSON_AddItemToObject(o, "interactions", collect(values, "cmi.interactions."));
-        cJSON_AddItemToObject(o, "objectives", collect(values, "cmi.objectives."));
+        cJSON_AddItemToObject(o, "interactions", scorm__collect(values, "cmi.interactions."));
+        cJSON_AddItemToObject(o, "objectives", scorm__collect(values, "cmi.objectives."));
         cJSON_Delete(prev);
         cJSON_AddItemToArray(scos, o);
         if (comp && !strcmp(comp, "completed"))

@@ -428,10 +428,12 @@ static const char *const KNOWN_TABLES[] = {
 /* the console's (issue 13): sessions and users (lrs/), course counters, registration indexes
  * and summaries (scorm/) */
 static const char *const CONSOLE_TABLES[] = {
-    "console_sessions", "users",       "course_stats",  "reg_by_course",      "reg_by_learner",
-    "learners",         "reg_summary", "bridge_outbox", "bridge_outbox_dead", /* scorm_outbox.c
-                                                                                 (issue 15) */
-    "cmi5_courses",     "cmi5_regs",   "cmi5_sessions", /* scorm/cmi5_*.c (issue 16) */
+    "console_sessions",   "users",         "course_stats",      "reg_by_course",
+    "reg_by_learner",     "learners",      "reg_summary",       "bridge_outbox",
+    "bridge_outbox_dead",                                       /* scorm_outbox.c
+                                                                   (issue 15) */
+    "reg_contrib",        "course_report", "course_report_idx", /* scorm_rt_report_keep.c */
+    "cmi5_courses",       "cmi5_regs",     "cmi5_sessions",     /* scorm/cmi5_*.c (issue 16) */
 };
 
 static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)

@@ -397,6 +397,12 @@ test('course report: registrations driven through the player endpoints', async (
   assert.deepEqual(c.score.histogram, [0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
   // time spent of the started registrations: 30, 60, 120 s (nearest rank)
   assert.deepEqual([c.time.median_s, c.time.p90_s], [60, 120]);
+  // the activities the bridge's statements are about (the console links numbers to them)
+  assert.equal(c.activity, `${srv.base}/courses/${encodeURIComponent(course)}`);
+  assert.equal(c.scos[0].activity, `${srv.base}/courses/${encodeURIComponent(course)}/item_1`);
+  const st = await srv.req('GET', `/xapi/statements?activity=${encodeURIComponent(c.activity)}&related_activities=true&limit=1`);
+  assert.equal(st.status, 200);
+  assert.equal(st.json.statements.length, 1, 'the bridge wrote statements about the course IRI the report names');
   assert.equal(c.scos.length, 1);
   assert.deepEqual([c.scos[0].id, c.scos[0].registrations, c.scos[0].started, c.scos[0].completed], ['item_1', 4, 3, 2]);
   const obj = c.objectives.find((o) => o.id === 'obj-1');
@@ -416,6 +422,14 @@ test('course report: registrations driven through the player endpoints', async (
   assert.equal(parseCsv(csv.text).length, 3);
   const scos = parseCsv((await srv.req('GET', `/api/reports/course?course=${encodeURIComponent(course)}&format=csv&table=scos`)).text);
   assert.equal(scos[1][0], 'item_1');
+  // a reset takes the registration's data out of the report, keeping it registered
+  const cr1 = (await srv.req('GET', `/api/courses/${encodeURIComponent(course)}/registrations?q=cr1`)).json.items[0];
+  assert.equal((await srv.req('POST', `/api/registrations/${cr1.registration}/reset`, { body: {} })).status, 200);
+  const afterReset = (await srv.req('GET', `/api/reports/course?course=${encodeURIComponent(course)}`)).json;
+  assert.deepEqual([afterReset.registrations, afterReset.started, afterReset.completed, afterReset.passed, afterReset.failed], [4, 2, 1, 0, 1]);
+  assert.deepEqual([afterReset.score.count, afterReset.score.min, afterReset.score.max], [1, 0.4, 0.4]);
+  assert.deepEqual([afterReset.time.median_s, afterReset.time.p90_s], [30, 120]);
+  assert.equal(afterReset.interactions.find((i) => i.id === 'q-capital').attempts, 2);
   // bad input
   assert.equal((await srv.req('GET', '/api/reports/course?course=no-such-course')).status, 404);
   const m = await srv.req('GET', '/api/reports/course');
@@ -478,4 +492,13 @@ test('export: a client that stops reading holds no read transaction; the store g
   res.resume();
   await new Promise((r) => res.on('end', r));
   assert.ok(got + Buffer.concat(body).length > 6000 * 2000, 'the whole export arrives after the pause');
+});
+
+// Last: the course reports are kept by the run-time's writes; `scolar check` (on the stopped
+// server's data) compares each with the one computed from every registration's records.
+test('scolar check: the kept course reports match the registrations\' data', async () => {
+  await srv.stop();
+  const chk = cli(['check', '--data', srv.dataDir]);
+  assert.equal(chk.status, 0, chk.stderr);
+  assert.match(chk.stdout, /course reports: kept tallies match the registrations' data/);
 });
