@@ -78,6 +78,10 @@ int cmi5_sniff(const void *buf, size_t len);
  */
 int cmi5_course_import(struct cmi5 *c, const void *buf, size_t len, int is_zip, cJSON **out,
                        struct cmi5_diag *diag);
+/** Check a bare course structure (as cmi5_course_import with is_zip 0, storing nothing):
+ *  *out (owned) = {"publisherId","title","description","blocks","aus","objectives"}. For
+ *  tests and the fuzz target. */
+int cmi5_structure_check(const void *xml, size_t len, cJSON **out, struct cmi5_diag *diag);
 /** The record: {"id","type":"cmi5","title","publisherId","activityId","created",
  *  "blocks":[{"index","publisherId","activityId","title","parent"}],
  *  "aus":[{"index","publisherId","activityId","title","url","moveOn","masteryScore"?,

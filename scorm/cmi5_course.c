@@ -754,6 +754,17 @@ static void lms_ids(cJSON *course, const char *id)
     }
 }
 
+int cmi5_structure_check(const void *xml, size_t len, cJSON **out, struct cmi5_diag *diag)
+{
+    struct parse p;
+    int rc;
+    memset(&p, 0, sizeof p);
+    p.diag = diag;
+    rc = parse_structure(xml, len, &p, out);
+    sc_free(p.ids);
+    return rc;
+}
+
 int cmi5_course_import(struct cmi5 *c, const void *buf, size_t len, int is_zip, cJSON **out,
                        struct cmi5_diag *diag)
 {
