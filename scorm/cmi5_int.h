@@ -31,12 +31,22 @@
 #define CMI5_EXT_REASON "https://w3id.org/xapi/cmi5/result/extensions/reason"
 #define CMI5_TYPE "https://w3id.org/xapi/cmi5/activitytype/"
 
+#define CMI5_LOCKS 64
+
 struct cmi5 {
     struct stmt_db *db;
     struct stmt_store *store;
     char *endpoint, *fetch_base, *content_base, *learner_home;
-    pthread_mutex_t lock; /* serialises registration changes (statement rules, launch, waive) */
+    /* serialise the changes of one registration (statement rules, launch, fetch, waive,
+     * abandon): a registration's lock is locks[hash(registration) % CMI5_LOCKS], so learners
+     * of different registrations rarely wait for each other */
+    pthread_mutex_t locks[CMI5_LOCKS];
 };
+
+/** The lock of registration reg (a UUID string, any case). */
+pthread_mutex_t *cmi5__reg_lock(struct cmi5 *c, const char *reg);
+/** The lock of a session's registration, or NULL when there is no such session. */
+pthread_mutex_t *cmi5__session_lock(struct cmi5 *c, const char *session);
 
 void cmi5__diag(struct cmi5_diag *d, const char *rule, const char *where, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -47,8 +47,9 @@ int cmi5_open(struct stmt_db *db, struct stmt_store *store, const struct cmi5_op
     c->content_base =
         sc_strdup(o && o->content_base ? o->content_base : "http://localhost/cmi5/content/");
     c->learner_home = sc_strdup(o && o->learner_home ? o->learner_home : "http://scolar.invalid/");
-    if (!c->endpoint || !c->fetch_base || !c->content_base || !c->learner_home ||
-        pthread_mutex_init(&c->lock, NULL)) {
+    for (int i = 0; i < CMI5_LOCKS; i++)
+        pthread_mutex_init(&c->locks[i], NULL); /* default attributes: cannot fail on Linux */
+    if (!c->endpoint || !c->fetch_base || !c->content_base || !c->learner_home) {
         sc_free(c->endpoint);
         sc_free(c->fetch_base);
         sc_free(c->content_base);
@@ -64,7 +65,8 @@ void cmi5_close(struct cmi5 *c)
 {
     if (!c)
         return;
-    pthread_mutex_destroy(&c->lock);
+    for (int i = 0; i < CMI5_LOCKS; i++)
+        pthread_mutex_destroy(&c->locks[i]);
     sc_free(c->endpoint);
     sc_free(c->fetch_base);
     sc_free(c->content_base);
@@ -110,6 +112,26 @@ static void set_str(cJSON *o, const char *k, const char *v)
         cJSON_AddStringToObject(o, k, v);
     else
         cJSON_AddNullToObject(o, k);
+}
+
+pthread_mutex_t *cmi5__reg_lock(struct cmi5 *c, const char *reg)
+{
+    uint32_t h = 2166136261u; /* FNV-1a over the lowercase UUID */
+    for (const char *p = reg ? reg : ""; *p; p++) {
+        char ch = (*p >= 'A' && *p <= 'F') ? (char)(*p - 'A' + 'a') : *p;
+        h = (h ^ (unsigned char)ch) * 16777619u;
+    }
+    return &c->locks[h % CMI5_LOCKS];
+}
+
+pthread_mutex_t *cmi5__session_lock(struct cmi5 *c, const char *session)
+{
+    cJSON *s = NULL;
+    pthread_mutex_t *lk = NULL;
+    if (cmi5__load(c, CMI5_T_SESSIONS, session, &s) == CMI5_OK)
+        lk = cmi5__reg_lock(c, str(s, "registration"));
+    cJSON_Delete(s);
+    return lk;
 }
 
 /* ---- LMS statements ---------------------------------------------------------------------- */
@@ -315,6 +337,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
     cJSON *reg = NULL, *course = NULL, *sess = NULL, *old = NULL, *stmts = NULL, *ld = NULL;
     cJSON *au, *ast, *launched, *ext, *tmpl;
     struct sc_buf url = SC_BUF_INIT, fetch = SC_BUF_INIT, auurl = SC_BUF_INIT;
+    pthread_mutex_t *lk;
     char *actor_json = NULL, *ldjson = NULL;
     const char *u;
     int rc;
@@ -326,7 +349,8 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
     }
     if (cmi5__uuid_lower(reg_id, r))
         return CMI5_ERR_NOTFOUND;
-    pthread_mutex_lock(&c->lock);
+    lk = cmi5__reg_lock(c, r);
+    pthread_mutex_lock(lk);
     if ((rc = cmi5__load(c, CMI5_T_REGS, r, &reg)) ||
         (rc = cmi5_course_get(c, str(reg, "course"), &course)))
         goto out;
@@ -490,7 +514,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
     cJSON_AddStringToObject(*out, "launch_url", url.data);
     cJSON_AddStringToObject(*out, "fetch_url", fetch.data);
 out:
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(lk);
     sc_buf_free(&url);
     sc_buf_free(&fetch);
     sc_buf_free(&auurl);
@@ -520,13 +544,19 @@ int cmi5_fetch(struct cmi5 *c, const char *session, const char *key, cJSON **jso
     char s[37], hk[65], secret[33], ha[65], user[40], tok[256], cred[128];
     unsigned char rnd[16];
     cJSON *sess = NULL;
+    pthread_mutex_t *lk;
     int rc = CMI5_OK;
 
     if (cmi5__uuid_lower(session, s) || !key || strlen(key) != 32) {
         *json = fetch_error("2", "unknown fetch URL");
         return *json ? CMI5_OK : CMI5_ERR_NOMEM;
     }
-    pthread_mutex_lock(&c->lock);
+    lk = cmi5__session_lock(c, s);
+    if (!lk) {
+        *json = fetch_error("2", "unknown fetch URL");
+        return *json ? CMI5_OK : CMI5_ERR_NOMEM;
+    }
+    pthread_mutex_lock(lk);
     if (cmi5__load(c, CMI5_T_SESSIONS, s, &sess) != CMI5_OK) {
         *json = fetch_error("2", "unknown fetch URL");
         goto out;
@@ -563,7 +593,7 @@ int cmi5_fetch(struct cmi5 *c, const char *session, const char *key, cJSON **jso
     if (*json)
         cJSON_AddStringToObject(*json, "auth-token", tok); /* 8.2.2 */
 out:
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(lk);
     cJSON_Delete(sess);
     if (!rc && !*json)
         rc = CMI5_ERR_NOMEM;
@@ -635,10 +665,11 @@ int cmi5_abandon(struct cmi5 *c, const char *session, struct cmi5_diag *diag)
     char s[37];
     cJSON *sess = NULL, *reg = NULL, *course = NULL, *stmts = NULL;
     const cJSON *au;
+    pthread_mutex_t *lk;
     int rc;
-    if (cmi5__uuid_lower(session, s))
+    if (cmi5__uuid_lower(session, s) || !(lk = cmi5__session_lock(c, s)))
         return CMI5_ERR_NOTFOUND;
-    pthread_mutex_lock(&c->lock);
+    pthread_mutex_lock(lk);
     if ((rc = cmi5__load(c, CMI5_T_SESSIONS, s, &sess)) ||
         (rc = cmi5__load(c, CMI5_T_REGS, str(sess, "registration"), &reg)) ||
         (rc = cmi5_course_get(c, str(sess, "course"), &course)))
@@ -671,7 +702,7 @@ int cmi5_abandon(struct cmi5 *c, const char *session, struct cmi5_diag *diag)
     }
     rc = cmi5__insert(c, stmts);
 out:
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(lk);
     cJSON_Delete(stmts);
     cJSON_Delete(sess);
     cJSON_Delete(reg);
@@ -689,6 +720,7 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
     cJSON *reg = NULL, *course = NULL, *stmts = NULL, *st, *res, *cat, *e;
     const cJSON *au;
     cJSON *ast;
+    pthread_mutex_t *lk;
     int rc, ok = 0;
 
     for (const char *const *k = REASONS; reason && *k; k++)
@@ -701,7 +733,8 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
     }
     if (cmi5__uuid_lower(reg_id, r))
         return CMI5_ERR_NOTFOUND;
-    pthread_mutex_lock(&c->lock);
+    lk = cmi5__reg_lock(c, r);
+    pthread_mutex_lock(lk);
     if ((rc = cmi5__load(c, CMI5_T_REGS, r, &reg)) ||
         (rc = cmi5_course_get(c, str(reg, "course"), &course)))
         goto out;
@@ -754,7 +787,7 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
     }
     rc = cmi5__insert(c, stmts);
 out:
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(lk);
     cJSON_Delete(stmts);
     cJSON_Delete(reg);
     cJSON_Delete(course);

@@ -68,6 +68,7 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     long f0 = sc_alloc_failures();
     cJSON *course = NULL, *reg = NULL, *old = NULL, *stmts = NULL, *aus, *blocks, *e;
     char r[37], ts[SC_TIME_ISO_LEN];
+    pthread_mutex_t *lk;
     int rc;
 
     *created = 0;
@@ -83,7 +84,12 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     }
     if ((rc = cmi5_course_get(c, course_id, &course)))
         return rc;
-    pthread_mutex_lock(&c->lock);
+    if (!reg_id && sc_uuid_v4(r)) {
+        cJSON_Delete(course);
+        return CMI5_ERR_IO;
+    }
+    lk = cmi5__reg_lock(c, r);
+    pthread_mutex_lock(lk);
     if (reg_id && cmi5__load(c, CMI5_T_REGS, r, &old) == CMI5_OK) {
         if (strcmp(sstr(old, "course"), course_id) ||
             !same_actor(cJSON_GetObjectItem(old, "actor"), actor)) {
@@ -93,10 +99,6 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
         } else {
             rc = cmi5_registration_get(c, r, out);
         }
-        goto out;
-    }
-    if (!reg_id && sc_uuid_v4(r)) {
-        rc = CMI5_ERR_IO;
         goto out;
     }
     reg = cJSON_CreateObject();
@@ -158,7 +160,7 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     *created = 1;
     rc = cmi5_registration_get(c, r, out);
 out:
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(lk);
     cJSON_Delete(stmts);
     cJSON_Delete(reg);
     cJSON_Delete(old);

@@ -18,6 +18,7 @@
 #include "statements/stmt_validate.h"
 
 struct cmi5_plan {
+    pthread_mutex_t *lock; /* held from cmi5_statements_check to cmi5_plan_finish */
     char session[37];
     cJSON *sess, *reg;
 };
@@ -258,7 +259,12 @@ int cmi5_statements_check(struct cmi5 *c, const char *session, cJSON *const *stm
         return CMI5_ERR_NOMEM;
     }
     snprintf(p->session, sizeof p->session, "%s", session);
-    pthread_mutex_lock(&c->lock);
+    if (!(p->lock = cmi5__session_lock(c, session))) {
+        sc_free(p);
+        cJSON_Delete(out);
+        return CMI5_ERR_NOTFOUND;
+    }
+    pthread_mutex_lock(p->lock);
     if ((rc = cmi5__load(c, CMI5_T_SESSIONS, session, &p->sess)) ||
         (rc = cmi5__load(c, CMI5_T_REGS, str(p->sess, "registration"), &p->reg)) ||
         (rc = cmi5_course_get(c, str(p->sess, "course"), &course)))
@@ -298,7 +304,7 @@ int cmi5_statements_check(struct cmi5 *c, const char *session, cJSON *const *stm
     *plan = p;
     return CMI5_OK; /* the lock stays held until cmi5_plan_finish */
 fail:
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(p->lock);
     cJSON_Delete(course);
     cJSON_Delete(out);
     cJSON_Delete(p->sess);
@@ -318,7 +324,7 @@ int cmi5_plan_finish(struct cmi5 *c, struct cmi5_plan *p, int stored)
         cJSON *v[] = {p->sess, p->reg};
         rc = cmi5__save(c, 2, t, k, v);
     }
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(p->lock);
     cJSON_Delete(p->sess);
     cJSON_Delete(p->reg);
     sc_free(p);
@@ -352,9 +358,12 @@ int cmi5_document_check(struct cmi5 *c, const char *session, int kind, int write
 {
     cJSON *sess = NULL, *reg = NULL;
     char ifi[2048];
+    pthread_mutex_t *lk = cmi5__session_lock(c, session);
     int rc;
 
-    pthread_mutex_lock(&c->lock);
+    if (!lk)
+        return CMI5_ERR_NOTFOUND;
+    pthread_mutex_lock(lk);
     if ((rc = cmi5__load(c, CMI5_T_SESSIONS, session, &sess)) ||
         (rc = cmi5__load(c, CMI5_T_REGS, str(sess, "registration"), &reg)))
         goto out;
@@ -406,7 +415,7 @@ int cmi5_document_check(struct cmi5 *c, const char *session, int kind, int write
         }
     }
 out:
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(lk);
     cJSON_Delete(sess);
     cJSON_Delete(reg);
     return rc;
