@@ -142,9 +142,15 @@ int lrs_cmi5_auth(struct lrs_req *r, const char *authz)
     /* 6.3.0.0-1 and 8.1.2: write its own statements and documents, read what it wrote */
     r->cred.scopes = LRS_SCOPE_STATEMENTS_WRITE | LRS_SCOPE_STATEMENTS_READ_MINE | LRS_SCOPE_STATE |
                      LRS_SCOPE_PROFILE;
-    r->cred.authority =
-        sc_strdup("{\"objectType\":\"Agent\",\"account\":{\"homePage\":\"" LRS_AUTHORITY_HOME
-                  "\",\"name\":\"cmi5-au\"}}");
+    /* the authority names the session's key, so statements/read/mine is this session's own */
+    {
+        char auth[200];
+        snprintf(auth, sizeof auth,
+                 "{\"objectType\":\"Agent\",\"account\":{\"homePage\":\"" LRS_AUTHORITY_HOME
+                 "\",\"name\":\"%s\"}}",
+                 r->cred.key);
+        r->cred.authority = sc_strdup(auth);
+    }
     return r->cred.authority ? 1 : -1;
 }
 

@@ -234,6 +234,9 @@ test('launch, fetch once, LaunchData read-only, the statement rules, moveOn and 
   assert.equal(sat.context.extensions[SESSION_EXT], l.session);
   assert.deepEqual(sat.context.contextActivities.grouping, [{ id: c.json.publisherId }]);
   assert.equal(list[0].context.extensions['https://w3id.org/xapi/cmi5/context/extensions/masteryscore'], 0.3);
+  // the token reads what its session wrote, not the LMS's or other learners' statements
+  assert.equal((await s.req('GET', `/xapi/statements?statementId=${done.id}`, { auth })).status, 200);
+  assert.equal((await s.req('GET', `/xapi/statements?statementId=${list[0].id}`, { auth })).status, 404);
   // 9.3.0.0-2 / 9.3.0.0-6: completed once
   r = await put(auth, stmt(p, ld, `${V}completed`, { result: { completion: true, duration: 'PT5S' }, cats: [MOVEON] }));
   assert.equal(r.status, 403);
