@@ -23,6 +23,12 @@ enum lrs_log_level { LRS_LOG_DEBUG, LRS_LOG_INFO, LRS_LOG_WARN, LRS_LOG_ERROR };
 void lrs_log_set_level(enum lrs_log_level lvl);
 /** One line to stderr with a timestamp; never pass credentials or whole statements. */
 void lrs_log(enum lrs_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Lines as JSON objects (--log-format json: {"time","level","msg"}, access lines with fields)
+ *  instead of "TIME LEVEL message". */
+void lrs_log_set_json(int on);
+/** The access line of one request: path without its query (launch tokens travel there). */
+void lrs_log_access(const char *origin, const char *method, const char *path, int status,
+                    size_t bytes, long long us, const char *client, const char *request_id);
 
 /* ---- configuration (lrs_config.c) ------------------------------------------------------ */
 #define LRS_MAX_THREADS 4096
@@ -41,14 +47,34 @@ struct lrs_config {
     int request_timeout_ms;   /* headers' overall deadline, and the longest wait of one read */
     int body_grace_ms;        /* a body may take this long plus 1 s per 1000 bytes received */
     int log_level;
-    char cors_origins[1024]; /* "*" or a comma-separated list for /xapi/ */
-    size_t max_doc;          /* xAPI document (State, profiles) cap, bytes (413 past it) */
+    char cors_origins[1024];    /* "*" or a comma-separated list for /xapi/ */
+    size_t max_doc;             /* xAPI document (State, profiles) cap, bytes (413 past it) */
+    char tls_cert[1024];        /* PEM certificate (chain): both origins serve HTTPS when set */
+    char tls_key[1024];         /* PEM private key (default: in tls_cert) */
+    char trusted_proxies[1024]; /* comma-separated addresses whose X-Forwarded-For is believed */
+    int log_json;               /* --log-format json */
 };
 void lrs_config_defaults(struct lrs_config *c);
 /** Apply SCOLAR_* environment variables (flags are applied after, so they win). */
 void lrs_config_from_env(struct lrs_config *c);
-/** Public and content URLs default to http://<listen> and http://<content listen> when unset. */
+/** Public and content URLs default to http(s)://<listen> and http(s)://<content listen> when
+ *  unset (https when a TLS certificate is configured). */
 void lrs_config_urls(struct lrs_config *c);
+/** Check the settings that flags and env cannot check one by one (URLs, TLS files, proxies).
+ *  0, or -1 naming the setting and the rule in err. */
+int lrs_config_validate(const struct lrs_config *c, char *err, size_t errlen);
+/** Read a configuration file (--config, SCOLAR_CONFIG; docs/configuration.md): lines "key =
+ *  value", '#' comments; every key is a flag's name and stands for the environment variable
+ *  SCOLAR_<KEY> (upper case, '-' as '_'), which it sets unless the environment already has it.
+ *  0, or -1 naming the file, line and rule in err. `apply` 0 only checks. */
+int lrs_config_file(const char *path, int apply, char *err, size_t errlen);
+/** 1 when civetweb can serve TLS with the installed OpenSSL (lrs_http.c), else 0 with the
+ *  reason in err. */
+int lrs_tls_usable(char *err, size_t errlen);
+/** The client's address: remote, or when remote is a trusted proxy the nearest address of
+ *  X-Forwarded-For (`xff`, may be NULL) that is not a trusted proxy. */
+void lrs_client_addr(const struct lrs_config *c, const char *remote, const char *xff, char *out,
+                     size_t n);
 
 /* ---- credentials (lrs_auth.c) ---------------------------------------------------------- */
 enum lrs_scope {
@@ -148,6 +174,8 @@ struct lrs_req {
     int status;
     size_t bytes_out;
     const char *route; /* the matched route's pattern (static), for metrics; NULL: none */
+    char client[64];   /* client address (lrs_client_addr: X-Forwarded-For from a trusted proxy) */
+    char request_id[20]; /* X-Request-Id of the answer and the access log line */
 };
 
 /** Read the whole body (in a loop, up to cfg.max_body or `cap` when non-zero).

@@ -10,6 +10,25 @@
 
 #include <stdio.h>
 
+/* The tables of lrs/: credentials (lrs_auth.c), console users and their sessions
+ * (lrs_users.c, lrs_session.c). */
+static const char *const LRS_TABLES[] = {"creds", "users", "console_sessions"};
+
+int lrs_db_register(struct stmt_db *db, char *err, size_t errlen)
+{
+    int rc = scorm_db_register(db);
+    if (rc) {
+        snprintf(err, errlen, "cannot open the SCORM tables: %s", scorm_strerror(rc));
+        return -1;
+    }
+    rc = stmt_db_tables_register(db, LRS_TABLES, sizeof LRS_TABLES / sizeof LRS_TABLES[0]);
+    if (rc) {
+        snprintf(err, errlen, "cannot open the LRS tables: %s", stmt_db_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
 int lrs_app_open(struct lrs_app *app, char *err, size_t errlen)
 {
     int rc = scorm_import_cleanup(app->db);

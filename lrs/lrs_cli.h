@@ -14,10 +14,21 @@ int lrs_cli_data_opts(int argc, char **argv, const char *usage, struct lrs_confi
                       int *first_arg);
 
 /** Opens what serve needs beyond the store (statement store, SCORM tables) and closes it. */
+/* Register the tables of scorm/ and lrs/ in a store just opened (stmt_db_tables_register;
+ * lrs_cli_open_db does it). 0, or -1 with a reason in err. */
+int lrs_db_register(struct stmt_db *db, char *err, size_t errlen);
 int lrs_app_open(struct lrs_app *app, char *err, size_t errlen);
 void lrs_app_close(struct lrs_app *app);
 
 /** `scolar import`. */
 int lrs_cmd_import(int argc, char **argv);
+
+/* cmd_ops.c (issue 18) */
+int lrs_cmd_backup(int argc, char **argv);
+int lrs_cmd_restore(int argc, char **argv);
+int lrs_cmd_config(int argc, char **argv);
+/** Takes --config FILE / --config=FILE (or SCOLAR_CONFIG) out of argv and applies the file
+ *  (lrs_config_file). 0, or 1 after printing why. */
+int lrs_cli_config_prepass(int *argc, char **argv);
 
 #endif

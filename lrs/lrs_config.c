@@ -3,10 +3,13 @@
  * (applied by main.c), in that order of weight. docs/configuration.md lists every knob. */
 #include "lrs/lrs.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void lrs_config_defaults(struct lrs_config *c)
 {
@@ -72,6 +75,12 @@ void lrs_config_from_env(struct lrs_config *c)
     env_size("SCOLAR_BODY_GRACE_MS", &m);
     if (m >= 100 && m <= 3600000)
         c->body_grace_ms = (int)m;
+    env_str("SCOLAR_TLS_CERT", c->tls_cert, sizeof c->tls_cert);
+    env_str("SCOLAR_TLS_KEY", c->tls_key, sizeof c->tls_key);
+    env_str("SCOLAR_TRUSTED_PROXY", c->trusted_proxies, sizeof c->trusted_proxies);
+    const char *lf = getenv("SCOLAR_LOG_FORMAT");
+    if (lf && !strcmp(lf, "json"))
+        c->log_json = 1;
     const char *lv = getenv("SCOLAR_LOG_LEVEL");
     if (lv) {
         if (!strcmp(lv, "debug"))
@@ -85,8 +94,120 @@ void lrs_config_from_env(struct lrs_config *c)
 
 void lrs_config_urls(struct lrs_config *c)
 {
+    const char *scheme = c->tls_cert[0] ? "https" : "http";
     if (!c->public_url[0])
-        snprintf(c->public_url, sizeof c->public_url, "http://%s", c->listen);
+        snprintf(c->public_url, sizeof c->public_url, "%s://%s", scheme, c->listen);
     if (!c->content_url[0])
-        snprintf(c->content_url, sizeof c->content_url, "http://%s", c->content_listen);
+        snprintf(c->content_url, sizeof c->content_url, "%s://%s", scheme, c->content_listen);
+    /* launch links and activity IRIs are built as URL + "/...": no trailing slash */
+    for (char *u = c->public_url; *u && u[strlen(u) - 1] == '/';)
+        u[strlen(u) - 1] = '\0';
+    for (char *u = c->content_url; *u && u[strlen(u) - 1] == '/';)
+        u[strlen(u) - 1] = '\0';
+}
+
+/* an absolute http(s) URL with a host and no query, fragment or spaces (RFC 3986 §3) */
+static int url_ok(const char *u)
+{
+    const char *h = !strncmp(u, "http://", 7) ? u + 7 : !strncmp(u, "https://", 8) ? u + 8 : NULL;
+    if (!h || !*h || *h == '/')
+        return 0;
+    for (const char *p = u; *p; p++)
+        if (*p == '?' || *p == '#' || (unsigned char)*p <= 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+static int addr_ok(const char *a, size_t n)
+{
+    char tmp[64];
+    unsigned char buf[16];
+    if (!n || n >= sizeof tmp)
+        return 0;
+    memcpy(tmp, a, n);
+    tmp[n] = '\0';
+    return inet_pton(AF_INET, tmp, buf) == 1 || inet_pton(AF_INET6, tmp, buf) == 1;
+}
+
+int lrs_config_validate(const struct lrs_config *c, char *err, size_t errlen)
+{
+    if (c->public_url[0] && !url_ok(c->public_url)) {
+        snprintf(err, errlen,
+                 "public-url '%s' must be an absolute http:// or https:// URL without query",
+                 c->public_url);
+        return -1;
+    }
+    if (c->content_url[0] && !url_ok(c->content_url)) {
+        snprintf(err, errlen,
+                 "content-url '%s' must be an absolute http:// or https:// URL without query",
+                 c->content_url);
+        return -1;
+    }
+    if (c->tls_key[0] && !c->tls_cert[0]) {
+        snprintf(err, errlen, "tls-key is set but tls-cert is not");
+        return -1;
+    }
+    if (c->tls_cert[0] && access(c->tls_cert, R_OK)) {
+        snprintf(err, errlen, "tls-cert %s: %s", c->tls_cert, strerror(errno));
+        return -1;
+    }
+    if (c->tls_key[0] && access(c->tls_key, R_OK)) {
+        snprintf(err, errlen, "tls-key %s: %s", c->tls_key, strerror(errno));
+        return -1;
+    }
+    for (const char *p = c->trusted_proxies; *p;) {
+        size_t n = strcspn(p, ",");
+        while (n && p[n - 1] == ' ')
+            n--;
+        if (!addr_ok(p, n)) {
+            snprintf(err, errlen,
+                     "trusted-proxy '%s': a comma-separated list of IPv4 or IPv6 addresses",
+                     c->trusted_proxies);
+            return -1;
+        }
+        p += strcspn(p, ",");
+        p += strspn(p, ", ");
+    }
+    return 0;
+}
+
+static int is_trusted(const struct lrs_config *c, const char *a, size_t n)
+{
+    for (const char *p = c->trusted_proxies; *p;) {
+        size_t m = strcspn(p, ", ");
+        if (m == n && !strncmp(p, a, n))
+            return 1;
+        p += m;
+        p += strspn(p, ", ");
+    }
+    return 0;
+}
+
+/* X-Forwarded-For lists the client and then every proxy that passed the request on, each
+ * appending the address it received it from; only the entries added by proxies we trust are
+ * believed, so the answer is the rightmost entry that is not a trusted proxy (what a client
+ * wrote itself at the left is never taken). */
+void lrs_client_addr(const struct lrs_config *c, const char *remote, const char *xff, char *out,
+                     size_t n)
+{
+    snprintf(out, n, "%s", remote ? remote : "");
+    if (!xff || !c->trusted_proxies[0] || !remote || !is_trusted(c, remote, strlen(remote)))
+        return;
+    size_t end = strlen(xff);
+    while (end > 0) {
+        size_t start = end;
+        while (start > 0 && xff[start - 1] != ',')
+            start--;
+        size_t a = start, b = end;
+        while (a < b && xff[a] == ' ')
+            a++;
+        while (b > a && xff[b - 1] == ' ')
+            b--;
+        if (!addr_ok(xff + a, b - a))
+            return; /* garbage: keep what we know */
+        snprintf(out, n, "%.*s", (int)(b - a), xff + a);
+        if (!is_trusted(c, xff + a, b - a))
+            return;
+        end = start ? start - 1 : 0;
+    }
 }

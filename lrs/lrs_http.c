@@ -16,7 +16,9 @@
 #include "statements/stmt_json.h"
 
 #include <civetweb.h>
+#include <openssl/ssl.h>
 #include <ctype.h>
+#include <dlfcn.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -325,7 +327,7 @@ static void dispatch(struct lrs_req *r, const struct lrs_route *routes)
             (vrc = lrs_cmi5_auth(r, authz)) != 0)
             vrc = vrc > 0 ? 0 : -1;
         else if (!by_cookie && authz)
-            vrc = lrs_cred_verify_from(r->app->db, authz, r->ri->remote_addr, &r->cred);
+            vrc = lrs_cred_verify_from(r->app->db, authz, r->client, &r->cred);
         if (vrc == LRS_AUTH_THROTTLED) {
             lrs_resp_header(r, "Retry-After", "1");
             lrs_reply_error(r, 429,
@@ -372,13 +374,25 @@ static void handle(struct mg_connection *conn, struct lrs_app *app, const struct
     r.head = !strcmp(r.method, "HEAD");
     sc_buf_init(&r.hdrs, 64 * 1024);
     r.is_xapi = !content && !strncmp(r.path, "/xapi/", 6);
+    lrs_client_addr(&app->cfg, ri->remote_addr, lrs_req_header(&r, "X-Forwarded-For"), r.client,
+                    sizeof r.client);
+    {
+        /* a request id for the access line and the answer's X-Request-Id: the process's start
+         * time and a counter, unique over restarts, unguessable it need not be */
+        static atomic_ullong next;
+        unsigned long long n = atomic_fetch_add(&next, 1);
+        snprintf(r.request_id, sizeof r.request_id, "%08llx%08llx",
+                 (unsigned long long)(app->started_us / 1000000) & 0xffffffffULL,
+                 n & 0xffffffffULL);
+        lrs_resp_header(&r, "X-Request-Id", "%s", r.request_id);
+    }
     /* xAPI pre-checks (preflight, version header) may answer the request themselves. */
     if (!r.is_xapi || (lrs_altsyntax_apply(&r) == 0 && lrs_xapi_pre(&r) == 0))
         dispatch(&r, rt);
     lrs_guard_request_done(&r);
     lrs_metrics_request(r.route, content, r.status, sc_time_mono_us() - t0);
-    lrs_log(LRS_LOG_INFO, "%s %s %s %d %zu %lldus", content ? "content" : "api", r.method, r.path,
-            r.status, r.bytes_out, (long long)(sc_time_mono_us() - t0));
+    lrs_log_access(content ? "content" : "api", r.method, r.path, r.status, r.bytes_out,
+                   (long long)(sc_time_mono_us() - t0), r.client, r.request_id);
     lrs_params_free(r.params, r.nparams);
     lrs_params_free(r.alt_hdrs, r.nalt_hdrs);
     sc_buf_free(&r.body);
@@ -539,10 +553,30 @@ static int log_message(const struct mg_connection *conn, const char *message)
     return 1;
 }
 
-static struct mg_context *start_ctx(struct lrs_app *app, const char *listen, int threads,
+/* --tls-cert/--tls-key: civetweb (Debian's is built with OpenSSL) reads one PEM file holding
+ * the key and the certificate chain; a separate key file is loaded here into its SSL_CTX
+ * (the init_ssl callback; returning 1 tells civetweb the context is ready). */
+static int init_ssl(void *ssl_ctx, void *user_data)
+{
+    struct lrs_app *app = user_data;
+    const char *cert = app->cfg.tls_cert, *key = app->cfg.tls_key[0] ? app->cfg.tls_key : cert;
+    if (SSL_CTX_use_certificate_chain_file(ssl_ctx, cert) != 1) {
+        lrs_log(LRS_LOG_ERROR, "tls-cert %s: not a PEM certificate chain", cert);
+        return -1;
+    }
+    if (SSL_CTX_use_PrivateKey_file(ssl_ctx, key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ssl_ctx) != 1) {
+        lrs_log(LRS_LOG_ERROR, "tls-key %s: not the PEM private key of %s", key, cert);
+        return -1;
+    }
+    return 1;
+}
+
+static struct mg_context *start_ctx(struct lrs_app *app, const char *listen_addr, int threads,
                                     mg_request_handler h, char *err, size_t errlen)
 {
-    char threads_s[16], timeout_s[16];
+    char threads_s[16], timeout_s[16], listen[300];
+    int tls = app->cfg.tls_cert[0] != 0;
     unsigned code = 0;
     char text[256] = "";
     struct mg_error_data e = {&code, text, sizeof text};
@@ -550,6 +584,8 @@ static struct mg_context *start_ctx(struct lrs_app *app, const char *listen, int
     struct mg_init_data init;
     struct mg_context *ctx;
 
+    /* civetweb's port syntax: a trailing 's' makes the listener TLS */
+    snprintf(listen, sizeof listen, "%s%s", listen_addr, tls ? "s" : "");
     snprintf(threads_s, sizeof threads_s, "%d", threads);
     snprintf(timeout_s, sizeof timeout_s, "%d", app->cfg.request_timeout_ms);
     /* civetweb keeps a worker on a kept-alive connection until the client sends again or the
@@ -564,11 +600,15 @@ static struct mg_context *start_ctx(struct lrs_app *app, const char *listen, int
                           LRS_KEEP_ALIVE_MS, "access_control_allow_methods", "",
                           "enable_directory_listing", "no", "decode_url", "yes",
                           /* without it Nagle + delayed ACK add ~40 ms to small answers */
-                          "tcp_nodelay", "1", NULL};
+                          "tcp_nodelay", "1",
+                          /* TLS 1.2 and newer only (4: SSL2, SSL3, TLS1.0, TLS1.1 off) */
+                          tls ? "ssl_protocol_version" : NULL, "4", NULL};
     memset(&cb, 0, sizeof cb);
     cb.begin_request = lrs_guard_begin_request;
     cb.log_message = log_message;
     cb.connection_close = lrs_guard_conn_closed;
+    if (tls)
+        cb.init_ssl = init_ssl;
     init.callbacks = &cb;
     init.user_data = app;
     init.configuration_options = opts;
@@ -581,11 +621,36 @@ static struct mg_context *start_ctx(struct lrs_app *app, const char *listen, int
     return ctx;
 }
 
+/* civetweb loads OpenSSL at run time (dlopen of "libssl.so", the name libssl-dev installs)
+ * and calls SSL_get_peer_certificate on every TLS connection. OpenSSL 3 no longer exports that
+ * name (a macro for SSL_get1_peer_certificate): Debian 12's civetweb 1.15 then calls a NULL
+ * pointer at the first TLS handshake (reproduced with a ten-line mg_start program). So before
+ * offering HTTPS, check that the library civetweb will load has what it calls; otherwise
+ * refuse to start, pointing at TLS in a reverse proxy (docs/reverse-proxy.md). */
+int lrs_tls_usable(char *err, size_t errlen)
+{
+    void *h = dlopen("libssl.so", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(err, errlen,
+                 "--tls-cert: civetweb loads OpenSSL as libssl.so, which is not installed "
+                 "(Debian: libssl-dev); terminate TLS in a reverse proxy (docs/reverse-proxy.md)");
+        return 0;
+    }
+    int ok = dlsym(h, "SSL_get_peer_certificate") != NULL;
+    dlclose(h);
+    if (!ok)
+        snprintf(err, errlen,
+                 "--tls-cert: this civetweb calls SSL_get_peer_certificate, which the installed "
+                 "OpenSSL 3 does not export: every TLS connection would crash the server; "
+                 "terminate TLS in a reverse proxy (docs/reverse-proxy.md)");
+    return ok;
+}
+
 int lrs_server_start(struct lrs_app *app, char *err, size_t errlen)
 {
     if (lrs_guard_start(app, err, errlen))
         return -1;
-    mg_init_library(0);
+    mg_init_library(app->cfg.tls_cert[0] ? 2 : 0); /* 2: MG_FEATURES_TLS */
     app->ctx = start_ctx(app, app->cfg.listen, app->cfg.threads, api_handler, err, errlen);
     if (!app->ctx)
         goto fail;

@@ -533,7 +533,7 @@ static void session_create(struct lrs_req *r)
     user = jstr(body, "user");
     password = jstr(body, "password");
     {
-        uint64_t ha = fail_hash('a', r->ri->remote_addr), hn = fail_hash('n', key ? key : user);
+        uint64_t ha = fail_hash('a', r->client), hn = fail_hash('n', key ? key : user);
         int64_t wait = fail_wait(ha, now), wn = fail_wait(hn, now);
         if (wn > wait)
             wait = wn;
@@ -549,7 +549,7 @@ static void session_create(struct lrs_req *r)
         goto oom;
     if (key && secret) {
         if (check_credential(r, key, secret, &cred)) {
-            fail_note(fail_hash('a', r->ri->remote_addr), now);
+            fail_note(fail_hash('a', r->client), now);
             fail_note(fail_hash('n', key), now);
             lrs_reply_error(r, 401, "key or secret is wrong");
             goto out;
@@ -565,7 +565,7 @@ static void session_create(struct lrs_req *r)
             goto oom;
     } else if (user && password) {
         if (lrs_user_verify(r->app->db, user, password)) {
-            fail_note(fail_hash('a', r->ri->remote_addr), now);
+            fail_note(fail_hash('a', r->client), now);
             fail_note(fail_hash('n', user), now);
             lrs_reply_error(r, 401, "user name or password is wrong");
             goto out;

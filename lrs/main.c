@@ -37,6 +37,9 @@ static const char MAIN_USAGE[] =
     "  check          verify the store (and the statement indexes against the statements)\n"
     "  reindex        rebuild the statement id table and query indexes from the statements\n"
     "  export         write statements as JSON lines or CSV (server stopped)\n"
+    "  backup DEST    copy the store (compacted) and course files, also while serving\n"
+    "  restore BACKUP restore a backup into a new data directory and verify it\n"
+    "  config check   check the configuration (--config FILE, environment)\n"
     "\n"
     "  scolar <command> --help    options of a command\n"
     "  scolar --version           print the version\n";
@@ -54,6 +57,18 @@ static const char SERVE_USAGE[] =
     "SCOLAR_MAX_DOCUMENT;\n"
     "                             default 1048576)\n"
     "  --threads N                HTTP workers per origin (env SCOLAR_THREADS; default 512)\n"
+    "  --public-url URL           how clients reach --listen: launch links, activity IRIs\n"
+    "                             (env SCOLAR_PUBLIC_URL; default http(s)://LISTEN)\n"
+    "  --content-url URL          how browsers reach --content-listen (env SCOLAR_CONTENT_URL)\n"
+    "  --tls-cert FILE            serve HTTPS on both origins with this PEM certificate chain\n"
+    "                             (env SCOLAR_TLS_CERT)\n"
+    "  --tls-key FILE             its PEM private key (env SCOLAR_TLS_KEY; default: in the "
+    "cert file)\n"
+    "  --trusted-proxy ADDRS      comma-separated proxy addresses whose X-Forwarded-For is\n"
+    "                             believed (env SCOLAR_TRUSTED_PROXY; default none)\n"
+    "  --log-format text|json     log lines (env SCOLAR_LOG_FORMAT; default text)\n"
+    "  --config FILE              read settings from FILE first (any command; env "
+    "SCOLAR_CONFIG)\n"
     "\n"
     "On a store with no credentials, serve creates an admin credential and prints it once;\n"
     "SCOLAR_ADMIN_KEY and SCOLAR_ADMIN_SECRET choose it instead.\n";
@@ -68,7 +83,11 @@ static const char CREDS_USAGE[] =
 
 static const char CHECK_USAGE[] = "usage: scolar check [--data DIR]\n"
                                   "  verifies the store and prints what it holds; exit 1 on a "
-                                  "finding\n";
+                                  "finding\n"
+                                  "  (with the SCORM run-time data against its statements: a "
+                                  "SCO reported\n"
+                                  "  completed has its completed statement; bridge outbox rows "
+                                  "waiting or dead)\n";
 
 static const char REINDEX_USAGE[] =
     "usage: scolar reindex [--data DIR]\n"
@@ -92,6 +111,12 @@ int lrs_cli_open_db(const char *data_dir, struct stmt_db **db)
     int rc = stmt_db_open(data_dir, db, err, sizeof err);
     if (rc) {
         fprintf(stderr, "scolar: %s\n", err);
+        return 1;
+    }
+    if (lrs_db_register(*db, err, sizeof err)) { /* each module's own tables */
+        fprintf(stderr, "scolar: %s\n", err);
+        stmt_db_close(*db);
+        *db = NULL;
         return 1;
     }
     return 0;
@@ -173,6 +198,12 @@ static int cmd_serve(int argc, char **argv)
                                          {"max-body", required_argument, NULL, 'b'},
                                          {"max-document", required_argument, NULL, 'D'},
                                          {"threads", required_argument, NULL, 't'},
+                                         {"public-url", required_argument, NULL, 'P'},
+                                         {"content-url", required_argument, NULL, 'C'},
+                                         {"tls-cert", required_argument, NULL, 'T'},
+                                         {"tls-key", required_argument, NULL, 'K'},
+                                         {"trusted-proxy", required_argument, NULL, 'X'},
+                                         {"log-format", required_argument, NULL, 'F'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
     struct lrs_app app;
@@ -219,6 +250,27 @@ static int cmd_serve(int argc, char **argv)
                                            optarg);
             app.cfg.threads = (int)v;
             break;
+        case 'P':
+            snprintf(app.cfg.public_url, sizeof app.cfg.public_url, "%s", optarg);
+            break;
+        case 'C':
+            snprintf(app.cfg.content_url, sizeof app.cfg.content_url, "%s", optarg);
+            break;
+        case 'T':
+            snprintf(app.cfg.tls_cert, sizeof app.cfg.tls_cert, "%s", optarg);
+            break;
+        case 'K':
+            snprintf(app.cfg.tls_key, sizeof app.cfg.tls_key, "%s", optarg);
+            break;
+        case 'X':
+            snprintf(app.cfg.trusted_proxies, sizeof app.cfg.trusted_proxies, "%s", optarg);
+            break;
+        case 'F':
+            if (strcmp(optarg, "json") && strcmp(optarg, "text"))
+                return lrs_cli_usage_error(SERVE_USAGE, "--log-format is text or json, not '%s'",
+                                           optarg);
+            app.cfg.log_json = !strcmp(optarg, "json");
+            break;
         case 'h':
             fputs(SERVE_USAGE, stdout);
             return 0;
@@ -230,6 +282,12 @@ static int cmd_serve(int argc, char **argv)
     if (optind < argc)
         return lrs_cli_usage_error(SERVE_USAGE, "unexpected argument '%s'", argv[optind]);
     lrs_log_set_level((enum lrs_log_level)app.cfg.log_level);
+    lrs_log_set_json(app.cfg.log_json);
+    if (lrs_config_validate(&app.cfg, err, sizeof err) ||
+        (app.cfg.tls_cert[0] && !lrs_tls_usable(err, sizeof err))) {
+        fprintf(stderr, "scolar: %s\n", err);
+        return 1;
+    }
     lrs_config_urls(&app.cfg);
 
     /* Large buffers (the unfolded tail's arrays, report caches, import results) come and go
@@ -461,23 +519,36 @@ static int cmd_check(int argc, char **argv)
         fputs(report, rc ? stderr : stdout);
     }
     if (!rc) {
-        /* the SCORM bridge outbox (scorm_outbox.c): rows wait only between a crash and the
-         * next start (its drain stores them before serving); a dead row is a statement the
-         * store refused */
-        size_t rows = 0, dead = 0;
-        if (scorm_outbox_count(db, &rows, &dead)) {
-            fprintf(stderr, "scorm bridge outbox: unreadable\n");
+        /* the SCORM run-time data against its statements (scorm_check.c): a SCO reported
+         * completed has its completed bridge statement; the bridge outbox's rows wait only
+         * between a crash and the next start (its drain stores them before serving); a dead
+         * row is a statement the store refused */
+        struct stmt_store *st = NULL;
+        struct stmt_store_opts so = {0};
+        struct scorm_check ck;
+        char *rep = NULL;
+        int src;
+        if ((src = stmt_store_open(db, &so, &st)) != 0) {
+            fprintf(stderr, "scorm: cannot open the statement store: %s\n",
+                    stmt_store_strerror(src));
             rc = 1;
-        } else if (dead) {
-            fprintf(stderr,
-                    "scorm bridge outbox: %zu statements refused by the store (table "
-                    "bridge_outbox_dead)\n",
-                    dead);
+        } else if ((src = scorm_check_statements(db, st, &ck, &rep)) != 0) {
+            fprintf(stderr, "scorm: cannot check the run-time data: %s\n", scorm_rt_strerror(src));
             rc = 1;
         } else {
-            printf("scorm bridge outbox: %zu statements waiting (stored at the next start)\n",
-                   rows);
+            rc = ck.missing || ck.unreadable || ck.dead;
+            fputs(rep, rc ? stderr : stdout);
+            printf("scorm: %zu registrations, %zu SCOs reported completed: %zu with their "
+                   "completed statement, %zu waiting as outbox rows, %zu in sessions still "
+                   "open, %zu without\n",
+                   ck.registrations, ck.completed, ck.completed - ck.open - ck.pending - ck.missing,
+                   ck.pending, ck.open, ck.missing);
+            printf("scorm bridge outbox: %zu statements waiting (stored at the next start), "
+                   "%zu refused\n",
+                   ck.rows, ck.dead);
         }
+        sc_free(rep);
+        stmt_store_close(st);
     }
     if (!rc)
         rc = check_course_reports(&cfg, db);
@@ -550,6 +621,8 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     setvbuf(stdout, NULL, _IOLBF, 0);
     int rc;
+    if (lrs_cli_config_prepass(&argc, argv))
+        return 1;
     if (argc < 2)
         return lrs_cli_usage_error(MAIN_USAGE, "missing command%s", "");
     const char *cmd = argv[1];
@@ -577,6 +650,12 @@ int main(int argc, char **argv)
         rc = lrs_cmd_user(argc - 1, argv + 1);
     else if (!strcmp(cmd, "export"))
         rc = lrs_cmd_export(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "backup"))
+        rc = lrs_cmd_backup(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "restore"))
+        rc = lrs_cmd_restore(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "config"))
+        rc = lrs_cmd_config(argc - 1, argv + 1);
     else
         rc = lrs_cli_usage_error(MAIN_USAGE, "unknown command '%s'", cmd);
     curl_global_cleanup();

@@ -5,10 +5,6 @@
  * integrators use it:
  *   {"request": "start"|"resumeAll"|"continue"|"previous"|"choice"|"jump"|"exit"|"exitAll"|
  *               "abandon"|"abandonAll"|"suspendAll", "target": ITEM_ID,
- *    "cmi": {"completion_status","success_status","score_scaled","progress_measure","exit",
- *            "session_seconds","objectives":[{"id","success_status","completion_status",
- *            "score_scaled","progress_measure"}]},          ("cmi" optional: the current
- *   SCO's run-time data, applied before the request, RTE 4th 4.2 -> SN tracking model)
  *    "session": SESSION, "commit_seq": N}  (optional, together: the current SCO session and
  *   the last commit seq the player sent in it; the request waits up to 3 s until that commit
  *   is applied, so a commit overtaken by the request, e.g. a beacon on unload, is not lost)
@@ -16,12 +12,13 @@
  *         "toc": [{"item","title","hidden","disabled","completion","success"}...]}
  *         "sequencing": true, "current": ITEM_ID|null, "valid": {"continue","previous"}}
  * "launch" runs seq_tree_launch (resumeAll when suspended, else start; RTE 4th 3.1),
- * "report" only applies "cmi" (at a SCO's Commit or Terminate without a request) and "status"
- * reads the state without changing it: the answer adds "suspended" and "root" (the root
- * activity's rollup: completion, success, measure, attemptCount; GET /api/registrations/ID
- * takes the course-level result from it).
- * A "cmi" whose exit is "time-out" or "logout" turns the request (report included) into exitAll
- * (RTE 4th 4.2.8).
+ * The SCO's run-time data is not part of the request: its commits (POST /player/<reg>/commit)
+ * derive the sequencing tracking in their own transaction (issue 15); a "cmi" member is 400.
+ * "report" (a SCO terminated without a request) changes nothing and "status" reads the state
+ * without changing it: the answer adds "suspended" and "root" (the root activity's rollup:
+ * completion, success, measure, attemptCount; GET /api/registrations/ID takes the course-level
+ * result from it). When the named session's SCO exited with "time-out" or "logout", the
+ * request (report included) becomes exitAll (RTE 4th 4.2.8).
  * The player calls the same core (lrs_navigation_run) from POST /player/<reg>/nav; the core is
  * scorm_rt_navigate (scorm/scorm_rt_nav.c): this file only reads the body and maps the codes.
  * A refused request is still 200 (the answer is the SN exception); a malformed body is 400,

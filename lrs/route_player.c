@@ -7,8 +7,9 @@
  *   GET  /player/<reg>/state?token=T           table of contents, statuses, where to resume
  *   POST /player/<reg>/launch                  {token, sco} -> session and the SCO's initial CMI
  *   POST /player/<reg>/initialized/<session>   {token}: the SCO called Initialize
- *   POST /player/<reg>/nav                     {token, request, target?, cmi?}: the SCORM 2004
- *                                              sequencing engine (lrs_navigation_run);
+ *   POST /player/<reg>/nav                     {token, request, target?, session?,
+ *                                              commit_seq?}: the SCORM 2004 sequencing
+ *                                              engine (lrs_navigation_run);
  *                                              every SCORM 2004 course (SN defaults when it
  *                                              has no imsss); {"sequencing": false} for 1.2
  *   POST /player/<reg>/commit/<session>        {token, seq, final, changes} (text/plain, so

@@ -15,15 +15,17 @@
  *   autosave every 5 s after a SetValue;
  * - SCORM 2004 (with imsss:sequencing, or without it: then the SN defaults apply, choice
  *   only, no flow, so previous / next stay disabled): the server's sequencing engine decides (SN 4th OP.1 via
- *   POST /player/<reg>/nav {token, request, target?, cmi?}, docs/sequencing.md "In the
- *   player"). On open "launch" (resumeAll when suspended, else start); at the SCO's Terminate
- *   its adl.nav.request (or "report" when it asked nothing) travels with its CMI status
- *   (completion, success, score.scaled, progress_measure, objectives, exit, session seconds);
- *   the buttons and the table of contents send continue / previous / choice, Suspend sends
+ *   POST /player/<reg>/nav {token, request, target?, session?, commit_seq?},
+ *   docs/sequencing.md "In the player"). The SCO's data reaches the engine through its
+ *   commits only: the server derives the sequencing tracking from each commit in the commit's
+ *   transaction (issue 15); a request names the SCO's session and last commit seq so that the
+ *   server applies that commit first. On open "launch" (resumeAll when suspended, else start);
+ *   at the SCO's Terminate its adl.nav.request (or "report" when it asked nothing); the
+ *   buttons and the table of contents send continue / previous / choice, Suspend sends
  *   suspendAll (the learner comes back to where they left: resumeAll) and Exit sends exitAll
  *   (the attempt on the course ends; the next open starts a new one), after the SCO was
- *   unloaded; each Commit sends "report" so the table and the
- *   buttons follow what the SCO set. The table shows the engine's "toc" (hidden items left
+ *   unloaded; each Commit is followed by "report" so the table and the buttons follow what
+ *   the SCO set. The table shows the engine's "toc" (hidden items left
  *   out, disabled ones not clickable); previous / next are enabled when the engine says those
  *   requests are valid; adl.nav.request_valid.* answer from the last answer.
  * - SCORM 1.2 (the server answers {"sequencing": false}):
@@ -50,7 +52,6 @@
   var ended = false;
   var seqMode = false;  /* the server's sequencing engine drives delivery */
   var seqAnswer = null; /* its last answer: toc, valid, current */
-  var cmiSent = false;  /* the running SCO's Terminate data went with a request */
   var lastRequest = ''; /* the last navigation request sent */
   var pending = null;   /* a learner's request made while another one was under way */
   var session = null;   /* the running SCO's session */
@@ -104,44 +105,6 @@
     return null;
   }
 
-  function isoSeconds(d) {
-    var m = /^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(d || '');
-    if (!m) return 0;
-    var f = [31536000, 2592000, 86400, 3600, 60, 1], t = 0;
-    for (var i = 0; i < 6; i++) if (m[i + 1]) t += parseFloat(m[i + 1]) * f[i];
-    return t;
-  }
-
-  /* The SCO's status as the engine's report step wants it (RTE 4th 4.2 -> SN tracking model);
-   * null when no SCO ran. final: at Terminate (exit and session time count once). */
-  function cmiOf(final) {
-    if (!api || !api._runtime || api._runtime.is12) return null;
-    var v = api._runtime.values;
-    function num(k) { var x = v.get(k); return x === undefined || x === '' ? undefined : parseFloat(x); }
-    function st(k) { var x = v.get(k); return x === undefined || x === '' ? undefined : x; }
-    var c = { completion_status: st('cmi.completion_status'), success_status: st('cmi.success_status'),
-      score_scaled: num('cmi.score.scaled'), progress_measure: num('cmi.progress_measure'), objectives: [] };
-    /* completion_threshold / scaled_passing_score decide as GetValue does (RTE 4.2.4.1, 4.2.22.1) */
-    var th = num('cmi.completion_threshold'), sp = num('cmi.scaled_passing_score');
-    if (th !== undefined) c.completion_status = c.progress_measure === undefined ? 'unknown' : (c.progress_measure >= th ? 'completed' : 'incomplete');
-    if (sp !== undefined) c.success_status = c.score_scaled === undefined ? 'unknown' : (c.score_scaled >= sp ? 'passed' : 'failed');
-    if (c.completion_status === 'not attempted') c.completion_status = 'incomplete';
-    var n = parseInt(v.get('cmi.objectives._count') || '0', 10);
-    for (var i = 0; i < n && i < 64; i++) {
-      var b = 'cmi.objectives.' + i + '.';
-      if (!st(b + 'id')) continue;
-      var o = { id: st(b + 'id'), completion_status: st(b + 'completion_status'), success_status: st(b + 'success_status'),
-        score_scaled: num(b + 'score.scaled'), progress_measure: num(b + 'progress_measure') };
-      if (o.completion_status === 'not attempted') o.completion_status = 'incomplete';
-      c.objectives.push(o);
-    }
-    if (final) {
-      c.exit = st('cmi.exit') || '';
-      c.session_seconds = isoSeconds(v.get('cmi.session_time'));
-    }
-    return JSON.parse(JSON.stringify(c)); /* drops the undefined */
-  }
-
   /* the running SCO's session and the last commit seq sent in it: the server applies that
    * commit before the request even when it arrives later (a beacon on unload) */
   function ordering() {
@@ -149,10 +112,9 @@
     return { session: session, commit_seq: api._runtime.seq || 0 };
   }
 
-  function seqAsk(request, target, cmi, ord) {
+  function seqAsk(request, target, ord) {
     var body = { token: token, request: request };
     if (target) body.target = target;
-    if (cmi) body.cmi = cmi;
     if (ord) { body.session = ord.session; body.commit_seq = ord.commit_seq; }
     return postJSON(base + '/nav', body).then(function (a) {
       if (a.sequencing) { seqAnswer = a; if (seqMode) renderToc(); }
@@ -203,13 +165,12 @@
     busy = true;
     message('');
     leaveCurrent().then(function () {
-      var cmi = cmiSent ? null : cmiOf(true), ord = ordering();
-      cmiSent = true;
+      var ord = ordering();
       current = null; /* the SCO is unloaded */
       api = null;
       session = null;
       lastRequest = request;
-      return seqAsk(request, target, cmi, ord);
+      return seqAsk(request, target, ord);
     }).then(seqDeliver)
       .catch(function (e) { message('Navigation failed: ' + e.message); })
       .then(seqSettle);
@@ -223,12 +184,11 @@
       if ((m = /^\{target=([^}]+)\}(choice|jump)$/.exec(navReq))) { req = m[2]; target = m[1]; }
       else req = navReq;
     }
-    var cmi = cmiOf(true);
-    cmiSent = true;
-    if (req === 'report' && !cmi) return;
+    var ord = ordering();
+    if (req === 'report' && !ord) return;
     busy = true;
     lastRequest = req;
-    seqAsk(req, target, cmi, ordering()).then(function (a) {
+    seqAsk(req, target, ord).then(function (a) {
       /* cmi.exit "time-out" / "logout": the server processed exitAll (RTE 4th 4.2.8) */
       if (req === 'report' && !a.ended) return null;
       return seqDeliver(a);
@@ -269,7 +229,7 @@
       }
       var st = document.createElement('span');
       st.className = 'status';
-      st.textContent = it.success === 'passed' || it.success === 'failed' ? it.success : (it.completion === 'unknown' ? '' : it.completion);
+      st.textContent = it.success === 'passed' || it.success === 'failed' ? it.success : (it.completion === 'unknown' || it.completion === 'not attempted' ? '' : it.completion);
       el.appendChild(st);
       li.appendChild(el);
       ol.appendChild(li);
@@ -354,12 +314,10 @@
         /* sync XHR refused (page dismissal): send it as a beacon instead */
         return http(changes, Object.assign({}, meta, { beacon: true }));
       }
-      /* a Commit: the engine gets the SCO's status now, so the table and the buttons follow
-       * (exit and session time wait for Terminate) */
-      if (seqMode && !m.beacon && !m.final && !busy && !ended) {
-        var cmi = cmiOf(false);
-        if (cmi) seqAsk('report', null, cmi).catch(function () { /* the next one will do */ });
-      }
+      /* a Commit: the server derived the sequencing tracking from it (in the commit's own
+       * transaction), so the table and the buttons follow what the SCO set */
+      if (seqMode && !m.beacon && !m.final && !busy && !ended && api && !api._runtime.is12)
+        seqAsk('report', null, null).catch(function () { /* the next one will do */ });
       return r;
     };
   }
@@ -380,13 +338,13 @@
   function onTerminate(info) {
     var nav = info && info.navRequest;
     if (seqMode && unloading && !busy) {
-      /* the page is going away: the data travels as a beacon, the request waits for the next
+      /* the page is going away: the data travels in the final commit (a beacon), which
+       * updates the sequencing tracking; this "report" only lets a cmi.exit "time-out" /
+       * "logout" end the course attempt (RTE 4th 4.2.8); the request waits for the next
        * launch (resumeAll / start) */
-      var cmi = cmiOf(true);
-      cmiSent = true;
-      if (cmi && navigator.sendBeacon) {
-        var ord = ordering() || {};
-        navigator.sendBeacon(base + '/nav', new Blob([JSON.stringify({ token: token, request: 'report', cmi: cmi,
+      var ord = ordering();
+      if (ord && navigator.sendBeacon) {
+        navigator.sendBeacon(base + '/nav', new Blob([JSON.stringify({ token: token, request: 'report',
           session: ord.session, commit_seq: ord.commit_seq })],
           { type: 'text/plain;charset=UTF-8' }));
       }
@@ -468,7 +426,6 @@
       else { window.API_1484_11 = api; try { delete window.API; } catch (e) { window.API = undefined; } }
       current = id;
       session = L.session;
-      cmiSent = false;
       renderToc();
       $('sco').src = scoUrl(L.href);
     });

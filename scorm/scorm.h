@@ -190,4 +190,9 @@ int scorm_course_version_get(struct stmt_db *db, const char *id, int version, cJ
 int scorm_manifest_parse(const void *xml, size_t len, size_t max_bytes, cJSON **tree,
                          cJSON *warnings, struct scorm_diag *diag);
 
+/** Register the tables of scorm/ (courses, registrations, run-time data, sequencing state,
+ *  bridge outbox; scorm_db.c) in a store just opened, before any other call of this module on
+ *  it (stmt_db_tables_register). SCORM_OK or SCORM_ERR_STORE. */
+int scorm_db_register(struct stmt_db *db);
+
 #endif

@@ -66,7 +66,7 @@ const struct scorm__entry *scorm__zip_find(const struct scorm__zip *z, const cha
 /** 1 when s (n bytes) is valid UTF-8 without overlongs or surrogates. */
 int scorm__utf8_valid(const char *s, size_t n);
 
-/* ---- scorm_manifest.c (helpers shared with scorm_manifest_seq.c) ---- */
+/* ---- scorm_manifest_xml.c (helpers shared by scorm_manifest.c and scorm_manifest_seq.c) ---- */
 #define SCORM__NS_IMSSS "http://www.imsglobal.org/xsd/imsss"
 #define SCORM__NS_ADLSEQ "http://www.adlnet.org/xsd/adlseq_v1p3"
 #define SCORM__NS_ADLNAV "http://www.adlnet.org/xsd/adlnav_v1p3"
@@ -104,9 +104,35 @@ void scorm__attr_num(struct scorm__mctx *c, cJSON *obj, const xmlNode *n, const 
 void scorm__attr_str(cJSON *obj, const xmlNode *n, const char *ns, const char *name,
                      const char *def);
 
+/** 1 for an element of the IMS CP namespace of this manifest (c->cp_ns). */
+int scorm__xml_is_cp(const struct scorm__mctx *c, const xmlNode *n, const char *name);
+/** Attribute in any ADL CP namespace, name compared case-insensitively; owned (xmlFree). */
+xmlChar *scorm__xml_attr_adlcp(const xmlNode *n, const char *name);
+/** Copy of s without leading and trailing white space, owned (sc_free); NULL on no memory. */
+char *scorm__trim_dup(const char *s);
+/** xs:boolean ("true"/"false"/"1"/"0", trimmed): 1 and *out set when valid, else 0. */
+int scorm__parse_bool(const char *s, int *out);
+/** A decimal: 1 and *out set when valid, else 0. */
+int scorm__parse_num(const char *s, double *out);
+
 struct sc_buf;
 /** Percent-encode a package path for a URL (keeps unreserved characters and '/'). */
 int scorm__url_encode_path(struct sc_buf *b, const char *p);
+
+/* ---- scorm_manifest_xml.c: hrefs and xml:base (security.md 5.3, RFC 3986 5.2) ---- */
+struct scorm__href {
+    char *path;  /* decoded, dot segments removed, inside the package ("" never) */
+    char *query; /* "?..." / "#..." as written, or "" */
+    char *url;   /* absolute http(s) URL when external */
+};
+void scorm__href_free(struct scorm__href *h);
+/** Resolve base (the xml:base chain, may be "") + href into *out (owned, scorm__href_free).
+ *  External http(s) URLs are kept as links; other schemes, absolute paths, bad escapes and
+ *  '..' above the root fail with SCORM_ERR_HREF. */
+int scorm__href_resolve(struct scorm__mctx *c, const xmlNode *at, const char *base,
+                        const char *href, struct scorm__href *out);
+/** base + the xml:base of n (if any), owned in *out. */
+int scorm__base_join(struct scorm__mctx *c, const xmlNode *n, const char *base, char **out);
 
 /* ---- scorm_manifest_seq.c ---- */
 /** Parse an imsss:sequencing element into *out (owned). */

@@ -339,6 +339,29 @@ int scorm_rt_outbox_count(struct scorm_rt *rt, size_t *rows, size_t *dead);
 /** The same on a store without a run-time (scolar check). */
 int scorm_outbox_count(struct stmt_db *db, size_t *rows, size_t *dead);
 
+/* ---- scolar check (scorm_check.c) ---- */
+struct stmt_store;
+/** What scorm_check_statements found. */
+struct scorm_check {
+    size_t registrations; /* registration summaries read */
+    size_t completed;     /* SCOs reported completed (table reg_summary) */
+    size_t open;          /* of those, in a session never terminated: no statement yet */
+    size_t pending;       /* of those, whose completed statement waits as an outbox row */
+    size_t missing;       /* of those, with no completed statement: findings */
+    size_t unreadable;    /* summaries that are not JSON: findings */
+    size_t rows, dead;    /* bridge outbox rows waiting / refused by the store (findings) */
+};
+/**
+ * The SCORM run-time data against its statements (issue 15): every SCO a registration's
+ * summary reports completed has its "completed" bridge statement (context.registration, the
+ * SCO's activity) in the store or waiting as an outbox row, unless its session is still open;
+ * dead outbox rows are counted. *report (owned, sc_free) gets one line per finding (at most 20
+ * missing statements named). The check is a finding when missing, unreadable or dead is not 0.
+ * @return SCORM_RT_OK, SCORM_RT_ERR_STORE, SCORM_RT_ERR_NOMEM (then *report is NULL).
+ */
+int scorm_check_statements(struct stmt_db *db, struct stmt_store *st, struct scorm_check *res,
+                           char **report);
+
 /**
  * Wait (at most timeout_ms) until session `session` of reg has applied the commit with
  * sequence number seq, or has ended: a navigation request carries the last commit seq the
@@ -356,10 +379,13 @@ int scorm_rt_commit_wait(struct scorm_rt *rt, const char *reg, const char *sessi
 
 /**
  * A navigation request of registration reg through the SCORM 2004 sequencing engine (SN 4th
- * OP.1): body {"request", "target"?, "cmi"?, "session"?, "commit_seq"?} (borrowed; the request
- * first waits, at most 3 s, for the commit commit_seq of session, scorm_rt_commit_wait); load
- * the sequencing state, apply "cmi" (seq_tree_report), navigate, save, end the course attempt
- * after exitAll and follow a delivery's attempt (scorm_rt_course_exited, scorm_rt_delivered).
+ * OP.1): body {"request", "target"?, "session"?, "commit_seq"?} (borrowed; the request first
+ * waits, at most 3 s, for the commit commit_seq of session, scorm_rt_commit_wait; a "cmi"
+ * member is refused: the commits derive the tracking, issue 15); when that session's SCO exited
+ * with "time-out" or "logout" the request becomes exitAll (RTE 4th 4.2.8); load the sequencing
+ * state, navigate and save in one write transaction, end the course attempt after exitAll and
+ * follow a delivery's attempt (scorm_rt_course_exited, scorm_rt_delivered). "report" changes
+ * nothing (unless it becomes exitAll) and answers as a navigation would.
  * Requests of one learner are serialised (global objectives are the learner's).
  * @return SCORM_RT_OK with *answer (owned) set; else *answer is NULL and emsg says why:
  *         SCORM_RT_ERR_PAYLOAD (the field and the rule), _NOTFOUND, _SEQUENCING, _STORE,

@@ -63,6 +63,20 @@ struct scorm_rt {
 int scorm__dm_compile(struct scorm__dm *dm, const char *json, size_t len, struct scorm_diag *diag);
 void scorm__dm_free(struct scorm__dm *dm);
 
+/* ---- scorm_rt_dm_kind.c: one value against its datamodel.json type ---- */
+/** Characters (UTF-8 code points) in s. */
+size_t scorm__dm_char_len(const char *s);
+/** 1 when the n bytes at s are all ASCII digits (n > 0). */
+int scorm__dm_all_digits(const char *s, size_t n);
+/** 1 when v is one of the strings of arr. */
+int scorm__dm_in_values(const cJSON *arr, const char *v);
+/** 1 and *out set when t[name] is a number. */
+int scorm__dm_num_field(const cJSON *t, const char *name, double *out);
+/** Validate v against type t (the shim's Validator.check): 0, or the SCORM error code (406,
+ *  407...). itype is the interaction type for responses (may be NULL). */
+int scorm__dm_check_type(const struct scorm__dm *dm, int strict, const cJSON *t, const char *v,
+                         const char *itype);
+
 /** The _count of every collection prefix present in values: {"cmi.interactions": 3, ...}. */
 cJSON *scorm__dm_counts(const cJSON *values);
 
@@ -189,5 +203,31 @@ void scorm__bridge_start(const struct scorm__bridge_ctx *c, const char *entry, c
 void scorm__bridge_end(const struct scorm__bridge_ctx *c, const cJSON *values, const cJSON *changed,
                        const cJSON *result, const cJSON *start, int suspended, int64_t session_cs,
                        cJSON *arr);
+
+/* ---- scorm_rt_track.c: the run-time's side of the sequencing tracking model ---- */
+struct seq_tree;
+struct stmt_db_txn;
+/** The sequencing tree of registration `reg` (course tree `tree`, borrowed) with its stored
+ *  state read in txn (NULL: a read transaction of its own). *out (owned, seq_tree_destroy) is
+ *  NULL when there is no tracking: SCORM 1.2, a tree the engine cannot build (the player falls
+ *  back to tree order), or a registration not sequenced yet. SCORM_RT_OK, _STORE, _NOMEM. */
+int scorm__seq_tree_of(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON *tree,
+                       const char *reg, const char *learner, struct seq_tree **out);
+
+/* at most this many cmi.objectives.n are mapped to the activity's objectives (as the player
+ * sent them before issue 15) */
+#define SCORM__TRACK_MAX_OBJECTIVES 64
+/** Inside the commit's write transaction txn: derive the sequencing tracking of the delivered
+ *  activity from the SCO's validated run-time values (borrowed) of session sess (its "sco",
+ *  "exit", "session_cs" and "nav_request"), item being the SCO's ITEM of tree; final at
+ *  Terminate. Nothing is done for SCORM 1.2, a registration never sequenced, a SCO the engine
+ *  does not deliver now, or the final commit of an abandon. SCORM_RT_OK, _STORE, _NOMEM. */
+int scorm__track_commit(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON *tree,
+                        const char *reg, const char *learner, const cJSON *item,
+                        const cJSON *values, const cJSON *sess, int final);
+/** The LMS-side thresholds of an item (scorm_rt_session.c): completion_threshold and
+ *  scaled_passing_score (2004), mastery score (1.2), as text; "" when not defined. */
+void scorm__rt_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,
+                          size_t passl, char *mastery, size_t ml);
 
 #endif

@@ -42,60 +42,23 @@ static pthread_mutex_t *nav_lock_of(const char *learner)
     return &nav_locks[sc_hash64(learner, strlen(learner)) % NAV_LOCK_STRIPES];
 }
 
-static enum seq_status status_of(const char *v)
+/* The exit of the SCO session `session` of registration reg ("" when unknown), read after its
+ * commits were applied: "time-out" and "logout" end the course attempt (RTE 4th 4.2.8). */
+static void session_exit(struct scorm_rt *rt, const char *reg, const char *session, char *out,
+                         size_t len)
 {
-    if (!v)
-        return SEQ_STATUS_UNSET;
-    if (!strcmp(v, "completed"))
-        return SEQ_STATUS_COMPLETED;
-    if (!strcmp(v, "incomplete") || !strcmp(v, "not attempted"))
-        return SEQ_STATUS_INCOMPLETE;
-    if (!strcmp(v, "passed"))
-        return SEQ_STATUS_PASSED;
-    if (!strcmp(v, "failed"))
-        return SEQ_STATUS_FAILED;
-    if (!strcmp(v, "unknown"))
-        return SEQ_STATUS_UNKNOWN;
-    return (enum seq_status) - 1;
-}
-
-/* one objective's (or the primary's) data; -1 after a bad value (field named in err) */
-static int cmi_obj(const cJSON *o, struct seq_cmi_obj *out, char *err, size_t elen)
-{
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, "score_scaled");
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "progress_measure");
-    const char *cs = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "completion_status"));
-    const char *ss = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "success_status"));
-    memset(out, 0, sizeof *out);
-    out->completion = status_of(cs);
-    out->success = status_of(ss);
-    if ((int)out->completion < 0 || out->completion == SEQ_STATUS_PASSED ||
-        out->completion == SEQ_STATUS_FAILED) {
-        snprintf(err, elen, "completion_status '%.40s' is not a SCORM 2004 value (RTE 4.2.4)", cs);
-        return -1;
-    }
-    if ((int)out->success < 0 || out->success == SEQ_STATUS_COMPLETED ||
-        out->success == SEQ_STATUS_INCOMPLETE) {
-        snprintf(err, elen, "success_status '%.40s' is not a SCORM 2004 value (RTE 4.2.22)", ss);
-        return -1;
-    }
-    if (s) {
-        if (!cJSON_IsNumber(s) || s->valuedouble < -1 || s->valuedouble > 1) {
-            snprintf(err, elen, "score_scaled must be a number in [-1, 1] (RTE 4.2.20)");
-            return -1;
-        }
-        out->has_scaled = 1;
-        out->scaled = s->valuedouble;
-    }
-    if (p) {
-        if (!cJSON_IsNumber(p) || p->valuedouble < 0 || p->valuedouble > 1) {
-            snprintf(err, elen, "progress_measure must be a number in [0, 1] (RTE 4.2.18)");
-            return -1;
-        }
-        out->has_progress = 1;
-        out->progress = p->valuedouble;
-    }
-    return 0;
+    char *v = NULL;
+    size_t vl;
+    cJSON *s = NULL;
+    out[0] = '\0';
+    if (!session || stmt_db_get1(rt->db, "sessions", session, strlen(session), &v, &vl))
+        return;
+    s = cJSON_ParseWithLength(v, vl);
+    sc_free(v);
+    if (s && scorm__jstr(s, "registration") && !strcmp(scorm__jstr(s, "registration"), reg) &&
+        scorm__jstr(s, "exit"))
+        snprintf(out, len, "%s", scorm__jstr(s, "exit"));
+    cJSON_Delete(s);
 }
 
 /* {"sequencing":true,"deliver","exception","ended","current","toc","valid":{"continue",
@@ -154,25 +117,23 @@ static cJSON *answer_of(struct seq_tree *t, const struct seq_result *res, int st
 int scorm_rt_navigate(struct scorm_rt *rt, const char *reg, const cJSON *body, int flags,
                       cJSON **answer, char *emsg, size_t elen, char *warn, size_t wlen)
 {
-    char err[256];
     cJSON *regrec = NULL, *ver = NULL;
     char *rv = NULL;
     size_t rvl = 0;
     struct seq_tree *t = NULL;
     struct seq_diag sd;
     struct seq_result res;
-    struct seq_cmi cmi;
-    struct seq_cmi_obj objs[64];
+    struct stmt_db_txn *wtxn = NULL; /* load, navigate and save in one write transaction */
+    char exitv[32];
     enum seq_nav nav = SEQ_NAV_START;
     const char *req, *target, *course, *learner, *version;
-    const cJSON *jc, *o, *tree;
+    const cJSON *o, *tree;
     pthread_mutex_t *lock = NULL;
     int rc = 0, status = SCORM_RT_ERR_NOMEM, launch = 0, report_only = 0, status_only = 0;
 
     *answer = NULL;
     if (warn && wlen)
         warn[0] = '\0';
-    memset(&cmi, 0, sizeof cmi);
     memset(&sd, 0, sizeof sd);
     memset(&res, 0, sizeof res);
     snprintf(emsg, elen, "out of memory");
@@ -204,49 +165,12 @@ int scorm_rt_navigate(struct scorm_rt *rt, const char *reg, const cJSON *body, i
         snprintf(emsg, elen, "target: a string item identifier is required for %s", req);
         return SCORM_RT_ERR_PAYLOAD;
     }
-    jc = cJSON_GetObjectItemCaseSensitive(body, "cmi");
-    if (jc && cJSON_IsNull(jc))
-        jc = NULL;
-    if (jc && status_only) {
-        snprintf(emsg, elen, "cmi: not allowed with the status request (it changes nothing)");
-        return SCORM_RT_ERR_PAYLOAD;
-    }
-    if (jc) {
-        size_t n = 0;
-        const char *ex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jc, "exit"));
-        const cJSON *ss = cJSON_GetObjectItemCaseSensitive(jc, "session_seconds");
-        if (!cJSON_IsObject(jc) || cmi_obj(jc, &cmi.primary, err, sizeof err) != 0) {
-            snprintf(emsg, elen, "cmi: %s", cJSON_IsObject(jc) ? err : "must be an object");
-            return SCORM_RT_ERR_PAYLOAD;
-        }
-        cmi.suspend = ex && !strcmp(ex, "suspend");
-        /* SCORM 2004 4th RTE 4.2.8 (cmi.exit): a SCO that terminates with "time-out" or
-         * "logout" (deprecated) makes the LMS process an exitAll navigation request, whatever
-         * it asked for: the attempt on the whole course ends (SN 4th 4.4.1, TB.2.3). An
-         * abandon keeps its meaning (the SCO's data is discarded). */
-        if (ex && (!strcmp(ex, "time-out") || !strcmp(ex, "logout")) && !launch &&
-            nav != SEQ_NAV_ABANDON && nav != SEQ_NAV_ABANDON_ALL) {
-            report_only = 0;
-            nav = SEQ_NAV_EXIT_ALL;
-        }
-        cmi.session_seconds = cJSON_IsNumber(ss) && ss->valuedouble > 0 ? ss->valuedouble : 0;
-        cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(jc, "objectives"))
-        {
-            const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id"));
-            if (n == sizeof objs / sizeof objs[0] || !id ||
-                cmi_obj(o, &objs[n], err, sizeof err) != 0) {
-                snprintf(emsg, elen, "cmi.objectives[%zu]: %s", n,
-                         !id       ? "id is required"
-                         : n == 64 ? "at most 64"
-                                   : err);
-                return SCORM_RT_ERR_PAYLOAD;
-            }
-            objs[n++].id = id;
-        }
-        cmi.objectives = objs;
-        cmi.n_objectives = n;
-    } else if (report_only) {
-        snprintf(emsg, elen, "cmi: required for the report request");
+    /* the run-time data travels in the commits, which derive the sequencing tracking in their
+     * own transaction (issue 15, scorm_rt_track.c): a request carries none */
+    if (cJSON_GetObjectItemCaseSensitive(body, "cmi")) {
+        snprintf(emsg, elen,
+                 "cmi: not accepted: the SCO's run-time data goes in its commits "
+                 "(POST /player/<reg>/commit/<session>), which update the sequencing tracking");
         return SCORM_RT_ERR_PAYLOAD;
     }
 
@@ -268,6 +192,16 @@ int scorm_rt_navigate(struct scorm_rt *rt, const char *reg, const cJSON *body, i
             snprintf(warn, wlen,
                      "navigation of %s: commit %.0f of session %s did not arrive within %d ms", reg,
                      o->valuedouble, sess, NAV_COMMIT_WAIT_MS);
+        /* SCORM 2004 4th RTE 4.2.8 (cmi.exit): a SCO that terminated with "time-out" or
+         * "logout" (deprecated) makes the LMS process an exitAll navigation request, whatever
+         * it asked for: the attempt on the whole course ends (SN 4th 4.4.1, TB.2.3). An
+         * abandon keeps its meaning (the SCO's data is discarded). */
+        session_exit(rt, reg ? reg : "", sess, exitv, sizeof exitv);
+        if ((!strcmp(exitv, "time-out") || !strcmp(exitv, "logout")) && !launch && !status_only &&
+            nav != SEQ_NAV_ABANDON && nav != SEQ_NAV_ABANDON_ALL) {
+            report_only = 0;
+            nav = SEQ_NAV_EXIT_ALL;
+        }
     }
     /* the registration's course version and learner (not the whole report) */
     if (!reg || !sc_uuid_valid(reg, strlen(reg)) ||
@@ -329,28 +263,37 @@ int scorm_rt_navigate(struct scorm_rt *rt, const char *reg, const cJSON *body, i
     }
     lock = nav_lock_of(learner ? learner : "");
     pthread_mutex_lock(lock);
-    rc = seq_state_load(rt->db, reg, learner, t, &sd);
+    /* a request that changes the state reads and writes it in one write transaction, so a
+     * commit deriving tracking (its own write transaction) comes wholly before or after it */
+    if (!status_only && !report_only && stmt_db_txn_begin(rt->db, 1, &wtxn) != 0) {
+        snprintf(emsg, elen, "cannot begin the sequencing state's transaction");
+        status = SCORM_RT_ERR_STORE;
+        goto out;
+    }
+    rc = wtxn ? seq_state_load_txn(wtxn, reg, learner, t, &sd)
+              : seq_state_load(rt->db, reg, learner, t, &sd);
     if (rc != SEQ_OK && rc != SEQ_ERR_NOTFOUND) {
         snprintf(emsg, elen, "sequencing state of the registration: %s %s", seq_strerror(rc),
                  sd.msg);
         status = SCORM_RT_ERR_STORE;
         goto out;
     }
-    /* an abandoned attempt's data is discarded (SN 4th 4.4.1) */
-    if (jc && !launch && nav != SEQ_NAV_ABANDON && nav != SEQ_NAV_ABANDON_ALL &&
-        seq_tree_current(t) && seq_tree_report(t, &cmi) != SEQ_OK) {
-        snprintf(emsg, elen, "cannot apply the run-time data");
-        goto out;
-    }
     if (launch)
         seq_tree_launch(t, &res);
     else if (!report_only && !status_only)
         seq_tree_navigate(t, nav, target, &res);
-    rc = status_only ? SEQ_OK : seq_state_save(rt->db, reg, learner, t);
-    if (rc) {
-        snprintf(emsg, elen, "cannot store the sequencing state: %s", seq_strerror(rc));
-        status = rc == SEQ_ERR_NOMEM ? SCORM_RT_ERR_NOMEM : SCORM_RT_ERR_STORE;
-        goto out;
+    if (wtxn) {
+        rc = seq_state_save_txn(wtxn, reg, learner, t);
+        if (rc == SEQ_OK && stmt_db_txn_commit(wtxn) != 0)
+            rc = SEQ_ERR_STORE;
+        else if (rc != SEQ_OK)
+            stmt_db_txn_abort(wtxn);
+        wtxn = NULL;
+        if (rc) {
+            snprintf(emsg, elen, "cannot store the sequencing state: %s", seq_strerror(rc));
+            status = rc == SEQ_ERR_NOMEM ? SCORM_RT_ERR_NOMEM : SCORM_RT_ERR_STORE;
+            goto out;
+        }
     }
     if (!launch && !report_only && !status_only && nav == SEQ_NAV_EXIT_ALL && res.ended) {
         /* exitAll ends the attempt on the course and every SCO attempt in it, a suspended
@@ -377,6 +320,7 @@ int scorm_rt_navigate(struct scorm_rt *rt, const char *reg, const cJSON *body, i
     if (*answer)
         status = SCORM_RT_OK;
 out:
+    stmt_db_txn_abort(wtxn);
     if (lock)
         pthread_mutex_unlock(lock);
     if (status != SCORM_RT_OK) {

@@ -11,6 +11,7 @@
  * this computation is its reference, which `scolar check` and the tests compare it with.
  */
 #include "scorm/scorm_rt.h"
+#include "scorm/scorm_rt_int.h"
 #include "common/sc_alloc.h"
 #include "statements/stmt_db.h"
 
@@ -340,8 +341,13 @@ int scorm_rt_course_report_scan(struct scorm_rt *rt, struct stmt_db *db, const c
             cJSON *e = sid ? entry(scos, sid) : NULL, *x;
             if (!e)
                 continue;
-            if (!cJSON_GetObjectItemCaseSensitive(e, "title"))
+            if (!cJSON_GetObjectItemCaseSensitive(e, "title")) {
+                char *iri = scorm__activity_iri(rt->activity_base, course, sid, NULL, NULL);
                 cJSON_AddStringToObject(e, "title", jstr(sco, "title") ? jstr(sco, "title") : sid);
+                if (!iri || !cJSON_AddStringToObject(e, "activity", iri))
+                    rc = SCORM_RT_ERR_NOMEM;
+                sc_free(iri);
+            }
             bump(e, "registrations", 1);
             bump(e, "started", st);
             bump(e, "completed", is(sc, "completed"));
@@ -396,7 +402,11 @@ int scorm_rt_course_report_scan(struct scorm_rt *rt, struct stmt_db *db, const c
         }
         finish_objectives(objectives);
         finish_interactions(interactions);
+        char *iri = scorm__activity_iri(rt->activity_base, course, NULL, NULL, NULL);
         cJSON_AddStringToObject(rep, "course", course);
+        if (!iri || !cJSON_AddStringToObject(rep, "activity", iri))
+            rc = SCORM_RT_ERR_NOMEM;
+        sc_free(iri);
         cJSON_AddNumberToObject(rep, "registrations", (double)n);
         cJSON_AddNumberToObject(rep, "started", (double)started);
         cJSON_AddNumberToObject(rep, "completed", (double)completed);

@@ -22,6 +22,7 @@
  */
 #include "scorm/scorm_rt_int.h"
 #include "scorm/scorm_int.h"
+#include "scorm/seq.h"
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
@@ -244,8 +245,8 @@ static int num_of(const cJSON *values, const char *k, double *out)
 }
 
 /* The LMS-side threshold values of a SCO (NULL when not defined). */
-static void lms_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,
-                           size_t passl, char *mastery, size_t ml)
+void scorm__rt_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,
+                          size_t passl, char *mastery, size_t ml)
 {
     const cJSON *ct = cJSON_GetObjectItemCaseSensitive(item, "completionThreshold");
     const cJSON *prim = cJSON_GetObjectItemCaseSensitive(
@@ -286,7 +287,7 @@ static cJSON *result_of(const cJSON *values, const cJSON *item, int is12)
 
     if (!r)
         return NULL;
-    lms_thresholds(item, is12, thr, sizeof thr, pass, sizeof pass, mastery, sizeof mastery);
+    scorm__rt_thresholds(item, is12, thr, sizeof thr, pass, sizeof pass, mastery, sizeof mastery);
     if (is12) {
         const char *st = scorm__jstr(values, "cmi.core.lesson_status");
         if (!st)
@@ -387,7 +388,8 @@ static cJSON *initial_values(const struct regctx *c, const cJSON *item, const cJ
         init = cJSON_CreateObject();
     if (!init)
         return NULL;
-    lms_thresholds(item, c->is12, thr, sizeof thr, pass, sizeof pass, mastery, sizeof mastery);
+    scorm__rt_thresholds(item, c->is12, thr, sizeof thr, pass, sizeof pass, mastery,
+                         sizeof mastery);
     if (c->is12) {
         add_initial(init, "cmi.core.student_id", scorm__jstr(learner, "id"));
         add_initial(init, "cmi.core.student_name", scorm__jstr(learner, "name"));
@@ -1053,6 +1055,10 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
         cJSON *result = result_of(values, item, c.is12);
         scorm__jset(rec, "result", result);
     }
+    /* the sequencing tracking follows the validated data in this transaction (issue 15) */
+    if (!c.is12 &&
+        (rc = scorm__track_commit(rt, txn, c.tree, reg, learner_of(&c), item, values, sess, final)))
+        goto out;
     if (final) {
         rc = session_end(rt, txn, &c, item, rec, sess, 1, stmts);
         if (rc)
@@ -1159,11 +1165,14 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
 {
     struct regctx c;
     struct flat *f = NULL;
+    struct seq_tree *st = NULL; /* the sequencing tracking: one status per item */
     cJSON *res = NULL, *items;
     const char *resume = NULL, *first_open = NULL, *first = NULL;
     int rc = regctx_load(rt, reg, &c);
     if (rc)
         return rc;
+    if ((rc = scorm__seq_tree_of(rt, NULL, c.tree, reg, learner_of(&c), &st)))
+        goto out;
     f = sc_calloc(1, sizeof *f);
     res = cJSON_CreateObject();
     if (!f || !res) {
@@ -1212,10 +1221,10 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
                 : cJSON_CreateArray());
         rec = scorm__jstr(it, "launch") ? sco_record(rt, reg, id) : NULL;
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
-        const char *comp = scorm__jstr(r, "completion");
-        cJSON_AddStringToObject(o, "completion", comp ? comp : "not attempted");
-        cJSON_AddStringToObject(o, "success",
-                                scorm__jstr(r, "success") ? scorm__jstr(r, "success") : "unknown");
+        const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
+        seq_item_status(st, id, comp, succ, &comp, &succ);
+        cJSON_AddStringToObject(o, "completion", comp);
+        cJSON_AddStringToObject(o, "success", succ);
         if (cJSON_GetObjectItemCaseSensitive(r, "score"))
             cJSON_AddItemToObject(o, "score",
                                   cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "score"), 1));
@@ -1242,6 +1251,7 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
     *out = res;
     res = NULL;
 out:
+    seq_tree_destroy(st);
     cJSON_Delete(res);
     sc_free(f);
     regctx_free(&c);
@@ -1276,6 +1286,7 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
 {
     struct regctx c;
     struct flat *f = NULL;
+    struct seq_tree *st = NULL; /* the sequencing tracking: one status per item */
     cJSON *res = NULL, *scos, *assets;
     int rc = regctx_load(rt, reg, &c);
     int n_sco = 0, n_completed = 0, n_started = 0, n_passed = 0, n_failed = 0, n_scored = 0;
@@ -1291,6 +1302,8 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
+    if ((rc = scorm__seq_tree_of(rt, NULL, c.tree, reg, learner_of(&c), &st)))
+        goto out;
     flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
     cJSON_AddStringToObject(res, "registration", reg);
     cJSON_AddStringToObject(res, "course", scorm__jstr(c.reg, "course"));
@@ -1324,12 +1337,13 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
                                 scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
         const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
+        seq_item_status(st, id, comp, succ, &comp, &succ);
         int attempt = rec ? (int)jnum(rec, "attempt") : 0;
         /* attempts started: the current one counts once a session of it was launched */
         int started = rec ? attempt - (jnum(rec, "attempt_sessions") > 0 ? 0 : 1) : 0;
         int64_t tcs = rec ? (int64_t)jnum(rec, "total_cs") : 0;
-        cJSON_AddStringToObject(o, "completion", comp ? comp : "not attempted");
-        cJSON_AddStringToObject(o, "success", succ ? succ : "unknown");
+        cJSON_AddStringToObject(o, "completion", comp);
+        cJSON_AddStringToObject(o, "success", succ);
         if (cJSON_GetObjectItemCaseSensitive(r, "score"))
             cJSON_AddItemToObject(o, "score",
                                   cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "score"), 1));
@@ -1411,6 +1425,7 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
     *out = res;
     res = NULL;
 out:
+    seq_tree_destroy(st);
     cJSON_Delete(res);
     sc_free(f);
     regctx_free(&c);

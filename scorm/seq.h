@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 struct stmt_db;
+struct stmt_db_txn;
 struct seq_tree;
 
 enum seq_err {
@@ -167,8 +168,21 @@ const char *seq_tree_suspended(const struct seq_tree *t);
 int seq_tree_ended(const struct seq_tree *t);
 
 /**
+ * One status per item (issue 15): the completion ("completed", "incomplete", "not attempted",
+ * "unknown") and success ("passed", "failed", "unknown") of `item` wherever it is shown: the
+ * table of contents (seq_tree_toc), the registration report's scos[] and through it the course
+ * report (scorm_rt_registration_get). When t (may be NULL) holds a tracked activity `item`,
+ * its tracking state decides (SN 4th 4.2.1: it holds what the SCO reported through the RTE ->
+ * SN mapping and what the LMS set itself, e.g. completionSetByContent false); otherwise the
+ * run-time's result does: rt_completion / rt_success, NULL when the SCO never ran. The strings
+ * returned are static or the rt_ arguments.
+ */
+void seq_item_status(const struct seq_tree *t, const char *item, const char *rt_completion,
+                     const char *rt_success, const char **completion, const char **success);
+
+/**
  * Table of contents: *out (owned) = [{"item","title","depth","leaf","hidden","disabled",
- * "completion":"completed"|"incomplete"|"unknown","success":"passed"|"failed"|"unknown",
+ * "completion","success" (seq_item_status),
  * "current":bool}] in tree order. hidden: isvisible=false or a hiddenFromChoice pre-condition
  * rule fires; disabled: a choice request for the item would not be valid.
  */
@@ -201,5 +215,12 @@ int seq_state_save(struct stmt_db *db, const char *registration, const char *lea
                    const struct seq_tree *t);
 int seq_state_load(struct stmt_db *db, const char *registration, const char *learner,
                    struct seq_tree *t, struct seq_diag *diag);
+/** The same inside the caller's transaction (a write transaction for save): the SCORM commit
+ *  derives the tracking in its own transaction (issue 15), and navigation loads and saves in
+ *  one. Nothing is committed or aborted here. */
+int seq_state_save_txn(struct stmt_db_txn *txn, const char *registration, const char *learner,
+                       const struct seq_tree *t);
+int seq_state_load_txn(struct stmt_db_txn *txn, const char *registration, const char *learner,
+                       struct seq_tree *t, struct seq_diag *diag);
 
 #endif

@@ -231,6 +231,33 @@ static int hidden_from_choice(const struct seq_tree *t, const struct seq__act *a
     return !a->visible;
 }
 
+void seq_item_status(const struct seq_tree *t, const char *item, const char *rt_completion,
+                     const char *rt_success, const char **completion, const char **success)
+{
+    const struct seq__act *a = t && item ? seq__act_find(t, item) : NULL;
+    if (!a || !a->tracked) {
+        /* no tracking: SCORM 1.2, a course the engine cannot build, an untracked activity (IMS
+         * SS 5.1.7: tracked = false keeps no status), a registration never sequenced */
+        *completion = rt_completion ? rt_completion : "not attempted";
+        *success = rt_success ? rt_success : "unknown";
+        return;
+    }
+    /* SN 4th 4.2.1.3: attempt progress status / attempt completion status of the activity (a
+     * leaf's are cmi.completion_status, RTE 4th 4.2.4, or what the LMS set when
+     * completionSetByContent is false); never attempted before its first attempt */
+    if (seq__act_progress_known(t, a))
+        *completion = seq__act_completed(t, a) ? "completed" : "incomplete";
+    else
+        *completion =
+            a->attempt_count > 0 || a->active || a->suspended ? "unknown" : "not attempted";
+    /* SN 4th 4.2.1.1: the primary objective's progress and satisfied status (a leaf's are
+     * cmi.success_status, RTE 4th 4.2.22) */
+    if (seq__obj_progress(t, a, &a->objs[0]))
+        *success = seq__obj_satisfied(t, a, &a->objs[0]) ? "passed" : "failed";
+    else
+        *success = "unknown";
+}
+
 int seq_tree_toc(struct seq_tree *t, cJSON **out)
 {
     cJSON *arr;
@@ -252,21 +279,16 @@ int seq_tree_toc(struct seq_tree *t, cJSON **out)
         cJSON_AddItemToArray(arr, e);
         int hidden = hidden_from_choice(t, a);
         int disabled = hidden || !seq_tree_nav_valid(t, SEQ_NAV_CHOICE, a->id);
-        int pk = seq__act_progress_known(t, a), ok = seq__obj_progress(t, a, &a->objs[0]);
+        const char *comp, *succ;
+        seq_item_status(t, a->id, NULL, NULL, &comp, &succ);
         if (!cJSON_AddStringToObject(e, "item", a->id) ||
             !cJSON_AddStringToObject(e, "title", a->title) ||
             !cJSON_AddNumberToObject(e, "depth", a->depth) ||
             !cJSON_AddBoolToObject(e, "leaf", seq__is_leaf(a)) ||
             !cJSON_AddBoolToObject(e, "hidden", hidden) ||
             !cJSON_AddBoolToObject(e, "disabled", disabled) ||
-            !cJSON_AddStringToObject(e, "completion",
-                                     !pk                        ? "unknown"
-                                     : seq__act_completed(t, a) ? "completed"
-                                                                : "incomplete") ||
-            !cJSON_AddStringToObject(e, "success",
-                                     !ok                                     ? "unknown"
-                                     : seq__obj_satisfied(t, a, &a->objs[0]) ? "passed"
-                                                                             : "failed") ||
+            !cJSON_AddStringToObject(e, "completion", comp) ||
+            !cJSON_AddStringToObject(e, "success", succ) ||
             !cJSON_AddBoolToObject(e, "current", t->current == a)) {
             cJSON_Delete(arr);
             return SEQ_ERR_NOMEM;

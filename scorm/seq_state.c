@@ -332,10 +332,26 @@ int seq_state_save(struct stmt_db *db, const char *registration, const char *lea
                    const struct seq_tree *t)
 {
     struct stmt_db_txn *txn = NULL;
+    int rc;
+    if (!db || !registration || !*registration || !t)
+        return SEQ_ERR_ARG;
+    if (stmt_db_txn_begin(db, 1, &txn) != 0)
+        return SEQ_ERR_STORE;
+    rc = seq_state_save_txn(txn, registration, learner, t);
+    if (rc == SEQ_OK)
+        rc = stmt_db_txn_commit(txn) == 0 ? SEQ_OK : SEQ_ERR_STORE;
+    else
+        stmt_db_txn_abort(txn);
+    return rc;
+}
+
+int seq_state_save_txn(struct stmt_db_txn *txn, const char *registration, const char *learner,
+                       const struct seq_tree *t)
+{
     cJSON *s = NULL;
     char *text = NULL, key[STMT_DB_MAX_KEY + 1];
     int rc;
-    if (!db || !registration || !*registration || !t)
+    if (!txn || !registration || !*registration || !t)
         return SEQ_ERR_ARG;
     if ((rc = seq_state_to_json(t, &s)) != SEQ_OK)
         return rc;
@@ -347,10 +363,6 @@ int seq_state_save(struct stmt_db *db, const char *registration, const char *lea
     text = cJSON_PrintUnformatted(s);
     if (!text) {
         rc = SEQ_ERR_NOMEM;
-        goto out;
-    }
-    if (stmt_db_txn_begin(db, 1, &txn) != 0) {
-        rc = SEQ_ERR_STORE;
         goto out;
     }
     if (stmt_db_put(txn, "seq_state", registration, strlen(registration), text, strlen(text), 0)) {
@@ -374,10 +386,8 @@ int seq_state_save(struct stmt_db *db, const char *registration, const char *lea
         if (rc)
             goto out;
     }
-    rc = stmt_db_txn_commit(txn) == 0 ? SEQ_OK : SEQ_ERR_STORE;
-    txn = NULL;
+    rc = SEQ_OK;
 out:
-    stmt_db_txn_abort(txn);
     cJSON_free(text);
     cJSON_Delete(s);
     return rc;
@@ -404,13 +414,28 @@ static int gvisit(void *ctx, const void *key, size_t klen, const void *val, size
 int seq_state_load(struct stmt_db *db, const char *registration, const char *learner,
                    struct seq_tree *t, struct seq_diag *diag)
 {
-    char *text = NULL, prefix[STMT_DB_MAX_KEY + 1];
+    struct stmt_db_txn *txn = NULL;
+    int rc;
+    if (!db || !registration || !*registration || !t)
+        return SEQ_ERR_ARG;
+    if (stmt_db_txn_begin(db, 0, &txn) != 0)
+        return SEQ_ERR_STORE;
+    rc = seq_state_load_txn(txn, registration, learner, t, diag);
+    stmt_db_txn_abort(txn);
+    return rc;
+}
+
+int seq_state_load_txn(struct stmt_db_txn *txn, const char *registration, const char *learner,
+                       struct seq_tree *t, struct seq_diag *diag)
+{
+    char prefix[STMT_DB_MAX_KEY + 1];
+    const void *text = NULL;
     size_t len = 0;
     cJSON *s = NULL, *gl = NULL;
     int rc, have;
-    if (!db || !registration || !*registration || !t)
+    if (!txn || !registration || !*registration || !t)
         return SEQ_ERR_ARG;
-    rc = stmt_db_get1(db, "seq_state", registration, strlen(registration), &text, &len);
+    rc = stmt_db_get(txn, "seq_state", registration, strlen(registration), &text, &len);
     if (rc != 0 && rc != STMT_DB_NOTFOUND)
         return SEQ_ERR_STORE;
     have = rc == 0;
@@ -424,7 +449,6 @@ int seq_state_load(struct stmt_db *db, const char *registration, const char *lea
             goto out;
     }
     if (t->objectives_global_to_system && learner && *learner) {
-        struct stmt_db_txn *txn = NULL;
         int n = snprintf(prefix, sizeof prefix, "%s\x1f", learner);
         struct gscan g = {prefix, (size_t)n, NULL};
         if (n < 0 || (size_t)n >= sizeof prefix) {
@@ -437,12 +461,7 @@ int seq_state_load(struct stmt_db *db, const char *registration, const char *lea
             goto out;
         }
         g.arr = gl;
-        if (stmt_db_txn_begin(db, 0, &txn) != 0) {
-            rc = SEQ_ERR_STORE;
-            goto out;
-        }
         rc = stmt_db_scan(txn, "global_obj", prefix, g.plen, gvisit, &g);
-        stmt_db_txn_abort(txn);
         if (rc < 0) {
             rc = SEQ_ERR_STORE;
             goto out;
@@ -456,6 +475,5 @@ int seq_state_load(struct stmt_db *db, const char *registration, const char *lea
 out:
     cJSON_Delete(gl);
     cJSON_Delete(s);
-    sc_free(text);
     return rc;
 }

@@ -88,6 +88,8 @@ const char *stmt_db_strerror(int code)
         return "key exists";
     case STMT_DB_ERR_LOCKED:
         return "data directory in use by another process";
+    case STMT_DB_ERR_TABLE:
+        return "table not registered (stmt_db_tables_register)";
     default:
         return "unknown storage error";
     }
@@ -325,14 +327,8 @@ MDB_txn *stmt__db_txn_raw(struct stmt_db_txn *txn)
     return txn->txn;
 }
 
-int stmt__db_table(struct stmt_db_txn *t, const char *name, unsigned flags, MDB_dbi *out)
+static int lookup_table_db(struct stmt_db *db, const char *name, MDB_dbi *out)
 {
-    struct stmt_db *db = t->db;
-    int rc;
-    MDB_dbi dbi;
-
-    if (strlen(name) >= sizeof db->tables[0].name)
-        return STMT_DB_ERR_KEY;
     pthread_mutex_lock(&db->dbi_lock);
     for (int i = 0; i < db->ntables; i++) {
         if (strcmp(db->tables[i].name, name) == 0) {
@@ -341,33 +337,17 @@ int stmt__db_table(struct stmt_db_txn *t, const char *name, unsigned flags, MDB_
             return STMT_DB_OK;
         }
     }
-    if (db->ntables == MAX_TABLES) {
-        pthread_mutex_unlock(&db->dbi_lock);
-        return STMT_DB_ERR_IO;
-    }
-    /* A handle opened in a read txn that does not find the table must not be cached: LMDB
-     * would keep it invalid. Opened in a write txn, it is created and valid after commit.
-     * Handles are only published when the open succeeded. Opening in a txn that is later
-     * aborted would invalidate it (lmdb.h mdb_dbi_open), so tables are created up front by
-     * stmt_db_open for the known set, and lazily only by write txns that go on to commit. */
-    rc = mdb_dbi_open(t->txn, name, flags | (t->write ? MDB_CREATE : 0), &dbi);
-    if (rc) {
-        pthread_mutex_unlock(&db->dbi_lock);
-        return stmt__db_err(rc);
-    }
-    if (t->write) {
-        /* Cached only once durable: callers that abort would leave a dangling handle. We
-         * accept the handle for this txn and cache it after our own commit below. */
-        *out = dbi;
-        pthread_mutex_unlock(&db->dbi_lock);
-        return STMT_DB_OK;
-    }
-    snprintf(db->tables[db->ntables].name, sizeof db->tables[0].name, "%s", name);
-    db->tables[db->ntables].dbi = dbi;
-    db->ntables++;
     pthread_mutex_unlock(&db->dbi_lock);
-    *out = dbi;
-    return STMT_DB_OK;
+    return STMT_DB_NOTFOUND;
+}
+
+int stmt__db_table(struct stmt_db_txn *t, const char *name, unsigned flags, MDB_dbi *out)
+{
+    (void)flags;
+    /* Only registered tables (created at open, stmt_db_tables_register): a handle opened in a
+     * transaction that later aborts would be invalid (lmdb.h mdb_dbi_open), and a table
+     * created inside a caller's write transaction would need that transaction to commit. */
+    return lookup_table_db(t->db, name, out) == STMT_DB_OK ? STMT_DB_OK : STMT_DB_ERR_TABLE;
 }
 
 /* Create a table in its own committed write txn so its handle is valid for every thread. */
@@ -399,47 +379,48 @@ static int ensure_table(struct stmt_db *db, const char *name, unsigned flags)
     return STMT_DB_OK;
 }
 
-static int lookup_table(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
-{
-    struct stmt_db *db = t->db;
-    pthread_mutex_lock(&db->dbi_lock);
-    for (int i = 0; i < db->ntables; i++) {
-        if (strcmp(db->tables[i].name, name) == 0) {
-            *out = db->tables[i].dbi;
-            pthread_mutex_unlock(&db->dbi_lock);
-            return STMT_DB_OK;
-        }
-    }
-    pthread_mutex_unlock(&db->dbi_lock);
-    return STMT_DB_NOTFOUND;
-}
+/* The statement store's own tables (this module). scorm/, lrs/ and later modules register
+ * theirs with stmt_db_tables_register after stmt_db_open; statements/ names no other module's
+ * table. */
+static const char
+    *const
+        STMT_TABLES[] =
+            {
+                META_TABLE,    "docs",    "activities",  "agents",
+                "attachments", "outbox", /* forwarding rows written in the writer's transaction
+                                            (issue 17) */
+                "stmt",        "stmt_id", "stmt_voided", "stmt_idx",
+                "stmt_meta",   "reports", "stmt_ref",    "stmt_rpt",
+};
 
-/* Tables are looked up in the cache; an unknown table is created in a separate committed
- * transaction first. That cannot happen inside an open write txn (LMDB allows one writer),
- * so unknown tables must be registered at open: see KNOWN_TABLES. A table unknown to the
- * list is opened in the caller's txn (valid for that txn only when it is a write txn). */
-static const char *const KNOWN_TABLES[] = {
-    META_TABLE,    "creds",      "courses",     "course_versions", "registrations",
-    "attempts",    "cmi",        "seq_state",   "global_obj",      "tokens",
-    "docs",        "activities", "agents",      "attachments",     "outbox",
-    "stmt",        "stmt_id",    "stmt_voided", "stmt_idx",        "stmt_meta",
-    "shared_data", "sessions",   "reports",     "stmt_ref",        "stmt_rpt",
-};
-/* the console's (issue 13): sessions and users (lrs/), course counters, registration indexes
- * and summaries (scorm/) */
-static const char *const CONSOLE_TABLES[] = {
-    "console_sessions",   "users",         "course_stats",      "reg_by_course",
-    "reg_by_learner",     "learners",      "reg_summary",       "bridge_outbox",
-    "bridge_outbox_dead",                                       /* scorm_outbox.c
-                                                                   (issue 15) */
-    "reg_contrib",        "course_report", "course_report_idx", /* scorm_rt_report_keep.c */
-    "cmi5_courses",       "cmi5_regs",     "cmi5_sessions",     /* scorm/cmi5_*.c (issue 16) */
-};
+int stmt_db_tables_register(struct stmt_db *db, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        MDB_dbi dbi;
+        int rc;
+        if (!names[i] || !names[i][0] || strlen(names[i]) >= sizeof db->tables[0].name)
+            return STMT_DB_ERR_KEY;
+        pthread_mutex_lock(&db->dbi_lock);
+        rc = db->ntables == MAX_TABLES ? STMT_DB_ERR_FULL : STMT_DB_OK;
+        for (int k = 0; k < db->ntables && !rc; k++)
+            if (strcmp(db->tables[k].name, names[i]) == 0)
+                rc = STMT_DB_ERR_EXISTS;
+        pthread_mutex_unlock(&db->dbi_lock);
+        if (rc == STMT_DB_ERR_EXISTS)
+            continue; /* registered already: idempotent */
+        if (rc)
+            return rc;
+        rc = ensure_table(db, names[i], 0);
+        if (rc)
+            return rc;
+        if (lookup_table_db(db, names[i], &dbi) != STMT_DB_OK)
+            return STMT_DB_ERR_FULL;
+    }
+    return STMT_DB_OK;
+}
 
 static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
 {
-    if (lookup_table(t, name, out) == STMT_DB_OK)
-        return STMT_DB_OK;
     return stmt__db_table(t, name, 0, out);
 }
 
@@ -739,21 +720,10 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
     rc = write_or_check_meta(db, err, errlen);
     if (rc)
         goto fail;
-    for (size_t i = 0; i < sizeof KNOWN_TABLES / sizeof KNOWN_TABLES[0]; i++) {
-        rc = ensure_table(db, KNOWN_TABLES[i], 0);
-        if (rc) {
-            snprintf(err, errlen, "cannot open table %s: %s", KNOWN_TABLES[i],
-                     stmt_db_strerror(rc));
-            goto fail;
-        }
-    }
-    for (size_t i = 0; i < sizeof CONSOLE_TABLES / sizeof CONSOLE_TABLES[0]; i++) {
-        rc = ensure_table(db, CONSOLE_TABLES[i], 0);
-        if (rc) {
-            snprintf(err, errlen, "cannot open table %s: %s", CONSOLE_TABLES[i],
-                     stmt_db_strerror(rc));
-            goto fail;
-        }
+    rc = stmt_db_tables_register(db, STMT_TABLES, sizeof STMT_TABLES / sizeof STMT_TABLES[0]);
+    if (rc) {
+        snprintf(err, errlen, "cannot open the statement store's tables: %s", stmt_db_strerror(rc));
+        goto fail;
     }
     *out = db;
     return STMT_DB_OK;
@@ -807,16 +777,20 @@ int stmt_db_check(struct stmt_db *db, char *report, size_t reportlen)
         off += (size_t)snprintf(report + off, reportlen - off, "meta: format record missing\n");
         bad++;
     }
-    for (size_t i = 0; i < sizeof KNOWN_TABLES / sizeof KNOWN_TABLES[0] && off < reportlen; i++) {
+    /* every registered table, in the order of registration (the statement store's first) */
+    for (int i = 0; i < db->ntables && off < reportlen; i++) {
+        char name[sizeof db->tables[0].name];
         size_t n = 0;
-        rc = stmt_db_scan(t, KNOWN_TABLES[i], NULL, 0, count_visit, &n);
+        pthread_mutex_lock(&db->dbi_lock);
+        memcpy(name, db->tables[i].name, sizeof name);
+        pthread_mutex_unlock(&db->dbi_lock);
+        rc = stmt_db_scan(t, name, NULL, 0, count_visit, &n);
         if (rc) {
-            off += (size_t)snprintf(report + off, reportlen - off, "%s: unreadable (%s)\n",
-                                    KNOWN_TABLES[i], stmt_db_strerror(rc));
+            off += (size_t)snprintf(report + off, reportlen - off, "%s: unreadable (%s)\n", name,
+                                    stmt_db_strerror(rc));
             bad++;
         } else if (n) {
-            off += (size_t)snprintf(report + off, reportlen - off, "%s: %zu records\n",
-                                    KNOWN_TABLES[i], n);
+            off += (size_t)snprintf(report + off, reportlen - off, "%s: %zu records\n", name, n);
         }
     }
     stmt_db_txn_abort(t);

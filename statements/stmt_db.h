@@ -33,6 +33,7 @@ enum stmt_db_err {
     STMT_DB_ERR_KEY = -8,     /* key too long or empty */
     STMT_DB_ERR_EXISTS = -9,  /* put with STMT_DB_NOOVERWRITE on an existing key */
     STMT_DB_ERR_LOCKED = -10, /* data dir used by another process */
+    STMT_DB_ERR_TABLE = -11,  /* a table no module registered (stmt_db_tables_register) */
 };
 
 struct stmt_db;
@@ -41,6 +42,17 @@ struct stmt_db_txn;
 /** Open (creating if needed) the store in directory `dir` (created if missing).
  *  On failure *out is untouched and, if err is non-NULL, a one-line reason is written there. */
 int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen);
+/** Register a module's tables. Each module names its own tables and registers them right
+ *  after stmt_db_open, before its first transaction (statements/ registers its own inside
+ *  stmt_db_open; scorm/ with scorm_db_register, lrs/ with lrs_db_register): a missing table
+ *  is created in a committed write transaction of its own, so its handle is valid in every
+ *  thread and transaction. A table nobody registered cannot be used (STMT_DB_ERR_TABLE), and
+ *  `scolar check` counts the records of every registered table. Registering a name again is
+ *  harmless. Call it when no transaction of the calling thread is open (at open; it takes the
+ *  write lock once per new table). names: n short ASCII identifiers (under 32 bytes).
+ *  @return STMT_DB_OK, STMT_DB_ERR_KEY (bad name), STMT_DB_ERR_FULL (more than 64 tables) or
+ *  a storage error. */
+int stmt_db_tables_register(struct stmt_db *db, const char *const *names, size_t n);
 /** Close; waits for nothing: callers stop their threads first. NULL-tolerant. */
 void stmt_db_close(struct stmt_db *db);
 const char *stmt_db_strerror(int code);
@@ -55,7 +67,12 @@ struct stmt_db_stats {
 };
 int stmt_db_stats(struct stmt_db *db, struct stmt_db_stats *out);
 
-/** Verify the store: meta record, format version, every table readable. Writes findings
+/** Copy the store of data directory `dir` (another process, a running server, may be using
+ *  it) to the new file `dest`, compacted (mdb_env_copy2 with MDB_CP_COMPACT): everything
+ *  committed before the copy began. 0, or an error with the reason in err
+ *  (stmt_db_copy.c). */
+int stmt_db_copy_compact(const char *dir, const char *dest, char *err, size_t errlen);
+/** Verify the store: meta record, format version, every registered table readable. Writes findings
  *  to `report` (one per line) and returns 0 when clean, STMT_DB_ERR_CORRUPT otherwise. */
 int stmt_db_check(struct stmt_db *db, char *report, size_t reportlen);
 
@@ -67,7 +84,7 @@ int stmt_db_txn_begin(struct stmt_db *db, int write, struct stmt_db_txn **out);
 /** A write transaction that shares its disk sync with the concurrent callers of this function
  *  (group commit through nested transactions; see stmt_db.c). Use it for small, frequent
  *  writes from many threads. Commit returns only after the shared commit is durable, with its
- *  result; abort discards only this caller's changes. Table handles must be KNOWN_TABLES. */
+ *  result; abort discards only this caller's changes. Tables must be registered. */
 int stmt_db_txn_begin_grouped(struct stmt_db *db, struct stmt_db_txn **out);
 /** Commit (durable when it returns 0) and free. On failure the transaction is aborted. */
 int stmt_db_txn_commit(struct stmt_db_txn *txn);
@@ -76,7 +93,8 @@ void stmt_db_txn_abort(struct stmt_db_txn *txn);
 
 #define STMT_DB_NOOVERWRITE 1u
 
-/** Table names are short ASCII identifiers ("creds", "courses", ...); opened on first use. */
+/** Tables are registered names (stmt_db_tables_register); another name gives
+ *  STMT_DB_ERR_TABLE. */
 int stmt_db_put(struct stmt_db_txn *txn, const char *table, const void *key, size_t klen,
                 const void *val, size_t vlen, unsigned flags);
 /** *val points into the map: valid until the next write in this txn or its end. Copy it. */

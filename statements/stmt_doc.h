@@ -10,7 +10,7 @@
  * preconditions (If-Match / If-None-Match, Comm 3.1) and writes: two writers can never both
  * succeed from the same ETag, which is what prevents lost updates.
  *
- * Tables (created at stmt_db_open): "docs", "activities", "agents". Keys are SHA-256 hashes of
+ * Tables (registered by stmt_db_open): "docs", "activities", "agents". Keys are SHA-256 hashes of
  * the identifiers; the full identifiers are kept in each record and compared on every read.
  */
 #ifndef STMT_DOC_H

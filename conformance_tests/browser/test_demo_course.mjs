@@ -12,7 +12,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDir } from '../lib/server.mjs';
 import {
-  launchBrowser, register, openPlayer, scoFrame, waitReport, waitStatements, verbs,
+  launchBrowser, register, openPlayer, scoFrame, waitReport, waitStatements, verbs, scoCommit,
 } from '../lib/browser.mjs';
 
 const MAKE = new URL('../../tools/demo-course/make-zip.sh', import.meta.url).pathname;
@@ -105,7 +105,8 @@ test('SCORM 2004 edition: the quiz is not delivered before the introduction is s
   // the introduction read (its objective satisfied): the quiz is delivered
   n = await nav({ request: 'start' });
   n = await nav({ request: 'choice', target: 'intro' });
-  n = await nav({ request: 'continue', cmi: { completion_status: 'completed', success_status: 'passed' } });
+  const ord = await scoCommit(r.launch_url, 'intro', { 'cmi.completion_status': 'completed', 'cmi.success_status': 'passed' });
+  n = await nav({ request: 'continue', ...ord });
   assert.equal(n.deliver, 'quiz', JSON.stringify(n));
 });
 

@@ -137,7 +137,7 @@ before(async () => {
     assert.equal(v.status, 200, v.text);
   }
   // a SCORM course: 3 registrations, 2 launched, 1 completed and passed
-  const imp = await importPackage(srv, 'golf-2004v3-RuntimeBasicCalls');
+  const imp = await importPackage(srv, 'probe-2004') // a one-SCO package written by the test library;
   course = imp.course;
   const learners = [
     { id: 'rw-1', data: { status: 'completed', success: 'passed', scaled: '0.85', time: 'PT90S', resp: 'a', result: 'correct', lat: 'PT4S' } },
@@ -396,7 +396,7 @@ test('course report: the run-time numbers, the correct pattern marked, a click i
   await signIn(w);
   await page.goto(`${srv.base}/#/reports`);
   await page.getByRole('heading', { level: 1, name: 'Reports' }).waitFor();
-  await page.getByRole('link', { name: 'Golf Explained', exact: false }).first().click();
+  await page.getByRole('link', { name: 'Probe course', exact: false }).first().click();
   await tile(page, 'Registrations').waitFor();
   assert.match(page.url(), new RegExp(`#/reports/course/${course}$`));
   const num = async (label) => (await tile(page, label).textContent()).trim();

@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import { startServer, tempDir } from '../lib/server.mjs';
 import {
   launchBrowser, importPackages, register, report, openPlayer, scoFrame, answerGolfTest,
-  golfReadAll as readAll, golfQuizFrame as quizFrame,
+  golfReadAll as readAll, golfQuizFrame as quizFrame, scoCommit,
 } from '../lib/browser.mjs';
 
 const PKG = {
@@ -272,15 +272,16 @@ test('RandomTest: two failed attempts exceed the attempt limit and end the cours
 // seeds each registration from the kernel CSPRNG mixed with its id and keeps the full generator
 // state in the saved state, so every request (a reload) continues the same shuffle.
 test('RandomTest: the order of the tests differs between learners and attempts', async () => {
-  const done = { completion_status: 'completed', success_status: 'passed' };
-  const failed = { completion_status: 'completed', success_status: 'failed', score_scaled: 0 };
+  const done = { 'cmi.completion_status': 'completed', 'cmi.success_status': 'passed' };
+  const failed = { 'cmi.completion_status': 'completed', 'cmi.success_status': 'failed', 'cmi.score.scaled': '0' };
   const runs = await Promise.all(Array.from({ length: 16 }, async (_, k) => {
     const r = await register(srv, courses[PKG.random], { id: `rnd-${k}`, name: `Random ${k}` });
     const nav = async (body) => (await srv.req('POST', `/api/registrations/${r.registration}/navigation`, { body })).json;
-    assert.equal((await nav({ request: 'launch' })).deliver, 'playing_item');
-    let a;
-    for (let i = 0; i < 4; i++) a = await nav({ request: 'continue', cmi: done });
-    const b = await nav({ request: 'continue', cmi: failed });
+    // each delivered SCO commits its data (the server derives the tracking), then continue
+    let a = await nav({ request: 'launch' });
+    assert.equal(a.deliver, 'playing_item');
+    for (let i = 0; i < 4; i++) a = await nav({ request: 'continue', ...(await scoCommit(r.launch_url, a.deliver, done)) });
+    const b = await nav({ request: 'continue', ...(await scoCommit(r.launch_url, a.deliver, failed)) });
     assert.ok(TESTS.includes(a.deliver) && TESTS.includes(b.deliver), `${a.deliver} ${b.deliver}`);
     return [a.deliver, b.deliver];
   }));

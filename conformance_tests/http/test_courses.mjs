@@ -3,14 +3,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, cli, tempDir, SHARED } from '../lib/server.mjs';
+import { startServer, cli, tempDir } from '../lib/server.mjs';
 
+// scolar's own demo course (tools/demo-course; no corpus needed: issue 18)
 const work = tempDir('scolar-courses-');
-function zipOf(pkg) {
-  const out = join(work, `${pkg}.zip`);
-  if (!existsSync(out)) execFileSync('zip', ['-qr', out, '.'], { cwd: join(SHARED, 'scorm-packages', pkg) });
+const MAKE = new URL('../../tools/demo-course/make-zip.sh', import.meta.url).pathname;
+function zipOf(edition) {
+  const out = join(work, `demo-${edition}.zip`);
+  if (!existsSync(out)) execFileSync(MAKE, [edition, out]);
   return readFileSync(out);
 }
 
@@ -19,44 +21,44 @@ before(async () => { s = await startServer({ env: { SCOLAR_MAX_UPLOAD: String(8 
 after(async () => { await s.stop(); rmSync(work, { recursive: true, force: true }); });
 
 test('upload a zip body: 201 with the import JSON; list, get with tree, re-import adds a version, delete', async () => {
-  const zip = zipOf('golf-12-RuntimeBasicCalls');
-  let r = await s.req('POST', '/api/courses?id=golf12', { body: zip, headers: { 'Content-Type': 'application/zip' } });
+  const zip = zipOf('12');
+  let r = await s.req('POST', '/api/courses?id=demo12', { body: zip, headers: { 'Content-Type': 'application/zip' } });
   assert.equal(r.status, 201, r.text);
-  assert.equal(r.json.course, 'golf12');
+  assert.equal(r.json.course, 'demo12');
   assert.equal(r.json.version, 'scorm12');
-  assert.equal(r.json.scos, 1);
+  assert.equal(r.json.scos, 2);
   assert.equal(r.json.course_version, 1);
   assert.ok(Array.isArray(r.json.warnings));
-  assert.ok(existsSync(join(s.dataDir, 'content', 'golf12', '1', 'imsmanifest.xml')), 'files extracted');
+  assert.ok(existsSync(join(s.dataDir, 'content', 'demo12', '1', 'imsmanifest.xml')), 'files extracted');
 
   r = await s.req('GET', '/api/courses');
   assert.equal(r.status, 200);
-  assert.deepEqual(r.json.items.map((c) => c.id), ['golf12']);
+  assert.deepEqual(r.json.items.map((c) => c.id), ['demo12']);
   assert.equal(r.json.total, 1);
-  r = await s.req('GET', '/api/courses/golf12');
+  r = await s.req('GET', '/api/courses/demo12');
   assert.equal(r.status, 200);
   assert.ok(r.json.tree, 'the parsed tree is returned');
-  assert.match(JSON.stringify(r.json.tree), /Golf Explained/);
+  assert.match(JSON.stringify(r.json.tree), /Safe lifting \(scolar demo, SCORM 1\.2\)/);
 
-  r = await s.req('POST', '/api/courses?course=golf12', { body: zip, headers: { 'Content-Type': 'application/zip' } });
+  r = await s.req('POST', '/api/courses?course=demo12', { body: zip, headers: { 'Content-Type': 'application/zip' } });
   assert.equal(r.status, 201);
   assert.equal(r.json.course_version, 2);
-  assert.ok(existsSync(join(s.dataDir, 'content', 'golf12', '2')));
+  assert.ok(existsSync(join(s.dataDir, 'content', 'demo12', '2')));
 
-  r = await s.req('DELETE', '/api/courses/golf12');
+  r = await s.req('DELETE', '/api/courses/demo12');
   assert.equal(r.status, 204);
-  assert.equal((await s.req('GET', '/api/courses/golf12')).status, 404);
-  assert.equal(existsSync(join(s.dataDir, 'content', 'golf12')), false, 'files removed');
+  assert.equal((await s.req('GET', '/api/courses/demo12')).status, 404);
+  assert.equal(existsSync(join(s.dataDir, 'content', 'demo12')), false, 'files removed');
 });
 
 test('multipart/form-data upload of a 2004 package', async () => {
-  const zip = zipOf('golf-2004v3-RuntimeBasicCalls');
+  const zip = zipOf('2004');
   const fd = new FormData();
   fd.append('file', new Blob([zip], { type: 'application/zip' }), 'course.zip');
   const res = await fetch(`${s.base}/api/courses`, { method: 'POST', body: fd, headers: { Authorization: (await import('../lib/server.mjs')).ADMIN_AUTH } });
   const j = await res.json();
   assert.equal(res.status, 201, JSON.stringify(j));
-  assert.equal(j.version, 'scorm2004-3rd');
+  assert.equal(j.version, 'scorm2004-4th');
 });
 
 test('bad uploads: clear errors, nothing stored', async () => {
@@ -72,7 +74,11 @@ test('bad uploads: clear errors, nothing stored', async () => {
   r = await s.req('POST', '/api/courses', { body: 'x', headers: { 'Content-Type': 'text/html' } });
   assert.equal(r.status, 415);
   const malformed = join(work, 'malformed.zip');
-  execFileSync('zip', ['-qr', malformed, '.'], { cwd: join(SHARED, 'scorm-packages', 'edge-cases', 'MalformedXml_SCORM12') });
+  const mdir = join(work, 'malformed');
+  mkdirSync(mdir, { recursive: true });
+  // an element closed by another's end tag on line 4
+  writeFileSync(join(mdir, 'imsmanifest.xml'), '<?xml version="1.0"?>\n<manifest identifier="m">\n  <organizations>\n  </resources>\n</manifest>\n');
+  execFileSync('zip', ['-qr', malformed, '.'], { cwd: mdir });
   r = await s.req('POST', '/api/courses', { body: readFileSync(malformed), headers: { 'Content-Type': 'application/zip' } });
   assert.equal(r.status, 400);
   assert.match(r.json.message, /imsmanifest\.xml line \d+/, 'names the file and the line');
@@ -86,13 +92,13 @@ test('bad uploads: clear errors, nothing stored', async () => {
 test('scolar import CLI: JSON on success, exit 1 with the reason on failure', () => {
   const dir = tempDir();
   try {
-    const zip = join(work, 'golf-2004v3-RuntimeMinimumCalls.zip');
-    zipOf('golf-2004v3-RuntimeMinimumCalls');
+    const zip = join(work, 'demo-2004.zip');
+    zipOf('2004');
     let r = cli(['import', '--data', dir, zip]);
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);
-    assert.equal(j.version, 'scorm2004-3rd');
-    assert.equal(j.scos, 18);
+    assert.equal(j.version, 'scorm2004-4th');
+    assert.equal(j.scos, 2);
     r = cli(['import', '--data', dir, join(work, 'nope.zip')]);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^scolar: import of .*nope\.zip failed/);

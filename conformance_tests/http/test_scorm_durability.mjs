@@ -21,7 +21,7 @@ import { waitConsistent } from '../lib/xapi.mjs';
 
 const CYCLES = Number(process.env.SCOLAR_TEST_SCORM_KILL_CYCLES || 12);
 const LEARNERS = Number(process.env.SCOLAR_TEST_SCORM_LEARNERS || 50);
-const COURSE = 'golf-2004v3-RuntimeBasicCalls';
+const COURSE = 'demo-2004'; // scolar's own demo course (tools/demo-course)
 
 async function post(s, path, body) {
   const r = await fetch(s.content + path, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'text/plain;charset=UTF-8' } });
@@ -35,7 +35,7 @@ async function post(s, path, body) {
 // again). L records what was acknowledged and what was in flight when the server died.
 async function work(s, L, stop) {
   try {
-    const r = await post(s, `/player/${L.reg}/launch`, { token: L.token, sco: 'item_1' });
+    const r = await post(s, `/player/${L.reg}/launch`, { token: L.token, sco: 'intro' });
     if (r.status !== 200) return;
     L.session = r.json.session;
     L.seq = 0;
@@ -66,7 +66,7 @@ async function work(s, L, stop) {
         return;
       }
       if (final) {
-        const n = await post(s, `/player/${L.reg}/launch`, { token: L.token, sco: 'item_1' });
+        const n = await post(s, `/player/${L.reg}/launch`, { token: L.token, sco: 'intro' });
         if (n.status !== 200) return;
         L.session = n.json.session;
         L.seq = 0;
@@ -96,7 +96,7 @@ async function verify(s, learners, cycle, stats) {
   for (const L of learners) {
     const rep = await s.req('GET', `/api/registrations/${L.reg}`);
     assert.equal(rep.status, 200, rep.text);
-    const sco = rep.json.scos.find((x) => x.id === 'item_1');
+    const sco = rep.json.scos.find((x) => x.id === 'intro');
     const loc = sco.cmi['cmi.location'];
     const ok = loc === L.acked || (L.inflight && loc === L.inflight.loc);
     assert.ok(ok, `cycle ${cycle}, ${L.id}: cmi.location ${loc}, acknowledged ${L.acked}, in flight ${L.inflight?.loc}`);

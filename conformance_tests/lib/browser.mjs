@@ -4,7 +4,7 @@
 // small helpers to drive the golf sample content inside the player's frames.
 import { chromium } from 'playwright-core';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SHARED, cli } from './server.mjs';
@@ -29,7 +29,43 @@ export async function launchBrowser() {
 }
 
 // Zip a package folder of ../shared/scorm-packages into tmp; returns the zip path.
+// A one-SCO SCORM 2004 4th edition package written here (item 'item_1', resource sco.html that
+// only initializes and terminates): the shape of a one-SCO course without the corpus.
+const PROBE_MANIFEST = `<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="org.scolar.test.probe-2004" version="1"
+  xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3">
+  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
+  <organizations default="org"><organization identifier="org"><title>Probe course</title>
+    <item identifier="item_1" identifierref="r1"><title>Probe SCO</title></item>
+  </organization></organizations>
+  <resources><resource identifier="r1" type="webcontent" adlcp:scormType="sco" href="sco.html">
+    <file href="sco.html"/></resource></resources>
+</manifest>
+`;
+const PROBE_SCO = '<!doctype html><title>probe</title><script>var a=window.parent.API_1484_11;' +
+  'if(a){a.Initialize("");}</script><p>probe SCO</p>';
+function probeZip(tmp) {
+  const dir = mkdtempSync(join(tmp, 'probe-'));
+  writeFileSync(join(dir, 'imsmanifest.xml'), PROBE_MANIFEST);
+  writeFileSync(join(dir, 'sco.html'), PROBE_SCO);
+  const zip = join(tmp, 'probe-2004.zip');
+  const r = spawnSync('zip', ['-qr', zip, '.'], { cwd: dir });
+  if (r.status !== 0) throw new Error(`zip of the probe package failed: ${r.stderr}`);
+  return zip;
+}
+
+// The names 'demo-2004' and 'demo-12' are scolar's own demo course (tools/demo-course), which
+// needs no corpus (issue 18).
 export function zipPackage(name, tmp) {
+  const demo = /^demo-(2004|12)$/.exec(name);
+  if (demo) {
+    const zip = join(tmp, `${name}.zip`);
+    const make = new URL('../../tools/demo-course/make-zip.sh', import.meta.url).pathname;
+    const r = spawnSync(make, [demo[1], zip]);
+    if (r.status !== 0) throw new Error(`make-zip.sh ${demo[1]} failed: ${r.stderr}`);
+    return zip;
+  }
+  if (name === 'probe-2004') return probeZip(tmp);
   const dir = join(SHARED, 'scorm-packages', name);
   const zip = join(tmp, `${name}.zip`);
   const r = spawnSync('zip', ['-qr', zip, '.'], { cwd: dir });
@@ -68,6 +104,24 @@ export async function register(srv, course, learner = { id: 'learner-1', name: '
   const r = await srv.req('POST', '/api/registrations', { body: { course, learner } });
   if (r.status !== 201) throw new Error(`registration: ${r.status} ${r.text}`);
   return r.json;
+}
+
+// A SCO of the registration run through the endpoints the player calls, without a browser:
+// POST /player/<reg>/launch {token, sco}, then one commit {seq: 1, final, changes}. The server
+// derives the SCO's sequencing tracking from that commit (issue 15), so a navigation request
+// sent next sees it. Returns {session, commit_seq} for the request's ordering fields.
+export async function scoCommit(launchUrl, sco, changes, { final = true } = {}) {
+  const u = new URL(launchUrl);
+  const token = u.searchParams.get('token');
+  const post = async (path, body) => {
+    const res = await fetch(`${u.origin}${u.pathname}${path}`, { method: 'POST', body: JSON.stringify({ token, ...body }) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  };
+  const l = await post('/launch', { sco });
+  await post(`/commit/${l.session}`, { seq: 1, final, changes });
+  return { session: l.session, commit_seq: 1 };
 }
 
 export async function report(srv, reg) {

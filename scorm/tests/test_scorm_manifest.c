@@ -57,11 +57,10 @@ static int flag(const cJSON *o, const char *k)
     return cJSON_IsBool(v) ? cJSON_IsTrue(v) : -1;
 }
 
-int main(void)
+/* the edge-case fixtures of the third-party corpus (../shared/scorm-packages/edge-cases) */
+static void fixtures(void)
 {
     cJSON *t, *w, *it, *x;
-    struct scorm_diag d;
-    int rc;
 
     /* AdlAttributes: item-level dataFromLMS, timeLimitAction, completionThreshold, hideLMSUI,
      * full controlMode; a resource without scormType is an asset */
@@ -147,6 +146,16 @@ int main(void)
     is_str(str(t, "title"), "com.example.missing_title", "course title falls back to the id");
     cJSON_Delete(t);
     cJSON_Delete(w);
+}
+
+int main(void)
+{
+    cJSON *t, *w, *it, *x;
+    struct scorm_diag d;
+    int rc;
+
+    if (tu_corpus("edge-case fixtures"))
+        fixtures();
 
     /* SCORM 1.2 with odd prefixes, ISO-8859-1 and a BOM */
     t = parse_str("\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"

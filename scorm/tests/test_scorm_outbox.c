@@ -33,17 +33,16 @@ static const char *src_dir(void)
     return s ? s : ".";
 }
 
-static char *import_golf(struct stmt_db *db)
+static char *import_demo(struct stmt_db *db)
 {
-    char zp[512], dir[1024];
+    char zp[512];
     size_t len;
     zip_t *za = tu_zip_new(zp, sizeof zp);
     cJSON *res = NULL;
     struct scorm_diag d;
     struct scorm_import_opts o;
     char *course = NULL;
-    snprintf(dir, sizeof dir, "%s/scorm-packages/golf-2004v3-RuntimeBasicCalls", tu_shared());
-    tu_zip_add_tree(za, dir, "");
+    tu_zip_add_demo(za, "2004"); /* scolar's own demo course (tools/demo-course) */
     free(tu_zip_finish(za, zp, &len));
     memset(&o, 0, sizeof o);
     o.in_process = 1;
@@ -144,7 +143,7 @@ static int launch(struct scorm_rt *rt, const char *reg, char sess[64])
 {
     cJSON *L = NULL;
     struct scorm_diag d;
-    int rc = scorm_rt_launch(rt, reg, "item_1", &L, &d);
+    int rc = scorm_rt_launch(rt, reg, "intro", &L, &d);
     if (!rc)
         snprintf(sess, 64, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(L, "session")));
     cJSON_Delete(L);
@@ -476,8 +475,8 @@ int main(void)
         printf("Bail out! cannot open the store\n");
         return 1;
     }
-    course = import_golf(db);
-    ok(course != NULL, "golf 2004 course imported");
+    course = import_demo(db);
+    ok(course != NULL, "demo 2004 course imported");
     if (course) {
         test_prompt(db, st, course);
         test_crash_after_commit(db, st, course);

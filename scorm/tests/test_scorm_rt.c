@@ -862,10 +862,15 @@ int main(void)
     test_time();
     test_values(rt);
     test_flow12(rt, db);
-    test_flow2004(rt, db);
-    test_strict(rt, db);
-    test_attempt_end(rt, db);
-    test_index_migrate(rt, db, &o);
+    /* these four play golf packages of the third-party corpus */
+    if (tu_corpus("2004 run-time flow (golf-2004v3-RunTimeAdvancedCalls)"))
+        test_flow2004(rt, db);
+    if (tu_corpus("strict mode (golf-2004v3-RuntimeBasicCalls)"))
+        test_strict(rt, db);
+    if (tu_corpus("attempt end (golf-2004v3-RuntimeBasicCalls)"))
+        test_attempt_end(rt, db);
+    if (tu_corpus("index migration (golf-12-RuntimeBasicCalls)"))
+        test_index_migrate(rt, db, &o);
     scorm_rt_close(rt);
     stmt_db_close(db);
     cJSON_Delete(emitted);

@@ -43,6 +43,17 @@ static int count_files(const char *dir)
     return n;
 }
 
+/* scolar's own demo course, SCORM 1.2 edition (tools/demo-course), zipped; malloc'd bytes. */
+static char *demo_zip(char *zpath, size_t n, size_t *len)
+{
+    zip_t *za = tu_zip_new(zpath, n);
+    if (tu_zip_add_demo(za, "12") != 0) {
+        zip_discard(za);
+        return NULL;
+    }
+    return tu_zip_finish(za, zpath, len);
+}
+
 static void test_versions(struct stmt_db *db)
 {
     char zpath[1024];
@@ -52,21 +63,19 @@ static void test_versions(struct stmt_db *db)
     struct scorm_diag d;
     const char *id;
 
-    snprintf(zpath, sizeof zpath, "%s/scorm-packages/zips/golf-12-RuntimeBasicCalls.zip",
-             tu_shared());
-    buf = tu_read(zpath, &len);
-    ok(buf != NULL, "read %s", zpath);
+    buf = demo_zip(zpath, sizeof zpath, &len);
+    ok(buf != NULL, "demo course zipped to %s", zpath);
     is_int(scorm_import_mem(db, buf, len, NULL, &r1, &d), 0, "first import");
     id = cJSON_GetStringValue(cJSON_GetObjectItem(r1, "course"));
-    is_str(id, "com.scorm.golfsamples.runtime.basicruntime.12",
+    is_str(id, "org.scolar.demo.safe-lifting.12",
            "course id derived from the "
            "manifest identifier");
     is_str(cJSON_GetStringValue(cJSON_GetObjectItem(r1, "title")),
-           "Golf Explained - Run-time Basic Calls", "title of the default organization");
+           "Safe lifting (scolar demo, SCORM 1.2)", "title of the default organization");
     is_int(cJSON_GetNumberValue(cJSON_GetObjectItem(r1, "course_version")), 1, "version 1");
     ok(cJSON_IsArray(cJSON_GetObjectItem(r1, "warnings")), "warnings array");
     ok(path_exists("%s/content/%s/1/imsmanifest.xml", datadir, id), "files in content/<id>/1");
-    ok(path_exists("%s/content/%s/1/shared/launchpage.html", datadir, id), "launch file extracted");
+    ok(path_exists("%s/content/%s/1/intro.html", datadir, id), "launch file extracted");
 
     {
         /* a new version must be asked for: a plain import is a new course (issue 13) */
@@ -88,12 +97,12 @@ static void test_versions(struct stmt_db *db)
         cJSON *org = cJSON_GetArrayItem(
             cJSON_GetObjectItem(cJSON_GetObjectItem(c, "tree"), "organizations"), 0);
         cJSON *item = cJSON_GetArrayItem(cJSON_GetObjectItem(org, "items"), 0);
-        is_str(cJSON_GetStringValue(cJSON_GetObjectItem(item, "launch")), "shared/launchpage.html",
+        is_str(cJSON_GetStringValue(cJSON_GetObjectItem(item, "launch")), "intro.html",
                "item tree with the launch href");
     }
     is_int(scorm_course_version_get(db, id, 1, &v1), 0, "version 1 record still readable");
     is_str(cJSON_GetStringValue(cJSON_GetObjectItem(v1, "path")),
-           "content/com.scorm.golfsamples.runtime.basicruntime.12/1", "version 1 path");
+           "content/org.scolar.demo.safe-lifting.12/1", "version 1 path");
     ok(cJSON_GetObjectItem(cJSON_GetObjectItem(v1, "report"), "files") != NULL,
        "import report stored");
     is_int(scorm_course_list(db, &list), 0, "course_list");
@@ -191,9 +200,7 @@ static void test_cleanup(struct stmt_db *db)
     struct scorm_diag d;
     char *buf;
 
-    snprintf(zpath, sizeof zpath, "%s/scorm-packages/zips/golf-12-RuntimeBasicCalls.zip",
-             tu_shared());
-    buf = tu_read(zpath, &len);
+    buf = demo_zip(zpath, sizeof zpath, &len);
     is_int(scorm_import_mem(db, buf, len, NULL, &r, &d), 0, "import for the cleanup test");
     free(buf);
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(r, "course"));
@@ -236,7 +243,8 @@ static void test_crash(void)
         cJSON *r = NULL;
         struct scorm_diag d;
         struct timespec t0, t1;
-        stmt_db_open(datadir, &db, err, sizeof err);
+        if (stmt_db_open(datadir, &db, err, sizeof err) == 0)
+            scorm_db_register(db);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         is_int(scorm_import_mem(db, buf, len, NULL, &r, &d), 0, "undisturbed import");
         clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -256,7 +264,7 @@ static void test_crash(void)
             struct stmt_db *cdb = NULL;
             cJSON *r = NULL;
             struct scorm_diag d;
-            if (stmt_db_open(datadir, &cdb, err, sizeof err) != 0)
+            if (stmt_db_open(datadir, &cdb, err, sizeof err) != 0 || scorm_db_register(cdb))
                 _exit(2);
             int rc = scorm_import_mem(cdb, buf, len, NULL, &r, &d);
             _exit(rc == 0 ? 0 : 3);
@@ -279,6 +287,7 @@ static void test_crash(void)
             ok(0, "reopen after kill: %s", err);
             break;
         }
+        is_int(scorm_db_register(db), 0, "round %d: tables", round);
         is_int(scorm_import_cleanup(db), 0, "round %d: cleanup", round);
         cJSON *c = NULL;
         int rc = scorm_course_get(db, "generated.big.package", &c);

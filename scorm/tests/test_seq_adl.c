@@ -1180,7 +1180,8 @@ int main(void)
         qsort(names, n, sizeof *names, cmp_str);
     ok(n >= 189, "found %zu ADL test packages", n);
     char dbdir[] = "/tmp/seqadlXXXXXX", err[128];
-    ok(mkdtemp(dbdir) != NULL && stmt_db_open(dbdir, &g_db, err, sizeof err) == 0,
+    ok(mkdtemp(dbdir) != NULL && stmt_db_open(dbdir, &g_db, err, sizeof err) == 0 &&
+           scorm_db_register(g_db) == SCORM_OK,
        "learner store opened in %s", dbdir);
     for (size_t i = 0; i < n; i++) {
         const char *tc = names[i] + 15, *only = getenv("SEQ_ADL_ONLY");

@@ -4,6 +4,7 @@
  * scorm_manifest_parse). Each case names the SN 4th process it checks.
  */
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -531,7 +532,8 @@ static void test_suspend_state(void)
     is_str(nav(t2, SEQ_NAV_RESUME_ALL, NULL, &r), "b", "SB.2.6: resumeAll delivers b");
     is_str(seq_tree_suspended(t2), NULL, "DB.2: the suspended activity is cleared");
     if (ok(mkdtemp(dir) != NULL, "temp dir") &&
-        ok(stmt_db_open(dir, &db, err, sizeof err) == 0, "store opened")) {
+        ok(stmt_db_open(dir, &db, err, sizeof err) == 0 && scorm_db_register(db) == SCORM_OK,
+           "store opened")) {
         struct seq_tree *t3 = tree_new(NULL, items);
         is_int(seq_state_load(db, "reg-1", "learner", t3, &d), SEQ_ERR_NOTFOUND,
                "LMDB: no state yet -> SEQ_ERR_NOTFOUND");
@@ -764,7 +766,8 @@ static void test_seed(void)
     int distinct, firsts, fails = 0;
     if (!ok(mkdtemp(dir) != NULL, "seed: temp dir"))
         return;
-    if (!ok(stmt_db_open(dir, &db, err, sizeof err) == 0, "seed: store opened"))
+    if (!ok(stmt_db_open(dir, &db, err, sizeof err) == 0 && scorm_db_register(db) == SCORM_OK,
+            "seed: store opened"))
         goto out;
     /* the same fixed seed, 64 registrations */
     for (int i = 0; i < 64; i++) {
@@ -879,7 +882,7 @@ static void test_seed_resume(void)
     int made = 0;
     if (!ok(golf_manifest("golf-2004v3-SequencingRandomTest", &m) == 0 &&
                 (made = mkdtemp(dir) != NULL) && stmt_db_open(dir, &db, err, sizeof err) == 0 &&
-                seq_tree_create(m, &o, &a, NULL) == SEQ_OK &&
+                scorm_db_register(db) == SCORM_OK && seq_tree_create(m, &o, &a, NULL) == SEQ_OK &&
                 seq_tree_create(m, &o, &b, NULL) == SEQ_OK,
             "seed resume: manifest, store, trees")) {
         goto out;
@@ -1197,6 +1200,23 @@ static void test_random_walk(void)
     is_int(bad_roundtrip, 0, "state JSON round trip is exact after every request");
 }
 
+/* 1 when the third-party corpus (SHARED_DIR/scorm-packages) is present; else a skipped test
+ * (a failure when CI=true: issue 18) */
+static int corpus(const char *what)
+{
+    char dir[1024];
+    struct stat st;
+    const char *shared = getenv("SHARED_DIR"), *ci = getenv("CI");
+    snprintf(dir, sizeof dir, "%s/scorm-packages", shared ? shared : "../../shared");
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return 1;
+    if (ci && !strcmp(ci, "true"))
+        ok(0, "%s: the corpus %s is required when CI=true", what, dir);
+    else
+        ok(1, "# SKIP %s: needs the third-party SCORM corpus %s", what, dir);
+    return 0;
+}
+
 int main(void)
 {
     sc_alloc_init_cjson();
@@ -1216,10 +1236,14 @@ int main(void)
     test_launch_fallback();
     test_select();
     test_choice();
-    test_golf();
-    test_golf_remediation();
+    if (corpus("golf sequencing packages"))
+        test_golf();
+    if (corpus("golf-2004v3-SequencingSimpleRemediation"))
+        test_golf_remediation();
     test_seed();
-    test_seed_resume();
-    test_random_walk();
+    if (corpus("golf-2004v3-SequencingRandomTest resumed"))
+        test_seed_resume();
+    if (corpus("random walk over golf packages"))
+        test_random_walk();
     return tap_done();
 }

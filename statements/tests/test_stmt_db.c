@@ -41,7 +41,7 @@ static void *group_writer(void *p)
             a->fails++;
             continue;
         }
-        if (stmt_db_put(t, "sessions", key, (size_t)n, "v", 1, 0)) {
+        if (stmt_db_put(t, "t_group", key, (size_t)n, "v", 1, 0)) {
             a->fails++;
             stmt_db_txn_abort(t);
             continue;
@@ -87,28 +87,41 @@ int main(void)
            "second open of the same dir is refused");
     ok(strstr(err, "in use") != NULL, "lock message names the cause: %s", err);
 
-    is_int(stmt_db_put1(db, "creds", "k1", 2, "v1", 2, 0), STMT_DB_OK, "put");
-    is_int(stmt_db_put1(db, "creds", "k1", 2, "zz", 2, STMT_DB_NOOVERWRITE), STMT_DB_ERR_EXISTS,
+    /* tables: each module registers its own (statements/ names only its own) */
+    {
+        static const char *const mine[] = {"t_kv", "t_big", "t_group"};
+        static const char *const bad[] = {""};
+        is_int(stmt_db_tables_register(db, mine, 3), STMT_DB_OK, "a module registers its tables");
+        is_int(stmt_db_tables_register(db, mine, 2), STMT_DB_OK, "registering again is harmless");
+        is_int(stmt_db_tables_register(db, bad, 1), STMT_DB_ERR_KEY, "an empty name is refused");
+        is_int(stmt_db_put1(db, "courses", "k", 1, "v", 1, 0), STMT_DB_ERR_TABLE,
+               "statements/ alone does not know scorm/'s tables");
+        is_int(stmt_db_get1(db, "t_unknown", "k", 1, &val, &vlen), STMT_DB_ERR_TABLE,
+               "a table nobody registered cannot be read");
+    }
+
+    is_int(stmt_db_put1(db, "t_kv", "k1", 2, "v1", 2, 0), STMT_DB_OK, "put");
+    is_int(stmt_db_put1(db, "t_kv", "k1", 2, "zz", 2, STMT_DB_NOOVERWRITE), STMT_DB_ERR_EXISTS,
            "no-overwrite put on an existing key");
-    is_int(stmt_db_get1(db, "creds", "k1", 2, &val, &vlen), STMT_DB_OK, "get");
+    is_int(stmt_db_get1(db, "t_kv", "k1", 2, &val, &vlen), STMT_DB_OK, "get");
     is_str(val, "v1", "value round trip");
     sc_free(val);
     val = NULL;
-    is_int(stmt_db_get1(db, "creds", "nope", 4, &val, &vlen), STMT_DB_NOTFOUND, "missing key");
-    is_int(stmt_db_put1(db, "creds", "", 0, "v", 1, 0), STMT_DB_ERR_KEY, "empty key rejected");
+    is_int(stmt_db_get1(db, "t_kv", "nope", 4, &val, &vlen), STMT_DB_NOTFOUND, "missing key");
+    is_int(stmt_db_put1(db, "t_kv", "", 0, "v", 1, 0), STMT_DB_ERR_KEY, "empty key rejected");
 
-    stmt_db_put1(db, "creds", "k3", 2, "x", 1, 0);
-    stmt_db_put1(db, "creds", "k2", 2, "x", 1, 0);
+    stmt_db_put1(db, "t_kv", "k3", 2, "x", 1, 0);
+    stmt_db_put1(db, "t_kv", "k2", 2, "x", 1, 0);
     is_int(stmt_db_txn_begin(db, 0, &t), STMT_DB_OK, "read txn");
-    is_int(stmt_db_scan(t, "creds", "k2", 2, collect, acc), STMT_DB_OK, "scan from k2");
+    is_int(stmt_db_scan(t, "t_kv", "k2", 2, collect, acc), STMT_DB_OK, "scan from k2");
     stmt_db_txn_abort(t);
     is_str(acc, "k2,k3,", "scan visits keys in order from the start key");
 
     /* aborted write leaves nothing */
     stmt_db_txn_begin(db, 1, &t);
-    stmt_db_put(t, "creds", "gone", 4, "x", 1, 0);
+    stmt_db_put(t, "t_kv", "gone", 4, "x", 1, 0);
     stmt_db_txn_abort(t);
-    is_int(stmt_db_get1(db, "creds", "gone", 4, &val, &vlen), STMT_DB_NOTFOUND,
+    is_int(stmt_db_get1(db, "t_kv", "gone", 4, &val, &vlen), STMT_DB_NOTFOUND,
            "aborted write is not visible");
 
     /* growth: 8 MiB of values into a 1 MiB map */
@@ -118,7 +131,7 @@ int main(void)
         for (int i = 0; i < 32 && !rc; i++) {
             char key[16];
             int n = snprintf(key, sizeof key, "big%02d", i);
-            rc = stmt_db_put1(db, "courses", key, (size_t)n, big, 256 * 1024, 0);
+            rc = stmt_db_put1(db, "t_big", key, (size_t)n, big, 256 * 1024, 0);
         }
         is_int(rc, STMT_DB_OK, "writes past the initial map size succeed (map grows)");
         sc_free(big);
@@ -139,20 +152,24 @@ int main(void)
         }
         is_int(fails, 0, "every grouped commit succeeded");
         stmt_db_txn_begin(db, 0, &rt);
-        stmt_db_scan(rt, "sessions", NULL, 0, count_visit, &count);
+        stmt_db_scan(rt, "t_group", NULL, 0, count_visit, &count);
         stmt_db_txn_abort(rt);
         is_int(count, 16 * 34, "committed grouped writes are all there, aborted ones are not");
     }
     {
         char report[2048];
         is_int(stmt_db_check(db, report, sizeof report), STMT_DB_OK, "check passes");
-        ok(strstr(report, "courses: 32 records") != NULL, "check reports table counts");
+        ok(strstr(report, "t_big: 32 records") != NULL, "check counts a registered table");
     }
     stmt_db_close(db);
     db = NULL;
 
     is_int(stmt_db_open(dir, &db, err, sizeof err), STMT_DB_OK, "reopen");
-    is_int(stmt_db_get1(db, "creds", "k1", 2, &val, &vlen), STMT_DB_OK, "data survives reopen");
+    {
+        static const char *const mine[] = {"t_kv"};
+        is_int(stmt_db_tables_register(db, mine, 1), STMT_DB_OK, "tables registered again");
+    }
+    is_int(stmt_db_get1(db, "t_kv", "k1", 2, &val, &vlen), STMT_DB_OK, "data survives reopen");
     sc_free(val);
     /* a store from the future is refused */
     stmt_db_put1(db, "meta", "format", 6, "999", 3, 0);

@@ -1,0 +1,277 @@
+// Operating scolar (issue 18): --public-url and --content-url in launch links and activity
+// IRIs, HTTPS with --tls-cert/--tls-key, X-Forwarded-For only from --trusted-proxy, JSON log
+// lines without secrets, the configuration file and `scolar config check`, and `scolar backup`
+// under write load restored by `scolar restore` to a store that passes `scolar check` and holds
+// every statement acknowledged before the backup began. Needs no corpus: the course is the
+// project's demo course (tools/demo-course).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync, readFileSync, existsSync, rmSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import https from 'node:https';
+import { startServer, cli, tempDir, freePort, BIN, ADMIN_AUTH } from '../lib/server.mjs';
+import { importPackage, register } from '../lib/browser.mjs';
+import { statement, waitConsistent, fetchAll } from '../lib/xapi.mjs';
+
+async function contentPost(srv, path, body) {
+  const r = await fetch(srv.content + path, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'text/plain;charset=UTF-8' } });
+  const text = await r.text();
+  assert.equal(r.status, 200, `${path}: ${text}`);
+  return JSON.parse(text);
+}
+
+test('--public-url and --content-url: launch links and the activity IRIs of SCORM statements', async () => {
+  const srv = await startServer({ args: ['--public-url', 'https://lms.example.com/', '--content-url', 'https://content.example.net'] });
+  try {
+    for (let i = 0; i < 100 && !/xAPI:/.test(srv.stdout); i++) await new Promise((x) => setTimeout(x, 20));
+    assert.match(srv.stdout, /xAPI: {4}https:\/\/lms\.example\.com\/xapi\//);
+    const imp = await importPackage(srv, 'demo-2004');
+    const reg = await register(srv, imp.course, { id: 'pu-1', name: 'Pub Url' });
+    assert.ok(reg.launch_url.startsWith('https://content.example.net/player/'), reg.launch_url);
+    const t0 = Date.now();
+    const L = await contentPost(srv, `/player/${reg.registration}/launch`, { token: reg.token, sco: 'intro' });
+    await contentPost(srv, `/player/${reg.registration}/commit/${L.session}`, {
+      token: reg.token, seq: 1, final: true,
+      changes: { 'cmi.completion_status': 'completed', 'cmi.exit': 'normal', 'cmi.session_time': 'PT10S' },
+    });
+    await waitConsistent(srv, t0);
+    const all = await fetchAll(srv, `registration=${reg.registration}`);
+    assert.ok(all.length >= 1, 'the SCORM bridge stored statements');
+    for (const s of all) {
+      assert.ok(s.object.id.startsWith('https://lms.example.com/courses/'), s.object.id);
+      assert.equal(s.actor.account.homePage, 'https://lms.example.com');
+    }
+  } finally {
+    await srv.stop();
+  }
+  // a URL that is not one is refused at start, naming the flag
+  const bad = cli(['serve', '--data', tempDir(), '--public-url', 'lms.example.com']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /public-url 'lms\.example\.com' must be an absolute http:\/\/ or https:\/\/ URL/);
+});
+
+function makeCert(dir) {
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
+}
+
+function httpsGet(url, ca) {
+  return new Promise((resolve, reject) => {
+    https.get(url, { ca }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body, proto: res.socket.getProtocol?.() }));
+    }).on('error', reject);
+  });
+}
+
+test('--tls-cert/--tls-key: both origins speak HTTPS (TLS 1.2+), or a refusal naming the civetweb/OpenSSL mismatch', async (t) => {
+  const dir = tempDir();
+  const { cert, key } = makeCert(dir);
+  const port = await freePort(), cport = await freePort();
+  const args = ['serve', '--data', join(dir, 'data'), '--listen', `127.0.0.1:${port}`,
+    '--content-listen', `127.0.0.1:${cport}`, '--tls-cert', cert, '--tls-key', key];
+  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '', exited = null;
+  proc.stdout.on('data', (d) => { out += d; });
+  proc.stderr.on('data', (d) => { err += d; });
+  const exit = new Promise((r) => proc.once('exit', (code) => { exited = code; r(code); }));
+  try {
+    const ca = readFileSync(cert);
+    let r;
+    for (let i = 0; i < 200 && exited === null && !r; i++) {
+      try { r = await httpsGet(`https://127.0.0.1:${port}/healthz`, ca); } catch { await new Promise((x) => setTimeout(x, 50)); }
+    }
+    if (exited !== null) {
+      // Debian 12: civetweb 1.15 calls SSL_get_peer_certificate, gone from OpenSSL 3's exports
+      // (every handshake would crash); serve refuses before it touches the data directory
+      assert.equal(exited, 1);
+      assert.match(err, /^scolar: --tls-cert: this civetweb calls SSL_get_peer_certificate, which the installed OpenSSL 3 does not export|^scolar: --tls-cert: civetweb loads OpenSSL as libssl\.so, which is not installed/m);
+      assert.match(err, /terminate TLS in a reverse proxy \(docs\/reverse-proxy\.md\)/);
+      assert.equal(existsSync(join(dir, 'data', 'store.mdb')), false, 'nothing created');
+      t.diagnostic('TLS refused by this civetweb/OpenSSL pair: ' + err.trim());
+    } else {
+      assert.ok(r, `no HTTPS answer; stderr: ${err}`);
+      assert.equal(r.status, 200);
+      assert.deepEqual(JSON.parse(r.body), { status: 'ok' });
+      assert.match(r.proto, /^TLSv1\.[23]$/);
+      const c = await httpsGet(`https://127.0.0.1:${cport}/healthz`, ca);
+      assert.equal(c.status, 200);
+      assert.match(out, new RegExp(`xAPI: {4}https://127\\.0\\.0\\.1:${port}/xapi/`));
+      await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`));
+    }
+  } finally {
+    if (exited === null) proc.kill('SIGTERM');
+    await exit;
+  }
+  // refused before anything else whatever the library: a key without a certificate, a missing file
+  const nokey = cli(['serve', '--data', join(dir, 'data2'), '--tls-key', key]);
+  assert.equal(nokey.status, 1);
+  assert.match(nokey.stderr, /tls-key is set but tls-cert is not/);
+  const missing = cli(['serve', '--data', join(dir, 'data3'), '--tls-cert', join(dir, 'nope.pem')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /tls-cert .*nope\.pem: No such file or directory/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function accessLines(stderr) {
+  return stderr.split('\n').filter((l) => l).map((l) => JSON.parse(l)).filter((o) => o.type === 'access');
+}
+
+test('--log-format json: every line is JSON, access lines carry a request id; X-Forwarded-For only from --trusted-proxy; no secrets', async () => {
+  for (const trusted of [true, false]) {
+    const args = ['--log-format', 'json', ...(trusted ? ['--trusted-proxy', '127.0.0.1,::1'] : [])];
+    const srv = await startServer({ args });
+    try {
+      const r = await srv.req('GET', '/xapi/about', { headers: { 'X-Forwarded-For': '198.51.100.7, 203.0.113.9' } });
+      assert.equal(r.status, 200);
+      const rid = r.headers.get('x-request-id');
+      assert.match(rid, /^[0-9a-f]{16}$/);
+      const imp = await importPackage(srv, 'demo-12');
+      const reg = await register(srv, imp.course, { id: 'log-1', name: 'Log' });
+      const L = await contentPost(srv, `/player/${reg.registration}/launch?token=${reg.token}`, { token: reg.token, sco: 'intro' });
+      assert.ok(L.session);
+      await new Promise((x) => setTimeout(x, 100));
+      const lines = srv.stderr.split('\n').filter((l) => l);
+      for (const l of lines) assert.doesNotThrow(() => JSON.parse(l), `not JSON: ${l}`);
+      const about = accessLines(srv.stderr).find((o) => o.request_id === rid);
+      assert.ok(about, 'the access line of the request');
+      assert.deepEqual([about.origin, about.method, about.path, about.status, about.level], ['api', 'GET', '/xapi/about', 200, 'info']);
+      // the rightmost address not a trusted proxy, never what the client wrote at the left
+      assert.equal(about.client, trusted ? '203.0.113.9' : '127.0.0.1');
+      // no credentials, no launch tokens
+      assert.ok(!srv.stderr.includes(reg.token), 'launch token logged');
+      assert.ok(!srv.stderr.includes(ADMIN_AUTH.slice(6)), 'Authorization logged');
+      assert.ok(!srv.stderr.includes('test-secret-with'), 'secret logged');
+    } finally {
+      await srv.stop();
+    }
+  }
+  assert.equal(cli(['serve', '--trusted-proxy', 'proxy.example', '--data', tempDir()]).status, 1);
+  const lf = cli(['serve', '--log-format', 'xml']);
+  assert.equal(lf.status, 2);
+  assert.match(lf.stderr, /--log-format is text or json, not 'xml'/);
+});
+
+test('--config FILE and `scolar config check`: keys, weights (file < environment < flags), errors naming the line', async () => {
+  const dir = tempDir();
+  const f = join(dir, 'scolar.conf');
+  writeFileSync(f, '# scolar\n\ndata = /var/lib/scolar\nlisten = 0.0.0.0:8080\npublic-url = https://lms.example.com\nmax-body = 1000000\nlog-format = json\ntrusted-proxy = 10.0.0.1, 10.0.0.2\n');
+  let r = cli(['config', 'check', '--config', f], { env: { SCOLAR_LISTEN: '', SCOLAR_DATA: '' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^data = \/var\/lib\/scolar$/m);
+  assert.match(r.stdout, /^listen = 0\.0\.0\.0:8080$/m);
+  assert.match(r.stdout, /^public-url = https:\/\/lms\.example\.com$/m);
+  assert.match(r.stdout, /^max-body = 1000000$/m);
+  assert.match(r.stdout, /^log-format = json$/m);
+  assert.match(r.stdout, /^config: ok$/m);
+  // the environment outweighs the file
+  r = cli(['config', 'check'], { env: { SCOLAR_CONFIG: f, SCOLAR_MAX_BODY: '5000' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^max-body = 5000$/m);
+  const bad = [
+    ['listen 0.0.0.0:1\n', /:1: expected "key = value"/],
+    ['data = a\nlisen = x\n', /:2: unknown key 'lisen'/],
+    ['threads = many\n', /:1: threads: 'many' needs a positive whole number/],
+    ['log-format = yaml\n', /:1: log-format: 'yaml' is not one of the allowed values text\|json/],
+    ['data = a\ndata = b\n', /:2: key 'data' given again \(first on line 1\)/],
+    ['public-url = ftp://x\n', /public-url 'ftp:\/\/x' must be an absolute/],
+  ];
+  for (const [text, re] of bad) {
+    writeFileSync(f, text);
+    r = cli(['config', 'check', '--config', f], { env: { SCOLAR_PUBLIC_URL: '' } });
+    assert.equal(r.status, 1, text);
+    assert.match(r.stderr, re, text);
+  }
+  r = cli(['config', 'check', '--config', join(dir, 'none.conf')]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /none\.conf: No such file or directory/);
+  // serve takes its settings from the file
+  const port = await freePort();
+  writeFileSync(f, `listen = 127.0.0.1:${port}\ncontent-listen = 127.0.0.1:${await freePort()}\ndata = ${join(dir, 'data')}\n`);
+  const proc = spawn(BIN, ['serve', '--config', f], { stdio: 'ignore', env: { ...process.env, SCOLAR_LISTEN: '', SCOLAR_DATA: '' } });
+  let ok = false;
+  for (let i = 0; i < 200 && !ok; i++) {
+    try { ok = (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200; } catch { await new Promise((x) => setTimeout(x, 50)); }
+  }
+  proc.kill('SIGTERM');
+  await new Promise((x) => proc.once('exit', x));
+  assert.ok(ok, 'serve listened where the file said');
+  assert.ok(existsSync(join(dir, 'data', 'store.mdb')));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('scolar backup under write load: the restored copy passes scolar check and holds every statement acknowledged before the backup', async () => {
+  const srv = await startServer({ keepData: true });
+  const dir = tempDir();
+  try {
+    const imp = await importPackage(srv, 'demo-2004');
+    const acked = [];
+    let stop = false;
+    const writer = async (w) => {
+      while (!stop) {
+        const batch = Array.from({ length: 20 }, () => statement({ object: `http://example.com/ops/${w}` }));
+        const r = await srv.req('POST', '/xapi/statements', { body: batch });
+        assert.equal(r.status, 200, r.text);
+        for (const id of r.json) acked.push(id);
+      }
+    };
+    const writers = [writer(1), writer(2), writer(3)];
+    while (acked.length < 2000) await new Promise((x) => setTimeout(x, 20));
+    const before = acked.slice();
+    const dest = join(dir, 'backup');
+    const b = await new Promise((resolve) => {
+      const p = spawn(BIN, ['backup', dest, '--data', srv.dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let e = '';
+      p.stderr.on('data', (d) => { e += d; });
+      p.on('exit', (code, sig) => resolve({ code, e: e + (sig ? ` (signal ${sig})` : '') }));
+    });
+    const during = acked.length - before.length;
+    stop = true;
+    await Promise.all(writers);
+    assert.equal(b.code, 0, b.e);
+    assert.ok(during > 0, 'writes went on while the backup ran');
+    assert.ok(existsSync(join(dest, 'content', imp.course)), 'course files in the backup');
+    // restore into a new directory, verified as `scolar check` does
+    const restored = join(dir, 'restored');
+    let r = cli(['restore', dest, '--data', restored]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /ids and indexes agree/);
+    r = cli(['check', '--data', restored]);
+    assert.equal(r.status, 0, r.stderr);
+    // a second restore into the same directory is refused, nothing changed
+    r = cli(['restore', dest, '--data', restored]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /already holds a store/);
+    r = cli(['backup', dest, '--data', srv.dataDir]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /cannot create .*backup: File exists/);
+    // every statement acknowledged before the backup began is in the copy
+    const jsonl = join(dir, 'restored.jsonl');
+    const exp = cli(['export', '--data', restored, '-o', jsonl]);
+    assert.equal(exp.status, 0, exp.stderr);
+    const ids = new Set(readFileSync(jsonl, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l).id));
+    for (const id of before) assert.ok(ids.has(id), `statement ${id} acknowledged before the backup is missing`);
+    assert.ok(ids.size >= before.length && ids.size <= acked.length, `${ids.size} statements, ${before.length}..${acked.length} expected`);
+    // the restored copy serves its course
+    const s2 = await startServer({ dataDir: restored });
+    try {
+      const c = await s2.req('GET', `/api/courses/${encodeURIComponent(imp.course)}`);
+      assert.equal(c.status, 200, c.text);
+      const reg = await register(s2, imp.course, { id: 'after-restore', name: 'R' });
+      const page = await fetch(reg.launch_url);
+      assert.equal(page.status, 200);
+    } finally {
+      await s2.stop();
+    }
+    assert.deepEqual(readdirSync(join(dest)).sort(), ['content', 'store.mdb']);
+  } finally {
+    await srv.stop();
+    rmSync(srv.dataDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
