@@ -155,7 +155,7 @@ int lrs_cmi5_auth(struct lrs_req *r, const char *authz)
 }
 
 int lrs_cmi5_statements(struct lrs_req *r, cJSON *const *stmts, size_t n, cJSON **extra,
-                        struct cmi5_plan **plan)
+                        struct cmi5_plan **plan, const struct stmt_row **rows, size_t *nrows)
 {
     struct cmi5_diag d;
     int rc;
@@ -167,6 +167,13 @@ int lrs_cmi5_statements(struct lrs_req *r, cJSON *const *stmts, size_t n, cJSON 
         cmi5_plan_finish(r->app->cmi5, *plan, 0);
         cJSON_Delete(*extra);
         lrs_reply_error(r, 500, "the LMS's satisfied statements failed validation");
+        return -1;
+    }
+    /* the session and registration records go in the batch's transaction */
+    if (!rc && cmi5_plan_rows(*plan, rows, nrows)) {
+        cmi5_plan_finish(r->app->cmi5, *plan, 0);
+        cJSON_Delete(*extra);
+        lrs_reply_error(r, 500, "out of memory");
         return -1;
     }
     if (rc) {

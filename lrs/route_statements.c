@@ -344,6 +344,8 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
     cJSON *body = q->body, *extra = NULL;
     cJSON **stmts;
     struct cmi5_plan *plan = NULL;
+    const struct stmt_row *rows = NULL;
+    size_t nrows = 0;
     int *created = NULL;
     size_t n = cJSON_IsArray(body) ? (size_t)cJSON_GetArraySize(body) : 1, i = 0, dup = 0;
     size_t nall = n;
@@ -385,7 +387,7 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
      * statements they cause join this batch, so one writer transaction stores both */
     if (r->cred.cmi5_session[0]) {
         cJSON *e, **grown;
-        if (lrs_cmi5_statements(r, stmts, n, &extra, &plan)) {
+        if (lrs_cmi5_statements(r, stmts, n, &extra, &plan, &rows, &nrows)) {
             sc_free(stmts);
             return;
         }
@@ -431,7 +433,7 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
                         stmt_db_strerror(rc));
         return;
     }
-    rc = stmt_store_insert(r->app->store, stmts, nall, r->cred.authority, &res);
+    rc = stmt_store_insert_rows(r->app->store, stmts, nall, r->cred.authority, rows, nrows, &res);
     sc_free(stmts);
     if (plan)
         lrs_cmi5_statements_done(r, plan, rc == 0);

@@ -26,6 +26,7 @@
 
 struct stmt_db;
 struct stmt_store;
+struct stmt_row;
 
 enum cmi5_err {
     CMI5_OK = 0,
@@ -163,7 +164,12 @@ struct cmi5_plan;
  */
 int cmi5_statements_check(struct cmi5 *c, const char *session, cJSON *const *stmts, size_t n,
                           cJSON **extra, struct cmi5_plan **plan, struct cmi5_diag *diag);
-/** stored 1: the batch was stored, record the plan; 0: drop it. Unlocks, frees. */
+/** The session and registration records of the plan as rows for stmt_store_insert_rows, so
+ *  the writer stores them in the batch's transaction (*rows borrowed from the plan, valid until
+ *  cmi5_plan_finish). 0 or CMI5_ERR_NOMEM. */
+int cmi5_plan_rows(struct cmi5_plan *plan, const struct stmt_row **rows, size_t *n);
+/** stored 1: the batch was stored (with the rows of cmi5_plan_rows, else the records are
+ *  written now); 0: drop the plan. Unlocks, frees. */
 int cmi5_plan_finish(struct cmi5 *c, struct cmi5_plan *plan, int stored);
 
 /** Document rules for a session (spec 10.2 and 11): kind 1 State, 3 Agent Profile; write 1

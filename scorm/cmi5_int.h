@@ -74,8 +74,11 @@ cJSON *cmi5__lms_statement(const cJSON *actor, const char *verb, const char *dis
 int cmi5__satisfy(const cJSON *course, cJSON *reg, const char *session, cJSON *out);
 /** 1 when the AU's moveOn criterion holds for its registration state (moveOn section). */
 int cmi5__au_moveon_met(const cJSON *au_def, const cJSON *au_state);
-/** Insert statements (array, borrowed) through the store in one batch. */
-int cmi5__insert(struct cmi5 *c, cJSON *arr);
+/** Insert statements (array, borrowed) through the store in one batch, with nrec (at most 4)
+ *  records (table, key, value; value NULL deletes) in the same writer transaction
+ *  (stmt_store_insert_rows). No statements: the records alone (cmi5__save). */
+int cmi5__insert(struct cmi5 *c, cJSON *arr, size_t nrec, const char *const *tables,
+                 const char *const *keys, cJSON *const *vals);
 /** Lowercased copy of a registration / session UUID; 0 or -1 when not a UUID. */
 int cmi5__uuid_lower(const char *in, char out[37]);
 

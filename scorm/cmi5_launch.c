@@ -182,16 +182,19 @@ fail:
     return NULL;
 }
 
-int cmi5__insert(struct cmi5 *c, cJSON *arr)
+int cmi5__insert(struct cmi5 *c, cJSON *arr, size_t nrec, const char *const *tables,
+                 const char *const *keys, cJSON *const *vals)
 {
     size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
-    cJSON **v, *e;
+    cJSON **v = NULL, *e;
     struct stmt_diag d;
     struct stmt_insert_result res;
-    int rc;
-    if (!n)
-        return CMI5_OK;
-    if (stmt_validate_batch(arr, 0, &d))
+    struct stmt_row rows[4];
+    char *txt[4] = {NULL, NULL, NULL, NULL};
+    int rc = CMI5_OK;
+    if (!n || !c->store) /* nothing for the statement store: the records alone */
+        return nrec ? cmi5__save(c, nrec, tables, keys, vals) : CMI5_OK;
+    if (nrec > 4 || stmt_validate_batch(arr, 0, &d))
         return CMI5_ERR_STORE;
     v = sc_calloc(n, sizeof *v);
     if (!v)
@@ -199,16 +202,33 @@ int cmi5__insert(struct cmi5 *c, cJSON *arr)
     cJSON_ArrayForEach(e, arr)
     {
         if (stmt_normalize(e)) {
-            sc_free(v);
-            return CMI5_ERR_NOMEM;
+            rc = CMI5_ERR_NOMEM;
+            goto out;
         }
         v[i++] = e;
     }
+    /* the records go in the writer's transaction with the statements (stmt_store_insert_rows):
+     * durable together or not at all */
+    for (size_t k = 0; k < nrec; k++) {
+        rows[k].table = tables[k];
+        rows[k].key = keys[k];
+        rows[k].klen = strlen(keys[k]);
+        if (vals[k] && !(txt[k] = cJSON_PrintUnformatted(vals[k]))) {
+            rc = CMI5_ERR_NOMEM;
+            goto out;
+        }
+        rows[k].val = txt[k];
+        rows[k].vlen = txt[k] ? strlen(txt[k]) : 0;
+    }
     memset(&res, 0, sizeof res);
-    rc = stmt_store_insert(c->store, v, n, LMS_AUTHORITY, &res);
+    rc = stmt_store_insert_rows(c->store, v, n, LMS_AUTHORITY, rows, nrec, &res) ? CMI5_ERR_STORE
+                                                                                 : CMI5_OK;
     stmt_insert_result_free(&res);
+out:
+    for (size_t k = 0; k < 4; k++)
+        cJSON_free(txt[k]);
     sc_free(v);
-    return rc ? CMI5_ERR_STORE : CMI5_OK;
+    return rc;
 }
 
 int cmi5__au_moveon_met(const cJSON *au_def, const cJSON *st)
@@ -500,11 +520,9 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
         const char *t[] = {CMI5_T_SESSIONS, CMI5_T_REGS, CMI5_T_SESSIONS};
         const char *k[] = {sid, r, old ? str(old, "session") : sid};
         cJSON *v[] = {sess, reg, old ? old : sess};
-        if ((rc = cmi5__save(c, 3, t, k, v)))
+        if ((rc = cmi5__insert(c, stmts, 3, t, k, v)))
             goto out;
     }
-    if ((rc = cmi5__insert(c, stmts)))
-        goto out;
     *out = cJSON_CreateObject();
     cJSON_AddStringToObject(*out, "registration", r);
     cJSON_AddStringToObject(*out, "session", sid);
@@ -697,10 +715,8 @@ int cmi5_abandon(struct cmi5 *c, const char *session, struct cmi5_diag *diag)
         cJSON *v[] = {sess, reg};
         if (str(ast, "open") && !strcmp(str(ast, "open"), s))
             set_str(ast, "open", NULL);
-        if ((rc = cmi5__save(c, 2, t, k, v)))
-            goto out;
+        rc = cmi5__insert(c, stmts, 2, t, k, v);
     }
-    rc = cmi5__insert(c, stmts);
 out:
     pthread_mutex_unlock(lk);
     cJSON_Delete(stmts);
@@ -782,10 +798,8 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
     {
         const char *t[] = {CMI5_T_REGS};
         const char *k[] = {r};
-        if ((rc = cmi5__save(c, 1, t, k, &reg)))
-            goto out;
+        rc = cmi5__insert(c, stmts, 1, t, k, &reg);
     }
-    rc = cmi5__insert(c, stmts);
 out:
     pthread_mutex_unlock(lk);
     cJSON_Delete(stmts);

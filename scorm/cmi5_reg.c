@@ -152,11 +152,9 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     {
         const char *t[] = {CMI5_T_REGS};
         const char *k[] = {r};
-        if ((rc = cmi5__save(c, 1, t, k, &reg)))
+        if ((rc = cmi5__insert(c, stmts, 1, t, k, &reg)))
             goto out;
     }
-    if ((rc = cmi5__insert(c, stmts)))
-        goto out;
     *created = 1;
     rc = cmi5_registration_get(c, r, out);
 out:

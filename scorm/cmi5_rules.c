@@ -21,6 +21,9 @@ struct cmi5_plan {
     pthread_mutex_t *lock; /* held from cmi5_statements_check to cmi5_plan_finish */
     char session[37];
     cJSON *sess, *reg;
+    struct stmt_row rows[2]; /* cmi5_plan_rows: the records, written with the batch */
+    char *txt[2];
+    int in_batch;
 };
 
 static const char *str(const cJSON *o, const char *k)
@@ -313,18 +316,40 @@ fail:
     return rc;
 }
 
+int cmi5_plan_rows(struct cmi5_plan *p, const struct stmt_row **rows, size_t *n)
+{
+    const char *keys[2] = {p->session, str(p->reg, "registration")};
+    cJSON *vals[2] = {p->sess, p->reg};
+    static const char *const tables[2] = {CMI5_T_SESSIONS, CMI5_T_REGS};
+    for (int i = 0; i < 2; i++) {
+        if (!p->txt[i] && !(p->txt[i] = cJSON_PrintUnformatted(vals[i])))
+            return CMI5_ERR_NOMEM;
+        p->rows[i].table = tables[i];
+        p->rows[i].key = keys[i];
+        p->rows[i].klen = strlen(keys[i]);
+        p->rows[i].val = p->txt[i];
+        p->rows[i].vlen = strlen(p->txt[i]);
+    }
+    p->in_batch = 1;
+    *rows = p->rows;
+    *n = 2;
+    return CMI5_OK;
+}
+
 int cmi5_plan_finish(struct cmi5 *c, struct cmi5_plan *p, int stored)
 {
     int rc = CMI5_OK;
     if (!p)
         return CMI5_OK;
-    if (stored) {
+    if (stored && !p->in_batch) {
         const char *t[] = {CMI5_T_SESSIONS, CMI5_T_REGS};
         const char *k[] = {p->session, str(p->reg, "registration")};
         cJSON *v[] = {p->sess, p->reg};
         rc = cmi5__save(c, 2, t, k, v);
     }
     pthread_mutex_unlock(p->lock);
+    cJSON_free(p->txt[0]);
+    cJSON_free(p->txt[1]);
     cJSON_Delete(p->sess);
     cJSON_Delete(p->reg);
     sc_free(p);
