@@ -348,10 +348,12 @@ void lrs_cmi5_close(struct lrs_app *app);
 int lrs_cmi5_auth(struct lrs_req *r, const char *authz);
 /** Statements of a session (r->cred.cmi5_session): 0 with *extra (owned, the LMS's statements
  *  to store in the same batch), *plan and the records to write in the batch's transaction
- *  (*rows, borrowed from the plan), or -1 after answering 403 naming the rule. */
+ *  (*rows, borrowed from the plan), *at the index where *extra goes (after the statement that
+ *  satisfied the AU), or -1 after answering 403 naming the rule. */
 struct stmt_row;
 int lrs_cmi5_statements(struct lrs_req *r, cJSON *const *stmts, size_t n, cJSON **extra,
-                        struct cmi5_plan **plan, const struct stmt_row **rows, size_t *nrows);
+                        struct cmi5_plan **plan, const struct stmt_row **rows, size_t *nrows,
+                        size_t *at);
 void lrs_cmi5_statements_done(struct lrs_req *r, struct cmi5_plan *plan, int stored);
 /** Documents of a session: kind (enum stmt_doc_kind), id (NULL: all), the agent's IFI (NULL when
  *  none). 0, or -1 after answering. */

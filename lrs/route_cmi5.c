@@ -155,12 +155,13 @@ int lrs_cmi5_auth(struct lrs_req *r, const char *authz)
 }
 
 int lrs_cmi5_statements(struct lrs_req *r, cJSON *const *stmts, size_t n, cJSON **extra,
-                        struct cmi5_plan **plan, const struct stmt_row **rows, size_t *nrows)
+                        struct cmi5_plan **plan, const struct stmt_row **rows, size_t *nrows,
+                        size_t *at)
 {
     struct cmi5_diag d;
     int rc;
     memset(&d, 0, sizeof d);
-    rc = cmi5_statements_check(r->app->cmi5, r->cred.cmi5_session, stmts, n, extra, plan, &d);
+    rc = cmi5_statements_check(r->app->cmi5, r->cred.cmi5_session, stmts, n, extra, at, plan, &d);
     struct stmt_diag sd;
     memset(&sd, 0, sizeof sd);
     if (!rc && cJSON_GetArraySize(*extra) && stmt_validate_batch(*extra, 0, &sd)) {

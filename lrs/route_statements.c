@@ -348,7 +348,7 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
     size_t nrows = 0;
     int *created = NULL;
     size_t n = cJSON_IsArray(body) ? (size_t)cJSON_GetArraySize(body) : 1, i = 0, dup = 0;
-    size_t nall = n;
+    size_t nall = n, ins = n, m = 0; /* the LMS's statements are stmts[ins, ins + m) */
     int rc;
 
     stmts = sc_calloc(n, sizeof *stmts);
@@ -387,11 +387,12 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
      * statements they cause join this batch, so one writer transaction stores both */
     if (r->cred.cmi5_session[0]) {
         cJSON *e, **grown;
-        if (lrs_cmi5_statements(r, stmts, n, &extra, &plan, &rows, &nrows)) {
+        if (lrs_cmi5_statements(r, stmts, n, &extra, &plan, &rows, &nrows, &ins)) {
             sc_free(stmts);
             return;
         }
-        grown = sc_realloc(stmts, (n + (size_t)cJSON_GetArraySize(extra) + 1) * sizeof *stmts);
+        m = (size_t)cJSON_GetArraySize(extra);
+        grown = sc_realloc(stmts, (n + m + 1) * sizeof *stmts);
         if (!grown) {
             lrs_cmi5_statements_done(r, plan, 0);
             cJSON_Delete(extra);
@@ -400,6 +401,9 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
             return;
         }
         stmts = grown;
+        /* right after the statement that satisfied the AU (cmi5 9.3.9) */
+        memmove(&stmts[ins + m], &stmts[ins], (n - ins) * sizeof *stmts);
+        nall = ins;
         cJSON_ArrayForEach(e, extra)
         {
             if (stmt_normalize(e)) {
@@ -411,6 +415,7 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
             }
             stmts[nall++] = e;
         }
+        nall = n + m;
     }
     memset(&res, 0, sizeof res);
     created = sc_calloc(q->nparts + 1, sizeof *created);
@@ -452,9 +457,12 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
     } else {
         struct sc_buf b = SC_BUF_INIT;
         sc_buf_putc(&b, '[');
-        for (size_t k = 0; k < res.n && k < n; k++) { /* the client's, not the LMS's */
-            if (k)
+        for (size_t k = 0, first = 1; k < res.n; k++) {
+            if (k >= ins && k < ins + m)
+                continue; /* the LMS's satisfied statements: not the client's */
+            if (!first)
                 sc_buf_putc(&b, ',');
+            first = 0;
             sc_buf_json_str(&b, res.ids[k], strlen(res.ids[k]));
         }
         sc_buf_putc(&b, ']');

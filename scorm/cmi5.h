@@ -159,11 +159,14 @@ struct cmi5_plan;
  * Check the statements an AU session sends (validated, normalized xAPI statements; ids set for
  * PUT) against spec 9 and 10, in order. On CMI5_OK *extra (owned array, may be empty) holds the
  * LMS's statements to store after them in the same batch (satisfied, 9.3.9) and *plan the
- * session and registration changes; the registration stays locked until cmi5_plan_finish.
+ * session and registration changes; *at is where *extra belongs in the batch (the index after
+ * the statement that satisfied the AU, 9.3.9; n when nothing was satisfied); the registration
+ * stays locked until cmi5_plan_finish.
  * CMI5_ERR_REFUSED with diag naming the rule: nothing to do.
  */
 int cmi5_statements_check(struct cmi5 *c, const char *session, cJSON *const *stmts, size_t n,
-                          cJSON **extra, struct cmi5_plan **plan, struct cmi5_diag *diag);
+                          cJSON **extra, size_t *at, struct cmi5_plan **plan,
+                          struct cmi5_diag *diag);
 /** The session and registration records of the plan as rows for stmt_store_insert_rows, so
  *  the writer stores them in the batch's transaction (*rows borrowed from the plan, valid until
  *  cmi5_plan_finish). 0 or CMI5_ERR_NOMEM. */

@@ -248,12 +248,14 @@ static int check_one(const cJSON *s, const char *w, cJSON *sess, cJSON *ast, con
 }
 
 int cmi5_statements_check(struct cmi5 *c, const char *session, cJSON *const *stmts, size_t n,
-                          cJSON **extra, struct cmi5_plan **plan, struct cmi5_diag *diag)
+                          cJSON **extra, size_t *at, struct cmi5_plan **plan,
+                          struct cmi5_diag *diag)
 {
     struct cmi5_plan *p = sc_calloc(1, sizeof *p);
     cJSON *course = NULL, *out = cJSON_CreateArray(), *ast;
     const cJSON *au;
     long f0 = sc_alloc_failures();
+    size_t at_i = n;
     int rc;
 
     if (!p || !out) {
@@ -294,9 +296,11 @@ int cmi5_statements_check(struct cmi5 *c, const char *session, cJSON *const *stm
         rc = check_one(stmts[i], w, p->sess, ast, au, cJSON_GetObjectItem(p->reg, "actor"), diag);
         if (rc)
             goto fail;
-        if (!was && cmi5__au_moveon_met(au, ast) &&
-            (rc = cmi5__satisfy(course, p->reg, session, out)))
-            goto fail;
+        if (!was && cmi5__au_moveon_met(au, ast)) {
+            if ((rc = cmi5__satisfy(course, p->reg, session, out)))
+                goto fail;
+            at_i = i + 1; /* an AU is satisfied once: one place in the batch */
+        }
     }
     if (sc_alloc_failures() != f0) {
         rc = CMI5_ERR_NOMEM;
@@ -304,6 +308,7 @@ int cmi5_statements_check(struct cmi5 *c, const char *session, cJSON *const *stm
     }
     cJSON_Delete(course);
     *extra = out;
+    *at = at_i;
     *plan = p;
     return CMI5_OK; /* the lock stays held until cmi5_plan_finish */
 fail:

@@ -170,6 +170,7 @@ static void session_flow(struct cmi5 *c)
                                "\"https://example.com\",\"name\":\"u1\"}}");
     struct cmi5_diag d;
     struct cmi5_plan *plan = NULL;
+    size_t at = 0;
     char session[37], key[64], secret[64], tok[256];
     int created = 0;
 
@@ -218,19 +219,20 @@ static void session_flow(struct cmi5 *c)
 
     char *aj = cJSON_PrintUnformatted(actor);
     cJSON *s1 = au_stmt(CMI5_VERB_COMPLETED, aj, auid, rid, sid, 1);
-    ok(cmi5_statements_check(c, sid, &s1, 1, &extra, &plan, &d) == CMI5_ERR_REFUSED,
+    ok(cmi5_statements_check(c, sid, &s1, 1, &extra, &at, &plan, &d) == CMI5_ERR_REFUSED,
        "completed before initialized refused");
     is_str(d.rule, "9.3.0.0-4", "rule 9.3.0.0-4");
     cJSON *init = au_stmt(CMI5_VERB_INITIALIZED, aj, auid, rid, sid, 0);
-    ok(cmi5_statements_check(c, sid, &init, 1, &extra, &plan, &d) == CMI5_ERR_REFUSED,
+    ok(cmi5_statements_check(c, sid, &init, 1, &extra, &at, &plan, &d) == CMI5_ERR_REFUSED,
        "initialized before the learner preferences were read refused");
     is_str(d.rule, "11.0.0.0-3", "rule 11.0.0.0-3");
     ok(cmi5_document_check(c, sid, 3, 0, "cmi5LearnerPreferences", NULL, NULL, NULL, 0, &d) == 0,
        "reading the preferences");
     cJSON *batch[3] = {init, s1, au_stmt(CMI5_VERB_TERMINATED, aj, auid, rid, sid, 0)};
-    ok(cmi5_statements_check(c, sid, batch, 3, &extra, &plan, &d) == 0, "a whole session (%s)",
+    ok(cmi5_statements_check(c, sid, batch, 3, &extra, &at, &plan, &d) == 0, "a whole session (%s)",
        d.msg);
     is_int(cJSON_GetArraySize(extra), 2, "satisfied for the block and the course");
+    is_int((int)at, 2, "right after completed, before terminated");
     is_str(cJSON_GetStringValue(cJSON_GetObjectItem(
                cJSON_GetObjectItem(cJSON_GetArrayItem(extra, 0), "object"), "id")),
            cJSON_GetStringValue(cJSON_GetObjectItem(
