@@ -289,6 +289,14 @@ int cmi5_statements_check(struct cmi5 *c, const char *session, cJSON *const *stm
     for (size_t i = 0; i < n; i++) {
         char w[32];
         int was = flag(ast, "satisfied");
+        const char *id = str(stmts[i], "id");
+        char *stored = NULL;
+        /* xAPI Comm 2.1.1: a statement stored before (a client's retry) is the store's no-op
+         * or its 409, not a second completed/passed for the rules */
+        if (id && c->store && stmt_store_get(c->store, id, 0, &stored, NULL) == 0) {
+            sc_free(stored);
+            continue;
+        }
         if (n > 1)
             snprintf(w, sizeof w, "$[%zu]", i);
         else

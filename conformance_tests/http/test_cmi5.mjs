@@ -237,6 +237,9 @@ test('launch, fetch once, LaunchData read-only, the statement rules, moveOn and 
   // the token reads what its session wrote, not the LMS's or other learners' statements
   assert.equal((await s.req('GET', `/xapi/statements?statementId=${done.id}`, { auth })).status, 200);
   assert.equal((await s.req('GET', `/xapi/statements?statementId=${list[0].id}`, { auth })).status, 404);
+  // a retried PUT of the stored completed is the xAPI no-op, not a second completed
+  assert.equal((await put(auth, done)).status, 204);
+  assert.equal((await regStatements(p.registration)).length, list.length, 'nothing added');
   // 9.3.0.0-2 / 9.3.0.0-6: completed once
   r = await put(auth, stmt(p, ld, `${V}completed`, { result: { completion: true, duration: 'PT5S' }, cats: [MOVEON] }));
   assert.equal(r.status, 403);
