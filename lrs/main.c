@@ -474,6 +474,10 @@ static int open_data_only(int argc, char **argv, const char *usage, struct lrs_c
         /* check and reindex work on a store that exists: never create an empty one */
         char path[4200];
         struct stat sb;
+        if (stat(cfg->data_dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "scolar: %s is not a directory\n", cfg->data_dir);
+            return 1;
+        }
         snprintf(path, sizeof path, "%s/store.mdb", cfg->data_dir);
         if (stat(path, &sb) != 0) {
             fprintf(stderr, "scolar: no store in %s (%s: %s)\n", cfg->data_dir, path,
