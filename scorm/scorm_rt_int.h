@@ -264,7 +264,12 @@ int scorm__seq_tree_of(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON
 int scorm__track_commit(struct stmt_db_txn *txn, struct seq_tree *t, const char *reg,
                         const char *learner, const cJSON *item, const cJSON *values,
                         const cJSON *sess, int final);
-/** The LMS-side thresholds of an item (scorm_rt_session.c): completion_threshold and
+/** {completion, success, score{scaled,raw,min,max}} of a SCO's flat values (scorm_rt_result.c;
+ *  owned by the caller, NULL when out of memory). */
+cJSON *scorm__rt_result(const cJSON *values, const cJSON *item, int is12);
+/** SCORM 1.2 lesson_status rules at LMSFinish (scorm_rt_result.c). Modifies values. */
+void scorm__rt_lesson_status_finish(cJSON *values, const cJSON *item, const cJSON *reg);
+/** The LMS-side thresholds of an item (scorm_rt_result.c): completion_threshold and
  *  scaled_passing_score (2004), mastery score (1.2), as text; "" when not defined. */
 void scorm__rt_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,
                           size_t passl, char *mastery, size_t ml);

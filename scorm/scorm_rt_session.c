@@ -74,141 +74,6 @@ static int cmi_put(struct stmt_db_txn *txn, struct scorm__regctx *c, const char 
     return rc ? rc : scorm__report_sco(txn, c->reg, sco, rec, t);
 }
 
-/* ---- results --------------------------------------------------------------------------- */
-
-static int num_of(const cJSON *values, const char *k, double *out)
-{
-    const char *s = scorm__jstr(values, k);
-    char *end;
-    if (!s || !*s)
-        return 0;
-    *out = strtod(s, &end);
-    return !*end && isfinite(*out);
-}
-
-/* The LMS-side threshold values of a SCO (NULL when not defined). */
-void scorm__rt_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,
-                          size_t passl, char *mastery, size_t ml)
-{
-    const cJSON *ct = cJSON_GetObjectItemCaseSensitive(item, "completionThreshold");
-    const cJSON *prim = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "sequencing"),
-                                         "objectives"),
-        "primary");
-    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(item, "masteryscore");
-    thr[0] = pass[0] = mastery[0] = 0;
-    if (is12) {
-        if (cJSON_IsNumber(ms))
-            snprintf(mastery, ml, "%g", ms->valuedouble);
-        return;
-    }
-    if (ct) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(ct, "value");
-        if (cJSON_IsNumber(v))
-            snprintf(thr, thrl, "%g", v->valuedouble);
-        else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ct, "completedByMeasure"))) {
-            const cJSON *m = cJSON_GetObjectItemCaseSensitive(ct, "minProgressMeasure");
-            snprintf(thr, thrl, "%g", cJSON_IsNumber(m) ? m->valuedouble : 1.0);
-        }
-    }
-    /* RTE 4.2.18: from imsss:minNormalizedMeasure when satisfiedByMeasure=true */
-    if (prim && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(prim, "satisfiedByMeasure"))) {
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(prim, "minNormalizedMeasure");
-        snprintf(pass, passl, "%g", cJSON_IsNumber(m) ? m->valuedouble : 1.0);
-    }
-}
-
-/* {completion, success, score{scaled,raw,min,max}} of a SCO's flat values. */
-static cJSON *result_of(const cJSON *values, const cJSON *item, int is12)
-{
-    cJSON *r = cJSON_CreateObject(), *score;
-    char thr[32], pass[32], mastery[32];
-    double raw, mn, mx, sc, x, y;
-    const char *comp = "not attempted", *succ = "unknown";
-    int has_raw, has_min, has_max, has_scaled;
-
-    if (!r)
-        return NULL;
-    scorm__rt_thresholds(item, is12, thr, sizeof thr, pass, sizeof pass, mastery, sizeof mastery);
-    if (is12) {
-        const char *st = scorm__jstr(values, "cmi.core.lesson_status");
-        if (!st)
-            st = "not attempted";
-        if (!strcmp(st, "passed") || !strcmp(st, "failed") || !strcmp(st, "completed"))
-            comp = "completed";
-        else if (!strcmp(st, "incomplete") || !strcmp(st, "browsed"))
-            comp = "incomplete";
-        if (!strcmp(st, "passed") || !strcmp(st, "failed"))
-            succ = st;
-        has_raw = num_of(values, "cmi.core.score.raw", &raw);
-        has_min = num_of(values, "cmi.core.score.min", &mn);
-        has_max = num_of(values, "cmi.core.score.max", &mx);
-        has_scaled = 0;
-        cJSON_AddStringToObject(r, "lesson_status", st);
-    } else {
-        comp = scorm__jstr(values, "cmi.completion_status");
-        succ = scorm__jstr(values, "cmi.success_status");
-        if (!comp)
-            comp = "unknown";
-        if (!succ)
-            succ = "unknown";
-        if (thr[0]) {
-            comp = num_of(values, "cmi.progress_measure", &x)
-                       ? (x >= strtod(thr, NULL) ? "completed" : "incomplete")
-                       : "unknown";
-        }
-        if (pass[0]) {
-            succ = num_of(values, "cmi.score.scaled", &y)
-                       ? (y >= strtod(pass, NULL) ? "passed" : "failed")
-                       : "unknown";
-        }
-        has_raw = num_of(values, "cmi.score.raw", &raw);
-        has_min = num_of(values, "cmi.score.min", &mn);
-        has_max = num_of(values, "cmi.score.max", &mx);
-        has_scaled = num_of(values, "cmi.score.scaled", &sc);
-    }
-    cJSON_AddStringToObject(r, "completion", comp);
-    cJSON_AddStringToObject(r, "success", succ);
-    if (has_raw || has_scaled) {
-        score = cJSON_AddObjectToObject(r, "score");
-        if (!has_scaled && has_raw) {
-            double lo = has_min ? mn : 0, hi = has_max ? mx : 100;
-            if (hi > lo) {
-                sc = (raw - lo) / (hi - lo);
-                has_scaled = 1;
-            }
-        }
-        if (has_scaled)
-            cJSON_AddNumberToObject(score, "scaled", sc < -1 ? -1 : sc > 1 ? 1 : sc);
-        if (has_raw)
-            cJSON_AddNumberToObject(score, "raw", raw);
-        if (has_min)
-            cJSON_AddNumberToObject(score, "min", mn);
-        if (has_max)
-            cJSON_AddNumberToObject(score, "max", mx);
-    }
-    return r;
-}
-
-/* 1.2 rules at LMSFinish (see the file header). Modifies values. */
-static void lesson_status_finish(cJSON *values, const cJSON *item, const cJSON *reg)
-{
-    const char *st = scorm__jstr(values, "cmi.core.lesson_status");
-    const char *mode = scorm__jstr(reg, "mode"), *credit = scorm__jstr(reg, "credit");
-    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(item, "masteryscore");
-    double raw;
-    if (!st || !strcmp(st, "not attempted")) {
-        if (mode && !strcmp(mode, "browse"))
-            scorm__jset_str(values, "cmi.core.lesson_status", "browsed");
-        else
-            scorm__jset_str(values, "cmi.core.lesson_status", "completed");
-    }
-    if (cJSON_IsNumber(ms) && (!credit || !strcmp(credit, "credit")) &&
-        num_of(values, "cmi.core.score.raw", &raw))
-        scorm__jset_str(values, "cmi.core.lesson_status",
-                        raw >= ms->valuedouble ? "passed" : "failed");
-}
-
 /* ---- launch ---------------------------------------------------------------------------- */
 
 static void add_initial(cJSON *init, const char *k, const char *v)
@@ -306,21 +171,29 @@ static cJSON *new_sco_record(void)
     return rec;
 }
 
-/* Begins a grouped write transaction and reads the SCO's record (cmi table, key written to
- * key), a fresh one when the SCO has none yet. On error *txn may be open: the caller aborts. */
-static int sco_record_begin(struct scorm_rt *rt, const char *reg, const char *sco, char *key,
-                            size_t keylen, struct stmt_db_txn **txn, cJSON **rec)
+/* Reads the SCO's record (cmi table, key written to key) in txn, a fresh one when the SCO has
+ * none yet. */
+static int sco_record_get(struct stmt_db_txn *txn, const char *reg, const char *sco, char *key,
+                          size_t keylen, cJSON **rec)
 {
     int rc;
     scorm__sco_key(key, keylen, reg, sco, 0);
-    if (stmt_db_txn_begin_grouped(rt->db, txn))
-        return SCORM_RT_ERR_STORE;
-    rc = scorm__rt_get(*txn, "cmi", key, rec);
+    rc = scorm__rt_get(txn, "cmi", key, rec);
     if (rc == SCORM_RT_ERR_NOTFOUND) {
         *rec = new_sco_record();
         rc = *rec ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
     }
     return rc;
+}
+
+/* Begins a grouped write transaction and reads the SCO's record (sco_record_get). On error
+ * *txn may be open: the caller aborts. */
+static int sco_record_begin(struct scorm_rt *rt, const char *reg, const char *sco, char *key,
+                            size_t keylen, struct stmt_db_txn **txn, cJSON **rec)
+{
+    if (stmt_db_txn_begin_grouped(rt->db, txn))
+        return SCORM_RT_ERR_STORE;
+    return sco_record_get(*txn, reg, sco, key, keylen, rec);
 }
 
 static void bridge_ctx(struct scorm_rt *rt, const struct scorm__regctx *c, const cJSON *item,
@@ -413,8 +286,8 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
     scorm__jset_num(rec, "total_cs", (double)total);
     scorm__jset_num(rec, "time_all_cs", jnum(rec, "time_all_cs") + (double)scs);
     if (final && c->is12)
-        lesson_status_finish(values, item, c->reg);
-    result = result_of(values, item, c->is12);
+        scorm__rt_lesson_status_finish(values, item, c->reg);
+    result = scorm__rt_result(values, item, c->is12);
     scorm__jset(rec, "result", result);
     scorm__jset_bool(sess, "open", 0);
     scorm__jset_bool(sess, "terminated", final);
@@ -445,36 +318,54 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
  * failed since, a value or a statement may be missing from what the call built, so nothing
  * is committed (SCORM_RT_ERR_NOMEM; the player retries). SCORM_RT_OK, _NOMEM, _STORE.
  */
+static int outbox_write(struct scorm_rt *rt, struct stmt_db_txn *txn, cJSON *stmts, long fails0,
+                        struct scorm__obx *ob)
+{
+    int rc = scorm__outbox_put(rt, txn, stmts, fails0, ob);
+    if (!rc && sc_alloc_failures() != fails0)
+        rc = SCORM_RT_ERR_NOMEM;
+    return rc;
+}
+
+/* After the transaction of outbox_write: rc is the transaction's fate (0: durable). Consumes
+ * ob. */
+static int outbox_done(struct scorm_rt *rt, int rc, cJSON *stmts, struct scorm__obx *ob)
+{
+    if (rc) {
+        scorm__obx_free(ob);
+        return rc;
+    }
+    scorm__commit_done(rt);
+    scorm__outbox_sent(rt, stmts, ob);
+    return SCORM_RT_OK;
+}
+
+/* The result of stmt_db_txn_run_grouped: the work's own code, or the store's failure. */
+static int grouped_rc(int rc)
+{
+    return rc < 0 && rc > SCORM_RT_ERR_DATAMODEL ? SCORM_RT_ERR_STORE : rc;
+}
+
 static int commit_out(struct scorm_rt *rt, struct stmt_db_txn **txn, cJSON *stmts, long fails0)
 {
     struct scorm__obx ob;
-    int rc = scorm__outbox_put(rt, *txn, stmts, fails0, &ob);
-    if (!rc && sc_alloc_failures() != fails0)
-        rc = SCORM_RT_ERR_NOMEM;
+    int rc = outbox_write(rt, *txn, stmts, fails0, &ob);
     if (rc) {
         scorm__obx_free(&ob);
         stmt_db_txn_abort(*txn);
         *txn = NULL;
         return rc;
     }
-    rc = stmt_db_txn_commit(*txn);
+    rc = stmt_db_txn_commit(*txn) ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
     *txn = NULL;
-    if (rc) {
-        scorm__obx_free(&ob);
-        return SCORM_RT_ERR_STORE;
-    }
-    scorm__commit_done(rt);
-    scorm__outbox_sent(rt, stmts, &ob);
-    return SCORM_RT_OK;
+    return outbox_done(rt, rc, stmts, &ob);
 }
 
-/* The prologue of a session's calls (commit, initialized): the registration's context, a
- * statement array, a grouped write transaction and the session record, which must belong to
- * reg and be open. On error the outputs hold what was made (the caller frees them; c is safe
- * to free either way). */
-static int session_open(struct scorm_rt *rt, const char *reg, const char *session,
-                        struct scorm__regctx *c, struct stmt_db_txn **txn, cJSON **sess,
-                        cJSON **stmts)
+/* The prologue of a session's calls (commit, initialized), before their transaction: the
+ * registration's context and a statement array. On error the outputs hold what was made (the
+ * caller frees them; c is safe to free either way). */
+static int session_prepare(struct scorm_rt *rt, const char *reg, const char *session,
+                           struct scorm__regctx *c, cJSON **stmts)
 {
     int rc;
     memset(c, 0, sizeof *c);
@@ -484,11 +375,14 @@ static int session_open(struct scorm_rt *rt, const char *reg, const char *sessio
     if (rc)
         return rc;
     *stmts = cJSON_CreateArray();
-    if (!*stmts)
-        return SCORM_RT_ERR_NOMEM;
-    if (stmt_db_txn_begin_grouped(rt->db, txn))
-        return SCORM_RT_ERR_STORE;
-    rc = scorm__rt_get(*txn, "sessions", session, sess);
+    return *stmts ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
+}
+
+/* The session record in txn, which must belong to reg and be open (*sess is the caller's to
+ * free either way). */
+static int session_get(struct stmt_db_txn *txn, const char *reg, const char *session, cJSON **sess)
+{
+    int rc = scorm__rt_get(txn, "sessions", session, sess);
     if (rc)
         return rc;
     if (!scorm__jstr(*sess, "registration") || strcmp(scorm__jstr(*sess, "registration"), reg))
@@ -498,14 +392,131 @@ static int session_open(struct scorm_rt *rt, const char *reg, const char *sessio
     return SCORM_RT_OK;
 }
 
+/* scorm_rt_launch's work, in the group's transaction (stmt_db_txn_run_grouped: on the
+ * store's group thread). */
+struct launch_work {
+    struct scorm_rt *rt;
+    const char *reg, *sco, *sid;
+    const cJSON *item;
+    struct scorm__regctx *c;
+    cJSON *stmts, *res;
+    int wrote; /* the session was written (then ob holds the outbox rows) */
+    struct scorm__obx ob;
+};
+
+static int launch_work(struct stmt_db_txn *txn, void *p)
+{
+    struct launch_work *w = p;
+    cJSON *rec = NULL, *sess = NULL, *old = NULL;
+    char key[KEY_MAX + 64];
+    int rc;
+
+    rc = sco_record_get(txn, w->reg, w->sco, key, sizeof key, &rec);
+    if (rc)
+        goto out;
+    /* a session of this SCO left open (tab closed, no Terminate): end it as a suspend */
+    if (scorm__jstr(rec, "session")) {
+        if (scorm__rt_get(txn, "sessions", scorm__jstr(rec, "session"), &old) == SCORM_RT_OK &&
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(old, "open"))) {
+            rc = session_end(w->rt, txn, w->c, w->item, rec, old, 0, w->stmts);
+            if (!rc)
+                rc = scorm__rt_put(txn, "sessions", scorm__jstr(old, "id"), old);
+            if (rc)
+                goto out;
+        } else {
+            cJSON_DeleteItemFromObjectCaseSensitive(rec, "session");
+        }
+    }
+    sess = cJSON_CreateObject();
+    if (!sess) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    cJSON_AddStringToObject(sess, "id", w->sid);
+    cJSON_AddStringToObject(sess, "registration", w->reg);
+    cJSON_AddStringToObject(sess, "sco", w->sco);
+    cJSON_AddNumberToObject(sess, "attempt", jnum(rec, "attempt"));
+    cJSON_AddNumberToObject(sess, "seq", 0);
+    cJSON_AddBoolToObject(sess, "open", 1);
+    cJSON_AddStringToObject(sess, "entry", scorm__jstr(rec, "entry"));
+    cJSON_AddNumberToObject(sess, "session_cs", 0);
+    cJSON_AddNumberToObject(sess, "started", (double)sc_time_now_us());
+    cJSON_AddObjectToObject(sess, "changed");
+    if (!strcmp(scorm__jstr(rec, "entry") ? scorm__jstr(rec, "entry") : "", "resume") &&
+        cJSON_GetObjectItemCaseSensitive(rec, "result"))
+        cJSON_AddItemToObject(sess, "start_result",
+                              cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "result"), 1));
+    if (jnum(rec, "attempt_sessions") <= 0 && !w->c->is12)
+        seed_objectives(w->item, cJSON_GetObjectItemCaseSensitive(rec, "values"));
+    scorm__jset_str(rec, "session", w->sid);
+    scorm__jset_num(rec, "sessions", jnum(rec, "sessions") + 1);
+    scorm__jset_num(rec, "attempt_sessions", jnum(rec, "attempt_sessions") + 1);
+    /* initialized / resumed are stated when the SCO calls Initialize (the player reports it)
+     * or at its first commit, whichever comes first: content that never initialises leaves
+     * no statements (xAPI SCORM Profile §5.0) */
+    cJSON *init = initial_values(w->c, w->item, rec);
+    if (!init) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    cJSON_AddItemToObject(w->res, "initial", init);
+    /* shared data stores of the SCO (adl.data, RTE 4th 4.3) */
+    if (!w->c->is12 && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(w->item, "data")) > 0) {
+        cJSON *sd = NULL;
+        rc = scorm__data_entries(txn, w->c->org, w->item, scorm__regctx_learner(w->c), w->reg, &sd);
+        if (rc)
+            goto out;
+        cJSON_AddItemToObject(init, "adl.data", sd);
+    }
+    /* the entry of later launches, unless this session ends otherwise: a session that never
+     * reaches Terminate resumes (scorm-runtime.md §8) */
+    scorm__jset_str(rec, "entry", "resume");
+    /* the registration record is re-read inside this write transaction: a token issued since
+     * scorm__regctx_load must not be lost by writing back the older copy */
+    {
+        cJSON *cur = NULL;
+        rc = scorm__rt_get(txn, "registrations", w->reg, &cur);
+        if (!rc) {
+            scorm__jset_str(cur, "last_sco", w->sco);
+            rc = scorm__rt_put(txn, "registrations", w->reg, cur);
+        }
+        cJSON_Delete(cur);
+        if (rc)
+            goto out;
+    }
+    if ((rc = cmi_put(txn, w->c, w->sco, key, rec)) ||
+        (rc = scorm__rt_put(txn, "sessions", w->sid, sess)))
+        goto out;
+    /* the answer is made before the commit: a failure after it would leave a session the
+     * player never hears of */
+    cJSON_AddStringToObject(w->res, "session", w->sid);
+    cJSON_AddStringToObject(w->res, "sco", w->sco);
+    cJSON_AddStringToObject(w->res, "title",
+                            scorm__jstr(w->item, "title") ? scorm__jstr(w->item, "title") : w->sco);
+    cJSON_AddStringToObject(w->res, "href", scorm__jstr(w->item, "launch"));
+    cJSON_AddStringToObject(w->res, "scorm_version", w->c->is12 ? "scorm12" : "scorm2004");
+    cJSON_AddNumberToObject(w->res, "seq", 0);
+    cJSON_AddBoolToObject(w->res, "strict", scorm__regctx_strict(w->c));
+    rc = outbox_write(w->rt, txn, w->stmts, w->c->fails0, &w->ob);
+    if (rc)
+        scorm__obx_free(&w->ob);
+    else
+        w->wrote = 1;
+out:
+    cJSON_Delete(rec);
+    cJSON_Delete(sess);
+    cJSON_Delete(old);
+    return rc;
+}
+
 int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON **out,
                     struct scorm_diag *diag)
 {
     struct scorm__regctx c;
-    struct stmt_db_txn *txn = NULL;
-    cJSON *rec = NULL, *sess = NULL, *old = NULL, *res = NULL, *stmts = NULL;
+    struct launch_work w = {.rt = rt, .reg = reg, .sco = sco, .c = &c};
+    cJSON *res = NULL, *stmts = NULL;
     const cJSON *item;
-    char key[KEY_MAX + 64], sid[SC_UUID_LEN];
+    char sid[SC_UUID_LEN];
     int rc;
 
     rc = scorm__regctx_load(rt, reg, &c);
@@ -530,101 +541,18 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    rc = sco_record_begin(rt, reg, sco, key, sizeof key, &txn, &rec);
+    w.item = item;
+    w.sid = sid;
+    w.stmts = stmts;
+    w.res = res;
+    rc = grouped_rc(stmt_db_txn_run_grouped(rt->db, launch_work, &w));
+    if (w.wrote)
+        rc = outbox_done(rt, rc, stmts, &w.ob);
     if (rc)
-        goto out;
-    /* a session of this SCO left open (tab closed, no Terminate): end it as a suspend */
-    if (scorm__jstr(rec, "session")) {
-        if (scorm__rt_get(txn, "sessions", scorm__jstr(rec, "session"), &old) == SCORM_RT_OK &&
-            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(old, "open"))) {
-            rc = session_end(rt, txn, &c, item, rec, old, 0, stmts);
-            if (!rc)
-                rc = scorm__rt_put(txn, "sessions", scorm__jstr(old, "id"), old);
-            if (rc)
-                goto out;
-        } else {
-            cJSON_DeleteItemFromObjectCaseSensitive(rec, "session");
-        }
-    }
-    sess = cJSON_CreateObject();
-    if (!sess) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    cJSON_AddStringToObject(sess, "id", sid);
-    cJSON_AddStringToObject(sess, "registration", reg);
-    cJSON_AddStringToObject(sess, "sco", sco);
-    cJSON_AddNumberToObject(sess, "attempt", jnum(rec, "attempt"));
-    cJSON_AddNumberToObject(sess, "seq", 0);
-    cJSON_AddBoolToObject(sess, "open", 1);
-    cJSON_AddStringToObject(sess, "entry", scorm__jstr(rec, "entry"));
-    cJSON_AddNumberToObject(sess, "session_cs", 0);
-    cJSON_AddNumberToObject(sess, "started", (double)sc_time_now_us());
-    cJSON_AddObjectToObject(sess, "changed");
-    if (!strcmp(scorm__jstr(rec, "entry") ? scorm__jstr(rec, "entry") : "", "resume") &&
-        cJSON_GetObjectItemCaseSensitive(rec, "result"))
-        cJSON_AddItemToObject(sess, "start_result",
-                              cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "result"), 1));
-    if (jnum(rec, "attempt_sessions") <= 0 && !c.is12)
-        seed_objectives(item, cJSON_GetObjectItemCaseSensitive(rec, "values"));
-    scorm__jset_str(rec, "session", sid);
-    scorm__jset_num(rec, "sessions", jnum(rec, "sessions") + 1);
-    scorm__jset_num(rec, "attempt_sessions", jnum(rec, "attempt_sessions") + 1);
-    /* initialized / resumed are stated when the SCO calls Initialize (the player reports it)
-     * or at its first commit, whichever comes first: content that never initialises leaves
-     * no statements (xAPI SCORM Profile §5.0) */
-    cJSON *init = initial_values(&c, item, rec);
-    if (!init) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    cJSON_AddItemToObject(res, "initial", init);
-    /* shared data stores of the SCO (adl.data, RTE 4th 4.3) */
-    if (!c.is12 && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(item, "data")) > 0) {
-        cJSON *sd = NULL;
-        rc = scorm__data_entries(txn, c.org, item, scorm__regctx_learner(&c), reg, &sd);
-        if (rc)
-            goto out;
-        cJSON_AddItemToObject(init, "adl.data", sd);
-    }
-    /* the entry of later launches, unless this session ends otherwise: a session that never
-     * reaches Terminate resumes (scorm-runtime.md §8) */
-    scorm__jset_str(rec, "entry", "resume");
-    /* the registration record is re-read inside this write transaction: a token issued since
-     * scorm__regctx_load must not be lost by writing back the older copy */
-    {
-        cJSON *cur = NULL;
-        rc = scorm__rt_get(txn, "registrations", reg, &cur);
-        if (!rc) {
-            scorm__jset_str(cur, "last_sco", sco);
-            rc = scorm__rt_put(txn, "registrations", reg, cur);
-        }
-        cJSON_Delete(cur);
-        if (rc)
-            goto out;
-    }
-    if ((rc = cmi_put(txn, &c, sco, key, rec)) || (rc = scorm__rt_put(txn, "sessions", sid, sess)))
-        goto out;
-    /* the answer is made before the commit: a failure after it would leave a session the
-     * player never hears of */
-    cJSON_AddStringToObject(res, "session", sid);
-    cJSON_AddStringToObject(res, "sco", sco);
-    cJSON_AddStringToObject(res, "title",
-                            scorm__jstr(item, "title") ? scorm__jstr(item, "title") : sco);
-    cJSON_AddStringToObject(res, "href", scorm__jstr(item, "launch"));
-    cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
-    cJSON_AddNumberToObject(res, "seq", 0);
-    cJSON_AddBoolToObject(res, "strict", scorm__regctx_strict(&c));
-    if ((rc = commit_out(rt, &txn, stmts, c.fails0)))
         goto out;
     *out = res;
     res = NULL;
-    rc = SCORM_RT_OK;
 out:
-    stmt_db_txn_abort(txn);
-    cJSON_Delete(rec);
-    cJSON_Delete(sess);
-    cJSON_Delete(old);
     cJSON_Delete(res);
     cJSON_Delete(stmts);
     scorm__regctx_free(&c);
@@ -787,19 +715,155 @@ static int map_code(int scorm_code)
     }
 }
 
+/* A commit's work (scorm_rt_commit), in the group's transaction (stmt_db_txn_run_grouped: on
+ * the store's group thread). */
+struct commit_work {
+    struct scorm_rt *rt;
+    const char *reg, *session;
+    const cJSON *changes;
+    double seq;
+    int final, want_res;
+    struct scorm__regctx *c;
+    struct scorm_diag *diag;
+    cJSON *stmts;
+    cJSON *res;  /* the answer of an applied commit (want_res) */
+    int applied; /* the data was written (then ob holds the outbox rows) */
+    struct scorm__obx ob;
+};
+
+static int commit_work(struct stmt_db_txn *txn, void *p)
+{
+    struct commit_work *w = p;
+    cJSON *sess = NULL, *rec = NULL, *counts = NULL;
+    const cJSON *item, *ch;
+    char key[KEY_MAX + 64], why[512];
+    int rc = session_get(txn, w->reg, w->session, &sess);
+    if (rc)
+        goto out;
+    if (w->seq <= jnum(sess, "seq")) {
+        rc = SCORM_RT_OK; /* a duplicate or a late arrival: nothing changes */
+        goto out;
+    }
+    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(w->c->org, "items"),
+                            scorm__jstr(sess, "sco"));
+    if (!item) {
+        rc = SCORM_RT_ERR_NOTFOUND;
+        goto out;
+    }
+    scorm__sco_key(key, sizeof key, w->reg, scorm__jstr(sess, "sco"), 0);
+    rc = scorm__rt_get(txn, "cmi", key, &rec);
+    if (rc)
+        goto out;
+    session_started(w->rt, w->c, item, rec, sess,
+                    w->stmts); /* a commit means Initialize happened */
+    cJSON *values = cJSON_GetObjectItemCaseSensitive(rec, "values");
+    cJSON *changed = cJSON_GetObjectItemCaseSensitive(sess, "changed");
+    if (!values || !changed) {
+        rc = SCORM_RT_ERR_STORE;
+        goto out;
+    }
+    counts = scorm__dm_counts(values);
+    if (!counts) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    /* exit, session_time and adl.nav.request live in the session, not in the attempt's values;
+     * a commit may set them more than once across commits: the last value wins */
+    const char *ex_key = w->c->is12 ? "cmi.core.exit" : "cmi.exit";
+    const char *st_key = w->c->is12 ? "cmi.core.session_time" : "cmi.session_time";
+    cJSON_ArrayForEach(ch, w->changes)
+    {
+        int code;
+        if (!w->c->is12 && !strncmp(ch->string, "adl.data.", 9)) {
+            /* shared data goes to its store (scorm_rt_data.c), not to the attempt's values */
+            rc = scorm__data_set(txn, w->c->org, item, scorm__regctx_learner(w->c), w->reg,
+                                 ch->string, ch->valuestring, value_max(w->rt), w->diag);
+            if (rc)
+                goto out;
+            continue;
+        }
+        code = scorm__dm_set(&w->rt->dm, w->c->is12 ? "scorm12" : "scorm2004",
+                             scorm__regctx_strict(w->c), values, counts, ch->string,
+                             ch->valuestring, why, sizeof why);
+        if (code) {
+            rc = map_code(code);
+            scorm__diag_set(w->diag, code, 0, ch->string, "%s", why);
+            goto out;
+        }
+        scorm__jset_str(changed, ch->string, ch->valuestring);
+    }
+    {
+        const char *v;
+        if ((v = scorm__jstr(values, ex_key))) {
+            scorm__jset_str(sess, "exit", v);
+            cJSON_DeleteItemFromObjectCaseSensitive(values, ex_key);
+        }
+        if ((v = scorm__jstr(values, st_key))) {
+            int64_t cs = w->c->is12 ? scorm_rt_timespan12_cs(v) : scorm_rt_duration_cs(v);
+            if (cs >= 0)
+                scorm__jset_num(sess, "session_cs", (double)cs);
+            cJSON_DeleteItemFromObjectCaseSensitive(values, st_key);
+        }
+        if ((v = scorm__jstr(values, "adl.nav.request"))) {
+            scorm__jset_str(sess, "nav_request", v);
+            cJSON_DeleteItemFromObjectCaseSensitive(values, "adl.nav.request");
+        }
+    }
+    scorm__jset_num(sess, "seq", w->seq);
+    {
+        cJSON *result = scorm__rt_result(values, item, w->c->is12);
+        scorm__jset(rec, "result", result);
+    }
+    /* the sequencing tracking follows the validated data in this transaction (issue 15) */
+    if (!w->c->is12) {
+        struct seq_tree *t = NULL;
+        if ((rc = scorm__regctx_seq(w->c, txn, &t)) ||
+            (t && (rc = scorm__track_commit(txn, t, w->reg, scorm__regctx_learner(w->c), item,
+                                            values, sess, w->final))))
+            goto out;
+    }
+    if (w->final) {
+        rc = session_end(w->rt, txn, w->c, item, rec, sess, 1, w->stmts);
+        if (rc)
+            goto out;
+    }
+    /* the console's summary and counters move in the same transaction (scorm_rt_index.c) */
+    if ((rc = cmi_put(txn, w->c, scorm__jstr(sess, "sco"), key, rec)) ||
+        (rc = scorm__rt_put(txn, "sessions", w->session, sess)) ||
+        (rc = scorm__summary_commit(txn, w->c->reg, w->c->org, scorm__jstr(sess, "sco"), rec)))
+        goto out;
+    /* the answer is made before the commit: nothing can fail once it is durable */
+    if (w->want_res) {
+        w->res = cJSON_CreateObject();
+        if (!w->res || !cJSON_AddBoolToObject(w->res, "applied", 1) ||
+            !cJSON_AddNumberToObject(w->res, "seq", w->seq) ||
+            !cJSON_AddBoolToObject(w->res, "final", w->final)) {
+            rc = SCORM_RT_ERR_NOMEM;
+            goto out;
+        }
+    }
+    rc = outbox_write(w->rt, txn, w->stmts, w->c->fails0, &w->ob);
+    if (rc)
+        scorm__obx_free(&w->ob);
+    else
+        w->applied = 1;
+out:
+    cJSON_Delete(sess);
+    cJSON_Delete(rec);
+    cJSON_Delete(counts);
+    return rc;
+}
+
 int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, const cJSON *payload,
                     cJSON **out, struct scorm_diag *diag)
 {
     struct scorm__regctx c;
-    struct stmt_db_txn *txn = NULL;
-    cJSON *sess = NULL, *rec = NULL, *counts = NULL, *stmts = NULL, *res = NULL;
+    struct commit_work w = {.rt = rt, .reg = reg, .session = session, .c = &c, .diag = diag};
     const cJSON *seqj = cJSON_GetObjectItemCaseSensitive(payload, "seq");
     const cJSON *finalj = cJSON_GetObjectItemCaseSensitive(payload, "final");
     const cJSON *changes = cJSON_GetObjectItemCaseSensitive(payload, "changes"), *ch;
-    const cJSON *item;
-    char key[KEY_MAX + 64], why[512];
     double seq;
-    int rc, applied = 0, final = cJSON_IsTrue(finalj), nchanges = 0;
+    int rc, final = cJSON_IsTrue(finalj), nchanges = 0;
 
     memset(&c, 0, sizeof c);
     if (!cJSON_IsObject(payload) || !cJSON_IsNumber(seqj) || seqj->valuedouble < 1 ||
@@ -825,172 +889,84 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
             return SCORM_RT_ERR_PAYLOAD;
         }
     }
-    rc = session_open(rt, reg, session, &c, &txn, &sess, &stmts);
-    if (rc)
-        goto out;
-    if (seq <= jnum(sess, "seq")) {
-        rc = SCORM_RT_OK; /* a duplicate or a late arrival: nothing changes */
-        goto answer;
+    w.changes = changes;
+    w.seq = seq;
+    w.final = final;
+    w.want_res = out != NULL;
+    rc = session_prepare(rt, reg, session, &c, &w.stmts);
+    if (!rc)
+        rc = grouped_rc(stmt_db_txn_run_grouped(rt->db, commit_work, &w));
+    if (w.applied)
+        rc = outbox_done(rt, rc, w.stmts, &w.ob);
+    if (!rc && out) {
+        if (!w.applied) { /* a duplicate or a late arrival: nothing changed */
+            w.res = cJSON_CreateObject();
+            if (!w.res || !cJSON_AddBoolToObject(w.res, "applied", 0) ||
+                !cJSON_AddNumberToObject(w.res, "seq", seq) ||
+                !cJSON_AddBoolToObject(w.res, "final", 0))
+                rc = SCORM_RT_ERR_NOMEM;
+        }
+        if (!rc) {
+            *out = w.res;
+            w.res = NULL;
+        }
     }
-    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"),
+    cJSON_Delete(w.res);
+    cJSON_Delete(w.stmts);
+    scorm__regctx_free(&c);
+    return rc;
+}
+
+/* scorm_rt_initialized's work, in the group's transaction (stmt_db_txn_run_grouped). */
+struct init_work {
+    struct scorm_rt *rt;
+    const char *reg, *session;
+    struct scorm__regctx *c;
+    cJSON *stmts;
+    int wrote; /* the session was written (then ob holds the outbox rows) */
+    struct scorm__obx ob;
+};
+
+static int initialized_work(struct stmt_db_txn *txn, void *p)
+{
+    struct init_work *w = p;
+    cJSON *sess = NULL, *rec = NULL;
+    const cJSON *item;
+    char key[KEY_MAX + 64];
+    int rc = session_get(txn, w->reg, w->session, &sess);
+    if (rc || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
+        goto out; /* when rc is OK: said once already */
+    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(w->c->org, "items"),
                             scorm__jstr(sess, "sco"));
-    if (!item) {
-        rc = SCORM_RT_ERR_NOTFOUND;
+    scorm__sco_key(key, sizeof key, w->reg, scorm__jstr(sess, "sco"), 0);
+    if (!item || (rc = scorm__rt_get(txn, "cmi", key, &rec))) {
+        rc = rc ? rc : SCORM_RT_ERR_NOTFOUND;
         goto out;
     }
-    scorm__sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
-    rc = scorm__rt_get(txn, "cmi", key, &rec);
+    session_started(w->rt, w->c, item, rec, sess, w->stmts);
+    if ((rc = scorm__rt_put(txn, "sessions", w->session, sess)))
+        goto out;
+    rc = outbox_write(w->rt, txn, w->stmts, w->c->fails0, &w->ob);
     if (rc)
-        goto out;
-    session_started(rt, &c, item, rec, sess, stmts); /* a commit means Initialize happened */
-    cJSON *values = cJSON_GetObjectItemCaseSensitive(rec, "values");
-    cJSON *changed = cJSON_GetObjectItemCaseSensitive(sess, "changed");
-    if (!values || !changed) {
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
-    counts = scorm__dm_counts(values);
-    if (!counts) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    /* exit, session_time and adl.nav.request live in the session, not in the attempt's values;
-     * a commit may set them more than once across commits: the last value wins */
-    const char *ex_key = c.is12 ? "cmi.core.exit" : "cmi.exit";
-    const char *st_key = c.is12 ? "cmi.core.session_time" : "cmi.session_time";
-    cJSON_ArrayForEach(ch, changes)
-    {
-        int code;
-        if (!c.is12 && !strncmp(ch->string, "adl.data.", 9)) {
-            /* shared data goes to its store (scorm_rt_data.c), not to the attempt's values */
-            rc = scorm__data_set(txn, c.org, item, scorm__regctx_learner(&c), reg, ch->string,
-                                 ch->valuestring, value_max(rt), diag);
-            if (rc)
-                goto out;
-            continue;
-        }
-        code = scorm__dm_set(&rt->dm, c.is12 ? "scorm12" : "scorm2004", scorm__regctx_strict(&c),
-                             values, counts, ch->string, ch->valuestring, why, sizeof why);
-        if (code) {
-            rc = map_code(code);
-            scorm__diag_set(diag, code, 0, ch->string, "%s", why);
-            goto out;
-        }
-        scorm__jset_str(changed, ch->string, ch->valuestring);
-    }
-    {
-        const char *v;
-        if ((v = scorm__jstr(values, ex_key))) {
-            scorm__jset_str(sess, "exit", v);
-            cJSON_DeleteItemFromObjectCaseSensitive(values, ex_key);
-        }
-        if ((v = scorm__jstr(values, st_key))) {
-            int64_t cs = c.is12 ? scorm_rt_timespan12_cs(v) : scorm_rt_duration_cs(v);
-            if (cs >= 0)
-                scorm__jset_num(sess, "session_cs", (double)cs);
-            cJSON_DeleteItemFromObjectCaseSensitive(values, st_key);
-        }
-        if ((v = scorm__jstr(values, "adl.nav.request"))) {
-            scorm__jset_str(sess, "nav_request", v);
-            cJSON_DeleteItemFromObjectCaseSensitive(values, "adl.nav.request");
-        }
-    }
-    scorm__jset_num(sess, "seq", seq);
-    {
-        cJSON *result = result_of(values, item, c.is12);
-        scorm__jset(rec, "result", result);
-    }
-    /* the sequencing tracking follows the validated data in this transaction (issue 15) */
-    if (!c.is12) {
-        struct seq_tree *t = NULL;
-        if ((rc = scorm__regctx_seq(&c, txn, &t)) ||
-            (t && (rc = scorm__track_commit(txn, t, reg, scorm__regctx_learner(&c), item, values,
-                                            sess, final))))
-            goto out;
-    }
-    if (final) {
-        rc = session_end(rt, txn, &c, item, rec, sess, 1, stmts);
-        if (rc)
-            goto out;
-    }
-    /* the console's summary and counters move in the same transaction (scorm_rt_index.c) */
-    if ((rc = cmi_put(txn, &c, scorm__jstr(sess, "sco"), key, rec)) ||
-        (rc = scorm__rt_put(txn, "sessions", session, sess)) ||
-        (rc = scorm__summary_commit(txn, c.reg, c.org, scorm__jstr(sess, "sco"), rec)))
-        goto out;
-    applied = 1;
-    if (out) { /* made before the commit: nothing can fail once it is durable */
-        res = cJSON_CreateObject();
-        if (!res || !cJSON_AddBoolToObject(res, "applied", 1) ||
-            !cJSON_AddNumberToObject(res, "seq", seq) ||
-            !cJSON_AddBoolToObject(res, "final", final)) {
-            rc = SCORM_RT_ERR_NOMEM;
-            goto out;
-        }
-    }
-    if ((rc = commit_out(rt, &txn, stmts, c.fails0)))
-        goto out;
-    if (out) {
-        *out = res;
-        res = NULL;
-    }
-    rc = SCORM_RT_OK;
-    goto out;
-answer:
-    if (out) {
-        res = cJSON_CreateObject();
-        if (!res) {
-            rc = SCORM_RT_ERR_NOMEM;
-            goto out;
-        }
-        cJSON_AddBoolToObject(res, "applied", applied);
-        cJSON_AddNumberToObject(res, "seq", seq);
-        cJSON_AddBoolToObject(res, "final", final && applied);
-        *out = res;
-        res = NULL;
-    }
-    rc = SCORM_RT_OK;
+        scorm__obx_free(&w->ob);
+    else
+        w->wrote = 1;
 out:
-    stmt_db_txn_abort(txn);
-    cJSON_Delete(res);
     cJSON_Delete(sess);
     cJSON_Delete(rec);
-    cJSON_Delete(counts);
-    cJSON_Delete(stmts);
-    scorm__regctx_free(&c);
     return rc;
 }
 
 int scorm_rt_initialized(struct scorm_rt *rt, const char *reg, const char *session)
 {
     struct scorm__regctx c;
-    struct stmt_db_txn *txn = NULL;
-    cJSON *sess = NULL, *rec = NULL, *stmts = NULL;
-    const cJSON *item;
-    char key[KEY_MAX + 64];
-    int rc;
-
-    rc = session_open(rt, reg, session, &c, &txn, &sess, &stmts);
-    if (rc)
-        goto out;
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
-        goto out; /* rc is OK: said once already */
-    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"),
-                            scorm__jstr(sess, "sco"));
-    scorm__sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
-    if (!item || (rc = scorm__rt_get(txn, "cmi", key, &rec))) {
-        rc = rc ? rc : SCORM_RT_ERR_NOTFOUND;
-        goto out;
-    }
-    session_started(rt, &c, item, rec, sess, stmts);
-    if ((rc = scorm__rt_put(txn, "sessions", session, sess)))
-        goto out;
-    rc = commit_out(rt, &txn, stmts, c.fails0);
-out:
-    stmt_db_txn_abort(txn);
-    cJSON_Delete(sess);
-    cJSON_Delete(rec);
-    cJSON_Delete(stmts);
+    struct init_work w = {.rt = rt, .reg = reg, .session = session, .c = &c};
+    int rc = session_prepare(rt, reg, session, &c, &w.stmts);
+    if (!rc)
+        rc = grouped_rc(stmt_db_txn_run_grouped(rt->db, initialized_work, &w));
+    if (w.wrote)
+        rc = outbox_done(rt, rc, w.stmts, &w.ob);
+    cJSON_Delete(w.stmts);
     scorm__regctx_free(&c);
     return rc;
 }
