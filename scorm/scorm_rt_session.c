@@ -393,7 +393,7 @@ static int session_get(struct stmt_db_txn *txn, const char *reg, const char *ses
 }
 
 /* scorm_rt_launch's work, in the group's transaction (stmt_db_txn_run_grouped: on the
- * store's group thread). */
+ * group leader's thread). */
 struct launch_work {
     struct scorm_rt *rt;
     const char *reg, *sco, *sid;
@@ -716,7 +716,7 @@ static int map_code(int scorm_code)
 }
 
 /* A commit's work (scorm_rt_commit), in the group's transaction (stmt_db_txn_run_grouped: on
- * the store's group thread). */
+ * the group leader's thread). */
 struct commit_work {
     struct scorm_rt *rt;
     const char *reg, *session;
