@@ -331,6 +331,11 @@ static void serve(struct lrs_req *r, const struct doc_resource *res)
     ctx.activity_id = activity;
     ctx.agent_ifi = agent ? ifi : NULL;
     ctx.registration = reg;
+    /* a cmi5 AU session: LMS.LaunchData is read-only, the learner preferences are checked
+     * (cmi5 10.2, 11; route_cmi5.c) */
+    if (r->cred.cmi5_session[0] && res->kind != STMT_DOC_ACTIVITY_PROFILE &&
+        lrs_cmi5_document(r, res->kind, id, agent ? ifi : NULL))
+        return;
     if (is_get)
         doc_get(r, &ctx, id, since_us);
     else if (!strcmp(r->method, "DELETE"))

@@ -344,10 +344,14 @@ static void unstore_blobs(struct lrs_req *r, struct stmt_req *q, const int *crea
 static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
 {
     struct stmt_insert_result res;
-    cJSON *body = q->body;
+    cJSON *body = q->body, *extra = NULL;
     cJSON **stmts;
+    struct cmi5_plan *plan = NULL;
+    const struct stmt_row *rows = NULL;
+    size_t nrows = 0;
     int *created = NULL;
     size_t n = cJSON_IsArray(body) ? (size_t)cJSON_GetArraySize(body) : 1, i = 0, dup = 0;
+    size_t nall = n, ins = n, m = 0; /* the LMS's statements are stmts[ins, ins + m) */
     int rc;
 
     stmts = sc_calloc(n, sizeof *stmts);
@@ -382,15 +386,54 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
         reply_store_err(r, STMT_STORE_ERR_DUP_ID, dup);
         return;
     }
+    /* cmi5 (route_cmi5.c): an AU session's statements pass the LMS's rules; the satisfied
+     * statements they cause join this batch, so one writer transaction stores both */
+    if (r->cred.cmi5_session[0]) {
+        cJSON *e, **grown;
+        if (lrs_cmi5_statements(r, stmts, n, &extra, &plan, &rows, &nrows, &ins)) {
+            sc_free(stmts);
+            return;
+        }
+        m = (size_t)cJSON_GetArraySize(extra);
+        grown = sc_realloc(stmts, (n + m + 1) * sizeof *stmts);
+        if (!grown) {
+            lrs_cmi5_statements_done(r, plan, 0);
+            cJSON_Delete(extra);
+            sc_free(stmts);
+            lrs_reply_error(r, 500, "out of memory");
+            return;
+        }
+        stmts = grown;
+        /* right after the statement that satisfied the AU (cmi5 9.3.9) */
+        memmove(&stmts[ins + m], &stmts[ins], (n - ins) * sizeof *stmts);
+        nall = ins;
+        cJSON_ArrayForEach(e, extra)
+        {
+            if (stmt_normalize(e)) {
+                lrs_cmi5_statements_done(r, plan, 0);
+                cJSON_Delete(extra);
+                sc_free(stmts);
+                lrs_reply_error(r, 500, "out of memory");
+                return;
+            }
+            stmts[nall++] = e;
+        }
+        nall = n + m;
+    }
     memset(&res, 0, sizeof res);
     created = sc_calloc(q->nparts + 1, sizeof *created);
     if (!created) {
+        lrs_cmi5_statements_done(r, plan, 0);
+        cJSON_Delete(extra);
         sc_free(stmts);
         lrs_reply_error(r, 500, "out of memory");
         return;
     }
     rc = store_blobs(r, q, created);
     if (rc) {
+        if (plan)
+            lrs_cmi5_statements_done(r, plan, 0);
+        cJSON_Delete(extra);
         unstore_blobs(r, q, created);
         sc_free(created);
         sc_free(stmts);
@@ -398,8 +441,11 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
                         "cannot store attachments: %s", stmt_db_strerror(rc));
         return;
     }
-    rc = stmt_store_insert(r->app->store, stmts, n, r->cred.authority, &res);
+    rc = stmt_store_insert_rows(r->app->store, stmts, nall, r->cred.authority, rows, nrows, &res);
     sc_free(stmts);
+    if (plan)
+        lrs_cmi5_statements_done(r, plan, rc == 0);
+    cJSON_Delete(extra);
     if (rc) {
         unstore_blobs(r, q, created);
         sc_free(created);
@@ -414,9 +460,12 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
     } else {
         struct sc_buf b = SC_BUF_INIT;
         sc_buf_putc(&b, '[');
-        for (size_t k = 0; k < res.n; k++) {
-            if (k)
+        for (size_t k = 0, first = 1; k < res.n; k++) {
+            if (k >= ins && k < ins + m)
+                continue; /* the LMS's satisfied statements: not the client's */
+            if (!first)
                 sc_buf_putc(&b, ',');
+            first = 0;
             sc_buf_json_str(&b, res.ids[k], strlen(res.ids[k]));
         }
         sc_buf_putc(&b, ']');

@@ -74,87 +74,6 @@ static int cmi_put(struct stmt_db_txn *txn, struct scorm__regctx *c, const char 
     return rc ? rc : scorm__report_sco(txn, c->reg, sco, rec, t);
 }
 
-/* ---- launch ---------------------------------------------------------------------------- */
-
-static void add_initial(cJSON *init, const char *k, const char *v)
-{
-    if (v && !cJSON_GetObjectItemCaseSensitive(init, k))
-        cJSON_AddStringToObject(init, k, v);
-}
-
-static cJSON *initial_values(const struct scorm__regctx *c, const cJSON *item, const cJSON *rec)
-{
-    cJSON *init = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "values"), 1);
-    const cJSON *learner = cJSON_GetObjectItemCaseSensitive(c->reg, "learner");
-    const char *entry = scorm__jstr(rec, "entry");
-    int64_t total = (int64_t)jnum(rec, "total_cs");
-    char tbuf[64], thr[32], pass[32], mastery[32];
-    const cJSON *lim = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(item, "sequencing"), "limitConditions");
-    if (!init)
-        init = cJSON_CreateObject();
-    if (!init)
-        return NULL;
-    scorm__rt_thresholds(item, c->is12, thr, sizeof thr, pass, sizeof pass, mastery,
-                         sizeof mastery);
-    if (c->is12) {
-        add_initial(init, "cmi.core.student_id", scorm__jstr(learner, "id"));
-        add_initial(init, "cmi.core.student_name", scorm__jstr(learner, "name"));
-        add_initial(init, "cmi.core.credit", scorm__jstr(c->reg, "credit"));
-        add_initial(init, "cmi.core.lesson_mode", scorm__jstr(c->reg, "mode"));
-        add_initial(init, "cmi.core.entry", entry);
-        scorm_rt_cs_timespan12(total, tbuf, sizeof tbuf);
-        add_initial(init, "cmi.core.total_time", tbuf);
-        add_initial(init, "cmi.launch_data", scorm__jstr(item, "datafromlms"));
-        if (mastery[0])
-            add_initial(init, "cmi.student_data.mastery_score", mastery);
-        add_initial(init, "cmi.student_data.max_time_allowed", scorm__jstr(item, "maxtimeallowed"));
-        add_initial(init, "cmi.student_data.time_limit_action",
-                    scorm__jstr(item, "timelimitaction"));
-    } else {
-        add_initial(init, "cmi.learner_id", scorm__jstr(learner, "id"));
-        add_initial(init, "cmi.learner_name", scorm__jstr(learner, "name"));
-        add_initial(init, "cmi.credit", scorm__jstr(c->reg, "credit"));
-        add_initial(init, "cmi.mode", scorm__jstr(c->reg, "mode"));
-        add_initial(init, "cmi.entry", entry);
-        scorm_rt_cs_duration(total, tbuf, sizeof tbuf);
-        add_initial(init, "cmi.total_time", tbuf);
-        add_initial(init, "cmi.launch_data", scorm__jstr(item, "datafromlms"));
-        if (thr[0])
-            add_initial(init, "cmi.completion_threshold", thr);
-        if (pass[0])
-            add_initial(init, "cmi.scaled_passing_score", pass);
-        add_initial(init, "cmi.time_limit_action", scorm__jstr(item, "timelimitaction"));
-        add_initial(init, "cmi.max_time_allowed", scorm__jstr(lim, "attemptAbsoluteDurationLimit"));
-    }
-    return init;
-}
-
-/* SCORM 2004 RTE 4.2.17: at the start of an attempt the LMS initialises cmi.objectives.n.id
- * with the objectives of the item's sequencing information (primary first, then the others,
- * manifest order); a SCO finds them with cmi.objectives._count / .n.id. */
-static void seed_objectives(const cJSON *item, cJSON *values)
-{
-    const cJSON *objs = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(item, "sequencing"), "objectives");
-    const cJSON *prim = cJSON_GetObjectItemCaseSensitive(objs, "primary"), *o;
-    char k[64];
-    int n = 0;
-    if (!values || !objs || cJSON_GetObjectItemCaseSensitive(values, "cmi.objectives.0.id"))
-        return;
-    if (scorm__jstr(prim, "objectiveID")) {
-        snprintf(k, sizeof k, "cmi.objectives.%d.id", n++);
-        scorm__jset_str(values, k, scorm__jstr(prim, "objectiveID"));
-    }
-    cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(objs, "objectives"))
-    {
-        if (!scorm__jstr(o, "objectiveID") || n >= 100)
-            continue;
-        snprintf(k, sizeof k, "cmi.objectives.%d.id", n++);
-        scorm__jset_str(values, k, scorm__jstr(o, "objectiveID"));
-    }
-}
-
 static cJSON *new_sco_record(void)
 {
     cJSON *rec = cJSON_CreateObject();
@@ -171,10 +90,10 @@ static cJSON *new_sco_record(void)
     return rec;
 }
 
-/* Reads the SCO's record (cmi table, key written to key) in txn, a fresh one when the SCO has
- * none yet. */
-static int sco_record_get(struct stmt_db_txn *txn, const char *reg, const char *sco, char *key,
-                          size_t keylen, cJSON **rec)
+/* In the call's transaction: the SCO's record (cmi table, key written to key), a fresh one
+ * when the SCO has none yet. */
+static int sco_record_read(struct stmt_db_txn *txn, const char *reg, const char *sco, char *key,
+                           size_t keylen, cJSON **rec)
 {
     int rc;
     scorm__sco_key(key, keylen, reg, sco, 0);
@@ -184,16 +103,6 @@ static int sco_record_get(struct stmt_db_txn *txn, const char *reg, const char *
         rc = *rec ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
     }
     return rc;
-}
-
-/* Begins a grouped write transaction and reads the SCO's record (sco_record_get). On error
- * *txn may be open: the caller aborts. */
-static int sco_record_begin(struct scorm_rt *rt, const char *reg, const char *sco, char *key,
-                            size_t keylen, struct stmt_db_txn **txn, cJSON **rec)
-{
-    if (stmt_db_txn_begin_grouped(rt->db, txn))
-        return SCORM_RT_ERR_STORE;
-    return sco_record_get(*txn, reg, sco, key, keylen, rec);
 }
 
 static void bridge_ctx(struct scorm_rt *rt, const struct scorm__regctx *c, const cJSON *item,
@@ -286,8 +195,8 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
     scorm__jset_num(rec, "total_cs", (double)total);
     scorm__jset_num(rec, "time_all_cs", jnum(rec, "time_all_cs") + (double)scs);
     if (final && c->is12)
-        scorm__rt_lesson_status_finish(values, item, c->reg);
-    result = scorm__rt_result(values, item, c->is12);
+        scorm__lesson_status_finish(values, item, c->reg);
+    result = scorm__result_of(values, item, c->is12);
     scorm__jset(rec, "result", result);
     scorm__jset_bool(sess, "open", 0);
     scorm__jset_bool(sess, "terminated", final);
@@ -312,60 +221,68 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
 }
 
 /*
- * Commits *txn (cleared either way) with the call's statements written in it as bridge
- * outbox rows (one call, one durable transaction: DESIGN.md), then hands them to the
- * statement store. fails0 is sc_alloc_failures() when the call began: when an allocation
- * failed since, a value or a statement may be missing from what the call built, so nothing
- * is committed (SCORM_RT_ERR_NOMEM; the player retries). SCORM_RT_OK, _NOMEM, _STORE.
+ * The transaction of a call runs on the store's group thread (stmt_db_txn_run_grouped: one
+ * thread per LMDB write transaction, one shared fsync per group): fn does the call's reads and
+ * writes in txn, then the call's statements are written in it as bridge outbox rows (one
+ * call, one durable transaction: DESIGN.md). After the group is durable the statements go to
+ * the statement store. fails0 is sc_alloc_failures() when the call began: when an allocation
+ * failed since, a value or a statement may be missing from what the call built, so nothing is
+ * committed (SCORM_RT_ERR_NOMEM; the player retries). fn must not begin a transaction.
+ * Returns fn's error, SCORM_RT_ERR_NOMEM, SCORM_RT_ERR_STORE, or SCORM_RT_OK once durable.
  */
-static int outbox_write(struct scorm_rt *rt, struct stmt_db_txn *txn, cJSON *stmts, long fails0,
-                        struct scorm__obx *ob)
+struct phase {
+    struct scorm_rt *rt;
+    cJSON *stmts;
+    long fails0;
+    int (*fn)(struct stmt_db_txn *txn, void *ctx);
+    void *ctx;
+    struct scorm__obx ob;
+    int rc; /* what fn and the rows gave (the group's own failure is told apart) */
+};
+
+static int phase_work(struct stmt_db_txn *txn, void *v)
 {
-    int rc = scorm__outbox_put(rt, txn, stmts, fails0, ob);
-    if (!rc && sc_alloc_failures() != fails0)
-        rc = SCORM_RT_ERR_NOMEM;
+    struct phase *p = v;
+    int rc = p->fn(txn, p->ctx);
+    if (!rc) {
+        rc = scorm__outbox_put(p->rt, txn, p->stmts, p->fails0, &p->ob);
+        if (!rc && sc_alloc_failures() != p->fails0)
+            rc = SCORM_RT_ERR_NOMEM;
+        if (rc)
+            scorm__obx_free(&p->ob);
+    }
+    p->rc = rc;
     return rc;
 }
 
-/* After the transaction of outbox_write: rc is the transaction's fate (0: durable). Consumes
- * ob. */
-static int outbox_done(struct scorm_rt *rt, int rc, cJSON *stmts, struct scorm__obx *ob)
+static int run_phase(struct scorm_rt *rt, cJSON *stmts, long fails0,
+                     int (*fn)(struct stmt_db_txn *txn, void *ctx), void *ctx)
 {
+    struct phase p;
+    int rc;
+    memset(&p, 0, sizeof p);
+    p.rt = rt;
+    p.stmts = stmts;
+    p.fails0 = fails0;
+    p.fn = fn;
+    p.ctx = ctx;
+    p.rc = SCORM_RT_ERR_STORE; /* fn never ran */
+    rc = stmt_db_txn_run_grouped(rt->db, phase_work, &p);
     if (rc) {
-        scorm__obx_free(ob);
-        return rc;
+        if (!p.rc) /* fn and the rows were fine: the group's commit failed */
+            scorm__obx_free(&p.ob);
+        return p.rc ? p.rc : SCORM_RT_ERR_STORE;
     }
     scorm__commit_done(rt);
-    scorm__outbox_sent(rt, stmts, ob);
+    scorm__outbox_sent(rt, stmts, &p.ob);
     return SCORM_RT_OK;
-}
-
-/* The result of stmt_db_txn_run_grouped: the work's own code, or the store's failure. */
-static int grouped_rc(int rc)
-{
-    return rc < 0 && rc > SCORM_RT_ERR_DATAMODEL ? SCORM_RT_ERR_STORE : rc;
-}
-
-static int commit_out(struct scorm_rt *rt, struct stmt_db_txn **txn, cJSON *stmts, long fails0)
-{
-    struct scorm__obx ob;
-    int rc = outbox_write(rt, *txn, stmts, fails0, &ob);
-    if (rc) {
-        scorm__obx_free(&ob);
-        stmt_db_txn_abort(*txn);
-        *txn = NULL;
-        return rc;
-    }
-    rc = stmt_db_txn_commit(*txn) ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
-    *txn = NULL;
-    return outbox_done(rt, rc, stmts, &ob);
 }
 
 /* The prologue of a session's calls (commit, initialized), before their transaction: the
  * registration's context and a statement array. On error the outputs hold what was made (the
  * caller frees them; c is safe to free either way). */
-static int session_prepare(struct scorm_rt *rt, const char *reg, const char *session,
-                           struct scorm__regctx *c, cJSON **stmts)
+static int session_prep(struct scorm_rt *rt, const char *reg, const char *session,
+                        struct scorm__regctx *c, cJSON **stmts)
 {
     int rc;
     memset(c, 0, sizeof *c);
@@ -378,9 +295,8 @@ static int session_prepare(struct scorm_rt *rt, const char *reg, const char *ses
     return *stmts ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
 }
 
-/* The session record in txn, which must belong to reg and be open (*sess is the caller's to
- * free either way). */
-static int session_get(struct stmt_db_txn *txn, const char *reg, const char *session, cJSON **sess)
+/* In the call's transaction: the session record, which must belong to reg and be open. */
+static int session_read(struct stmt_db_txn *txn, const char *reg, const char *session, cJSON **sess)
 {
     int rc = scorm__rt_get(txn, "sessions", session, sess);
     if (rc)
@@ -392,33 +308,33 @@ static int session_get(struct stmt_db_txn *txn, const char *reg, const char *ses
     return SCORM_RT_OK;
 }
 
-/* scorm_rt_launch's work, in the group's transaction (stmt_db_txn_run_grouped: on the
- * group leader's thread). */
-struct launch_work {
+struct launch_ctx {
     struct scorm_rt *rt;
+    struct scorm__regctx *c;
     const char *reg, *sco, *sid;
     const cJSON *item;
-    struct scorm__regctx *c;
     cJSON *stmts, *res;
-    int wrote; /* the session was written (then ob holds the outbox rows) */
-    struct scorm__obx ob;
 };
 
-static int launch_work(struct stmt_db_txn *txn, void *p)
+/* The transaction of a launch (run_phase): the SCO's record and a new session. */
+static int launch_work(struct stmt_db_txn *txn, void *v)
 {
-    struct launch_work *w = p;
+    struct launch_ctx *a = v;
+    struct scorm_rt *rt = a->rt;
+    struct scorm__regctx *c = a->c;
+    const char *reg = a->reg, *sco = a->sco, *sid = a->sid;
+    const cJSON *item = a->item;
+    cJSON *stmts = a->stmts, *res = a->res;
     cJSON *rec = NULL, *sess = NULL, *old = NULL;
     char key[KEY_MAX + 64];
-    int rc;
-
-    rc = sco_record_get(txn, w->reg, w->sco, key, sizeof key, &rec);
+    int rc = sco_record_read(txn, reg, sco, key, sizeof key, &rec);
     if (rc)
         goto out;
     /* a session of this SCO left open (tab closed, no Terminate): end it as a suspend */
     if (scorm__jstr(rec, "session")) {
         if (scorm__rt_get(txn, "sessions", scorm__jstr(rec, "session"), &old) == SCORM_RT_OK &&
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(old, "open"))) {
-            rc = session_end(w->rt, txn, w->c, w->item, rec, old, 0, w->stmts);
+            rc = session_end(rt, txn, c, item, rec, old, 0, stmts);
             if (!rc)
                 rc = scorm__rt_put(txn, "sessions", scorm__jstr(old, "id"), old);
             if (rc)
@@ -432,9 +348,9 @@ static int launch_work(struct stmt_db_txn *txn, void *p)
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    cJSON_AddStringToObject(sess, "id", w->sid);
-    cJSON_AddStringToObject(sess, "registration", w->reg);
-    cJSON_AddStringToObject(sess, "sco", w->sco);
+    cJSON_AddStringToObject(sess, "id", sid);
+    cJSON_AddStringToObject(sess, "registration", reg);
+    cJSON_AddStringToObject(sess, "sco", sco);
     cJSON_AddNumberToObject(sess, "attempt", jnum(rec, "attempt"));
     cJSON_AddNumberToObject(sess, "seq", 0);
     cJSON_AddBoolToObject(sess, "open", 1);
@@ -446,24 +362,24 @@ static int launch_work(struct stmt_db_txn *txn, void *p)
         cJSON_GetObjectItemCaseSensitive(rec, "result"))
         cJSON_AddItemToObject(sess, "start_result",
                               cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "result"), 1));
-    if (jnum(rec, "attempt_sessions") <= 0 && !w->c->is12)
-        seed_objectives(w->item, cJSON_GetObjectItemCaseSensitive(rec, "values"));
-    scorm__jset_str(rec, "session", w->sid);
+    if (jnum(rec, "attempt_sessions") <= 0 && !c->is12)
+        scorm__seed_objectives(item, cJSON_GetObjectItemCaseSensitive(rec, "values"));
+    scorm__jset_str(rec, "session", sid);
     scorm__jset_num(rec, "sessions", jnum(rec, "sessions") + 1);
     scorm__jset_num(rec, "attempt_sessions", jnum(rec, "attempt_sessions") + 1);
     /* initialized / resumed are stated when the SCO calls Initialize (the player reports it)
      * or at its first commit, whichever comes first: content that never initialises leaves
      * no statements (xAPI SCORM Profile §5.0) */
-    cJSON *init = initial_values(w->c, w->item, rec);
+    cJSON *init = scorm__initial_values(c, item, rec);
     if (!init) {
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    cJSON_AddItemToObject(w->res, "initial", init);
+    cJSON_AddItemToObject(res, "initial", init);
     /* shared data stores of the SCO (adl.data, RTE 4th 4.3) */
-    if (!w->c->is12 && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(w->item, "data")) > 0) {
+    if (!c->is12 && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(item, "data")) > 0) {
         cJSON *sd = NULL;
-        rc = scorm__data_entries(txn, w->c->org, w->item, scorm__regctx_learner(w->c), w->reg, &sd);
+        rc = scorm__data_entries(txn, c->org, item, scorm__regctx_learner(c), reg, &sd);
         if (rc)
             goto out;
         cJSON_AddItemToObject(init, "adl.data", sd);
@@ -475,33 +391,28 @@ static int launch_work(struct stmt_db_txn *txn, void *p)
      * scorm__regctx_load must not be lost by writing back the older copy */
     {
         cJSON *cur = NULL;
-        rc = scorm__rt_get(txn, "registrations", w->reg, &cur);
+        rc = scorm__rt_get(txn, "registrations", reg, &cur);
         if (!rc) {
-            scorm__jset_str(cur, "last_sco", w->sco);
-            rc = scorm__rt_put(txn, "registrations", w->reg, cur);
+            scorm__jset_str(cur, "last_sco", sco);
+            rc = scorm__rt_put(txn, "registrations", reg, cur);
         }
         cJSON_Delete(cur);
         if (rc)
             goto out;
     }
-    if ((rc = cmi_put(txn, w->c, w->sco, key, rec)) ||
-        (rc = scorm__rt_put(txn, "sessions", w->sid, sess)))
+    if ((rc = cmi_put(txn, c, sco, key, rec)) || (rc = scorm__rt_put(txn, "sessions", sid, sess)))
         goto out;
     /* the answer is made before the commit: a failure after it would leave a session the
      * player never hears of */
-    cJSON_AddStringToObject(w->res, "session", w->sid);
-    cJSON_AddStringToObject(w->res, "sco", w->sco);
-    cJSON_AddStringToObject(w->res, "title",
-                            scorm__jstr(w->item, "title") ? scorm__jstr(w->item, "title") : w->sco);
-    cJSON_AddStringToObject(w->res, "href", scorm__jstr(w->item, "launch"));
-    cJSON_AddStringToObject(w->res, "scorm_version", w->c->is12 ? "scorm12" : "scorm2004");
-    cJSON_AddNumberToObject(w->res, "seq", 0);
-    cJSON_AddBoolToObject(w->res, "strict", scorm__regctx_strict(w->c));
-    rc = outbox_write(w->rt, txn, w->stmts, w->c->fails0, &w->ob);
-    if (rc)
-        scorm__obx_free(&w->ob);
-    else
-        w->wrote = 1;
+    cJSON_AddStringToObject(res, "session", sid);
+    cJSON_AddStringToObject(res, "sco", sco);
+    cJSON_AddStringToObject(res, "title",
+                            scorm__jstr(item, "title") ? scorm__jstr(item, "title") : sco);
+    cJSON_AddStringToObject(res, "href", scorm__jstr(item, "launch"));
+    cJSON_AddStringToObject(res, "scorm_version", c->is12 ? "scorm12" : "scorm2004");
+    cJSON_AddNumberToObject(res, "seq", 0);
+    cJSON_AddBoolToObject(res, "strict", scorm__regctx_strict(c));
+    rc = SCORM_RT_OK;
 out:
     cJSON_Delete(rec);
     cJSON_Delete(sess);
@@ -513,7 +424,7 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
                     struct scorm_diag *diag)
 {
     struct scorm__regctx c;
-    struct launch_work w = {.rt = rt, .reg = reg, .sco = sco, .c = &c};
+    struct launch_ctx lc;
     cJSON *res = NULL, *stmts = NULL;
     const cJSON *item;
     char sid[SC_UUID_LEN];
@@ -541,17 +452,19 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    w.item = item;
-    w.sid = sid;
-    w.stmts = stmts;
-    w.res = res;
-    rc = grouped_rc(stmt_db_txn_run_grouped(rt->db, launch_work, &w));
-    if (w.wrote)
-        rc = outbox_done(rt, rc, stmts, &w.ob);
-    if (rc)
+    lc.rt = rt;
+    lc.c = &c;
+    lc.reg = reg;
+    lc.sco = sco;
+    lc.sid = sid;
+    lc.item = item;
+    lc.stmts = stmts;
+    lc.res = res;
+    if ((rc = run_phase(rt, stmts, c.fails0, launch_work, &lc)))
         goto out;
     *out = res;
     res = NULL;
+    rc = SCORM_RT_OK;
 out:
     cJSON_Delete(res);
     cJSON_Delete(stmts);
@@ -583,13 +496,55 @@ static int sco_attempt_end(struct scorm_rt *rt, struct stmt_db_txn *txn,
     return attempt_next(txn, c, item, rec, NULL);
 }
 
+struct delivered_ctx {
+    struct scorm_rt *rt;
+    struct scorm__regctx *c;
+    const char *reg, *sco;
+    const cJSON *item;
+    int activity_attempt;
+    cJSON *stmts;
+};
+
+static int delivered_work(struct stmt_db_txn *txn, void *v)
+{
+    struct delivered_ctx *a = v;
+    struct scorm_rt *rt = a->rt;
+    struct scorm__regctx *c = a->c;
+    const char *reg = a->reg, *sco = a->sco;
+    const cJSON *item = a->item, *known;
+    int activity_attempt = a->activity_attempt;
+    cJSON *stmts = a->stmts, *rec = NULL;
+    char key[KEY_MAX + 64];
+    int rc = sco_record_read(txn, reg, sco, key, sizeof key, &rec);
+    if (rc)
+        goto out;
+    known = cJSON_GetObjectItemCaseSensitive(rec, "activity_attempt");
+    if (cJSON_IsNumber(known) && (int)known->valuedouble == activity_attempt)
+        goto out; /* the same attempt (a resume, a relaunch): nothing changes (rc OK) */
+    /* SN 4th DB.2: the sequencer began a new attempt on the activity (a suspended activity is
+     * resumed in the same attempt). RTE 4th 4.2.7 / 4.2.8: the SCO's learner attempt is that
+     * attempt, so its data of the earlier one ends and cmi.entry is ab-initio. A record with
+     * no attempt known yet (a first delivery) only learns it. */
+    if (cJSON_IsNumber(known) && (int)known->valuedouble != activity_attempt &&
+        jnum(rec, "attempt_sessions") > 0) {
+        rc = sco_attempt_end(rt, txn, c, item, rec, stmts);
+        if (rc)
+            goto out;
+    }
+    scorm__jset_num(rec, "activity_attempt", activity_attempt);
+    if ((rc = cmi_put(txn, c, sco, key, rec)))
+        goto out;
+out:
+    cJSON_Delete(rec);
+    return rc;
+}
+
 int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, int activity_attempt)
 {
     struct scorm__regctx c;
-    struct stmt_db_txn *txn = NULL;
-    cJSON *rec = NULL, *stmts = NULL;
-    const cJSON *item, *known;
-    char key[KEY_MAX + 64];
+    struct delivered_ctx dc;
+    cJSON *stmts = NULL;
+    const cJSON *item;
     int rc;
 
     if (activity_attempt < 1)
@@ -607,55 +562,38 @@ int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, in
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    rc = sco_record_begin(rt, reg, sco, key, sizeof key, &txn, &rec);
-    if (rc)
-        goto out;
-    known = cJSON_GetObjectItemCaseSensitive(rec, "activity_attempt");
-    if (cJSON_IsNumber(known) && (int)known->valuedouble == activity_attempt)
-        goto out; /* the same attempt (a resume, a relaunch): nothing changes */
-    /* SN 4th DB.2: the sequencer began a new attempt on the activity (a suspended activity is
-     * resumed in the same attempt). RTE 4th 4.2.7 / 4.2.8: the SCO's learner attempt is that
-     * attempt, so its data of the earlier one ends and cmi.entry is ab-initio. A record with
-     * no attempt known yet (a first delivery) only learns it. */
-    if (cJSON_IsNumber(known) && (int)known->valuedouble != activity_attempt &&
-        jnum(rec, "attempt_sessions") > 0) {
-        rc = sco_attempt_end(rt, txn, &c, item, rec, stmts);
-        if (rc)
-            goto out;
-    }
-    scorm__jset_num(rec, "activity_attempt", activity_attempt);
-    if ((rc = cmi_put(txn, &c, sco, key, rec)))
-        goto out;
-    rc = commit_out(rt, &txn, stmts, c.fails0);
+    dc.rt = rt;
+    dc.c = &c;
+    dc.reg = reg;
+    dc.sco = sco;
+    dc.item = item;
+    dc.activity_attempt = activity_attempt;
+    dc.stmts = stmts;
+    rc = run_phase(rt, stmts, c.fails0, delivered_work, &dc);
 out:
-    stmt_db_txn_abort(txn);
-    cJSON_Delete(rec);
     cJSON_Delete(stmts);
     scorm__regctx_free(&c);
     return rc;
 }
 
-int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
+struct exited_ctx {
+    struct scorm_rt *rt;
+    struct scorm__regctx *c;
+    const char *reg;
+    const struct scorm__flat *f;
+    cJSON *stmts;
+};
+
+static int exited_work(struct stmt_db_txn *txn, void *v)
 {
-    struct scorm__regctx c;
-    struct stmt_db_txn *txn = NULL;
-    struct scorm__flat *f = NULL;
-    cJSON *rec = NULL, *stmts = NULL;
+    struct exited_ctx *a = v;
+    struct scorm_rt *rt = a->rt;
+    struct scorm__regctx *c = a->c;
+    const char *reg = a->reg;
+    const struct scorm__flat *f = a->f;
+    cJSON *stmts = a->stmts, *rec = NULL;
     char key[KEY_MAX + 64];
-    int rc = scorm__regctx_load(rt, reg, &c);
-    if (rc)
-        return rc;
-    f = sc_calloc(1, sizeof *f);
-    stmts = cJSON_CreateArray();
-    if (!f || !stmts) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    scorm__flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
-    if (stmt_db_txn_begin_grouped(rt->db, &txn)) {
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
+    int rc = SCORM_RT_OK;
     for (size_t i = 0; i < f->n; i++) {
         const char *id = scorm__jstr(f->item[i], "identifier");
         if (!id || !scorm__jstr(f->item[i], "launch"))
@@ -672,19 +610,43 @@ int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
          * one whose session never reached Terminate; a SCO that exited otherwise already
          * started its next attempt (attempt_sessions 0) */
         if (jnum(rec, "attempt_sessions") > 0) {
-            rc = sco_attempt_end(rt, txn, &c, f->item[i], rec, stmts);
+            rc = sco_attempt_end(rt, txn, c, f->item[i], rec, stmts);
             if (!rc)
-                rc = cmi_put(txn, &c, id, key, rec);
+                rc = cmi_put(txn, c, id, key, rec);
             if (rc)
                 goto out;
         }
         cJSON_Delete(rec);
         rec = NULL;
     }
-    rc = commit_out(rt, &txn, stmts, c.fails0);
 out:
-    stmt_db_txn_abort(txn);
     cJSON_Delete(rec);
+    return rc;
+}
+
+int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
+{
+    struct scorm__regctx c;
+    struct exited_ctx ec;
+    struct scorm__flat *f = NULL;
+    cJSON *stmts = NULL;
+    int rc = scorm__regctx_load(rt, reg, &c);
+    if (rc)
+        return rc;
+    f = sc_calloc(1, sizeof *f);
+    stmts = cJSON_CreateArray();
+    if (!f || !stmts) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    scorm__flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
+    ec.rt = rt;
+    ec.c = &c;
+    ec.reg = reg;
+    ec.f = f;
+    ec.stmts = stmts;
+    rc = run_phase(rt, stmts, c.fails0, exited_work, &ec);
+out:
     cJSON_Delete(stmts);
     sc_free(f);
     scorm__regctx_free(&c);
@@ -715,47 +677,50 @@ static int map_code(int scorm_code)
     }
 }
 
-/* A commit's work (scorm_rt_commit), in the group's transaction (stmt_db_txn_run_grouped: on
- * the group leader's thread). */
-struct commit_work {
+struct commit_ctx {
     struct scorm_rt *rt;
+    struct scorm__regctx *c;
     const char *reg, *session;
     const cJSON *changes;
     double seq;
-    int final, want_res;
-    struct scorm__regctx *c;
+    int final;
     struct scorm_diag *diag;
     cJSON *stmts;
-    cJSON *res;  /* the answer of an applied commit (want_res) */
-    int applied; /* the data was written (then ob holds the outbox rows) */
-    struct scorm__obx ob;
+    int dup; /* out: a duplicate or a late arrival, nothing changed */
 };
 
-static int commit_work(struct stmt_db_txn *txn, void *p)
+/* The transaction of a commit (run_phase): validate and apply the changes to the SCO's record
+ * and session, the tracking, the end of the session, the summary and the report. */
+static int commit_work(struct stmt_db_txn *txn, void *v)
 {
-    struct commit_work *w = p;
-    cJSON *sess = NULL, *rec = NULL, *counts = NULL;
-    const cJSON *item, *ch;
+    struct commit_ctx *a = v;
+    struct scorm_rt *rt = a->rt;
+    struct scorm__regctx *c = a->c;
+    const char *reg = a->reg, *session = a->session;
+    const cJSON *changes = a->changes, *ch, *item;
+    double seq = a->seq;
+    int final = a->final;
+    struct scorm_diag *diag = a->diag;
+    cJSON *stmts = a->stmts, *sess = NULL, *rec = NULL, *counts = NULL;
     char key[KEY_MAX + 64], why[512];
-    int rc = session_get(txn, w->reg, w->session, &sess);
+    int rc = session_read(txn, reg, session, &sess);
     if (rc)
         goto out;
-    if (w->seq <= jnum(sess, "seq")) {
-        rc = SCORM_RT_OK; /* a duplicate or a late arrival: nothing changes */
+    if (seq <= jnum(sess, "seq")) {
+        a->dup = 1; /* a duplicate or a late arrival: nothing changes */
         goto out;
     }
-    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(w->c->org, "items"),
+    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(c->org, "items"),
                             scorm__jstr(sess, "sco"));
     if (!item) {
         rc = SCORM_RT_ERR_NOTFOUND;
         goto out;
     }
-    scorm__sco_key(key, sizeof key, w->reg, scorm__jstr(sess, "sco"), 0);
+    scorm__sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
     rc = scorm__rt_get(txn, "cmi", key, &rec);
     if (rc)
         goto out;
-    session_started(w->rt, w->c, item, rec, sess,
-                    w->stmts); /* a commit means Initialize happened */
+    session_started(rt, c, item, rec, sess, stmts); /* a commit means Initialize happened */
     cJSON *values = cJSON_GetObjectItemCaseSensitive(rec, "values");
     cJSON *changed = cJSON_GetObjectItemCaseSensitive(sess, "changed");
     if (!values || !changed) {
@@ -769,25 +734,24 @@ static int commit_work(struct stmt_db_txn *txn, void *p)
     }
     /* exit, session_time and adl.nav.request live in the session, not in the attempt's values;
      * a commit may set them more than once across commits: the last value wins */
-    const char *ex_key = w->c->is12 ? "cmi.core.exit" : "cmi.exit";
-    const char *st_key = w->c->is12 ? "cmi.core.session_time" : "cmi.session_time";
-    cJSON_ArrayForEach(ch, w->changes)
+    const char *ex_key = c->is12 ? "cmi.core.exit" : "cmi.exit";
+    const char *st_key = c->is12 ? "cmi.core.session_time" : "cmi.session_time";
+    cJSON_ArrayForEach(ch, changes)
     {
         int code;
-        if (!w->c->is12 && !strncmp(ch->string, "adl.data.", 9)) {
+        if (!c->is12 && !strncmp(ch->string, "adl.data.", 9)) {
             /* shared data goes to its store (scorm_rt_data.c), not to the attempt's values */
-            rc = scorm__data_set(txn, w->c->org, item, scorm__regctx_learner(w->c), w->reg,
-                                 ch->string, ch->valuestring, value_max(w->rt), w->diag);
+            rc = scorm__data_set(txn, c->org, item, scorm__regctx_learner(c), reg, ch->string,
+                                 ch->valuestring, value_max(rt), diag);
             if (rc)
                 goto out;
             continue;
         }
-        code = scorm__dm_set(&w->rt->dm, w->c->is12 ? "scorm12" : "scorm2004",
-                             scorm__regctx_strict(w->c), values, counts, ch->string,
-                             ch->valuestring, why, sizeof why);
+        code = scorm__dm_set(&rt->dm, c->is12 ? "scorm12" : "scorm2004", scorm__regctx_strict(c),
+                             values, counts, ch->string, ch->valuestring, why, sizeof why);
         if (code) {
             rc = map_code(code);
-            scorm__diag_set(w->diag, code, 0, ch->string, "%s", why);
+            scorm__diag_set(diag, code, 0, ch->string, "%s", why);
             goto out;
         }
         scorm__jset_str(changed, ch->string, ch->valuestring);
@@ -799,7 +763,7 @@ static int commit_work(struct stmt_db_txn *txn, void *p)
             cJSON_DeleteItemFromObjectCaseSensitive(values, ex_key);
         }
         if ((v = scorm__jstr(values, st_key))) {
-            int64_t cs = w->c->is12 ? scorm_rt_timespan12_cs(v) : scorm_rt_duration_cs(v);
+            int64_t cs = c->is12 ? scorm_rt_timespan12_cs(v) : scorm_rt_duration_cs(v);
             if (cs >= 0)
                 scorm__jset_num(sess, "session_cs", (double)cs);
             cJSON_DeleteItemFromObjectCaseSensitive(values, st_key);
@@ -809,44 +773,29 @@ static int commit_work(struct stmt_db_txn *txn, void *p)
             cJSON_DeleteItemFromObjectCaseSensitive(values, "adl.nav.request");
         }
     }
-    scorm__jset_num(sess, "seq", w->seq);
+    scorm__jset_num(sess, "seq", seq);
     {
-        cJSON *result = scorm__rt_result(values, item, w->c->is12);
+        cJSON *result = scorm__result_of(values, item, c->is12);
         scorm__jset(rec, "result", result);
     }
     /* the sequencing tracking follows the validated data in this transaction (issue 15) */
-    if (!w->c->is12) {
+    if (!c->is12) {
         struct seq_tree *t = NULL;
-        if ((rc = scorm__regctx_seq(w->c, txn, &t)) ||
-            (t && (rc = scorm__track_commit(txn, t, w->reg, scorm__regctx_learner(w->c), item,
-                                            values, sess, w->final))))
+        if ((rc = scorm__regctx_seq(c, txn, &t)) ||
+            (t && (rc = scorm__track_commit(txn, t, reg, scorm__regctx_learner(c), item, values,
+                                            sess, final))))
             goto out;
     }
-    if (w->final) {
-        rc = session_end(w->rt, txn, w->c, item, rec, sess, 1, w->stmts);
+    if (final) {
+        rc = session_end(rt, txn, c, item, rec, sess, 1, stmts);
         if (rc)
             goto out;
     }
     /* the console's summary and counters move in the same transaction (scorm_rt_index.c) */
-    if ((rc = cmi_put(txn, w->c, scorm__jstr(sess, "sco"), key, rec)) ||
-        (rc = scorm__rt_put(txn, "sessions", w->session, sess)) ||
-        (rc = scorm__summary_commit(txn, w->c->reg, w->c->org, scorm__jstr(sess, "sco"), rec)))
+    if ((rc = cmi_put(txn, c, scorm__jstr(sess, "sco"), key, rec)) ||
+        (rc = scorm__rt_put(txn, "sessions", session, sess)) ||
+        (rc = scorm__summary_commit(txn, c->reg, c->org, scorm__jstr(sess, "sco"), rec)))
         goto out;
-    /* the answer is made before the commit: nothing can fail once it is durable */
-    if (w->want_res) {
-        w->res = cJSON_CreateObject();
-        if (!w->res || !cJSON_AddBoolToObject(w->res, "applied", 1) ||
-            !cJSON_AddNumberToObject(w->res, "seq", w->seq) ||
-            !cJSON_AddBoolToObject(w->res, "final", w->final)) {
-            rc = SCORM_RT_ERR_NOMEM;
-            goto out;
-        }
-    }
-    rc = outbox_write(w->rt, txn, w->stmts, w->c->fails0, &w->ob);
-    if (rc)
-        scorm__obx_free(&w->ob);
-    else
-        w->applied = 1;
 out:
     cJSON_Delete(sess);
     cJSON_Delete(rec);
@@ -858,7 +807,8 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
                     cJSON **out, struct scorm_diag *diag)
 {
     struct scorm__regctx c;
-    struct commit_work w = {.rt = rt, .reg = reg, .session = session, .c = &c, .diag = diag};
+    struct commit_ctx cc;
+    cJSON *stmts = NULL, *res = NULL, *dup = NULL;
     const cJSON *seqj = cJSON_GetObjectItemCaseSensitive(payload, "seq");
     const cJSON *finalj = cJSON_GetObjectItemCaseSensitive(payload, "final");
     const cJSON *changes = cJSON_GetObjectItemCaseSensitive(payload, "changes"), *ch;
@@ -889,68 +839,77 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
             return SCORM_RT_ERR_PAYLOAD;
         }
     }
-    w.changes = changes;
-    w.seq = seq;
-    w.final = final;
-    w.want_res = out != NULL;
-    rc = session_prepare(rt, reg, session, &c, &w.stmts);
-    if (!rc)
-        rc = grouped_rc(stmt_db_txn_run_grouped(rt->db, commit_work, &w));
-    if (w.applied)
-        rc = outbox_done(rt, rc, w.stmts, &w.ob);
-    if (!rc && out) {
-        if (!w.applied) { /* a duplicate or a late arrival: nothing changed */
-            w.res = cJSON_CreateObject();
-            if (!w.res || !cJSON_AddBoolToObject(w.res, "applied", 0) ||
-                !cJSON_AddNumberToObject(w.res, "seq", seq) ||
-                !cJSON_AddBoolToObject(w.res, "final", 0))
-                rc = SCORM_RT_ERR_NOMEM;
-        }
-        if (!rc) {
-            *out = w.res;
-            w.res = NULL;
+    rc = session_prep(rt, reg, session, &c, &stmts);
+    if (rc)
+        goto out;
+    if (out) { /* both answers are made before the commit: nothing can fail once it is durable */
+        res = cJSON_CreateObject();
+        dup = cJSON_CreateObject();
+        if (!res || !cJSON_AddBoolToObject(res, "applied", 1) ||
+            !cJSON_AddNumberToObject(res, "seq", seq) ||
+            !cJSON_AddBoolToObject(res, "final", final) || !dup ||
+            !cJSON_AddBoolToObject(dup, "applied", 0) ||
+            !cJSON_AddNumberToObject(dup, "seq", seq) || !cJSON_AddBoolToObject(dup, "final", 0)) {
+            rc = SCORM_RT_ERR_NOMEM;
+            goto out;
         }
     }
-    cJSON_Delete(w.res);
-    cJSON_Delete(w.stmts);
+    memset(&cc, 0, sizeof cc);
+    cc.rt = rt;
+    cc.c = &c;
+    cc.reg = reg;
+    cc.session = session;
+    cc.changes = changes;
+    cc.seq = seq;
+    cc.final = final;
+    cc.diag = diag;
+    cc.stmts = stmts;
+    if ((rc = run_phase(rt, stmts, c.fails0, commit_work, &cc)))
+        goto out;
+    if (out) {
+        *out = cc.dup ? dup : res;
+        if (cc.dup)
+            dup = NULL;
+        else
+            res = NULL;
+    }
+    rc = SCORM_RT_OK;
+out:
+    cJSON_Delete(res);
+    cJSON_Delete(dup);
+    cJSON_Delete(stmts);
     scorm__regctx_free(&c);
     return rc;
 }
 
-/* scorm_rt_initialized's work, in the group's transaction (stmt_db_txn_run_grouped). */
-struct init_work {
+struct init_ctx {
     struct scorm_rt *rt;
-    const char *reg, *session;
     struct scorm__regctx *c;
+    const char *reg, *session;
     cJSON *stmts;
-    int wrote; /* the session was written (then ob holds the outbox rows) */
-    struct scorm__obx ob;
 };
 
-static int initialized_work(struct stmt_db_txn *txn, void *p)
+static int initialized_work(struct stmt_db_txn *txn, void *v)
 {
-    struct init_work *w = p;
+    struct init_ctx *a = v;
+    struct scorm__regctx *c = a->c;
     cJSON *sess = NULL, *rec = NULL;
     const cJSON *item;
     char key[KEY_MAX + 64];
-    int rc = session_get(txn, w->reg, w->session, &sess);
-    if (rc || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
-        goto out; /* when rc is OK: said once already */
-    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(w->c->org, "items"),
+    int rc = session_read(txn, a->reg, a->session, &sess);
+    if (rc)
+        goto out;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
+        goto out; /* rc is OK: said once already */
+    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(c->org, "items"),
                             scorm__jstr(sess, "sco"));
-    scorm__sco_key(key, sizeof key, w->reg, scorm__jstr(sess, "sco"), 0);
+    scorm__sco_key(key, sizeof key, a->reg, scorm__jstr(sess, "sco"), 0);
     if (!item || (rc = scorm__rt_get(txn, "cmi", key, &rec))) {
         rc = rc ? rc : SCORM_RT_ERR_NOTFOUND;
         goto out;
     }
-    session_started(w->rt, w->c, item, rec, sess, w->stmts);
-    if ((rc = scorm__rt_put(txn, "sessions", w->session, sess)))
-        goto out;
-    rc = outbox_write(w->rt, txn, w->stmts, w->c->fails0, &w->ob);
-    if (rc)
-        scorm__obx_free(&w->ob);
-    else
-        w->wrote = 1;
+    session_started(a->rt, c, item, rec, sess, a->stmts);
+    rc = scorm__rt_put(txn, "sessions", a->session, sess);
 out:
     cJSON_Delete(sess);
     cJSON_Delete(rec);
@@ -960,13 +919,18 @@ out:
 int scorm_rt_initialized(struct scorm_rt *rt, const char *reg, const char *session)
 {
     struct scorm__regctx c;
-    struct init_work w = {.rt = rt, .reg = reg, .session = session, .c = &c};
-    int rc = session_prepare(rt, reg, session, &c, &w.stmts);
-    if (!rc)
-        rc = grouped_rc(stmt_db_txn_run_grouped(rt->db, initialized_work, &w));
-    if (w.wrote)
-        rc = outbox_done(rt, rc, w.stmts, &w.ob);
-    cJSON_Delete(w.stmts);
+    struct init_ctx ic;
+    cJSON *stmts = NULL;
+    int rc = session_prep(rt, reg, session, &c, &stmts);
+    if (!rc) {
+        ic.rt = rt;
+        ic.c = &c;
+        ic.reg = reg;
+        ic.session = session;
+        ic.stmts = stmts;
+        rc = run_phase(rt, stmts, c.fails0, initialized_work, &ic);
+    }
+    cJSON_Delete(stmts);
     scorm__regctx_free(&c);
     return rc;
 }
