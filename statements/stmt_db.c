@@ -595,6 +595,7 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
     pthread_mutex_init(&db->dbi_lock, NULL);
     pthread_mutex_init(&db->gmu, NULL);
     pthread_cond_init(&db->gcv, NULL);
+    pthread_cond_init(&db->gwait, NULL);
     db->dir = sc_strdup(dir);
     if (!db->dir) {
         rc = STMT_DB_ERR_NOMEM;
@@ -674,6 +675,7 @@ void stmt_db_close(struct stmt_db *db)
     pthread_mutex_destroy(&db->dbi_lock);
     pthread_mutex_destroy(&db->gmu);
     pthread_cond_destroy(&db->gcv);
+    pthread_cond_destroy(&db->gwait);
     sc_free(db->dir);
     sc_free(db);
 }

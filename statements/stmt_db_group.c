@@ -40,9 +40,8 @@ enum { END_NONE, END_COMMIT, END_ABORT };
 
 struct stmt__gitem {
     struct stmt__gitem *next;
-    pthread_cond_t cv; /* the caller waits here */
+    pthread_cond_t cv; /* a session's caller waits here for the result of a call */
     int state;         /* IT_*, under gmu */
-    int lead;          /* under gmu: the caller is to lead the next group */
     int rc;            /* the result the caller gets once IT_DONE */
     pthread_t server;  /* the thread that makes the LMDB calls of this work (the leader) */
     /* a function (stmt_db_txn_run_grouped) */
@@ -95,7 +94,7 @@ static int serve_session(struct stmt_db *db, struct stmt__gitem *it, MDB_txn *ch
     it->txn->txn = child;
     it->txn->owner = pthread_self();
     it->state = IT_BEGUN;
-    pthread_cond_signal(&it->cv);
+    pthread_cond_broadcast(&db->gwait);
     for (;;) {
         while (!it->call && it->end == END_NONE)
             pthread_cond_wait(&db->gcv, &db->gmu);
@@ -151,7 +150,8 @@ static useconds_t test_delay(void)
 
 /* The rest of a group whose parent is open (or could not begin: prc): run the queued work,
  * commit, release every caller of the group (done holds those already run, n of them), then
- * hand the lead to the first caller queued meanwhile. Called and returns with gmu held. */
+ * wake the callers queued meanwhile: the first of them to run leads the next group (as the
+ * earlier design let the first waiter that ran begin it). Called and returns with gmu held. */
 static void group_finish(struct stmt_db *db, struct stmt_db_txn *parent, int prc,
                          struct stmt__gitem *done, int n)
 {
@@ -189,14 +189,9 @@ static void group_finish(struct stmt_db *db, struct stmt_db_txn *parent, int prc
         if (!it->rc && (it->fn || it->end == END_COMMIT))
             it->rc = prc;
         it->state = IT_DONE;
-        pthread_cond_signal(&it->cv);
     }
     db->gleading = 0;
-    if (db->ghead) { /* the next group's leader */
-        db->gleading = 1;
-        db->ghead->lead = 1;
-        pthread_cond_signal(&db->ghead->cv);
-    }
+    pthread_cond_broadcast(&db->gwait);
 }
 
 /* Lead a group of the queued work (the caller's own is among it). gmu held. */
@@ -212,19 +207,14 @@ static void lead(struct stmt_db *db)
 
 /* ---- callers ---------------------------------------------------------------------------- */
 
-/* Queue it (gmu held); 1 when the caller is to lead (no group is running). */
-static int enqueue(struct stmt_db *db, struct stmt__gitem *it)
+/* Queue it (gmu held). */
+static void enqueue(struct stmt_db *db, struct stmt__gitem *it)
 {
     if (db->gtail)
         db->gtail->next = it;
     else
         db->ghead = it;
     db->gtail = it;
-    pthread_cond_broadcast(&db->gcv); /* a leader may wait for a session beside this */
-    if (db->gleading)
-        return 0;
-    db->gleading = 1;
-    return 1;
 }
 
 /* Take it out of the queue (gmu held). */
@@ -250,14 +240,14 @@ int stmt_db_txn_run_grouped(struct stmt_db *db, stmt_db_txn_fn fn, void *ctx)
         return STMT_DB_ERR_IO;
     pthread_cond_init(&it.cv, NULL);
     pthread_mutex_lock(&db->gmu);
-    it.lead = enqueue(db, &it);
+    enqueue(db, &it);
     while (it.state != IT_DONE) {
-        if (it.lead) {
-            it.lead = 0;
+        if (!db->gleading) { /* no group runs: this caller leads one (its work is queued) */
+            db->gleading = 1;
             lead(db);
             continue;
         }
-        pthread_cond_wait(&it.cv, &db->gmu);
+        pthread_cond_wait(&db->gwait, &db->gmu);
     }
     pthread_mutex_unlock(&db->gmu);
     pthread_cond_destroy(&it.cv);
@@ -281,14 +271,14 @@ int stmt_db_txn_begin_grouped(struct stmt_db *db, struct stmt_db_txn **out)
     it->txn = t;
     pthread_cond_init(&it->cv, NULL);
     pthread_mutex_lock(&db->gmu);
-    it->lead = enqueue(db, it);
-    while (it->state == IT_QUEUED && !it->lead)
-        pthread_cond_wait(&it->cv, &db->gmu);
+    enqueue(db, it);
+    while (it->state == IT_QUEUED && db->gleading)
+        pthread_cond_wait(&db->gwait, &db->gmu);
     if (it->state == IT_QUEUED) {
         /* This caller leads: its own session runs on its thread, first in the group. */
         struct stmt_db_txn *parent = NULL;
         MDB_txn *child = NULL;
-        it->lead = 0;
+        db->gleading = 1;
         unqueue(db, it);
         it->server = pthread_self();
         pthread_mutex_unlock(&db->gmu);
@@ -357,7 +347,7 @@ int stmt__db_group_end(struct stmt_db_txn *t, int commit)
         pthread_cond_broadcast(&db->gcv);
     }
     while (it->state != IT_DONE)
-        pthread_cond_wait(&it->cv, &db->gmu);
+        pthread_cond_wait(&db->gwait, &db->gmu);
     rc = it->rc;
     pthread_mutex_unlock(&db->gmu);
     pthread_cond_destroy(&it->cv);

@@ -36,7 +36,8 @@ struct stmt_db {
     pthread_mutex_t dbi_lock;
     /* group commit (stmt_db_group.c): the queue of callers' work, run by a leader */
     pthread_mutex_t gmu;
-    pthread_cond_t gcv; /* the leader waits here for a session's next call */
+    pthread_cond_t gcv;   /* the leader waits here for a session's next call */
+    pthread_cond_t gwait; /* callers wait here: their work done, a session begun, no leader */
     struct stmt__gitem *ghead, *gtail;
     int gleading; /* a caller leads a group now */
     int ntables;
