@@ -273,7 +273,11 @@ int lrs_cred_create(struct stmt_db *db, const char *name, unsigned scopes, const
         return -1;
     cJSON_AddStringToObject(rec, "key", k);
     cJSON_AddStringToObject(rec, "name", name ? name : k);
-    cJSON_AddItemToObject(rec, "scopes", lrs_scopes_json(scopes));
+    {
+        cJSON *sj = lrs_scopes_json(scopes);
+        if (!cJSON_AddItemToObject(rec, "scopes", sj))
+            cJSON_Delete(sj); /* not moved into rec (NULL-tolerant) */
+    }
     sc_hex(salt, sizeof salt, hx);
     cJSON_AddStringToObject(rec, "salt", hx);
     sc_hex(hash, sizeof hash, hx);
