@@ -245,6 +245,7 @@ int lrs_cred_create(struct stmt_db *db, const char *name, unsigned scopes, const
     char k[80], s[80], hx[65], ts[SC_TIME_ISO_LEN];
     cJSON *rec = NULL, *auth = NULL, *acct;
     char *json = NULL;
+    long fails0;
     int rc = -1;
 
     if (key) {
@@ -266,12 +267,17 @@ int lrs_cred_create(struct stmt_db *db, const char *name, unsigned scopes, const
     sc_random_bytes(salt, sizeof salt);
     if (sc_pbkdf2(s, salt, sizeof salt, PBKDF2_ITER, hash))
         return -1;
+    fails0 = sc_alloc_failures(); /* a member the builder could not add: nothing is stored */
     rec = cJSON_CreateObject();
     if (!rec)
         return -1;
     cJSON_AddStringToObject(rec, "key", k);
     cJSON_AddStringToObject(rec, "name", name ? name : k);
-    cJSON_AddItemToObject(rec, "scopes", lrs_scopes_json(scopes));
+    {
+        cJSON *sj = lrs_scopes_json(scopes);
+        if (!cJSON_AddItemToObject(rec, "scopes", sj))
+            cJSON_Delete(sj); /* not moved into rec (NULL-tolerant) */
+    }
     sc_hex(salt, sizeof salt, hx);
     cJSON_AddStringToObject(rec, "salt", hx);
     sc_hex(hash, sizeof hash, hx);
@@ -287,8 +293,8 @@ int lrs_cred_create(struct stmt_db *db, const char *name, unsigned scopes, const
     cJSON_AddStringToObject(acct, "homePage", LRS_AUTHORITY_HOME);
     cJSON_AddStringToObject(acct, "name", k);
     json = cJSON_PrintUnformatted(rec);
-    if (!json)
-        goto out;
+    if (!json || sc_alloc_failures() != fails0)
+        goto out; /* rc -1: never a half-written credential */
     rc = stmt_db_put1(db, "creds", k, strlen(k), json, strlen(json), STMT_DB_NOOVERWRITE);
     if (rc == STMT_DB_ERR_EXISTS) {
         rc = -4;
@@ -313,15 +319,23 @@ int lrs_cred_revoke(struct stmt_db *db, const char *key)
     int rc = stmt_db_get1(db, "creds", key, strlen(key), &val, &n);
     if (rc)
         return rc;
+    long fails0 = sc_alloc_failures();
     rec = cJSON_ParseWithLength(val, n);
     sc_free(val);
-    if (!rec)
-        return STMT_DB_ERR_CORRUPT;
-    cJSON_ReplaceItemInObject(rec, "revoked", cJSON_CreateTrue());
+    if (!rec) /* the record or the memory to parse it is missing: tell which */
+        return sc_alloc_failures() != fails0 ? STMT_DB_ERR_NOMEM : STMT_DB_ERR_CORRUPT;
+    cJSON *yes = cJSON_CreateTrue();
+    if (!yes || !cJSON_ReplaceItemInObject(rec, "revoked", yes)) {
+        cJSON_Delete(yes); /* NULL-tolerant; not moved into rec when the replace failed */
+        cJSON_Delete(rec);
+        return STMT_DB_ERR_NOMEM; /* never "revoked" while still accepted */
+    }
     json = cJSON_PrintUnformatted(rec);
     cJSON_Delete(rec);
-    if (!json)
+    if (!json || sc_alloc_failures() != fails0) {
+        cJSON_free(json);
         return STMT_DB_ERR_NOMEM;
+    }
     rc = stmt_db_put1(db, "creds", key, strlen(key), json, strlen(json), 0);
     cJSON_free(json);
     lrs_auth_cache_flush();

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/sc_text.h"
 #include "common/sc_alloc.h"
 #include "common/sc_buf.h"
 
@@ -383,18 +384,8 @@ out:
 /* Percent-encode a package path for use in a URL (keeps unreserved characters and '/'). */
 int scorm__url_encode_path(struct sc_buf *b, const char *p)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    for (; *p; p++) {
-        unsigned char ch = (unsigned char)*p;
-        int rc;
-        if (isalnum(ch) || ch == '/' || ch == '-' || ch == '.' || ch == '_' || ch == '~')
-            rc = sc_buf_putc(b, (char)ch);
-        else
-            rc = sc_buf_printf(b, "%%%c%c", hex[ch >> 4], hex[ch & 15]);
-        if (rc != 0)
-            return SCORM_ERR_NOMEM;
-    }
-    return SCORM_OK;
+    /* RFC 3986 2.1, '/' kept (common/sc_text.h) */
+    return sc_pct_encode(b, p, strlen(p), "/") ? SCORM_ERR_NOMEM : SCORM_OK;
 }
 
 /* Append xml:base of n (if any) to base; returns an owned string. A relative base without a

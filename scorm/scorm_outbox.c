@@ -174,7 +174,7 @@ struct del_work {
     size_t n;
 };
 
-/* In the group's transaction (stmt_db_txn_run_grouped: on the store's group thread). */
+/* In the group's transaction (stmt_db_txn_run_grouped: on the group leader's thread). */
 static int del_rows(struct stmt_db_txn *txn, void *p)
 {
     const struct del_work *w = p;

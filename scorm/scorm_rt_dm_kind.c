@@ -8,6 +8,7 @@
  */
 #include "scorm/scorm_rt_int.h"
 #include "scorm/scorm_int.h"
+#include "common/sc_text.h"
 #include "common/sc_alloc.h"
 
 #include <ctype.h>
@@ -107,27 +108,17 @@ static int in_vocab_ci(const cJSON *arr, const char *v, size_t n)
     return 0;
 }
 
-/* RFC 3066 language tag (RTE 4.2 language_type). */
+/* RFC 3066 language tag (RTE 4.2 language_type; the shape: common/sc_text.h), in strict mode
+ * with a primary subtag from ISO 639. */
 static int check_language(const struct scorm__dm *dm, int strict, const char *v, size_t n,
                           int allow_empty)
 {
-    size_t i = 0, seg = 0, first = 1, plen = 0;
+    const char *dash = memchr(v, '-', n);
+    size_t plen = dash ? (size_t)(dash - v) : n;
     if (!n)
         return allow_empty ? 0 : 406;
-    for (i = 0; i <= n; i++) {
-        if (i == n || v[i] == '-') {
-            if (seg == 0 || seg > 8)
-                return 406;
-            if (first)
-                plen = seg;
-            first = 0;
-            seg = 0;
-            continue;
-        }
-        if (first ? !isalpha((unsigned char)v[i]) : !isalnum((unsigned char)v[i]))
-            return 406;
-        seg++;
-    }
+    if (!sc_lang_tag_valid(v, n, 0))
+        return 406;
     if (!strict)
         return 0;
     if ((plen == 1 && (v[0] == 'i' || v[0] == 'I' || v[0] == 'x' || v[0] == 'X')) ||
@@ -262,69 +253,8 @@ static int check_time(const char *v)
 /* ISO 8601 duration P[nY][nM][nD][T[nH][nM][n[.n]S]] -> parts; 0 ok, 406 malformed. */
 static int parse_duration(const char *v, int strict, int64_t *cs_out)
 {
-    const char *p = v;
-    int64_t days = 0, secs = 0, cs = 0;
-    int any = 0, in_time = 0, time_any = 0;
-    const char *order_d = "YMD", *order_t = "HMS";
-    size_t od = 0, ot = 0;
-    if (*p++ != 'P')
-        return 406;
-    while (*p) {
-        if (*p == 'T') {
-            if (in_time)
-                return 406;
-            in_time = 1;
-            p++;
-            continue;
-        }
-        const char *s = p;
-        while (isdigit((unsigned char)*p))
-            p++;
-        if (p == s)
-            return 406;
-        int64_t num = 0;
-        for (const char *q = s; q < p; q++) {
-            if (num > 100000000000LL)
-                return 406;
-            num = num * 10 + (*q - '0');
-        }
-        int64_t frac = 0;
-        if (*p == '.') {
-            const char *fs = ++p;
-            while (isdigit((unsigned char)*p))
-                p++;
-            if (p == fs || !in_time || *p != 'S')
-                return 406;
-            if (strict && p - fs > 2)
-                return 406;
-            /* centiseconds: first two fraction digits, rounded by the third */
-            int d1 = fs[0] - '0', d2 = p - fs > 1 ? fs[1] - '0' : 0,
-                d3 = p - fs > 2 ? fs[2] - '0' : 0;
-            frac = d1 * 10 + d2 + (d3 >= 5 ? 1 : 0);
-        }
-        char u = *p++;
-        if (!in_time) {
-            const char *at = strchr(order_d + od, u);
-            if (!u || !at)
-                return 406;
-            od = (size_t)(at - order_d) + 1;
-            days += u == 'Y' ? num * 365 : u == 'M' ? num * 30 : num;
-        } else {
-            const char *at = strchr(order_t + ot, u);
-            if (!u || !at)
-                return 406;
-            ot = (size_t)(at - order_t) + 1;
-            secs += u == 'H' ? num * 3600 : u == 'M' ? num * 60 : num;
-            cs += frac;
-            time_any = 1;
-        }
-        any = 1;
-    }
-    if (!any || (in_time && !time_any))
-        return 406;
-    if (cs_out)
-        *cs_out = (days * 86400 + secs) * 100 + cs;
-    return 0;
+    /* RTE 4.2 timeinterval (second,10,2): common/sc_text.h, the program's one parser */
+    return sc_duration_parse(v, strict ? SC_DURATION_CS2 : 0, cs_out) ? 406 : 0;
 }
 
 int64_t scorm_rt_duration_cs(const char *s)

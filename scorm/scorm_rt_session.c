@@ -221,7 +221,7 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
 }
 
 /*
- * The transaction of a call runs on the store's group thread (stmt_db_txn_run_grouped: one
+ * The transaction of a call runs on the group leader's thread (stmt_db_txn_run_grouped: one
  * thread per LMDB write transaction, one shared fsync per group): fn does the call's reads and
  * writes in txn, then the call's statements are written in it as bridge outbox rows (one
  * call, one durable transaction: DESIGN.md). After the group is durable the statements go to

@@ -152,8 +152,26 @@ int stmt_db_txn_begin(struct stmt_db *db, int write, struct stmt_db_txn **out)
     }
     t->db = db;
     t->write = write;
+    t->owner = pthread_self();
     *out = t;
     return STMT_DB_OK;
+}
+
+static atomic_long wrong_thread; /* write txn calls refused: made on another thread */
+
+long stmt__db_wrong_thread(void)
+{
+    return atomic_load(&wrong_thread);
+}
+
+/* lmdb.h: "A transaction and its cursors must only be used by a single thread". A write
+ * transaction used on another thread than the one that began it is refused (and counted). */
+static int owner_check(const struct stmt_db_txn *t)
+{
+    if (!t->write || pthread_equal(t->owner, pthread_self()))
+        return STMT_DB_OK;
+    atomic_fetch_add(&wrong_thread, 1);
+    return STMT_DB_ERR_IO;
 }
 
 int stmt_db_copy_fd(struct stmt_db *db, int fd)
@@ -183,6 +201,8 @@ int stmt_db_txn_commit(struct stmt_db_txn *t)
 {
     if (t->grouped) /* the group's parent commits through here (stmt_db_group.c) */
         return stmt__db_group_end(t, 1);
+    if (owner_check(t)) /* a programming error: abort it from its own thread instead */
+        return STMT_DB_ERR_IO;
     int rc = commit_errno(t->db, mdb_txn_commit(t->txn));
     struct stmt_db *db = t->db;
     if (rc == MDB_MAP_FULL)
@@ -304,7 +324,8 @@ int stmt_db_tables_register(struct stmt_db *db, const char *const *names, size_t
 
 static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
 {
-    return stmt__db_table(t, name, 0, out);
+    int rc = owner_check(t);
+    return rc ? rc : stmt__db_table(t, name, 0, out);
 }
 
 static int check_key(size_t klen)
@@ -574,6 +595,7 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
     pthread_mutex_init(&db->dbi_lock, NULL);
     pthread_mutex_init(&db->gmu, NULL);
     pthread_cond_init(&db->gcv, NULL);
+    pthread_cond_init(&db->gwait, NULL);
     db->dir = sc_strdup(dir);
     if (!db->dir) {
         rc = STMT_DB_ERR_NOMEM;
@@ -645,7 +667,6 @@ void stmt_db_close(struct stmt_db *db)
 {
     if (!db)
         return;
-    stmt__db_group_stop(db);
     if (db->env)
         mdb_env_close(db->env);
     if (db->lock_fd >= 0)
@@ -654,6 +675,7 @@ void stmt_db_close(struct stmt_db *db)
     pthread_mutex_destroy(&db->dbi_lock);
     pthread_mutex_destroy(&db->gmu);
     pthread_cond_destroy(&db->gcv);
+    pthread_cond_destroy(&db->gwait);
     sc_free(db->dir);
     sc_free(db);
 }

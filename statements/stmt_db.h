@@ -87,24 +87,26 @@ int stmt_db_check(struct stmt_db *db, char *report, size_t reportlen);
  *  free). Read transactions are cheap; keep them short and never hold one across requests. */
 int stmt_db_txn_begin(struct stmt_db *db, int write, struct stmt_db_txn **out);
 /** Group commit (stmt_db_group.c): small write transactions of many threads share one disk
- *  sync. One thread of the store, the group thread, runs every caller's work in a nested
- *  transaction of the group's transaction and commits the group; a caller returns only after
- *  that commit is durable, with its result, so an acknowledged write is as durable as with
- *  stmt_db_txn_begin. Each LMDB write transaction is used by that one thread only (lmdb.h).
- *  Use it for small, frequent writes from many threads. Never nest: no grouped or write
- *  transaction may be begun while one is open in the same thread (it would wait forever). */
-/** The work of stmt_db_txn_run_grouped: it runs on the group thread with txn, a nested write
- *  transaction; 0 keeps its writes, anything else discards them (and is returned to the
- *  caller). It must not commit or abort txn, nor keep pointers from stmt_db_get past its
- *  return; ctx is the caller's (the caller waits meanwhile). */
+ *  sync. The callers' work is queued; one caller at a time leads a group: on its own thread it
+ *  runs every queued work in a nested transaction of the group's transaction and commits the
+ *  group; a caller returns only after that commit is durable, with its result, so an
+ *  acknowledged write is as durable as with stmt_db_txn_begin. Each LMDB write transaction is
+ *  used by the leader's thread only (lmdb.h). Use it for small, frequent writes from many
+ *  threads. Never nest: no grouped or write transaction may be begun while one is open in the
+ *  same thread (it would wait forever). */
+/** The work of stmt_db_txn_run_grouped: it runs on the leader's thread (maybe another caller's)
+ *  with txn, a nested write transaction; 0 keeps its writes, anything else discards them (and
+ *  is returned to the caller). It must not commit or abort txn, begin another transaction, nor
+ *  keep pointers from stmt_db_get past its return; ctx is the caller's (the caller waits). */
 typedef int (*stmt_db_txn_fn)(struct stmt_db_txn *txn, void *ctx);
 /** Run fn in the next group and wait until the group is durable: fn's result, or a storage
- *  error of the group's commit (then nothing of fn stays). The faster form: one hand-off. */
+ *  error of the group's commit (then nothing of fn stays). The fast form. */
 int stmt_db_txn_run_grouped(struct stmt_db *db, stmt_db_txn_fn fn, void *ctx);
 /** The same as a session: the caller gets a handle and uses it as any write transaction
- *  (stmt_db_put/get/del/scan, then commit or abort); each call is handed to the group thread,
- *  which makes it in the caller's nested transaction, so the caller's thread never touches
- *  the LMDB transaction. Commit returns after the group's durable commit, with its result;
+ *  (stmt_db_put/get/del/scan, then commit or abort). When the caller leads the group the calls
+ *  run on its thread; otherwise each call is handed to the leader, which makes it in the
+ *  caller's nested transaction, so only one thread touches the LMDB transaction (two
+ *  hand-offs per call). Commit returns after the group's durable commit, with its result;
  *  abort discards only this caller's changes. Tables must be registered. */
 int stmt_db_txn_begin_grouped(struct stmt_db *db, struct stmt_db_txn **out);
 /** Commit (durable when it returns 0) and free. On failure the transaction is aborted. */

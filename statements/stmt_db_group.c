@@ -5,20 +5,24 @@
  * cursors must only be used by a single thread").
  *
  * LMDB syncs the disk once per top-level commit; a child transaction (mdb_txn_begin with a
- * parent) commits into its parent without I/O. One thread per store, the group thread (started
- * on first use), owns the group: it begins the parent, runs the queued callers' work one after
- * another, each in a child of its own (nested transactions are sequential), then commits the
- * parent (one fsync) and only then releases the callers, so an acknowledged write is durable
- * exactly as with stmt_db_txn_begin. Callers that queue while a group runs go into it (up to
- * GROUP_MAX_CHILDREN); those that queue during its commit go into the next one. Under no
- * concurrency a group holds one child and costs what a plain transaction costs, plus two
- * thread hand-offs.
+ * parent) commits into its parent without I/O. Callers queue their work; the first caller that
+ * finds no group running becomes its leader (flat combining): on its own thread it begins the
+ * parent, runs the queued work one item after another, each in a child of its own (nested
+ * transactions are sequential), including the work queued meanwhile (up to
+ * GROUP_MAX_CHILDREN), then commits the parent (one fsync) and only then releases the callers,
+ * so an acknowledged write is durable exactly as with stmt_db_txn_begin. Work queued during the
+ * commit goes to the next group, whose leader is the first of those callers. The parent and
+ * every child of a group are used by the leader's thread alone. Under no concurrency a group
+ * holds the leader's own work and costs what a plain transaction costs. Leaders change from
+ * group to group, so the serial part runs on threads that were waiting (the scheduler treats
+ * them as it treated the callers of the earlier design).
  *
- * A caller's work is either a function (stmt_db_txn_run_grouped: it runs on the group thread,
- * one hand-off there and back) or a session (stmt_db_txn_begin_grouped: the caller keeps its
- * handle and calls stmt_db_put/get/del/scan on it as on any transaction; each call is handed
- * to the group thread, which makes the LMDB call in the caller's child and hands back the
- * result, so the caller's thread never touches the transaction).
+ * A caller's work is either a function (stmt_db_txn_run_grouped: the leader calls it) or a
+ * session (stmt_db_txn_begin_grouped: the caller keeps a handle and calls stmt_db_put/get/del/
+ * scan on it as on any transaction). A session whose caller leads runs on the caller's thread;
+ * any other session's calls are handed to the leader, which makes each LMDB call in the
+ * session's child and hands back the result, so only the leader's thread touches the
+ * transaction (two hand-offs per call: functions are the fast form).
  */
 #include "statements/stmt_db.h"
 #include "statements/stmt_db_int.h"
@@ -36,25 +40,28 @@ enum { END_NONE, END_COMMIT, END_ABORT };
 
 struct stmt__gitem {
     struct stmt__gitem *next;
-    pthread_cond_t cv; /* the caller waits here */
+    pthread_cond_t cv; /* a session's caller waits here for the result of a call */
     int state;         /* IT_*, under gmu */
     int rc;            /* the result the caller gets once IT_DONE */
+    pthread_t server;  /* the thread that makes the LMDB calls of this work (the leader) */
     /* a function (stmt_db_txn_run_grouped) */
     stmt_db_txn_fn fn;
     void *ctx;
     /* a session (stmt_db_txn_begin_grouped): its handle and the call waiting to run */
     struct stmt_db_txn *txn;
-    const struct stmt__gop *call; /* set by the caller, cleared by the group thread */
+    const struct stmt__gop *call; /* set by the caller, cleared by the leader */
     int call_rc;
     int end; /* END_*: set by the caller */
+    /* a session whose caller leads: the group it leads */
+    struct stmt_db_txn *parent;
 };
 
 int stmt__db_group_remote(const struct stmt_db_txn *t)
 {
-    return t->grouped == 1 && !pthread_equal(pthread_self(), t->db->gthread);
+    return t->grouped == 1 && !pthread_equal(pthread_self(), t->item->server);
 }
 
-/* ---- the group thread ------------------------------------------------------------------- */
+/* ---- the leader ------------------------------------------------------------------------- */
 
 static int run_call(struct stmt_db_txn *t, const struct stmt__gop *c)
 {
@@ -72,12 +79,22 @@ static int run_call(struct stmt_db_txn *t, const struct stmt__gop *c)
     }
 }
 
-/* Serve a session: its calls until it ends. Called and returns with gmu held. */
+/* End a child: commit (rc 0 or the commit's error) or abort. */
+static int child_end(MDB_txn *child, int commit)
+{
+    if (commit)
+        return stmt__db_err(mdb_txn_commit(child));
+    mdb_txn_abort(child);
+    return STMT_DB_OK;
+}
+
+/* Serve another caller's session: its calls until it ends. Called and returns with gmu held. */
 static int serve_session(struct stmt_db *db, struct stmt__gitem *it, MDB_txn *child)
 {
     it->txn->txn = child;
+    it->txn->owner = pthread_self();
     it->state = IT_BEGUN;
-    pthread_cond_signal(&it->cv);
+    pthread_cond_broadcast(&db->gwait);
     for (;;) {
         while (!it->call && it->end == END_NONE)
             pthread_cond_wait(&db->gcv, &db->gmu);
@@ -93,31 +110,28 @@ static int serve_session(struct stmt_db *db, struct stmt__gitem *it, MDB_txn *ch
             continue;
         }
         pthread_mutex_unlock(&db->gmu);
-        int rc = STMT_DB_OK;
-        if (it->end == END_COMMIT)
-            rc = stmt__db_err(mdb_txn_commit(child));
-        else
-            mdb_txn_abort(child);
+        int rc = child_end(child, it->end == END_COMMIT);
         it->txn->txn = NULL;
         pthread_mutex_lock(&db->gmu);
         return rc;
     }
 }
 
-/* One caller's work in a child of parent. Called and returns with gmu held. */
+/* One queued work in a child of parent. Called and returns with gmu held. */
 static void run_item(struct stmt_db *db, struct stmt_db_txn *parent, struct stmt__gitem *it)
 {
     MDB_txn *child = NULL;
     int rc;
+    it->server = pthread_self();
     pthread_mutex_unlock(&db->gmu);
     rc = stmt__db_err(mdb_txn_begin(db->env, parent->txn, 0, &child));
     if (!rc && it->fn) {
-        struct stmt_db_txn t = {.db = db, .txn = child, .write = 1, .grouped = 2};
+        struct stmt_db_txn t = {
+            .db = db, .txn = child, .write = 1, .grouped = 2, .owner = pthread_self()};
         rc = it->fn(&t, it->ctx);
-        if (rc)
-            mdb_txn_abort(child);
-        else
-            rc = stmt__db_err(mdb_txn_commit(child));
+        int crc = child_end(child, rc == 0);
+        if (!rc)
+            rc = crc;
     }
     pthread_mutex_lock(&db->gmu);
     if (!rc && !it->fn)
@@ -134,99 +148,117 @@ static useconds_t test_delay(void)
     return v > 0 && v <= 1000000 ? (useconds_t)v : 0;
 }
 
-static void *group_main(void *arg)
+/* The rest of a group whose parent is open (or could not begin: prc): run the queued work,
+ * commit, release every caller of the group (done holds those already run, n of them), then
+ * wake the callers queued meanwhile: the first of them to run leads the next group (as the
+ * earlier design let the first waiter that ran begin it). Called and returns with gmu held. */
+static void group_finish(struct stmt_db *db, struct stmt_db_txn *parent, int prc,
+                         struct stmt__gitem *done, int n)
 {
-    struct stmt_db *db = arg;
-    useconds_t delay = test_delay();
-    pthread_mutex_lock(&db->gmu);
-    for (;;) {
-        struct stmt__gitem *done = NULL, **dtail = &done;
-        struct stmt_db_txn *parent = NULL;
-        int n = 0, prc;
-        while (!db->ghead && !db->gstop)
-            pthread_cond_wait(&db->gcv, &db->gmu);
+    struct stmt__gitem **dtail = &done;
+    while (*dtail)
+        dtail = &(*dtail)->next;
+    while (!prc && db->ghead && n < GROUP_MAX_CHILDREN) {
+        struct stmt__gitem *it = db->ghead;
+        db->ghead = it->next;
         if (!db->ghead)
-            break;
-        pthread_mutex_unlock(&db->gmu);
-        prc = stmt_db_txn_begin(db, 1, &parent);
-        pthread_mutex_lock(&db->gmu);
-        while (!prc && db->ghead && n < GROUP_MAX_CHILDREN) {
-            struct stmt__gitem *it = db->ghead;
-            db->ghead = it->next;
-            if (!db->ghead)
-                db->gtail = NULL;
-            it->next = NULL;
-            run_item(db, parent, it);
-            *dtail = it;
-            dtail = &it->next;
-            n++;
-        }
-        if (prc) { /* no parent: the queued callers fail now */
-            done = db->ghead;
-            db->ghead = db->gtail = NULL;
-            for (struct stmt__gitem *it = done; it; it = it->next)
-                it->rc = prc;
-        } else {
-            pthread_mutex_unlock(&db->gmu);
-            if (delay)
-                usleep(delay);
-            prc = stmt_db_txn_commit(parent); /* the group's one fsync */
-            pthread_mutex_lock(&db->gmu);
-        }
-        /* Release the callers only now: their writes are durable (or failed together). */
-        for (struct stmt__gitem *it = done, *next; it; it = next) {
-            next = it->next;
-            if (!it->rc && (it->fn || it->end == END_COMMIT))
-                it->rc = prc;
-            it->state = IT_DONE;
-            pthread_cond_signal(&it->cv);
-        }
+            db->gtail = NULL;
+        it->next = NULL;
+        run_item(db, parent, it);
+        *dtail = it;
+        dtail = &it->next;
+        n++;
     }
+    if (prc) { /* no parent: the queued callers fail now */
+        *dtail = db->ghead;
+        for (struct stmt__gitem *it = db->ghead; it; it = it->next)
+            it->rc = prc;
+        db->ghead = db->gtail = NULL;
+    } else {
+        useconds_t delay = test_delay();
+        pthread_mutex_unlock(&db->gmu);
+        if (delay)
+            usleep(delay);
+        prc = stmt_db_txn_commit(parent); /* the group's one fsync */
+        pthread_mutex_lock(&db->gmu);
+    }
+    /* Release the callers only now: their writes are durable (or failed together). */
+    for (struct stmt__gitem *it = done, *next; it; it = next) {
+        next = it->next;
+        it->next = NULL;
+        if (!it->rc && (it->fn || it->end == END_COMMIT))
+            it->rc = prc;
+        it->state = IT_DONE;
+    }
+    db->gleading = 0;
+    pthread_cond_broadcast(&db->gwait);
+}
+
+/* Lead a group of the queued work (the caller's own is among it). gmu held. */
+static void lead(struct stmt_db *db)
+{
+    struct stmt_db_txn *parent = NULL;
+    int prc;
     pthread_mutex_unlock(&db->gmu);
-    return NULL;
+    prc = stmt_db_txn_begin(db, 1, &parent);
+    pthread_mutex_lock(&db->gmu);
+    group_finish(db, parent, prc, NULL, 0);
 }
 
 /* ---- callers ---------------------------------------------------------------------------- */
 
-/* Queue it (gmu held), starting the group thread on first use. */
-static int enqueue(struct stmt_db *db, struct stmt__gitem *it)
+/* Queue it (gmu held). */
+static void enqueue(struct stmt_db *db, struct stmt__gitem *it)
 {
-    if (!db->gstarted) {
-        int rc = pthread_create(&db->gthread, NULL, group_main, db);
-        if (rc)
-            return rc == EAGAIN ? STMT_DB_ERR_NOMEM : STMT_DB_ERR_IO;
-        db->gstarted = 1;
-    }
     if (db->gtail)
         db->gtail->next = it;
     else
         db->ghead = it;
     db->gtail = it;
-    pthread_cond_signal(&db->gcv);
-    return STMT_DB_OK;
+}
+
+/* Take it out of the queue (gmu held). */
+static void unqueue(struct stmt_db *db, struct stmt__gitem *it)
+{
+    struct stmt__gitem **pp = &db->ghead, *prev = NULL;
+    while (*pp && *pp != it) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    if (!*pp)
+        return;
+    *pp = it->next;
+    if (db->gtail == it)
+        db->gtail = prev;
+    it->next = NULL;
 }
 
 int stmt_db_txn_run_grouped(struct stmt_db *db, stmt_db_txn_fn fn, void *ctx)
 {
     struct stmt__gitem it = {.fn = fn, .ctx = ctx};
-    int rc;
     if (!fn)
         return STMT_DB_ERR_IO;
     pthread_cond_init(&it.cv, NULL);
     pthread_mutex_lock(&db->gmu);
-    rc = enqueue(db, &it);
-    while (!rc && it.state != IT_DONE)
-        pthread_cond_wait(&it.cv, &db->gmu);
+    enqueue(db, &it);
+    while (it.state != IT_DONE) {
+        if (!db->gleading) { /* no group runs: this caller leads one (its work is queued) */
+            db->gleading = 1;
+            lead(db);
+            continue;
+        }
+        pthread_cond_wait(&db->gwait, &db->gmu);
+    }
     pthread_mutex_unlock(&db->gmu);
     pthread_cond_destroy(&it.cv);
-    return rc ? rc : it.rc;
+    return it.rc;
 }
 
 int stmt_db_txn_begin_grouped(struct stmt_db *db, struct stmt_db_txn **out)
 {
     struct stmt_db_txn *t = sc_calloc(1, sizeof *t);
     struct stmt__gitem *it = sc_calloc(1, sizeof *it);
-    int rc;
+    int rc = STMT_DB_OK;
     if (!t || !it) {
         sc_free(t);
         sc_free(it);
@@ -239,11 +271,35 @@ int stmt_db_txn_begin_grouped(struct stmt_db *db, struct stmt_db_txn **out)
     it->txn = t;
     pthread_cond_init(&it->cv, NULL);
     pthread_mutex_lock(&db->gmu);
-    rc = enqueue(db, it);
-    while (!rc && it->state == IT_QUEUED)
-        pthread_cond_wait(&it->cv, &db->gmu);
-    if (!rc && it->state == IT_DONE)
-        rc = it->rc; /* the group could not begin */
+    enqueue(db, it);
+    while (it->state == IT_QUEUED && db->gleading)
+        pthread_cond_wait(&db->gwait, &db->gmu);
+    if (it->state == IT_QUEUED) {
+        /* This caller leads: its own session runs on its thread, first in the group. */
+        struct stmt_db_txn *parent = NULL;
+        MDB_txn *child = NULL;
+        db->gleading = 1;
+        unqueue(db, it);
+        it->server = pthread_self();
+        pthread_mutex_unlock(&db->gmu);
+        rc = stmt_db_txn_begin(db, 1, &parent);
+        if (!rc)
+            rc = stmt__db_err(mdb_txn_begin(db->env, parent->txn, 0, &child));
+        pthread_mutex_lock(&db->gmu);
+        if (rc && !parent) {
+            group_finish(db, NULL, rc, NULL, 0); /* the queued callers fail with it */
+        } else if (rc) {
+            it->rc = rc; /* no child: this caller fails, the group goes on */
+            group_finish(db, parent, STMT_DB_OK, it, 1);
+        } else {
+            it->parent = parent;
+            t->txn = child;
+            t->owner = pthread_self();
+            it->state = IT_BEGUN;
+        }
+    } else if (it->state == IT_DONE) {
+        rc = it->rc; /* the group could not begin, or the child could not */
+    }
     pthread_mutex_unlock(&db->gmu);
     if (rc) {
         pthread_cond_destroy(&it->cv);
@@ -262,7 +318,7 @@ int stmt__db_group_call(struct stmt_db_txn *t, const struct stmt__gop *op)
     int rc;
     pthread_mutex_lock(&db->gmu);
     it->call = op;
-    pthread_cond_broadcast(&db->gcv); /* the group thread (it may wait beside other work) */
+    pthread_cond_broadcast(&db->gcv); /* the leader waits there for its sessions' calls */
     while (it->call)
         pthread_cond_wait(&it->cv, &db->gmu);
     rc = it->call_rc;
@@ -277,27 +333,25 @@ int stmt__db_group_end(struct stmt_db_txn *t, int commit)
     int rc;
     if (t->grouped != 1)
         return STMT_DB_ERR_IO; /* stmt_db_txn_run_grouped ends its transaction itself */
-    pthread_mutex_lock(&db->gmu);
-    it->end = commit ? END_COMMIT : END_ABORT;
-    pthread_cond_broadcast(&db->gcv);
+    if (it->parent) {
+        /* this caller leads: end its child here, then the rest of the group */
+        int crc = child_end(t->txn, commit);
+        t->txn = NULL;
+        pthread_mutex_lock(&db->gmu);
+        it->end = commit ? END_COMMIT : END_ABORT;
+        it->rc = crc;
+        group_finish(db, it->parent, STMT_DB_OK, it, 1);
+    } else {
+        pthread_mutex_lock(&db->gmu);
+        it->end = commit ? END_COMMIT : END_ABORT;
+        pthread_cond_broadcast(&db->gcv);
+    }
     while (it->state != IT_DONE)
-        pthread_cond_wait(&it->cv, &db->gmu);
+        pthread_cond_wait(&db->gwait, &db->gmu);
     rc = it->rc;
     pthread_mutex_unlock(&db->gmu);
     pthread_cond_destroy(&it->cv);
     sc_free(it);
     sc_free(t);
     return commit ? rc : STMT_DB_OK;
-}
-
-void stmt__db_group_stop(struct stmt_db *db)
-{
-    pthread_mutex_lock(&db->gmu);
-    int started = db->gstarted;
-    db->gstop = 1;
-    pthread_cond_broadcast(&db->gcv);
-    pthread_mutex_unlock(&db->gmu);
-    if (started)
-        pthread_join(db->gthread, NULL);
-    db->gstarted = 0;
 }

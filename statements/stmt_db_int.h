@@ -34,12 +34,12 @@ struct stmt_db {
     pthread_rwlock_t resize_lock;
     atomic_int want_grow;
     pthread_mutex_t dbi_lock;
-    /* group commit (stmt_db_group.c): the queue of callers' work and the thread that runs it */
+    /* group commit (stmt_db_group.c): the queue of callers' work, run by a leader */
     pthread_mutex_t gmu;
-    pthread_cond_t gcv; /* the group thread waits here (new work, a session's next call) */
+    pthread_cond_t gcv;   /* the leader waits here for a session's next call */
+    pthread_cond_t gwait; /* callers wait here: their work done, a session begun, no leader */
     struct stmt__gitem *ghead, *gtail;
-    pthread_t gthread;
-    int gstarted, gstop;
+    int gleading; /* a caller leads a group now */
     int ntables;
     struct {
         char name[32];
@@ -52,14 +52,18 @@ struct stmt_db_txn {
     MDB_txn *txn;
     int write;
     int grouped;              /* 1: a caller's session of stmt_db_txn_begin_grouped (its calls
-                                 run on the group thread); 2: the txn stmt_db_txn_run_grouped
-                                 hands its function (on the group thread) */
+                                 run on the group's leader); 2: the txn stmt_db_txn_run_grouped
+                                 hands its function (on the leader's thread) */
     struct stmt__gitem *item; /* grouped 1: the caller's place in the group */
+    pthread_t owner;          /* the one thread that may use a write transaction (lmdb.h) */
 };
 
-/* Is t a session whose LMDB calls must be handed to the group thread (the caller is not it)? */
+/* How many calls on a write transaction were refused because they came from another thread
+ * than its own (tests: must stay 0). */
+long stmt__db_wrong_thread(void);
+/* Is t a session whose LMDB calls must be handed to the group's leader (not this thread)? */
 int stmt__db_group_remote(const struct stmt_db_txn *t);
-/* Run one stmt_db call of a session on the group thread (op: STMT__GOP_*); returns its result. */
+/* Run one stmt_db call of a session on the group's leader (op: STMT__GOP_*); returns its result. */
 enum { STMT__GOP_PUT = 1, STMT__GOP_GET, STMT__GOP_DEL, STMT__GOP_SCAN };
 struct stmt__gop {
     int op;
@@ -75,7 +79,5 @@ struct stmt__gop {
 int stmt__db_group_call(struct stmt_db_txn *t, const struct stmt__gop *op);
 /* End a session (commit 1 or abort 0), wait for the group's durable commit, free t. */
 int stmt__db_group_end(struct stmt_db_txn *t, int commit);
-/* Stop the group thread (stmt_db_close; no caller may be left). */
-void stmt__db_group_stop(struct stmt_db *db);
 
 #endif

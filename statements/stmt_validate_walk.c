@@ -132,34 +132,31 @@ int stmt__v_req_str(struct stmt__vwalk *v, const cJSON *o, const char *key, cons
     return rc;
 }
 
-int stmt__v_opt_iri(struct stmt__vwalk *v, const cJSON *o, const char *key, const char *sec,
-                    int required)
+/* a string member in a format checked by valid(); what: the format, for the message */
+static int opt_formatted(struct stmt__vwalk *v, const cJSON *o, const char *key, const char *sec,
+                         int required, int (*valid)(const char *), const char *what)
 {
     const char *s;
     int rc = required ? stmt__v_req_str(v, o, key, sec, &s) : stmt__v_opt_str(v, o, key, sec, &s);
     if (rc != STMT_OK)
         return rc;
-    if (s && !stmt_validate_iri(s))
-        return stmt__v_fail_at(v, key,
-                               "xAPI Data %s: \"%s\" must be an absolute IRI with a scheme "
-                               "(Data 2.2, 4.3)",
-                               sec, key);
+    if (s && !valid(s))
+        return stmt__v_fail_at(v, key, "xAPI Data %s: \"%s\" must be %s", sec, key, what);
     return STMT_OK;
+}
+
+int stmt__v_opt_iri(struct stmt__vwalk *v, const cJSON *o, const char *key, const char *sec,
+                    int required)
+{
+    return opt_formatted(v, o, key, sec, required, stmt_validate_iri,
+                         "an absolute IRI with a scheme (Data 2.2, 4.3)");
 }
 
 int stmt__v_opt_uuid(struct stmt__vwalk *v, const cJSON *o, const char *key, const char *sec,
                      int required)
 {
-    const char *s;
-    int rc = required ? stmt__v_req_str(v, o, key, sec, &s) : stmt__v_opt_str(v, o, key, sec, &s);
-    if (rc != STMT_OK)
-        return rc;
-    if (s && !stmt_validate_uuid(s))
-        return stmt__v_fail_at(v, key,
-                               "xAPI Data %s: \"%s\" must be a UUID in standard string form "
-                               "(Data 4.4)",
-                               sec, key);
-    return STMT_OK;
+    return opt_formatted(v, o, key, sec, required, stmt_validate_uuid,
+                         "a UUID in standard string form (Data 4.4)");
 }
 
 int stmt__v_opt_bool(struct stmt__vwalk *v, const cJSON *o, const char *key, const char *sec)
