@@ -695,8 +695,16 @@ int seq_tree_create(const cJSON *manifest, const struct seq_opts *opts, struct s
     }
     static const char *const borrowed[] = {"sequencing", "items", "completionThreshold"};
     for (size_t i = 0; i < 3; i++) {
-        cJSON *v = cJSON_GetObjectItemCaseSensitive(org, borrowed[i]);
-        if (v && !cJSON_AddItemReferenceToObject(root_item, borrowed[i], v)) {
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(org, borrowed[i]), *r;
+        if (!v)
+            continue;
+        /* a reference made here, not by cJSON_AddItemReferenceToObject: cJSON 1.7.15 leaks
+         * the reference it made when adding it fails (an allocation failure of the key) */
+        r = cJSON_IsObject(v)  ? cJSON_CreateObjectReference(v->child)
+            : cJSON_IsArray(v) ? cJSON_CreateArrayReference(v->child)
+                               : cJSON_Duplicate(v, 1);
+        if (!r || !cJSON_AddItemToObject(root_item, borrowed[i], r)) {
+            cJSON_Delete(r); /* a reference: its children are org's */
             rc = SEQ_ERR_NOMEM;
             goto out;
         }
