@@ -166,6 +166,9 @@ void scorm__outbox_fini(struct scorm_rt *rt);
  * fails validation after an allocation failed is SCORM_RT_ERR_NOMEM (a part may be missing),
  * else it is left out. SCORM_RT_OK, _NOMEM, _STORE (the caller aborts).
  */
+/* scorm_events.c: registration.completed/passed/failed events of a call's bridge statements,
+ * in its transaction (issue 17). SCORM_RT_OK or an error. */
+int scorm__outbox_events(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON *stmts);
 int scorm__outbox_put(struct scorm_rt *rt, struct stmt_db_txn *txn, cJSON *stmts, long fails0,
                       struct scorm__obx *ob);
 /** After the transaction is durable: the statements go to the store now and their rows are
