@@ -452,14 +452,7 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    lc.rt = rt;
-    lc.c = &c;
-    lc.reg = reg;
-    lc.sco = sco;
-    lc.sid = sid;
-    lc.item = item;
-    lc.stmts = stmts;
-    lc.res = res;
+    lc = (struct launch_ctx){rt, &c, reg, sco, sid, item, stmts, res};
     if ((rc = run_phase(rt, stmts, c.fails0, launch_work, &lc)))
         goto out;
     *out = res;
@@ -562,13 +555,7 @@ int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, in
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    dc.rt = rt;
-    dc.c = &c;
-    dc.reg = reg;
-    dc.sco = sco;
-    dc.item = item;
-    dc.activity_attempt = activity_attempt;
-    dc.stmts = stmts;
+    dc = (struct delivered_ctx){rt, &c, reg, sco, item, activity_attempt, stmts};
     rc = run_phase(rt, stmts, c.fails0, delivered_work, &dc);
 out:
     cJSON_Delete(stmts);
@@ -640,11 +627,7 @@ int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
         goto out;
     }
     scorm__flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
-    ec.rt = rt;
-    ec.c = &c;
-    ec.reg = reg;
-    ec.f = f;
-    ec.stmts = stmts;
+    ec = (struct exited_ctx){rt, &c, reg, f, stmts};
     rc = run_phase(rt, stmts, c.fails0, exited_work, &ec);
 out:
     cJSON_Delete(stmts);
@@ -854,16 +837,7 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
             goto out;
         }
     }
-    memset(&cc, 0, sizeof cc);
-    cc.rt = rt;
-    cc.c = &c;
-    cc.reg = reg;
-    cc.session = session;
-    cc.changes = changes;
-    cc.seq = seq;
-    cc.final = final;
-    cc.diag = diag;
-    cc.stmts = stmts;
+    cc = (struct commit_ctx){rt, &c, reg, session, changes, seq, final, diag, stmts, 0};
     if ((rc = run_phase(rt, stmts, c.fails0, commit_work, &cc)))
         goto out;
     if (out) {
@@ -923,11 +897,7 @@ int scorm_rt_initialized(struct scorm_rt *rt, const char *reg, const char *sessi
     cJSON *stmts = NULL;
     int rc = session_prep(rt, reg, session, &c, &stmts);
     if (!rc) {
-        ic.rt = rt;
-        ic.c = &c;
-        ic.reg = reg;
-        ic.session = session;
-        ic.stmts = stmts;
+        ic = (struct init_ctx){rt, &c, reg, session, stmts};
         rc = run_phase(rt, stmts, c.fails0, initialized_work, &ic);
     }
     cJSON_Delete(stmts);

@@ -22,6 +22,15 @@ static double jnum(const cJSON *o, const char *k)
     return cJSON_IsNumber(x) ? x->valuedouble : 0;
 }
 
+/* The members of the player's state and of the registration report that name it. */
+static void add_head(cJSON *res, const char *reg, const struct scorm__regctx *c)
+{
+    cJSON_AddStringToObject(res, "registration", reg);
+    cJSON_AddStringToObject(res, "course", scorm__jstr(c->reg, "course"));
+    cJSON_AddNumberToObject(res, "course_version", jnum(c->reg, "course_version"));
+    cJSON_AddStringToObject(res, "scorm_version", c->is12 ? "scorm12" : "scorm2004");
+}
+
 /* Read a SCO's record (NULL when never launched); caller frees. */
 static cJSON *sco_record(struct scorm_rt *rt, const char *reg, const char *sco)
 {
@@ -55,10 +64,7 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
         goto out;
     }
     scorm__flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
-    cJSON_AddStringToObject(res, "registration", reg);
-    cJSON_AddStringToObject(res, "course", scorm__jstr(c.reg, "course"));
-    cJSON_AddNumberToObject(res, "course_version", jnum(c.reg, "course_version"));
-    cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
+    add_head(res, reg, &c);
     cJSON_AddStringToObject(res, "title",
                             scorm__jstr(c.org, "title") ? scorm__jstr(c.org, "title")
                                                         : scorm__jstr(c.reg, "title"));
@@ -180,10 +186,7 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
     if ((rc = scorm__seq_tree_of(rt, NULL, c.tree, reg, scorm__regctx_learner(&c), &st)))
         goto out;
     scorm__flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
-    cJSON_AddStringToObject(res, "registration", reg);
-    cJSON_AddStringToObject(res, "course", scorm__jstr(c.reg, "course"));
-    cJSON_AddNumberToObject(res, "course_version", jnum(c.reg, "course_version"));
-    cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
+    add_head(res, reg, &c);
     cJSON_AddItemToObject(res, "learner",
                           cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c.reg, "learner"), 1));
     cJSON_AddStringToObject(res, "created", scorm__jstr(c.reg, "created"));

@@ -77,7 +77,9 @@ static cJSON *act_json(const struct seq__act *a)
         double v[4] = {ob->progress_status, ob->satisfied_status, ob->measure_status, ob->measure};
         cJSON_AddItemToArray(objs, cJSON_CreateDoubleArray(v, 4));
     }
-    if (cJSON_GetArraySize(av) != (int)a->n_avail || cJSON_GetArraySize(objs) != (int)a->n_objs) {
+    /* a member an allocation failure left out would be read back as 0: the whole or nothing */
+    if (cJSON_GetArraySize(av) != (int)a->n_avail || cJSON_GetArraySize(objs) != (int)a->n_objs ||
+        cJSON_GetArraySize(o) != 18) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -121,11 +123,12 @@ int seq_state_to_json(const struct seq_tree *t, cJSON **out)
     }
     for (size_t i = 0; i < t->n_globals; i++) {
         cJSON *g = global_json(&t->globals[i]);
-        if (!g)
+        if (!g || !cJSON_AddItemToArray(gl, g)) {
+            cJSON_Delete(g);
             goto nomem;
-        cJSON_AddItemToArray(gl, g);
+        }
     }
-    if (cJSON_GetArraySize(acts) != (int)t->n_acts)
+    if (cJSON_GetArraySize(acts) != (int)t->n_acts || cJSON_GetArraySize(o) != 7)
         goto nomem;
     *out = o;
     return SEQ_OK;
