@@ -4,6 +4,7 @@
  * is committed before LMDB closes. */
 #include "lrs/lrs.h"
 #include "lrs/lrs_cli.h"
+#include "lrs/fwd.h"
 #include "common/sc_time.h"
 #include "scorm/scorm.h"
 #include "statements/stmt_store.h"
@@ -58,12 +59,19 @@ int lrs_app_open(struct lrs_app *app, char *err, size_t errlen)
     /* A run-time that cannot open (runtime files missing) is logged; the LRS still serves and
      * the player routes answer 503 with the reason. */
     lrs_rt_open(app);
+    if (lrs_fwd_open(app, err, errlen)) {
+        lrs_app_close(app);
+        return -1;
+    }
+    lrs_cmi5_open(app);
     return 0;
 }
 
 void lrs_app_close(struct lrs_app *app)
 {
-    lrs_rt_close(app); /* its statement sink writes into the store: closed first */
+    lrs_cmi5_close(app);
+    lrs_fwd_close(app); /* senders read the store */
+    lrs_rt_close(app);  /* its statement sink writes into the store: closed first */
     stmt_store_close(app->store);
     app->store = NULL;
 }

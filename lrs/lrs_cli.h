@@ -9,6 +9,9 @@
 int lrs_cli_usage_error(const char *usage, const char *fmt, const char *arg);
 /** Open the store, printing one line on failure; 0 or 1 (the exit code). */
 int lrs_cli_open_db(const char *data_dir, struct stmt_db **db);
+/** scolar check: the activity report tallies of the open store db (of data_dir) against
+ *  tallies rebuilt on a copy; findings to stderr, 0 or 1 (cmd_check_reports.c). */
+int lrs_check_activity_reports(const char *data_dir, struct stmt_db *db);
 /** Parse --data/--help; -1 after printing help, 2 on a usage error, 0 and *first_arg. */
 int lrs_cli_data_opts(int argc, char **argv, const char *usage, struct lrs_config *cfg,
                       int *first_arg);
@@ -19,6 +22,9 @@ int lrs_cli_data_opts(int argc, char **argv, const char *usage, struct lrs_confi
 int lrs_db_register(struct stmt_db *db, char *err, size_t errlen);
 int lrs_app_open(struct lrs_app *app, char *err, size_t errlen);
 void lrs_app_close(struct lrs_app *app);
+
+/** `scolar migrate` (cmd_migrate.c). */
+int lrs_cmd_migrate(int argc, char **argv);
 
 /** `scolar import`. */
 int lrs_cmd_import(int argc, char **argv);

@@ -11,6 +11,7 @@
  * lock and a short scan.
  */
 #include "lrs/lrs.h"
+#include "lrs/fwd.h"
 #include "common/sc_time.h"
 #include "statements/stmt_store.h"
 
@@ -171,6 +172,7 @@ void lrs_route_metrics(struct lrs_req *r)
         family(&b, "scolar_store_readers", "gauge", "LMDB reader slots in use.");
         sc_buf_printf(&b, "scolar_store_readers %u\n", ds.readers);
     }
+    lrs_fwd_metrics(r->app, &b);
     lrs_reply_buf(r, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
     sc_buf_free(&b);
 }

@@ -101,6 +101,9 @@ struct scorm_import_opts {
      * that keeps running this process's code can deadlock on a lock another thread held at
      * the fork. NULL: fork without exec (single-threaded callers: tests, fuzzers). */
     const char *worker_exe;
+    /* The statement store whose webhooks hear course.imported, written in the import's
+     * transaction (statements/stmt_outbox.h; borrowed, may be NULL). */
+    struct stmt_store *events;
 };
 
 #define SCORM_IMPORT_WORKER_ARG "__import-worker"

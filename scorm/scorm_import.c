@@ -289,7 +289,8 @@ static int resolve_course(struct stmt_db_txn *txn, char id[SCORM_MAX_COURSE_ID +
 /* One write transaction: the course id (a fresh one for a new course), next version, rename
  * into place, records, commit. id is in/out. */
 static int commit_import(struct stmt_db *db, char id[SCORM_MAX_COURSE_ID + 1], int existing,
-                         const char *tmpdir, cJSON *work, int *out_version, struct scorm_diag *diag)
+                         const char *tmpdir, cJSON *work, int *out_version, struct scorm_diag *diag,
+                         struct stmt_store *events)
 {
     char cdir[4096] = "", dest[4096], placed_path[4096] = "", vkey[SCORM_MAX_COURSE_ID + 32];
     char vname[16], iso[SC_TIME_ISO_LEN];
@@ -405,6 +406,8 @@ static int commit_import(struct stmt_db *db, char id[SCORM_MAX_COURSE_ID + 1], i
         r = put_json(txn, "course_versions", vkey, ver);
         if (r == 0)
             r = put_json(txn, "courses", id, course);
+        if (r == 0 && scorm__import_event(events, txn, course, version)) /* webhooks (issue 17) */
+            r = STMT_DB_ERR_IO;
         if (r == 0) {
             r = stmt_db_txn_commit(txn);
             txn = NULL;
@@ -493,8 +496,8 @@ int scorm_import_mem(struct stmt_db *db, const void *buf, size_t len,
         snprintf(id, sizeof id, "%s", o.course_id);
     else
         scorm__course_id_derive(cJSON_GetStringValue(cJSON_GetObjectItem(tree, "identifier")), id);
-    if ((rc = commit_import(db, id, o.course_id ? o.existing : 2, tmpdir, work, &version, diag)) !=
-        0)
+    if ((rc = commit_import(db, id, o.course_id ? o.existing : 2, tmpdir, work, &version, diag,
+                            o.events)) != 0)
         goto out;
     res = cJSON_CreateObject();
     if (!res) {

@@ -8,6 +8,13 @@
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
+
+struct stmt_store;
+struct stmt_db_txn;
+/* scorm_events.c: course.imported for the webhooks of st (may be NULL), in the import's txn.
+ * 0 or an error (then abort the transaction). */
+int scorm__import_event(struct stmt_store *st, struct stmt_db_txn *txn, const cJSON *course,
+                        int version);
 #include <libxml/tree.h>
 #include <zip.h>
 
@@ -46,6 +53,11 @@ void scorm__opts_fill(struct scorm_import_opts *dst, const struct scorm_import_o
 /** Open and check a zip held in memory (buf borrowed until scorm__zip_close). */
 int scorm__zip_open(const void *buf, size_t len, const struct scorm_import_opts *opts,
                     struct scorm__zip **out, cJSON *warnings, struct scorm_diag *diag);
+/** The same; need_manifest 0 accepts an archive without imsmanifest.xml (cmi5 packages, whose
+ *  cmi5.xml the caller looks for) and never strips a top folder. */
+int scorm__zip_open_opt(const void *buf, size_t len, const struct scorm_import_opts *opts,
+                        int need_manifest, struct scorm__zip **out, cJSON *warnings,
+                        struct scorm_diag *diag);
 void scorm__zip_close(struct scorm__zip *z);
 /** Read entry i fully, at most cap bytes (else SCORM_ERR_MANIFEST_SIZE). *buf owned (sc_free),
  *  NUL-terminated. */

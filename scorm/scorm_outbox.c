@@ -145,7 +145,7 @@ int scorm__outbox_put(struct scorm_rt *rt, struct stmt_db_txn *txn, cJSON *stmts
         ob->n = (size_t)++i;
         s = next;
     }
-    return SCORM_RT_OK;
+    return scorm__outbox_events(rt, txn, stmts); /* webhooks: same transaction (issue 17) */
 }
 
 /* Hand n statements to the store (or the sink). 0: stored (or already there, identical);

@@ -180,6 +180,7 @@ struct stmt_store {
     struct stmt__tail utail;    /* terms of committed, not yet folded statements (under lock) */
     pthread_t writer;
     int writer_started;
+    struct stmt__obx *obx; /* forwarding and webhook filters (stmt_outbox.c) */
 };
 
 /** One statement prepared in the caller's thread. */
@@ -205,6 +206,8 @@ struct stmt__req {
     struct stmt__req *next;
     struct stmt__prep *items;
     size_t n;
+    const struct stmt_row *rows; /* written in the same transaction (stmt_store_insert_rows) */
+    size_t nrows;
     int rc;
     size_t bad_index;
     /* Posted by the writer once this request is acknowledged: each caller is woken alone (a
@@ -292,6 +295,12 @@ int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *
 int stmt__report_flush(struct stmt_store *st, MDB_txn *txn);
 void stmt__report_discard(struct stmt_store *st);
 void stmt__report_free(struct stmt_store *st);
+
+/* stmt_outbox.c: the filters of stmt_outbox.h; the writer writes a group's outbox rows in
+ * its transaction (after every request of the group was written). 0 or a store error. */
+int stmt__outbox_init(struct stmt_store *st);
+void stmt__outbox_free(struct stmt_store *st);
+int stmt__outbox_write(struct stmt_store *st, MDB_txn *txn, struct stmt__req *group);
 
 /* stmt_query.c: voided state of a record (id in the voided set and not itself voiding). */
 int stmt__is_voided(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len);

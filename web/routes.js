@@ -11,12 +11,14 @@ export const NAV = [
   { href: '#/learners', label: 'Learners', section: 'learners' },
   { href: '#/reports', label: 'Reports', section: 'reports' },
   { href: '#/credentials', label: 'Credentials', section: 'credentials' },
+  { href: '#/forwarding', label: 'Forwarding', section: 'forwarding' },
 ];
 
 // path patterns: literal segments and :name parameters (URI-decoded into ctx.params)
 export const ROUTES = [
   { path: '/courses', section: 'courses', load: () => import('./pages/courses.js') },
   { path: '/courses/:id', section: 'courses', load: () => import('./pages/course.js') },
+  { path: '/cmi5/:id', section: 'courses', load: () => import('./pages/cmi5.js') },
   { path: '/learners', section: 'learners', load: () => import('./pages/learners.js') },
   { path: '/learners/:id', section: 'learners', load: () => import('./pages/learner.js') },
   { path: '/reports', section: 'reports', load: () => import('./pages/reports.js') },
@@ -24,6 +26,7 @@ export const ROUTES = [
   { path: '/reports/course/:id', section: 'reports', load: () => import('./pages/report_course.js') },
   { path: '/statements', section: 'reports', load: () => import('./pages/statements.js') },
   { path: '/credentials', section: 'credentials', load: () => import('./pages/credentials.js') },
+  { path: '/forwarding', section: 'forwarding', load: () => import('./pages/forwarding.js') },
 ];
 
 export const DEFAULT_ROUTE = '#/courses';

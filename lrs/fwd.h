@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Statement forwarding and webhooks (issue 17), private to lrs/. Targets are kept in the
+ * statement store's outbox (statements/stmt_outbox.h: definitions, queued rows written in the
+ * statement's or the SCORM commit's transaction, parked rows, counters); this module holds
+ * one sender thread per target (fwd_sender.c, libcurl) and the registry the admin API reads
+ * and changes (fwd_target.c, route_forwarders.c).
+ */
+#ifndef LRS_FWD_H
+#define LRS_FWD_H
+
+#include "lrs/lrs.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+struct stmt_outbox_item;
+
+enum fwd_kind { FWD_FORWARDER = 1, FWD_WEBHOOK = 2 };
+
+#define FWD_BATCH 100                       /* statements per POST (issue 17) */
+#define FWD_GIVE_UP_S_DEFAULT (72 * 3600)   /* give-up window */
+#define FWD_TIMEOUT_MS_DEFAULT 30000        /* whole request */
+#define FWD_CONNECT_TIMEOUT_MS_DEFAULT 5000 /* connection (part of the whole) */
+#define FWD_RETRY_INITIAL_MS_DEFAULT 1000
+#define FWD_RETRY_MAX_MS_DEFAULT 300000
+#define FWD_ANSWER_MAX 1024   /* bytes of a target's answer kept for the status */
+#define FWD_CONCURRENCY_MAX 8 /* batches in flight at once (opt-in, "concurrency") */
+#define FWD_FLUSH_ROWS 2000   /* delivered rows deleted at once (at most) */
+#define FWD_FLUSH_MS 250      /* ... or once the oldest waited this long */
+
+/** One target and its sender thread. The fields above `mu` are fixed once it runs. */
+struct fwd_target {
+    uint32_t id;
+    enum fwd_kind kind;
+    cJSON *def;     /* the stored definition (secrets included: never sent to clients) */
+    char *post_url; /* forwarder: <endpoint>statements; webhook: the URL */
+    char *authz;    /* "Authorization: ..." header line, or NULL */
+    char *secret;   /* webhook HMAC key, or NULL */
+    char version[16];
+    long timeout_ms, connect_ms;
+    long retry_initial_ms, retry_max_ms;
+    int concurrency; /* batches in flight (forwarders; 1: strictly one after the other) */
+    int64_t give_up_us;
+    struct stmt_store *store;
+    struct stmt_db *db; /* attachment blobs (fwd_body.c) */
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop, paused, started;
+    pthread_t th;
+    /* status, under mu */
+    uint64_t attempts, errors; /* requests, failed requests */
+    int failing;               /* consecutive failed requests */
+    long last_status;          /* HTTP status of the last answer, 0 none / transport error */
+    char last_error[256];
+    char last_answer[FWD_ANSWER_MAX];
+    int64_t last_ok_us, last_err_us, next_try_us;
+    /* Forwarders: rows up to `cursor` are delivered or parked; the delivered ones not yet
+     * deleted (pending_n of them, in the sender's `pend`) are deleted in larger transactions
+     * (FWD_FLUSH_ROWS, FWD_FLUSH_MS): one fsync per batch less on the source. A crash before
+     * the deletion sends them again (at-least-once; ids are kept). */
+    uint64_t cursor;
+    size_t pending_n;
+    uint64_t *pend; /* sender thread only */
+    int64_t pend_since;
+    struct fwd_target *next;
+};
+
+struct lrs_fwd {
+    pthread_mutex_t mu; /* the list; held while a status is built or a target deleted */
+    struct fwd_target *list;
+    struct lrs_app *app;
+};
+
+/** serve: load every target of the store and start its sender. 0 or -1 (err filled). */
+int lrs_fwd_open(struct lrs_app *app, char *err, size_t errlen);
+/** Stop and join every sender (rows stay queued for the next start). NULL-tolerant. */
+void lrs_fwd_close(struct lrs_app *app);
+
+/** Validate a POST body, store the target, start it. 0 and *id, or an HTTP status with a
+ *  message in err (400: the field and the rule; 503: storage). */
+int lrs_fwd_create(struct lrs_app *app, enum fwd_kind kind, const cJSON *body, uint32_t *id,
+                   char *err, size_t errlen);
+/** Status JSON of one target (owned) or NULL when absent / of another kind. */
+cJSON *lrs_fwd_show(struct lrs_app *app, enum fwd_kind kind, uint32_t id);
+/** {"forwarders"|"webhooks": [...]} (owned), NULL without memory. */
+cJSON *lrs_fwd_list(struct lrs_app *app, enum fwd_kind kind);
+/** Parked rows of a target with the target's reasons (owned), NULL when absent. */
+cJSON *lrs_fwd_parked(struct lrs_app *app, enum fwd_kind kind, uint32_t id, size_t max);
+/** Pause (1) or resume (0). 0, 404 or 503. */
+int lrs_fwd_pause(struct lrs_app *app, enum fwd_kind kind, uint32_t id, int paused);
+/** Stop its sender and delete it with its rows. 0, 404 or 503. */
+int lrs_fwd_delete(struct lrs_app *app, enum fwd_kind kind, uint32_t id);
+/** Prometheus lines of every target (lrs_metrics.c). */
+void lrs_fwd_metrics(struct lrs_app *app, struct sc_buf *b);
+
+/* fwd_body.c: the body of a statements POST for rows items[lo..hi): a JSON array, or
+ * multipart/mixed with the attachments db holds (db may be NULL: JSON only). ctype gets the
+ * Content-Type. 0, 1 (body over its cap, SC_BUF_ERR_CAP) or -1 (memory, store). */
+int fwd__body(struct stmt_db *db, const struct stmt_outbox_item *items, size_t lo, size_t hi,
+              struct sc_buf *body, char *ctype, size_t ctlen);
+
+/* fwd_sender.c */
+void *fwd__sender_main(void *arg);
+/** "sha256=<hex HMAC-SHA256(secret, body)>" into out (72 bytes). */
+void fwd__signature(const char *secret, const char *body, size_t n, char out[72]);
+
+/* route_forwarders.c */
+void lrs_route_forwarders(struct lrs_req *r);
+void lrs_route_webhooks(struct lrs_req *r);
+
+#endif

@@ -1,0 +1,589 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The sender thread of one forwarding target or webhook (issue 17). It works off the target's
+ * outbox rows (statements/stmt_outbox.h) in stored order over one libcurl easy handle (the
+ * connection is kept alive between requests; TLS peers and host names are verified, libcurl's
+ * default; http and https only, no redirects).
+ *
+ * Forwarders POST batches of up to FWD_BATCH statements to <endpoint>statements (xAPI Comm
+ * 2.1.2 "POST Statements"); statement ids are kept, so a conformant receiver takes a repeated
+ * batch as a no-op (Comm 2.1.1/2.1.2: same id, same content) and delivery is at-least-once.
+ * Webhooks POST one event each, signed: X-Scolar-Signature: sha256=<hex HMAC-SHA256 of the
+ * body keyed by the webhook's secret>.
+ *
+ * Answers: 2xx: the rows are deleted (and counted sent) in one transaction. A refusal of the
+ * content (forwarders: 400, 409, 413; webhooks: any 4xx but 408 and 429) splits the batch in
+ * halves until the refused statement stands alone; it is then parked with the target's status
+ * and answer, and the others go on. Anything else (transport errors, timeouts, a closed
+ * connection, 5xx, 401/403/404, 408, 429) is retried after an exponential backoff with jitter
+ * (half to all of initial * 2^(failures-1), at most retry_max), or after Retry-After (RFC 9110
+ * 10.2.3: seconds or an HTTP date, honoured up to one hour) on 429 and 503. Rows older than the
+ * give-up window (default 72 h) whose delivery fails are parked with the last error instead of
+ * being retried. Nothing is dropped silently; each target has its own thread, so a stalled
+ * target never blocks the others.
+ */
+#include "lrs/fwd.h"
+#include "common/sc_alloc.h"
+#include "common/sc_rand.h"
+#include "common/sc_time.h"
+#include "statements/stmt_outbox.h"
+#include "statements/stmt_store.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FWD_NICE 10               /* the sender thread's nice value */
+#define IDLE_POLL_MS 100         /* an empty outbox is looked at again after this */
+#define RETRY_AFTER_MAX_S 3600   /* a Retry-After longer than this is cut to it */
+#define REQ_BODY_MAX (64u << 20) /* a batch body larger than this is split first */
+
+struct xfer {
+    struct fwd_target *t;
+    struct sc_buf answer;
+    long retry_after_s; /* -1: none */
+};
+
+static int stopping(struct fwd_target *t)
+{
+    return __atomic_load_n(&t->stop, __ATOMIC_RELAXED);
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct xfer *x = ud;
+    size_t len = size * n, room = FWD_ANSWER_MAX - 1 - x->answer.len;
+    if (x->answer.len < FWD_ANSWER_MAX - 1)
+        (void)sc_buf_append(&x->answer, p, len < room ? len : room);
+    return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct xfer *x = ud;
+    size_t len = size * n;
+    if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+        char v[128];
+        size_t vl = len - 12;
+        char *end;
+        long s;
+        if (vl >= sizeof v)
+            vl = sizeof v - 1;
+        memcpy(v, p + 12, vl);
+        v[vl] = 0;
+        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+            v[--vl] = 0;
+        end = v;
+        while (*end == ' ')
+            end++;
+        errno = 0;
+        s = strtol(end, &end, 10);
+        if (!errno && !*end && s >= 0) {
+            x->retry_after_s = s;
+        } else {
+            time_t when = curl_getdate(v, NULL); /* an HTTP-date */
+            if (when > 0)
+                x->retry_after_s = (long)(when - time(NULL)) > 0 ? (long)(when - time(NULL)) : 0;
+        }
+    }
+    return len;
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt;
+    (void)dn;
+    (void)ut;
+    (void)un;
+    return stopping(ud) ? 1 : 0; /* delete or shutdown: abort a request in flight */
+}
+
+void fwd__signature(const char *secret, const char *body, size_t n, char out[72])
+{
+    unsigned char mac[32];
+    sc_hmac_sha256(secret, strlen(secret), body, n, mac);
+    memcpy(out, "sha256=", 7);
+    sc_hex(mac, 32, out + 7);
+}
+
+static void set_error(struct fwd_target *t, const char *msg, long status, const struct xfer *x)
+{
+    t->errors++;
+    t->failing++;
+    t->last_err_us = sc_time_now_us();
+    t->last_status = status;
+    snprintf(t->last_error, sizeof t->last_error, "%s", msg);
+    snprintf(t->last_answer, sizeof t->last_answer, "%.*s",
+             x && x->answer.data ? (int)x->answer.len : 0,
+             x && x->answer.data ? x->answer.data : "");
+}
+
+/* A failed request for rows items[lo..hi): schedule the retry, or park the rows that passed
+ * the give-up window. 1 (retry later) or 0 (rows parked: go on at once). */
+static int transient(struct fwd_target *t, struct stmt_outbox_item *items, size_t lo, size_t hi,
+                     const char *msg, long status, const struct xfer *x)
+{
+    int64_t now = sc_time_now_us(), delay_ms;
+    uint32_t r = 0;
+    pthread_mutex_lock(&t->mu);
+    set_error(t, msg, status, x);
+    if (now - (int64_t)items[lo].seq > t->give_up_us) {
+        int64_t give_up_s = t->give_up_us / 1000000;
+        pthread_mutex_unlock(&t->mu);
+        for (size_t i = lo; i < hi; i++) {
+            char reason[FWD_ANSWER_MAX + 400];
+            snprintf(reason, sizeof reason,
+                     "{\"reason\":\"gave up after %lld s\",\"error\":\"%s\",\"status\":%ld}",
+                     (long long)give_up_s, msg, status);
+            if (stmt_outbox_park(t->store, t->id, items[i].seq, reason) != STMT_STORE_OK)
+                return 1;
+            if (t->kind == FWD_FORWARDER) {
+                pthread_mutex_lock(&t->mu);
+                t->cursor = items[i].seq;
+                pthread_mutex_unlock(&t->mu);
+            }
+        }
+        return 0;
+    }
+    if (x && x->retry_after_s >= 0 && (status == 429 || status == 503)) {
+        delay_ms =
+            (x->retry_after_s > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : x->retry_after_s) * 1000;
+    } else {
+        int shift = t->failing - 1 > 30 ? 30 : t->failing - 1;
+        delay_ms = (int64_t)t->retry_initial_ms << shift;
+        if (delay_ms > t->retry_max_ms)
+            delay_ms = t->retry_max_ms;
+        /* jitter: half to all of the delay, so targets that failed together spread out */
+        (void)sc_random_bytes(&r, sizeof r);
+        delay_ms = delay_ms / 2 + (int64_t)(r % (uint32_t)(delay_ms / 2 + 1));
+    }
+    t->next_try_us = now + delay_ms * 1000;
+    pthread_mutex_unlock(&t->mu);
+    return 1;
+}
+
+/* Park one row with the target's answer as the reason (JSON text). */
+static int park(struct fwd_target *t, uint64_t seq, long status, const struct xfer *x)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *text = NULL, *ans;
+    int rc = -1;
+    ans = sc_strndup(x->answer.data ? x->answer.data : "", x->answer.data ? x->answer.len : 0);
+    if (o && ans && cJSON_AddStringToObject(o, "reason", "refused by the target") &&
+        cJSON_AddNumberToObject(o, "status", (double)status) &&
+        cJSON_AddStringToObject(o, "answer", ans))
+        text = cJSON_PrintUnformatted(o);
+    if (text)
+        rc = stmt_outbox_park(t->store, t->id, seq, text);
+    cJSON_free(text);
+    cJSON_Delete(o);
+    sc_free(ans);
+    return rc ? -1 : 0;
+}
+
+/* Delete the delivered rows (forwarders). 0 or -1 (kept for the next try). */
+static int flush(struct fwd_target *t)
+{
+    size_t n;
+    pthread_mutex_lock(&t->mu);
+    n = t->pending_n;
+    pthread_mutex_unlock(&t->mu);
+    if (!n)
+        return 0;
+    if (stmt_outbox_done(t->store, t->id, t->pend, n) != STMT_STORE_OK) {
+        lrs_log(LRS_LOG_ERROR, "forwarding %u: cannot delete %zu delivered rows", t->id, n);
+        return -1;
+    }
+    pthread_mutex_lock(&t->mu);
+    t->pending_n = 0;
+    pthread_mutex_unlock(&t->mu);
+    return 0;
+}
+
+/* Rows items[lo..hi) were delivered. */
+static int delivered(struct fwd_target *t, struct stmt_outbox_item *items, size_t lo, size_t hi)
+{
+    if (t->kind == FWD_WEBHOOK) {
+        uint64_t seqs[FWD_BATCH];
+        size_t n = 0;
+        for (size_t i = lo; i < hi && n < FWD_BATCH; i++)
+            seqs[n++] = items[i].seq;
+        return stmt_outbox_done(t->store, t->id, seqs, n) == STMT_STORE_OK ? 0 : -1;
+    }
+    if (t->pending_n + (hi - lo) > FWD_FLUSH_ROWS && flush(t))
+        return -1;
+    pthread_mutex_lock(&t->mu);
+    if (!t->pending_n)
+        t->pend_since = sc_time_mono_us();
+    for (size_t i = lo; i < hi; i++)
+        t->pend[t->pending_n++] = items[i].seq;
+    t->cursor = items[hi - 1].seq;
+    pthread_mutex_unlock(&t->mu);
+    return 0;
+}
+
+static int refused(const struct fwd_target *t, long status)
+{
+    if (t->kind == FWD_FORWARDER)
+        return status == 400 || status == 409 || status == 413;
+    return status >= 400 && status < 500 && status != 408 && status != 429;
+}
+
+/* One request: its body, headers and answer. */
+struct req {
+    CURL *c;
+    struct sc_buf body;
+    struct curl_slist *h;
+    struct xfer x;
+    char errbuf[CURL_ERROR_SIZE];
+    size_t lo, hi;
+    CURLcode cc;
+};
+
+static void req_free(struct req *r)
+{
+    sc_buf_free(&r->body);
+    sc_buf_free(&r->x.answer);
+    curl_slist_free_all(r->h);
+    r->h = NULL;
+}
+
+/* Build the request for rows items[lo..hi) on r->c. 0 ready, 1 the body is too large, -1 out
+ * of memory (r is freed on failure). */
+static int req_prepare(struct fwd_target *t, struct req *r, struct stmt_outbox_item *items,
+                       size_t lo, size_t hi)
+{
+    char line[256];
+    r->lo = lo;
+    r->hi = hi;
+    r->h = NULL;
+    r->cc = CURLE_OK;
+    r->errbuf[0] = 0;
+    sc_buf_init(&r->body, REQ_BODY_MAX);
+    sc_buf_init(&r->x.answer, FWD_ANSWER_MAX);
+    r->x.t = t;
+    r->x.retry_after_s = -1;
+    char ctype[128] = "application/json";
+    int brc = 0;
+    if (t->kind == FWD_FORWARDER)
+        brc = fwd__body(t->db, items, lo, hi, &r->body, ctype, sizeof ctype);
+    else
+        sc_buf_append(&r->body, items[lo].json, items[lo].len);
+    if (brc || sc_buf_error(&r->body)) {
+        int tl = brc == 1 || sc_buf_error(&r->body) == SC_BUF_ERR_CAP;
+        req_free(r);
+        return tl ? 1 : -1;
+    }
+    snprintf(line, sizeof line, "Content-Type: %s", ctype);
+    r->h = curl_slist_append(r->h, line);
+    if (t->kind == FWD_FORWARDER) {
+        snprintf(line, sizeof line, "X-Experience-API-Version: %s", t->version);
+        r->h = curl_slist_append(r->h, line);
+        if (t->authz)
+            r->h = curl_slist_append(r->h, t->authz);
+    } else {
+        char sig[72];
+        const char *ev = "";
+        cJSON *p = cJSON_ParseWithLength(items[lo].json, items[lo].len);
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(p, "event");
+        if (cJSON_IsString(e) && strlen(e->valuestring) < 64)
+            ev = e->valuestring;
+        fwd__signature(t->secret, r->body.data, r->body.len, sig);
+        snprintf(line, sizeof line, "X-Scolar-Signature: %s", sig);
+        r->h = curl_slist_append(r->h, line);
+        snprintf(line, sizeof line, "X-Scolar-Event: %s", ev);
+        r->h = curl_slist_append(r->h, line);
+        cJSON_Delete(p);
+        snprintf(line, sizeof line, "X-Scolar-Delivery: %u-%llu", t->id,
+                 (unsigned long long)items[lo].seq);
+        r->h = curl_slist_append(r->h, line);
+    }
+    r->h = curl_slist_append(r->h, "Expect:"); /* no 100-continue round trip */
+    if (!r->h) {
+        req_free(r);
+        return -1;
+    }
+    curl_easy_setopt(r->c, CURLOPT_HTTPHEADER, r->h);
+    curl_easy_setopt(r->c, CURLOPT_POSTFIELDS, r->body.data);
+    curl_easy_setopt(r->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
+    curl_easy_setopt(r->c, CURLOPT_WRITEDATA, &r->x);
+    curl_easy_setopt(r->c, CURLOPT_HEADERDATA, &r->x);
+    curl_easy_setopt(r->c, CURLOPT_ERRORBUFFER, r->errbuf);
+    return 0;
+}
+
+static int send_range(struct fwd_target *t, CURL *c, struct stmt_outbox_item *items, size_t lo,
+                      size_t hi);
+
+/* What the answer to r means for its rows. 0: every row is delivered or parked; 1: a failure
+ * was recorded (retry later); -1: stopping. */
+static int req_finish(struct fwd_target *t, struct req *r, struct stmt_outbox_item *items)
+{
+    size_t lo = r->lo, hi = r->hi;
+    long status = 0;
+    char line[256];
+    int ret;
+    curl_easy_getinfo(r->c, CURLINFO_RESPONSE_CODE, &status);
+    pthread_mutex_lock(&t->mu);
+    t->attempts++;
+    pthread_mutex_unlock(&t->mu);
+    if (r->cc != CURLE_OK) {
+        char msg[CURL_ERROR_SIZE + 64];
+        if (stopping(t))
+            return -1;
+        snprintf(msg, sizeof msg, "%s%s%s", curl_easy_strerror(r->cc), r->errbuf[0] ? ": " : "",
+                 r->errbuf);
+        ret = transient(t, items, lo, hi, msg, 0, &r->x);
+    } else if (status >= 200 && status < 300) {
+        if (delivered(t, items, lo, hi)) {
+            ret = transient(t, items, lo, hi, "cannot record the delivery in the store", status,
+                            &r->x);
+        } else {
+            pthread_mutex_lock(&t->mu);
+            t->failing = 0;
+            t->last_ok_us = sc_time_now_us();
+            pthread_mutex_unlock(&t->mu);
+            ret = 0;
+        }
+    } else if (refused(t, status)) {
+        snprintf(line, sizeof line, "HTTP %ld: the target refused the content", status);
+        pthread_mutex_lock(&t->mu);
+        set_error(t, line, status, &r->x);
+        t->failing = 0; /* not a failure of the target: go on without waiting */
+        pthread_mutex_unlock(&t->mu);
+        if (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            ret = send_range(t, r->c, items, lo, mid);
+            if (!ret)
+                ret = send_range(t, r->c, items, mid, hi);
+        } else {
+            ret = park(t, items[lo].seq, status, &r->x)
+                      ? transient(t, items, lo, hi, "cannot park a refused row", status, &r->x)
+                      : 0;
+            if (!ret && t->kind == FWD_FORWARDER) {
+                pthread_mutex_lock(&t->mu);
+                t->cursor = items[lo].seq;
+                pthread_mutex_unlock(&t->mu);
+            }
+        }
+    } else {
+        snprintf(line, sizeof line, "HTTP %ld", status);
+        ret = transient(t, items, lo, hi, line, status, &r->x);
+    }
+    return ret;
+}
+
+/* Deliver rows items[lo..hi) over c. 0, 1 or -1 as req_finish. */
+static int send_range(struct fwd_target *t, CURL *c, struct stmt_outbox_item *items, size_t lo,
+                      size_t hi)
+{
+    struct req r;
+    int ret;
+    if (stopping(t))
+        return -1;
+    r.c = c;
+    ret = req_prepare(t, &r, items, lo, hi);
+    if (ret == 1 && hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        ret = send_range(t, c, items, lo, mid);
+        return ret ? ret : send_range(t, c, items, mid, hi);
+    }
+    if (ret)
+        return transient(t, items, lo, hi,
+                         ret == 1 ? "the request body is too large" : "out of memory", 0, NULL);
+    r.cc = curl_easy_perform(c);
+    ret = req_finish(t, &r, items);
+    req_free(&r);
+    return ret;
+}
+
+/* Forwarders with concurrency > 1: up to k consecutive batches of rows items[0..n) at once,
+ * one connection each (each batch in stored order; the target may store a later batch before
+ * an earlier one). Answers are taken in order: after the first batch that is not settled the
+ * rest count as not delivered and are sent again (at-least-once). */
+static int send_parallel(struct fwd_target *t, CURLM *m, CURL **cs, int k,
+                         struct stmt_outbox_item *items, size_t n)
+{
+    struct req rs[FWD_CONCURRENCY_MAX];
+    int nr = 0, ret = 0, running = 0;
+    CURLMsg *msg;
+    int left;
+    for (size_t lo = 0; lo < n && nr < k; lo += FWD_BATCH) {
+        size_t hi = lo + FWD_BATCH < n ? lo + FWD_BATCH : n;
+        rs[nr].c = cs[nr];
+        if (req_prepare(t, &rs[nr], items, lo, hi)) {
+            for (int i = 0; i < nr; i++)
+                req_free(&rs[i]);
+            return send_range(t, cs[0], items, 0, n < FWD_BATCH ? n : FWD_BATCH);
+        }
+        nr++;
+    }
+    for (int i = 0; i < nr; i++)
+        curl_multi_add_handle(m, rs[i].c);
+    do {
+        CURLMcode mc = curl_multi_perform(m, &running);
+        if (mc == CURLM_OK && running)
+            mc = curl_multi_poll(m, NULL, 0, 200, NULL);
+        if (mc != CURLM_OK)
+            break;
+    } while (running && !stopping(t));
+    while ((msg = curl_multi_info_read(m, &left)))
+        for (int i = 0; i < nr; i++)
+            if (msg->msg == CURLMSG_DONE && msg->easy_handle == rs[i].c)
+                rs[i].cc = msg->data.result;
+    for (int i = 0; i < nr; i++) {
+        if (running) /* stopping, or the multi interface failed */
+            rs[i].cc = CURLE_ABORTED_BY_CALLBACK;
+        curl_multi_remove_handle(m, rs[i].c);
+    }
+    for (int i = 0; i < nr; i++) {
+        if (!ret)
+            ret = req_finish(t, &rs[i], items);
+        req_free(&rs[i]);
+    }
+    return ret;
+}
+
+static CURL *easy_new(struct fwd_target *t)
+{
+    CURL *c = curl_easy_init();
+    if (!c)
+        return NULL;
+    curl_easy_setopt(c, CURLOPT_URL, t->post_url);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, t->timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, t->connect_ms);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "scolar-forwarder");
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
+    return c;
+}
+
+/* Wait until stop, or until the target is not paused and its retry time has come (or
+ * `idle_ms` passed when > 0). Returns 1 when stopping. */
+static int wait_turn(struct fwd_target *t, long idle_ms)
+{
+    int64_t until = idle_ms > 0 ? sc_time_now_us() + idle_ms * 1000 : 0;
+    pthread_mutex_lock(&t->mu);
+    for (;;) {
+        int64_t now = sc_time_now_us(), wake;
+        struct timespec ts;
+        if (t->stop)
+            break;
+        if (t->paused) {
+            pthread_cond_wait(&t->cv, &t->mu);
+            continue;
+        }
+        wake = t->failing && t->next_try_us > now ? t->next_try_us : 0;
+        if (until > now && (!wake || until > wake))
+            wake = until;
+        if (!wake || wake <= now)
+            break;
+        ts.tv_sec = (time_t)(wake / 1000000);
+        ts.tv_nsec = (long)(wake % 1000000) * 1000;
+        pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+    }
+    int stop = t->stop;
+    pthread_mutex_unlock(&t->mu);
+    return stop;
+}
+
+void *fwd__sender_main(void *arg)
+{
+    struct fwd_target *t = arg;
+    CURL *c = easy_new(t), *par[FWD_CONCURRENCY_MAX] = {NULL};
+    CURLM *multi = NULL;
+    long idle = 0;
+    /* Background work: under CPU contention ingest goes first (Linux: a thread's nice value is
+     * its own, setpriority on its tid); the sender catches up when the machine has room. */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), FWD_NICE) != 0)
+        lrs_log(LRS_LOG_DEBUG, "forwarding %u: cannot lower the sender's priority", t->id);
+    if (t->concurrency > 1) {
+        int ok = (multi = curl_multi_init()) != NULL;
+        par[0] = c;
+        for (int i = 1; ok && i < t->concurrency; i++)
+            ok = (par[i] = easy_new(t)) != NULL;
+        if (!ok || !c) {
+            lrs_log(LRS_LOG_WARN, "forwarding %u: one connection only (libcurl handles)", t->id);
+            for (int i = 1; i < t->concurrency; i++)
+                curl_easy_cleanup(par[i]);
+            curl_multi_cleanup(multi);
+            multi = NULL;
+        }
+    }
+    if (t->kind == FWD_FORWARDER && !t->pend) {
+        t->pend = sc_malloc(FWD_FLUSH_ROWS * sizeof *t->pend);
+        if (!t->pend) {
+            lrs_log(LRS_LOG_ERROR, "forwarding %u: out of memory, not sending", t->id);
+            curl_easy_cleanup(c);
+            return NULL;
+        }
+    }
+    while (!wait_turn(t, idle)) {
+        struct stmt_outbox_item *items = NULL;
+        size_t n = 0, w = 0;
+        int rc;
+        idle = 0;
+        if (!c && !(c = easy_new(t))) {
+            transient(t, &(struct stmt_outbox_item){(uint64_t)sc_time_now_us(), NULL, 0}, 0, 1,
+                      "cannot create a libcurl handle", 0, NULL);
+            continue;
+        }
+        /* webhook rows may commit out of key order (concurrent transactions): from the first */
+        rc = stmt_outbox_peek(t->store, t->id, t->kind == FWD_WEBHOOK ? 0 : t->cursor,
+                              t->kind == FWD_WEBHOOK ? 1 : FWD_BATCH * (size_t)t->concurrency,
+                              &items, &n);
+        if (rc) {
+            lrs_log(LRS_LOG_ERROR, "forwarding %u: reading the outbox: %s", t->id,
+                    stmt_store_strerror(rc));
+            idle = 1000;
+            continue;
+        }
+        /* a row whose record is gone cannot be sent: park it, keep the others in order */
+        for (size_t i = 0; i < n; i++) {
+            if (items[i].json) {
+                items[w++] = items[i];
+                continue;
+            }
+            if (stmt_outbox_park(t->store, t->id, items[i].seq,
+                                 "{\"reason\":\"the statement record is missing\"}"))
+                idle = 1000;
+        }
+        if (w && t->concurrency > 1 && multi && w > FWD_BATCH)
+            send_parallel(t, multi, par, t->concurrency, items, w);
+        else if (w)
+            send_range(t, c, items, 0, w);
+        else if (!n)
+            idle = IDLE_POLL_MS;
+        stmt_outbox_items_free(items, w);
+        if (t->pending_n &&
+            (n < FWD_BATCH || t->pending_n >= FWD_FLUSH_ROWS - FWD_BATCH ||
+             sc_time_mono_us() - t->pend_since > FWD_FLUSH_MS * 1000) &&
+            flush(t))
+            idle = 1000;
+    }
+    flush(t);
+    if (multi) {
+        for (int i = 1; i < t->concurrency; i++)
+            curl_easy_cleanup(par[i]);
+        curl_multi_cleanup(multi);
+    }
+    curl_easy_cleanup(c);
+    return NULL;
+}

@@ -1,0 +1,921 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The forwarding and webhook outbox (stmt_outbox.h for the layout and the guarantees). The
+ * filters live in memory under one mutex; the writer matches each group's new statements in
+ * its transaction (stmt__outbox_write) by the index terms it computed for them, so matching
+ * costs a few binary searches per statement and target. Other operations are short
+ * transactions of their own through the stmt_db API.
+ */
+#include "statements/stmt_outbox.h"
+#include "statements/stmt_store_int.h"
+#include "common/sc_alloc.h"
+#include "common/sc_time.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define OBX_TABLE "outbox"
+#define OBX_RETRIES 8 /* a transaction that met a full map is redone after the map grew */
+
+struct ofilt {
+    uint64_t hash;
+    char *needle[2]; /* JSON string texts that must occur in the statement (confirm) */
+    size_t nlen[2];
+    int nn, ci;
+};
+
+struct watch {
+    uint32_t id;
+    int nf;
+    struct ofilt f[4];
+};
+
+struct sub {
+    uint32_t id;
+    unsigned events;
+};
+
+struct stmt__obx {
+    pthread_mutex_t mu;
+    struct watch *w;
+    size_t nw, wcap;
+    struct sub *s;
+    size_t ns, scap;
+    uint64_t last_ev; /* last event key (us), under mu */
+    MDB_dbi dbi;
+};
+
+static void be32_put(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+static uint32_t be32_get(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void row_key(unsigned char k[13], char kind, uint32_t id, uint64_t seq)
+{
+    k[0] = (unsigned char)kind;
+    be32_put(k + 1, id);
+    stmt__be64_put(k + 5, seq);
+}
+
+static int db_to_store(int rc)
+{
+    switch (rc) {
+    case STMT_DB_OK:
+        return STMT_STORE_OK;
+    case STMT_DB_NOTFOUND:
+        return STMT_STORE_ERR_NOTFOUND;
+    case STMT_DB_ERR_FULL:
+        return STMT_STORE_ERR_FULL;
+    case STMT_DB_ERR_NOMEM:
+        return STMT_STORE_ERR_NOMEM;
+    default:
+        return STMT_STORE_ERR_IO;
+    }
+}
+
+static void watch_clear(struct watch *w)
+{
+    for (int i = 0; i < w->nf; i++)
+        for (int j = 0; j < w->f[i].nn; j++)
+            cJSON_free(w->f[i].needle[j]);
+    w->nf = 0;
+}
+
+int stmt__outbox_init(struct stmt_store *st)
+{
+    struct stmt_db_txn *t = NULL;
+    struct stmt__obx *o = sc_calloc(1, sizeof *o);
+    int rc;
+    if (!o)
+        return STMT_STORE_ERR_NOMEM;
+    rc = stmt_db_txn_begin(st->db, 0, &t);
+    if (!rc)
+        rc = stmt__db_table(t, OBX_TABLE, 0, &o->dbi);
+    stmt_db_txn_abort(t);
+    if (rc) {
+        sc_free(o);
+        return db_to_store(rc);
+    }
+    pthread_mutex_init(&o->mu, NULL);
+    st->obx = o;
+    return STMT_STORE_OK;
+}
+
+void stmt__outbox_free(struct stmt_store *st)
+{
+    struct stmt__obx *o = st->obx;
+    if (!o)
+        return;
+    for (size_t i = 0; i < o->nw; i++)
+        watch_clear(&o->w[i]);
+    sc_free(o->w);
+    sc_free(o->s);
+    pthread_mutex_destroy(&o->mu);
+    sc_free(o);
+    st->obx = NULL;
+}
+
+/* ---- filters ------------------------------------------------------------------------- */
+
+static int add_needle(struct ofilt *f, const char *s, size_t n)
+{
+    char *tmp = sc_strndup(s, n);
+    cJSON *js;
+    if (!tmp)
+        return STMT_STORE_ERR_NOMEM;
+    js = cJSON_CreateString(tmp);
+    sc_free(tmp);
+    if (!js)
+        return STMT_STORE_ERR_NOMEM;
+    /* printed by cJSON: the escaping of the stored record (as stmt_query.c confirms) */
+    f->needle[f->nn] = cJSON_PrintUnformatted(js);
+    cJSON_Delete(js);
+    if (!f->needle[f->nn])
+        return STMT_STORE_ERR_NOMEM;
+    f->nlen[f->nn] = strlen(f->needle[f->nn]);
+    f->nn++;
+    return STMT_STORE_OK;
+}
+
+/* The filter terms of GET /xapi/statements (Comm 2.1.3), as stmt_query.c plans them. */
+static int add_term(struct watch *w, char kind, const char *value)
+{
+    struct ofilt *f = &w->f[w->nf++];
+    size_t n = strlen(value);
+    const char *colon;
+    memset(f, 0, sizeof *f);
+    f->hash = stmt__term_hash(kind, value, n);
+    if (kind != STMT_TERM_AGENT && kind != STMT_TERM_REL_AGENT)
+        return add_needle(f, value, n);
+    colon = strchr(value, ':');
+    if (!colon)
+        return STMT_STORE_ERR_ARG;
+    if (strncmp(value, "account:", 8) == 0) {
+        const char *sep = strchr(colon + 1, '\x1f');
+        int rc;
+        if (!sep)
+            return STMT_STORE_ERR_ARG;
+        rc = add_needle(f, colon + 1, (size_t)(sep - colon - 1));
+        return rc ? rc : add_needle(f, sep + 1, strlen(sep + 1));
+    }
+    return add_needle(f, colon + 1, strlen(colon + 1));
+}
+
+static int build_watch(struct watch *w, const struct stmt_outbox_filter *f)
+{
+    int rc = STMT_STORE_OK;
+    if (f && f->agent)
+        rc = add_term(w, f->related_agents ? STMT_TERM_REL_AGENT : STMT_TERM_AGENT, f->agent);
+    if (!rc && f && f->verb)
+        rc = add_term(w, STMT_TERM_VERB, f->verb);
+    if (!rc && f && f->activity)
+        rc = add_term(w, f->related_activities ? STMT_TERM_REL_ACTIVITY : STMT_TERM_ACTIVITY,
+                      f->activity);
+    if (!rc && f && f->registration) {
+        char low[STMT_STORE_UUID_LEN];
+        unsigned char bin[16];
+        if (stmt__uuid_parse(f->registration, bin) != 0)
+            return STMT_STORE_ERR_ARG;
+        stmt__uuid_format(bin, low); /* lower case, as the store hashes it */
+        rc = add_term(w, STMT_TERM_REGISTRATION, low);
+        if (!rc)
+            w->f[w->nf - 1].ci = 1;
+    }
+    return rc;
+}
+
+int stmt_outbox_watch(struct stmt_store *st, uint32_t id, const struct stmt_outbox_filter *f)
+{
+    struct stmt__obx *o = st->obx;
+    struct watch w;
+    int rc;
+    memset(&w, 0, sizeof w);
+    w.id = id;
+    rc = build_watch(&w, f);
+    if (rc) {
+        watch_clear(&w);
+        return rc;
+    }
+    pthread_mutex_lock(&o->mu);
+    for (size_t i = 0; i < o->nw; i++) {
+        if (o->w[i].id == id) {
+            watch_clear(&o->w[i]);
+            o->w[i] = w;
+            pthread_mutex_unlock(&o->mu);
+            return STMT_STORE_OK;
+        }
+    }
+    if (o->nw == o->wcap) {
+        size_t nc = o->wcap ? o->wcap * 2 : 8;
+        struct watch *nw = sc_realloc(o->w, nc * sizeof *nw);
+        if (!nw) {
+            pthread_mutex_unlock(&o->mu);
+            watch_clear(&w);
+            return STMT_STORE_ERR_NOMEM;
+        }
+        o->w = nw;
+        o->wcap = nc;
+    }
+    o->w[o->nw++] = w;
+    pthread_mutex_unlock(&o->mu);
+    return STMT_STORE_OK;
+}
+
+int stmt_outbox_subscribe(struct stmt_store *st, uint32_t id, unsigned events)
+{
+    struct stmt__obx *o = st->obx;
+    pthread_mutex_lock(&o->mu);
+    for (size_t i = 0; i < o->ns; i++) {
+        if (o->s[i].id == id) {
+            o->s[i].events = events;
+            pthread_mutex_unlock(&o->mu);
+            return STMT_STORE_OK;
+        }
+    }
+    if (o->ns == o->scap) {
+        size_t nc = o->scap ? o->scap * 2 : 8;
+        struct sub *ns = sc_realloc(o->s, nc * sizeof *ns);
+        if (!ns) {
+            pthread_mutex_unlock(&o->mu);
+            return STMT_STORE_ERR_NOMEM;
+        }
+        o->s = ns;
+        o->scap = nc;
+    }
+    o->s[o->ns].id = id;
+    o->s[o->ns++].events = events;
+    pthread_mutex_unlock(&o->mu);
+    return STMT_STORE_OK;
+}
+
+void stmt_outbox_forget(struct stmt_store *st, uint32_t id)
+{
+    struct stmt__obx *o = st->obx;
+    pthread_mutex_lock(&o->mu);
+    for (size_t i = 0; i < o->nw; i++) {
+        if (o->w[i].id == id) {
+            watch_clear(&o->w[i]);
+            o->w[i] = o->w[--o->nw];
+            break;
+        }
+    }
+    for (size_t i = 0; i < o->ns; i++) {
+        if (o->s[i].id == id) {
+            o->s[i] = o->s[--o->ns];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&o->mu);
+}
+
+/* ---- matching in the writer's transaction -------------------------------------------- */
+
+static int has_term(const uint64_t *terms, size_t n, uint64_t t)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (terms[mid] == t)
+            return 1;
+        if (terms[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+static int rec_has_term(const unsigned char *rec, size_t n, uint64_t t)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t v = stmt__be64_get(rec + STMT_REC_HDR + 8 * mid);
+        if (v == t)
+            return 1;
+        if (v < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+static int confirm(const struct ofilt *f, const char *json, size_t jl)
+{
+    for (int j = 0; j < f->nn; j++) {
+        const char *n = f->needle[j];
+        size_t nl = f->nlen[j], i;
+        int hit = 0;
+        if (!f->ci) {
+            hit = memmem(json, jl, n, nl) != NULL;
+        } else {
+            for (i = 0; !hit && nl <= jl && i + nl <= jl; i++)
+                hit = strncasecmp(json + i, n, nl) == 0;
+        }
+        if (!hit)
+            return 0;
+    }
+    return 1;
+}
+
+/* A record (the target of a StatementRef) matches w: terms and JSON of the record. */
+static int rec_match(const struct watch *w, const unsigned char *rec, size_t len)
+{
+    size_t nt = (size_t)(rec[2] << 8 | rec[3]), hdr = STMT_REC_HDR + 8 * nt;
+    if (hdr > len)
+        return 0;
+    for (int i = 0; i < w->nf; i++)
+        if (!rec_has_term(rec, nt, w->f[i].hash) ||
+            !confirm(&w->f[i], (const char *)rec + hdr, len - hdr))
+            return 0;
+    return 1;
+}
+
+/* Comm 2.1.3 "Filter Conditions for StatementRefs": p matches when it does, or when the
+ * statement its StatementRef targets does, recursively (STMT_REF_DEPTH). 1, 0, or < 0. */
+static int prep_match(struct stmt_store *st, MDB_txn *txn, const struct watch *w,
+                      const struct stmt__prep *p)
+{
+    unsigned char cur[16];
+    int own = 1;
+    for (int i = 0; i < w->nf && own; i++)
+        own =
+            has_term(p->terms, p->nterms, w->f[i].hash) && confirm(&w->f[i], p->json, p->json_len);
+    if (own || !(p->flags & STMT_REC_REF))
+        return own;
+    memcpy(cur, p->ref, 16);
+    for (int d = 0; d < STMT_REF_DEPTH; d++) {
+        MDB_val seq, rv;
+        unsigned char sb[8];
+        const unsigned char *rec;
+        int rc = stmt__rec_by_id(st, txn, cur, &seq, &rv, sb);
+        if (rc == MDB_NOTFOUND)
+            return 0;
+        if (rc)
+            return STMT_STORE_ERR_IO;
+        rec = rv.mv_data;
+        if (rec_match(w, rec, rv.mv_size))
+            return 1;
+        if (!(rec[1] & STMT_REC_REF))
+            return 0;
+        memcpy(cur, rec + 20, 16);
+    }
+    return 0;
+}
+
+int stmt__outbox_write(struct stmt_store *st, MDB_txn *txn, struct stmt__req *group)
+{
+    struct stmt__obx *o = st->obx;
+    uint32_t *hit = NULL;
+    int ret = STMT_STORE_OK;
+    if (!o)
+        return STMT_STORE_OK;
+    pthread_mutex_lock(&o->mu);
+    if (o->nw == 0)
+        goto out;
+    hit = sc_malloc(o->nw * sizeof *hit);
+    if (!hit) {
+        ret = STMT_STORE_ERR_NOMEM;
+        goto out;
+    }
+    for (struct stmt__req *r = group; r && !ret; r = r->next) {
+        for (size_t i = 0; r->rc == STMT_STORE_OK && i < r->n && !ret; i++) {
+            struct stmt__prep *p = &r->items[i];
+            size_t nh = 0;
+            if (p->dup)
+                continue;
+            /* match everything first: a put may move the pages a record pointer points to */
+            for (size_t t = 0; t < o->nw; t++) {
+                int m = prep_match(st, txn, &o->w[t], p);
+                if (m < 0) {
+                    ret = m;
+                    break;
+                }
+                if (m)
+                    hit[nh++] = o->w[t].id;
+            }
+            for (size_t t = 0; t < nh && !ret; t++) {
+                unsigned char k[13];
+                MDB_val kv = {sizeof k, k}, vv = {0, NULL};
+                int rc;
+                row_key(k, 'q', hit[t], (uint64_t)p->stored_us);
+                rc = mdb_put(txn, o->dbi, &kv, &vv, 0);
+                if (rc == MDB_MAP_FULL) {
+                    stmt__db_want_grow(st->db);
+                    ret = STMT_STORE_ERR_FULL;
+                } else if (rc) {
+                    ret = STMT_STORE_ERR_IO;
+                }
+            }
+        }
+    }
+out:
+    pthread_mutex_unlock(&o->mu);
+    sc_free(hit);
+    return ret;
+}
+
+int stmt_outbox_event(struct stmt_store *st, struct stmt_db_txn *t, unsigned ev,
+                      const char *payload, size_t len)
+{
+    struct stmt__obx *o = st ? st->obx : NULL;
+    uint32_t *ids = NULL;
+    size_t n = 0;
+    uint64_t seq;
+    int rc = STMT_DB_OK;
+    if (!o)
+        return STMT_DB_OK;
+    pthread_mutex_lock(&o->mu);
+    if (o->ns && !(ids = sc_malloc(o->ns * sizeof *ids))) {
+        pthread_mutex_unlock(&o->mu);
+        return STMT_DB_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < o->ns; i++)
+        if (o->s[i].events & ev)
+            ids[n++] = o->s[i].id;
+    seq = (uint64_t)sc_time_now_us();
+    if (seq <= o->last_ev)
+        seq = o->last_ev + 1;
+    o->last_ev = seq;
+    pthread_mutex_unlock(&o->mu);
+    for (size_t i = 0; i < n && !rc; i++) {
+        unsigned char k[13];
+        row_key(k, 'q', ids[i], seq);
+        rc = stmt_db_put(t, OBX_TABLE, k, sizeof k, payload, len, 0);
+    }
+    sc_free(ids);
+    return rc;
+}
+
+/* ---- targets ----------------------------------------------------------------------- */
+
+int stmt_outbox_target_create(struct stmt_store *st, const char *def, size_t len, uint32_t *id)
+{
+    int rc = STMT_DB_OK;
+    for (int attempt = 0; attempt < OBX_RETRIES; attempt++) {
+        struct stmt_db_txn *t = NULL;
+        const void *v;
+        size_t vl;
+        uint32_t next = 1;
+        unsigned char nk[4], tk[5], ck[5], zero[16] = {0};
+        rc = stmt_db_txn_begin(st->db, 1, &t);
+        if (rc)
+            break;
+        rc = stmt_db_get(t, OBX_TABLE, "n", 1, &v, &vl);
+        if (rc == STMT_DB_OK && vl == 4)
+            next = be32_get(v);
+        else if (rc != STMT_DB_NOTFOUND && rc != STMT_DB_OK)
+            goto fail;
+        be32_put(nk, next + 1);
+        tk[0] = 't';
+        ck[0] = 'c';
+        be32_put(tk + 1, next);
+        be32_put(ck + 1, next);
+        if ((rc = stmt_db_put(t, OBX_TABLE, "n", 1, nk, 4, 0)) ||
+            (rc = stmt_db_put(t, OBX_TABLE, tk, 5, def, len, 0)) ||
+            (rc = stmt_db_put(t, OBX_TABLE, ck, 5, zero, 16, 0)))
+            goto fail;
+        rc = stmt_db_txn_commit(t);
+        if (rc == STMT_DB_ERR_FULL)
+            continue;
+        if (!rc)
+            *id = next;
+        break;
+fail:
+        stmt_db_txn_abort(t);
+        if (rc != STMT_DB_ERR_FULL)
+            break;
+    }
+    return db_to_store(rc);
+}
+
+int stmt_outbox_target_update(struct stmt_store *st, uint32_t id, const char *def, size_t len)
+{
+    unsigned char tk[5];
+    char *old = NULL;
+    size_t ol;
+    int rc;
+    tk[0] = 't';
+    be32_put(tk + 1, id);
+    rc = stmt_db_get1(st->db, OBX_TABLE, tk, 5, &old, &ol);
+    sc_free(old);
+    if (rc)
+        return db_to_store(rc);
+    return db_to_store(stmt_db_put1(st->db, OBX_TABLE, tk, 5, def, len, 0));
+}
+
+struct keyvec {
+    unsigned char (*k)[13];
+    size_t n, cap;
+    uint32_t id;
+    unsigned char kind;
+};
+
+static int collect_rows(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct keyvec *kv = ctx;
+    const unsigned char *k = key;
+    (void)val;
+    (void)vlen;
+    if (klen != 13 || k[0] != kv->kind || be32_get(k + 1) != kv->id)
+        return 1;
+    if (kv->n == kv->cap) {
+        size_t nc = kv->cap ? kv->cap * 2 : 256;
+        void *nk = sc_realloc(kv->k, nc * 13);
+        if (!nk)
+            return -1;
+        kv->k = nk;
+        kv->cap = nc;
+    }
+    memcpy(kv->k[kv->n++], k, 13);
+    return 0;
+}
+
+int stmt_outbox_target_delete(struct stmt_store *st, uint32_t id)
+{
+    int rc = STMT_DB_OK;
+    for (int attempt = 0; attempt < OBX_RETRIES; attempt++) {
+        struct stmt_db_txn *t = NULL;
+        struct keyvec kv = {NULL, 0, 0, id, 0};
+        unsigned char from[5], tk[5], ck[5];
+        be32_put(from + 1, id);
+        memcpy(tk, from, 5);
+        memcpy(ck, from, 5);
+        tk[0] = 't';
+        ck[0] = 'c';
+        rc = stmt_db_txn_begin(st->db, 1, &t);
+        if (rc)
+            break;
+        rc = stmt_db_get(t, OBX_TABLE, tk, 5, &(const void *){NULL}, &(size_t){0});
+        for (int pass = 0; pass < 2 && !rc; pass++) {
+            from[0] = pass ? 'p' : 'q';
+            kv.kind = from[0];
+            int s = stmt_db_scan(t, OBX_TABLE, from, 5, collect_rows, &kv);
+            rc = s < 0 ? STMT_DB_ERR_NOMEM : STMT_DB_OK;
+        }
+        for (size_t i = 0; i < kv.n && !rc; i++)
+            rc = stmt_db_del(t, OBX_TABLE, kv.k[i], 13);
+        sc_free(kv.k);
+        if (!rc)
+            rc = stmt_db_del(t, OBX_TABLE, tk, 5);
+        if (!rc) {
+            rc = stmt_db_del(t, OBX_TABLE, ck, 5);
+            if (rc == STMT_DB_NOTFOUND)
+                rc = STMT_DB_OK;
+        }
+        if (rc) {
+            stmt_db_txn_abort(t);
+            if (rc == STMT_DB_ERR_FULL)
+                continue;
+            break;
+        }
+        rc = stmt_db_txn_commit(t);
+        if (rc != STMT_DB_ERR_FULL)
+            break;
+    }
+    return db_to_store(rc);
+}
+
+struct tvisit {
+    stmt_outbox_target_fn fn;
+    void *ctx;
+};
+
+static int visit_target(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct tvisit *tv = ctx;
+    const unsigned char *k = key;
+    if (klen != 5 || k[0] != 't')
+        return 1;
+    return tv->fn(tv->ctx, be32_get(k + 1), val, vlen) ? 2 : 0;
+}
+
+int stmt_outbox_targets(struct stmt_store *st, stmt_outbox_target_fn fn, void *ctx)
+{
+    struct stmt_db_txn *t = NULL;
+    struct tvisit tv = {fn, ctx};
+    int rc = stmt_db_txn_begin(st->db, 0, &t);
+    if (rc)
+        return db_to_store(rc);
+    rc = stmt_db_scan(t, OBX_TABLE, "t", 1, visit_target, &tv);
+    stmt_db_txn_abort(t);
+    return rc < 0 ? db_to_store(rc) : STMT_STORE_OK;
+}
+
+/* ---- the senders' side ----------------------------------------------------------------- */
+
+struct peek {
+    struct stmt_store *st;
+    struct stmt_db_txn *t;
+    uint32_t id;
+    size_t max;
+    struct stmt_outbox_item *items;
+    size_t n;
+    int err;
+};
+
+static int peek_row(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct peek *pk = ctx;
+    const unsigned char *k = key;
+    struct stmt_outbox_item *it;
+    if (pk->n >= pk->max || klen != 13 || k[0] != 'q' || be32_get(k + 1) != pk->id)
+        return 1;
+    it = &pk->items[pk->n];
+    it->seq = stmt__be64_get(k + 5);
+    it->json = NULL;
+    it->len = 0;
+    if (vlen) {
+        it->json = sc_strndup(val, vlen); /* an event's payload */
+        it->len = vlen;
+    } else {
+        MDB_val sk = {8, (void *)(k + 5)}, rv;
+        int rc = mdb_get(stmt__db_txn_raw(pk->t), pk->st->t_stmt, &sk, &rv);
+        if (rc == 0 && rv.mv_size >= STMT_REC_HDR) {
+            const unsigned char *r = rv.mv_data;
+            size_t hdr = STMT_REC_HDR + 8 * (size_t)(r[2] << 8 | r[3]);
+            if (hdr <= rv.mv_size) {
+                it->len = rv.mv_size - hdr;
+                it->json = sc_strndup((const char *)r + hdr, it->len);
+            }
+            if (!it->json)
+                it->len = 0;
+        } else if (rc != MDB_NOTFOUND && rc != 0) {
+            pk->err = STMT_STORE_ERR_IO;
+            return -1;
+        }
+        if (rc == 0 && !it->json) {
+            pk->err = STMT_STORE_ERR_NOMEM;
+            return -1;
+        }
+    }
+    if (vlen && !it->json) {
+        pk->err = STMT_STORE_ERR_NOMEM;
+        return -1;
+    }
+    pk->n++;
+    return 0;
+}
+
+void stmt_outbox_items_free(struct stmt_outbox_item *items, size_t n)
+{
+    for (size_t i = 0; items && i < n; i++)
+        sc_free(items[i].json);
+    sc_free(items);
+}
+
+int stmt_outbox_peek(struct stmt_store *st, uint32_t id, uint64_t after, size_t max,
+                     struct stmt_outbox_item **items, size_t *n)
+{
+    struct peek pk = {st, NULL, id, max, NULL, 0, 0};
+    unsigned char from[13];
+    int rc;
+    if (max == 0)
+        return STMT_STORE_ERR_ARG;
+    pk.items = sc_calloc(max, sizeof *pk.items);
+    if (!pk.items)
+        return STMT_STORE_ERR_NOMEM;
+    rc = stmt_db_txn_begin(st->db, 0, &pk.t);
+    if (rc) {
+        sc_free(pk.items);
+        return db_to_store(rc);
+    }
+    row_key(from, 'q', id, after + 1);
+    rc = stmt_db_scan(pk.t, OBX_TABLE, from, sizeof from, peek_row, &pk);
+    stmt_db_txn_abort(pk.t);
+    if (pk.err || rc < 0) {
+        stmt_outbox_items_free(pk.items, pk.n);
+        return pk.err ? pk.err : db_to_store(rc);
+    }
+    *items = pk.items;
+    *n = pk.n;
+    return STMT_STORE_OK;
+}
+
+/* counters 'c': sent(8) parked(8) */
+static int bump(struct stmt_db_txn *t, uint32_t id, uint64_t sent, uint64_t parked)
+{
+    unsigned char ck[5], v16[16];
+    const void *v;
+    size_t vl;
+    int rc;
+    ck[0] = 'c';
+    be32_put(ck + 1, id);
+    rc = stmt_db_get(t, OBX_TABLE, ck, 5, &v, &vl);
+    if (rc == STMT_DB_NOTFOUND)
+        return STMT_DB_OK; /* the target was deleted meanwhile */
+    if (rc)
+        return rc;
+    if (vl != 16)
+        return STMT_DB_ERR_CORRUPT;
+    stmt__be64_put(v16, stmt__be64_get(v) + sent);
+    stmt__be64_put(v16 + 8, stmt__be64_get((const unsigned char *)v + 8) + parked);
+    return stmt_db_put(t, OBX_TABLE, ck, 5, v16, 16, 0);
+}
+
+int stmt_outbox_done(struct stmt_store *st, uint32_t id, const uint64_t *seqs, size_t n)
+{
+    int rc = STMT_DB_OK;
+    for (int attempt = 0; attempt < OBX_RETRIES; attempt++) {
+        struct stmt_db_txn *t = NULL;
+        size_t gone = 0;
+        rc = stmt_db_txn_begin(st->db, 1, &t);
+        if (rc)
+            break;
+        for (size_t i = 0; i < n && !rc; i++) {
+            unsigned char k[13];
+            row_key(k, 'q', id, seqs[i]);
+            rc = stmt_db_del(t, OBX_TABLE, k, sizeof k);
+            if (rc == STMT_DB_NOTFOUND)
+                rc = STMT_DB_OK; /* deleted with its target */
+            else if (!rc)
+                gone++;
+        }
+        if (!rc)
+            rc = bump(t, id, gone, 0);
+        if (rc) {
+            stmt_db_txn_abort(t);
+            if (rc == STMT_DB_ERR_FULL)
+                continue;
+            break;
+        }
+        rc = stmt_db_txn_commit(t);
+        if (rc != STMT_DB_ERR_FULL)
+            break;
+    }
+    return db_to_store(rc);
+}
+
+int stmt_outbox_park(struct stmt_store *st, uint32_t id, uint64_t seq, const char *reason)
+{
+    int rc = STMT_DB_OK;
+    for (int attempt = 0; attempt < OBX_RETRIES; attempt++) {
+        struct stmt_db_txn *t = NULL;
+        unsigned char k[13], pk[13];
+        row_key(k, 'q', id, seq);
+        row_key(pk, 'p', id, seq);
+        rc = stmt_db_txn_begin(st->db, 1, &t);
+        if (rc)
+            break;
+        rc = stmt_db_del(t, OBX_TABLE, k, sizeof k);
+        if (!rc)
+            rc = stmt_db_put(t, OBX_TABLE, pk, sizeof pk, reason, strlen(reason), 0);
+        if (!rc)
+            rc = bump(t, id, 0, 1);
+        if (rc) {
+            stmt_db_txn_abort(t);
+            if (rc == STMT_DB_ERR_FULL)
+                continue;
+            break;
+        }
+        rc = stmt_db_txn_commit(t);
+        if (rc != STMT_DB_ERR_FULL)
+            break;
+    }
+    return db_to_store(rc);
+}
+
+struct count {
+    uint32_t id;
+    uint64_t n, oldest;
+};
+
+static int count_row(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct count *c = ctx;
+    const unsigned char *k = key;
+    (void)val;
+    (void)vlen;
+    if (klen != 13 || k[0] != 'q' || be32_get(k + 1) != c->id)
+        return 1;
+    if (!c->n)
+        c->oldest = stmt__be64_get(k + 5);
+    c->n++;
+    return 0;
+}
+
+int stmt_outbox_stats(struct stmt_store *st, uint32_t id, uint64_t after,
+                      struct stmt_outbox_stats *out)
+{
+    struct stmt_db_txn *t = NULL;
+    struct count c = {id, 0, 0};
+    unsigned char from[13];
+    const void *v;
+    size_t vl;
+    int rc = stmt_db_txn_begin(st->db, 0, &t);
+    if (rc)
+        return db_to_store(rc);
+    memset(out, 0, sizeof *out);
+    from[0] = 'c';
+    be32_put(from + 1, id);
+    rc = stmt_db_get(t, OBX_TABLE, from, 5, &v, &vl);
+    if (rc == STMT_DB_OK && vl == 16) {
+        out->sent = stmt__be64_get(v);
+        out->parked = stmt__be64_get((const unsigned char *)v + 8);
+    }
+    row_key(from, 'q', id, after + 1);
+    rc = stmt_db_scan(t, OBX_TABLE, from, sizeof from, count_row, &c);
+    stmt_db_txn_abort(t);
+    if (rc < 0)
+        return db_to_store(rc);
+    out->queued = c.n;
+    out->oldest_us = c.oldest;
+    return STMT_STORE_OK;
+}
+
+struct pvisit {
+    uint32_t id;
+    size_t max, n;
+    stmt_outbox_parked_fn fn;
+    void *ctx;
+};
+
+static int visit_parked(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct pvisit *pv = ctx;
+    const unsigned char *k = key;
+    if (pv->n >= pv->max || klen != 13 || k[0] != 'p' || be32_get(k + 1) != pv->id)
+        return 1;
+    pv->n++;
+    return pv->fn(pv->ctx, stmt__be64_get(k + 5), val, vlen) ? 2 : 0;
+}
+
+int stmt_outbox_parked(struct stmt_store *st, uint32_t id, size_t max, stmt_outbox_parked_fn fn,
+                       void *ctx)
+{
+    struct stmt_db_txn *t = NULL;
+    struct pvisit pv = {id, max, 0, fn, ctx};
+    unsigned char from[5];
+    int rc = stmt_db_txn_begin(st->db, 0, &t);
+    if (rc)
+        return db_to_store(rc);
+    from[0] = 'p';
+    be32_put(from + 1, id);
+    rc = stmt_db_scan(t, OBX_TABLE, from, 5, visit_parked, &pv);
+    stmt_db_txn_abort(t);
+    return rc < 0 ? db_to_store(rc) : STMT_STORE_OK;
+}
+
+int stmt_outbox_records(struct stmt_store *st, uint64_t after, size_t max,
+                        struct stmt_outbox_item **items, size_t *n)
+{
+    struct stmt_db_txn *t = NULL;
+    struct stmt_outbox_item *it;
+    MDB_cursor *cur = NULL;
+    unsigned char from[8];
+    MDB_val k = {8, from}, v;
+    size_t got = 0;
+    int rc, op = MDB_SET_RANGE, ret = STMT_STORE_OK;
+    if (max == 0)
+        return STMT_STORE_ERR_ARG;
+    it = sc_calloc(max, sizeof *it);
+    if (!it)
+        return STMT_STORE_ERR_NOMEM;
+    rc = stmt_db_txn_begin(st->db, 0, &t);
+    if (rc) {
+        sc_free(it);
+        return db_to_store(rc);
+    }
+    stmt__be64_put(from, after + 1);
+    rc = mdb_cursor_open(stmt__db_txn_raw(t), st->t_stmt, &cur);
+    while (!rc && got < max && (rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+        const unsigned char *r = v.mv_data;
+        size_t hdr;
+        op = MDB_NEXT;
+        if (k.mv_size != 8 || v.mv_size < STMT_REC_HDR)
+            continue;
+        hdr = STMT_REC_HDR + 8 * (size_t)(r[2] << 8 | r[3]);
+        if (hdr > v.mv_size)
+            continue;
+        it[got].seq = stmt__be64_get(k.mv_data);
+        it[got].len = v.mv_size - hdr;
+        it[got].json = sc_strndup((const char *)r + hdr, it[got].len);
+        if (!it[got].json) {
+            ret = STMT_STORE_ERR_NOMEM;
+            break;
+        }
+        got++;
+    }
+    if (!ret && rc && rc != MDB_NOTFOUND)
+        ret = STMT_STORE_ERR_IO;
+    if (cur)
+        mdb_cursor_close(cur);
+    stmt_db_txn_abort(t);
+    if (ret) {
+        stmt_outbox_items_free(it, got);
+        return ret;
+    }
+    *items = it;
+    *n = got;
+    return STMT_STORE_OK;
+}
