@@ -11,7 +11,7 @@ work=$(mktemp -d /tmp/scolar-bench-backup-XXXXXX)
 port=18580; cport=18581
 trap 'kill ${server_pid:-} ${lpid:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 fill_t0=$(date +%s.%N)
-build-release/bench/bench_store 0 0 "$n" "$work/data" >"$work/fill.txt"
+STORE_KEEP=1 build-release/bench/bench_store 0 0 "$n" "$work/data" >"$work/fill.txt"
 fill_s=$(echo "$(date +%s.%N) - $fill_t0" | bc)
 serve "$work/data" $port $cport
 stored() {

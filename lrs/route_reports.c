@@ -261,6 +261,13 @@ void lrs_route_report_activity(struct lrs_req *r)
         return;
     }
     rc = stmt_report_activity(r->app->store, act, since, until, &rep);
+    if (rc == STMT_STORE_ERR_FULL) { /* the fold that keeps the tallies cannot write (issue 18) */
+        lrs_resp_header(r, "Retry-After", "60");
+        lrs_reply_error(r, 503,
+                        "storage full: the report cannot include the latest statements until "
+                        "space is freed on the data directory's disk");
+        return;
+    }
     if (rc) {
         lrs_reply_error(r, 500, "report failed: %s", stmt_store_strerror(rc));
         return;

@@ -577,7 +577,7 @@ int64_t stmt_store_consistent_through(struct stmt_store *st)
 
 int stmt_store_sync(struct stmt_store *st)
 {
-    int rc = STMT_STORE_OK;
+    int rc = STMT_STORE_OK, asked = 0;
     int64_t target;
     pthread_mutex_lock(&st->lock);
     target = st->committed_us;
@@ -587,6 +587,13 @@ int stmt_store_sync(struct stmt_store *st)
             rc = STMT_STORE_ERR_CLOSED;
             break;
         }
+        /* the fold asked for failed (a full disk: STMT_STORE_ERR_FULL): answer that instead
+         * of waiting for a commit that may not come; the next sync asks again */
+        if (asked && st->fold_failed) {
+            rc = st->fold_err ? st->fold_err : STMT_STORE_ERR_IO;
+            break;
+        }
+        asked = 1;
         st->fold_failed = 0;
         pthread_cond_signal(&st->work);
         pthread_cond_wait(&st->done, &st->lock);

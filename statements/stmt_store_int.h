@@ -166,6 +166,7 @@ struct stmt_store {
     int64_t unfolded_us;        /* stored of the oldest statement not folded, when there is one */
     size_t unindexed;           /* committed statements not yet folded into the indexes */
     int fold_failed;            /* the last fold wrote nothing (error): wait for a commit */
+    int fold_err;               /* that fold's error (STMT_STORE_ERR_FULL on a full disk) */
     int sync_waiters;           /* callers blocked in stmt_store_sync */
     int index_inline;           /* index in the commit itself instead of folding later */
     size_t fold_min, fold_max;  /* deferred indexing thresholds (stmt_store_opts) */

@@ -465,6 +465,7 @@ static size_t fold(struct stmt_store *st, size_t max)
             stmt_db_txn_abort(t);
         }
         if (ret || !n) {
+            st->fold_err = ret ? ret : STMT_STORE_ERR_IO; /* read under st->lock after return */
             stmt__report_discard(st);
             st->ep.n = ep_n; /* not committed: the epochs are as before */
             st->ep.fill = ep_fill;
@@ -790,6 +791,9 @@ void *stmt__writer_main(void *arg)
                     n = fold(st, st->fold_max);
                     pthread_mutex_lock(&st->lock);
                     st->fold_failed = n == 0; /* retried after the next commit */
+                    if (n == 0) /* stmt_store_sync's waiters learn of it (issue 18: a full
+                                   disk left a report waiting for a fold that never came) */
+                        pthread_cond_broadcast(&st->done);
                     /* Still idle: a fold that stopped at the end of an epoch goes on. */
                     idle = idle && n > 0;
                     continue;

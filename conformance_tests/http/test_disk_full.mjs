@@ -46,6 +46,12 @@ test('a full disk: 507 and nothing of the batch stored, everything acknowledged 
     // a filtered query walks the indexes
     const one = await fetchAll(srv, `activity=${encodeURIComponent('http://example.com/full/0')}`);
     assert.equal(one.length, 50);
+    // a report needs the fold, which cannot write while the disk is full: 503 at once (it
+    // waited for ever before, and held the server's stop)
+    const full = await srv.req('GET', `/api/reports/activity?activity=${encodeURIComponent('http://example.com/full/0')}`);
+    assert.equal(full.status, 503, full.text);
+    assert.match(full.json.message, /^storage full: the report cannot include the latest statements/);
+    assert.equal(full.headers.get('retry-after'), '60');
     // reads and health keep answering; readiness names the disk
     assert.equal((await srv.req('GET', '/xapi/about')).status, 200);
     const ready = await fetch(`${srv.base}/readyz`);
@@ -58,6 +64,12 @@ test('a full disk: 507 and nothing of the batch stored, everything acknowledged 
     assert.equal(r2.status, 200, r2.text);
     acked.push(again[0].id);
     assert.equal((await srv.req('GET', `/xapi/statements?statementId=${again[0].id}`)).status, 200);
+    // the report fold survived the failed writes: it counts what was stored, nothing refused
+    const rep = await srv.req('GET', `/api/reports/activity?activity=${encodeURIComponent('http://example.com/full/0')}`);
+    assert.equal(rep.status, 200, rep.text);
+    assert.deepEqual([rep.json.statements, rep.json.actors], [50, 1]);
+    const none = await srv.req('GET', `/api/reports/activity?activity=${encodeURIComponent(refused.batch[0].object.id)}`);
+    assert.equal(none.json.statements, 0, 'nothing of the refused batch in the report');
     const t0 = Date.now();
     assert.equal(await srv.stop(), 0);
     assert.ok(Date.now() - t0 < 15000, `stop took ${Date.now() - t0} ms`);

@@ -9,11 +9,12 @@ import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, tempDir, SHARED } from '../lib/server.mjs';
+import { startServer, tempDir } from '../lib/server.mjs';
+import { zipPackage } from '../lib/browser.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const SECRET = 'a-webhook-secret-of-some-length';
-const COURSE = 'golf-2004v3-RuntimeBasicCalls';
+const COURSE = 'probe-2004';
 
 async function until(what, fn, ms = 30000) {
   const t0 = Date.now();
@@ -44,10 +45,9 @@ async function receiver() {
   return r;
 }
 
+// the one-SCO SCORM 2004 package (item_1) the test library writes: no corpus needed
 function zipOf(pkg) {
-  const out = join(tempDir('scolar-hook-'), `${pkg}.zip`);
-  if (!existsSync(out)) execFileSync('zip', ['-qr', out, '.'], { cwd: join(SHARED, 'scorm-packages', pkg) });
-  return readFileSync(out);
+  return readFileSync(zipPackage(pkg, tempDir('scolar-hook-')));
 }
 
 async function content(s, path, body) {
