@@ -3,14 +3,66 @@
  * prints the error (naming the file and line where known) and exits 1 with nothing stored.
  * Without --course the import is always a new course (scorm.h scorm_import_opts). */
 #include "lrs/lrs_cli.h"
+#include "common/sc_alloc.h"
+#include "scorm/cmi5.h"
 #include "scorm/scorm.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+/* A cmi5 course (cmi5.xml in a zip, or the course structure XML itself; scorm/cmi5.h): 0 or 1
+ * as the command's exit status, -1 when the file is not a cmi5 course. */
+static int import_cmi5(struct stmt_db *db, const char *path, const char *course)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+    int rc = -1;
+    struct cmi5 *c = NULL;
+    struct cmi5_diag d;
+    cJSON *out = NULL;
+    if (!f)
+        return -1;
+    if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 ||
+        (unsigned long long)n > SCORM_MAX_ZIP_BYTES || fseek(f, 0, SEEK_SET) ||
+        !(buf = sc_malloc((size_t)n + 1)) || fread(buf, 1, (size_t)n, f) != (size_t)n ||
+        !cmi5_sniff(buf, (size_t)n))
+        goto out;
+    if (course) {
+        fprintf(stderr, "scolar: %s is a cmi5 course: --course is for SCORM versions\n", path);
+        rc = 1;
+        goto out;
+    }
+    memset(&d, 0, sizeof d);
+    rc = 1;
+    if (cmi5_open(db, NULL, NULL, &c)) { /* importing writes no statements: no store */
+        fprintf(stderr, "scolar: out of memory\n");
+        goto out;
+    }
+    if (cmi5_course_import(c, buf, (size_t)n, n >= 2 && buf[0] == 'P' && buf[1] == 'K', &out, &d)) {
+        fprintf(stderr, "scolar: import of %s failed: %s%s%s%s%s%s\n", path, d.msg,
+                d.rule[0] ? " (cmi5 " : "", d.rule, d.rule[0] ? ")" : "", d.where[0] ? ": " : "",
+                d.where);
+        goto out;
+    }
+    {
+        char *js = cJSON_PrintUnformatted(out);
+        printf("%s\n", js ? js : "{}");
+        cJSON_free(js);
+    }
+    rc = 0;
+out:
+    if (f)
+        fclose(f);
+    sc_free(buf);
+    cJSON_Delete(out);
+    cmi5_close(c);
+    return rc;
+}
+
 static const char IMPORT_USAGE[] =
-    "usage: scolar import [--data DIR] [--course ID] FILE.zip\n"
+    "usage: scolar import [--data DIR] [--course ID] FILE.zip|cmi5.xml\n"
     "\n"
     "  --data DIR    data directory (env SCOLAR_DATA; default ./scolar-data)\n"
     "  --course ID   course id ([A-Za-z0-9._-], at most 64): a new version of course ID when it\n"
@@ -19,7 +71,9 @@ static const char IMPORT_USAGE[] =
     "Prints {\"course\",\"title\",\"version\",\"scos\",\"course_version\",\"warnings\"}.\n"
     "Without --course every import is a NEW course: its id is derived from the manifest\n"
     "identifier, with a -2, -3, ... suffix when that id is taken (tool-default identifiers\n"
-    "repeat across unrelated packages), so a package never silently joins another course.\n";
+    "repeat across unrelated packages), so a package never silently joins another course.\n"
+    "A cmi5 course (a zip with cmi5.xml, or the course structure XML whose AU urls are\n"
+    "absolute) prints its course record (docs/cmi5.md).\n";
 
 int lrs_cmd_import(int argc, char **argv)
 {
@@ -64,6 +118,11 @@ int lrs_cmd_import(int argc, char **argv)
     io.course_id = course;
     io.worker_exe = LRS_SELF_EXE;
     scorm_import_cleanup(db);
+    rc = import_cmi5(db, argv[optind], course);
+    if (rc >= 0) {
+        stmt_db_close(db);
+        return rc;
+    }
     rc = scorm_import_file(db, argv[optind], &io, &result, &diag);
     if (rc) {
         fprintf(stderr, "scolar: import of %s failed: %s", argv[optind], scorm_strerror(rc));

@@ -96,7 +96,8 @@ struct lrs_cred {
     char key[80];
     char name[128];
     unsigned scopes;
-    char *authority; /* owned JSON text of the Agent used as statement authority */
+    char *authority;       /* owned JSON text of the Agent used as statement authority */
+    char cmi5_session[40]; /* a cmi5 AU session's auth token (route_cmi5.c), else "" */
 };
 
 /** Parse "all,statements/write,..." into scope bits; -1 naming the bad token in err. */
@@ -138,6 +139,7 @@ struct lrs_app {
     struct stmt_db *db;
     struct stmt_store *store;
     struct scorm_rt *rt;            /* SCORM run-time, NULL when it could not open */
+    struct cmi5 *cmi5;              /* cmi5 LMS (route_cmi5.c), NULL when it could not open */
     char rt_error[512];             /* why rt is NULL */
     struct mg_context *ctx;         /* API origin */
     struct mg_context *content_ctx; /* content origin */
@@ -276,7 +278,12 @@ void lrs_statements_learn(struct lrs_req *r, const cJSON *body);
 /** Alternate Request Syntax (Comm 1.3, lrs_altsyntax.c): rewrites a POST ?method=X request
  *  in place (method, headers, parameters, body). Non-zero when it has answered (400). */
 int lrs_altsyntax_apply(struct lrs_req *r);
-/** HTTP status for a scorm/ error code (lrs_scorm_err.c: the one table). */
+/** The modules whose error codes lrs_status knows (their values overlap). */
+enum lrs_errs { LRS_ERRS_DB, LRS_ERRS_STORE, LRS_ERRS_DOC, LRS_ERRS_SCORM, LRS_ERRS_RT };
+/** HTTP status for an error code of module mod (lrs_status.c: the program's one table); 200
+ *  for 0. */
+int lrs_status(enum lrs_errs mod, int code);
+/** lrs_status(LRS_ERRS_SCORM, code): a scorm/ error code. */
 int lrs_scorm_status(int code);
 void lrs_route_registrations(struct lrs_req *r); /* route_registrations.c */
 void lrs_route_navigation(struct lrs_req *r);    /* route_navigation.c: .../ID/navigation */
@@ -304,7 +311,7 @@ int lrs_rt_open(struct lrs_app *app);
 void lrs_rt_close(struct lrs_app *app);
 /** app->rt (borrowed), or NULL with err set to why it is not open. */
 struct scorm_rt *lrs_rt_get(struct lrs_app *app, char *err, size_t errlen);
-/** HTTP status for a scorm_rt code (route_player.c: the run-time's table). */
+/** lrs_status(LRS_ERRS_RT, code): a scorm_rt code. */
 int lrs_rt_status(int code);
 int lrs_cmd_registration(int argc, char **argv); /* cmd_registration.c: `scolar registration` */
 
@@ -319,6 +326,7 @@ void lrs_route_report_activity(struct lrs_req *r);    /* GET /api/reports/activi
 void lrs_route_report_course(struct lrs_req *r);      /* GET /api/reports/course */
 void lrs_route_report_learner(struct lrs_req *r);     /* GET /api/reports/learner */
 void lrs_route_export(struct lrs_req *r);             /* GET /api/export/statements */
+void lrs_route_backup(struct lrs_req *r);             /* GET /api/backup (route_backup.c) */
 void lrs_route_statements_console(struct lrs_req *r); /* GET /api/statements (console) */
 int lrs_cmd_export(int argc, char **argv);            /* cmd_export.c: `scolar export` */
 /** One CSV field (RFC 4180 quoting) and its separator: ',' or, when last, CRLF (lrs_csv.c).
@@ -337,5 +345,34 @@ extern const char LRS_EXPORT_CSV_HEADER[]; /* the CSV header line (docs/reports.
  *  stmt_store error code. */
 int lrs_export_run(struct stmt_store *st, const struct stmt_query *q, int csv, size_t max,
                    lrs_export_sink sink, void *ctx, size_t *count);
+
+/* ---- cmi5 (route_cmi5.c; the rules are scorm/cmi5.h) ------------------------------------ */
+struct cmi5_plan;
+int lrs_cmi5_open(struct lrs_app *app);
+void lrs_cmi5_close(struct lrs_app *app);
+/** dispatch: 1 when authz is a cmi5 session's auth token (r->cred filled), -1 when it is one
+ *  that is refused (401), 0 when it is not one. */
+int lrs_cmi5_auth(struct lrs_req *r, const char *authz);
+/** Statements of a session (r->cred.cmi5_session): 0 with *extra (owned, the LMS's statements
+ *  to store in the same batch), *plan and the records to write in the batch's transaction
+ *  (*rows, borrowed from the plan), *at the index where *extra goes (after the statement that
+ *  satisfied the AU), or -1 after answering 403 naming the rule. */
+struct stmt_row;
+int lrs_cmi5_statements(struct lrs_req *r, cJSON *const *stmts, size_t n, cJSON **extra,
+                        struct cmi5_plan **plan, const struct stmt_row **rows, size_t *nrows,
+                        size_t *at);
+void lrs_cmi5_statements_done(struct lrs_req *r, struct cmi5_plan *plan, int stored);
+/** Documents of a session: kind (enum stmt_doc_kind), id (NULL: all), the agent's IFI (NULL when
+ *  none). 0, or -1 after answering. */
+int lrs_cmi5_document(struct lrs_req *r, int kind, const char *id, const char *agent_ifi);
+void lrs_cmi5_course_post(struct lrs_req *r, const void *buf, size_t len);
+int lrs_cmi5_is_course(struct lrs_req *r, const char *id);
+void lrs_cmi5_course(struct lrs_req *r, const char *id, const char *sub);
+/** /api/registrations for cmi5: 1 when it answered, 0 when the request is not about cmi5. */
+int lrs_cmi5_registrations(struct lrs_req *r);
+void lrs_route_cmi5_api(struct lrs_req *r);     /* /api/cmi5/... */
+void lrs_route_cmi5_fetch(struct lrs_req *r);   /* /cmi5/fetch/<session> */
+void lrs_route_cmi5_content(struct lrs_req *r); /* content origin: /cmi5/content/... */
+void lrs_route_cmi5_launch(struct lrs_req *r);  /* content origin: /cmi5/launch/... */
 
 #endif

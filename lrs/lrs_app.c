@@ -63,11 +63,13 @@ int lrs_app_open(struct lrs_app *app, char *err, size_t errlen)
         lrs_app_close(app);
         return -1;
     }
+    lrs_cmi5_open(app);
     return 0;
 }
 
 void lrs_app_close(struct lrs_app *app)
 {
+    lrs_cmi5_close(app);
     lrs_fwd_close(app); /* senders read the store */
     lrs_rt_close(app);  /* its statement sink writes into the store: closed first */
     stmt_store_close(app->store);

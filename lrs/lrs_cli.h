@@ -9,6 +9,9 @@
 int lrs_cli_usage_error(const char *usage, const char *fmt, const char *arg);
 /** Open the store, printing one line on failure; 0 or 1 (the exit code). */
 int lrs_cli_open_db(const char *data_dir, struct stmt_db **db);
+/** scolar check: the activity report tallies of the open store db (of data_dir) against
+ *  tallies rebuilt on a copy; findings to stderr, 0 or 1 (cmd_check_reports.c). */
+int lrs_check_activity_reports(const char *data_dir, struct stmt_db *db);
 /** Parse --data/--help; -1 after printing help, 2 on a usage error, 0 and *first_arg. */
 int lrs_cli_data_opts(int argc, char **argv, const char *usage, struct lrs_config *cfg,
                       int *first_arg);

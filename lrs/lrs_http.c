@@ -322,7 +322,11 @@ static void dispatch(struct lrs_req *r, const struct lrs_route *routes)
         /* the console's session cookie stands for an admin credential (lrs_session.c) */
         if (!authz && hit->auth == LRS_AUTH_ADMIN && (by_cookie = lrs_session_auth(r)) < 0)
             return;
-        if (!by_cookie && authz)
+        /* a cmi5 session's auth token (route_cmi5.c, cmi5 8.2) is good for /xapi/ only */
+        if (!by_cookie && authz && hit->auth == LRS_AUTH_XAPI &&
+            (vrc = lrs_cmi5_auth(r, authz)) != 0)
+            vrc = vrc > 0 ? 0 : -1;
+        else if (!by_cookie && authz)
             vrc = lrs_cred_verify_from(r->app->db, authz, r->client, &r->cred);
         if (vrc == LRS_AUTH_THROTTLED) {
             lrs_resp_header(r, "Retry-After", "1");

@@ -31,9 +31,12 @@ const struct lrs_route lrs_api_routes[] = {
     {NULL, "/api/reports/course", LRS_AUTH_ADMIN, lrs_route_report_course},
     {NULL, "/api/reports/learner", LRS_AUTH_ADMIN, lrs_route_report_learner},
     {NULL, "/api/export/statements", LRS_AUTH_ADMIN, lrs_route_export},
+    {NULL, "/api/backup", LRS_AUTH_ADMIN, lrs_route_backup},
     {NULL, "/api/statements", LRS_AUTH_ADMIN, lrs_route_statements_console},
     {NULL, "/api/forwarders*", LRS_AUTH_ADMIN, lrs_route_forwarders},
     {NULL, "/api/webhooks*", LRS_AUTH_ADMIN, lrs_route_webhooks},
+    {NULL, "/api/cmi5/*", LRS_AUTH_ADMIN, lrs_route_cmi5_api},
+    {NULL, "/cmi5/fetch/*", LRS_AUTH_NONE, lrs_route_cmi5_fetch}, /* the key in the URL */
     /* Unknown paths under the protected prefixes: authentication first, then 404. */
     {NULL, "/xapi/*", LRS_AUTH_XAPI, lrs_route_not_found},
     {NULL, "/api/*", LRS_AUTH_ADMIN, lrs_route_not_found},
@@ -47,5 +50,7 @@ const struct lrs_route lrs_content_routes[] = {
     {NULL, "/player/*", LRS_AUTH_NONE, lrs_route_player}, /* launch token, checked inside */
     {"GET", "/runtime/*", LRS_AUTH_NONE, lrs_route_runtime},
     {"GET", "/content/*", LRS_AUTH_NONE, lrs_route_content},
+    {"GET", "/cmi5/content/*", LRS_AUTH_NONE, lrs_route_cmi5_content},
+    {"GET", "/cmi5/launch/*", LRS_AUTH_NONE, lrs_route_cmi5_launch}, /* link token inside */
     {NULL, NULL, LRS_AUTH_NONE, NULL},
 };

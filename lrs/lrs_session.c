@@ -146,12 +146,15 @@ int lrs_console_type_guard(struct lrs_req *r)
     if (upload) {
         if (ct &&
             (media_is(ct, "application/zip") || media_is(ct, "application/octet-stream") ||
-             media_is(ct, "application/x-zip-compressed") || media_is(ct, "multipart/form-data")))
+             media_is(ct, "application/x-zip-compressed") || media_is(ct, "multipart/form-data") ||
+             media_is(ct, "text/xml") || media_is(ct, "application/xml"))) /* cmi5 14.2 */
             return 0;
-        lrs_reply_error(r, 415,
-                        "Content-Type '%.64s' not accepted: send the package as application/zip "
-                        "(or application/octet-stream) or as a multipart/form-data upload",
-                        ct ? ct : "(none)");
+        lrs_reply_error(
+            r, 415,
+            "Content-Type '%.64s' not accepted: send the package as application/zip "
+            "(or application/octet-stream), a cmi5 course structure as text/xml, or as a "
+            "multipart/form-data upload",
+            ct ? ct : "(none)");
         return 1;
     }
     if (ct && media_is(ct, "application/json"))

@@ -14,6 +14,7 @@
 #include "scorm/scorm_rt.h"
 #include "statements/stmt_store.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <libxml/parser.h>
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char MAIN_USAGE[] =
@@ -85,7 +87,9 @@ static const char CREDS_USAGE[] =
 static const char CHECK_USAGE[] = "usage: scolar check [--data DIR]\n"
                                   "  verifies the store and prints what it holds; exit 1 on a "
                                   "finding\n"
-                                  "  (with the SCORM run-time data against its statements: a "
+                                  "  (with the report tallies against tallies built again from "
+                                  "the data,\n"
+                                  "  the SCORM run-time data against its statements: a "
                                   "SCO reported\n"
                                   "  completed has its completed statement; bridge outbox rows "
                                   "waiting or dead)\n";
@@ -466,6 +470,21 @@ static int open_data_only(int argc, char **argv, const char *usage, struct lrs_c
         return rc;
     if (first < argc)
         return lrs_cli_usage_error(usage, "unexpected argument '%s'", argv[first]);
+    {
+        /* check and reindex work on a store that exists: never create an empty one */
+        char path[4200];
+        struct stat sb;
+        if (stat(cfg->data_dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+            fprintf(stderr, "scolar: %s is not a directory\n", cfg->data_dir);
+            return 1;
+        }
+        snprintf(path, sizeof path, "%s/store.mdb", cfg->data_dir);
+        if (stat(path, &sb) != 0) {
+            fprintf(stderr, "scolar: no store in %s (%s: %s)\n", cfg->data_dir, path,
+                    strerror(errno));
+            return 1;
+        }
+    }
     return lrs_cli_open_db(cfg->data_dir, db) ? 1 : 0;
 }
 
@@ -553,6 +572,8 @@ static int cmd_check(int argc, char **argv)
     }
     if (!rc)
         rc = check_course_reports(&cfg, db);
+    if (!rc) /* the activity report tallies against tallies built again (cmd_check_reports.c) */
+        rc = lrs_check_activity_reports(cfg.data_dir, db);
     if (!rc) {
         char *fmt = NULL;
         size_t n = 0;

@@ -13,6 +13,7 @@
 #include "lrs/lrs_console.h"
 #include "lrs/lrs_multipart.h"
 #include "common/sc_alloc.h"
+#include "scorm/cmi5.h"
 #include "scorm/scorm.h"
 #include "scorm/scorm_rt.h"
 
@@ -78,6 +79,9 @@ static void courses_post(struct lrs_req *r)
             lrs_reply_error(r, 400, "multipart upload has no file part");
             return;
         }
+    } else if (ct && (!strncasecmp(ct, "text/xml", 8) || !strncasecmp(ct, "application/xml", 15))) {
+        lrs_cmi5_course_post(r, zip, zlen); /* a bare cmi5 course structure (cmi5 14.2) */
+        return;
     } else if (ct && strncasecmp(ct, "application/zip", 15) &&
                strncasecmp(ct, "application/octet-stream", 24) &&
                strncasecmp(ct, "application/x-zip-compressed", 28)) {
@@ -90,6 +94,11 @@ static void courses_post(struct lrs_req *r)
     if (zlen == 0) {
         sc_free(parts);
         lrs_reply_error(r, 400, "empty upload: send the package zip");
+        return;
+    }
+    if (r->app->cmi5 && cmi5_sniff(zip, zlen)) { /* cmi5.xml and no imsmanifest.xml */
+        lrs_cmi5_course_post(r, zip, zlen);
+        sc_free(parts);
         return;
     }
     memset(&opts, 0, sizeof opts);
@@ -177,7 +186,7 @@ static void course_sub(struct lrs_req *r, const char *id_start, const char *sub)
         /* a preview is a registration that records nothing (scorm_rt_reg_opts.preview) */
         rc = scorm_rt_registration_create_opt(rt, id, "preview", "Preview", &ro, &out, &d);
         if (rc) {
-            lrs_reply_error(r, rc == SCORM_RT_ERR_NOTFOUND ? 404 : lrs_rt_status(rc), "%s",
+            lrs_reply_error(r, lrs_rt_status(rc), "%s",
                             rc == SCORM_RT_ERR_NOTFOUND ? "no such course"
                             : d.msg[0]                  ? d.msg
                                                         : scorm_rt_strerror(rc));
@@ -226,6 +235,18 @@ void lrs_route_courses(struct lrs_req *r)
         return;
     }
     const char *id = rest + 1, *sub = strchr(id, '/');
+    {
+        char cid[SCORM_MAX_COURSE_ID + 1];
+        size_t n = sub ? (size_t)(sub - id) : strlen(id);
+        if (n <= SCORM_MAX_COURSE_ID) {
+            memcpy(cid, id, n);
+            cid[n] = 0;
+            if (lrs_cmi5_is_course(r, cid)) {
+                lrs_cmi5_course(r, cid, sub);
+                return;
+            }
+        }
+    }
     if (sub) {
         course_sub(r, id, sub);
         return;

@@ -111,30 +111,15 @@ int lrs_params_check(struct lrs_req *r, const char *const *allowed, const char *
 static void reply_doc_err(struct lrs_req *r, int rc, const struct stmt_diag *diag)
 {
     const char *msg = diag && diag->msg[0] ? diag->msg : stmt_doc_strerror(rc);
-    switch (rc) {
-    case STMT_DOC_ERR_PRECONDITION:
-        lrs_reply_error(r, 412, "%s", msg);
-        break;
-    case STMT_DOC_ERR_CONFLICT:
-        lrs_reply_error(r, 409, "%s", msg);
-        break;
-    case STMT_DOC_ERR_MERGE:
-    case STMT_DOC_ERR_NO_HEADER:
-    case STMT_DOC_ERR_ARG:
-        lrs_reply_error(r, 400, "%s", msg);
-        break;
-    case STMT_DOC_ERR_TOO_LARGE:
-        lrs_reply_error(r, 413, "%s", msg);
-        break;
-    case STMT_DOC_ERR_NOTFOUND:
-        lrs_reply_error(r, 404, "no document with this id");
-        break;
-    case STMT_DOC_ERR_FULL:
-        lrs_reply_error(r, 507, "storage full: document not stored");
-        break;
-    default:
-        lrs_reply_error(r, 500, "document store: %s", stmt_doc_strerror(rc));
-    }
+    int status = lrs_status(LRS_ERRS_DOC, rc); /* lrs_status.c: the one table */
+    if (rc == STMT_DOC_ERR_NOTFOUND)
+        lrs_reply_error(r, status, "no document with this id");
+    else if (rc == STMT_DOC_ERR_FULL)
+        lrs_reply_error(r, status, "storage full: document not stored");
+    else if (status >= 500)
+        lrs_reply_error(r, status, "document store: %s", stmt_doc_strerror(rc));
+    else
+        lrs_reply_error(r, status, "%s", msg);
 }
 
 static void add_etag_of(struct lrs_req *r, const void *body, size_t n)
@@ -346,6 +331,11 @@ static void serve(struct lrs_req *r, const struct doc_resource *res)
     ctx.activity_id = activity;
     ctx.agent_ifi = agent ? ifi : NULL;
     ctx.registration = reg;
+    /* a cmi5 AU session: LMS.LaunchData is read-only, the learner preferences are checked
+     * (cmi5 10.2, 11; route_cmi5.c) */
+    if (r->cred.cmi5_session[0] && res->kind != STMT_DOC_ACTIVITY_PROFILE &&
+        lrs_cmi5_document(r, res->kind, id, agent ? ifi : NULL))
+        return;
     if (is_get)
         doc_get(r, &ctx, id, since_us);
     else if (!strcmp(r->method, "DELETE"))

@@ -51,7 +51,7 @@ int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, 
         lrs_log(LRS_LOG_WARN, "%s", warn);
     if (rc == SCORM_RT_ERR_STORE)
         lrs_log(LRS_LOG_ERROR, "navigation of %s: %s", reg, emsg);
-    return rc == SCORM_RT_OK ? 200 : rc == SCORM_RT_ERR_SEQUENCING ? 409 : lrs_rt_status(rc);
+    return lrs_rt_status(rc); /* SEQUENCING: 409 (lrs_status.c) */
 }
 
 static void navigation(struct lrs_req *r, const char *reg)

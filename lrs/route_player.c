@@ -174,32 +174,6 @@ struct scorm_rt *lrs_rt_get(struct lrs_app *app, char *err, size_t errlen)
     return app->rt;
 }
 
-int lrs_rt_status(int code)
-{
-    switch (code) {
-    case SCORM_RT_OK:
-        return 200;
-    case SCORM_RT_ERR_NOTFOUND:
-    case SCORM_RT_ERR_NOT_LAUNCHABLE:
-        return 404;
-    case SCORM_RT_ERR_TOKEN:
-    case SCORM_RT_ERR_EXPIRED:
-        return 401;
-    case SCORM_RT_ERR_OTHER_REG:
-        return 403;
-    case SCORM_RT_ERR_PAYLOAD:
-    case SCORM_RT_ERR_ELEMENT:
-    case SCORM_RT_ERR_READONLY:
-    case SCORM_RT_ERR_VALUE:
-    case SCORM_RT_ERR_ARG:
-        return 400;
-    case SCORM_RT_ERR_CLOSED:
-        return 409;
-    default:
-        return 500;
-    }
-}
-
 /* Headers of everything the content origin sends: it may be framed only by itself and the
  * LMS origin (security.md §6). */
 static void content_headers(struct lrs_req *r)

@@ -190,6 +190,8 @@ void lrs_route_registrations(struct lrs_req *r)
         lrs_reply_error(r, 503, "SCORM run-time unavailable: %s", err);
         return;
     }
+    if (lrs_cmi5_registrations(r)) /* cmi5 courses and registrations (route_cmi5.c) */
+        return;
     if (!*rest || !strcmp(rest, "/")) {
         if (!strcmp(r->method, "POST"))
             reg_create(r, rt);

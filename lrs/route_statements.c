@@ -10,6 +10,7 @@
 #include "lrs/lrs.h"
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
+#include "common/sc_text.h"
 #include "common/sc_time.h"
 #include "lrs/lrs_multipart.h"
 #include "statements/stmt_attach.h"
@@ -37,35 +38,37 @@ static int in_list(const char *name, const char *const *list)
 
 static void reply_store_err(struct lrs_req *r, int rc, size_t bad_index)
 {
+    int status = lrs_status(LRS_ERRS_STORE, rc); /* lrs_status.c: the one table */
     switch (rc) {
     case STMT_STORE_ERR_CONFLICT:
-        lrs_reply_error(r, 409,
+        lrs_reply_error(r, status,
                         "statement %zu: a statement with this id exists with different content "
                         "(xAPI Comm 2.1.2: statements are immutable)",
                         bad_index);
         break;
     case STMT_STORE_ERR_VOID_VOIDING:
-        lrs_reply_error(r, 400,
+        lrs_reply_error(r, status,
                         "statement %zu: a voiding statement cannot be voided (xAPI Data 2.3.2)",
                         bad_index);
         break;
     case STMT_STORE_ERR_DUP_ID:
-        lrs_reply_error(r, 400,
+        lrs_reply_error(r, status,
                         "statement %zu: two statements in the batch share one id (xAPI "
                         "Comm 2.1.2)",
                         bad_index);
         break;
     case STMT_STORE_ERR_FULL:
-        lrs_reply_error(r, 507, "storage full: statement not stored");
+        lrs_reply_error(r, status, "storage full: statement not stored");
         break;
     case STMT_STORE_ERR_CLOSED:
-        lrs_reply_error(r, 503, "server is shutting down");
+        lrs_reply_error(r, status, "server is shutting down");
         break;
     case STMT_STORE_ERR_ARG:
-        lrs_reply_error(r, 400, "invalid statement batch");
+        lrs_reply_error(r, status, "invalid statement batch");
         break;
     default:
-        lrs_reply_error(r, 500, "storage error: %s", stmt_store_strerror(rc));
+        lrs_reply_error(r, status >= 500 ? status : 500, "storage error: %s",
+                        stmt_store_strerror(rc));
     }
 }
 
@@ -341,10 +344,14 @@ static void unstore_blobs(struct lrs_req *r, struct stmt_req *q, const int *crea
 static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
 {
     struct stmt_insert_result res;
-    cJSON *body = q->body;
+    cJSON *body = q->body, *extra = NULL;
     cJSON **stmts;
+    struct cmi5_plan *plan = NULL;
+    const struct stmt_row *rows = NULL;
+    size_t nrows = 0;
     int *created = NULL;
     size_t n = cJSON_IsArray(body) ? (size_t)cJSON_GetArraySize(body) : 1, i = 0, dup = 0;
+    size_t nall = n, ins = n, m = 0; /* the LMS's statements are stmts[ins, ins + m) */
     int rc;
 
     stmts = sc_calloc(n, sizeof *stmts);
@@ -379,24 +386,66 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
         reply_store_err(r, STMT_STORE_ERR_DUP_ID, dup);
         return;
     }
+    /* cmi5 (route_cmi5.c): an AU session's statements pass the LMS's rules; the satisfied
+     * statements they cause join this batch, so one writer transaction stores both */
+    if (r->cred.cmi5_session[0]) {
+        cJSON *e, **grown;
+        if (lrs_cmi5_statements(r, stmts, n, &extra, &plan, &rows, &nrows, &ins)) {
+            sc_free(stmts);
+            return;
+        }
+        m = (size_t)cJSON_GetArraySize(extra);
+        grown = sc_realloc(stmts, (n + m + 1) * sizeof *stmts);
+        if (!grown) {
+            lrs_cmi5_statements_done(r, plan, 0);
+            cJSON_Delete(extra);
+            sc_free(stmts);
+            lrs_reply_error(r, 500, "out of memory");
+            return;
+        }
+        stmts = grown;
+        /* right after the statement that satisfied the AU (cmi5 9.3.9) */
+        memmove(&stmts[ins + m], &stmts[ins], (n - ins) * sizeof *stmts);
+        nall = ins;
+        cJSON_ArrayForEach(e, extra)
+        {
+            if (stmt_normalize(e)) {
+                lrs_cmi5_statements_done(r, plan, 0);
+                cJSON_Delete(extra);
+                sc_free(stmts);
+                lrs_reply_error(r, 500, "out of memory");
+                return;
+            }
+            stmts[nall++] = e;
+        }
+        nall = n + m;
+    }
     memset(&res, 0, sizeof res);
     created = sc_calloc(q->nparts + 1, sizeof *created);
     if (!created) {
+        lrs_cmi5_statements_done(r, plan, 0);
+        cJSON_Delete(extra);
         sc_free(stmts);
         lrs_reply_error(r, 500, "out of memory");
         return;
     }
     rc = store_blobs(r, q, created);
     if (rc) {
+        if (plan)
+            lrs_cmi5_statements_done(r, plan, 0);
+        cJSON_Delete(extra);
         unstore_blobs(r, q, created);
         sc_free(created);
         sc_free(stmts);
-        lrs_reply_error(r, rc == STMT_DB_ERR_FULL ? 507 : 500, "cannot store attachments: %s",
-                        stmt_db_strerror(rc));
+        lrs_reply_error(r, lrs_status(LRS_ERRS_DB, rc) == 507 ? 507 : 500,
+                        "cannot store attachments: %s", stmt_db_strerror(rc));
         return;
     }
-    rc = stmt_store_insert(r->app->store, stmts, n, r->cred.authority, &res);
+    rc = stmt_store_insert_rows(r->app->store, stmts, nall, r->cred.authority, rows, nrows, &res);
     sc_free(stmts);
+    if (plan)
+        lrs_cmi5_statements_done(r, plan, rc == 0);
+    cJSON_Delete(extra);
     if (rc) {
         unstore_blobs(r, q, created);
         sc_free(created);
@@ -411,9 +460,12 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
     } else {
         struct sc_buf b = SC_BUF_INIT;
         sc_buf_putc(&b, '[');
-        for (size_t k = 0; k < res.n; k++) {
-            if (k)
+        for (size_t k = 0, first = 1; k < res.n; k++) {
+            if (k >= ins && k < ins + m)
+                continue; /* the LMS's satisfied statements: not the client's */
+            if (!first)
                 sc_buf_putc(&b, ',');
+            first = 0;
             sc_buf_json_str(&b, res.ids[k], strlen(res.ids[k]));
         }
         sc_buf_putc(&b, ']');
@@ -834,18 +886,14 @@ static void statements_get(struct lrs_req *r)
                     continue;
                 const char *raw = r->params[i].value;
                 sc_buf_printf(&more, "%s%s=", first ? "" : "&", r->params[i].name);
-                for (const unsigned char *p = (const unsigned char *)raw; *p; p++) {
-                    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                        (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' ||
-                        *p == '~')
-                        sc_buf_putc(&more, (char)*p);
-                    else
-                        sc_buf_printf(&more, "%%%02X", *p);
-                }
+                (void)sc_pct_encode(&more, raw, strlen(raw), NULL); /* sticky: checked below */
                 first = 0;
             }
             sc_buf_printf(&more, "%smore=%s", first ? "" : "&", page.more);
-            sc_buf_json_str(&b, more.data, more.len);
+            if (sc_buf_error(&more) && !b.err)
+                b.err = sc_buf_error(&more); /* never half a link: the reply is a 500 */
+            else
+                sc_buf_json_str(&b, more.data, more.len);
             sc_buf_free(&more);
         } else {
             sc_buf_puts(&b, "\"\"");

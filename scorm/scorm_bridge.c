@@ -15,6 +15,7 @@
 #include "scorm/scorm_rt_int.h"
 #include "common/sc_alloc.h"
 #include "common/sc_buf.h"
+#include "common/sc_text.h"
 #include "common/sc_time.h"
 
 #include <ctype.h>
@@ -45,13 +46,8 @@ static void add_arr(cJSON *a, cJSON *v)
 /* Percent-encode one IRI path segment (RFC 3987: keep unreserved characters). */
 static void put_seg(struct sc_buf *b, const char *s)
 {
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
-            sc_buf_putc(b, (char)c);
-        else
-            sc_buf_printf(b, "%%%02X", c);
-    }
+    if (s)
+        (void)sc_pct_encode(b, s, strlen(s), NULL); /* b's error is sticky */
 }
 
 char *scorm__activity_iri(const char *base, const char *course, const char *sco, const char *kind,

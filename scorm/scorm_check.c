@@ -146,30 +146,34 @@ static int visit_summary(void *ctx, const void *key, size_t klen, const void *va
 {
     struct sums *u = ctx;
     struct sc_buf kb = SC_BUF_INIT;
+    struct scorm__summary sum;
     char reg[64];
-    cJSON *sum = cJSON_ParseWithLength(val, vlen), *objs = NULL;
-    const cJSON *sco;
-    if (klen >= sizeof reg) { /* not a registration UUID: not ours to judge */
-        cJSON_Delete(sum);
+    cJSON *objs = NULL;
+    int rc;
+    if (klen >= sizeof reg) /* not a registration UUID: not ours to judge */
         return 0;
-    }
     memcpy(reg, key, klen);
     reg[klen] = '\0';
-    if (!sum) {
+    rc = scorm__summary_decode(val, vlen, &sum);
+    if (rc == SCORM_RT_ERR_NOMEM) {
+        u->rc = rc;
+        return -1;
+    }
+    if (rc) {
         u->res->unreadable++;
-        sc_buf_printf(u->report, "scorm: registration %s: summary is not JSON\n", reg);
+        sc_buf_printf(u->report, "scorm: registration %s: its summary is not one (reg_summary)\n",
+                      reg);
         return 0;
     }
     sc_buf_init(&kb, 4096);
     u->res->registrations++;
-    cJSON_ArrayForEach(sco, cJSON_GetObjectItemCaseSensitive(sum, "scos"))
-    {
-        const char *c = scorm__jstr(sco, "c");
+    for (size_t i = 0; i < sum.n_scos; i++) {
+        const char *sco = sum.scos[i].id;
         int found = 0;
-        if (!c || strcmp(c, "completed"))
+        if (sum.scos[i].c != SCORM__C_COMPLETED)
             continue;
         u->res->completed++;
-        pair_key(&kb, reg, sco->string);
+        pair_key(&kb, reg, sco);
         if (kb.data && cJSON_GetObjectItemCaseSensitive(u->k->open, kb.data)) {
             u->res->open++; /* not terminated yet: the statement comes at its end */
             continue;
@@ -179,7 +183,7 @@ static int visit_summary(void *ctx, const void *key, size_t klen, const void *va
         const cJSON *o;
         cJSON_ArrayForEach(o, objs)
         {
-            found |= is_sco_activity(o->valuestring, sco->string);
+            found |= is_sco_activity(o->valuestring, sco);
         }
         if (!found) {
             const cJSON *p;
@@ -187,7 +191,7 @@ static int visit_summary(void *ctx, const void *key, size_t klen, const void *va
             {
                 const char *sep = strchr(p->string, '\x1f');
                 if (sep && (size_t)(sep - p->string) == strlen(reg) &&
-                    !strncmp(p->string, reg, strlen(reg)) && is_sco_activity(sep + 1, sco->string))
+                    !strncmp(p->string, reg, strlen(reg)) && is_sco_activity(sep + 1, sco))
                     found = 2;
             }
         }
@@ -199,12 +203,12 @@ static int visit_summary(void *ctx, const void *key, size_t klen, const void *va
                 sc_buf_printf(u->report,
                               "scorm: registration %s: SCO %.200s is reported completed but "
                               "has no completed statement\n",
-                              reg, sco->string);
+                              reg, sco);
         }
     }
     sc_buf_free(&kb);
     cJSON_Delete(objs);
-    cJSON_Delete(sum);
+    scorm__summary_free(&sum);
     return u->rc ? -1 : 0;
 }
 

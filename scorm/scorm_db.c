@@ -33,7 +33,7 @@ static const char *const SCORM_TABLES[] = {
     "reg_contrib",
     "course_report",
     "course_report_idx",
-    /* cmi5 courses, registrations and sessions (scorm/cmi5_*.c, issue 16) */
+    /* cmi5 courses, registrations and AU sessions (cmi5_store.c, cmi5_reg.c, cmi5_launch.c) */
     "cmi5_courses",
     "cmi5_regs",
     "cmi5_sessions",

@@ -53,6 +53,11 @@ void scorm__opts_fill(struct scorm_import_opts *dst, const struct scorm_import_o
 /** Open and check a zip held in memory (buf borrowed until scorm__zip_close). */
 int scorm__zip_open(const void *buf, size_t len, const struct scorm_import_opts *opts,
                     struct scorm__zip **out, cJSON *warnings, struct scorm_diag *diag);
+/** The same; need_manifest 0 accepts an archive without imsmanifest.xml (cmi5 packages, whose
+ *  cmi5.xml the caller looks for) and never strips a top folder. */
+int scorm__zip_open_opt(const void *buf, size_t len, const struct scorm_import_opts *opts,
+                        int need_manifest, struct scorm__zip **out, cJSON *warnings,
+                        struct scorm_diag *diag);
 void scorm__zip_close(struct scorm__zip *z);
 /** Read entry i fully, at most cap bytes (else SCORM_ERR_MANIFEST_SIZE). *buf owned (sc_free),
  *  NUL-terminated. */
@@ -158,6 +163,9 @@ const cJSON *scorm__default_org(const cJSON *tree);
 int scorm__item_is_sco(const cJSON *item);
 /** The SCOs among items and their descendants. */
 int scorm__count_scos(const cJSON *items);
+/** Add a reference to object or array `item` (owned elsewhere) to obj under key; 0, or -1 with
+ *  nothing added or leaked. */
+int scorm__add_ref(cJSON *obj, const char *key, cJSON *item);
 /** Sanitise an identifier into a course id ([A-Za-z0-9._-], at most 64). */
 int scorm__course_id_derive(const char *ident, char out[SCORM_MAX_COURSE_ID + 1]);
 /** 1 when id is a valid course id. */

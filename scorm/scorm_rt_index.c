@@ -104,7 +104,8 @@ int scorm__index_reg_add(struct stmt_db_txn *txn, const cJSON *reg)
     const char *lid = scorm__jstr(learner, "id"), *lname = scorm__jstr(learner, "name");
     int64_t created = (int64_t)jnum(reg, "created_us");
     char key[IDX_KEY_MAX + 64], who[SCORM_RT_MAX_LEARNER_ID + 300];
-    cJSON *lrec = NULL, *sum = NULL;
+    cJSON *lrec = NULL;
+    struct scorm__summary sum;
     int rc, wl;
 
     if (!id || !course || !lid)
@@ -137,53 +138,37 @@ int scorm__index_reg_add(struct stmt_db_txn *txn, const cJSON *reg)
     rc = put_json(txn, "learners", lid, lrec);
     if (rc)
         goto out;
-    sum = cJSON_CreateObject();
-    if (!sum || !cJSON_AddStringToObject(sum, "completion", "not attempted") ||
-        !cJSON_AddStringToObject(sum, "success", "unknown") ||
-        !cJSON_AddNumberToObject(sum, "total_time_cs", 0) ||
-        !cJSON_AddObjectToObject(sum, "scos")) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    rc = put_json(txn, "reg_summary", id, sum);
+    scorm__summary_init(&sum);
+    rc = scorm__summary_put(txn, id, &sum);
 out:
     cJSON_Delete(lrec);
-    cJSON_Delete(sum);
     return rc;
 }
 
-/* The course-level figures of sum from its scos map (n_sco launchable items). */
-static void summary_aggregate(cJSON *sum, int n_sco)
+/* The course-level figures of sum from its SCOs (n_sco launchable items). */
+static void summary_aggregate(struct scorm__summary *sum, int n_sco)
 {
-    const cJSON *s, *scos = cJSON_GetObjectItemCaseSensitive(sum, "scos");
     int n_completed = 0, n_started = 0, n_passed = 0, n_failed = 0, n_scored = 0;
     double scaled = 0, time_cs = 0;
-    cJSON_ArrayForEach(s, scos)
-    {
-        const char *c = scorm__jstr(s, "c"), *su = scorm__jstr(s, "s");
-        const cJSON *sc = cJSON_GetObjectItemCaseSensitive(s, "sc");
-        if (c && !strcmp(c, "completed"))
-            n_completed++;
+    for (size_t i = 0; i < sum->n_scos; i++) {
+        const struct scorm__sco_summary *e = &sum->scos[i];
+        n_completed += e->c == SCORM__C_COMPLETED;
         n_started++; /* a SCO with a record was launched */
-        if (su && !strcmp(su, "passed"))
-            n_passed++;
-        if (su && !strcmp(su, "failed"))
-            n_failed++;
-        if (cJSON_IsNumber(sc)) {
-            scaled += sc->valuedouble;
+        n_passed += e->s == SCORM__S_PASSED;
+        n_failed += e->s == SCORM__S_FAILED;
+        if (e->has_scaled) {
+            scaled += e->scaled;
             n_scored++;
         }
-        time_cs += jnum(s, "t");
+        time_cs += e->time_cs;
     }
-    scorm__jset_str(sum, "completion",
-                    n_sco && n_completed >= n_sco ? "completed"
-                    : n_started                   ? "incomplete"
-                                                  : "not attempted");
-    scorm__jset_str(sum, "success", n_failed ? "failed" : n_passed ? "passed" : "unknown");
-    cJSON_DeleteItemFromObjectCaseSensitive(sum, "score");
-    if (n_scored)
-        scorm__jset_num(sum, "score", scaled / n_scored);
-    scorm__jset_num(sum, "total_time_cs", time_cs);
+    sum->completion = n_sco && n_completed >= n_sco ? SCORM__C_COMPLETED
+                      : n_started                   ? SCORM__C_INCOMPLETE
+                                                    : SCORM__C_NOT_ATTEMPTED;
+    sum->success = n_failed ? SCORM__S_FAILED : n_passed ? SCORM__S_PASSED : SCORM__S_UNKNOWN;
+    sum->has_score = n_scored > 0;
+    sum->score = n_scored ? scaled / n_scored : 0;
+    sum->total_time_cs = time_cs;
 }
 
 int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON *org,
@@ -193,41 +178,40 @@ int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
     const cJSON *scaled =
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "score"), "scaled");
-    const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
+    struct scorm__summary sum;
+    struct scorm__sco_summary *e;
     char ts[SC_TIME_ISO_LEN];
-    cJSON *sum = NULL, *scos, *s;
-    int rc, n_sco = 0, was, now;
+    int rc, was, now;
 
     if (!id || !course || !sco || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reg, "preview")))
         return SCORM_RT_OK;
-    rc = get_json(txn, "reg_summary", id, &sum);
+    rc = scorm__summary_get(txn, id, &sum);
     if (rc == SCORM_RT_ERR_NOTFOUND) /* a registration made before the index: from now on */
         return SCORM_RT_OK;
     if (rc)
         return rc;
-    was = scorm__jstr(sum, "completion") && !strcmp(scorm__jstr(sum, "completion"), "completed");
-    scos = cJSON_GetObjectItemCaseSensitive(sum, "scos");
-    if (!scos)
-        scos = cJSON_AddObjectToObject(sum, "scos");
-    s = cJSON_CreateObject();
-    if (!scos || !s || !cJSON_AddStringToObject(s, "c", comp ? comp : "not attempted") ||
-        !cJSON_AddStringToObject(s, "s", succ ? succ : "unknown") ||
-        (cJSON_IsNumber(scaled) && !cJSON_AddNumberToObject(s, "sc", scaled->valuedouble)) ||
-        !cJSON_AddNumberToObject(s, "t", jnum(rec, "time_all_cs"))) {
-        cJSON_Delete(s);
+    was = sum.completion == SCORM__C_COMPLETED;
+    if (!(e = scorm__summary_sco(&sum, sco, 1))) {
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    scorm__jset(scos, sco, s);
-    n_sco = scorm__count_scos(cJSON_GetObjectItemCaseSensitive(org, "items"));
-    summary_aggregate(sum, n_sco);
-    scorm__jset_str(sum, "last_access", sc_time_format_iso(sc_time_now_us(), 3, ts));
-    now = scorm__jstr(sum, "completion") && !strcmp(scorm__jstr(sum, "completion"), "completed");
-    rc = put_json(txn, "reg_summary", id, sum);
+    /* the run-time's result of the SCO (an absent status: never reported) */
+    if (scorm__completion_parse(scorm__jstr(r, "completion"), &e->c))
+        e->c = SCORM__C_NOT_ATTEMPTED;
+    if (scorm__success_parse(scorm__jstr(r, "success"), &e->s))
+        e->s = SCORM__S_UNKNOWN;
+    e->has_scaled = cJSON_IsNumber(scaled);
+    e->scaled = e->has_scaled ? scaled->valuedouble : 0;
+    e->time_cs = jnum(rec, "time_all_cs");
+    summary_aggregate(&sum, scorm__count_scos(cJSON_GetObjectItemCaseSensitive(org, "items")));
+    snprintf(sum.last_access, sizeof sum.last_access, "%s",
+             sc_time_format_iso(sc_time_now_us(), 3, ts));
+    now = sum.completion == SCORM__C_COMPLETED;
+    rc = scorm__summary_put(txn, id, &sum);
     if (!rc && was != now)
         rc = bump(txn, "course_stats", course, "completed", now ? 1 : -1);
 out:
-    cJSON_Delete(sum);
+    scorm__summary_free(&sum);
     return rc;
 }
 
@@ -236,12 +220,15 @@ out:
 /* One item of a registration list from its record and summary (both in txn). */
 static cJSON *reg_item(struct stmt_db_txn *txn, const char *reg)
 {
-    cJSON *rec = NULL, *sum = NULL, *o = NULL, *l;
+    cJSON *rec = NULL, *o = NULL, *l;
+    struct scorm__summary sum;
     const cJSON *learner;
     char tbuf[64];
     if (get_json(txn, "registrations", reg, &rec))
         return NULL;
-    get_json(txn, "reg_summary", reg, &sum); /* absent: a registration made before the index */
+    /* absent (a registration made before the index) or unreadable: an initial summary */
+    if (scorm__summary_get(txn, reg, &sum) != SCORM_RT_OK)
+        scorm__summary_init(&sum);
     learner = cJSON_GetObjectItemCaseSensitive(rec, "learner");
     o = cJSON_CreateObject();
     if (!o)
@@ -255,25 +242,22 @@ static cJSON *reg_item(struct stmt_db_txn *txn, const char *reg)
     cJSON_AddStringToObject(o, "course_title",
                             scorm__jstr(rec, "title") ? scorm__jstr(rec, "title") : "");
     cJSON_AddNumberToObject(o, "course_version", jnum(rec, "course_version"));
-    cJSON_AddStringToObject(o, "completion",
-                            scorm__jstr(sum, "completion") ? scorm__jstr(sum, "completion")
-                                                           : "not attempted");
-    cJSON_AddStringToObject(o, "success",
-                            scorm__jstr(sum, "success") ? scorm__jstr(sum, "success") : "unknown");
-    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(sum, "score")))
-        cJSON_AddNumberToObject(o, "score", jnum(sum, "score"));
+    cJSON_AddStringToObject(o, "completion", scorm__completion_name(sum.completion));
+    cJSON_AddStringToObject(o, "success", scorm__success_name(sum.success));
+    if (sum.has_score)
+        cJSON_AddNumberToObject(o, "score", sum.score);
     else
         cJSON_AddNullToObject(o, "score");
-    scorm_rt_cs_duration((int64_t)jnum(sum, "total_time_cs"), tbuf, sizeof tbuf);
+    scorm_rt_cs_duration((int64_t)sum.total_time_cs, tbuf, sizeof tbuf);
     cJSON_AddStringToObject(o, "total_time", tbuf);
-    if (scorm__jstr(sum, "last_access"))
-        cJSON_AddStringToObject(o, "last_access", scorm__jstr(sum, "last_access"));
+    if (sum.last_access[0])
+        cJSON_AddStringToObject(o, "last_access", sum.last_access);
     else
         cJSON_AddNullToObject(o, "last_access");
     cJSON_AddStringToObject(o, "created", scorm__jstr(rec, "created"));
 out:
     cJSON_Delete(rec);
-    cJSON_Delete(sum);
+    scorm__summary_free(&sum);
     return o;
 }
 
@@ -583,36 +567,25 @@ static int del_opt(struct stmt_db_txn *txn, const char *table, const char *key)
 static int reg_clear(struct stmt_db_txn *txn, const cJSON *rec, const char *reg, int keep_summary)
 {
     char prefix[64];
-    cJSON *sum = NULL;
-    int rc;
+    struct scorm__summary sum;
+    int rc, completed;
     snprintf(prefix, sizeof prefix, "%s/", reg);
     if ((rc = delete_prefix(txn, "cmi", prefix)) || (rc = delete_prefix(txn, "attempts", prefix)) ||
         (rc = del_opt(txn, "seq_state", reg)) ||
         (rc = scorm__report_reg_clear(txn, reg, !keep_summary)))
         return rc;
-    rc = get_json(txn, "reg_summary", reg, &sum);
+    rc = scorm__summary_get(txn, reg, &sum);
     if (rc == SCORM_RT_ERR_NOTFOUND)
         return SCORM_RT_OK;
     if (rc)
         return rc;
-    if (scorm__jstr(sum, "completion") && !strcmp(scorm__jstr(sum, "completion"), "completed"))
-        rc = bump(txn, "course_stats", scorm__jstr(rec, "course"), "completed", -1);
-    cJSON_Delete(sum);
-    if (rc)
+    completed = sum.completion == SCORM__C_COMPLETED;
+    scorm__summary_free(&sum); /* back to the initial summary */
+    if (completed && (rc = bump(txn, "course_stats", scorm__jstr(rec, "course"), "completed", -1)))
         return rc;
     if (!keep_summary)
         return del_opt(txn, "reg_summary", reg);
-    sum = cJSON_CreateObject();
-    if (!sum || !cJSON_AddStringToObject(sum, "completion", "not attempted") ||
-        !cJSON_AddStringToObject(sum, "success", "unknown") ||
-        !cJSON_AddNumberToObject(sum, "total_time_cs", 0) ||
-        !cJSON_AddObjectToObject(sum, "scos")) {
-        cJSON_Delete(sum);
-        return SCORM_RT_ERR_NOMEM;
-    }
-    rc = put_json(txn, "reg_summary", reg, sum);
-    cJSON_Delete(sum);
-    return rc;
+    return scorm__summary_put(txn, reg, &sum);
 }
 
 static int reg_change_once(struct scorm_rt *rt, const char *reg, int del);

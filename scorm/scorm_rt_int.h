@@ -210,6 +210,58 @@ void scorm__bridge_end(const struct scorm__bridge_ctx *c, const cJSON *values, c
                        const cJSON *result, const cJSON *start, int suspended, int64_t session_cs,
                        cJSON *arr);
 
+/* ---- scorm_rt_summary.c: the registration summary record and its one codec ---- */
+enum scorm__completion {
+    SCORM__C_NOT_ATTEMPTED,
+    SCORM__C_INCOMPLETE,
+    SCORM__C_COMPLETED,
+    SCORM__C_UNKNOWN
+};
+enum scorm__success { SCORM__S_UNKNOWN, SCORM__S_PASSED, SCORM__S_FAILED };
+/** Static names ("not attempted", ...; "unknown", "passed", "failed"). */
+const char *scorm__completion_name(enum scorm__completion c);
+const char *scorm__success_name(enum scorm__success s);
+/** Name -> value: 0, or -1 for a name that is not one (out untouched). */
+int scorm__completion_parse(const char *v, enum scorm__completion *out);
+int scorm__success_parse(const char *v, enum scorm__success *out);
+
+/** One SCO of a registration summary: its run-time result (the current attempt's). */
+struct scorm__sco_summary {
+    char *id; /* item identifier (owned) */
+    enum scorm__completion c;
+    enum scorm__success s;
+    int has_scaled;
+    double scaled;  /* score.scaled */
+    double time_cs; /* time of every attempt, centiseconds */
+};
+/** Table "reg_summary": the console's figures of a registration (scorm_rt_index.c). */
+struct scorm__summary {
+    enum scorm__completion completion; /* course level: the aggregate of the SCOs */
+    enum scorm__success success;
+    int has_score;
+    double score; /* mean scaled score */
+    double total_time_cs;
+    char last_access[40];            /* ISO 8601, "" when never */
+    struct scorm__sco_summary *scos; /* owned, n_scos of them */
+    size_t n_scos;
+};
+/** A summary of a registration with no data yet ("not attempted", no SCO). */
+void scorm__summary_init(struct scorm__summary *s);
+/** Free what s owns and make it an initial summary again; NULL-tolerant. */
+void scorm__summary_free(struct scorm__summary *s);
+/** The entry of SCO id (borrowed from s), added as "not attempted" when add is 1 and it is
+ *  missing; NULL when absent (add 0) or out of memory. */
+struct scorm__sco_summary *scorm__summary_sco(struct scorm__summary *s, const char *id, int add);
+/** Stored text -> *out (init it first or not: it is overwritten on success only; free with
+ *  scorm__summary_free). SCORM_RT_ERR_STORE for a record that is not one (wrong type, unknown
+ *  status), SCORM_RT_ERR_NOMEM. */
+int scorm__summary_decode(const void *text, size_t len, struct scorm__summary *out);
+/** s -> stored text, *out owned (cJSON_free). SCORM_RT_OK or SCORM_RT_ERR_NOMEM. */
+int scorm__summary_encode(const struct scorm__summary *s, char **out);
+/** Read / write registration reg's summary in txn (get: SCORM_RT_ERR_NOTFOUND when none). */
+int scorm__summary_get(struct stmt_db_txn *txn, const char *reg, struct scorm__summary *out);
+int scorm__summary_put(struct stmt_db_txn *txn, const char *reg, const struct scorm__summary *s);
+
 /* ---- scorm_rt_ctx.c: a registration's context and its course tree's items ---- */
 struct scorm__regctx {
     struct scorm_rt *rt;
@@ -267,7 +319,16 @@ int scorm__seq_tree_of(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON
 int scorm__track_commit(struct stmt_db_txn *txn, struct seq_tree *t, const char *reg,
                         const char *learner, const cJSON *item, const cJSON *values,
                         const cJSON *sess, int final);
-/** The LMS-side thresholds of an item (scorm_rt_session.c): completion_threshold and
+/* ---- scorm_rt_values.c: the LMS side of a SCO's values ---- */
+/** {completion, success, score{scaled,raw,min,max}} of a SCO's flat values (owned). */
+cJSON *scorm__result_of(const cJSON *values, const cJSON *item, int is12);
+/** SCORM 1.2 rules at LMSFinish (browsed / completed / mastery score); modifies values. */
+void scorm__lesson_status_finish(cJSON *values, const cJSON *item, const cJSON *reg);
+/** The values the LMS supplies at a launch of item with record rec (owned; NULL: no memory). */
+cJSON *scorm__initial_values(const struct scorm__regctx *c, const cJSON *item, const cJSON *rec);
+/** RTE 4th 4.2.17: cmi.objectives.n.id from the item's sequencing objectives. */
+void scorm__seed_objectives(const cJSON *item, cJSON *values);
+/** The LMS-side thresholds of an item (scorm_rt_values.c): completion_threshold and
  *  scaled_passing_score (2004), mastery score (1.2), as text; "" when not defined. */
 void scorm__rt_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,
                           size_t passl, char *mastery, size_t ml);

@@ -74,222 +74,6 @@ static int cmi_put(struct stmt_db_txn *txn, struct scorm__regctx *c, const char 
     return rc ? rc : scorm__report_sco(txn, c->reg, sco, rec, t);
 }
 
-/* ---- results --------------------------------------------------------------------------- */
-
-static int num_of(const cJSON *values, const char *k, double *out)
-{
-    const char *s = scorm__jstr(values, k);
-    char *end;
-    if (!s || !*s)
-        return 0;
-    *out = strtod(s, &end);
-    return !*end && isfinite(*out);
-}
-
-/* The LMS-side threshold values of a SCO (NULL when not defined). */
-void scorm__rt_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, char *pass,
-                          size_t passl, char *mastery, size_t ml)
-{
-    const cJSON *ct = cJSON_GetObjectItemCaseSensitive(item, "completionThreshold");
-    const cJSON *prim = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "sequencing"),
-                                         "objectives"),
-        "primary");
-    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(item, "masteryscore");
-    thr[0] = pass[0] = mastery[0] = 0;
-    if (is12) {
-        if (cJSON_IsNumber(ms))
-            snprintf(mastery, ml, "%g", ms->valuedouble);
-        return;
-    }
-    if (ct) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(ct, "value");
-        if (cJSON_IsNumber(v))
-            snprintf(thr, thrl, "%g", v->valuedouble);
-        else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ct, "completedByMeasure"))) {
-            const cJSON *m = cJSON_GetObjectItemCaseSensitive(ct, "minProgressMeasure");
-            snprintf(thr, thrl, "%g", cJSON_IsNumber(m) ? m->valuedouble : 1.0);
-        }
-    }
-    /* RTE 4.2.18: from imsss:minNormalizedMeasure when satisfiedByMeasure=true */
-    if (prim && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(prim, "satisfiedByMeasure"))) {
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(prim, "minNormalizedMeasure");
-        snprintf(pass, passl, "%g", cJSON_IsNumber(m) ? m->valuedouble : 1.0);
-    }
-}
-
-/* {completion, success, score{scaled,raw,min,max}} of a SCO's flat values. */
-static cJSON *result_of(const cJSON *values, const cJSON *item, int is12)
-{
-    cJSON *r = cJSON_CreateObject(), *score;
-    char thr[32], pass[32], mastery[32];
-    double raw, mn, mx, sc, x, y;
-    const char *comp = "not attempted", *succ = "unknown";
-    int has_raw, has_min, has_max, has_scaled;
-
-    if (!r)
-        return NULL;
-    scorm__rt_thresholds(item, is12, thr, sizeof thr, pass, sizeof pass, mastery, sizeof mastery);
-    if (is12) {
-        const char *st = scorm__jstr(values, "cmi.core.lesson_status");
-        if (!st)
-            st = "not attempted";
-        if (!strcmp(st, "passed") || !strcmp(st, "failed") || !strcmp(st, "completed"))
-            comp = "completed";
-        else if (!strcmp(st, "incomplete") || !strcmp(st, "browsed"))
-            comp = "incomplete";
-        if (!strcmp(st, "passed") || !strcmp(st, "failed"))
-            succ = st;
-        has_raw = num_of(values, "cmi.core.score.raw", &raw);
-        has_min = num_of(values, "cmi.core.score.min", &mn);
-        has_max = num_of(values, "cmi.core.score.max", &mx);
-        has_scaled = 0;
-        cJSON_AddStringToObject(r, "lesson_status", st);
-    } else {
-        comp = scorm__jstr(values, "cmi.completion_status");
-        succ = scorm__jstr(values, "cmi.success_status");
-        if (!comp)
-            comp = "unknown";
-        if (!succ)
-            succ = "unknown";
-        if (thr[0]) {
-            comp = num_of(values, "cmi.progress_measure", &x)
-                       ? (x >= strtod(thr, NULL) ? "completed" : "incomplete")
-                       : "unknown";
-        }
-        if (pass[0]) {
-            succ = num_of(values, "cmi.score.scaled", &y)
-                       ? (y >= strtod(pass, NULL) ? "passed" : "failed")
-                       : "unknown";
-        }
-        has_raw = num_of(values, "cmi.score.raw", &raw);
-        has_min = num_of(values, "cmi.score.min", &mn);
-        has_max = num_of(values, "cmi.score.max", &mx);
-        has_scaled = num_of(values, "cmi.score.scaled", &sc);
-    }
-    cJSON_AddStringToObject(r, "completion", comp);
-    cJSON_AddStringToObject(r, "success", succ);
-    if (has_raw || has_scaled) {
-        score = cJSON_AddObjectToObject(r, "score");
-        if (!has_scaled && has_raw) {
-            double lo = has_min ? mn : 0, hi = has_max ? mx : 100;
-            if (hi > lo) {
-                sc = (raw - lo) / (hi - lo);
-                has_scaled = 1;
-            }
-        }
-        if (has_scaled)
-            cJSON_AddNumberToObject(score, "scaled", sc < -1 ? -1 : sc > 1 ? 1 : sc);
-        if (has_raw)
-            cJSON_AddNumberToObject(score, "raw", raw);
-        if (has_min)
-            cJSON_AddNumberToObject(score, "min", mn);
-        if (has_max)
-            cJSON_AddNumberToObject(score, "max", mx);
-    }
-    return r;
-}
-
-/* 1.2 rules at LMSFinish (see the file header). Modifies values. */
-static void lesson_status_finish(cJSON *values, const cJSON *item, const cJSON *reg)
-{
-    const char *st = scorm__jstr(values, "cmi.core.lesson_status");
-    const char *mode = scorm__jstr(reg, "mode"), *credit = scorm__jstr(reg, "credit");
-    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(item, "masteryscore");
-    double raw;
-    if (!st || !strcmp(st, "not attempted")) {
-        if (mode && !strcmp(mode, "browse"))
-            scorm__jset_str(values, "cmi.core.lesson_status", "browsed");
-        else
-            scorm__jset_str(values, "cmi.core.lesson_status", "completed");
-    }
-    if (cJSON_IsNumber(ms) && (!credit || !strcmp(credit, "credit")) &&
-        num_of(values, "cmi.core.score.raw", &raw))
-        scorm__jset_str(values, "cmi.core.lesson_status",
-                        raw >= ms->valuedouble ? "passed" : "failed");
-}
-
-/* ---- launch ---------------------------------------------------------------------------- */
-
-static void add_initial(cJSON *init, const char *k, const char *v)
-{
-    if (v && !cJSON_GetObjectItemCaseSensitive(init, k))
-        cJSON_AddStringToObject(init, k, v);
-}
-
-static cJSON *initial_values(const struct scorm__regctx *c, const cJSON *item, const cJSON *rec)
-{
-    cJSON *init = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "values"), 1);
-    const cJSON *learner = cJSON_GetObjectItemCaseSensitive(c->reg, "learner");
-    const char *entry = scorm__jstr(rec, "entry");
-    int64_t total = (int64_t)jnum(rec, "total_cs");
-    char tbuf[64], thr[32], pass[32], mastery[32];
-    const cJSON *lim = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(item, "sequencing"), "limitConditions");
-    if (!init)
-        init = cJSON_CreateObject();
-    if (!init)
-        return NULL;
-    scorm__rt_thresholds(item, c->is12, thr, sizeof thr, pass, sizeof pass, mastery,
-                         sizeof mastery);
-    if (c->is12) {
-        add_initial(init, "cmi.core.student_id", scorm__jstr(learner, "id"));
-        add_initial(init, "cmi.core.student_name", scorm__jstr(learner, "name"));
-        add_initial(init, "cmi.core.credit", scorm__jstr(c->reg, "credit"));
-        add_initial(init, "cmi.core.lesson_mode", scorm__jstr(c->reg, "mode"));
-        add_initial(init, "cmi.core.entry", entry);
-        scorm_rt_cs_timespan12(total, tbuf, sizeof tbuf);
-        add_initial(init, "cmi.core.total_time", tbuf);
-        add_initial(init, "cmi.launch_data", scorm__jstr(item, "datafromlms"));
-        if (mastery[0])
-            add_initial(init, "cmi.student_data.mastery_score", mastery);
-        add_initial(init, "cmi.student_data.max_time_allowed", scorm__jstr(item, "maxtimeallowed"));
-        add_initial(init, "cmi.student_data.time_limit_action",
-                    scorm__jstr(item, "timelimitaction"));
-    } else {
-        add_initial(init, "cmi.learner_id", scorm__jstr(learner, "id"));
-        add_initial(init, "cmi.learner_name", scorm__jstr(learner, "name"));
-        add_initial(init, "cmi.credit", scorm__jstr(c->reg, "credit"));
-        add_initial(init, "cmi.mode", scorm__jstr(c->reg, "mode"));
-        add_initial(init, "cmi.entry", entry);
-        scorm_rt_cs_duration(total, tbuf, sizeof tbuf);
-        add_initial(init, "cmi.total_time", tbuf);
-        add_initial(init, "cmi.launch_data", scorm__jstr(item, "datafromlms"));
-        if (thr[0])
-            add_initial(init, "cmi.completion_threshold", thr);
-        if (pass[0])
-            add_initial(init, "cmi.scaled_passing_score", pass);
-        add_initial(init, "cmi.time_limit_action", scorm__jstr(item, "timelimitaction"));
-        add_initial(init, "cmi.max_time_allowed", scorm__jstr(lim, "attemptAbsoluteDurationLimit"));
-    }
-    return init;
-}
-
-/* SCORM 2004 RTE 4.2.17: at the start of an attempt the LMS initialises cmi.objectives.n.id
- * with the objectives of the item's sequencing information (primary first, then the others,
- * manifest order); a SCO finds them with cmi.objectives._count / .n.id. */
-static void seed_objectives(const cJSON *item, cJSON *values)
-{
-    const cJSON *objs = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(item, "sequencing"), "objectives");
-    const cJSON *prim = cJSON_GetObjectItemCaseSensitive(objs, "primary"), *o;
-    char k[64];
-    int n = 0;
-    if (!values || !objs || cJSON_GetObjectItemCaseSensitive(values, "cmi.objectives.0.id"))
-        return;
-    if (scorm__jstr(prim, "objectiveID")) {
-        snprintf(k, sizeof k, "cmi.objectives.%d.id", n++);
-        scorm__jset_str(values, k, scorm__jstr(prim, "objectiveID"));
-    }
-    cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(objs, "objectives"))
-    {
-        if (!scorm__jstr(o, "objectiveID") || n >= 100)
-            continue;
-        snprintf(k, sizeof k, "cmi.objectives.%d.id", n++);
-        scorm__jset_str(values, k, scorm__jstr(o, "objectiveID"));
-    }
-}
-
 static cJSON *new_sco_record(void)
 {
     cJSON *rec = cJSON_CreateObject();
@@ -306,16 +90,14 @@ static cJSON *new_sco_record(void)
     return rec;
 }
 
-/* Begins a grouped write transaction and reads the SCO's record (cmi table, key written to
- * key), a fresh one when the SCO has none yet. On error *txn may be open: the caller aborts. */
-static int sco_record_begin(struct scorm_rt *rt, const char *reg, const char *sco, char *key,
-                            size_t keylen, struct stmt_db_txn **txn, cJSON **rec)
+/* In the call's transaction: the SCO's record (cmi table, key written to key), a fresh one
+ * when the SCO has none yet. */
+static int sco_record_read(struct stmt_db_txn *txn, const char *reg, const char *sco, char *key,
+                           size_t keylen, cJSON **rec)
 {
     int rc;
     scorm__sco_key(key, keylen, reg, sco, 0);
-    if (stmt_db_txn_begin_grouped(rt->db, txn))
-        return SCORM_RT_ERR_STORE;
-    rc = scorm__rt_get(*txn, "cmi", key, rec);
+    rc = scorm__rt_get(txn, "cmi", key, rec);
     if (rc == SCORM_RT_ERR_NOTFOUND) {
         *rec = new_sco_record();
         rc = *rec ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
@@ -413,8 +195,8 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
     scorm__jset_num(rec, "total_cs", (double)total);
     scorm__jset_num(rec, "time_all_cs", jnum(rec, "time_all_cs") + (double)scs);
     if (final && c->is12)
-        lesson_status_finish(values, item, c->reg);
-    result = result_of(values, item, c->is12);
+        scorm__lesson_status_finish(values, item, c->reg);
+    result = scorm__result_of(values, item, c->is12);
     scorm__jset(rec, "result", result);
     scorm__jset_bool(sess, "open", 0);
     scorm__jset_bool(sess, "terminated", final);
@@ -439,42 +221,68 @@ static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struc
 }
 
 /*
- * Commits *txn (cleared either way) with the call's statements written in it as bridge
- * outbox rows (one call, one durable transaction: DESIGN.md), then hands them to the
- * statement store. fails0 is sc_alloc_failures() when the call began: when an allocation
- * failed since, a value or a statement may be missing from what the call built, so nothing
- * is committed (SCORM_RT_ERR_NOMEM; the player retries). SCORM_RT_OK, _NOMEM, _STORE.
+ * The transaction of a call runs on the store's group thread (stmt_db_txn_run_grouped: one
+ * thread per LMDB write transaction, one shared fsync per group): fn does the call's reads and
+ * writes in txn, then the call's statements are written in it as bridge outbox rows (one
+ * call, one durable transaction: DESIGN.md). After the group is durable the statements go to
+ * the statement store. fails0 is sc_alloc_failures() when the call began: when an allocation
+ * failed since, a value or a statement may be missing from what the call built, so nothing is
+ * committed (SCORM_RT_ERR_NOMEM; the player retries). fn must not begin a transaction.
+ * Returns fn's error, SCORM_RT_ERR_NOMEM, SCORM_RT_ERR_STORE, or SCORM_RT_OK once durable.
  */
-static int commit_out(struct scorm_rt *rt, struct stmt_db_txn **txn, cJSON *stmts, long fails0)
-{
+struct phase {
+    struct scorm_rt *rt;
+    cJSON *stmts;
+    long fails0;
+    int (*fn)(struct stmt_db_txn *txn, void *ctx);
+    void *ctx;
     struct scorm__obx ob;
-    int rc = scorm__outbox_put(rt, *txn, stmts, fails0, &ob);
-    if (!rc && sc_alloc_failures() != fails0)
-        rc = SCORM_RT_ERR_NOMEM;
-    if (rc) {
-        scorm__obx_free(&ob);
-        stmt_db_txn_abort(*txn);
-        *txn = NULL;
-        return rc;
+    int rc; /* what fn and the rows gave (the group's own failure is told apart) */
+};
+
+static int phase_work(struct stmt_db_txn *txn, void *v)
+{
+    struct phase *p = v;
+    int rc = p->fn(txn, p->ctx);
+    if (!rc) {
+        rc = scorm__outbox_put(p->rt, txn, p->stmts, p->fails0, &p->ob);
+        if (!rc && sc_alloc_failures() != p->fails0)
+            rc = SCORM_RT_ERR_NOMEM;
+        if (rc)
+            scorm__obx_free(&p->ob);
     }
-    rc = stmt_db_txn_commit(*txn);
-    *txn = NULL;
+    p->rc = rc;
+    return rc;
+}
+
+static int run_phase(struct scorm_rt *rt, cJSON *stmts, long fails0,
+                     int (*fn)(struct stmt_db_txn *txn, void *ctx), void *ctx)
+{
+    struct phase p;
+    int rc;
+    memset(&p, 0, sizeof p);
+    p.rt = rt;
+    p.stmts = stmts;
+    p.fails0 = fails0;
+    p.fn = fn;
+    p.ctx = ctx;
+    p.rc = SCORM_RT_ERR_STORE; /* fn never ran */
+    rc = stmt_db_txn_run_grouped(rt->db, phase_work, &p);
     if (rc) {
-        scorm__obx_free(&ob);
-        return SCORM_RT_ERR_STORE;
+        if (!p.rc) /* fn and the rows were fine: the group's commit failed */
+            scorm__obx_free(&p.ob);
+        return p.rc ? p.rc : SCORM_RT_ERR_STORE;
     }
     scorm__commit_done(rt);
-    scorm__outbox_sent(rt, stmts, &ob);
+    scorm__outbox_sent(rt, stmts, &p.ob);
     return SCORM_RT_OK;
 }
 
-/* The prologue of a session's calls (commit, initialized): the registration's context, a
- * statement array, a grouped write transaction and the session record, which must belong to
- * reg and be open. On error the outputs hold what was made (the caller frees them; c is safe
- * to free either way). */
-static int session_open(struct scorm_rt *rt, const char *reg, const char *session,
-                        struct scorm__regctx *c, struct stmt_db_txn **txn, cJSON **sess,
-                        cJSON **stmts)
+/* The prologue of a session's calls (commit, initialized), before their transaction: the
+ * registration's context and a statement array. On error the outputs hold what was made (the
+ * caller frees them; c is safe to free either way). */
+static int session_prep(struct scorm_rt *rt, const char *reg, const char *session,
+                        struct scorm__regctx *c, cJSON **stmts)
 {
     int rc;
     memset(c, 0, sizeof *c);
@@ -484,11 +292,13 @@ static int session_open(struct scorm_rt *rt, const char *reg, const char *sessio
     if (rc)
         return rc;
     *stmts = cJSON_CreateArray();
-    if (!*stmts)
-        return SCORM_RT_ERR_NOMEM;
-    if (stmt_db_txn_begin_grouped(rt->db, txn))
-        return SCORM_RT_ERR_STORE;
-    rc = scorm__rt_get(*txn, "sessions", session, sess);
+    return *stmts ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
+}
+
+/* In the call's transaction: the session record, which must belong to reg and be open. */
+static int session_read(struct stmt_db_txn *txn, const char *reg, const char *session, cJSON **sess)
+{
+    int rc = scorm__rt_get(txn, "sessions", session, sess);
     if (rc)
         return rc;
     if (!scorm__jstr(*sess, "registration") || strcmp(scorm__jstr(*sess, "registration"), reg))
@@ -498,46 +308,33 @@ static int session_open(struct scorm_rt *rt, const char *reg, const char *sessio
     return SCORM_RT_OK;
 }
 
-int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON **out,
-                    struct scorm_diag *diag)
-{
-    struct scorm__regctx c;
-    struct stmt_db_txn *txn = NULL;
-    cJSON *rec = NULL, *sess = NULL, *old = NULL, *res = NULL, *stmts = NULL;
+struct launch_ctx {
+    struct scorm_rt *rt;
+    struct scorm__regctx *c;
+    const char *reg, *sco, *sid;
     const cJSON *item;
-    char key[KEY_MAX + 64], sid[SC_UUID_LEN];
-    int rc;
+    cJSON *stmts, *res;
+};
 
-    rc = scorm__regctx_load(rt, reg, &c);
-    if (rc)
-        return rc;
-    item = sco ? scorm__find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"), sco) : NULL;
-    if (!item) {
-        scorm__diag_set(diag, SCORM_RT_ERR_NOTFOUND, 0, "sco", "no item %.100s in the course",
-                        sco ? sco : "(none)");
-        rc = SCORM_RT_ERR_NOTFOUND;
-        goto out;
-    }
-    if (!scorm__jstr(item, "launch")) {
-        scorm__diag_set(diag, SCORM_RT_ERR_NOT_LAUNCHABLE, 0, "sco",
-                        "item %.100s has no resource to launch", sco);
-        rc = SCORM_RT_ERR_NOT_LAUNCHABLE;
-        goto out;
-    }
-    stmts = cJSON_CreateArray();
-    res = cJSON_CreateObject();
-    if (!stmts || !res || sc_uuid_v4(sid)) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    rc = sco_record_begin(rt, reg, sco, key, sizeof key, &txn, &rec);
+/* The transaction of a launch (run_phase): the SCO's record and a new session. */
+static int launch_work(struct stmt_db_txn *txn, void *v)
+{
+    struct launch_ctx *a = v;
+    struct scorm_rt *rt = a->rt;
+    struct scorm__regctx *c = a->c;
+    const char *reg = a->reg, *sco = a->sco, *sid = a->sid;
+    const cJSON *item = a->item;
+    cJSON *stmts = a->stmts, *res = a->res;
+    cJSON *rec = NULL, *sess = NULL, *old = NULL;
+    char key[KEY_MAX + 64];
+    int rc = sco_record_read(txn, reg, sco, key, sizeof key, &rec);
     if (rc)
         goto out;
     /* a session of this SCO left open (tab closed, no Terminate): end it as a suspend */
     if (scorm__jstr(rec, "session")) {
         if (scorm__rt_get(txn, "sessions", scorm__jstr(rec, "session"), &old) == SCORM_RT_OK &&
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(old, "open"))) {
-            rc = session_end(rt, txn, &c, item, rec, old, 0, stmts);
+            rc = session_end(rt, txn, c, item, rec, old, 0, stmts);
             if (!rc)
                 rc = scorm__rt_put(txn, "sessions", scorm__jstr(old, "id"), old);
             if (rc)
@@ -565,24 +362,24 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
         cJSON_GetObjectItemCaseSensitive(rec, "result"))
         cJSON_AddItemToObject(sess, "start_result",
                               cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "result"), 1));
-    if (jnum(rec, "attempt_sessions") <= 0 && !c.is12)
-        seed_objectives(item, cJSON_GetObjectItemCaseSensitive(rec, "values"));
+    if (jnum(rec, "attempt_sessions") <= 0 && !c->is12)
+        scorm__seed_objectives(item, cJSON_GetObjectItemCaseSensitive(rec, "values"));
     scorm__jset_str(rec, "session", sid);
     scorm__jset_num(rec, "sessions", jnum(rec, "sessions") + 1);
     scorm__jset_num(rec, "attempt_sessions", jnum(rec, "attempt_sessions") + 1);
     /* initialized / resumed are stated when the SCO calls Initialize (the player reports it)
      * or at its first commit, whichever comes first: content that never initialises leaves
      * no statements (xAPI SCORM Profile §5.0) */
-    cJSON *init = initial_values(&c, item, rec);
+    cJSON *init = scorm__initial_values(c, item, rec);
     if (!init) {
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
     cJSON_AddItemToObject(res, "initial", init);
     /* shared data stores of the SCO (adl.data, RTE 4th 4.3) */
-    if (!c.is12 && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(item, "data")) > 0) {
+    if (!c->is12 && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(item, "data")) > 0) {
         cJSON *sd = NULL;
-        rc = scorm__data_entries(txn, c.org, item, scorm__regctx_learner(&c), reg, &sd);
+        rc = scorm__data_entries(txn, c->org, item, scorm__regctx_learner(c), reg, &sd);
         if (rc)
             goto out;
         cJSON_AddItemToObject(init, "adl.data", sd);
@@ -603,7 +400,7 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
         if (rc)
             goto out;
     }
-    if ((rc = cmi_put(txn, &c, sco, key, rec)) || (rc = scorm__rt_put(txn, "sessions", sid, sess)))
+    if ((rc = cmi_put(txn, c, sco, key, rec)) || (rc = scorm__rt_put(txn, "sessions", sid, sess)))
         goto out;
     /* the answer is made before the commit: a failure after it would leave a session the
      * player never hears of */
@@ -612,19 +409,63 @@ int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON
     cJSON_AddStringToObject(res, "title",
                             scorm__jstr(item, "title") ? scorm__jstr(item, "title") : sco);
     cJSON_AddStringToObject(res, "href", scorm__jstr(item, "launch"));
-    cJSON_AddStringToObject(res, "scorm_version", c.is12 ? "scorm12" : "scorm2004");
+    cJSON_AddStringToObject(res, "scorm_version", c->is12 ? "scorm12" : "scorm2004");
     cJSON_AddNumberToObject(res, "seq", 0);
-    cJSON_AddBoolToObject(res, "strict", scorm__regctx_strict(&c));
-    if ((rc = commit_out(rt, &txn, stmts, c.fails0)))
+    cJSON_AddBoolToObject(res, "strict", scorm__regctx_strict(c));
+    rc = SCORM_RT_OK;
+out:
+    cJSON_Delete(rec);
+    cJSON_Delete(sess);
+    cJSON_Delete(old);
+    return rc;
+}
+
+int scorm_rt_launch(struct scorm_rt *rt, const char *reg, const char *sco, cJSON **out,
+                    struct scorm_diag *diag)
+{
+    struct scorm__regctx c;
+    struct launch_ctx lc;
+    cJSON *res = NULL, *stmts = NULL;
+    const cJSON *item;
+    char sid[SC_UUID_LEN];
+    int rc;
+
+    rc = scorm__regctx_load(rt, reg, &c);
+    if (rc)
+        return rc;
+    item = sco ? scorm__find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"), sco) : NULL;
+    if (!item) {
+        scorm__diag_set(diag, SCORM_RT_ERR_NOTFOUND, 0, "sco", "no item %.100s in the course",
+                        sco ? sco : "(none)");
+        rc = SCORM_RT_ERR_NOTFOUND;
+        goto out;
+    }
+    if (!scorm__jstr(item, "launch")) {
+        scorm__diag_set(diag, SCORM_RT_ERR_NOT_LAUNCHABLE, 0, "sco",
+                        "item %.100s has no resource to launch", sco);
+        rc = SCORM_RT_ERR_NOT_LAUNCHABLE;
+        goto out;
+    }
+    stmts = cJSON_CreateArray();
+    res = cJSON_CreateObject();
+    if (!stmts || !res || sc_uuid_v4(sid)) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    lc.rt = rt;
+    lc.c = &c;
+    lc.reg = reg;
+    lc.sco = sco;
+    lc.sid = sid;
+    lc.item = item;
+    lc.stmts = stmts;
+    lc.res = res;
+    if ((rc = run_phase(rt, stmts, c.fails0, launch_work, &lc)))
         goto out;
     *out = res;
     res = NULL;
     rc = SCORM_RT_OK;
 out:
-    stmt_db_txn_abort(txn);
-    cJSON_Delete(rec);
-    cJSON_Delete(sess);
-    cJSON_Delete(old);
     cJSON_Delete(res);
     cJSON_Delete(stmts);
     scorm__regctx_free(&c);
@@ -655,13 +496,55 @@ static int sco_attempt_end(struct scorm_rt *rt, struct stmt_db_txn *txn,
     return attempt_next(txn, c, item, rec, NULL);
 }
 
+struct delivered_ctx {
+    struct scorm_rt *rt;
+    struct scorm__regctx *c;
+    const char *reg, *sco;
+    const cJSON *item;
+    int activity_attempt;
+    cJSON *stmts;
+};
+
+static int delivered_work(struct stmt_db_txn *txn, void *v)
+{
+    struct delivered_ctx *a = v;
+    struct scorm_rt *rt = a->rt;
+    struct scorm__regctx *c = a->c;
+    const char *reg = a->reg, *sco = a->sco;
+    const cJSON *item = a->item, *known;
+    int activity_attempt = a->activity_attempt;
+    cJSON *stmts = a->stmts, *rec = NULL;
+    char key[KEY_MAX + 64];
+    int rc = sco_record_read(txn, reg, sco, key, sizeof key, &rec);
+    if (rc)
+        goto out;
+    known = cJSON_GetObjectItemCaseSensitive(rec, "activity_attempt");
+    if (cJSON_IsNumber(known) && (int)known->valuedouble == activity_attempt)
+        goto out; /* the same attempt (a resume, a relaunch): nothing changes (rc OK) */
+    /* SN 4th DB.2: the sequencer began a new attempt on the activity (a suspended activity is
+     * resumed in the same attempt). RTE 4th 4.2.7 / 4.2.8: the SCO's learner attempt is that
+     * attempt, so its data of the earlier one ends and cmi.entry is ab-initio. A record with
+     * no attempt known yet (a first delivery) only learns it. */
+    if (cJSON_IsNumber(known) && (int)known->valuedouble != activity_attempt &&
+        jnum(rec, "attempt_sessions") > 0) {
+        rc = sco_attempt_end(rt, txn, c, item, rec, stmts);
+        if (rc)
+            goto out;
+    }
+    scorm__jset_num(rec, "activity_attempt", activity_attempt);
+    if ((rc = cmi_put(txn, c, sco, key, rec)))
+        goto out;
+out:
+    cJSON_Delete(rec);
+    return rc;
+}
+
 int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, int activity_attempt)
 {
     struct scorm__regctx c;
-    struct stmt_db_txn *txn = NULL;
-    cJSON *rec = NULL, *stmts = NULL;
-    const cJSON *item, *known;
-    char key[KEY_MAX + 64];
+    struct delivered_ctx dc;
+    cJSON *stmts = NULL;
+    const cJSON *item;
     int rc;
 
     if (activity_attempt < 1)
@@ -679,55 +562,38 @@ int scorm_rt_delivered(struct scorm_rt *rt, const char *reg, const char *sco, in
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    rc = sco_record_begin(rt, reg, sco, key, sizeof key, &txn, &rec);
-    if (rc)
-        goto out;
-    known = cJSON_GetObjectItemCaseSensitive(rec, "activity_attempt");
-    if (cJSON_IsNumber(known) && (int)known->valuedouble == activity_attempt)
-        goto out; /* the same attempt (a resume, a relaunch): nothing changes */
-    /* SN 4th DB.2: the sequencer began a new attempt on the activity (a suspended activity is
-     * resumed in the same attempt). RTE 4th 4.2.7 / 4.2.8: the SCO's learner attempt is that
-     * attempt, so its data of the earlier one ends and cmi.entry is ab-initio. A record with
-     * no attempt known yet (a first delivery) only learns it. */
-    if (cJSON_IsNumber(known) && (int)known->valuedouble != activity_attempt &&
-        jnum(rec, "attempt_sessions") > 0) {
-        rc = sco_attempt_end(rt, txn, &c, item, rec, stmts);
-        if (rc)
-            goto out;
-    }
-    scorm__jset_num(rec, "activity_attempt", activity_attempt);
-    if ((rc = cmi_put(txn, &c, sco, key, rec)))
-        goto out;
-    rc = commit_out(rt, &txn, stmts, c.fails0);
+    dc.rt = rt;
+    dc.c = &c;
+    dc.reg = reg;
+    dc.sco = sco;
+    dc.item = item;
+    dc.activity_attempt = activity_attempt;
+    dc.stmts = stmts;
+    rc = run_phase(rt, stmts, c.fails0, delivered_work, &dc);
 out:
-    stmt_db_txn_abort(txn);
-    cJSON_Delete(rec);
     cJSON_Delete(stmts);
     scorm__regctx_free(&c);
     return rc;
 }
 
-int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
+struct exited_ctx {
+    struct scorm_rt *rt;
+    struct scorm__regctx *c;
+    const char *reg;
+    const struct scorm__flat *f;
+    cJSON *stmts;
+};
+
+static int exited_work(struct stmt_db_txn *txn, void *v)
 {
-    struct scorm__regctx c;
-    struct stmt_db_txn *txn = NULL;
-    struct scorm__flat *f = NULL;
-    cJSON *rec = NULL, *stmts = NULL;
+    struct exited_ctx *a = v;
+    struct scorm_rt *rt = a->rt;
+    struct scorm__regctx *c = a->c;
+    const char *reg = a->reg;
+    const struct scorm__flat *f = a->f;
+    cJSON *stmts = a->stmts, *rec = NULL;
     char key[KEY_MAX + 64];
-    int rc = scorm__regctx_load(rt, reg, &c);
-    if (rc)
-        return rc;
-    f = sc_calloc(1, sizeof *f);
-    stmts = cJSON_CreateArray();
-    if (!f || !stmts) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    scorm__flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
-    if (stmt_db_txn_begin_grouped(rt->db, &txn)) {
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
+    int rc = SCORM_RT_OK;
     for (size_t i = 0; i < f->n; i++) {
         const char *id = scorm__jstr(f->item[i], "identifier");
         if (!id || !scorm__jstr(f->item[i], "launch"))
@@ -744,19 +610,43 @@ int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
          * one whose session never reached Terminate; a SCO that exited otherwise already
          * started its next attempt (attempt_sessions 0) */
         if (jnum(rec, "attempt_sessions") > 0) {
-            rc = sco_attempt_end(rt, txn, &c, f->item[i], rec, stmts);
+            rc = sco_attempt_end(rt, txn, c, f->item[i], rec, stmts);
             if (!rc)
-                rc = cmi_put(txn, &c, id, key, rec);
+                rc = cmi_put(txn, c, id, key, rec);
             if (rc)
                 goto out;
         }
         cJSON_Delete(rec);
         rec = NULL;
     }
-    rc = commit_out(rt, &txn, stmts, c.fails0);
 out:
-    stmt_db_txn_abort(txn);
     cJSON_Delete(rec);
+    return rc;
+}
+
+int scorm_rt_course_exited(struct scorm_rt *rt, const char *reg)
+{
+    struct scorm__regctx c;
+    struct exited_ctx ec;
+    struct scorm__flat *f = NULL;
+    cJSON *stmts = NULL;
+    int rc = scorm__regctx_load(rt, reg, &c);
+    if (rc)
+        return rc;
+    f = sc_calloc(1, sizeof *f);
+    stmts = cJSON_CreateArray();
+    if (!f || !stmts) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    scorm__flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
+    ec.rt = rt;
+    ec.c = &c;
+    ec.reg = reg;
+    ec.f = f;
+    ec.stmts = stmts;
+    rc = run_phase(rt, stmts, c.fails0, exited_work, &ec);
+out:
     cJSON_Delete(stmts);
     sc_free(f);
     scorm__regctx_free(&c);
@@ -787,19 +677,143 @@ static int map_code(int scorm_code)
     }
 }
 
+struct commit_ctx {
+    struct scorm_rt *rt;
+    struct scorm__regctx *c;
+    const char *reg, *session;
+    const cJSON *changes;
+    double seq;
+    int final;
+    struct scorm_diag *diag;
+    cJSON *stmts;
+    int dup; /* out: a duplicate or a late arrival, nothing changed */
+};
+
+/* The transaction of a commit (run_phase): validate and apply the changes to the SCO's record
+ * and session, the tracking, the end of the session, the summary and the report. */
+static int commit_work(struct stmt_db_txn *txn, void *v)
+{
+    struct commit_ctx *a = v;
+    struct scorm_rt *rt = a->rt;
+    struct scorm__regctx *c = a->c;
+    const char *reg = a->reg, *session = a->session;
+    const cJSON *changes = a->changes, *ch, *item;
+    double seq = a->seq;
+    int final = a->final;
+    struct scorm_diag *diag = a->diag;
+    cJSON *stmts = a->stmts, *sess = NULL, *rec = NULL, *counts = NULL;
+    char key[KEY_MAX + 64], why[512];
+    int rc = session_read(txn, reg, session, &sess);
+    if (rc)
+        goto out;
+    if (seq <= jnum(sess, "seq")) {
+        a->dup = 1; /* a duplicate or a late arrival: nothing changes */
+        goto out;
+    }
+    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(c->org, "items"),
+                            scorm__jstr(sess, "sco"));
+    if (!item) {
+        rc = SCORM_RT_ERR_NOTFOUND;
+        goto out;
+    }
+    scorm__sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
+    rc = scorm__rt_get(txn, "cmi", key, &rec);
+    if (rc)
+        goto out;
+    session_started(rt, c, item, rec, sess, stmts); /* a commit means Initialize happened */
+    cJSON *values = cJSON_GetObjectItemCaseSensitive(rec, "values");
+    cJSON *changed = cJSON_GetObjectItemCaseSensitive(sess, "changed");
+    if (!values || !changed) {
+        rc = SCORM_RT_ERR_STORE;
+        goto out;
+    }
+    counts = scorm__dm_counts(values);
+    if (!counts) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
+    /* exit, session_time and adl.nav.request live in the session, not in the attempt's values;
+     * a commit may set them more than once across commits: the last value wins */
+    const char *ex_key = c->is12 ? "cmi.core.exit" : "cmi.exit";
+    const char *st_key = c->is12 ? "cmi.core.session_time" : "cmi.session_time";
+    cJSON_ArrayForEach(ch, changes)
+    {
+        int code;
+        if (!c->is12 && !strncmp(ch->string, "adl.data.", 9)) {
+            /* shared data goes to its store (scorm_rt_data.c), not to the attempt's values */
+            rc = scorm__data_set(txn, c->org, item, scorm__regctx_learner(c), reg, ch->string,
+                                 ch->valuestring, value_max(rt), diag);
+            if (rc)
+                goto out;
+            continue;
+        }
+        code = scorm__dm_set(&rt->dm, c->is12 ? "scorm12" : "scorm2004", scorm__regctx_strict(c),
+                             values, counts, ch->string, ch->valuestring, why, sizeof why);
+        if (code) {
+            rc = map_code(code);
+            scorm__diag_set(diag, code, 0, ch->string, "%s", why);
+            goto out;
+        }
+        scorm__jset_str(changed, ch->string, ch->valuestring);
+    }
+    {
+        const char *v;
+        if ((v = scorm__jstr(values, ex_key))) {
+            scorm__jset_str(sess, "exit", v);
+            cJSON_DeleteItemFromObjectCaseSensitive(values, ex_key);
+        }
+        if ((v = scorm__jstr(values, st_key))) {
+            int64_t cs = c->is12 ? scorm_rt_timespan12_cs(v) : scorm_rt_duration_cs(v);
+            if (cs >= 0)
+                scorm__jset_num(sess, "session_cs", (double)cs);
+            cJSON_DeleteItemFromObjectCaseSensitive(values, st_key);
+        }
+        if ((v = scorm__jstr(values, "adl.nav.request"))) {
+            scorm__jset_str(sess, "nav_request", v);
+            cJSON_DeleteItemFromObjectCaseSensitive(values, "adl.nav.request");
+        }
+    }
+    scorm__jset_num(sess, "seq", seq);
+    {
+        cJSON *result = scorm__result_of(values, item, c->is12);
+        scorm__jset(rec, "result", result);
+    }
+    /* the sequencing tracking follows the validated data in this transaction (issue 15) */
+    if (!c->is12) {
+        struct seq_tree *t = NULL;
+        if ((rc = scorm__regctx_seq(c, txn, &t)) ||
+            (t && (rc = scorm__track_commit(txn, t, reg, scorm__regctx_learner(c), item, values,
+                                            sess, final))))
+            goto out;
+    }
+    if (final) {
+        rc = session_end(rt, txn, c, item, rec, sess, 1, stmts);
+        if (rc)
+            goto out;
+    }
+    /* the console's summary and counters move in the same transaction (scorm_rt_index.c) */
+    if ((rc = cmi_put(txn, c, scorm__jstr(sess, "sco"), key, rec)) ||
+        (rc = scorm__rt_put(txn, "sessions", session, sess)) ||
+        (rc = scorm__summary_commit(txn, c->reg, c->org, scorm__jstr(sess, "sco"), rec)))
+        goto out;
+out:
+    cJSON_Delete(sess);
+    cJSON_Delete(rec);
+    cJSON_Delete(counts);
+    return rc;
+}
+
 int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, const cJSON *payload,
                     cJSON **out, struct scorm_diag *diag)
 {
     struct scorm__regctx c;
-    struct stmt_db_txn *txn = NULL;
-    cJSON *sess = NULL, *rec = NULL, *counts = NULL, *stmts = NULL, *res = NULL;
+    struct commit_ctx cc;
+    cJSON *stmts = NULL, *res = NULL, *dup = NULL;
     const cJSON *seqj = cJSON_GetObjectItemCaseSensitive(payload, "seq");
     const cJSON *finalj = cJSON_GetObjectItemCaseSensitive(payload, "final");
     const cJSON *changes = cJSON_GetObjectItemCaseSensitive(payload, "changes"), *ch;
-    const cJSON *item;
-    char key[KEY_MAX + 64], why[512];
     double seq;
-    int rc, applied = 0, final = cJSON_IsTrue(finalj), nchanges = 0;
+    int rc, final = cJSON_IsTrue(finalj), nchanges = 0;
 
     memset(&c, 0, sizeof c);
     if (!cJSON_IsObject(payload) || !cJSON_IsNumber(seqj) || seqj->valuedouble < 1 ||
@@ -825,171 +839,97 @@ int scorm_rt_commit(struct scorm_rt *rt, const char *reg, const char *session, c
             return SCORM_RT_ERR_PAYLOAD;
         }
     }
-    rc = session_open(rt, reg, session, &c, &txn, &sess, &stmts);
+    rc = session_prep(rt, reg, session, &c, &stmts);
     if (rc)
         goto out;
-    if (seq <= jnum(sess, "seq")) {
-        rc = SCORM_RT_OK; /* a duplicate or a late arrival: nothing changes */
-        goto answer;
-    }
-    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"),
-                            scorm__jstr(sess, "sco"));
-    if (!item) {
-        rc = SCORM_RT_ERR_NOTFOUND;
-        goto out;
-    }
-    scorm__sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
-    rc = scorm__rt_get(txn, "cmi", key, &rec);
-    if (rc)
-        goto out;
-    session_started(rt, &c, item, rec, sess, stmts); /* a commit means Initialize happened */
-    cJSON *values = cJSON_GetObjectItemCaseSensitive(rec, "values");
-    cJSON *changed = cJSON_GetObjectItemCaseSensitive(sess, "changed");
-    if (!values || !changed) {
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
-    counts = scorm__dm_counts(values);
-    if (!counts) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    /* exit, session_time and adl.nav.request live in the session, not in the attempt's values;
-     * a commit may set them more than once across commits: the last value wins */
-    const char *ex_key = c.is12 ? "cmi.core.exit" : "cmi.exit";
-    const char *st_key = c.is12 ? "cmi.core.session_time" : "cmi.session_time";
-    cJSON_ArrayForEach(ch, changes)
-    {
-        int code;
-        if (!c.is12 && !strncmp(ch->string, "adl.data.", 9)) {
-            /* shared data goes to its store (scorm_rt_data.c), not to the attempt's values */
-            rc = scorm__data_set(txn, c.org, item, scorm__regctx_learner(&c), reg, ch->string,
-                                 ch->valuestring, value_max(rt), diag);
-            if (rc)
-                goto out;
-            continue;
-        }
-        code = scorm__dm_set(&rt->dm, c.is12 ? "scorm12" : "scorm2004", scorm__regctx_strict(&c),
-                             values, counts, ch->string, ch->valuestring, why, sizeof why);
-        if (code) {
-            rc = map_code(code);
-            scorm__diag_set(diag, code, 0, ch->string, "%s", why);
-            goto out;
-        }
-        scorm__jset_str(changed, ch->string, ch->valuestring);
-    }
-    {
-        const char *v;
-        if ((v = scorm__jstr(values, ex_key))) {
-            scorm__jset_str(sess, "exit", v);
-            cJSON_DeleteItemFromObjectCaseSensitive(values, ex_key);
-        }
-        if ((v = scorm__jstr(values, st_key))) {
-            int64_t cs = c.is12 ? scorm_rt_timespan12_cs(v) : scorm_rt_duration_cs(v);
-            if (cs >= 0)
-                scorm__jset_num(sess, "session_cs", (double)cs);
-            cJSON_DeleteItemFromObjectCaseSensitive(values, st_key);
-        }
-        if ((v = scorm__jstr(values, "adl.nav.request"))) {
-            scorm__jset_str(sess, "nav_request", v);
-            cJSON_DeleteItemFromObjectCaseSensitive(values, "adl.nav.request");
-        }
-    }
-    scorm__jset_num(sess, "seq", seq);
-    {
-        cJSON *result = result_of(values, item, c.is12);
-        scorm__jset(rec, "result", result);
-    }
-    /* the sequencing tracking follows the validated data in this transaction (issue 15) */
-    if (!c.is12) {
-        struct seq_tree *t = NULL;
-        if ((rc = scorm__regctx_seq(&c, txn, &t)) ||
-            (t && (rc = scorm__track_commit(txn, t, reg, scorm__regctx_learner(&c), item, values,
-                                            sess, final))))
-            goto out;
-    }
-    if (final) {
-        rc = session_end(rt, txn, &c, item, rec, sess, 1, stmts);
-        if (rc)
-            goto out;
-    }
-    /* the console's summary and counters move in the same transaction (scorm_rt_index.c) */
-    if ((rc = cmi_put(txn, &c, scorm__jstr(sess, "sco"), key, rec)) ||
-        (rc = scorm__rt_put(txn, "sessions", session, sess)) ||
-        (rc = scorm__summary_commit(txn, c.reg, c.org, scorm__jstr(sess, "sco"), rec)))
-        goto out;
-    applied = 1;
-    if (out) { /* made before the commit: nothing can fail once it is durable */
+    if (out) { /* both answers are made before the commit: nothing can fail once it is durable */
         res = cJSON_CreateObject();
+        dup = cJSON_CreateObject();
         if (!res || !cJSON_AddBoolToObject(res, "applied", 1) ||
             !cJSON_AddNumberToObject(res, "seq", seq) ||
-            !cJSON_AddBoolToObject(res, "final", final)) {
+            !cJSON_AddBoolToObject(res, "final", final) || !dup ||
+            !cJSON_AddBoolToObject(dup, "applied", 0) ||
+            !cJSON_AddNumberToObject(dup, "seq", seq) || !cJSON_AddBoolToObject(dup, "final", 0)) {
             rc = SCORM_RT_ERR_NOMEM;
             goto out;
         }
     }
-    if ((rc = commit_out(rt, &txn, stmts, c.fails0)))
+    memset(&cc, 0, sizeof cc);
+    cc.rt = rt;
+    cc.c = &c;
+    cc.reg = reg;
+    cc.session = session;
+    cc.changes = changes;
+    cc.seq = seq;
+    cc.final = final;
+    cc.diag = diag;
+    cc.stmts = stmts;
+    if ((rc = run_phase(rt, stmts, c.fails0, commit_work, &cc)))
         goto out;
     if (out) {
-        *out = res;
-        res = NULL;
-    }
-    rc = SCORM_RT_OK;
-    goto out;
-answer:
-    if (out) {
-        res = cJSON_CreateObject();
-        if (!res) {
-            rc = SCORM_RT_ERR_NOMEM;
-            goto out;
-        }
-        cJSON_AddBoolToObject(res, "applied", applied);
-        cJSON_AddNumberToObject(res, "seq", seq);
-        cJSON_AddBoolToObject(res, "final", final && applied);
-        *out = res;
-        res = NULL;
+        *out = cc.dup ? dup : res;
+        if (cc.dup)
+            dup = NULL;
+        else
+            res = NULL;
     }
     rc = SCORM_RT_OK;
 out:
-    stmt_db_txn_abort(txn);
     cJSON_Delete(res);
-    cJSON_Delete(sess);
-    cJSON_Delete(rec);
-    cJSON_Delete(counts);
+    cJSON_Delete(dup);
     cJSON_Delete(stmts);
     scorm__regctx_free(&c);
+    return rc;
+}
+
+struct init_ctx {
+    struct scorm_rt *rt;
+    struct scorm__regctx *c;
+    const char *reg, *session;
+    cJSON *stmts;
+};
+
+static int initialized_work(struct stmt_db_txn *txn, void *v)
+{
+    struct init_ctx *a = v;
+    struct scorm__regctx *c = a->c;
+    cJSON *sess = NULL, *rec = NULL;
+    const cJSON *item;
+    char key[KEY_MAX + 64];
+    int rc = session_read(txn, a->reg, a->session, &sess);
+    if (rc)
+        goto out;
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
+        goto out; /* rc is OK: said once already */
+    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(c->org, "items"),
+                            scorm__jstr(sess, "sco"));
+    scorm__sco_key(key, sizeof key, a->reg, scorm__jstr(sess, "sco"), 0);
+    if (!item || (rc = scorm__rt_get(txn, "cmi", key, &rec))) {
+        rc = rc ? rc : SCORM_RT_ERR_NOTFOUND;
+        goto out;
+    }
+    session_started(a->rt, c, item, rec, sess, a->stmts);
+    rc = scorm__rt_put(txn, "sessions", a->session, sess);
+out:
+    cJSON_Delete(sess);
+    cJSON_Delete(rec);
     return rc;
 }
 
 int scorm_rt_initialized(struct scorm_rt *rt, const char *reg, const char *session)
 {
     struct scorm__regctx c;
-    struct stmt_db_txn *txn = NULL;
-    cJSON *sess = NULL, *rec = NULL, *stmts = NULL;
-    const cJSON *item;
-    char key[KEY_MAX + 64];
-    int rc;
-
-    rc = session_open(rt, reg, session, &c, &txn, &sess, &stmts);
-    if (rc)
-        goto out;
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
-        goto out; /* rc is OK: said once already */
-    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(c.org, "items"),
-                            scorm__jstr(sess, "sco"));
-    scorm__sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
-    if (!item || (rc = scorm__rt_get(txn, "cmi", key, &rec))) {
-        rc = rc ? rc : SCORM_RT_ERR_NOTFOUND;
-        goto out;
+    struct init_ctx ic;
+    cJSON *stmts = NULL;
+    int rc = session_prep(rt, reg, session, &c, &stmts);
+    if (!rc) {
+        ic.rt = rt;
+        ic.c = &c;
+        ic.reg = reg;
+        ic.session = session;
+        ic.stmts = stmts;
+        rc = run_phase(rt, stmts, c.fails0, initialized_work, &ic);
     }
-    session_started(rt, &c, item, rec, sess, stmts);
-    if ((rc = scorm__rt_put(txn, "sessions", session, sess)))
-        goto out;
-    rc = commit_out(rt, &txn, stmts, c.fails0);
-out:
-    stmt_db_txn_abort(txn);
-    cJSON_Delete(sess);
-    cJSON_Delete(rec);
     cJSON_Delete(stmts);
     scorm__regctx_free(&c);
     return rc;

@@ -242,6 +242,13 @@ static int strip_top_folder(struct scorm__zip *z, cJSON *warnings)
 int scorm__zip_open(const void *buf, size_t len, const struct scorm_import_opts *opts,
                     struct scorm__zip **out, cJSON *warnings, struct scorm_diag *diag)
 {
+    return scorm__zip_open_opt(buf, len, opts, 1, out, warnings, diag);
+}
+
+int scorm__zip_open_opt(const void *buf, size_t len, const struct scorm_import_opts *opts,
+                        int need_manifest, struct scorm__zip **out, cJSON *warnings,
+                        struct scorm_diag *diag)
+{
     int rc = SCORM_OK;
     struct scorm__zip *z = NULL;
     zip_source_t *src = NULL;
@@ -425,7 +432,7 @@ int scorm__zip_open(const void *buf, size_t len, const struct scorm_import_opts 
     for (size_t i = 0; i < z->n; i++)
         if (!z->ent[i].is_dir && strcmp(z->ent[i].name, "imsmanifest.xml") == 0)
             have = 1;
-    if (!have)
+    if (!have && need_manifest)
         strip_top_folder(z, warnings);
 
     z->by_name = sc_malloc(z->n * sizeof *z->by_name);
@@ -456,7 +463,7 @@ int scorm__zip_open(const void *buf, size_t len, const struct scorm_import_opts 
     for (size_t i = 0; i < z->n; i++)
         if (!z->ent[i].is_dir && strcmp(z->ent[i].name, "imsmanifest.xml") == 0)
             z->manifest = (long)i;
-    if (z->manifest < 0) {
+    if (z->manifest < 0 && need_manifest) {
         int case_only = 0;
         const struct scorm__entry *m = scorm__zip_find(z, "imsmanifest.xml", &case_only);
         if (m) {
@@ -467,7 +474,7 @@ int scorm__zip_open(const void *buf, size_t len, const struct scorm_import_opts 
                         m->name);
         }
     }
-    if (z->manifest < 0) {
+    if (z->manifest < 0 && need_manifest) {
         scorm__diag_set(diag, SCORM_ERR_NO_MANIFEST, 0, "imsmanifest.xml",
                         "no imsmanifest.xml at the root of the package (CAM 3.2: the manifest "
                         "must be at the root of the package interchange file)");

@@ -16,6 +16,7 @@
 
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
+#include "common/sc_text.h"
 #include "common/sc_time.h"
 
 const char *seq_strerror(int code)
@@ -153,48 +154,15 @@ static const char *jstr(const cJSON *o, const char *k)
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
 }
 
-/* xs:duration -> seconds (years 365 days, months 30 days: only used for limit comparisons).
- * -1 when absent or not an xs:duration: the limit's control is false (IMS SS 5.1.2). */
+/* xs:duration -> seconds (years 365 days, months 30 days: only used for limit comparisons;
+ * common/sc_text.h). -1 when absent or not an xs:duration: the limit's control is false
+ * (IMS SS 5.1.2). */
 static double duration_seconds(const char *s)
 {
-    double total = 0, v;
-    int in_time = 0, parts = 0;
-    char *end;
-    if (!s || *s != 'P')
+    int64_t cs;
+    if (!s || sc_duration_parse(s, 0, &cs))
         return -1;
-    s++;
-    while (*s) {
-        if (*s == 'T') {
-            in_time = 1;
-            s++;
-            continue;
-        }
-        v = strtod(s, &end);
-        if (end == s || v < 0)
-            return -1;
-        switch (*end) {
-        case 'Y':
-            total += v * 365 * 86400;
-            break;
-        case 'M':
-            total += in_time ? v * 60 : v * 30 * 86400;
-            break;
-        case 'D':
-            total += v * 86400;
-            break;
-        case 'H':
-            total += v * 3600;
-            break;
-        case 'S':
-            total += v;
-            break;
-        default:
-            return -1;
-        }
-        parts++;
-        s = end + 1;
-    }
-    return parts ? total : -1;
+    return (double)cs / 100.0;
 }
 
 /* xs:dateTime (beginTimeLimit, endTimeLimit; IMS SS 5.1.2) -> us since the epoch; a time
@@ -695,8 +663,17 @@ int seq_tree_create(const cJSON *manifest, const struct seq_opts *opts, struct s
     }
     static const char *const borrowed[] = {"sequencing", "items", "completionThreshold"};
     for (size_t i = 0; i < 3; i++) {
-        cJSON *v = cJSON_GetObjectItemCaseSensitive(org, borrowed[i]);
-        if (v && !cJSON_AddItemReferenceToObject(root_item, borrowed[i], v)) {
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(org, borrowed[i]), *ref;
+        if (!v)
+            continue;
+        /* a reference (containers) or a copy (scalars) made here and added under a constant
+         * key, which cannot fail: cJSON_AddItemReferenceToObject leaks its reference when the
+         * key's copy fails */
+        ref = cJSON_IsObject(v)  ? cJSON_CreateObjectReference(v->child)
+              : cJSON_IsArray(v) ? cJSON_CreateArrayReference(v->child)
+                                 : cJSON_Duplicate(v, 1);
+        if (!ref || !cJSON_AddItemToObjectCS(root_item, borrowed[i], ref)) {
+            cJSON_Delete(ref);
             rc = SEQ_ERR_NOMEM;
             goto out;
         }

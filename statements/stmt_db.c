@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,11 +156,34 @@ int stmt_db_txn_begin(struct stmt_db *db, int write, struct stmt_db_txn **out)
     return STMT_DB_OK;
 }
 
+int stmt_db_copy_fd(struct stmt_db *db, int fd)
+{
+    /* the copy's read transaction holds the resize lock as every transaction does: the map is
+     * not resized under it (a writer that needs a larger map waits for the copy's end) */
+    pthread_rwlock_rdlock(&db->resize_lock);
+    int rc = mdb_env_copyfd2(db->env, fd, MDB_CP_COMPACT);
+    pthread_rwlock_unlock(&db->resize_lock);
+    return rc == ENOSPC ? STMT_DB_ERR_FULL : stmt__db_err(rc);
+}
+
+/* LMDB answers a short write with EIO (mdb_page_flush: "wres != wsize"), and a filesystem that
+ * runs out of space mid-write gives a short write, not ENOSPC. So EIO on a commit while the data
+ * directory's filesystem has (almost) no space left is the disk being full (issue 18): the
+ * transaction was aborted as a whole, and the caller answers 507 instead of 500. */
+static int commit_errno(struct stmt_db *db, int rc)
+{
+    struct statvfs v;
+    if (rc == EIO && statvfs(db->dir, &v) == 0 &&
+        (unsigned long long)v.f_bavail * v.f_frsize < (1ULL << 20))
+        return ENOSPC;
+    return rc;
+}
+
 int stmt_db_txn_commit(struct stmt_db_txn *t)
 {
-    if (t->grouped)
+    if (t->grouped) /* the group's parent commits through here (stmt_db_group.c) */
         return stmt__db_group_end(t, 1);
-    int rc = mdb_txn_commit(t->txn);
+    int rc = commit_errno(t->db, mdb_txn_commit(t->txn));
     struct stmt_db *db = t->db;
     if (rc == MDB_MAP_FULL)
         stmt__db_want_grow(db);

@@ -72,6 +72,11 @@ int stmt_db_stats(struct stmt_db *db, struct stmt_db_stats *out);
  *  committed before the copy began. 0, or an error with the reason in err
  *  (stmt_db_copy.c). */
 int stmt_db_copy_compact(const char *dir, const char *dest, char *err, size_t errlen);
+/** The same for a store this process has open: a compacted copy written to `fd` (from its
+ *  current offset), consistent as of the copy's start, while other threads go on writing. */
+int stmt_db_copy_fd(struct stmt_db *db, int fd);
+/** stmt_db_copy_fd into a new file `dest` (never written over); removed on failure. */
+int stmt_db_copy_open(struct stmt_db *db, const char *dest, char *err, size_t errlen);
 /** Verify the store: meta record, format version, every registered table readable. Writes findings
  *  to `report` (one per line) and returns 0 when clean, STMT_DB_ERR_CORRUPT otherwise. */
 int stmt_db_check(struct stmt_db *db, char *report, size_t reportlen);

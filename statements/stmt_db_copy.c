@@ -8,12 +8,15 @@
  * directory is not taken: it guards against a second writer, and this is a reader.
  */
 #include "statements/stmt_db.h"
+#include "statements/stmt_db_int.h"
 
 #include <errno.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 int stmt_db_copy_compact(const char *dir, const char *dest, char *err, size_t errlen)
 {
@@ -58,4 +61,23 @@ int stmt_db_copy_compact(const char *dir, const char *dest, char *err, size_t er
         return rc == ENOSPC ? STMT_DB_ERR_FULL : STMT_DB_ERR_IO;
     }
     return 0;
+}
+
+int stmt_db_copy_open(struct stmt_db *db, const char *dest, char *err, size_t errlen)
+{
+    /* the environment this process has open (stmt_db_copy_fd): a second mdb_env_open of the
+     * same file in one process would break LMDB's locks (lmdb.h, "Caveats") */
+    int fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640), rc;
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", dest, strerror(errno));
+        return errno == EEXIST ? STMT_DB_ERR_EXISTS : STMT_DB_ERR_ACCESS;
+    }
+    rc = stmt_db_copy_fd(db, fd);
+    if (close(fd) != 0 && !rc)
+        rc = STMT_DB_ERR_IO;
+    if (rc) {
+        snprintf(err, errlen, "copy to %s failed (%d)", dest, rc);
+        remove(dest);
+    }
+    return rc;
 }

@@ -361,6 +361,13 @@ static int prepare_one(cJSON *s, const cJSON *authority, struct stmt__prep *p)
 int stmt_store_insert(struct stmt_store *st, cJSON **stmts, size_t n, const char *authority_json,
                       struct stmt_insert_result *res)
 {
+    return stmt_store_insert_rows(st, stmts, n, authority_json, NULL, 0, res);
+}
+
+int stmt_store_insert_rows(struct stmt_store *st, cJSON **stmts, size_t n,
+                           const char *authority_json, const struct stmt_row *rows, size_t nrows,
+                           struct stmt_insert_result *res)
+{
     struct stmt__req req;
     struct stmt__prep *items = NULL;
     struct id_pos *ids = NULL;
@@ -403,6 +410,8 @@ int stmt_store_insert(struct stmt_store *st, cJSON **stmts, size_t n, const char
 
     req.items = items;
     req.n = n;
+    req.rows = rows;
+    req.nrows = nrows;
     if (sem_init(&req.acked, 0, 0) != 0) {
         rc = STMT_STORE_ERR_NOMEM;
         goto out;

@@ -158,6 +158,25 @@ int stmt_store_check_batch_ids(cJSON *const *stmts, size_t n, size_t *dup_index)
 int stmt_store_insert(struct stmt_store *st, cJSON **stmts, size_t n, const char *authority_json,
                       struct stmt_insert_result *res);
 
+/** A record of another module that must be durable together with a statement batch: put
+ *  (val non-NULL) or delete (val NULL) key in table (a registered table). Borrowed. */
+struct stmt_row {
+    const char *table;
+    const void *key;
+    size_t klen;
+    const void *val;
+    size_t vlen;
+};
+/**
+ * stmt_store_insert, plus rows written by the writer in the transaction that stores the batch
+ * (DESIGN.md: one logical write, one durable transaction): when it returns STMT_STORE_OK both
+ * are durable; a refused batch (conflict, ...) writes none of its rows. rows are borrowed for
+ * the duration of the call. nrows 0: exactly stmt_store_insert.
+ */
+int stmt_store_insert_rows(struct stmt_store *st, cJSON **stmts, size_t n,
+                           const char *authority_json, const struct stmt_row *rows, size_t nrows,
+                           struct stmt_insert_result *res);
+
 /**
  * Single statement by id (Comm 2.1.3 statementId / voidedStatementId). voided == 0: the
  * statement if it is not voided; voided == 1: the statement only if it is voided (S10).

@@ -205,6 +205,8 @@ struct stmt__req {
     struct stmt__req *next;
     struct stmt__prep *items;
     size_t n;
+    const struct stmt_row *rows; /* written in the same transaction (stmt_store_insert_rows) */
+    size_t nrows;
     int rc;
     size_t bad_index;
     /* Posted by the writer once this request is acknowledged: each caller is woken alone (a

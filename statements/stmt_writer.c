@@ -613,6 +613,14 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
                 break;
             }
             r->rc = STMT_STORE_OK;
+            /* another module's records that go with this batch (stmt_store_insert_rows) */
+            for (size_t k = 0; k < r->nrows && !fatal; k++) {
+                const struct stmt_row *w = &r->rows[k];
+                int prc = w->val ? stmt_db_put(t, w->table, w->key, w->klen, w->val, w->vlen, 0)
+                                 : stmt_db_del(t, w->table, w->key, w->klen);
+                if (prc && !(prc == STMT_DB_NOTFOUND && !w->val))
+                    fatal = prc == STMT_DB_ERR_FULL ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
+            }
             for (size_t i = 0; !st->index_inline && !fold_now && i < r->n && !fatal; i++)
                 if (!r->items[i].dup)
                     fatal = has_folded_referrer(st, txn, &refcur, r->items[i].id, st->indexed_us,

@@ -18,6 +18,7 @@ export const NAV = [
 export const ROUTES = [
   { path: '/courses', section: 'courses', load: () => import('./pages/courses.js') },
   { path: '/courses/:id', section: 'courses', load: () => import('./pages/course.js') },
+  { path: '/cmi5/:id', section: 'courses', load: () => import('./pages/cmi5.js') },
   { path: '/learners', section: 'learners', load: () => import('./pages/learners.js') },
   { path: '/learners/:id', section: 'learners', load: () => import('./pages/learner.js') },
   { path: '/reports', section: 'reports', load: () => import('./pages/reports.js') },

@@ -103,8 +103,8 @@ export function uploadWidget({ label = 'Upload course', hint, course, onDone }) 
       result.appendChild(h('div', { class: `msg ${n ? 'warn' : 'ok'}`, role: 'status' },
         h('p', { class: 'msg-title' }, course ? `New version ${res?.course_version ?? ''} of “${title}” imported.`
           : `“${title}” imported.`),
-        h('p', null, `${res?.scos ?? '?'} SCO${res?.scos === 1 ? '' : 's'}. `,
-          res?.course ? h('a', { href: `#/courses/${encodeURIComponent(res.course)}` }, 'Open the course page') : null),
+        h('p', null, res?.type === 'cmi5' ? `cmi5, ${res.aus.length} AU${res.aus.length === 1 ? '' : 's'}. ` : `${res?.scos ?? '?'} SCO${res?.scos === 1 ? '' : 's'}. `,
+          res?.course ? h('a', { href: `#/${res.type === 'cmi5' ? 'cmi5' : 'courses'}/${encodeURIComponent(res.course)}` }, 'Open the course page') : null),
         n ? h('p', null, `${n} warning${n === 1 ? '' : 's'}: the course works, but check these points.`) : null,
         warningList(res?.warnings)));
       announce(`Imported ${title}${n ? ` with ${n} warning${n === 1 ? '' : 's'}` : ''}.`, 'ok');

@@ -6,7 +6,7 @@
 // export as JSONL and CSV (row counts, columns, filters, chunked encoding); `scolar export`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, cli, tempDir, ADMIN_KEY, ADMIN_SECRET } from '../lib/server.mjs';
 import { voiding, uuid, waitConsistent } from '../lib/xapi.mjs';
@@ -140,7 +140,7 @@ async function report(act, extra = '') {
 }
 
 before(async () => {
-  srv = await startServer();
+  srv = await startServer({ keepData: true }); // the last test runs scolar check on its data
   for (let i = 0; i < 600; i++) sent.push({ stmt: gen(), voided: false });
   // pass/fail sequences for a few actors on course-a: the latest wins
   for (const [a, seq] of [[1, ['failed', 'passed']], [2, ['passed', 'failed']], [3, ['failed', 'failed', 'passed']]]) {
@@ -154,7 +154,10 @@ before(async () => {
   }
 });
 
-after(async () => { assert.equal(await srv.stop(), 0); });
+after(async () => {
+  assert.equal(await srv.stop(), 0);
+  rmSync(srv.dataDir, { recursive: true, force: true });
+});
 
 test('activity report: golden numbers for three activities', async () => {
   for (const act of ACTS) assertReport(await report(act), expected(act), act);
@@ -527,4 +530,19 @@ test('scolar check: the kept course reports match the registrations\' data', asy
   const chk = cli(['check', '--data', srv.dataDir]);
   assert.equal(chk.status, 0, chk.stderr);
   assert.match(chk.stdout, /course reports: kept tallies match the registrations' data/);
+  // the activity reports against tallies built again from the statements on a copy
+  const m = chk.stdout.match(/activity reports: (\d+) activities, kept tallies match the statements/);
+  assert.ok(m && Number(m[1]) >= ACTS.length + 2, chk.stdout);
+  assert.ok(!readdirSync(srv.dataDir).some((f) => f.startsWith('check-')), 'the copy is removed');
+  // a copy built with other day boundaries disagrees: the check can fail, and names where
+  const off = cli(['check', '--data', srv.dataDir], { env: { SCOLAR_REPORT_DAY_US: '600000' } });
+  assert.equal(off.status, 1, off.stdout);
+  assert.match(off.stderr, /activity \S+: the kept report differs from one built again at \$\.by_day/);
+  assert.match(off.stderr, /activity reports: \d+ of \d+ differ from the statements/);
+  // a folder without a store is a finding, not a new empty store that checks fine
+  const none = join(tempDir(), 'nothing-here');
+  const miss = cli(['check', '--data', none]);
+  assert.equal(miss.status, 1);
+  assert.match(miss.stderr, /no store in .*nothing-here/);
+  assert.ok(!readdirSync(join(none, '..')).includes('nothing-here'), 'nothing was created');
 });

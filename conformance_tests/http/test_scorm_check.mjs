@@ -3,7 +3,7 @@
 // scorm/scorm_check.c): a SCO that a registration reports completed has its `completed` bridge
 // statement (or the statement waits as an outbox row), unless its session is still open; a
 // voided completed statement is a finding that names the registration and the SCO (exit 1).
-// Real server, real LMDB, the ADL golf package golf-2004v3-RuntimeBasicCalls.
+// Real server, real LMDB, a one-SCO SCORM 2004 package the test library writes (probe-2004).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { startServer, tempDir, cli } from '../lib/server.mjs';
 import { importPackages, register } from '../lib/browser.mjs';
 import { fetchAll } from '../lib/xapi.mjs';
 
-const COURSE = 'golf-2004v3-RuntimeBasicCalls';
+const COURSE = 'probe-2004'; // a one-SCO package (item_1) written by lib/browser.mjs: no corpus needed
 const COMPLETED = 'http://adlnet.gov/expapi/verbs/completed';
 
 async function post(s, path, body) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // #/courses?q=&offset=: upload a package, and the paged, searchable list of courses
 // (GET /api/courses?q=&offset=&limit=).
-import { apiList } from '../api.js';
+import { api, apiList } from '../api.js';
 import { h, clear, table, pager, fmtEdition, fmtPercent, fmtDate, hashWith, messageBox, searchBox, announce } from '../ui.js';
 import { uploadWidget } from '../upload.js';
 
@@ -12,6 +12,7 @@ export default async function render(main, ctx) {
   const q = ctx.query.get('q') || '';
   const offset = Math.max(0, parseInt(ctx.query.get('offset') || '0', 10) || 0);
   const listBox = h('div', { class: 'list-box' });
+  const cmi5Box = h('div', { class: 'list-box' });
 
   main.appendChild(h('section', { class: 'page' },
     h('div', { class: 'page-head' }, h('h1', null, 'Courses')),
@@ -19,8 +20,8 @@ export default async function render(main, ctx) {
       h('h2', { id: 'up-h' }, 'Add a course'),
       uploadWidget({
         label: 'Upload course',
-        hint: 'A SCORM 1.2 or 2004 package (.zip). Each upload becomes a new course; to update a course, open it and upload a new version there.',
-        onDone: () => load(),
+        hint: 'A SCORM 1.2 or 2004 package or a cmi5 package (.zip), or a cmi5 course structure (.xml). Each upload becomes a new course; to update a course, open it and upload a new version there.',
+        onDone: () => { load(); loadCmi5(); },
       })),
     h('section', { class: 'card', 'aria-labelledby': 'list-h' },
       h('div', { class: 'list-head' }, h('h2', { id: 'list-h' }, 'All courses'),
@@ -29,7 +30,8 @@ export default async function render(main, ctx) {
           history.replaceState(null, '', hashWith('/courses', state));
           load(true);
         })),
-      listBox)));
+      listBox),
+    h('section', { class: 'card', 'aria-labelledby': 'cmi5-h' }, h('h2', { id: 'cmi5-h' }, 'cmi5 courses'), cmi5Box)));
 
   let state = { q, offset };
   async function load(sayCount = false) {
@@ -64,5 +66,21 @@ export default async function render(main, ctx) {
       load();
     }, 'courses'));
   }
+  async function loadCmi5() {
+    let list;
+    try {
+      list = await api('GET', '/api/cmi5/courses');
+    } catch (e) {
+      if (ctx.alive()) clear(cmi5Box).appendChild(messageBox('error', 'The cmi5 courses could not be loaded.', e.message));
+      return;
+    }
+    if (!ctx.alive()) return;
+    clear(cmi5Box).appendChild(table([
+      { label: 'Title', cell: (c) => [h('a', { href: `#/cmi5/${encodeURIComponent(c.id)}` }, c.title || c.id), h('span', { class: 'sub mono' }, c.id)] },
+      { label: 'AUs', class: 'num', cell: (c) => String(c.aus) },
+      { label: 'Created', cell: (c) => fmtDate(c.created) },
+    ], list, { caption: 'cmi5 courses', empty: 'No cmi5 courses.' }));
+  }
   await load();
+  await loadCmi5();
 }

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to scorm/cmi5_*.c: the context, record helpers and the LMS's statement builders. */
+#ifndef SCORM_CMI5_INT_H
+#define SCORM_CMI5_INT_H
+
+#include "scorm/cmi5.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+#define CMI5_T_COURSES "cmi5_courses"
+#define CMI5_T_REGS "cmi5_regs"
+#define CMI5_T_SESSIONS "cmi5_sessions"
+
+/* spec 9.3 verbs and 9.6 context IRIs */
+#define CMI5_VERB_LAUNCHED "http://adlnet.gov/expapi/verbs/launched"
+#define CMI5_VERB_INITIALIZED "http://adlnet.gov/expapi/verbs/initialized"
+#define CMI5_VERB_COMPLETED "http://adlnet.gov/expapi/verbs/completed"
+#define CMI5_VERB_PASSED "http://adlnet.gov/expapi/verbs/passed"
+#define CMI5_VERB_FAILED "http://adlnet.gov/expapi/verbs/failed"
+#define CMI5_VERB_ABANDONED "https://w3id.org/xapi/adl/verbs/abandoned"
+#define CMI5_VERB_WAIVED "https://w3id.org/xapi/adl/verbs/waived"
+#define CMI5_VERB_TERMINATED "http://adlnet.gov/expapi/verbs/terminated"
+#define CMI5_VERB_SATISFIED "https://w3id.org/xapi/adl/verbs/satisfied"
+#define CMI5_VERB_VOIDED "http://adlnet.gov/expapi/verbs/voided"
+#define CMI5_CAT_CMI5 "https://w3id.org/xapi/cmi5/context/categories/cmi5"
+#define CMI5_CAT_MOVEON "https://w3id.org/xapi/cmi5/context/categories/moveon"
+#define CMI5_EXT "https://w3id.org/xapi/cmi5/context/extensions/"
+#define CMI5_EXT_SESSION CMI5_EXT "sessionid"
+#define CMI5_EXT_MASTERY CMI5_EXT "masteryscore"
+#define CMI5_EXT_REASON "https://w3id.org/xapi/cmi5/result/extensions/reason"
+#define CMI5_TYPE "https://w3id.org/xapi/cmi5/activitytype/"
+
+#define CMI5_LOCKS 64
+
+struct cmi5 {
+    struct stmt_db *db;
+    struct stmt_store *store;
+    char *endpoint, *fetch_base, *content_base, *learner_home;
+    /* serialise the changes of one registration (statement rules, launch, fetch, waive,
+     * abandon): a registration's lock is locks[hash(registration) % CMI5_LOCKS], so learners
+     * of different registrations rarely wait for each other */
+    pthread_mutex_t locks[CMI5_LOCKS];
+};
+
+/** The lock of registration reg (a UUID string, any case). */
+pthread_mutex_t *cmi5__reg_lock(struct cmi5 *c, const char *reg);
+/** The lock of a session's registration, or NULL when there is no such session. */
+pthread_mutex_t *cmi5__session_lock(struct cmi5 *c, const char *session);
+
+void cmi5__diag(struct cmi5_diag *d, const char *rule, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/** Read a JSON record (owned) of table by key; CMI5_ERR_NOTFOUND. */
+int cmi5__load(struct cmi5 *c, const char *table, const char *key, cJSON **out);
+/** Write records in one transaction: n (table, key, value) triples; value NULL deletes. */
+int cmi5__save(struct cmi5 *c, size_t n, const char *const *tables, const char *const *keys,
+               cJSON *const *vals);
+/** 1 when s is an absolute IRI (RFC 3987: scheme ":" and more, no spaces; spec 3.0.0.0-1). */
+int cmi5__iri_abs(const char *s);
+/** Path of DATA/cmi5 (or one course folder under it). */
+int cmi5__dir(struct cmi5 *c, const char *course, char *out, size_t outlen);
+int cmi5__rm_rf(const char *path);
+/** The registration records of a course appended to arr (may be NULL: count only). */
+int cmi5__course_regs(struct cmi5 *c, const char *course, cJSON *arr, int *count);
+
+/* ---- LMS statements and moveOn (cmi5_launch.c) ---- */
+/** A statement of the LMS (owned): actor (copied), verb, object activity id and type, the
+ *  registration, publisher id in grouping, the cmi5 category, session id (may be NULL). */
+cJSON *cmi5__lms_statement(const cJSON *actor, const char *verb, const char *display,
+                           const char *object_id, const char *type, const char *publisher,
+                           const char *reg, const char *session);
+/** After AU au of reg (JSON records, modified) became satisfied: append to out the satisfied
+ *  statements of the blocks and the course that are now satisfied (9.3.9, in that order). */
+int cmi5__satisfy(const cJSON *course, cJSON *reg, const char *session, cJSON *out);
+/** 1 when the AU's moveOn criterion holds for its registration state (moveOn section). */
+int cmi5__au_moveon_met(const cJSON *au_def, const cJSON *au_state);
+/** Insert statements (array, borrowed) through the store in one batch, with nrec (at most 4)
+ *  records (table, key, value; value NULL deletes) in the same writer transaction
+ *  (stmt_store_insert_rows). No statements: the records alone (cmi5__save). */
+int cmi5__insert(struct cmi5 *c, cJSON *arr, size_t nrec, const char *const *tables,
+                 const char *const *keys, cJSON *const *vals);
+/** Lowercased copy of a registration / session UUID; 0 or -1 when not a UUID. */
+int cmi5__uuid_lower(const char *in, char out[37]);
+
+#endif

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmi5 registrations (table cmi5_regs): a learner (an Agent with an account, spec 9.2) and a
+ * course; per AU the facts moveOn needs (completed, passed, failed, waived, satisfied) and its
+ * open session; per block whether it is satisfied. A registration is created with the
+ * satisfied statements of its NotApplicable AUs' blocks and course (9.6.1.1-3), and carries
+ * the token of its launch links (GET /cmi5/launch/..., route_cmi5.c).
+ */
+#include "scorm/cmi5_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/sc_alloc.h"
+#include "common/sc_rand.h"
+#include "common/sc_time.h"
+
+static const char *str(const cJSON *o, const char *k)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+static const char *sstr(const cJSON *o, const char *k)
+{
+    const char *s = str(o, k);
+    return s ? s : "";
+}
+
+static int flag(const cJSON *o, const char *k)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+/* ---- registrations ----------------------------------------------------------------------- */
+
+static int actor_ok(const cJSON *a)
+{
+    const cJSON *acc = cJSON_GetObjectItemCaseSensitive(a, "account");
+    const char *ot = str(a, "objectType");
+    return cJSON_IsObject(a) && (!ot || !strcmp(ot, "Agent")) && cJSON_IsObject(acc) &&
+           str(acc, "homePage") && str(acc, "name") && *str(acc, "name") &&
+           cmi5__iri_abs(str(acc, "homePage"));
+}
+
+static int same_actor(const cJSON *a, const cJSON *b)
+{
+    const cJSON *x = cJSON_GetObjectItem(a, "account"), *y = cJSON_GetObjectItem(b, "account");
+    return str(x, "homePage") && str(y, "homePage") &&
+           !strcmp(str(x, "homePage"), str(y, "homePage")) &&
+           !strcmp(sstr(x, "name"), sstr(y, "name"));
+}
+
+int cmi5_registration_exists(struct cmi5 *c, const char *reg)
+{
+    char r[37];
+    cJSON *x = NULL;
+    int rc;
+    if (cmi5__uuid_lower(reg, r))
+        return 0;
+    rc = cmi5__load(c, CMI5_T_REGS, r, &x);
+    cJSON_Delete(x);
+    return rc == CMI5_OK;
+}
+
+int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON *actor,
+                             const char *reg_id, cJSON **out, int *created, struct cmi5_diag *diag)
+{
+    long f0 = sc_alloc_failures();
+    cJSON *course = NULL, *reg = NULL, *old = NULL, *stmts = NULL, *aus, *blocks, *e;
+    char r[37], ts[SC_TIME_ISO_LEN];
+    pthread_mutex_t *lk;
+    int rc;
+
+    *created = 0;
+    if (!actor_ok(actor)) {
+        cmi5__diag(diag, "9.2.0.0-3", "actor",
+                   "the learner must be an Agent with an account IFI (homePage an absolute IRI, "
+                   "a name)");
+        return CMI5_ERR_ARG;
+    }
+    if (reg_id && cmi5__uuid_lower(reg_id, r)) {
+        cmi5__diag(diag, "", "registration", "registration '%.64s' is not a UUID", reg_id);
+        return CMI5_ERR_ARG;
+    }
+    if ((rc = cmi5_course_get(c, course_id, &course)))
+        return rc;
+    if (!reg_id && sc_uuid_v4(r)) {
+        cJSON_Delete(course);
+        return CMI5_ERR_IO;
+    }
+    lk = cmi5__reg_lock(c, r);
+    pthread_mutex_lock(lk);
+    if (reg_id && cmi5__load(c, CMI5_T_REGS, r, &old) == CMI5_OK) {
+        if (strcmp(sstr(old, "course"), course_id) ||
+            !same_actor(cJSON_GetObjectItem(old, "actor"), actor)) {
+            cmi5__diag(diag, "", "registration",
+                       "registration %s exists for another course or learner", r);
+            rc = CMI5_ERR_STATE;
+        } else {
+            rc = cmi5_registration_get(c, r, out);
+        }
+        goto out;
+    }
+    reg = cJSON_CreateObject();
+    stmts = cJSON_CreateArray();
+    if (!reg || !stmts) {
+        rc = CMI5_ERR_NOMEM;
+        goto out;
+    }
+    cJSON_AddStringToObject(reg, "registration", r);
+    cJSON_AddStringToObject(reg, "course", course_id);
+    cJSON_AddItemToObject(reg, "actor", cJSON_Duplicate(actor, 1));
+    cJSON_AddStringToObject(reg, "created", sc_time_format_iso(sc_time_now_us(), 3, ts));
+    cJSON_AddBoolToObject(reg, "satisfied", 0);
+    {
+        unsigned char rnd[16];
+        char tok[33];
+        if (sc_random_bytes(rnd, sizeof rnd)) {
+            rc = CMI5_ERR_IO;
+            goto out;
+        }
+        sc_hex(rnd, sizeof rnd, tok);
+        cJSON_AddStringToObject(reg, "link_token", tok);
+    }
+    aus = cJSON_AddArrayToObject(reg, "aus");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(course, "aus"))
+    {
+        cJSON *a = cJSON_CreateObject();
+        for (const char *const *k = (const char *const[]){"completed", "passed", "failed", "waived",
+                                                          "satisfied", NULL};
+             *k; k++)
+            cJSON_AddBoolToObject(a, *k, 0);
+        cJSON_AddNullToObject(a, "open");
+        cJSON_AddItemToArray(aus, a);
+    }
+    blocks = cJSON_AddArrayToObject(reg, "blocks");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(course, "blocks"))
+    {
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddBoolToObject(b, "satisfied", 0);
+        cJSON_AddItemToArray(blocks, b);
+    }
+    cJSON_AddArrayToObject(reg, "sessions");
+    /* moveOn NotApplicable: the AU is satisfied at registration, and so may be its blocks and
+     * the course (9.3.9, 9.6.1.1-3) */
+    if ((rc = cmi5__satisfy(course, reg, NULL, stmts)))
+        goto out;
+    if (sc_alloc_failures() != f0) {
+        rc = CMI5_ERR_NOMEM;
+        goto out;
+    }
+    {
+        const char *t[] = {CMI5_T_REGS};
+        const char *k[] = {r};
+        if ((rc = cmi5__insert(c, stmts, 1, t, k, &reg)))
+            goto out;
+    }
+    *created = 1;
+    rc = cmi5_registration_get(c, r, out);
+out:
+    pthread_mutex_unlock(lk);
+    cJSON_Delete(stmts);
+    cJSON_Delete(reg);
+    cJSON_Delete(old);
+    cJSON_Delete(course);
+    return rc;
+}
+
+int cmi5_registration_get(struct cmi5 *c, const char *reg_id, cJSON **out)
+{
+    long f0 = sc_alloc_failures();
+    char r[37];
+    cJSON *reg = NULL, *course = NULL, *o, *aus, *e;
+    int rc, i = 0;
+    if (cmi5__uuid_lower(reg_id, r))
+        return CMI5_ERR_NOTFOUND;
+    if ((rc = cmi5__load(c, CMI5_T_REGS, r, &reg)))
+        return rc;
+    if ((rc = cmi5_course_get(c, str(reg, "course"), &course))) {
+        cJSON_Delete(reg);
+        return rc;
+    }
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "registration", r);
+    cJSON_AddStringToObject(o, "type", "cmi5");
+    cJSON_AddStringToObject(o, "course", str(reg, "course"));
+    cJSON_AddStringToObject(o, "course_title", sstr(course, "title"));
+    cJSON_AddItemToObject(o, "actor", cJSON_Duplicate(cJSON_GetObjectItem(reg, "actor"), 1));
+    cJSON_AddStringToObject(o, "created", sstr(reg, "created"));
+    cJSON_AddBoolToObject(o, "satisfied", flag(reg, "satisfied"));
+    cJSON_AddStringToObject(o, "link_token", sstr(reg, "link_token"));
+    aus = cJSON_AddArrayToObject(o, "aus");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(course, "aus"))
+    {
+        cJSON *st = cJSON_GetArrayItem(cJSON_GetObjectItem(reg, "aus"), i),
+              *a = cJSON_CreateObject();
+        cJSON_AddNumberToObject(a, "index", i++);
+        cJSON_AddStringToObject(a, "title", sstr(e, "title"));
+        cJSON_AddStringToObject(a, "activityId", str(e, "activityId"));
+        cJSON_AddStringToObject(a, "moveOn", str(e, "moveOn"));
+        for (const char *const *k = (const char *const[]){"completed", "passed", "failed", "waived",
+                                                          "satisfied", NULL};
+             *k; k++)
+            cJSON_AddBoolToObject(a, *k, flag(st, *k));
+        cJSON_AddItemToObject(a, "open", cJSON_Duplicate(cJSON_GetObjectItem(st, "open"), 1));
+        cJSON_AddItemToArray(aus, a);
+    }
+    cJSON_AddItemToObject(o, "blocks", cJSON_Duplicate(cJSON_GetObjectItem(reg, "blocks"), 1));
+    cJSON_AddItemToObject(o, "sessions", cJSON_Duplicate(cJSON_GetObjectItem(reg, "sessions"), 1));
+    cJSON_Delete(reg);
+    cJSON_Delete(course);
+    if (sc_alloc_failures() != f0) {
+        cJSON_Delete(o);
+        return CMI5_ERR_NOMEM;
+    }
+    *out = o;
+    return CMI5_OK;
+}
+
+int cmi5_link_check(struct cmi5 *c, const char *reg_id, const char *token)
+{
+    char r[37];
+    cJSON *reg = NULL;
+    int ok;
+    if (cmi5__uuid_lower(reg_id, r) || !token || strlen(token) != 32 ||
+        cmi5__load(c, CMI5_T_REGS, r, &reg))
+        return CMI5_ERR_NOTFOUND;
+    ok = str(reg, "link_token") && sc_ct_equal(str(reg, "link_token"), token, 32);
+    cJSON_Delete(reg);
+    return ok ? CMI5_OK : CMI5_ERR_NOTFOUND;
+}
+
+int cmi5_registration_list(struct cmi5 *c, const char *course, cJSON **out)
+{
+    cJSON *arr = cJSON_CreateArray();
+    int n = 0, rc;
+    if (!arr)
+        return CMI5_ERR_NOMEM;
+    if ((rc = cmi5__course_regs(c, course, arr, &n))) {
+        cJSON_Delete(arr);
+        return rc;
+    }
+    *out = arr;
+    return CMI5_OK;
+}
+
+int cmi5_registration_delete(struct cmi5 *c, const char *reg_id)
+{
+    char r[37];
+    const char *t[] = {CMI5_T_REGS};
+    const char *k[] = {r};
+    cJSON *v[] = {NULL};
+    if (!cmi5_registration_exists(c, reg_id))
+        return CMI5_ERR_NOTFOUND;
+    cmi5__uuid_lower(reg_id, r);
+    return cmi5__save(c, 1, t, k, v);
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmi5 records: the JSON records of tables cmi5_courses, cmi5_regs and cmi5_sessions (one
+ * write transaction per logical change, retried after the map grows), and the course list and
+ * delete. Keys: the course id, the lowercase registration UUID, the lowercase session UUID.
+ */
+#include "scorm/cmi5_int.h"
+#include "scorm/scorm_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/sc_alloc.h"
+#include "statements/stmt_db.h"
+
+/* ---- records ----------------------------------------------------------------------------- */
+
+int cmi5__load(struct cmi5 *c, const char *table, const char *key, cJSON **out)
+{
+    char *v = NULL;
+    size_t vl = 0;
+    int rc = stmt_db_get1(c->db, table, key, strlen(key), &v, &vl);
+    if (rc == STMT_DB_NOTFOUND)
+        return CMI5_ERR_NOTFOUND;
+    if (rc)
+        return CMI5_ERR_STORE;
+    *out = cJSON_ParseWithLength(v, vl);
+    sc_free(v);
+    return *out ? CMI5_OK : CMI5_ERR_NOMEM;
+}
+
+int cmi5__save(struct cmi5 *c, size_t n, const char *const *tables, const char *const *keys,
+               cJSON *const *vals)
+{
+    struct stmt_db_txn *t = NULL;
+    int rc = CMI5_OK;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        rc = CMI5_OK;
+        if (stmt_db_txn_begin(c->db, 1, &t))
+            return CMI5_ERR_STORE;
+        for (size_t i = 0; i < n && !rc; i++) {
+            int r;
+            if (!vals[i]) {
+                r = stmt_db_del(t, tables[i], keys[i], strlen(keys[i]));
+                if (r == STMT_DB_NOTFOUND)
+                    r = 0;
+            } else {
+                char *s = cJSON_PrintUnformatted(vals[i]);
+                if (!s) {
+                    rc = CMI5_ERR_NOMEM;
+                    break;
+                }
+                r = stmt_db_put(t, tables[i], keys[i], strlen(keys[i]), s, strlen(s), 0);
+                cJSON_free(s);
+            }
+            if (r)
+                rc = r == STMT_DB_ERR_FULL ? 1 : CMI5_ERR_STORE;
+        }
+        if (rc) {
+            stmt_db_txn_abort(t);
+            if (rc == 1)
+                continue; /* the map grew: retry */
+            return rc;
+        }
+        if (stmt_db_txn_commit(t) == 0)
+            return CMI5_OK;
+        rc = CMI5_ERR_STORE;
+    }
+    return rc == 1 ? CMI5_ERR_STORE : rc;
+}
+
+int cmi5_course_get(struct cmi5 *c, const char *id, cJSON **out)
+{
+    if (!scorm__course_id_valid(id))
+        return CMI5_ERR_NOTFOUND;
+    return cmi5__load(c, CMI5_T_COURSES, id, out);
+}
+
+int cmi5_course_exists(struct cmi5 *c, const char *id)
+{
+    cJSON *x = NULL;
+    int rc = cmi5_course_get(c, id, &x);
+    cJSON_Delete(x);
+    return rc == CMI5_OK;
+}
+
+int cmi5_course_dir(struct cmi5 *c, const char *id, char *out, size_t outlen)
+{
+    if (!cmi5_course_exists(c, id))
+        return CMI5_ERR_NOTFOUND;
+    return cmi5__dir(c, id, out, outlen);
+}
+
+struct list_ctx {
+    cJSON *arr;
+    const char *course; /* counting registrations of one course */
+    int count;
+};
+
+static int visit_course(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    struct list_ctx *l = ctx;
+    cJSON *o = cJSON_ParseWithLength(v, vl), *s;
+    (void)k;
+    (void)kl;
+    if (!o)
+        return CMI5_ERR_NOMEM;
+    s = cJSON_CreateObject();
+    cJSON_AddStringToObject(s, "id", cJSON_GetStringValue(cJSON_GetObjectItem(o, "id")));
+    cJSON_AddStringToObject(s, "type", "cmi5");
+    cJSON_AddStringToObject(s, "title", cJSON_GetStringValue(cJSON_GetObjectItem(o, "title")));
+    cJSON_AddStringToObject(s, "publisherId",
+                            cJSON_GetStringValue(cJSON_GetObjectItem(o, "publisherId")));
+    cJSON_AddNumberToObject(s, "aus", cJSON_GetArraySize(cJSON_GetObjectItem(o, "aus")));
+    cJSON_AddStringToObject(s, "created", cJSON_GetStringValue(cJSON_GetObjectItem(o, "created")));
+    cJSON_AddItemToArray(l->arr, s);
+    cJSON_Delete(o);
+    return 0;
+}
+
+int cmi5_course_list(struct cmi5 *c, cJSON **out)
+{
+    struct stmt_db_txn *t = NULL;
+    struct list_ctx l = {cJSON_CreateArray(), NULL, 0};
+    int rc;
+    if (!l.arr)
+        return CMI5_ERR_NOMEM;
+    if (stmt_db_txn_begin(c->db, 0, &t)) {
+        cJSON_Delete(l.arr);
+        return CMI5_ERR_STORE;
+    }
+    rc = stmt_db_scan(t, CMI5_T_COURSES, NULL, 0, visit_course, &l);
+    stmt_db_txn_abort(t);
+    if (rc && rc != STMT_DB_NOTFOUND) {
+        cJSON_Delete(l.arr);
+        return rc == CMI5_ERR_NOMEM ? rc : CMI5_ERR_STORE;
+    }
+    *out = l.arr;
+    return CMI5_OK;
+}
+
+static int visit_reg(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    struct list_ctx *l = ctx;
+    cJSON *o = cJSON_ParseWithLength(v, vl);
+    (void)k;
+    (void)kl;
+    if (!o)
+        return CMI5_ERR_NOMEM;
+    if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "course"))
+                    ? cJSON_GetStringValue(cJSON_GetObjectItem(o, "course"))
+                    : "",
+                l->course)) {
+        l->count++;
+        if (l->arr)
+            cJSON_AddItemToArray(l->arr, cJSON_Duplicate(o, 1));
+    }
+    cJSON_Delete(o);
+    return 0;
+}
+
+/* The registrations of a course (full records), or only their count when arr is NULL. A scan:
+ * cmi5 registrations are few next to statements; an index by course is future work. */
+int cmi5__course_regs(struct cmi5 *c, const char *course, cJSON *arr, int *count)
+{
+    struct stmt_db_txn *t = NULL;
+    struct list_ctx l = {arr, course, 0};
+    int rc;
+    if (stmt_db_txn_begin(c->db, 0, &t))
+        return CMI5_ERR_STORE;
+    rc = stmt_db_scan(t, CMI5_T_REGS, NULL, 0, visit_reg, &l);
+    stmt_db_txn_abort(t);
+    if (rc && rc != STMT_DB_NOTFOUND)
+        return rc == CMI5_ERR_NOMEM ? rc : CMI5_ERR_STORE;
+    *count = l.count;
+    return CMI5_OK;
+}
+
+int cmi5_course_delete(struct cmi5 *c, const char *id, int force)
+{
+    char dir[4096];
+    int n = 0, rc;
+    if (!cmi5_course_exists(c, id))
+        return CMI5_ERR_NOTFOUND;
+    rc = cmi5__course_regs(c, id, NULL, &n);
+    if (rc)
+        return rc;
+    if (n && !force)
+        return CMI5_ERR_STATE;
+    if (n) { /* force: the registrations go too (their statements stay in the LRS) */
+        cJSON *regs = cJSON_CreateArray(), *e;
+        if (!regs || (rc = cmi5__course_regs(c, id, regs, &n))) {
+            cJSON_Delete(regs);
+            return regs ? rc : CMI5_ERR_NOMEM;
+        }
+        cJSON_ArrayForEach(e, regs)
+        {
+            const char *t[] = {CMI5_T_REGS};
+            const char *k[] = {cJSON_GetStringValue(cJSON_GetObjectItem(e, "registration"))};
+            cJSON *v[] = {NULL};
+            if (k[0] && (rc = cmi5__save(c, 1, t, k, v))) {
+                cJSON_Delete(regs);
+                return rc;
+            }
+        }
+        cJSON_Delete(regs);
+    }
+    {
+        const char *t[] = {CMI5_T_COURSES};
+        const char *k[] = {id};
+        cJSON *v[] = {NULL};
+        rc = cmi5__save(c, 1, t, k, v);
+    }
+    if (rc)
+        return rc;
+    if (!cmi5__dir(c, id, dir, sizeof dir))
+        cmi5__rm_rf(dir);
+    return CMI5_OK;
+}
