@@ -572,13 +572,96 @@ static int resolve_more(struct mig *m, const char *more, char *out, size_t outle
     return rc;
 }
 
+/* The next page is requested before the current one is stored (curl multi, driven again when
+ * it is needed), so the source's query overlaps our validation and commit. */
+struct prefetch {
+    CURLM *mh;
+    CURL *c;
+    struct curl_slist *h;
+    struct resp r;
+    char url[4096];
+    int active;
+};
+
+static void pf_start(struct mig *m, struct prefetch *p, const char *url)
+{
+    int running;
+    if (!p->mh) {
+        p->mh = curl_multi_init();
+        p->c = curl_easy_duphandle(m->c);
+    }
+    if (!p->mh || !p->c)
+        return;
+    sc_buf_free(&p->r.body);
+    sc_buf_init(&p->r.body, BODY_MAX);
+    p->r.ctype[0] = 0;
+    p->r.status = 0;
+    curl_slist_free_all(p->h);
+    p->h = curl_slist_append(NULL, m->authz);
+    if (p->h)
+        p->h = curl_slist_append(p->h, "X-Experience-API-Version: 1.0.3");
+    if (!p->h)
+        return;
+    snprintf(p->url, sizeof p->url, "%s", url);
+    curl_easy_setopt(p->c, CURLOPT_URL, p->url);
+    curl_easy_setopt(p->c, CURLOPT_HTTPHEADER, p->h);
+    curl_easy_setopt(p->c, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(p->c, CURLOPT_CUSTOMREQUEST, NULL);
+    curl_easy_setopt(p->c, CURLOPT_WRITEDATA, &p->r);
+    curl_easy_setopt(p->c, CURLOPT_HEADERDATA, &p->r);
+    if (curl_multi_add_handle(p->mh, p->c) != CURLM_OK)
+        return;
+    p->active = 1;
+    curl_multi_perform(p->mh, &running);
+}
+
+/* The prefetched 200 answer for url, moved into *r: 0; else -1 (the caller GETs it). */
+static int pf_take(struct prefetch *p, const char *url, struct resp *r)
+{
+    int running = 1, ok = 0, left;
+    CURLMsg *msg;
+    if (!p->active)
+        return -1;
+    p->active = 0;
+    while (running) {
+        if (curl_multi_perform(p->mh, &running) != CURLM_OK)
+            break;
+        if (running && curl_multi_poll(p->mh, NULL, 0, 1000, NULL) != CURLM_OK)
+            break;
+    }
+    while ((msg = curl_multi_info_read(p->mh, &left)))
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == p->c)
+            ok = msg->data.result == CURLE_OK;
+    curl_multi_remove_handle(p->mh, p->c);
+    curl_easy_getinfo(p->c, CURLINFO_RESPONSE_CODE, &p->r.status);
+    if (!ok || running || strcmp(url, p->url) || p->r.status != 200)
+        return -1;
+    *r = p->r;
+    memset(&p->r, 0, sizeof p->r);
+    return 0;
+}
+
+static void pf_free(struct prefetch *p)
+{
+    if (p->active)
+        curl_multi_remove_handle(p->mh, p->c);
+    if (p->c)
+        curl_easy_cleanup(p->c);
+    if (p->mh)
+        curl_multi_cleanup(p->mh);
+    curl_slist_free_all(p->h);
+    sc_buf_free(&p->r.body);
+}
+
 static int pull(struct mig *m, const char *since)
 {
+    struct prefetch pf;
     cJSON *ck = ck_load(m);
-    char url[4096];
+    char url[4096], nexturl[4096];
     const char *next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ck, "next"));
     const char *last = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ck, "last_stored"));
     int ret = -1;
+    memset(&pf, 0, sizeof pf);
     if (!ck)
         return -1;
     if (next) {
@@ -595,7 +678,7 @@ static int pull(struct mig *m, const char *since)
         struct resp r = {0};
         cJSON *page, *stmts, *s;
         const char *more, *stored = NULL;
-        if (http(m, "GET", url, NULL, 0, NULL, &r) || r.status != 200) {
+        if (pf_take(&pf, url, &r) && (http(m, "GET", url, NULL, 0, NULL, &r) || r.status != 200)) {
             if (r.status)
                 fprintf(stderr, "\nscolar: GET %s: HTTP %ld: %.*s\n", url, r.status,
                         (int)(r.body.len < 300 ? r.body.len : 300), r.body.data ? r.body.data : "");
@@ -623,6 +706,14 @@ static int pull(struct mig *m, const char *since)
             cJSON_DeleteItemFromObjectCaseSensitive(ck, "last_stored");
             cJSON_AddStringToObject(ck, "last_stored", stored);
         }
+        int end = !more || !*more;
+        if (!end) {
+            if (resolve_more(m, more, nexturl, sizeof nexturl)) {
+                cJSON_Delete(page);
+                goto out;
+            }
+            pf_start(m, &pf, nexturl);
+        }
         if (fetch_voided(m, stmts) || insert_all(m, stmts)) {
             cJSON_Delete(page);
             goto out;
@@ -634,17 +725,11 @@ static int pull(struct mig *m, const char *since)
             if (m->docs && docs_of(m, s))
                 fprintf(stderr, "\nscolar: some documents could not be copied (see above)\n");
         }
-        if (more && *more) {
-            if (resolve_more(m, more, url, sizeof url)) {
-                cJSON_Delete(page);
-                goto out;
-            }
-            cJSON_DeleteItemFromObjectCaseSensitive(ck, "next");
+        cJSON_DeleteItemFromObjectCaseSensitive(ck, "next");
+        if (!end) {
+            snprintf(url, sizeof url, "%s", nexturl);
             cJSON_AddStringToObject(ck, "next", url);
-        } else {
-            cJSON_DeleteItemFromObjectCaseSensitive(ck, "next");
         }
-        int end = !more || !*more;
         cJSON_Delete(page);
         if (ck_save(m, ck))
             goto out;
@@ -654,6 +739,7 @@ static int pull(struct mig *m, const char *since)
     }
     ret = 0;
 out:
+    pf_free(&pf);
     cJSON_Delete(ck);
     return ret;
 }

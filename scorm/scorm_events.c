@@ -15,6 +15,7 @@
  * written when no webhook listens (stmt_outbox_event).
  */
 #include "scorm/scorm_rt_int.h"
+#include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 #include "statements/stmt_db.h"
@@ -38,12 +39,16 @@ static cJSON *event_new(const char *name)
     return e;
 }
 
-static int emit(struct stmt_store *st, struct stmt_db_txn *txn, unsigned ev, cJSON *e)
+/* Write event e, built since the allocation-failure count was fails0: an event a failed
+ * allocation left incomplete is never written (the caller's transaction is aborted). */
+static int emit(struct stmt_store *st, struct stmt_db_txn *txn, unsigned ev, cJSON *e, long fails0)
 {
-    char *text = e ? cJSON_PrintUnformatted(e) : NULL;
+    char *text = e && sc_alloc_failures() == fails0 ? cJSON_PrintUnformatted(e) : NULL;
     int rc;
-    if (!text)
+    if (!text || sc_alloc_failures() != fails0) {
+        cJSON_free(text);
         return SCORM_RT_ERR_NOMEM;
+    }
     rc = stmt_outbox_event(st, txn, ev, text, strlen(text));
     cJSON_free(text);
     return rc == STMT_DB_OK          ? SCORM_RT_OK
@@ -98,6 +103,7 @@ int scorm__outbox_events(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJS
         cJSON *rec = reg ? json_at(txn, "registrations", reg) : NULL;
         const char *now = scorm__jstr(sum, K[k].field);
         if (now && !strcmp(now, K[k].value)) {
+            long fails0 = sc_alloc_failures();
             cJSON *e = event_new(K[k].event);
             const cJSON *sc = cJSON_GetObjectItemCaseSensitive(sum, "score");
             if (e) {
@@ -113,7 +119,7 @@ int scorm__outbox_events(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJS
                     cJSON_AddNumberToObject(e, "score", sc->valuedouble);
                 cJSON_AddStringToObject(e, "statement", scorm__jstr(hit, "id"));
             }
-            rc = emit(rt->store, txn, K[k].bit, e);
+            rc = emit(rt->store, txn, K[k].bit, e, fails0);
             cJSON_Delete(e);
         }
         cJSON_Delete(sum);
@@ -126,6 +132,7 @@ int scorm__import_event(struct stmt_store *st, struct stmt_db_txn *txn, const cJ
                         int version)
 {
     cJSON *e;
+    long fails0 = sc_alloc_failures();
     int rc;
     if (!st)
         return SCORM_RT_OK;
@@ -136,7 +143,7 @@ int scorm__import_event(struct stmt_store *st, struct stmt_db_txn *txn, const cJ
         if (scorm__jstr(course, "title"))
             cJSON_AddStringToObject(e, "title", scorm__jstr(course, "title"));
     }
-    rc = emit(st, txn, STMT_OUTBOX_EV_IMPORTED, e);
+    rc = emit(st, txn, STMT_OUTBOX_EV_IMPORTED, e, fails0);
     cJSON_Delete(e);
     return rc;
 }
