@@ -12,7 +12,9 @@ root=$(pwd)
 build=${SCOLAR_TEST_BUILD:-build-test}
 
 tools/deps.sh --test || { echo "tools/test.sh: dependency install failed"; echo "0 passed, 1 failed"; exit 1; }
-if [ -f conformance_tests/package.json ] && [ ! -d conformance_tests/node_modules ]; then
+# npm ci when node_modules is missing or older than the lock file (a merge that added a package)
+if [ -f conformance_tests/package.json ] && { [ ! -d conformance_tests/node_modules ] ||
+  [ conformance_tests/package-lock.json -nt conformance_tests/node_modules/.package-lock.json ]; }; then
   (cd conformance_tests && npm ci --no-audit --no-fund --loglevel=error) ||
     { echo "tools/test.sh: npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
