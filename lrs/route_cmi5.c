@@ -323,6 +323,8 @@ static void add_links(struct lrs_req *r, cJSON *out)
     cJSON *aus = cJSON_GetObjectItem(out, "aus"), *e;
     const char *reg = cJSON_GetStringValue(cJSON_GetObjectItem(out, "registration"));
     char url[1024];
+    if (!cJSON_GetStringValue(cJSON_GetObjectItem(out, "link_token")))
+        return; /* only its SHA-256 is stored: links exist when made (created, /link) */
     cJSON_ArrayForEach(e, aus)
     {
         snprintf(url, sizeof url, "%s/cmi5/launch/%s/%d?t=%s", r->app->cfg.content_url, reg,
@@ -441,13 +443,27 @@ int lrs_cmi5_registrations(struct lrs_req *r)
         cJSON_Delete(out);
         return 1;
     }
-    if (strcmp(sub, "/launch") && strcmp(sub, "/waive")) {
-        lrs_reply_error(r, 404, "no resource at %s (a cmi5 registration has /launch and /waive)",
+    if (strcmp(sub, "/launch") && strcmp(sub, "/waive") && strcmp(sub, "/link")) {
+        lrs_reply_error(r, 404,
+                        "no resource at %s (a cmi5 registration has /launch, /waive and /link)",
                         r->path);
         return 1;
     }
     if (strcmp(r->method, "POST")) {
         lrs_reply_error(r, 405, "use POST on %s", r->path);
+        return 1;
+    }
+    if (!strcmp(sub, "/link")) {
+        char tok[33];
+        if ((rc = cmi5_link_new(r->app->cmi5, reg, tok)) ||
+            (rc = cmi5_registration_get(r->app->cmi5, reg, &out))) {
+            lrs_reply_error(r, status_of(rc), "%s", cmi5_strerror(rc));
+            return 1;
+        }
+        cJSON_AddStringToObject(out, "link_token", tok);
+        add_links(r, out);
+        lrs_reply_json(r, 200, out);
+        cJSON_Delete(out);
         return 1;
     }
     if ((rc = lrs_req_read_body(r, 64 * 1024))) {

@@ -4,7 +4,8 @@
  * course; per AU the facts moveOn needs (completed, passed, failed, waived, satisfied) and its
  * open session; per block whether it is satisfied. A registration is created with the
  * satisfied statements of its NotApplicable AUs' blocks and course (9.6.1.1-3), and carries
- * the token of its launch links (GET /cmi5/launch/..., route_cmi5.c).
+ * the SHA-256 of the token of its launch links (GET /cmi5/launch/..., route_cmi5.c): the
+ * plain token is handed out once, when it is made (creation, cmi5_link_new), never stored.
  */
 #include "scorm/cmi5_int.h"
 
@@ -32,6 +33,28 @@ static int flag(const cJSON *o, const char *k)
 }
 
 /* ---- registrations ----------------------------------------------------------------------- */
+
+static void token_hash(const char *tok, char hex[65])
+{
+    unsigned char h[32];
+    sc_sha256(tok, strlen(tok), h);
+    sc_hex(h, sizeof h, hex);
+}
+
+/* A new launch-link token in tok (32 hex digits, 128 random bits); reg keeps its SHA-256 only
+ * (as the SCORM launch tokens, scorm_rt_reg.c). */
+static int link_token(cJSON *reg, char tok[33])
+{
+    unsigned char rnd[16];
+    char hex[65];
+    if (sc_random_bytes(rnd, sizeof rnd))
+        return CMI5_ERR_IO;
+    sc_hex(rnd, sizeof rnd, tok);
+    token_hash(tok, hex);
+    cJSON_DeleteItemFromObjectCaseSensitive(reg, "link_token"); /* records made before */
+    cJSON_DeleteItemFromObjectCaseSensitive(reg, "link_sha256");
+    return cJSON_AddStringToObject(reg, "link_sha256", hex) ? CMI5_OK : CMI5_ERR_NOMEM;
+}
 
 static int actor_ok(const cJSON *a)
 {
@@ -67,7 +90,7 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
 {
     long f0 = sc_alloc_failures();
     cJSON *course = NULL, *reg = NULL, *old = NULL, *stmts = NULL, *aus, *blocks, *e;
-    char r[37], ts[SC_TIME_ISO_LEN];
+    char r[37], ts[SC_TIME_ISO_LEN], tok[33];
     pthread_mutex_t *lk;
     int rc;
 
@@ -112,16 +135,8 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     cJSON_AddItemToObject(reg, "actor", cJSON_Duplicate(actor, 1));
     cJSON_AddStringToObject(reg, "created", sc_time_format_iso(sc_time_now_us(), 3, ts));
     cJSON_AddBoolToObject(reg, "satisfied", 0);
-    {
-        unsigned char rnd[16];
-        char tok[33];
-        if (sc_random_bytes(rnd, sizeof rnd)) {
-            rc = CMI5_ERR_IO;
-            goto out;
-        }
-        sc_hex(rnd, sizeof rnd, tok);
-        cJSON_AddStringToObject(reg, "link_token", tok);
-    }
+    if ((rc = link_token(reg, tok)))
+        goto out;
     aus = cJSON_AddArrayToObject(reg, "aus");
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(course, "aus"))
     {
@@ -156,7 +171,12 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
             goto out;
     }
     *created = 1;
-    rc = cmi5_registration_get(c, r, out);
+    if (!(rc = cmi5_registration_get(c, r, out)) &&
+        !cJSON_AddStringToObject(*out, "link_token", tok)) {
+        cJSON_Delete(*out);
+        *out = NULL;
+        rc = CMI5_ERR_NOMEM;
+    }
 out:
     pthread_mutex_unlock(lk);
     cJSON_Delete(stmts);
@@ -188,7 +208,6 @@ int cmi5_registration_get(struct cmi5 *c, const char *reg_id, cJSON **out)
     cJSON_AddItemToObject(o, "actor", cJSON_Duplicate(cJSON_GetObjectItem(reg, "actor"), 1));
     cJSON_AddStringToObject(o, "created", sstr(reg, "created"));
     cJSON_AddBoolToObject(o, "satisfied", flag(reg, "satisfied"));
-    cJSON_AddStringToObject(o, "link_token", sstr(reg, "link_token"));
     aus = cJSON_AddArrayToObject(o, "aus");
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(course, "aus"))
     {
@@ -219,15 +238,38 @@ int cmi5_registration_get(struct cmi5 *c, const char *reg_id, cJSON **out)
 
 int cmi5_link_check(struct cmi5 *c, const char *reg_id, const char *token)
 {
-    char r[37];
+    char r[37], hex[65];
     cJSON *reg = NULL;
     int ok;
     if (cmi5__uuid_lower(reg_id, r) || !token || strlen(token) != 32 ||
         cmi5__load(c, CMI5_T_REGS, r, &reg))
         return CMI5_ERR_NOTFOUND;
-    ok = str(reg, "link_token") && sc_ct_equal(str(reg, "link_token"), token, 32);
+    token_hash(token, hex);
+    ok = str(reg, "link_sha256") && strlen(str(reg, "link_sha256")) == 64 &&
+         sc_ct_equal(str(reg, "link_sha256"), hex, 64);
     cJSON_Delete(reg);
     return ok ? CMI5_OK : CMI5_ERR_NOTFOUND;
+}
+
+int cmi5_link_new(struct cmi5 *c, const char *reg_id, char token[33])
+{
+    char r[37];
+    const char *t[] = {CMI5_T_REGS};
+    const char *k[] = {r};
+    cJSON *reg = NULL;
+    pthread_mutex_t *lk;
+    int rc;
+    if (cmi5__uuid_lower(reg_id, r))
+        return CMI5_ERR_NOTFOUND;
+    lk = cmi5__reg_lock(c, r);
+    pthread_mutex_lock(lk);
+    if (!(rc = cmi5__load(c, CMI5_T_REGS, r, &reg)) && !(rc = link_token(reg, token))) {
+        cJSON *v[] = {reg};
+        rc = cmi5__save(c, 1, t, k, v);
+    }
+    pthread_mutex_unlock(lk);
+    cJSON_Delete(reg);
+    return rc;
 }
 
 int cmi5_registration_list(struct cmi5 *c, const char *course, cJSON **out)

@@ -69,10 +69,12 @@ export default async function render(main, ctx) {
     ], regs, { caption: 'Registrations', empty: 'No registrations yet.' }));
   }
 
-  async function loadReg(reg) {
+  // The server keeps only a hash of the launch-link token: links exist when made (POST .../link
+  // makes new ones; the older links stop working).
+  async function loadReg(reg, withLinks) {
     let r;
     try {
-      r = await api('GET', `/api/registrations/${reg}`);
+      r = withLinks || await api('GET', `/api/registrations/${reg}`);
     } catch (e) {
       clear(detail).appendChild(messageBox('error', 'The registration could not be loaded.', e.message));
       return;
@@ -85,6 +87,12 @@ export default async function render(main, ctx) {
       h('p', null, 'Course satisfied: ', h('strong', { id: 'cmi5-satisfied' }, r.satisfied ? 'yes' : 'no'),
         ' · ', h('span', { class: 'mono' }, r.registration),
         ' · ', h('a', { href: `#/statements?registration=${r.registration}` }, 'Statements')),
+      h('p', null, h('button', { type: 'button', class: 'new-links', onclick: async () => {
+        try {
+          await loadReg(reg, await api('POST', `/api/registrations/${reg}/link`, {}));
+          announce('New launch links made; the older links no longer work.', 'ok');
+        } catch (e) { announce(e.message, 'error'); }
+      } }, r.aus.some((a) => a.launch_url) ? 'Replace the launch links' : 'Make launch links')),
       reason.wrap,
       table([
         { label: 'AU', cell: (a) => a.title },
@@ -94,7 +102,7 @@ export default async function render(main, ctx) {
         { label: 'Failed', cell: (a) => yes(a.failed) },
         { label: 'Waived', cell: (a) => yes(a.waived) },
         { label: 'Satisfied', cell: (a) => h('span', { class: 'au-satisfied' }, a.satisfied ? 'satisfied' : 'not yet') },
-        { label: 'Launch', cell: (a) => [h('a', { href: a.launch_url, target: '_blank', rel: 'noopener', class: 'launch' }, 'Launch'), ' ', copyButton(() => a.launch_url, 'Copy link')] },
+        { label: 'Launch', cell: (a) => a.launch_url ? [h('a', { href: a.launch_url, target: '_blank', rel: 'noopener', class: 'launch' }, 'Launch'), ' ', copyButton(() => a.launch_url, 'Copy link')] : '—' },
         { label: 'Actions', cell: (a) => [
           a.satisfied ? null : h('button', { type: 'button', onclick: async () => {
             try {
