@@ -376,10 +376,22 @@ test('abandon a session from the API; NotApplicable is satisfied at registration
   assert.equal(store.includes(tok2), false);
   assert.equal(store.includes(sha(tok2)), true);
   assert.equal((await s.req('POST', `/api/registrations/${randomUUID()}/link`)).status, 404);
+  // the paged course list (and its search) has the cmi5 course, kind "cmi5", with its counters
+  let cl = await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}`);
+  assert.equal(cl.status, 200, cl.text);
+  assert.equal(cl.json.total, 1);
+  assert.deepEqual(cl.json.items.map(({ created, updated, ...x }) => x),
+    [{ id: na.json.id, kind: 'cmi5', title: cl.json.items[0].title, aus: 1, registrations: 1, completed: 1, completion_rate: 1 }]);
+  assert.equal(typeof cl.json.items[0].created, 'string');
+  const all = await s.req('GET', '/api/courses?limit=500');
+  assert.equal(all.json.items.filter((c) => c.id === na.json.id).length, 1, 'listed once');
+  assert.equal(all.json.items.filter((c) => c.kind === 'cmi5').length, (await s.req('GET', '/api/cmi5/courses')).json.length);
+  assert.equal((await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}-nomatch`)).json.total, 0);
   // delete: refused while registrations exist, then with force
   assert.equal((await s.req('DELETE', `/api/courses/${na.json.id}`)).status, 409);
   assert.equal((await s.req('DELETE', `/api/courses/${na.json.id}?force=1`)).status, 204);
   assert.equal((await s.req('GET', `/api/courses/${na.json.id}`)).status, 404);
+  assert.equal((await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}`)).json.total, 0);
 });
 
 test('scolar import: a cmi5 zip becomes a course; a bare structure with relative urls is refused naming the rule', async () => {
