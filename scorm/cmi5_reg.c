@@ -16,22 +16,6 @@
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 
-static const char *str(const cJSON *o, const char *k)
-{
-    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-}
-
-static const char *sstr(const cJSON *o, const char *k)
-{
-    const char *s = str(o, k);
-    return s ? s : "";
-}
-
-static int flag(const cJSON *o, const char *k)
-{
-    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, k));
-}
-
 /* ---- registrations ----------------------------------------------------------------------- */
 
 static void token_hash(const char *tok, char hex[65])
@@ -59,18 +43,18 @@ static int link_token(cJSON *reg, char tok[33])
 static int actor_ok(const cJSON *a)
 {
     const cJSON *acc = cJSON_GetObjectItemCaseSensitive(a, "account");
-    const char *ot = str(a, "objectType");
+    const char *ot = cmi5__str(a, "objectType");
     return cJSON_IsObject(a) && (!ot || !strcmp(ot, "Agent")) && cJSON_IsObject(acc) &&
-           str(acc, "homePage") && str(acc, "name") && *str(acc, "name") &&
-           cmi5__iri_abs(str(acc, "homePage"));
+           cmi5__str(acc, "homePage") && cmi5__str(acc, "name") && *cmi5__str(acc, "name") &&
+           cmi5__iri_abs(cmi5__str(acc, "homePage"));
 }
 
 static int same_actor(const cJSON *a, const cJSON *b)
 {
     const cJSON *x = cJSON_GetObjectItem(a, "account"), *y = cJSON_GetObjectItem(b, "account");
-    return str(x, "homePage") && str(y, "homePage") &&
-           !strcmp(str(x, "homePage"), str(y, "homePage")) &&
-           !strcmp(sstr(x, "name"), sstr(y, "name"));
+    return cmi5__str(x, "homePage") && cmi5__str(y, "homePage") &&
+           !strcmp(cmi5__str(x, "homePage"), cmi5__str(y, "homePage")) &&
+           !strcmp(cmi5__sstr(x, "name"), cmi5__sstr(y, "name"));
 }
 
 int cmi5_registration_exists(struct cmi5 *c, const char *reg)
@@ -114,7 +98,7 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     lk = cmi5__reg_lock(c, r);
     pthread_mutex_lock(lk);
     if (reg_id && cmi5__load(c, CMI5_T_REGS, r, &old) == CMI5_OK) {
-        if (strcmp(sstr(old, "course"), course_id) ||
+        if (strcmp(cmi5__sstr(old, "course"), course_id) ||
             !same_actor(cJSON_GetObjectItem(old, "actor"), actor)) {
             cmi5__diag(diag, "", "registration",
                        "registration %s exists for another course or learner", r);
@@ -196,31 +180,31 @@ int cmi5_registration_get(struct cmi5 *c, const char *reg_id, cJSON **out)
         return CMI5_ERR_NOTFOUND;
     if ((rc = cmi5__load(c, CMI5_T_REGS, r, &reg)))
         return rc;
-    if ((rc = cmi5_course_get(c, str(reg, "course"), &course))) {
+    if ((rc = cmi5_course_get(c, cmi5__str(reg, "course"), &course))) {
         cJSON_Delete(reg);
         return rc;
     }
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "registration", r);
     cJSON_AddStringToObject(o, "type", "cmi5");
-    cJSON_AddStringToObject(o, "course", str(reg, "course"));
-    cJSON_AddStringToObject(o, "course_title", sstr(course, "title"));
+    cJSON_AddStringToObject(o, "course", cmi5__str(reg, "course"));
+    cJSON_AddStringToObject(o, "course_title", cmi5__sstr(course, "title"));
     cJSON_AddItemToObject(o, "actor", cJSON_Duplicate(cJSON_GetObjectItem(reg, "actor"), 1));
-    cJSON_AddStringToObject(o, "created", sstr(reg, "created"));
-    cJSON_AddBoolToObject(o, "satisfied", flag(reg, "satisfied"));
+    cJSON_AddStringToObject(o, "created", cmi5__sstr(reg, "created"));
+    cJSON_AddBoolToObject(o, "satisfied", cmi5__flag(reg, "satisfied"));
     aus = cJSON_AddArrayToObject(o, "aus");
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(course, "aus"))
     {
         cJSON *st = cJSON_GetArrayItem(cJSON_GetObjectItem(reg, "aus"), i),
               *a = cJSON_CreateObject();
         cJSON_AddNumberToObject(a, "index", i++);
-        cJSON_AddStringToObject(a, "title", sstr(e, "title"));
-        cJSON_AddStringToObject(a, "activityId", str(e, "activityId"));
-        cJSON_AddStringToObject(a, "moveOn", str(e, "moveOn"));
+        cJSON_AddStringToObject(a, "title", cmi5__sstr(e, "title"));
+        cJSON_AddStringToObject(a, "activityId", cmi5__str(e, "activityId"));
+        cJSON_AddStringToObject(a, "moveOn", cmi5__str(e, "moveOn"));
         for (const char *const *k = (const char *const[]){"completed", "passed", "failed", "waived",
                                                           "satisfied", NULL};
              *k; k++)
-            cJSON_AddBoolToObject(a, *k, flag(st, *k));
+            cJSON_AddBoolToObject(a, *k, cmi5__flag(st, *k));
         cJSON_AddItemToObject(a, "open", cJSON_Duplicate(cJSON_GetObjectItem(st, "open"), 1));
         cJSON_AddItemToArray(aus, a);
     }
@@ -245,8 +229,8 @@ int cmi5_link_check(struct cmi5 *c, const char *reg_id, const char *token)
         cmi5__load(c, CMI5_T_REGS, r, &reg))
         return CMI5_ERR_NOTFOUND;
     token_hash(token, hex);
-    ok = str(reg, "link_sha256") && strlen(str(reg, "link_sha256")) == 64 &&
-         sc_ct_equal(str(reg, "link_sha256"), hex, 64);
+    ok = cmi5__str(reg, "link_sha256") && strlen(cmi5__str(reg, "link_sha256")) == 64 &&
+         sc_ct_equal(cmi5__str(reg, "link_sha256"), hex, 64);
     cJSON_Delete(reg);
     return ok ? CMI5_OK : CMI5_ERR_NOTFOUND;
 }

@@ -378,6 +378,17 @@ static int raw_may_contain(const void *v, size_t vl, const char *q)
     return scorm__contains(v, vl, q);
 }
 
+/* registrations, completed and completion_rate (null without registrations) of a list item */
+static void add_counts(cJSON *o, int regs, int done)
+{
+    cJSON_AddNumberToObject(o, "registrations", regs);
+    cJSON_AddNumberToObject(o, "completed", done);
+    if (regs > 0)
+        cJSON_AddNumberToObject(o, "completion_rate", (double)done / regs);
+    else
+        cJSON_AddNullToObject(o, "completion_rate");
+}
+
 struct page_ctx {
     struct stmt_db_txn *txn;
     const char *q;
@@ -440,12 +451,7 @@ static cJSON *page_item_cmi5(struct page_ctx *p, const cJSON *c)
     cJSON_AddStringToObject(o, "kind", "cmi5");
     cJSON_AddItemToObject(o, "title", cJSON_Duplicate(cJSON_GetObjectItem(c, "title"), 0));
     cJSON_AddNumberToObject(o, "aus", cJSON_GetArraySize(cJSON_GetObjectItem(c, "aus")));
-    cJSON_AddNumberToObject(o, "registrations", regs);
-    cJSON_AddNumberToObject(o, "completed", done);
-    if (regs > 0)
-        cJSON_AddNumberToObject(o, "completion_rate", (double)done / regs);
-    else
-        cJSON_AddNullToObject(o, "completion_rate");
+    add_counts(o, regs, done);
     cJSON_AddItemToObject(o, "created", cJSON_Duplicate(cJSON_GetObjectItem(c, "created"), 0));
     cJSON_AddItemToObject(o, "updated", cJSON_Duplicate(cJSON_GetObjectItem(c, "created"), 0));
     return o;
@@ -491,12 +497,7 @@ static cJSON *page_item(struct stmt_db_txn *txn, const cJSON *c)
     } else {
         cJSON_AddNumberToObject(o, "scos", scos->valuedouble);
     }
-    cJSON_AddNumberToObject(o, "registrations", regs);
-    cJSON_AddNumberToObject(o, "completed", done);
-    if (regs > 0)
-        cJSON_AddNumberToObject(o, "completion_rate", (double)done / regs);
-    else
-        cJSON_AddNullToObject(o, "completion_rate");
+    add_counts(o, regs, done);
     cJSON_AddItemToObject(o, "created", cJSON_Duplicate(cJSON_GetObjectItem(c, "created"), 0));
     cJSON_AddItemToObject(o, "updated",
                           cJSON_Duplicate(cJSON_GetObjectItem(c, "updated")
