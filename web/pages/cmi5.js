@@ -12,6 +12,8 @@ function actorName(a) {
   return (a && (a.name || (a.account && a.account.name) || a.mbox)) || '?';
 }
 
+const madeLinks = new Map(); // registration -> the answer with its latest launch links
+
 export default async function render(main, ctx) {
   const id = ctx.params.id;
   let course;
@@ -31,6 +33,7 @@ export default async function render(main, ctx) {
     ev.preventDefault();
     try {
       const reg = await api('POST', '/api/registrations', { course: id, learner: { id: learnerId.input.value, name: learnerName.input.value || undefined } });
+      madeLinks.set(reg.registration, reg);
       announce(`Registered ${actorName(reg.actor)}.`, 'ok');
       ctx.navigate(`#/cmi5/${encodeURIComponent(id)}?reg=${reg.registration}`);
     } catch (e) {
@@ -69,12 +72,16 @@ export default async function render(main, ctx) {
     ], regs, { caption: 'Registrations', empty: 'No registrations yet.' }));
   }
 
-  // The server keeps only a hash of the launch-link token: links exist when made (POST .../link
-  // makes new ones; the older links stop working).
+  // The server keeps only a hash of the launch-link token: links are in the answers that make
+  // them (registering, POST .../link, which makes new ones and voids the older); this page
+  // keeps the latest of each registration (madeLinks) for as long as it is open.
   async function loadReg(reg, withLinks) {
     let r;
+    if (withLinks) madeLinks.set(reg, withLinks);
     try {
       r = withLinks || await api('GET', `/api/registrations/${reg}`);
+      const made = madeLinks.get(reg);
+      if (made) r.aus.forEach((a, i) => { a.launch_url = made.aus[i]?.launch_url; });
     } catch (e) {
       clear(detail).appendChild(messageBox('error', 'The registration could not be loaded.', e.message));
       return;
