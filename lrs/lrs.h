@@ -301,6 +301,11 @@ void lrs_route_navigation(struct lrs_req *r);    /* route_navigation.c: .../ID/n
 int lrs_navigation_run(struct lrs_app *app, const char *reg, const cJSON *body, int flags,
                        cJSON **answer, char *emsg, size_t elen);
 void lrs_route_player(struct lrs_req *r); /* route_player.c: content origin */
+/** route_player.c, also for cmi5 package files: the Content-Type of a package file by its
+ *  extension (NULL when unknown: serve it as a download), and 1 when a package-relative path
+ *  is safe (relative; no "", "." or ".." segment, backslash or control character). */
+const char *lrs_content_mime(const char *path);
+int lrs_content_path_ok(const char *p);
 void lrs_route_runtime(struct lrs_req *r);
 void lrs_route_content(struct lrs_req *r);
 /** Opens app->rt, the SCORM run-time, with runtime_js/ (player files, datamodel.json) over

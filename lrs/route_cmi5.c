@@ -323,6 +323,8 @@ static void add_links(struct lrs_req *r, cJSON *out)
     cJSON *aus = cJSON_GetObjectItem(out, "aus"), *e;
     const char *reg = cJSON_GetStringValue(cJSON_GetObjectItem(out, "registration"));
     char url[1024];
+    if (!cJSON_GetStringValue(cJSON_GetObjectItem(out, "link_token")))
+        return; /* only its SHA-256 is stored: links exist when made (created, /link) */
     cJSON_ArrayForEach(e, aus)
     {
         snprintf(url, sizeof url, "%s/cmi5/launch/%s/%d?t=%s", r->app->cfg.content_url, reg,
@@ -441,13 +443,27 @@ int lrs_cmi5_registrations(struct lrs_req *r)
         cJSON_Delete(out);
         return 1;
     }
-    if (strcmp(sub, "/launch") && strcmp(sub, "/waive")) {
-        lrs_reply_error(r, 404, "no resource at %s (a cmi5 registration has /launch and /waive)",
+    if (strcmp(sub, "/launch") && strcmp(sub, "/waive") && strcmp(sub, "/link")) {
+        lrs_reply_error(r, 404,
+                        "no resource at %s (a cmi5 registration has /launch, /waive and /link)",
                         r->path);
         return 1;
     }
     if (strcmp(r->method, "POST")) {
         lrs_reply_error(r, 405, "use POST on %s", r->path);
+        return 1;
+    }
+    if (!strcmp(sub, "/link")) {
+        char tok[33];
+        if ((rc = cmi5_link_new(r->app->cmi5, reg, tok)) ||
+            (rc = cmi5_registration_get(r->app->cmi5, reg, &out))) {
+            lrs_reply_error(r, status_of(rc), "%s", cmi5_strerror(rc));
+            return 1;
+        }
+        cJSON_AddStringToObject(out, "link_token", tok);
+        add_links(r, out);
+        lrs_reply_json(r, 200, out);
+        cJSON_Delete(out);
         return 1;
     }
     if ((rc = lrs_req_read_body(r, 64 * 1024))) {
@@ -534,53 +550,10 @@ void lrs_route_cmi5_api(struct lrs_req *r)
 
 /* ---- content origin ---------------------------------------------------------------------- */
 
-static const struct {
-    const char *ext, *type;
-} MIME[] = {
-    {"html", "text/html; charset=utf-8"},
-    {"htm", "text/html; charset=utf-8"},
-    {"js", "text/javascript; charset=utf-8"},
-    {"mjs", "text/javascript; charset=utf-8"},
-    {"css", "text/css; charset=utf-8"},
-    {"json", "application/json"},
-    {"xml", "application/xml"},
-    {"txt", "text/plain; charset=utf-8"},
-    {"png", "image/png"},
-    {"jpg", "image/jpeg"},
-    {"jpeg", "image/jpeg"},
-    {"gif", "image/gif"},
-    {"svg", "image/svg+xml"},
-    {"webp", "image/webp"},
-    {"ico", "image/x-icon"},
-    {"mp3", "audio/mpeg"},
-    {"mp4", "video/mp4"},
-    {"webm", "video/webm"},
-    {"woff", "font/woff"},
-    {"woff2", "font/woff2"},
-    {"ttf", "font/ttf"},
-    {"pdf", "application/pdf"},
-    {"map", "application/json"},
-};
-
-static int safe_rel(const char *p)
-{
-    if (!*p || *p == '/')
-        return 0;
-    for (const char *s = p; *s;) {
-        size_t n = strcspn(s, "/");
-        if (!n || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
-            return 0;
-        s += n;
-        if (*s == '/')
-            s++;
-    }
-    return !strchr(p, '\\');
-}
-
 void lrs_route_cmi5_content(struct lrs_req *r)
 {
     const char *rest = r->path + strlen("/cmi5/content/"), *slash = strchr(rest, '/');
-    const char *ctype = NULL, *dot;
+    const char *ctype;
     char course[80], dir[PATH_MAX], full[PATH_MAX], rdir[PATH_MAX], rfull[PATH_MAX];
     struct stat st;
     struct sc_buf b;
@@ -591,17 +564,14 @@ void lrs_route_cmi5_content(struct lrs_req *r)
     }
     memcpy(course, rest, (size_t)(slash - rest));
     course[slash - rest] = 0;
-    if (!safe_rel(slash + 1) || cmi5_course_dir(r->app->cmi5, course, dir, sizeof dir) ||
+    if (!lrs_content_path_ok(slash + 1) || cmi5_course_dir(r->app->cmi5, course, dir, sizeof dir) ||
         (size_t)snprintf(full, sizeof full, "%s/%s", dir, slash + 1) >= sizeof full ||
         !realpath(dir, rdir) || !realpath(full, rfull) || strncmp(rfull, rdir, strlen(rdir)) ||
         rfull[strlen(rdir)] != '/' || stat(rfull, &st) || !S_ISREG(st.st_mode)) {
         lrs_reply_error(r, 404, "no file %.200s in course %s", slash + 1, course);
         return;
     }
-    dot = strrchr(rfull, '.');
-    for (size_t i = 0; dot && i < sizeof MIME / sizeof MIME[0]; i++)
-        if (!strcasecmp(dot + 1, MIME[i].ext))
-            ctype = MIME[i].type;
+    ctype = lrs_content_mime(rfull);
     if (!ctype) { /* security.md §6: unknown types are downloads */
         ctype = "application/octet-stream";
         lrs_resp_header(r, "Content-Disposition", "attachment");

@@ -270,9 +270,10 @@ static const struct {
     {"pdf", "application/pdf"},
     {"swf", "application/x-shockwave-flash"},
     {"wasm", "application/wasm"},
+    {"map", "application/json"},
 };
 
-static const char *mime_of(const char *path)
+const char *lrs_content_mime(const char *path)
 {
     const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
     if (!dot || (slash && dot < slash))
@@ -285,7 +286,7 @@ static const char *mime_of(const char *path)
 
 /* security.md §5.1 / §6: a package path has no "..", "." or empty segment, no backslash, no
  * control character, and is relative. */
-static int safe_rel_path(const char *p)
+int lrs_content_path_ok(const char *p)
 {
     const char *s = p;
     if (!*p || *p == '/')
@@ -410,7 +411,7 @@ void lrs_route_content(struct lrs_req *r)
         }
     ver = strtol(s1 + 1, &end, 10);
     rel = s2 + 1;
-    if (end != s2 || ver <= 0 || !safe_rel_path(rel)) {
+    if (end != s2 || ver <= 0 || !lrs_content_path_ok(rel)) {
         lrs_reply_error(r, 404, "no such package file");
         return;
     }
@@ -435,7 +436,7 @@ void lrs_route_content(struct lrs_req *r)
         lrs_reply_error(r, 404, "cannot open %.200s", rel);
         goto out;
     }
-    ctype = mime_of(rel);
+    ctype = lrs_content_mime(rel);
     content_headers(r);
     if (!ctype) {
         /* security.md §6: unknown types are downloads, never rendered */

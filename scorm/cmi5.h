@@ -110,6 +110,10 @@ int cmi5_registration_create(struct cmi5 *c, const char *course, const cJSON *ac
 /** 0 when token is the launch-link token of reg (the console's links, GET /cmi5/launch/...),
  *  else CMI5_ERR_NOTFOUND. */
 int cmi5_link_check(struct cmi5 *c, const char *reg, const char *token);
+/** A new launch-link token of reg in token (the registration keeps only its SHA-256; the
+ *  links made before stop working). The report of cmi5_registration_create carries the first
+ *  one as "link_token"; no other read gives it back. CMI5_ERR_NOTFOUND. */
+int cmi5_link_new(struct cmi5 *c, const char *reg, char token[33]);
 /** 1 when reg is a cmi5 registration. */
 int cmi5_registration_exists(struct cmi5 *c, const char *reg);
 /** {"registration","course","actor","created","satisfied","aus":[{"index","title",

@@ -8,6 +8,26 @@
 #include <pthread.h>
 #include <stdint.h>
 
+/* JSON members of the records (borrowed): a string or NULL, a string or "", true, set a bool. */
+static inline const char *cmi5__str(const cJSON *o, const char *k)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+static inline const char *cmi5__sstr(const cJSON *o, const char *k)
+{
+    const char *s = cmi5__str(o, k);
+    return s ? s : "";
+}
+static inline int cmi5__flag(const cJSON *o, const char *k)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+static inline void cmi5__set_flag(cJSON *o, const char *k, int v)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+    cJSON_AddBoolToObject(o, k, v);
+}
+
 #define CMI5_T_COURSES "cmi5_courses"
 #define CMI5_T_REGS "cmi5_regs"
 #define CMI5_T_SESSIONS "cmi5_sessions"

@@ -83,28 +83,6 @@ int cmi5__uuid_lower(const char *in, char out[37])
     return 0;
 }
 
-static const char *str(const cJSON *o, const char *k)
-{
-    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-}
-
-static const char *sstr(const cJSON *o, const char *k)
-{
-    const char *s = str(o, k);
-    return s ? s : "";
-}
-
-static int flag(const cJSON *o, const char *k)
-{
-    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, k));
-}
-
-static void set_flag(cJSON *o, const char *k, int v)
-{
-    cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-    cJSON_AddBoolToObject(o, k, v);
-}
-
 static void set_str(cJSON *o, const char *k, const char *v)
 {
     cJSON_DeleteItemFromObjectCaseSensitive(o, k);
@@ -129,7 +107,7 @@ pthread_mutex_t *cmi5__session_lock(struct cmi5 *c, const char *session)
     cJSON *s = NULL;
     pthread_mutex_t *lk = NULL;
     if (cmi5__load(c, CMI5_T_SESSIONS, session, &s) == CMI5_OK)
-        lk = cmi5__reg_lock(c, str(s, "registration"));
+        lk = cmi5__reg_lock(c, cmi5__str(s, "registration"));
     cJSON_Delete(s);
     return lk;
 }
@@ -233,9 +211,9 @@ out:
 
 int cmi5__au_moveon_met(const cJSON *au_def, const cJSON *st)
 {
-    const char *m = str(au_def, "moveOn");
-    int comp = flag(st, "completed"), pass = flag(st, "passed");
-    if (flag(st, "waived") || !m || !strcmp(m, "NotApplicable"))
+    const char *m = cmi5__str(au_def, "moveOn");
+    int comp = cmi5__flag(st, "completed"), pass = cmi5__flag(st, "passed");
+    if (cmi5__flag(st, "waived") || !m || !strcmp(m, "NotApplicable"))
         return 1;
     if (!strcmp(m, "Completed"))
         return comp;
@@ -254,47 +232,48 @@ int cmi5__satisfy(const cJSON *course, cJSON *reg, const char *session, cJSON *o
                 *blocks = cJSON_GetObjectItem(course, "blocks");
     cJSON *ast = cJSON_GetObjectItem(reg, "aus"), *bst = cJSON_GetObjectItem(reg, "blocks");
     const cJSON *actor = cJSON_GetObjectItem(reg, "actor");
-    const char *regid = str(reg, "registration");
+    const char *regid = cmi5__str(reg, "registration");
     int nb = cJSON_GetArraySize(blocks), all = 1;
 
     for (int i = 0; i < cJSON_GetArraySize(aus); i++) {
         cJSON *st = cJSON_GetArrayItem(ast, i);
         if (cmi5__au_moveon_met(cJSON_GetArrayItem(aus, i), st))
-            set_flag(st, "satisfied", 1);
-        all &= flag(st, "satisfied");
+            cmi5__set_flag(st, "satisfied", 1);
+        all &= cmi5__flag(st, "satisfied");
     }
     for (int b = nb - 1; b >= 0; b--) {
         const cJSON *bd = cJSON_GetArrayItem(blocks, b);
         cJSON *bs = cJSON_GetArrayItem(bst, b);
         int ok = 1;
-        if (flag(bs, "satisfied"))
+        if (cmi5__flag(bs, "satisfied"))
             continue;
         for (int i = 0; i < cJSON_GetArraySize(aus) && ok; i++) {
             const cJSON *e;
             cJSON_ArrayForEach(e, cJSON_GetObjectItem(cJSON_GetArrayItem(aus, i), "blocks"))
             {
-                if ((int)e->valuedouble == b && !flag(cJSON_GetArrayItem(ast, i), "satisfied"))
+                if ((int)e->valuedouble == b &&
+                    !cmi5__flag(cJSON_GetArrayItem(ast, i), "satisfied"))
                     ok = 0;
             }
         }
         if (ok) {
-            cJSON *s =
-                cmi5__lms_statement(actor, CMI5_VERB_SATISFIED, "satisfied", str(bd, "activityId"),
-                                    CMI5_TYPE "block", str(bd, "publisherId"), regid, session);
+            cJSON *s = cmi5__lms_statement(actor, CMI5_VERB_SATISFIED, "satisfied",
+                                           cmi5__str(bd, "activityId"), CMI5_TYPE "block",
+                                           cmi5__str(bd, "publisherId"), regid, session);
             if (!s)
                 return CMI5_ERR_NOMEM;
             cJSON_AddItemToArray(out, s);
-            set_flag(bs, "satisfied", 1);
+            cmi5__set_flag(bs, "satisfied", 1);
         }
     }
-    if (all && !flag(reg, "satisfied")) {
-        cJSON *s =
-            cmi5__lms_statement(actor, CMI5_VERB_SATISFIED, "satisfied", str(course, "activityId"),
-                                CMI5_TYPE "course", str(course, "publisherId"), regid, session);
+    if (all && !cmi5__flag(reg, "satisfied")) {
+        cJSON *s = cmi5__lms_statement(actor, CMI5_VERB_SATISFIED, "satisfied",
+                                       cmi5__str(course, "activityId"), CMI5_TYPE "course",
+                                       cmi5__str(course, "publisherId"), regid, session);
         if (!s)
             return CMI5_ERR_NOMEM;
         cJSON_AddItemToArray(out, s);
-        set_flag(reg, "satisfied", 1);
+        cmi5__set_flag(reg, "satisfied", 1);
     }
     return CMI5_OK;
 }
@@ -333,9 +312,10 @@ static void duration(int64_t us, char *out, size_t n)
 static int abandoned_stmt(cJSON *s, const cJSON *reg, const cJSON *au, cJSON *out)
 {
     char d[64];
-    cJSON *st = cmi5__lms_statement(
-        cJSON_GetObjectItem(reg, "actor"), CMI5_VERB_ABANDONED, "abandoned", str(au, "activityId"),
-        NULL, str(au, "publisherId"), str(reg, "registration"), str(s, "session"));
+    cJSON *st =
+        cmi5__lms_statement(cJSON_GetObjectItem(reg, "actor"), CMI5_VERB_ABANDONED, "abandoned",
+                            cmi5__str(au, "activityId"), NULL, cmi5__str(au, "publisherId"),
+                            cmi5__str(reg, "registration"), cmi5__str(s, "session"));
     if (!st)
         return CMI5_ERR_NOMEM;
     duration(sc_time_now_us() -
@@ -343,7 +323,25 @@ static int abandoned_stmt(cJSON *s, const cJSON *reg, const cJSON *au, cJSON *ou
              d, sizeof d);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(st, "result"), "duration", d); /* 9.5.4.2-1 */
     cJSON_AddItemToArray(out, st);
-    set_flag(s, "abandoned", 1);
+    cmi5__set_flag(s, "abandoned", 1);
+    return CMI5_OK;
+}
+
+/* The registration r (held locked by the caller), its course, and AU au_idx of both: the
+ * course's AU and the registration's state of it (*au, *ast borrowed from *course, *reg). */
+static int load_au(struct cmi5 *c, const char *r, int au_idx, cJSON **reg, cJSON **course,
+                   cJSON **au, cJSON **ast, struct cmi5_diag *diag)
+{
+    int rc;
+    if ((rc = cmi5__load(c, CMI5_T_REGS, r, reg)) ||
+        (rc = cmi5_course_get(c, cmi5__str(*reg, "course"), course)))
+        return rc;
+    *au = cJSON_GetArrayItem(cJSON_GetObjectItem(*course, "aus"), au_idx);
+    *ast = cJSON_GetArrayItem(cJSON_GetObjectItem(*reg, "aus"), au_idx);
+    if (au_idx < 0 || !*au || !*ast) {
+        cmi5__diag(diag, "", "au", "the course has no AU %d", au_idx);
+        return CMI5_ERR_NOTFOUND;
+    }
     return CMI5_OK;
 }
 
@@ -371,24 +369,17 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
         return CMI5_ERR_NOTFOUND;
     lk = cmi5__reg_lock(c, r);
     pthread_mutex_lock(lk);
-    if ((rc = cmi5__load(c, CMI5_T_REGS, r, &reg)) ||
-        (rc = cmi5_course_get(c, str(reg, "course"), &course)))
+    if ((rc = load_au(c, r, au_idx, &reg, &course, &au, &ast, diag)))
         goto out;
-    au = cJSON_GetArrayItem(cJSON_GetObjectItem(course, "aus"), au_idx);
-    ast = cJSON_GetArrayItem(cJSON_GetObjectItem(reg, "aus"), au_idx);
-    if (au_idx < 0 || !au || !ast) {
-        cmi5__diag(diag, "", "au", "the course has no AU %d", au_idx);
-        rc = CMI5_ERR_NOTFOUND;
-        goto out;
-    }
     stmts = cJSON_CreateArray();
     if (!stmts) {
         rc = CMI5_ERR_NOMEM;
         goto out;
     }
     /* a session of this AU left open: abandoned before the new one starts (9.3.6) */
-    if (str(ast, "open") && cmi5__load(c, CMI5_T_SESSIONS, str(ast, "open"), &old) == CMI5_OK &&
-        !flag(old, "terminated") && !flag(old, "abandoned") &&
+    if (cmi5__str(ast, "open") &&
+        cmi5__load(c, CMI5_T_SESSIONS, cmi5__str(ast, "open"), &old) == CMI5_OK &&
+        !cmi5__flag(old, "terminated") && !cmi5__flag(old, "abandoned") &&
         (rc = abandoned_stmt(old, reg, au, stmts)))
         goto out;
     if (sc_uuid_v4(sid) || sc_random_bytes(rnd, sizeof rnd)) {
@@ -400,7 +391,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
     sess = cJSON_CreateObject();
     cJSON_AddStringToObject(sess, "session", sid);
     cJSON_AddStringToObject(sess, "registration", r);
-    cJSON_AddStringToObject(sess, "course", str(course, "id"));
+    cJSON_AddStringToObject(sess, "course", cmi5__str(course, "id"));
     cJSON_AddNumberToObject(sess, "au", au_idx);
     cJSON_AddStringToObject(sess, "launchMode", mode);
     cJSON_AddStringToObject(sess, "fetch_hash", hk);
@@ -415,10 +406,10 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
     cJSON_AddItemToArray(cJSON_GetObjectItem(reg, "sessions"), cJSON_CreateString(sid));
 
     /* the AU's URL: absolute, or a file of the package on the content origin (8.1) */
-    u = str(au, "url");
+    u = cmi5__str(au, "url");
     if (!cmi5__iri_abs(u)) {
         sc_buf_puts(&auurl, c->content_base);
-        sc_buf_puts(&auurl, str(course, "id"));
+        sc_buf_puts(&auurl, cmi5__str(course, "id"));
         sc_buf_putc(&auurl, '/');
     }
     {
@@ -441,7 +432,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
         sc_buf_puts(&url, "&registration=");
         url_enc(&url, r);
         sc_buf_puts(&url, "&activityId=");
-        url_enc(&url, str(au, "activityId"));
+        url_enc(&url, cmi5__str(au, "activityId"));
         sc_buf_puts(&url, u + n);
         sc_buf_putc(&url, 0);
         sc_buf_append(&auurl, u + n, strlen(u + n));
@@ -459,28 +450,28 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
         cJSON *grp = cJSON_AddArrayToObject(cJSON_AddObjectToObject(tmpl, "contextActivities"),
                                             "grouping"),
               *g = cJSON_CreateObject();
-        cJSON_AddStringToObject(g, "id", str(au, "publisherId")); /* 10.2.1.0-3 */
+        cJSON_AddStringToObject(g, "id", cmi5__str(au, "publisherId")); /* 10.2.1.0-3 */
         cJSON_AddItemToArray(grp, g);
         cJSON_AddStringToObject(cJSON_AddObjectToObject(tmpl, "extensions"), CMI5_EXT_SESSION, sid);
     }
     cJSON_AddStringToObject(ld, "launchMode", mode);
-    if (str(au, "launchParameters"))
-        cJSON_AddStringToObject(ld, "launchParameters", str(au, "launchParameters"));
+    if (cmi5__str(au, "launchParameters"))
+        cJSON_AddStringToObject(ld, "launchParameters", cmi5__str(au, "launchParameters"));
     if (cJSON_GetObjectItem(au, "masteryScore"))
         cJSON_AddNumberToObject(ld, "masteryScore",
                                 cJSON_GetNumberValue(cJSON_GetObjectItem(au, "masteryScore")));
-    cJSON_AddStringToObject(ld, "moveOn", str(au, "moveOn"));
+    cJSON_AddStringToObject(ld, "moveOn", cmi5__str(au, "moveOn"));
     if (o && o->return_url)
         cJSON_AddStringToObject(ld, "returnURL", o->return_url);
-    if (str(au, "entitlementKey"))
+    if (cmi5__str(au, "entitlementKey"))
         cJSON_AddStringToObject(cJSON_AddObjectToObject(ld, "entitlementKey"), "courseStructure",
-                                str(au, "entitlementKey"));
+                                cmi5__str(au, "entitlementKey"));
     ldjson = cJSON_PrintUnformatted(ld);
 
     /* launched (9.3.1, 9.6.3) */
-    launched =
-        cmi5__lms_statement(cJSON_GetObjectItem(reg, "actor"), CMI5_VERB_LAUNCHED, "launched",
-                            str(au, "activityId"), NULL, str(au, "publisherId"), r, sid);
+    launched = cmi5__lms_statement(cJSON_GetObjectItem(reg, "actor"), CMI5_VERB_LAUNCHED,
+                                   "launched", cmi5__str(au, "activityId"), NULL,
+                                   cmi5__str(au, "publisherId"), r, sid);
     if (!launched || !ldjson) {
         cJSON_Delete(launched);
         rc = CMI5_ERR_NOMEM;
@@ -489,9 +480,10 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
     ext = cJSON_GetObjectItem(cJSON_GetObjectItem(launched, "context"), "extensions");
     cJSON_AddStringToObject(ext, CMI5_EXT "launchmode", mode);
     cJSON_AddStringToObject(ext, CMI5_EXT "launchurl", auurl.data);
-    cJSON_AddStringToObject(ext, CMI5_EXT "moveon", str(au, "moveOn"));
-    if (str(au, "launchParameters"))
-        cJSON_AddStringToObject(ext, CMI5_EXT "launchparameters", str(au, "launchParameters"));
+    cJSON_AddStringToObject(ext, CMI5_EXT "moveon", cmi5__str(au, "moveOn"));
+    if (cmi5__str(au, "launchParameters"))
+        cJSON_AddStringToObject(ext, CMI5_EXT "launchparameters",
+                                cmi5__str(au, "launchParameters"));
     if (cJSON_GetObjectItem(au, "masteryScore"))
         cJSON_AddNumberToObject(ext, CMI5_EXT_MASTERY,
                                 cJSON_GetNumberValue(cJSON_GetObjectItem(au, "masteryScore")));
@@ -505,7 +497,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
         goto out;
     }
     {
-        struct stmt_doc_ctx dc = {STMT_DOC_STATE, str(au, "activityId"), ifi, r};
+        struct stmt_doc_ctx dc = {STMT_DOC_STATE, cmi5__str(au, "activityId"), ifi, r};
         struct stmt_doc_cond cond;
         struct stmt_doc_limits lim;
         memset(&cond, 0, sizeof cond);
@@ -518,7 +510,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
     }
     {
         const char *t[] = {CMI5_T_SESSIONS, CMI5_T_REGS, CMI5_T_SESSIONS};
-        const char *k[] = {sid, r, old ? str(old, "session") : sid};
+        const char *k[] = {sid, r, old ? cmi5__str(old, "session") : sid};
         cJSON *v[] = {sess, reg, old ? old : sess};
         if ((rc = cmi5__insert(c, stmts, 3, t, k, v)))
             goto out;
@@ -528,7 +520,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
     cJSON_AddStringToObject(*out, "session", sid);
     cJSON_AddNumberToObject(*out, "au", au_idx);
     cJSON_AddStringToObject(*out, "launchMode", mode);
-    cJSON_AddStringToObject(*out, "launchMethod", str(au, "launchMethod"));
+    cJSON_AddStringToObject(*out, "launchMethod", cmi5__str(au, "launchMethod"));
     cJSON_AddStringToObject(*out, "launch_url", url.data);
     cJSON_AddStringToObject(*out, "fetch_url", fetch.data);
 out:
@@ -580,11 +572,12 @@ int cmi5_fetch(struct cmi5 *c, const char *session, const char *key, cJSON **jso
         goto out;
     }
     hash_hex(key, hk);
-    if (!sc_ct_equal(hk, sstr(sess, "fetch_hash"), 64)) {
+    if (!sc_ct_equal(hk, cmi5__sstr(sess, "fetch_hash"), 64)) {
         *json = fetch_error("2", "unknown fetch URL");
         goto out;
     }
-    if (flag(sess, "fetched") || flag(sess, "terminated") || flag(sess, "abandoned")) {
+    if (cmi5__flag(sess, "fetched") || cmi5__flag(sess, "terminated") ||
+        cmi5__flag(sess, "abandoned")) {
         /* 8.2.3.0-1: one-time use */
         *json = fetch_error("1", "the auth token of this session was already retrieved");
         goto out;
@@ -595,7 +588,7 @@ int cmi5_fetch(struct cmi5 *c, const char *session, const char *key, cJSON **jso
     }
     sc_hex(rnd, sizeof rnd, secret);
     hash_hex(secret, ha);
-    set_flag(sess, "fetched", 1);
+    cmi5__set_flag(sess, "fetched", 1);
     set_str(sess, "auth_hash", ha);
     {
         const char *t[] = {CMI5_T_SESSIONS};
@@ -634,9 +627,10 @@ int cmi5_auth(struct cmi5 *c, const char *key, const char *secret, char session[
         return -1;
     hash_hex(secret ? secret : "", ha);
     /* 8.1.2.0-2: the token stops working when its session ends */
-    ok = flag(sess, "fetched") && str(sess, "auth_hash") &&
-         sc_ct_equal(ha, str(sess, "auth_hash"), 64) && !flag(sess, "terminated") &&
-         !flag(sess, "abandoned") && cmi5_registration_exists(c, str(sess, "registration"));
+    ok = cmi5__flag(sess, "fetched") && cmi5__str(sess, "auth_hash") &&
+         sc_ct_equal(ha, cmi5__str(sess, "auth_hash"), 64) && !cmi5__flag(sess, "terminated") &&
+         !cmi5__flag(sess, "abandoned") &&
+         cmi5_registration_exists(c, cmi5__str(sess, "registration"));
     cJSON_Delete(sess);
     if (!ok)
         return -1;
@@ -652,8 +646,8 @@ int cmi5_session_info(struct cmi5 *c, const char *session, cJSON **actor, char *
     int rc;
     if ((rc = cmi5__load(c, CMI5_T_SESSIONS, session, &sess)))
         return rc;
-    if ((rc = cmi5__load(c, CMI5_T_REGS, str(sess, "registration"), &r)) ||
-        (rc = cmi5_course_get(c, str(sess, "course"), &course)))
+    if ((rc = cmi5__load(c, CMI5_T_REGS, cmi5__str(sess, "registration"), &r)) ||
+        (rc = cmi5_course_get(c, cmi5__str(sess, "course"), &course)))
         goto out;
     au = cJSON_GetArrayItem(cJSON_GetObjectItem(course, "aus"),
                             (int)cJSON_GetNumberValue(cJSON_GetObjectItem(sess, "au")));
@@ -666,9 +660,9 @@ int cmi5_session_info(struct cmi5 *c, const char *session, cJSON **actor, char *
         goto out;
     }
     if (activity)
-        snprintf(activity, alen, "%s", str(au, "activityId"));
+        snprintf(activity, alen, "%s", cmi5__str(au, "activityId"));
     if (reg)
-        snprintf(reg, rlen, "%s", str(r, "registration"));
+        snprintf(reg, rlen, "%s", cmi5__str(r, "registration"));
 out:
     cJSON_Delete(sess);
     cJSON_Delete(r);
@@ -689,12 +683,12 @@ int cmi5_abandon(struct cmi5 *c, const char *session, struct cmi5_diag *diag)
         return CMI5_ERR_NOTFOUND;
     pthread_mutex_lock(lk);
     if ((rc = cmi5__load(c, CMI5_T_SESSIONS, s, &sess)) ||
-        (rc = cmi5__load(c, CMI5_T_REGS, str(sess, "registration"), &reg)) ||
-        (rc = cmi5_course_get(c, str(sess, "course"), &course)))
+        (rc = cmi5__load(c, CMI5_T_REGS, cmi5__str(sess, "registration"), &reg)) ||
+        (rc = cmi5_course_get(c, cmi5__str(sess, "course"), &course)))
         goto out;
-    if (flag(sess, "terminated") || flag(sess, "abandoned")) {
+    if (cmi5__flag(sess, "terminated") || cmi5__flag(sess, "abandoned")) {
         cmi5__diag(diag, "9.3.6.0-2", "session", "session %s has already %s", s,
-                   flag(sess, "terminated") ? "terminated" : "been abandoned");
+                   cmi5__flag(sess, "terminated") ? "terminated" : "been abandoned");
         rc = CMI5_ERR_STATE;
         goto out;
     }
@@ -711,9 +705,9 @@ int cmi5_abandon(struct cmi5 *c, const char *session, struct cmi5_diag *diag)
         cJSON *ast = cJSON_GetArrayItem(cJSON_GetObjectItem(reg, "aus"),
                                         (int)cJSON_GetNumberValue(cJSON_GetObjectItem(sess, "au")));
         const char *t[] = {CMI5_T_SESSIONS, CMI5_T_REGS};
-        const char *k[] = {s, str(reg, "registration")};
+        const char *k[] = {s, cmi5__str(reg, "registration")};
         cJSON *v[] = {sess, reg};
-        if (str(ast, "open") && !strcmp(str(ast, "open"), s))
+        if (cmi5__str(ast, "open") && !strcmp(cmi5__str(ast, "open"), s))
             set_str(ast, "open", NULL);
         rc = cmi5__insert(c, stmts, 2, t, k, v);
     }
@@ -733,9 +727,7 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
     static const char *const REASONS[] = {"Tested Out", "Equivalent AU",
                                           "Equivalent Outside Activity", "Administrative", NULL};
     char r[37], sid[SC_UUID_LEN];
-    cJSON *reg = NULL, *course = NULL, *stmts = NULL, *st, *res, *cat, *e;
-    const cJSON *au;
-    cJSON *ast;
+    cJSON *reg = NULL, *course = NULL, *stmts = NULL, *st, *res, *cat, *e, *au, *ast;
     pthread_mutex_t *lk;
     int rc, ok = 0;
 
@@ -751,17 +743,9 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
         return CMI5_ERR_NOTFOUND;
     lk = cmi5__reg_lock(c, r);
     pthread_mutex_lock(lk);
-    if ((rc = cmi5__load(c, CMI5_T_REGS, r, &reg)) ||
-        (rc = cmi5_course_get(c, str(reg, "course"), &course)))
+    if ((rc = load_au(c, r, au_idx, &reg, &course, &au, &ast, diag)))
         goto out;
-    au = cJSON_GetArrayItem(cJSON_GetObjectItem(course, "aus"), au_idx);
-    ast = cJSON_GetArrayItem(cJSON_GetObjectItem(reg, "aus"), au_idx);
-    if (au_idx < 0 || !au || !ast) {
-        cmi5__diag(diag, "", "au", "the course has no AU %d", au_idx);
-        rc = CMI5_ERR_NOTFOUND;
-        goto out;
-    }
-    if (flag(ast, "satisfied")) {
+    if (cmi5__flag(ast, "satisfied")) {
         cmi5__diag(diag, "9.3.7.0-1", "au", "AU %d is already satisfied: nothing to waive", au_idx);
         rc = CMI5_ERR_STATE;
         goto out;
@@ -773,7 +757,8 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
         goto out;
     }
     st = cmi5__lms_statement(cJSON_GetObjectItem(reg, "actor"), CMI5_VERB_WAIVED, "waived",
-                             str(au, "activityId"), NULL, str(au, "publisherId"), r, sid);
+                             cmi5__str(au, "activityId"), NULL, cmi5__str(au, "publisherId"), r,
+                             sid);
     if (!st) {
         rc = CMI5_ERR_NOMEM;
         goto out;
@@ -788,7 +773,7 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
     cJSON_AddStringToObject(e, "id", CMI5_CAT_MOVEON); /* 9.6.2.2-1 */
     cJSON_AddItemToArray(cat, e);
     cJSON_AddItemToArray(stmts, st);
-    set_flag(ast, "waived", 1);
+    cmi5__set_flag(ast, "waived", 1);
     if ((rc = cmi5__satisfy(course, reg, sid, stmts)))
         goto out;
     if (sc_alloc_failures() != f0) {

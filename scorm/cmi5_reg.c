@@ -4,7 +4,8 @@
  * course; per AU the facts moveOn needs (completed, passed, failed, waived, satisfied) and its
  * open session; per block whether it is satisfied. A registration is created with the
  * satisfied statements of its NotApplicable AUs' blocks and course (9.6.1.1-3), and carries
- * the token of its launch links (GET /cmi5/launch/..., route_cmi5.c).
+ * the SHA-256 of the token of its launch links (GET /cmi5/launch/..., route_cmi5.c): the
+ * plain token is handed out once, when it is made (creation, cmi5_link_new), never stored.
  */
 #include "scorm/cmi5_int.h"
 
@@ -15,39 +16,45 @@
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 
-static const char *str(const cJSON *o, const char *k)
-{
-    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-}
-
-static const char *sstr(const cJSON *o, const char *k)
-{
-    const char *s = str(o, k);
-    return s ? s : "";
-}
-
-static int flag(const cJSON *o, const char *k)
-{
-    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, k));
-}
-
 /* ---- registrations ----------------------------------------------------------------------- */
+
+static void token_hash(const char *tok, char hex[65])
+{
+    unsigned char h[32];
+    sc_sha256(tok, strlen(tok), h);
+    sc_hex(h, sizeof h, hex);
+}
+
+/* A new launch-link token in tok (32 hex digits, 128 random bits); reg keeps its SHA-256 only
+ * (as the SCORM launch tokens, scorm_rt_reg.c). */
+static int link_token(cJSON *reg, char tok[33])
+{
+    unsigned char rnd[16];
+    char hex[65];
+    if (sc_random_bytes(rnd, sizeof rnd))
+        return CMI5_ERR_IO;
+    sc_hex(rnd, sizeof rnd, tok);
+    token_hash(tok, hex);
+    cJSON_DeleteItemFromObjectCaseSensitive(reg, "link_token"); /* records made before */
+    cJSON_DeleteItemFromObjectCaseSensitive(reg, "link_sha256");
+    return cJSON_AddStringToObject(reg, "link_sha256", hex) ? CMI5_OK : CMI5_ERR_NOMEM;
+}
 
 static int actor_ok(const cJSON *a)
 {
     const cJSON *acc = cJSON_GetObjectItemCaseSensitive(a, "account");
-    const char *ot = str(a, "objectType");
+    const char *ot = cmi5__str(a, "objectType");
     return cJSON_IsObject(a) && (!ot || !strcmp(ot, "Agent")) && cJSON_IsObject(acc) &&
-           str(acc, "homePage") && str(acc, "name") && *str(acc, "name") &&
-           cmi5__iri_abs(str(acc, "homePage"));
+           cmi5__str(acc, "homePage") && cmi5__str(acc, "name") && *cmi5__str(acc, "name") &&
+           cmi5__iri_abs(cmi5__str(acc, "homePage"));
 }
 
 static int same_actor(const cJSON *a, const cJSON *b)
 {
     const cJSON *x = cJSON_GetObjectItem(a, "account"), *y = cJSON_GetObjectItem(b, "account");
-    return str(x, "homePage") && str(y, "homePage") &&
-           !strcmp(str(x, "homePage"), str(y, "homePage")) &&
-           !strcmp(sstr(x, "name"), sstr(y, "name"));
+    return cmi5__str(x, "homePage") && cmi5__str(y, "homePage") &&
+           !strcmp(cmi5__str(x, "homePage"), cmi5__str(y, "homePage")) &&
+           !strcmp(cmi5__sstr(x, "name"), cmi5__sstr(y, "name"));
 }
 
 int cmi5_registration_exists(struct cmi5 *c, const char *reg)
@@ -67,7 +74,7 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
 {
     long f0 = sc_alloc_failures();
     cJSON *course = NULL, *reg = NULL, *old = NULL, *stmts = NULL, *aus, *blocks, *e;
-    char r[37], ts[SC_TIME_ISO_LEN];
+    char r[37], ts[SC_TIME_ISO_LEN], tok[33];
     pthread_mutex_t *lk;
     int rc;
 
@@ -91,7 +98,7 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     lk = cmi5__reg_lock(c, r);
     pthread_mutex_lock(lk);
     if (reg_id && cmi5__load(c, CMI5_T_REGS, r, &old) == CMI5_OK) {
-        if (strcmp(sstr(old, "course"), course_id) ||
+        if (strcmp(cmi5__sstr(old, "course"), course_id) ||
             !same_actor(cJSON_GetObjectItem(old, "actor"), actor)) {
             cmi5__diag(diag, "", "registration",
                        "registration %s exists for another course or learner", r);
@@ -112,16 +119,8 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     cJSON_AddItemToObject(reg, "actor", cJSON_Duplicate(actor, 1));
     cJSON_AddStringToObject(reg, "created", sc_time_format_iso(sc_time_now_us(), 3, ts));
     cJSON_AddBoolToObject(reg, "satisfied", 0);
-    {
-        unsigned char rnd[16];
-        char tok[33];
-        if (sc_random_bytes(rnd, sizeof rnd)) {
-            rc = CMI5_ERR_IO;
-            goto out;
-        }
-        sc_hex(rnd, sizeof rnd, tok);
-        cJSON_AddStringToObject(reg, "link_token", tok);
-    }
+    if ((rc = link_token(reg, tok)))
+        goto out;
     aus = cJSON_AddArrayToObject(reg, "aus");
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(course, "aus"))
     {
@@ -156,7 +155,12 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
             goto out;
     }
     *created = 1;
-    rc = cmi5_registration_get(c, r, out);
+    if (!(rc = cmi5_registration_get(c, r, out)) &&
+        !cJSON_AddStringToObject(*out, "link_token", tok)) {
+        cJSON_Delete(*out);
+        *out = NULL;
+        rc = CMI5_ERR_NOMEM;
+    }
 out:
     pthread_mutex_unlock(lk);
     cJSON_Delete(stmts);
@@ -176,32 +180,31 @@ int cmi5_registration_get(struct cmi5 *c, const char *reg_id, cJSON **out)
         return CMI5_ERR_NOTFOUND;
     if ((rc = cmi5__load(c, CMI5_T_REGS, r, &reg)))
         return rc;
-    if ((rc = cmi5_course_get(c, str(reg, "course"), &course))) {
+    if ((rc = cmi5_course_get(c, cmi5__str(reg, "course"), &course))) {
         cJSON_Delete(reg);
         return rc;
     }
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "registration", r);
     cJSON_AddStringToObject(o, "type", "cmi5");
-    cJSON_AddStringToObject(o, "course", str(reg, "course"));
-    cJSON_AddStringToObject(o, "course_title", sstr(course, "title"));
+    cJSON_AddStringToObject(o, "course", cmi5__str(reg, "course"));
+    cJSON_AddStringToObject(o, "course_title", cmi5__sstr(course, "title"));
     cJSON_AddItemToObject(o, "actor", cJSON_Duplicate(cJSON_GetObjectItem(reg, "actor"), 1));
-    cJSON_AddStringToObject(o, "created", sstr(reg, "created"));
-    cJSON_AddBoolToObject(o, "satisfied", flag(reg, "satisfied"));
-    cJSON_AddStringToObject(o, "link_token", sstr(reg, "link_token"));
+    cJSON_AddStringToObject(o, "created", cmi5__sstr(reg, "created"));
+    cJSON_AddBoolToObject(o, "satisfied", cmi5__flag(reg, "satisfied"));
     aus = cJSON_AddArrayToObject(o, "aus");
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(course, "aus"))
     {
         cJSON *st = cJSON_GetArrayItem(cJSON_GetObjectItem(reg, "aus"), i),
               *a = cJSON_CreateObject();
         cJSON_AddNumberToObject(a, "index", i++);
-        cJSON_AddStringToObject(a, "title", sstr(e, "title"));
-        cJSON_AddStringToObject(a, "activityId", str(e, "activityId"));
-        cJSON_AddStringToObject(a, "moveOn", str(e, "moveOn"));
+        cJSON_AddStringToObject(a, "title", cmi5__sstr(e, "title"));
+        cJSON_AddStringToObject(a, "activityId", cmi5__str(e, "activityId"));
+        cJSON_AddStringToObject(a, "moveOn", cmi5__str(e, "moveOn"));
         for (const char *const *k = (const char *const[]){"completed", "passed", "failed", "waived",
                                                           "satisfied", NULL};
              *k; k++)
-            cJSON_AddBoolToObject(a, *k, flag(st, *k));
+            cJSON_AddBoolToObject(a, *k, cmi5__flag(st, *k));
         cJSON_AddItemToObject(a, "open", cJSON_Duplicate(cJSON_GetObjectItem(st, "open"), 1));
         cJSON_AddItemToArray(aus, a);
     }
@@ -219,15 +222,38 @@ int cmi5_registration_get(struct cmi5 *c, const char *reg_id, cJSON **out)
 
 int cmi5_link_check(struct cmi5 *c, const char *reg_id, const char *token)
 {
-    char r[37];
+    char r[37], hex[65];
     cJSON *reg = NULL;
     int ok;
     if (cmi5__uuid_lower(reg_id, r) || !token || strlen(token) != 32 ||
         cmi5__load(c, CMI5_T_REGS, r, &reg))
         return CMI5_ERR_NOTFOUND;
-    ok = str(reg, "link_token") && sc_ct_equal(str(reg, "link_token"), token, 32);
+    token_hash(token, hex);
+    ok = cmi5__str(reg, "link_sha256") && strlen(cmi5__str(reg, "link_sha256")) == 64 &&
+         sc_ct_equal(cmi5__str(reg, "link_sha256"), hex, 64);
     cJSON_Delete(reg);
     return ok ? CMI5_OK : CMI5_ERR_NOTFOUND;
+}
+
+int cmi5_link_new(struct cmi5 *c, const char *reg_id, char token[33])
+{
+    char r[37];
+    const char *t[] = {CMI5_T_REGS};
+    const char *k[] = {r};
+    cJSON *reg = NULL;
+    pthread_mutex_t *lk;
+    int rc;
+    if (cmi5__uuid_lower(reg_id, r))
+        return CMI5_ERR_NOTFOUND;
+    lk = cmi5__reg_lock(c, r);
+    pthread_mutex_lock(lk);
+    if (!(rc = cmi5__load(c, CMI5_T_REGS, r, &reg)) && !(rc = link_token(reg, token))) {
+        cJSON *v[] = {reg};
+        rc = cmi5__save(c, 1, t, k, v);
+    }
+    pthread_mutex_unlock(lk);
+    cJSON_Delete(reg);
+    return rc;
 }
 
 int cmi5_registration_list(struct cmi5 *c, const char *course, cJSON **out)

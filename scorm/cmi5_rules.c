@@ -26,28 +26,6 @@ struct cmi5_plan {
     int in_batch;
 };
 
-static const char *str(const cJSON *o, const char *k)
-{
-    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-}
-
-static const char *sstr(const cJSON *o, const char *k)
-{
-    const char *s = str(o, k);
-    return s ? s : "";
-}
-
-static int flag(const cJSON *o, const char *k)
-{
-    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, k));
-}
-
-static void set_flag(cJSON *o, const char *k, int v)
-{
-    cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-    cJSON_AddBoolToObject(o, k, v);
-}
-
 static int has_cat(const cJSON *s, const char *id)
 {
     const cJSON *e;
@@ -57,7 +35,7 @@ static int has_cat(const cJSON *s, const char *id)
                                                 "contextActivities"),
                "category"))
     {
-        if (str(e, "id") && !strcmp(str(e, "id"), id))
+        if (cmi5__str(e, "id") && !strcmp(cmi5__str(e, "id"), id))
             return 1;
     }
     return 0;
@@ -109,21 +87,22 @@ static int score_rules(const cJSON *res, const cJSON *s, const cJSON *au, const 
 static int check_one(const cJSON *s, const char *w, cJSON *sess, cJSON *ast, const cJSON *au,
                      const cJSON *actor, struct cmi5_diag *d)
 {
-    const char *verb = sstr(cJSON_GetObjectItem(s, "verb"), "id");
+    const char *verb = cmi5__sstr(cJSON_GetObjectItem(s, "verb"), "id");
     const cJSON *a = cJSON_GetObjectItem(s, "actor"), *acc = cJSON_GetObjectItem(a, "account");
     const cJSON *ctx = cJSON_GetObjectItem(s, "context"), *res = cJSON_GetObjectItem(s, "result");
-    const char *mode = (str(sess, "launchMode") ? str(sess, "launchMode") : "Normal");
+    const char *mode = (cmi5__str(sess, "launchMode") ? cmi5__str(sess, "launchMode") : "Normal");
     int cat = has_cat(s, CMI5_CAT_CMI5), moveon = has_cat(s, CMI5_CAT_MOVEON);
     int is_init = !strcmp(verb, CMI5_VERB_INITIALIZED),
         is_comp = !strcmp(verb, CMI5_VERB_COMPLETED);
     int is_pass = !strcmp(verb, CMI5_VERB_PASSED), is_fail = !strcmp(verb, CMI5_VERB_FAILED);
     int is_term = !strcmp(verb, CMI5_VERB_TERMINATED);
     int au_verb = is_init || is_comp || is_pass || is_fail || is_term;
-    int on_au = !strcmp(sstr(cJSON_GetObjectItem(s, "object"), "id"), str(au, "activityId"));
+    int on_au =
+        !strcmp(cmi5__sstr(cJSON_GetObjectItem(s, "object"), "id"), cmi5__str(au, "activityId"));
     int defined;
     const char *sid;
 
-    if (flag(sess, "terminated"))
+    if (cmi5__flag(sess, "terminated"))
         return refuse(d, "9.3.0.0-5", w, "the session has terminated: nothing more is recorded");
     if (!strcmp(verb, CMI5_VERB_VOIDED))
         return refuse(d, "6.3.0.0-1", w, "an AU may not void statements");
@@ -131,29 +110,29 @@ static int check_one(const cJSON *s, const char *w, cJSON *sess, cJSON *ast, con
         !strcmp(verb, CMI5_VERB_WAIVED) || !strcmp(verb, CMI5_VERB_SATISFIED))
         return refuse(d, "9.3.0.0-1", w,
                       "launched, abandoned, waived and satisfied are the LMS's verbs");
-    if (!str(s, "id"))
+    if (!cmi5__str(s, "id"))
         return refuse(d, "9.1.0.0-1", w, "the AU must assign the statement id");
-    if (!str(s, "timestamp"))
+    if (!cmi5__str(s, "timestamp"))
         return refuse(d, "9.7.0.0-1", w, "the AU must set the timestamp");
-    if (!utc(str(s, "timestamp")))
+    if (!utc(cmi5__str(s, "timestamp")))
         return refuse(d, "9.7.0.0-2", w, "timestamps must be in UTC");
-    if (str(a, "objectType") && strcmp(str(a, "objectType"), "Agent"))
+    if (cmi5__str(a, "objectType") && strcmp(cmi5__str(a, "objectType"), "Agent"))
         return refuse(d, "9.2.0.0-2", w, "the actor must be an Agent");
     if (!cJSON_IsObject(acc))
         return refuse(d, "9.2.0.0-3", w, "the actor must be identified by an account");
     {
         const cJSON *want = cJSON_GetObjectItem(actor, "account");
-        if (strcmp(sstr(acc, "homePage"), sstr(want, "homePage")) ||
-            strcmp(sstr(acc, "name"), sstr(want, "name")))
+        if (strcmp(cmi5__sstr(acc, "homePage"), cmi5__sstr(want, "homePage")) ||
+            strcmp(cmi5__sstr(acc, "name"), cmi5__sstr(want, "name")))
             return refuse(d, "9.2.0.0-1", w, "the actor must be the launch's actor");
     }
     if (!cJSON_IsObject(ctx))
         return refuse(d, "9.6.0.0-1", w, "a statement needs a context");
-    if (!str(ctx, "registration") ||
-        strcasecmp(str(ctx, "registration"), sstr(sess, "registration")))
+    if (!cmi5__str(ctx, "registration") ||
+        strcasecmp(cmi5__str(ctx, "registration"), cmi5__sstr(sess, "registration")))
         return refuse(d, "9.6.1.0-1", w, "context.registration must be the launch's registration");
-    sid = str(cJSON_GetObjectItem(ctx, "extensions"), CMI5_EXT_SESSION);
-    if (!sid || strcasecmp(sid, sstr(sess, "session")))
+    sid = cmi5__str(cJSON_GetObjectItem(ctx, "extensions"), CMI5_EXT_SESSION);
+    if (!sid || strcasecmp(sid, cmi5__sstr(sess, "session")))
         return refuse(d, "9.6.3.1-4", w, "context.extensions must carry this session's sessionid");
     /* cmi5 defined: a cmi5 verb about the AU, or anything in the cmi5 category (9.3, 9.6.2.1) */
     defined = cat || (au_verb && on_au);
@@ -170,24 +149,24 @@ static int check_one(const cJSON *s, const char *w, cJSON *sess, cJSON *ast, con
     if (moveon && !(defined && (is_comp || is_pass || is_fail)))
         return refuse(d, "9.6.2.2-2", w,
                       "the moveon category is only for completed, passed and failed");
-    if (!flag(sess, "initialized") && !(defined && is_init))
+    if (!cmi5__flag(sess, "initialized") && !(defined && is_init))
         return refuse(d, "9.3.0.0-4", w, "initialized must be the session's first statement");
     if (!defined)
         return CMI5_OK; /* cmi5 allowed (9.3.0.0-9) */
     if (is_init) {
-        if (flag(sess, "initialized"))
+        if (cmi5__flag(sess, "initialized"))
             return refuse(d, "9.3.2.0-3", w, "the session is already initialized");
-        if (!flag(sess, "prefs_read"))
+        if (!cmi5__flag(sess, "prefs_read"))
             return refuse(d, "11.0.0.0-3", w,
                           "the AU must read the learner preferences (agent profile "
                           "cmi5LearnerPreferences) before initialized");
-        set_flag(sess, "initialized", 1);
+        cmi5__set_flag(sess, "initialized", 1);
         return CMI5_OK;
     }
     if (is_term) {
-        if (!str(res, "duration"))
+        if (!cmi5__str(res, "duration"))
             return refuse(d, "9.5.4.1-1", w, "terminated needs result.duration");
-        set_flag(sess, "terminated", 1);
+        cmi5__set_flag(sess, "terminated", 1);
         return CMI5_OK;
     }
     /* completed, passed, failed */
@@ -203,14 +182,14 @@ static int check_one(const cJSON *s, const char *w, cJSON *sess, cJSON *ast, con
             return refuse(d, "9.5.2.0-3", w, "completed must not have result.success");
         if (cJSON_GetObjectItem(res, "score"))
             return refuse(d, "9.5.1.0-2", w, "completed must not have a score");
-        if (!str(res, "duration"))
+        if (!cmi5__str(res, "duration"))
             return refuse(d, "9.5.4.1-2", w, "completed needs result.duration");
-        if (flag(sess, "completed"))
+        if (cmi5__flag(sess, "completed"))
             return refuse(d, "9.3.0.0-2", w, "completed was already recorded in this session");
-        if (flag(ast, "completed"))
+        if (cmi5__flag(ast, "completed"))
             return refuse(d, "9.3.0.0-6", w, "completed is recorded at most once per registration");
-        set_flag(sess, "completed", 1);
-        set_flag(ast, "completed", 1);
+        cmi5__set_flag(sess, "completed", 1);
+        cmi5__set_flag(ast, "completed", 1);
         return CMI5_OK;
     }
     if (is_pass && !cJSON_IsTrue(cJSON_GetObjectItem(res, "success")))
@@ -219,7 +198,7 @@ static int check_one(const cJSON *s, const char *w, cJSON *sess, cJSON *ast, con
         return refuse(d, "9.5.2.0-2", w, "failed needs result.success false");
     if (cJSON_GetObjectItem(res, "completion"))
         return refuse(d, "9.5.3.0-2", w, "passed and failed must not have result.completion");
-    if (!str(res, "duration"))
+    if (!cmi5__str(res, "duration"))
         return refuse(d, is_pass ? "9.5.4.1-3" : "9.5.4.1-4", w,
                       "passed and failed need result.duration");
     {
@@ -228,22 +207,22 @@ static int check_one(const cJSON *s, const char *w, cJSON *sess, cJSON *ast, con
             return rc;
     }
     if (is_pass) {
-        if (flag(sess, "passed"))
+        if (cmi5__flag(sess, "passed"))
             return refuse(d, "9.3.0.0-2", w, "passed was already recorded in this session");
-        if (flag(sess, "failed"))
+        if (cmi5__flag(sess, "failed"))
             return refuse(d, "9.3.0.0-3", w, "passed after failed in the same session");
-        if (flag(ast, "passed"))
+        if (cmi5__flag(ast, "passed"))
             return refuse(d, "9.3.0.0-7", w, "passed is recorded at most once per registration");
-        set_flag(sess, "passed", 1);
-        set_flag(ast, "passed", 1);
+        cmi5__set_flag(sess, "passed", 1);
+        cmi5__set_flag(ast, "passed", 1);
         return CMI5_OK;
     }
-    if (flag(sess, "failed"))
+    if (cmi5__flag(sess, "failed"))
         return refuse(d, "9.3.0.0-2", w, "failed was already recorded in this session");
-    if (flag(sess, "passed") || flag(ast, "passed"))
+    if (cmi5__flag(sess, "passed") || cmi5__flag(ast, "passed"))
         return refuse(d, "9.3.0.0-8", w, "failed after passed in this registration");
-    set_flag(sess, "failed", 1);
-    set_flag(ast, "failed", 1);
+    cmi5__set_flag(sess, "failed", 1);
+    cmi5__set_flag(ast, "failed", 1);
     return CMI5_OK;
 }
 
@@ -271,8 +250,8 @@ int cmi5_statements_check(struct cmi5 *c, const char *session, cJSON *const *stm
     }
     pthread_mutex_lock(p->lock);
     if ((rc = cmi5__load(c, CMI5_T_SESSIONS, session, &p->sess)) ||
-        (rc = cmi5__load(c, CMI5_T_REGS, str(p->sess, "registration"), &p->reg)) ||
-        (rc = cmi5_course_get(c, str(p->sess, "course"), &course)))
+        (rc = cmi5__load(c, CMI5_T_REGS, cmi5__str(p->sess, "registration"), &p->reg)) ||
+        (rc = cmi5_course_get(c, cmi5__str(p->sess, "course"), &course)))
         goto fail;
     au = cJSON_GetArrayItem(cJSON_GetObjectItem(course, "aus"),
                             (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p->sess, "au")));
@@ -282,14 +261,14 @@ int cmi5_statements_check(struct cmi5 *c, const char *session, cJSON *const *stm
         rc = CMI5_ERR_NOTFOUND;
         goto fail;
     }
-    if (flag(p->sess, "abandoned")) {
+    if (cmi5__flag(p->sess, "abandoned")) {
         rc = refuse(diag, "9.3.6.0-2", "$", "the session was abandoned");
         goto fail;
     }
     for (size_t i = 0; i < n; i++) {
         char w[32];
-        int was = flag(ast, "satisfied");
-        const char *id = str(stmts[i], "id");
+        int was = cmi5__flag(ast, "satisfied");
+        const char *id = cmi5__str(stmts[i], "id");
         char *stored = NULL;
         /* xAPI Comm 2.1.1: a statement stored before (a client's retry) is the store's no-op
          * or its 409, not a second completed/passed for the rules */
@@ -331,7 +310,7 @@ fail:
 
 int cmi5_plan_rows(struct cmi5_plan *p, const struct stmt_row **rows, size_t *n)
 {
-    const char *keys[2] = {p->session, str(p->reg, "registration")};
+    const char *keys[2] = {p->session, cmi5__str(p->reg, "registration")};
     cJSON *vals[2] = {p->sess, p->reg};
     static const char *const tables[2] = {CMI5_T_SESSIONS, CMI5_T_REGS};
     for (int i = 0; i < 2; i++) {
@@ -356,7 +335,7 @@ int cmi5_plan_finish(struct cmi5 *c, struct cmi5_plan *p, int stored)
         return CMI5_OK;
     if (stored && !p->in_batch) {
         const char *t[] = {CMI5_T_SESSIONS, CMI5_T_REGS};
-        const char *k[] = {p->session, str(p->reg, "registration")};
+        const char *k[] = {p->session, cmi5__str(p->reg, "registration")};
         cJSON *v[] = {p->sess, p->reg};
         rc = cmi5__save(c, 2, t, k, v);
     }
@@ -403,7 +382,7 @@ int cmi5_document_check(struct cmi5 *c, const char *session, int kind, int write
         return CMI5_ERR_NOTFOUND;
     pthread_mutex_lock(lk);
     if ((rc = cmi5__load(c, CMI5_T_SESSIONS, session, &sess)) ||
-        (rc = cmi5__load(c, CMI5_T_REGS, str(sess, "registration"), &reg)))
+        (rc = cmi5__load(c, CMI5_T_REGS, cmi5__str(sess, "registration"), &reg)))
         goto out;
     if (agent_ifi && (stmt_store_agent_ifi(cJSON_GetObjectItem(reg, "actor"), ifi, sizeof ifi) ||
                       strcmp(ifi, agent_ifi))) {
@@ -419,10 +398,10 @@ int cmi5_document_check(struct cmi5 *c, const char *session, int kind, int write
     }
     if (kind == 3 && (!id || !strcmp(id, "cmi5LearnerPreferences"))) {
         if (!write) {
-            if (id && !flag(sess, "prefs_read")) { /* 11.0.0.0-3: read before initialized */
+            if (id && !cmi5__flag(sess, "prefs_read")) { /* 11.0.0.0-3: read before initialized */
                 const char *t[] = {CMI5_T_SESSIONS};
                 const char *k[] = {session};
-                set_flag(sess, "prefs_read", 1);
+                cmi5__set_flag(sess, "prefs_read", 1);
                 rc = cmi5__save(c, 1, t, k, &sess);
             }
             goto out;
@@ -439,7 +418,8 @@ int cmi5_document_check(struct cmi5 *c, const char *session, int kind, int write
         }
         {
             cJSON *doc = cJSON_ParseWithLength(body, len);
-            const char *lp = str(doc, "languagePreference"), *ap = str(doc, "audioPreference");
+            const char *lp = cmi5__str(doc, "languagePreference"),
+                       *ap = cmi5__str(doc, "audioPreference");
             if (!cJSON_IsObject(doc) || !lp || !ap)
                 rc = refuse(diag, "11.0.0.0-5", "$",
                             "cmi5LearnerPreferences is an object with languagePreference and "

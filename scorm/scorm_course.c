@@ -378,13 +378,84 @@ static int raw_may_contain(const void *v, size_t vl, const char *q)
     return scorm__contains(v, vl, q);
 }
 
+/* registrations, completed and completion_rate (null without registrations) of a list item */
+static void add_counts(cJSON *o, int regs, int done)
+{
+    cJSON_AddNumberToObject(o, "registrations", regs);
+    cJSON_AddNumberToObject(o, "completed", done);
+    if (regs > 0)
+        cJSON_AddNumberToObject(o, "completion_rate", (double)done / regs);
+    else
+        cJSON_AddNullToObject(o, "completion_rate");
+}
+
 struct page_ctx {
     struct stmt_db_txn *txn;
     const char *q;
     size_t offset, limit, seen, n;
     cJSON *items;
-    int rc;
+    cJSON *cmi5_counts; /* cmi5 course id -> [registrations, satisfied], made on first use */
+    int rc, cmi5;
 };
+
+/* cmi5 registrations (table cmi5_regs, cmi5_reg.c) counted per course: they are not in
+ * course_stats, so a page with a cmi5 course scans them once. */
+static int count_cmi5_reg(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    cJSON *m = ctx, *r = cJSON_ParseWithLength(val, vlen), *e;
+    const char *course = cJSON_GetStringValue(cJSON_GetObjectItem(r, "course"));
+    (void)key;
+    (void)klen;
+    if (course) {
+        if (!(e = cJSON_GetObjectItemCaseSensitive(m, course)))
+            e = cJSON_AddItemToObject(m, course, cJSON_CreateIntArray((const int[]){0, 0}, 2))
+                    ? cJSON_GetObjectItemCaseSensitive(m, course)
+                    : NULL;
+        if (e && cJSON_GetArraySize(e) == 2) {
+            cJSON_SetNumberValue(cJSON_GetArrayItem(e, 0),
+                                 cJSON_GetNumberValue(cJSON_GetArrayItem(e, 0)) + 1);
+            if (cJSON_IsTrue(cJSON_GetObjectItem(r, "satisfied")))
+                cJSON_SetNumberValue(cJSON_GetArrayItem(e, 1),
+                                     cJSON_GetNumberValue(cJSON_GetArrayItem(e, 1)) + 1);
+        }
+    }
+    cJSON_Delete(r);
+    return 0;
+}
+
+/* A cmi5 course (table cmi5_courses, cmi5_store.c) as an item of the course list: kind "cmi5",
+ * its AU count, registrations and how many satisfied the course (cmi5 9.6.1.3). */
+static cJSON *page_item_cmi5(struct page_ctx *p, const cJSON *c)
+{
+    cJSON *o = cJSON_CreateObject(), *n;
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(c, "id"));
+    int regs, done;
+    if (!o || !id)
+        return o;
+    if (!p->cmi5_counts) {
+        p->cmi5_counts = cJSON_CreateObject();
+        int rc = p->cmi5_counts
+                     ? stmt_db_scan(p->txn, "cmi5_regs", NULL, 0, count_cmi5_reg, p->cmi5_counts)
+                     : STMT_DB_ERR_NOMEM;
+        if (rc && rc != STMT_DB_NOTFOUND) {
+            cJSON_Delete(o);
+            return NULL;
+        }
+    }
+    n = cJSON_GetObjectItemCaseSensitive(p->cmi5_counts, id);
+    regs = (int)cJSON_GetNumberValue(cJSON_GetArrayItem(n, 0));
+    done = (int)cJSON_GetNumberValue(cJSON_GetArrayItem(n, 1));
+    regs = regs > 0 ? regs : 0;
+    done = done > 0 ? done : 0;
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "kind", "cmi5");
+    cJSON_AddItemToObject(o, "title", cJSON_Duplicate(cJSON_GetObjectItem(c, "title"), 0));
+    cJSON_AddNumberToObject(o, "aus", cJSON_GetArraySize(cJSON_GetObjectItem(c, "aus")));
+    add_counts(o, regs, done);
+    cJSON_AddItemToObject(o, "created", cJSON_Duplicate(cJSON_GetObjectItem(c, "created"), 0));
+    cJSON_AddItemToObject(o, "updated", cJSON_Duplicate(cJSON_GetObjectItem(c, "created"), 0));
+    return o;
+}
 
 static cJSON *page_item(struct stmt_db_txn *txn, const cJSON *c)
 {
@@ -396,6 +467,14 @@ static cJSON *page_item(struct stmt_db_txn *txn, const cJSON *c)
         return o;
     stats_txn(txn, id, &regs, &done);
     cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddStringToObject(
+        o, "kind",
+        strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(c, "scorm_version"))
+                   ? cJSON_GetStringValue(cJSON_GetObjectItem(c, "scorm_version"))
+                   : "",
+               "scorm12")
+            ? "scorm2004"
+            : "scorm12");
     cJSON_AddItemToObject(o, "title", cJSON_Duplicate(cJSON_GetObjectItem(c, "title"), 0));
     cJSON_AddNumberToObject(o, "version", cJSON_GetNumberValue(cJSON_GetObjectItem(c, "current")));
     cJSON_AddStringToObject(o, "edition",
@@ -418,12 +497,7 @@ static cJSON *page_item(struct stmt_db_txn *txn, const cJSON *c)
     } else {
         cJSON_AddNumberToObject(o, "scos", scos->valuedouble);
     }
-    cJSON_AddNumberToObject(o, "registrations", regs);
-    cJSON_AddNumberToObject(o, "completed", done);
-    if (regs > 0)
-        cJSON_AddNumberToObject(o, "completion_rate", (double)done / regs);
-    else
-        cJSON_AddNullToObject(o, "completion_rate");
+    add_counts(o, regs, done);
     cJSON_AddItemToObject(o, "created", cJSON_Duplicate(cJSON_GetObjectItem(c, "created"), 0));
     cJSON_AddItemToObject(o, "updated",
                           cJSON_Duplicate(cJSON_GetObjectItem(c, "updated")
@@ -456,7 +530,7 @@ static int page_visit(void *ctx, const void *key, size_t klen, const void *val, 
     }
     if (!c)
         c = cJSON_ParseWithLength(val, vlen);
-    o = c ? page_item(p->txn, c) : NULL;
+    o = c ? (p->cmi5 ? page_item_cmi5(p, c) : page_item(p->txn, c)) : NULL;
     cJSON_Delete(c);
     if (!o) {
         p->rc = c ? SCORM_ERR_NOMEM : SCORM_ERR_STORE;
@@ -485,7 +559,14 @@ int scorm_course_page(struct stmt_db *db, const char *q, size_t offset, size_t l
         return store_err(rc, NULL, "begin");
     }
     rc = stmt_db_scan(p.txn, "courses", NULL, 0, page_visit, &p);
+    if (!rc || rc == STMT_DB_NOTFOUND) { /* then the cmi5 courses (kind "cmi5") */
+        p.cmi5 = 1;
+        rc = stmt_db_scan(p.txn, "cmi5_courses", NULL, 0, page_visit, &p);
+    }
+    if (rc == STMT_DB_NOTFOUND)
+        rc = 0;
     stmt_db_txn_abort(p.txn);
+    cJSON_Delete(p.cmi5_counts);
     if (rc == 1)
         rc = p.rc;
     else if (rc)

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { startServer, tempDir, SHARED } from '../lib/server.mjs';
 
 const CMI5 = join(SHARED, 'scorm-packages', 'cmi5');
@@ -351,10 +351,47 @@ test('abandon a session from the API; NotApplicable is satisfied at registration
   assert.equal(link.status, 302);
   assert.match(link.headers.get('location'), /^https:\/\/au\.example\/a\.html\?endpoint=/);
   assert.equal((await fetch(reg.json.launch_url.replace(/t=[0-9a-f]+/, 't=' + '0'.repeat(32)), { redirect: 'manual' })).status, 403);
+  // only the SHA-256 of the link token is stored (the store file holds the hash, not the token);
+  // a read gives no link; POST .../link makes new links and the old ones stop working
+  const tok = new URL(reg.json.launch_url).searchParams.get('t');
+  assert.match(tok, /^[0-9a-f]{32}$/);
+  const sha = (t) => createHash('sha256').update(t).digest('hex');
+  let store = readFileSync(join(s.dataDir, 'store.mdb'));
+  assert.equal(store.includes(tok), false, 'no plain link token in the store');
+  assert.equal(store.includes(sha(tok)), true, 'its SHA-256 is stored');
+  const got = await s.req('GET', `/api/registrations/${reg.json.registration}`);
+  assert.equal(got.status, 200);
+  assert.equal(got.json.launch_url, undefined);
+  assert.equal(got.json.link_token, undefined);
+  assert.equal(got.json.aus[0].launch_url, undefined);
+  assert.equal((await s.req('GET', `/api/registrations/${reg.json.registration}/link`)).status, 405);
+  const nl = await s.req('POST', `/api/registrations/${reg.json.registration}/link`);
+  assert.equal(nl.status, 200, nl.text);
+  assert.equal(nl.json.link_token, undefined);
+  const tok2 = new URL(nl.json.aus[0].launch_url).searchParams.get('t');
+  assert.notEqual(tok2, tok);
+  assert.equal((await fetch(reg.json.launch_url, { redirect: 'manual' })).status, 403, 'the old link no longer works');
+  assert.equal((await fetch(nl.json.launch_url, { redirect: 'manual' })).status, 302);
+  store = readFileSync(join(s.dataDir, 'store.mdb'));
+  assert.equal(store.includes(tok2), false);
+  assert.equal(store.includes(sha(tok2)), true);
+  assert.equal((await s.req('POST', `/api/registrations/${randomUUID()}/link`)).status, 404);
+  // the paged course list (and its search) has the cmi5 course, kind "cmi5", with its counters
+  let cl = await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}`);
+  assert.equal(cl.status, 200, cl.text);
+  assert.equal(cl.json.total, 1);
+  assert.deepEqual(cl.json.items.map(({ created, updated, ...x }) => x),
+    [{ id: na.json.id, kind: 'cmi5', title: cl.json.items[0].title, aus: 1, registrations: 1, completed: 1, completion_rate: 1 }]);
+  assert.equal(typeof cl.json.items[0].created, 'string');
+  const all = await s.req('GET', '/api/courses?limit=500');
+  assert.equal(all.json.items.filter((c) => c.id === na.json.id).length, 1, 'listed once');
+  assert.equal(all.json.items.filter((c) => c.kind === 'cmi5').length, (await s.req('GET', '/api/cmi5/courses')).json.length);
+  assert.equal((await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}-nomatch`)).json.total, 0);
   // delete: refused while registrations exist, then with force
   assert.equal((await s.req('DELETE', `/api/courses/${na.json.id}`)).status, 409);
   assert.equal((await s.req('DELETE', `/api/courses/${na.json.id}?force=1`)).status, 204);
   assert.equal((await s.req('GET', `/api/courses/${na.json.id}`)).status, 404);
+  assert.equal((await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}`)).json.total, 0);
 });
 
 test('scolar import: a cmi5 zip becomes a course; a bare structure with relative urls is refused naming the rule', async () => {

@@ -209,9 +209,11 @@ test('courses: paged and searched on the server, exact totals; bad paging is 400
   const byTitle = await s.req('GET', '/api/courses?q=minimum%20run-time');
   assert.deepEqual(byTitle.json.items.map((c) => c.id), ['Course_ID1', 'Course_ID1-2'], 'Course_ID1 v2 has that title');
   const item = q.json.items[0];
-  assert.deepEqual(Object.keys(item).sort(), ['completed', 'completion_rate', 'created', 'edition', 'id', 'registrations',
+  assert.deepEqual(Object.keys(item).sort(), ['completed', 'completion_rate', 'created', 'edition', 'id', 'kind', 'registrations',
     'scorm_version', 'scos', 'title', 'updated', 'version'].sort());
   assert.equal(item.edition, '1.2');
+  assert.equal(item.kind, 'scorm12');
+  assert.ok(all.json.items.every((c) => c.kind === (c.scorm_version === 'scorm12' ? 'scorm12' : 'scorm2004')), 'kind of each SCORM course');
   assert.equal(item.scos, 1);
   assert.equal(item.version, 1);
   assert.equal(item.registrations, 0);

@@ -36,11 +36,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef SCORM_LIBFUZZER
-int main(int argc, char **argv)
-{
-    xmlInitParser();
-    int rc = replay_main(argc, argv, 400);
-    xmlCleanupParser();
-    return rc;
-}
+FUZZ_REPLAY_MAIN_XML(400)
 #endif

@@ -92,6 +92,15 @@ static int replay_main(int argc, char **argv, int mutations)
     ok(files >= 5, "corpus has %d files", files);
     return tap_done();
 }
+/* main of a replay binary whose target parses XML: libxml2 set up once around the replay */
+#define FUZZ_REPLAY_MAIN_XML(mutations)                                                            \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        xmlInitParser();                                                                           \
+        int rc_ = replay_main(argc, argv, (mutations));                                            \
+        xmlCleanupParser();                                                                        \
+        return rc_;                                                                                \
+    }
 #endif
 
 #endif

@@ -76,11 +76,5 @@ out:
 }
 
 #ifndef SCORM_LIBFUZZER
-int main(int argc, char **argv)
-{
-    xmlInitParser();
-    int rc = replay_main(argc, argv, 120);
-    xmlCleanupParser();
-    return rc;
-}
+FUZZ_REPLAY_MAIN_XML(120)
 #endif

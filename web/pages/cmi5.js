@@ -12,6 +12,8 @@ function actorName(a) {
   return (a && (a.name || (a.account && a.account.name) || a.mbox)) || '?';
 }
 
+const madeLinks = new Map(); // registration -> the answer with its latest launch links
+
 export default async function render(main, ctx) {
   const id = ctx.params.id;
   let course;
@@ -31,6 +33,7 @@ export default async function render(main, ctx) {
     ev.preventDefault();
     try {
       const reg = await api('POST', '/api/registrations', { course: id, learner: { id: learnerId.input.value, name: learnerName.input.value || undefined } });
+      madeLinks.set(reg.registration, reg);
       announce(`Registered ${actorName(reg.actor)}.`, 'ok');
       ctx.navigate(`#/cmi5/${encodeURIComponent(id)}?reg=${reg.registration}`);
     } catch (e) {
@@ -69,10 +72,16 @@ export default async function render(main, ctx) {
     ], regs, { caption: 'Registrations', empty: 'No registrations yet.' }));
   }
 
-  async function loadReg(reg) {
+  // The server keeps only a hash of the launch-link token: links are in the answers that make
+  // them (registering, POST .../link, which makes new ones and voids the older); this page
+  // keeps the latest of each registration (madeLinks) for as long as it is open.
+  async function loadReg(reg, withLinks) {
     let r;
+    if (withLinks) madeLinks.set(reg, withLinks);
     try {
-      r = await api('GET', `/api/registrations/${reg}`);
+      r = withLinks || await api('GET', `/api/registrations/${reg}`);
+      const made = madeLinks.get(reg);
+      if (made) r.aus.forEach((a, i) => { a.launch_url = made.aus[i]?.launch_url; });
     } catch (e) {
       clear(detail).appendChild(messageBox('error', 'The registration could not be loaded.', e.message));
       return;
@@ -85,6 +94,12 @@ export default async function render(main, ctx) {
       h('p', null, 'Course satisfied: ', h('strong', { id: 'cmi5-satisfied' }, r.satisfied ? 'yes' : 'no'),
         ' · ', h('span', { class: 'mono' }, r.registration),
         ' · ', h('a', { href: `#/statements?registration=${r.registration}` }, 'Statements')),
+      h('p', null, h('button', { type: 'button', class: 'new-links', onclick: async () => {
+        try {
+          await loadReg(reg, await api('POST', `/api/registrations/${reg}/link`, {}));
+          announce('New launch links made; the older links no longer work.', 'ok');
+        } catch (e) { announce(e.message, 'error'); }
+      } }, r.aus.some((a) => a.launch_url) ? 'Replace the launch links' : 'Make launch links')),
       reason.wrap,
       table([
         { label: 'AU', cell: (a) => a.title },
@@ -94,7 +109,7 @@ export default async function render(main, ctx) {
         { label: 'Failed', cell: (a) => yes(a.failed) },
         { label: 'Waived', cell: (a) => yes(a.waived) },
         { label: 'Satisfied', cell: (a) => h('span', { class: 'au-satisfied' }, a.satisfied ? 'satisfied' : 'not yet') },
-        { label: 'Launch', cell: (a) => [h('a', { href: a.launch_url, target: '_blank', rel: 'noopener', class: 'launch' }, 'Launch'), ' ', copyButton(() => a.launch_url, 'Copy link')] },
+        { label: 'Launch', cell: (a) => a.launch_url ? [h('a', { href: a.launch_url, target: '_blank', rel: 'noopener', class: 'launch' }, 'Launch'), ' ', copyButton(() => a.launch_url, 'Copy link')] : '—' },
         { label: 'Actions', cell: (a) => [
           a.satisfied ? null : h('button', { type: 'button', onclick: async () => {
             try {

@@ -12,7 +12,6 @@ export default async function render(main, ctx) {
   const q = ctx.query.get('q') || '';
   const offset = Math.max(0, parseInt(ctx.query.get('offset') || '0', 10) || 0);
   const listBox = h('div', { class: 'list-box' });
-  const cmi5Box = h('div', { class: 'list-box' });
 
   main.appendChild(h('section', { class: 'page' },
     h('div', { class: 'page-head' }, h('h1', null, 'Courses')),
@@ -21,7 +20,7 @@ export default async function render(main, ctx) {
       uploadWidget({
         label: 'Upload course',
         hint: 'A SCORM 1.2 or 2004 package or a cmi5 package (.zip), or a cmi5 course structure (.xml). Each upload becomes a new course; to update a course, open it and upload a new version there.',
-        onDone: () => { load(); loadCmi5(); },
+        onDone: () => { load(); },
       })),
     h('section', { class: 'card', 'aria-labelledby': 'list-h' },
       h('div', { class: 'list-head' }, h('h2', { id: 'list-h' }, 'All courses'),
@@ -30,8 +29,7 @@ export default async function render(main, ctx) {
           history.replaceState(null, '', hashWith('/courses', state));
           load(true);
         })),
-      listBox),
-    h('section', { class: 'card', 'aria-labelledby': 'cmi5-h' }, h('h2', { id: 'cmi5-h' }, 'cmi5 courses'), cmi5Box)));
+      listBox)));
 
   let state = { q, offset };
   async function load(sayCount = false) {
@@ -47,11 +45,12 @@ export default async function render(main, ctx) {
     if (!ctx.alive()) return;
     clear(listBox);
     listBox.appendChild(table([
-      { label: 'Title', cell: (c) => [h('a', { href: `#/courses/${encodeURIComponent(c.id)}` }, c.title || c.id),
+      // one list: SCORM courses then cmi5 ones (kind "cmi5", whose page is #/cmi5/ID)
+      { label: 'Title', cell: (c) => [h('a', { href: `#/${c.kind === 'cmi5' ? 'cmi5' : 'courses'}/${encodeURIComponent(c.id)}` }, c.title || c.id),
         h('span', { class: 'sub mono' }, c.id)] },
       { label: 'Version', class: 'num', cell: (c) => String(c.version ?? c.current ?? '') },
-      { label: 'SCORM', cell: (c) => fmtEdition(c.edition || c.scorm_version) },
-      { label: 'SCOs', class: 'num', cell: (c) => (c.scos ?? '') === '' ? '' : String(c.scos) },
+      { label: 'Format', cell: (c) => c.kind === 'cmi5' ? 'cmi5' : fmtEdition(c.edition || c.scorm_version) },
+      { label: 'SCOs / AUs', class: 'num', cell: (c) => String(c.kind === 'cmi5' ? c.aus : (c.scos ?? '')) },
       { label: 'Registrations', class: 'num', cell: (c) => (c.registrations ?? '') === '' ? '' : String(c.registrations) },
       { label: 'Completion', class: 'num', cell: (c) => fmtPercent(c.completion_rate) },
       { label: 'Updated', cell: (c) => fmtDate(c.updated) },
@@ -66,21 +65,5 @@ export default async function render(main, ctx) {
       load();
     }, 'courses'));
   }
-  async function loadCmi5() {
-    let list;
-    try {
-      list = await api('GET', '/api/cmi5/courses');
-    } catch (e) {
-      if (ctx.alive()) clear(cmi5Box).appendChild(messageBox('error', 'The cmi5 courses could not be loaded.', e.message));
-      return;
-    }
-    if (!ctx.alive()) return;
-    clear(cmi5Box).appendChild(table([
-      { label: 'Title', cell: (c) => [h('a', { href: `#/cmi5/${encodeURIComponent(c.id)}` }, c.title || c.id), h('span', { class: 'sub mono' }, c.id)] },
-      { label: 'AUs', class: 'num', cell: (c) => String(c.aus) },
-      { label: 'Created', cell: (c) => fmtDate(c.created) },
-    ], list, { caption: 'cmi5 courses', empty: 'No cmi5 courses.' }));
-  }
   await load();
-  await loadCmi5();
 }
