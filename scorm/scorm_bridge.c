@@ -184,7 +184,7 @@ static int num(const char *s, double *out)
 static cJSON *score_of(const cJSON *values, const char *prefix, int is12)
 {
     char k[300];
-    double raw, mn, mx, sc;
+    double raw = 0, mn = 0, mx = 0, sc = 0;
     int hr, hmn, hmx, hs;
     cJSON *s;
     snprintf(k, sizeof k, "%sraw", prefix);
