@@ -206,12 +206,29 @@ static int enqueue(struct stmt_db *db, struct stmt__gitem *it)
     return STMT_DB_OK;
 }
 
+/* stmt_db_txn_run_grouped on PostgreSQL: fn in a write transaction of its own. */
+static int run_plain(struct stmt_db *db, stmt_db_txn_fn fn, void *ctx)
+{
+    struct stmt_db_txn *t;
+    int rc = stmt_db_txn_begin(db, 1, &t);
+    if (rc)
+        return rc;
+    rc = fn(t, ctx);
+    if (rc) {
+        stmt_db_txn_abort(t);
+        return rc;
+    }
+    return stmt_db_txn_commit(t);
+}
+
 int stmt_db_txn_run_grouped(struct stmt_db *db, stmt_db_txn_fn fn, void *ctx)
 {
     struct stmt__gitem it = {.fn = fn, .ctx = ctx};
     int rc;
     if (!fn)
         return STMT_DB_ERR_IO;
+    if (db->pg) /* PostgreSQL groups WAL flushes of concurrent commits itself */
+        return run_plain(db, fn, ctx);
     pthread_cond_init(&it.cv, NULL);
     pthread_mutex_lock(&db->gmu);
     rc = enqueue(db, &it);
@@ -224,9 +241,13 @@ int stmt_db_txn_run_grouped(struct stmt_db *db, stmt_db_txn_fn fn, void *ctx)
 
 int stmt_db_txn_begin_grouped(struct stmt_db *db, struct stmt_db_txn **out)
 {
-    struct stmt_db_txn *t = sc_calloc(1, sizeof *t);
-    struct stmt__gitem *it = sc_calloc(1, sizeof *it);
+    struct stmt_db_txn *t;
+    struct stmt__gitem *it;
     int rc;
+    if (db->pg) /* a plain write transaction (see stmt_db_txn_run_grouped) */
+        return stmt_db_txn_begin(db, 1, out);
+    t = sc_calloc(1, sizeof *t);
+    it = sc_calloc(1, sizeof *it);
     if (!t || !it) {
         sc_free(t);
         sc_free(it);
