@@ -11,9 +11,9 @@
 # Exit status: 0, or 1 with the reason on stderr (no PostgreSQL installed, initdb failed ...).
 set -euo pipefail
 
-pgbin() {
+pgbin() { # the newest installed server's bin folder (SCOLAR_PG_BIN overrides: tests of absence)
   local d
-  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  d=${SCOLAR_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
   [ -n "$d" ] && [ -x "$d/initdb" ] || { echo "pg-throwaway: no PostgreSQL server (apt-get install postgresql)" >&2; return 1; }
   echo "$d"
 }
@@ -42,7 +42,7 @@ start() {
     echo "pg-throwaway: the server did not start:" >&2; tail -5 "$dir/server.log" >&2
     rm -rf "$dir"; exit 1
   fi
-  if ! "$(dirname "$bin")/bin/psql" -qAt -h "$dir" -p "$port" -U scolar -d postgres \
+  if ! "$bin/psql" -qAt -h "$dir" -p "$port" -U scolar -d postgres \
       -c "CREATE DATABASE scolar" >/dev/null; then
     echo "pg-throwaway: CREATE DATABASE failed" >&2; stop_dir "$dir"; exit 1
   fi
