@@ -19,9 +19,15 @@
  * handle and calls stmt_db_put/get/del/scan on it as on any transaction; each call is handed
  * to the group thread, which makes the LMDB call in the caller's child and hands back the
  * result, so the caller's thread never touches the transaction).
+ *
+ * On PostgreSQL (issue 19) the group is one transaction of the backend (stmt_db_pg.c: it holds
+ * the write lock of every node for the group) and each function runs in a savepoint of it, so
+ * a group pays one lock hand-off and one WAL flush; a session is a plain write transaction
+ * there (stmt_db_txn_begin_grouped), not queued.
  */
 #include "statements/stmt_db.h"
 #include "statements/stmt_db_int.h"
+#include "statements/stmt_db_pg.h"
 #include "common/sc_alloc.h"
 
 #include <errno.h>
@@ -110,6 +116,18 @@ static void run_item(struct stmt_db *db, struct stmt_db_txn *parent, struct stmt
     MDB_txn *child = NULL;
     int rc;
     pthread_mutex_unlock(&db->gmu);
+    if (parent->pgt) { /* PostgreSQL (only functions are queued): a savepoint is the child */
+        rc = stmt__pg_savepoint(parent->pgt, 0);
+        if (!rc) {
+            struct stmt_db_txn t = {.db = db, .write = 1, .grouped = 2, .pgt = parent->pgt};
+            rc = it->fn(&t, it->ctx);
+            int end = stmt__pg_savepoint(parent->pgt, rc ? 2 : 1);
+            rc = rc ? rc : end;
+        }
+        pthread_mutex_lock(&db->gmu);
+        it->rc = rc;
+        return;
+    }
     rc = stmt__db_err(mdb_txn_begin(db->env, parent->txn, 0, &child));
     if (!rc && it->fn) {
         struct stmt_db_txn t = {.db = db, .txn = child, .write = 1, .grouped = 2};
@@ -206,29 +224,12 @@ static int enqueue(struct stmt_db *db, struct stmt__gitem *it)
     return STMT_DB_OK;
 }
 
-/* stmt_db_txn_run_grouped on PostgreSQL: fn in a write transaction of its own. */
-static int run_plain(struct stmt_db *db, stmt_db_txn_fn fn, void *ctx)
-{
-    struct stmt_db_txn *t;
-    int rc = stmt_db_txn_begin(db, 1, &t);
-    if (rc)
-        return rc;
-    rc = fn(t, ctx);
-    if (rc) {
-        stmt_db_txn_abort(t);
-        return rc;
-    }
-    return stmt_db_txn_commit(t);
-}
-
 int stmt_db_txn_run_grouped(struct stmt_db *db, stmt_db_txn_fn fn, void *ctx)
 {
     struct stmt__gitem it = {.fn = fn, .ctx = ctx};
     int rc;
     if (!fn)
         return STMT_DB_ERR_IO;
-    if (db->pg) /* PostgreSQL groups WAL flushes of concurrent commits itself */
-        return run_plain(db, fn, ctx);
     pthread_cond_init(&it.cv, NULL);
     pthread_mutex_lock(&db->gmu);
     rc = enqueue(db, &it);

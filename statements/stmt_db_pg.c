@@ -91,6 +91,11 @@ int stmt__pg_stats(struct stmt__pg *pg, struct stmt_db_stats *out)
     (void)pg, (void)out;
     return STMT_DB_ERR_IO;
 }
+int stmt__pg_savepoint(struct stmt__pgtxn *t, int op)
+{
+    (void)t, (void)op;
+    return STMT_DB_ERR_IO;
+}
 
 #else
 
@@ -541,6 +546,22 @@ int stmt__pg_scan(struct stmt__pgtxn *t, const char *table, const void *from, si
             break;
     }
     sc_free(last);
+    return rc;
+}
+
+int stmt__pg_savepoint(struct stmt__pgtxn *t, int op)
+{
+    static const char *const SQL[] = {"SAVEPOINT g", "RELEASE SAVEPOINT g",
+                                      "ROLLBACK TO SAVEPOINT g; RELEASE SAVEPOINT g"};
+    int rc;
+    free_lent(t);
+    if (op == 1 && t->failed)
+        return STMT_DB_ERR_IO;
+    rc = exec_cmd(t->c, SQL[op], NULL, 0);
+    if (rc)
+        t->failed = 1; /* the group's transaction can only roll back now */
+    else if (op == 2)
+        t->failed = 0;
     return rc;
 }
 

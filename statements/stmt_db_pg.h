@@ -26,6 +26,10 @@ int stmt__pg_get(struct stmt__pgtxn *t, const char *table, const void *key, size
 int stmt__pg_del(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen);
 int stmt__pg_scan(struct stmt__pgtxn *t, const char *table, const void *from, size_t flen,
                   stmt_db_visit_fn fn, void *ctx);
+/** The group commit's nesting (stmt_db_group.c): op 0 opens a savepoint, 1 releases it (the
+ *  work is kept in the transaction), 2 rolls back to it and releases it (the work is undone,
+ *  and a failed statement of it no longer fails the transaction). */
+int stmt__pg_savepoint(struct stmt__pgtxn *t, int op);
 /** map_bytes = used_bytes = the database's size, readers = connections open. */
 int stmt__pg_stats(struct stmt__pg *pg, struct stmt_db_stats *out);
 

@@ -133,6 +133,14 @@ static int incr_fn(struct stmt_db_txn *t, void *ctx)
     return stmt_db_put(t, "t_count", "c", 1, buf, strlen(buf), 0);
 }
 
+/* writes, then fails: nothing of it may stay */
+static int failing_work(struct stmt_db_txn *t, void *ctx)
+{
+    int rc = stmt_db_put(t, "t_kv", "half", 4, "1", 1, 0);
+    (void)ctx;
+    return rc ? rc : stmt_db_put(t, "t_kv", "one", 3, "2", 1, STMT_DB_NOOVERWRITE);
+}
+
 static void *incr_thread(void *p)
 {
     struct incr *a = p;
@@ -484,6 +492,13 @@ int main(int argc, char **argv)
     is_int(stmt_db_get1(db, "t_kv", "gs", 2, &val, &vl), STMT_DB_OK, "its write is kept");
     sc_free(val);
     val = NULL;
+
+    is_int(stmt_db_txn_run_grouped(db, failing_work, NULL), STMT_DB_ERR_EXISTS,
+           "a grouped work's error is returned");
+    is_int(stmt_db_get1(db, "t_kv", "half", 4, &val, &vl), STMT_DB_NOTFOUND,
+           "and its writes are undone");
+    is_int(stmt_db_txn_run_grouped(db, incr_fn, NULL), STMT_DB_OK, "the next grouped work runs");
+    is_int(stmt_db_del1(db, "t_count", "c", 1), STMT_DB_OK, "and is kept");
 
     /* many writers, read-modify-write, none lost */
     test_concurrent(db, db2);
