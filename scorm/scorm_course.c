@@ -234,6 +234,19 @@ int scorm__item_is_sco(const cJSON *item)
            !strcmp(t, "sco");
 }
 
+int scorm__add_ref(cJSON *obj, const char *key, cJSON *item)
+{
+    /* cJSON_AddItemReferenceToObject leaks its reference when the key's copy fails */
+    cJSON *ref = cJSON_IsObject(item)  ? cJSON_CreateObjectReference(item->child)
+                 : cJSON_IsArray(item) ? cJSON_CreateArrayReference(item->child)
+                                       : NULL;
+    if (!ref || !cJSON_AddItemToObject(obj, key, ref)) {
+        cJSON_Delete(ref);
+        return -1;
+    }
+    return 0;
+}
+
 int scorm__count_scos(const cJSON *items)
 {
     const cJSON *it;

@@ -400,10 +400,12 @@ static int commit_import(struct stmt_db *db, char id[SCORM_MAX_COURSE_ID + 1], i
                                     cJSON_GetNumberValue(cJSON_GetObjectItem(work, "bytes")));
         }
         /* references: the work object keeps ownership of tree and warnings */
-        cJSON_AddItemReferenceToObject(ver, "tree", tree);
-        cJSON_AddItemReferenceToObject(ver, "warnings", cJSON_GetObjectItem(work, "warnings"));
+        if (scorm__add_ref(ver, "tree", tree) ||
+            scorm__add_ref(ver, "warnings", cJSON_GetObjectItem(work, "warnings")))
+            r = STMT_DB_ERR_NOMEM; /* never a version record without its tree */
         scorm__version_key(vkey, sizeof vkey, id, version);
-        r = put_json(txn, "course_versions", vkey, ver);
+        if (r == 0)
+            r = put_json(txn, "course_versions", vkey, ver);
         if (r == 0)
             r = put_json(txn, "courses", id, course);
         if (r == 0 && scorm__import_event(events, txn, course, version)) /* webhooks (issue 17) */

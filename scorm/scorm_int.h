@@ -163,6 +163,9 @@ const cJSON *scorm__default_org(const cJSON *tree);
 int scorm__item_is_sco(const cJSON *item);
 /** The SCOs among items and their descendants. */
 int scorm__count_scos(const cJSON *items);
+/** Add a reference to object or array `item` (owned elsewhere) to obj under key; 0, or -1 with
+ *  nothing added or leaked. */
+int scorm__add_ref(cJSON *obj, const char *key, cJSON *item);
 /** Sanitise an identifier into a course id ([A-Za-z0-9._-], at most 64). */
 int scorm__course_id_derive(const char *ident, char out[SCORM_MAX_COURSE_ID + 1]);
 /** 1 when id is a valid course id. */

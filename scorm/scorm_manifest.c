@@ -145,7 +145,7 @@ static int parse_resource(struct pctx *p, const xmlNode *r, const char *base, cJ
             xmlFree(ref);
         }
     }
-    if (!cJSON_AddItemReferenceToObject(p->ridx, (const char *)id, o)) {
+    if (scorm__add_ref(p->ridx, (const char *)id, o)) {
         rc = SCORM_ERR_NOMEM;
         goto out;
     }
@@ -579,7 +579,10 @@ static int parse_manifest_node(struct pctx *p, const xmlNode *m, const char *bas
             rc = SCORM_ERR_MANIFEST;
             goto out;
         }
-        cJSON_AddItemReferenceToObject(p->sidx, sid, s);
+        if (scorm__add_ref(p->sidx, sid, s)) {
+            rc = SCORM_ERR_NOMEM;
+            goto out;
+        }
     }
     for (const xmlNode *k = m->children; k; k = k->next) {
         if (!scorm__xml_is_cp(c, k, "resources"))

@@ -322,6 +322,32 @@ static int apply_interaction(struct stmt_db_txn *txn, const char *course, const 
     return rc;
 }
 
+typedef int (*apply_fn)(struct stmt_db_txn *txn, const char *course, const cJSON *e, int sign);
+
+static int parts_same(const cJSON *a, const cJSON *b);
+
+/* The entries of list `name` ("o" or "i") go from part p0's to p1's: out, then in. */
+static int apply_list(struct stmt_db_txn *txn, const char *course, const cJSON *p0, const cJSON *p1,
+                      const char *name, apply_fn fn)
+{
+    const cJSON *l0 = cJSON_GetObjectItemCaseSensitive(p0, name);
+    const cJSON *l1 = cJSON_GetObjectItemCaseSensitive(p1, name), *x;
+    int rc;
+    if (parts_same(l0, l1))
+        return SCORM_RT_OK;
+    cJSON_ArrayForEach(x, l0)
+    {
+        if ((rc = fn(txn, course, x, -1)))
+            return rc;
+    }
+    cJSON_ArrayForEach(x, l1)
+    {
+        if ((rc = fn(txn, course, x, 1)))
+            return rc;
+    }
+    return SCORM_RT_OK;
+}
+
 static int parts_same(const cJSON *a, const cJSON *b)
 {
     return (!a && !b) || (a && b && cJSON_Compare(a, b, 1));
@@ -333,7 +359,7 @@ static int apply_sco(struct stmt_db_txn *txn, const char *course, const cJSON *s
 {
     char key[STMT_DB_MAX_KEY + 1];
     const char *id = scorm__jstr(sid, "id");
-    const cJSON *x, *s0, *s1;
+    const cJSON *s0, *s1;
     cJSON *row = NULL;
     int rc;
     if (!id || (in0 == in1 && parts_same(p0, p1)))
@@ -365,33 +391,9 @@ static int apply_sco(struct stmt_db_txn *txn, const char *course, const cJSON *s
     if (rc)
         return rc;
     /* objectives and interactions only when they changed (a commit mostly moves time) */
-    if (!parts_same(cJSON_GetObjectItemCaseSensitive(p0, "o"),
-                    cJSON_GetObjectItemCaseSensitive(p1, "o"))) {
-        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(p0, "o"))
-        {
-            if ((rc = apply_objective(txn, course, x, -1)))
-                return rc;
-        }
-        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(p1, "o"))
-        {
-            if ((rc = apply_objective(txn, course, x, 1)))
-                return rc;
-        }
-    }
-    if (!parts_same(cJSON_GetObjectItemCaseSensitive(p0, "i"),
-                    cJSON_GetObjectItemCaseSensitive(p1, "i"))) {
-        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(p0, "i"))
-        {
-            if ((rc = apply_interaction(txn, course, x, -1)))
-                return rc;
-        }
-        cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(p1, "i"))
-        {
-            if ((rc = apply_interaction(txn, course, x, 1)))
-                return rc;
-        }
-    }
-    return SCORM_RT_OK;
+    if ((rc = apply_list(txn, course, p0, p1, "o", apply_objective)))
+        return rc;
+    return apply_list(txn, course, p0, p1, "i", apply_interaction);
 }
 
 static const cJSON *sid_find(const cJSON *sids, const char *id, int *ord)

@@ -114,7 +114,10 @@ int seq_state_to_json(const struct seq_tree *t, cJSON **out)
         cJSON *a = act_json(t->acts[i]);
         if (!a)
             goto nomem;
-        cJSON_AddItemToObject(acts, t->acts[i]->id, a);
+        if (!cJSON_AddItemToObject(acts, t->acts[i]->id, a)) { /* the key's copy failed */
+            cJSON_Delete(a);
+            goto nomem;
+        }
     }
     for (size_t i = 0; i < t->n_globals; i++) {
         cJSON *g = global_json(&t->globals[i]);

@@ -663,8 +663,17 @@ int seq_tree_create(const cJSON *manifest, const struct seq_opts *opts, struct s
     }
     static const char *const borrowed[] = {"sequencing", "items", "completionThreshold"};
     for (size_t i = 0; i < 3; i++) {
-        cJSON *v = cJSON_GetObjectItemCaseSensitive(org, borrowed[i]);
-        if (v && !cJSON_AddItemReferenceToObject(root_item, borrowed[i], v)) {
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(org, borrowed[i]), *ref;
+        if (!v)
+            continue;
+        /* a reference (containers) or a copy (scalars) made here and added under a constant
+         * key, which cannot fail: cJSON_AddItemReferenceToObject leaks its reference when the
+         * key's copy fails */
+        ref = cJSON_IsObject(v)  ? cJSON_CreateObjectReference(v->child)
+              : cJSON_IsArray(v) ? cJSON_CreateArrayReference(v->child)
+                                 : cJSON_Duplicate(v, 1);
+        if (!ref || !cJSON_AddItemToObjectCS(root_item, borrowed[i], ref)) {
+            cJSON_Delete(ref);
             rc = SEQ_ERR_NOMEM;
             goto out;
         }
