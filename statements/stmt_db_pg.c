@@ -391,21 +391,33 @@ int stmt__pg_begin(struct stmt__pg *pg, int write, struct stmt__pgtxn **out)
         return STMT_DB_ERR_NOMEM;
     t->pg = pg;
     t->write = write;
-    t->c = pool_take(pg);
+    /* an idle connection whose server went away (restart, failover) only shows it when used:
+     * then once more on a new connection */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        t->c = pool_take(pg);
+        if (!t->c) {
+            sc_free(t);
+            return STMT_DB_ERR_IO;
+        }
+        rc = exec_cmd(t->c,
+                      write ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
+                              " SELECT pg_advisory_xact_lock(" WRITE_LOCK ")"
+                            : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1",
+                      NULL, 0);
+        if (!rc)
+            break;
+        int lost = PQstatus(t->c) == CONNECTION_BAD;
+        exec_cmd(t->c, "ROLLBACK", NULL, 0);
+        pool_give(pg, t->c);
+        t->c = NULL;
+        if (!lost || attempt) {
+            sc_free(t);
+            return rc;
+        }
+    }
     if (!t->c) {
         sc_free(t);
         return STMT_DB_ERR_IO;
-    }
-    rc = exec_cmd(t->c,
-                  write ? "BEGIN ISOLATION LEVEL READ COMMITTED;"
-                          " SELECT pg_advisory_xact_lock(" WRITE_LOCK ")"
-                        : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1",
-                  NULL, 0);
-    if (rc) {
-        exec_cmd(t->c, "ROLLBACK", NULL, 0);
-        pool_give(pg, t->c);
-        sc_free(t);
-        return rc;
     }
     *out = t;
     return STMT_DB_OK;

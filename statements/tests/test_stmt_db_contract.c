@@ -312,6 +312,17 @@ static void test_pg_only(void)
            s.used_bytes, s.readers);
         is_int(stmt_db_copy_fd(a, 1), STMT_DB_ERR_IO, "copy_fd is refused on PostgreSQL");
     }
+    /* the server drops every connection of the pool (restart, failover): the next
+     * transaction reconnects */
+    is_int(pgtu_exec(loc, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE"
+                          " datname = current_database() AND pid <> pg_backend_pid()"),
+           0, "the server terminates the nodes' connections");
+    is_int(stmt_db_put1(a, "t_kv", "after", 5, "1", 1, 0), STMT_DB_OK,
+           "node A's next write reconnects and commits");
+    is_int(stmt_db_get1(b, "t_kv", "after", 5, &val, &vl), STMT_DB_OK,
+           "node B's next read reconnects and sees it");
+    sc_free(val);
+    val = NULL;
     stmt_db_close(b);
     stmt_db_close(a);
 
