@@ -13,6 +13,7 @@
  */
 #include "statements/stmt_db.h"
 #include "statements/stmt_db_int.h"
+#include "statements/stmt_db_pg.h"
 #include "common/sc_alloc.h"
 
 #include <errno.h>
@@ -124,6 +125,20 @@ int stmt_db_txn_begin(struct stmt_db *db, int write, struct stmt_db_txn **out)
     struct stmt_db_txn *t;
     int rc;
 
+    if (db->pg) { /* PostgreSQL (stmt_db_pg.c): no map, no resize lock */
+        t = sc_calloc(1, sizeof *t);
+        if (!t)
+            return STMT_DB_ERR_NOMEM;
+        rc = stmt__pg_begin(db->pg, write, &t->pgt);
+        if (rc) {
+            sc_free(t);
+            return rc;
+        }
+        t->db = db;
+        t->write = write;
+        *out = t;
+        return STMT_DB_OK;
+    }
     if (write && atomic_load(&db->want_grow)) {
         pthread_rwlock_wrlock(&db->resize_lock);
         grow_locked(db);
@@ -168,7 +183,7 @@ long stmt__db_wrong_thread(void)
  * transaction used on another thread than the one that began it is refused (and counted). */
 static int owner_check(const struct stmt_db_txn *t)
 {
-    if (!t->write || pthread_equal(t->owner, pthread_self()))
+    if (!t->write || t->pgt || pthread_equal(t->owner, pthread_self()))
         return STMT_DB_OK;
     atomic_fetch_add(&wrong_thread, 1);
     return STMT_DB_ERR_IO;
@@ -176,6 +191,8 @@ static int owner_check(const struct stmt_db_txn *t)
 
 int stmt_db_copy_fd(struct stmt_db *db, int fd)
 {
+    if (db->pg) /* a PostgreSQL store is copied with PostgreSQL's tools (pg_dump) */
+        return STMT_DB_ERR_IO;
     /* the copy's read transaction holds the resize lock as every transaction does: the map is
      * not resized under it (a writer that needs a larger map waits for the copy's end) */
     pthread_rwlock_rdlock(&db->resize_lock);
@@ -201,6 +218,11 @@ int stmt_db_txn_commit(struct stmt_db_txn *t)
 {
     if (t->grouped) /* the group's parent commits through here (stmt_db_group.c) */
         return stmt__db_group_end(t, 1);
+    if (t->pgt) {
+        int prc = stmt__pg_end(t->pgt, 1);
+        sc_free(t);
+        return prc;
+    }
     if (owner_check(t)) /* a programming error: abort it from its own thread instead */
         return STMT_DB_ERR_IO;
     int rc = commit_errno(t->db, mdb_txn_commit(t->txn));
@@ -218,6 +240,11 @@ void stmt_db_txn_abort(struct stmt_db_txn *t)
         return;
     if (t->grouped) {
         stmt__db_group_end(t, 0);
+        return;
+    }
+    if (t->pgt) {
+        stmt__pg_end(t->pgt, 0);
+        sc_free(t);
         return;
     }
     mdb_txn_abort(t->txn);
@@ -282,6 +309,19 @@ static int ensure_table(struct stmt_db *db, const char *name, unsigned flags)
     return STMT_DB_OK;
 }
 
+/* On PostgreSQL a table is the rows of scolar_kv with its name: registering only names it. */
+static int pg_table(struct stmt_db *db, const char *name)
+{
+    pthread_mutex_lock(&db->dbi_lock);
+    if (db->ntables < MAX_TABLES) {
+        snprintf(db->tables[db->ntables].name, sizeof db->tables[0].name, "%s", name);
+        db->tables[db->ntables].dbi = 0;
+        db->ntables++;
+    }
+    pthread_mutex_unlock(&db->dbi_lock);
+    return STMT_DB_OK;
+}
+
 /* The statement store's own tables (this module). scorm/, lrs/ and later modules register
  * theirs with stmt_db_tables_register after stmt_db_open; statements/ names no other module's
  * table. */
@@ -313,7 +353,7 @@ int stmt_db_tables_register(struct stmt_db *db, const char *const *names, size_t
             continue; /* registered already: idempotent */
         if (rc)
             return rc;
-        rc = ensure_table(db, names[i], 0);
+        rc = db->pg ? pg_table(db, names[i]) : ensure_table(db, names[i], 0);
         if (rc)
             return rc;
         if (lookup_table_db(db, names[i], &dbi) != STMT_DB_OK)
@@ -352,6 +392,8 @@ int stmt_db_put(struct stmt_db_txn *t, const char *table, const void *key, size_
     rc = table_for(t, table, &dbi);
     if (rc)
         return rc;
+    if (t->pgt)
+        return stmt__pg_put(t->pgt, table, key, klen, val, vlen, flags);
     rc = mdb_put(t->txn, dbi, &k, &v, (flags & STMT_DB_NOOVERWRITE) ? MDB_NOOVERWRITE : 0);
     if (rc == MDB_MAP_FULL)
         stmt__db_want_grow(t->db);
@@ -376,6 +418,8 @@ int stmt_db_get(struct stmt_db_txn *t, const char *table, const void *key, size_
     rc = table_for(t, table, &dbi);
     if (rc)
         return rc;
+    if (t->pgt)
+        return stmt__pg_get(t->pgt, table, key, klen, val, vlen);
     rc = mdb_get(t->txn, dbi, &k, &v);
     if (rc)
         return stmt__db_err(rc);
@@ -397,6 +441,8 @@ int stmt_db_del(struct stmt_db_txn *t, const char *table, const void *key, size_
     rc = table_for(t, table, &dbi);
     if (rc)
         return rc;
+    if (t->pgt)
+        return stmt__pg_del(t->pgt, table, key, klen);
     return stmt__db_err(mdb_del(t->txn, dbi, &k, NULL));
 }
 
@@ -417,6 +463,8 @@ int stmt_db_scan(struct stmt_db_txn *t, const char *table, const void *from, siz
     rc = table_for(t, table, &dbi);
     if (rc)
         return rc;
+    if (t->pgt)
+        return stmt__pg_scan(t->pgt, table, from, flen, fn, ctx);
     rc = mdb_cursor_open(t->txn, dbi, &cur);
     if (rc)
         return stmt__db_err(rc);
@@ -559,18 +607,10 @@ fail:
     return stmt__db_err(rc);
 }
 
-int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen)
+/* The data directory: created if missing, a writable directory. */
+static int prepare_dir(const char *dir, char *err, size_t errlen)
 {
-    struct stmt_db *db = NULL;
-    char path[4096], scratch[8];
-    int rc;
     struct stat st;
-
-    if (!err) {
-        err = scratch;
-        errlen = sizeof scratch;
-    }
-    err[0] = '\0';
     if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create data directory %s: %s", dir, strerror(errno));
         return STMT_DB_ERR_ACCESS;
@@ -583,9 +623,14 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
         snprintf(err, errlen, "data directory %s is not writable: %s", dir, strerror(errno));
         return STMT_DB_ERR_ACCESS;
     }
-    db = sc_calloc(1, sizeof *db);
+    return STMT_DB_OK;
+}
+
+static struct stmt_db *db_new(const char *dir)
+{
+    struct stmt_db *db = sc_calloc(1, sizeof *db);
     if (!db)
-        return STMT_DB_ERR_NOMEM;
+        return NULL;
     db->lock_fd = -1;
     pthread_rwlockattr_t attr;
     pthread_rwlockattr_init(&attr);
@@ -598,9 +643,64 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
     pthread_cond_init(&db->gwait, NULL);
     db->dir = sc_strdup(dir);
     if (!db->dir) {
-        rc = STMT_DB_ERR_NOMEM;
-        goto fail;
+        stmt_db_close(db);
+        return NULL;
     }
+    return db;
+}
+
+int stmt_db_open_url(const char *location, const char *dir, struct stmt_db **out, char *err,
+                     size_t errlen)
+{
+    struct stmt_db *db;
+    char scratch[8];
+    int rc;
+    if (!stmt__pg_is_url(location))
+        return stmt_db_open(location && *location ? location : dir, out, err, errlen);
+    if (!err) {
+        err = scratch;
+        errlen = sizeof scratch;
+    }
+    err[0] = '\0';
+    /* the node's own folder (content files, until they move into the database) */
+    rc = prepare_dir(dir, err, errlen);
+    if (rc)
+        return rc;
+    db = db_new(dir);
+    if (!db)
+        return STMT_DB_ERR_NOMEM;
+    rc = stmt__pg_open(location, &db->pg, err, errlen);
+    if (!rc) {
+        rc = stmt_db_tables_register(db, STMT_TABLES, sizeof STMT_TABLES / sizeof STMT_TABLES[0]);
+        if (rc)
+            snprintf(err, errlen, "cannot register the statement store's tables: %s",
+                     stmt_db_strerror(rc));
+    }
+    if (rc) {
+        stmt_db_close(db);
+        return rc;
+    }
+    *out = db;
+    return STMT_DB_OK;
+}
+
+int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen)
+{
+    struct stmt_db *db = NULL;
+    char path[4096], scratch[8];
+    int rc;
+
+    if (!err) {
+        err = scratch;
+        errlen = sizeof scratch;
+    }
+    err[0] = '\0';
+    rc = prepare_dir(dir, err, errlen);
+    if (rc)
+        return rc;
+    db = db_new(dir);
+    if (!db)
+        return STMT_DB_ERR_NOMEM;
     /* One process per data dir: LMDB tolerates several, but the single-writer design and
      * the content folder do not. */
     snprintf(path, sizeof path, "%s/scolar.lock", dir);
@@ -667,6 +767,7 @@ void stmt_db_close(struct stmt_db *db)
 {
     if (!db)
         return;
+    stmt__pg_close(db->pg);
     if (db->env)
         mdb_env_close(db->env);
     if (db->lock_fd >= 0)
@@ -733,6 +834,8 @@ int stmt_db_stats(struct stmt_db *db, struct stmt_db_stats *out)
 {
     MDB_envinfo info;
     MDB_stat st;
+    if (db->pg)
+        return stmt__pg_stats(db->pg, out);
     if (mdb_env_info(db->env, &info) != MDB_SUCCESS || mdb_env_stat(db->env, &st) != MDB_SUCCESS)
         return STMT_DB_ERR_IO;
     out->map_bytes = info.me_mapsize;

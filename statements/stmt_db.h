@@ -42,6 +42,20 @@ struct stmt_db_txn;
 /** Open (creating if needed) the store in directory `dir` (created if missing).
  *  On failure *out is untouched and, if err is non-NULL, a one-line reason is written there. */
 int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen);
+/** Open a store by its location (issue 19): a PostgreSQL URL (postgres://... or
+ *  postgresql://..., libpq's syntax) opens the PostgreSQL backend (stmt_db_pg.c), with `dir` as
+ *  this node's own folder (created if missing; stmt_db_dir returns it: course content files
+ *  stay there until they move into the database); anything else is an LMDB data directory
+ *  (location, or dir when location is NULL or empty), as stmt_db_open. Both backends keep the
+ *  whole contract of this header: a committed transaction is durable, one write transaction
+ *  at a time (on PostgreSQL across every node on the database), read transactions see one
+ *  snapshot, scans go in the same key order (bytes, then the shorter first). On PostgreSQL,
+ *  stmt_db_copy_fd/_open answer STMT_DB_ERR_IO (copy with pg_dump); stmt_db_txn_run_grouped
+ *  runs each work in a savepoint of the group's one transaction (stmt_db_group.c) and
+ *  stmt_db_txn_begin_grouped is a plain write transaction; stmt__db_env/stmt__db_txn_raw are
+ *  NULL, so the statement store (stmt_store.h) needs LMDB yet (docs/architecture.md). */
+int stmt_db_open_url(const char *location, const char *dir, struct stmt_db **out, char *err,
+                     size_t errlen);
 /** Register a module's tables. Each module names its own tables and registers them right
  *  after stmt_db_open, before its first transaction (statements/ registers its own inside
  *  stmt_db_open; scorm/ with scorm_db_register, lrs/ with lrs_db_register): a missing table

@@ -23,9 +23,15 @@
  * any other session's calls are handed to the leader, which makes each LMDB call in the
  * session's child and hands back the result, so only the leader's thread touches the
  * transaction (two hand-offs per call: functions are the fast form).
+ *
+ * On PostgreSQL (issue 19) the group is one transaction of the backend (stmt_db_pg.c: it holds
+ * the write lock of every node for the group) and each function runs in a savepoint of it, so
+ * a group pays one lock hand-off and one WAL flush; a session is a plain write transaction
+ * there (stmt_db_txn_begin_grouped), not queued.
  */
 #include "statements/stmt_db.h"
 #include "statements/stmt_db_int.h"
+#include "statements/stmt_db_pg.h"
 #include "common/sc_alloc.h"
 
 #include <errno.h>
@@ -124,6 +130,18 @@ static void run_item(struct stmt_db *db, struct stmt_db_txn *parent, struct stmt
     int rc;
     it->server = pthread_self();
     pthread_mutex_unlock(&db->gmu);
+    if (parent->pgt) { /* PostgreSQL (only functions are queued): a savepoint is the child */
+        rc = stmt__pg_savepoint(parent->pgt, 0);
+        if (!rc) {
+            struct stmt_db_txn t = {.db = db, .write = 1, .grouped = 2, .pgt = parent->pgt};
+            rc = it->fn(&t, it->ctx);
+            int end = stmt__pg_savepoint(parent->pgt, rc ? 2 : 1);
+            rc = rc ? rc : end;
+        }
+        pthread_mutex_lock(&db->gmu);
+        it->rc = rc;
+        return;
+    }
     rc = stmt__db_err(mdb_txn_begin(db->env, parent->txn, 0, &child));
     if (!rc && it->fn) {
         struct stmt_db_txn t = {
@@ -256,9 +274,13 @@ int stmt_db_txn_run_grouped(struct stmt_db *db, stmt_db_txn_fn fn, void *ctx)
 
 int stmt_db_txn_begin_grouped(struct stmt_db *db, struct stmt_db_txn **out)
 {
-    struct stmt_db_txn *t = sc_calloc(1, sizeof *t);
-    struct stmt__gitem *it = sc_calloc(1, sizeof *it);
+    struct stmt_db_txn *t;
+    struct stmt__gitem *it;
     int rc = STMT_DB_OK;
+    if (db->pg) /* a plain write transaction (see stmt_db_txn_run_grouped) */
+        return stmt_db_txn_begin(db, 1, out);
+    t = sc_calloc(1, sizeof *t);
+    it = sc_calloc(1, sizeof *it);
     if (!t || !it) {
         sc_free(t);
         sc_free(it);

@@ -26,9 +26,12 @@ MDB_env *stmt__db_env(struct stmt_db *db);
 #define STMT__DB_MAX_TABLES 64
 
 struct stmt__gitem;
+struct stmt__pg;
+struct stmt__pgtxn;
 
 struct stmt_db {
-    MDB_env *env;
+    MDB_env *env;        /* NULL on PostgreSQL */
+    struct stmt__pg *pg; /* the PostgreSQL backend (stmt_db_pg.c), or NULL for LMDB */
     char *dir;
     int lock_fd;
     pthread_rwlock_t resize_lock;
@@ -56,6 +59,7 @@ struct stmt_db_txn {
                                  hands its function (on the leader's thread) */
     struct stmt__gitem *item; /* grouped 1: the caller's place in the group */
     pthread_t owner;          /* the one thread that may use a write transaction (lmdb.h) */
+    struct stmt__pgtxn *pgt;  /* on PostgreSQL: the backend's transaction (txn is NULL) */
 };
 
 /* How many calls on a write transaction were refused because they came from another thread

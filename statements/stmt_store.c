@@ -139,6 +139,8 @@ int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct 
 
     if (!db || !out)
         return STMT_STORE_ERR_ARG;
+    if (!stmt__db_env(db)) /* PostgreSQL: the statement store is LMDB-only yet (issue 19) */
+        return STMT_STORE_ERR_IO;
     st = sc_calloc(1, sizeof *st);
     if (!st)
         return STMT_STORE_ERR_NOMEM;

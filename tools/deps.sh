@@ -3,9 +3,10 @@
 # Usage: tools/deps.sh [--test]   (--test adds what the test suites need)
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc libcivetweb-dev libcjson-dev liblmdb-dev libxml2-dev
-      libzip-dev libcurl4-openssl-dev libssl-dev zip)
+      libzip-dev libcurl4-openssl-dev libssl-dev zip libpq-dev)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(clang-format nodejs npm zip unzip lmdb-utils chromium)
+  # postgresql: the throwaway cluster of the PostgreSQL backend's tests (tools/pg-throwaway.sh)
+  pkgs+=(clang-format nodejs npm zip unzip lmdb-utils chromium postgresql)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

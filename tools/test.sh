@@ -42,6 +42,19 @@ if [ ! -d "$root/../shared/scorm-packages" ]; then
     echo "tools/test.sh: no ../shared/scorm-packages: the corpus suites are reported as not run"
   fi
 fi
+# A throwaway PostgreSQL cluster for the tests of the PostgreSQL backend (issue 19): its URL in
+# SCOLAR_TEST_PG, stopped and removed when this script ends. When it cannot start, those tests
+# are skipped by name (tools/pg-gate.sh), or fail with CI=true.
+if [ -z "${SCOLAR_TEST_PG:-}" ]; then
+  if pg_url=$(tools/pg-throwaway.sh start 2>/tmp/scolar-pg-start.$$); then
+    export SCOLAR_TEST_PG=$pg_url
+    trap 'tools/pg-throwaway.sh stop "$SCOLAR_TEST_PG"' EXIT
+    echo "tools/test.sh: throwaway PostgreSQL at $SCOLAR_TEST_PG"
+  else
+    echo "tools/test.sh: no PostgreSQL ($(tail -1 /tmp/scolar-pg-start.$$)): its tests are reported as not run"
+  fi
+  rm -f /tmp/scolar-pg-start.$$
+fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=suppressions=$root/tools/lsan.supp:print_suppressions=0

@@ -22,6 +22,7 @@
 #include "common/tap.h"
 #include "scorm/scorm.h"
 #include "statements/stmt_db.h"
+#include "statements/tests/pg_test_util.h"
 
 static char tu_tmp[256];
 
@@ -90,14 +91,22 @@ static inline void tu_fini(void)
     tu_rm_rf(tu_tmp);
 }
 
-/* A fresh data directory with its store. */
+/* A fresh data directory with its store. With SCOLAR_TEST_BACKEND=pg (the *_pg tests,
+ * tools/pg-gate.sh) the store is a new database on the cluster of SCOLAR_TEST_PG and dir the
+ * node's own folder (issue 19). */
 static inline struct stmt_db *tu_db_open(char *dir, size_t len)
 {
     struct stmt_db *db = NULL;
-    char err[256];
+    char err[256], url[512];
+    const char *be = getenv("SCOLAR_TEST_BACKEND");
+    int pg = be && strcmp(be, "pg") == 0;
     static int n;
     snprintf(dir, len, "%s/data%d", tu_tmp, n++);
-    if (stmt_db_open(dir, &db, err, sizeof err) != 0) {
+    if (pg && pgtu_fresh_url(url, sizeof url) != 0) {
+        fprintf(stderr, "SCOLAR_TEST_BACKEND=pg: no database on SCOLAR_TEST_PG\n");
+        exit(2);
+    }
+    if (stmt_db_open_url(pg ? url : dir, dir, &db, err, sizeof err) != 0) {
         fprintf(stderr, "stmt_db_open: %s\n", err);
         exit(2);
     }
