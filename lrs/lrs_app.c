@@ -39,12 +39,12 @@ int lrs_db_register(struct stmt_db *db, char *err, size_t errlen)
  * written beside it". When the open would convert the store, a compacted copy goes to
  * DATA/backup-before-upgrade-<UTC time>/store.mdb first (`scolar restore` reads that
  * directory); no copy, no start. */
-static int backup_before_upgrade(struct lrs_app *app, char *err, size_t errlen)
+int lrs_backup_before_upgrade(struct stmt_db *db, char *err, size_t errlen)
 {
     char why[256], dir[4096], path[4200], stamp[32], cerr[512];
     time_t now = time(NULL);
     struct tm tm;
-    int rc = stmt_store_needs_upgrade(app->db, why, sizeof why);
+    int rc = stmt_store_needs_upgrade(db, why, sizeof why);
     if (rc < 0) {
         snprintf(err, errlen, "cannot read the statement store's layout: %s", stmt_db_strerror(rc));
         return -1;
@@ -53,7 +53,7 @@ static int backup_before_upgrade(struct lrs_app *app, char *err, size_t errlen)
         return 0;
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    snprintf(dir, sizeof dir, "%s/backup-before-upgrade-%s", stmt_db_dir(app->db), stamp);
+    snprintf(dir, sizeof dir, "%s/backup-before-upgrade-%s", stmt_db_dir(db), stamp);
     if (mkdir(dir, 0750) != 0) {
         snprintf(err, errlen,
                  "the data directory needs an upgrade (%s), and its backup cannot "
@@ -62,7 +62,7 @@ static int backup_before_upgrade(struct lrs_app *app, char *err, size_t errlen)
         return -1;
     }
     snprintf(path, sizeof path, "%s/store.mdb", dir);
-    rc = stmt_db_copy_open(app->db, path, cerr, sizeof cerr);
+    rc = stmt_db_copy_open(db, path, cerr, sizeof cerr);
     if (rc) {
         rmdir(dir);
         snprintf(err, errlen,
@@ -80,7 +80,7 @@ static int backup_before_upgrade(struct lrs_app *app, char *err, size_t errlen)
 
 int lrs_app_open(struct lrs_app *app, char *err, size_t errlen)
 {
-    if (backup_before_upgrade(app, err, errlen))
+    if (lrs_backup_before_upgrade(app->db, err, errlen))
         return -1;
 
     int rc = scorm_import_cleanup(app->db);

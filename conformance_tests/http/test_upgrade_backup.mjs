@@ -111,6 +111,41 @@ test('serve backs up a store of an older format beside it before converting it',
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('scolar export and scolar check write the same backup before they convert an older store', async () => {
+  const dir = tempDir();
+  const data = join(dir, 'data');
+  const srv = await startServer({ dataDir: data });
+  let ids;
+  try {
+    const t0 = Date.now();
+    const r = await srv.req('POST', '/xapi/statements', { body: Array.from({ length: 25 }, () => statement({})) });
+    assert.equal(r.status, 200, r.text);
+    ids = r.json.slice().sort();
+    await waitConsistent(srv, t0);
+  } finally {
+    assert.equal(await srv.stop(), 0);
+  }
+  dropKey(data, 'stmt_meta', 'reports');
+  const out = join(dir, 'x.jsonl');
+  let r = cli(['export', '--data', data, '-o', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /data directory of an older format .*backup written to .*backup-before-upgrade-/);
+  assert.deepEqual(readFileSync(out, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l).id).sort(), ids);
+  assert.equal(backups(data).length, 1);
+  assert.equal(records(join(data, backups(data)[0], 'store.mdb'), 'stmt_meta').has(hex('reports')), false);
+  // converted by the export: check writes none
+  r = cli(['check', '--data', data]);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(backups(data).length, 1);
+  // an older store again: check backs it up too
+  dropKey(data, 'stmt_meta', 'reports');
+  rmSync(join(data, backups(data)[0]), { recursive: true });
+  r = cli(['check', '--data', data]);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(backups(data).length, 1);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 // Needs mount(2) (root with CAP_SYS_ADMIN), as test_disk_full: skipped where it cannot.
 const mnt = tempDir();
 const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mnt]).status === 0;
