@@ -201,6 +201,14 @@ int lrs_cmd_export(int argc, char **argv)
         fprintf(stderr, "scolar: a running server exports with GET /api/export/statements\n");
         return 1;
     }
+    {
+        char err[1024];
+        if (lrs_backup_before_upgrade(db, err, sizeof err)) {
+            fprintf(stderr, "scolar: %s\n", err);
+            rc = 1;
+            goto out;
+        }
+    }
     rc = stmt_store_open(db, NULL, &st);
     if (rc) {
         fprintf(stderr, "scolar: cannot open the statements of %s: %s\n", cfg.data_dir,

@@ -905,6 +905,13 @@ int lrs_cmd_migrate(int argc, char **argv)
 
     if (lrs_cli_open_db(cfg.data_dir, &m.db))
         return 1;
+    {
+        char err[1024];
+        if (lrs_backup_before_upgrade(m.db, err, sizeof err)) {
+            fprintf(stderr, "scolar: %s\n", err);
+            goto out;
+        }
+    }
     if (stmt_store_open(m.db, NULL, &m.st) != STMT_STORE_OK) {
         fprintf(stderr, "scolar: cannot open the statement store of %s\n", cfg.data_dir);
         goto out;

@@ -9,7 +9,12 @@
 #include "scorm/scorm.h"
 #include "statements/stmt_store.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 /* The tables of lrs/: credentials (lrs_auth.c), console users and their sessions
  * (lrs_users.c, lrs_session.c). */
@@ -30,8 +35,54 @@ int lrs_db_register(struct stmt_db *db, char *err, size_t errlen)
     return 0;
 }
 
+/* Issue 18: "a data directory of an older format is upgraded in place only after a backup is
+ * written beside it". When the open would convert the store, a compacted copy goes to
+ * DATA/backup-before-upgrade-<UTC time>/store.mdb first (`scolar restore` reads that
+ * directory); no copy, no start. */
+int lrs_backup_before_upgrade(struct stmt_db *db, char *err, size_t errlen)
+{
+    char why[256], dir[4096], path[4200], stamp[32], cerr[512];
+    time_t now = time(NULL);
+    struct tm tm;
+    int rc = stmt_store_needs_upgrade(db, why, sizeof why);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot read the statement store's layout: %s", stmt_db_strerror(rc));
+        return -1;
+    }
+    if (rc == 0)
+        return 0;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(dir, sizeof dir, "%s/backup-before-upgrade-%s", stmt_db_dir(db), stamp);
+    if (mkdir(dir, 0750) != 0) {
+        snprintf(err, errlen,
+                 "the data directory needs an upgrade (%s), and its backup cannot "
+                 "be written: cannot create %s: %s; not started",
+                 why, dir, strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/store.mdb", dir);
+    rc = stmt_db_copy_open(db, path, cerr, sizeof cerr);
+    if (rc) {
+        rmdir(dir);
+        snprintf(err, errlen,
+                 "the data directory needs an upgrade (%s), and its backup cannot "
+                 "be written%s: %s; not started",
+                 why, rc == STMT_DB_ERR_FULL ? " (disk full)" : "", cerr);
+        return -1;
+    }
+    lrs_log(LRS_LOG_INFO,
+            "data directory of an older format (%s): backup written to %s before "
+            "the upgrade (`scolar restore %s --data NEW` brings it back)",
+            why, dir, dir);
+    return 0;
+}
+
 int lrs_app_open(struct lrs_app *app, char *err, size_t errlen)
 {
+    if (lrs_backup_before_upgrade(app->db, err, errlen))
+        return -1;
+
     int rc = scorm_import_cleanup(app->db);
     if (rc) {
         snprintf(err, errlen, "cannot clean up interrupted imports: %s", scorm_strerror(rc));

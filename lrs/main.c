@@ -548,7 +548,11 @@ static int cmd_check(int argc, char **argv)
         struct scorm_check ck;
         char *rep = NULL;
         int src;
-        if ((src = stmt_store_open(db, &so, &st)) != 0) {
+        char berr[1024];
+        if (lrs_backup_before_upgrade(db, berr, sizeof berr)) {
+            fprintf(stderr, "scolar: %s\n", berr);
+            rc = 1;
+        } else if ((src = stmt_store_open(db, &so, &st)) != 0) {
             fprintf(stderr, "scorm: cannot open the statement store: %s\n",
                     stmt_store_strerror(src));
             rc = 1;

@@ -76,7 +76,7 @@ int stmt_db_copy_open(struct stmt_db *db, const char *dest, char *err, size_t er
     if (close(fd) != 0 && !rc)
         rc = STMT_DB_ERR_IO;
     if (rc) {
-        snprintf(err, errlen, "copy to %s failed (%d)", dest, rc);
+        snprintf(err, errlen, "copy to %s failed: %s", dest, stmt_db_strerror(rc));
         remove(dest);
     }
     return rc;

@@ -268,6 +268,12 @@ int stmt_store_check(struct stmt_db *db, char *report, size_t reportlen);
  */
 void stmt_store_open_info(const struct stmt_store *st, size_t *folded, int *migrated);
 
+/** 1 when stmt_store_open will convert the store of `db` (written by an older build: layout 1,
+ *  or folded before report tallies), with what it converts in `why`; 0 when it will not (new,
+ *  current, or a store the open refuses); a negative STMT_DB_ERR_* code when it cannot read.
+ *  Read-only (stmt_upgrade.c): `scolar serve` writes a backup first. */
+int stmt_store_needs_upgrade(struct stmt_db *db, char *why, size_t whylen);
+
 /** Number of stored statements (including voided ones). */
 int stmt_store_count(struct stmt_store *st, size_t *n);
 
