@@ -398,8 +398,9 @@ struct page_ctx {
     int rc, cmi5;
 };
 
-/* cmi5 registrations (table cmi5_regs, cmi5_reg.c) counted per course: they are not in
- * course_stats, so a page with a cmi5 course scans them once. */
+/* cmi5 registrations (table cmi5_regs, cmi5_reg.c) that satisfied their course, counted per
+ * course: course_stats has no satisfied counter for them yet, so a page with a cmi5 course
+ * scans them once. */
 static int count_cmi5_reg(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
 {
     cJSON *m = ctx, *r = cJSON_ParseWithLength(val, vlen), *e;
@@ -443,9 +444,10 @@ static cJSON *page_item_cmi5(struct page_ctx *p, const cJSON *c)
         }
     }
     n = cJSON_GetObjectItemCaseSensitive(p->cmi5_counts, id);
-    regs = (int)cJSON_GetNumberValue(cJSON_GetArrayItem(n, 0));
+    /* registrations: the course's counter, kept by the creating and deleting transactions
+     * (cmi5_reg.c through scorm_rt_index.c); satisfied: still counted by the scan */
+    stats_txn(p->txn, id, &regs, &done);
     done = (int)cJSON_GetNumberValue(cJSON_GetArrayItem(n, 1));
-    regs = regs > 0 ? regs : 0;
     done = done > 0 ? done : 0;
     cJSON_AddStringToObject(o, "id", id);
     cJSON_AddStringToObject(o, "kind", "cmi5");

@@ -387,9 +387,39 @@ test('abandon a session from the API; NotApplicable is satisfied at registration
   assert.equal(all.json.items.filter((c) => c.id === na.json.id).length, 1, 'listed once');
   assert.equal(all.json.items.filter((c) => c.kind === 'cmi5').length, (await s.req('GET', '/api/cmi5/courses')).json.length);
   assert.equal((await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}-nomatch`)).json.total, 0);
+  // the console's learner indexes and course counter have cmi5 registrations as SCORM ones
+  // (written in the transaction that creates them: stmt_store_insert_fn)
+  let lr = await s.req('GET', '/api/learners?q=gus');
+  assert.equal(lr.status, 200, lr.text);
+  assert.deepEqual(lr.json.items.map((l) => [l.id, l.name, l.registrations]), [['gus', 'Gus', 1]]);
+  lr = await s.req('GET', '/api/learners/gus');
+  assert.equal(lr.status, 200, lr.text);
+  assert.equal(lr.json.total, 1);
+  assert.deepEqual(lr.json.registrations.map((x) => [x.registration, x.type, x.course, x.learner.id, x.learner.name, x.satisfied]),
+    [[reg.json.registration, 'cmi5', na.json.id, 'gus', 'Gus', true]]);
+  const reg2 = await s.req('POST', '/api/registrations', { body: { course: na.json.id, learner: { id: 'hana', name: 'Hana' } } });
+  assert.equal(reg2.status, 201, reg2.text);
+  const again = await s.req('POST', '/api/registrations', { body: { course: na.json.id, learner: { id: 'hana', name: 'Hana' }, registration: reg2.json.registration } });
+  assert.equal(again.status, 200, 'the same registration again: not counted twice');
+  cl = await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}`);
+  assert.deepEqual([cl.json.items[0].registrations, cl.json.items[0].completed], [2, 2]);
+  const byHana = await s.req('GET', '/api/learners/hana');
+  assert.deepEqual(byHana.json.registrations.map((x) => x.registration), [reg2.json.registration]);
+  // a learner id the console cannot index is refused, nothing stored
+  const long = await s.req('POST', '/api/registrations', { body: { course: na.json.id, learner: { id: 'x'.repeat(256) } } });
+  assert.equal(long.status, 400, long.text);
+  assert.match(long.text, /actor\.account\.name/);
+  cl = await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}`);
+  assert.equal(cl.json.items[0].registrations, 2);
+  // deleting a registration takes it out of the indexes in the same transaction
+  assert.equal((await s.req('DELETE', `/api/registrations/${reg2.json.registration}`)).status, 204);
+  assert.equal((await s.req('GET', '/api/learners/hana')).status, 404);
+  cl = await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}`);
+  assert.equal(cl.json.items[0].registrations, 1);
   // delete: refused while registrations exist, then with force
   assert.equal((await s.req('DELETE', `/api/courses/${na.json.id}`)).status, 409);
   assert.equal((await s.req('DELETE', `/api/courses/${na.json.id}?force=1`)).status, 204);
+  assert.equal((await s.req('GET', '/api/learners/gus')).status, 404, 'its learner went with the last registration');
   assert.equal((await s.req('GET', `/api/courses/${na.json.id}`)).status, 404);
   assert.equal((await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}`)).json.total, 0);
 });
