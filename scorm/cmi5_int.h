@@ -118,6 +118,11 @@ int cmi5__index_reg(struct stmt_db_txn *txn, void *reg_record);
 /** Delete registration r (lowercase UUID) and take it out of the console's indexes, in one
  *  transaction (under its registration lock). */
 int cmi5__reg_delete(struct cmi5 *c, const char *r);
+/** The console's summary (reg_summary) and its course's completed counter from a
+ *  registration record's moveOn facts, in txn (a cmi5__txn_fn). */
+int cmi5__index_outcome(struct stmt_db_txn *txn, void *reg_record);
+/** The registration record a plan will write (cmi5_rules.c). */
+cJSON *cmi5__plan_reg(const struct cmi5_plan *p);
 /** Lowercased copy of a registration / session UUID; 0 or -1 when not a UUID. */
 int cmi5__uuid_lower(const char *in, char out[37]);
 

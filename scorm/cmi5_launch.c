@@ -792,7 +792,7 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
     {
         const char *t[] = {CMI5_T_REGS};
         const char *k[] = {r};
-        rc = cmi5__insert(c, stmts, 1, t, k, &reg);
+        rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_outcome, reg);
     }
 out:
     pthread_mutex_unlock(lk);

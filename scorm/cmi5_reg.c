@@ -75,6 +75,33 @@ static int index_rc(int rc)
                                       : CMI5_ERR_STORE;
 }
 
+/* The console's summary of a registration from its moveOn facts: completed when the course
+ * is satisfied (9.6.1.3), incomplete once an AU has a result, passed when an AU passed and
+ * none failed without passing, failed when one failed without passing. */
+int cmi5__index_outcome(struct stmt_db_txn *txn, void *reg_record)
+{
+    const cJSON *reg = reg_record, *a;
+    int any = 0, passed = 0, failed = 0, c, sc;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(reg, "aus"))
+    {
+        any |= cmi5__flag(a, "completed") || cmi5__flag(a, "passed") || cmi5__flag(a, "failed") ||
+               cmi5__flag(a, "waived") || cmi5__flag(a, "satisfied");
+        passed |= cmi5__flag(a, "passed");
+        failed |= cmi5__flag(a, "failed") && !cmi5__flag(a, "passed");
+    }
+    c = cmi5__flag(reg, "satisfied") ? SCORM__C_COMPLETED
+        : any                        ? SCORM__C_INCOMPLETE
+                                     : SCORM__C_NOT_ATTEMPTED;
+    sc = failed ? SCORM__S_FAILED : passed ? SCORM__S_PASSED : SCORM__S_UNKNOWN;
+    return index_rc(scorm__index_reg_outcome(txn, cmi5__sstr(reg, "course"),
+                                             cmi5__sstr(reg, "registration"), c, sc));
+}
+
+int cmi5_plan_index(struct stmt_db_txn *txn, void *plan)
+{
+    return cmi5__index_outcome(txn, cmi5__plan_reg(plan));
+}
+
 /* Indexed exactly as a SCORM registration (reg_by_course, reg_by_learner, learners,
  * course_stats, reg_summary), in the transaction that creates it: counters are
  * read-modify-write, so they are updated by the writer (stmt_store_insert_fn). */
@@ -94,7 +121,7 @@ int cmi5__index_reg(struct stmt_db_txn *txn, void *reg_record)
                             cJSON_GetNumberValue(cJSON_GetObjectItem(reg, "created_us")));
     rc = index_rc(scorm__index_reg_add(txn, ix));
     cJSON_Delete(ix);
-    return rc;
+    return rc ? rc : cmi5__index_outcome(txn, reg_record); /* NotApplicable: maybe satisfied */
 }
 
 /* The reverse, in the deleting transaction; a record made before the indexes (no
@@ -106,8 +133,11 @@ static int unindex_reg(struct stmt_db_txn *txn, void *reg_record)
     int rc;
     if (!cJSON_IsNumber(cu) || !learner_id(reg))
         return CMI5_OK;
-    rc = scorm__index_reg_remove(txn, cmi5__sstr(reg, "course"), learner_id(reg),
-                                 (int64_t)cu->valuedouble, r);
+    rc = scorm__index_reg_outcome(txn, cmi5__sstr(reg, "course"), r, SCORM__C_NOT_ATTEMPTED,
+                                  SCORM__S_UNKNOWN); /* out of the completed counter */
+    if (!rc)
+        rc = scorm__index_reg_remove(txn, cmi5__sstr(reg, "course"), learner_id(reg),
+                                     (int64_t)cu->valuedouble, r);
     if (!rc) {
         int d = stmt_db_del(txn, "reg_summary", r, strlen(r));
         rc = d && d != STMT_DB_NOTFOUND ? SCORM_RT_ERR_STORE : SCORM_RT_OK;

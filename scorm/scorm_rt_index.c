@@ -658,6 +658,25 @@ int scorm__index_reg_remove(struct stmt_db_txn *txn, const char *course, const c
     return rc;
 }
 
+int scorm__index_reg_outcome(struct stmt_db_txn *txn, const char *course, const char *reg,
+                             int completion, int success)
+{
+    struct scorm__summary sum;
+    int rc = scorm__summary_get(txn, reg, &sum), was;
+    if (rc == SCORM_RT_ERR_NOTFOUND)
+        return SCORM_RT_OK; /* not indexed (made before the indexes): not counted either */
+    if (rc)
+        return rc;
+    was = sum.completion == SCORM__C_COMPLETED;
+    sum.completion = (enum scorm__completion)completion;
+    sum.success = (enum scorm__success)success;
+    rc = scorm__summary_put(txn, reg, &sum);
+    if (!rc && was != (completion == SCORM__C_COMPLETED))
+        rc = bump(txn, "course_stats", course, "completed", was ? -1 : 1);
+    scorm__summary_free(&sum);
+    return rc;
+}
+
 static int reg_change_once(struct scorm_rt *rt, const char *reg, int del);
 
 static int reg_change(struct scorm_rt *rt, const char *reg, int del)

@@ -115,6 +115,11 @@ int scorm__index_reg_add(struct stmt_db_txn *txn, const cJSON *reg);
  *  course and learner) inside the deleting transaction. */
 int scorm__index_reg_remove(struct stmt_db_txn *txn, const char *course, const char *lid,
                             int64_t created, const char *reg);
+/** Set the course-level completion (enum scorm__completion) and success (enum
+ *  scorm__success) of an indexed registration's summary; its course's completed counter
+ *  follows. A registration without a summary (not indexed) is left alone. */
+int scorm__index_reg_outcome(struct stmt_db_txn *txn, const char *course, const char *reg,
+                             int completion, int success);
 /** Index the registrations of a store written before the console's tables, once (a marker
  *  in course_stats). */
 int scorm__index_migrate(struct stmt_db *db);

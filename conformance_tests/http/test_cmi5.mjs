@@ -301,6 +301,14 @@ test('blocks: satisfied for the block then the course, in the same batch as the 
   assert.equal(list[5].object.id, c.json.blocks[1].activityId, 'block 2 satisfied after its three waivers');
   const bad = await s.req('POST', `/api/registrations/${reg.json.registration}/waive`, { body: { au: 1, reason: 'Tested Out' } });
   assert.equal(bad.status, 409);
+  // the console's summary follows moveOn in the same transactions (waive; the AU's batch below)
+  const item = async () => (await s.req('GET', '/api/learners/eve')).json.registrations.find((x) => x.registration === reg.json.registration);
+  const counts = async () => {
+    const ci = (await s.req('GET', `/api/courses?q=${encodeURIComponent(c.json.id)}`)).json.items.find((x) => x.id === c.json.id);
+    return [ci.registrations, ci.completed];
+  };
+  const before = await counts();
+  assert.deepEqual([(await item()).completion, (await item()).success, (await item()).satisfied], ['incomplete', 'unknown', false]);
   const badReason = await s.req('POST', `/api/registrations/${reg.json.registration}/waive`, { body: { au: 0, reason: 'Because' } });
   assert.equal(badReason.status, 400);
   const { p } = await launch(c.json.id, 0, actor, { registration: reg.json.registration });
@@ -320,6 +328,8 @@ test('blocks: satisfied for the block then the course, in the same batch as the 
   const rep = await s.req('GET', `/api/registrations/${reg.json.registration}`);
   assert.equal(rep.json.satisfied, true);
   assert.deepEqual(rep.json.blocks, [{ satisfied: true }, { satisfied: true }]);
+  assert.deepEqual([(await item()).completion, (await item()).success, (await item()).satisfied], ['completed', 'passed', true]);
+  assert.deepEqual(await counts(), [before[0], before[1] + 1], 'the course counts one more registration that satisfied it');
 });
 
 test('abandon a session from the API; NotApplicable is satisfied at registration', async () => {
