@@ -13,6 +13,7 @@
 #include "common/sc_text.h"
 #include "common/sc_time.h"
 #include "lrs/lrs_multipart.h"
+#include "scorm/cmi5.h"
 #include "statements/stmt_attach.h"
 #include "statements/stmt_store.h"
 #include "statements/stmt_validate.h"
@@ -441,7 +442,9 @@ static void do_insert(struct lrs_req *r, struct stmt_req *q, int put)
                         "cannot store attachments: %s", stmt_db_strerror(rc));
         return;
     }
-    rc = stmt_store_insert_rows(r->app->store, stmts, nall, r->cred.authority, rows, nrows, &res);
+    /* a cmi5 AU's batch: the console's summary of its registration in the same transaction */
+    rc = stmt_store_insert_fn(r->app->store, stmts, nall, r->cred.authority, rows, nrows,
+                              plan ? cmi5_plan_index : NULL, plan, NULL, &res);
     sc_free(stmts);
     if (plan)
         lrs_cmi5_statements_done(r, plan, rc == 0);

@@ -175,6 +175,10 @@ int cmi5_statements_check(struct cmi5 *c, const char *session, cJSON *const *stm
  *  the writer stores them in the batch's transaction (*rows borrowed from the plan, valid until
  *  cmi5_plan_finish). 0 or CMI5_ERR_NOMEM. */
 int cmi5_plan_rows(struct cmi5_plan *plan, const struct stmt_row **rows, size_t *n);
+struct stmt_db_txn;
+/** The console's summary and course counter of the plan's registration, for
+ *  stmt_store_insert_fn (ctx: the plan): run by the writer in the batch's transaction. */
+int cmi5_plan_index(struct stmt_db_txn *txn, void *plan);
 /** stored 1: the batch was stored (with the rows of cmi5_plan_rows, else the records are
  *  written now); 0: drop the plan. Unlocks, frees. */
 int cmi5_plan_finish(struct cmi5 *c, struct cmi5_plan *plan, int stored);

@@ -75,6 +75,14 @@ int cmi5__load(struct cmi5 *c, const char *table, const char *key, cJSON **out);
 /** Write records in one transaction: n (table, key, value) triples; value NULL deletes. */
 int cmi5__save(struct cmi5 *c, size_t n, const char *const *tables, const char *const *keys,
                cJSON *const *vals);
+struct stmt_db_txn;
+/** Work done in the transaction that writes records (read-modify-write of other tables: the
+ *  console's indexes); 0 keeps, anything else aborts all (returned as is). May run again
+ *  after the map grows. */
+typedef int (*cmi5__txn_fn)(struct stmt_db_txn *txn, void *ctx);
+/** cmi5__save plus fn(txn, ctx) (may be NULL) in the same transaction. */
+int cmi5__save_fn(struct cmi5 *c, size_t n, const char *const *tables, const char *const *keys,
+                  cJSON *const *vals, cmi5__txn_fn fn, void *ctx);
 /** 1 when s is an absolute IRI (RFC 3987: scheme ":" and more, no spaces; spec 3.0.0.0-1). */
 int cmi5__iri_abs(const char *s);
 /** Path of DATA/cmi5 (or one course folder under it). */
@@ -99,6 +107,22 @@ int cmi5__au_moveon_met(const cJSON *au_def, const cJSON *au_state);
  *  (stmt_store_insert_rows). No statements: the records alone (cmi5__save). */
 int cmi5__insert(struct cmi5 *c, cJSON *arr, size_t nrec, const char *const *tables,
                  const char *const *keys, cJSON *const *vals);
+/** cmi5__insert plus fn(txn, ctx) in the writer's transaction of the batch
+ *  (stmt_store_insert_fn), or in cmi5__save_fn's when there are no statements: all durable
+ *  together or nothing. fn's failure is returned as is. */
+int cmi5__insert_fn(struct cmi5 *c, cJSON *arr, size_t nrec, const char *const *tables,
+                    const char *const *keys, cJSON *const *vals, cmi5__txn_fn fn, void *ctx);
+/** Console indexes (scorm_rt_index.c) of a new cmi5 registration record (cmi5_regs) in txn:
+ *  its learner (the account name, spec 9.2), course and creation time (created_us). */
+int cmi5__index_reg(struct stmt_db_txn *txn, void *reg_record);
+/** Delete registration r (lowercase UUID) and take it out of the console's indexes, in one
+ *  transaction (under its registration lock). */
+int cmi5__reg_delete(struct cmi5 *c, const char *r);
+/** The console's summary (reg_summary) and its course's completed counter from a
+ *  registration record's moveOn facts, in txn (a cmi5__txn_fn). */
+int cmi5__index_outcome(struct stmt_db_txn *txn, void *reg_record);
+/** The registration record a plan will write (cmi5_rules.c). */
+cJSON *cmi5__plan_reg(const struct cmi5_plan *p);
 /** Lowercased copy of a registration / session UUID; 0 or -1 when not a UUID. */
 int cmi5__uuid_lower(const char *in, char out[37]);
 

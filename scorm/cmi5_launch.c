@@ -163,6 +163,12 @@ fail:
 int cmi5__insert(struct cmi5 *c, cJSON *arr, size_t nrec, const char *const *tables,
                  const char *const *keys, cJSON *const *vals)
 {
+    return cmi5__insert_fn(c, arr, nrec, tables, keys, vals, NULL, NULL);
+}
+
+int cmi5__insert_fn(struct cmi5 *c, cJSON *arr, size_t nrec, const char *const *tables,
+                    const char *const *keys, cJSON *const *vals, cmi5__txn_fn fn, void *ctx)
+{
     size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
     cJSON **v = NULL, *e;
     struct stmt_diag d;
@@ -171,7 +177,7 @@ int cmi5__insert(struct cmi5 *c, cJSON *arr, size_t nrec, const char *const *tab
     char *txt[4] = {NULL, NULL, NULL, NULL};
     int rc = CMI5_OK;
     if (!n || !c->store) /* nothing for the statement store: the records alone */
-        return nrec ? cmi5__save(c, nrec, tables, keys, vals) : CMI5_OK;
+        return nrec || fn ? cmi5__save_fn(c, nrec, tables, keys, vals, fn, ctx) : CMI5_OK;
     if (nrec > 4 || stmt_validate_batch(arr, 0, &d))
         return CMI5_ERR_STORE;
     v = sc_calloc(n, sizeof *v);
@@ -199,8 +205,11 @@ int cmi5__insert(struct cmi5 *c, cJSON *arr, size_t nrec, const char *const *tab
         rows[k].vlen = txt[k] ? strlen(txt[k]) : 0;
     }
     memset(&res, 0, sizeof res);
-    rc = stmt_store_insert_rows(c->store, v, n, LMS_AUTHORITY, rows, nrec, &res) ? CMI5_ERR_STORE
-                                                                                 : CMI5_OK;
+    {
+        int frc = 0, src = stmt_store_insert_fn(c->store, v, n, LMS_AUTHORITY, rows, nrec, fn, ctx,
+                                                &frc, &res);
+        rc = src == STMT_STORE_ERR_FN ? frc : src ? CMI5_ERR_STORE : CMI5_OK;
+    }
     stmt_insert_result_free(&res);
 out:
     for (size_t k = 0; k < 4; k++)
@@ -783,7 +792,7 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
     {
         const char *t[] = {CMI5_T_REGS};
         const char *k[] = {r};
-        rc = cmi5__insert(c, stmts, 1, t, k, &reg);
+        rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_outcome, reg);
     }
 out:
     pthread_mutex_unlock(lk);

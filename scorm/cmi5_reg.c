@@ -8,6 +8,8 @@
  * plain token is handed out once, when it is made (creation, cmi5_link_new), never stored.
  */
 #include "scorm/cmi5_int.h"
+#include "scorm/scorm_rt_int.h"
+#include "statements/stmt_db.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +59,108 @@ static int same_actor(const cJSON *a, const cJSON *b)
            !strcmp(cmi5__sstr(x, "name"), cmi5__sstr(y, "name"));
 }
 
+/* ---- console indexes (scorm_rt_index.c) --------------------------------------------------- */
+
+/* The learner of a registration in the console: the account name of its actor (9.2). */
+static const char *learner_id(const cJSON *reg)
+{
+    return cmi5__str(cJSON_GetObjectItem(cJSON_GetObjectItem(reg, "actor"), "account"), "name");
+}
+
+static int index_rc(int rc)
+{
+    return rc == SCORM_RT_OK          ? CMI5_OK
+           : rc == STMT_DB_ERR_FULL   ? rc /* the writer grows the map and retries */
+           : rc == SCORM_RT_ERR_NOMEM ? CMI5_ERR_NOMEM
+                                      : CMI5_ERR_STORE;
+}
+
+/* The console's summary of a registration from its moveOn facts: completed when the course
+ * is satisfied (9.6.1.3), incomplete once an AU has a result, passed when an AU passed and
+ * none failed without passing, failed when one failed without passing. */
+int cmi5__index_outcome(struct stmt_db_txn *txn, void *reg_record)
+{
+    const cJSON *reg = reg_record, *a;
+    int any = 0, passed = 0, failed = 0, c, sc;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(reg, "aus"))
+    {
+        any |= cmi5__flag(a, "completed") || cmi5__flag(a, "passed") || cmi5__flag(a, "failed") ||
+               cmi5__flag(a, "waived") || cmi5__flag(a, "satisfied");
+        passed |= cmi5__flag(a, "passed");
+        failed |= cmi5__flag(a, "failed") && !cmi5__flag(a, "passed");
+    }
+    c = cmi5__flag(reg, "satisfied") ? SCORM__C_COMPLETED
+        : any                        ? SCORM__C_INCOMPLETE
+                                     : SCORM__C_NOT_ATTEMPTED;
+    sc = failed ? SCORM__S_FAILED : passed ? SCORM__S_PASSED : SCORM__S_UNKNOWN;
+    return index_rc(scorm__index_reg_outcome(txn, cmi5__sstr(reg, "course"),
+                                             cmi5__sstr(reg, "registration"), c, sc));
+}
+
+int cmi5_plan_index(struct stmt_db_txn *txn, void *plan)
+{
+    return cmi5__index_outcome(txn, cmi5__plan_reg(plan));
+}
+
+/* Indexed exactly as a SCORM registration (reg_by_course, reg_by_learner, learners,
+ * course_stats, reg_summary), in the transaction that creates it: counters are
+ * read-modify-write, so they are updated by the writer (stmt_store_insert_fn). */
+int cmi5__index_reg(struct stmt_db_txn *txn, void *reg_record)
+{
+    const cJSON *reg = reg_record;
+    cJSON *ix = cJSON_CreateObject(), *l;
+    int rc;
+    if (!ix)
+        return CMI5_ERR_NOMEM;
+    cJSON_AddStringToObject(ix, "id", cmi5__sstr(reg, "registration"));
+    cJSON_AddStringToObject(ix, "course", cmi5__sstr(reg, "course"));
+    l = cJSON_AddObjectToObject(ix, "learner");
+    cJSON_AddStringToObject(l, "id", learner_id(reg) ? learner_id(reg) : "");
+    cJSON_AddStringToObject(l, "name", cmi5__sstr(cJSON_GetObjectItem(reg, "actor"), "name"));
+    cJSON_AddNumberToObject(ix, "created_us",
+                            cJSON_GetNumberValue(cJSON_GetObjectItem(reg, "created_us")));
+    rc = index_rc(scorm__index_reg_add(txn, ix));
+    cJSON_Delete(ix);
+    return rc ? rc : cmi5__index_outcome(txn, reg_record); /* NotApplicable: maybe satisfied */
+}
+
+/* The reverse, in the deleting transaction; a record made before the indexes (no
+ * created_us) was never indexed. */
+static int unindex_reg(struct stmt_db_txn *txn, void *reg_record)
+{
+    const cJSON *reg = reg_record, *cu = cJSON_GetObjectItem(reg, "created_us");
+    const char *r = cmi5__sstr(reg, "registration");
+    int rc;
+    if (!cJSON_IsNumber(cu) || !learner_id(reg))
+        return CMI5_OK;
+    rc = scorm__index_reg_outcome(txn, cmi5__sstr(reg, "course"), r, SCORM__C_NOT_ATTEMPTED,
+                                  SCORM__S_UNKNOWN); /* out of the completed counter */
+    if (!rc)
+        rc = scorm__index_reg_remove(txn, cmi5__sstr(reg, "course"), learner_id(reg),
+                                     (int64_t)cu->valuedouble, r);
+    if (!rc) {
+        int d = stmt_db_del(txn, "reg_summary", r, strlen(r));
+        rc = d && d != STMT_DB_NOTFOUND ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
+    }
+    return index_rc(rc);
+}
+
+int cmi5__reg_delete(struct cmi5 *c, const char *r)
+{
+    const char *t[] = {CMI5_T_REGS};
+    const char *k[] = {r};
+    cJSON *v[] = {NULL}, *old = NULL;
+    pthread_mutex_t *lk = cmi5__reg_lock(c, r);
+    int rc;
+    pthread_mutex_lock(lk);
+    rc = cmi5__load(c, CMI5_T_REGS, r, &old);
+    if (!rc)
+        rc = cmi5__save_fn(c, 1, t, k, v, unindex_reg, old);
+    pthread_mutex_unlock(lk);
+    cJSON_Delete(old);
+    return rc;
+}
+
 int cmi5_registration_exists(struct cmi5 *c, const char *reg)
 {
     char r[37];
@@ -83,6 +187,13 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
         cmi5__diag(diag, "9.2.0.0-3", "actor",
                    "the learner must be an Agent with an account IFI (homePage an absolute IRI, "
                    "a name)");
+        return CMI5_ERR_ARG;
+    }
+    if (strlen(cmi5__sstr(cJSON_GetObjectItem(actor, "account"), "name")) >
+        SCORM_RT_MAX_LEARNER_ID) {
+        cmi5__diag(diag, "", "actor.account.name",
+                   "the learner's account name is the console's learner id: at most %d bytes",
+                   SCORM_RT_MAX_LEARNER_ID);
         return CMI5_ERR_ARG;
     }
     if (reg_id && cmi5__uuid_lower(reg_id, r)) {
@@ -117,7 +228,11 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     cJSON_AddStringToObject(reg, "registration", r);
     cJSON_AddStringToObject(reg, "course", course_id);
     cJSON_AddItemToObject(reg, "actor", cJSON_Duplicate(actor, 1));
-    cJSON_AddStringToObject(reg, "created", sc_time_format_iso(sc_time_now_us(), 3, ts));
+    {
+        int64_t now = sc_time_now_us();
+        cJSON_AddStringToObject(reg, "created", sc_time_format_iso(now, 3, ts));
+        cJSON_AddNumberToObject(reg, "created_us", (double)now); /* the console's index keys */
+    }
     cJSON_AddBoolToObject(reg, "satisfied", 0);
     if ((rc = link_token(reg, tok)))
         goto out;
@@ -151,7 +266,7 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     {
         const char *t[] = {CMI5_T_REGS};
         const char *k[] = {r};
-        if ((rc = cmi5__insert(c, stmts, 1, t, k, &reg)))
+        if ((rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_reg, reg)))
             goto out;
     }
     *created = 1;
@@ -273,11 +388,8 @@ int cmi5_registration_list(struct cmi5 *c, const char *course, cJSON **out)
 int cmi5_registration_delete(struct cmi5 *c, const char *reg_id)
 {
     char r[37];
-    const char *t[] = {CMI5_T_REGS};
-    const char *k[] = {r};
-    cJSON *v[] = {NULL};
     if (!cmi5_registration_exists(c, reg_id))
         return CMI5_ERR_NOTFOUND;
     cmi5__uuid_lower(reg_id, r);
-    return cmi5__save(c, 1, t, k, v);
+    return cmi5__reg_delete(c, r);
 }

@@ -308,6 +308,11 @@ fail:
     return rc;
 }
 
+cJSON *cmi5__plan_reg(const struct cmi5_plan *p)
+{
+    return p->reg;
+}
+
 int cmi5_plan_rows(struct cmi5_plan *p, const struct stmt_row **rows, size_t *n)
 {
     const char *keys[2] = {p->session, cmi5__str(p->reg, "registration")};

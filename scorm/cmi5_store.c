@@ -32,6 +32,12 @@ int cmi5__load(struct cmi5 *c, const char *table, const char *key, cJSON **out)
 int cmi5__save(struct cmi5 *c, size_t n, const char *const *tables, const char *const *keys,
                cJSON *const *vals)
 {
+    return cmi5__save_fn(c, n, tables, keys, vals, NULL, NULL);
+}
+
+int cmi5__save_fn(struct cmi5 *c, size_t n, const char *const *tables, const char *const *keys,
+                  cJSON *const *vals, cmi5__txn_fn fn, void *ctx)
+{
     struct stmt_db_txn *t = NULL;
     int rc = CMI5_OK;
     for (int attempt = 0; attempt < 3; attempt++) {
@@ -55,6 +61,11 @@ int cmi5__save(struct cmi5 *c, size_t n, const char *const *tables, const char *
             }
             if (r)
                 rc = r == STMT_DB_ERR_FULL ? 1 : CMI5_ERR_STORE;
+        }
+        if (!rc && fn) {
+            int r = fn(t, ctx);
+            if (r)
+                rc = r == STMT_DB_ERR_FULL ? 1 : r;
         }
         if (rc) {
             stmt_db_txn_abort(t);
@@ -195,10 +206,8 @@ int cmi5_course_delete(struct cmi5 *c, const char *id, int force)
         }
         cJSON_ArrayForEach(e, regs)
         {
-            const char *t[] = {CMI5_T_REGS};
-            const char *k[] = {cJSON_GetStringValue(cJSON_GetObjectItem(e, "registration"))};
-            cJSON *v[] = {NULL};
-            if (k[0] && (rc = cmi5__save(c, 1, t, k, v))) {
+            const char *k = cJSON_GetStringValue(cJSON_GetObjectItem(e, "registration"));
+            if (k && (rc = cmi5__reg_delete(c, k)) && rc != CMI5_ERR_NOTFOUND) {
                 cJSON_Delete(regs);
                 return rc;
             }

@@ -394,59 +394,22 @@ struct page_ctx {
     const char *q;
     size_t offset, limit, seen, n;
     cJSON *items;
-    cJSON *cmi5_counts; /* cmi5 course id -> [registrations, satisfied], made on first use */
     int rc, cmi5;
 };
-
-/* cmi5 registrations (table cmi5_regs, cmi5_reg.c) counted per course: they are not in
- * course_stats, so a page with a cmi5 course scans them once. */
-static int count_cmi5_reg(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
-{
-    cJSON *m = ctx, *r = cJSON_ParseWithLength(val, vlen), *e;
-    const char *course = cJSON_GetStringValue(cJSON_GetObjectItem(r, "course"));
-    (void)key;
-    (void)klen;
-    if (course) {
-        if (!(e = cJSON_GetObjectItemCaseSensitive(m, course)))
-            e = cJSON_AddItemToObject(m, course, cJSON_CreateIntArray((const int[]){0, 0}, 2))
-                    ? cJSON_GetObjectItemCaseSensitive(m, course)
-                    : NULL;
-        if (e && cJSON_GetArraySize(e) == 2) {
-            cJSON_SetNumberValue(cJSON_GetArrayItem(e, 0),
-                                 cJSON_GetNumberValue(cJSON_GetArrayItem(e, 0)) + 1);
-            if (cJSON_IsTrue(cJSON_GetObjectItem(r, "satisfied")))
-                cJSON_SetNumberValue(cJSON_GetArrayItem(e, 1),
-                                     cJSON_GetNumberValue(cJSON_GetArrayItem(e, 1)) + 1);
-        }
-    }
-    cJSON_Delete(r);
-    return 0;
-}
 
 /* A cmi5 course (table cmi5_courses, cmi5_store.c) as an item of the course list: kind "cmi5",
  * its AU count, registrations and how many satisfied the course (cmi5 9.6.1.3). */
 static cJSON *page_item_cmi5(struct page_ctx *p, const cJSON *c)
 {
-    cJSON *o = cJSON_CreateObject(), *n;
+    cJSON *o = cJSON_CreateObject();
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(c, "id"));
     int regs, done;
     if (!o || !id)
         return o;
-    if (!p->cmi5_counts) {
-        p->cmi5_counts = cJSON_CreateObject();
-        int rc = p->cmi5_counts
-                     ? stmt_db_scan(p->txn, "cmi5_regs", NULL, 0, count_cmi5_reg, p->cmi5_counts)
-                     : STMT_DB_ERR_NOMEM;
-        if (rc && rc != STMT_DB_NOTFOUND) {
-            cJSON_Delete(o);
-            return NULL;
-        }
-    }
-    n = cJSON_GetObjectItemCaseSensitive(p->cmi5_counts, id);
-    regs = (int)cJSON_GetNumberValue(cJSON_GetArrayItem(n, 0));
-    done = (int)cJSON_GetNumberValue(cJSON_GetArrayItem(n, 1));
-    regs = regs > 0 ? regs : 0;
-    done = done > 0 ? done : 0;
+    /* registrations and those that satisfied the course (9.6.1.3): the course's counters,
+     * kept by the transactions that create, change and delete them (cmi5_reg.c through
+     * scorm_rt_index.c) */
+    stats_txn(p->txn, id, &regs, &done);
     cJSON_AddStringToObject(o, "id", id);
     cJSON_AddStringToObject(o, "kind", "cmi5");
     cJSON_AddItemToObject(o, "title", cJSON_Duplicate(cJSON_GetObjectItem(c, "title"), 0));
@@ -566,7 +529,6 @@ int scorm_course_page(struct stmt_db *db, const char *q, size_t offset, size_t l
     if (rc == STMT_DB_NOTFOUND)
         rc = 0;
     stmt_db_txn_abort(p.txn);
-    cJSON_Delete(p.cmi5_counts);
     if (rc == 1)
         rc = p.rc;
     else if (rc)

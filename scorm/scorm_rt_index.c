@@ -218,6 +218,8 @@ out:
 /* ---- lists ------------------------------------------------------------------------------ */
 
 /* One item of a registration list from its record and summary (both in txn). */
+static cJSON *cmi5_reg_item(struct stmt_db_txn *txn, const char *reg);
+
 static cJSON *reg_item(struct stmt_db_txn *txn, const char *reg)
 {
     cJSON *rec = NULL, *o = NULL, *l;
@@ -225,7 +227,7 @@ static cJSON *reg_item(struct stmt_db_txn *txn, const char *reg)
     const cJSON *learner;
     char tbuf[64];
     if (get_json(txn, "registrations", reg, &rec))
-        return NULL;
+        return cmi5_reg_item(txn, reg);
     /* absent (a registration made before the index) or unreadable: an initial summary */
     if (scorm__summary_get(txn, reg, &sum) != SCORM_RT_OK)
         scorm__summary_init(&sum);
@@ -257,6 +259,49 @@ static cJSON *reg_item(struct stmt_db_txn *txn, const char *reg)
     cJSON_AddStringToObject(o, "created", scorm__jstr(rec, "created"));
 out:
     cJSON_Delete(rec);
+    scorm__summary_free(&sum);
+    return o;
+}
+
+/* A cmi5 registration (table cmi5_regs, cmi5_reg.c) as a list item: its learner is the
+ * account of its actor (cmi5 9.2); completion/success from its summary (reg_summary). */
+static cJSON *cmi5_reg_item(struct stmt_db_txn *txn, const char *reg)
+{
+    cJSON *rec = NULL, *crs = NULL, *o = NULL, *l;
+    const cJSON *actor, *acc;
+    struct scorm__summary sum;
+    if (get_json(txn, "cmi5_regs", reg, &rec))
+        return NULL;
+    if (scorm__summary_get(txn, reg, &sum) != SCORM_RT_OK)
+        scorm__summary_init(&sum);
+    actor = cJSON_GetObjectItemCaseSensitive(rec, "actor");
+    acc = cJSON_GetObjectItemCaseSensitive(actor, "account");
+    if (scorm__jstr(rec, "course") &&
+        get_json(txn, "cmi5_courses", scorm__jstr(rec, "course"), &crs))
+        crs = NULL;
+    o = cJSON_CreateObject();
+    if (!o)
+        goto out;
+    cJSON_AddStringToObject(o, "registration", reg);
+    cJSON_AddStringToObject(o, "type", "cmi5");
+    l = cJSON_AddObjectToObject(o, "learner");
+    cJSON_AddStringToObject(l, "id", scorm__jstr(acc, "name") ? scorm__jstr(acc, "name") : "");
+    cJSON_AddStringToObject(l, "name",
+                            scorm__jstr(actor, "name") ? scorm__jstr(actor, "name") : "");
+    cJSON_AddStringToObject(o, "course",
+                            scorm__jstr(rec, "course") ? scorm__jstr(rec, "course") : "");
+    cJSON_AddStringToObject(o, "course_title",
+                            scorm__jstr(crs, "title") ? scorm__jstr(crs, "title") : "");
+    cJSON_AddStringToObject(o, "completion", scorm__completion_name(sum.completion));
+    cJSON_AddStringToObject(o, "success", scorm__success_name(sum.success));
+    cJSON_AddNullToObject(o, "score");
+    cJSON_AddNullToObject(o, "last_access");
+    cJSON_AddBoolToObject(o, "satisfied", cJSON_IsTrue(cJSON_GetObjectItem(rec, "satisfied")));
+    cJSON_AddStringToObject(o, "created",
+                            scorm__jstr(rec, "created") ? scorm__jstr(rec, "created") : "");
+out:
+    cJSON_Delete(rec);
+    cJSON_Delete(crs);
     scorm__summary_free(&sum);
     return o;
 }
@@ -588,6 +633,50 @@ static int reg_clear(struct stmt_db_txn *txn, const cJSON *rec, const char *reg,
     return scorm__summary_put(txn, reg, &sum);
 }
 
+int scorm__index_reg_remove(struct stmt_db_txn *txn, const char *course, const char *lid,
+                            int64_t created, const char *reg)
+{
+    char key[IDX_KEY_MAX + 64];
+    cJSON *lrec = NULL;
+    int rc;
+    if ((!idx_key(key, sizeof key, course, created, reg) &&
+         (rc = del_opt(txn, "reg_by_course", key))) ||
+        (!idx_key(key, sizeof key, lid, created, reg) &&
+         (rc = del_opt(txn, "reg_by_learner", key))) ||
+        (rc = bump(txn, "course_stats", course, "registrations", -1)))
+        return rc;
+    if (!get_json(txn, "learners", lid, &lrec)) {
+        double n = jnum(lrec, "registrations") - 1;
+        if (n <= 0) {
+            rc = del_opt(txn, "learners", lid);
+        } else {
+            scorm__jset_num(lrec, "registrations", n);
+            rc = put_json(txn, "learners", lid, lrec);
+        }
+        cJSON_Delete(lrec);
+    }
+    return rc;
+}
+
+int scorm__index_reg_outcome(struct stmt_db_txn *txn, const char *course, const char *reg,
+                             int completion, int success)
+{
+    struct scorm__summary sum;
+    int rc = scorm__summary_get(txn, reg, &sum), was;
+    if (rc == SCORM_RT_ERR_NOTFOUND)
+        return SCORM_RT_OK; /* not indexed (made before the indexes): not counted either */
+    if (rc)
+        return rc;
+    was = sum.completion == SCORM__C_COMPLETED;
+    sum.completion = (enum scorm__completion)completion;
+    sum.success = (enum scorm__success)success;
+    rc = scorm__summary_put(txn, reg, &sum);
+    if (!rc && was != (completion == SCORM__C_COMPLETED))
+        rc = bump(txn, "course_stats", course, "completed", was ? -1 : 1);
+    scorm__summary_free(&sum);
+    return rc;
+}
+
 static int reg_change_once(struct scorm_rt *rt, const char *reg, int del);
 
 static int reg_change(struct scorm_rt *rt, const char *reg, int del)
@@ -602,7 +691,6 @@ static int reg_change_once(struct scorm_rt *rt, const char *reg, int del)
 {
     struct stmt_db_txn *txn = NULL;
     cJSON *rec = NULL;
-    char key[IDX_KEY_MAX + 64];
     int rc;
     if (!reg || !sc_uuid_valid(reg, strlen(reg)))
         return SCORM_RT_ERR_NOTFOUND;
@@ -625,27 +713,9 @@ static int reg_change_once(struct scorm_rt *rt, const char *reg, int del)
             if (cJSON_IsString(tok) && (rc = del_opt(txn, "tokens", tok->valuestring)))
                 goto out;
         }
-        if (indexed && course && lid) {
-            cJSON *lrec = NULL;
-            if ((!idx_key(key, sizeof key, course, created, reg) &&
-                 (rc = del_opt(txn, "reg_by_course", key))) ||
-                (!idx_key(key, sizeof key, lid, created, reg) &&
-                 (rc = del_opt(txn, "reg_by_learner", key))) ||
-                (rc = bump(txn, "course_stats", course, "registrations", -1)))
-                goto out;
-            if (!get_json(txn, "learners", lid, &lrec)) {
-                double n = jnum(lrec, "registrations") - 1;
-                if (n <= 0) {
-                    rc = del_opt(txn, "learners", lid);
-                } else {
-                    scorm__jset_num(lrec, "registrations", n);
-                    rc = put_json(txn, "learners", lid, lrec);
-                }
-                cJSON_Delete(lrec);
-                if (rc)
-                    goto out;
-            }
-        }
+        if (indexed && course && lid &&
+            (rc = scorm__index_reg_remove(txn, course, lid, created, reg)))
+            goto out;
         rc = del_opt(txn, "registrations", reg);
     }
 commit:

@@ -111,6 +111,15 @@ int scorm__data_set(struct stmt_db_txn *txn, const cJSON *org, const cJSON *item
 /* ---- scorm_rt_index.c (console lists; see its header) ---- */
 /** Index a new registration record (not a preview) inside the creating transaction. */
 int scorm__index_reg_add(struct stmt_db_txn *txn, const cJSON *reg);
+/** Take a registration out of the indexes (reg_by_course, reg_by_learner, the counters of its
+ *  course and learner) inside the deleting transaction. */
+int scorm__index_reg_remove(struct stmt_db_txn *txn, const char *course, const char *lid,
+                            int64_t created, const char *reg);
+/** Set the course-level completion (enum scorm__completion) and success (enum
+ *  scorm__success) of an indexed registration's summary; its course's completed counter
+ *  follows. A registration without a summary (not indexed) is left alone. */
+int scorm__index_reg_outcome(struct stmt_db_txn *txn, const char *course, const char *reg,
+                             int completion, int success);
 /** Index the registrations of a store written before the console's tables, once (a marker
  *  in course_stats). */
 int scorm__index_migrate(struct stmt_db *db);

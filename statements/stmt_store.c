@@ -42,6 +42,8 @@ const char *stmt_store_strerror(int code)
         return "invalid argument";
     case STMT_STORE_ERR_CLOSED:
         return "statement store is closing";
+    case STMT_STORE_ERR_FN:
+        return "the batch was aborted by the work done in its transaction";
     case STMT_STORE_ERR_DAMAGED:
         return "the statement id table or query indexes are damaged (statements are not); "
                "`scolar check` lists the findings, `scolar reindex` rebuilds them";
@@ -370,6 +372,13 @@ int stmt_store_insert_rows(struct stmt_store *st, cJSON **stmts, size_t n,
                            const char *authority_json, const struct stmt_row *rows, size_t nrows,
                            struct stmt_insert_result *res)
 {
+    return stmt_store_insert_fn(st, stmts, n, authority_json, rows, nrows, NULL, NULL, NULL, res);
+}
+
+int stmt_store_insert_fn(struct stmt_store *st, cJSON **stmts, size_t n, const char *authority_json,
+                         const struct stmt_row *rows, size_t nrows, stmt_store_txn_fn fn, void *ctx,
+                         int *fn_rc, struct stmt_insert_result *res)
+{
     struct stmt__req req;
     struct stmt__prep *items = NULL;
     struct id_pos *ids = NULL;
@@ -380,6 +389,8 @@ int stmt_store_insert_rows(struct stmt_store *st, cJSON **stmts, size_t n,
     memset(&req, 0, sizeof req);
     if (res)
         memset(res, 0, sizeof *res);
+    if (fn_rc)
+        *fn_rc = 0;
     if (!st || !stmts || n == 0 || n > STMT_STORE_MAX_BATCH) {
         rc = STMT_STORE_ERR_ARG;
         goto out;
@@ -414,6 +425,8 @@ int stmt_store_insert_rows(struct stmt_store *st, cJSON **stmts, size_t n,
     req.n = n;
     req.rows = rows;
     req.nrows = nrows;
+    req.fn = fn;
+    req.fn_ctx = ctx;
     if (sem_init(&req.acked, 0, 0) != 0) {
         rc = STMT_STORE_ERR_NOMEM;
         goto out;
@@ -439,6 +452,8 @@ int stmt_store_insert_rows(struct stmt_store *st, cJSON **stmts, size_t n,
     sem_destroy(&req.acked);
     rc = req.rc;
     bad = req.bad_index;
+    if (fn_rc)
+        *fn_rc = req.fn_rc;
     if (rc == STMT_STORE_OK && res) {
         res->ids = sc_malloc(n * sizeof *res->ids);
         if (!res->ids) {

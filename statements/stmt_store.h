@@ -72,6 +72,7 @@ enum stmt_store_err {
     STMT_STORE_ERR_ARG = -208,      /* bad argument: not a statement object, bad id, n == 0 (400) */
     STMT_STORE_ERR_CLOSED = -209,   /* the store is closing (503) */
     STMT_STORE_ERR_DAMAGED = -210,  /* open: id table or indexes unreadable (scolar reindex) */
+    STMT_STORE_ERR_FN = -211,       /* stmt_store_insert_fn: the caller's function failed */
 };
 
 const char *stmt_store_strerror(int code);
@@ -176,6 +177,24 @@ struct stmt_row {
 int stmt_store_insert_rows(struct stmt_store *st, cJSON **stmts, size_t n,
                            const char *authority_json, const struct stmt_row *rows, size_t nrows,
                            struct stmt_insert_result *res);
+
+/** The work of stmt_store_insert_fn: runs on the writer's thread with the writer's transaction
+ *  (lmdb.h: a write transaction is used by one thread only); 0 keeps its writes, anything else
+ *  aborts the batch. It may use stmt_db_get/put/del/scan on txn only (no commit, abort, other
+ *  transaction, nor pointers from stmt_db_get kept past its return), and may run more than
+ *  once (the transaction is retried after the map grows): only the last run's writes commit. */
+typedef int (*stmt_store_txn_fn)(struct stmt_db_txn *txn, void *ctx);
+/**
+ * stmt_store_insert_rows, plus fn(txn, ctx) run by the writer after the batch's statements and
+ * rows, in the same transaction: read-modify-write records of another module (counters) that
+ * must be durable with the batch. fn returning non-zero aborts the batch: nothing of it (no
+ * statement, row, nor fn's writes) is stored, the call returns STMT_STORE_ERR_FN and fn's
+ * code is in *fn_rc (may be NULL); other requests of the same group commit as usual. A refused
+ * batch (conflict, ...) does not run fn. fn NULL: exactly stmt_store_insert_rows.
+ */
+int stmt_store_insert_fn(struct stmt_store *st, cJSON **stmts, size_t n, const char *authority_json,
+                         const struct stmt_row *rows, size_t nrows, stmt_store_txn_fn fn, void *ctx,
+                         int *fn_rc, struct stmt_insert_result *res);
 
 /**
  * Single statement by id (Comm 2.1.3 statementId / voidedStatementId). voided == 0: the

@@ -208,6 +208,9 @@ struct stmt__req {
     size_t n;
     const struct stmt_row *rows; /* written in the same transaction (stmt_store_insert_rows) */
     size_t nrows;
+    int (*fn)(struct stmt_db_txn *, void *); /* run in the same transaction (insert_fn) */
+    void *fn_ctx;
+    int fn_rc; /* fn's failure: the request is left out of the group's retry */
     int rc;
     size_t bad_index;
     /* Posted by the writer once this request is acknowledged: each caller is woken alone (a

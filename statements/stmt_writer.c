@@ -603,7 +603,12 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
         }
         txn = stmt__db_txn_raw(t);
         fatal = STMT_STORE_OK;
+        int redo = 0; /* a request's fn failed: abort, retry the group without it */
         for (struct stmt__req *r = group; r; r = r->next) {
+            if (r->fn_rc) {
+                r->rc = STMT_STORE_ERR_FN; /* aborted by its fn in an earlier try */
+                continue;
+            }
             rc = do_req(st, txn, r, now, &last);
             if (is_batch_error(rc)) {
                 r->rc = rc;
@@ -622,6 +627,19 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
                 if (prc && !(prc == STMT_DB_NOTFOUND && !w->val))
                     fatal = prc == STMT_DB_ERR_FULL ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
             }
+            /* the caller's work in this transaction (stmt_store_insert_fn), on this thread: its
+             * failure takes the request's statements and rows out (all or nothing) */
+            if (r->fn && !fatal) {
+                int frc = r->fn(t, r->fn_ctx);
+                if (frc == STMT_DB_ERR_FULL) {
+                    fatal = STMT_STORE_ERR_FULL; /* grow the map and retry */
+                } else if (frc) {
+                    r->fn_rc = frc;
+                    r->rc = STMT_STORE_ERR_FN;
+                    redo = 1;
+                    break;
+                }
+            }
             for (size_t i = 0; !st->index_inline && !fold_now && i < r->n && !fatal; i++)
                 if (!r->items[i].dup)
                     fatal = has_folded_referrer(st, txn, &refcur, r->items[i].id, st->indexed_us,
@@ -630,6 +648,12 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
         if (refcur)
             mdb_cursor_close(refcur);
         refcur = NULL;
+        if (redo) {
+            stmt_db_txn_abort(t);
+            stmt__epochs_txn_end(&st->ep, 0);
+            attempt--; /* not a growth: each redo leaves one more request out */
+            continue;
+        }
         if (!fatal)
             fatal = stmt__outbox_write(st, txn, group); /* forwarding rows: same transaction */
         if (!fatal)

@@ -308,6 +308,14 @@ test('blocks: satisfied for the block then the course, in the same batch as the 
   assert.equal(list[5].object.id, c.json.blocks[1].activityId, 'block 2 satisfied after its three waivers');
   const bad = await s.req('POST', `/api/registrations/${reg.json.registration}/waive`, { body: { au: 1, reason: 'Tested Out' } });
   assert.equal(bad.status, 409);
+  // the console's summary follows moveOn in the same transactions (waive; the AU's batch below)
+  const item = async () => (await s.req('GET', '/api/learners/eve')).json.registrations.find((x) => x.registration === reg.json.registration);
+  const counts = async () => {
+    const ci = (await s.req('GET', `/api/courses?q=${encodeURIComponent(c.json.id)}`)).json.items.find((x) => x.id === c.json.id);
+    return [ci.registrations, ci.completed];
+  };
+  const before = await counts();
+  assert.deepEqual([(await item()).completion, (await item()).success, (await item()).satisfied], ['incomplete', 'unknown', false]);
   const badReason = await s.req('POST', `/api/registrations/${reg.json.registration}/waive`, { body: { au: 0, reason: 'Because' } });
   assert.equal(badReason.status, 400);
   const { p } = await launch(c.json.id, 0, actor, { registration: reg.json.registration });
@@ -327,6 +335,8 @@ test('blocks: satisfied for the block then the course, in the same batch as the 
   const rep = await s.req('GET', `/api/registrations/${reg.json.registration}`);
   assert.equal(rep.json.satisfied, true);
   assert.deepEqual(rep.json.blocks, [{ satisfied: true }, { satisfied: true }]);
+  assert.deepEqual([(await item()).completion, (await item()).success, (await item()).satisfied], ['completed', 'passed', true]);
+  assert.deepEqual(await counts(), [before[0], before[1] + 1], 'the course counts one more registration that satisfied it');
 });
 
 test('abandon a session from the API; NotApplicable is satisfied at registration', async () => {
@@ -394,9 +404,39 @@ test('abandon a session from the API; NotApplicable is satisfied at registration
   assert.equal(all.json.items.filter((c) => c.id === na.json.id).length, 1, 'listed once');
   assert.equal(all.json.items.filter((c) => c.kind === 'cmi5').length, (await s.req('GET', '/api/cmi5/courses')).json.length);
   assert.equal((await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}-nomatch`)).json.total, 0);
+  // the console's learner indexes and course counter have cmi5 registrations as SCORM ones
+  // (written in the transaction that creates them: stmt_store_insert_fn)
+  let lr = await s.req('GET', '/api/learners?q=gus');
+  assert.equal(lr.status, 200, lr.text);
+  assert.deepEqual(lr.json.items.map((l) => [l.id, l.name, l.registrations]), [['gus', 'Gus', 1]]);
+  lr = await s.req('GET', '/api/learners/gus');
+  assert.equal(lr.status, 200, lr.text);
+  assert.equal(lr.json.total, 1);
+  assert.deepEqual(lr.json.registrations.map((x) => [x.registration, x.type, x.course, x.learner.id, x.learner.name, x.satisfied]),
+    [[reg.json.registration, 'cmi5', na.json.id, 'gus', 'Gus', true]]);
+  const reg2 = await s.req('POST', '/api/registrations', { body: { course: na.json.id, learner: { id: 'hana', name: 'Hana' } } });
+  assert.equal(reg2.status, 201, reg2.text);
+  const again = await s.req('POST', '/api/registrations', { body: { course: na.json.id, learner: { id: 'hana', name: 'Hana' }, registration: reg2.json.registration } });
+  assert.equal(again.status, 200, 'the same registration again: not counted twice');
+  cl = await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}`);
+  assert.deepEqual([cl.json.items[0].registrations, cl.json.items[0].completed], [2, 2]);
+  const byHana = await s.req('GET', '/api/learners/hana');
+  assert.deepEqual(byHana.json.registrations.map((x) => x.registration), [reg2.json.registration]);
+  // a learner id the console cannot index is refused, nothing stored
+  const long = await s.req('POST', '/api/registrations', { body: { course: na.json.id, learner: { id: 'x'.repeat(256) } } });
+  assert.equal(long.status, 400, long.text);
+  assert.match(long.text, /actor\.account\.name/);
+  cl = await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}`);
+  assert.equal(cl.json.items[0].registrations, 2);
+  // deleting a registration takes it out of the indexes in the same transaction
+  assert.equal((await s.req('DELETE', `/api/registrations/${reg2.json.registration}`)).status, 204);
+  assert.equal((await s.req('GET', '/api/learners/hana')).status, 404);
+  cl = await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}`);
+  assert.equal(cl.json.items[0].registrations, 1);
   // delete: refused while registrations exist, then with force
   assert.equal((await s.req('DELETE', `/api/courses/${na.json.id}`)).status, 409);
   assert.equal((await s.req('DELETE', `/api/courses/${na.json.id}?force=1`)).status, 204);
+  assert.equal((await s.req('GET', '/api/learners/gus')).status, 404, 'its learner went with the last registration');
   assert.equal((await s.req('GET', `/api/courses/${na.json.id}`)).status, 404);
   assert.equal((await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}`)).json.total, 0);
 });
