@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, tempDir, ADMIN_KEY, ADMIN_SECRET } from '../lib/server.mjs';
@@ -68,6 +69,8 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+const SHOTS = process.env.SCOLAR_SCREENSHOTS || join(tmpdir(), 'scolar-console-screenshots');
+
 test('an @xapi/cmi5 AU launched from the console completes, passes and satisfies the course', async () => {
   const up = await srv.req('POST', '/api/courses', { body: auPackage(), headers: { 'Content-Type': 'application/zip' } });
   assert.equal(up.status, 201, up.text);
@@ -110,6 +113,13 @@ test('an @xapi/cmi5 AU launched from the console completes, passes and satisfies
   await page.getByRole('heading', { name: 'Registration of Lee Learner' }).waitFor();
   assert.equal(await page.locator('#cmi5-satisfied').textContent(), 'yes');
   assert.equal(await page.locator('.au-satisfied').first().textContent(), 'satisfied');
+  // screenshots of the cmi5 registration page at desktop and phone width (looked at by people)
+  mkdirSync(SHOTS, { recursive: true });
+  for (const width of [1280, 360]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: join(SHOTS, `cmi5-registration-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // and the statement browser lists the session: the LMS's and the AU's statements
   await page.getByRole('link', { name: 'Statements' }).click();
