@@ -45,30 +45,6 @@ static double jnum(const cJSON *o, const char *k)
     return cJSON_IsNumber(x) ? x->valuedouble : 0;
 }
 
-static int get_json(struct stmt_db_txn *txn, const char *table, const char *key, cJSON **out)
-{
-    const void *v;
-    size_t vl;
-    int rc = stmt_db_get(txn, table, key, strlen(key), &v, &vl);
-    if (rc == STMT_DB_NOTFOUND)
-        return SCORM_RT_ERR_NOTFOUND;
-    if (rc)
-        return SCORM_RT_ERR_STORE;
-    *out = cJSON_ParseWithLength(v, vl);
-    return *out ? SCORM_RT_OK : SCORM_RT_ERR_STORE;
-}
-
-static int put_json(struct stmt_db_txn *txn, const char *table, const char *key, const cJSON *j)
-{
-    char *s = cJSON_PrintUnformatted(j);
-    int rc;
-    if (!s)
-        return SCORM_RT_ERR_NOMEM;
-    rc = stmt_db_put(txn, table, key, strlen(key), s, strlen(s), 0);
-    cJSON_free(s);
-    return rc ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
-}
-
 /* index key "<prefix>\x1f<inv-time>\x1f<reg>"; 0 or -1 when too long */
 static int idx_key(char *out, size_t cap, const char *prefix, int64_t created_us, const char *reg)
 {
@@ -83,7 +59,7 @@ static int bump(struct stmt_db_txn *txn, const char *table, const char *key, con
                 int delta)
 {
     cJSON *rec = NULL;
-    int rc = get_json(txn, table, key, &rec);
+    int rc = scorm__rt_get(txn, table, key, &rec);
     if (rc == SCORM_RT_ERR_NOTFOUND) {
         rec = cJSON_CreateObject();
         rc = rec ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
@@ -92,7 +68,7 @@ static int bump(struct stmt_db_txn *txn, const char *table, const char *key, con
         return rc;
     double v = jnum(rec, member) + delta;
     scorm__jset_num(rec, member, v < 0 ? 0 : v);
-    rc = put_json(txn, table, key, rec);
+    rc = scorm__rt_put(txn, table, key, rec);
     cJSON_Delete(rec);
     return rc;
 }
@@ -123,7 +99,7 @@ int scorm__index_reg_add(struct stmt_db_txn *txn, const cJSON *reg)
     rc = bump(txn, "course_stats", course, "registrations", 1);
     if (rc)
         return rc;
-    rc = get_json(txn, "learners", lid, &lrec);
+    rc = scorm__rt_get(txn, "learners", lid, &lrec);
     if (rc == SCORM_RT_ERR_NOTFOUND) {
         lrec = cJSON_CreateObject();
         rc = lrec && cJSON_AddStringToObject(lrec, "id", lid) ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
@@ -135,7 +111,7 @@ int scorm__index_reg_add(struct stmt_db_txn *txn, const cJSON *reg)
     else if (!scorm__jstr(lrec, "name"))
         scorm__jset_str(lrec, "name", "");
     scorm__jset_num(lrec, "registrations", jnum(lrec, "registrations") + 1);
-    rc = put_json(txn, "learners", lid, lrec);
+    rc = scorm__rt_put(txn, "learners", lid, lrec);
     if (rc)
         goto out;
     scorm__summary_init(&sum);
@@ -226,7 +202,7 @@ static cJSON *reg_item(struct stmt_db_txn *txn, const char *reg)
     struct scorm__summary sum;
     const cJSON *learner;
     char tbuf[64];
-    if (get_json(txn, "registrations", reg, &rec))
+    if (scorm__rt_get(txn, "registrations", reg, &rec))
         return cmi5_reg_item(txn, reg);
     /* absent (a registration made before the index) or unreadable: an initial summary */
     if (scorm__summary_get(txn, reg, &sum) != SCORM_RT_OK)
@@ -270,14 +246,14 @@ static cJSON *cmi5_reg_item(struct stmt_db_txn *txn, const char *reg)
     cJSON *rec = NULL, *crs = NULL, *o = NULL, *l;
     const cJSON *actor, *acc;
     struct scorm__summary sum;
-    if (get_json(txn, "cmi5_regs", reg, &rec))
+    if (scorm__rt_get(txn, "cmi5_regs", reg, &rec))
         return NULL;
     if (scorm__summary_get(txn, reg, &sum) != SCORM_RT_OK)
         scorm__summary_init(&sum);
     actor = cJSON_GetObjectItemCaseSensitive(rec, "actor");
     acc = cJSON_GetObjectItemCaseSensitive(actor, "account");
     if (scorm__jstr(rec, "course") &&
-        get_json(txn, "cmi5_courses", scorm__jstr(rec, "course"), &crs))
+        scorm__rt_get(txn, "cmi5_courses", scorm__jstr(rec, "course"), &crs))
         crs = NULL;
     o = cJSON_CreateObject();
     if (!o)
@@ -339,7 +315,7 @@ static int reg_page_visit(void *ctx, const void *k, size_t kl, const void *v, si
     } else if (p->q && *p->q) {
         cJSON *rec = NULL;
         int hit = 0;
-        if (!get_json(p->txn, "registrations", reg, &rec)) {
+        if (!scorm__rt_get(p->txn, "registrations", reg, &rec)) {
             const cJSON *l = cJSON_GetObjectItemCaseSensitive(rec, "learner");
             hit = icontains(scorm__jstr(l, "id"), p->q) || icontains(scorm__jstr(l, "name"), p->q);
         }
@@ -405,7 +381,7 @@ static int reg_list(struct scorm_rt *rt, const char *table, const char *key, con
     }
     if (ctable && (!q || !*q)) {
         cJSON *c = NULL;
-        rc = get_json(p.txn, ctable, key, &c);
+        rc = scorm__rt_get(p.txn, ctable, key, &c);
         if (rc == SCORM_RT_OK)
             total = (long long)jnum(c, counter);
         else if (rc == SCORM_RT_ERR_NOTFOUND)
@@ -508,7 +484,7 @@ int scorm_rt_learner_get(struct scorm_rt *rt, const char *learner, size_t offset
         return SCORM_RT_ERR_NOTFOUND;
     if (stmt_db_txn_begin(rt->db, 0, &txn))
         return SCORM_RT_ERR_STORE;
-    rc = get_json(txn, "learners", learner, &rec);
+    rc = scorm__rt_get(txn, "learners", learner, &rec);
     stmt_db_txn_abort(txn);
     if (rc)
         return rc;
@@ -645,13 +621,13 @@ int scorm__index_reg_remove(struct stmt_db_txn *txn, const char *course, const c
          (rc = del_opt(txn, "reg_by_learner", key))) ||
         (rc = bump(txn, "course_stats", course, "registrations", -1)))
         return rc;
-    if (!get_json(txn, "learners", lid, &lrec)) {
+    if (!scorm__rt_get(txn, "learners", lid, &lrec)) {
         double n = jnum(lrec, "registrations") - 1;
         if (n <= 0) {
             rc = del_opt(txn, "learners", lid);
         } else {
             scorm__jset_num(lrec, "registrations", n);
-            rc = put_json(txn, "learners", lid, lrec);
+            rc = scorm__rt_put(txn, "learners", lid, lrec);
         }
         cJSON_Delete(lrec);
     }
@@ -696,7 +672,7 @@ static int reg_change_once(struct scorm_rt *rt, const char *reg, int del)
         return SCORM_RT_ERR_NOTFOUND;
     if (stmt_db_txn_begin(rt->db, 1, &txn))
         return SCORM_RT_ERR_STORE;
-    rc = get_json(txn, "registrations", reg, &rec);
+    rc = scorm__rt_get(txn, "registrations", reg, &rec);
     if (rc)
         goto out;
     rc = reg_clear(txn, rec, reg, !del);
@@ -808,7 +784,7 @@ static int index_migrate_once(struct stmt_db *db)
         cJSON *reg = NULL;
         int64_t us = 0;
         const char *created;
-        rc = get_json(txn, "registrations", c.ids[i], &reg);
+        rc = scorm__rt_get(txn, "registrations", c.ids[i], &reg);
         if (rc)
             break;
         created = scorm__jstr(reg, "created");
@@ -819,7 +795,7 @@ static int index_migrate_once(struct stmt_db *db)
             scorm__jset_num(reg, "created_us", (double)us);
             rc = scorm__index_reg_add(txn, reg);
             if (!rc)
-                rc = put_json(txn, "registrations", c.ids[i], reg);
+                rc = scorm__rt_put(txn, "registrations", c.ids[i], reg);
         }
         cJSON_Delete(reg);
     }
