@@ -792,7 +792,8 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
     {
         const char *t[] = {CMI5_T_REGS};
         const char *k[] = {r};
-        rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_outcome, reg);
+        struct cmi5__outcome o = {c->store, reg};
+        rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_outcome, &o);
     }
 out:
     pthread_mutex_unlock(lk);

@@ -77,11 +77,13 @@ static int index_rc(int rc)
 
 /* The console's summary of a registration from its moveOn facts: completed when the course
  * is satisfied (9.6.1.3), incomplete once an AU has a result, passed when an AU passed and
- * none failed without passing, failed when one failed without passing. */
-int cmi5__index_outcome(struct stmt_db_txn *txn, void *reg_record)
+ * none failed without passing, failed when one failed without passing. A change to completed,
+ * passed or failed is also a webhook event (scorm_events.c), written in the same transaction. */
+int cmi5__index_outcome(struct stmt_db_txn *txn, void *outcome_ctx)
 {
-    const cJSON *reg = reg_record, *a;
-    int any = 0, passed = 0, failed = 0, c, sc;
+    const struct cmi5__outcome *o = outcome_ctx;
+    const cJSON *reg = o->reg, *a;
+    int any = 0, passed = 0, failed = 0, c, sc, was[2], rc;
     cJSON_ArrayForEach(a, cJSON_GetObjectItem(reg, "aus"))
     {
         any |= cmi5__flag(a, "completed") || cmi5__flag(a, "passed") || cmi5__flag(a, "failed") ||
@@ -93,21 +95,33 @@ int cmi5__index_outcome(struct stmt_db_txn *txn, void *reg_record)
         : any                        ? SCORM__C_INCOMPLETE
                                      : SCORM__C_NOT_ATTEMPTED;
     sc = failed ? SCORM__S_FAILED : passed ? SCORM__S_PASSED : SCORM__S_UNKNOWN;
-    return index_rc(scorm__index_reg_outcome(txn, cmi5__sstr(reg, "course"),
-                                             cmi5__sstr(reg, "registration"), c, sc));
+    rc = scorm__index_reg_outcome(txn, cmi5__sstr(reg, "course"), cmi5__sstr(reg, "registration"),
+                                  c, sc, was);
+    if (!rc && o->store) {
+        cJSON *l = cJSON_CreateObject();
+        if (!l)
+            return CMI5_ERR_NOMEM;
+        cJSON_AddStringToObject(l, "id", learner_id(reg) ? learner_id(reg) : "");
+        cJSON_AddStringToObject(l, "name", cmi5__sstr(cJSON_GetObjectItem(reg, "actor"), "name"));
+        rc = scorm__outcome_events(o->store, txn, cmi5__sstr(reg, "registration"),
+                                   cmi5__sstr(reg, "course"), l, was, c, sc);
+        cJSON_Delete(l);
+    }
+    return index_rc(rc);
 }
 
 int cmi5_plan_index(struct stmt_db_txn *txn, void *plan)
 {
-    return cmi5__index_outcome(txn, cmi5__plan_reg(plan));
+    struct cmi5__outcome o = {cmi5__plan_store(plan), cmi5__plan_reg(plan)};
+    return cmi5__index_outcome(txn, &o);
 }
 
 /* Indexed exactly as a SCORM registration (reg_by_course, reg_by_learner, learners,
  * course_stats, reg_summary), in the transaction that creates it: counters are
  * read-modify-write, so they are updated by the writer (stmt_store_insert_fn). */
-int cmi5__index_reg(struct stmt_db_txn *txn, void *reg_record)
+int cmi5__index_reg(struct stmt_db_txn *txn, void *outcome_ctx)
 {
-    const cJSON *reg = reg_record;
+    const cJSON *reg = ((const struct cmi5__outcome *)outcome_ctx)->reg;
     cJSON *ix = cJSON_CreateObject(), *l;
     int rc;
     if (!ix)
@@ -121,7 +135,7 @@ int cmi5__index_reg(struct stmt_db_txn *txn, void *reg_record)
                             cJSON_GetNumberValue(cJSON_GetObjectItem(reg, "created_us")));
     rc = index_rc(scorm__index_reg_add(txn, ix));
     cJSON_Delete(ix);
-    return rc ? rc : cmi5__index_outcome(txn, reg_record); /* NotApplicable: maybe satisfied */
+    return rc ? rc : cmi5__index_outcome(txn, outcome_ctx); /* NotApplicable: maybe satisfied */
 }
 
 /* The reverse, in the deleting transaction; a record made before the indexes (no
@@ -134,7 +148,7 @@ static int unindex_reg(struct stmt_db_txn *txn, void *reg_record)
     if (!cJSON_IsNumber(cu) || !learner_id(reg))
         return CMI5_OK;
     rc = scorm__index_reg_outcome(txn, cmi5__sstr(reg, "course"), r, SCORM__C_NOT_ATTEMPTED,
-                                  SCORM__S_UNKNOWN); /* out of the completed counter */
+                                  SCORM__S_UNKNOWN, NULL); /* out of the completed counter */
     if (!rc)
         rc = scorm__index_reg_remove(txn, cmi5__sstr(reg, "course"), learner_id(reg),
                                      (int64_t)cu->valuedouble, r);
@@ -266,7 +280,8 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     {
         const char *t[] = {CMI5_T_REGS};
         const char *k[] = {r};
-        if ((rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_reg, reg)))
+        struct cmi5__outcome o = {c->store, reg};
+        if ((rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_reg, &o)))
             goto out;
     }
     *created = 1;

@@ -19,6 +19,7 @@
 
 struct cmi5_plan {
     pthread_mutex_t *lock; /* held from cmi5_statements_check to cmi5_plan_finish */
+    struct stmt_store *store;
     char session[37];
     cJSON *sess, *reg;
     struct stmt_row rows[2]; /* cmi5_plan_rows: the records, written with the batch */
@@ -243,6 +244,7 @@ int cmi5_statements_check(struct cmi5 *c, const char *session, cJSON *const *stm
         return CMI5_ERR_NOMEM;
     }
     snprintf(p->session, sizeof p->session, "%s", session);
+    p->store = c->store;
     if (!(p->lock = cmi5__session_lock(c, session))) {
         sc_free(p);
         cJSON_Delete(out);
@@ -311,6 +313,11 @@ fail:
 cJSON *cmi5__plan_reg(const struct cmi5_plan *p)
 {
     return p->reg;
+}
+
+struct stmt_store *cmi5__plan_store(const struct cmi5_plan *p)
+{
+    return p->store;
 }
 
 int cmi5_plan_rows(struct cmi5_plan *p, const struct stmt_row **rows, size_t *n)

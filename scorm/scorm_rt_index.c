@@ -635,10 +635,14 @@ int scorm__index_reg_remove(struct stmt_db_txn *txn, const char *course, const c
 }
 
 int scorm__index_reg_outcome(struct stmt_db_txn *txn, const char *course, const char *reg,
-                             int completion, int success)
+                             int completion, int success, int was_out[2])
 {
     struct scorm__summary sum;
     int rc = scorm__summary_get(txn, reg, &sum), was;
+    if (was_out) {
+        was_out[0] = rc ? completion : (int)sum.completion;
+        was_out[1] = rc ? success : (int)sum.success;
+    }
     if (rc == SCORM_RT_ERR_NOTFOUND)
         return SCORM_RT_OK; /* not indexed (made before the indexes): not counted either */
     if (rc)
