@@ -121,6 +121,9 @@ struct cmi5__outcome {
     struct stmt_store *store;
     const cJSON *reg;
 };
+/** Index the cmi5 registrations of a store written before the console's indexes (no
+ *  created_us), once (a marker in course_stats), in one transaction. */
+int cmi5__index_migrate(struct stmt_db *db);
 /** Delete registration r (lowercase UUID) and take it out of the console's indexes, in one
  *  transaction (under its registration lock). */
 int cmi5__reg_delete(struct cmi5 *c, const char *r);

@@ -57,6 +57,13 @@ int cmi5_open(struct stmt_db *db, struct stmt_store *store, const struct cmi5_op
         sc_free(c);
         return CMI5_ERR_NOMEM;
     }
+    { /* the console's indexes of registrations made before them (cmi5_reg.c) */
+        int rc = cmi5__index_migrate(db);
+        if (rc) {
+            cmi5_close(c);
+            return rc;
+        }
+    }
     *out = c;
     return CMI5_OK;
 }

@@ -138,6 +138,107 @@ int cmi5__index_reg(struct stmt_db_txn *txn, void *outcome_ctx)
     return rc ? rc : cmi5__index_outcome(txn, outcome_ctx); /* NotApplicable: maybe satisfied */
 }
 
+/* ---- index of a store older than the console's indexes --------------------------------- */
+
+#define CMI5_INDEXED_KEY "#cmi5-indexed" /* in course_stats, as scorm_rt_index.c's "#indexed" */
+
+struct mig_ctx {
+    char (*ids)[37];
+    size_t n, cap;
+    int rc;
+};
+
+static int mig_visit(void *vctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    struct mig_ctx *m = vctx;
+    (void)v;
+    (void)vl;
+    if (kl != 36)
+        return 0;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        char(*ids)[37] = sc_realloc(m->ids, cap * sizeof *ids);
+        if (!ids) {
+            m->rc = CMI5_ERR_NOMEM;
+            return 1;
+        }
+        m->ids = ids;
+        m->cap = cap;
+    }
+    memcpy(m->ids[m->n], k, 36);
+    m->ids[m->n++][36] = 0;
+    return 0;
+}
+
+static int index_migrate_once(struct stmt_db *db)
+{
+    struct stmt_db_txn *txn = NULL;
+    struct mig_ctx m = {NULL, 0, 0, 0};
+    const void *v;
+    size_t vl;
+    int rc;
+    if (stmt_db_txn_begin(db, 0, &txn))
+        return CMI5_ERR_STORE;
+    rc = stmt_db_get(txn, "course_stats", CMI5_INDEXED_KEY, strlen(CMI5_INDEXED_KEY), &v, &vl);
+    stmt_db_txn_abort(txn);
+    if (rc == 0)
+        return CMI5_OK;
+    if (rc != STMT_DB_NOTFOUND)
+        return CMI5_ERR_STORE;
+    if (stmt_db_txn_begin(db, 1, &txn))
+        return CMI5_ERR_STORE;
+    /* in the write transaction: no registration is created meanwhile */
+    rc = stmt_db_scan(txn, CMI5_T_REGS, NULL, 0, mig_visit, &m);
+    rc = m.rc ? m.rc : rc < 0 ? CMI5_ERR_STORE : CMI5_OK;
+    for (size_t i = 0; !rc && i < m.n; i++) {
+        cJSON *reg = NULL;
+        char *text = NULL;
+        if (stmt_db_get(txn, CMI5_T_REGS, m.ids[i], 36, &v, &vl)) {
+            rc = CMI5_ERR_STORE;
+            break;
+        }
+        if (!(reg = cJSON_ParseWithLength(v, vl))) {
+            rc = CMI5_ERR_NOMEM;
+            break;
+        }
+        if (!cJSON_IsNumber(cJSON_GetObjectItem(reg, "created_us"))) {
+            const char *created = cmi5__str(reg, "created");
+            int64_t us = 0;
+            struct cmi5__outcome o = {NULL, reg}; /* no webhook events for the past */
+            if (created)
+                sc_time_parse_iso(created, strlen(created), &us);
+            if (!cJSON_AddNumberToObject(reg, "created_us", (double)us) ||
+                !(text = cJSON_PrintUnformatted(reg)))
+                rc = CMI5_ERR_NOMEM;
+            else if (stmt_db_put(txn, CMI5_T_REGS, m.ids[i], 36, text, strlen(text), 0))
+                rc = CMI5_ERR_STORE;
+            else if (learner_id(reg))
+                rc = cmi5__index_reg(txn, &o);
+            cJSON_free(text);
+        }
+        cJSON_Delete(reg);
+    }
+    if (!rc &&
+        stmt_db_put(txn, "course_stats", CMI5_INDEXED_KEY, strlen(CMI5_INDEXED_KEY), "1", 1, 0))
+        rc = CMI5_ERR_STORE;
+    if (!rc)
+        rc = stmt_db_txn_commit(txn) ? CMI5_ERR_STORE : CMI5_OK;
+    else
+        stmt_db_txn_abort(txn);
+    sc_free(m.ids);
+    return rc;
+}
+
+int cmi5__index_migrate(struct stmt_db *db)
+{
+    int rc = CMI5_ERR_STORE;
+    /* one transaction for the whole store: a full map grows at the next begin, try again */
+    for (int attempt = 0; attempt < 6 && (rc == CMI5_ERR_STORE || rc == STMT_DB_ERR_FULL);
+         attempt++)
+        rc = index_migrate_once(db);
+    return rc;
+}
+
 /* The reverse, in the deleting transaction; a record made before the indexes (no
  * created_us) was never indexed. */
 static int unindex_reg(struct stmt_db_txn *txn, void *reg_record)
