@@ -142,38 +142,11 @@ int cmi5__index_reg(struct stmt_db_txn *txn, void *outcome_ctx)
 
 #define CMI5_INDEXED_KEY "#cmi5-indexed" /* in course_stats, as scorm_rt_index.c's "#indexed" */
 
-struct mig_ctx {
-    char (*ids)[37];
-    size_t n, cap;
-    int rc;
-};
-
-static int mig_visit(void *vctx, const void *k, size_t kl, const void *v, size_t vl)
-{
-    struct mig_ctx *m = vctx;
-    (void)v;
-    (void)vl;
-    if (kl != 36)
-        return 0;
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        char(*ids)[37] = sc_realloc(m->ids, cap * sizeof *ids);
-        if (!ids) {
-            m->rc = CMI5_ERR_NOMEM;
-            return 1;
-        }
-        m->ids = ids;
-        m->cap = cap;
-    }
-    memcpy(m->ids[m->n], k, 36);
-    m->ids[m->n++][36] = 0;
-    return 0;
-}
-
 static int index_migrate_once(struct stmt_db *db)
 {
     struct stmt_db_txn *txn = NULL;
-    struct mig_ctx m = {NULL, 0, 0, 0};
+    char(*ids)[SC_UUID_LEN] = NULL;
+    size_t n = 0;
     const void *v;
     size_t vl;
     int rc;
@@ -188,12 +161,12 @@ static int index_migrate_once(struct stmt_db *db)
     if (stmt_db_txn_begin(db, 1, &txn))
         return CMI5_ERR_STORE;
     /* in the write transaction: no registration is created meanwhile */
-    rc = stmt_db_scan(txn, CMI5_T_REGS, NULL, 0, mig_visit, &m);
-    rc = m.rc ? m.rc : rc < 0 ? CMI5_ERR_STORE : CMI5_OK;
-    for (size_t i = 0; !rc && i < m.n; i++) {
+    rc = scorm__uuid_keys(txn, CMI5_T_REGS, &ids, &n);
+    rc = rc == SCORM_RT_ERR_NOMEM ? CMI5_ERR_NOMEM : rc ? CMI5_ERR_STORE : CMI5_OK;
+    for (size_t i = 0; !rc && i < n; i++) {
         cJSON *reg = NULL;
         char *text = NULL;
-        if (stmt_db_get(txn, CMI5_T_REGS, m.ids[i], 36, &v, &vl)) {
+        if (stmt_db_get(txn, CMI5_T_REGS, ids[i], 36, &v, &vl)) {
             rc = CMI5_ERR_STORE;
             break;
         }
@@ -210,7 +183,7 @@ static int index_migrate_once(struct stmt_db *db)
             if (!cJSON_AddNumberToObject(reg, "created_us", (double)us) ||
                 !(text = cJSON_PrintUnformatted(reg)))
                 rc = CMI5_ERR_NOMEM;
-            else if (stmt_db_put(txn, CMI5_T_REGS, m.ids[i], 36, text, strlen(text), 0))
+            else if (stmt_db_put(txn, CMI5_T_REGS, ids[i], 36, text, strlen(text), 0))
                 rc = CMI5_ERR_STORE;
             else if (learner_id(reg))
                 rc = cmi5__index_reg(txn, &o);
@@ -225,7 +198,7 @@ static int index_migrate_once(struct stmt_db *db)
         rc = stmt_db_txn_commit(txn) ? CMI5_ERR_STORE : CMI5_OK;
     else
         stmt_db_txn_abort(txn);
-    sc_free(m.ids);
+    sc_free(ids);
     return rc;
 }
 

@@ -723,15 +723,15 @@ int scorm_rt_registration_delete(struct scorm_rt *rt, const char *reg)
 
 #define MIGRATED_KEY "#indexed" /* in course_stats: no course id has a '#' */
 
-struct mig_ctx {
+struct uuid_keys {
     char (*ids)[SC_UUID_LEN];
     size_t n, cap;
     int rc;
 };
 
-static int mig_visit(void *vctx, const void *k, size_t kl, const void *v, size_t vl)
+static int uuid_visit(void *vctx, const void *k, size_t kl, const void *v, size_t vl)
 {
-    struct mig_ctx *c = vctx;
+    struct uuid_keys *c = vctx;
     (void)v;
     (void)vl;
     if (kl != 36)
@@ -751,6 +751,22 @@ static int mig_visit(void *vctx, const void *k, size_t kl, const void *v, size_t
     return 0;
 }
 
+int scorm__uuid_keys(struct stmt_db_txn *txn, const char *table, char (**ids)[SC_UUID_LEN],
+                     size_t *n)
+{
+    struct uuid_keys c = {NULL, 0, 0, SCORM_RT_OK};
+    int rc = stmt_db_scan(txn, table, NULL, 0, uuid_visit, &c);
+    rc = c.rc ? c.rc : rc < 0 && rc != STMT_DB_NOTFOUND ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
+    if (rc) {
+        sc_free(c.ids);
+        c.ids = NULL;
+        c.n = 0;
+    }
+    *ids = c.ids;
+    *n = c.n;
+    return rc;
+}
+
 static int index_migrate_once(struct stmt_db *db);
 
 int scorm__index_migrate(struct stmt_db *db)
@@ -765,7 +781,8 @@ int scorm__index_migrate(struct stmt_db *db)
 static int index_migrate_once(struct stmt_db *db)
 {
     struct stmt_db_txn *txn = NULL;
-    struct mig_ctx c;
+    char(*ids)[SC_UUID_LEN] = NULL;
+    size_t n = 0;
     const void *v;
     size_t vl;
     int rc;
@@ -778,17 +795,15 @@ static int index_migrate_once(struct stmt_db *db)
         return SCORM_RT_OK;
     if (rc != STMT_DB_NOTFOUND)
         return SCORM_RT_ERR_STORE;
-    memset(&c, 0, sizeof c);
     if (stmt_db_txn_begin(db, 1, &txn))
         return SCORM_RT_ERR_STORE;
     /* in the write transaction: no registration is created meanwhile */
-    rc = stmt_db_scan(txn, "registrations", NULL, 0, mig_visit, &c);
-    rc = rc < 0 ? SCORM_RT_ERR_STORE : c.rc;
-    for (size_t i = 0; !rc && i < c.n; i++) {
+    rc = scorm__uuid_keys(txn, "registrations", &ids, &n);
+    for (size_t i = 0; !rc && i < n; i++) {
         cJSON *reg = NULL;
         int64_t us = 0;
         const char *created;
-        rc = scorm__rt_get(txn, "registrations", c.ids[i], &reg);
+        rc = scorm__rt_get(txn, "registrations", ids[i], &reg);
         if (rc)
             break;
         created = scorm__jstr(reg, "created");
@@ -799,7 +814,7 @@ static int index_migrate_once(struct stmt_db *db)
             scorm__jset_num(reg, "created_us", (double)us);
             rc = scorm__index_reg_add(txn, reg);
             if (!rc)
-                rc = scorm__rt_put(txn, "registrations", c.ids[i], reg);
+                rc = scorm__rt_put(txn, "registrations", ids[i], reg);
         }
         cJSON_Delete(reg);
     }
@@ -809,6 +824,6 @@ static int index_migrate_once(struct stmt_db *db)
         rc = stmt_db_txn_commit(txn) ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
     else
         stmt_db_txn_abort(txn);
-    sc_free(c.ids);
+    sc_free(ids);
     return rc;
 }

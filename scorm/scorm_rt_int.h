@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/sc_rand.h"
 #include "scorm/scorm_rt.h"
 
 /** The compiled datamodel.json (immutable after scorm__dm_compile). */
@@ -121,6 +122,10 @@ int scorm__index_reg_remove(struct stmt_db_txn *txn, const char *course, const c
  *  NULL it gets the completion and success before (the new ones when not indexed). */
 int scorm__index_reg_outcome(struct stmt_db_txn *txn, const char *course, const char *reg,
                              int completion, int success, int was[2]);
+/** The keys of table that are 36 bytes long (UUIDs), in key order: *ids (owned, sc_free) and
+ *  *n. SCORM_RT_OK, _NOMEM or _STORE (then *ids is NULL). */
+int scorm__uuid_keys(struct stmt_db_txn *txn, const char *table, char (**ids)[SC_UUID_LEN],
+                     size_t *n);
 /** Index the registrations of a store written before the console's tables, once (a marker
  *  in course_stats). */
 int scorm__index_migrate(struct stmt_db *db);
