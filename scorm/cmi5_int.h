@@ -27,6 +27,12 @@ static inline void cmi5__set_flag(cJSON *o, const char *k, int v)
     cJSON_DeleteItemFromObjectCaseSensitive(o, k);
     cJSON_AddBoolToObject(o, k, v);
 }
+/* A number member (an allocation failure shows in sc_alloc_failures, as for flags). */
+static inline void cmi5__set_num(cJSON *o, const char *k, double v)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+    cJSON_AddNumberToObject(o, k, v);
+}
 
 #define CMI5_T_COURSES "cmi5_courses"
 #define CMI5_T_REGS "cmi5_regs"
@@ -120,6 +126,7 @@ int cmi5__index_reg(struct stmt_db_txn *txn, void *outcome_ctx);
 struct cmi5__outcome {
     struct stmt_store *store;
     const cJSON *reg;
+    const char *last_access; /* the learner's last access (ISO 8601), NULL: unchanged */
 };
 /** Index the cmi5 registrations of a store written before the console's indexes (no
  *  created_us), once (a marker in course_stats), in one transaction. */

@@ -799,7 +799,7 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
     {
         const char *t[] = {CMI5_T_REGS};
         const char *k[] = {r};
-        struct cmi5__outcome o = {c->store, reg};
+        struct cmi5__outcome o = {c->store, reg, NULL};
         rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_outcome, &o);
     }
 out:

@@ -83,20 +83,30 @@ int cmi5__index_outcome(struct stmt_db_txn *txn, void *outcome_ctx)
 {
     const struct cmi5__outcome *o = outcome_ctx;
     const cJSON *reg = o->reg, *a;
-    int any = 0, passed = 0, failed = 0, c, sc, was[2], rc;
+    struct scorm__reg_outcome now = {0, 0, 0, 0, 0, o->last_access};
+    int any = 0, passed = 0, failed = 0, n_scored = 0, was[2], rc;
     cJSON_ArrayForEach(a, cJSON_GetObjectItem(reg, "aus"))
     {
+        const cJSON *sc = cJSON_GetObjectItem(a, "score"), *t = cJSON_GetObjectItem(a, "time_cs");
         any |= cmi5__flag(a, "completed") || cmi5__flag(a, "passed") || cmi5__flag(a, "failed") ||
                cmi5__flag(a, "waived") || cmi5__flag(a, "satisfied");
         passed |= cmi5__flag(a, "passed");
         failed |= cmi5__flag(a, "failed") && !cmi5__flag(a, "passed");
+        if (cJSON_IsNumber(sc)) { /* the score of the AU's passed or failed statement */
+            now.score += sc->valuedouble;
+            n_scored++;
+        }
+        if (cJSON_IsNumber(t)) /* the sum of its sessions' durations (terminated) */
+            now.total_time_cs += t->valuedouble;
     }
-    c = cmi5__flag(reg, "satisfied") ? SCORM__C_COMPLETED
-        : any                        ? SCORM__C_INCOMPLETE
-                                     : SCORM__C_NOT_ATTEMPTED;
-    sc = failed ? SCORM__S_FAILED : passed ? SCORM__S_PASSED : SCORM__S_UNKNOWN;
+    now.completion = cmi5__flag(reg, "satisfied") ? SCORM__C_COMPLETED
+                     : any                        ? SCORM__C_INCOMPLETE
+                                                  : SCORM__C_NOT_ATTEMPTED;
+    now.success = failed ? SCORM__S_FAILED : passed ? SCORM__S_PASSED : SCORM__S_UNKNOWN;
+    now.has_score = n_scored > 0;
+    now.score = n_scored ? now.score / n_scored : 0; /* the mean, as for SCOs */
     rc = scorm__index_reg_outcome(txn, cmi5__sstr(reg, "course"), cmi5__sstr(reg, "registration"),
-                                  c, sc, was);
+                                  &now, was);
     if (!rc && o->store) {
         cJSON *l = cJSON_CreateObject();
         if (!l)
@@ -104,7 +114,7 @@ int cmi5__index_outcome(struct stmt_db_txn *txn, void *outcome_ctx)
         cJSON_AddStringToObject(l, "id", learner_id(reg) ? learner_id(reg) : "");
         cJSON_AddStringToObject(l, "name", cmi5__sstr(cJSON_GetObjectItem(reg, "actor"), "name"));
         rc = scorm__outcome_events(o->store, txn, cmi5__sstr(reg, "registration"),
-                                   cmi5__sstr(reg, "course"), l, was, c, sc);
+                                   cmi5__sstr(reg, "course"), l, was, now.completion, now.success);
         cJSON_Delete(l);
     }
     return index_rc(rc);
@@ -112,7 +122,10 @@ int cmi5__index_outcome(struct stmt_db_txn *txn, void *outcome_ctx)
 
 int cmi5_plan_index(struct stmt_db_txn *txn, void *plan)
 {
-    struct cmi5__outcome o = {cmi5__plan_store(plan), cmi5__plan_reg(plan)};
+    /* an AU's statements: the learner's last access is now (the batch's stored time) */
+    char iso[SC_TIME_ISO_LEN];
+    struct cmi5__outcome o = {cmi5__plan_store(plan), cmi5__plan_reg(plan),
+                              sc_time_format_iso(sc_time_now_us(), 3, iso)};
     return cmi5__index_outcome(txn, &o);
 }
 
@@ -177,7 +190,7 @@ static int index_migrate_once(struct stmt_db *db)
         if (!cJSON_IsNumber(cJSON_GetObjectItem(reg, "created_us"))) {
             const char *created = cmi5__str(reg, "created");
             int64_t us = 0;
-            struct cmi5__outcome o = {NULL, reg}; /* no webhook events for the past */
+            struct cmi5__outcome o = {NULL, reg, NULL}; /* no webhook events for the past */
             if (created)
                 sc_time_parse_iso(created, strlen(created), &us);
             if (!cJSON_AddNumberToObject(reg, "created_us", (double)us) ||
@@ -221,8 +234,11 @@ static int unindex_reg(struct stmt_db_txn *txn, void *reg_record)
     int rc;
     if (!cJSON_IsNumber(cu) || !learner_id(reg))
         return CMI5_OK;
-    rc = scorm__index_reg_outcome(txn, cmi5__sstr(reg, "course"), r, SCORM__C_NOT_ATTEMPTED,
-                                  SCORM__S_UNKNOWN, NULL); /* out of the completed counter */
+    { /* out of the completed counter */
+        const struct scorm__reg_outcome none = {
+            SCORM__C_NOT_ATTEMPTED, SCORM__S_UNKNOWN, 0, 0, -1, NULL};
+        rc = scorm__index_reg_outcome(txn, cmi5__sstr(reg, "course"), r, &none, NULL);
+    }
     if (!rc)
         rc = scorm__index_reg_remove(txn, cmi5__sstr(reg, "course"), learner_id(reg),
                                      (int64_t)cu->valuedouble, r);
@@ -354,7 +370,7 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     {
         const char *t[] = {CMI5_T_REGS};
         const char *k[] = {r};
-        struct cmi5__outcome o = {c->store, reg};
+        struct cmi5__outcome o = {c->store, reg, NULL};
         if ((rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_reg, &o)))
             goto out;
     }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/sc_alloc.h"
+#include "common/sc_text.h"
 #include "statements/stmt_store.h"
 #include "statements/stmt_validate.h"
 
@@ -165,9 +166,15 @@ static int check_one(const cJSON *s, const char *w, cJSON *sess, cJSON *ast, con
         return CMI5_OK;
     }
     if (is_term) {
+        int64_t cs = 0;
         if (!cmi5__str(res, "duration"))
             return refuse(d, "9.5.4.1-1", w, "terminated needs result.duration");
         cmi5__set_flag(sess, "terminated", 1);
+        /* the session's total time (9.5.4.1): the AU's time is the sum over its sessions */
+        if (!sc_duration_parse(cmi5__str(res, "duration"), SC_DURATION_ISO, &cs)) {
+            const cJSON *t = cJSON_GetObjectItem(ast, "time_cs");
+            cmi5__set_num(ast, "time_cs", (cJSON_IsNumber(t) ? t->valuedouble : 0) + (double)cs);
+        }
         return CMI5_OK;
     }
     /* completed, passed, failed */
@@ -204,8 +211,11 @@ static int check_one(const cJSON *s, const char *w, cJSON *sess, cJSON *ast, con
                       "passed and failed need result.duration");
     {
         int rc = score_rules(res, s, au, verb, w, d);
+        const cJSON *scaled = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "score"), "scaled");
         if (rc)
             return rc;
+        if (cJSON_IsNumber(scaled)) /* the AU's score: its passed or failed statement's */
+            cmi5__set_num(ast, "score", scaled->valuedouble);
     }
     if (is_pass) {
         if (cmi5__flag(sess, "passed"))

@@ -240,10 +240,12 @@ out:
 }
 
 /* A cmi5 registration (table cmi5_regs, cmi5_reg.c) as a list item: its learner is the
- * account of its actor (cmi5 9.2); completion/success from its summary (reg_summary). */
+ * account of its actor (cmi5 9.2); completion, success, score, total time and last access from
+ * its summary (reg_summary, cmi5_reg.c cmi5__index_outcome). */
 static cJSON *cmi5_reg_item(struct stmt_db_txn *txn, const char *reg)
 {
     cJSON *rec = NULL, *crs = NULL, *o = NULL, *l;
+    char tbuf[64];
     const cJSON *actor, *acc;
     struct scorm__summary sum;
     if (scorm__rt_get(txn, "cmi5_regs", reg, &rec))
@@ -270,8 +272,16 @@ static cJSON *cmi5_reg_item(struct stmt_db_txn *txn, const char *reg)
                             scorm__jstr(crs, "title") ? scorm__jstr(crs, "title") : "");
     cJSON_AddStringToObject(o, "completion", scorm__completion_name(sum.completion));
     cJSON_AddStringToObject(o, "success", scorm__success_name(sum.success));
-    cJSON_AddNullToObject(o, "score");
-    cJSON_AddNullToObject(o, "last_access");
+    if (sum.has_score)
+        cJSON_AddNumberToObject(o, "score", sum.score);
+    else
+        cJSON_AddNullToObject(o, "score");
+    scorm_rt_cs_duration((int64_t)sum.total_time_cs, tbuf, sizeof tbuf);
+    cJSON_AddStringToObject(o, "total_time", tbuf);
+    if (sum.last_access[0])
+        cJSON_AddStringToObject(o, "last_access", sum.last_access);
+    else
+        cJSON_AddNullToObject(o, "last_access");
     cJSON_AddBoolToObject(o, "satisfied", cJSON_IsTrue(cJSON_GetObjectItem(rec, "satisfied")));
     cJSON_AddStringToObject(o, "created",
                             scorm__jstr(rec, "created") ? scorm__jstr(rec, "created") : "");
@@ -635,23 +645,29 @@ int scorm__index_reg_remove(struct stmt_db_txn *txn, const char *course, const c
 }
 
 int scorm__index_reg_outcome(struct stmt_db_txn *txn, const char *course, const char *reg,
-                             int completion, int success, int was_out[2])
+                             const struct scorm__reg_outcome *now, int was_out[2])
 {
     struct scorm__summary sum;
     int rc = scorm__summary_get(txn, reg, &sum), was;
     if (was_out) {
-        was_out[0] = rc ? completion : (int)sum.completion;
-        was_out[1] = rc ? success : (int)sum.success;
+        was_out[0] = rc ? now->completion : (int)sum.completion;
+        was_out[1] = rc ? now->success : (int)sum.success;
     }
     if (rc == SCORM_RT_ERR_NOTFOUND)
         return SCORM_RT_OK; /* not indexed (made before the indexes): not counted either */
     if (rc)
         return rc;
     was = sum.completion == SCORM__C_COMPLETED;
-    sum.completion = (enum scorm__completion)completion;
-    sum.success = (enum scorm__success)success;
+    sum.completion = (enum scorm__completion)now->completion;
+    sum.success = (enum scorm__success)now->success;
+    sum.has_score = now->has_score;
+    sum.score = now->has_score ? now->score : 0;
+    if (now->total_time_cs >= 0)
+        sum.total_time_cs = now->total_time_cs;
+    if (now->last_access)
+        snprintf(sum.last_access, sizeof sum.last_access, "%s", now->last_access);
     rc = scorm__summary_put(txn, reg, &sum);
-    if (!rc && was != (completion == SCORM__C_COMPLETED))
+    if (!rc && was != (now->completion == SCORM__C_COMPLETED))
         rc = bump(txn, "course_stats", course, "completed", was ? -1 : 1);
     scorm__summary_free(&sum);
     return rc;

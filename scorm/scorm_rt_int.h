@@ -116,12 +116,20 @@ int scorm__index_reg_add(struct stmt_db_txn *txn, const cJSON *reg);
  *  course and learner) inside the deleting transaction. */
 int scorm__index_reg_remove(struct stmt_db_txn *txn, const char *course, const char *lid,
                             int64_t created, const char *reg);
-/** Set the course-level completion (enum scorm__completion) and success (enum
- *  scorm__success) of an indexed registration's summary; its course's completed counter
+/** The course-level outcome of a registration kept apart from the run-time (cmi5). */
+struct scorm__reg_outcome {
+    int completion; /* enum scorm__completion */
+    int success;    /* enum scorm__success */
+    int has_score;
+    double score;            /* mean scaled score */
+    double total_time_cs;    /* < 0: unchanged */
+    const char *last_access; /* ISO 8601, NULL: unchanged */
+};
+/** Set that outcome in an indexed registration's summary; its course's completed counter
  *  follows. A registration without a summary (not indexed) is left alone. When was is not
  *  NULL it gets the completion and success before (the new ones when not indexed). */
 int scorm__index_reg_outcome(struct stmt_db_txn *txn, const char *course, const char *reg,
-                             int completion, int success, int was[2]);
+                             const struct scorm__reg_outcome *now, int was[2]);
 /** The keys of table that are 36 bytes long (UUIDs), in key order: *ids (owned, sc_free) and
  *  *n. SCORM_RT_OK, _NOMEM or _STORE (then *ids is NULL). */
 int scorm__uuid_keys(struct stmt_db_txn *txn, const char *table, char (**ids)[SC_UUID_LEN],
