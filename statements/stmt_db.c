@@ -257,18 +257,36 @@ MDB_txn *stmt__db_txn_raw(struct stmt_db_txn *txn)
     return txn->txn;
 }
 
+/* Lock-free: registration appends an entry, then publishes it by raising ntables (an atomic),
+ * so every entry below ntables is complete and never changes. A name that is the registered
+ * entry's own string (stmt__db_table_ref) is found without comparing. */
 static int lookup_table_db(struct stmt_db *db, const char *name, MDB_dbi *out)
 {
-    pthread_mutex_lock(&db->dbi_lock);
-    for (int i = 0; i < db->ntables; i++) {
-        if (strcmp(db->tables[i].name, name) == 0) {
+    int n = atomic_load_explicit(&db->ntables, memory_order_acquire);
+    uintptr_t p = (uintptr_t)name, base = (uintptr_t)db->tables;
+    if (p >= base && p < base + sizeof db->tables && (p - base) % sizeof db->tables[0] == 0) {
+        size_t i = (p - base) / sizeof db->tables[0];
+        if ((int)i < n) {
             *out = db->tables[i].dbi;
-            pthread_mutex_unlock(&db->dbi_lock);
             return STMT_DB_OK;
         }
     }
-    pthread_mutex_unlock(&db->dbi_lock);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(db->tables[i].name, name) == 0) {
+            *out = db->tables[i].dbi;
+            return STMT_DB_OK;
+        }
+    }
     return STMT_DB_NOTFOUND;
+}
+
+const char *stmt__db_table_ref(struct stmt_db *db, const char *name)
+{
+    int n = atomic_load_explicit(&db->ntables, memory_order_acquire);
+    for (int i = 0; i < n; i++)
+        if (strcmp(db->tables[i].name, name) == 0)
+            return db->tables[i].name;
+    return name;
 }
 
 int stmt__db_table(struct stmt_db_txn *t, const char *name, unsigned flags, MDB_dbi *out)
@@ -301,9 +319,10 @@ static int ensure_table(struct stmt_db *db, const char *name, unsigned flags)
     for (int i = 0; i < db->ntables; i++)
         found |= strcmp(db->tables[i].name, name) == 0;
     if (!found && db->ntables < MAX_TABLES) {
-        snprintf(db->tables[db->ntables].name, sizeof db->tables[0].name, "%s", name);
-        db->tables[db->ntables].dbi = dbi;
-        db->ntables++;
+        int n = atomic_load(&db->ntables);
+        snprintf(db->tables[n].name, sizeof db->tables[0].name, "%s", name);
+        db->tables[n].dbi = dbi;
+        atomic_store_explicit(&db->ntables, n + 1, memory_order_release);
     }
     pthread_mutex_unlock(&db->dbi_lock);
     return STMT_DB_OK;
@@ -314,9 +333,10 @@ static int pg_table(struct stmt_db *db, const char *name)
 {
     pthread_mutex_lock(&db->dbi_lock);
     if (db->ntables < MAX_TABLES) {
-        snprintf(db->tables[db->ntables].name, sizeof db->tables[0].name, "%s", name);
-        db->tables[db->ntables].dbi = 0;
-        db->ntables++;
+        int n = atomic_load(&db->ntables);
+        snprintf(db->tables[n].name, sizeof db->tables[0].name, "%s", name);
+        db->tables[n].dbi = 0;
+        atomic_store_explicit(&db->ntables, n + 1, memory_order_release);
     }
     pthread_mutex_unlock(&db->dbi_lock);
     return STMT_DB_OK;
@@ -362,6 +382,22 @@ int stmt_db_tables_register(struct stmt_db *db, const char *const *names, size_t
     return STMT_DB_OK;
 }
 
+static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out);
+
+int stmt__db_resolve(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
+{
+    return table_for(t, name, out);
+}
+
+void stmt__db_txn_wrap(struct stmt_db *db, MDB_txn *raw, struct stmt_db_txn *out)
+{
+    memset(out, 0, sizeof *out);
+    out->db = db;
+    out->txn = raw;
+    out->write = 1; /* the owner check: the calling thread's own transaction */
+    out->owner = pthread_self();
+}
+
 static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
 {
     int rc = owner_check(t);
@@ -394,7 +430,10 @@ int stmt_db_put(struct stmt_db_txn *t, const char *table, const void *key, size_
         return rc;
     if (t->pgt)
         return stmt__pg_put(t->pgt, table, key, klen, val, vlen, flags);
-    rc = mdb_put(t->txn, dbi, &k, &v, (flags & STMT_DB_NOOVERWRITE) ? MDB_NOOVERWRITE : 0);
+    unsigned mf = (flags & STMT_DB_NOOVERWRITE) ? MDB_NOOVERWRITE : 0;
+    rc = mdb_put(t->txn, dbi, &k, &v, mf | ((flags & STMT_DB_APPEND) ? MDB_APPEND : 0));
+    if (rc == MDB_KEYEXIST && (flags & STMT_DB_APPEND)) /* not after the last key: a hint */
+        rc = mdb_put(t->txn, dbi, &k, &v, mf);
     if (rc == MDB_MAP_FULL)
         stmt__db_want_grow(t->db);
     return stmt__db_err(rc);

@@ -96,6 +96,31 @@ int stmt__pg_savepoint(struct stmt__pgtxn *t, int op)
     (void)t, (void)op;
     return STMT_DB_ERR_IO;
 }
+int stmt__pg_cursor_open(struct stmt__pgtxn *t, const char *table, struct stmt__pgcur **out)
+{
+    (void)t, (void)table, (void)out;
+    return STMT_DB_ERR_IO;
+}
+int stmt__pg_cursor_get(struct stmt__pgcur *c, int op, const void *key, size_t klen,
+                        struct stmt_db_kv *out)
+{
+    (void)c, (void)op, (void)key, (void)klen, (void)out;
+    return STMT_DB_ERR_IO;
+}
+void stmt__pg_cursor_close(struct stmt__pgcur *c)
+{
+    (void)c;
+}
+int stmt__pg_count(struct stmt__pgtxn *t, const char *table, size_t *n)
+{
+    (void)t, (void)table, (void)n;
+    return STMT_DB_ERR_IO;
+}
+int stmt__pg_clear(struct stmt__pgtxn *t, const char *table)
+{
+    (void)t, (void)table;
+    return STMT_DB_ERR_IO;
+}
 
 #else
 
@@ -106,6 +131,8 @@ int stmt__pg_savepoint(struct stmt__pgtxn *t, int op)
 
 #define POOL_MAX 64
 #define SCAN_PAGE 256
+#define CUR_PAGE0 32     /* a cursor's first page after a seek: most walks stop early */
+#define CUR_PAGE_MAX 512 /* and each further page twice the last, up to this */
 /* advisory lock keys (one bigint space per database): "scolar" + a small number */
 #define MIGRATE_LOCK "7310730100001"
 #define WRITE_LOCK "7310730100002"
@@ -132,6 +159,7 @@ struct stmt__pgtxn {
     PGconn *c;
     int write;
     int failed;      /* a statement failed: the transaction can only roll back */
+    unsigned wgen;   /* bumped by every write: cursors read their page again after one */
     PGresult **lent; /* results whose bytes stmt_db_get handed out (freed at the next write) */
     size_t nlent, caplent;
 };
@@ -150,6 +178,10 @@ static const struct {
     {"d", "DELETE FROM scolar_kv WHERE tbl = $1 AND k = $2", 2},
     {"s0", "SELECT k, v FROM scolar_kv WHERE tbl = $1 AND k >= $2 ORDER BY k LIMIT $3", 3},
     {"s1", "SELECT k, v FROM scolar_kv WHERE tbl = $1 AND k > $2 ORDER BY k LIMIT $3", 3},
+    {"cp", "SELECT k, v FROM scolar_kv WHERE tbl = $1 AND k < $2 ORDER BY k DESC LIMIT $3", 3},
+    {"cl", "SELECT k, v FROM scolar_kv WHERE tbl = $1 ORDER BY k DESC LIMIT $2", 2},
+    {"n", "SELECT count(*) FROM scolar_kv WHERE tbl = $1", 1},
+    {"x", "DELETE FROM scolar_kv WHERE tbl = $1", 1},
 };
 
 static int sqlstate_err(const PGresult *r)
@@ -470,6 +502,7 @@ int stmt__pg_put(struct stmt__pgtxn *t, const char *table, const void *key, size
     if (!t->write)
         return STMT_DB_ERR_ACCESS;
     free_lent(t);
+    t->wgen++;
     r = run(t, (flags & STMT_DB_NOOVERWRITE) ? "pn" : "p", table, key, klen, val ? val : "", vlen,
             0);
     rc = result_err(t, r, PGRES_COMMAND_OK);
@@ -512,6 +545,7 @@ int stmt__pg_del(struct stmt__pgtxn *t, const char *table, const void *key, size
     if (!t->write)
         return STMT_DB_ERR_ACCESS;
     free_lent(t);
+    t->wgen++;
     r = run(t, "d", table, key, klen, NULL, 0, 0);
     rc = result_err(t, r, PGRES_COMMAND_OK);
     if (!rc && strcmp(PQcmdTuples(r), "0") == 0)
@@ -567,6 +601,7 @@ int stmt__pg_savepoint(struct stmt__pgtxn *t, int op)
                                       "ROLLBACK TO SAVEPOINT g; RELEASE SAVEPOINT g"};
     int rc;
     free_lent(t);
+    t->wgen++;
     if (op == 1 && t->failed)
         return STMT_DB_ERR_IO;
     rc = exec_cmd(t->c, SQL[op], NULL, 0);
@@ -574,6 +609,170 @@ int stmt__pg_savepoint(struct stmt__pgtxn *t, int op)
         t->failed = 1; /* the group's transaction can only roll back now */
     else if (op == 2)
         t->failed = 0;
+    return rc;
+}
+
+/* ---- cursors ------------------------------------------------------------------------------ */
+
+enum { CS_UNSET, CS_ON, CS_AFTER, CS_BEFORE };
+
+struct stmt__pgcur {
+    struct stmt__pgtxn *t;
+    char table[32];
+    PGresult *page; /* the rows read last, in the direction dir */
+    int n, i, dir;  /* rows, the current one, 1 ascending or -1 descending */
+    int lim;        /* the rows that page asked for (fewer: the table ends there) */
+    unsigned gen;   /* t->wgen when it was read */
+    int state;      /* CS_*: on page row i, or not positioned, past the end, before the start */
+    unsigned char key[STMT_DB_MAX_KEY]; /* the current key, while the next page is read */
+};
+
+int stmt__pg_cursor_open(struct stmt__pgtxn *t, const char *table, struct stmt__pgcur **out)
+{
+    struct stmt__pgcur *c = sc_calloc(1, sizeof *c);
+    if (!c)
+        return STMT_DB_ERR_NOMEM;
+    c->t = t;
+    snprintf(c->table, sizeof c->table, "%s", table);
+    *out = c;
+    return STMT_DB_OK;
+}
+
+void stmt__pg_cursor_close(struct stmt__pgcur *c)
+{
+    if (!c)
+        return;
+    PQclear(c->page);
+    sc_free(c);
+}
+
+static void cur_row(const struct stmt__pgcur *c, struct stmt_db_kv *out)
+{
+    out->key = PQgetvalue(c->page, c->i, 0);
+    out->klen = (size_t)PQgetlength(c->page, c->i, 0);
+    out->val = PQgetvalue(c->page, c->i, 1);
+    out->vlen = (size_t)PQgetlength(c->page, c->i, 1);
+}
+
+/* Read a page: q "s0" (k >= key), "s1" (k > key), "cp" (k < key, descending) or "cl" (the
+ * last keys, descending) with lim rows; position on its first row. */
+static int cur_fetch(struct stmt__pgcur *c, const char *q, const void *key, size_t klen, int lim,
+                     struct stmt_db_kv *out)
+{
+    char limit[16];
+    const char *vals[3];
+    int lens[3] = {0, (int)klen, 0}, fmts[3] = {0, 1, 0}, np, rc;
+    PGresult *r;
+    snprintf(limit, sizeof limit, "%d", lim);
+    vals[0] = c->table;
+    if (strcmp(q, "cl") == 0) {
+        vals[1] = limit;
+        fmts[1] = 0;
+        np = 2;
+    } else {
+        vals[1] = klen ? (const char *)key : "";
+        vals[2] = limit;
+        np = 3;
+    }
+    r = PQexecPrepared(c->t->c, q, np, vals, lens, fmts, 1);
+    rc = result_err(c->t, r, PGRES_TUPLES_OK);
+    PQclear(c->page);
+    c->page = NULL;
+    if (rc) {
+        PQclear(r);
+        c->state = CS_UNSET;
+        return rc;
+    }
+    c->page = r;
+    c->n = PQntuples(r);
+    c->i = 0;
+    c->dir = q[0] == 'c' ? -1 : 1;
+    c->lim = lim;
+    c->gen = c->t->wgen;
+    if (!c->n) {
+        c->state = strcmp(q, "cl") == 0 ? CS_UNSET : c->dir > 0 ? CS_AFTER : CS_BEFORE;
+        return STMT_DB_NOTFOUND;
+    }
+    c->state = CS_ON;
+    cur_row(c, out);
+    return STMT_DB_OK;
+}
+
+/* One step in direction d (1 next, -1 previous). */
+static int cur_step(struct stmt__pgcur *c, int d, struct stmt_db_kv *out)
+{
+    size_t kl;
+    int lim;
+    if (c->state == CS_UNSET || (c->state == CS_BEFORE && d > 0) || (c->state == CS_AFTER && d < 0))
+        return d > 0 ? cur_fetch(c, "s0", NULL, 0, CUR_PAGE0, out)
+                     : cur_fetch(c, "cl", NULL, 0, CUR_PAGE0, out);
+    if (c->state != CS_ON)
+        return STMT_DB_NOTFOUND;
+    if (c->gen == c->t->wgen) { /* no write since the page was read: it is current */
+        if (d == c->dir && c->i + 1 < c->n) {
+            c->i++;
+            cur_row(c, out);
+            return STMT_DB_OK;
+        }
+        if (d != c->dir && c->i > 0) {
+            c->i--;
+            cur_row(c, out);
+            return STMT_DB_OK;
+        }
+        if (d == c->dir && c->n < c->lim) { /* the page ended before its limit: so does the table */
+            PQclear(c->page);
+            c->page = NULL;
+            c->state = d > 0 ? CS_AFTER : CS_BEFORE;
+            return STMT_DB_NOTFOUND;
+        }
+    }
+    /* the next page, from the current key on (exclusive) */
+    kl = (size_t)PQgetlength(c->page, c->i, 0);
+    memcpy(c->key, PQgetvalue(c->page, c->i, 0), kl);
+    lim = d == c->dir && c->lim < CUR_PAGE_MAX ? c->lim * 2 : c->lim;
+    return cur_fetch(c, d > 0 ? "s1" : "cp", c->key, kl, lim, out);
+}
+
+int stmt__pg_cursor_get(struct stmt__pgcur *c, int op, const void *key, size_t klen,
+                        struct stmt_db_kv *out)
+{
+    switch (op) {
+    case STMT__PGC_SEEK:
+        return cur_fetch(c, "s0", key, klen, CUR_PAGE0, out);
+    case STMT__PGC_NEXT:
+        return cur_step(c, 1, out);
+    case STMT__PGC_PREV:
+        return cur_step(c, -1, out);
+    case STMT__PGC_LAST:
+        return cur_fetch(c, "cl", NULL, 0, CUR_PAGE0, out);
+    default:
+        return STMT_DB_ERR_IO;
+    }
+}
+
+int stmt__pg_count(struct stmt__pgtxn *t, const char *table, size_t *n)
+{
+    const char *vals[1] = {table};
+    PGresult *r = PQexecPrepared(t->c, "n", 1, vals, NULL, NULL, 0);
+    int rc = result_err(t, r, PGRES_TUPLES_OK);
+    if (!rc)
+        *n = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return rc;
+}
+
+int stmt__pg_clear(struct stmt__pgtxn *t, const char *table)
+{
+    const char *vals[1] = {table};
+    PGresult *r;
+    int rc;
+    if (!t->write)
+        return STMT_DB_ERR_ACCESS;
+    free_lent(t);
+    t->wgen++;
+    r = PQexecPrepared(t->c, "x", 1, vals, NULL, NULL, 0);
+    rc = result_err(t, r, PGRES_COMMAND_OK);
+    PQclear(r);
     return rc;
 }
 
