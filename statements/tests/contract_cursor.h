@@ -12,6 +12,7 @@
 #define CONTRACT_CURSOR_H
 /* Included by test_stmt_db_contract.c (one TAP counter per program). */
 #include "statements/stmt_db.h"
+#include "common/sc_alloc.h"
 #include "common/tap.h"
 
 #include <stdio.h>
@@ -62,7 +63,8 @@ static int count_fn(struct stmt_db_txn *t, void *ctx)
     return stmt_db_put(t, "t_cur2", "n", 1, buf, strlen(buf), 0);
 }
 
-static void contract_cursor(struct stmt_db *db)
+/* lmdb: also check that stepping allocates nothing (the LMDB backend) */
+static void contract_cursor(struct stmt_db *db, int lmdb)
 {
     static const char *const odd[] = {"b", "ab", "a", "\xff", "a\x01", "aa"};
     struct stmt_db_txn *t, *r;
@@ -181,6 +183,18 @@ static void contract_cursor(struct stmt_db *db)
     ok(!rc && key_is(&kv, "r0050"), "then 350 back (%s)", kstr(&kv));
     rc = stmt_db_cursor_next(c, &kv);
     ok(!rc && key_is(&kv, "r0051"), "then one forward (%s)", kstr(&kv));
+    if (lmdb) {
+        /* every sc_ allocation from here fails: seeks and steps must not need one */
+        long before = sc_alloc_failures();
+        int steps = 0;
+        sc_alloc_fail_after(0);
+        rc = stmt_db_cursor_seek(c, "r", 1, &kv);
+        while (rc == STMT_DB_OK && steps < 2 * NROWS)
+            rc = ++steps < NROWS ? stmt_db_cursor_next(c, &kv) : stmt_db_cursor_prev(c, &kv);
+        sc_alloc_fail_after(-1);
+        ok(rc == STMT_DB_OK && steps == 2 * NROWS && sc_alloc_failures() == before,
+           "LMDB: %d seeks and steps allocate nothing", steps);
+    }
     stmt_db_cursor_close(c);
     stmt_db_txn_abort(r);
 
