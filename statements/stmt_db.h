@@ -137,6 +137,12 @@ void stmt_db_txn_abort(struct stmt_db_txn *txn);
  *  STMT_DB_ERR_TABLE. */
 int stmt_db_put(struct stmt_db_txn *txn, const char *table, const void *key, size_t klen,
                 const void *val, size_t vlen, unsigned flags);
+/** Put a value of vlen bytes that the caller writes after the call (LMDB: MDB_RESERVE, no
+ *  copy): *buf has room for vlen bytes, to be filled before the next call on txn (LMDB: in
+ *  the map; PostgreSQL: a buffer of the transaction, put at its next call or commit). flags:
+ *  STMT_DB_NOOVERWRITE, STMT_DB_APPEND as for stmt_db_put. */
+int stmt_db_reserve(struct stmt_db_txn *txn, const char *table, const void *key, size_t klen,
+                    size_t vlen, unsigned flags, void **buf);
 /** *val points into the map: valid until the next write in this txn or its end. Copy it. */
 int stmt_db_get(struct stmt_db_txn *txn, const char *table, const void *key, size_t klen,
                 const void **val, size_t *vlen);

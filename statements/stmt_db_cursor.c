@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Cursors, counts and clears of stmt_db.h on both backends (issue 19, step 1 of
+ * Cursors, counts, clears and reservations of stmt_db.h on both backends (issue 19, step 1 of
  * docs/architecture.md "PostgreSQL backend"): what statements/ took from LMDB directly.
  *
  * LMDB: an MDB_cursor of the transaction, opened once (its one allocation); each step is one
@@ -164,4 +164,34 @@ int stmt_db_clear(struct stmt_db_txn *t, const char *table)
     if (!t->write)
         return STMT_DB_ERR_ACCESS;
     return stmt__db_err(mdb_drop(t->txn, dbi, 0));
+}
+
+int stmt_db_reserve(struct stmt_db_txn *t, const char *table, const void *key, size_t klen,
+                    size_t vlen, unsigned flags, void **buf)
+{
+    MDB_dbi dbi;
+    MDB_val k = {klen, (void *)key}, v = {vlen, NULL};
+    unsigned mf;
+    int rc;
+    if (klen == 0 || klen > STMT_DB_MAX_KEY)
+        return STMT_DB_ERR_KEY;
+    if (stmt__db_group_remote(t)) /* the buffer would be the leader's to fill */
+        return STMT_DB_ERR_IO;
+    rc = stmt__db_resolve(t, table, &dbi);
+    if (rc)
+        return rc;
+    if (t->pgt)
+        return stmt__pg_reserve(t->pgt, table, key, klen, vlen, flags, buf);
+    mf = MDB_RESERVE | ((flags & STMT_DB_NOOVERWRITE) ? MDB_NOOVERWRITE : 0);
+    rc = mdb_put(t->txn, dbi, &k, &v, mf | ((flags & STMT_DB_APPEND) ? MDB_APPEND : 0));
+    if (rc == MDB_KEYEXIST && (flags & STMT_DB_APPEND)) { /* not after the last key: a hint */
+        v.mv_size = vlen;
+        rc = mdb_put(t->txn, dbi, &k, &v, mf);
+    }
+    if (rc == MDB_MAP_FULL)
+        stmt__db_want_grow(t->db);
+    if (rc)
+        return stmt__db_err(rc);
+    *buf = v.mv_data;
+    return STMT_DB_OK;
 }

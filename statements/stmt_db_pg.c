@@ -75,6 +75,12 @@ int stmt__pg_get(struct stmt__pgtxn *t, const char *table, const void *key, size
     (void)t, (void)table, (void)key, (void)klen, (void)val, (void)vlen;
     return STMT_DB_ERR_IO;
 }
+int stmt__pg_reserve(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
+                     size_t vlen, unsigned flags, void **buf)
+{
+    (void)t, (void)table, (void)key, (void)klen, (void)vlen, (void)flags, (void)buf;
+    return STMT_DB_ERR_IO;
+}
 int stmt__pg_del(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen)
 {
     (void)t, (void)table, (void)key, (void)klen;
@@ -158,8 +164,14 @@ struct stmt__pgtxn {
     struct stmt__pg *pg;
     PGconn *c;
     int write;
-    int failed;      /* a statement failed: the transaction can only roll back */
-    unsigned wgen;   /* bumped by every write: cursors read their page again after one */
+    int failed;    /* a statement failed: the transaction can only roll back */
+    unsigned wgen; /* bumped by every write: cursors read their page again after one */
+    /* a value of stmt_db_reserve, put before the next statement (rpending) */
+    int rpending;
+    char rtable[32];
+    unsigned char rkey[STMT_DB_MAX_KEY];
+    size_t rklen, rlen, rcap;
+    unsigned char *rbuf;
     PGresult **lent; /* results whose bytes stmt_db_get handed out (freed at the next write) */
     size_t nlent, caplent;
 };
@@ -455,11 +467,14 @@ int stmt__pg_begin(struct stmt__pg *pg, int write, struct stmt__pgtxn **out)
     return STMT_DB_OK;
 }
 
+static int flush_resv(struct stmt__pgtxn *t);
+
 int stmt__pg_end(struct stmt__pgtxn *t, int commit)
 {
-    int rc = STMT_DB_OK;
+    int rc = commit ? flush_resv(t) : STMT_DB_OK;
+    t->rpending = 0;
     free_lent(t);
-    if (commit && !t->failed) {
+    if (commit && !t->failed && !rc) {
         PGresult *r = PQexec(t->c, "COMMIT");
         /* COMMIT of a transaction that failed answers ROLLBACK (docs: COMMIT) */
         if (PQresultStatus(r) != PGRES_COMMAND_OK || strcmp(PQcmdStatus(r), "COMMIT") != 0)
@@ -467,11 +482,12 @@ int stmt__pg_end(struct stmt__pgtxn *t, int commit)
         PQclear(r);
     } else {
         exec_cmd(t->c, "ROLLBACK", NULL, 0);
-        if (commit)
+        if (commit && !rc)
             rc = STMT_DB_ERR_IO;
     }
     pool_give(t->pg, t->c);
     sc_free(t->lent);
+    sc_free(t->rbuf);
     sc_free(t);
     return rc;
 }
@@ -494,8 +510,60 @@ static int result_err(struct stmt__pgtxn *t, PGresult *r, ExecStatusType want)
     return sqlstate_err(r);
 }
 
+static int put_now(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
+                   const void *val, size_t vlen, unsigned flags);
+
+/* The value stmt_db_reserve handed out, filled by now: put it before anything else. */
+static int flush_resv(struct stmt__pgtxn *t)
+{
+    if (!t->rpending)
+        return STMT_DB_OK;
+    t->rpending = 0;
+    return put_now(t, t->rtable, t->rkey, t->rklen, t->rbuf, t->rlen, 0);
+}
+
 int stmt__pg_put(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
                  const void *val, size_t vlen, unsigned flags)
+{
+    int rc = flush_resv(t);
+    return rc ? rc : put_now(t, table, key, klen, val, vlen, flags);
+}
+
+int stmt__pg_reserve(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
+                     size_t vlen, unsigned flags, void **buf)
+{
+    int rc = flush_resv(t);
+    if (rc)
+        return rc;
+    if (!t->write)
+        return STMT_DB_ERR_ACCESS;
+    if (flags & STMT_DB_NOOVERWRITE) { /* refused now, as LMDB refuses the reservation */
+        const void *v;
+        size_t vl;
+        rc = stmt__pg_get(t, table, key, klen, &v, &vl);
+        if (rc != STMT_DB_NOTFOUND)
+            return rc ? rc : STMT_DB_ERR_EXISTS;
+    }
+    if (vlen > t->rcap || !t->rbuf) {
+        unsigned char *nb = sc_realloc(t->rbuf, vlen ? vlen : 1);
+        if (!nb)
+            return STMT_DB_ERR_NOMEM;
+        t->rbuf = nb;
+        t->rcap = vlen ? vlen : 1;
+    }
+    snprintf(t->rtable, sizeof t->rtable, "%s", table);
+    memcpy(t->rkey, key, klen);
+    t->rklen = klen;
+    t->rlen = vlen;
+    t->rpending = 1;
+    free_lent(t);
+    t->wgen++;
+    *buf = t->rbuf;
+    return STMT_DB_OK;
+}
+
+static int put_now(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
+                   const void *val, size_t vlen, unsigned flags)
 {
     PGresult *r;
     int rc;
@@ -515,8 +583,12 @@ int stmt__pg_put(struct stmt__pgtxn *t, const char *table, const void *key, size
 int stmt__pg_get(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
                  const void **val, size_t *vlen)
 {
-    PGresult *r = run(t, "g", table, key, klen, NULL, 0, 0);
-    int rc = result_err(t, r, PGRES_TUPLES_OK);
+    PGresult *r;
+    int rc = flush_resv(t);
+    if (rc)
+        return rc;
+    r = run(t, "g", table, key, klen, NULL, 0, 0);
+    rc = result_err(t, r, PGRES_TUPLES_OK);
     if (!rc && PQntuples(r) == 0)
         rc = STMT_DB_NOTFOUND;
     if (!rc && t->nlent == t->caplent) {
@@ -544,6 +616,8 @@ int stmt__pg_del(struct stmt__pgtxn *t, const char *table, const void *key, size
     int rc;
     if (!t->write)
         return STMT_DB_ERR_ACCESS;
+    if ((rc = flush_resv(t)))
+        return rc;
     free_lent(t);
     t->wgen++;
     r = run(t, "d", table, key, klen, NULL, 0, 0);
@@ -559,7 +633,9 @@ int stmt__pg_scan(struct stmt__pgtxn *t, const char *table, const void *from, si
 {
     char limit[16], *last = NULL;
     size_t lastlen = 0;
-    int first = 1, rc = STMT_DB_OK;
+    int first = 1, rc = flush_resv(t);
+    if (rc)
+        return rc;
     snprintf(limit, sizeof limit, "%d", SCAN_PAGE);
     for (;;) {
         PGresult *r =
@@ -599,7 +675,9 @@ int stmt__pg_savepoint(struct stmt__pgtxn *t, int op)
 {
     static const char *const SQL[] = {"SAVEPOINT g", "RELEASE SAVEPOINT g",
                                       "ROLLBACK TO SAVEPOINT g; RELEASE SAVEPOINT g"};
-    int rc;
+    int rc = op == 2 ? (t->rpending = 0) : flush_resv(t);
+    if (rc)
+        return rc;
     free_lent(t);
     t->wgen++;
     if (op == 1 && t->failed)
@@ -663,6 +741,8 @@ static int cur_fetch(struct stmt__pgcur *c, const char *q, const void *key, size
     const char *vals[3];
     int lens[3] = {0, (int)klen, 0}, fmts[3] = {0, 1, 0}, np, rc;
     PGresult *r;
+    if ((rc = flush_resv(c->t)))
+        return rc;
     snprintf(limit, sizeof limit, "%d", lim);
     vals[0] = c->table;
     if (strcmp(q, "cl") == 0) {
@@ -753,8 +833,12 @@ int stmt__pg_cursor_get(struct stmt__pgcur *c, int op, const void *key, size_t k
 int stmt__pg_count(struct stmt__pgtxn *t, const char *table, size_t *n)
 {
     const char *vals[1] = {table};
-    PGresult *r = PQexecPrepared(t->c, "n", 1, vals, NULL, NULL, 0);
-    int rc = result_err(t, r, PGRES_TUPLES_OK);
+    PGresult *r;
+    int rc = flush_resv(t);
+    if (rc)
+        return rc;
+    r = PQexecPrepared(t->c, "n", 1, vals, NULL, NULL, 0);
+    rc = result_err(t, r, PGRES_TUPLES_OK);
     if (!rc)
         *n = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
@@ -768,6 +852,8 @@ int stmt__pg_clear(struct stmt__pgtxn *t, const char *table)
     int rc;
     if (!t->write)
         return STMT_DB_ERR_ACCESS;
+    if ((rc = flush_resv(t)))
+        return rc;
     free_lent(t);
     t->wgen++;
     r = PQexecPrepared(t->c, "x", 1, vals, NULL, NULL, 0);

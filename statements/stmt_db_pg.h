@@ -21,6 +21,9 @@ int stmt__pg_begin(struct stmt__pg *pg, int write, struct stmt__pgtxn **out);
 int stmt__pg_end(struct stmt__pgtxn *t, int commit);
 int stmt__pg_put(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
                  const void *val, size_t vlen, unsigned flags);
+/** stmt_db_reserve: *buf (owned by t) is put before t's next statement or commit. */
+int stmt__pg_reserve(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
+                     size_t vlen, unsigned flags, void **buf);
 int stmt__pg_get(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
                  const void **val, size_t *vlen);
 int stmt__pg_del(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen);

@@ -6,7 +6,7 @@
  * round in the middle of a page and across pages, writes of the cursor's own transaction seen
  * by the walk (an insert after the cursor, a delete of the next and of the current key, an
  * overwrite with a large value), the append hint out of order, counts and clears, a cursor in
- * a grouped work, and refusals (long key, unregistered table).
+ * a grouped work, reservations (stmt_db_reserve), and refusals (long key, unregistered table).
  */
 #ifndef CONTRACT_CURSOR_H
 #define CONTRACT_CURSOR_H
@@ -238,6 +238,36 @@ static void contract_cursor(struct stmt_db *db, int lmdb)
     stmt_db_count(r, "t_cur", &n);
     is_int((long)n, (long)total, "the aborted clear and writes left every record");
     stmt_db_txn_abort(r);
+
+    /* reservations: the caller fills the value after the call */
+    {
+        void *buf = NULL;
+        const void *v;
+        size_t vl;
+        stmt_db_txn_begin(db, 1, &t);
+        is_int(stmt_db_reserve(t, "t_cur2", "res", 3, 5, 0, &buf), STMT_DB_OK, "reserve 5 bytes");
+        memcpy(buf, "hello", 5);
+        rc = stmt_db_get(t, "t_cur2", "res", 3, &v, &vl);
+        ok(!rc && vl == 5 && memcmp(v, "hello", 5) == 0, "the filled value is read back");
+        is_int(stmt_db_reserve(t, "t_cur2", "res", 3, 1, STMT_DB_NOOVERWRITE, &buf),
+               STMT_DB_ERR_EXISTS, "reserve with no-overwrite on an existing key");
+        is_int(stmt_db_reserve(t, "t_cur2", "\xff\xff", 2, BIG, STMT_DB_APPEND, &buf), STMT_DB_OK,
+               "reserve 1 MiB with the append hint, the last call before commit");
+        memcpy(buf, big, BIG);
+        is_int(stmt_db_txn_commit(t), STMT_DB_OK, "commit");
+        stmt_db_txn_begin(db, 1, &t);
+        is_int(stmt_db_reserve(t, "t_cur2", "gone", 4, 3, 0, &buf), STMT_DB_OK, "reserve");
+        memcpy(buf, "abc", 3);
+        stmt_db_txn_abort(t);
+        stmt_db_txn_begin(db, 0, &r);
+        rc = stmt_db_get(r, "t_cur2", "\xff\xff", 2, &v, &vl);
+        ok(!rc && vl == BIG && memcmp(v, big, BIG) == 0, "the reserved 1 MiB value was kept");
+        rc = stmt_db_get(r, "t_cur2", "res", 3, &v, &vl);
+        ok(!rc && vl == 5 && memcmp(v, "hello", 5) == 0, "and the 5 bytes");
+        is_int(stmt_db_get(r, "t_cur2", "gone", 4, &v, &vl), STMT_DB_NOTFOUND,
+               "an aborted reservation is not kept");
+        stmt_db_txn_abort(r);
+    }
 
     /* a cursor in a grouped work */
     got = -1;
