@@ -181,7 +181,7 @@ long stmt__db_wrong_thread(void)
 
 /* lmdb.h: "A transaction and its cursors must only be used by a single thread". A write
  * transaction used on another thread than the one that began it is refused (and counted). */
-static int owner_check(const struct stmt_db_txn *t)
+static inline int owner_check(const struct stmt_db_txn *t)
 {
     if (!t->write || t->pgt || pthread_equal(t->owner, pthread_self()))
         return STMT_DB_OK;
@@ -260,16 +260,22 @@ MDB_txn *stmt__db_txn_raw(struct stmt_db_txn *txn)
 /* Lock-free: registration appends an entry, then publishes it by raising ntables (an atomic),
  * so every entry below ntables is complete and never changes. A name that is the registered
  * entry's own string (stmt__db_table_ref) is found without comparing. */
+/* The registered entry whose own name string `name` is (stmt__db_table_ref), or -1. */
+static inline int table_own(struct stmt_db *db, const char *name, int n)
+{
+    uintptr_t off = (uintptr_t)name - (uintptr_t)db->tables;
+    if (off >= sizeof db->tables || off % sizeof db->tables[0])
+        return -1;
+    return off / sizeof db->tables[0] < (uintptr_t)n ? (int)(off / sizeof db->tables[0]) : -1;
+}
+
 static int lookup_table_db(struct stmt_db *db, const char *name, MDB_dbi *out)
 {
     int n = atomic_load_explicit(&db->ntables, memory_order_acquire);
-    uintptr_t p = (uintptr_t)name, base = (uintptr_t)db->tables;
-    if (p >= base && p < base + sizeof db->tables && (p - base) % sizeof db->tables[0] == 0) {
-        size_t i = (p - base) / sizeof db->tables[0];
-        if ((int)i < n) {
-            *out = db->tables[i].dbi;
-            return STMT_DB_OK;
-        }
+    int own = table_own(db, name, n);
+    if (own >= 0) {
+        *out = db->tables[own].dbi;
+        return STMT_DB_OK;
     }
     for (int i = 0; i < n; i++) {
         if (strcmp(db->tables[i].name, name) == 0) {
@@ -398,10 +404,18 @@ void stmt__db_txn_wrap(struct stmt_db *db, MDB_txn *raw, struct stmt_db_txn *out
     out->owner = pthread_self();
 }
 
-static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
+static inline int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
 {
     int rc = owner_check(t);
-    return rc ? rc : stmt__db_table(t, name, 0, out);
+    if (rc)
+        return rc;
+    /* the hot paths pass the registered name itself (stmt__db_table_ref): no lookup */
+    rc = table_own(t->db, name, atomic_load_explicit(&t->db->ntables, memory_order_acquire));
+    if (rc >= 0) {
+        *out = t->db->tables[rc].dbi;
+        return STMT_DB_OK;
+    }
+    return lookup_table_db(t->db, name, out) == STMT_DB_OK ? STMT_DB_OK : STMT_DB_ERR_TABLE;
 }
 
 static int check_key(size_t klen)
@@ -417,7 +431,7 @@ int stmt_db_put(struct stmt_db_txn *t, const char *table, const void *key, size_
     int rc = check_key(klen);
     if (rc)
         return rc;
-    if (stmt__db_group_remote(t))
+    if (t->grouped == 1 && stmt__db_group_remote(t))
         return stmt__db_group_call(t, &(struct stmt__gop){.op = STMT__GOP_PUT,
                                                           .table = table,
                                                           .key = key,
@@ -439,15 +453,40 @@ int stmt_db_put(struct stmt_db_txn *t, const char *table, const void *key, size_
     return stmt__db_err(rc);
 }
 
+static int get_any(struct stmt_db_txn *t, const char *table, const void *key, size_t klen,
+                   const void **val, size_t *vlen);
+
 int stmt_db_get(struct stmt_db_txn *t, const char *table, const void *key, size_t klen,
                 const void **val, size_t *vlen)
+{
+    /* The hot path (statement queries): an LMDB read transaction and a table passed as its
+     * registered name (stmt__db_table_ref); everything else in get_any. */
+    if (t->txn && !t->write && !t->grouped && klen - 1 < STMT_DB_MAX_KEY) {
+        int own =
+            table_own(t->db, table, atomic_load_explicit(&t->db->ntables, memory_order_acquire));
+        if (own >= 0) {
+            MDB_val k = {klen, (void *)key}, v;
+            int rc = mdb_get(t->txn, t->db->tables[own].dbi, &k, &v);
+            if (rc)
+                return stmt__db_err(rc);
+            *val = v.mv_data;
+            *vlen = v.mv_size;
+            return STMT_DB_OK;
+        }
+    }
+    return get_any(t, table, key, klen, val, vlen);
+}
+
+__attribute__((noinline)) static int get_any(struct stmt_db_txn *t, const char *table,
+                                             const void *key, size_t klen, const void **val,
+                                             size_t *vlen)
 {
     MDB_dbi dbi;
     MDB_val k = {klen, (void *)key}, v;
     int rc = check_key(klen);
     if (rc)
         return rc == STMT_DB_ERR_KEY ? STMT_DB_NOTFOUND : rc;
-    if (stmt__db_group_remote(t))
+    if (t->grouped == 1 && stmt__db_group_remote(t))
         return stmt__db_group_call(t, &(struct stmt__gop){.op = STMT__GOP_GET,
                                                           .table = table,
                                                           .key = key,
@@ -474,7 +513,7 @@ int stmt_db_del(struct stmt_db_txn *t, const char *table, const void *key, size_
     int rc = check_key(klen);
     if (rc)
         return rc == STMT_DB_ERR_KEY ? STMT_DB_NOTFOUND : rc;
-    if (stmt__db_group_remote(t))
+    if (t->grouped == 1 && stmt__db_group_remote(t))
         return stmt__db_group_call(
             t, &(struct stmt__gop){.op = STMT__GOP_DEL, .table = table, .key = key, .klen = klen});
     rc = table_for(t, table, &dbi);
@@ -492,7 +531,7 @@ int stmt_db_scan(struct stmt_db_txn *t, const char *table, const void *from, siz
     MDB_cursor *cur;
     MDB_val k = {flen, (void *)from}, v;
     int rc, op;
-    if (stmt__db_group_remote(t))
+    if (t->grouped == 1 && stmt__db_group_remote(t))
         return stmt__db_group_call(t, &(struct stmt__gop){.op = STMT__GOP_SCAN,
                                                           .table = table,
                                                           .key = from,

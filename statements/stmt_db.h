@@ -187,6 +187,11 @@ int stmt_db_cursor_next(struct stmt_db_cursor *c, struct stmt_db_kv *out);
 int stmt_db_cursor_prev(struct stmt_db_cursor *c, struct stmt_db_kv *out);
 /** The last key of the table; STMT_DB_NOTFOUND when it is empty. */
 int stmt_db_cursor_last(struct stmt_db_cursor *c, struct stmt_db_kv *out);
+/** The number of keys k with lo <= k <= hi, counting up to cap (then *n = cap): one range
+ *  count (LMDB: a walk of the cursor without per-key calls; PostgreSQL: one query). The
+ *  cursor is left unpositioned. */
+int stmt_db_cursor_count(struct stmt_db_cursor *c, const void *lo, size_t lolen, const void *hi,
+                         size_t hilen, size_t cap, size_t *n);
 /** NULL-tolerant. */
 void stmt_db_cursor_close(struct stmt_db_cursor *c);
 

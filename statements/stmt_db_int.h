@@ -56,6 +56,7 @@ struct stmt_db {
     struct {
         char name[32];
         MDB_dbi dbi;
+        char pad[64 - 32 - sizeof(MDB_dbi)]; /* 64 bytes: an entry from its name's address */
     } tables[STMT__DB_MAX_TABLES];
 };
 

@@ -117,6 +117,12 @@ void stmt__pg_cursor_close(struct stmt__pgcur *c)
 {
     (void)c;
 }
+int stmt__pg_cursor_count(struct stmt__pgcur *c, const void *lo, size_t lolen, const void *hi,
+                          size_t hilen, size_t cap, size_t *n)
+{
+    (void)c, (void)lo, (void)lolen, (void)hi, (void)hilen, (void)cap, (void)n;
+    return STMT_DB_ERR_IO;
+}
 int stmt__pg_count(struct stmt__pgtxn *t, const char *table, size_t *n)
 {
     (void)t, (void)table, (void)n;
@@ -193,6 +199,10 @@ static const struct {
     {"cp", "SELECT k, v FROM scolar_kv WHERE tbl = $1 AND k < $2 ORDER BY k DESC LIMIT $3", 3},
     {"cl", "SELECT k, v FROM scolar_kv WHERE tbl = $1 ORDER BY k DESC LIMIT $2", 2},
     {"n", "SELECT count(*) FROM scolar_kv WHERE tbl = $1", 1},
+    {"cn",
+     "SELECT count(*) FROM (SELECT 1 FROM scolar_kv WHERE tbl = $1 AND k >= $2 AND k <= $3"
+     " LIMIT $4) s",
+     4},
     {"x", "DELETE FROM scolar_kv WHERE tbl = $1", 1},
 };
 
@@ -828,6 +838,28 @@ int stmt__pg_cursor_get(struct stmt__pgcur *c, int op, const void *key, size_t k
     default:
         return STMT_DB_ERR_IO;
     }
+}
+
+int stmt__pg_cursor_count(struct stmt__pgcur *c, const void *lo, size_t lolen, const void *hi,
+                          size_t hilen, size_t cap, size_t *n)
+{
+    char limit[24];
+    const char *vals[4] = {c->table, lolen ? lo : "", hilen ? hi : "", limit};
+    int lens[4] = {0, (int)lolen, (int)hilen, 0}, fmts[4] = {0, 1, 1, 0};
+    PGresult *r;
+    int rc = flush_resv(c->t);
+    if (rc)
+        return rc;
+    PQclear(c->page);
+    c->page = NULL;
+    c->state = CS_UNSET;
+    snprintf(limit, sizeof limit, "%zu", cap);
+    r = PQexecPrepared(c->t->c, "cn", 4, vals, lens, fmts, 0);
+    rc = result_err(c->t, r, PGRES_TUPLES_OK);
+    if (!rc)
+        *n = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return rc;
 }
 
 int stmt__pg_count(struct stmt__pgtxn *t, const char *table, size_t *n)

@@ -242,19 +242,17 @@ static size_t term_count(struct stmt_store *st, struct stmt_db_txn *t, const str
     if (stmt_db_cursor_open(t, st->tbl.idx, &cur))
         return PLAN_CAP;
     for (uint32_t e = ev->n; e-- > 0 && n < PLAN_CAP;) {
-        unsigned char key[STMT_IDX_KEY];
-        struct stmt_db_kv kv;
+        unsigned char from[STMT_IDX_KEY], to[STMT_IDX_KEY];
         uint64_t elo, ehi;
-        int rc;
+        size_t got = 0;
         if (!epoch_span(ev, e, lo, hi, &elo, &ehi))
             continue;
-        stmt__idx_key(key, e, term, elo);
-        rc = stmt_db_cursor_seek(cur, key, sizeof key, &kv);
-        while (rc == 0 && n < PLAN_CAP && kv.klen == STMT_IDX_KEY && memcmp(kv.key, key, 12) == 0 &&
-               stmt__be64_get((const unsigned char *)kv.key + 12) <= ehi) {
-            n++;
-            rc = stmt_db_cursor_next(cur, &kv);
-        }
+        /* keys epoch ‖ term ‖ seq for seq in [elo, ehi]: one range of the index */
+        stmt__idx_key(from, e, term, elo);
+        stmt__idx_key(to, e, term, ehi);
+        if (stmt_db_cursor_count(cur, from, sizeof from, to, sizeof to, PLAN_CAP - n, &got))
+            break;
+        n += got;
     }
     stmt_db_cursor_close(cur);
     return n;

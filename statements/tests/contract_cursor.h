@@ -5,8 +5,9 @@
  * end, the ends (prev past the end is the last key, next before the start the first), turning
  * round in the middle of a page and across pages, writes of the cursor's own transaction seen
  * by the walk (an insert after the cursor, a delete of the next and of the current key, an
- * overwrite with a large value), the append hint out of order, counts and clears, a cursor in
- * a grouped work, reservations (stmt_db_reserve), and refusals (long key, unregistered table).
+ * overwrite with a large value), the append hint out of order, counts, range counts and
+ * clears, a cursor in a grouped work, reservations (stmt_db_reserve), and refusals (long key,
+ * unregistered table).
  */
 #ifndef CONTRACT_CURSOR_H
 #define CONTRACT_CURSOR_H
@@ -171,6 +172,23 @@ static void contract_cursor(struct stmt_db *db, int lmdb)
         is_int(stmt_db_cursor_seek(c, longkey, sizeof longkey, &kv), STMT_DB_ERR_KEY,
                "seek with a key over STMT_DB_MAX_KEY is refused");
     }
+
+    /* range counts */
+    n = 0;
+    is_int(stmt_db_cursor_count(c, "r0100", 5, "r0199", 5, 1000, &n), STMT_DB_OK, "range count");
+    is_int((long)n, 100, "counts the keys from lo to hi, both included");
+    stmt_db_cursor_count(c, "r0100", 5, "r0199", 5, 10, &n);
+    is_int((long)n, 10, "up to the cap");
+    stmt_db_cursor_count(c, "r01", 3, "r01\xff", 4, 1000, &n);
+    is_int((long)n, 100, "a prefix range (keys longer than its ends)");
+    stmt_db_cursor_count(c, "r0100a", 6, "r0100z", 6, 1000, &n);
+    is_int((long)n, 0, "a range between two keys holds none");
+    stmt_db_cursor_count(c, "r0200", 5, "r0100", 5, 1000, &n);
+    is_int((long)n, 0, "lo after hi holds none");
+    stmt_db_cursor_count(c, "", 0, "\xff\xff", 2, 100000, &n);
+    is_int((long)n, (long)total, "from the empty key to past the end: every key");
+    rc = stmt_db_cursor_next(c, &kv);
+    ok(!rc && key_is(&kv, "a"), "the cursor is unpositioned after a count (%s)", kstr(&kv));
 
     /* turning round, within a page and across pages */
     stmt_db_cursor_seek(c, "r0100", 5, &kv);
