@@ -137,6 +137,7 @@ int stmt__pg_clear(struct stmt__pgtxn *t, const char *table)
 #else
 
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -853,7 +854,7 @@ int stmt__pg_cursor_count(struct stmt__pgcur *c, const void *lo, size_t lolen, c
     PQclear(c->page);
     c->page = NULL;
     c->state = CS_UNSET;
-    snprintf(limit, sizeof limit, "%zu", cap);
+    snprintf(limit, sizeof limit, "%zu", cap < (size_t)INT64_MAX ? cap : (size_t)INT64_MAX);
     r = PQexecPrepared(c->t->c, "cn", 4, vals, lens, fmts, 0);
     rc = result_err(c->t, r, PGRES_TUPLES_OK);
     if (!rc)
