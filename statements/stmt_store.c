@@ -68,11 +68,24 @@ static int db_to_store(int rc)
     }
 }
 
+void stmt__store_names(struct stmt_store *st)
+{
+    st->tbl.stmt = stmt__db_table_ref(st->db, "stmt");
+    st->tbl.id = stmt__db_table_ref(st->db, "stmt_id");
+    st->tbl.voided = stmt__db_table_ref(st->db, "stmt_voided");
+    st->tbl.ref = stmt__db_table_ref(st->db, "stmt_ref");
+    st->tbl.idx = stmt__db_table_ref(st->db, "stmt_idx");
+    st->tbl.meta = stmt__db_table_ref(st->db, "stmt_meta");
+    st->tbl.rpt = stmt__db_table_ref(st->db, "stmt_rpt");
+}
+
 static int open_tables(struct stmt_store *st)
 {
     struct stmt_db_txn *t = NULL;
-    MDB_cursor *cur = NULL;
-    MDB_val k, v;
+    struct stmt_db_cursor *cur = NULL;
+    struct stmt_db_kv kv;
+    const void *v;
+    size_t vl;
     int rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
         return db_to_store(rc);
@@ -84,20 +97,18 @@ static int open_tables(struct stmt_store *st)
         (rc = stmt__db_table(t, "stmt_meta", 0, &st->t_meta)) ||
         (rc = stmt__db_table(t, "stmt_rpt", 0, &st->t_rpt)))
         goto out;
-    rc = mdb_cursor_open(stmt__db_txn_raw(t), st->t_stmt, &cur);
-    if (rc) {
-        rc = stmt__db_err(rc);
+    stmt__store_names(st);
+    rc = stmt_db_cursor_open(t, st->tbl.stmt, &cur);
+    if (rc)
         goto out;
-    }
-    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    if (rc == MDB_SUCCESS && k.mv_size == 8)
-        st->last_us = (int64_t)stmt__be64_get(k.mv_data);
-    rc = (rc == MDB_SUCCESS || rc == MDB_NOTFOUND) ? 0 : stmt__db_err(rc);
-    mdb_cursor_close(cur);
+    rc = stmt_db_cursor_last(cur, &kv);
+    if (rc == STMT_DB_OK && kv.klen == 8)
+        st->last_us = (int64_t)stmt__be64_get(kv.key);
+    rc = rc == STMT_DB_NOTFOUND ? STMT_DB_OK : rc;
+    stmt_db_cursor_close(cur);
     if (!rc) {
-        MDB_val mk = {15, "indexed_through"}, mv;
-        if (mdb_get(stmt__db_txn_raw(t), st->t_meta, &mk, &mv) == MDB_SUCCESS && mv.mv_size == 8)
-            st->indexed_us = (int64_t)stmt__be64_get(mv.mv_data);
+        if (stmt_db_get(t, st->tbl.meta, "indexed_through", 15, &v, &vl) == STMT_DB_OK && vl == 8)
+            st->indexed_us = (int64_t)stmt__be64_get(v);
         if (st->indexed_us > st->last_us)
             st->indexed_us = st->last_us;
         st->unindexed = st->indexed_us < st->last_us;
@@ -486,23 +497,23 @@ out:
     return rc;
 }
 
-int stmt__is_voided(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len)
+int stmt__is_voided(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char *rec,
+                    size_t len)
 {
-    MDB_val k, v;
+    const void *v;
+    size_t vl;
     if (len < STMT_REC_HDR || (rec[1] & STMT_REC_VOIDING))
         return 0; /* Data 2.3.2: a voiding statement cannot be voided */
-    k.mv_size = 16;
-    k.mv_data = (void *)(rec + 4);
-    return mdb_get(txn, st->t_voided, &k, &v) == MDB_SUCCESS;
+    return stmt_db_get(t, st->tbl.voided, rec + 4, 16, &v, &vl) == STMT_DB_OK;
 }
 
 int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **json_out,
                    int64_t *stored_us)
 {
     struct stmt_db_txn *t = NULL;
-    MDB_txn *txn;
     unsigned char key[16], seqbuf[8];
-    MDB_val k, v;
+    const void *v;
+    size_t vl;
     int64_t recent;
     int rc;
 
@@ -518,53 +529,44 @@ int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **jso
     rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
         return db_to_store(rc);
-    txn = stmt__db_txn_raw(t);
     if (recent) {
         stmt__be64_put(seqbuf, (uint64_t)recent);
-        k.mv_size = 8;
-        k.mv_data = seqbuf;
-        rc = mdb_get(txn, st->t_stmt, &k, &v);
+        rc = stmt_db_get(t, st->tbl.stmt, seqbuf, 8, &v, &vl);
     } else {
         struct stmt__epv ev;
         uint64_t seq = 0;
-        rc = stmt__epv_read(st, txn, &ev);
-        if (rc == MDB_SUCCESS)
-            rc = stmt__id_find(st, txn, &ev, 0, key, &seq);
-        if (rc == MDB_SUCCESS) {
+        rc = stmt__epv_read(st, t, &ev);
+        if (rc == STMT_DB_OK)
+            rc = stmt__id_find_t(st, t, &ev, 0, key, &seq);
+        if (rc == STMT_DB_OK) {
             stmt__be64_put(seqbuf, seq);
-            k.mv_size = 8;
-            k.mv_data = seqbuf;
-            rc = mdb_get(txn, st->t_stmt, &k, &v);
+            rc = stmt_db_get(t, st->tbl.stmt, seqbuf, 8, &v, &vl);
         }
     }
-    if (rc == MDB_NOTFOUND) {
-        rc = STMT_STORE_ERR_NOTFOUND;
-        goto out;
-    }
     if (rc) {
-        rc = db_to_store(stmt__db_err(rc));
+        rc = db_to_store(rc); /* STMT_DB_NOTFOUND: STMT_STORE_ERR_NOTFOUND */
         goto out;
     }
     {
-        const unsigned char *rec = v.mv_data;
+        const unsigned char *rec = v;
         size_t hdr;
-        if (v.mv_size < STMT_REC_HDR) {
+        if (vl < STMT_REC_HDR) {
             rc = STMT_STORE_ERR_IO;
             goto out;
         }
         hdr = STMT_REC_HDR + 8 * (size_t)(rec[2] << 8 | rec[3]);
         /* Comm 2.1.4: voided statements only by voidedStatementId, and only those. */
-        if (stmt__is_voided(st, txn, rec, v.mv_size) != !!voided || hdr > v.mv_size) {
+        if (stmt__is_voided(st, t, rec, vl) != !!voided || hdr > vl) {
             rc = STMT_STORE_ERR_NOTFOUND;
             goto out;
         }
-        char *copy = sc_strndup((const char *)rec + hdr, v.mv_size - hdr);
+        char *copy = sc_strndup((const char *)rec + hdr, vl - hdr);
         if (!copy) {
             rc = STMT_STORE_ERR_NOMEM;
             goto out;
         }
         if (stored_us)
-            *stored_us = (int64_t)stmt__be64_get(k.mv_data);
+            *stored_us = (int64_t)stmt__be64_get(seqbuf);
         *json_out = copy;
         rc = STMT_STORE_OK;
     }
@@ -629,14 +631,10 @@ void stmt_store_open_info(const struct stmt_store *st, size_t *folded, int *migr
 int stmt_store_count(struct stmt_store *st, size_t *n)
 {
     struct stmt_db_txn *t = NULL;
-    MDB_stat s;
     int rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
         return db_to_store(rc);
-    rc = mdb_stat(stmt__db_txn_raw(t), st->t_stmt, &s);
+    rc = stmt_db_count(t, st->tbl.stmt, n);
     stmt_db_txn_abort(t);
-    if (rc)
-        return STMT_STORE_ERR_IO;
-    *n = s.ms_entries;
-    return STMT_STORE_OK;
+    return rc ? STMT_STORE_ERR_IO : STMT_STORE_OK;
 }
