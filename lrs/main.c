@@ -289,7 +289,7 @@ static int cmd_serve(int argc, char **argv)
     lrs_log_set_level((enum lrs_log_level)app.cfg.log_level);
     lrs_log_set_json(app.cfg.log_json);
     if (lrs_config_validate(&app.cfg, err, sizeof err) ||
-        (app.cfg.tls_cert[0] && !lrs_tls_usable(err, sizeof err))) {
+        (app.cfg.tls_cert[0] && lrs_tls_open(&app.cfg, err, sizeof err))) {
         fprintf(stderr, "scolar: %s\n", err);
         return 1;
     }
@@ -308,6 +308,8 @@ static int cmd_serve(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    if (app.cfg.tls_cert[0])
+        sigaddset(&set, SIGHUP); /* reload the certificate (without TLS: the default, exit) */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (lrs_cli_open_db(app.cfg.data_dir, &app.db))
@@ -330,7 +332,12 @@ static int cmd_serve(int argc, char **argv)
            SCOLAR_VERSION, app.cfg.public_url, app.cfg.public_url, app.cfg.public_url,
            app.cfg.content_url, app.cfg.data_dir);
     fflush(stdout);
-    sigwait(&set, &sig);
+    while (!sigwait(&set, &sig) && sig == SIGHUP) {
+        if (lrs_tls_reload(err, sizeof err))
+            lrs_log(LRS_LOG_ERROR, "SIGHUP: %s; the certificate in use is kept", err);
+        else
+            lrs_log(LRS_LOG_INFO, "SIGHUP: TLS certificate reloaded from %s", app.cfg.tls_cert);
+    }
     lrs_log(LRS_LOG_INFO, "signal %d: stopping (finishing in-flight requests)", sig);
     lrs_server_stop(&app);
     lrs_app_close(&app);
@@ -338,6 +345,7 @@ static int cmd_serve(int argc, char **argv)
     rc = 0;
 out:
     stmt_db_close(app.db);
+    lrs_tls_close();
     return rc;
 }
 
