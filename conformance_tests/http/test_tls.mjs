@@ -14,33 +14,7 @@ import tls from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import { startServer, cli, tempDir } from '../lib/server.mjs';
 import { importPackage, register } from '../lib/browser.mjs';
-
-function openssl(args) {
-  const r = spawnSync('openssl', args, { encoding: 'utf8' });
-  assert.equal(r.status, 0, `openssl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-// A CA, and a certificate for 127.0.0.1 and localhost signed by it. `chain` holds the server
-// certificate then the CA's (what --tls-cert takes: a PEM chain).
-export function makePki(dir, cn = 'scolar test server') {
-  const ca = join(dir, 'ca.pem'), caKey = join(dir, 'ca.key');
-  if (!existsSync(ca)) {
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-      '-keyout', caKey, '-out', ca, '-subj', '/CN=scolar test CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
-  }
-  const tag = cn.replace(/\W+/g, '-');
-  const key = join(dir, `${tag}.key`), csr = join(dir, `${tag}.csr`), crt = join(dir, `${tag}.crt`);
-  const ext = join(dir, `${tag}.ext`), chain = join(dir, `${tag}.chain.pem`);
-  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr,
-    '-subj', `/CN=${cn}`]);
-  writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  openssl(['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-days', '2',
-    '-out', crt, '-extfile', ext]);
-  writeFileSync(chain, readFileSync(crt, 'utf8') + readFileSync(ca, 'utf8'));
-  return { ca, caPem: readFileSync(ca), key, crt, chain };
-}
+import { makePki } from '../lib/tls.mjs';
 
 function curl(args) {
   return spawnSync('curl', ['-sS', '--max-time', '10', ...args], { encoding: 'utf8' });

@@ -14,12 +14,12 @@ export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-// A persistent context on a fresh user-data-dir (deleted by close()).
-export async function launchBrowser() {
+// A persistent context on a fresh user-data-dir (deleted by close()); extraArgs go to Chromium.
+export async function launchBrowser(extraArgs = []) {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run tools/deps.sh --test (Debian package chromium)`);
   const profile = mkdtempSync(join(tmpdir(), 'scolar-chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
+    executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs],
   });
   const close = async () => {
     await ctx.close().catch(() => {});
