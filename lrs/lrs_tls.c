@@ -7,7 +7,7 @@
  * nothing done, the first TLS connection calls a NULL pointer (lrs_tls_shim.c tells the whole
  * story). lrs_tls_open loads the two compatibility libraries built beside scolar
  * (scolar-tls-libssl.so, scolar-tls-libcrypto.so: next to the executable in the build tree,
- * SCOLAR_LIB_DIR once installed) before civetweb starts, so that civetweb's dlopen gets them.
+ * PREFIX/lib/scolar once installed) before civetweb starts, so that civetweb's dlopen gets them.
  *
  * The certificate: civetweb's SSL_CTX carries none. A certificate callback
  * (SSL_CTX_set_cert_cb, run for each handshake before the certificate is chosen) hands each
@@ -88,22 +88,21 @@ fail:
     return NULL;
 }
 
-/* One compatibility library by file name: beside the executable (build tree), then in
- * SCOLAR_LIB_DIR (installed). */
+/* One compatibility library by file name: beside the executable (the build tree), in
+ * ../lib/scolar from it (an installed tree wherever it lies), then in SCOLAR_LIB_DIR. */
 static void *load_shim(const char *name, char *err, size_t errlen)
 {
     char exe[PATH_MAX], path[PATH_MAX + 64];
+    const char *where[] = {"", "/../lib/scolar"};
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? (exe[n] = 0, strrchr(exe, '/')) : NULL;
     void *h = NULL;
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            snprintf(path, sizeof path, "%s/%s", exe, name);
-            if (!access(path, R_OK))
-                h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-        }
+    if (slash)
+        *slash = 0;
+    for (size_t i = 0; slash && !h && i < sizeof where / sizeof *where; i++) {
+        snprintf(path, sizeof path, "%s%s/%s", exe, where[i], name);
+        if (!access(path, R_OK))
+            h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     }
     if (!h) {
         snprintf(path, sizeof path, "%s/%s", SCOLAR_LIB_DIR, name);

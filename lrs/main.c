@@ -308,8 +308,7 @@ static int cmd_serve(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
-    if (app.cfg.tls_cert[0])
-        sigaddset(&set, SIGHUP); /* reload the certificate (without TLS: the default, exit) */
+    sigaddset(&set, SIGHUP); /* reload the TLS certificate */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (lrs_cli_open_db(app.cfg.data_dir, &app.db))
@@ -333,7 +332,9 @@ static int cmd_serve(int argc, char **argv)
            app.cfg.content_url, app.cfg.data_dir);
     fflush(stdout);
     while (!sigwait(&set, &sig) && sig == SIGHUP) {
-        if (lrs_tls_reload(err, sizeof err))
+        if (!app.cfg.tls_cert[0])
+            lrs_log(LRS_LOG_INFO, "SIGHUP: nothing to reload (no tls-cert)");
+        else if (lrs_tls_reload(err, sizeof err))
             lrs_log(LRS_LOG_ERROR, "SIGHUP: %s; the certificate in use is kept", err);
         else
             lrs_log(LRS_LOG_INFO, "SIGHUP: TLS certificate reloaded from %s", app.cfg.tls_cert);

@@ -156,6 +156,16 @@ test('SIGHUP reloads the certificate and key; a broken file on reload keeps the 
     assert.equal(await srv.stop(), 0);
     rmSync(dir, { recursive: true, force: true });
   }
+  // without TLS, SIGHUP (systemctl reload) is logged and the server keeps serving
+  const plain = await startServer();
+  try {
+    plain.proc.kill('SIGHUP');
+    for (let i = 0; i < 100 && !/SIGHUP/.test(plain.stderr); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.match(plain.stderr, /SIGHUP: nothing to reload \(no tls-cert\)/);
+    assert.equal((await plain.req('GET', '/healthz')).status, 200);
+  } finally {
+    assert.equal(await plain.stop(), 0);
+  }
 });
 
 test('a bad certificate or key: refused at start, naming the file and the reason, nothing created', async () => {
