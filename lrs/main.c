@@ -114,6 +114,12 @@ int lrs_cli_open_db(const char *data_dir, struct stmt_db **db)
 {
     char err[1024];
     int rc = stmt_db_open(data_dir, db, err, sizeof err);
+    if (rc == STMT_DB_ERR_FULL && strncmp(err, "the disk is full", 16)) {
+        char disk[600];
+        lrs_disk_state(data_dir, disk, sizeof disk);
+        fprintf(stderr, "scolar: the disk is full: %s: %s\n", disk, err);
+        return 1;
+    }
     if (rc) {
         fprintf(stderr, "scolar: %s\n", err);
         return 1;

@@ -174,6 +174,7 @@ struct stmt_store {
     struct stmt__epochs ep;     /* writer only (and open/close) */
     size_t open_folded;         /* statements stmt_store_open folded before serving */
     int open_migrated;          /* stmt_store_open converted a layout 1 store or reindexed */
+    size_t open_full; /* opened on a full disk: statements served unfolded (stmt_unfolded.c) */
     int reindex;                /* stmt_store_opts.reindex */
     struct stmt__idmap recent;  /* committed, not yet folded ids (under lock; writer writes) */
     struct stmt__idmap pending; /* ids written by the open group transaction (writer only) */
@@ -268,6 +269,9 @@ int stmt__epochs_put(struct stmt_store *st, MDB_txn *txn, const struct stmt__epo
 void *stmt__writer_main(void *arg);
 /** Fold every committed statement into the indexes (used at open, before the writer runs). */
 int stmt__fold_all(struct stmt_store *st);
+/** Opening on a full disk (stmt_unfolded.c): the statements after indexed_us into the in-memory
+ *  id map and tail instead of a fold; sets open_full. */
+int stmt__unfolded_load(struct stmt_store *st);
 /** Rough immutability comparison (see stmt_writer.c). 1 when equal. */
 int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t len);
 
