@@ -567,7 +567,7 @@ static int write_or_check_meta(struct stmt_db *db, char *err, size_t errlen)
         rc = mdb_put(txn, dbi, &k, &v, 0);
         if (rc)
             goto fail;
-        rc = mdb_txn_commit(txn);
+        rc = commit_errno(db, mdb_txn_commit(txn)); /* a short write on a full disk: ENOSPC */
         if (rc) {
             snprintf(err, errlen, "cannot write store format record: %s", mdb_strerror(rc));
             return stmt__db_err(rc);

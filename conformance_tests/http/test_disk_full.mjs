@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, tempDir } from '../lib/server.mjs';
+import { startServer, tempDir, cli } from '../lib/server.mjs';
 import { statement, uuid, fetchAll } from '../lib/xapi.mjs';
 
 const mnt = tempDir('scolar-full-');
@@ -151,5 +151,31 @@ test('a server starts on a full disk: says so, serves everything acknowledged, 5
     await srv.stop();
     spawnSync('umount', [mnt2]);
     rmSync(mnt2, { recursive: true, force: true });
+  }
+});
+
+// A new data directory on a full disk: a clear refusal, not a crash. LMDB writes its lock file
+// through a shared mapping; on a full tmpfs that died with SIGBUS inside mdb_env_open.
+test('a new store on a full disk: refused with ENOSPC, the file and the free space; no SIGBUS', { skip: mounted ? false : 'cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)' }, () => {
+  const mnt3 = tempDir('scolar-full-new-');
+  assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt3]).status, 0);
+  try {
+    const filler = join(mnt3, 'filler');
+    spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k']);
+    const dataDir = join(mnt3, 'data');
+    mkdirSync(dataDir);
+    const r = cli(['serve', '--data', dataDir, '--listen', '127.0.0.1:1', '--content-listen', '127.0.0.1:1']);
+    assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stderr}`);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^scolar: the disk is full: .*\/data\/store\.mdb-lock: no space left on device \(ENOSPC\), 0 KiB free; the store's lock file needs 33 KiB: free space and start again$/m);
+    // room for the lock file, not for the store's first records
+    spawnSync('truncate', ['-s', `${1024 * 1024 - 48 * 1024}`, filler]);
+    const r2 = cli(['serve', '--data', dataDir, '--listen', '127.0.0.1:1', '--content-listen', '127.0.0.1:1']);
+    assert.equal(r2.signal, null, r2.stderr);
+    assert.equal(r2.status, 1);
+    assert.match(r2.stderr, /^scolar: the disk is full: .*\/data: no space left on device \(ENOSPC\), \d+ KiB free of 1\.0 MiB: /m);
+  } finally {
+    spawnSync('umount', [mnt3]);
+    rmSync(mnt3, { recursive: true, force: true });
   }
 });
