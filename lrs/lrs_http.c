@@ -561,6 +561,25 @@ static int init_ssl(void *ssl_ctx, void *user_data)
     return lrs_tls_setup_ctx(ssl_ctx);
 }
 
+/*
+ * civetweb takes handlers only once a context runs (mg_set_request_handler after mg_start2),
+ * and a context answers from the moment its master thread starts, inside mg_start2: a request
+ * in between got civetweb's own "404 Not Found" (shown with gdb in non-stop mode, the main
+ * thread held before the content origin's handler was set). The content origin starts after
+ * the API origin answers /healthz, and a client that connected while its workers were being
+ * created is served as soon as the master thread starts: under load that was test_runtime_http's
+ * "GET /player → 404 right after start". So requests wait in begin_request until both origins
+ * have their handler (bounded: 10 s).
+ */
+static atomic_int handlers_ready;
+
+static int begin_request(struct mg_connection *conn)
+{
+    for (int i = 0; i < 10000 && !atomic_load(&handlers_ready); i++)
+        usleep(1000);
+    return lrs_guard_begin_request(conn);
+}
+
 static struct mg_context *start_ctx(struct lrs_app *app, const char *listen_addr, int threads,
                                     mg_request_handler h, char *err, size_t errlen)
 {
@@ -593,7 +612,7 @@ static struct mg_context *start_ctx(struct lrs_app *app, const char *listen_addr
                           /* TLS 1.2 and newer only (4: SSL2, SSL3, TLS1.0, TLS1.1 off) */
                           tls ? "ssl_protocol_version" : NULL, "4", NULL};
     memset(&cb, 0, sizeof cb);
-    cb.begin_request = lrs_guard_begin_request;
+    cb.begin_request = begin_request;
     cb.log_message = log_message;
     cb.connection_close = lrs_guard_conn_closed;
     if (tls)
@@ -612,6 +631,7 @@ static struct mg_context *start_ctx(struct lrs_app *app, const char *listen_addr
 
 int lrs_server_start(struct lrs_app *app, char *err, size_t errlen)
 {
+    atomic_store(&handlers_ready, 0);
     if (lrs_guard_start(app, err, errlen))
         return -1;
     /* 2: MG_FEATURES_TLS. civetweb 1.15 answers without it when it cannot load OpenSSL, and
@@ -629,10 +649,12 @@ int lrs_server_start(struct lrs_app *app, char *err, size_t errlen)
     app->content_ctx =
         start_ctx(app, app->cfg.content_listen, app->cfg.threads, content_handler, err, errlen);
     if (!app->content_ctx) {
+        atomic_store(&handlers_ready, 1); /* nothing to wait for: the API origin stops */
         mg_stop(app->ctx);
         app->ctx = NULL;
         goto fail;
     }
+    atomic_store(&handlers_ready, 1);
     return 0;
 fail:
     lrs_guard_stop();
