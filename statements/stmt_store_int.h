@@ -174,7 +174,6 @@ struct stmt_store {
     struct stmt__epochs ep;     /* writer only (and open/close) */
     size_t open_folded;         /* statements stmt_store_open folded before serving */
     int open_migrated;          /* stmt_store_open converted a layout 1 store or reindexed */
-    size_t open_full; /* opened on a full disk: statements served unfolded (stmt_unfolded.c) */
     int reindex;                /* stmt_store_opts.reindex */
     struct stmt__idmap recent;  /* committed, not yet folded ids (under lock; writer writes) */
     struct stmt__idmap pending; /* ids written by the open group transaction (writer only) */
@@ -182,6 +181,8 @@ struct stmt_store {
     pthread_t writer;
     int writer_started;
     struct stmt__obx *obx; /* forwarding and webhook filters (stmt_outbox.c) */
+    /* opened on a full disk: the statements served unfolded, from memory (stmt_unfolded.c) */
+    size_t open_full;
 };
 
 /** One statement prepared in the caller's thread. */
