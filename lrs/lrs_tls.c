@@ -74,8 +74,10 @@ static SSL_CTX *load_pair(char *err, size_t errlen)
     }
     ERR_clear_error();
     if (SSL_CTX_use_PrivateKey(c, pkey) != 1 || SSL_CTX_check_private_key(c) != 1) {
-        snprintf(err, errlen, "tls-key %s: not the private key of the certificate in %s: %s",
-                 key_file, cert_file, ossl_reason());
+        /* (OpenSSL's reason is "key values mismatch", or "no certificate assigned" for a key
+         * of another type: the sentence says it better) */
+        snprintf(err, errlen, "tls-key %s: not the private key of the certificate in %s", key_file,
+                 cert_file);
         goto fail;
     }
     ERR_clear_error();
