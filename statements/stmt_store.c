@@ -193,6 +193,8 @@ int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct 
     /* Deferred id entries and index terms of a previous run: fold them before serving, so
      * every committed id is in "stmt_id" (the in-memory map starts empty). */
     rc = stmt__fold_all(st);
+    if (rc == STMT_STORE_ERR_FULL) /* the disk is full: serve them unfolded (stmt_unfolded.c) */
+        rc = stmt__unfolded_load(st);
     if (rc)
         goto fail;
     if (pthread_create(&st->writer, NULL, stmt__writer_main, st) != 0) {
@@ -626,6 +628,11 @@ void stmt_store_open_info(const struct stmt_store *st, size_t *folded, int *migr
 {
     *folded = st->open_folded;
     *migrated = st->open_migrated;
+}
+
+size_t stmt_store_open_full(const struct stmt_store *st)
+{
+    return st->open_full;
 }
 
 int stmt_store_count(struct stmt_store *st, size_t *n)
