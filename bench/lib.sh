@@ -6,7 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tools/deps.sh >/dev/null
 [ -d build-release ] || meson setup build-release -Dbuildtype=release >/dev/null
 ninja -C build-release >/dev/null
-bin=build-release/lrs/scolar
+bin=${SCOLAR_BIN:-build-release/lrs/scolar} # SCOLAR_BIN: another binary (A/B)
 load=build-release/bench/bench_http
 
 # serve DATA PORT CPORT: start `scolar serve` (credential bench:bench) in the background, set
