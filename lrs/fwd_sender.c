@@ -40,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FWD_NICE 10              /* the sender thread's nice value */
+#define FWD_NICE 0              /* the sender thread's nice value */
 #define IDLE_POLL_MS 100         /* an empty outbox is looked at again after this */
 #define RETRY_AFTER_MAX_S 3600   /* a Retry-After longer than this is cut to it */
 #define REQ_BODY_MAX (64u << 20) /* a batch body larger than this is split first */
