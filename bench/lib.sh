@@ -14,7 +14,7 @@ load=build-release/bench/bench_http
 serve() {
   SCOLAR_ADMIN_KEY=bench SCOLAR_ADMIN_SECRET=bench SCOLAR_LOG_LEVEL=warn \
     "$bin" serve --data "$1" --listen 127.0.0.1:"$2" --content-listen 127.0.0.1:"$3" \
-    >/dev/null 2>&1 &
+    >/dev/null 2>>"${SERVE_LOG:-/dev/null}" &
   server_pid=$!
   for _ in $(seq 100); do curl -sf http://127.0.0.1:"$2"/healthz >/dev/null && return 0; sleep 0.1; done
   return 1

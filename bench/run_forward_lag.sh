@@ -17,35 +17,40 @@ serve "$d_src" 18471 18474; src_pid=$server_pid; pids+=("$src_pid")
 curl -sf -u bench:bench -H 'Content-Type: application/json' -d \
   "{\"url\":\"http://127.0.0.1:18472/xapi/\",\"auth\":{\"key\":\"bench\",\"secret\":\"bench\"}${extra:+,$extra}}" \
   http://127.0.0.1:18471/api/forwarders >/dev/null
-samples=$(mktemp)
+samples=$(mktemp); flag=$(mktemp)
+# sampler: every second until ingest is over ($flag removed) and the queue is empty
 ( t0=$(date +%s.%N)
-  for _ in $(seq "$secs"); do
+  while :; do
     sleep 1
-    status | python3 -c 'import json,sys,time; t0=float(sys.argv[1]); s=json.load(sys.stdin)["status"]; print("%.0f" % (time.time() - t0), s["queued"], s["lag_s"], s["sent"])' "$t0"
+    phase=drain; [ -e "$flag" ] && phase=ingest
+    line=$(status | python3 -c 'import json,sys,time; t0=float(sys.argv[1]); s=json.load(sys.stdin)["status"]; print("%.1f" % (time.time() - t0), s["queued"], s["lag_s"], s["sent"])' "$t0")
+    echo "$line $phase"
+    [ "$phase" = drain ] && [ "$(echo "$line" | cut -d' ' -f2)" = 0 ] && break
+    [ "${line%% *}" \> 900 ] && break
   done ) >"$samples" &
 sampler=$!
 post=$("$load" --url http://127.0.0.1:18471/xapi --user bench --pass bench --mode post \
   --clients 8 --batch 100 --seconds "$secs")
 t_ingest=$(date +%s.%N)
+rm -f "$flag"
 wait $sampler || true
-for _ in $(seq 1200); do
-  q=$(status | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["queued"])')
-  [ "$q" = 0 ] && break
-  sleep 0.1
-done
 t_drained=$(date +%s.%N)
-echo "t_s queued lag_s sent"
+echo "t_s queued lag_s sent phase"
 cat "$samples"
 python3 - "$samples" "$post" "$t_ingest" "$t_drained" "$secs" "${extra:-default options}" <<'PY'
 import json, sys
-rows = [list(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+ing = [(float(r[0]), int(r[1]), float(r[2])) for r in rows if r[4] == "ingest"]
 post = json.loads(sys.argv[2]); ti, td = float(sys.argv[3]), float(sys.argv[4])
-half = rows[len(rows) // 2:]
-lags = [r[2] for r in rows]
+win = {}
+for t, q, lag in ing:
+    k = int(t // 5)
+    win[k] = max(win.get(k, 0), lag)
 print(f"forwarder ({sys.argv[6]}): ingest {post['stmts_per_s']:.0f} statements/s for {sys.argv[5]} s "
-      f"({post['statements']} statements); max lag {max(lags):.2f} s, mean lag {sum(lags) / len(lags):.2f} s; "
-      f"lag in the second half: max {max(r[2] for r in half):.2f} s, last {rows[-1][2]:.2f} s; "
-      f"max queue {max(r[1] for r in rows):.0f}; queue empty {td - ti:.1f} s after ingest stopped")
+      f"({post['statements']} statements); during ingest: max lag {max(l for _, _, l in ing):.2f} s, "
+      f"max queue {max(q for _, q, _ in ing)}, max lag per 5 s: "
+      + " ".join(f"{win[k]:.1f}" for k in sorted(win))
+      + f"; queue empty {td - ti:.1f} s after ingest stopped")
 PY
+rm -f "$samples" "$flag"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-rm -f "$samples"

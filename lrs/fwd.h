@@ -25,9 +25,10 @@ enum fwd_kind { FWD_FORWARDER = 1, FWD_WEBHOOK = 2 };
 #define FWD_RETRY_INITIAL_MS_DEFAULT 1000
 #define FWD_RETRY_MAX_MS_DEFAULT 300000
 #define FWD_ANSWER_MAX 1024   /* bytes of a target's answer kept for the status */
-#define FWD_CONCURRENCY_MAX 8 /* batches in flight at once (opt-in, "concurrency") */
-#define FWD_FLUSH_ROWS 2000   /* delivered rows deleted at once (at most) */
-#define FWD_FLUSH_MS 250      /* ... or once the oldest waited this long */
+#define FWD_CONCURRENCY_MAX 8 /* batches in flight at once ("concurrency") */
+#define FWD_CONCURRENCY_DEFAULT 4
+#define FWD_FLUSH_ROWS 2000 /* delivered rows deleted at once (at most) */
+#define FWD_FLUSH_MS 250    /* ... or once the oldest waited this long */
 
 /** One target and its sender thread. The fields above `mu` are fixed once it runs. */
 struct fwd_target {

@@ -345,7 +345,7 @@ static struct fwd_target *target_new(struct stmt_db *db, struct stmt_store *st, 
     if (t->retry_max_ms < t->retry_initial_ms)
         t->retry_max_ms = t->retry_initial_ms;
     t->give_up_us = (int64_t)num_field(def, "give_up_s", FWD_GIVE_UP_S_DEFAULT) * 1000000;
-    t->concurrency = (int)num_field(def, "concurrency", 1);
+    t->concurrency = (int)num_field(def, "concurrency", FWD_CONCURRENCY_DEFAULT);
     if (t->concurrency < 1 || t->concurrency > FWD_CONCURRENCY_MAX || !strcmp(kind, "webhook"))
         t->concurrency = 1;
     if (t->kind == FWD_FORWARDER) {

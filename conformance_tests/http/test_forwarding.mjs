@@ -149,9 +149,10 @@ test('forwarding to a second scolar serve: ids kept, filter applied, voiding fol
   try {
     const r = await s.req('POST', '/api/forwarders', {
       body: { url: `${target.base}/xapi/`, auth: { key: ADMIN_KEY, secret: ADMIN_SECRET },
-        filter: { verb: VERB_DONE }, retry_initial_ms: 50 },
+        filter: { verb: VERB_DONE }, retry_initial_ms: 50, concurrency: 1 },
     });
     assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.concurrency, 1);
     const id = r.json.id;
     const done = [];
     for (let b = 0; b < 5; b++) {
@@ -174,6 +175,7 @@ test('forwarding to a second scolar serve: ids kept, filter applied, voiding fol
     let page = await target.req('GET', '/xapi/statements?limit=500&ascending=true');
     got.push(...page.json.statements);
     assert.equal(page.json.more, '');
+    // concurrency 1: one batch after the other, so the target stores them in our order
     assert.deepEqual(got.map((x) => x.id), done, 'all, in stored order, ids kept');
     assert.ok(got.every((x) => x.verb.id === VERB_DONE));
 
@@ -321,7 +323,7 @@ test('concurrency 4: batches in flight at once, every statement arrives, through
 
 test('kill -9 cycles while scolar forwards: after restart nothing is lost and forwarding resumes', async () => {
   const rc = await receiver();
-  rc.delayMs = 15; // a receiver slower than ingest: a backlog is queued at each kill
+  rc.delayMs = 200; // slower than ingest (4 batches in flight): a backlog is queued at each kill
   const dataDir = tempDir();
   const N = Number(process.env.FWD_KILL_STATEMENTS || 20000);
   const CYCLES = 3;
