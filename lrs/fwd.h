@@ -65,6 +65,14 @@ struct fwd_target {
     size_t pending_n;
     uint64_t *pend; /* sender thread only */
     int64_t pend_since;
+    /* The deletion runs on a thread of its own (fwd_sender.c flusher), so the sender never
+     * waits for the store's write lock and fsync: `pend` is handed over as fl_buf (fl_n rows
+     * being deleted, counted in `sent` like pending_n), under mu. */
+    uint64_t *fl_buf;
+    size_t fl_n;
+    int fl_quit, fl_started;
+    pthread_cond_t fl_cv;
+    pthread_t fl_th;
     struct fwd_target *next;
 };
 

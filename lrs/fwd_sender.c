@@ -185,23 +185,91 @@ static int park(struct fwd_target *t, uint64_t seq, long status, const struct xf
     return rc ? -1 : 0;
 }
 
-/* Delete the delivered rows (forwarders). 0 or -1 (kept for the next try). */
+/* The flusher thread of a forwarder: deletes the delivered rows handed over by flush (one
+ * transaction per hand-over, stmt_outbox_done), while the sender goes on sending. A failure
+ * is logged and the rows stay in the outbox, behind the cursor: sent again after a restart
+ * (at-least-once). */
+static void *flusher_main(void *arg)
+{
+    struct fwd_target *t = arg;
+    pthread_mutex_lock(&t->mu);
+    for (;;) {
+        while (!t->fl_n && !t->fl_quit)
+            pthread_cond_wait(&t->fl_cv, &t->mu);
+        if (!t->fl_n)
+            break;
+        size_t n = t->fl_n;
+        pthread_mutex_unlock(&t->mu);
+        if (stmt_outbox_done(t->store, t->id, t->fl_buf, n) != STMT_STORE_OK)
+            lrs_log(LRS_LOG_ERROR, "forwarding %u: cannot delete %zu delivered rows", t->id, n);
+        pthread_mutex_lock(&t->mu);
+        t->fl_n = 0;
+        pthread_cond_broadcast(&t->fl_cv);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+/* Hand the delivered rows over to the flusher (forwarders), waiting only while it still
+ * deletes the previous ones. Without a flusher: delete them here. 0 or -1 (kept for the next
+ * try). */
 static int flush(struct fwd_target *t)
 {
+    uint64_t *swap;
     size_t n;
     pthread_mutex_lock(&t->mu);
     n = t->pending_n;
-    pthread_mutex_unlock(&t->mu);
-    if (!n)
+    if (!n || !t->fl_started) {
+        pthread_mutex_unlock(&t->mu);
+        if (!n)
+            return 0;
+        if (stmt_outbox_done(t->store, t->id, t->pend, n) != STMT_STORE_OK) {
+            lrs_log(LRS_LOG_ERROR, "forwarding %u: cannot delete %zu delivered rows", t->id, n);
+            return -1;
+        }
+        pthread_mutex_lock(&t->mu);
+        t->pending_n = 0;
+        pthread_mutex_unlock(&t->mu);
         return 0;
-    if (stmt_outbox_done(t->store, t->id, t->pend, n) != STMT_STORE_OK) {
-        lrs_log(LRS_LOG_ERROR, "forwarding %u: cannot delete %zu delivered rows", t->id, n);
-        return -1;
     }
-    pthread_mutex_lock(&t->mu);
+    while (t->fl_n)
+        pthread_cond_wait(&t->fl_cv, &t->mu);
+    swap = t->fl_buf;
+    t->fl_buf = t->pend;
+    t->fl_n = n;
+    t->pend = swap;
     t->pending_n = 0;
+    pthread_cond_broadcast(&t->fl_cv);
     pthread_mutex_unlock(&t->mu);
     return 0;
+}
+
+static void flusher_start(struct fwd_target *t)
+{
+    t->fl_buf = sc_malloc(FWD_FLUSH_ROWS * sizeof *t->fl_buf);
+    if (!t->fl_buf)
+        return;
+    if (pthread_cond_init(&t->fl_cv, NULL))
+        return;
+    if (pthread_create(&t->fl_th, NULL, flusher_main, t)) {
+        pthread_cond_destroy(&t->fl_cv);
+        return;
+    }
+    t->fl_started = 1;
+}
+
+/* The last rows are deleted, then the flusher ends. */
+static void flusher_stop(struct fwd_target *t)
+{
+    if (!t->fl_started)
+        return;
+    pthread_mutex_lock(&t->mu);
+    t->fl_quit = 1;
+    pthread_cond_broadcast(&t->fl_cv);
+    pthread_mutex_unlock(&t->mu);
+    pthread_join(t->fl_th, NULL);
+    pthread_cond_destroy(&t->fl_cv);
+    t->fl_started = 0;
 }
 
 /* Rows items[lo..hi) were delivered. */
@@ -629,6 +697,8 @@ void *fwd__sender_main(void *arg)
             return NULL;
         }
     }
+    if (t->kind == FWD_FORWARDER)
+        flusher_start(t); /* without it (no memory or thread): flush deletes in place */
     while (!wait_turn(t, idle)) {
         struct stmt_outbox_item *items = NULL;
         size_t w = 0;
@@ -664,6 +734,7 @@ void *fwd__sender_main(void *arg)
             idle = 1000;
     }
     flush(t);
+    flusher_stop(t);
     if (multi) {
         for (int i = 1; i < t->concurrency; i++)
             curl_easy_cleanup(par[i]);

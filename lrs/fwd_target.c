@@ -310,6 +310,7 @@ static void target_free(struct fwd_target *t)
     sc_free(t->authz);
     sc_free(t->secret);
     sc_free(t->pend);
+    sc_free(t->fl_buf);
     pthread_mutex_destroy(&t->mu);
     pthread_cond_destroy(&t->cv);
     sc_free(t);
@@ -599,7 +600,7 @@ static cJSON *show(struct fwd_target *t)
         return NULL;
     }
     pthread_mutex_lock(&t->mu);
-    uint64_t cursor = t->cursor, pending = t->pending_n;
+    uint64_t cursor = t->cursor, pending = t->pending_n + t->fl_n;
     pthread_mutex_unlock(&t->mu);
     if (stmt_outbox_stats(t->store, t->id, cursor, &stats) != STMT_STORE_OK) {
         cJSON_Delete(o);
@@ -792,7 +793,7 @@ void lrs_fwd_metrics(struct lrs_app *app, struct sc_buf *b)
             uint64_t cursor, pending;
             pthread_mutex_lock(&t->mu);
             cursor = t->cursor;
-            pending = t->pending_n;
+            pending = t->pending_n + t->fl_n;
             pthread_mutex_unlock(&t->mu);
             if (stmt_outbox_stats(t->store, t->id, cursor, &s) != STMT_STORE_OK)
                 continue;
