@@ -119,4 +119,8 @@ void fwd__signature(const char *secret, const char *body, size_t n, char out[72]
 void lrs_route_forwarders(struct lrs_req *r);
 void lrs_route_webhooks(struct lrs_req *r);
 
+/** A target's url: absolute http(s), not the content origin of cfg (fwd_url.c). 0, or -1 with
+ *  the reason in err. */
+int fwd__check_url(const struct lrs_config *cfg, const char *url, char *err, size_t errlen);
+
 #endif

@@ -143,6 +143,50 @@ test('admin API: create, list, show, pause, resume, delete, and the refusals', a
   }
 });
 
+test('the content origin is refused under its aliases (forwarders and webhooks)', async () => {
+  // content listens on 127.0.0.1:cport; its public URL (SCOLAR_CONTENT_URL) is a name with the
+  // scheme's default port
+  const s = await startServer({ env: { SCOLAR_CONTENT_URL: 'https://Content.Example.ORG' } });
+  try {
+    const c = s.cport;
+    const refused = [
+      `http://127.0.0.1:${c}/xapi/`, // as listened on
+      `http://localhost:${c}/xapi/`, // a name of the loopback address
+      `http://LocalHost.:${c}/xapi/`, // case, trailing dot (RFC 1034 3.1)
+      `http://127.0.0.1.:${c}/xapi/`,
+      `http://[::1]:${c}/xapi/`, // the IPv6 loopback: the same host
+      `http://[::ffff:127.0.0.1]:${c}/xapi/`, // IPv4-mapped
+      `http://127.1:${c}/xapi/`, // short IPv4 notation
+      `http://2130706433:${c}/xapi/`, // IPv4 as one number
+      `http://0.0.0.0:${c}/xapi/`, // reaches this host
+      `http://127.0.0.2:${c}/xapi/`, // 127/8 is loopback
+      'https://content.example.org/xapi/', // the public URL, default port 443
+      'https://CONTENT.example.org.:443/xapi/', // case, trailing dot, explicit default port
+    ];
+    for (const url of refused) {
+      const r = await s.req('POST', '/api/forwarders', { body: { url } });
+      assert.equal(r.status, 400, url);
+      assert.match(r.json.message, /^url: the content origin \(.*\) is refused/, url);
+      const w = await s.req('POST', '/api/webhooks', {
+        body: { url, events: ['course.imported'], secret: 'a-secret-of-16-chars+' },
+      });
+      assert.equal(w.status, 400, url);
+      assert.match(w.json.message, /^url: the content origin/, url);
+    }
+    assert.equal((await s.req('GET', '/api/forwarders')).json.forwarders.length, 0, 'nothing stored');
+    assert.equal((await s.req('GET', '/api/webhooks')).json.webhooks.length, 0, 'nothing stored');
+    // other servers on the same hosts stay allowed: another port, the scheme's other default
+    for (const url of [`http://localhost:${s.port}/xapi/`, `http://[::1]:${c + 1}/xapi/`,
+      'http://content.example.org/xapi/']) {
+      const r = await s.req('POST', '/api/forwarders', { body: { url } });
+      assert.equal(r.status, 201, `${url}: ${r.text}`);
+      await s.req('POST', `/api/forwarders/${r.json.id}/pause`);
+    }
+  } finally {
+    await s.stop();
+  }
+});
+
 test('forwarding to a second scolar serve: ids kept, filter applied, voiding follows', async () => {
   const target = await startServer();
   const s = await startServer();
