@@ -317,7 +317,7 @@ static int insert_all(struct mig *m, cJSON *arr, const struct stmt_row *ck, int 
     {
         struct stmt_diag d;
         memset(&d, 0, sizeof d);
-        if (!validated && stmt_validate(s, STMT_VALIDATE_REQUIRE_ID, &d) != STMT_OK) {
+        if (!validated && stmt_validate(s, mig__vflags(s), &d) != STMT_OK) {
             const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "id"));
             fprintf(stderr, "\nscolar: statement %s refused: %s: %s\n", id ? id : "?", d.path,
                     d.msg);
@@ -569,7 +569,16 @@ static int push(struct mig *m)
             stmt_outbox_items_free(it, n);
             break;
         }
-        rc = push_range(m, url, it, 0, n);
+        /* runs of one version class: 2.0.x statements go with X-Experience-API-Version 2.0.0
+         * (a 1.0.3 LRS refuses them, Data 2.4.10; they are never converted, Comm 3.3) */
+        for (size_t lo = 0, hi; !rc && lo < n; lo = hi) {
+            int v2 = fwd__is_v2(it[lo].json, it[lo].len);
+            for (hi = lo + 1; hi < n && fwd__is_v2(it[hi].json, it[hi].len) == v2; hi++)
+                ;
+            m->xver = v2 ? "X-Experience-API-Version: 2.0.0" : NULL;
+            rc = push_range(m, url, it, lo, hi);
+        }
+        m->xver = NULL;
         m->fetched += n;
         m->pages++;
         from = it[n - 1].seq;

@@ -115,6 +115,10 @@ void *fwd__sender_main(void *arg);
 /** "sha256=<hex HMAC-SHA256(secret, body)>" into out (72 bytes). */
 void fwd__signature(const char *secret, const char *body, size_t n, char out[72]);
 
+/** 1 when a stored statement (compact JSON) has version 2.0.x: it goes to another LRS with
+ *  X-Experience-API-Version 2.0.0 only (Data 2.4.10; never converted, Comm 3.3). */
+int fwd__is_v2(const char *json, size_t len);
+
 /* route_forwarders.c */
 void lrs_route_forwarders(struct lrs_req *r);
 void lrs_route_webhooks(struct lrs_req *r);

@@ -478,6 +478,15 @@ static int paused(struct fwd_target *t)
     return p;
 }
 
+/* A statement stored with version 2.0.x for a forwarder that speaks 1.0.3: statements are
+ * forwarded with the version they were stored with (Data 2.4.10: an LRS returns the version
+ * it accepted), and a 1.0.3 LRS must refuse a version that does not start with 1.0 (ibid.). */
+static int newer_than_target(const struct fwd_target *t, const struct stmt_outbox_item *it)
+{
+    return t->kind == FWD_FORWARDER && !strncmp(t->version, "1.", 2) &&
+           fwd__is_v2(it->json, it->len);
+}
+
 /* The first FWD_BATCH rows after `after` whose records exist (a row whose record is gone cannot
  * be sent: it is parked, the others keep their order). *last: the key of the last row read
  * (0: none). 0, or -1 (said in the log). */
@@ -494,13 +503,20 @@ static int take_rows(struct fwd_target *t, uint64_t after, size_t max,
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
+        const char *why = "{\"reason\":\"the statement record is missing\"}";
         *last = (*items)[i].seq;
-        if ((*items)[i].json) {
+        if ((*items)[i].json && !newer_than_target(t, &(*items)[i])) {
             (*items)[(*w)++] = (*items)[i];
             continue;
         }
-        if (stmt_outbox_park(t->store, t->id, (*items)[i].seq,
-                             "{\"reason\":\"the statement record is missing\"}"))
+        if ((*items)[i].json) {
+            why = "{\"reason\":\"a 2.0 statement is not sent to a 1.0.3 target: statements of "
+                  "newer versions MUST NOT be converted into a prior version format (xAPI 1.0.3 "
+                  "Communication 3.3)\"}";
+            sc_free((*items)[i].json);
+            (*items)[i].json = NULL;
+        }
+        if (stmt_outbox_park(t->store, t->id, (*items)[i].seq, why))
             lrs_log(LRS_LOG_ERROR, "forwarding %u: cannot park a row without its record", t->id);
     }
     return 0;

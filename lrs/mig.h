@@ -33,6 +33,7 @@ struct mig {
     char ckey[1 + 64 + 1];
     int docs, bar;
     int lenient_said; /* the malformed-multipart notice was printed (atomic) */
+    const char *xver; /* X-Experience-API-Version of the requests (NULL: 1.0.3) */
     int64_t t0, last_bar;
     struct mig_seen seen;
     /* summary */
@@ -56,6 +57,10 @@ int mig__http(struct mig *m, CURL *c, const char *method, const char *url, const
  *  attachment parts (*parts[1..*np), pointing into r->body) are the caller's to free with
  *  sc_free; *np is 0 for a JSON answer. NULL when unreadable. */
 cJSON *mig__parse_answer(struct mig *m, struct mig_resp *r, struct lrs_part **parts, size_t *np);
+
+/** The stmt_validate flags of a statement read from another LRS: an id required, and the
+ *  rules of its version (2.0.x: STMT_VALIDATE_V2). */
+unsigned mig__vflags(const cJSON *s);
 
 /** A `more` link (relative to the endpoint) as an absolute URL. 0 or -1. */
 int mig__resolve_more(struct mig *m, const char *more, char *out, size_t outlen);

@@ -63,7 +63,7 @@ int mig__http(struct mig *m, CURL *c, const char *method, const char *url, const
         r->ctype[0] = 0;
         r->status = 0;
         h = curl_slist_append(h, m->authz);
-        h = curl_slist_append(h, "X-Experience-API-Version: 1.0.3");
+        h = curl_slist_append(h, m->xver ? m->xver : "X-Experience-API-Version: 1.0.3");
         if (body)
             h = curl_slist_append(h, ctline);
         h = curl_slist_append(h, "Expect:");
@@ -185,6 +185,14 @@ int mig__resolve_more(struct mig *m, const char *more, char *out, size_t outlen)
     return rc;
 }
 
+unsigned mig__vflags(const cJSON *s)
+{
+    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "version"));
+    /* a statement keeps the version it was accepted with (Data 2.4.10): a 2.0.x one is held to
+     * the rules of xAPI 2.0, as when it was POSTed with X-Experience-API-Version: 2.0.0 */
+    return STMT_VALIDATE_REQUIRE_ID | (v && !strncmp(v, "2.0", 3) ? STMT_VALIDATE_V2 : 0u);
+}
+
 /* ---- the page fetcher ------------------------------------------------------------------ */
 
 void mig__page_free(struct mig_page *p)
@@ -238,7 +246,7 @@ static void fetch_page(struct mig_fetcher *f, struct mig_page *p, size_t hint)
             struct stmt_diag d;
             nx = s->next;
             memset(&d, 0, sizeof d);
-            if (stmt_validate(s, STMT_VALIDATE_REQUIRE_ID, &d) == STMT_OK)
+            if (stmt_validate(s, mig__vflags(s), &d) == STMT_OK)
                 continue;
             const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "id"));
             fprintf(stderr, "\nscolar: statement %s refused: %s: %s\n", id ? id : "?", d.path,

@@ -252,6 +252,55 @@ test('forwarding to a second scolar serve: ids kept, filter applied, voiding fol
   }
 });
 
+test('statement version forwarded as stored; 2.0 statements and a 1.0.3 target; fileUrl attachments', async () => {
+  const target = await startServer();
+  const s = await startServer();
+  const auth = { key: ADMIN_KEY, secret: ADMIN_SECRET };
+  try {
+    const f10 = (await s.req('POST', '/api/forwarders', { body: { url: `${target.base}/xapi/`, auth } })).json.id;
+    const f20 = (await s.req('POST', '/api/forwarders', {
+      body: { url: `${target.base}/xapi/`, auth, version: '2.0.0' } })).json.id;
+    const v2 = { version: '2.0.0' };
+    const none = stmt(1); // stored as 1.0.0 (Data 2.4.10)
+    const v103 = stmt(2, VERB_DONE, { version: '1.0.3' });
+    const v200 = stmt(3, VERB_DONE, { version: '2.0.0' });
+    // an attachment known only by its fileUrl (Data 2.4.11): no bytes here, none sent
+    const byUrl = stmt(4, VERB_DONE, { attachments: [{ usageType: 'http://example.com/cert', display: { 'en-US': 'c' },
+      contentType: 'application/pdf', length: 5, sha2: 'a'.repeat(64), fileUrl: 'https://files.example.com/c.pdf' }] });
+    await post(s, [none, v103, byUrl]);
+    assert.equal((await s.req('POST', '/xapi/statements', { body: [v200], ...v2 })).status, 200);
+    const st = async (id) => (await s.req('GET', `/api/forwarders/${id}`)).json.status;
+    await until('both forwarders done', async () => {
+      const [a, b] = [await st(f10), await st(f20)];
+      return a.queued === 0 && b.queued === 0 && a.sent + a.failed === 4 && b.sent === 4 ? true : null;
+    });
+    // the 1.0.3 forwarder sent the 1.0.x statements and parked the 2.0 one without a request
+    // (a newer statement is never converted to an older format: Comm 3.3)
+    const a = await st(f10);
+    assert.equal(a.sent, 3);
+    assert.equal(a.failed, 1);
+    const parked = (await s.req('GET', `/api/forwarders/${f10}/parked`)).json.parked;
+    assert.equal(parked.length, 1);
+    assert.match(parked[0].reason, /a 2\.0 statement is not sent to a 1\.0\.3 target.*Communication 3\.3/);
+    assert.equal(a.request_errors, 0, 'no request was refused');
+    // the target holds each with the version it was stored with at the source
+    const vers = {};
+    for (const x of [none, v103, v200, byUrl]) {
+      const g = await target.req('GET', `/xapi/statements?statementId=${x.id}`, v2);
+      assert.equal(g.status, 200, g.text);
+      vers[x.id] = g.json.version;
+    }
+    assert.deepEqual(vers, { [none.id]: '1.0.0', [v103.id]: '1.0.3', [v200.id]: '2.0.0', [byUrl.id]: '1.0.0' });
+    const u = await target.req('GET', `/xapi/statements?statementId=${byUrl.id}`);
+    assert.equal(u.json.attachments[0].fileUrl, 'https://files.example.com/c.pdf');
+    assert.equal(u.json.attachments[0].sha2, 'a'.repeat(64));
+    assert.equal(u.headers.get('content-type').split(';')[0], 'application/json');
+  } finally {
+    await s.stop();
+    await target.stop();
+  }
+});
+
 test('faults: 500, 429 with Retry-After, 400 for one statement, hang, closed connection', async () => {
   const rc = await receiver();
   const s = await startServer();
