@@ -308,4 +308,7 @@ int stmt__outbox_write(struct stmt_store *st, MDB_txn *txn, struct stmt__req *gr
 /* stmt_query.c: voided state of a record (id in the voided set and not itself voiding). */
 int stmt__is_voided(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len);
 
+/* stmt_store.c: a stmt_db code as the store's (enum stmt_store_err). */
+int stmt__db_to_store(int rc);
+
 #endif
