@@ -3,8 +3,9 @@
  * `scolar migrate` (issue 17): bring another LRS's data into this data directory, or push
  * this store's statements to another LRS, over libcurl, resumable.
  *
- * --from URL (an xAPI endpoint): GET URL/statements?ascending=true&attachments=true, following
- * `more` (Comm 2.1.3), oldest first. Each page goes into the store with stmt_store_insert,
+ * --from URL (an xAPI endpoint): GET URL/statements?ascending=true&attachments=true&limit=0,
+ * following `more` (Comm 2.1.3), oldest first; a thread fetches, parses and validates the next
+ * pages meanwhile (mig_http.c). Each page goes into the store with stmt_store_insert_rows,
  * keeping ids and authorities (the store assigns its own `stored`, Data 2.4.8); attachments
  * of a multipart/mixed answer (Comm 1.5.2) are stored under the SHA-2 we compute, when it is
  * the one the statement declares. A query never returns voided statements (Comm 2.1.3 S10),
@@ -13,9 +14,10 @@
  * profiles of each activity seen, the agent profiles of each agent seen and the state
  * documents of each (activity, agent, registration) seen together in a statement are copied
  * (Comm 2.3, 2.6, 2.4 "multiple document" GETs, then one GET per document).
- * A re-sent page changes nothing (same id, same content: a no-op, Comm 2.1.2), so the
- * checkpoint after each page (the next `more` URL, in the store's outbox table) is enough to
- * resume after an interruption: run the same command again. Once complete, the checkpoint
+ * The checkpoint (the next `more` URL, in the store's outbox table) is written in the
+ * transaction that stores the page (with documents: after the page's documents), so a run
+ * killed at any moment resumes at the first page not stored: run the same command again (a
+ * re-sent page would change nothing anyway: same id, same content is a no-op, Comm 2.1.2). Once complete, the checkpoint
  * keeps the last `stored` seen, so a later run brings only what is newer (since).
  *
  * --to URL: POST this store's statements (voided ones too, stored order) in batches of 100 to

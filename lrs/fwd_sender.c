@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The sender thread of one forwarding target or webhook (issue 17). It works off the target's
- * outbox rows (statements/stmt_outbox.h) in stored order over one libcurl easy handle (the
- * connection is kept alive between requests; TLS peers and host names are verified, libcurl's
- * default; http and https only, no redirects).
+ * outbox rows (statements/stmt_outbox.h) in stored order over libcurl (connections kept alive
+ * between requests; TLS peers and host names are verified, libcurl's default; http and https
+ * only, no redirects). A forwarder keeps up to `concurrency` batches in flight, one connection
+ * each (send_window); a flusher thread deletes the delivered rows.
  *
  * Forwarders POST batches of up to FWD_BATCH statements to <endpoint>statements (xAPI Comm
  * 2.1.2 "POST Statements"); statement ids are kept, so a conformant receiver takes a repeated
