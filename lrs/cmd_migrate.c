@@ -17,8 +17,9 @@
  * The checkpoint (the next `more` URL, in the store's outbox table) is written in the
  * transaction that stores the page (with documents: after the page's documents), so a run
  * killed at any moment resumes at the first page not stored: run the same command again (a
- * re-sent page would change nothing anyway: same id, same content is a no-op, Comm 2.1.2). Once complete, the checkpoint
- * keeps the last `stored` seen, so a later run brings only what is newer (since).
+ * re-sent page would change nothing anyway: same id, same content is a no-op, Comm 2.1.2).
+ * Once complete, the checkpoint keeps the last `stored` seen, so a later run brings only what
+ * is newer (since).
  *
  * --to URL: POST this store's statements (voided ones too, stored order) in batches of 100 to
  * URL/statements; a batch the target refuses (400/409) is split to find the statement, which
