@@ -52,7 +52,7 @@ const char *stmt_store_strerror(int code)
     }
 }
 
-static int db_to_store(int rc)
+int stmt__db_to_store(int rc)
 {
     switch (rc) {
     case STMT_DB_OK:
@@ -88,7 +88,7 @@ static int open_tables(struct stmt_store *st)
     size_t vl;
     int rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     if ((rc = stmt__db_table(t, "stmt", 0, &st->t_stmt)) ||
         (rc = stmt__db_table(t, "stmt_id", 0, &st->t_id)) ||
         (rc = stmt__db_table(t, "stmt_voided", 0, &st->t_voided)) ||
@@ -115,7 +115,7 @@ static int open_tables(struct stmt_store *st)
     }
 out:
     stmt_db_txn_abort(t);
-    return db_to_store(rc);
+    return stmt__db_to_store(rc);
 }
 
 /* The cursor key survives restarts so `more` links stay valid >= 24 h (Data 2.5). */
@@ -131,11 +131,11 @@ static int load_cursor_key(struct stmt_store *st)
         rc = stmt_db_put1(st->db, "stmt_meta", "cursor_key", 10, fresh, sizeof fresh,
                           STMT_DB_NOOVERWRITE);
         if (rc && rc != STMT_DB_ERR_EXISTS)
-            return db_to_store(rc);
+            return stmt__db_to_store(rc);
         rc = stmt_db_get1(st->db, "stmt_meta", "cursor_key", 10, &val, &vlen);
     }
     if (rc)
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     if (vlen != sizeof st->cursor_key) {
         sc_free(val);
         return STMT_STORE_ERR_IO;
@@ -530,7 +530,7 @@ int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **jso
     pthread_mutex_unlock(&st->lock);
     rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     if (recent) {
         stmt__be64_put(seqbuf, (uint64_t)recent);
         rc = stmt_db_get(t, st->tbl.stmt, seqbuf, 8, &v, &vl);
@@ -546,7 +546,7 @@ int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **jso
         }
     }
     if (rc) {
-        rc = db_to_store(rc); /* STMT_DB_NOTFOUND: STMT_STORE_ERR_NOTFOUND */
+        rc = stmt__db_to_store(rc); /* STMT_DB_NOTFOUND: STMT_STORE_ERR_NOTFOUND */
         goto out;
     }
     {
@@ -640,7 +640,7 @@ int stmt_store_count(struct stmt_store *st, size_t *n)
     struct stmt_db_txn *t = NULL;
     int rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     rc = stmt_db_count(t, st->tbl.stmt, n);
     stmt_db_txn_abort(t);
     return rc ? STMT_STORE_ERR_IO : STMT_STORE_OK;

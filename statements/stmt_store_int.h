@@ -328,4 +328,7 @@ int stmt__is_voided(struct stmt_store *st, struct stmt_db_txn *t, const unsigned
 /* stmt_store.c: st->tbl from st->db (the registered names). */
 void stmt__store_names(struct stmt_store *st);
 
+/* stmt_store.c: a stmt_db code as the store's (enum stmt_store_err). */
+int stmt__db_to_store(int rc);
+
 #endif
