@@ -503,10 +503,16 @@ int lrs_cred_verify_from(struct stmt_db *db, const char *authz, const char *addr
     cached = cache_hit(key, secret);
     if (!cached && auth_throttled(addr, key))
         return LRS_AUTH_THROTTLED;
-    if (stmt_db_get1(db, "creds", key, strlen(key), &val, &vl) == 0) {
+    rc = stmt_db_get1(db, "creds", key, strlen(key), &val, &vl);
+    if (rc == STMT_DB_OK) {
         rec = cJSON_ParseWithLength(val, vl);
         sc_free(val);
+        if (!rec) /* the record is JSON (lrs_cred_create): out of memory, not a wrong key */
+            return LRS_AUTH_UNAVAILABLE;
+    } else if (rc != STMT_DB_NOTFOUND) {
+        return LRS_AUTH_UNAVAILABLE; /* never counted as a failed sign-in */
     }
+    rc = -1;
     if (rec && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "revoked"))) {
         cJSON_Delete(rec);
         rec = NULL;
@@ -522,8 +528,10 @@ int lrs_cred_verify_from(struct stmt_db *db, const char *authz, const char *addr
     if (!rec)
         goto out;
     authority = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rec, "authority"));
-    if (!authority) /* no authority to record statements under: refuse, never guess */
+    if (!authority) { /* no authority to record statements under: refuse, never guess */
+        rc = LRS_AUTH_UNAVAILABLE;
         goto out;
+    }
     memset(out, 0, sizeof *out);
     const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "name"));
     copy_str(out->key, sizeof out->key, key);
