@@ -66,7 +66,22 @@ static void route(struct lrs_req *r, enum fwd_kind kind, const char *prefix)
                 lrs_reply_error(r, rc, "%s", err);
                 return;
             }
-            reply_target(r, kind, nid, 201);
+            {
+                cJSON *o = lrs_fwd_show(r->app, kind, nid);
+                if (!o) {
+                    /* created, but its answer cannot be made (out of memory): a 404 here told
+                     * the client it did not exist while it ran. Take it back and say 503, so
+                     * that a retry does not make a second one. */
+                    int drc = lrs_fwd_delete(r->app, kind, nid);
+                    if (drc)
+                        lrs_log(LRS_LOG_ERROR, "%s %u: created without an answer (%d)", what, nid,
+                                drc);
+                    lrs_reply_error(r, 503, "out of memory answering the new %s: retry", what);
+                    return;
+                }
+                lrs_reply_json(r, 201, o);
+                cJSON_Delete(o);
+            }
             return;
         }
         lrs_resp_header(r, "Allow", "GET, POST");

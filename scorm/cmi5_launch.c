@@ -354,6 +354,25 @@ static int load_au(struct cmi5 *c, const char *r, int au_idx, cJSON **reg, cJSON
     return CMI5_OK;
 }
 
+/* LMS.LaunchData (10.2) of a launch, written in the insert's transaction (a cmi5__txn_fn) */
+struct launch_doc {
+    struct stmt_doc_ctx ctx;
+    const char *json;
+};
+
+static int launch_doc_put(struct stmt_db_txn *txn, void *vctx)
+{
+    struct launch_doc *d = vctx;
+    struct stmt_doc_cond cond;
+    struct stmt_doc_limits lim;
+    memset(&cond, 0, sizeof cond);
+    memset(&lim, 0, sizeof lim);
+    return stmt_doc_put_txn(txn, &d->ctx, "LMS.LaunchData", d->json, strlen(d->json),
+                            "application/json", &cond, &lim, sc_time_now_us(), NULL)
+               ? CMI5_ERR_STORE
+               : CMI5_OK;
+}
+
 int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi5_launch_opts *o,
                 cJSON **out, struct cmi5_diag *diag)
 {
@@ -362,7 +381,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
     unsigned char rnd[16];
     const char *mode = o && o->launch_mode ? o->launch_mode : "Normal";
     cJSON *reg = NULL, *course = NULL, *sess = NULL, *old = NULL, *stmts = NULL, *ld = NULL;
-    cJSON *au, *ast, *launched, *ext, *tmpl;
+    cJSON *au, *ast, *launched, *ext, *tmpl, *answer = NULL;
     struct sc_buf url = SC_BUF_INIT, fetch = SC_BUF_INIT, auurl = SC_BUF_INIT;
     pthread_mutex_t *lk;
     char *actor_json = NULL, *ldjson = NULL;
@@ -505,34 +524,32 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
         rc = CMI5_ERR_ARG;
         goto out;
     }
-    {
-        struct stmt_doc_ctx dc = {STMT_DOC_STATE, cmi5__str(au, "activityId"), ifi, r};
-        struct stmt_doc_cond cond;
-        struct stmt_doc_limits lim;
-        memset(&cond, 0, sizeof cond);
-        memset(&lim, 0, sizeof lim);
-        if (stmt_doc_put(c->db, &dc, "LMS.LaunchData", ldjson, strlen(ldjson), "application/json",
-                         &cond, &lim, sc_time_now_us(), NULL)) {
-            rc = CMI5_ERR_STORE;
-            goto out;
-        }
+    /* the answer before anything is written: once the session is stored nothing may fail */
+    answer = cJSON_CreateObject();
+    if (!answer || !cJSON_AddStringToObject(answer, "registration", r) ||
+        !cJSON_AddStringToObject(answer, "session", sid) ||
+        !cJSON_AddNumberToObject(answer, "au", au_idx) ||
+        !cJSON_AddStringToObject(answer, "launchMode", mode) ||
+        !cJSON_AddStringToObject(answer, "launchMethod", cmi5__sstr(au, "launchMethod")) ||
+        !cJSON_AddStringToObject(answer, "launch_url", url.data) ||
+        !cJSON_AddStringToObject(answer, "fetch_url", fetch.data)) {
+        rc = CMI5_ERR_NOMEM;
+        goto out;
     }
     {
+        /* LMS.LaunchData goes in the writer's transaction with the session, the registration
+         * and the statements: a launch that fails leaves the open session's LaunchData as it was */
+        struct launch_doc ldoc = {{STMT_DOC_STATE, cmi5__str(au, "activityId"), ifi, r}, ldjson};
         const char *t[] = {CMI5_T_SESSIONS, CMI5_T_REGS, CMI5_T_SESSIONS};
         const char *k[] = {sid, r, old ? cmi5__str(old, "session") : sid};
         cJSON *v[] = {sess, reg, old ? old : sess};
-        if ((rc = cmi5__insert(c, stmts, 3, t, k, v)))
+        if ((rc = cmi5__insert_fn(c, stmts, 3, t, k, v, launch_doc_put, &ldoc)))
             goto out;
     }
-    *out = cJSON_CreateObject();
-    cJSON_AddStringToObject(*out, "registration", r);
-    cJSON_AddStringToObject(*out, "session", sid);
-    cJSON_AddNumberToObject(*out, "au", au_idx);
-    cJSON_AddStringToObject(*out, "launchMode", mode);
-    cJSON_AddStringToObject(*out, "launchMethod", cmi5__str(au, "launchMethod"));
-    cJSON_AddStringToObject(*out, "launch_url", url.data);
-    cJSON_AddStringToObject(*out, "fetch_url", fetch.data);
+    *out = answer;
+    answer = NULL;
 out:
+    cJSON_Delete(answer);
     pthread_mutex_unlock(lk);
     sc_buf_free(&url);
     sc_buf_free(&fetch);
