@@ -281,9 +281,12 @@ static int make_def(const struct lrs_config *cfg, enum fwd_kind kind, const cJSO
             goto fail;
         }
         cJSON *evc = cJSON_Duplicate(ev, 1);
-        if (!evc || !cJSON_AddItemToObject(def, "events", evc) ||
-            !cJSON_AddStringToObject(def, "secret", secret)) {
-            cJSON_Delete(evc);
+        if (!evc || !cJSON_AddItemToObject(def, "events", evc)) {
+            cJSON_Delete(evc); /* not moved into def */
+            rc = -2;
+            goto fail;
+        }
+        if (!cJSON_AddStringToObject(def, "secret", secret)) { /* evc is def's: freed with it */
             rc = -2;
             goto fail;
         }
@@ -761,6 +764,20 @@ int lrs_fwd_delete(struct lrs_app *app, enum fwd_kind kind, uint32_t id)
     target_stop(t);
     stmt_outbox_forget(app->store, id);
     rc = stmt_outbox_target_delete(app->store, id);
+    if (rc) {
+        /* not deleted (503): the target goes on as before, a new sender on its stored
+         * definition; it was gone from the list until the next start */
+        struct fwd_target *again = target_new(app->db, app->store, id, cJSON_Duplicate(t->def, 1));
+        if (again && !target_start(again)) {
+            again->next = f->list;
+            f->list = again;
+        } else {
+            if (again)
+                stmt_outbox_forget(app->store, id);
+            target_free(again);
+            lrs_log(LRS_LOG_ERROR, "forwarding: target %u stopped until the next start", id);
+        }
+    }
     target_free(t);
     pthread_mutex_unlock(&f->mu);
     if (rc)
