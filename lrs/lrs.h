@@ -102,7 +102,7 @@ struct lrs_cred {
 
 /** Parse "all,statements/write,..." into scope bits; -1 naming the bad token in err. */
 int lrs_scopes_parse(const char *s, unsigned *out, char *err, size_t errlen);
-/** JSON array of scope names (owned). */
+/** JSON array of scope names (owned), NULL without memory (never a partial list). */
 cJSON *lrs_scopes_json(unsigned scopes);
 /** Create a credential; key/secret NULL → random. Returns 0 and fills the key and secret
  *  (secret only printed once: it is stored as a salted PBKDF2 hash). */

@@ -69,9 +69,17 @@ int lrs_scopes_parse(const char *s, unsigned *out, char *err, size_t errlen)
 cJSON *lrs_scopes_json(unsigned scopes)
 {
     cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; a && i < sizeof SCOPES / sizeof SCOPES[0]; i++)
-        if (scopes & SCOPES[i].bit)
-            cJSON_AddItemToArray(a, cJSON_CreateString(SCOPES[i].name));
+    for (size_t i = 0; a && i < sizeof SCOPES / sizeof SCOPES[0]; i++) {
+        cJSON *s;
+        if (!(scopes & SCOPES[i].bit))
+            continue;
+        s = cJSON_CreateString(SCOPES[i].name);
+        if (!s || !cJSON_AddItemToArray(a, s)) { /* never a list with a scope left out */
+            cJSON_Delete(s);
+            cJSON_Delete(a);
+            return NULL;
+        }
+    }
     return a;
 }
 

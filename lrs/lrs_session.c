@@ -495,15 +495,23 @@ static void fail_note(uint64_t h, int64_t now)
 static cJSON *session_json(const cJSON *rec)
 {
     char ts[SC_TIME_ISO_LEN];
-    cJSON *out = cJSON_CreateObject(), *who;
+    cJSON *out = cJSON_CreateObject(), *who, *scopes = NULL;
     int64_t exp = (int64_t)jnum(rec, "last") + lrs_session_idle_s() * 1000000;
     who = cJSON_AddObjectToObject(out, "who");
     if (!who || !cJSON_AddStringToObject(who, "kind", jstr(rec, "kind")) ||
         !cJSON_AddStringToObject(who, "name", jstr(rec, "display")) ||
         (!strcmp(jstr(rec, "kind"), "credential") &&
          !cJSON_AddStringToObject(who, "key", jstr(rec, "name"))) ||
-        !cJSON_AddItemToObject(who, "scopes", lrs_scopes_json((unsigned)jnum(rec, "scopes"))) ||
-        !cJSON_AddStringToObject(out, "csrf", jstr(rec, "csrf")) ||
+        !(scopes = lrs_scopes_json((unsigned)jnum(rec, "scopes")))) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    if (!cJSON_AddItemToObject(who, "scopes", scopes)) {
+        cJSON_Delete(scopes); /* not moved into who */
+        cJSON_Delete(out);
+        return NULL;
+    }
+    if (!cJSON_AddStringToObject(out, "csrf", jstr(rec, "csrf")) ||
         !cJSON_AddStringToObject(out, "expires", sc_time_format_iso(exp, 0, ts))) {
         cJSON_Delete(out);
         return NULL;

@@ -126,7 +126,7 @@ cJSON *cmi5__lms_statement(const cJSON *actor, const char *verb, const char *dis
     cJSON_AddStringToObject(s, "id", id);
     /* 9.7.0.0-2: UTC */
     cJSON_AddStringToObject(s, "timestamp", sc_time_format_iso(sc_time_now_us(), 3, ts));
-    cJSON_AddItemToObject(s, "actor", cJSON_Duplicate(actor, 1));
+    cmi5__put(s, "actor", cJSON_Duplicate(actor, 1));
     v = cJSON_AddObjectToObject(s, "verb");
     cJSON_AddStringToObject(v, "id", verb);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(v, "display"), "en-US", display);
@@ -141,12 +141,12 @@ cJSON *cmi5__lms_statement(const cJSON *actor, const char *verb, const char *dis
     cat = cJSON_AddArrayToObject(ca, "category"); /* 9.6.2.1 */
     e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "id", CMI5_CAT_CMI5);
-    cJSON_AddItemToArray(cat, e);
+    cmi5__push(cat, e);
     if (publisher) { /* 9.6.2.3: the publisher's id in grouping */
         grp = cJSON_AddArrayToObject(ca, "grouping");
         e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "id", publisher);
-        cJSON_AddItemToArray(grp, e);
+        cmi5__push(grp, e);
     }
     if (session) { /* 9.6.3.1 */
         ext = cJSON_AddObjectToObject(ctx, "extensions");
@@ -271,7 +271,7 @@ int cmi5__satisfy(const cJSON *course, cJSON *reg, const char *session, cJSON *o
                                            cmi5__str(bd, "publisherId"), regid, session);
             if (!s)
                 return CMI5_ERR_NOMEM;
-            cJSON_AddItemToArray(out, s);
+            cmi5__push(out, s);
             cmi5__set_flag(bs, "satisfied", 1);
         }
     }
@@ -281,7 +281,7 @@ int cmi5__satisfy(const cJSON *course, cJSON *reg, const char *session, cJSON *o
                                        cmi5__str(course, "publisherId"), regid, session);
         if (!s)
             return CMI5_ERR_NOMEM;
-        cJSON_AddItemToArray(out, s);
+        cmi5__push(out, s);
         cmi5__set_flag(reg, "satisfied", 1);
     }
     return CMI5_OK;
@@ -331,7 +331,7 @@ static int abandoned_stmt(cJSON *s, const cJSON *reg, const cJSON *au, cJSON *ou
                  (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "launched_us")),
              d, sizeof d);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(st, "result"), "duration", d); /* 9.5.4.2-1 */
-    cJSON_AddItemToArray(out, st);
+    cmi5__push(out, st);
     cmi5__set_flag(s, "abandoned", 1);
     return CMI5_OK;
 }
@@ -431,7 +431,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
          *k; k++)
         cJSON_AddBoolToObject(sess, *k, 0);
     set_str(ast, "open", sid);
-    cJSON_AddItemToArray(cJSON_GetObjectItem(reg, "sessions"), cJSON_CreateString(sid));
+    cmi5__push(cJSON_GetObjectItem(reg, "sessions"), cJSON_CreateString(sid));
 
     /* the AU's URL: absolute, or a file of the package on the content origin (8.1) */
     u = cmi5__str(au, "url");
@@ -479,7 +479,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
                                             "grouping"),
               *g = cJSON_CreateObject();
         cJSON_AddStringToObject(g, "id", cmi5__str(au, "publisherId")); /* 10.2.1.0-3 */
-        cJSON_AddItemToArray(grp, g);
+        cmi5__push(grp, g);
         cJSON_AddStringToObject(cJSON_AddObjectToObject(tmpl, "extensions"), CMI5_EXT_SESSION, sid);
     }
     cJSON_AddStringToObject(ld, "launchMode", mode);
@@ -515,7 +515,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
     if (cJSON_GetObjectItem(au, "masteryScore"))
         cJSON_AddNumberToObject(ext, CMI5_EXT_MASTERY,
                                 cJSON_GetNumberValue(cJSON_GetObjectItem(au, "masteryScore")));
-    cJSON_AddItemToArray(stmts, launched);
+    cmi5__push(stmts, launched);
     if (sc_alloc_failures() != f0) {
         rc = CMI5_ERR_NOMEM;
         goto out;
@@ -797,8 +797,8 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
         cJSON_GetObjectItem(cJSON_GetObjectItem(st, "context"), "contextActivities"), "category");
     e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "id", CMI5_CAT_MOVEON); /* 9.6.2.2-1 */
-    cJSON_AddItemToArray(cat, e);
-    cJSON_AddItemToArray(stmts, st);
+    cmi5__push(cat, e);
+    cmi5__push(stmts, st);
     cmi5__set_flag(ast, "waived", 1);
     if ((rc = cmi5__satisfy(course, reg, sid, stmts)))
         goto out;

@@ -229,7 +229,7 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     }
     cJSON_AddStringToObject(reg, "registration", r);
     cJSON_AddStringToObject(reg, "course", course_id);
-    cJSON_AddItemToObject(reg, "actor", cJSON_Duplicate(actor, 1));
+    cmi5__put(reg, "actor", cJSON_Duplicate(actor, 1));
     {
         int64_t now = sc_time_now_us();
         cJSON_AddStringToObject(reg, "created", sc_time_format_iso(now, 3, ts));
@@ -247,14 +247,14 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
              *k; k++)
             cJSON_AddBoolToObject(a, *k, 0);
         cJSON_AddNullToObject(a, "open");
-        cJSON_AddItemToArray(aus, a);
+        cmi5__push(aus, a);
     }
     blocks = cJSON_AddArrayToObject(reg, "blocks");
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(course, "blocks"))
     {
         cJSON *b = cJSON_CreateObject();
         cJSON_AddBoolToObject(b, "satisfied", 0);
-        cJSON_AddItemToArray(blocks, b);
+        cmi5__push(blocks, b);
     }
     cJSON_AddArrayToObject(reg, "sessions");
     /* moveOn NotApplicable: the AU is satisfied at registration, and so may be its blocks and
@@ -302,7 +302,7 @@ static cJSON *reg_view(const char *r, const cJSON *reg, const cJSON *course)
     cJSON_AddStringToObject(o, "type", "cmi5");
     cJSON_AddStringToObject(o, "course", cmi5__str(reg, "course"));
     cJSON_AddStringToObject(o, "course_title", cmi5__sstr(course, "title"));
-    cJSON_AddItemToObject(o, "actor", cJSON_Duplicate(cJSON_GetObjectItem(reg, "actor"), 1));
+    cmi5__put(o, "actor", cJSON_Duplicate(cJSON_GetObjectItem(reg, "actor"), 1));
     cJSON_AddStringToObject(o, "created", cmi5__sstr(reg, "created"));
     cJSON_AddBoolToObject(o, "satisfied", cmi5__flag(reg, "satisfied"));
     aus = cJSON_AddArrayToObject(o, "aus");
@@ -318,11 +318,11 @@ static cJSON *reg_view(const char *r, const cJSON *reg, const cJSON *course)
                                                           "satisfied", NULL};
              *k; k++)
             cJSON_AddBoolToObject(a, *k, cmi5__flag(st, *k));
-        cJSON_AddItemToObject(a, "open", cJSON_Duplicate(cJSON_GetObjectItem(st, "open"), 1));
-        cJSON_AddItemToArray(aus, a);
+        cmi5__put(a, "open", cJSON_Duplicate(cJSON_GetObjectItem(st, "open"), 1));
+        cmi5__push(aus, a);
     }
-    cJSON_AddItemToObject(o, "blocks", cJSON_Duplicate(cJSON_GetObjectItem(reg, "blocks"), 1));
-    cJSON_AddItemToObject(o, "sessions", cJSON_Duplicate(cJSON_GetObjectItem(reg, "sessions"), 1));
+    cmi5__put(o, "blocks", cJSON_Duplicate(cJSON_GetObjectItem(reg, "blocks"), 1));
+    cmi5__put(o, "sessions", cJSON_Duplicate(cJSON_GetObjectItem(reg, "sessions"), 1));
     if (sc_alloc_failures() != f0) {
         cJSON_Delete(o);
         return NULL;
