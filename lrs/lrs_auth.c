@@ -261,7 +261,8 @@ int lrs_cred_create(struct stmt_db *db, const char *name, unsigned scopes, const
             return -2;
         snprintf(k, sizeof k, "%s", key);
     } else {
-        sc_random_bytes(rnd, 16);
+        if (sc_random_bytes(rnd, 16))
+            return -1; /* never a key from unset bytes */
         sc_hex(rnd, 16, k);
     }
     if (secret) {
@@ -269,10 +270,12 @@ int lrs_cred_create(struct stmt_db *db, const char *name, unsigned scopes, const
             return -3;
         snprintf(s, sizeof s, "%s", secret);
     } else {
-        sc_random_bytes(rnd, 32);
+        if (sc_random_bytes(rnd, 32))
+            return -1;
         sc_hex(rnd, 32, s);
     }
-    sc_random_bytes(salt, sizeof salt);
+    if (sc_random_bytes(salt, sizeof salt))
+        return -1;
     if (sc_pbkdf2(s, salt, sizeof salt, PBKDF2_ITER, hash))
         return -1;
     fails0 = sc_alloc_failures(); /* a member the builder could not add: nothing is stored */

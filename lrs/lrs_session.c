@@ -372,7 +372,9 @@ static cJSON *sess_current(struct lrs_req *r, char key[65], int *had_cookie)
         }
     }
     if (now - last >= idle_us / 10) {
-        cJSON_ReplaceItemInObjectCaseSensitive(rec, "last", cJSON_CreateNumber((double)now));
+        /* in place: cJSON_ReplaceItemInObject, short of memory for the key's copy, leaves a
+         * member without a name, and the record saved then lost "last" and every later member */
+        cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(rec, "last"), (double)now);
         if (sess_save(r->app->db, key, rec))
             lrs_log(LRS_LOG_WARN, "console session: cannot record the last access");
     }

@@ -22,6 +22,7 @@
  * The launch URL is on the content origin (security.md §6): <content_url>/player/ID?token=T.
  */
 #include "lrs/lrs.h"
+#include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 #include "scorm/scorm_rt.h"
@@ -69,6 +70,7 @@ static int apply_sequencing(struct lrs_app *app, const char *reg, cJSON *rep)
     const char *comp, *succ, *susp;
     double attempts;
     int rc = 0, st;
+    long f0 = sc_alloc_failures(); /* a member replaced or added without memory: no report */
 
     if (!ver || strcmp(ver, "scorm2004") != 0)
         return 0;
@@ -124,7 +126,7 @@ static int apply_sequencing(struct lrs_app *app, const char *reg, cJSON *rep)
     cJSON_AddItemToObject(seq, "suspended",
                           cJSON_DetachItemFromObjectCaseSensitive(ans, "suspended"));
     cJSON_AddItemToObject(seq, "ended", cJSON_DetachItemFromObjectCaseSensitive(ans, "ended"));
-    if (!cJSON_AddNumberToObject(seq, "attempts", attempts))
+    if (!cJSON_AddNumberToObject(seq, "attempts", attempts) || sc_alloc_failures() != f0)
         rc = -1;
 out:
     cJSON_Delete(ans);

@@ -181,11 +181,12 @@ static int token_new(struct scorm_rt *rt, struct stmt_db_txn *txn, cJSON *regrec
     sc_base64_encode(raw, sizeof raw, token, 1);
     token_hash(token, hex);
     t = cJSON_CreateObject();
-    if (!t)
+    if (!t || !cJSON_AddStringToObject(t, "registration", scorm__jstr(regrec, "id")) ||
+        !cJSON_AddNumberToObject(t, "expires", (double)exp) ||
+        !cJSON_AddBoolToObject(t, "revoked", 0)) { /* never a token record without its owner */
+        cJSON_Delete(t);
         return SCORM_RT_ERR_NOMEM;
-    cJSON_AddStringToObject(t, "registration", scorm__jstr(regrec, "id"));
-    cJSON_AddNumberToObject(t, "expires", (double)exp);
-    cJSON_AddBoolToObject(t, "revoked", 0);
+    }
     rc = put_json(txn, "tokens", hex, t);
     cJSON_Delete(t);
     if (rc)
@@ -193,7 +194,11 @@ static int token_new(struct scorm_rt *rt, struct stmt_db_txn *txn, cJSON *regrec
     list = cJSON_GetObjectItemCaseSensitive(regrec, "tokens");
     if (!list)
         list = cJSON_AddArrayToObject(regrec, "tokens");
-    cJSON_AddItemToArray(list, cJSON_CreateString(hex));
+    t = cJSON_CreateString(hex);
+    if (!t || !cJSON_AddItemToArray(list, t)) { /* never a token the record does not list */
+        cJSON_Delete(t);
+        return SCORM_RT_ERR_NOMEM;
+    }
     if (expires_us)
         *expires_us = exp;
     return SCORM_RT_OK;
