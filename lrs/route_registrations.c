@@ -308,7 +308,7 @@ void lrs_route_registrations(struct lrs_req *r)
             cJSON *tok = lrs_json_str_of_len(SCORM_RT_TOKEN_LEN - 1),
                   *url = lrs_json_str_of_len((size_t)launch_url_len(r));
             cJSON *expires = cJSON_CreateString(sc_time_format_iso(sc_time_now_us(), 0, ts));
-            /* the whole answer before the token is stored (see str_of_len) */
+            /* the whole answer before the token is stored (lrs_json_str_of_len) */
             out = cJSON_CreateObject();
             if (!out || !tok || !url || !expires ||
                 !cJSON_AddStringToObject(out, "registration", reg) ||
