@@ -13,6 +13,20 @@ static inline const char *cmi5__str(const cJSON *o, const char *k)
 {
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
 }
+/* cJSON_AddItemToObject / cJSON_AddItemToArray that free the item when it cannot be added
+ * (cJSON leaves it to the caller: out of memory, or a parent that was never made) */
+static inline void cmi5__put(cJSON *o, const char *k, cJSON *item)
+{
+    if (!cJSON_AddItemToObject(o, k, item))
+        cJSON_Delete(item);
+}
+
+static inline void cmi5__push(cJSON *a, cJSON *item)
+{
+    if (!cJSON_AddItemToArray(a, item))
+        cJSON_Delete(item);
+}
+
 static inline const char *cmi5__sstr(const cJSON *o, const char *k)
 {
     const char *s = cmi5__str(o, k);

@@ -277,11 +277,13 @@ int cmi5_registration_exists(struct cmi5 *c, const char *reg)
     return rc == CMI5_OK;
 }
 
+static cJSON *reg_view(const char *r, const cJSON *reg, const cJSON *course);
+
 int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON *actor,
                              const char *reg_id, cJSON **out, int *created, struct cmi5_diag *diag)
 {
     long f0 = sc_alloc_failures();
-    cJSON *course = NULL, *reg = NULL, *old = NULL, *stmts = NULL, *aus, *blocks, *e;
+    cJSON *course = NULL, *reg = NULL, *old = NULL, *stmts = NULL, *view = NULL, *aus, *blocks, *e;
     char r[37], ts[SC_TIME_ISO_LEN], tok[33];
     pthread_mutex_t *lk;
     int rc;
@@ -331,7 +333,7 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     }
     cJSON_AddStringToObject(reg, "registration", r);
     cJSON_AddStringToObject(reg, "course", course_id);
-    cJSON_AddItemToObject(reg, "actor", cJSON_Duplicate(actor, 1));
+    cmi5__put(reg, "actor", cJSON_Duplicate(actor, 1));
     {
         int64_t now = sc_time_now_us();
         cJSON_AddStringToObject(reg, "created", sc_time_format_iso(now, 3, ts));
@@ -349,14 +351,14 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
              *k; k++)
             cJSON_AddBoolToObject(a, *k, 0);
         cJSON_AddNullToObject(a, "open");
-        cJSON_AddItemToArray(aus, a);
+        cmi5__push(aus, a);
     }
     blocks = cJSON_AddArrayToObject(reg, "blocks");
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(course, "blocks"))
     {
         cJSON *b = cJSON_CreateObject();
         cJSON_AddBoolToObject(b, "satisfied", 0);
-        cJSON_AddItemToArray(blocks, b);
+        cmi5__push(blocks, b);
     }
     cJSON_AddArrayToObject(reg, "sessions");
     /* moveOn NotApplicable: the AU is satisfied at registration, and so may be its blocks and
@@ -364,6 +366,12 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     if ((rc = cmi5__satisfy(course, reg, NULL, stmts)))
         goto out;
     if (sc_alloc_failures() != f0) {
+        rc = CMI5_ERR_NOMEM;
+        goto out;
+    }
+    /* the answer is made before the insert: once the registration is stored, nothing may fail
+     * for want of memory (a stored registration answered with an error) */
+    if (!(view = reg_view(r, reg, course)) || !cJSON_AddStringToObject(view, "link_token", tok)) {
         rc = CMI5_ERR_NOMEM;
         goto out;
     }
@@ -375,13 +383,10 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
             goto out;
     }
     *created = 1;
-    if (!(rc = cmi5_registration_get(c, r, out)) &&
-        !cJSON_AddStringToObject(*out, "link_token", tok)) {
-        cJSON_Delete(*out);
-        *out = NULL;
-        rc = CMI5_ERR_NOMEM;
-    }
+    *out = view;
+    view = NULL;
 out:
+    cJSON_Delete(view);
     pthread_mutex_unlock(lk);
     cJSON_Delete(stmts);
     cJSON_Delete(reg);
@@ -390,26 +395,19 @@ out:
     return rc;
 }
 
-int cmi5_registration_get(struct cmi5 *c, const char *reg_id, cJSON **out)
+/* The console's view of registration r (its record reg, its course's record), owned; NULL
+ * without memory. */
+static cJSON *reg_view(const char *r, const cJSON *reg, const cJSON *course)
 {
     long f0 = sc_alloc_failures();
-    char r[37];
-    cJSON *reg = NULL, *course = NULL, *o, *aus, *e;
-    int rc, i = 0;
-    if (cmi5__uuid_lower(reg_id, r))
-        return CMI5_ERR_NOTFOUND;
-    if ((rc = cmi5__load(c, CMI5_T_REGS, r, &reg)))
-        return rc;
-    if ((rc = cmi5_course_get(c, cmi5__str(reg, "course"), &course))) {
-        cJSON_Delete(reg);
-        return rc;
-    }
+    cJSON *o, *aus, *e;
+    int i = 0;
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "registration", r);
     cJSON_AddStringToObject(o, "type", "cmi5");
     cJSON_AddStringToObject(o, "course", cmi5__str(reg, "course"));
     cJSON_AddStringToObject(o, "course_title", cmi5__sstr(course, "title"));
-    cJSON_AddItemToObject(o, "actor", cJSON_Duplicate(cJSON_GetObjectItem(reg, "actor"), 1));
+    cmi5__put(o, "actor", cJSON_Duplicate(cJSON_GetObjectItem(reg, "actor"), 1));
     cJSON_AddStringToObject(o, "created", cmi5__sstr(reg, "created"));
     cJSON_AddBoolToObject(o, "satisfied", cmi5__flag(reg, "satisfied"));
     aus = cJSON_AddArrayToObject(o, "aus");
@@ -425,17 +423,36 @@ int cmi5_registration_get(struct cmi5 *c, const char *reg_id, cJSON **out)
                                                           "satisfied", NULL};
              *k; k++)
             cJSON_AddBoolToObject(a, *k, cmi5__flag(st, *k));
-        cJSON_AddItemToObject(a, "open", cJSON_Duplicate(cJSON_GetObjectItem(st, "open"), 1));
-        cJSON_AddItemToArray(aus, a);
+        cmi5__put(a, "open", cJSON_Duplicate(cJSON_GetObjectItem(st, "open"), 1));
+        cmi5__push(aus, a);
     }
-    cJSON_AddItemToObject(o, "blocks", cJSON_Duplicate(cJSON_GetObjectItem(reg, "blocks"), 1));
-    cJSON_AddItemToObject(o, "sessions", cJSON_Duplicate(cJSON_GetObjectItem(reg, "sessions"), 1));
-    cJSON_Delete(reg);
-    cJSON_Delete(course);
+    cmi5__put(o, "blocks", cJSON_Duplicate(cJSON_GetObjectItem(reg, "blocks"), 1));
+    cmi5__put(o, "sessions", cJSON_Duplicate(cJSON_GetObjectItem(reg, "sessions"), 1));
     if (sc_alloc_failures() != f0) {
         cJSON_Delete(o);
-        return CMI5_ERR_NOMEM;
+        return NULL;
     }
+    return o;
+}
+
+int cmi5_registration_get(struct cmi5 *c, const char *reg_id, cJSON **out)
+{
+    char r[37];
+    cJSON *reg = NULL, *course = NULL, *o;
+    int rc;
+    if (cmi5__uuid_lower(reg_id, r))
+        return CMI5_ERR_NOTFOUND;
+    if ((rc = cmi5__load(c, CMI5_T_REGS, r, &reg)))
+        return rc;
+    if ((rc = cmi5_course_get(c, cmi5__str(reg, "course"), &course))) {
+        cJSON_Delete(reg);
+        return rc;
+    }
+    o = reg_view(r, reg, course);
+    cJSON_Delete(reg);
+    cJSON_Delete(course);
+    if (!o)
+        return CMI5_ERR_NOMEM;
     *out = o;
     return CMI5_OK;
 }

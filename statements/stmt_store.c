@@ -396,6 +396,7 @@ int stmt_store_insert_fn(struct stmt_store *st, cJSON **stmts, size_t n, const c
     struct stmt__prep *items = NULL;
     struct id_pos *ids = NULL;
     cJSON *authority = NULL;
+    char(*res_ids)[STMT_STORE_UUID_LEN] = NULL;
     int rc = STMT_STORE_OK;
     size_t bad = 0;
 
@@ -409,15 +410,22 @@ int stmt_store_insert_fn(struct stmt_store *st, cJSON **stmts, size_t n, const c
         goto out;
     }
     if (authority_json) {
+        long f0 = sc_alloc_failures();
         authority = cJSON_Parse(authority_json);
         if (!cJSON_IsObject(authority)) {
-            rc = STMT_STORE_ERR_ARG;
+            /* out of memory is not the caller's bad argument (400) */
+            rc =
+                !authority && sc_alloc_failures() != f0 ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_ARG;
             goto out;
         }
     }
     items = sc_calloc(n, sizeof *items);
     ids = sc_malloc(n * sizeof *ids);
-    if (!items || !ids) {
+    /* the answer's ids, made before the write: once it is durable nothing may fail (a stored
+     * batch answered with an error) */
+    if (res)
+        res_ids = sc_malloc(n * sizeof *res_ids);
+    if (!items || !ids || (res && !res_ids)) {
         rc = STMT_STORE_ERR_NOMEM;
         goto out;
     }
@@ -468,12 +476,8 @@ int stmt_store_insert_fn(struct stmt_store *st, cJSON **stmts, size_t n, const c
     if (fn_rc)
         *fn_rc = req.fn_rc;
     if (rc == STMT_STORE_OK && res) {
-        res->ids = sc_malloc(n * sizeof *res->ids);
-        if (!res->ids) {
-            /* Stored and durable; only the answer could not be built. */
-            rc = STMT_STORE_ERR_NOMEM;
-            goto out;
-        }
+        res->ids = res_ids;
+        res_ids = NULL;
         res->n = n;
         for (size_t i = 0; i < n; i++) {
             stmt__uuid_format(items[i].id, res->ids[i]);
@@ -494,6 +498,7 @@ out:
             res->bad_index = bad;
     }
     cJSON_Delete(authority);
+    sc_free(res_ids);
     sc_free(ids);
     prep_free(items, n);
     return rc;
