@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "common/sc_json.h"
+#include "common/sc_buf.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -72,4 +73,139 @@ int sc_json_near(const cJSON *a, const cJSON *b, double rel, char *why, size_t w
     }
     why[0] = 0;
     return near(a, b, rel, path, sizeof path, why, whylen);
+}
+
+/* Room for n more bytes in b (and its NUL); the error of b when it cannot grow. */
+static inline int room(struct sc_buf *b, size_t n)
+{
+    return b->len + n < b->cap && !b->max && !b->err ? 0 : sc_buf_reserve(b, n);
+}
+
+static inline int put(struct sc_buf *b, const void *p, size_t n)
+{
+    int rc = room(b, n);
+    if (rc)
+        return rc;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+static inline int put1(struct sc_buf *b, char c)
+{
+    int rc = room(b, 1);
+    if (rc)
+        return rc;
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+/* cJSON 1.7.15 print_string_ptr: '"', '\\', \b \f \n \r \t by letter, other bytes below 0x20
+ * as \u00xx (lower-case hex), every other byte as is; a NULL string prints as "". */
+static int print_str(const char *str, struct sc_buf *b)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)(str ? str : "");
+    size_t run = 0, i = 0;
+    int rc = put1(b, '"');
+    for (; !rc && s[i]; i++) {
+        unsigned char c = s[i];
+        char esc[6];
+        size_t n = 2;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        esc[0] = '\\';
+        switch (c) {
+        case '"':
+        case '\\':
+            esc[1] = (char)c;
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        rc = put(b, s + run, i - run);
+        if (!rc)
+            rc = put(b, esc, n);
+        run = i + 1;
+    }
+    if (!rc)
+        rc = put(b, s + run, i - run);
+    return rc ? rc : put1(b, '"');
+}
+
+static int print_value(const cJSON *j, struct sc_buf *b)
+{
+    const cJSON *c;
+    int rc;
+    switch (j->type & 0xff) {
+    case cJSON_NULL:
+        return put(b, "null", 4);
+    case cJSON_False:
+        return put(b, "false", 5);
+    case cJSON_True:
+        return put(b, "true", 4);
+    case cJSON_Number: {
+        /* cJSON's own formatting (%d, %1.15g or %1.17g, its locale handling), into a buffer
+         * of ours: one number node prints alone */
+        char num[64];
+        if (!cJSON_PrintPreallocated((cJSON *)j, num, (int)sizeof num, 0))
+            return -1;
+        return put(b, num, strlen(num));
+    }
+    case cJSON_Raw:
+        return j->valuestring ? put(b, j->valuestring, strlen(j->valuestring)) : -1;
+    case cJSON_String:
+        return print_str(j->valuestring, b);
+    case cJSON_Array:
+        rc = put1(b, '[');
+        for (c = j->child; c && !rc; c = c->next) {
+            rc = print_value(c, b);
+            if (!rc && c->next)
+                rc = put1(b, ',');
+        }
+        return rc ? rc : put1(b, ']');
+    case cJSON_Object:
+        rc = put1(b, '{');
+        for (c = j->child; c && !rc; c = c->next) {
+            rc = print_str(c->string, b);
+            if (!rc)
+                rc = put1(b, ':');
+            if (!rc)
+                rc = print_value(c, b);
+            if (!rc && c->next)
+                rc = put1(b, ',');
+        }
+        return rc ? rc : put1(b, '}');
+    default:
+        return -1;
+    }
+}
+
+int sc_json_print(const cJSON *j, struct sc_buf *b)
+{
+    if (!j)
+        return -1;
+    if (b->err)
+        return b->err;
+    return print_value(j, b);
 }

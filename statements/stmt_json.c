@@ -227,9 +227,14 @@ static int scan_string(struct scan *s, int is_key)
     s->p++; /* opening quote */
     for (;;) {
         const unsigned char *run = s->p;
-        /* copy runs of plain bytes at once */
+        /* copy runs of plain bytes at once; printable ASCII needs no UTF-8 check */
         while (s->p < s->end && *s->p != '"' && *s->p != '\\' && *s->p >= 0x20) {
-            size_t n = utf8_len(s->p, s->end);
+            size_t n;
+            if (*s->p < 0x80) {
+                s->p++;
+                continue;
+            }
+            n = utf8_len(s->p, s->end);
             if (n == 0)
                 return fail(s, STMT_ERR_JSON,
                             "RFC 8259 8.1: invalid UTF-8 (bad, overlong or surrogate sequence)");
@@ -321,6 +326,7 @@ static int scan_number(struct scan *s)
     char tmp[STMT_JSON_MAX_NUMBER + 1];
     size_t n;
     double d;
+    int exp = 0;
 
     /* RFC 8259 6: number = [ minus ] int [ frac ] [ exp ]; int = zero / ( digit1-9 *DIGIT ) */
     if (s->p < s->end && *s->p == '-')
@@ -343,6 +349,7 @@ static int scan_number(struct scan *s)
             s->p++;
     }
     if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+        exp = 1;
         s->p++;
         if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
             s->p++;
@@ -356,6 +363,8 @@ static int scan_number(struct scan *s)
         s->p = b;
         return fail(s, STMT_ERR_LIMIT, "number token longer than 63 characters");
     }
+    if (!exp)
+        return STMT_OK; /* at most 63 characters without an exponent: below 1e63, finite */
     memcpy(tmp, b, n);
     tmp[n] = '\0';
     errno = 0;
@@ -376,6 +385,8 @@ static int scan_number(struct scan *s)
 }
 
 static int scan_value(struct scan *s, unsigned depth);
+
+#define SMALL_OBJECT 12 /* members up to which duplicate keys are found pairwise */
 
 static int cmp_keys(const void *a, const void *b, void *arg)
 {
@@ -449,18 +460,31 @@ static int scan_object(struct scan *s, unsigned depth)
     /* xapi-lrs.md V6 / xAPI Data 2.2: a property at most once; scolar rejects duplicates. */
     if (members > 1) {
         struct key_ent *e = s->ents + first_ent;
-        qsort_r(e, members, sizeof(*e), cmp_keys, s->keys);
-        for (size_t i = 1; i < members; i++) {
-            if (cmp_keys(&e[i - 1], &e[i], s->keys) == 0) {
-                /* reported at the end of the object that holds the key twice */
-                struct frame fr = {s->cur, 0, 0, e[i].off, e[i].len};
-                s->cur = &fr;
-                rc = fail(s, STMT_ERR_JSON,
-                          "xAPI Data 2.2: duplicate key in object (a property "
-                          "may appear only once)");
-                s->cur = fr.up;
-                return rc;
-            }
+        const struct key_ent *dup = NULL;
+        if (members <= SMALL_OBJECT) {
+            /* a statement's objects are small: each pair, without sorting (the smallest
+             * duplicate key is reported, as the sorted scan below does) */
+            for (size_t i = 0; i < members; i++)
+                for (size_t j = i + 1; j < members; j++)
+                    if (e[i].len == e[j].len &&
+                        !memcmp(s->keys + e[i].off, s->keys + e[j].off, e[i].len) &&
+                        (!dup || cmp_keys(&e[i], dup, s->keys) < 0))
+                        dup = &e[i];
+        } else {
+            qsort_r(e, members, sizeof(*e), cmp_keys, s->keys);
+            for (size_t i = 1; i < members && !dup; i++)
+                if (cmp_keys(&e[i - 1], &e[i], s->keys) == 0)
+                    dup = &e[i];
+        }
+        if (dup) {
+            /* reported at the end of the object that holds the key twice */
+            struct frame fr = {s->cur, 0, 0, dup->off, dup->len};
+            s->cur = &fr;
+            rc = fail(s, STMT_ERR_JSON,
+                      "xAPI Data 2.2: duplicate key in object (a property "
+                      "may appear only once)");
+            s->cur = fr.up;
+            return rc;
         }
     }
     s->nents = first_ent;

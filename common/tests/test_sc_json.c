@@ -1,7 +1,90 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* sc_json_near: tolerance on numbers only, members by name, arrays in order, the path named. */
 #include "common/sc_json.h"
+#include "common/sc_alloc.h"
+#include "common/sc_buf.h"
 #include "common/tap.h"
+
+#include <math.h>
+#include <string.h>
+
+/* sc_json_print gives exactly cJSON_PrintUnformatted's bytes */
+static int same_print(const cJSON *j, const char *what)
+{
+    struct sc_buf b = SC_BUF_INIT;
+    char *want = cJSON_PrintUnformatted(j);
+    int rc = sc_json_print(j, &b), same = want && !rc && b.data && !strcmp(want, b.data);
+    if (!same)
+        tap_diag("%s: cJSON %s, sc_json_print %s (rc %d)", what, want ? want : "(null)",
+                 b.data ? b.data : "(null)", rc);
+    cJSON_free(want);
+    sc_buf_free(&b);
+    return same;
+}
+
+static void print_tests(void)
+{
+    static const char *const docs[] = {
+        "{}",
+        "[]",
+        "{\"a\":[],\"b\":{},\"c\":[{}],\"d\":[[]]}",
+        "{\"id\":\"b3f1e6b0-0000-4000-8000-000000000001\",\"actor\":{\"mbox\":"
+        "\"mailto:a@example.com\",\"name\":\"A \\\"quoted\\\" name\"},\"result\":{\"score\":"
+        "{\"scaled\":0.95,\"raw\":-3,\"min\":-1e300,\"max\":1.5e-300},\"success\":true,"
+        "\"completion\":false,\"response\":null}}",
+        "[0,-0,1,-1,2147483647,-2147483648,2147483648,9007199254740993,123456789012345678901,"
+        "0.1,0.30000000000000004,1e21,1.7976931348623157e308,5e-324,3.14159265358979323846]",
+        "{\"esc\":\"\\b\\f\\n\\r\\t\\u0001\\u001f\\u007f/\\\\\\\"\",\"k\\n\\u0002\":1}",
+        "{\"utf8\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\",\"\xc3\xa9\":\"\\ud83d\\ude00\"}",
+        "[\"\",\"a\",\"\\u0000x\"]",
+        "[[[[[[[[[[1]]]]]]]]]]",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        cJSON *j = cJSON_Parse(docs[i]);
+        ok(j && same_print(j, docs[i]), "sc_json_print matches cJSON on document %zu", i);
+        cJSON_Delete(j);
+    }
+    /* nodes only a program makes: NaN and infinity (null), raw text, a NULL string, a
+     * constant key, numbers set by hand */
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "nan", NAN);
+    cJSON_AddNumberToObject(o, "inf", -INFINITY);
+    cJSON_AddRawToObject(o, "raw", "{\"x\": [1, 2]}");
+    cJSON_AddItemToObjectCS(o, "const", cJSON_CreateString("c"));
+    cJSON_AddNumberToObject(o, "third", 1.0 / 3.0);
+    cJSON_AddNumberToObject(o, "big", 1e15 + 0.5);
+    cJSON *ns = cJSON_CreateString("x");
+    cJSON_free(ns->valuestring);
+    ns->valuestring = NULL;
+    cJSON_AddItemToObject(o, "nullstr", ns);
+    ok(same_print(o, "program-built nodes"), "sc_json_print matches cJSON on program-built nodes");
+    cJSON_Delete(o);
+
+    struct sc_buf b = SC_BUF_INIT;
+    cJSON *bad = cJSON_CreateRaw("1");
+    cJSON *arr = cJSON_CreateArray();
+    cJSON_free(bad->valuestring);
+    bad->valuestring = NULL;
+    cJSON_AddItemToArray(arr, bad);
+    char *cj = cJSON_PrintUnformatted(arr);
+    ok(sc_json_print(arr, &b) != 0 && !cj, "a raw node without text: an error, as cJSON fails");
+    cJSON_free(cj);
+    cJSON_Delete(arr);
+    sc_buf_free(&b);
+
+    /* allocation failure: an error, never a truncated document taken for whole */
+    cJSON *big = cJSON_Parse(docs[3]);
+    int failed = 0;
+    for (long k = 0; k < 8; k++) {
+        struct sc_buf fb = SC_BUF_INIT;
+        sc_alloc_fail_after(k);
+        failed += sc_json_print(big, &fb) == SC_BUF_ERR_NOMEM;
+        sc_alloc_fail_after(-1);
+        sc_buf_free(&fb);
+    }
+    ok(failed >= 1, "an allocation failure is reported (%d of 8 runs)", failed);
+    cJSON_Delete(big);
+}
 
 static int cmp(const char *a, const char *b, char *why, size_t wl)
 {
@@ -26,5 +109,6 @@ int main(void)
     is_str(why, "$: 1 and 2 members", "counted");
     ok(!cmp("{\"a\":\"x\"}", "{\"a\":\"y\"}", why, sizeof why), "strings exactly");
     ok(cmp("[true,false,null,\"s\"]", "[true,false,null,\"s\"]", why, sizeof why), "literals");
+    print_tests();
     return tap_done();
 }

@@ -120,6 +120,15 @@ static const struct jcase cases[] = {
         "$.actor.mbox"),
     BAD("duplicate key after escape", "{\"ab\":1,\"a\\u0062\":2}", "$.ab"),
     BAD("duplicate key in array element", "[{},{\"k\":1,\"z\":0,\"k\":2}]", "$[1].k"),
+    /* two keys twice: the smaller is named, for small objects (pairwise) and large (sorted) */
+    BAD("two duplicate keys", "{\"b\":1,\"a\":1,\"b\":2,\"a\":2}", "$.a"),
+    BAD("two duplicate keys, 14 members",
+        "{\"m\":0,\"n\":0,\"z\":1,\"c\":1,\"d\":0,\"e\":0,\"f\":0,\"g\":0,\"h\":0,\"i\":0,"
+        "\"j\":0,\"k\":0,\"z\":2,\"c\":2}",
+        "$.c"),
+    BAD("duplicate after a prefix key", "{\"ab\":1,\"a\":1,\"ab\":2}", "$.ab"),
+    BAD("number with exponent beyond double", "[1e400]", "$[0]"),
+    BAD("negative number with exponent beyond double", "[-2E+308]", "$[0]"),
     BAD("unclosed object", "{\"a\":1", "$"),
     BAD("unclosed array", "[1,2", "$"),
     BAD("comment", "{} // c", "$"),
