@@ -3,6 +3,7 @@
 #include "common/sc_buf.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,20 +103,49 @@ static inline int put1(struct sc_buf *b, char c)
     return 0;
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Bytes at the start of s[0, n) that print as they are: eight at a time (a word with a byte
+ * below 0x20, a '"' or a '\\' stops the fast loop), then one by one. */
+static size_t plain_run(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, q, b;
+        memcpy(&x, s + i, 8);
+        q = x ^ (ONES * '"');
+        b = x ^ (ONES * '\\');
+        if (((x - ONES * 0x20) & ~x & HIGHS) | ((q - ONES) & ~q & HIGHS) |
+            ((b - ONES) & ~b & HIGHS))
+            break;
+    }
+    while (i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
 /* cJSON 1.7.15 print_string_ptr: '"', '\\', \b \f \n \r \t by letter, other bytes below 0x20
  * as \u00xx (lower-case hex), every other byte as is; a NULL string prints as "". */
 static int print_str(const char *str, struct sc_buf *b)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)(str ? str : "");
-    size_t run = 0, i = 0;
-    int rc = put1(b, '"');
-    for (; !rc && s[i]; i++) {
-        unsigned char c = s[i];
+    size_t n = strlen((const char *)s), i = 0;
+    int rc = room(b, n + 2);
+    if (rc)
+        return rc;
+    b->data[b->len++] = '"';
+    while (!rc && i < n) {
+        size_t run = plain_run(s + i, n - i);
+        unsigned char c;
         char esc[6];
-        size_t n = 2;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
+        size_t en = 2;
+        rc = put(b, s + i, run);
+        i += run;
+        if (rc || i == n)
+            break;
+        c = s[i++];
         esc[0] = '\\';
         switch (c) {
         case '"':
@@ -141,15 +171,10 @@ static int print_str(const char *str, struct sc_buf *b)
             memcpy(esc + 1, "u00", 3);
             esc[4] = hex[c >> 4];
             esc[5] = hex[c & 15];
-            n = 6;
+            en = 6;
         }
-        rc = put(b, s + run, i - run);
-        if (!rc)
-            rc = put(b, esc, n);
-        run = i + 1;
+        rc = put(b, esc, en);
     }
-    if (!rc)
-        rc = put(b, s + run, i - run);
     return rc ? rc : put1(b, '"');
 }
 
@@ -166,8 +191,20 @@ static int print_value(const cJSON *j, struct sc_buf *b)
         return put(b, "true", 4);
     case cJSON_Number: {
         /* cJSON's own formatting (%d, %1.15g or %1.17g, its locale handling), into a buffer
-         * of ours: one number node prints alone */
+         * of ours: one number node prints alone. An integer below 1e15 in magnitude prints
+         * as its digits either way (%d, or %1.15g without exponent, which reads back exact):
+         * written here, without sprintf and sscanf (run-time records hold many); negative
+         * ones go to cJSON (-0 prints as "-0"). */
         char num[64];
+        double d = j->valuedouble;
+        if (d >= 0 && d < 1e15 && d == (double)(long long)d && !signbit(d)) {
+            unsigned long long u = (unsigned long long)d;
+            char *e = num + sizeof num, *q = e;
+            do
+                *--q = (char)('0' + u % 10);
+            while (u /= 10);
+            return put(b, q, (size_t)(e - q));
+        }
         if (!cJSON_PrintPreallocated((cJSON *)j, num, (int)sizeof num, 0))
             return -1;
         return put(b, num, strlen(num));

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,8 @@ struct frame {
 };
 
 #define STMT_JSON_PATH_FRAMES 128
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
 
 struct scan {
     const unsigned char *start, *p, *end;
@@ -227,7 +230,17 @@ static int scan_string(struct scan *s, int is_key)
     s->p++; /* opening quote */
     for (;;) {
         const unsigned char *run = s->p;
-        /* copy runs of plain bytes at once; printable ASCII needs no UTF-8 check */
+        /* copy runs of plain bytes at once; printable ASCII needs no UTF-8 check: eight
+         * bytes at a time while none is below 0x20, above 0x7F, a '"' or a '\\' */
+        while (s->end - s->p >= 8) {
+            uint64_t x, q, b;
+            memcpy(&x, s->p, 8);
+            q = x ^ (ONES * '"');
+            b = x ^ (ONES * '\\');
+            if ((x | (x - ONES * 0x20) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS)
+                break;
+            s->p += 8;
+        }
         while (s->p < s->end && *s->p != '"' && *s->p != '\\' && *s->p >= 0x20) {
             size_t n;
             if (*s->p < 0x80) {

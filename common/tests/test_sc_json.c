@@ -38,6 +38,8 @@ static void print_tests(void)
         "{\"utf8\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\",\"\xc3\xa9\":\"\\ud83d\\ude00\"}",
         "[\"\",\"a\",\"\\u0000x\"]",
         "[[[[[[[[[[1]]]]]]]]]]",
+        "[999999999999999,1e15,1000000000000001,4294967296,1e14,12345678901234,-0.0,-5,0.0,"
+        "1764900000000000,1.5,100.0]",
     };
     for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
         cJSON *j = cJSON_Parse(docs[i]);
@@ -59,6 +61,27 @@ static void print_tests(void)
     cJSON_AddItemToObject(o, "nullstr", ns);
     ok(same_print(o, "program-built nodes"), "sc_json_print matches cJSON on program-built nodes");
     cJSON_Delete(o);
+
+    /* each character that needs an escape, at every offset of strings up to 40 bytes (the
+     * print scans eight bytes at a time), with UTF-8 and DEL around it */
+    static const char special[] = {'"',  '\\', '\b', '\f', '\n',      '\r',
+                                   '\t', 1,    0x1f, 0x7f, (char)0xc3};
+    int all = 1;
+    for (size_t len = 1; len <= 40 && all; len++)
+        for (size_t at = 0; at < len && all; at++)
+            for (size_t k = 0; k < sizeof special && all; k++) {
+                char str[48];
+                for (size_t i = 0; i < len; i++)
+                    str[i] = (char)('a' + i % 26);
+                str[at] = special[k];
+                if (at + 1 < len && special[k] == (char)0xc3)
+                    str[at + 1] = (char)0xa9;
+                str[len] = '\0';
+                cJSON *sj = cJSON_CreateString(str);
+                all = same_print(sj, "escape at an offset");
+                cJSON_Delete(sj);
+            }
+    ok(all, "sc_json_print matches cJSON with an escape at every offset");
 
     struct sc_buf b = SC_BUF_INIT;
     cJSON *bad = cJSON_CreateRaw("1");

@@ -50,6 +50,10 @@ static const struct jcase cases[] = {
     OKC("exponent plus", "2e+3"),
     OKC("underflow is finite", "1e-400"),
     OKC("large double", "1.5e308"),
+    OKC("long string with escapes and UTF-8",
+        "[\"abcdefghijklmnop\\\"qrstuvwx\\\\yz0123456789\xc3\xa9"
+        "abcdefgh\xe2\x82\xac"
+        "12345678\"]"),
     OKC("largest safe double", "1.79769313486231e308"),
     OKC("escapes", "\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\""),
     OKC("unicode escape", "\"\\u00e9\\u4e2d\""),
@@ -115,6 +119,13 @@ static const struct jcase cases[] = {
     BAD("truncated at end", "\"\xe4", "$"),
     BAD("non-ASCII outside string", "[\xc3\xa9]", "$[0]"),
     BAD("BOM", "\xef\xbb\xbf{}", "$"),
+    /* past the eight-byte fast loop of the string scan */
+    BAD("raw control after 13 bytes", "[\"abcdefghijklm\x01nop\"]", "$[0]"),
+    BAD("raw DEL is fine, raw tab is not", "[\"abcdefghijk\x7fmnopqrs\tu\"]", "$[0]"),
+    BAD("invalid UTF-8 after 9 bytes", "[\"abcdefghi\xff\"]", "$[0]"),
+    BAD("overlong after 16 bytes", "[\"abcdefghijklmnop\xc0\xaf\"]", "$[0]"),
+    BAD("unterminated long string", "[\"abcdefghijklmnopqrstuvwxyz", "$[0]"),
+    BAD("bad escape after 17 bytes", "[\"abcdefghijklmnopq\\x\"]", "$[0]"),
     BAD("duplicate key", "{\"a\":1,\"a\":2}", "$.a"),
     BAD("duplicate key nested", "{\"actor\":{\"mbox\":\"x\",\"name\":\"n\",\"mbox\":\"y\"}}",
         "$.actor.mbox"),
