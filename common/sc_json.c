@@ -2,9 +2,11 @@
 #include "common/sc_json.h"
 #include "common/sc_buf.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int kind(const cJSON *j)
@@ -245,4 +247,226 @@ int sc_json_print(const cJSON *j, struct sc_buf *b)
     if (b->err)
         return b->err;
     return print_value(j, b);
+}
+
+/* ---- parsing text the strict scan accepted ------------------------------------------------ */
+
+struct pstate {
+    const unsigned char *p, *end;
+};
+
+static void ws(struct pstate *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+        s->p++;
+}
+
+static unsigned hex4v(const unsigned char *p)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = p[i];
+        v = v * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+/* s->p at the opening quote; a new NUL-terminated string (cJSON_malloc) of the decoded bytes. */
+static char *pstring(struct pstate *s)
+{
+    const unsigned char *b = ++s->p, *q = b;
+    size_t n = 0, esc = 0;
+    char *out, *o;
+    /* the end of the string: eight bytes at a time while none is '"' or '\\' */
+    for (;;) {
+        while (s->end - q >= 8) {
+            uint64_t x, a, c;
+            memcpy(&x, q, 8);
+            a = x ^ (ONES * '"');
+            c = x ^ (ONES * '\\');
+            if (((a - ONES) & ~a & HIGHS) | ((c - ONES) & ~c & HIGHS))
+                break;
+            q += 8;
+        }
+        while (*q != '"' && *q != '\\')
+            q++;
+        if (*q == '"')
+            break;
+        esc++;
+        q += 2; /* an escape: the scan checked it (\uXXXX: the rest are plain hex digits) */
+    }
+    n = (size_t)(q - b);
+    out = cJSON_malloc(n + 1); /* escapes only shrink: \uXXXX (6 bytes) is 3 at most in UTF-8,
+                                  a surrogate pair (12) is 4 */
+    if (!out)
+        return NULL;
+    s->p = q + 1;
+    if (!esc) {
+        memcpy(out, b, n);
+        out[n] = '\0';
+        return out;
+    }
+    o = out;
+    for (const unsigned char *r = b; r < q;) {
+        unsigned cp;
+        if (*r != '\\') {
+            *o++ = (char)*r++;
+            continue;
+        }
+        switch (r[1]) {
+        case 'b':
+            *o++ = '\b';
+            break;
+        case 'f':
+            *o++ = '\f';
+            break;
+        case 'n':
+            *o++ = '\n';
+            break;
+        case 'r':
+            *o++ = '\r';
+            break;
+        case 't':
+            *o++ = '\t';
+            break;
+        case 'u':
+            cp = hex4v(r + 2);
+            if (cp >= 0xD800 && cp <= 0xDBFF) { /* the scan checked the low half follows */
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (hex4v(r + 8) - 0xDC00);
+                r += 6;
+            }
+            if (cp < 0x80) {
+                *o++ = (char)cp;
+            } else if (cp < 0x800) {
+                *o++ = (char)(0xC0 | (cp >> 6));
+                *o++ = (char)(0x80 | (cp & 0x3F));
+            } else if (cp < 0x10000) {
+                *o++ = (char)(0xE0 | (cp >> 12));
+                *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+                *o++ = (char)(0x80 | (cp & 0x3F));
+            } else {
+                *o++ = (char)(0xF0 | (cp >> 18));
+                *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+                *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+                *o++ = (char)(0x80 | (cp & 0x3F));
+            }
+            r += 4;
+            break;
+        default: /* '"', '\\', '/' */
+            *o++ = (char)r[1];
+        }
+        r += 2;
+    }
+    *o = '\0';
+    return out;
+}
+
+static cJSON *pvalue(struct pstate *s);
+
+/* cJSON 1.7.15 parse_array / parse_object: children linked both ways, the first child's prev
+ * is the last child. */
+static cJSON *pcontainer(struct pstate *s, int obj)
+{
+    cJSON *item = cJSON_malloc(sizeof *item), *last = NULL;
+    if (!item)
+        return NULL;
+    memset(item, 0, sizeof *item);
+    item->type = obj ? cJSON_Object : cJSON_Array;
+    s->p++;
+    ws(s);
+    if (*s->p == (obj ? '}' : ']')) {
+        s->p++;
+        return item;
+    }
+    for (;;) {
+        char *key = NULL;
+        cJSON *c;
+        ws(s);
+        if (obj) {
+            key = pstring(s);
+            if (!key)
+                break;
+            ws(s);
+            s->p++; /* ':' */
+        }
+        c = pvalue(s);
+        if (!c) {
+            cJSON_free(key);
+            break;
+        }
+        c->string = key;
+        if (last) {
+            last->next = c;
+            c->prev = last;
+        } else {
+            item->child = c;
+        }
+        last = c;
+        item->child->prev = last;
+        ws(s);
+        if (*s->p++ == ',')
+            continue;
+        return item; /* '}' or ']' */
+    }
+    cJSON_Delete(item);
+    return NULL;
+}
+
+static cJSON *pvalue(struct pstate *s)
+{
+    cJSON *item;
+    ws(s);
+    if (*s->p == '{' || *s->p == '[')
+        return pcontainer(s, *s->p == '{');
+    item = cJSON_malloc(sizeof *item);
+    if (!item)
+        return NULL;
+    memset(item, 0, sizeof *item);
+    switch (*s->p) {
+    case '"':
+        item->type = cJSON_String;
+        item->valuestring = pstring(s);
+        if (!item->valuestring) {
+            cJSON_free(item);
+            return NULL;
+        }
+        return item;
+    case 't':
+        item->type = cJSON_True;
+        item->valueint = 1;
+        s->p += 4;
+        return item;
+    case 'f':
+        item->type = cJSON_False;
+        s->p += 5;
+        return item;
+    case 'n':
+        item->type = cJSON_NULL;
+        s->p += 4;
+        return item;
+    default: {
+        /* cJSON parse_number: strtod of the token, valueint saturated */
+        char num[64];
+        size_t n = 0;
+        double d;
+        while (s->p < s->end && n < sizeof num - 1 &&
+               ((*s->p >= '0' && *s->p <= '9') || *s->p == '-' || *s->p == '+' || *s->p == '.' ||
+                *s->p == 'e' || *s->p == 'E'))
+            num[n++] = (char)*s->p++;
+        num[n] = '\0';
+        d = strtod(num, NULL);
+        item->type = cJSON_Number;
+        item->valuedouble = d;
+        item->valueint = d >= INT_MAX ? INT_MAX : d <= (double)INT_MIN ? INT_MIN : (int)d;
+        return item;
+    }
+    }
+}
+
+cJSON *sc_json_parse_valid(const char *buf, size_t len)
+{
+    struct pstate s = {(const unsigned char *)buf, (const unsigned char *)buf + len};
+    if (!buf || !len)
+        return NULL;
+    return pvalue(&s);
 }

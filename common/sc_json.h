@@ -27,4 +27,11 @@ int sc_json_near(const cJSON *a, const cJSON *b, double rel, char *why, size_t w
  */
 int sc_json_print(const cJSON *j, struct sc_buf *b);
 
+/**
+ * The tree cJSON_ParseWithLength(buf, len) builds (the same nodes, strings, numbers, links),
+ * built faster, for text that the strict pre-scan (stmt_json_scan) accepted: valid RFC 8259
+ * JSON without "\u0000". Anything else is undefined. NULL when out of memory.
+ */
+cJSON *sc_json_parse_valid(const char *buf, size_t len);
+
 #endif

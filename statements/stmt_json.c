@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "common/sc_alloc.h"
+#include "common/sc_json.h"
 
 const char *stmt_strerror(int code)
 {
@@ -622,13 +623,13 @@ out:
 cJSON *stmt_json_parse(const char *buf, size_t len, const struct stmt_json_limits *lim,
                        struct stmt_diag *diag)
 {
-    const char *end = NULL;
     cJSON *j;
 
     if (stmt_json_scan(buf, len, lim, diag) != STMT_OK)
         return NULL;
-    /* never cJSON_GetErrorPtr (process-global): return_parse_end instead (security.md 3) */
-    j = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+    /* the tree cJSON would build, built without its second pass over each string and its
+     * number buffer (common/sc_json.c; never cJSON_GetErrorPtr, process-global: security.md 3) */
+    j = sc_json_parse_valid(buf, len);
     if (!j) {
         /* The scan accepted the text, so cJSON can only have failed to allocate. */
         stmt__diag_set(diag, STMT_ERR_NOMEM, "$", "out of memory while building the JSON tree");

@@ -22,6 +22,107 @@ static int same_print(const cJSON *j, const char *what)
     return same;
 }
 
+/* the same tree, exactly: types, keys, strings, number bits, valueint, both links */
+static int same_tree(const cJSON *a, const cJSON *b)
+{
+    const cJSON *x, *y, *lx = NULL, *ly = NULL;
+    if (!a || !b)
+        return a == b;
+    if (a->type != b->type || a->valueint != b->valueint ||
+        memcmp(&a->valuedouble, &b->valuedouble, sizeof a->valuedouble) ||
+        !a->string != !b->string || (a->string && strcmp(a->string, b->string)) ||
+        !a->valuestring != !b->valuestring ||
+        (a->valuestring && strcmp(a->valuestring, b->valuestring)))
+        return 0;
+    for (x = a->child, y = b->child; x && y; lx = x, ly = y, x = x->next, y = y->next) {
+        if (!same_tree(x, y) || (x != a->child && x->prev != lx) ||
+            (y != b->child && y->prev != ly))
+            return 0;
+    }
+    if (x || y)
+        return 0;
+    if (a->child && (a->child->prev != lx || b->child->prev != ly))
+        return 0;
+    return 1;
+}
+
+static const char *const parse_docs[] = {
+    "{}",
+    "[]",
+    " [ 1 , 2 ] ",
+    "{\"a\":[],\"b\":{},\"c\":[{}],\"d\":[[]],\"e\":[1,[2,[3]]]}",
+    "[true,false,null,\"\",\"s\"]",
+    "[0,-0,1,-1,2147483647,2147483648,-2147483648,-2147483649,1e400,-1e400,4.5,-4.5,"
+    "0.1,1E2,1e-2,2.5e+3,123456789012345678901234567890,1.7976931348623157e308]",
+    "{\"esc\":\"\\b\\f\\n\\r\\t\\u0001\\u001f\\u007f\\/\\\\\\\"\",\"k\\n\\u00e9\":1}",
+    "{\"u\":\"\\u00e9\\u20ac\\ud83d\\ude00\\uFFFF\\u0800\\u07FF\\u0080\\u007F\"}",
+    "{\"utf8\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\",\"\xc3\xa9\":\"x\"}",
+    "\"just a string with \\\"quotes\\\" and a long run of plain bytes to pass the fast loop\"",
+    "42",
+    "{\"id\":\"b3f1e6b0-0000-4000-8000-000000000001\",\"actor\":{\"objectType\":\"Agent\","
+    "\"name\":\"Learner 7\",\"mbox\":\"mailto:learner7@example.com\"},\"verb\":{\"id\":"
+    "\"http://adlnet.gov/expapi/verbs/v7\",\"display\":{\"en-US\":\"v7\"}},\"object\":"
+    "{\"objectType\":\"Activity\",\"id\":\"http://example.com/activity/7\",\"definition\":"
+    "{\"name\":{\"en-US\":\"Activity 7\"}}},\"result\":{\"score\":{\"scaled\":0.07},"
+    "\"completion\":true,\"duration\":\"PT7S\"},\"context\":{\"registration\":"
+    "\"00000007-0000-4000-8000-000000000000\"}}",
+    "[\"\\\\\",\"\\\\\\\\\",\"a\\\\\",\"\\\\a\",\"abcdefgh\\\\\\\"ijklmnop\\\\\"]",
+};
+
+static void parse_tests(void)
+{
+    for (size_t i = 0; i < sizeof parse_docs / sizeof parse_docs[0]; i++) {
+        cJSON *want = cJSON_Parse(parse_docs[i]);
+        cJSON *got = sc_json_parse_valid(parse_docs[i], strlen(parse_docs[i]));
+        ok(want && same_tree(want, got), "sc_json_parse_valid builds cJSON's tree for document %zu",
+           i);
+        cJSON_Delete(want);
+        cJSON_Delete(got);
+    }
+    /* strings with escapes at every offset (the end of a string is found eight bytes at a time) */
+    int all = 1;
+    for (size_t len = 1; len <= 30 && all; len++)
+        for (size_t at = 0; at < len && all; at++)
+            for (int k = 0; k < 3 && all; k++) {
+                char doc[80];
+                size_t n = 0;
+                doc[n++] = '"';
+                for (size_t i = 0; i < len; i++) {
+                    if (i == at) {
+                        const char *e = k == 0 ? "\\\"" : k == 1 ? "\\\\" : "\\u00e9";
+                        memcpy(doc + n, e, strlen(e));
+                        n += strlen(e);
+                    } else {
+                        doc[n++] = (char)('a' + i % 26);
+                    }
+                }
+                doc[n++] = '"';
+                doc[n] = '\0';
+                cJSON *want = cJSON_Parse(doc), *got = sc_json_parse_valid(doc, n);
+                all = want && same_tree(want, got);
+                if (!all)
+                    tap_diag("%s", doc);
+                cJSON_Delete(want);
+                cJSON_Delete(got);
+            }
+    ok(all, "escapes at every offset of strings up to 30 characters");
+    /* out of memory at each allocation: NULL, nothing leaked (ASan) */
+    const char *doc = parse_docs[11];
+    int nulls = 0, done = 0;
+    for (long k = 0; k < 200 && !done; k++) {
+        sc_alloc_fail_after(k);
+        cJSON *j = sc_json_parse_valid(doc, strlen(doc));
+        sc_alloc_fail_after(-1);
+        if (j) {
+            done = 1;
+            cJSON_Delete(j);
+        } else {
+            nulls++;
+        }
+    }
+    ok(done && nulls > 20, "each allocation failure gives NULL (%d), then the tree", nulls);
+}
+
 static void print_tests(void)
 {
     static const char *const docs[] = {
@@ -120,6 +221,7 @@ static int cmp(const char *a, const char *b, char *why, size_t wl)
 
 int main(void)
 {
+    sc_alloc_init_cjson(); /* cJSON allocates through sc_malloc: failures can be injected */
     char why[256];
     ok(cmp("{\"a\":0.30000000000000004,\"b\":[1,2]}", "{\"b\":[1,2],\"a\":0.3}", why, sizeof why),
        "drift in the last bits and member order do not matter");
@@ -133,5 +235,6 @@ int main(void)
     ok(!cmp("{\"a\":\"x\"}", "{\"a\":\"y\"}", why, sizeof why), "strings exactly");
     ok(cmp("[true,false,null,\"s\"]", "[true,false,null,\"s\"]", why, sizeof why), "literals");
     print_tests();
+    parse_tests();
     return tap_done();
 }
