@@ -134,50 +134,57 @@ static int print_str(const char *str, struct sc_buf *b)
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)(str ? str : "");
     size_t n = strlen((const char *)s), i = 0;
-    int rc = room(b, n + 2);
+    char *o;
+    int rc = room(b, n + 2); /* the text, its quotes; an escape makes room for itself */
     if (rc)
         return rc;
-    b->data[b->len++] = '"';
-    while (!rc && i < n) {
+    o = b->data + b->len;
+    *o++ = '"';
+    for (;;) {
         size_t run = plain_run(s + i, n - i);
         unsigned char c;
-        char esc[6];
-        size_t en = 2;
-        rc = put(b, s + i, run);
+        memcpy(o, s + i, run);
+        o += run;
         i += run;
-        if (rc || i == n)
+        if (i == n)
             break;
         c = s[i++];
-        esc[0] = '\\';
+        b->len = (size_t)(o - b->data);
+        if ((rc = room(b, 6 + (n - i) + 1)))
+            return rc;
+        o = b->data + b->len;
+        *o++ = '\\';
         switch (c) {
         case '"':
         case '\\':
-            esc[1] = (char)c;
+            *o++ = (char)c;
             break;
         case '\b':
-            esc[1] = 'b';
+            *o++ = 'b';
             break;
         case '\f':
-            esc[1] = 'f';
+            *o++ = 'f';
             break;
         case '\n':
-            esc[1] = 'n';
+            *o++ = 'n';
             break;
         case '\r':
-            esc[1] = 'r';
+            *o++ = 'r';
             break;
         case '\t':
-            esc[1] = 't';
+            *o++ = 't';
             break;
         default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            en = 6;
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 15];
+            o += 5;
         }
-        rc = put(b, esc, en);
     }
-    return rc ? rc : put1(b, '"');
+    *o++ = '"';
+    *o = '\0';
+    b->len = (size_t)(o - b->data);
+    return 0;
 }
 
 static int print_value(const cJSON *j, struct sc_buf *b)

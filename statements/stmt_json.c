@@ -83,8 +83,10 @@ struct scan {
     size_t tokens;
     char *keys; /* unescaped keys of all open objects, stacked */
     size_t klen, kcap;
+    char kbuf[256]; /* keys start here: a small document scans without an allocation */
     struct key_ent *ents;
     size_t nents, ecap;
+    struct key_ent ebuf[32];
 };
 
 /* Build the JSON path of s->cur ("$.a[3].b") into out; only called when reporting. */
@@ -133,9 +135,11 @@ static int keys_append(struct scan *s, const void *b, size_t n)
         char *nk;
         while (nc < s->klen + n)
             nc *= 2;
-        nk = sc_realloc(s->keys, nc);
+        nk = s->keys == s->kbuf ? sc_malloc(nc) : sc_realloc(s->keys, nc);
         if (!nk)
             return STMT_ERR_NOMEM;
+        if (s->keys == s->kbuf)
+            memcpy(nk, s->kbuf, s->klen);
         s->keys = nk;
         s->kcap = nc;
     }
@@ -439,9 +443,12 @@ static int scan_object(struct scan *s, unsigned depth)
         ke.len = s->klen - ke.off;
         if (s->nents == s->ecap) {
             size_t nc = s->ecap ? s->ecap * 2 : 64;
-            struct key_ent *ne = sc_realloc(s->ents, nc * sizeof(*ne));
+            struct key_ent *ne = s->ents == s->ebuf ? sc_malloc(nc * sizeof(*ne))
+                                                    : sc_realloc(s->ents, nc * sizeof(*ne));
             if (!ne)
                 return fail(s, STMT_ERR_NOMEM, "out of memory");
+            if (s->ents == s->ebuf)
+                memcpy(ne, s->ebuf, s->nents * sizeof(*ne));
             s->ents = ne;
             s->ecap = nc;
         }
@@ -589,6 +596,10 @@ int stmt_json_scan(const char *buf, size_t len, const struct stmt_json_limits *l
     int rc;
 
     memset(&s, 0, sizeof(s));
+    s.keys = s.kbuf;
+    s.kcap = sizeof s.kbuf;
+    s.ents = s.ebuf;
+    s.ecap = sizeof s.ebuf / sizeof s.ebuf[0];
     s.diag = diag;
     if (!buf && len)
         return stmt__diag_set(diag, STMT_ERR_ARG, "$", "NULL buffer");
@@ -615,8 +626,10 @@ int stmt_json_scan(const char *buf, size_t len, const struct stmt_json_limits *l
     if (s.p != s.end)
         rc = fail(&s, STMT_ERR_JSON, "RFC 8259 2: trailing bytes after the JSON value");
 out:
-    sc_free(s.keys);
-    sc_free(s.ents);
+    if (s.keys != s.kbuf)
+        sc_free(s.keys);
+    if (s.ents != s.ebuf)
+        sc_free(s.ents);
     return rc;
 }
 
@@ -636,4 +649,11 @@ cJSON *stmt_json_parse(const char *buf, size_t len, const struct stmt_json_limit
         return NULL;
     }
     return j;
+}
+
+cJSON *stmt_json_parse_stored(const char *buf, size_t len)
+{
+    if (buf && stmt_json_scan(buf, len, NULL, NULL) == STMT_OK)
+        return sc_json_parse_valid(buf, len); /* NULL: out of memory, as cJSON would be */
+    return cJSON_ParseWithLength(buf, len);
 }
