@@ -10,6 +10,8 @@
  */
 #include "statements/stmt_store_int.h"
 #include "common/sc_alloc.h"
+#include "common/sc_buf.h"
+#include "common/sc_json.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 
@@ -294,7 +296,7 @@ static void prep_free(struct stmt__prep *p, size_t n)
 {
     for (size_t i = 0; p && i < n; i++) {
         sc_free(p[i].terms);
-        cJSON_free(p[i].json);
+        sc_free(p[i].json);
         stmt__report_facts_free(p[i].rf);
     }
     sc_free(p);
@@ -365,10 +367,15 @@ static int prepare_one(cJSON *s, const cJSON *authority, struct stmt__prep *p)
         return rc;
     if (p->nterms > 0xffff) /* the record header counts terms in 16 bits */
         return STMT_STORE_ERR_ARG;
-    p->json = cJSON_PrintUnformatted(s);
-    if (!p->json)
-        return STMT_STORE_ERR_NOMEM;
-    len = strlen(p->json);
+    /* cJSON_PrintUnformatted's bytes, without its buffer growth per node (common/sc_json.c) */
+    {
+        struct sc_buf b = SC_BUF_INIT;
+        if (sc_buf_reserve(&b, 1024) || sc_json_print(s, &b)) {
+            sc_buf_free(&b);
+            return STMT_STORE_ERR_NOMEM;
+        }
+        p->json = sc_buf_steal(&b, &len);
+    }
     if (len < 2 || p->json[len - 1] != '}')
         return STMT_STORE_ERR_ARG;
     p->json_len = len - 1; /* the writer appends "stored" (and "timestamp") and the brace */
