@@ -486,34 +486,35 @@ static double latency_s(const char *s)
 }
 
 /* The part of SCO sco of registration reg from its record rec (read in txn). */
-static cJSON *part_new(struct stmt_db_txn *txn, const char *reg, const char *sco, const cJSON *rec,
-                       const struct seq_tree *t)
+static cJSON *part_new(struct stmt_db_txn *txn, const char *reg, const char *sco,
+                       const struct scorm__sco_rec *rec, const struct seq_tree *t)
 {
-    const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result"), *values, *x;
-    const cJSON *sc =
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "score"), "scaled");
-    const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
-    int attempt = (int)jnum(rec, "attempt");
+    const struct scorm__result *r = rec->has_result ? &rec->result : NULL;
+    const cJSON *values, *x;
+    const char *comp = r ? scorm__completion_name(r->completion) : NULL;
+    const char *succ = r ? scorm__success_name(r->success) : NULL;
+    int attempt = rec->attempt;
     /* one status per item (issue 15): the sequencing tracking decides when there is one */
     seq_item_status(t, sco, comp, succ, &comp, &succ);
-    int started = attempt - (jnum(rec, "attempt_sessions") > 0 ? 0 : 1);
-    cJSON *p = cJSON_CreateObject(), *prev = NULL, *objs = NULL, *ints = NULL, *o, *i;
+    int started = attempt - (rec->attempt_sessions > 0 ? 0 : 1);
+    struct scorm__attempt_rec prev;
+    cJSON *p = cJSON_CreateObject(), *objs = NULL, *ints = NULL, *o, *i;
+    memset(&prev, 0, sizeof prev);
     if (!p)
         return NULL;
     cJSON_AddNumberToObject(p, "st", started > 0 || (comp && strcmp(comp, "not attempted")));
     cJSON_AddStringToObject(p, "c", comp ? comp : "not attempted");
     cJSON_AddStringToObject(p, "s", succ ? succ : "unknown");
-    if (cJSON_IsNumber(sc))
-        cJSON_AddNumberToObject(p, "sc", sc->valuedouble);
-    cJSON_AddNumberToObject(p, "t", jnum(rec, "time_all_cs"));
-    values = cJSON_GetObjectItemCaseSensitive(rec, "values");
-    if (attempt > 1 && jnum(rec, "attempt_sessions") <= 0) {
+    if (r && r->has_scaled)
+        cJSON_AddNumberToObject(p, "sc", r->scaled);
+    cJSON_AddNumberToObject(p, "t", (double)rec->time_all_cs);
+    values = rec->values;
+    if (attempt > 1 && rec->attempt_sessions <= 0) {
         /* the new attempt has not started: the finished one's data (registration_get) */
         char key[SCORM__SCO_KEY_MAX];
         scorm__sco_key(key, sizeof key, reg, sco, attempt - 1);
-        if (!scorm__rt_get(txn, "attempts", key, &prev) &&
-            cJSON_GetObjectItemCaseSensitive(prev, "values"))
-            values = cJSON_GetObjectItemCaseSensitive(prev, "values");
+        if (!scorm__attempt_rec_get(txn, key, &prev))
+            values = prev.values;
     }
     objs = scorm__collect(values, "cmi.objectives.");
     ints = scorm__collect(values, "cmi.interactions.");
@@ -566,7 +567,7 @@ static cJSON *part_new(struct stmt_db_txn *txn, const char *reg, const char *sco
         cJSON_AddItemToArray(i, e);
     }
 out:
-    cJSON_Delete(prev);
+    scorm__attempt_rec_free(&prev);
     cJSON_Delete(objs);
     cJSON_Delete(ints);
     return p;
@@ -596,8 +597,8 @@ int scorm__report_reg_add(struct stmt_db_txn *txn, const cJSON *reg, const cJSON
     return rc;
 }
 
-int scorm__report_sco(struct stmt_db_txn *txn, const cJSON *reg, const char *sco, const cJSON *rec,
-                      const struct seq_tree *t)
+int scorm__report_sco(struct stmt_db_txn *txn, const cJSON *reg, const char *sco,
+                      const struct scorm__sco_rec *rec, const struct seq_tree *t)
 {
     const char *id = scorm__jstr(reg, "id"), *course = scorm__jstr(reg, "course");
     cJSON *c0 = NULL, *c1 = NULL, *p = NULL;
@@ -774,17 +775,19 @@ static int rebuild_one(struct stmt_db_txn *txn, const char *regid)
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(c, "sids"))
     {
         char key[SCORM__SCO_KEY_MAX];
-        cJSON *rec = NULL, *p;
+        struct scorm__sco_rec rec;
+        cJSON *p;
         scorm__sco_key(key, sizeof key, regid, scorm__jstr(s, "id"), 0);
-        rc = scorm__rt_get(txn, "cmi", key, &rec);
+        scorm__sco_rec_init(&rec);
+        rc = scorm__sco_rec_get(txn, key, &rec);
         if (rc == SCORM_RT_ERR_NOTFOUND) {
             rc = SCORM_RT_OK;
             continue;
         }
         if (rc)
             goto out;
-        p = part_new(txn, regid, scorm__jstr(s, "id"), rec, t);
-        cJSON_Delete(rec);
+        p = part_new(txn, regid, scorm__jstr(s, "id"), &rec, t);
+        scorm__sco_rec_free(&rec);
         if (!p) {
             rc = SCORM_RT_ERR_NOMEM;
             goto out;
