@@ -26,6 +26,8 @@ struct ck {
     cJSON *open;    /* "reg\x1fsco" -> true: a session still open */
     cJSON *pending; /* "reg\x1fobject id" -> true: completed statements waiting as rows */
     int nomem;
+    struct scorm_check *res;
+    struct sc_buf *report;
 };
 
 static void pair_key(struct sc_buf *b, const char *a, const char *c)
@@ -50,13 +52,22 @@ static void mark(struct ck *k, cJSON *set, const char *a, const char *c)
 static int visit_session(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
 {
     struct ck *k = ctx;
-    cJSON *s = cJSON_ParseWithLength(val, vlen);
-    (void)key;
-    (void)klen;
-    if (s && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "open")) &&
-        scorm__jstr(s, "registration") && scorm__jstr(s, "sco"))
-        mark(k, k->open, scorm__jstr(s, "registration"), scorm__jstr(s, "sco"));
-    cJSON_Delete(s);
+    struct scorm__session s;
+    struct scorm_diag d;
+    int rc = scorm__session_decode(val, vlen, &s, &d);
+    if (rc == SCORM_RT_ERR_NOMEM) {
+        k->nomem = 1;
+        return -1;
+    }
+    if (rc) { /* a finding: the session record is not one */
+        k->res->unreadable++;
+        sc_buf_printf(k->report, "scorm: session %.*s: %s (sessions)\n",
+                      (int)(klen > 64 ? 64 : klen), (const char *)key, d.msg);
+        return 0;
+    }
+    if (s.open)
+        mark(k, k->open, s.registration, s.sco);
+    scorm__session_free(&s);
     return k->nomem ? -1 : 0;
 }
 
@@ -215,8 +226,8 @@ static int visit_summary(void *ctx, const void *key, size_t klen, const void *va
 int scorm_check_statements(struct stmt_db *db, struct stmt_store *st, struct scorm_check *res,
                            char **report)
 {
-    struct ck k = {cJSON_CreateObject(), cJSON_CreateObject(), 0};
     struct sc_buf rb = SC_BUF_INIT;
+    struct ck k = {cJSON_CreateObject(), cJSON_CreateObject(), 0, res, &rb};
     struct stmt_db_txn *txn = NULL;
     struct sums u = {st, &k, res, &rb, SCORM_RT_OK};
     int rc = SCORM_RT_OK, s;

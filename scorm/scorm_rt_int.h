@@ -376,6 +376,63 @@ int scorm__session_get1(struct stmt_db *db, const char *id, struct scorm__sessio
  *  when the result has no score or out of memory (*nomem set). */
 cJSON *scorm__score_json(const struct scorm__result *r, int *nomem);
 
+/* ---- scorm_rt_contrib.c: what a registration adds to its course's kept report (table
+ *      "reg_contrib", scorm_rt_report_keep.c), a C struct with one codec (issue 15) ----
+ * Stored as {"course", "sids": [{"id", "t"}...] (the SCOs of its course version, organization
+ * order), "scos": {sco id: part}}, part = {"st": 0|1, "c", "s", "sc"?, "t", "o": [{"id", "c",
+ * "p", "f", "sc"?}], "i": [{"id", "ty"?, "pat"?, "ok", "v"?, "rc", "l"?}]}. Decoding is as
+ * strict as scorm_rt_rec.c's (unknown members ignored); a part of a SCO not in "sids" is
+ * corrupt. */
+struct scorm__contrib_obj { /* one objective of the SCO's data */
+    char *id;
+    int c, p, f; /* completed, passed, failed: 0 or 1 */
+    int has_sc;
+    double sc; /* score.scaled */
+};
+struct scorm__contrib_int {  /* one interaction */
+    char *id, *ty, *pat, *v; /* id, type, first correct pattern, response (owned; NULL: none) */
+    int ok, rc;              /* judged correct; response marked correct */
+    int has_l;
+    double l; /* latency, seconds */
+};
+struct scorm__contrib_part { /* a SCO's figures */
+    int st;                  /* started */
+    enum scorm__completion c;
+    enum scorm__success s;
+    int has_sc;
+    double sc;
+    double t; /* time of every attempt, centiseconds */
+    struct scorm__contrib_obj *o;
+    size_t n_o;
+    struct scorm__contrib_int *i;
+    size_t n_i;
+};
+struct scorm__contrib_sco {
+    char *id, *t; /* item identifier and title (owned) */
+    int has_part; /* 0: no data yet */
+    struct scorm__contrib_part part;
+};
+struct scorm__contrib {
+    char *course;                    /* owned */
+    struct scorm__contrib_sco *scos; /* the "sids", in order, with their parts (owned) */
+    size_t n;
+};
+void scorm__contrib_free(struct scorm__contrib *c);
+void scorm__contrib_part_free(struct scorm__contrib_part *p);
+/** 1 when two parts would show the same in the report (NULL: no part). */
+int scorm__contrib_part_same(const struct scorm__contrib_part *a,
+                             const struct scorm__contrib_part *b);
+/** The entry of SCO id (borrowed from c) or NULL; *ord (may be NULL) gets its position. */
+struct scorm__contrib_sco *scorm__contrib_find(const struct scorm__contrib *c, const char *id,
+                                               size_t *ord);
+/** Decode / encode as scorm_rt_rec.c's codecs (SCORM_RT_ERR_STORE naming the member,
+ *  SCORM_RT_ERR_NOMEM; *out set on success only). */
+int scorm__contrib_decode(const void *text, size_t len, struct scorm__contrib *out,
+                          struct scorm_diag *diag);
+int scorm__contrib_encode(const struct scorm__contrib *c, char **out);
+int scorm__contrib_get(struct stmt_db_txn *txn, const char *reg, struct scorm__contrib *out);
+int scorm__contrib_put(struct stmt_db_txn *txn, const char *reg, const struct scorm__contrib *c);
+
 /* ---- scorm_rt_ctx.c: a registration's context and its course tree's items ---- */
 struct scorm__regctx {
     struct scorm_rt *rt;

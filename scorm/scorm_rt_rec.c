@@ -2,9 +2,10 @@
 /*
  * The run-time's records of a SCO as C structs, each with one codec at the storage edge
  * (issue 15: string-keyed cJSON records read a mistyped key as a silent 0): the SCO record
- * (table "cmi": the current attempt), an archived attempt ("attempts") and a session
- * ("sessions"). The stored JSON keeps its member names (scorm_rt.h, scorm_rt_int.h), so a
- * store written before the structs loads unchanged.
+ * (table "cmi": the current attempt), an archived attempt ("attempts"), a session
+ * ("sessions"), and a registration's contribution to its course's kept report ("reg_contrib",
+ * scorm_rt_report_keep.c). The stored JSON keeps its member names (scorm_rt.h, scorm_rt_int.h), so
+ * a store written before the structs loads unchanged.
  *
  * Decoding is strict: a required member missing, a member of the wrong type, a number that is
  * not a finite integer where one is expected, or a status outside its vocabulary (SCORM 2004
@@ -483,6 +484,291 @@ int scorm__session_encode(const struct scorm__session *s, char **out)
     return finish(j, ok, out);
 }
 
+/* ---- a registration's contribution ("reg_contrib") ----------------------------------------- */
+
+static void obj_free(struct scorm__contrib_obj *o)
+{
+    sc_free(o->id);
+}
+
+static void int_free(struct scorm__contrib_int *i)
+{
+    sc_free(i->id);
+    sc_free(i->ty);
+    sc_free(i->pat);
+    sc_free(i->v);
+}
+
+void scorm__contrib_part_free(struct scorm__contrib_part *p)
+{
+    if (!p)
+        return;
+    for (size_t k = 0; k < p->n_o; k++)
+        obj_free(&p->o[k]);
+    for (size_t k = 0; k < p->n_i; k++)
+        int_free(&p->i[k]);
+    sc_free(p->o);
+    sc_free(p->i);
+    memset(p, 0, sizeof *p);
+}
+
+void scorm__contrib_free(struct scorm__contrib *c)
+{
+    if (!c)
+        return;
+    for (size_t k = 0; k < c->n; k++) {
+        sc_free(c->scos[k].id);
+        sc_free(c->scos[k].t);
+        scorm__contrib_part_free(&c->scos[k].part);
+    }
+    sc_free(c->scos);
+    sc_free(c->course);
+    memset(c, 0, sizeof *c);
+}
+
+static int str_same(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+int scorm__contrib_part_same(const struct scorm__contrib_part *a,
+                             const struct scorm__contrib_part *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->st != b->st || a->c != b->c || a->s != b->s || a->has_sc != b->has_sc ||
+        (a->has_sc && a->sc != b->sc) || a->t != b->t || a->n_o != b->n_o || a->n_i != b->n_i)
+        return 0;
+    for (size_t k = 0; k < a->n_o; k++) {
+        const struct scorm__contrib_obj *x = &a->o[k], *y = &b->o[k];
+        if (!str_same(x->id, y->id) || x->c != y->c || x->p != y->p || x->f != y->f ||
+            x->has_sc != y->has_sc || (x->has_sc && x->sc != y->sc))
+            return 0;
+    }
+    for (size_t k = 0; k < a->n_i; k++) {
+        const struct scorm__contrib_int *x = &a->i[k], *y = &b->i[k];
+        if (!str_same(x->id, y->id) || !str_same(x->ty, y->ty) || !str_same(x->pat, y->pat) ||
+            !str_same(x->v, y->v) || x->ok != y->ok || x->rc != y->rc || x->has_l != y->has_l ||
+            (x->has_l && x->l != y->l))
+            return 0;
+    }
+    return 1;
+}
+
+struct scorm__contrib_sco *scorm__contrib_find(const struct scorm__contrib *c, const char *id,
+                                               size_t *ord)
+{
+    for (size_t k = 0; c && id && k < c->n; k++)
+        if (!strcmp(c->scos[k].id, id)) {
+            if (ord)
+                *ord = k;
+            return &c->scos[k];
+        }
+    return NULL;
+}
+
+/* an optional string member copied (*out NULL when absent); -1 bad, -2 no memory */
+static int dstrdup(const struct dec *d, const cJSON *o, const char *k, int required, char **out)
+{
+    const char *v;
+    *out = NULL;
+    if (dstr(d, o, k, required, &v))
+        return -1;
+    if (v && !(*out = sc_strdup(v)))
+        return -2;
+    return 0;
+}
+
+/* 0/1 flag stored as a number */
+static int dflag(const struct dec *d, const cJSON *o, const char *k, int *v)
+{
+    int64_t x = 0;
+    if (dint(d, o, k, 1, 0, &x, NULL))
+        return -1;
+    if (x > 1)
+        return bad(d, k, "is not 0 or 1");
+    *v = (int)x;
+    return 0;
+}
+
+/* the array member k of o (required), its length in *n */
+static int darr(const struct dec *d, const cJSON *o, const char *k, const cJSON **a, size_t *n)
+{
+    *a = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!*a)
+        return bad(d, k, "is missing");
+    if (!cJSON_IsArray(*a))
+        return bad(d, k, "is not an array");
+    *n = (size_t)cJSON_GetArraySize(*a);
+    return 0;
+}
+
+/* a part; -1 corrupt, -2 no memory (p holds what was made: the caller frees it) */
+static int dpart(const struct dec *d0, const cJSON *x, struct scorm__contrib_part *p)
+{
+    struct dec d = {"reg_contrib part", d0->diag};
+    const cJSON *o, *i, *e;
+    const char *c, *s;
+    size_t n;
+    int rc;
+    if (!cJSON_IsObject(x))
+        return bad(d0, "scos", "has a part that is not an object");
+    if (dflag(&d, x, "st", &p->st) || dstr(&d, x, "c", 1, &c) || dstr(&d, x, "s", 1, &s) ||
+        dnum(&d, x, "sc", 0, &p->sc, &p->has_sc) || dnum(&d, x, "t", 1, &p->t, NULL) ||
+        darr(&d, x, "o", &o, &n))
+        return -1;
+    if (scorm__completion_parse(c, &p->c))
+        return bad(&d, "c", "is not one of its values");
+    if (scorm__success_parse(s, &p->s))
+        return bad(&d, "s", "is not one of its values");
+    if (n && !(p->o = sc_calloc(n, sizeof *p->o)))
+        return -2;
+    d.rec = "reg_contrib objective";
+    cJSON_ArrayForEach(e, o)
+    {
+        struct scorm__contrib_obj *ob = &p->o[p->n_o++];
+        if (!cJSON_IsObject(e))
+            return bad(&d, "o", "has an entry that is not an object");
+        if ((rc = dstrdup(&d, e, "id", 1, &ob->id)) || (rc = dflag(&d, e, "c", &ob->c)) ||
+            (rc = dflag(&d, e, "p", &ob->p)) || (rc = dflag(&d, e, "f", &ob->f)) ||
+            (rc = dnum(&d, e, "sc", 0, &ob->sc, &ob->has_sc)))
+            return rc;
+    }
+    d.rec = "reg_contrib part";
+    if (darr(&d, x, "i", &i, &n))
+        return -1;
+    if (n && !(p->i = sc_calloc(n, sizeof *p->i)))
+        return -2;
+    d.rec = "reg_contrib interaction";
+    cJSON_ArrayForEach(e, i)
+    {
+        struct scorm__contrib_int *in = &p->i[p->n_i++];
+        if (!cJSON_IsObject(e))
+            return bad(&d, "i", "has an entry that is not an object");
+        if ((rc = dstrdup(&d, e, "id", 1, &in->id)) || (rc = dstrdup(&d, e, "ty", 0, &in->ty)) ||
+            (rc = dstrdup(&d, e, "pat", 0, &in->pat)) || (rc = dstrdup(&d, e, "v", 0, &in->v)) ||
+            (rc = dflag(&d, e, "ok", &in->ok)) || (rc = dflag(&d, e, "rc", &in->rc)) ||
+            (rc = dnum(&d, e, "l", 0, &in->l, &in->has_l)))
+            return rc;
+    }
+    return 0;
+}
+
+int scorm__contrib_decode(const void *text, size_t len, struct scorm__contrib *out,
+                          struct scorm_diag *diag)
+{
+    struct dec d = {"reg_contrib record", diag};
+    struct scorm__contrib c;
+    const cJSON *sids, *scos, *x;
+    size_t n;
+    cJSON *j = NULL;
+    int rc = parse(&d, text, len, &j), r;
+    memset(&c, 0, sizeof c);
+    if (rc)
+        return rc;
+    rc = SCORM_RT_ERR_STORE;
+    if ((r = dstrdup(&d, j, "course", 1, &c.course)) || (r = darr(&d, j, "sids", &sids, &n)))
+        goto fail;
+    scos = cJSON_GetObjectItemCaseSensitive(j, "scos");
+    if (!scos) {
+        r = bad(&d, "scos", "is missing");
+        goto fail;
+    }
+    if (!cJSON_IsObject(scos)) {
+        r = bad(&d, "scos", "is not an object");
+        goto fail;
+    }
+    if (n && !(c.scos = sc_calloc(n, sizeof *c.scos))) {
+        r = -2;
+        goto fail;
+    }
+    d.rec = "reg_contrib sid";
+    cJSON_ArrayForEach(x, sids)
+    {
+        struct scorm__contrib_sco *e = &c.scos[c.n++];
+        if (!cJSON_IsObject(x)) {
+            r = bad(&d, "sids", "has an entry that is not an object");
+            goto fail;
+        }
+        if ((r = dstrdup(&d, x, "id", 1, &e->id)) || (r = dstrdup(&d, x, "t", 1, &e->t)))
+            goto fail;
+    }
+    d.rec = "reg_contrib record";
+    cJSON_ArrayForEach(x, scos)
+    {
+        struct scorm__contrib_sco *e = scorm__contrib_find(&c, x->string, NULL);
+        if (!e || e->has_part) {
+            r = bad(&d, "scos", "has a part of a SCO not in sids");
+            goto fail;
+        }
+        e->has_part = 1;
+        if ((r = dpart(&d, x, &e->part)))
+            goto fail;
+    }
+    *out = c;
+    cJSON_Delete(j);
+    return SCORM_RT_OK;
+fail:
+    rc = r == -2 ? SCORM_RT_ERR_NOMEM : SCORM_RT_ERR_STORE;
+    scorm__contrib_free(&c);
+    cJSON_Delete(j);
+    return rc;
+}
+
+static cJSON *epart(const struct scorm__contrib_part *p)
+{
+    cJSON *x = cJSON_CreateObject(), *o, *i, *e;
+    int ok = x && cJSON_AddNumberToObject(x, "st", p->st) &&
+             cJSON_AddStringToObject(x, "c", scorm__completion_name(p->c)) &&
+             cJSON_AddStringToObject(x, "s", scorm__success_name(p->s)) &&
+             (!p->has_sc || cJSON_AddNumberToObject(x, "sc", p->sc)) &&
+             cJSON_AddNumberToObject(x, "t", p->t) && (o = cJSON_AddArrayToObject(x, "o")) &&
+             (i = cJSON_AddArrayToObject(x, "i"));
+    for (size_t k = 0; ok && k < p->n_o; k++) {
+        const struct scorm__contrib_obj *ob = &p->o[k];
+        ok = (e = cJSON_CreateObject()) && cJSON_AddItemToArray(o, e) &&
+             cJSON_AddStringToObject(e, "id", ob->id) && cJSON_AddNumberToObject(e, "c", ob->c) &&
+             cJSON_AddNumberToObject(e, "p", ob->p) && cJSON_AddNumberToObject(e, "f", ob->f) &&
+             (!ob->has_sc || cJSON_AddNumberToObject(e, "sc", ob->sc));
+    }
+    for (size_t k = 0; ok && k < p->n_i; k++) {
+        const struct scorm__contrib_int *in = &p->i[k];
+        ok = (e = cJSON_CreateObject()) && cJSON_AddItemToArray(i, e) &&
+             cJSON_AddStringToObject(e, "id", in->id) &&
+             (!in->ty || cJSON_AddStringToObject(e, "ty", in->ty)) &&
+             (!in->pat || cJSON_AddStringToObject(e, "pat", in->pat)) &&
+             cJSON_AddNumberToObject(e, "ok", in->ok) &&
+             (!in->v || cJSON_AddStringToObject(e, "v", in->v)) &&
+             cJSON_AddNumberToObject(e, "rc", in->rc) &&
+             (!in->has_l || cJSON_AddNumberToObject(e, "l", in->l));
+    }
+    if (!ok) {
+        cJSON_Delete(x);
+        return NULL;
+    }
+    return x;
+}
+
+int scorm__contrib_encode(const struct scorm__contrib *c, char **out)
+{
+    cJSON *j = cJSON_CreateObject(), *sids = NULL, *scos = NULL, *e, *p;
+    int ok = j && c->course && cJSON_AddStringToObject(j, "course", c->course) &&
+             (sids = cJSON_AddArrayToObject(j, "sids")) &&
+             (scos = cJSON_AddObjectToObject(j, "scos"));
+    for (size_t k = 0; ok && k < c->n; k++) {
+        const struct scorm__contrib_sco *s = &c->scos[k];
+        ok = (e = cJSON_CreateObject()) && cJSON_AddItemToArray(sids, e) &&
+             cJSON_AddStringToObject(e, "id", s->id) && cJSON_AddStringToObject(e, "t", s->t);
+        if (ok && s->has_part) {
+            p = epart(&s->part);
+            ok = p && cJSON_AddItemToObject(scos, s->id, p);
+            if (!ok)
+                cJSON_Delete(p);
+        }
+    }
+    return finish(j, ok, out);
+}
+
 /* ---- storage ----------------------------------------------------------------------------- */
 
 typedef int (*decode_fn)(const void *text, size_t len, void *out, struct scorm_diag *diag);
@@ -536,6 +822,10 @@ static int dec_sess(const void *t, size_t l, void *o, struct scorm_diag *d)
 {
     return scorm__session_decode(t, l, o, d);
 }
+static int dec_contrib(const void *t, size_t l, void *o, struct scorm_diag *d)
+{
+    return scorm__contrib_decode(t, l, o, d);
+}
 
 int scorm__sco_rec_get(struct stmt_db_txn *txn, const char *key, struct scorm__sco_rec *out)
 {
@@ -587,4 +877,16 @@ int scorm__attempt_rec_get1(struct stmt_db *db, const char *key, struct scorm__a
 int scorm__session_get1(struct stmt_db *db, const char *id, struct scorm__session *out)
 {
     return get1(db, "sessions", id, dec_sess, out);
+}
+
+int scorm__contrib_get(struct stmt_db_txn *txn, const char *reg, struct scorm__contrib *out)
+{
+    return get(txn, "reg_contrib", reg, dec_contrib, out);
+}
+
+int scorm__contrib_put(struct stmt_db_txn *txn, const char *reg, const struct scorm__contrib *c)
+{
+    char *text = NULL;
+    int rc = scorm__contrib_encode(c, &text);
+    return put(txn, "reg_contrib", reg, text, rc);
 }
