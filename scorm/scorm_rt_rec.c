@@ -247,10 +247,16 @@ static int eresult(cJSON *j, const char *k, const struct scorm__result *r)
                : -1;
 }
 
-/* values (borrowed) as member k of j without copying it */
+/* values (borrowed) as member k of j without copying it. Not cJSON_AddItemReferenceToObject:
+ * cJSON 1.7.15 leaks its reference when adding it fails (an allocation failure, ASan). A
+ * reference's children are not freed with it. */
 static int evalues(cJSON *j, const char *k, const cJSON *values)
 {
-    return cJSON_AddItemReferenceToObject(j, k, (cJSON *)values) ? 0 : -1;
+    cJSON *ref = cJSON_CreateObjectReference(values->child);
+    if (ref && cJSON_AddItemToObject(j, k, ref))
+        return 0;
+    cJSON_Delete(ref);
+    return -1;
 }
 
 static int finish(cJSON *j, int ok, char **out)
