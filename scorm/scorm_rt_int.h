@@ -338,6 +338,7 @@ struct scorm__session {
     cJSON *changed;               /* {element: string} set in the session (owned; NULL: ended) */
     int has_start_result;         /* the SCO's result when a resumed session began */
     struct scorm__result start_result;
+    int has_exit;      /* cmi.exit was set in the session (maybe to "") */
     char exit[16];     /* cmi.exit ("" when not set) */
     char *nav_request; /* adl.nav.request (owned, NULL when not set) */
 };

@@ -448,6 +448,7 @@ int scorm__session_decode(const void *text, size_t len, struct scorm__session *o
         dbool(&d, j, "terminated", 0, &s.terminated, &s.has_terminated) ||
         dint(&d, j, "ended", 0, 0, &s.ended_us, NULL))
         goto out;
+    s.has_exit = cJSON_GetObjectItemCaseSensitive(j, "exit") != NULL;
     /* an open session collects what it sets: its "changed" is there until it ends */
     if (s.open && !s.changed) {
         bad(&d, "changed", "is missing in an open session");
@@ -483,7 +484,7 @@ int scorm__session_encode(const struct scorm__session *s, char **out)
              (!s->changed || !evalues(j, "changed", s->changed)) &&
              (!s->has_start_result || !eresult(j, "start_result", &s->start_result)) &&
              (!s->initialized || cJSON_AddBoolToObject(j, "initialized", 1)) &&
-             (!s->exit[0] || cJSON_AddStringToObject(j, "exit", s->exit)) &&
+             (!s->has_exit || cJSON_AddStringToObject(j, "exit", s->exit)) &&
              (!s->nav_request || cJSON_AddStringToObject(j, "nav_request", s->nav_request)) &&
              (!s->has_terminated || cJSON_AddBoolToObject(j, "terminated", s->terminated)) &&
              (!s->ended_us || cJSON_AddNumberToObject(j, "ended", (double)s->ended_us));

@@ -713,6 +713,7 @@ static int commit_work(struct stmt_db_txn *txn, void *v)
         if ((v = scorm__jstr(values, ex_key))) {
             /* a vocabulary value (RTE 4.2.8, 1.2 RTE 3.4.4): "time-out", "suspend", ... */
             snprintf(sess.exit, sizeof sess.exit, "%s", v);
+            sess.has_exit = 1;
             cJSON_DeleteItemFromObjectCaseSensitive(values, ex_key);
         }
         if ((v = scorm__jstr(values, st_key))) {
