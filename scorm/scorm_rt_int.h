@@ -148,6 +148,9 @@ int scorm__report_migrate(struct stmt_db *db);
 /* ---- scorm_rt_reg.c: a JSON record of table in txn (NOTFOUND, STORE, NOMEM) ---- */
 int scorm__rt_put(struct stmt_db_txn *txn, const char *table, const char *key, const cJSON *j);
 int scorm__rt_get(struct stmt_db_txn *txn, const char *table, const char *key, cJSON **out);
+/** The stored text of key in table (borrowed until the next write in txn). */
+int scorm__rt_raw(struct stmt_db_txn *txn, const char *table, const char *key, const void **v,
+                  size_t *vl);
 
 /* ---- scorm_bridge.c: the activity IRI the bridge writes: base + course [/ sco] [/ kind / leaf],
  *      each segment percent-encoded (NULL when out of memory) ---- */
@@ -420,6 +423,11 @@ struct scorm__contrib {
 };
 void scorm__contrib_free(struct scorm__contrib *c);
 void scorm__contrib_part_free(struct scorm__contrib_part *p);
+/** 1 when two lists of objectives / interactions are the same. */
+int scorm__contrib_objs_same(const struct scorm__contrib_obj *a, size_t na,
+                             const struct scorm__contrib_obj *b, size_t nb);
+int scorm__contrib_ints_same(const struct scorm__contrib_int *a, size_t na,
+                             const struct scorm__contrib_int *b, size_t nb);
 /** 1 when two parts would show the same in the report (NULL: no part). */
 int scorm__contrib_part_same(const struct scorm__contrib_part *a,
                              const struct scorm__contrib_part *b);

@@ -538,28 +538,44 @@ static int str_same(const char *a, const char *b)
     return a == b || (a && b && !strcmp(a, b));
 }
 
-int scorm__contrib_part_same(const struct scorm__contrib_part *a,
-                             const struct scorm__contrib_part *b)
+int scorm__contrib_objs_same(const struct scorm__contrib_obj *a, size_t na,
+                             const struct scorm__contrib_obj *b, size_t nb)
 {
-    if (!a || !b)
-        return a == b;
-    if (a->st != b->st || a->c != b->c || a->s != b->s || a->has_sc != b->has_sc ||
-        (a->has_sc && a->sc != b->sc) || a->t != b->t || a->n_o != b->n_o || a->n_i != b->n_i)
+    if (na != nb)
         return 0;
-    for (size_t k = 0; k < a->n_o; k++) {
-        const struct scorm__contrib_obj *x = &a->o[k], *y = &b->o[k];
+    for (size_t k = 0; k < na; k++) {
+        const struct scorm__contrib_obj *x = &a[k], *y = &b[k];
         if (!str_same(x->id, y->id) || x->c != y->c || x->p != y->p || x->f != y->f ||
             x->has_sc != y->has_sc || (x->has_sc && x->sc != y->sc))
             return 0;
     }
-    for (size_t k = 0; k < a->n_i; k++) {
-        const struct scorm__contrib_int *x = &a->i[k], *y = &b->i[k];
+    return 1;
+}
+
+int scorm__contrib_ints_same(const struct scorm__contrib_int *a, size_t na,
+                             const struct scorm__contrib_int *b, size_t nb)
+{
+    if (na != nb)
+        return 0;
+    for (size_t k = 0; k < na; k++) {
+        const struct scorm__contrib_int *x = &a[k], *y = &b[k];
         if (!str_same(x->id, y->id) || !str_same(x->ty, y->ty) || !str_same(x->pat, y->pat) ||
             !str_same(x->v, y->v) || x->ok != y->ok || x->rc != y->rc || x->has_l != y->has_l ||
             (x->has_l && x->l != y->l))
             return 0;
     }
     return 1;
+}
+
+int scorm__contrib_part_same(const struct scorm__contrib_part *a,
+                             const struct scorm__contrib_part *b)
+{
+    if (!a || !b)
+        return a == b;
+    return a->st == b->st && a->c == b->c && a->s == b->s && a->has_sc == b->has_sc &&
+           (!a->has_sc || a->sc == b->sc) && a->t == b->t &&
+           scorm__contrib_objs_same(a->o, a->n_o, b->o, b->n_o) &&
+           scorm__contrib_ints_same(a->i, a->n_i, b->i, b->n_i);
 }
 
 struct scorm__contrib_sco *scorm__contrib_find(const struct scorm__contrib *c, const char *id,
@@ -785,12 +801,8 @@ static int get(struct stmt_db_txn *txn, const char *table, const char *key, deco
 {
     const void *v;
     size_t vl;
-    int rc = stmt_db_get(txn, table, key, strlen(key), &v, &vl);
-    if (rc == STMT_DB_NOTFOUND)
-        return SCORM_RT_ERR_NOTFOUND;
-    if (rc)
-        return SCORM_RT_ERR_STORE;
-    return dec(v, vl, out, NULL);
+    int rc = scorm__rt_raw(txn, table, key, &v, &vl);
+    return rc ? rc : dec(v, vl, out, NULL);
 }
 
 static int get1(struct stmt_db *db, const char *table, const char *key, decode_fn dec, void *out)

@@ -318,38 +318,26 @@ static int apply_interaction(struct stmt_db_txn *txn, const char *course,
 static int apply_lists(struct stmt_db_txn *txn, const char *course,
                        const struct scorm__contrib_part *p0, const struct scorm__contrib_part *p1)
 {
-    struct scorm__contrib_part a, b; /* the lists alone, borrowed */
+    static const struct scorm__contrib_part none;
     int rc;
-    memset(&a, 0, sizeof a);
-    memset(&b, 0, sizeof b);
-    if (p0) {
-        a.o = p0->o, a.n_o = p0->n_o;
-    }
-    if (p1) {
-        b.o = p1->o, b.n_o = p1->n_o;
-    }
-    if (!scorm__contrib_part_same(&a, &b)) {
-        for (size_t k = 0; k < a.n_o; k++)
-            if ((rc = apply_objective(txn, course, &a.o[k], -1)))
+    if (!p0)
+        p0 = &none;
+    if (!p1)
+        p1 = &none;
+    if (!scorm__contrib_objs_same(p0->o, p0->n_o, p1->o, p1->n_o)) {
+        for (size_t k = 0; k < p0->n_o; k++)
+            if ((rc = apply_objective(txn, course, &p0->o[k], -1)))
                 return rc;
-        for (size_t k = 0; k < b.n_o; k++)
-            if ((rc = apply_objective(txn, course, &b.o[k], 1)))
+        for (size_t k = 0; k < p1->n_o; k++)
+            if ((rc = apply_objective(txn, course, &p1->o[k], 1)))
                 return rc;
     }
-    memset(&a, 0, sizeof a);
-    memset(&b, 0, sizeof b);
-    if (p0) {
-        a.i = p0->i, a.n_i = p0->n_i;
-    }
-    if (p1) {
-        b.i = p1->i, b.n_i = p1->n_i;
-    }
-    if (!scorm__contrib_part_same(&a, &b)) {
-        for (size_t k = 0; k < a.n_i; k++)
-            if ((rc = apply_interaction(txn, course, &a.i[k], -1)))
+    if (!scorm__contrib_ints_same(p0->i, p0->n_i, p1->i, p1->n_i)) {
+        for (size_t k = 0; k < p0->n_i; k++)
+            if ((rc = apply_interaction(txn, course, &p0->i[k], -1)))
                 return rc;
-        for (size_t k = 0; k < b.n_i; k++)
-            if ((rc = apply_interaction(txn, course, &b.i[k], 1)))
+        for (size_t k = 0; k < p1->n_i; k++)
+            if ((rc = apply_interaction(txn, course, &p1->i[k], 1)))
                 return rc;
     }
     return SCORM_RT_OK;

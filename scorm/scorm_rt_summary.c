@@ -193,12 +193,8 @@ int scorm__summary_get(struct stmt_db_txn *txn, const char *reg, struct scorm__s
 {
     const void *v;
     size_t vl;
-    int rc = stmt_db_get(txn, "reg_summary", reg, strlen(reg), &v, &vl);
-    if (rc == STMT_DB_NOTFOUND)
-        return SCORM_RT_ERR_NOTFOUND;
-    if (rc)
-        return SCORM_RT_ERR_STORE;
-    return scorm__summary_decode(v, vl, out);
+    int rc = scorm__rt_raw(txn, "reg_summary", reg, &v, &vl);
+    return rc ? rc : scorm__summary_decode(v, vl, out);
 }
 
 int scorm__summary_put(struct stmt_db_txn *txn, const char *reg, const struct scorm__summary *s)
