@@ -43,8 +43,11 @@ int lrs_cmi5_open(struct lrs_app *app)
     o.fetch_base = fb;
     o.content_base = cb;
     o.learner_home = app->cfg.public_url;
-    if (cmi5_open(app->db, app->store, &o, &app->cmi5)) {
-        lrs_log(LRS_LOG_ERROR, "cmi5: cannot open (out of memory)");
+    int rc = cmi5_open(app->db, app->store, &o, &app->cmi5);
+    if (rc) {
+        lrs_log(LRS_LOG_ERROR, "cmi5: cannot open: %s",
+                rc == CMI5_ERR_NOMEM ? "out of memory"
+                                     : "indexing older registrations failed (storage error)");
         return -1;
     }
     return 0;

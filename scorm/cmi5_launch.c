@@ -57,6 +57,13 @@ int cmi5_open(struct stmt_db *db, struct stmt_store *store, const struct cmi5_op
         sc_free(c);
         return CMI5_ERR_NOMEM;
     }
+    { /* the console's indexes of registrations made before them (cmi5_reg.c) */
+        int rc = cmi5__index_migrate(db);
+        if (rc) {
+            cmi5_close(c);
+            return rc;
+        }
+    }
     *out = c;
     return CMI5_OK;
 }
@@ -792,7 +799,8 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
     {
         const char *t[] = {CMI5_T_REGS};
         const char *k[] = {r};
-        rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_outcome, reg);
+        struct cmi5__outcome o = {c->store, reg, NULL};
+        rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_outcome, &o);
     }
 out:
     pthread_mutex_unlock(lk);

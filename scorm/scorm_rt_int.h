@@ -116,11 +116,24 @@ int scorm__index_reg_add(struct stmt_db_txn *txn, const cJSON *reg);
  *  course and learner) inside the deleting transaction. */
 int scorm__index_reg_remove(struct stmt_db_txn *txn, const char *course, const char *lid,
                             int64_t created, const char *reg);
-/** Set the course-level completion (enum scorm__completion) and success (enum
- *  scorm__success) of an indexed registration's summary; its course's completed counter
- *  follows. A registration without a summary (not indexed) is left alone. */
+/** The course-level outcome of a registration kept apart from the run-time (cmi5). */
+struct scorm__reg_outcome {
+    int completion; /* enum scorm__completion */
+    int success;    /* enum scorm__success */
+    int has_score;
+    double score;            /* mean scaled score */
+    double total_time_cs;    /* < 0: unchanged */
+    const char *last_access; /* ISO 8601, NULL: unchanged */
+};
+/** Set that outcome in an indexed registration's summary; its course's completed counter
+ *  follows. A registration without a summary (not indexed) is left alone. When was is not
+ *  NULL it gets the completion and success before (the new ones when not indexed). */
 int scorm__index_reg_outcome(struct stmt_db_txn *txn, const char *course, const char *reg,
-                             int completion, int success);
+                             const struct scorm__reg_outcome *now, int was[2]);
+/** The keys of table that are 36 bytes long (UUIDs), in key order: *ids (owned, sc_free) and
+ *  *n. SCORM_RT_OK, _NOMEM or _STORE (then *ids is NULL). */
+int scorm__uuid_keys(struct stmt_db_txn *txn, const char *table, char (**ids)[SC_UUID_LEN],
+                     size_t *n);
 /** Index the registrations of a store written before the console's tables, once (a marker
  *  in course_stats). */
 int scorm__index_migrate(struct stmt_db *db);
@@ -183,6 +196,14 @@ void scorm__outbox_fini(struct scorm_rt *rt);
 /* scorm_events.c: registration.completed/passed/failed events of a call's bridge statements,
  * in its transaction (issue 17). SCORM_RT_OK or an error. */
 int scorm__outbox_events(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON *stmts);
+/* scorm_events.c: the same events for a registration whose outcome is kept apart from the
+ * run-time (cmi5): registration.completed when its completion becomes completed,
+ * registration.passed / .failed when its success becomes so (was: completion and success
+ * before, as scorm__index_reg_outcome gives them), in the changing transaction. learner is
+ * {"id","name"} or NULL. SCORM_RT_OK or an error. */
+int scorm__outcome_events(struct stmt_store *st, struct stmt_db_txn *txn, const char *reg,
+                          const char *course, const cJSON *learner, const int was[2],
+                          int completion, int success);
 int scorm__outbox_put(struct scorm_rt *rt, struct stmt_db_txn *txn, cJSON *stmts, long fails0,
                       struct scorm__obx *ob);
 /** After the transaction is durable: the statements go to the store now and their rows are
