@@ -351,7 +351,7 @@ struct scorm_check {
     size_t open;          /* of those, in a session never terminated: no statement yet */
     size_t pending;       /* of those, whose completed statement waits as an outbox row */
     size_t missing;       /* of those, with no completed statement: findings */
-    size_t unreadable;    /* summaries and session records that are not ones: findings */
+    size_t unreadable;    /* run-time records their codec refuses: findings */
     size_t rows, dead;    /* bridge outbox rows waiting / refused by the store (findings) */
 };
 /**

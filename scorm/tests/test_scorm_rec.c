@@ -16,6 +16,7 @@
 #include "common/tap.h"
 #include "scorm/scorm_rt_int.h"
 #include "scorm/tests/scorm_test_util.h"
+#include "statements/stmt_store.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -430,6 +431,48 @@ static void test_old_store(void)
     free(text);
 }
 
+/* `scolar check` (scorm_check_statements) names every record its codec refuses */
+static void test_check(void)
+{
+    char dir[512], *rep = NULL;
+    struct stmt_db *db = tu_db_open(dir, sizeof dir);
+    struct stmt_store *st = NULL;
+    struct stmt_store_opts so;
+    struct scorm_check ck;
+    static const char *const rows[][3] = {
+        {"cmi", UUID_R "/ok", SCO_NEW},
+        {"cmi", UUID_R "/bad",
+         "{\"attempt\":1,\"attempt_id\":\"x\",\"entry\":\"resume\","
+         "\"values\":{},\"sessions\":0}"},
+        {"attempts", UUID_R "/ok/1", ATT_FULL},
+        {"attempts", UUID_R "/bad/1", "{\"attempt\":\"1\"}"},
+        {"sessions", UUID_B, SESS_OPEN},
+        {"sessions", UUID_A, "{\"id\":true}"},
+        {"reg_contrib", UUID_R, CON_FULL},
+        {"reg_contrib", UUID_A, "{\"course\":\"g\",\"sids\":{},\"scos\":{}}"},
+    };
+    memset(&so, 0, sizeof so);
+    if (!ok(stmt_store_open(db, &so, &st) == 0, "a store to check"))
+        return;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        stmt_db_put1(db, rows[i][0], rows[i][1], strlen(rows[i][1]), rows[i][2], strlen(rows[i][2]),
+                     0);
+    is_int(scorm_check_statements(db, st, &ck, &rep), SCORM_RT_OK, "check runs");
+    is_int((int)ck.unreadable, 4, "the four corrupt records are findings, the good ones not");
+    ok(rep && strstr(rep, "scorm: cmi " UUID_R "/bad: cmi record: member \"total_cs\" is missing"),
+       "cmi: key and member named");
+    ok(rep && strstr(rep, UUID_R "/bad/1: attempt record: member \"attempt\" is not a number"),
+       "attempts: key and member named");
+    ok(rep && strstr(rep, "scorm: session " UUID_A ": session record: member \"id\""),
+       "sessions: key and member named");
+    ok(rep && strstr(rep, "scorm: reg_contrib " UUID_A
+                          ": reg_contrib record: member \"sids\" is not an array"),
+       "reg_contrib: key and member named");
+    sc_free(rep);
+    stmt_store_close(st);
+    stmt_db_close(db);
+}
+
 int main(void)
 {
     union any u;
@@ -440,6 +483,9 @@ int main(void)
     for (size_t i = 0; i < sizeof CODECS / sizeof CODECS[0]; i++)
         test_codec(&CODECS[i]);
     test_old_store();
+    tu_init();
+    test_check();
+    tu_fini();
 
     /* what the members mean */
     is_int(dec_sco(SCO_FULL, &u, &d), SCORM_RT_OK, "cmi: decode");
