@@ -111,13 +111,17 @@ static int num(const cJSON *o, const char *k, double *v, int *has)
 int scorm__summary_decode(const void *text, size_t len, struct scorm__summary *out)
 {
     struct scorm__summary s;
+    long f0 = sc_alloc_failures();
     cJSON *j = cJSON_ParseWithLength(text, len);
     const cJSON *scos, *x, *la;
     int has, rc = SCORM_RT_ERR_STORE;
 
     scorm__summary_init(&s);
-    if (!cJSON_IsObject(j))
+    if (!cJSON_IsObject(j)) {
+        if (sc_alloc_failures() != f0) /* out of memory, not a corrupt record */
+            rc = SCORM_RT_ERR_NOMEM;
         goto out;
+    }
     if (scorm__completion_parse(
             cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "completion")),
             &s.completion) ||
