@@ -147,15 +147,22 @@ static int put_json(struct stmt_db_txn *txn, const char *table, const char *key,
     return rc ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
 }
 
+int scorm__rt_raw(struct stmt_db_txn *txn, const char *table, const char *key, const void **v,
+                  size_t *vl)
+{
+    int rc = stmt_db_get(txn, table, key, strlen(key), v, vl);
+    if (rc == STMT_DB_NOTFOUND)
+        return SCORM_RT_ERR_NOTFOUND;
+    return rc ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
+}
+
 static int get_json(struct stmt_db_txn *txn, const char *table, const char *key, cJSON **out)
 {
     const void *v;
     size_t vl;
-    int rc = stmt_db_get(txn, table, key, strlen(key), &v, &vl);
-    if (rc == STMT_DB_NOTFOUND)
-        return SCORM_RT_ERR_NOTFOUND;
+    int rc = scorm__rt_raw(txn, table, key, &v, &vl);
     if (rc)
-        return SCORM_RT_ERR_STORE;
+        return rc;
     *out = stmt_json_parse_stored(v, vl); /* cJSON_ParseWithLength's tree, faster */
     return *out ? SCORM_RT_OK : SCORM_RT_ERR_STORE;
 }
