@@ -477,3 +477,13 @@ cJSON *sc_json_parse_valid(const char *buf, size_t len)
         return NULL;
     return pvalue(&s);
 }
+
+int sc_json_add(cJSON *o, const char *key, cJSON *item)
+{
+    if (!item)
+        return 0;
+    if (cJSON_AddItemToObject(o, key, item))
+        return 1;
+    cJSON_Delete(item);
+    return 0;
+}

@@ -34,4 +34,9 @@ int sc_json_print(const cJSON *j, struct sc_buf *b);
  */
 cJSON *sc_json_parse_valid(const char *buf, size_t len);
 
+/** cJSON_AddItemToObject(o, key, item) that deletes item when it cannot be added: cJSON 1.7.15
+ *  keeps an item whose key copy failed (out of memory), leaking it. item may be NULL (a failed
+ *  duplicate): nothing is added. 1 when added, else 0. */
+int sc_json_add(cJSON *o, const char *key, cJSON *item);
+
 #endif
