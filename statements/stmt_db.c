@@ -645,7 +645,7 @@ static int write_or_check_meta(struct stmt_db *db, char *err, size_t errlen)
         rc = mdb_put(txn, dbi, &k, &v, 0);
         if (rc)
             goto fail;
-        rc = mdb_txn_commit(txn);
+        rc = commit_errno(db, mdb_txn_commit(txn)); /* a short write on a full disk: ENOSPC */
         if (rc) {
             snprintf(err, errlen, "cannot write store format record: %s", mdb_strerror(rc));
             return stmt__db_err(rc);
@@ -762,6 +762,42 @@ int stmt_db_open_url(const char *location, const char *dir, struct stmt_db **out
     return STMT_DB_OK;
 }
 
+/*
+ * LMDB's lock file (store.mdb-lock) is a shared mapping written through memory (its reader
+ * table). On a full filesystem a page of it not yet allocated faults with SIGBUS: a new store on
+ * a full tmpfs killed the process inside mdb_env_open (issue 18), and a reader slot touched for
+ * the first time once the disk filled could do the same mid-run. So its blocks are allocated
+ * before LMDB maps it; a full disk is then an error (ENOSPC) here. 32896 bytes is LMDB's size
+ * for 512 readers on LP64 ((maxreaders - 1) * sizeof(MDB_reader) + sizeof(MDB_txninfo)); a
+ * larger file is kept (LMDB adopts its size), a smaller one is what LMDB would extend.
+ */
+#define LOCKFILE_BYTES 32896
+static int lockfile_reserve(const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    struct stat sb;
+    int fd, rc = 0;
+    snprintf(path, sizeof path, "%s/store.mdb-lock", dir);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return 0; /* LMDB reports it, with its own words */
+    if (fstat(fd, &sb) == 0)
+        rc = posix_fallocate(fd, 0, sb.st_size > LOCKFILE_BYTES ? sb.st_size : LOCKFILE_BYTES);
+    close(fd);
+    if (rc == ENOSPC) {
+        struct statvfs v;
+        unsigned long long avail = 0;
+        if (statvfs(dir, &v) == 0)
+            avail = (unsigned long long)v.f_bavail * v.f_frsize;
+        snprintf(err, errlen,
+                 "the disk is full: %s: no space left on device (ENOSPC), %llu KiB free; the "
+                 "store's lock file needs %d KiB: free space and start again",
+                 path, avail >> 10, (LOCKFILE_BYTES + 1023) / 1024);
+        return STMT_DB_ERR_FULL;
+    }
+    return 0; /* EOPNOTSUPP and the like: as before */
+}
+
 int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen)
 {
     struct stmt_db *db = NULL;
@@ -793,6 +829,9 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
         rc = STMT_DB_ERR_LOCKED;
         goto fail;
     }
+    rc = lockfile_reserve(dir, err, errlen);
+    if (rc)
+        goto fail;
     rc = mdb_env_create(&db->env);
     if (rc) {
         snprintf(err, errlen, "cannot create LMDB environment: %s", mdb_strerror(rc));
@@ -816,7 +855,8 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
     snprintf(path, sizeof path, "%s/store.mdb", dir);
     rc = mdb_env_open(db->env, path, MDB_NOSUBDIR | MDB_NOTLS, 0640);
     if (rc) {
-        snprintf(err, errlen, "cannot open store %s: %s", path, mdb_strerror(rc));
+        snprintf(err, errlen, "cannot open store %s: %s%s", path, mdb_strerror(rc),
+                 rc == ENOSPC ? " (ENOSPC): the disk is full; free space and start again" : "");
         rc = stmt__db_err(rc);
         goto fail;
     }

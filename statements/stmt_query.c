@@ -22,6 +22,7 @@
  * returned, so concurrent writes cause neither gaps nor duplicates (G8). Each page is its own
  * short read transaction.
  */
+#include "statements/stmt_needles.h"
 #include "statements/stmt_store_int.h"
 #include "common/sc_alloc.h"
 #include "common/sc_buf.h"
@@ -40,10 +41,7 @@
 struct filter {
     char kind;
     uint64_t hash;
-    char *needle[2]; /* JSON string literals that must occur in the record */
-    size_t nlen[2];
-    int nneedles;
-    int ci; /* compare needles case-insensitively (registration UUIDs) */
+    struct stmt__needles nd; /* what must occur in the record's JSON (stmt_needles.h) */
 };
 
 struct plan {
@@ -63,95 +61,14 @@ static void plan_free(struct plan *p)
 {
     sc_free(p->tail);
     for (int i = 0; i < p->nf; i++)
-        for (int j = 0; j < p->f[i].nneedles; j++)
-            cJSON_free(p->f[i].needle[j]);
-}
-
-static int add_needle(struct filter *f, const char *s, size_t n)
-{
-    char *tmp = sc_strndup(s, n);
-    cJSON *js;
-    if (!tmp)
-        return STMT_STORE_ERR_NOMEM;
-    js = cJSON_CreateString(tmp);
-    sc_free(tmp);
-    if (!js)
-        return STMT_STORE_ERR_NOMEM;
-    /* Printed by cJSON so the escaping is the one used for the stored record. */
-    f->needle[f->nneedles] = cJSON_PrintUnformatted(js);
-    cJSON_Delete(js);
-    if (!f->needle[f->nneedles])
-        return STMT_STORE_ERR_NOMEM;
-    f->nlen[f->nneedles] = strlen(f->needle[f->nneedles]);
-    f->nneedles++;
-    return STMT_STORE_OK;
+        stmt__needles_free(&p->f[i].nd);
 }
 
 static int add_filter(struct plan *p, char kind, const char *value)
 {
     struct filter *f = &p->f[p->nf++];
-    size_t n = strlen(value);
-    const char *colon;
-    memset(f, 0, sizeof *f);
     f->kind = kind;
-    f->hash = stmt__term_hash(kind, value, n);
-    if (kind != STMT_TERM_AGENT && kind != STMT_TERM_REL_AGENT)
-        return add_needle(f, value, n);
-    colon = strchr(value, ':');
-    if (!colon)
-        return STMT_STORE_ERR_ARG;
-    if (strncmp(value, "account:", 8) == 0) {
-        const char *sep = strchr(colon + 1, '\x1f');
-        int rc;
-        if (!sep)
-            return STMT_STORE_ERR_ARG;
-        rc = add_needle(f, colon + 1, (size_t)(sep - colon - 1));
-        return rc ? rc : add_needle(f, sep + 1, strlen(sep + 1));
-    }
-    return add_needle(f, colon + 1, strlen(colon + 1));
-}
-
-static int add_registration(struct plan *p, const char *reg)
-{
-    char low[STMT_STORE_UUID_LEN];
-    unsigned char bin[16];
-    struct filter *f;
-    if (stmt__uuid_parse(reg, bin) != 0)
-        return STMT_STORE_ERR_ARG;
-    for (size_t i = 0; i <= 36; i++)
-        low[i] = (reg[i] >= 'A' && reg[i] <= 'Z') ? (char)(reg[i] - 'A' + 'a') : reg[i];
-    f = &p->f[p->nf++];
-    memset(f, 0, sizeof *f);
-    f->kind = STMT_TERM_REGISTRATION;
-    f->hash = stmt__term_hash(STMT_TERM_REGISTRATION, low, 36);
-    f->ci = 1;
-    return add_needle(f, low, 36);
-}
-
-static const void *memmem_ci(const char *h, size_t hl, const char *n, size_t nl)
-{
-    if (nl > hl)
-        return NULL;
-    for (size_t i = 0; i + nl <= hl; i++)
-        if (strncasecmp(h + i, n, nl) == 0)
-            return h + i;
-    return NULL;
-}
-
-static int rec_has_term(const unsigned char *rec, size_t nterms, uint64_t term)
-{
-    size_t lo = 0, hi = nterms;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        uint64_t v = stmt__be64_get(rec + STMT_REC_HDR + 8 * mid);
-        if (v == term)
-            return 1;
-        if (v < term)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
+    return stmt__needles_init(&f->nd, kind, value, &f->hash);
 }
 
 static int own_match(const struct plan *p, const unsigned char *rec, size_t len)
@@ -164,14 +81,10 @@ static int own_match(const struct plan *p, const unsigned char *rec, size_t len)
     jl = len - hdr;
     for (int i = 0; i < p->nf; i++) {
         const struct filter *f = &p->f[i];
-        if (!rec_has_term(rec, nt, f->hash))
+        if (!stmt__rec_has_term(rec, nt, f->hash))
             return 0;
-        for (int j = 0; j < f->nneedles; j++) {
-            const void *hit = f->ci ? memmem_ci(json, jl, f->needle[j], f->nlen[j])
-                                    : memmem(json, jl, f->needle[j], f->nlen[j]);
-            if (!hit)
-                return 0;
-        }
+        if (!stmt__needles_in(&f->nd, json, jl))
+            return 0;
     }
     return 1;
 }
@@ -558,7 +471,7 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
         (rc = add_filter(&p, q->related_activities ? STMT_TERM_REL_ACTIVITY : STMT_TERM_ACTIVITY,
                          q->activity)))
         goto out;
-    if (q->registration && (rc = add_registration(&p, q->registration)))
+    if (q->registration && (rc = add_filter(&p, STMT_TERM_REGISTRATION, q->registration)))
         goto out;
 
     /* Read-your-writes: what is folded (ix) and the tail after it, read under the lock

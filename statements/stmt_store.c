@@ -10,6 +10,8 @@
  */
 #include "statements/stmt_store_int.h"
 #include "common/sc_alloc.h"
+#include "common/sc_buf.h"
+#include "common/sc_json.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 
@@ -52,7 +54,7 @@ const char *stmt_store_strerror(int code)
     }
 }
 
-static int db_to_store(int rc)
+int stmt__db_to_store(int rc)
 {
     switch (rc) {
     case STMT_DB_OK:
@@ -88,7 +90,7 @@ static int open_tables(struct stmt_store *st)
     size_t vl;
     int rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     if ((rc = stmt__db_table(t, "stmt", 0, &st->t_stmt)) ||
         (rc = stmt__db_table(t, "stmt_id", 0, &st->t_id)) ||
         (rc = stmt__db_table(t, "stmt_voided", 0, &st->t_voided)) ||
@@ -115,7 +117,7 @@ static int open_tables(struct stmt_store *st)
     }
 out:
     stmt_db_txn_abort(t);
-    return db_to_store(rc);
+    return stmt__db_to_store(rc);
 }
 
 /* The cursor key survives restarts so `more` links stay valid >= 24 h (Data 2.5). */
@@ -131,11 +133,11 @@ static int load_cursor_key(struct stmt_store *st)
         rc = stmt_db_put1(st->db, "stmt_meta", "cursor_key", 10, fresh, sizeof fresh,
                           STMT_DB_NOOVERWRITE);
         if (rc && rc != STMT_DB_ERR_EXISTS)
-            return db_to_store(rc);
+            return stmt__db_to_store(rc);
         rc = stmt_db_get1(st->db, "stmt_meta", "cursor_key", 10, &val, &vlen);
     }
     if (rc)
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     if (vlen != sizeof st->cursor_key) {
         sc_free(val);
         return STMT_STORE_ERR_IO;
@@ -193,6 +195,8 @@ int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct 
     /* Deferred id entries and index terms of a previous run: fold them before serving, so
      * every committed id is in "stmt_id" (the in-memory map starts empty). */
     rc = stmt__fold_all(st);
+    if (rc == STMT_STORE_ERR_FULL) /* the disk is full: serve them unfolded (stmt_unfolded.c) */
+        rc = stmt__unfolded_load(st);
     if (rc)
         goto fail;
     if (pthread_create(&st->writer, NULL, stmt__writer_main, st) != 0) {
@@ -292,7 +296,7 @@ static void prep_free(struct stmt__prep *p, size_t n)
 {
     for (size_t i = 0; p && i < n; i++) {
         sc_free(p[i].terms);
-        cJSON_free(p[i].json);
+        sc_free(p[i].json);
         stmt__report_facts_free(p[i].rf);
     }
     sc_free(p);
@@ -363,10 +367,15 @@ static int prepare_one(cJSON *s, const cJSON *authority, struct stmt__prep *p)
         return rc;
     if (p->nterms > 0xffff) /* the record header counts terms in 16 bits */
         return STMT_STORE_ERR_ARG;
-    p->json = cJSON_PrintUnformatted(s);
-    if (!p->json)
-        return STMT_STORE_ERR_NOMEM;
-    len = strlen(p->json);
+    /* cJSON_PrintUnformatted's bytes, without its buffer growth per node (common/sc_json.c) */
+    {
+        struct sc_buf b = SC_BUF_INIT;
+        if (sc_buf_reserve(&b, 1024) || sc_json_print(s, &b)) {
+            sc_buf_free(&b);
+            return STMT_STORE_ERR_NOMEM;
+        }
+        p->json = sc_buf_steal(&b, &len);
+    }
     if (len < 2 || p->json[len - 1] != '}')
         return STMT_STORE_ERR_ARG;
     p->json_len = len - 1; /* the writer appends "stored" (and "timestamp") and the brace */
@@ -394,6 +403,7 @@ int stmt_store_insert_fn(struct stmt_store *st, cJSON **stmts, size_t n, const c
     struct stmt__prep *items = NULL;
     struct id_pos *ids = NULL;
     cJSON *authority = NULL;
+    char(*res_ids)[STMT_STORE_UUID_LEN] = NULL;
     int rc = STMT_STORE_OK;
     size_t bad = 0;
 
@@ -407,15 +417,22 @@ int stmt_store_insert_fn(struct stmt_store *st, cJSON **stmts, size_t n, const c
         goto out;
     }
     if (authority_json) {
+        long f0 = sc_alloc_failures();
         authority = cJSON_Parse(authority_json);
         if (!cJSON_IsObject(authority)) {
-            rc = STMT_STORE_ERR_ARG;
+            /* out of memory is not the caller's bad argument (400) */
+            rc =
+                !authority && sc_alloc_failures() != f0 ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_ARG;
             goto out;
         }
     }
     items = sc_calloc(n, sizeof *items);
     ids = sc_malloc(n * sizeof *ids);
-    if (!items || !ids) {
+    /* the answer's ids, made before the write: once it is durable nothing may fail (a stored
+     * batch answered with an error) */
+    if (res)
+        res_ids = sc_malloc(n * sizeof *res_ids);
+    if (!items || !ids || (res && !res_ids)) {
         rc = STMT_STORE_ERR_NOMEM;
         goto out;
     }
@@ -466,12 +483,8 @@ int stmt_store_insert_fn(struct stmt_store *st, cJSON **stmts, size_t n, const c
     if (fn_rc)
         *fn_rc = req.fn_rc;
     if (rc == STMT_STORE_OK && res) {
-        res->ids = sc_malloc(n * sizeof *res->ids);
-        if (!res->ids) {
-            /* Stored and durable; only the answer could not be built. */
-            rc = STMT_STORE_ERR_NOMEM;
-            goto out;
-        }
+        res->ids = res_ids;
+        res_ids = NULL;
         res->n = n;
         for (size_t i = 0; i < n; i++) {
             stmt__uuid_format(items[i].id, res->ids[i]);
@@ -492,6 +505,7 @@ out:
             res->bad_index = bad;
     }
     cJSON_Delete(authority);
+    sc_free(res_ids);
     sc_free(ids);
     prep_free(items, n);
     return rc;
@@ -528,7 +542,7 @@ int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **jso
     pthread_mutex_unlock(&st->lock);
     rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     if (recent) {
         stmt__be64_put(seqbuf, (uint64_t)recent);
         rc = stmt_db_get(t, st->tbl.stmt, seqbuf, 8, &v, &vl);
@@ -544,7 +558,7 @@ int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **jso
         }
     }
     if (rc) {
-        rc = db_to_store(rc); /* STMT_DB_NOTFOUND: STMT_STORE_ERR_NOTFOUND */
+        rc = stmt__db_to_store(rc); /* STMT_DB_NOTFOUND: STMT_STORE_ERR_NOTFOUND */
         goto out;
     }
     {
@@ -628,12 +642,17 @@ void stmt_store_open_info(const struct stmt_store *st, size_t *folded, int *migr
     *migrated = st->open_migrated;
 }
 
+size_t stmt_store_open_full(const struct stmt_store *st)
+{
+    return st->open_full;
+}
+
 int stmt_store_count(struct stmt_store *st, size_t *n)
 {
     struct stmt_db_txn *t = NULL;
     int rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     rc = stmt_db_count(t, st->tbl.stmt, n);
     stmt_db_txn_abort(t);
     return rc ? STMT_STORE_ERR_IO : STMT_STORE_OK;

@@ -188,6 +188,8 @@ struct stmt_store {
     pthread_t writer;
     int writer_started;
     struct stmt__obx *obx; /* forwarding and webhook filters (stmt_outbox.c) */
+    /* opened on a full disk: the statements served unfolded, from memory (stmt_unfolded.c) */
+    size_t open_full;
 };
 
 /** One statement prepared in the caller's thread. */
@@ -280,6 +282,9 @@ int stmt__epochs_put(struct stmt_store *st, MDB_txn *txn, const struct stmt__epo
 void *stmt__writer_main(void *arg);
 /** Fold every committed statement into the indexes (used at open, before the writer runs). */
 int stmt__fold_all(struct stmt_store *st);
+/** Opening on a full disk (stmt_unfolded.c): the statements after indexed_us into the in-memory
+ *  id map and tail instead of a fold; sets open_full. */
+int stmt__unfolded_load(struct stmt_store *st);
 /** Rough immutability comparison (see stmt_writer.c). 1 when equal. */
 int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t len);
 
@@ -322,5 +327,8 @@ int stmt__is_voided(struct stmt_store *st, struct stmt_db_txn *t, const unsigned
                     size_t len);
 /* stmt_store.c: st->tbl from st->db (the registered names). */
 void stmt__store_names(struct stmt_store *st);
+
+/* stmt_store.c: a stmt_db code as the store's (enum stmt_store_err). */
+int stmt__db_to_store(int rc);
 
 #endif
