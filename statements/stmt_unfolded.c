@@ -21,9 +21,9 @@
 int stmt__unfolded_load(struct stmt_store *st)
 {
     struct stmt_db_txn *t = NULL;
-    MDB_cursor *cur = NULL;
+    struct stmt_db_cursor *cur = NULL;
     unsigned char from[8];
-    MDB_val k = {8, from}, v;
+    struct stmt_db_kv kv;
     int rc, ret = STMT_STORE_OK;
     size_t n = 0, cap = 0;
     uint64_t *terms = NULL;
@@ -31,25 +31,25 @@ int stmt__unfolded_load(struct stmt_store *st)
     stmt__be64_put(from, (uint64_t)st->indexed_us + 1);
     if (stmt_db_txn_begin(st->db, 0, &t))
         return STMT_STORE_ERR_IO;
-    rc = mdb_cursor_open(stmt__db_txn_raw(t), st->t_stmt, &cur);
+    rc = stmt_db_cursor_open(t, st->tbl.stmt, &cur);
     if (!rc)
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        rc = stmt_db_cursor_seek(cur, from, sizeof from, &kv);
     pthread_mutex_lock(&st->lock);
-    for (; rc == 0 && !ret; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    for (; rc == 0 && !ret; rc = stmt_db_cursor_next(cur, &kv)) {
         /* the record's header as stmt_writer.c writes it: flags, term count, id, ref, terms */
-        const unsigned char *r = v.mv_data;
+        const unsigned char *r = kv.val;
         size_t nt;
         int64_t seq;
-        if (k.mv_size != 8 || v.mv_size < STMT_REC_HDR) {
+        if (kv.klen != 8 || kv.vlen < STMT_REC_HDR) {
             ret = STMT_STORE_ERR_IO;
             break;
         }
         nt = (size_t)(r[2] << 8 | r[3]);
-        if (STMT_REC_HDR + 8 * nt > v.mv_size) {
+        if (STMT_REC_HDR + 8 * nt > kv.vlen) {
             ret = STMT_STORE_ERR_IO;
             break;
         }
-        seq = (int64_t)stmt__be64_get(k.mv_data);
+        seq = (int64_t)stmt__be64_get(kv.key);
         if (nt > cap) {
             uint64_t *grown = sc_realloc(terms, nt * sizeof *terms);
             if (!grown) {
@@ -69,7 +69,7 @@ int stmt__unfolded_load(struct stmt_store *st)
         if (n++ == 0)
             st->unfolded_us = seq;
     }
-    if (!ret && rc != MDB_NOTFOUND)
+    if (!ret && rc != STMT_DB_NOTFOUND)
         ret = STMT_STORE_ERR_IO;
     if (!ret) {
         st->unindexed = n;
@@ -77,8 +77,7 @@ int stmt__unfolded_load(struct stmt_store *st)
     }
     pthread_mutex_unlock(&st->lock);
     sc_free(terms);
-    if (cur)
-        mdb_cursor_close(cur);
+    stmt_db_cursor_close(cur);
     stmt_db_txn_abort(t);
     return ret;
 }
