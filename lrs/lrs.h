@@ -68,9 +68,18 @@ int lrs_config_validate(const struct lrs_config *c, char *err, size_t errlen);
  *  SCOLAR_<KEY> (upper case, '-' as '_'), which it sets unless the environment already has it.
  *  0, or -1 naming the file, line and rule in err. `apply` 0 only checks. */
 int lrs_config_file(const char *path, int apply, char *err, size_t errlen);
-/** 1 when civetweb can serve TLS with the installed OpenSSL (lrs_http.c), else 0 with the
- *  reason in err. */
-int lrs_tls_usable(char *err, size_t errlen);
+/* ---- TLS (lrs_tls.c) -------------------------------------------------------------------- */
+/** Before the servers start (and before the data directory is touched): reads c->tls_cert and
+ *  c->tls_key (default: tls_cert) and loads what civetweb needs to use OpenSSL 3. 0, or -1 with
+ *  err naming the file and the reason. */
+int lrs_tls_open(const struct lrs_config *c, char *err, size_t errlen);
+/** civetweb's init_ssl callback: TLS 1.2+, the certificate callback. 1 (ready) or -1. */
+int lrs_tls_setup_ctx(void *ssl_ctx);
+/** Reads the certificate and key files again (SIGHUP): new connections get them. 0, or -1 with
+ *  err set (the pair in use is kept). */
+int lrs_tls_reload(char *err, size_t errlen);
+/** After the servers stopped. */
+void lrs_tls_close(void);
 /** The client's address: remote, or when remote is a trusted proxy the nearest address of
  *  X-Forwarded-For (`xff`, may be NULL) that is not a trusted proxy. */
 void lrs_client_addr(const struct lrs_config *c, const char *remote, const char *xff, char *out,

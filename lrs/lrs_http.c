@@ -16,9 +16,7 @@
 #include "statements/stmt_json.h"
 
 #include <civetweb.h>
-#include <openssl/ssl.h>
 #include <ctype.h>
-#include <dlfcn.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -630,27 +628,37 @@ static int content_handler(struct mg_connection *conn, void *cbdata)
 static int log_message(const struct mg_connection *conn, const char *message)
 {
     (void)conn;
-    lrs_log(LRS_LOG_WARN, "civetweb: %s", message);
+    /* OpenSSL's reason when a plain HTTP request reaches a TLS port: the connection is closed */
+    lrs_log(LRS_LOG_WARN, "civetweb: %s%s", message,
+            strstr(message, "SSL routines::http request") ? " (plain HTTP sent to the HTTPS port)"
+                                                          : "");
     return 1;
 }
 
-/* --tls-cert/--tls-key: civetweb (Debian's is built with OpenSSL) reads one PEM file holding
- * the key and the certificate chain; a separate key file is loaded here into its SSL_CTX
- * (the init_ssl callback; returning 1 tells civetweb the context is ready). */
+/* --tls-cert/--tls-key: lrs_tls.c sets up civetweb's SSL_CTX */
 static int init_ssl(void *ssl_ctx, void *user_data)
 {
-    struct lrs_app *app = user_data;
-    const char *cert = app->cfg.tls_cert, *key = app->cfg.tls_key[0] ? app->cfg.tls_key : cert;
-    if (SSL_CTX_use_certificate_chain_file(ssl_ctx, cert) != 1) {
-        lrs_log(LRS_LOG_ERROR, "tls-cert %s: not a PEM certificate chain", cert);
-        return -1;
-    }
-    if (SSL_CTX_use_PrivateKey_file(ssl_ctx, key, SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(ssl_ctx) != 1) {
-        lrs_log(LRS_LOG_ERROR, "tls-key %s: not the PEM private key of %s", key, cert);
-        return -1;
-    }
-    return 1;
+    (void)user_data;
+    return lrs_tls_setup_ctx(ssl_ctx);
+}
+
+/*
+ * civetweb takes handlers only once a context runs (mg_set_request_handler after mg_start2),
+ * and a context answers from the moment its master thread starts, inside mg_start2: a request
+ * in between got civetweb's own "404 Not Found" (shown with gdb in non-stop mode, the main
+ * thread held before the content origin's handler was set). The content origin starts after
+ * the API origin answers /healthz, and a client that connected while its workers were being
+ * created is served as soon as the master thread starts: under load that was test_runtime_http's
+ * "GET /player → 404 right after start". So requests wait in begin_request until both origins
+ * have their handler (bounded: 10 s).
+ */
+static atomic_int handlers_ready;
+
+static int begin_request(struct mg_connection *conn)
+{
+    for (int i = 0; i < 10000 && !atomic_load(&handlers_ready); i++)
+        usleep(1000);
+    return lrs_guard_begin_request(conn);
 }
 
 static struct mg_context *start_ctx(struct lrs_app *app, const char *listen_addr, int threads,
@@ -685,7 +693,7 @@ static struct mg_context *start_ctx(struct lrs_app *app, const char *listen_addr
                           /* TLS 1.2 and newer only (4: SSL2, SSL3, TLS1.0, TLS1.1 off) */
                           tls ? "ssl_protocol_version" : NULL, "4", NULL};
     memset(&cb, 0, sizeof cb);
-    cb.begin_request = lrs_guard_begin_request;
+    cb.begin_request = begin_request;
     cb.log_message = log_message;
     cb.connection_close = lrs_guard_conn_closed;
     if (tls)
@@ -702,36 +710,18 @@ static struct mg_context *start_ctx(struct lrs_app *app, const char *listen_addr
     return ctx;
 }
 
-/* civetweb loads OpenSSL at run time (dlopen of "libssl.so", the name libssl-dev installs)
- * and calls SSL_get_peer_certificate on every TLS connection. OpenSSL 3 no longer exports that
- * name (a macro for SSL_get1_peer_certificate): Debian 12's civetweb 1.15 then calls a NULL
- * pointer at the first TLS handshake (reproduced with a ten-line mg_start program). So before
- * offering HTTPS, check that the library civetweb will load has what it calls; otherwise
- * refuse to start, pointing at TLS in a reverse proxy (docs/reverse-proxy.md). */
-int lrs_tls_usable(char *err, size_t errlen)
-{
-    void *h = dlopen("libssl.so", RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        snprintf(err, errlen,
-                 "--tls-cert: civetweb loads OpenSSL as libssl.so, which is not installed "
-                 "(Debian: libssl-dev); terminate TLS in a reverse proxy (docs/reverse-proxy.md)");
-        return 0;
-    }
-    int ok = dlsym(h, "SSL_get_peer_certificate") != NULL;
-    dlclose(h);
-    if (!ok)
-        snprintf(err, errlen,
-                 "--tls-cert: this civetweb calls SSL_get_peer_certificate, which the installed "
-                 "OpenSSL 3 does not export: every TLS connection would crash the server; "
-                 "terminate TLS in a reverse proxy (docs/reverse-proxy.md)");
-    return ok;
-}
-
 int lrs_server_start(struct lrs_app *app, char *err, size_t errlen)
 {
+    atomic_store(&handlers_ready, 0);
     if (lrs_guard_start(app, err, errlen))
         return -1;
-    mg_init_library(app->cfg.tls_cert[0] ? 2 : 0); /* 2: MG_FEATURES_TLS */
+    /* 2: MG_FEATURES_TLS. civetweb 1.15 answers without it when it cannot load OpenSSL, and
+     * would then start TLS listeners anyway and crash at the first handshake (lrs_tls_shim.c) */
+    if (!(mg_init_library(app->cfg.tls_cert[0] ? 2 : 0) & 2) && app->cfg.tls_cert[0]) {
+        snprintf(err, errlen, "--tls-cert: civetweb cannot load OpenSSL (libssl.so)");
+        mg_exit_library();
+        goto fail;
+    }
     app->ctx = start_ctx(app, app->cfg.listen, app->cfg.threads, api_handler, err, errlen);
     if (!app->ctx)
         goto fail;
@@ -740,10 +730,12 @@ int lrs_server_start(struct lrs_app *app, char *err, size_t errlen)
     app->content_ctx =
         start_ctx(app, app->cfg.content_listen, app->cfg.threads, content_handler, err, errlen);
     if (!app->content_ctx) {
+        atomic_store(&handlers_ready, 1); /* nothing to wait for: the API origin stops */
         mg_stop(app->ctx);
         app->ctx = NULL;
         goto fail;
     }
+    atomic_store(&handlers_ready, 1);
     return 0;
 fail:
     lrs_guard_stop();

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "common/sc_alloc.h"
+#include "common/sc_json.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 #include "statements/stmt_db.h"
@@ -447,7 +448,7 @@ static int parse_au(struct parse *p, const xmlNode *el, cJSON *parents)
     if (v)
         cJSON_AddStringToObject(au, "activityType", v);
     sc_free(v);
-    cJSON_AddItemToObject(au, "blocks", cJSON_Duplicate(parents, 1));
+    sc_json_add(au, "blocks", cJSON_Duplicate(parents, 1));
 
     c = next_el(el->children, p, &bad);
     if (bad || (rc = title_desc(p, el, &c, au)))

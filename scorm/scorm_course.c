@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "common/sc_alloc.h"
+#include "common/sc_json.h"
 #include "common/sc_buf.h"
 #include "statements/stmt_db.h"
 
@@ -412,11 +413,11 @@ static cJSON *page_item_cmi5(struct page_ctx *p, const cJSON *c)
     stats_txn(p->txn, id, &regs, &done);
     cJSON_AddStringToObject(o, "id", id);
     cJSON_AddStringToObject(o, "kind", "cmi5");
-    cJSON_AddItemToObject(o, "title", cJSON_Duplicate(cJSON_GetObjectItem(c, "title"), 0));
+    sc_json_add(o, "title", cJSON_Duplicate(cJSON_GetObjectItem(c, "title"), 0));
     cJSON_AddNumberToObject(o, "aus", cJSON_GetArraySize(cJSON_GetObjectItem(c, "aus")));
     add_counts(o, regs, done);
-    cJSON_AddItemToObject(o, "created", cJSON_Duplicate(cJSON_GetObjectItem(c, "created"), 0));
-    cJSON_AddItemToObject(o, "updated", cJSON_Duplicate(cJSON_GetObjectItem(c, "created"), 0));
+    sc_json_add(o, "created", cJSON_Duplicate(cJSON_GetObjectItem(c, "created"), 0));
+    sc_json_add(o, "updated", cJSON_Duplicate(cJSON_GetObjectItem(c, "created"), 0));
     return o;
 }
 
@@ -438,7 +439,7 @@ static cJSON *page_item(struct stmt_db_txn *txn, const cJSON *c)
                "scorm12")
             ? "scorm2004"
             : "scorm12");
-    cJSON_AddItemToObject(o, "title", cJSON_Duplicate(cJSON_GetObjectItem(c, "title"), 0));
+    sc_json_add(o, "title", cJSON_Duplicate(cJSON_GetObjectItem(c, "title"), 0));
     cJSON_AddNumberToObject(o, "version", cJSON_GetNumberValue(cJSON_GetObjectItem(c, "current")));
     cJSON_AddStringToObject(o, "edition",
                             edition(cJSON_GetStringValue(cJSON_GetObjectItem(c, "scorm_version"))));
@@ -461,7 +462,7 @@ static cJSON *page_item(struct stmt_db_txn *txn, const cJSON *c)
         cJSON_AddNumberToObject(o, "scos", scos->valuedouble);
     }
     add_counts(o, regs, done);
-    cJSON_AddItemToObject(o, "created", cJSON_Duplicate(cJSON_GetObjectItem(c, "created"), 0));
+    sc_json_add(o, "created", cJSON_Duplicate(cJSON_GetObjectItem(c, "created"), 0));
     cJSON_AddItemToObject(o, "updated",
                           cJSON_Duplicate(cJSON_GetObjectItem(c, "updated")
                                               ? cJSON_GetObjectItem(c, "updated")

@@ -19,6 +19,7 @@
  */
 #include "scorm/scorm_rt_int.h"
 #include "common/sc_alloc.h"
+#include "common/sc_json.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 #include "statements/stmt_db.h"
@@ -82,7 +83,7 @@ static int reg_event(struct stmt_store *st, struct stmt_db_txn *txn, unsigned bi
         cJSON_AddStringToObject(e, "registration", reg);
         if (course)
             cJSON_AddStringToObject(e, "course", course);
-        cJSON_AddItemToObject(e, "learner", cJSON_Duplicate(learner, 1));
+        sc_json_add(e, "learner", cJSON_Duplicate(learner, 1));
         cJSON_AddStringToObject(e, "completion", completion);
         cJSON_AddStringToObject(e, "success", success);
         if (cJSON_IsNumber(score))

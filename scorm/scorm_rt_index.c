@@ -148,12 +148,9 @@ static void summary_aggregate(struct scorm__summary *sum, int n_sco)
 }
 
 int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON *org,
-                          const char *sco, const cJSON *rec)
+                          const char *sco, const struct scorm__sco_rec *rec)
 {
     const char *id = scorm__jstr(reg, "id"), *course = scorm__jstr(reg, "course");
-    const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
-    const cJSON *scaled =
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "score"), "scaled");
     struct scorm__summary sum;
     struct scorm__sco_summary *e;
     char ts[SC_TIME_ISO_LEN];
@@ -171,14 +168,12 @@ int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    /* the run-time's result of the SCO (an absent status: never reported) */
-    if (scorm__completion_parse(scorm__jstr(r, "completion"), &e->c))
-        e->c = SCORM__C_NOT_ATTEMPTED;
-    if (scorm__success_parse(scorm__jstr(r, "success"), &e->s))
-        e->s = SCORM__S_UNKNOWN;
-    e->has_scaled = cJSON_IsNumber(scaled);
-    e->scaled = e->has_scaled ? scaled->valuedouble : 0;
-    e->time_cs = jnum(rec, "time_all_cs");
+    /* the run-time's result of the SCO (none yet: never reported) */
+    e->c = rec->has_result ? rec->result.completion : SCORM__C_NOT_ATTEMPTED;
+    e->s = rec->has_result ? rec->result.success : SCORM__S_UNKNOWN;
+    e->has_scaled = rec->has_result && rec->result.has_scaled;
+    e->scaled = e->has_scaled ? rec->result.scaled : 0;
+    e->time_cs = (double)rec->time_all_cs;
     summary_aggregate(&sum, scorm__count_scos(cJSON_GetObjectItemCaseSensitive(org, "items")));
     snprintf(sum.last_access, sizeof sum.last_access, "%s",
              sc_time_format_iso(sc_time_now_us(), 3, ts));
