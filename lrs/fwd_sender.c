@@ -711,10 +711,8 @@ void *fwd__sender_main(void *arg)
     while (t->kind == FWD_FORWARDER && !t->pend &&
            !(t->pend = sc_malloc(FWD_FLUSH_ROWS * sizeof *t->pend))) {
         lrs_log(LRS_LOG_ERROR, "forwarding %u: out of memory, trying again in 1 s", t->id);
-        if (wait_turn(t, 1000)) {
-            curl_easy_cleanup(c);
-            return NULL;
-        }
+        if (wait_turn(t, 1000))
+            goto out; /* stopped before it could run */
     }
     if (t->kind == FWD_FORWARDER)
         flusher_start(t); /* without it (no memory or thread): flush deletes in place */
@@ -754,6 +752,7 @@ void *fwd__sender_main(void *arg)
     }
     flush(t);
     flusher_stop(t);
+out:
     if (multi) {
         for (int i = 1; i < t->concurrency; i++)
             curl_easy_cleanup(par[i]);

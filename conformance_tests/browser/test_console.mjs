@@ -394,6 +394,9 @@ test('bad input: not a zip, a broken zip, markup in a title, a wrong secret, no 
   await page.getByLabel('Secret', { exact: true }).fill(ADMIN_SECRET);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: 'Courses' }).waitFor();
+  // the heading comes before the list's answer: count once the table is there (counted 0 then
+  // 1 on a loaded machine)
+  await page.locator('table.list').waitFor();
   const before = await rowsOf(page).count();
 
   // every refusal the importer can give (scorm_strerror) has its own explanation for authors

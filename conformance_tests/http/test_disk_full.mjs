@@ -4,18 +4,20 @@
 // readable; /readyz names the disk; once space is freed (the tmpfs grown) writes resume without
 // a restart; a stop and a restart keep everything acknowledged. Needs mount(2) (root with
 // CAP_SYS_ADMIN): skipped, saying so, where tmpfs cannot be mounted.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDir, cli } from '../lib/server.mjs';
 import { statement, uuid, fetchAll } from '../lib/xapi.mjs';
 
 const mnt = tempDir('scolar-full-');
 const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mnt]).status === 0;
+// the first case unmounts it; when that case is not run (--test-name-pattern), this does
+after(() => unmount(mnt));
 
-test('a full disk: 507 and nothing of the batch stored, everything acknowledged still listed, writes resume when space returns', { skip: mounted ? false : 'cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)' }, async () => {
+test('a full disk: 507 and nothing of the batch stored, everything acknowledged still listed, writes resume when space returns', { skip: mounted ? false : 'cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)' }, async (t) => {
   const dataDir = join(mnt, 'data');
   mkdirSync(dataDir);
   let srv = await startServer({ dataDir });
@@ -49,9 +51,15 @@ test('a full disk: 507 and nothing of the batch stored, everything acknowledged 
     // a report needs the fold, which cannot write while the disk is full: 503 at once (it
     // waited for ever before, and held the server's stop)
     const full = await srv.req('GET', `/api/reports/activity?activity=${encodeURIComponent('http://example.com/full/0')}`);
-    assert.equal(full.status, 503, full.text);
-    assert.match(full.json.message, /^storage full: the report cannot include the latest statements/);
-    assert.equal(full.headers.get('retry-after'), '60');
+    if (full.status === 200) {
+      // the fold had caught up before the disk filled (timing): nothing to write, a right answer
+      assert.deepEqual([full.json.statements, full.json.actors], [50, 1]);
+      t.diagnostic('the report needed no fold: answered 200');
+    } else {
+      assert.equal(full.status, 503, full.text);
+      assert.match(full.json.message, /^storage full: the report cannot include the latest statements/);
+      assert.equal(full.headers.get('retry-after'), '60');
+    }
     // reads and health keep answering; readiness names the disk
     assert.equal((await srv.req('GET', '/xapi/about')).status, 200);
     const ready = await fetch(`${srv.base}/readyz`);
@@ -89,7 +97,7 @@ test('a full disk: 507 and nothing of the batch stored, everything acknowledged 
 // ("statement storage I/O error"). Now it says the disk is full (ENOSPC, the path, the free
 // space), serves every acknowledged statement (the unindexed ones from memory), answers 507
 // to writes that need space, and takes them again once space is freed, without a restart.
-test('a server starts on a full disk: says so, serves everything acknowledged, 507 for writes, writes resume when space returns', { skip: mounted ? false : 'cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)' }, async () => {
+test('a server starts on a full disk: says so, serves everything acknowledged, 507 for writes, writes resume when space returns', { skip: mounted ? false : 'cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)' }, async (t) => {
   const mnt2 = tempDir('scolar-full-start-');
   assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mnt2]).status, 0);
   const dataDir = join(mnt2, 'data');
@@ -103,15 +111,22 @@ test('a server starts on a full disk: says so, serves everything acknowledged, 5
     return r;
   };
   try {
-    let r;
-    for (let i = 0; i < 400 && (r = await post(i)).status === 200; i++);
-    assert.equal(r.status, 507, r.text);
-    assert.equal(await srv.stop(), 0);
-    // whatever LMDB's file still had free is taken too: the disk is completely full
-    spawnSync('dd', ['if=/dev/zero', `of=${join(mnt2, 'filler')}`, 'bs=4k']);
-    srv = await startServer({ dataDir });
-    for (let i = 0; i < 100 && !/the disk is full/.test(srv.stderr); i++) await new Promise((x) => setTimeout(x, 20));
-    const m = /warn the disk is full: (.*): no space left on device \(ENOSPC\), (\d+) KiB free of 3\.0 MiB; started anyway: reads are served \(the last run's (\d+) unindexed statements from memory\)/.exec(srv.stderr);
+    // Fill to 507, stop, take what the disk still has, start. Whether the open's fold fits
+    // depends on how far the last run's fold got and on the pages LMDB's file already holds past
+    // its last commit: when it fits, the server starts normally, and the round is repeated
+    // (each uses up what the previous one left) until it does not.
+    let m = null, tag = 0;
+    for (let round = 0; round < 8 && !m; round++) {
+      let r;
+      for (let i = 0; i < 400 && (r = await post(tag++)).status === 200; i++);
+      assert.equal(r.status, 507, r.text);
+      assert.equal(await srv.stop(), 0);
+      spawnSync('dd', ['if=/dev/zero', `of=${join(mnt2, `filler${round}`)}`, 'bs=4k']);
+      srv = await startServer({ dataDir });
+      for (let i = 0; i < 25 && !/the disk is full/.test(srv.stderr); i++) await new Promise((x) => setTimeout(x, 20));
+      m = /warn the disk is full: (.*): no space left on device \(ENOSPC\), (\d+) KiB free of 3\.0 MiB; started anyway: reads are served \(the last run's (\d+) unindexed statements from memory\)/.exec(srv.stderr);
+      if (!m) t.diagnostic(`round ${round}: the open's fold fitted; again`);
+    }
     assert.ok(m, srv.stderr);
     assert.equal(m[1], dataDir);
     assert.ok(Number(m[2]) < 64, `${m[2]} KiB free`);
@@ -136,7 +151,7 @@ test('a server starts on a full disk: says so, serves everything acknowledged, 5
     assert.equal(refused.status, 507, refused.text);
     assert.match(refused.json.message, /^storage full: statement not stored/);
     // space comes back: writes go through, and what was in memory is folded into the indexes
-    rmSync(join(mnt2, 'filler'));
+    for (const f of readdirSync(mnt2)) if (f.startsWith('filler')) rmSync(join(mnt2, f));
     assert.equal(spawnSync('mount', ['-o', 'remount,size=64m', mnt2]).status, 0);
     const ok = await post('back');
     assert.equal(ok.status, 200, ok.text);
@@ -149,10 +164,18 @@ test('a server starts on a full disk: says so, serves everything acknowledged, 5
     assert.equal((await fetchAll(srv, 'limit=500')).length, acked.length, 'all acknowledged statements after a restart');
   } finally {
     await srv.stop();
-    spawnSync('umount', [mnt2]);
-    rmSync(mnt2, { recursive: true, force: true });
+    unmount(mnt2);
   }
 });
+
+// a failed start leaves a killed server that may still hold the mount for a moment: retry, then
+// detach it (an error here must not hide the test's own)
+function unmount(dir) {
+  const mounted = () => spawnSync('mountpoint', ['-q', dir]).status === 0;
+  for (let i = 0; i < 50 && mounted() && spawnSync('umount', [dir]).status !== 0; i++) spawnSync('sleep', ['0.1']);
+  if (mounted()) spawnSync('umount', ['-l', dir]);
+  try { rmSync(dir, { recursive: true, force: true }); } catch { /* still busy: left in /tmp */ }
+}
 
 // A new data directory on a full disk: a clear refusal, not a crash. LMDB writes its lock file
 // through a shared mapping; on a full tmpfs that died with SIGBUS inside mdb_env_open.
@@ -175,7 +198,6 @@ test('a new store on a full disk: refused with ENOSPC, the file and the free spa
     assert.equal(r2.status, 1);
     assert.match(r2.stderr, /^scolar: the disk is full: .*\/data: no space left on device \(ENOSPC\), \d+ KiB free of 1\.0 MiB: /m);
   } finally {
-    spawnSync('umount', [mnt3]);
-    rmSync(mnt3, { recursive: true, force: true });
+    unmount(mnt3);
   }
 });
