@@ -13,13 +13,13 @@ static atomic_long failures; /* allocations that returned NULL, injected or real
 static int should_fail(void)
 {
     long n = atomic_load(&fail_countdown);
-    if (n < 0)
-        return 0;
-    if (n == 0) {
-        atomic_store(&fail_countdown, -1);
-        return 1;
+    /* compare-and-swap: a load then a store let another thread's allocation put back a
+     * countdown the test had just switched off (sc_alloc_fail_after(-1)), and a later
+     * allocation anywhere failed */
+    while (n >= 0) {
+        if (atomic_compare_exchange_weak(&fail_countdown, &n, n == 0 ? -1 : n - 1))
+            return n == 0;
     }
-    atomic_store(&fail_countdown, n - 1);
     return 0;
 }
 

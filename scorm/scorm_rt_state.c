@@ -79,8 +79,11 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
     cJSON_AddStringToObject(res, "title",
                             scorm__jstr(c.org, "title") ? scorm__jstr(c.org, "title")
                                                         : scorm__jstr(c.reg, "title"));
-    cJSON_AddItemToObject(res, "learner",
-                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c.reg, "learner"), 1));
+    {
+        cJSON *l = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c.reg, "learner"), 1);
+        if (!cJSON_AddItemToObject(res, "learner", l))
+            cJSON_Delete(l); /* not moved into res (out of memory) */
+    }
     {
         char cb[SCORM_MAX_COURSE_ID + 64];
         snprintf(cb, sizeof cb, "/content/%s/%d/", scorm__jstr(c.reg, "course"),
@@ -204,8 +207,11 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
         goto out;
     scorm__flatten(cJSON_GetObjectItemCaseSensitive(c.org, "items"), 0, f);
     add_head(res, reg, &c);
-    cJSON_AddItemToObject(res, "learner",
-                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c.reg, "learner"), 1));
+    {
+        cJSON *l = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c.reg, "learner"), 1);
+        if (!cJSON_AddItemToObject(res, "learner", l))
+            cJSON_Delete(l); /* not moved into res (out of memory) */
+    }
     cJSON_AddStringToObject(res, "created", scorm__jstr(c.reg, "created"));
     scos = cJSON_CreateArray();
     assets = cJSON_AddArrayToObject(res, "assets");
