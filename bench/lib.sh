@@ -6,7 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tools/deps.sh >/dev/null
 [ -d build-release ] || meson setup build-release -Dbuildtype=release >/dev/null
 ninja -C build-release >/dev/null
-bin=build-release/lrs/scolar
+bin=${SCOLAR_BIN:-build-release/lrs/scolar} # SCOLAR_BIN: another binary (A/B)
 load=build-release/bench/bench_http
 
 # serve DATA PORT CPORT: start `scolar serve` (credential bench:bench) in the background, set
@@ -14,7 +14,7 @@ load=build-release/bench/bench_http
 serve() {
   SCOLAR_ADMIN_KEY=bench SCOLAR_ADMIN_SECRET=bench SCOLAR_LOG_LEVEL=warn \
     "$bin" serve --data "$1" --listen 127.0.0.1:"$2" --content-listen 127.0.0.1:"$3" \
-    >/dev/null 2>&1 &
+    >/dev/null 2>>"${SERVE_LOG:-/dev/null}" &
   server_pid=$!
   for _ in $(seq 100); do curl -sf http://127.0.0.1:"$2"/healthz >/dev/null && return 0; sleep 0.1; done
   return 1

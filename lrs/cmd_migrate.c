@@ -3,8 +3,9 @@
  * `scolar migrate` (issue 17): bring another LRS's data into this data directory, or push
  * this store's statements to another LRS, over libcurl, resumable.
  *
- * --from URL (an xAPI endpoint): GET URL/statements?ascending=true&attachments=true, following
- * `more` (Comm 2.1.3), oldest first. Each page goes into the store with stmt_store_insert,
+ * --from URL (an xAPI endpoint): GET URL/statements?ascending=true&attachments=true&limit=0,
+ * following `more` (Comm 2.1.3), oldest first; a thread fetches, parses and validates the next
+ * pages meanwhile (mig_http.c). Each page goes into the store with stmt_store_insert_rows,
  * keeping ids and authorities (the store assigns its own `stored`, Data 2.4.8); attachments
  * of a multipart/mixed answer (Comm 1.5.2) are stored under the SHA-2 we compute, when it is
  * the one the statement declares. A query never returns voided statements (Comm 2.1.3 S10),
@@ -13,10 +14,12 @@
  * profiles of each activity seen, the agent profiles of each agent seen and the state
  * documents of each (activity, agent, registration) seen together in a statement are copied
  * (Comm 2.3, 2.6, 2.4 "multiple document" GETs, then one GET per document).
- * A re-sent page changes nothing (same id, same content: a no-op, Comm 2.1.2), so the
- * checkpoint after each page (the next `more` URL, in the store's outbox table) is enough to
- * resume after an interruption: run the same command again. Once complete, the checkpoint
- * keeps the last `stored` seen, so a later run brings only what is newer (since).
+ * The checkpoint (the next `more` URL, in the store's outbox table) is written in the
+ * transaction that stores the page (with documents: after the page's documents), so a run
+ * killed at any moment resumes at the first page not stored: run the same command again (a
+ * re-sent page would change nothing anyway: same id, same content is a no-op, Comm 2.1.2).
+ * Once complete, the checkpoint keeps the last `stored` seen, so a later run brings only what
+ * is newer (since).
  *
  * --to URL: POST this store's statements (voided ones too, stored order) in batches of 100 to
  * URL/statements; a batch the target refuses (400/409) is split to find the statement, which
@@ -25,6 +28,7 @@
  * The server must be stopped (the data directory is locked by a running server).
  */
 #include "lrs/lrs_cli.h"
+#include "lrs/mig.h"
 #include "lrs/fwd.h"
 #include "lrs/lrs_multipart.h"
 #include "common/sc_alloc.h"
@@ -67,112 +71,9 @@ static const char USAGE[] =
     "Resumable: after an interruption run the same command again. Prints progress on a\n"
     "terminal and a summary; exit 0, 1 on a failure, 2 on a usage error.\n";
 
-#define PAGE_LIMIT 500
 #define PUSH_BATCH 100
-#define HTTP_TRIES 6
-#define BODY_MAX (1024u << 20)
 
-struct seen {
-    uint64_t *v; /* open addressing, 0 = empty */
-    size_t cap, n;
-};
-
-struct mig {
-    struct stmt_db *db;
-    struct stmt_store *st;
-    CURL *c;
-    char endpoint[2100];
-    char authz[1000];
-    char ckey[1 + 64 + 1];
-    int docs, bar;
-    int lenient_said; /* the malformed-multipart notice was printed */
-    int64_t t0, last_bar;
-    struct seen seen;
-    /* summary */
-    size_t fetched, stored, dup, voided, attach, ndocs, refused, pages;
-};
-
-struct resp {
-    struct sc_buf body;
-    char ctype[256];
-    long status;
-};
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    struct resp *r = ud;
-    return sc_buf_append(&r->body, p, size * n) ? 0 : size * n;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-    struct resp *r = ud;
-    size_t len = size * n;
-    if (len > 13 && strncasecmp(p, "Content-Type:", 13) == 0) {
-        size_t vl = len - 13;
-        const char *v = p + 13;
-        while (vl && *v == ' ')
-            v++, vl--;
-        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
-            vl--;
-        snprintf(r->ctype, sizeof r->ctype, "%.*s", (int)vl, v);
-    }
-    return len;
-}
-
-/* One request with retries on transport errors, 429 and 5xx. 0 (r->status set) or -1. */
-static int http(struct mig *m, const char *method, const char *url, const char *body, size_t blen,
-                const char *ctype, struct resp *r)
-{
-    char ctline[160];
-    snprintf(ctline, sizeof ctline, "Content-Type: %s", ctype ? ctype : "application/json");
-    for (int attempt = 0; attempt < HTTP_TRIES; attempt++) {
-        struct curl_slist *h = NULL;
-        CURLcode cc;
-        sc_buf_free(&r->body);
-        sc_buf_init(&r->body, BODY_MAX);
-        r->ctype[0] = 0;
-        r->status = 0;
-        h = curl_slist_append(h, m->authz);
-        h = curl_slist_append(h, "X-Experience-API-Version: 1.0.3");
-        if (body)
-            h = curl_slist_append(h, ctline);
-        h = curl_slist_append(h, "Expect:");
-        curl_easy_setopt(m->c, CURLOPT_URL, url);
-        curl_easy_setopt(m->c, CURLOPT_HTTPHEADER, h);
-        if (body) {
-            curl_easy_setopt(m->c, CURLOPT_POSTFIELDS, body);
-            curl_easy_setopt(m->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
-        } else {
-            curl_easy_setopt(m->c, CURLOPT_HTTPGET, 1L);
-        }
-        curl_easy_setopt(m->c, CURLOPT_CUSTOMREQUEST, strcmp(method, "GET") ? method : NULL);
-        curl_easy_setopt(m->c, CURLOPT_WRITEDATA, r);
-        curl_easy_setopt(m->c, CURLOPT_HEADERDATA, r);
-        cc = curl_easy_perform(m->c);
-        curl_slist_free_all(h);
-        if (cc == CURLE_OK) {
-            curl_easy_getinfo(m->c, CURLINFO_RESPONSE_CODE, &r->status);
-            if (r->status != 429 && r->status < 500)
-                return 0;
-        }
-        if (attempt + 1 < HTTP_TRIES) {
-            struct timespec ts = {0, 250000000L};
-            for (int i = 0; i < attempt; i++)
-                ts.tv_sec = ts.tv_sec * 2 + (ts.tv_nsec >= 500000000L),
-                ts.tv_nsec = (ts.tv_nsec * 2) % 1000000000L;
-            nanosleep(&ts, NULL);
-        } else {
-            if (cc != CURLE_OK)
-                fprintf(stderr, "\nscolar: %s %s: %s\n", method, url, curl_easy_strerror(cc));
-            else
-                fprintf(stderr, "\nscolar: %s %s: HTTP %ld\n", method, url, r->status);
-        }
-    }
-    return -1;
-}
-
-static int seen_add(struct seen *s, const char *a, const char *b, const char *c)
+static int seen_add(struct mig_seen *s, const char *a, const char *b, const char *c)
 {
     uint64_t h;
     char buf[3000];
@@ -244,6 +145,14 @@ static cJSON *ck_load(struct mig *m)
     return j ? j : cJSON_CreateObject();
 }
 
+static int ck_put(struct mig *m, const struct stmt_row *row)
+{
+    if (stmt_db_put1(m->db, "outbox", row->key, row->klen, row->val, row->vlen, 0) == 0)
+        return 0;
+    fprintf(stderr, "\nscolar: cannot write the checkpoint\n");
+    return -1;
+}
+
 static int ck_save(struct mig *m, const cJSON *ck)
 {
     char *text = cJSON_PrintUnformatted(ck);
@@ -266,12 +175,12 @@ static char *esc(struct mig *m, const char *s)
 static int copy_docs(struct mig *m, const char *res, const char *query,
                      const struct stmt_doc_ctx *ctx, const char *idparam)
 {
-    struct resp r = {0};
+    struct mig_resp r = {0};
     char url[8192];
     cJSON *ids = NULL, *id;
     int ret = 0;
     snprintf(url, sizeof url, "%s%s?%s", m->endpoint, res, query);
-    if (http(m, "GET", url, NULL, 0, NULL, &r) || r.status != 200) {
+    if (mig__http(m, m->c, "GET", url, NULL, 0, NULL, &r) || r.status != 200) {
         fprintf(stderr, "\nscolar: GET %s: %ld\n", url, r.status);
         sc_buf_free(&r.body);
         return -1;
@@ -286,7 +195,7 @@ static int copy_docs(struct mig *m, const char *res, const char *query,
         e = esc(m, id->valuestring);
         snprintf(url, sizeof url, "%s%s?%s&%s=%s", m->endpoint, res, query, idparam, e ? e : "");
         curl_free(e);
-        if (http(m, "GET", url, NULL, 0, NULL, &r) || r.status != 200) {
+        if (mig__http(m, m->c, "GET", url, NULL, 0, NULL, &r) || r.status != 200) {
             ret = -1;
             continue;
         }
@@ -394,8 +303,12 @@ static int insert_each(struct mig *m, cJSON **v, size_t n)
     return 0;
 }
 
-/* Validate and insert an array of statements (the tree stays the caller's). */
-static int insert_all(struct mig *m, cJSON *arr)
+/* Validate (unless the fetcher did) and insert an array of statements (the tree stays the
+ * caller's). ck, when not NULL, is the checkpoint row written in the transaction that stores
+ * them (stmt_store_insert_rows: the page and the checkpoint past it are durable together, so a
+ * run killed at any moment resumes at the first page not stored), or after them when the
+ * batch is split. */
+static int insert_all(struct mig *m, cJSON *arr, const struct stmt_row *ck, int validated)
 {
     size_t n = 0, cap = (size_t)cJSON_GetArraySize(arr);
     cJSON **v = sc_calloc(cap ? cap : 1, sizeof *v), *s;
@@ -407,7 +320,7 @@ static int insert_all(struct mig *m, cJSON *arr)
     {
         struct stmt_diag d;
         memset(&d, 0, sizeof d);
-        if (stmt_validate(s, STMT_VALIDATE_REQUIRE_ID, &d) != STMT_OK) {
+        if (!validated && stmt_validate(s, mig__vflags(s), &d) != STMT_OK) {
             const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "id"));
             fprintf(stderr, "\nscolar: statement %s refused: %s: %s\n", id ? id : "?", d.path,
                     d.msg);
@@ -418,15 +331,17 @@ static int insert_all(struct mig *m, cJSON *arr)
     }
     if (!n) {
         sc_free(v);
-        return 0;
+        return ck ? ck_put(m, ck) : 0;
     }
-    rc = stmt_store_insert(m->st, v, n, NULL, &res);
+    rc = stmt_store_insert_rows(m->st, v, n, NULL, ck, ck ? 1 : 0, &res);
     if (rc == STMT_STORE_OK) {
         m->stored += res.n_stored;
         m->dup += n - res.n_stored;
     } else if (rc == STMT_STORE_ERR_CONFLICT || rc == STMT_STORE_ERR_VOID_VOIDING ||
                rc == STMT_STORE_ERR_DUP_ID) {
         rc = insert_each(m, v, n);
+        if (!rc && ck)
+            rc = ck_put(m, ck);
     } else {
         fprintf(stderr, "\nscolar: storing statements: %s\n", stmt_store_strerror(rc));
         rc = -1;
@@ -434,73 +349,6 @@ static int insert_all(struct mig *m, cJSON *arr)
     stmt_insert_result_free(&res);
     sc_free(v);
     return rc ? -1 : 0;
-}
-
-/* The first part of a multipart answer the strict parser refused. Some LRSs put no CRLF
- * before the closing delimiter (RFC 2046 5.1.1 requires one): take the part's Content-Length,
- * or the bytes up to the next delimiter. Attachments of such an answer are not read. */
-static cJSON *lenient_first_part(const struct resp *r, const char *boundary)
-{
-    char delim[80];
-    const char *body = r->body.data, *end = body + r->body.len, *p, *hdr_end, *q;
-    size_t dl, len;
-    int n = snprintf(delim, sizeof delim, "--%s", boundary);
-    if (!body || n < 0 || (size_t)n >= sizeof delim)
-        return NULL;
-    dl = (size_t)n;
-    p = memmem(body, r->body.len, delim, dl);
-    if (!p)
-        return NULL;
-    p += dl;
-    hdr_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
-    if (!hdr_end)
-        return NULL;
-    q = hdr_end + 4;
-    len = (size_t)(end - q);
-    for (const char *h = p; h < hdr_end; h++) {
-        if ((size_t)(hdr_end - h) > 15 && strncasecmp(h, "Content-Length:", 15) == 0) {
-            char *e;
-            unsigned long v = strtoul(h + 15, &e, 10);
-            if (e != h + 15 && v <= len)
-                len = v;
-            goto parse;
-        }
-    }
-    {
-        const char *next = memmem(q, len, delim, dl);
-        if (next)
-            len = (size_t)(next - q);
-    }
-parse:
-    return cJSON_ParseWithLength(q, len);
-}
-
-/* A statements answer: JSON, or multipart/mixed with the JSON first (Comm 2.1.3). */
-static cJSON *parse_answer(struct mig *m, struct resp *r)
-{
-    char b[128] = "", err[128] = "";
-    struct lrs_part *parts = NULL;
-    size_t np = 0;
-    cJSON *j;
-    if (strncasecmp(r->ctype, "multipart/mixed", 15) != 0)
-        return cJSON_ParseWithLength(r->body.data ? r->body.data : "", r->body.len);
-    if (lrs_multipart_boundary(r->ctype, b, sizeof b) ||
-        lrs_multipart_parse(r->body.data, r->body.len, b, 100000, &parts, &np, err, sizeof err) ||
-        np == 0) {
-        sc_free(parts);
-        if (!m->lenient_said) {
-            fprintf(stderr,
-                    "\nscolar: the source's multipart answer is malformed (%s, RFC 2046 "
-                    "5.1.1); reading its statements leniently, without attachments\n",
-                    err);
-            m->lenient_said = 1;
-        }
-        return b[0] ? lenient_first_part(r, b) : NULL;
-    }
-    j = cJSON_ParseWithLength(parts[0].data, parts[0].len);
-    store_attachments(m, parts, np);
-    sc_free(parts);
-    return j;
 }
 
 /* Voided statements are not in query results (S10): fetch the targets of voiding statements
@@ -514,7 +362,7 @@ static int fetch_voided(struct mig *m, const cJSON *stmts)
         const cJSON *obj = cJSON_GetObjectItemCaseSensitive(s, "object");
         const char *vid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(verb, "id"));
         const char *tid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "id"));
-        struct resp r = {0};
+        struct mig_resp r = {0};
         char url[2400];
         char *json = NULL;
         cJSON *one, *arr;
@@ -529,7 +377,7 @@ static int fetch_voided(struct mig *m, const cJSON *stmts)
         }
         snprintf(url, sizeof url, "%sstatements?voidedStatementId=%s&attachments=true", m->endpoint,
                  tid);
-        if (http(m, "GET", url, NULL, 0, NULL, &r)) {
+        if (mig__http(m, m->c, "GET", url, NULL, 0, NULL, &r)) {
             sc_buf_free(&r.body);
             return -1;
         }
@@ -537,7 +385,14 @@ static int fetch_voided(struct mig *m, const cJSON *stmts)
             sc_buf_free(&r.body);
             continue;
         }
-        one = r.status == 200 ? parse_answer(m, &r) : NULL;
+        one = NULL;
+        if (r.status == 200) {
+            struct lrs_part *parts;
+            size_t np;
+            one = mig__parse_answer(m, &r, &parts, &np);
+            store_attachments(m, parts, np);
+            sc_free(parts);
+        }
         sc_buf_free(&r.body);
         arr = cJSON_CreateArray();
         if (!one || !arr || !cJSON_AddItemToArray(arr, one)) {
@@ -546,7 +401,7 @@ static int fetch_voided(struct mig *m, const cJSON *stmts)
             fprintf(stderr, "\nscolar: GET voided statement %s: HTTP %ld\n", tid, r.status);
             return -1;
         }
-        rc = insert_all(m, arr);
+        rc = insert_all(m, arr, NULL, 0);
         m->voided++;
         m->fetched++;
         cJSON_Delete(arr);
@@ -556,112 +411,17 @@ static int fetch_voided(struct mig *m, const cJSON *stmts)
     return 0;
 }
 
-static int resolve_more(struct mig *m, const char *more, char *out, size_t outlen)
-{
-    CURLU *u = curl_url();
-    char *full = NULL;
-    int rc = -1;
-    if (u && curl_url_set(u, CURLUPART_URL, m->endpoint, 0) == CURLUE_OK &&
-        curl_url_set(u, CURLUPART_URL, more, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK) {
-        snprintf(out, outlen, "%s", full);
-        rc = 0;
-    }
-    curl_free(full);
-    curl_url_cleanup(u);
-    return rc;
-}
-
-/* The next page is requested before the current one is stored (curl multi, driven again when
- * it is needed), so the source's query overlaps our validation and commit. */
-struct prefetch {
-    CURLM *mh;
-    CURL *c;
-    struct curl_slist *h;
-    struct resp r;
-    char url[4096];
-    int active;
-};
-
-static void pf_start(struct mig *m, struct prefetch *p, const char *url)
-{
-    int running;
-    if (!p->mh) {
-        p->mh = curl_multi_init();
-        p->c = curl_easy_duphandle(m->c);
-    }
-    if (!p->mh || !p->c)
-        return;
-    sc_buf_free(&p->r.body);
-    sc_buf_init(&p->r.body, BODY_MAX);
-    p->r.ctype[0] = 0;
-    p->r.status = 0;
-    curl_slist_free_all(p->h);
-    p->h = curl_slist_append(NULL, m->authz);
-    if (p->h)
-        p->h = curl_slist_append(p->h, "X-Experience-API-Version: 1.0.3");
-    if (!p->h)
-        return;
-    snprintf(p->url, sizeof p->url, "%s", url);
-    curl_easy_setopt(p->c, CURLOPT_URL, p->url);
-    curl_easy_setopt(p->c, CURLOPT_HTTPHEADER, p->h);
-    curl_easy_setopt(p->c, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(p->c, CURLOPT_CUSTOMREQUEST, NULL);
-    curl_easy_setopt(p->c, CURLOPT_WRITEDATA, &p->r);
-    curl_easy_setopt(p->c, CURLOPT_HEADERDATA, &p->r);
-    if (curl_multi_add_handle(p->mh, p->c) != CURLM_OK)
-        return;
-    p->active = 1;
-    curl_multi_perform(p->mh, &running);
-}
-
-/* The prefetched 200 answer for url, moved into *r: 0; else -1 (the caller GETs it). */
-static int pf_take(struct prefetch *p, const char *url, struct resp *r)
-{
-    int running = 1, ok = 0, left;
-    CURLMsg *msg;
-    if (!p->active)
-        return -1;
-    p->active = 0;
-    while (running) {
-        if (curl_multi_perform(p->mh, &running) != CURLM_OK)
-            break;
-        if (running && curl_multi_poll(p->mh, NULL, 0, 1000, NULL) != CURLM_OK)
-            break;
-    }
-    while ((msg = curl_multi_info_read(p->mh, &left)))
-        if (msg->msg == CURLMSG_DONE && msg->easy_handle == p->c)
-            ok = msg->data.result == CURLE_OK;
-    curl_multi_remove_handle(p->mh, p->c);
-    curl_easy_getinfo(p->c, CURLINFO_RESPONSE_CODE, &p->r.status);
-    if (!ok || running || strcmp(url, p->url) || p->r.status != 200)
-        return -1;
-    *r = p->r;
-    memset(&p->r, 0, sizeof p->r);
-    return 0;
-}
-
-static void pf_free(struct prefetch *p)
-{
-    if (p->active)
-        curl_multi_remove_handle(p->mh, p->c);
-    if (p->c)
-        curl_easy_cleanup(p->c);
-    if (p->mh)
-        curl_multi_cleanup(p->mh);
-    curl_slist_free_all(p->h);
-    sc_buf_free(&p->r.body);
-}
-
+/* Pages come from the fetcher thread (mig_http.c), in order, fetched and parsed ahead; each is
+ * stored here with the checkpoint (the next page's URL) in the same transaction, or, when
+ * documents are copied too, in a transaction of its own after them. */
 static int pull(struct mig *m, const char *since)
 {
-    struct prefetch pf;
+    struct mig_fetcher f;
     cJSON *ck = ck_load(m);
-    char url[4096], nexturl[4096];
+    char url[4096];
     const char *next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ck, "next"));
     const char *last = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ck, "last_stored"));
     int ret = -1;
-    memset(&pf, 0, sizeof pf);
     if (!ck)
         return -1;
     if (next) {
@@ -670,30 +430,34 @@ static int pull(struct mig *m, const char *since)
     } else {
         const char *from = last ? last : since;
         char *e = from ? esc(m, from) : NULL;
-        snprintf(url, sizeof url, "%sstatements?ascending=true&attachments=true&limit=%d%s%s",
-                 m->endpoint, PAGE_LIMIT, e ? "&since=" : "", e ? e : "");
+        /* limit=0: the largest page the source allows (Comm 2.1.3 "limit") */
+        snprintf(url, sizeof url, "%sstatements?ascending=true&attachments=true&limit=0%s%s",
+                 m->endpoint, e ? "&since=" : "", e ? e : "");
         curl_free(e);
     }
+    if (mig__fetch_start(&f, m, url)) {
+        fprintf(stderr, "scolar: cannot start the page fetcher\n");
+        cJSON_Delete(ck);
+        return -1;
+    }
     for (;;) {
-        struct resp r = {0};
-        cJSON *page, *stmts, *s;
-        const char *more, *stored = NULL;
-        if (pf_take(&pf, url, &r) && (http(m, "GET", url, NULL, 0, NULL, &r) || r.status != 200)) {
-            if (r.status)
-                fprintf(stderr, "\nscolar: GET %s: HTTP %ld: %.*s\n", url, r.status,
-                        (int)(r.body.len < 300 ? r.body.len : 300), r.body.data ? r.body.data : "");
-            sc_buf_free(&r.body);
+        int64_t t0 = sc_time_mono_us(), t1;
+        struct mig_page *p = mig__fetch_next(&f);
+        cJSON *stmts, *s;
+        const char *stored = NULL;
+        char *text = NULL;
+        int end, rc;
+        t1 = sc_time_mono_us();
+        m->wait_us += t1 - t0;
+        if (!p || p->failed) {
+            if (!p)
+                fprintf(stderr, "\nscolar: out of memory\n");
+            mig__page_free(p);
             goto out;
         }
-        page = parse_answer(m, &r);
-        sc_buf_free(&r.body);
-        stmts = cJSON_GetObjectItemCaseSensitive(page, "statements");
-        more = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(page, "more"));
-        if (!cJSON_IsArray(stmts)) {
-            fprintf(stderr, "\nscolar: GET %s: not a StatementResult\n", url);
-            cJSON_Delete(page);
-            goto out;
-        }
+        store_attachments(m, p->parts, p->np);
+        m->refused += p->refused;
+        stmts = cJSON_GetObjectItemCaseSensitive(p->doc, "statements");
         /* the source's stored time of the page's last statement, read before the insert
          * (the store drops a submitted "stored", Data 2.4.8) */
         cJSON_ArrayForEach(s, stmts)
@@ -706,32 +470,32 @@ static int pull(struct mig *m, const char *since)
             cJSON_DeleteItemFromObjectCaseSensitive(ck, "last_stored");
             cJSON_AddStringToObject(ck, "last_stored", stored);
         }
-        int end = !more || !*more;
-        if (!end) {
-            if (resolve_more(m, more, nexturl, sizeof nexturl)) {
-                cJSON_Delete(page);
-                goto out;
-            }
-            pf_start(m, &pf, nexturl);
-        }
-        if (fetch_voided(m, stmts) || insert_all(m, stmts)) {
-            cJSON_Delete(page);
+        end = !p->next[0];
+        cJSON_DeleteItemFromObjectCaseSensitive(ck, "next");
+        if (!end)
+            cJSON_AddStringToObject(ck, "next", p->next);
+        text = cJSON_PrintUnformatted(ck);
+        if (!text) {
+            mig__page_free(p);
             goto out;
         }
-        m->fetched += (size_t)cJSON_GetArraySize(stmts);
-        m->pages++;
-        cJSON_ArrayForEach(s, stmts)
         {
-            if (m->docs && docs_of(m, s))
-                fprintf(stderr, "\nscolar: some documents could not be copied (see above)\n");
+            struct stmt_row row = {"outbox", m->ckey, strlen(m->ckey), text, strlen(text)};
+            rc = fetch_voided(m, stmts) || insert_all(m, stmts, m->docs ? NULL : &row, 1);
+            m->store_us += sc_time_mono_us() - t1;
+            m->fetched += (size_t)cJSON_GetArraySize(stmts);
+            m->pages++;
+            cJSON_ArrayForEach(s, stmts)
+            {
+                if (!rc && m->docs && docs_of(m, s))
+                    fprintf(stderr, "\nscolar: some documents could not be copied (see above)\n");
+            }
+            if (!rc && m->docs)
+                rc = ck_put(m, &row);
         }
-        cJSON_DeleteItemFromObjectCaseSensitive(ck, "next");
-        if (!end) {
-            snprintf(url, sizeof url, "%s", nexturl);
-            cJSON_AddStringToObject(ck, "next", url);
-        }
-        cJSON_Delete(page);
-        if (ck_save(m, ck))
+        cJSON_free(text);
+        mig__page_free(p);
+        if (rc)
             goto out;
         progress(m, 0);
         if (end)
@@ -739,7 +503,7 @@ static int pull(struct mig *m, const char *since)
     }
     ret = 0;
 out:
-    pf_free(&pf);
+    mig__fetch_stop(&f);
     cJSON_Delete(ck);
     return ret;
 }
@@ -750,13 +514,13 @@ static int push_range(struct mig *m, const char *url, struct stmt_outbox_item *i
                       size_t hi)
 {
     struct sc_buf b;
-    struct resp r = {0};
+    struct mig_resp r = {0};
     char ctype[128];
     int ret;
-    sc_buf_init(&b, BODY_MAX);
+    sc_buf_init(&b, MIG_BODY_MAX);
     /* with the attachments this store holds (multipart/mixed, Comm 1.5.2) */
     if (fwd__body(m->db, it, lo, hi, &b, ctype, sizeof ctype) ||
-        http(m, "POST", url, b.data, b.len, ctype, &r)) {
+        mig__http(m, m->c, "POST", url, b.data, b.len, ctype, &r)) {
         sc_buf_free(&b);
         sc_buf_free(&r.body);
         return -1;
@@ -808,7 +572,16 @@ static int push(struct mig *m)
             stmt_outbox_items_free(it, n);
             break;
         }
-        rc = push_range(m, url, it, 0, n);
+        /* runs of one version class: 2.0.x statements go with X-Experience-API-Version 2.0.0
+         * (a 1.0.3 LRS refuses them, Data 2.4.10; they are never converted, Comm 3.3) */
+        for (size_t lo = 0, hi; !rc && lo < n; lo = hi) {
+            int v2 = fwd__is_v2(it[lo].json, it[lo].len);
+            for (hi = lo + 1; hi < n && fwd__is_v2(it[hi].json, it[hi].len) == v2; hi++)
+                ;
+            m->xver = v2 ? "X-Experience-API-Version: 2.0.0" : NULL;
+            rc = push_range(m, url, it, lo, hi);
+        }
+        m->xver = NULL;
         m->fetched += n;
         m->pages++;
         from = it[n - 1].seq;
@@ -928,8 +701,6 @@ int lrs_cmd_migrate(int argc, char **argv)
     curl_easy_setopt(m.c, CURLOPT_TIMEOUT_MS, 600000L);
     curl_easy_setopt(m.c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(m.c, CURLOPT_USERAGENT, "scolar-migrate");
-    curl_easy_setopt(m.c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(m.c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(m.c, CURLOPT_ACCEPT_ENCODING, "");
     m.bar = isatty(STDERR_FILENO);
     m.t0 = sc_time_now_us();
@@ -941,9 +712,10 @@ int lrs_cmd_migrate(int argc, char **argv)
             fprintf(stderr,
                     "scolar: migrate %s: %zu statements read (%zu voided ones by id), %zu new, "
                     "%zu already here, %zu refused, %zu attachments, %zu documents, %.1f s "
-                    "(%.0f statements/s)%s\n",
+                    "(%.0f statements/s; %.1f s waiting for the source, %.1f s storing)%s\n",
                     rc ? "stopped" : "done", m.fetched, m.voided, m.stored, m.dup, m.refused,
                     m.attach, m.ndocs, secs, secs > 0 ? (double)m.fetched / secs : 0,
+                    (double)m.wait_us / 1e6, (double)m.store_us / 1e6,
                     rc ? "; run the same command again to resume" : "");
         else
             fprintf(stderr,

@@ -25,9 +25,10 @@ enum fwd_kind { FWD_FORWARDER = 1, FWD_WEBHOOK = 2 };
 #define FWD_RETRY_INITIAL_MS_DEFAULT 1000
 #define FWD_RETRY_MAX_MS_DEFAULT 300000
 #define FWD_ANSWER_MAX 1024   /* bytes of a target's answer kept for the status */
-#define FWD_CONCURRENCY_MAX 8 /* batches in flight at once (opt-in, "concurrency") */
-#define FWD_FLUSH_ROWS 2000   /* delivered rows deleted at once (at most) */
-#define FWD_FLUSH_MS 250      /* ... or once the oldest waited this long */
+#define FWD_CONCURRENCY_MAX 8 /* batches in flight at once ("concurrency") */
+#define FWD_CONCURRENCY_DEFAULT 4
+#define FWD_FLUSH_ROWS 2000 /* delivered rows deleted at once (at most) */
+#define FWD_FLUSH_MS 250    /* ... or once the oldest waited this long */
 
 /** One target and its sender thread. The fields above `mu` are fixed once it runs. */
 struct fwd_target {
@@ -64,6 +65,14 @@ struct fwd_target {
     size_t pending_n;
     uint64_t *pend; /* sender thread only */
     int64_t pend_since;
+    /* The deletion runs on a thread of its own (fwd_sender.c flusher), so the sender never
+     * waits for the store's write lock and fsync: `pend` is handed over as fl_buf (fl_n rows
+     * being deleted, counted in `sent` like pending_n), under mu. */
+    uint64_t *fl_buf;
+    size_t fl_n;
+    int fl_quit, fl_started;
+    pthread_cond_t fl_cv;
+    pthread_t fl_th;
     struct fwd_target *next;
 };
 
@@ -106,8 +115,16 @@ void *fwd__sender_main(void *arg);
 /** "sha256=<hex HMAC-SHA256(secret, body)>" into out (72 bytes). */
 void fwd__signature(const char *secret, const char *body, size_t n, char out[72]);
 
+/** 1 when a stored statement (compact JSON) has version 2.0.x: it goes to another LRS with
+ *  X-Experience-API-Version 2.0.0 only (Data 2.4.10; never converted, Comm 3.3). */
+int fwd__is_v2(const char *json, size_t len);
+
 /* route_forwarders.c */
 void lrs_route_forwarders(struct lrs_req *r);
 void lrs_route_webhooks(struct lrs_req *r);
+
+/** A target's url: absolute http(s), not the content origin of cfg (fwd_url.c). 0, or -1 with
+ *  the reason in err. */
+int fwd__check_url(const struct lrs_config *cfg, const char *url, char *err, size_t errlen);
 
 #endif

@@ -123,3 +123,17 @@ int fwd__body(struct stmt_db *db, const struct stmt_outbox_item *items, size_t l
         return sc_buf_error(body) == SC_BUF_ERR_CAP ? 1 : -1;
     return 0;
 }
+
+int fwd__is_v2(const char *json, size_t len)
+{
+    cJSON *j;
+    const char *v;
+    int v2;
+    if (!memmem(json, len, "\"version\":\"2.", 13))
+        return 0;
+    j = cJSON_ParseWithLength(json, len); /* the match may be in an extension */
+    v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "version"));
+    v2 = v && !strncmp(v, "2.", 2);
+    cJSON_Delete(j);
+    return v2;
+}

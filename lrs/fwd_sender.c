@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The sender thread of one forwarding target or webhook (issue 17). It works off the target's
- * outbox rows (statements/stmt_outbox.h) in stored order over one libcurl easy handle (the
- * connection is kept alive between requests; TLS peers and host names are verified, libcurl's
- * default; http and https only, no redirects).
+ * outbox rows (statements/stmt_outbox.h) in stored order over libcurl (connections kept alive
+ * between requests; TLS peers and host names are verified, libcurl's default; http and https
+ * only, no redirects). A forwarder keeps up to `concurrency` batches in flight, one connection
+ * each (send_window); a flusher thread deletes the delivered rows.
  *
  * Forwarders POST batches of up to FWD_BATCH statements to <endpoint>statements (xAPI Comm
  * 2.1.2 "POST Statements"); statement ids are kept, so a conformant receiver takes a repeated
@@ -35,12 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#define FWD_NICE 10              /* the sender thread's nice value */
 #define IDLE_POLL_MS 100         /* an empty outbox is looked at again after this */
 #define RETRY_AFTER_MAX_S 3600   /* a Retry-After longer than this is cut to it */
 #define REQ_BODY_MAX (64u << 20) /* a batch body larger than this is split first */
@@ -188,23 +186,91 @@ static int park(struct fwd_target *t, uint64_t seq, long status, const struct xf
     return rc ? -1 : 0;
 }
 
-/* Delete the delivered rows (forwarders). 0 or -1 (kept for the next try). */
+/* The flusher thread of a forwarder: deletes the delivered rows handed over by flush (one
+ * transaction per hand-over, stmt_outbox_done), while the sender goes on sending. A failure
+ * is logged and the rows stay in the outbox, behind the cursor: sent again after a restart
+ * (at-least-once). */
+static void *flusher_main(void *arg)
+{
+    struct fwd_target *t = arg;
+    pthread_mutex_lock(&t->mu);
+    for (;;) {
+        while (!t->fl_n && !t->fl_quit)
+            pthread_cond_wait(&t->fl_cv, &t->mu);
+        if (!t->fl_n)
+            break;
+        size_t n = t->fl_n;
+        pthread_mutex_unlock(&t->mu);
+        if (stmt_outbox_done(t->store, t->id, t->fl_buf, n) != STMT_STORE_OK)
+            lrs_log(LRS_LOG_ERROR, "forwarding %u: cannot delete %zu delivered rows", t->id, n);
+        pthread_mutex_lock(&t->mu);
+        t->fl_n = 0;
+        pthread_cond_broadcast(&t->fl_cv);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+/* Hand the delivered rows over to the flusher (forwarders), waiting only while it still
+ * deletes the previous ones. Without a flusher: delete them here. 0 or -1 (kept for the next
+ * try). */
 static int flush(struct fwd_target *t)
 {
+    uint64_t *swap;
     size_t n;
     pthread_mutex_lock(&t->mu);
     n = t->pending_n;
-    pthread_mutex_unlock(&t->mu);
-    if (!n)
+    if (!n || !t->fl_started) {
+        pthread_mutex_unlock(&t->mu);
+        if (!n)
+            return 0;
+        if (stmt_outbox_done(t->store, t->id, t->pend, n) != STMT_STORE_OK) {
+            lrs_log(LRS_LOG_ERROR, "forwarding %u: cannot delete %zu delivered rows", t->id, n);
+            return -1;
+        }
+        pthread_mutex_lock(&t->mu);
+        t->pending_n = 0;
+        pthread_mutex_unlock(&t->mu);
         return 0;
-    if (stmt_outbox_done(t->store, t->id, t->pend, n) != STMT_STORE_OK) {
-        lrs_log(LRS_LOG_ERROR, "forwarding %u: cannot delete %zu delivered rows", t->id, n);
-        return -1;
     }
-    pthread_mutex_lock(&t->mu);
+    while (t->fl_n)
+        pthread_cond_wait(&t->fl_cv, &t->mu);
+    swap = t->fl_buf;
+    t->fl_buf = t->pend;
+    t->fl_n = n;
+    t->pend = swap;
     t->pending_n = 0;
+    pthread_cond_broadcast(&t->fl_cv);
     pthread_mutex_unlock(&t->mu);
     return 0;
+}
+
+static void flusher_start(struct fwd_target *t)
+{
+    t->fl_buf = sc_malloc(FWD_FLUSH_ROWS * sizeof *t->fl_buf);
+    if (!t->fl_buf)
+        return;
+    if (pthread_cond_init(&t->fl_cv, NULL))
+        return;
+    if (pthread_create(&t->fl_th, NULL, flusher_main, t)) {
+        pthread_cond_destroy(&t->fl_cv);
+        return;
+    }
+    t->fl_started = 1;
+}
+
+/* The last rows are deleted, then the flusher ends. */
+static void flusher_stop(struct fwd_target *t)
+{
+    if (!t->fl_started)
+        return;
+    pthread_mutex_lock(&t->mu);
+    t->fl_quit = 1;
+    pthread_cond_broadcast(&t->fl_cv);
+    pthread_mutex_unlock(&t->mu);
+    pthread_join(t->fl_th, NULL);
+    pthread_cond_destroy(&t->fl_cv);
+    t->fl_started = 0;
 }
 
 /* Rows items[lo..hi) were delivered. */
@@ -404,51 +470,165 @@ static int send_range(struct fwd_target *t, CURL *c, struct stmt_outbox_item *it
     return ret;
 }
 
-/* Forwarders with concurrency > 1: up to k consecutive batches of rows items[0..n) at once,
- * one connection each (each batch in stored order; the target may store a later batch before
- * an earlier one). Answers are taken in order: after the first batch that is not settled the
- * rest count as not delivered and are sent again (at-least-once). */
-static int send_parallel(struct fwd_target *t, CURLM *m, CURL **cs, int k,
-                         struct stmt_outbox_item *items, size_t n)
+static int paused(struct fwd_target *t)
 {
-    struct req rs[FWD_CONCURRENCY_MAX];
-    int nr = 0, ret = 0, running = 0;
-    CURLMsg *msg;
-    int left;
-    for (size_t lo = 0; lo < n && nr < k; lo += FWD_BATCH) {
-        size_t hi = lo + FWD_BATCH < n ? lo + FWD_BATCH : n;
-        rs[nr].c = cs[nr];
-        if (req_prepare(t, &rs[nr], items, lo, hi)) {
-            for (int i = 0; i < nr; i++)
-                req_free(&rs[i]);
-            return send_range(t, cs[0], items, 0, n < FWD_BATCH ? n : FWD_BATCH);
+    int p;
+    pthread_mutex_lock(&t->mu);
+    p = t->paused;
+    pthread_mutex_unlock(&t->mu);
+    return p;
+}
+
+/* A statement stored with version 2.0.x for a forwarder that speaks 1.0.3: statements are
+ * forwarded with the version they were stored with (Data 2.4.10: an LRS returns the version
+ * it accepted), and a 1.0.3 LRS must refuse a version that does not start with 1.0 (ibid.). */
+static int newer_than_target(const struct fwd_target *t, const struct stmt_outbox_item *it)
+{
+    return t->kind == FWD_FORWARDER && !strncmp(t->version, "1.", 2) &&
+           fwd__is_v2(it->json, it->len);
+}
+
+/* The first FWD_BATCH rows after `after` whose records exist (a row whose record is gone cannot
+ * be sent: it is parked, the others keep their order). *last: the key of the last row read
+ * (0: none). 0, or -1 (said in the log). */
+static int take_rows(struct fwd_target *t, uint64_t after, size_t max,
+                     struct stmt_outbox_item **items, size_t *w, uint64_t *last)
+{
+    size_t n = 0;
+    int rc = stmt_outbox_peek(t->store, t->id, after, max, items, &n);
+    *w = 0;
+    *last = 0;
+    if (rc) {
+        lrs_log(LRS_LOG_ERROR, "forwarding %u: reading the outbox: %s", t->id,
+                stmt_store_strerror(rc));
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *why = "{\"reason\":\"the statement record is missing\"}";
+        *last = (*items)[i].seq;
+        if ((*items)[i].json && !newer_than_target(t, &(*items)[i])) {
+            (*items)[(*w)++] = (*items)[i];
+            continue;
         }
-        nr++;
+        if ((*items)[i].json) {
+            why = "{\"reason\":\"a 2.0 statement is not sent to a 1.0.3 target: statements of "
+                  "newer versions MUST NOT be converted into a prior version format (xAPI 1.0.3 "
+                  "Communication 3.3)\"}";
+            sc_free((*items)[i].json);
+            (*items)[i].json = NULL;
+        }
+        if (stmt_outbox_park(t->store, t->id, (*items)[i].seq, why))
+            lrs_log(LRS_LOG_ERROR, "forwarding %u: cannot park a row without its record", t->id);
     }
-    for (int i = 0; i < nr; i++)
-        curl_multi_add_handle(m, rs[i].c);
-    do {
-        CURLMcode mc = curl_multi_perform(m, &running);
-        if (mc == CURLM_OK && running)
-            mc = curl_multi_poll(m, NULL, 0, 200, NULL);
-        if (mc != CURLM_OK)
+    return 0;
+}
+
+/* One batch of the window of send_window. */
+struct slot {
+    struct req r;
+    struct stmt_outbox_item *items;
+    size_t n;
+    int prep; /* req_prepare's result: 0 in flight, else sent by send_range when settled */
+    int done;
+};
+
+/* Forwarders with concurrency k > 1: a window of up to k consecutive batches in flight, one
+ * connection each, refilled as soon as the oldest is settled, so the connections never wait
+ * for each other (each batch is in stored order; the target may store a later batch before an
+ * earlier one). Answers are settled in order: a batch counts as delivered only after every
+ * earlier one; after the first batch that is not settled (a failure to retry later, or
+ * stopping) the later ones are abandoned and sent again (at-least-once). Returns the number
+ * of batches settled; it returns when the outbox has nothing more to send, after a failure, on
+ * pause or when stopping. */
+static size_t send_window(struct fwd_target *t, CURLM *m, CURL **cs, int k)
+{
+    struct slot sl[FWD_CONCURRENCY_MAX];
+    int head = 0, nin = 0, end = 0;
+    uint64_t after = t->cursor;
+    size_t settled = 0;
+    memset(sl, 0, sizeof sl);
+    for (;;) {
+        /* fill the window */
+        while (!end && nin < k && !stopping(t) && !paused(t)) {
+            int i = (head + nin) % k;
+            struct slot *s = &sl[i];
+            uint64_t last;
+            memset(s, 0, sizeof *s);
+            if (take_rows(t, after, FWD_BATCH, &s->items, &s->n, &last) || !last) {
+                stmt_outbox_items_free(s->items, s->n);
+                s->items = NULL;
+                end = 1;
+                break;
+            }
+            after = last;
+            if (!s->n) {
+                stmt_outbox_items_free(s->items, 0);
+                s->items = NULL;
+                continue;
+            }
+            s->r.c = cs[i];
+            s->prep = req_prepare(t, &s->r, s->items, 0, s->n);
+            if (!s->prep && curl_multi_add_handle(m, s->r.c) != CURLM_OK) {
+                req_free(&s->r);
+                s->prep = -1;
+            }
+            nin++;
+        }
+        if (!nin)
             break;
-    } while (running && !stopping(t));
-    while ((msg = curl_multi_info_read(m, &left)))
-        for (int i = 0; i < nr; i++)
-            if (msg->msg == CURLMSG_DONE && msg->easy_handle == rs[i].c)
-                rs[i].cc = msg->data.result;
-    for (int i = 0; i < nr; i++) {
-        if (running) /* stopping, or the multi interface failed */
-            rs[i].cc = CURLE_ABORTED_BY_CALLBACK;
-        curl_multi_remove_handle(m, rs[i].c);
+        /* drive the transfers until the oldest is answered */
+        struct slot *h = &sl[head];
+        while (!h->prep && !h->done) {
+            int running = 0, left;
+            CURLMsg *msg;
+            CURLMcode mc = curl_multi_perform(m, &running);
+            while ((msg = curl_multi_info_read(m, &left)))
+                for (int j = 0; j < k; j++)
+                    if (msg->msg == CURLMSG_DONE && sl[j].items && !sl[j].prep &&
+                        msg->easy_handle == sl[j].r.c) {
+                        sl[j].done = 1;
+                        sl[j].r.cc = msg->data.result;
+                    }
+            if (h->done)
+                break;
+            if (mc == CURLM_OK && !stopping(t))
+                mc = curl_multi_poll(m, NULL, 0, 200, NULL);
+            if (mc != CURLM_OK || stopping(t)) {
+                h->done = 1; /* the multi interface failed, or stopping: abandon */
+                h->r.cc = CURLE_ABORTED_BY_CALLBACK;
+            }
+        }
+        /* settle the oldest */
+        int ret;
+        if (!h->prep) {
+            curl_multi_remove_handle(m, h->r.c);
+            ret = req_finish(t, &h->r, h->items);
+            req_free(&h->r);
+        } else {
+            ret = send_range(t, h->r.c, h->items, 0, h->n); /* too large: split, or no memory */
+        }
+        stmt_outbox_items_free(h->items, h->n);
+        h->items = NULL;
+        head = (head + 1) % k;
+        nin--;
+        settled++;
+        if (ret)
+            break;
+        if (t->pending_n && sc_time_mono_us() - t->pend_since > FWD_FLUSH_MS * 1000 && flush(t))
+            break;
     }
-    for (int i = 0; i < nr; i++) {
-        if (!ret)
-            ret = req_finish(t, &rs[i], items);
-        req_free(&rs[i]);
+    /* abandon what is still in the window (sent again from the cursor) */
+    while (nin) {
+        struct slot *s = &sl[head];
+        if (!s->prep) {
+            curl_multi_remove_handle(m, s->r.c);
+            req_free(&s->r);
+        }
+        stmt_outbox_items_free(s->items, s->n);
+        head = (head + 1) % k;
+        nin--;
     }
-    return ret;
+    return settled;
 }
 
 static CURL *easy_new(struct fwd_target *t)
@@ -510,10 +690,9 @@ void *fwd__sender_main(void *arg)
     CURL *c = easy_new(t), *par[FWD_CONCURRENCY_MAX] = {NULL};
     CURLM *multi = NULL;
     long idle = 0;
-    /* Background work: under CPU contention ingest goes first (Linux: a thread's nice value is
-     * its own, setpriority on its tid); the sender catches up when the machine has room. */
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), FWD_NICE) != 0)
-        lrs_log(LRS_LOG_DEBUG, "forwarding %u: cannot lower the sender's priority", t->id);
+    /* The sender runs at the server's priority: at nice 10 (until 2026-12-06) it fell behind
+     * 8-client ingest without bound, the lag growing by a second each second
+     * (bench/results/forward.md); to keep pace it needs its share of the CPU. */
     if (t->concurrency > 1) {
         int ok = (multi = curl_multi_init()) != NULL;
         par[0] = c;
@@ -527,58 +706,54 @@ void *fwd__sender_main(void *arg)
             multi = NULL;
         }
     }
-    if (t->kind == FWD_FORWARDER && !t->pend) {
-        t->pend = sc_malloc(FWD_FLUSH_ROWS * sizeof *t->pend);
-        if (!t->pend) {
-            lrs_log(LRS_LOG_ERROR, "forwarding %u: out of memory, not sending", t->id);
+    /* without its buffer the sender cannot run: it tries again each second rather than end,
+     * which left a listed target that never sent again until a restart */
+    while (t->kind == FWD_FORWARDER && !t->pend &&
+           !(t->pend = sc_malloc(FWD_FLUSH_ROWS * sizeof *t->pend))) {
+        lrs_log(LRS_LOG_ERROR, "forwarding %u: out of memory, trying again in 1 s", t->id);
+        if (wait_turn(t, 1000)) {
             curl_easy_cleanup(c);
             return NULL;
         }
     }
+    if (t->kind == FWD_FORWARDER)
+        flusher_start(t); /* without it (no memory or thread): flush deletes in place */
     while (!wait_turn(t, idle)) {
         struct stmt_outbox_item *items = NULL;
-        size_t n = 0, w = 0;
-        int rc;
+        size_t w = 0;
+        uint64_t last = 0;
         idle = 0;
         if (!c && !(c = easy_new(t))) {
             transient(t, &(struct stmt_outbox_item){(uint64_t)sc_time_now_us(), NULL, 0}, 0, 1,
                       "cannot create a libcurl handle", 0, NULL);
             continue;
         }
+        if (t->kind == FWD_FORWARDER && multi) {
+            if (!send_window(t, multi, par, t->concurrency))
+                idle = IDLE_POLL_MS;
+            if (t->pending_n && flush(t))
+                idle = 1000;
+            continue;
+        }
         /* webhook rows may commit out of key order (concurrent transactions): from the first */
-        rc = stmt_outbox_peek(t->store, t->id, t->kind == FWD_WEBHOOK ? 0 : t->cursor,
-                              t->kind == FWD_WEBHOOK ? 1 : FWD_BATCH * (size_t)t->concurrency,
-                              &items, &n);
-        if (rc) {
-            lrs_log(LRS_LOG_ERROR, "forwarding %u: reading the outbox: %s", t->id,
-                    stmt_store_strerror(rc));
+        if (take_rows(t, t->kind == FWD_WEBHOOK ? 0 : t->cursor,
+                      t->kind == FWD_WEBHOOK ? 1 : FWD_BATCH, &items, &w, &last)) {
             idle = 1000;
             continue;
         }
-        /* a row whose record is gone cannot be sent: park it, keep the others in order */
-        for (size_t i = 0; i < n; i++) {
-            if (items[i].json) {
-                items[w++] = items[i];
-                continue;
-            }
-            if (stmt_outbox_park(t->store, t->id, items[i].seq,
-                                 "{\"reason\":\"the statement record is missing\"}"))
-                idle = 1000;
-        }
-        if (w && t->concurrency > 1 && multi && w > FWD_BATCH)
-            send_parallel(t, multi, par, t->concurrency, items, w);
-        else if (w)
+        if (w)
             send_range(t, c, items, 0, w);
-        else if (!n)
+        else if (!last)
             idle = IDLE_POLL_MS;
         stmt_outbox_items_free(items, w);
         if (t->pending_n &&
-            (n < FWD_BATCH || t->pending_n >= FWD_FLUSH_ROWS - FWD_BATCH ||
+            (w < FWD_BATCH || t->pending_n >= FWD_FLUSH_ROWS - FWD_BATCH ||
              sc_time_mono_us() - t->pend_since > FWD_FLUSH_MS * 1000) &&
             flush(t))
             idle = 1000;
     }
     flush(t);
+    flusher_stop(t);
     if (multi) {
         for (int i = 1; i < t->concurrency; i++)
             curl_easy_cleanup(par[i]);

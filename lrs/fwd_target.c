@@ -5,9 +5,7 @@
  * statement store's outbox (stmt_outbox_target_*), and its filter or events are handed to the
  * store, which writes the outbox rows in the transactions that produce them; each target has a
  * sender thread (fwd_sender.c).
- *
- * URLs: http and https only, and never the content origin (untrusted course content is served
- * there; a target on it would let a package's scripts receive the organisation's statements).
+ * URLs: fwd_url.c.
  */
 #include "lrs/fwd.h"
 #include "common/sc_alloc.h"
@@ -35,68 +33,6 @@ static const char *str_field(const cJSON *o, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
     return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* scheme://host:port of a URL, lower case, default ports filled in; 0 or -1. */
-static int url_origin(const char *url, char *scheme, size_t sl, char *hostport, size_t hl)
-{
-    CURLU *u = curl_url();
-    char *s = NULL, *h = NULL, *p = NULL;
-    int rc = -1;
-    if (!u)
-        return -1;
-    scheme[0] = 0;
-    if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_SCHEME, &s, 0) == CURLUE_OK)
-        snprintf(scheme, sl, "%s", s);
-    if (scheme[0] && curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && h[0] &&
-        curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-        snprintf(hostport, hl, "%s:%s", h, p);
-        for (char *c = hostport; *c; c++)
-            if (*c >= 'A' && *c <= 'Z')
-                *c = (char)(*c - 'A' + 'a');
-        rc = 0;
-    }
-    curl_free(s);
-    curl_free(h);
-    curl_free(p);
-    curl_url_cleanup(u);
-    return rc;
-}
-
-/* A target URL: absolute http(s), not the content origin. 0, or -1 with err. */
-static int check_url(const struct lrs_config *cfg, const char *url, char *err, size_t errlen)
-{
-    char scheme[16], hp[300], cs[16], chp[300], lhp[300];
-    if (!url || !*url || strlen(url) > 2000) {
-        snprintf(err, errlen,
-                 "url: required, an absolute http or https URL of at most 2000 "
-                 "characters");
-        return -1;
-    }
-    int bad = url_origin(url, scheme, sizeof scheme, hp, sizeof hp);
-    if (scheme[0] && strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) {
-        snprintf(err, errlen, "url: scheme %s refused: http or https only", scheme);
-        return -1;
-    }
-    if (bad) {
-        snprintf(err, errlen, "url: not an absolute http or https URL with a host (RFC 3986)");
-        return -1;
-    }
-    snprintf(lhp, sizeof lhp, "%s", cfg->content_listen);
-    for (char *c = lhp; *c; c++)
-        if (*c >= 'A' && *c <= 'Z')
-            *c = (char)(*c - 'A' + 'a');
-    if ((url_origin(cfg->content_url, cs, sizeof cs, chp, sizeof chp) == 0 &&
-         strcmp(chp, hp) == 0) ||
-        strcmp(lhp, hp) == 0) {
-        snprintf(err, errlen,
-                 "url: the content origin (%s) is refused: it serves uploaded "
-                 "course content",
-                 hp);
-        return -1;
-    }
-    return 0;
 }
 
 static int retry_opts(const cJSON *body, cJSON *def, char *err, size_t errlen)
@@ -205,7 +141,7 @@ static int make_def(const struct lrs_config *cfg, enum fwd_kind kind, const cJSO
         rc = -1;
         goto fail;
     }
-    if (check_url(cfg, url, err, errlen)) {
+    if (fwd__check_url(cfg, url, err, errlen)) {
         rc = -1;
         goto fail;
     }
@@ -281,9 +217,12 @@ static int make_def(const struct lrs_config *cfg, enum fwd_kind kind, const cJSO
             goto fail;
         }
         cJSON *evc = cJSON_Duplicate(ev, 1);
-        if (!evc || !cJSON_AddItemToObject(def, "events", evc) ||
-            !cJSON_AddStringToObject(def, "secret", secret)) {
-            cJSON_Delete(evc);
+        if (!evc || !cJSON_AddItemToObject(def, "events", evc)) {
+            cJSON_Delete(evc); /* not moved into def */
+            rc = -2;
+            goto fail;
+        }
+        if (!cJSON_AddStringToObject(def, "secret", secret)) { /* evc is def's: freed with it */
             rc = -2;
             goto fail;
         }
@@ -310,6 +249,7 @@ static void target_free(struct fwd_target *t)
     sc_free(t->authz);
     sc_free(t->secret);
     sc_free(t->pend);
+    sc_free(t->fl_buf);
     pthread_mutex_destroy(&t->mu);
     pthread_cond_destroy(&t->cv);
     sc_free(t);
@@ -345,7 +285,7 @@ static struct fwd_target *target_new(struct stmt_db *db, struct stmt_store *st, 
     if (t->retry_max_ms < t->retry_initial_ms)
         t->retry_max_ms = t->retry_initial_ms;
     t->give_up_us = (int64_t)num_field(def, "give_up_s", FWD_GIVE_UP_S_DEFAULT) * 1000000;
-    t->concurrency = (int)num_field(def, "concurrency", 1);
+    t->concurrency = (int)num_field(def, "concurrency", FWD_CONCURRENCY_DEFAULT);
     if (t->concurrency < 1 || t->concurrency > FWD_CONCURRENCY_MAX || !strcmp(kind, "webhook"))
         t->concurrency = 1;
     if (t->kind == FWD_FORWARDER) {
@@ -572,6 +512,13 @@ static struct fwd_target *find(struct lrs_fwd *f, enum fwd_kind kind, uint32_t i
 }
 
 /* The definition without secrets, and the status. Called with f->mu held. */
+/* A true/false member set in place (no allocation); NULL-tolerant. */
+static void set_bool(cJSON *item, int v)
+{
+    if (cJSON_IsBool(item))
+        item->type = (item->type & ~0xFF) | (v ? cJSON_True : cJSON_False);
+}
+
 static cJSON *show(struct fwd_target *t)
 {
     cJSON *o = cJSON_Duplicate(t->def, 1), *auth, *s;
@@ -599,7 +546,7 @@ static cJSON *show(struct fwd_target *t)
         return NULL;
     }
     pthread_mutex_lock(&t->mu);
-    uint64_t cursor = t->cursor, pending = t->pending_n;
+    uint64_t cursor = t->cursor, pending = t->pending_n + t->fl_n;
     pthread_mutex_unlock(&t->mu);
     if (stmt_outbox_stats(t->store, t->id, cursor, &stats) != STMT_STORE_OK) {
         cJSON_Delete(o);
@@ -607,7 +554,7 @@ static cJSON *show(struct fwd_target *t)
     }
     stats.sent += pending; /* delivered, their rows not deleted yet */
     pthread_mutex_lock(&t->mu);
-    cJSON_ReplaceItemInObjectCaseSensitive(o, "paused", cJSON_CreateBool(t->paused));
+    set_bool(cJSON_GetObjectItemCaseSensitive(o, "paused"), t->paused);
     cJSON_AddStringToObject(s, "state",
                             t->paused      ? "paused"
                             : t->failing   ? "retrying"
@@ -716,19 +663,31 @@ int lrs_fwd_pause(struct lrs_app *app, enum fwd_kind kind, uint32_t id, int paus
 {
     struct lrs_fwd *f = app->fwd;
     struct fwd_target *t;
+    cJSON *pv;
     char *text;
-    int rc;
+    int rc, was;
     pthread_mutex_lock(&f->mu);
     t = find(f, kind, id);
     if (!t) {
         pthread_mutex_unlock(&f->mu);
         return 404;
     }
-    /* the definition changes only here, under f->mu; the sender reads `paused` under t->mu */
-    cJSON_ReplaceItemInObjectCaseSensitive(t->def, "paused", cJSON_CreateBool(paused));
+    /* the definition changes only here, under f->mu; the sender reads `paused` under t->mu.
+     * In place (set_bool): cJSON_ReplaceItemInObject, short of memory for the key's copy,
+     * left a member without a name, after which no later member (auth, version) was found:
+     * the credential's secret was shown by GET and the stored definition lost its auth. */
+    pv = cJSON_GetObjectItemCaseSensitive(t->def, "paused");
+    if (!cJSON_IsBool(pv)) {
+        pthread_mutex_unlock(&f->mu);
+        return 503;
+    }
+    was = cJSON_IsTrue(pv);
+    set_bool(pv, paused);
     text = cJSON_PrintUnformatted(t->def);
     rc = text ? stmt_outbox_target_update(app->store, id, text, strlen(text)) : -1;
     cJSON_free(text);
+    if (rc)
+        set_bool(pv, was); /* not stored: as it was */
     if (rc == 0) {
         pthread_mutex_lock(&t->mu);
         t->paused = paused;
@@ -761,6 +720,20 @@ int lrs_fwd_delete(struct lrs_app *app, enum fwd_kind kind, uint32_t id)
     target_stop(t);
     stmt_outbox_forget(app->store, id);
     rc = stmt_outbox_target_delete(app->store, id);
+    if (rc) {
+        /* not deleted (503): the target goes on as before, a new sender on its stored
+         * definition; it was gone from the list until the next start */
+        struct fwd_target *again = target_new(app->db, app->store, id, cJSON_Duplicate(t->def, 1));
+        if (again && !target_start(again)) {
+            again->next = f->list;
+            f->list = again;
+        } else {
+            if (again)
+                stmt_outbox_forget(app->store, id);
+            target_free(again);
+            lrs_log(LRS_LOG_ERROR, "forwarding: target %u stopped until the next start", id);
+        }
+    }
     target_free(t);
     pthread_mutex_unlock(&f->mu);
     if (rc)
@@ -792,7 +765,7 @@ void lrs_fwd_metrics(struct lrs_app *app, struct sc_buf *b)
             uint64_t cursor, pending;
             pthread_mutex_lock(&t->mu);
             cursor = t->cursor;
-            pending = t->pending_n;
+            pending = t->pending_n + t->fl_n;
             pthread_mutex_unlock(&t->mu);
             if (stmt_outbox_stats(t->store, t->id, cursor, &s) != STMT_STORE_OK)
                 continue;

@@ -7,6 +7,7 @@
  * transactions of their own through the stmt_db API.
  */
 #include "statements/stmt_outbox.h"
+#include "statements/stmt_needles.h"
 #include "statements/stmt_store_int.h"
 #include "common/sc_alloc.h"
 #include "common/sc_time.h"
@@ -20,9 +21,7 @@
 
 struct ofilt {
     uint64_t hash;
-    char *needle[2]; /* JSON string texts that must occur in the statement (confirm) */
-    size_t nlen[2];
-    int nn, ci;
+    struct stmt__needles nd; /* what must occur in the statement's JSON (stmt_needles.h) */
 };
 
 struct watch {
@@ -66,27 +65,10 @@ static void row_key(unsigned char k[13], char kind, uint32_t id, uint64_t seq)
     stmt__be64_put(k + 5, seq);
 }
 
-static int db_to_store(int rc)
-{
-    switch (rc) {
-    case STMT_DB_OK:
-        return STMT_STORE_OK;
-    case STMT_DB_NOTFOUND:
-        return STMT_STORE_ERR_NOTFOUND;
-    case STMT_DB_ERR_FULL:
-        return STMT_STORE_ERR_FULL;
-    case STMT_DB_ERR_NOMEM:
-        return STMT_STORE_ERR_NOMEM;
-    default:
-        return STMT_STORE_ERR_IO;
-    }
-}
-
 static void watch_clear(struct watch *w)
 {
     for (int i = 0; i < w->nf; i++)
-        for (int j = 0; j < w->f[i].nn; j++)
-            cJSON_free(w->f[i].needle[j]);
+        stmt__needles_free(&w->f[i].nd);
     w->nf = 0;
 }
 
@@ -103,7 +85,7 @@ int stmt__outbox_init(struct stmt_store *st)
     stmt_db_txn_abort(t);
     if (rc) {
         sc_free(o);
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     }
     pthread_mutex_init(&o->mu, NULL);
     st->obx = o;
@@ -126,48 +108,11 @@ void stmt__outbox_free(struct stmt_store *st)
 
 /* ---- filters ------------------------------------------------------------------------- */
 
-static int add_needle(struct ofilt *f, const char *s, size_t n)
-{
-    char *tmp = sc_strndup(s, n);
-    cJSON *js;
-    if (!tmp)
-        return STMT_STORE_ERR_NOMEM;
-    js = cJSON_CreateString(tmp);
-    sc_free(tmp);
-    if (!js)
-        return STMT_STORE_ERR_NOMEM;
-    /* printed by cJSON: the escaping of the stored record (as stmt_query.c confirms) */
-    f->needle[f->nn] = cJSON_PrintUnformatted(js);
-    cJSON_Delete(js);
-    if (!f->needle[f->nn])
-        return STMT_STORE_ERR_NOMEM;
-    f->nlen[f->nn] = strlen(f->needle[f->nn]);
-    f->nn++;
-    return STMT_STORE_OK;
-}
-
 /* The filter terms of GET /xapi/statements (Comm 2.1.3), as stmt_query.c plans them. */
 static int add_term(struct watch *w, char kind, const char *value)
 {
     struct ofilt *f = &w->f[w->nf++];
-    size_t n = strlen(value);
-    const char *colon;
-    memset(f, 0, sizeof *f);
-    f->hash = stmt__term_hash(kind, value, n);
-    if (kind != STMT_TERM_AGENT && kind != STMT_TERM_REL_AGENT)
-        return add_needle(f, value, n);
-    colon = strchr(value, ':');
-    if (!colon)
-        return STMT_STORE_ERR_ARG;
-    if (strncmp(value, "account:", 8) == 0) {
-        const char *sep = strchr(colon + 1, '\x1f');
-        int rc;
-        if (!sep)
-            return STMT_STORE_ERR_ARG;
-        rc = add_needle(f, colon + 1, (size_t)(sep - colon - 1));
-        return rc ? rc : add_needle(f, sep + 1, strlen(sep + 1));
-    }
-    return add_needle(f, colon + 1, strlen(colon + 1));
+    return stmt__needles_init(&f->nd, kind, value, &f->hash);
 }
 
 static int build_watch(struct watch *w, const struct stmt_outbox_filter *f)
@@ -180,16 +125,8 @@ static int build_watch(struct watch *w, const struct stmt_outbox_filter *f)
     if (!rc && f && f->activity)
         rc = add_term(w, f->related_activities ? STMT_TERM_REL_ACTIVITY : STMT_TERM_ACTIVITY,
                       f->activity);
-    if (!rc && f && f->registration) {
-        char low[STMT_STORE_UUID_LEN];
-        unsigned char bin[16];
-        if (stmt__uuid_parse(f->registration, bin) != 0)
-            return STMT_STORE_ERR_ARG;
-        stmt__uuid_format(bin, low); /* lower case, as the store hashes it */
-        rc = add_term(w, STMT_TERM_REGISTRATION, low);
-        if (!rc)
-            w->f[w->nf - 1].ci = 1;
-    }
+    if (!rc && f && f->registration)
+        rc = add_term(w, STMT_TERM_REGISTRATION, f->registration);
     return rc;
 }
 
@@ -294,40 +231,6 @@ static int has_term(const uint64_t *terms, size_t n, uint64_t t)
     return 0;
 }
 
-static int rec_has_term(const unsigned char *rec, size_t n, uint64_t t)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        uint64_t v = stmt__be64_get(rec + STMT_REC_HDR + 8 * mid);
-        if (v == t)
-            return 1;
-        if (v < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
-}
-
-static int confirm(const struct ofilt *f, const char *json, size_t jl)
-{
-    for (int j = 0; j < f->nn; j++) {
-        const char *n = f->needle[j];
-        size_t nl = f->nlen[j], i;
-        int hit = 0;
-        if (!f->ci) {
-            hit = memmem(json, jl, n, nl) != NULL;
-        } else {
-            for (i = 0; !hit && nl <= jl && i + nl <= jl; i++)
-                hit = strncasecmp(json + i, n, nl) == 0;
-        }
-        if (!hit)
-            return 0;
-    }
-    return 1;
-}
-
 /* A record (the target of a StatementRef) matches w: terms and JSON of the record. */
 static int rec_match(const struct watch *w, const unsigned char *rec, size_t len)
 {
@@ -335,8 +238,8 @@ static int rec_match(const struct watch *w, const unsigned char *rec, size_t len
     if (hdr > len)
         return 0;
     for (int i = 0; i < w->nf; i++)
-        if (!rec_has_term(rec, nt, w->f[i].hash) ||
-            !confirm(&w->f[i], (const char *)rec + hdr, len - hdr))
+        if (!stmt__rec_has_term(rec, nt, w->f[i].hash) ||
+            !stmt__needles_in(&w->f[i].nd, (const char *)rec + hdr, len - hdr))
             return 0;
     return 1;
 }
@@ -349,8 +252,8 @@ static int prep_match(struct stmt_store *st, MDB_txn *txn, const struct watch *w
     unsigned char cur[16];
     int own = 1;
     for (int i = 0; i < w->nf && own; i++)
-        own =
-            has_term(p->terms, p->nterms, w->f[i].hash) && confirm(&w->f[i], p->json, p->json_len);
+        own = has_term(p->terms, p->nterms, w->f[i].hash) &&
+              stmt__needles_in(&w->f[i].nd, p->json, p->json_len);
     if (own || !(p->flags & STMT_REC_REF))
         return own;
     memcpy(cur, p->ref, 16);
@@ -459,44 +362,70 @@ int stmt_outbox_event(struct stmt_store *st, struct stmt_db_txn *t, unsigned ev,
 
 /* ---- targets ----------------------------------------------------------------------- */
 
-int stmt_outbox_target_create(struct stmt_store *st, const char *def, size_t len, uint32_t *id)
+/* Run work(t, ctx) in a write transaction of its own and commit it; a transaction that met a
+ * full map is done again (the map grows in between, stmt_db.c), at most OBX_RETRIES times. A
+ * stmt_store code. */
+static int write_txn(struct stmt_store *st, int (*work)(struct stmt_db_txn *t, void *ctx),
+                     void *ctx)
 {
     int rc = STMT_DB_OK;
     for (int attempt = 0; attempt < OBX_RETRIES; attempt++) {
         struct stmt_db_txn *t = NULL;
-        const void *v;
-        size_t vl;
-        uint32_t next = 1;
-        unsigned char nk[4], tk[5], ck[5], zero[16] = {0};
         rc = stmt_db_txn_begin(st->db, 1, &t);
         if (rc)
             break;
-        rc = stmt_db_get(t, OBX_TABLE, "n", 1, &v, &vl);
-        if (rc == STMT_DB_OK && vl == 4)
-            next = be32_get(v);
-        else if (rc != STMT_DB_NOTFOUND && rc != STMT_DB_OK)
-            goto fail;
-        be32_put(nk, next + 1);
-        tk[0] = 't';
-        ck[0] = 'c';
-        be32_put(tk + 1, next);
-        be32_put(ck + 1, next);
-        if ((rc = stmt_db_put(t, OBX_TABLE, "n", 1, nk, 4, 0)) ||
-            (rc = stmt_db_put(t, OBX_TABLE, tk, 5, def, len, 0)) ||
-            (rc = stmt_db_put(t, OBX_TABLE, ck, 5, zero, 16, 0)))
-            goto fail;
+        rc = work(t, ctx);
+        if (rc) {
+            stmt_db_txn_abort(t);
+            if (rc == STMT_DB_ERR_FULL)
+                continue;
+            break;
+        }
         rc = stmt_db_txn_commit(t);
-        if (rc == STMT_DB_ERR_FULL)
-            continue;
-        if (!rc)
-            *id = next;
-        break;
-fail:
-        stmt_db_txn_abort(t);
         if (rc != STMT_DB_ERR_FULL)
             break;
     }
-    return db_to_store(rc);
+    return stmt__db_to_store(rc);
+}
+
+struct create {
+    const char *def;
+    size_t len;
+    uint32_t id;
+};
+
+static int create_work(struct stmt_db_txn *t, void *ctx)
+{
+    struct create *c = ctx;
+    const void *v;
+    size_t vl;
+    uint32_t next = 1;
+    unsigned char nk[4], tk[5], ck[5], zero[16] = {0};
+    int rc = stmt_db_get(t, OBX_TABLE, "n", 1, &v, &vl);
+    if (rc == STMT_DB_OK && vl == 4)
+        next = be32_get(v);
+    else if (rc != STMT_DB_NOTFOUND && rc != STMT_DB_OK)
+        return rc;
+    be32_put(nk, next + 1);
+    tk[0] = 't';
+    ck[0] = 'c';
+    be32_put(tk + 1, next);
+    be32_put(ck + 1, next);
+    if ((rc = stmt_db_put(t, OBX_TABLE, "n", 1, nk, 4, 0)) ||
+        (rc = stmt_db_put(t, OBX_TABLE, tk, 5, c->def, c->len, 0)) ||
+        (rc = stmt_db_put(t, OBX_TABLE, ck, 5, zero, 16, 0)))
+        return rc;
+    c->id = next;
+    return STMT_DB_OK;
+}
+
+int stmt_outbox_target_create(struct stmt_store *st, const char *def, size_t len, uint32_t *id)
+{
+    struct create c = {def, len, 0};
+    int rc = write_txn(st, create_work, &c);
+    if (!rc)
+        *id = c.id;
+    return rc;
 }
 
 int stmt_outbox_target_update(struct stmt_store *st, uint32_t id, const char *def, size_t len)
@@ -510,8 +439,8 @@ int stmt_outbox_target_update(struct stmt_store *st, uint32_t id, const char *de
     rc = stmt_db_get1(st->db, OBX_TABLE, tk, 5, &old, &ol);
     sc_free(old);
     if (rc)
-        return db_to_store(rc);
-    return db_to_store(stmt_db_put1(st->db, OBX_TABLE, tk, 5, def, len, 0));
+        return stmt__db_to_store(rc);
+    return stmt__db_to_store(stmt_db_put1(st->db, OBX_TABLE, tk, 5, def, len, 0));
 }
 
 struct keyvec {
@@ -541,49 +470,40 @@ static int collect_rows(void *ctx, const void *key, size_t klen, const void *val
     return 0;
 }
 
+static int delete_work(struct stmt_db_txn *t, void *ctx)
+{
+    uint32_t id = *(const uint32_t *)ctx;
+    struct keyvec kv = {NULL, 0, 0, id, 0};
+    unsigned char from[5], tk[5], ck[5];
+    int rc;
+    be32_put(from + 1, id);
+    memcpy(tk, from, 5);
+    memcpy(ck, from, 5);
+    tk[0] = 't';
+    ck[0] = 'c';
+    rc = stmt_db_get(t, OBX_TABLE, tk, 5, &(const void *){NULL}, &(size_t){0});
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        from[0] = pass ? 'p' : 'q';
+        kv.kind = from[0];
+        int s = stmt_db_scan(t, OBX_TABLE, from, 5, collect_rows, &kv);
+        rc = s < 0 ? STMT_DB_ERR_NOMEM : STMT_DB_OK;
+    }
+    for (size_t i = 0; i < kv.n && !rc; i++)
+        rc = stmt_db_del(t, OBX_TABLE, kv.k[i], 13);
+    sc_free(kv.k);
+    if (!rc)
+        rc = stmt_db_del(t, OBX_TABLE, tk, 5);
+    if (!rc) {
+        rc = stmt_db_del(t, OBX_TABLE, ck, 5);
+        if (rc == STMT_DB_NOTFOUND)
+            rc = STMT_DB_OK;
+    }
+    return rc;
+}
+
 int stmt_outbox_target_delete(struct stmt_store *st, uint32_t id)
 {
-    int rc = STMT_DB_OK;
-    for (int attempt = 0; attempt < OBX_RETRIES; attempt++) {
-        struct stmt_db_txn *t = NULL;
-        struct keyvec kv = {NULL, 0, 0, id, 0};
-        unsigned char from[5], tk[5], ck[5];
-        be32_put(from + 1, id);
-        memcpy(tk, from, 5);
-        memcpy(ck, from, 5);
-        tk[0] = 't';
-        ck[0] = 'c';
-        rc = stmt_db_txn_begin(st->db, 1, &t);
-        if (rc)
-            break;
-        rc = stmt_db_get(t, OBX_TABLE, tk, 5, &(const void *){NULL}, &(size_t){0});
-        for (int pass = 0; pass < 2 && !rc; pass++) {
-            from[0] = pass ? 'p' : 'q';
-            kv.kind = from[0];
-            int s = stmt_db_scan(t, OBX_TABLE, from, 5, collect_rows, &kv);
-            rc = s < 0 ? STMT_DB_ERR_NOMEM : STMT_DB_OK;
-        }
-        for (size_t i = 0; i < kv.n && !rc; i++)
-            rc = stmt_db_del(t, OBX_TABLE, kv.k[i], 13);
-        sc_free(kv.k);
-        if (!rc)
-            rc = stmt_db_del(t, OBX_TABLE, tk, 5);
-        if (!rc) {
-            rc = stmt_db_del(t, OBX_TABLE, ck, 5);
-            if (rc == STMT_DB_NOTFOUND)
-                rc = STMT_DB_OK;
-        }
-        if (rc) {
-            stmt_db_txn_abort(t);
-            if (rc == STMT_DB_ERR_FULL)
-                continue;
-            break;
-        }
-        rc = stmt_db_txn_commit(t);
-        if (rc != STMT_DB_ERR_FULL)
-            break;
-    }
-    return db_to_store(rc);
+    return write_txn(st, delete_work, &id);
 }
 
 struct tvisit {
@@ -606,10 +526,10 @@ int stmt_outbox_targets(struct stmt_store *st, stmt_outbox_target_fn fn, void *c
     struct tvisit tv = {fn, ctx};
     int rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     rc = stmt_db_scan(t, OBX_TABLE, "t", 1, visit_target, &tv);
     stmt_db_txn_abort(t);
-    return rc < 0 ? db_to_store(rc) : STMT_STORE_OK;
+    return rc < 0 ? stmt__db_to_store(rc) : STMT_STORE_OK;
 }
 
 /* ---- the senders' side ----------------------------------------------------------------- */
@@ -688,14 +608,14 @@ int stmt_outbox_peek(struct stmt_store *st, uint32_t id, uint64_t after, size_t 
     rc = stmt_db_txn_begin(st->db, 0, &pk.t);
     if (rc) {
         sc_free(pk.items);
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     }
     row_key(from, 'q', id, after + 1);
     rc = stmt_db_scan(pk.t, OBX_TABLE, from, sizeof from, peek_row, &pk);
     stmt_db_txn_abort(pk.t);
     if (pk.err || rc < 0) {
         stmt_outbox_items_free(pk.items, pk.n);
-        return pk.err ? pk.err : db_to_store(rc);
+        return pk.err ? pk.err : stmt__db_to_store(rc);
     }
     *items = pk.items;
     *n = pk.n;
@@ -723,66 +643,53 @@ static int bump(struct stmt_db_txn *t, uint32_t id, uint64_t sent, uint64_t park
     return stmt_db_put(t, OBX_TABLE, ck, 5, v16, 16, 0);
 }
 
+struct rows {
+    uint32_t id;
+    const uint64_t *seqs;
+    size_t n;
+    const char *reason; /* park: the reason; done: NULL */
+};
+
+static int done_work(struct stmt_db_txn *t, void *ctx)
+{
+    const struct rows *r = ctx;
+    size_t gone = 0;
+    int rc = STMT_DB_OK;
+    for (size_t i = 0; i < r->n && !rc; i++) {
+        unsigned char k[13];
+        row_key(k, 'q', r->id, r->seqs[i]);
+        rc = stmt_db_del(t, OBX_TABLE, k, sizeof k);
+        if (rc == STMT_DB_NOTFOUND)
+            rc = STMT_DB_OK; /* deleted with its target */
+        else if (!rc)
+            gone++;
+    }
+    return rc ? rc : bump(t, r->id, gone, 0);
+}
+
 int stmt_outbox_done(struct stmt_store *st, uint32_t id, const uint64_t *seqs, size_t n)
 {
-    int rc = STMT_DB_OK;
-    for (int attempt = 0; attempt < OBX_RETRIES; attempt++) {
-        struct stmt_db_txn *t = NULL;
-        size_t gone = 0;
-        rc = stmt_db_txn_begin(st->db, 1, &t);
-        if (rc)
-            break;
-        for (size_t i = 0; i < n && !rc; i++) {
-            unsigned char k[13];
-            row_key(k, 'q', id, seqs[i]);
-            rc = stmt_db_del(t, OBX_TABLE, k, sizeof k);
-            if (rc == STMT_DB_NOTFOUND)
-                rc = STMT_DB_OK; /* deleted with its target */
-            else if (!rc)
-                gone++;
-        }
-        if (!rc)
-            rc = bump(t, id, gone, 0);
-        if (rc) {
-            stmt_db_txn_abort(t);
-            if (rc == STMT_DB_ERR_FULL)
-                continue;
-            break;
-        }
-        rc = stmt_db_txn_commit(t);
-        if (rc != STMT_DB_ERR_FULL)
-            break;
-    }
-    return db_to_store(rc);
+    struct rows r = {id, seqs, n, NULL};
+    return write_txn(st, done_work, &r);
+}
+
+static int park_work(struct stmt_db_txn *t, void *ctx)
+{
+    const struct rows *r = ctx;
+    unsigned char k[13], pk[13];
+    int rc;
+    row_key(k, 'q', r->id, r->seqs[0]);
+    row_key(pk, 'p', r->id, r->seqs[0]);
+    rc = stmt_db_del(t, OBX_TABLE, k, sizeof k);
+    if (!rc)
+        rc = stmt_db_put(t, OBX_TABLE, pk, sizeof pk, r->reason, strlen(r->reason), 0);
+    return rc ? rc : bump(t, r->id, 0, 1);
 }
 
 int stmt_outbox_park(struct stmt_store *st, uint32_t id, uint64_t seq, const char *reason)
 {
-    int rc = STMT_DB_OK;
-    for (int attempt = 0; attempt < OBX_RETRIES; attempt++) {
-        struct stmt_db_txn *t = NULL;
-        unsigned char k[13], pk[13];
-        row_key(k, 'q', id, seq);
-        row_key(pk, 'p', id, seq);
-        rc = stmt_db_txn_begin(st->db, 1, &t);
-        if (rc)
-            break;
-        rc = stmt_db_del(t, OBX_TABLE, k, sizeof k);
-        if (!rc)
-            rc = stmt_db_put(t, OBX_TABLE, pk, sizeof pk, reason, strlen(reason), 0);
-        if (!rc)
-            rc = bump(t, id, 0, 1);
-        if (rc) {
-            stmt_db_txn_abort(t);
-            if (rc == STMT_DB_ERR_FULL)
-                continue;
-            break;
-        }
-        rc = stmt_db_txn_commit(t);
-        if (rc != STMT_DB_ERR_FULL)
-            break;
-    }
-    return db_to_store(rc);
+    struct rows r = {id, &seq, 1, reason};
+    return write_txn(st, park_work, &r);
 }
 
 struct count {
@@ -814,7 +721,7 @@ int stmt_outbox_stats(struct stmt_store *st, uint32_t id, uint64_t after,
     size_t vl;
     int rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     memset(out, 0, sizeof *out);
     from[0] = 'c';
     be32_put(from + 1, id);
@@ -827,7 +734,7 @@ int stmt_outbox_stats(struct stmt_store *st, uint32_t id, uint64_t after,
     rc = stmt_db_scan(t, OBX_TABLE, from, sizeof from, count_row, &c);
     stmt_db_txn_abort(t);
     if (rc < 0)
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     out->queued = c.n;
     out->oldest_us = c.oldest;
     return STMT_STORE_OK;
@@ -858,12 +765,12 @@ int stmt_outbox_parked(struct stmt_store *st, uint32_t id, size_t max, stmt_outb
     unsigned char from[5];
     int rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     from[0] = 'p';
     be32_put(from + 1, id);
     rc = stmt_db_scan(t, OBX_TABLE, from, 5, visit_parked, &pv);
     stmt_db_txn_abort(t);
-    return rc < 0 ? db_to_store(rc) : STMT_STORE_OK;
+    return rc < 0 ? stmt__db_to_store(rc) : STMT_STORE_OK;
 }
 
 int stmt_outbox_records(struct stmt_store *st, uint64_t after, size_t max,
@@ -884,7 +791,7 @@ int stmt_outbox_records(struct stmt_store *st, uint64_t after, size_t max,
     rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc) {
         sc_free(it);
-        return db_to_store(rc);
+        return stmt__db_to_store(rc);
     }
     stmt__be64_put(from, after + 1);
     rc = mdb_cursor_open(stmt__db_txn_raw(t), st->t_stmt, &cur);

@@ -143,15 +143,60 @@ test('admin API: create, list, show, pause, resume, delete, and the refusals', a
   }
 });
 
+test('the content origin is refused under its aliases (forwarders and webhooks)', async () => {
+  // content listens on 127.0.0.1:cport; its public URL (SCOLAR_CONTENT_URL) is a name with the
+  // scheme's default port
+  const s = await startServer({ env: { SCOLAR_CONTENT_URL: 'https://Content.Example.ORG' } });
+  try {
+    const c = s.cport;
+    const refused = [
+      `http://127.0.0.1:${c}/xapi/`, // as listened on
+      `http://localhost:${c}/xapi/`, // a name of the loopback address
+      `http://LocalHost.:${c}/xapi/`, // case, trailing dot (RFC 1034 3.1)
+      `http://127.0.0.1.:${c}/xapi/`,
+      `http://[::1]:${c}/xapi/`, // the IPv6 loopback: the same host
+      `http://[::ffff:127.0.0.1]:${c}/xapi/`, // IPv4-mapped
+      `http://127.1:${c}/xapi/`, // short IPv4 notation
+      `http://2130706433:${c}/xapi/`, // IPv4 as one number
+      `http://0.0.0.0:${c}/xapi/`, // reaches this host
+      `http://127.0.0.2:${c}/xapi/`, // 127/8 is loopback
+      'https://content.example.org/xapi/', // the public URL, default port 443
+      'https://CONTENT.example.org.:443/xapi/', // case, trailing dot, explicit default port
+    ];
+    for (const url of refused) {
+      const r = await s.req('POST', '/api/forwarders', { body: { url } });
+      assert.equal(r.status, 400, url);
+      assert.match(r.json.message, /^url: the content origin \(.*\) is refused/, url);
+      const w = await s.req('POST', '/api/webhooks', {
+        body: { url, events: ['course.imported'], secret: 'a-secret-of-16-chars+' },
+      });
+      assert.equal(w.status, 400, url);
+      assert.match(w.json.message, /^url: the content origin/, url);
+    }
+    assert.equal((await s.req('GET', '/api/forwarders')).json.forwarders.length, 0, 'nothing stored');
+    assert.equal((await s.req('GET', '/api/webhooks')).json.webhooks.length, 0, 'nothing stored');
+    // other servers on the same hosts stay allowed: another port, the scheme's other default
+    for (const url of [`http://localhost:${s.port}/xapi/`, `http://[::1]:${c + 1}/xapi/`,
+      'http://content.example.org/xapi/']) {
+      const r = await s.req('POST', '/api/forwarders', { body: { url } });
+      assert.equal(r.status, 201, `${url}: ${r.text}`);
+      await s.req('POST', `/api/forwarders/${r.json.id}/pause`);
+    }
+  } finally {
+    await s.stop();
+  }
+});
+
 test('forwarding to a second scolar serve: ids kept, filter applied, voiding follows', async () => {
   const target = await startServer();
   const s = await startServer();
   try {
     const r = await s.req('POST', '/api/forwarders', {
       body: { url: `${target.base}/xapi/`, auth: { key: ADMIN_KEY, secret: ADMIN_SECRET },
-        filter: { verb: VERB_DONE }, retry_initial_ms: 50 },
+        filter: { verb: VERB_DONE }, retry_initial_ms: 50, concurrency: 1 },
     });
     assert.equal(r.status, 201, r.text);
+    assert.equal(r.json.concurrency, 1);
     const id = r.json.id;
     const done = [];
     for (let b = 0; b < 5; b++) {
@@ -174,6 +219,7 @@ test('forwarding to a second scolar serve: ids kept, filter applied, voiding fol
     let page = await target.req('GET', '/xapi/statements?limit=500&ascending=true');
     got.push(...page.json.statements);
     assert.equal(page.json.more, '');
+    // concurrency 1: one batch after the other, so the target stores them in our order
     assert.deepEqual(got.map((x) => x.id), done, 'all, in stored order, ids kept');
     assert.ok(got.every((x) => x.verb.id === VERB_DONE));
 
@@ -200,6 +246,55 @@ test('forwarding to a second scolar serve: ids kept, filter applied, voiding fol
     await until('voided at the target', async () =>
       (await target.req('GET', `/xapi/statements?voidedStatementId=${done[0]}`)).status === 200);
     assert.equal((await target.req('GET', `/xapi/statements?statementId=${voiding.id}`)).status, 200);
+  } finally {
+    await s.stop();
+    await target.stop();
+  }
+});
+
+test('statement version forwarded as stored; 2.0 statements and a 1.0.3 target; fileUrl attachments', async () => {
+  const target = await startServer();
+  const s = await startServer();
+  const auth = { key: ADMIN_KEY, secret: ADMIN_SECRET };
+  try {
+    const f10 = (await s.req('POST', '/api/forwarders', { body: { url: `${target.base}/xapi/`, auth } })).json.id;
+    const f20 = (await s.req('POST', '/api/forwarders', {
+      body: { url: `${target.base}/xapi/`, auth, version: '2.0.0' } })).json.id;
+    const v2 = { version: '2.0.0' };
+    const none = stmt(1); // stored as 1.0.0 (Data 2.4.10)
+    const v103 = stmt(2, VERB_DONE, { version: '1.0.3' });
+    const v200 = stmt(3, VERB_DONE, { version: '2.0.0' });
+    // an attachment known only by its fileUrl (Data 2.4.11): no bytes here, none sent
+    const byUrl = stmt(4, VERB_DONE, { attachments: [{ usageType: 'http://example.com/cert', display: { 'en-US': 'c' },
+      contentType: 'application/pdf', length: 5, sha2: 'a'.repeat(64), fileUrl: 'https://files.example.com/c.pdf' }] });
+    await post(s, [none, v103, byUrl]);
+    assert.equal((await s.req('POST', '/xapi/statements', { body: [v200], ...v2 })).status, 200);
+    const st = async (id) => (await s.req('GET', `/api/forwarders/${id}`)).json.status;
+    await until('both forwarders done', async () => {
+      const [a, b] = [await st(f10), await st(f20)];
+      return a.queued === 0 && b.queued === 0 && a.sent + a.failed === 4 && b.sent === 4 ? true : null;
+    });
+    // the 1.0.3 forwarder sent the 1.0.x statements and parked the 2.0 one without a request
+    // (a newer statement is never converted to an older format: Comm 3.3)
+    const a = await st(f10);
+    assert.equal(a.sent, 3);
+    assert.equal(a.failed, 1);
+    const parked = (await s.req('GET', `/api/forwarders/${f10}/parked`)).json.parked;
+    assert.equal(parked.length, 1);
+    assert.match(parked[0].reason, /a 2\.0 statement is not sent to a 1\.0\.3 target.*Communication 3\.3/);
+    assert.equal(a.request_errors, 0, 'no request was refused');
+    // the target holds each with the version it was stored with at the source
+    const vers = {};
+    for (const x of [none, v103, v200, byUrl]) {
+      const g = await target.req('GET', `/xapi/statements?statementId=${x.id}`, v2);
+      assert.equal(g.status, 200, g.text);
+      vers[x.id] = g.json.version;
+    }
+    assert.deepEqual(vers, { [none.id]: '1.0.0', [v103.id]: '1.0.3', [v200.id]: '2.0.0', [byUrl.id]: '1.0.0' });
+    const u = await target.req('GET', `/xapi/statements?statementId=${byUrl.id}`);
+    assert.equal(u.json.attachments[0].fileUrl, 'https://files.example.com/c.pdf');
+    assert.equal(u.json.attachments[0].sha2, 'a'.repeat(64));
+    assert.equal(u.headers.get('content-type').split(';')[0], 'application/json');
   } finally {
     await s.stop();
     await target.stop();
@@ -321,7 +416,7 @@ test('concurrency 4: batches in flight at once, every statement arrives, through
 
 test('kill -9 cycles while scolar forwards: after restart nothing is lost and forwarding resumes', async () => {
   const rc = await receiver();
-  rc.delayMs = 15; // a receiver slower than ingest: a backlog is queued at each kill
+  rc.delayMs = 200; // slower than ingest (4 batches in flight): a backlog is queued at each kill
   const dataDir = tempDir();
   const N = Number(process.env.FWD_KILL_STATEMENTS || 20000);
   const CYCLES = 3;

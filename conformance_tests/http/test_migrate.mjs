@@ -50,6 +50,14 @@ test('migrate --from a scolar serve: statements, voided ones, attachments, docum
       display: { 'en-US': 'f' }, contentType: 'text/plain', length: data.length, sha2: sha256(data) }] } });
     const mp = multipart(withAtt, data);
     assert.equal((await src.req('POST', '/xapi/statements', { body: mp.body, headers: { 'Content-Type': mp.type } })).status, 200);
+    // an attachment known only by its fileUrl (no bytes anywhere: the statement goes as it is),
+    // and a statement stored as xAPI 2.0 (its version is kept, Data 2.4.10)
+    const byUrl = statement({ id: uuid(), actor: ada, extra: { attachments: [{ usageType: 'http://example.com/cert',
+      display: { 'en-US': 'c' }, contentType: 'application/pdf', length: 5, sha2: 'b'.repeat(64),
+      fileUrl: 'https://files.example.com/c.pdf' }] } });
+    assert.equal((await src.req('POST', '/xapi/statements', { body: byUrl })).status, 200);
+    const v20 = statement({ id: uuid(), actor: ada, extra: { version: '2.0.0' } });
+    assert.equal((await src.req('POST', '/xapi/statements', { body: v20, version: '2.0.0' })).status, 200);
     // documents
     const act = 'http://example.com/mig/3';
     const q = `activityId=${encodeURIComponent(act)}&agent=${encodeURIComponent(JSON.stringify(agent('l3')))}&registration=${reg}`;
@@ -57,7 +65,7 @@ test('migrate --from a scolar serve: statements, voided ones, attachments, docum
     assert.equal((await src.req('PUT', `/xapi/activities/profile?activityId=${encodeURIComponent(act)}&profileId=p1`, { body: { a: 1 }, headers: { 'If-None-Match': '*' } })).status, 204);
     assert.equal((await src.req('PUT', `/xapi/agents/profile?agent=${encodeURIComponent(JSON.stringify(ada))}&profileId=prefs`, { body: { lang: 'fr' }, headers: { 'If-None-Match': '*' } })).status, 204);
     const srcVisible = await fetchAll(src, 'limit=500');
-    assert.equal(srcVisible.length, N + 1 + 1 - 1, 'N + voiding + attachment, the voided one hidden');
+    assert.equal(srcVisible.length, N + 1 + 1 + 2 - 1, 'N + voiding + attachment + fileUrl + 2.0, the voided one hidden');
 
     // kill -9 the migration once it has written a checkpoint, then run it again
     const dataDir = tempDir();
@@ -84,6 +92,10 @@ test('migrate --from a scolar serve: statements, voided ones, attachments, docum
     assert.equal(att.status, 200);
     assert.match(att.headers.get('content-type'), /^multipart\/mixed/);
     assert.ok(att.text.includes(data.toString()), 'the attachment bytes');
+    const u = await dst.req('GET', `/xapi/statements?statementId=${byUrl.id}`);
+    assert.equal(u.json.attachments[0].fileUrl, 'https://files.example.com/c.pdf', 'fileUrl attachment kept');
+    assert.equal(u.json.version, '1.0.0');
+    assert.equal((await dst.req('GET', `/xapi/statements?statementId=${v20.id}`, { version: '2.0.0' })).json.version, '2.0.0');
     const state = await dst.req('GET', `/xapi/activities/state?${q}&stateId=bookmark`);
     assert.equal(state.status, 200);
     assert.equal(state.text, 'page 7');
@@ -109,6 +121,9 @@ test('migrate --from a scolar serve: statements, voided ones, attachments, docum
     const att3 = await third.req('GET', `/xapi/statements?statementId=${withAtt.id}&attachments=true`);
     assert.ok(att3.text.includes(data.toString()), 'the attachment went along (multipart)');
     assert.equal((await third.req('GET', `/xapi/statements?voidedStatementId=${voidedId}`)).status, 200);
+    const u3 = await third.req('GET', `/xapi/statements?statementId=${byUrl.id}`);
+    assert.equal(u3.json.attachments[0].fileUrl, 'https://files.example.com/c.pdf');
+    assert.equal((await third.req('GET', `/xapi/statements?statementId=${v20.id}`, { version: '2.0.0' })).json.version, '2.0.0');
     // usage errors
     assert.equal(cli(['migrate', '--from', 'ftp://x/', '--key', 'k', '--secret', 's', '--data', dataDir]).status, 2);
     assert.equal(cli(['migrate', '--key', 'k', '--secret', 's', '--data', dataDir]).status, 2);
