@@ -17,7 +17,10 @@
 #include "scorm/scorm_rt_int.h"
 #include "scorm/scorm_int.h"
 #include "common/sc_alloc.h"
+#include "common/sc_buf.h"
+#include "common/sc_json.h"
 #include "statements/stmt_db.h"
+#include "statements/stmt_json.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -216,7 +219,7 @@ static int dresult(const struct dec *d, const cJSON *o, const char *k, int *has,
 static int parse(const struct dec *d, const void *text, size_t len, cJSON **j)
 {
     long f0 = sc_alloc_failures();
-    *j = cJSON_ParseWithLength(text, len);
+    *j = stmt_json_parse_stored(text, len); /* cJSON_ParseWithLength's tree, faster */
     if (cJSON_IsObject(*j))
         return SCORM_RT_OK;
     cJSON_Delete(*j);
@@ -261,7 +264,9 @@ static int evalues(cJSON *j, const char *k, const cJSON *values)
 
 static int finish(cJSON *j, int ok, char **out)
 {
-    *out = ok ? cJSON_PrintUnformatted(j) : NULL;
+    struct sc_buf b = SC_BUF_INIT; /* cJSON_PrintUnformatted's bytes, faster (common/sc_json.c) */
+    *out = ok && !sc_json_print(j, &b) ? sc_buf_steal(&b, NULL) : NULL;
+    sc_buf_free(&b);
     cJSON_Delete(j);
     return *out ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
 }
