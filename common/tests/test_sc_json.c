@@ -69,6 +69,95 @@ static const char *const parse_docs[] = {
     "[\"\\\\\",\"\\\\\\\\\",\"a\\\\\",\"\\\\a\",\"abcdefgh\\\\\\\"ijklmnop\\\\\"]",
 };
 
+/* A random valid JSON document (no "\\u0000", which the strict scan refuses) into b. */
+static unsigned long long rng = 88172645463325252ULL;
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+static void gen_str(struct sc_buf *b)
+{
+    static const char *const bits[] = {"a",
+                                       "Z",
+                                       " ",
+                                       "\\\"",
+                                       "\\\\",
+                                       "\\/",
+                                       "\\b",
+                                       "\\f",
+                                       "\\n",
+                                       "\\r",
+                                       "\\t",
+                                       "\\u0001",
+                                       "\\u00e9",
+                                       "\\u20AC",
+                                       "\\ud83d\\ude00",
+                                       "\xc3\xa9",
+                                       "\xe2\x82\xac",
+                                       "\xf0\x9f\x98\x80",
+                                       "\x7f",
+                                       "0123456789abcdef"};
+    unsigned n = rnd(4) ? rnd(12) : rnd(300);
+    sc_buf_putc(b, '"');
+    for (unsigned i = 0; i < n; i++)
+        sc_buf_puts(b, bits[rnd(sizeof bits / sizeof bits[0])]);
+    sc_buf_putc(b, '"');
+}
+
+static void gen(struct sc_buf *b, int depth)
+{
+    static const char *const nums[] = {"0",
+                                       "-0",
+                                       "1",
+                                       "-1",
+                                       "0.5",
+                                       "-2.25",
+                                       "1e3",
+                                       "1E-3",
+                                       "2147483647",
+                                       "2147483648",
+                                       "-2147483649",
+                                       "1e400",
+                                       "123456789.123456789",
+                                       "5e-324",
+                                       "0.1",
+                                       "99999999999999999999"};
+    unsigned k = depth > 5 ? rnd(4) : rnd(6);
+    switch (k) {
+    case 0:
+        gen_str(b);
+        break;
+    case 1:
+        sc_buf_puts(b, nums[rnd(sizeof nums / sizeof nums[0])]);
+        break;
+    case 2:
+        sc_buf_puts(b, rnd(3) == 0 ? "true" : rnd(2) ? "false" : "null");
+        break;
+    case 3:
+        sc_buf_printf(b, "%u.%u", rnd(100000), rnd(1000));
+        break;
+    case 4:
+    case 5: {
+        unsigned n = rnd(6);
+        sc_buf_puts(b, k == 4 ? "[" : "{");
+        for (unsigned i = 0; i < n; i++) {
+            if (i)
+                sc_buf_puts(b, rnd(2) ? "," : " ,\n");
+            if (k == 5) {
+                gen_str(b);
+                sc_buf_puts(b, rnd(2) ? ":" : " : ");
+            }
+            gen(b, depth + 1);
+        }
+        sc_buf_puts(b, k == 4 ? "]" : "}");
+    }
+    }
+}
+
 static void parse_tests(void)
 {
     for (size_t i = 0; i < sizeof parse_docs / sizeof parse_docs[0]; i++) {
@@ -106,6 +195,21 @@ static void parse_tests(void)
                 cJSON_Delete(got);
             }
     ok(all, "escapes at every offset of strings up to 30 characters");
+    /* random documents: every node as cJSON builds it */
+    all = 1;
+    for (int i = 0; i < 3000 && all; i++) {
+        struct sc_buf d = SC_BUF_INIT;
+        gen(&d, 0);
+        cJSON *want = cJSON_ParseWithLength(d.data, d.len),
+              *got = sc_json_parse_valid(d.data, d.len);
+        all = want && same_tree(want, got);
+        if (!all)
+            tap_diag("document %d: %.300s", i, d.data);
+        cJSON_Delete(want);
+        cJSON_Delete(got);
+        sc_buf_free(&d);
+    }
+    ok(all, "3,000 random documents: the same trees as cJSON");
     /* out of memory at each allocation: NULL, nothing leaked (ASan) */
     const char *doc = parse_docs[11];
     int nulls = 0, done = 0;
