@@ -4,9 +4,9 @@
  * this store's statements to another LRS, over libcurl, resumable.
  *
  * --from URL (an xAPI endpoint): GET URL/statements?ascending=true&attachments=true&limit=0,
- * following `more` (Comm 2.1.3), oldest first; a thread fetches, parses and validates the next
- * pages meanwhile (mig_http.c). Each page goes into the store with stmt_store_insert_rows,
- * keeping ids and authorities (the store assigns its own `stored`, Data 2.4.8); attachments
+ * following `more` (Comm 2.1.3), oldest first; pages are fetched, parsed and validated by
+ * mig_http.c (ahead, on a thread, with more than 2 cores). Each page goes into the store with
+ * stmt_store_insert_rows, keeping ids and authorities (the store assigns its own `stored`, Data 2.4.8); attachments
  * of a multipart/mixed answer (Comm 1.5.2) are stored under the SHA-2 we compute, when it is
  * the one the statement declares. A query never returns voided statements (Comm 2.1.3 S10),
  * so for each voiding statement whose target is missing here the target is fetched with
@@ -452,7 +452,7 @@ static int pull(struct mig *m, const char *since)
         if (!p || p->failed) {
             if (!p)
                 fprintf(stderr, "\nscolar: out of memory\n");
-            mig__page_free(p);
+            mig__page_done(&f, p);
             goto out;
         }
         store_attachments(m, p->parts, p->np);
@@ -476,7 +476,7 @@ static int pull(struct mig *m, const char *since)
             cJSON_AddStringToObject(ck, "next", p->next);
         text = cJSON_PrintUnformatted(ck);
         if (!text) {
-            mig__page_free(p);
+            mig__page_done(&f, p);
             goto out;
         }
         {
@@ -494,7 +494,7 @@ static int pull(struct mig *m, const char *since)
                 rc = ck_put(m, &row);
         }
         cJSON_free(text);
-        mig__page_free(p);
+        mig__page_done(&f, p);
         if (rc)
             goto out;
         progress(m, 0);
