@@ -6,9 +6,10 @@
  * --from URL (an xAPI endpoint): GET URL/statements?ascending=true&attachments=true&limit=0,
  * following `more` (Comm 2.1.3), oldest first; pages are fetched, parsed and validated by
  * mig_http.c (ahead, on a thread, with more than 2 cores). Each page goes into the store with
- * stmt_store_insert_rows, keeping ids and authorities (the store assigns its own `stored`, Data 2.4.8); attachments
- * of a multipart/mixed answer (Comm 1.5.2) are stored under the SHA-2 we compute, when it is
- * the one the statement declares. A query never returns voided statements (Comm 2.1.3 S10),
+ * stmt_store_insert_rows, keeping ids and authorities (the store assigns its own `stored`,
+ * Data 2.4.8); attachments of a multipart/mixed answer (Comm 1.5.2) are stored under the SHA-2
+ * we compute, when it is the one the statement declares. A query never returns voided
+ * statements (Comm 2.1.3 S10),
  * so for each voiding statement whose target is missing here the target is fetched with
  * voidedStatementId and stored first: both arrive. Then, unless --no-documents, the activity
  * profiles of each activity seen, the agent profiles of each agent seen and the state
