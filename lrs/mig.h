@@ -38,8 +38,7 @@ struct mig {
     struct mig_seen seen;
     /* summary */
     size_t fetched, stored, dup, voided, attach, ndocs, refused, pages;
-    int64_t wait_us, store_us; /* --from: getting the next page (waiting for it, or GET, parse and
-                                * validation on this thread); storing it */
+    int64_t wait_us, store_us; /* --from: waiting for the next page; validating and storing */
 };
 
 struct mig_resp {
@@ -94,10 +93,7 @@ struct mig_fetcher {
     int stop, started;
     int sync;       /* SCOLAR_MIGRATE_THREAD=0: pages fetched on the caller's thread, on demand */
     char url[4096]; /* the next page to fetch */
-    CURLM *mh;      /* sync: the next page's GET in flight (pf), its headers */
-    struct mig_page *pf;
-    struct curl_slist *pf_h;
-    size_t hint; /* the last answer's size */
+    size_t hint;    /* the last answer's size */
 };
 
 /** Start fetching from url (the first page), following `more`. 0 or -1. */

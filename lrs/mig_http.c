@@ -47,52 +47,43 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-/* Set c up for one request whose answer goes to r (its storage kept: pages are alike in size,
- * and growing a buffer of half a megabyte by doubling for each page cost 10 % of a
- * migration). The header list to free after the request; NULL without memory. */
-static struct curl_slist *req_setup(struct mig *m, CURL *c, const char *method, const char *url,
-                                    const char *body, size_t blen, const char *ctline,
-                                    struct mig_resp *r)
-{
-    struct curl_slist *h = NULL;
-    if (r->body.max != MIG_BODY_MAX) {
-        sc_buf_free(&r->body);
-        sc_buf_init(&r->body, MIG_BODY_MAX);
-    }
-    sc_buf_reset(&r->body);
-    if (r->hint)
-        (void)sc_buf_reserve(&r->body, r->hint); /* a failure shows in the append */
-    r->ctype[0] = 0;
-    r->status = 0;
-    h = curl_slist_append(h, m->authz);
-    h = curl_slist_append(h, m->xver ? m->xver : "X-Experience-API-Version: 1.0.3");
-    if (body)
-        h = curl_slist_append(h, ctline);
-    h = curl_slist_append(h, "Expect:");
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
-    } else {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    }
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, strcmp(method, "GET") ? method : NULL);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-    return h;
-}
-
 int mig__http(struct mig *m, CURL *c, const char *method, const char *url, const char *body,
               size_t blen, const char *ctype, struct mig_resp *r)
 {
     char ctline[160];
     snprintf(ctline, sizeof ctline, "Content-Type: %s", ctype ? ctype : "application/json");
     for (int attempt = 0; attempt < HTTP_TRIES; attempt++) {
-        struct curl_slist *h = req_setup(m, c, method, url, body, blen, ctline, r);
+        struct curl_slist *h = NULL;
         CURLcode cc;
+        /* the storage of the last answer is kept: pages are alike in size, and growing a
+         * buffer of half a megabyte by doubling for each page cost 10 % of a migration */
+        if (r->body.max != MIG_BODY_MAX) {
+            sc_buf_free(&r->body);
+            sc_buf_init(&r->body, MIG_BODY_MAX);
+        }
+        sc_buf_reset(&r->body);
+        if (r->hint)
+            (void)sc_buf_reserve(&r->body, r->hint); /* a failure shows in the append */
+        r->ctype[0] = 0;
+        r->status = 0;
+        h = curl_slist_append(h, m->authz);
+        h = curl_slist_append(h, m->xver ? m->xver : "X-Experience-API-Version: 1.0.3");
+        if (body)
+            h = curl_slist_append(h, ctline);
+        h = curl_slist_append(h, "Expect:");
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        if (body) {
+            curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
+        } else {
+            curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+        }
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, strcmp(method, "GET") ? method : NULL);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
         cc = curl_easy_perform(c);
         curl_slist_free_all(h);
         if (cc == CURLE_ABORTED_BY_CALLBACK)
@@ -228,55 +219,12 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
 }
 
 /* GET and parse one page into p (p->failed on failure, said on stderr). */
-/* On the caller's thread: the GET of the next page is started before the caller stores the
- * current one (curl multi, driven again when the page is asked for), so the source's query and
- * the transfer into the socket buffers overlap our commit. */
-static void pf_start(struct mig_fetcher *f, struct mig_page *p)
-{
-    int running;
-    if (!f->mh && !(f->mh = curl_multi_init()))
-        return;
-    f->pf_h = req_setup(f->m, f->c, "GET", p->url, NULL, 0, NULL, &p->r);
-    if (!f->pf_h || curl_multi_add_handle(f->mh, f->c) != CURLM_OK) {
-        curl_slist_free_all(f->pf_h);
-        f->pf_h = NULL;
-        return;
-    }
-    f->pf = p;
-    (void)curl_multi_perform(f->mh, &running);
-}
-
-/* The prefetched answer of p: 0 (a 200 in p->r), or -1 (p->r reset: GET it again). */
-static int pf_finish(struct mig_fetcher *f, struct mig_page *p)
-{
-    int running = 1, ok = 0, left;
-    CURLMsg *msg;
-    if (f->pf != p)
-        return -1;
-    while (running) {
-        if (curl_multi_perform(f->mh, &running) != CURLM_OK)
-            break;
-        if (running && curl_multi_poll(f->mh, NULL, 0, 1000, NULL) != CURLM_OK)
-            break;
-    }
-    while ((msg = curl_multi_info_read(f->mh, &left)))
-        if (msg->msg == CURLMSG_DONE && msg->easy_handle == f->c)
-            ok = msg->data.result == CURLE_OK;
-    curl_multi_remove_handle(f->mh, f->c);
-    curl_slist_free_all(f->pf_h);
-    f->pf_h = NULL;
-    f->pf = NULL;
-    curl_easy_getinfo(f->c, CURLINFO_RESPONSE_CODE, &p->r.status);
-    return ok && !running && p->r.status == 200 ? 0 : -1;
-}
-
 static void fetch_page(struct mig_fetcher *f, struct mig_page *p, size_t hint)
 {
     const cJSON *stmts;
     const char *more;
     p->r.hint = hint;
-    if (pf_finish(f, p) &&
-        (mig__http(f->m, f->c, "GET", p->url, NULL, 0, NULL, &p->r) || p->r.status != 200)) {
+    if (mig__http(f->m, f->c, "GET", p->url, NULL, 0, NULL, &p->r) || p->r.status != 200) {
         if (p->r.status && !__atomic_load_n(&f->stop, __ATOMIC_RELAXED))
             fprintf(stderr, "\nscolar: GET %s: HTTP %ld: %.*s\n", p->url, p->r.status,
                     (int)(p->r.body.len < 300 ? p->r.body.len : 300),
@@ -422,36 +370,7 @@ struct mig_page *mig__fetch_next(struct mig_fetcher *f)
     struct mig_page *p;
     if (f->sync) {
         int end;
-        p = f->pf ? f->pf : fetch_one(f, &end);
-        if (p && f->pf == p) {
-            /* the one started last time */
-            fetch_page(f, p, f->hint + f->hint / 4);
-            f->hint = p->r.body.len;
-            if (!p->failed && p->next[0])
-                snprintf(f->url, sizeof f->url, "%s", p->next);
-        }
-        if (p && !p->failed && p->next[0]) {
-            struct mig_page *n = sc_calloc(1, sizeof *n);
-            pthread_mutex_lock(&f->mu);
-            if (f->nspare) {
-                sc_free(n);
-                n = f->spare[--f->nspare];
-            }
-            pthread_mutex_unlock(&f->mu);
-            if (n) {
-                struct sc_buf keep = n->r.body;
-                cJSON_Delete(n->doc);
-                sc_free(n->parts);
-                memset(n, 0, sizeof *n);
-                n->r.body = keep;
-                n->r.hint = f->hint + f->hint / 4;
-                snprintf(n->url, sizeof n->url, "%s", f->url);
-                pf_start(f, n);
-                if (f->pf != n)
-                    mig__page_free(n);
-            }
-        }
-        return p;
+        return fetch_one(f, &end);
     }
     pthread_mutex_lock(&f->mu);
     while (!f->n)
@@ -479,12 +398,6 @@ void mig__fetch_stop(struct mig_fetcher *f)
         f->head = (f->head + 1) % MIG_FETCH_AHEAD;
         f->n--;
     }
-    if (f->pf) {
-        curl_multi_remove_handle(f->mh, f->c);
-        curl_slist_free_all(f->pf_h);
-        mig__page_free(f->pf);
-    }
-    curl_multi_cleanup(f->mh);
     while (f->nspare)
         mig__page_free(f->spare[--f->nspare]);
     pthread_cond_destroy(&f->cv);
