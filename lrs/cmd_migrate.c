@@ -713,7 +713,7 @@ int lrs_cmd_migrate(int argc, char **argv)
             fprintf(stderr,
                     "scolar: migrate %s: %zu statements read (%zu voided ones by id), %zu new, "
                     "%zu already here, %zu refused, %zu attachments, %zu documents, %.1f s "
-                    "(%.0f statements/s; %.1f s waiting for the source, %.1f s storing)%s\n",
+                    "(%.0f statements/s; %.1f s getting pages, %.1f s storing)%s\n",
                     rc ? "stopped" : "done", m.fetched, m.voided, m.stored, m.dup, m.refused,
                     m.attach, m.ndocs, secs, secs > 0 ? (double)m.fetched / secs : 0,
                     (double)m.wait_us / 1e6, (double)m.store_us / 1e6,

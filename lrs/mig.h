@@ -38,7 +38,8 @@ struct mig {
     struct mig_seen seen;
     /* summary */
     size_t fetched, stored, dup, voided, attach, ndocs, refused, pages;
-    int64_t wait_us, store_us; /* --from: waiting for the next page; validating and storing */
+    int64_t wait_us, store_us; /* --from: getting the next page (GET, parse, validation, or the
+                                * wait for the fetcher thread); storing it */
 };
 
 struct mig_resp {
