@@ -13,6 +13,12 @@
 //     Little's law the round trip is then learners / throughput, so on 2 cores shared with
 //     the load generator it measures throughput, not what a learner waits).
 // Writes bench/results/runtime.md.
+// Work instead of time (the machine is shared): BENCH_COMMITS=N makes each learner send N
+// commits per phase instead of running for the phase's seconds; with BENCH_CALLGRIND=<file>
+// (bench/run_commit_instr.sh: SCOLAR_BIN a script that execs scolar under valgrind
+// --tool=callgrind once that file exists) the setup runs on a plain server (an import spawns a
+// worker process), which is then restarted on the same data under callgrind; its counters are
+// zeroed before each phase and dumped after it, and no result file is written.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,12 +31,14 @@ const { startServer, tempDir, SHARED } = await import('../conformance_tests/lib/
 const learners = Number(process.argv[2] || 50);
 const seconds = Number(process.argv[3] || 15);
 const intervals = (process.argv[4] || '1000,100,0').split(',').map(Number);
+const fixed = Number(process.env.BENCH_COMMITS || 0);
+const callgrind = process.env.BENCH_CALLGRIND;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const work = tempDir('scolar-bench-commit-');
 const zip = join(work, 'golf.zip');
 execFileSync('zip', ['-qr', zip, '.'], { cwd: join(SHARED, 'scorm-packages', 'golf-2004v3-RuntimeBasicCalls') });
 
-const s = await startServer({ env: { SCOLAR_LOG_LEVEL: 'warn' } });
+let s = await startServer({ env: { SCOLAR_LOG_LEVEL: 'warn' }, keepData: !!callgrind });
 try {
   let r = await s.req('POST', '/api/courses?id=golf', { body: readFileSync(zip), headers: { 'Content-Type': 'application/zip' } });
   if (r.status !== 201) throw new Error(`import: ${r.status} ${r.text}`);
@@ -55,6 +63,13 @@ try {
     if (l.status !== 200) throw new Error(`launch: ${l.status} ${JSON.stringify(lj)}`);
     sessions.push({ registration, token, session: lj.session });
   }
+  if (callgrind) {
+    const dataDir = s.dataDir;
+    await s.stop();
+    writeFileSync(callgrind, '');
+    s = await startServer({ env: { SCOLAR_LOG_LEVEL: 'warn' }, dataDir });
+    await sleep(3000); /* the content origin starts after /healthz answers */
+  }
   const suspend = 'x'.repeat(4096);
   const seqs = sessions.map(() => 0);
   const rows = [];
@@ -62,9 +77,10 @@ try {
     const lat = [];
     let errors = 0;
     const deadline = Date.now() + seconds * 1000;
+    if (callgrind) execFileSync('callgrind_control', ['-z', String(s.proc.pid)]);
     await Promise.all(sessions.map(async (ss, i) => {
       if (interval) await sleep((interval * i) / learners); /* spread the learners over the interval */
-      for (let next = performance.now(); Date.now() < deadline;) {
+      for (let next = performance.now(), sent = 0; fixed ? sent++ < fixed : Date.now() < deadline;) {
         if (interval) {
           next += interval;
           const wait = next - performance.now();
@@ -80,6 +96,7 @@ try {
         if (res.status !== 200 || j.applied !== true) errors++;
       }
     }));
+    if (callgrind) execFileSync('callgrind_control', ['-d', String(s.proc.pid)]);
     lat.sort((a, b) => a - b);
     const q = (p) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))].toFixed(2);
     rows.push(`| ${learners} | ${interval ? `every ${interval} ms` : 'back to back'} | ${lat.length} | ${errors} | ${(lat.length / seconds).toFixed(0)} | ${q(0.5)} | ${q(0.99)} |`);
@@ -99,9 +116,10 @@ Target (issue 6): commit p50 <= 5 ms at 50 concurrent learners.
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
 `;
-  writeFileSync(join(root, 'bench/results/runtime.md'), out);
+  if (!callgrind) writeFileSync(join(root, 'bench/results/runtime.md'), out);
   console.log(out);
 } finally {
   await s.stop();
+  if (callgrind) rmSync(s.dataDir, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
 }

@@ -6,6 +6,8 @@
  *              --mode post --clients 8 --batch 100 --seconds 20
  *   bench_http ... --mode get --clients 8 --seconds 10 --query 'agent=...&verb=...&limit=100'
  *   --agents N (1000) --activities N (500) --regs N (50 per client): distinct values generated
+ *   --requests N: each client stops after N requests (a fixed workload, for instruction counts
+ *   of the server under valgrind); --seconds still bounds the run
  *
  * Each client thread keeps one keep-alive connection (its own CURL easy handle) and sends
  * requests back to back for the given time. Statements are generated with distinct actors,
@@ -25,6 +27,7 @@
 struct opts {
     const char *url, *user, *pass, *mode, *query;
     int clients, batch;
+    long requests; /* per client; 0: no limit */
     double seconds;
     unsigned long long agents, activities, regs; /* distinct values generated */
 };
@@ -110,7 +113,7 @@ static void *run(void *arg)
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
     double end = now_s() + o->seconds;
-    while (now_s() < end) {
+    while (now_s() < end && (!o->requests || w->requests < o->requests)) {
         size_t len = 0;
         char *body = NULL;
         if (post) {
@@ -153,7 +156,7 @@ static int cmp_d(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     struct opts o = {
-        "http://127.0.0.1:8080/xapi", "", "", "post", NULL, 8, 100, 10.0, 1000, 500, 50};
+        "http://127.0.0.1:8080/xapi", "", "", "post", NULL, 8, 100, 0, 10.0, 1000, 500, 50};
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--url"))
             o.url = argv[i + 1];
@@ -175,6 +178,8 @@ int main(int argc, char **argv)
             o.agents = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--activities"))
             o.activities = strtoull(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--requests"))
+            o.requests = strtol(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--regs"))
             o.regs = strtoull(argv[i + 1], NULL, 10);
         else {
@@ -182,8 +187,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (o.clients < 1 || o.clients > 512 || o.batch < 1 || o.seconds <= 0 || !o.agents ||
-        !o.activities || !o.regs) {
+    if (o.clients < 1 || o.clients > 512 || o.batch < 1 || o.requests < 0 || o.seconds <= 0 ||
+        !o.agents || !o.activities || !o.regs) {
         fprintf(stderr,
                 "bench_http: bad --clients/--batch/--seconds/--agents/--activities/--regs\n");
         return 2;

@@ -8,6 +8,9 @@
  *   scan     one ordered scan of the N rows                         (rows/s)
  *   commit   500 one-put write transactions, one after another      (p50/p99 ms each)
  *   grouped  8 threads x 100 one-put stmt_db_txn_run_grouped calls  (commits/s)
+ *   cursors  the N rows with stmt_db_cursor_next, then with _last/_prev (rows/s), 1,000
+ *            seeks to random keys with 9 steps after each (seeks/s), and one
+ *            stmt_db_cursor_count of the N rows (rows/s); each the best of 5 rounds
  * Prints one Markdown table row. Every commit is durable (no unsafe flag on either backend).
  */
 #include "statements/stmt_db.h"
@@ -84,8 +87,10 @@ int main(int argc, char **argv)
     struct stmt_db_txn *t;
     char err[512], k[64], v[200];
     long n = argc > 2 ? atol(argv[2]) : 20000;
-    double t0, put_s, get_s, scan_s, grp_s, lat[500];
-    size_t bytes = 0;
+    double t0, put_s, get_s, scan_s, grp_s, lat[500], next_s, prev_s, seek_s, count_s;
+    size_t bytes = 0, walked = 0, counted = 0;
+    struct stmt_db_cursor *cur;
+    struct stmt_db_kv kv;
     int rc;
 
     if (argc < 2) {
@@ -139,6 +144,47 @@ int main(int argc, char **argv)
     stmt_db_txn_abort(t);
     scan_s = now() - t0;
 
+    /* cursors (issue 19 step 1): every row forwards, every row backwards, 1,000 seeks of 10
+     * rows each, and a range count of every row; each the best of 5 rounds (these take
+     * milliseconds on LMDB, where one preemption of a loaded machine would be the figure) */
+    if ((rc = stmt_db_txn_begin(db, 0, &t)) || (rc = stmt_db_cursor_open(t, "bench_kv", &cur)))
+        die("cursor", rc);
+    next_s = prev_s = seek_s = count_s = 1e9;
+    for (int round = 0; round < 5; round++) {
+        double d;
+        walked = 0;
+        t0 = now();
+        for (rc = stmt_db_cursor_next(cur, &kv); !rc; rc = stmt_db_cursor_next(cur, &kv))
+            walked++;
+        d = now() - t0;
+        next_s = d < next_s ? d : next_s;
+        t0 = now();
+        for (rc = stmt_db_cursor_last(cur, &kv); !rc; rc = stmt_db_cursor_prev(cur, &kv))
+            walked++;
+        d = now() - t0;
+        prev_s = d < prev_s ? d : prev_s;
+        t0 = now();
+        for (int i = 0; i < 1000; i++) {
+            int kl = key_of(k, rand() % n);
+            rc = stmt_db_cursor_seek(cur, k, (size_t)kl, &kv);
+            for (int j = 0; j < 9 && !rc; j++)
+                rc = stmt_db_cursor_next(cur, &kv);
+        }
+        d = now() - t0;
+        seek_s = d < seek_s ? d : seek_s;
+        t0 = now();
+        if ((rc = stmt_db_cursor_count(cur, "", 0, "\xff", 1, (size_t)-1, &counted)))
+            die("count", rc);
+        d = now() - t0;
+        count_s = d < count_s ? d : count_s;
+        stmt_db_cursor_seek(cur, "", 0, &kv); /* the next round's first _next: the 2nd key */
+        stmt_db_cursor_prev(cur, &kv);        /* back before the start */
+    }
+    stmt_db_cursor_close(cur);
+    stmt_db_txn_abort(t);
+    if (walked != 2 * (size_t)n || counted != (size_t)n)
+        die("cursor walk or count (rows)", STMT_DB_ERR_CORRUPT);
+
     for (int i = 0; i < 500; i++) {
         int kl = key_of(k, 5000000 + i);
         double s = now();
@@ -161,9 +207,10 @@ int main(int argc, char **argv)
         grp_s = now() - t0;
     }
 
-    printf("| %s | %ld | %.0f | %.0f | %.0f | %.2f / %.2f | %.0f |\n",
+    printf("| %s | %ld | %.0f | %.0f | %.0f | %.2f / %.2f | %.0f | %.0f | %.0f | %.0f | %.0f |\n",
            strncmp(argv[1], "postgres", 8) == 0 ? "PostgreSQL" : "LMDB", n, n / put_s, n / get_s,
-           n / scan_s, lat[250], lat[494], 800 / grp_s);
+           n / scan_s, lat[250], lat[494], 800 / grp_s, n / next_s, n / prev_s, 1000 / seek_s,
+           n / count_s);
     stmt_db_close(db);
     return 0;
 }

@@ -5,6 +5,7 @@
 # two release binaries, interleaved ROUNDS times so that the shared machine's load falls on
 # both alike. BASE is a release build of the commit before the bookkeeping.
 #   BASE=/path/to/base/scolar bench/run_ingest_ab.sh [seconds-per-run=10] [rounds=2]
+# LABEL_BASE / LABEL_NEW name the two builds in the table (other A/B comparisons).
 source "$(dirname "$0")/lib.sh"
 secs=${1:-10}
 rounds=${2:-2}
@@ -30,6 +31,6 @@ one() { # LABEL BINARY
 echo "| build | POST batches of 100, 8 clients (stmts/s) | POST single, 32 clients (stmts/s) | GET agent+verb, 8 clients (req/s) | RssAnon after |"
 echo "|---|---|---|---|---|"
 for r in $(seq "$rounds"); do
-  one "without reports (round $r)" "$base_bin"
-  one "with reports (round $r)" "$bin"
+  one "${LABEL_BASE:-without reports} (round $r)" "$base_bin"
+  one "${LABEL_NEW:-with reports} (round $r)" "$bin"
 done

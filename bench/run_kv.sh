@@ -12,7 +12,7 @@ ninja -C "$build" bench/bench_kv >/dev/null
 dir=$(mktemp -d /tmp/scolar-bench-kv-XXXXXX)
 url=$(tools/pg-throwaway.sh start)
 trap 'tools/pg-throwaway.sh stop "$url"; rm -rf "$dir" /tmp/scolar-bench-kv-local' EXIT
-echo "| backend | rows | put rows/s (100 per txn) | get/s (100 per read txn) | scan rows/s | one-put commit p50 / p99 ms | grouped commits/s (8 threads) |"
-echo "|---|---|---|---|---|---|---|"
+echo "| backend | rows | put rows/s (100 per txn) | get/s (100 per read txn) | scan rows/s | one-put commit p50 / p99 ms | grouped commits/s (8 threads) | cursor next rows/s | cursor prev rows/s | seeks of 10 rows/s | range count rows/s |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 "$build/bench/bench_kv" "$dir/lmdb" "$n"
 "$build/bench/bench_kv" "$url" "$n"

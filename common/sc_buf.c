@@ -107,33 +107,43 @@ int sc_buf_json_str(struct sc_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     int rc = sc_buf_putc(b, '"');
+    size_t run = 0; /* s[run, i) needs no escape: appended in one piece */
     for (size_t i = 0; !rc && i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        const char *esc;
+        char u[6] = {'\\', 'u', '0', '0'};
+        size_t elen = 2;
         switch (c) {
         case '"':
-            rc = sc_buf_append(b, "\\\"", 2);
+            esc = "\\\"";
             break;
         case '\\':
-            rc = sc_buf_append(b, "\\\\", 2);
+            esc = "\\\\";
             break;
         case '\n':
-            rc = sc_buf_append(b, "\\n", 2);
+            esc = "\\n";
             break;
         case '\r':
-            rc = sc_buf_append(b, "\\r", 2);
+            esc = "\\r";
             break;
         case '\t':
-            rc = sc_buf_append(b, "\\t", 2);
+            esc = "\\t";
             break;
         default:
-            if (c < 0x20) {
-                char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                rc = sc_buf_append(b, esc, 6);
-            } else {
-                rc = sc_buf_putc(b, (char)c);
-            }
+            if (c >= 0x20)
+                continue;
+            u[4] = hex[c >> 4];
+            u[5] = hex[c & 15];
+            esc = u;
+            elen = 6;
         }
+        rc = sc_buf_append(b, s + run, i - run);
+        if (!rc)
+            rc = sc_buf_append(b, esc, elen);
+        run = i + 1;
     }
+    if (!rc)
+        rc = sc_buf_append(b, s + run, n - run);
     if (!rc)
         rc = sc_buf_putc(b, '"');
     return rc;

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/random.h>
 
@@ -71,9 +72,40 @@ void sc_sha1(const void *data, size_t n, unsigned char out[20])
     SHA1(data, n, out);
 }
 
+/* SHA256() fetches the algorithm from the provider and builds a context on every call, which
+ * costs more than hashing a short key (the statement store hashes ids and IFIs per statement):
+ * the algorithm is fetched once and each thread keeps one context (freed when it ends). */
+static EVP_MD *sha256_md;
+static pthread_key_t sha256_key;
+static int sha256_ready;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_ctx_free(void *ctx)
+{
+    EVP_MD_CTX_free(ctx);
+}
+
+static void sha256_init(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    sha256_ready = sha256_md && !pthread_key_create(&sha256_key, sha256_ctx_free);
+}
+
 void sc_sha256(const void *data, size_t n, unsigned char out[32])
 {
-    SHA256(data, n, out);
+    EVP_MD_CTX *ctx = NULL;
+    pthread_once(&sha256_once, sha256_init);
+    if (sha256_ready) {
+        ctx = pthread_getspecific(sha256_key);
+        if (!ctx && (ctx = EVP_MD_CTX_new()) && pthread_setspecific(sha256_key, ctx)) {
+            EVP_MD_CTX_free(ctx);
+            ctx = NULL;
+        }
+    }
+    if (ctx && EVP_DigestInit_ex2(ctx, sha256_md, NULL) && EVP_DigestUpdate(ctx, data, n) &&
+        EVP_DigestFinal_ex(ctx, out, NULL))
+        return;
+    SHA256(data, n, out); /* out of memory for the context: the slow path */
 }
 
 void sc_hmac_sha256(const void *key, size_t klen, const void *data, size_t n, unsigned char out[32])

@@ -54,19 +54,47 @@ static void split(int64_t us, int64_t *days, int64_t *sod, int64_t *frac)
     *sod = secs - *days * 86400;
 }
 
+static char *put_digits(char *p, unsigned v, int n)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + n;
+}
+
 char *sc_time_format_iso(int64_t us, int digits, char out[SC_TIME_ISO_LEN])
 {
     int64_t days, sod, frac, y;
     unsigned m, d;
+    char *p = out;
     split(us, &days, &sod, &frac);
     civil_from_days(days, &y, &m, &d);
-    int n = snprintf(out, SC_TIME_ISO_LEN, "%04lld-%02u-%02uT%02d:%02d:%02d", (long long)y, m, d,
-                     (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
-    if (digits == 3)
-        n += snprintf(out + n, SC_TIME_ISO_LEN - (size_t)n, ".%03d", (int)(frac / 1000));
-    else if (digits == 6)
-        n += snprintf(out + n, SC_TIME_ISO_LEN - (size_t)n, ".%06d", (int)frac);
-    snprintf(out + n, SC_TIME_ISO_LEN - (size_t)n, "Z");
+    /* by hand (the writer formats one per stored statement; snprintf costs ten times more),
+     * snprintf's "%04lld" outside 0000..9999 */
+    if (y >= 0 && y <= 9999)
+        p = put_digits(p, (unsigned)y, 4);
+    else
+        p += snprintf(p, 24, "%04lld", (long long)y);
+    *p++ = '-';
+    p = put_digits(p, m, 2);
+    *p++ = '-';
+    p = put_digits(p, d, 2);
+    *p++ = 'T';
+    p = put_digits(p, (unsigned)(sod / 3600), 2);
+    *p++ = ':';
+    p = put_digits(p, (unsigned)(sod / 60 % 60), 2);
+    *p++ = ':';
+    p = put_digits(p, (unsigned)(sod % 60), 2);
+    if (digits == 3) {
+        *p++ = '.';
+        p = put_digits(p, (unsigned)(frac / 1000), 3);
+    } else if (digits == 6) {
+        *p++ = '.';
+        p = put_digits(p, (unsigned)frac, 6);
+    }
+    *p++ = 'Z';
+    *p = '\0';
     return out;
 }
 

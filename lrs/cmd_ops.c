@@ -273,10 +273,13 @@ int lrs_cmd_config(int argc, char **argv)
      * checked here as serve would take them */
     lrs_config_defaults(&c);
     lrs_config_from_env(&c);
-    if (lrs_config_validate(&c, err, sizeof err)) {
+    /* the TLS pair as serve loads it (the unit's ExecStartPre: a bad renewal shows here) */
+    if (lrs_config_validate(&c, err, sizeof err) ||
+        (c.tls_cert[0] && lrs_tls_open(&c, err, sizeof err))) {
         fprintf(stderr, "scolar: %s\n", err);
         return 1;
     }
+    lrs_tls_close();
     lrs_config_urls(&c);
     printf("data = %s\nlisten = %s\ncontent-listen = %s\npublic-url = %s\ncontent-url = %s\n"
            "tls-cert = %s\ntls-key = %s\ntrusted-proxy = %s\nmax-body = %zu\nmax-document = "

@@ -706,10 +706,12 @@ void *fwd__sender_main(void *arg)
             multi = NULL;
         }
     }
-    if (t->kind == FWD_FORWARDER && !t->pend) {
-        t->pend = sc_malloc(FWD_FLUSH_ROWS * sizeof *t->pend);
-        if (!t->pend) {
-            lrs_log(LRS_LOG_ERROR, "forwarding %u: out of memory, not sending", t->id);
+    /* without its buffer the sender cannot run: it tries again each second rather than end,
+     * which left a listed target that never sent again until a restart */
+    while (t->kind == FWD_FORWARDER && !t->pend &&
+           !(t->pend = sc_malloc(FWD_FLUSH_ROWS * sizeof *t->pend))) {
+        lrs_log(LRS_LOG_ERROR, "forwarding %u: out of memory, trying again in 1 s", t->id);
+        if (wait_turn(t, 1000)) {
             curl_easy_cleanup(c);
             return NULL;
         }

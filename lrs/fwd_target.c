@@ -217,9 +217,12 @@ static int make_def(const struct lrs_config *cfg, enum fwd_kind kind, const cJSO
             goto fail;
         }
         cJSON *evc = cJSON_Duplicate(ev, 1);
-        if (!evc || !cJSON_AddItemToObject(def, "events", evc) ||
-            !cJSON_AddStringToObject(def, "secret", secret)) {
-            cJSON_Delete(evc);
+        if (!evc || !cJSON_AddItemToObject(def, "events", evc)) {
+            cJSON_Delete(evc); /* not moved into def */
+            rc = -2;
+            goto fail;
+        }
+        if (!cJSON_AddStringToObject(def, "secret", secret)) { /* evc is def's: freed with it */
             rc = -2;
             goto fail;
         }
@@ -509,6 +512,13 @@ static struct fwd_target *find(struct lrs_fwd *f, enum fwd_kind kind, uint32_t i
 }
 
 /* The definition without secrets, and the status. Called with f->mu held. */
+/* A true/false member set in place (no allocation); NULL-tolerant. */
+static void set_bool(cJSON *item, int v)
+{
+    if (cJSON_IsBool(item))
+        item->type = (item->type & ~0xFF) | (v ? cJSON_True : cJSON_False);
+}
+
 static cJSON *show(struct fwd_target *t)
 {
     cJSON *o = cJSON_Duplicate(t->def, 1), *auth, *s;
@@ -544,7 +554,7 @@ static cJSON *show(struct fwd_target *t)
     }
     stats.sent += pending; /* delivered, their rows not deleted yet */
     pthread_mutex_lock(&t->mu);
-    cJSON_ReplaceItemInObjectCaseSensitive(o, "paused", cJSON_CreateBool(t->paused));
+    set_bool(cJSON_GetObjectItemCaseSensitive(o, "paused"), t->paused);
     cJSON_AddStringToObject(s, "state",
                             t->paused      ? "paused"
                             : t->failing   ? "retrying"
@@ -653,19 +663,31 @@ int lrs_fwd_pause(struct lrs_app *app, enum fwd_kind kind, uint32_t id, int paus
 {
     struct lrs_fwd *f = app->fwd;
     struct fwd_target *t;
+    cJSON *pv;
     char *text;
-    int rc;
+    int rc, was;
     pthread_mutex_lock(&f->mu);
     t = find(f, kind, id);
     if (!t) {
         pthread_mutex_unlock(&f->mu);
         return 404;
     }
-    /* the definition changes only here, under f->mu; the sender reads `paused` under t->mu */
-    cJSON_ReplaceItemInObjectCaseSensitive(t->def, "paused", cJSON_CreateBool(paused));
+    /* the definition changes only here, under f->mu; the sender reads `paused` under t->mu.
+     * In place (set_bool): cJSON_ReplaceItemInObject, short of memory for the key's copy,
+     * left a member without a name, after which no later member (auth, version) was found:
+     * the credential's secret was shown by GET and the stored definition lost its auth. */
+    pv = cJSON_GetObjectItemCaseSensitive(t->def, "paused");
+    if (!cJSON_IsBool(pv)) {
+        pthread_mutex_unlock(&f->mu);
+        return 503;
+    }
+    was = cJSON_IsTrue(pv);
+    set_bool(pv, paused);
     text = cJSON_PrintUnformatted(t->def);
     rc = text ? stmt_outbox_target_update(app->store, id, text, strlen(text)) : -1;
     cJSON_free(text);
+    if (rc)
+        set_bool(pv, was); /* not stored: as it was */
     if (rc == 0) {
         pthread_mutex_lock(&t->mu);
         t->paused = paused;
@@ -698,6 +720,20 @@ int lrs_fwd_delete(struct lrs_app *app, enum fwd_kind kind, uint32_t id)
     target_stop(t);
     stmt_outbox_forget(app->store, id);
     rc = stmt_outbox_target_delete(app->store, id);
+    if (rc) {
+        /* not deleted (503): the target goes on as before, a new sender on its stored
+         * definition; it was gone from the list until the next start */
+        struct fwd_target *again = target_new(app->db, app->store, id, cJSON_Duplicate(t->def, 1));
+        if (again && !target_start(again)) {
+            again->next = f->list;
+            f->list = again;
+        } else {
+            if (again)
+                stmt_outbox_forget(app->store, id);
+            target_free(again);
+            lrs_log(LRS_LOG_ERROR, "forwarding: target %u stopped until the next start", id);
+        }
+    }
     target_free(t);
     pthread_mutex_unlock(&f->mu);
     if (rc)

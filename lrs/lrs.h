@@ -68,9 +68,18 @@ int lrs_config_validate(const struct lrs_config *c, char *err, size_t errlen);
  *  SCOLAR_<KEY> (upper case, '-' as '_'), which it sets unless the environment already has it.
  *  0, or -1 naming the file, line and rule in err. `apply` 0 only checks. */
 int lrs_config_file(const char *path, int apply, char *err, size_t errlen);
-/** 1 when civetweb can serve TLS with the installed OpenSSL (lrs_http.c), else 0 with the
- *  reason in err. */
-int lrs_tls_usable(char *err, size_t errlen);
+/* ---- TLS (lrs_tls.c) -------------------------------------------------------------------- */
+/** Before the servers start (and before the data directory is touched): reads c->tls_cert and
+ *  c->tls_key (default: tls_cert) and loads what civetweb needs to use OpenSSL 3. 0, or -1 with
+ *  err naming the file and the reason. */
+int lrs_tls_open(const struct lrs_config *c, char *err, size_t errlen);
+/** civetweb's init_ssl callback: TLS 1.2+, the certificate callback. 1 (ready) or -1. */
+int lrs_tls_setup_ctx(void *ssl_ctx);
+/** Reads the certificate and key files again (SIGHUP): new connections get them. 0, or -1 with
+ *  err set (the pair in use is kept). */
+int lrs_tls_reload(char *err, size_t errlen);
+/** After the servers stopped. */
+void lrs_tls_close(void);
 /** The client's address: remote, or when remote is a trusted proxy the nearest address of
  *  X-Forwarded-For (`xff`, may be NULL) that is not a trusted proxy. */
 void lrs_client_addr(const struct lrs_config *c, const char *remote, const char *xff, char *out,
@@ -102,7 +111,7 @@ struct lrs_cred {
 
 /** Parse "all,statements/write,..." into scope bits; -1 naming the bad token in err. */
 int lrs_scopes_parse(const char *s, unsigned *out, char *err, size_t errlen);
-/** JSON array of scope names (owned). */
+/** JSON array of scope names (owned), NULL without memory (never a partial list). */
 cJSON *lrs_scopes_json(unsigned scopes);
 /** Create a credential; key/secret NULL → random. Returns 0 and fills the key and secret
  *  (secret only printed once: it is stored as a salted PBKDF2 hash). */
@@ -123,6 +132,9 @@ int lrs_cred_verify_basic(struct stmt_db *db, const char *authz, struct lrs_cred
  *  not one verified before. */
 int lrs_cred_verify_from(struct stmt_db *db, const char *authz, const char *addr,
                          struct lrs_cred *out);
+/* lrs_cred_verify_from/_basic: the credential could not be checked (out of memory, storage
+ * error): answer 503, never 401, and count no failure against the key */
+#define LRS_AUTH_UNAVAILABLE (-3)
 void lrs_cred_clear(struct lrs_cred *c);
 /** The one authorization check (lrs_auth.c SCOPE_TABLE): 1 when `scopes` allow `method` on
  *  `path` (GET/HEAD read, anything else writes), else 0. Unknown protected paths are closed. */
@@ -188,7 +200,8 @@ int lrs_req_read_body(struct lrs_req *r, size_t cap);
 cJSON *lrs_req_json(struct lrs_req *r, const char *what);
 /** Request header (case-insensitive), or NULL. */
 const char *lrs_req_header(struct lrs_req *r, const char *name);
-/** Parse the query string into r->params (decoded). 0, or 400 on bad encoding. */
+/** Parse the query string into r->params (decoded). 0, 400 on bad encoding, 500 without
+ *  memory (dispatch has parsed it before any route runs: a route sees 0 or 400). */
 int lrs_req_parse_query(struct lrs_req *r);
 /** First value of a query parameter (exact-case name), or NULL. */
 const char *lrs_req_param(struct lrs_req *r, const char *name);
@@ -207,6 +220,16 @@ void lrs_reply_json(struct lrs_req *r, int status, const cJSON *j);
 /** Answer with a built buffer; a buffer whose building failed (sc_buf_error) is answered 500
  *  instead, so a truncated document never goes out with a success status. */
 void lrs_reply_buf(struct lrs_req *r, int status, const char *ctype, const struct sc_buf *b);
+/**
+ * Members of an answer known only once a write is done (a launch URL, a token) are made before
+ * it as strings of the right length, then filled in place and moved in with
+ * cJSON_AddItemToObjectCS (a constant key): after the commit no allocation can fail, so a
+ * stored record is always answered 2xx and whole. lrs_json_str_of_len: an owned string of n
+ * 'x' (NULL without memory or past 2047); lrs_json_str_fill: 0 when item holds v (in place
+ * when of the same length), -1 without memory.
+ */
+cJSON *lrs_json_str_of_len(size_t n);
+int lrs_json_str_fill(cJSON *item, const char *v);
 /** {"error": true, "status": N, "message": "..."} as JSON. */
 void lrs_reply_error(struct lrs_req *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -225,7 +248,8 @@ struct lrs_route {
 extern const struct lrs_route lrs_api_routes[];     /* lrs_routes.c; ends with {0} */
 extern const struct lrs_route lrs_content_routes[]; /* lrs_routes.c */
 
-/** Decode an application/x-www-form-urlencoded string into owned params. 0 or 400. */
+/** Decode an application/x-www-form-urlencoded string into owned params. 0, 400 (bad
+ *  encoding) or 500 (out of memory). */
 int lrs_params_parse(const char *qs, size_t len, struct lrs_param **out, size_t *nout);
 void lrs_params_free(struct lrs_param *ps, size_t n);
 
@@ -279,7 +303,14 @@ void lrs_statements_learn(struct lrs_req *r, const cJSON *body);
  *  in place (method, headers, parameters, body). Non-zero when it has answered (400). */
 int lrs_altsyntax_apply(struct lrs_req *r);
 /** The modules whose error codes lrs_status knows (their values overlap). */
-enum lrs_errs { LRS_ERRS_DB, LRS_ERRS_STORE, LRS_ERRS_DOC, LRS_ERRS_SCORM, LRS_ERRS_RT };
+enum lrs_errs {
+    LRS_ERRS_DB,
+    LRS_ERRS_STORE,
+    LRS_ERRS_DOC,
+    LRS_ERRS_SCORM,
+    LRS_ERRS_RT,
+    LRS_ERRS_USER
+};
 /** HTTP status for an error code of module mod (lrs_status.c: the program's one table); 200
  *  for 0. */
 int lrs_status(enum lrs_errs mod, int code);

@@ -106,8 +106,8 @@ int lrs_altsyntax_apply(struct lrs_req *r)
     /* CORS preflights go on to lrs_xapi_pre whatever their query says */
     if (!strstr(r->query, "method") || !strcmp(r->method, "OPTIONS"))
         return 0;
-    if (lrs_params_parse(r->query, strlen(r->query), &q, &nq)) {
-        lrs_reply_error(r, 400, "malformed query string");
+    if ((rc = lrs_params_parse(r->query, strlen(r->query), &q, &nq))) {
+        lrs_reply_error(r, rc, rc == 500 ? "out of memory" : "malformed query string");
         return 1;
     }
     for (size_t i = 0; i < nq && !method; i++)
@@ -159,10 +159,11 @@ int lrs_altsyntax_apply(struct lrs_req *r)
         lrs_reply_error(r, rc, rc == 413 ? "request body too large" : "cannot read the body");
         goto out;
     }
-    if (lrs_params_parse(r->body.data, r->body.len, &form, &nform)) {
-        lrs_reply_error(r, 400,
-                        "alternate request syntax: the form body is not valid "
-                        "application/x-www-form-urlencoded (xAPI Comm 1.3)");
+    if ((rc = lrs_params_parse(r->body.data, r->body.len, &form, &nform))) {
+        lrs_reply_error(r, rc,
+                        rc == 500 ? "out of memory"
+                                  : "alternate request syntax: the form body is not valid "
+                                    "application/x-www-form-urlencoded (xAPI Comm 1.3)");
         goto out;
     }
     for (size_t i = 0; i < nform; i++) {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,6 +79,19 @@ int lrs_backup_before_upgrade(struct stmt_db *db, char *err, size_t errlen)
     return 0;
 }
 
+void lrs_disk_state(const char *dir, char *out, size_t n)
+{
+    struct statvfs v;
+    if (statvfs(dir, &v)) {
+        snprintf(out, n, "%s: no space left on device (ENOSPC)", dir);
+        return;
+    }
+    unsigned long long avail = (unsigned long long)v.f_bavail * v.f_frsize;
+    unsigned long long size = (unsigned long long)v.f_blocks * v.f_frsize;
+    snprintf(out, n, "%s: no space left on device (ENOSPC), %llu KiB free of %.1f MiB", dir,
+             avail >> 10, (double)size / (1024.0 * 1024.0));
+}
+
 int lrs_app_open(struct lrs_app *app, char *err, size_t errlen)
 {
     if (lrs_backup_before_upgrade(app->db, err, errlen))
@@ -90,9 +104,27 @@ int lrs_app_open(struct lrs_app *app, char *err, size_t errlen)
     }
     int64_t t0 = sc_time_now_us();
     rc = stmt_store_open(app->db, NULL, &app->store);
+    if (rc == STMT_STORE_ERR_FULL) {
+        char disk[600];
+        lrs_disk_state(stmt_db_dir(app->db), disk, sizeof disk);
+        snprintf(err, errlen,
+                 "the disk is full: %s; the statement store cannot open: free space "
+                 "and start again",
+                 disk);
+        return -1;
+    }
     if (rc) {
         snprintf(err, errlen, "cannot open the statement store: %s", stmt_store_strerror(rc));
         return -1;
+    }
+    if (stmt_store_open_full(app->store)) {
+        char disk[600];
+        lrs_disk_state(stmt_db_dir(app->db), disk, sizeof disk);
+        lrs_log(LRS_LOG_WARN,
+                "the disk is full: %s; started anyway: reads are served (the last run's %zu "
+                "unindexed statements from memory), writes that need space answer 507 "
+                "(storage full) until space is freed, then go through without a restart",
+                disk, stmt_store_open_full(app->store));
     }
     {
         size_t folded;

@@ -69,9 +69,17 @@ int lrs_scopes_parse(const char *s, unsigned *out, char *err, size_t errlen)
 cJSON *lrs_scopes_json(unsigned scopes)
 {
     cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; a && i < sizeof SCOPES / sizeof SCOPES[0]; i++)
-        if (scopes & SCOPES[i].bit)
-            cJSON_AddItemToArray(a, cJSON_CreateString(SCOPES[i].name));
+    for (size_t i = 0; a && i < sizeof SCOPES / sizeof SCOPES[0]; i++) {
+        cJSON *s;
+        if (!(scopes & SCOPES[i].bit))
+            continue;
+        s = cJSON_CreateString(SCOPES[i].name);
+        if (!s || !cJSON_AddItemToArray(a, s)) { /* never a list with a scope left out */
+            cJSON_Delete(s);
+            cJSON_Delete(a);
+            return NULL;
+        }
+    }
     return a;
 }
 
@@ -253,7 +261,8 @@ int lrs_cred_create(struct stmt_db *db, const char *name, unsigned scopes, const
             return -2;
         snprintf(k, sizeof k, "%s", key);
     } else {
-        sc_random_bytes(rnd, 16);
+        if (sc_random_bytes(rnd, 16))
+            return -1; /* never a key from unset bytes */
         sc_hex(rnd, 16, k);
     }
     if (secret) {
@@ -261,10 +270,12 @@ int lrs_cred_create(struct stmt_db *db, const char *name, unsigned scopes, const
             return -3;
         snprintf(s, sizeof s, "%s", secret);
     } else {
-        sc_random_bytes(rnd, 32);
+        if (sc_random_bytes(rnd, 32))
+            return -1;
         sc_hex(rnd, 32, s);
     }
-    sc_random_bytes(salt, sizeof salt);
+    if (sc_random_bytes(salt, sizeof salt))
+        return -1;
     if (sc_pbkdf2(s, salt, sizeof salt, PBKDF2_ITER, hash))
         return -1;
     fails0 = sc_alloc_failures(); /* a member the builder could not add: nothing is stored */
@@ -503,10 +514,16 @@ int lrs_cred_verify_from(struct stmt_db *db, const char *authz, const char *addr
     cached = cache_hit(key, secret);
     if (!cached && auth_throttled(addr, key))
         return LRS_AUTH_THROTTLED;
-    if (stmt_db_get1(db, "creds", key, strlen(key), &val, &vl) == 0) {
+    rc = stmt_db_get1(db, "creds", key, strlen(key), &val, &vl);
+    if (rc == STMT_DB_OK) {
         rec = cJSON_ParseWithLength(val, vl);
         sc_free(val);
+        if (!rec) /* the record is JSON (lrs_cred_create): out of memory, not a wrong key */
+            return LRS_AUTH_UNAVAILABLE;
+    } else if (rc != STMT_DB_NOTFOUND) {
+        return LRS_AUTH_UNAVAILABLE; /* never counted as a failed sign-in */
     }
+    rc = -1;
     if (rec && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "revoked"))) {
         cJSON_Delete(rec);
         rec = NULL;
@@ -522,8 +539,10 @@ int lrs_cred_verify_from(struct stmt_db *db, const char *authz, const char *addr
     if (!rec)
         goto out;
     authority = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rec, "authority"));
-    if (!authority) /* no authority to record statements under: refuse, never guess */
+    if (!authority) { /* no authority to record statements under: refuse, never guess */
+        rc = LRS_AUTH_UNAVAILABLE;
         goto out;
+    }
     memset(out, 0, sizeof *out);
     const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "name"));
     copy_str(out->key, sizeof out->key, key);

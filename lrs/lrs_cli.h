@@ -21,6 +21,10 @@ int lrs_cli_data_opts(int argc, char **argv, const char *usage, struct lrs_confi
  * lrs_cli_open_db does it). 0, or -1 with a reason in err. */
 int lrs_db_register(struct stmt_db *db, char *err, size_t errlen);
 int lrs_app_open(struct lrs_app *app, char *err, size_t errlen);
+/** "DIR: no space left on device (ENOSPC), 12 KiB free of 3.0 MiB" into out, for messages
+ *  about a full disk (lrs_app.c). */
+void lrs_disk_state(const char *dir, char *out, size_t n);
+
 /* Issue 18: when opening the statement store of `db` would convert an older format
  * (stmt_store_needs_upgrade), write DATA/backup-before-upgrade-<UTC>/store.mdb first and log
  * where. 0 (also: nothing to convert), or -1 with the reason in err (then nothing is opened).

@@ -42,6 +42,9 @@ int lrs_session_auth(struct lrs_req *r);
 int64_t lrs_session_idle_s(void);
 /** Delete every session of a console user or credential (kind "user"/"credential"). */
 void lrs_session_drop_all(struct stmt_db *db, const char *kind, const char *name);
+/** The same inside the caller's write transaction t (one write: the user and its sessions go
+ *  together). 0 or a stmt_db error (then the caller aborts t). */
+int lrs_session_drop_all_txn(struct stmt_db_txn *t, const char *kind, const char *name);
 /** The headers of every console page: CSP, X-Frame-Options, Referrer-Policy. */
 void lrs_console_headers(struct lrs_req *r);
 
@@ -57,19 +60,27 @@ void lrs_route_learners(struct lrs_req *r); /* /api/learners (route_learners.c) 
 
 /* ---- console users (lrs_users.c) -------------------------------------------------------- */
 
+/* the errors of lrs_user_create; lrs_status(LRS_ERRS_USER, code) is their HTTP status */
+enum lrs_user_err {
+    LRS_USER_ERR_NAME = -1,     /* not a valid user name */
+    LRS_USER_ERR_PASSWORD = -2, /* too short or too long */
+    LRS_USER_ERR_EXISTS = -3,   /* a user of that name exists */
+    LRS_USER_ERR_STORE = -4,    /* out of memory, hashing or storage */
+};
 /** Create user `name` (1..64 of [A-Za-z0-9._@-]) with `password` (>= 10 characters), stored as
- *  a salted PBKDF2-HMAC-SHA-256 hash. 0; -1 bad name; -2 short password; -3 exists; -4 store
- *  failure. err (may be NULL) gets a sentence. */
+ *  a salted PBKDF2-HMAC-SHA-256 hash. 0 or an enum lrs_user_err; err (may be NULL) gets a
+ *  sentence. */
 int lrs_user_create(struct stmt_db *db, const char *name, const char *password, char *err,
                     size_t errlen);
-/** 0, or STMT_DB_NOTFOUND. Also ends the user's sessions. */
+/** 0, STMT_DB_NOTFOUND, or another stmt_db error (then nothing changed). The user's sessions
+ *  end in the same transaction. */
 int lrs_user_delete(struct stmt_db *db, const char *name);
 /** Owned array [{name, created}] sorted by name, or NULL. */
 cJSON *lrs_user_list(struct stmt_db *db);
 /** 0 when the user exists and the password is right, else -1. The same PBKDF2 work is done
  *  for an unknown user (a dummy hash), so the answer time does not tell whether it exists. */
 int lrs_user_verify(struct stmt_db *db, const char *name, const char *password);
-/** 1 when the user exists. */
+/** 1 when the user exists, 0 when not, -1 when the store cannot tell (out of memory). */
 int lrs_user_exists(struct stmt_db *db, const char *name);
 
 /** CLI: `scolar user create|list|delete` (cmd_user.c). */

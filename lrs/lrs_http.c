@@ -16,9 +16,7 @@
 #include "statements/stmt_json.h"
 
 #include <civetweb.h>
-#include <openssl/ssl.h>
 #include <ctype.h>
-#include <dlfcn.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -78,13 +76,15 @@ static int hexval(int c)
 }
 
 /* Percent-decode (and '+' → space, application/x-www-form-urlencoded). NULL on a bad escape
- * or an encoded NUL. */
-static char *url_decode(const char *s, size_t n)
+ * or an encoded NUL, or without memory (then *oom is set). */
+static char *url_decode(const char *s, size_t n, int *oom)
 {
     char *out = sc_malloc(n + 1);
     size_t j = 0;
-    if (!out)
+    if (!out) {
+        *oom = 1;
         return NULL;
+    }
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%') {
             int hi, lo;
@@ -109,6 +109,7 @@ int lrs_params_parse(const char *qs, size_t len, struct lrs_param **out, size_t 
 {
     struct lrs_param *ps = NULL;
     size_t np = 0;
+    int oom = 0;
     const char *p = qs, *end = qs + len;
     while (p < end) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
@@ -117,11 +118,15 @@ int lrs_params_parse(const char *qs, size_t len, struct lrs_param **out, size_t 
             const char *eq = memchr(p, '=', (size_t)(seg_end - p));
             const char *name_end = eq ? eq : seg_end;
             struct lrs_param *grown = sc_realloc(ps, (np + 1) * sizeof *ps);
-            if (!grown)
+            if (!grown) {
+                oom = 1;
                 goto fail;
+            }
             ps = grown;
-            ps[np].name = url_decode(p, (size_t)(name_end - p));
-            ps[np].value = eq ? url_decode(eq + 1, (size_t)(seg_end - eq - 1)) : sc_strdup("");
+            ps[np].name = url_decode(p, (size_t)(name_end - p), &oom);
+            ps[np].value =
+                eq ? url_decode(eq + 1, (size_t)(seg_end - eq - 1), &oom) : sc_strdup("");
+            oom |= !eq && !ps[np].value;
             np++;
             if (!ps[np - 1].name || !ps[np - 1].value)
                 goto fail;
@@ -133,7 +138,7 @@ int lrs_params_parse(const char *qs, size_t len, struct lrs_param **out, size_t 
     return 0;
 fail:
     lrs_params_free(ps, np);
-    return 400;
+    return oom ? 500 : 400;
 }
 
 void lrs_params_free(struct lrs_param *ps, size_t n)
@@ -190,6 +195,18 @@ static const char *connection_token(struct lrs_req *r)
  * both ends (measured: a third of the server's CPU per single-statement POST).
  */
 #define REPLY_INLINE_BODY (64u << 10)
+
+/* The extra headers up to their last complete line: a header whose append failed (sticky
+ * errors keep what came before it) is left out rather than sent half. */
+static size_t hdrs_complete(const struct sc_buf *h)
+{
+    size_t n = h->len;
+    if (!sc_buf_error(h))
+        return n;
+    while (n >= 2 && !(h->data[n - 2] == '\r' && h->data[n - 1] == '\n'))
+        n--;
+    return n >= 2 ? n : 0;
+}
 void lrs_reply_head(struct lrs_req *r, int status, const char *ctype, int has_length, size_t length,
                     const void *body, size_t n)
 {
@@ -197,6 +214,7 @@ void lrs_reply_head(struct lrs_req *r, int status, const char *ctype, int has_le
     struct sc_buf b;
     int bad = 0, with_body = body && n && !r->head && n <= REPLY_INLINE_BODY;
     const char *text = mg_get_response_code_text(r->conn, status), *conn;
+    size_t hlen = hdrs_complete(&r->hdrs);
     sc_buf_init(&b, 0);
     bad |= sc_buf_printf(&b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, text ? text : "",
                          sc_time_format_http(sc_time_now_us(), date));
@@ -205,8 +223,8 @@ void lrs_reply_head(struct lrs_req *r, int status, const char *ctype, int has_le
     if (has_length)
         bad |= sc_buf_printf(&b, "Content-Length: %zu\r\n", length);
     bad |= sc_buf_puts(&b, "X-Content-Type-Options: nosniff\r\n");
-    if (r->hdrs.len)
-        bad |= sc_buf_append(&b, r->hdrs.data, r->hdrs.len);
+    if (hlen)
+        bad |= sc_buf_append(&b, r->hdrs.data, hlen);
     conn = connection_token(r);
     if (!strcmp(conn, "keep-alive"))
         bad |= sc_buf_puts(&b, LRS_KEEP_ALIVE_HDR);
@@ -216,11 +234,23 @@ void lrs_reply_head(struct lrs_req *r, int status, const char *ctype, int has_le
     if (!bad) {
         mg_write(r->conn, b.data, b.len);
     } else {
-        /* out of memory for the copy: the same bytes in pieces */
-        mg_printf(r->conn, "HTTP/1.1 %d %s\r\n", status, text ? text : "");
-        if (has_length)
-            mg_printf(r->conn, "Content-Length: %zu\r\n", length);
-        mg_printf(r->conn, "Connection: close\r\n\r\n");
+        /* out of memory for the copy: the same bytes in pieces (no allocation here: an
+         * answer after a committed write must still go out whole, with its headers) */
+        char line[512];
+        int ln = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status,
+                          text ? text : "", date);
+        mg_write(r->conn, line, (size_t)ln);
+        if (ctype) {
+            ln = snprintf(line, sizeof line, "Content-Type: %s\r\n", ctype);
+            mg_write(r->conn, line, (size_t)ln < sizeof line ? (size_t)ln : sizeof line - 1);
+        }
+        if (has_length) {
+            ln = snprintf(line, sizeof line, "Content-Length: %zu\r\n", length);
+            mg_write(r->conn, line, (size_t)ln);
+        }
+        if (hlen)
+            mg_write(r->conn, r->hdrs.data, hlen);
+        mg_write(r->conn, "Connection: close\r\n\r\n", 21);
         with_body = 0;
     }
     sc_buf_free(&b);
@@ -241,16 +271,45 @@ void lrs_reply(struct lrs_req *r, int status, const char *ctype, const void *bod
         r->bytes_out = n;
 }
 
+/* An answer printed without allocating: after a committed write the client must be told it
+ * succeeded even when no memory is left (cJSON_PrintPreallocated writes into this buffer). */
+#define REPLY_JSON_STACK (32u << 10)
+
 void lrs_reply_json(struct lrs_req *r, int status, const cJSON *j)
 {
     char *s = cJSON_PrintUnformatted(j);
     if (!s) {
+        char buf[REPLY_JSON_STACK];
+        if (j && cJSON_PrintPreallocated((cJSON *)j, buf, (int)sizeof buf, 0)) {
+            lrs_reply(r, status, "application/json", buf, strlen(buf));
+            return;
+        }
         static const char oom[] = "{\"error\":true,\"status\":500,\"message\":\"out of memory\"}";
         lrs_reply(r, 500, "application/json", oom, sizeof oom - 1);
         return;
     }
     lrs_reply(r, status, "application/json", s, strlen(s));
     cJSON_free(s);
+}
+
+cJSON *lrs_json_str_of_len(size_t n)
+{
+    char buf[2048];
+    if (n >= sizeof buf)
+        return NULL;
+    memset(buf, 'x', n);
+    buf[n] = 0;
+    return cJSON_CreateString(buf);
+}
+
+int lrs_json_str_fill(cJSON *item, const char *v)
+{
+    size_t n = strlen(v);
+    if (cJSON_IsString(item) && strlen(item->valuestring) == n) {
+        memcpy(item->valuestring, v, n);
+        return 0;
+    }
+    return cJSON_SetValuestring(item, v) ? 0 : -1;
 }
 
 void lrs_reply_error(struct lrs_req *r, int status, const char *fmt, ...)
@@ -313,6 +372,12 @@ static void dispatch(struct lrs_req *r, const struct lrs_route *routes)
             lrs_reply_error(r, 404, "no resource at %s", r->path);
         return;
     }
+    /* the query, parsed once here: a request that cannot be parsed for want of memory is
+     * refused before anything is done (a bad encoding is each route's 400 to word) */
+    if (lrs_req_parse_query(r) == 500) {
+        lrs_reply_error(r, 503, "out of memory reading the query: retry");
+        return;
+    }
     /* issue 15: no cross-origin browser requests, declared body types (lrs_session.c) */
     if (!strncmp(r->path, "/api/", 5) && lrs_console_origin_guard(r))
         return;
@@ -328,6 +393,12 @@ static void dispatch(struct lrs_req *r, const struct lrs_route *routes)
             vrc = vrc > 0 ? 0 : -1;
         else if (!by_cookie && authz)
             vrc = lrs_cred_verify_from(r->app->db, authz, r->client, &r->cred);
+        if (vrc == LRS_AUTH_UNAVAILABLE) {
+            lrs_reply_error(r, 503,
+                            "cannot check the credentials now (out of memory or "
+                            "storage): retry");
+            return;
+        }
         if (vrc == LRS_AUTH_THROTTLED) {
             lrs_resp_header(r, "Retry-After", "1");
             lrs_reply_error(r, 429,
@@ -373,6 +444,9 @@ static void handle(struct mg_connection *conn, struct lrs_app *app, const struct
     r.query = ri->query_string ? ri->query_string : "";
     r.head = !strcmp(r.method, "HEAD");
     sc_buf_init(&r.hdrs, 64 * 1024);
+    /* room for the usual headers up front: adding them to an answer after a committed write
+     * then needs no allocation that could fail (hdrs_complete drops a header that did) */
+    int no_room = sc_buf_reserve(&r.hdrs, 1024) != SC_BUF_OK;
     r.is_xapi = !content && !strncmp(r.path, "/xapi/", 6);
     lrs_client_addr(&app->cfg, ri->remote_addr, lrs_req_header(&r, "X-Forwarded-For"), r.client,
                     sizeof r.client);
@@ -387,8 +461,13 @@ static void handle(struct mg_connection *conn, struct lrs_app *app, const struct
         lrs_resp_header(&r, "X-Request-Id", "%s", r.request_id);
     }
     /* xAPI pre-checks (preflight, version header) may answer the request themselves. */
-    if (!r.is_xapi || (lrs_altsyntax_apply(&r) == 0 && lrs_xapi_pre(&r) == 0))
+    if (no_room) {
+        static const char busy[] = "{\"error\":true,\"status\":503,\"message\":\"out of "
+                                   "memory: request not handled, retry\"}";
+        lrs_reply(&r, 503, "application/json", busy, sizeof busy - 1);
+    } else if (!r.is_xapi || (lrs_altsyntax_apply(&r) == 0 && lrs_xapi_pre(&r) == 0)) {
         dispatch(&r, rt);
+    }
     lrs_guard_request_done(&r);
     lrs_metrics_request(r.route, content, r.status, sc_time_mono_us() - t0);
     lrs_log_access(content ? "content" : "api", r.method, r.path, r.status, r.bytes_out,
@@ -549,27 +628,37 @@ static int content_handler(struct mg_connection *conn, void *cbdata)
 static int log_message(const struct mg_connection *conn, const char *message)
 {
     (void)conn;
-    lrs_log(LRS_LOG_WARN, "civetweb: %s", message);
+    /* OpenSSL's reason when a plain HTTP request reaches a TLS port: the connection is closed */
+    lrs_log(LRS_LOG_WARN, "civetweb: %s%s", message,
+            strstr(message, "SSL routines::http request") ? " (plain HTTP sent to the HTTPS port)"
+                                                          : "");
     return 1;
 }
 
-/* --tls-cert/--tls-key: civetweb (Debian's is built with OpenSSL) reads one PEM file holding
- * the key and the certificate chain; a separate key file is loaded here into its SSL_CTX
- * (the init_ssl callback; returning 1 tells civetweb the context is ready). */
+/* --tls-cert/--tls-key: lrs_tls.c sets up civetweb's SSL_CTX */
 static int init_ssl(void *ssl_ctx, void *user_data)
 {
-    struct lrs_app *app = user_data;
-    const char *cert = app->cfg.tls_cert, *key = app->cfg.tls_key[0] ? app->cfg.tls_key : cert;
-    if (SSL_CTX_use_certificate_chain_file(ssl_ctx, cert) != 1) {
-        lrs_log(LRS_LOG_ERROR, "tls-cert %s: not a PEM certificate chain", cert);
-        return -1;
-    }
-    if (SSL_CTX_use_PrivateKey_file(ssl_ctx, key, SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(ssl_ctx) != 1) {
-        lrs_log(LRS_LOG_ERROR, "tls-key %s: not the PEM private key of %s", key, cert);
-        return -1;
-    }
-    return 1;
+    (void)user_data;
+    return lrs_tls_setup_ctx(ssl_ctx);
+}
+
+/*
+ * civetweb takes handlers only once a context runs (mg_set_request_handler after mg_start2),
+ * and a context answers from the moment its master thread starts, inside mg_start2: a request
+ * in between got civetweb's own "404 Not Found" (shown with gdb in non-stop mode, the main
+ * thread held before the content origin's handler was set). The content origin starts after
+ * the API origin answers /healthz, and a client that connected while its workers were being
+ * created is served as soon as the master thread starts: under load that was test_runtime_http's
+ * "GET /player → 404 right after start". So requests wait in begin_request until both origins
+ * have their handler (bounded: 10 s).
+ */
+static atomic_int handlers_ready;
+
+static int begin_request(struct mg_connection *conn)
+{
+    for (int i = 0; i < 10000 && !atomic_load(&handlers_ready); i++)
+        usleep(1000);
+    return lrs_guard_begin_request(conn);
 }
 
 static struct mg_context *start_ctx(struct lrs_app *app, const char *listen_addr, int threads,
@@ -604,7 +693,7 @@ static struct mg_context *start_ctx(struct lrs_app *app, const char *listen_addr
                           /* TLS 1.2 and newer only (4: SSL2, SSL3, TLS1.0, TLS1.1 off) */
                           tls ? "ssl_protocol_version" : NULL, "4", NULL};
     memset(&cb, 0, sizeof cb);
-    cb.begin_request = lrs_guard_begin_request;
+    cb.begin_request = begin_request;
     cb.log_message = log_message;
     cb.connection_close = lrs_guard_conn_closed;
     if (tls)
@@ -621,36 +710,18 @@ static struct mg_context *start_ctx(struct lrs_app *app, const char *listen_addr
     return ctx;
 }
 
-/* civetweb loads OpenSSL at run time (dlopen of "libssl.so", the name libssl-dev installs)
- * and calls SSL_get_peer_certificate on every TLS connection. OpenSSL 3 no longer exports that
- * name (a macro for SSL_get1_peer_certificate): Debian 12's civetweb 1.15 then calls a NULL
- * pointer at the first TLS handshake (reproduced with a ten-line mg_start program). So before
- * offering HTTPS, check that the library civetweb will load has what it calls; otherwise
- * refuse to start, pointing at TLS in a reverse proxy (docs/reverse-proxy.md). */
-int lrs_tls_usable(char *err, size_t errlen)
-{
-    void *h = dlopen("libssl.so", RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        snprintf(err, errlen,
-                 "--tls-cert: civetweb loads OpenSSL as libssl.so, which is not installed "
-                 "(Debian: libssl-dev); terminate TLS in a reverse proxy (docs/reverse-proxy.md)");
-        return 0;
-    }
-    int ok = dlsym(h, "SSL_get_peer_certificate") != NULL;
-    dlclose(h);
-    if (!ok)
-        snprintf(err, errlen,
-                 "--tls-cert: this civetweb calls SSL_get_peer_certificate, which the installed "
-                 "OpenSSL 3 does not export: every TLS connection would crash the server; "
-                 "terminate TLS in a reverse proxy (docs/reverse-proxy.md)");
-    return ok;
-}
-
 int lrs_server_start(struct lrs_app *app, char *err, size_t errlen)
 {
+    atomic_store(&handlers_ready, 0);
     if (lrs_guard_start(app, err, errlen))
         return -1;
-    mg_init_library(app->cfg.tls_cert[0] ? 2 : 0); /* 2: MG_FEATURES_TLS */
+    /* 2: MG_FEATURES_TLS. civetweb 1.15 answers without it when it cannot load OpenSSL, and
+     * would then start TLS listeners anyway and crash at the first handshake (lrs_tls_shim.c) */
+    if (!(mg_init_library(app->cfg.tls_cert[0] ? 2 : 0) & 2) && app->cfg.tls_cert[0]) {
+        snprintf(err, errlen, "--tls-cert: civetweb cannot load OpenSSL (libssl.so)");
+        mg_exit_library();
+        goto fail;
+    }
     app->ctx = start_ctx(app, app->cfg.listen, app->cfg.threads, api_handler, err, errlen);
     if (!app->ctx)
         goto fail;
@@ -659,10 +730,12 @@ int lrs_server_start(struct lrs_app *app, char *err, size_t errlen)
     app->content_ctx =
         start_ctx(app, app->cfg.content_listen, app->cfg.threads, content_handler, err, errlen);
     if (!app->content_ctx) {
+        atomic_store(&handlers_ready, 1); /* nothing to wait for: the API origin stops */
         mg_stop(app->ctx);
         app->ctx = NULL;
         goto fail;
     }
+    atomic_store(&handlers_ready, 1);
     return 0;
 fail:
     lrs_guard_stop();

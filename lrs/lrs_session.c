@@ -191,16 +191,18 @@ int64_t lrs_session_idle_s(void)
     return idle_s;
 }
 
-static cJSON *sess_load(struct stmt_db *db, const char *key)
+/* The record of session `key`: 0 and *rec (owned), STMT_DB_NOTFOUND, or another error (out of
+ * memory, storage: the session may well exist). */
+static int sess_load(struct stmt_db *db, const char *key, cJSON **rec)
 {
     char *v = NULL;
     size_t vl;
-    cJSON *rec;
-    if (stmt_db_get1(db, SESS_TABLE, key, 64, &v, &vl))
-        return NULL;
-    rec = cJSON_ParseWithLength(v, vl);
+    int rc = stmt_db_get1(db, SESS_TABLE, key, 64, &v, &vl);
+    if (rc)
+        return rc;
+    *rec = cJSON_ParseWithLength(v, vl);
     sc_free(v);
-    return rec;
+    return *rec ? 0 : STMT_DB_ERR_NOMEM;
 }
 
 static int sess_save(struct stmt_db *db, const char *key, const cJSON *rec)
@@ -236,9 +238,12 @@ static int purge_visit(void *vctx, const void *k, size_t kl, const void *v, size
     struct purge_ctx *c = vctx;
     cJSON *rec;
     int drop;
+    long f0 = sc_alloc_failures();
     if (kl != 64 || c->n == c->cap)
         return 0;
     rec = cJSON_ParseWithLength(v, vl);
+    if (!rec && sc_alloc_failures() != f0)
+        return STMT_DB_ERR_NOMEM; /* unreadable for want of memory: not a broken record */
     if (!rec)
         drop = 1;
     else if (c->kind)
@@ -265,7 +270,8 @@ static void sess_purge(struct stmt_db *db, const char *kind, const char *name)
     if (!c.keys)
         return;
     if (!stmt_db_txn_begin(db, 0, &t)) {
-        stmt_db_scan(t, SESS_TABLE, NULL, 0, purge_visit, &c);
+        if (stmt_db_scan(t, SESS_TABLE, NULL, 0, purge_visit, &c))
+            c.n = 0; /* scan cut short: delete nothing this time */
         stmt_db_txn_abort(t);
         t = NULL;
     }
@@ -283,9 +289,27 @@ void lrs_session_drop_all(struct stmt_db *db, const char *kind, const char *name
     sess_purge(db, kind, name);
 }
 
+int lrs_session_drop_all_txn(struct stmt_db_txn *t, const char *kind, const char *name)
+{
+    struct purge_ctx c = {0, 0, kind, name, NULL, 0, 1024};
+    int rc;
+    c.keys = sc_malloc(c.cap * sizeof *c.keys);
+    if (!c.keys)
+        return STMT_DB_ERR_NOMEM;
+    rc = stmt_db_scan(t, SESS_TABLE, NULL, 0, purge_visit, &c);
+    for (size_t i = 0; !rc && i < c.n; i++)
+        rc = stmt_db_del(t, SESS_TABLE, c.keys[i], 64);
+    sc_free(c.keys);
+    return rc;
+}
+
+#define SESS_UNAVAILABLE 2 /* *had_cookie of sess_current: a cookie that cannot be checked now */
+
 /* The session of the request's cookie, still valid (idle time, credential not revoked, user
  * still there): the owned record, and its store key in key. NULL otherwise (an expired one is
- * deleted). The last access is refreshed, at most every tenth of the idle time. */
+ * deleted). The last access is refreshed, at most every tenth of the idle time. *had_cookie: 0
+ * no cookie, 1 a cookie, SESS_UNAVAILABLE when the store could not answer (out of memory): the
+ * session is left as it was and the request is refused with 503, never 401. */
 static cJSON *sess_current(struct lrs_req *r, char key[65], int *had_cookie)
 {
     const char *cookies = lrs_req_header(r, "Cookie");
@@ -301,9 +325,12 @@ static cJSON *sess_current(struct lrs_req *r, char key[65], int *had_cookie)
     if (strlen(tok) != SESS_COOKIE_LEN - 1)
         return NULL;
     token_key(tok, key);
-    rec = sess_load(r->app->db, key);
-    if (!rec)
+    int lrc = sess_load(r->app->db, key, &rec);
+    if (lrc) {
+        if (lrc != STMT_DB_NOTFOUND)
+            *had_cookie = SESS_UNAVAILABLE;
         return NULL;
+    }
     last = (int64_t)jnum(rec, "last");
     kind = jstr(rec, "kind");
     name = jstr(rec, "name");
@@ -316,25 +343,38 @@ static cJSON *sess_current(struct lrs_req *r, char key[65], int *had_cookie)
         char *v = NULL;
         size_t vl;
         cJSON *cred = NULL;
-        int ok = 0;
-        if (!stmt_db_get1(r->app->db, "creds", name, strlen(name), &v, &vl)) {
+        int ok = 0, grc = stmt_db_get1(r->app->db, "creds", name, strlen(name), &v, &vl);
+        if (!grc) {
             cred = cJSON_ParseWithLength(v, vl);
             ok = cred && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cred, "revoked"));
         }
         sc_free(v);
+        if ((grc && grc != STMT_DB_NOTFOUND) || (!grc && !cred)) {
+            cJSON_Delete(rec); /* cannot tell now: the session stays */
+            *had_cookie = SESS_UNAVAILABLE;
+            return NULL;
+        }
         cJSON_Delete(cred);
         if (!ok) { /* revoked since: its sessions end with it */
             stmt_db_del1(r->app->db, SESS_TABLE, key, 64);
             cJSON_Delete(rec);
             return NULL;
         }
-    } else if (!lrs_user_exists(r->app->db, name)) {
-        stmt_db_del1(r->app->db, SESS_TABLE, key, 64);
-        cJSON_Delete(rec);
-        return NULL;
+    } else {
+        int ex = lrs_user_exists(r->app->db, name);
+        if (ex <= 0) {
+            if (ex == 0) /* the user was deleted */
+                stmt_db_del1(r->app->db, SESS_TABLE, key, 64);
+            else
+                *had_cookie = SESS_UNAVAILABLE;
+            cJSON_Delete(rec);
+            return NULL;
+        }
     }
     if (now - last >= idle_us / 10) {
-        cJSON_ReplaceItemInObjectCaseSensitive(rec, "last", cJSON_CreateNumber((double)now));
+        /* in place: cJSON_ReplaceItemInObject, short of memory for the key's copy, leaves a
+         * member without a name, and the record saved then lost "last" and every later member */
+        cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(rec, "last"), (double)now);
         if (sess_save(r->app->db, key, rec))
             lrs_log(LRS_LOG_WARN, "console session: cannot record the last access");
     }
@@ -355,6 +395,10 @@ int lrs_session_auth(struct lrs_req *r)
 
     if (!had)
         return 0;
+    if (had == SESS_UNAVAILABLE) {
+        lrs_reply_error(r, 503, "cannot check the session now (out of memory or storage): retry");
+        return -1;
+    }
     if (!rec) {
         lrs_reply_error(r, 401, "your session has expired or was ended: sign in again");
         return -1;
@@ -449,20 +493,38 @@ static void fail_note(uint64_t h, int64_t now)
 
 /* ---- /api/session ----------------------------------------------------------------------- */
 
-static void reply_session(struct lrs_req *r, int status, const cJSON *rec)
+/* The answer about a session: {who, csrf, expires} (owned), or NULL without memory. */
+static cJSON *session_json(const cJSON *rec)
 {
     char ts[SC_TIME_ISO_LEN];
-    cJSON *out = cJSON_CreateObject(), *who;
+    cJSON *out = cJSON_CreateObject(), *who, *scopes = NULL;
     int64_t exp = (int64_t)jnum(rec, "last") + lrs_session_idle_s() * 1000000;
     who = cJSON_AddObjectToObject(out, "who");
     if (!who || !cJSON_AddStringToObject(who, "kind", jstr(rec, "kind")) ||
         !cJSON_AddStringToObject(who, "name", jstr(rec, "display")) ||
         (!strcmp(jstr(rec, "kind"), "credential") &&
          !cJSON_AddStringToObject(who, "key", jstr(rec, "name"))) ||
-        !cJSON_AddItemToObject(who, "scopes", lrs_scopes_json((unsigned)jnum(rec, "scopes"))) ||
-        !cJSON_AddStringToObject(out, "csrf", jstr(rec, "csrf")) ||
+        !(scopes = lrs_scopes_json((unsigned)jnum(rec, "scopes")))) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    if (!cJSON_AddItemToObject(who, "scopes", scopes)) {
+        cJSON_Delete(scopes); /* not moved into who */
+        cJSON_Delete(out);
+        return NULL;
+    }
+    if (!cJSON_AddStringToObject(out, "csrf", jstr(rec, "csrf")) ||
         !cJSON_AddStringToObject(out, "expires", sc_time_format_iso(exp, 0, ts))) {
         cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void reply_session(struct lrs_req *r, int status, const cJSON *rec)
+{
+    cJSON *out = session_json(rec);
+    if (!out) {
         lrs_reply_error(r, 500, "out of memory");
         return;
     }
@@ -483,14 +545,18 @@ static int check_credential(struct lrs_req *r, const char *key, const char *secr
 {
     char *v = NULL, pair[160], hdr[240];
     size_t vl;
-    int known = 0;
+    int known = 0, grc = STMT_DB_NOTFOUND;
     if (strlen(key) <= 64 && strlen(secret) <= 72 && !strchr(key, ':') &&
-        !stmt_db_get1(r->app->db, "creds", key, strlen(key), &v, &vl)) {
+        !(grc = stmt_db_get1(r->app->db, "creds", key, strlen(key), &v, &vl))) {
         cJSON *rec = cJSON_ParseWithLength(v, vl);
+        if (!rec)
+            grc = STMT_DB_ERR_NOMEM;
         known = rec && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "revoked"));
         cJSON_Delete(rec);
     }
     sc_free(v);
+    if (grc && grc != STMT_DB_NOTFOUND)
+        return LRS_AUTH_UNAVAILABLE; /* not a wrong secret: no failure is counted */
     if (!known) {
         /* an unknown or revoked key costs what a wrong secret of a known one costs */
         static const unsigned char salt[16] = "scolar-dummy-slt";
@@ -507,7 +573,7 @@ static int check_credential(struct lrs_req *r, const char *key, const char *secr
 static void session_create(struct lrs_req *r)
 {
     struct stmt_diag d;
-    cJSON *body = NULL, *rec = NULL;
+    cJSON *body = NULL, *rec = NULL, *answer = NULL;
     const char *key, *secret, *user, *password;
     char tok[SESS_COOKIE_LEN], csrf[SESS_COOKIE_LEN], skey[65];
     struct lrs_cred cred;
@@ -521,6 +587,10 @@ static void session_create(struct lrs_req *r)
     }
     memset(&d, 0, sizeof d);
     body = stmt_json_parse(r->body.data, r->body.len, NULL, &d);
+    if (!body && d.code == STMT_ERR_NOMEM) {
+        lrs_reply_error(r, 500, "out of memory reading the body");
+        return;
+    }
     if (!cJSON_IsObject(body)) {
         lrs_reply_error(r, 400,
                         "body must be {\"key\", \"secret\"} (an admin credential) or "
@@ -548,7 +618,14 @@ static void session_create(struct lrs_req *r)
     if (!rec)
         goto oom;
     if (key && secret) {
-        if (check_credential(r, key, secret, &cred)) {
+        int crc = check_credential(r, key, secret, &cred);
+        if (crc == LRS_AUTH_UNAVAILABLE) {
+            lrs_reply_error(r, 503,
+                            "cannot check the credentials now (out of memory or "
+                            "storage): retry");
+            goto out;
+        }
+        if (crc) {
             fail_note(fail_hash('a', r->client), now);
             fail_note(fail_hash('n', key), now);
             lrs_reply_error(r, 401, "key or secret is wrong");
@@ -589,21 +666,33 @@ static void session_create(struct lrs_req *r)
         !cJSON_AddNumberToObject(rec, "created", (double)now) ||
         !cJSON_AddNumberToObject(rec, "last", (double)now))
         goto oom;
+    /* the whole answer (body and cookie) is made before the session is stored: once it is,
+     * nothing that can fail for want of memory stands between it and the client */
+    answer = session_json(rec);
+    if (!answer)
+        goto oom;
+    lrs_resp_header(r, "Set-Cookie", "%s=%s; HttpOnly; SameSite=Strict; Path=/%s",
+                    LRS_SESSION_COOKIE, tok, cookie_secure(r));
+    lrs_resp_header(r, "Cache-Control", "no-store");
+    if (sc_buf_error(&r->hdrs)) {
+        sc_buf_reset(&r->hdrs);
+        goto oom;
+    }
     sess_purge(r->app->db, NULL, NULL);
     token_key(tok, skey);
     if (sess_save(r->app->db, skey, rec)) {
+        sc_buf_reset(&r->hdrs); /* no cookie for a session that is not stored */
         lrs_reply_error(r, 500, "cannot store the session");
         goto out;
     }
     lrs_log(LRS_LOG_INFO, "console sign-in: %s %s", jstr(rec, "kind"), jstr(rec, "name"));
-    lrs_resp_header(r, "Set-Cookie", "%s=%s; HttpOnly; SameSite=Strict; Path=/%s",
-                    LRS_SESSION_COOKIE, tok, cookie_secure(r));
-    reply_session(r, 200, rec);
+    lrs_reply_json(r, 200, answer);
     goto out;
 oom:
     lrs_reply_error(r, 500, "out of memory");
 out:
     lrs_cred_clear(&cred);
+    cJSON_Delete(answer);
     cJSON_Delete(rec);
     cJSON_Delete(body);
 }
@@ -623,6 +712,10 @@ void lrs_route_session(struct lrs_req *r)
         return;
     }
     rec = sess_current(r, key, &had);
+    if (had == SESS_UNAVAILABLE) {
+        lrs_reply_error(r, 503, "cannot check the session now (out of memory or storage): retry");
+        return;
+    }
     if (!strcmp(r->method, "DELETE")) {
         if (rec) {
             const char *csrf = jstr(rec, "csrf"), *sent = lrs_req_header(r, LRS_CSRF_HEADER);
@@ -635,7 +728,11 @@ void lrs_route_session(struct lrs_req *r)
                                 LRS_CSRF_HEADER);
                 return;
             }
-            stmt_db_del1(r->app->db, SESS_TABLE, key, 64);
+            if (stmt_db_del1(r->app->db, SESS_TABLE, key, 64) != STMT_DB_OK) {
+                cJSON_Delete(rec); /* not signed out: say so, the cookie still works */
+                lrs_reply_error(r, 503, "cannot end the session now (storage): retry");
+                return;
+            }
             lrs_log(LRS_LOG_INFO, "console sign-out: %s %s", jstr(rec, "kind"), jstr(rec, "name"));
             cJSON_Delete(rec);
         }

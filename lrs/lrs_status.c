@@ -3,6 +3,7 @@
  * turns codes into HTTP statuses, in one table"). Codes of different modules may share a
  * value, so a row names its module. Messages stay with the routes; statuses come from here. */
 #include "lrs/lrs.h"
+#include "lrs/lrs_console.h"
 #include "scorm/scorm.h"
 #include "scorm/scorm_rt.h"
 #include "statements/stmt_db.h"
@@ -46,6 +47,11 @@ static const struct {
     {LRS_ERRS_SCORM, SCORM_ERR_IO, 500},
     {LRS_ERRS_SCORM, SCORM_ERR_STORE, 500},
     {LRS_ERRS_SCORM, SCORM_ERR_CHILD, 500},
+    /* lrs/lrs_console.h: console users (lrs_users.c) */
+    {LRS_ERRS_USER, LRS_USER_ERR_NAME, 400},
+    {LRS_ERRS_USER, LRS_USER_ERR_PASSWORD, 400},
+    {LRS_ERRS_USER, LRS_USER_ERR_EXISTS, 409},
+    {LRS_ERRS_USER, LRS_USER_ERR_STORE, 500},
     /* scorm/scorm_rt.h: the run-time */
     {LRS_ERRS_RT, SCORM_RT_ERR_NOTFOUND, 404},
     {LRS_ERRS_RT, SCORM_RT_ERR_NOT_LAUNCHABLE, 404},
@@ -64,7 +70,7 @@ static const struct {
 /* a code no row names: the server's failure, except scorm/'s (the package's: 400) */
 static const int OTHERWISE[] = {
     [LRS_ERRS_DB] = 500,    [LRS_ERRS_STORE] = 500, [LRS_ERRS_DOC] = 500,
-    [LRS_ERRS_SCORM] = 400, [LRS_ERRS_RT] = 500,
+    [LRS_ERRS_SCORM] = 400, [LRS_ERRS_RT] = 500,    [LRS_ERRS_USER] = 500,
 };
 
 int lrs_status(enum lrs_errs mod, int code)

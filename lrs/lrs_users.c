@@ -49,21 +49,21 @@ int lrs_user_create(struct stmt_db *db, const char *name, const char *password, 
         if (err)
             snprintf(err, errlen, "a user name is 1 to %d letters, digits or . _ - @",
                      LRS_USER_MAX_NAME);
-        return -1;
+        return LRS_USER_ERR_NAME;
     }
     if (!password || strlen(password) < LRS_USER_MIN_PASSWORD || strlen(password) > 1024) {
         if (err)
             snprintf(err, errlen, "a password has %d to 1024 characters", LRS_USER_MIN_PASSWORD);
-        return -2;
+        return LRS_USER_ERR_PASSWORD;
     }
     if (sc_random_bytes(salt, sizeof salt) ||
         sc_pbkdf2(password, salt, sizeof salt, USER_ITER, hash)) {
         if (err)
             snprintf(err, errlen, "cannot hash the password");
-        return -4;
+        return LRS_USER_ERR_STORE;
     }
     rec = cJSON_CreateObject();
-    rc = -4;
+    rc = LRS_USER_ERR_STORE;
     if (!rec || !cJSON_AddStringToObject(rec, "name", name))
         goto out;
     sc_hex(salt, sizeof salt, hx);
@@ -79,14 +79,14 @@ int lrs_user_create(struct stmt_db *db, const char *name, const char *password, 
         goto out;
     rc = stmt_db_put1(db, USER_TABLE, name, strlen(name), json, strlen(json), STMT_DB_NOOVERWRITE);
     if (rc == STMT_DB_ERR_EXISTS) {
-        rc = -3;
+        rc = LRS_USER_ERR_EXISTS;
         if (err)
             snprintf(err, errlen, "a user called %s exists", name);
     } else if (rc) {
-        rc = -4;
+        rc = LRS_USER_ERR_STORE;
     }
 out:
-    if (rc == -4 && err)
+    if (rc == LRS_USER_ERR_STORE && err)
         snprintf(err, errlen, "cannot store the user");
     cJSON_free(json);
     cJSON_Delete(rec);
@@ -95,13 +95,23 @@ out:
 
 int lrs_user_delete(struct stmt_db *db, const char *name)
 {
+    struct stmt_db_txn *t = NULL;
     int rc;
     if (!name || !valid_name(name))
         return STMT_DB_NOTFOUND;
-    rc = stmt_db_del1(db, USER_TABLE, name, strlen(name));
+    /* one transaction: a user deleted with sessions left over would have them back if a user
+     * of the same name were created again */
+    rc = stmt_db_txn_begin(db, 1, &t);
+    if (rc)
+        return rc;
+    rc = stmt_db_del(t, USER_TABLE, name, strlen(name));
     if (!rc)
-        lrs_session_drop_all(db, "user", name);
-    return rc;
+        rc = lrs_session_drop_all_txn(t, "user", name);
+    if (rc) {
+        stmt_db_txn_abort(t);
+        return rc;
+    }
+    return stmt_db_txn_commit(t);
 }
 
 int lrs_user_exists(struct stmt_db *db, const char *name)
@@ -113,7 +123,8 @@ int lrs_user_exists(struct stmt_db *db, const char *name)
         return 0;
     rc = stmt_db_get1(db, USER_TABLE, name, strlen(name), &v, &vl);
     sc_free(v);
-    return rc == 0;
+    /* an error (out of memory, storage) is not an answer: a session must not end on it */
+    return rc == STMT_DB_OK ? 1 : rc == STMT_DB_NOTFOUND ? 0 : -1;
 }
 
 static int list_visit(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
@@ -210,23 +221,28 @@ static void users_post(struct lrs_req *r)
     }
     memset(&d, 0, sizeof d);
     body = stmt_json_parse(r->body.data, r->body.len, NULL, &d);
+    if (!body && d.code == STMT_ERR_NOMEM) {
+        lrs_reply_error(r, 500, "out of memory reading the body");
+        return;
+    }
     const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "name"));
     const char *pw = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "password"));
     if (!cJSON_IsObject(body) || !name || !pw) {
         lrs_reply_error(r, 400, "body must be {\"name\", \"password\"}, both strings");
         goto out;
     }
-    rc = lrs_user_create(r->app->db, name, pw, err, sizeof err);
-    if (rc) {
-        lrs_reply_error(r, rc == -3 ? 409 : rc == -4 ? 500 : 400, "%s", err);
-        goto out;
-    }
-    lrs_log(LRS_LOG_INFO, "console user %s created", name);
+    /* the answer is made before the user is stored: after that nothing may fail */
     out = cJSON_CreateObject();
     if (!out || !cJSON_AddStringToObject(out, "name", name)) {
         lrs_reply_error(r, 500, "out of memory");
         goto out;
     }
+    rc = lrs_user_create(r->app->db, name, pw, err, sizeof err);
+    if (rc) {
+        lrs_reply_error(r, lrs_status(LRS_ERRS_USER, rc), "%s", err);
+        goto out;
+    }
+    lrs_log(LRS_LOG_INFO, "console user %s created", name);
     lrs_reply_json(r, 201, out);
 out:
     cJSON_Delete(out);

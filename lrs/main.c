@@ -114,6 +114,12 @@ int lrs_cli_open_db(const char *data_dir, struct stmt_db **db)
 {
     char err[1024];
     int rc = stmt_db_open(data_dir, db, err, sizeof err);
+    if (rc == STMT_DB_ERR_FULL && strncmp(err, "the disk is full", 16)) {
+        char disk[600];
+        lrs_disk_state(data_dir, disk, sizeof disk);
+        fprintf(stderr, "scolar: the disk is full: %s: %s\n", disk, err);
+        return 1;
+    }
     if (rc) {
         fprintf(stderr, "scolar: %s\n", err);
         return 1;
@@ -289,7 +295,7 @@ static int cmd_serve(int argc, char **argv)
     lrs_log_set_level((enum lrs_log_level)app.cfg.log_level);
     lrs_log_set_json(app.cfg.log_json);
     if (lrs_config_validate(&app.cfg, err, sizeof err) ||
-        (app.cfg.tls_cert[0] && !lrs_tls_usable(err, sizeof err))) {
+        (app.cfg.tls_cert[0] && lrs_tls_open(&app.cfg, err, sizeof err))) {
         fprintf(stderr, "scolar: %s\n", err);
         return 1;
     }
@@ -308,6 +314,7 @@ static int cmd_serve(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP); /* reload the TLS certificate */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (lrs_cli_open_db(app.cfg.data_dir, &app.db))
@@ -330,7 +337,14 @@ static int cmd_serve(int argc, char **argv)
            SCOLAR_VERSION, app.cfg.public_url, app.cfg.public_url, app.cfg.public_url,
            app.cfg.content_url, app.cfg.data_dir);
     fflush(stdout);
-    sigwait(&set, &sig);
+    while (!sigwait(&set, &sig) && sig == SIGHUP) {
+        if (!app.cfg.tls_cert[0])
+            lrs_log(LRS_LOG_INFO, "SIGHUP: nothing to reload (no tls-cert)");
+        else if (lrs_tls_reload(err, sizeof err))
+            lrs_log(LRS_LOG_ERROR, "SIGHUP: %s; the certificate in use is kept", err);
+        else
+            lrs_log(LRS_LOG_INFO, "SIGHUP: TLS certificate reloaded from %s", app.cfg.tls_cert);
+    }
     lrs_log(LRS_LOG_INFO, "signal %d: stopping (finishing in-flight requests)", sig);
     lrs_server_stop(&app);
     lrs_app_close(&app);
@@ -338,6 +352,7 @@ static int cmd_serve(int argc, char **argv)
     rc = 0;
 out:
     stmt_db_close(app.db);
+    lrs_tls_close();
     return rc;
 }
 

@@ -23,6 +23,7 @@
 #include "common/sc_alloc.h"
 #include "common/sc_buf.h"
 #include "scorm/cmi5.h"
+#include "statements/stmt_json.h"
 #include "statements/stmt_validate.h"
 
 #include <limits.h>
@@ -43,8 +44,11 @@ int lrs_cmi5_open(struct lrs_app *app)
     o.fetch_base = fb;
     o.content_base = cb;
     o.learner_home = app->cfg.public_url;
-    if (cmi5_open(app->db, app->store, &o, &app->cmi5)) {
-        lrs_log(LRS_LOG_ERROR, "cmi5: cannot open (out of memory)");
+    int rc = cmi5_open(app->db, app->store, &o, &app->cmi5);
+    if (rc) {
+        lrs_log(LRS_LOG_ERROR, "cmi5: cannot open: %s",
+                rc == CMI5_ERR_NOMEM ? "out of memory"
+                                     : "indexing older registrations failed (storage error)");
         return -1;
     }
     return 0;
@@ -318,23 +322,104 @@ void lrs_cmi5_course(struct lrs_req *r, const char *id, const char *sub)
 
 /* ---- registrations ----------------------------------------------------------------------- */
 
-static void add_links(struct lrs_req *r, cJSON *out)
+/* The launch URL of AU i of registration reg (link token tok) into out; its length. With reg
+ * and tok NULL: the length such a URL has (a UUID and a 32-character token). */
+static int link_url(struct lrs_req *r, const char *reg, int i, const char *tok, char *out, size_t n)
+{
+    return snprintf(out, n, "%s/cmi5/launch/%*s/%d?t=%*s", r->app->cfg.content_url, 36,
+                    reg ? reg : "", i, 32, tok ? tok : "");
+}
+
+/* Launch links made before a registration is written (lrs_json_str_of_len): one per AU of the
+ * course and the first one again for the top level. */
+struct links {
+    cJSON **au, *top;
+    int n;
+};
+
+static void links_free(struct links *l)
+{
+    for (int i = 0; i < l->n; i++)
+        cJSON_Delete(l->au[i]);
+    sc_free(l->au);
+    cJSON_Delete(l->top);
+    memset(l, 0, sizeof *l);
+}
+
+/* 0, or -1 without memory; a course that cannot be read leaves l empty (the create says why) */
+static int links_prepare(struct lrs_req *r, const char *course_id, struct links *l)
+{
+    cJSON *course = NULL;
+    int n;
+    memset(l, 0, sizeof *l);
+    if (!course_id || cmi5_course_get(r->app->cmi5, course_id, &course))
+        return 0;
+    n = cJSON_GetArraySize(cJSON_GetObjectItem(course, "aus"));
+    cJSON_Delete(course);
+    l->au = sc_calloc(n ? (size_t)n : 1, sizeof *l->au);
+    if (!l->au)
+        return -1;
+    for (l->n = 0; l->n < n; l->n++)
+        if (!(l->au[l->n] = lrs_json_str_of_len((size_t)link_url(r, NULL, l->n, NULL, NULL, 0))))
+            return -1;
+    if (n && !(l->top = lrs_json_str_of_len((size_t)link_url(r, NULL, 0, NULL, NULL, 0))))
+        return -1;
+    return 0;
+}
+
+/* Fill the prepared links into out (no allocation when they fit); 0, or -1 when they do not
+ * (then add_links makes them). */
+static int links_fill(struct lrs_req *r, cJSON *out, struct links *l)
+{
+    cJSON *aus = cJSON_GetObjectItem(out, "aus"), *e;
+    const char *reg = cJSON_GetStringValue(cJSON_GetObjectItem(out, "registration"));
+    const char *tok = cJSON_GetStringValue(cJSON_GetObjectItem(out, "link_token"));
+    char url[1024];
+    int k = 0;
+    if (!tok)
+        return 0;
+    if (!reg || !l->top || cJSON_GetArraySize(aus) != l->n)
+        return -1;
+    cJSON_ArrayForEach(e, aus)
+    {
+        link_url(r, reg, (int)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "index")), tok, url,
+                 sizeof url);
+        if (lrs_json_str_fill(l->au[k], url) || !cJSON_AddItemToObjectCS(e, "launch_url", l->au[k]))
+            return -1;
+        l->au[k++] = NULL;
+        if (k == 1) {
+            if (lrs_json_str_fill(l->top, url) ||
+                !cJSON_AddItemToObjectCS(out, "launch_url", l->top))
+                return -1;
+            l->top = NULL;
+        }
+    }
+    cJSON_DeleteItemFromObject(out, "link_token");
+    return 0;
+}
+
+/* The launch links of a registration whose link token was just made; 0, or -1 without memory
+ * (then some are missing: the caller does not answer 2xx with it). */
+static int add_links(struct lrs_req *r, cJSON *out)
 {
     cJSON *aus = cJSON_GetObjectItem(out, "aus"), *e;
     const char *reg = cJSON_GetStringValue(cJSON_GetObjectItem(out, "registration"));
     char url[1024];
+    int rc = 0;
     if (!cJSON_GetStringValue(cJSON_GetObjectItem(out, "link_token")))
-        return; /* only its SHA-256 is stored: links exist when made (created, /link) */
+        return 0; /* only its SHA-256 is stored: links exist when made (created, /link) */
     cJSON_ArrayForEach(e, aus)
     {
         snprintf(url, sizeof url, "%s/cmi5/launch/%s/%d?t=%s", r->app->cfg.content_url, reg,
                  (int)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "index")),
                  cJSON_GetStringValue(cJSON_GetObjectItem(out, "link_token")));
-        cJSON_AddStringToObject(e, "launch_url", url);
-        if (!cJSON_GetObjectItem(out, "launch_url"))
-            cJSON_AddStringToObject(out, "launch_url", url);
+        if (!cJSON_AddStringToObject(e, "launch_url", url) ||
+            (!cJSON_GetObjectItem(out, "launch_url") &&
+             !cJSON_AddStringToObject(out, "launch_url", url)))
+            rc = -1;
     }
     cJSON_DeleteItemFromObject(out, "link_token");
+    return rc;
 }
 
 static int reg_create(struct lrs_req *r, const cJSON *body)
@@ -344,7 +429,8 @@ static int reg_create(struct lrs_req *r, const cJSON *body)
     const char *reg = cJSON_GetStringValue(cJSON_GetObjectItem(body, "registration"));
     cJSON *made = NULL, *out = NULL;
     struct cmi5_diag d;
-    int created = 0, rc;
+    struct links links;
+    int created = 0, rc, lrc;
     memset(&d, 0, sizeof d);
     if (!actor) {
         const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(learner, "id"));
@@ -353,26 +439,50 @@ static int reg_create(struct lrs_req *r, const cJSON *body)
             lrs_reply_error(r, 400, "learner.id (a string) or actor (an Agent) is required");
             return 1;
         }
+        cJSON *acc = NULL;
+        /* every member checked: an actor missing its account would be stored as another
+         * learner's registration */
         made = cJSON_CreateObject();
-        cJSON_AddStringToObject(made, "objectType", "Agent");
-        if (name)
-            cJSON_AddStringToObject(made, "name", name);
-        {
-            cJSON *acc = cJSON_AddObjectToObject(made, "account");
-            cJSON_AddStringToObject(acc, "homePage", r->app->cfg.public_url);
-            cJSON_AddStringToObject(acc, "name", id);
+        if (!made || !cJSON_AddStringToObject(made, "objectType", "Agent") ||
+            (name && !cJSON_AddStringToObject(made, "name", name)) ||
+            !(acc = cJSON_AddObjectToObject(made, "account")) ||
+            !cJSON_AddStringToObject(acc, "homePage", r->app->cfg.public_url) ||
+            !cJSON_AddStringToObject(acc, "name", id)) {
+            cJSON_Delete(made);
+            lrs_reply_error(r, 500, "out of memory");
+            return 1;
         }
         actor = made;
+    }
+    if (links_prepare(r, cJSON_GetStringValue(cJSON_GetObjectItem(body, "course")), &links)) {
+        links_free(&links);
+        cJSON_Delete(made);
+        lrs_reply_error(r, 500, "out of memory");
+        return 1;
     }
     rc = cmi5_registration_create(r->app->cmi5,
                                   cJSON_GetStringValue(cJSON_GetObjectItem(body, "course")), actor,
                                   reg, &out, &created, &d);
     cJSON_Delete(made);
     if (rc) {
+        links_free(&links);
         reply_diag(r, rc, &d);
         return 1;
     }
-    add_links(r, out);
+    lrc = links_fill(r, out, &links);
+    links_free(&links);
+    if (lrc && add_links(r, out)) {
+        /* its launch links cannot be answered (they exist only now, in this answer): take the
+         * new registration back, so that the refusal leaves nothing behind */
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(out, "registration"));
+        int drc = created && id ? cmi5_registration_delete(r->app->cmi5, id) : 0;
+        if (drc)
+            lrs_log(LRS_LOG_ERROR, "cmi5 registration %s: stored without an answer: %s", id,
+                    cmi5_strerror(drc));
+        cJSON_Delete(out);
+        lrs_reply_error(r, 503, "out of memory making the launch links: retry");
+        return 1;
+    }
     lrs_reply_json(r, created ? 201 : 200, out);
     cJSON_Delete(out);
     return 1;
@@ -400,11 +510,28 @@ int lrs_cmi5_registrations(struct lrs_req *r)
     memset(&d, 0, sizeof d);
     if (!*rest || !strcmp(rest, "/")) {
         const char *course;
-        if (strcmp(r->method, "POST") || lrs_req_read_body(r, 64 * 1024))
+        struct stmt_diag jd;
+        long f0 = sc_alloc_failures();
+        int exists;
+        if (strcmp(r->method, "POST"))
             return 0;
-        body = cJSON_ParseWithLength(r->body.data ? r->body.data : "", r->body.len);
+        if ((rc = lrs_req_read_body(r, 64 * 1024))) {
+            lrs_reply_error(r, rc, rc == 413 ? "body larger than 64 KiB" : "cannot read the body");
+            return 1;
+        }
+        memset(&jd, 0, sizeof jd);
+        /* the strict parse every JSON body gets (lrs_req_json), its errors worded by
+         * route_registrations.c, except want of memory */
+        body = stmt_json_parse(r->body.data ? r->body.data : "", r->body.len, NULL, &jd);
         course = cJSON_GetStringValue(cJSON_GetObjectItem(body, "course"));
-        if (!course || !cmi5_course_exists(r->app->cmi5, course)) {
+        exists = course && cmi5_course_exists(r->app->cmi5, course);
+        if (jd.code == STMT_ERR_NOMEM || (!exists && sc_alloc_failures() != f0)) {
+            /* a cmi5 course may not have been seen for want of memory: never a SCORM 404 */
+            cJSON_Delete(body);
+            lrs_reply_error(r, 503, "out of memory reading the registration: retry");
+            return 1;
+        }
+        if (!exists) {
             cJSON_Delete(body);
             return 0; /* a SCORM course (or an error route_registrations.c words) */
         }
@@ -418,8 +545,16 @@ int lrs_cmi5_registrations(struct lrs_req *r)
         return 0;
     memcpy(reg, rest, 36);
     reg[36] = 0;
-    if (!cmi5_registration_exists(r->app->cmi5, reg))
-        return 0;
+    {
+        long f0 = sc_alloc_failures();
+        if (!cmi5_registration_exists(r->app->cmi5, reg)) {
+            if (sc_alloc_failures() == f0)
+                return 0;
+            /* not seen for want of memory: never the SCORM side's 404 */
+            lrs_reply_error(r, 503, "out of memory reading the registration: retry");
+            return 1;
+        }
+    }
     if (!sub) {
         if (!strcmp(r->method, "DELETE")) {
             rc = cmi5_registration_delete(r->app->cmi5, reg);
@@ -460,8 +595,14 @@ int lrs_cmi5_registrations(struct lrs_req *r)
             lrs_reply_error(r, status_of(rc), "%s", cmi5_strerror(rc));
             return 1;
         }
-        cJSON_AddStringToObject(out, "link_token", tok);
-        add_links(r, out);
+        if (!cJSON_AddStringToObject(out, "link_token", tok) || add_links(r, out)) {
+            /* the new link token is stored (the old links no longer open): say so */
+            cJSON_Delete(out);
+            lrs_reply_error(r, 503,
+                            "new launch links made, but no memory to answer them: request "
+                            "new ones");
+            return 1;
+        }
         lrs_reply_json(r, 200, out);
         cJSON_Delete(out);
         return 1;
@@ -490,12 +631,18 @@ int lrs_cmi5_registrations(struct lrs_req *r)
     } else {
         rc = cmi5_waive(r->app->cmi5, reg, au_index(body),
                         cJSON_GetStringValue(cJSON_GetObjectItem(body, "reason")), &d);
-        if (rc)
+        if (rc) {
             reply_diag(r, rc, &d);
-        else if (cmi5_registration_get(r->app->cmi5, reg, &out) == 0)
+        } else if (cmi5_registration_get(r->app->cmi5, reg, &out) == 0) {
             lrs_reply_json(r, 200, out);
-        else
-            lrs_reply_error(r, 500, "waived, but the registration cannot be read");
+        } else {
+            /* stored: answered as done even when the registration's view cannot be made (it
+             * said 500, and a retry then met 409 "already satisfied") */
+            char b[128];
+            int n = snprintf(b, sizeof b, "{\"registration\":\"%s\",\"au\":%d,\"waived\":true}",
+                             reg, au_index(body));
+            lrs_reply(r, 200, "application/json", b, (size_t)n);
+        }
     }
     cJSON_Delete(out);
     cJSON_Delete(body);

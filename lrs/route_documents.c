@@ -59,7 +59,8 @@ int lrs_agent_param(struct lrs_req *r, const char *v, char *ifi, size_t ifilen, 
     memset(&diag, 0, sizeof diag);
     a = stmt_json_parse(v, strlen(v), &lim, &diag);
     if (!a) {
-        lrs_reply_error(r, 400, "agent parameter is not JSON: %s %s", diag.path, diag.msg);
+        lrs_reply_error(r, diag.code == STMT_ERR_NOMEM ? 500 : 400,
+                        "agent parameter is not JSON: %s %s", diag.path, diag.msg);
         return -1;
     }
     ot = cJSON_GetObjectItemCaseSensitive(a, "objectType");

@@ -13,6 +13,7 @@
 #include "lrs/fwd.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,7 +67,22 @@ static void route(struct lrs_req *r, enum fwd_kind kind, const char *prefix)
                 lrs_reply_error(r, rc, "%s", err);
                 return;
             }
-            reply_target(r, kind, nid, 201);
+            {
+                cJSON *o = lrs_fwd_show(r->app, kind, nid);
+                if (!o) {
+                    /* created, but its answer cannot be made (out of memory): a 404 here told
+                     * the client it did not exist while it ran. Take it back and say 503, so
+                     * that a retry does not make a second one. */
+                    int drc = lrs_fwd_delete(r->app, kind, nid);
+                    if (drc)
+                        lrs_log(LRS_LOG_ERROR, "%s %u: created without an answer (%d)", what, nid,
+                                drc);
+                    lrs_reply_error(r, 503, "out of memory answering the new %s: retry", what);
+                    return;
+                }
+                lrs_reply_json(r, 201, o);
+                cJSON_Delete(o);
+            }
             return;
         }
         lrs_resp_header(r, "Allow", "GET, POST");
@@ -108,12 +124,24 @@ static void route(struct lrs_req *r, enum fwd_kind kind, const char *prefix)
             return;
         }
         rc = lrs_fwd_pause(r->app, kind, (uint32_t)id, end[1] == 'p');
-        if (rc == 404)
+        if (rc == 404) {
             lrs_reply_error(r, 404, "no %s %lu", what, id);
-        else if (rc)
+        } else if (rc) {
             lrs_reply_error(r, 503, "cannot store the change");
-        else
-            reply_target(r, kind, (uint32_t)id, 200);
+        } else {
+            cJSON *o = lrs_fwd_show(r->app, kind, (uint32_t)id);
+            if (o) {
+                lrs_reply_json(r, 200, o);
+                cJSON_Delete(o);
+            } else {
+                /* stored: the change is answered even when its full status cannot be made
+                 * (it said 404 "no forwarder" for a target that runs) */
+                char b[96];
+                int n = snprintf(b, sizeof b, "{\"id\":%lu,\"kind\":\"%s\",\"paused\":%s}", id,
+                                 what, end[1] == 'p' ? "true" : "false");
+                lrs_reply(r, 200, "application/json", b, (size_t)n);
+            }
+        }
         return;
     }
     if (!strcmp(end, "/parked") && !strcmp(r->method, "GET")) {

@@ -2,6 +2,7 @@
 /* Small routes: /healthz, /xapi/about (xAPI Comm 2.8) and /api/credentials. */
 #include "lrs/lrs.h"
 #include "common/sc_alloc.h"
+#include "common/sc_rand.h"
 
 #include <string.h>
 
@@ -78,6 +79,12 @@ void lrs_route_credentials(struct lrs_req *r)
             }
             sc_buf_printf(&b, "%s%s", b.len ? "," : "", e->valuestring);
         }
+        if (sc_buf_error(&b)) { /* never a credential with a scope left out */
+            sc_buf_free(&b);
+            cJSON_Delete(j);
+            lrs_reply_error(r, 500, "out of memory");
+            return;
+        }
         if (lrs_scopes_parse(b.data ? b.data : "", &scopes, err, sizeof err)) {
             sc_buf_free(&b);
             cJSON_Delete(j);
@@ -85,17 +92,42 @@ void lrs_route_credentials(struct lrs_req *r)
             return;
         }
         sc_buf_free(&b);
-        rc = lrs_cred_create(r->app->db, name->valuestring, scopes, NULL, NULL, key, sizeof key,
-                             secret, sizeof secret);
+        /* the key and secret are made here and the whole answer before the credential is
+         * stored: the secret is shown once, in this answer, so an answer that cannot be made
+         * after the store would leave a credential nobody can use */
+        {
+            unsigned char rnd[48];
+            cJSON *sj = NULL;
+            if (sc_random_bytes(rnd, sizeof rnd)) {
+                cJSON_Delete(j);
+                lrs_reply_error(r, 503, "no randomness available");
+                return;
+            }
+            sc_hex(rnd, 16, key);
+            sc_hex(rnd + 16, 32, secret);
+            out = cJSON_CreateObject();
+            if (!out || !cJSON_AddStringToObject(out, "key", key) ||
+                !cJSON_AddStringToObject(out, "secret", secret) ||
+                !(sj = lrs_scopes_json(scopes)) || !cJSON_AddItemToObject(out, "scopes", sj)) {
+                if (sj && !cJSON_GetObjectItem(out, "scopes"))
+                    cJSON_Delete(sj);
+                cJSON_Delete(out);
+                cJSON_Delete(j);
+                lrs_reply_error(r, 500, "out of memory");
+                return;
+            }
+        }
+        {
+            char kout[80], sout[80];
+            rc = lrs_cred_create(r->app->db, name->valuestring, scopes, key, secret, kout,
+                                 sizeof kout, sout, sizeof sout);
+        }
         cJSON_Delete(j);
         if (rc) {
+            cJSON_Delete(out);
             lrs_reply_error(r, 503, "cannot store credential");
             return;
         }
-        out = cJSON_CreateObject();
-        cJSON_AddStringToObject(out, "key", key);
-        cJSON_AddStringToObject(out, "secret", secret);
-        cJSON_AddItemToObject(out, "scopes", lrs_scopes_json(scopes));
         lrs_reply_json(r, 201, out);
         cJSON_Delete(out);
         return;

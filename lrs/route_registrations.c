@@ -22,17 +22,37 @@
  * The launch URL is on the content origin (security.md §6): <content_url>/player/ID?token=T.
  */
 #include "lrs/lrs.h"
+#include "common/sc_alloc.h"
+#include "common/sc_rand.h"
 #include "common/sc_time.h"
 #include "scorm/scorm_rt.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static void add_launch_url(struct lrs_req *r, cJSON *o, const char *reg, const char *token)
+/*
+ * The members of an answer that are known only once the write is done (the launch URL, a new
+ * token's expiry) are made before it, as strings of the right length, and filled in place
+ * after (lrs_json_str_of_len): adding them then needs no memory, so a stored registration or
+ * token is always answered whole (2xx), and a refusal (5xx) always means nothing was stored.
+ */
+static int launch_url_len(struct lrs_req *r)
 {
-    char url[1024];
-    snprintf(url, sizeof url, "%s/player/%s?token=%s", r->app->cfg.content_url, reg, token);
-    cJSON_AddStringToObject(o, "launch_url", url);
+    return snprintf(NULL, 0, "%s/player/%*s?token=%*s", r->app->cfg.content_url, SC_UUID_LEN - 1,
+                    "", SCORM_RT_TOKEN_LEN - 1, "");
+}
+
+/* fill the prepared `item` with the launch URL and move it into o as "launch_url" (constant
+ * key: no allocation) */
+static int add_launch_url(struct lrs_req *r, cJSON *o, cJSON *item, const char *reg,
+                          const char *token)
+{
+    char url[1100];
+    snprintf(url, sizeof url, "%s/player/%s?token=%s", r->app->cfg.content_url, reg ? reg : "",
+             token ? token : "");
+    if (lrs_json_str_fill(item, url))
+        return -1;
+    return cJSON_AddItemToObjectCS(o, "launch_url", item) ? 0 : -1;
 }
 
 /*
@@ -50,6 +70,7 @@ static int apply_sequencing(struct lrs_app *app, const char *reg, cJSON *rep)
     const char *comp, *succ, *susp;
     double attempts;
     int rc = 0, st;
+    long f0 = sc_alloc_failures(); /* a member replaced or added without memory: no report */
 
     if (!ver || strcmp(ver, "scorm2004") != 0)
         return 0;
@@ -105,7 +126,7 @@ static int apply_sequencing(struct lrs_app *app, const char *reg, cJSON *rep)
     cJSON_AddItemToObject(seq, "suspended",
                           cJSON_DetachItemFromObjectCaseSensitive(ans, "suspended"));
     cJSON_AddItemToObject(seq, "ended", cJSON_DetachItemFromObjectCaseSensitive(ans, "ended"));
-    if (!cJSON_AddNumberToObject(seq, "attempts", attempts))
+    if (!cJSON_AddNumberToObject(seq, "attempts", attempts) || sc_alloc_failures() != f0)
         rc = -1;
 out:
     cJSON_Delete(ans);
@@ -115,7 +136,7 @@ out:
 
 static void reg_create(struct lrs_req *r, struct scorm_rt *rt)
 {
-    cJSON *body = NULL, *out = NULL;
+    cJSON *body = NULL, *out = NULL, *url = NULL;
     const cJSON *learner, *strict;
     struct scorm_rt_reg_opts ro;
     struct scorm_diag d;
@@ -153,6 +174,11 @@ static void reg_create(struct lrs_req *r, struct scorm_rt *rt)
         lrs_reply_error(r, 400, "strict must be true or false (spec-exact or lenient validation)");
         goto out;
     }
+    url = lrs_json_str_of_len((size_t)launch_url_len(r));
+    if (!url) {
+        lrs_reply_error(r, 500, "out of memory");
+        goto out;
+    }
     memset(&ro, 0, sizeof ro); /* every option not given is its default (preview: no) */
     ro.mode = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "mode"));
     ro.credit = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, "credit"));
@@ -167,12 +193,14 @@ static void reg_create(struct lrs_req *r, struct scorm_rt *rt)
                         d.file[0] ? ": " : "", d.msg[0] ? d.msg : scorm_rt_strerror(rc));
         goto out;
     }
-    add_launch_url(r, out, cJSON_GetStringValue(cJSON_GetObjectItem(out, "registration")),
-                   cJSON_GetStringValue(cJSON_GetObjectItem(out, "token")));
+    if (add_launch_url(r, out, url, cJSON_GetStringValue(cJSON_GetObjectItem(out, "registration")),
+                       cJSON_GetStringValue(cJSON_GetObjectItem(out, "token"))) == 0)
+        url = NULL; /* moved into out */
     lrs_log(LRS_LOG_INFO, "registration %s created",
             cJSON_GetStringValue(cJSON_GetObjectItem(out, "registration")));
-    lrs_reply_json(r, 201, out);
+    lrs_reply_json(r, 201, out); /* prints without allocating when it must (lrs_http.c) */
 out:
+    cJSON_Delete(url);
     cJSON_Delete(out);
     cJSON_Delete(body);
 }
@@ -277,17 +305,39 @@ void lrs_route_registrations(struct lrs_req *r)
         if (!strcmp(r->method, "POST")) {
             char token[SCORM_RT_TOKEN_LEN], ts[SC_TIME_ISO_LEN];
             int64_t exp;
+            cJSON *tok = lrs_json_str_of_len(SCORM_RT_TOKEN_LEN - 1),
+                  *url = lrs_json_str_of_len((size_t)launch_url_len(r));
+            cJSON *expires = cJSON_CreateString(sc_time_format_iso(sc_time_now_us(), 0, ts));
+            /* the whole answer before the token is stored (lrs_json_str_of_len) */
+            out = cJSON_CreateObject();
+            if (!out || !tok || !url || !expires ||
+                !cJSON_AddStringToObject(out, "registration", reg) ||
+                !cJSON_AddItemToObjectCS(out, "token", tok) ||
+                !cJSON_AddItemToObjectCS(out, "expires", expires)) {
+                if (!cJSON_GetObjectItem(out, "token"))
+                    cJSON_Delete(tok);
+                if (!cJSON_GetObjectItem(out, "expires"))
+                    cJSON_Delete(expires);
+                cJSON_Delete(url);
+                cJSON_Delete(out);
+                lrs_reply_error(r, 500, "out of memory");
+                return;
+            }
             rc = scorm_rt_token_issue(rt, reg, token, &exp);
             if (rc) {
+                cJSON_Delete(out);
+                cJSON_Delete(url);
                 lrs_reply_error(r, lrs_rt_status(rc), "%s", scorm_rt_strerror(rc));
                 return;
             }
-            out = cJSON_CreateObject();
-            cJSON_AddStringToObject(out, "registration", reg);
-            cJSON_AddStringToObject(out, "token", token);
-            cJSON_AddStringToObject(out, "expires", sc_time_format_iso(exp, 0, ts));
-            add_launch_url(r, out, reg, token);
+            if (lrs_json_str_fill(tok, token) ||
+                lrs_json_str_fill(expires, sc_time_format_iso(exp, 0, ts)) ||
+                add_launch_url(r, out, url, reg, token))
+                lrs_log(LRS_LOG_WARN, "registration %s: new token answered in part", reg);
+            else
+                url = NULL;
             lrs_reply_json(r, 201, out);
+            cJSON_Delete(url);
             cJSON_Delete(out);
             return;
         }

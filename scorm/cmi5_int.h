@@ -13,6 +13,20 @@ static inline const char *cmi5__str(const cJSON *o, const char *k)
 {
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
 }
+/* cJSON_AddItemToObject / cJSON_AddItemToArray that free the item when it cannot be added
+ * (cJSON leaves it to the caller: out of memory, or a parent that was never made) */
+static inline void cmi5__put(cJSON *o, const char *k, cJSON *item)
+{
+    if (!cJSON_AddItemToObject(o, k, item))
+        cJSON_Delete(item);
+}
+
+static inline void cmi5__push(cJSON *a, cJSON *item)
+{
+    if (!cJSON_AddItemToArray(a, item))
+        cJSON_Delete(item);
+}
+
 static inline const char *cmi5__sstr(const cJSON *o, const char *k)
 {
     const char *s = cmi5__str(o, k);
@@ -26,6 +40,12 @@ static inline void cmi5__set_flag(cJSON *o, const char *k, int v)
 {
     cJSON_DeleteItemFromObjectCaseSensitive(o, k);
     cJSON_AddBoolToObject(o, k, v);
+}
+/* A number member (an allocation failure shows in sc_alloc_failures, as for flags). */
+static inline void cmi5__set_num(cJSON *o, const char *k, double v)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+    cJSON_AddNumberToObject(o, k, v);
 }
 
 #define CMI5_T_COURSES "cmi5_courses"
@@ -114,15 +134,26 @@ int cmi5__insert_fn(struct cmi5 *c, cJSON *arr, size_t nrec, const char *const *
                     const char *const *keys, cJSON *const *vals, cmi5__txn_fn fn, void *ctx);
 /** Console indexes (scorm_rt_index.c) of a new cmi5 registration record (cmi5_regs) in txn:
  *  its learner (the account name, spec 9.2), course and creation time (created_us). */
-int cmi5__index_reg(struct stmt_db_txn *txn, void *reg_record);
+int cmi5__index_reg(struct stmt_db_txn *txn, void *outcome_ctx);
+/** The context of cmi5__index_reg and cmi5__index_outcome: the registration record and the
+ *  statement store whose outbox gets the webhook events (NULL: none). */
+struct cmi5__outcome {
+    struct stmt_store *store;
+    const cJSON *reg;
+    const char *last_access; /* the learner's last access (ISO 8601), NULL: unchanged */
+};
+/** Index the cmi5 registrations of a store written before the console's indexes (no
+ *  created_us), once (a marker in course_stats), in one transaction. */
+int cmi5__index_migrate(struct stmt_db *db);
 /** Delete registration r (lowercase UUID) and take it out of the console's indexes, in one
  *  transaction (under its registration lock). */
 int cmi5__reg_delete(struct cmi5 *c, const char *r);
 /** The console's summary (reg_summary) and its course's completed counter from a
  *  registration record's moveOn facts, in txn (a cmi5__txn_fn). */
-int cmi5__index_outcome(struct stmt_db_txn *txn, void *reg_record);
-/** The registration record a plan will write (cmi5_rules.c). */
+int cmi5__index_outcome(struct stmt_db_txn *txn, void *outcome_ctx);
+/** The registration record a plan will write, and the store it writes to (cmi5_rules.c). */
 cJSON *cmi5__plan_reg(const struct cmi5_plan *p);
+struct stmt_store *cmi5__plan_store(const struct cmi5_plan *p);
 /** Lowercased copy of a registration / session UUID; 0 or -1 when not a UUID. */
 int cmi5__uuid_lower(const char *in, char out[37]);
 

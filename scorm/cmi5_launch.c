@@ -57,6 +57,13 @@ int cmi5_open(struct stmt_db *db, struct stmt_store *store, const struct cmi5_op
         sc_free(c);
         return CMI5_ERR_NOMEM;
     }
+    { /* the console's indexes of registrations made before them (cmi5_reg.c) */
+        int rc = cmi5__index_migrate(db);
+        if (rc) {
+            cmi5_close(c);
+            return rc;
+        }
+    }
     *out = c;
     return CMI5_OK;
 }
@@ -126,7 +133,7 @@ cJSON *cmi5__lms_statement(const cJSON *actor, const char *verb, const char *dis
     cJSON_AddStringToObject(s, "id", id);
     /* 9.7.0.0-2: UTC */
     cJSON_AddStringToObject(s, "timestamp", sc_time_format_iso(sc_time_now_us(), 3, ts));
-    cJSON_AddItemToObject(s, "actor", cJSON_Duplicate(actor, 1));
+    cmi5__put(s, "actor", cJSON_Duplicate(actor, 1));
     v = cJSON_AddObjectToObject(s, "verb");
     cJSON_AddStringToObject(v, "id", verb);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(v, "display"), "en-US", display);
@@ -141,12 +148,12 @@ cJSON *cmi5__lms_statement(const cJSON *actor, const char *verb, const char *dis
     cat = cJSON_AddArrayToObject(ca, "category"); /* 9.6.2.1 */
     e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "id", CMI5_CAT_CMI5);
-    cJSON_AddItemToArray(cat, e);
+    cmi5__push(cat, e);
     if (publisher) { /* 9.6.2.3: the publisher's id in grouping */
         grp = cJSON_AddArrayToObject(ca, "grouping");
         e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "id", publisher);
-        cJSON_AddItemToArray(grp, e);
+        cmi5__push(grp, e);
     }
     if (session) { /* 9.6.3.1 */
         ext = cJSON_AddObjectToObject(ctx, "extensions");
@@ -271,7 +278,7 @@ int cmi5__satisfy(const cJSON *course, cJSON *reg, const char *session, cJSON *o
                                            cmi5__str(bd, "publisherId"), regid, session);
             if (!s)
                 return CMI5_ERR_NOMEM;
-            cJSON_AddItemToArray(out, s);
+            cmi5__push(out, s);
             cmi5__set_flag(bs, "satisfied", 1);
         }
     }
@@ -281,7 +288,7 @@ int cmi5__satisfy(const cJSON *course, cJSON *reg, const char *session, cJSON *o
                                        cmi5__str(course, "publisherId"), regid, session);
         if (!s)
             return CMI5_ERR_NOMEM;
-        cJSON_AddItemToArray(out, s);
+        cmi5__push(out, s);
         cmi5__set_flag(reg, "satisfied", 1);
     }
     return CMI5_OK;
@@ -331,7 +338,7 @@ static int abandoned_stmt(cJSON *s, const cJSON *reg, const cJSON *au, cJSON *ou
                  (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "launched_us")),
              d, sizeof d);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(st, "result"), "duration", d); /* 9.5.4.2-1 */
-    cJSON_AddItemToArray(out, st);
+    cmi5__push(out, st);
     cmi5__set_flag(s, "abandoned", 1);
     return CMI5_OK;
 }
@@ -354,6 +361,25 @@ static int load_au(struct cmi5 *c, const char *r, int au_idx, cJSON **reg, cJSON
     return CMI5_OK;
 }
 
+/* LMS.LaunchData (10.2) of a launch, written in the insert's transaction (a cmi5__txn_fn) */
+struct launch_doc {
+    struct stmt_doc_ctx ctx;
+    const char *json;
+};
+
+static int launch_doc_put(struct stmt_db_txn *txn, void *vctx)
+{
+    struct launch_doc *d = vctx;
+    struct stmt_doc_cond cond;
+    struct stmt_doc_limits lim;
+    memset(&cond, 0, sizeof cond);
+    memset(&lim, 0, sizeof lim);
+    return stmt_doc_put_txn(txn, &d->ctx, "LMS.LaunchData", d->json, strlen(d->json),
+                            "application/json", &cond, &lim, sc_time_now_us(), NULL)
+               ? CMI5_ERR_STORE
+               : CMI5_OK;
+}
+
 int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi5_launch_opts *o,
                 cJSON **out, struct cmi5_diag *diag)
 {
@@ -362,7 +388,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
     unsigned char rnd[16];
     const char *mode = o && o->launch_mode ? o->launch_mode : "Normal";
     cJSON *reg = NULL, *course = NULL, *sess = NULL, *old = NULL, *stmts = NULL, *ld = NULL;
-    cJSON *au, *ast, *launched, *ext, *tmpl;
+    cJSON *au, *ast, *launched, *ext, *tmpl, *answer = NULL;
     struct sc_buf url = SC_BUF_INIT, fetch = SC_BUF_INIT, auurl = SC_BUF_INIT;
     pthread_mutex_t *lk;
     char *actor_json = NULL, *ldjson = NULL;
@@ -412,7 +438,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
          *k; k++)
         cJSON_AddBoolToObject(sess, *k, 0);
     set_str(ast, "open", sid);
-    cJSON_AddItemToArray(cJSON_GetObjectItem(reg, "sessions"), cJSON_CreateString(sid));
+    cmi5__push(cJSON_GetObjectItem(reg, "sessions"), cJSON_CreateString(sid));
 
     /* the AU's URL: absolute, or a file of the package on the content origin (8.1) */
     u = cmi5__str(au, "url");
@@ -460,7 +486,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
                                             "grouping"),
               *g = cJSON_CreateObject();
         cJSON_AddStringToObject(g, "id", cmi5__str(au, "publisherId")); /* 10.2.1.0-3 */
-        cJSON_AddItemToArray(grp, g);
+        cmi5__push(grp, g);
         cJSON_AddStringToObject(cJSON_AddObjectToObject(tmpl, "extensions"), CMI5_EXT_SESSION, sid);
     }
     cJSON_AddStringToObject(ld, "launchMode", mode);
@@ -496,7 +522,7 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
     if (cJSON_GetObjectItem(au, "masteryScore"))
         cJSON_AddNumberToObject(ext, CMI5_EXT_MASTERY,
                                 cJSON_GetNumberValue(cJSON_GetObjectItem(au, "masteryScore")));
-    cJSON_AddItemToArray(stmts, launched);
+    cmi5__push(stmts, launched);
     if (sc_alloc_failures() != f0) {
         rc = CMI5_ERR_NOMEM;
         goto out;
@@ -505,34 +531,32 @@ int cmi5_launch(struct cmi5 *c, const char *reg_id, int au_idx, const struct cmi
         rc = CMI5_ERR_ARG;
         goto out;
     }
-    {
-        struct stmt_doc_ctx dc = {STMT_DOC_STATE, cmi5__str(au, "activityId"), ifi, r};
-        struct stmt_doc_cond cond;
-        struct stmt_doc_limits lim;
-        memset(&cond, 0, sizeof cond);
-        memset(&lim, 0, sizeof lim);
-        if (stmt_doc_put(c->db, &dc, "LMS.LaunchData", ldjson, strlen(ldjson), "application/json",
-                         &cond, &lim, sc_time_now_us(), NULL)) {
-            rc = CMI5_ERR_STORE;
-            goto out;
-        }
+    /* the answer before anything is written: once the session is stored nothing may fail */
+    answer = cJSON_CreateObject();
+    if (!answer || !cJSON_AddStringToObject(answer, "registration", r) ||
+        !cJSON_AddStringToObject(answer, "session", sid) ||
+        !cJSON_AddNumberToObject(answer, "au", au_idx) ||
+        !cJSON_AddStringToObject(answer, "launchMode", mode) ||
+        !cJSON_AddStringToObject(answer, "launchMethod", cmi5__sstr(au, "launchMethod")) ||
+        !cJSON_AddStringToObject(answer, "launch_url", url.data) ||
+        !cJSON_AddStringToObject(answer, "fetch_url", fetch.data)) {
+        rc = CMI5_ERR_NOMEM;
+        goto out;
     }
     {
+        /* LMS.LaunchData goes in the writer's transaction with the session, the registration
+         * and the statements: a launch that fails leaves the open session's LaunchData as it was */
+        struct launch_doc ldoc = {{STMT_DOC_STATE, cmi5__str(au, "activityId"), ifi, r}, ldjson};
         const char *t[] = {CMI5_T_SESSIONS, CMI5_T_REGS, CMI5_T_SESSIONS};
         const char *k[] = {sid, r, old ? cmi5__str(old, "session") : sid};
         cJSON *v[] = {sess, reg, old ? old : sess};
-        if ((rc = cmi5__insert(c, stmts, 3, t, k, v)))
+        if ((rc = cmi5__insert_fn(c, stmts, 3, t, k, v, launch_doc_put, &ldoc)))
             goto out;
     }
-    *out = cJSON_CreateObject();
-    cJSON_AddStringToObject(*out, "registration", r);
-    cJSON_AddStringToObject(*out, "session", sid);
-    cJSON_AddNumberToObject(*out, "au", au_idx);
-    cJSON_AddStringToObject(*out, "launchMode", mode);
-    cJSON_AddStringToObject(*out, "launchMethod", cmi5__str(au, "launchMethod"));
-    cJSON_AddStringToObject(*out, "launch_url", url.data);
-    cJSON_AddStringToObject(*out, "fetch_url", fetch.data);
+    *out = answer;
+    answer = NULL;
 out:
+    cJSON_Delete(answer);
     pthread_mutex_unlock(lk);
     sc_buf_free(&url);
     sc_buf_free(&fetch);
@@ -780,8 +804,8 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
         cJSON_GetObjectItem(cJSON_GetObjectItem(st, "context"), "contextActivities"), "category");
     e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "id", CMI5_CAT_MOVEON); /* 9.6.2.2-1 */
-    cJSON_AddItemToArray(cat, e);
-    cJSON_AddItemToArray(stmts, st);
+    cmi5__push(cat, e);
+    cmi5__push(stmts, st);
     cmi5__set_flag(ast, "waived", 1);
     if ((rc = cmi5__satisfy(course, reg, sid, stmts)))
         goto out;
@@ -792,7 +816,8 @@ int cmi5_waive(struct cmi5 *c, const char *reg_id, int au_idx, const char *reaso
     {
         const char *t[] = {CMI5_T_REGS};
         const char *k[] = {r};
-        rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_outcome, reg);
+        struct cmi5__outcome o = {c->store, reg, NULL};
+        rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_outcome, &o);
     }
 out:
     pthread_mutex_unlock(lk);

@@ -77,37 +77,64 @@ static int index_rc(int rc)
 
 /* The console's summary of a registration from its moveOn facts: completed when the course
  * is satisfied (9.6.1.3), incomplete once an AU has a result, passed when an AU passed and
- * none failed without passing, failed when one failed without passing. */
-int cmi5__index_outcome(struct stmt_db_txn *txn, void *reg_record)
+ * none failed without passing, failed when one failed without passing. A change to completed,
+ * passed or failed is also a webhook event (scorm_events.c), written in the same transaction. */
+int cmi5__index_outcome(struct stmt_db_txn *txn, void *outcome_ctx)
 {
-    const cJSON *reg = reg_record, *a;
-    int any = 0, passed = 0, failed = 0, c, sc;
+    const struct cmi5__outcome *o = outcome_ctx;
+    const cJSON *reg = o->reg, *a;
+    struct scorm__reg_outcome now = {0, 0, 0, 0, 0, o->last_access};
+    int any = 0, passed = 0, failed = 0, n_scored = 0, was[2], rc;
     cJSON_ArrayForEach(a, cJSON_GetObjectItem(reg, "aus"))
     {
+        const cJSON *sc = cJSON_GetObjectItem(a, "score"), *t = cJSON_GetObjectItem(a, "time_cs");
         any |= cmi5__flag(a, "completed") || cmi5__flag(a, "passed") || cmi5__flag(a, "failed") ||
                cmi5__flag(a, "waived") || cmi5__flag(a, "satisfied");
         passed |= cmi5__flag(a, "passed");
         failed |= cmi5__flag(a, "failed") && !cmi5__flag(a, "passed");
+        if (cJSON_IsNumber(sc)) { /* the score of the AU's passed or failed statement */
+            now.score += sc->valuedouble;
+            n_scored++;
+        }
+        if (cJSON_IsNumber(t)) /* the sum of its sessions' durations (terminated) */
+            now.total_time_cs += t->valuedouble;
     }
-    c = cmi5__flag(reg, "satisfied") ? SCORM__C_COMPLETED
-        : any                        ? SCORM__C_INCOMPLETE
-                                     : SCORM__C_NOT_ATTEMPTED;
-    sc = failed ? SCORM__S_FAILED : passed ? SCORM__S_PASSED : SCORM__S_UNKNOWN;
-    return index_rc(scorm__index_reg_outcome(txn, cmi5__sstr(reg, "course"),
-                                             cmi5__sstr(reg, "registration"), c, sc));
+    now.completion = cmi5__flag(reg, "satisfied") ? SCORM__C_COMPLETED
+                     : any                        ? SCORM__C_INCOMPLETE
+                                                  : SCORM__C_NOT_ATTEMPTED;
+    now.success = failed ? SCORM__S_FAILED : passed ? SCORM__S_PASSED : SCORM__S_UNKNOWN;
+    now.has_score = n_scored > 0;
+    now.score = n_scored ? now.score / n_scored : 0; /* the mean, as for SCOs */
+    rc = scorm__index_reg_outcome(txn, cmi5__sstr(reg, "course"), cmi5__sstr(reg, "registration"),
+                                  &now, was);
+    if (!rc && o->store) {
+        cJSON *l = cJSON_CreateObject();
+        if (!l)
+            return CMI5_ERR_NOMEM;
+        cJSON_AddStringToObject(l, "id", learner_id(reg) ? learner_id(reg) : "");
+        cJSON_AddStringToObject(l, "name", cmi5__sstr(cJSON_GetObjectItem(reg, "actor"), "name"));
+        rc = scorm__outcome_events(o->store, txn, cmi5__sstr(reg, "registration"),
+                                   cmi5__sstr(reg, "course"), l, was, now.completion, now.success);
+        cJSON_Delete(l);
+    }
+    return index_rc(rc);
 }
 
 int cmi5_plan_index(struct stmt_db_txn *txn, void *plan)
 {
-    return cmi5__index_outcome(txn, cmi5__plan_reg(plan));
+    /* an AU's statements: the learner's last access is now (the batch's stored time) */
+    char iso[SC_TIME_ISO_LEN];
+    struct cmi5__outcome o = {cmi5__plan_store(plan), cmi5__plan_reg(plan),
+                              sc_time_format_iso(sc_time_now_us(), 3, iso)};
+    return cmi5__index_outcome(txn, &o);
 }
 
 /* Indexed exactly as a SCORM registration (reg_by_course, reg_by_learner, learners,
  * course_stats, reg_summary), in the transaction that creates it: counters are
  * read-modify-write, so they are updated by the writer (stmt_store_insert_fn). */
-int cmi5__index_reg(struct stmt_db_txn *txn, void *reg_record)
+int cmi5__index_reg(struct stmt_db_txn *txn, void *outcome_ctx)
 {
-    const cJSON *reg = reg_record;
+    const cJSON *reg = ((const struct cmi5__outcome *)outcome_ctx)->reg;
     cJSON *ix = cJSON_CreateObject(), *l;
     int rc;
     if (!ix)
@@ -121,7 +148,81 @@ int cmi5__index_reg(struct stmt_db_txn *txn, void *reg_record)
                             cJSON_GetNumberValue(cJSON_GetObjectItem(reg, "created_us")));
     rc = index_rc(scorm__index_reg_add(txn, ix));
     cJSON_Delete(ix);
-    return rc ? rc : cmi5__index_outcome(txn, reg_record); /* NotApplicable: maybe satisfied */
+    return rc ? rc : cmi5__index_outcome(txn, outcome_ctx); /* NotApplicable: maybe satisfied */
+}
+
+/* ---- index of a store older than the console's indexes --------------------------------- */
+
+#define CMI5_INDEXED_KEY "#cmi5-indexed" /* in course_stats, as scorm_rt_index.c's "#indexed" */
+
+static int index_migrate_once(struct stmt_db *db)
+{
+    struct stmt_db_txn *txn = NULL;
+    char(*ids)[SC_UUID_LEN] = NULL;
+    size_t n = 0;
+    const void *v;
+    size_t vl;
+    int rc;
+    if (stmt_db_txn_begin(db, 0, &txn))
+        return CMI5_ERR_STORE;
+    rc = stmt_db_get(txn, "course_stats", CMI5_INDEXED_KEY, strlen(CMI5_INDEXED_KEY), &v, &vl);
+    stmt_db_txn_abort(txn);
+    if (rc == 0)
+        return CMI5_OK;
+    if (rc != STMT_DB_NOTFOUND)
+        return CMI5_ERR_STORE;
+    if (stmt_db_txn_begin(db, 1, &txn))
+        return CMI5_ERR_STORE;
+    /* in the write transaction: no registration is created meanwhile */
+    rc = scorm__uuid_keys(txn, CMI5_T_REGS, &ids, &n);
+    rc = rc == SCORM_RT_ERR_NOMEM ? CMI5_ERR_NOMEM : rc ? CMI5_ERR_STORE : CMI5_OK;
+    for (size_t i = 0; !rc && i < n; i++) {
+        cJSON *reg = NULL;
+        char *text = NULL;
+        if (stmt_db_get(txn, CMI5_T_REGS, ids[i], 36, &v, &vl)) {
+            rc = CMI5_ERR_STORE;
+            break;
+        }
+        if (!(reg = cJSON_ParseWithLength(v, vl))) {
+            rc = CMI5_ERR_NOMEM;
+            break;
+        }
+        if (!cJSON_IsNumber(cJSON_GetObjectItem(reg, "created_us"))) {
+            const char *created = cmi5__str(reg, "created");
+            int64_t us = 0;
+            struct cmi5__outcome o = {NULL, reg, NULL}; /* no webhook events for the past */
+            if (created)
+                sc_time_parse_iso(created, strlen(created), &us);
+            if (!cJSON_AddNumberToObject(reg, "created_us", (double)us) ||
+                !(text = cJSON_PrintUnformatted(reg)))
+                rc = CMI5_ERR_NOMEM;
+            else if (stmt_db_put(txn, CMI5_T_REGS, ids[i], 36, text, strlen(text), 0))
+                rc = CMI5_ERR_STORE;
+            else if (learner_id(reg))
+                rc = cmi5__index_reg(txn, &o);
+            cJSON_free(text);
+        }
+        cJSON_Delete(reg);
+    }
+    if (!rc &&
+        stmt_db_put(txn, "course_stats", CMI5_INDEXED_KEY, strlen(CMI5_INDEXED_KEY), "1", 1, 0))
+        rc = CMI5_ERR_STORE;
+    if (!rc)
+        rc = stmt_db_txn_commit(txn) ? CMI5_ERR_STORE : CMI5_OK;
+    else
+        stmt_db_txn_abort(txn);
+    sc_free(ids);
+    return rc;
+}
+
+int cmi5__index_migrate(struct stmt_db *db)
+{
+    int rc = CMI5_ERR_STORE;
+    /* one transaction for the whole store: a full map grows at the next begin, try again */
+    for (int attempt = 0; attempt < 6 && (rc == CMI5_ERR_STORE || rc == STMT_DB_ERR_FULL);
+         attempt++)
+        rc = index_migrate_once(db);
+    return rc;
 }
 
 /* The reverse, in the deleting transaction; a record made before the indexes (no
@@ -133,8 +234,11 @@ static int unindex_reg(struct stmt_db_txn *txn, void *reg_record)
     int rc;
     if (!cJSON_IsNumber(cu) || !learner_id(reg))
         return CMI5_OK;
-    rc = scorm__index_reg_outcome(txn, cmi5__sstr(reg, "course"), r, SCORM__C_NOT_ATTEMPTED,
-                                  SCORM__S_UNKNOWN); /* out of the completed counter */
+    { /* out of the completed counter */
+        const struct scorm__reg_outcome none = {
+            SCORM__C_NOT_ATTEMPTED, SCORM__S_UNKNOWN, 0, 0, -1, NULL};
+        rc = scorm__index_reg_outcome(txn, cmi5__sstr(reg, "course"), r, &none, NULL);
+    }
     if (!rc)
         rc = scorm__index_reg_remove(txn, cmi5__sstr(reg, "course"), learner_id(reg),
                                      (int64_t)cu->valuedouble, r);
@@ -173,11 +277,13 @@ int cmi5_registration_exists(struct cmi5 *c, const char *reg)
     return rc == CMI5_OK;
 }
 
+static cJSON *reg_view(const char *r, const cJSON *reg, const cJSON *course);
+
 int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON *actor,
                              const char *reg_id, cJSON **out, int *created, struct cmi5_diag *diag)
 {
     long f0 = sc_alloc_failures();
-    cJSON *course = NULL, *reg = NULL, *old = NULL, *stmts = NULL, *aus, *blocks, *e;
+    cJSON *course = NULL, *reg = NULL, *old = NULL, *stmts = NULL, *view = NULL, *aus, *blocks, *e;
     char r[37], ts[SC_TIME_ISO_LEN], tok[33];
     pthread_mutex_t *lk;
     int rc;
@@ -227,7 +333,7 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
     }
     cJSON_AddStringToObject(reg, "registration", r);
     cJSON_AddStringToObject(reg, "course", course_id);
-    cJSON_AddItemToObject(reg, "actor", cJSON_Duplicate(actor, 1));
+    cmi5__put(reg, "actor", cJSON_Duplicate(actor, 1));
     {
         int64_t now = sc_time_now_us();
         cJSON_AddStringToObject(reg, "created", sc_time_format_iso(now, 3, ts));
@@ -245,14 +351,14 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
              *k; k++)
             cJSON_AddBoolToObject(a, *k, 0);
         cJSON_AddNullToObject(a, "open");
-        cJSON_AddItemToArray(aus, a);
+        cmi5__push(aus, a);
     }
     blocks = cJSON_AddArrayToObject(reg, "blocks");
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(course, "blocks"))
     {
         cJSON *b = cJSON_CreateObject();
         cJSON_AddBoolToObject(b, "satisfied", 0);
-        cJSON_AddItemToArray(blocks, b);
+        cmi5__push(blocks, b);
     }
     cJSON_AddArrayToObject(reg, "sessions");
     /* moveOn NotApplicable: the AU is satisfied at registration, and so may be its blocks and
@@ -263,20 +369,24 @@ int cmi5_registration_create(struct cmi5 *c, const char *course_id, const cJSON 
         rc = CMI5_ERR_NOMEM;
         goto out;
     }
+    /* the answer is made before the insert: once the registration is stored, nothing may fail
+     * for want of memory (a stored registration answered with an error) */
+    if (!(view = reg_view(r, reg, course)) || !cJSON_AddStringToObject(view, "link_token", tok)) {
+        rc = CMI5_ERR_NOMEM;
+        goto out;
+    }
     {
         const char *t[] = {CMI5_T_REGS};
         const char *k[] = {r};
-        if ((rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_reg, reg)))
+        struct cmi5__outcome o = {c->store, reg, NULL};
+        if ((rc = cmi5__insert_fn(c, stmts, 1, t, k, &reg, cmi5__index_reg, &o)))
             goto out;
     }
     *created = 1;
-    if (!(rc = cmi5_registration_get(c, r, out)) &&
-        !cJSON_AddStringToObject(*out, "link_token", tok)) {
-        cJSON_Delete(*out);
-        *out = NULL;
-        rc = CMI5_ERR_NOMEM;
-    }
+    *out = view;
+    view = NULL;
 out:
+    cJSON_Delete(view);
     pthread_mutex_unlock(lk);
     cJSON_Delete(stmts);
     cJSON_Delete(reg);
@@ -285,26 +395,19 @@ out:
     return rc;
 }
 
-int cmi5_registration_get(struct cmi5 *c, const char *reg_id, cJSON **out)
+/* The console's view of registration r (its record reg, its course's record), owned; NULL
+ * without memory. */
+static cJSON *reg_view(const char *r, const cJSON *reg, const cJSON *course)
 {
     long f0 = sc_alloc_failures();
-    char r[37];
-    cJSON *reg = NULL, *course = NULL, *o, *aus, *e;
-    int rc, i = 0;
-    if (cmi5__uuid_lower(reg_id, r))
-        return CMI5_ERR_NOTFOUND;
-    if ((rc = cmi5__load(c, CMI5_T_REGS, r, &reg)))
-        return rc;
-    if ((rc = cmi5_course_get(c, cmi5__str(reg, "course"), &course))) {
-        cJSON_Delete(reg);
-        return rc;
-    }
+    cJSON *o, *aus, *e;
+    int i = 0;
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "registration", r);
     cJSON_AddStringToObject(o, "type", "cmi5");
     cJSON_AddStringToObject(o, "course", cmi5__str(reg, "course"));
     cJSON_AddStringToObject(o, "course_title", cmi5__sstr(course, "title"));
-    cJSON_AddItemToObject(o, "actor", cJSON_Duplicate(cJSON_GetObjectItem(reg, "actor"), 1));
+    cmi5__put(o, "actor", cJSON_Duplicate(cJSON_GetObjectItem(reg, "actor"), 1));
     cJSON_AddStringToObject(o, "created", cmi5__sstr(reg, "created"));
     cJSON_AddBoolToObject(o, "satisfied", cmi5__flag(reg, "satisfied"));
     aus = cJSON_AddArrayToObject(o, "aus");
@@ -320,17 +423,36 @@ int cmi5_registration_get(struct cmi5 *c, const char *reg_id, cJSON **out)
                                                           "satisfied", NULL};
              *k; k++)
             cJSON_AddBoolToObject(a, *k, cmi5__flag(st, *k));
-        cJSON_AddItemToObject(a, "open", cJSON_Duplicate(cJSON_GetObjectItem(st, "open"), 1));
-        cJSON_AddItemToArray(aus, a);
+        cmi5__put(a, "open", cJSON_Duplicate(cJSON_GetObjectItem(st, "open"), 1));
+        cmi5__push(aus, a);
     }
-    cJSON_AddItemToObject(o, "blocks", cJSON_Duplicate(cJSON_GetObjectItem(reg, "blocks"), 1));
-    cJSON_AddItemToObject(o, "sessions", cJSON_Duplicate(cJSON_GetObjectItem(reg, "sessions"), 1));
-    cJSON_Delete(reg);
-    cJSON_Delete(course);
+    cmi5__put(o, "blocks", cJSON_Duplicate(cJSON_GetObjectItem(reg, "blocks"), 1));
+    cmi5__put(o, "sessions", cJSON_Duplicate(cJSON_GetObjectItem(reg, "sessions"), 1));
     if (sc_alloc_failures() != f0) {
         cJSON_Delete(o);
-        return CMI5_ERR_NOMEM;
+        return NULL;
     }
+    return o;
+}
+
+int cmi5_registration_get(struct cmi5 *c, const char *reg_id, cJSON **out)
+{
+    char r[37];
+    cJSON *reg = NULL, *course = NULL, *o;
+    int rc;
+    if (cmi5__uuid_lower(reg_id, r))
+        return CMI5_ERR_NOTFOUND;
+    if ((rc = cmi5__load(c, CMI5_T_REGS, r, &reg)))
+        return rc;
+    if ((rc = cmi5_course_get(c, cmi5__str(reg, "course"), &course))) {
+        cJSON_Delete(reg);
+        return rc;
+    }
+    o = reg_view(r, reg, course);
+    cJSON_Delete(reg);
+    cJSON_Delete(course);
+    if (!o)
+        return CMI5_ERR_NOMEM;
     *out = o;
     return CMI5_OK;
 }

@@ -14,11 +14,13 @@
 #include <string.h>
 
 #include "common/sc_alloc.h"
+#include "common/sc_text.h"
 #include "statements/stmt_store.h"
 #include "statements/stmt_validate.h"
 
 struct cmi5_plan {
     pthread_mutex_t *lock; /* held from cmi5_statements_check to cmi5_plan_finish */
+    struct stmt_store *store;
     char session[37];
     cJSON *sess, *reg;
     struct stmt_row rows[2]; /* cmi5_plan_rows: the records, written with the batch */
@@ -164,9 +166,15 @@ static int check_one(const cJSON *s, const char *w, cJSON *sess, cJSON *ast, con
         return CMI5_OK;
     }
     if (is_term) {
+        int64_t cs = 0;
         if (!cmi5__str(res, "duration"))
             return refuse(d, "9.5.4.1-1", w, "terminated needs result.duration");
         cmi5__set_flag(sess, "terminated", 1);
+        /* the session's total time (9.5.4.1): the AU's time is the sum over its sessions */
+        if (!sc_duration_parse(cmi5__str(res, "duration"), SC_DURATION_ISO, &cs)) {
+            const cJSON *t = cJSON_GetObjectItem(ast, "time_cs");
+            cmi5__set_num(ast, "time_cs", (cJSON_IsNumber(t) ? t->valuedouble : 0) + (double)cs);
+        }
         return CMI5_OK;
     }
     /* completed, passed, failed */
@@ -203,8 +211,11 @@ static int check_one(const cJSON *s, const char *w, cJSON *sess, cJSON *ast, con
                       "passed and failed need result.duration");
     {
         int rc = score_rules(res, s, au, verb, w, d);
+        const cJSON *scaled = cJSON_GetObjectItem(cJSON_GetObjectItem(res, "score"), "scaled");
         if (rc)
             return rc;
+        if (cJSON_IsNumber(scaled)) /* the AU's score: its passed or failed statement's */
+            cmi5__set_num(ast, "score", scaled->valuedouble);
     }
     if (is_pass) {
         if (cmi5__flag(sess, "passed"))
@@ -243,6 +254,7 @@ int cmi5_statements_check(struct cmi5 *c, const char *session, cJSON *const *stm
         return CMI5_ERR_NOMEM;
     }
     snprintf(p->session, sizeof p->session, "%s", session);
+    p->store = c->store;
     if (!(p->lock = cmi5__session_lock(c, session))) {
         sc_free(p);
         cJSON_Delete(out);
@@ -311,6 +323,11 @@ fail:
 cJSON *cmi5__plan_reg(const struct cmi5_plan *p)
 {
     return p->reg;
+}
+
+struct stmt_store *cmi5__plan_store(const struct cmi5_plan *p)
+{
+    return p->store;
 }
 
 int cmi5_plan_rows(struct cmi5_plan *p, const struct stmt_row **rows, size_t *n)

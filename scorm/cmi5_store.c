@@ -150,39 +150,73 @@ int cmi5_course_list(struct cmi5 *c, cJSON **out)
     return CMI5_OK;
 }
 
+struct regs_ctx {
+    struct stmt_db_txn *txn;
+    cJSON *arr; /* NULL: count only */
+    size_t plen;
+    const char *prefix; /* "<course>\x1f" */
+    int count, rc;
+};
+
+/* A reg_by_course key of the course: "<course>\x1f<inverted time>\x1f<registration>"
+ * (scorm_rt_index.c). SCORM registrations of an equal course id are not in cmi5_regs. */
 static int visit_reg(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
 {
-    struct list_ctx *l = ctx;
-    cJSON *o = cJSON_ParseWithLength(v, vl);
-    (void)k;
-    (void)kl;
-    if (!o)
-        return CMI5_ERR_NOMEM;
-    if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "course"))
-                    ? cJSON_GetStringValue(cJSON_GetObjectItem(o, "course"))
-                    : "",
-                l->course)) {
-        l->count++;
-        if (l->arr)
-            cJSON_AddItemToArray(l->arr, cJSON_Duplicate(o, 1));
+    struct regs_ctx *l = ctx;
+    const void *rv;
+    size_t rvl;
+    char reg[37];
+    int rc;
+    (void)v;
+    (void)vl;
+    if (kl < l->plen || memcmp(k, l->prefix, l->plen))
+        return 1; /* past the course's keys */
+    if (kl < l->plen + 36)
+        return 0;
+    memcpy(reg, (const char *)k + kl - 36, 36);
+    reg[36] = 0;
+    rc = stmt_db_get(l->txn, CMI5_T_REGS, reg, 36, &rv, &rvl);
+    if (rc == STMT_DB_NOTFOUND)
+        return 0;
+    if (rc) {
+        l->rc = CMI5_ERR_STORE;
+        return 1;
     }
-    cJSON_Delete(o);
+    l->count++;
+    if (l->arr) {
+        cJSON *o = cJSON_ParseWithLength(rv, rvl);
+        if (!o || !cJSON_AddItemToArray(l->arr, o)) {
+            cJSON_Delete(o);
+            l->rc = CMI5_ERR_NOMEM;
+            return 1;
+        }
+    }
     return 0;
 }
 
-/* The registrations of a course (full records), or only their count when arr is NULL. A scan:
- * cmi5 registrations are few next to statements; an index by course is future work. */
+/* The registrations of a course (full records, newest first), or only their count when arr is
+ * NULL: the console's index reg_by_course (every cmi5 registration is in it: created with it,
+ * or by cmi5__index_migrate at open for a store older than the index). */
 int cmi5__course_regs(struct cmi5 *c, const char *course, cJSON *arr, int *count)
 {
     struct stmt_db_txn *t = NULL;
-    struct list_ctx l = {arr, course, 0};
-    int rc;
+    char prefix[STMT_DB_MAX_KEY + 2];
+    struct regs_ctx l = {NULL, arr, 0, prefix, 0, 0};
+    int rc, n = snprintf(prefix, sizeof prefix, "%s\x1f", course);
+    if (n < 0 || (size_t)n >= sizeof prefix) {
+        *count = 0;
+        return CMI5_OK; /* no course id is that long */
+    }
+    l.plen = (size_t)n;
     if (stmt_db_txn_begin(c->db, 0, &t))
         return CMI5_ERR_STORE;
-    rc = stmt_db_scan(t, CMI5_T_REGS, NULL, 0, visit_reg, &l);
+    l.txn = t;
+    rc = stmt_db_scan(t, "reg_by_course", prefix, l.plen, visit_reg, &l);
     stmt_db_txn_abort(t);
-    if (rc && rc != STMT_DB_NOTFOUND)
-        return rc == CMI5_ERR_NOMEM ? rc : CMI5_ERR_STORE;
+    if (l.rc)
+        return l.rc;
+    if (rc < 0 && rc != STMT_DB_NOTFOUND)
+        return CMI5_ERR_STORE;
     *count = l.count;
     return CMI5_OK;
 }

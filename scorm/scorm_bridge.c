@@ -355,14 +355,16 @@ static void objective_stmts(const struct scorm__bridge_ctx *c, const cJSON *valu
 }
 
 void scorm__bridge_end(const struct scorm__bridge_ctx *c, const cJSON *values, const cJSON *changed,
-                       const cJSON *result, const cJSON *start, int suspended, int64_t session_cs,
-                       cJSON *arr)
+                       const struct scorm__result *result, const struct scorm__result *start,
+                       int suspended, int64_t session_cs, cJSON *arr)
 {
     if (c->preview)
         return;
-    const char *comp0 = scorm__jstr(start, "completion"), *succ0 = scorm__jstr(start, "success");
+    const char *comp0 = start ? scorm__completion_name(start->completion) : NULL;
+    const char *succ0 = start ? scorm__success_name(start->success) : NULL;
     int64_t ts = sc_time_now_us();
-    const char *comp = scorm__jstr(result, "completion"), *succ = scorm__jstr(result, "success");
+    const char *comp = result ? scorm__completion_name(result->completion) : NULL;
+    const char *succ = result ? scorm__success_name(result->success) : NULL;
     const char *score_prefix = c->is12 ? "cmi.core.score." : "cmi.score.";
     char d[64];
     long n_inter = 0, n_obj = 0;

@@ -8,7 +8,8 @@
  * SCO's activity as object, or still waiting as an outbox row (a crash before the insert; the
  * next start stores it). A SCO whose session is still open (never terminated) has no
  * statement yet and is counted apart. Dead outbox rows (statements the store refused) are
- * findings too.
+ * findings too, and so is a run-time record (cmi, attempts, sessions, reg_contrib, reg_summary)
+ * its codec refuses (scorm_rt_rec.c: the message names the member).
  */
 #include "scorm/scorm_rt_int.h"
 #include "common/sc_alloc.h"
@@ -26,6 +27,8 @@ struct ck {
     cJSON *open;    /* "reg\x1fsco" -> true: a session still open */
     cJSON *pending; /* "reg\x1fobject id" -> true: completed statements waiting as rows */
     int nomem;
+    struct scorm_check *res;
+    struct sc_buf *report;
 };
 
 static void pair_key(struct sc_buf *b, const char *a, const char *c)
@@ -50,14 +53,83 @@ static void mark(struct ck *k, cJSON *set, const char *a, const char *c)
 static int visit_session(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
 {
     struct ck *k = ctx;
-    cJSON *s = cJSON_ParseWithLength(val, vlen);
-    (void)key;
-    (void)klen;
-    if (s && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "open")) &&
-        scorm__jstr(s, "registration") && scorm__jstr(s, "sco"))
-        mark(k, k->open, scorm__jstr(s, "registration"), scorm__jstr(s, "sco"));
-    cJSON_Delete(s);
+    struct scorm__session s;
+    struct scorm_diag d;
+    int rc = scorm__session_decode(val, vlen, &s, &d);
+    if (rc == SCORM_RT_ERR_NOMEM) {
+        k->nomem = 1;
+        return -1;
+    }
+    if (rc) { /* a finding: the session record is not one */
+        k->res->unreadable++;
+        sc_buf_printf(k->report, "scorm: session %.*s: %s (sessions)\n",
+                      (int)(klen > 64 ? 64 : klen), (const char *)key, d.msg);
+        return 0;
+    }
+    if (s.open)
+        mark(k, k->open, s.registration, s.sco);
+    scorm__session_free(&s);
     return k->nomem ? -1 : 0;
+}
+
+/* cmi, attempts and reg_contrib: every record decodes (scorm_rt_rec.c); one that does not is a
+ * finding naming its key and the member */
+struct recs {
+    const char *table;
+    int (*decode)(const void *text, size_t len, void *out, struct scorm_diag *diag);
+    void (*release)(void *out);
+    struct ck *k;
+};
+
+static int dec_sco(const void *t, size_t l, void *o, struct scorm_diag *d)
+{
+    return scorm__sco_rec_decode(t, l, o, d);
+}
+static void rel_sco(void *o)
+{
+    scorm__sco_rec_free(o);
+}
+static int dec_att(const void *t, size_t l, void *o, struct scorm_diag *d)
+{
+    return scorm__attempt_rec_decode(t, l, o, d);
+}
+static void rel_att(void *o)
+{
+    scorm__attempt_rec_free(o);
+}
+static int dec_con(const void *t, size_t l, void *o, struct scorm_diag *d)
+{
+    return scorm__contrib_decode(t, l, o, d);
+}
+static void rel_con(void *o)
+{
+    scorm__contrib_free(o);
+}
+
+static int visit_record(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct recs *r = ctx;
+    union {
+        struct scorm__sco_rec sco;
+        struct scorm__attempt_rec att;
+        struct scorm__contrib con;
+    } u;
+    struct scorm_diag d;
+    int rc;
+    memset(&d, 0, sizeof d);
+    rc = r->decode(val, vlen, &u, &d);
+    if (rc == SCORM_RT_ERR_NOMEM) {
+        r->k->nomem = 1;
+        return -1;
+    }
+    if (rc) {
+        r->k->res->unreadable++;
+        sc_buf_printf(r->k->report, "scorm: %s %.*s: %s\n", r->table,
+                      (int)(klen > 200 ? 200 : klen), (const char *)key, d.msg);
+        return 0;
+    }
+    r->release(&u);
+    return 0;
 }
 
 /* bridge_outbox rows: remember the completed statements that wait */
@@ -215,8 +287,8 @@ static int visit_summary(void *ctx, const void *key, size_t klen, const void *va
 int scorm_check_statements(struct stmt_db *db, struct stmt_store *st, struct scorm_check *res,
                            char **report)
 {
-    struct ck k = {cJSON_CreateObject(), cJSON_CreateObject(), 0};
     struct sc_buf rb = SC_BUF_INIT;
+    struct ck k = {cJSON_CreateObject(), cJSON_CreateObject(), 0, res, &rb};
     struct stmt_db_txn *txn = NULL;
     struct sums u = {st, &k, res, &rb, SCORM_RT_OK};
     int rc = SCORM_RT_OK, s;
@@ -235,6 +307,13 @@ int scorm_check_statements(struct stmt_db *db, struct stmt_store *st, struct sco
         goto out;
     }
     s = stmt_db_scan(txn, "sessions", NULL, 0, visit_session, &k);
+    {
+        struct recs rs[] = {{"cmi", dec_sco, rel_sco, &k},
+                            {"attempts", dec_att, rel_att, &k},
+                            {"reg_contrib", dec_con, rel_con, &k}};
+        for (size_t i = 0; i < sizeof rs / sizeof rs[0] && (s >= 0 || s == STMT_DB_NOTFOUND); i++)
+            s = stmt_db_scan(txn, rs[i].table, NULL, 0, visit_record, &rs[i]);
+    }
     if (s >= 0 || s == STMT_DB_NOTFOUND)
         s = stmt_db_scan(txn, "bridge_outbox", NULL, 0, visit_row, &k);
     if (k.nomem) {

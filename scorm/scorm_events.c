@@ -8,6 +8,9 @@
  *   statement when a SCO's status changes; the event is sent when, after that change, the
  *   registration's summary (scorm_rt_index.c, updated earlier in the same transaction) is
  *   completed, passed or failed: the registration reached that state with this call.
+ * - the same three for a cmi5 registration (scorm__outcome_events), from the change of its
+ *   moveOn outcome in the transaction that changes it (cmi5_reg.c): completed when the course
+ *   becomes satisfied, passed / failed when its success becomes so; no score or statement.
  * - course.imported: in the import's transaction (scorm_import.c), with the course id,
  *   version and title.
  *
@@ -65,17 +68,45 @@ static cJSON *json_at(struct stmt_db_txn *txn, const char *table, const char *ke
     return cJSON_ParseWithLength(v, vl);
 }
 
+/* One registration event: {"event","id","time","registration","course","learner",
+ * "completion","success"[,"score"][,"statement"]}. */
+static int reg_event(struct stmt_store *st, struct stmt_db_txn *txn, unsigned bit, const char *name,
+                     const char *reg, const char *course, const cJSON *learner,
+                     const char *completion, const char *success, const cJSON *score,
+                     const char *statement)
+{
+    long fails0 = sc_alloc_failures();
+    cJSON *e = event_new(name);
+    int rc;
+    if (e) {
+        cJSON_AddStringToObject(e, "registration", reg);
+        if (course)
+            cJSON_AddStringToObject(e, "course", course);
+        cJSON_AddItemToObject(e, "learner", cJSON_Duplicate(learner, 1));
+        cJSON_AddStringToObject(e, "completion", completion);
+        cJSON_AddStringToObject(e, "success", success);
+        if (cJSON_IsNumber(score))
+            cJSON_AddNumberToObject(e, "score", score->valuedouble);
+        if (statement)
+            cJSON_AddStringToObject(e, "statement", statement);
+    }
+    rc = emit(st, txn, bit, e, fails0);
+    cJSON_Delete(e);
+    return rc;
+}
+
+static const struct {
+    const char *verb, *field, *value, *event;
+    unsigned bit;
+} K[] = {
+    {V_ADL "completed", "completion", "completed", "registration.completed",
+     STMT_OUTBOX_EV_COMPLETED},
+    {V_ADL "passed", "success", "passed", "registration.passed", STMT_OUTBOX_EV_PASSED},
+    {V_ADL "failed", "success", "failed", "registration.failed", STMT_OUTBOX_EV_FAILED},
+};
+
 int scorm__outbox_events(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJSON *stmts)
 {
-    static const struct {
-        const char *verb, *field, *value, *event;
-        unsigned bit;
-    } K[] = {
-        {V_ADL "completed", "completion", "completed", "registration.completed",
-         STMT_OUTBOX_EV_COMPLETED},
-        {V_ADL "passed", "success", "passed", "registration.passed", STMT_OUTBOX_EV_PASSED},
-        {V_ADL "failed", "success", "failed", "registration.failed", STMT_OUTBOX_EV_FAILED},
-    };
     const cJSON *s;
     int rc = SCORM_RT_OK;
     if (!rt->store)
@@ -102,29 +133,33 @@ int scorm__outbox_events(struct scorm_rt *rt, struct stmt_db_txn *txn, const cJS
         cJSON *sum = reg ? json_at(txn, "reg_summary", reg) : NULL;
         cJSON *rec = reg ? json_at(txn, "registrations", reg) : NULL;
         const char *now = scorm__jstr(sum, K[k].field);
-        if (now && !strcmp(now, K[k].value)) {
-            long fails0 = sc_alloc_failures();
-            cJSON *e = event_new(K[k].event);
-            const cJSON *sc = cJSON_GetObjectItemCaseSensitive(sum, "score");
-            if (e) {
-                cJSON_AddStringToObject(e, "registration", reg);
-                if (scorm__jstr(rec, "course"))
-                    cJSON_AddStringToObject(e, "course", scorm__jstr(rec, "course"));
-                cJSON_AddItemToObject(
-                    e, "learner",
-                    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "learner"), 1));
-                cJSON_AddStringToObject(e, "completion", scorm__jstr(sum, "completion"));
-                cJSON_AddStringToObject(e, "success", scorm__jstr(sum, "success"));
-                if (cJSON_IsNumber(sc))
-                    cJSON_AddNumberToObject(e, "score", sc->valuedouble);
-                cJSON_AddStringToObject(e, "statement", scorm__jstr(hit, "id"));
-            }
-            rc = emit(rt->store, txn, K[k].bit, e, fails0);
-            cJSON_Delete(e);
-        }
+        if (now && !strcmp(now, K[k].value))
+            rc = reg_event(rt->store, txn, K[k].bit, K[k].event, reg, scorm__jstr(rec, "course"),
+                           cJSON_GetObjectItemCaseSensitive(rec, "learner"),
+                           scorm__jstr(sum, "completion"), scorm__jstr(sum, "success"),
+                           cJSON_GetObjectItemCaseSensitive(sum, "score"), scorm__jstr(hit, "id"));
         cJSON_Delete(sum);
         cJSON_Delete(rec);
     }
+    return rc;
+}
+
+int scorm__outcome_events(struct stmt_store *st, struct stmt_db_txn *txn, const char *reg,
+                          const char *course, const cJSON *learner, const int was[2],
+                          int completion, int success)
+{
+    /* K's order: completed, passed, failed */
+    const int now[3] = {was[0] != SCORM__C_COMPLETED && completion == SCORM__C_COMPLETED,
+                        was[1] != SCORM__S_PASSED && success == SCORM__S_PASSED,
+                        was[1] != SCORM__S_FAILED && success == SCORM__S_FAILED};
+    int rc = SCORM_RT_OK;
+    if (!st)
+        return SCORM_RT_OK;
+    for (size_t k = 0; k < sizeof K / sizeof K[0] && !rc; k++)
+        if (now[k])
+            rc = reg_event(st, txn, K[k].bit, K[k].event, reg, course, learner,
+                           scorm__completion_name((enum scorm__completion)completion),
+                           scorm__success_name((enum scorm__success)success), NULL, NULL);
     return rc;
 }
 

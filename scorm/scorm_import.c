@@ -592,7 +592,12 @@ int scorm_course_delete(struct stmt_db *db, const char *id)
         if (stmt_db_get(txn, "course_stats", id, strlen(id), &sv, &svl) == 0) {
             cJSON *st = cJSON_ParseWithLength(sv, svl);
             int regs = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "registrations"));
+            int unread = st == NULL;
             cJSON_Delete(st);
+            if (unread) { /* out of memory: never taken for "no registrations" */
+                rc = SCORM_ERR_NOMEM;
+                goto out;
+            }
             if (regs > 0) {
                 rc = SCORM_ERR_IN_USE;
                 goto out;

@@ -504,21 +504,13 @@ void scorm__commit_done(struct scorm_rt *rt)
 /* 1 when the session has applied seq or ended (or is not the registration's), else 0 */
 static int commit_arrived(struct scorm_rt *rt, const char *reg, const char *session, double seq)
 {
-    char *v = NULL;
-    size_t vl;
-    cJSON *sess;
+    struct scorm__session sess;
     int done = 1;
-    if (stmt_db_get1(rt->db, "sessions", session, strlen(session), &v, &vl))
+    if (scorm__session_get1(rt->db, session, &sess))
         return 1;
-    sess = cJSON_ParseWithLength(v, vl);
-    sc_free(v);
-    if (sess && scorm__jstr(sess, "registration") &&
-        !strcmp(scorm__jstr(sess, "registration"), reg) &&
-        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "open"))) {
-        const cJSON *s = cJSON_GetObjectItemCaseSensitive(sess, "seq");
-        done = cJSON_IsNumber(s) && s->valuedouble >= seq;
-    }
-    cJSON_Delete(sess);
+    if (!strcmp(sess.registration, reg) && sess.open)
+        done = (double)sess.seq >= seq;
+    scorm__session_free(&sess);
     return done;
 }
 

@@ -14,12 +14,15 @@
  *                                                 credit, mode, strict, token_hash, token_expires}
  *   "tokens"         hex SHA-256 of the token -> {registration, expires, revoked}
  *   "cmi"            UUID "/" item id         -> per-SCO state of the current attempt:
- *                                                 {attempt, entry, values{flat}, total_cs,
- *                                                  result{...}, session, sessions}
+ *                                                 {attempt, attempt_id, entry, values{flat},
+ *                                                  total_cs, sessions, attempt_sessions,
+ *                                                  time_all_cs, session, activity_attempt,
+ *                                                  result{...}}
  *   "attempts"       UUID "/" item id "/" n   -> a finished attempt (values, total_cs, result)
  *   "sessions"       session UUID             -> {registration, sco, attempt, seq, open, entry,
- *                                                 session_cs, exit, started}
- * (keys longer than the LMDB limit are replaced by the hex SHA-256 of the key.)
+ *                                                 session_cs, exit, started, ...}
+ * (keys longer than the LMDB limit are replaced by the hex SHA-256 of the key.) These three
+ * and "reg_contrib" are C structs with one codec each (scorm_rt_int.h, scorm_rt_rec.c).
  *
  * Threads: every function may be called from any thread; read-modify-write of one SCO's
  * state happens inside one LMDB write transaction (one writer at a time), so concurrent
@@ -348,7 +351,7 @@ struct scorm_check {
     size_t open;          /* of those, in a session never terminated: no statement yet */
     size_t pending;       /* of those, whose completed statement waits as an outbox row */
     size_t missing;       /* of those, with no completed statement: findings */
-    size_t unreadable;    /* summaries that are not JSON: findings */
+    size_t unreadable;    /* run-time records their codec refuses: findings */
     size_t rows, dead;    /* bridge outbox rows waiting / refused by the store (findings) */
 };
 /**

@@ -92,6 +92,26 @@ void scorm__regctx_free(struct scorm__regctx *c)
     memset(c, 0, sizeof *c);
 }
 
+/* A hash of the version record's text for the cache, eight bytes a step (sc_hash64, FNV-1a byte
+ * by byte, cost 4 instructions a byte on every commit: the record holds the course's tree). */
+static uint64_t text_hash(const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    h ^= h >> 29;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 32);
+}
+
 /* The version record of (course, version), from the cache when the stored text is unchanged. */
 static int version_load(struct scorm_rt *rt, const char *course, int version,
                         struct scorm__regctx *c)
@@ -107,7 +127,7 @@ static int version_load(struct scorm_rt *rt, const char *course, int version,
     rc = stmt_db_get1(rt->db, "course_versions", key, strlen(key), &v, &vl);
     if (rc)
         return rc == STMT_DB_NOTFOUND ? SCORM_RT_ERR_NOTFOUND : SCORM_RT_ERR_STORE;
-    h = sc_hash64(v, vl);
+    h = text_hash(v, vl);
     pthread_mutex_lock(&rt->cache_lock);
     for (i = 0; i < SCORM__TREE_CACHE; i++) {
         struct scorm__tree_entry *e = &rt->cache[i];

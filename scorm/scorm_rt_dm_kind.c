@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -23,10 +24,22 @@
 /* Characters = code points (SPMs count characters, RTE 4.1.1.5). */
 size_t scorm__dm_char_len(const char *s)
 {
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
+    /* UTF-8: one character per byte that is not a continuation byte (10xxxxxx); eight bytes at
+     * a time (suspend_data is checked at every commit), the flags summed per byte lane (31 words
+     * at most: the eight lanes then sum to 248 at most, which one byte holds) */
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s), n = len, i = 0;
+    while (i + 8 <= len) {
+        uint64_t lanes = 0;
+        for (int w = 0; w < 31 && i + 8 <= len; w++, i += 8) {
+            uint64_t x;
+            memcpy(&x, p + i, 8);
+            lanes += (x & ~(x << 1) & 0x8080808080808080ULL) >> 7;
+        }
+        n -= (size_t)((lanes * 0x0101010101010101ULL) >> 56);
+    }
+    for (; i < len; i++)
+        n -= (p[i] & 0xC0) == 0x80;
     return n;
 }
 

@@ -148,12 +148,9 @@ static void summary_aggregate(struct scorm__summary *sum, int n_sco)
 }
 
 int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON *org,
-                          const char *sco, const cJSON *rec)
+                          const char *sco, const struct scorm__sco_rec *rec)
 {
     const char *id = scorm__jstr(reg, "id"), *course = scorm__jstr(reg, "course");
-    const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
-    const cJSON *scaled =
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "score"), "scaled");
     struct scorm__summary sum;
     struct scorm__sco_summary *e;
     char ts[SC_TIME_ISO_LEN];
@@ -171,14 +168,12 @@ int scorm__summary_commit(struct stmt_db_txn *txn, const cJSON *reg, const cJSON
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    /* the run-time's result of the SCO (an absent status: never reported) */
-    if (scorm__completion_parse(scorm__jstr(r, "completion"), &e->c))
-        e->c = SCORM__C_NOT_ATTEMPTED;
-    if (scorm__success_parse(scorm__jstr(r, "success"), &e->s))
-        e->s = SCORM__S_UNKNOWN;
-    e->has_scaled = cJSON_IsNumber(scaled);
-    e->scaled = e->has_scaled ? scaled->valuedouble : 0;
-    e->time_cs = jnum(rec, "time_all_cs");
+    /* the run-time's result of the SCO (none yet: never reported) */
+    e->c = rec->has_result ? rec->result.completion : SCORM__C_NOT_ATTEMPTED;
+    e->s = rec->has_result ? rec->result.success : SCORM__S_UNKNOWN;
+    e->has_scaled = rec->has_result && rec->result.has_scaled;
+    e->scaled = e->has_scaled ? rec->result.scaled : 0;
+    e->time_cs = (double)rec->time_all_cs;
     summary_aggregate(&sum, scorm__count_scos(cJSON_GetObjectItemCaseSensitive(org, "items")));
     snprintf(sum.last_access, sizeof sum.last_access, "%s",
              sc_time_format_iso(sc_time_now_us(), 3, ts));
@@ -240,10 +235,12 @@ out:
 }
 
 /* A cmi5 registration (table cmi5_regs, cmi5_reg.c) as a list item: its learner is the
- * account of its actor (cmi5 9.2); completion/success from its summary (reg_summary). */
+ * account of its actor (cmi5 9.2); completion, success, score, total time and last access from
+ * its summary (reg_summary, cmi5_reg.c cmi5__index_outcome). */
 static cJSON *cmi5_reg_item(struct stmt_db_txn *txn, const char *reg)
 {
     cJSON *rec = NULL, *crs = NULL, *o = NULL, *l;
+    char tbuf[64];
     const cJSON *actor, *acc;
     struct scorm__summary sum;
     if (scorm__rt_get(txn, "cmi5_regs", reg, &rec))
@@ -270,8 +267,16 @@ static cJSON *cmi5_reg_item(struct stmt_db_txn *txn, const char *reg)
                             scorm__jstr(crs, "title") ? scorm__jstr(crs, "title") : "");
     cJSON_AddStringToObject(o, "completion", scorm__completion_name(sum.completion));
     cJSON_AddStringToObject(o, "success", scorm__success_name(sum.success));
-    cJSON_AddNullToObject(o, "score");
-    cJSON_AddNullToObject(o, "last_access");
+    if (sum.has_score)
+        cJSON_AddNumberToObject(o, "score", sum.score);
+    else
+        cJSON_AddNullToObject(o, "score");
+    scorm_rt_cs_duration((int64_t)sum.total_time_cs, tbuf, sizeof tbuf);
+    cJSON_AddStringToObject(o, "total_time", tbuf);
+    if (sum.last_access[0])
+        cJSON_AddStringToObject(o, "last_access", sum.last_access);
+    else
+        cJSON_AddNullToObject(o, "last_access");
     cJSON_AddBoolToObject(o, "satisfied", cJSON_IsTrue(cJSON_GetObjectItem(rec, "satisfied")));
     cJSON_AddStringToObject(o, "created",
                             scorm__jstr(rec, "created") ? scorm__jstr(rec, "created") : "");
@@ -635,19 +640,29 @@ int scorm__index_reg_remove(struct stmt_db_txn *txn, const char *course, const c
 }
 
 int scorm__index_reg_outcome(struct stmt_db_txn *txn, const char *course, const char *reg,
-                             int completion, int success)
+                             const struct scorm__reg_outcome *now, int was_out[2])
 {
     struct scorm__summary sum;
     int rc = scorm__summary_get(txn, reg, &sum), was;
+    if (was_out) {
+        was_out[0] = rc ? now->completion : (int)sum.completion;
+        was_out[1] = rc ? now->success : (int)sum.success;
+    }
     if (rc == SCORM_RT_ERR_NOTFOUND)
         return SCORM_RT_OK; /* not indexed (made before the indexes): not counted either */
     if (rc)
         return rc;
     was = sum.completion == SCORM__C_COMPLETED;
-    sum.completion = (enum scorm__completion)completion;
-    sum.success = (enum scorm__success)success;
+    sum.completion = (enum scorm__completion)now->completion;
+    sum.success = (enum scorm__success)now->success;
+    sum.has_score = now->has_score;
+    sum.score = now->has_score ? now->score : 0;
+    if (now->total_time_cs >= 0)
+        sum.total_time_cs = now->total_time_cs;
+    if (now->last_access)
+        snprintf(sum.last_access, sizeof sum.last_access, "%s", now->last_access);
     rc = scorm__summary_put(txn, reg, &sum);
-    if (!rc && was != (completion == SCORM__C_COMPLETED))
+    if (!rc && was != (now->completion == SCORM__C_COMPLETED))
         rc = bump(txn, "course_stats", course, "completed", was ? -1 : 1);
     scorm__summary_free(&sum);
     return rc;
@@ -719,15 +734,15 @@ int scorm_rt_registration_delete(struct scorm_rt *rt, const char *reg)
 
 #define MIGRATED_KEY "#indexed" /* in course_stats: no course id has a '#' */
 
-struct mig_ctx {
+struct uuid_keys {
     char (*ids)[SC_UUID_LEN];
     size_t n, cap;
     int rc;
 };
 
-static int mig_visit(void *vctx, const void *k, size_t kl, const void *v, size_t vl)
+static int uuid_visit(void *vctx, const void *k, size_t kl, const void *v, size_t vl)
 {
-    struct mig_ctx *c = vctx;
+    struct uuid_keys *c = vctx;
     (void)v;
     (void)vl;
     if (kl != 36)
@@ -747,6 +762,22 @@ static int mig_visit(void *vctx, const void *k, size_t kl, const void *v, size_t
     return 0;
 }
 
+int scorm__uuid_keys(struct stmt_db_txn *txn, const char *table, char (**ids)[SC_UUID_LEN],
+                     size_t *n)
+{
+    struct uuid_keys c = {NULL, 0, 0, SCORM_RT_OK};
+    int rc = stmt_db_scan(txn, table, NULL, 0, uuid_visit, &c);
+    rc = c.rc ? c.rc : rc < 0 && rc != STMT_DB_NOTFOUND ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
+    if (rc) {
+        sc_free(c.ids);
+        c.ids = NULL;
+        c.n = 0;
+    }
+    *ids = c.ids;
+    *n = c.n;
+    return rc;
+}
+
 static int index_migrate_once(struct stmt_db *db);
 
 int scorm__index_migrate(struct stmt_db *db)
@@ -761,7 +792,8 @@ int scorm__index_migrate(struct stmt_db *db)
 static int index_migrate_once(struct stmt_db *db)
 {
     struct stmt_db_txn *txn = NULL;
-    struct mig_ctx c;
+    char(*ids)[SC_UUID_LEN] = NULL;
+    size_t n = 0;
     const void *v;
     size_t vl;
     int rc;
@@ -774,17 +806,15 @@ static int index_migrate_once(struct stmt_db *db)
         return SCORM_RT_OK;
     if (rc != STMT_DB_NOTFOUND)
         return SCORM_RT_ERR_STORE;
-    memset(&c, 0, sizeof c);
     if (stmt_db_txn_begin(db, 1, &txn))
         return SCORM_RT_ERR_STORE;
     /* in the write transaction: no registration is created meanwhile */
-    rc = stmt_db_scan(txn, "registrations", NULL, 0, mig_visit, &c);
-    rc = rc < 0 ? SCORM_RT_ERR_STORE : c.rc;
-    for (size_t i = 0; !rc && i < c.n; i++) {
+    rc = scorm__uuid_keys(txn, "registrations", &ids, &n);
+    for (size_t i = 0; !rc && i < n; i++) {
         cJSON *reg = NULL;
         int64_t us = 0;
         const char *created;
-        rc = scorm__rt_get(txn, "registrations", c.ids[i], &reg);
+        rc = scorm__rt_get(txn, "registrations", ids[i], &reg);
         if (rc)
             break;
         created = scorm__jstr(reg, "created");
@@ -795,7 +825,7 @@ static int index_migrate_once(struct stmt_db *db)
             scorm__jset_num(reg, "created_us", (double)us);
             rc = scorm__index_reg_add(txn, reg);
             if (!rc)
-                rc = scorm__rt_put(txn, "registrations", c.ids[i], reg);
+                rc = scorm__rt_put(txn, "registrations", ids[i], reg);
         }
         cJSON_Delete(reg);
     }
@@ -805,6 +835,6 @@ static int index_migrate_once(struct stmt_db *db)
         rc = stmt_db_txn_commit(txn) ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
     else
         stmt_db_txn_abort(txn);
-    sc_free(c.ids);
+    sc_free(ids);
     return rc;
 }

@@ -47,18 +47,13 @@ static pthread_mutex_t *nav_lock_of(const char *learner)
 static void session_exit(struct scorm_rt *rt, const char *reg, const char *session, char *out,
                          size_t len)
 {
-    char *v = NULL;
-    size_t vl;
-    cJSON *s = NULL;
+    struct scorm__session s;
     out[0] = '\0';
-    if (!session || stmt_db_get1(rt->db, "sessions", session, strlen(session), &v, &vl))
+    if (!session || scorm__session_get1(rt->db, session, &s))
         return;
-    s = cJSON_ParseWithLength(v, vl);
-    sc_free(v);
-    if (s && scorm__jstr(s, "registration") && !strcmp(scorm__jstr(s, "registration"), reg) &&
-        scorm__jstr(s, "exit"))
-        snprintf(out, len, "%s", scorm__jstr(s, "exit"));
-    cJSON_Delete(s);
+    if (!strcmp(s.registration, reg))
+        snprintf(out, len, "%s", s.exit);
+    scorm__session_free(&s);
 }
 
 /* The statuses of every activity of t (seq_item_status with the tracking alone), owned, NULL
@@ -85,18 +80,19 @@ static int report_changed(struct stmt_db_txn *txn, const cJSON *regrec, const ch
     for (size_t i = 0; i < n; i++) {
         const char *id = seq_tree_item_at(t, i), *c, *s;
         char key[SCORM__SCO_KEY_MAX];
-        cJSON *rec = NULL;
+        struct scorm__sco_rec rec;
         int rc;
         seq_item_status(t, id, NULL, NULL, &c, &s);
         if (!strcmp(c, before[2 * i]) && !strcmp(s, before[2 * i + 1]))
             continue;
         scorm__sco_key(key, sizeof key, reg, id, 0);
-        rc = scorm__rt_get(txn, "cmi", key, &rec);
+        scorm__sco_rec_init(&rec);
+        rc = scorm__sco_rec_get(txn, key, &rec);
         if (rc == SCORM_RT_ERR_NOTFOUND)
             continue; /* never launched (or a cluster): not in the report's SCO rows */
         if (!rc)
-            rc = scorm__report_sco(txn, regrec, id, rec, t);
-        cJSON_Delete(rec);
+            rc = scorm__report_sco(txn, regrec, id, &rec, t);
+        scorm__sco_rec_free(&rec);
         if (rc)
             return rc;
     }

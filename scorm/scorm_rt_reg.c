@@ -12,9 +12,12 @@
 #include "scorm/scorm_int.h"
 #include "common/sc_alloc.h"
 #include "common/sc_base64.h"
+#include "common/sc_buf.h"
+#include "common/sc_json.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 #include "statements/stmt_db.h"
+#include "statements/stmt_json.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -133,12 +136,23 @@ static void token_hash(const char *token, char hex[65])
 
 static int put_json(struct stmt_db_txn *txn, const char *table, const char *key, const cJSON *j)
 {
-    char *s = cJSON_PrintUnformatted(j);
+    struct sc_buf b = SC_BUF_INIT; /* cJSON_PrintUnformatted's bytes, faster (common/sc_json.c) */
     int rc;
-    if (!s)
+    if (sc_json_print(j, &b)) {
+        sc_buf_free(&b);
         return SCORM_RT_ERR_NOMEM;
-    rc = stmt_db_put(txn, table, key, strlen(key), s, strlen(s), 0);
-    cJSON_free(s);
+    }
+    rc = stmt_db_put(txn, table, key, strlen(key), b.data, b.len, 0);
+    sc_buf_free(&b);
+    return rc ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
+}
+
+int scorm__rt_raw(struct stmt_db_txn *txn, const char *table, const char *key, const void **v,
+                  size_t *vl)
+{
+    int rc = stmt_db_get(txn, table, key, strlen(key), v, vl);
+    if (rc == STMT_DB_NOTFOUND)
+        return SCORM_RT_ERR_NOTFOUND;
     return rc ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
 }
 
@@ -146,12 +160,10 @@ static int get_json(struct stmt_db_txn *txn, const char *table, const char *key,
 {
     const void *v;
     size_t vl;
-    int rc = stmt_db_get(txn, table, key, strlen(key), &v, &vl);
-    if (rc == STMT_DB_NOTFOUND)
-        return SCORM_RT_ERR_NOTFOUND;
+    int rc = scorm__rt_raw(txn, table, key, &v, &vl);
     if (rc)
-        return SCORM_RT_ERR_STORE;
-    *out = cJSON_ParseWithLength(v, vl);
+        return rc;
+    *out = stmt_json_parse_stored(v, vl); /* cJSON_ParseWithLength's tree, faster */
     return *out ? SCORM_RT_OK : SCORM_RT_ERR_STORE;
 }
 
@@ -181,11 +193,12 @@ static int token_new(struct scorm_rt *rt, struct stmt_db_txn *txn, cJSON *regrec
     sc_base64_encode(raw, sizeof raw, token, 1);
     token_hash(token, hex);
     t = cJSON_CreateObject();
-    if (!t)
+    if (!t || !cJSON_AddStringToObject(t, "registration", scorm__jstr(regrec, "id")) ||
+        !cJSON_AddNumberToObject(t, "expires", (double)exp) ||
+        !cJSON_AddBoolToObject(t, "revoked", 0)) { /* never a token record without its owner */
+        cJSON_Delete(t);
         return SCORM_RT_ERR_NOMEM;
-    cJSON_AddStringToObject(t, "registration", scorm__jstr(regrec, "id"));
-    cJSON_AddNumberToObject(t, "expires", (double)exp);
-    cJSON_AddBoolToObject(t, "revoked", 0);
+    }
     rc = put_json(txn, "tokens", hex, t);
     cJSON_Delete(t);
     if (rc)
@@ -193,7 +206,11 @@ static int token_new(struct scorm_rt *rt, struct stmt_db_txn *txn, cJSON *regrec
     list = cJSON_GetObjectItemCaseSensitive(regrec, "tokens");
     if (!list)
         list = cJSON_AddArrayToObject(regrec, "tokens");
-    cJSON_AddItemToArray(list, cJSON_CreateString(hex));
+    t = cJSON_CreateString(hex);
+    if (!t || !cJSON_AddItemToArray(list, t)) { /* never a token the record does not list */
+        cJSON_Delete(t);
+        return SCORM_RT_ERR_NOMEM;
+    }
     if (expires_us)
         *expires_us = exp;
     return SCORM_RT_OK;
@@ -212,6 +229,27 @@ int scorm_rt_registration_create_ex(struct scorm_rt *rt, const char *course, con
 {
     struct scorm_rt_reg_opts o = {mode, credit, 0, 0};
     return scorm_rt_registration_create_opt(rt, course, learner_id, learner_name, &o, out, diag);
+}
+
+/* The answer of a registration create (owned), made inside its transaction, before the commit:
+ * once the registration is stored nothing may fail. NULL without memory. */
+static cJSON *create_answer(const char *id, const char *course, const cJSON *reg, const char *token,
+                            int64_t exp, int strict)
+{
+    char ts[SC_TIME_ISO_LEN];
+    cJSON *res = cJSON_CreateObject();
+    if (!res || !cJSON_AddStringToObject(res, "registration", id) ||
+        !cJSON_AddStringToObject(res, "course", course) ||
+        !cJSON_AddNumberToObject(
+            res, "course_version",
+            cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(reg, "course_version"))) ||
+        !cJSON_AddStringToObject(res, "token", token) ||
+        !cJSON_AddStringToObject(res, "expires", sc_time_format_iso(exp, 0, ts)) ||
+        !cJSON_AddBoolToObject(res, "strict", strict)) {
+        cJSON_Delete(res);
+        return NULL;
+    }
+    return res;
 }
 
 int scorm_rt_registration_create_opt(struct scorm_rt *rt, const char *course,
@@ -270,6 +308,10 @@ int scorm_rt_registration_create_opt(struct scorm_rt *rt, const char *course,
         return rc == SCORM_ERR_NOTFOUND ? SCORM_RT_ERR_NOTFOUND : SCORM_RT_ERR_STORE;
     }
     const cJSON *tree = cJSON_GetObjectItemCaseSensitive(ver, "tree");
+    /* the record's members are added unchecked: a failure count that moved means one is
+     * missing, and nothing is stored (a registration without its course_version or learner
+     * would be half-written) */
+    long f0 = sc_alloc_failures();
     reg = cJSON_CreateObject();
     if (!reg || sc_uuid_v4(id)) {
         rc = SCORM_RT_ERR_NOMEM;
@@ -294,9 +336,15 @@ int scorm_rt_registration_create_opt(struct scorm_rt *rt, const char *course,
     cJSON_AddStringToObject(reg, "credit", credit);
     cJSON_AddStringToObject(reg, "mode", mode);
     cJSON_AddBoolToObject(reg, "strict", o && o->strict);
+    if (sc_alloc_failures() != f0) {
+        rc = SCORM_RT_ERR_NOMEM;
+        goto out;
+    }
     /* a store error may be a full map, which the next write transaction grows: try again */
     for (int attempt = 0; attempt < 4; attempt++) {
         cJSON_DeleteItemFromObjectCaseSensitive(reg, "tokens");
+        cJSON_Delete(res);
+        res = NULL;
         rc = stmt_db_txn_begin(rt->db, 1, &txn);
         if (rc) {
             rc = SCORM_RT_ERR_STORE;
@@ -309,6 +357,10 @@ int scorm_rt_registration_create_opt(struct scorm_rt *rt, const char *course,
             rc = scorm__index_reg_add(txn, reg);
         if (!rc) /* the course report's tallies (scorm_rt_report_keep.c) */
             rc = scorm__report_reg_add(txn, reg, tree);
+        if (!rc && !(res = create_answer(id, course, reg, token, exp, o && o->strict)))
+            rc = SCORM_RT_ERR_NOMEM;
+        if (!rc && sc_alloc_failures() != f0) /* token_new's members */
+            rc = SCORM_RT_ERR_NOMEM;
         if (!rc)
             rc = stmt_db_txn_commit(txn) ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
         else
@@ -319,22 +371,11 @@ int scorm_rt_registration_create_opt(struct scorm_rt *rt, const char *course,
     }
     if (rc)
         goto out;
-    res = cJSON_CreateObject();
-    if (!res) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    cJSON_AddStringToObject(res, "registration", id);
-    cJSON_AddStringToObject(res, "course", course);
-    cJSON_AddNumberToObject(
-        res, "course_version",
-        cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(reg, "course_version")));
-    cJSON_AddStringToObject(res, "token", token);
-    cJSON_AddStringToObject(res, "expires", sc_time_format_iso(exp, 0, ts));
-    cJSON_AddBoolToObject(res, "strict", o && o->strict);
     *out = res;
+    res = NULL;
     rc = SCORM_RT_OK;
 out:
+    cJSON_Delete(res);
     stmt_db_txn_abort(txn);
     cJSON_Delete(ver);
     cJSON_Delete(reg);

@@ -110,38 +110,30 @@ struct lvl {
     double score, time_cs;
 };
 
-static const cJSON *part_of(const cJSON *con, const char *sco)
-{
-    return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(con, "scos"), sco);
-}
-
 /* Course level: completed when every SCO is, passed when one passed and none failed, score the
  * mean scaled score, time the sum of every attempt's time (scorm_rt_registration_get). */
-static void level(const cJSON *con, struct lvl *l)
+static void level(const struct scorm__contrib *con, struct lvl *l)
 {
-    const cJSON *s;
     int n = 0, nc = 0, ns = 0, np = 0, nf = 0, nsc = 0;
     double ss = 0, t = 0;
     memset(l, 0, sizeof *l);
     if (!con)
         return;
     l->present = 1;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(con, "sids"))
-    {
-        const cJSON *p = part_of(con, scorm__jstr(s, "id") ? scorm__jstr(s, "id") : "");
-        const cJSON *sc = cJSON_GetObjectItemCaseSensitive(p, "sc");
+    for (size_t k = 0; k < con->n; k++) {
+        const struct scorm__contrib_part *p = &con->scos[k].part;
         n++;
-        if (!p)
+        if (!con->scos[k].has_part)
             continue;
-        nc += is(scorm__jstr(p, "c"), "completed");
-        ns += jnum(p, "st") > 0;
-        np += is(scorm__jstr(p, "s"), "passed");
-        nf += is(scorm__jstr(p, "s"), "failed");
-        if (cJSON_IsNumber(sc)) {
-            ss += sc->valuedouble;
+        nc += p->c == SCORM__C_COMPLETED;
+        ns += p->st > 0;
+        np += p->s == SCORM__S_PASSED;
+        nf += p->s == SCORM__S_FAILED;
+        if (p->has_sc) {
+            ss += p->sc;
             nsc++;
         }
-        t += jnum(p, "t");
+        t += p->t;
     }
     l->completed = n && nc == n;
     l->started = ns > 0;
@@ -248,25 +240,24 @@ static int apply_level(struct stmt_db_txn *txn, const char *course, const char *
 
 /* ---- per SCO, objective and interaction rows ----------------------------------------------- */
 
-static int apply_objective(struct stmt_db_txn *txn, const char *course, const cJSON *e, int sign)
+static int apply_objective(struct stmt_db_txn *txn, const char *course,
+                           const struct scorm__contrib_obj *e, int sign)
 {
     char key[STMT_DB_MAX_KEY + 1];
-    const char *id = scorm__jstr(e, "id");
-    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(e, "sc");
     cJSON *row = NULL;
     int rc;
-    if (!id || row_key(key, course, 'o', id))
-        return id ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
+    if (row_key(key, course, 'o', e->id))
+        return SCORM_RT_ERR_STORE;
     if ((rc = row_get(txn, key, &row)))
         return rc;
-    scorm__jset_str(row, "id", id);
+    scorm__jset_str(row, "id", e->id);
     add(row, "reg", sign);
-    add(row, "c", sign * jnum(e, "c"));
-    add(row, "p", sign * jnum(e, "p"));
-    add(row, "f", sign * jnum(e, "f"));
-    if (cJSON_IsNumber(sc)) {
+    add(row, "c", sign * e->c);
+    add(row, "p", sign * e->p);
+    add(row, "f", sign * e->f);
+    if (e->has_sc) {
         add(row, "sn", sign);
-        add(row, "ss", sign * sc->valuedouble);
+        add(row, "ss", sign * e->sc);
     }
     if (jnum(row, "sn") <= 0)
         scorm__jset_num(row, "ss", 0);
@@ -275,27 +266,27 @@ static int apply_objective(struct stmt_db_txn *txn, const char *course, const cJ
     return rc;
 }
 
-static int apply_interaction(struct stmt_db_txn *txn, const char *course, const cJSON *e, int sign)
+static int apply_interaction(struct stmt_db_txn *txn, const char *course,
+                             const struct scorm__contrib_int *e, int sign)
 {
     char key[STMT_DB_MAX_KEY + 1];
-    const char *id = scorm__jstr(e, "id"), *v = scorm__jstr(e, "v");
-    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(e, "l");
+    const char *v = e->v;
     cJSON *row = NULL, *rs, *r;
     int rc;
-    if (!id || row_key(key, course, 'i', id))
-        return id ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
+    if (row_key(key, course, 'i', e->id))
+        return SCORM_RT_ERR_STORE;
     if ((rc = row_get(txn, key, &row)))
         return rc;
-    scorm__jset_str(row, "id", id);
-    if (sign > 0 && scorm__jstr(e, "ty")) /* the latest given wins */
-        scorm__jset_str(row, "type", scorm__jstr(e, "ty"));
-    if (sign > 0 && scorm__jstr(e, "pat"))
-        scorm__jset_str(row, "pat", scorm__jstr(e, "pat"));
+    scorm__jset_str(row, "id", e->id);
+    if (sign > 0 && e->ty) /* the latest given wins */
+        scorm__jset_str(row, "type", e->ty);
+    if (sign > 0 && e->pat)
+        scorm__jset_str(row, "pat", e->pat);
     add(row, "att", sign);
-    add(row, "ok", sign * jnum(e, "ok"));
-    if (cJSON_IsNumber(lat)) {
+    add(row, "ok", sign * e->ok);
+    if (e->has_l) {
         add(row, "ln", sign);
-        add(row, "ls", sign * lat->valuedouble);
+        add(row, "ls", sign * e->l);
     }
     if (jnum(row, "ln") <= 0)
         scorm__jset_num(row, "ls", 0);
@@ -308,8 +299,8 @@ static int apply_interaction(struct stmt_db_txn *txn, const char *course, const 
     if (v && rs) {
         r = cJSON_GetObjectItemCaseSensitive(rs, v);
         double n = (cJSON_IsArray(r) ? cJSON_GetNumberValue(cJSON_GetArrayItem(r, 0)) : 0) + sign;
-        double k = (cJSON_IsArray(r) ? cJSON_GetNumberValue(cJSON_GetArrayItem(r, 1)) : 0) +
-                   sign * jnum(e, "rc");
+        double k =
+            (cJSON_IsArray(r) ? cJSON_GetNumberValue(cJSON_GetArrayItem(r, 1)) : 0) + sign * e->rc;
         if (n <= 0)
             cJSON_DeleteItemFromObjectCaseSensitive(rs, v);
         else {
@@ -322,158 +313,152 @@ static int apply_interaction(struct stmt_db_txn *txn, const char *course, const 
     return rc;
 }
 
-typedef int (*apply_fn)(struct stmt_db_txn *txn, const char *course, const cJSON *e, int sign);
-
-static int parts_same(const cJSON *a, const cJSON *b);
-
-/* The entries of list `name` ("o" or "i") go from part p0's to p1's: out, then in. */
-static int apply_list(struct stmt_db_txn *txn, const char *course, const cJSON *p0, const cJSON *p1,
-                      const char *name, apply_fn fn)
+/* The objectives and interactions of part p0 go out and p1's come in (NULL: none), only when
+ * they changed (a commit mostly moves time). */
+static int apply_lists(struct stmt_db_txn *txn, const char *course,
+                       const struct scorm__contrib_part *p0, const struct scorm__contrib_part *p1)
 {
-    const cJSON *l0 = cJSON_GetObjectItemCaseSensitive(p0, name);
-    const cJSON *l1 = cJSON_GetObjectItemCaseSensitive(p1, name), *x;
+    static const struct scorm__contrib_part none;
     int rc;
-    if (parts_same(l0, l1))
-        return SCORM_RT_OK;
-    cJSON_ArrayForEach(x, l0)
-    {
-        if ((rc = fn(txn, course, x, -1)))
-            return rc;
+    if (!p0)
+        p0 = &none;
+    if (!p1)
+        p1 = &none;
+    if (!scorm__contrib_objs_same(p0->o, p0->n_o, p1->o, p1->n_o)) {
+        for (size_t k = 0; k < p0->n_o; k++)
+            if ((rc = apply_objective(txn, course, &p0->o[k], -1)))
+                return rc;
+        for (size_t k = 0; k < p1->n_o; k++)
+            if ((rc = apply_objective(txn, course, &p1->o[k], 1)))
+                return rc;
     }
-    cJSON_ArrayForEach(x, l1)
-    {
-        if ((rc = fn(txn, course, x, 1)))
-            return rc;
+    if (!scorm__contrib_ints_same(p0->i, p0->n_i, p1->i, p1->n_i)) {
+        for (size_t k = 0; k < p0->n_i; k++)
+            if ((rc = apply_interaction(txn, course, &p0->i[k], -1)))
+                return rc;
+        for (size_t k = 0; k < p1->n_i; k++)
+            if ((rc = apply_interaction(txn, course, &p1->i[k], 1)))
+                return rc;
     }
     return SCORM_RT_OK;
 }
 
-static int parts_same(const cJSON *a, const cJSON *b)
+static int is_c(const struct scorm__contrib_part *p, enum scorm__completion c)
 {
-    return (!a && !b) || (a && b && cJSON_Compare(a, b, 1));
+    return p && p->c == c;
 }
 
-/* The SCO sid (entry {id, t} at position ord) going from part p0 (in0: listed before) to p1. */
-static int apply_sco(struct stmt_db_txn *txn, const char *course, const cJSON *sid, int ord,
-                     int in0, int in1, const cJSON *p0, const cJSON *p1)
+static int is_s(const struct scorm__contrib_part *p, enum scorm__success s)
+{
+    return p && p->s == s;
+}
+
+/* The SCO sid (at position ord) going from part p0 (in0: listed before) to p1. */
+static int apply_sco(struct stmt_db_txn *txn, const char *course,
+                     const struct scorm__contrib_sco *sid, size_t ord, int in0, int in1,
+                     const struct scorm__contrib_part *p0, const struct scorm__contrib_part *p1)
 {
     char key[STMT_DB_MAX_KEY + 1];
-    const char *id = scorm__jstr(sid, "id");
-    const cJSON *s0, *s1;
     cJSON *row = NULL;
     int rc;
-    if (!id || (in0 == in1 && parts_same(p0, p1)))
+    if (in0 == in1 && scorm__contrib_part_same(p0, p1))
         return SCORM_RT_OK;
-    if (row_key(key, course, 's', id))
+    if (row_key(key, course, 's', sid->id))
         return SCORM_RT_ERR_STORE;
     if ((rc = row_get(txn, key, &row)))
         return rc;
-    scorm__jset_str(row, "id", id);
+    scorm__jset_str(row, "id", sid->id);
     if (in1) {
-        scorm__jset_str(row, "title", scorm__jstr(sid, "t") ? scorm__jstr(sid, "t") : id);
-        scorm__jset_num(row, "ord", ord);
+        scorm__jset_str(row, "title", sid->t);
+        scorm__jset_num(row, "ord", (double)ord);
     }
     add(row, "reg", in1 - in0);
-    add(row, "st", jnum(p1, "st") - jnum(p0, "st"));
-    add(row, "c", is(scorm__jstr(p1, "c"), "completed") - is(scorm__jstr(p0, "c"), "completed"));
-    add(row, "p", is(scorm__jstr(p1, "s"), "passed") - is(scorm__jstr(p0, "s"), "passed"));
-    add(row, "f", is(scorm__jstr(p1, "s"), "failed") - is(scorm__jstr(p0, "s"), "failed"));
-    add(row, "t", jnum(p1, "t") - jnum(p0, "t"));
-    s0 = cJSON_GetObjectItemCaseSensitive(p0, "sc");
-    s1 = cJSON_GetObjectItemCaseSensitive(p1, "sc");
-    add(row, "sn", cJSON_IsNumber(s1) - cJSON_IsNumber(s0));
-    add(row, "ss",
-        (cJSON_IsNumber(s1) ? s1->valuedouble : 0) - (cJSON_IsNumber(s0) ? s0->valuedouble : 0));
+    add(row, "st", (p1 ? p1->st : 0) - (p0 ? p0->st : 0));
+    add(row, "c", is_c(p1, SCORM__C_COMPLETED) - is_c(p0, SCORM__C_COMPLETED));
+    add(row, "p", is_s(p1, SCORM__S_PASSED) - is_s(p0, SCORM__S_PASSED));
+    add(row, "f", is_s(p1, SCORM__S_FAILED) - is_s(p0, SCORM__S_FAILED));
+    add(row, "t", (p1 ? p1->t : 0) - (p0 ? p0->t : 0));
+    add(row, "sn", (p1 && p1->has_sc) - (p0 && p0->has_sc));
+    add(row, "ss", (p1 && p1->has_sc ? p1->sc : 0) - (p0 && p0->has_sc ? p0->sc : 0));
     if (jnum(row, "sn") <= 0)
         scorm__jset_num(row, "ss", 0);
     rc = row_put(txn, key, row, jnum(row, "reg") > 0);
     cJSON_Delete(row);
-    if (rc)
-        return rc;
-    /* objectives and interactions only when they changed (a commit mostly moves time) */
-    if ((rc = apply_list(txn, course, p0, p1, "o", apply_objective)))
-        return rc;
-    return apply_list(txn, course, p0, p1, "i", apply_interaction);
+    return rc ? rc : apply_lists(txn, course, p0, p1);
 }
 
-static const cJSON *sid_find(const cJSON *sids, const char *id, int *ord)
+static const struct scorm__contrib_part *part_of(const struct scorm__contrib_sco *e)
 {
-    const cJSON *s;
-    int i = 0;
-    cJSON_ArrayForEach(s, sids)
-    {
-        if (is(scorm__jstr(s, "id"), id)) {
-            if (ord)
-                *ord = i;
-            return s;
-        }
-        i++;
-    }
-    return NULL;
+    return e && e->has_part ? &e->part : NULL;
 }
 
 /* The course's tallies go from contribution c0 to c1 (NULL: not a registration). */
-static int apply(struct stmt_db_txn *txn, const char *course, const char *reg, const cJSON *c0,
-                 const cJSON *c1)
+static int apply(struct stmt_db_txn *txn, const char *course, const char *reg,
+                 const struct scorm__contrib *c0, const struct scorm__contrib *c1)
 {
-    const cJSON *s0 = cJSON_GetObjectItemCaseSensitive(c0, "sids");
-    const cJSON *s1 = cJSON_GetObjectItemCaseSensitive(c1, "sids"), *s;
     struct lvl a, b;
-    int rc, ord = 0;
+    int rc;
     level(c0, &a);
     level(c1, &b);
     if ((rc = apply_level(txn, course, reg, &a, &b)))
         return rc;
-    cJSON_ArrayForEach(s, s1)
-    {
-        const char *id = scorm__jstr(s, "id");
-        int in0 = id && sid_find(s0, id, NULL);
-        if (id && (rc = apply_sco(txn, course, s, ord, in0, 1, in0 ? part_of(c0, id) : NULL,
-                                  part_of(c1, id))))
-            return rc;
-        ord++;
-    }
-    cJSON_ArrayForEach(s, s0)
-    {
-        const char *id = scorm__jstr(s, "id");
-        int o0 = 0;
-        if (id && !sid_find(s1, id, NULL) &&
-            (rc = apply_sco(txn, course, sid_find(s0, id, &o0), o0, 1, 0, part_of(c0, id), NULL)))
+    for (size_t k = 0; c1 && k < c1->n; k++) {
+        const struct scorm__contrib_sco *e0 = scorm__contrib_find(c0, c1->scos[k].id, NULL);
+        if ((rc = apply_sco(txn, course, &c1->scos[k], k, e0 != NULL, 1, part_of(e0),
+                            part_of(&c1->scos[k]))))
             return rc;
     }
+    for (size_t k = 0; c0 && k < c0->n; k++)
+        if (!scorm__contrib_find(c1, c0->scos[k].id, NULL) &&
+            (rc = apply_sco(txn, course, &c0->scos[k], k, 1, 0, part_of(&c0->scos[k]), NULL)))
+            return rc;
     return SCORM_RT_OK;
 }
 
 /* ---- contributions ------------------------------------------------------------------------- */
 
-static void sids_add(const cJSON *items, cJSON *out)
+/* The SCOs of items, depth first, appended to c; -1 when out of memory. */
+static int sids_add(const cJSON *items, struct scorm__contrib *c, size_t *cap)
 {
     const cJSON *it;
     cJSON_ArrayForEach(it, items)
     {
         if (scorm__item_is_sco(it)) {
-            cJSON *e = cJSON_CreateObject();
             const char *id = scorm__jstr(it, "identifier");
-            cJSON_AddStringToObject(e, "id", id);
-            cJSON_AddStringToObject(e, "t",
-                                    scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
-            cJSON_AddItemToArray(out, e);
+            struct scorm__contrib_sco *e;
+            if (c->n == *cap) {
+                size_t nc = *cap ? *cap * 2 : 8;
+                e = sc_realloc(c->scos, nc * sizeof *e);
+                if (!e)
+                    return -1;
+                c->scos = e;
+                *cap = nc;
+            }
+            e = &c->scos[c->n];
+            memset(e, 0, sizeof *e);
+            e->id = sc_strdup(id);
+            e->t = sc_strdup(scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
+            c->n++;
+            if (!e->id || !e->t)
+                return -1;
         }
-        sids_add(cJSON_GetObjectItemCaseSensitive(it, "items"), out);
+        if (sids_add(cJSON_GetObjectItemCaseSensitive(it, "items"), c, cap))
+            return -1;
     }
+    return 0;
 }
 
-/* A registration's contribution with no SCO data yet. */
-static cJSON *contrib_new(const char *course, const cJSON *org)
+/* A registration's contribution with no SCO data yet, into *c. SCORM_RT_OK or _NOMEM. */
+static int contrib_new(const char *course, const cJSON *org, struct scorm__contrib *c)
 {
-    cJSON *c = cJSON_CreateObject(), *sids;
-    if (!c || !cJSON_AddStringToObject(c, "course", course) ||
-        !(sids = cJSON_AddArrayToObject(c, "sids")) || !cJSON_AddObjectToObject(c, "scos")) {
-        cJSON_Delete(c);
-        return NULL;
+    size_t cap = 0;
+    memset(c, 0, sizeof *c);
+    if (!(c->course = sc_strdup(course)) ||
+        sids_add(cJSON_GetObjectItemCaseSensitive(org, "items"), c, &cap)) {
+        scorm__contrib_free(c);
+        return SCORM_RT_ERR_NOMEM;
     }
-    sids_add(cJSON_GetObjectItemCaseSensitive(org, "items"), sids);
-    return c;
+    return SCORM_RT_OK;
 }
 
 static double latency_s(const char *s)
@@ -485,43 +470,59 @@ static double latency_s(const char *s)
     return cs < 0 ? -1 : (double)cs / 100.0;
 }
 
-/* The part of SCO sco of registration reg from its record rec (read in txn). */
-static cJSON *part_new(struct stmt_db_txn *txn, const char *reg, const char *sco, const cJSON *rec,
-                       const struct seq_tree *t)
+/* text copied, NULL stays NULL; -1 when out of memory */
+static int dup_opt(const char *v, char **out)
 {
-    const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result"), *values, *x;
-    const cJSON *sc =
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "score"), "scaled");
-    const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
-    int attempt = (int)jnum(rec, "attempt");
+    *out = v ? sc_strdup(v) : NULL;
+    return v && !*out ? -1 : 0;
+}
+
+/* The part of SCO sco of registration reg from its record rec (read in txn) into *p (zeroed
+ * first; free it with scorm__contrib_part_free either way). */
+static int part_new(struct stmt_db_txn *txn, const char *reg, const char *sco,
+                    const struct scorm__sco_rec *rec, const struct seq_tree *t,
+                    struct scorm__contrib_part *p)
+{
+    const struct scorm__result *r = rec->has_result ? &rec->result : NULL;
+    const cJSON *values, *x;
+    const char *comp = r ? scorm__completion_name(r->completion) : NULL;
+    const char *succ = r ? scorm__success_name(r->success) : NULL;
+    int attempt = rec->attempt, rc = SCORM_RT_OK;
+    struct scorm__attempt_rec prev;
+    cJSON *objs = NULL, *ints = NULL;
+    memset(p, 0, sizeof *p);
+    memset(&prev, 0, sizeof prev);
     /* one status per item (issue 15): the sequencing tracking decides when there is one */
     seq_item_status(t, sco, comp, succ, &comp, &succ);
-    int started = attempt - (jnum(rec, "attempt_sessions") > 0 ? 0 : 1);
-    cJSON *p = cJSON_CreateObject(), *prev = NULL, *objs = NULL, *ints = NULL, *o, *i;
-    if (!p)
-        return NULL;
-    cJSON_AddNumberToObject(p, "st", started > 0 || (comp && strcmp(comp, "not attempted")));
-    cJSON_AddStringToObject(p, "c", comp ? comp : "not attempted");
-    cJSON_AddStringToObject(p, "s", succ ? succ : "unknown");
-    if (cJSON_IsNumber(sc))
-        cJSON_AddNumberToObject(p, "sc", sc->valuedouble);
-    cJSON_AddNumberToObject(p, "t", jnum(rec, "time_all_cs"));
-    values = cJSON_GetObjectItemCaseSensitive(rec, "values");
-    if (attempt > 1 && jnum(rec, "attempt_sessions") <= 0) {
+    int started = attempt - (rec->attempt_sessions > 0 ? 0 : 1);
+    p->st = started > 0 || (comp && strcmp(comp, "not attempted"));
+    if (scorm__completion_parse(comp, &p->c))
+        p->c = SCORM__C_NOT_ATTEMPTED;
+    if (scorm__success_parse(succ, &p->s))
+        p->s = SCORM__S_UNKNOWN;
+    p->has_sc = r && r->has_scaled;
+    p->sc = p->has_sc ? r->scaled : 0;
+    p->t = (double)rec->time_all_cs;
+    values = rec->values;
+    if (attempt > 1 && rec->attempt_sessions <= 0) {
         /* the new attempt has not started: the finished one's data (registration_get) */
         char key[SCORM__SCO_KEY_MAX];
         scorm__sco_key(key, sizeof key, reg, sco, attempt - 1);
-        if (!scorm__rt_get(txn, "attempts", key, &prev) &&
-            cJSON_GetObjectItemCaseSensitive(prev, "values"))
-            values = cJSON_GetObjectItemCaseSensitive(prev, "values");
+        rc = scorm__attempt_rec_get(txn, key, &prev);
+        if (!rc)
+            values = prev.values;
+        else if (rc != SCORM_RT_ERR_NOTFOUND)
+            goto out;
+        rc = SCORM_RT_OK;
     }
     objs = scorm__collect(values, "cmi.objectives.");
     ints = scorm__collect(values, "cmi.interactions.");
-    o = cJSON_AddArrayToObject(p, "o");
-    i = cJSON_AddArrayToObject(p, "i");
-    if (!objs || !ints || !o || !i) {
-        cJSON_Delete(p);
-        p = NULL;
+    if (!objs || !ints ||
+        (cJSON_GetArraySize(objs) &&
+         !(p->o = sc_calloc((size_t)cJSON_GetArraySize(objs), sizeof *p->o))) ||
+        (cJSON_GetArraySize(ints) &&
+         !(p->i = sc_calloc((size_t)cJSON_GetArraySize(ints), sizeof *p->i)))) {
+        rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
     cJSON_ArrayForEach(x, objs)
@@ -529,17 +530,19 @@ static cJSON *part_new(struct stmt_db_txn *txn, const char *reg, const char *sco
         const char *id = scorm__jstr(x, "id"), *su = scorm__jstr(x, "success_status");
         const char *co = scorm__jstr(x, "completion_status"), *st = scorm__jstr(x, "status");
         const char *ssc = scorm__jstr(x, "score.scaled");
-        cJSON *e;
-        if (!id || !(e = cJSON_CreateObject()))
+        struct scorm__contrib_obj *e = &p->o[p->n_o];
+        if (!id)
             continue;
-        cJSON_AddStringToObject(e, "id", id);
-        cJSON_AddNumberToObject(e, "c",
-                                is(co, "completed") || is(st, "completed") || is(st, "passed"));
-        cJSON_AddNumberToObject(e, "p", is(su, "passed") || is(st, "passed"));
-        cJSON_AddNumberToObject(e, "f", is(su, "failed") || is(st, "failed"));
-        if (ssc)
-            cJSON_AddNumberToObject(e, "sc", strtod(ssc, NULL));
-        cJSON_AddItemToArray(o, e);
+        p->n_o++;
+        if (!(e->id = sc_strdup(id))) {
+            rc = SCORM_RT_ERR_NOMEM;
+            goto out;
+        }
+        e->c = is(co, "completed") || is(st, "completed") || is(st, "passed");
+        e->p = is(su, "passed") || is(st, "passed");
+        e->f = is(su, "failed") || is(st, "failed");
+        e->has_sc = ssc != NULL;
+        e->sc = ssc ? strtod(ssc, NULL) : 0;
     }
     cJSON_ArrayForEach(x, ints)
     {
@@ -547,129 +550,119 @@ static cJSON *part_new(struct stmt_db_txn *txn, const char *reg, const char *sco
         const char *v = scorm__jstr(x, "learner_response");
         const char *pat = scorm__jstr(x, "correct_responses.0.pattern");
         double lat = latency_s(scorm__jstr(x, "latency"));
-        cJSON *e;
+        struct scorm__contrib_int *e = &p->i[p->n_i];
         if (!v)
             v = scorm__jstr(x, "student_response");
-        if (!id || !(e = cJSON_CreateObject()))
+        if (!id)
             continue;
-        cJSON_AddStringToObject(e, "id", id);
-        if (scorm__jstr(x, "type"))
-            cJSON_AddStringToObject(e, "ty", scorm__jstr(x, "type"));
-        if (pat)
-            cJSON_AddStringToObject(e, "pat", pat);
-        cJSON_AddNumberToObject(e, "ok", is(res, "correct"));
-        if (v)
-            cJSON_AddStringToObject(e, "v", v);
-        cJSON_AddNumberToObject(e, "rc", (pat && v && !strcmp(pat, v)) || is(res, "correct"));
-        if (lat >= 0)
-            cJSON_AddNumberToObject(e, "l", lat);
-        cJSON_AddItemToArray(i, e);
+        p->n_i++;
+        if (dup_opt(id, &e->id) || dup_opt(scorm__jstr(x, "type"), &e->ty) ||
+            dup_opt(pat, &e->pat) || dup_opt(v, &e->v)) {
+            rc = SCORM_RT_ERR_NOMEM;
+            goto out;
+        }
+        e->ok = is(res, "correct");
+        e->rc = (pat && v && !strcmp(pat, v)) || is(res, "correct");
+        e->has_l = lat >= 0;
+        e->l = lat >= 0 ? lat : 0;
     }
 out:
-    cJSON_Delete(prev);
+    scorm__attempt_rec_free(&prev);
     cJSON_Delete(objs);
     cJSON_Delete(ints);
-    return p;
-}
-
-static int contrib_get(struct stmt_db_txn *txn, const char *reg, cJSON **out)
-{
-    return scorm__rt_get(txn, T_CONTRIB, reg, out);
+    return rc;
 }
 
 int scorm__report_reg_add(struct stmt_db_txn *txn, const cJSON *reg, const cJSON *tree)
 {
     const char *id = scorm__jstr(reg, "id"), *course = scorm__jstr(reg, "course");
-    cJSON *c;
+    struct scorm__contrib c;
     int rc;
     if (!id || !course)
         return SCORM_RT_ERR_ARG;
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reg, "preview")))
         return SCORM_RT_OK; /* previews are in no report */
-    c = contrib_new(course, scorm__default_org(tree));
-    if (!c)
-        return SCORM_RT_ERR_NOMEM;
-    rc = apply(txn, course, id, NULL, c);
+    if ((rc = contrib_new(course, scorm__default_org(tree), &c)))
+        return rc;
+    rc = apply(txn, course, id, NULL, &c);
     if (!rc)
-        rc = scorm__rt_put(txn, T_CONTRIB, id, c);
-    cJSON_Delete(c);
+        rc = scorm__contrib_put(txn, id, &c);
+    scorm__contrib_free(&c);
     return rc;
 }
 
-int scorm__report_sco(struct stmt_db_txn *txn, const cJSON *reg, const char *sco, const cJSON *rec,
-                      const struct seq_tree *t)
+int scorm__report_sco(struct stmt_db_txn *txn, const cJSON *reg, const char *sco,
+                      const struct scorm__sco_rec *rec, const struct seq_tree *t)
 {
     const char *id = scorm__jstr(reg, "id"), *course = scorm__jstr(reg, "course");
-    cJSON *c0 = NULL, *c1 = NULL, *p = NULL;
-    int rc;
+    struct scorm__contrib c;
+    struct scorm__contrib_part p, old;
+    struct scorm__contrib_sco *e;
+    struct lvl a, b;
+    size_t ord = 0;
+    int rc, had;
     if (!id || !course || !sco || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reg, "preview")))
         return SCORM_RT_OK;
-    rc = contrib_get(txn, id, &c0);
+    memset(&c, 0, sizeof c);
+    memset(&p, 0, sizeof p);
+    rc = scorm__contrib_get(txn, id, &c);
     if (rc)
         return rc == SCORM_RT_ERR_NOTFOUND ? SCORM_RT_ERR_STORE : rc; /* kept since open */
-    if (!sid_find(cJSON_GetObjectItemCaseSensitive(c0, "sids"), sco, NULL))
+    if (!(e = scorm__contrib_find(&c, sco, &ord)))
         goto out; /* an asset: no data, no status */
-    p = part_new(txn, id, sco, rec, t);
-    if (!p) {
-        rc = SCORM_RT_ERR_NOMEM;
+    if ((rc = part_new(txn, id, sco, rec, t, &p)))
         goto out;
-    }
-    if (parts_same(part_of(c0, sco), p))
+    if (scorm__contrib_part_same(part_of(e), &p))
         goto out; /* nothing the report shows moved */
-    c1 = cJSON_Duplicate(c0, 1);
-    if (!c1 || !cJSON_GetObjectItemCaseSensitive(c1, "scos")) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    scorm__jset(cJSON_GetObjectItemCaseSensitive(c1, "scos"), sco, p);
-    p = NULL;
-    if (!part_of(c1, sco)) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
-    rc = apply(txn, course, id, c0, c1);
-    if (!rc)
-        rc = scorm__rt_put(txn, T_CONTRIB, id, c1);
+    /* the part is swapped in place: the levels before and after, then that SCO's rows */
+    level(&c, &a);
+    had = e->has_part;
+    old = e->part;
+    e->part = p;
+    e->has_part = 1;
+    memset(&p, 0, sizeof p);
+    level(&c, &b);
+    if (!(rc = apply_level(txn, course, id, &a, &b)) &&
+        !(rc = apply_sco(txn, course, e, ord, 1, 1, had ? &old : NULL, &e->part)))
+        rc = scorm__contrib_put(txn, id, &c);
+    scorm__contrib_part_free(&old);
 out:
-    cJSON_Delete(p);
-    cJSON_Delete(c0);
-    cJSON_Delete(c1);
+    scorm__contrib_part_free(&p);
+    scorm__contrib_free(&c);
     return rc;
 }
 
 int scorm__report_reg_clear(struct stmt_db_txn *txn, const char *reg, int del)
 {
-    cJSON *c0 = NULL, *c1 = NULL;
-    int rc = contrib_get(txn, reg, &c0);
-    const char *course;
+    struct scorm__contrib c0, c1;
+    int rc = scorm__contrib_get(txn, reg, &c0);
     if (rc == SCORM_RT_ERR_NOTFOUND)
         return SCORM_RT_OK; /* a preview */
     if (rc)
         return rc;
-    course = scorm__jstr(c0, "course");
-    if (!course) {
-        cJSON_Delete(c0);
-        return SCORM_RT_ERR_STORE;
-    }
-    if (!del) { /* reset: still registered, nothing started */
-        c1 = cJSON_Duplicate(c0, 1);
-        if (c1)
-            scorm__jset(c1, "scos", cJSON_CreateObject());
-        if (!c1 || !cJSON_GetObjectItemCaseSensitive(c1, "scos")) {
-            cJSON_Delete(c0);
-            cJSON_Delete(c1);
-            return SCORM_RT_ERR_NOMEM;
+    memset(&c1, 0, sizeof c1);
+    if (!del) { /* reset: still registered, nothing started: the same SCOs without parts */
+        c1.course = sc_strdup(c0.course);
+        c1.scos = c0.n ? sc_calloc(c0.n, sizeof *c1.scos) : NULL;
+        if (!c1.course || (c0.n && !c1.scos))
+            rc = SCORM_RT_ERR_NOMEM;
+        for (size_t k = 0; !rc && k < c0.n; k++) {
+            c1.scos[c1.n].id = sc_strdup(c0.scos[k].id);
+            c1.scos[c1.n++].t = sc_strdup(c0.scos[k].t);
+            if (!c1.scos[k].id || !c1.scos[k].t)
+                rc = SCORM_RT_ERR_NOMEM;
         }
     }
-    rc = apply(txn, course, reg, c0, c1);
-    if (!rc && c1)
-        rc = scorm__rt_put(txn, T_CONTRIB, reg, c1);
+    if (!rc)
+        rc = apply(txn, c0.course, reg, &c0, del ? NULL : &c1);
+    if (!rc && !del)
+        rc = scorm__contrib_put(txn, reg, &c1);
     else if (!rc) {
         int d = stmt_db_del(txn, T_CONTRIB, reg, strlen(reg));
         rc = d ? SCORM_RT_ERR_STORE : SCORM_RT_OK;
     }
-    cJSON_Delete(c0);
-    cJSON_Delete(c1);
+    scorm__contrib_free(&c0);
+    scorm__contrib_free(&c1);
     return rc;
 }
 
@@ -739,12 +732,13 @@ static int wipe(struct stmt_db_txn *txn, const char *table)
 /* One registration's contribution from its records, applied (in txn). */
 static int rebuild_one(struct stmt_db_txn *txn, const char *regid)
 {
-    cJSON *reg = NULL, *ver = NULL, *c = NULL;
+    cJSON *reg = NULL, *ver = NULL;
+    struct scorm__contrib c;
     struct seq_tree *t = NULL; /* the registration's sequencing tracking, if any */
-    const cJSON *s;
     char vkey[SCORM_MAX_COURSE_ID + 16];
     const char *course;
     int rc = scorm__rt_get(txn, "registrations", regid, &reg);
+    memset(&c, 0, sizeof c);
     if (rc)
         return rc == SCORM_RT_ERR_NOTFOUND ? SCORM_RT_OK : rc;
     course = scorm__jstr(reg, "course");
@@ -756,49 +750,43 @@ static int rebuild_one(struct stmt_db_txn *txn, const char *regid)
         goto out;
     }
     rc = scorm__rt_get(txn, "course_versions", vkey, &ver);
-    if (rc == SCORM_RT_ERR_NOTFOUND) { /* a registration of a version gone: no SCOs */
-        rc = SCORM_RT_OK;
-        c = contrib_new(course, NULL);
-    } else if (!rc)
-        c = contrib_new(course, scorm__default_org(cJSON_GetObjectItemCaseSensitive(ver, "tree")));
+    if (rc == SCORM_RT_ERR_NOTFOUND) /* a registration of a version gone: no SCOs */
+        rc = contrib_new(course, NULL, &c);
+    else if (!rc)
+        rc = contrib_new(course, scorm__default_org(cJSON_GetObjectItemCaseSensitive(ver, "tree")),
+                         &c);
     if (rc)
         goto out;
-    if (!c) {
-        rc = SCORM_RT_ERR_NOMEM;
-        goto out;
-    }
     if (ver && (rc = scorm__seq_tree_of(
                     NULL, txn, cJSON_GetObjectItemCaseSensitive(ver, "tree"), regid,
                     scorm__jstr(cJSON_GetObjectItemCaseSensitive(reg, "learner"), "id"), &t)))
         goto out;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(c, "sids"))
-    {
+    for (size_t k = 0; k < c.n; k++) {
         char key[SCORM__SCO_KEY_MAX];
-        cJSON *rec = NULL, *p;
-        scorm__sco_key(key, sizeof key, regid, scorm__jstr(s, "id"), 0);
-        rc = scorm__rt_get(txn, "cmi", key, &rec);
+        struct scorm__sco_rec rec;
+        scorm__sco_key(key, sizeof key, regid, c.scos[k].id, 0);
+        scorm__sco_rec_init(&rec);
+        rc = scorm__sco_rec_get(txn, key, &rec);
         if (rc == SCORM_RT_ERR_NOTFOUND) {
             rc = SCORM_RT_OK;
             continue;
         }
         if (rc)
             goto out;
-        p = part_new(txn, regid, scorm__jstr(s, "id"), rec, t);
-        cJSON_Delete(rec);
-        if (!p) {
-            rc = SCORM_RT_ERR_NOMEM;
+        c.scos[k].has_part = 1;
+        rc = part_new(txn, regid, c.scos[k].id, &rec, t, &c.scos[k].part);
+        scorm__sco_rec_free(&rec);
+        if (rc)
             goto out;
-        }
-        scorm__jset(cJSON_GetObjectItemCaseSensitive(c, "scos"), scorm__jstr(s, "id"), p);
     }
-    rc = apply(txn, course, regid, NULL, c);
+    rc = apply(txn, course, regid, NULL, &c);
     if (!rc)
-        rc = scorm__rt_put(txn, T_CONTRIB, regid, c);
+        rc = scorm__contrib_put(txn, regid, &c);
 out:
     seq_tree_destroy(t);
     cJSON_Delete(reg);
     cJSON_Delete(ver);
-    cJSON_Delete(c);
+    scorm__contrib_free(&c);
     return rc;
 }
 

@@ -33,18 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int scorm__rt_put(struct stmt_db_txn *txn, const char *table, const char *key, const cJSON *j);
-int scorm__rt_get(struct stmt_db_txn *txn, const char *table, const char *key, cJSON **out);
-
 #define KEY_MAX 420
 _Static_assert(KEY_MAX + 64 == SCORM__SCO_KEY_MAX, "scorm__sco_key buffers");
-
-/* A number member, 0 when absent (cJSON_GetNumberValue gives NaN). */
-static double jnum(const cJSON *o, const char *k)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(x) ? x->valuedouble : 0;
-}
 
 void scorm__sco_key(char *out, size_t outlen, const char *reg, const char *sco, int attempt)
 {
@@ -65,48 +55,31 @@ void scorm__sco_key(char *out, size_t outlen, const char *reg, const char *sco, 
 /* Every write of a SCO's record goes through here: the course report's tallies move in the
  * same transaction (scorm_rt_report_keep.c). */
 static int cmi_put(struct stmt_db_txn *txn, struct scorm__regctx *c, const char *sco,
-                   const char *key, const cJSON *rec)
+                   const char *key, const struct scorm__sco_rec *rec)
 {
     struct seq_tree *t = NULL; /* the SCO's status: one per item (issue 15) */
-    int rc = scorm__rt_put(txn, "cmi", key, rec);
+    int rc = scorm__sco_rec_put(txn, key, rec);
     if (!rc && !c->is12)
         rc = scorm__regctx_seq(c, txn, &t);
     return rc ? rc : scorm__report_sco(txn, c->reg, sco, rec, t);
 }
 
-static cJSON *new_sco_record(void)
-{
-    cJSON *rec = cJSON_CreateObject();
-    char aid[SC_UUID_LEN];
-    if (!rec)
-        return NULL;
-    sc_uuid_v4(aid);
-    cJSON_AddNumberToObject(rec, "attempt", 1);
-    cJSON_AddStringToObject(rec, "attempt_id", aid);
-    cJSON_AddStringToObject(rec, "entry", "ab-initio");
-    cJSON_AddObjectToObject(rec, "values");
-    cJSON_AddNumberToObject(rec, "total_cs", 0);
-    cJSON_AddNumberToObject(rec, "sessions", 0);
-    return rec;
-}
-
-/* In the call's transaction: the SCO's record (cmi table, key written to key), a fresh one
+/* In the call's transaction: the SCO's record (cmi table, key written to key), a new one
  * when the SCO has none yet. */
 static int sco_record_read(struct stmt_db_txn *txn, const char *reg, const char *sco, char *key,
-                           size_t keylen, cJSON **rec)
+                           size_t keylen, struct scorm__sco_rec *rec)
 {
     int rc;
     scorm__sco_key(key, keylen, reg, sco, 0);
-    rc = scorm__rt_get(txn, "cmi", key, rec);
-    if (rc == SCORM_RT_ERR_NOTFOUND) {
-        *rec = new_sco_record();
-        rc = *rec ? SCORM_RT_OK : SCORM_RT_ERR_NOMEM;
-    }
+    rc = scorm__sco_rec_get(txn, key, rec);
+    if (rc == SCORM_RT_ERR_NOTFOUND)
+        rc = scorm__sco_rec_new(rec);
     return rc;
 }
 
 static void bridge_ctx(struct scorm_rt *rt, const struct scorm__regctx *c, const cJSON *item,
-                       const cJSON *rec, const char *session, struct scorm__bridge_ctx *b)
+                       const struct scorm__sco_rec *rec, const char *session,
+                       struct scorm__bridge_ctx *b)
 {
     const cJSON *learner = cJSON_GetObjectItemCaseSensitive(c->reg, "learner");
     memset(b, 0, sizeof *b);
@@ -119,23 +92,24 @@ static void bridge_ctx(struct scorm_rt *rt, const struct scorm__regctx *c, const
     b->learner_id = scorm__jstr(learner, "id");
     b->learner_name = scorm__jstr(learner, "name");
     b->session = session;
-    b->attempt = (int)jnum(rec, "attempt");
-    b->attempt_id = scorm__jstr(rec, "attempt_id");
+    b->attempt = rec->attempt;
+    b->attempt_id = rec->attempt_id;
     b->is12 = c->is12;
     b->preview = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->reg, "preview"));
 }
 
 /* The start statement of a session, once: initialized, or resumed when its entry is resume. */
 static void session_started(struct scorm_rt *rt, const struct scorm__regctx *c, const cJSON *item,
-                            const cJSON *rec, cJSON *sess, cJSON *stmts)
+                            const struct scorm__sco_rec *rec, struct scorm__session *sess,
+                            cJSON *stmts)
 {
     struct scorm__bridge_ctx b;
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
+    if (sess->initialized)
         return;
-    scorm__jset_bool(sess, "initialized", 1);
-    bridge_ctx(rt, c, item, rec, scorm__jstr(sess, "id"), &b);
+    sess->initialized = 1;
+    bridge_ctx(rt, c, item, rec, sess->id, &b);
     if (stmts)
-        scorm__bridge_start(&b, scorm__jstr(sess, "entry"), stmts);
+        scorm__bridge_start(&b, scorm__entry_name(sess->entry), stmts);
 }
 
 /*
@@ -144,34 +118,37 @@ static void session_started(struct scorm_rt *rt, const struct scorm__regctx *c, 
  * attempt ended with (borrowed, may be NULL). rec is modified.
  */
 static int attempt_next(struct stmt_db_txn *txn, const struct scorm__regctx *c, const cJSON *item,
-                        cJSON *rec, const char *exitv)
+                        struct scorm__sco_rec *rec, const char *exitv)
 {
-    char key[KEY_MAX + 64], aid[SC_UUID_LEN];
-    cJSON *arch = cJSON_CreateObject();
-    cJSON *values = cJSON_GetObjectItemCaseSensitive(rec, "values");
-    int n = (int)jnum(rec, "attempt"), rc;
-    if (!arch)
+    char key[KEY_MAX + 64];
+    struct scorm__attempt_rec arch;
+    cJSON *fresh = cJSON_CreateObject();
+    int rc;
+    if (!fresh)
         return SCORM_RT_ERR_NOMEM;
-    cJSON_AddNumberToObject(arch, "attempt", n);
-    cJSON_AddStringToObject(arch, "attempt_id",
-                            scorm__jstr(rec, "attempt_id") ? scorm__jstr(rec, "attempt_id") : "");
-    cJSON_AddItemToObject(arch, "values", cJSON_Duplicate(values, 1));
-    cJSON_AddNumberToObject(arch, "total_cs", jnum(rec, "total_cs"));
-    cJSON_AddItemToObject(arch, "result",
-                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "result"), 1));
-    cJSON_AddStringToObject(arch, "exit", exitv ? exitv : "");
-    scorm__sco_key(key, sizeof key, scorm__jstr(c->reg, "id"), scorm__jstr(item, "identifier"), n);
-    rc = scorm__rt_put(txn, "attempts", key, arch);
-    cJSON_Delete(arch);
-    if (rc)
+    memset(&arch, 0, sizeof arch);
+    arch.attempt = rec->attempt;
+    memcpy(arch.attempt_id, rec->attempt_id, sizeof arch.attempt_id);
+    arch.values = rec->values; /* borrowed for the write */
+    arch.total_cs = rec->total_cs;
+    arch.has_result = rec->has_result;
+    arch.result = rec->result;
+    snprintf(arch.exit, sizeof arch.exit, "%s", exitv ? exitv : "");
+    scorm__sco_key(key, sizeof key, scorm__jstr(c->reg, "id"), scorm__jstr(item, "identifier"),
+                   rec->attempt);
+    rc = scorm__attempt_rec_put(txn, key, &arch);
+    if (!rc && sc_uuid_v4(rec->attempt_id))
+        rc = SCORM_RT_ERR_NOMEM;
+    if (rc) {
+        cJSON_Delete(fresh);
         return rc;
-    sc_uuid_v4(aid);
-    scorm__jset_num(rec, "attempt", n + 1);
-    scorm__jset_str(rec, "attempt_id", aid);
-    scorm__jset_str(rec, "entry", "ab-initio");
-    scorm__jset(rec, "values", cJSON_CreateObject());
-    scorm__jset_num(rec, "total_cs", 0);
-    scorm__jset_num(rec, "attempt_sessions", 0);
+    }
+    rec->attempt++;
+    rec->entry = SCORM__E_AB_INITIO;
+    cJSON_Delete(rec->values);
+    rec->values = fresh;
+    rec->total_cs = 0;
+    rec->attempt_sessions = 0;
     return SCORM_RT_OK;
 }
 
@@ -181,43 +158,40 @@ static int attempt_next(struct stmt_db_txn *txn, const struct scorm__regctx *c, 
  * 0 for a session that was left open (kept as a suspend). rec and sess are modified.
  */
 static int session_end(struct scorm_rt *rt, struct stmt_db_txn *txn, const struct scorm__regctx *c,
-                       const cJSON *item, cJSON *rec, cJSON *sess, int final, cJSON *stmts)
+                       const cJSON *item, struct scorm__sco_rec *rec, struct scorm__session *sess,
+                       int final, cJSON *stmts)
 {
-    cJSON *values = cJSON_GetObjectItemCaseSensitive(rec, "values");
-    const char *exitv = scorm__jstr(sess, "exit"), *nav = scorm__jstr(sess, "nav_request");
-    int64_t scs = (int64_t)jnum(sess, "session_cs");
-    int64_t total = (int64_t)jnum(rec, "total_cs") + scs;
-    int suspend =
-        !final || (exitv && !strcmp(exitv, "suspend")) || (nav && !strcmp(nav, "suspendAll"));
+    const char *nav = sess->nav_request;
+    int64_t scs = sess->session_cs;
+    int suspend = !final || !strcmp(sess->exit, "suspend") || (nav && !strcmp(nav, "suspendAll"));
     struct scorm__bridge_ctx b;
-    cJSON *result;
 
-    scorm__jset_num(rec, "total_cs", (double)total);
-    scorm__jset_num(rec, "time_all_cs", jnum(rec, "time_all_cs") + (double)scs);
+    rec->total_cs += scs;
+    rec->time_all_cs += scs;
     if (final && c->is12)
-        scorm__lesson_status_finish(values, item, c->reg);
-    result = scorm__result_of(values, item, c->is12);
-    scorm__jset(rec, "result", result);
-    scorm__jset_bool(sess, "open", 0);
-    scorm__jset_bool(sess, "terminated", final);
-    scorm__jset_num(sess, "ended", (double)sc_time_now_us());
+        scorm__lesson_status_finish(rec->values, item, c->reg);
+    scorm__result_of(rec->values, item, c->is12, &rec->result);
+    rec->has_result = 1;
+    sess->open = 0;
+    sess->has_terminated = 1;
+    sess->terminated = final;
+    sess->ended_us = sc_time_now_us();
     if (final)
         session_started(rt, c, item, rec, sess, stmts);
-    bridge_ctx(rt, c, item, rec, scorm__jstr(sess, "id"), &b);
+    bridge_ctx(rt, c, item, rec, sess->id, &b);
     /* a session whose SCO never initialised has nothing to state */
-    if (stmts && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
-        scorm__bridge_end(&b, values, cJSON_GetObjectItemCaseSensitive(sess, "changed"),
-                          cJSON_GetObjectItemCaseSensitive(rec, "result"),
-                          cJSON_GetObjectItemCaseSensitive(sess, "start_result"), suspend, scs,
-                          stmts);
-    cJSON_DeleteItemFromObjectCaseSensitive(sess, "changed");
-    cJSON_DeleteItemFromObjectCaseSensitive(rec, "session");
+    if (stmts && sess->initialized)
+        scorm__bridge_end(&b, rec->values, sess->changed, &rec->result,
+                          sess->has_start_result ? &sess->start_result : NULL, suspend, scs, stmts);
+    cJSON_Delete(sess->changed);
+    sess->changed = NULL;
+    rec->session[0] = '\0';
     if (suspend) {
-        scorm__jset_str(rec, "entry", "resume");
+        rec->entry = SCORM__E_RESUME;
         return SCORM_RT_OK;
     }
     /* a non-suspend exit ends the attempt: archive it and start the next (RTE 4.2.8) */
-    return attempt_next(txn, c, item, rec, exitv);
+    return attempt_next(txn, c, item, rec, sess->exit);
 }
 
 /*
@@ -296,16 +270,15 @@ static int session_prep(struct scorm_rt *rt, const char *reg, const char *sessio
 }
 
 /* In the call's transaction: the session record, which must belong to reg and be open. */
-static int session_read(struct stmt_db_txn *txn, const char *reg, const char *session, cJSON **sess)
+static int session_read(struct stmt_db_txn *txn, const char *reg, const char *session,
+                        struct scorm__session *sess)
 {
-    int rc = scorm__rt_get(txn, "sessions", session, sess);
+    int rc = scorm__session_get(txn, session, sess);
     if (rc)
         return rc;
-    if (!scorm__jstr(*sess, "registration") || strcmp(scorm__jstr(*sess, "registration"), reg))
+    if (strcmp(sess->registration, reg))
         return SCORM_RT_ERR_NOTFOUND;
-    if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(*sess, "open")))
-        return SCORM_RT_ERR_CLOSED;
-    return SCORM_RT_OK;
+    return sess->open ? SCORM_RT_OK : SCORM_RT_ERR_CLOSED;
 }
 
 struct launch_ctx {
@@ -316,6 +289,28 @@ struct launch_ctx {
     cJSON *stmts, *res;
 };
 
+/* A session of the SCO left open (tab closed, no Terminate) ends as a suspend, in txn; rec is
+ * modified. A session record that cannot be read is an error, not a closed session. */
+static int open_session_end(struct scorm_rt *rt, struct stmt_db_txn *txn,
+                            const struct scorm__regctx *c, const cJSON *item,
+                            struct scorm__sco_rec *rec, cJSON *stmts)
+{
+    struct scorm__session old;
+    int rc;
+    memset(&old, 0, sizeof old);
+    if (!rec->session[0])
+        return SCORM_RT_OK;
+    rc = scorm__session_get(txn, rec->session, &old);
+    if (rc == SCORM_RT_ERR_NOTFOUND)
+        rc = SCORM_RT_OK;
+    else if (!rc && old.open && !(rc = session_end(rt, txn, c, item, rec, &old, 0, stmts)))
+        rc = scorm__session_put(txn, &old);
+    scorm__session_free(&old);
+    if (!rc)
+        rec->session[0] = '\0';
+    return rc;
+}
+
 /* The transaction of a launch (run_phase): the SCO's record and a new session. */
 static int launch_work(struct stmt_db_txn *txn, void *v)
 {
@@ -325,52 +320,40 @@ static int launch_work(struct stmt_db_txn *txn, void *v)
     const char *reg = a->reg, *sco = a->sco, *sid = a->sid;
     const cJSON *item = a->item;
     cJSON *stmts = a->stmts, *res = a->res;
-    cJSON *rec = NULL, *sess = NULL, *old = NULL;
+    struct scorm__sco_rec rec;
+    struct scorm__session sess;
     char key[KEY_MAX + 64];
-    int rc = sco_record_read(txn, reg, sco, key, sizeof key, &rec);
-    if (rc)
+    int rc;
+    scorm__sco_rec_init(&rec);
+    memset(&sess, 0, sizeof sess);
+    if ((rc = sco_record_read(txn, reg, sco, key, sizeof key, &rec)) ||
+        (rc = open_session_end(rt, txn, c, item, &rec, stmts)))
         goto out;
-    /* a session of this SCO left open (tab closed, no Terminate): end it as a suspend */
-    if (scorm__jstr(rec, "session")) {
-        if (scorm__rt_get(txn, "sessions", scorm__jstr(rec, "session"), &old) == SCORM_RT_OK &&
-            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(old, "open"))) {
-            rc = session_end(rt, txn, c, item, rec, old, 0, stmts);
-            if (!rc)
-                rc = scorm__rt_put(txn, "sessions", scorm__jstr(old, "id"), old);
-            if (rc)
-                goto out;
-        } else {
-            cJSON_DeleteItemFromObjectCaseSensitive(rec, "session");
-        }
-    }
-    sess = cJSON_CreateObject();
-    if (!sess) {
+    snprintf(sess.id, sizeof sess.id, "%s", sid);
+    snprintf(sess.registration, sizeof sess.registration, "%s", reg);
+    sess.sco = sc_strdup(sco);
+    sess.changed = cJSON_CreateObject();
+    if (!sess.sco || !sess.changed) {
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
     }
-    cJSON_AddStringToObject(sess, "id", sid);
-    cJSON_AddStringToObject(sess, "registration", reg);
-    cJSON_AddStringToObject(sess, "sco", sco);
-    cJSON_AddNumberToObject(sess, "attempt", jnum(rec, "attempt"));
-    cJSON_AddNumberToObject(sess, "seq", 0);
-    cJSON_AddBoolToObject(sess, "open", 1);
-    cJSON_AddStringToObject(sess, "entry", scorm__jstr(rec, "entry"));
-    cJSON_AddNumberToObject(sess, "session_cs", 0);
-    cJSON_AddNumberToObject(sess, "started", (double)sc_time_now_us());
-    cJSON_AddObjectToObject(sess, "changed");
-    if (!strcmp(scorm__jstr(rec, "entry") ? scorm__jstr(rec, "entry") : "", "resume") &&
-        cJSON_GetObjectItemCaseSensitive(rec, "result"))
-        cJSON_AddItemToObject(sess, "start_result",
-                              cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "result"), 1));
-    if (jnum(rec, "attempt_sessions") <= 0 && !c->is12)
-        scorm__seed_objectives(item, cJSON_GetObjectItemCaseSensitive(rec, "values"));
-    scorm__jset_str(rec, "session", sid);
-    scorm__jset_num(rec, "sessions", jnum(rec, "sessions") + 1);
-    scorm__jset_num(rec, "attempt_sessions", jnum(rec, "attempt_sessions") + 1);
+    sess.attempt = rec.attempt;
+    sess.open = 1;
+    sess.entry = rec.entry;
+    sess.started_us = sc_time_now_us();
+    if (rec.entry == SCORM__E_RESUME && rec.has_result) {
+        sess.has_start_result = 1;
+        sess.start_result = rec.result;
+    }
+    if (rec.attempt_sessions <= 0 && !c->is12)
+        scorm__seed_objectives(item, rec.values);
+    snprintf(rec.session, sizeof rec.session, "%s", sid);
+    rec.sessions++;
+    rec.attempt_sessions++;
     /* initialized / resumed are stated when the SCO calls Initialize (the player reports it)
      * or at its first commit, whichever comes first: content that never initialises leaves
      * no statements (xAPI SCORM Profile §5.0) */
-    cJSON *init = scorm__initial_values(c, item, rec);
+    cJSON *init = scorm__initial_values(c, item, &rec);
     if (!init) {
         rc = SCORM_RT_ERR_NOMEM;
         goto out;
@@ -386,7 +369,7 @@ static int launch_work(struct stmt_db_txn *txn, void *v)
     }
     /* the entry of later launches, unless this session ends otherwise: a session that never
      * reaches Terminate resumes (scorm-runtime.md §8) */
-    scorm__jset_str(rec, "entry", "resume");
+    rec.entry = SCORM__E_RESUME;
     /* the registration record is re-read inside this write transaction: a token issued since
      * scorm__regctx_load must not be lost by writing back the older copy */
     {
@@ -400,7 +383,7 @@ static int launch_work(struct stmt_db_txn *txn, void *v)
         if (rc)
             goto out;
     }
-    if ((rc = cmi_put(txn, c, sco, key, rec)) || (rc = scorm__rt_put(txn, "sessions", sid, sess)))
+    if ((rc = cmi_put(txn, c, sco, key, &rec)) || (rc = scorm__session_put(txn, &sess)))
         goto out;
     /* the answer is made before the commit: a failure after it would leave a session the
      * player never hears of */
@@ -414,9 +397,8 @@ static int launch_work(struct stmt_db_txn *txn, void *v)
     cJSON_AddBoolToObject(res, "strict", scorm__regctx_strict(c));
     rc = SCORM_RT_OK;
 out:
-    cJSON_Delete(rec);
-    cJSON_Delete(sess);
-    cJSON_Delete(old);
+    scorm__sco_rec_free(&rec);
+    scorm__session_free(&sess);
     return rc;
 }
 
@@ -470,23 +452,11 @@ out:
  * without Terminate) as a launch would; its next launch is ab-initio. rec is modified.
  */
 static int sco_attempt_end(struct scorm_rt *rt, struct stmt_db_txn *txn,
-                           const struct scorm__regctx *c, const cJSON *item, cJSON *rec,
-                           cJSON *stmts)
+                           const struct scorm__regctx *c, const cJSON *item,
+                           struct scorm__sco_rec *rec, cJSON *stmts)
 {
-    cJSON *old = NULL;
-    int rc = SCORM_RT_OK;
-    if (scorm__jstr(rec, "session") &&
-        scorm__rt_get(txn, "sessions", scorm__jstr(rec, "session"), &old) == SCORM_RT_OK &&
-        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(old, "open"))) {
-        rc = session_end(rt, txn, c, item, rec, old, 0, stmts);
-        if (!rc)
-            rc = scorm__rt_put(txn, "sessions", scorm__jstr(old, "id"), old);
-    }
-    cJSON_Delete(old);
-    if (rc)
-        return rc;
-    cJSON_DeleteItemFromObjectCaseSensitive(rec, "session");
-    return attempt_next(txn, c, item, rec, NULL);
+    int rc = open_session_end(rt, txn, c, item, rec, stmts);
+    return rc ? rc : attempt_next(txn, c, item, rec, NULL);
 }
 
 struct delivered_ctx {
@@ -504,31 +474,32 @@ static int delivered_work(struct stmt_db_txn *txn, void *v)
     struct scorm_rt *rt = a->rt;
     struct scorm__regctx *c = a->c;
     const char *reg = a->reg, *sco = a->sco;
-    const cJSON *item = a->item, *known;
+    const cJSON *item = a->item;
     int activity_attempt = a->activity_attempt;
-    cJSON *stmts = a->stmts, *rec = NULL;
+    cJSON *stmts = a->stmts;
+    struct scorm__sco_rec rec;
     char key[KEY_MAX + 64];
-    int rc = sco_record_read(txn, reg, sco, key, sizeof key, &rec);
-    if (rc)
+    int rc;
+    scorm__sco_rec_init(&rec);
+    if ((rc = sco_record_read(txn, reg, sco, key, sizeof key, &rec)))
         goto out;
-    known = cJSON_GetObjectItemCaseSensitive(rec, "activity_attempt");
-    if (cJSON_IsNumber(known) && (int)known->valuedouble == activity_attempt)
+    if (rec.has_activity_attempt && rec.activity_attempt == activity_attempt)
         goto out; /* the same attempt (a resume, a relaunch): nothing changes (rc OK) */
     /* SN 4th DB.2: the sequencer began a new attempt on the activity (a suspended activity is
      * resumed in the same attempt). RTE 4th 4.2.7 / 4.2.8: the SCO's learner attempt is that
      * attempt, so its data of the earlier one ends and cmi.entry is ab-initio. A record with
      * no attempt known yet (a first delivery) only learns it. */
-    if (cJSON_IsNumber(known) && (int)known->valuedouble != activity_attempt &&
-        jnum(rec, "attempt_sessions") > 0) {
-        rc = sco_attempt_end(rt, txn, c, item, rec, stmts);
+    if (rec.has_activity_attempt && rec.attempt_sessions > 0) {
+        rc = sco_attempt_end(rt, txn, c, item, &rec, stmts);
         if (rc)
             goto out;
     }
-    scorm__jset_num(rec, "activity_attempt", activity_attempt);
-    if ((rc = cmi_put(txn, c, sco, key, rec)))
+    rec.has_activity_attempt = 1;
+    rec.activity_attempt = activity_attempt;
+    if ((rc = cmi_put(txn, c, sco, key, &rec)))
         goto out;
 out:
-    cJSON_Delete(rec);
+    scorm__sco_rec_free(&rec);
     return rc;
 }
 
@@ -578,15 +549,17 @@ static int exited_work(struct stmt_db_txn *txn, void *v)
     struct scorm__regctx *c = a->c;
     const char *reg = a->reg;
     const struct scorm__flat *f = a->f;
-    cJSON *stmts = a->stmts, *rec = NULL;
+    cJSON *stmts = a->stmts;
+    struct scorm__sco_rec rec;
     char key[KEY_MAX + 64];
     int rc = SCORM_RT_OK;
+    scorm__sco_rec_init(&rec);
     for (size_t i = 0; i < f->n; i++) {
         const char *id = scorm__jstr(f->item[i], "identifier");
         if (!id || !scorm__jstr(f->item[i], "launch"))
             continue;
         scorm__sco_key(key, sizeof key, reg, id, 0);
-        rc = scorm__rt_get(txn, "cmi", key, &rec);
+        rc = scorm__sco_rec_get(txn, key, &rec);
         if (rc == SCORM_RT_ERR_NOTFOUND) {
             rc = SCORM_RT_OK;
             continue;
@@ -596,18 +569,17 @@ static int exited_work(struct stmt_db_txn *txn, void *v)
         /* an attempt with sessions is still going: a suspended SCO (cmi.exit "suspend") or
          * one whose session never reached Terminate; a SCO that exited otherwise already
          * started its next attempt (attempt_sessions 0) */
-        if (jnum(rec, "attempt_sessions") > 0) {
-            rc = sco_attempt_end(rt, txn, c, f->item[i], rec, stmts);
+        if (rec.attempt_sessions > 0) {
+            rc = sco_attempt_end(rt, txn, c, f->item[i], &rec, stmts);
             if (!rc)
-                rc = cmi_put(txn, c, id, key, rec);
+                rc = cmi_put(txn, c, id, key, &rec);
             if (rc)
                 goto out;
         }
-        cJSON_Delete(rec);
-        rec = NULL;
+        scorm__sco_rec_free(&rec);
     }
 out:
-    cJSON_Delete(rec);
+    scorm__sco_rec_free(&rec);
     return rc;
 }
 
@@ -684,32 +656,29 @@ static int commit_work(struct stmt_db_txn *txn, void *v)
     double seq = a->seq;
     int final = a->final;
     struct scorm_diag *diag = a->diag;
-    cJSON *stmts = a->stmts, *sess = NULL, *rec = NULL, *counts = NULL;
+    cJSON *stmts = a->stmts, *counts = NULL, *values;
+    struct scorm__session sess;
+    struct scorm__sco_rec rec;
     char key[KEY_MAX + 64], why[512];
-    int rc = session_read(txn, reg, session, &sess);
-    if (rc)
+    int rc;
+    memset(&sess, 0, sizeof sess);
+    scorm__sco_rec_init(&rec);
+    if ((rc = session_read(txn, reg, session, &sess)))
         goto out;
-    if (seq <= jnum(sess, "seq")) {
+    if (seq <= (double)sess.seq) {
         a->dup = 1; /* a duplicate or a late arrival: nothing changes */
         goto out;
     }
-    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(c->org, "items"),
-                            scorm__jstr(sess, "sco"));
+    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(c->org, "items"), sess.sco);
     if (!item) {
         rc = SCORM_RT_ERR_NOTFOUND;
         goto out;
     }
-    scorm__sco_key(key, sizeof key, reg, scorm__jstr(sess, "sco"), 0);
-    rc = scorm__rt_get(txn, "cmi", key, &rec);
-    if (rc)
+    scorm__sco_key(key, sizeof key, reg, sess.sco, 0);
+    if ((rc = scorm__sco_rec_get(txn, key, &rec)))
         goto out;
-    session_started(rt, c, item, rec, sess, stmts); /* a commit means Initialize happened */
-    cJSON *values = cJSON_GetObjectItemCaseSensitive(rec, "values");
-    cJSON *changed = cJSON_GetObjectItemCaseSensitive(sess, "changed");
-    if (!values || !changed) {
-        rc = SCORM_RT_ERR_STORE;
-        goto out;
-    }
+    session_started(rt, c, item, &rec, &sess, stmts); /* a commit means Initialize happened */
+    values = rec.values;
     counts = scorm__dm_counts(values);
     if (!counts) {
         rc = SCORM_RT_ERR_NOMEM;
@@ -737,51 +706,56 @@ static int commit_work(struct stmt_db_txn *txn, void *v)
             scorm__diag_set(diag, code, 0, ch->string, "%s", why);
             goto out;
         }
-        scorm__jset_str(changed, ch->string, ch->valuestring);
+        scorm__jset_str(sess.changed, ch->string, ch->valuestring);
     }
     {
         const char *v;
         if ((v = scorm__jstr(values, ex_key))) {
-            scorm__jset_str(sess, "exit", v);
+            /* a vocabulary value (RTE 4.2.8, 1.2 RTE 3.4.4): "time-out", "suspend", ... */
+            snprintf(sess.exit, sizeof sess.exit, "%s", v);
+            sess.has_exit = 1;
             cJSON_DeleteItemFromObjectCaseSensitive(values, ex_key);
         }
         if ((v = scorm__jstr(values, st_key))) {
             int64_t cs = c->is12 ? scorm_rt_timespan12_cs(v) : scorm_rt_duration_cs(v);
             if (cs >= 0)
-                scorm__jset_num(sess, "session_cs", (double)cs);
+                sess.session_cs = cs;
             cJSON_DeleteItemFromObjectCaseSensitive(values, st_key);
         }
         if ((v = scorm__jstr(values, "adl.nav.request"))) {
-            scorm__jset_str(sess, "nav_request", v);
+            char *nav = sc_strdup(v);
+            if (!nav) {
+                rc = SCORM_RT_ERR_NOMEM;
+                goto out;
+            }
+            sc_free(sess.nav_request);
+            sess.nav_request = nav;
             cJSON_DeleteItemFromObjectCaseSensitive(values, "adl.nav.request");
         }
     }
-    scorm__jset_num(sess, "seq", seq);
-    {
-        cJSON *result = scorm__result_of(values, item, c->is12);
-        scorm__jset(rec, "result", result);
-    }
+    sess.seq = (int64_t)seq;
+    scorm__result_of(values, item, c->is12, &rec.result);
+    rec.has_result = 1;
     /* the sequencing tracking follows the validated data in this transaction (issue 15) */
     if (!c->is12) {
         struct seq_tree *t = NULL;
         if ((rc = scorm__regctx_seq(c, txn, &t)) ||
             (t && (rc = scorm__track_commit(txn, t, reg, scorm__regctx_learner(c), item, values,
-                                            sess, final))))
+                                            &sess, final))))
             goto out;
     }
     if (final) {
-        rc = session_end(rt, txn, c, item, rec, sess, 1, stmts);
+        rc = session_end(rt, txn, c, item, &rec, &sess, 1, stmts);
         if (rc)
             goto out;
     }
     /* the console's summary and counters move in the same transaction (scorm_rt_index.c) */
-    if ((rc = cmi_put(txn, c, scorm__jstr(sess, "sco"), key, rec)) ||
-        (rc = scorm__rt_put(txn, "sessions", session, sess)) ||
-        (rc = scorm__summary_commit(txn, c->reg, c->org, scorm__jstr(sess, "sco"), rec)))
+    if ((rc = cmi_put(txn, c, sess.sco, key, &rec)) || (rc = scorm__session_put(txn, &sess)) ||
+        (rc = scorm__summary_commit(txn, c->reg, c->org, sess.sco, &rec)))
         goto out;
 out:
-    cJSON_Delete(sess);
-    cJSON_Delete(rec);
+    scorm__session_free(&sess);
+    scorm__sco_rec_free(&rec);
     cJSON_Delete(counts);
     return rc;
 }
@@ -867,26 +841,28 @@ static int initialized_work(struct stmt_db_txn *txn, void *v)
 {
     struct init_ctx *a = v;
     struct scorm__regctx *c = a->c;
-    cJSON *sess = NULL, *rec = NULL;
+    struct scorm__session sess;
+    struct scorm__sco_rec rec;
     const cJSON *item;
     char key[KEY_MAX + 64];
-    int rc = session_read(txn, a->reg, a->session, &sess);
-    if (rc)
+    int rc;
+    memset(&sess, 0, sizeof sess);
+    scorm__sco_rec_init(&rec);
+    if ((rc = session_read(txn, a->reg, a->session, &sess)))
         goto out;
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sess, "initialized")))
+    if (sess.initialized)
         goto out; /* rc is OK: said once already */
-    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(c->org, "items"),
-                            scorm__jstr(sess, "sco"));
-    scorm__sco_key(key, sizeof key, a->reg, scorm__jstr(sess, "sco"), 0);
-    if (!item || (rc = scorm__rt_get(txn, "cmi", key, &rec))) {
+    item = scorm__find_item(cJSON_GetObjectItemCaseSensitive(c->org, "items"), sess.sco);
+    scorm__sco_key(key, sizeof key, a->reg, sess.sco, 0);
+    if (!item || (rc = scorm__sco_rec_get(txn, key, &rec))) {
         rc = rc ? rc : SCORM_RT_ERR_NOTFOUND;
         goto out;
     }
-    session_started(a->rt, c, item, rec, sess, a->stmts);
-    rc = scorm__rt_put(txn, "sessions", a->session, sess);
+    session_started(a->rt, c, item, &rec, &sess, a->stmts);
+    rc = scorm__session_put(txn, &sess);
 out:
-    cJSON_Delete(sess);
-    cJSON_Delete(rec);
+    scorm__session_free(&sess);
+    scorm__sco_rec_free(&rec);
     return rc;
 }
 

@@ -31,18 +31,29 @@ static void add_head(cJSON *res, const char *reg, const struct scorm__regctx *c)
     cJSON_AddStringToObject(res, "scorm_version", c->is12 ? "scorm12" : "scorm2004");
 }
 
-/* Read a SCO's record (NULL when never launched); caller frees. */
-static cJSON *sco_record(struct scorm_rt *rt, const char *reg, const char *sco)
+/* Read a SCO's record into *rec: 1, 0 when never launched (rec initial), or an error. */
+static int sco_record(struct scorm_rt *rt, const char *reg, const char *sco,
+                      struct scorm__sco_rec *rec)
 {
-    char key[SCORM__SCO_KEY_MAX], *v = NULL;
-    size_t vl;
-    cJSON *rec;
+    char key[SCORM__SCO_KEY_MAX];
+    int rc;
+    scorm__sco_rec_init(rec);
     scorm__sco_key(key, sizeof key, reg, sco, 0);
-    if (stmt_db_get1(rt->db, "cmi", key, strlen(key), &v, &vl))
-        return NULL;
-    rec = cJSON_ParseWithLength(v, vl);
-    sc_free(v);
-    return rec;
+    rc = scorm__sco_rec_get1(rt->db, key, rec);
+    return rc == SCORM_RT_ERR_NOTFOUND ? 0 : rc ? rc : 1;
+}
+
+/* The item's completion and success (borrowed static names) and score (owned, may be NULL):
+ * one status per item (issue 15), the run-time's result where the tracking has none. */
+static int item_status(const struct seq_tree *st, const char *id, const struct scorm__sco_rec *rec,
+                       int has, const char **comp, const char **succ, cJSON **score)
+{
+    const struct scorm__result *r = has && rec->has_result ? &rec->result : NULL;
+    int nomem = 0;
+    seq_item_status(st, id, r ? scorm__completion_name(r->completion) : NULL,
+                    r ? scorm__success_name(r->success) : NULL, comp, succ);
+    *score = scorm__score_json(r, &nomem);
+    return nomem ? SCORM_RT_ERR_NOMEM : SCORM_RT_OK;
 }
 
 int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
@@ -79,8 +90,10 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
     items = cJSON_AddArrayToObject(res, "items");
     for (size_t i = 0; i < f->n; i++) {
         const cJSON *it = f->item[i];
-        const char *id = scorm__jstr(it, "identifier");
-        cJSON *o = cJSON_CreateObject(), *rec;
+        const char *id = scorm__jstr(it, "identifier"), *comp, *succ;
+        cJSON *o = cJSON_CreateObject(), *score = NULL;
+        struct scorm__sco_rec rec;
+        int has = 0;
         if (!o || !id) {
             cJSON_Delete(o);
             continue;
@@ -100,16 +113,20 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
             cJSON_GetObjectItemCaseSensitive(it, "hideLMSUI")
                 ? cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(it, "hideLMSUI"), 1)
                 : cJSON_CreateArray());
-        rec = scorm__jstr(it, "launch") ? sco_record(rt, reg, id) : NULL;
-        const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
-        const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
-        seq_item_status(st, id, comp, succ, &comp, &succ);
+        scorm__sco_rec_init(&rec);
+        if ((scorm__jstr(it, "launch") && (has = sco_record(rt, reg, id, &rec)) < 0) ||
+            (rc = item_status(st, id, &rec, has, &comp, &succ, &score))) {
+            rc = has < 0 ? has : rc;
+            cJSON_Delete(o);
+            scorm__sco_rec_free(&rec);
+            goto out;
+        }
         cJSON_AddStringToObject(o, "completion", comp);
         cJSON_AddStringToObject(o, "success", succ);
-        if (cJSON_GetObjectItemCaseSensitive(r, "score"))
-            cJSON_AddItemToObject(o, "score",
-                                  cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "score"), 1));
-        cJSON_AddStringToObject(o, "entry", rec ? scorm__jstr(rec, "entry") : "ab-initio");
+        if (score)
+            cJSON_AddItemToObject(o, "score", score);
+        cJSON_AddStringToObject(o, "entry",
+                                scorm__entry_name(has ? rec.entry : SCORM__E_AB_INITIO));
         if (scorm__jstr(it, "launch")) {
             if (!first)
                 first = id;
@@ -117,10 +134,10 @@ int scorm_rt_player_state(struct scorm_rt *rt, const char *reg, cJSON **out)
             if (!first_open && scorm__item_is_sco(it) && (!comp || strcmp(comp, "completed")))
                 first_open = id;
             if (scorm__jstr(c.reg, "last_sco") && !strcmp(scorm__jstr(c.reg, "last_sco"), id) &&
-                rec && scorm__jstr(rec, "entry") && !strcmp(scorm__jstr(rec, "entry"), "resume"))
+                has && rec.entry == SCORM__E_RESUME)
                 resume = id;
         }
-        cJSON_Delete(rec);
+        scorm__sco_rec_free(&rec);
         cJSON_AddItemToArray(items, o);
     }
     /* start where the learner suspended, else at the first SCO not completed (MDL-46782) */
@@ -168,7 +185,7 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
     struct scorm__regctx c;
     struct scorm__flat *f = NULL;
     struct seq_tree *st = NULL; /* the sequencing tracking: one status per item */
-    cJSON *res = NULL, *scos, *assets;
+    cJSON *res = NULL, *scos = NULL, *assets;
     int rc = scorm__regctx_load(rt, reg, &c);
     int n_sco = 0, n_completed = 0, n_started = 0, n_passed = 0, n_failed = 0, n_scored = 0;
     int max_attempts = 0;
@@ -194,8 +211,11 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
     assets = cJSON_AddArrayToObject(res, "assets");
     for (size_t i = 0; i < f->n; i++) {
         const cJSON *it = f->item[i];
-        const char *id = scorm__jstr(it, "identifier");
-        cJSON *o, *rec, *values;
+        const char *id = scorm__jstr(it, "identifier"), *comp, *succ;
+        cJSON *o, *values, *score = NULL;
+        struct scorm__sco_rec rec;
+        struct scorm__attempt_rec prev;
+        int has;
         if (!id || !scorm__jstr(it, "launch"))
             continue;
         if (!scorm__item_is_sco(it)) {
@@ -208,76 +228,79 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
             continue;
         }
         n_sco++;
+        memset(&prev, 0, sizeof prev);
+        if ((has = sco_record(rt, reg, id, &rec)) < 0 ||
+            (rc = item_status(st, id, &rec, has, &comp, &succ, &score))) {
+            rc = has < 0 ? has : rc;
+            scorm__sco_rec_free(&rec);
+            goto out;
+        }
         o = cJSON_CreateObject();
-        rec = sco_record(rt, reg, id);
         cJSON_AddStringToObject(o, "id", id);
         cJSON_AddStringToObject(o, "title",
                                 scorm__jstr(it, "title") ? scorm__jstr(it, "title") : id);
-        const cJSON *r = cJSON_GetObjectItemCaseSensitive(rec, "result");
-        const char *comp = scorm__jstr(r, "completion"), *succ = scorm__jstr(r, "success");
-        seq_item_status(st, id, comp, succ, &comp, &succ);
-        int attempt = rec ? (int)jnum(rec, "attempt") : 0;
+        int attempt = has ? rec.attempt : 0;
         /* attempts started: the current one counts once a session of it was launched */
-        int started = rec ? attempt - (jnum(rec, "attempt_sessions") > 0 ? 0 : 1) : 0;
-        int64_t tcs = rec ? (int64_t)jnum(rec, "total_cs") : 0;
+        int started = has ? attempt - (rec.attempt_sessions > 0 ? 0 : 1) : 0;
+        int64_t tcs = has ? rec.total_cs : 0;
         cJSON_AddStringToObject(o, "completion", comp);
         cJSON_AddStringToObject(o, "success", succ);
-        if (cJSON_GetObjectItemCaseSensitive(r, "score"))
-            cJSON_AddItemToObject(o, "score",
-                                  cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(r, "score"), 1));
+        const double scaled = has && rec.has_result ? rec.result.scaled : 0;
+        const int has_scaled = has && rec.has_result && rec.result.has_scaled;
+        if (score)
+            cJSON_AddItemToObject(o, "score", score);
         cJSON_AddNumberToObject(o, "attempt", attempt);
         cJSON_AddNumberToObject(o, "attempts", started);
-        cJSON_AddNumberToObject(o, "sessions", rec ? jnum(rec, "sessions") : 0);
-        cJSON_AddStringToObject(o, "entry", rec ? scorm__jstr(rec, "entry") : "ab-initio");
+        cJSON_AddNumberToObject(o, "sessions", has ? rec.sessions : 0);
+        cJSON_AddStringToObject(o, "entry",
+                                scorm__entry_name(has ? rec.entry : SCORM__E_AB_INITIO));
         if (c.is12)
             scorm_rt_cs_timespan12(tcs, tbuf, sizeof tbuf);
         else
             scorm_rt_cs_duration(tcs, tbuf, sizeof tbuf);
         cJSON_AddStringToObject(o, "total_time", tbuf); /* the current attempt's cmi.total_time */
         cJSON_AddNumberToObject(o, "total_time_cs", (double)tcs);
-        int64_t all = rec ? (int64_t)jnum(rec, "time_all_cs") : 0;
+        int64_t all = has ? rec.time_all_cs : 0;
         cJSON_AddNumberToObject(o, "time_spent_cs", (double)all); /* every attempt */
-        values = cJSON_GetObjectItemCaseSensitive(rec, "values");
-        cJSON *prev = NULL;
+        values = has ? rec.values : NULL;
         int data_attempt = attempt;
-        if (rec && attempt > 1 && jnum(rec, "attempt_sessions") <= 0) {
+        if (has && attempt > 1 && rec.attempt_sessions <= 0) {
             /* the new attempt has not started: report the finished one's data */
-            char key[SCORM__SCO_KEY_MAX], *v = NULL;
-            size_t vl;
+            char key[SCORM__SCO_KEY_MAX];
             scorm__sco_key(key, sizeof key, reg, id, attempt - 1);
-            if (!stmt_db_get1(rt->db, "attempts", key, strlen(key), &v, &vl)) {
-                prev = cJSON_ParseWithLength(v, vl);
-                sc_free(v);
-                if (cJSON_GetObjectItemCaseSensitive(prev, "values")) {
-                    values = cJSON_GetObjectItemCaseSensitive(prev, "values");
-                    data_attempt = attempt - 1;
-                }
+            rc = scorm__attempt_rec_get1(rt->db, key, &prev);
+            if (!rc) {
+                values = prev.values;
+                data_attempt = attempt - 1;
+            } else if (rc != SCORM_RT_ERR_NOTFOUND) {
+                cJSON_Delete(o);
+                scorm__sco_rec_free(&rec);
+                goto out;
             }
+            rc = SCORM_RT_OK;
         }
         cJSON_AddNumberToObject(o, "data_attempt", data_attempt);
         cJSON_AddItemToObject(o, "cmi", values ? cJSON_Duplicate(values, 1) : cJSON_CreateObject());
         cJSON_AddItemToObject(o, "interactions", scorm__collect(values, "cmi.interactions."));
         cJSON_AddItemToObject(o, "objectives", scorm__collect(values, "cmi.objectives."));
-        cJSON_Delete(prev);
+        scorm__attempt_rec_free(&prev);
         cJSON_AddItemToArray(scos, o);
         if (comp && !strcmp(comp, "completed"))
             n_completed++;
-        if (rec && (started || (comp && strcmp(comp, "not attempted"))))
+        if (has && (started || (comp && strcmp(comp, "not attempted"))))
             n_started++;
         if (succ && !strcmp(succ, "passed"))
             n_passed++;
         if (succ && !strcmp(succ, "failed"))
             n_failed++;
-        const cJSON *sc = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(r, "score"), "scaled");
-        if (cJSON_IsNumber(sc)) {
-            scaled_sum += sc->valuedouble;
+        if (has_scaled) {
+            scaled_sum += scaled;
             n_scored++;
         }
         if (started > max_attempts)
             max_attempts = started;
         time_cs += all;
-        cJSON_Delete(rec);
+        scorm__sco_rec_free(&rec);
     }
     /* course level: completed when every SCO is; passed when some SCO passed and none failed
      * (no 2004 rollup here: sequencing is another module); score = mean of scaled scores */
@@ -300,9 +323,11 @@ int scorm_rt_registration_get(struct scorm_rt *rt, const char *reg, cJSON **out)
     cJSON_AddNumberToObject(res, "scos_completed", n_completed);
     cJSON_AddNumberToObject(res, "scos_total", n_sco);
     cJSON_AddItemToObject(res, "scos", scos);
+    scos = NULL;
     *out = res;
     res = NULL;
 out:
+    cJSON_Delete(scos);
     seq_tree_destroy(st);
     cJSON_Delete(res);
     sc_free(f);

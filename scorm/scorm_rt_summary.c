@@ -111,13 +111,17 @@ static int num(const cJSON *o, const char *k, double *v, int *has)
 int scorm__summary_decode(const void *text, size_t len, struct scorm__summary *out)
 {
     struct scorm__summary s;
+    long f0 = sc_alloc_failures();
     cJSON *j = cJSON_ParseWithLength(text, len);
     const cJSON *scos, *x, *la;
     int has, rc = SCORM_RT_ERR_STORE;
 
     scorm__summary_init(&s);
-    if (!cJSON_IsObject(j))
+    if (!cJSON_IsObject(j)) {
+        if (sc_alloc_failures() != f0) /* out of memory, not a corrupt record */
+            rc = SCORM_RT_ERR_NOMEM;
         goto out;
+    }
     if (scorm__completion_parse(
             cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "completion")),
             &s.completion) ||
@@ -193,12 +197,8 @@ int scorm__summary_get(struct stmt_db_txn *txn, const char *reg, struct scorm__s
 {
     const void *v;
     size_t vl;
-    int rc = stmt_db_get(txn, "reg_summary", reg, strlen(reg), &v, &vl);
-    if (rc == STMT_DB_NOTFOUND)
-        return SCORM_RT_ERR_NOTFOUND;
-    if (rc)
-        return SCORM_RT_ERR_STORE;
-    return scorm__summary_decode(v, vl, out);
+    int rc = scorm__rt_raw(txn, "reg_summary", reg, &v, &vl);
+    return rc ? rc : scorm__summary_decode(v, vl, out);
 }
 
 int scorm__summary_put(struct stmt_db_txn *txn, const char *reg, const struct scorm__summary *s)

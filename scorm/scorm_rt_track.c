@@ -112,11 +112,11 @@ static void cmi_obj(const cJSON *values, const char *p, struct seq_cmi_obj *o)
 
 int scorm__track_commit(struct stmt_db_txn *txn, struct seq_tree *t, const char *reg,
                         const char *learner, const cJSON *item, const cJSON *values,
-                        const cJSON *sess, int final)
+                        const struct scorm__session *sess, int final)
 {
     struct seq_cmi cmi;
     struct seq_cmi_obj objs[SCORM__TRACK_MAX_OBJECTIVES];
-    const char *sco = scorm__jstr(sess, "sco"), *cur, *nav = scorm__jstr(sess, "nav_request");
+    const char *sco = sess->sco, *cur, *nav = sess->nav_request;
     char thr[32], pass[32], mastery[32];
     int rc = SCORM_RT_OK;
 
@@ -158,11 +158,8 @@ int scorm__track_commit(struct stmt_db_txn *txn, struct seq_tree *t, const char 
     if (final) {
         /* at Terminate: cmi.exit and the session's time (RTE 4th 4.2.8, 4.2.23; SN 4th
          * 4.2.1.2 attempt / activity experienced duration) count once */
-        const char *ex = scorm__jstr(sess, "exit");
-        const cJSON *scs = cJSON_GetObjectItemCaseSensitive(sess, "session_cs");
-        cmi.suspend = ex && !strcmp(ex, "suspend");
-        cmi.session_seconds =
-            cJSON_IsNumber(scs) && scs->valuedouble > 0 ? scs->valuedouble / 100.0 : 0;
+        cmi.suspend = !strcmp(sess->exit, "suspend");
+        cmi.session_seconds = sess->session_cs > 0 ? (double)sess->session_cs / 100.0 : 0;
     }
     if ((rc = seq_tree_report(t, &cmi)) != SEQ_OK) {
         rc = rc == SEQ_ERR_NOMEM ? SCORM_RT_ERR_NOMEM : SCORM_RT_ERR_STORE;

@@ -16,13 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A number member, 0 when absent (cJSON_GetNumberValue gives NaN). */
-static double jnum(const cJSON *o, const char *k)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(x) ? x->valuedouble : 0;
-}
-
 /* ---- results --------------------------------------------------------------------------- */
 
 static int num_of(const cJSON *values, const char *k, double *out)
@@ -67,17 +60,18 @@ void scorm__rt_thresholds(const cJSON *item, int is12, char *thr, size_t thrl, c
     }
 }
 
-/* {completion, success, score{scaled,raw,min,max}} of a SCO's flat values. */
-cJSON *scorm__result_of(const cJSON *values, const cJSON *item, int is12)
+/* The result of a SCO's flat values (the statuses are vocabulary values: RTE 4.2.4, 4.2.22,
+ * 1.2 RTE 3.4.4). */
+void scorm__result_of(const cJSON *values, const cJSON *item, int is12, struct scorm__result *r)
 {
-    cJSON *r = cJSON_CreateObject(), *score;
+    static const char *const LESSON[] = {"passed",     "completed", "failed",
+                                         "incomplete", "browsed",   "not attempted"};
     char thr[32], pass[32], mastery[32];
-    double raw, mn, mx, sc, x, y;
+    double raw = 0, mn = 0, mx = 0, sc = 0, x, y;
     const char *comp = "not attempted", *succ = "unknown";
     int has_raw, has_min, has_max, has_scaled;
 
-    if (!r)
-        return NULL;
+    memset(r, 0, sizeof *r);
     scorm__rt_thresholds(item, is12, thr, sizeof thr, pass, sizeof pass, mastery, sizeof mastery);
     if (is12) {
         const char *st = scorm__jstr(values, "cmi.core.lesson_status");
@@ -93,7 +87,10 @@ cJSON *scorm__result_of(const cJSON *values, const cJSON *item, int is12)
         has_min = num_of(values, "cmi.core.score.min", &mn);
         has_max = num_of(values, "cmi.core.score.max", &mx);
         has_scaled = 0;
-        cJSON_AddStringToObject(r, "lesson_status", st);
+        r->lesson_status = LESSON[5];
+        for (size_t i = 0; i < sizeof LESSON / sizeof LESSON[0]; i++)
+            if (!strcmp(st, LESSON[i]))
+                r->lesson_status = LESSON[i];
     } else {
         comp = scorm__jstr(values, "cmi.completion_status");
         succ = scorm__jstr(values, "cmi.success_status");
@@ -116,10 +113,11 @@ cJSON *scorm__result_of(const cJSON *values, const cJSON *item, int is12)
         has_max = num_of(values, "cmi.score.max", &mx);
         has_scaled = num_of(values, "cmi.score.scaled", &sc);
     }
-    cJSON_AddStringToObject(r, "completion", comp);
-    cJSON_AddStringToObject(r, "success", succ);
+    if (scorm__completion_parse(comp, &r->completion))
+        r->completion = SCORM__C_UNKNOWN;
+    if (scorm__success_parse(succ, &r->success))
+        r->success = SCORM__S_UNKNOWN;
     if (has_raw || has_scaled) {
-        score = cJSON_AddObjectToObject(r, "score");
         if (!has_scaled && has_raw) {
             double lo = has_min ? mn : 0, hi = has_max ? mx : 100;
             if (hi > lo) {
@@ -127,16 +125,15 @@ cJSON *scorm__result_of(const cJSON *values, const cJSON *item, int is12)
                 has_scaled = 1;
             }
         }
-        if (has_scaled)
-            cJSON_AddNumberToObject(score, "scaled", sc < -1 ? -1 : sc > 1 ? 1 : sc);
-        if (has_raw)
-            cJSON_AddNumberToObject(score, "raw", raw);
-        if (has_min)
-            cJSON_AddNumberToObject(score, "min", mn);
-        if (has_max)
-            cJSON_AddNumberToObject(score, "max", mx);
+        r->has_scaled = has_scaled;
+        r->scaled = has_scaled ? (sc < -1 ? -1 : sc > 1 ? 1 : sc) : 0;
+        r->has_raw = has_raw;
+        r->raw = raw;
+        r->has_min = has_min;
+        r->min = mn;
+        r->has_max = has_max;
+        r->max = mx;
     }
-    return r;
 }
 
 /* 1.2 rules at LMSFinish (see the file header). Modifies values. */
@@ -166,12 +163,13 @@ static void add_initial(cJSON *init, const char *k, const char *v)
         cJSON_AddStringToObject(init, k, v);
 }
 
-cJSON *scorm__initial_values(const struct scorm__regctx *c, const cJSON *item, const cJSON *rec)
+cJSON *scorm__initial_values(const struct scorm__regctx *c, const cJSON *item,
+                             const struct scorm__sco_rec *rec)
 {
-    cJSON *init = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rec, "values"), 1);
+    cJSON *init = cJSON_Duplicate(rec->values, 1);
     const cJSON *learner = cJSON_GetObjectItemCaseSensitive(c->reg, "learner");
-    const char *entry = scorm__jstr(rec, "entry");
-    int64_t total = (int64_t)jnum(rec, "total_cs");
+    const char *entry = scorm__entry_name(rec->entry);
+    int64_t total = rec->total_cs;
     char tbuf[64], thr[32], pass[32], mastery[32];
     const cJSON *lim = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(item, "sequencing"), "limitConditions");

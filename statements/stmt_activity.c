@@ -12,6 +12,8 @@
  * {"ifi":..., "names":[...]} with at most AGENT_MAX_NAMES distinct names.
  */
 #include "common/sc_alloc.h"
+#include "common/sc_buf.h"
+#include "common/sc_json.h"
 #include "common/sc_rand.h"
 #include "statements/stmt_doc.h"
 #include "statements/stmt_store.h"
@@ -23,6 +25,13 @@
 #define AGENT_MAX_NAMES 32
 #define IFI_MAX 2048
 #define LEARN_ATTEMPTS 8
+
+/* One pass of stmt_activity_learn: `check` reads only and notes whether a write would change
+ * anything (then stops early); otherwise it writes. */
+struct learn {
+    int check;
+    int dirty; /* a record is (or would be) changed */
+};
 
 static int db_err(int rc)
 {
@@ -53,7 +62,7 @@ static int read_rec(struct stmt_db_txn *t, const char *table, const unsigned cha
         return STMT_DOC_OK;
     if (rc)
         return db_err(rc);
-    j = cJSON_ParseWithLength(val, vlen);
+    j = cJSON_ParseWithLength(val, vlen); /* short records: cJSON is as fast as scan + build */
     if (!j) {
         /* we wrote valid JSON: a failure is out of memory unless the bytes are damaged */
         struct stmt_diag d;
@@ -69,27 +78,32 @@ static int read_rec(struct stmt_db_txn *t, const char *table, const unsigned cha
     return STMT_DOC_OK;
 }
 
-/* Write j under key unless the stored bytes are already the same (then *dirty stays as is, so
- * a statement that teaches nothing new costs no commit). */
+/* Write j under key unless the stored bytes are already the same (then l->dirty stays as is,
+ * so a statement that teaches nothing new costs no commit); a check only notes the change. */
 static int write_rec(struct stmt_db_txn *t, const char *table, const unsigned char key[32],
-                     const cJSON *j, int *dirty)
+                     const cJSON *j, struct learn *l)
 {
-    char *s = cJSON_PrintUnformatted(j);
+    struct sc_buf b = SC_BUF_INIT;
     const void *old;
-    size_t olen, n;
+    size_t olen;
     int rc;
-    if (!s)
+    if (sc_json_print(j, &b)) { /* cJSON_PrintUnformatted's bytes */
+        sc_buf_free(&b);
         return STMT_DOC_ERR_NOMEM;
-    n = strlen(s);
+    }
     rc = stmt_db_get(t, table, key, 32, &old, &olen);
-    if (rc == STMT_DB_OK && olen == n && !memcmp(old, s, n)) {
-        cJSON_free(s);
+    if (rc == STMT_DB_OK && olen == b.len && !memcmp(old, b.data, b.len)) {
+        sc_buf_free(&b);
         return STMT_DOC_OK;
     }
-    rc = db_err(stmt_db_put(t, table, key, 32, s, n, 0));
+    if (rc != STMT_DB_OK && rc != STMT_DB_NOTFOUND) {
+        sc_buf_free(&b);
+        return db_err(rc);
+    }
+    rc = l->check ? STMT_DOC_OK : db_err(stmt_db_put(t, table, key, 32, b.data, b.len, 0));
     if (!rc)
-        *dirty = 1;
-    cJSON_free(s);
+        l->dirty = 1;
+    sc_buf_free(&b);
     return rc;
 }
 
@@ -144,7 +158,7 @@ static int merge_definition(cJSON *base, const cJSON *add)
     return STMT_DOC_OK;
 }
 
-static int learn_activity(struct stmt_db_txn *t, int *dirty, const cJSON *act)
+static int learn_activity(struct stmt_db_txn *t, struct learn *l, const cJSON *act)
 {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(act, "id");
     const cJSON *def = cJSON_GetObjectItemCaseSensitive(act, "definition");
@@ -153,7 +167,7 @@ static int learn_activity(struct stmt_db_txn *t, int *dirty, const cJSON *act)
     cJSON *rec = NULL, *cur;
     int rc;
 
-    if (!cJSON_IsString(id) || !cJSON_IsObject(def))
+    if (!cJSON_IsString(id) || !cJSON_IsObject(def) || (l->check && l->dirty))
         return STMT_DOC_OK;
     if (ot && (!cJSON_IsString(ot) || strcmp(ot->valuestring, "Activity")))
         return STMT_DOC_OK;
@@ -176,12 +190,12 @@ static int learn_activity(struct stmt_db_txn *t, int *dirty, const cJSON *act)
     }
     rc = merge_definition(cur, def);
     if (!rc)
-        rc = write_rec(t, ACT_TABLE, key, rec, dirty);
+        rc = write_rec(t, ACT_TABLE, key, rec, l);
     cJSON_Delete(rec);
     return rc;
 }
 
-static int learn_agent(struct stmt_db_txn *t, int *dirty, const cJSON *agent)
+static int learn_agent(struct stmt_db_txn *t, struct learn *l, const cJSON *agent)
 {
     char ifi[IFI_MAX];
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(agent, "name");
@@ -190,7 +204,7 @@ static int learn_agent(struct stmt_db_txn *t, int *dirty, const cJSON *agent)
     cJSON *rec = NULL, *names;
     int rc, n = 0;
 
-    if (!cJSON_IsObject(agent) || !cJSON_IsString(name) ||
+    if (!cJSON_IsObject(agent) || !cJSON_IsString(name) || (l->check && l->dirty) ||
         stmt_store_agent_ifi(agent, ifi, sizeof ifi) != STMT_STORE_OK)
         return STMT_DOC_OK;
     sc_sha256(ifi, strlen(ifi), key);
@@ -226,25 +240,25 @@ static int learn_agent(struct stmt_db_txn *t, int *dirty, const cJSON *agent)
         cJSON_Delete(rec);
         return STMT_DOC_ERR_NOMEM;
     }
-    rc = write_rec(t, AGENT_TABLE, key, rec, dirty);
+    rc = write_rec(t, AGENT_TABLE, key, rec, l);
     cJSON_Delete(rec);
     return rc;
 }
 
 /* An Agent or a Group (with its members). */
-static int learn_actor(struct stmt_db_txn *t, int *dirty, const cJSON *actor)
+static int learn_actor(struct stmt_db_txn *t, struct learn *l, const cJSON *actor)
 {
     const cJSON *m, *members = cJSON_GetObjectItemCaseSensitive(actor, "member");
-    int rc = learn_agent(t, dirty, actor);
+    int rc = learn_agent(t, l, actor);
     cJSON_ArrayForEach(m, members)
     {
         if (!rc)
-            rc = learn_agent(t, dirty, m);
+            rc = learn_agent(t, l, m);
     }
     return rc;
 }
 
-static int learn_context(struct stmt_db_txn *t, int *dirty, const cJSON *ctx)
+static int learn_context(struct stmt_db_txn *t, struct learn *l, const cJSON *ctx)
 {
     static const char *const kinds[] = {"parent", "grouping", "category", "other"};
     const cJSON *ca = cJSON_GetObjectItemCaseSensitive(ctx, "contextActivities");
@@ -254,38 +268,52 @@ static int learn_context(struct stmt_db_txn *t, int *dirty, const cJSON *ctx)
     for (size_t k = 0; !rc && k < sizeof kinds / sizeof kinds[0]; k++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(ca, kinds[k]), *a;
         if (cJSON_IsObject(v)) {
-            rc = learn_activity(t, dirty, v);
+            rc = learn_activity(t, l, v);
             continue;
         }
         cJSON_ArrayForEach(a, v)
         {
             if (!rc)
-                rc = learn_activity(t, dirty, a);
+                rc = learn_activity(t, l, a);
         }
     }
     if (!rc)
-        rc = learn_actor(t, dirty, cJSON_GetObjectItemCaseSensitive(ctx, "instructor"));
+        rc = learn_actor(t, l, cJSON_GetObjectItemCaseSensitive(ctx, "instructor"));
     if (!rc)
-        rc = learn_actor(t, dirty, cJSON_GetObjectItemCaseSensitive(ctx, "team"));
+        rc = learn_actor(t, l, cJSON_GetObjectItemCaseSensitive(ctx, "team"));
     return rc;
 }
 
-static int learn_stmt(struct stmt_db_txn *t, int *dirty, const cJSON *s, int depth)
+static int learn_stmt(struct stmt_db_txn *t, struct learn *l, const cJSON *s, int depth)
 {
     const cJSON *obj = cJSON_GetObjectItemCaseSensitive(s, "object");
     const cJSON *ot = cJSON_GetObjectItemCaseSensitive(obj, "objectType");
     const char *type = cJSON_IsString(ot) ? ot->valuestring : "Activity";
-    int rc = learn_actor(t, dirty, cJSON_GetObjectItemCaseSensitive(s, "actor"));
+    int rc = learn_actor(t, l, cJSON_GetObjectItemCaseSensitive(s, "actor"));
     if (!rc) {
         if (!strcmp(type, "Activity"))
-            rc = learn_activity(t, dirty, obj);
+            rc = learn_activity(t, l, obj);
         else if (!strcmp(type, "Agent") || !strcmp(type, "Group"))
-            rc = learn_actor(t, dirty, obj);
+            rc = learn_actor(t, l, obj);
         else if (!strcmp(type, "SubStatement") && depth == 0)
-            rc = learn_stmt(t, dirty, obj, 1);
+            rc = learn_stmt(t, l, obj, 1);
     }
     if (!rc)
-        rc = learn_context(t, dirty, cJSON_GetObjectItemCaseSensitive(s, "context"));
+        rc = learn_context(t, l, cJSON_GetObjectItemCaseSensitive(s, "context"));
+    return rc;
+}
+
+static int learn_all(struct stmt_db_txn *t, struct learn *l, const cJSON *stmts)
+{
+    const cJSON *s;
+    int rc = STMT_DOC_OK;
+    if (cJSON_IsObject(stmts))
+        return learn_stmt(t, l, stmts, 0);
+    cJSON_ArrayForEach(s, stmts)
+    {
+        if (!rc && cJSON_IsObject(s))
+            rc = learn_stmt(t, l, s, 0);
+    }
     return rc;
 }
 
@@ -294,24 +322,29 @@ int stmt_activity_learn(struct stmt_db *db, const cJSON *stmts)
     int rc = STMT_DOC_ERR_FULL;
     if (!db || (!cJSON_IsObject(stmts) && !cJSON_IsArray(stmts)))
         return STMT_DOC_ERR_ARG;
+    {
+        /* First a read transaction: a statement that teaches nothing new (the usual case: its
+         * activities and agents are known) takes no write transaction, so it neither waits
+         * for the statement writer's commits nor delays them. */
+        struct stmt_db_txn *t;
+        struct learn l = {1, 0};
+        rc = db_err(stmt_db_txn_begin(db, 0, &t));
+        if (rc)
+            return rc;
+        rc = learn_all(t, &l, stmts);
+        stmt_db_txn_abort(t);
+        if (rc || !l.dirty)
+            return rc;
+        rc = STMT_DOC_ERR_FULL;
+    }
     for (int attempt = 0; attempt < LEARN_ATTEMPTS && rc == STMT_DOC_ERR_FULL; attempt++) {
         struct stmt_db_txn *t;
-        int dirty = 0;
+        struct learn l = {0, 0};
         rc = db_err(stmt_db_txn_begin(db, 1, &t));
         if (rc)
             return rc;
-        if (cJSON_IsObject(stmts)) {
-            rc = learn_stmt(t, &dirty, stmts, 0);
-        } else {
-            const cJSON *s;
-            rc = STMT_DOC_OK;
-            cJSON_ArrayForEach(s, stmts)
-            {
-                if (!rc && cJSON_IsObject(s))
-                    rc = learn_stmt(t, &dirty, s, 0);
-            }
-        }
-        if (rc || !dirty) /* nothing new learned: no commit, no fsync */
+        rc = learn_all(t, &l, stmts);
+        if (rc || !l.dirty) /* nothing new learned: no commit, no fsync */
             stmt_db_txn_abort(t);
         else
             rc = db_err(stmt_db_txn_commit(t));

@@ -181,7 +181,7 @@ long stmt__db_wrong_thread(void)
 
 /* lmdb.h: "A transaction and its cursors must only be used by a single thread". A write
  * transaction used on another thread than the one that began it is refused (and counted). */
-static int owner_check(const struct stmt_db_txn *t)
+static inline int owner_check(const struct stmt_db_txn *t)
 {
     if (!t->write || t->pgt || pthread_equal(t->owner, pthread_self()))
         return STMT_DB_OK;
@@ -257,18 +257,42 @@ MDB_txn *stmt__db_txn_raw(struct stmt_db_txn *txn)
     return txn->txn;
 }
 
+/* Lock-free: registration appends an entry, then publishes it by raising ntables (an atomic),
+ * so every entry below ntables is complete and never changes. A name that is the registered
+ * entry's own string (stmt__db_table_ref) is found without comparing. */
+/* The registered entry whose own name string `name` is (stmt__db_table_ref), or -1. */
+static inline int table_own(struct stmt_db *db, const char *name, int n)
+{
+    uintptr_t off = (uintptr_t)name - (uintptr_t)db->tables;
+    if (off >= sizeof db->tables || off % sizeof db->tables[0])
+        return -1;
+    return off / sizeof db->tables[0] < (uintptr_t)n ? (int)(off / sizeof db->tables[0]) : -1;
+}
+
 static int lookup_table_db(struct stmt_db *db, const char *name, MDB_dbi *out)
 {
-    pthread_mutex_lock(&db->dbi_lock);
-    for (int i = 0; i < db->ntables; i++) {
+    int n = atomic_load_explicit(&db->ntables, memory_order_acquire);
+    int own = table_own(db, name, n);
+    if (own >= 0) {
+        *out = db->tables[own].dbi;
+        return STMT_DB_OK;
+    }
+    for (int i = 0; i < n; i++) {
         if (strcmp(db->tables[i].name, name) == 0) {
             *out = db->tables[i].dbi;
-            pthread_mutex_unlock(&db->dbi_lock);
             return STMT_DB_OK;
         }
     }
-    pthread_mutex_unlock(&db->dbi_lock);
     return STMT_DB_NOTFOUND;
+}
+
+const char *stmt__db_table_ref(struct stmt_db *db, const char *name)
+{
+    int n = atomic_load_explicit(&db->ntables, memory_order_acquire);
+    for (int i = 0; i < n; i++)
+        if (strcmp(db->tables[i].name, name) == 0)
+            return db->tables[i].name;
+    return name;
 }
 
 int stmt__db_table(struct stmt_db_txn *t, const char *name, unsigned flags, MDB_dbi *out)
@@ -301,9 +325,10 @@ static int ensure_table(struct stmt_db *db, const char *name, unsigned flags)
     for (int i = 0; i < db->ntables; i++)
         found |= strcmp(db->tables[i].name, name) == 0;
     if (!found && db->ntables < MAX_TABLES) {
-        snprintf(db->tables[db->ntables].name, sizeof db->tables[0].name, "%s", name);
-        db->tables[db->ntables].dbi = dbi;
-        db->ntables++;
+        int n = atomic_load(&db->ntables);
+        snprintf(db->tables[n].name, sizeof db->tables[0].name, "%s", name);
+        db->tables[n].dbi = dbi;
+        atomic_store_explicit(&db->ntables, n + 1, memory_order_release);
     }
     pthread_mutex_unlock(&db->dbi_lock);
     return STMT_DB_OK;
@@ -314,9 +339,10 @@ static int pg_table(struct stmt_db *db, const char *name)
 {
     pthread_mutex_lock(&db->dbi_lock);
     if (db->ntables < MAX_TABLES) {
-        snprintf(db->tables[db->ntables].name, sizeof db->tables[0].name, "%s", name);
-        db->tables[db->ntables].dbi = 0;
-        db->ntables++;
+        int n = atomic_load(&db->ntables);
+        snprintf(db->tables[n].name, sizeof db->tables[0].name, "%s", name);
+        db->tables[n].dbi = 0;
+        atomic_store_explicit(&db->ntables, n + 1, memory_order_release);
     }
     pthread_mutex_unlock(&db->dbi_lock);
     return STMT_DB_OK;
@@ -362,10 +388,34 @@ int stmt_db_tables_register(struct stmt_db *db, const char *const *names, size_t
     return STMT_DB_OK;
 }
 
-static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
+static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out);
+
+int stmt__db_resolve(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
+{
+    return table_for(t, name, out);
+}
+
+void stmt__db_txn_wrap(struct stmt_db *db, MDB_txn *raw, struct stmt_db_txn *out)
+{
+    memset(out, 0, sizeof *out);
+    out->db = db;
+    out->txn = raw;
+    out->write = 1; /* the owner check: the calling thread's own transaction */
+    out->owner = pthread_self();
+}
+
+static inline int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
 {
     int rc = owner_check(t);
-    return rc ? rc : stmt__db_table(t, name, 0, out);
+    if (rc)
+        return rc;
+    /* the hot paths pass the registered name itself (stmt__db_table_ref): no lookup */
+    rc = table_own(t->db, name, atomic_load_explicit(&t->db->ntables, memory_order_acquire));
+    if (rc >= 0) {
+        *out = t->db->tables[rc].dbi;
+        return STMT_DB_OK;
+    }
+    return lookup_table_db(t->db, name, out) == STMT_DB_OK ? STMT_DB_OK : STMT_DB_ERR_TABLE;
 }
 
 static int check_key(size_t klen)
@@ -381,7 +431,7 @@ int stmt_db_put(struct stmt_db_txn *t, const char *table, const void *key, size_
     int rc = check_key(klen);
     if (rc)
         return rc;
-    if (stmt__db_group_remote(t))
+    if (t->grouped == 1 && stmt__db_group_remote(t))
         return stmt__db_group_call(t, &(struct stmt__gop){.op = STMT__GOP_PUT,
                                                           .table = table,
                                                           .key = key,
@@ -394,21 +444,49 @@ int stmt_db_put(struct stmt_db_txn *t, const char *table, const void *key, size_
         return rc;
     if (t->pgt)
         return stmt__pg_put(t->pgt, table, key, klen, val, vlen, flags);
-    rc = mdb_put(t->txn, dbi, &k, &v, (flags & STMT_DB_NOOVERWRITE) ? MDB_NOOVERWRITE : 0);
+    unsigned mf = (flags & STMT_DB_NOOVERWRITE) ? MDB_NOOVERWRITE : 0;
+    rc = mdb_put(t->txn, dbi, &k, &v, mf | ((flags & STMT_DB_APPEND) ? MDB_APPEND : 0));
+    if (rc == MDB_KEYEXIST && (flags & STMT_DB_APPEND)) /* not after the last key: a hint */
+        rc = mdb_put(t->txn, dbi, &k, &v, mf);
     if (rc == MDB_MAP_FULL)
         stmt__db_want_grow(t->db);
     return stmt__db_err(rc);
 }
 
+static int get_any(struct stmt_db_txn *t, const char *table, const void *key, size_t klen,
+                   const void **val, size_t *vlen);
+
 int stmt_db_get(struct stmt_db_txn *t, const char *table, const void *key, size_t klen,
                 const void **val, size_t *vlen)
+{
+    /* The hot path (statement queries): an LMDB read transaction and a table passed as its
+     * registered name (stmt__db_table_ref); everything else in get_any. */
+    if (t->txn && !t->write && !t->grouped && klen - 1 < STMT_DB_MAX_KEY) {
+        int own =
+            table_own(t->db, table, atomic_load_explicit(&t->db->ntables, memory_order_acquire));
+        if (own >= 0) {
+            MDB_val k = {klen, (void *)key}, v;
+            int rc = mdb_get(t->txn, t->db->tables[own].dbi, &k, &v);
+            if (rc)
+                return stmt__db_err(rc);
+            *val = v.mv_data;
+            *vlen = v.mv_size;
+            return STMT_DB_OK;
+        }
+    }
+    return get_any(t, table, key, klen, val, vlen);
+}
+
+__attribute__((noinline)) static int get_any(struct stmt_db_txn *t, const char *table,
+                                             const void *key, size_t klen, const void **val,
+                                             size_t *vlen)
 {
     MDB_dbi dbi;
     MDB_val k = {klen, (void *)key}, v;
     int rc = check_key(klen);
     if (rc)
         return rc == STMT_DB_ERR_KEY ? STMT_DB_NOTFOUND : rc;
-    if (stmt__db_group_remote(t))
+    if (t->grouped == 1 && stmt__db_group_remote(t))
         return stmt__db_group_call(t, &(struct stmt__gop){.op = STMT__GOP_GET,
                                                           .table = table,
                                                           .key = key,
@@ -435,7 +513,7 @@ int stmt_db_del(struct stmt_db_txn *t, const char *table, const void *key, size_
     int rc = check_key(klen);
     if (rc)
         return rc == STMT_DB_ERR_KEY ? STMT_DB_NOTFOUND : rc;
-    if (stmt__db_group_remote(t))
+    if (t->grouped == 1 && stmt__db_group_remote(t))
         return stmt__db_group_call(
             t, &(struct stmt__gop){.op = STMT__GOP_DEL, .table = table, .key = key, .klen = klen});
     rc = table_for(t, table, &dbi);
@@ -453,7 +531,7 @@ int stmt_db_scan(struct stmt_db_txn *t, const char *table, const void *from, siz
     MDB_cursor *cur;
     MDB_val k = {flen, (void *)from}, v;
     int rc, op;
-    if (stmt__db_group_remote(t))
+    if (t->grouped == 1 && stmt__db_group_remote(t))
         return stmt__db_group_call(t, &(struct stmt__gop){.op = STMT__GOP_SCAN,
                                                           .table = table,
                                                           .key = from,
@@ -567,7 +645,7 @@ static int write_or_check_meta(struct stmt_db *db, char *err, size_t errlen)
         rc = mdb_put(txn, dbi, &k, &v, 0);
         if (rc)
             goto fail;
-        rc = mdb_txn_commit(txn);
+        rc = commit_errno(db, mdb_txn_commit(txn)); /* a short write on a full disk: ENOSPC */
         if (rc) {
             snprintf(err, errlen, "cannot write store format record: %s", mdb_strerror(rc));
             return stmt__db_err(rc);
@@ -684,6 +762,42 @@ int stmt_db_open_url(const char *location, const char *dir, struct stmt_db **out
     return STMT_DB_OK;
 }
 
+/*
+ * LMDB's lock file (store.mdb-lock) is a shared mapping written through memory (its reader
+ * table). On a full filesystem a page of it not yet allocated faults with SIGBUS: a new store on
+ * a full tmpfs killed the process inside mdb_env_open (issue 18), and a reader slot touched for
+ * the first time once the disk filled could do the same mid-run. So its blocks are allocated
+ * before LMDB maps it; a full disk is then an error (ENOSPC) here. 32896 bytes is LMDB's size
+ * for 512 readers on LP64 ((maxreaders - 1) * sizeof(MDB_reader) + sizeof(MDB_txninfo)); a
+ * larger file is kept (LMDB adopts its size), a smaller one is what LMDB would extend.
+ */
+#define LOCKFILE_BYTES 32896
+static int lockfile_reserve(const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    struct stat sb;
+    int fd, rc = 0;
+    snprintf(path, sizeof path, "%s/store.mdb-lock", dir);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return 0; /* LMDB reports it, with its own words */
+    if (fstat(fd, &sb) == 0)
+        rc = posix_fallocate(fd, 0, sb.st_size > LOCKFILE_BYTES ? sb.st_size : LOCKFILE_BYTES);
+    close(fd);
+    if (rc == ENOSPC) {
+        struct statvfs v;
+        unsigned long long avail = 0;
+        if (statvfs(dir, &v) == 0)
+            avail = (unsigned long long)v.f_bavail * v.f_frsize;
+        snprintf(err, errlen,
+                 "the disk is full: %s: no space left on device (ENOSPC), %llu KiB free; the "
+                 "store's lock file needs %d KiB: free space and start again",
+                 path, avail >> 10, (LOCKFILE_BYTES + 1023) / 1024);
+        return STMT_DB_ERR_FULL;
+    }
+    return 0; /* EOPNOTSUPP and the like: as before */
+}
+
 int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen)
 {
     struct stmt_db *db = NULL;
@@ -715,6 +829,9 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
         rc = STMT_DB_ERR_LOCKED;
         goto fail;
     }
+    rc = lockfile_reserve(dir, err, errlen);
+    if (rc)
+        goto fail;
     rc = mdb_env_create(&db->env);
     if (rc) {
         snprintf(err, errlen, "cannot create LMDB environment: %s", mdb_strerror(rc));
@@ -738,7 +855,8 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
     snprintf(path, sizeof path, "%s/store.mdb", dir);
     rc = mdb_env_open(db->env, path, MDB_NOSUBDIR | MDB_NOTLS, 0640);
     if (rc) {
-        snprintf(err, errlen, "cannot open store %s: %s", path, mdb_strerror(rc));
+        snprintf(err, errlen, "cannot open store %s: %s%s", path, mdb_strerror(rc),
+                 rc == ENOSPC ? " (ENOSPC): the disk is full; free space and start again" : "");
         rc = stmt__db_err(rc);
         goto fail;
     }

@@ -129,11 +129,20 @@ int stmt_db_txn_commit(struct stmt_db_txn *txn);
 void stmt_db_txn_abort(struct stmt_db_txn *txn);
 
 #define STMT_DB_NOOVERWRITE 1u
+/** A hint: the key sorts after every key of the table (LMDB: MDB_APPEND, a cheaper insert at
+ *  the end). When it does not, the put is made as without the flag; PostgreSQL ignores it. */
+#define STMT_DB_APPEND 2u
 
 /** Tables are registered names (stmt_db_tables_register); another name gives
  *  STMT_DB_ERR_TABLE. */
 int stmt_db_put(struct stmt_db_txn *txn, const char *table, const void *key, size_t klen,
                 const void *val, size_t vlen, unsigned flags);
+/** Put a value of vlen bytes that the caller writes after the call (LMDB: MDB_RESERVE, no
+ *  copy): *buf has room for vlen bytes, to be filled before the next call on txn (LMDB: in
+ *  the map; PostgreSQL: a buffer of the transaction, put at its next call or commit). flags:
+ *  STMT_DB_NOOVERWRITE, STMT_DB_APPEND as for stmt_db_put. */
+int stmt_db_reserve(struct stmt_db_txn *txn, const char *table, const void *key, size_t klen,
+                    size_t vlen, unsigned flags, void **buf);
 /** *val points into the map: valid until the next write in this txn or its end. Copy it. */
 int stmt_db_get(struct stmt_db_txn *txn, const char *table, const void *key, size_t klen,
                 const void **val, size_t *vlen);
@@ -145,6 +154,46 @@ typedef int (*stmt_db_visit_fn)(void *ctx, const void *key, size_t klen, const v
                                 size_t vlen);
 int stmt_db_scan(struct stmt_db_txn *txn, const char *table, const void *from, size_t flen,
                  stmt_db_visit_fn fn, void *ctx);
+
+/** Records in a table as txn sees them (LMDB: mdb_stat, no walk; PostgreSQL: count(*)). */
+int stmt_db_count(struct stmt_db_txn *txn, const char *table, size_t *n);
+/** Delete every record of a table in txn (LMDB: mdb_drop; PostgreSQL: one DELETE). */
+int stmt_db_clear(struct stmt_db_txn *txn, const char *table);
+
+/* ---- cursors (issue 19): ordered walks in both directions ------------------------------- */
+
+/** One record under a cursor: borrowed, valid until the next call on this cursor, the next
+ *  write of its transaction, or the cursor's close, whichever comes first. */
+struct stmt_db_kv {
+    const void *key, *val;
+    size_t klen, vlen;
+};
+struct stmt_db_cursor;
+/** Open a cursor on a registered table of txn (one allocation here, none per step on LMDB).
+ *  It is not positioned: _next then gives the first key, _prev the last. Close it before txn
+ *  ends. On PostgreSQL it reads pages of keys (keyset, growing to a few hundred rows). Not on
+ *  a stmt_db_txn_begin_grouped session whose calls go to another thread (STMT_DB_ERR_IO). */
+int stmt_db_cursor_open(struct stmt_db_txn *txn, const char *table, struct stmt_db_cursor **out);
+/** Position at the first key >= key (klen 0: the first key of the table). STMT_DB_NOTFOUND
+ *  when there is none: the cursor is then past the end (_prev gives the last key). */
+int stmt_db_cursor_seek(struct stmt_db_cursor *c, const void *key, size_t klen,
+                        struct stmt_db_kv *out);
+/** The next key (unpositioned or before the start: the first); STMT_DB_NOTFOUND at the end,
+ *  the cursor then past the end. The cursor's transaction may write between calls: the walk
+ *  goes on from the cursor's key and sees those writes (both backends). */
+int stmt_db_cursor_next(struct stmt_db_cursor *c, struct stmt_db_kv *out);
+/** The previous key (unpositioned or past the end: the last); STMT_DB_NOTFOUND before the
+ *  first, the cursor then before the start (_next gives the first key). */
+int stmt_db_cursor_prev(struct stmt_db_cursor *c, struct stmt_db_kv *out);
+/** The last key of the table; STMT_DB_NOTFOUND when it is empty. */
+int stmt_db_cursor_last(struct stmt_db_cursor *c, struct stmt_db_kv *out);
+/** The number of keys k with lo <= k <= hi, counting up to cap (then *n = cap): one range
+ *  count (LMDB: a walk of the cursor without per-key calls; PostgreSQL: one query). The
+ *  cursor is left unpositioned. */
+int stmt_db_cursor_count(struct stmt_db_cursor *c, const void *lo, size_t lolen, const void *hi,
+                         size_t hilen, size_t cap, size_t *n);
+/** NULL-tolerant. */
+void stmt_db_cursor_close(struct stmt_db_cursor *c);
 
 /* ---- one-shot helpers (each its own transaction, retried after a map resize) ----------- */
 int stmt_db_put1(struct stmt_db *db, const char *table, const void *key, size_t klen,

@@ -20,6 +20,15 @@ int stmt__db_err(int mdb_rc);
 /** Mark the map for growth; the next stmt_db_txn_begin(write) grows it. */
 void stmt__db_want_grow(struct stmt_db *db);
 MDB_env *stmt__db_env(struct stmt_db *db);
+/** The registered table `name` as the store's own copy of the name: passing that pointer to
+ *  the stmt_db.h calls finds the table without a string comparison (hot paths keep it, e.g.
+ *  struct stmt_store's table names). `name` itself when it is not registered. */
+const char *stmt__db_table_ref(struct stmt_db *db, const char *name);
+/** A transaction handle on the stack over a raw LMDB write transaction of the calling thread,
+ *  for code that has not moved to stmt_db.h yet (stmt_writer.c) calling code that has. */
+void stmt__db_txn_wrap(struct stmt_db *db, MDB_txn *raw, struct stmt_db_txn *out);
+/** The table of a call on t (registered, t's own thread for a write transaction). */
+int stmt__db_resolve(struct stmt_db_txn *t, const char *name, MDB_dbi *out);
 
 /* ---- stmt_db.c and stmt_db_group.c only --------------------------------------------------- */
 
@@ -42,11 +51,12 @@ struct stmt_db {
     pthread_cond_t gcv;   /* the leader waits here for a session's next call */
     pthread_cond_t gwait; /* callers wait here: their work done, a session begun, no leader */
     struct stmt__gitem *ghead, *gtail;
-    int gleading; /* a caller leads a group now */
-    int ntables;
+    int gleading;       /* a caller leads a group now */
+    atomic_int ntables; /* entries below it are complete and never change (lock-free reads) */
     struct {
         char name[32];
         MDB_dbi dbi;
+        char pad[64 - 32 - sizeof(MDB_dbi)]; /* 64 bytes: an entry from its name's address */
     } tables[STMT__DB_MAX_TABLES];
 };
 

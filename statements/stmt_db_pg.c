@@ -75,6 +75,12 @@ int stmt__pg_get(struct stmt__pgtxn *t, const char *table, const void *key, size
     (void)t, (void)table, (void)key, (void)klen, (void)val, (void)vlen;
     return STMT_DB_ERR_IO;
 }
+int stmt__pg_reserve(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
+                     size_t vlen, unsigned flags, void **buf)
+{
+    (void)t, (void)table, (void)key, (void)klen, (void)vlen, (void)flags, (void)buf;
+    return STMT_DB_ERR_IO;
+}
 int stmt__pg_del(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen)
 {
     (void)t, (void)table, (void)key, (void)klen;
@@ -96,16 +102,50 @@ int stmt__pg_savepoint(struct stmt__pgtxn *t, int op)
     (void)t, (void)op;
     return STMT_DB_ERR_IO;
 }
+int stmt__pg_cursor_open(struct stmt__pgtxn *t, const char *table, struct stmt__pgcur **out)
+{
+    (void)t, (void)table, (void)out;
+    return STMT_DB_ERR_IO;
+}
+int stmt__pg_cursor_get(struct stmt__pgcur *c, int op, const void *key, size_t klen,
+                        struct stmt_db_kv *out)
+{
+    (void)c, (void)op, (void)key, (void)klen, (void)out;
+    return STMT_DB_ERR_IO;
+}
+void stmt__pg_cursor_close(struct stmt__pgcur *c)
+{
+    (void)c;
+}
+int stmt__pg_cursor_count(struct stmt__pgcur *c, const void *lo, size_t lolen, const void *hi,
+                          size_t hilen, size_t cap, size_t *n)
+{
+    (void)c, (void)lo, (void)lolen, (void)hi, (void)hilen, (void)cap, (void)n;
+    return STMT_DB_ERR_IO;
+}
+int stmt__pg_count(struct stmt__pgtxn *t, const char *table, size_t *n)
+{
+    (void)t, (void)table, (void)n;
+    return STMT_DB_ERR_IO;
+}
+int stmt__pg_clear(struct stmt__pgtxn *t, const char *table)
+{
+    (void)t, (void)table;
+    return STMT_DB_ERR_IO;
+}
 
 #else
 
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #define POOL_MAX 64
 #define SCAN_PAGE 256
+#define CUR_PAGE0 32     /* a cursor's first page after a seek: most walks stop early */
+#define CUR_PAGE_MAX 512 /* and each further page twice the last, up to this */
 /* advisory lock keys (one bigint space per database): "scolar" + a small number */
 #define MIGRATE_LOCK "7310730100001"
 #define WRITE_LOCK "7310730100002"
@@ -131,7 +171,14 @@ struct stmt__pgtxn {
     struct stmt__pg *pg;
     PGconn *c;
     int write;
-    int failed;      /* a statement failed: the transaction can only roll back */
+    int failed;    /* a statement failed: the transaction can only roll back */
+    unsigned wgen; /* bumped by every write: cursors read their page again after one */
+    /* a value of stmt_db_reserve, put before the next statement (rpending) */
+    int rpending;
+    char rtable[32];
+    unsigned char rkey[STMT_DB_MAX_KEY];
+    size_t rklen, rlen, rcap;
+    unsigned char *rbuf;
     PGresult **lent; /* results whose bytes stmt_db_get handed out (freed at the next write) */
     size_t nlent, caplent;
 };
@@ -150,6 +197,14 @@ static const struct {
     {"d", "DELETE FROM scolar_kv WHERE tbl = $1 AND k = $2", 2},
     {"s0", "SELECT k, v FROM scolar_kv WHERE tbl = $1 AND k >= $2 ORDER BY k LIMIT $3", 3},
     {"s1", "SELECT k, v FROM scolar_kv WHERE tbl = $1 AND k > $2 ORDER BY k LIMIT $3", 3},
+    {"cp", "SELECT k, v FROM scolar_kv WHERE tbl = $1 AND k < $2 ORDER BY k DESC LIMIT $3", 3},
+    {"cl", "SELECT k, v FROM scolar_kv WHERE tbl = $1 ORDER BY k DESC LIMIT $2", 2},
+    {"n", "SELECT count(*) FROM scolar_kv WHERE tbl = $1", 1},
+    {"cn",
+     "SELECT count(*) FROM (SELECT 1 FROM scolar_kv WHERE tbl = $1 AND k >= $2 AND k <= $3"
+     " LIMIT $4) s",
+     4},
+    {"x", "DELETE FROM scolar_kv WHERE tbl = $1", 1},
 };
 
 static int sqlstate_err(const PGresult *r)
@@ -423,11 +478,14 @@ int stmt__pg_begin(struct stmt__pg *pg, int write, struct stmt__pgtxn **out)
     return STMT_DB_OK;
 }
 
+static int flush_resv(struct stmt__pgtxn *t);
+
 int stmt__pg_end(struct stmt__pgtxn *t, int commit)
 {
-    int rc = STMT_DB_OK;
+    int rc = commit ? flush_resv(t) : STMT_DB_OK;
+    t->rpending = 0;
     free_lent(t);
-    if (commit && !t->failed) {
+    if (commit && !t->failed && !rc) {
         PGresult *r = PQexec(t->c, "COMMIT");
         /* COMMIT of a transaction that failed answers ROLLBACK (docs: COMMIT) */
         if (PQresultStatus(r) != PGRES_COMMAND_OK || strcmp(PQcmdStatus(r), "COMMIT") != 0)
@@ -435,11 +493,12 @@ int stmt__pg_end(struct stmt__pgtxn *t, int commit)
         PQclear(r);
     } else {
         exec_cmd(t->c, "ROLLBACK", NULL, 0);
-        if (commit)
+        if (commit && !rc)
             rc = STMT_DB_ERR_IO;
     }
     pool_give(t->pg, t->c);
     sc_free(t->lent);
+    sc_free(t->rbuf);
     sc_free(t);
     return rc;
 }
@@ -462,14 +521,67 @@ static int result_err(struct stmt__pgtxn *t, PGresult *r, ExecStatusType want)
     return sqlstate_err(r);
 }
 
+static int put_now(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
+                   const void *val, size_t vlen, unsigned flags);
+
+/* The value stmt_db_reserve handed out, filled by now: put it before anything else. */
+static int flush_resv(struct stmt__pgtxn *t)
+{
+    if (!t->rpending)
+        return STMT_DB_OK;
+    t->rpending = 0;
+    return put_now(t, t->rtable, t->rkey, t->rklen, t->rbuf, t->rlen, 0);
+}
+
 int stmt__pg_put(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
                  const void *val, size_t vlen, unsigned flags)
+{
+    int rc = flush_resv(t);
+    return rc ? rc : put_now(t, table, key, klen, val, vlen, flags);
+}
+
+int stmt__pg_reserve(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
+                     size_t vlen, unsigned flags, void **buf)
+{
+    int rc = flush_resv(t);
+    if (rc)
+        return rc;
+    if (!t->write)
+        return STMT_DB_ERR_ACCESS;
+    if (flags & STMT_DB_NOOVERWRITE) { /* refused now, as LMDB refuses the reservation */
+        const void *v;
+        size_t vl;
+        rc = stmt__pg_get(t, table, key, klen, &v, &vl);
+        if (rc != STMT_DB_NOTFOUND)
+            return rc ? rc : STMT_DB_ERR_EXISTS;
+    }
+    if (vlen > t->rcap || !t->rbuf) {
+        unsigned char *nb = sc_realloc(t->rbuf, vlen ? vlen : 1);
+        if (!nb)
+            return STMT_DB_ERR_NOMEM;
+        t->rbuf = nb;
+        t->rcap = vlen ? vlen : 1;
+    }
+    snprintf(t->rtable, sizeof t->rtable, "%s", table);
+    memcpy(t->rkey, key, klen);
+    t->rklen = klen;
+    t->rlen = vlen;
+    t->rpending = 1;
+    free_lent(t);
+    t->wgen++;
+    *buf = t->rbuf;
+    return STMT_DB_OK;
+}
+
+static int put_now(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
+                   const void *val, size_t vlen, unsigned flags)
 {
     PGresult *r;
     int rc;
     if (!t->write)
         return STMT_DB_ERR_ACCESS;
     free_lent(t);
+    t->wgen++;
     r = run(t, (flags & STMT_DB_NOOVERWRITE) ? "pn" : "p", table, key, klen, val ? val : "", vlen,
             0);
     rc = result_err(t, r, PGRES_COMMAND_OK);
@@ -482,8 +594,12 @@ int stmt__pg_put(struct stmt__pgtxn *t, const char *table, const void *key, size
 int stmt__pg_get(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
                  const void **val, size_t *vlen)
 {
-    PGresult *r = run(t, "g", table, key, klen, NULL, 0, 0);
-    int rc = result_err(t, r, PGRES_TUPLES_OK);
+    PGresult *r;
+    int rc = flush_resv(t);
+    if (rc)
+        return rc;
+    r = run(t, "g", table, key, klen, NULL, 0, 0);
+    rc = result_err(t, r, PGRES_TUPLES_OK);
     if (!rc && PQntuples(r) == 0)
         rc = STMT_DB_NOTFOUND;
     if (!rc && t->nlent == t->caplent) {
@@ -511,7 +627,10 @@ int stmt__pg_del(struct stmt__pgtxn *t, const char *table, const void *key, size
     int rc;
     if (!t->write)
         return STMT_DB_ERR_ACCESS;
+    if ((rc = flush_resv(t)))
+        return rc;
     free_lent(t);
+    t->wgen++;
     r = run(t, "d", table, key, klen, NULL, 0, 0);
     rc = result_err(t, r, PGRES_COMMAND_OK);
     if (!rc && strcmp(PQcmdTuples(r), "0") == 0)
@@ -525,7 +644,9 @@ int stmt__pg_scan(struct stmt__pgtxn *t, const char *table, const void *from, si
 {
     char limit[16], *last = NULL;
     size_t lastlen = 0;
-    int first = 1, rc = STMT_DB_OK;
+    int first = 1, rc = flush_resv(t);
+    if (rc)
+        return rc;
     snprintf(limit, sizeof limit, "%d", SCAN_PAGE);
     for (;;) {
         PGresult *r =
@@ -565,8 +686,11 @@ int stmt__pg_savepoint(struct stmt__pgtxn *t, int op)
 {
     static const char *const SQL[] = {"SAVEPOINT g", "RELEASE SAVEPOINT g",
                                       "ROLLBACK TO SAVEPOINT g; RELEASE SAVEPOINT g"};
-    int rc;
+    int rc = op == 2 ? (t->rpending = 0) : flush_resv(t);
+    if (rc)
+        return rc;
     free_lent(t);
+    t->wgen++;
     if (op == 1 && t->failed)
         return STMT_DB_ERR_IO;
     rc = exec_cmd(t->c, SQL[op], NULL, 0);
@@ -574,6 +698,200 @@ int stmt__pg_savepoint(struct stmt__pgtxn *t, int op)
         t->failed = 1; /* the group's transaction can only roll back now */
     else if (op == 2)
         t->failed = 0;
+    return rc;
+}
+
+/* ---- cursors ------------------------------------------------------------------------------ */
+
+enum { CS_UNSET, CS_ON, CS_AFTER, CS_BEFORE };
+
+struct stmt__pgcur {
+    struct stmt__pgtxn *t;
+    char table[32];
+    PGresult *page; /* the rows read last, in the direction dir */
+    int n, i, dir;  /* rows, the current one, 1 ascending or -1 descending */
+    int lim;        /* the rows that page asked for (fewer: the table ends there) */
+    unsigned gen;   /* t->wgen when it was read */
+    int state;      /* CS_*: on page row i, or not positioned, past the end, before the start */
+    unsigned char key[STMT_DB_MAX_KEY]; /* the current key, while the next page is read */
+};
+
+int stmt__pg_cursor_open(struct stmt__pgtxn *t, const char *table, struct stmt__pgcur **out)
+{
+    struct stmt__pgcur *c = sc_calloc(1, sizeof *c);
+    if (!c)
+        return STMT_DB_ERR_NOMEM;
+    c->t = t;
+    snprintf(c->table, sizeof c->table, "%s", table);
+    *out = c;
+    return STMT_DB_OK;
+}
+
+void stmt__pg_cursor_close(struct stmt__pgcur *c)
+{
+    if (!c)
+        return;
+    PQclear(c->page);
+    sc_free(c);
+}
+
+static void cur_row(const struct stmt__pgcur *c, struct stmt_db_kv *out)
+{
+    out->key = PQgetvalue(c->page, c->i, 0);
+    out->klen = (size_t)PQgetlength(c->page, c->i, 0);
+    out->val = PQgetvalue(c->page, c->i, 1);
+    out->vlen = (size_t)PQgetlength(c->page, c->i, 1);
+}
+
+/* Read a page: q "s0" (k >= key), "s1" (k > key), "cp" (k < key, descending) or "cl" (the
+ * last keys, descending) with lim rows; position on its first row. */
+static int cur_fetch(struct stmt__pgcur *c, const char *q, const void *key, size_t klen, int lim,
+                     struct stmt_db_kv *out)
+{
+    char limit[16];
+    const char *vals[3];
+    int lens[3] = {0, (int)klen, 0}, fmts[3] = {0, 1, 0}, np, rc;
+    PGresult *r;
+    if ((rc = flush_resv(c->t)))
+        return rc;
+    snprintf(limit, sizeof limit, "%d", lim);
+    vals[0] = c->table;
+    if (strcmp(q, "cl") == 0) {
+        vals[1] = limit;
+        fmts[1] = 0;
+        np = 2;
+    } else {
+        vals[1] = klen ? (const char *)key : "";
+        vals[2] = limit;
+        np = 3;
+    }
+    r = PQexecPrepared(c->t->c, q, np, vals, lens, fmts, 1);
+    rc = result_err(c->t, r, PGRES_TUPLES_OK);
+    PQclear(c->page);
+    c->page = NULL;
+    if (rc) {
+        PQclear(r);
+        c->state = CS_UNSET;
+        return rc;
+    }
+    c->page = r;
+    c->n = PQntuples(r);
+    c->i = 0;
+    c->dir = q[0] == 'c' ? -1 : 1;
+    c->lim = lim;
+    c->gen = c->t->wgen;
+    if (!c->n) {
+        c->state = strcmp(q, "cl") == 0 ? CS_UNSET : c->dir > 0 ? CS_AFTER : CS_BEFORE;
+        return STMT_DB_NOTFOUND;
+    }
+    c->state = CS_ON;
+    cur_row(c, out);
+    return STMT_DB_OK;
+}
+
+/* One step in direction d (1 next, -1 previous). */
+static int cur_step(struct stmt__pgcur *c, int d, struct stmt_db_kv *out)
+{
+    size_t kl;
+    int lim;
+    if (c->state == CS_UNSET || (c->state == CS_BEFORE && d > 0) || (c->state == CS_AFTER && d < 0))
+        return d > 0 ? cur_fetch(c, "s0", NULL, 0, CUR_PAGE0, out)
+                     : cur_fetch(c, "cl", NULL, 0, CUR_PAGE0, out);
+    if (c->state != CS_ON)
+        return STMT_DB_NOTFOUND;
+    if (c->gen == c->t->wgen) { /* no write since the page was read: it is current */
+        if (d == c->dir && c->i + 1 < c->n) {
+            c->i++;
+            cur_row(c, out);
+            return STMT_DB_OK;
+        }
+        if (d != c->dir && c->i > 0) {
+            c->i--;
+            cur_row(c, out);
+            return STMT_DB_OK;
+        }
+        if (d == c->dir && c->n < c->lim) { /* the page ended before its limit: so does the table */
+            PQclear(c->page);
+            c->page = NULL;
+            c->state = d > 0 ? CS_AFTER : CS_BEFORE;
+            return STMT_DB_NOTFOUND;
+        }
+    }
+    /* the next page, from the current key on (exclusive) */
+    kl = (size_t)PQgetlength(c->page, c->i, 0);
+    memcpy(c->key, PQgetvalue(c->page, c->i, 0), kl);
+    lim = d == c->dir && c->lim < CUR_PAGE_MAX ? c->lim * 2 : c->lim;
+    return cur_fetch(c, d > 0 ? "s1" : "cp", c->key, kl, lim, out);
+}
+
+int stmt__pg_cursor_get(struct stmt__pgcur *c, int op, const void *key, size_t klen,
+                        struct stmt_db_kv *out)
+{
+    switch (op) {
+    case STMT__PGC_SEEK:
+        return cur_fetch(c, "s0", key, klen, CUR_PAGE0, out);
+    case STMT__PGC_NEXT:
+        return cur_step(c, 1, out);
+    case STMT__PGC_PREV:
+        return cur_step(c, -1, out);
+    case STMT__PGC_LAST:
+        return cur_fetch(c, "cl", NULL, 0, CUR_PAGE0, out);
+    default:
+        return STMT_DB_ERR_IO;
+    }
+}
+
+int stmt__pg_cursor_count(struct stmt__pgcur *c, const void *lo, size_t lolen, const void *hi,
+                          size_t hilen, size_t cap, size_t *n)
+{
+    char limit[24];
+    const char *vals[4] = {c->table, lolen ? lo : "", hilen ? hi : "", limit};
+    int lens[4] = {0, (int)lolen, (int)hilen, 0}, fmts[4] = {0, 1, 1, 0};
+    PGresult *r;
+    int rc = flush_resv(c->t);
+    if (rc)
+        return rc;
+    PQclear(c->page);
+    c->page = NULL;
+    c->state = CS_UNSET;
+    snprintf(limit, sizeof limit, "%zu", cap < (size_t)INT64_MAX ? cap : (size_t)INT64_MAX);
+    r = PQexecPrepared(c->t->c, "cn", 4, vals, lens, fmts, 0);
+    rc = result_err(c->t, r, PGRES_TUPLES_OK);
+    if (!rc)
+        *n = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return rc;
+}
+
+int stmt__pg_count(struct stmt__pgtxn *t, const char *table, size_t *n)
+{
+    const char *vals[1] = {table};
+    PGresult *r;
+    int rc = flush_resv(t);
+    if (rc)
+        return rc;
+    r = PQexecPrepared(t->c, "n", 1, vals, NULL, NULL, 0);
+    rc = result_err(t, r, PGRES_TUPLES_OK);
+    if (!rc)
+        *n = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return rc;
+}
+
+int stmt__pg_clear(struct stmt__pgtxn *t, const char *table)
+{
+    const char *vals[1] = {table};
+    PGresult *r;
+    int rc;
+    if (!t->write)
+        return STMT_DB_ERR_ACCESS;
+    if ((rc = flush_resv(t)))
+        return rc;
+    free_lent(t);
+    t->wgen++;
+    r = PQexecPrepared(t->c, "x", 1, vals, NULL, NULL, 0);
+    rc = result_err(t, r, PGRES_COMMAND_OK);
+    PQclear(r);
     return rc;
 }
 

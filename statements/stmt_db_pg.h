@@ -21,6 +21,9 @@ int stmt__pg_begin(struct stmt__pg *pg, int write, struct stmt__pgtxn **out);
 int stmt__pg_end(struct stmt__pgtxn *t, int commit);
 int stmt__pg_put(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
                  const void *val, size_t vlen, unsigned flags);
+/** stmt_db_reserve: *buf (owned by t) is put before t's next statement or commit. */
+int stmt__pg_reserve(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
+                     size_t vlen, unsigned flags, void **buf);
 int stmt__pg_get(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
                  const void **val, size_t *vlen);
 int stmt__pg_del(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen);
@@ -30,6 +33,19 @@ int stmt__pg_scan(struct stmt__pgtxn *t, const char *table, const void *from, si
  *  work is kept in the transaction), 2 rolls back to it and releases it (the work is undone,
  *  and a failed statement of it no longer fails the transaction). */
 int stmt__pg_savepoint(struct stmt__pgtxn *t, int op);
+/** Cursors (stmt_db_cursor.c hands them on): pages of keys read with a keyset in the walk's
+ *  direction; a write of the transaction makes the next step read again from the cursor's
+ *  key, so the walk sees it. op: STMT__PGC_*; key only for SEEK. */
+struct stmt__pgcur;
+enum { STMT__PGC_SEEK = 1, STMT__PGC_NEXT, STMT__PGC_PREV, STMT__PGC_LAST };
+int stmt__pg_cursor_open(struct stmt__pgtxn *t, const char *table, struct stmt__pgcur **out);
+int stmt__pg_cursor_get(struct stmt__pgcur *c, int op, const void *key, size_t klen,
+                        struct stmt_db_kv *out);
+void stmt__pg_cursor_close(struct stmt__pgcur *c);
+int stmt__pg_cursor_count(struct stmt__pgcur *c, const void *lo, size_t lolen, const void *hi,
+                          size_t hilen, size_t cap, size_t *n);
+int stmt__pg_count(struct stmt__pgtxn *t, const char *table, size_t *n);
+int stmt__pg_clear(struct stmt__pgtxn *t, const char *table);
 /** map_bytes = used_bytes = the database's size, readers = connections open. */
 int stmt__pg_stats(struct stmt__pg *pg, struct stmt_db_stats *out);
 

@@ -480,6 +480,26 @@ int stmt_doc_put(struct stmt_db *db, const struct stmt_doc_ctx *ctx, const char 
     return change(db, ctx, id, OP_PUT, content, len, content_type, cond, lim, now_us, diag);
 }
 
+int stmt_doc_put_txn(struct stmt_db_txn *t, const struct stmt_doc_ctx *ctx, const char *id,
+                     const void *content, size_t len, const char *content_type,
+                     const struct stmt_doc_cond *cond, const struct stmt_doc_limits *lim,
+                     int64_t now_us, struct stmt_diag *diag)
+{
+    struct sc_buf ctxb = SC_BUF_INIT;
+    size_t max_doc = lim && lim->max_doc ? lim->max_doc : STMT_DOC_MAX_DEFAULT;
+    int rc;
+    if (!t || !ctx || !id || !*id || (!content && len))
+        return stmt__diag_set(diag, STMT_DOC_ERR_ARG, "$", "document id missing");
+    rc = ctx_encode(ctx, &ctxb);
+    if (rc)
+        stmt__diag_set(diag, rc, "$", "document context incomplete for its resource");
+    else
+        rc = change_txn(t, &ctxb, id, OP_PUT, content ? content : "", len, content_type, cond,
+                        max_doc, now_us, diag);
+    sc_buf_free(&ctxb);
+    return rc;
+}
+
 int stmt_doc_post(struct stmt_db *db, const struct stmt_doc_ctx *ctx, const char *id,
                   const void *content, size_t len, const char *content_type,
                   const struct stmt_doc_cond *cond, const struct stmt_doc_limits *lim,

@@ -103,6 +103,13 @@ int stmt_doc_put(struct stmt_db *db, const struct stmt_doc_ctx *ctx, const char 
                  const void *content, size_t len, const char *content_type,
                  const struct stmt_doc_cond *cond, const struct stmt_doc_limits *lim,
                  int64_t now_us, struct stmt_diag *diag);
+/** The same PUT inside the caller's write transaction t (e.g. the writer's transaction of
+ *  stmt_store_insert_fn), so that a document and the records it goes with are one write; the
+ *  caller commits or aborts t. Same codes; nothing is retried. */
+int stmt_doc_put_txn(struct stmt_db_txn *t, const struct stmt_doc_ctx *ctx, const char *id,
+                     const void *content, size_t len, const char *content_type,
+                     const struct stmt_doc_cond *cond, const struct stmt_doc_limits *lim,
+                     int64_t now_us, struct stmt_diag *diag);
 
 /**
  * POST (Comm 2.2 "JSON Procedure"): a posted application/json document must be a JSON object

@@ -65,33 +65,41 @@ void stmt__idx_key(unsigned char *key, uint32_t epoch, uint64_t term, uint64_t s
     stmt__be64_put(key + 12, seq);
 }
 
-static int meta_get(struct stmt_store *st, MDB_txn *txn, const char *name, MDB_val *v)
+static int meta_get(struct stmt_store *st, struct stmt_db_txn *t, const char *name, const void **v,
+                    size_t *vl)
 {
-    MDB_val k = {strlen(name), (void *)name};
-    return mdb_get(txn, st->t_meta, &k, v);
+    return stmt_db_get(t, st->tbl.meta, name, strlen(name), v, vl);
 }
 
-static int meta_put(struct stmt_store *st, MDB_txn *txn, const char *name, const void *val,
+static int meta_put(struct stmt_store *st, struct stmt_db_txn *t, const char *name, const void *val,
                     size_t len)
+{
+    return stmt_db_put(t, st->tbl.meta, name, strlen(name), val, len, 0);
+}
+
+/* The writer's raw transaction (stmt__epochs_put), until stmt_writer.c is on stmt_db.h. */
+static int meta_put_raw(struct stmt_store *st, MDB_txn *txn, const char *name, const void *val,
+                        size_t len)
 {
     MDB_val k = {strlen(name), (void *)name}, v = {len, (void *)val};
     return mdb_put(txn, st->t_meta, &k, &v, 0);
 }
 
-int stmt__epv_read(struct stmt_store *st, MDB_txn *txn, struct stmt__epv *out)
+int stmt__epv_read(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__epv *out)
 {
-    MDB_val v;
-    int rc = meta_get(st, txn, "epochs", &v);
+    const void *v;
+    size_t vl;
+    int rc = meta_get(st, t, "epochs", &v, &vl);
     out->first = NULL;
     out->n = 0;
-    if (rc == MDB_NOTFOUND)
+    if (rc == STMT_DB_NOTFOUND)
         return 0;
     if (rc)
         return rc;
-    if (v.mv_size % 8 || v.mv_size / 8 > UINT32_MAX)
-        return MDB_CORRUPTED;
-    out->first = v.mv_data;
-    out->n = (uint32_t)(v.mv_size / 8);
+    if (vl % 8 || vl / 8 > UINT32_MAX)
+        return STMT_DB_ERR_CORRUPT;
+    out->first = v;
+    out->n = (uint32_t)(vl / 8);
     return 0;
 }
 
@@ -173,22 +181,24 @@ static void bloom_key(unsigned char key[BLOOM_KEY_LEN], uint32_t e)
 /* The persisted filter of closed epoch e in txn's snapshot, its size in *bytes (that of the
  * epoch size it was written with); NULL when there is none (the allocation failed when e was
  * open, or the record is no power of two): probe e. */
-static const unsigned char *bloom_stored(struct stmt_store *st, MDB_txn *txn, uint32_t e,
+static const unsigned char *bloom_stored(struct stmt_store *st, struct stmt_db_txn *t, uint32_t e,
                                          size_t *bytes)
 {
     unsigned char key[BLOOM_KEY_LEN];
-    MDB_val k = {sizeof key, key}, v;
+    const void *v;
+    size_t vl;
     bloom_key(key, e);
-    if (mdb_get(txn, st->t_meta, &k, &v) || v.mv_size < 8 || (v.mv_size & (v.mv_size - 1)))
+    if (stmt_db_get(t, st->tbl.meta, key, sizeof key, &v, &vl) || vl < 8 || (vl & (vl - 1)))
         return NULL;
-    *bytes = v.mv_size;
-    return v.mv_data;
+    *bytes = vl;
+    return v;
 }
 
-int stmt__bloom_test(struct stmt_store *st, MDB_txn *txn, uint32_t e, const unsigned char id[16])
+int stmt__bloom_test(struct stmt_store *st, struct stmt_db_txn *t, uint32_t e,
+                     const unsigned char id[16])
 {
     size_t bytes;
-    const unsigned char *b = bloom_stored(st, txn, e, &bytes);
+    const unsigned char *b = bloom_stored(st, t, e, &bytes);
     return b ? bloom_maybe(b, bytes, id) : -1;
 }
 
@@ -283,7 +293,7 @@ void stmt__epochs_free(struct stmt__epochs *ep)
 /* The writer's filter of epoch e: in memory while e is open or closed by the transaction in
  * progress, else the persisted one, read through a snapshot taken inside the write
  * transaction `txn` and cached until the transaction ends (stmt__epochs_txn_end). */
-static const unsigned char *writer_filter(struct stmt_store *st, MDB_txn *txn, uint32_t e,
+static const unsigned char *writer_filter(struct stmt_store *st, struct stmt_db_txn *t, uint32_t e,
                                           size_t *bytes)
 {
     static const unsigned char none; /* cached: no persisted filter */
@@ -291,8 +301,10 @@ static const unsigned char *writer_filter(struct stmt_store *st, MDB_txn *txn, u
     *bytes = ep->bloom_bytes;
     if (e >= ep->persisted)
         return bloom_mem(ep, e);
+    if (!t->txn)
+        return NULL; /* not LMDB (the writer is LMDB-only yet): probe */
     if (!ep->snap) {
-        if (mdb_txn_begin(mdb_txn_env(txn), NULL, MDB_RDONLY, &ep->snap)) {
+        if (mdb_txn_begin(mdb_txn_env(t->txn), NULL, MDB_RDONLY, &ep->snap)) {
             ep->snap = NULL;
             return NULL; /* probe */
         }
@@ -301,148 +313,172 @@ static const unsigned char *writer_filter(struct stmt_store *st, MDB_txn *txn, u
     while (ep->snap_n <= e) /* fill the cache up to e */
         ep->snap_b[ep->snap_n++].b = NULL;
     if (!ep->snap_b[e].b) {
-        const unsigned char *b = bloom_stored(st, ep->snap, e, &ep->snap_b[e].bytes);
+        struct stmt_db_txn snap;
+        const unsigned char *b;
+        stmt__db_txn_wrap(st->db, ep->snap, &snap);
+        b = bloom_stored(st, &snap, e, &ep->snap_b[e].bytes);
         ep->snap_b[e].b = b ? b : &none;
     }
     *bytes = ep->snap_b[e].bytes;
     return ep->snap_b[e].b == &none ? NULL : ep->snap_b[e].b;
 }
 
-int stmt__id_find(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *v, int writer,
-                  const unsigned char id[16], uint64_t *seq)
+int stmt__id_find_t(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__epv *v,
+                    int writer, const unsigned char id[16], uint64_t *seq)
 {
     unsigned char key[STMT_ID_KEY];
     memcpy(key + 4, id, 16);
     for (uint32_t e = v->n; e-- > 0;) {
-        MDB_val k = {sizeof key, key}, val;
+        const void *val;
+        size_t vl;
         const unsigned char *b = NULL;
         size_t bytes = 0;
         int rc;
         /* A reader tests the filters of the epochs closed in its snapshot; the open one it
          * probes. */
         if (writer)
-            b = writer_filter(st, txn, e, &bytes);
+            b = writer_filter(st, t, e, &bytes);
         else if (e + 1 < v->n)
-            b = bloom_stored(st, txn, e, &bytes);
+            b = bloom_stored(st, t, e, &bytes);
         if (!bloom_maybe(b, bytes, id))
             continue;
         stmt__be32_put(key, e);
-        rc = mdb_get(txn, st->t_id, &k, &val);
-        if (rc == MDB_NOTFOUND)
+        rc = stmt_db_get(t, st->tbl.id, key, sizeof key, &val, &vl);
+        if (rc == STMT_DB_NOTFOUND)
             continue;
         if (rc)
             return rc;
-        if (val.mv_size != 8)
-            return MDB_CORRUPTED;
-        *seq = stmt__be64_get(val.mv_data);
+        if (vl != 8)
+            return STMT_DB_ERR_CORRUPT;
+        *seq = stmt__be64_get(val);
         return 0;
     }
-    return MDB_NOTFOUND;
+    return STMT_DB_NOTFOUND;
+}
+
+int stmt__id_find(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *v, int writer,
+                  const unsigned char id[16], uint64_t *seq)
+{
+    struct stmt_db_txn w;
+    int rc;
+    stmt__db_txn_wrap(st->db, txn, &w);
+    rc = stmt__id_find_t(st, &w, v, writer, id, seq);
+    /* the writer's LMDB codes (0, MDB_NOTFOUND, MDB_CORRUPTED or another error) */
+    switch (rc) {
+    case STMT_DB_OK:
+        return 0;
+    case STMT_DB_NOTFOUND:
+        return MDB_NOTFOUND;
+    case STMT_DB_ERR_CORRUPT:
+        return MDB_CORRUPTED;
+    case STMT_DB_ERR_NOMEM:
+        return ENOMEM;
+    default:
+        return EIO;
+    }
 }
 
 int stmt__epochs_put(struct stmt_store *st, MDB_txn *txn, const struct stmt__epochs *ep)
 {
     unsigned char fill[8];
-    int rc = meta_put(st, txn, "epochs", ep->first, (size_t)ep->n * 8);
+    int rc = meta_put_raw(st, txn, "epochs", ep->first, (size_t)ep->n * 8);
     stmt__be64_put(fill, ep->fill);
-    return rc ? rc : meta_put(st, txn, "epoch_fill", fill, sizeof fill);
+    return rc ? rc : meta_put_raw(st, txn, "epoch_fill", fill, sizeof fill);
 }
 
 /* Delete every persisted filter ("bloom" ‖ epoch keys of stmt_meta). */
-static int drop_filters(struct stmt_store *st, MDB_txn *txn)
+static int drop_filters(struct stmt_store *st, struct stmt_db_txn *t)
 {
-    MDB_cursor *cur = NULL;
-    MDB_val k = {5, (void *)BLOOM_KEY}, v;
-    int rc = mdb_cursor_open(txn, st->t_meta, &cur);
+    struct stmt_db_cursor *c = NULL;
+    struct stmt_db_kv kv;
+    int rc = stmt_db_cursor_open(t, st->tbl.meta, &c);
     if (rc)
         return rc;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && k.mv_size == BLOOM_KEY_LEN && !memcmp(k.mv_data, BLOOM_KEY, 5)) {
-        if ((rc = mdb_cursor_del(cur, 0)))
+    rc = stmt_db_cursor_seek(c, BLOOM_KEY, 5, &kv);
+    while (rc == 0 && kv.klen == BLOOM_KEY_LEN && !memcmp(kv.key, BLOOM_KEY, 5)) {
+        unsigned char key[BLOOM_KEY_LEN];
+        memcpy(key, kv.key, sizeof key);
+        if ((rc = stmt_db_del(t, st->tbl.meta, key, sizeof key)))
             break;
-        k.mv_size = 5;
-        k.mv_data = (void *)BLOOM_KEY;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        rc = stmt_db_cursor_seek(c, BLOOM_KEY, 5, &kv);
     }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+    stmt_db_cursor_close(c);
+    return rc == STMT_DB_NOTFOUND ? 0 : rc;
 }
 
 /* Layout check and migration, in one write transaction. *wrote = 1 when the layout record
  * was written (a new or a layout 1 store), *migrated = 1 when the id and index tables were
- * emptied for a rebuild. */
-static int layout(struct stmt_store *st, MDB_txn *txn, int *migrated, int *wrote)
+ * emptied for a rebuild. 0 or an stmt_db error. */
+static int layout(struct stmt_store *st, struct stmt_db_txn *t, int *migrated, int *wrote)
 {
     unsigned char lv[4];
-    MDB_val v;
-    MDB_stat s1, s2;
-    int rc = meta_get(st, txn, "layout", &v);
+    const void *v;
+    size_t vl, n1, n2;
+    int rc = meta_get(st, t, "layout", &v, &vl);
     *migrated = *wrote = 0;
     if (rc == 0) {
-        if (v.mv_size != 4)
-            return MDB_CORRUPTED;
-        if (stmt__be32_get(v.mv_data) != STMT_LAYOUT)
-            return MDB_VERSION_MISMATCH;
+        if (vl != 4)
+            return STMT_DB_ERR_CORRUPT;
+        if (stmt__be32_get(v) != STMT_LAYOUT)
+            return STMT_DB_ERR_VERSION;
         if (!st->reindex) {
             /* Report tallies (stmt_report.c) are kept by the fold: a store folded by a build
              * without them is refolded once (below), a store with nothing folded starts now. */
-            if (meta_get(st, txn, "reports", &v) == 0)
+            if (meta_get(st, t, "reports", &v, &vl) == 0)
                 return 0;
-            if (meta_get(st, txn, "indexed_through", &v) == MDB_NOTFOUND)
-                return meta_put(st, txn, "reports", "1", 1);
+            if (meta_get(st, t, "indexed_through", &v, &vl) == STMT_DB_NOTFOUND)
+                return meta_put(st, t, "reports", "1", 1);
         }
-    } else if (rc != MDB_NOTFOUND) {
+    } else if (rc != STMT_DB_NOTFOUND) {
         return rc;
     }
-    if ((rc = mdb_stat(txn, st->t_id, &s1)) || (rc = mdb_stat(txn, st->t_idx, &s2)))
+    if ((rc = stmt_db_count(t, st->tbl.id, &n1)) || (rc = stmt_db_count(t, st->tbl.idx, &n2)))
         return rc;
-    if (st->reindex || s1.ms_entries || s2.ms_entries ||
-        meta_get(st, txn, "indexed_through", &v) == 0) {
+    if (st->reindex || n1 || n2 || meta_get(st, t, "indexed_through", &v, &vl) == 0) {
         /* Layout 1 (unprefixed keys), or a rebuild asked for: empty both tables; the records
          * keep their terms, and the fold after open writes them again. */
         static const char *const stale[] = {"indexed_through", "epochs", "epoch_fill"};
-        if ((rc = mdb_drop(txn, st->t_id, 0)) || (rc = mdb_drop(txn, st->t_idx, 0)) ||
-            (rc = mdb_drop(txn, st->t_rpt, 0)))
+        if ((rc = stmt_db_clear(t, st->tbl.id)) || (rc = stmt_db_clear(t, st->tbl.idx)) ||
+            (rc = stmt_db_clear(t, st->tbl.rpt)))
             return rc;
         for (size_t i = 0; i < sizeof stale / sizeof stale[0]; i++) {
-            MDB_val k = {strlen(stale[i]), (void *)stale[i]};
-            rc = mdb_del(txn, st->t_meta, &k, NULL);
-            if (rc && rc != MDB_NOTFOUND)
+            rc = stmt_db_del(t, st->tbl.meta, stale[i], strlen(stale[i]));
+            if (rc && rc != STMT_DB_NOTFOUND)
                 return rc;
         }
-        if ((rc = drop_filters(st, txn)))
+        if ((rc = drop_filters(st, t)))
             return rc;
         *migrated = 1;
     }
-    if ((rc = meta_put(st, txn, "reports", "1", 1)))
+    if ((rc = meta_put(st, t, "reports", "1", 1)))
         return rc;
     stmt__be32_put(lv, STMT_LAYOUT);
     *wrote = 1;
-    return meta_put(st, txn, "layout", lv, sizeof lv);
+    return meta_put(st, t, "layout", lv, sizeof lv);
 }
 
 /* The filter of epoch e from its "stmt_id" entries into b (bloom_bytes, cleared first). */
-static int bloom_build(struct stmt_store *st, MDB_txn *txn, uint32_t e, unsigned char *b)
+static int bloom_build(struct stmt_store *st, struct stmt_db_txn *t, uint32_t e, unsigned char *b)
 {
-    MDB_cursor *cur = NULL;
+    struct stmt_db_cursor *c = NULL;
+    struct stmt_db_kv kv;
     unsigned char from[4];
-    MDB_val k = {sizeof from, from}, v;
     int rc;
     memset(b, 0, st->ep.bloom_bytes);
     stmt__be32_put(from, e);
-    if ((rc = mdb_cursor_open(txn, st->t_id, &cur)))
+    if ((rc = stmt_db_cursor_open(t, st->tbl.id, &c)))
         return rc;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && k.mv_size >= 4 && stmt__be32_get(k.mv_data) == e) {
-        if (k.mv_size != STMT_ID_KEY) {
-            rc = MDB_CORRUPTED;
+    rc = stmt_db_cursor_seek(c, from, sizeof from, &kv);
+    while (rc == 0 && kv.klen >= 4 && stmt__be32_get(kv.key) == e) {
+        if (kv.klen != STMT_ID_KEY) {
+            rc = STMT_DB_ERR_CORRUPT;
             break;
         }
-        bloom_set(b, st->ep.bloom_bytes, (const unsigned char *)k.mv_data + 4);
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        bloom_set(b, st->ep.bloom_bytes, (const unsigned char *)kv.key + 4);
+        rc = stmt_db_cursor_next(c, &kv);
     }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
+    stmt_db_cursor_close(c);
+    return rc == STMT_DB_NOTFOUND ? 0 : rc;
 }
 
 /* Best effort: write the missing filter of closed epoch e (an allocation failed while e was
@@ -451,14 +487,13 @@ static void bloom_repair(struct stmt_store *st, uint32_t e)
 {
     struct stmt_db_txn *t = NULL;
     unsigned char key[BLOOM_KEY_LEN], *b = sc_malloc(st->ep.bloom_bytes);
-    MDB_val k = {sizeof key, key}, v = {st->ep.bloom_bytes, b};
     if (!b || stmt_db_txn_begin(st->db, 1, &t)) {
         sc_free(b);
         return;
     }
     bloom_key(key, e);
-    if (bloom_build(st, stmt__db_txn_raw(t), e, b) ||
-        mdb_put(stmt__db_txn_raw(t), st->t_meta, &k, &v, 0))
+    if (bloom_build(st, t, e, b) ||
+        stmt_db_put(t, st->tbl.meta, key, sizeof key, b, st->ep.bloom_bytes, 0))
         stmt_db_txn_abort(t);
     else
         stmt_db_txn_commit(t);
@@ -466,30 +501,31 @@ static void bloom_repair(struct stmt_store *st, uint32_t e)
 }
 
 /* The writer's epochs from stmt_meta, and the open epoch's filter from "stmt_id". Sets
- * *missing to the first closed epoch without a persisted filter (UINT32_MAX: none). */
-static int load(struct stmt_store *st, MDB_txn *txn, uint32_t *missing)
+ * *missing to the first closed epoch without a persisted filter (UINT32_MAX: none). 0 or an
+ * stmt_db error. */
+static int load(struct stmt_store *st, struct stmt_db_txn *t, uint32_t *missing)
 {
     struct stmt__epv view;
-    MDB_val v;
-    size_t bytes;
-    int rc = stmt__epv_read(st, txn, &view);
+    const void *v;
+    size_t vl, bytes;
+    int rc = stmt__epv_read(st, t, &view);
     *missing = UINT32_MAX;
     if (rc)
         return rc;
     st->ep.persisted = view.n ? view.n - 1 : 0;
     for (uint32_t e = 0; e < view.n; e++)
         if (stmt__epochs_push(&st->ep, stmt__epv_first(&view, e)))
-            return ENOMEM;
-    rc = meta_get(st, txn, "epoch_fill", &v);
-    if (rc == 0 && v.mv_size == 8)
-        st->ep.fill = stmt__be64_get(v.mv_data);
-    else if (rc != MDB_NOTFOUND)
-        return rc ? rc : MDB_CORRUPTED;
+            return STMT_DB_ERR_NOMEM;
+    rc = meta_get(st, t, "epoch_fill", &v, &vl);
+    if (rc == 0 && vl == 8)
+        st->ep.fill = stmt__be64_get(v);
+    else if (rc != STMT_DB_NOTFOUND)
+        return rc ? rc : STMT_DB_ERR_CORRUPT;
     for (uint32_t e = 0; e + 1 < view.n && *missing == UINT32_MAX; e++)
-        if (!bloom_stored(st, txn, e, &bytes))
+        if (!bloom_stored(st, t, e, &bytes))
             *missing = e;
     if (view.n && st->ep.bloom[view.n - 1])
-        return bloom_build(st, txn, view.n - 1, st->ep.bloom[view.n - 1]);
+        return bloom_build(st, t, view.n - 1, st->ep.bloom[view.n - 1]);
     return 0;
 }
 
@@ -510,19 +546,17 @@ int stmt__epochs_open(struct stmt_store *st)
         rc = stmt_db_txn_begin(st->db, 1, &t);
         if (rc)
             return rc == STMT_DB_ERR_FULL ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
-        rc = layout(st, stmt__db_txn_raw(t), &migrated, &wrote);
+        rc = layout(st, t, &migrated, &wrote);
         if (!rc && wrote) {
             /* The format record goes up with the layout (also on a format 1 store without
              * statements): from now on older builds, which write unprefixed keys, refuse it. */
             char fmt[16];
             int n = snprintf(fmt, sizeof fmt, "%d", STMT_DB_FORMAT);
-            int prc = stmt_db_put(t, "meta", "format", 6, fmt, (size_t)n, 0);
-            if (prc)
-                rc = prc == STMT_DB_ERR_FULL ? MDB_MAP_FULL : EIO;
+            rc = stmt_db_put(t, "meta", "format", 6, fmt, (size_t)n, 0);
         }
         if (rc) {
             stmt_db_txn_abort(t);
-            if (rc == MDB_MAP_FULL) {
+            if (rc == STMT_DB_ERR_FULL) {
                 stmt__db_want_grow(st->db);
                 continue;
             }
@@ -544,19 +578,19 @@ int stmt__epochs_open(struct stmt_store *st)
     rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
         return STMT_STORE_ERR_IO;
-    rc = load(st, stmt__db_txn_raw(t), &missing);
+    rc = load(st, t, &missing);
     stmt_db_txn_abort(t);
-    if (rc == MDB_CORRUPTED)
+    if (rc == STMT_DB_ERR_CORRUPT)
         return STMT_STORE_ERR_DAMAGED;
     if (rc)
-        return rc == ENOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
+        return rc == STMT_DB_ERR_NOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
     for (uint32_t e = missing; missing != UINT32_MAX && e + 1 < st->ep.n; e++) {
         /* Closed epochs from `missing` on without a persisted filter get one now. */
         struct stmt_db_txn *rt = NULL;
         int have = 0;
         if (stmt_db_txn_begin(st->db, 0, &rt) == 0) {
             size_t bytes;
-            have = bloom_stored(st, stmt__db_txn_raw(rt), e, &bytes) != NULL;
+            have = bloom_stored(st, rt, e, &bytes) != NULL;
             stmt_db_txn_abort(rt);
         }
         if (!have)

@@ -17,11 +17,13 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/sc_alloc.h"
+#include "common/sc_json.h"
 
 const char *stmt_strerror(int code)
 {
@@ -70,6 +72,8 @@ struct frame {
 };
 
 #define STMT_JSON_PATH_FRAMES 128
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
 
 struct scan {
     const unsigned char *start, *p, *end;
@@ -79,8 +83,10 @@ struct scan {
     size_t tokens;
     char *keys; /* unescaped keys of all open objects, stacked */
     size_t klen, kcap;
+    char kbuf[256]; /* keys start here: a small document scans without an allocation */
     struct key_ent *ents;
     size_t nents, ecap;
+    struct key_ent ebuf[32];
 };
 
 /* Build the JSON path of s->cur ("$.a[3].b") into out; only called when reporting. */
@@ -129,9 +135,11 @@ static int keys_append(struct scan *s, const void *b, size_t n)
         char *nk;
         while (nc < s->klen + n)
             nc *= 2;
-        nk = sc_realloc(s->keys, nc);
+        nk = s->keys == s->kbuf ? sc_malloc(nc) : sc_realloc(s->keys, nc);
         if (!nk)
             return STMT_ERR_NOMEM;
+        if (s->keys == s->kbuf)
+            memcpy(nk, s->kbuf, s->klen);
         s->keys = nk;
         s->kcap = nc;
     }
@@ -227,9 +235,24 @@ static int scan_string(struct scan *s, int is_key)
     s->p++; /* opening quote */
     for (;;) {
         const unsigned char *run = s->p;
-        /* copy runs of plain bytes at once */
+        /* copy runs of plain bytes at once; printable ASCII needs no UTF-8 check: eight
+         * bytes at a time while none is below 0x20, above 0x7F, a '"' or a '\\' */
+        while (s->end - s->p >= 8) {
+            uint64_t x, q, b;
+            memcpy(&x, s->p, 8);
+            q = x ^ (ONES * '"');
+            b = x ^ (ONES * '\\');
+            if ((x | (x - ONES * 0x20) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS)
+                break;
+            s->p += 8;
+        }
         while (s->p < s->end && *s->p != '"' && *s->p != '\\' && *s->p >= 0x20) {
-            size_t n = utf8_len(s->p, s->end);
+            size_t n;
+            if (*s->p < 0x80) {
+                s->p++;
+                continue;
+            }
+            n = utf8_len(s->p, s->end);
             if (n == 0)
                 return fail(s, STMT_ERR_JSON,
                             "RFC 8259 8.1: invalid UTF-8 (bad, overlong or surrogate sequence)");
@@ -321,6 +344,7 @@ static int scan_number(struct scan *s)
     char tmp[STMT_JSON_MAX_NUMBER + 1];
     size_t n;
     double d;
+    int exp = 0;
 
     /* RFC 8259 6: number = [ minus ] int [ frac ] [ exp ]; int = zero / ( digit1-9 *DIGIT ) */
     if (s->p < s->end && *s->p == '-')
@@ -343,6 +367,7 @@ static int scan_number(struct scan *s)
             s->p++;
     }
     if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+        exp = 1;
         s->p++;
         if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
             s->p++;
@@ -356,6 +381,8 @@ static int scan_number(struct scan *s)
         s->p = b;
         return fail(s, STMT_ERR_LIMIT, "number token longer than 63 characters");
     }
+    if (!exp)
+        return STMT_OK; /* at most 63 characters without an exponent: below 1e63, finite */
     memcpy(tmp, b, n);
     tmp[n] = '\0';
     errno = 0;
@@ -376,6 +403,8 @@ static int scan_number(struct scan *s)
 }
 
 static int scan_value(struct scan *s, unsigned depth);
+
+#define SMALL_OBJECT 12 /* members up to which duplicate keys are found pairwise */
 
 static int cmp_keys(const void *a, const void *b, void *arg)
 {
@@ -414,9 +443,12 @@ static int scan_object(struct scan *s, unsigned depth)
         ke.len = s->klen - ke.off;
         if (s->nents == s->ecap) {
             size_t nc = s->ecap ? s->ecap * 2 : 64;
-            struct key_ent *ne = sc_realloc(s->ents, nc * sizeof(*ne));
+            struct key_ent *ne = s->ents == s->ebuf ? sc_malloc(nc * sizeof(*ne))
+                                                    : sc_realloc(s->ents, nc * sizeof(*ne));
             if (!ne)
                 return fail(s, STMT_ERR_NOMEM, "out of memory");
+            if (s->ents == s->ebuf)
+                memcpy(ne, s->ebuf, s->nents * sizeof(*ne));
             s->ents = ne;
             s->ecap = nc;
         }
@@ -449,18 +481,31 @@ static int scan_object(struct scan *s, unsigned depth)
     /* xapi-lrs.md V6 / xAPI Data 2.2: a property at most once; scolar rejects duplicates. */
     if (members > 1) {
         struct key_ent *e = s->ents + first_ent;
-        qsort_r(e, members, sizeof(*e), cmp_keys, s->keys);
-        for (size_t i = 1; i < members; i++) {
-            if (cmp_keys(&e[i - 1], &e[i], s->keys) == 0) {
-                /* reported at the end of the object that holds the key twice */
-                struct frame fr = {s->cur, 0, 0, e[i].off, e[i].len};
-                s->cur = &fr;
-                rc = fail(s, STMT_ERR_JSON,
-                          "xAPI Data 2.2: duplicate key in object (a property "
-                          "may appear only once)");
-                s->cur = fr.up;
-                return rc;
-            }
+        const struct key_ent *dup = NULL;
+        if (members <= SMALL_OBJECT) {
+            /* a statement's objects are small: each pair, without sorting (the smallest
+             * duplicate key is reported, as the sorted scan below does) */
+            for (size_t i = 0; i < members; i++)
+                for (size_t j = i + 1; j < members; j++)
+                    if (e[i].len == e[j].len &&
+                        !memcmp(s->keys + e[i].off, s->keys + e[j].off, e[i].len) &&
+                        (!dup || cmp_keys(&e[i], dup, s->keys) < 0))
+                        dup = &e[i];
+        } else {
+            qsort_r(e, members, sizeof(*e), cmp_keys, s->keys);
+            for (size_t i = 1; i < members && !dup; i++)
+                if (cmp_keys(&e[i - 1], &e[i], s->keys) == 0)
+                    dup = &e[i];
+        }
+        if (dup) {
+            /* reported at the end of the object that holds the key twice */
+            struct frame fr = {s->cur, 0, 0, dup->off, dup->len};
+            s->cur = &fr;
+            rc = fail(s, STMT_ERR_JSON,
+                      "xAPI Data 2.2: duplicate key in object (a property "
+                      "may appear only once)");
+            s->cur = fr.up;
+            return rc;
         }
     }
     s->nents = first_ent;
@@ -551,6 +596,10 @@ int stmt_json_scan(const char *buf, size_t len, const struct stmt_json_limits *l
     int rc;
 
     memset(&s, 0, sizeof(s));
+    s.keys = s.kbuf;
+    s.kcap = sizeof s.kbuf;
+    s.ents = s.ebuf;
+    s.ecap = sizeof s.ebuf / sizeof s.ebuf[0];
     s.diag = diag;
     if (!buf && len)
         return stmt__diag_set(diag, STMT_ERR_ARG, "$", "NULL buffer");
@@ -577,25 +626,34 @@ int stmt_json_scan(const char *buf, size_t len, const struct stmt_json_limits *l
     if (s.p != s.end)
         rc = fail(&s, STMT_ERR_JSON, "RFC 8259 2: trailing bytes after the JSON value");
 out:
-    sc_free(s.keys);
-    sc_free(s.ents);
+    if (s.keys != s.kbuf)
+        sc_free(s.keys);
+    if (s.ents != s.ebuf)
+        sc_free(s.ents);
     return rc;
 }
 
 cJSON *stmt_json_parse(const char *buf, size_t len, const struct stmt_json_limits *lim,
                        struct stmt_diag *diag)
 {
-    const char *end = NULL;
     cJSON *j;
 
     if (stmt_json_scan(buf, len, lim, diag) != STMT_OK)
         return NULL;
-    /* never cJSON_GetErrorPtr (process-global): return_parse_end instead (security.md 3) */
-    j = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+    /* the tree cJSON would build, built without its second pass over each string and its
+     * number buffer (common/sc_json.c; never cJSON_GetErrorPtr, process-global: security.md 3) */
+    j = sc_json_parse_valid(buf, len);
     if (!j) {
         /* The scan accepted the text, so cJSON can only have failed to allocate. */
         stmt__diag_set(diag, STMT_ERR_NOMEM, "$", "out of memory while building the JSON tree");
         return NULL;
     }
     return j;
+}
+
+cJSON *stmt_json_parse_stored(const char *buf, size_t len)
+{
+    if (buf && stmt_json_scan(buf, len, NULL, NULL) == STMT_OK)
+        return sc_json_parse_valid(buf, len); /* NULL: out of memory, as cJSON would be */
+    return cJSON_ParseWithLength(buf, len);
 }

@@ -81,6 +81,14 @@ cJSON *stmt_json_parse(const char *buf, size_t len, const struct stmt_json_limit
                        struct stmt_diag *diag);
 
 /**
+ * A JSON record this program stored (run-time data, learned definitions): the tree of
+ * cJSON_ParseWithLength(buf, len), built by sc_json_parse_valid when the text passes the strict
+ * scan (about four times fewer instructions on long strings), else by cJSON as before (a record
+ * written before the scan covered its path, or damaged bytes). NULL as cJSON gives it.
+ */
+cJSON *stmt_json_parse_stored(const char *buf, size_t len);
+
+/**
  * Module-private (double underscore): fill diag (if non-NULL) with code, path and a printf
  * message. Returns code, so callers can `return stmt__diag_set(...)`.
  */

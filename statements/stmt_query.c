@@ -91,11 +91,12 @@ static int own_match(const struct plan *p, const unsigned char *rec, size_t len)
 
 /* Comm 2.1.3 "Filter Conditions for StatementRefs": a statement matches when it does, or when
  * the statement its StatementRef targets does, recursively. 1 match, 0 not, < 0 error. */
-static int rec_match(struct stmt_store *st, MDB_txn *txn, const struct plan *p,
+static int rec_match(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *p,
                      const unsigned char *rec, size_t len)
 {
     for (int d = 0; d <= STMT_REF_DEPTH; d++) {
-        MDB_val k, v;
+        const void *v;
+        size_t vl;
         int rc;
         if (len < STMT_REC_HDR)
             return STMT_STORE_ERR_IO;
@@ -109,30 +110,29 @@ static int rec_match(struct stmt_store *st, MDB_txn *txn, const struct plan *p,
         pthread_mutex_lock(&st->lock);
         seq = (uint64_t)stmt__idmap_get(&st->recent, rec + 20);
         pthread_mutex_unlock(&st->lock);
-        rc = seq ? MDB_SUCCESS : stmt__id_find(st, txn, &p->ev, 0, rec + 20, &seq);
-        if (rc == MDB_SUCCESS) {
+        rc = seq ? STMT_DB_OK : stmt__id_find_t(st, t, &p->ev, 0, rec + 20, &seq);
+        if (rc == STMT_DB_OK) {
             stmt__be64_put(seq8, seq);
-            k.mv_size = 8;
-            k.mv_data = seq8;
-            rc = mdb_get(txn, st->t_stmt, &k, &v);
+            rc = stmt_db_get(t, st->tbl.stmt, seq8, 8, &v, &vl);
         }
-        if (rc == MDB_NOTFOUND)
+        if (rc == STMT_DB_NOTFOUND)
             return 0;
         if (rc)
             return STMT_STORE_ERR_IO;
-        rec = v.mv_data;
-        len = v.mv_size;
+        rec = v;
+        len = vl;
     }
     return 0;
 }
 
-static int idx_has(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *ev, uint64_t term,
-                   uint64_t seq)
+static int idx_has(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__epv *ev,
+                   uint64_t term, uint64_t seq)
 {
     unsigned char key[STMT_IDX_KEY];
-    MDB_val k = {sizeof key, key}, v;
+    const void *v;
+    size_t vl;
     stmt__idx_key(key, stmt__epv_of(ev, seq), term, seq);
-    return mdb_get(txn, st->t_idx, &k, &v) == MDB_SUCCESS;
+    return stmt_db_get(t, st->tbl.idx, key, sizeof key, &v, &vl) == STMT_DB_OK;
 }
 
 /* The part of [lo, hi] that epoch e covers; 0 when none. */
@@ -147,30 +147,27 @@ static int epoch_span(const struct stmt__epv *ev, uint32_t e, uint64_t lo, uint6
 }
 
 /* Entries of one term within [lo, hi], counted up to PLAN_CAP. */
-static size_t term_count(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *ev,
+static size_t term_count(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__epv *ev,
                          uint64_t term, uint64_t lo, uint64_t hi)
 {
-    MDB_cursor *cur;
+    struct stmt_db_cursor *cur;
     size_t n = 0;
-    if (mdb_cursor_open(txn, st->t_idx, &cur))
+    if (stmt_db_cursor_open(t, st->tbl.idx, &cur))
         return PLAN_CAP;
     for (uint32_t e = ev->n; e-- > 0 && n < PLAN_CAP;) {
-        unsigned char key[STMT_IDX_KEY];
-        MDB_val k = {sizeof key, key}, v;
+        unsigned char from[STMT_IDX_KEY], to[STMT_IDX_KEY];
         uint64_t elo, ehi;
-        int rc;
+        size_t got = 0;
         if (!epoch_span(ev, e, lo, hi, &elo, &ehi))
             continue;
-        stmt__idx_key(key, e, term, elo);
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        while (rc == 0 && n < PLAN_CAP && k.mv_size == STMT_IDX_KEY &&
-               memcmp(k.mv_data, key, 12) == 0 &&
-               stmt__be64_get((unsigned char *)k.mv_data + 12) <= ehi) {
-            n++;
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-        }
+        /* keys epoch ‖ term ‖ seq for seq in [elo, ehi]: one range of the index */
+        stmt__idx_key(from, e, term, elo);
+        stmt__idx_key(to, e, term, ehi);
+        if (stmt_db_cursor_count(cur, from, sizeof from, to, sizeof to, PLAN_CAP - n, &got))
+            break;
+        n += got;
     }
-    mdb_cursor_close(cur);
+    stmt_db_cursor_close(cur);
     return n;
 }
 
@@ -244,29 +241,26 @@ static int cursor_decode(struct stmt_store *st, const char *s, const unsigned ch
 }
 
 /* Positions `cur` (on a table keyed prefix(plen) ‖ seq(8)) for a walk from `start` in the
- * given direction and returns the first key, MDB_NOTFOUND at the end of the prefix. */
-static int walk_first(MDB_cursor *cur, const unsigned char *prefix, size_t plen, uint64_t lo,
-                      uint64_t hi, int asc, MDB_val *k)
+ * given direction and returns the first key, STMT_DB_NOTFOUND at the end of the table. */
+static int walk_first(struct stmt_db_cursor *cur, const unsigned char *prefix, size_t plen,
+                      uint64_t lo, uint64_t hi, int asc, struct stmt_db_kv *kv)
 {
     unsigned char key[STMT_IDX_KEY];
-    MDB_val v;
     int rc;
     if (plen)
         memcpy(key, prefix, plen);
     stmt__be64_put(key + plen, asc ? lo : hi);
-    k->mv_size = plen + 8;
-    k->mv_data = key;
-    rc = mdb_cursor_get(cur, k, &v, MDB_SET_RANGE);
+    rc = stmt_db_cursor_seek(cur, key, plen + 8, kv);
     if (asc)
         return rc;
-    if (rc == MDB_NOTFOUND)
-        return mdb_cursor_get(cur, k, &v, MDB_LAST);
+    if (rc == STMT_DB_NOTFOUND) /* past the end: the last key */
+        return stmt_db_cursor_prev(cur, kv);
     if (rc)
         return rc;
-    if (k->mv_size == plen + 8 && (!plen || memcmp(k->mv_data, prefix, plen) == 0) &&
-        stmt__be64_get((unsigned char *)k->mv_data + plen) <= hi)
+    if (kv->klen == plen + 8 && (!plen || memcmp(kv->key, prefix, plen) == 0) &&
+        stmt__be64_get((const unsigned char *)kv->key + plen) <= hi)
         return 0;
-    return mdb_cursor_get(cur, k, &v, MDB_PREV);
+    return stmt_db_cursor_prev(cur, kv);
 }
 
 struct collect {
@@ -292,70 +286,71 @@ static int page_add(struct collect *c, uint64_t seq, const unsigned char *rec, s
 
 /* Walk keys prefix ‖ seq for seq in [lo, hi] in order, confirm each candidate and collect
  * it. Returns STMT_STORE_OK (also when the page is full) or an error. */
-static int walk(struct stmt_store *st, MDB_txn *txn, MDB_cursor *cur, const struct plan *p,
-                const unsigned char *prefix, size_t plen, uint64_t lo, uint64_t hi, int asc,
-                struct collect *c)
+static int walk(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db_cursor *cur,
+                const struct plan *p, const unsigned char *prefix, size_t plen, uint64_t lo,
+                uint64_t hi, int asc, struct collect *c)
 {
-    MDB_val k, v;
-    int rc = walk_first(cur, prefix, plen, lo, hi, asc, &k);
+    struct stmt_db_kv kv;
+    int rc = walk_first(cur, prefix, plen, lo, hi, asc, &kv);
     while (rc == 0 && c->n < c->want) {
-        const unsigned char *kp = k.mv_data;
+        const unsigned char *kp = kv.key;
         uint64_t seq;
         unsigned char seq8[8];
-        MDB_val sk = {8, seq8}, rv;
+        const void *rv;
+        size_t rl;
         int m = 1;
-        if (k.mv_size != plen + 8 || (plen && memcmp(kp, prefix, plen) != 0))
+        if (kv.klen != plen + 8 || (plen && memcmp(kp, prefix, plen) != 0))
             break;
         seq = stmt__be64_get(kp + plen);
         if (seq < lo || seq > hi)
             break;
         for (int i = 0; i < p->nf && m; i++)
             if (i != p->driver)
-                m = idx_has(st, txn, &p->ev, p->f[i].hash, seq);
+                m = idx_has(st, t, &p->ev, p->f[i].hash, seq);
         if (m) {
             memcpy(seq8, kp + plen, 8);
-            rc = mdb_get(txn, st->t_stmt, &sk, &rv);
-            if (rc == MDB_SUCCESS && rv.mv_size >= STMT_REC_HDR &&
-                !stmt__is_voided(st, txn, rv.mv_data, rv.mv_size)) {
-                m = rec_match(st, txn, p, rv.mv_data, rv.mv_size);
+            rc = stmt_db_get(t, st->tbl.stmt, seq8, 8, &rv, &rl);
+            if (rc == STMT_DB_OK && rl >= STMT_REC_HDR && !stmt__is_voided(st, t, rv, rl)) {
+                m = rec_match(st, t, p, rv, rl);
                 if (m < 0)
                     return m;
                 if (m && c->n + 1 == c->want) {
                     c->n++; /* the look-ahead item: counted, not copied */
                     return STMT_STORE_OK;
                 }
-                if (m && (rc = page_add(c, seq, rv.mv_data, rv.mv_size)) != 0)
+                if (m && (rc = page_add(c, seq, rv, rl)) != 0)
                     return rc;
-            } else if (rc && rc != MDB_NOTFOUND) {
+            } else if (rc && rc != STMT_DB_NOTFOUND) {
                 return STMT_STORE_ERR_IO;
             }
         }
-        rc = mdb_cursor_get(cur, &k, &v, asc ? MDB_NEXT : MDB_PREV);
+        rc = asc ? stmt_db_cursor_next(cur, &kv) : stmt_db_cursor_prev(cur, &kv);
     }
-    return rc && rc != MDB_NOTFOUND ? STMT_STORE_ERR_IO : STMT_STORE_OK;
+    return rc && rc != STMT_DB_NOTFOUND ? STMT_STORE_ERR_IO : STMT_STORE_OK;
 }
 
 /* The unfolded tail (seqs after p->ix within [lo, hi]) in the walk's direction: each
  * candidate is confirmed against its record alone (its index entries are not written yet). */
-static int walk_tail(struct stmt_store *st, MDB_txn *txn, const struct plan *p, int asc,
+static int walk_tail(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *p, int asc,
                      struct collect *c)
 {
     for (size_t i = 0; i < p->ntail && c->n < c->want; i++) {
         uint64_t seq = (uint64_t)p->tail[asc ? p->ntail - 1 - i : i];
         unsigned char seq8[8];
-        MDB_val sk = {8, seq8}, rv;
+        const void *rv;
+        size_t rl;
         int rc, m;
         if (seq <= p->ix || seq < p->lo || seq > p->hi)
             continue;
         stmt__be64_put(seq8, seq);
-        rc = mdb_get(txn, st->t_stmt, &sk, &rv);
-        if (rc == MDB_NOTFOUND)
+        rc = stmt_db_get(t, st->tbl.stmt, seq8, 8, &rv, &rl);
+        if (rc == STMT_DB_NOTFOUND)
             continue;
-        if (rc || rv.mv_size < STMT_REC_HDR)
+        if (rc || rl < STMT_REC_HDR)
             return STMT_STORE_ERR_IO;
-        if (stmt__is_voided(st, txn, rv.mv_data, rv.mv_size))
+        if (stmt__is_voided(st, t, rv, rl))
             continue;
-        m = rec_match(st, txn, p, rv.mv_data, rv.mv_size);
+        m = rec_match(st, t, p, rv, rl);
         if (m < 0)
             return m;
         if (!m)
@@ -364,30 +359,30 @@ static int walk_tail(struct stmt_store *st, MDB_txn *txn, const struct plan *p, 
             c->n++; /* the look-ahead item */
             return STMT_STORE_OK;
         }
-        if ((rc = page_add(c, seq, rv.mv_data, rv.mv_size)) != 0)
+        if ((rc = page_add(c, seq, rv, rl)) != 0)
             return rc;
     }
     return STMT_STORE_OK;
 }
 
-static int run(struct stmt_store *st, MDB_txn *txn, const struct plan *p, int asc,
+static int run(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *p, int asc,
                struct collect *c)
 {
-    MDB_cursor *cur = NULL;
+    struct stmt_db_cursor *cur = NULL;
     int ret = STMT_STORE_OK;
     uint64_t ihi = p->hi < p->ix ? p->hi : p->ix; /* the folded part of the window */
 
     if (p->lo > p->hi)
         return STMT_STORE_OK;
-    if (mdb_cursor_open(txn, p->driver >= 0 ? st->t_idx : st->t_stmt, &cur))
+    if (stmt_db_cursor_open(t, p->driver >= 0 ? st->tbl.idx : st->tbl.stmt, &cur))
         return STMT_STORE_ERR_IO;
     if (p->driver < 0) {
         /* the main table holds the tail too */
-        ret = walk(st, txn, cur, p, NULL, 0, p->lo, p->hi, asc, c);
+        ret = walk(st, t, cur, p, NULL, 0, p->lo, p->hi, asc, c);
     } else {
         /* Newest first: the tail, then the folded indexes; ascending: the other way. */
         if (!asc)
-            ret = walk_tail(st, txn, p, asc, c);
+            ret = walk_tail(st, t, p, asc, c);
         /* The driving term, epoch by epoch in the walk's direction. */
         for (uint32_t i = 0; p->lo <= ihi && i < p->ev.n && !ret && c->n < c->want; i++) {
             uint32_t e = asc ? i : p->ev.n - 1 - i;
@@ -397,12 +392,12 @@ static int run(struct stmt_store *st, MDB_txn *txn, const struct plan *p, int as
                 continue;
             stmt__be32_put(prefix, e);
             stmt__be64_put(prefix + 4, p->f[p->driver].hash);
-            ret = walk(st, txn, cur, p, prefix, sizeof prefix, elo, ehi, asc, c);
+            ret = walk(st, t, cur, p, prefix, sizeof prefix, elo, ehi, asc, c);
         }
         if (asc && !ret && c->n < c->want)
-            ret = walk_tail(st, txn, p, asc, c);
+            ret = walk_tail(st, t, p, asc, c);
     }
-    mdb_cursor_close(cur);
+    stmt_db_cursor_close(cur);
     return ret;
 }
 
@@ -451,7 +446,6 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
     struct plan p;
     struct collect c = {0};
     struct stmt_db_txn *t = NULL;
-    MDB_txn *txn;
     unsigned char qh[32];
     uint64_t last = 0, snapshot = 0;
     size_t limit;
@@ -506,8 +500,7 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
         rc = rc == STMT_DB_ERR_NOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
         goto out;
     }
-    txn = stmt__db_txn_raw(t);
-    if (stmt__epv_read(st, txn, &p.ev)) {
+    if (stmt__epv_read(st, t, &p.ev)) {
         rc = STMT_STORE_ERR_IO;
         goto out;
     }
@@ -528,9 +521,9 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
     if (p.nf && p.lo <= p.hi) {
         size_t best = (size_t)-1;
         for (int i = 0; i < p.nf; i++) {
-            size_t n = p.lo <= p.ix ? term_count(st, txn, &p.ev, p.f[i].hash, p.lo,
-                                                 p.hi < p.ix ? p.hi : p.ix)
-                                    : 0;
+            size_t n = p.lo <= p.ix
+                           ? term_count(st, t, &p.ev, p.f[i].hash, p.lo, p.hi < p.ix ? p.hi : p.ix)
+                           : 0;
             if (n < best) {
                 best = n;
                 p.driver = i;
@@ -543,7 +536,7 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
         rc = STMT_STORE_ERR_NOMEM;
         goto out;
     }
-    rc = run(st, txn, &p, q->ascending, &c);
+    rc = run(st, t, &p, q->ascending, &c);
     if (rc)
         goto out;
     page->more[0] = '\0';

@@ -64,43 +64,42 @@ static void aggv_merge(struct aggv *a)
 
 struct rd {
     struct stmt_store *st;
-    MDB_txn *txn;
+    struct stmt_db_txn *t;
+    MDB_txn *txn; /* t's, for stmt__report_latest_pf (stmt_report.c: the fold's, on LMDB yet) */
     uint64_t act;
     uint32_t d0, d1;
     int windowed;
 };
 
-typedef int (*visit_fn)(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v,
+typedef int (*visit_fn)(struct rd *r, const unsigned char *k, size_t kn, const struct stmt_db_kv *v,
                         void *ctx);
 
 /* Every key of kind `kind` for the activity, in key order. */
 static int scan(struct rd *r, char kind, visit_fn fn, void *ctx)
 {
     struct key k;
-    MDB_cursor *cur;
-    MDB_val kv, vv;
+    struct stmt_db_cursor *cur;
+    struct stmt_db_kv kv;
     int rc, ret = STMT_STORE_OK;
     key_start(&k, kind, r->act);
-    kv.mv_size = k.n;
-    kv.mv_data = k.b;
-    if ((rc = mdb_cursor_open(r->txn, r->st->t_rpt, &cur)))
+    if ((rc = stmt_db_cursor_open(r->t, r->st->tbl.rpt, &cur)))
         return STMT_STORE_ERR_IO;
-    rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE);
-    while (rc == 0 && kv.mv_size >= 9 && !memcmp(kv.mv_data, k.b, 9) && !ret) {
-        ret = fn(r, kv.mv_data, kv.mv_size, &vv, ctx);
-        rc = mdb_cursor_get(cur, &kv, &vv, MDB_NEXT);
+    rc = stmt_db_cursor_seek(cur, k.b, k.n, &kv);
+    while (rc == 0 && kv.klen >= 9 && !memcmp(kv.key, k.b, 9) && !ret) {
+        ret = fn(r, kv.key, kv.klen, &kv, ctx);
+        rc = stmt_db_cursor_next(cur, &kv);
     }
-    mdb_cursor_close(cur);
+    stmt_db_cursor_close(cur);
     if (ret)
         return ret;
-    return rc == 0 || rc == MDB_NOTFOUND ? STMT_STORE_OK : STMT_STORE_ERR_IO;
+    return rc == 0 || rc == STMT_DB_NOTFOUND ? STMT_STORE_OK : STMT_STORE_ERR_IO;
 }
 
-static uint64_t val_u64(const MDB_val *v, size_t i)
+static uint64_t val_u64(const struct stmt_db_kv *v, size_t i)
 {
     uint64_t x = 0;
-    if (v->mv_size >= (i + 1) * 8)
-        memcpy(&x, (const unsigned char *)v->mv_data + i * 8, 8);
+    if (v->vlen >= (i + 1) * 8)
+        memcpy(&x, (const unsigned char *)v->val + i * 8, 8);
     return x;
 }
 
@@ -116,7 +115,8 @@ struct day_ctx {
     uint64_t statements;
 };
 
-static int visit_day(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
+static int visit_day(struct rd *r, const unsigned char *k, size_t kn, const struct stmt_db_kv *v,
+                     void *ctx)
 {
     struct day_ctx *c = ctx;
     char iso[SC_TIME_ISO_LEN];
@@ -147,11 +147,12 @@ struct actor_ctx {
     int nomem;
 };
 
-static int visit_bday(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
+static int visit_bday(struct rd *r, const unsigned char *k, size_t kn, const struct stmt_db_kv *v,
+                      void *ctx)
 {
     struct actor_ctx *c = ctx;
     uint32_t chunk;
-    if (kn != 17 || !in_window(r, k + 9) || v->mv_size != 2 * BMW * 8)
+    if (kn != 17 || !in_window(r, k + 9) || v->vlen != 2 * BMW * 8)
         return STMT_STORE_OK;
     chunk = stmt__be32_get(k + 13);
     if (chunk >= c->nu) {
@@ -169,12 +170,13 @@ static int visit_bday(struct rd *r, const unsigned char *k, size_t kn, const MDB
 }
 
 /* All time: the populations of the four bitmaps of each chunk ('B'). */
-static int visit_all(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
+static int visit_all(struct rd *r, const unsigned char *k, size_t kn, const struct stmt_db_kv *v,
+                     void *ctx)
 {
     uint64_t *pop = ctx;
     (void)r;
     (void)k;
-    if (kn != 13 || v->mv_size != 4 * BMW * 8)
+    if (kn != 13 || v->vlen != 4 * BMW * 8)
         return STMT_STORE_OK;
     for (size_t i = 0; i < 4 * BMW; i++)
         pop[i / BMW] += (uint64_t)__builtin_popcountll(val_u64(v, i));
@@ -205,7 +207,8 @@ static int window_actors(struct rd *r, struct actor_ctx *c)
 }
 
 /* 'V', 'X', 'Q', 'R' keys into an aggregation vector (day filtered). */
-static int visit_agg(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
+static int visit_agg(struct rd *r, const unsigned char *k, size_t kn, const struct stmt_db_kv *v,
+                     void *ctx)
 {
     if (kn < 21 || !in_window(r, k + 9))
         return STMT_STORE_OK;
@@ -217,15 +220,14 @@ static int visit_agg(struct rd *r, const unsigned char *k, size_t kn, const MDB_
 static void text_get(struct rd *r, uint64_t h, char *buf, size_t cap, size_t *n)
 {
     struct key k;
-    MDB_val kv, vv;
+    const void *v;
+    size_t vl;
     key_start(&k, 'T', h);
-    kv.mv_size = k.n;
-    kv.mv_data = k.b;
     *n = 0;
     buf[0] = '\0';
-    if (mdb_get(r->txn, r->st->t_rpt, &kv, &vv) == 0) {
-        *n = vv.mv_size < cap - 1 ? vv.mv_size : cap - 1;
-        memcpy(buf, vv.mv_data, *n);
+    if (stmt_db_get(r->t, r->st->tbl.rpt, k.b, k.n, &v, &vl) == 0) {
+        *n = vl < cap - 1 ? vl : cap - 1;
+        memcpy(buf, v, *n);
         buf[*n] = '\0';
     }
 }
@@ -275,13 +277,14 @@ struct score_ctx {
     int nomem;
 };
 
-static int visit_score(struct rd *r, const unsigned char *k, size_t kn, const MDB_val *v, void *ctx)
+static int visit_score(struct rd *r, const unsigned char *k, size_t kn, const struct stmt_db_kv *v,
+                       void *ctx)
 {
     struct score_ctx *c = ctx;
     uint64_t w[D_NV];
-    if (kn != 13 || !in_window(r, k + 9) || v->mv_size != sizeof w)
+    if (kn != 13 || !in_window(r, k + 9) || v->vlen != sizeof w)
         return STMT_STORE_OK;
-    memcpy(w, v->mv_data, sizeof w);
+    memcpy(w, v->val, sizeof w);
     if (!w[H_N])
         return STMT_STORE_OK;
     c->count += w[H_N];
@@ -503,6 +506,7 @@ int stmt_report_activity(struct stmt_store *st, const char *activity, int64_t si
         rc = STMT_STORE_ERR_IO;
         goto out;
     }
+    r.t = t;
     r.txn = stmt__db_txn_raw(t);
     dc.arr = cJSON_CreateArray();
     if (!dc.arr) {

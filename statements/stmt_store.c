@@ -10,6 +10,8 @@
  */
 #include "statements/stmt_store_int.h"
 #include "common/sc_alloc.h"
+#include "common/sc_buf.h"
+#include "common/sc_json.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 
@@ -68,11 +70,24 @@ int stmt__db_to_store(int rc)
     }
 }
 
+void stmt__store_names(struct stmt_store *st)
+{
+    st->tbl.stmt = stmt__db_table_ref(st->db, "stmt");
+    st->tbl.id = stmt__db_table_ref(st->db, "stmt_id");
+    st->tbl.voided = stmt__db_table_ref(st->db, "stmt_voided");
+    st->tbl.ref = stmt__db_table_ref(st->db, "stmt_ref");
+    st->tbl.idx = stmt__db_table_ref(st->db, "stmt_idx");
+    st->tbl.meta = stmt__db_table_ref(st->db, "stmt_meta");
+    st->tbl.rpt = stmt__db_table_ref(st->db, "stmt_rpt");
+}
+
 static int open_tables(struct stmt_store *st)
 {
     struct stmt_db_txn *t = NULL;
-    MDB_cursor *cur = NULL;
-    MDB_val k, v;
+    struct stmt_db_cursor *cur = NULL;
+    struct stmt_db_kv kv;
+    const void *v;
+    size_t vl;
     int rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
         return stmt__db_to_store(rc);
@@ -84,20 +99,18 @@ static int open_tables(struct stmt_store *st)
         (rc = stmt__db_table(t, "stmt_meta", 0, &st->t_meta)) ||
         (rc = stmt__db_table(t, "stmt_rpt", 0, &st->t_rpt)))
         goto out;
-    rc = mdb_cursor_open(stmt__db_txn_raw(t), st->t_stmt, &cur);
-    if (rc) {
-        rc = stmt__db_err(rc);
+    stmt__store_names(st);
+    rc = stmt_db_cursor_open(t, st->tbl.stmt, &cur);
+    if (rc)
         goto out;
-    }
-    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    if (rc == MDB_SUCCESS && k.mv_size == 8)
-        st->last_us = (int64_t)stmt__be64_get(k.mv_data);
-    rc = (rc == MDB_SUCCESS || rc == MDB_NOTFOUND) ? 0 : stmt__db_err(rc);
-    mdb_cursor_close(cur);
+    rc = stmt_db_cursor_last(cur, &kv);
+    if (rc == STMT_DB_OK && kv.klen == 8)
+        st->last_us = (int64_t)stmt__be64_get(kv.key);
+    rc = rc == STMT_DB_NOTFOUND ? STMT_DB_OK : rc;
+    stmt_db_cursor_close(cur);
     if (!rc) {
-        MDB_val mk = {15, "indexed_through"}, mv;
-        if (mdb_get(stmt__db_txn_raw(t), st->t_meta, &mk, &mv) == MDB_SUCCESS && mv.mv_size == 8)
-            st->indexed_us = (int64_t)stmt__be64_get(mv.mv_data);
+        if (stmt_db_get(t, st->tbl.meta, "indexed_through", 15, &v, &vl) == STMT_DB_OK && vl == 8)
+            st->indexed_us = (int64_t)stmt__be64_get(v);
         if (st->indexed_us > st->last_us)
             st->indexed_us = st->last_us;
         st->unindexed = st->indexed_us < st->last_us;
@@ -182,6 +195,8 @@ int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct 
     /* Deferred id entries and index terms of a previous run: fold them before serving, so
      * every committed id is in "stmt_id" (the in-memory map starts empty). */
     rc = stmt__fold_all(st);
+    if (rc == STMT_STORE_ERR_FULL) /* the disk is full: serve them unfolded (stmt_unfolded.c) */
+        rc = stmt__unfolded_load(st);
     if (rc)
         goto fail;
     if (pthread_create(&st->writer, NULL, stmt__writer_main, st) != 0) {
@@ -281,7 +296,7 @@ static void prep_free(struct stmt__prep *p, size_t n)
 {
     for (size_t i = 0; p && i < n; i++) {
         sc_free(p[i].terms);
-        cJSON_free(p[i].json);
+        sc_free(p[i].json);
         stmt__report_facts_free(p[i].rf);
     }
     sc_free(p);
@@ -352,10 +367,15 @@ static int prepare_one(cJSON *s, const cJSON *authority, struct stmt__prep *p)
         return rc;
     if (p->nterms > 0xffff) /* the record header counts terms in 16 bits */
         return STMT_STORE_ERR_ARG;
-    p->json = cJSON_PrintUnformatted(s);
-    if (!p->json)
-        return STMT_STORE_ERR_NOMEM;
-    len = strlen(p->json);
+    /* cJSON_PrintUnformatted's bytes, without its buffer growth per node (common/sc_json.c) */
+    {
+        struct sc_buf b = SC_BUF_INIT;
+        if (sc_buf_reserve(&b, 1024) || sc_json_print(s, &b)) {
+            sc_buf_free(&b);
+            return STMT_STORE_ERR_NOMEM;
+        }
+        p->json = sc_buf_steal(&b, &len);
+    }
     if (len < 2 || p->json[len - 1] != '}')
         return STMT_STORE_ERR_ARG;
     p->json_len = len - 1; /* the writer appends "stored" (and "timestamp") and the brace */
@@ -383,6 +403,7 @@ int stmt_store_insert_fn(struct stmt_store *st, cJSON **stmts, size_t n, const c
     struct stmt__prep *items = NULL;
     struct id_pos *ids = NULL;
     cJSON *authority = NULL;
+    char(*res_ids)[STMT_STORE_UUID_LEN] = NULL;
     int rc = STMT_STORE_OK;
     size_t bad = 0;
 
@@ -396,15 +417,22 @@ int stmt_store_insert_fn(struct stmt_store *st, cJSON **stmts, size_t n, const c
         goto out;
     }
     if (authority_json) {
+        long f0 = sc_alloc_failures();
         authority = cJSON_Parse(authority_json);
         if (!cJSON_IsObject(authority)) {
-            rc = STMT_STORE_ERR_ARG;
+            /* out of memory is not the caller's bad argument (400) */
+            rc =
+                !authority && sc_alloc_failures() != f0 ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_ARG;
             goto out;
         }
     }
     items = sc_calloc(n, sizeof *items);
     ids = sc_malloc(n * sizeof *ids);
-    if (!items || !ids) {
+    /* the answer's ids, made before the write: once it is durable nothing may fail (a stored
+     * batch answered with an error) */
+    if (res)
+        res_ids = sc_malloc(n * sizeof *res_ids);
+    if (!items || !ids || (res && !res_ids)) {
         rc = STMT_STORE_ERR_NOMEM;
         goto out;
     }
@@ -455,12 +483,8 @@ int stmt_store_insert_fn(struct stmt_store *st, cJSON **stmts, size_t n, const c
     if (fn_rc)
         *fn_rc = req.fn_rc;
     if (rc == STMT_STORE_OK && res) {
-        res->ids = sc_malloc(n * sizeof *res->ids);
-        if (!res->ids) {
-            /* Stored and durable; only the answer could not be built. */
-            rc = STMT_STORE_ERR_NOMEM;
-            goto out;
-        }
+        res->ids = res_ids;
+        res_ids = NULL;
         res->n = n;
         for (size_t i = 0; i < n; i++) {
             stmt__uuid_format(items[i].id, res->ids[i]);
@@ -481,28 +505,29 @@ out:
             res->bad_index = bad;
     }
     cJSON_Delete(authority);
+    sc_free(res_ids);
     sc_free(ids);
     prep_free(items, n);
     return rc;
 }
 
-int stmt__is_voided(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len)
+int stmt__is_voided(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char *rec,
+                    size_t len)
 {
-    MDB_val k, v;
+    const void *v;
+    size_t vl;
     if (len < STMT_REC_HDR || (rec[1] & STMT_REC_VOIDING))
         return 0; /* Data 2.3.2: a voiding statement cannot be voided */
-    k.mv_size = 16;
-    k.mv_data = (void *)(rec + 4);
-    return mdb_get(txn, st->t_voided, &k, &v) == MDB_SUCCESS;
+    return stmt_db_get(t, st->tbl.voided, rec + 4, 16, &v, &vl) == STMT_DB_OK;
 }
 
 int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **json_out,
                    int64_t *stored_us)
 {
     struct stmt_db_txn *t = NULL;
-    MDB_txn *txn;
     unsigned char key[16], seqbuf[8];
-    MDB_val k, v;
+    const void *v;
+    size_t vl;
     int64_t recent;
     int rc;
 
@@ -518,53 +543,44 @@ int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **jso
     rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
         return stmt__db_to_store(rc);
-    txn = stmt__db_txn_raw(t);
     if (recent) {
         stmt__be64_put(seqbuf, (uint64_t)recent);
-        k.mv_size = 8;
-        k.mv_data = seqbuf;
-        rc = mdb_get(txn, st->t_stmt, &k, &v);
+        rc = stmt_db_get(t, st->tbl.stmt, seqbuf, 8, &v, &vl);
     } else {
         struct stmt__epv ev;
         uint64_t seq = 0;
-        rc = stmt__epv_read(st, txn, &ev);
-        if (rc == MDB_SUCCESS)
-            rc = stmt__id_find(st, txn, &ev, 0, key, &seq);
-        if (rc == MDB_SUCCESS) {
+        rc = stmt__epv_read(st, t, &ev);
+        if (rc == STMT_DB_OK)
+            rc = stmt__id_find_t(st, t, &ev, 0, key, &seq);
+        if (rc == STMT_DB_OK) {
             stmt__be64_put(seqbuf, seq);
-            k.mv_size = 8;
-            k.mv_data = seqbuf;
-            rc = mdb_get(txn, st->t_stmt, &k, &v);
+            rc = stmt_db_get(t, st->tbl.stmt, seqbuf, 8, &v, &vl);
         }
     }
-    if (rc == MDB_NOTFOUND) {
-        rc = STMT_STORE_ERR_NOTFOUND;
-        goto out;
-    }
     if (rc) {
-        rc = stmt__db_to_store(stmt__db_err(rc));
+        rc = stmt__db_to_store(rc); /* STMT_DB_NOTFOUND: STMT_STORE_ERR_NOTFOUND */
         goto out;
     }
     {
-        const unsigned char *rec = v.mv_data;
+        const unsigned char *rec = v;
         size_t hdr;
-        if (v.mv_size < STMT_REC_HDR) {
+        if (vl < STMT_REC_HDR) {
             rc = STMT_STORE_ERR_IO;
             goto out;
         }
         hdr = STMT_REC_HDR + 8 * (size_t)(rec[2] << 8 | rec[3]);
         /* Comm 2.1.4: voided statements only by voidedStatementId, and only those. */
-        if (stmt__is_voided(st, txn, rec, v.mv_size) != !!voided || hdr > v.mv_size) {
+        if (stmt__is_voided(st, t, rec, vl) != !!voided || hdr > vl) {
             rc = STMT_STORE_ERR_NOTFOUND;
             goto out;
         }
-        char *copy = sc_strndup((const char *)rec + hdr, v.mv_size - hdr);
+        char *copy = sc_strndup((const char *)rec + hdr, vl - hdr);
         if (!copy) {
             rc = STMT_STORE_ERR_NOMEM;
             goto out;
         }
         if (stored_us)
-            *stored_us = (int64_t)stmt__be64_get(k.mv_data);
+            *stored_us = (int64_t)stmt__be64_get(seqbuf);
         *json_out = copy;
         rc = STMT_STORE_OK;
     }
@@ -626,17 +642,18 @@ void stmt_store_open_info(const struct stmt_store *st, size_t *folded, int *migr
     *migrated = st->open_migrated;
 }
 
+size_t stmt_store_open_full(const struct stmt_store *st)
+{
+    return st->open_full;
+}
+
 int stmt_store_count(struct stmt_store *st, size_t *n)
 {
     struct stmt_db_txn *t = NULL;
-    MDB_stat s;
     int rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
         return stmt__db_to_store(rc);
-    rc = mdb_stat(stmt__db_txn_raw(t), st->t_stmt, &s);
+    rc = stmt_db_count(t, st->tbl.stmt, n);
     stmt_db_txn_abort(t);
-    if (rc)
-        return STMT_STORE_ERR_IO;
-    *n = s.ms_entries;
-    return STMT_STORE_OK;
+    return rc ? STMT_STORE_ERR_IO : STMT_STORE_OK;
 }

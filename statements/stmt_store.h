@@ -287,6 +287,12 @@ int stmt_store_check(struct stmt_db *db, char *report, size_t reportlen);
  */
 void stmt_store_open_info(const struct stmt_store *st, size_t *folded, int *migrated);
 
+/** Nonzero when stmt_store_open found the disk full and could not fold the previous run's
+ *  statements: it then serves them from memory (their count; 1 when none), writes fail with
+ *  STMT_STORE_ERR_FULL until space is freed, and the writer folds them after the first commit
+ *  that succeeds. */
+size_t stmt_store_open_full(const struct stmt_store *st);
+
 /** 1 when stmt_store_open will convert the store of `db` (written by an older build: layout 1,
  *  or folded before report tallies), with what it converts in `why`; 0 when it will not (new,
  *  current, or a store the open refuses); a negative STMT_DB_ERR_* code when it cannot read.

@@ -143,7 +143,14 @@ struct stmt__epochs {
 struct stmt_store {
     struct stmt_db *db;
     MDB_dbi t_stmt, t_id, t_voided, t_ref, t_idx, t_meta;
-    MDB_dbi t_rpt;            /* report tallies (stmt_report.c) */
+    MDB_dbi t_rpt; /* report tallies (stmt_report.c) */
+    /* The same tables by their registered names (stmt__db_table_ref: found without a string
+     * comparison), for the code on stmt_db.h (issue 19: stmt_query.c, stmt_store.c,
+     * stmt_report_read.c, stmt_check.c, stmt_epoch.c). The MDB_dbi handles above go once
+     * stmt_writer.c, stmt_report.c and stmt_outbox.c are on stmt_db.h too. */
+    struct {
+        const char *stmt, *id, *voided, *ref, *idx, *meta, *rpt;
+    } tbl;
     struct stmt__rstate *rpt; /* writer only: queued facts, counter cache (stmt_report.c) */
     unsigned char cursor_key[32];
     size_t max_limit;
@@ -181,6 +188,8 @@ struct stmt_store {
     pthread_t writer;
     int writer_started;
     struct stmt__obx *obx; /* forwarding and webhook filters (stmt_outbox.c) */
+    /* opened on a full disk: the statements served unfolded, from memory (stmt_unfolded.c) */
+    size_t open_full;
 };
 
 /** One statement prepared in the caller's thread. */
@@ -230,8 +239,8 @@ uint64_t stmt__be64_get(const unsigned char *p);
 unsigned stmt__ref_of(const cJSON *stmt, unsigned char ref[16]);
 
 /* stmt_epoch.c */
-/** The epochs as `txn` sees them (an empty view on a new store). 0 or an LMDB error. */
-int stmt__epv_read(struct stmt_store *st, MDB_txn *txn, struct stmt__epv *out);
+/** The epochs as `t` sees them (an empty view on a new store). 0 or an stmt_db error. */
+int stmt__epv_read(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__epv *out);
 /** The epoch holding stored value `seq` (the last whose first value is <= seq; 0 if none). */
 uint32_t stmt__epv_of(const struct stmt__epv *v, uint64_t seq);
 uint64_t stmt__epv_first(const struct stmt__epv *v, uint32_t e);
@@ -246,6 +255,10 @@ void stmt__idx_key(unsigned char *key, uint32_t epoch, uint64_t term, uint64_t s
  *  MDB_NOTFOUND, or an LMDB error. */
 int stmt__id_find(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *v, int writer,
                   const unsigned char id[16], uint64_t *seq);
+/** The same on stmt_db.h: STMT_DB_OK with *seq set, STMT_DB_NOTFOUND or an stmt_db error
+ *  (stmt__id_find is this over the writer's raw transaction, until stmt_writer.c moves). */
+int stmt__id_find_t(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__epv *v,
+                    int writer, const unsigned char id[16], uint64_t *seq);
 /** Writer, after each write transaction (committed or not): end its snapshot of the persisted
  *  filters; after a commit, free the filters of the epochs it closed (they are persisted). */
 void stmt__epochs_txn_end(struct stmt__epochs *ep, int committed);
@@ -253,7 +266,8 @@ void stmt__epochs_txn_end(struct stmt__epochs *ep, int committed);
 int stmt__bloom_close(struct stmt_store *st, MDB_txn *txn, uint32_t e);
 /** The persisted filter of closed epoch e in txn's snapshot on id: 1 it may hold the id, 0 it
  *  rules it out, -1 there is no filter (scolar check). */
-int stmt__bloom_test(struct stmt_store *st, MDB_txn *txn, uint32_t e, const unsigned char id[16]);
+int stmt__bloom_test(struct stmt_store *st, struct stmt_db_txn *t, uint32_t e,
+                     const unsigned char id[16]);
 void stmt__bloom_add(struct stmt__epochs *ep, uint32_t epoch, const unsigned char id[16]);
 /** Make room for epoch n (n == ep->n: a new epoch starting at `first`). 0 or ENOMEM. */
 int stmt__epochs_push(struct stmt__epochs *ep, uint64_t first);
@@ -268,6 +282,9 @@ int stmt__epochs_put(struct stmt_store *st, MDB_txn *txn, const struct stmt__epo
 void *stmt__writer_main(void *arg);
 /** Fold every committed statement into the indexes (used at open, before the writer runs). */
 int stmt__fold_all(struct stmt_store *st);
+/** Opening on a full disk (stmt_unfolded.c): the statements after indexed_us into the in-memory
+ *  id map and tail instead of a fold; sets open_full. */
+int stmt__unfolded_load(struct stmt_store *st);
 /** Rough immutability comparison (see stmt_writer.c). 1 when equal. */
 int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t len);
 
@@ -306,7 +323,10 @@ void stmt__outbox_free(struct stmt_store *st);
 int stmt__outbox_write(struct stmt_store *st, MDB_txn *txn, struct stmt__req *group);
 
 /* stmt_query.c: voided state of a record (id in the voided set and not itself voiding). */
-int stmt__is_voided(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len);
+int stmt__is_voided(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char *rec,
+                    size_t len);
+/* stmt_store.c: st->tbl from st->db (the registered names). */
+void stmt__store_names(struct stmt_store *st);
 
 /* stmt_store.c: a stmt_db code as the store's (enum stmt_store_err). */
 int stmt__db_to_store(int rc);

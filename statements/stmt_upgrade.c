@@ -12,24 +12,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int meta(MDB_txn *txn, MDB_dbi dbi, const char *name, MDB_val *v)
+static int meta(struct stmt_db_txn *t, const char *table, const char *name, const void **v,
+                size_t *vl)
 {
-    MDB_val k = {strlen(name), (void *)name};
-    return mdb_get(txn, dbi, &k, v);
+    return stmt_db_get(t, table, name, strlen(name), v, vl);
 }
 
-static size_t entries(MDB_txn *txn, MDB_dbi dbi)
+static size_t entries(struct stmt_db_txn *t, const char *table)
 {
-    MDB_stat s;
-    return mdb_stat(txn, dbi, &s) == 0 ? s.ms_entries : 0;
+    size_t n = 0;
+    return stmt_db_count(t, table, &n) == 0 ? n : 0;
 }
 
 int stmt_store_needs_upgrade(struct stmt_db *db, char *why, size_t whylen)
 {
     struct stmt_db_txn *t = NULL;
-    MDB_dbi d_meta, d_stmt, d_id, d_idx, d_fmt;
-    MDB_val v;
-    MDB_txn *txn;
+    const void *v;
+    size_t vl;
     long fmt = STMT_DB_FORMAT;
     int rc, up = 0;
 
@@ -38,39 +37,37 @@ int stmt_store_needs_upgrade(struct stmt_db *db, char *why, size_t whylen)
     rc = stmt_db_txn_begin(db, 0, &t);
     if (rc)
         return rc < 0 ? rc : -rc;
-    txn = stmt__db_txn_raw(t);
-    if (stmt__db_table(t, "stmt", 0, &d_stmt) || stmt__db_table(t, "stmt_id", 0, &d_id) ||
-        stmt__db_table(t, "stmt_idx", 0, &d_idx) || stmt__db_table(t, "stmt_meta", 0, &d_meta)) {
-        stmt_db_txn_abort(t);
-        return 0; /* no statement store yet: nothing to convert */
-    }
-    if (stmt__db_table(t, "meta", 0, &d_fmt) == 0 && meta(txn, d_fmt, "format", &v) == 0) {
+    if (meta(t, "meta", "format", &v, &vl) == 0) {
         char tmp[32];
-        size_t n = v.mv_size < sizeof tmp - 1 ? v.mv_size : sizeof tmp - 1;
-        memcpy(tmp, v.mv_data, n);
+        size_t n = vl < sizeof tmp - 1 ? vl : sizeof tmp - 1;
+        memcpy(tmp, v, n);
         tmp[n] = '\0';
         fmt = strtol(tmp, NULL, 10);
     }
-    rc = meta(txn, d_meta, "layout", &v);
-    if (rc == MDB_NOTFOUND) {
+    rc = meta(t, "stmt_meta", "layout", &v, &vl);
+    if (rc == STMT_DB_ERR_TABLE) {
+        stmt_db_txn_abort(t);
+        return 0; /* no statement store yet: nothing to convert */
+    }
+    if (rc == STMT_DB_NOTFOUND) {
         /* layout 1 (stmt_epoch.c layout()): id and index tables are emptied and rebuilt; a
          * format 1 store without them still gets its format record raised */
-        if (entries(txn, d_id) || entries(txn, d_idx) ||
-            meta(txn, d_meta, "indexed_through", &v) == 0) {
+        if (entries(t, "stmt_id") || entries(t, "stmt_idx") ||
+            meta(t, "stmt_meta", "indexed_through", &v, &vl) == 0) {
             snprintf(why, whylen,
                      "statement store of layout 1 (keys without fold epochs): its id table and "
                      "indexes are rebuilt");
             up = 1;
-        } else if (fmt < STMT_DB_FORMAT && entries(txn, d_stmt)) {
+        } else if (fmt < STMT_DB_FORMAT && entries(t, "stmt")) {
             snprintf(why, whylen, "store format %ld: raised to %d", fmt, STMT_DB_FORMAT);
             up = 1;
         }
     } else if (rc == 0) {
         /* a store folded by a build without report tallies is refolded once; a layout the
          * open refuses (corrupt or newer) converts nothing */
-        if (v.mv_size == 4 && stmt__be32_get(v.mv_data) == STMT_LAYOUT &&
-            meta(txn, d_meta, "reports", &v) == MDB_NOTFOUND &&
-            meta(txn, d_meta, "indexed_through", &v) == 0) {
+        if (vl == 4 && stmt__be32_get(v) == STMT_LAYOUT &&
+            meta(t, "stmt_meta", "reports", &v, &vl) == STMT_DB_NOTFOUND &&
+            meta(t, "stmt_meta", "indexed_through", &v, &vl) == 0) {
             snprintf(why, whylen,
                      "statement store folded by a build without report tallies: its indexes "
                      "are rebuilt");

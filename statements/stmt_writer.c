@@ -757,8 +757,8 @@ int stmt__fold_all(struct stmt_store *st)
 {
     while (st->indexed_us < st->last_us) {
         size_t n = fold(st, st->fold_max);
-        if (n == 0)
-            return STMT_STORE_ERR_IO;
+        if (n == 0) /* STMT_STORE_ERR_FULL on a full disk: stmt_store_open goes on without */
+            return st->fold_err == STMT_STORE_ERR_FULL ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
         st->open_folded += n;
     }
     return STMT_STORE_OK;

@@ -4,17 +4,20 @@
 // (invalid value, unknown element, read-only element, oversize body, stale or duplicate seq,
 // session ended) rejected or ignored with the right status and nothing changed; content
 // origin headers (CSP frame-ancestors, nosniff, MIME table, attachments, path checks).
+// Needs no corpus (issue 18): the packages are the one-SCO probes of lib/browser.mjs
+// (probe-2004, probe-12) and media-2004, the probe with files of each MIME type beside it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { startServer, tempDir, cli } from '../lib/server.mjs';
+import net from 'node:net';
+import { startServer, tempDir, cli, freePort } from '../lib/server.mjs';
 import { importPackages, register, report, waitStatements, verbs } from '../lib/browser.mjs';
 
 let srv, courses, dataDir;
 
 before(async () => {
   dataDir = tempDir();
-  courses = importPackages(dataDir, ['golf-2004v3-RuntimeBasicCalls', 'golf-12-RuntimeBasicCalls']);
+  courses = importPackages(dataDir, ['probe-2004', 'probe-12', 'media-2004']);
   srv = await startServer({ dataDir });
 });
 
@@ -42,7 +45,7 @@ async function launch(reg, token, sco) {
 
 test('registration: 201 with a launch URL on the content origin; bad input named', async () => {
   const r = await srv.req('POST', '/api/registrations', {
-    body: { course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'h1', name: 'H One' } },
+    body: { course: courses['probe-2004'], learner: { id: 'h1', name: 'H One' } },
   });
   assert.equal(r.status, 201);
   assert.match(r.json.registration, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -50,12 +53,12 @@ test('registration: 201 with a launch URL on the content origin; bad input named
   assert.equal(r.json.course_version, 1);
   for (const [body, status, re] of [
     [{ course: 'nope', learner: { id: 'x' } }, 404, /no course nope/],
-    [{ course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'has space' } }, 400, /learner\.id/],
-    [{ course: courses['golf-2004v3-RuntimeBasicCalls'] }, 400, /learner\.id/],
+    [{ course: courses['probe-2004'], learner: { id: 'has space' } }, 400, /learner\.id/],
+    [{ course: courses['probe-2004'] }, 400, /learner\.id/],
     [{ learner: { id: 'x' } }, 400, /course/],
-    [{ course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'x' }, mode: 'preview' }, 400, /^mode: .*normal, browse or review/],
-    [{ course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'x' }, credit: 'yes' }, 400, /^credit: /],
-    [{ course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'x' }, strict: 'yes' }, 400, /^strict must be true or false/],
+    [{ course: courses['probe-2004'], learner: { id: 'x' }, mode: 'preview' }, 400, /^mode: .*normal, browse or review/],
+    [{ course: courses['probe-2004'], learner: { id: 'x' }, credit: 'yes' }, 400, /^credit: /],
+    [{ course: courses['probe-2004'], learner: { id: 'x' }, strict: 'yes' }, 400, /^strict must be true or false/],
   ]) {
     const b = await srv.req('POST', '/api/registrations', { body });
     assert.equal(b.status, status, JSON.stringify(body));
@@ -63,7 +66,7 @@ test('registration: 201 with a launch URL on the content origin; bad input named
   }
   assert.equal((await srv.req('POST', '/api/registrations', { body: { course: 'x', learner: { id: 'y' } }, auth: null })).status, 401);
   const rv = await srv.req('POST', '/api/registrations', {
-    body: { course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'rv' }, mode: 'review', credit: 'no-credit' },
+    body: { course: courses['probe-2004'], learner: { id: 'rv' }, mode: 'review', credit: 'no-credit' },
   });
   assert.equal(rv.status, 201);
   const lv = await post(`/player/${rv.json.registration}/launch`, { token: rv.json.token, sco: 'item_1' });
@@ -73,7 +76,7 @@ test('registration: 201 with a launch URL on the content origin; bad input named
   assert.equal(rv.json.strict, false);
   assert.equal(lv.json.strict, false);
   const sr = await srv.req('POST', '/api/registrations', {
-    body: { course: courses['golf-2004v3-RuntimeBasicCalls'], learner: { id: 'st' }, strict: true },
+    body: { course: courses['probe-2004'], learner: { id: 'st' }, strict: true },
   });
   assert.equal(sr.status, 201);
   assert.equal(sr.json.strict, true);
@@ -90,8 +93,8 @@ test('registration: 201 with a launch URL on the content origin; bad input named
 });
 
 test('tokens: only their own registration; revoked and missing tokens refused', async () => {
-  const a = await register(srv, courses['golf-2004v3-RuntimeBasicCalls'], { id: 'ta', name: 'A' });
-  const b = await register(srv, courses['golf-2004v3-RuntimeBasicCalls'], { id: 'tb', name: 'B' });
+  const a = await register(srv, courses['probe-2004'], { id: 'ta', name: 'A' });
+  const b = await register(srv, courses['probe-2004'], { id: 'tb', name: 'B' });
   assert.equal((await fetch(C(`/player/${a.registration}?token=${a.token}`))).status, 200);
   assert.equal((await fetch(C(`/player/${a.registration}?token=${b.token}`))).status, 403);
   assert.equal((await fetch(C(`/player/${a.registration}`))).status, 401);
@@ -115,7 +118,7 @@ test('tokens: only their own registration; revoked and missing tokens refused', 
 });
 
 test('commits: invalid values, unknown and read-only elements, oversize, stale seq change nothing', async () => {
-  const r = await register(srv, courses['golf-2004v3-RuntimeBasicCalls'], { id: 'c1', name: 'C' });
+  const r = await register(srv, courses['probe-2004'], { id: 'c1', name: 'C' });
   const L = await launch(r, r.token, 'item_1');
   assert.equal(L.initial['cmi.entry'], 'ab-initio');
   assert.equal(L.initial['cmi.learner_id'], 'c1');
@@ -207,10 +210,11 @@ test('commits: invalid values, unknown and read-only elements, oversize, stale s
 // arrives later (the beacon of an unloading SCO overtaken by the player's exitAll): the request
 // carries the session and the last commit seq the player sent, and waits for that commit.
 test('ordering: a final commit arriving after the exitAll that followed it is applied (cmi.exit kept)', async () => {
-  const C04 = courses['golf-2004v3-RuntimeBasicCalls'];
+  const C04 = courses['probe-2004'];
   async function setup(learner) {
     const reg = (await srv.req('POST', '/api/registrations', { body: { course: C04, learner: { id: learner } } })).json;
-    const nav = await post(`/player/${reg.registration}/nav`, { token: reg.token, request: 'launch' });
+    // the probe declares no flow (CAM's default controlMode flow="false"): the learner chooses
+    const nav = await post(`/player/${reg.registration}/nav`, { token: reg.token, request: 'choice', target: 'item_1' });
     assert.equal(nav.status, 200, nav.text);
     assert.equal(nav.json.deliver, 'item_1', 'the only activity is delivered');
     const L = await launch(reg, reg.token, 'item_1');
@@ -267,7 +271,7 @@ test('ordering: a final commit arriving after the exitAll that followed it is ap
 });
 
 test('1.2 at LMSFinish: mastery-free status completed; lesson_status rules; time as CMITimespan', async () => {
-  const r = await register(srv, courses['golf-12-RuntimeBasicCalls'], { id: 'r12', name: 'R' });
+  const r = await register(srv, courses['probe-12'], { id: 'r12', name: 'R' });
   const L = await launch(r, r.token, (await (await fetch(C(`/player/${r.registration}/state?token=${r.token}`))).json()).resume);
   assert.equal(L.scorm_version, 'scorm12');
   assert.equal(L.initial['cmi.core.entry'], 'ab-initio');
@@ -289,7 +293,7 @@ test('1.2 at LMSFinish: mastery-free status completed; lesson_status rules; time
 });
 
 test('content origin: CSP frame-ancestors, nosniff, MIME table, attachments, path checks', async () => {
-  const course = courses['golf-2004v3-RuntimeBasicCalls'];
+  const course = courses['media-2004'];
   let r = await fetch(C(`/content/${course}/1/shared/launchpage.html`));
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('content-type'), 'text/html; charset=utf-8');
@@ -335,8 +339,8 @@ test('content origin: CSP frame-ancestors, nosniff, MIME table, attachments, pat
 test('scolar registration create and token: the CLI prints launch URLs that work once served', async () => {
   const dir = tempDir();
   try {
-    const ids = importPackages(dir, ['golf-12-RuntimeBasicCalls']);
-    const course = ids['golf-12-RuntimeBasicCalls'];
+    const ids = importPackages(dir, ['probe-12']);
+    const course = ids['probe-12'];
     const env = { SCOLAR_CONTENT_URL: 'https://content.example.net' };
     let r = cli(['registration', 'create', '--data', dir, '--course', 'nope', '--learner-id', 'x'], { env });
     assert.equal(r.status, 1);
@@ -394,10 +398,10 @@ test('scolar registration create and token: the CLI prints launch URLs that work
 test('tokens expire (SCOLAR_TOKEN_TTL)', async () => {
   const dir = tempDir();
   try {
-    const ids = importPackages(dir, ['golf-12-RuntimeBasicCalls']);
+    const ids = importPackages(dir, ['probe-12']);
     const srv2 = await startServer({ dataDir: dir, env: { SCOLAR_TOKEN_TTL: '3' } });
     try {
-      const r = await register(srv2, ids['golf-12-RuntimeBasicCalls'], { id: 'ttl', name: 'T' });
+      const r = await register(srv2, ids['probe-12'], { id: 'ttl', name: 'T' });
       assert.equal((await fetch(r.launch_url)).status, 200);
       await new Promise((res) => setTimeout(res, 3500));
       const x = await fetch(r.launch_url);
@@ -410,5 +414,34 @@ test('tokens expire (SCOLAR_TOKEN_TTL)', async () => {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// The content origin starts after the API origin answers /healthz; civetweb answers a request
+// accepted before the handler is set with its own 404 (the flake "GET /player → 404 right after
+// start"). A request sent the moment the content port accepts must be answered by scolar.
+test('right after start, the content origin answers with scolar\'s routes (never civetweb\'s 404)', async () => {
+  for (let k = 0; k < 3; k++) {
+    const dir = tempDir();
+    const cport = await freePort();
+    const first = new Promise((resolve) => {
+      const t0 = Date.now();
+      const tryOnce = () => {
+        const s = net.connect(cport, '127.0.0.1', () => s.write(`GET /player/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}?token=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+        let buf = '';
+        s.on('data', (d) => { buf += d; });
+        s.on('error', () => {});
+        s.on('close', () => (buf ? resolve(buf) : Date.now() - t0 < 20000 ? setTimeout(tryOnce, 2) : resolve('')));
+      };
+      tryOnce();
+    });
+    const srv2 = await startServer({ dataDir: dir, args: ['--content-listen', `127.0.0.1:${cport}`] });
+    try {
+      const head = (await first).split('\r\n')[0];
+      assert.equal(head, 'HTTP/1.1 401 Unauthorized', 'the first answer of the content origin');
+    } finally {
+      await srv2.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 });

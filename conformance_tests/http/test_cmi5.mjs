@@ -316,13 +316,15 @@ test('blocks: satisfied for the block then the course, in the same batch as the 
   };
   const before = await counts();
   assert.deepEqual([(await item()).completion, (await item()).success, (await item()).satisfied], ['incomplete', 'unknown', false]);
+  assert.deepEqual([(await item()).score, (await item()).total_time, (await item()).last_access], [null, 'PT0H0M0S', null], 'waivers are no learner time, score or access');
   const badReason = await s.req('POST', `/api/registrations/${reg.json.registration}/waive`, { body: { au: 0, reason: 'Because' } });
   assert.equal(badReason.status, 400);
   const { p } = await launch(c.json.id, 0, actor, { registration: reg.json.registration });
   const a = await startAU(p);
   assert.equal((await put(a.auth, stmt(p, a.ld, `${V}initialized`))).status, 204);
-  const batch = [stmt(p, a.ld, `${V}passed`, { result: { success: true, duration: 'PT2S' }, cats: [MOVEON] }),
-    stmt(p, a.ld, `${V}terminated`, { result: { duration: 'PT3S' } })];
+  const batch = [stmt(p, a.ld, `${V}passed`, { result: { success: true, duration: 'PT2S', score: { scaled: 0.75 } }, cats: [MOVEON] }),
+    stmt(p, a.ld, `${V}terminated`, { result: { duration: 'PT1M3.5S' } })];
+  const t0 = new Date();
   const r = await s.req('POST', '/xapi/statements', { body: batch, auth: a.auth });
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(r.json, batch.map((x) => x.id), 'the answer lists the AU\'s ids only');
@@ -336,6 +338,11 @@ test('blocks: satisfied for the block then the course, in the same batch as the 
   assert.equal(rep.json.satisfied, true);
   assert.deepEqual(rep.json.blocks, [{ satisfied: true }, { satisfied: true }]);
   assert.deepEqual([(await item()).completion, (await item()).success, (await item()).satisfied], ['completed', 'passed', true]);
+  // the summary's score is the mean of the AUs' passed/failed scores, its time the sum of the
+  // sessions' terminated durations, its last access the AU batch's time
+  const it = await item();
+  assert.deepEqual([it.score, it.total_time], [0.75, 'PT1M3.50S']);
+  assert.ok(Math.abs(new Date(it.last_access) - t0) < 60000, `last_access ${it.last_access}`);
   assert.deepEqual(await counts(), [before[0], before[1] + 1], 'the course counts one more registration that satisfied it');
 });
 

@@ -11,6 +11,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDir } from '../lib/server.mjs';
 import { zipPackage } from '../lib/browser.mjs';
+import { writeCmi5Course } from '../lib/cmi5.mjs';
+import { randomUUID } from 'node:crypto';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const SECRET = 'a-webhook-secret-of-some-length';
@@ -132,6 +134,94 @@ test('webhooks: refusals, course.imported and registration events, signed, retri
     assert.equal(st.last_error.answer, 'later');
     assert.equal((await s.req('DELETE', `/api/webhooks/${id}`)).status, 204);
     assert.equal((await s.req('GET', `/api/webhooks/${id}`)).status, 404);
+  } finally {
+    await s.stop();
+    await rc.close();
+  }
+});
+
+// cmi5 registrations (scorm_events.c scorm__outcome_events): the same events from the change of
+// the moveOn outcome, in the transaction of the statement, waiver or registration that changes it.
+test('webhooks: registration events of cmi5 registrations (AU statements and waivers)', async () => {
+  const V = 'http://adlnet.gov/expapi/verbs/';
+  const MOVEON = 'https://w3id.org/xapi/cmi5/context/categories/moveon';
+  const CAT = 'https://w3id.org/xapi/cmi5/context/categories/cmi5';
+  const MASTERY = 'https://w3id.org/xapi/cmi5/context/extensions/masteryscore';
+  const rc = await receiver();
+  const s = await startServer();
+  const work = tempDir('scolar-hook-cmi5-');
+  const zip = async (kind) => {
+    const dir = writeCmi5Course(join(work, kind), kind);
+    execFileSync('zip', ['-qr', join(work, `${kind}.zip`), '.'], { cwd: dir });
+    const r = await s.req('POST', '/api/courses', { body: readFileSync(join(work, `${kind}.zip`)), headers: { 'Content-Type': 'application/zip' } });
+    assert.equal(r.status, 201, r.text);
+    return r.json;
+  };
+  const learner = (name) => ({ objectType: 'Agent', account: { homePage: 'https://example.com/people', name } });
+  // launch AU 0, fetch its token, read LaunchData and the preferences (11.0.0.0-3), initialized
+  const startAU = async (course, name) => {
+    const reg = await s.req('POST', '/api/registrations', { body: { course, actor: learner(name) } });
+    assert.equal(reg.status, 201, reg.text);
+    const l = await s.req('POST', `/api/registrations/${reg.json.registration}/launch`, { body: { au: 0 } });
+    assert.equal(l.status, 201, l.text);
+    const p = Object.fromEntries(new URL(l.json.launch_url).searchParams);
+    const auth = `Basic ${(await (await fetch(p.fetch, { method: 'POST' })).json())['auth-token']}`;
+    const q = new URLSearchParams({ stateId: 'LMS.LaunchData', activityId: p.activityId, agent: p.actor, registration: p.registration });
+    const ld = (await s.req('GET', `/xapi/activities/state?${q}`, { auth })).json;
+    await s.req('GET', `/xapi/agents/profile?${new URLSearchParams({ profileId: 'cmi5LearnerPreferences', agent: p.actor })}`, { auth });
+    const send = async (verb, { result, cats = [], ext = {} } = {}) => {
+      const ctx = JSON.parse(JSON.stringify(ld.contextTemplate));
+      ctx.registration = p.registration;
+      ctx.contextActivities.category = [{ id: CAT }, ...cats.map((id) => ({ id }))];
+      Object.assign(ctx.extensions, ext);
+      const st = { id: randomUUID(), timestamp: new Date().toISOString(), actor: JSON.parse(p.actor), verb: { id: verb }, object: { id: p.activityId }, context: ctx, ...(result ? { result } : {}) };
+      const r = await s.req('PUT', `/xapi/statements?statementId=${st.id}`, { body: st, auth });
+      assert.equal(r.status, 204, `${verb}: ${r.text}`);
+    };
+    await send(`${V}initialized`);
+    return { registration: reg.json.registration, send };
+  };
+  const eventsOf = (reg) => rc.events.filter((e) => e.json.registration === reg);
+  try {
+    const w = await s.req('POST', '/api/webhooks', {
+      body: { url: rc.url, secret: SECRET, retry_initial_ms: 50,
+        events: ['registration.completed', 'registration.passed', 'registration.failed'] },
+    });
+    assert.equal(w.status, 201, w.text);
+    const mastery = await zip('mastery');
+    const single = await zip('single');
+
+    // passed with the mastery score: the AU and the course are satisfied in the same batch
+    const a = await startAU(mastery.id, 'hook-ann');
+    await a.send(`${V}passed`, { result: { success: true, duration: 'PT2S', score: { scaled: 0.9 } }, cats: [MOVEON], ext: { [MASTERY]: 0.3 } });
+    const ea = await until('cmi5 passed+completed', () => (eventsOf(a.registration).length >= 2 ? eventsOf(a.registration) : null));
+    assert.deepEqual(ea.map((e) => e.json.event).sort(), ['registration.completed', 'registration.passed']);
+    for (const e of ea) {
+      assert.equal(e.json.course, mastery.id);
+      assert.deepEqual([e.json.learner.id, e.json.completion, e.json.success], ['hook-ann', 'completed', 'passed']);
+      assert.equal(e.headers['x-scolar-signature'], 'sha256=' + createHmac('sha256', SECRET).update(e.body).digest('hex'));
+    }
+    // the terminated statement changes no outcome: no second event
+    await a.send(`${V}terminated`, { result: { duration: 'PT3S' } });
+
+    // failed: an event of its own, the course is not satisfied (moveOn CompletedOrPassed)
+    const b = await startAU(single.id, 'hook-bob');
+    await b.send(`${V}failed`, { result: { success: false, duration: 'PT2S' }, cats: [MOVEON] });
+    const eb = await until('cmi5 failed', () => (eventsOf(b.registration).length ? eventsOf(b.registration) : null));
+    assert.deepEqual(eb.map((e) => [e.json.event, e.json.completion, e.json.success]), [['registration.failed', 'incomplete', 'failed']]);
+
+    // a waiver that satisfies the course: completed, success unknown
+    const reg = await s.req('POST', '/api/registrations', { body: { course: single.id, actor: learner('hook-cy') } });
+    assert.equal(reg.status, 201, reg.text);
+    const wv = await s.req('POST', `/api/registrations/${reg.json.registration}/waive`, { body: { au: 0, reason: 'Tested Out' } });
+    assert.equal(wv.status, 200, wv.text);
+    const ec = await until('cmi5 waived completed', () => (eventsOf(reg.json.registration).length ? eventsOf(reg.json.registration) : null));
+    assert.deepEqual(ec.map((e) => [e.json.event, e.json.learner.id, e.json.completion, e.json.success]),
+      [['registration.completed', 'hook-cy', 'completed', 'unknown']]);
+
+    await until('queue drained', async () => (await s.req('GET', `/api/webhooks/${w.json.id}`)).json.status.queued === 0);
+    await sleep(300);
+    assert.equal(rc.events.length, 4, `exactly four events: ${rc.events.map((e) => e.json.event)}`);
   } finally {
     await s.stop();
     await rc.close();

@@ -4,7 +4,7 @@
 // small helpers to drive the golf sample content inside the player's frames.
 import { chromium } from 'playwright-core';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SHARED, cli } from './server.mjs';
@@ -14,12 +14,12 @@ export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-// A persistent context on a fresh user-data-dir (deleted by close()).
-export async function launchBrowser() {
+// A persistent context on a fresh user-data-dir (deleted by close()); extraArgs go to Chromium.
+export async function launchBrowser(extraArgs = []) {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run tools/deps.sh --test (Debian package chromium)`);
   const profile = mkdtempSync(join(tmpdir(), 'scolar-chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
+    executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs],
   });
   const close = async () => {
     await ctx.close().catch(() => {});
@@ -54,6 +54,53 @@ function probeZip(tmp) {
   return zip;
 }
 
+// 'probe-12': the same one-SCO shape in SCORM 1.2 (item 'item_1', no mastery score).
+const PROBE12_MANIFEST = `<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="org.scolar.test.probe-12" version="1"
+  xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
+  <organizations default="org"><organization identifier="org"><title>Probe course 1.2</title>
+    <item identifier="item_1" identifierref="r1"><title>Probe SCO</title></item>
+  </organization></organizations>
+  <resources><resource identifier="r1" type="webcontent" adlcp:scormtype="sco" href="sco.html">
+    <file href="sco.html"/></resource></resources>
+</manifest>
+`;
+const PROBE12_SCO = '<!doctype html><title>probe 1.2</title><script>var a=window.parent.API;' +
+  'if(a){a.LMSInitialize("");}</script><p>probe SCO 1.2</p>';
+
+// 'media-2004': the probe with files of the content origin's MIME table beside it (HTML,
+// JavaScript, a 4,000-byte JPEG-named file for byte ranges, an XSD, a DTD served as an attachment).
+const MEDIA_FILES = {
+  'shared/launchpage.html': '<!doctype html><title>media</title><script src="scormfunctions.js"></script><p>media SCO</p>',
+  'shared/scormfunctions.js': 'var a = window.parent.API_1484_11; if (a) a.Initialize("");\n',
+  'imsss_v1p0.xsd': '<?xml version="1.0"?><xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>\n',
+  'XMLSchema.dtd': '<!ELEMENT schema ANY>\n',
+};
+function mediaFiles(dir) {
+  mkdirSync(join(dir, 'shared'));
+  for (const [f, text] of Object.entries(MEDIA_FILES)) writeFileSync(join(dir, f), text);
+  const jpg = Buffer.alloc(4000);
+  for (let i = 0; i < jpg.length; i++) jpg[i] = (i * 7 + (i >> 8)) & 0xff;
+  jpg.set([0xff, 0xd8, 0xff, 0xe0], 0);
+  writeFileSync(join(dir, 'shared/background.jpg'), jpg);
+  const files = [...Object.keys(MEDIA_FILES), 'shared/background.jpg'].map((f) => `<file href="${f}"/>`).join('');
+  return PROBE_MANIFEST.replace('probe-2004', 'media-2004').replace('href="sco.html">', 'href="shared/launchpage.html">')
+    .replace('<file href="sco.html"/>', files);
+}
+
+function zipDir(tmp, name, files) {
+  const dir = mkdtempSync(join(tmp, `${name}-`));
+  for (const [f, text] of Object.entries(files)) {
+    if (typeof text === 'function') writeFileSync(join(dir, f), text(dir));
+    else writeFileSync(join(dir, f), text);
+  }
+  const zip = join(tmp, `${name}.zip`);
+  const r = spawnSync('zip', ['-qr', zip, '.'], { cwd: dir });
+  if (r.status !== 0) throw new Error(`zip of ${name} failed: ${r.stderr}`);
+  return zip;
+}
+
 // The names 'demo-2004' and 'demo-12' are scolar's own demo course (tools/demo-course), which
 // needs no corpus (issue 18).
 export function zipPackage(name, tmp) {
@@ -66,6 +113,8 @@ export function zipPackage(name, tmp) {
     return zip;
   }
   if (name === 'probe-2004') return probeZip(tmp);
+  if (name === 'probe-12') return zipDir(tmp, name, { 'imsmanifest.xml': PROBE12_MANIFEST, 'sco.html': PROBE12_SCO });
+  if (name === 'media-2004') return zipDir(tmp, name, { 'imsmanifest.xml': mediaFiles });
   const dir = join(SHARED, 'scorm-packages', name);
   const zip = join(tmp, `${name}.zip`);
   const r = spawnSync('zip', ['-qr', zip, '.'], { cwd: dir });

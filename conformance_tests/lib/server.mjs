@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -45,7 +46,28 @@ export function cli(args, opts = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 
-async function waitHealthy(base, proc, ms = 20000) {
+// fetch over HTTPS trusting only the certificate authority `ca` (PEM): Node's fetch takes no CA
+// option. Resolves to what the tests read of a fetch Response: status, headers (a Headers), text().
+export function httpsFetch(url, { method = 'GET', headers = {}, body } = {}, ca) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method, headers, ca, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+        const buf = Buffer.concat(chunks);
+        resolve({ status: res.statusCode, headers: h, ok: res.statusCode < 300, tls: res.socket.getProtocol?.(),
+          text: async () => buf.toString('utf8'), json: async () => JSON.parse(buf.toString('utf8')) });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function waitHealthy(base, proc, ms = 20000, fetch = globalThis.fetch) {
   const t0 = Date.now();
   let exited = null;
   proc.once('exit', (code) => { exited = code; });
@@ -60,7 +82,8 @@ async function waitHealthy(base, proc, ms = 20000) {
   throw new Error('scolar serve did not become healthy in time');
 }
 
-// Start a server. opts: {dataDir, env, args, keepData}
+// Start a server. opts: {dataDir, env, args, keepData, tlsCa}; with tlsCa (PEM of the CA that
+// signed the --tls-cert in args) both origins are https and srv.fetch trusts that CA only.
 export async function startServer(opts = {}) {
   const dataDir = opts.dataDir || tempDir();
   const port = await freePort();
@@ -77,16 +100,18 @@ export async function startServer(opts = {}) {
   let stdout = '', stderr = '';
   proc.stdout.on('data', (d) => { stdout += d; });
   proc.stderr.on('data', (d) => { stderr += d; });
-  const base = `http://127.0.0.1:${port}`;
-  const content = `http://127.0.0.1:${cport}`;
+  const scheme = opts.tlsCa ? 'https' : 'http';
+  const base = `${scheme}://127.0.0.1:${port}`;
+  const content = `${scheme}://127.0.0.1:${cport}`;
+  const fetch = opts.tlsCa ? (url, o) => httpsFetch(url, o, opts.tlsCa) : globalThis.fetch;
   try {
-    await waitHealthy(base, proc);
+    await waitHealthy(base, proc, 20000, fetch);
   } catch (e) {
     proc.kill('SIGKILL');
     throw new Error(`${e.message}\nstdout: ${stdout}\nstderr: ${stderr}`);
   }
   const srv = {
-    base, content, port, cport, dataDir, proc,
+    base, content, port, cport, dataDir, proc, fetch,
     get stdout() { return stdout; },
     get stderr() { return stderr; },
     // Stop with a signal and resolve with the exit code (or the signal name).

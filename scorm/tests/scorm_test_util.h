@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Helpers shared by the scorm/ tests: build zips with libzip (from folders of the shared
- * corpus or from buffers), a throw-away data directory, and a snapshot of DATA/content to prove
- * that a failed import left nothing behind.
+ * corpus or from buffers), a throw-away data directory, a snapshot of DATA/content to prove
+ * that a failed import left nothing behind, and the run-time's steps (import a package, a new
+ * registration, a launch, a commit with allocation failure injection).
  */
 #ifndef SCORM_TEST_UTIL_H
 #define SCORM_TEST_UTIL_H
@@ -18,9 +19,11 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include "common/sc_alloc.h"
 #include "common/sc_buf.h"
 #include "common/tap.h"
 #include "scorm/scorm.h"
+#include "scorm/scorm_rt.h"
 #include "statements/stmt_db.h"
 #include "statements/tests/pg_test_util.h"
 
@@ -86,9 +89,13 @@ static inline void tu_init(void)
     }
 }
 
+static char *tu_dm;
+
 static inline void tu_fini(void)
 {
     tu_rm_rf(tu_tmp);
+    free(tu_dm);
+    tu_dm = NULL;
 }
 
 /* A fresh data directory with its store. With SCOLAR_TEST_BACKEND=pg (the *_pg tests,
@@ -418,6 +425,185 @@ static inline char *tu_gen_package(int nres, int files_per, size_t fsize, size_t
         }
     free(body);
     return tu_zip_finish(za, path, len);
+}
+
+/* ---- the run-time's steps ------------------------------------------------------------------ */
+
+static inline const char *tu_src_dir(void)
+{
+    const char *s = getenv("SRC_DIR");
+    return s ? s : ".";
+}
+
+/* runtime_js/datamodel.json, read once (freed by tu_fini), or exit with a TAP bail out */
+static size_t tu_dm_len;
+
+static inline const char *tu_datamodel(size_t *len)
+{
+    char path[1024];
+    if (!tu_dm) {
+        snprintf(path, sizeof path, "%s/../runtime_js/datamodel.json", tu_src_dir());
+        tu_dm = tu_read(path, &tu_dm_len);
+        if (!tu_dm) {
+            printf("Bail out! cannot read %s\n", path);
+            exit(1);
+        }
+    }
+    *len = tu_dm_len;
+    return tu_dm;
+}
+
+/* The run-time on db with options o (NULL: none; activity_base and learner_home get the test
+ * values when unset), or exit with a TAP bail out. */
+static inline struct scorm_rt *tu_rt_open(struct stmt_db *db, struct scorm_rt_opts *o)
+{
+    struct scorm_rt_opts dflt;
+    struct scorm_rt *rt = NULL;
+    struct scorm_diag d;
+    size_t len;
+    const char *dm = tu_datamodel(&len);
+    if (!o) {
+        memset(&dflt, 0, sizeof dflt);
+        o = &dflt;
+    }
+    if (!o->activity_base)
+        o->activity_base = "http://lms.example.com/courses/";
+    if (!o->learner_home)
+        o->learner_home = "http://lms.example.com/";
+    if (!db || scorm_rt_open(db, dm, len, o, &rt, &d)) {
+        printf("Bail out! cannot open the run-time\n");
+        exit(1);
+    }
+    return rt;
+}
+
+/* Import the zip at zp in process: a new course, or a new version of version_of when given.
+ * The course id (malloc'd) or NULL (the reason as a TAP comment). */
+static inline char *tu_import_zip(struct stmt_db *db, const char *zp, const char *version_of)
+{
+    cJSON *res = NULL;
+    struct scorm_diag d;
+    struct scorm_import_opts o;
+    char *course = NULL;
+    memset(&o, 0, sizeof o);
+    memset(&d, 0, sizeof d);
+    o.in_process = 1;
+    o.course_id = version_of;
+    o.existing = version_of ? 1 : 0;
+    if (scorm_import_file(db, zp, &o, &res, &d) == 0)
+        course = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(res, "course")));
+    else
+        tap_diag("import %s: %s %s", zp, scorm_strerror(d.code), d.msg);
+    cJSON_Delete(res);
+    return course;
+}
+
+/* a folder of the shared corpus (SHARED_DIR/scorm-packages/name) */
+static inline char *tu_import_corpus(struct stmt_db *db, const char *name, const char *version_of)
+{
+    char zp[512], dir[1024];
+    size_t len;
+    zip_t *za = tu_zip_new(zp, sizeof zp);
+    snprintf(dir, sizeof dir, "%s/scorm-packages/%s", tu_shared(), name);
+    tu_zip_add_tree(za, dir, "");
+    free(tu_zip_finish(za, zp, &len));
+    return tu_import_zip(db, zp, version_of);
+}
+
+/* a manifest and the pages it launches (NULL-terminated names; NULL: a.html), each a stub */
+static inline char *tu_import_manifest(struct stmt_db *db, const char *xml,
+                                       const char *const *pages, const char *version_of)
+{
+    static const char *const dflt[] = {"a.html", NULL};
+    char zp[512];
+    size_t len;
+    zip_t *za = tu_zip_new(zp, sizeof zp);
+    tu_zip_add_str(za, "imsmanifest.xml", xml);
+    for (const char *const *p = pages ? pages : dflt; *p; p++)
+        tu_zip_add_str(za, *p, "<html>page</html>");
+    free(tu_zip_finish(za, zp, &len));
+    return tu_import_zip(db, zp, version_of);
+}
+
+/* scolar's own demo course, edition "2004" or "12" */
+static inline char *tu_import_demo(struct stmt_db *db, const char *edition)
+{
+    char zp[512];
+    size_t len;
+    zip_t *za = tu_zip_new(zp, sizeof zp);
+    tu_zip_add_demo(za, edition);
+    free(tu_zip_finish(za, zp, &len));
+    return tu_import_zip(db, zp, NULL);
+}
+
+/* a new registration of learner (id, name) on course: its id into reg; the run-time's code */
+static inline int tu_reg_new(struct scorm_rt *rt, const char *course, const char *learner,
+                             const char *name, char reg[64])
+{
+    cJSON *r = NULL;
+    struct scorm_diag d;
+    int rc = scorm_rt_registration_create(rt, course, learner, name, &r, &d);
+    reg[0] = '\0';
+    if (!rc)
+        snprintf(reg, 64, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(r, "registration")));
+    cJSON_Delete(r);
+    return rc;
+}
+
+/* launch sco: the session into sess; *out (may be NULL) gets the launch answer (owned) */
+static inline int tu_launch(struct scorm_rt *rt, const char *reg, const char *sco, char sess[64],
+                            cJSON **out)
+{
+    cJSON *L = NULL;
+    struct scorm_diag d;
+    int rc = scorm_rt_launch(rt, reg, sco, &L, &d);
+    sess[0] = '\0';
+    if (!rc)
+        snprintf(sess, 64, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(L, "session")));
+    if (out)
+        *out = L;
+    else
+        cJSON_Delete(L);
+    return rc;
+}
+
+/* A commit {seq, final, changes: changes_json} with an allocation failure injected after
+ * fail_after allocations of the call (-1: none; the payload is made before). *out (may be
+ * NULL) gets the answer, d (may be NULL) the diagnostic. The run-time's code. */
+static inline int tu_commit(struct scorm_rt *rt, const char *reg, const char *sess, int seq,
+                            int final, const char *changes_json, long fail_after, cJSON **out,
+                            struct scorm_diag *d)
+{
+    cJSON *p = cJSON_CreateObject(), *res = NULL;
+    struct scorm_diag dd;
+    int rc;
+    cJSON_AddNumberToObject(p, "seq", seq);
+    cJSON_AddBoolToObject(p, "final", final);
+    cJSON_AddItemToObject(p, "changes", cJSON_Parse(changes_json));
+    if (!d)
+        d = &dd;
+    memset(d, 0, sizeof *d);
+    sc_alloc_fail_after(fail_after);
+    rc = scorm_rt_commit(rt, reg, sess, p, &res, d);
+    sc_alloc_fail_after(-1);
+    cJSON_Delete(p);
+    if (out)
+        *out = res;
+    else
+        cJSON_Delete(res);
+    return rc;
+}
+
+/* tu_commit of a new seq: 0 only when it was applied (1: answered as a duplicate) */
+static inline int tu_commit_applied(struct scorm_rt *rt, const char *reg, const char *sess, int seq,
+                                    int final, const char *changes_json, long fail_after)
+{
+    cJSON *out = NULL;
+    int rc = tu_commit(rt, reg, sess, seq, final, changes_json, fail_after, &out, NULL);
+    if (rc == 0 && !cJSON_IsTrue(cJSON_GetObjectItem(out, "applied")))
+        rc = 1;
+    cJSON_Delete(out);
+    return rc;
 }
 
 #endif

@@ -258,6 +258,125 @@ static void session_flow(struct cmi5 *c)
     cJSON_Delete(actor);
 }
 
+struct first_key {
+    char k[STMT_DB_MAX_KEY + 1];
+    size_t kl;
+    const char *p;
+};
+
+static int first_cb(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
+{
+    struct first_key *f = ctx;
+    (void)v;
+    (void)vl;
+    if (kl < strlen(f->p) || memcmp(k, f->p, strlen(f->p)))
+        return 1;
+    memcpy(f->k, k, kl);
+    f->kl = kl;
+    return 1;
+}
+
+/* Delete every key of table beginning with prefix (in txn). */
+static int del_prefix(struct stmt_db_txn *t, const char *table, const char *prefix)
+{
+    for (;;) {
+        struct first_key f = {{0}, 0, prefix};
+        int rc = stmt_db_scan(t, table, prefix, strlen(prefix), first_cb, &f);
+        if (rc < 0 && rc != STMT_DB_NOTFOUND)
+            return rc;
+        if (!f.kl)
+            return 0;
+        if ((rc = stmt_db_del(t, table, f.k, f.kl)))
+            return rc;
+    }
+}
+
+/* A store whose cmi5 registration predates the console's indexes (no created_us, nothing in
+ * reg_by_course, reg_by_learner, learners, course_stats, reg_summary): the course's list is
+ * read from reg_by_course, so it misses it until cmi5_open indexes it, once. */
+static void index_migration(struct stmt_db *db, struct stmt_store *st, struct cmi5 **c)
+{
+    static const char XML[] =
+        "<courseStructure xmlns=\"https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd\">"
+        "<course id=\"https://example.com/old\"><title><langstring>O</langstring></title>"
+        "<description><langstring>O</langstring></description></course>"
+        "<au id=\"https://example.com/old/au\"><title><langstring>A</langstring>"
+        "</title><description><langstring>A</langstring></description>"
+        "<url>https://au.example/a.html</url></au></courseStructure>";
+    cJSON *course = NULL, *reg = NULL, *list = NULL, *rec = NULL;
+    cJSON *actor = cJSON_Parse("{\"objectType\":\"Agent\",\"account\":{\"homePage\":"
+                               "\"https://example.com\",\"name\":\"old-u\"},\"name\":\"Old\"}");
+    struct cmi5_diag d;
+    struct stmt_db_txn *t = NULL;
+    char prefix[512], *text;
+    const void *v;
+    size_t vl;
+    int created = 0, ok_strip = 1;
+
+    memset(&d, 0, sizeof d);
+    ok(cmi5_course_import(*c, XML, sizeof XML - 1, 0, &course, &d) == 0, "old course (%s)", d.msg);
+    const char *cid = cJSON_GetStringValue(cJSON_GetObjectItem(course, "id"));
+    ok(cmi5_registration_create(*c, cid, actor, NULL, &reg, &created, &d) == 0 && created,
+       "old registration");
+    const char *rid = cJSON_GetStringValue(cJSON_GetObjectItem(reg, "registration"));
+    ok(cmi5_registration_list(*c, cid, &list) == 0 && cJSON_GetArraySize(list) == 1 &&
+           !strcmp(cJSON_GetStringValue(
+                       cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "registration")),
+                   rid),
+       "the course lists its registration (reg_by_course)");
+    cJSON_Delete(list);
+    list = NULL;
+
+    /* make it an old store's record */
+    ok(stmt_db_txn_begin(db, 1, &t) == 0, "write txn");
+    ok_strip &= stmt_db_get(t, "cmi5_regs", rid, 36, &v, &vl) == 0 &&
+                (rec = cJSON_ParseWithLength(v, vl)) != NULL;
+    cJSON_DeleteItemFromObject(rec, "created_us");
+    text = cJSON_PrintUnformatted(rec);
+    ok_strip &= text && stmt_db_put(t, "cmi5_regs", rid, 36, text, strlen(text), 0) == 0;
+    cJSON_free(text);
+    snprintf(prefix, sizeof prefix, "%s\x1f", cid);
+    ok_strip &= del_prefix(t, "reg_by_course", prefix) == 0;
+    ok_strip &= del_prefix(t, "reg_by_learner", "old-u\x1f") == 0;
+    ok_strip &= stmt_db_del(t, "learners", "old-u", 5) == 0;
+    ok_strip &= stmt_db_del(t, "course_stats", cid, strlen(cid)) == 0;
+    ok_strip &= stmt_db_del(t, "reg_summary", rid, 36) == 0;
+    ok_strip &= stmt_db_del(t, "course_stats", "#cmi5-indexed", 13) != STMT_DB_ERR_IO;
+    if (!ok_strip)
+        stmt_db_txn_abort(t);
+    ok(ok_strip && stmt_db_txn_commit(t) == 0, "stripped to an old store's registration");
+    cJSON_Delete(rec);
+    ok(cmi5_registration_list(*c, cid, &list) == 0 && cJSON_GetArraySize(list) == 0,
+       "not indexed: not listed");
+    cJSON_Delete(list);
+    list = NULL;
+
+    cmi5_close(*c);
+    *c = NULL;
+    ok(cmi5_open(db, st, NULL, c) == 0, "reopen: indexes the old registration");
+    ok(cmi5_registration_list(*c, cid, &list) == 0 && cJSON_GetArraySize(list) == 1,
+       "listed after the migration");
+    ok(cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 0), "created_us")),
+       "its record has created_us");
+    cJSON_Delete(list);
+    ok(stmt_db_txn_begin(db, 0, &t) == 0, "read txn");
+    rec = stmt_db_get(t, "course_stats", cid, strlen(cid), &v, &vl) == 0
+              ? cJSON_ParseWithLength(v, vl)
+              : NULL;
+    ok(rec && cJSON_GetNumberValue(cJSON_GetObjectItem(rec, "registrations")) == 1,
+       "the course counts it");
+    cJSON_Delete(rec);
+    ok(stmt_db_get(t, "reg_summary", rid, 36, &v, &vl) == 0, "it has a summary");
+    ok(stmt_db_get(t, "course_stats", "#cmi5-indexed", 13, &v, &vl) == 0, "marker written");
+    stmt_db_txn_abort(t);
+    ok(cmi5_course_delete(*c, cid, 0) == CMI5_ERR_STATE, "course delete refused: it has one");
+    ok(cmi5_course_delete(*c, cid, 1) == CMI5_OK, "force delete");
+    ok(cmi5_registration_exists(*c, rid) == 0, "its registration went with it");
+    cJSON_Delete(reg);
+    cJSON_Delete(course);
+    cJSON_Delete(actor);
+}
+
 int main(void)
 {
     char dir[512];
@@ -274,6 +393,7 @@ int main(void)
         shared_packages(c, dir);
     moveon_model();
     session_flow(c);
+    index_migration(db, st, &c);
     cmi5_close(c);
     stmt_store_close(st);
     stmt_db_close(db);

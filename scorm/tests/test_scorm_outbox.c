@@ -24,78 +24,20 @@
     "{\"objectType\":\"Agent\",\"name\":\"scolar SCORM run-time\",\"account\":{\"homePage\":"      \
     "\"http://lms.example.com/\",\"name\":\"scolar-scorm-runtime\"}}"
 
-static char *dm_text;
-static size_t dm_len;
-
-static const char *src_dir(void)
-{
-    const char *s = getenv("SRC_DIR");
-    return s ? s : ".";
-}
-
-static char *import_demo(struct stmt_db *db)
-{
-    char zp[512];
-    size_t len;
-    zip_t *za = tu_zip_new(zp, sizeof zp);
-    cJSON *res = NULL;
-    struct scorm_diag d;
-    struct scorm_import_opts o;
-    char *course = NULL;
-    tu_zip_add_demo(za, "2004"); /* scolar's own demo course (tools/demo-course) */
-    free(tu_zip_finish(za, zp, &len));
-    memset(&o, 0, sizeof o);
-    o.in_process = 1;
-    if (scorm_import_file(db, zp, &o, &res, &d) == 0)
-        course = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(res, "course")));
-    else
-        tap_diag("import: %s %s", scorm_strerror(d.code), d.msg);
-    cJSON_Delete(res);
-    return course;
-}
-
 static struct scorm_rt *rt_open(struct stmt_db *db, struct stmt_store *st, int no_drain)
 {
     struct scorm_rt_opts o;
-    struct scorm_diag d;
-    struct scorm_rt *rt = NULL;
     memset(&o, 0, sizeof o);
-    o.activity_base = "http://lms.example.com/courses/";
-    o.learner_home = "http://lms.example.com/";
     o.store = st;
     o.authority_json = AUTH;
     o.no_drain = no_drain;
-    if (scorm_rt_open(db, dm_text, dm_len, &o, &rt, &d))
-        return NULL;
-    return rt;
-}
-
-/* a commit with allocation failure injection after `fail_after` allocations of the call
- * (-1: none); the payload is made before */
-static int commit_inj(struct scorm_rt *rt, const char *reg, const char *sess, int seq, int final,
-                      const char *changes_json, long fail_after)
-{
-    cJSON *p = cJSON_CreateObject(), *out = NULL;
-    struct scorm_diag d;
-    int rc;
-    cJSON_AddNumberToObject(p, "seq", seq);
-    cJSON_AddBoolToObject(p, "final", final);
-    cJSON_AddItemToObject(p, "changes", cJSON_Parse(changes_json));
-    memset(&d, 0, sizeof d);
-    sc_alloc_fail_after(fail_after);
-    rc = scorm_rt_commit(rt, reg, sess, p, &out, &d);
-    sc_alloc_fail_after(-1);
-    if (rc == 0 && !cJSON_IsTrue(cJSON_GetObjectItem(out, "applied")))
-        rc = 1; /* the tests only send new seqs */
-    cJSON_Delete(p);
-    cJSON_Delete(out);
-    return rc;
+    return tu_rt_open(db, &o);
 }
 
 static int commit(struct scorm_rt *rt, const char *reg, const char *sess, int seq, int final,
                   const char *changes_json)
 {
-    return commit_inj(rt, reg, sess, seq, final, changes_json, -1);
+    return tu_commit_applied(rt, reg, sess, seq, final, changes_json, -1);
 }
 
 static size_t store_count(struct stmt_store *st)
@@ -127,29 +69,6 @@ static char *location(struct scorm_rt *rt, const char *reg)
     return out;
 }
 
-static int new_registration(struct scorm_rt *rt, const char *course, const char *learner,
-                            char reg[64])
-{
-    cJSON *r = NULL;
-    struct scorm_diag d;
-    int rc = scorm_rt_registration_create(rt, course, learner, learner, &r, &d);
-    if (!rc)
-        snprintf(reg, 64, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(r, "registration")));
-    cJSON_Delete(r);
-    return rc;
-}
-
-static int launch(struct scorm_rt *rt, const char *reg, char sess[64])
-{
-    cJSON *L = NULL;
-    struct scorm_diag d;
-    int rc = scorm_rt_launch(rt, reg, "intro", &L, &d);
-    if (!rc)
-        snprintf(sess, 64, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(L, "session")));
-    cJSON_Delete(L);
-    return rc;
-}
-
 /* the statements of the outbox rows (owned array) */
 static int row_visit(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
 {
@@ -175,8 +94,8 @@ static void test_prompt(struct stmt_db *db, struct stmt_store *st, const char *c
     char reg[64], sess[64];
     size_t n0 = store_count(st);
     ok(rt != NULL, "run-time open with a statement store");
-    is_int(new_registration(rt, course, "prompt", reg), 0, "registration");
-    is_int(launch(rt, reg, sess), 0, "launch");
+    is_int(tu_reg_new(rt, course, "prompt", "prompt", reg), 0, "registration");
+    is_int(tu_launch(rt, reg, "intro", sess, NULL), 0, "launch");
     is_int(commit(rt, reg, sess, 1, 0, "{\"cmi.location\":\"p1\"}"), 0, "commit 1");
     is_int((int)(store_count(st) - n0), 1, "initialized is stored when the commit returns");
     is_int(commit(rt, reg, sess, 2, 1,
@@ -194,8 +113,8 @@ static void test_crash_after_commit(struct stmt_db *db, struct stmt_store *st, c
     size_t n0 = store_count(st), n_rows, stored = 0;
     cJSON *before, *s;
     int same = 0;
-    is_int(new_registration(rt, course, "crash", reg), 0, "registration");
-    is_int(launch(rt, reg, sess), 0, "launch");
+    is_int(tu_reg_new(rt, course, "crash", "crash", reg), 0, "registration");
+    is_int(tu_launch(rt, reg, "intro", sess, NULL), 0, "launch");
     is_int(commit(rt, reg, sess, 1, 1,
                   "{\"cmi.completion_status\":\"completed\",\"cmi.exit\":\"normal\"}"),
            0, "final commit acknowledged");
@@ -239,8 +158,8 @@ static void test_reinsert(struct stmt_db *db, struct stmt_store *st, const char 
     char *first = NULL, *again = NULL;
     int n, i = 0;
     struct stmt_insert_result res;
-    is_int(new_registration(rt, course, "reinsert", reg), 0, "registration");
-    is_int(launch(rt, reg, sess), 0, "launch");
+    is_int(tu_reg_new(rt, course, "reinsert", "reinsert", reg), 0, "registration");
+    is_int(tu_launch(rt, reg, "intro", sess, NULL), 0, "launch");
     is_int(commit(rt, reg, sess, 1, 1, "{\"cmi.exit\":\"suspend\"}"), 0, "final commit");
     scorm_rt_close(rt);
     /* the crash came after the insert, before the rows' deletion */
@@ -276,8 +195,8 @@ static void test_drainer_thread(struct stmt_db *db, struct stmt_store *st, const
     char reg[64], sess[64];
     size_t n0 = store_count(st);
     int waited = 0;
-    is_int(new_registration(rt, course, "thread", reg), 0, "registration");
-    is_int(launch(rt, reg, sess), 0, "launch");
+    is_int(tu_reg_new(rt, course, "thread", "thread", reg), 0, "registration");
+    is_int(tu_launch(rt, reg, "intro", sess, NULL), 0, "launch");
     is_int(commit(rt, reg, sess, 1, 1, "{\"cmi.exit\":\"suspend\"}"), 0, "final commit");
     is_int((int)rows(rt), 2, "2 rows wait");
     is_int(scorm_rt_outbox_start(rt), 0, "drainer thread started");
@@ -297,13 +216,13 @@ static void test_alloc_failures(struct stmt_db *db, struct stmt_store *st, const
     struct scorm_rt *rt = rt_open(db, st, 0);
     char reg[64], sess[64], changes[256], want[32];
     int failed = 0, succeeded = 0, bad = 0, drained_ok = 0, left_rows = 0, k;
-    is_int(new_registration(rt, course, "oom", reg), 0, "registration");
+    is_int(tu_reg_new(rt, course, "oom", "oom", reg), 0, "registration");
     for (k = 0; k < 5000; k++) {
         size_t n0, n1, stored = 0;
         long f0;
         char *loc0, *loc1;
         int rc;
-        if (launch(rt, reg, sess)) {
+        if (tu_launch(rt, reg, "intro", sess, NULL)) {
             bad++;
             break;
         }
@@ -316,7 +235,7 @@ static void test_alloc_failures(struct stmt_db *db, struct stmt_store *st, const
                  "\"PT1S\"}",
                  want);
         f0 = sc_alloc_failures();
-        rc = commit_inj(rt, reg, sess, 1, 1, changes, k);
+        rc = tu_commit_applied(rt, reg, sess, 1, 1, changes, k);
         if (sc_alloc_failures() == f0) { /* the countdown never fired: every point was tried */
             if (rc != 0)
                 bad++;
@@ -410,7 +329,7 @@ static void test_sco_definition(struct stmt_db *db, struct stmt_store *st)
     course = cJSON_GetStringValue(cJSON_GetObjectItem(res, "course"));
     is_int((int)cJSON_GetNumberValue(cJSON_GetObjectItem(res, "scos")), 2,
            "import: 2 SCOs (two items of one SCO resource; the asset apart)");
-    is_int(new_registration(rt, course, "scodef", reg), 0, "registration");
+    is_int(tu_reg_new(rt, course, "scodef", "scodef", reg), 0, "registration");
     is_int(scorm_rt_registration_get(rt, reg, &rep), 0, "report");
     is_int(cJSON_GetArraySize(cJSON_GetObjectItem(rep, "scos")), 2,
            "report: scos[] holds the 2 SCOs");
@@ -454,7 +373,7 @@ static void test_sco_definition(struct stmt_db *db, struct stmt_store *st)
 
 int main(void)
 {
-    char path[1024], dir[512];
+    char dir[512];
     struct stmt_db *db;
     struct stmt_store *st = NULL;
     struct stmt_store_opts so;
@@ -462,12 +381,6 @@ int main(void)
 
     sc_alloc_init_cjson();
     tu_init();
-    snprintf(path, sizeof path, "%s/../runtime_js/datamodel.json", src_dir());
-    dm_text = tu_read(path, &dm_len);
-    if (!dm_text) {
-        printf("Bail out! cannot read %s\n", path);
-        return 1;
-    }
     db = tu_db_open(dir, sizeof dir);
     memset(&so, 0, sizeof so);
     so.index_inline = 1;
@@ -475,7 +388,7 @@ int main(void)
         printf("Bail out! cannot open the store\n");
         return 1;
     }
-    course = import_demo(db);
+    course = tu_import_demo(db, "2004");
     ok(course != NULL, "demo 2004 course imported");
     if (course) {
         test_prompt(db, st, course);
@@ -488,7 +401,6 @@ int main(void)
     free(course);
     stmt_store_close(st);
     stmt_db_close(db);
-    free(dm_text);
     tu_fini();
     return tap_done();
 }

@@ -14,15 +14,6 @@
 #include "scorm/scorm_rt.h"
 #include "scorm/tests/scorm_test_util.h"
 
-static char *dm_text;
-static size_t dm_len;
-
-static const char *src_dir(void)
-{
-    const char *s = getenv("SRC_DIR");
-    return s ? s : ".";
-}
-
 static int sink(void *ctx, cJSON **stmts, size_t n)
 {
     (void)ctx;
@@ -65,26 +56,7 @@ static const char *manifest(int v2)
 
 static char *import_course(struct stmt_db *db, int v2, const char *version_of)
 {
-    char zp[512];
-    size_t len;
-    zip_t *za = tu_zip_new(zp, sizeof zp);
-    cJSON *res = NULL;
-    struct scorm_diag d;
-    struct scorm_import_opts o;
-    char *course = NULL;
-    tu_zip_add_str(za, "imsmanifest.xml", manifest(v2));
-    tu_zip_add_str(za, "a.html", "<html>a</html>");
-    free(tu_zip_finish(za, zp, &len));
-    memset(&o, 0, sizeof o);
-    o.in_process = 1;
-    o.course_id = version_of;
-    o.existing = version_of ? 1 : 0;
-    if (scorm_import_file(db, zp, &o, &res, &d) == 0)
-        course = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(res, "course")));
-    else
-        tap_diag("import: %s %s", scorm_strerror(d.code), d.msg);
-    cJSON_Delete(res);
-    return course;
+    return tu_import_manifest(db, manifest(v2), NULL, version_of);
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
@@ -179,28 +151,22 @@ static double num(const cJSON *o, const char *k)
 
 static void test_exact(struct scorm_rt *rt, struct stmt_db *db, const char *course)
 {
-    cJSON *reg = NULL, *L = NULL, *rep = NULL, *out = NULL, *p;
-    struct scorm_diag d;
-    char regid[64];
-    int rc;
-    is_int(scorm_rt_registration_create(rt, course, "x-1", "X", &reg, &d), 0, "registration");
-    snprintf(regid, sizeof regid, "%s",
-             cJSON_GetStringValue(cJSON_GetObjectItem(reg, "registration")));
+    cJSON *rep = NULL;
+    char regid[64], sess[64];
+    is_int(tu_reg_new(rt, course, "x-1", "X", regid), 0, "registration");
     is_int(scorm_rt_course_report(rt, db, course, &rep), 0, "kept report");
     is_int((int)num(rep, "registrations"), 1, "one registration, counted at creation");
     is_int((int)num(rep, "started"), 0, "nothing started");
     is_int(cJSON_GetArraySize(cJSON_GetObjectItem(rep, "scos")), 3, "three SCOs, the asset apart");
     cJSON_Delete(rep);
     rep = NULL;
-    is_int(scorm_rt_launch(rt, regid, "s2", &L, &d), 0, "launch s2");
-    p = cJSON_Parse("{\"seq\":1,\"final\":true,\"changes\":{\"cmi.completion_status\":"
-                    "\"completed\",\"cmi.success_status\":\"passed\",\"cmi.score.scaled\":\"0.75\","
-                    "\"cmi.session_time\":\"PT90S\",\"cmi.exit\":\"suspend\"}}");
-    rc = scorm_rt_commit(rt, regid, cJSON_GetStringValue(cJSON_GetObjectItem(L, "session")), p,
-                         &out, &d);
-    is_int(rc, 0, "commit");
-    cJSON_Delete(p);
-    cJSON_Delete(out);
+    is_int(tu_launch(rt, regid, "s2", sess, NULL), 0, "launch s2");
+    is_int(tu_commit(rt, regid, sess, 1, 1,
+                     "{\"cmi.completion_status\":\"completed\",\"cmi.success_status\":\"passed\","
+                     "\"cmi.score.scaled\":\"0.75\",\"cmi.session_time\":\"PT90S\","
+                     "\"cmi.exit\":\"suspend\"}",
+                     -1, NULL, NULL),
+           0, "commit");
     is_int(scorm_rt_course_report(rt, db, course, &rep), 0, "kept report after the commit");
     is_int((int)num(rep, "started"), 1, "started");
     is_int((int)num(rep, "completed"), 0, "one SCO of three completed: not the course");
@@ -215,8 +181,6 @@ static void test_exact(struct scorm_rt *rt, struct stmt_db *db, const char *cour
         is_int((int)num(s, "completed"), 1, "s2 completed");
     }
     cJSON_Delete(rep);
-    cJSON_Delete(L);
-    cJSON_Delete(reg);
     ok(agree(rt, db, "exact"), "kept = computed after the exact steps");
     is_int(scorm_rt_registration_delete(rt, regid), 0, "delete it");
     is_int(scorm_rt_course_report(rt, db, course, &rep), 0, "report after deletion");
@@ -341,7 +305,7 @@ static void test_rebuild_and_migrate(struct scorm_rt **rt, struct stmt_db *db,
             wiped += stmt_db_del(t, *tb, ks->k[i], ks->l[i]) == 0;
     }
     ok(wiped > 10 && stmt_db_txn_commit(t) == 0, "kept tables wiped (%d rows)", wiped);
-    is_int(scorm_rt_open(db, dm_text, dm_len, o, rt, &d), 0, "reopened: built at open");
+    is_int(scorm_rt_open(db, tu_dm, tu_dm_len, o, rt, &d), 0, "reopened: built at open");
     after = report_text(*rt, db, course);
     ok(after != NULL, "report after reopen");
     ok(agree(*rt, db, "migrate"), "built at open = computed");
@@ -361,7 +325,9 @@ static void test_rebuild_and_migrate(struct scorm_rt **rt, struct stmt_db *db,
 
 int main(void)
 {
-    char path[1024], dir[512];
+    char dir[512];
+    size_t dm_len;
+    const char *dm_text;
     struct scorm_rt *rt = NULL;
     struct scorm_rt_opts o;
     struct scorm_diag d;
@@ -370,12 +336,7 @@ int main(void)
 
     sc_alloc_init_cjson();
     tu_init();
-    snprintf(path, sizeof path, "%s/../runtime_js/datamodel.json", src_dir());
-    dm_text = tu_read(path, &dm_len);
-    if (!dm_text) {
-        printf("Bail out! cannot read %s\n", path);
-        return 1;
-    }
+    dm_text = tu_datamodel(&dm_len);
     db = tu_db_open(dir, sizeof dir);
     memset(&o, 0, sizeof o);
     o.emit = sink;
@@ -396,7 +357,6 @@ int main(void)
     free(course);
     scorm_rt_close(rt);
     stmt_db_close(db);
-    free(dm_text);
     tu_fini();
     return tap_done();
 }

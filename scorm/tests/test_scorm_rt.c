@@ -16,8 +16,6 @@
 #include <limits.h>
 #include <unistd.h>
 
-static char *dm_text;
-static size_t dm_len;
 static cJSON *emitted; /* every statement the bridge produced */
 
 static int sink(void *ctx, cJSON **stmts, size_t n)
@@ -26,12 +24,6 @@ static int sink(void *ctx, cJSON **stmts, size_t n)
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(emitted, cJSON_Duplicate(stmts[i], 1));
     return 0;
-}
-
-static const char *src_dir(void)
-{
-    const char *s = getenv("SRC_DIR");
-    return s ? s : ".";
 }
 
 /* ---- the value table ------------------------------------------------------------------- */
@@ -90,7 +82,7 @@ static size_t load_cases(struct vcase **out)
     char path[1024], *text, *line, *save = NULL;
     size_t len, n = 0, cap = 256;
     struct vcase *cs = calloc(cap, sizeof *cs);
-    snprintf(path, sizeof path, "%s/tests/data/rt/values.tsv", src_dir());
+    snprintf(path, sizeof path, "%s/tests/data/rt/values.tsv", tu_src_dir());
     text = tu_read(path, &len);
     if (!text || !cs) {
         printf("Bail out! cannot read %s\n", path);
@@ -168,12 +160,12 @@ static void shim_agreement(struct vcase *cs, size_t n)
     tu_write(cases, s, strlen(s));
     cJSON_free(s);
     cJSON_Delete(arr);
-    snprintf(cmd, sizeof cmd, "%s/../runtime_js/scorm-api.js", src_dir());
+    snprintf(cmd, sizeof cmd, "%s/../runtime_js/scorm-api.js", tu_src_dir());
     if (!realpath(cmd, api)) {
         ok(0, "runtime_js/scorm-api.js found");
         return;
     }
-    snprintf(cmd, sizeof cmd, "%s/../runtime_js/datamodel.json", src_dir());
+    snprintf(cmd, sizeof cmd, "%s/../runtime_js/datamodel.json", tu_src_dir());
     if (!realpath(cmd, dmp)) {
         ok(0, "runtime_js/scorm-api.js and datamodel.json found");
         return;
@@ -268,67 +260,11 @@ static const char MANIFEST12[] =
     "  </resources>\n"
     "</manifest>\n";
 
-static char *import12(struct stmt_db *db)
-{
-    char zp[512];
-    size_t len;
-    zip_t *za = tu_zip_new(zp, sizeof zp);
-    cJSON *res = NULL;
-    struct scorm_diag d;
-    struct scorm_import_opts o;
-    char *course = NULL;
-    tu_zip_add_str(za, "imsmanifest.xml", MANIFEST12);
-    tu_zip_add_str(za, "a.html", "<html>a</html>");
-    tu_zip_add_str(za, "b.html", "<html>b</html>");
-    free(tu_zip_finish(za, zp, &len));
-    memset(&o, 0, sizeof o);
-    o.in_process = 1;
-    if (scorm_import_file(db, zp, &o, &res, &d) == 0)
-        course = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(res, "course")));
-    cJSON_Delete(res);
-    return course;
-}
-
-/* Import a shared golf package: a new course, or a new version of `version_of` when given. */
-static char *import_golf_as(struct stmt_db *db, const char *name, const char *version_of)
-{
-    char zp[512], dir[1024];
-    size_t len;
-    zip_t *za = tu_zip_new(zp, sizeof zp);
-    cJSON *res = NULL;
-    struct scorm_diag d;
-    struct scorm_import_opts o;
-    char *course = NULL;
-    snprintf(dir, sizeof dir, "%s/scorm-packages/%s", tu_shared(), name);
-    tu_zip_add_tree(za, dir, "");
-    free(tu_zip_finish(za, zp, &len));
-    memset(&o, 0, sizeof o);
-    o.in_process = 1;
-    o.course_id = version_of;
-    o.existing = version_of ? 1 : 0;
-    if (scorm_import_file(db, zp, &o, &res, &d) == 0)
-        course = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(res, "course")));
-    else
-        tap_diag("import %s: %s %s", name, scorm_strerror(d.code), d.msg);
-    cJSON_Delete(res);
-    return course;
-}
-
-static char *import_golf(struct stmt_db *db, const char *name)
-{
-    return import_golf_as(db, name, NULL);
-}
-
 static cJSON *commit(struct scorm_rt *rt, const char *reg, const char *sess, int seq, int final,
                      const char *changes_json, int *rc, struct scorm_diag *d)
 {
-    cJSON *p = cJSON_CreateObject(), *out = NULL;
-    cJSON_AddNumberToObject(p, "seq", seq);
-    cJSON_AddBoolToObject(p, "final", final);
-    cJSON_AddItemToObject(p, "changes", cJSON_Parse(changes_json));
-    memset(d, 0, sizeof *d);
-    *rc = scorm_rt_commit(rt, reg, sess, p, &out, d);
-    cJSON_Delete(p);
+    cJSON *out = NULL;
+    *rc = tu_commit(rt, reg, sess, seq, final, changes_json, -1, &out, d);
     return out;
 }
 
@@ -364,7 +300,8 @@ static int count_verb(const char *verb)
 
 static void test_flow12(struct scorm_rt *rt, struct stmt_db *db)
 {
-    char *course = import12(db);
+    char *course =
+        tu_import_manifest(db, MANIFEST12, (const char *const[]){"a.html", "b.html", NULL}, NULL);
     cJSON *reg = NULL, *L = NULL, *out, *rep = NULL;
     struct scorm_diag d;
     int rc;
@@ -459,7 +396,7 @@ static void test_flow12(struct scorm_rt *rt, struct stmt_db *db)
 
 static void test_flow2004(struct scorm_rt *rt, struct stmt_db *db)
 {
-    char *course = import_golf(db, "golf-2004v3-RunTimeAdvancedCalls");
+    char *course = tu_import_corpus(db, "golf-2004v3-RunTimeAdvancedCalls", NULL);
     cJSON *reg = NULL, *reg2 = NULL, *L = NULL, *out, *rep = NULL, *st = NULL;
     struct scorm_diag d;
     int rc;
@@ -488,7 +425,7 @@ static void test_flow2004(struct scorm_rt *rt, struct stmt_db *db)
            "revoked (first token)");
     is_int(scorm_rt_token_check(rt, regid, jstr(reg, "token")), 0, "reg1 unaffected");
     /* version pinning: a re-import adds version 2; reg1 keeps 1, a new registration gets 2 */
-    char *again = import_golf_as(db, "golf-2004v3-RunTimeAdvancedCalls", course);
+    char *again = tu_import_corpus(db, "golf-2004v3-RunTimeAdvancedCalls", course);
     cJSON *reg3 = NULL, *ps = NULL;
     is_int(scorm_rt_registration_create(rt, course, "u-3", "Tri", &reg3, &d), 0, "third");
     is_int((int)cJSON_GetNumberValue(cJSON_GetObjectItem(reg3, "course_version")), 2,
@@ -623,7 +560,7 @@ static void test_flow2004(struct scorm_rt *rt, struct stmt_db *db)
  * lenient and the run-time's own mode (opened lenient here) applies to the others. */
 static void test_strict(struct scorm_rt *rt, struct stmt_db *db)
 {
-    char *course = import_golf(db, "golf-2004v3-RuntimeBasicCalls");
+    char *course = tu_import_corpus(db, "golf-2004v3-RuntimeBasicCalls", NULL);
     struct scorm_rt_reg_opts ro = {NULL, NULL, 1, 0};
     cJSON *lr = NULL, *sr = NULL, *L = NULL, *out;
     struct scorm_diag d;
@@ -671,7 +608,7 @@ static void test_strict(struct scorm_rt *rt, struct stmt_db *db)
  * starts ab-initio after exitAll or when the engine begins a new attempt on the activity. */
 static void test_attempt_end(struct scorm_rt *rt, struct stmt_db *db)
 {
-    char *course = import_golf(db, "golf-2004v3-RuntimeBasicCalls");
+    char *course = tu_import_corpus(db, "golf-2004v3-RuntimeBasicCalls", NULL);
     cJSON *reg = NULL, *L = NULL, *out;
     struct scorm_diag d;
     char regid[64], sess[64];
@@ -775,7 +712,7 @@ static void wipe(struct stmt_db_txn *t, const char *table)
 static void test_index_migrate(struct scorm_rt *rt, struct stmt_db *db,
                                const struct scorm_rt_opts *o)
 {
-    char *course = import_golf(db, "golf-12-RuntimeBasicCalls");
+    char *course = tu_import_corpus(db, "golf-12-RuntimeBasicCalls", NULL);
     cJSON *r1 = NULL, *r2 = NULL, *page = NULL;
     struct scorm_rt *rt2 = NULL;
     struct scorm_diag d;
@@ -814,7 +751,7 @@ static void test_index_migrate(struct scorm_rt *rt, struct stmt_db *db,
     is_int((int)cJSON_GetNumberValue(cJSON_GetObjectItem(page, "total")), 0, "nothing indexed");
     cJSON_Delete(page);
     page = NULL;
-    is_int(scorm_rt_open(db, dm_text, dm_len, o, &rt2, &d), 0, "open indexes the old store");
+    is_int(scorm_rt_open(db, tu_dm, tu_dm_len, o, &rt2, &d), 0, "open indexes the old store");
     is_int(scorm_rt_course_registrations(rt2, course, NULL, 0, 50, &page), 0, "list again");
     is_int((int)cJSON_GetNumberValue(cJSON_GetObjectItem(page, "total")), 2, "both listed");
     is_int(cJSON_GetArraySize(cJSON_GetObjectItem(page, "items")), 2, "both items");
@@ -836,7 +773,9 @@ static void test_index_migrate(struct scorm_rt *rt, struct stmt_db *db,
 
 int main(void)
 {
-    char path[1024], dir[512];
+    char dir[512];
+    size_t dm_len;
+    const char *dm_text;
     struct scorm_rt *rt = NULL;
     struct scorm_rt_opts o;
     struct scorm_diag d;
@@ -845,12 +784,7 @@ int main(void)
     sc_alloc_init_cjson();
     tu_init();
     emitted = cJSON_CreateArray();
-    snprintf(path, sizeof path, "%s/../runtime_js/datamodel.json", src_dir());
-    dm_text = tu_read(path, &dm_len);
-    if (!dm_text) {
-        printf("Bail out! cannot read %s\n", path);
-        return 1;
-    }
+    dm_text = tu_datamodel(&dm_len);
     db = tu_db_open(dir, sizeof dir);
     memset(&o, 0, sizeof o);
     o.emit = sink;
@@ -874,7 +808,6 @@ int main(void)
     scorm_rt_close(rt);
     stmt_db_close(db);
     cJSON_Delete(emitted);
-    free(dm_text);
     tu_fini();
     return tap_done();
 }

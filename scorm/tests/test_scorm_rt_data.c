@@ -46,50 +46,15 @@ static const char *manifest(const char *id, const char *org_attrs)
     return manifest_buf;
 }
 
-static char *import(struct stmt_db *db, const char *xml)
-{
-    char zp[512];
-    size_t len;
-    zip_t *za = tu_zip_new(zp, sizeof zp);
-    cJSON *res = NULL;
-    struct scorm_diag d;
-    struct scorm_import_opts o;
-    char *course = NULL;
-    tu_zip_add_str(za, "imsmanifest.xml", xml);
-    tu_zip_add_str(za, "a.html", "<html>a</html>");
-    free(tu_zip_finish(za, zp, &len));
-    memset(&o, 0, sizeof o);
-    o.in_process = 1;
-    if (scorm_import_file(db, zp, &o, &res, &d) == 0)
-        course = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(res, "course")));
-    else
-        tap_diag("import: %s", d.msg);
-    cJSON_Delete(res);
-    return course;
-}
-
-static int reg_new(struct scorm_rt *rt, const char *course, const char *learner, char *out,
-                   size_t len)
-{
-    cJSON *r = NULL;
-    struct scorm_diag d;
-    int rc = scorm_rt_registration_create(rt, course, learner, "L", &r, &d);
-    if (rc == 0)
-        snprintf(out, len, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(r, "registration")));
-    cJSON_Delete(r);
-    return rc;
-}
-
 /* launch sco; *sess gets the session; returns initial["adl.data"] printed (owned) or NULL */
 static char *launch(struct scorm_rt *rt, const char *reg, const char *sco, char *sess, size_t len)
 {
     cJSON *out = NULL, *sd;
-    struct scorm_diag d;
-    char *txt = NULL;
+    char s64[64], *txt;
     sess[0] = '\0';
-    if (scorm_rt_launch(rt, reg, sco, &out, &d) != 0)
+    if (tu_launch(rt, reg, sco, s64, &out) != 0)
         return NULL;
-    snprintf(sess, len, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(out, "session")));
+    snprintf(sess, len, "%s", s64);
     sd = cJSON_GetObjectItem(cJSON_GetObjectItem(out, "initial"), "adl.data");
     txt = sd ? cJSON_PrintUnformatted(sd) : sc_strdup("absent");
     cJSON_Delete(out);
@@ -99,16 +64,7 @@ static char *launch(struct scorm_rt *rt, const char *reg, const char *sco, char 
 static int commit(struct scorm_rt *rt, const char *reg, const char *sess, int seq,
                   const char *changes, struct scorm_diag *d)
 {
-    cJSON *p = cJSON_CreateObject(), *out = NULL;
-    int rc;
-    cJSON_AddNumberToObject(p, "seq", seq);
-    cJSON_AddBoolToObject(p, "final", 1);
-    cJSON_AddItemToObject(p, "changes", cJSON_Parse(changes));
-    memset(d, 0, sizeof *d);
-    rc = scorm_rt_commit(rt, reg, sess, p, &out, d);
-    cJSON_Delete(p);
-    cJSON_Delete(out);
-    return rc;
+    return tu_commit(rt, reg, sess, seq, 1, changes, -1, NULL, d);
 }
 
 static void is_launch(struct scorm_rt *rt, const char *reg, const char *sco, const char *want,
@@ -122,15 +78,14 @@ static void is_launch(struct scorm_rt *rt, const char *reg, const char *sco, con
 
 static void test_global(struct scorm_rt *rt, struct stmt_db *db)
 {
-    char *course = import(db, manifest("sdg", ""));
+    char *course = tu_import_manifest(db, manifest("sdg", ""), NULL, NULL);
     char r1[64], r2[64], r3[64], sess[64];
     struct scorm_diag d;
     char *got;
     if (!ok(course != NULL, "global: course imported"))
         return;
-    ok(reg_new(rt, course, "u1", r1, sizeof r1) == 0 &&
-           reg_new(rt, course, "u1", r2, sizeof r2) == 0 &&
-           reg_new(rt, course, "u2", r3, sizeof r3) == 0,
+    ok(tu_reg_new(rt, course, "u1", "L", r1) == 0 && tu_reg_new(rt, course, "u1", "L", r2) == 0 &&
+           tu_reg_new(rt, course, "u2", "L", r3) == 0,
        "global: three registrations (u1 twice, u2)");
     got = launch(rt, r1, "s1", sess, sizeof sess);
     is_str(got ? got : "",
@@ -180,7 +135,7 @@ static void test_global(struct scorm_rt *rt, struct stmt_db *db)
 static void test_local(struct scorm_rt *rt, struct stmt_db *db)
 {
     const char *xml = manifest("sdl", "adlcp:sharedDataGlobalToSystem=\"false\"");
-    char *course = import(db, xml);
+    char *course = tu_import_manifest(db, xml, NULL, NULL);
     char r1[64], r2[64], sess[64];
     struct scorm_diag d;
     char *got;
@@ -190,8 +145,7 @@ static void test_local(struct scorm_rt *rt, struct stmt_db *db)
     struct scorm_diag md;
     if (!ok(course != NULL, "local: course imported"))
         return;
-    ok(reg_new(rt, course, "u1", r1, sizeof r1) == 0 &&
-           reg_new(rt, course, "u1", r2, sizeof r2) == 0,
+    ok(tu_reg_new(rt, course, "u1", "L", r1) == 0 && tu_reg_new(rt, course, "u1", "L", r2) == 0,
        "local: two registrations of u1");
     /* the sequencing state of r1: first attempt on the course */
     ok(scorm_manifest_parse(xml, strlen(xml), 0, &tree, NULL, &md) == 0 &&
@@ -295,35 +249,20 @@ static void test_api(struct stmt_db *db)
 
 int main(void)
 {
-    char path[1024], dir[512];
-    struct scorm_rt *rt = NULL;
-    struct scorm_rt_opts o;
-    struct scorm_diag d;
+    char dir[512];
+    struct scorm_rt *rt;
     struct stmt_db *db;
-    const char *src = getenv("SRC_DIR");
-    char *dm;
-    size_t dm_len = 0;
 
     sc_alloc_init_cjson();
     tu_init();
-    snprintf(path, sizeof path, "%s/../runtime_js/datamodel.json", src ? src : ".");
-    dm = tu_read(path, &dm_len);
-    if (!dm) {
-        printf("Bail out! cannot read %s\n", path);
-        return 1;
-    }
     db = tu_db_open(dir, sizeof dir);
-    memset(&o, 0, sizeof o);
-    o.activity_base = "http://lms.example.com/courses/";
-    o.learner_home = "http://lms.example.com/";
-    if (!ok(scorm_rt_open(db, dm, dm_len, &o, &rt, &d) == 0, "datamodel.json compiled"))
-        return tap_done();
+    rt = tu_rt_open(db, NULL);
+    ok(rt != NULL, "datamodel.json compiled");
     test_global(rt, db);
     test_local(rt, db);
     test_api(db);
     scorm_rt_close(rt);
     stmt_db_close(db);
-    free(dm);
     tu_fini();
     return tap_done();
 }

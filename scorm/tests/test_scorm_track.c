@@ -16,49 +16,6 @@
 #include "scorm/scorm_rt.h"
 #include "scorm/tests/scorm_test_util.h"
 
-static char *dm_text;
-static size_t dm_len;
-
-static const char *src_dir(void)
-{
-    const char *s = getenv("SRC_DIR");
-    return s ? s : ".";
-}
-
-static char *import_pkg(struct stmt_db *db, const char *name)
-{
-    char zp[512], dir[1024];
-    size_t len;
-    zip_t *za = tu_zip_new(zp, sizeof zp);
-    cJSON *res = NULL;
-    struct scorm_diag d;
-    struct scorm_import_opts o;
-    char *course = NULL;
-    snprintf(dir, sizeof dir, "%s/scorm-packages/%s", tu_shared(), name);
-    tu_zip_add_tree(za, dir, "");
-    free(tu_zip_finish(za, zp, &len));
-    memset(&o, 0, sizeof o);
-    o.in_process = 1;
-    if (scorm_import_file(db, zp, &o, &res, &d) == 0)
-        course = strdup(cJSON_GetStringValue(cJSON_GetObjectItem(res, "course")));
-    else
-        tap_diag("import %s: %s %s", name, scorm_strerror(d.code), d.msg);
-    cJSON_Delete(res);
-    return course;
-}
-
-static int new_registration(struct scorm_rt *rt, const char *course, const char *learner,
-                            char reg[64])
-{
-    cJSON *r = NULL;
-    struct scorm_diag d;
-    int rc = scorm_rt_registration_create(rt, course, learner, learner, &r, &d);
-    if (!rc)
-        snprintf(reg, 64, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(r, "registration")));
-    cJSON_Delete(r);
-    return rc;
-}
-
 /* a navigation request (body JSON text); the answer (owned) or NULL, *status its code */
 static cJSON *nav(struct scorm_rt *rt, const char *reg, const char *body, int *status)
 {
@@ -72,37 +29,6 @@ static cJSON *nav(struct scorm_rt *rt, const char *reg, const char *body, int *s
         *status = rc;
     cJSON_Delete(b);
     return ans;
-}
-
-static int launch(struct scorm_rt *rt, const char *reg, const char *sco, char sess[64])
-{
-    cJSON *L = NULL;
-    struct scorm_diag d;
-    int rc = scorm_rt_launch(rt, reg, sco, &L, &d);
-    if (!rc)
-        snprintf(sess, 64, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(L, "session")));
-    cJSON_Delete(L);
-    return rc;
-}
-
-static int commit_inj(struct scorm_rt *rt, const char *reg, const char *sess, int seq, int final,
-                      const char *changes_json, long fail_after)
-{
-    cJSON *p = cJSON_CreateObject(), *out = NULL;
-    struct scorm_diag d;
-    int rc;
-    cJSON_AddNumberToObject(p, "seq", seq);
-    cJSON_AddBoolToObject(p, "final", final);
-    cJSON_AddItemToObject(p, "changes", cJSON_Parse(changes_json));
-    memset(&d, 0, sizeof d);
-    sc_alloc_fail_after(fail_after);
-    rc = scorm_rt_commit(rt, reg, sess, p, &out, &d);
-    sc_alloc_fail_after(-1);
-    if (rc == 0 && !cJSON_IsTrue(cJSON_GetObjectItem(out, "applied")))
-        rc = 1;
-    cJSON_Delete(p);
-    cJSON_Delete(out);
-    return rc;
 }
 
 /* the toc entry of item in a navigation answer: "completion/success" into buf */
@@ -146,19 +72,20 @@ static void test_derived(struct scorm_rt *rt, const char *course)
     char reg[64], sess[64], other[64], body[256], buf[64];
     cJSON *a;
     int st;
-    is_int(new_registration(rt, course, "trk-1", reg), 0, "registration");
+    is_int(tu_reg_new(rt, course, "trk-1", "trk-1", reg), 0, "registration");
     a = nav(rt, reg, "{\"request\":\"launch\"}", NULL);
     is_str(cJSON_GetStringValue(cJSON_GetObjectItem(a, "deliver")), "playing_item",
            "launch delivers the first SCO");
     cJSON_Delete(a);
-    is_int(launch(rt, reg, "playing_item", sess), 0, "its session");
+    is_int(tu_launch(rt, reg, "playing_item", sess, NULL), 0, "its session");
     /* a navigation request with run-time data is refused: the commit carries it */
     a = nav(rt, reg, "{\"request\":\"report\",\"cmi\":{\"completion_status\":\"completed\"}}", &st);
     is_int(st, SCORM_RT_ERR_PAYLOAD, "a request with \"cmi\" is refused");
     ok(a == NULL, "no answer");
     /* a commit of a SCO that is not delivered tracks nothing */
-    is_int(launch(rt, reg, "etuqiette_item", other), 0, "a SCO launched outside sequencing");
-    is_int(commit_inj(rt, reg, other, 1, 0, DONE, -1), 0, "its commit is stored");
+    is_int(tu_launch(rt, reg, "etuqiette_item", other, NULL), 0,
+           "a SCO launched outside sequencing");
+    is_int(tu_commit_applied(rt, reg, other, 1, 0, DONE, -1), 0, "its commit is stored");
     a = nav(rt, reg, "{\"request\":\"status\"}", NULL);
     is_str(toc_status(a, "etuqiette_item", buf, sizeof buf), "not attempted/unknown",
            "... and tracks nothing (not the delivered activity)");
@@ -168,7 +95,7 @@ static void test_derived(struct scorm_rt *rt, const char *course)
        "continue is not valid before the first SCO is satisfied");
     cJSON_Delete(a);
     /* the delivered SCO's commit: tracking follows in the commit's transaction */
-    is_int(commit_inj(rt, reg, sess, 1, 0, DONE, -1), 0, "the delivered SCO commits");
+    is_int(tu_commit_applied(rt, reg, sess, 1, 0, DONE, -1), 0, "the delivered SCO commits");
     a = nav(rt, reg, "{\"request\":\"status\"}", NULL);
     is_str(toc_status(a, "playing_item", buf, sizeof buf), "completed/passed",
            "its activity is completed and satisfied (RTE 4.2.4, 4.2.22 -> SN 4.2.1)");
@@ -182,11 +109,11 @@ static void test_derived(struct scorm_rt *rt, const char *course)
            "continue delivers the second SCO");
     cJSON_Delete(a);
     /* cmi.exit "time-out" at Terminate: the next request of that session is exitAll */
-    is_int(launch(rt, reg, "etuqiette_item", sess), 0, "second SCO launched");
-    is_int(commit_inj(rt, reg, sess, 1, 1,
-                      "{\"cmi.completion_status\":\"incomplete\",\"cmi.exit\":\"time-out\","
-                      "\"cmi.session_time\":\"PT5S\"}",
-                      -1),
+    is_int(tu_launch(rt, reg, "etuqiette_item", sess, NULL), 0, "second SCO launched");
+    is_int(tu_commit_applied(rt, reg, sess, 1, 1,
+                             "{\"cmi.completion_status\":\"incomplete\",\"cmi.exit\":\"time-out\","
+                             "\"cmi.session_time\":\"PT5S\"}",
+                             -1),
            0, "it terminates with cmi.exit time-out");
     snprintf(body, sizeof body, "{\"request\":\"report\",\"session\":\"%s\",\"commit_seq\":1}",
              sess);
@@ -206,18 +133,18 @@ static void test_alloc_failures(struct scorm_rt *rt, const char *course)
         int rc;
         char *comp;
         snprintf(learner, sizeof learner, "oom-%d", k);
-        if (new_registration(rt, course, learner, reg) ||
+        if (tu_reg_new(rt, course, learner, learner, reg) ||
             !(a = nav(rt, reg, "{\"request\":\"launch\"}", NULL))) {
             bad++;
             break;
         }
         cJSON_Delete(a);
-        if (launch(rt, reg, "playing_item", sess)) {
+        if (tu_launch(rt, reg, "playing_item", sess, NULL)) {
             bad++;
             break;
         }
         f0 = sc_alloc_failures();
-        rc = commit_inj(rt, reg, sess, 1, 0, DONE, k);
+        rc = tu_commit_applied(rt, reg, sess, 1, 0, DONE, k);
         if (sc_alloc_failures() == f0) { /* the countdown never fired: every point was tried */
             if (rc != 0)
                 bad++;
@@ -250,30 +177,16 @@ static void test_alloc_failures(struct scorm_rt *rt, const char *course)
 
 int main(void)
 {
-    char path[1024], dir[512];
+    char dir[512];
     struct stmt_db *db;
-    struct scorm_rt *rt = NULL;
-    struct scorm_rt_opts o;
-    struct scorm_diag d;
+    struct scorm_rt *rt;
     char *course;
 
     sc_alloc_init_cjson();
     tu_init();
-    snprintf(path, sizeof path, "%s/../runtime_js/datamodel.json", src_dir());
-    dm_text = tu_read(path, &dm_len);
-    if (!dm_text) {
-        printf("Bail out! cannot read %s\n", path);
-        return 1;
-    }
     db = tu_db_open(dir, sizeof dir);
-    memset(&o, 0, sizeof o);
-    o.activity_base = "http://lms.example.com/courses/";
-    o.learner_home = "http://lms.example.com/";
-    if (!db || scorm_rt_open(db, dm_text, dm_len, &o, &rt, &d)) {
-        printf("Bail out! cannot open the run-time\n");
-        return 1;
-    }
-    course = import_pkg(db, "golf-2004v3-SequencingForcedSequential");
+    rt = tu_rt_open(db, NULL);
+    course = tu_import_corpus(db, "golf-2004v3-SequencingForcedSequential", NULL);
     ok(course != NULL, "ForcedSequential imported");
     if (course) {
         test_derived(rt, course);
@@ -282,7 +195,6 @@ int main(void)
     free(course);
     scorm_rt_close(rt);
     stmt_db_close(db);
-    free(dm_text);
     tu_fini();
     return tap_done();
 }

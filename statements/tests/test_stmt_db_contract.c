@@ -15,6 +15,7 @@
 #include "common/sc_alloc.h"
 #include "common/tap.h"
 #include "statements/tests/pg_test_util.h"
+#include "statements/tests/contract_cursor.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -510,6 +511,9 @@ int main(int argc, char **argv)
            "and its writes are undone");
     is_int(stmt_db_txn_run_grouped(db, incr_fn, NULL), STMT_DB_OK, "the next grouped work runs");
     is_int(stmt_db_del1(db, "t_count", "c", 1), STMT_DB_OK, "and is kept");
+
+    /* cursors, counts, clears (contract_cursor.h) */
+    contract_cursor(db, !use_pg);
 
     /* many writers, read-modify-write, none lost */
     test_concurrent(db, db2);

@@ -50,6 +50,10 @@ static const struct jcase cases[] = {
     OKC("exponent plus", "2e+3"),
     OKC("underflow is finite", "1e-400"),
     OKC("large double", "1.5e308"),
+    OKC("long string with escapes and UTF-8",
+        "[\"abcdefghijklmnop\\\"qrstuvwx\\\\yz0123456789\xc3\xa9"
+        "abcdefgh\xe2\x82\xac"
+        "12345678\"]"),
     OKC("largest safe double", "1.79769313486231e308"),
     OKC("escapes", "\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\""),
     OKC("unicode escape", "\"\\u00e9\\u4e2d\""),
@@ -115,11 +119,27 @@ static const struct jcase cases[] = {
     BAD("truncated at end", "\"\xe4", "$"),
     BAD("non-ASCII outside string", "[\xc3\xa9]", "$[0]"),
     BAD("BOM", "\xef\xbb\xbf{}", "$"),
+    /* past the eight-byte fast loop of the string scan */
+    BAD("raw control after 13 bytes", "[\"abcdefghijklm\x01nop\"]", "$[0]"),
+    BAD("raw DEL is fine, raw tab is not", "[\"abcdefghijk\x7fmnopqrs\tu\"]", "$[0]"),
+    BAD("invalid UTF-8 after 9 bytes", "[\"abcdefghi\xff\"]", "$[0]"),
+    BAD("overlong after 16 bytes", "[\"abcdefghijklmnop\xc0\xaf\"]", "$[0]"),
+    BAD("unterminated long string", "[\"abcdefghijklmnopqrstuvwxyz", "$[0]"),
+    BAD("bad escape after 17 bytes", "[\"abcdefghijklmnopq\\x\"]", "$[0]"),
     BAD("duplicate key", "{\"a\":1,\"a\":2}", "$.a"),
     BAD("duplicate key nested", "{\"actor\":{\"mbox\":\"x\",\"name\":\"n\",\"mbox\":\"y\"}}",
         "$.actor.mbox"),
     BAD("duplicate key after escape", "{\"ab\":1,\"a\\u0062\":2}", "$.ab"),
     BAD("duplicate key in array element", "[{},{\"k\":1,\"z\":0,\"k\":2}]", "$[1].k"),
+    /* two keys twice: the smaller is named, for small objects (pairwise) and large (sorted) */
+    BAD("two duplicate keys", "{\"b\":1,\"a\":1,\"b\":2,\"a\":2}", "$.a"),
+    BAD("two duplicate keys, 14 members",
+        "{\"m\":0,\"n\":0,\"z\":1,\"c\":1,\"d\":0,\"e\":0,\"f\":0,\"g\":0,\"h\":0,\"i\":0,"
+        "\"j\":0,\"k\":0,\"z\":2,\"c\":2}",
+        "$.c"),
+    BAD("duplicate after a prefix key", "{\"ab\":1,\"a\":1,\"ab\":2}", "$.ab"),
+    BAD("number with exponent beyond double", "[1e400]", "$[0]"),
+    BAD("negative number with exponent beyond double", "[-2E+308]", "$[0]"),
     BAD("unclosed object", "{\"a\":1", "$"),
     BAD("unclosed array", "[1,2", "$"),
     BAD("comment", "{} // c", "$"),

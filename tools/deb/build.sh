@@ -3,7 +3,8 @@
 #   tools/deb/build.sh OUT_DIR [--binary PATH]
 # Without --binary it makes a release build (build-deb/, prefix /usr, the player files looked up
 # in /usr/share/scolar/runtime_js). Dependencies come from dpkg-shlibdeps on the binary.
-# Prints the path of the .deb. Layout: /usr/bin/scolar, /lib/systemd/system/scolar.service,
+# Prints the path of the .deb. Layout: /usr/bin/scolar, /usr/lib/scolar/ (TLS),
+# /lib/systemd/system/scolar.service,
 # /etc/scolar/scolar.conf (conffile, root:scolar 0640), /usr/share/scolar/{runtime_js,demo},
 # /usr/share/man/man1/scolar.1.gz, /usr/share/doc/scolar/. The data directory /var/lib/scolar
 # is created by systemd (StateDirectory) and kept on remove and purge.
@@ -31,7 +32,7 @@ if [ -z "$bin" ]; then
     meson setup "$bdir" --prefix=/usr -Dbuildtype=release \
       -Druntime_dir=/usr/share/scolar/runtime_js >/dev/null
   fi
-  ninja -C "$bdir" lrs/scolar >/dev/null
+  ninja -C "$bdir" lrs/scolar lrs/scolar-tls-libssl.so lrs/scolar-tls-libcrypto.so >/dev/null
   bin=$bdir/lrs/scolar
 fi
 
@@ -40,6 +41,13 @@ trap 'rm -rf "$stage"' EXIT
 pkg=$stage/pkg
 install -D -m 0755 "$bin" "$pkg/usr/bin/scolar"
 strip --strip-unneeded "$pkg/usr/bin/scolar" 2>/dev/null || true
+# HTTPS: the two libraries that let Debian's civetweb load OpenSSL 3 (lrs/lrs_tls_shim.c), built
+# beside the binary; scolar looks for them in ../lib/scolar from itself
+for l in scolar-tls-libssl.so scolar-tls-libcrypto.so; do
+  [ -f "$(dirname "$bin")/$l" ] || { echo "tools/deb/build.sh: $l not found beside $bin" >&2; exit 1; }
+  install -D -m 0644 "$(dirname "$bin")/$l" "$pkg/usr/lib/scolar/$l"
+  strip --strip-unneeded "$pkg/usr/lib/scolar/$l" 2>/dev/null || true
+done
 for f in player.html player.js player.css scorm-api.js datamodel.json; do
   install -D -m 0644 "$root/runtime_js/$f" "$pkg/usr/share/scolar/runtime_js/$f"
 done
@@ -65,10 +73,10 @@ C
 sd=$stage/shlibs
 mkdir -p "$sd/debian"
 printf 'Source: scolar\n\nPackage: scolar\nArchitecture: any\n' >"$sd/debian/control"
-depends=$(cd "$sd" && dpkg-shlibdeps -O "$pkg/usr/bin/scolar" 2>/dev/null |
+depends=$(cd "$sd" && dpkg-shlibdeps -O "$pkg/usr/bin/scolar" "$pkg"/usr/lib/scolar/*.so 2>/dev/null |
   sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "tools/deb/build.sh: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
-# civetweb loads OpenSSL with dlopen; adduser makes the service user
+# (libssl3 comes from the TLS libraries' dependencies); adduser makes the service user
 depends="$depends, adduser"
 
 install -d "$pkg/DEBIAN"

@@ -33,7 +33,8 @@ dpkg-deb -c "$deb" | awk '{print $6}' >"$tmp/files"
 for f in ./usr/bin/scolar ./lib/systemd/system/scolar.service ./etc/scolar/scolar.conf \
   ./usr/share/man/man1/scolar.1.gz ./usr/share/scolar/runtime_js/player.html \
   ./usr/share/scolar/runtime_js/datamodel.json ./usr/share/scolar/demo/scolar-demo-2004.zip \
-  ./usr/share/doc/scolar/copyright ./usr/share/doc/scolar/reverse-proxy.md; do
+  ./usr/share/doc/scolar/copyright ./usr/share/doc/scolar/reverse-proxy.md \
+  ./usr/lib/scolar/scolar-tls-libssl.so ./usr/lib/scolar/scolar-tls-libcrypto.so; do
   check "package holds $f" grep -qx "$f" "$tmp/files"
 done
 check "control: Package scolar, Depends on civetweb, lmdb, libzip, adduser" \
@@ -42,6 +43,9 @@ check "control: Package scolar, Depends on civetweb, lmdb, libzip, adduser" \
     dpkg-deb -f '$deb' Depends | grep -q 'libzip4' && dpkg-deb -f '$deb' Depends | grep -q adduser"
 mkdir -p "$tmp/x"
 dpkg-deb -R "$deb" "$tmp/x"
+check "the TLS libraries answer to libssl.so and libcrypto.so (lrs/lrs_tls_shim.c)" \
+  sh -c "readelf -d '$tmp/x/usr/lib/scolar/scolar-tls-libssl.so' | grep -q 'soname: \[libssl.so\]' &&
+    readelf -d '$tmp/x/usr/lib/scolar/scolar-tls-libcrypto.so' | grep -q 'soname: \[libcrypto.so\]'"
 check "conffiles: /etc/scolar/scolar.conf" grep -qx /etc/scolar/scolar.conf "$tmp/x/DEBIAN/conffiles"
 check "md5sums match the files" sh -c "cd '$tmp/x' && md5sum --quiet -c DEBIAN/md5sums"
 check "maintainer scripts parse (sh -n)" sh -c "sh -n '$tmp/x/DEBIAN/postinst' &&
