@@ -712,6 +712,11 @@ void *fwd__sender_main(void *arg)
            !(t->pend = sc_malloc(FWD_FLUSH_ROWS * sizeof *t->pend))) {
         lrs_log(LRS_LOG_ERROR, "forwarding %u: out of memory, trying again in 1 s", t->id);
         if (wait_turn(t, 1000)) {
+            if (multi) { /* the handles of the other connections too */
+                for (int i = 1; i < t->concurrency; i++)
+                    curl_easy_cleanup(par[i]);
+                curl_multi_cleanup(multi);
+            }
             curl_easy_cleanup(c);
             return NULL;
         }
