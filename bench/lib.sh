@@ -9,8 +9,8 @@ ninja -C build-release >/dev/null
 bin=${SCOLAR_BIN:-build-release/lrs/scolar} # SCOLAR_BIN: another binary (A/B)
 load=build-release/bench/bench_http
 
-# serve DATA PORT CPORT: start `scolar serve` (credential bench:bench) in the background, set
-# $server_pid, return once /healthz answers.
+# serve DATA PORT CPORT: start `scolar serve` (credential bench:bench; its stderr to $SERVE_LOG
+# when set) in the background, set $server_pid, return once /healthz answers.
 serve() {
   SCOLAR_ADMIN_KEY=bench SCOLAR_ADMIN_SECRET=bench SCOLAR_LOG_LEVEL=warn \
     "$bin" serve --data "$1" --listen 127.0.0.1:"$2" --content-listen 127.0.0.1:"$3" \

@@ -4,11 +4,12 @@
  * this store's statements to another LRS, over libcurl, resumable.
  *
  * --from URL (an xAPI endpoint): GET URL/statements?ascending=true&attachments=true&limit=0,
- * following `more` (Comm 2.1.3), oldest first; a thread fetches, parses and validates the next
- * pages meanwhile (mig_http.c). Each page goes into the store with stmt_store_insert_rows,
- * keeping ids and authorities (the store assigns its own `stored`, Data 2.4.8); attachments
- * of a multipart/mixed answer (Comm 1.5.2) are stored under the SHA-2 we compute, when it is
- * the one the statement declares. A query never returns voided statements (Comm 2.1.3 S10),
+ * following `more` (Comm 2.1.3), oldest first; pages are fetched, parsed and validated by
+ * mig_http.c (ahead, on a thread, with more than 2 cores). Each page goes into the store with
+ * stmt_store_insert_rows, keeping ids and authorities (the store assigns its own `stored`,
+ * Data 2.4.8); attachments of a multipart/mixed answer (Comm 1.5.2) are stored under the SHA-2
+ * we compute, when it is the one the statement declares. A query never returns voided
+ * statements (Comm 2.1.3 S10),
  * so for each voiding statement whose target is missing here the target is fetched with
  * voidedStatementId and stored first: both arrive. Then, unless --no-documents, the activity
  * profiles of each activity seen, the agent profiles of each agent seen and the state
@@ -452,7 +453,7 @@ static int pull(struct mig *m, const char *since)
         if (!p || p->failed) {
             if (!p)
                 fprintf(stderr, "\nscolar: out of memory\n");
-            mig__page_free(p);
+            mig__page_done(&f, p);
             goto out;
         }
         store_attachments(m, p->parts, p->np);
@@ -476,7 +477,7 @@ static int pull(struct mig *m, const char *since)
             cJSON_AddStringToObject(ck, "next", p->next);
         text = cJSON_PrintUnformatted(ck);
         if (!text) {
-            mig__page_free(p);
+            mig__page_done(&f, p);
             goto out;
         }
         {
@@ -494,7 +495,7 @@ static int pull(struct mig *m, const char *since)
                 rc = ck_put(m, &row);
         }
         cJSON_free(text);
-        mig__page_free(p);
+        mig__page_done(&f, p);
         if (rc)
             goto out;
         progress(m, 0);
@@ -712,7 +713,7 @@ int lrs_cmd_migrate(int argc, char **argv)
             fprintf(stderr,
                     "scolar: migrate %s: %zu statements read (%zu voided ones by id), %zu new, "
                     "%zu already here, %zu refused, %zu attachments, %zu documents, %.1f s "
-                    "(%.0f statements/s; %.1f s waiting for the source, %.1f s storing)%s\n",
+                    "(%.0f statements/s; %.1f s getting pages, %.1f s storing)%s\n",
                     rc ? "stopped" : "done", m.fetched, m.voided, m.stored, m.dup, m.refused,
                     m.attach, m.ndocs, secs, secs > 0 ? (double)m.fetched / secs : 0,
                     (double)m.wait_us / 1e6, (double)m.store_us / 1e6,

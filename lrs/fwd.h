@@ -26,7 +26,7 @@ enum fwd_kind { FWD_FORWARDER = 1, FWD_WEBHOOK = 2 };
 #define FWD_RETRY_MAX_MS_DEFAULT 300000
 #define FWD_ANSWER_MAX 1024   /* bytes of a target's answer kept for the status */
 #define FWD_CONCURRENCY_MAX 8 /* batches in flight at once ("concurrency") */
-#define FWD_CONCURRENCY_DEFAULT 4
+#define FWD_CONCURRENCY_DEFAULT 8
 #define FWD_FLUSH_ROWS 2000 /* delivered rows deleted at once (at most) */
 #define FWD_FLUSH_MS 250    /* ... or once the oldest waited this long */
 

@@ -38,7 +38,8 @@ struct mig {
     struct mig_seen seen;
     /* summary */
     size_t fetched, stored, dup, voided, attach, ndocs, refused, pages;
-    int64_t wait_us, store_us; /* --from: waiting for the next page; validating and storing */
+    int64_t wait_us, store_us; /* --from: getting the next page (GET, parse, validation, or the
+                                * wait for the fetcher thread); storing it */
 };
 
 struct mig_resp {
@@ -88,8 +89,12 @@ struct mig_fetcher {
     pthread_cond_t cv;
     struct mig_page *q[MIG_FETCH_AHEAD];
     size_t head, n;
+    struct mig_page *spare[MIG_FETCH_AHEAD + 1]; /* pages given back, their buffers kept */
+    size_t nspare;
     int stop, started;
-    char start[4096];
+    int sync;       /* SCOLAR_MIGRATE_THREAD=0: pages fetched on the caller's thread, on demand */
+    char url[4096]; /* the next page to fetch */
+    size_t hint;    /* the last answer's size */
 };
 
 /** Start fetching from url (the first page), following `more`. 0 or -1. */
@@ -98,6 +103,9 @@ int mig__fetch_start(struct mig_fetcher *f, struct mig *m, const char *url);
  *  last one the fetcher gives. Free with mig__page_free. */
 struct mig_page *mig__fetch_next(struct mig_fetcher *f);
 void mig__page_free(struct mig_page *p);
+/** A page the caller is done with, given back to f: its answer buffer is used again for a later
+ *  page (a page is half a megabyte: allocating it each time costs more than parsing it). */
+void mig__page_done(struct mig_fetcher *f, struct mig_page *p);
 /** Stop the thread (a request in flight is finished or times out) and free what is queued. */
 void mig__fetch_stop(struct mig_fetcher *f);
 

@@ -3,11 +3,14 @@
  * `scolar migrate` over HTTP (issue 17): requests with retries, the statements answer (JSON or
  * multipart/mixed, Comm 2.1.3), and the page fetcher of --from.
  *
- * The fetcher is a thread with its own libcurl handle that GETs page after page (following
- * `more`, Comm 2.1.3), parses each and queues it, at most MIG_FETCH_AHEAD ahead: the source's
- * query, the transfer and our JSON parse of the next pages overlap the caller's validation and
- * commit of the current one. The caller takes pages in order and owns the checkpoint: a page
- * fetched ahead but not stored is simply fetched again after an interruption.
+ * The fetcher GETs page after page (following `more`, Comm 2.1.3) with its own libcurl handle,
+ * parses and validates each. With more than 2 cores it is a thread that queues them, at most
+ * MIG_FETCH_AHEAD ahead: the source's query, the transfer and our parse of the next pages
+ * overlap the caller's commit of the current one. On 2 cores shared with the source it cost
+ * more CPU than it saved (bench/results/forward.md), so there it fetches on the caller's
+ * thread when asked (SCOLAR_MIGRATE_THREAD=0/1 chooses). The caller takes pages in order and
+ * owns the checkpoint: a page fetched ahead but not stored is fetched again after an
+ * interruption.
  */
 #include "lrs/mig.h"
 #include "common/sc_alloc.h"
@@ -18,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #define HTTP_TRIES 6
 
@@ -257,23 +261,42 @@ static void fetch_page(struct mig_fetcher *f, struct mig_page *p, size_t hint)
     }
 }
 
+/* The next page from f->url (the page's url moves on to its `more`); NULL without memory.
+ * *end: it is the last one. */
+static struct mig_page *fetch_one(struct mig_fetcher *f, int *end)
+{
+    struct mig_page *p = NULL;
+    *end = 1;
+    pthread_mutex_lock(&f->mu);
+    if (f->nspare)
+        p = f->spare[--f->nspare];
+    pthread_mutex_unlock(&f->mu);
+    if (p) { /* the tree is freed by the thread that allocated it */
+        struct sc_buf keep = p->r.body;
+        cJSON_Delete(p->doc);
+        sc_free(p->parts);
+        memset(p, 0, sizeof *p);
+        p->r.body = keep;
+    } else {
+        p = sc_calloc(1, sizeof *p);
+    }
+    if (!p)
+        return NULL;
+    snprintf(p->url, sizeof p->url, "%s", f->url);
+    fetch_page(f, p, f->hint + f->hint / 4);
+    f->hint = p->r.body.len;
+    *end = p->failed || !p->next[0];
+    if (!*end)
+        snprintf(f->url, sizeof f->url, "%s", p->next);
+    return p;
+}
+
 static void *fetch_main(void *arg)
 {
     struct mig_fetcher *f = arg;
-    char url[sizeof f->start];
-    size_t hint = 0;
-    snprintf(url, sizeof url, "%s", f->start);
     for (;;) {
-        struct mig_page *p = sc_calloc(1, sizeof *p);
-        int end = 1;
-        if (p) {
-            snprintf(p->url, sizeof p->url, "%s", url);
-            fetch_page(f, p, hint + hint / 4);
-            hint = p->r.body.len;
-            end = p->failed || !p->next[0];
-            if (!end)
-                snprintf(url, sizeof url, "%s", p->next);
-        }
+        int end;
+        struct mig_page *p = fetch_one(f, &end);
         pthread_mutex_lock(&f->mu);
         while (f->n == MIG_FETCH_AHEAD && !f->stop)
             pthread_cond_wait(&f->cv, &f->mu);
@@ -296,7 +319,14 @@ int mig__fetch_start(struct mig_fetcher *f, struct mig *m, const char *url)
 {
     memset(f, 0, sizeof *f);
     f->m = m;
-    snprintf(f->start, sizeof f->start, "%s", url);
+    snprintf(f->url, sizeof f->url, "%s", url);
+    {
+        /* The fetcher thread overlaps the source's query and our parse with our commit, but
+         * costs CPU (bench/results/forward.md: 1.7x the user time on 2 loaded cores, where the
+         * source runs too); it is used with more than 2 cores, or SCOLAR_MIGRATE_THREAD=1. */
+        const char *e = getenv("SCOLAR_MIGRATE_THREAD");
+        f->sync = e && *e ? strcmp(e, "1") != 0 : sysconf(_SC_NPROCESSORS_ONLN) <= 2;
+    }
     f->c = curl_easy_duphandle(m->c);
     if (!f->c)
         return -1;
@@ -312,7 +342,7 @@ int mig__fetch_start(struct mig_fetcher *f, struct mig *m, const char *url)
         curl_easy_cleanup(f->c);
         return -1;
     }
-    if (pthread_create(&f->th, NULL, fetch_main, f)) {
+    if (!f->sync && pthread_create(&f->th, NULL, fetch_main, f)) {
         pthread_cond_destroy(&f->cv);
         pthread_mutex_destroy(&f->mu);
         curl_easy_cleanup(f->c);
@@ -322,9 +352,26 @@ int mig__fetch_start(struct mig_fetcher *f, struct mig *m, const char *url)
     return 0;
 }
 
+void mig__page_done(struct mig_fetcher *f, struct mig_page *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&f->mu);
+    if (f->nspare < sizeof f->spare / sizeof f->spare[0]) {
+        f->spare[f->nspare++] = p;
+        p = NULL;
+    }
+    pthread_mutex_unlock(&f->mu);
+    mig__page_free(p);
+}
+
 struct mig_page *mig__fetch_next(struct mig_fetcher *f)
 {
     struct mig_page *p;
+    if (f->sync) {
+        int end;
+        return fetch_one(f, &end);
+    }
     pthread_mutex_lock(&f->mu);
     while (!f->n)
         pthread_cond_wait(&f->cv, &f->mu);
@@ -344,12 +391,15 @@ void mig__fetch_stop(struct mig_fetcher *f)
     __atomic_store_n(&f->stop, 1, __ATOMIC_RELAXED);
     pthread_cond_broadcast(&f->cv);
     pthread_mutex_unlock(&f->mu);
-    pthread_join(f->th, NULL);
+    if (!f->sync)
+        pthread_join(f->th, NULL);
     while (f->n) {
         mig__page_free(f->q[f->head]);
         f->head = (f->head + 1) % MIG_FETCH_AHEAD;
         f->n--;
     }
+    while (f->nspare)
+        mig__page_free(f->spare[--f->nspare]);
     pthread_cond_destroy(&f->cv);
     pthread_mutex_destroy(&f->mu);
     curl_easy_cleanup(f->c);

@@ -416,7 +416,7 @@ test('concurrency 4: batches in flight at once, every statement arrives, through
 
 test('kill -9 cycles while scolar forwards: after restart nothing is lost and forwarding resumes', async () => {
   const rc = await receiver();
-  rc.delayMs = 200; // slower than ingest (4 batches in flight): a backlog is queued at each kill
+  rc.delayMs = 400; // slower than ingest (8 batches in flight): a backlog is queued at each kill
   const dataDir = tempDir();
   const N = Number(process.env.FWD_KILL_STATEMENTS || 20000);
   const CYCLES = 3;

@@ -70,13 +70,15 @@ test('migrate --from a scolar serve: statements, voided ones, attachments, docum
     // kill -9 the migration once it has written a checkpoint, then run it again
     const dataDir = tempDir();
     const args = ['migrate', '--from', `${src.base}/xapi/`, '--key', ADMIN_KEY, '--secret', ADMIN_SECRET, '--data', dataDir];
-    const p = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // the killed run fetches pages on a thread of its own (the default with more than 2
+    // cores), the resumed one on the caller's thread (the default on 2 cores)
+    const p = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SCOLAR_MIGRATE_THREAD: '1' } });
     let killed = false;
     const exit = new Promise((ok) => p.on('exit', (code, sig) => ok(code ?? sig)));
     await sleep(150);
     if (p.exitCode === null) { p.kill('SIGKILL'); killed = true; }
     await exit;
-    const r = cli(args);
+    const r = cli(args, { env: { ...process.env, SCOLAR_MIGRATE_THREAD: '0' } });
     assert.equal(r.status, 0, r.stderr);
     if (killed) assert.match(r.stderr, /resuming from the checkpoint|migrate done/);
     assert.match(r.stderr, /migrate done: \d+ statements read \(1 voided ones by id\)|migrate done: \d+ statements read \(0 voided ones by id\)/);
