@@ -189,6 +189,24 @@ out:
 /* ---- lists ------------------------------------------------------------------------------ */
 
 /* One item of a registration list from its record and summary (both in txn). */
+/* A list item's outcome members from a registration's summary (SCORM and cmi5 alike). */
+static void add_outcome(cJSON *o, const struct scorm__summary *sum)
+{
+    char tbuf[64];
+    cJSON_AddStringToObject(o, "completion", scorm__completion_name(sum->completion));
+    cJSON_AddStringToObject(o, "success", scorm__success_name(sum->success));
+    if (sum->has_score)
+        cJSON_AddNumberToObject(o, "score", sum->score);
+    else
+        cJSON_AddNullToObject(o, "score");
+    scorm_rt_cs_duration((int64_t)sum->total_time_cs, tbuf, sizeof tbuf);
+    cJSON_AddStringToObject(o, "total_time", tbuf);
+    if (sum->last_access[0])
+        cJSON_AddStringToObject(o, "last_access", sum->last_access);
+    else
+        cJSON_AddNullToObject(o, "last_access");
+}
+
 static cJSON *cmi5_reg_item(struct stmt_db_txn *txn, const char *reg);
 
 static cJSON *reg_item(struct stmt_db_txn *txn, const char *reg)
@@ -196,7 +214,6 @@ static cJSON *reg_item(struct stmt_db_txn *txn, const char *reg)
     cJSON *rec = NULL, *o = NULL, *l;
     struct scorm__summary sum;
     const cJSON *learner;
-    char tbuf[64];
     if (scorm__rt_get(txn, "registrations", reg, &rec))
         return cmi5_reg_item(txn, reg);
     /* absent (a registration made before the index) or unreadable: an initial summary */
@@ -215,18 +232,7 @@ static cJSON *reg_item(struct stmt_db_txn *txn, const char *reg)
     cJSON_AddStringToObject(o, "course_title",
                             scorm__jstr(rec, "title") ? scorm__jstr(rec, "title") : "");
     cJSON_AddNumberToObject(o, "course_version", jnum(rec, "course_version"));
-    cJSON_AddStringToObject(o, "completion", scorm__completion_name(sum.completion));
-    cJSON_AddStringToObject(o, "success", scorm__success_name(sum.success));
-    if (sum.has_score)
-        cJSON_AddNumberToObject(o, "score", sum.score);
-    else
-        cJSON_AddNullToObject(o, "score");
-    scorm_rt_cs_duration((int64_t)sum.total_time_cs, tbuf, sizeof tbuf);
-    cJSON_AddStringToObject(o, "total_time", tbuf);
-    if (sum.last_access[0])
-        cJSON_AddStringToObject(o, "last_access", sum.last_access);
-    else
-        cJSON_AddNullToObject(o, "last_access");
+    add_outcome(o, &sum);
     cJSON_AddStringToObject(o, "created", scorm__jstr(rec, "created"));
 out:
     cJSON_Delete(rec);
@@ -240,7 +246,6 @@ out:
 static cJSON *cmi5_reg_item(struct stmt_db_txn *txn, const char *reg)
 {
     cJSON *rec = NULL, *crs = NULL, *o = NULL, *l;
-    char tbuf[64];
     const cJSON *actor, *acc;
     struct scorm__summary sum;
     if (scorm__rt_get(txn, "cmi5_regs", reg, &rec))
@@ -265,18 +270,7 @@ static cJSON *cmi5_reg_item(struct stmt_db_txn *txn, const char *reg)
                             scorm__jstr(rec, "course") ? scorm__jstr(rec, "course") : "");
     cJSON_AddStringToObject(o, "course_title",
                             scorm__jstr(crs, "title") ? scorm__jstr(crs, "title") : "");
-    cJSON_AddStringToObject(o, "completion", scorm__completion_name(sum.completion));
-    cJSON_AddStringToObject(o, "success", scorm__success_name(sum.success));
-    if (sum.has_score)
-        cJSON_AddNumberToObject(o, "score", sum.score);
-    else
-        cJSON_AddNullToObject(o, "score");
-    scorm_rt_cs_duration((int64_t)sum.total_time_cs, tbuf, sizeof tbuf);
-    cJSON_AddStringToObject(o, "total_time", tbuf);
-    if (sum.last_access[0])
-        cJSON_AddStringToObject(o, "last_access", sum.last_access);
-    else
-        cJSON_AddNullToObject(o, "last_access");
+    add_outcome(o, &sum);
     cJSON_AddBoolToObject(o, "satisfied", cJSON_IsTrue(cJSON_GetObjectItem(rec, "satisfied")));
     cJSON_AddStringToObject(o, "created",
                             scorm__jstr(rec, "created") ? scorm__jstr(rec, "created") : "");
