@@ -24,7 +24,7 @@ if [ ! -d "$work/peer/node_modules/xapi-statements" ]; then
   (cd "$work/peer" && npm init -y >/dev/null && npm install --no-audit --no-fund xapi-statements@5.0.1 >/dev/null 2>&1)
 fi
 (cd "$work/peer" && AUTH_REPO=test EVENTS_REPO=test MODELS_REPO=memory STORAGE_REPO=local \
-   EXPRESS_PORT=$peer_port node node_modules/xapi-statements/dist/index.js >peer.log 2>&1) &
+   EXPRESS_PORT=$peer_port exec node node_modules/xapi-statements/dist/index.js >peer.log 2>&1) &
 ppid=$!
 for i in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:$peer_port/xAPI/about && break; sleep 0.2; done
 
