@@ -589,18 +589,21 @@ int lrs_cmi5_registrations(struct lrs_req *r)
         return 1;
     }
     if (!strcmp(sub, "/link")) {
+        /* the answer (the registration with its new links) is built first: a refusal then
+         * leaves the old links working */
         char tok[33];
-        if ((rc = cmi5_link_new(r->app->cmi5, reg, tok)) ||
-            (rc = cmi5_registration_get(r->app->cmi5, reg, &out))) {
+        if ((rc = cmi5_link_token(tok)) || (rc = cmi5_registration_get(r->app->cmi5, reg, &out))) {
             lrs_reply_error(r, status_of(rc), "%s", cmi5_strerror(rc));
             return 1;
         }
         if (!cJSON_AddStringToObject(out, "link_token", tok) || add_links(r, out)) {
-            /* the new link token is stored (the old links no longer open): say so */
             cJSON_Delete(out);
-            lrs_reply_error(r, 503,
-                            "new launch links made, but no memory to answer them: request "
-                            "new ones");
+            lrs_reply_error(r, 500, "out of memory: no new launch links (the old ones still work)");
+            return 1;
+        }
+        if ((rc = cmi5_link_set(r->app->cmi5, reg, tok))) {
+            cJSON_Delete(out);
+            lrs_reply_error(r, status_of(rc), "%s", cmi5_strerror(rc));
             return 1;
         }
         lrs_reply_json(r, 200, out);

@@ -114,6 +114,11 @@ int cmi5_link_check(struct cmi5 *c, const char *reg, const char *token);
  *  links made before stop working). The report of cmi5_registration_create carries the first
  *  one as "link_token"; no other read gives it back. CMI5_ERR_NOTFOUND. */
 int cmi5_link_new(struct cmi5 *c, const char *reg, char token[33]);
+/** cmi5_link_new in two steps, so that a caller can build its answer with the token before
+ *  the old links stop working: a new random token (nothing stored; CMI5_ERR_IO), then store
+ *  it as reg's (CMI5_ERR_NOTFOUND, _NOMEM, _STORE). */
+int cmi5_link_token(char token[33]);
+int cmi5_link_set(struct cmi5 *c, const char *reg, const char *token);
 /** 1 when reg is a cmi5 registration. */
 int cmi5_registration_exists(struct cmi5 *c, const char *reg);
 /** {"registration","course","actor","created","satisfied","aus":[{"index","title",

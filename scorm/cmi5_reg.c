@@ -27,19 +27,31 @@ static void token_hash(const char *tok, char hex[65])
     sc_hex(h, sizeof h, hex);
 }
 
-/* A new launch-link token in tok (32 hex digits, 128 random bits); reg keeps its SHA-256 only
- * (as the SCORM launch tokens, scorm_rt_reg.c). */
-static int link_token(cJSON *reg, char tok[33])
+int cmi5_link_token(char tok[33])
 {
     unsigned char rnd[16];
-    char hex[65];
     if (sc_random_bytes(rnd, sizeof rnd))
         return CMI5_ERR_IO;
     sc_hex(rnd, sizeof rnd, tok);
+    return CMI5_OK;
+}
+
+/* tok (32 hex digits) becomes reg's launch-link token: reg keeps its SHA-256 only (as the SCORM
+ * launch tokens, scorm_rt_reg.c). */
+static int link_hash_set(cJSON *reg, const char *tok)
+{
+    char hex[65];
     token_hash(tok, hex);
     cJSON_DeleteItemFromObjectCaseSensitive(reg, "link_token"); /* records made before */
     cJSON_DeleteItemFromObjectCaseSensitive(reg, "link_sha256");
     return cJSON_AddStringToObject(reg, "link_sha256", hex) ? CMI5_OK : CMI5_ERR_NOMEM;
+}
+
+/* A new launch-link token in tok (128 random bits), its hash in reg. */
+static int link_token(cJSON *reg, char tok[33])
+{
+    int rc = cmi5_link_token(tok);
+    return rc ? rc : link_hash_set(reg, tok);
 }
 
 static int actor_ok(const cJSON *a)
@@ -472,7 +484,7 @@ int cmi5_link_check(struct cmi5 *c, const char *reg_id, const char *token)
     return ok ? CMI5_OK : CMI5_ERR_NOTFOUND;
 }
 
-int cmi5_link_new(struct cmi5 *c, const char *reg_id, char token[33])
+int cmi5_link_set(struct cmi5 *c, const char *reg_id, const char *token)
 {
     char r[37];
     const char *t[] = {CMI5_T_REGS};
@@ -484,13 +496,19 @@ int cmi5_link_new(struct cmi5 *c, const char *reg_id, char token[33])
         return CMI5_ERR_NOTFOUND;
     lk = cmi5__reg_lock(c, r);
     pthread_mutex_lock(lk);
-    if (!(rc = cmi5__load(c, CMI5_T_REGS, r, &reg)) && !(rc = link_token(reg, token))) {
+    if (!(rc = cmi5__load(c, CMI5_T_REGS, r, &reg)) && !(rc = link_hash_set(reg, token))) {
         cJSON *v[] = {reg};
         rc = cmi5__save(c, 1, t, k, v);
     }
     pthread_mutex_unlock(lk);
     cJSON_Delete(reg);
     return rc;
+}
+
+int cmi5_link_new(struct cmi5 *c, const char *reg_id, char token[33])
+{
+    int rc = cmi5_link_token(token);
+    return rc ? rc : cmi5_link_set(c, reg_id, token);
 }
 
 int cmi5_registration_list(struct cmi5 *c, const char *course, cJSON **out)

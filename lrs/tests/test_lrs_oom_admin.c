@@ -494,6 +494,32 @@ static int waive_stored(int i, const struct resp *r)
     return ok;
 }
 
+/* New launch links of a cmi5 registration: answered only with links that open, and the
+ * refusal stores nothing (the old links keep working: the answer is built before the write). */
+static void link_send(int i, struct resp *r)
+{
+    char path[100];
+    (void)i;
+    snprintf(path, sizeof path, "/api/registrations/%s/link", cmi5_reg);
+    api("POST", path, NULL, NULL, NULL, r);
+}
+
+static int link_stored(int i, const struct resp *r)
+{
+    cJSON *j = cJSON_Parse(r->body);
+    const char *url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "launch_url"));
+    const char *t = url ? strstr(url, "?t=") : NULL;
+    const char *path = url ? strstr(url + strlen("http://"), "/") : NULL;
+    struct resp g;
+    int ok = r->status == 200 && t && strlen(t + 3) == 32 && path &&
+             !cJSON_GetObjectItemCaseSensitive(j, "link_token");
+    (void)i;
+    if (ok) /* the new link opens (a redirect to the AU) */
+        ok = http(content_port, "GET", path, NULL, NULL, NULL, &g) == 302;
+    cJSON_Delete(j);
+    return ok;
+}
+
 static void pause_send(int i, struct resp *r)
 {
     char path[100];
@@ -534,6 +560,7 @@ static const struct op OPS[] = {
     {"credential revoke", "creds", 0, cred_del_setup, cred_del_send, cred_del_stored, NULL, NULL},
     {"launch token", "tokens", 1, reg_setup, token_send, token_stored, NULL, NULL},
     {"cmi5 waive", "cmi5_regs", 0, waive_setup, waive_send, waive_stored, NULL, NULL},
+    {"cmi5 launch links", "cmi5_regs", 0, waive_setup, link_send, link_stored, NULL, NULL},
     {"registration create", "registrations", 1, NULL, reg_post_send, reg_post_stored, NULL, NULL},
     {"registration reset", "registrations", 0, reg_setup, reg_reset_send, reg_reset_stored, NULL,
      NULL},
