@@ -121,10 +121,12 @@ int cmi5__index_outcome(struct stmt_db_txn *txn, void *outcome_ctx)
                                   &now, was);
     if (!rc && o->store) {
         cJSON *l = cJSON_CreateObject();
-        if (!l)
+        if (!l || !cJSON_AddStringToObject(l, "id", learner_id(reg) ? learner_id(reg) : "") ||
+            !cJSON_AddStringToObject(l, "name",
+                                     cmi5__sstr(cJSON_GetObjectItem(reg, "actor"), "name"))) {
+            cJSON_Delete(l); /* no event without its learner */
             return CMI5_ERR_NOMEM;
-        cJSON_AddStringToObject(l, "id", learner_id(reg) ? learner_id(reg) : "");
-        cJSON_AddStringToObject(l, "name", cmi5__sstr(cJSON_GetObjectItem(reg, "actor"), "name"));
+        }
         rc = scorm__outcome_events(o->store, txn, cmi5__sstr(reg, "registration"),
                                    cmi5__sstr(reg, "course"), l, was, now.completion, now.success);
         cJSON_Delete(l);
