@@ -257,6 +257,34 @@ MDB_txn *stmt__db_txn_raw(struct stmt_db_txn *txn)
     return txn->txn;
 }
 
+int stmt__db_snapshot_begin(struct stmt_db_txn *w, struct stmt_db_txn **out)
+{
+    struct stmt_db_txn *s;
+    int rc;
+    if (!w->txn) /* PostgreSQL */
+        return STMT_DB_ERR_IO;
+    s = sc_calloc(1, sizeof *s);
+    if (!s)
+        return STMT_DB_ERR_NOMEM;
+    /* MDB_NOTLS: a read transaction beside the thread's write transaction */
+    rc = mdb_txn_begin(w->db->env, NULL, MDB_RDONLY, &s->txn);
+    if (rc) {
+        sc_free(s);
+        return stmt__db_err(rc);
+    }
+    s->db = w->db;
+    *out = s;
+    return STMT_DB_OK;
+}
+
+void stmt__db_snapshot_end(struct stmt_db_txn *s)
+{
+    if (!s)
+        return;
+    mdb_txn_abort(s->txn);
+    sc_free(s);
+}
+
 /* Lock-free: registration appends an entry, then publishes it by raising ntables (an atomic),
  * so every entry below ntables is complete and never changes. A name that is the registered
  * entry's own string (stmt__db_table_ref) is found without comparing. */

@@ -27,6 +27,12 @@ const char *stmt__db_table_ref(struct stmt_db *db, const char *name);
 /** A transaction handle on the stack over a raw LMDB write transaction of the calling thread,
  *  for code that has not moved to stmt_db.h yet (stmt_writer.c) calling code that has. */
 void stmt__db_txn_wrap(struct stmt_db *db, MDB_txn *raw, struct stmt_db_txn *out);
+/** A read snapshot taken inside w, the calling thread's LMDB write transaction (which holds
+ *  the resize lock, so none is taken again): its values stay valid until it ends, whatever w
+ *  writes. End it with stmt__db_snapshot_end before w ends. STMT_DB_ERR_IO on PostgreSQL. */
+int stmt__db_snapshot_begin(struct stmt_db_txn *w, struct stmt_db_txn **out);
+/** NULL-tolerant. */
+void stmt__db_snapshot_end(struct stmt_db_txn *s);
 /** The table of a call on t (registered, t's own thread for a write transaction). */
 int stmt__db_resolve(struct stmt_db_txn *t, const char *name, MDB_dbi *out);
 

@@ -135,7 +135,7 @@ struct stmt__epochs {
     size_t bloom_bytes; /* a power of two; fixed at open */
     /* The writer's read snapshot of the persisted filters during one write transaction,
      * and the filters it has looked up (snap_b[0..snap_n), cap entries). */
-    MDB_txn *snap;
+    struct stmt_db_txn *snap;
     struct stmt__filter *snap_b;
     uint32_t snap_n;
 };
@@ -250,20 +250,16 @@ uint32_t stmt__be32_get(const unsigned char *p);
 void stmt__idx_key(unsigned char *key, uint32_t epoch, uint64_t term, uint64_t seq);
 /** Stored value of a statement id in "stmt_id": the epochs of `v`, newest first, skipping
  *  those whose Bloom filter rules the id out (writer: `writer` 1, the filters it holds and the
- *  persisted ones; other threads: 0, the persisted filters of the epochs closed in txn's
- *  snapshot). 0 with *seq set,
- *  MDB_NOTFOUND, or an LMDB error. */
-int stmt__id_find(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *v, int writer,
-                  const unsigned char id[16], uint64_t *seq);
-/** The same on stmt_db.h: STMT_DB_OK with *seq set, STMT_DB_NOTFOUND or an stmt_db error
- *  (stmt__id_find is this over the writer's raw transaction, until stmt_writer.c moves). */
+ *  persisted ones; other threads: 0, the persisted filters of the epochs closed in t's
+ *  snapshot). STMT_DB_OK with *seq set, STMT_DB_NOTFOUND or an stmt_db error. */
 int stmt__id_find_t(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__epv *v,
                     int writer, const unsigned char id[16], uint64_t *seq);
 /** Writer, after each write transaction (committed or not): end its snapshot of the persisted
  *  filters; after a commit, free the filters of the epochs it closed (they are persisted). */
 void stmt__epochs_txn_end(struct stmt__epochs *ep, int committed);
-/** Writer, in the fold that closes epoch e: persist its filter in stmt_meta. 0 or LMDB error. */
-int stmt__bloom_close(struct stmt_store *st, MDB_txn *txn, uint32_t e);
+/** Writer, in the fold that closes epoch e: persist its filter in stmt_meta. 0 or an stmt_db
+ *  error. */
+int stmt__bloom_close(struct stmt_store *st, struct stmt_db_txn *t, uint32_t e);
 /** The persisted filter of closed epoch e in txn's snapshot on id: 1 it may hold the id, 0 it
  *  rules it out, -1 there is no filter (scolar check). */
 int stmt__bloom_test(struct stmt_store *st, struct stmt_db_txn *t, uint32_t e,
@@ -275,8 +271,9 @@ void stmt__epochs_free(struct stmt__epochs *ep);
 /** At open: migrate an unprefixed (layout 1) store by emptying its id and index tables (the
  *  fold then rebuilds them), load the writer's epochs and the open epoch's Bloom filter. */
 int stmt__epochs_open(struct stmt_store *st);
-/** Write the epochs and the fill of the last one into stmt_meta (in the fold's txn). */
-int stmt__epochs_put(struct stmt_store *st, MDB_txn *txn, const struct stmt__epochs *ep);
+/** Write the epochs and the fill of the last one into stmt_meta (in the fold's transaction).
+ *  0 or an stmt_db error. */
+int stmt__epochs_put(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__epochs *ep);
 
 /* stmt_writer.c */
 void *stmt__writer_main(void *arg);
@@ -288,9 +285,14 @@ int stmt__unfolded_load(struct stmt_store *st);
 /** Rough immutability comparison (see stmt_writer.c). 1 when equal. */
 int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t len);
 
-/** Record of a statement id as the writer's transaction sees it (written by the open group,
- *  committed and not folded, or in "stmt_id"); *seq points at buf. 0, MDB_NOTFOUND or an LMDB
- *  error. Writer only. */
+/** Record of a statement id as the writer's transaction t sees it (written by the open group,
+ *  committed and not folded, or in "stmt_id"): its stored value in *seq, the record in
+ *  *rec and *len (borrowed until the next write of t). STMT_DB_OK, STMT_DB_NOTFOUND or an
+ *  stmt_db error. Writer only. */
+int stmt__rec_by_id_t(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char id[16],
+                      uint64_t *seq, const unsigned char **rec, size_t *len);
+/** The same over a raw LMDB transaction (*seq points at buf; 0, MDB_NOTFOUND or an LMDB
+ *  error), for stmt_report.c and stmt_outbox.c until they are on stmt_db.h. */
 int stmt__rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
                     MDB_val *rec, unsigned char buf[8]);
 
