@@ -248,6 +248,8 @@ int stmt__epochs_push(struct stmt__epochs *ep, uint64_t first)
     stmt__be64_put(ep->first + 8 * (size_t)ep->n, first);
     ep->n++;
     ep->fill = 0;
+    if (!ep->bloom_bytes) /* a shared store: no filters (the id lookup is one key) */
+        return 0;
     if (ep->nbloom < ep->n) {
         unsigned char **nb = sc_realloc(ep->bloom, (size_t)ep->n * sizeof *nb);
         if (nb) {
@@ -485,8 +487,29 @@ static int load(struct stmt_store *st, struct stmt_db_txn *t, uint32_t *missing)
     for (uint32_t e = 0; e + 1 < view.n && *missing == UINT32_MAX; e++)
         if (!bloom_stored(st, t, e, &bytes))
             *missing = e;
-    if (view.n && st->ep.bloom[view.n - 1])
+    if (view.n && bloom_mem(&st->ep, view.n - 1))
         return bloom_build(st, t, view.n - 1, st->ep.bloom[view.n - 1]);
+    return 0;
+}
+
+int stmt__epochs_reload(struct stmt_store *st, struct stmt_db_txn *t)
+{
+    struct stmt__epv view;
+    const void *v;
+    size_t vl;
+    int rc = stmt__epv_read(st, t, &view);
+    if (rc)
+        return rc;
+    st->ep.n = 0;
+    for (uint32_t e = 0; e < view.n; e++)
+        if (stmt__epochs_push(&st->ep, stmt__epv_first(&view, e)))
+            return STMT_DB_ERR_NOMEM;
+    st->ep.persisted = view.n ? view.n - 1 : 0;
+    rc = meta_get(st, t, "epoch_fill", &v, &vl);
+    if (rc == 0 && vl == 8)
+        st->ep.fill = stmt__be64_get(v);
+    else if (rc != STMT_DB_NOTFOUND)
+        return rc ? rc : STMT_DB_ERR_CORRUPT;
     return 0;
 }
 
@@ -497,8 +520,10 @@ int stmt__epochs_open(struct stmt_store *st)
     uint32_t missing;
     int rc, migrated = 0, wrote = 0;
 
-    st->ep.bloom_bytes = 8;
-    while (st->ep.bloom_bytes * 8 < bits)
+    /* A shared store (PostgreSQL): no Bloom filters; an id lookup is one primary key probe
+     * in its one epoch (stmt_store.c). */
+    st->ep.bloom_bytes = st->shared ? 0 : 8;
+    while (st->ep.bloom_bytes && st->ep.bloom_bytes * 8 < bits)
         st->ep.bloom_bytes *= 2;
     /* Layout check (and migration) in a write transaction; retried after a map resize. */
     for (int attempt = 0;; attempt++) {
@@ -545,7 +570,7 @@ int stmt__epochs_open(struct stmt_store *st)
         return STMT_STORE_ERR_DAMAGED;
     if (rc)
         return rc == STMT_DB_ERR_NOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
-    for (uint32_t e = missing; missing != UINT32_MAX && e + 1 < st->ep.n; e++) {
+    for (uint32_t e = missing; !st->shared && missing != UINT32_MAX && e + 1 < st->ep.n; e++) {
         /* Closed epochs from `missing` on without a persisted filter get one now. */
         struct stmt_db_txn *rt = NULL;
         int have = 0;

@@ -500,6 +500,16 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
         rc = rc == STMT_DB_ERR_NOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
         goto out;
     }
+    if (st->shared) {
+        /* PostgreSQL (issue 19): other nodes write too, and every statement is indexed in its
+         * own transaction: t's snapshot holds all of them through indexed_through. */
+        if (stmt__store_snapshot(st, t, &p.ix)) {
+            rc = STMT_STORE_ERR_IO;
+            goto out;
+        }
+        if (!q->cursor || !q->cursor[0])
+            snapshot = p.ix;
+    }
     if (stmt__epv_read(st, t, &p.ev)) {
         rc = STMT_STORE_ERR_IO;
         goto out;

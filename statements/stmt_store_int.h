@@ -165,17 +165,21 @@ struct stmt_store {
     int64_t last_commit_us;
     int gathering;
     int closing;
-    int busy;                   /* writer has taken a group and not yet acknowledged it */
-    int64_t busy_from_us;       /* first stored value the current group may use, minus one */
-    int64_t committed_us;       /* stored time of the last committed statement */
-    int64_t last_us;            /* last assigned stored (writer only) */
-    int64_t indexed_us;         /* every statement with stored <= this is in the indexes */
-    int64_t unfolded_us;        /* stored of the oldest statement not folded, when there is one */
-    size_t unindexed;           /* committed statements not yet folded into the indexes */
-    int fold_failed;            /* the last fold wrote nothing (error): wait for a commit */
-    int fold_err;               /* that fold's error (STMT_STORE_ERR_FULL on a full disk) */
-    int sync_waiters;           /* callers blocked in stmt_store_sync */
-    int index_inline;           /* index in the commit itself instead of folding later */
+    int busy;             /* writer has taken a group and not yet acknowledged it */
+    int64_t busy_from_us; /* first stored value the current group may use, minus one */
+    int64_t committed_us; /* stored time of the last committed statement */
+    int64_t last_us;      /* last assigned stored (writer only) */
+    int64_t indexed_us;   /* every statement with stored <= this is in the indexes */
+    int64_t unfolded_us;  /* stored of the oldest statement not folded, when there is one */
+    size_t unindexed;     /* committed statements not yet folded into the indexes */
+    int fold_failed;      /* the last fold wrote nothing (error): wait for a commit */
+    int fold_err;         /* that fold's error (STMT_STORE_ERR_FULL on a full disk) */
+    int sync_waiters;     /* callers blocked in stmt_store_sync */
+    int index_inline;     /* index in the commit itself instead of folding later */
+    /* The database may have other writers (PostgreSQL: other nodes, issue 19): index_inline,
+     * one epoch without Bloom filters, the writer's state (last stored, indexed_through,
+     * epochs) read again in each write transaction, queries' snapshots from the database. */
+    int shared;
     size_t fold_min, fold_max;  /* deferred indexing thresholds (stmt_store_opts) */
     size_t epoch_size;          /* statements per fold epoch (stmt_store_opts) */
     struct stmt__epochs ep;     /* writer only (and open/close) */
@@ -327,6 +331,15 @@ int stmt__outbox_write(struct stmt_store *st, MDB_txn *txn, struct stmt__req *gr
 /* stmt_query.c: voided state of a record (id in the voided set and not itself voiding). */
 int stmt__is_voided(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char *rec,
                     size_t len);
+/* stmt_store.c, shared stores: the writer's last stored value, indexed_through and epochs as
+ * write transaction t sees them (other nodes write too); 0 or an stmt_db error. */
+int stmt__store_resync(struct stmt_store *st, struct stmt_db_txn *t);
+/* stmt_store.c, shared stores: the stored value through which t's snapshot holds every
+ * statement, indexed (stmt_meta "indexed_through"; 0 on an empty store); it is also what this
+ * thread's next stmt_store_consistent_through answers. 0 or an stmt_db error. */
+int stmt__store_snapshot(struct stmt_store *st, struct stmt_db_txn *t, uint64_t *seq);
+/* stmt_epoch.c, shared stores: st->ep from stmt_meta as t sees it. 0 or an stmt_db error. */
+int stmt__epochs_reload(struct stmt_store *st, struct stmt_db_txn *t);
 /* stmt_store.c: st->tbl from st->db (the registered names). */
 void stmt__store_names(struct stmt_store *st);
 

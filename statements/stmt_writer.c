@@ -481,14 +481,20 @@ static size_t fold(struct stmt_store *st, size_t max)
         max = room;
     for (int attempt = 0; attempt < 40; attempt++) {
         struct stmt_db_txn *t = NULL;
-        uint32_t ep_n = st->ep.n;
-        uint64_t ep_fill = st->ep.fill;
+        uint32_t ep_n;
+        uint64_t ep_fill;
         int64_t last, next;
         size_t n;
         int ret;
 
         if (stmt_db_txn_begin(st->db, 1, &t))
             return 0;
+        if (st->shared && stmt__store_resync(st, t)) {
+            stmt_db_txn_abort(t);
+            return 0;
+        }
+        ep_n = st->ep.n;
+        ep_fill = st->ep.fill;
         ret = fold_txn(st, t, max, &last, &n, &next);
         if (!ret && n) {
             int rc = stmt_db_txn_commit(t);
@@ -620,9 +626,9 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
     int fold_now = 0; /* a new statement is the target of a folded StatementRef */
     for (int attempt = 0; attempt < GROW_ATTEMPTS; attempt++) {
         struct stmt_db_txn *t = NULL;
-        int64_t last = st->last_us;
-        uint32_t ep_n = st->ep.n;
-        uint64_t ep_fill = st->ep.fill;
+        int64_t last;
+        uint32_t ep_n;
+        uint64_t ep_fill;
         struct stmt_db_cursor *refcur = NULL; /* "stmt_ref", for has_folded_referrer */
         int rc;
 
@@ -635,6 +641,23 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             fatal = rc == STMT_DB_ERR_FULL ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
             break;
         }
+        if (st->shared) {
+            /* Stored order total across nodes (issue 19 step 3): the write transaction holds
+             * the one write lock of the database, so the last stored value read here is the
+             * newest of every node, and max(now, last + 1) with the clock read under the lock
+             * gives commit order = stored order: a `more` cursor paging by stored never misses
+             * a statement that commits later with a smaller value. */
+            rc = stmt__store_resync(st, t);
+            if (rc) {
+                stmt_db_txn_abort(t);
+                fatal = db_to_store(rc);
+                break;
+            }
+            now = sc_time_now_us();
+        }
+        last = st->last_us;
+        ep_n = st->ep.n;
+        ep_fill = st->ep.fill;
         fatal = STMT_STORE_OK;
         int redo = 0; /* a request's fn failed: abort, retry the group without it */
         for (struct stmt__req *r = group; r; r = r->next) {
@@ -790,6 +813,8 @@ int stmt__fold_all(struct stmt_store *st)
 {
     while (st->indexed_us < st->last_us) {
         size_t n = fold(st, st->fold_max);
+        if (n == 0 && st->shared && st->indexed_us >= st->last_us)
+            break;  /* another node folded them */
         if (n == 0) /* STMT_STORE_ERR_FULL on a full disk: stmt_store_open goes on without */
             return st->fold_err == STMT_STORE_ERR_FULL ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
         st->open_folded += n;
