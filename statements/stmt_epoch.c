@@ -341,6 +341,70 @@ int stmt__id_find_t(struct stmt_store *st, struct stmt_db_txn *t, const struct s
     return STMT_DB_NOTFOUND;
 }
 
+/* Record of a statement id as this transaction sees it: written by this group (pending),
+ * committed but not yet folded (recent), or in "stmt_id" (epochs whose Bloom filter may hold
+ * it). The writer is the only thread that changes the maps and the epochs, so it reads them
+ * without the lock. */
+int stmt__rec_by_id_t(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char id[16],
+                      uint64_t *seq, const unsigned char **rec, size_t *len)
+{
+    int64_t s = stmt__idmap_get(&st->pending, id);
+    unsigned char k[8];
+    const void *v;
+    size_t vl;
+    int rc;
+    if (!s)
+        s = stmt__idmap_get(&st->recent, id);
+    if (!s) {
+        struct stmt__epv ev = {st->ep.first, st->ep.n};
+        uint64_t found;
+        rc = stmt__id_find_t(st, t, &ev, 1, id, &found);
+        if (rc)
+            return rc;
+        s = (int64_t)found;
+    }
+    stmt__be64_put(k, (uint64_t)s);
+    rc = stmt_db_get(t, st->tbl.stmt, k, sizeof k, &v, &vl);
+    if (rc)
+        return rc;
+    if (vl < STMT_REC_HDR)
+        return STMT_DB_ERR_CORRUPT;
+    *seq = (uint64_t)s;
+    *rec = v;
+    *len = vl;
+    return STMT_DB_OK;
+}
+
+/* The raw LMDB form for stmt_report.c and stmt_outbox.c until they are on stmt_db.h. */
+int stmt__rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
+                    MDB_val *rec, unsigned char buf[8])
+{
+    struct stmt_db_txn w;
+    const unsigned char *r;
+    uint64_t s;
+    size_t n;
+    int rc;
+    stmt__db_txn_wrap(st->db, txn, &w);
+    rc = stmt__rec_by_id_t(st, &w, id, &s, &r, &n);
+    switch (rc) {
+    case STMT_DB_OK:
+        stmt__be64_put(buf, s);
+        seq->mv_size = 8;
+        seq->mv_data = buf;
+        rec->mv_size = n;
+        rec->mv_data = (void *)r;
+        return 0;
+    case STMT_DB_NOTFOUND:
+        return MDB_NOTFOUND;
+    case STMT_DB_ERR_CORRUPT:
+        return MDB_CORRUPTED;
+    case STMT_DB_ERR_NOMEM:
+        return ENOMEM;
+    default:
+        return EIO;
+    }
+}
+
 int stmt__epochs_put(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__epochs *ep)
 {
     unsigned char fill[8];

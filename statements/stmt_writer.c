@@ -62,70 +62,6 @@ int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t le
     return eq;
 }
 
-/* Record of a statement id as this transaction sees it: written by this group (pending),
- * committed but not yet folded (recent), or in "stmt_id" (epochs whose Bloom filter may hold
- * it). The writer is the only thread that changes the maps and the epochs, so it reads them
- * without the lock. */
-int stmt__rec_by_id_t(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char id[16],
-                      uint64_t *seq, const unsigned char **rec, size_t *len)
-{
-    int64_t s = stmt__idmap_get(&st->pending, id);
-    unsigned char k[8];
-    const void *v;
-    size_t vl;
-    int rc;
-    if (!s)
-        s = stmt__idmap_get(&st->recent, id);
-    if (!s) {
-        struct stmt__epv ev = {st->ep.first, st->ep.n};
-        uint64_t found;
-        rc = stmt__id_find_t(st, t, &ev, 1, id, &found);
-        if (rc)
-            return rc;
-        s = (int64_t)found;
-    }
-    stmt__be64_put(k, (uint64_t)s);
-    rc = stmt_db_get(t, st->tbl.stmt, k, sizeof k, &v, &vl);
-    if (rc)
-        return rc;
-    if (vl < STMT_REC_HDR)
-        return STMT_DB_ERR_CORRUPT;
-    *seq = (uint64_t)s;
-    *rec = v;
-    *len = vl;
-    return STMT_DB_OK;
-}
-
-/* The raw LMDB form for stmt_report.c and stmt_outbox.c until they are on stmt_db.h. */
-int stmt__rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
-                    MDB_val *rec, unsigned char buf[8])
-{
-    struct stmt_db_txn w;
-    const unsigned char *r;
-    uint64_t s;
-    size_t n;
-    int rc;
-    stmt__db_txn_wrap(st->db, txn, &w);
-    rc = stmt__rec_by_id_t(st, &w, id, &s, &r, &n);
-    switch (rc) {
-    case STMT_DB_OK:
-        stmt__be64_put(buf, s);
-        seq->mv_size = 8;
-        seq->mv_data = buf;
-        rec->mv_size = n;
-        rec->mv_data = (void *)r;
-        return 0;
-    case STMT_DB_NOTFOUND:
-        return MDB_NOTFOUND;
-    case STMT_DB_ERR_CORRUPT:
-        return MDB_CORRUPTED;
-    case STMT_DB_ERR_NOMEM:
-        return ENOMEM;
-    default:
-        return EIO;
-    }
-}
-
 static size_t rec_nterms(const unsigned char *rec)
 {
     return (size_t)(rec[2] << 8 | rec[3]);
@@ -378,6 +314,88 @@ static int put_indexed_through(struct stmt_store *st, struct stmt_db_txn *t, int
     return rc ? db_to_store(rc) : STMT_STORE_OK;
 }
 
+/* Index one committed record: key (its stored value, 8 bytes) and record r of len bytes, both
+ * read before any write (they may be borrowed until the transaction's next write). */
+static int fold_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db_cursor *refcur,
+                    const unsigned char *key, size_t klen, const unsigned char *r, size_t len,
+                    struct u64vec *terms)
+{
+    unsigned char id[16], ref[16], seq8[8], ik[STMT_ID_KEY];
+    unsigned flags;
+    size_t nt;
+    uint32_t e;
+    int ret = STMT_STORE_OK, prc;
+    if (klen != 8 || len < STMT_REC_HDR)
+        return STMT_STORE_ERR_IO;
+    memcpy(seq8, key, 8);
+    nt = (size_t)(r[2] << 8 | r[3]);
+    flags = r[1];
+    memcpy(id, r + 4, 16);
+    memcpy(ref, r + 20, 16);
+    terms->n = 0;
+    if (STMT_REC_HDR + 8 * nt > len)
+        return STMT_STORE_ERR_IO;
+    for (size_t i = 0; i < nt && !ret; i++)
+        ret = vec_add(terms, stmt__be64_get(r + STMT_REC_HDR + 8 * i));
+    /* the tallies first: the record is borrowed until the transaction's next write */
+    if (!ret)
+        ret = stmt__report_fold(st, stmt__db_txn_raw(t), r, len, stmt__be64_get(seq8));
+    if (!ret && (st->ep.n == 0 || st->ep.fill >= st->epoch_size)) {
+        /* The last epoch is full: keep its filter, then open the next one. */
+        int brc = st->ep.n ? stmt__bloom_close(st, t, st->ep.n - 1) : 0;
+        if (brc)
+            ret = db_to_store(brc);
+        else if (stmt__epochs_push(&st->ep, stmt__be64_get(seq8)))
+            ret = STMT_STORE_ERR_NOMEM;
+    }
+    if (ret)
+        return ret;
+    e = st->ep.n - 1;
+    stmt__be32_put(ik, e);
+    memcpy(ik + 4, id, 16);
+    prc = stmt_db_put(t, st->tbl.id, ik, sizeof ik, seq8, sizeof seq8, 0);
+    if (prc)
+        return db_to_store(prc);
+    stmt__bloom_add(&st->ep, e, id);
+    st->ep.fill++;
+    return index_one(st, t, refcur, e, id, flags, ref, terms->v, terms->n, seq8);
+}
+
+/* A shared store's records read ahead, FOLD_AHEAD at a time, before the fold writes: on
+ * PostgreSQL a cursor step after a write of its transaction reads a page again from the
+ * cursor's key (stmt_db_pg_cursor.c), which per record would read the group's records over
+ * and over. buf holds key (8) ‖ record of each, off[i] where record i begins. */
+#define FOLD_AHEAD 1024
+struct ahead {
+    unsigned char *buf;
+    size_t len, cap, *off, n;
+};
+
+static int ahead_add(struct ahead *a, const struct stmt_db_kv *kv)
+{
+    size_t need = a->len + 8 + kv->vlen;
+    if (kv->klen != 8)
+        return STMT_STORE_ERR_IO;
+    if (!a->off && !(a->off = sc_malloc((FOLD_AHEAD + 1) * sizeof *a->off)))
+        return STMT_STORE_ERR_NOMEM;
+    if (need > a->cap) {
+        size_t nc = a->cap ? a->cap : 65536;
+        unsigned char *nb;
+        while (nc < need)
+            nc *= 2;
+        if (!(nb = sc_realloc(a->buf, nc)))
+            return STMT_STORE_ERR_NOMEM;
+        a->buf = nb;
+        a->cap = nc;
+    }
+    a->off[a->n++] = a->len;
+    memcpy(a->buf + a->len, kv->key, 8);
+    memcpy(a->buf + a->len + 8, kv->val, kv->vlen);
+    a->len = need;
+    a->off[a->n] = a->len;
+    return STMT_STORE_OK;
+}
+
 /* Index up to `max` committed statements after indexed_us in `t`: the id entry and the
  * index terms of each, in the epoch it falls into (a new epoch begins once the last one holds
  * epoch_size statements), then the epochs and indexed_through, so a crash resumes where the
@@ -391,6 +409,7 @@ static int fold_txn(struct stmt_store *st, struct stmt_db_txn *t, size_t max, in
     struct stmt_db_kv kv;
     unsigned char from[8];
     struct u64vec terms = {0};
+    struct ahead a = {0};
     int rc, ret = STMT_STORE_OK;
 
     *last = st->indexed_us;
@@ -403,61 +422,37 @@ static int fold_txn(struct stmt_store *st, struct stmt_db_txn *t, size_t max, in
     if (!rc)
         rc = stmt_db_cursor_seek(cur, from, sizeof from, &kv);
     while (rc == 0 && *n < max && !ret) {
-        const unsigned char *r = kv.val;
-        unsigned char id[16], ref[16], seq8[8], ik[STMT_ID_KEY];
-        unsigned flags;
-        size_t nt;
-        uint32_t e = 0;
-        if (kv.klen != 8 || kv.vlen < STMT_REC_HDR) {
-            ret = STMT_STORE_ERR_IO;
-            break;
+        if (!st->shared) { /* LMDB: each record in place (a write leaves the cursor valid) */
+            int64_t seq = kv.klen == 8 ? (int64_t)stmt__be64_get(kv.key) : 0;
+            ret = fold_one(st, t, refcur, kv.key, kv.klen, kv.val, kv.vlen, &terms);
+            *last = seq;
+            ++*n;
+            if (!ret)
+                rc = stmt_db_cursor_next(cur, &kv);
+            continue;
         }
-        memcpy(seq8, kv.key, 8);
-        nt = (size_t)(r[2] << 8 | r[3]);
-        flags = r[1];
-        memcpy(id, r + 4, 16);
-        memcpy(ref, r + 20, 16);
-        terms.n = 0;
-        if (STMT_REC_HDR + 8 * nt > kv.vlen) {
-            ret = STMT_STORE_ERR_IO;
-            break;
+        a.n = a.len = 0;
+        while (rc == 0 && *n + a.n < max && a.n < FOLD_AHEAD && !ret)
+            if (!(ret = ahead_add(&a, &kv)))
+                rc = stmt_db_cursor_next(cur, &kv);
+        if (!ret && rc == 0) /* the next record's key, to seek again after the writes */
+            memcpy(from, kv.key, kv.klen == 8 ? 8 : 0);
+        for (size_t i = 0; i < a.n && !ret; i++) {
+            const unsigned char *k = a.buf + a.off[i];
+            ret = fold_one(st, t, refcur, k, 8, k + 8, a.off[i + 1] - a.off[i] - 8, &terms);
+            *last = (int64_t)stmt__be64_get(k);
+            ++*n;
         }
-        for (size_t i = 0; i < nt && !ret; i++)
-            ret = vec_add(&terms, stmt__be64_get(r + STMT_REC_HDR + 8 * i));
-        /* the tallies first: the record is borrowed until the transaction's next write */
-        if (!ret)
-            ret = stmt__report_fold(st, stmt__db_txn_raw(t), r, kv.vlen, stmt__be64_get(seq8));
-        if (!ret && (st->ep.n == 0 || st->ep.fill >= st->epoch_size)) {
-            /* The last epoch is full: keep its filter, then open the next one. */
-            int brc = st->ep.n ? stmt__bloom_close(st, t, st->ep.n - 1) : 0;
-            if (brc)
-                ret = db_to_store(brc);
-            else if (stmt__epochs_push(&st->ep, stmt__be64_get(seq8)))
-                ret = STMT_STORE_ERR_NOMEM;
-        }
-        if (!ret) {
-            int prc;
-            e = st->ep.n - 1;
-            stmt__be32_put(ik, e);
-            memcpy(ik + 4, id, 16);
-            prc = stmt_db_put(t, st->tbl.id, ik, sizeof ik, seq8, sizeof seq8, 0);
-            if (prc)
-                ret = db_to_store(prc);
-            stmt__bloom_add(&st->ep, e, id);
-            st->ep.fill++;
-        }
-        if (!ret)
-            ret = index_one(st, t, refcur, e, id, flags, ref, terms.v, terms.n, seq8);
-        *last = (int64_t)stmt__be64_get(seq8);
-        ++*n;
-        if (!ret)
-            rc = stmt_db_cursor_next(cur, &kv);
+        if (!ret && rc == 0)
+            rc = stmt_db_cursor_seek(cur, from, sizeof from, &kv);
     }
     if (!ret && rc == 0 && kv.klen == 8)
         *next = (int64_t)stmt__be64_get(kv.key); /* stopped at max: the next record */
     stmt_db_cursor_close(refcur);
     stmt_db_cursor_close(cur);
     sc_free(terms.v);
+    sc_free(a.buf);
+    sc_free(a.off);
     if (!ret && rc && rc != STMT_DB_NOTFOUND)
         ret = db_to_store(rc);
     if (!ret && *n)
