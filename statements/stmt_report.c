@@ -214,10 +214,18 @@ static int cache_flush(struct stmt_store *st, struct stmt_db_txn *txn, int keep)
 
 void stmt__report_discard(struct stmt_store *st)
 {
-    if (st->rpt)
-        st->rpt->stat_txn = NULL;
-    if (st->rpt && st->rpt->used)
-        cache_clear(st->rpt);
+    struct stmt__rstate *r = st->rpt;
+    if (!r)
+        return;
+    r->stat_txn = NULL;
+    if (r->used)
+        cache_clear(r);
+    /* texts the aborted transaction stored are not stored: forget what is known (a fold
+     * redone after the map grew would otherwise leave a verb without its id) */
+    if (r->nknown) {
+        memset(r->known, 0, KNOWN_CAP * sizeof *r->known);
+        r->nknown = 0;
+    }
 }
 
 /* The nv counters under key k, loaded on first use; the caller changes them and marks the
