@@ -75,7 +75,12 @@ struct stmt__rstate {
     int voided_any;               /* its voided set has entries */
     struct qitem *q;              /* ring */
     size_t qhead, qn, qcap;
+    /* PostgreSQL (several nodes write the tallies): the "rpt_version" row of stmt_meta the
+     * cached counters match; each fold transaction reads it first and bumps it at its flush */
+    uint64_t version;
 };
+
+#define RPT_VERSION_KEY "rpt_version"
 
 static struct stmt__rstate *rstate(struct stmt_store *st)
 {
@@ -722,6 +727,46 @@ static int apply(struct stmt_store *st, struct stmt_db_txn *txn, const unsigned 
     return rc;
 }
 
+/* PostgreSQL: another node may have changed the tallies since this node's last fold (plan
+ * step 4): the cached counters are good only while "rpt_version" is the one they were
+ * written at. Read in the fold's transaction, under the write lock every node takes. */
+static int version_check(struct stmt_store *st, struct stmt__rstate *r, struct stmt_db_txn *txn)
+{
+    const void *v;
+    size_t vl;
+    uint64_t now = 0;
+    int rc = stmt_db_get(txn, st->tbl.meta, RPT_VERSION_KEY, sizeof RPT_VERSION_KEY - 1, &v, &vl);
+    if (rc && rc != STMT_DB_NOTFOUND)
+        return db_err(rc);
+    if (!rc && vl == 8)
+        now = stmt__be64_get(v);
+    if (now != r->version && r->used)
+        cache_clear(r);
+    r->version = now;
+    return STMT_STORE_OK;
+}
+
+/* The first fold call of a transaction. Most stores void little: the lookup of each id in the
+ * voided set is skipped while it is empty (one range count capped at one key). */
+static int txn_start(struct stmt_store *st, struct stmt__rstate *r, struct stmt_db_txn *txn)
+{
+    static const unsigned char lo[1] = {0},
+                               hi[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    struct stmt_db_cursor *c = NULL;
+    size_t n = 1;
+    int rc;
+    if (st->db->pg && (rc = version_check(st, r, txn)))
+        return rc;
+    r->stat_txn = txn;
+    if (!stmt_db_cursor_open(txn, st->tbl.voided, &c) &&
+        stmt_db_cursor_count(c, lo, sizeof lo, hi, sizeof hi, 1, &n))
+        n = 1; /* unknown: look each id up */
+    stmt_db_cursor_close(c);
+    r->voided_any = n > 0;
+    return STMT_STORE_OK;
+}
+
 int stmt__report_fold(struct stmt_store *st, struct stmt_db_txn *txn, const unsigned char *rec,
                       size_t len, uint64_t seq)
 {
@@ -736,6 +781,10 @@ int stmt__report_fold(struct stmt_store *st, struct stmt_db_txn *txn, const unsi
     if (len < STMT_REC_HDR)
         return STMT_STORE_ERR_IO;
     f = dequeue(r, (int64_t)seq);
+    if (r->stat_txn != txn && (rc = txn_start(st, r, txn))) {
+        sc_free(f);
+        return rc;
+    }
     memcpy(id, rec + 4, 16);
     memcpy(ref, rec + 20, 16);
     if (rec[1] & STMT_REC_VOIDING) {
@@ -761,22 +810,7 @@ int stmt__report_fold(struct stmt_store *st, struct stmt_db_txn *txn, const unsi
             return STMT_STORE_OK;
         return apply(st, txn, t, tlen, ts, -1, NULL, seq);
     }
-    /* Voided by a statement stored before it: never counted. (Most stores void little: the
-     * lookup is skipped while the voided set of this transaction is empty: one range count
-     * capped at one key, per transaction.) */
-    if (r->stat_txn != txn) {
-        static const unsigned char lo[1] = {0},
-                                   hi[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-        struct stmt_db_cursor *c = NULL;
-        size_t n = 1;
-        r->stat_txn = txn;
-        if (!stmt_db_cursor_open(txn, st->tbl.voided, &c) &&
-            stmt_db_cursor_count(c, lo, sizeof lo, hi, sizeof hi, 1, &n))
-            n = 1; /* unknown: look each id up */
-        stmt_db_cursor_close(c);
-        r->voided_any = n > 0;
-    }
+    /* Voided by a statement stored before it: never counted. */
     rc = r->voided_any ? stmt_db_get(txn, st->tbl.voided, id, 16, &v, &vl) : STMT_DB_NOTFOUND;
     if (rc == 0 && vl == 8 && stmt__be64_get(v) < seq) {
         sc_free(f);
@@ -793,9 +827,22 @@ int stmt__report_fold(struct stmt_store *st, struct stmt_db_txn *txn, const unsi
 
 int stmt__report_flush(struct stmt_store *st, struct stmt_db_txn *txn)
 {
-    if (st->rpt)
-        st->rpt->stat_txn = NULL;
-    return cache_flush(st, txn, 1);
+    struct stmt__rstate *r = st->rpt;
+    int rc;
+    if (r)
+        r->stat_txn = NULL;
+    rc = cache_flush(st, txn, 1);
+    if (!rc && r && st->db->pg) { /* the counters of this node's cache are the table's now */
+        unsigned char v8[8];
+        stmt__be64_put(v8, r->version + 1);
+        rc = stmt_db_put(txn, st->tbl.meta, RPT_VERSION_KEY, sizeof RPT_VERSION_KEY - 1, v8, 8, 0);
+        if (rc) {
+            cache_clear(r);
+            return db_err(rc);
+        }
+        r->version++;
+    }
+    return rc;
 }
 
 void stmt__report_free(struct stmt_store *st)

@@ -73,6 +73,8 @@ static const char *const STMTS[] = {
 #define SEQ0 1733011200000000ull         /* 2024-12-01T00:00:00Z */
 #define SEQ(i) (SEQ0 + 1000000ull * (i)) /* statement i (0-based): one second apart */
 
+static char last_loc[512]; /* the location fresh opened last */
+
 static struct stmt_db *fresh(int use_pg, const char *tmp)
 {
     static int n;
@@ -91,6 +93,7 @@ static struct stmt_db *fresh(int use_pg, const char *tmp)
         fprintf(stderr, "open %s: %s\n", loc, err);
         exit(2);
     }
+    snprintf(last_loc, sizeof last_loc, "%s", loc);
     return db;
 }
 
@@ -415,6 +418,49 @@ static void report_tests(int use_pg, const char *tmp, int voiding)
     stmt_db_close(db);
 }
 
+/* Two nodes on one PostgreSQL database, each with its own writer state (counter cache), fold in
+ * turns: each node's cached counters must give way to what the other wrote. */
+static void two_nodes_tests(const char *tmp)
+{
+    struct stmt_db *db = fresh(1, tmp);
+    char url[512];
+    struct stmt_db *db2 = NULL;
+    struct stmt_store *a, *b;
+    struct prepared p[NALL];
+    cJSON *rep = NULL;
+    char err[256], dir[320];
+
+    /* node B: a second open of the same database (its own pool) */
+    snprintf(url, sizeof url, "%s", last_loc);
+    snprintf(dir, sizeof dir, "%s/node-b", tmp);
+    if (stmt_db_open_url(url, dir, &db2, err, sizeof err)) {
+        ok(0, "node B opens the database: %s", err);
+        stmt_db_close(db);
+        return;
+    }
+    a = hand_store(db);
+    b = hand_store(db2);
+    for (int i = 0; i < NALL; i++)
+        prepare(i, &p[i]);
+    is_int(fold(a, p, 0, 2), STMT_DB_OK, "node A folds s1, s2");
+    is_int(fold(b, p, 2, 3), STMT_DB_OK, "node B folds s3");
+    is_int(fold(a, p, 3, 5), STMT_DB_OK, "node A folds s4, s5");
+    is_int(fold(b, p, 7, 8), STMT_DB_OK, "node B folds s8");
+    is_int(stmt_report_activity(b, X, 0, 0, &rep), STMT_STORE_OK, "the report");
+    if (rep) {
+        is_int((int)num(rep, "statements"), 6, "6 statements: no node wrote over the other's");
+        is_int((int)num(rep, "actors"), 3, "3 actors");
+        ok(num(rep, "score.count") == 3 && num(rep, "failed") == 1, "3 scores, 1 failed");
+    }
+    cJSON_Delete(rep);
+    for (int i = 0; i < NALL; i++)
+        prepared_free(&p[i]);
+    hand_free(a);
+    hand_free(b);
+    stmt_db_close(db2);
+    stmt_db_close(db);
+}
+
 struct parked_seen {
     int n;
     uint64_t seq;
@@ -549,6 +595,8 @@ int main(int argc, char **argv)
     tap_diag("backend: %s", use_pg ? "PostgreSQL" : "LMDB");
     report_tests(use_pg, tmp, refs);
     outbox_tests(use_pg, tmp, refs);
+    if (use_pg)
+        two_nodes_tests(tmp);
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
     if (system(cmd) != 0)
         tap_diag("cannot remove %s", tmp);
