@@ -358,6 +358,8 @@ static int fold_txn(struct stmt_store *st, MDB_txn *txn, size_t max, int64_t *la
     unsigned char from[8];
     MDB_val k = {8, from}, v;
     struct u64vec terms = {0};
+    struct stmt_db_txn w; /* txn for stmt_report.c (on stmt_db.h) until this file moves too */
+    stmt__db_txn_wrap(st->db, txn, &w);
     int rc, ret = STMT_STORE_OK;
 
     *last = st->indexed_us;
@@ -410,7 +412,7 @@ static int fold_txn(struct stmt_store *st, MDB_txn *txn, size_t max, int64_t *la
             st->ep.fill++;
         }
         if (!ret)
-            ret = stmt__report_fold(st, txn, v.mv_data, v.mv_size, stmt__be64_get(seq8));
+            ret = stmt__report_fold(st, &w, v.mv_data, v.mv_size, stmt__be64_get(seq8));
         if (!ret)
             ret = index_one(st, txn, e, id, flags, ref, terms.v, terms.n, seq8);
         *last = (int64_t)stmt__be64_get(seq8);
@@ -426,7 +428,7 @@ static int fold_txn(struct stmt_store *st, MDB_txn *txn, size_t max, int64_t *la
     if (!ret && rc && rc != MDB_NOTFOUND)
         ret = mdb_to_store(st, rc);
     if (!ret && *n)
-        ret = stmt__report_flush(st, txn);
+        ret = stmt__report_flush(st, &w);
     if (!ret && *n && (rc = stmt__epochs_put(st, txn, &st->ep)))
         ret = mdb_to_store(st, rc);
     if (!ret && *n)
@@ -655,7 +657,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             continue;
         }
         if (!fatal)
-            fatal = stmt__outbox_write(st, txn, group); /* forwarding rows: same transaction */
+            fatal = stmt__outbox_write(st, t, group); /* forwarding rows: same transaction */
         if (!fatal)
             queue_facts(st, group);
         if (fatal) {
