@@ -316,9 +316,9 @@ void stmt__report_unqueue(struct stmt_store *st, int64_t after);
  *  (stmt_report.h). Counters go through a write-back cache: stmt__report_flush writes them
  *  before the commit, stmt__report_discard drops them when the transaction aborts. rec is
  *  read before any write. 0 or a store error. */
-int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len,
-                      uint64_t seq);
-int stmt__report_flush(struct stmt_store *st, MDB_txn *txn);
+int stmt__report_fold(struct stmt_store *st, struct stmt_db_txn *txn, const unsigned char *rec,
+                      size_t len, uint64_t seq);
+int stmt__report_flush(struct stmt_store *st, struct stmt_db_txn *txn);
 void stmt__report_discard(struct stmt_store *st);
 void stmt__report_free(struct stmt_store *st);
 
@@ -326,7 +326,7 @@ void stmt__report_free(struct stmt_store *st);
  * its transaction (after every request of the group was written). 0 or a store error. */
 int stmt__outbox_init(struct stmt_store *st);
 void stmt__outbox_free(struct stmt_store *st);
-int stmt__outbox_write(struct stmt_store *st, MDB_txn *txn, struct stmt__req *group);
+int stmt__outbox_write(struct stmt_store *st, struct stmt_db_txn *txn, struct stmt__req *group);
 
 /* stmt_query.c: voided state of a record (id in the voided set and not itself voiding). */
 int stmt__is_voided(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char *rec,

@@ -339,7 +339,7 @@ static int fold_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db
         ret = vec_add(terms, stmt__be64_get(r + STMT_REC_HDR + 8 * i));
     /* the tallies first: the record is borrowed until the transaction's next write */
     if (!ret)
-        ret = stmt__report_fold(st, stmt__db_txn_raw(t), r, len, stmt__be64_get(seq8));
+        ret = stmt__report_fold(st, t, r, len, stmt__be64_get(seq8));
     if (!ret && (st->ep.n == 0 || st->ep.fill >= st->epoch_size)) {
         /* The last epoch is full: keep its filter, then open the next one. */
         int brc = st->ep.n ? stmt__bloom_close(st, t, st->ep.n - 1) : 0;
@@ -456,7 +456,7 @@ static int fold_txn(struct stmt_store *st, struct stmt_db_txn *t, size_t max, in
     if (!ret && rc && rc != STMT_DB_NOTFOUND)
         ret = db_to_store(rc);
     if (!ret && *n)
-        ret = stmt__report_flush(st, stmt__db_txn_raw(t));
+        ret = stmt__report_flush(st, t);
     if (!ret && *n && (rc = stmt__epochs_put(st, t, &st->ep)))
         ret = db_to_store(rc);
     if (!ret && *n)
@@ -705,8 +705,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             continue;
         }
         if (!fatal)
-            fatal = stmt__outbox_write(st, stmt__db_txn_raw(t),
-                                       group); /* forwarding rows: same transaction */
+            fatal = stmt__outbox_write(st, t, group); /* forwarding rows: same transaction */
         if (!fatal)
             queue_facts(st, group);
         if (fatal) {
