@@ -94,11 +94,6 @@ int stmt__db_err(int rc)
     }
 }
 
-MDB_env *stmt__db_env(struct stmt_db *db)
-{
-    return db->env;
-}
-
 const char *stmt_db_dir(const struct stmt_db *db)
 {
     return db->dir;
@@ -252,11 +247,6 @@ void stmt_db_txn_abort(struct stmt_db_txn *t)
     sc_free(t);
 }
 
-MDB_txn *stmt__db_txn_raw(struct stmt_db_txn *txn)
-{
-    return txn->txn;
-}
-
 int stmt__db_snapshot_begin(struct stmt_db_txn *w, struct stmt_db_txn **out)
 {
     struct stmt_db_txn *s;
@@ -321,15 +311,6 @@ const char *stmt__db_table_ref(struct stmt_db *db, const char *name)
         if (strcmp(db->tables[i].name, name) == 0)
             return db->tables[i].name;
     return name;
-}
-
-int stmt__db_table(struct stmt_db_txn *t, const char *name, unsigned flags, MDB_dbi *out)
-{
-    (void)flags;
-    /* Only registered tables (created at open, stmt_db_tables_register): a handle opened in a
-     * transaction that later aborts would be invalid (lmdb.h mdb_dbi_open), and a table
-     * created inside a caller's write transaction would need that transaction to commit. */
-    return lookup_table_db(t->db, name, out) == STMT_DB_OK ? STMT_DB_OK : STMT_DB_ERR_TABLE;
 }
 
 /* Create a table in its own committed write txn so its handle is valid for every thread. */
@@ -421,15 +402,6 @@ static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out);
 int stmt__db_resolve(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
 {
     return table_for(t, name, out);
-}
-
-void stmt__db_txn_wrap(struct stmt_db *db, MDB_txn *raw, struct stmt_db_txn *out)
-{
-    memset(out, 0, sizeof *out);
-    out->db = db;
-    out->txn = raw;
-    out->write = 1; /* the owner check: the calling thread's own transaction */
-    out->owner = pthread_self();
 }
 
 static inline int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)

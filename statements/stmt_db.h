@@ -52,8 +52,8 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
  *  snapshot, scans go in the same key order (bytes, then the shorter first). On PostgreSQL,
  *  stmt_db_copy_fd/_open answer STMT_DB_ERR_IO (copy with pg_dump); stmt_db_txn_run_grouped
  *  runs each work in a savepoint of the group's one transaction (stmt_db_group.c) and
- *  stmt_db_txn_begin_grouped is a plain write transaction; stmt__db_env/stmt__db_txn_raw are
- *  NULL, so the statement store (stmt_store.h) needs LMDB yet (docs/architecture.md). */
+ *  stmt_db_txn_begin_grouped is a plain write transaction. The statement store (stmt_store.h)
+ *  runs on both (on PostgreSQL shared by several nodes: docs/architecture.md). */
 int stmt_db_open_url(const char *location, const char *dir, struct stmt_db **out, char *err,
                      size_t errlen);
 /** Register a module's tables. Each module names its own tables and registers them right

@@ -375,36 +375,6 @@ int stmt__rec_by_id_t(struct stmt_store *st, struct stmt_db_txn *t, const unsign
     return STMT_DB_OK;
 }
 
-/* The raw LMDB form for stmt_report.c and stmt_outbox.c until they are on stmt_db.h. */
-int stmt__rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
-                    MDB_val *rec, unsigned char buf[8])
-{
-    struct stmt_db_txn w;
-    const unsigned char *r;
-    uint64_t s;
-    size_t n;
-    int rc;
-    stmt__db_txn_wrap(st->db, txn, &w);
-    rc = stmt__rec_by_id_t(st, &w, id, &s, &r, &n);
-    switch (rc) {
-    case STMT_DB_OK:
-        stmt__be64_put(buf, s);
-        seq->mv_size = 8;
-        seq->mv_data = buf;
-        rec->mv_size = n;
-        rec->mv_data = (void *)r;
-        return 0;
-    case STMT_DB_NOTFOUND:
-        return MDB_NOTFOUND;
-    case STMT_DB_ERR_CORRUPT:
-        return MDB_CORRUPTED;
-    case STMT_DB_ERR_NOMEM:
-        return ENOMEM;
-    default:
-        return EIO;
-    }
-}
-
 int stmt__epochs_put(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__epochs *ep)
 {
     unsigned char fill[8];

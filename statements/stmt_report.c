@@ -21,25 +21,13 @@ static int db_err(int rc)
     return stmt__db_to_store(rc);
 }
 
-/* The record of statement id as the writer's transaction sees it (stmt__rec_by_id of
- * stmt_writer.c): STMT_DB_OK with *seq, *rec (borrowed until the next write) and *len,
+/* The record of statement id as the writer's transaction sees it (stmt__rec_by_id_t of
+ * stmt_epoch.c): STMT_DB_OK with *seq, *rec (borrowed until the next write) and *len,
  * STMT_DB_NOTFOUND, or an stmt_db error. */
 static int rec_by_id(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char id[16],
                      uint64_t *seq, const unsigned char **rec, size_t *len)
 {
-    MDB_txn *raw = stmt__db_txn_raw(t);
-    MDB_val sv, rv;
-    unsigned char sb[8];
-    int rc;
-    if (!raw)
-        return STMT_DB_ERR_IO; /* PostgreSQL: the writer's lookup on stmt_db.h is to come */
-    rc = stmt__rec_by_id(st, raw, id, &sv, &rv, sb);
-    if (rc)
-        return stmt__db_err(rc);
-    *seq = stmt__be64_get(sv.mv_data);
-    *rec = rv.mv_data;
-    *len = rv.mv_size;
-    return STMT_DB_OK;
+    return stmt__rec_by_id_t(st, t, id, seq, rec, len);
 }
 
 /* ---- the writer's state: queued facts and a write-back cache of counters ------------------ */

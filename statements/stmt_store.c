@@ -91,14 +91,6 @@ static int open_tables(struct stmt_store *st)
     int rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
         return stmt__db_to_store(rc);
-    if ((rc = stmt__db_table(t, "stmt", 0, &st->t_stmt)) ||
-        (rc = stmt__db_table(t, "stmt_id", 0, &st->t_id)) ||
-        (rc = stmt__db_table(t, "stmt_voided", 0, &st->t_voided)) ||
-        (rc = stmt__db_table(t, "stmt_ref", 0, &st->t_ref)) ||
-        (rc = stmt__db_table(t, "stmt_idx", 0, &st->t_idx)) ||
-        (rc = stmt__db_table(t, "stmt_meta", 0, &st->t_meta)) ||
-        (rc = stmt__db_table(t, "stmt_rpt", 0, &st->t_rpt)))
-        goto out;
     stmt__store_names(st);
     rc = stmt_db_cursor_open(t, st->tbl.stmt, &cur);
     if (rc)

@@ -142,12 +142,8 @@ struct stmt__epochs {
 
 struct stmt_store {
     struct stmt_db *db;
-    MDB_dbi t_stmt, t_id, t_voided, t_ref, t_idx, t_meta;
-    MDB_dbi t_rpt; /* report tallies (stmt_report.c) */
-    /* The same tables by their registered names (stmt__db_table_ref: found without a string
-     * comparison), for the code on stmt_db.h (issue 19: stmt_query.c, stmt_store.c,
-     * stmt_report_read.c, stmt_check.c, stmt_epoch.c). The MDB_dbi handles above go once
-     * stmt_writer.c, stmt_report.c and stmt_outbox.c are on stmt_db.h too. */
+    /* The tables by their registered names (stmt__db_table_ref: found without a string
+     * comparison); the store reaches them through stmt_db.h only (issue 19). */
     struct {
         const char *stmt, *id, *voided, *ref, *idx, *meta, *rpt;
     } tbl;
@@ -295,10 +291,6 @@ int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t le
  *  stmt_db error. Writer only. */
 int stmt__rec_by_id_t(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char id[16],
                       uint64_t *seq, const unsigned char **rec, size_t *len);
-/** The same over a raw LMDB transaction (*seq points at buf; 0, MDB_NOTFOUND or an LMDB
- *  error), for stmt_report.c and stmt_outbox.c until they are on stmt_db.h. */
-int stmt__rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
-                    MDB_val *rec, unsigned char buf[8]);
 
 /* stmt_report.c */
 struct stmt__rfacts;

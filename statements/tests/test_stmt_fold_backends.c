@@ -114,14 +114,6 @@ static struct stmt_store *hand_store(struct stmt_db *db)
         exit(2);
     if (stmt__outbox_init(st) != STMT_STORE_OK)
         exit(2);
-    if (!db->pg) { /* the writer's raw LMDB handles (stmt__rec_by_id) */
-        struct stmt_db_txn *t;
-        if (stmt_db_txn_begin(db, 0, &t) || stmt__db_resolve(t, "stmt", &st->t_stmt) ||
-            stmt__db_resolve(t, "stmt_id", &st->t_id) ||
-            stmt__db_resolve(t, "stmt_voided", &st->t_voided))
-            exit(2);
-        stmt_db_txn_abort(t);
-    }
     return st;
 }
 
