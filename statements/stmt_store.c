@@ -543,6 +543,14 @@ int stmt_store_insert_fn(struct stmt_store *st, cJSON **stmts, size_t n, const c
     bad = req.bad_index;
     if (fn_rc)
         *fn_rc = req.fn_rc;
+    if (st->shared && rc == STMT_STORE_OK) {
+        /* The answer's Consistent-Through without a read: every statement stored up to the
+         * last committed one is committed (stored order is commit order on every node). */
+        pthread_mutex_lock(&st->lock);
+        query_snap.st = st;
+        query_snap.seq = st->committed_us;
+        pthread_mutex_unlock(&st->lock);
+    }
     if (rc == STMT_STORE_OK && res) {
         res->ids = res_ids;
         res_ids = NULL;
