@@ -195,6 +195,19 @@ int stmt_db_cursor_count(struct stmt_db_cursor *c, const void *lo, size_t lolen,
 /** NULL-tolerant. */
 void stmt_db_cursor_close(struct stmt_db_cursor *c);
 
+/* ---- batched reads (issue 19): a page of point lookups in one call -------------------- */
+
+/** The values of n keys of one table: items[i].key and .klen in (keys may repeat, in any
+ *  order), .val and .vlen out: the value, borrowed as stmt_db_get's (until the next write of
+ *  txn or its end), or val NULL and vlen 0 when the key is absent (also an empty or too long
+ *  key). LMDB: a loop of gets (the table resolved once); PostgreSQL: one round trip (the keys
+ *  as one bytea array parameter joined with scolar_kv), so a query confirms a page of
+ *  candidates in a few round trips instead of one per candidate (stmt_query.c). In a
+ *  stmt_db_txn_begin_grouped session served by another thread: a loop of stmt_db_get.
+ *  STMT_DB_OK, or an error (then the outputs are undefined). */
+int stmt_db_get_many(struct stmt_db_txn *txn, const char *table, struct stmt_db_kv *items,
+                     size_t n);
+
 /* ---- one-shot helpers (each its own transaction, retried after a map resize) ----------- */
 int stmt_db_put1(struct stmt_db *db, const char *table, const void *key, size_t klen,
                  const void *val, size_t vlen, unsigned flags);
