@@ -1004,6 +1004,37 @@ static void test_two_nodes(const char *url)
         is_int(n, 400, "the last walk has all 400 statements of both writers");
         is_int(wa.failed + wb.failed, 0, "every batch of both writers stored");
     }
+    {
+        /* Nobody writes: Consistent-Through is the present (the ADL suite waits for it to
+         * pass the time of its last request), for a query's answer and without one. */
+        struct stmt_query q = {0};
+        struct stmt_page page;
+        int64_t t0 = sc_time_now_us(), ct;
+        ok(stmt_store_consistent_through(b) >= t0 - 1, "idle: Consistent-Through is the present");
+        q.verb = "http://ex.org/v/both";
+        q.limit = 1;
+        t0 = sc_time_now_us();
+        if (stmt_store_query(a, &q, &page) == STMT_STORE_OK)
+            stmt_page_free(&page);
+        ct = stmt_store_consistent_through(a);
+        ok(ct >= t0 - 1, "idle: a query's Consistent-Through is the present too (%lld us behind)",
+           (long long)(t0 - ct));
+        {
+            /* a write transaction open on A (it holds the database's write lock): B cannot
+             * vouch for the present, only for the last committed statement */
+            struct stmt_db_txn *wt = NULL;
+            usleep(2000);
+            t0 = sc_time_now_us();
+            if (stmt_db_txn_begin(da, 1, &wt) == STMT_DB_OK) {
+                ct = stmt_store_consistent_through(b);
+                ok(ct > 0 && ct < t0,
+                   "a node writing: Consistent-Through is the last committed statement");
+                stmt_db_txn_abort(wt);
+            } else {
+                ok(0, "a write transaction on A");
+            }
+        }
+    }
 out:
     stmt_store_close(a);
     stmt_store_close(b);
