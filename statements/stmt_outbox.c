@@ -65,15 +65,6 @@ static void row_key(unsigned char k[13], char kind, uint32_t id, uint64_t seq)
     stmt__be64_put(k + 5, seq);
 }
 
-/* The record of statement id as the writer's transaction sees it (stmt__rec_by_id_t of
- * stmt_epoch.c): STMT_DB_OK with *seq, *rec (borrowed until the next write) and *len,
- * STMT_DB_NOTFOUND, or an stmt_db error. */
-static int rec_by_id(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char id[16],
-                     uint64_t *seq, const unsigned char **rec, size_t *len)
-{
-    return stmt__rec_by_id_t(st, t, id, seq, rec, len);
-}
-
 static void watch_clear(struct watch *w)
 {
     for (int i = 0; i < w->nf; i++)
@@ -262,7 +253,7 @@ static int prep_match(struct stmt_store *st, struct stmt_db_txn *txn, const stru
         const unsigned char *rec = NULL;
         size_t len = 0;
         uint64_t seq;
-        int rc = rec_by_id(st, txn, cur, &seq, &rec, &len);
+        int rc = stmt__rec_by_id_t(st, txn, cur, &seq, &rec, &len);
         if (rc == STMT_DB_NOTFOUND)
             return 0;
         if (rc)
