@@ -421,7 +421,7 @@ int scorm__content_drop(struct stmt_db *db, struct stmt_db_txn *txn, const char 
     char vname[16];
     *out = NULL;
     if (scorm__content_in_db(db))
-        return scorm__cdb_drop(txn, course, version) ? SCORM_ERR_STORE : SCORM_OK;
+        return scorm__cdb_drop(txn, course, version);
     /* hide the files first (one rename), so a crash leaves only a .tmp-* folder */
     d = sc_calloc(1, sizeof *d);
     if (!d)

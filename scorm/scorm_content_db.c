@@ -100,14 +100,15 @@ struct crow {
 
 static int crow_parse(const void *v, size_t vl, struct crow *r)
 {
+    long failures0 = sc_alloc_failures();
     cJSON *j = cJSON_ParseWithLength(v, vl);
     const cJSON *sz = cJSON_GetObjectItem(j, "size");
     const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(j, "type"));
     const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(j, "path"));
     int rc = SCORM_ERR_STORE;
     memset(r, 0, sizeof *r);
-    if (!j)
-        return SCORM_ERR_STORE; /* unreadable, or out of memory: never taken for absent */
+    if (!j) /* out of memory, or a row that is not one: never taken for absent */
+        return sc_alloc_failures() != failures0 ? SCORM_ERR_NOMEM : SCORM_ERR_STORE;
     if (unhex(cJSON_GetStringValue(cJSON_GetObjectItem(j, "hash")), r->hash) == 0 &&
         cJSON_IsNumber(sz) && sz->valuedouble >= 0 && type && path) {
         r->size = (uint64_t)sz->valuedouble;
@@ -119,26 +120,38 @@ static int crow_parse(const void *v, size_t vl, struct crow *r)
     return rc;
 }
 
-/* A blob row's value: {"size","refs"}. */
+/* A blob row's value: the size and the reference count, 8 bytes big-endian each (no parse,
+ * no allocation: a reference count is changed by every import and delete). */
+static uint64_t get_be64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static void put_be64(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
 static int blob_parse(const void *v, size_t vl, uint64_t *size, long long *refs)
 {
-    cJSON *j = cJSON_ParseWithLength(v, vl);
-    const cJSON *s = cJSON_GetObjectItem(j, "size"), *r = cJSON_GetObjectItem(j, "refs");
-    int ok = cJSON_IsNumber(s) && cJSON_IsNumber(r) && s->valuedouble >= 0;
-    if (ok) {
-        *size = (uint64_t)s->valuedouble;
-        *refs = (long long)r->valuedouble;
-    }
-    cJSON_Delete(j);
-    return ok ? 0 : -1;
+    if (vl != 16 || get_be64((const unsigned char *)v + 8) > (uint64_t)INT64_MAX)
+        return -1;
+    *size = get_be64(v);
+    *refs = (long long)get_be64((const unsigned char *)v + 8);
+    return 0;
 }
 
 static int blob_put(struct stmt_db_txn *txn, const unsigned char hash[32], uint64_t size,
                     long long refs)
 {
-    char v[64];
-    int n = snprintf(v, sizeof v, "{\"size\":%llu,\"refs\":%lld}", (unsigned long long)size, refs);
-    return stmt_db_put(txn, SCORM__T_BLOB, hash, 32, v, (size_t)n, 0);
+    unsigned char v[16];
+    put_be64(v, size);
+    put_be64(v + 8, (uint64_t)refs);
+    return stmt_db_put(txn, SCORM__T_BLOB, hash, 32, v, sizeof v, 0);
 }
 
 /* ---- read --------------------------------------------------------------------------------- */

@@ -11,7 +11,8 @@
  *   content     "<course>\x1f<version>\x1f<path>" (a path that would make the key longer than
  *               the store allows: "<course>\x1f<version>\x1f\x01" + SHA-256 of the path) ->
  *               {"hash": hex, "size": n, "type": "..." ("" unknown), "path": "..."}
- *   blob        SHA-256 (32 bytes) -> {"size": n, "refs": content rows naming it}
+ *   blob        SHA-256 (32 bytes) -> size and reference count (the content rows naming it),
+ *               8 bytes big-endian each
  *   blob_chunk  SHA-256 + chunk number (4 bytes big-endian) -> at most SCORM_CONTENT_CHUNK
  *               bytes; a blob of size s has ceil(s / chunk) rows, none when empty. */
 #define SCORM__T_CONTENT "content"

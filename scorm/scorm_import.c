@@ -235,6 +235,7 @@ static int commit_import(struct stmt_db *db, char id[SCORM_MAX_COURSE_ID + 1], i
     cJSON *course = NULL, *ver = NULL, *tree = cJSON_GetObjectItem(work, "tree");
 
     char base[SCORM_MAX_COURSE_ID + 1];
+    long failures0 = sc_alloc_failures(); /* the records' cJSON calls are not checked one by one */
 
     sc_time_format_iso(sc_time_now_us(), 3, iso);
     snprintf(base, sizeof base, "%s", id);
@@ -325,6 +326,8 @@ static int commit_import(struct stmt_db *db, char id[SCORM_MAX_COURSE_ID + 1], i
             r = put_json(txn, "courses", id, course);
         if (r == 0 && scorm__import_event(events, txn, course, version)) /* webhooks (issue 17) */
             r = STMT_DB_ERR_IO;
+        if (r == 0 && sc_alloc_failures() != failures0)
+            r = STMT_DB_ERR_NOMEM; /* a record may lack a member: never committed */
         if (r == 0) {
             r = stmt_db_txn_commit(txn);
             txn = NULL;
@@ -362,6 +365,7 @@ int scorm_import_mem(struct stmt_db *db, const void *buf, size_t len,
     cJSON *work = NULL, *res = NULL, *tree;
     struct scorm__content_stage *stage = NULL;
     int rc, version = 0;
+    long failures0 = sc_alloc_failures();
 
     if (diag)
         memset(diag, 0, sizeof *diag);
@@ -401,6 +405,8 @@ int scorm_import_mem(struct stmt_db *db, const void *buf, size_t len,
         rc = scorm__import_work(buf, len, &o, tmpdir, &work, diag);
     else
         rc = scorm__import_run_child(buf, len, &o, tmpdir, &work, diag);
+    if (rc == SCORM_OK && sc_alloc_failures() != failures0)
+        rc = SCORM_ERR_NOMEM; /* in process: the tree may lack a member (sc_alloc.h) */
     if (rc)
         goto out;
     tree = cJSON_GetObjectItem(work, "tree");
@@ -496,7 +502,7 @@ int scorm_course_delete(struct stmt_db *db, const char *id)
         return SCORM_ERR_NOTFOUND;
     rc = stmt_db_txn_begin(db, 1, &txn);
     if (rc)
-        return SCORM_ERR_STORE;
+        return rc == STMT_DB_ERR_NOMEM ? SCORM_ERR_NOMEM : SCORM_ERR_STORE;
     rc = scorm__course_get_txn(txn, id, &course);
     if (rc)
         goto out;
