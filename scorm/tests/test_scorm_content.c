@@ -12,6 +12,8 @@
  * writes no chunk, a delete keeps what another course uses; imports failed by allocation
  * failures at each step leave the rows, the records and DATA/content as they were.
  */
+#include <pthread.h>
+
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "common/tap.h"
@@ -563,6 +565,122 @@ static void run(struct stmt_db *db, const char *datadir, const char *label)
     pkg_free(&p2);
 }
 
+/* ---- two nodes on one PostgreSQL database ------------------------------------------------ */
+
+struct node_work {
+    struct stmt_db *db;
+    const struct pkg *p;
+    char *ids[4];
+    int ok;
+};
+
+static void *node_import(void *arg)
+{
+    struct node_work *w = arg;
+    for (int i = 0; i < 4; i++) {
+        int v = 0;
+        w->ids[i] = import(w->db, w->p, NULL, 0, 1, &v);
+        w->ok += w->ids[i] != NULL && v == 1;
+    }
+    return NULL;
+}
+
+static void *node_delete(void *arg)
+{
+    struct node_work *w = arg;
+    for (int i = 0; i < 4; i++) {
+        w->ok += w->ids[i] && scorm_course_delete(w->db, w->ids[i]) == 0;
+        free(w->ids[i]);
+        w->ids[i] = NULL;
+    }
+    return NULL;
+}
+
+/* Nodes A and B (two stores, each with its own folder) on one database: what one imports the
+ * other reads; imports and deletes of the same content from both at once keep the counts
+ * exact; a file whose course another node deleted is not found, never read as other bytes. */
+static void test_two_nodes(void)
+{
+    char url[512], da[600], db_[600], err[256];
+    struct stmt_db *a = NULL, *b = NULL;
+    struct pkg p1;
+    struct scorm_content_stats m;
+    struct node_work wa, wb;
+    pthread_t ta, tb;
+    char *first;
+    int v = 0;
+
+    if (pgtu_fresh_url(url, sizeof url) != 0) {
+        ok(0, "a database for two nodes");
+        return;
+    }
+    snprintf(da, sizeof da, "%s/node-a", tu_tmp);
+    snprintf(db_, sizeof db_, "%s/node-b", tu_tmp);
+    if (stmt_db_open_url(url, da, &a, err, sizeof err) || scorm_db_register(a) ||
+        stmt_db_open_url(url, db_, &b, err, sizeof err) || scorm_db_register(b)) {
+        ok(0, "two nodes open: %s", err);
+        stmt_db_close(a);
+        return;
+    }
+    tap_diag("---- two nodes on one PostgreSQL database");
+    in_db = 1;
+    make_p1(&p1);
+    first = import(b, &p1, NULL, 0, 0, &v);
+    ok(first != NULL, "node B imports");
+    check_files(a, first, 1, &p1, "node A reads what B imported");
+
+    memset(&wa, 0, sizeof wa);
+    memset(&wb, 0, sizeof wb);
+    wa.db = a;
+    wb.db = b;
+    wa.p = wb.p = &p1;
+    pthread_create(&ta, NULL, node_import, &wa);
+    pthread_create(&tb, NULL, node_import, &wb);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    is_int(wa.ok + wb.ok, 8, "8 imports of one package at once, 4 through each node");
+    {
+        const struct pkg *pk[] = {&p1};
+        int mult[] = {9};
+        model(pk, mult, 1, &m);
+        check_stats(a, &m, "after imports from both nodes");
+    }
+    wa.ok = wb.ok = 0;
+    pthread_create(&ta, NULL, node_delete, &wa);
+    pthread_create(&tb, NULL, node_delete, &wb);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    is_int(wa.ok + wb.ok, 8, "8 deletes at once, 4 through each node");
+    {
+        const struct pkg *pk[] = {&p1};
+        int mult[] = {1};
+        model(pk, mult, 1, &m);
+        check_stats(b, &m, "after deletes from both nodes");
+    }
+    check_files(a, first, 1, &p1, "node A still reads the first course");
+
+    /* A streams the big file while B deletes the course */
+    {
+        struct scorm_content *c = NULL;
+        unsigned char *buf = malloc(CHUNK);
+        size_t got = 0;
+        is_int(scorm_content_open(a, first, 1, "media/big.mp4", &c), 0, "A opens the big file");
+        is_int(scorm_content_read(c, 0, buf, 1000, &got), 0, "A reads its first chunk");
+        is_int(scorm_course_delete(b, first), 0, "B deletes the course");
+        is_int(scorm_content_read(c, 0, buf, 1000, &got), 0, "the chunk A holds is still read");
+        is_int(scorm_content_read(c, CHUNK + 5, buf, 1000, &got), SCORM_ERR_NOTFOUND,
+               "the next chunk is not found: never other bytes");
+        scorm_content_close(c);
+        free(buf);
+    }
+    memset(&m, 0, sizeof m);
+    check_stats(a, &m, "every course deleted");
+    free(first);
+    pkg_free(&p1);
+    stmt_db_close(a);
+    stmt_db_close(b);
+}
+
 int main(void)
 {
     char datadir[512];
@@ -576,6 +694,8 @@ int main(void)
     in_db = pg;
     run(db, datadir, pg ? "PostgreSQL" : "LMDB");
     stmt_db_close(db);
+    if (pg)
+        test_two_nodes();
     if (!pg) { /* the database layout on LMDB too: the rows' code under every build */
         scorm__content_force_db(1);
         in_db = 1;
