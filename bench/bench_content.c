@@ -6,7 +6,9 @@
  *   - import (new course), re-import of the same package (every blob known: no chunk written),
  *     delete;
  *   - open + read of a 100 KB file (the player's common case) and of the 20 MB file, whole,
- *     in pieces of 64 KiB as the player reads (route_player.c).
+ *     in pieces of 64 KiB as the player reads (route_player.c): from the rows (node cache
+ *     off), the read that fills the node's cache, and a read from it (PostgreSQL; on LMDB
+ *     all three read the file).
  * One Markdown row per location on stdout (bench/run_content.sh).
  *
  *   bench_content LOCATION [N]
@@ -106,6 +108,7 @@ int main(int argc, char **argv)
     size_t len = 0;
     int64_t *ti = calloc((size_t)n, 8), *tr = calloc((size_t)n, 8), *td = calloc((size_t)n, 8);
     int64_t *ts = calloc((size_t)n * 50, 8), *tb = calloc((size_t)n, 8);
+    int64_t *tf = calloc((size_t)n, 8), *tc = calloc((size_t)n, 8);
     unsigned char *buf = malloc(65536);
     char *zip;
 
@@ -129,7 +132,12 @@ int main(int argc, char **argv)
         tr[i] = sc_time_mono_us() - t0;
         for (int k = 0; k < 50; k++)
             ts[i * 50 + k] = read_file(db, c, 1, "m007/page_03.html", buf);
+        scorm_content_cache_limit(0); /* from the rows (PostgreSQL) */
         tb[i] = read_file(db, c, 2, "media/video.mp4", buf);
+        scorm_import_cleanup(db); /* with the limit 0: the node cache emptied */
+        scorm_content_cache_limit(SCORM_CONTENT_CACHE_DEFAULT);
+        tf[i] = read_file(db, c, 2, "media/video.mp4", buf); /* fills this node's cache */
+        tc[i] = read_file(db, c, 2, "media/video.mp4", buf); /* from it */
         t0 = sc_time_mono_us();
         if (scorm_course_delete(db, c) != 0) {
             fprintf(stderr, "delete failed\n");
@@ -138,11 +146,11 @@ int main(int argc, char **argv)
         td[i] = sc_time_mono_us() - t0;
         free(c);
     }
-    double big = median_ms(tb, n);
-    printf("| %s | %.0f | %.0f | %.0f | %.2f | %.1f (%.0f MB/s) |\n",
+    double big = median_ms(tb, n), fill = median_ms(tf, n), cached = median_ms(tc, n);
+    printf("| %s | %.0f | %.0f | %.0f | %.2f | %.1f (%.0f MB/s) | %.1f / %.1f |\n",
            stmt_db_is_pg(db) ? "PostgreSQL (rows)" : "LMDB (files)", median_ms(ti, n),
            median_ms(tr, n), median_ms(td, n), median_ms(ts, n * 50), big,
-           (20.0 * 1048576 / 1e6) / (big / 1000.0));
+           (20.0 * 1048576 / 1e6) / (big / 1000.0), fill, cached);
     stmt_db_close(db);
     free(zip);
     free(ti);
@@ -150,6 +158,8 @@ int main(int argc, char **argv)
     free(td);
     free(ts);
     free(tb);
+    free(tf);
+    free(tc);
     free(buf);
     tu_fini();
     return 0;

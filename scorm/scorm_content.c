@@ -311,6 +311,7 @@ void scorm_content_close(struct scorm_content *c)
         return;
     if (c->fd >= 0)
         close(c->fd);
+    scorm__ccache_fill_abort(c); /* a file not read to its end: no entry */
     sc_free(c->chunk);
     sc_free(c);
 }

@@ -53,6 +53,15 @@ int scorm_content_read(struct scorm_content *c, uint64_t offset, void *buf, size
 /** NULL-tolerant. */
 void scorm_content_close(struct scorm_content *c);
 
+#define SCORM_CONTENT_CACHE_DEFAULT (1ull << 30) /* bytes of the node-local cache */
+/** The node-local read-through cache of content kept in the database (scorm_content_cache.c):
+ *  a file of more than one chunk read from start to end is kept in
+ *  DATA/content/.cache/<sha-256> (checked against its hash before use), its next opens on this
+ *  node read that file; the oldest entries go past `bytes` (default
+ *  SCORM_CONTENT_CACHE_DEFAULT), and files larger than a quarter of it are never kept. 0
+ *  disables it (and the next start-up cleanup empties it). Process-wide; any thread. */
+void scorm_content_cache_limit(uint64_t bytes);
+
 /** The media type of a package path by its extension (our table; security.md §6), or NULL
  *  when unknown. Static strings. */
 const char *scorm_content_mime(const char *path);

@@ -212,9 +212,12 @@ int scorm__cdb_open(struct stmt_db *db, const char *course, int version, const c
     c->type = c->typebuf[0] ? c->typebuf : NULL;
     sc_hex(row.hash, 32, hex);
     snprintf(c->etag, sizeof c->etag, "\"%s\"", hex);
-    /* most files are one chunk: read it in the same transaction */
+    /* most files are one chunk: read it in the same transaction; a larger one from this
+     * node's cache when it holds it, else its entry is written as the file is read */
     if (c->size > 0 && c->size <= CHUNK)
         rc = get_chunk(txn, c, 0);
+    else if (c->size > CHUNK && (c->fd = scorm__ccache_open(c)) < 0)
+        scorm__ccache_fill_begin(c);
 out:
     stmt_db_txn_abort(txn);
     sc_free(row.path);
@@ -229,6 +232,8 @@ int scorm__cdb_read_chunk(struct scorm_content *c, uint32_t n)
         return SCORM_ERR_STORE;
     rc = get_chunk(txn, c, n);
     stmt_db_txn_abort(txn);
+    if (rc == SCORM_OK)
+        scorm__ccache_fill_step(c);
     return rc;
 }
 

@@ -31,6 +31,7 @@ struct scorm_content {
     uint32_t chunk_n;
     size_t chunk_len;
     int have_chunk;
+    struct scorm__cfill *fill; /* the node-local cache entry being written, or NULL */
 };
 
 /* One extracted file of an import to place in the database. */
@@ -63,5 +64,16 @@ int scorm__cdb_place(struct scorm__content_stage *s, struct stmt_db_txn *txn, co
                      int version, struct scorm_diag *diag);
 int scorm__cdb_drop(struct stmt_db_txn *txn, const char *course, int version);
 int scorm__cdb_stats(struct stmt_db *db, struct scorm_content_stats *out);
+
+/* scorm_content_cache.c: the node-local cache of blobs of more than one chunk */
+struct scorm__cfill;
+/** A descriptor of c's entry in the cache (its whole size checked), or -1. */
+int scorm__ccache_open(struct scorm_content *c);
+/** Start writing c's entry (c->fill) when c may be cached; nothing on any failure. */
+void scorm__ccache_fill_begin(struct scorm_content *c);
+/** c->chunk was just read: appended when it is the next of the entry, which goes in place
+ *  (hash checked, synced, renamed) after the last; any other read abandons the entry. */
+void scorm__ccache_fill_step(struct scorm_content *c);
+void scorm__ccache_fill_abort(struct scorm_content *c);
 
 #endif

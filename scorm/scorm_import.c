@@ -579,6 +579,8 @@ int scorm_import_cleanup(struct stmt_db *db)
 
     if (scorm__content_dir(db, cdir, sizeof cdir, NULL, NULL) != 0)
         return SCORM_ERR_IO;
+    if (in_db)
+        scorm__ccache_cleanup(db);
     d = opendir(cdir);
     if (!d)
         return errno == ENOENT ? SCORM_OK : SCORM_ERR_IO;

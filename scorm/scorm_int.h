@@ -209,6 +209,9 @@ int scorm__content_stage_full(const struct scorm__content_stage *s);
 /** After the transaction: committed 1 makes a placed folder durable, 0 removes it. Frees s
  *  (NULL-tolerant); the caller removes tmpdir. */
 void scorm__content_stage_end(struct scorm__content_stage *s, int committed);
+/** Start-up: remove interrupted fills of the node-local content cache and trim it to its
+ *  limit (scorm_content_cache.c). */
+void scorm__ccache_cleanup(struct stmt_db *db);
 struct scorm__content_drop;
 /** In the write transaction that deletes version `version` of `course` (0: every version):
  *  in the database its content rows go, and the blobs no other row names; on disk the folder

@@ -12,7 +12,10 @@
  * writes no chunk, a delete keeps what another course uses; imports failed by allocation
  * failures at each step leave the rows, the records and DATA/content as they were.
  */
+#include <fcntl.h>
 #include <pthread.h>
+
+#include <libxml/parser.h>
 
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
@@ -226,11 +229,9 @@ static void check_files(struct stmt_db *db, const char *course, int v, const str
            p->n);
 }
 
-static char *import(struct stmt_db *db, const struct pkg *p, const char *id, int existing,
-                    int in_process, int *version)
+static char *import_zip(struct stmt_db *db, const char *zip, size_t len, const char *id,
+                        int existing, int in_process, int *version)
 {
-    size_t len = 0;
-    char *zip = pkg_zip(p, &len);
     struct scorm_import_opts o;
     struct scorm_diag d;
     cJSON *res = NULL;
@@ -246,6 +247,16 @@ static char *import(struct stmt_db *db, const struct pkg *p, const char *id, int
         tap_diag("import: %s", d.msg);
     }
     cJSON_Delete(res);
+    return course;
+}
+
+static char *import(struct stmt_db *db, const struct pkg *p, const char *id, int existing,
+                    int in_process, int *version)
+{
+    size_t len = 0;
+    char *zip = pkg_zip(p, &len), *course = NULL;
+    if (zip)
+        course = import_zip(db, zip, len, id, existing, in_process, version);
     free(zip);
     return course;
 }
@@ -416,6 +427,88 @@ static int test_failures(struct stmt_db *db, const char *datadir, const struct p
     return done;
 }
 
+/* ---- the node-local cache (DB layout) ---------------------------------------------------- */
+
+static void entry_of(const char *datadir, const struct pkg *p, const char *path, char *out,
+                     size_t n)
+{
+    size_t len = 0;
+    const unsigned char *d = pkg_get(p, path, &len);
+    unsigned char h[32];
+    char hex[65];
+    sc_sha256(d, len, h);
+    sc_hex(h, 32, hex);
+    snprintf(out, n, "%s/content/.cache/%s", datadir, hex);
+}
+
+static int file_is(const char *path, const unsigned char *data, size_t len)
+{
+    size_t n = 0;
+    char *b = tu_read(path, &n);
+    int same = b && n == len && !memcmp(b, data, len);
+    free(b);
+    return same;
+}
+
+/* after reads of p1's and p2's big files from start to end on this node */
+static void test_cache(struct stmt_db *db, const char *datadir, const char *course,
+                       const struct pkg *p1, const struct pkg *p2)
+{
+    char e1[1024], e2[1024];
+    size_t l1 = 0, l2 = 0, got = 0;
+    const unsigned char *big1 = pkg_get(p1, "media/big.mp4", &l1);
+    const unsigned char *big2 = pkg_get(p2, "media/big.mp4", &l2);
+    unsigned char *x;
+    struct stat st;
+    entry_of(datadir, p1, "media/big.mp4", e1, sizeof e1);
+    entry_of(datadir, p2, "media/big.mp4", e2, sizeof e2);
+    ok(file_is(e1, big1, l1), "cache: p1's big file kept by its hash, whole");
+    ok(file_is(e2, big2, l2), "cache: p2's big file too");
+    entry_of(datadir, p1, "media/exact.webm", e2, sizeof e2);
+    ok(stat(e2, &st) != 0, "cache: a file of one chunk is not kept (one read serves it)");
+    entry_of(datadir, p2, "media/big.mp4", e2, sizeof e2);
+    /* reads come from the entry: one changed in place (same size) is what a read returns */
+    {
+        unsigned char *junk = pseudo(l1, 77);
+        tu_write(e1, junk, l1);
+        x = read_all(db, course, 1, "media/copy-of-big.bin", 65536, &got, NULL, NULL);
+        ok(x && got == l1 && !memcmp(x, junk, l1), "cache: an open on this node reads the entry");
+        free(x);
+        free(junk);
+    }
+    /* an entry of another size is not used (and is replaced by the next whole read) */
+    tu_write(e1, "short", 5);
+    x = read_all(db, course, 1, "media/copy-of-big.bin", 100000, &got, NULL, NULL);
+    ok(x && got == l1 && !memcmp(x, big1, l1), "cache: a torn entry is ignored, the rows read");
+    free(x);
+    ok(file_is(e1, big1, l1), "cache: and the entry written again");
+    /* the limit: past it the oldest entries go (start-up cleanup, or the next fill) */
+    {
+        struct timespec old[2] = {{1000, 0}, {1000, 0}}, newer[2] = {{2000, 0}, {2000, 0}};
+        utimensat(AT_FDCWD, e1, old, 0);
+        utimensat(AT_FDCWD, e2, newer, 0);
+    }
+    scorm_content_cache_limit(1u << 20);
+    is_int(scorm_import_cleanup(db), 0, "cleanup with a 1 MiB cache");
+    ok(stat(e1, &st) != 0 && file_is(e2, big2, l2),
+       "cache: the oldest entry went, the newer stays");
+    scorm_content_cache_limit(0);
+    is_int(scorm_import_cleanup(db), 0, "cleanup with the cache off");
+    ok(stat(e2, &st) != 0, "cache: off, emptied");
+    x = read_all(db, course, 1, "media/copy-of-big.bin", 65536, &got, NULL, NULL);
+    ok(x && got == l1 && !memcmp(x, big1, l1) && stat(e1, &st) != 0,
+       "cache off: read from the rows, no entry");
+    free(x);
+    scorm_content_cache_limit(SCORM_CONTENT_CACHE_DEFAULT);
+    {
+        char p[1024];
+        snprintf(p, sizeof p, "%s/content/.cache/.fill-0123", datadir);
+        tu_write(p, "x", 1);
+        is_int(scorm_import_cleanup(db), 0, "cleanup");
+        ok(stat(p, &st) != 0, "cache: an interrupted fill removed at start-up");
+    }
+}
+
 static void run(struct stmt_db *db, const char *datadir, const char *label)
 {
     struct pkg p1, p2;
@@ -488,7 +581,22 @@ static void run(struct stmt_db *db, const char *datadir, const char *label)
         cc = import(db, &p2, "c", -1, 1, &vc);
     }
     ok(cc && vc == 1, "course c imported");
+    if (in_db) { /* reads that are not from start to end make no cache entry */
+        struct scorm_content *c = NULL;
+        char e[1024];
+        unsigned char buf[100];
+        size_t got = 0;
+        struct stat st;
+        scorm_content_open(db, "c", 1, "media/big.mp4", &c);
+        ok(c && scorm_content_read(c, CHUNK, buf, sizeof buf, &got) == 0 && got == sizeof buf,
+           "a read in the middle of c's big file");
+        scorm_content_close(c);
+        entry_of(datadir, &p2, "media/big.mp4", e, sizeof e);
+        ok(stat(e, &st) != 0, "cache: no entry from a read in the middle");
+    }
     check_files(db, "c", 1, &p2, "course c v1");
+    if (in_db)
+        test_cache(db, datadir, "c", &p1, &p2);
     {
         const struct pkg *pk[] = {&p1, &p2};
         int mult[] = {3, 1};
@@ -552,9 +660,14 @@ static void run(struct stmt_db *db, const char *datadir, const char *label)
     is_int(scorm_course_delete(db, "c"), 0, "delete c");
     memset(&m, 0, sizeof m);
     check_stats(db, &m, "every course deleted");
+    if (in_db) { /* entries outlive their rows until the limit takes them: empty it */
+        scorm_content_cache_limit(0);
+        is_int(scorm_import_cleanup(db), 0, "cleanup with the cache off");
+        scorm_content_cache_limit(SCORM_CONTENT_CACHE_DEFAULT);
+    }
     {
         char *snap = tu_snapshot(datadir);
-        is_str(snap, "", "DATA/content empty");
+        is_str(snap, in_db ? ".cache\n" : "", "DATA/content empty");
         sc_free(snap);
     }
     free(a);
@@ -569,7 +682,8 @@ static void run(struct stmt_db *db, const char *datadir, const char *label)
 
 struct node_work {
     struct stmt_db *db;
-    const struct pkg *p;
+    const char *zip; /* made before the threads: tu_zip_new is not thread-safe */
+    size_t len;
     char *ids[4];
     int ok;
 };
@@ -579,7 +693,7 @@ static void *node_import(void *arg)
     struct node_work *w = arg;
     for (int i = 0; i < 4; i++) {
         int v = 0;
-        w->ids[i] = import(w->db, w->p, NULL, 0, 1, &v);
+        w->ids[i] = import_zip(w->db, w->zip, w->len, NULL, 0, 1, &v);
         w->ok += w->ids[i] != NULL && v == 1;
     }
     return NULL;
@@ -633,11 +747,14 @@ static void test_two_nodes(void)
     memset(&wb, 0, sizeof wb);
     wa.db = a;
     wb.db = b;
-    wa.p = wb.p = &p1;
+    char *zip = pkg_zip(&p1, &wa.len);
+    wb.len = wa.len;
+    wa.zip = wb.zip = zip;
     pthread_create(&ta, NULL, node_import, &wa);
     pthread_create(&tb, NULL, node_import, &wb);
     pthread_join(ta, NULL);
     pthread_join(tb, NULL);
+    free(zip);
     is_int(wa.ok + wb.ok, 8, "8 imports of one package at once, 4 through each node");
     {
         const struct pkg *pk[] = {&p1};
@@ -659,7 +776,9 @@ static void test_two_nodes(void)
     }
     check_files(a, first, 1, &p1, "node A still reads the first course");
 
-    /* A streams the big file while B deletes the course */
+    /* A streams the big file while B deletes the course: with A's cache off, from the chunk
+     * rows (the next chunk is gone); with it, from A's entry (the same bytes) */
+    scorm_content_cache_limit(0);
     {
         struct scorm_content *c = NULL;
         unsigned char *buf = malloc(CHUNK);
@@ -671,6 +790,26 @@ static void test_two_nodes(void)
         is_int(scorm_content_read(c, CHUNK + 5, buf, 1000, &got), SCORM_ERR_NOTFOUND,
                "the next chunk is not found: never other bytes");
         scorm_content_close(c);
+        free(buf);
+    }
+    scorm_content_cache_limit(SCORM_CONTENT_CACHE_DEFAULT);
+    {
+        struct scorm_content *c = NULL;
+        size_t blen = 0, got = 0;
+        const unsigned char *big = pkg_get(&p1, "media/big.mp4", &blen);
+        unsigned char *buf = malloc(blen);
+        v = 0;
+        free(first);
+        first = import(b, &p1, NULL, 0, 1, &v);
+        free(read_all(a, first, 1, "media/big.mp4", 65536, &got, NULL, NULL)); /* A's entry */
+        is_int(scorm_content_open(a, first, 1, "media/big.mp4", &c), 0, "A opens it again");
+        is_int(scorm_course_delete(b, first), 0, "B deletes the course");
+        is_int(scorm_content_read(c, 0, buf, blen, &got), 0, "A reads it from its cache");
+        ok(got == blen && !memcmp(buf, big, blen), "the same bytes");
+        scorm_content_close(c);
+        c = NULL;
+        is_int(scorm_content_open(a, first, 1, "media/big.mp4", &c), SCORM_ERR_NOTFOUND,
+               "a new open on A: not found (the row is gone; the entry is never looked up)");
         free(buf);
     }
     memset(&m, 0, sizeof m);
@@ -689,6 +828,7 @@ int main(void)
     int pg = be && !strcmp(be, "pg");
 
     sc_alloc_init_cjson();
+    xmlInitParser(); /* before threads (scorm.h) */
     tu_init();
     db = tu_db_open(datadir, sizeof datadir);
     in_db = pg;
