@@ -158,7 +158,7 @@ static void evict(struct stmt_db *db, uint64_t limit)
                 break;
             v = nv;
         }
-        snprintf(v[n].name, sizeof v[n].name, "%s", de->d_name);
+        memcpy(v[n].name, de->d_name, 65); /* 64 hex digits and the NUL, checked above */
         v[n].size = (uint64_t)st.st_size;
         v[n].mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
         total += v[n].size;
