@@ -11,6 +11,7 @@
 #include "common/sc_alloc.h"
 #include "common/sc_time.h"
 #include "scorm/scorm.h"
+#include "scorm/scorm_content.h"
 #include "scorm/scorm_rt.h"
 #include "statements/stmt_store.h"
 
@@ -591,6 +592,22 @@ static int cmd_check(int argc, char **argv)
     }
     if (!rc)
         rc = check_course_reports(&cfg, db);
+    if (!rc && stmt_db_is_pg(db)) {
+        /* course content in the database (scorm_content.h, issue 19): every blob's reference
+         * count is the number of content rows naming it and its chunks are all there */
+        struct scorm_content_stats cs;
+        int crc = scorm_content_stats(db, &cs);
+        if (crc) {
+            fprintf(stderr, "course content: cannot read: %s\n", scorm_strerror(crc));
+            rc = 1;
+        } else if (cs.bad) {
+            fprintf(stderr, "course content: %zu findings (reference counts or chunks)\n", cs.bad);
+            rc = 1;
+        } else {
+            printf("course content: %zu files, %zu blobs (%llu bytes), %zu chunks\n", cs.files,
+                   cs.blobs, (unsigned long long)cs.blob_bytes, cs.chunks);
+        }
+    }
     if (!rc) /* the activity report tallies against tallies built again (cmd_check_reports.c) */
         rc = lrs_check_activity_reports(cfg.data_dir, db);
     if (!rc) {

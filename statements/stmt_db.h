@@ -72,6 +72,10 @@ void stmt_db_close(struct stmt_db *db);
 const char *stmt_db_strerror(int code);
 /** The data directory the store was opened on (borrowed, valid until close). */
 const char *stmt_db_dir(const struct stmt_db *db);
+/** 1 when the store is on PostgreSQL (stmt_db_open_url with a URL), 0 for LMDB or NULL: for
+ *  the data that lives in the node's folder on LMDB and in the database on PostgreSQL (course
+ *  content files, scorm/scorm_content.h). */
+int stmt_db_is_pg(const struct stmt_db *db);
 
 /** Sizes of the LMDB environment, for monitoring. */
 struct stmt_db_stats {
