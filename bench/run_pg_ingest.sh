@@ -5,7 +5,14 @@
 # run. PostgreSQL is a throwaway cluster on this machine (tools/pg-throwaway.sh, unix socket,
 # fsync and synchronous_commit on). Writes bench/results/pg_ingest.md.
 #   bench/run_pg_ingest.sh [seconds-per-run]
-source "$(dirname "$0")/lib.sh"
+# SCOLAR_BENCH_BUILD=DIR uses another build directory (default build-release, built here).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+build=${SCOLAR_BENCH_BUILD:-build-release}
+[ -d "$build" ] || meson setup "$build" -Dbuildtype=release >/dev/null
+ninja -C "$build" -j2 >/dev/null
+bin=${SCOLAR_BIN:-$build/lrs/scolar}
+load=$build/bench/bench_http
 secs=${1:-15}
 out=bench/results/pg_ingest.md
 work=$(mktemp -d /tmp/scolar-pgbench-XXXXXX)
@@ -73,7 +80,7 @@ pgv=$("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/postgres" --versio
 {
   echo "# Ingest and query on PostgreSQL, one and two nodes (issue 19)"
   echo
-  echo "Command: \`bench/run_pg_ingest.sh $secs\` on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), release build;"
+  echo "Command: \`bench/run_pg_ingest.sh $secs\` on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), build $build;"
   echo "$pgv, a throwaway cluster on the same machine (unix socket, fsync and synchronous_commit"
   echo "on). Each row: 8 clients posting batches of 100 statements for $secs s, then 8 clients"
   echo "querying agent+verb (limit 100) for $secs s, on a store that starts empty. Two nodes: two"
