@@ -52,8 +52,8 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
  *  snapshot, scans go in the same key order (bytes, then the shorter first). On PostgreSQL,
  *  stmt_db_copy_fd/_open answer STMT_DB_ERR_IO (copy with pg_dump); stmt_db_txn_run_grouped
  *  runs each work in a savepoint of the group's one transaction (stmt_db_group.c) and
- *  stmt_db_txn_begin_grouped is a plain write transaction; stmt__db_env/stmt__db_txn_raw are
- *  NULL, so the statement store (stmt_store.h) needs LMDB yet (docs/architecture.md). */
+ *  stmt_db_txn_begin_grouped is a plain write transaction. The statement store (stmt_store.h)
+ *  runs on both (on PostgreSQL shared by several nodes: docs/architecture.md). */
 int stmt_db_open_url(const char *location, const char *dir, struct stmt_db **out, char *err,
                      size_t errlen);
 /** Register a module's tables. Each module names its own tables and registers them right
@@ -197,6 +197,19 @@ int stmt_db_cursor_count(struct stmt_db_cursor *c, const void *lo, size_t lolen,
                          size_t hilen, size_t cap, size_t *n);
 /** NULL-tolerant. */
 void stmt_db_cursor_close(struct stmt_db_cursor *c);
+
+/* ---- batched reads (issue 19): a page of point lookups in one call -------------------- */
+
+/** The values of n keys of one table: items[i].key and .klen in (keys may repeat, in any
+ *  order), .val and .vlen out: the value, borrowed as stmt_db_get's (until the next write of
+ *  txn or its end), or val NULL and vlen 0 when the key is absent (also an empty or too long
+ *  key). LMDB: a loop of gets (the table resolved once); PostgreSQL: one round trip (the keys
+ *  as one bytea array parameter joined with scolar_kv), so a query confirms a page of
+ *  candidates in a few round trips instead of one per candidate (stmt_query.c). In a
+ *  stmt_db_txn_begin_grouped session served by another thread: a loop of stmt_db_get.
+ *  STMT_DB_OK, or an error (then the outputs are undefined). */
+int stmt_db_get_many(struct stmt_db_txn *txn, const char *table, struct stmt_db_kv *items,
+                     size_t n);
 
 /* ---- one-shot helpers (each its own transaction, retried after a map resize) ----------- */
 int stmt_db_put1(struct stmt_db *db, const char *table, const void *key, size_t klen,
