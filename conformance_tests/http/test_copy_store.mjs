@@ -2,8 +2,8 @@
 // `scolar copy-store` (issue 19 step 8): a store holding statements (a voided one, one with an
 // attachment), documents of the three kinds, a course, registrations with run-time data,
 // credentials (one revoked) and a console user is copied LMDB -> PostgreSQL -> LMDB; then
-// `scolar check` is clean on the copy and a server on it answers exactly what the first one
-// did (statements in the same stored order, documents with the same ETags, the course, the
+// `scolar check` is clean on both copies and a server on each answers exactly what the first
+// one did (statements in the same stored order, documents with the same ETags, the course, the
 // registration's run-time data, the credentials). A copy into a non-empty database is refused;
 // a copy cut short (rows deleted from the target) is finished by --resume. Needs the throwaway
 // PostgreSQL of tools/test.sh (SCOLAR_TEST_PG; tools/pg-gate.sh).
@@ -158,6 +158,20 @@ test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty ta
     assert.match(resumed.stdout, /docs +\d+ rows \(already copied\)/);
     assert.match(resumed.stdout, new RegExp(`\\n +stmt +${nstmt} rows in`));
     assert.equal(Number(psql(pg, "SELECT count(*) FROM scolar_kv WHERE tbl = 'stmt'")), nstmt);
+
+    // the PostgreSQL copy: checked clean, and a server on it answers as the first one did
+    const pchk = cli(['check', '--store', pg, '--data', node]);
+    assert.equal(pchk.status, 0, `scolar check of the PostgreSQL copy: ${pchk.stdout}${pchk.stderr}`);
+    assert.match(pchk.stdout, /store postgresql:\/\/.*: ok \(format \d+\)/);
+    s = await startServer({ dataDir: node, store: pg });
+    try {
+      const onPg = await snapshot(s, reg, keys);
+      for (const k of ['statements', 'docs', 'voided', 'attachment', 'creds', 'registration', 'courses', 'ok', 'revoked']) {
+        assert.deepEqual(onPg[k], before[k], `on PostgreSQL: ${k} as on LMDB`);
+      }
+    } finally {
+      await s.stop();
+    }
 
     const two = cli(['copy-store', '--from', pg, '--to', back, '--data', node]);
     assert.equal(two.status, 0, two.stdout + two.stderr);
