@@ -67,6 +67,9 @@ int stmt_db_open_url(const char *location, const char *dir, struct stmt_db **out
  *  @return STMT_DB_OK, STMT_DB_ERR_KEY (bad name), STMT_DB_ERR_FULL (more than 64 tables) or
  *  a storage error. */
 int stmt_db_tables_register(struct stmt_db *db, const char *const *names, size_t n);
+/** The name of registered table i (0, 1, ... in the order of registration; the statement
+ *  store's first), or NULL past the last: borrowed, valid until close (stmt_db_tables.c). */
+const char *stmt_db_table_name(struct stmt_db *db, int i);
 /** Close; waits for nothing: callers stop their threads first. NULL-tolerant. */
 void stmt_db_close(struct stmt_db *db);
 const char *stmt_db_strerror(int code);
