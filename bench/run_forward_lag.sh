@@ -12,8 +12,9 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$d_src" "$d_dst"' EXIT
 status() { curl -s -u bench:bench http://127.0.0.1:18471/api/forwarders/1; }
 
-serve "$d_dst" 18472 18473; pids+=("$server_pid")
+serve "$d_dst" 18472 18473; dst_pid=$server_pid; pids+=("$server_pid")
 serve "$d_src" 18471 18474; src_pid=$server_pid; pids+=("$src_pid")
+cpu() { awk '{printf "%.1f", ($14 + $15) / 100}' "/proc/$1/stat"; } # user+system seconds
 curl -sf -u bench:bench -H 'Content-Type: application/json' -d \
   "{\"url\":\"http://127.0.0.1:18472/xapi/\",\"auth\":{\"key\":\"bench\",\"secret\":\"bench\"}${extra:+,$extra}}" \
   http://127.0.0.1:18471/api/forwarders >/dev/null
@@ -53,4 +54,6 @@ print(f"forwarder ({sys.argv[6]}): ingest {post['stmts_per_s']:.0f} statements/s
       + f"; queue empty {td - ti:.1f} s after ingest stopped")
 PY
 rm -f "$samples" "$flag"
+echo "CPU seconds (user+system): source $(cpu "$src_pid"), target $(cpu "$dst_pid")"
+curl -s -u bench:bench http://127.0.0.1:18471/metrics | grep -E '^scolar_forward_(ingest|backpressure)' || true
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
