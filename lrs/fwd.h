@@ -27,8 +27,8 @@ enum fwd_kind { FWD_FORWARDER = 1, FWD_WEBHOOK = 2 };
 #define FWD_ANSWER_MAX 1024   /* bytes of a target's answer kept for the status */
 #define FWD_CONCURRENCY_MAX 8 /* batches in flight at once ("concurrency") */
 #define FWD_CONCURRENCY_DEFAULT 8
-#define FWD_FLUSH_ROWS 2000 /* delivered rows deleted at once (at most) */
-#define FWD_FLUSH_MS 250    /* ... or once the oldest waited this long */
+#define FWD_FLUSH_ROWS 8000 /* delivered rows deleted at once (at most) */
+#define FWD_FLUSH_MS 500    /* ... or once the oldest waited this long */
 /* Back-pressure on ingest (fwd_admit.c): statement writes wait while a healthy forwarder's lag
  * is over its bound, for at most the hold time per request. */
 #define FWD_MAX_LAG_MS_DEFAULT 2000 /* SCOLAR_FORWARD_MAX_LAG_MS, "max_lag_ms"; 0: off */
