@@ -591,8 +591,11 @@ static cJSON *show(struct fwd_target *t)
     }
     if (t->failing && t->next_try_us)
         cJSON_AddStringToObject(s, "next_attempt", sc_time_format_iso(t->next_try_us, 3, iso));
-    if (t->kind == FWD_FORWARDER)
-        cJSON_AddItemToObject(s, "backpressure", fwd__admit_status(t, now));
+    if (t->kind == FWD_FORWARDER) {
+        cJSON *bp = fwd__admit_status(t, now);
+        if (bp && !cJSON_AddItemToObject(s, "backpressure", bp))
+            cJSON_Delete(bp); /* no memory for the key: not added */
+    }
     pthread_mutex_unlock(&t->mu);
     return o;
 }
