@@ -11,6 +11,7 @@
  * [batched=200000] [single=20000] [fill=1000000] [dir=/tmp/scolar-bench-store]
  * STORE_REUSE=1 opens the store left in dir by STORE_KEEP=1 instead of a new one; with
  * batched and single 0 that is a query-only run (A/B of two builds on one store).
+ * STORE_URL=postgres://... runs on that PostgreSQL database (issue 19; use an empty one).
  */
 #include "bench/bench_stmt_gen.h"
 #include "statements/stmt_store.h"
@@ -173,7 +174,8 @@ int main(int argc, char **argv)
         opts.fold_max = strtoul(getenv("STORE_FOLD_MAX"), NULL, 10);
     printf("fold: min %zu max %zu (0 = defaults)\n", opts.fold_min, opts.fold_max);
     printf("indexing: %s\n\n", opts.index_inline ? "inline (in the commit)" : "deferred (folded)");
-    if (stmt_db_open(dir, &db, err, sizeof err) || stmt_store_open(db, &opts, &st)) {
+    if (stmt_db_open_url(getenv("STORE_URL"), dir, &db, err, sizeof err) ||
+        stmt_store_open(db, &opts, &st)) {
         fprintf(stderr, "bench_store: cannot open %s: %s\n", dir, err);
         return 1;
     }

@@ -487,3 +487,34 @@ int sc_json_add(cJSON *o, const char *key, cJSON *item)
     cJSON_Delete(item);
     return 0;
 }
+
+int sc_json_set(cJSON *o, const char *key, cJSON *item)
+{
+    cJSON *old;
+    if (!item)
+        return 0;
+    old = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!old)
+        return sc_json_add(o, key, item);
+    if (!old->string || (old->type & cJSON_StringIsConst)) {
+        /* a constant key cannot move: copy it, checked */
+        char *k = (char *)cJSON_malloc(strlen(key) + 1);
+        if (!k) {
+            cJSON_Delete(item);
+            return 0;
+        }
+        memcpy(k, key, strlen(key) + 1);
+        if (item->string && !(item->type & cJSON_StringIsConst))
+            cJSON_free(item->string);
+        item->string = k;
+    } else {
+        if (item->string && !(item->type & cJSON_StringIsConst))
+            cJSON_free(item->string);
+        item->string = old->string;
+        old->string = NULL;
+    }
+    item->type &= ~cJSON_StringIsConst;
+    /* cannot fail: old is a member of o */
+    cJSON_ReplaceItemViaPointer(o, old, item);
+    return 1;
+}

@@ -39,4 +39,12 @@ cJSON *sc_json_parse_valid(const char *buf, size_t len);
  *  duplicate): nothing is added. 1 when added, else 0. */
 int sc_json_add(cJSON *o, const char *key, cJSON *item);
 
+/** o.key = item (case-sensitive key), replacing a member of that name or adding one; item is
+ *  consumed, also on failure. A replaced member's key moves to item, so a replacement does not
+ *  allocate: cJSON 1.7.15's cJSON_ReplaceItemInObject copies the key without checking the copy,
+ *  and out of memory left a member without a name, after which every lookup in the object
+ *  failed (a record saved then lost that member and all after it). item may be NULL (a failed
+ *  create): nothing changes. 1 when set, else 0. */
+int sc_json_set(cJSON *o, const char *key, cJSON *item);
+
 #endif

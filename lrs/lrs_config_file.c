@@ -24,6 +24,7 @@ static const struct key {
     const char *choices; /* K_ENUM: '|'-separated */
 } KEYS[] = {
     {"data", "SCOLAR_DATA", K_STR, NULL},
+    {"store", "SCOLAR_STORE", K_STR, NULL},
     {"listen", "SCOLAR_LISTEN", K_STR, NULL},
     {"content-listen", "SCOLAR_CONTENT_LISTEN", K_STR, NULL},
     {"public-url", "SCOLAR_PUBLIC_URL", K_STR, NULL},

@@ -23,6 +23,7 @@
  */
 #include "lrs/lrs.h"
 #include "common/sc_alloc.h"
+#include "common/sc_json.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 #include "scorm/scorm_rt.h"
@@ -99,12 +100,11 @@ static int apply_sequencing(struct lrs_app *app, const char *reg, cJSON *rep)
     }
     /* completion: the root's attempt progress; an unknown status of a started course is
      * incomplete (RTE 4.2.4: not attempted only before any attempt) */
-    cJSON_ReplaceItemInObjectCaseSensitive(
-        rep, "completion",
-        cJSON_CreateString(!strcmp(comp, "completed") ? "completed"
-                           : attempts >= 1 || susp    ? "incomplete"
-                                                      : "not attempted"));
-    cJSON_ReplaceItemInObjectCaseSensitive(rep, "success", cJSON_CreateString(succ));
+    sc_json_set(rep, "completion",
+                cJSON_CreateString(!strcmp(comp, "completed") ? "completed"
+                                   : attempts >= 1 || susp    ? "incomplete"
+                                                              : "not attempted"));
+    sc_json_set(rep, "success", cJSON_CreateString(succ));
     /* score: the root's objective normalized measure (RB.1.1 measure rollup), else none */
     cJSON_DeleteItemFromObjectCaseSensitive(rep, "score");
     if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(root, "measure"))) {

@@ -27,6 +27,7 @@
 
 #include "common/sc_alloc.h"
 #include "common/sc_buf.h"
+#include "common/sc_json.h"
 
 #define NS_CP12 "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
 #define NS_CP2004 "http://www.imsglobal.org/xsd/imscp_v1p1"
@@ -528,7 +529,7 @@ static int parse_organizations(struct pctx *p, const xmlNode *orgs, cJSON *out)
                     cJSON_GetStringValue(cJSON_GetObjectItem(found, "identifier")));
     }
     if (found) {
-        cJSON_ReplaceItemInObject(found, "default", cJSON_CreateBool(1));
+        sc_json_set(found, "default", cJSON_CreateBool(1));
         cJSON_AddStringToObject(out, "default_organization",
                                 cJSON_GetStringValue(cJSON_GetObjectItem(found, "identifier")));
     }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/sc_alloc.h"
+#include "common/sc_json.h"
 
 #define NAN_DEF (nan(""))
 
@@ -193,7 +194,7 @@ static int parse_objective(struct scorm__mctx *c, const xmlNode *n, cJSON *obj, 
             char *end = NULL;
             double v = t ? strtod(t, &end) : NAN;
             if (t && end != t && *end == '\0' && isfinite(v))
-                cJSON_ReplaceItemInObject(obj, "minNormalizedMeasure", cJSON_CreateNumber(v));
+                sc_json_set(obj, "minNormalizedMeasure", cJSON_CreateNumber(v));
             else
                 scorm__warn(c->warnings,
                             "line %d: minNormalizedMeasure '%s' is not a decimal; 1.0 applies",

@@ -11,6 +11,7 @@
 #include "scorm/scorm_rt_int.h"
 #include "scorm/scorm_int.h"
 #include "common/sc_alloc.h"
+#include "common/sc_json.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -28,26 +29,10 @@ const char *scorm__jstr(const cJSON *o, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* cJSON_ReplaceItemInObject copies the key without checking the copy (cJSON 1.7.15): after an
- * allocation failure the object held a member without a name. The old member's key moves to
- * the new one instead (no allocation); a failed add frees the new member. */
+/* sc_json_set: a replacement never copies the key (cJSON 1.7.15 does not check that copy) */
 void scorm__jset(cJSON *o, const char *name, cJSON *n)
 {
-    cJSON *old;
-    if (!n)
-        return;
-    old = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (old && old->string && !(old->type & cJSON_StringIsConst)) {
-        n->string = old->string;
-        n->type &= ~cJSON_StringIsConst;
-        old->string = NULL;
-        cJSON_ReplaceItemViaPointer(o, old, n);
-    } else if (old) {
-        if (!cJSON_ReplaceItemInObjectCaseSensitive(o, name, n))
-            cJSON_Delete(n);
-    } else if (!cJSON_AddItemToObject(o, name, n)) {
-        cJSON_Delete(n);
-    }
+    sc_json_set(o, name, n);
 }
 
 void scorm__jset_str(cJSON *o, const char *name, const char *v)

@@ -13,6 +13,7 @@
 #include "scorm/scorm_rt.h"
 #include "scorm/scorm_rt_int.h"
 #include "common/sc_alloc.h"
+#include "common/sc_json.h"
 #include "statements/stmt_db.h"
 
 #include <math.h>
@@ -215,7 +216,7 @@ static void add_interaction(cJSON *list, const cJSON *in)
             bump(r, "count", 1);
             /* marked correct when any answer of it was judged correct */
             if ((pattern && !strcmp(pattern, resp)) || is(result, "correct"))
-                cJSON_ReplaceItemInObjectCaseSensitive(r, "correct", cJSON_CreateTrue());
+                sc_json_set(r, "correct", cJSON_CreateTrue());
             return;
         }
     }

@@ -94,14 +94,14 @@ int stmt__db_err(int rc)
     }
 }
 
-MDB_env *stmt__db_env(struct stmt_db *db)
-{
-    return db->env;
-}
-
 const char *stmt_db_dir(const struct stmt_db *db)
 {
     return db->dir;
+}
+
+int stmt_db_is_pg(const struct stmt_db *db)
+{
+    return db && db->pg != NULL;
 }
 
 void stmt__db_want_grow(struct stmt_db *db)
@@ -252,9 +252,32 @@ void stmt_db_txn_abort(struct stmt_db_txn *t)
     sc_free(t);
 }
 
-MDB_txn *stmt__db_txn_raw(struct stmt_db_txn *txn)
+int stmt__db_snapshot_begin(struct stmt_db_txn *w, struct stmt_db_txn **out)
 {
-    return txn->txn;
+    struct stmt_db_txn *s;
+    int rc;
+    if (!w->txn) /* PostgreSQL */
+        return STMT_DB_ERR_IO;
+    s = sc_calloc(1, sizeof *s);
+    if (!s)
+        return STMT_DB_ERR_NOMEM;
+    /* MDB_NOTLS: a read transaction beside the thread's write transaction */
+    rc = mdb_txn_begin(w->db->env, NULL, MDB_RDONLY, &s->txn);
+    if (rc) {
+        sc_free(s);
+        return stmt__db_err(rc);
+    }
+    s->db = w->db;
+    *out = s;
+    return STMT_DB_OK;
+}
+
+void stmt__db_snapshot_end(struct stmt_db_txn *s)
+{
+    if (!s)
+        return;
+    mdb_txn_abort(s->txn);
+    sc_free(s);
 }
 
 /* Lock-free: registration appends an entry, then publishes it by raising ntables (an atomic),
@@ -293,15 +316,6 @@ const char *stmt__db_table_ref(struct stmt_db *db, const char *name)
         if (strcmp(db->tables[i].name, name) == 0)
             return db->tables[i].name;
     return name;
-}
-
-int stmt__db_table(struct stmt_db_txn *t, const char *name, unsigned flags, MDB_dbi *out)
-{
-    (void)flags;
-    /* Only registered tables (created at open, stmt_db_tables_register): a handle opened in a
-     * transaction that later aborts would be invalid (lmdb.h mdb_dbi_open), and a table
-     * created inside a caller's write transaction would need that transaction to commit. */
-    return lookup_table_db(t->db, name, out) == STMT_DB_OK ? STMT_DB_OK : STMT_DB_ERR_TABLE;
 }
 
 /* Create a table in its own committed write txn so its handle is valid for every thread. */
@@ -393,15 +407,6 @@ static int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out);
 int stmt__db_resolve(struct stmt_db_txn *t, const char *name, MDB_dbi *out)
 {
     return table_for(t, name, out);
-}
-
-void stmt__db_txn_wrap(struct stmt_db *db, MDB_txn *raw, struct stmt_db_txn *out)
-{
-    memset(out, 0, sizeof *out);
-    out->db = db;
-    out->txn = raw;
-    out->write = 1; /* the owner check: the calling thread's own transaction */
-    out->owner = pthread_self();
 }
 
 static inline int table_for(struct stmt_db_txn *t, const char *name, MDB_dbi *out)

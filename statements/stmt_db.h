@@ -52,8 +52,8 @@ int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen
  *  snapshot, scans go in the same key order (bytes, then the shorter first). On PostgreSQL,
  *  stmt_db_copy_fd/_open answer STMT_DB_ERR_IO (copy with pg_dump); stmt_db_txn_run_grouped
  *  runs each work in a savepoint of the group's one transaction (stmt_db_group.c) and
- *  stmt_db_txn_begin_grouped is a plain write transaction; stmt__db_env/stmt__db_txn_raw are
- *  NULL, so the statement store (stmt_store.h) needs LMDB yet (docs/architecture.md). */
+ *  stmt_db_txn_begin_grouped is a plain write transaction. The statement store (stmt_store.h)
+ *  runs on both (on PostgreSQL shared by several nodes: docs/architecture.md). */
 int stmt_db_open_url(const char *location, const char *dir, struct stmt_db **out, char *err,
                      size_t errlen);
 /** Register a module's tables. Each module names its own tables and registers them right
@@ -67,11 +67,18 @@ int stmt_db_open_url(const char *location, const char *dir, struct stmt_db **out
  *  @return STMT_DB_OK, STMT_DB_ERR_KEY (bad name), STMT_DB_ERR_FULL (more than 64 tables) or
  *  a storage error. */
 int stmt_db_tables_register(struct stmt_db *db, const char *const *names, size_t n);
+/** The name of registered table i (0, 1, ... in the order of registration; the statement
+ *  store's first), or NULL past the last: borrowed, valid until close (stmt_db_tables.c). */
+const char *stmt_db_table_name(struct stmt_db *db, int i);
 /** Close; waits for nothing: callers stop their threads first. NULL-tolerant. */
 void stmt_db_close(struct stmt_db *db);
 const char *stmt_db_strerror(int code);
 /** The data directory the store was opened on (borrowed, valid until close). */
 const char *stmt_db_dir(const struct stmt_db *db);
+/** 1 when the store is on PostgreSQL (stmt_db_open_url with a URL), 0 for LMDB or NULL: for
+ *  the data that lives in the node's folder on LMDB and in the database on PostgreSQL (course
+ *  content files, scorm/scorm_content.h). */
+int stmt_db_is_pg(const struct stmt_db *db);
 
 /** Sizes of the LMDB environment, for monitoring. */
 struct stmt_db_stats {
@@ -194,6 +201,19 @@ int stmt_db_cursor_count(struct stmt_db_cursor *c, const void *lo, size_t lolen,
                          size_t hilen, size_t cap, size_t *n);
 /** NULL-tolerant. */
 void stmt_db_cursor_close(struct stmt_db_cursor *c);
+
+/* ---- batched reads (issue 19): a page of point lookups in one call -------------------- */
+
+/** The values of n keys of one table: items[i].key and .klen in (keys may repeat, in any
+ *  order), .val and .vlen out: the value, borrowed as stmt_db_get's (until the next write of
+ *  txn or its end), or val NULL and vlen 0 when the key is absent (also an empty or too long
+ *  key). LMDB: a loop of gets (the table resolved once); PostgreSQL: one round trip (the keys
+ *  as one bytea array parameter joined with scolar_kv), so a query confirms a page of
+ *  candidates in a few round trips instead of one per candidate (stmt_query.c). In a
+ *  stmt_db_txn_begin_grouped session served by another thread: a loop of stmt_db_get.
+ *  STMT_DB_OK, or an error (then the outputs are undefined). */
+int stmt_db_get_many(struct stmt_db_txn *txn, const char *table, struct stmt_db_kv *items,
+                     size_t n);
 
 /* ---- one-shot helpers (each its own transaction, retried after a map resize) ----------- */
 int stmt_db_put1(struct stmt_db *db, const char *table, const void *key, size_t klen,

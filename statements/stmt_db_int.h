@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Private to statements/: raw LMDB access for the statement store, which needs cursors and
- * its own tables on the hot path. Other modules use stmt_db.h only. */
+/* Private to statements/: the backends' shared state (struct stmt_db) and a few helpers of the
+ * statement store (table names found without a string comparison, the writer's read snapshot).
+ * The statement store itself uses stmt_db.h only (issue 19); other modules too. */
 #ifndef STMT_DB_INT_H
 #define STMT_DB_INT_H
 
@@ -10,23 +11,23 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-/** The raw transaction (borrowed; valid until commit/abort). */
-MDB_txn *stmt__db_txn_raw(struct stmt_db_txn *txn);
-/** Open (creating in a write txn) a named table; flags are extra mdb_dbi_open flags
- *  (MDB_INTEGERKEY etc.; first open wins). Returns 0 or an stmt_db_err. */
-int stmt__db_table(struct stmt_db_txn *txn, const char *name, unsigned flags, MDB_dbi *out);
 /** Map an LMDB return code to stmt_db_err. */
 int stmt__db_err(int mdb_rc);
 /** Mark the map for growth; the next stmt_db_txn_begin(write) grows it. */
 void stmt__db_want_grow(struct stmt_db *db);
-MDB_env *stmt__db_env(struct stmt_db *db);
 /** The registered table `name` as the store's own copy of the name: passing that pointer to
  *  the stmt_db.h calls finds the table without a string comparison (hot paths keep it, e.g.
  *  struct stmt_store's table names). `name` itself when it is not registered. */
 const char *stmt__db_table_ref(struct stmt_db *db, const char *name);
-/** A transaction handle on the stack over a raw LMDB write transaction of the calling thread,
- *  for code that has not moved to stmt_db.h yet (stmt_writer.c) calling code that has. */
-void stmt__db_txn_wrap(struct stmt_db *db, MDB_txn *raw, struct stmt_db_txn *out);
+/** A read snapshot taken inside w, the calling thread's LMDB write transaction (which holds
+ *  the resize lock, so none is taken again): its values stay valid until it ends, whatever w
+ *  writes. End it with stmt__db_snapshot_end before w ends. STMT_DB_ERR_IO on PostgreSQL. */
+int stmt__db_snapshot_begin(struct stmt_db_txn *w, struct stmt_db_txn **out);
+/** NULL-tolerant. */
+void stmt__db_snapshot_end(struct stmt_db_txn *s);
+/** PostgreSQL: *idle 1 when no transaction of any node holds the write lock now, else 0
+ *  (stmt_db_pg_idle.c). STMT_DB_ERR_IO on LMDB. */
+int stmt__db_write_idle(struct stmt_db *db, int *idle);
 /** The table of a call on t (registered, t's own thread for a write transaction). */
 int stmt__db_resolve(struct stmt_db_txn *t, const char *name, MDB_dbi *out);
 

@@ -147,6 +147,12 @@ static const struct {
      " LIMIT $4) s",
      4},
     {"x", "DELETE FROM scolar_kv WHERE tbl = $1", 1},
+    /* stmt_db_get_many (stmt_db_pg_many.c): the keys as one bytea[]; each found row with the
+     * 1-based position of its key (PostgreSQL docs §9.19 unnest, §7.2.1.4 WITH ORDINALITY) */
+    {"gm",
+     "SELECT a.i, s.v FROM unnest($2::bytea[]) WITH ORDINALITY AS a(k, i)"
+     " JOIN scolar_kv s ON s.tbl = $1 AND s.k = a.k",
+     2},
 };
 
 static int sqlstate_err(const PGresult *r)
@@ -373,6 +379,22 @@ static void pool_give(struct stmt__pg *pg, PGconn *c)
     pthread_mutex_unlock(&pg->mu);
 }
 
+int stmt__pg_lend(struct stmt__pgtxn *t, PGresult *r)
+{
+    if (t->nlent == t->caplent) {
+        size_t cap = t->caplent ? t->caplent * 2 : 8;
+        PGresult **n = sc_realloc(t->lent, cap * sizeof *n);
+        if (!n) {
+            PQclear(r);
+            return STMT_DB_ERR_NOMEM;
+        }
+        t->lent = n;
+        t->caplent = cap;
+    }
+    t->lent[t->nlent++] = r;
+    return STMT_DB_OK;
+}
+
 void stmt__pg_free_lent(struct stmt__pgtxn *t)
 {
     for (size_t i = 0; i < t->nlent; i++)
@@ -542,20 +564,13 @@ int stmt__pg_get(struct stmt__pgtxn *t, const char *table, const void *key, size
     rc = stmt__pg_result_err(t, r, PGRES_TUPLES_OK);
     if (!rc && PQntuples(r) == 0)
         rc = STMT_DB_NOTFOUND;
-    if (!rc && t->nlent == t->caplent) {
-        size_t cap = t->caplent ? t->caplent * 2 : 8;
-        PGresult **n = sc_realloc(t->lent, cap * sizeof *n);
-        if (!n)
-            rc = STMT_DB_ERR_NOMEM;
-        else
-            t->lent = n, t->caplent = cap;
-    }
     if (rc) {
         PQclear(r);
         return rc;
     }
     /* borrowed until the next write of this transaction or its end, as with LMDB */
-    t->lent[t->nlent++] = r;
+    if ((rc = stmt__pg_lend(t, r)))
+        return rc;
     *val = PQgetvalue(r, 0, 0);
     *vlen = (size_t)PQgetlength(r, 0, 0);
     return STMT_DB_OK;

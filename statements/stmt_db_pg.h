@@ -44,6 +44,9 @@ int stmt__pg_cursor_get(struct stmt__pgcur *c, int op, const void *key, size_t k
 void stmt__pg_cursor_close(struct stmt__pgcur *c);
 int stmt__pg_cursor_count(struct stmt__pgcur *c, const void *lo, size_t lolen, const void *hi,
                           size_t hilen, size_t cap, size_t *n);
+/** stmt_db_get_many (stmt_db_pg_many.c): one query for the n keys (each 1..STMT_DB_MAX_KEY
+ *  bytes; the caller leaves the others out). */
+int stmt__pg_get_many(struct stmt__pgtxn *t, const char *table, struct stmt_db_kv *items, size_t n);
 int stmt__pg_count(struct stmt__pgtxn *t, const char *table, size_t *n);
 int stmt__pg_clear(struct stmt__pgtxn *t, const char *table);
 /** map_bytes = used_bytes = the database's size, readers = connections open. */

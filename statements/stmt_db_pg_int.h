@@ -39,6 +39,9 @@ struct stmt__pgtxn {
 int stmt__pg_result_err(struct stmt__pgtxn *t, PGresult *r, ExecStatusType want);
 /** Put the value stmt_db_reserve handed out (filled by now) before anything else. */
 int stmt__pg_flush_resv(struct stmt__pgtxn *t);
+/** Keep r until the transaction's next write or its end (stmt_db_get lends its bytes), or
+ *  PQclear it and answer STMT_DB_ERR_NOMEM. */
+int stmt__pg_lend(struct stmt__pgtxn *t, PGresult *r);
 /** Free the results whose bytes stmt_db_get lent (at a write or the end). */
 void stmt__pg_free_lent(struct stmt__pgtxn *t);
 

@@ -26,9 +26,9 @@
  * open epoch's (which the writer keeps in memory, rebuilt from "stmt_id" at open). Before,
  * every filter lived in process memory (2 MiB per million statements) and was rebuilt from the
  * whole id table at each start (0.9 s per million). The writer reads persisted filters through
- * a read snapshot taken inside its write transaction (MDB_NOTLS), whose pointers stay valid
- * until that transaction ends; a write transaction's own pointers would not (LMDB: "valid only
- * until a subsequent update operation").
+ * a read snapshot taken inside its write transaction (stmt__db_snapshot_begin; LMDB with
+ * MDB_NOTLS), whose pointers stay valid until that transaction ends; a write transaction's own
+ * pointers would not (LMDB: "valid only until a subsequent update operation").
  *
  * Layout 1 stores (no "layout" in stmt_meta, unprefixed keys, format record 1) are migrated
  * at open: the id and index tables are emptied and the format record raised in one
@@ -75,14 +75,6 @@ static int meta_put(struct stmt_store *st, struct stmt_db_txn *t, const char *na
                     size_t len)
 {
     return stmt_db_put(t, st->tbl.meta, name, strlen(name), val, len, 0);
-}
-
-/* The writer's raw transaction (stmt__epochs_put), until stmt_writer.c is on stmt_db.h. */
-static int meta_put_raw(struct stmt_store *st, MDB_txn *txn, const char *name, const void *val,
-                        size_t len)
-{
-    MDB_val k = {strlen(name), (void *)name}, v = {len, (void *)val};
-    return mdb_put(txn, st->t_meta, &k, &v, 0);
 }
 
 int stmt__epv_read(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__epv *out)
@@ -214,22 +206,19 @@ void stmt__bloom_add(struct stmt__epochs *ep, uint32_t epoch, const unsigned cha
         bloom_set(b, ep->bloom_bytes, id);
 }
 
-int stmt__bloom_close(struct stmt_store *st, MDB_txn *txn, uint32_t e)
+int stmt__bloom_close(struct stmt_store *st, struct stmt_db_txn *t, uint32_t e)
 {
     unsigned char key[BLOOM_KEY_LEN], *b = bloom_mem(&st->ep, e);
-    MDB_val k = {sizeof key, key}, v = {st->ep.bloom_bytes, b};
     if (!b)
         return 0; /* no filter to keep: readers probe the epoch */
     bloom_key(key, e);
-    return mdb_put(txn, st->t_meta, &k, &v, 0);
+    return stmt_db_put(t, st->tbl.meta, key, sizeof key, b, st->ep.bloom_bytes, 0);
 }
 
 void stmt__epochs_txn_end(struct stmt__epochs *ep, int committed)
 {
-    if (ep->snap) {
-        mdb_txn_abort(ep->snap);
-        ep->snap = NULL;
-    }
+    stmt__db_snapshot_end(ep->snap);
+    ep->snap = NULL;
     if (!committed || ep->n < 1)
         return;
     /* The filters of the epochs closed so far are in stmt_meta now. */
@@ -259,6 +248,8 @@ int stmt__epochs_push(struct stmt__epochs *ep, uint64_t first)
     stmt__be64_put(ep->first + 8 * (size_t)ep->n, first);
     ep->n++;
     ep->fill = 0;
+    if (!ep->bloom_bytes) /* a shared store: no filters (the id lookup is one key) */
+        return 0;
     if (ep->nbloom < ep->n) {
         unsigned char **nb = sc_realloc(ep->bloom, (size_t)ep->n * sizeof *nb);
         if (nb) {
@@ -280,8 +271,7 @@ int stmt__epochs_push(struct stmt__epochs *ep, uint64_t first)
 
 void stmt__epochs_free(struct stmt__epochs *ep)
 {
-    if (ep->snap)
-        mdb_txn_abort(ep->snap);
+    stmt__db_snapshot_end(ep->snap);
     for (uint32_t i = 0; i < ep->nbloom; i++)
         sc_free(ep->bloom[i]);
     sc_free(ep->bloom);
@@ -301,10 +291,8 @@ static const unsigned char *writer_filter(struct stmt_store *st, struct stmt_db_
     *bytes = ep->bloom_bytes;
     if (e >= ep->persisted)
         return bloom_mem(ep, e);
-    if (!t->txn)
-        return NULL; /* not LMDB (the writer is LMDB-only yet): probe */
     if (!ep->snap) {
-        if (mdb_txn_begin(mdb_txn_env(t->txn), NULL, MDB_RDONLY, &ep->snap)) {
+        if (stmt__db_snapshot_begin(t, &ep->snap)) {
             ep->snap = NULL;
             return NULL; /* probe */
         }
@@ -313,10 +301,7 @@ static const unsigned char *writer_filter(struct stmt_store *st, struct stmt_db_
     while (ep->snap_n <= e) /* fill the cache up to e */
         ep->snap_b[ep->snap_n++].b = NULL;
     if (!ep->snap_b[e].b) {
-        struct stmt_db_txn snap;
-        const unsigned char *b;
-        stmt__db_txn_wrap(st->db, ep->snap, &snap);
-        b = bloom_stored(st, &snap, e, &ep->snap_b[e].bytes);
+        const unsigned char *b = bloom_stored(st, ep->snap, e, &ep->snap_b[e].bytes);
         ep->snap_b[e].b = b ? b : &none;
     }
     *bytes = ep->snap_b[e].bytes;
@@ -356,34 +341,46 @@ int stmt__id_find_t(struct stmt_store *st, struct stmt_db_txn *t, const struct s
     return STMT_DB_NOTFOUND;
 }
 
-int stmt__id_find(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *v, int writer,
-                  const unsigned char id[16], uint64_t *seq)
+/* Record of a statement id as this transaction sees it: written by this group (pending),
+ * committed but not yet folded (recent), or in "stmt_id" (epochs whose Bloom filter may hold
+ * it). The writer is the only thread that changes the maps and the epochs, so it reads them
+ * without the lock. */
+int stmt__rec_by_id_t(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char id[16],
+                      uint64_t *seq, const unsigned char **rec, size_t *len)
 {
-    struct stmt_db_txn w;
+    int64_t s = stmt__idmap_get(&st->pending, id);
+    unsigned char k[8];
+    const void *v;
+    size_t vl;
     int rc;
-    stmt__db_txn_wrap(st->db, txn, &w);
-    rc = stmt__id_find_t(st, &w, v, writer, id, seq);
-    /* the writer's LMDB codes (0, MDB_NOTFOUND, MDB_CORRUPTED or another error) */
-    switch (rc) {
-    case STMT_DB_OK:
-        return 0;
-    case STMT_DB_NOTFOUND:
-        return MDB_NOTFOUND;
-    case STMT_DB_ERR_CORRUPT:
-        return MDB_CORRUPTED;
-    case STMT_DB_ERR_NOMEM:
-        return ENOMEM;
-    default:
-        return EIO;
+    if (!s)
+        s = stmt__idmap_get(&st->recent, id);
+    if (!s) {
+        struct stmt__epv ev = {st->ep.first, st->ep.n};
+        uint64_t found;
+        rc = stmt__id_find_t(st, t, &ev, 1, id, &found);
+        if (rc)
+            return rc;
+        s = (int64_t)found;
     }
+    stmt__be64_put(k, (uint64_t)s);
+    rc = stmt_db_get(t, st->tbl.stmt, k, sizeof k, &v, &vl);
+    if (rc)
+        return rc;
+    if (vl < STMT_REC_HDR)
+        return STMT_DB_ERR_CORRUPT;
+    *seq = (uint64_t)s;
+    *rec = v;
+    *len = vl;
+    return STMT_DB_OK;
 }
 
-int stmt__epochs_put(struct stmt_store *st, MDB_txn *txn, const struct stmt__epochs *ep)
+int stmt__epochs_put(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__epochs *ep)
 {
     unsigned char fill[8];
-    int rc = meta_put_raw(st, txn, "epochs", ep->first, (size_t)ep->n * 8);
+    int rc = meta_put(st, t, "epochs", ep->first, (size_t)ep->n * 8);
     stmt__be64_put(fill, ep->fill);
-    return rc ? rc : meta_put_raw(st, txn, "epoch_fill", fill, sizeof fill);
+    return rc ? rc : meta_put(st, t, "epoch_fill", fill, sizeof fill);
 }
 
 /* Delete every persisted filter ("bloom" ‖ epoch keys of stmt_meta). */
@@ -524,8 +521,29 @@ static int load(struct stmt_store *st, struct stmt_db_txn *t, uint32_t *missing)
     for (uint32_t e = 0; e + 1 < view.n && *missing == UINT32_MAX; e++)
         if (!bloom_stored(st, t, e, &bytes))
             *missing = e;
-    if (view.n && st->ep.bloom[view.n - 1])
+    if (view.n && bloom_mem(&st->ep, view.n - 1))
         return bloom_build(st, t, view.n - 1, st->ep.bloom[view.n - 1]);
+    return 0;
+}
+
+int stmt__epochs_reload(struct stmt_store *st, struct stmt_db_txn *t)
+{
+    struct stmt__epv view;
+    const void *v;
+    size_t vl;
+    int rc = stmt__epv_read(st, t, &view);
+    if (rc)
+        return rc;
+    st->ep.n = 0;
+    for (uint32_t e = 0; e < view.n; e++)
+        if (stmt__epochs_push(&st->ep, stmt__epv_first(&view, e)))
+            return STMT_DB_ERR_NOMEM;
+    st->ep.persisted = view.n ? view.n - 1 : 0;
+    rc = meta_get(st, t, "epoch_fill", &v, &vl);
+    if (rc == 0 && vl == 8)
+        st->ep.fill = stmt__be64_get(v);
+    else if (rc != STMT_DB_NOTFOUND)
+        return rc ? rc : STMT_DB_ERR_CORRUPT;
     return 0;
 }
 
@@ -536,8 +554,10 @@ int stmt__epochs_open(struct stmt_store *st)
     uint32_t missing;
     int rc, migrated = 0, wrote = 0;
 
-    st->ep.bloom_bytes = 8;
-    while (st->ep.bloom_bytes * 8 < bits)
+    /* A shared store (PostgreSQL): no Bloom filters; an id lookup is one primary key probe
+     * in its one epoch (stmt_store.c). */
+    st->ep.bloom_bytes = st->shared ? 0 : 8;
+    while (st->ep.bloom_bytes && st->ep.bloom_bytes * 8 < bits)
         st->ep.bloom_bytes *= 2;
     /* Layout check (and migration) in a write transaction; retried after a map resize. */
     for (int attempt = 0;; attempt++) {
@@ -584,7 +604,7 @@ int stmt__epochs_open(struct stmt_store *st)
         return STMT_STORE_ERR_DAMAGED;
     if (rc)
         return rc == STMT_DB_ERR_NOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
-    for (uint32_t e = missing; missing != UINT32_MAX && e + 1 < st->ep.n; e++) {
+    for (uint32_t e = missing; !st->shared && missing != UINT32_MAX && e + 1 < st->ep.n; e++) {
         /* Closed epochs from `missing` on without a persisted filter get one now. */
         struct stmt_db_txn *rt = NULL;
         int have = 0;

@@ -42,7 +42,7 @@ struct stmt__obx {
     struct sub *s;
     size_t ns, scap;
     uint64_t last_ev; /* last event key (us), under mu */
-    MDB_dbi dbi;
+    const char *tbl;  /* OBX_TABLE as registered (stmt__db_table_ref: no string compare) */
 };
 
 static void be32_put(unsigned char *p, uint32_t v)
@@ -74,19 +74,11 @@ static void watch_clear(struct watch *w)
 
 int stmt__outbox_init(struct stmt_store *st)
 {
-    struct stmt_db_txn *t = NULL;
     struct stmt__obx *o = sc_calloc(1, sizeof *o);
-    int rc;
     if (!o)
         return STMT_STORE_ERR_NOMEM;
-    rc = stmt_db_txn_begin(st->db, 0, &t);
-    if (!rc)
-        rc = stmt__db_table(t, OBX_TABLE, 0, &o->dbi);
-    stmt_db_txn_abort(t);
-    if (rc) {
-        sc_free(o);
-        return stmt__db_to_store(rc);
-    }
+    /* registered with the statement store's tables (stmt_db.c) */
+    o->tbl = stmt__db_table_ref(st->db, OBX_TABLE);
     pthread_mutex_init(&o->mu, NULL);
     st->obx = o;
     return STMT_STORE_OK;
@@ -246,7 +238,7 @@ static int rec_match(const struct watch *w, const unsigned char *rec, size_t len
 
 /* Comm 2.1.3 "Filter Conditions for StatementRefs": p matches when it does, or when the
  * statement its StatementRef targets does, recursively (STMT_REF_DEPTH). 1, 0, or < 0. */
-static int prep_match(struct stmt_store *st, MDB_txn *txn, const struct watch *w,
+static int prep_match(struct stmt_store *st, struct stmt_db_txn *txn, const struct watch *w,
                       const struct stmt__prep *p)
 {
     unsigned char cur[16];
@@ -258,16 +250,15 @@ static int prep_match(struct stmt_store *st, MDB_txn *txn, const struct watch *w
         return own;
     memcpy(cur, p->ref, 16);
     for (int d = 0; d < STMT_REF_DEPTH; d++) {
-        MDB_val seq, rv;
-        unsigned char sb[8];
-        const unsigned char *rec;
-        int rc = stmt__rec_by_id(st, txn, cur, &seq, &rv, sb);
-        if (rc == MDB_NOTFOUND)
+        const unsigned char *rec = NULL;
+        size_t len = 0;
+        uint64_t seq;
+        int rc = stmt__rec_by_id_t(st, txn, cur, &seq, &rec, &len);
+        if (rc == STMT_DB_NOTFOUND)
             return 0;
         if (rc)
-            return STMT_STORE_ERR_IO;
-        rec = rv.mv_data;
-        if (rec_match(w, rec, rv.mv_size))
+            return stmt__db_to_store(rc);
+        if (rec_match(w, rec, len))
             return 1;
         if (!(rec[1] & STMT_REC_REF))
             return 0;
@@ -276,7 +267,7 @@ static int prep_match(struct stmt_store *st, MDB_txn *txn, const struct watch *w
     return 0;
 }
 
-int stmt__outbox_write(struct stmt_store *st, MDB_txn *txn, struct stmt__req *group)
+int stmt__outbox_write(struct stmt_store *st, struct stmt_db_txn *txn, struct stmt__req *group)
 {
     struct stmt__obx *o = st->obx;
     uint32_t *hit = NULL;
@@ -309,16 +300,11 @@ int stmt__outbox_write(struct stmt_store *st, MDB_txn *txn, struct stmt__req *gr
             }
             for (size_t t = 0; t < nh && !ret; t++) {
                 unsigned char k[13];
-                MDB_val kv = {sizeof k, k}, vv = {0, NULL};
                 int rc;
                 row_key(k, 'q', hit[t], (uint64_t)p->stored_us);
-                rc = mdb_put(txn, o->dbi, &kv, &vv, 0);
-                if (rc == MDB_MAP_FULL) {
-                    stmt__db_want_grow(st->db);
-                    ret = STMT_STORE_ERR_FULL;
-                } else if (rc) {
-                    ret = STMT_STORE_ERR_IO;
-                }
+                rc = stmt_db_put(txn, o->tbl, k, sizeof k, "", 0, 0); /* grows a full map */
+                if (rc)
+                    ret = stmt__db_to_store(rc);
             }
         }
     }
@@ -354,7 +340,7 @@ int stmt_outbox_event(struct stmt_store *st, struct stmt_db_txn *t, unsigned ev,
     for (size_t i = 0; i < n && !rc; i++) {
         unsigned char k[13];
         row_key(k, 'q', ids[i], seq);
-        rc = stmt_db_put(t, OBX_TABLE, k, sizeof k, payload, len, 0);
+        rc = stmt_db_put(t, o->tbl, k, sizeof k, payload, len, 0);
     }
     sc_free(ids);
     return rc;
@@ -559,19 +545,20 @@ static int peek_row(void *ctx, const void *key, size_t klen, const void *val, si
         it->json = sc_strndup(val, vlen); /* an event's payload */
         it->len = vlen;
     } else {
-        MDB_val sk = {8, (void *)(k + 5)}, rv;
-        int rc = mdb_get(stmt__db_txn_raw(pk->t), pk->st->t_stmt, &sk, &rv);
-        if (rc == 0 && rv.mv_size >= STMT_REC_HDR) {
-            const unsigned char *r = rv.mv_data;
+        const void *rv;
+        size_t rl = 0;
+        int rc = stmt_db_get(pk->t, pk->st->tbl.stmt, k + 5, 8, &rv, &rl);
+        if (rc == 0 && rl >= STMT_REC_HDR) {
+            const unsigned char *r = rv;
             size_t hdr = STMT_REC_HDR + 8 * (size_t)(r[2] << 8 | r[3]);
-            if (hdr <= rv.mv_size) {
-                it->len = rv.mv_size - hdr;
+            if (hdr <= rl) {
+                it->len = rl - hdr;
                 it->json = sc_strndup((const char *)r + hdr, it->len);
             }
             if (!it->json)
                 it->len = 0;
-        } else if (rc != MDB_NOTFOUND && rc != 0) {
-            pk->err = STMT_STORE_ERR_IO;
+        } else if (rc != STMT_DB_NOTFOUND && rc != 0) {
+            pk->err = stmt__db_to_store(rc);
             return -1;
         }
         if (rc == 0 && !it->json) {
@@ -812,11 +799,11 @@ int stmt_outbox_records(struct stmt_store *st, uint64_t after, size_t max,
 {
     struct stmt_db_txn *t = NULL;
     struct stmt_outbox_item *it;
-    MDB_cursor *cur = NULL;
+    struct stmt_db_cursor *cur = NULL;
+    struct stmt_db_kv kv;
     unsigned char from[8];
-    MDB_val k = {8, from}, v;
     size_t got = 0;
-    int rc, op = MDB_SET_RANGE, ret = STMT_STORE_OK;
+    int rc, ret = STMT_STORE_OK;
     if (max == 0)
         return STMT_STORE_ERR_ARG;
     it = sc_calloc(max, sizeof *it);
@@ -828,29 +815,29 @@ int stmt_outbox_records(struct stmt_store *st, uint64_t after, size_t max,
         return stmt__db_to_store(rc);
     }
     stmt__be64_put(from, after + 1);
-    rc = mdb_cursor_open(stmt__db_txn_raw(t), st->t_stmt, &cur);
-    while (!rc && got < max && (rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-        const unsigned char *r = v.mv_data;
-        size_t hdr;
-        op = MDB_NEXT;
-        if (k.mv_size != 8 || v.mv_size < STMT_REC_HDR)
+    rc = stmt_db_cursor_open(t, st->tbl.stmt, &cur);
+    if (!rc)
+        rc = stmt_db_cursor_seek(cur, from, sizeof from, &kv);
+    while (!rc && got < max) {
+        const unsigned char *r = kv.val;
+        size_t hdr = kv.vlen >= STMT_REC_HDR ? STMT_REC_HDR + 8 * (size_t)(r[2] << 8 | r[3]) : 0;
+        if (kv.klen != 8 || !hdr || hdr > kv.vlen) {
+            rc = stmt_db_cursor_next(cur, &kv);
             continue;
-        hdr = STMT_REC_HDR + 8 * (size_t)(r[2] << 8 | r[3]);
-        if (hdr > v.mv_size)
-            continue;
-        it[got].seq = stmt__be64_get(k.mv_data);
-        it[got].len = v.mv_size - hdr;
+        }
+        it[got].seq = stmt__be64_get(kv.key);
+        it[got].len = kv.vlen - hdr;
         it[got].json = sc_strndup((const char *)r + hdr, it[got].len);
         if (!it[got].json) {
             ret = STMT_STORE_ERR_NOMEM;
             break;
         }
-        got++;
+        if (++got < max)
+            rc = stmt_db_cursor_next(cur, &kv);
     }
-    if (!ret && rc && rc != MDB_NOTFOUND)
-        ret = STMT_STORE_ERR_IO;
-    if (cur)
-        mdb_cursor_close(cur);
+    if (!ret && rc && rc != STMT_DB_NOTFOUND)
+        ret = stmt__db_to_store(rc);
+    stmt_db_cursor_close(cur);
     stmt_db_txn_abort(t);
     if (ret) {
         stmt_outbox_items_free(it, got);

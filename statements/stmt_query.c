@@ -29,6 +29,8 @@
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -125,17 +127,6 @@ static int rec_match(struct stmt_store *st, struct stmt_db_txn *t, const struct 
     return 0;
 }
 
-static int idx_has(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__epv *ev,
-                   uint64_t term, uint64_t seq)
-{
-    unsigned char key[STMT_IDX_KEY];
-    const void *v;
-    size_t vl;
-    stmt__idx_key(key, stmt__epv_of(ev, seq), term, seq);
-    return stmt_db_get(t, st->tbl.idx, key, sizeof key, &v, &vl) == STMT_DB_OK;
-}
-
-/* The part of [lo, hi] that epoch e covers; 0 when none. */
 static int epoch_span(const struct stmt__epv *ev, uint32_t e, uint64_t lo, uint64_t hi,
                       uint64_t *elo, uint64_t *ehi)
 {
@@ -284,47 +275,236 @@ static int page_add(struct collect *c, uint64_t seq, const unsigned char *rec, s
     return STMT_STORE_OK;
 }
 
-/* Walk keys prefix ‖ seq for seq in [lo, hi] in order, confirm each candidate and collect
- * it. Returns STMT_STORE_OK (also when the page is full) or an error. */
+/* Candidates of a walk, confirmed a batch at a time with stmt_db_get_many: the other terms'
+ * index entries, the records, the voided set, each one call for the whole batch (on
+ * PostgreSQL one round trip each instead of one per candidate; on LMDB the same gets). */
+#define BATCH_MAX 256
+struct batch {
+    uint64_t seq[BATCH_MAX];
+    unsigned char key[BATCH_MAX][STMT_IDX_KEY];
+    struct stmt_db_kv kv[BATCH_MAX];
+    size_t n;
+    int mode; /* BATCH_*: how batches are sized */
+};
+
+/* Keep the candidates whose kv found a value (drop == 0) or none (drop == 1), in order. */
+static size_t batch_keep(struct batch *b, size_t n, int absent)
+{
+    size_t m = 0;
+    for (size_t j = 0; j < n; j++)
+        if ((b->kv[j].val == NULL) == absent) {
+            b->seq[m] = b->seq[j];
+            b->kv[m++] = b->kv[j];
+        }
+    return m;
+}
+
+/* Confirm the b->n candidates of an index walk (seqs in walk order) and collect the matches
+ * until the page is full. */
+static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *p,
+                   struct batch *b, struct collect *c)
+{
+    size_t n = b->n;
+    /* the other filters: a point lookup of each term's entry epoch ‖ hash ‖ seq */
+    for (int i = 0; i < p->nf && n; i++) {
+        if (i == p->driver)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            stmt__idx_key(b->key[j], stmt__epv_of(&p->ev, b->seq[j]), p->f[i].hash, b->seq[j]);
+            b->kv[j] = (struct stmt_db_kv){b->key[j], NULL, STMT_IDX_KEY, 0};
+        }
+        if (stmt_db_get_many(t, st->tbl.idx, b->kv, n))
+            return STMT_STORE_ERR_IO;
+        n = batch_keep(b, n, 0);
+    }
+    if (!n)
+        return STMT_STORE_OK;
+    /* the records */
+    for (size_t j = 0; j < n; j++) {
+        stmt__be64_put(b->key[j], b->seq[j]);
+        b->kv[j] = (struct stmt_db_kv){b->key[j], NULL, 8, 0};
+    }
+    if (stmt_db_get_many(t, st->tbl.stmt, b->kv, n))
+        return STMT_STORE_ERR_IO;
+    n = batch_keep(b, n, 0);
+    {
+        /* voided (Comm 2.1.4): the ids of the records in the voided set (a voiding statement
+         * cannot be voided, Data 2.3.2: its lookup is left out with an empty key) */
+        const unsigned char *rec[BATCH_MAX];
+        size_t len[BATCH_MAX], m = 0;
+        for (size_t j = 0; j < n; j++) {
+            const unsigned char *r = b->kv[j].val;
+            size_t l = b->kv[j].vlen;
+            if (l < STMT_REC_HDR)
+                continue;
+            b->seq[m] = b->seq[j];
+            rec[m] = r;
+            len[m] = l;
+            b->kv[m++] = (struct stmt_db_kv){r + 4, NULL, (r[1] & STMT_REC_VOIDING) ? 0 : 16, 0};
+        }
+        if (m && stmt_db_get_many(t, st->tbl.voided, b->kv, m))
+            return STMT_STORE_ERR_IO;
+        for (size_t j = 0; j < m; j++) {
+            int rc, mt;
+            if (b->kv[j].val)
+                continue; /* voided */
+            mt = rec_match(st, t, p, rec[j], len[j]);
+            if (mt < 0)
+                return mt;
+            if (!mt)
+                continue;
+            if (c->n + 1 == c->want) {
+                c->n++; /* the look-ahead item: counted, not copied */
+                return STMT_STORE_OK;
+            }
+            if ((rc = page_add(c, b->seq[j], rec[j], len[j])) != 0)
+                return rc;
+        }
+    }
+    return STMT_STORE_OK;
+}
+
+/* Batches: what the page still needs (LMDB), that scaled by the matches seen (PostgreSQL),
+ * or one candidate at a time (the walk before batching: bench A/B only). */
+enum { BATCH_NEED, BATCH_ADAPTIVE, BATCH_ONE };
+
+/* SCOLAR_QUERY_BATCH=adaptive|one sets the mode on either backend (tests and benchmarks only,
+ * like SCOLAR_REPORT_DAY_US: test_stmt_query_batched runs the model queries with PostgreSQL's
+ * sizes on LMDB; bench/results/pg-query.md compares one against adaptive); -1: unset. */
+static int batch_forced(void)
+{
+    static atomic_int forced = -2;
+    int f = atomic_load_explicit(&forced, memory_order_relaxed);
+    if (f == -2) {
+        const char *e = getenv("SCOLAR_QUERY_BATCH");
+        f = !e ? -1 : !strcmp(e, "adaptive") ? BATCH_ADAPTIVE : !strcmp(e, "one") ? BATCH_ONE : -1;
+        atomic_store_explicit(&forced, f, memory_order_relaxed);
+    }
+    return f;
+}
+
+/* How many candidates the next batch takes: as many as the page still needs; on PostgreSQL,
+ * scaled by the share of candidates that matched so far (fewer round trips when the other
+ * filters reject most). */
+static size_t batch_size(const struct batch *b, const struct collect *c, size_t seen,
+                         size_t matched)
+{
+    size_t need = c->want - c->n, nb = need;
+    if (b->mode == BATCH_ONE)
+        return 1;
+    if (b->mode == BATCH_ADAPTIVE && seen > matched)
+        nb = matched ? need * (seen / matched + 1) : BATCH_MAX;
+    return nb < BATCH_MAX ? nb : BATCH_MAX;
+}
+
+/* Walk the index keys prefix ‖ seq (plen 12) for seq in [lo, hi] in order, confirm the
+ * candidates a batch at a time and collect them. STMT_STORE_OK (also when the page is full)
+ * or an error. */
 static int walk(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db_cursor *cur,
                 const struct plan *p, const unsigned char *prefix, size_t plen, uint64_t lo,
-                uint64_t hi, int asc, struct collect *c)
+                uint64_t hi, int asc, struct collect *c, struct batch *b)
 {
     struct stmt_db_kv kv;
-    int rc = walk_first(cur, prefix, plen, lo, hi, asc, &kv);
-    while (rc == 0 && c->n < c->want) {
-        const unsigned char *kp = kv.key;
-        uint64_t seq;
-        unsigned char seq8[8];
-        const void *rv;
-        size_t rl;
-        int m = 1;
-        if (kv.klen != plen + 8 || (plen && memcmp(kp, prefix, plen) != 0))
-            break;
-        seq = stmt__be64_get(kp + plen);
-        if (seq < lo || seq > hi)
-            break;
-        for (int i = 0; i < p->nf && m; i++)
-            if (i != p->driver)
-                m = idx_has(st, t, &p->ev, p->f[i].hash, seq);
-        if (m) {
-            memcpy(seq8, kp + plen, 8);
-            rc = stmt_db_get(t, st->tbl.stmt, seq8, 8, &rv, &rl);
-            if (rc == STMT_DB_OK && rl >= STMT_REC_HDR && !stmt__is_voided(st, t, rv, rl)) {
-                m = rec_match(st, t, p, rv, rl);
-                if (m < 0)
-                    return m;
-                if (m && c->n + 1 == c->want) {
-                    c->n++; /* the look-ahead item: counted, not copied */
-                    return STMT_STORE_OK;
-                }
-                if (m && (rc = page_add(c, seq, rv, rl)) != 0)
-                    return rc;
-            } else if (rc && rc != STMT_DB_NOTFOUND) {
-                return STMT_STORE_ERR_IO;
+    size_t seen = 0, matched = 0;
+    int rc = walk_first(cur, prefix, plen, lo, hi, asc, &kv), have = rc == 0, end = !have;
+    while (!end && c->n < c->want) {
+        size_t nb = batch_size(b, c, seen, matched), before = c->n;
+        int ret;
+        b->n = 0;
+        while (b->n < nb) {
+            uint64_t seq;
+            /* kv holds the next candidate; the cursor steps only when one more is wanted */
+            if (!have &&
+                (rc = asc ? stmt_db_cursor_next(cur, &kv) : stmt_db_cursor_prev(cur, &kv)) != 0) {
+                end = 1;
+                break;
             }
+            have = 0;
+            if (kv.klen != plen + 8 || memcmp(kv.key, prefix, plen) != 0) {
+                end = 1;
+                break;
+            }
+            seq = stmt__be64_get((const unsigned char *)kv.key + plen);
+            if (seq < lo || seq > hi) {
+                end = 1;
+                break;
+            }
+            b->seq[b->n++] = seq;
         }
-        rc = asc ? stmt_db_cursor_next(cur, &kv) : stmt_db_cursor_prev(cur, &kv);
+        if (rc && rc != STMT_DB_NOTFOUND)
+            return STMT_STORE_ERR_IO;
+        seen += b->n;
+        if (b->n && (ret = confirm(st, t, p, b, c)) != 0)
+            return ret;
+        matched += c->n - before;
+    }
+    return rc && rc != STMT_DB_NOTFOUND ? STMT_STORE_ERR_IO : STMT_STORE_OK;
+}
+
+/* The main table in [lo, hi] (no filter): each record is matched and copied into the page as
+ * the cursor reads it, then the batch's ids are looked up in the voided set in one call and
+ * the voided ones taken out again (Comm 2.1.4). */
+static int walk_main(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db_cursor *cur,
+                     const struct plan *p, uint64_t lo, uint64_t hi, int asc, struct collect *c,
+                     struct batch *b)
+{
+    struct stmt_db_kv kv;
+    int rc = walk_first(cur, NULL, 0, lo, hi, asc, &kv), have = rc == 0, end = !have;
+    while (!end && c->n < c->want) {
+        size_t base = c->n, nb = b->mode == BATCH_ONE ? 1 : c->want - c->n, w = base;
+        if (nb > BATCH_MAX)
+            nb = BATCH_MAX;
+        b->n = 0;
+        while (b->n < nb) {
+            const unsigned char *rec;
+            uint64_t seq;
+            int m;
+            if (!have &&
+                (rc = asc ? stmt_db_cursor_next(cur, &kv) : stmt_db_cursor_prev(cur, &kv)) != 0) {
+                end = 1;
+                break;
+            }
+            have = 0;
+            rec = kv.val;
+            if (kv.klen != 8) {
+                end = 1;
+                break;
+            }
+            seq = stmt__be64_get(kv.key);
+            if (seq < lo || seq > hi) {
+                end = 1;
+                break;
+            }
+            if (kv.vlen < STMT_REC_HDR)
+                continue;
+            m = rec_match(st, t, p, rec, kv.vlen);
+            if (m < 0)
+                return m;
+            if (!m)
+                continue;
+            /* copied now (the cursor's value is borrowed until its next step); the look-ahead
+             * item too, freed by stmt_store_query */
+            if ((m = page_add(c, seq, rec, kv.vlen)) != 0)
+                return m;
+            memcpy(b->key[b->n], rec + 4, 16);
+            b->kv[b->n] =
+                (struct stmt_db_kv){b->key[b->n], NULL, (rec[1] & STMT_REC_VOIDING) ? 0 : 16, 0};
+            b->n++;
+        }
+        if (rc && rc != STMT_DB_NOTFOUND)
+            return STMT_STORE_ERR_IO;
+        if (b->n && stmt_db_get_many(t, st->tbl.voided, b->kv, b->n))
+            return STMT_STORE_ERR_IO;
+        for (size_t j = 0; j < b->n; j++) {
+            if (b->kv[j].val) { /* voided */
+                sc_free(c->items[base + j].json);
+                continue;
+            }
+            c->items[w++] = c->items[base + j];
+        }
+        for (size_t j = w; j < c->n; j++)
+            c->items[j].json = NULL;
+        c->n = w;
     }
     return rc && rc != STMT_DB_NOTFOUND ? STMT_STORE_ERR_IO : STMT_STORE_OK;
 }
@@ -369,16 +549,20 @@ static int run(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *
                struct collect *c)
 {
     struct stmt_db_cursor *cur = NULL;
+    struct batch b; /* about 20 KiB of stack, no allocation per query */
     int ret = STMT_STORE_OK;
     uint64_t ihi = p->hi < p->ix ? p->hi : p->ix; /* the folded part of the window */
 
     if (p->lo > p->hi)
         return STMT_STORE_OK;
+    b.mode = batch_forced();
+    if (b.mode < 0)
+        b.mode = st->db->pg ? BATCH_ADAPTIVE : BATCH_NEED;
     if (stmt_db_cursor_open(t, p->driver >= 0 ? st->tbl.idx : st->tbl.stmt, &cur))
         return STMT_STORE_ERR_IO;
     if (p->driver < 0) {
         /* the main table holds the tail too */
-        ret = walk(st, t, cur, p, NULL, 0, p->lo, p->hi, asc, c);
+        ret = walk_main(st, t, cur, p, p->lo, p->hi, asc, c, &b);
     } else {
         /* Newest first: the tail, then the folded indexes; ascending: the other way. */
         if (!asc)
@@ -392,7 +576,7 @@ static int run(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *
                 continue;
             stmt__be32_put(prefix, e);
             stmt__be64_put(prefix + 4, p->f[p->driver].hash);
-            ret = walk(st, t, cur, p, prefix, sizeof prefix, elo, ehi, asc, c);
+            ret = walk(st, t, cur, p, prefix, sizeof prefix, elo, ehi, asc, c, &b);
         }
         if (asc && !ret && c->n < c->want)
             ret = walk_tail(st, t, p, asc, c);
@@ -495,10 +679,22 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
     pthread_mutex_unlock(&st->lock);
     if (rc)
         goto out;
+    if (st->shared)
+        stmt__store_snapshot_pre(st); /* Consistent-Through: is any node writing now? */
     rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc) {
         rc = rc == STMT_DB_ERR_NOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
         goto out;
+    }
+    if (st->shared) {
+        /* PostgreSQL (issue 19): other nodes write too, and every statement is indexed in its
+         * own transaction: t's snapshot holds all of them through indexed_through. */
+        if (stmt__store_snapshot(st, t, &p.ix)) {
+            rc = STMT_STORE_ERR_IO;
+            goto out;
+        }
+        if (!q->cursor || !q->cursor[0])
+            snapshot = p.ix;
     }
     if (stmt__epv_read(st, t, &p.ev)) {
         rc = STMT_STORE_ERR_IO;
@@ -541,7 +737,9 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
         goto out;
     page->more[0] = '\0';
     if (c.n == c.want) {
-        c.n--; /* the look-ahead item proves there is a next page */
+        c.n--;                      /* the look-ahead item proves there is a next page */
+        sc_free(c.items[c.n].json); /* walk_main copies it */
+        c.items[c.n].json = NULL;
         cursor_encode(st, qh, (uint64_t)c.items[c.n - 1].stored_us, snapshot, page->more);
     }
     page->n = c.n;

@@ -15,13 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int mdb_err(struct stmt_store *st, int rc)
+/* A stmt_db code as the store's (stmt_db_put already asked the map to grow on a full map). */
+static int db_err(int rc)
 {
-    if (rc == MDB_MAP_FULL) {
-        stmt__db_want_grow(st->db);
-        return STMT_STORE_ERR_FULL;
-    }
-    return rc == ENOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
+    return stmt__db_to_store(rc);
 }
 
 /* ---- the writer's state: queued facts and a write-back cache of counters ------------------ */
@@ -53,11 +50,16 @@ struct stmt__rstate {
     size_t used;
     uint64_t *known; /* open addressing, 0 = empty */
     size_t nknown;
-    MDB_txn *stat_txn; /* the transaction voided_any was read in */
-    int voided_any;    /* its voided set has entries */
-    struct qitem *q;   /* ring */
+    struct stmt_db_txn *stat_txn; /* the transaction voided_any was read in */
+    int voided_any;               /* its voided set has entries */
+    struct qitem *q;              /* ring */
     size_t qhead, qn, qcap;
+    /* PostgreSQL (several nodes write the tallies): the "rpt_version" row of stmt_meta the
+     * cached counters match; each fold transaction reads it first and bumps it at its flush */
+    uint64_t version;
 };
+
+#define RPT_VERSION_KEY "rpt_version"
 
 static struct stmt__rstate *rstate(struct stmt_store *st)
 {
@@ -158,7 +160,7 @@ static void cache_clear(struct stmt__rstate *r)
 /* Write the changed values (in key order: neighbours share pages). keep: the cache stays
  * (entries now match the table: the end of a fold, whose transaction commits), else it is
  * emptied (full in the middle of a fold). */
-static int cache_flush(struct stmt_store *st, MDB_txn *txn, int keep)
+static int cache_flush(struct stmt_store *st, struct stmt_db_txn *txn, int keep)
 {
     struct stmt__rstate *r = st->rpt;
     struct centry **v;
@@ -175,18 +177,17 @@ static int cache_flush(struct stmt_store *st, MDB_txn *txn, int keep)
     qsort(v, n, sizeof *v, cmp_entry);
     for (size_t i = 0; i < n && !ret; i++) {
         struct centry *e = v[i];
-        MDB_val kv = {e->klen, e->key}, vv = {e->nv * 8u, e->v};
         int zero = 1, rc;
         for (size_t j = 0; j < e->nv; j++)
             zero &= e->v[j] == 0;
         if (zero) {
-            rc = mdb_del(txn, st->t_rpt, &kv, NULL);
-            rc = rc == MDB_NOTFOUND ? 0 : rc;
+            rc = stmt_db_del(txn, st->tbl.rpt, e->key, e->klen);
+            rc = rc == STMT_DB_NOTFOUND ? 0 : rc;
         } else {
-            rc = mdb_put(txn, st->t_rpt, &kv, &vv, 0);
+            rc = stmt_db_put(txn, st->tbl.rpt, e->key, e->klen, e->v, e->nv * 8u, 0);
         }
         if (rc)
-            ret = mdb_err(st, rc);
+            ret = db_err(rc);
         e->state = 1;
     }
     sc_free(v);
@@ -197,20 +198,28 @@ static int cache_flush(struct stmt_store *st, MDB_txn *txn, int keep)
 
 void stmt__report_discard(struct stmt_store *st)
 {
-    if (st->rpt)
-        st->rpt->stat_txn = NULL;
-    if (st->rpt && st->rpt->used)
-        cache_clear(st->rpt);
+    struct stmt__rstate *r = st->rpt;
+    if (!r)
+        return;
+    r->stat_txn = NULL;
+    if (r->used)
+        cache_clear(r);
+    /* texts the aborted transaction stored are not stored: forget what is known (a fold
+     * redone after the map grew would otherwise leave a verb without its id) */
+    if (r->nknown) {
+        memset(r->known, 0, KNOWN_CAP * sizeof *r->known);
+        r->nknown = 0;
+    }
 }
 
 /* The nv counters under key k, loaded on first use; the caller changes them and marks the
  * entry changed (state 2). NULL with *err set on failure. */
-static struct centry *cache_get(struct stmt_store *st, MDB_txn *txn, const struct key *k, size_t nv,
-                                int *err)
+static struct centry *cache_get(struct stmt_store *st, struct stmt_db_txn *txn, const struct key *k,
+                                size_t nv, int *err)
 {
     struct stmt__rstate *r = st->rpt;
-    size_t i;
-    MDB_val kv = {k->n, (void *)k->b}, vv;
+    size_t i, vlen = 0;
+    const void *val = NULL;
     int rc;
     if (r->used >= CACHE_FLUSH && (*err = cache_flush(st, txn, 0)))
         return NULL;
@@ -220,9 +229,9 @@ static struct centry *cache_get(struct stmt_store *st, MDB_txn *txn, const struc
             return &r->slots[i];
         i = (i + 1) & (CACHE_CAP - 1);
     }
-    rc = mdb_get(txn, st->t_rpt, &kv, &vv);
-    if (rc && rc != MDB_NOTFOUND) {
-        *err = mdb_err(st, rc);
+    rc = stmt_db_get(txn, st->tbl.rpt, k->b, k->n, &val, &vlen);
+    if (rc && rc != STMT_DB_NOTFOUND) {
+        *err = db_err(rc);
         return NULL;
     }
     memset(r->slots[i].inl, 0, sizeof r->slots[i].inl);
@@ -235,14 +244,14 @@ static struct centry *cache_get(struct stmt_store *st, MDB_txn *txn, const struc
     r->slots[i].klen = (unsigned char)k->n;
     r->slots[i].nv = (unsigned short)nv;
     memcpy(r->slots[i].key, k->b, k->n);
-    if (rc == 0 && vv.mv_size == nv * 8)
-        memcpy(r->slots[i].v, vv.mv_data, nv * 8);
+    if (rc == 0 && vlen == nv * 8)
+        memcpy(r->slots[i].v, val, nv * 8);
     r->used++;
     return &r->slots[i];
 }
 
 /* Add delta[i] to the i-th of nv counters under k. */
-static int counters(struct stmt_store *st, MDB_txn *txn, const struct key *k, size_t nv,
+static int counters(struct stmt_store *st, struct stmt_db_txn *txn, const struct key *k, size_t nv,
                     const int64_t *delta)
 {
     int err = 0;
@@ -274,33 +283,32 @@ static int known(struct stmt__rstate *r, uint64_t h, int add)
 }
 
 /* 1 when the text behind h is stored (checked in memory, then in the table). */
-static int text_known(struct stmt_store *st, MDB_txn *txn, uint64_t h, int *err)
+static int text_known(struct stmt_store *st, struct stmt_db_txn *txn, uint64_t h, int *err)
 {
     struct key k;
-    MDB_val kv, vv;
+    const void *val;
+    size_t vlen;
     int rc;
     if (known(st->rpt, h, 0))
         return 1;
     key_start(&k, 'T', h);
-    kv.mv_size = k.n;
-    kv.mv_data = k.b;
-    rc = mdb_get(txn, st->t_rpt, &kv, &vv);
+    rc = stmt_db_get(txn, st->tbl.rpt, k.b, k.n, &val, &vlen);
     if (rc == 0) {
         known(st->rpt, h, 1);
         return 1;
     }
-    if (rc != MDB_NOTFOUND)
-        *err = mdb_err(st, rc);
+    if (rc != STMT_DB_NOTFOUND)
+        *err = db_err(rc);
     return 0;
 }
 
 /* Store the text behind hash h: a, or a NUL b (b may be NULL). */
-static int text_put(struct stmt_store *st, MDB_txn *txn, uint64_t h, const char *a, const char *b)
+static int text_put(struct stmt_store *st, struct stmt_db_txn *txn, uint64_t h, const char *a,
+                    const char *b)
 {
     struct key k;
     char buf[2 * STMT_REPORT_MAX_TEXT + 2];
     size_t na = strlen(a), nb = b ? strlen(b) : 0, n;
-    MDB_val kv, vv;
     int rc;
     if (na > STMT_REPORT_MAX_TEXT)
         na = STMT_REPORT_MAX_TEXT;
@@ -314,50 +322,44 @@ static int text_put(struct stmt_store *st, MDB_txn *txn, uint64_t h, const char 
         n += nb;
     }
     key_start(&k, 'T', h);
-    kv.mv_size = k.n;
-    kv.mv_data = k.b;
-    vv.mv_size = n;
-    vv.mv_data = buf;
-    rc = mdb_put(txn, st->t_rpt, &kv, &vv, 0);
+    rc = stmt_db_put(txn, st->tbl.rpt, k.b, k.n, buf, n, 0);
     if (rc)
-        return mdb_err(st, rc);
+        return db_err(rc);
     known(st->rpt, h, 1);
     return STMT_STORE_OK;
 }
 
 /* The latest passed/failed of (act, ordinal) among the 'F' keys stored before `below`:
  * *pf 0 when none. */
-int stmt__report_latest_pf(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint32_t ord,
-                           uint64_t below, uint64_t lo, unsigned *pf)
+int stmt__report_latest_pf(struct stmt_store *st, struct stmt_db_txn *txn, uint64_t act,
+                           uint32_t ord, uint64_t below, uint64_t lo, unsigned *pf)
 {
     struct key k;
-    MDB_cursor *cur;
-    MDB_val kv, vv;
+    struct stmt_db_cursor *cur;
+    struct stmt_db_kv kv;
     int rc;
     *pf = 0;
     key_start(&k, 'F', act);
     key_u32(&k, ord);
     key_u64(&k, below);
-    kv.mv_size = k.n;
-    kv.mv_data = k.b;
-    if ((rc = mdb_cursor_open(txn, st->t_rpt, &cur)))
-        return mdb_err(st, rc);
-    rc = mdb_cursor_get(cur, &kv, &vv, MDB_SET_RANGE);
-    if (rc == 0)
-        rc = mdb_cursor_get(cur, &kv, &vv, MDB_PREV);
-    else if (rc == MDB_NOTFOUND)
-        rc = mdb_cursor_get(cur, &kv, &vv, MDB_LAST);
-    if (rc == 0 && kv.mv_size == 21 && !memcmp(kv.mv_data, k.b, 13) && vv.mv_size == 1 &&
-        stmt__be64_get((unsigned char *)kv.mv_data + 13) >= lo)
-        *pf = ((unsigned char *)vv.mv_data)[0];
-    mdb_cursor_close(cur);
-    return rc == 0 || rc == MDB_NOTFOUND ? STMT_STORE_OK : mdb_err(st, rc);
+    if ((rc = stmt_db_cursor_open(txn, st->tbl.rpt, &cur)))
+        return db_err(rc);
+    /* the key before the first >= k (none: the cursor is past the end, and _prev gives the
+     * last key of the table) */
+    rc = stmt_db_cursor_seek(cur, k.b, k.n, &kv);
+    if (rc == 0 || rc == STMT_DB_NOTFOUND)
+        rc = stmt_db_cursor_prev(cur, &kv);
+    if (rc == 0 && kv.klen == 21 && !memcmp(kv.key, k.b, 13) && kv.vlen == 1 &&
+        stmt__be64_get((const unsigned char *)kv.key + 13) >= lo)
+        *pf = ((const unsigned char *)kv.val)[0];
+    stmt_db_cursor_close(cur);
+    return rc == 0 || rc == STMT_DB_NOTFOUND ? STMT_STORE_OK : db_err(rc);
 }
 
 /* The dense ordinal of an actor ('O' actor -> ordinal + 1, 'N' -> the next one), so that
  * per-activity actor sets are bitmaps ('B', 'b'): a statement then touches a few hot keys of
  * its activities instead of one random key per (activity, actor). */
-static int ordinal(struct stmt_store *st, MDB_txn *txn, uint64_t actor, uint32_t *ord)
+static int ordinal(struct stmt_store *st, struct stmt_db_txn *txn, uint64_t actor, uint32_t *ord)
 {
     struct key k;
     struct centry *e, *n;
@@ -410,70 +412,93 @@ static void bit_set(uint64_t *w, unsigned base, uint32_t ord, int on)
  * actor's index entries ('a' term `walk`: its IFI, or an anonymous Group's first member) stored
  * before `upto`, skipping the removed statement `gone` and statements voided by then. Rare
  * (voiding), so it may parse. */
-static int recheck(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint64_t actor, uint64_t walk,
-                   uint64_t upto, uint64_t gone, uint32_t day, int out[4])
+/* Does the statement stored at seq count (stored, not voiding, not voided before upto)? 1 with
+ * *rec and *len set (borrowed until the next write), 0, or a negative stmt_db error. */
+static int counted(struct stmt_store *st, struct stmt_db_txn *txn, uint64_t seq, uint64_t upto,
+                   const unsigned char **rec, size_t *len)
+{
+    unsigned char s8[8];
+    const void *rv, *vv;
+    size_t rl, vl;
+    int rc;
+    stmt__be64_put(s8, seq);
+    rc = stmt_db_get(txn, st->tbl.stmt, s8, 8, &rv, &rl);
+    if (rc)
+        return rc == STMT_DB_NOTFOUND ? 0 : rc;
+    *rec = rv;
+    *len = rl;
+    if (rl < STMT_REC_HDR || ((*rec)[1] & STMT_REC_VOIDING))
+        return 0;
+    rc = stmt_db_get(txn, st->tbl.voided, *rec + 4, 16, &vv, &vl);
+    if (rc == 0)
+        return !(vl == 8 && stmt__be64_get(vv) < upto);
+    return rc == STMT_DB_NOTFOUND ? 1 : rc;
+}
+
+/* Voiding took a statement of (act, actor) out: does the actor still have a counted
+ * statement about act (*any), a completion (*comp), and the same on day `day`? Walks the
+ * actor's index entries ('a' term `walk`: its IFI, or an anonymous Group's first member) stored
+ * before `upto`, skipping the removed statement `gone` and statements voided by then. Rare
+ * (voiding), so it may parse. */
+static int recheck(struct stmt_store *st, struct stmt_db_txn *txn, uint64_t act, uint64_t actor,
+                   uint64_t walk, uint64_t upto, uint64_t gone, uint32_t day, int out[4])
 {
     uint64_t buf[STMT__RFACTS_MAX / 8 + 1];
     struct stmt__rfacts *f = (struct stmt__rfacts *)buf;
-    MDB_cursor *cur = NULL;
+    struct stmt_db_cursor *cur = NULL;
     int rc = 0;
     memset(out, 0, 4 * sizeof *out);
-    if ((rc = mdb_cursor_open(txn, st->t_idx, &cur)))
-        return mdb_err(st, rc);
+    if ((rc = stmt_db_cursor_open(txn, st->tbl.idx, &cur)))
+        return db_err(rc);
     for (uint32_t e = 0; e < st->ep.n && !(out[0] && out[1] && out[2] && out[3]); e++) {
         unsigned char key[STMT_IDX_KEY];
-        MDB_val k = {sizeof key, key}, v;
+        struct stmt_db_kv kv;
         stmt__idx_key(key, e, walk, 0);
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        while (rc == 0 && k.mv_size == STMT_IDX_KEY && !memcmp(k.mv_data, key, 12)) {
-            uint64_t seq = stmt__be64_get((unsigned char *)k.mv_data + 12);
-            unsigned char s8[8];
-            MDB_val sk = {8, s8}, rv, vk, vv;
+        rc = stmt_db_cursor_seek(cur, key, sizeof key, &kv);
+        while (rc == 0 && kv.klen == STMT_IDX_KEY && !memcmp(kv.key, key, 12)) {
+            uint64_t seq = stmt__be64_get((const unsigned char *)kv.key + 12);
+            const unsigned char *r = NULL;
+            size_t len = 0;
+            int c;
             if (seq >= upto)
                 break;
-            stmt__be64_put(s8, seq);
-            if (seq != gone && mdb_get(txn, st->t_stmt, &sk, &rv) == 0 &&
-                rv.mv_size >= STMT_REC_HDR &&
-                !(((unsigned char *)rv.mv_data)[1] & STMT_REC_VOIDING)) {
-                const unsigned char *r = rv.mv_data;
+            c = seq == gone ? 0 : counted(st, txn, seq, upto, &r, &len);
+            if (c < 0) {
+                rc = c;
+                break;
+            }
+            if (c && STMT_REC_HDR + 8 * (size_t)(r[2] << 8 | r[3]) <= len) {
                 size_t hdr = STMT_REC_HDR + 8 * (size_t)(r[2] << 8 | r[3]);
-                int voided;
-                vk.mv_size = 16;
-                vk.mv_data = (void *)(r + 4);
-                voided = mdb_get(txn, st->t_voided, &vk, &vv) == 0 && vv.mv_size == 8 &&
-                         stmt__be64_get(vv.mv_data) < upto;
-                if (!voided && hdr <= rv.mv_size) {
-                    struct stmt__rtexts t;
-                    cJSON *tree = cJSON_ParseWithLength((const char *)r + hdr, rv.mv_size - hdr);
-                    int about = 0;
-                    if (!tree) {
-                        rc = ENOMEM;
-                        break;
-                    }
-                    stmt__report_facts_of(tree, f, &t);
-                    cJSON_Delete(tree);
-                    about = f->actor == actor && f->has_obj && f->obj == act;
-                    for (size_t i = 0; i < f->nctx && !about; i++)
-                        about = f->actor == actor && f->ctx[i] == act;
-                    if (about) {
-                        int c = f->has_obj && f->obj == act && f->completed;
-                        int same = (uint32_t)(seq / (uint64_t)stmt__report_day_us()) == day;
-                        out[0] = 1;
-                        out[1] |= c;
-                        out[2] |= same;
-                        out[3] |= same && c;
-                    }
+                struct stmt__rtexts t;
+                cJSON *tree = cJSON_ParseWithLength((const char *)r + hdr, len - hdr);
+                int about = 0;
+                if (!tree) {
+                    rc = STMT_DB_ERR_NOMEM;
+                    break;
+                }
+                stmt__report_facts_of(tree, f, &t);
+                cJSON_Delete(tree);
+                about = f->actor == actor && f->has_obj && f->obj == act;
+                for (size_t i = 0; i < f->nctx && !about; i++)
+                    about = f->actor == actor && f->ctx[i] == act;
+                if (about) {
+                    int comp = f->has_obj && f->obj == act && f->completed;
+                    int same = (uint32_t)(seq / (uint64_t)stmt__report_day_us()) == day;
+                    out[0] = 1;
+                    out[1] |= comp;
+                    out[2] |= same;
+                    out[3] |= same && comp;
                 }
             }
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+            rc = stmt_db_cursor_next(cur, &kv);
         }
-        if (rc == MDB_NOTFOUND)
+        if (rc == STMT_DB_NOTFOUND)
             rc = 0;
         if (rc)
             break;
     }
-    mdb_cursor_close(cur);
-    return rc ? mdb_err(st, rc) : STMT_STORE_OK;
+    stmt_db_cursor_close(cur);
+    return rc ? db_err(rc) : STMT_STORE_OK;
 }
 
 static void dput(uint64_t *v, int i, double d)
@@ -513,7 +538,7 @@ static void score_add(uint64_t *v, double x, int sign)
 
 /* One statement (sign +1) or its removal (-1, upto: the voiding statement) for activity act;
  * ord is the actor's ordinal. */
-static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfacts *f,
+static int apply_one(struct stmt_store *st, struct stmt_db_txn *txn, const struct stmt__rfacts *f,
                      uint32_t ord, uint64_t act, uint32_t day, uint64_t seq, int sign,
                      uint64_t upto)
 {
@@ -541,26 +566,21 @@ static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfa
     fail1 = bit_get(all->v, BM_FAIL, ord);
     if (is_obj && f->pf) {
         struct key fk;
-        MDB_val fkv, fvv;
         unsigned char pfb = f->pf;
         unsigned latest = f->pf;
         key_start(&fk, 'F', act);
         key_u32(&fk, ord);
         key_u64(&fk, seq);
-        fkv.mv_size = fk.n;
-        fkv.mv_data = fk.b;
         if (sign > 0) {
-            fvv.mv_size = 1;
-            fvv.mv_data = &pfb;
-            rc = mdb_put(txn, st->t_rpt, &fkv, &fvv, 0);
+            rc = stmt_db_put(txn, st->tbl.rpt, fk.b, fk.n, &pfb, 1, 0);
         } else {
-            rc = mdb_del(txn, st->t_rpt, &fkv, NULL);
-            rc = rc == MDB_NOTFOUND ? 0 : rc;
+            rc = stmt_db_del(txn, st->tbl.rpt, fk.b, fk.n);
+            rc = rc == STMT_DB_NOTFOUND ? 0 : rc;
             if (!rc && (rc = stmt__report_latest_pf(st, txn, act, ord, UINT64_MAX, 0, &latest)))
                 return rc;
         }
         if (rc)
-            return mdb_err(st, rc);
+            return db_err(rc);
         pass1 = latest == PF_PASSED;
         fail1 = latest == PF_FAILED;
     }
@@ -624,7 +644,7 @@ static int apply_one(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfa
 
 /* The texts a statement brings that the store does not have yet, from its record (parsed
  * only then). rec is read before any write of this statement. */
-static int new_texts(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfacts *f,
+static int new_texts(struct stmt_store *st, struct stmt_db_txn *txn, const struct stmt__rfacts *f,
                      const unsigned char *rec, size_t len)
 {
     size_t nt = (size_t)(rec[2] << 8 | rec[3]), hdr = STMT_REC_HDR + 8 * nt;
@@ -654,8 +674,8 @@ static int new_texts(struct stmt_store *st, MDB_txn *txn, const struct stmt__rfa
     return err;
 }
 
-static int apply(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len,
-                 uint64_t seq, int sign, struct stmt__rfacts *given, uint64_t upto)
+static int apply(struct stmt_store *st, struct stmt_db_txn *txn, const unsigned char *rec,
+                 size_t len, uint64_t seq, int sign, struct stmt__rfacts *given, uint64_t upto)
 {
     size_t nt = (size_t)(rec[2] << 8 | rec[3]), hdr = STMT_REC_HDR + 8 * nt;
     uint32_t day = (uint32_t)(seq / (uint64_t)stmt__report_day_us()), ord = 0;
@@ -686,77 +706,122 @@ static int apply(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, 
     return rc;
 }
 
-int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len,
-                      uint64_t seq)
+/* PostgreSQL: another node may have changed the tallies since this node's last fold (plan
+ * step 4): the cached counters are good only while "rpt_version" is the one they were
+ * written at. Read in the fold's transaction, under the write lock every node takes. */
+static int version_check(struct stmt_store *st, struct stmt__rstate *r, struct stmt_db_txn *txn)
+{
+    const void *v;
+    size_t vl;
+    uint64_t now = 0;
+    int rc = stmt_db_get(txn, st->tbl.meta, RPT_VERSION_KEY, sizeof RPT_VERSION_KEY - 1, &v, &vl);
+    if (rc && rc != STMT_DB_NOTFOUND)
+        return db_err(rc);
+    if (!rc && vl == 8)
+        now = stmt__be64_get(v);
+    if (now != r->version && r->used)
+        cache_clear(r);
+    r->version = now;
+    return STMT_STORE_OK;
+}
+
+/* The first fold call of a transaction. Most stores void little: the lookup of each id in the
+ * voided set is skipped while it is empty (one range count capped at one key). */
+static int txn_start(struct stmt_store *st, struct stmt__rstate *r, struct stmt_db_txn *txn)
+{
+    static const unsigned char lo[1] = {0},
+                               hi[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    struct stmt_db_cursor *c = NULL;
+    size_t n = 1;
+    int rc;
+    if (st->db->pg && (rc = version_check(st, r, txn)))
+        return rc;
+    r->stat_txn = txn;
+    if (!stmt_db_cursor_open(txn, st->tbl.voided, &c) &&
+        stmt_db_cursor_count(c, lo, sizeof lo, hi, sizeof hi, 1, &n))
+        n = 1; /* unknown: look each id up */
+    stmt_db_cursor_close(c);
+    r->voided_any = n > 0;
+    return STMT_STORE_OK;
+}
+
+int stmt__report_fold(struct stmt_store *st, struct stmt_db_txn *txn, const unsigned char *rec,
+                      size_t len, uint64_t seq)
 {
     struct stmt__rstate *r = rstate(st);
     struct stmt__rfacts *f;
     unsigned char id[16], ref[16];
-    MDB_val k, v;
+    const void *v = NULL;
+    size_t vl = 0;
     int rc;
     if (!r)
         return STMT_STORE_ERR_NOMEM;
     if (len < STMT_REC_HDR)
         return STMT_STORE_ERR_IO;
     f = dequeue(r, (int64_t)seq);
+    if (r->stat_txn != txn && (rc = txn_start(st, r, txn))) {
+        sc_free(f);
+        return rc;
+    }
     memcpy(id, rec + 4, 16);
     memcpy(ref, rec + 20, 16);
     if (rec[1] & STMT_REC_VOIDING) {
         /* Take the target out if it was counted: stored before this statement, and this is
          * its first voiding statement (the one in "stmt_voided"). */
-        MDB_val tseq, trec;
-        unsigned char sb[8];
+        const unsigned char *t = NULL;
+        size_t tlen = 0;
+        uint64_t ts = 0;
         sc_free(f);
-        k.mv_size = 16;
-        k.mv_data = ref;
-        rc = mdb_get(txn, st->t_voided, &k, &v);
-        if (rc == MDB_NOTFOUND)
+        rc = stmt_db_get(txn, st->tbl.voided, ref, 16, &v, &vl);
+        if (rc == STMT_DB_NOTFOUND)
             return STMT_STORE_OK;
         if (rc)
-            return mdb_err(st, rc);
-        if (v.mv_size != 8 || stmt__be64_get(v.mv_data) != seq)
+            return db_err(rc);
+        if (vl != 8 || stmt__be64_get(v) != seq)
             return STMT_STORE_OK;
-        rc = stmt__rec_by_id(st, txn, ref, &tseq, &trec, sb);
-        if (rc == MDB_NOTFOUND)
+        rc = stmt__rec_by_id_t(st, txn, ref, &ts, &t, &tlen);
+        if (rc == STMT_DB_NOTFOUND)
             return STMT_STORE_OK;
         if (rc)
-            return mdb_err(st, rc);
-        {
-            uint64_t ts = stmt__be64_get(tseq.mv_data);
-            const unsigned char *t = trec.mv_data;
-            if (ts >= seq || (t[1] & STMT_REC_VOIDING))
-                return STMT_STORE_OK;
-            return apply(st, txn, t, trec.mv_size, ts, -1, NULL, seq);
-        }
+            return db_err(rc);
+        if (ts >= seq || (t[1] & STMT_REC_VOIDING))
+            return STMT_STORE_OK;
+        return apply(st, txn, t, tlen, ts, -1, NULL, seq);
     }
-    /* Voided by a statement stored before it: never counted. (Most stores void little: the
-     * lookup is skipped while the voided set of this transaction is empty.) */
-    if (r->stat_txn != txn) {
-        MDB_stat ms;
-        r->stat_txn = txn;
-        r->voided_any = mdb_stat(txn, st->t_voided, &ms) != 0 || ms.ms_entries > 0;
-    }
-    k.mv_size = 16;
-    k.mv_data = id;
-    rc = r->voided_any ? mdb_get(txn, st->t_voided, &k, &v) : MDB_NOTFOUND;
-    if (rc == 0 && v.mv_size == 8 && stmt__be64_get(v.mv_data) < seq) {
+    /* Voided by a statement stored before it: never counted. */
+    rc = r->voided_any ? stmt_db_get(txn, st->tbl.voided, id, 16, &v, &vl) : STMT_DB_NOTFOUND;
+    if (rc == 0 && vl == 8 && stmt__be64_get(v) < seq) {
         sc_free(f);
         return STMT_STORE_OK;
     }
-    if (rc && rc != MDB_NOTFOUND) {
+    if (rc && rc != STMT_DB_NOTFOUND) {
         sc_free(f);
-        return mdb_err(st, rc);
+        return db_err(rc);
     }
     rc = apply(st, txn, rec, len, seq, +1, f, seq);
     sc_free(f);
     return rc;
 }
 
-int stmt__report_flush(struct stmt_store *st, MDB_txn *txn)
+int stmt__report_flush(struct stmt_store *st, struct stmt_db_txn *txn)
 {
-    if (st->rpt)
-        st->rpt->stat_txn = NULL;
-    return cache_flush(st, txn, 1);
+    struct stmt__rstate *r = st->rpt;
+    int rc;
+    if (r)
+        r->stat_txn = NULL;
+    rc = cache_flush(st, txn, 1);
+    if (!rc && r && st->db->pg) { /* the counters of this node's cache are the table's now */
+        unsigned char v8[8];
+        stmt__be64_put(v8, r->version + 1);
+        rc = stmt_db_put(txn, st->tbl.meta, RPT_VERSION_KEY, sizeof RPT_VERSION_KEY - 1, v8, 8, 0);
+        if (rc) {
+            cache_clear(r);
+            return db_err(rc);
+        }
+        r->version++;
+    }
+    return rc;
 }
 
 void stmt__report_free(struct stmt_store *st)

@@ -46,8 +46,8 @@ void stmt__report_facts_of(const cJSON *s, struct stmt__rfacts *f, struct stmt__
 
 /* The latest passed/failed (PF_*) of (act, actor ordinal) among the 'F' keys stored in
  * [lo, below): *pf 0 when none (stmt_report.c). */
-int stmt__report_latest_pf(struct stmt_store *st, MDB_txn *txn, uint64_t act, uint32_t ord,
-                           uint64_t below, uint64_t lo, unsigned *pf);
+int stmt__report_latest_pf(struct stmt_store *st, struct stmt_db_txn *txn, uint64_t act,
+                           uint32_t ord, uint64_t below, uint64_t lo, unsigned *pf);
 
 static inline uint64_t stmt__report_hash(char kind, const char *s)
 {

@@ -65,7 +65,6 @@ static void aggv_merge(struct aggv *a)
 struct rd {
     struct stmt_store *st;
     struct stmt_db_txn *t;
-    MDB_txn *txn; /* t's, for stmt__report_latest_pf (stmt_report.c: the fold's, on LMDB yet) */
     uint64_t act;
     uint32_t d0, d1;
     int windowed;
@@ -196,7 +195,7 @@ static int window_actors(struct rd *r, struct actor_ctx *c)
                 continue;
             c->actors++;
             c->completed += c->u[ch][BM_COMP + i / 64] >> (i % 64) & 1;
-            rc = stmt__report_latest_pf(r->st, r->txn, r->act, (uint32_t)(ch * CHUNK + i), hi, lo,
+            rc = stmt__report_latest_pf(r->st, r->t, r->act, (uint32_t)(ch * CHUNK + i), hi, lo,
                                         &pf);
             c->passed += pf == PF_PASSED;
             c->failed += pf == PF_FAILED;
@@ -507,7 +506,6 @@ int stmt_report_activity(struct stmt_store *st, const char *activity, int64_t si
         goto out;
     }
     r.t = t;
-    r.txn = stmt__db_txn_raw(t);
     dc.arr = cJSON_CreateArray();
     if (!dc.arr) {
         rc = STMT_STORE_ERR_NOMEM;

@@ -91,14 +91,6 @@ static int open_tables(struct stmt_store *st)
     int rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
         return stmt__db_to_store(rc);
-    if ((rc = stmt__db_table(t, "stmt", 0, &st->t_stmt)) ||
-        (rc = stmt__db_table(t, "stmt_id", 0, &st->t_id)) ||
-        (rc = stmt__db_table(t, "stmt_voided", 0, &st->t_voided)) ||
-        (rc = stmt__db_table(t, "stmt_ref", 0, &st->t_ref)) ||
-        (rc = stmt__db_table(t, "stmt_idx", 0, &st->t_idx)) ||
-        (rc = stmt__db_table(t, "stmt_meta", 0, &st->t_meta)) ||
-        (rc = stmt__db_table(t, "stmt_rpt", 0, &st->t_rpt)))
-        goto out;
     stmt__store_names(st);
     rc = stmt_db_cursor_open(t, st->tbl.stmt, &cur);
     if (rc)
@@ -118,6 +110,89 @@ static int open_tables(struct stmt_store *st)
 out:
     stmt_db_txn_abort(t);
     return stmt__db_to_store(rc);
+}
+
+int stmt__store_resync(struct stmt_store *st, struct stmt_db_txn *t)
+{
+    struct stmt_db_cursor *cur = NULL;
+    struct stmt_db_kv kv;
+    const void *v;
+    size_t vl;
+    int64_t last = 0, ix = 0;
+    int rc = stmt_db_cursor_open(t, st->tbl.stmt, &cur);
+    if (rc)
+        return rc;
+    rc = stmt_db_cursor_last(cur, &kv);
+    if (rc == STMT_DB_OK && kv.klen == 8)
+        last = (int64_t)stmt__be64_get(kv.key);
+    stmt_db_cursor_close(cur);
+    if (rc && rc != STMT_DB_NOTFOUND)
+        return rc;
+    rc = stmt_db_get(t, st->tbl.meta, "indexed_through", 15, &v, &vl);
+    if (rc == STMT_DB_OK && vl == 8)
+        ix = (int64_t)stmt__be64_get(v);
+    else if (rc != STMT_DB_NOTFOUND)
+        return rc ? rc : STMT_DB_ERR_CORRUPT;
+    if (ix > last)
+        ix = last;
+    /* Stored values only grow: the same last one means no other node wrote since ours (the
+     * epochs in memory are current); else they are read again. */
+    if (last != st->last_us || ix != st->indexed_us) {
+        if ((rc = stmt__epochs_reload(st, t)))
+            return rc;
+        pthread_mutex_lock(&st->lock);
+        st->last_us = last;
+        st->indexed_us = ix;
+        pthread_mutex_unlock(&st->lock);
+    }
+    return STMT_DB_OK;
+}
+
+/* The snapshot of this thread's last query on a shared store, for the
+ * X-Experience-API-Consistent-Through of its answer (stmt_store_consistent_through). */
+static _Thread_local struct {
+    const struct stmt_store *st;
+    int64_t seq;
+    const struct stmt_store *pre; /* stmt__store_snapshot_pre: t0 is a bound (write lock free) */
+    int64_t t0;
+} query_snap;
+
+/* The present as a bound: the clock, then no node holds the write lock (stmt_db_pg_idle.c):
+ * every statement committed after the check is stored after t0, so every one with stored <=
+ * t0 is committed already, in any transaction that begins after. 0 when a node writes now. */
+static int64_t present_bound(struct stmt_store *st)
+{
+    int64_t t0 = sc_time_now_us() - 1;
+    int idle = 0;
+    return stmt__db_write_idle(st->db, &idle) == STMT_DB_OK && idle ? t0 : 0;
+}
+
+void stmt__store_snapshot_pre(struct stmt_store *st)
+{
+    query_snap.pre = st;
+    query_snap.t0 = present_bound(st);
+}
+
+int stmt__store_snapshot(struct stmt_store *st, struct stmt_db_txn *t, uint64_t *seq)
+{
+    const void *v;
+    size_t vl;
+    int rc = stmt_db_get(t, st->tbl.meta, "indexed_through", 15, &v, &vl);
+    if (rc == STMT_DB_NOTFOUND) {
+        *seq = 0;
+    } else if (rc) {
+        return rc;
+    } else {
+        if (vl != 8)
+            return STMT_DB_ERR_CORRUPT;
+        *seq = stmt__be64_get(v);
+    }
+    query_snap.st = st;
+    query_snap.seq = (int64_t)*seq;
+    if (query_snap.pre == st && query_snap.t0 > query_snap.seq)
+        query_snap.seq = query_snap.t0; /* nobody wrote between the check and t's begin */
+    query_snap.pre = NULL;
+    return STMT_DB_OK;
 }
 
 /* The cursor key survives restarts so `more` links stay valid >= 24 h (Data 2.5). */
@@ -154,8 +229,6 @@ int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct 
 
     if (!db || !out)
         return STMT_STORE_ERR_ARG;
-    if (!stmt__db_env(db)) /* PostgreSQL: the statement store is LMDB-only yet (issue 19) */
-        return STMT_STORE_ERR_IO;
     st = sc_calloc(1, sizeof *st);
     if (!st)
         return STMT_STORE_ERR_NOMEM;
@@ -168,7 +241,16 @@ int stmt_store_open(struct stmt_db *db, const struct stmt_store_opts *o, struct 
         st->fold_max = st->fold_min;
     st->epoch_size = (o && o->epoch_size) ? o->epoch_size : STMT_EPOCH_SIZE;
     st->reindex = o ? o->reindex : 0;
-    if (!(o && o->epoch_size) && getenv("SCOLAR_FOLD_EPOCH")) {
+    /* PostgreSQL (issue 19 steps 3-5): other nodes write the same database. Each write
+     * transaction indexes its own statements (no unfolded tail or recent map in one process's
+     * memory), so a statement acknowledged by any node is in every node's next query; one
+     * epoch (the epochs bound LMDB's dirty pages; an id lookup is then one key, no filter). */
+    st->shared = db->pg != NULL;
+    if (st->shared) {
+        st->index_inline = 1;
+        st->epoch_size = (size_t)1 << 62;
+    }
+    if (!st->shared && !(o && o->epoch_size) && getenv("SCOLAR_FOLD_EPOCH")) {
         /* Tests of the whole server (kill -9 during ingest) use small epochs so that folds
          * cross many epoch boundaries; like SCOLAR_DB_INITIAL_MAP, not for production. */
         char *end;
@@ -482,6 +564,14 @@ int stmt_store_insert_fn(struct stmt_store *st, cJSON **stmts, size_t n, const c
     bad = req.bad_index;
     if (fn_rc)
         *fn_rc = req.fn_rc;
+    if (st->shared && rc == STMT_STORE_OK) {
+        /* The answer's Consistent-Through without a read: every statement stored up to the
+         * last committed one is committed (stored order is commit order on every node). */
+        pthread_mutex_lock(&st->lock);
+        query_snap.st = st;
+        query_snap.seq = st->committed_us;
+        pthread_mutex_unlock(&st->lock);
+    }
     if (rc == STMT_STORE_OK && res) {
         res->ids = res_ids;
         res_ids = NULL;
@@ -592,6 +682,27 @@ out:
 int64_t stmt_store_consistent_through(struct stmt_store *st)
 {
     int64_t r;
+    if (st->shared) {
+        /* Other nodes write too: this thread's last query answers with its own snapshot
+         * (every statement through it was in the query's view); else the newest statement
+         * committed now, as a new transaction sees it (a later one is stored after it). */
+        struct stmt_db_txn *t = NULL;
+        uint64_t seq = 0;
+        int64_t now;
+        if (query_snap.st == st) {
+            query_snap.st = NULL;
+            return query_snap.seq;
+        }
+        if ((now = present_bound(st)) > 0)
+            return now;
+        if (stmt_db_txn_begin(st->db, 0, &t) == STMT_DB_OK) {
+            if (stmt__store_snapshot(st, t, &seq))
+                seq = 0;
+            stmt_db_txn_abort(t);
+        }
+        query_snap.st = NULL;
+        return (int64_t)seq;
+    }
     pthread_mutex_lock(&st->lock);
     /* Queries read the folded indexes and the unfolded tail (stmt_tail.c), so every
      * acknowledged statement is visible: only a group being written is not. */

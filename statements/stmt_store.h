@@ -263,6 +263,8 @@ void stmt_page_free(struct stmt_page *page);
  * X-Experience-API-Consistent-Through (Comm 2.1.3, G9): a stored time (us) such that every
  * statement with stored <= it is committed and visible to queries. While the writer is idle
  * this is now - 1 us; while it writes a group, the time just before that group's first.
+ * On PostgreSQL (other nodes write too): after a query of this thread, the stored value its
+ * snapshot was complete through; else the newest statement committed on any node.
  */
 int64_t stmt_store_consistent_through(struct stmt_store *st);
 

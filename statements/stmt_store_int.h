@@ -135,19 +135,15 @@ struct stmt__epochs {
     size_t bloom_bytes; /* a power of two; fixed at open */
     /* The writer's read snapshot of the persisted filters during one write transaction,
      * and the filters it has looked up (snap_b[0..snap_n), cap entries). */
-    MDB_txn *snap;
+    struct stmt_db_txn *snap;
     struct stmt__filter *snap_b;
     uint32_t snap_n;
 };
 
 struct stmt_store {
     struct stmt_db *db;
-    MDB_dbi t_stmt, t_id, t_voided, t_ref, t_idx, t_meta;
-    MDB_dbi t_rpt; /* report tallies (stmt_report.c) */
-    /* The same tables by their registered names (stmt__db_table_ref: found without a string
-     * comparison), for the code on stmt_db.h (issue 19: stmt_query.c, stmt_store.c,
-     * stmt_report_read.c, stmt_check.c, stmt_epoch.c). The MDB_dbi handles above go once
-     * stmt_writer.c, stmt_report.c and stmt_outbox.c are on stmt_db.h too. */
+    /* The tables by their registered names (stmt__db_table_ref: found without a string
+     * comparison); the store reaches them through stmt_db.h only (issue 19). */
     struct {
         const char *stmt, *id, *voided, *ref, *idx, *meta, *rpt;
     } tbl;
@@ -165,17 +161,21 @@ struct stmt_store {
     int64_t last_commit_us;
     int gathering;
     int closing;
-    int busy;                   /* writer has taken a group and not yet acknowledged it */
-    int64_t busy_from_us;       /* first stored value the current group may use, minus one */
-    int64_t committed_us;       /* stored time of the last committed statement */
-    int64_t last_us;            /* last assigned stored (writer only) */
-    int64_t indexed_us;         /* every statement with stored <= this is in the indexes */
-    int64_t unfolded_us;        /* stored of the oldest statement not folded, when there is one */
-    size_t unindexed;           /* committed statements not yet folded into the indexes */
-    int fold_failed;            /* the last fold wrote nothing (error): wait for a commit */
-    int fold_err;               /* that fold's error (STMT_STORE_ERR_FULL on a full disk) */
-    int sync_waiters;           /* callers blocked in stmt_store_sync */
-    int index_inline;           /* index in the commit itself instead of folding later */
+    int busy;             /* writer has taken a group and not yet acknowledged it */
+    int64_t busy_from_us; /* first stored value the current group may use, minus one */
+    int64_t committed_us; /* stored time of the last committed statement */
+    int64_t last_us;      /* last assigned stored (writer only) */
+    int64_t indexed_us;   /* every statement with stored <= this is in the indexes */
+    int64_t unfolded_us;  /* stored of the oldest statement not folded, when there is one */
+    size_t unindexed;     /* committed statements not yet folded into the indexes */
+    int fold_failed;      /* the last fold wrote nothing (error): wait for a commit */
+    int fold_err;         /* that fold's error (STMT_STORE_ERR_FULL on a full disk) */
+    int sync_waiters;     /* callers blocked in stmt_store_sync */
+    int index_inline;     /* index in the commit itself instead of folding later */
+    /* The database may have other writers (PostgreSQL: other nodes, issue 19): index_inline,
+     * one epoch without Bloom filters, the writer's state (last stored, indexed_through,
+     * epochs) read again in each write transaction, queries' snapshots from the database. */
+    int shared;
     size_t fold_min, fold_max;  /* deferred indexing thresholds (stmt_store_opts) */
     size_t epoch_size;          /* statements per fold epoch (stmt_store_opts) */
     struct stmt__epochs ep;     /* writer only (and open/close) */
@@ -250,20 +250,16 @@ uint32_t stmt__be32_get(const unsigned char *p);
 void stmt__idx_key(unsigned char *key, uint32_t epoch, uint64_t term, uint64_t seq);
 /** Stored value of a statement id in "stmt_id": the epochs of `v`, newest first, skipping
  *  those whose Bloom filter rules the id out (writer: `writer` 1, the filters it holds and the
- *  persisted ones; other threads: 0, the persisted filters of the epochs closed in txn's
- *  snapshot). 0 with *seq set,
- *  MDB_NOTFOUND, or an LMDB error. */
-int stmt__id_find(struct stmt_store *st, MDB_txn *txn, const struct stmt__epv *v, int writer,
-                  const unsigned char id[16], uint64_t *seq);
-/** The same on stmt_db.h: STMT_DB_OK with *seq set, STMT_DB_NOTFOUND or an stmt_db error
- *  (stmt__id_find is this over the writer's raw transaction, until stmt_writer.c moves). */
+ *  persisted ones; other threads: 0, the persisted filters of the epochs closed in t's
+ *  snapshot). STMT_DB_OK with *seq set, STMT_DB_NOTFOUND or an stmt_db error. */
 int stmt__id_find_t(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__epv *v,
                     int writer, const unsigned char id[16], uint64_t *seq);
 /** Writer, after each write transaction (committed or not): end its snapshot of the persisted
  *  filters; after a commit, free the filters of the epochs it closed (they are persisted). */
 void stmt__epochs_txn_end(struct stmt__epochs *ep, int committed);
-/** Writer, in the fold that closes epoch e: persist its filter in stmt_meta. 0 or LMDB error. */
-int stmt__bloom_close(struct stmt_store *st, MDB_txn *txn, uint32_t e);
+/** Writer, in the fold that closes epoch e: persist its filter in stmt_meta. 0 or an stmt_db
+ *  error. */
+int stmt__bloom_close(struct stmt_store *st, struct stmt_db_txn *t, uint32_t e);
 /** The persisted filter of closed epoch e in txn's snapshot on id: 1 it may hold the id, 0 it
  *  rules it out, -1 there is no filter (scolar check). */
 int stmt__bloom_test(struct stmt_store *st, struct stmt_db_txn *t, uint32_t e,
@@ -275,8 +271,9 @@ void stmt__epochs_free(struct stmt__epochs *ep);
 /** At open: migrate an unprefixed (layout 1) store by emptying its id and index tables (the
  *  fold then rebuilds them), load the writer's epochs and the open epoch's Bloom filter. */
 int stmt__epochs_open(struct stmt_store *st);
-/** Write the epochs and the fill of the last one into stmt_meta (in the fold's txn). */
-int stmt__epochs_put(struct stmt_store *st, MDB_txn *txn, const struct stmt__epochs *ep);
+/** Write the epochs and the fill of the last one into stmt_meta (in the fold's transaction).
+ *  0 or an stmt_db error. */
+int stmt__epochs_put(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__epochs *ep);
 
 /* stmt_writer.c */
 void *stmt__writer_main(void *arg);
@@ -288,11 +285,12 @@ int stmt__unfolded_load(struct stmt_store *st);
 /** Rough immutability comparison (see stmt_writer.c). 1 when equal. */
 int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t len);
 
-/** Record of a statement id as the writer's transaction sees it (written by the open group,
- *  committed and not folded, or in "stmt_id"); *seq points at buf. 0, MDB_NOTFOUND or an LMDB
- *  error. Writer only. */
-int stmt__rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
-                    MDB_val *rec, unsigned char buf[8]);
+/** Record of a statement id as the writer's transaction t sees it (written by the open group,
+ *  committed and not folded, or in "stmt_id"): its stored value in *seq, the record in
+ *  *rec and *len (borrowed until the next write of t). STMT_DB_OK, STMT_DB_NOTFOUND or an
+ *  stmt_db error. Writer only. */
+int stmt__rec_by_id_t(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char id[16],
+                      uint64_t *seq, const unsigned char **rec, size_t *len);
 
 /* stmt_report.c */
 struct stmt__rfacts;
@@ -310,9 +308,9 @@ void stmt__report_unqueue(struct stmt_store *st, int64_t after);
  *  (stmt_report.h). Counters go through a write-back cache: stmt__report_flush writes them
  *  before the commit, stmt__report_discard drops them when the transaction aborts. rec is
  *  read before any write. 0 or a store error. */
-int stmt__report_fold(struct stmt_store *st, MDB_txn *txn, const unsigned char *rec, size_t len,
-                      uint64_t seq);
-int stmt__report_flush(struct stmt_store *st, MDB_txn *txn);
+int stmt__report_fold(struct stmt_store *st, struct stmt_db_txn *txn, const unsigned char *rec,
+                      size_t len, uint64_t seq);
+int stmt__report_flush(struct stmt_store *st, struct stmt_db_txn *txn);
 void stmt__report_discard(struct stmt_store *st);
 void stmt__report_free(struct stmt_store *st);
 
@@ -320,11 +318,22 @@ void stmt__report_free(struct stmt_store *st);
  * its transaction (after every request of the group was written). 0 or a store error. */
 int stmt__outbox_init(struct stmt_store *st);
 void stmt__outbox_free(struct stmt_store *st);
-int stmt__outbox_write(struct stmt_store *st, MDB_txn *txn, struct stmt__req *group);
+int stmt__outbox_write(struct stmt_store *st, struct stmt_db_txn *txn, struct stmt__req *group);
 
 /* stmt_query.c: voided state of a record (id in the voided set and not itself voiding). */
 int stmt__is_voided(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char *rec,
                     size_t len);
+/* stmt_store.c, shared stores: the writer's last stored value, indexed_through and epochs as
+ * write transaction t sees them (other nodes write too); 0 or an stmt_db error. */
+int stmt__store_resync(struct stmt_store *st, struct stmt_db_txn *t);
+/* stmt_store.c, shared stores: the stored value through which t's snapshot holds every
+ * statement, indexed (stmt_meta "indexed_through"; 0 on an empty store). This thread's next
+ * stmt_store_consistent_through answers it, or the clock read by stmt__store_snapshot_pre
+ * (called before t began) when no node was writing then. 0 or an stmt_db error. */
+void stmt__store_snapshot_pre(struct stmt_store *st);
+int stmt__store_snapshot(struct stmt_store *st, struct stmt_db_txn *t, uint64_t *seq);
+/* stmt_epoch.c, shared stores: st->ep from stmt_meta as t sees it. 0 or an stmt_db error. */
+int stmt__epochs_reload(struct stmt_store *st, struct stmt_db_txn *t);
 /* stmt_store.c: st->tbl from st->db (the registered names). */
 void stmt__store_names(struct stmt_store *st);
 

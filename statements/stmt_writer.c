@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The single writer thread of the statement store (security.md 8 "One writer"; DESIGN.md
- * "Storage"). It takes every queued batch into one LMDB write transaction (group commit),
- * commits with full sync, and only then acknowledges the callers, so a 2xx always means
- * durable. A batch is all or nothing (Comm 3.2, S6): its conflicts (same id with other
+ * "Storage"). It takes every queued batch into one write transaction of stmt_db.h (group
+ * commit), commits with full sync, and only then acknowledges the callers, so a 2xx always
+ * means durable. A batch is all or nothing (Comm 3.2, S6): its conflicts (same id with other
  * content, S2; voiding a voiding statement, Data 2.3.2) are checked before any of its records
  * are written, so a failing batch leaves no trace while the rest of the group commits.
- * MDB_MAP_FULL at any point aborts the whole transaction; the map grows and the group is
+ * A full map (LMDB) at any point aborts the whole transaction; the map grows and the group is
  * redone with fresh stored times (nothing was acknowledged yet).
  */
 #include "statements/stmt_store_int.h"
@@ -21,6 +21,8 @@
 #include "statements/stmt_validate.h"
 
 #define GROW_ATTEMPTS 40
+
+static const char EMPTY[1] = ""; /* the value of index and reference entries */
 
 struct u64vec {
     uint64_t *v;
@@ -41,15 +43,12 @@ static int vec_add(struct u64vec *a, uint64_t x)
     return STMT_STORE_OK;
 }
 
-static int mdb_to_store(struct stmt_store *st, int rc)
+/* A stmt_db error as the store's (stmt_db marked a full LMDB map for growth already). */
+static int db_to_store(int rc)
 {
-    if (rc == MDB_MAP_FULL) {
-        stmt__db_want_grow(st->db);
+    if (rc == STMT_DB_ERR_FULL)
         return STMT_STORE_ERR_FULL;
-    }
-    if (rc == ENOMEM)
-        return STMT_STORE_ERR_NOMEM;
-    return rc == ENOSPC ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
+    return rc == STMT_DB_ERR_NOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
 }
 
 /* S3 / Data 2.3.1: same content modulo the immutability exceptions (stmt_equal). */
@@ -63,56 +62,28 @@ int stmt__same_content(const cJSON *incoming, const char *stored_json, size_t le
     return eq;
 }
 
-/* Record of a statement id as this transaction sees it: written by this group (pending),
- * committed but not yet folded (recent), or in "stmt_id" (epochs whose Bloom filter may hold
- * it). 0, MDB_NOTFOUND or an LMDB error. The writer is the only thread that changes the maps
- * and the epochs, so it reads them without the lock. */
-int stmt__rec_by_id(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], MDB_val *seq,
-                    MDB_val *rec, unsigned char buf[8])
-{
-    int64_t s = stmt__idmap_get(&st->pending, id);
-    int rc;
-    if (!s)
-        s = stmt__idmap_get(&st->recent, id);
-    if (!s) {
-        struct stmt__epv v = {st->ep.first, st->ep.n};
-        uint64_t found;
-        rc = stmt__id_find(st, txn, &v, 1, id, &found);
-        if (rc)
-            return rc;
-        s = (int64_t)found;
-    }
-    stmt__be64_put(buf, (uint64_t)s);
-    seq->mv_size = 8;
-    seq->mv_data = buf;
-    rc = mdb_get(txn, st->t_stmt, seq, rec);
-    if (rc == 0 && rec->mv_size < STMT_REC_HDR)
-        return MDB_CORRUPTED;
-    return rc;
-}
-
 static size_t rec_nterms(const unsigned char *rec)
 {
     return (size_t)(rec[2] << 8 | rec[3]);
 }
 
 /* Terms of the statement `ref` points to, and of its target, ... (G5, STMT_REF_DEPTH). */
-static int chain_terms(struct stmt_store *st, MDB_txn *txn, const unsigned char ref[16],
+static int chain_terms(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char ref[16],
                        struct u64vec *out)
 {
     unsigned char cur[16];
     memcpy(cur, ref, 16);
     for (int d = 0; d < STMT_REF_DEPTH; d++) {
-        MDB_val seq, rv;
-        unsigned char sb[8];
-        int rc = stmt__rec_by_id(st, txn, cur, &seq, &rv, sb);
-        const unsigned char *rec = rv.mv_data;
-        if (rc == MDB_NOTFOUND)
+        const unsigned char *rec;
+        uint64_t seq;
+        size_t len;
+        int rc = stmt__rec_by_id_t(st, t, cur, &seq, &rec, &len);
+        if (rc == STMT_DB_NOTFOUND)
             return STMT_STORE_OK;
         if (rc)
-            return mdb_to_store(st, rc);
+            return db_to_store(rc);
         size_t nt = rec_nterms(rec);
-        if (STMT_REC_HDR + 8 * nt > rv.mv_size)
+        if (STMT_REC_HDR + 8 * nt > len)
             return STMT_STORE_ERR_IO;
         for (size_t i = 0; i < nt; i++)
             if (vec_add(out, stmt__be64_get(rec + STMT_REC_HDR + 8 * i)))
@@ -124,158 +95,162 @@ static int chain_terms(struct stmt_store *st, MDB_txn *txn, const unsigned char 
     return STMT_STORE_OK;
 }
 
-static int idx_put(struct stmt_store *st, MDB_txn *txn, uint32_t epoch, uint64_t term,
+static int idx_put(struct stmt_store *st, struct stmt_db_txn *t, uint32_t epoch, uint64_t term,
                    const unsigned char *seq8)
 {
     unsigned char key[STMT_IDX_KEY];
-    MDB_val k = {sizeof key, key}, v = {0, NULL};
     int rc;
     stmt__idx_key(key, epoch, term, stmt__be64_get(seq8));
-    rc = mdb_put(txn, st->t_idx, &k, &v, 0);
-    return rc ? mdb_to_store(st, rc) : STMT_STORE_OK;
+    rc = stmt_db_put(t, st->tbl.idx, key, sizeof key, EMPTY, 0, 0);
+    return rc ? db_to_store(rc) : STMT_STORE_OK;
+}
+
+/* The first "stmt_ref" entry of target `id` (key id ‖ seq of the referrer) at or after id ‖ 0
+ * in *kv: 1 when there is one, 0 when not, or a negative stmt_db error. */
+static int ref_first(struct stmt_db_cursor *c, const unsigned char id[16], struct stmt_db_kv *kv)
+{
+    unsigned char from[24];
+    int rc;
+    memcpy(from, id, 16);
+    memset(from + 16, 0, 8);
+    rc = stmt_db_cursor_seek(c, from, sizeof from, kv);
+    if (rc == STMT_DB_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    return kv->klen == 24 && memcmp(kv->key, id, 16) == 0;
 }
 
 /* A target arrived after statements that refer to it: give them (and their referrers) its
  * terms so G5 queries find them by index, in each referrer's epoch. Only referrers folded
  * already (stored <= upto, the statement being folded): a later one takes the terms of its
  * chain when it is folded itself (index_one → chain_terms), and its epoch is not known yet. */
-static int propagate(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16],
+static int propagate(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char id[16],
                      const struct u64vec *terms, uint64_t upto, int depth)
 {
     struct stmt__epv ev = {st->ep.first, st->ep.n};
-    MDB_cursor *cur = NULL;
-    unsigned char from[24];
-    MDB_val k = {24, from}, v;
+    struct stmt_db_cursor *cur = NULL;
+    struct stmt_db_kv kv;
     unsigned char(*next)[16] = NULL;
     size_t nnext = 0, capnext = 0;
     int rc, ret = STMT_STORE_OK;
 
     if (depth >= STMT_REF_DEPTH || terms->n == 0)
         return STMT_STORE_OK;
-    memcpy(from, id, 16);
-    memset(from + 16, 0, 8);
-    rc = mdb_cursor_open(txn, st->t_ref, &cur);
+    rc = stmt_db_cursor_open(t, st->tbl.ref, &cur);
     if (rc)
-        return mdb_to_store(st, rc);
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && k.mv_size == 24 && memcmp(k.mv_data, id, 16) == 0) {
+        return db_to_store(rc);
+    rc = ref_first(cur, id, &kv);
+    while (rc == 1) {
         unsigned char seq8[8];
-        MDB_val sk = {8, seq8}, rv;
-        memcpy(seq8, (unsigned char *)k.mv_data + 16, 8);
-        if (stmt__be64_get(seq8) > upto) {
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-            continue;
-        }
-        for (size_t i = 0; i < terms->n && !ret; i++)
-            ret = idx_put(st, txn, stmt__epv_of(&ev, stmt__be64_get(seq8)), terms->v[i], seq8);
-        if (ret)
-            goto out;
-        rc = mdb_get(txn, st->t_stmt, &sk, &rv);
-        if (rc == 0 && rv.mv_size >= STMT_REC_HDR) {
-            if (nnext == capnext) {
-                size_t nc = capnext ? capnext * 2 : 8;
-                void *nn = sc_realloc(next, nc * 16);
-                if (!nn) {
-                    ret = STMT_STORE_ERR_NOMEM;
-                    goto out;
+        const void *rv;
+        size_t rl;
+        memcpy(seq8, (const unsigned char *)kv.key + 16, 8);
+        if (stmt__be64_get(seq8) <= upto) {
+            for (size_t i = 0; i < terms->n && !ret; i++)
+                ret = idx_put(st, t, stmt__epv_of(&ev, stmt__be64_get(seq8)), terms->v[i], seq8);
+            if (ret)
+                goto out;
+            rc = stmt_db_get(t, st->tbl.stmt, seq8, 8, &rv, &rl);
+            if (rc == STMT_DB_OK && rl >= STMT_REC_HDR) {
+                if (nnext == capnext) {
+                    size_t nc = capnext ? capnext * 2 : 8;
+                    void *nn = sc_realloc(next, nc * 16);
+                    if (!nn) {
+                        ret = STMT_STORE_ERR_NOMEM;
+                        goto out;
+                    }
+                    next = nn;
+                    capnext = nc;
                 }
-                next = nn;
-                capnext = nc;
+                memcpy(next[nnext++], (const unsigned char *)rv + 4, 16);
+            } else if (rc && rc != STMT_DB_NOTFOUND) {
+                ret = db_to_store(rc);
+                goto out;
             }
-            memcpy(next[nnext++], (unsigned char *)rv.mv_data + 4, 16);
-        } else if (rc && rc != MDB_NOTFOUND) {
-            ret = mdb_to_store(st, rc);
-            goto out;
         }
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        rc = stmt_db_cursor_next(cur, &kv);
+        if (rc == STMT_DB_OK)
+            rc = kv.klen == 24 && memcmp(kv.key, id, 16) == 0;
+        else if (rc == STMT_DB_NOTFOUND)
+            rc = 0;
     }
-    if (rc && rc != MDB_NOTFOUND) {
-        ret = mdb_to_store(st, rc);
+    if (rc < 0) {
+        ret = db_to_store(rc);
         goto out;
     }
-    mdb_cursor_close(cur);
+    stmt_db_cursor_close(cur);
     cur = NULL;
     for (size_t i = 0; i < nnext && !ret; i++)
-        ret = propagate(st, txn, next[i], terms, upto, depth + 1);
+        ret = propagate(st, t, next[i], terms, upto, depth + 1);
 out:
-    if (cur)
-        mdb_cursor_close(cur);
+    stmt_db_cursor_close(cur);
     sc_free(next);
     return ret;
 }
 
-static int has_referrers(struct stmt_store *st, MDB_txn *txn, const unsigned char id[16], int *yes)
-{
-    MDB_cursor *cur;
-    unsigned char from[24];
-    MDB_val k = {24, from}, v;
-    int rc = mdb_cursor_open(txn, st->t_ref, &cur);
-    if (rc)
-        return mdb_to_store(st, rc);
-    memcpy(from, id, 16);
-    memset(from + 16, 0, 8);
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    *yes = rc == 0 && k.mv_size == 24 && memcmp(k.mv_data, id, 16) == 0;
-    mdb_cursor_close(cur);
-    return (rc == 0 || rc == MDB_NOTFOUND) ? STMT_STORE_OK : mdb_to_store(st, rc);
-}
-
 /* Read-your-writes: a statement folded before its StatementRef target arrived gets the
  * target's terms only when the target is folded (propagate). *yes when `id` has such a
- * referrer (stored <= upto, the last folded statement). */
-static int has_folded_referrer(struct stmt_store *st, MDB_txn *txn, MDB_cursor **cur,
-                               const unsigned char id[16], int64_t upto, int *yes)
+ * referrer (stored <= upto, the last folded statement). *cur: a "stmt_ref" cursor of t, opened
+ * by the first call (the caller closes it). */
+static int has_folded_referrer(struct stmt_store *st, struct stmt_db_txn *t,
+                               struct stmt_db_cursor **cur, const unsigned char id[16],
+                               int64_t upto, int *yes)
 {
-    unsigned char from[24];
-    MDB_val k = {24, from}, v;
-    int rc = *cur ? 0 : mdb_cursor_open(txn, st->t_ref, cur);
+    struct stmt_db_kv kv;
+    int rc = *cur ? 0 : stmt_db_cursor_open(t, st->tbl.ref, cur);
     if (rc)
-        return mdb_to_store(st, rc);
-    memcpy(from, id, 16);
-    memset(from + 16, 0, 8);
-    rc = mdb_cursor_get(*cur, &k, &v, MDB_SET_RANGE);
-    *yes = rc == 0 && k.mv_size == 24 && memcmp(k.mv_data, id, 16) == 0 &&
-           stmt__be64_get((unsigned char *)k.mv_data + 16) <= (uint64_t)upto;
-    return (rc == 0 || rc == MDB_NOTFOUND) ? STMT_STORE_OK : mdb_to_store(st, rc);
+        return db_to_store(rc);
+    rc = ref_first(*cur, id, &kv);
+    if (rc < 0)
+        return db_to_store(rc);
+    *yes = rc == 1 && stmt__be64_get((const unsigned char *)kv.key + 16) <= (uint64_t)upto;
+    return STMT_STORE_OK;
 }
 
 /* Index entries of one statement: its own terms, the terms of its StatementRef chain (G5),
  * and its terms handed to statements that referred to it before it arrived. terms are copied
- * by the caller (puts may move pages of the map). */
-static int index_one(struct stmt_store *st, MDB_txn *txn, uint32_t epoch,
-                     const unsigned char id[16], unsigned flags, const unsigned char ref[16],
-                     const uint64_t *terms, size_t nterms, const unsigned char seq8[8])
+ * by the caller (puts may move pages of the map). refcur: the fold's "stmt_ref" cursor. */
+static int index_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db_cursor *refcur,
+                     uint32_t epoch, const unsigned char id[16], unsigned flags,
+                     const unsigned char ref[16], const uint64_t *terms, size_t nterms,
+                     const unsigned char seq8[8])
 {
     struct u64vec chain = {0};
-    int ret = STMT_STORE_OK, yes = 0;
+    struct stmt_db_kv kv;
+    int ret = STMT_STORE_OK, yes;
 
     for (size_t i = 0; i < nterms; i++)
-        if ((ret = idx_put(st, txn, epoch, terms[i], seq8)))
+        if ((ret = idx_put(st, t, epoch, terms[i], seq8)))
             return ret;
     if (flags & STMT_REC_REF) {
-        if ((ret = chain_terms(st, txn, ref, &chain)))
+        if ((ret = chain_terms(st, t, ref, &chain)))
             goto out;
         for (size_t i = 0; i < chain.n && !ret; i++)
-            ret = idx_put(st, txn, epoch, chain.v[i], seq8);
+            ret = idx_put(st, t, epoch, chain.v[i], seq8);
         if (ret)
             goto out;
     }
-    if ((ret = has_referrers(st, txn, id, &yes)) || !yes)
+    yes = ref_first(refcur, id, &kv); /* has referrers */
+    if (yes <= 0) {
+        ret = yes ? db_to_store(yes) : STMT_STORE_OK;
         goto out;
+    }
     for (size_t i = 0; i < nterms && !ret; i++)
         ret = vec_add(&chain, terms[i]);
     if (!ret)
-        ret = propagate(st, txn, id, &chain, stmt__be64_get(seq8), 0);
+        ret = propagate(st, t, id, &chain, stmt__be64_get(seq8), 0);
 out:
     sc_free(chain.v);
     return ret;
 }
 
-static int write_one(struct stmt_store *st, MDB_txn *txn, struct stmt__prep *p, int64_t seq)
+static int write_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__prep *p,
+                     int64_t seq)
 {
     char iso[SC_TIME_ISO_LEN], suffix[128];
-    unsigned char seq8[8];
-    MDB_val k = {8, seq8}, v;
+    unsigned char seq8[8], *r;
+    void *buf;
     size_t slen, size;
     int n, rc;
 
@@ -291,24 +266,21 @@ static int write_one(struct stmt_store *st, MDB_txn *txn, struct stmt__prep *p, 
     slen = (size_t)n;
     stmt__be64_put(seq8, (uint64_t)seq);
     size = STMT_REC_HDR + 8 * p->nterms + p->json_len + slen;
-    v.mv_size = size;
-    v.mv_data = NULL;
-    rc = mdb_put(txn, st->t_stmt, &k, &v, MDB_RESERVE | MDB_APPEND);
+    /* stored is the key and grows: an append (LMDB: MDB_RESERVE | MDB_APPEND, no copy) */
+    rc = stmt_db_reserve(t, st->tbl.stmt, seq8, sizeof seq8, size, STMT_DB_APPEND, &buf);
     if (rc)
-        return mdb_to_store(st, rc);
-    {
-        unsigned char *r = v.mv_data;
-        r[0] = STMT_REC_FORMAT;
-        r[1] = (unsigned char)p->flags;
-        r[2] = (unsigned char)(p->nterms >> 8);
-        r[3] = (unsigned char)(p->nterms & 0xff);
-        memcpy(r + 4, p->id, 16);
-        memcpy(r + 20, p->ref, 16);
-        for (size_t i = 0; i < p->nterms; i++)
-            stmt__be64_put(r + STMT_REC_HDR + 8 * i, p->terms[i]);
-        memcpy(r + STMT_REC_HDR + 8 * p->nterms, p->json, p->json_len);
-        memcpy(r + STMT_REC_HDR + 8 * p->nterms + p->json_len, suffix, slen);
-    }
+        return db_to_store(rc);
+    r = buf;
+    r[0] = STMT_REC_FORMAT;
+    r[1] = (unsigned char)p->flags;
+    r[2] = (unsigned char)(p->nterms >> 8);
+    r[3] = (unsigned char)(p->nterms & 0xff);
+    memcpy(r + 4, p->id, 16);
+    memcpy(r + 20, p->ref, 16);
+    for (size_t i = 0; i < p->nterms; i++)
+        stmt__be64_put(r + STMT_REC_HDR + 8 * i, p->terms[i]);
+    memcpy(r + STMT_REC_HDR + 8 * p->nterms, p->json, p->json_len);
+    memcpy(r + STMT_REC_HDR + 8 * p->nterms + p->json_len, suffix, slen);
     if (stmt__idmap_put(&st->pending, p->id, seq)) {
         /* The id entry is a random key, written by the fold with the index terms (inline:
          * the fold of this group's records in its own transaction, write_group); until then
@@ -317,120 +289,178 @@ static int write_one(struct stmt_store *st, MDB_txn *txn, struct stmt__prep *p, 
     }
     if (p->flags & STMT_REC_REF) {
         unsigned char rk[24];
-        MDB_val rkv = {24, rk}, rv = {0, NULL};
         memcpy(rk, p->ref, 16);
         memcpy(rk + 16, seq8, 8);
-        rc = mdb_put(txn, st->t_ref, &rkv, &rv, 0);
+        rc = stmt_db_put(t, st->tbl.ref, rk, sizeof rk, EMPTY, 0, 0);
         if (rc)
-            return mdb_to_store(st, rc);
+            return db_to_store(rc);
         if (p->flags & STMT_REC_VOIDING) {
             /* The voided set is written with the record, not deferred: statementId and
              * voidedStatementId answers are exact as soon as the insert returns. */
-            MDB_val vk = {16, p->ref}, vv = {8, seq8};
-            rc = mdb_put(txn, st->t_voided, &vk, &vv, MDB_NOOVERWRITE);
-            if (rc && rc != MDB_KEYEXIST)
-                return mdb_to_store(st, rc);
+            rc = stmt_db_put(t, st->tbl.voided, p->ref, 16, seq8, 8, STMT_DB_NOOVERWRITE);
+            if (rc && rc != STMT_DB_ERR_EXISTS)
+                return db_to_store(rc);
         }
     }
     return STMT_STORE_OK;
 }
 
-static int put_indexed_through(struct stmt_store *st, MDB_txn *txn, int64_t seq)
+static int put_indexed_through(struct stmt_store *st, struct stmt_db_txn *t, int64_t seq)
 {
     unsigned char v8[8];
-    MDB_val k = {15, "indexed_through"}, v = {8, v8};
     int rc;
     stmt__be64_put(v8, (uint64_t)seq);
-    rc = mdb_put(txn, st->t_meta, &k, &v, 0);
-    return rc ? mdb_to_store(st, rc) : STMT_STORE_OK;
+    rc = stmt_db_put(t, st->tbl.meta, "indexed_through", 15, v8, sizeof v8, 0);
+    return rc ? db_to_store(rc) : STMT_STORE_OK;
 }
 
-/* Index up to `max` committed statements after indexed_us in `txn`: the id entry and the
+/* Index one committed record: key (its stored value, 8 bytes) and record r of len bytes, both
+ * read before any write (they may be borrowed until the transaction's next write). */
+static int fold_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db_cursor *refcur,
+                    const unsigned char *key, size_t klen, const unsigned char *r, size_t len,
+                    struct u64vec *terms)
+{
+    unsigned char id[16], ref[16], seq8[8], ik[STMT_ID_KEY];
+    unsigned flags;
+    size_t nt;
+    uint32_t e;
+    int ret = STMT_STORE_OK, prc;
+    if (klen != 8 || len < STMT_REC_HDR)
+        return STMT_STORE_ERR_IO;
+    memcpy(seq8, key, 8);
+    nt = (size_t)(r[2] << 8 | r[3]);
+    flags = r[1];
+    memcpy(id, r + 4, 16);
+    memcpy(ref, r + 20, 16);
+    terms->n = 0;
+    if (STMT_REC_HDR + 8 * nt > len)
+        return STMT_STORE_ERR_IO;
+    for (size_t i = 0; i < nt && !ret; i++)
+        ret = vec_add(terms, stmt__be64_get(r + STMT_REC_HDR + 8 * i));
+    /* the tallies first: the record is borrowed until the transaction's next write */
+    if (!ret)
+        ret = stmt__report_fold(st, t, r, len, stmt__be64_get(seq8));
+    if (!ret && (st->ep.n == 0 || st->ep.fill >= st->epoch_size)) {
+        /* The last epoch is full: keep its filter, then open the next one. */
+        int brc = st->ep.n ? stmt__bloom_close(st, t, st->ep.n - 1) : 0;
+        if (brc)
+            ret = db_to_store(brc);
+        else if (stmt__epochs_push(&st->ep, stmt__be64_get(seq8)))
+            ret = STMT_STORE_ERR_NOMEM;
+    }
+    if (ret)
+        return ret;
+    e = st->ep.n - 1;
+    stmt__be32_put(ik, e);
+    memcpy(ik + 4, id, 16);
+    prc = stmt_db_put(t, st->tbl.id, ik, sizeof ik, seq8, sizeof seq8, 0);
+    if (prc)
+        return db_to_store(prc);
+    stmt__bloom_add(&st->ep, e, id);
+    st->ep.fill++;
+    return index_one(st, t, refcur, e, id, flags, ref, terms->v, terms->n, seq8);
+}
+
+/* A shared store's records read ahead, FOLD_AHEAD at a time, before the fold writes: on
+ * PostgreSQL a cursor step after a write of its transaction reads a page again from the
+ * cursor's key (stmt_db_pg_cursor.c), which per record would read the group's records over
+ * and over. buf holds key (8) ‖ record of each, off[i] where record i begins. */
+#define FOLD_AHEAD 1024
+struct ahead {
+    unsigned char *buf;
+    size_t len, cap, *off, n;
+};
+
+static int ahead_add(struct ahead *a, const struct stmt_db_kv *kv)
+{
+    size_t need = a->len + 8 + kv->vlen;
+    if (kv->klen != 8)
+        return STMT_STORE_ERR_IO;
+    if (!a->off && !(a->off = sc_malloc((FOLD_AHEAD + 1) * sizeof *a->off)))
+        return STMT_STORE_ERR_NOMEM;
+    if (need > a->cap) {
+        size_t nc = a->cap ? a->cap : 65536;
+        unsigned char *nb;
+        while (nc < need)
+            nc *= 2;
+        if (!(nb = sc_realloc(a->buf, nc)))
+            return STMT_STORE_ERR_NOMEM;
+        a->buf = nb;
+        a->cap = nc;
+    }
+    a->off[a->n++] = a->len;
+    memcpy(a->buf + a->len, kv->key, 8);
+    memcpy(a->buf + a->len + 8, kv->val, kv->vlen);
+    a->len = need;
+    a->off[a->n] = a->len;
+    return STMT_STORE_OK;
+}
+
+/* Index up to `max` committed statements after indexed_us in `t`: the id entry and the
  * index terms of each, in the epoch it falls into (a new epoch begins once the last one holds
  * epoch_size statements), then the epochs and indexed_through, so a crash resumes where the
  * last committed fold ended. Changes st->ep in place; the caller restores it when the
  * transaction is not committed. *last is the last stored value indexed, *next the stored value
  * of the first statement left for a later fold (0: none). */
-static int fold_txn(struct stmt_store *st, MDB_txn *txn, size_t max, int64_t *last, size_t *n,
-                    int64_t *next)
+static int fold_txn(struct stmt_store *st, struct stmt_db_txn *t, size_t max, int64_t *last,
+                    size_t *n, int64_t *next)
 {
-    MDB_cursor *cur = NULL;
+    struct stmt_db_cursor *cur = NULL, *refcur = NULL;
+    struct stmt_db_kv kv;
     unsigned char from[8];
-    MDB_val k = {8, from}, v;
     struct u64vec terms = {0};
+    struct ahead a = {0};
     int rc, ret = STMT_STORE_OK;
 
     *last = st->indexed_us;
     *n = 0;
     *next = 0;
     stmt__be64_put(from, (uint64_t)st->indexed_us + 1);
-    rc = mdb_cursor_open(txn, st->t_stmt, &cur);
+    rc = stmt_db_cursor_open(t, st->tbl.stmt, &cur);
     if (!rc)
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        rc = stmt_db_cursor_open(t, st->tbl.ref, &refcur);
+    if (!rc)
+        rc = stmt_db_cursor_seek(cur, from, sizeof from, &kv);
     while (rc == 0 && *n < max && !ret) {
-        const unsigned char *r = v.mv_data;
-        unsigned char id[16], ref[16], seq8[8], ik[STMT_ID_KEY];
-        unsigned flags;
-        size_t nt;
-        uint32_t e = 0;
-        if (k.mv_size != 8 || v.mv_size < STMT_REC_HDR) {
-            ret = STMT_STORE_ERR_IO;
-            break;
+        if (!st->shared) { /* LMDB: each record in place (a write leaves the cursor valid) */
+            int64_t seq = kv.klen == 8 ? (int64_t)stmt__be64_get(kv.key) : 0;
+            ret = fold_one(st, t, refcur, kv.key, kv.klen, kv.val, kv.vlen, &terms);
+            *last = seq;
+            ++*n;
+            if (!ret)
+                rc = stmt_db_cursor_next(cur, &kv);
+            continue;
         }
-        memcpy(seq8, k.mv_data, 8);
-        nt = (size_t)(r[2] << 8 | r[3]);
-        flags = r[1];
-        memcpy(id, r + 4, 16);
-        memcpy(ref, r + 20, 16);
-        terms.n = 0;
-        if (STMT_REC_HDR + 8 * nt > v.mv_size) {
-            ret = STMT_STORE_ERR_IO;
-            break;
+        a.n = a.len = 0;
+        while (rc == 0 && *n + a.n < max && a.n < FOLD_AHEAD && !ret)
+            if (!(ret = ahead_add(&a, &kv)))
+                rc = stmt_db_cursor_next(cur, &kv);
+        if (!ret && rc == 0) /* the next record's key, to seek again after the writes */
+            memcpy(from, kv.key, kv.klen == 8 ? 8 : 0);
+        for (size_t i = 0; i < a.n && !ret; i++) {
+            const unsigned char *k = a.buf + a.off[i];
+            ret = fold_one(st, t, refcur, k, 8, k + 8, a.off[i + 1] - a.off[i] - 8, &terms);
+            *last = (int64_t)stmt__be64_get(k);
+            ++*n;
         }
-        for (size_t i = 0; i < nt && !ret; i++)
-            ret = vec_add(&terms, stmt__be64_get(r + STMT_REC_HDR + 8 * i));
-        if (!ret && (st->ep.n == 0 || st->ep.fill >= st->epoch_size)) {
-            /* The last epoch is full: keep its filter, then open the next one. */
-            int brc = st->ep.n ? stmt__bloom_close(st, txn, st->ep.n - 1) : 0;
-            if (brc)
-                ret = mdb_to_store(st, brc);
-            else if (stmt__epochs_push(&st->ep, stmt__be64_get(seq8)))
-                ret = STMT_STORE_ERR_NOMEM;
-        }
-        if (!ret) {
-            MDB_val ikv = {sizeof ik, ik}, iv = {8, seq8};
-            int prc;
-            e = st->ep.n - 1;
-            stmt__be32_put(ik, e);
-            memcpy(ik + 4, id, 16);
-            prc = mdb_put(txn, st->t_id, &ikv, &iv, 0);
-            if (prc)
-                ret = mdb_to_store(st, prc);
-            stmt__bloom_add(&st->ep, e, id);
-            st->ep.fill++;
-        }
-        if (!ret)
-            ret = stmt__report_fold(st, txn, v.mv_data, v.mv_size, stmt__be64_get(seq8));
-        if (!ret)
-            ret = index_one(st, txn, e, id, flags, ref, terms.v, terms.n, seq8);
-        *last = (int64_t)stmt__be64_get(seq8);
-        ++*n;
-        if (!ret)
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        if (!ret && rc == 0)
+            rc = stmt_db_cursor_seek(cur, from, sizeof from, &kv);
     }
-    if (!ret && rc == 0 && k.mv_size == 8)
-        *next = (int64_t)stmt__be64_get(k.mv_data); /* stopped at max: the next record */
-    if (cur)
-        mdb_cursor_close(cur);
+    if (!ret && rc == 0 && kv.klen == 8)
+        *next = (int64_t)stmt__be64_get(kv.key); /* stopped at max: the next record */
+    stmt_db_cursor_close(refcur);
+    stmt_db_cursor_close(cur);
     sc_free(terms.v);
-    if (!ret && rc && rc != MDB_NOTFOUND)
-        ret = mdb_to_store(st, rc);
+    sc_free(a.buf);
+    sc_free(a.off);
+    if (!ret && rc && rc != STMT_DB_NOTFOUND)
+        ret = db_to_store(rc);
     if (!ret && *n)
-        ret = stmt__report_flush(st, txn);
-    if (!ret && *n && (rc = stmt__epochs_put(st, txn, &st->ep)))
-        ret = mdb_to_store(st, rc);
+        ret = stmt__report_flush(st, t);
+    if (!ret && *n && (rc = stmt__epochs_put(st, t, &st->ep)))
+        ret = db_to_store(rc);
     if (!ret && *n)
-        ret = put_indexed_through(st, txn, *last);
+        ret = put_indexed_through(st, t, *last);
     return ret;
 }
 
@@ -446,15 +476,21 @@ static size_t fold(struct stmt_store *st, size_t max)
         max = room;
     for (int attempt = 0; attempt < 40; attempt++) {
         struct stmt_db_txn *t = NULL;
-        uint32_t ep_n = st->ep.n;
-        uint64_t ep_fill = st->ep.fill;
+        uint32_t ep_n;
+        uint64_t ep_fill;
         int64_t last, next;
         size_t n;
         int ret;
 
         if (stmt_db_txn_begin(st->db, 1, &t))
             return 0;
-        ret = fold_txn(st, stmt__db_txn_raw(t), max, &last, &n, &next);
+        if (st->shared && stmt__store_resync(st, t)) {
+            stmt_db_txn_abort(t);
+            return 0;
+        }
+        ep_n = st->ep.n;
+        ep_fill = st->ep.fill;
+        ret = fold_txn(st, t, max, &last, &n, &next);
         if (!ret && n) {
             int rc = stmt_db_txn_commit(t);
             if (rc == STMT_DB_ERR_FULL)
@@ -499,32 +535,32 @@ static size_t fold(struct stmt_store *st, size_t max)
 
 /* Check a batch, then write it. Batch-level failures (conflict, void-voiding) write nothing
  * and are returned with *bad set; other errors fail the whole transaction. */
-static int do_req(struct stmt_store *st, MDB_txn *txn, struct stmt__req *req, int64_t now,
+static int do_req(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__req *req, int64_t now,
                   int64_t *last)
 {
     for (size_t i = 0; i < req->n; i++) {
         struct stmt__prep *p = &req->items[i];
-        MDB_val seq, rv;
-        unsigned char sb[8];
+        const unsigned char *rec;
+        uint64_t seq;
+        size_t len;
         int rc;
         p->dup = 0;
         p->stored_us = 0;
-        rc = stmt__rec_by_id(st, txn, p->id, &seq, &rv, sb);
-        if (rc == 0) {
-            const unsigned char *rec = rv.mv_data;
+        rc = stmt__rec_by_id_t(st, t, p->id, &seq, &rec, &len);
+        if (rc == STMT_DB_OK) {
             size_t hdr = STMT_REC_HDR + 8 * rec_nterms(rec);
-            if (hdr > rv.mv_size)
+            if (hdr > len)
                 return STMT_STORE_ERR_IO;
             /* S1/S2: same id, same content: no-op; different content: 409. */
-            if (!stmt__same_content(p->src, (const char *)rec + hdr, rv.mv_size - hdr)) {
+            if (!stmt__same_content(p->src, (const char *)rec + hdr, len - hdr)) {
                 req->bad_index = i;
                 return STMT_STORE_ERR_CONFLICT;
             }
             p->dup = 1;
             continue;
         }
-        if (rc != MDB_NOTFOUND)
-            return mdb_to_store(st, rc);
+        if (rc != STMT_DB_NOTFOUND)
+            return db_to_store(rc);
         if (p->flags & STMT_REC_VOIDING) {
             /* Data 2.3.2: "Any Statement that voids another cannot itself be voided." */
             for (size_t j = 0; j < req->n; j++) {
@@ -534,13 +570,13 @@ static int do_req(struct stmt_store *st, MDB_txn *txn, struct stmt__req *req, in
                     return STMT_STORE_ERR_VOID_VOIDING;
                 }
             }
-            rc = stmt__rec_by_id(st, txn, p->ref, &seq, &rv, sb);
-            if (rc == 0 && (((const unsigned char *)rv.mv_data)[1] & STMT_REC_VOIDING)) {
+            rc = stmt__rec_by_id_t(st, t, p->ref, &seq, &rec, &len);
+            if (rc == STMT_DB_OK && (rec[1] & STMT_REC_VOIDING)) {
                 req->bad_index = i;
                 return STMT_STORE_ERR_VOID_VOIDING;
             }
-            if (rc && rc != MDB_NOTFOUND)
-                return mdb_to_store(st, rc);
+            if (rc && rc != STMT_DB_NOTFOUND)
+                return db_to_store(rc);
         }
     }
     for (size_t i = 0; i < req->n; i++) {
@@ -551,7 +587,7 @@ static int do_req(struct stmt_store *st, MDB_txn *txn, struct stmt__req *req, in
             continue;
         /* A1: stored strictly monotonic, max(now, last + 1); it is also the key. */
         seq = now > *last ? now : *last + 1;
-        rc = write_one(st, txn, p, seq);
+        rc = write_one(st, t, p, seq);
         if (rc)
             return rc == STMT_STORE_ERR_CONFLICT ? STMT_STORE_ERR_IO : rc;
         *last = seq;
@@ -585,11 +621,10 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
     int fold_now = 0; /* a new statement is the target of a folded StatementRef */
     for (int attempt = 0; attempt < GROW_ATTEMPTS; attempt++) {
         struct stmt_db_txn *t = NULL;
-        MDB_txn *txn;
-        int64_t last = st->last_us;
-        uint32_t ep_n = st->ep.n;
-        uint64_t ep_fill = st->ep.fill;
-        MDB_cursor *refcur = NULL; /* "stmt_ref", for has_folded_referrer */
+        int64_t last;
+        uint32_t ep_n;
+        uint64_t ep_fill;
+        struct stmt_db_cursor *refcur = NULL; /* "stmt_ref", for has_folded_referrer */
         int rc;
 
         if (attempt)
@@ -601,7 +636,23 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             fatal = rc == STMT_DB_ERR_FULL ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
             break;
         }
-        txn = stmt__db_txn_raw(t);
+        if (st->shared) {
+            /* Stored order total across nodes (issue 19 step 3): the write transaction holds
+             * the one write lock of the database, so the last stored value read here is the
+             * newest of every node, and max(now, last + 1) with the clock read under the lock
+             * gives commit order = stored order: a `more` cursor paging by stored never misses
+             * a statement that commits later with a smaller value. */
+            rc = stmt__store_resync(st, t);
+            if (rc) {
+                stmt_db_txn_abort(t);
+                fatal = db_to_store(rc);
+                break;
+            }
+            now = sc_time_now_us();
+        }
+        last = st->last_us;
+        ep_n = st->ep.n;
+        ep_fill = st->ep.fill;
         fatal = STMT_STORE_OK;
         int redo = 0; /* a request's fn failed: abort, retry the group without it */
         for (struct stmt__req *r = group; r; r = r->next) {
@@ -609,7 +660,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
                 r->rc = STMT_STORE_ERR_FN; /* aborted by its fn in an earlier try */
                 continue;
             }
-            rc = do_req(st, txn, r, now, &last);
+            rc = do_req(st, t, r, now, &last);
             if (is_batch_error(rc)) {
                 r->rc = rc;
                 continue;
@@ -642,11 +693,10 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             }
             for (size_t i = 0; !st->index_inline && !fold_now && i < r->n && !fatal; i++)
                 if (!r->items[i].dup)
-                    fatal = has_folded_referrer(st, txn, &refcur, r->items[i].id, st->indexed_us,
+                    fatal = has_folded_referrer(st, t, &refcur, r->items[i].id, st->indexed_us,
                                                 &fold_now);
         }
-        if (refcur)
-            mdb_cursor_close(refcur);
+        stmt_db_cursor_close(refcur);
         refcur = NULL;
         if (redo) {
             stmt_db_txn_abort(t);
@@ -655,7 +705,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             continue;
         }
         if (!fatal)
-            fatal = stmt__outbox_write(st, txn, group); /* forwarding rows: same transaction */
+            fatal = stmt__outbox_write(st, t, group); /* forwarding rows: same transaction */
         if (!fatal)
             queue_facts(st, group);
         if (fatal) {
@@ -669,7 +719,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             /* Inline indexing: fold this group's records in its own transaction. */
             size_t n;
             int64_t ilast, inext;
-            rc = fold_txn(st, txn, (size_t)-1, &ilast, &n, &inext);
+            rc = fold_txn(st, t, (size_t)-1, &ilast, &n, &inext);
             if (rc) {
                 stmt_db_txn_abort(t);
                 stmt__report_discard(st);
@@ -757,6 +807,8 @@ int stmt__fold_all(struct stmt_store *st)
 {
     while (st->indexed_us < st->last_us) {
         size_t n = fold(st, st->fold_max);
+        if (n == 0 && st->shared && st->indexed_us >= st->last_us)
+            break;  /* another node folded them */
         if (n == 0) /* STMT_STORE_ERR_FULL on a full disk: stmt_store_open goes on without */
             return st->fold_err == STMT_STORE_ERR_FULL ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
         st->open_folded += n;

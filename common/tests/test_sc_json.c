@@ -314,6 +314,45 @@ static void print_tests(void)
     cJSON_Delete(big);
 }
 
+/* sc_json_set: replaces in place without allocating, adds when absent, consumes the item */
+static void set_tests(void)
+{
+    cJSON *o = cJSON_Parse("{\"a\":1,\"b\":\"x\",\"c\":[2]}");
+    ok(sc_json_set(o, "b", cJSON_CreateString("y")), "a member is replaced");
+    ok(sc_json_set(o, "d", cJSON_CreateTrue()), "an absent member is added");
+    ok(!sc_json_set(o, "e", NULL), "a NULL item (a failed create) is refused");
+    cJSON *named = cJSON_CreateNumber(7);
+    named->string = cJSON_malloc(8);
+    strcpy(named->string, "old");
+    ok(sc_json_set(o, "a", named), "an item that had a key of its own takes the member's");
+    ok(same_print(o, "after set"), "printable");
+    char *t = cJSON_PrintUnformatted(o);
+    is_str(t, "{\"a\":7,\"b\":\"y\",\"c\":[2],\"d\":true}", "order kept, values set");
+    cJSON_free(t);
+    cJSON_AddItemToObjectCS(o, "k", cJSON_CreateNumber(1));
+    ok(sc_json_set(o, "k", cJSON_CreateNumber(2)) &&
+           cJSON_GetObjectItemCaseSensitive(o, "k")->valueint == 2,
+       "a member with a constant key is replaced");
+    /* out of memory: a replacement still succeeds (no allocation), an addition fails whole,
+     * and no member is ever left without a name (cJSON_ReplaceItemInObject left one) */
+    int replaced = 0, named_all = 1;
+    for (long k = 0; k < 4; k++) {
+        cJSON *n = cJSON_CreateNumber((double)k);
+        sc_alloc_fail_after(0);
+        replaced += sc_json_set(o, "b", n);
+        int added = sc_json_set(o, "fresh", cJSON_CreateNull());
+        sc_alloc_fail_after(-1);
+        ok(!added, "an addition fails whole when its key cannot be copied (%ld)", k);
+        for (cJSON *m = o->child; m; m = m->next)
+            named_all &= m->string != NULL;
+    }
+    ok(replaced == 4, "replacements need no allocation (%d of 4)", replaced);
+    ok(named_all, "every member keeps its name");
+    ok(!cJSON_GetObjectItemCaseSensitive(o, "fresh"), "nothing half-added");
+    ok(cJSON_GetObjectItemCaseSensitive(o, "d") != NULL, "members after the replaced one found");
+    cJSON_Delete(o);
+}
+
 static int cmp(const char *a, const char *b, char *why, size_t wl)
 {
     cJSON *x = cJSON_Parse(a), *y = cJSON_Parse(b);
@@ -340,5 +379,6 @@ int main(void)
     ok(cmp("[true,false,null,\"s\"]", "[true,false,null,\"s\"]", why, sizeof why), "literals");
     print_tests();
     parse_tests();
+    set_tests();
     return tap_done();
 }

@@ -16,6 +16,7 @@
 #include "common/tap.h"
 #include "statements/tests/pg_test_util.h"
 #include "statements/tests/contract_cursor.h"
+#include "statements/tests/contract_many.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -514,6 +515,8 @@ int main(int argc, char **argv)
 
     /* cursors, counts, clears (contract_cursor.h) */
     contract_cursor(db, !use_pg);
+    /* batched reads (contract_many.h) */
+    contract_many(db, !use_pg);
 
     /* many writers, read-modify-write, none lost */
     test_concurrent(db, db2);

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The batched-read part of the stmt_db.h contract (test_stmt_db_contract.c, both backends):
+ * stmt_db_get_many gives, for keys in any order, repeated, absent, empty or too long, each
+ * key's value or NULL; a large value and an empty one; more keys than one PostgreSQL query
+ * takes; values that stay valid across further reads of the transaction; a write
+ * transaction's own puts and deletes; a grouped work and a grouped session; refusals (an
+ * unregistered table). On LMDB no allocation is needed.
+ */
+#ifndef CONTRACT_MANY_H
+#define CONTRACT_MANY_H
+/* Included by test_stmt_db_contract.c (one TAP counter per program). */
+#include "statements/stmt_db.h"
+#include "common/sc_alloc.h"
+#include "common/tap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MANY_ROWS 5000 /* more than one query of stmt_db_pg_many.c (4,096 keys) */
+#define MANY_BIG (1u << 20)
+
+static const char *const MT[] = {"t_many"};
+
+static void many_key(char *k, int i)
+{
+    snprintf(k, 8, "m%05d", i);
+}
+
+/* The value of key i: its key and i as text, i % 7 times (so lengths differ) */
+static size_t many_val(char *v, int i)
+{
+    size_t n = (size_t)snprintf(v, 16, "m%05d", i);
+    for (int r = 0; r < i % 7; r++)
+        n += (size_t)snprintf(v + n, 16, ".%d", i);
+    return n;
+}
+
+static int many_item_is(const struct stmt_db_kv *it, int i)
+{
+    char v[128];
+    size_t n = many_val(v, i);
+    return it->val && it->vlen == n && memcmp(it->val, v, n) == 0;
+}
+
+/* A grouped work: the values of three keys, one absent, read in the group's transaction. */
+static int many_fn(struct stmt_db_txn *t, void *ctx)
+{
+    struct stmt_db_kv it[3] = {{"m00001", NULL, 6, 0}, {"zz", NULL, 2, 0}, {"m04999", NULL, 6, 0}};
+    int rc = stmt_db_get_many(t, "t_many", it, 3);
+    *(int *)ctx = !rc && many_item_is(&it[0], 1) && !it[1].val && many_item_is(&it[2], 4999);
+    return rc;
+}
+
+static void contract_many(struct stmt_db *db, int lmdb)
+{
+    static char keys[MANY_ROWS][8];
+    struct stmt_db_kv *it = calloc(MANY_ROWS + 8, sizeof *it), one[2];
+    struct stmt_db_txn *t, *r;
+    char v[128], longkey[STMT_DB_MAX_KEY + 2];
+    unsigned char *big = malloc(MANY_BIG);
+    int rc = 0, good, in_group = 0;
+    size_t n;
+
+    if (!it || !big)
+        exit(2);
+    for (size_t i = 0; i < MANY_BIG; i++)
+        big[i] = (unsigned char)(i * 7 + 3);
+    memset(longkey, 'k', sizeof longkey);
+    is_int(stmt_db_tables_register(db, MT, 1), STMT_DB_OK, "many: table registered");
+
+    stmt_db_txn_begin(db, 1, &t);
+    for (int i = 0; i < MANY_ROWS && !rc; i++) {
+        many_key(keys[i], i);
+        rc = stmt_db_put(t, "t_many", keys[i], 6, v, many_val(v, i), STMT_DB_APPEND);
+    }
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", "big", 3, big, MANY_BIG, 0);
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", "empty", 5, "", 0, 0);
+    is_int(rc, STMT_DB_OK, "many: 5,000 rows, a 1 MiB value and an empty one put");
+    is_int(stmt_db_txn_commit(t), STMT_DB_OK, "many: committed");
+
+    /* one call: present keys backwards and repeated, absent, empty, too long, big, empty value */
+    stmt_db_txn_begin(db, 0, &r);
+    n = 0;
+    for (int i = 0; i < 600; i++)
+        it[n++] = (struct stmt_db_kv){keys[(599 - i) * 7], NULL, 6, 0};
+    it[n++] = (struct stmt_db_kv){keys[42], NULL, 6, 0};
+    it[n++] = (struct stmt_db_kv){"m99999", NULL, 6, 0};
+    it[n++] = (struct stmt_db_kv){"m0000", NULL, 5, 0}; /* a prefix of keys, not a key */
+    it[n++] = (struct stmt_db_kv){"", NULL, 0, 0};
+    it[n++] = (struct stmt_db_kv){longkey, NULL, STMT_DB_MAX_KEY + 1, 0};
+    it[n++] = (struct stmt_db_kv){"big", NULL, 3, 0};
+    it[n++] = (struct stmt_db_kv){"empty", NULL, 5, 0};
+    it[n++] = (struct stmt_db_kv){keys[42], NULL, 6, 0};
+    for (size_t i = 0; i < n; i++)
+        it[i].val = "stale", it[i].vlen = 99; /* the call sets every output */
+    is_int(stmt_db_get_many(r, "t_many", it, n), STMT_DB_OK, "many: 608 keys in one call");
+    good = 1;
+    for (int i = 0; i < 600; i++)
+        good &= many_item_is(&it[i], (599 - i) * 7);
+    ok(good, "many: each present key has its own value, in the caller's order");
+    ok(many_item_is(&it[600], 42) && many_item_is(&it[607], 42), "many: a repeated key twice");
+    ok(!it[601].val && !it[601].vlen && !it[602].val && !it[602].vlen,
+       "many: absent keys are NULL (a prefix of keys too)");
+    ok(!it[603].val && !it[604].val, "many: an empty and a too long key are absent");
+    ok(it[605].val && it[605].vlen == MANY_BIG && memcmp(it[605].val, big, MANY_BIG) == 0,
+       "many: the 1 MiB value");
+    ok(it[606].val && it[606].vlen == 0, "many: an empty value is present (not NULL)");
+    /* the values stay valid across further reads of the transaction */
+    one[0] = (struct stmt_db_kv){keys[1], NULL, 6, 0};
+    one[1] = (struct stmt_db_kv){"nope", NULL, 4, 0};
+    {
+        const void *gv;
+        size_t gl;
+        rc = stmt_db_get_many(r, "t_many", one, 2);
+        if (!rc)
+            rc = stmt_db_get(r, "t_many", keys[2], 6, &gv, &gl);
+    }
+    good = 1;
+    for (int i = 0; i < 600; i++)
+        good &= many_item_is(&it[i], (599 - i) * 7);
+    ok(!rc && good && many_item_is(&one[0], 1) && !one[1].val,
+       "many: earlier values still valid after more reads");
+    is_int(stmt_db_get_many(r, "t_many", it, 0), STMT_DB_OK, "many: no keys");
+    is_int(stmt_db_get_many(r, "nobody", one, 2), STMT_DB_ERR_TABLE,
+           "many: an unregistered table is refused");
+
+    /* every row: more keys than one PostgreSQL query takes */
+    for (int i = 0; i < MANY_ROWS; i++)
+        it[i] = (struct stmt_db_kv){keys[i], NULL, 6, 0};
+    is_int(stmt_db_get_many(r, "t_many", it, MANY_ROWS), STMT_DB_OK, "many: 5,000 keys");
+    good = 1;
+    for (int i = 0; i < MANY_ROWS; i++)
+        good &= many_item_is(&it[i], i);
+    ok(good, "many: all 5,000 values");
+    if (lmdb) {
+        /* every sc_ allocation fails from here: the LMDB gets need none */
+        long before = sc_alloc_failures();
+        sc_alloc_fail_after(0);
+        rc = stmt_db_get_many(r, "t_many", it, 600);
+        sc_alloc_fail_after(-1);
+        ok(rc == STMT_DB_OK && many_item_is(&it[599], 599) && sc_alloc_failures() == before,
+           "many: LMDB gets allocate nothing");
+    }
+    stmt_db_txn_abort(r);
+
+    /* a write transaction sees its own puts and deletes */
+    stmt_db_txn_begin(db, 1, &t);
+    rc = stmt_db_put(t, "t_many", "new", 3, "N", 1, 0);
+    if (!rc)
+        rc = stmt_db_del(t, "t_many", keys[3], 6);
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", keys[4], 6, "four", 4, 0);
+    it[0] = (struct stmt_db_kv){"new", NULL, 3, 0};
+    it[1] = (struct stmt_db_kv){keys[3], NULL, 6, 0};
+    it[2] = (struct stmt_db_kv){keys[4], NULL, 6, 0};
+    it[3] = (struct stmt_db_kv){keys[5], NULL, 6, 0};
+    if (!rc)
+        rc = stmt_db_get_many(t, "t_many", it, 4);
+    ok(!rc && it[0].vlen == 1 && !memcmp(it[0].val, "N", 1) && !it[1].val && it[2].vlen == 4 &&
+           !memcmp(it[2].val, "four", 4) && many_item_is(&it[3], 5),
+       "many: a write transaction's own put, delete and overwrite");
+    stmt_db_txn_abort(t);
+
+    /* grouped: a work on the leader's transaction, and a session */
+    is_int(stmt_db_txn_run_grouped(db, many_fn, &in_group), STMT_DB_OK, "many: a grouped work");
+    ok(in_group, "many: reads the group's transaction");
+    stmt_db_txn_begin_grouped(db, &t);
+    it[0] = (struct stmt_db_kv){keys[7], NULL, 6, 0};
+    it[1] = (struct stmt_db_kv){"absent", NULL, 6, 0};
+    rc = stmt_db_get_many(t, "t_many", it, 2);
+    ok(!rc && many_item_is(&it[0], 7) && !it[1].val, "many: in a grouped session");
+    stmt_db_txn_abort(t);
+
+    free(big);
+    free(it);
+}
+
+#endif
