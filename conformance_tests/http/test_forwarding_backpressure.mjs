@@ -135,9 +135,10 @@ test('a healthy but slow target holds ingest: its lag stays near the bound, ever
     assert.ok(st.backpressure.held_requests > 0, 'ingest was held');
     assert.equal(held, st.backpressure.held_requests, '/metrics counts the same requests');
     assert.ok(st.backpressure.held_s > 0);
-    // the bound plus one hold (1 s) and the sampling: without back-pressure the lag of these
-    // 3000 statements reaches several seconds (the last test)
-    assert.ok(maxLag < 2.5, `lag stayed bounded: ${maxLag} s`);
+    // the bound (1 s), plus one hold (1 s) when the sender needs longer than that to get back
+    // under it, plus slack for a loaded machine (1.2-2.0 s seen at load 4-15): without
+    // back-pressure the lag of these 3000 statements reaches 7 s (the last test)
+    assert.ok(maxLag < 3, `lag stayed bounded: ${maxLag} s`);
     const m = await s.req('GET', '/metrics');
     assert.match(m.text, /^scolar_forward_ingest_held_seconds_total \d+\.\d{6}$/m);
     assert.match(m.text, /^scolar_forward_ingest_holding 0$/m);
