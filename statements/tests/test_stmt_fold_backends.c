@@ -200,6 +200,8 @@ static int put_rows(struct stmt_store *st, struct stmt_db_txn *t, const struct p
     return rc;
 }
 
+static int use_prefetch; /* fold: queue the facts and prefetch, as the writer on PostgreSQL */
+
 /* Fold statements [from, to) into the tallies in one write transaction. */
 static int fold(struct stmt_store *st, const struct prepared *p, int from, int to)
 {
@@ -209,6 +211,15 @@ static int fold(struct stmt_store *st, const struct prepared *p, int from, int t
         return rc;
     for (int i = from; i < to && !rc; i++)
         rc = put_rows(st, t, &p[i], i);
+    for (int i = from; i < to && !rc && use_prefetch; i++) {
+        cJSON *tree = cJSON_Parse(STMTS[i]);
+        struct stmt__rfacts *f = NULL;
+        if (!(p[i].p.flags & STMT_REC_VOIDING) && stmt__report_facts(tree, &f) == STMT_STORE_OK)
+            stmt__report_queue(st, (int64_t)SEQ(i), f);
+        cJSON_Delete(tree);
+    }
+    if (!rc && use_prefetch)
+        rc = stmt__report_prefetch(st, t, (int64_t)SEQ(from), (int64_t)SEQ(to - 1));
     for (int i = from; i < to && !rc; i++)
         rc = stmt__report_fold(st, t, p[i].rec, p[i].len, SEQ(i));
     if (!rc)
@@ -583,6 +594,9 @@ int main(int argc, char **argv)
     if (!mkdtemp(tmp))
         return 2;
     tap_diag("backend: %s", use_pg ? "PostgreSQL" : "LMDB");
+    report_tests(use_pg, tmp, refs);
+    tap_diag("again, each fold with its facts queued and prefetched (stmt_report_prefetch.c)");
+    use_prefetch = 1;
     report_tests(use_pg, tmp, refs);
     outbox_tests(use_pg, tmp, refs);
     if (use_pg)
