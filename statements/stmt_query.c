@@ -712,7 +712,9 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
             p.hi = last - 1;
     }
     p.driver = -1;
-    if (p.nf && p.lo <= p.hi) {
+    if (p.nf == 1 && p.lo <= p.hi) {
+        p.driver = 0; /* one term: nothing to choose, no count (a round trip on PostgreSQL) */
+    } else if (p.nf && p.lo <= p.hi) {
         size_t best = (size_t)-1;
         for (int i = 0; i < p.nf; i++) {
             size_t n = p.lo <= p.ix
