@@ -339,16 +339,14 @@ int stmt__report_latest_pf(struct stmt_store *st, struct stmt_db_txn *txn, uint6
     struct stmt_db_kv kv;
     int rc;
     *pf = 0;
+    if (!below)
+        return STMT_STORE_OK;
     key_start(&k, 'F', act);
     key_u32(&k, ord);
-    key_u64(&k, below);
+    key_u64(&k, below - 1);
     if ((rc = stmt_db_cursor_open(txn, st->tbl.rpt, &cur)))
         return db_err(rc);
-    /* the key before the first >= k (none: the cursor is past the end, and _prev gives the
-     * last key of the table) */
-    rc = stmt_db_cursor_seek(cur, k.b, k.n, &kv);
-    if (rc == 0 || rc == STMT_DB_NOTFOUND)
-        rc = stmt_db_cursor_prev(cur, &kv);
+    rc = stmt_db_cursor_seek_le(cur, k.b, k.n, &kv); /* the last key before `below` */
     if (rc == 0 && kv.klen == 21 && !memcmp(kv.key, k.b, 13) && kv.vlen == 1 &&
         stmt__be64_get((const unsigned char *)kv.key + 13) >= lo)
         *pf = ((const unsigned char *)kv.val)[0];
