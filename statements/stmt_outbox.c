@@ -727,6 +727,40 @@ int stmt_outbox_stats(struct stmt_store *st, uint32_t id, uint64_t after,
     return STMT_STORE_OK;
 }
 
+struct bcount {
+    uint32_t id;
+    uint64_t n, max;
+};
+
+static int bcount_row(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct bcount *c = ctx;
+    const unsigned char *k = key;
+    (void)val;
+    (void)vlen;
+    if (c->n >= c->max || klen != 13 || k[0] != 'q' || be32_get(k + 1) != c->id)
+        return 1;
+    c->n++;
+    return 0;
+}
+
+int stmt_outbox_count(struct stmt_store *st, uint32_t id, uint64_t after, uint64_t max, uint64_t *n)
+{
+    struct stmt_db_txn *t = NULL;
+    struct bcount c = {id, 0, max};
+    unsigned char from[13];
+    int rc = stmt_db_txn_begin(st->db, 0, &t);
+    if (rc)
+        return stmt__db_to_store(rc);
+    row_key(from, 'q', id, after + 1);
+    rc = stmt_db_scan(t, OBX_TABLE, from, sizeof from, bcount_row, &c);
+    stmt_db_txn_abort(t);
+    if (rc < 0)
+        return stmt__db_to_store(rc);
+    *n = c.n;
+    return STMT_STORE_OK;
+}
+
 struct pvisit {
     uint32_t id;
     size_t max, n;

@@ -671,6 +671,8 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
     pthread_mutex_unlock(&st->lock);
     if (rc)
         goto out;
+    if (st->shared)
+        stmt__store_snapshot_pre(st); /* Consistent-Through: is any node writing now? */
     rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc) {
         rc = rc == STMT_DB_ERR_NOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;

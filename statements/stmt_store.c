@@ -153,7 +153,25 @@ int stmt__store_resync(struct stmt_store *st, struct stmt_db_txn *t)
 static _Thread_local struct {
     const struct stmt_store *st;
     int64_t seq;
+    const struct stmt_store *pre; /* stmt__store_snapshot_pre: t0 is a bound (write lock free) */
+    int64_t t0;
 } query_snap;
+
+/* The present as a bound: the clock, then no node holds the write lock (stmt_db_pg_idle.c):
+ * every statement committed after the check is stored after t0, so every one with stored <=
+ * t0 is committed already, in any transaction that begins after. 0 when a node writes now. */
+static int64_t present_bound(struct stmt_store *st)
+{
+    int64_t t0 = sc_time_now_us() - 1;
+    int idle = 0;
+    return stmt__db_write_idle(st->db, &idle) == STMT_DB_OK && idle ? t0 : 0;
+}
+
+void stmt__store_snapshot_pre(struct stmt_store *st)
+{
+    query_snap.pre = st;
+    query_snap.t0 = present_bound(st);
+}
 
 int stmt__store_snapshot(struct stmt_store *st, struct stmt_db_txn *t, uint64_t *seq)
 {
@@ -171,6 +189,9 @@ int stmt__store_snapshot(struct stmt_store *st, struct stmt_db_txn *t, uint64_t 
     }
     query_snap.st = st;
     query_snap.seq = (int64_t)*seq;
+    if (query_snap.pre == st && query_snap.t0 > query_snap.seq)
+        query_snap.seq = query_snap.t0; /* nobody wrote between the check and t's begin */
+    query_snap.pre = NULL;
     return STMT_DB_OK;
 }
 
@@ -543,6 +564,14 @@ int stmt_store_insert_fn(struct stmt_store *st, cJSON **stmts, size_t n, const c
     bad = req.bad_index;
     if (fn_rc)
         *fn_rc = req.fn_rc;
+    if (st->shared && rc == STMT_STORE_OK) {
+        /* The answer's Consistent-Through without a read: every statement stored up to the
+         * last committed one is committed (stored order is commit order on every node). */
+        pthread_mutex_lock(&st->lock);
+        query_snap.st = st;
+        query_snap.seq = st->committed_us;
+        pthread_mutex_unlock(&st->lock);
+    }
     if (rc == STMT_STORE_OK && res) {
         res->ids = res_ids;
         res_ids = NULL;
@@ -659,10 +688,13 @@ int64_t stmt_store_consistent_through(struct stmt_store *st)
          * committed now, as a new transaction sees it (a later one is stored after it). */
         struct stmt_db_txn *t = NULL;
         uint64_t seq = 0;
+        int64_t now;
         if (query_snap.st == st) {
             query_snap.st = NULL;
             return query_snap.seq;
         }
+        if ((now = present_bound(st)) > 0)
+            return now;
         if (stmt_db_txn_begin(st->db, 0, &t) == STMT_DB_OK) {
             if (stmt__store_snapshot(st, t, &seq))
                 seq = 0;

@@ -334,8 +334,10 @@ int stmt__is_voided(struct stmt_store *st, struct stmt_db_txn *t, const unsigned
  * write transaction t sees them (other nodes write too); 0 or an stmt_db error. */
 int stmt__store_resync(struct stmt_store *st, struct stmt_db_txn *t);
 /* stmt_store.c, shared stores: the stored value through which t's snapshot holds every
- * statement, indexed (stmt_meta "indexed_through"; 0 on an empty store); it is also what this
- * thread's next stmt_store_consistent_through answers. 0 or an stmt_db error. */
+ * statement, indexed (stmt_meta "indexed_through"; 0 on an empty store). This thread's next
+ * stmt_store_consistent_through answers it, or the clock read by stmt__store_snapshot_pre
+ * (called before t began) when no node was writing then. 0 or an stmt_db error. */
+void stmt__store_snapshot_pre(struct stmt_store *st);
 int stmt__store_snapshot(struct stmt_store *st, struct stmt_db_txn *t, uint64_t *seq);
 /* stmt_epoch.c, shared stores: st->ep from stmt_meta as t sees it. 0 or an stmt_db error. */
 int stmt__epochs_reload(struct stmt_store *st, struct stmt_db_txn *t);

@@ -885,16 +885,18 @@ static void test_two_nodes(const char *url)
         struct stmt_page page;
         struct stmt_store *w = i % 2 ? b : a, *r = i % 2 ? a : b;
         char verb[64];
-        int64_t ct;
+        int64_t ct, ct_w;
         snprintf(verb, sizeof verb, "http://ex.org/v/node-%d", i);
         if (insert1(w, mk(NULL, "x@example.org", verb, "http://ex.org/a/x"), &res)) {
             ok(0, "insert %d", i);
             break;
         }
         q.verb = verb;
+        ct_w = stmt_store_consistent_through(w); /* the insert's answer */
         if (stmt_store_query(r, &q, &page) == STMT_STORE_OK) {
             ct = stmt_store_consistent_through(r);
-            if (page.n != 1 || strcmp(page.items[0].id, res.ids[0]) || ct < res.stored_us) {
+            if (page.n != 1 || strcmp(page.items[0].id, res.ids[0]) || ct < res.stored_us ||
+                ct_w < res.stored_us) {
                 ok(0,
                    "statement %d written through %s found through the other node at once "
                    "(%zu, Consistent-Through %lld, stored %lld)",
@@ -907,7 +909,8 @@ static void test_two_nodes(const char *url)
         }
         if (i == 19) {
             ok(1, "20 statements written alternately through A and B: each found at once by "
-                  "the other node's query, Consistent-Through >= its stored");
+                  "the other node's query, Consistent-Through of the insert and of the query "
+                  ">= its stored");
             ok(present(r, res.ids[0], 0), "and by the other node's get by id");
         }
         stmt_insert_result_free(&res);
@@ -1000,6 +1003,37 @@ static void test_two_nodes(const char *url)
            rounds);
         is_int(n, 400, "the last walk has all 400 statements of both writers");
         is_int(wa.failed + wb.failed, 0, "every batch of both writers stored");
+    }
+    {
+        /* Nobody writes: Consistent-Through is the present (the ADL suite waits for it to
+         * pass the time of its last request), for a query's answer and without one. */
+        struct stmt_query q = {0};
+        struct stmt_page page;
+        int64_t t0 = sc_time_now_us(), ct;
+        ok(stmt_store_consistent_through(b) >= t0 - 1, "idle: Consistent-Through is the present");
+        q.verb = "http://ex.org/v/both";
+        q.limit = 1;
+        t0 = sc_time_now_us();
+        if (stmt_store_query(a, &q, &page) == STMT_STORE_OK)
+            stmt_page_free(&page);
+        ct = stmt_store_consistent_through(a);
+        ok(ct >= t0 - 1, "idle: a query's Consistent-Through is the present too (%lld us behind)",
+           (long long)(t0 - ct));
+        {
+            /* a write transaction open on A (it holds the database's write lock): B cannot
+             * vouch for the present, only for the last committed statement */
+            struct stmt_db_txn *wt = NULL;
+            usleep(2000);
+            t0 = sc_time_now_us();
+            if (stmt_db_txn_begin(da, 1, &wt) == STMT_DB_OK) {
+                ct = stmt_store_consistent_through(b);
+                ok(ct > 0 && ct < t0,
+                   "a node writing: Consistent-Through is the last committed statement");
+                stmt_db_txn_abort(wt);
+            } else {
+                ok(0, "a write transaction on A");
+            }
+        }
     }
 out:
     stmt_store_close(a);
