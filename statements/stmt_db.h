@@ -185,6 +185,11 @@ int stmt_db_cursor_open(struct stmt_db_txn *txn, const char *table, struct stmt_
  *  when there is none: the cursor is then past the end (_prev gives the last key). */
 int stmt_db_cursor_seek(struct stmt_db_cursor *c, const void *key, size_t klen,
                         struct stmt_db_kv *out);
+/** Position at the last key <= key (klen 0: the last key of the table), for walks in
+ *  descending order: one query on PostgreSQL where _seek then _prev are two. STMT_DB_NOTFOUND
+ *  when there is none: the cursor is then before the start (_next gives the first key). */
+int stmt_db_cursor_seek_le(struct stmt_db_cursor *c, const void *key, size_t klen,
+                           struct stmt_db_kv *out);
 /** The next key (unpositioned or before the start: the first); STMT_DB_NOTFOUND at the end,
  *  the cursor then past the end. The cursor's transaction may write between calls: the walk
  *  goes on from the cursor's key and sees those writes (both backends). */

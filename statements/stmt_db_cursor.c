@@ -95,6 +95,25 @@ int stmt_db_cursor_seek(struct stmt_db_cursor *c, const void *key, size_t klen,
     return lm_get(c, &k, MDB_SET_RANGE, C_AFTER, out);
 }
 
+int stmt_db_cursor_seek_le(struct stmt_db_cursor *c, const void *key, size_t klen,
+                           struct stmt_db_kv *out)
+{
+    MDB_val k = {klen, (void *)key};
+    int rc;
+    if (klen > STMT_DB_MAX_KEY)
+        return STMT_DB_ERR_KEY;
+    if (c->pgc)
+        return stmt__pg_cursor_get(c->pgc, STMT__PGC_SEEK_LE, key, klen, out);
+    if (!klen)
+        return lm_get(c, &k, MDB_LAST, C_BEFORE, out);
+    rc = lm_get(c, &k, MDB_SET_RANGE, C_AFTER, out);
+    if (rc == STMT_DB_NOTFOUND) /* every key is smaller: the last */
+        return lm_get(c, &k, MDB_LAST, C_BEFORE, out);
+    if (rc || (out->klen == klen && memcmp(out->key, key, klen) == 0))
+        return rc;
+    return lm_get(c, &k, MDB_PREV, C_BEFORE, out); /* the first key > key: the one before it */
+}
+
 int stmt_db_cursor_next(struct stmt_db_cursor *c, struct stmt_db_kv *out)
 {
     MDB_val k;

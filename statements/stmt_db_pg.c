@@ -141,6 +141,7 @@ static const struct {
     {"s1", "SELECT k, v FROM scolar_kv WHERE tbl = $1 AND k > $2 ORDER BY k LIMIT $3", 3},
     {"cp", "SELECT k, v FROM scolar_kv WHERE tbl = $1 AND k < $2 ORDER BY k DESC LIMIT $3", 3},
     {"cl", "SELECT k, v FROM scolar_kv WHERE tbl = $1 ORDER BY k DESC LIMIT $2", 2},
+    {"cq", "SELECT k, v FROM scolar_kv WHERE tbl = $1 AND k <= $2 ORDER BY k DESC LIMIT $3", 3},
     {"n", "SELECT count(*) FROM scolar_kv WHERE tbl = $1", 1},
     {"cn",
      "SELECT count(*) FROM (SELECT 1 FROM scolar_kv WHERE tbl = $1 AND k >= $2 AND k <= $3"

@@ -37,7 +37,7 @@ int stmt__pg_savepoint(struct stmt__pgtxn *t, int op);
  *  direction; a write of the transaction makes the next step read again from the cursor's
  *  key, so the walk sees it. op: STMT__PGC_*; key only for SEEK. */
 struct stmt__pgcur;
-enum { STMT__PGC_SEEK = 1, STMT__PGC_NEXT, STMT__PGC_PREV, STMT__PGC_LAST };
+enum { STMT__PGC_SEEK = 1, STMT__PGC_NEXT, STMT__PGC_PREV, STMT__PGC_LAST, STMT__PGC_SEEK_LE };
 int stmt__pg_cursor_open(struct stmt__pgtxn *t, const char *table, struct stmt__pgcur **out);
 int stmt__pg_cursor_get(struct stmt__pgcur *c, int op, const void *key, size_t klen,
                         struct stmt_db_kv *out);

@@ -4,11 +4,11 @@
  * calls on a PostgreSQL store here). A cursor reads pages of (k, v) rows of scolar_kv with a
  * keyset in the walk's direction, with the prepared statements of stmt_db_pg.c: "s0" (k >=
  * seek key), "s1" (k > current key), "cp" (k < current key, descending), "cl" (the last keys,
- * descending); CUR_PAGE0 rows after a seek, twice as many each further page up to
- * CUR_PAGE_MAX. Turning round inside a page reads nothing. A write of the transaction bumps
- * its generation (wgen): the cursor's next step then reads again from its current key, so a
- * walk sees its own transaction's writes as an LMDB cursor does. A range count is one
- * count(*) of a LIMITed subquery ("cn").
+ * descending), "cq" (k <= seek key, descending: stmt_db_cursor_seek_le); CUR_PAGE0 rows after a
+ * seek, twice as many each further page up to CUR_PAGE_MAX. Turning round inside a page reads
+ * nothing. A write of the transaction bumps its generation (wgen): the cursor's next step then
+ * reads again from its current key, so a walk sees its own transaction's writes as an LMDB cursor
+ * does. A range count is one count(*) of a LIMITed subquery ("cn").
  */
 #include "statements/stmt_db_pg.h"
 
@@ -99,8 +99,8 @@ static void cur_row(const struct stmt__pgcur *c, struct stmt_db_kv *out)
     out->vlen = (size_t)PQgetlength(c->page, c->i, 1);
 }
 
-/* Read a page: q "s0" (k >= key), "s1" (k > key), "cp" (k < key, descending) or "cl" (the
- * last keys, descending) with lim rows; position on its first row. */
+/* Read a page: q "s0" (k >= key), "s1" (k > key), "cp" (k < key, descending), "cq" (k <= key,
+ * descending) or "cl" (the last keys, descending) with lim rows; position on its first row. */
 static int cur_fetch(struct stmt__pgcur *c, const char *q, const void *key, size_t klen, int lim,
                      struct stmt_db_kv *out)
 {
@@ -192,6 +192,9 @@ int stmt__pg_cursor_get(struct stmt__pgcur *c, int op, const void *key, size_t k
         return cur_step(c, -1, out);
     case STMT__PGC_LAST:
         return cur_fetch(c, "cl", NULL, 0, CUR_PAGE0, out);
+    case STMT__PGC_SEEK_LE: /* "cq": k <= key, descending */
+        return klen ? cur_fetch(c, "cq", key, klen, CUR_PAGE0, out)
+                    : cur_fetch(c, "cl", NULL, 0, CUR_PAGE0, out);
     default:
         return STMT_DB_ERR_IO;
     }

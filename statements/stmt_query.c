@@ -237,21 +237,13 @@ static int walk_first(struct stmt_db_cursor *cur, const unsigned char *prefix, s
                       uint64_t lo, uint64_t hi, int asc, struct stmt_db_kv *kv)
 {
     unsigned char key[STMT_IDX_KEY];
-    int rc;
     if (plen)
         memcpy(key, prefix, plen);
     stmt__be64_put(key + plen, asc ? lo : hi);
-    rc = stmt_db_cursor_seek(cur, key, plen + 8, kv);
-    if (asc)
-        return rc;
-    if (rc == STMT_DB_NOTFOUND) /* past the end: the last key */
-        return stmt_db_cursor_prev(cur, kv);
-    if (rc)
-        return rc;
-    if (kv->klen == plen + 8 && (!plen || memcmp(kv->key, prefix, plen) == 0) &&
-        stmt__be64_get((const unsigned char *)kv->key + plen) <= hi)
-        return 0;
-    return stmt_db_cursor_prev(cur, kv);
+    /* descending: the last key <= prefix ‖ hi (one query on PostgreSQL, not a seek and a step
+     * back); the walk checks the prefix */
+    return asc ? stmt_db_cursor_seek(cur, key, plen + 8, kv)
+               : stmt_db_cursor_seek_le(cur, key, plen + 8, kv);
 }
 
 struct collect {
@@ -714,7 +706,9 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
             p.hi = last - 1;
     }
     p.driver = -1;
-    if (p.nf && p.lo <= p.hi) {
+    if (p.nf == 1 && p.lo <= p.hi) {
+        p.driver = 0; /* one term: nothing to choose, no count (a round trip on PostgreSQL) */
+    } else if (p.nf && p.lo <= p.hi) {
         size_t best = (size_t)-1;
         for (int i = 0; i < p.nf; i++) {
             size_t n = p.lo <= p.ix

@@ -339,16 +339,14 @@ int stmt__report_latest_pf(struct stmt_store *st, struct stmt_db_txn *txn, uint6
     struct stmt_db_kv kv;
     int rc;
     *pf = 0;
+    if (!below)
+        return STMT_STORE_OK;
     key_start(&k, 'F', act);
     key_u32(&k, ord);
-    key_u64(&k, below);
+    key_u64(&k, below - 1);
     if ((rc = stmt_db_cursor_open(txn, st->tbl.rpt, &cur)))
         return db_err(rc);
-    /* the key before the first >= k (none: the cursor is past the end, and _prev gives the
-     * last key of the table) */
-    rc = stmt_db_cursor_seek(cur, k.b, k.n, &kv);
-    if (rc == 0 || rc == STMT_DB_NOTFOUND)
-        rc = stmt_db_cursor_prev(cur, &kv);
+    rc = stmt_db_cursor_seek_le(cur, k.b, k.n, &kv); /* the last key before `below` */
     if (rc == 0 && kv.klen == 21 && !memcmp(kv.key, k.b, 13) && kv.vlen == 1 &&
         stmt__be64_get((const unsigned char *)kv.key + 13) >= lo)
         *pf = ((const unsigned char *)kv.val)[0];
@@ -744,6 +742,76 @@ static int txn_start(struct stmt_store *st, struct stmt__rstate *r, struct stmt_
     stmt_db_cursor_close(c);
     r->voided_any = n > 0;
     return STMT_STORE_OK;
+}
+
+/* ---- for the prefetch (stmt_report_prefetch.c, stmt_report_int.h) ------------------------ */
+
+int stmt__report_txn(struct stmt_store *st, struct stmt_db_txn *txn)
+{
+    struct stmt__rstate *r = rstate(st);
+    if (!r)
+        return STMT_STORE_ERR_NOMEM;
+    return r->stat_txn == txn ? STMT_STORE_OK : txn_start(st, r, txn);
+}
+
+size_t stmt__report_queued(struct stmt_store *st, int64_t first, int64_t last,
+                           const struct stmt__rfacts **f, int64_t *seq, size_t max)
+{
+    struct stmt__rstate *r = st->rpt;
+    size_t n = 0;
+    for (size_t i = 0; r && i < r->qn && n < max; i++) {
+        const struct qitem *q = &r->q[(r->qhead + i) % r->qcap];
+        if (q->seq > last)
+            break;
+        if (q->seq >= first) {
+            f[n] = q->f;
+            seq[n++] = q->seq;
+        }
+    }
+    return n;
+}
+
+uint64_t *stmt__report_slot(struct stmt_store *st, const struct key *k, size_t nv, int *fresh,
+                            const unsigned char **key)
+{
+    struct stmt__rstate *r = st->rpt;
+    size_t i;
+    if (!r || r->used >= CACHE_FLUSH - CACHE_FLUSH / 4) /* room for the fold's own loads */
+        return NULL;
+    i = (size_t)mix(k->b, k->n) & (CACHE_CAP - 1);
+    while (r->slots[i].state) {
+        if (r->slots[i].klen == k->n && !memcmp(r->slots[i].key, k->b, k->n)) {
+            *fresh = 0;
+            *key = r->slots[i].key;
+            return r->slots[i].v;
+        }
+        i = (i + 1) & (CACHE_CAP - 1);
+    }
+    memset(r->slots[i].inl, 0, sizeof r->slots[i].inl);
+    r->slots[i].v = nv <= 2 ? r->slots[i].inl : sc_calloc(nv, 8);
+    if (!r->slots[i].v)
+        return NULL;
+    r->slots[i].state = 1;
+    r->slots[i].klen = (unsigned char)k->n;
+    r->slots[i].nv = (unsigned short)nv;
+    memcpy(r->slots[i].key, k->b, k->n);
+    r->used++;
+    *fresh = 1;
+    *key = r->slots[i].key;
+    return r->slots[i].v;
+}
+
+int stmt__report_known(struct stmt_store *st, uint64_t h, int add)
+{
+    return st->rpt ? known(st->rpt, h, add) : 0;
+}
+
+void stmt__report_forget(struct stmt_store *st)
+{
+    if (st->rpt) {
+        st->rpt->stat_txn = NULL;
+        cache_clear(st->rpt);
+    }
 }
 
 int stmt__report_fold(struct stmt_store *st, struct stmt_db_txn *txn, const unsigned char *rec,

@@ -100,6 +100,23 @@ static inline void key_u64(struct key *k, uint64_t v)
 /* 'D' act day: statements and actors of the day, then the day's scores (H_*). */
 enum { D_ST, D_ACT, H_N, H_SUM, H_MIN, H_MAX, H_STALE, H_HIST, D_NV = H_HIST + 10 };
 
+/* For the prefetch (stmt_report_prefetch.c), stmt_report.c: */
+/* The per-transaction start of the fold (version row, voided set) if not done in txn yet. */
+int stmt__report_txn(struct stmt_store *st, struct stmt_db_txn *txn);
+/* The queued facts of the statements stored in [first, last], in order (borrowed until their
+ * fold), at most max: their number. */
+size_t stmt__report_queued(struct stmt_store *st, int64_t first, int64_t last,
+                           const struct stmt__rfacts **f, int64_t *seq, size_t max);
+/* The nv counters of key k in the cache: the entry there, or a new one of zeros (*fresh 1: the
+ * caller fills it with the table's value before the fold uses it); *key the entry's own copy of
+ * the key (stable until the cache is flushed). NULL when the cache is full or out of memory. */
+uint64_t *stmt__report_slot(struct stmt_store *st, const struct key *k, size_t nv, int *fresh,
+                            const unsigned char **key);
+/* Is the text behind hash h known to be stored (add 1: it is now)? */
+int stmt__report_known(struct stmt_store *st, uint64_t h, int add);
+/* Drop the cache (a prefetch that failed left entries unfilled: its transaction aborts). */
+void stmt__report_forget(struct stmt_store *st);
+
 static inline double dget(const uint64_t *v, int i)
 {
     double d;

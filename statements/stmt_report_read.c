@@ -182,25 +182,102 @@ static int visit_all(struct rd *r, const unsigned char *k, size_t kn, const stru
     return STMT_STORE_OK;
 }
 
+/* The latest passed/failed of each actor in [lo, hi) from one walk of the activity's 'F' keys
+ * (ordinal, then stored order): on PostgreSQL a few pages instead of a seek per actor. */
+struct pf_table {
+    uint64_t lo, hi;
+    uint32_t *ord, cur;
+    unsigned char *pf, cur_pf;
+    size_t n, cap;
+    int have;
+};
+
+static int pf_push(struct pf_table *t)
+{
+    if (!t->have || !t->cur_pf)
+        return STMT_STORE_OK;
+    if (t->n == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 256;
+        uint32_t *o = sc_realloc(t->ord, nc * sizeof *o);
+        unsigned char *p;
+        if (!o)
+            return STMT_STORE_ERR_NOMEM;
+        t->ord = o;
+        if (!(p = sc_realloc(t->pf, nc)))
+            return STMT_STORE_ERR_NOMEM;
+        t->pf = p;
+        t->cap = nc;
+    }
+    t->ord[t->n] = t->cur;
+    t->pf[t->n++] = t->cur_pf;
+    return STMT_STORE_OK;
+}
+
+static int visit_f(struct rd *r, const unsigned char *k, size_t kn, const struct stmt_db_kv *v,
+                   void *ctx)
+{
+    struct pf_table *t = ctx;
+    uint32_t ord;
+    uint64_t seq;
+    int rc;
+    (void)r;
+    if (kn != 21 || v->vlen != 1)
+        return STMT_STORE_OK;
+    ord = stmt__be32_get(k + 9);
+    seq = stmt__be64_get(k + 13);
+    if (!t->have || ord != t->cur) {
+        if ((rc = pf_push(t)))
+            return rc;
+        t->have = 1;
+        t->cur = ord;
+        t->cur_pf = 0;
+    }
+    if (seq >= t->lo && seq < t->hi)
+        t->cur_pf = ((const unsigned char *)v->val)[0]; /* keys ascend: the latest wins */
+    return STMT_STORE_OK;
+}
+
+static unsigned pf_find(const struct pf_table *t, uint32_t ord)
+{
+    size_t a = 0, b = t->n;
+    while (a < b) {
+        size_t m = (a + b) / 2;
+        if (t->ord[m] < ord)
+            a = m + 1;
+        else
+            b = m;
+    }
+    return a < t->n && t->ord[a] == ord ? t->pf[a] : 0;
+}
+
 static int window_actors(struct rd *r, struct actor_ctx *c)
 {
     uint64_t lo = (uint64_t)r->d0 * (uint64_t)stmt__report_day_us();
     uint64_t hi =
         r->d1 == UINT32_MAX ? UINT64_MAX : ((uint64_t)r->d1 + 1) * (uint64_t)stmt__report_day_us();
+    struct pf_table pt = {lo, hi, NULL, 0, NULL, 0, 0, 0, 0};
+    int walk = r->st->db->pg != NULL; /* LMDB: a seek per actor costs less than the walk */
     int rc = scan(r, 'b', visit_bday, c);
+    if (!rc && walk && !(rc = scan(r, 'F', visit_f, &pt)))
+        rc = pf_push(&pt);
     for (size_t ch = 0; ch < c->nu && !rc; ch++) {
         for (unsigned i = 0; i < CHUNK && !rc; i++) {
             unsigned pf;
+            uint32_t ord = (uint32_t)(ch * CHUNK + i);
             if (!(c->u[ch][BM_SEEN + i / 64] >> (i % 64) & 1))
                 continue;
             c->actors++;
             c->completed += c->u[ch][BM_COMP + i / 64] >> (i % 64) & 1;
-            rc = stmt__report_latest_pf(r->st, r->t, r->act, (uint32_t)(ch * CHUNK + i), hi, lo,
-                                        &pf);
+            if (walk)
+                pf = pf_find(&pt, ord);
+            else
+                rc = stmt__report_latest_pf(r->st, r->t, r->act, ord, hi, lo, &pf);
             c->passed += pf == PF_PASSED;
             c->failed += pf == PF_FAILED;
         }
     }
+    sc_free(pt.ord);
+    sc_free(pt.pf);
     sc_free(c->u);
     return rc;
 }

@@ -17,6 +17,7 @@
 #include "statements/tests/pg_test_util.h"
 #include "statements/tests/contract_cursor.h"
 #include "statements/tests/contract_many.h"
+#include "statements/tests/contract_seek.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -517,6 +518,7 @@ int main(int argc, char **argv)
     contract_cursor(db, !use_pg);
     /* batched reads (contract_many.h) */
     contract_many(db, !use_pg);
+    contract_seek(db);
 
     /* many writers, read-modify-write, none lost */
     test_concurrent(db, db2);

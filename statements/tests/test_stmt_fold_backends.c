@@ -66,12 +66,17 @@ static const char *const STMTS[] = {
     /* s8: a verb new to the store, folded first in a transaction that aborts */
     "{\"id\":\"" ID(8) "\",\"actor\":" MBOX("c") ",\"verb\":{\"id\":\"http://example.org/"
                                                  "verbs/new\"},\"object\":{\"id\":\"" X "\"}}",
+    /* s9: a fails X the next day (its latest result; windows see one or the other) */
+    "{\"id\":\"" ID(9) "\",\"actor\":" MBOX("a") ",\"verb\":{\"id\":\"" ADL
+                                                 "failed\"},\"object\":{\"id\":\"" X "\"}}",
 };
-#define NST 7                            /* s1..s7 */
-#define NALL 8                           /* and s8 */
-#define NFIRST 5                         /* the first fold: s1..s5 */
-#define SEQ0 1733011200000000ull         /* 2024-12-01T00:00:00Z */
-#define SEQ(i) (SEQ0 + 1000000ull * (i)) /* statement i (0-based): one second apart */
+#define NST 7                    /* s1..s7 */
+#define NALL 9                   /* and s8, s9 */
+#define NFIRST 5                 /* the first fold: s1..s5 */
+#define SEQ0 1733011200000000ull /* 2024-12-01T00:00:00Z */
+#define DAY_US 86400000000ull
+/* statement i (0-based): one second apart, s9 on the next day */
+#define SEQ(i) (SEQ0 + 1000000ull * (i) + ((i) == 8 ? DAY_US : 0))
 
 static char last_loc[512]; /* the location fresh opened last */
 
@@ -200,6 +205,8 @@ static int put_rows(struct stmt_store *st, struct stmt_db_txn *t, const struct p
     return rc;
 }
 
+static int use_prefetch; /* fold: queue the facts and prefetch, as the writer on PostgreSQL */
+
 /* Fold statements [from, to) into the tallies in one write transaction. */
 static int fold(struct stmt_store *st, const struct prepared *p, int from, int to)
 {
@@ -209,6 +216,15 @@ static int fold(struct stmt_store *st, const struct prepared *p, int from, int t
         return rc;
     for (int i = from; i < to && !rc; i++)
         rc = put_rows(st, t, &p[i], i);
+    for (int i = from; i < to && !rc && use_prefetch; i++) {
+        cJSON *tree = cJSON_Parse(STMTS[i]);
+        struct stmt__rfacts *f = NULL;
+        if (!(p[i].p.flags & STMT_REC_VOIDING) && stmt__report_facts(tree, &f) == STMT_STORE_OK)
+            stmt__report_queue(st, (int64_t)SEQ(i), f);
+        cJSON_Delete(tree);
+    }
+    if (!rc && use_prefetch)
+        rc = stmt__report_prefetch(st, t, (int64_t)SEQ(from), (int64_t)SEQ(to - 1));
     for (int i = from; i < to && !rc; i++)
         rc = stmt__report_fold(st, t, p[i].rec, p[i].len, SEQ(i));
     if (!rc)
@@ -398,6 +414,23 @@ static void report_tests(int use_pg, const char *tmp, int voiding)
         free(aj);
         cJSON_Delete(after);
     }
+    /* passed/failed in windows: a passed on day 0 and fails on day 1 (LMDB: a seek per actor;
+     * PostgreSQL: one walk of the activity's 'F' keys) */
+    if (voiding) {
+        cJSON *d0 = NULL, *d1 = NULL, *all = NULL;
+        is_int(fold(st, p, 8, 9), STMT_DB_OK, "s9 folded (day 1)");
+        stmt_report_activity(st, X, (int64_t)SEQ0, (int64_t)SEQ0, &d0);
+        stmt_report_activity(st, X, (int64_t)(SEQ0 + DAY_US), (int64_t)(SEQ0 + DAY_US), &d1);
+        stmt_report_activity(st, X, (int64_t)SEQ0, (int64_t)(SEQ0 + DAY_US), &all);
+        ok(num(d0, "passed") == 1 && num(d0, "failed") == 0,
+           "window day 0: a passed (b's failure is voided)");
+        ok(num(d1, "passed") == 0 && num(d1, "failed") == 1, "window day 1: a failed");
+        ok(num(all, "passed") == 0 && num(all, "failed") == 1 && num(all, "actors") == 2,
+           "both days: a's latest, failed");
+        cJSON_Delete(d0);
+        cJSON_Delete(d1);
+        cJSON_Delete(all);
+    }
 
     for (int i = 0; i < NFIRST; i++)
         cJSON_Delete(batch[i]);
@@ -583,6 +616,9 @@ int main(int argc, char **argv)
     if (!mkdtemp(tmp))
         return 2;
     tap_diag("backend: %s", use_pg ? "PostgreSQL" : "LMDB");
+    report_tests(use_pg, tmp, refs);
+    tap_diag("again, each fold with its facts queued and prefetched (stmt_report_prefetch.c)");
+    use_prefetch = 1;
     report_tests(use_pg, tmp, refs);
     outbox_tests(use_pg, tmp, refs);
     if (use_pg)
