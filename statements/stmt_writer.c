@@ -108,10 +108,111 @@ static int write_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__
     return STMT_STORE_OK;
 }
 
+static int do_checks(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__req *req,
+                     const uint64_t *pre);
+
+/* A shared store (PostgreSQL): the stored values of a request's ids (pre[i]) and of its
+ * voiding statements' targets (pre[n + i]) from "stmt_id", one stmt_db_get_many per epoch
+ * instead of a round trip per statement; 0 where absent. 0 or a store error. */
+static int prefetch_ids(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__req *req,
+                        uint64_t *pre)
+{
+    size_t n = req->n, *at = sc_malloc(2 * n * sizeof *at);
+    struct stmt_db_kv *kv = sc_calloc(2 * n, sizeof *kv);
+    unsigned char(*keys)[STMT_ID_KEY] = sc_malloc(2 * n * STMT_ID_KEY);
+    int rc = STMT_STORE_OK;
+    memset(pre, 0, 2 * n * sizeof *pre);
+    if (!at || !kv || !keys)
+        rc = STMT_STORE_ERR_NOMEM;
+    for (uint32_t e = st->ep.n; e-- > 0 && !rc;) { /* newest epoch first */
+        size_t k = 0;
+        for (size_t i = 0; i < 2 * n; i++) {
+            const struct stmt__prep *p = &req->items[i % n];
+            if (pre[i] || (i >= n && !(p->flags & STMT_REC_VOIDING)))
+                continue;
+            stmt__be32_put(keys[k], e);
+            memcpy(keys[k] + 4, i < n ? p->id : p->ref, 16);
+            kv[k].key = keys[k];
+            kv[k].klen = STMT_ID_KEY;
+            at[k++] = i;
+        }
+        if (k && (rc = stmt_db_get_many(t, st->tbl.id, kv, k)))
+            rc = db_to_store(rc);
+        for (size_t j = 0; j < k && !rc; j++)
+            if (kv[j].val && kv[j].vlen == 8)
+                pre[at[j]] = stmt__be64_get(kv[j].val);
+    }
+    sc_free(at);
+    sc_free(kv);
+    sc_free(keys);
+    return rc;
+}
+
+/* stmt__rec_by_id_t with the id table's answer read ahead (pre: prefetch_ids, NULL: none). */
+static int rec_of(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char id[16],
+                  const uint64_t *pre, uint64_t *seq, const unsigned char **rec, size_t *len)
+{
+    unsigned char k[8];
+    const void *v;
+    size_t vl;
+    int rc;
+    if (!pre)
+        return stmt__rec_by_id_t(st, t, id, seq, rec, len);
+    /* written by an earlier request of this group (not in "stmt_id" before its fold) */
+    *seq = (uint64_t)stmt__idmap_get(&st->pending, id);
+    if (!*seq)
+        *seq = *pre;
+    if (!*seq)
+        return STMT_DB_NOTFOUND;
+    stmt__be64_put(k, *seq);
+    if ((rc = stmt_db_get(t, st->tbl.stmt, k, sizeof k, &v, &vl)))
+        return rc;
+    if (vl < STMT_REC_HDR)
+        return STMT_DB_ERR_CORRUPT;
+    *rec = v;
+    *len = vl;
+    return STMT_DB_OK;
+}
+
 /* Check a batch, then write it. Batch-level failures (conflict, void-voiding) write nothing
  * and are returned with *bad set; other errors fail the whole transaction. */
 static int do_req(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__req *req, int64_t now,
                   int64_t *last)
+{
+    uint64_t *pre = NULL; /* shared stores: the id table's answers, read ahead */
+    int prc;
+    if (st->shared && req->n > 1) {
+        if (!(pre = sc_malloc(2 * req->n * sizeof *pre)))
+            return STMT_STORE_ERR_NOMEM;
+        if ((prc = prefetch_ids(st, t, req, pre))) {
+            sc_free(pre);
+            return prc;
+        }
+    }
+    prc = do_checks(st, t, req, pre);
+    sc_free(pre);
+    if (prc)
+        return prc;
+    for (size_t i = 0; i < req->n; i++) {
+        struct stmt__prep *p = &req->items[i];
+        int64_t seq;
+        int rc;
+        if (p->dup)
+            continue;
+        /* A1: stored strictly monotonic, max(now, last + 1); it is also the key. */
+        seq = now > *last ? now : *last + 1;
+        rc = write_one(st, t, p, seq);
+        if (rc)
+            return rc == STMT_STORE_ERR_CONFLICT ? STMT_STORE_ERR_IO : rc;
+        *last = seq;
+        p->stored_us = seq;
+    }
+    return STMT_STORE_OK;
+}
+
+/* The checks of do_req, before anything of the request is written. */
+static int do_checks(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__req *req,
+                     const uint64_t *pre)
 {
     for (size_t i = 0; i < req->n; i++) {
         struct stmt__prep *p = &req->items[i];
@@ -121,7 +222,7 @@ static int do_req(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__req
         int rc;
         p->dup = 0;
         p->stored_us = 0;
-        rc = stmt__rec_by_id_t(st, t, p->id, &seq, &rec, &len);
+        rc = rec_of(st, t, p->id, pre ? &pre[i] : NULL, &seq, &rec, &len);
         if (rc == STMT_DB_OK) {
             size_t hdr = STMT_REC_HDR + 8 * rec_nterms(rec);
             if (hdr > len)
@@ -145,7 +246,7 @@ static int do_req(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__req
                     return STMT_STORE_ERR_VOID_VOIDING;
                 }
             }
-            rc = stmt__rec_by_id_t(st, t, p->ref, &seq, &rec, &len);
+            rc = rec_of(st, t, p->ref, pre ? &pre[req->n + i] : NULL, &seq, &rec, &len);
             if (rc == STMT_DB_OK && (rec[1] & STMT_REC_VOIDING)) {
                 req->bad_index = i;
                 return STMT_STORE_ERR_VOID_VOIDING;
@@ -153,20 +254,6 @@ static int do_req(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__req
             if (rc && rc != STMT_DB_NOTFOUND)
                 return db_to_store(rc);
         }
-    }
-    for (size_t i = 0; i < req->n; i++) {
-        struct stmt__prep *p = &req->items[i];
-        int64_t seq;
-        int rc;
-        if (p->dup)
-            continue;
-        /* A1: stored strictly monotonic, max(now, last + 1); it is also the key. */
-        seq = now > *last ? now : *last + 1;
-        rc = write_one(st, t, p, seq);
-        if (rc)
-            return rc == STMT_STORE_ERR_CONFLICT ? STMT_STORE_ERR_IO : rc;
-        *last = seq;
-        p->stored_us = seq;
     }
     return STMT_STORE_OK;
 }

@@ -931,6 +931,29 @@ static void test_two_nodes(const char *url)
                STMT_STORE_OK, "B accepts the same statement again");
         is_int(res.n_stored, 0, "as a no-op (S1)");
         stmt_insert_result_free(&res);
+        {
+            /* batches (their ids are looked up together on PostgreSQL) */
+            cJSON *two[2];
+            char id2[SC_UUID_LEN];
+            uuid(id2);
+            two[0] = mk(NULL, "c@example.org", "http://ex.org/v/c", "http://ex.org/a/c2");
+            two[1] = mk(id, "c@example.org", "http://ex.org/v/c", "http://ex.org/a/c");
+            is_int(stmt_store_insert(b, two, 2, AUTH, &res), STMT_STORE_OK,
+                   "B: a batch with A's statement again and a new one");
+            is_int(res.n_stored, 1, "stores only the new one");
+            stmt_insert_result_free(&res);
+            cJSON_Delete(two[0]);
+            cJSON_Delete(two[1]);
+            two[0] = mk(id2, "c@example.org", "http://ex.org/v/c", "http://ex.org/a/c3");
+            two[1] = mk(id, "c@example.org", "http://ex.org/v/c", "http://ex.org/a/OTHER");
+            is_int(stmt_store_insert(b, two, 2, AUTH, &res), STMT_STORE_ERR_CONFLICT,
+                   "B: a batch with A's id and other content is refused (S2)");
+            is_int(res.bad_index, 1, "naming the second statement");
+            stmt_insert_result_free(&res);
+            ok(!present(a, id2, 0), "and nothing of it is stored (S6)");
+            cJSON_Delete(two[0]);
+            cJSON_Delete(two[1]);
+        }
         is_int(insert1(b, mk_void(vid, id), &res), STMT_STORE_OK, "B voids A's statement");
         stmt_insert_result_free(&res);
         ok(!present(a, id, 0) && present(a, id, 1), "A sees it voided at once");
