@@ -8,6 +8,8 @@
  *   --agents N (1000) --activities N (500) --regs N (50 per client): distinct values generated
  *   --requests N: each client stops after N requests (a fixed workload, for instruction counts
  *   of the server under valgrind); --seconds still bounds the run
+ *   --url2 URL: a second node (issue 19, two nodes on one PostgreSQL database): each client
+ *   sends its requests to --url and --url2 in turn, a keep-alive connection to each
  *
  * Each client thread keeps one keep-alive connection (its own CURL easy handle) and sends
  * requests back to back for the given time. Statements are generated with distinct actors,
@@ -25,7 +27,7 @@
 #include <time.h>
 
 struct opts {
-    const char *url, *user, *pass, *mode, *query;
+    const char *url, *url2, *user, *pass, *mode, *query;
     int clients, batch;
     long requests; /* per client; 0: no limit */
     double seconds;
@@ -95,9 +97,9 @@ static void *run(void *arg)
 {
     struct worker *w = arg;
     struct opts *o = w->o;
-    CURL *c = curl_easy_init();
+    CURL *c1 = curl_easy_init(), *c2 = NULL, *c;
     struct curl_slist *h = NULL;
-    char url[2048], userpwd[512];
+    char url[2048], url2[2048], userpwd[512];
     unsigned long long ctr = 0;
     int post = !strcmp(o->mode, "post");
 
@@ -105,17 +107,27 @@ static void *run(void *arg)
     h = curl_slist_append(h, "Content-Type: application/json");
     snprintf(url, sizeof url, "%s/statements%s%s", o->url, post ? "" : "?",
              post ? "" : (o->query ? o->query : ""));
+    snprintf(url2, sizeof url2, "%s/statements%s%s", o->url2 ? o->url2 : o->url, post ? "" : "?",
+             post ? "" : (o->query ? o->query : ""));
     snprintf(userpwd, sizeof userpwd, "%s:%s", o->user, o->pass);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    if (o->url2)
+        c2 = curl_easy_init();
+    for (int k = 0; k < 2; k++) {
+        c = k ? c2 : c1;
+        if (!c)
+            continue;
+        curl_easy_setopt(c, CURLOPT_URL, k ? url2 : url);
+        curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    }
     double end = now_s() + o->seconds;
     while (now_s() < end && (!o->requests || w->requests < o->requests)) {
         size_t len = 0;
         char *body = NULL;
+        c = c2 && (w->requests + w->idx) % 2 ? c2 : c1;
         if (post) {
             body = make_body(w, &ctr, &len);
             curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -143,7 +155,9 @@ static void *run(void *arg)
         w->lat[w->nlat++] = ms;
     }
     curl_slist_free_all(h);
-    curl_easy_cleanup(c);
+    curl_easy_cleanup(c1);
+    if (c2)
+        curl_easy_cleanup(c2);
     return NULL;
 }
 
@@ -156,10 +170,12 @@ static int cmp_d(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     struct opts o = {
-        "http://127.0.0.1:8080/xapi", "", "", "post", NULL, 8, 100, 0, 10.0, 1000, 500, 50};
+        "http://127.0.0.1:8080/xapi", NULL, "", "", "post", NULL, 8, 100, 0, 10.0, 1000, 500, 50};
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--url"))
             o.url = argv[i + 1];
+        else if (!strcmp(argv[i], "--url2"))
+            o.url2 = argv[i + 1];
         else if (!strcmp(argv[i], "--user"))
             o.user = argv[i + 1];
         else if (!strcmp(argv[i], "--pass"))

@@ -153,8 +153,9 @@ static cJSON *report_of(struct stmt_store *st, const char *iri)
     return r;
 }
 
-int lrs_check_activity_reports(const char *data_dir, struct stmt_db *db)
+int lrs_check_activity_reports(const struct lrs_config *cfg, struct stmt_db *db)
 {
+    const char *data_dir = cfg->data_dir;
     char tmp[4096], file[4200], err[512];
     struct stmt_db *cdb = NULL;
     struct stmt_store *st = NULL, *cst = NULL;
@@ -169,13 +170,20 @@ int lrs_check_activity_reports(const char *data_dir, struct stmt_db *db)
         return 1;
     }
     snprintf(file, sizeof file, "%s/store.mdb", tmp);
-    if (stmt_db_copy_open(db, file, err, sizeof err)) {
+    if (cfg->store[0]) {
+        /* PostgreSQL: the copy is an LMDB store made row by row (cmd_copy.c) */
+        if (lrs_cli_open_dir(tmp, &cdb) || lrs_store_copy(db, cdb, 0, NULL, err, sizeof err)) {
+            fprintf(stderr, "activity reports: copying the store failed: %s\n",
+                    cdb ? err : "cannot open the copy");
+            goto out;
+        }
+    } else if (stmt_db_copy_open(db, file, err, sizeof err)) {
         fprintf(stderr, "activity reports: copying the store failed: %s\n", err);
         goto out;
     }
     memset(&ro, 0, sizeof ro);
     ro.reindex = 1;
-    if (lrs_cli_open_db(tmp, &cdb) || stmt_store_open(cdb, &ro, &cst) ||
+    if ((!cdb && lrs_cli_open_dir(tmp, &cdb)) || stmt_store_open(cdb, &ro, &cst) ||
         stmt_store_open(db, NULL, &st)) {
         fprintf(stderr, "activity reports: opening the store or its copy failed\n");
         goto out;

@@ -25,6 +25,7 @@ static const char EXPORT_USAGE[] =
     "  --data DIR               data directory (env SCOLAR_DATA; default ./scolar-data);\n"
     "                           the server must be stopped (with it running, use\n"
     "                           GET /api/export/statements)\n"
+    "  --store URL              the store in PostgreSQL (env SCOLAR_STORE; docs/postgresql.md)\n"
     "  --format jsonl|csv       one statement per line (default), or CSV with the columns\n"
     "                           of docs/reports.md\n"
     "  -o, --output FILE        write to FILE (default: stdout)\n"
@@ -87,6 +88,7 @@ int lrs_cmd_export(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"data", required_argument, NULL, 'd'},
+        {"store", required_argument, NULL, LRS_OPT_STORE},
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"agent", required_argument, NULL, 'a'},
@@ -121,6 +123,9 @@ int lrs_cmd_export(int argc, char **argv)
         switch (c) {
         case 'd':
             snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", optarg);
+            break;
+        case LRS_OPT_STORE:
+            snprintf(cfg.store, sizeof cfg.store, "%s", optarg);
             break;
         case 'f':
             if (strcmp(optarg, "jsonl") && strcmp(optarg, "csv"))
@@ -197,7 +202,7 @@ int lrs_cmd_export(int argc, char **argv)
             return lrs_cli_usage_error(EXPORT_USAGE, "--agent is not an Agent: '%s'", agent);
         q.agent = ifi;
     }
-    if (lrs_cli_open_db(cfg.data_dir, &db)) {
+    if (lrs_cli_open_db(&cfg, &db)) {
         fprintf(stderr, "scolar: a running server exports with GET /api/export/statements\n");
         return 1;
     }

@@ -65,6 +65,7 @@ static const char IMPORT_USAGE[] =
     "usage: scolar import [--data DIR] [--course ID] FILE.zip|cmi5.xml\n"
     "\n"
     "  --data DIR    data directory (env SCOLAR_DATA; default ./scolar-data)\n"
+    "  --store URL   the store in PostgreSQL (env SCOLAR_STORE; docs/postgresql.md)\n"
     "  --course ID   course id ([A-Za-z0-9._-], at most 64): a new version of course ID when it\n"
     "                exists, else a new course with that id\n"
     "\n"
@@ -78,6 +79,7 @@ static const char IMPORT_USAGE[] =
 int lrs_cmd_import(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                         {"store", required_argument, NULL, LRS_OPT_STORE},
                                          {"course", required_argument, NULL, 'c'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
@@ -98,6 +100,9 @@ int lrs_cmd_import(int argc, char **argv)
         case 'd':
             snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", optarg);
             break;
+        case LRS_OPT_STORE:
+            snprintf(cfg.store, sizeof cfg.store, "%s", optarg);
+            break;
         case 'c':
             course = optarg;
             break;
@@ -111,7 +116,7 @@ int lrs_cmd_import(int argc, char **argv)
     }
     if (optind != argc - 1)
         return lrs_cli_usage_error(IMPORT_USAGE, "import needs exactly one FILE.zip%s", "");
-    if (lrs_cli_open_db(cfg.data_dir, &db))
+    if (lrs_cli_open_db(&cfg, &db))
         return 1;
     memset(&io, 0, sizeof io);
     memset(&diag, 0, sizeof diag);

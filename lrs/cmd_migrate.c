@@ -68,6 +68,7 @@ static const char USAGE[] =
     "  --restart        ignore the checkpoint of an earlier run with the same URL\n"
     "  --data DIR       data directory (env SCOLAR_DATA; default ./scolar-data); the server\n"
     "                   must be stopped\n"
+    "  --store URL      the store in PostgreSQL (env SCOLAR_STORE; docs/postgresql.md)\n"
     "\n"
     "Resumable: after an interruption run the same command again. Prints progress on a\n"
     "terminal and a summary; exit 0, 1 on a failure, 2 on a usage error.\n";
@@ -604,11 +605,17 @@ out:
 int lrs_cmd_migrate(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"from", required_argument, NULL, 'f'},   {"to", required_argument, NULL, 't'},
-        {"key", required_argument, NULL, 'k'},    {"secret", required_argument, NULL, 's'},
-        {"since", required_argument, NULL, 'S'},  {"data", required_argument, NULL, 'd'},
-        {"no-documents", no_argument, NULL, 'n'}, {"restart", no_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},
+        {"key", required_argument, NULL, 'k'},
+        {"secret", required_argument, NULL, 's'},
+        {"since", required_argument, NULL, 'S'},
+        {"data", required_argument, NULL, 'd'},
+        {"store", required_argument, NULL, LRS_OPT_STORE},
+        {"no-documents", no_argument, NULL, 'n'},
+        {"restart", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct lrs_config cfg;
     struct mig m;
@@ -640,6 +647,9 @@ int lrs_cmd_migrate(int argc, char **argv)
             break;
         case 'd':
             snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", optarg);
+            break;
+        case LRS_OPT_STORE:
+            snprintf(cfg.store, sizeof cfg.store, "%s", optarg);
             break;
         case 'n':
             m.docs = 0;
@@ -677,7 +687,7 @@ int lrs_cmd_migrate(int argc, char **argv)
     snprintf(m.authz, sizeof m.authz, "Authorization: Basic %s", b64);
     ckey_of(m.endpoint, from ? 'f' : 't', m.ckey);
 
-    if (lrs_cli_open_db(cfg.data_dir, &m.db))
+    if (lrs_cli_open_db(&cfg, &m.db))
         return 1;
     {
         char err[1024];

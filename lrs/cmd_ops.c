@@ -76,7 +76,7 @@ static int copy_file(const char *src, const char *dst)
 
 /* Copy the tree src into dst, skipping entries dst already has and import scratch folders
  * (.tmp-*). 0, or -1 with the failing path in err. */
-static int copy_tree(const char *src, const char *dst, char *err, size_t errlen)
+int lrs_copy_tree(const char *src, const char *dst, char *err, size_t errlen)
 {
     DIR *d;
     struct dirent *de;
@@ -106,7 +106,7 @@ static int copy_tree(const char *src, const char *dst, char *err, size_t errlen)
         if (lstat(s, &st))
             continue; /* deleted meanwhile */
         if (S_ISDIR(st.st_mode)) {
-            if (copy_tree(s, t, err, errlen)) {
+            if (lrs_copy_tree(s, t, err, errlen)) {
                 closedir(d);
                 return -1;
             }
@@ -157,6 +157,12 @@ int lrs_cmd_backup(int argc, char **argv)
     int rc = one_arg(argc, argv, BACKUP_USAGE, &cfg, &dest);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (cfg.store[0]) {
+        fprintf(stderr, "scolar: backup: the store is in PostgreSQL (SCOLAR_STORE): back it up "
+                        "with pg_dump, or copy it into a data directory with `scolar copy-store "
+                        "--from URL --to DIR`\n");
+        return 1;
+    }
     if (mkdir(dest, 0750)) {
         fprintf(stderr, "scolar: cannot create %s: %s (the backup goes into a new directory)\n",
                 dest, strerror(errno));
@@ -164,7 +170,7 @@ int lrs_cmd_backup(int argc, char **argv)
     }
     snprintf(src, sizeof src, "%s/content", cfg.data_dir);
     snprintf(path, sizeof path, "%s/content", dest);
-    if (copy_tree(src, path, err, sizeof err)) {
+    if (lrs_copy_tree(src, path, err, sizeof err)) {
         fprintf(stderr, "scolar: backup: %s\n", err);
         return 1;
     }
@@ -174,7 +180,7 @@ int lrs_cmd_backup(int argc, char **argv)
         return 1;
     }
     snprintf(path, sizeof path, "%s/content", dest);
-    if (copy_tree(src, path, err, sizeof err)) {
+    if (lrs_copy_tree(src, path, err, sizeof err)) {
         fprintf(stderr, "scolar: backup: %s\n", err);
         return 1;
     }
@@ -215,11 +221,11 @@ int lrs_cmd_restore(int argc, char **argv)
     }
     snprintf(src, sizeof src, "%s/content", from);
     snprintf(dst, sizeof dst, "%s/content", cfg.data_dir);
-    if (copy_tree(src, dst, err, sizeof err)) {
+    if (lrs_copy_tree(src, dst, err, sizeof err)) {
         fprintf(stderr, "scolar: restore: %s\n", err);
         return 1;
     }
-    if (lrs_cli_open_db(cfg.data_dir, &db))
+    if (lrs_cli_open_dir(cfg.data_dir, &db))
         return 1;
     rc = stmt_db_check(db, report, sizeof report);
     if (!rc)

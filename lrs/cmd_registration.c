@@ -29,6 +29,7 @@ static const char REG_USAGE[] =
     "  --strict            spec-exact validation of every value (default: lenient where real\n"
     "                      content needs it; docs/registrations.md)\n"
     "  --data DIR          data directory (env SCOLAR_DATA; default ./scolar-data)\n"
+    "  --store URL         the store in PostgreSQL (env SCOLAR_STORE; docs/postgresql.md)\n"
     "\n"
     "       scolar registration token --registration ID [--data DIR]\n"
     "\n"
@@ -41,6 +42,7 @@ static const char REG_USAGE[] =
 int lrs_cmd_registration(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                         {"store", required_argument, NULL, LRS_OPT_STORE},
                                          {"course", required_argument, NULL, 'c'},
                                          {"learner-id", required_argument, NULL, 'i'},
                                          {"learner-name", required_argument, NULL, 'n'},
@@ -77,6 +79,9 @@ int lrs_cmd_registration(int argc, char **argv)
         switch (c) {
         case 'd':
             snprintf(app.cfg.data_dir, sizeof app.cfg.data_dir, "%s", optarg);
+            break;
+        case LRS_OPT_STORE:
+            snprintf(app.cfg.store, sizeof app.cfg.store, "%s", optarg);
             break;
         case 'c':
             course = optarg;
@@ -120,7 +125,7 @@ int lrs_cmd_registration(int argc, char **argv)
                                    "other option but --data%s",
                                    "");
     lrs_config_urls(&app.cfg);
-    if (lrs_cli_open_db(app.cfg.data_dir, &app.db))
+    if (lrs_cli_open_db(&app.cfg, &app.db))
         return 1;
     lrs_rt_open(&app); /* no statement store: the CLI emits no statements */
     rt = lrs_rt_get(&app, err, sizeof err);

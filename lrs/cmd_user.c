@@ -28,7 +28,8 @@ static const char USER_USAGE[] =
     "  NAME               1 to 64 letters, digits or . _ - @\n"
     "  --password-stdin   read the password from the first line of standard input\n"
     "                     (otherwise it is asked for on the terminal)\n"
-    "  --data DIR         data directory (env SCOLAR_DATA; default ./scolar-data)\n";
+    "  --data DIR         data directory (env SCOLAR_DATA; default ./scolar-data)\n"
+    "  --store URL        the store in PostgreSQL (env SCOLAR_STORE; docs/postgresql.md)\n";
 
 static int read_password(int from_stdin, char *pw, size_t cap)
 {
@@ -60,6 +61,7 @@ static int read_password(int from_stdin, char *pw, size_t cap)
 int lrs_cmd_user(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                         {"store", required_argument, NULL, LRS_OPT_STORE},
                                          {"password-stdin", no_argument, NULL, 'p'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0, 0, 0, 0}};
@@ -93,6 +95,9 @@ int lrs_cmd_user(int argc, char **argv)
         case 'd':
             snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", optarg);
             break;
+        case LRS_OPT_STORE:
+            snprintf(cfg.store, sizeof cfg.store, "%s", optarg);
+            break;
         case 'p':
             from_stdin = 1;
             break;
@@ -112,7 +117,7 @@ int lrs_cmd_user(int argc, char **argv)
         fprintf(stderr, "scolar: no password given\n");
         return 1;
     }
-    if (lrs_cli_open_db(cfg.data_dir, &db))
+    if (lrs_cli_open_db(&cfg, &db))
         return 1;
     if (!strcmp(sub, "create")) {
         if (lrs_user_create(db, name, pw, err, sizeof err)) {

@@ -27,8 +27,17 @@ enum fwd_kind { FWD_FORWARDER = 1, FWD_WEBHOOK = 2 };
 #define FWD_ANSWER_MAX 1024   /* bytes of a target's answer kept for the status */
 #define FWD_CONCURRENCY_MAX 8 /* batches in flight at once ("concurrency") */
 #define FWD_CONCURRENCY_DEFAULT 8
-#define FWD_FLUSH_ROWS 2000 /* delivered rows deleted at once (at most) */
-#define FWD_FLUSH_MS 250    /* ... or once the oldest waited this long */
+#define FWD_FLUSH_ROWS 8000 /* delivered rows deleted at once (at most) */
+#define FWD_FLUSH_MS 500    /* ... or once the oldest waited this long */
+/* Back-pressure on ingest (fwd_admit.c): statement writes wait while a healthy forwarder's lag
+ * is over its bound, for at most the hold time per request. */
+#define FWD_MAX_LAG_MS_DEFAULT 2000 /* SCOLAR_FORWARD_MAX_LAG_MS, "max_lag_ms"; 0: off */
+#define FWD_HOLD_MS_DEFAULT 1000    /* SCOLAR_FORWARD_HOLD_MS: longest wait of one request */
+#define FWD_HOLD_MS_MAX 10000
+#define FWD_STALL_MS 3000 /* rows wait and no batch was taken for this long: not healthy */
+#define FWD_COUNT_MS 100  /* the queued rows are counted again after this */
+#define FWD_RECOUNT_MS 20 /* ... or this, when the estimate says to hold */
+#define FWD_RATE_MS 500   /* busy time of one measure of the sender's pace */
 
 /** One target and its sender thread. The fields above `mu` are fixed once it runs. */
 struct fwd_target {
@@ -45,6 +54,8 @@ struct fwd_target {
     int64_t give_up_us;
     struct stmt_store *store;
     struct stmt_db *db; /* attachment blobs (fwd_body.c) */
+    struct lrs_fwd *fwd;
+    int64_t max_lag_us; /* back-pressure bound of this forwarder (0: it never holds ingest) */
 
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -73,6 +84,23 @@ struct fwd_target {
     int fl_quit, fl_started;
     pthread_cond_t fl_cv;
     pthread_t fl_th;
+    /* Back-pressure (fwd_admit.c), under mu: the key (stored time) of the oldest row the
+     * sender knows to be waiting or in flight (0: none), whether the target caught up (lag
+     * under its bound while healthy) since its last failure or pause (a backlog left by a
+     * pause or an outage drains without holding ingest), and what it held. */
+    uint64_t oldest_us;
+    int bp_armed;
+    uint64_t held_n;
+    int64_t held_us;
+    /* ... and the backlog in rows against the sender's pace: rows delivered per second of
+     * sending (busy: rows in flight), measured over windows of busy time, and the queued rows
+     * counted at most every FWD_COUNT_MS by a held request (a bounded scan) */
+    double send_rate;
+    uint64_t rate_rows;
+    int64_t rate_busy_us, busy_since;
+    uint64_t queued_est;
+    int64_t counted_at;
+    int counting;
     struct fwd_target *next;
 };
 
@@ -80,6 +108,14 @@ struct lrs_fwd {
     pthread_mutex_t mu; /* the list; held while a status is built or a target deleted */
     struct fwd_target *list;
     struct lrs_app *app;
+    /* back-pressure (fwd_admit.c) */
+    int64_t max_lag_us; /* default bound of a forwarder without "max_lag_ms" */
+    int64_t hold_us;    /* longest wait of one request (0: never hold) */
+    pthread_mutex_t adm_mu;
+    pthread_cond_t adm_cv;        /* broadcast by a sender when its oldest row changes */
+    int adm_waiters;              /* requests waiting now (atomic) */
+    uint64_t held_n, held_capped; /* under adm_mu: requests held, of which released by the cap */
+    int64_t held_us;
 };
 
 /** serve: load every target of the store and start its sender. 0 or -1 (err filled). */
@@ -103,6 +139,25 @@ int lrs_fwd_pause(struct lrs_app *app, enum fwd_kind kind, uint32_t id, int paus
 int lrs_fwd_delete(struct lrs_app *app, enum fwd_kind kind, uint32_t id);
 /** Prometheus lines of every target (lrs_metrics.c). */
 void lrs_fwd_metrics(struct lrs_app *app, struct sc_buf *b);
+
+/* fwd_admit.c */
+/** Before a statement write is accepted (POST/PUT /xapi/statements): wait while a healthy
+ *  forwarder that caught up has a lag over its bound, at most the hold time; n: the statements
+ *  of the request (they count in the backlog until it is counted again). NULL-tolerant
+ *  (no forwarding: returns at once). Never refuses. */
+void lrs_fwd_admit(struct lrs_app *app, size_t n);
+/** Read SCOLAR_FORWARD_MAX_LAG_MS and SCOLAR_FORWARD_HOLD_MS into f; init its lock. */
+void fwd__admit_init(struct lrs_fwd *f);
+void fwd__admit_free(struct lrs_fwd *f);
+/** The sender's oldest waiting row changed (0: none): wake the requests held. */
+void fwd__admit_oldest(struct fwd_target *t, uint64_t oldest_us);
+/** The sender delivered n rows (its pace, fwd_admit.c). */
+void fwd__admit_sent(struct fwd_target *t, size_t n); /* t->mu held */
+/** The back-pressure member of a target's status ({max_lag_ms, state, held_requests, held_s});
+ *  called with t->mu held. */
+cJSON *fwd__admit_status(struct fwd_target *t, int64_t now);
+/** Prometheus lines of back-pressure (lrs_fwd_metrics). */
+void fwd__admit_metrics(struct lrs_fwd *f, struct sc_buf *b);
 
 /* fwd_body.c: the body of a statements POST for rows items[lo..hi): a JSON array, or
  * multipart/mixed with the attachments db holds (db may be NULL: JSON only). ctype gets the

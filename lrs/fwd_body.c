@@ -93,6 +93,12 @@ int fwd__body(struct stmt_db *db, const struct stmt_outbox_item *items, size_t l
     } else {
         snprintf(ctype, ctlen, "application/json");
     }
+    /* the array in one allocation: grown by doubling, the body was copied ~log2(size) times
+     * (the sender's largest cost after the records' own copies, perf at 17,000 statements/s) */
+    size_t need = 2 + (hi > lo ? hi - lo - 1 : 0);
+    for (size_t i = lo; i < hi; i++)
+        need += items[i].len;
+    (void)sc_buf_reserve(body, need); /* a failure shows in sc_buf_error below */
     sc_buf_putc(body, '[');
     for (size_t i = lo; i < hi; i++) {
         if (i > lo)

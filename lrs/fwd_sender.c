@@ -115,6 +115,11 @@ static void set_error(struct fwd_target *t, const char *msg, long status, const 
 {
     t->errors++;
     t->failing++;
+    t->bp_armed = 0;  /* not healthy: its backlog drains before it holds ingest (fwd_admit.c) */
+    t->rate_rows = 0; /* the pace is measured again from here */
+    t->rate_busy_us = 0;
+    if (t->busy_since)
+        t->busy_since = sc_time_mono_us();
     t->last_err_us = sc_time_now_us();
     t->last_status = status;
     snprintf(t->last_error, sizeof t->last_error, "%s", msg);
@@ -291,6 +296,7 @@ static int delivered(struct fwd_target *t, struct stmt_outbox_item *items, size_
     for (size_t i = lo; i < hi; i++)
         t->pend[t->pending_n++] = items[i].seq;
     t->cursor = items[hi - 1].seq;
+    fwd__admit_sent(t, hi - lo);
     pthread_mutex_unlock(&t->mu);
     return 0;
 }
@@ -574,6 +580,8 @@ static size_t send_window(struct fwd_target *t, CURLM *m, CURL **cs, int k)
             }
             nin++;
         }
+        /* the oldest row waiting is the first of the oldest batch in the window */
+        fwd__admit_oldest(t, nin ? sl[head].items[0].seq : 0);
         if (!nin)
             break;
         /* drive the transfers until the oldest is answered */
@@ -739,10 +747,15 @@ void *fwd__sender_main(void *arg)
             idle = 1000;
             continue;
         }
-        if (w)
-            send_range(t, c, items, 0, w);
-        else if (!last)
+        if (t->kind == FWD_FORWARDER && (w || !last))
+            fwd__admit_oldest(t, w ? items[0].seq : 0);
+        if (w) {
+            /* after a short batch, likely nothing more waits: the next batch says otherwise */
+            if (!send_range(t, c, items, 0, w) && w < FWD_BATCH && t->kind == FWD_FORWARDER)
+                fwd__admit_oldest(t, 0);
+        } else if (!last) {
             idle = IDLE_POLL_MS;
+        }
         stmt_outbox_items_free(items, w);
         if (t->pending_n &&
             (w < FWD_BATCH || t->pending_n >= FWD_FLUSH_ROWS - FWD_BATCH ||

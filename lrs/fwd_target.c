@@ -46,6 +46,7 @@ static int retry_opts(const cJSON *body, cJSON *def, char *err, size_t errlen)
         {"retry_max_ms", 10, 24 * 3600000.0},
         {"give_up_s", 1, 365 * 86400.0},
         {"concurrency", 1, FWD_CONCURRENCY_MAX},
+        {"max_lag_ms", 0, 3600000}, /* back-pressure bound (fwd_admit.c); 0: never holds */
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, nums[i].name);
@@ -257,9 +258,10 @@ static void target_free(struct fwd_target *t)
 
 /* A target from its stored definition (consumes def). Also installs its filter or events in
  * the store. NULL on failure (memory, or a definition the store refuses). */
-static struct fwd_target *target_new(struct stmt_db *db, struct stmt_store *st, uint32_t id,
-                                     cJSON *def)
+static struct fwd_target *target_new(struct lrs_fwd *fw, uint32_t id, cJSON *def)
 {
+    struct stmt_db *db = fw->app->db;
+    struct stmt_store *st = fw->app->store;
     struct fwd_target *t = sc_calloc(1, sizeof *t);
     const char *kind = str_field(def, "kind"), *url = str_field(def, "url");
     const cJSON *auth = cJSON_GetObjectItemCaseSensitive(def, "auth");
@@ -275,6 +277,10 @@ static struct fwd_target *target_new(struct stmt_db *db, struct stmt_store *st, 
     t->def = def;
     t->store = st;
     t->db = db;
+    t->fwd = fw;
+    t->max_lag_us = num_field(def, "max_lag_ms", -1) >= 0
+                        ? (int64_t)num_field(def, "max_lag_ms", 0) * 1000
+                        : fw->max_lag_us;
     t->kind = strcmp(kind, "webhook") == 0 ? FWD_WEBHOOK : FWD_FORWARDER;
     t->paused = cJSON_IsTrue(p);
     t->timeout_ms = num_field(def, "timeout_ms", FWD_TIMEOUT_MS_DEFAULT);
@@ -394,7 +400,7 @@ static int load_one(void *ctx, uint32_t id, const char *def, size_t len)
         l->failed = 1;
         return 1;
     }
-    t = target_new(l->f->app->db, l->f->app->store, id, j);
+    t = target_new(l->f, id, j);
     if (!t) {
         l->failed = 1;
         return 1;
@@ -416,6 +422,7 @@ int lrs_fwd_open(struct lrs_app *app, char *err, size_t errlen)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     pthread_mutex_init(&f->mu, NULL);
     f->app = app;
+    fwd__admit_init(f);
     app->fwd = f;
     rc = stmt_outbox_targets(app->store, load_one, &l);
     if (rc || l.failed) {
@@ -448,6 +455,7 @@ void lrs_fwd_close(struct lrs_app *app)
         target_free(t);
     }
     pthread_mutex_destroy(&f->mu);
+    fwd__admit_free(f);
     sc_free(f);
     app->fwd = NULL;
     curl_global_cleanup();
@@ -486,7 +494,7 @@ int lrs_fwd_create(struct lrs_app *app, enum fwd_kind kind, const cJSON *body, u
         snprintf(err, errlen, "cannot store the target: %s", stmt_store_strerror(rc));
         return 503;
     }
-    t = target_new(app->db, app->store, nid, copy);
+    t = target_new(f, nid, copy);
     if (!t || target_start(t)) {
         if (t)
             stmt_outbox_forget(app->store, nid);
@@ -583,6 +591,8 @@ static cJSON *show(struct fwd_target *t)
     }
     if (t->failing && t->next_try_us)
         cJSON_AddStringToObject(s, "next_attempt", sc_time_format_iso(t->next_try_us, 3, iso));
+    if (t->kind == FWD_FORWARDER)
+        cJSON_AddItemToObject(s, "backpressure", fwd__admit_status(t, now));
     pthread_mutex_unlock(&t->mu);
     return o;
 }
@@ -691,6 +701,7 @@ int lrs_fwd_pause(struct lrs_app *app, enum fwd_kind kind, uint32_t id, int paus
     if (rc == 0) {
         pthread_mutex_lock(&t->mu);
         t->paused = paused;
+        t->bp_armed = 0;                      /* its backlog drains before it holds ingest */
         t->failing = paused ? t->failing : 0; /* resume: try at once */
         t->next_try_us = 0;
         pthread_cond_broadcast(&t->cv);
@@ -723,7 +734,7 @@ int lrs_fwd_delete(struct lrs_app *app, enum fwd_kind kind, uint32_t id)
     if (rc) {
         /* not deleted (503): the target goes on as before, a new sender on its stored
          * definition; it was gone from the list until the next start */
-        struct fwd_target *again = target_new(app->db, app->store, id, cJSON_Duplicate(t->def, 1));
+        struct fwd_target *again = target_new(f, id, cJSON_Duplicate(t->def, 1));
         if (again && !target_start(again)) {
             again->next = f->list;
             f->list = again;
@@ -797,4 +808,5 @@ void lrs_fwd_metrics(struct lrs_app *app, struct sc_buf *b)
         }
     }
     pthread_mutex_unlock(&f->mu);
+    fwd__admit_metrics(f, b);
 }

@@ -36,6 +36,7 @@ void lrs_log_access(const char *origin, const char *method, const char *path, in
 #define LRS_SELF_EXE "/proc/self/exe"
 struct lrs_config {
     char data_dir[1024];
+    char store[1024];         /* --store: a PostgreSQL URL (issue 19), or "" for LMDB in data_dir */
     char listen[256];         /* HOST:PORT of the LMS/API origin */
     char content_listen[256]; /* HOST:PORT of the content origin (player, packages) */
     char public_url[300];     /* how clients reach `listen` (for printed and launch URLs) */

@@ -4,8 +4,13 @@
  *
  * Secrets are random (32 bytes) and stored only as a salted PBKDF2-HMAC-SHA-256 hash (issue 2:
  * "salted, slow hash"). To keep the slow hash off the hot path, a successful verification is
- * remembered in memory as HMAC(process key, key ‖ ':' ‖ secret); the cache is flushed on any
- * revocation. Basic credentials are split on the first colon only (RFC 7617 2).
+ * remembered in memory as HMAC(process key, key ‖ 0 ‖ secret ‖ 0 ‖ stored salt ‖ stored hash).
+ * The record is read from the store on every request anyway (its scopes, its revoked flag), so
+ * an entry is only ever used against the record it was verified against: a credential revoked,
+ * deleted or given another secret in the store (by this process, another node on the same
+ * PostgreSQL database, or a restore) is refused at its next request on every node, with no
+ * cross-node message and no version row (issue 19 step 4). The cache is also flushed on a
+ * revocation here. Basic credentials are split on the first colon only (RFC 7617 2).
  */
 #include "lrs/lrs.h"
 #include "common/sc_alloc.h"
@@ -106,22 +111,27 @@ static struct {
     int used;
 } cache[CACHE_SLOTS];
 
-/* HMAC(process key, key ‖ 0 ‖ secret), without allocating: an allocation failure must not
- * turn every credential into the same cache entry (issue 15). Key and secret are bounded by
- * the caller (64 and 255 bytes). */
-static void cache_mac(const char *key, const char *secret, unsigned char mac[32])
+/* HMAC(process key, key ‖ 0 ‖ secret ‖ 0 ‖ stored, the record's salt and hash in hex), without
+ * allocating: an allocation failure must not turn every credential into the same cache entry
+ * (issue 15). Key and secret are bounded by the caller (64 and 255 bytes), stored is cut at
+ * 97 bytes (32 + 1 + 64). */
+static void cache_mac(const char *key, const char *secret, const char *stored,
+                      unsigned char mac[32])
 {
-    char msg[64 + 1 + 256];
-    size_t kl = strlen(key), sl = strlen(secret);
+    char msg[64 + 1 + 256 + 1 + 97];
+    size_t kl = strlen(key), sl = strlen(secret), tl = strnlen(stored, 97);
     memcpy(msg, key, kl);
     msg[kl] = '\0';
     memcpy(msg + kl + 1, secret, sl);
-    sc_hmac_sha256(cache_key, sizeof cache_key, msg, kl + 1 + sl, mac);
+    msg[kl + 1 + sl] = '\0';
+    memcpy(msg + kl + 2 + sl, stored, tl);
+    sc_hmac_sha256(cache_key, sizeof cache_key, msg, kl + 2 + sl + tl, mac);
 }
 
-/* 1 when this key and secret were verified before. Without a process key (the random source
- * failed) nothing is cached and every verification runs the slow hash. */
-static int cache_hit(const char *key, const char *secret)
+/* 1 when this key and secret were verified before against the stored salt and hash `stored`.
+ * Without a process key (the random source failed) nothing is cached and every verification
+ * runs the slow hash. */
+static int cache_hit(const char *key, const char *secret, const char *stored)
 {
     unsigned char mac[32];
     int hit = 0;
@@ -129,7 +139,7 @@ static int cache_hit(const char *key, const char *secret)
     if (!cache_key_set && sc_random_bytes(cache_key, sizeof cache_key) == 0)
         cache_key_set = 1;
     if (cache_key_set) {
-        cache_mac(key, secret, mac);
+        cache_mac(key, secret, stored, mac);
         size_t slot = (size_t)(mac[0] | mac[1] << 8) % CACHE_SLOTS;
         hit = cache[slot].used && sc_ct_equal(cache[slot].mac, mac, 32);
     }
@@ -137,12 +147,12 @@ static int cache_hit(const char *key, const char *secret)
     return hit;
 }
 
-static void cache_put(const char *key, const char *secret)
+static void cache_put(const char *key, const char *secret, const char *stored)
 {
     unsigned char mac[32];
     pthread_mutex_lock(&cache_lock);
     if (cache_key_set) {
-        cache_mac(key, secret, mac);
+        cache_mac(key, secret, stored, mac);
         size_t slot = (size_t)(mac[0] | mac[1] << 8) % CACHE_SLOTS;
         memcpy(cache[slot].mac, mac, 32);
         cache[slot].used = 1;
@@ -480,6 +490,14 @@ static int secret_matches(const cJSON *rec, const char *secret)
     return sc_ct_equal(hash, want, 32) ? 0 : -1;
 }
 
+/* "salt:hash" of a record (hex, as stored), the identity of the secret it accepts; "" without. */
+static void stored_of(const cJSON *rec, char out[98])
+{
+    const char *salt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "salt"));
+    const char *hash = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, "hash"));
+    snprintf(out, 98, "%.32s:%.64s", salt ? salt : "", hash ? hash : "");
+}
+
 int lrs_cred_verify_basic(struct stmt_db *db, const char *authz, struct lrs_cred *out)
 {
     return lrs_cred_verify_from(db, authz, NULL, out);
@@ -490,7 +508,7 @@ int lrs_cred_verify_from(struct stmt_db *db, const char *authz, const char *addr
 {
     unsigned char dec[256];
     size_t n = 0;
-    char *colon, *val = NULL, *authority = NULL;
+    char *colon, *val = NULL, *authority = NULL, stored[98];
     size_t vl;
     cJSON *rec = NULL;
     int rc = -1, cached;
@@ -511,9 +529,7 @@ int lrs_cred_verify_from(struct stmt_db *db, const char *authz, const char *addr
     const char *key = (const char *)dec, *secret = colon + 1;
     if (strlen(key) > 64)
         return -1;
-    cached = cache_hit(key, secret);
-    if (!cached && auth_throttled(addr, key))
-        return LRS_AUTH_THROTTLED;
+    /* the record first: the cache entry is valid only for the salt and hash stored now */
     rc = stmt_db_get1(db, "creds", key, strlen(key), &val, &vl);
     if (rc == STMT_DB_OK) {
         rec = cJSON_ParseWithLength(val, vl);
@@ -528,13 +544,19 @@ int lrs_cred_verify_from(struct stmt_db *db, const char *authz, const char *addr
         cJSON_Delete(rec);
         rec = NULL;
     }
+    stored_of(rec, stored);
+    cached = rec && cache_hit(key, secret, stored);
+    if (!cached && auth_throttled(addr, key)) {
+        rc = LRS_AUTH_THROTTLED;
+        goto out;
+    }
     if (!cached) {
         /* runs for unknown and revoked keys too (a dummy hash): the same cost for all */
         if (secret_matches(rec, secret) != 0 || !rec) {
             auth_failed(addr, key);
             goto out;
         }
-        cache_put(key, secret);
+        cache_put(key, secret, stored);
     }
     if (!rec)
         goto out;

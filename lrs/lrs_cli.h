@@ -5,14 +5,42 @@
 
 #include "lrs/lrs.h"
 
+#include <stdio.h>
+
 /** Print "scolar: <fmt>" and the usage to stderr; returns 2 (the usage exit code). */
 int lrs_cli_usage_error(const char *usage, const char *fmt, const char *arg);
-/** Open the store, printing one line on failure; 0 or 1 (the exit code). */
-int lrs_cli_open_db(const char *data_dir, struct stmt_db **db);
-/** scolar check: the activity report tallies of the open store db (of data_dir) against
- *  tallies rebuilt on a copy; findings to stderr, 0 or 1 (cmd_check_reports.c). */
-int lrs_check_activity_reports(const char *data_dir, struct stmt_db *db);
-/** Parse --data/--help; -1 after printing help, 2 on a usage error, 0 and *first_arg. */
+/** getopt_long value of --store URL (every command that opens the store takes it). */
+#define LRS_OPT_STORE 0x5354
+/** Open the store of cfg (cfg->store, a PostgreSQL URL, else the LMDB store of cfg->data_dir;
+ *  lrs_config_store.c) and register every module's tables, printing one line on failure
+ *  (naming --store, its password hidden); 0 or 1 (the exit code). */
+int lrs_cli_open_db(const struct lrs_config *cfg, struct stmt_db **db);
+/** The same for the LMDB store of directory data_dir. */
+int lrs_cli_open_dir(const char *data_dir, struct stmt_db **db);
+/** 1 when s is a PostgreSQL URL (postgres:// or postgresql://). */
+int lrs_store_is_url(const char *s);
+/** 0 when store is empty or a PostgreSQL URL; else -1 and the reason naming --store in err. */
+int lrs_store_check(const char *store, char *err, size_t errlen);
+/** url with its password (user:PASSWORD@ or password=) shown as *** into out. */
+void lrs_store_redact(const char *url, char *out, size_t n);
+/** "DIR/store.mdb" or the redacted URL of cfg's store into out; returns out. */
+const char *lrs_store_describe(const struct lrs_config *cfg, char *out, size_t n);
+/** `scolar copy-store` (cmd_copy.c): every table of one store into another (LMDB or
+ *  PostgreSQL either way). */
+int lrs_cmd_copy_store(int argc, char **argv);
+/** Copy every registered table of `from` into `to` (a scan per table, write transactions of
+ *  about 1,000 rows); with `resume`, tables whose counts already match are skipped and rows
+ *  are put again over a partial copy. Progress lines to `log` (NULL: quiet). 0, or -1 with
+ *  the reason in err (cmd_copy.c). */
+int lrs_store_copy(struct stmt_db *from, struct stmt_db *to, int resume, FILE *log, char *err,
+                   size_t errlen);
+/** Copy the tree src into dst, skipping files dst has (cmd_ops.c). 0 or -1 (err). */
+int lrs_copy_tree(const char *src, const char *dst, char *err, size_t errlen);
+/** scolar check: the activity report tallies of the open store db (of cfg) against
+ *  tallies rebuilt on a copy (an LMDB copy in a folder of cfg->data_dir, also of a PostgreSQL
+ *  store); findings to stderr, 0 or 1 (cmd_check_reports.c). */
+int lrs_check_activity_reports(const struct lrs_config *cfg, struct stmt_db *db);
+/** Parse --data/--store/--help; -1 after printing help, 2 on a usage error, 0 and *first_arg. */
 int lrs_cli_data_opts(int argc, char **argv, const char *usage, struct lrs_config *cfg,
                       int *first_arg);
 

@@ -2,6 +2,7 @@
 /* Configuration: defaults, then SCOLAR_* environment variables, then command-line flags
  * (applied by main.c), in that order of weight. docs/configuration.md lists every knob. */
 #include "lrs/lrs.h"
+#include "lrs/lrs_cli.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -51,6 +52,7 @@ static void env_size(const char *name, size_t *dst)
 void lrs_config_from_env(struct lrs_config *c)
 {
     env_str("SCOLAR_DATA", c->data_dir, sizeof c->data_dir);
+    env_str("SCOLAR_STORE", c->store, sizeof c->store);
     env_str("SCOLAR_LISTEN", c->listen, sizeof c->listen);
     env_str("SCOLAR_CONTENT_LISTEN", c->content_listen, sizeof c->content_listen);
     env_str("SCOLAR_PUBLIC_URL", c->public_url, sizeof c->public_url);
@@ -131,6 +133,8 @@ static int addr_ok(const char *a, size_t n)
 
 int lrs_config_validate(const struct lrs_config *c, char *err, size_t errlen)
 {
+    if (lrs_store_check(c->store, err, errlen))
+        return -1;
     if (c->public_url[0] && !url_ok(c->public_url)) {
         snprintf(err, errlen,
                  "public-url '%s' must be an absolute http:// or https:// URL without query",

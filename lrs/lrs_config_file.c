@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { K_STR, K_SIZE, K_MS, K_ENUM };
+enum kind { K_STR, K_SIZE, K_MS, K_ENUM, K_MS0 };
 
 static const struct key {
     const char *key, *env;
@@ -24,6 +24,7 @@ static const struct key {
     const char *choices; /* K_ENUM: '|'-separated */
 } KEYS[] = {
     {"data", "SCOLAR_DATA", K_STR, NULL},
+    {"store", "SCOLAR_STORE", K_STR, NULL},
     {"listen", "SCOLAR_LISTEN", K_STR, NULL},
     {"content-listen", "SCOLAR_CONTENT_LISTEN", K_STR, NULL},
     {"public-url", "SCOLAR_PUBLIC_URL", K_STR, NULL},
@@ -49,6 +50,8 @@ static const struct key {
     {"db-initial-map", "SCOLAR_DB_INITIAL_MAP", K_SIZE, NULL},
     {"fold-epoch", "SCOLAR_FOLD_EPOCH", K_SIZE, NULL},
     {"runtime-dir", "SCOLAR_RUNTIME_DIR", K_STR, NULL},
+    {"forward-max-lag-ms", "SCOLAR_FORWARD_MAX_LAG_MS", K_MS0, NULL}, /* lrs/fwd_admit.c */
+    {"forward-hold-ms", "SCOLAR_FORWARD_HOLD_MS", K_MS0, NULL},
     {NULL, NULL, K_STR, NULL},
 };
 
@@ -79,6 +82,11 @@ static const char *value_error(const struct key *k, const char *v)
         return NULL;
     case K_ENUM:
         return choice_ok(k->choices, v) ? NULL : "is not one of the allowed values";
+    case K_MS0: /* 0 allowed (switches the feature off) */
+        errno = 0;
+        if (!isdigit((unsigned char)*v) || strtoull(v, &end, 10) > 3600000 || *end || errno)
+            return "needs a whole number from 0 to 3600000";
+        return NULL;
     }
     return NULL;
 }

@@ -11,6 +11,7 @@
 #include "common/sc_alloc.h"
 #include "common/sc_time.h"
 #include "scorm/scorm.h"
+#include "scorm/scorm_content.h"
 #include "scorm/scorm_rt.h"
 #include "statements/stmt_store.h"
 
@@ -40,6 +41,7 @@ static const char MAIN_USAGE[] =
     "  reindex        rebuild the statement id table and query indexes from the statements\n"
     "  export         write statements as JSON lines or CSV (server stopped)\n"
     "  migrate        copy another LRS's statements and documents here, or push ours\n"
+    "  copy-store     copy a whole store between LMDB and PostgreSQL (--from, --to)\n"
     "  backup DEST    copy the store (compacted) and course files, also while serving\n"
     "  restore BACKUP restore a backup into a new data directory and verify it\n"
     "  config check   check the configuration (--config FILE, environment)\n"
@@ -48,9 +50,13 @@ static const char MAIN_USAGE[] =
     "  scolar --version           print the version\n";
 
 static const char SERVE_USAGE[] =
-    "usage: scolar serve [--data DIR] [--listen HOST:PORT] [--content-listen HOST:PORT]\n"
+    "usage: scolar serve [--data DIR] [--store URL] [--listen HOST:PORT] [--content-listen "
+    "HOST:PORT]\n"
     "\n"
     "  --data DIR                 data directory (env SCOLAR_DATA; default ./scolar-data)\n"
+    "  --store URL                keep the store in PostgreSQL (postgres://USER@HOST/DB, env\n"
+    "                             SCOLAR_STORE): several nodes may serve one database; --data\n"
+    "                             is then this node's own folder\n"
     "  --listen HOST:PORT         API and admin origin (env SCOLAR_LISTEN; default "
     "127.0.0.1:8080)\n"
     "  --content-listen HOST:PORT content origin for the player and packages\n"
@@ -77,14 +83,14 @@ static const char SERVE_USAGE[] =
     "SCOLAR_ADMIN_KEY and SCOLAR_ADMIN_SECRET choose it instead.\n";
 
 static const char CREDS_USAGE[] =
-    "usage: scolar creds create --name NAME --scopes SCOPES [--data DIR]\n"
-    "       scolar creds list [--data DIR]\n"
-    "       scolar creds revoke KEY [--data DIR]\n"
+    "usage: scolar creds create --name NAME --scopes SCOPES [--data DIR] [--store URL]\n"
+    "       scolar creds list [--data DIR] [--store URL]\n"
+    "       scolar creds revoke KEY [--data DIR] [--store URL]\n"
     "\n"
     "  SCOPES is a comma-separated list of: all, all/read, statements/write, statements/read,\n"
     "  statements/read/mine, state, define, profile, admin\n";
 
-static const char CHECK_USAGE[] = "usage: scolar check [--data DIR]\n"
+static const char CHECK_USAGE[] = "usage: scolar check [--data DIR] [--store URL]\n"
                                   "  verifies the store and prints what it holds; exit 1 on a "
                                   "finding\n"
                                   "  (with the report tallies against tallies built again from "
@@ -95,50 +101,18 @@ static const char CHECK_USAGE[] = "usage: scolar check [--data DIR]\n"
                                   "waiting or dead)\n";
 
 static const char REINDEX_USAGE[] =
-    "usage: scolar reindex [--data DIR]\n"
+    "usage: scolar reindex [--data DIR] [--store URL]\n"
     "  empties the statement id table and query indexes and rebuilds them from the stored\n"
     "  statements (after `scolar check` reported findings); statements are not changed\n";
-
-int lrs_cli_usage_error(const char *usage, const char *fmt, const char *arg)
-{
-    if (fmt) {
-        fprintf(stderr, "scolar: ");
-        fprintf(stderr, fmt, arg ? arg : "");
-        fprintf(stderr, "\n");
-    }
-    fputs(usage, stderr);
-    return 2;
-}
-
-int lrs_cli_open_db(const char *data_dir, struct stmt_db **db)
-{
-    char err[1024];
-    int rc = stmt_db_open(data_dir, db, err, sizeof err);
-    if (rc == STMT_DB_ERR_FULL && strncmp(err, "the disk is full", 16)) {
-        char disk[600];
-        lrs_disk_state(data_dir, disk, sizeof disk);
-        fprintf(stderr, "scolar: the disk is full: %s: %s\n", disk, err);
-        return 1;
-    }
-    if (rc) {
-        fprintf(stderr, "scolar: %s\n", err);
-        return 1;
-    }
-    if (lrs_db_register(*db, err, sizeof err)) { /* each module's own tables */
-        fprintf(stderr, "scolar: %s\n", err);
-        stmt_db_close(*db);
-        *db = NULL;
-        return 1;
-    }
-    return 0;
-}
 
 /* Shared option parsing for the subcommands that only take --data (and --help). */
 int lrs_cli_data_opts(int argc, char **argv, const char *usage, struct lrs_config *cfg,
                       int *first_arg)
 {
-    static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                         {"store", required_argument, NULL, LRS_OPT_STORE},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
@@ -146,6 +120,9 @@ int lrs_cli_data_opts(int argc, char **argv, const char *usage, struct lrs_confi
         switch (c) {
         case 'd':
             snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", optarg);
+            break;
+        case LRS_OPT_STORE:
+            snprintf(cfg->store, sizeof cfg->store, "%s", optarg);
             break;
         case 'h':
             fputs(usage, stdout);
@@ -204,6 +181,7 @@ static int ensure_admin(struct lrs_app *app)
 static int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                         {"store", required_argument, NULL, LRS_OPT_STORE},
                                          {"listen", required_argument, NULL, 'l'},
                                          {"content-listen", required_argument, NULL, 'c'},
                                          {"max-body", required_argument, NULL, 'b'},
@@ -233,6 +211,9 @@ static int cmd_serve(int argc, char **argv)
         switch (c) {
         case 'd':
             snprintf(app.cfg.data_dir, sizeof app.cfg.data_dir, "%s", optarg);
+            break;
+        case LRS_OPT_STORE:
+            snprintf(app.cfg.store, sizeof app.cfg.store, "%s", optarg);
             break;
         case 'l':
             snprintf(app.cfg.listen, sizeof app.cfg.listen, "%s", optarg);
@@ -317,7 +298,7 @@ static int cmd_serve(int argc, char **argv)
     sigaddset(&set, SIGHUP); /* reload the TLS certificate */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (lrs_cli_open_db(app.cfg.data_dir, &app.db))
+    if (lrs_cli_open_db(&app.cfg, &app.db))
         return 1;
     if (ensure_admin(&app))
         goto out;
@@ -333,9 +314,11 @@ static int cmd_serve(int argc, char **argv)
     }
     printf("scolar %s serving\n  console: %s/ (sign in with an admin key and secret)\n"
            "  xAPI:    %s/xapi/\n  admin:   %s/api/ (courses, registrations, "
-           "credentials)\n  content: %s/\n  data:    %s\n",
+           "credentials)\n  content: %s/\n  data:    %s\n%s%s%s",
            SCOLAR_VERSION, app.cfg.public_url, app.cfg.public_url, app.cfg.public_url,
-           app.cfg.content_url, app.cfg.data_dir);
+           app.cfg.content_url, app.cfg.data_dir, app.cfg.store[0] ? "  store:   " : "",
+           app.cfg.store[0] ? lrs_store_describe(&app.cfg, err, sizeof err) : "",
+           app.cfg.store[0] ? "\n" : "");
     fflush(stdout);
     while (!sigwait(&set, &sig) && sig == SIGHUP) {
         if (!app.cfg.tls_cert[0])
@@ -376,6 +359,7 @@ static int cmd_creds(int argc, char **argv)
     }
     if (!strcmp(sub, "create")) {
         static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+                                             {"store", required_argument, NULL, LRS_OPT_STORE},
                                              {"name", required_argument, NULL, 'n'},
                                              {"scopes", required_argument, NULL, 's'},
                                              {"help", no_argument, NULL, 'h'},
@@ -390,6 +374,9 @@ static int cmd_creds(int argc, char **argv)
             switch (c) {
             case 'd':
                 snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", optarg);
+                break;
+            case LRS_OPT_STORE:
+                snprintf(cfg.store, sizeof cfg.store, "%s", optarg);
                 break;
             case 'n':
                 name = optarg;
@@ -411,7 +398,7 @@ static int cmd_creds(int argc, char **argv)
             return lrs_cli_usage_error(CREDS_USAGE, "creds create needs --name and --scopes%s", "");
         if (lrs_scopes_parse(scopes_s, &scopes, err, sizeof err))
             return lrs_cli_usage_error(CREDS_USAGE, "--scopes: %s", err);
-        if (lrs_cli_open_db(cfg.data_dir, &db))
+        if (lrs_cli_open_db(&cfg, &db))
             return 1;
         if (lrs_cred_create(db, name, scopes, NULL, NULL, key, sizeof key, secret, sizeof secret)) {
             fprintf(stderr, "scolar: cannot store the credential\n");
@@ -437,7 +424,7 @@ static int cmd_creds(int argc, char **argv)
         if (!strcmp(sub, "list")) {
             if (first < argc)
                 return lrs_cli_usage_error(CREDS_USAGE, "unexpected argument '%s'", argv[first]);
-            if (lrs_cli_open_db(cfg.data_dir, &db))
+            if (lrs_cli_open_db(&cfg, &db))
                 return 1;
             cJSON *l = lrs_cred_list(db);
             char *s = l ? cJSON_PrintUnformatted(l) : NULL;
@@ -453,7 +440,7 @@ static int cmd_creds(int argc, char **argv)
         }
         if (first != argc - 1)
             return lrs_cli_usage_error(CREDS_USAGE, "creds revoke needs exactly one KEY%s", "");
-        if (lrs_cli_open_db(cfg.data_dir, &db))
+        if (lrs_cli_open_db(&cfg, &db))
             return 1;
         int r2 = lrs_cred_revoke(db, argv[first]);
         if (r2 == STMT_DB_NOTFOUND)
@@ -485,7 +472,7 @@ static int open_data_only(int argc, char **argv, const char *usage, struct lrs_c
         return rc;
     if (first < argc)
         return lrs_cli_usage_error(usage, "unexpected argument '%s'", argv[first]);
-    {
+    if (!cfg->store[0]) {
         /* check and reindex work on a store that exists: never create an empty one */
         char path[4200];
         struct stat sb;
@@ -500,7 +487,7 @@ static int open_data_only(int argc, char **argv, const char *usage, struct lrs_c
             return 1;
         }
     }
-    return lrs_cli_open_db(cfg->data_dir, db) ? 1 : 0;
+    return lrs_cli_open_db(cfg, db) ? 1 : 0;
 }
 
 /* The course reports the run-time keeps (scorm_rt_report_keep.c) against the ones computed
@@ -591,13 +578,30 @@ static int cmd_check(int argc, char **argv)
     }
     if (!rc)
         rc = check_course_reports(&cfg, db);
+    if (!rc && stmt_db_is_pg(db)) {
+        /* course content in the database (scorm_content.h, issue 19): every blob's reference
+         * count is the number of content rows naming it and its chunks are all there */
+        struct scorm_content_stats cs;
+        int crc = scorm_content_stats(db, &cs);
+        if (crc) {
+            fprintf(stderr, "course content: cannot read: %s\n", scorm_strerror(crc));
+            rc = 1;
+        } else if (cs.bad) {
+            fprintf(stderr, "course content: %zu findings (reference counts or chunks)\n", cs.bad);
+            rc = 1;
+        } else {
+            printf("course content: %zu files, %zu blobs (%llu bytes), %zu chunks\n", cs.files,
+                   cs.blobs, (unsigned long long)cs.blob_bytes, cs.chunks);
+        }
+    }
     if (!rc) /* the activity report tallies against tallies built again (cmd_check_reports.c) */
-        rc = lrs_check_activity_reports(cfg.data_dir, db);
+        rc = lrs_check_activity_reports(&cfg, db);
     if (!rc) {
-        char *fmt = NULL;
+        char *fmt = NULL, where[1100];
         size_t n = 0;
         stmt_db_get1(db, "meta", "format", 6, &fmt, &n);
-        printf("store %s/store.mdb: ok (format %s)\n", cfg.data_dir, fmt ? fmt : "?");
+        printf("store %s: ok (format %s)\n", lrs_store_describe(&cfg, where, sizeof where),
+               fmt ? fmt : "?");
         sc_free(fmt);
     }
     stmt_db_close(db);
@@ -621,8 +625,9 @@ static int cmd_reindex(int argc, char **argv)
     o.reindex = 1;
     rc = stmt_store_open(db, &o, &st); /* the rebuild is the fold that open runs */
     if (rc) {
-        fprintf(stderr, "scolar: reindex of %s failed: %s\n", cfg.data_dir,
-                stmt_store_strerror(rc));
+        char where[1100];
+        fprintf(stderr, "scolar: reindex of %s failed: %s\n",
+                lrs_store_describe(&cfg, where, sizeof where), stmt_store_strerror(rc));
         stmt_db_close(db);
         return 1;
     }
@@ -693,6 +698,8 @@ int main(int argc, char **argv)
         rc = lrs_cmd_export(argc - 1, argv + 1);
     else if (!strcmp(cmd, "migrate"))
         rc = lrs_cmd_migrate(argc - 1, argv + 1);
+    else if (!strcmp(cmd, "copy-store"))
+        rc = lrs_cmd_copy_store(argc - 1, argv + 1);
     else if (!strcmp(cmd, "backup"))
         rc = lrs_cmd_backup(argc - 1, argv + 1);
     else if (!strcmp(cmd, "restore"))

@@ -2,7 +2,8 @@
 /*
  * Admin API of forwarding targets and webhooks (issue 17; docs/api.md "Forwarding"):
  *   POST   /api/forwarders            {url, auth, filter, version, timeout_ms, retry_initial_ms,
- *                                      retry_max_ms, give_up_s} -> 201 the target with status
+ *                                      retry_max_ms, give_up_s, concurrency, max_lag_ms}
+ *                                      -> 201 the target with status
  *   GET    /api/forwarders            -> {"forwarders": [...]}
  *   GET    /api/forwarders/ID         -> the target: definition (no secrets) and status
  *   GET    /api/forwarders/ID/parked  -> {"parked": [{time, reason}]} (first 1000)

@@ -26,6 +26,7 @@
 #include "lrs/lrs.h"
 #include "common/sc_alloc.h"
 #include "common/sc_time.h"
+#include "scorm/scorm_content.h"
 #include "scorm/scorm_rt.h"
 #include "statements/stmt_store.h"
 #include "statements/stmt_validate.h"
@@ -229,81 +230,16 @@ void lrs_route_runtime(struct lrs_req *r)
 
 /* ---- /content/ ------------------------------------------------------------------------- */
 
-static const struct {
-    const char *ext;
-    const char *type;
-} mime_table[] = {
-    {"html", "text/html; charset=utf-8"},
-    {"htm", "text/html; charset=utf-8"},
-    {"xhtml", "application/xhtml+xml"},
-    {"js", "text/javascript; charset=utf-8"},
-    {"mjs", "text/javascript; charset=utf-8"},
-    {"css", "text/css; charset=utf-8"},
-    {"json", "application/json"},
-    {"xml", "application/xml"},
-    {"xsd", "application/xml"},
-    {"txt", "text/plain; charset=utf-8"},
-    {"csv", "text/csv; charset=utf-8"},
-    {"vtt", "text/vtt; charset=utf-8"},
-    {"png", "image/png"},
-    {"jpg", "image/jpeg"},
-    {"jpeg", "image/jpeg"},
-    {"gif", "image/gif"},
-    {"svg", "image/svg+xml"},
-    {"webp", "image/webp"},
-    {"ico", "image/x-icon"},
-    {"bmp", "image/bmp"},
-    {"mp3", "audio/mpeg"},
-    {"wav", "audio/wav"},
-    {"ogg", "audio/ogg"},
-    {"oga", "audio/ogg"},
-    {"m4a", "audio/mp4"},
-    {"mp4", "video/mp4"},
-    {"m4v", "video/mp4"},
-    {"webm", "video/webm"},
-    {"ogv", "video/ogg"},
-    {"woff", "font/woff"},
-    {"woff2", "font/woff2"},
-    {"ttf", "font/ttf"},
-    {"otf", "font/otf"},
-    {"eot", "application/vnd.ms-fontobject"},
-    {"pdf", "application/pdf"},
-    {"swf", "application/x-shockwave-flash"},
-    {"wasm", "application/wasm"},
-    {"map", "application/json"},
-};
-
+/* The media type table and the path rule live with the content (scorm/scorm_content.c), where
+ * the import records a file's type; these names stay for route_cmi5.c. */
 const char *lrs_content_mime(const char *path)
 {
-    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-    if (!dot || (slash && dot < slash))
-        return NULL;
-    for (size_t i = 0; i < sizeof mime_table / sizeof mime_table[0]; i++)
-        if (!strcasecmp(dot + 1, mime_table[i].ext))
-            return mime_table[i].type;
-    return NULL;
+    return scorm_content_mime(path);
 }
 
-/* security.md §5.1 / §6: a package path has no "..", "." or empty segment, no backslash, no
- * control character, and is relative. */
 int lrs_content_path_ok(const char *p)
 {
-    const char *s = p;
-    if (!*p || *p == '/')
-        return 0;
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == '\\' || *s == 0x7f)
-            return 0;
-    for (s = p; *s;) {
-        const char *e = strchr(s, '/');
-        size_t n = e ? (size_t)(e - s) : strlen(s);
-        if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
-            return 0;
-        s += n;
-        if (*s == '/')
-            s++;
-    }
-    return 1;
+    return scorm_content_path_ok(p);
 }
 
 /* One "bytes=a-b" / "bytes=a-" / "bytes=-n" range (RFC 9110 14.1.2) of a file of `size` bytes:
@@ -344,26 +280,52 @@ static int parse_range(const char *h, size_t size, size_t *from, size_t *to)
     return 1;
 }
 
-static void send_file(struct lrs_req *r, FILE *f, size_t size, const char *ctype)
+/* RFC 9110 13.1.2: If-None-Match is a list of entity tags (or "*"), compared weakly. */
+static int etag_listed(const char *h, const char *etag)
+{
+    size_t n = strlen(etag);
+    while (h && *h) {
+        while (*h == ' ' || *h == '\t' || *h == ',')
+            h++;
+        if (*h == '*')
+            return 1;
+        if (!strncmp(h, "W/", 2))
+            h += 2;
+        if (!strncmp(h, etag, n) && (h[n] == '\0' || h[n] == ',' || h[n] == ' ' || h[n] == '\t'))
+            return 1;
+        h = strchr(h, ',');
+    }
+    return 0;
+}
+
+/* The file of c to the client, whole or one range, read a piece at a time through
+ * scorm_content (a chunk row at a time on PostgreSQL: never the whole file in memory). */
+static void send_content(struct lrs_req *r, struct scorm_content *c, const char *ctype)
 {
     char crange[96];
-    char *chunk;
-    size_t n, from = 0, to = size ? size - 1 : 0, left;
-    int status = 200, rg = parse_range(lrs_req_header(r, "Range"), size, &from, &to);
+    char *piece;
+    size_t size = (size_t)scorm_content_size(c), from = 0, to = size ? size - 1 : 0, left;
+    const char *range = lrs_req_header(r, "Range"), *if_range = lrs_req_header(r, "If-Range");
+    int status = 200, rg;
+    /* RFC 9110 13.1.5: a Range with an If-Range that is not our (strong) ETag is ignored, so
+     * a client resuming a file that changed gets the whole new one */
+    if (range && if_range && strcmp(if_range, scorm_content_etag(c)) != 0)
+        range = NULL;
+    rg = parse_range(range, size, &from, &to);
     if (rg < 0) {
         lrs_resp_header(r, "Content-Range", "bytes */%zu", size);
         lrs_reply_error(r, 416, "range not satisfiable for %zu bytes", size);
         return;
     }
-    if (rg > 0 && fseek(f, (long)from, SEEK_SET) == 0) {
+    if (rg > 0) {
         status = 206;
         snprintf(crange, sizeof crange, "bytes %zu-%zu/%zu", from, to, size);
     } else {
         from = 0;
         to = size ? size - 1 : 0;
     }
-    chunk = sc_malloc(65536); /* worker stacks are small: never on the stack */
-    if (!chunk) {
+    piece = sc_malloc(65536); /* worker stacks are small: never on the stack */
+    if (!piece) {
         lrs_reply_error(r, 500, "out of memory");
         return;
     }
@@ -373,28 +335,33 @@ static void send_file(struct lrs_req *r, FILE *f, size_t size, const char *ctype
     if (status == 206)
         lrs_resp_header(r, "Content-Range", "%s", crange);
     lrs_reply_head(r, status, ctype, 1, left, NULL, 0);
-    while (!r->head && left > 0 && (n = fread(chunk, 1, left < 65536 ? left : 65536, f)) > 0) {
-        if (mg_write(r->conn, chunk, n) <= 0)
+    while (!r->head && left > 0) {
+        size_t got = 0;
+        int rc = scorm_content_read(c, from, piece, left < 65536 ? left : 65536, &got);
+        if (rc || got == 0) { /* the head is out: the connection ends short of its length */
+            lrs_log(LRS_LOG_ERROR, "content %s: read at %zu: %s", r->path, from,
+                    scorm_strerror(rc));
             break;
-        r->bytes_out += n;
-        left -= n;
+        }
+        if (mg_write(r->conn, piece, got) <= 0)
+            break;
+        r->bytes_out += got;
+        from += got;
+        left -= got;
     }
-    sc_free(chunk);
+    sc_free(piece);
 }
 
 void lrs_route_content(struct lrs_req *r)
 {
     const char *rest = r->path + strlen("/content/");
     const char *s1 = strchr(rest, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
-    struct {
-        char base[PATH_MAX], full[PATH_MAX], rbase[PATH_MAX], rfull[PATH_MAX];
-    } *pb = NULL; /* four paths: worker stacks are small */
-    char course[80], *base, *full, *rbase, *rfull;
+    struct scorm_content *c = NULL;
+    char course[80];
     const char *rel, *ctype;
-    struct stat st;
-    FILE *f;
     char *end;
     long ver;
+    int rc;
 
     if (!s1 || !s2 || (size_t)(s1 - rest) >= sizeof course || s1 == rest) {
         lrs_reply_error(r, 404, "expected /content/<course>/<version>/<file>");
@@ -402,41 +369,31 @@ void lrs_route_content(struct lrs_req *r)
     }
     memcpy(course, rest, (size_t)(s1 - rest));
     course[s1 - rest] = 0;
-    for (const char *c = course; *c; c++)
-        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-              *c == '.' || *c == '_' || *c == '-') ||
+    for (const char *ch = course; *ch; ch++)
+        if (!((*ch >= 'A' && *ch <= 'Z') || (*ch >= 'a' && *ch <= 'z') ||
+              (*ch >= '0' && *ch <= '9') || *ch == '.' || *ch == '_' || *ch == '-') ||
             !strcmp(course, ".") || !strcmp(course, "..")) {
             lrs_reply_error(r, 404, "no course %.80s", course);
             return;
         }
     ver = strtol(s1 + 1, &end, 10);
     rel = s2 + 1;
-    if (end != s2 || ver <= 0 || !lrs_content_path_ok(rel)) {
+    if (end != s2 || ver <= 0 || ver > INT_MAX || !scorm_content_path_ok(rel)) {
         lrs_reply_error(r, 404, "no such package file");
         return;
     }
-    pb = sc_malloc(sizeof *pb);
-    if (!pb) {
-        lrs_reply_error(r, 500, "out of memory");
+    /* files on disk (LMDB) or rows of the store (PostgreSQL): scorm/scorm_content.h */
+    rc = scorm_content_open(r->app->db, course, (int)ver, rel, &c);
+    if (rc == SCORM_ERR_NOTFOUND) {
+        lrs_reply_error(r, 404, "no file %.200s in %s version %ld", rel, course, ver);
         return;
     }
-    base = pb->base;
-    full = pb->full;
-    rbase = pb->rbase;
-    rfull = pb->rfull;
-    snprintf(base, PATH_MAX, "%s/content/%s/%ld", r->app->cfg.data_dir, course, ver);
-    if ((size_t)snprintf(full, PATH_MAX, "%s/%s", base, rel) >= PATH_MAX ||
-        !realpath(base, rbase) || !realpath(full, rfull) || strncmp(rfull, rbase, strlen(rbase)) ||
-        rfull[strlen(rbase)] != '/' || stat(rfull, &st) || !S_ISREG(st.st_mode)) {
-        lrs_reply_error(r, 404, "no file %.200s in %s version %ld", rel, course, ver);
-        goto out;
+    if (rc) {
+        lrs_reply_error(r, rc == SCORM_ERR_NOMEM ? 500 : 503, "cannot open %.200s: %s", rel,
+                        scorm_strerror(rc));
+        return;
     }
-    f = fopen(rfull, "rb");
-    if (!f) {
-        lrs_reply_error(r, 404, "cannot open %.200s", rel);
-        goto out;
-    }
-    ctype = lrs_content_mime(rel);
+    ctype = scorm_content_type(c);
     content_headers(r);
     if (!ctype) {
         /* security.md §6: unknown types are downloads, never rendered */
@@ -444,10 +401,13 @@ void lrs_route_content(struct lrs_req *r)
         lrs_resp_header(r, "Content-Disposition", "attachment");
     }
     lrs_resp_header(r, "Cache-Control", "private, max-age=300");
-    send_file(r, f, (size_t)st.st_size, ctype);
-    fclose(f);
-out:
-    sc_free(pb);
+    lrs_resp_header(r, "ETag", "%s", scorm_content_etag(c));
+    /* RFC 9110 13.1.2: a GET or HEAD whose If-None-Match names our ETag gets 304, no body */
+    if (etag_listed(lrs_req_header(r, "If-None-Match"), scorm_content_etag(c)))
+        lrs_reply(r, 304, NULL, NULL, 0);
+    else
+        send_content(r, c, ctype);
+    scorm_content_close(c);
 }
 
 /* ---- /player/ -------------------------------------------------------------------------- */

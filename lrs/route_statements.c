@@ -8,6 +8,7 @@
  * Errors are answered with the JSON path and the rule (the statements/ diagnostics).
  */
 #include "lrs/lrs.h"
+#include "lrs/fwd.h"
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "common/sc_text.h"
@@ -516,6 +517,7 @@ static void statements_put(struct lrs_req *r)
     } else {
         cJSON_AddStringToObject(body, "id", sid);
     }
+    lrs_fwd_admit(r->app, 1); /* forwarding back-pressure: may wait, never refuses (fwd_admit.c) */
     do_insert(r, &q, 1);
     stmt_req_free(&q);
 }
@@ -530,6 +532,8 @@ static void statements_post(struct lrs_req *r)
     }
     if (read_statements(r, 0, &q))
         return;
+    /* forwarding back-pressure: may wait, never refuses (fwd_admit.c) */
+    lrs_fwd_admit(r->app, cJSON_IsArray(q.body) ? (size_t)cJSON_GetArraySize(q.body) : 1);
     do_insert(r, &q, 0);
     stmt_req_free(&q);
 }

@@ -5,10 +5,11 @@
  * Import (DESIGN.md "Data flow" 3, security.md §4 and §5): a zip is checked entry by entry
  * (names, types, sizes, ratio, count), its imsmanifest.xml parsed with libxml2 (SCORM 1.2 and
  * 2004 2nd/3rd/4th edition CAM, IMS Simple Sequencing), the course tree checked (resources,
- * launch files), the files extracted into DATA/content/.tmp-<random>/ and renamed into
- * DATA/content/<course>/<version>/, then the course record is written in one LMDB write
- * transaction. All or nothing: on any failure nothing is left behind, and a crash in the
- * middle leaves only a .tmp-* folder that scorm_import_cleanup() removes.
+ * launch files), the files extracted into DATA/content/.tmp-<random>/ and placed as the
+ * version's content (scorm_content.h: renamed into DATA/content/<course>/<version>/ on LMDB,
+ * content/blob/chunk rows on PostgreSQL) in the one write transaction that writes the course
+ * record. All or nothing: on any failure nothing is left behind, and a crash in the middle
+ * leaves only a .tmp-* folder that scorm_import_cleanup() removes.
  *
  * The parsed tree (JSON) is documented at scorm_manifest_parse() below.
  *
@@ -136,8 +137,9 @@ int scorm_import_file(struct stmt_db *db, const char *zip_path,
 int scorm_import_mem(struct stmt_db *db, const void *buf, size_t len,
                      const struct scorm_import_opts *opts, cJSON **result, struct scorm_diag *diag);
 
-/** Remove stale DATA/content/.tmp-* folders and version folders that have no record (left by a
- *  crash during import or delete). Call once at startup before serving. Returns 0 or an error. */
+/** Remove stale DATA/content/.tmp-* folders and, on LMDB, version folders that have no record
+ *  (left by a crash during import or delete). Call once at startup before serving. Returns 0
+ *  or an error. */
 int scorm_import_cleanup(struct stmt_db *db);
 
 /** All course records, sorted by id: *out = [{"id","title","versions":[1,..],"current",
@@ -161,7 +163,9 @@ int scorm_course_stats(struct stmt_db *db, const char *id, int *registrations, i
  *  "warnings", "registrations" and "completed" (counters), with "versions" as
  *  [{"version","created","title","scos"}]. SCORM_ERR_NOTFOUND when absent. *out owned. */
 int scorm_course_get(struct stmt_db *db, const char *id, cJSON **out);
-/** Delete a course: its record, every version record and DATA/content/<id>/.
+/** Delete a course: its record, every version record and its content (DATA/content/<id>/ on
+ *  LMDB; on PostgreSQL its content rows and the blobs no other course uses, in the same
+ *  transaction).
  *  SCORM_ERR_IN_USE while it has registrations (course_stats; preview ones do not count). */
 int scorm_course_delete(struct stmt_db *db, const char *id);
 /** The stored version record {"course","version","tree","report","warnings","path"} of one

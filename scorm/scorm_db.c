@@ -11,6 +11,11 @@ static const char *const SCORM_TABLES[] = {
     "courses",
     "course_versions",
     "course_stats",
+    /* the files of course versions on a PostgreSQL store (scorm_content_db.c; LMDB keeps them
+     * in DATA/content/): content rows, blobs by SHA-256 and their 256 KiB chunks */
+    "content",
+    "blob",
+    "blob_chunk",
     /* registrations, attempts, launch tokens, run-time data and sessions (scorm_rt_*.c) */
     "registrations",
     "attempts",

@@ -7,11 +7,13 @@
  *      the LMDB environment, which forbids use after fork): zip checks, manifest parse, tree
  *      checks, extraction into the temp folder; the result (tree, warnings) comes back as
  *      JSON over a pipe (scorm_import_worker.c);
- *   3. in the parent, one LMDB write transaction: the next version number is read, the temp
- *      folder is renamed (renameat2 RENAME_NOREPLACE) to DATA/content/<course>/<n>/, the
- *      course and version records are written and committed. A failure anywhere removes the
- *      folder; a crash leaves a .tmp-* folder or a version folder without record, which
- *      scorm_import_cleanup() removes at the next start.
+ *   3. in the parent, one write transaction: the next version number is read, the files are
+ *      placed (scorm_content.c: on an LMDB store the temp folder is renamed, renameat2
+ *      RENAME_NOREPLACE, to DATA/content/<course>/<n>/; on PostgreSQL they were hashed before
+ *      the transaction and become content, blob and chunk rows in it, scorm_content_db.c),
+ *      the course and version records are written and committed. A failure anywhere removes
+ *      the folder and leaves no row; a crash leaves a .tmp-* folder or a version folder
+ *      without record, which scorm_import_cleanup() removes at the next start.
  */
 #include "scorm/scorm_int.h"
 
@@ -142,60 +144,6 @@ void scorm__opts_fill(struct scorm_import_opts *dst, const struct scorm_import_o
         dst->max_manifest_bytes = SCORM_MAX_MANIFEST_BYTES;
 }
 
-/* ---- file helpers ----------------------------------------------------------------------- */
-
-static int rm_visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
-}
-
-/* Remove a tree without following symlinks or crossing mounts. */
-static int rm_rf(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return errno == ENOENT ? 0 : -1;
-    return nftw(path, rm_visit, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-}
-
-static int content_path(struct stmt_db *db, char *buf, size_t len, const char *a, const char *b)
-{
-    int n;
-    if (b)
-        n = snprintf(buf, len, "%s/content/%s/%s", stmt_db_dir(db), a, b);
-    else if (a)
-        n = snprintf(buf, len, "%s/content/%s", stmt_db_dir(db), a);
-    else
-        n = snprintf(buf, len, "%s/content", stmt_db_dir(db));
-    return (n < 0 || (size_t)n >= len) ? SCORM_ERR_IO : SCORM_OK;
-}
-
-static int make_tmp(struct stmt_db *db, char *path, size_t len, struct scorm_diag *diag)
-{
-    unsigned char rnd[8];
-    char hex[17], name[32];
-    if (content_path(db, path, len, NULL, NULL) != 0)
-        return SCORM_ERR_IO;
-    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-        scorm__diag_set(diag, SCORM_ERR_IO, 0, path, "cannot create %s: %s", path, strerror(errno));
-        return SCORM_ERR_IO;
-    }
-    if (sc_random_bytes(rnd, sizeof rnd) != 0)
-        return SCORM_ERR_IO;
-    sc_hex(rnd, sizeof rnd, hex);
-    snprintf(name, sizeof name, ".tmp-%s", hex);
-    if (content_path(db, path, len, name, NULL) != 0)
-        return SCORM_ERR_IO;
-    if (mkdir(path, 0700) != 0) {
-        scorm__diag_set(diag, SCORM_ERR_IO, 0, path, "cannot create %s: %s", path, strerror(errno));
-        return SCORM_ERR_IO;
-    }
-    return SCORM_OK;
-}
-
 /* ---- commit ----------------------------------------------------------------------------- */
 
 static int put_json(struct stmt_db_txn *txn, const char *table, const char *key, cJSON *v)
@@ -206,17 +154,6 @@ static int put_json(struct stmt_db_txn *txn, const char *table, const char *key,
         return STMT_DB_ERR_NOMEM;
     rc = stmt_db_put(txn, table, key, strlen(key), s, strlen(s), 0);
     cJSON_free(s);
-    return rc;
-}
-
-static int fsync_dir(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc;
-    if (fd < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
     return rc;
 }
 
@@ -289,16 +226,16 @@ static int resolve_course(struct stmt_db_txn *txn, char id[SCORM_MAX_COURSE_ID +
 /* One write transaction: the course id (a fresh one for a new course), next version, rename
  * into place, records, commit. id is in/out. */
 static int commit_import(struct stmt_db *db, char id[SCORM_MAX_COURSE_ID + 1], int existing,
-                         const char *tmpdir, cJSON *work, int *out_version, struct scorm_diag *diag,
-                         struct stmt_store *events)
+                         struct scorm__content_stage *stage, cJSON *work, int *out_version,
+                         struct scorm_diag *diag, struct stmt_store *events)
 {
-    char cdir[4096] = "", dest[4096], placed_path[4096] = "", vkey[SCORM_MAX_COURSE_ID + 32];
-    char vname[16], iso[SC_TIME_ISO_LEN];
-    int rc = SCORM_OK, placed = 0, version = 0;
+    char vkey[SCORM_MAX_COURSE_ID + 32], iso[SC_TIME_ISO_LEN];
+    int rc = SCORM_OK, version = 0;
     struct stmt_db_txn *txn = NULL;
     cJSON *course = NULL, *ver = NULL, *tree = cJSON_GetObjectItem(work, "tree");
 
     char base[SCORM_MAX_COURSE_ID + 1];
+    long failures0 = sc_alloc_failures(); /* the records' cJSON calls are not checked one by one */
 
     sc_time_format_iso(sc_time_now_us(), 3, iso);
     snprintf(base, sizeof base, "%s", id);
@@ -321,16 +258,6 @@ static int commit_import(struct stmt_db *db, char id[SCORM_MAX_COURSE_ID + 1], i
             scorm__diag_set(diag, rc, 0, "", "a course with the id %s exists", id);
         if (rc)
             goto out;
-        if (content_path(db, cdir, sizeof cdir, id, NULL) != 0) {
-            rc = SCORM_ERR_IO;
-            goto out;
-        }
-        if (mkdir(cdir, 0755) != 0 && errno != EEXIST) {
-            scorm__diag_set(diag, SCORM_ERR_IO, 0, cdir, "cannot create %s: %s", cdir,
-                            strerror(errno));
-            rc = SCORM_ERR_IO;
-            goto out;
-        }
         int maxv = 0;
         cJSON *v;
         cJSON_ArrayForEach(v, cJSON_GetObjectItem(course, "versions"))
@@ -339,28 +266,17 @@ static int commit_import(struct stmt_db *db, char id[SCORM_MAX_COURSE_ID + 1], i
                 maxv = (int)cJSON_GetNumberValue(v);
         }
         version = maxv + 1;
-        snprintf(vname, sizeof vname, "%d", version);
-        if (content_path(db, dest, sizeof dest, id, vname) != 0) {
-            rc = SCORM_ERR_IO;
+        /* the files: a folder renamed into DATA/content/<id>/<n>/ (LMDB), or the content,
+         * blob and chunk rows of this transaction (PostgreSQL; scorm_content.h) */
+        rc = scorm__content_stage_place(stage, txn, id, version, diag);
+        if (rc && scorm__content_stage_full(stage)) {
+            stmt_db_txn_abort(txn); /* the map grows at the next begin */
+            txn = NULL;
+            rc = SCORM_OK;
+            continue;
+        }
+        if (rc)
             goto out;
-        }
-        if (!placed || strcmp(placed_path, dest) != 0) {
-            const char *from = placed ? placed_path : tmpdir;
-            int r2 = renameat2(AT_FDCWD, from, AT_FDCWD, dest, RENAME_NOREPLACE);
-            if (r2 != 0 && (errno == EEXIST || errno == ENOTEMPTY)) {
-                /* a version folder without record: left by a crash; replace it */
-                rm_rf(dest);
-                r2 = renameat2(AT_FDCWD, from, AT_FDCWD, dest, RENAME_NOREPLACE);
-            }
-            if (r2 != 0) {
-                scorm__diag_set(diag, SCORM_ERR_IO, 0, dest, "cannot rename into %s: %s", dest,
-                                strerror(errno));
-                rc = SCORM_ERR_IO;
-                goto out;
-            }
-            placed = 1;
-            snprintf(placed_path, sizeof placed_path, "%s", dest);
-        }
         cJSON_DeleteItemFromObject(course, "title");
         cJSON_AddStringToObject(course, "title",
                                 cJSON_GetStringValue(cJSON_GetObjectItem(tree, "title")));
@@ -410,6 +326,8 @@ static int commit_import(struct stmt_db *db, char id[SCORM_MAX_COURSE_ID + 1], i
             r = put_json(txn, "courses", id, course);
         if (r == 0 && scorm__import_event(events, txn, course, version)) /* webhooks (issue 17) */
             r = STMT_DB_ERR_IO;
+        if (r == 0 && sc_alloc_failures() != failures0)
+            r = STMT_DB_ERR_NOMEM; /* a record may lack a member: never committed */
         if (r == 0) {
             r = stmt_db_txn_commit(txn);
             txn = NULL;
@@ -427,7 +345,6 @@ static int commit_import(struct stmt_db *db, char id[SCORM_MAX_COURSE_ID + 1], i
             rc = SCORM_ERR_STORE;
             goto out;
         }
-        fsync_dir(cdir);
         *out_version = version;
         goto out;
     }
@@ -435,11 +352,6 @@ static int commit_import(struct stmt_db *db, char id[SCORM_MAX_COURSE_ID + 1], i
     rc = SCORM_ERR_STORE;
 out:
     stmt_db_txn_abort(txn);
-    if (rc != SCORM_OK && placed)
-        rm_rf(placed_path);
-    if (rc != SCORM_OK && cdir[0]) {
-        rmdir(cdir); /* only succeeds when this import created it and it is empty */
-    }
     cJSON_Delete(course);
     cJSON_Delete(ver);
     return rc;
@@ -451,7 +363,9 @@ int scorm_import_mem(struct stmt_db *db, const void *buf, size_t len,
     struct scorm_import_opts o;
     char tmpdir[4096] = "", id[SCORM_MAX_COURSE_ID + 1];
     cJSON *work = NULL, *res = NULL, *tree;
+    struct scorm__content_stage *stage = NULL;
     int rc, version = 0;
+    long failures0 = sc_alloc_failures();
 
     if (diag)
         memset(diag, 0, sizeof *diag);
@@ -483,7 +397,7 @@ int scorm_import_mem(struct stmt_db *db, const void *buf, size_t len,
         if (rc != SCORM_OK && rc != SCORM_ERR_NOTFOUND)
             return rc;
     }
-    if ((rc = make_tmp(db, tmpdir, sizeof tmpdir, diag)) != 0) {
+    if ((rc = scorm__content_tmp(db, tmpdir, sizeof tmpdir, diag)) != 0) {
         tmpdir[0] = '\0';
         goto out;
     }
@@ -491,6 +405,8 @@ int scorm_import_mem(struct stmt_db *db, const void *buf, size_t len,
         rc = scorm__import_work(buf, len, &o, tmpdir, &work, diag);
     else
         rc = scorm__import_run_child(buf, len, &o, tmpdir, &work, diag);
+    if (rc == SCORM_OK && sc_alloc_failures() != failures0)
+        rc = SCORM_ERR_NOMEM; /* in process: the tree may lack a member (sc_alloc.h) */
     if (rc)
         goto out;
     tree = cJSON_GetObjectItem(work, "tree");
@@ -498,7 +414,9 @@ int scorm_import_mem(struct stmt_db *db, const void *buf, size_t len,
         snprintf(id, sizeof id, "%s", o.course_id);
     else
         scorm__course_id_derive(cJSON_GetStringValue(cJSON_GetObjectItem(tree, "identifier")), id);
-    if ((rc = commit_import(db, id, o.course_id ? o.existing : 2, tmpdir, work, &version, diag,
+    if ((rc = scorm__content_stage_open(db, tmpdir, &stage, diag)) != 0)
+        goto out;
+    if ((rc = commit_import(db, id, o.course_id ? o.existing : 2, stage, work, &version, diag,
                             o.events)) != 0)
         goto out;
     res = cJSON_CreateObject();
@@ -515,8 +433,9 @@ int scorm_import_mem(struct stmt_db *db, const void *buf, size_t len,
     cJSON_AddItemToObject(res, "warnings", cJSON_DetachItemFromObject(work, "warnings"));
     *result = res;
 out:
+    scorm__content_stage_end(stage, version > 0); /* version: set once committed */
     if (tmpdir[0])
-        rm_rf(tmpdir); /* after a successful rename it no longer exists */
+        scorm__rm_rf(tmpdir); /* on disk, after a successful rename it no longer exists */
     if (rc != SCORM_OK && diag && diag->code == 0)
         scorm__diag_set(diag, rc, 0, "", "%s", scorm_strerror(rc));
     cJSON_Delete(work);
@@ -575,14 +494,15 @@ int scorm_course_delete(struct stmt_db *db, const char *id)
 {
     struct stmt_db_txn *txn = NULL;
     cJSON *course = NULL, *v;
-    char cdir[4096], hidden[4096], vkey[SCORM_MAX_COURSE_ID + 32];
-    int rc, moved = 0;
+    struct scorm__content_drop *drop = NULL;
+    char vkey[SCORM_MAX_COURSE_ID + 32];
+    int rc;
 
     if (!scorm__course_id_valid(id))
         return SCORM_ERR_NOTFOUND;
     rc = stmt_db_txn_begin(db, 1, &txn);
     if (rc)
-        return SCORM_ERR_STORE;
+        return rc == STMT_DB_ERR_NOMEM ? SCORM_ERR_NOMEM : SCORM_ERR_STORE;
     rc = scorm__course_get_txn(txn, id, &course);
     if (rc)
         goto out;
@@ -622,25 +542,13 @@ int scorm_course_delete(struct stmt_db *db, const char *id)
         rc = SCORM_ERR_STORE;
         goto out;
     }
-    /* hide the files first (one rename), so a crash leaves only a .tmp-* folder */
-    if (content_path(db, cdir, sizeof cdir, id, NULL) != 0 ||
-        make_tmp(db, hidden, sizeof hidden, NULL) != 0) {
-        rc = SCORM_ERR_IO;
+    /* the files: hidden on disk until the commit (LMDB), or the content rows and the blobs no
+     * other course uses, in this transaction (PostgreSQL; scorm_content.h) */
+    if ((rc = scorm__content_drop(db, txn, id, 0, &drop)) != 0)
         goto out;
-    }
-    rmdir(hidden);
-    if (rename(cdir, hidden) == 0)
-        moved = 1;
-    else if (errno != ENOENT) {
-        rc = SCORM_ERR_IO;
-        goto out;
-    }
     rc = stmt_db_txn_commit(txn) == 0 ? SCORM_OK : SCORM_ERR_STORE;
     txn = NULL;
-    if (rc != SCORM_OK && moved)
-        rename(hidden, cdir);
-    else if (moved)
-        rm_rf(hidden);
+    scorm__content_drop_end(drop, rc == SCORM_OK);
 out:
     stmt_db_txn_abort(txn);
     cJSON_Delete(course);
@@ -667,10 +575,12 @@ int scorm_import_cleanup(struct stmt_db *db)
     char cdir[4096], path[4096];
     DIR *d;
     struct dirent *de;
-    int rc = SCORM_OK;
+    int rc = SCORM_OK, in_db = scorm__content_in_db(db);
 
-    if (content_path(db, cdir, sizeof cdir, NULL, NULL) != 0)
+    if (scorm__content_dir(db, cdir, sizeof cdir, NULL, NULL) != 0)
         return SCORM_ERR_IO;
+    if (in_db)
+        scorm__ccache_cleanup(db);
     d = opendir(cdir);
     if (!d)
         return errno == ENOENT ? SCORM_OK : SCORM_ERR_IO;
@@ -680,11 +590,14 @@ int scorm_import_cleanup(struct stmt_db *db)
         if (snprintf(path, sizeof path, "%s/%s", cdir, de->d_name) >= (int)sizeof path)
             continue;
         if (strncmp(de->d_name, ".tmp-", 5) == 0) {
-            if (rm_rf(path) != 0)
+            if (scorm__rm_rf(path) != 0)
                 rc = SCORM_ERR_IO;
             continue;
         }
-        if (!scorm__course_id_valid(de->d_name))
+        /* with the content in the database, the node's folder holds only .tmp-* folders:
+         * anything else (a data directory of an LMDB store given as the node's folder) is
+         * not ours to remove, since its courses are not in this store */
+        if (in_db || !scorm__course_id_valid(de->d_name))
             continue;
         struct stmt_db_txn *txn = NULL;
         cJSON *course = NULL;
@@ -695,7 +608,7 @@ int scorm_import_cleanup(struct stmt_db *db)
         int r = scorm__course_get_txn(txn, de->d_name, &course);
         stmt_db_txn_abort(txn);
         if (r == SCORM_ERR_NOTFOUND) {
-            rm_rf(path); /* folder of an import that crashed before its commit */
+            scorm__rm_rf(path); /* folder of an import that crashed before its commit */
             continue;
         }
         if (r) {
@@ -709,7 +622,7 @@ int scorm_import_cleanup(struct stmt_db *db)
             if (ve->d_name[0] == '.' || has_version(course, ve->d_name))
                 continue;
             if (snprintf(vpath, sizeof vpath, "%s/%s", path, ve->d_name) < (int)sizeof vpath)
-                rm_rf(vpath);
+                scorm__rm_rf(vpath);
         }
         if (vd)
             closedir(vd);

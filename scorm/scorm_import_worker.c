@@ -43,6 +43,7 @@ int scorm__import_work(const void *buf, size_t len, const struct scorm_import_op
     size_t xlen = 0;
     cJSON *warnings = cJSON_CreateArray(), *tree = NULL, *w = NULL;
     uint64_t bytes = 0;
+    long failures0 = sc_alloc_failures();
 
     if (!warnings) {
         rc = SCORM_ERR_NOMEM;
@@ -104,6 +105,17 @@ int scorm__import_work(const void *buf, size_t len, const struct scorm_import_op
     cJSON_AddNumberToObject(w, "bytes", (double)bytes);
     *work = w;
 out:
+    /* the manifest's tree is built with unchecked cJSON calls: after an allocation failure it
+     * may lack a member (an item's launch: then "no launchable item"), so the answer is out of
+     * memory, never a package error or a tree with a hole (sc_alloc.h) */
+    if (sc_alloc_failures() != failures0) {
+        if (rc == SCORM_OK) {
+            cJSON_Delete(*work);
+            *work = NULL;
+        }
+        rc = SCORM_ERR_NOMEM;
+        scorm__diag_set(diag, rc, 0, "", "out of memory while reading the package");
+    }
     if (dfd >= 0)
         close(dfd);
     sc_free(xml);

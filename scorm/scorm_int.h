@@ -179,6 +179,49 @@ int scorm__course_get_txn(struct stmt_db_txn *txn, const char *id, cJSON **out);
 /** "<id>\x1f<n>" into buf; returns its length or -1. */
 int scorm__version_key(char *buf, size_t len, const char *id, int version);
 
+/* ---- scorm_content.c: the files of course versions, on disk (LMDB) or as rows of the store
+ * (PostgreSQL; scorm_content_db.c), issue 19 step 6 ---- */
+/** 1 when db keeps course content in its tables (PostgreSQL, or forced by a test). */
+int scorm__content_in_db(struct stmt_db *db);
+/** Tests: 1 keeps the content of LMDB stores in the tables too (the database layout on
+ *  either backend); 0 back to the default. Set before any import. */
+void scorm__content_force_db(int on);
+/** Remove a tree without following symlinks or crossing mounts; 0 or -1. */
+int scorm__rm_rf(const char *path);
+/** "<dir>/content[/a[/b]]" of db's own folder into buf; SCORM_OK or SCORM_ERR_IO. */
+int scorm__content_dir(struct stmt_db *db, char *buf, size_t len, const char *a, const char *b);
+/** A fresh DATA/content/.tmp-<random>/ folder (mode 0700) into path. */
+int scorm__content_tmp(struct stmt_db *db, char *path, size_t len, struct scorm_diag *diag);
+struct scorm__content_stage;
+/** The files an import extracted into tmpdir, to be placed as a version: on the database
+ *  each file is hashed here, before the transaction. *out owned (scorm__content_stage_end). */
+int scorm__content_stage_open(struct stmt_db *db, const char *tmpdir,
+                              struct scorm__content_stage **out, struct scorm_diag *diag);
+/** In the import's write transaction: place them as `version` of `course`. On disk the folder
+ *  is renamed into DATA/content/<course>/<version>/ (from where a previous try put it); in
+ *  the database the content rows are written, and the blob and chunk rows of new hashes.
+ *  Called again in the next transaction when a commit is retried. */
+int scorm__content_stage_place(struct scorm__content_stage *s, struct stmt_db_txn *txn,
+                               const char *course, int version, struct scorm_diag *diag);
+/** 1 when the last place failed because the store was full (LMDB: the map grows at the next
+ *  begin; the import tries again). */
+int scorm__content_stage_full(const struct scorm__content_stage *s);
+/** After the transaction: committed 1 makes a placed folder durable, 0 removes it. Frees s
+ *  (NULL-tolerant); the caller removes tmpdir. */
+void scorm__content_stage_end(struct scorm__content_stage *s, int committed);
+/** Start-up: remove interrupted fills of the node-local content cache and trim it to its
+ *  limit (scorm_content_cache.c). */
+void scorm__ccache_cleanup(struct stmt_db *db);
+struct scorm__content_drop;
+/** In the write transaction that deletes version `version` of `course` (0: every version):
+ *  in the database its content rows go, and the blobs no other row names; on disk the folder
+ *  is hidden (one rename) and *out set to finish after the commit. */
+int scorm__content_drop(struct stmt_db *db, struct stmt_db_txn *txn, const char *course,
+                        int version, struct scorm__content_drop **out);
+/** After that transaction: committed 1 removes the hidden folder, 0 puts it back. Frees d
+ *  (NULL-tolerant). */
+void scorm__content_drop_end(struct scorm__content_drop *d, int committed);
+
 /* scorm_import_worker.c: the import's work without the store, in process (fuzzing,
  * debugging) or in a worker process; *work is the owned {tree, warnings, scos, files, bytes}. */
 int scorm__import_work(const void *buf, size_t len, const struct scorm_import_opts *o,

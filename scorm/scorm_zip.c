@@ -376,7 +376,9 @@ int scorm__zip_open_opt(const void *buf, size_t len, const struct scorm_import_o
             continue;
         }
         e->folded = fold_dup(e->name);
-        if (!e->folded) {
+        if (!e->folded) { /* not counted in z->n yet: scorm__zip_close would not free it */
+            sc_free(e->name);
+            e->name = NULL;
             rc = SCORM_ERR_NOMEM;
             goto out;
         }

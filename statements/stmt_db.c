@@ -99,6 +99,11 @@ const char *stmt_db_dir(const struct stmt_db *db)
     return db->dir;
 }
 
+int stmt_db_is_pg(const struct stmt_db *db)
+{
+    return db && db->pg != NULL;
+}
+
 void stmt__db_want_grow(struct stmt_db *db)
 {
     atomic_store(&db->want_grow, 1);

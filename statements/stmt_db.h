@@ -67,11 +67,18 @@ int stmt_db_open_url(const char *location, const char *dir, struct stmt_db **out
  *  @return STMT_DB_OK, STMT_DB_ERR_KEY (bad name), STMT_DB_ERR_FULL (more than 64 tables) or
  *  a storage error. */
 int stmt_db_tables_register(struct stmt_db *db, const char *const *names, size_t n);
+/** The name of registered table i (0, 1, ... in the order of registration; the statement
+ *  store's first), or NULL past the last: borrowed, valid until close (stmt_db_tables.c). */
+const char *stmt_db_table_name(struct stmt_db *db, int i);
 /** Close; waits for nothing: callers stop their threads first. NULL-tolerant. */
 void stmt_db_close(struct stmt_db *db);
 const char *stmt_db_strerror(int code);
 /** The data directory the store was opened on (borrowed, valid until close). */
 const char *stmt_db_dir(const struct stmt_db *db);
+/** 1 when the store is on PostgreSQL (stmt_db_open_url with a URL), 0 for LMDB or NULL: for
+ *  the data that lives in the node's folder on LMDB and in the database on PostgreSQL (course
+ *  content files, scorm/scorm_content.h). */
+int stmt_db_is_pg(const struct stmt_db *db);
 
 /** Sizes of the LMDB environment, for monitoring. */
 struct stmt_db_stats {

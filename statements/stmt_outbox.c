@@ -65,15 +65,6 @@ static void row_key(unsigned char k[13], char kind, uint32_t id, uint64_t seq)
     stmt__be64_put(k + 5, seq);
 }
 
-/* The record of statement id as the writer's transaction sees it (stmt__rec_by_id_t of
- * stmt_epoch.c): STMT_DB_OK with *seq, *rec (borrowed until the next write) and *len,
- * STMT_DB_NOTFOUND, or an stmt_db error. */
-static int rec_by_id(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char id[16],
-                     uint64_t *seq, const unsigned char **rec, size_t *len)
-{
-    return stmt__rec_by_id_t(st, t, id, seq, rec, len);
-}
-
 static void watch_clear(struct watch *w)
 {
     for (int i = 0; i < w->nf; i++)
@@ -262,7 +253,7 @@ static int prep_match(struct stmt_store *st, struct stmt_db_txn *txn, const stru
         const unsigned char *rec = NULL;
         size_t len = 0;
         uint64_t seq;
-        int rc = rec_by_id(st, txn, cur, &seq, &rec, &len);
+        int rc = stmt__rec_by_id_t(st, txn, cur, &seq, &rec, &len);
         if (rc == STMT_DB_NOTFOUND)
             return 0;
         if (rc)
@@ -733,6 +724,40 @@ int stmt_outbox_stats(struct stmt_store *st, uint32_t id, uint64_t after,
         return stmt__db_to_store(rc);
     out->queued = c.n;
     out->oldest_us = c.oldest;
+    return STMT_STORE_OK;
+}
+
+struct bcount {
+    uint32_t id;
+    uint64_t n, max;
+};
+
+static int bcount_row(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct bcount *c = ctx;
+    const unsigned char *k = key;
+    (void)val;
+    (void)vlen;
+    if (c->n >= c->max || klen != 13 || k[0] != 'q' || be32_get(k + 1) != c->id)
+        return 1;
+    c->n++;
+    return 0;
+}
+
+int stmt_outbox_count(struct stmt_store *st, uint32_t id, uint64_t after, uint64_t max, uint64_t *n)
+{
+    struct stmt_db_txn *t = NULL;
+    struct bcount c = {id, 0, max};
+    unsigned char from[13];
+    int rc = stmt_db_txn_begin(st->db, 0, &t);
+    if (rc)
+        return stmt__db_to_store(rc);
+    row_key(from, 'q', id, after + 1);
+    rc = stmt_db_scan(t, OBX_TABLE, from, sizeof from, bcount_row, &c);
+    stmt_db_txn_abort(t);
+    if (rc < 0)
+        return stmt__db_to_store(rc);
+    *n = c.n;
     return STMT_STORE_OK;
 }
 

@@ -112,6 +112,10 @@ struct stmt_outbox_stats {
 /** Counters of target id; queued and oldest_us count only rows with a key after `after`. */
 int stmt_outbox_stats(struct stmt_store *st, uint32_t id, uint64_t after,
                       struct stmt_outbox_stats *out);
+/** Queued rows of target id with a key after `after`, counting at most `max` (a bounded scan:
+ *  *n == max means "max or more"). For the back-pressure check of lrs/fwd_admit.c. */
+int stmt_outbox_count(struct stmt_store *st, uint32_t id, uint64_t after, uint64_t max,
+                      uint64_t *n);
 /** Visit parked rows of target id in order, at most max (borrowed reason). */
 typedef int (*stmt_outbox_parked_fn)(void *ctx, uint64_t seq, const char *reason, size_t len);
 int stmt_outbox_parked(struct stmt_store *st, uint32_t id, size_t max, stmt_outbox_parked_fn fn,

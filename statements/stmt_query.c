@@ -284,7 +284,7 @@ struct batch {
     unsigned char key[BATCH_MAX][STMT_IDX_KEY];
     struct stmt_db_kv kv[BATCH_MAX];
     size_t n;
-    int adaptive; /* PostgreSQL: size batches by the matches seen so far (round trips) */
+    int mode; /* BATCH_*: how batches are sized */
 };
 
 /* Keep the candidates whose kv found a value (drop == 0) or none (drop == 1), in order. */
@@ -364,15 +364,20 @@ static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct pl
     return STMT_STORE_OK;
 }
 
-/* PostgreSQL's batch sizes on LMDB too: SCOLAR_QUERY_BATCH=adaptive (tests only, like
- * SCOLAR_REPORT_DAY_US: test_stmt_query_batched runs the model queries so). */
-static int adaptive_forced(void)
+/* Batches: what the page still needs (LMDB), that scaled by the matches seen (PostgreSQL),
+ * or one candidate at a time (the walk before batching: bench A/B only). */
+enum { BATCH_NEED, BATCH_ADAPTIVE, BATCH_ONE };
+
+/* SCOLAR_QUERY_BATCH=adaptive|one sets the mode on either backend (tests and benchmarks only,
+ * like SCOLAR_REPORT_DAY_US: test_stmt_query_batched runs the model queries with PostgreSQL's
+ * sizes on LMDB; bench/results/pg-query.md compares one against adaptive); -1: unset. */
+static int batch_forced(void)
 {
-    static atomic_int forced = -1;
+    static atomic_int forced = -2;
     int f = atomic_load_explicit(&forced, memory_order_relaxed);
-    if (f < 0) {
+    if (f == -2) {
         const char *e = getenv("SCOLAR_QUERY_BATCH");
-        f = e && strcmp(e, "adaptive") == 0;
+        f = !e ? -1 : !strcmp(e, "adaptive") ? BATCH_ADAPTIVE : !strcmp(e, "one") ? BATCH_ONE : -1;
         atomic_store_explicit(&forced, f, memory_order_relaxed);
     }
     return f;
@@ -385,7 +390,9 @@ static size_t batch_size(const struct batch *b, const struct collect *c, size_t 
                          size_t matched)
 {
     size_t need = c->want - c->n, nb = need;
-    if (b->adaptive && seen > matched)
+    if (b->mode == BATCH_ONE)
+        return 1;
+    if (b->mode == BATCH_ADAPTIVE && seen > matched)
         nb = matched ? need * (seen / matched + 1) : BATCH_MAX;
     return nb < BATCH_MAX ? nb : BATCH_MAX;
 }
@@ -444,7 +451,7 @@ static int walk_main(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_d
     struct stmt_db_kv kv;
     int rc = walk_first(cur, NULL, 0, lo, hi, asc, &kv), have = rc == 0, end = !have;
     while (!end && c->n < c->want) {
-        size_t base = c->n, nb = c->want - c->n, w = base;
+        size_t base = c->n, nb = b->mode == BATCH_ONE ? 1 : c->want - c->n, w = base;
         if (nb > BATCH_MAX)
             nb = BATCH_MAX;
         b->n = 0;
@@ -548,7 +555,9 @@ static int run(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *
 
     if (p->lo > p->hi)
         return STMT_STORE_OK;
-    b.adaptive = st->db->pg != NULL || adaptive_forced();
+    b.mode = batch_forced();
+    if (b.mode < 0)
+        b.mode = st->db->pg ? BATCH_ADAPTIVE : BATCH_NEED;
     if (stmt_db_cursor_open(t, p->driver >= 0 ? st->tbl.idx : st->tbl.stmt, &cur))
         return STMT_STORE_ERR_IO;
     if (p->driver < 0) {

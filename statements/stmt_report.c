@@ -21,15 +21,6 @@ static int db_err(int rc)
     return stmt__db_to_store(rc);
 }
 
-/* The record of statement id as the writer's transaction sees it (stmt__rec_by_id_t of
- * stmt_epoch.c): STMT_DB_OK with *seq, *rec (borrowed until the next write) and *len,
- * STMT_DB_NOTFOUND, or an stmt_db error. */
-static int rec_by_id(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char id[16],
-                     uint64_t *seq, const unsigned char **rec, size_t *len)
-{
-    return stmt__rec_by_id_t(st, t, id, seq, rec, len);
-}
-
 /* ---- the writer's state: queued facts and a write-back cache of counters ------------------ */
 
 /* slots (a power of two). 131,072 put a server with 1M statements of 10,000 agents at 105 MiB
@@ -789,7 +780,7 @@ int stmt__report_fold(struct stmt_store *st, struct stmt_db_txn *txn, const unsi
             return db_err(rc);
         if (vl != 8 || stmt__be64_get(v) != seq)
             return STMT_STORE_OK;
-        rc = rec_by_id(st, txn, ref, &ts, &t, &tlen);
+        rc = stmt__rec_by_id_t(st, txn, ref, &ts, &t, &tlen);
         if (rc == STMT_DB_NOTFOUND)
             return STMT_STORE_OK;
         if (rc)

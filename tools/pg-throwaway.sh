@@ -3,6 +3,8 @@
 # `postgresql` package (tools/deps.sh --test installs it):
 #   tools/pg-throwaway.sh start   prints the connection URL of a new cluster on stdout
 #   tools/pg-throwaway.sh stop URL stops that cluster and removes its folder
+#   tools/pg-throwaway.sh newdb URL prints the URL of a new, empty database on URL's cluster
+#                                   (each test server of a suite on PostgreSQL gets its own)
 # The cluster lives in a new temporary folder (initdb there), listens on its unix socket in
 # that folder only (no TCP), on a port number no other server here uses, with trust
 # authentication for its one role "scolar" and database "scolar". PostgreSQL refuses to run as
@@ -59,11 +61,23 @@ stop_dir() {
   rm -rf "$dir"
 }
 
+newdb() { # a new database beside the one of URL (postgresql://user@/db?host=DIR&port=N)
+  local url=$1 bin name base query
+  bin=$(pgbin) || exit 1
+  name="scolar_$(date +%s%N | tail -c 10)_$$_${RANDOM}"
+  base=${url%%\?*}
+  query=${url#"$base"}
+  "$bin/psql" -qAt -d "$url" -c "CREATE DATABASE $name" >/dev/null ||
+    { echo "pg-throwaway: CREATE DATABASE $name failed" >&2; exit 1; }
+  echo "${base%/*}/$name$query"
+}
+
 case "${1:-}" in
   start) start ;;
+  newdb) newdb "${2:?usage: pg-throwaway.sh newdb URL}" ;;
   stop)
     url=${2:?usage: pg-throwaway.sh stop URL}
     dir=$(printf '%s' "$url" | sed -n 's/.*[?&]host=\([^&]*\).*/\1/p')
     stop_dir "$dir" ;;
-  *) echo "usage: $0 start | stop URL" >&2; exit 2 ;;
+  *) echo "usage: $0 start | stop URL | newdb URL" >&2; exit 2 ;;
 esac

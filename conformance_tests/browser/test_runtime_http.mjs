@@ -315,6 +315,28 @@ test('content origin: CSP frame-ancestors, nosniff, MIME table, attachments, pat
   r = await fetch(C(`/content/${course}/1/shared/background.jpg`), { headers: { Range: `bytes=${whole.length}-` } });
   assert.equal(r.status, 416);
   assert.equal(r.headers.get('content-range'), `bytes */${whole.length}`);
+  // a strong ETag (RFC 9110 8.8.3): If-None-Match answers 304, If-Range with another tag the
+  // whole file (13.1.5), with ours the range
+  r = await fetch(C(`/content/${course}/1/shared/background.jpg`));
+  const etag = r.headers.get('etag');
+  assert.match(etag, /^"[^"]+"$/);
+  await r.arrayBuffer();
+  r = await fetch(C(`/content/${course}/1/shared/launchpage.html`));
+  assert.notEqual(r.headers.get('etag'), etag, 'another file, another tag');
+  await r.arrayBuffer();
+  r = await fetch(C(`/content/${course}/1/shared/background.jpg`), { headers: { 'If-None-Match': `"x", ${etag}` } });
+  assert.equal(r.status, 304);
+  assert.equal(r.headers.get('etag'), etag);
+  assert.equal((await r.arrayBuffer()).byteLength, 0);
+  r = await fetch(C(`/content/${course}/1/shared/background.jpg`), { headers: { 'If-None-Match': '"other"' } });
+  assert.equal(r.status, 200);
+  assert.deepEqual(Buffer.from(await r.arrayBuffer()), whole);
+  r = await fetch(C(`/content/${course}/1/shared/background.jpg`), { headers: { Range: 'bytes=10-19', 'If-Range': '"other"' } });
+  assert.equal(r.status, 200);
+  assert.deepEqual(Buffer.from(await r.arrayBuffer()), whole);
+  r = await fetch(C(`/content/${course}/1/shared/background.jpg`), { headers: { Range: 'bytes=10-19', 'If-Range': etag } });
+  assert.equal(r.status, 206);
+  assert.deepEqual(Buffer.from(await r.arrayBuffer()), whole.subarray(10, 20));
   r = await fetch(C(`/content/${course}/1/imsss_v1p0.xsd`));
   assert.equal(r.headers.get('content-type'), 'application/xml');
   r = await fetch(C(`/content/${course}/1/XMLSchema.dtd`));

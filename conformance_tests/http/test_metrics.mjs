@@ -118,8 +118,19 @@ test('/metrics: admin only, strict exposition format, counts what happened', asy
     assert.equal((await s.req('POST', '/xapi/statements', { body: [st(1), st(2), st(3), st(4)] })).status, 200);
     assert.equal((await fetch(`${s.content}/healthz`)).status, 200);
 
-    r = await s.req('GET', '/metrics', { raw: true });
-    const fams = parseExposition(await r.res.text());
+    // a request is counted after its answer is sent (its duration includes the sending), so
+    // the client can read /metrics before the server thread counted the last one: read again
+    // until the counts arrive (at most 5 s), then assert them exactly
+    let fams;
+    for (let tries = 0; ; tries++) {
+      r = await s.req('GET', '/metrics', { raw: true });
+      fams = parseExposition(await r.res.text());
+      const arrived = sample(fams, 'scolar_http_requests_total', { origin: 'content', route: '/healthz', code: '200' }) >= 1 &&
+        sample(fams, 'scolar_http_request_duration_seconds_count', { origin: 'api', route: '/xapi/about' }) >= about0 + 3 &&
+        sample(fams, 'scolar_http_requests_total', { origin: 'api', route: '/xapi/statements', code: '200' }) >= 1;
+      if (arrived || tries >= 50) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
     for (const name of ['scolar_build_info', 'scolar_uptime_seconds', 'scolar_http_requests_total',
       'scolar_http_request_duration_seconds', 'scolar_statements_stored', 'scolar_index_lag_seconds',
       'scolar_store_map_bytes', 'scolar_store_used_bytes']) {

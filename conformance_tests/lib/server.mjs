@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // Test harness: starts `scolar serve` on free ports with a temporary data dir and the admin
 // credential from the environment, waits for /healthz, and stops it after.
+// PostgreSQL (issue 19): startServer({store: URL}) serves a PostgreSQL store (--store), and
+// newPgStore() makes a new empty database on the throwaway cluster of tools/test.sh
+// (SCOLAR_TEST_PG). With SCOLAR_TEST_BACKEND=pg a whole suite runs on PostgreSQL unchanged: each
+// data directory a test uses (startServer, cli(['...', '--data', DIR])) gets a database of
+// its own, the same one every time for the same directory (so a restart finds its store).
+// startNodes(n) starts n servers on one database, and lib/rrproxy.mjs puts a round robin in
+// front of them.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const BIN = process.env.SCOLAR_BIN || new URL('../../build/lrs/scolar', import.meta.url).pathname;
 export const SHARED = process.env.SHARED_DIR || new URL('../../../shared', import.meta.url).pathname;
@@ -29,6 +37,25 @@ export function tempDir(prefix = 'scolar-test-') {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+export const PG_URL = process.env.SCOLAR_TEST_PG || '';
+export const ON_PG = process.env.SCOLAR_TEST_BACKEND === 'pg';
+const PG_TOOL = fileURLToPath(new URL('../../tools/pg-throwaway.sh', import.meta.url));
+
+// The URL of a new, empty database on the cluster of SCOLAR_TEST_PG.
+export function newPgStore() {
+  if (!PG_URL) throw new Error('no PostgreSQL: SCOLAR_TEST_PG is unset (tools/test.sh starts a cluster)');
+  const r = spawnSync(PG_TOOL, ['newdb', PG_URL], { encoding: 'utf8', timeout: 30000 });
+  if (r.status !== 0) throw new Error(`pg-throwaway.sh newdb: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+// SCOLAR_TEST_BACKEND=pg: the database of a data directory (made at its first use).
+const pgStores = new Map();
+export function storeFor(dataDir) {
+  if (!pgStores.has(dataDir)) pgStores.set(dataDir, newPgStore());
+  return pgStores.get(dataDir);
+}
+
 export function basic(key, secret) {
   return 'Basic ' + Buffer.from(`${key}:${secret}`).toString('base64');
 }
@@ -37,9 +64,12 @@ export const ADMIN_AUTH = basic(ADMIN_KEY, ADMIN_SECRET);
 
 // Run the CLI synchronously; returns {status, stdout, stderr}.
 export function cli(args, opts = {}) {
+  const extra = {};
+  const d = args.indexOf('--data');
+  if (ON_PG && d >= 0 && args[d + 1] && !args.includes('--store')) extra.SCOLAR_STORE = storeFor(args[d + 1]);
   const r = spawnSync(BIN, args, {
     encoding: 'utf8',
-    env: { ...process.env, ...(opts.env || {}) },
+    env: { ...process.env, ...extra, ...(opts.env || {}) },
     input: opts.input,
     timeout: opts.timeout || 60000,
   });
@@ -82,10 +112,12 @@ async function waitHealthy(base, proc, ms = 20000, fetch = globalThis.fetch) {
   throw new Error('scolar serve did not become healthy in time');
 }
 
-// Start a server. opts: {dataDir, env, args, keepData, tlsCa}; with tlsCa (PEM of the CA that
-// signed the --tls-cert in args) both origins are https and srv.fetch trusts that CA only.
+// Start a server. opts: {dataDir, store, env, args, keepData, tlsCa}; with tlsCa (PEM of the CA
+// that signed the --tls-cert in args) both origins are https and srv.fetch trusts that CA only;
+// with store (a PostgreSQL URL) the store is that database and dataDir the node's own folder.
 export async function startServer(opts = {}) {
   const dataDir = opts.dataDir || tempDir();
+  const store = opts.store || (ON_PG ? storeFor(dataDir) : '');
   const port = await freePort();
   const cport = await freePort();
   const env = {
@@ -95,7 +127,8 @@ export async function startServer(opts = {}) {
     ...(opts.env || {}),
   };
   const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`,
-    '--content-listen', `127.0.0.1:${cport}`, ...(opts.args || [])];
+    '--content-listen', `127.0.0.1:${cport}`, ...(store ? ['--store', store] : []),
+    ...(opts.args || [])];
   const proc = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '', stderr = '';
   proc.stdout.on('data', (d) => { stdout += d; });
@@ -111,7 +144,7 @@ export async function startServer(opts = {}) {
     throw new Error(`${e.message}\nstdout: ${stdout}\nstderr: ${stderr}`);
   }
   const srv = {
-    base, content, port, cport, dataDir, proc, fetch,
+    base, content, port, cport, dataDir, store, proc, fetch,
     get stdout() { return stdout; },
     get stderr() { return stderr; },
     // Stop with a signal and resolve with the exit code (or the signal name).
@@ -149,4 +182,19 @@ export async function startServer(opts = {}) {
     },
   };
   return srv;
+}
+
+// n servers on one PostgreSQL database (opts.store, or a new one), each with its own folder,
+// started one after the other (the first creates the admin credential). Resolves to
+// {store, nodes, stop()}.
+export async function startNodes(n = 2, opts = {}) {
+  const store = opts.store || newPgStore();
+  const nodes = [];
+  try {
+    for (let i = 0; i < n; i++) nodes.push(await startServer({ ...opts, store, dataDir: undefined }));
+  } catch (e) {
+    await Promise.all(nodes.map((s) => s.stop('SIGKILL')));
+    throw e;
+  }
+  return { store, nodes, stop: (signal) => Promise.all(nodes.map((s) => s.stop(signal))) };
 }

@@ -4,13 +4,15 @@
  * model of the xAPI query filters (Comm 2.1.3: verb, activity, agent, registration,
  * related_activities, related_agents, and a StatementRef matching through its target) over
  * random statements; then targets, done/park counters, parked reasons, events, deletion,
- * persistence across a reopen, and stmt_outbox_records.
+ * persistence across a reopen, and stmt_outbox_records. SCOLAR_TEST_BACKEND=pg
+ * (test_stmt_outbox_pg): the same on a fresh PostgreSQL database (issue 19).
  */
 #include "statements/stmt_outbox.h"
 #include "statements/stmt_store.h"
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "common/tap.h"
+#include "statements/tests/pg_test_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,7 +144,8 @@ static int parked_count(void *ctx, uint64_t seq, const char *reason, size_t len)
 
 int main(void)
 {
-    char dir[] = "/tmp/scolar-outbox-XXXXXX", err[256];
+    char dir[] = "/tmp/scolar-outbox-XXXXXX", err[256], url[512] = "";
+    const char *be = getenv("SCOLAR_TEST_BACKEND"), *loc = dir;
     struct stmt_db *db = NULL;
     struct stmt_store *st = NULL;
     uint32_t ids[NF], hook;
@@ -150,7 +153,15 @@ int main(void)
     uint64_t *want[NF];
     size_t nwant[NF] = {0};
 
-    if (!mkdtemp(dir) || stmt_db_open(dir, &db, err, sizeof err) ||
+    if (be && strcmp(be, "pg") == 0) {
+        if (pgtu_fresh_url(url, sizeof url)) {
+            ok(0, "a fresh database on SCOLAR_TEST_PG");
+            return tap_done();
+        }
+        loc = url;
+    }
+    tap_diag("backend: %s", loc == url ? "PostgreSQL" : "LMDB");
+    if (!mkdtemp(dir) || stmt_db_open_url(loc, dir, &db, err, sizeof err) ||
         stmt_store_open(db, NULL, &st)) {
         ok(0, "open a store: %s", err);
         return tap_done();
@@ -304,7 +315,7 @@ int main(void)
     stmt_db_close(db);
     st = NULL;
     db = NULL;
-    if (stmt_db_open(dir, &db, err, sizeof err) || stmt_store_open(db, NULL, &st)) {
+    if (stmt_db_open_url(loc, dir, &db, err, sizeof err) || stmt_store_open(db, NULL, &st)) {
         ok(0, "reopen");
     } else {
         struct stmt_outbox_stats stats;

@@ -4,13 +4,16 @@
  * the test sent (SQLite's bitvec self-test pattern): after inserts in batches, after voiding
  * (a voiding statement after its target and one before it), with deferred and inline
  * indexing, across small fold epochs, after a reopen, after a reindex, through the windowed
- * path, and under allocation failure injection while reading.
+ * path, and under allocation failure injection while reading. SCOLAR_TEST_BACKEND=pg
+ * (test_stmt_report_pg): on a fresh PostgreSQL database per run (issue 19), where the store
+ * always indexes inline and has no reindex.
  */
 #include "statements/stmt_report.h"
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
 #include "common/tap.h"
+#include "statements/tests/pg_test_util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -312,11 +315,13 @@ static void void_one(struct stmt_store *st, const char *target)
     cJSON_Delete(s);
 }
 
+static char pg_url[512]; /* the run's PostgreSQL database, or "" for LMDB in dir */
+
 static int open_store(const char *dir, const struct stmt_store_opts *o, struct stmt_db **db,
                       struct stmt_store **st)
 {
     char err[256] = "";
-    int rc = stmt_db_open(dir, db, err, sizeof err);
+    int rc = stmt_db_open_url(pg_url[0] ? pg_url : dir, dir, db, err, sizeof err);
     if (rc || (rc = stmt_store_open(*db, o, st))) {
         ok(0, "open store: %d %s", rc, err);
         return -1;
@@ -336,6 +341,10 @@ static void run(const char *dir, int inline_idx)
     if (system(cmd) != 0)
         tap_diag("cleanup failed");
     nmodel = 0;
+    if (pg_url[0] && pgtu_fresh_url(pg_url, sizeof pg_url)) {
+        ok(0, "a fresh database on SCOLAR_TEST_PG");
+        return;
+    }
     if (open_store(dir, &o, &db, &st))
         return;
 
@@ -449,6 +458,11 @@ static void run(const char *dir, int inline_idx)
     check_all(st, what);
     stmt_store_close(st);
     stmt_db_close(db);
+    if (pg_url[0]) { /* no reindex on PostgreSQL (the store indexes inline) */
+        if (system(cmd) != 0)
+            tap_diag("cleanup failed");
+        return;
+    }
     o.reindex = 1;
     if (open_store(dir, &o, &db, &st))
         return;
@@ -465,7 +479,11 @@ int main(void)
     char dir[256];
     sc_alloc_init_cjson();
     snprintf(dir, sizeof dir, "/tmp/scolar-test-report-%d", (int)getpid());
-    run(dir, 0);
+    if (getenv("SCOLAR_TEST_BACKEND") && strcmp(getenv("SCOLAR_TEST_BACKEND"), "pg") == 0)
+        snprintf(pg_url, sizeof pg_url, "pg"); /* each run takes a fresh database */
+    tap_diag("backend: %s", pg_url[0] ? "PostgreSQL" : "LMDB");
+    if (!pg_url[0])
+        run(dir, 0);
     run(dir, 1);
     /* Days of 0.5 s (the shortest that keeps day numbers in 32 bits): statements cross many days,
      * earlier days are archived per actor, and voiding reaches into archived days. */

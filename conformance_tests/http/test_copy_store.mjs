@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: Apache-2.0
+// `scolar copy-store` (issue 19 step 8): a store holding statements (a voided one, one with an
+// attachment), documents of the three kinds, a course, registrations with run-time data,
+// credentials (one revoked) and a console user is copied LMDB -> PostgreSQL -> LMDB; then
+// `scolar check` is clean on both copies and a server on each answers exactly what the first
+// one did (statements in the same stored order, documents with the same ETags, the course, the
+// registration's run-time data, the credentials). A copy into a non-empty database is refused;
+// a copy cut short (rows deleted from the target) is finished by --resume. Needs the throwaway
+// PostgreSQL of tools/test.sh (SCOLAR_TEST_PG; tools/pg-gate.sh).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, tempDir, cli, newPgStore, basic } from '../lib/server.mjs';
+import { importPackage, register } from '../lib/browser.mjs';
+
+const ACTOR = { objectType: 'Agent', mbox: 'mailto:copy@example.org' };
+const VERB = { id: 'http://adlnet.gov/expapi/verbs/experienced' };
+
+async function allStatements(s, query = '') {
+  const out = [];
+  let path = `/xapi/statements?limit=100${query}`;
+  while (path) {
+    const r = await s.req('GET', path);
+    assert.equal(r.status, 200, r.text);
+    out.push(...r.json.statements);
+    path = r.json.more || null;
+  }
+  return out;
+}
+
+// What a client can read of the store, to compare a copy with its source.
+async function snapshot(s, reg, keys) {
+  const docs = {};
+  for (const p of [
+    `/xapi/activities/state?activityId=${encodeURIComponent('http://ex.org/a/0')}&agent=${encodeURIComponent(JSON.stringify(ACTOR))}&stateId=s1`,
+    `/xapi/activities/profile?activityId=${encodeURIComponent('http://ex.org/a/0')}&profileId=p1`,
+    `/xapi/agents/profile?agent=${encodeURIComponent(JSON.stringify(ACTOR))}&profileId=ap1`,
+  ]) {
+    const r = await s.req('GET', p);
+    docs[p] = { status: r.status, etag: r.headers.get('etag'), body: r.text };
+  }
+  const voided = await s.req('GET', `/xapi/statements?voidedStatementId=${keys.voided}`);
+  const att = await s.req('GET', `/xapi/statements?statementId=${keys.attached}&attachments=true`);
+  const creds = await s.req('GET', '/api/credentials');
+  const regr = await s.req('GET', `/api/registrations/${reg}`);
+  const courses = await s.req('GET', '/api/courses');
+  return {
+    statements: await allStatements(s),
+    docs,
+    voided: voided.json,
+    attachment: att.text.replace(/--[A-Za-z0-9_'-]+/g, '--B'),
+    creds: creds.json,
+    registration: regr.json,
+    courses: courses.json,
+    ok: (await s.req('GET', '/xapi/statements?limit=1', { auth: basic(keys.key, keys.secret) })).status,
+    revoked: (await s.req('GET', '/xapi/statements?limit=1', { auth: basic(keys.rkey, keys.rsecret) })).status,
+  };
+}
+
+function psql(url, sql) {
+  const r = spawnSync('psql', ['-qAt', '-d', url, '-c', sql], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty targets refused; --resume finishes a cut copy', async () => {
+  const src = tempDir(), node = tempDir(), back = join(tempDir(), 'copy');
+  const keys = {};
+  let s = await startServer({ dataDir: src, store: '' });
+  let before, reg;
+  try {
+    const ids = [];
+    for (let b = 0; b < 5; b++) {
+      const batch = [];
+      for (let i = 0; i < 100; i++) {
+        batch.push({ actor: ACTOR, verb: VERB, object: { id: `http://ex.org/a/${i % 7}` }, result: { score: { scaled: (i % 10) / 10 } } });
+      }
+      const r = await s.req('POST', '/xapi/statements', { body: batch });
+      assert.equal(r.status, 200, r.text);
+      ids.push(...r.json);
+    }
+    keys.voided = ids[3];
+    const v = await s.req('POST', '/xapi/statements', { body: { actor: ACTOR, verb: { id: 'http://adlnet.gov/expapi/verbs/voided' }, object: { objectType: 'StatementRef', id: ids[3] } } });
+    assert.equal(v.status, 200, v.text);
+    // a statement with an attachment (multipart/mixed, xAPI Comm 1.5.2)
+    const content = 'attachment body for the copy';
+    const { createHash } = await import('node:crypto');
+    const sha2 = createHash('sha256').update(content).digest('hex');
+    const st = { actor: ACTOR, verb: VERB, object: { id: 'http://ex.org/a/att' },
+      attachments: [{ usageType: 'http://ex.org/usage', display: { 'en-US': 'a' }, contentType: 'text/plain', length: content.length, sha2 }] };
+    const body = `--xx\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(st)}\r\n--xx\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\nX-Experience-API-Hash: ${sha2}\r\n\r\n${content}\r\n--xx--`;
+    const a = await s.req('POST', '/xapi/statements', { body, headers: { 'Content-Type': 'multipart/mixed; boundary=xx' } });
+    assert.equal(a.status, 200, a.text);
+    keys.attached = a.json[0];
+    const agent = encodeURIComponent(JSON.stringify(ACTOR));
+    for (const [p, d] of [
+      [`/xapi/activities/state?activityId=${encodeURIComponent('http://ex.org/a/0')}&agent=${agent}&stateId=s1`, { x: 1 }],
+      [`/xapi/activities/profile?activityId=${encodeURIComponent('http://ex.org/a/0')}&profileId=p1`, { y: 2 }],
+      [`/xapi/agents/profile?agent=${agent}&profileId=ap1`, { z: 3 }],
+    ]) {
+      const r = await s.req('PUT', p, { body: d, headers: { 'If-None-Match': '*' } });
+      assert.equal(r.status, 204, r.text);
+    }
+    const course = (await importPackage(s, 'demo-2004')).course;
+    const rj = await register(s, course, { id: 'copy-learner', name: 'Copy Learner' });
+    reg = rj.registration;
+    const launch = await fetch(`${s.content}/player/${reg}/launch`, { method: 'POST', body: JSON.stringify({ token: rj.token, sco: 'intro' }) });
+    assert.equal(launch.status, 200);
+    const sess = (await launch.json()).session;
+    const c = await fetch(`${s.content}/player/${reg}/commit/${sess}`, { method: 'POST',
+      body: JSON.stringify({ token: rj.token, seq: 1, final: false, changes: { 'cmi.location': 'page-7', 'cmi.suspend_data': 'abc' } }) });
+    assert.equal(c.status, 200, await c.text());
+    const cr = await s.req('POST', '/api/credentials', { body: { name: 'copy-cred', scopes: ['all'] } });
+    assert.equal(cr.status, 201, cr.text);
+    keys.key = cr.json.key;
+    keys.secret = cr.json.secret;
+    const rv = await s.req('POST', '/api/credentials', { body: { name: 'revoked-cred', scopes: ['all'] } });
+    keys.rkey = rv.json.key;
+    keys.rsecret = rv.json.secret;
+    assert.equal((await s.req('DELETE', `/api/credentials/${keys.rkey}`)).status, 204);
+    assert.equal(cli(['user', 'create', 'copyuser', '--password-stdin', '--data', src, '--store', ''], { input: 'a-long-password\n' }).status, 1,
+      'the data directory is locked while its server runs');
+    before = await snapshot(s, reg, keys);
+    // 500, the voiding one and the attached one, less the voided one, and the SCORM bridge's
+    assert.ok(before.statements.length >= 501, `${before.statements.length} statements`);
+    assert.equal(before.ok, 200);
+    assert.equal(before.revoked, 401);
+  } finally {
+    await s.stop();
+  }
+  const u = cli(['user', 'create', 'copyuser', '--password-stdin', '--data', src], { input: 'a-long-password\n', env: { SCOLAR_STORE: '' } });
+  assert.equal(u.status, 0, u.stderr);
+
+  const pg = newPgStore();
+  try {
+    const bad = cli(['copy-store', '--from', join(src, 'nope'), '--to', pg]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--from .*nope: no store there/);
+    const one = cli(['copy-store', '--from', src, '--to', pg, '--data', node], { env: { SCOLAR_STORE: '' } });
+    assert.equal(one.status, 0, one.stdout + one.stderr);
+    assert.match(one.stdout, /every table has the same number of rows on both sides/);
+    const nstmt = Number(/\n +stmt +(\d+) rows/.exec(one.stdout)?.[1]);
+    assert.ok(nstmt >= 502, one.stdout);
+    assert.match(one.stdout, /creds +3 rows/);
+    const again = cli(['copy-store', '--from', src, '--to', pg, '--data', node]);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /the target is not empty \(table \w+ holds \d+ rows\).*--resume/);
+
+    // a copy cut short: rows of the last tables missing in the target
+    const stmtRows = Number(psql(pg, "SELECT count(*) FROM scolar_kv WHERE tbl = 'stmt'"));
+    assert.equal(stmtRows, nstmt);
+    psql(pg, "DELETE FROM scolar_kv WHERE tbl = 'stmt' AND k IN (SELECT k FROM scolar_kv WHERE tbl = 'stmt' ORDER BY k DESC LIMIT 200)");
+    psql(pg, "DELETE FROM scolar_kv WHERE tbl IN ('creds', 'users')");
+    const resumed = cli(['copy-store', '--from', src, '--to', pg, '--data', node, '--resume']);
+    assert.equal(resumed.status, 0, resumed.stdout + resumed.stderr);
+    assert.match(resumed.stdout, /docs +\d+ rows \(already copied\)/);
+    assert.match(resumed.stdout, new RegExp(`\\n +stmt +${nstmt} rows in`));
+    assert.equal(Number(psql(pg, "SELECT count(*) FROM scolar_kv WHERE tbl = 'stmt'")), nstmt);
+
+    // the PostgreSQL copy: checked clean, and a server on it answers as the first one did
+    const pchk = cli(['check', '--store', pg, '--data', node]);
+    assert.equal(pchk.status, 0, `scolar check of the PostgreSQL copy: ${pchk.stdout}${pchk.stderr}`);
+    assert.match(pchk.stdout, /store postgresql:\/\/.*: ok \(format \d+\)/);
+    s = await startServer({ dataDir: node, store: pg });
+    try {
+      const onPg = await snapshot(s, reg, keys);
+      for (const k of ['statements', 'docs', 'voided', 'attachment', 'creds', 'registration', 'courses', 'ok', 'revoked']) {
+        assert.deepEqual(onPg[k], before[k], `on PostgreSQL: ${k} as on LMDB`);
+      }
+    } finally {
+      await s.stop();
+    }
+
+    const two = cli(['copy-store', '--from', pg, '--to', back, '--data', node]);
+    assert.equal(two.status, 0, two.stdout + two.stderr);
+    const chk = cli(['check', '--data', back], { env: { SCOLAR_STORE: '' } });
+    assert.equal(chk.status, 0, `scolar check of the copy: ${chk.stdout}${chk.stderr}`);
+    assert.match(chk.stdout, /activity reports: \d+ activities, kept tallies match/);
+
+    s = await startServer({ dataDir: back, store: '' });
+    try {
+      const after = await snapshot(s, reg, keys);
+      assert.deepEqual(after.statements, before.statements, 'the same statements in the same stored order');
+      assert.deepEqual(after.docs, before.docs, 'the same documents with the same ETags');
+      assert.deepEqual(after.voided, before.voided);
+      assert.equal(after.attachment, before.attachment);
+      assert.deepEqual(after.creds, before.creds);
+      assert.deepEqual(after.registration, before.registration, 'the registration and its run-time data');
+      assert.deepEqual(after.courses, before.courses);
+      assert.equal(after.ok, 200, 'the credential works on the copy');
+      assert.equal(after.revoked, 401, 'the revoked one stays revoked');
+      const signin = await s.req('POST', '/api/session', { body: { user: 'copyuser', password: 'a-long-password' } });
+      assert.equal(signin.status, 200, 'the console user signs in on the copy');
+      const w = await s.req('POST', '/xapi/statements', { body: { actor: ACTOR, verb: VERB, object: { id: 'http://ex.org/after' } } });
+      assert.equal(w.status, 200, 'the copy takes new statements');
+    } finally {
+      await s.stop();
+    }
+  } finally {
+    for (const d of [src, node, back]) rmSync(d, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to scorm_content.c (the interface, files on disk) and scorm_content_db.c (rows of
+ * the key/value store): the handle, the import's staged files, the database side. */
+#ifndef SCORM_CONTENT_INT_H
+#define SCORM_CONTENT_INT_H
+
+#include "scorm/scorm_content.h"
+#include "scorm/scorm_int.h"
+
+/* Tables (scorm_db.c):
+ *   content     "<course>\x1f<version>\x1f<path>" (a path that would make the key longer than
+ *               the store allows: "<course>\x1f<version>\x1f\x01" + SHA-256 of the path) ->
+ *               {"hash": hex, "size": n, "type": "..." ("" unknown), "path": "..."}
+ *   blob        SHA-256 (32 bytes) -> size and reference count (the content rows naming it),
+ *               8 bytes big-endian each
+ *   blob_chunk  SHA-256 + chunk number (4 bytes big-endian) -> at most SCORM_CONTENT_CHUNK
+ *               bytes; a blob of size s has ceil(s / chunk) rows, none when empty. */
+#define SCORM__T_CONTENT "content"
+#define SCORM__T_BLOB "blob"
+#define SCORM__T_CHUNK "blob_chunk"
+
+struct scorm_content {
+    struct stmt_db *db;
+    int fd; /* files on disk: the open file; -1 in the database */
+    uint64_t size;
+    const char *type; /* static (scorm_content_mime) or typebuf; NULL unknown */
+    char typebuf[128];
+    char etag[80];
+    unsigned char hash[32];
+    unsigned char *chunk; /* the database: the last chunk read (SCORM_CONTENT_CHUNK bytes) */
+    uint32_t chunk_n;
+    size_t chunk_len;
+    int have_chunk;
+    struct scorm__cfill *fill; /* the node-local cache entry being written, or NULL */
+};
+
+/* One extracted file of an import to place in the database. */
+struct scorm__cfile {
+    char *path; /* relative to the package root */
+    uint64_t size;
+    unsigned char hash[32];
+    const char *type;
+};
+
+struct scorm__content_stage {
+    struct stmt_db *db;
+    int in_db;
+    char tmpdir[4096];
+    /* files on disk: where the folder is now (tmpdir, or a version folder of a try) */
+    char placed[4096], cdir[4096];
+    int is_placed;
+    int full; /* the last place failed with STMT_DB_ERR_FULL (LMDB: grow the map, try again) */
+    /* the database: the files, hashed before the transaction */
+    struct scorm__cfile *files;
+    size_t n, cap;
+};
+
+/* scorm_content_db.c */
+int scorm__cdb_open(struct stmt_db *db, const char *course, int version, const char *path,
+                    struct scorm_content *c);
+int scorm__cdb_read_chunk(struct scorm_content *c, uint32_t n);
+int scorm__cdb_stage_scan(struct scorm__content_stage *s, struct scorm_diag *diag);
+int scorm__cdb_place(struct scorm__content_stage *s, struct stmt_db_txn *txn, const char *course,
+                     int version, struct scorm_diag *diag);
+int scorm__cdb_drop(struct stmt_db_txn *txn, const char *course, int version);
+int scorm__cdb_stats(struct stmt_db *db, struct scorm_content_stats *out);
+
+/* scorm_content_cache.c: the node-local cache of blobs of more than one chunk */
+struct scorm__cfill;
+/** A descriptor of c's entry in the cache (its whole size checked), or -1. */
+int scorm__ccache_open(struct scorm_content *c);
+/** Start writing c's entry (c->fill) when c may be cached; nothing on any failure. */
+void scorm__ccache_fill_begin(struct scorm_content *c);
+/** c->chunk was just read: appended when it is the next of the entry, which goes in place
+ *  (hash checked, synced, renamed) after the last; any other read abandons the entry. */
+void scorm__ccache_fill_step(struct scorm_content *c);
+void scorm__ccache_fill_abort(struct scorm_content *c);
+
+#endif
