@@ -301,16 +301,17 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
         if (st->shared) {
             /* Stored order total across nodes (issue 19 step 3): the write transaction holds
              * the one write lock of the database, so the last stored value read here is the
-             * newest of every node, and max(now, last + 1) with the clock read under the lock
-             * gives commit order = stored order: a `more` cursor paging by stored never misses
+             * newest of every node, and max(now, last + 1) with the database's clock read under the
+             * lock gives commit order = stored order: a `more` cursor paging by stored never misses
              * a statement that commits later with a smaller value. */
             rc = stmt__store_resync(st, t);
+            if (!rc) /* the database's clock: one clock for every node */
+                rc = stmt__db_clock(t, &now);
             if (rc) {
                 stmt_db_txn_abort(t);
                 fatal = db_to_store(rc);
                 break;
             }
-            now = sc_time_now_us();
         }
         last = st->last_us;
         ep_n = st->ep.n;
