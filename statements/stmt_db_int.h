@@ -25,9 +25,11 @@ const char *stmt__db_table_ref(struct stmt_db *db, const char *name);
 int stmt__db_snapshot_begin(struct stmt_db_txn *w, struct stmt_db_txn **out);
 /** NULL-tolerant. */
 void stmt__db_snapshot_end(struct stmt_db_txn *s);
-/** PostgreSQL: *idle 1 when no transaction of any node holds the write lock now, else 0
- *  (stmt_db_pg_idle.c). STMT_DB_ERR_IO on LMDB. */
-int stmt__db_write_idle(struct stmt_db *db, int *idle);
+/** PostgreSQL (stmt_db_pg_idle.c; STMT_DB_ERR_IO on LMDB): the server's clock, read in t
+ *  (microseconds since 1970); *t0 that clock, then *idle 1 when no transaction of any node
+ *  holds the write lock, else 0. */
+int stmt__db_clock(struct stmt_db_txn *t, int64_t *us);
+int stmt__db_write_idle(struct stmt_db *db, int *idle, int64_t *t0);
 /** The table of a call on t (registered, t's own thread for a write transaction). */
 int stmt__db_resolve(struct stmt_db_txn *t, const char *name, MDB_dbi *out);
 

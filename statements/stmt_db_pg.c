@@ -447,6 +447,7 @@ int stmt__pg_end(struct stmt__pgtxn *t, int commit)
 {
     int rc = commit ? stmt__pg_flush_resv(t) : STMT_DB_OK;
     t->rpending = 0;
+    stmt__pg_batch_free(t); /* an abort drops the rows not sent */
     stmt__pg_free_lent(t);
     if (commit && !t->failed && !rc) {
         PGresult *r = PQexec(t->c, "COMMIT");
@@ -490,23 +491,39 @@ static int put_now(struct stmt__pgtxn *t, const char *table, const void *key, si
 /* The value stmt_db_reserve handed out, filled by now: put it before anything else. */
 int stmt__pg_flush_resv(struct stmt__pgtxn *t)
 {
-    if (!t->rpending)
-        return STMT_DB_OK;
-    t->rpending = 0;
-    return put_now(t, t->rtable, t->rkey, t->rklen, t->rbuf, t->rlen, 0);
+    int rc = STMT_DB_OK;
+    if (t->rpending) {
+        t->rpending = 0;
+        rc = stmt__pg_batch_put(t, t->rtable, t->rkey, t->rklen, t->rbuf, t->rlen);
+    }
+    /* and the batched puts (stmt_db_pg_batch.c): before any other statement */
+    return rc ? rc : stmt__pg_batch_flush(t);
 }
 
 int stmt__pg_put(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
                  const void *val, size_t vlen, unsigned flags)
 {
-    int rc = stmt__pg_flush_resv(t);
+    int rc = STMT_DB_OK;
+    if (t->rpending) {
+        t->rpending = 0;
+        rc = stmt__pg_batch_put(t, t->rtable, t->rkey, t->rklen, t->rbuf, t->rlen);
+    }
+    if (rc)
+        return rc;
+    if (!(flags & STMT_DB_NOOVERWRITE)) /* batched: one statement for many puts */
+        return stmt__pg_batch_put(t, table, key, klen, val, vlen);
+    rc = stmt__pg_batch_flush(t); /* its answer is needed now */
     return rc ? rc : put_now(t, table, key, klen, val, vlen, flags);
 }
 
 int stmt__pg_reserve(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
                      size_t vlen, unsigned flags, void **buf)
 {
-    int rc = stmt__pg_flush_resv(t);
+    int rc = STMT_DB_OK;
+    if (t->rpending) { /* the previous reservation, filled by now: into the batch (copied) */
+        t->rpending = 0;
+        rc = stmt__pg_batch_put(t, t->rtable, t->rkey, t->rklen, t->rbuf, t->rlen);
+    }
     if (rc)
         return rc;
     if (!t->write)
@@ -642,7 +659,10 @@ int stmt__pg_savepoint(struct stmt__pgtxn *t, int op)
 {
     static const char *const SQL[] = {"SAVEPOINT g", "RELEASE SAVEPOINT g",
                                       "ROLLBACK TO SAVEPOINT g; RELEASE SAVEPOINT g"};
-    int rc = op == 2 ? (t->rpending = 0) : stmt__pg_flush_resv(t);
+    int rc;
+    if (op == 2) /* rows put since the savepoint and not sent: rolled back with it */
+        stmt__pg_batch_discard(t);
+    rc = op == 2 ? (t->rpending = 0) : stmt__pg_flush_resv(t);
     if (rc)
         return rc;
     stmt__pg_free_lent(t);

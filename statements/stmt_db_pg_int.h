@@ -31,6 +31,7 @@ struct stmt__pgtxn {
     unsigned char rkey[STMT_DB_MAX_KEY];
     size_t rklen, rlen, rcap;
     unsigned char *rbuf;
+    struct stmt__pgbatch *batch; /* puts not sent yet (stmt_db_pg_batch.c) */
     PGresult **lent; /* results whose bytes stmt_db_get handed out (freed at the next write) */
     size_t nlent, caplent;
 };
@@ -42,6 +43,14 @@ int stmt__pg_flush_resv(struct stmt__pgtxn *t);
 /** Keep r until the transaction's next write or its end (stmt_db_get lends its bytes), or
  *  PQclear it and answer STMT_DB_ERR_NOMEM. */
 int stmt__pg_lend(struct stmt__pgtxn *t, PGresult *r);
+/* stmt_db_pg_batch.c: puts sent together as one statement before the transaction's next other
+ * statement. put copies the row (a write: lent values go); flush sends them (0 or the error,
+ * which fails the transaction); discard drops them (abort, rollback to a savepoint). */
+int stmt__pg_batch_put(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
+                       const void *val, size_t vlen);
+int stmt__pg_batch_flush(struct stmt__pgtxn *t);
+void stmt__pg_batch_discard(struct stmt__pgtxn *t);
+void stmt__pg_batch_free(struct stmt__pgtxn *t);
 /** Free the results whose bytes stmt_db_get lent (at a write or the end). */
 void stmt__pg_free_lent(struct stmt__pgtxn *t);
 

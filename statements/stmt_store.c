@@ -157,14 +157,15 @@ static _Thread_local struct {
     int64_t t0;
 } query_snap;
 
-/* The present as a bound: the clock, then no node holds the write lock (stmt_db_pg_idle.c):
+/* The present as a bound: the database's clock, then no node holds the write lock
+ * (stmt_db_pg_idle.c):
  * every statement committed after the check is stored after t0, so every one with stored <=
  * t0 is committed already, in any transaction that begins after. 0 when a node writes now. */
 static int64_t present_bound(struct stmt_store *st)
 {
-    int64_t t0 = sc_time_now_us() - 1;
+    int64_t t0 = 0;
     int idle = 0;
-    return stmt__db_write_idle(st->db, &idle) == STMT_DB_OK && idle ? t0 : 0;
+    return stmt__db_write_idle(st->db, &idle, &t0) == STMT_DB_OK && idle ? t0 - 1 : 0;
 }
 
 void stmt__store_snapshot_pre(struct stmt_store *st)

@@ -277,8 +277,19 @@ int stmt__epochs_put(struct stmt_store *st, struct stmt_db_txn *t, const struct 
 
 /* stmt_writer.c */
 void *stmt__writer_main(void *arg);
+/* stmt_fold.c */
 /** Fold every committed statement into the indexes (used at open, before the writer runs). */
 int stmt__fold_all(struct stmt_store *st);
+/** Fold up to max committed statements in a transaction of its own; the number folded. */
+size_t stmt__fold(struct stmt_store *st, size_t max);
+/** Fold up to max committed statements after indexed_us in t (inline: the group's own). */
+int stmt__fold_txn(struct stmt_store *st, struct stmt_db_txn *t, size_t max, int64_t *last,
+                   size_t *n, int64_t *next);
+/** *yes when id has a "stmt_ref" referrer stored <= upto (*cur: a cursor of t, opened by the
+ *  first call; the caller closes it). 0 or a store error. */
+int stmt__has_folded_referrer(struct stmt_store *st, struct stmt_db_txn *t,
+                              struct stmt_db_cursor **cur, const unsigned char id[16], int64_t upto,
+                              int *yes);
 /** Opening on a full disk (stmt_unfolded.c): the statements after indexed_us into the in-memory
  *  id map and tail instead of a fold; sets open_full. */
 int stmt__unfolded_load(struct stmt_store *st);

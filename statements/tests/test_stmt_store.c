@@ -863,6 +863,66 @@ static void *node_writer_main(void *arg)
     return NULL;
 }
 
+static int grouped_put_fail(struct stmt_db_txn *t, void *ctx)
+{
+    (void)ctx;
+    stmt_db_put(t, "docs", "g1", 2, "x", 1, 0);
+    return STMT_DB_ERR_IO; /* this work's puts are rolled back (a savepoint on PostgreSQL) */
+}
+
+static int grouped_put_ok(struct stmt_db_txn *t, void *ctx)
+{
+    (void)ctx;
+    return stmt_db_put(t, "docs", "g2", 2, "y", 1, 0);
+}
+
+/* Plain puts of a PostgreSQL write transaction go to the server together (stmt_db_pg_batch.c)
+ * before its next other statement: the same answers as one by one. */
+static void test_put_batches(struct stmt_db *db)
+{
+    struct stmt_db_txn *t = NULL;
+    const void *v;
+    size_t vl;
+    char *got = NULL;
+    int rc = stmt_db_txn_begin(db, 1, &t);
+    rc = rc ? rc : stmt_db_put(t, "docs", "k1", 2, "one", 3, 0);
+    rc = rc ? rc : stmt_db_put(t, "docs", "k1", 2, "two", 3, 0); /* same key, same batch */
+    rc = rc ? rc : stmt_db_put(t, "docs", "k2", 2, "gone", 4, 0);
+    rc = rc ? rc : stmt_db_del(t, "docs", "k2", 2); /* sends the batch first */
+    rc = rc ? rc : stmt_db_put(t, "docs", "k3", 2, "three", 5, 0);
+    if (!rc) {
+        rc = stmt_db_get(t, "docs", "k3", 2, &v, &vl); /* reads its own put */
+        ok(rc == 0 && vl == 5 && !memcmp(v, "three", 5), "a get sees the puts before it");
+    }
+    is_int(rc ? rc : stmt_db_txn_commit(t), STMT_DB_OK, "batched puts committed");
+    if (rc)
+        stmt_db_txn_abort(t);
+    ok(stmt_db_get1(db, "docs", "k1", 2, &got, &vl) == 0 && vl == 3 && !memcmp(got, "two", 3),
+       "a key put twice keeps its last value");
+    sc_free(got);
+    got = NULL;
+    is_int(stmt_db_get1(db, "docs", "k2", 2, &got, &vl), STMT_DB_NOTFOUND,
+           "a put then deleted is gone");
+    sc_free(got);
+    got = NULL;
+    if (stmt_db_txn_begin(db, 1, &t) == STMT_DB_OK) {
+        stmt_db_put(t, "docs", "k4", 2, "four", 4, 0);
+        stmt_db_txn_abort(t);
+    }
+    is_int(stmt_db_get1(db, "docs", "k4", 2, &got, &vl), STMT_DB_NOTFOUND,
+           "an aborted transaction's unsent puts are dropped");
+    sc_free(got);
+    got = NULL;
+    is_int(stmt_db_txn_run_grouped(db, grouped_put_fail, NULL), STMT_DB_ERR_IO, "a failing work");
+    is_int(stmt_db_txn_run_grouped(db, grouped_put_ok, NULL), STMT_DB_OK, "then a good one");
+    ok(stmt_db_get1(db, "docs", "g1", 2, &got, &vl) == STMT_DB_NOTFOUND,
+       "the failed work's puts are rolled back");
+    sc_free(got);
+    got = NULL;
+    ok(stmt_db_get1(db, "docs", "g2", 2, &got, &vl) == 0, "the good one's are stored");
+    sc_free(got);
+}
+
 /* Two nodes on one PostgreSQL database (issue 19): two stmt_db handles and two stores in this
  * process, as two scolar processes would have. What A acknowledges is in B's next get and
  * query; stored values are one total order across both writers, so `more` paging through B
@@ -931,6 +991,29 @@ static void test_two_nodes(const char *url)
                STMT_STORE_OK, "B accepts the same statement again");
         is_int(res.n_stored, 0, "as a no-op (S1)");
         stmt_insert_result_free(&res);
+        {
+            /* batches (their ids are looked up together on PostgreSQL) */
+            cJSON *two[2];
+            char id2[SC_UUID_LEN];
+            uuid(id2);
+            two[0] = mk(NULL, "c@example.org", "http://ex.org/v/c", "http://ex.org/a/c2");
+            two[1] = mk(id, "c@example.org", "http://ex.org/v/c", "http://ex.org/a/c");
+            is_int(stmt_store_insert(b, two, 2, AUTH, &res), STMT_STORE_OK,
+                   "B: a batch with A's statement again and a new one");
+            is_int(res.n_stored, 1, "stores only the new one");
+            stmt_insert_result_free(&res);
+            cJSON_Delete(two[0]);
+            cJSON_Delete(two[1]);
+            two[0] = mk(id2, "c@example.org", "http://ex.org/v/c", "http://ex.org/a/c3");
+            two[1] = mk(id, "c@example.org", "http://ex.org/v/c", "http://ex.org/a/OTHER");
+            is_int(stmt_store_insert(b, two, 2, AUTH, &res), STMT_STORE_ERR_CONFLICT,
+                   "B: a batch with A's id and other content is refused (S2)");
+            is_int(res.bad_index, 1, "naming the second statement");
+            stmt_insert_result_free(&res);
+            ok(!present(a, id2, 0), "and nothing of it is stored (S6)");
+            cJSON_Delete(two[0]);
+            cJSON_Delete(two[1]);
+        }
         is_int(insert1(b, mk_void(vid, id), &res), STMT_STORE_OK, "B voids A's statement");
         stmt_insert_result_free(&res);
         ok(!present(a, id, 0) && present(a, id, 1), "A sees it voided at once");
@@ -1102,6 +1185,11 @@ int main(void)
     stmt_db_close(db);
     rm_rf(dir);
     if (pg) {
+        if (stmt_db_open_url(url, dir, &db, err, sizeof err) == STMT_DB_OK) {
+            test_put_batches(db);
+            stmt_db_close(db);
+        }
+        rm_rf(dir);
         if (pgtu_fresh_url(url, sizeof url) == 0)
             test_two_nodes(url);
         else
