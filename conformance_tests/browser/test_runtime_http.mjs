@@ -8,9 +8,10 @@
 // (probe-2004, probe-12) and media-2004, the probe with files of each MIME type beside it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import net from 'node:net';
-import { startServer, tempDir, cli, freePort } from '../lib/server.mjs';
+import { startServer, tempDir, cli, freePort, ON_PG } from '../lib/server.mjs';
 import { importPackages, register, report, waitStatements, verbs } from '../lib/browser.mjs';
 
 let srv, courses, dataDir;
@@ -294,6 +295,9 @@ test('1.2 at LMSFinish: mastery-free status completed; lesson_status rules; time
 
 test('content origin: CSP frame-ancestors, nosniff, MIME table, attachments, path checks', async () => {
   const course = courses['media-2004'];
+  // where the files live (scorm/scorm_content.h): DATA/content/<course>/ on LMDB, rows of the
+  // database on PostgreSQL (SCOLAR_TEST_BACKEND=pg), the node's folder holding none of them
+  assert.equal(existsSync(join(dataDir, 'content', course)), !ON_PG);
   let r = await fetch(C(`/content/${course}/1/shared/launchpage.html`));
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('content-type'), 'text/html; charset=utf-8');
