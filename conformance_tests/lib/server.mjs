@@ -7,7 +7,9 @@
 // data directory a test uses (startServer, cli(['...', '--data', DIR])) gets a database of
 // its own, the same one every time for the same directory (so a restart finds its store).
 // startNodes(n) starts n servers on one database, and lib/rrproxy.mjs puts a round robin in
-// front of them.
+// front of them. With SCOLAR_TEST_NODES=2 as well, every startServer is two nodes on one database
+// behind two round robins (API and content origins, the nodes' public and content URLs), so a
+// suite's requests, the browser's included, alternate between the nodes.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -15,6 +17,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startRoundRobin } from './rrproxy.mjs';
 
 export const BIN = process.env.SCOLAR_BIN || new URL('../../build/lrs/scolar', import.meta.url).pathname;
 export const SHARED = process.env.SHARED_DIR || new URL('../../../shared', import.meta.url).pathname;
@@ -116,6 +119,7 @@ async function waitHealthy(base, proc, ms = 20000, fetch = globalThis.fetch) {
 // that signed the --tls-cert in args) both origins are https and srv.fetch trusts that CA only;
 // with store (a PostgreSQL URL) the store is that database and dataDir the node's own folder.
 export async function startServer(opts = {}) {
+  if (ON_PG && process.env.SCOLAR_TEST_NODES === '2' && !opts.node) return startPair(opts);
   const dataDir = opts.dataDir || tempDir();
   const store = opts.store || (ON_PG ? storeFor(dataDir) : '');
   const port = await freePort();
@@ -164,8 +168,14 @@ export async function startServer(opts = {}) {
         proc.kill(signal);
       });
     },
-    // fetch relative to the API origin with admin auth and the xAPI version header by default
-    async req(method, path, { body, headers = {}, auth = ADMIN_AUTH, version = '1.0.3', raw = false } = {}) {
+    req: makeReq(base, fetch),
+  };
+  return srv;
+}
+
+// fetch relative to the API origin base with admin auth and the xAPI version header by default
+function makeReq(base, fetch) {
+  return async function req(method, path, { body, headers = {}, auth = ADMIN_AUTH, version = '1.0.3', raw = false } = {}) {
       const h = { ...headers };
       if (auth) h.Authorization = auth;
       if (version && path.startsWith('/xapi/')) h['X-Experience-API-Version'] = version;
@@ -179,9 +189,42 @@ export async function startServer(opts = {}) {
       let json;
       try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
       return { status: r.status, headers: r.headers, text, json, res: r };
-    },
   };
-  return srv;
+}
+
+// SCOLAR_TEST_NODES=2: two nodes on the data directory's database, node A with the data
+// directory as its folder, behind a round robin on each origin; the nodes' public and content
+// URLs are the round robins', so launch links and the player's requests go through them too.
+async function startPair(opts) {
+  const dataDir = opts.dataDir || tempDir();
+  const store = opts.store || storeFor(dataDir);
+  const papi = await freePort(), pcontent = await freePort();
+  const urls = ['--public-url', `http://127.0.0.1:${papi}`, '--content-url', `http://127.0.0.1:${pcontent}`];
+  const a = await startServer({ ...opts, dataDir, store, node: true, keepData: true, args: [...(opts.args || []), ...urls] });
+  let b;
+  try {
+    b = await startServer({ ...opts, dataDir: undefined, store, node: true, args: [...(opts.args || []), ...urls] });
+  } catch (e) {
+    await a.stop('SIGKILL');
+    throw e;
+  }
+  const rapi = await startRoundRobin([a.base, b.base], { port: papi });
+  const rcontent = await startRoundRobin([a.content, b.content], { port: pcontent });
+  return {
+    base: rapi.base, content: rcontent.base, port: papi, cport: pcontent, dataDir, store, proc: a.proc,
+    fetch: globalThis.fetch, nodes: [a, b], counts: [rapi.counts, rcontent.counts],
+    get stdout() { return a.stdout + b.stdout; },
+    get stderr() { return a.stderr + b.stderr; },
+    async stop(signal = 'SIGTERM') {
+      console.log(`two nodes: requests per node: API origin ${rapi.counts.join(' / ')}, content origin ${rcontent.counts.join(' / ')}`);
+      await rapi.close();
+      await rcontent.close();
+      const [ra] = await Promise.all([a.stop(signal), b.stop(signal)]);
+      if (!opts.keepData && !opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      return ra;
+    },
+    req: makeReq(rapi.base, globalThis.fetch),
+  };
 }
 
 // n servers on one PostgreSQL database (opts.store, or a new one), each with its own folder,
@@ -191,7 +234,7 @@ export async function startNodes(n = 2, opts = {}) {
   const store = opts.store || newPgStore();
   const nodes = [];
   try {
-    for (let i = 0; i < n; i++) nodes.push(await startServer({ ...opts, store, dataDir: undefined }));
+    for (let i = 0; i < n; i++) nodes.push(await startServer({ ...opts, store, dataDir: undefined, node: true }));
   } catch (e) {
     await Promise.all(nodes.map((s) => s.stop('SIGKILL')));
     throw e;
