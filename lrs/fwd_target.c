@@ -9,6 +9,7 @@
  */
 #include "lrs/fwd.h"
 #include "common/sc_alloc.h"
+#include "common/sc_json.h"
 #include "common/sc_base64.h"
 #include "common/sc_time.h"
 #include "statements/stmt_outbox.h"
@@ -592,7 +593,7 @@ static cJSON *show(struct fwd_target *t)
     if (t->failing && t->next_try_us)
         cJSON_AddStringToObject(s, "next_attempt", sc_time_format_iso(t->next_try_us, 3, iso));
     if (t->kind == FWD_FORWARDER)
-        cJSON_AddItemToObject(s, "backpressure", fwd__admit_status(t, now));
+        sc_json_add(s, "backpressure", fwd__admit_status(t, now));
     pthread_mutex_unlock(&t->mu);
     return o;
 }
