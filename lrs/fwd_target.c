@@ -279,6 +279,7 @@ static struct fwd_target *target_new(struct lrs_fwd *fw, uint32_t id, cJSON *def
     t->store = st;
     t->db = db;
     t->fwd = fw;
+    fwd__lease_init(fw, t);
     t->max_lag_us = num_field(def, "max_lag_ms", -1) >= 0
                         ? (int64_t)num_field(def, "max_lag_ms", 0) * 1000
                         : fw->max_lag_us;
@@ -439,6 +440,11 @@ int lrs_fwd_open(struct lrs_app *app, char *err, size_t errlen)
             return -1;
         }
     }
+    if (fwd__nodes_start(f)) {
+        snprintf(err, errlen, "forwarding: cannot start the coordinator of nodes");
+        lrs_fwd_close(app);
+        return -1;
+    }
     return 0;
 }
 
@@ -447,6 +453,7 @@ void lrs_fwd_close(struct lrs_app *app)
     struct lrs_fwd *f = app->fwd;
     if (!f)
         return;
+    fwd__nodes_stop(f);
     for (struct fwd_target *t = f->list; t; t = t->next)
         target_stop(t);
     while (f->list) {
@@ -592,6 +599,8 @@ static cJSON *show(struct fwd_target *t)
     }
     if (t->failing && t->next_try_us)
         cJSON_AddStringToObject(s, "next_attempt", sc_time_format_iso(t->next_try_us, 3, iso));
+    if (t->lease_until_us != INT64_MAX) /* several nodes: this one sends (fwd_nodes.c) */
+        cJSON_AddBoolToObject(s, "lease_held", fwd__lease_ok(t, now));
     if (t->kind == FWD_FORWARDER)
         sc_json_add(s, "backpressure", fwd__admit_status(t, now));
     pthread_mutex_unlock(&t->mu);
@@ -745,6 +754,8 @@ int lrs_fwd_delete(struct lrs_app *app, enum fwd_kind kind, uint32_t id)
             target_free(again);
             lrs_log(LRS_LOG_ERROR, "forwarding: target %u stopped until the next start", id);
         }
+    } else {
+        fwd__lease_drop(f, t);
     }
     target_free(t);
     pthread_mutex_unlock(&f->mu);
@@ -810,4 +821,24 @@ void lrs_fwd_metrics(struct lrs_app *app, struct sc_buf *b)
     }
     pthread_mutex_unlock(&f->mu);
     fwd__admit_metrics(f, b);
+}
+
+struct fwd_target *fwd__target_new(struct lrs_fwd *fw, uint32_t id, cJSON *def)
+{
+    return target_new(fw, id, def);
+}
+
+int fwd__target_start(struct fwd_target *t)
+{
+    return target_start(t);
+}
+
+void fwd__target_stop(struct fwd_target *t)
+{
+    target_stop(t);
+}
+
+void fwd__target_free(struct fwd_target *t)
+{
+    target_free(t);
 }
