@@ -86,6 +86,10 @@ test('a forwarder created through A: writes through A and B arrive once; pause, 
     assert.equal(rcv.count.size, 200, 'nothing else delivered');
     const held = [(await status(a, id)).status.lease_held, (await status(b, id)).status.lease_held];
     assert.equal(held.filter(Boolean).length, 1, `one node holds the lease: ${held}`);
+    for (const [n, name] of [[a, 'A'], [b, 'B']]) {
+      const st = (await status(n, id)).status; // counters of the shared outbox, on either node
+      assert.deepEqual([st.sent, st.queued, st.failed], [200, 0, 0], `${name}'s status: ${JSON.stringify(st)}`);
+    }
 
     // pause through B: A stops too (whichever sends)
     assert.equal((await b.req('POST', `/api/forwarders/${id}/pause`)).json.paused, true);
