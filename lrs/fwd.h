@@ -136,6 +136,10 @@ struct lrs_fwd {
     /* several nodes (fwd_nodes.c): the coordinator thread, PostgreSQL only */
     unsigned char node[16]; /* this process's node id (random) */
     pthread_t co_th;
+    /* held by the coordinator while it renews leases without mu, and by lrs_fwd_delete: a
+     * target leaves the list only under both (order: co_mu, then mu), so the coordinator walks
+     * the list without mu (additions only prepend) and ingest never waits for a lease write */
+    pthread_mutex_t co_mu;
     int co_started, co_quit; /* co_quit under mu */
     pthread_cond_t co_cv;
 };

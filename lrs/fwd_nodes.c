@@ -261,19 +261,32 @@ out:
 static void *coordinator(void *arg)
 {
     struct lrs_fwd *f = arg;
-    pthread_mutex_lock(&f->mu);
-    while (!f->co_quit) {
+    for (;;) {
         int64_t wake = sc_time_now_us() + (int64_t)FWD_SYNC_MS * 1000;
         struct timespec ts;
+        struct fwd_target *head;
+        pthread_mutex_lock(&f->co_mu);
+        pthread_mutex_lock(&f->mu);
+        if (f->co_quit) {
+            pthread_mutex_unlock(&f->mu);
+            pthread_mutex_unlock(&f->co_mu);
+            break;
+        }
         sync_defs(f);
-        for (struct fwd_target *t = f->list; t && !f->co_quit; t = t->next)
+        head = f->list;
+        pthread_mutex_unlock(&f->mu);
+        /* without mu (the write lock may be taken by another node's writer): co_mu keeps every
+         * target from head on in the list */
+        for (struct fwd_target *t = head; t; t = t->next)
             lease_tick(f, t);
+        pthread_mutex_unlock(&f->co_mu);
         ts.tv_sec = (time_t)(wake / 1000000);
         ts.tv_nsec = (long)(wake % 1000000) * 1000;
+        pthread_mutex_lock(&f->mu);
         while (!f->co_quit && sc_time_now_us() < wake)
             pthread_cond_timedwait(&f->co_cv, &f->mu, &ts);
+        pthread_mutex_unlock(&f->mu);
     }
-    pthread_mutex_unlock(&f->mu);
     return NULL;
 }
 

@@ -423,6 +423,7 @@ int lrs_fwd_open(struct lrs_app *app, char *err, size_t errlen)
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     pthread_mutex_init(&f->mu, NULL);
+    pthread_mutex_init(&f->co_mu, NULL);
     f->app = app;
     fwd__admit_init(f);
     app->fwd = f;
@@ -463,6 +464,7 @@ void lrs_fwd_close(struct lrs_app *app)
         target_free(t);
     }
     pthread_mutex_destroy(&f->mu);
+    pthread_mutex_destroy(&f->co_mu);
     fwd__admit_free(f);
     sc_free(f);
     app->fwd = NULL;
@@ -726,6 +728,7 @@ int lrs_fwd_delete(struct lrs_app *app, enum fwd_kind kind, uint32_t id)
     struct lrs_fwd *f = app->fwd;
     struct fwd_target **pp, *t = NULL;
     int rc;
+    pthread_mutex_lock(&f->co_mu); /* not while the coordinator renews leases (fwd_nodes.c) */
     pthread_mutex_lock(&f->mu);
     for (pp = &f->list; *pp; pp = &(*pp)->next) {
         if ((*pp)->id == id && (*pp)->kind == kind) {
@@ -736,6 +739,7 @@ int lrs_fwd_delete(struct lrs_app *app, enum fwd_kind kind, uint32_t id)
     }
     if (!t) {
         pthread_mutex_unlock(&f->mu);
+        pthread_mutex_unlock(&f->co_mu);
         return 404;
     }
     target_stop(t);
@@ -759,6 +763,7 @@ int lrs_fwd_delete(struct lrs_app *app, enum fwd_kind kind, uint32_t id)
     }
     target_free(t);
     pthread_mutex_unlock(&f->mu);
+    pthread_mutex_unlock(&f->co_mu);
     if (rc)
         lrs_log(LRS_LOG_ERROR, "forwarding: deleting target %u: %s", id, stmt_store_strerror(rc));
     return rc ? 503 : 0;
