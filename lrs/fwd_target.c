@@ -587,6 +587,8 @@ static cJSON *show(struct fwd_target *t)
                                 : 0);
     cJSON_AddNumberToObject(s, "requests", (double)t->attempts);
     cJSON_AddNumberToObject(s, "request_errors", (double)t->errors);
+    if (t->lease_until_us != INT64_MAX) /* several nodes: this one sends (fwd_nodes.c) */
+        cJSON_AddBoolToObject(s, "lease_held", fwd__lease_ok(t, now));
     if (t->last_ok_us)
         cJSON_AddStringToObject(s, "last_success", sc_time_format_iso(t->last_ok_us, 3, iso));
     if (t->last_err_us) {
@@ -601,8 +603,6 @@ static cJSON *show(struct fwd_target *t)
     }
     if (t->failing && t->next_try_us)
         cJSON_AddStringToObject(s, "next_attempt", sc_time_format_iso(t->next_try_us, 3, iso));
-    if (t->lease_until_us != INT64_MAX) /* several nodes: this one sends (fwd_nodes.c) */
-        cJSON_AddBoolToObject(s, "lease_held", fwd__lease_ok(t, now));
     if (t->kind == FWD_FORWARDER)
         sc_json_add(s, "backpressure", fwd__admit_status(t, now));
     pthread_mutex_unlock(&t->mu);
