@@ -38,6 +38,19 @@ enum fwd_kind { FWD_FORWARDER = 1, FWD_WEBHOOK = 2 };
 #define FWD_COUNT_MS 100  /* the queued rows are counted again after this */
 #define FWD_RECOUNT_MS 20 /* ... or this, when the estimate says to hold */
 #define FWD_RATE_MS 500   /* busy time of one measure of the sender's pace */
+/* Several nodes on one PostgreSQL database (fwd_nodes.c): one node at a time sends for a target,
+ * the holder of its lease (outbox row "fwd_lease/<kind>/<id>" = node id(16) expiry_us(8),
+ * written in a short write transaction). The holder renews it every FWD_LEASE_RENEW_MS; it
+ * stops sending FWD_LEASE_MARGIN_MS before the stored expiry unless renewed; another node takes
+ * it once it expired (so a killed holder is replaced within FWD_LEASE_TTL_MS + FWD_SYNC_MS).
+ * Nodes' clocks must agree to well within the margin. Definitions are read again every
+ * FWD_SYNC_MS: targets created, paused, resumed or deleted through another node are started,
+ * paused or stopped here. On LMDB (one process) every lease is held at once and none of this
+ * runs. */
+#define FWD_LEASE_TTL_MS 10000
+#define FWD_LEASE_RENEW_MS 2000
+#define FWD_LEASE_MARGIN_MS 2000
+#define FWD_SYNC_MS 1000
 
 /** One target and its sender thread. The fields above `mu` are fixed once it runs. */
 struct fwd_target {
@@ -101,6 +114,10 @@ struct fwd_target {
     uint64_t queued_est;
     int64_t counted_at;
     int counting;
+    /* lease (fwd_nodes.c), under mu: the sender sends while now < lease_until_us (realtime);
+     * INT64_MAX on LMDB */
+    int64_t lease_until_us;
+    int64_t lease_renewed_us; /* coordinator thread only */
     struct fwd_target *next;
 };
 
@@ -116,6 +133,15 @@ struct lrs_fwd {
     int adm_waiters;              /* requests waiting now (atomic) */
     uint64_t held_n, held_capped; /* under adm_mu: requests held, of which released by the cap */
     int64_t held_us;
+    /* several nodes (fwd_nodes.c): the coordinator thread, PostgreSQL only */
+    unsigned char node[16]; /* this process's node id (random) */
+    pthread_t co_th;
+    /* held by the coordinator while it renews leases without mu, and by lrs_fwd_delete: a
+     * target leaves the list only under both (order: co_mu, then mu), so the coordinator walks
+     * the list without mu (additions only prepend) and ingest never waits for a lease write */
+    pthread_mutex_t co_mu;
+    int co_started, co_quit; /* co_quit under mu */
+    pthread_cond_t co_cv;
 };
 
 /** serve: load every target of the store and start its sender. 0 or -1 (err filled). */
@@ -158,6 +184,24 @@ void fwd__admit_sent(struct fwd_target *t, size_t n); /* t->mu held */
 cJSON *fwd__admit_status(struct fwd_target *t, int64_t now);
 /** Prometheus lines of back-pressure (lrs_fwd_metrics). */
 void fwd__admit_metrics(struct lrs_fwd *f, struct sc_buf *b);
+
+/* fwd_nodes.c */
+/** Start the coordinator (leases, definitions of other nodes) when the store is shared; on LMDB
+ *  mark every target's lease held. 0 or -1. Called by lrs_fwd_open with the list loaded. */
+int fwd__nodes_start(struct lrs_fwd *f);
+/** Stop the coordinator and give up the leases held (another node takes over at once). */
+void fwd__nodes_stop(struct lrs_fwd *f);
+/** A new target's initial lease (held for ever on LMDB, none on PostgreSQL). */
+void fwd__lease_init(struct lrs_fwd *f, struct fwd_target *t);
+/** 1 while the lease of t is held (t->mu held). */
+int fwd__lease_ok(const struct fwd_target *t, int64_t now_us);
+/** Delete the lease row of a deleted target (best effort). */
+void fwd__lease_drop(struct lrs_fwd *f, struct fwd_target *t);
+/** Pieces of fwd_target.c the coordinator uses (f->mu held). */
+struct fwd_target *fwd__target_new(struct lrs_fwd *fw, uint32_t id, cJSON *def);
+int fwd__target_start(struct fwd_target *t);
+void fwd__target_stop(struct fwd_target *t);
+void fwd__target_free(struct fwd_target *t);
 
 /* fwd_body.c: the body of a statements POST for rows items[lo..hi): a JSON array, or
  * multipart/mixed with the attachments db holds (db may be NULL: JSON only). ctype gets the

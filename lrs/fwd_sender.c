@@ -480,7 +480,7 @@ static int paused(struct fwd_target *t)
 {
     int p;
     pthread_mutex_lock(&t->mu);
-    p = t->paused;
+    p = t->paused || !fwd__lease_ok(t, sc_time_now_us()); /* another node sends (fwd_nodes.c) */
     pthread_mutex_unlock(&t->mu);
     return p;
 }
@@ -676,6 +676,15 @@ static int wait_turn(struct fwd_target *t, long idle_ms)
             break;
         if (t->paused) {
             pthread_cond_wait(&t->cv, &t->mu);
+            continue;
+        }
+        if (!fwd__lease_ok(t, now)) {
+            /* another node holds the lease (fwd_nodes.c): the coordinator wakes us when it
+             * is ours; until then look again each FWD_SYNC_MS */
+            wake = now + (int64_t)FWD_SYNC_MS * 1000;
+            ts.tv_sec = (time_t)(wake / 1000000);
+            ts.tv_nsec = (long)(wake % 1000000) * 1000;
+            pthread_cond_timedwait(&t->cv, &t->mu, &ts);
             continue;
         }
         wake = t->failing && t->next_try_us > now ? t->next_try_us : 0;

@@ -279,6 +279,7 @@ static struct fwd_target *target_new(struct lrs_fwd *fw, uint32_t id, cJSON *def
     t->store = st;
     t->db = db;
     t->fwd = fw;
+    fwd__lease_init(fw, t);
     t->max_lag_us = num_field(def, "max_lag_ms", -1) >= 0
                         ? (int64_t)num_field(def, "max_lag_ms", 0) * 1000
                         : fw->max_lag_us;
@@ -422,6 +423,7 @@ int lrs_fwd_open(struct lrs_app *app, char *err, size_t errlen)
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     pthread_mutex_init(&f->mu, NULL);
+    pthread_mutex_init(&f->co_mu, NULL);
     f->app = app;
     fwd__admit_init(f);
     app->fwd = f;
@@ -439,6 +441,11 @@ int lrs_fwd_open(struct lrs_app *app, char *err, size_t errlen)
             return -1;
         }
     }
+    if (fwd__nodes_start(f)) {
+        snprintf(err, errlen, "forwarding: cannot start the coordinator of nodes");
+        lrs_fwd_close(app);
+        return -1;
+    }
     return 0;
 }
 
@@ -447,6 +454,7 @@ void lrs_fwd_close(struct lrs_app *app)
     struct lrs_fwd *f = app->fwd;
     if (!f)
         return;
+    fwd__nodes_stop(f);
     for (struct fwd_target *t = f->list; t; t = t->next)
         target_stop(t);
     while (f->list) {
@@ -456,6 +464,7 @@ void lrs_fwd_close(struct lrs_app *app)
         target_free(t);
     }
     pthread_mutex_destroy(&f->mu);
+    pthread_mutex_destroy(&f->co_mu);
     fwd__admit_free(f);
     sc_free(f);
     app->fwd = NULL;
@@ -578,6 +587,8 @@ static cJSON *show(struct fwd_target *t)
                                 : 0);
     cJSON_AddNumberToObject(s, "requests", (double)t->attempts);
     cJSON_AddNumberToObject(s, "request_errors", (double)t->errors);
+    if (t->lease_until_us != INT64_MAX) /* several nodes: this one sends (fwd_nodes.c) */
+        cJSON_AddBoolToObject(s, "lease_held", fwd__lease_ok(t, now));
     if (t->last_ok_us)
         cJSON_AddStringToObject(s, "last_success", sc_time_format_iso(t->last_ok_us, 3, iso));
     if (t->last_err_us) {
@@ -717,6 +728,7 @@ int lrs_fwd_delete(struct lrs_app *app, enum fwd_kind kind, uint32_t id)
     struct lrs_fwd *f = app->fwd;
     struct fwd_target **pp, *t = NULL;
     int rc;
+    pthread_mutex_lock(&f->co_mu); /* not while the coordinator renews leases (fwd_nodes.c) */
     pthread_mutex_lock(&f->mu);
     for (pp = &f->list; *pp; pp = &(*pp)->next) {
         if ((*pp)->id == id && (*pp)->kind == kind) {
@@ -727,6 +739,7 @@ int lrs_fwd_delete(struct lrs_app *app, enum fwd_kind kind, uint32_t id)
     }
     if (!t) {
         pthread_mutex_unlock(&f->mu);
+        pthread_mutex_unlock(&f->co_mu);
         return 404;
     }
     target_stop(t);
@@ -745,9 +758,12 @@ int lrs_fwd_delete(struct lrs_app *app, enum fwd_kind kind, uint32_t id)
             target_free(again);
             lrs_log(LRS_LOG_ERROR, "forwarding: target %u stopped until the next start", id);
         }
+    } else {
+        fwd__lease_drop(f, t);
     }
     target_free(t);
     pthread_mutex_unlock(&f->mu);
+    pthread_mutex_unlock(&f->co_mu);
     if (rc)
         lrs_log(LRS_LOG_ERROR, "forwarding: deleting target %u: %s", id, stmt_store_strerror(rc));
     return rc ? 503 : 0;
@@ -810,4 +826,24 @@ void lrs_fwd_metrics(struct lrs_app *app, struct sc_buf *b)
     }
     pthread_mutex_unlock(&f->mu);
     fwd__admit_metrics(f, b);
+}
+
+struct fwd_target *fwd__target_new(struct lrs_fwd *fw, uint32_t id, cJSON *def)
+{
+    return target_new(fw, id, def);
+}
+
+int fwd__target_start(struct fwd_target *t)
+{
+    return target_start(t);
+}
+
+void fwd__target_stop(struct fwd_target *t)
+{
+    target_stop(t);
+}
+
+void fwd__target_free(struct fwd_target *t)
+{
+    target_free(t);
 }
