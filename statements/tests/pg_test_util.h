@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "statements/stmt_db.h"
+
 #ifdef SCOLAR_HAVE_PG
 #include <libpq-fe.h>
 
@@ -70,6 +72,32 @@ static inline int pgtu_fresh_url(char *out, size_t n)
     if (snprintf(out, n, "%.*s/%s%s", (int)(slash - base), base, name, q) >= (int)n)
         return -1;
     return 0;
+}
+
+/* A new empty store for a test: on PostgreSQL a fresh database of SCOLAR_TEST_PG (use_pg),
+ * else an LMDB folder under tmp; its node folder is tmp/dN either way. The location opened is
+ * copied to loc (may be NULL). Exits 2 (the test cannot run) when it cannot be opened. */
+static inline struct stmt_db *pgtu_fresh_db(int use_pg, const char *tmp, char *loc, size_t locn)
+{
+    static int n;
+    struct stmt_db *db = NULL;
+    char where[512], dir[320], err[512];
+    snprintf(dir, sizeof dir, "%s/d%d", tmp, n++);
+    if (use_pg) {
+        if (pgtu_fresh_url(where, sizeof where)) {
+            fprintf(stderr, "no fresh database on SCOLAR_TEST_PG\n");
+            exit(2);
+        }
+    } else {
+        snprintf(where, sizeof where, "%s", dir);
+    }
+    if (stmt_db_open_url(where, dir, &db, err, sizeof err) != STMT_DB_OK) {
+        fprintf(stderr, "open %s: %s\n", where, err);
+        exit(2);
+    }
+    if (loc)
+        snprintf(loc, locn, "%s", where);
+    return db;
 }
 
 #endif

@@ -82,24 +82,7 @@ static char last_loc[512]; /* the location fresh opened last */
 
 static struct stmt_db *fresh(int use_pg, const char *tmp)
 {
-    static int n;
-    struct stmt_db *db = NULL;
-    char loc[512], dir[320], err[512];
-    snprintf(dir, sizeof dir, "%s/d%d", tmp, n++);
-    if (use_pg) {
-        if (pgtu_fresh_url(loc, sizeof loc)) {
-            fprintf(stderr, "no fresh database on SCOLAR_TEST_PG\n");
-            exit(2);
-        }
-    } else {
-        snprintf(loc, sizeof loc, "%s", dir);
-    }
-    if (stmt_db_open_url(loc, dir, &db, err, sizeof err) != STMT_DB_OK) {
-        fprintf(stderr, "open %s: %s\n", loc, err);
-        exit(2);
-    }
-    snprintf(last_loc, sizeof last_loc, "%s", loc);
-    return db;
+    return pgtu_fresh_db(use_pg, tmp, last_loc, sizeof last_loc);
 }
 
 /* A statement store object over db as stmt_store_open would set it up for the writer's fold:

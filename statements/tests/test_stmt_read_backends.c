@@ -61,23 +61,7 @@ static int put_statement(struct stmt_db_txn *t, int i)
 
 static struct stmt_db *fresh(int use_pg, const char *tmp)
 {
-    static int n;
-    struct stmt_db *db = NULL;
-    char loc[512], dir[320], err[512];
-    snprintf(dir, sizeof dir, "%s/d%d", tmp, n++);
-    if (use_pg) {
-        if (pgtu_fresh_url(loc, sizeof loc)) {
-            fprintf(stderr, "no fresh database on SCOLAR_TEST_PG\n");
-            exit(2);
-        }
-    } else {
-        snprintf(loc, sizeof loc, "%s", dir);
-    }
-    if (stmt_db_open_url(loc, dir, &db, err, sizeof err) != STMT_DB_OK) {
-        fprintf(stderr, "open %s: %s\n", loc, err);
-        exit(2);
-    }
-    return db;
+    return pgtu_fresh_db(use_pg, tmp, NULL, 0);
 }
 
 int main(int argc, char **argv)
