@@ -52,8 +52,9 @@ static const char COPY_USAGE[] =
     "  --from STORE   the store to read (not changed)\n"
     "  --to STORE     the store to write: an empty database, or a data directory without a\n"
     "                 store (created)\n"
-    "  --data DIR     the node folder of the PostgreSQL side (course content files; env\n"
-    "                 SCOLAR_DATA; default ./scolar-data)\n"
+    "  --data DIR     the node folder of the PostgreSQL side (env SCOLAR_DATA; default\n"
+    "                 ./scolar-data); course content is converted between rows in the\n"
+    "                 database and files in the LMDB data directory\n"
     "  --resume       finish a copy that was cut short (the target holds part of it)\n"
     "\n"
     "  Then: scolar check --store URL (or --data DIR) on the copy.\n";
