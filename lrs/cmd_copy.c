@@ -16,11 +16,19 @@
  * The target must hold no rows (a new data directory or an empty database) unless --resume is
  * given: then tables whose counts already match are skipped and the others are put again, row
  * for row (a put over a row copied before is the same row), so a copy cut short (a crash, a
- * lost connection) is finished by running the same command again with --resume. Course
- * content files (DIR/content/) are copied from the source's folder to the target's.
+ * lost connection) is finished by running the same command again with --resume.
+ *
+ * Course content (scorm/scorm_content.h) is kept differently by the two backends: files in
+ * DATA/content/<course>/<version>/ on LMDB, rows of the tables content, blob and blob_chunk on
+ * PostgreSQL. Between two stores of one kind the tables are copied and the content folder (LMDB)
+ * too; between the two kinds those three tables are not copied nor counted, and each version is
+ * converted after the tables (scorm_content_put_dir: one write transaction per version, as an
+ * import stores it; scorm_content_export: a temporary folder renamed into place), every version
+ * again on --resume, which gives the same rows or files.
  */
 #include "lrs/lrs.h"
 #include "lrs/lrs_cli.h"
+#include "scorm/scorm_content.h"
 #include "common/sc_time.h"
 #include "statements/stmt_db.h"
 
@@ -44,8 +52,9 @@ static const char COPY_USAGE[] =
     "  --from STORE   the store to read (not changed)\n"
     "  --to STORE     the store to write: an empty database, or a data directory without a\n"
     "                 store (created)\n"
-    "  --data DIR     the node folder of the PostgreSQL side (course content files; env\n"
-    "                 SCOLAR_DATA; default ./scolar-data)\n"
+    "  --data DIR     the node folder of the PostgreSQL side (env SCOLAR_DATA; default\n"
+    "                 ./scolar-data); course content is converted between rows in the\n"
+    "                 database and files in the LMDB data directory\n"
     "  --resume       finish a copy that was cut short (the target holds part of it)\n"
     "\n"
     "  Then: scolar check --store URL (or --data DIR) on the copy.\n";
@@ -98,7 +107,7 @@ int lrs_store_copy(struct stmt_db *from, struct stmt_db *to, int resume, FILE *l
 {
     struct stmt_db_txn *rt = NULL;
     const char *name;
-    int rc;
+    int rc, convert = stmt_db_is_pg(from) != stmt_db_is_pg(to);
 
     /* an empty target, or --resume: the rows open itself writes (meta) do not count */
     for (int i = 0; !resume && (name = stmt_db_table_name(to, i)) != NULL; i++) {
@@ -129,6 +138,8 @@ int lrs_store_copy(struct stmt_db *from, struct stmt_db *to, int resume, FILE *l
         struct copy_ctx c = {to, NULL, name, 0, 0, 0, 0};
         size_t have = 0, want = 0;
         int64_t t0 = sc_time_mono_us();
+        if (convert && scorm_content_is_table(name))
+            continue; /* converted by the caller (lrs_store_copy_content) */
         rc = stmt_db_count(rt, name, &want);
         if (!rc && resume)
             rc = count_rows(to, name, &have);
@@ -164,6 +175,8 @@ int lrs_store_copy(struct stmt_db *from, struct stmt_db *to, int resume, FILE *l
     /* every table counted on both sides after the last commit */
     for (int i = 0; (name = stmt_db_table_name(from, i)) != NULL; i++) {
         size_t a = 0, b = 0;
+        if (convert && scorm_content_is_table(name))
+            continue;
         rc = count_rows(from, name, &a);
         if (!rc)
             rc = count_rows(to, name, &b);
@@ -184,6 +197,58 @@ int lrs_store_copy(struct stmt_db *from, struct stmt_db *to, int resume, FILE *l
 fail:
     stmt_db_txn_abort(rt);
     return -1;
+}
+
+struct conv_ctx {
+    struct stmt_db *from, *to;
+    size_t versions;
+    char *err;
+    size_t errlen;
+};
+
+static int conv_version(void *vctx, const char *course, int version)
+{
+    struct conv_ctx *c = vctx;
+    char dir[4200];
+    if (!stmt_db_is_pg(c->to)) /* PostgreSQL -> LMDB: files from the rows */
+        return scorm_content_export(c->from, course, version, c->to, c->err, c->errlen)
+                   ? -1
+                   : (c->versions++, 0);
+    snprintf(dir, sizeof dir, "%s/content/%s/%d", stmt_db_dir(c->from), course, version);
+    if (scorm_content_put_dir(c->to, course, version, dir, c->err, c->errlen))
+        return -1;
+    c->versions++;
+    return 0;
+}
+
+/* Course content after the tables: converted between the two backends, else the content
+ * folder of an LMDB source copied to the LMDB target (a PostgreSQL copy has it in its rows). */
+static int copy_content(struct stmt_db *from, struct stmt_db *to, FILE *log, char *err,
+                        size_t errlen)
+{
+    struct conv_ctx c = {from, to, 0, err, errlen};
+    char sdir[4200], ddir[4200];
+    int64_t t0 = sc_time_mono_us();
+    int rc;
+    if (stmt_db_is_pg(from) && stmt_db_is_pg(to))
+        return 0;
+    if (!stmt_db_is_pg(from) && !stmt_db_is_pg(to)) {
+        snprintf(sdir, sizeof sdir, "%s/content", stmt_db_dir(from));
+        snprintf(ddir, sizeof ddir, "%s/content", stmt_db_dir(to));
+        return strcmp(sdir, ddir) ? lrs_copy_tree(sdir, ddir, err, errlen) : 0;
+    }
+    err[0] = 0;
+    scorm_content_cache_limit(0); /* reading the rows once: no node-local cache entries */
+    rc = scorm_content_versions(from, conv_version, &c);
+    if (rc) {
+        if (!err[0])
+            snprintf(err, errlen, "cannot list the course versions of the source (%d)", rc);
+        return -1;
+    }
+    if (log)
+        fprintf(log, "  %-18s %10zu course versions converted in %.1f s\n", "content", c.versions,
+                (double)(sc_time_mono_us() - t0) / 1e6);
+    return 0;
 }
 
 /* An LMDB source must exist: copying from a mistyped directory would create an empty store. */
@@ -221,7 +286,7 @@ int lrs_cmd_copy_store(int argc, char **argv)
     struct lrs_config cfg;
     struct stmt_db *src = NULL, *dst = NULL;
     const char *from = NULL, *to = NULL;
-    char err[1024], a[600], b[600], sdir[4200], ddir[4200];
+    char err[1024], a[600], b[600];
     int c, resume = 0, rc = 1;
     int64_t t0 = sc_time_mono_us();
 
@@ -268,11 +333,8 @@ int lrs_cmd_copy_store(int argc, char **argv)
         fprintf(stderr, "scolar: copy-store: %s\n", err);
         goto out;
     }
-    /* course content files, until they live in the database (architecture.md step 6) */
-    snprintf(sdir, sizeof sdir, "%s/content", lrs_store_is_url(from) ? cfg.data_dir : from);
-    snprintf(ddir, sizeof ddir, "%s/content", lrs_store_is_url(to) ? cfg.data_dir : to);
-    if (strcmp(sdir, ddir) && lrs_copy_tree(sdir, ddir, err, sizeof err)) {
-        fprintf(stderr, "scolar: copy-store: course files: %s\n", err);
+    if (copy_content(src, dst, stdout, err, sizeof err)) {
+        fprintf(stderr, "scolar: copy-store: course content: %s (run again with --resume)\n", err);
         goto out;
     }
     printf("copied %s to %s in %.1f s; every table has the same number of rows on both sides\n", a,

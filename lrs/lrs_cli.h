@@ -30,8 +30,10 @@ const char *lrs_store_describe(const struct lrs_config *cfg, char *out, size_t n
 int lrs_cmd_copy_store(int argc, char **argv);
 /** Copy every registered table of `from` into `to` (a scan per table, write transactions of
  *  about 1,000 rows); with `resume`, tables whose counts already match are skipped and rows
- *  are put again over a partial copy. Progress lines to `log` (NULL: quiet). 0, or -1 with
- *  the reason in err (cmd_copy.c). */
+ *  are put again over a partial copy. Between an LMDB and a PostgreSQL store the content
+ *  tables (scorm_content_is_table) are left out: `copy-store` converts course content after
+ *  it (scorm_content_put_dir / scorm_content_export). Progress lines to `log` (NULL: quiet).
+ *  0, or -1 with the reason in err (cmd_copy.c). */
 int lrs_store_copy(struct stmt_db *from, struct stmt_db *to, int resume, FILE *log, char *err,
                    size_t errlen);
 /** Copy the tree src into dst, skipping files dst has (cmd_ops.c). 0 or -1 (err). */

@@ -80,4 +80,26 @@ struct scorm_content_stats {
 };
 int scorm_content_stats(struct stmt_db *db, struct scorm_content_stats *out);
 
+/* ---- `scolar copy-store` between the backends (scorm_content_copy.c, lrs/cmd_copy.c) ------ */
+
+/** 1 when `table` is one of the content tables (content, blob, blob_chunk): between an LMDB
+ *  and a PostgreSQL store they are converted with the functions below, not copied row for row. */
+int scorm_content_is_table(const char *table);
+typedef int (*scorm_content_version_fn)(void *ctx, const char *course, int version);
+/** Call fn for every (course, version) with content on db: the version folders of
+ *  DATA/content/ on LMDB, the versions of the content rows on PostgreSQL (listed first, fn
+ *  called outside any transaction). Stops at fn's first non-zero return, which it returns. */
+int scorm_content_versions(struct stmt_db *db, scorm_content_version_fn fn, void *ctx);
+/** Store the files of folder `dir` as version `version` of `course` on a PostgreSQL store,
+ *  as an import does (hashed, blobs deduplicated and counted, chunks), replacing rows of that
+ *  version, in one write transaction: done again after a cut copy, it gives the same rows.
+ *  SCORM_OK, or a SCORM_ERR_* with a message in err. */
+int scorm_content_put_dir(struct stmt_db *db, const char *course, int version, const char *dir,
+                          char *err, size_t errlen);
+/** Write the files of version `version` of `course` of the PostgreSQL store `from` into the
+ *  LMDB data directory of `to` (DATA/content/<course>/<version>/): written to a .tmp-* folder,
+ *  fsynced, then one rename (an existing folder of that version is replaced). */
+int scorm_content_export(struct stmt_db *from, const char *course, int version, struct stmt_db *to,
+                         char *err, size_t errlen);
+
 #endif

@@ -5,15 +5,19 @@
 // `scolar check` is clean on both copies and a server on each answers exactly what the first
 // one did (statements in the same stored order, documents with the same ETags, the course, the
 // registration's run-time data, the credentials). A copy into a non-empty database is refused;
-// a copy cut short (rows deleted from the target) is finished by --resume. Needs the throwaway
-// PostgreSQL of tools/test.sh (SCOLAR_TEST_PG; tools/pg-gate.sh).
+// a copy cut short (rows deleted from the target) is finished by --resume. Course content is
+// converted between the backends: the files of two versions of the course (the second with a
+// file of three chunks and the first's files deduplicated) are served byte for byte by a server
+// on each copy, from rows on PostgreSQL (none left in the node folder) and from files on LMDB
+// (no content rows copied); --resume converting them again leaves the same rows. Needs the
+// throwaway PostgreSQL of tools/test.sh (SCOLAR_TEST_PG; tools/pg-gate.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDir, cli, newPgStore, basic } from '../lib/server.mjs';
-import { importPackage, register } from '../lib/browser.mjs';
+import { importPackage, register, zipPackage } from '../lib/browser.mjs';
 
 const ACTOR = { objectType: 'Agent', mbox: 'mailto:copy@example.org' };
 const VERB = { id: 'http://adlnet.gov/expapi/verbs/experienced' };
@@ -59,6 +63,17 @@ async function snapshot(s, reg, keys) {
   };
 }
 
+// The course's files as the content origin serves them (status, type, bytes).
+const FILES = [[1, 'imsmanifest.xml'], [1, 'intro.html'], [1, 'common.css'], [2, 'intro.html'], [2, 'media/big.bin']];
+async function contentOf(s, course) {
+  const out = {};
+  for (const [v, f] of FILES) {
+    const r = await fetch(`${s.content}/content/${course}/${v}/${f}`);
+    out[`${v}/${f}`] = { status: r.status, type: r.headers.get('content-type'), body: Buffer.from(await r.arrayBuffer()).toString('base64') };
+  }
+  return out;
+}
+
 function psql(url, sql) {
   const r = spawnSync('psql', ['-qAt', '-d', url, '-c', sql], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -69,7 +84,7 @@ test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty ta
   const src = tempDir(), node = tempDir(), back = join(tempDir(), 'copy');
   const keys = {};
   let s = await startServer({ dataDir: src, store: '' });
-  let before, reg;
+  let before, reg, course, files;
   try {
     const ids = [];
     for (let b = 0; b < 5; b++) {
@@ -103,7 +118,7 @@ test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty ta
       const r = await s.req('PUT', p, { body: d, headers: { 'If-None-Match': '*' } });
       assert.equal(r.status, 204, r.text);
     }
-    const course = (await importPackage(s, 'demo-2004')).course;
+    course = (await importPackage(s, 'demo-2004')).course;
     const rj = await register(s, course, { id: 'copy-learner', name: 'Copy Learner' });
     reg = rj.registration;
     const launch = await fetch(`${s.content}/player/${reg}/launch`, { method: 'POST', body: JSON.stringify({ token: rj.token, sco: 'intro' }) });
@@ -112,6 +127,22 @@ test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty ta
     const c = await fetch(`${s.content}/player/${reg}/commit/${sess}`, { method: 'POST',
       body: JSON.stringify({ token: rj.token, seq: 1, final: false, changes: { 'cmi.location': 'page-7', 'cmi.suspend_data': 'abc' } }) });
     assert.equal(c.status, 200, await c.text());
+    // version 2 of the course: the same pages and a file of three chunks (256 KiB each)
+    const ztmp = tempDir();
+    const zip = zipPackage('demo-2004', ztmp);
+    const big = Buffer.alloc(2 * 256 * 1024 + 4321);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 10)) & 0xff;
+    spawnSync('mkdir', ['-p', join(ztmp, 'media')]);
+    writeFileSync(join(ztmp, 'media', 'big.bin'), big);
+    assert.equal(spawnSync('zip', ['-qX', zip, 'media/big.bin'], { cwd: ztmp }).status, 0);
+    const v2 = await s.req('POST', `/api/courses?course=${course}`, { body: readFileSync(zip), headers: { 'Content-Type': 'application/zip' } });
+    rmSync(ztmp, { recursive: true, force: true });
+    assert.equal(v2.status, 201, v2.text);
+    assert.equal(v2.json.course, course);
+    assert.equal(v2.json.course_version, 2);
+    files = await contentOf(s, course);
+    for (const [k, f] of Object.entries(files)) assert.equal(f.status, 200, `source: ${k}`);
+    assert.equal(Buffer.from(files['2/media/big.bin'].body, 'base64').compare(big), 0);
     const cr = await s.req('POST', '/api/credentials', { body: { name: 'copy-cred', scopes: ['all'] } });
     assert.equal(cr.status, 201, cr.text);
     keys.key = cr.json.key;
@@ -141,6 +172,8 @@ test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty ta
     const one = cli(['copy-store', '--from', src, '--to', pg, '--data', node], { env: { SCOLAR_STORE: '' } });
     assert.equal(one.status, 0, one.stdout + one.stderr);
     assert.match(one.stdout, /every table has the same number of rows on both sides/);
+    assert.match(one.stdout, /\n +content +2 course versions converted/);
+    assert.ok(!existsSync(join(node, 'content', course)), 'no version folder in the PostgreSQL node folder');
     const nstmt = Number(/\n +stmt +(\d+) rows/.exec(one.stdout)?.[1]);
     assert.ok(nstmt >= 502, one.stdout);
     assert.match(one.stdout, /creds +3 rows/);
@@ -153,11 +186,22 @@ test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty ta
     assert.equal(stmtRows, nstmt);
     psql(pg, "DELETE FROM scolar_kv WHERE tbl = 'stmt' AND k IN (SELECT k FROM scolar_kv WHERE tbl = 'stmt' ORDER BY k DESC LIMIT 200)");
     psql(pg, "DELETE FROM scolar_kv WHERE tbl IN ('creds', 'users')");
+    // content rows: the files of version 1 twice and the big one; the shared ones stored once
+    const nContent = Number(psql(pg, "SELECT count(*) FROM scolar_kv WHERE tbl = 'content'"));
+    const nBlob = Number(psql(pg, "SELECT count(*) FROM scolar_kv WHERE tbl = 'blob'"));
+    const nChunk = Number(psql(pg, "SELECT count(*) FROM scolar_kv WHERE tbl = 'blob_chunk'"));
+    assert.equal(nContent, 2 * readdirSync(join(src, 'content', course, '1')).length + 1);
+    assert.equal(nBlob, readdirSync(join(src, 'content', course, '1')).length + 1);
+    assert.equal(nChunk, nBlob + 2);
     const resumed = cli(['copy-store', '--from', src, '--to', pg, '--data', node, '--resume']);
     assert.equal(resumed.status, 0, resumed.stdout + resumed.stderr);
     assert.match(resumed.stdout, /docs +\d+ rows \(already copied\)/);
     assert.match(resumed.stdout, new RegExp(`\\n +stmt +${nstmt} rows in`));
     assert.equal(Number(psql(pg, "SELECT count(*) FROM scolar_kv WHERE tbl = 'stmt'")), nstmt);
+    // --resume converts every version again: the same rows, reference counts unchanged (check)
+    for (const [t, n] of [['content', nContent], ['blob', nBlob], ['blob_chunk', nChunk]]) {
+      assert.equal(Number(psql(pg, `SELECT count(*) FROM scolar_kv WHERE tbl = '${t}'`)), n, `${t} rows after --resume`);
+    }
 
     // the PostgreSQL copy: checked clean, and a server on it answers as the first one did
     const pchk = cli(['check', '--store', pg, '--data', node]);
@@ -166,6 +210,7 @@ test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty ta
     s = await startServer({ dataDir: node, store: pg });
     try {
       const onPg = await snapshot(s, reg, keys);
+      assert.deepEqual(await contentOf(s, course), files, 'on PostgreSQL: the course files, byte for byte');
       for (const k of ['statements', 'docs', 'voided', 'attachment', 'creds', 'registration', 'courses', 'ok', 'revoked']) {
         assert.deepEqual(onPg[k], before[k], `on PostgreSQL: ${k} as on LMDB`);
       }
@@ -175,6 +220,10 @@ test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty ta
 
     const two = cli(['copy-store', '--from', pg, '--to', back, '--data', node]);
     assert.equal(two.status, 0, two.stdout + two.stderr);
+    assert.match(two.stdout, /\n +content +2 course versions converted/);
+    assert.doesNotMatch(two.stdout, /\n +(blob|blob_chunk) +\d+ rows/, 'the content tables are not copied into LMDB');
+    assert.deepEqual(readdirSync(join(back, 'content', course)).sort(), ['1', '2']);
+    assert.equal(readFileSync(join(back, 'content', course, '2', 'media', 'big.bin')).toString('base64'), files['2/media/big.bin'].body);
     const chk = cli(['check', '--data', back], { env: { SCOLAR_STORE: '' } });
     assert.equal(chk.status, 0, `scolar check of the copy: ${chk.stdout}${chk.stderr}`);
     assert.match(chk.stdout, /activity reports: \d+ activities, kept tallies match/);
@@ -182,6 +231,7 @@ test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty ta
     s = await startServer({ dataDir: back, store: '' });
     try {
       const after = await snapshot(s, reg, keys);
+      assert.deepEqual(await contentOf(s, course), files, 'on the LMDB copy: the course files, byte for byte');
       assert.deepEqual(after.statements, before.statements, 'the same statements in the same stored order');
       assert.deepEqual(after.docs, before.docs, 'the same documents with the same ETags');
       assert.deepEqual(after.voided, before.voided);
