@@ -167,7 +167,9 @@ static void diag_file(struct scorm_diag *diag, const char *name)
         snprintf(diag->file, sizeof diag->file, "%s", name);
 }
 
-static const struct scorm__zip *sort_z; /* qsort has no context argument in C11 */
+/* qsort has no context argument in C11: the zip being sorted, per thread (two imports of one
+ * process, e.g. two nodes in one test or the copy of a store, sort at the same time) */
+static _Thread_local const struct scorm__zip *sort_z;
 
 static int cmp_name(const void *a, const void *b)
 {
