@@ -185,6 +185,56 @@ static char *built_zip(const char *dir, struct files *f, size_t *len)
     return tu_read(path, len);
 }
 
+/* imports failed by an allocation failure at each step leave no course, no content row and no
+ * temporary folder; the first that succeeds is complete */
+static void failed_imports(struct cmi5 *c, struct stmt_db *db, const char *datadir, const char *zip,
+                           size_t zlen, const struct files *f)
+{
+    int fails = 0, clean = 0, done = 0;
+    for (long n = 0; n < 5000 && !done; n++) {
+        cJSON *out = NULL, *list = NULL;
+        struct cmi5_diag d;
+        struct scorm_content_stats cs;
+        char tmpdir[700];
+        int rc, leftovers = 0;
+        DIR *dd;
+        struct dirent *e;
+        memset(&d, 0, sizeof d);
+        sc_alloc_fail_after(n);
+        rc = cmi5_course_import(c, zip, zlen, 1, &out, &d);
+        sc_alloc_fail_after(-1);
+        if (rc == CMI5_OK) {
+            const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(out, "id"));
+            check_files(c, id, f, "the first import not failed");
+            is_int(cmi5_course_delete(c, id, 0), 0, "delete it");
+            cJSON_Delete(out);
+            done = 1;
+            break;
+        }
+        fails++;
+        snprintf(tmpdir, sizeof tmpdir, "%s/content", datadir);
+        dd = opendir(tmpdir);
+        while (dd && (e = readdir(dd)))
+            leftovers += !strncmp(e->d_name, ".tmp-", 5);
+        if (dd)
+            closedir(dd);
+        snprintf(tmpdir, sizeof tmpdir, "%s/cmi5", datadir);
+        dd = opendir(tmpdir);
+        while (dd && (e = readdir(dd)))
+            leftovers += e->d_name[0] != '.';
+        if (dd)
+            closedir(dd);
+        clean += !out && scorm_content_stats(db, &cs) == 0 && cs.files == 0 && cs.blobs == 0 &&
+                 cs.chunks == 0 && cmi5_course_list(c, &list) == 0 &&
+                 cJSON_GetArraySize(list) == 0 && !leftovers;
+        cJSON_Delete(list);
+        cJSON_Delete(out);
+    }
+    ok(done, "an import succeeds once the injected failures are past (%d failed first)", fails);
+    ok(fails > 0, "allocation failures were injected");
+    is_int(clean, fails, "every failed import left no course, row or folder");
+}
+
 static void run(struct stmt_db *db, const char *datadir, const char *label)
 {
     struct stmt_store *st = NULL;
@@ -217,6 +267,7 @@ static void run(struct stmt_db *db, const char *datadir, const char *label)
             snprintf(dir, sizeof dir, "%s/scorm-packages/cmi5/single_au_basic_framed", tu_shared());
             zip = built_zip(dir, &f, &len);
             one_package(c, db, datadir, "a package with a 2.3-chunk file", zip, len, &f);
+            failed_imports(c, db, datadir, zip, len, &f);
             /* a read in the middle, across a chunk boundary (Range requests) */
             {
                 char *id = import(c, zip, len, "again for offsets");
