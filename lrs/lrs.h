@@ -338,6 +338,11 @@ void lrs_route_player(struct lrs_req *r); /* route_player.c: content origin */
  *  is safe (relative; no "", "." or ".." segment, backslash or control character). */
 const char *lrs_content_mime(const char *path);
 int lrs_content_path_ok(const char *p);
+struct scorm_content;
+/** route_player.c: RFC 9110 13.1.2, 1 when the If-None-Match list h names etag (weakly). */
+int lrs_content_etag_listed(const char *h, const char *etag);
+/** route_player.c: c's file to the client, whole or one Range (206/416), read in pieces. */
+void lrs_content_send(struct lrs_req *r, struct scorm_content *c, const char *ctype);
 void lrs_route_runtime(struct lrs_req *r);
 void lrs_route_content(struct lrs_req *r);
 /** Opens app->rt, the SCORM run-time, with runtime_js/ (player files, datamodel.json) over

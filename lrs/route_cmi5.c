@@ -23,6 +23,7 @@
 #include "common/sc_alloc.h"
 #include "common/sc_buf.h"
 #include "scorm/cmi5.h"
+#include "scorm/scorm_content.h"
 #include "statements/stmt_json.h"
 #include "statements/stmt_validate.h"
 
@@ -704,45 +705,41 @@ void lrs_route_cmi5_content(struct lrs_req *r)
 {
     const char *rest = r->path + strlen("/cmi5/content/"), *slash = strchr(rest, '/');
     const char *ctype;
-    char course[80], dir[PATH_MAX], full[PATH_MAX], rdir[PATH_MAX], rfull[PATH_MAX];
-    struct stat st;
-    struct sc_buf b;
-    FILE *f;
+    char course[80];
+    struct scorm_content *c = NULL;
+    int rc;
     if (!r->app->cmi5 || !slash || (size_t)(slash - rest) >= sizeof course || slash == rest) {
         lrs_reply_error(r, 404, "expected /cmi5/content/<course>/<file>");
         return;
     }
     memcpy(course, rest, (size_t)(slash - rest));
     course[slash - rest] = 0;
-    if (!lrs_content_path_ok(slash + 1) || cmi5_course_dir(r->app->cmi5, course, dir, sizeof dir) ||
-        (size_t)snprintf(full, sizeof full, "%s/%s", dir, slash + 1) >= sizeof full ||
-        !realpath(dir, rdir) || !realpath(full, rfull) || strncmp(rfull, rdir, strlen(rdir)) ||
-        rfull[strlen(rdir)] != '/' || stat(rfull, &st) || !S_ISREG(st.st_mode)) {
+    /* DATA/cmi5/<course>/ on LMDB, rows of the store on PostgreSQL (scorm/cmi5_content.c) */
+    rc = cmi5_content_open(r->app->cmi5, course, slash + 1, &c);
+    if (rc == CMI5_ERR_NOTFOUND) {
         lrs_reply_error(r, 404, "no file %.200s in course %s", slash + 1, course);
         return;
     }
-    ctype = lrs_content_mime(rfull);
+    if (rc) {
+        lrs_reply_error(r, rc == CMI5_ERR_NOMEM ? 500 : 503, "cannot open %.200s: %s", slash + 1,
+                        cmi5_strerror(rc));
+        return;
+    }
+    ctype = scorm_content_type(c);
     if (!ctype) { /* security.md §6: unknown types are downloads */
         ctype = "application/octet-stream";
         lrs_resp_header(r, "Content-Disposition", "attachment");
     }
-    f = fopen(rfull, "rb");
-    sc_buf_init(&b, (size_t)st.st_size + 1);
-    if (!f || sc_buf_reserve(&b, (size_t)st.st_size) ||
-        fread(b.data, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-        if (f)
-            fclose(f);
-        sc_buf_free(&b);
-        lrs_reply_error(r, 500, "cannot read %.200s", slash + 1);
-        return;
-    }
-    fclose(f);
-    b.len = (size_t)st.st_size;
     lrs_resp_header(r, "Content-Security-Policy", "frame-ancestors 'self' %s",
                     r->app->cfg.public_url);
     lrs_resp_header(r, "Cache-Control", "no-cache");
-    lrs_reply_buf(r, 200, ctype, &b);
-    sc_buf_free(&b);
+    lrs_resp_header(r, "ETag", "%s", scorm_content_etag(c));
+    /* RFC 9110 13.1.2: a GET or HEAD whose If-None-Match names our ETag gets 304, no body */
+    if (lrs_content_etag_listed(lrs_req_header(r, "If-None-Match"), scorm_content_etag(c)))
+        lrs_reply(r, 304, NULL, NULL, 0);
+    else
+        lrs_content_send(r, c, ctype);
+    scorm_content_close(c);
 }
 
 /* The console's launch link: a new session of the AU, then the AU (cmi5 8.1: the LMS builds

@@ -281,7 +281,7 @@ static int parse_range(const char *h, size_t size, size_t *from, size_t *to)
 }
 
 /* RFC 9110 13.1.2: If-None-Match is a list of entity tags (or "*"), compared weakly. */
-static int etag_listed(const char *h, const char *etag)
+int lrs_content_etag_listed(const char *h, const char *etag)
 {
     size_t n = strlen(etag);
     while (h && *h) {
@@ -300,7 +300,7 @@ static int etag_listed(const char *h, const char *etag)
 
 /* The file of c to the client, whole or one range, read a piece at a time through
  * scorm_content (a chunk row at a time on PostgreSQL: never the whole file in memory). */
-static void send_content(struct lrs_req *r, struct scorm_content *c, const char *ctype)
+void lrs_content_send(struct lrs_req *r, struct scorm_content *c, const char *ctype)
 {
     char crange[96];
     char *piece;
@@ -403,10 +403,10 @@ void lrs_route_content(struct lrs_req *r)
     lrs_resp_header(r, "Cache-Control", "private, max-age=300");
     lrs_resp_header(r, "ETag", "%s", scorm_content_etag(c));
     /* RFC 9110 13.1.2: a GET or HEAD whose If-None-Match names our ETag gets 304, no body */
-    if (etag_listed(lrs_req_header(r, "If-None-Match"), scorm_content_etag(c)))
+    if (lrs_content_etag_listed(lrs_req_header(r, "If-None-Match"), scorm_content_etag(c)))
         lrs_reply(r, 304, NULL, NULL, 0);
     else
-        send_content(r, c, ctype);
+        lrs_content_send(r, c, ctype);
     scorm_content_close(c);
 }
 

@@ -96,6 +96,12 @@ int cmi5_course_delete(struct cmi5 *c, const char *id, int force);
 int cmi5_course_list(struct cmi5 *c, cJSON **out);
 /** Directory of a course's extracted files (DATA/cmi5/<id>); 0 or CMI5_ERR_NOTFOUND. */
 int cmi5_course_dir(struct cmi5 *c, const char *id, char *out, size_t outlen);
+struct scorm_content;
+/** Open file `path` (scorm_content_path_ok) of course id's package for reading through
+ *  scorm_content.h (size, type, ETag, read at any offset; scorm_content_close): DATA/cmi5/<id>/
+ *  on LMDB, rows of the store on PostgreSQL (cmi5_content.c). CMI5_ERR_NOTFOUND (no such course
+ *  or file), _NOMEM, _IO, _STORE. */
+int cmi5_content_open(struct cmi5 *c, const char *id, const char *path, struct scorm_content **out);
 
 /* ---- registrations and launch (cmi5_launch.c) ---- */
 /**

@@ -7,7 +7,8 @@
  * XSD cannot say (3.0.0.0-1 absolute IRIs, 13.1.x unique ids, 13.1.4.0-2 valid AU URLs,
  * 8.1.0.0-6 no reserved launch parameters, 14.1.0.0-4 relative URLs name a file of the zip,
  * 14.2.0.0-1 absolute URLs without a zip). A zip's files go to DATA/cmi5/<course>/ (a
- * temporary folder renamed once the record is committed; the zip entry checks are scorm_zip.c's).
+ * temporary folder renamed once the record is committed; the zip entry checks are scorm_zip.c's),
+ * or on a PostgreSQL store to content rows in the record's transaction (cmi5_content.c).
  */
 #include "scorm/cmi5_int.h"
 #include "scorm/scorm_int.h"
@@ -775,7 +776,8 @@ int cmi5_course_import(struct cmi5 *c, const void *buf, size_t len, int is_zip, 
     char *xml = NULL, id[SCORM_MAX_COURSE_ID + 1], tmp[4200], dir[4096], ts[SC_TIME_ISO_LEN];
     size_t xlen = len;
     cJSON *course = NULL;
-    int rc, tmp_made = 0;
+    int rc, tmp_made = 0, in_db = cmi5__content_in_db(c);
+    struct cmi5__content_place_ctx pc = {0};
 
     memset(&p, 0, sizeof p);
     memset(&sd, 0, sizeof sd);
@@ -821,16 +823,25 @@ int cmi5_course_import(struct cmi5 *c, const void *buf, size_t len, int is_zip, 
         unsigned char rnd[8];
         char hex[17];
         int fd;
-        if (cmi5__dir(c, NULL, dir, sizeof dir) || (mkdir(dir, 0755) && errno != EEXIST) ||
-            sc_random_bytes(rnd, sizeof rnd)) {
-            rc = CMI5_ERR_IO;
-            goto out;
-        }
-        sc_hex(rnd, sizeof rnd, hex);
-        snprintf(tmp, sizeof tmp, "%s/.tmp-%s", dir, hex);
-        if (mkdir(tmp, 0700)) {
-            rc = CMI5_ERR_IO;
-            goto out;
+        if (in_db) { /* extracted in the node's DATA/content/.tmp-* (start-up cleans it) */
+            struct scorm_diag td;
+            memset(&td, 0, sizeof td);
+            if (scorm__content_tmp(c->db, tmp, sizeof tmp, &td)) {
+                rc = CMI5_ERR_IO;
+                goto out;
+            }
+        } else {
+            if (cmi5__dir(c, NULL, dir, sizeof dir) || (mkdir(dir, 0755) && errno != EEXIST) ||
+                sc_random_bytes(rnd, sizeof rnd)) {
+                rc = CMI5_ERR_IO;
+                goto out;
+            }
+            sc_hex(rnd, sizeof rnd, hex);
+            snprintf(tmp, sizeof tmp, "%s/.tmp-%s", dir, hex);
+            if (mkdir(tmp, 0700)) {
+                rc = CMI5_ERR_IO;
+                goto out;
+            }
         }
         tmp_made = 1;
         fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -846,19 +857,30 @@ int cmi5_course_import(struct cmi5 *c, const void *buf, size_t len, int is_zip, 
             rc = CMI5_ERR_INVALID;
             goto out;
         }
-        if (cmi5__dir(c, id, dir, sizeof dir) || chmod(tmp, 0755) || rename(tmp, dir)) {
-            rc = CMI5_ERR_IO;
-            goto out;
+        if (in_db) { /* hashed now, rows written in the record's transaction below */
+            if ((rc = cmi5__content_stage(c, tmp, &pc.stage)))
+                goto out;
+        } else {
+            if (cmi5__dir(c, id, dir, sizeof dir) || chmod(tmp, 0755) || rename(tmp, dir)) {
+                rc = CMI5_ERR_IO;
+                goto out;
+            }
+            tmp_made = 0;
         }
-        tmp_made = 0;
     }
     {
         const char *t[] = {CMI5_T_COURSES};
         const char *k[] = {id};
-        rc = cmi5__save(c, 1, t, k, &course);
+        pc.c = c;
+        pc.id = id;
+        rc = cmi5__save_fn(c, 1, t, k, &course, pc.stage ? cmi5__content_place : NULL, &pc);
+    }
+    if (pc.stage) {
+        scorm__content_stage_end(pc.stage, rc == CMI5_OK);
+        pc.stage = NULL;
     }
     if (rc) {
-        if (is_zip && !cmi5__dir(c, id, dir, sizeof dir))
+        if (is_zip && !in_db && !cmi5__dir(c, id, dir, sizeof dir))
             cmi5__rm_rf(dir);
         goto out;
     }

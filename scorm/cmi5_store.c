@@ -252,11 +252,13 @@ int cmi5_course_delete(struct cmi5 *c, const char *id, int force)
         const char *t[] = {CMI5_T_COURSES};
         const char *k[] = {id};
         cJSON *v[] = {NULL};
-        rc = cmi5__save(c, 1, t, k, v);
+        struct cmi5__content_place_ctx pc = {c, id, NULL};
+        /* on PostgreSQL the package's rows go in the record's transaction (cmi5_content.c) */
+        rc = cmi5__save_fn(c, 1, t, k, v, cmi5__content_in_db(c) ? cmi5__content_drop : NULL, &pc);
     }
     if (rc)
         return rc;
-    if (!cmi5__dir(c, id, dir, sizeof dir))
+    if (!cmi5__content_in_db(c) && !cmi5__dir(c, id, dir, sizeof dir))
         cmi5__rm_rf(dir);
     return CMI5_OK;
 }
