@@ -82,7 +82,7 @@ static int scan(struct rd *r, char kind, visit_fn fn, void *ctx)
     int rc, ret = STMT_STORE_OK;
     key_start(&k, kind, r->act);
     if ((rc = stmt_db_cursor_open(r->t, r->st->tbl.rpt, &cur)))
-        return STMT_STORE_ERR_IO;
+        return stmt__db_to_store(rc);
     rc = stmt_db_cursor_seek(cur, k.b, k.n, &kv);
     while (rc == 0 && kv.klen >= 9 && !memcmp(kv.key, k.b, 9) && !ret) {
         ret = fn(r, kv.key, kv.klen, &kv, ctx);
@@ -91,7 +91,7 @@ static int scan(struct rd *r, char kind, visit_fn fn, void *ctx)
     stmt_db_cursor_close(cur);
     if (ret)
         return ret;
-    return rc == 0 || rc == STMT_DB_NOTFOUND ? STMT_STORE_OK : STMT_STORE_ERR_IO;
+    return rc == 0 || rc == STMT_DB_NOTFOUND ? STMT_STORE_OK : stmt__db_to_store(rc);
 }
 
 static uint64_t val_u64(const struct stmt_db_kv *v, size_t i)
@@ -292,20 +292,26 @@ static int visit_agg(struct rd *r, const unsigned char *k, size_t kn, const stru
                     val_u64(v, 0), val_u64(v, 1));
 }
 
-/* Text of hash h ('T' key) into buf (NUL-terminated; up to two parts). */
-static void text_get(struct rd *r, uint64_t h, char *buf, size_t cap, size_t *n)
+/* Text of hash h ('T' key) into buf (NUL-terminated; up to two parts); an absent text is
+ * empty. Returns STMT_STORE_OK, or the read's error (PostgreSQL: I/O, allocation). */
+static int text_get(struct rd *r, uint64_t h, char *buf, size_t cap, size_t *n)
 {
     struct key k;
     const void *v;
     size_t vl;
+    int rc;
     key_start(&k, 'T', h);
     *n = 0;
     buf[0] = '\0';
-    if (stmt_db_get(r->t, r->st->tbl.rpt, k.b, k.n, &v, &vl) == 0) {
-        *n = vl < cap - 1 ? vl : cap - 1;
-        memcpy(buf, v, *n);
-        buf[*n] = '\0';
-    }
+    rc = stmt_db_get(r->t, r->st->tbl.rpt, k.b, k.n, &v, &vl);
+    if (rc == STMT_DB_NOTFOUND)
+        return STMT_STORE_OK;
+    if (rc)
+        return stmt__db_to_store(rc);
+    *n = vl < cap - 1 ? vl : cap - 1;
+    memcpy(buf, v, *n);
+    buf[*n] = '\0';
+    return STMT_STORE_OK;
 }
 
 static int cmp_count_desc(const void *pa, const void *pb)
@@ -335,7 +341,8 @@ static int add_verbs(struct rd *r, cJSON *rep)
             rc = STMT_STORE_ERR_NOMEM;
             break;
         }
-        text_get(r, a.v[i].h, buf, sizeof buf, &n);
+        if ((rc = text_get(r, a.v[i].h, buf, sizeof buf, &n)))
+            break;
         if (!cJSON_AddStringToObject(o, "id", buf) ||
             !cJSON_AddNumberToObject(o, "count", (double)a.v[i].a))
             rc = STMT_STORE_ERR_NOMEM;
@@ -479,7 +486,8 @@ static int add_questions(struct rd *r, cJSON *rep)
             rc = STMT_STORE_ERR_NOMEM;
             break;
         }
-        text_get(r, q.v[i].h, buf, sizeof buf, &n);
+        if ((rc = text_get(r, q.v[i].h, buf, sizeof buf, &n)))
+            break;
         if (!cJSON_AddStringToObject(o, "id", buf) ||
             !cJSON_AddStringToObject(o, "name", strlen(buf) < n ? buf + strlen(buf) + 1 : "") ||
             !cJSON_AddNumberToObject(o, "attempts", (double)q.v[i].a) ||
@@ -508,7 +516,8 @@ static int add_questions(struct rd *r, cJSON *rep)
                 rc = STMT_STORE_ERR_NOMEM;
                 break;
             }
-            text_get(r, resp.v[x].h, buf, sizeof buf, &n);
+            if ((rc = text_get(r, resp.v[x].h, buf, sizeof buf, &n)))
+                break;
             if (!cJSON_AddStringToObject(ro, "response", buf) ||
                 !cJSON_AddNumberToObject(ro, "count", (double)resp.v[x].a))
                 rc = STMT_STORE_ERR_NOMEM;
@@ -579,7 +588,7 @@ int stmt_report_activity(struct stmt_store *st, const char *activity, int64_t si
     }
     rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc) {
-        rc = STMT_STORE_ERR_IO;
+        rc = stmt__db_to_store(rc);
         goto out;
     }
     r.t = t;
