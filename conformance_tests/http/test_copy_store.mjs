@@ -348,3 +348,34 @@ test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty ta
     for (const d of [src, node, back, pkgRoot]) rmSync(d, { recursive: true, force: true });
   }
 });
+
+test('copy-store between two data directories copies the cmi5 package files too', async () => {
+  const src = tempDir(), work = tempDir(), back = join(work, 'copy');
+  const pkg = writeCmi5Course(join(work, 'pkg'), 'single');
+  const zpath = join(work, 'single.zip');
+  assert.equal(spawnSync('zip', ['-qr', zpath, '.'], { cwd: pkg }).status, 0);
+  let s = await startServer({ dataDir: src, store: '' });
+  let id;
+  try {
+    const ci = await s.req('POST', '/api/courses', { body: readFileSync(zpath), headers: { 'Content-Type': 'application/zip' } });
+    assert.equal(ci.status, 201, ci.text);
+    id = ci.json.id;
+  } finally {
+    await s.stop();
+  }
+  try {
+    const r = cli(['copy-store', '--from', src, '--to', back], { env: { SCOLAR_STORE: '' } });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.deepEqual(filesIn(join(back, 'cmi5', id)), ['cmi5.xml', 'index.html']);
+    s = await startServer({ dataDir: back, store: '' });
+    try {
+      const got = await cmi5Of(s, id, ['index.html']);
+      assert.equal(got['index.html'].status, 200);
+      assert.ok(Buffer.from(got['index.html'].body, 'base64').equals(readFileSync(join(pkg, 'index.html'))), 'index.html byte for byte');
+    } finally {
+      await s.stop();
+    }
+  } finally {
+    for (const d of [src, work]) rmSync(d, { recursive: true, force: true });
+  }
+});
