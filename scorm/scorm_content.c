@@ -207,7 +207,9 @@ int scorm__content_open_file(const char *base, const char *path, struct scorm_co
     bl = strlen(pb->rbase);
     if (strncmp(pb->rfull, pb->rbase, bl) != 0 || pb->rfull[bl] != '/')
         goto out;
-    c->fd = open(pb->rfull, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* O_NONBLOCK: a FIFO put there would otherwise hold the open until a writer comes (it has
+     * no effect on the reads of a regular file, the only kind kept below) */
+    c->fd = open(pb->rfull, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (c->fd < 0) {
         rc = errno == ENOENT || errno == ELOOP ? SCORM_ERR_NOTFOUND : SCORM_ERR_IO;
         goto out;

@@ -16,6 +16,7 @@
 #include <libxml/parser.h>
 
 #include "common/sc_alloc.h"
+#include "scorm/tests/content_test_util.h"
 #include "scorm/tests/scorm_test_util.h"
 #include "common/sc_rand.h"
 #include "common/tap.h"
@@ -32,24 +33,20 @@ static unsigned char *read_all(struct cmi5 *c, const char *id, const char *path,
                                size_t *len, char etag[80])
 {
     struct scorm_content *h = NULL;
-    unsigned char *buf;
-    size_t off = 0, got = 0;
     if (cmi5_content_open(c, id, path, &h) != CMI5_OK)
         return NULL;
-    buf = malloc(scorm_content_size(h) + 1);
-    while (buf && off < scorm_content_size(h)) {
-        if (scorm_content_read(h, off, buf + off, step, &got) || got == 0) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        off += got;
-    }
-    *len = off;
-    if (etag)
-        snprintf(etag, 80, "%s", scorm_content_etag(h));
-    scorm_content_close(h);
-    return buf;
+    return ct_read_back(h, step, len, etag, NULL);
+}
+
+struct open_ctx {
+    struct cmi5 *c;
+    const char *id;
+};
+
+static int open_file(void *ctx, const char *path, struct scorm_content **out)
+{
+    struct open_ctx *o = ctx;
+    return cmi5_content_open(o->c, o->id, path, out);
 }
 
 struct files {
@@ -146,6 +143,12 @@ static void one_package(struct cmi5 *c, struct stmt_db *db, const char *datadir,
     check_stats(db, (size_t)f->n * 2, "two imports");
     is_int(cmi5_content_open(c, id, "nope.html", &h), CMI5_ERR_NOTFOUND, "%s: no such file", name);
     is_int(cmi5_content_open(c, id, "../cmi5.xml", &h), CMI5_ERR_NOTFOUND, "%s: ../ refused", name);
+    if (!in_db) { /* on disk: the open stays inside DATA/cmi5/<course>/, regular files only */
+        struct open_ctx o = {c, id};
+        char base[1200];
+        snprintf(base, sizeof base, "%s/cmi5/%s", datadir, id);
+        ct_confinement(base, "cmi5.xml", open_file, &o, CMI5_ERR_NOTFOUND, name);
+    }
     is_int(cmi5_content_open(c, "cmi5-000000000000", "cmi5.xml", &h), CMI5_ERR_NOTFOUND,
            "no such course");
     ok(h == NULL, "no handle on failure");

@@ -22,6 +22,7 @@
 #include "common/tap.h"
 #include "scorm/scorm_content.h"
 #include "scorm/scorm_int.h"
+#include "scorm/tests/content_test_util.h"
 #include "scorm/tests/scorm_test_util.h"
 
 #define CHUNK SCORM_CONTENT_CHUNK
@@ -181,29 +182,20 @@ static unsigned char *read_all(struct stmt_db *db, const char *course, int v, co
                                size_t piece, size_t *len, char etag[80], char type[128])
 {
     struct scorm_content *c = NULL;
-    unsigned char *buf;
-    size_t size, at = 0;
     if (scorm_content_open(db, course, v, path, &c) != 0)
         return NULL;
-    size = (size_t)scorm_content_size(c);
-    buf = malloc(size + 1);
-    while (at < size) {
-        size_t got = 0;
-        if (scorm_content_read(c, at, buf + at, piece, &got) != 0 || got == 0)
-            break;
-        at += got;
-    }
-    if (etag)
-        snprintf(etag, 80, "%s", scorm_content_etag(c));
-    if (type) /* copied: the handle's strings go with it */
-        snprintf(type, 128, "%s", scorm_content_type(c) ? scorm_content_type(c) : "");
-    scorm_content_close(c);
-    if (at != size) {
-        free(buf);
-        return NULL;
-    }
-    *len = size;
-    return buf;
+    return ct_read_back(c, piece, len, etag, type);
+}
+
+struct open_ctx {
+    struct stmt_db *db;
+    const char *course;
+};
+
+static int open_v1(void *ctx, const char *path, struct scorm_content **out)
+{
+    struct open_ctx *o = ctx;
+    return scorm_content_open(o->db, o->course, 1, path, out);
 }
 
 /* every file of p, byte-identical, with its size and type */
@@ -371,6 +363,12 @@ static void test_ranges(struct stmt_db *db, const char *course, const struct pkg
     is_int(scorm_content_open(db, course, 0, "empty.txt", &c), SCORM_ERR_NOTFOUND, "no version 0");
     is_int(scorm_content_open(db, "../x", 1, "empty.txt", &c), SCORM_ERR_NOTFOUND, "bad course");
     is_int(scorm_content_open(db, "nope", 1, "empty.txt", &c), SCORM_ERR_NOTFOUND, "no course");
+    if (!in_db) { /* on disk: the open stays inside the version's folder, regular files only */
+        struct open_ctx o = {db, course};
+        char base[1200];
+        snprintf(base, sizeof base, "%s/content/%s/1", stmt_db_dir(db), course);
+        ct_confinement(base, "empty.txt", open_v1, &o, SCORM_ERR_NOTFOUND, "SCORM version folder");
+    }
 }
 
 /* Imports of p2 as course "c" failed by an allocation failure at step k: nothing changes. */
