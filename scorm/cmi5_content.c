@@ -90,15 +90,14 @@ int cmi5__content_place(struct stmt_db_txn *txn, void *ctx)
 /* a cmi5__txn_fn: the package's rows go in the course delete's transaction */
 int cmi5__content_drop(struct stmt_db_txn *txn, void *ctx)
 {
-    struct cmi5 *c = ((struct cmi5__content_place_ctx *)ctx)->c;
-    struct scorm__content_drop *d = NULL;
+    struct cmi5__content_place_ctx *p = ctx;
     char key[SCORM_MAX_COURSE_ID + 8];
-    int rc;
-    if (content_course(((struct cmi5__content_place_ctx *)ctx)->id, key))
+    if (content_course(p->id, key))
         return CMI5_ERR_ARG;
-    rc = scorm__content_drop(c->db, txn, key, CMI5_CONTENT_VERSION, &d);
-    scorm__content_drop_end(d, 1); /* NULL in the database */
-    return from_scorm(rc);
+    scorm__content_drop_end(p->drop, 0); /* an earlier try of the transaction (it was retried) */
+    p->drop = NULL;
+    /* the freed blobs' entries of this node's cache go when the caller ends it after the commit */
+    return from_scorm(scorm__content_drop(p->c->db, txn, key, CMI5_CONTENT_VERSION, &p->drop));
 }
 
 int cmi5_content_open(struct cmi5 *c, const char *id, const char *path, struct scorm_content **out)

@@ -426,6 +426,9 @@ void scorm__content_stage_end(struct scorm__content_stage *s, int committed)
 /* ---- delete ------------------------------------------------------------------------------- */
 
 struct scorm__content_drop {
+    struct stmt_db *db;
+    int in_db;
+    struct scorm__freed freed; /* the database: blobs freed, for this node's cache */
     char from[4096], hidden[4096];
 };
 
@@ -434,9 +437,22 @@ int scorm__content_drop(struct stmt_db *db, struct stmt_db_txn *txn, const char 
 {
     struct scorm__content_drop *d;
     char vname[16];
+    int rc;
     *out = NULL;
-    if (scorm__content_in_db(db))
-        return scorm__cdb_drop(txn, course, version);
+    if (scorm__content_in_db(db)) {
+        d = sc_calloc(1, sizeof *d);
+        if (!d)
+            return SCORM_ERR_NOMEM;
+        d->db = db;
+        d->in_db = 1;
+        rc = scorm__cdb_drop(txn, course, version, &d->freed);
+        if (rc) {
+            scorm__content_drop_end(d, 0);
+            return rc;
+        }
+        *out = d;
+        return SCORM_OK;
+    }
     /* hide the files first (one rename), so a crash leaves only a .tmp-* folder */
     d = sc_calloc(1, sizeof *d);
     if (!d)
@@ -461,6 +477,14 @@ void scorm__content_drop_end(struct scorm__content_drop *d, int committed)
 {
     if (!d)
         return;
+    if (d->in_db) { /* the rows went with the commit: the node-local cache entries of the
+                     * blobs freed go too (docs/architecture.md step 6) */
+        if (committed)
+            scorm__ccache_forget(d->db, &d->freed);
+        sc_free(d->freed.h);
+        sc_free(d);
+        return;
+    }
     if (committed)
         scorm__rm_rf(d->hidden);
     else

@@ -172,7 +172,7 @@ int scorm__content_put_dir(struct stmt_db *db, const char *course, int version, 
         scorm__content_stage_end(s, 0);
         return SCORM_ERR_STORE;
     }
-    rc = scorm__cdb_drop(txn, course, version); /* rows of an earlier try (--resume) */
+    rc = scorm__cdb_drop(txn, course, version, NULL); /* rows of an earlier try (--resume) */
     if (rc == SCORM_OK)
         rc = scorm__cdb_place(s, txn, course, version, &diag);
     if (rc == SCORM_OK) {

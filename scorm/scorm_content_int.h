@@ -84,7 +84,17 @@ int scorm__cdb_read_chunk(struct scorm_content *c, uint32_t n);
 int scorm__cdb_stage_scan(struct scorm__content_stage *s, struct scorm_diag *diag);
 int scorm__cdb_place(struct scorm__content_stage *s, struct stmt_db_txn *txn, const char *course,
                      int version, struct scorm_diag *diag);
-int scorm__cdb_drop(struct stmt_db_txn *txn, const char *course, int version);
+/* the hashes of blobs a delete freed whose node-local cache entries may exist */
+struct scorm__freed {
+    unsigned char (*h)[32];
+    size_t n, cap;
+    int nomem; /* some were not kept: their entries stay until the limit takes them */
+};
+/** In txn: the content rows of (course, version) go (version 0: every version), and each blob
+ *  whose last reference they were, with its chunks; freed (may be NULL) gets those blobs of
+ *  more than one chunk. */
+int scorm__cdb_drop(struct stmt_db_txn *txn, const char *course, int version,
+                    struct scorm__freed *freed);
 int scorm__cdb_stats(struct stmt_db *db, struct scorm_content_stats *out);
 
 /* scorm_content_cache.c: the node-local cache of blobs of more than one chunk */
@@ -97,5 +107,7 @@ void scorm__ccache_fill_begin(struct scorm_content *c);
  *  (hash checked, synced, renamed) after the last; any other read abandons the entry. */
 void scorm__ccache_fill_step(struct scorm_content *c);
 void scorm__ccache_fill_abort(struct scorm_content *c);
+/** After a delete committed: this node's cache entries of the blobs it freed go. */
+void scorm__ccache_forget(struct stmt_db *db, const struct scorm__freed *f);
 
 #endif

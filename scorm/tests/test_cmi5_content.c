@@ -288,7 +288,24 @@ static void run(struct stmt_db *db, const char *datadir, const char *label)
                     is_str(scorm_content_type(h), NULL, "unknown extension: no type (download)");
                     scorm_content_close(h);
                 }
-                is_int(cmi5_course_delete(c, id, 0), 0, "delete");
+                /* read whole, big.bin is kept in this node's cache; the delete that frees
+                 * its blob takes the entry (the rows' layout only) */
+                if (in_db) {
+                    unsigned char h32[32];
+                    char hex[65], entry[1200];
+                    size_t blen = 0;
+                    unsigned char *all = read_all(c, id, "big.bin", 65536, &blen, NULL);
+                    sc_sha256(f.data[f.n - 2], f.len[f.n - 2], h32);
+                    sc_hex(h32, 32, hex);
+                    snprintf(entry, sizeof entry, "%s/content/.cache/%s", datadir, hex);
+                    ok(all && blen == f.len[f.n - 2] && access(entry, F_OK) == 0,
+                       "big.bin read whole: a cache entry on this node");
+                    free(all);
+                    is_int(cmi5_course_delete(c, id, 0), 0, "delete");
+                    ok(access(entry, F_OK) != 0, "the delete took the entry of its freed blob");
+                } else {
+                    is_int(cmi5_course_delete(c, id, 0), 0, "delete");
+                }
                 check_stats(db, 0, "offsets");
                 free(id);
             }
