@@ -21,7 +21,6 @@
 #include "scorm/scorm_content_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +121,7 @@ struct pkg_list {
     char (*id)[SCORM_MAX_COURSE_ID + 1];
     size_t n, cap;
     int nomem;
+    char bad[SCORM_MAX_COURSE_ID + 1]; /* a record that is not JSON */
 };
 
 /* a course record with "package": true has files (cmi5_course_import) */
@@ -133,8 +133,9 @@ static int pkg_visit(void *ctx, const void *key, size_t klen, const void *val, s
     if (klen > SCORM_MAX_COURSE_ID)
         return 0; /* not a course id: scolar check names such a key */
     j = cJSON_ParseWithLength(val, vlen);
-    if (!j && vlen) {
-        l->nomem = 1; /* or a record that is not JSON: the copy stops, naming it */
+    if (!j) { /* not JSON (or no memory): the copy stops, naming it */
+        memcpy(l->bad, key, klen);
+        l->bad[klen] = 0;
         return -1;
     }
     pkg = cJSON_IsTrue(cJSON_GetObjectItem(j, "package"));
@@ -199,7 +200,12 @@ int cmi5_content_convert(struct stmt_db *from, struct stmt_db *to, size_t *cours
     if (stmt_db_txn_begin(from, 0, &t) || stmt_db_scan(t, CMI5_T_COURSES, NULL, 0, pkg_visit, &l))
         rc = l.nomem ? SCORM_ERR_NOMEM : SCORM_ERR_STORE;
     stmt_db_txn_abort(t);
-    if (rc)
+    if (rc && l.bad[0])
+        snprintf(
+            err, errlen,
+            "cmi5 course record %s of the source: cannot parse it (not JSON, or out of memory)",
+            l.bad);
+    else if (rc)
         snprintf(err, errlen, "cannot list the cmi5 courses of the source");
     for (size_t i = 0; rc == SCORM_OK && i < l.n; i++) {
         char key[SCORM_MAX_COURSE_ID + 8], dir[4200];

@@ -344,6 +344,26 @@ test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty ta
     } finally {
       await s.stop();
     }
+
+    // a source whose cmi5 course lost its folder: the copy stops naming the course and the
+    // folder; with the folder back, --resume finishes it (the package converted, served)
+    const pg2 = newPgStore();
+    const moved = join(src, 'cmi5-moved');
+    spawnSync('mv', [join(src, 'cmi5', cmi5), moved]);
+    const cut = cli(['copy-store', '--from', src, '--to', pg2, '--data', node], { env: { SCOLAR_STORE: '' } });
+    assert.equal(cut.status, 1, cut.stdout + cut.stderr);
+    assert.match(cut.stderr, new RegExp(`course content: cmi5 course ${cmi5}: its package folder \\S*cmi5/${cmi5} is missing \\(run again with --resume\\)`));
+    spawnSync('mv', [moved, join(src, 'cmi5', cmi5)]);
+    const fin = cli(['copy-store', '--from', src, '--to', pg2, '--data', node, '--resume'], { env: { SCOLAR_STORE: '' } });
+    assert.equal(fin.status, 0, fin.stdout + fin.stderr);
+    assert.match(fin.stdout, /\n +cmi5 content +1 cmi5 courses converted/);
+    assert.equal(Number(psql(pg2, "SELECT count(*) FROM scolar_kv WHERE tbl = 'content'")), nContent);
+    s = await startServer({ dataDir: node, store: pg2 });
+    try {
+      assert.deepEqual(await cmi5Of(s, cmi5, pkgFiles), cmi5Files, 'after --resume: the cmi5 package files');
+    } finally {
+      await s.stop();
+    }
   } finally {
     for (const d of [src, node, back, pkgRoot]) rmSync(d, { recursive: true, force: true });
   }
