@@ -20,6 +20,7 @@
 #include "scorm/cmi5_int.h"
 #include "scorm/scorm_content_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,21 @@ int cmi5__content_drop(struct stmt_db_txn *txn, void *ctx)
     p->drop = NULL;
     /* the freed blobs' entries of this node's cache go when the caller ends it after the commit */
     return from_scorm(scorm__content_drop(p->c->db, txn, key, CMI5_CONTENT_VERSION, &p->drop));
+}
+
+void cmi5__content_cleanup(struct cmi5 *c)
+{
+    char dir[4096], p[4400];
+    DIR *d;
+    struct dirent *de;
+    /* PostgreSQL: imports extract into DATA/content/.tmp-*, which scorm_import_cleanup empties */
+    if (cmi5__content_in_db(c) || cmi5__dir(c, NULL, dir, sizeof dir) || !(d = opendir(dir)))
+        return;
+    while ((de = readdir(d)) != NULL)
+        if (!strncmp(de->d_name, ".tmp-", 5) &&
+            (size_t)snprintf(p, sizeof p, "%s/%s", dir, de->d_name) < sizeof p)
+            cmi5__rm_rf(p); /* an import a crash interrupted (its record never committed) */
+    closedir(d);
 }
 
 int cmi5_content_open(struct cmi5 *c, const char *id, const char *path, struct scorm_content **out)

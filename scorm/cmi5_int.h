@@ -117,6 +117,9 @@ struct cmi5__content_place_ctx {
     struct scorm__content_stage *stage; /* cmi5__content_place only */
     struct scorm__content_drop *drop;   /* cmi5__content_drop: finish after the commit */
 };
+/** At open, LMDB store: remove DATA/cmi5/.tmp-* (imports a crash interrupted). The data
+ *  directory is one process's (its lock), and cmi5_open runs before any import of it. */
+void cmi5__content_cleanup(struct cmi5 *c);
 /** 1 when c's package files are rows of the store (scorm__content_in_db), not DATA/cmi5/. */
 int cmi5__content_in_db(struct cmi5 *c);
 /** Hash the files extracted in tmpdir before the transaction; *out for place/stage_end. */

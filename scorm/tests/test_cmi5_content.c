@@ -242,9 +242,22 @@ static void run(struct stmt_db *db, const char *datadir, const char *label)
 {
     struct stmt_store *st = NULL;
     struct cmi5 *c = NULL;
+    char left[1200];
+    struct stat sb;
     tap_diag("---- %s", label);
+    /* an import a crash interrupted on LMDB: DATA/cmi5/.tmp-* goes at the open */
+    snprintf(left, sizeof left, "%s/cmi5", datadir);
+    mkdir(left, 0755);
+    snprintf(left, sizeof left, "%s/cmi5/.tmp-0123456789abcdef", datadir);
+    mkdir(left, 0700);
+    snprintf(left, sizeof left, "%s/cmi5/.tmp-0123456789abcdef/index.html", datadir);
+    tu_write(left, "x", 1);
     ok(stmt_store_open(db, NULL, &st) == 0, "statement store");
     ok(cmi5_open(db, st, NULL, &c) == 0, "cmi5 open");
+    snprintf(left, sizeof left, "%s/cmi5/.tmp-0123456789abcdef", datadir);
+    is_int(stat(left, &sb) == 0, in_db, "DATA/cmi5/.tmp-* of an interrupted import %s at the open",
+           in_db ? "left (not the rows' folder)" : "removed");
+    scorm__rm_rf(left);
     if (!c)
         return;
     if (tu_corpus("the shared cmi5 packages (scorm-packages/cmi5)")) {
