@@ -516,8 +516,28 @@ static int drop_visit(void *ctx, const void *key, size_t klen, const void *val, 
     return 0;
 }
 
-/* One reference less; the blob and its chunks go with the last one. */
-static int blob_unref(struct stmt_db_txn *txn, const unsigned char hash[32])
+/* The hash of a blob the delete freed, for scorm__ccache_forget after the commit. Best effort:
+ * without memory the entry stays until the cache's limit takes it. */
+static void freed_add(struct scorm__freed *f, const unsigned char hash[32])
+{
+    if (!f || f->nomem)
+        return;
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 16;
+        void *nh = sc_realloc(f->h, cap * sizeof *f->h);
+        if (!nh) {
+            f->nomem = 1;
+            return;
+        }
+        f->h = nh;
+        f->cap = cap;
+    }
+    memcpy(f->h[f->n++], hash, 32);
+}
+
+/* One reference less; the blob and its chunks go with the last one (its hash into freed). */
+static int blob_unref(struct stmt_db_txn *txn, const unsigned char hash[32],
+                      struct scorm__freed *freed)
 {
     const void *v;
     size_t vl;
@@ -539,10 +559,14 @@ static int blob_unref(struct stmt_db_txn *txn, const unsigned char hash[32])
         if (rc && rc != STMT_DB_NOTFOUND)
             return rc;
     }
-    return stmt_db_del(txn, SCORM__T_BLOB, hash, 32);
+    rc = stmt_db_del(txn, SCORM__T_BLOB, hash, 32);
+    if (rc == 0 && size > SCORM_CONTENT_CHUNK) /* only those can have a cache entry */
+        freed_add(freed, hash);
+    return rc;
 }
 
-int scorm__cdb_drop(struct stmt_db_txn *txn, const char *course, int version)
+int scorm__cdb_drop(struct stmt_db_txn *txn, const char *course, int version,
+                    struct scorm__freed *freed)
 {
     unsigned char prefix[STMT_DB_MAX_KEY];
     struct drop_scan d;
@@ -560,7 +584,7 @@ int scorm__cdb_drop(struct stmt_db_txn *txn, const char *course, int version)
     for (size_t i = 0; d.rc == SCORM_OK && i < d.n; i++) {
         rc = stmt_db_del(txn, SCORM__T_CONTENT, d.rows[i].key, d.rows[i].klen);
         if (rc == 0)
-            rc = blob_unref(txn, d.rows[i].hash);
+            rc = blob_unref(txn, d.rows[i].hash, freed);
         if (rc)
             d.rc = SCORM_ERR_STORE;
     }
