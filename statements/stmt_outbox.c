@@ -17,33 +17,7 @@
 
 #define OBX_RETRIES 8 /* a transaction that met a full map is redone after the map grew */
 
-struct ofilt {
-    uint64_t hash;
-    struct stmt__needles nd; /* what must occur in the statement's JSON (stmt_needles.h) */
-};
-
-struct watch {
-    uint32_t id;
-    int nf;
-    struct ofilt f[4];
-};
-
-struct sub {
-    uint32_t id;
-    unsigned events;
-};
-
-struct stmt__obx {
-    pthread_mutex_t mu;
-    struct watch *w;
-    size_t nw, wcap;
-    struct sub *s;
-    size_t ns, scap;
-    uint64_t last_ev; /* last event key (us), under mu */
-    const char *tbl;  /* OBX_TABLE as registered (stmt__db_table_ref: no string compare) */
-};
-
-static void watch_clear(struct watch *w)
+void stmt__obx_watch_clear(struct watch *w)
 {
     for (int i = 0; i < w->nf; i++)
         stmt__needles_free(&w->f[i].nd);
@@ -68,7 +42,7 @@ void stmt__outbox_free(struct stmt_store *st)
     if (!o)
         return;
     for (size_t i = 0; i < o->nw; i++)
-        watch_clear(&o->w[i]);
+        stmt__obx_watch_clear(&o->w[i]);
     sc_free(o->w);
     sc_free(o->s);
     pthread_mutex_destroy(&o->mu);
@@ -85,7 +59,7 @@ static int add_term(struct watch *w, char kind, const char *value)
     return stmt__needles_init(&f->nd, kind, value, &f->hash);
 }
 
-static int build_watch(struct watch *w, const struct stmt_outbox_filter *f)
+int stmt__obx_build_watch(struct watch *w, const struct stmt_outbox_filter *f)
 {
     int rc = STMT_STORE_OK;
     if (f && f->agent)
@@ -100,23 +74,14 @@ static int build_watch(struct watch *w, const struct stmt_outbox_filter *f)
     return rc;
 }
 
-int stmt_outbox_watch(struct stmt_store *st, uint32_t id, const struct stmt_outbox_filter *f)
+/* Put w (consumed, also on failure) in memory for its target, replacing an earlier one. */
+static int install_watch(struct stmt__obx *o, struct watch *w)
 {
-    struct stmt__obx *o = st->obx;
-    struct watch w;
-    int rc;
-    memset(&w, 0, sizeof w);
-    w.id = id;
-    rc = build_watch(&w, f);
-    if (rc) {
-        watch_clear(&w);
-        return rc;
-    }
     pthread_mutex_lock(&o->mu);
     for (size_t i = 0; i < o->nw; i++) {
-        if (o->w[i].id == id) {
-            watch_clear(&o->w[i]);
-            o->w[i] = w;
+        if (o->w[i].id == w->id) {
+            stmt__obx_watch_clear(&o->w[i]);
+            o->w[i] = *w;
             pthread_mutex_unlock(&o->mu);
             return STMT_STORE_OK;
         }
@@ -126,20 +91,19 @@ int stmt_outbox_watch(struct stmt_store *st, uint32_t id, const struct stmt_outb
         struct watch *nw = sc_realloc(o->w, nc * sizeof *nw);
         if (!nw) {
             pthread_mutex_unlock(&o->mu);
-            watch_clear(&w);
+            stmt__obx_watch_clear(w);
             return STMT_STORE_ERR_NOMEM;
         }
         o->w = nw;
         o->wcap = nc;
     }
-    o->w[o->nw++] = w;
+    o->w[o->nw++] = *w;
     pthread_mutex_unlock(&o->mu);
     return STMT_STORE_OK;
 }
 
-int stmt_outbox_subscribe(struct stmt_store *st, uint32_t id, unsigned events)
+static int install_sub(struct stmt__obx *o, uint32_t id, unsigned events)
 {
-    struct stmt__obx *o = st->obx;
     pthread_mutex_lock(&o->mu);
     for (size_t i = 0; i < o->ns; i++) {
         if (o->s[i].id == id) {
@@ -164,13 +128,50 @@ int stmt_outbox_subscribe(struct stmt_store *st, uint32_t id, unsigned events)
     return STMT_STORE_OK;
 }
 
+/* The spec of f (or of events when f is NULL) stored with target id when it is not yet
+ * (stmt_outbox_spec.c), then the filter in memory. */
+static int watch_or_subscribe(struct stmt_store *st, uint32_t id,
+                              const struct stmt_outbox_filter *f, unsigned events)
+{
+    struct watch w;
+    unsigned char *spec = NULL;
+    size_t len = 0;
+    int rc;
+    memset(&w, 0, sizeof w);
+    w.id = id;
+    if (f && (rc = stmt__obx_build_watch(&w, f)) != 0) {
+        stmt__obx_watch_clear(&w);
+        return rc;
+    }
+    rc = stmt__obx_spec_encode(f, events, &spec, &len);
+    if (!rc)
+        rc = stmt__obx_spec_persist(st, id, spec, len);
+    sc_free(spec);
+    if (rc) {
+        stmt__obx_watch_clear(&w);
+        return rc;
+    }
+    return f ? install_watch(st->obx, &w) : install_sub(st->obx, id, events);
+}
+
+int stmt_outbox_watch(struct stmt_store *st, uint32_t id, const struct stmt_outbox_filter *f)
+{
+    static const struct stmt_outbox_filter all; /* no field: every statement */
+    return watch_or_subscribe(st, id, f ? f : &all, 0);
+}
+
+int stmt_outbox_subscribe(struct stmt_store *st, uint32_t id, unsigned events)
+{
+    return watch_or_subscribe(st, id, NULL, events);
+}
+
 void stmt_outbox_forget(struct stmt_store *st, uint32_t id)
 {
     struct stmt__obx *o = st->obx;
     pthread_mutex_lock(&o->mu);
     for (size_t i = 0; i < o->nw; i++) {
         if (o->w[i].id == id) {
-            watch_clear(&o->w[i]);
+            stmt__obx_watch_clear(&o->w[i]);
             o->w[i] = o->w[--o->nw];
             break;
         }
@@ -252,6 +253,10 @@ int stmt__outbox_write(struct stmt_store *st, struct stmt_db_txn *txn, struct st
     int ret = STMT_STORE_OK;
     if (!o)
         return STMT_STORE_OK;
+    /* targets created (or deleted) through another node, or before this transaction began */
+    ret = stmt__obx_sync(st, txn);
+    if (ret)
+        return stmt__db_to_store(ret);
     pthread_mutex_lock(&o->mu);
     if (o->nw == 0)
         goto out;
@@ -302,6 +307,8 @@ int stmt_outbox_event(struct stmt_store *st, struct stmt_db_txn *t, unsigned ev,
     int rc = STMT_DB_OK;
     if (!o)
         return STMT_DB_OK;
+    if ((rc = stmt__obx_sync(st, t)) != 0) /* webhooks subscribed through another node */
+        return rc;
     pthread_mutex_lock(&o->mu);
     if (o->ns && !(ids = sc_malloc(o->ns * sizeof *ids))) {
         pthread_mutex_unlock(&o->mu);
@@ -355,6 +362,8 @@ int stmt__obx_write_txn(struct stmt_store *st, int (*work)(struct stmt_db_txn *t
 struct create {
     const char *def;
     size_t len;
+    const unsigned char *spec; /* what it queues, stored with it (NULL: none yet) */
+    size_t speclen;
     uint32_t id;
 };
 
@@ -377,7 +386,8 @@ static int create_work(struct stmt_db_txn *t, void *ctx)
     stmt__obx_be32_put(ck + 1, next);
     if ((rc = stmt_db_put(t, OBX_TABLE, "n", 1, nk, 4, 0)) ||
         (rc = stmt_db_put(t, OBX_TABLE, tk, 5, c->def, c->len, 0)) ||
-        (rc = stmt_db_put(t, OBX_TABLE, ck, 5, zero, 16, 0)))
+        (rc = stmt_db_put(t, OBX_TABLE, ck, 5, zero, 16, 0)) ||
+        (c->spec && (rc = stmt__obx_spec_put(t, next, c->spec, c->speclen))))
         return rc;
     c->id = next;
     return STMT_DB_OK;
@@ -385,11 +395,43 @@ static int create_work(struct stmt_db_txn *t, void *ctx)
 
 int stmt_outbox_target_create(struct stmt_store *st, const char *def, size_t len, uint32_t *id)
 {
-    struct create c = {def, len, 0};
+    struct create c = {def, len, NULL, 0, 0};
     int rc = stmt__obx_write_txn(st, create_work, &c);
     if (!rc)
         *id = c.id;
     return rc;
+}
+
+int stmt_outbox_target_create_for(struct stmt_store *st, const char *def, size_t len,
+                                  const struct stmt_outbox_filter *f, unsigned events, uint32_t *id)
+{
+    struct create c = {def, len, NULL, 0, 0};
+    struct watch w;
+    unsigned char *spec = NULL;
+    int rc;
+    memset(&w, 0, sizeof w);
+    if (f && (rc = stmt__obx_build_watch(&w, f)) != 0) { /* a bad filter: nothing stored */
+        stmt__obx_watch_clear(&w);
+        return rc;
+    }
+    rc = stmt__obx_spec_encode(f, events, &spec, &c.speclen);
+    c.spec = spec;
+    if (!rc)
+        rc = stmt__obx_write_txn(st, create_work, &c);
+    sc_free(spec);
+    if (rc) {
+        stmt__obx_watch_clear(&w);
+        return rc;
+    }
+    /* at once in memory too (the writer would load it at its next transaction anyway) */
+    w.id = c.id;
+    rc = f ? install_watch(st->obx, &w) : install_sub(st->obx, c.id, events);
+    if (rc) { /* stored but not matched here: remove it again, all or nothing */
+        (void)stmt_outbox_target_delete(st, c.id);
+        return rc;
+    }
+    *id = c.id;
+    return STMT_STORE_OK;
 }
 
 int stmt_outbox_target_update(struct stmt_store *st, uint32_t id, const char *def, size_t len)
@@ -457,6 +499,8 @@ static int delete_work(struct stmt_db_txn *t, void *ctx)
     sc_free(kv.k);
     if (!rc)
         rc = stmt_db_del(t, OBX_TABLE, tk, 5);
+    if (!rc)
+        rc = stmt__obx_spec_del(t, id); /* no node matches for it from this commit on */
     if (!rc) {
         rc = stmt_db_del(t, OBX_TABLE, ck, 5);
         if (rc == STMT_DB_NOTFOUND)
