@@ -16,6 +16,7 @@
  *      without record, which scorm_import_cleanup() removes at the next start.
  */
 #include "scorm/scorm_int.h"
+#include "scorm/scorm_content_int.h" /* the collection of blobs left by a crash */
 
 #include <dirent.h>
 #include <errno.h>
@@ -579,8 +580,13 @@ int scorm_import_cleanup(struct stmt_db *db)
 
     if (scorm__content_dir(db, cdir, sizeof cdir, NULL, NULL) != 0)
         return SCORM_ERR_IO;
-    if (in_db)
+    if (in_db) {
+        size_t n = 0;
         scorm__ccache_cleanup(db);
+        /* blobs of imports that crashed between their first and last transaction */
+        if (scorm__cdb_collect(db, sc_time_now_us() - SCORM__PENDING_GRACE_US, &n) != SCORM_OK)
+            rc = SCORM_ERR_STORE;
+    }
     d = opendir(cdir);
     if (!d)
         return errno == ENOENT ? SCORM_OK : SCORM_ERR_IO;
