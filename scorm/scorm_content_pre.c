@@ -41,8 +41,8 @@
 #include "statements/stmt_db.h"
 
 #define CHUNK SCORM_CONTENT_CHUNK
-#define PRE_BATCH 64                       /* files per pending-row transaction */
-#define PRE_TXN_BYTES (16 * (size_t)CHUNK) /* chunk bytes per transaction: 4 MiB */
+#define PRE_BATCH 64                      /* files per pending-row transaction */
+#define PRE_TXN_BYTES (4 * (size_t)CHUNK) /* chunk bytes per transaction: 1 MiB */
 #define PENDING_LEN 24
 
 struct scorm__cpre {
@@ -115,6 +115,21 @@ static int mark_batch(struct scorm__content_stage *s, const size_t *idx, size_t 
     }
     memcpy(val, s->pre->token, 16);
     be64_put(val + 16, (uint64_t)now);
+    /* first without the write lock: a package whose blobs are all known takes no write */
+    rc = stmt_db_txn_begin(s->db, 0, &t);
+    if (rc)
+        return rc;
+    rc = stmt_db_get_many(t, SCORM__T_BLOB, blobs, n);
+    {
+        size_t m = 0;
+        for (size_t j = 0; j < n && !rc; j++)
+            if (!blobs[j].val)
+                m++;
+        stmt_db_txn_abort(t);
+        t = NULL;
+        if (rc || m == 0)
+            return rc;
+    }
     rc = stmt_db_txn_begin(s->db, 1, &t);
     if (rc)
         return rc;
