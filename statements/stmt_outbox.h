@@ -84,7 +84,9 @@ int stmt_outbox_targets(struct stmt_store *st, stmt_outbox_target_fn fn, void *c
 
 /** Start matching new statements for target id with filter f (copied; replaces an earlier
  *  one). When target id exists and its stored filter is not f (a store written before filters
- *  were stored with their targets), f is stored with it (a write transaction). STMT_STORE_OK,
+ *  were stored with their targets), f is stored with it (a write transaction). The target
+ *  must exist: the filters in memory follow the stored ones at the next write transaction
+ *  after any target changed, so a filter of no stored target does not last. STMT_STORE_OK,
  *  STMT_STORE_ERR_ARG (bad registration or agent), ERR_NOMEM, a store error. */
 int stmt_outbox_watch(struct stmt_store *st, uint32_t id, const struct stmt_outbox_filter *f);
 /** Start queueing the events of `events` (STMT_OUTBOX_EV_*) for webhook target id (stored with
