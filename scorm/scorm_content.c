@@ -417,6 +417,7 @@ void scorm__content_stage_end(struct scorm__content_stage *s, int committed)
         if (s->cdir[0])
             rmdir(s->cdir); /* only succeeds when this import created it and it is empty */
     }
+    scorm__cdb_pre_end(s, committed); /* blobs written before the transaction: kept or given back */
     for (size_t i = 0; i < s->n; i++)
         sc_free(s->files[i].path);
     sc_free(s->files);

@@ -19,6 +19,10 @@
 #define SCORM__T_CONTENT "content"
 #define SCORM__T_BLOB "blob"
 #define SCORM__T_CHUNK "blob_chunk"
+/*   blob_pending  SHA-256 -> token(16) created_us(8, big-endian): an import writes this blob's
+ *               chunks before its transaction (scorm_content_pre.c); while the row exists a
+ *               delete that releases the blob's last reference leaves its chunks. */
+#define SCORM__T_PENDING "blob_pending"
 
 struct scorm_content {
     struct stmt_db *db;
@@ -54,6 +58,7 @@ struct scorm__content_stage {
     /* the database: the files, hashed before the transaction */
     struct scorm__cfile *files;
     size_t n, cap;
+    struct scorm__cpre *pre; /* blobs written before the transaction (scorm_content_pre.c) */
 };
 
 /* scorm_content.c: one file of a package, for SCORM versions and cmi5 courses alike */
@@ -96,6 +101,31 @@ struct scorm__freed {
 int scorm__cdb_drop(struct stmt_db_txn *txn, const char *course, int version,
                     struct scorm__freed *freed);
 int scorm__cdb_stats(struct stmt_db *db, struct scorm_content_stats *out);
+void scorm__cdb_chunk_key(unsigned char k[36], const unsigned char hash[32], uint32_t n);
+int scorm__cdb_blob_parse(const void *v, size_t vl, uint64_t *size, long long *refs);
+
+/* scorm_content_pre.c (issue 19): the chunks of an import's new blobs are written in short
+ * transactions of their own before its transaction, which then only references them, so the
+ * store's write lock (on PostgreSQL every node's) is held for the records only. */
+struct scorm__cpre;
+/** After the scan: write the chunks of every blob the store does not have, and its blob row
+ *  with no reference, under a pending row of this import. SCORM_OK, or an error (nothing
+ *  needs undoing by the caller: scorm__cdb_pre_end releases what was written). */
+int scorm__cdb_prewrite(struct scorm__content_stage *s, struct scorm_diag *diag);
+/** 1 when file i's blob was written by scorm__cdb_prewrite: its pending row goes in the
+ *  import's transaction (scorm__cdb_pre_claim). */
+int scorm__cdb_pre_mine(const struct scorm__content_stage *s, size_t i);
+int scorm__cdb_pre_claim(struct stmt_db_txn *txn, const unsigned char hash[32]);
+/** The end of the stage: when not committed, the blobs it wrote that nothing references go
+ *  (each in a short transaction); then the state is freed. NULL-tolerant. */
+void scorm__cdb_pre_end(struct scorm__content_stage *s, int committed);
+/** Collect what imports that crashed between their first and last transaction left: pending
+ *  rows created before `before_us`, with their blobs when nothing references them, chunks
+ *  included. *n: blobs removed. SCORM_OK or SCORM_ERR_STORE/_NOMEM. */
+int scorm__cdb_collect(struct stmt_db *db, int64_t before_us, size_t *n);
+/** How old a pending row must be for scorm_import_cleanup to collect it (an import still
+ *  running on another node writes for less than that). */
+#define SCORM__PENDING_GRACE_US (3600 * INT64_C(1000000))
 
 /* scorm_content_cache.c: the node-local cache of blobs of more than one chunk */
 struct scorm__cfill;
