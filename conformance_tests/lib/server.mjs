@@ -11,7 +11,7 @@
 // behind two round robins (API and content origins, the nodes' public and content URLs), so a
 // suite's requests, the browser's included, alternate between the nodes.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -57,6 +57,46 @@ const pgStores = new Map();
 export function storeFor(dataDir) {
   if (!pgStores.has(dataDir)) pgStores.set(dataDir, newPgStore());
   return pgStores.get(dataDir);
+}
+
+// One SQL statement on a PostgreSQL store (psql of Debian's postgresql-client): its rows, one a
+// line, fields joined by '|' (psql -At). Throws with psql's message on an error.
+export function psql(url, sql) {
+  const r = spawnSync('psql', ['-qAt', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql],
+    { encoding: 'utf8', timeout: 30000 });
+  if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr}`);
+  return r.stdout.replace(/\n$/, '');
+}
+
+// Where a server keeps course content (scorm/scorm_content.h): the files under
+// DATA/content/<course>/<version>/ of an LMDB data directory, rows of the table `content` of a
+// PostgreSQL store, keyed "<course>\x1f<version>\x1f<path>" (scorm_content_db.c).
+// contentHas(srv, course[, version[, path]]): that course (version, file) has content.
+export function contentHas(srv, course, version, path) {
+  if (!srv.store) {
+    const parts = [srv.dataDir, 'content', course];
+    if (version !== undefined) parts.push(String(version));
+    if (path !== undefined) parts.push(path);
+    return existsSync(join(...parts));
+  }
+  let key = `${course}\x1f`;
+  if (version !== undefined) key += `${version}\x1f`;
+  if (path !== undefined) key += path;
+  const hex = Buffer.from(key).toString('hex');
+  const cond = path !== undefined ? `k = '\\x${hex}'::bytea`
+    : `substring(k from 1 for ${hex.length / 2}) = '\\x${hex}'::bytea`;
+  return Number(psql(srv.store, `SELECT count(*) FROM scolar_kv WHERE tbl = 'content' AND ${cond}`)) > 0;
+}
+
+// The courses with content, sorted.
+export function contentCourses(srv) {
+  if (!srv.store) {
+    const d = join(srv.dataDir, 'content');
+    return existsSync(d) ? readdirSync(d).filter((n) => !n.startsWith('.')).sort() : [];
+  }
+  const out = psql(srv.store, "SELECT DISTINCT convert_from(substring(k from 1 for position('\\x1f'::bytea in k) - 1), 'UTF8') " +
+    "FROM scolar_kv WHERE tbl = 'content'");
+  return out ? out.split('\n').sort() : [];
 }
 
 export function basic(key, secret) {
