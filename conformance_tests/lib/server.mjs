@@ -160,6 +160,18 @@ async function waitHealthy(base, proc, ms = 20000, fetch = globalThis.fetch) {
 // with store (a PostgreSQL URL) the store is that database and dataDir the node's own folder.
 export async function startServer(opts = {}) {
   if (ON_PG && process.env.SCOLAR_TEST_NODES === '2' && !opts.node) return startPair(opts);
+  // A free port can be taken by another process (a test running beside this one, a client's
+  // ephemeral port) between freePort() and scolar's bind: start again on other ports then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (e) {
+      if (attempt >= 4 || !/scolar: cannot listen on 127\.0\.0\.1:\d+/.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startOnce(opts) {
   const dataDir = opts.dataDir || tempDir();
   const store = opts.store || (ON_PG ? storeFor(dataDir) : '');
   const port = await freePort();
@@ -174,7 +186,8 @@ export async function startServer(opts = {}) {
     '--content-listen', `127.0.0.1:${cport}`, ...(store ? ['--store', store] : []),
     ...(opts.args || [])];
   const proc = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '';
+  let stdout = '', stderr = '', closed = false;
+  proc.once('close', () => { closed = true; });
   proc.stdout.on('data', (d) => { stdout += d; });
   proc.stderr.on('data', (d) => { stderr += d; });
   const scheme = opts.tlsCa ? 'https' : 'http';
@@ -185,6 +198,8 @@ export async function startServer(opts = {}) {
     await waitHealthy(base, proc, 20000, fetch);
   } catch (e) {
     proc.kill('SIGKILL');
+    // all of its output (the reason it exited) before the error is made of it
+    if (!closed) await new Promise((r) => { proc.once('close', r); setTimeout(r, 2000); });
     throw new Error(`${e.message}\nstdout: ${stdout}\nstderr: ${stderr}`);
   }
   const srv = {
