@@ -47,7 +47,9 @@ const PG_TOOL = fileURLToPath(new URL('../../tools/pg-throwaway.sh', import.meta
 // The URL of a new, empty database on the cluster of SCOLAR_TEST_PG.
 export function newPgStore() {
   if (!PG_URL) throw new Error('no PostgreSQL: SCOLAR_TEST_PG is unset (tools/test.sh starts a cluster)');
+  const t0 = Date.now();
   const r = spawnSync(PG_TOOL, ['newdb', PG_URL], { encoding: 'utf8', timeout: 30000 });
+  afterBlocking(t0);
   if (r.status !== 0) throw new Error(`pg-throwaway.sh newdb: ${r.stderr}`);
   return r.stdout.trim();
 }
@@ -62,8 +64,10 @@ export function storeFor(dataDir) {
 // One SQL statement on a PostgreSQL store (psql of Debian's postgresql-client): its rows, one a
 // line, fields joined by '|' (psql -At). Throws with psql's message on an error.
 export function psql(url, sql) {
+  const t0 = Date.now();
   const r = spawnSync('psql', ['-qAt', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql],
     { encoding: 'utf8', timeout: 30000 });
+  afterBlocking(t0);
   if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr}`);
   return r.stdout.replace(/\n$/, '');
 }
@@ -105,17 +109,29 @@ export function basic(key, secret) {
 
 export const ADMIN_AUTH = basic(ADMIN_KEY, ADMIN_SECRET);
 
+// A synchronous child process blocks the event loop: a keep-alive connection that the server
+// closed meanwhile (civetweb's 5 s keep-alive; fetch's own idle timer of 4 s could not run) is
+// still in fetch's pool, and the next request on it fails with "other side closed". After a
+// call that blocked for a while, fetch gets a new pool (the old one closes its idle sockets).
+const DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+function afterBlocking(t0) {
+  const d = globalThis[DISPATCHER];
+  if (Date.now() - t0 >= 500 && d && typeof d.constructor === 'function') globalThis[DISPATCHER] = new d.constructor();
+}
+
 // Run the CLI synchronously; returns {status, stdout, stderr}.
 export function cli(args, opts = {}) {
   const extra = {};
   const d = args.indexOf('--data');
   if (ON_PG && d >= 0 && args[d + 1] && !args.includes('--store')) extra.SCOLAR_STORE = storeFor(args[d + 1]);
+  const t0 = Date.now();
   const r = spawnSync(BIN, args, {
     encoding: 'utf8',
     env: { ...process.env, ...extra, ...(opts.env || {}) },
     input: opts.input,
     timeout: opts.timeout || 60000,
   });
+  afterBlocking(t0);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 
