@@ -143,6 +143,15 @@ void lrs_route_backup(struct lrs_req *r)
         lrs_reply_error(r, 405, "the backup is read with GET");
         return;
     }
+    if (stmt_db_is_pg(r->app->db)) {
+        /* the tar holds an LMDB file; a PostgreSQL store is backed up by the database's own
+         * tools (docs/postgresql.md), as `scolar backup` says (cmd_ops.c). RFC 9110 15.6.2:
+         * 501, the server does not support the functionality required. */
+        lrs_reply_error(r, 501,
+                        "the store is in PostgreSQL: back it up with pg_dump, or copy it into a "
+                        "data directory with `scolar copy-store --from URL --to DIR`");
+        return;
+    }
     snprintf(tmp, sizeof tmp, "%s/.backup-XXXXXX", dir);
     fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {

@@ -43,12 +43,11 @@ if [ ! -d "$root/../shared/scorm-packages" ]; then
   fi
 fi
 # A throwaway PostgreSQL cluster for the tests of the PostgreSQL backend (issue 19): its URL in
-# SCOLAR_TEST_PG, stopped and removed when this script ends. They are the suite 'pg'
-# (`tools/test.sh --suite pg`): the *_pg unit tests, test_lrs_nodes_pg, the http tests
-# test_nodes and test_copy_store, ten http suites run again on PostgreSQL as <name>_pg and two
-# browser suites on two nodes as <name>_2nodes (conformance_tests/meson.build); each test makes
-# its own databases on the cluster. When it cannot start, those tests
-# are skipped by name (tools/pg-gate.sh), or fail with CI=true.
+# SCOLAR_TEST_PG, stopped and removed when this script ends; each test makes its own databases
+# on it. Every suite that touches the store runs on it too, as <name>_pg (docs/postgresql.md,
+# "Tests"); with the *_nodes, *_2nodes and copy tests they are the suite 'pg'
+# (`tools/test.sh --suite pg`). When it cannot start, those tests are skipped by name
+# (tools/pg-gate.sh), or fail with CI=true.
 if [ -z "${SCOLAR_TEST_PG:-}" ]; then
   if pg_url=$(tools/pg-throwaway.sh start 2>/tmp/scolar-pg-start.$$); then
     export SCOLAR_TEST_PG=$pg_url

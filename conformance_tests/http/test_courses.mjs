@@ -3,9 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, cli, tempDir } from '../lib/server.mjs';
+import { startServer, cli, tempDir, contentHas, contentCourses } from '../lib/server.mjs';
 
 // scolar's own demo course (tools/demo-course; no corpus needed: issue 18)
 const work = tempDir('scolar-courses-');
@@ -29,7 +29,8 @@ test('upload a zip body: 201 with the import JSON; list, get with tree, re-impor
   assert.equal(r.json.scos, 2);
   assert.equal(r.json.course_version, 1);
   assert.ok(Array.isArray(r.json.warnings));
-  assert.ok(existsSync(join(s.dataDir, 'content', 'demo12', '1', 'imsmanifest.xml')), 'files extracted');
+  // files under DATA/content/ on LMDB, rows of the database on PostgreSQL (lib/server.mjs)
+  assert.ok(contentHas(s, 'demo12', 1, 'imsmanifest.xml'), 'files extracted');
 
   r = await s.req('GET', '/api/courses');
   assert.equal(r.status, 200);
@@ -43,12 +44,12 @@ test('upload a zip body: 201 with the import JSON; list, get with tree, re-impor
   r = await s.req('POST', '/api/courses?course=demo12', { body: zip, headers: { 'Content-Type': 'application/zip' } });
   assert.equal(r.status, 201);
   assert.equal(r.json.course_version, 2);
-  assert.ok(existsSync(join(s.dataDir, 'content', 'demo12', '2')));
+  assert.ok(contentHas(s, 'demo12', 2));
 
   r = await s.req('DELETE', '/api/courses/demo12');
   assert.equal(r.status, 204);
   assert.equal((await s.req('GET', '/api/courses/demo12')).status, 404);
-  assert.equal(existsSync(join(s.dataDir, 'content', 'demo12')), false, 'files removed');
+  assert.equal(contentHas(s, 'demo12'), false, 'files removed');
 });
 
 test('multipart/form-data upload of a 2004 package', async () => {
@@ -63,7 +64,7 @@ test('multipart/form-data upload of a 2004 package', async () => {
 
 test('bad uploads: clear errors, nothing stored', async () => {
   const before = (await s.req('GET', '/api/courses')).json.total;
-  const contentBefore = existsSync(join(s.dataDir, 'content')) ? readdirSync(join(s.dataDir, 'content')).filter((n) => !n.startsWith('.')).sort() : [];
+  const contentBefore = contentCourses(s);
   let r = await s.req('POST', '/api/courses', { body: Buffer.from('this is not a zip'), headers: { 'Content-Type': 'application/zip' } });
   assert.equal(r.status, 400);
   assert.match(r.json.message, /zip/i);
@@ -83,7 +84,7 @@ test('bad uploads: clear errors, nothing stored', async () => {
   assert.equal(r.status, 400);
   assert.match(r.json.message, /imsmanifest\.xml line \d+/, 'names the file and the line');
   assert.equal((await s.req('GET', '/api/courses')).json.total, before);
-  const contentAfter = existsSync(join(s.dataDir, 'content')) ? readdirSync(join(s.dataDir, 'content')).filter((n) => !n.startsWith('.')).sort() : [];
+  const contentAfter = contentCourses(s);
   assert.deepEqual(contentAfter, contentBefore, 'no files left behind');
   r = await fetch(`${s.base}/api/courses`);
   assert.equal(r.status, 401);

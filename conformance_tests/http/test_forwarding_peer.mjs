@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDir, cli, freePort, ADMIN_KEY, ADMIN_SECRET } from '../lib/server.mjs';
 import { statement, voiding, uuid, fetchAll } from '../lib/xapi.mjs';
@@ -16,12 +16,21 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PEER_DIR = new URL('../../bench/work/peer', import.meta.url).pathname;
 const PEER_MAIN = join(PEER_DIR, 'node_modules/xapi-statements/dist/index.js');
 
+// Installed into a folder of its own, then renamed into place: the run on PostgreSQL
+// (test_forwarding_peer_pg) may install at the same time; the second rename fails and its
+// copy is dropped.
 function installPeer() {
   if (existsSync(PEER_MAIN)) return null;
-  mkdirSync(PEER_DIR, { recursive: true });
-  spawnSync('npm', ['init', '-y'], { cwd: PEER_DIR, stdio: 'ignore' });
+  const tmp = `${PEER_DIR}.tmp-${process.pid}`;
+  mkdirSync(tmp, { recursive: true });
+  spawnSync('npm', ['init', '-y'], { cwd: tmp, stdio: 'ignore' });
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', 'xapi-statements@5.0.1'],
-    { cwd: PEER_DIR, encoding: 'utf8', timeout: 300000 });
+    { cwd: tmp, encoding: 'utf8', timeout: 300000 });
+  if (!existsSync(PEER_MAIN)) {
+    rmSync(PEER_DIR, { recursive: true, force: true }); // what an install cut short left
+    try { renameSync(tmp, PEER_DIR); } catch { /* the other run's copy is in place */ }
+  }
+  rmSync(tmp, { recursive: true, force: true });
   return existsSync(PEER_MAIN) ? null : `npm install xapi-statements@5.0.1 failed: ${(r.stderr || '').slice(-300)}`;
 }
 

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import {
-  ADMIN_AUTH, ADMIN_KEY, basic, BIN, cli, freePort, startServer, tempDir,
+  ADMIN_AUTH, ADMIN_KEY, basic, BIN, cli, freePort, startServer, tempDir, ON_PG, psql, storeFor,
 } from '../lib/server.mjs';
 
 test('--version and --help', () => {
@@ -41,8 +41,15 @@ test('creds create / list / revoke', () => {
     assert.deepEqual(obj.scopes, ['statements/write', 'statements/read']);
     assert.match(obj.key, /^[0-9a-f]{32}$/);
     assert.match(obj.secret, /^[0-9a-f]{64}$/);
-    const store = readFileSync(join(dir, 'store.mdb'));
-    assert.equal(store.includes(Buffer.from(obj.secret)), false, 'secret is not stored in clear');
+    if (ON_PG) { // every key and value of the database (SCOLAR_TEST_BACKEND=pg)
+      const hex = Buffer.from(obj.secret).toString('hex');
+      assert.equal(psql(storeFor(dir), `SELECT count(*) FROM scolar_kv WHERE position('\\x${hex}'::bytea in k) > 0 ` +
+        `OR position('\\x${hex}'::bytea in v) > 0`), '0', 'secret is not stored in clear');
+      assert.equal(psql(storeFor(dir), "SELECT count(*) FROM scolar_kv WHERE tbl = 'creds'"), '1', 'the credential is a row');
+    } else {
+      const store = readFileSync(join(dir, 'store.mdb'));
+      assert.equal(store.includes(Buffer.from(obj.secret)), false, 'secret is not stored in clear');
+    }
     const l = cli(['creds', 'list', '--data', dir]);
     assert.equal(l.status, 0);
     const list = JSON.parse(l.stdout);
@@ -228,8 +235,31 @@ test('port in use, unwritable data dir, corrupt store, newer format: one line, e
     assert.match(r.stderr, /not a directory/);
     r = cli(['check', '--data', join(file, 'sub')]);
     assert.equal(r.status, 1);
-    // check and reindex never create a store: a path without one is a finding
-    assert.match(r.stderr, /^scolar: no store in .*afile\/sub/);
+    if (ON_PG) { // the node's folder cannot be made; the store is the database
+      assert.match(r.stderr, /^scolar: --store postgresql:\/\/.*: cannot create data directory .*afile\/sub: Not a directory$/m);
+    } else { // check and reindex never create a store: a path without one is a finding
+      assert.match(r.stderr, /^scolar: no store in .*afile\/sub/);
+    }
+
+    const good = join(dir, 'good');
+    assert.equal(cli(['creds', 'create', '--data', good, '--name', 'a', '--scopes', 'all']).status, 0);
+    r = cli(['check', '--data', good]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /creds: 1 records/);
+    assert.match(r.stdout, /ok \(format 2\)/);
+    if (ON_PG) {
+      // a database whose schema a newer scolar wrote: refused in one line, nothing changed
+      const url = storeFor(good);
+      psql(url, 'INSERT INTO scolar_schema (version) VALUES (999)');
+      r = cli(['serve', '--data', good, '--listen', `127.0.0.1:${await freePort()}`, '--content-listen', `127.0.0.1:${await freePort()}`],
+        { env: { SCOLAR_ADMIN_KEY: 'k', SCOLAR_ADMIN_SECRET: 's' } });
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^scolar: .*database schema version 999 was written by a newer scolar/m);
+      assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('scolar:')).length, 1);
+      assert.equal(psql(url, 'SELECT max(version) FROM scolar_schema'), '999');
+      assert.equal(psql(url, "SELECT count(*) FROM scolar_kv WHERE tbl = 'creds'"), '1');
+      return; // the corrupt LMDB file below has no PostgreSQL meaning
+    }
 
     const bad = join(dir, 'corrupt');
     mkdirSync(bad);
@@ -242,13 +272,6 @@ test('port in use, unwritable data dir, corrupt store, newer format: one line, e
     assert.deepEqual(readFileSync(join(bad, 'store.mdb')), junk, 'corrupt store not overwritten');
     r = cli(['check', '--data', bad]);
     assert.equal(r.status, 1);
-
-    const good = join(dir, 'good');
-    assert.equal(cli(['creds', 'create', '--data', good, '--name', 'a', '--scopes', 'all']).status, 0);
-    r = cli(['check', '--data', good]);
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /creds: 1 records/);
-    assert.match(r.stdout, /ok \(format 2\)/);
   } finally {
     blocker.close();
     rmSync(dir, { recursive: true, force: true });
@@ -266,9 +289,12 @@ test('check verifies the statement indexes; reindex rebuilds them', async () => 
     }));
     const r = await s.req('POST', '/xapi/statements', { body });
     assert.equal(r.status, 200);
-    let c = cli(['reindex', '--data', dataDir]);
-    assert.equal(c.status, 1, 'reindex refuses a store a server has open');
-    assert.match(c.stderr, /in use by another scolar process/);
+    let c;
+    if (!ON_PG) { // an LMDB store is one process's; a PostgreSQL store is shared by design
+      c = cli(['reindex', '--data', dataDir]);
+      assert.equal(c.status, 1, 'reindex refuses a store a server has open');
+      assert.match(c.stderr, /in use by another scolar process/);
+    }
     await s.stop();
     c = cli(['check', '--data', dataDir]);
     assert.equal(c.status, 0, c.stderr);
@@ -291,7 +317,8 @@ test('check verifies the statement indexes; reindex rebuilds them', async () => 
   }
 });
 
-test('a second server on the same data dir is refused', async () => {
+// LMDB only: nodes on one PostgreSQL database is the point of that backend (test_nodes)
+test('a second server on the same data dir is refused', { skip: ON_PG && 'LMDB only: several nodes share a PostgreSQL store (test_nodes)' }, async () => {
   const s = await startServer();
   try {
     const r = cli(['serve', '--data', s.dataDir, '--listen', `127.0.0.1:${await freePort()}`, '--content-listen', `127.0.0.1:${await freePort()}`]);

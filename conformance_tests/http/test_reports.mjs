@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, cli, tempDir, ADMIN_KEY, ADMIN_SECRET } from '../lib/server.mjs';
+import { startServer, cli, tempDir, ADMIN_KEY, ADMIN_SECRET, ON_PG, PG_URL } from '../lib/server.mjs';
 import { voiding, uuid, waitConsistent } from '../lib/xapi.mjs';
 import { importPackage, register } from '../lib/browser.mjs';
 
@@ -541,6 +541,13 @@ test('scolar check: the kept course reports match the registrations\' data', asy
   assert.match(off.stderr, /activity reports: \d+ of \d+ differ from the statements/);
   // a folder without a store is a finding, not a new empty store that checks fine
   const none = join(tempDir(), 'nothing-here');
+  if (ON_PG) { // PostgreSQL: a database that does not exist, named in one line
+    const url = PG_URL.replace(/\/[^/?]*\?/, '/nothing_here?');
+    const miss = cli(['check', '--data', none, '--store', url]);
+    assert.equal(miss.status, 1);
+    assert.match(miss.stderr, /^scolar: --store postgresql:\/\/.*\/nothing_here\?.*: cannot connect to PostgreSQL: .*database "nothing_here" does not exist/);
+    return;
+  }
   const miss = cli(['check', '--data', none]);
   assert.equal(miss.status, 1);
   assert.match(miss.stderr, /no store in .*nothing-here/);

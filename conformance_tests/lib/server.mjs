@@ -11,7 +11,7 @@
 // behind two round robins (API and content origins, the nodes' public and content URLs), so a
 // suite's requests, the browser's included, alternate between the nodes.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -47,7 +47,9 @@ const PG_TOOL = fileURLToPath(new URL('../../tools/pg-throwaway.sh', import.meta
 // The URL of a new, empty database on the cluster of SCOLAR_TEST_PG.
 export function newPgStore() {
   if (!PG_URL) throw new Error('no PostgreSQL: SCOLAR_TEST_PG is unset (tools/test.sh starts a cluster)');
+  const t0 = Date.now();
   const r = spawnSync(PG_TOOL, ['newdb', PG_URL], { encoding: 'utf8', timeout: 30000 });
+  afterBlocking(t0);
   if (r.status !== 0) throw new Error(`pg-throwaway.sh newdb: ${r.stderr}`);
   return r.stdout.trim();
 }
@@ -59,23 +61,77 @@ export function storeFor(dataDir) {
   return pgStores.get(dataDir);
 }
 
+// One SQL statement on a PostgreSQL store (psql of Debian's postgresql-client): its rows, one a
+// line, fields joined by '|' (psql -At). Throws with psql's message on an error.
+export function psql(url, sql) {
+  const t0 = Date.now();
+  const r = spawnSync('psql', ['-qAt', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql],
+    { encoding: 'utf8', timeout: 30000 });
+  afterBlocking(t0);
+  if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr}`);
+  return r.stdout.replace(/\n$/, '');
+}
+
+// Where a server keeps course content (scorm/scorm_content.h): the files under
+// DATA/content/<course>/<version>/ of an LMDB data directory, rows of the table `content` of a
+// PostgreSQL store, keyed "<course>\x1f<version>\x1f<path>" (scorm_content_db.c).
+// contentHas(srv, course[, version[, path]]): that course (version, file) has content.
+export function contentHas(srv, course, version, path) {
+  if (!srv.store) {
+    const parts = [srv.dataDir, 'content', course];
+    if (version !== undefined) parts.push(String(version));
+    if (path !== undefined) parts.push(path);
+    return existsSync(join(...parts));
+  }
+  let key = `${course}\x1f`;
+  if (version !== undefined) key += `${version}\x1f`;
+  if (path !== undefined) key += path;
+  const hex = Buffer.from(key).toString('hex');
+  const cond = path !== undefined ? `k = '\\x${hex}'::bytea`
+    : `substring(k from 1 for ${hex.length / 2}) = '\\x${hex}'::bytea`;
+  return Number(psql(srv.store, `SELECT count(*) FROM scolar_kv WHERE tbl = 'content' AND ${cond}`)) > 0;
+}
+
+// The courses with content, sorted.
+export function contentCourses(srv) {
+  if (!srv.store) {
+    const d = join(srv.dataDir, 'content');
+    return existsSync(d) ? readdirSync(d).filter((n) => !n.startsWith('.')).sort() : [];
+  }
+  const out = psql(srv.store, "SELECT DISTINCT convert_from(substring(k from 1 for position('\\x1f'::bytea in k) - 1), 'UTF8') " +
+    "FROM scolar_kv WHERE tbl = 'content'");
+  return out ? out.split('\n').sort() : [];
+}
+
 export function basic(key, secret) {
   return 'Basic ' + Buffer.from(`${key}:${secret}`).toString('base64');
 }
 
 export const ADMIN_AUTH = basic(ADMIN_KEY, ADMIN_SECRET);
 
+// A synchronous child process blocks the event loop: a keep-alive connection that the server
+// closed meanwhile (civetweb's 5 s keep-alive; fetch's own idle timer of 4 s could not run) is
+// still in fetch's pool, and the next request on it fails with "other side closed". After a
+// call that blocked for a while, fetch gets a new pool (the old one closes its idle sockets).
+const DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+function afterBlocking(t0) {
+  const d = globalThis[DISPATCHER];
+  if (Date.now() - t0 >= 500 && d && typeof d.constructor === 'function') globalThis[DISPATCHER] = new d.constructor();
+}
+
 // Run the CLI synchronously; returns {status, stdout, stderr}.
 export function cli(args, opts = {}) {
   const extra = {};
   const d = args.indexOf('--data');
   if (ON_PG && d >= 0 && args[d + 1] && !args.includes('--store')) extra.SCOLAR_STORE = storeFor(args[d + 1]);
+  const t0 = Date.now();
   const r = spawnSync(BIN, args, {
     encoding: 'utf8',
     env: { ...process.env, ...extra, ...(opts.env || {}) },
     input: opts.input,
     timeout: opts.timeout || 60000,
   });
+  afterBlocking(t0);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 
@@ -120,6 +176,18 @@ async function waitHealthy(base, proc, ms = 20000, fetch = globalThis.fetch) {
 // with store (a PostgreSQL URL) the store is that database and dataDir the node's own folder.
 export async function startServer(opts = {}) {
   if (ON_PG && process.env.SCOLAR_TEST_NODES === '2' && !opts.node) return startPair(opts);
+  // A free port can be taken by another process (a test running beside this one, a client's
+  // ephemeral port) between freePort() and scolar's bind: start again on other ports then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (e) {
+      if (attempt >= 4 || !/scolar: cannot listen on 127\.0\.0\.1:\d+/.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startOnce(opts) {
   const dataDir = opts.dataDir || tempDir();
   const store = opts.store || (ON_PG ? storeFor(dataDir) : '');
   const port = await freePort();
@@ -134,7 +202,8 @@ export async function startServer(opts = {}) {
     '--content-listen', `127.0.0.1:${cport}`, ...(store ? ['--store', store] : []),
     ...(opts.args || [])];
   const proc = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '', stderr = '';
+  let stdout = '', stderr = '', closed = false;
+  proc.once('close', () => { closed = true; });
   proc.stdout.on('data', (d) => { stdout += d; });
   proc.stderr.on('data', (d) => { stderr += d; });
   const scheme = opts.tlsCa ? 'https' : 'http';
@@ -145,6 +214,8 @@ export async function startServer(opts = {}) {
     await waitHealthy(base, proc, 20000, fetch);
   } catch (e) {
     proc.kill('SIGKILL');
+    // all of its output (the reason it exited) before the error is made of it
+    if (!closed) await new Promise((r) => { proc.once('close', r); setTimeout(r, 2000); });
     throw new Error(`${e.message}\nstdout: ${stdout}\nstderr: ${stderr}`);
   }
   const srv = {

@@ -33,6 +33,7 @@
 #include "scorm/seq.h"
 #include "scorm/tests/adl_props.h"
 #include "statements/stmt_db.h"
+#include "statements/tests/pg_test_util.h"
 
 static struct props g_codes; /* Commands.properties */
 static struct props g_instr; /* Instructions.properties: what the learner is told to do */
@@ -935,7 +936,7 @@ int main(void)
         qsort(names, n, sizeof *names, cmp_str);
     ok(n >= 189, "found %zu ADL test packages", n);
     char dbdir[] = "/tmp/seqadlXXXXXX", err[128];
-    ok(mkdtemp(dbdir) != NULL && stmt_db_open(dbdir, &g_db, err, sizeof err) == 0 &&
+    ok(mkdtemp(dbdir) != NULL && pgtu_open_env(dbdir, &g_db, err, sizeof err) == 0 &&
            scorm_db_register(g_db) == SCORM_OK,
        "learner store opened in %s", dbdir);
     for (size_t i = 0; i < n; i++) {

@@ -6,6 +6,7 @@
  * state must round-trip exactly. Split from test_seq_process.c (no source over 1,000 lines).
  */
 #include "scorm/tests/seq_test_util.h"
+#include "statements/tests/pg_test_util.h"
 
 /* Parse a golf package's manifest from SHARED_DIR into *m (owned). 0 on success. */
 static int golf_manifest(const char *dir, cJSON **m)
@@ -112,7 +113,7 @@ static void test_seed(void)
     int distinct, firsts, fails = 0;
     if (!ok(mkdtemp(dir) != NULL, "seed: temp dir"))
         return;
-    if (!ok(stmt_db_open(dir, &db, err, sizeof err) == 0 && scorm_db_register(db) == SCORM_OK,
+    if (!ok(pgtu_open_env(dir, &db, err, sizeof err) == 0 && scorm_db_register(db) == SCORM_OK,
             "seed: store opened"))
         goto out;
     /* the same fixed seed, 64 registrations */
@@ -227,7 +228,7 @@ static void test_seed_resume(void)
     char *sa = NULL, *sb = NULL;
     int made = 0;
     if (!ok(golf_manifest("golf-2004v3-SequencingRandomTest", &m) == 0 &&
-                (made = mkdtemp(dir) != NULL) && stmt_db_open(dir, &db, err, sizeof err) == 0 &&
+                (made = mkdtemp(dir) != NULL) && pgtu_open_env(dir, &db, err, sizeof err) == 0 &&
                 scorm_db_register(db) == SCORM_OK && seq_tree_create(m, &o, &a, NULL) == SEQ_OK &&
                 seq_tree_create(m, &o, &b, NULL) == SEQ_OK,
             "seed resume: manifest, store, trees")) {

@@ -5,6 +5,7 @@
  * seeds and the random walk are in test_seq_golf.c.
  */
 #include "scorm/tests/seq_test_util.h"
+#include "statements/tests/pg_test_util.h"
 /* NB.2.1 Navigation Request Process: requests invalid in the state are refused, nothing
  * changes */
 static void test_nb21(void)
@@ -433,7 +434,7 @@ static void test_suspend_state(void)
     is_str(nav(t2, SEQ_NAV_RESUME_ALL, NULL, &r), "b", "SB.2.6: resumeAll delivers b");
     is_str(seq_tree_suspended(t2), NULL, "DB.2: the suspended activity is cleared");
     if (ok(mkdtemp(dir) != NULL, "temp dir") &&
-        ok(stmt_db_open(dir, &db, err, sizeof err) == 0 && scorm_db_register(db) == SCORM_OK,
+        ok(pgtu_open_env(dir, &db, err, sizeof err) == 0 && scorm_db_register(db) == SCORM_OK,
            "store opened")) {
         struct seq_tree *t3 = tree_new(NULL, items);
         is_int(seq_state_load(db, "reg-1", "learner", t3, &d), SEQ_ERR_NOTFOUND,

@@ -74,6 +74,22 @@ static inline int pgtu_fresh_url(char *out, size_t n)
     return 0;
 }
 
+/* stmt_db_open of a test's store: the LMDB folder dir, or with SCOLAR_TEST_BACKEND=pg (the
+ * *_pg tests, tools/pg-gate.sh) a fresh database of SCOLAR_TEST_PG with dir as the node's
+ * folder (issue 19). Returns stmt_db_open's code, or -1 with err set when no database. */
+static inline int pgtu_open_env(const char *dir, struct stmt_db **db, char *err, size_t errlen)
+{
+    const char *be = getenv("SCOLAR_TEST_BACKEND");
+    char url[512];
+    if (!be || strcmp(be, "pg") != 0)
+        return stmt_db_open(dir, db, err, errlen);
+    if (pgtu_fresh_url(url, sizeof url)) {
+        snprintf(err, errlen, "SCOLAR_TEST_BACKEND=pg: no fresh database on SCOLAR_TEST_PG");
+        return -1;
+    }
+    return stmt_db_open_url(url, dir, db, err, errlen);
+}
+
 /* A new empty store for a test: on PostgreSQL a fresh database of SCOLAR_TEST_PG (use_pg),
  * else an LMDB folder under tmp; its node folder is tmp/dN either way. The location opened is
  * copied to loc (may be NULL). Exits 2 (the test cannot run) when it cannot be opened. */

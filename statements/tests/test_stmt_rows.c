@@ -13,6 +13,7 @@
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "common/tap.h"
+#include "statements/tests/pg_test_util.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -165,7 +166,7 @@ int main(void)
     static const char *const tables[] = {"rows_test"};
     if (!mkdtemp(dir))
         return 2;
-    is_int(stmt_db_open(dir, &db, err, sizeof err), 0, "open");
+    is_int(pgtu_open_env(dir, &db, err, sizeof err), 0, "open");
     is_int(stmt_db_tables_register(db, tables, 1), 0, "register the module's table");
     is_int(stmt_store_open(db, NULL, &st), 0, "store");
     ok(stmt_db_put1(db, "rows_test", "gone", 4, "x", 1, 0) == 0, "a row to delete");
