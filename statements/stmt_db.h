@@ -219,6 +219,14 @@ void stmt_db_cursor_close(struct stmt_db_cursor *c);
  *  STMT_DB_OK, or an error (then the outputs are undefined). */
 int stmt_db_get_many(struct stmt_db_txn *txn, const char *table, struct stmt_db_kv *items,
                      size_t n);
+/** For each from[i].key (1..STMT_DB_MAX_KEY bytes), the first entry of the table at or after
+ *  it, as stmt_db_cursor_seek finds it: found[i] its key and value (borrowed as stmt_db_get's),
+ *  or key NULL when there is none. LMDB: one cursor, a seek per key; PostgreSQL: one round trip
+ *  (a LATERAL subquery per key), so a batch of "has this id any referrer?" questions is one
+ *  query (stmt_fold.c). An empty or too long key: STMT_DB_ERR_KEY. Not on a grouped session
+ *  served by another thread (STMT_DB_ERR_IO). */
+int stmt_db_seek_many(struct stmt_db_txn *txn, const char *table, const struct stmt_db_kv *from,
+                      struct stmt_db_kv *found, size_t n);
 
 /* ---- one-shot helpers (each its own transaction, retried after a map resize) ----------- */
 int stmt_db_put1(struct stmt_db *db, const char *table, const void *key, size_t klen,

@@ -154,6 +154,11 @@ static const struct {
      "SELECT a.i, s.v FROM unnest($2::bytea[]) WITH ORDINALITY AS a(k, i)"
      " JOIN scolar_kv s ON s.tbl = $1 AND s.k = a.k",
      2},
+    /* stmt_db_seek_many: the first row at or after each key (docs §7.2.1.5 LATERAL) */
+    {"sm",
+     "SELECT a.i, s.k, s.v FROM unnest($2::bytea[]) WITH ORDINALITY AS a(k, i) CROSS JOIN"
+     " LATERAL (SELECT k, v FROM scolar_kv WHERE tbl = $1 AND k >= a.k ORDER BY k LIMIT 1) s",
+     2},
 };
 
 static int sqlstate_err(const PGresult *r)
