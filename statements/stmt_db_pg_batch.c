@@ -94,10 +94,9 @@ int stmt__pg_batch_put(struct stmt__pgtxn *t, const char *table, const void *key
         memcpy(b->a + b->alen + tlen + 1 + klen, val, vlen);
     b->alen = need;
     b->n++;
-    /* a write: lent values and cursor pages are stale now, as after any put */
-    stmt__pg_free_lent(t);
-    t->wgen++;
-    return STMT_DB_OK;
+    /* a write: lent values and cursor pages are stale now, as after any put (freed after the
+     * copy: val may be one of them) */
+    return stmt__pg_write_prep(t, 0);
 }
 
 static int row_cmp(const void *x, const void *y, void *arena)

@@ -53,5 +53,10 @@ void stmt__pg_batch_discard(struct stmt__pgtxn *t);
 void stmt__pg_batch_free(struct stmt__pgtxn *t);
 /** Free the results whose bytes stmt_db_get lent (at a write or the end). */
 void stmt__pg_free_lent(struct stmt__pgtxn *t);
+/** The common part of every write of t: refused in a read transaction (STMT_DB_ERR_ACCESS);
+ *  with flush, the reservation and the batched puts are sent first (the statement that follows
+ *  must see them); then the values stmt_db_get lent are freed and cursors read their page
+ *  again (wgen). 0 or the error. */
+int stmt__pg_write_prep(struct stmt__pgtxn *t, int flush);
 
 #endif
