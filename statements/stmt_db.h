@@ -139,6 +139,13 @@ void stmt_db_txn_abort(struct stmt_db_txn *txn);
 /** A hint: the key sorts after every key of the table (LMDB: MDB_APPEND, a cheaper insert at
  *  the end). When it does not, the put is made as without the flag; PostgreSQL ignores it. */
 #define STMT_DB_APPEND 2u
+/** A hint: the caller knows the key is absent (a new stored time, a new id, a new statement's
+ *  own index entry). LMDB ignores it. PostgreSQL inserts such rows of a batch with a plain
+ *  INSERT instead of INSERT ... ON CONFLICT (no speculative insertion: about half the server
+ *  time per row, bench/results/pg_ingest.md); should one be present after all, that insert is
+ *  rolled back to its savepoint and the rows are put as without the flag, so the result is a
+ *  put's either way. */
+#define STMT_DB_NEW 4u
 
 /** Tables are registered names (stmt_db_tables_register); another name gives
  *  STMT_DB_ERR_TABLE. */

@@ -499,7 +499,7 @@ static int take_resv(struct stmt__pgtxn *t)
     if (!t->rpending)
         return STMT_DB_OK;
     t->rpending = 0;
-    return stmt__pg_batch_put(t, t->rtable, t->rkey, t->rklen, t->rbuf, t->rlen);
+    return stmt__pg_batch_put(t, t->rtable, t->rkey, t->rklen, t->rbuf, t->rlen, t->rflags);
 }
 
 /* The value stmt_db_reserve handed out, filled by now: put it before anything else. */
@@ -529,7 +529,7 @@ int stmt__pg_put(struct stmt__pgtxn *t, const char *table, const void *key, size
     if (rc)
         return rc;
     if (!(flags & STMT_DB_NOOVERWRITE)) /* batched: one statement for many puts */
-        return stmt__pg_batch_put(t, table, key, klen, val, vlen);
+        return stmt__pg_batch_put(t, table, key, klen, val, vlen, flags);
     rc = stmt__pg_batch_flush(t); /* its answer is needed now */
     return rc ? rc : put_now(t, table, key, klen, val, vlen, flags);
 }
@@ -561,6 +561,7 @@ int stmt__pg_reserve(struct stmt__pgtxn *t, const char *table, const void *key, 
     t->rklen = klen;
     t->rlen = vlen;
     t->rpending = 1;
+    t->rflags = flags;
     *buf = t->rbuf;
     return stmt__pg_write_prep(t, 0);
 }

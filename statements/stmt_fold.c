@@ -73,13 +73,15 @@ static int chain_terms(struct stmt_store *st, struct stmt_db_txn *t, const unsig
     return STMT_STORE_OK;
 }
 
+/* flags: STMT_DB_NEW for a statement's own terms as it is folded (its stored value is new);
+ * 0 for terms handed on (a referrer may have the term already). */
 static int idx_put(struct stmt_store *st, struct stmt_db_txn *t, uint32_t epoch, uint64_t term,
-                   const unsigned char *seq8)
+                   const unsigned char *seq8, unsigned flags)
 {
     unsigned char key[STMT_IDX_KEY];
     int rc;
     stmt__idx_key(key, epoch, term, stmt__be64_get(seq8));
-    rc = stmt_db_put(t, st->tbl.idx, key, sizeof key, EMPTY, 0, 0);
+    rc = stmt_db_put(t, st->tbl.idx, key, sizeof key, EMPTY, 0, flags);
     return rc ? db_to_store(rc) : STMT_STORE_OK;
 }
 
@@ -126,7 +128,7 @@ static int propagate(struct stmt_store *st, struct stmt_db_txn *t, const unsigne
         memcpy(seq8, (const unsigned char *)kv.key + 16, 8);
         if (stmt__be64_get(seq8) <= upto) {
             for (size_t i = 0; i < terms->n && !ret; i++)
-                ret = idx_put(st, t, stmt__epv_of(&ev, stmt__be64_get(seq8)), terms->v[i], seq8);
+                ret = idx_put(st, t, stmt__epv_of(&ev, stmt__be64_get(seq8)), terms->v[i], seq8, 0);
             if (ret)
                 goto out;
             rc = stmt_db_get(t, st->tbl.stmt, seq8, 8, &rv, &rl);
@@ -200,13 +202,13 @@ static int index_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_d
     int ret = STMT_STORE_OK, yes;
 
     for (size_t i = 0; i < nterms; i++)
-        if ((ret = idx_put(st, t, epoch, terms[i], seq8)))
+        if ((ret = idx_put(st, t, epoch, terms[i], seq8, STMT_DB_NEW)))
             return ret;
     if (flags & STMT_REC_REF) {
         if ((ret = chain_terms(st, t, ref, &chain)))
             goto out;
         for (size_t i = 0; i < chain.n && !ret; i++)
-            ret = idx_put(st, t, epoch, chain.v[i], seq8);
+            ret = idx_put(st, t, epoch, chain.v[i], seq8, 0); /* may repeat an own term */
         if (ret)
             goto out;
     }
@@ -272,7 +274,8 @@ static int fold_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db
     e = st->ep.n - 1;
     stmt__be32_put(ik, e);
     memcpy(ik + 4, id, 16);
-    prc = stmt_db_put(t, st->tbl.id, ik, sizeof ik, seq8, sizeof seq8, 0);
+    /* a new id (do_req checked it is not stored): STMT_DB_NEW */
+    prc = stmt_db_put(t, st->tbl.id, ik, sizeof ik, seq8, sizeof seq8, STMT_DB_NEW);
     if (prc)
         return db_to_store(prc);
     stmt__bloom_add(&st->ep, e, id);

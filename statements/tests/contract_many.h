@@ -6,7 +6,10 @@
  * takes; values that stay valid across further reads of the transaction; a write
  * transaction's own puts and deletes; a grouped work and a grouped session; refusals (an
  * unregistered table). On LMDB no allocation is needed. stmt_db_seek_many (contract_seek_many):
- * the first entry at or after each key, as a cursor seek finds it, in one call.
+ * the first entry at or after each key, as a cursor seek finds it, in one call. Puts with the
+ * STMT_DB_NEW hint (contract_put_new): a present key is put all the same (PostgreSQL: its plain
+ * INSERT fails and the batch is put again as upserts), within and across batches, more times
+ * than a transaction takes savepoints, in grouped works, and an abort keeps nothing.
  */
 #ifndef CONTRACT_MANY_H
 #define CONTRACT_MANY_H
@@ -134,6 +137,114 @@ static void contract_seek_many(struct stmt_db *db)
     free(found);
 }
 
+/* value of key k in a new read transaction is v (NULL: absent) */
+static int new_is(struct stmt_db *db, const char *k, const char *v)
+{
+    struct stmt_db_txn *r;
+    const void *gv;
+    size_t gl;
+    int rc, good;
+    if (stmt_db_txn_begin(db, 0, &r))
+        return 0;
+    rc = stmt_db_get(r, "t_many", k, strlen(k), &gv, &gl);
+    good = v ? rc == STMT_DB_OK && gl == strlen(v) && !memcmp(gv, v, gl) : rc == STMT_DB_NOTFOUND;
+    stmt_db_txn_abort(r);
+    return good;
+}
+
+static int new_fail_fn(struct stmt_db_txn *t, void *ctx)
+{
+    int rc = stmt_db_put(t, "t_many", "n-grp-bad", 9, "x", 1, STMT_DB_NEW);
+    (void)ctx;
+    return rc ? rc : STMT_DB_ERR_IO; /* fails after its put: the put is undone */
+}
+
+static int new_ok_fn(struct stmt_db_txn *t, void *ctx)
+{
+    const void *gv;
+    size_t gl;
+    int rc = stmt_db_put(t, "t_many", "m00009", 6, "grp9", 4, STMT_DB_NEW); /* present */
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", "n-grp-ok", 8, "y", 1, STMT_DB_NEW);
+    if (!rc) /* sent now: the plain insert meets m00009 */
+        rc = stmt_db_get(t, "t_many", "m00009", 6, &gv, &gl);
+    *(int *)ctx = !rc && gl == 4 && !memcmp(gv, "grp9", 4);
+    return rc;
+}
+
+static void contract_put_new(struct stmt_db *db)
+{
+    struct stmt_db_txn *t;
+    const void *gv;
+    size_t gl;
+    char k[16], v[16];
+    int rc, good, seen = 0;
+
+    /* a present key among new ones, and an ordinary put in the same batch */
+    stmt_db_txn_begin(db, 1, &t);
+    rc = stmt_db_put(t, "t_many", "n-a", 3, "A", 1, STMT_DB_NEW);
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", "m00005", 6, "five", 4, STMT_DB_NEW); /* present */
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", "n-b", 3, "B", 1, 0);
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", "n-c", 3, "C", 1, STMT_DB_NEW);
+    if (!rc) /* the batch is sent before the get */
+        rc = stmt_db_get(t, "t_many", "m00005", 6, &gv, &gl);
+    ok(!rc && gl == 4 && !memcmp(gv, "five", 4), "new: a present key is put all the same");
+    /* the same key new twice, across a batch sent in between */
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", "n-a", 3, "A2", 2, STMT_DB_NEW);
+    is_int(rc, STMT_DB_OK, "new: the same key again after its batch was sent");
+    is_int(stmt_db_txn_commit(t), STMT_DB_OK, "new: committed");
+    ok(new_is(db, "n-a", "A2") && new_is(db, "m00005", "five") && new_is(db, "n-b", "B") &&
+           new_is(db, "n-c", "C") && new_is(db, "m00006", NULL) == 0,
+       "new: every row as put, the last value of a key put twice");
+
+    /* more sent batches than a transaction takes savepoints (PostgreSQL: 32), each with a
+     * present key every fourth time */
+    stmt_db_txn_begin(db, 1, &t);
+    rc = STMT_DB_OK;
+    for (int i = 0; i < 48 && !rc; i++) {
+        snprintf(k, sizeof k, "n-%03d", i);
+        snprintf(v, sizeof v, "v%d", i);
+        rc = stmt_db_put(t, "t_many", k, strlen(k), v, strlen(v), STMT_DB_NEW);
+        if (!rc && i % 4 == 0)
+            rc = stmt_db_put(t, "t_many", "n-a", 3, v, strlen(v), STMT_DB_NEW);
+        if (!rc)
+            rc = stmt_db_get(t, "t_many", k, strlen(k), &gv, &gl);
+    }
+    is_int(rc, STMT_DB_OK, "new: 48 batches sent in one transaction");
+    is_int(stmt_db_txn_commit(t), STMT_DB_OK, "new: committed");
+    good = new_is(db, "n-a", "v44");
+    for (int i = 0; i < 48; i++) {
+        snprintf(k, sizeof k, "n-%03d", i);
+        snprintf(v, sizeof v, "v%d", i);
+        good &= new_is(db, k, v);
+    }
+    ok(good, "new: all 48 rows and the overwritten key");
+
+    /* an abort after a sent batch keeps nothing, also not a present key's new value */
+    stmt_db_txn_begin(db, 1, &t);
+    rc = stmt_db_put(t, "t_many", "n-gone", 6, "G", 1, STMT_DB_NEW);
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", "n-b", 3, "B2", 2, STMT_DB_NEW);
+    if (!rc)
+        rc = stmt_db_get(t, "t_many", "n-gone", 6, &gv, &gl);
+    is_int(rc, STMT_DB_OK, "new: rows sent, then the transaction aborted");
+    stmt_db_txn_abort(t);
+    ok(new_is(db, "n-gone", NULL) && new_is(db, "n-b", "B"), "new: an abort keeps nothing");
+
+    /* grouped works: a failed one's new row is undone, the next one's present key is put */
+    is_int(stmt_db_txn_run_grouped(db, new_fail_fn, NULL), STMT_DB_ERR_IO,
+           "new: a grouped work that fails after its put");
+    is_int(stmt_db_txn_run_grouped(db, new_ok_fn, &seen), STMT_DB_OK,
+           "new: a grouped work with a present key");
+    ok(seen && new_is(db, "n-grp-bad", NULL) && new_is(db, "n-grp-ok", "y") &&
+           new_is(db, "m00009", "grp9"),
+       "new: the failed work left nothing, the other one its rows");
+}
+
 static void contract_many(struct stmt_db *db, int lmdb)
 {
     static char keys[MANY_ROWS][8];
@@ -257,6 +368,7 @@ static void contract_many(struct stmt_db *db, int lmdb)
     stmt_db_txn_abort(t);
 
     contract_seek_many(db);
+    contract_put_new(db);
 
     free(big);
     free(it);
