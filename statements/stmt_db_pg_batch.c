@@ -13,6 +13,10 @@
  * keeps its last value (ON CONFLICT may not touch a row twice in one statement: earlier
  * duplicates are dropped). A failure fails the transaction (its commit answers the error). An
  * abort, or a rollback to a savepoint, discards the rows not sent.
+ * Rows whose last put had STMT_DB_NEW (the key is known to be absent) go as a plain INSERT
+ * instead, without ON CONFLICT's speculative insertion (about half the server's time per row),
+ * in a savepoint, pipelined with the upsert of the other rows (flush_pipelined: one round
+ * trip); a present key after all undoes that INSERT and the batch is sent as upserts.
  */
 #ifdef SCOLAR_HAVE_PG /* without libpq this file is empty (stmt_db_pg.c refuses URLs) */
 
