@@ -240,7 +240,7 @@ int main(void)
         chunks0 = rows(db, SCORM__T_CHUNK);
         ok(stmt_db_txn_begin(db, 1, &t) == 0 &&
                stmt_db_put(t, SCORM__T_PENDING, h, 32, val, sizeof val, 0) == 0 &&
-               scorm__cdb_drop(t, "course1", 1) == SCORM_OK && stmt_db_txn_commit(t) == 0,
+               scorm__cdb_drop(t, "course1", 1, NULL) == SCORM_OK && stmt_db_txn_commit(t) == 0,
            "course1 deleted while an import has a pending row for its big.bin");
         ok(rows(db, SCORM__T_CHUNK) == chunks0 - 1,
            "big.bin's 3 chunks stay for that import (only a.html's chunk went)");
