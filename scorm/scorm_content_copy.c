@@ -29,8 +29,10 @@
 
 int scorm_content_is_table(const char *table)
 {
+    /* blob_pending: imports in progress on PostgreSQL (scorm_content_pre.c); the files of
+     * committed versions are converted, an import's pending chunks are not content */
     return !strcmp(table, SCORM__T_CONTENT) || !strcmp(table, SCORM__T_BLOB) ||
-           !strcmp(table, SCORM__T_CHUNK);
+           !strcmp(table, SCORM__T_CHUNK) || !strcmp(table, SCORM__T_PENDING);
 }
 
 /* ---- the versions that have content ------------------------------------------------------- */

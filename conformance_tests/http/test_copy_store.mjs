@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `scolar copy-store` (issue 19 step 8): a store holding statements (a voided one, one with an
 // attachment), documents of the three kinds, a course, registrations with run-time data,
-// credentials (one revoked) and a console user is copied LMDB -> PostgreSQL -> LMDB; then
+// credentials (one revoked) and a console user is copied LMDB -> PostgreSQL -> LMDB (back with
+// `scolar migrate --from STORE --to STORE`, the same command by its other name); then
 // `scolar check` is clean on both copies and a server on each answers exactly what the first
 // one did (statements in the same stored order, documents with the same ETags, the course, the
 // registration's run-time data, the credentials). A copy into a non-empty database is refused;
@@ -308,7 +309,8 @@ test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty ta
       await s.stop();
     }
 
-    const two = cli(['copy-store', '--from', pg, '--to', back, '--data', node]);
+    // back through `scolar migrate --from STORE --to STORE`, the same copy by its other name
+    const two = cli(['migrate', '--from', pg, '--to', back, '--data', node]);
     assert.equal(two.status, 0, two.stdout + two.stderr);
     assert.match(two.stdout, /\n +content +2 course versions converted/);
     assert.doesNotMatch(two.stdout, /\n +(blob|blob_chunk) +\d+ rows/, 'the content tables are not copied into LMDB');
