@@ -24,10 +24,14 @@
  * too; between the two kinds those three tables are not copied nor counted, and each version is
  * converted after the tables (scorm_content_put_dir: one write transaction per version, as an
  * import stores it; scorm_content_export: a temporary folder renamed into place), every version
- * again on --resume, which gives the same rows or files.
+ * again on --resume, which gives the same rows or files. cmi5 package files likewise (files in
+ * DATA/cmi5/<course>/ on LMDB, content rows under "cmi5:<course>" on PostgreSQL): converted a
+ * course at a time by cmi5_content_convert after the SCORM versions, the cmi5 folder copied
+ * between two data directories.
  */
 #include "lrs/lrs.h"
 #include "lrs/lrs_cli.h"
+#include "scorm/cmi5.h"
 #include "scorm/scorm_content.h"
 #include "common/sc_time.h"
 #include "statements/stmt_db.h"
@@ -228,14 +232,20 @@ static int copy_content(struct stmt_db *from, struct stmt_db *to, FILE *log, cha
 {
     struct conv_ctx c = {from, to, 0, err, errlen};
     char sdir[4200], ddir[4200];
+    size_t ncmi5 = 0;
     int64_t t0 = sc_time_mono_us();
     int rc;
     if (stmt_db_is_pg(from) && stmt_db_is_pg(to))
         return 0;
     if (!stmt_db_is_pg(from) && !stmt_db_is_pg(to)) {
-        snprintf(sdir, sizeof sdir, "%s/content", stmt_db_dir(from));
-        snprintf(ddir, sizeof ddir, "%s/content", stmt_db_dir(to));
-        return strcmp(sdir, ddir) ? lrs_copy_tree(sdir, ddir, err, errlen) : 0;
+        for (int i = 0; i < 2; i++) { /* SCORM versions, then cmi5 packages */
+            const char *sub = i ? "cmi5" : "content";
+            snprintf(sdir, sizeof sdir, "%s/%s", stmt_db_dir(from), sub);
+            snprintf(ddir, sizeof ddir, "%s/%s", stmt_db_dir(to), sub);
+            if (strcmp(sdir, ddir) && lrs_copy_tree(sdir, ddir, err, errlen))
+                return -1;
+        }
+        return 0;
     }
     err[0] = 0;
     scorm_content_cache_limit(0); /* reading the rows once: no node-local cache entries */
@@ -247,6 +257,16 @@ static int copy_content(struct stmt_db *from, struct stmt_db *to, FILE *log, cha
     }
     if (log)
         fprintf(log, "  %-18s %10zu course versions converted in %.1f s\n", "content", c.versions,
+                (double)(sc_time_mono_us() - t0) / 1e6);
+    t0 = sc_time_mono_us();
+    err[0] = 0;
+    if (cmi5_content_convert(from, to, &ncmi5, err, errlen)) {
+        if (!err[0])
+            snprintf(err, errlen, "cannot convert the cmi5 package files");
+        return -1;
+    }
+    if (log)
+        fprintf(log, "  %-18s %10zu cmi5 courses converted in %.1f s\n", "cmi5 content", ncmi5,
                 (double)(sc_time_mono_us() - t0) / 1e6);
     return 0;
 }

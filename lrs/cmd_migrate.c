@@ -56,6 +56,7 @@ static const char USAGE[] =
     "usage: scolar migrate --from URL --key K --secret S [--since ISO] [--no-documents]\n"
     "       scolar migrate --to URL --key K --secret S\n"
     "       [--data DIR] [--restart]\n"
+    "       scolar migrate --from STORE --to STORE [--data DIR] [--resume]\n"
     "\n"
     "  --from URL       the xAPI endpoint of the LRS to copy from (e.g. https://lrs/xapi/):\n"
     "                   every statement (voided ones and their voiding statements), with\n"
@@ -69,6 +70,10 @@ static const char USAGE[] =
     "  --data DIR       data directory (env SCOLAR_DATA; default ./scolar-data); the server\n"
     "                   must be stopped\n"
     "  --store URL      the store in PostgreSQL (env SCOLAR_STORE; docs/postgresql.md)\n"
+    "\n"
+    "  STORE            a data directory or a postgres:// URL: with two stores (neither an\n"
+    "                   http(s) URL) migrate copies a whole store between backends, as\n"
+    "                   `scolar copy-store` does (scolar copy-store --help)\n"
     "\n"
     "Resumable: after an interruption run the same command again. Prints progress on a\n"
     "terminal and a summary; exit 0, 1 on a failure, 2 on a usage error.\n";
@@ -602,6 +607,26 @@ out:
     return ret;
 }
 
+/* The value of option `name` (--name V or --name=V) in argv, or NULL. */
+static const char *arg_value(int argc, char **argv, const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strncmp(argv[i], name, n) && argv[i][n] == '=')
+            return argv[i] + n + 1;
+        if (!strcmp(argv[i], name) && i + 1 < argc)
+            return argv[i + 1];
+    }
+    return NULL;
+}
+
+static int is_http(const char *s)
+{
+    return !strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8);
+}
+
 int lrs_cmd_migrate(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -623,6 +648,14 @@ int lrs_cmd_migrate(int argc, char **argv)
     int c, restart = 0, rc = 1;
     char pair[600], b64[820];
 
+    /* Issue 19: "scolar migrate copies a store between backends". Two store locations (a
+     * data directory, a postgres:// URL; neither an xAPI endpoint) are the store copy of
+     * cmd_copy.c, with its options (--data, --resume). */
+    from = arg_value(argc, argv, "--from");
+    to = arg_value(argc, argv, "--to");
+    if (from && to && !is_http(from) && !is_http(to))
+        return lrs_cmd_copy_store(argc, argv);
+    from = to = NULL;
     memset(&m, 0, sizeof m);
     m.docs = 1;
     lrs_config_defaults(&cfg);

@@ -7,7 +7,10 @@
  * transactions of the database are serialized by its write lock, stmt_db_pg.c, so two nodes
  * never both take an expired lease). A coordinator thread per node, every FWD_SYNC_MS:
  *  - reads the stored definitions and starts, pauses/resumes or stops the local senders so
- *    they match what another node created, paused or deleted;
+ *    they match what another node created, paused or deleted (queueing does not wait for
+ *    this: every node's writer follows the filters stored with the targets in its own
+ *    transaction, statements/stmt_outbox_spec.c, so rows are queued from the creation's
+ *    commit on and never after the deletion's);
  *  - renews the leases it holds (every FWD_LEASE_RENEW_MS) and tries the others; a sender
  *    sends only while its lease is valid (FWD_LEASE_MARGIN_MS before the stored expiry).
  * A holder that dies (kill -9) stops renewing: another node takes over once the expiry passed

@@ -257,6 +257,44 @@ static void target_free(struct fwd_target *t)
     sc_free(t);
 }
 
+/* What definition def queues: a forwarder's filter (*of, its agent's IFI in ifi; *is_fwd 1) or
+ * a webhook's events (*mask). 0, or -1 for an agent with no IFI (stmt_store_agent_ifi). */
+static int def_spec(const cJSON *def, struct stmt_outbox_filter *of, char *ifi, size_t ifilen,
+                    unsigned *mask, int *is_fwd)
+{
+    const char *kind = str_field(def, "kind");
+    memset(of, 0, sizeof *of);
+    *mask = 0;
+    *is_fwd = !kind || strcmp(kind, "webhook") != 0;
+    if (*is_fwd) {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(def, "filter");
+        if (f) {
+            const cJSON *ag = cJSON_GetObjectItemCaseSensitive(f, "agent");
+            of->verb = str_field(f, "verb");
+            of->activity = str_field(f, "activity");
+            of->registration = str_field(f, "registration");
+            of->related_activities =
+                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "related_activities"));
+            of->related_agents =
+                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "related_agents"));
+            if (ag) {
+                if (stmt_store_agent_ifi(ag, ifi, ifilen) != STMT_STORE_OK)
+                    return -1;
+                of->agent = ifi;
+            }
+        }
+    } else {
+        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(def, "events"), *e;
+        cJSON_ArrayForEach(e, ev)
+        {
+            for (size_t i = 0; i < sizeof EVENTS / sizeof EVENTS[0]; i++)
+                if (cJSON_IsString(e) && !strcmp(e->valuestring, EVENTS[i].name))
+                    *mask |= EVENTS[i].bit;
+        }
+    }
+    return 0;
+}
+
 /* A target from its stored definition (consumes def). Also installs its filter or events in
  * the store. NULL on failure (memory, or a definition the store refuses). */
 static struct fwd_target *target_new(struct lrs_fwd *fw, uint32_t id, cJSON *def)
@@ -299,8 +337,9 @@ static struct fwd_target *target_new(struct lrs_fwd *fw, uint32_t id, cJSON *def
     if (t->kind == FWD_FORWARDER) {
         size_t ul = strlen(url);
         const char *ver = str_field(def, "version");
-        const cJSON *f = cJSON_GetObjectItemCaseSensitive(def, "filter");
-        struct stmt_outbox_filter of = {0};
+        struct stmt_outbox_filter of;
+        unsigned mask;
+        int is_fwd;
         char ifi[600];
         snprintf(t->version, sizeof t->version, "%s", ver ? ver : "1.0.3");
         /* the target is an LRS endpoint: its Statement resource is <endpoint>statements */
@@ -330,35 +369,19 @@ static struct fwd_target *target_new(struct lrs_fwd *fw, uint32_t id, cJSON *def
             sc_base64_encode(pair, n, t->authz + 21, 0);
             sc_free(pair);
         }
-        if (f) {
-            const cJSON *ag = cJSON_GetObjectItemCaseSensitive(f, "agent");
-            of.verb = str_field(f, "verb");
-            of.activity = str_field(f, "activity");
-            of.registration = str_field(f, "registration");
-            of.related_activities =
-                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "related_activities"));
-            of.related_agents = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "related_agents"));
-            if (ag) {
-                if (stmt_store_agent_ifi(ag, ifi, sizeof ifi) != STMT_STORE_OK)
-                    goto fail;
-                of.agent = ifi;
-            }
-        }
+        if (def_spec(def, &of, ifi, sizeof ifi, &mask, &is_fwd) != 0)
+            goto fail;
         if (stmt_outbox_watch(st, id, &of) != STMT_STORE_OK)
             goto fail;
     } else {
-        const cJSON *ev = cJSON_GetObjectItemCaseSensitive(def, "events"), *e;
-        unsigned mask = 0;
+        struct stmt_outbox_filter of;
+        unsigned mask;
+        int is_fwd;
         t->post_url = sc_strdup(url);
         t->secret = sc_strdup(str_field(def, "secret") ? str_field(def, "secret") : "");
         if (!t->post_url || !t->secret)
             goto fail;
-        cJSON_ArrayForEach(e, ev)
-        {
-            for (size_t i = 0; i < sizeof EVENTS / sizeof EVENTS[0]; i++)
-                if (cJSON_IsString(e) && !strcmp(e->valuestring, EVENTS[i].name))
-                    mask |= EVENTS[i].bit;
-        }
+        (void)def_spec(def, &of, NULL, 0, &mask, &is_fwd); /* a webhook: never fails */
         if (stmt_outbox_subscribe(st, id, mask) != STMT_STORE_OK)
             goto fail;
     }
@@ -496,7 +519,18 @@ int lrs_fwd_create(struct lrs_app *app, enum fwd_kind kind, const cJSON *body, u
         return 503;
     }
     pthread_mutex_lock(&f->mu);
-    rc = stmt_outbox_target_create(app->store, text, strlen(text), &nid);
+    {
+        /* the filter is stored with the target: every node's writer matches it from the
+         * commit on (stmt_outbox.h), before its definition sync starts a sender there */
+        struct stmt_outbox_filter of;
+        unsigned mask;
+        int is_fwd;
+        char ifi[600];
+        rc = def_spec(copy, &of, ifi, sizeof ifi, &mask, &is_fwd) != 0
+                 ? STMT_STORE_ERR_ARG
+                 : stmt_outbox_target_create_for(app->store, text, strlen(text),
+                                                 is_fwd ? &of : NULL, mask, &nid);
+    }
     cJSON_free(text);
     if (rc) {
         pthread_mutex_unlock(&f->mu);

@@ -19,7 +19,8 @@
 
 /* The tables of lrs/: credentials (lrs_auth.c), console users and their sessions
  * (lrs_users.c, lrs_session.c). */
-static const char *const LRS_TABLES[] = {"creds", "users", "console_sessions"};
+static const char *const LRS_TABLES[] = {"creds", "users", "console_sessions",
+                                         "auth_fails" /* lrs_fails.h */};
 
 int lrs_db_register(struct stmt_db *db, char *err, size_t errlen)
 {

@@ -13,6 +13,7 @@
  * revocation here. Basic credentials are split on the first colon only (RFC 7617 2).
  */
 #include "lrs/lrs.h"
+#include "lrs/lrs_fails.h"
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
@@ -169,7 +170,9 @@ static void cache_put(const char *key, const char *secret, const char *stored)
  * has an empty bucket is refused without running the hash (LRS_AUTH_THROTTLED: 429), unless
  * the key and secret are in the cache of verified ones, so a client that knows its secret
  * keeps working while someone guesses at its key. Buckets live in a fixed table indexed by a
- * keyed hash; a collision shares or resets a bucket, which only loosens the limit.
+ * keyed hash; a collision shares or resets a bucket, which only loosens the limit. On
+ * PostgreSQL the buckets are rows of the store instead, shared by every node (lrs_fails.h,
+ * wall-clock times), so N nodes allow what one allows.
  */
 #define AUTH_BURST 20.0
 #define AUTH_REFILL_PER_S 2.0
@@ -211,9 +214,28 @@ static double *bucket_tokens(const char *kind, const char *name)
     return &buckets[i].tokens;
 }
 
-static int auth_throttled(const char *addr, const char *key)
+/* Both buckets' names for the rows of a PostgreSQL store (lrs_fails.h), shared by its nodes. */
+static void shared_names(const char *addr, const char *key, char a[300], char k[300],
+                         const char *names[2])
+{
+    snprintf(a, 300, "a:%s", addr ? addr : "");
+    snprintf(k, 300, "n:%s", key ? key : "");
+    names[0] = addr ? a : NULL;
+    names[1] = key ? k : NULL;
+}
+
+/* 1 when the address or the key has no token left, 0, or LRS_AUTH_UNAVAILABLE. */
+static int auth_throttled(struct stmt_db *db, const char *addr, const char *key)
 {
     int t = 0;
+    if (lrs__fails_shared(db)) {
+        char a[300], k[300];
+        const char *names[2];
+        shared_names(addr, key, a, k, names);
+        if (lrs__fails_bucket_low(db, names, AUTH_BURST, AUTH_REFILL_PER_S, sc_time_now_us(), &t))
+            return LRS_AUTH_UNAVAILABLE;
+        return t;
+    }
     pthread_mutex_lock(&bucket_lock);
     if (addr && *bucket_tokens("addr", addr) < 1.0)
         t = 1;
@@ -223,8 +245,19 @@ static int auth_throttled(const char *addr, const char *key)
     return t;
 }
 
-static void auth_failed(const char *addr, const char *key)
+static void auth_failed(struct stmt_db *db, const char *addr, const char *key)
 {
+    if (lrs__fails_shared(db)) {
+        char a[300], k[300];
+        const char *names[2];
+        int rc;
+        shared_names(addr, key, a, k, names);
+        rc = lrs__fails_bucket_take(db, names, AUTH_BURST, AUTH_REFILL_PER_S, sc_time_now_us());
+        if (rc)
+            lrs_log(LRS_LOG_WARN, "a failed verification was not counted: %s",
+                    stmt_db_strerror(rc));
+        return;
+    }
     pthread_mutex_lock(&bucket_lock);
     if (addr)
         *bucket_tokens("addr", addr) -= 1.0;
@@ -546,14 +579,15 @@ int lrs_cred_verify_from(struct stmt_db *db, const char *authz, const char *addr
     }
     stored_of(rec, stored);
     cached = rec && cache_hit(key, secret, stored);
-    if (!cached && auth_throttled(addr, key)) {
-        rc = LRS_AUTH_THROTTLED;
+    if (!cached && (rc = auth_throttled(db, addr, key)) != 0) {
+        rc = rc == LRS_AUTH_UNAVAILABLE ? rc : LRS_AUTH_THROTTLED;
         goto out;
     }
+    rc = -1;
     if (!cached) {
         /* runs for unknown and revoked keys too (a dummy hash): the same cost for all */
         if (secret_matches(rec, secret) != 0 || !rec) {
-            auth_failed(addr, key);
+            auth_failed(db, addr, key);
             goto out;
         }
         cache_put(key, secret, stored);

@@ -21,9 +21,11 @@
  * PBKDF2 run against a dummy hash and gets the same answer. Failures are limited per client
  * address and per key or user name (SCOLAR_SIGNIN_FAILS, default 10, in SIGNIN_WINDOW_S, then
  * 429 until the window ends), so guessing costs the guesser time and cannot keep the cores busy
- * with PBKDF2.
+ * with PBKDF2. On PostgreSQL the counts are rows of the store, so N nodes behind a load
+ * balancer allow what one node allows, and a restart forgets nothing (lrs_fails.h).
  */
 #include "lrs/lrs_console.h"
+#include "lrs/lrs_fails.h"
 #include "common/sc_alloc.h"
 #include "common/sc_base64.h"
 #include "common/sc_rand.h"
@@ -491,6 +493,45 @@ static void fail_note(uint64_t h, int64_t now)
     pthread_mutex_unlock(&fail_lock);
 }
 
+/* Seconds until sign-in from `addr` and for `name` (a key or user name) may be tried again, 0
+ * now, -1 when the store cannot tell (answer 503). On PostgreSQL the counts are rows of the
+ * store, shared by every node (lrs_auth_fails.c); on LMDB, one process, the table above. */
+static int64_t signin_wait(struct stmt_db *db, const char *addr, const char *name, int64_t now)
+{
+    int64_t wait, wn;
+    pthread_once(&max_fails_once, max_fails_init);
+    if (lrs__fails_shared(db)) {
+        char a[300], n[300];
+        const char *names[2] = {a, n};
+        snprintf(a, sizeof a, "a:%s", addr ? addr : "");
+        snprintf(n, sizeof n, "n:%s", name ? name : "");
+        if (lrs__fails_window_wait(db, names, max_fails, (int64_t)SIGNIN_WINDOW_S * 1000000, now,
+                                   &wait))
+            return -1;
+        return wait;
+    }
+    wait = fail_wait(fail_hash('a', addr), now);
+    wn = fail_wait(fail_hash('n', name), now);
+    return wn > wait ? wn : wait;
+}
+
+static void signin_failed(struct stmt_db *db, const char *addr, const char *name, int64_t now)
+{
+    if (lrs__fails_shared(db)) {
+        char a[300], n[300];
+        const char *names[2] = {a, n};
+        int rc;
+        snprintf(a, sizeof a, "a:%s", addr ? addr : "");
+        snprintf(n, sizeof n, "n:%s", name ? name : "");
+        rc = lrs__fails_window_note(db, names, (int64_t)SIGNIN_WINDOW_S * 1000000, now);
+        if (rc)
+            lrs_log(LRS_LOG_WARN, "a failed sign-in was not counted: %s", stmt_db_strerror(rc));
+        return;
+    }
+    fail_note(fail_hash('a', addr), now);
+    fail_note(fail_hash('n', name), now);
+}
+
 /* ---- /api/session ----------------------------------------------------------------------- */
 
 /* The answer about a session: {who, csrf, expires} (owned), or NULL without memory. */
@@ -603,10 +644,13 @@ static void session_create(struct lrs_req *r)
     user = jstr(body, "user");
     password = jstr(body, "password");
     {
-        uint64_t ha = fail_hash('a', r->client), hn = fail_hash('n', key ? key : user);
-        int64_t wait = fail_wait(ha, now), wn = fail_wait(hn, now);
-        if (wn > wait)
-            wait = wn;
+        int64_t wait = signin_wait(r->app->db, r->client, key ? key : user, now);
+        if (wait < 0) {
+            lrs_reply_error(r, 503,
+                            "cannot check the credentials now (out of memory or "
+                            "storage): retry");
+            goto out;
+        }
         if (wait) {
             lrs_resp_header(r, "Retry-After", "%lld", (long long)wait);
             lrs_reply_error(r, 429, "too many failed sign-ins: try again in %lld s",
@@ -626,8 +670,7 @@ static void session_create(struct lrs_req *r)
             goto out;
         }
         if (crc) {
-            fail_note(fail_hash('a', r->client), now);
-            fail_note(fail_hash('n', key), now);
+            signin_failed(r->app->db, r->client, key, now);
             lrs_reply_error(r, 401, "key or secret is wrong");
             goto out;
         }
@@ -642,8 +685,7 @@ static void session_create(struct lrs_req *r)
             goto oom;
     } else if (user && password) {
         if (lrs_user_verify(r->app->db, user, password)) {
-            fail_note(fail_hash('a', r->client), now);
-            fail_note(fail_hash('n', user), now);
+            signin_failed(r->app->db, r->client, user, now);
             lrs_reply_error(r, 401, "user name or password is wrong");
             goto out;
         }

@@ -102,6 +102,16 @@ struct scorm_content;
  *  on LMDB, rows of the store on PostgreSQL (cmi5_content.c). CMI5_ERR_NOTFOUND (no such course
  *  or file), _NOMEM, _IO, _STORE. */
 int cmi5_content_open(struct cmi5 *c, const char *id, const char *path, struct scorm_content **out);
+/** `scolar copy-store` between an LMDB and a PostgreSQL store (lrs/cmd_copy.c): the package
+ *  files of every cmi5 course of `from` with "package": true, DATA/cmi5/<id>/ of an LMDB store
+ *  <-> the content rows under "cmi5:<id>" on PostgreSQL, after the course records were copied.
+ *  Into PostgreSQL one write transaction per course (stored as the import stores them, blobs
+ *  deduplicated, rows of an earlier try replaced); into LMDB a temporary folder renamed into
+ *  place (one there already is replaced), so running it again (--resume) gives the same rows
+ *  or files. *courses = the courses converted. CMI5_OK, or a CMI5_ERR_* with err naming the
+ *  course and the file. Both stores of one kind: CMI5_ERR_ARG. */
+int cmi5_content_convert(struct stmt_db *from, struct stmt_db *to, size_t *courses, char *err,
+                         size_t errlen);
 
 /* ---- registrations and launch (cmi5_launch.c) ---- */
 /**

@@ -110,18 +110,24 @@ int cmi5__dir(struct cmi5 *c, const char *course, char *out, size_t outlen);
 int cmi5__rm_rf(const char *path);
 /* cmi5_content.c: package files as scorm_content rows on a PostgreSQL store (issue 19) */
 struct scorm__content_stage;
+struct scorm__content_drop;
 struct cmi5__content_place_ctx {
     struct cmi5 *c;
     const char *id;
     struct scorm__content_stage *stage; /* cmi5__content_place only */
+    struct scorm__content_drop *drop;   /* cmi5__content_drop: finish after the commit */
 };
+/** At open, LMDB store: remove DATA/cmi5/.tmp-* (imports a crash interrupted). The data
+ *  directory is one process's (its lock), and cmi5_open runs before any import of it. */
+void cmi5__content_cleanup(struct cmi5 *c);
 /** 1 when c's package files are rows of the store (scorm__content_in_db), not DATA/cmi5/. */
 int cmi5__content_in_db(struct cmi5 *c);
 /** Hash the files extracted in tmpdir before the transaction; *out for place/stage_end. */
 int cmi5__content_stage(struct cmi5 *c, const char *tmpdir, struct scorm__content_stage **out);
 /** cmi5__txn_fn (ctx a cmi5__content_place_ctx): the staged files as the course's rows. */
 int cmi5__content_place(struct stmt_db_txn *txn, void *ctx);
-/** cmi5__txn_fn (ctx a cmi5__content_place_ctx): the course's rows go, unshared blobs too. */
+/** cmi5__txn_fn (ctx a cmi5__content_place_ctx): the course's rows go, unshared blobs too;
+ *  the caller ends ctx->drop with scorm__content_drop_end after the transaction. */
 int cmi5__content_drop(struct stmt_db_txn *txn, void *ctx);
 /** The registration records of a course appended to arr (may be NULL: count only). */
 int cmi5__course_regs(struct cmi5 *c, const char *course, cJSON *arr, int *count);

@@ -64,6 +64,7 @@ int cmi5_open(struct stmt_db *db, struct stmt_store *store, const struct cmi5_op
             return rc;
         }
     }
+    cmi5__content_cleanup(c);
     *out = c;
     return CMI5_OK;
 }

@@ -252,9 +252,10 @@ int cmi5_course_delete(struct cmi5 *c, const char *id, int force)
         const char *t[] = {CMI5_T_COURSES};
         const char *k[] = {id};
         cJSON *v[] = {NULL};
-        struct cmi5__content_place_ctx pc = {c, id, NULL};
+        struct cmi5__content_place_ctx pc = {c, id, NULL, NULL};
         /* on PostgreSQL the package's rows go in the record's transaction (cmi5_content.c) */
         rc = cmi5__save_fn(c, 1, t, k, v, cmi5__content_in_db(c) ? cmi5__content_drop : NULL, &pc);
+        scorm__content_drop_end(pc.drop, rc == CMI5_OK);
     }
     if (rc)
         return rc;

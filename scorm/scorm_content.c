@@ -186,30 +186,30 @@ static int fsync_dir(const char *path)
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-/* On disk: the file must resolve inside the version's folder (a symlink cannot be in a package,
- * scorm_zip.c; this also holds if one were put there by hand) and be a regular file. */
-static int files_open(struct stmt_db *db, const char *course, int version, const char *path,
-                      struct scorm_content *c)
+/* On disk: the file must resolve inside `base` (a symlink cannot be in a package, scorm_zip.c;
+ * this also holds if one were put there by hand: realpath, then O_NOFOLLOW) and be a regular
+ * file (security.md 5.1). The ETag is strong (RFC 9110 8.8.3): package files are never
+ * modified after the import's rename, so inode, size and mtime name one content. */
+int scorm__content_open_file(const char *base, const char *path, struct scorm_content *c)
 {
     struct {
-        char base[PATH_MAX], full[PATH_MAX], rbase[PATH_MAX], rfull[PATH_MAX];
-    } *pb = sc_malloc(sizeof *pb); /* 16 KiB: worker stacks are small */
-    char vname[16];
+        char full[PATH_MAX], rbase[PATH_MAX], rfull[PATH_MAX];
+    } *pb = sc_malloc(sizeof *pb); /* 12 KiB: worker stacks are small */
     struct stat st;
     int rc = SCORM_ERR_NOTFOUND;
     size_t bl;
 
     if (!pb)
         return SCORM_ERR_NOMEM;
-    snprintf(vname, sizeof vname, "%d", version);
-    if (scorm__content_dir(db, pb->base, PATH_MAX, course, vname) != 0 ||
-        (size_t)snprintf(pb->full, PATH_MAX, "%s/%s", pb->base, path) >= PATH_MAX ||
-        !realpath(pb->base, pb->rbase) || !realpath(pb->full, pb->rfull))
+    if ((size_t)snprintf(pb->full, PATH_MAX, "%s/%s", base, path) >= PATH_MAX ||
+        !realpath(base, pb->rbase) || !realpath(pb->full, pb->rfull))
         goto out;
     bl = strlen(pb->rbase);
     if (strncmp(pb->rfull, pb->rbase, bl) != 0 || pb->rfull[bl] != '/')
         goto out;
-    c->fd = open(pb->rfull, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* O_NONBLOCK: a FIFO put there would otherwise hold the open until a writer comes (it has
+     * no effect on the reads of a regular file, the only kind kept below) */
+    c->fd = open(pb->rfull, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (c->fd < 0) {
         rc = errno == ENOENT || errno == ELOOP ? SCORM_ERR_NOTFOUND : SCORM_ERR_IO;
         goto out;
@@ -230,27 +230,41 @@ out:
     return rc;
 }
 
-int scorm_content_open(struct stmt_db *db, const char *course, int version, const char *path,
-                       struct scorm_content **out)
+int scorm__content_open_as(struct stmt_db *db, const char *key, int version, const char *base,
+                           const char *path, struct scorm_content **out)
 {
     struct scorm_content *c;
     int rc;
-    if (!db || !scorm__course_id_valid(course) || version <= 0 || !path ||
-        !scorm_content_path_ok(path))
-        return SCORM_ERR_NOTFOUND;
+    *out = NULL;
     c = sc_calloc(1, sizeof *c);
     if (!c)
         return SCORM_ERR_NOMEM;
     c->db = db;
     c->fd = -1;
-    rc = scorm__content_in_db(db) ? scorm__cdb_open(db, course, version, path, c)
-                                  : files_open(db, course, version, path, c);
+    rc =
+        base ? scorm__content_open_file(base, path, c) : scorm__cdb_open(db, key, version, path, c);
     if (rc) {
         scorm_content_close(c);
         return rc;
     }
     *out = c;
     return SCORM_OK;
+}
+
+int scorm_content_open(struct stmt_db *db, const char *course, int version, const char *path,
+                       struct scorm_content **out)
+{
+    char base[PATH_MAX], vname[16];
+    *out = NULL;
+    if (!db || !scorm__course_id_valid(course) || version <= 0 || !path ||
+        !scorm_content_path_ok(path))
+        return SCORM_ERR_NOTFOUND;
+    if (scorm__content_in_db(db))
+        return scorm__content_open_as(db, course, version, NULL, path, out);
+    snprintf(vname, sizeof vname, "%d", version);
+    if (scorm__content_dir(db, base, sizeof base, course, vname) != 0)
+        return SCORM_ERR_NOTFOUND;
+    return scorm__content_open_as(db, course, version, base, path, out);
 }
 
 uint64_t scorm_content_size(const struct scorm_content *c)
@@ -403,6 +417,7 @@ void scorm__content_stage_end(struct scorm__content_stage *s, int committed)
         if (s->cdir[0])
             rmdir(s->cdir); /* only succeeds when this import created it and it is empty */
     }
+    scorm__cdb_pre_end(s, committed); /* blobs written before the transaction: kept or given back */
     for (size_t i = 0; i < s->n; i++)
         sc_free(s->files[i].path);
     sc_free(s->files);
@@ -412,6 +427,9 @@ void scorm__content_stage_end(struct scorm__content_stage *s, int committed)
 /* ---- delete ------------------------------------------------------------------------------- */
 
 struct scorm__content_drop {
+    struct stmt_db *db;
+    int in_db;
+    struct scorm__freed freed; /* the database: blobs freed, for this node's cache */
     char from[4096], hidden[4096];
 };
 
@@ -420,9 +438,22 @@ int scorm__content_drop(struct stmt_db *db, struct stmt_db_txn *txn, const char 
 {
     struct scorm__content_drop *d;
     char vname[16];
+    int rc;
     *out = NULL;
-    if (scorm__content_in_db(db))
-        return scorm__cdb_drop(txn, course, version);
+    if (scorm__content_in_db(db)) {
+        d = sc_calloc(1, sizeof *d);
+        if (!d)
+            return SCORM_ERR_NOMEM;
+        d->db = db;
+        d->in_db = 1;
+        rc = scorm__cdb_drop(txn, course, version, &d->freed);
+        if (rc) {
+            scorm__content_drop_end(d, 0);
+            return rc;
+        }
+        *out = d;
+        return SCORM_OK;
+    }
     /* hide the files first (one rename), so a crash leaves only a .tmp-* folder */
     d = sc_calloc(1, sizeof *d);
     if (!d)
@@ -447,6 +478,14 @@ void scorm__content_drop_end(struct scorm__content_drop *d, int committed)
 {
     if (!d)
         return;
+    if (d->in_db) { /* the rows went with the commit: the node-local cache entries of the
+                     * blobs freed go too (docs/architecture.md step 6) */
+        if (committed)
+            scorm__ccache_forget(d->db, &d->freed);
+        sc_free(d->freed.h);
+        sc_free(d);
+        return;
+    }
     if (committed)
         scorm__rm_rf(d->hidden);
     else

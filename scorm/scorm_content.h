@@ -82,8 +82,9 @@ int scorm_content_stats(struct stmt_db *db, struct scorm_content_stats *out);
 
 /* ---- `scolar copy-store` between the backends (scorm_content_copy.c, lrs/cmd_copy.c) ------ */
 
-/** 1 when `table` is one of the content tables (content, blob, blob_chunk): between an LMDB
- *  and a PostgreSQL store they are converted with the functions below, not copied row for row. */
+/** 1 when `table` is one of the content tables (content, blob, blob_chunk, blob_pending):
+ *  between an LMDB and a PostgreSQL store they are converted with the functions below, not
+ *  copied row for row. */
 int scorm_content_is_table(const char *table);
 typedef int (*scorm_content_version_fn)(void *ctx, const char *course, int version);
 /** Call fn for every (course, version) with content on db: the version folders of

@@ -6,9 +6,10 @@
  * written to DATA/content/.cache/<sha-256 hex> as it goes; its next opens on this node read
  * the file instead of the chunk rows. Blobs are immutable and named by their content's hash,
  * so an entry is never invalidated: the file is renamed into place only after its SHA-256 was
- * checked against its name and its data synced, and a delete elsewhere only leaves an entry
- * nobody opens any more. Entries go oldest first when the cache passes its limit
- * (scorm_content_cache_limit; 0 disables it) or the disk keeps less than a tenth free.
+ * checked against its name and its data synced. A course delete that frees blobs removes this
+ * node's entries of them after its commit (scorm__ccache_forget); a delete through another node
+ * only leaves entries nobody opens any more. Entries go oldest first when the cache passes its
+ * limit (scorm_content_cache_limit; 0 disables it) or the disk keeps less than a tenth free.
  */
 #include "scorm/scorm_content_int.h"
 
@@ -217,6 +218,14 @@ void scorm__ccache_fill_step(struct scorm_content *c)
     sc_free(f);
     c->fill = NULL;
     evict(c->db, atomic_load(&cache_limit));
+}
+
+void scorm__ccache_forget(struct stmt_db *db, const struct scorm__freed *f)
+{
+    char p[4096];
+    for (size_t i = 0; f && i < f->n; i++)
+        if (!entry_path(db, f->h[i], p, sizeof p))
+            unlink(p); /* ENOENT: never cached here; a reader with it open keeps its file */
 }
 
 void scorm__ccache_cleanup(struct stmt_db *db)

@@ -29,8 +29,10 @@
 
 int scorm_content_is_table(const char *table)
 {
+    /* blob_pending: imports in progress on PostgreSQL (scorm_content_pre.c); the files of
+     * committed versions are converted, an import's pending chunks are not content */
     return !strcmp(table, SCORM__T_CONTENT) || !strcmp(table, SCORM__T_BLOB) ||
-           !strcmp(table, SCORM__T_CHUNK);
+           !strcmp(table, SCORM__T_CHUNK) || !strcmp(table, SCORM__T_PENDING);
 }
 
 /* ---- the versions that have content ------------------------------------------------------- */
@@ -81,7 +83,11 @@ static int rows_visit(void *ctx, const void *key, size_t klen, const void *val, 
         return 0;
     for (const char *p = s1 + 1; p < s2 && v < 1000000000; p++)
         v = *p >= '0' && *p <= '9' ? v * 10 + (*p - '0') : -1000000000;
-    return v > 0 ? vlist_add(ctx, k, (size_t)(s1 - k), (int)v) : 0;
+    /* SCORM courses only: a cmi5 package's rows ("cmi5:<course>", cmi5_content.c) are
+     * converted with the cmi5 course records (cmi5_content_convert) */
+    if (v <= 0 || memchr(k, ':', (size_t)(s1 - k)))
+        return 0;
+    return vlist_add(ctx, k, (size_t)(s1 - k), (int)v);
 }
 
 static int folders_list(struct stmt_db *db, struct vlist *l)
@@ -139,12 +145,22 @@ int scorm_content_versions(struct stmt_db *db, scorm_content_version_fn fn, void
 int scorm_content_put_dir(struct stmt_db *db, const char *course, int version, const char *dir,
                           char *err, size_t errlen)
 {
+    if (!scorm__course_id_valid(course)) {
+        snprintf(err, errlen, "%s/%d: not a course version of a database store", course, version);
+        return SCORM_ERR_STORE;
+    }
+    return scorm__content_put_dir(db, course, version, dir, err, errlen);
+}
+
+int scorm__content_put_dir(struct stmt_db *db, const char *course, int version, const char *dir,
+                           char *err, size_t errlen)
+{
     struct scorm_diag diag;
     struct scorm__content_stage *s = NULL;
     struct stmt_db_txn *txn = NULL;
     int rc, dbrc;
     memset(&diag, 0, sizeof diag);
-    if (!scorm__content_in_db(db) || !scorm__course_id_valid(course) || version <= 0) {
+    if (!scorm__content_in_db(db) || !course[0] || version <= 0) {
         snprintf(err, errlen, "%s/%d: not a course version of a database store", course, version);
         return SCORM_ERR_STORE;
     }
@@ -158,7 +174,7 @@ int scorm_content_put_dir(struct stmt_db *db, const char *course, int version, c
         scorm__content_stage_end(s, 0);
         return SCORM_ERR_STORE;
     }
-    rc = scorm__cdb_drop(txn, course, version); /* rows of an earlier try (--resume) */
+    rc = scorm__cdb_drop(txn, course, version, NULL); /* rows of an earlier try (--resume) */
     if (rc == SCORM_OK)
         rc = scorm__cdb_place(s, txn, course, version, &diag);
     if (rc == SCORM_OK) {
@@ -235,7 +251,7 @@ static int export_file(struct stmt_db *from, const char *course, int version, co
         if (rc)
             goto io;
     }
-    if ((rc = scorm_content_open(from, course, version, path, &c)) != 0) {
+    if ((rc = scorm__content_open_as(from, course, version, NULL, path, &c)) != 0) {
         snprintf(err, errlen, "%s/%d/%.200s: cannot read the stored file (%d)", course, version,
                  path, rc);
         return rc;
@@ -276,23 +292,29 @@ io:
     return SCORM_ERR_IO;
 }
 
-int scorm_content_export(struct stmt_db *from, const char *course, int version, struct stmt_db *to,
-                         char *err, size_t errlen)
+/* The file list of (course, version) on `from`, then each file below tmp; tmp then takes dest's
+ * place with one rename (a folder left there by an earlier try is replaced), and dest's parent
+ * is synced. tmp is removed on failure. */
+int scorm__content_export_dir(struct stmt_db *from, const char *course, int version,
+                              const char *tmp, const char *dest, char *err, size_t errlen)
 {
-    char tmp[4096] = "", cdir[4096], dest[4096], vname[16];
+    char parent[4096];
     unsigned char prefix[STMT_DB_MAX_KEY];
     struct paths ps = {0};
     struct stmt_db_txn *t = NULL;
     unsigned char *buf = NULL;
+    char *slash;
     int rc = SCORM_OK, n;
 
-    if (!scorm__content_in_db(from) || scorm__content_in_db(to) ||
-        !scorm__course_id_valid(course) || version <= 0) {
-        snprintf(err, errlen, "%s/%d: not a copy from a database store into a data directory",
-                 course, version);
-        return SCORM_ERR_STORE;
-    }
     n = snprintf((char *)prefix, sizeof prefix, "%s\x1f%d\x1f", course, version);
+    if (n < 0 || (size_t)n >= sizeof prefix ||
+        (size_t)snprintf(parent, sizeof parent, "%s", dest) >= sizeof parent ||
+        !(slash = strrchr(parent, '/'))) {
+        snprintf(err, errlen, "%s/%d: key or folder too long", course, version);
+        rc = SCORM_ERR_STORE;
+        goto out;
+    }
+    *slash = 0;
     ps.prefix = (const char *)prefix;
     ps.plen = (size_t)n;
     if (stmt_db_txn_begin(from, 0, &t) ||
@@ -303,22 +325,16 @@ int scorm_content_export(struct stmt_db *from, const char *course, int version, 
         snprintf(err, errlen, "%s/%d: cannot list the stored files", course, version);
         goto out;
     }
-    snprintf(vname, sizeof vname, "%d", version);
-    if ((rc = scorm__content_tmp(to, tmp, sizeof tmp, NULL)) != 0 ||
-        (rc = scorm__content_dir(to, cdir, sizeof cdir, course, NULL)) != 0 ||
-        (rc = scorm__content_dir(to, dest, sizeof dest, course, vname)) != 0) {
-        snprintf(err, errlen, "%s/%d: cannot create a folder in the target's content directory",
-                 course, version);
-        goto out;
-    }
     if (!(buf = sc_malloc(SCORM_CONTENT_CHUNK))) {
         rc = SCORM_ERR_NOMEM;
         snprintf(err, errlen, "out of memory");
     }
     for (size_t i = 0; rc == SCORM_OK && i < ps.n; i++)
         rc = export_file(from, course, version, tmp, ps.p[i], buf, err, errlen);
-    if (rc == SCORM_OK && mkdir(cdir, 0755) != 0 && errno != EEXIST)
+    if (rc == SCORM_OK && mkdir(parent, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %.300s: %s", parent, strerror(errno));
         rc = SCORM_ERR_IO;
+    }
     if (rc == SCORM_OK) {
         int r = renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_NOREPLACE);
         if (r != 0 && (errno == EEXIST || errno == ENOTEMPTY)) {
@@ -331,20 +347,42 @@ int scorm_content_export(struct stmt_db *from, const char *course, int version, 
         }
     }
     if (rc == SCORM_OK) {
-        int fd = open(cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0 || fsync(fd) != 0) {
-            snprintf(err, errlen, "%.300s: %s", cdir, strerror(errno));
+            snprintf(err, errlen, "%.300s: %s", parent, strerror(errno));
             rc = SCORM_ERR_IO;
         }
         if (fd >= 0)
             close(fd);
-    } else if (tmp[0]) {
-        scorm__rm_rf(tmp);
     }
 out:
+    if (rc != SCORM_OK)
+        scorm__rm_rf(tmp);
     for (size_t i = 0; i < ps.n; i++)
         sc_free(ps.p[i]);
     sc_free(ps.p);
     sc_free(buf);
     return rc;
+}
+
+int scorm_content_export(struct stmt_db *from, const char *course, int version, struct stmt_db *to,
+                         char *err, size_t errlen)
+{
+    char tmp[4096], dest[4096], vname[16];
+    int rc;
+
+    if (!scorm__content_in_db(from) || scorm__content_in_db(to) ||
+        !scorm__course_id_valid(course) || version <= 0) {
+        snprintf(err, errlen, "%s/%d: not a copy from a database store into a data directory",
+                 course, version);
+        return SCORM_ERR_STORE;
+    }
+    snprintf(vname, sizeof vname, "%d", version);
+    if ((rc = scorm__content_dir(to, dest, sizeof dest, course, vname)) != 0 ||
+        (rc = scorm__content_tmp(to, tmp, sizeof tmp, NULL)) != 0) {
+        snprintf(err, errlen, "%s/%d: cannot create a folder in the target's content directory",
+                 course, version);
+        return rc;
+    }
+    return scorm__content_export_dir(from, course, version, tmp, dest, err, errlen);
 }

@@ -5,14 +5,16 @@
  * and keys are in scorm_content_int.h.
  *
  * Import: the files the worker extracted into the node's .tmp-* folder are hashed (SHA-256,
- * FIPS 180-4) before the write transaction; in it, a hash the store does not have yet gets its
- * blob row and its chunks (256 KiB each), a known hash one more reference, and every file a
- * content row, all in the import's one transaction with the course record (one logical write,
- * DESIGN.md): a failed import leaves no row, and identical files of other versions and courses
- * are stored once. Delete: the content rows of the version go, each blob loses a reference,
- * and a blob no row names any more goes with its chunks, in the delete's transaction. The
- * store's one writer at a time (stmt_db.h, on PostgreSQL across every node) makes the
- * read-modify-write of a reference count safe.
+ * FIPS 180-4) before the write transaction, and the blobs the store does not have yet are
+ * written then too, chunks (256 KiB each) and a blob row without reference, in short
+ * transactions of their own (scorm_content_pre.c: the store's write lock is not held for the
+ * package's bytes). In the import's one transaction with the course record, each file's blob
+ * gets one more reference (a blob not written before gets its chunks there) and each file a
+ * content row: a failed import leaves no content row and gives back its blobs, and identical
+ * files of other versions and courses are stored once. Delete: the content rows of the version go,
+ * each blob loses a reference, and a blob no row names any more goes with its chunks, in the
+ * delete's transaction. The store's one writer at a time (stmt_db.h, on PostgreSQL across every
+ * node) makes the read-modify-write of a reference count safe.
  *
  * Read: the content row (and, for a file of one chunk, that chunk in the same transaction),
  * then one short read transaction per chunk; chunks are immutable (keyed by the content's
@@ -63,7 +65,7 @@ static size_t content_key(unsigned char k[STMT_DB_MAX_KEY], const char *course, 
     return (size_t)n + 33;
 }
 
-static void chunk_key(unsigned char k[36], const unsigned char hash[32], uint32_t n)
+void scorm__cdb_chunk_key(unsigned char k[36], const unsigned char hash[32], uint32_t n)
 {
     memcpy(k, hash, 32);
     k[32] = (unsigned char)(n >> 24);
@@ -136,7 +138,7 @@ static void put_be64(unsigned char *p, uint64_t v)
         p[i] = (unsigned char)v;
 }
 
-static int blob_parse(const void *v, size_t vl, uint64_t *size, long long *refs)
+int scorm__cdb_blob_parse(const void *v, size_t vl, uint64_t *size, long long *refs)
 {
     if (vl != 16 || get_be64((const unsigned char *)v + 8) > (uint64_t)INT64_MAX)
         return -1;
@@ -162,7 +164,7 @@ static int get_chunk(struct stmt_db_txn *txn, struct scorm_content *c, uint32_t 
     const void *v;
     size_t vl;
     int rc;
-    chunk_key(k, c->hash, n);
+    scorm__cdb_chunk_key(k, c->hash, n);
     rc = stmt_db_get(txn, SCORM__T_CHUNK, k, sizeof k, &v, &vl);
     if (rc)
         return rc == STMT_DB_NOTFOUND ? SCORM_ERR_NOTFOUND : SCORM_ERR_STORE;
@@ -357,6 +359,9 @@ int scorm__cdb_stage_scan(struct scorm__content_stage *s, struct scorm_diag *dia
         goto out;
     }
     rc = walk_dir(&w, fd, "");
+    /* the new blobs' chunks now, in short transactions of their own (scorm_content_pre.c) */
+    if (rc == SCORM_OK)
+        rc = scorm__cdb_prewrite(s, diag);
 out:
     EVP_MD_CTX_free(w.md);
     sc_free(w.buf);
@@ -395,7 +400,7 @@ static int put_chunks(struct stmt_db_txn *txn, const char *tmpdir, const struct 
             rc = SCORM_ERR_IO;
             break;
         }
-        chunk_key(k, f->hash, n);
+        scorm__cdb_chunk_key(k, f->hash, n);
         *dbrc = stmt_db_put(txn, SCORM__T_CHUNK, k, sizeof k, buf, want, 0);
         if (*dbrc)
             rc = SCORM_ERR_STORE;
@@ -443,14 +448,19 @@ int scorm__cdb_place(struct scorm__content_stage *s, struct stmt_db_txn *txn, co
         long long refs = 0;
         dbrc = stmt_db_get(txn, SCORM__T_BLOB, f->hash, 32, &v, &vl);
         if (dbrc == 0) { /* known content: one more reference, no chunk written */
-            if (blob_parse(v, vl, &size, &refs) != 0 || size != f->size) {
+            if (scorm__cdb_blob_parse(v, vl, &size, &refs) != 0 || size != f->size) {
                 scorm__diag_set(diag, SCORM_ERR_STORE, 0, f->path,
                                 "the stored blob of %s is unreadable or of another size", f->path);
                 rc = SCORM_ERR_STORE;
                 break;
             }
             dbrc = blob_put(txn, f->hash, size, refs + 1);
+            /* written before this transaction (scorm_content_pre.c): referenced from now on */
+            if (dbrc == 0 && scorm__cdb_pre_mine(s, i))
+                dbrc = scorm__cdb_pre_claim(txn, f->hash);
         } else if (dbrc == STMT_DB_NOTFOUND) {
+            /* new here: not written before (empty, or another import's, or collected
+             * meanwhile): its chunks in this transaction, as before issue 19's split */
             if (!buf && !(buf = sc_malloc(CHUNK))) {
                 rc = SCORM_ERR_NOMEM;
                 break;
@@ -516,8 +526,28 @@ static int drop_visit(void *ctx, const void *key, size_t klen, const void *val, 
     return 0;
 }
 
-/* One reference less; the blob and its chunks go with the last one. */
-static int blob_unref(struct stmt_db_txn *txn, const unsigned char hash[32])
+/* The hash of a blob the delete freed, for scorm__ccache_forget after the commit. Best effort:
+ * without memory the entry stays until the cache's limit takes it. */
+static void freed_add(struct scorm__freed *f, const unsigned char hash[32])
+{
+    if (!f || f->nomem)
+        return;
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 16;
+        void *nh = sc_realloc(f->h, cap * sizeof *f->h);
+        if (!nh) {
+            f->nomem = 1;
+            return;
+        }
+        f->h = nh;
+        f->cap = cap;
+    }
+    memcpy(f->h[f->n++], hash, 32);
+}
+
+/* One reference less; the blob and its chunks go with the last one (its hash into freed). */
+static int blob_unref(struct stmt_db_txn *txn, const unsigned char hash[32],
+                      struct scorm__freed *freed)
 {
     const void *v;
     size_t vl;
@@ -528,21 +558,32 @@ static int blob_unref(struct stmt_db_txn *txn, const unsigned char hash[32])
         return 0; /* nothing to release (`scolar check` counts such a row) */
     if (rc)
         return rc;
-    if (blob_parse(v, vl, &size, &refs) != 0)
+    if (scorm__cdb_blob_parse(v, vl, &size, &refs) != 0)
         return STMT_DB_ERR_CORRUPT;
     if (refs > 1)
         return blob_put(txn, hash, size, refs - 1);
+    /* an import writing this blob's chunks before its transaction (a pending row): they stay
+     * for it (scorm_content_pre.c); its own transaction or the collection decides */
+    rc = stmt_db_get(txn, SCORM__T_PENDING, hash, 32, &v, &vl);
+    if (rc == 0)
+        return stmt_db_del(txn, SCORM__T_BLOB, hash, 32);
+    if (rc != STMT_DB_NOTFOUND)
+        return rc;
     for (uint64_t n = 0; n < nchunks(size); n++) {
         unsigned char k[36];
-        chunk_key(k, hash, (uint32_t)n);
+        scorm__cdb_chunk_key(k, hash, (uint32_t)n);
         rc = stmt_db_del(txn, SCORM__T_CHUNK, k, sizeof k);
         if (rc && rc != STMT_DB_NOTFOUND)
             return rc;
     }
-    return stmt_db_del(txn, SCORM__T_BLOB, hash, 32);
+    rc = stmt_db_del(txn, SCORM__T_BLOB, hash, 32);
+    if (rc == 0 && size > SCORM_CONTENT_CHUNK) /* only those can have a cache entry */
+        freed_add(freed, hash);
+    return rc;
 }
 
-int scorm__cdb_drop(struct stmt_db_txn *txn, const char *course, int version)
+int scorm__cdb_drop(struct stmt_db_txn *txn, const char *course, int version,
+                    struct scorm__freed *freed)
 {
     unsigned char prefix[STMT_DB_MAX_KEY];
     struct drop_scan d;
@@ -560,7 +601,7 @@ int scorm__cdb_drop(struct stmt_db_txn *txn, const char *course, int version)
     for (size_t i = 0; d.rc == SCORM_OK && i < d.n; i++) {
         rc = stmt_db_del(txn, SCORM__T_CONTENT, d.rows[i].key, d.rows[i].klen);
         if (rc == 0)
-            rc = blob_unref(txn, d.rows[i].hash);
+            rc = blob_unref(txn, d.rows[i].hash, freed);
         if (rc)
             d.rc = SCORM_ERR_STORE;
     }
@@ -626,6 +667,7 @@ static long hashes_find(const struct hashes *hs, const unsigned char h[32])
 
 struct stats_walk {
     struct hashes blobs;
+    struct hashes pending; /* blobs an import is writing (scorm_content_pre.c) */
     long long *chunks_seen;
     struct scorm_content_stats *out;
 };
@@ -636,12 +678,19 @@ static int stats_blob(void *ctx, const void *key, size_t klen, const void *val, 
     uint64_t size = 0;
     long long refs = 0;
     w->out->blobs++;
-    if (klen != 32 || blob_parse(val, vlen, &size, &refs) != 0) {
+    if (klen != 32 || scorm__cdb_blob_parse(val, vlen, &size, &refs) != 0) {
         w->out->bad++;
         return 0;
     }
     w->out->blob_bytes += size;
     return hashes_add(&w->blobs, key, size, refs);
+}
+
+static int stats_pending(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct stats_walk *w = ctx;
+    (void)val, (void)vlen;
+    return klen == 32 ? hashes_add(&w->pending, key, 0, 0) : 0;
 }
 
 static int stats_content(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
@@ -673,7 +722,8 @@ static int stats_chunk(void *ctx, const void *key, size_t klen, const void *val,
     w->out->chunks++;
     i = klen == 36 ? hashes_find(&w->blobs, k) : -1;
     if (i < 0) {
-        w->out->bad++; /* a chunk of no blob */
+        if (klen != 36 || hashes_find(&w->pending, k) < 0)
+            w->out->bad++; /* a chunk of no blob, and no import is writing it */
         return 0;
     }
     uint32_t n = (uint32_t)k[32] << 24 | (uint32_t)k[33] << 16 | (uint32_t)k[34] << 8 | k[35];
@@ -696,6 +746,8 @@ int scorm__cdb_stats(struct stmt_db *db, struct scorm_content_stats *out)
     if (stmt_db_txn_begin(db, 0, &txn))
         return SCORM_ERR_STORE;
     rc = stmt_db_scan(txn, SCORM__T_BLOB, NULL, 0, stats_blob, &w);
+    if (rc == 0)
+        rc = stmt_db_scan(txn, SCORM__T_PENDING, NULL, 0, stats_pending, &w);
     if (rc == 0 && w.blobs.n && !(w.chunks_seen = sc_calloc(w.blobs.n, sizeof *w.chunks_seen)))
         rc = -1;
     if (rc == 0)
@@ -709,7 +761,11 @@ int scorm__cdb_stats(struct stmt_db *db, struct scorm_content_stats *out)
             out->bad++;
     }
     stmt_db_txn_abort(txn);
-    rc = rc ? (w.blobs.nomem ? SCORM_ERR_NOMEM : SCORM_ERR_STORE) : SCORM_OK;
+    rc = rc ? (w.blobs.nomem || w.pending.nomem ? SCORM_ERR_NOMEM : SCORM_ERR_STORE) : SCORM_OK;
+    sc_free(w.pending.h);
+    sc_free(w.pending.size);
+    sc_free(w.pending.refs);
+    sc_free(w.pending.seen);
     sc_free(w.blobs.h);
     sc_free(w.blobs.size);
     sc_free(w.blobs.refs);

@@ -16,6 +16,7 @@ static const char *const SCORM_TABLES[] = {
     "content",
     "blob",
     "blob_chunk",
+    "blob_pending", /* blobs an import writes before its transaction (scorm_content_pre.c) */
     /* registrations, attempts, launch tokens, run-time data and sessions (scorm_rt_*.c) */
     "registrations",
     "attempts",

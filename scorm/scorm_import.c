@@ -9,13 +9,17 @@
  *      JSON over a pipe (scorm_import_worker.c);
  *   3. in the parent, one write transaction: the next version number is read, the files are
  *      placed (scorm_content.c: on an LMDB store the temp folder is renamed, renameat2
- *      RENAME_NOREPLACE, to DATA/content/<course>/<n>/; on PostgreSQL they were hashed before
- *      the transaction and become content, blob and chunk rows in it, scorm_content_db.c),
+ *      RENAME_NOREPLACE, to DATA/content/<course>/<n>/; on PostgreSQL they were hashed, and
+ *      the chunks of new blobs written, before the transaction in short transactions of their
+ *      own, scorm_content_pre.c, so the write lock of every node is not held for the package's
+ *      bytes; in it they become content rows and blob references, scorm_content_db.c),
  *      the course and version records are written and committed. A failure anywhere removes
  *      the folder and leaves no row; a crash leaves a .tmp-* folder or a version folder
- *      without record, which scorm_import_cleanup() removes at the next start.
+ *      without record, which scorm_import_cleanup() removes at the next start (and on
+ *      PostgreSQL blobs written before the transaction, once older than an hour).
  */
 #include "scorm/scorm_int.h"
+#include "scorm/scorm_content_int.h" /* the collection of blobs left by a crash */
 
 #include <dirent.h>
 #include <errno.h>
@@ -579,8 +583,13 @@ int scorm_import_cleanup(struct stmt_db *db)
 
     if (scorm__content_dir(db, cdir, sizeof cdir, NULL, NULL) != 0)
         return SCORM_ERR_IO;
-    if (in_db)
+    if (in_db) {
+        size_t n = 0;
         scorm__ccache_cleanup(db);
+        /* blobs of imports that crashed between their first and last transaction */
+        if (scorm__cdb_collect(db, sc_time_now_us() - SCORM__PENDING_GRACE_US, &n) != SCORM_OK)
+            rc = SCORM_ERR_STORE;
+    }
     d = opendir(cdir);
     if (!d)
         return errno == ENOENT ? SCORM_OK : SCORM_ERR_IO;

@@ -15,9 +15,11 @@
 #include "common/sc_buf.h"
 #include "common/sc_json.h"
 #include "common/sc_rand.h"
+#include "statements/stmt_db.h"
 #include "statements/stmt_doc.h"
 #include "statements/stmt_store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define ACT_TABLE "activities"
@@ -26,11 +28,24 @@
 #define IFI_MAX 2048
 #define LEARN_ATTEMPTS 8
 
+/* A record read ahead (PostgreSQL): the bytes of table `tbl` (0 activities, 1 agents) under
+ * key as the pass's transaction sees them (val NULL: absent). */
+struct ahead_rec {
+    unsigned char key[32];
+    int tbl;
+    unsigned char *val;
+    size_t vlen;
+};
+
 /* One pass of stmt_activity_learn: `check` reads only and notes whether a write would change
- * anything (then stops early); otherwise it writes. */
+ * anything (then stops early); otherwise it writes. `collect` only notes the keys the
+ * statements name (ahead_collect). */
 struct learn {
     int check;
     int dirty; /* a record is (or would be) changed */
+    int collect;
+    struct ahead_rec *ah; /* sorted by (tbl, key); NULL: read each record when needed */
+    size_t nah, capah;
 };
 
 static int db_err(int rc)
@@ -49,14 +64,117 @@ static int db_err(int rc)
     }
 }
 
+static int ahead_cmp(const void *x, const void *y)
+{
+    const struct ahead_rec *a = x, *b = y;
+    return a->tbl != b->tbl ? a->tbl - b->tbl : memcmp(a->key, b->key, 32);
+}
+
+static int table_no(const char *table)
+{
+    return strcmp(table, ACT_TABLE) != 0;
+}
+
+static struct ahead_rec *ahead_find(const struct learn *l, const char *table,
+                                    const unsigned char key[32])
+{
+    struct ahead_rec k;
+    if (!l || !l->ah)
+        return NULL;
+    memcpy(k.key, key, 32);
+    k.tbl = table_no(table);
+    return bsearch(&k, l->ah, l->nah, sizeof k, ahead_cmp);
+}
+
+/* collect: note the key of a record the statements name. */
+static int ahead_note(struct learn *l, const char *table, const unsigned char key[32])
+{
+    if (l->nah == l->capah) {
+        size_t nc = l->capah ? l->capah * 2 : 64;
+        struct ahead_rec *n = sc_realloc(l->ah, nc * sizeof *n);
+        if (!n)
+            return STMT_DOC_ERR_NOMEM;
+        l->ah = n;
+        l->capah = nc;
+    }
+    memcpy(l->ah[l->nah].key, key, 32);
+    l->ah[l->nah].tbl = table_no(table);
+    l->ah[l->nah].val = NULL;
+    l->ah[l->nah++].vlen = 0;
+    return STMT_DOC_OK;
+}
+
+/* Copy bytes into a record read ahead (its previous copy freed). */
+static int ahead_set(struct ahead_rec *a, const void *val, size_t vlen)
+{
+    unsigned char *c = NULL;
+    if (val && !(c = sc_malloc(vlen ? vlen : 1)))
+        return STMT_DOC_ERR_NOMEM;
+    if (vlen)
+        memcpy(c, val, vlen);
+    sc_free(a->val);
+    a->val = c;
+    a->vlen = vlen;
+    return STMT_DOC_OK;
+}
+
+static void ahead_drop(struct learn *l)
+{
+    for (size_t i = 0; i < l->nah; i++)
+        sc_free(l->ah[i].val);
+    sc_free(l->ah);
+    l->ah = NULL;
+    l->nah = l->capah = 0;
+}
+
+/* The records of l->ah as t sees them: one stmt_db_get_many per table (copied: the next write
+ * of t ends what get_many lends). */
+static int ahead_load(struct stmt_db_txn *t, struct learn *l)
+{
+    struct stmt_db_kv *kv = sc_malloc((l->nah ? l->nah : 1) * sizeof *kv);
+    int rc = kv ? STMT_DOC_OK : STMT_DOC_ERR_NOMEM;
+    for (int tbl = 0; tbl < 2 && !rc; tbl++) {
+        size_t n = 0, first = 0;
+        for (size_t i = 0; i < l->nah; i++) {
+            if (l->ah[i].tbl != tbl)
+                continue;
+            if (!n)
+                first = i;
+            kv[n].key = l->ah[i].key;
+            kv[n++].klen = 32;
+        }
+        if (!n)
+            continue;
+        rc = db_err(stmt_db_get_many(t, tbl ? AGENT_TABLE : ACT_TABLE, kv, n));
+        for (size_t i = 0; i < n && !rc; i++) /* a table's records are adjacent (sorted) */
+            rc = ahead_set(&l->ah[first + i], kv[i].val, kv[i].vlen);
+    }
+    sc_free(kv);
+    return rc;
+}
+
+/* A record's bytes: read ahead, or from t. */
+static int rec_get(struct stmt_db_txn *t, const struct learn *l, const char *table,
+                   const unsigned char key[32], const void **val, size_t *vlen)
+{
+    const struct ahead_rec *a = ahead_find(l, table, key);
+    if (!a)
+        return stmt_db_get(t, table, key, 32, val, vlen);
+    if (!a->val)
+        return STMT_DB_NOTFOUND;
+    *val = a->val;
+    *vlen = a->vlen;
+    return STMT_DB_OK;
+}
+
 /* Read a JSON record whose `field` must equal `ident` (else it is a hash collision: absent). */
-static int read_rec(struct stmt_db_txn *t, const char *table, const unsigned char key[32],
-                    const char *field, const char *ident, cJSON **out)
+static int read_rec(struct stmt_db_txn *t, const struct learn *l, const char *table,
+                    const unsigned char key[32], const char *field, const char *ident, cJSON **out)
 {
     const void *val;
     size_t vlen;
     cJSON *j, *f;
-    int rc = stmt_db_get(t, table, key, 32, &val, &vlen);
+    int rc = rec_get(t, l, table, key, &val, &vlen);
     *out = NULL;
     if (rc == STMT_DB_NOTFOUND)
         return STMT_DOC_OK;
@@ -91,7 +209,7 @@ static int write_rec(struct stmt_db_txn *t, const char *table, const unsigned ch
         sc_buf_free(&b);
         return STMT_DOC_ERR_NOMEM;
     }
-    rc = stmt_db_get(t, table, key, 32, &old, &olen);
+    rc = rec_get(t, l, table, key, &old, &olen);
     if (rc == STMT_DB_OK && olen == b.len && !memcmp(old, b.data, b.len)) {
         sc_buf_free(&b);
         return STMT_DOC_OK;
@@ -101,6 +219,8 @@ static int write_rec(struct stmt_db_txn *t, const char *table, const unsigned ch
         return db_err(rc);
     }
     rc = l->check ? STMT_DOC_OK : db_err(stmt_db_put(t, table, key, 32, b.data, b.len, 0));
+    if (!rc && !l->check && ahead_find(l, table, key)) /* later reads of the pass see it */
+        rc = ahead_set(ahead_find(l, table, key), b.data, b.len);
     if (!rc)
         l->dirty = 1;
     sc_buf_free(&b);
@@ -172,7 +292,9 @@ static int learn_activity(struct stmt_db_txn *t, struct learn *l, const cJSON *a
     if (ot && (!cJSON_IsString(ot) || strcmp(ot->valuestring, "Activity")))
         return STMT_DOC_OK;
     sc_sha256(id->valuestring, strlen(id->valuestring), key);
-    rc = read_rec(t, ACT_TABLE, key, "id", id->valuestring, &rec);
+    if (l->collect)
+        return ahead_note(l, ACT_TABLE, key);
+    rc = read_rec(t, l, ACT_TABLE, key, "id", id->valuestring, &rec);
     if (rc)
         return rc;
     if (!rec) {
@@ -208,7 +330,9 @@ static int learn_agent(struct stmt_db_txn *t, struct learn *l, const cJSON *agen
         stmt_store_agent_ifi(agent, ifi, sizeof ifi) != STMT_STORE_OK)
         return STMT_DOC_OK;
     sc_sha256(ifi, strlen(ifi), key);
-    rc = read_rec(t, AGENT_TABLE, key, "ifi", ifi, &rec);
+    if (l->collect)
+        return ahead_note(l, AGENT_TABLE, key);
+    rc = read_rec(t, l, AGENT_TABLE, key, "ifi", ifi, &rec);
     if (rc)
         return rc;
     if (!rec) {
@@ -317,38 +441,72 @@ static int learn_all(struct stmt_db_txn *t, struct learn *l, const cJSON *stmts)
     return rc;
 }
 
+/* PostgreSQL (a round trip per read): the keys of every record the statements name, sorted,
+ * each once, in l->ah; each pass then reads them with ahead_load. LMDB reads in place. */
+static int ahead_collect(struct stmt_db *db, struct learn *l, const cJSON *stmts)
+{
+    size_t n = 0;
+    int rc;
+    if (!stmt_db_is_pg(db))
+        return STMT_DOC_OK;
+    l->collect = 1;
+    rc = learn_all(NULL, l, stmts);
+    l->collect = 0;
+    if (rc || !l->nah) {
+        ahead_drop(l);
+        return rc;
+    }
+    qsort(l->ah, l->nah, sizeof *l->ah, ahead_cmp);
+    for (size_t i = 0; i < l->nah; i++)
+        if (!n || ahead_cmp(&l->ah[n - 1], &l->ah[i]))
+            l->ah[n++] = l->ah[i];
+    l->nah = n;
+    return STMT_DOC_OK;
+}
+
+/* One pass in t: the records read ahead first (PostgreSQL), then the statements. */
+static int learn_pass(struct stmt_db_txn *t, struct learn *l, const cJSON *stmts)
+{
+    int rc = l->ah ? ahead_load(t, l) : STMT_DOC_OK;
+    return rc ? rc : learn_all(t, l, stmts);
+}
+
 int stmt_activity_learn(struct stmt_db *db, const cJSON *stmts)
 {
+    struct learn l = {1, 0, 0, NULL, 0, 0};
     int rc = STMT_DOC_ERR_FULL;
     if (!db || (!cJSON_IsObject(stmts) && !cJSON_IsArray(stmts)))
         return STMT_DOC_ERR_ARG;
+    if ((rc = ahead_collect(db, &l, stmts)))
+        return rc;
     {
         /* First a read transaction: a statement that teaches nothing new (the usual case: its
          * activities and agents are known) takes no write transaction, so it neither waits
          * for the statement writer's commits nor delays them. */
         struct stmt_db_txn *t;
-        struct learn l = {1, 0};
         rc = db_err(stmt_db_txn_begin(db, 0, &t));
         if (rc)
-            return rc;
-        rc = learn_all(t, &l, stmts);
+            goto out;
+        rc = learn_pass(t, &l, stmts);
         stmt_db_txn_abort(t);
         if (rc || !l.dirty)
-            return rc;
+            goto out;
         rc = STMT_DOC_ERR_FULL;
     }
     for (int attempt = 0; attempt < LEARN_ATTEMPTS && rc == STMT_DOC_ERR_FULL; attempt++) {
         struct stmt_db_txn *t;
-        struct learn l = {0, 0};
+        l.check = l.dirty = 0;
         rc = db_err(stmt_db_txn_begin(db, 1, &t));
         if (rc)
-            return rc;
-        rc = learn_all(t, &l, stmts);
+            goto out;
+        rc = learn_pass(t, &l, stmts);
         if (rc || !l.dirty) /* nothing new learned: no commit, no fsync */
             stmt_db_txn_abort(t);
         else
             rc = db_err(stmt_db_txn_commit(t));
     }
+out:
+    ahead_drop(&l);
     return rc;
 }
 
@@ -365,7 +523,7 @@ int stmt_activity_get(struct stmt_db *db, const char *activity_id, cJSON **out)
     rc = db_err(stmt_db_txn_begin(db, 0, &t));
     if (rc)
         return rc;
-    rc = read_rec(t, ACT_TABLE, key, "id", activity_id, &rec);
+    rc = read_rec(t, NULL, ACT_TABLE, key, "id", activity_id, &rec);
     stmt_db_txn_abort(t);
     if (rc)
         return rc;
@@ -426,7 +584,7 @@ int stmt_agent_person(struct stmt_db *db, const cJSON *agent, cJSON **out)
     rc = db_err(stmt_db_txn_begin(db, 0, &t));
     if (rc)
         return rc;
-    rc = read_rec(t, AGENT_TABLE, key, "ifi", ifi, &rec);
+    rc = read_rec(t, NULL, AGENT_TABLE, key, "ifi", ifi, &rec);
     stmt_db_txn_abort(t);
     if (rc)
         return rc;

@@ -139,6 +139,13 @@ void stmt_db_txn_abort(struct stmt_db_txn *txn);
 /** A hint: the key sorts after every key of the table (LMDB: MDB_APPEND, a cheaper insert at
  *  the end). When it does not, the put is made as without the flag; PostgreSQL ignores it. */
 #define STMT_DB_APPEND 2u
+/** A hint: the caller knows the key is absent (a new stored time, a new id, a new statement's
+ *  own index entry). LMDB ignores it. PostgreSQL inserts such rows of a batch with a plain
+ *  INSERT instead of INSERT ... ON CONFLICT (no speculative insertion: about half the server
+ *  time per row, bench/results/pg_ingest.md); should one be present after all, that insert is
+ *  rolled back to its savepoint and the rows are put as without the flag, so the result is a
+ *  put's either way. */
+#define STMT_DB_NEW 4u
 
 /** Tables are registered names (stmt_db_tables_register); another name gives
  *  STMT_DB_ERR_TABLE. */
@@ -219,6 +226,14 @@ void stmt_db_cursor_close(struct stmt_db_cursor *c);
  *  STMT_DB_OK, or an error (then the outputs are undefined). */
 int stmt_db_get_many(struct stmt_db_txn *txn, const char *table, struct stmt_db_kv *items,
                      size_t n);
+/** For each from[i].key (1..STMT_DB_MAX_KEY bytes), the first entry of the table at or after
+ *  it, as stmt_db_cursor_seek finds it: found[i] its key and value (borrowed as stmt_db_get's),
+ *  or key NULL when there is none. LMDB: one cursor, a seek per key; PostgreSQL: one round trip
+ *  (a LATERAL subquery per key), so a batch of "has this id any referrer?" questions is one
+ *  query (stmt_fold.c). An empty or too long key: STMT_DB_ERR_KEY. Not on a grouped session
+ *  served by another thread (STMT_DB_ERR_IO). */
+int stmt_db_seek_many(struct stmt_db_txn *txn, const char *table, const struct stmt_db_kv *from,
+                      struct stmt_db_kv *found, size_t n);
 
 /* ---- one-shot helpers (each its own transaction, retried after a map resize) ----------- */
 int stmt_db_put1(struct stmt_db *db, const char *table, const void *key, size_t klen,

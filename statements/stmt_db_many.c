@@ -94,3 +94,45 @@ int stmt_db_get_many(struct stmt_db_txn *t, const char *table, struct stmt_db_kv
     }
     return STMT_DB_OK;
 }
+
+int stmt_db_seek_many(struct stmt_db_txn *t, const char *table, const struct stmt_db_kv *from,
+                      struct stmt_db_kv *found, size_t n)
+{
+    MDB_dbi dbi;
+    MDB_cursor *c;
+    int rc;
+    for (size_t i = 0; i < n; i++) {
+        found[i].key = found[i].val = NULL;
+        found[i].klen = found[i].vlen = 0;
+        if (!valid_key(from[i].klen))
+            return STMT_DB_ERR_KEY;
+    }
+    if (stmt__db_group_remote(t))
+        return STMT_DB_ERR_IO; /* as cursors: a seek needs the transaction on this thread */
+    rc = stmt__db_resolve(t, table, &dbi);
+    if (rc || !n)
+        return rc;
+    if (t->pgt) {
+        for (size_t i = 0; i < n && !rc; i += PG_CHUNK)
+            rc = stmt__pg_seek_many(t->pgt, table, from + i, found + i,
+                                    n - i < PG_CHUNK ? n - i : PG_CHUNK);
+        return rc;
+    }
+    rc = mdb_cursor_open(t->txn, dbi, &c);
+    if (rc)
+        return stmt__db_err(rc);
+    for (size_t i = 0; i < n && !rc; i++) {
+        MDB_val k = {from[i].klen, (void *)from[i].key}, v;
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        if (rc == MDB_SUCCESS) {
+            found[i].key = k.mv_data;
+            found[i].klen = k.mv_size;
+            found[i].val = v.mv_data;
+            found[i].vlen = v.mv_size;
+        } else if (rc == MDB_NOTFOUND) {
+            rc = MDB_SUCCESS;
+        }
+    }
+    mdb_cursor_close(c);
+    return rc ? stmt__db_err(rc) : STMT_DB_OK;
+}

@@ -154,6 +154,11 @@ static const struct {
      "SELECT a.i, s.v FROM unnest($2::bytea[]) WITH ORDINALITY AS a(k, i)"
      " JOIN scolar_kv s ON s.tbl = $1 AND s.k = a.k",
      2},
+    /* stmt_db_seek_many: the first row at or after each key (docs §7.2.1.5 LATERAL) */
+    {"sm",
+     "SELECT a.i, s.k, s.v FROM unnest($2::bytea[]) WITH ORDINALITY AS a(k, i) CROSS JOIN"
+     " LATERAL (SELECT k, v FROM scolar_kv WHERE tbl = $1 AND k >= a.k ORDER BY k LIMIT 1) s",
+     2},
 };
 
 static int sqlstate_err(const PGresult *r)
@@ -488,30 +493,43 @@ int stmt__pg_result_err(struct stmt__pgtxn *t, PGresult *r, ExecStatusType want)
 static int put_now(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
                    const void *val, size_t vlen, unsigned flags);
 
+/* The value stmt_db_reserve handed out, filled by now: into the batch (copied). */
+static int take_resv(struct stmt__pgtxn *t)
+{
+    if (!t->rpending)
+        return STMT_DB_OK;
+    t->rpending = 0;
+    return stmt__pg_batch_put(t, t->rtable, t->rkey, t->rklen, t->rbuf, t->rlen, t->rflags);
+}
+
 /* The value stmt_db_reserve handed out, filled by now: put it before anything else. */
 int stmt__pg_flush_resv(struct stmt__pgtxn *t)
 {
-    int rc = STMT_DB_OK;
-    if (t->rpending) {
-        t->rpending = 0;
-        rc = stmt__pg_batch_put(t, t->rtable, t->rkey, t->rklen, t->rbuf, t->rlen);
-    }
+    int rc = take_resv(t);
     /* and the batched puts (stmt_db_pg_batch.c): before any other statement */
     return rc ? rc : stmt__pg_batch_flush(t);
+}
+
+int stmt__pg_write_prep(struct stmt__pgtxn *t, int flush)
+{
+    int rc;
+    if (!t->write)
+        return STMT_DB_ERR_ACCESS;
+    if (flush && (rc = stmt__pg_flush_resv(t)))
+        return rc;
+    stmt__pg_free_lent(t);
+    t->wgen++;
+    return STMT_DB_OK;
 }
 
 int stmt__pg_put(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
                  const void *val, size_t vlen, unsigned flags)
 {
-    int rc = STMT_DB_OK;
-    if (t->rpending) {
-        t->rpending = 0;
-        rc = stmt__pg_batch_put(t, t->rtable, t->rkey, t->rklen, t->rbuf, t->rlen);
-    }
+    int rc = take_resv(t);
     if (rc)
         return rc;
     if (!(flags & STMT_DB_NOOVERWRITE)) /* batched: one statement for many puts */
-        return stmt__pg_batch_put(t, table, key, klen, val, vlen);
+        return stmt__pg_batch_put(t, table, key, klen, val, vlen, flags);
     rc = stmt__pg_batch_flush(t); /* its answer is needed now */
     return rc ? rc : put_now(t, table, key, klen, val, vlen, flags);
 }
@@ -519,11 +537,7 @@ int stmt__pg_put(struct stmt__pgtxn *t, const char *table, const void *key, size
 int stmt__pg_reserve(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
                      size_t vlen, unsigned flags, void **buf)
 {
-    int rc = STMT_DB_OK;
-    if (t->rpending) { /* the previous reservation, filled by now: into the batch (copied) */
-        t->rpending = 0;
-        rc = stmt__pg_batch_put(t, t->rtable, t->rkey, t->rklen, t->rbuf, t->rlen);
-    }
+    int rc = take_resv(t); /* the previous reservation */
     if (rc)
         return rc;
     if (!t->write)
@@ -547,21 +561,18 @@ int stmt__pg_reserve(struct stmt__pgtxn *t, const char *table, const void *key, 
     t->rklen = klen;
     t->rlen = vlen;
     t->rpending = 1;
-    stmt__pg_free_lent(t);
-    t->wgen++;
+    t->rflags = flags;
     *buf = t->rbuf;
-    return STMT_DB_OK;
+    return stmt__pg_write_prep(t, 0);
 }
 
 static int put_now(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
                    const void *val, size_t vlen, unsigned flags)
 {
     PGresult *r;
-    int rc;
-    if (!t->write)
-        return STMT_DB_ERR_ACCESS;
-    stmt__pg_free_lent(t);
-    t->wgen++;
+    int rc = stmt__pg_write_prep(t, 0); /* the batch was sent by the caller */
+    if (rc)
+        return rc;
     r = run(t, (flags & STMT_DB_NOOVERWRITE) ? "pn" : "p", table, key, klen, val ? val : "", vlen,
             0);
     rc = stmt__pg_result_err(t, r, PGRES_COMMAND_OK);
@@ -597,13 +608,9 @@ int stmt__pg_get(struct stmt__pgtxn *t, const char *table, const void *key, size
 int stmt__pg_del(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen)
 {
     PGresult *r;
-    int rc;
-    if (!t->write)
-        return STMT_DB_ERR_ACCESS;
-    if ((rc = stmt__pg_flush_resv(t)))
+    int rc = stmt__pg_write_prep(t, 1);
+    if (rc)
         return rc;
-    stmt__pg_free_lent(t);
-    t->wgen++;
     r = run(t, "d", table, key, klen, NULL, 0, 0);
     rc = stmt__pg_result_err(t, r, PGRES_COMMAND_OK);
     if (!rc && strcmp(PQcmdTuples(r), "0") == 0)
@@ -660,13 +667,12 @@ int stmt__pg_savepoint(struct stmt__pgtxn *t, int op)
     static const char *const SQL[] = {"SAVEPOINT g", "RELEASE SAVEPOINT g",
                                       "ROLLBACK TO SAVEPOINT g; RELEASE SAVEPOINT g"};
     int rc;
-    if (op == 2) /* rows put since the savepoint and not sent: rolled back with it */
+    if (op == 2) { /* rows put since the savepoint and not sent: rolled back with it */
         stmt__pg_batch_discard(t);
-    rc = op == 2 ? (t->rpending = 0) : stmt__pg_flush_resv(t);
-    if (rc)
+        t->rpending = 0;
+    }
+    if ((rc = stmt__pg_write_prep(t, op != 2)))
         return rc;
-    stmt__pg_free_lent(t);
-    t->wgen++;
     if (op == 1 && t->failed)
         return STMT_DB_ERR_IO;
     rc = exec_cmd(t->c, SQL[op], NULL, 0);

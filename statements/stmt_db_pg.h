@@ -47,6 +47,9 @@ int stmt__pg_cursor_count(struct stmt__pgcur *c, const void *lo, size_t lolen, c
 /** stmt_db_get_many (stmt_db_pg_many.c): one query for the n keys (each 1..STMT_DB_MAX_KEY
  *  bytes; the caller leaves the others out). */
 int stmt__pg_get_many(struct stmt__pgtxn *t, const char *table, struct stmt_db_kv *items, size_t n);
+/** stmt_db_seek_many: one query, a LATERAL "first key >= k" per key (keys valid, as above). */
+int stmt__pg_seek_many(struct stmt__pgtxn *t, const char *table, const struct stmt_db_kv *from,
+                       struct stmt_db_kv *found, size_t n);
 int stmt__pg_count(struct stmt__pgtxn *t, const char *table, size_t *n);
 int stmt__pg_clear(struct stmt__pgtxn *t, const char *table);
 /** map_bytes = used_bytes = the database's size, readers = connections open. */

@@ -13,6 +13,10 @@
  * keeps its last value (ON CONFLICT may not touch a row twice in one statement: earlier
  * duplicates are dropped). A failure fails the transaction (its commit answers the error). An
  * abort, or a rollback to a savepoint, discards the rows not sent.
+ * Rows whose last put had STMT_DB_NEW (the key is known to be absent) go as a plain INSERT
+ * instead, without ON CONFLICT's speculative insertion (about half the server's time per row),
+ * in a savepoint, pipelined with the upsert of the other rows (flush_pipelined: one round
+ * trip); a present key after all undoes that INSERT and the batch is sent as upserts.
  */
 #ifdef SCOLAR_HAVE_PG /* without libpq this file is empty (stmt_db_pg.c refuses URLs) */
 
@@ -25,6 +29,10 @@
 #include <string.h>
 
 #define BATCH_ROWS 4096
+/* savepoints of plain inserts per transaction: PostgreSQL keeps 64 subtransactions per backend
+ * in shared memory (PGPROC_MAX_CACHED_SUBXIDS); past that every snapshot of every session
+ * must look them up in pg_subtrans, so stay well below */
+#define PG_SUB_MAX 32
 #define BATCH_BYTES (4u << 20)
 #define OID_BYTEA 17
 #define OID_TEXT 25
@@ -33,6 +41,7 @@ struct brow {
     size_t off; /* table name (NUL-terminated), key, value in the arena */
     uint32_t klen, vlen;
     uint32_t tlen, seq; /* seq: order of the puts (the last of equal keys wins) */
+    int isnew;          /* put with STMT_DB_NEW */
 };
 
 struct stmt__pgbatch {
@@ -59,7 +68,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 }
 
 int stmt__pg_batch_put(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
-                       const void *val, size_t vlen)
+                       const void *val, size_t vlen, unsigned flags)
 {
     struct stmt__pgbatch *b = t->batch;
     size_t tlen = strlen(table), need;
@@ -88,16 +97,16 @@ int stmt__pg_batch_put(struct stmt__pgtxn *t, const char *table, const void *key
     w->klen = (uint32_t)klen;
     w->vlen = (uint32_t)vlen;
     w->seq = (uint32_t)b->n;
+    w->isnew = (flags & STMT_DB_NEW) != 0;
     memcpy(b->a + b->alen, table, tlen + 1);
     memcpy(b->a + b->alen + tlen + 1, key, klen);
     if (vlen)
         memcpy(b->a + b->alen + tlen + 1 + klen, val, vlen);
     b->alen = need;
     b->n++;
-    /* a write: lent values and cursor pages are stale now, as after any put */
-    stmt__pg_free_lent(t);
-    t->wgen++;
-    return STMT_DB_OK;
+    /* a write: lent values and cursor pages are stale now, as after any put (freed after the
+     * copy: val may be one of them) */
+    return stmt__pg_write_prep(t, 0);
 }
 
 static int row_cmp(const void *x, const void *y, void *arena)
@@ -114,6 +123,12 @@ static int row_cmp(const void *x, const void *y, void *arena)
     if (p->klen != q->klen)
         return p->klen < q->klen ? -1 : 1;
     return p->seq < q->seq ? -1 : p->seq > q->seq;
+}
+
+static int cmp_index(const void *x, const void *y)
+{
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    return a < b ? -1 : a > b;
 }
 
 static int same_key(const struct stmt__pgbatch *b, const struct brow *p, const struct brow *q)
@@ -163,15 +178,99 @@ static unsigned char *array_of(const struct stmt__pgbatch *b, const size_t *keep
     return out;
 }
 
+static const char UPSERT[] =
+    "INSERT INTO scolar_kv (tbl, k, v) SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[])"
+    " ON CONFLICT (tbl, k) DO UPDATE SET v = EXCLUDED.v";
+static const char PLAIN[] =
+    "INSERT INTO scolar_kv (tbl, k, v) SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[])";
+
+/* The three arrays of the rows keep[0..n) into arr (freed by the caller). */
+static int arrays_of(const struct stmt__pgbatch *b, const size_t *keep, size_t n,
+                     unsigned char *arr[3], int lens[3])
+{
+    for (int f = 0; f < 3; f++)
+        if (!(arr[f] = array_of(b, keep, n, f, &lens[f])))
+            return STMT_DB_ERR_NOMEM;
+    return STMT_DB_OK;
+}
+
+static int send_q(PGconn *c, const char *sql, unsigned char *const *arr, const int *lens)
+{
+    static const int fmts[3] = {1, 1, 1};
+    return PQsendQueryParams(c, sql, arr ? 3 : 0, NULL, arr ? (const char *const *)arr : NULL,
+                             arr ? lens : NULL, arr ? fmts : NULL, 1);
+}
+
+/* The rows put with STMT_DB_NEW (plain: a plain INSERT, under the savepoint scolar_b) and the
+ * others (ups: the upsert, when nu > 0), sent in one pipeline (libpq docs §34.5: one round
+ * trip). 0: both done; 1: the plain INSERT met a present key (unique_violation), so it was
+ * rolled back to the savepoint and nothing of this call is kept (the caller puts every row as
+ * an upsert); or an error (the transaction failed). */
+static int flush_pipelined(struct stmt__pgtxn *t, unsigned char *const *plain, const int *plens,
+                           unsigned char *const *ups, const int *ulens, size_t nu)
+{
+    static const char *const STEP[] = {"SAVEPOINT scolar_b", PLAIN, "RELEASE SAVEPOINT scolar_b",
+                                       UPSERT};
+    int nq = nu ? 4 : 3, sent = PQenterPipelineMode(t->c), conflict = 0, rc = STMT_DB_OK;
+    for (int q = 0; q < nq && sent; q++)
+        sent = send_q(t->c, STEP[q],
+                      q == 1   ? plain
+                      : q == 3 ? ups
+                               : NULL,
+                      q == 1   ? plens
+                      : q == 3 ? ulens
+                               : NULL);
+    if (!sent || !PQpipelineSync(t->c)) {
+        PQexitPipelineMode(t->c);
+        t->failed = 1; /* the connection is unusable: nothing more of this transaction */
+        return STMT_DB_ERR_IO;
+    }
+    t->nsub++;
+    /* each query's result, then NULL; then the sync's (PGRES_PIPELINE_SYNC) */
+    for (int q = 0; q <= nq; q++) {
+        PGresult *r = PQgetResult(t->c);
+        ExecStatusType st = PQresultStatus(r);
+        const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+        if (!r) {
+            rc = STMT_DB_ERR_IO; /* connection lost */
+            break;
+        }
+        if (q == nq ? st != PGRES_PIPELINE_SYNC
+                    : st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_ABORTED) {
+            if (q == 1 && state && strcmp(state, "23505") == 0)
+                conflict = 1;
+            else if (!rc)
+                rc = stmt__pg_result_err(t, r, PGRES_COMMAND_OK);
+        }
+        PQclear(r);
+        if (q < nq && (r = PQgetResult(t->c))) { /* the end of query q's results */
+            PQclear(r);
+            rc = rc ? rc : STMT_DB_ERR_IO;
+        }
+    }
+    if (!PQexitPipelineMode(t->c) && !rc)
+        rc = STMT_DB_ERR_IO;
+    if (rc) {
+        t->failed = 1;
+        return rc;
+    }
+    if (!conflict)
+        return STMT_DB_OK;
+    /* undo the failed plain INSERT (the upsert after it was skipped: aborted pipeline) */
+    {
+        PGresult *r = PQexec(t->c, "ROLLBACK TO SAVEPOINT scolar_b; RELEASE SAVEPOINT scolar_b");
+        rc = stmt__pg_result_err(t, r, PGRES_COMMAND_OK);
+        PQclear(r);
+    }
+    return rc ? rc : 1;
+}
+
 int stmt__pg_batch_flush(struct stmt__pgtxn *t)
 {
-    static const char SQL[] =
-        "INSERT INTO scolar_kv (tbl, k, v) SELECT * FROM unnest($1::text[], $2::bytea[],"
-        " $3::bytea[]) ON CONFLICT (tbl, k) DO UPDATE SET v = EXCLUDED.v";
     struct stmt__pgbatch *b = t->batch;
-    unsigned char *arr[3] = {NULL, NULL, NULL};
-    int lens[3], fmts[3] = {1, 1, 1}, rc = STMT_DB_OK;
-    size_t *keep = NULL, nk = 0;
+    unsigned char *arr[3] = {NULL, NULL, NULL}, *parr[3] = {NULL, NULL, NULL};
+    int lens[3], plens[3], fmts[3] = {1, 1, 1}, rc = STMT_DB_OK;
+    size_t *keep = NULL, nk = 0, np = 0;
     PGresult *r;
     if (!b || !b->n)
         return STMT_DB_OK;
@@ -181,7 +280,7 @@ int stmt__pg_batch_flush(struct stmt__pgtxn *t)
     }
     /* the last put of each key, in key order */
     qsort_r(b->r, b->n, sizeof *b->r, row_cmp, b->a);
-    keep = sc_malloc(b->n * sizeof *keep);
+    keep = sc_malloc(2 * b->n * sizeof *keep);
     if (!keep) {
         rc = STMT_DB_ERR_NOMEM;
         goto out;
@@ -189,19 +288,45 @@ int stmt__pg_batch_flush(struct stmt__pgtxn *t)
     for (size_t i = 0; i < b->n; i++)
         if (i + 1 == b->n || !same_key(b, &b->r[i], &b->r[i + 1]))
             keep[nk++] = i;
-    for (int f = 0; f < 3; f++)
-        if (!(arr[f] = array_of(b, keep, nk, f, &lens[f]))) {
-            rc = STMT_DB_ERR_NOMEM;
-            goto out;
+    /* rows put with STMT_DB_NEW: a plain INSERT, while this transaction may take savepoints */
+    if (t->nsub < PG_SUB_MAX) {
+        size_t nu = 0, *plain = keep + b->n;
+        for (size_t i = 0; i < nk; i++) {
+            if (b->r[keep[i]].isnew)
+                plain[np++] = keep[i];
+            else
+                keep[nu++] = keep[i];
         }
-    r = PQexecParams(t->c, SQL, 3, NULL, (const char *const *)arr, lens, fmts, 1);
+        if (np) {
+            rc = arrays_of(b, plain, np, parr, plens);
+            if (!rc && nu)
+                rc = arrays_of(b, keep, nu, arr, lens);
+            if (!rc)
+                rc = flush_pipelined(t, parr, plens, arr, lens, nu);
+            if (rc <= 0)
+                goto out;
+            /* a present key after all: every row as an upsert */
+            memcpy(keep + nu, plain, np * sizeof *keep);
+            qsort(keep, nu + np, sizeof *keep, cmp_index);
+            for (int f = 0; f < 3; f++) {
+                sc_free(arr[f]);
+                arr[f] = NULL;
+            }
+        }
+        nk = nu + np;
+    }
+    if ((rc = arrays_of(b, keep, nk, arr, lens)))
+        goto out;
+    r = PQexecParams(t->c, UPSERT, 3, NULL, (const char *const *)arr, lens, fmts, 1);
     rc = stmt__pg_result_err(t, r, PGRES_COMMAND_OK);
     PQclear(r);
 out:
     if (rc)
         t->failed = 1;
-    for (int f = 0; f < 3; f++)
+    for (int f = 0; f < 3; f++) {
         sc_free(arr[f]);
+        sc_free(parr[f]);
+    }
     sc_free(keep);
     if (b) {
         b->n = 0;

@@ -241,13 +241,9 @@ int stmt__pg_clear(struct stmt__pgtxn *t, const char *table)
 {
     const char *vals[1] = {table};
     PGresult *r;
-    int rc;
-    if (!t->write)
-        return STMT_DB_ERR_ACCESS;
-    if ((rc = stmt__pg_flush_resv(t)))
+    int rc = stmt__pg_write_prep(t, 1);
+    if (rc)
         return rc;
-    stmt__pg_free_lent(t);
-    t->wgen++;
     r = PQexecPrepared(t->c, "x", 1, vals, NULL, NULL, 0);
     rc = stmt__pg_result_err(t, r, PGRES_COMMAND_OK);
     PQclear(r);

@@ -27,11 +27,13 @@ struct stmt__pgtxn {
     unsigned wgen; /* bumped by every write: cursors read their page again after one */
     /* a value of stmt_db_reserve, put before the next statement (rpending) */
     int rpending;
+    unsigned rflags; /* its stmt_db_reserve flags */
     char rtable[32];
     unsigned char rkey[STMT_DB_MAX_KEY];
     size_t rklen, rlen, rcap;
     unsigned char *rbuf;
     struct stmt__pgbatch *batch; /* puts not sent yet (stmt_db_pg_batch.c) */
+    int nsub;        /* savepoints the batch's plain inserts took (at most PG_SUB_MAX) */
     PGresult **lent; /* results whose bytes stmt_db_get handed out (freed at the next write) */
     size_t nlent, caplent;
 };
@@ -47,11 +49,16 @@ int stmt__pg_lend(struct stmt__pgtxn *t, PGresult *r);
  * statement. put copies the row (a write: lent values go); flush sends them (0 or the error,
  * which fails the transaction); discard drops them (abort, rollback to a savepoint). */
 int stmt__pg_batch_put(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
-                       const void *val, size_t vlen);
+                       const void *val, size_t vlen, unsigned flags);
 int stmt__pg_batch_flush(struct stmt__pgtxn *t);
 void stmt__pg_batch_discard(struct stmt__pgtxn *t);
 void stmt__pg_batch_free(struct stmt__pgtxn *t);
 /** Free the results whose bytes stmt_db_get lent (at a write or the end). */
 void stmt__pg_free_lent(struct stmt__pgtxn *t);
+/** The common part of every write of t: refused in a read transaction (STMT_DB_ERR_ACCESS);
+ *  with flush, the reservation and the batched puts are sent first (the statement that follows
+ *  must see them); then the values stmt_db_get lent are freed and cursors read their page
+ *  again (wgen). 0 or the error. */
+int stmt__pg_write_prep(struct stmt__pgtxn *t, int flush);
 
 #endif

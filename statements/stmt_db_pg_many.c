@@ -6,7 +6,8 @@
  * the prepared statement "gm" of stmt_db_pg.c, which joins unnest(keys) WITH ORDINALITY with
  * scolar_kv: each row found comes back with its key's 1-based position, so the values land in
  * their items without comparing keys. One round trip whatever n is; the result is lent to the
- * transaction like stmt_db_get's (freed at its next write or end).
+ * transaction like stmt_db_get's (freed at its next write or end). stmt_db_seek_many sends the
+ * keys the same way to "sm", a LATERAL subquery per key that reads the first row at or after it.
  */
 #include "statements/stmt_db_pg.h"
 
@@ -15,6 +16,12 @@
 int stmt__pg_get_many(struct stmt__pgtxn *t, const char *table, struct stmt_db_kv *items, size_t n)
 {
     (void)t, (void)table, (void)items, (void)n;
+    return STMT_DB_ERR_IO;
+}
+int stmt__pg_seek_many(struct stmt__pgtxn *t, const char *table, const struct stmt_db_kv *from,
+                       struct stmt_db_kv *found, size_t n)
+{
+    (void)t, (void)table, (void)from, (void)found, (void)n;
     return STMT_DB_ERR_IO;
 }
 
@@ -46,26 +53,27 @@ static uint64_t get_be64(const unsigned char *p)
     return v;
 }
 
-int stmt__pg_get_many(struct stmt__pgtxn *t, const char *table, struct stmt_db_kv *items, size_t n)
+/* Run prepared statement `name` with (table, the n keys of kv as one binary bytea[]); the
+ * result's rows begin with the 1-based position of a key (int8). NULL and *rc on failure. */
+static PGresult *run_keys(struct stmt__pgtxn *t, const char *name, const char *table,
+                          const struct stmt_db_kv *kv, size_t n, int *rc)
 {
-    size_t size = 20, rows;
+    size_t size = 20;
     unsigned char *arr, *w;
     const char *vals[2];
-    int lens[2], fmts[2] = {0, 1}, rc;
+    int lens[2], fmts[2] = {0, 1};
     PGresult *r;
 
-    for (size_t i = 0; i < n; i++) {
-        items[i].val = NULL;
-        items[i].vlen = 0;
-        size += 4 + items[i].klen;
-    }
-    if (n > INT_MAX / 2 || size > INT_MAX)
-        return STMT_DB_ERR_NOMEM;
-    if ((rc = stmt__pg_flush_resv(t)))
-        return rc;
+    for (size_t i = 0; i < n; i++)
+        size += 4 + kv[i].klen;
+    *rc = n > INT_MAX / 2 || size > INT_MAX ? STMT_DB_ERR_NOMEM : stmt__pg_flush_resv(t);
+    if (*rc)
+        return NULL;
     arr = sc_malloc(size);
-    if (!arr)
-        return STMT_DB_ERR_NOMEM;
+    if (!arr) {
+        *rc = STMT_DB_ERR_NOMEM;
+        return NULL;
+    }
     /* one dimension, no NULLs, bytea elements; n of them from index 1 */
     w = be32(arr, 1);
     w = be32(w, 0);
@@ -73,41 +81,87 @@ int stmt__pg_get_many(struct stmt__pgtxn *t, const char *table, struct stmt_db_k
     w = be32(w, (uint32_t)n);
     w = be32(w, 1);
     for (size_t i = 0; i < n; i++) {
-        w = be32(w, (uint32_t)items[i].klen);
-        memcpy(w, items[i].key, items[i].klen);
-        w += items[i].klen;
+        w = be32(w, (uint32_t)kv[i].klen);
+        memcpy(w, kv[i].key, kv[i].klen);
+        w += kv[i].klen;
     }
     vals[0] = table;
     vals[1] = (const char *)arr;
     lens[0] = 0;
     lens[1] = (int)size;
-    r = PQexecPrepared(t->c, "gm", 2, vals, lens, fmts, 1);
+    r = PQexecPrepared(t->c, name, 2, vals, lens, fmts, 1);
     sc_free(arr);
-    rc = stmt__pg_result_err(t, r, PGRES_TUPLES_OK);
-    if (rc) {
+    *rc = stmt__pg_result_err(t, r, PGRES_TUPLES_OK);
+    if (*rc) {
         PQclear(r);
-        return rc;
+        return NULL;
     }
-    rows = (size_t)PQntuples(r);
-    for (size_t j = 0; j < rows; j++) {
-        uint64_t i;
-        if (PQgetlength(r, (int)j, 0) != 8) {
+    return r;
+}
+
+/* The position (0-based) row j of r answers, or -1 when it is not one of 1..n. */
+static long row_pos(const PGresult *r, int j, size_t n)
+{
+    uint64_t i;
+    if (PQgetlength(r, j, 0) != 8)
+        return -1;
+    i = get_be64((const unsigned char *)PQgetvalue(r, j, 0));
+    return i >= 1 && i <= n ? (long)(i - 1) : -1;
+}
+
+int stmt__pg_get_many(struct stmt__pgtxn *t, const char *table, struct stmt_db_kv *items, size_t n)
+{
+    PGresult *r;
+    int rc, rows;
+
+    for (size_t i = 0; i < n; i++) {
+        items[i].val = NULL;
+        items[i].vlen = 0;
+    }
+    if (!(r = run_keys(t, "gm", table, items, n, &rc)))
+        return rc;
+    rows = PQntuples(r);
+    for (int j = 0; j < rows; j++) {
+        long i = row_pos(r, j, n);
+        if (i < 0) {
             PQclear(r);
             return STMT_DB_ERR_IO;
         }
-        i = get_be64((const unsigned char *)PQgetvalue(r, (int)j, 0));
-        if (i < 1 || i > n) {
-            PQclear(r);
-            return STMT_DB_ERR_IO;
-        }
-        items[i - 1].val = PQgetvalue(r, (int)j, 1);
-        items[i - 1].vlen = (size_t)PQgetlength(r, (int)j, 1);
+        items[i].val = PQgetvalue(r, j, 1);
+        items[i].vlen = (size_t)PQgetlength(r, j, 1);
     }
     if (!rows) {
         PQclear(r);
         return STMT_DB_OK;
     }
     return stmt__pg_lend(t, r); /* the values are the result's bytes */
+}
+
+int stmt__pg_seek_many(struct stmt__pgtxn *t, const char *table, const struct stmt_db_kv *from,
+                       struct stmt_db_kv *found, size_t n)
+{
+    PGresult *r;
+    int rc, rows;
+
+    if (!(r = run_keys(t, "sm", table, from, n, &rc)))
+        return rc;
+    rows = PQntuples(r);
+    for (int j = 0; j < rows; j++) {
+        long i = row_pos(r, j, n);
+        if (i < 0) {
+            PQclear(r);
+            return STMT_DB_ERR_IO;
+        }
+        found[i].key = PQgetvalue(r, j, 1);
+        found[i].klen = (size_t)PQgetlength(r, j, 1);
+        found[i].val = PQgetvalue(r, j, 2);
+        found[i].vlen = (size_t)PQgetlength(r, j, 2);
+    }
+    if (!rows) {
+        PQclear(r);
+        return STMT_DB_OK;
+    }
+    return stmt__pg_lend(t, r);
 }
 
 #endif

@@ -73,13 +73,15 @@ static int chain_terms(struct stmt_store *st, struct stmt_db_txn *t, const unsig
     return STMT_STORE_OK;
 }
 
+/* flags: STMT_DB_NEW for a statement's own terms as it is folded (its stored value is new);
+ * 0 for terms handed on (a referrer may have the term already). */
 static int idx_put(struct stmt_store *st, struct stmt_db_txn *t, uint32_t epoch, uint64_t term,
-                   const unsigned char *seq8)
+                   const unsigned char *seq8, unsigned flags)
 {
     unsigned char key[STMT_IDX_KEY];
     int rc;
     stmt__idx_key(key, epoch, term, stmt__be64_get(seq8));
-    rc = stmt_db_put(t, st->tbl.idx, key, sizeof key, EMPTY, 0, 0);
+    rc = stmt_db_put(t, st->tbl.idx, key, sizeof key, EMPTY, 0, flags);
     return rc ? db_to_store(rc) : STMT_STORE_OK;
 }
 
@@ -126,7 +128,7 @@ static int propagate(struct stmt_store *st, struct stmt_db_txn *t, const unsigne
         memcpy(seq8, (const unsigned char *)kv.key + 16, 8);
         if (stmt__be64_get(seq8) <= upto) {
             for (size_t i = 0; i < terms->n && !ret; i++)
-                ret = idx_put(st, t, stmt__epv_of(&ev, stmt__be64_get(seq8)), terms->v[i], seq8);
+                ret = idx_put(st, t, stmt__epv_of(&ev, stmt__be64_get(seq8)), terms->v[i], seq8, 0);
             if (ret)
                 goto out;
             rc = stmt_db_get(t, st->tbl.stmt, seq8, 8, &rv, &rl);
@@ -188,9 +190,10 @@ int stmt__has_folded_referrer(struct stmt_store *st, struct stmt_db_txn *t,
 
 /* Index entries of one statement: its own terms, the terms of its StatementRef chain (G5),
  * and its terms handed to statements that referred to it before it arrived. terms are copied
- * by the caller (puts may move pages of the map). refcur: the fold's "stmt_ref" cursor. */
+ * by the caller (puts may move pages of the map). refcur: the fold's "stmt_ref" cursor;
+ * has_ref: whether id has referrers, read ahead for a batch (ref_ahead), or -1: seek refcur. */
 static int index_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db_cursor *refcur,
-                     uint32_t epoch, const unsigned char id[16], unsigned flags,
+                     int has_ref, uint32_t epoch, const unsigned char id[16], unsigned flags,
                      const unsigned char ref[16], const uint64_t *terms, size_t nterms,
                      const unsigned char seq8[8])
 {
@@ -199,17 +202,17 @@ static int index_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_d
     int ret = STMT_STORE_OK, yes;
 
     for (size_t i = 0; i < nterms; i++)
-        if ((ret = idx_put(st, t, epoch, terms[i], seq8)))
+        if ((ret = idx_put(st, t, epoch, terms[i], seq8, STMT_DB_NEW)))
             return ret;
     if (flags & STMT_REC_REF) {
         if ((ret = chain_terms(st, t, ref, &chain)))
             goto out;
         for (size_t i = 0; i < chain.n && !ret; i++)
-            ret = idx_put(st, t, epoch, chain.v[i], seq8);
+            ret = idx_put(st, t, epoch, chain.v[i], seq8, 0); /* may repeat an own term */
         if (ret)
             goto out;
     }
-    yes = ref_first(refcur, id, &kv); /* has referrers */
+    yes = has_ref >= 0 ? has_ref : ref_first(refcur, id, &kv); /* has referrers */
     if (yes <= 0) {
         ret = yes ? db_to_store(yes) : STMT_STORE_OK;
         goto out;
@@ -235,8 +238,8 @@ static int put_indexed_through(struct stmt_store *st, struct stmt_db_txn *t, int
 /* Index one committed record: key (its stored value, 8 bytes) and record r of len bytes, both
  * read before any write (they may be borrowed until the transaction's next write). */
 static int fold_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db_cursor *refcur,
-                    const unsigned char *key, size_t klen, const unsigned char *r, size_t len,
-                    struct u64vec *terms)
+                    int has_ref, const unsigned char *key, size_t klen, const unsigned char *r,
+                    size_t len, struct u64vec *terms)
 {
     unsigned char id[16], ref[16], seq8[8], ik[STMT_ID_KEY];
     unsigned flags;
@@ -271,12 +274,13 @@ static int fold_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db
     e = st->ep.n - 1;
     stmt__be32_put(ik, e);
     memcpy(ik + 4, id, 16);
-    prc = stmt_db_put(t, st->tbl.id, ik, sizeof ik, seq8, sizeof seq8, 0);
+    /* a new id (do_req checked it is not stored): STMT_DB_NEW */
+    prc = stmt_db_put(t, st->tbl.id, ik, sizeof ik, seq8, sizeof seq8, STMT_DB_NEW);
     if (prc)
         return db_to_store(prc);
     stmt__bloom_add(&st->ep, e, id);
     st->ep.fill++;
-    return index_one(st, t, refcur, e, id, flags, ref, terms->v, terms->n, seq8);
+    return index_one(st, t, refcur, has_ref, e, id, flags, ref, terms->v, terms->n, seq8);
 }
 
 /* A shared store's records read ahead, FOLD_AHEAD at a time, before the fold writes: on
@@ -287,6 +291,7 @@ static int fold_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db
 struct ahead {
     unsigned char *buf;
     size_t len, cap, *off, n;
+    unsigned char *has_ref; /* has record i's id referrers in "stmt_ref"? (ref_ahead) */
 };
 
 static int ahead_add(struct ahead *a, const struct stmt_db_kv *kv)
@@ -312,6 +317,36 @@ static int ahead_add(struct ahead *a, const struct stmt_db_kv *kv)
     a->len = need;
     a->off[a->n] = a->len;
     return STMT_STORE_OK;
+}
+
+/* Which of the read-ahead records' ids have referrers ("stmt_ref" keys id ‖ seq): one
+ * stmt_db_seek_many for the batch (the first key at or after id ‖ 0 of each) instead of a
+ * cursor seek per record. The fold writes no "stmt_ref" entry, so each answer stays what a
+ * seek at the record's own turn would find. */
+static int ref_ahead(struct stmt_store *st, struct stmt_db_txn *t, struct ahead *a)
+{
+    struct stmt_db_kv *from = sc_malloc(2 * a->n * sizeof *from), *found = from + a->n;
+    unsigned char(*keys)[24] = sc_malloc(a->n * 24);
+    int rc = !from || !keys ? STMT_STORE_ERR_NOMEM : STMT_STORE_OK;
+    if (!rc && !a->has_ref && !(a->has_ref = sc_malloc(FOLD_AHEAD)))
+        rc = STMT_STORE_ERR_NOMEM;
+    for (size_t i = 0; i < a->n && !rc; i++) {
+        if (a->off[i + 1] - a->off[i] < 8 + STMT_REC_HDR) {
+            rc = STMT_STORE_ERR_IO; /* as fold_one: a record shorter than its header */
+            break;
+        }
+        memcpy(keys[i], a->buf + a->off[i] + 8 + 4, 16); /* the record's id */
+        memset(keys[i] + 16, 0, 8);
+        from[i].key = keys[i];
+        from[i].klen = 24;
+    }
+    if (!rc && (rc = stmt_db_seek_many(t, st->tbl.ref, from, found, a->n)))
+        rc = db_to_store(rc);
+    for (size_t i = 0; i < a->n && !rc; i++)
+        a->has_ref[i] = found[i].key && found[i].klen == 24 && !memcmp(found[i].key, keys[i], 16);
+    sc_free(from);
+    sc_free(keys);
+    return rc;
 }
 
 /* Index up to `max` committed statements after indexed_us in `t`: the id entry and the
@@ -342,7 +377,7 @@ int stmt__fold_txn(struct stmt_store *st, struct stmt_db_txn *t, size_t max, int
     while (rc == 0 && *n < max && !ret) {
         if (!st->shared) { /* LMDB: each record in place (a write leaves the cursor valid) */
             int64_t seq = kv.klen == 8 ? (int64_t)stmt__be64_get(kv.key) : 0;
-            ret = fold_one(st, t, refcur, kv.key, kv.klen, kv.val, kv.vlen, &terms);
+            ret = fold_one(st, t, refcur, -1, kv.key, kv.klen, kv.val, kv.vlen, &terms);
             *last = seq;
             ++*n;
             if (!ret)
@@ -360,9 +395,12 @@ int stmt__fold_txn(struct stmt_store *st, struct stmt_db_txn *t, size_t max, int
         if (!ret && a.n)
             ret = stmt__report_prefetch(st, t, (int64_t)stmt__be64_get(a.buf),
                                         (int64_t)stmt__be64_get(a.buf + a.off[a.n - 1]));
+        if (!ret && a.n)
+            ret = ref_ahead(st, t, &a);
         for (size_t i = 0; i < a.n && !ret; i++) {
             const unsigned char *k = a.buf + a.off[i];
-            ret = fold_one(st, t, refcur, k, 8, k + 8, a.off[i + 1] - a.off[i] - 8, &terms);
+            ret = fold_one(st, t, refcur, a.has_ref[i], k, 8, k + 8, a.off[i + 1] - a.off[i] - 8,
+                           &terms);
             *last = (int64_t)stmt__be64_get(k);
             ++*n;
         }
@@ -376,6 +414,7 @@ int stmt__fold_txn(struct stmt_store *st, struct stmt_db_txn *t, size_t max, int
     sc_free(terms.v);
     sc_free(a.buf);
     sc_free(a.off);
+    sc_free(a.has_ref);
     if (!ret && rc && rc != STMT_DB_NOTFOUND)
         ret = db_to_store(rc);
     if (!ret && *n)

@@ -6,9 +6,8 @@
  * costs a few binary searches per statement and target. Other operations are short
  * transactions of their own through the stmt_db API.
  */
-#include "statements/stmt_outbox.h"
+#include "statements/stmt_outbox_int.h"
 #include "statements/stmt_needles.h"
-#include "statements/stmt_store_int.h"
 #include "common/sc_alloc.h"
 #include "common/sc_time.h"
 
@@ -16,56 +15,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define OBX_TABLE "outbox"
 #define OBX_RETRIES 8 /* a transaction that met a full map is redone after the map grew */
 
-struct ofilt {
-    uint64_t hash;
-    struct stmt__needles nd; /* what must occur in the statement's JSON (stmt_needles.h) */
-};
-
-struct watch {
-    uint32_t id;
-    int nf;
-    struct ofilt f[4];
-};
-
-struct sub {
-    uint32_t id;
-    unsigned events;
-};
-
-struct stmt__obx {
-    pthread_mutex_t mu;
-    struct watch *w;
-    size_t nw, wcap;
-    struct sub *s;
-    size_t ns, scap;
-    uint64_t last_ev; /* last event key (us), under mu */
-    const char *tbl;  /* OBX_TABLE as registered (stmt__db_table_ref: no string compare) */
-};
-
-static void be32_put(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
-static uint32_t be32_get(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void row_key(unsigned char k[13], char kind, uint32_t id, uint64_t seq)
-{
-    k[0] = (unsigned char)kind;
-    be32_put(k + 1, id);
-    stmt__be64_put(k + 5, seq);
-}
-
-static void watch_clear(struct watch *w)
+void stmt__obx_watch_clear(struct watch *w)
 {
     for (int i = 0; i < w->nf; i++)
         stmt__needles_free(&w->f[i].nd);
@@ -90,7 +42,7 @@ void stmt__outbox_free(struct stmt_store *st)
     if (!o)
         return;
     for (size_t i = 0; i < o->nw; i++)
-        watch_clear(&o->w[i]);
+        stmt__obx_watch_clear(&o->w[i]);
     sc_free(o->w);
     sc_free(o->s);
     pthread_mutex_destroy(&o->mu);
@@ -107,7 +59,7 @@ static int add_term(struct watch *w, char kind, const char *value)
     return stmt__needles_init(&f->nd, kind, value, &f->hash);
 }
 
-static int build_watch(struct watch *w, const struct stmt_outbox_filter *f)
+int stmt__obx_build_watch(struct watch *w, const struct stmt_outbox_filter *f)
 {
     int rc = STMT_STORE_OK;
     if (f && f->agent)
@@ -122,23 +74,14 @@ static int build_watch(struct watch *w, const struct stmt_outbox_filter *f)
     return rc;
 }
 
-int stmt_outbox_watch(struct stmt_store *st, uint32_t id, const struct stmt_outbox_filter *f)
+/* Put w (consumed, also on failure) in memory for its target, replacing an earlier one. */
+static int install_watch(struct stmt__obx *o, struct watch *w)
 {
-    struct stmt__obx *o = st->obx;
-    struct watch w;
-    int rc;
-    memset(&w, 0, sizeof w);
-    w.id = id;
-    rc = build_watch(&w, f);
-    if (rc) {
-        watch_clear(&w);
-        return rc;
-    }
     pthread_mutex_lock(&o->mu);
     for (size_t i = 0; i < o->nw; i++) {
-        if (o->w[i].id == id) {
-            watch_clear(&o->w[i]);
-            o->w[i] = w;
+        if (o->w[i].id == w->id) {
+            stmt__obx_watch_clear(&o->w[i]);
+            o->w[i] = *w;
             pthread_mutex_unlock(&o->mu);
             return STMT_STORE_OK;
         }
@@ -148,20 +91,19 @@ int stmt_outbox_watch(struct stmt_store *st, uint32_t id, const struct stmt_outb
         struct watch *nw = sc_realloc(o->w, nc * sizeof *nw);
         if (!nw) {
             pthread_mutex_unlock(&o->mu);
-            watch_clear(&w);
+            stmt__obx_watch_clear(w);
             return STMT_STORE_ERR_NOMEM;
         }
         o->w = nw;
         o->wcap = nc;
     }
-    o->w[o->nw++] = w;
+    o->w[o->nw++] = *w;
     pthread_mutex_unlock(&o->mu);
     return STMT_STORE_OK;
 }
 
-int stmt_outbox_subscribe(struct stmt_store *st, uint32_t id, unsigned events)
+static int install_sub(struct stmt__obx *o, uint32_t id, unsigned events)
 {
-    struct stmt__obx *o = st->obx;
     pthread_mutex_lock(&o->mu);
     for (size_t i = 0; i < o->ns; i++) {
         if (o->s[i].id == id) {
@@ -186,13 +128,50 @@ int stmt_outbox_subscribe(struct stmt_store *st, uint32_t id, unsigned events)
     return STMT_STORE_OK;
 }
 
+/* The spec of f (or of events when f is NULL) stored with target id when it is not yet
+ * (stmt_outbox_spec.c), then the filter in memory. */
+static int watch_or_subscribe(struct stmt_store *st, uint32_t id,
+                              const struct stmt_outbox_filter *f, unsigned events)
+{
+    struct watch w;
+    unsigned char *spec = NULL;
+    size_t len = 0;
+    int rc;
+    memset(&w, 0, sizeof w);
+    w.id = id;
+    if (f && (rc = stmt__obx_build_watch(&w, f)) != 0) {
+        stmt__obx_watch_clear(&w);
+        return rc;
+    }
+    rc = stmt__obx_spec_encode(f, events, &spec, &len);
+    if (!rc)
+        rc = stmt__obx_spec_persist(st, id, spec, len);
+    sc_free(spec);
+    if (rc) {
+        stmt__obx_watch_clear(&w);
+        return rc;
+    }
+    return f ? install_watch(st->obx, &w) : install_sub(st->obx, id, events);
+}
+
+int stmt_outbox_watch(struct stmt_store *st, uint32_t id, const struct stmt_outbox_filter *f)
+{
+    static const struct stmt_outbox_filter all; /* no field: every statement */
+    return watch_or_subscribe(st, id, f ? f : &all, 0);
+}
+
+int stmt_outbox_subscribe(struct stmt_store *st, uint32_t id, unsigned events)
+{
+    return watch_or_subscribe(st, id, NULL, events);
+}
+
 void stmt_outbox_forget(struct stmt_store *st, uint32_t id)
 {
     struct stmt__obx *o = st->obx;
     pthread_mutex_lock(&o->mu);
     for (size_t i = 0; i < o->nw; i++) {
         if (o->w[i].id == id) {
-            watch_clear(&o->w[i]);
+            stmt__obx_watch_clear(&o->w[i]);
             o->w[i] = o->w[--o->nw];
             break;
         }
@@ -274,6 +253,10 @@ int stmt__outbox_write(struct stmt_store *st, struct stmt_db_txn *txn, struct st
     int ret = STMT_STORE_OK;
     if (!o)
         return STMT_STORE_OK;
+    /* targets created (or deleted) through another node, or before this transaction began */
+    ret = stmt__obx_sync(st, txn);
+    if (ret)
+        return stmt__db_to_store(ret);
     pthread_mutex_lock(&o->mu);
     if (o->nw == 0)
         goto out;
@@ -301,7 +284,7 @@ int stmt__outbox_write(struct stmt_store *st, struct stmt_db_txn *txn, struct st
             for (size_t t = 0; t < nh && !ret; t++) {
                 unsigned char k[13];
                 int rc;
-                row_key(k, 'q', hit[t], (uint64_t)p->stored_us);
+                stmt__obx_row_key(k, 'q', hit[t], (uint64_t)p->stored_us);
                 rc = stmt_db_put(txn, o->tbl, k, sizeof k, "", 0, 0); /* grows a full map */
                 if (rc)
                     ret = stmt__db_to_store(rc);
@@ -324,6 +307,8 @@ int stmt_outbox_event(struct stmt_store *st, struct stmt_db_txn *t, unsigned ev,
     int rc = STMT_DB_OK;
     if (!o)
         return STMT_DB_OK;
+    if ((rc = stmt__obx_sync(st, t)) != 0) /* webhooks subscribed through another node */
+        return rc;
     pthread_mutex_lock(&o->mu);
     if (o->ns && !(ids = sc_malloc(o->ns * sizeof *ids))) {
         pthread_mutex_unlock(&o->mu);
@@ -339,7 +324,7 @@ int stmt_outbox_event(struct stmt_store *st, struct stmt_db_txn *t, unsigned ev,
     pthread_mutex_unlock(&o->mu);
     for (size_t i = 0; i < n && !rc; i++) {
         unsigned char k[13];
-        row_key(k, 'q', ids[i], seq);
+        stmt__obx_row_key(k, 'q', ids[i], seq);
         rc = stmt_db_put(t, o->tbl, k, sizeof k, payload, len, 0);
     }
     sc_free(ids);
@@ -351,8 +336,8 @@ int stmt_outbox_event(struct stmt_store *st, struct stmt_db_txn *t, unsigned ev,
 /* Run work(t, ctx) in a write transaction of its own and commit it; a transaction that met a
  * full map is done again (the map grows in between, stmt_db.c), at most OBX_RETRIES times. A
  * stmt_store code. */
-static int write_txn(struct stmt_store *st, int (*work)(struct stmt_db_txn *t, void *ctx),
-                     void *ctx)
+int stmt__obx_write_txn(struct stmt_store *st, int (*work)(struct stmt_db_txn *t, void *ctx),
+                        void *ctx)
 {
     int rc = STMT_DB_OK;
     for (int attempt = 0; attempt < OBX_RETRIES; attempt++) {
@@ -377,6 +362,8 @@ static int write_txn(struct stmt_store *st, int (*work)(struct stmt_db_txn *t, v
 struct create {
     const char *def;
     size_t len;
+    const unsigned char *spec; /* what it queues, stored with it (NULL: none yet) */
+    size_t speclen;
     uint32_t id;
 };
 
@@ -389,17 +376,18 @@ static int create_work(struct stmt_db_txn *t, void *ctx)
     unsigned char nk[4], tk[5], ck[5], zero[16] = {0};
     int rc = stmt_db_get(t, OBX_TABLE, "n", 1, &v, &vl);
     if (rc == STMT_DB_OK && vl == 4)
-        next = be32_get(v);
+        next = stmt__obx_be32_get(v);
     else if (rc != STMT_DB_NOTFOUND && rc != STMT_DB_OK)
         return rc;
-    be32_put(nk, next + 1);
+    stmt__obx_be32_put(nk, next + 1);
     tk[0] = 't';
     ck[0] = 'c';
-    be32_put(tk + 1, next);
-    be32_put(ck + 1, next);
+    stmt__obx_be32_put(tk + 1, next);
+    stmt__obx_be32_put(ck + 1, next);
     if ((rc = stmt_db_put(t, OBX_TABLE, "n", 1, nk, 4, 0)) ||
         (rc = stmt_db_put(t, OBX_TABLE, tk, 5, c->def, c->len, 0)) ||
-        (rc = stmt_db_put(t, OBX_TABLE, ck, 5, zero, 16, 0)))
+        (rc = stmt_db_put(t, OBX_TABLE, ck, 5, zero, 16, 0)) ||
+        (c->spec && (rc = stmt__obx_spec_put(t, next, c->spec, c->speclen))))
         return rc;
     c->id = next;
     return STMT_DB_OK;
@@ -407,11 +395,43 @@ static int create_work(struct stmt_db_txn *t, void *ctx)
 
 int stmt_outbox_target_create(struct stmt_store *st, const char *def, size_t len, uint32_t *id)
 {
-    struct create c = {def, len, 0};
-    int rc = write_txn(st, create_work, &c);
+    struct create c = {def, len, NULL, 0, 0};
+    int rc = stmt__obx_write_txn(st, create_work, &c);
     if (!rc)
         *id = c.id;
     return rc;
+}
+
+int stmt_outbox_target_create_for(struct stmt_store *st, const char *def, size_t len,
+                                  const struct stmt_outbox_filter *f, unsigned events, uint32_t *id)
+{
+    struct create c = {def, len, NULL, 0, 0};
+    struct watch w;
+    unsigned char *spec = NULL;
+    int rc;
+    memset(&w, 0, sizeof w);
+    if (f && (rc = stmt__obx_build_watch(&w, f)) != 0) { /* a bad filter: nothing stored */
+        stmt__obx_watch_clear(&w);
+        return rc;
+    }
+    rc = stmt__obx_spec_encode(f, events, &spec, &c.speclen);
+    c.spec = spec;
+    if (!rc)
+        rc = stmt__obx_write_txn(st, create_work, &c);
+    sc_free(spec);
+    if (rc) {
+        stmt__obx_watch_clear(&w);
+        return rc;
+    }
+    /* at once in memory too (the writer would load it at its next transaction anyway) */
+    w.id = c.id;
+    rc = f ? install_watch(st->obx, &w) : install_sub(st->obx, c.id, events);
+    if (rc) { /* stored but not matched here: remove it again, all or nothing */
+        (void)stmt_outbox_target_delete(st, c.id);
+        return rc;
+    }
+    *id = c.id;
+    return STMT_STORE_OK;
 }
 
 int stmt_outbox_target_update(struct stmt_store *st, uint32_t id, const char *def, size_t len)
@@ -421,7 +441,7 @@ int stmt_outbox_target_update(struct stmt_store *st, uint32_t id, const char *de
     size_t ol;
     int rc;
     tk[0] = 't';
-    be32_put(tk + 1, id);
+    stmt__obx_be32_put(tk + 1, id);
     rc = stmt_db_get1(st->db, OBX_TABLE, tk, 5, &old, &ol);
     sc_free(old);
     if (rc)
@@ -442,7 +462,7 @@ static int collect_rows(void *ctx, const void *key, size_t klen, const void *val
     const unsigned char *k = key;
     (void)val;
     (void)vlen;
-    if (klen != 13 || k[0] != kv->kind || be32_get(k + 1) != kv->id)
+    if (klen != 13 || k[0] != kv->kind || stmt__obx_be32_get(k + 1) != kv->id)
         return 1;
     if (kv->n == kv->cap) {
         size_t nc = kv->cap ? kv->cap * 2 : 256;
@@ -462,7 +482,7 @@ static int delete_work(struct stmt_db_txn *t, void *ctx)
     struct keyvec kv = {NULL, 0, 0, id, 0};
     unsigned char from[5], tk[5], ck[5];
     int rc;
-    be32_put(from + 1, id);
+    stmt__obx_be32_put(from + 1, id);
     memcpy(tk, from, 5);
     memcpy(ck, from, 5);
     tk[0] = 't';
@@ -479,6 +499,8 @@ static int delete_work(struct stmt_db_txn *t, void *ctx)
     sc_free(kv.k);
     if (!rc)
         rc = stmt_db_del(t, OBX_TABLE, tk, 5);
+    if (!rc)
+        rc = stmt__obx_spec_del(t, id); /* no node matches for it from this commit on */
     if (!rc) {
         rc = stmt_db_del(t, OBX_TABLE, ck, 5);
         if (rc == STMT_DB_NOTFOUND)
@@ -489,7 +511,7 @@ static int delete_work(struct stmt_db_txn *t, void *ctx)
 
 int stmt_outbox_target_delete(struct stmt_store *st, uint32_t id)
 {
-    return write_txn(st, delete_work, &id);
+    return stmt__obx_write_txn(st, delete_work, &id);
 }
 
 struct tvisit {
@@ -503,7 +525,7 @@ static int visit_target(void *ctx, const void *key, size_t klen, const void *val
     const unsigned char *k = key;
     if (klen != 5 || k[0] != 't')
         return 1;
-    return tv->fn(tv->ctx, be32_get(k + 1), val, vlen) ? 2 : 0;
+    return tv->fn(tv->ctx, stmt__obx_be32_get(k + 1), val, vlen) ? 2 : 0;
 }
 
 int stmt_outbox_targets(struct stmt_store *st, stmt_outbox_target_fn fn, void *ctx)
@@ -516,334 +538,4 @@ int stmt_outbox_targets(struct stmt_store *st, stmt_outbox_target_fn fn, void *c
     rc = stmt_db_scan(t, OBX_TABLE, "t", 1, visit_target, &tv);
     stmt_db_txn_abort(t);
     return rc < 0 ? stmt__db_to_store(rc) : STMT_STORE_OK;
-}
-
-/* ---- the senders' side ----------------------------------------------------------------- */
-
-struct peek {
-    struct stmt_store *st;
-    struct stmt_db_txn *t;
-    uint32_t id;
-    size_t max;
-    struct stmt_outbox_item *items;
-    size_t n;
-    int err;
-};
-
-static int peek_row(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
-{
-    struct peek *pk = ctx;
-    const unsigned char *k = key;
-    struct stmt_outbox_item *it;
-    if (pk->n >= pk->max || klen != 13 || k[0] != 'q' || be32_get(k + 1) != pk->id)
-        return 1;
-    it = &pk->items[pk->n];
-    it->seq = stmt__be64_get(k + 5);
-    it->json = NULL;
-    it->len = 0;
-    if (vlen) {
-        it->json = sc_strndup(val, vlen); /* an event's payload */
-        it->len = vlen;
-    } else {
-        const void *rv;
-        size_t rl = 0;
-        int rc = stmt_db_get(pk->t, pk->st->tbl.stmt, k + 5, 8, &rv, &rl);
-        if (rc == 0 && rl >= STMT_REC_HDR) {
-            const unsigned char *r = rv;
-            size_t hdr = STMT_REC_HDR + 8 * (size_t)(r[2] << 8 | r[3]);
-            if (hdr <= rl) {
-                it->len = rl - hdr;
-                it->json = sc_strndup((const char *)r + hdr, it->len);
-            }
-            if (!it->json)
-                it->len = 0;
-        } else if (rc != STMT_DB_NOTFOUND && rc != 0) {
-            pk->err = stmt__db_to_store(rc);
-            return -1;
-        }
-        if (rc == 0 && !it->json) {
-            pk->err = STMT_STORE_ERR_NOMEM;
-            return -1;
-        }
-    }
-    if (vlen && !it->json) {
-        pk->err = STMT_STORE_ERR_NOMEM;
-        return -1;
-    }
-    pk->n++;
-    return 0;
-}
-
-void stmt_outbox_items_free(struct stmt_outbox_item *items, size_t n)
-{
-    for (size_t i = 0; items && i < n; i++)
-        sc_free(items[i].json);
-    sc_free(items);
-}
-
-int stmt_outbox_peek(struct stmt_store *st, uint32_t id, uint64_t after, size_t max,
-                     struct stmt_outbox_item **items, size_t *n)
-{
-    struct peek pk = {st, NULL, id, max, NULL, 0, 0};
-    unsigned char from[13];
-    int rc;
-    if (max == 0)
-        return STMT_STORE_ERR_ARG;
-    pk.items = sc_calloc(max, sizeof *pk.items);
-    if (!pk.items)
-        return STMT_STORE_ERR_NOMEM;
-    rc = stmt_db_txn_begin(st->db, 0, &pk.t);
-    if (rc) {
-        sc_free(pk.items);
-        return stmt__db_to_store(rc);
-    }
-    row_key(from, 'q', id, after + 1);
-    rc = stmt_db_scan(pk.t, OBX_TABLE, from, sizeof from, peek_row, &pk);
-    stmt_db_txn_abort(pk.t);
-    if (pk.err || rc < 0) {
-        stmt_outbox_items_free(pk.items, pk.n);
-        return pk.err ? pk.err : stmt__db_to_store(rc);
-    }
-    *items = pk.items;
-    *n = pk.n;
-    return STMT_STORE_OK;
-}
-
-/* counters 'c': sent(8) parked(8) */
-static int bump(struct stmt_db_txn *t, uint32_t id, uint64_t sent, uint64_t parked)
-{
-    unsigned char ck[5], v16[16];
-    const void *v;
-    size_t vl;
-    int rc;
-    ck[0] = 'c';
-    be32_put(ck + 1, id);
-    rc = stmt_db_get(t, OBX_TABLE, ck, 5, &v, &vl);
-    if (rc == STMT_DB_NOTFOUND)
-        return STMT_DB_OK; /* the target was deleted meanwhile */
-    if (rc)
-        return rc;
-    if (vl != 16)
-        return STMT_DB_ERR_CORRUPT;
-    stmt__be64_put(v16, stmt__be64_get(v) + sent);
-    stmt__be64_put(v16 + 8, stmt__be64_get((const unsigned char *)v + 8) + parked);
-    return stmt_db_put(t, OBX_TABLE, ck, 5, v16, 16, 0);
-}
-
-struct rows {
-    uint32_t id;
-    const uint64_t *seqs;
-    size_t n;
-    const char *reason; /* park: the reason; done: NULL */
-};
-
-static int done_work(struct stmt_db_txn *t, void *ctx)
-{
-    const struct rows *r = ctx;
-    size_t gone = 0;
-    int rc = STMT_DB_OK;
-    for (size_t i = 0; i < r->n && !rc; i++) {
-        unsigned char k[13];
-        row_key(k, 'q', r->id, r->seqs[i]);
-        rc = stmt_db_del(t, OBX_TABLE, k, sizeof k);
-        if (rc == STMT_DB_NOTFOUND)
-            rc = STMT_DB_OK; /* deleted with its target */
-        else if (!rc)
-            gone++;
-    }
-    return rc ? rc : bump(t, r->id, gone, 0);
-}
-
-int stmt_outbox_done(struct stmt_store *st, uint32_t id, const uint64_t *seqs, size_t n)
-{
-    struct rows r = {id, seqs, n, NULL};
-    return write_txn(st, done_work, &r);
-}
-
-static int park_work(struct stmt_db_txn *t, void *ctx)
-{
-    const struct rows *r = ctx;
-    unsigned char k[13], pk[13];
-    int rc;
-    row_key(k, 'q', r->id, r->seqs[0]);
-    row_key(pk, 'p', r->id, r->seqs[0]);
-    rc = stmt_db_del(t, OBX_TABLE, k, sizeof k);
-    if (!rc)
-        rc = stmt_db_put(t, OBX_TABLE, pk, sizeof pk, r->reason, strlen(r->reason), 0);
-    return rc ? rc : bump(t, r->id, 0, 1);
-}
-
-int stmt_outbox_park(struct stmt_store *st, uint32_t id, uint64_t seq, const char *reason)
-{
-    struct rows r = {id, &seq, 1, reason};
-    return write_txn(st, park_work, &r);
-}
-
-struct count {
-    uint32_t id;
-    uint64_t n, oldest;
-};
-
-static int count_row(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
-{
-    struct count *c = ctx;
-    const unsigned char *k = key;
-    (void)val;
-    (void)vlen;
-    if (klen != 13 || k[0] != 'q' || be32_get(k + 1) != c->id)
-        return 1;
-    if (!c->n)
-        c->oldest = stmt__be64_get(k + 5);
-    c->n++;
-    return 0;
-}
-
-int stmt_outbox_stats(struct stmt_store *st, uint32_t id, uint64_t after,
-                      struct stmt_outbox_stats *out)
-{
-    struct stmt_db_txn *t = NULL;
-    struct count c = {id, 0, 0};
-    unsigned char from[13];
-    const void *v;
-    size_t vl;
-    int rc = stmt_db_txn_begin(st->db, 0, &t);
-    if (rc)
-        return stmt__db_to_store(rc);
-    memset(out, 0, sizeof *out);
-    from[0] = 'c';
-    be32_put(from + 1, id);
-    rc = stmt_db_get(t, OBX_TABLE, from, 5, &v, &vl);
-    if (rc == STMT_DB_OK && vl == 16) {
-        out->sent = stmt__be64_get(v);
-        out->parked = stmt__be64_get((const unsigned char *)v + 8);
-    }
-    row_key(from, 'q', id, after + 1);
-    rc = stmt_db_scan(t, OBX_TABLE, from, sizeof from, count_row, &c);
-    stmt_db_txn_abort(t);
-    if (rc < 0)
-        return stmt__db_to_store(rc);
-    out->queued = c.n;
-    out->oldest_us = c.oldest;
-    return STMT_STORE_OK;
-}
-
-struct bcount {
-    uint32_t id;
-    uint64_t n, max;
-};
-
-static int bcount_row(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
-{
-    struct bcount *c = ctx;
-    const unsigned char *k = key;
-    (void)val;
-    (void)vlen;
-    if (c->n >= c->max || klen != 13 || k[0] != 'q' || be32_get(k + 1) != c->id)
-        return 1;
-    c->n++;
-    return 0;
-}
-
-int stmt_outbox_count(struct stmt_store *st, uint32_t id, uint64_t after, uint64_t max, uint64_t *n)
-{
-    struct stmt_db_txn *t = NULL;
-    struct bcount c = {id, 0, max};
-    unsigned char from[13];
-    int rc = stmt_db_txn_begin(st->db, 0, &t);
-    if (rc)
-        return stmt__db_to_store(rc);
-    row_key(from, 'q', id, after + 1);
-    rc = stmt_db_scan(t, OBX_TABLE, from, sizeof from, bcount_row, &c);
-    stmt_db_txn_abort(t);
-    if (rc < 0)
-        return stmt__db_to_store(rc);
-    *n = c.n;
-    return STMT_STORE_OK;
-}
-
-struct pvisit {
-    uint32_t id;
-    size_t max, n;
-    stmt_outbox_parked_fn fn;
-    void *ctx;
-};
-
-static int visit_parked(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
-{
-    struct pvisit *pv = ctx;
-    const unsigned char *k = key;
-    if (pv->n >= pv->max || klen != 13 || k[0] != 'p' || be32_get(k + 1) != pv->id)
-        return 1;
-    pv->n++;
-    return pv->fn(pv->ctx, stmt__be64_get(k + 5), val, vlen) ? 2 : 0;
-}
-
-int stmt_outbox_parked(struct stmt_store *st, uint32_t id, size_t max, stmt_outbox_parked_fn fn,
-                       void *ctx)
-{
-    struct stmt_db_txn *t = NULL;
-    struct pvisit pv = {id, max, 0, fn, ctx};
-    unsigned char from[5];
-    int rc = stmt_db_txn_begin(st->db, 0, &t);
-    if (rc)
-        return stmt__db_to_store(rc);
-    from[0] = 'p';
-    be32_put(from + 1, id);
-    rc = stmt_db_scan(t, OBX_TABLE, from, 5, visit_parked, &pv);
-    stmt_db_txn_abort(t);
-    return rc < 0 ? stmt__db_to_store(rc) : STMT_STORE_OK;
-}
-
-int stmt_outbox_records(struct stmt_store *st, uint64_t after, size_t max,
-                        struct stmt_outbox_item **items, size_t *n)
-{
-    struct stmt_db_txn *t = NULL;
-    struct stmt_outbox_item *it;
-    struct stmt_db_cursor *cur = NULL;
-    struct stmt_db_kv kv;
-    unsigned char from[8];
-    size_t got = 0;
-    int rc, ret = STMT_STORE_OK;
-    if (max == 0)
-        return STMT_STORE_ERR_ARG;
-    it = sc_calloc(max, sizeof *it);
-    if (!it)
-        return STMT_STORE_ERR_NOMEM;
-    rc = stmt_db_txn_begin(st->db, 0, &t);
-    if (rc) {
-        sc_free(it);
-        return stmt__db_to_store(rc);
-    }
-    stmt__be64_put(from, after + 1);
-    rc = stmt_db_cursor_open(t, st->tbl.stmt, &cur);
-    if (!rc)
-        rc = stmt_db_cursor_seek(cur, from, sizeof from, &kv);
-    while (!rc && got < max) {
-        const unsigned char *r = kv.val;
-        size_t hdr = kv.vlen >= STMT_REC_HDR ? STMT_REC_HDR + 8 * (size_t)(r[2] << 8 | r[3]) : 0;
-        if (kv.klen != 8 || !hdr || hdr > kv.vlen) {
-            rc = stmt_db_cursor_next(cur, &kv);
-            continue;
-        }
-        it[got].seq = stmt__be64_get(kv.key);
-        it[got].len = kv.vlen - hdr;
-        it[got].json = sc_strndup((const char *)r + hdr, it[got].len);
-        if (!it[got].json) {
-            ret = STMT_STORE_ERR_NOMEM;
-            break;
-        }
-        if (++got < max)
-            rc = stmt_db_cursor_next(cur, &kv);
-    }
-    if (!ret && rc && rc != STMT_DB_NOTFOUND)
-        ret = stmt__db_to_store(rc);
-    stmt_db_cursor_close(cur);
-    stmt_db_txn_abort(t);
-    if (ret) {
-        stmt_outbox_items_free(it, got);
-        return ret;
-    }
-    *items = it;
-    *n = got;
-    return STMT_STORE_OK;
 }

@@ -17,6 +17,8 @@
  *   't' target(4)        -> definition   the target as `lrs/` describes it (opaque JSON)
  *   'c' target(4)        -> sent(8) parked(8)  counters, updated with the rows they count
  *   'n'                  -> next target id(4)
+ *   'w' target(4)        -> spec         what the target queues: its filter or its events
+ *   'v'                  -> version(8)   of the specs (stmt_outbox_spec.c)
  *   'm' sha256(url) dir  -> checkpoint of `scolar migrate` (lrs/cmd_migrate.c, JSON)
  *
  * Matching uses the xAPI query filter semantics of GET /xapi/statements (Comm 2.1.3): verb,
@@ -25,6 +27,11 @@
  * like a query confirms; a statement whose object is a StatementRef also matches when the
  * statement it targets does ("Filter Conditions for StatementRefs"), so voiding statements of
  * forwarded statements are forwarded too.
+ *
+ * Several nodes on one PostgreSQL database (issue 19): the filters in memory follow the stored
+ * specs. Each write transaction that matches (the writer's group, stmt_outbox_event) first reads
+ * the specs' version and reloads them when it changed, so a target created through any node
+ * before a statement's transaction began gets that statement's row, and a deleted one none.
  *
  * Threads: every function is thread-safe. The writer holds the filter lock while it matches a
  * group; the senders use their own short transactions.
@@ -58,6 +65,14 @@ struct stmt_outbox_filter {
 /** Create a target: assigns its id and writes its definition (and zero counters) in one
  *  transaction. def is opaque to the store. STMT_STORE_OK or a store error code. */
 int stmt_outbox_target_create(struct stmt_store *st, const char *def, size_t len, uint32_t *id);
+/** Create a target with what it queues, in one transaction: with f, a forwarder matching f
+ *  (every field NULL: every statement); with f NULL, a webhook subscribed to `events`
+ *  (STMT_OUTBOX_EV_*). The filter is stored with the target and matched from its commit on by
+ *  every writer on the store (every node); it is also watched here at once. STMT_STORE_OK,
+ *  STMT_STORE_ERR_ARG (a bad registration or agent: nothing stored), or a store error. */
+int stmt_outbox_target_create_for(struct stmt_store *st, const char *def, size_t len,
+                                  const struct stmt_outbox_filter *f, unsigned events,
+                                  uint32_t *id);
 /** Replace the definition of target id. STMT_STORE_ERR_NOTFOUND when absent. */
 int stmt_outbox_target_update(struct stmt_store *st, uint32_t id, const char *def, size_t len);
 /** Delete target id with its queued and parked rows and counters, in one transaction. The
@@ -68,11 +83,17 @@ typedef int (*stmt_outbox_target_fn)(void *ctx, uint32_t id, const char *def, si
 int stmt_outbox_targets(struct stmt_store *st, stmt_outbox_target_fn fn, void *ctx);
 
 /** Start matching new statements for target id with filter f (copied; replaces an earlier
- *  one). STMT_STORE_OK, STMT_STORE_ERR_ARG (bad registration or agent), ERR_NOMEM. */
+ *  one). When target id exists and its stored filter is not f (a store written before filters
+ *  were stored with their targets), f is stored with it (a write transaction). The target
+ *  must exist: the filters in memory follow the stored ones at the next write transaction
+ *  after any target changed, so a filter of no stored target does not last. STMT_STORE_OK,
+ *  STMT_STORE_ERR_ARG (bad registration or agent), ERR_NOMEM, a store error. */
 int stmt_outbox_watch(struct stmt_store *st, uint32_t id, const struct stmt_outbox_filter *f);
-/** Start queueing the events of `events` (STMT_OUTBOX_EV_*) for webhook target id. */
+/** Start queueing the events of `events` (STMT_OUTBOX_EV_*) for webhook target id (stored with
+ *  it as stmt_outbox_watch stores a filter). */
 int stmt_outbox_subscribe(struct stmt_store *st, uint32_t id, unsigned events);
-/** Stop matching statements and events for target id. */
+/** Stop matching statements and events for target id here (memory only: the stored filter
+ *  goes with stmt_outbox_target_delete, which every node's writer then follows). */
 void stmt_outbox_forget(struct stmt_store *st, uint32_t id);
 
 /**

@@ -120,7 +120,7 @@ static int rec_match(struct stmt_store *st, struct stmt_db_txn *t, const struct 
         if (rc == STMT_DB_NOTFOUND)
             return 0;
         if (rc)
-            return STMT_STORE_ERR_IO;
+            return stmt__db_to_store(rc);
         rec = v;
         len = vl;
     }
@@ -297,6 +297,7 @@ static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct pl
                    struct batch *b, struct collect *c)
 {
     size_t n = b->n;
+    int rc;
     /* the other filters: a point lookup of each term's entry epoch ‖ hash ‖ seq */
     for (int i = 0; i < p->nf && n; i++) {
         if (i == p->driver)
@@ -305,8 +306,8 @@ static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct pl
             stmt__idx_key(b->key[j], stmt__epv_of(&p->ev, b->seq[j]), p->f[i].hash, b->seq[j]);
             b->kv[j] = (struct stmt_db_kv){b->key[j], NULL, STMT_IDX_KEY, 0};
         }
-        if (stmt_db_get_many(t, st->tbl.idx, b->kv, n))
-            return STMT_STORE_ERR_IO;
+        if ((rc = stmt_db_get_many(t, st->tbl.idx, b->kv, n)))
+            return stmt__db_to_store(rc);
         n = batch_keep(b, n, 0);
     }
     if (!n)
@@ -316,8 +317,8 @@ static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct pl
         stmt__be64_put(b->key[j], b->seq[j]);
         b->kv[j] = (struct stmt_db_kv){b->key[j], NULL, 8, 0};
     }
-    if (stmt_db_get_many(t, st->tbl.stmt, b->kv, n))
-        return STMT_STORE_ERR_IO;
+    if ((rc = stmt_db_get_many(t, st->tbl.stmt, b->kv, n)))
+        return stmt__db_to_store(rc);
     n = batch_keep(b, n, 0);
     {
         /* voided (Comm 2.1.4): the ids of the records in the voided set (a voiding statement
@@ -334,8 +335,8 @@ static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct pl
             len[m] = l;
             b->kv[m++] = (struct stmt_db_kv){r + 4, NULL, (r[1] & STMT_REC_VOIDING) ? 0 : 16, 0};
         }
-        if (m && stmt_db_get_many(t, st->tbl.voided, b->kv, m))
-            return STMT_STORE_ERR_IO;
+        if (m && (rc = stmt_db_get_many(t, st->tbl.voided, b->kv, m)))
+            return stmt__db_to_store(rc);
         for (size_t j = 0; j < m; j++) {
             int rc, mt;
             if (b->kv[j].val)
@@ -424,13 +425,13 @@ static int walk(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db_cur
             b->seq[b->n++] = seq;
         }
         if (rc && rc != STMT_DB_NOTFOUND)
-            return STMT_STORE_ERR_IO;
+            return stmt__db_to_store(rc);
         seen += b->n;
         if (b->n && (ret = confirm(st, t, p, b, c)) != 0)
             return ret;
         matched += c->n - before;
     }
-    return rc && rc != STMT_DB_NOTFOUND ? STMT_STORE_ERR_IO : STMT_STORE_OK;
+    return rc && rc != STMT_DB_NOTFOUND ? stmt__db_to_store(rc) : STMT_STORE_OK;
 }
 
 /* The main table in [lo, hi] (no filter): each record is matched and copied into the page as
@@ -484,9 +485,9 @@ static int walk_main(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_d
             b->n++;
         }
         if (rc && rc != STMT_DB_NOTFOUND)
-            return STMT_STORE_ERR_IO;
-        if (b->n && stmt_db_get_many(t, st->tbl.voided, b->kv, b->n))
-            return STMT_STORE_ERR_IO;
+            return stmt__db_to_store(rc);
+        if (b->n && (rc = stmt_db_get_many(t, st->tbl.voided, b->kv, b->n)))
+            return stmt__db_to_store(rc);
         for (size_t j = 0; j < b->n; j++) {
             if (b->kv[j].val) { /* voided */
                 sc_free(c->items[base + j].json);
@@ -498,7 +499,7 @@ static int walk_main(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_d
             c->items[j].json = NULL;
         c->n = w;
     }
-    return rc && rc != STMT_DB_NOTFOUND ? STMT_STORE_ERR_IO : STMT_STORE_OK;
+    return rc && rc != STMT_DB_NOTFOUND ? stmt__db_to_store(rc) : STMT_STORE_OK;
 }
 
 /* The unfolded tail (seqs after p->ix within [lo, hi]) in the walk's direction: each
@@ -542,7 +543,7 @@ static int run(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *
 {
     struct stmt_db_cursor *cur = NULL;
     struct batch b; /* about 20 KiB of stack, no allocation per query */
-    int ret = STMT_STORE_OK;
+    int ret = STMT_STORE_OK, rc;
     uint64_t ihi = p->hi < p->ix ? p->hi : p->ix; /* the folded part of the window */
 
     if (p->lo > p->hi)
@@ -550,8 +551,8 @@ static int run(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *
     b.mode = batch_forced();
     if (b.mode < 0)
         b.mode = st->db->pg ? BATCH_ADAPTIVE : BATCH_NEED;
-    if (stmt_db_cursor_open(t, p->driver >= 0 ? st->tbl.idx : st->tbl.stmt, &cur))
-        return STMT_STORE_ERR_IO;
+    if ((rc = stmt_db_cursor_open(t, p->driver >= 0 ? st->tbl.idx : st->tbl.stmt, &cur)))
+        return stmt__db_to_store(rc);
     if (p->driver < 0) {
         /* the main table holds the tail too */
         ret = walk_main(st, t, cur, p, p->lo, p->hi, asc, c, &b);
@@ -681,15 +682,15 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
     if (st->shared) {
         /* PostgreSQL (issue 19): other nodes write too, and every statement is indexed in its
          * own transaction: t's snapshot holds all of them through indexed_through. */
-        if (stmt__store_snapshot(st, t, &p.ix)) {
-            rc = STMT_STORE_ERR_IO;
+        if ((rc = stmt__store_snapshot(st, t, &p.ix))) {
+            rc = stmt__db_to_store(rc);
             goto out;
         }
         if (!q->cursor || !q->cursor[0])
             snapshot = p.ix;
     }
-    if (stmt__epv_read(st, t, &p.ev)) {
-        rc = STMT_STORE_ERR_IO;
+    if ((rc = stmt__epv_read(st, t, &p.ev))) {
+        rc = stmt__db_to_store(rc);
         goto out;
     }
     /* Comm 2.1.3: since exclusive, until inclusive; never beyond the snapshot. */

@@ -385,26 +385,11 @@ static void prep_free(struct stmt__prep *p, size_t n)
     sc_free(p);
 }
 
-/* Set obj.key = val (consumed, also on failure). A replaced member's key moves to val:
- * cJSON_ReplaceItemInObject copies it without checking the copy (cJSON 1.7.15), which left a
- * member without a name after an allocation failure, and a failed add leaked val. */
+/* Set obj.key = val (consumed, also on failure; NULL: a failed create) with sc_json_set, whose
+ * replaced member's key moves to val (cJSON 1.7.15's replacement copies it unchecked). */
 static int set_member(cJSON *obj, const char *key, cJSON *val)
 {
-    cJSON *old;
-    if (!val)
-        return STMT_STORE_ERR_NOMEM;
-    old = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (old && old->string && !(old->type & cJSON_StringIsConst)) {
-        val->string = old->string;
-        val->type &= ~cJSON_StringIsConst;
-        old->string = NULL;
-        return cJSON_ReplaceItemViaPointer(obj, old, val) ? STMT_STORE_OK : STMT_STORE_ERR_NOMEM;
-    }
-    if (old ? cJSON_ReplaceItemInObjectCaseSensitive(obj, key, val)
-            : cJSON_AddItemToObject(obj, key, val))
-        return STMT_STORE_OK;
-    cJSON_Delete(val);
-    return STMT_STORE_ERR_NOMEM;
+    return sc_json_set(obj, key, val) ? STMT_STORE_OK : STMT_STORE_ERR_NOMEM;
 }
 
 /* Caller-thread half of an insert: LRS-set properties, terms, JSON. */

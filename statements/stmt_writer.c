@@ -69,8 +69,10 @@ static int write_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__
     slen = (size_t)n;
     stmt__be64_put(seq8, (uint64_t)seq);
     size = STMT_REC_HDR + 8 * p->nterms + p->json_len + slen;
-    /* stored is the key and grows: an append (LMDB: MDB_RESERVE | MDB_APPEND, no copy) */
-    rc = stmt_db_reserve(t, st->tbl.stmt, seq8, sizeof seq8, size, STMT_DB_APPEND, &buf);
+    /* stored is the key and grows: an append (LMDB: MDB_RESERVE | MDB_APPEND, no copy), a new
+     * key (PostgreSQL: a plain INSERT, STMT_DB_NEW) */
+    rc = stmt_db_reserve(t, st->tbl.stmt, seq8, sizeof seq8, size, STMT_DB_APPEND | STMT_DB_NEW,
+                         &buf);
     if (rc)
         return db_to_store(rc);
     r = buf;
@@ -94,7 +96,7 @@ static int write_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__
         unsigned char rk[24];
         memcpy(rk, p->ref, 16);
         memcpy(rk + 16, seq8, 8);
-        rc = stmt_db_put(t, st->tbl.ref, rk, sizeof rk, EMPTY, 0, 0);
+        rc = stmt_db_put(t, st->tbl.ref, rk, sizeof rk, EMPTY, 0, STMT_DB_NEW); /* new seq */
         if (rc)
             return db_to_store(rc);
         if (p->flags & STMT_REC_VOIDING) {

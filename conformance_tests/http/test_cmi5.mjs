@@ -3,14 +3,16 @@
 // URL, LMS.LaunchData, the LMS's statement rules (403 naming the rule), moveOn and satisfied,
 // waive and abandon. docs/cmi5.md. The courses are the project's own (lib/cmi5.mjs); the
 // import of the corpus courses (../shared/scorm-packages/cmi5) is an extended part, skipped
-// without it.
+// without it. Runs on both backends (test_cmi5_pg: SCOLAR_TEST_BACKEND=pg): where a test looks at
+// the stored state, it reads DATA/cmi5/ and store.mdb on LMDB, the rows of the database (psql)
+// on PostgreSQL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
-import { startServer, tempDir, SHARED } from '../lib/server.mjs';
+import { startServer, tempDir, SHARED, ON_PG, storeFor } from '../lib/server.mjs';
 import { writeCmi5Course } from '../lib/cmi5.mjs';
 
 const CMI5 = join(SHARED, 'scorm-packages', 'cmi5');
@@ -39,6 +41,38 @@ function structure(aus, { course = 'https://example.com/course/1', extra = '' } 
     .join('')}</courseStructure>`;
 }
 
+// ---- the stored state, on either backend ----
+function psql(url, sql) {
+  const r = spawnSync('psql', ['-qAt', '-d', url, '-c', sql], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+// PostgreSQL: the content rows of cmi5 course id ("cmi5:<id>", version 1: scorm/cmi5_content.c),
+// or of every cmi5 course when id is omitted
+const cmi5Rows = (store, id) => Number(psql(store, "SELECT count(*) FROM scolar_kv WHERE tbl = 'content' AND " +
+  (id ? `k LIKE 'cmi5:${id}\\0371\\037%'::bytea` : "k LIKE 'cmi5:%'::bytea")));
+const filesIn = (dir) => readdirSync(dir, { recursive: true }).filter((f) => statSync(join(dir, f)).isFile());
+// The package of course id, imported from folder pkg, is stored: files under DATA/cmi5/<id>/ on
+// LMDB; on PostgreSQL one content row per file and no DATA/cmi5/<id>/ folder.
+function assertPackageStored(dataDir, store, id, pkg) {
+  if (ON_PG) {
+    assert.equal(existsSync(join(dataDir, 'cmi5', id)), false, 'no DATA/cmi5/ folder on PostgreSQL');
+    assert.equal(cmi5Rows(store, id), filesIn(pkg).length, `${id}: a content row per file`);
+  } else {
+    assert.ok(existsSync(join(dataDir, 'cmi5', id, 'cmi5.xml')), 'files extracted');
+    assert.equal(filesIn(join(dataDir, 'cmi5', id)).length, filesIn(pkg).length, `${id}: every file extracted`);
+  }
+}
+// Whether the store holds the text t (hex): in store.mdb (LMDB), in a key or value of a row
+// (PostgreSQL).
+function storeHolds(t) {
+  assert.match(t, /^[0-9a-f]+$/);
+  if (!ON_PG) return readFileSync(join(s.dataDir, 'store.mdb')).includes(t);
+  return Number(psql(s.store, `SELECT count(*) FROM scolar_kv WHERE position(convert_to('${t}', 'UTF8') in v) > 0 OR position(convert_to('${t}', 'UTF8') in k) > 0`)) > 0;
+}
+// Temporary folders an import left: DATA/cmi5/.tmp-* (LMDB) or DATA/content/.tmp-* (PostgreSQL)
+const tmpLeft = (dataDir) => ['cmi5', 'content'].flatMap((d) => existsSync(join(dataDir, d)) ? readdirSync(join(dataDir, d)).filter((n) => n.startsWith('.tmp')) : []);
+
 let s;
 before(async () => { s = await startServer(); });
 after(async () => { await s.stop(); rmSync(work, { recursive: true, force: true }); });
@@ -64,7 +98,10 @@ test('the shared cmi5 packages import; their structures alone are refused for re
     assert.equal(r.json.blocks.length, w.blocks, name);
     if (w.mastery !== undefined) assert.equal(r.json.aus[0].masteryScore, w.mastery);
     for (const au of r.json.aus) assert.notEqual(au.activityId, au.publisherId, '8.1.5.0-3');
-    assert.ok(existsSync(join(s.dataDir, 'cmi5', r.json.id, 'cmi5.xml')), 'files extracted');
+    assertPackageStored(s.dataDir, s.store, r.json.id, join(CMI5, name));
+    const served = await fetch(`${s.content}/cmi5/content/${r.json.id}/cmi5.xml`);
+    assert.equal(served.status, 200);
+    assert.ok(Buffer.from(await served.arrayBuffer()).equals(readFileSync(join(CMI5, name, 'cmi5.xml'))), `${name}: cmi5.xml served as imported`);
     const bare = await xml(readFileSync(join(CMI5, name, 'cmi5.xml')));
     assert.equal(bare.status, 400, bare.text);
     assert.equal(bare.json.rule, '14.2.0.0-1');
@@ -79,6 +116,7 @@ test('the shared cmi5 packages import; their structures alone are refused for re
 
 test('import rules: each refusal is a 400 naming the rule and the element, and stores nothing', async () => {
   const before = (await s.req('GET', '/api/cmi5/courses')).json.length;
+  const rowsBefore = ON_PG ? cmi5Rows(s.store) : 0;
   const abs = 'https://example.com/au/';
   const cases = [
     [structure([{ id: 'au-1', url: 'http://x.example/a.html' }]), '3.0.0.0-1', 'au-1'],
@@ -108,7 +146,8 @@ test('import rules: each refusal is a 400 naming the rule and the element, and s
   assert.equal(r.status, 400, r.text);
   assert.equal(r.json.rule, '14.1.0.0-4');
   assert.equal((await s.req('GET', '/api/cmi5/courses')).json.length, before, 'nothing stored');
-  assert.equal(existsSync(join(s.dataDir, 'cmi5')) ? execFileSync('ls', ['-A', join(s.dataDir, 'cmi5')]).toString().split('\n').filter((n) => n.startsWith('.tmp')).length : 0, 0, 'no temporary folder left');
+  if (ON_PG) assert.equal(cmi5Rows(s.store), rowsBefore, 'no content row stored');
+  assert.deepEqual(tmpLeft(s.dataDir), [], 'no temporary folder left');
 });
 
 // An AU written out by hand: fetch, launch data, learner preferences, statements.
@@ -380,9 +419,8 @@ test('abandon a session from the API; NotApplicable is satisfied at registration
   const tok = new URL(reg.json.launch_url).searchParams.get('t');
   assert.match(tok, /^[0-9a-f]{32}$/);
   const sha = (t) => createHash('sha256').update(t).digest('hex');
-  let store = readFileSync(join(s.dataDir, 'store.mdb'));
-  assert.equal(store.includes(tok), false, 'no plain link token in the store');
-  assert.equal(store.includes(sha(tok)), true, 'its SHA-256 is stored');
+  assert.equal(storeHolds(tok), false, 'no plain link token in the store');
+  assert.equal(storeHolds(sha(tok)), true, 'its SHA-256 is stored');
   const got = await s.req('GET', `/api/registrations/${reg.json.registration}`);
   assert.equal(got.status, 200);
   assert.equal(got.json.launch_url, undefined);
@@ -396,9 +434,8 @@ test('abandon a session from the API; NotApplicable is satisfied at registration
   assert.notEqual(tok2, tok);
   assert.equal((await fetch(reg.json.launch_url, { redirect: 'manual' })).status, 403, 'the old link no longer works');
   assert.equal((await fetch(nl.json.launch_url, { redirect: 'manual' })).status, 302);
-  store = readFileSync(join(s.dataDir, 'store.mdb'));
-  assert.equal(store.includes(tok2), false);
-  assert.equal(store.includes(sha(tok2)), true);
+  assert.equal(storeHolds(tok2), false);
+  assert.equal(storeHolds(sha(tok2)), true);
   assert.equal((await s.req('POST', `/api/registrations/${randomUUID()}/link`)).status, 404);
   // the paged course list (and its search) has the cmi5 course, kind "cmi5", with its counters
   let cl = await s.req('GET', `/api/courses?q=${encodeURIComponent(na.json.id)}`);
@@ -457,7 +494,7 @@ test('scolar import: a cmi5 zip becomes a course; a bare structure with relative
   const rec = JSON.parse(r.stdout);
   assert.equal(rec.type, 'cmi5');
   assert.equal(rec.aus.length, 8);
-  assert.ok(existsSync(join(dir, 'cmi5', rec.id, 'index.html')));
+  assertPackageStored(dir, ON_PG ? storeFor(dir) : '', rec.id, join(work, 'own-multi'));
   r = cli(['import', '--data', dir, join(work, 'own-multi', 'cmi5.xml')]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /cmi5 14\.2\.0\.0-1/);

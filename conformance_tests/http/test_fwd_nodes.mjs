@@ -117,6 +117,50 @@ test('a forwarder created through A: writes through A and B arrive once; pause, 
   }
 });
 
+test('a forwarder created through A gets the statements written through B right after, before B syncs', async () => {
+  // The filter is stored with the forwarder, and every node's writer reads the filters'
+  // version in its own transaction (statements/stmt_outbox_spec.c): no wait for B's definition
+  // sync (lrs/fwd_nodes.c, every second) before B queues rows for it.
+  const rcv = await receiver();
+  const { nodes: [a, b], stop } = await startNodes(2);
+  try {
+    const act = `http://ex.org/fwdnodes/${randomUUID()}`;
+    const mine = (id) => ({ id, actor: ACTOR, verb: VERB, object: { id: act } });
+    const c = await a.req('POST', '/api/forwarders', {
+      body: { url: rcv.url, retry_initial_ms: 50, filter: { activity: act } },
+    });
+    assert.equal(c.status, 201, c.text);
+    const id = c.json.id;
+    // at once, no sleep: B has not synced yet (its status still says 404 right after)
+    const ids = [], others = [];
+    for (let i = 0; i < 10; i++) {
+      const batch = Array.from({ length: 5 }, () => randomUUID());
+      const other = randomUUID();
+      const p = await b.req('POST', '/xapi/statements', { body: [...batch.map(mine), stmt(other)] });
+      assert.equal(p.status, 200, p.text);
+      ids.push(...batch);
+      others.push(other);
+    }
+    await until('every statement written through B at the target', () => rcv.has(ids), 30000);
+    await sleep(1500);
+    exactlyOnce(rcv, ids, 'written through B right after the creation through A');
+    assert.deepEqual(others.filter((x) => rcv.count.has(x)), [], 'the filter holds on B: other activities are not sent');
+    for (const n of [a, b]) {
+      const st = (await status(n, id)).status;
+      assert.deepEqual([st.sent, st.queued], [50, 0], JSON.stringify(st));
+    }
+    // deleted through A, written through B at once: no row is queued for it any more
+    assert.equal((await a.req('DELETE', `/api/forwarders/${id}`)).status, 204);
+    const after = Array.from({ length: 5 }, () => randomUUID());
+    assert.equal((await b.req('POST', '/xapi/statements', { body: after.map(mine) })).status, 200);
+    await sleep(2500);
+    assert.deepEqual(after.filter((x) => rcv.count.has(x)), [], 'nothing sent for the deleted forwarder');
+  } finally {
+    await stop();
+    await rcv.close();
+  }
+});
+
 test('kill -9 of the node holding the lease: the other delivers the rest within the lease time', async () => {
   const rcv = await receiver();
   const { nodes, stop } = await startNodes(2);

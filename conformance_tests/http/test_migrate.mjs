@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { startServer, tempDir, cli, BIN, ADMIN_KEY, ADMIN_SECRET } from '../lib/server.mjs';
+import { startServer, tempDir, cli, BIN, ADMIN_KEY, ADMIN_SECRET, ON_PG } from '../lib/server.mjs';
 import { statement, agent, voiding, uuid, fetchAll } from '../lib/xapi.mjs';
 
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
@@ -129,6 +129,25 @@ test('migrate --from a scolar serve: statements, voided ones, attachments, docum
     // usage errors
     assert.equal(cli(['migrate', '--from', 'ftp://x/', '--key', 'k', '--secret', 's', '--data', dataDir]).status, 2);
     assert.equal(cli(['migrate', '--key', 'k', '--secret', 's', '--data', dataDir]).status, 2);
+    // two stores, neither an xAPI endpoint: migrate copies the whole store between them, as
+    // `scolar copy-store` does (issue 19: "scolar migrate copies a store between backends";
+    // LMDB <-> PostgreSQL is test_copy_store's, here LMDB -> LMDB)
+    if (!ON_PG) {
+      const copyDir = tempDir();
+      const rc = cli(['migrate', '--from', dataDir, '--to', copyDir]);
+      assert.equal(rc.status, 0, rc.stderr);
+      assert.match(rc.stdout, /every table has the same number of rows on both sides/);
+      const copy = await startServer({ dataDir: copyDir });
+      try {
+        assert.deepEqual(ids(await fetchAll(copy, 'limit=500')), ids([...srcVisible, late]));
+        assert.equal((await copy.req('GET', `/xapi/statements?voidedStatementId=${voidedId}`)).status, 200);
+      } finally {
+        await copy.stop();
+      }
+      const again = cli(['migrate', '--from', dataDir, '--to', copyDir]);
+      assert.equal(again.status, 1, 'a non-empty target is refused without --resume');
+      assert.match(again.stderr, /--resume/);
+    }
   } finally {
     if (dst) await dst.stop();
     if (third) await third.stop();

@@ -17,7 +17,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startNodes, startServer, cli, basic, ADMIN_AUTH } from '../lib/server.mjs';
+import { startNodes, startServer, cli, basic, ADMIN_AUTH, ADMIN_KEY, ADMIN_SECRET } from '../lib/server.mjs';
 import { startRoundRobin } from '../lib/rrproxy.mjs';
 import { importPackage, register } from '../lib/browser.mjs';
 
@@ -93,6 +93,81 @@ test('credentials and console sessions: a change through A holds on B at its nex
     const cookie2 = s2.headers.get('set-cookie').split(';')[0];
     assert.equal(cli(['user', 'delete', 'nodeuser', '--store', store]).status, 0);
     assert.equal((await a.req('GET', '/api/session', { auth: null, headers: { Cookie: cookie2 } })).status, 401);
+  } finally {
+    await stop();
+  }
+});
+
+// Sign-in failure limits (lrs_fails.h): on PostgreSQL the counts are rows of the store, so N
+// nodes behind a load balancer allow what one node allows, and a restart forgets nothing.
+const signIn = (n, secret) => n.req('POST', '/api/session', { auth: null, body: { key: ADMIN_KEY, secret } });
+
+test('console sign-in failures through A and B add up to one limit; a success does not reset it', async () => {
+  const { nodes: [a, b], stop } = await startNodes(2, { env: { SCOLAR_SIGNIN_FAILS: '4' } });
+  try {
+    assert.equal((await signIn(a, 'wrong-1')).status, 401);
+    assert.equal((await signIn(b, 'wrong-2')).status, 401);
+    // a success in between counts nothing and resets nothing (as on one node)
+    assert.equal((await signIn(a, ADMIN_SECRET)).status, 200);
+    assert.equal((await signIn(b, 'wrong-3')).status, 401);
+    assert.equal((await signIn(a, 'wrong-4')).status, 401, 'the 4th failure, 2 through each node');
+    for (const [n, name] of [[b, 'B'], [a, 'A']]) {
+      const r = await signIn(n, ADMIN_SECRET);
+      assert.equal(r.status, 429, `${name}: 4 failures through two nodes reach the limit of 4`);
+      assert.equal(r.json.message.replace(/\d+ s$/, 'N s'), 'too many failed sign-ins: try again in N s');
+      const wait = Number(r.headers.get('retry-after'));
+      assert.ok(wait > 0 && wait <= 301, `Retry-After ${wait}`);
+      assert.equal(r.headers.getSetCookie().length, 0);
+    }
+    assert.equal((await b.req('GET', '/api/credentials')).status, 200, 'Basic authentication is another budget');
+  } finally {
+    await stop();
+  }
+});
+
+test('console sign-in failures survive a restart of the node that counted them', async () => {
+  const { nodes: [a, b], store, stop } = await startNodes(2, { env: { SCOLAR_SIGNIN_FAILS: '3' } });
+  let a2 = null;
+  try {
+    assert.equal((await signIn(a, 'wrong-1')).status, 401);
+    assert.equal((await signIn(a, 'wrong-2')).status, 401);
+    assert.equal(await a.stop(), 0);
+    a2 = await startServer({ store, env: { SCOLAR_SIGNIN_FAILS: '3' } });
+    assert.equal((await signIn(a2, 'wrong-3')).status, 401);
+    assert.equal((await signIn(a2, ADMIN_SECRET)).status, 429, 'the restarted node counts the failures before its start');
+    assert.equal((await signIn(b, ADMIN_SECRET)).status, 429);
+  } finally {
+    if (a2) await a2.stop();
+    await stop();
+  }
+});
+
+test('wrong Basic secrets through A and B draw on one budget; a known secret keeps working', async () => {
+  const { nodes: [a, b], stop } = await startNodes(2);
+  try {
+    const bad = basic(ADMIN_KEY, 'wrong-secret');
+    const unknown = basic('no-such-key', 'whatever');
+    for (const n of [a, b]) assert.equal((await n.req('GET', '/api/credentials')).status, 200); // verified, cached
+    // the budget is 20 per address, refilled at 2 per second while the slow hashes run: one
+    // node's budget alone (at most 20 + 2 per second taken), not two nodes' (40 and more),
+    // before the first 429
+    let n401 = 0, t = null;
+    const t0 = Date.now();
+    for (let i = 0; i < 80 && !t; i++) {
+      const r = await (i % 2 ? b : a).req('GET', '/api/credentials', { auth: i % 4 < 2 ? bad : unknown });
+      if (r.status === 429) t = r;
+      else {
+        assert.equal(r.status, 401, r.text);
+        n401++;
+      }
+    }
+    assert.ok(t, 'a 429 came');
+    const secs = (Date.now() - t0) / 1000;
+    assert.ok(n401 >= 20 && n401 <= 21 + 2 * secs,
+      `${n401} failures through two nodes in ${secs.toFixed(1)} s before the first 429`);
+    assert.equal(t.headers.get('retry-after'), '1');
+    assert.equal(t.json.message, 'too many failed sign-ins from this address or for this key: wait and retry');
+    for (const n of [a, b]) assert.equal((await n.req('GET', '/api/credentials')).status, 200, 'the right secret works');
   } finally {
     await stop();
   }

@@ -16,6 +16,7 @@
 #include <libxml/parser.h>
 
 #include "common/sc_alloc.h"
+#include "scorm/tests/content_test_util.h"
 #include "scorm/tests/scorm_test_util.h"
 #include "common/sc_rand.h"
 #include "common/tap.h"
@@ -32,24 +33,20 @@ static unsigned char *read_all(struct cmi5 *c, const char *id, const char *path,
                                size_t *len, char etag[80])
 {
     struct scorm_content *h = NULL;
-    unsigned char *buf;
-    size_t off = 0, got = 0;
     if (cmi5_content_open(c, id, path, &h) != CMI5_OK)
         return NULL;
-    buf = malloc(scorm_content_size(h) + 1);
-    while (buf && off < scorm_content_size(h)) {
-        if (scorm_content_read(h, off, buf + off, step, &got) || got == 0) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        off += got;
-    }
-    *len = off;
-    if (etag)
-        snprintf(etag, 80, "%s", scorm_content_etag(h));
-    scorm_content_close(h);
-    return buf;
+    return ct_read_back(h, step, len, etag, NULL);
+}
+
+struct open_ctx {
+    struct cmi5 *c;
+    const char *id;
+};
+
+static int open_file(void *ctx, const char *path, struct scorm_content **out)
+{
+    struct open_ctx *o = ctx;
+    return cmi5_content_open(o->c, o->id, path, out);
 }
 
 struct files {
@@ -146,6 +143,12 @@ static void one_package(struct cmi5 *c, struct stmt_db *db, const char *datadir,
     check_stats(db, (size_t)f->n * 2, "two imports");
     is_int(cmi5_content_open(c, id, "nope.html", &h), CMI5_ERR_NOTFOUND, "%s: no such file", name);
     is_int(cmi5_content_open(c, id, "../cmi5.xml", &h), CMI5_ERR_NOTFOUND, "%s: ../ refused", name);
+    if (!in_db) { /* on disk: the open stays inside DATA/cmi5/<course>/, regular files only */
+        struct open_ctx o = {c, id};
+        char base[1200];
+        snprintf(base, sizeof base, "%s/cmi5/%s", datadir, id);
+        ct_confinement(base, "cmi5.xml", open_file, &o, CMI5_ERR_NOTFOUND, name);
+    }
     is_int(cmi5_content_open(c, "cmi5-000000000000", "cmi5.xml", &h), CMI5_ERR_NOTFOUND,
            "no such course");
     ok(h == NULL, "no handle on failure");
@@ -239,9 +242,22 @@ static void run(struct stmt_db *db, const char *datadir, const char *label)
 {
     struct stmt_store *st = NULL;
     struct cmi5 *c = NULL;
+    char left[1200];
+    struct stat sb;
     tap_diag("---- %s", label);
+    /* an import a crash interrupted on LMDB: DATA/cmi5/.tmp-* goes at the open */
+    snprintf(left, sizeof left, "%s/cmi5", datadir);
+    mkdir(left, 0755);
+    snprintf(left, sizeof left, "%s/cmi5/.tmp-0123456789abcdef", datadir);
+    mkdir(left, 0700);
+    snprintf(left, sizeof left, "%s/cmi5/.tmp-0123456789abcdef/index.html", datadir);
+    tu_write(left, "x", 1);
     ok(stmt_store_open(db, NULL, &st) == 0, "statement store");
     ok(cmi5_open(db, st, NULL, &c) == 0, "cmi5 open");
+    snprintf(left, sizeof left, "%s/cmi5/.tmp-0123456789abcdef", datadir);
+    is_int(stat(left, &sb) == 0, in_db, "DATA/cmi5/.tmp-* of an interrupted import %s at the open",
+           in_db ? "left (not the rows' folder)" : "removed");
+    scorm__rm_rf(left);
     if (!c)
         return;
     if (tu_corpus("the shared cmi5 packages (scorm-packages/cmi5)")) {
@@ -285,7 +301,24 @@ static void run(struct stmt_db *db, const char *datadir, const char *label)
                     is_str(scorm_content_type(h), NULL, "unknown extension: no type (download)");
                     scorm_content_close(h);
                 }
-                is_int(cmi5_course_delete(c, id, 0), 0, "delete");
+                /* read whole, big.bin is kept in this node's cache; the delete that frees
+                 * its blob takes the entry (the rows' layout only) */
+                if (in_db) {
+                    unsigned char h32[32];
+                    char hex[65], entry[1200];
+                    size_t blen = 0;
+                    unsigned char *all = read_all(c, id, "big.bin", 65536, &blen, NULL);
+                    sc_sha256(f.data[f.n - 2], f.len[f.n - 2], h32);
+                    sc_hex(h32, 32, hex);
+                    snprintf(entry, sizeof entry, "%s/content/.cache/%s", datadir, hex);
+                    ok(all && blen == f.len[f.n - 2] && access(entry, F_OK) == 0,
+                       "big.bin read whole: a cache entry on this node");
+                    free(all);
+                    is_int(cmi5_course_delete(c, id, 0), 0, "delete");
+                    ok(access(entry, F_OK) != 0, "the delete took the entry of its freed blob");
+                } else {
+                    is_int(cmi5_course_delete(c, id, 0), 0, "delete");
+                }
                 check_stats(db, 0, "offsets");
                 free(id);
             }

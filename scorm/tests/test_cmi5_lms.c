@@ -15,6 +15,7 @@
 #include "common/tap.h"
 #include "scorm/cmi5.h"
 #include "scorm/cmi5_int.h"
+#include "scorm/scorm_content.h"
 #include "statements/stmt_store.h"
 
 static void structure_cases(void)
@@ -86,20 +87,32 @@ static void shared_packages(struct cmi5 *c, const char *datadir)
         cJSON *out = NULL, *again = NULL;
         struct cmi5_diag d;
         struct stat st;
+        size_t xl0 = 0;
         snprintf(dir, sizeof dir, "%s/scorm-packages/cmi5/%s", tu_shared(), *p);
+        snprintf(path, sizeof path, "%s/cmi5.xml", dir);
+        if (stat(path, &st) == 0)
+            xl0 = (size_t)st.st_size;
         zip = tu_zip_package(dir, 0, &len);
         memset(&d, 0, sizeof d);
         ok(zip && cmi5_course_import(c, zip, len, 1, &out, &d) == 0, "%s imports (%s)", *p, d.msg);
         if (out) {
             const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(out, "id"));
+            struct scorm_content *h = NULL;
             snprintf(path, sizeof path, "%s/cmi5/%s/cmi5.xml", datadir, id);
-            ok(stat(path, &st) == 0, "%s: files under DATA/cmi5/%s", *p, id);
+            /* LMDB: files under DATA/cmi5/<id>/; PostgreSQL: content rows, no folder */
+            ok((stat(path, &st) == 0) == !stmt_db_is_pg(c->db), "%s: %s", *p,
+               stmt_db_is_pg(c->db) ? "no DATA/cmi5 folder (rows)" : "files under DATA/cmi5/");
+            ok(cmi5_content_open(c, id, "cmi5.xml", &h) == 0 && scorm_content_size(h) == xl0,
+               "%s: cmi5.xml reads back (%zu bytes)", *p, xl0);
+            scorm_content_close(h);
+            h = NULL;
             ok(cmi5_course_get(c, id, &again) == 0 &&
                    cJSON_GetArraySize(cJSON_GetObjectItem(again, "aus")) ==
                        cJSON_GetArraySize(cJSON_GetObjectItem(out, "aus")),
                "%s: the stored record reads back", *p);
             ok(cmi5_course_delete(c, id, 0) == 0 && stat(path, &st) != 0 &&
-                   !cmi5_course_exists(c, id),
+                   !cmi5_course_exists(c, id) &&
+                   cmi5_content_open(c, id, "cmi5.xml", &h) == CMI5_ERR_NOTFOUND,
                "%s: delete removes record and files", *p);
         }
         snprintf(path, sizeof path, "%s/cmi5.xml", dir);

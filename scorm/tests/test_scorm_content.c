@@ -22,6 +22,7 @@
 #include "common/tap.h"
 #include "scorm/scorm_content.h"
 #include "scorm/scorm_int.h"
+#include "scorm/tests/content_test_util.h"
 #include "scorm/tests/scorm_test_util.h"
 
 #define CHUNK SCORM_CONTENT_CHUNK
@@ -181,29 +182,20 @@ static unsigned char *read_all(struct stmt_db *db, const char *course, int v, co
                                size_t piece, size_t *len, char etag[80], char type[128])
 {
     struct scorm_content *c = NULL;
-    unsigned char *buf;
-    size_t size, at = 0;
     if (scorm_content_open(db, course, v, path, &c) != 0)
         return NULL;
-    size = (size_t)scorm_content_size(c);
-    buf = malloc(size + 1);
-    while (at < size) {
-        size_t got = 0;
-        if (scorm_content_read(c, at, buf + at, piece, &got) != 0 || got == 0)
-            break;
-        at += got;
-    }
-    if (etag)
-        snprintf(etag, 80, "%s", scorm_content_etag(c));
-    if (type) /* copied: the handle's strings go with it */
-        snprintf(type, 128, "%s", scorm_content_type(c) ? scorm_content_type(c) : "");
-    scorm_content_close(c);
-    if (at != size) {
-        free(buf);
-        return NULL;
-    }
-    *len = size;
-    return buf;
+    return ct_read_back(c, piece, len, etag, type);
+}
+
+struct open_ctx {
+    struct stmt_db *db;
+    const char *course;
+};
+
+static int open_v1(void *ctx, const char *path, struct scorm_content **out)
+{
+    struct open_ctx *o = ctx;
+    return scorm_content_open(o->db, o->course, 1, path, out);
 }
 
 /* every file of p, byte-identical, with its size and type */
@@ -371,6 +363,12 @@ static void test_ranges(struct stmt_db *db, const char *course, const struct pkg
     is_int(scorm_content_open(db, course, 0, "empty.txt", &c), SCORM_ERR_NOTFOUND, "no version 0");
     is_int(scorm_content_open(db, "../x", 1, "empty.txt", &c), SCORM_ERR_NOTFOUND, "bad course");
     is_int(scorm_content_open(db, "nope", 1, "empty.txt", &c), SCORM_ERR_NOTFOUND, "no course");
+    if (!in_db) { /* on disk: the open stays inside the version's folder, regular files only */
+        struct open_ctx o = {db, course};
+        char base[1200];
+        snprintf(base, sizeof base, "%s/content/%s/1", stmt_db_dir(db), course);
+        ct_confinement(base, "empty.txt", open_v1, &o, SCORM_ERR_NOTFOUND, "SCORM version folder");
+    }
 }
 
 /* Imports of p2 as course "c" failed by an allocation failure at step k: nothing changes. */
@@ -604,6 +602,19 @@ static void run(struct stmt_db *db, const char *datadir, const char *label)
         check_stats(db, &m, "a (2 versions), b, c");
     }
 
+    /* this node's cache entries of both big files (p1's is also a's, b's and c's copy) */
+    char ce1[1024] = "", ce2[1024] = "";
+    if (in_db) {
+        size_t got = 0;
+        x = read_all(db, "c", 1, "media/copy-of-big.bin", 65536, &got, NULL, NULL);
+        free(x);
+        x = read_all(db, "c", 1, "media/big.mp4", 65536, &got, NULL, NULL);
+        free(x);
+        entry_of(datadir, &p1, "media/big.mp4", ce1, sizeof ce1);
+        entry_of(datadir, &p2, "media/big.mp4", ce2, sizeof ce2);
+        ok(access(ce1, F_OK) == 0 && access(ce2, F_OK) == 0, "cache: entries of both big files");
+    }
+
     /* delete: rows go, blobs another course uses stay; first deletes failed by an allocation
      * failure at each step, which change nothing */
     {
@@ -648,6 +659,8 @@ static void run(struct stmt_db *db, const char *datadir, const char *label)
         check_stats(db, &m, "after deleting a");
     }
     check_files(db, b, 1, &p1, "course b after a's delete");
+    if (in_db)
+        ok(access(ce1, F_OK) == 0, "cache: the entry of a blob b and c still use stays");
     is_int(scorm_course_delete(db, b), 0, "delete %s", b);
     {
         /* p1's big.mp4 lives on as c's copy-of-big.bin */
@@ -657,14 +670,14 @@ static void run(struct stmt_db *db, const char *datadir, const char *label)
         check_stats(db, &m, "after deleting b");
     }
     check_files(db, "c", 1, &p2, "course c after b's delete");
+    if (in_db)
+        ok(access(ce1, F_OK) == 0 && access(ce2, F_OK) == 0, "cache: c's entries stay");
     is_int(scorm_course_delete(db, "c"), 0, "delete c");
     memset(&m, 0, sizeof m);
     check_stats(db, &m, "every course deleted");
-    if (in_db) { /* entries outlive their rows until the limit takes them: empty it */
-        scorm_content_cache_limit(0);
-        is_int(scorm_import_cleanup(db), 0, "cleanup with the cache off");
-        scorm_content_cache_limit(SCORM_CONTENT_CACHE_DEFAULT);
-    }
+    if (in_db) /* the delete that freed the blobs took this node's entries (no cleanup here) */
+        ok(access(ce1, F_OK) != 0 && access(ce2, F_OK) != 0,
+           "cache: the entries of the blobs c's delete freed are gone");
     {
         char *snap = tu_snapshot(datadir);
         is_str(snap, in_db ? ".cache\n" : "", "DATA/content empty");

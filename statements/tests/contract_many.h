@@ -5,7 +5,11 @@
  * key's value or NULL; a large value and an empty one; more keys than one PostgreSQL query
  * takes; values that stay valid across further reads of the transaction; a write
  * transaction's own puts and deletes; a grouped work and a grouped session; refusals (an
- * unregistered table). On LMDB no allocation is needed.
+ * unregistered table). On LMDB no allocation is needed. stmt_db_seek_many (contract_seek_many):
+ * the first entry at or after each key, as a cursor seek finds it, in one call. Puts with the
+ * STMT_DB_NEW hint (contract_put_new): a present key is put all the same (PostgreSQL: its plain
+ * INSERT fails and the batch is put again as upserts), within and across batches, more times
+ * than a transaction takes savepoints, in grouped works, and an abort keeps nothing.
  */
 #ifndef CONTRACT_MANY_H
 #define CONTRACT_MANY_H
@@ -51,6 +55,194 @@ static int many_fn(struct stmt_db_txn *t, void *ctx)
     int rc = stmt_db_get_many(t, "t_many", it, 3);
     *(int *)ctx = !rc && many_item_is(&it[0], 1) && !it[1].val && many_item_is(&it[2], 4999);
     return rc;
+}
+
+/* found is the entry of key i (its key and value) */
+static int seek_found_is(const struct stmt_db_kv *f, int i)
+{
+    char k[8];
+    many_key(k, i);
+    return f->key && f->klen == 6 && memcmp(f->key, k, 6) == 0 && many_item_is(f, i);
+}
+
+/* stmt_db_seek_many on t_many as contract_many left it ("big", "empty", m00000..m04999). */
+static void contract_seek_many(struct stmt_db *db)
+{
+    static char keys[MANY_ROWS][8];
+    struct stmt_db_kv from[MANY_ROWS], *found = calloc(MANY_ROWS, sizeof *found);
+    struct stmt_db_txn *t;
+    struct stmt_db_cursor *c;
+    struct stmt_db_kv kv;
+    int rc, good;
+
+    if (!found)
+        exit(2);
+    stmt_db_txn_begin(db, 0, &t);
+    from[0] = (struct stmt_db_kv){"m00042", NULL, 6, 0};     /* a key: itself */
+    from[1] = (struct stmt_db_kv){"m0004", NULL, 5, 0};      /* a prefix: the first key after */
+    from[2] = (struct stmt_db_kv){"m00042\x00", NULL, 7, 0}; /* just after a key: the next */
+    from[3] = (struct stmt_db_kv){"a", NULL, 1, 0};          /* before every key: the first */
+    from[4] = (struct stmt_db_kv){"m05", NULL, 3, 0};        /* after the last: none */
+    from[5] = (struct stmt_db_kv){"c", NULL, 1, 0};          /* "empty": an empty value */
+    from[6] = (struct stmt_db_kv){"m00042", NULL, 6, 0};     /* repeated */
+    for (int i = 0; i < 7; i++)
+        found[i] = (struct stmt_db_kv){"stale", "stale", 5, 5}; /* the call sets every output */
+    is_int(stmt_db_seek_many(t, "t_many", from, found, 7), STMT_DB_OK, "seek many: 7 keys");
+    ok(seek_found_is(&found[0], 42) && seek_found_is(&found[6], 42),
+       "seek many: a key finds itself");
+    ok(seek_found_is(&found[1], 40), "seek many: a prefix finds the first key after it");
+    ok(seek_found_is(&found[2], 43), "seek many: just after a key finds the next one");
+    ok(found[3].key && found[3].klen == 3 && !memcmp(found[3].key, "big", 3) &&
+           found[3].vlen == MANY_BIG,
+       "seek many: before every key finds the first, with its 1 MiB value");
+    ok(!found[4].key && !found[4].klen && !found[4].val, "seek many: past the last key: none");
+    ok(found[5].key && found[5].klen == 5 && !memcmp(found[5].key, "empty", 5) && found[5].val &&
+           found[5].vlen == 0,
+       "seek many: an empty value is present");
+    /* the same answers as a cursor seek, for more keys than one PostgreSQL query takes */
+    for (int i = 0; i < MANY_ROWS; i++) {
+        many_key(keys[i], (i * 37) % MANY_ROWS);
+        keys[i][5] = '\0'; /* "m0123": a prefix of ten keys */
+        from[i] = (struct stmt_db_kv){keys[i], NULL, 5, 0};
+    }
+    rc = stmt_db_seek_many(t, "t_many", from, found, MANY_ROWS);
+    is_int(rc, STMT_DB_OK, "seek many: 5,000 keys");
+    good = !stmt_db_cursor_open(t, "t_many", &c);
+    for (int i = 0; i < MANY_ROWS && good; i++)
+        good = !rc && !stmt_db_cursor_seek(c, from[i].key, 5, &kv) && found[i].klen == kv.klen &&
+               !memcmp(found[i].key, kv.key, kv.klen);
+    stmt_db_cursor_close(c);
+    ok(good, "seek many: each as a cursor seek finds it");
+    is_int(stmt_db_seek_many(t, "t_many", from, found, 0), STMT_DB_OK, "seek many: no keys");
+    from[1] = (struct stmt_db_kv){"", NULL, 0, 0};
+    is_int(stmt_db_seek_many(t, "t_many", from, found, 2), STMT_DB_ERR_KEY,
+           "seek many: an empty key is refused");
+    is_int(stmt_db_seek_many(t, "nobody", from, found, 1), STMT_DB_ERR_TABLE,
+           "seek many: an unregistered table is refused");
+    stmt_db_txn_abort(t);
+
+    /* a write transaction sees its own puts and deletes, unsent batched puts included */
+    stmt_db_txn_begin(db, 1, &t);
+    rc = stmt_db_put(t, "t_many", "m000420", 7, "N", 1, 0);
+    if (!rc)
+        rc = stmt_db_del(t, "t_many", "m00100", 6);
+    from[0] = (struct stmt_db_kv){"m00042\x00", NULL, 7, 0};
+    from[1] = (struct stmt_db_kv){"m00100", NULL, 6, 0};
+    if (!rc)
+        rc = stmt_db_seek_many(t, "t_many", from, found, 2);
+    ok(!rc && found[0].klen == 7 && !memcmp(found[0].key, "m000420", 7) && found[0].vlen == 1 &&
+           seek_found_is(&found[1], 101),
+       "seek many: a write transaction's own put and delete");
+    stmt_db_txn_abort(t);
+    free(found);
+}
+
+/* value of key k in a new read transaction is v (NULL: absent) */
+static int new_is(struct stmt_db *db, const char *k, const char *v)
+{
+    struct stmt_db_txn *r;
+    const void *gv;
+    size_t gl;
+    int rc, good;
+    if (stmt_db_txn_begin(db, 0, &r))
+        return 0;
+    rc = stmt_db_get(r, "t_many", k, strlen(k), &gv, &gl);
+    good = v ? rc == STMT_DB_OK && gl == strlen(v) && !memcmp(gv, v, gl) : rc == STMT_DB_NOTFOUND;
+    stmt_db_txn_abort(r);
+    return good;
+}
+
+static int new_fail_fn(struct stmt_db_txn *t, void *ctx)
+{
+    int rc = stmt_db_put(t, "t_many", "n-grp-bad", 9, "x", 1, STMT_DB_NEW);
+    (void)ctx;
+    return rc ? rc : STMT_DB_ERR_IO; /* fails after its put: the put is undone */
+}
+
+static int new_ok_fn(struct stmt_db_txn *t, void *ctx)
+{
+    const void *gv;
+    size_t gl;
+    int rc = stmt_db_put(t, "t_many", "m00009", 6, "grp9", 4, STMT_DB_NEW); /* present */
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", "n-grp-ok", 8, "y", 1, STMT_DB_NEW);
+    if (!rc) /* sent now: the plain insert meets m00009 */
+        rc = stmt_db_get(t, "t_many", "m00009", 6, &gv, &gl);
+    *(int *)ctx = !rc && gl == 4 && !memcmp(gv, "grp9", 4);
+    return rc;
+}
+
+static void contract_put_new(struct stmt_db *db)
+{
+    struct stmt_db_txn *t;
+    const void *gv;
+    size_t gl;
+    char k[16], v[16];
+    int rc, good, seen = 0;
+
+    /* a present key among new ones, and an ordinary put in the same batch */
+    stmt_db_txn_begin(db, 1, &t);
+    rc = stmt_db_put(t, "t_many", "n-a", 3, "A", 1, STMT_DB_NEW);
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", "m00005", 6, "five", 4, STMT_DB_NEW); /* present */
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", "n-b", 3, "B", 1, 0);
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", "n-c", 3, "C", 1, STMT_DB_NEW);
+    if (!rc) /* the batch is sent before the get */
+        rc = stmt_db_get(t, "t_many", "m00005", 6, &gv, &gl);
+    ok(!rc && gl == 4 && !memcmp(gv, "five", 4), "new: a present key is put all the same");
+    /* the same key new twice, across a batch sent in between */
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", "n-a", 3, "A2", 2, STMT_DB_NEW);
+    is_int(rc, STMT_DB_OK, "new: the same key again after its batch was sent");
+    is_int(stmt_db_txn_commit(t), STMT_DB_OK, "new: committed");
+    ok(new_is(db, "n-a", "A2") && new_is(db, "m00005", "five") && new_is(db, "n-b", "B") &&
+           new_is(db, "n-c", "C") && new_is(db, "m00006", NULL) == 0,
+       "new: every row as put, the last value of a key put twice");
+
+    /* more sent batches than a transaction takes savepoints (PostgreSQL: 32), each with a
+     * present key every fourth time */
+    stmt_db_txn_begin(db, 1, &t);
+    rc = STMT_DB_OK;
+    for (int i = 0; i < 48 && !rc; i++) {
+        snprintf(k, sizeof k, "n-%03d", i);
+        snprintf(v, sizeof v, "v%d", i);
+        rc = stmt_db_put(t, "t_many", k, strlen(k), v, strlen(v), STMT_DB_NEW);
+        if (!rc && i % 4 == 0)
+            rc = stmt_db_put(t, "t_many", "n-a", 3, v, strlen(v), STMT_DB_NEW);
+        if (!rc)
+            rc = stmt_db_get(t, "t_many", k, strlen(k), &gv, &gl);
+    }
+    is_int(rc, STMT_DB_OK, "new: 48 batches sent in one transaction");
+    is_int(stmt_db_txn_commit(t), STMT_DB_OK, "new: committed");
+    good = new_is(db, "n-a", "v44");
+    for (int i = 0; i < 48; i++) {
+        snprintf(k, sizeof k, "n-%03d", i);
+        snprintf(v, sizeof v, "v%d", i);
+        good &= new_is(db, k, v);
+    }
+    ok(good, "new: all 48 rows and the overwritten key");
+
+    /* an abort after a sent batch keeps nothing, also not a present key's new value */
+    stmt_db_txn_begin(db, 1, &t);
+    rc = stmt_db_put(t, "t_many", "n-gone", 6, "G", 1, STMT_DB_NEW);
+    if (!rc)
+        rc = stmt_db_put(t, "t_many", "n-b", 3, "B2", 2, STMT_DB_NEW);
+    if (!rc)
+        rc = stmt_db_get(t, "t_many", "n-gone", 6, &gv, &gl);
+    is_int(rc, STMT_DB_OK, "new: rows sent, then the transaction aborted");
+    stmt_db_txn_abort(t);
+    ok(new_is(db, "n-gone", NULL) && new_is(db, "n-b", "B"), "new: an abort keeps nothing");
+
+    /* grouped works: a failed one's new row is undone, the next one's present key is put */
+    is_int(stmt_db_txn_run_grouped(db, new_fail_fn, NULL), STMT_DB_ERR_IO,
+           "new: a grouped work that fails after its put");
+    is_int(stmt_db_txn_run_grouped(db, new_ok_fn, &seen), STMT_DB_OK,
+           "new: a grouped work with a present key");
+    ok(seen && new_is(db, "n-grp-bad", NULL) && new_is(db, "n-grp-ok", "y") &&
+           new_is(db, "m00009", "grp9"),
+       "new: the failed work left nothing, the other one its rows");
 }
 
 static void contract_many(struct stmt_db *db, int lmdb)
@@ -174,6 +366,9 @@ static void contract_many(struct stmt_db *db, int lmdb)
     rc = stmt_db_get_many(t, "t_many", it, 2);
     ok(!rc && many_item_is(&it[0], 7) && !it[1].val, "many: in a grouped session");
     stmt_db_txn_abort(t);
+
+    contract_seek_many(db);
+    contract_put_new(db);
 
     free(big);
     free(it);

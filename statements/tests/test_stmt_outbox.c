@@ -142,6 +142,63 @@ static int parked_count(void *ctx, uint64_t seq, const char *reason, size_t len)
     return 0;
 }
 
+/* Issue 19: node B (a second store on the database) queues rows for a target created
+ * through node A in its next write transaction, with no call on B; and none once A deleted
+ * it. The same for a webhook's events. */
+static void two_nodes(struct stmt_db *db, struct stmt_store *st, const char *url, const char *dir)
+{
+    char dir2[4200], err[256];
+    struct stmt_db *db2 = NULL;
+    struct stmt_store *st2 = NULL;
+    struct stmt_outbox_filter f = {NULL, NULL, "http://x.org/act/nodes", NULL, 0, 0};
+    struct stmt_outbox_item *it = NULL;
+    struct stmt_db_txn *t = NULL;
+    uint32_t fwd = 0, hook = 0;
+    size_t n = 0;
+    cJSON *s1, *s2;
+    snprintf(dir2, sizeof dir2, "%s/node-b", dir);
+    if (stmt_db_open_url(url, dir2, &db2, err, sizeof err) || stmt_store_open(db2, NULL, &st2)) {
+        ok(0, "node B on the same database: %s", err);
+        stmt_db_close(db2);
+        return;
+    }
+    /* B writes once first: its filters in memory are those of before the creation */
+    s1 = cJSON_Parse("{\"actor\":{\"mbox\":\"mailto:a@x.org\"},\"verb\":{\"id\":"
+                     "\"http://x.org/v/a\"},\"object\":{\"id\":\"http://x.org/act/nodes\"}}");
+    s2 = cJSON_Duplicate(s1, 1);
+    ok(stmt_store_insert(st2, &s1, 1, NULL, NULL) == 0, "B writes before the target exists");
+    ok(stmt_outbox_target_create_for(st, "{}", 2, &f, 0, &fwd) == 0, "A creates a forwarder");
+    ok(stmt_outbox_target_create_for(st, "{}", 2, NULL, STMT_OUTBOX_EV_PASSED, &hook) == 0,
+       "A creates a webhook");
+    ok(stmt_store_insert(st2, &s2, 1, NULL, NULL) == 0, "B writes right after");
+    ok(stmt_outbox_peek(st, fwd, 0, 10, &it, &n) == 0 && n == 1 && it[0].json &&
+           strstr(it[0].json, "act/nodes"),
+       "the statement B wrote after the creation through A is queued for it (%zu rows)", n);
+    stmt_outbox_items_free(it, n);
+    stmt_db_txn_begin(db2, 1, &t);
+    ok(stmt_outbox_event(st2, t, STMT_OUTBOX_EV_PASSED, "{\"e\":9}", 7) == 0 &&
+           stmt_db_txn_commit(t) == 0,
+       "B reports an event");
+    n = 0;
+    ok(stmt_outbox_peek(st, hook, 0, 10, &it, &n) == 0 && n == 1,
+       "the event B reported is queued for the webhook A created (%zu rows)", n);
+    stmt_outbox_items_free(it, n);
+    ok(stmt_outbox_target_delete(st, fwd) == 0, "A deletes the forwarder");
+    cJSON_Delete(s1);
+    cJSON_Delete(s2);
+    s1 = cJSON_Parse("{\"actor\":{\"mbox\":\"mailto:a@x.org\"},\"verb\":{\"id\":"
+                     "\"http://x.org/v/a\"},\"object\":{\"id\":\"http://x.org/act/nodes\"}}");
+    ok(stmt_store_insert(st2, &s1, 1, NULL, NULL) == 0, "B writes after the deletion");
+    n = 0;
+    ok(stmt_outbox_peek(st, fwd, 0, 10, &it, &n) == 0 && n == 0,
+       "no row is queued by B for the deleted forwarder (%zu)", n);
+    stmt_outbox_items_free(it, n);
+    cJSON_Delete(s1);
+    (void)db;
+    stmt_store_close(st2);
+    stmt_db_close(db2);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/scolar-outbox-XXXXXX", err[256], url[512] = "";
@@ -322,6 +379,16 @@ int main(void)
         ok(stmt_outbox_stats(st, ids[0], 0, &stats) == 0 && stats.queued == N_STMTS - 4 &&
                stats.sent == 3 && stats.parked == 1,
            "rows and counters survive a reopen");
+        /* the filters are stored with their targets: the reopened store matches by them
+         * before anyone calls stmt_outbox_watch (lrs/ does at its start) */
+        cJSON *one = random_stmt();
+        ok(stmt_store_insert(st, &one, 1, NULL, NULL) == 0 &&
+               stmt_outbox_stats(st, ids[0], 0, &stats) == 0 && stats.queued == N_STMTS - 3,
+           "a statement written after the reopen is queued by the stored filter (%llu)",
+           (unsigned long long)stats.queued);
+        cJSON_Delete(one);
+        if (loc == url)
+            two_nodes(db, st, url, dir);
         stmt_store_close(st);
         stmt_db_close(db);
     }

@@ -721,6 +721,54 @@ static void test_late_target(struct stmt_store *st)
     cJSON_Delete(t);
 }
 
+/* page holds exactly the ids a, b, c (any order) */
+static int page_has3(const struct stmt_page *p, const char *a, const char *b, const char *c)
+{
+    int seen = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const char *id = p->items[i].id;
+        seen |= (strcmp(id, a) == 0) | (strcmp(id, b) == 0) << 1 | (strcmp(id, c) == 0) << 2;
+    }
+    return p->n == 3 && seen == 7;
+}
+
+/* The same in one batch: r1 refers to t, r2 to r1, t comes last. The group's records are
+ * written before its fold, so r1 and r2 take t's terms through their chain (chain_terms), and
+ * t's fold finds them as referrers (PostgreSQL: one stmt_db_seek_many per read-ahead batch;
+ * test_late_target above is the case where only that finds them): a query by t's verb returns
+ * all three at once (G5). */
+static void test_late_target_batch(struct stmt_store *st)
+{
+    char tid[SC_UUID_LEN], r1id[SC_UUID_LEN], r2id[SC_UUID_LEN];
+    cJSON *b[4] = {simple("http://ex.org/v/refers-1"), simple("http://ex.org/v/refers-2"),
+                   simple("http://ex.org/v/batch-target"), simple("http://ex.org/v/bystander")};
+    struct stmt_insert_result res;
+    struct stmt_query q = {0};
+    struct stmt_page page;
+    sc_uuid_v4(tid);
+    sc_uuid_v4(r1id);
+    sc_uuid_v4(r2id);
+    cJSON_AddStringToObject(b[0], "id", r1id);
+    cJSON_AddStringToObject(b[1], "id", r2id);
+    cJSON_AddStringToObject(b[2], "id", tid);
+    for (int i = 0; i < 2; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "objectType", "StatementRef");
+        cJSON_AddStringToObject(o, "id", i == 0 ? tid : r1id);
+        cJSON_ReplaceItemInObject(b[i], "object", o);
+    }
+    is_int(stmt_store_insert(st, b, 4, AUTH, &res), STMT_STORE_OK,
+           "one batch: two referrers, then their target");
+    stmt_insert_result_free(&res);
+    q.verb = "http://ex.org/v/batch-target";
+    is_int(stmt_store_query(st, &q, &page), STMT_STORE_OK, "query by the target's verb at once");
+    ok(page_has3(&page, tid, r1id, r2id), "the target and both referrers of its batch (%zu)",
+       page.n);
+    stmt_page_free(&page);
+    for (int i = 0; i < 4; i++)
+        cJSON_Delete(b[i]);
+}
+
 static void test_cursor(struct stmt_store *st, char saved[STMT_STORE_MORE_LEN])
 {
     struct stmt_query q = {0};
@@ -798,6 +846,7 @@ int main(void)
     if (!pg)
         test_consistent_through(st);
     test_late_target(st);
+    test_late_target_batch(st);
     stmt_store_sync(st);
     test_cursor(st, saved);
     stmt_store_close(st);
