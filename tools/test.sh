@@ -61,7 +61,9 @@ fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=suppressions=$root/tools/lsan.supp:print_suppressions=0
-meson test -C "$build" --num-processes 2 --print-errorlogs "$@"
+# Two tests at a time (a 2-core CI machine): the unit tests and the http/browser suites marked
+# parallel in conformance_tests/meson.build run beside each other; the serial ones run alone, last.
+meson test -C "$build" --num-processes "${SCOLAR_TEST_JOBS:-2}" --print-errorlogs "$@"
 t2=$(date +%s)
 echo "tools/test.sh: tests took $((t2 - t1)) s"
 

@@ -253,7 +253,10 @@ export async function waitReport(srv, reg, pred, ms = 10000) {
 // or the first n correctly and the rest wrongly (a number). Returns the number of questions.
 export async function answerGolfTest(frame, correct = true) {
   const k = correct === true ? Infinity : correct === false ? 0 : Math.max(0, correct);
-  await frame.waitForFunction(() => typeof test !== 'undefined' && test.Questions.length > 0);
+  // the questions' script runs before the page has written their inputs: wait for the page to
+  // be loaded (a frame returned as soon as its URL was the assessment's was not, under load)
+  await frame.waitForFunction(() => typeof test !== 'undefined' && test.Questions.length > 0 &&
+    document.readyState === 'complete' && typeof SubmitAnswers === 'function');
   return frame.evaluate((n) => {
     test.Questions.forEach((q, i) => {
       const ok = i < n;
