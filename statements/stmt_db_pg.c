@@ -510,6 +510,9 @@ int stmt__pg_flush_resv(struct stmt__pgtxn *t)
     return rc ? rc : stmt__pg_batch_flush(t);
 }
 
+/* The opening of a write. The values lent by gets stay valid through it (a key or value the
+ * caller passes may be one of them, as LMDB allows until the write): each public write frees
+ * them at its end (stmt__pg_put, _reserve, _del, _clear, _savepoint). */
 int stmt__pg_write_prep(struct stmt__pgtxn *t, int flush)
 {
     int rc;
@@ -517,7 +520,6 @@ int stmt__pg_write_prep(struct stmt__pgtxn *t, int flush)
         return STMT_DB_ERR_ACCESS;
     if (flush && (rc = stmt__pg_flush_resv(t)))
         return rc;
-    stmt__pg_free_lent(t);
     t->wgen++;
     return STMT_DB_OK;
 }
@@ -526,12 +528,14 @@ int stmt__pg_put(struct stmt__pgtxn *t, const char *table, const void *key, size
                  const void *val, size_t vlen, unsigned flags)
 {
     int rc = take_resv(t);
-    if (rc)
-        return rc;
-    if (!(flags & STMT_DB_NOOVERWRITE)) /* batched: one statement for many puts */
-        return stmt__pg_batch_put(t, table, key, klen, val, vlen, flags);
-    rc = stmt__pg_batch_flush(t); /* its answer is needed now */
-    return rc ? rc : put_now(t, table, key, klen, val, vlen, flags);
+    if (!rc) {
+        if (!(flags & STMT_DB_NOOVERWRITE)) /* batched: one statement for many puts */
+            rc = stmt__pg_batch_put(t, table, key, klen, val, vlen, flags);
+        else if (!(rc = stmt__pg_batch_flush(t))) /* its answer is needed now */
+            rc = put_now(t, table, key, klen, val, vlen, flags);
+    }
+    stmt__pg_free_lent(t); /* key or val may have been lent */
+    return rc;
 }
 
 int stmt__pg_reserve(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
@@ -563,7 +567,9 @@ int stmt__pg_reserve(struct stmt__pgtxn *t, const char *table, const void *key, 
     t->rpending = 1;
     t->rflags = flags;
     *buf = t->rbuf;
-    return stmt__pg_write_prep(t, 0);
+    rc = stmt__pg_write_prep(t, 0);
+    stmt__pg_free_lent(t); /* key may have been lent */
+    return rc;
 }
 
 static int put_now(struct stmt__pgtxn *t, const char *table, const void *key, size_t klen,
@@ -612,6 +618,7 @@ int stmt__pg_del(struct stmt__pgtxn *t, const char *table, const void *key, size
     if (rc)
         return rc;
     r = run(t, "d", table, key, klen, NULL, 0, 0);
+    stmt__pg_free_lent(t); /* key may have been lent */
     rc = stmt__pg_result_err(t, r, PGRES_COMMAND_OK);
     if (!rc && strcmp(PQcmdTuples(r), "0") == 0)
         rc = STMT_DB_NOTFOUND;
@@ -675,6 +682,7 @@ int stmt__pg_savepoint(struct stmt__pgtxn *t, int op)
         return rc;
     if (op == 1 && t->failed)
         return STMT_DB_ERR_IO;
+    stmt__pg_free_lent(t);
     rc = exec_cmd(t->c, SQL[op], NULL, 0);
     if (rc)
         t->failed = 1; /* the group's transaction can only roll back now */

@@ -244,6 +244,7 @@ int stmt__pg_clear(struct stmt__pgtxn *t, const char *table)
     int rc = stmt__pg_write_prep(t, 1);
     if (rc)
         return rc;
+    stmt__pg_free_lent(t);
     r = PQexecPrepared(t->c, "x", 1, vals, NULL, NULL, 0);
     rc = stmt__pg_result_err(t, r, PGRES_COMMAND_OK);
     PQclear(r);
