@@ -19,6 +19,7 @@
  * On LMDB (one process) nothing of this runs: every lease is held for ever.
  */
 #include "lrs/fwd.h"
+#include "common/sc_be.h"
 #include "common/sc_alloc.h"
 #include "common/sc_time.h"
 #include "statements/stmt_db.h"
@@ -36,20 +37,6 @@
 static int shared(const struct lrs_fwd *f)
 {
     return stmt_db_is_pg(f->app->db);
-}
-
-static void be64_put(unsigned char *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)v;
-}
-
-static uint64_t be64_get(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
 }
 
 static size_t lease_key(const struct fwd_target *t, char *k, size_t n)
@@ -92,7 +79,7 @@ static int lease_write(struct lrs_fwd *f, struct fwd_target *t, int release, int
     now = sc_time_now_us(); /* after the write lock: no other node changes the row meanwhile */
     rc = stmt_db_get(x, LEASE_TABLE, k, kl, &v, &vl);
     if (rc == STMT_DB_OK && vl == LEASE_VAL && memcmp(v, f->node, 16) != 0 &&
-        (int64_t)be64_get((const unsigned char *)v + 16) > now) {
+        (int64_t)sc_be64_get((const unsigned char *)v + 16) > now) {
         stmt_db_txn_abort(x); /* another node holds it */
         return STMT_DB_OK;
     }
@@ -106,7 +93,7 @@ static int lease_write(struct lrs_fwd *f, struct fwd_target *t, int release, int
     }
     *until = release ? 0 : now + (int64_t)FWD_LEASE_TTL_MS * 1000;
     memcpy(val, f->node, 16);
-    be64_put(val + 16, (uint64_t)*until);
+    sc_be64_put(val + 16, (uint64_t)*until);
     rc = stmt_db_put(x, LEASE_TABLE, k, kl, val, sizeof val, 0);
     if (rc) {
         stmt_db_txn_abort(x);

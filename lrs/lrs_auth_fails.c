@@ -9,6 +9,7 @@
  */
 #include "lrs/lrs_fails.h"
 #include "lrs/lrs.h"
+#include "common/sc_be.h"
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "statements/stmt_db.h"
@@ -33,23 +34,9 @@ static void key_of(char kind, const char *name, unsigned char k[KEY_LEN])
     sc_sha256(name, strlen(name), k + 1);
 }
 
-static void be64_put(unsigned char *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)v;
-}
-
-static uint64_t be64_get(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 static double dbl_get(const unsigned char *p)
 {
-    uint64_t u = be64_get(p);
+    uint64_t u = sc_be64_get(p);
     double d;
     memcpy(&d, &u, sizeof d);
     return d;
@@ -59,7 +46,7 @@ static void dbl_put(unsigned char *p, double d)
 {
     uint64_t u;
     memcpy(&u, &d, sizeof u);
-    be64_put(p, u);
+    sc_be64_put(p, u);
 }
 
 /* The values of the rows of both names (vals[i] NULL: absent or no name), copied into out. */
@@ -118,9 +105,9 @@ static int purge_visit(void *ctx, const void *key, size_t klen, const void *val,
     if (klen != KEY_LEN || vlen != VAL_LEN)
         stale = 1; /* not a row of ours */
     else if (k[0] == 'w')
-        stale = (int64_t)be64_get(v) + p->window_us < p->now;
+        stale = (int64_t)sc_be64_get(v) + p->window_us < p->now;
     else /* a bucket untouched for a minute is full again (lrs_auth.c: 20 tokens at 2 per s) */
-        stale = (int64_t)be64_get(v + 8) + PURGE_EVERY_US < p->now;
+        stale = (int64_t)sc_be64_get(v + 8) + PURGE_EVERY_US < p->now;
     if (stale)
         memcpy(p->keys[p->n++], key, KEY_LEN);
     return 0;
@@ -184,9 +171,9 @@ int lrs__fails_window_wait(struct stmt_db *db, const char *const names[2], int m
         return rc;
     for (int i = 0; i < 2; i++) {
         int64_t end;
-        if (!have[i] || be64_get(v[i] + 8) < (uint64_t)max)
+        if (!have[i] || sc_be64_get(v[i] + 8) < (uint64_t)max)
             continue;
-        end = (int64_t)be64_get(v[i]) + window_us;
+        end = (int64_t)sc_be64_get(v[i]) + window_us;
         if (end > now_us && (end - now_us) / 1000000 + 1 > *wait_s)
             *wait_s = (end - now_us) / 1000000 + 1;
     }
@@ -219,18 +206,18 @@ static int note_work(struct stmt_db_txn *t, void *ctx)
         if (n->kind == 'w') {
             /* as fail_note of lrs_session.c: a new window when none is running */
             const unsigned char *o = v;
-            if (!o || (int64_t)be64_get(o) + n->window_us < n->now) {
-                be64_put(nv, (uint64_t)n->now);
-                be64_put(nv + 8, 1);
+            if (!o || (int64_t)sc_be64_get(o) + n->window_us < n->now) {
+                sc_be64_put(nv, (uint64_t)n->now);
+                sc_be64_put(nv + 8, 1);
             } else {
                 memcpy(nv, o, 8);
-                be64_put(nv + 8, be64_get(o + 8) + 1);
+                sc_be64_put(nv + 8, sc_be64_get(o + 8) + 1);
             }
         } else {
             /* as bucket_tokens of lrs_auth.c: refilled since its last change, then one less */
             double tokens = n->burst;
             if (v) {
-                int64_t at = (int64_t)be64_get((const unsigned char *)v + 8);
+                int64_t at = (int64_t)sc_be64_get((const unsigned char *)v + 8);
                 tokens = dbl_get(v);
                 if (n->now > at)
                     tokens += (double)(n->now - at) / 1e6 * n->refill;
@@ -238,7 +225,7 @@ static int note_work(struct stmt_db_txn *t, void *ctx)
                     tokens = n->burst;
             }
             dbl_put(nv, tokens - 1.0);
-            be64_put(nv + 8, (uint64_t)n->now);
+            sc_be64_put(nv + 8, (uint64_t)n->now);
         }
         rc = stmt_db_put(t, LRS_FAILS_TABLE, k, KEY_LEN, nv, VAL_LEN, 0);
     }
@@ -272,7 +259,7 @@ int lrs__fails_bucket_low(struct stmt_db *db, const char *const names[2], double
         if (!have[i])
             continue;
         tokens = dbl_get(v[i]);
-        at = (int64_t)be64_get(v[i] + 8);
+        at = (int64_t)sc_be64_get(v[i] + 8);
         if (now_us > at)
             tokens += (double)(now_us - at) / 1e6 * refill_per_s;
         if (tokens > burst)

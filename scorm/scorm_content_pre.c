@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/sc_be.h"
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
@@ -49,20 +50,6 @@ struct scorm__cpre {
     unsigned char token[16];
     unsigned char *mine; /* per file: 1 when this import wrote (or writes) its blob */
 };
-
-static void be64_put(unsigned char *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)v;
-}
-
-static uint64_t be64_get(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
 
 int scorm__cdb_pre_mine(const struct scorm__content_stage *s, size_t i)
 {
@@ -114,7 +101,7 @@ static int mark_batch(struct scorm__content_stage *s, const size_t *idx, size_t 
         pend[j] = blobs[j];
     }
     memcpy(val, s->pre->token, 16);
-    be64_put(val + 16, (uint64_t)now);
+    sc_be64_put(val + 16, (uint64_t)now);
     /* first without the write lock: a package whose blobs are all known takes no write */
     rc = stmt_db_txn_begin(s->db, 0, &t);
     if (rc)
@@ -141,7 +128,8 @@ static int mark_batch(struct scorm__content_stage *s, const size_t *idx, size_t 
         if (blobs[j].val)
             continue; /* known: the import's transaction adds a reference */
         if (pend[j].val && pend[j].vlen == PENDING_LEN &&
-            (int64_t)be64_get((const unsigned char *)pend[j].val + 16) + SCORM__PENDING_GRACE_US >
+            (int64_t)sc_be64_get((const unsigned char *)pend[j].val + 16) +
+                    SCORM__PENDING_GRACE_US >
                 now)
             continue; /* another import writes it now */
         s->pre->mine[idx[j]] = 1;
@@ -195,8 +183,8 @@ static int flush(struct writer *w)
         rc = stmt_db_get(w->t, SCORM__T_BLOB, f->hash, 32, &v, &vl);
         if (rc == STMT_DB_NOTFOUND) {
             unsigned char b[16];
-            be64_put(b, f->size);
-            be64_put(b + 8, 0); /* no reference yet */
+            sc_be64_put(b, f->size);
+            sc_be64_put(b + 8, 0); /* no reference yet */
             rc = stmt_db_put(w->t, SCORM__T_BLOB, f->hash, 32, b, sizeof b, 0);
         }
     }
@@ -378,7 +366,7 @@ static int drop_pending(struct stmt_db_txn *t, const unsigned char hash[32],
     if (token && (vl != PENDING_LEN || memcmp(v, token, 16) != 0))
         return STMT_DB_OK; /* another import's now */
     if (!token && vl == PENDING_LEN &&
-        (int64_t)be64_get((const unsigned char *)v + 16) >= before_us)
+        (int64_t)sc_be64_get((const unsigned char *)v + 16) >= before_us)
         return STMT_DB_OK; /* renewed by an import since the list was made */
     rc = stmt_db_del(t, SCORM__T_PENDING, hash, 32);
     if (!rc)
@@ -454,7 +442,7 @@ static int old_visit(void *ctx, const void *key, size_t klen, const void *val, s
 {
     struct old *o = ctx;
     if (klen != 32 ||
-        (vlen == PENDING_LEN && (int64_t)be64_get((const unsigned char *)val + 16) >= o->before))
+        (vlen == PENDING_LEN && (int64_t)sc_be64_get((const unsigned char *)val + 16) >= o->before))
         return 0;
     if (o->n == o->cap) {
         size_t cap = o->cap ? o->cap * 2 : 16;

@@ -25,6 +25,7 @@
  * insert changes nothing (scorm/tests/test_scorm_outbox.c checks it).
  */
 #include "scorm/scorm_rt_int.h"
+#include "common/sc_be.h"
 #include "common/sc_alloc.h"
 #include "common/sc_rand.h"
 #include "common/sc_time.h"
@@ -43,20 +44,6 @@
 #define OBX_DELETE_MAX 512 /* queued deletions before the caller flushes them itself */
 #define OBX_AGE_US 2000000 /* the drainer thread retries rows older than this */
 #define OBX_PERIOD_MS 500  /* the drainer thread's period */
-
-static void be64_put(unsigned char *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (unsigned char)(v & 0xff);
-}
-
-static uint64_t be64_get(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
 
 int scorm__outbox_init(struct scorm_rt *rt)
 {
@@ -131,7 +118,7 @@ int scorm__outbox_put(struct scorm_rt *rt, struct stmt_db_txn *txn, cJSON *stmts
         } else {
             snprintf(id, sizeof id, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(s, "id")));
         }
-        be64_put(ob->key[i], (uint64_t)now);
+        sc_be64_put(ob->key[i], (uint64_t)now);
         ob->key[i][8] = (unsigned char)(i >> 8);
         ob->key[i][9] = (unsigned char)(i & 0xff);
         memcpy(ob->key[i] + 10, id, 36);
@@ -262,7 +249,7 @@ static int scan_row(void *ctx, const void *key, size_t klen, const void *val, si
     struct scan *s = ctx;
     if (klen != SCORM__OBX_KEY)
         return 0; /* not ours: never written by this file */
-    if (s->before_us && be64_get(key) >= s->before_us)
+    if (s->before_us && sc_be64_get(key) >= s->before_us)
         return 1;
     if (s->n == s->cap)
         return 1;
