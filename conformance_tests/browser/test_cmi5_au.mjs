@@ -99,7 +99,12 @@ test('an @xapi/cmi5 AU launched from the console completes, passes and satisfies
 
   // the launch link opens the AU in a new tab (302 to the AU with the cmi5 parameters)
   const [au] = await Promise.all([ctx.waitForEvent('page'), page.getByRole('link', { name: 'Launch' }).click()]);
-  await au.waitForFunction(() => document.getElementById('out')?.textContent !== 'starting', null, { timeout: 20000 });
+  // #out exists only once the AU page loaded (the new tab starts at about:blank, then the launch
+  // redirect): wait for it and for its end state
+  await au.waitForFunction(() => {
+    const o = document.getElementById('out');
+    return !!o && o.textContent !== 'starting';
+  }, null, { timeout: 20000 });
   assert.equal(await au.locator('#out').textContent(), 'done');
   assert.equal(await au.locator('#out').getAttribute('data-mode'), 'Normal');
   assert.equal(await au.locator('#out').getAttribute('data-mastery'), '0.5');
