@@ -307,6 +307,7 @@ void stmt_store_close(struct stmt_store *st)
     }
     stmt__report_free(st);
     stmt__outbox_free(st);
+    stmt__grecs_free(&st->grecs);
     stmt__idmap_free(&st->recent);
     stmt__tail_free(&st->utail);
     stmt__idmap_free(&st->pending);
