@@ -370,8 +370,10 @@ int stmt__store_resync(struct stmt_store *st, struct stmt_db_txn *t);
  * (called before t began) when no node was writing then. 0 or an stmt_db error. */
 void stmt__store_snapshot_pre(struct stmt_store *st);
 int stmt__store_snapshot(struct stmt_store *st, struct stmt_db_txn *t, uint64_t *seq);
-/* stmt_epoch.c, shared stores: st->ep from stmt_meta as t sees it. 0 or an stmt_db error. */
-int stmt__epochs_reload(struct stmt_store *st, struct stmt_db_txn *t);
+/* stmt_epoch.c, shared stores: st->ep from the "epochs" and "epoch_fill" values of stmt_meta
+ * as a transaction read them (val NULL: absent). 0 or an stmt_db error. */
+int stmt__epochs_reload(struct stmt_store *st, const struct stmt_db_kv *epochs,
+                        const struct stmt_db_kv *fill);
 /* stmt_store.c: st->tbl from st->db (the registered names). */
 void stmt__store_names(struct stmt_store *st);
 
