@@ -584,19 +584,20 @@ void *stmt__writer_main(void *arg)
         }
         struct stmt_db_txn *t0 = NULL;
         int64_t c0;
+        gather(st);
         if (st->shared) {
             /* Several nodes on one database (issue 19): the write transaction waits for the
              * database's one write lock (stmt_db_pg.c) while another node writes and commits.
              * Take the lock first, once there is work, and the group after: the requests that
              * arrived meanwhile (the other node's clients, acknowledged as the lock passed)
-             * join this group instead of waiting for the next turn. A failed begin leaves it
-             * to write_group, which answers the group with the error. */
+             * join this group instead of waiting for the next turn. The gather above waits
+             * before the lock, which is never held idle. A failed begin leaves it to
+             * write_group, which answers the group with the error. */
             pthread_mutex_unlock(&st->lock);
             if (stmt_db_txn_begin(st->db, 1, &t0))
                 t0 = NULL;
             pthread_mutex_lock(&st->lock);
         }
-        gather(st);
         group = st->head;
         st->head = st->tail = NULL;
         st->last_group = st->queued;
