@@ -368,15 +368,42 @@ out:
     return rc;
 }
 
-/* The chunks of a new blob, read from the extracted file. */
-static int put_chunks(struct stmt_db_txn *txn, const char *tmpdir, const struct scorm__cfile *f,
-                      unsigned char *buf, struct scorm_diag *diag, int *dbrc)
+/* Exactly want bytes from fd into buf, or SCORM_ERR_IO with diag naming f. */
+static int read_exact(int fd, unsigned char *buf, size_t want, const struct scorm__cfile *f,
+                      struct scorm_diag *diag)
+{
+    size_t got = 0;
+    while (got < want) {
+        ssize_t r = read(fd, buf + got, want - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            scorm__diag_set(diag, SCORM_ERR_IO, 0, f->path, "cannot read the extracted %s: %s",
+                            f->path, strerror(errno));
+            return SCORM_ERR_IO;
+        }
+        if (r == 0) { /* changed since it was hashed: never stored under that hash */
+            scorm__diag_set(diag, SCORM_ERR_IO, 0, f->path, "the extracted %s changed size",
+                            f->path);
+            return SCORM_ERR_IO;
+        }
+        got += (size_t)r;
+    }
+    return SCORM_OK;
+}
+
+int scorm__cdb_extracted_chunks(const char *tmpdir, const struct scorm__cfile *f,
+                                unsigned char *buf, scorm__chunk_fn *put, void *ctx,
+                                struct scorm_diag *diag)
 {
     char p[8192];
-    int fd, rc = SCORM_OK;
     uint64_t done = 0;
-    if ((size_t)snprintf(p, sizeof p, "%s/%s", tmpdir, f->path) >= sizeof p)
+    int fd, rc = SCORM_OK;
+    if ((size_t)snprintf(p, sizeof p, "%s/%s", tmpdir, f->path) >= sizeof p) {
+        scorm__diag_set(diag, SCORM_ERR_IO, 0, f->path, "the path of the extracted %s is too long",
+                        f->path);
         return SCORM_ERR_IO;
+    }
     fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         scorm__diag_set(diag, SCORM_ERR_IO, 0, f->path, "cannot open the extracted %s: %s", f->path,
@@ -384,30 +411,39 @@ static int put_chunks(struct stmt_db_txn *txn, const char *tmpdir, const struct 
         return SCORM_ERR_IO;
     }
     for (uint32_t n = 0; rc == SCORM_OK && done < f->size; n++) {
-        size_t want = f->size - done < CHUNK ? (size_t)(f->size - done) : CHUNK, got = 0;
-        unsigned char k[36];
-        while (got < want) {
-            ssize_t r = read(fd, buf + got, want - got);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                break;
-            got += (size_t)r;
-        }
-        if (got != want) { /* changed since it was hashed: never stored under that hash */
-            scorm__diag_set(diag, SCORM_ERR_IO, 0, f->path, "the extracted %s changed size",
-                            f->path);
-            rc = SCORM_ERR_IO;
-            break;
-        }
-        scorm__cdb_chunk_key(k, f->hash, n);
-        *dbrc = stmt_db_put(txn, SCORM__T_CHUNK, k, sizeof k, buf, want, 0);
-        if (*dbrc)
-            rc = SCORM_ERR_STORE;
+        size_t want = f->size - done < CHUNK ? (size_t)(f->size - done) : CHUNK;
+        rc = read_exact(fd, buf, want, f, diag);
+        if (rc == SCORM_OK)
+            rc = put(ctx, n, buf, want, done + want == f->size, diag);
         done += want;
     }
     close(fd);
     return rc;
+}
+
+struct chunk_put {
+    struct stmt_db_txn *txn;
+    const struct scorm__cfile *f;
+    int *dbrc;
+};
+
+static int put_chunk(void *ctx, uint32_t n, const unsigned char *chunk, size_t len, int last,
+                     struct scorm_diag *diag)
+{
+    struct chunk_put *cp = ctx;
+    unsigned char k[36];
+    (void)last, (void)diag; /* the caller names the store's error */
+    scorm__cdb_chunk_key(k, cp->f->hash, n);
+    *cp->dbrc = stmt_db_put(cp->txn, SCORM__T_CHUNK, k, sizeof k, chunk, len, 0);
+    return *cp->dbrc ? SCORM_ERR_STORE : SCORM_OK;
+}
+
+/* The chunks of a new blob, read from the extracted file. */
+static int put_chunks(struct stmt_db_txn *txn, const char *tmpdir, const struct scorm__cfile *f,
+                      unsigned char *buf, struct scorm_diag *diag, int *dbrc)
+{
+    struct chunk_put cp = {txn, f, dbrc};
+    return scorm__cdb_extracted_chunks(tmpdir, f, buf, put_chunk, &cp, diag);
 }
 
 static int put_crow(struct stmt_db_txn *txn, const char *course, int version,

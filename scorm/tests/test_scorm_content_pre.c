@@ -10,7 +10,9 @@
  *    and chunks that scorm_import_cleanup leaves alone during the grace and the collection
  *    then removes; a blob an import referenced meanwhile stays;
  *  - a delete that releases a blob's last reference keeps its chunks while an import is
- *    writing them (a pending row), and the collection removes them afterwards.
+ *    writing them (a pending row), and the collection removes them afterwards;
+ *  - a file that changed size after it was hashed is refused by both chunk writers
+ *    (scorm__cdb_extracted_chunks), naming it, and nothing is stored under its hash.
  * LMDB runs the rows' code too (scorm__content_force_db); SCOLAR_TEST_BACKEND=pg
  * (test_scorm_content_pre_pg) on a fresh PostgreSQL database.
  */
@@ -248,6 +250,62 @@ int main(void)
         ok(scorm__cdb_collect(db, sc_time_now_us() + 1, &n) == SCORM_OK && n == 1 &&
                rows(db, SCORM__T_CHUNK) == chunks0 - 4 && bad_rows(db) == 0,
            "that import never finished: collected");
+    }
+    /* 5. a file that changed size after it was hashed: both chunk writers (before the
+     * transaction, and in it for a blob not written before) refuse it, naming it, and store
+     * nothing under its hash */
+    {
+        struct scorm__content_stage st;
+        struct scorm__cfile f;
+        struct stmt_db_txn *t = NULL;
+        struct scorm_diag d;
+        unsigned char *big = pseudo(BIG, 5);
+        char p[700];
+        size_t content0 = rows(db, SCORM__T_CONTENT);
+        int rc;
+        snprintf(pkg, sizeof pkg, "%s/pkg5", tu_tmp);
+        mkdir(pkg, 0755);
+        snprintf(p, sizeof p, "%s/grown.bin", pkg);
+        tu_write(p, big, BIG - 1000); /* 1000 bytes short of what was hashed */
+        memset(&st, 0, sizeof st);
+        memset(&f, 0, sizeof f);
+        st.db = db;
+        st.in_db = 1;
+        snprintf(st.tmpdir, sizeof st.tmpdir, "%s", pkg);
+        f.path = "grown.bin";
+        f.size = BIG;
+        sc_sha256(big, BIG, f.hash);
+        st.files = &f;
+        st.n = st.cap = 1;
+        chunks0 = rows(db, SCORM__T_CHUNK);
+        blobs0 = rows(db, SCORM__T_BLOB);
+        memset(&d, 0, sizeof d);
+        rc = scorm__cdb_prewrite(&st, &d);
+        ok(rc == SCORM_ERR_IO && !strcmp(d.file, "grown.bin") &&
+               !strcmp(d.msg, "the extracted grown.bin changed size"),
+           "before the transaction: refused, '%s' (%s)", d.msg, d.file);
+        scorm__cdb_pre_end(&st, 0);
+        ok(rows(db, SCORM__T_CHUNK) == chunks0 && rows(db, SCORM__T_BLOB) == blobs0 &&
+               rows(db, SCORM__T_PENDING) == 0,
+           "nothing of it is stored (its 2 whole chunks given back)");
+        memset(&d, 0, sizeof d);
+        rc = stmt_db_txn_begin(db, 1, &t) ? SCORM_ERR_STORE : SCORM_OK;
+        if (rc == SCORM_OK)
+            rc = scorm__cdb_place(&st, t, "course5", 1, &d);
+        stmt_db_txn_abort(t);
+        ok(rc == SCORM_ERR_IO && !strcmp(d.file, "grown.bin") &&
+               !strcmp(d.msg, "the extracted grown.bin changed size"),
+           "in the transaction: refused, '%s' (%s)", d.msg, d.file);
+        ok(rows(db, SCORM__T_CHUNK) == chunks0 && rows(db, SCORM__T_BLOB) == blobs0 &&
+               rows(db, SCORM__T_CONTENT) == content0,
+           "and nothing of it is stored");
+        unlink(p);
+        memset(&d, 0, sizeof d);
+        ok(scorm__cdb_prewrite(&st, &d) == SCORM_ERR_IO && !strcmp(d.file, "grown.bin") &&
+               !strncmp(d.msg, "cannot open the extracted grown.bin: ", 37),
+           "a file gone: '%s'", d.msg);
+        scorm__cdb_pre_end(&st, 0);
+        sc_free(big);
     }
     stmt_db_close(db);
     tu_fini();
