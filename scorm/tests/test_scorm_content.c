@@ -187,17 +187,6 @@ static unsigned char *read_all(struct stmt_db *db, const char *course, int v, co
     return ct_read_back(c, piece, len, etag, type);
 }
 
-struct open_ctx {
-    struct stmt_db *db;
-    const char *course;
-};
-
-static int open_v1(void *ctx, const char *path, struct scorm_content **out)
-{
-    struct open_ctx *o = ctx;
-    return scorm_content_open(o->db, o->course, 1, path, out);
-}
-
 /* every file of p, byte-identical, with its size and type */
 static void check_files(struct stmt_db *db, const char *course, int v, const struct pkg *p,
                         const char *what)
@@ -364,10 +353,10 @@ static void test_ranges(struct stmt_db *db, const char *course, const struct pkg
     is_int(scorm_content_open(db, "../x", 1, "empty.txt", &c), SCORM_ERR_NOTFOUND, "bad course");
     is_int(scorm_content_open(db, "nope", 1, "empty.txt", &c), SCORM_ERR_NOTFOUND, "no course");
     if (!in_db) { /* on disk: the open stays inside the version's folder, regular files only */
-        struct open_ctx o = {db, course};
+        struct ct_course o = {NULL, db, course};
         char base[1200];
         snprintf(base, sizeof base, "%s/content/%s/1", stmt_db_dir(db), course);
-        ct_confinement(base, "empty.txt", open_v1, &o, SCORM_ERR_NOTFOUND, "SCORM version folder");
+        ct_confinement(base, "empty.txt", &o, SCORM_ERR_NOTFOUND, "SCORM version folder");
     }
 }
 
@@ -835,28 +824,11 @@ static void test_two_nodes(void)
 
 int main(void)
 {
-    char datadir[512];
-    struct stmt_db *db;
-    const char *be = getenv("SCOLAR_TEST_BACKEND");
-    int pg = be && !strcmp(be, "pg");
-
     sc_alloc_init_cjson();
     xmlInitParser(); /* before threads (scorm.h) */
     tu_init();
-    db = tu_db_open(datadir, sizeof datadir);
-    in_db = pg;
-    run(db, datadir, pg ? "PostgreSQL" : "LMDB");
-    stmt_db_close(db);
-    if (pg)
+    if (ct_each_layout(run, &in_db))
         test_two_nodes();
-    if (!pg) { /* the database layout on LMDB too: the rows' code under every build */
-        scorm__content_force_db(1);
-        in_db = 1;
-        db = tu_db_open(datadir, sizeof datadir);
-        run(db, datadir, "LMDB with the database layout");
-        stmt_db_close(db);
-        scorm__content_force_db(0);
-    }
     tu_fini();
     return tap_done();
 }
