@@ -39,6 +39,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -271,13 +272,24 @@ static int copy_content(struct stmt_db *from, struct stmt_db *to, FILE *log, cha
     return 0;
 }
 
-/* An LMDB source must exist: copying from a mistyped directory would create an empty store. */
+/* The source must exist: copying from a mistyped directory or an empty database would create
+ * an empty store there (on PostgreSQL its schema: stmt_db_exists asks without creating it). */
 static int source_exists(const char *from)
 {
-    char path[4200];
+    char path[4200], err[1200] = "", shown[600];
     struct stat sb;
-    if (lrs_store_is_url(from))
-        return 1;
+    if (lrs_store_is_url(from)) {
+        int rc;
+        setenv("PGCONNECT_TIMEOUT", "10", 0); /* as lrs_cli_open_db: a bounded connection */
+        rc = stmt_db_exists(from, NULL, err, sizeof err);
+        if (rc == 1)
+            return 1;
+        for (size_t n = strlen(err); n && (err[n - 1] == '\n' || err[n - 1] == ' ');)
+            err[--n] = '\0'; /* libpq's messages end in a newline */
+        lrs_store_redact(from, shown, sizeof shown);
+        fprintf(stderr, "scolar: --from %s: %s\n", shown, err);
+        return 0;
+    }
     snprintf(path, sizeof path, "%s/store.mdb", from);
     if (stat(path, &sb) == 0)
         return 1;

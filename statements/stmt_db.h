@@ -42,6 +42,14 @@ struct stmt_db_txn;
 /** Open (creating if needed) the store in directory `dir` (created if missing).
  *  On failure *out is untouched and, if err is non-NULL, a one-line reason is written there. */
 int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen);
+/** Whether a store is at `location` (as stmt_db_open_url takes it), creating nothing
+ *  (stmt_db_probe.c): on PostgreSQL the database has scolar's schema (its table scolar_schema),
+ *  else the LMDB folder (location, or dir when location is NULL or empty) holds store.mdb.
+ *  1 yes; 0 no, with the finding in err ("no store in DIR (DIR/store.mdb: ...)", "DIR is not a
+ *  directory", "no scolar store in this database ..."); a negative STMT_DB_ERR_* when it cannot
+ *  tell (PostgreSQL unreachable), with the reason in err. For the commands that read or repair
+ *  a store: stmt_db_open_url would create an empty one. */
+int stmt_db_exists(const char *location, const char *dir, char *err, size_t errlen);
 /** Open a store by its location (issue 19): a PostgreSQL URL (postgres://... or
  *  postgresql://..., libpq's syntax) opens the PostgreSQL backend (stmt_db_pg.c), with `dir` as
  *  this node's own folder (created if missing; stmt_db_dir returns it: course content files
