@@ -813,6 +813,44 @@ static void test_two_nodes(void)
         is_int(scorm_content_open(a, first, 1, "media/big.mp4", &c), SCORM_ERR_NOTFOUND,
                "a new open on A: not found (the row is gone; the entry is never looked up)");
         free(buf);
+        free(first);
+        first = NULL;
+    }
+    {
+        /* A keeps its entry of the freed blob (B's delete does not reach A's cache). It can
+         * never give wrong bytes: entries are named by the SHA-256 of their bytes (checked
+         * before the rename), and a file is served from the entry its content row's hash names.
+         * Other bytes under the same path name another entry; the same bytes again name this
+         * one, which holds exactly them. */
+        struct pkg p2;
+        char entry[1200];
+        size_t blen = 0, got = 0;
+        const unsigned char *big = pkg_get(&p1, "media/big.mp4", &blen);
+        unsigned char *other = pseudo(blen, 77), *back;
+        struct stat st0, st1;
+        entry_of(da, &p1, "media/big.mp4", entry, sizeof entry);
+        ok(stat(entry, &st0) == 0 && (size_t)st0.st_size == blen,
+           "A still has its entry of the deleted big.mp4");
+        pkg_copy(&p2, &p1);
+        pkg_set(&p2, "media/big.mp4", other, blen);
+        v = 0;
+        first = import(b, &p2, NULL, 0, 1, &v);
+        back = read_all(a, first, 1, "media/big.mp4", 65536, &got, NULL, NULL);
+        ok(back && got == blen && !memcmp(back, other, blen),
+           "B imports other bytes under that path: A serves the new bytes, not its entry's");
+        free(back);
+        is_int(scorm_course_delete(b, first), 0, "B deletes that course");
+        free(first);
+        first = import(b, &p1, NULL, 0, 1, &v);
+        back = read_all(a, first, 1, "media/big.mp4", 65536, &got, NULL, NULL);
+        ok(back && got == blen && !memcmp(back, big, blen),
+           "B imports the first bytes again: A serves them (from the old entry)");
+        ok(stat(entry, &st1) == 0 && st1.st_ino == st0.st_ino,
+           "the entry is the one kept since the first delete, not written again");
+        free(back);
+        is_int(scorm_course_delete(b, first), 0, "B deletes it");
+        free(other);
+        pkg_free(&p2);
     }
     memset(&m, 0, sizeof m);
     check_stats(a, &m, "every course deleted");
