@@ -199,7 +199,7 @@ static int64_t win_wait(const struct win *w, int max, int64_t window_us, int64_t
     return (end - now) / 1000000 + 1;
 }
 
-/* w[0], w[1] the address's and the key's windows, w[2] the pair's: 1 when w[0] or w[1]
+/* w[0], w[1] the address's and the key's windows, w[2] the pair's: bit i set when w[i]
  * changed. A window begun after the pair's first failure holds only some of the pair's
  * failures, which ones is not known: it is left as it is (the limit only stays tighter). */
 static int win_forgive(struct win w[3], int64_t window_us, int64_t now)
@@ -211,7 +211,7 @@ static int win_forgive(struct win w[3], int64_t window_us, int64_t now)
         if (!win_alive(&w[i], window_us, now) || w[i].start > w[2].start)
             continue;
         w[i].fails = w[i].fails > w[2].fails ? w[i].fails - w[2].fails : 0;
-        changed = 1;
+        changed |= 1 << i;
     }
     return changed;
 }
@@ -265,6 +265,22 @@ static struct win *mem_find(const char *name, int create, int64_t window_us, int
     mem[set][pick].tag = tag;
     memset(&mem[set][pick].w, 0, sizeof mem[set][pick].w);
     return &mem[set][pick].w;
+}
+
+/* The windows of names[0..n) into w (absent: none), their places into m when m is not NULL
+ * (NULL: absent). mem_lock held. */
+static void mem_load(const char *const *names, int n, struct win *w, struct win **m,
+                     int64_t window_us, int64_t now)
+{
+    for (int i = 0; i < n; i++) {
+        struct win *f = mem_find(names[i], 0, window_us, now);
+        if (f)
+            w[i] = *f;
+        else
+            memset(&w[i], 0, sizeof w[i]);
+        if (m)
+            m[i] = f;
+    }
 }
 
 /* ---- windows as rows (PostgreSQL) ---------------------------------------------------- */
@@ -327,9 +343,9 @@ static int forgive_rows(struct stmt_db_txn *t, void *ctx)
     const struct wnote *n = ctx;
     unsigned char k[KEY_LEN];
     struct win w[3];
-    int rc = rows_get(t, n->names, 3, w);
-    if (!rc && win_forgive(w, n->window_us, n->now))
-        for (int i = 0; i < 2 && !rc; i++)
+    int rc = rows_get(t, n->names, 3, w), changed = rc ? 0 : win_forgive(w, n->window_us, n->now);
+    for (int i = 0; i < 2 && !rc; i++)
+        if (changed & 1 << i)
             rc = row_put(t, n->names[i], &w[i]);
     if (rc)
         return rc;
@@ -359,13 +375,7 @@ int lrs__fails_window_wait(struct stmt_db *db, const char *const names[3], int m
     } else {
         pthread_once(&mem_once, mem_init);
         pthread_mutex_lock(&mem_lock);
-        for (int i = 0; i < 2; i++) {
-            const struct win *m = mem_find(names[i], 0, window_us, now_us);
-            if (m)
-                w[i] = *m;
-            else
-                memset(&w[i], 0, sizeof w[i]);
-        }
+        mem_load(names, 2, w, NULL, window_us, now_us);
         pthread_mutex_unlock(&mem_lock);
     }
     for (int i = 0; i < 2; i++) {
@@ -404,18 +414,14 @@ int lrs__fails_window_forgive(struct stmt_db *db, const char *const names[3], in
     int have[2], rc;
     if (!lrs__fails_shared(db)) {
         struct win *m[3], w[3];
+        int changed;
         pthread_once(&mem_once, mem_init);
         pthread_mutex_lock(&mem_lock);
-        for (int i = 0; i < 3; i++) {
-            m[i] = mem_find(names[i], 0, window_us, now_us);
-            if (m[i])
-                w[i] = *m[i];
-            else
-                memset(&w[i], 0, sizeof w[i]);
-        }
-        if (m[2] && win_forgive(w, window_us, now_us))
-            for (int i = 0; i < 2; i++)
-                *m[i] = w[i]; /* changed only where m[i] exists */
+        mem_load(names, 3, w, m, window_us, now_us);
+        changed = m[2] ? win_forgive(w, window_us, now_us) : 0;
+        for (int i = 0; i < 2; i++)
+            if (changed & 1 << i) /* only a window that is there changes */
+                *m[i] = w[i];
         if (m[2])
             memset(m[2], 0, sizeof *m[2]);
         pthread_mutex_unlock(&mem_lock);
