@@ -369,6 +369,21 @@ test('scolar export: JSONL and CSV files from a stopped server\'s data directory
     r = cli(['export', '--help']);
     assert.equal(r.status, 0);
     assert.match(r.stdout, /usage: scolar export/);
+    // no store there: a finding, not an empty store exported (lrs/cmd_store_open.c)
+    const none = join(dataDir, 'no-store');
+    if (ON_PG) {
+      const empty = newPgStore();
+      r = cli(['export', '--data', none, '--store', empty]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^scolar: --store postgresql:\/\/\S+: no scolar store in this database \(no table scolar_schema\)\n$/);
+      assert.equal(psql(empty, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), '0', 'no table was made');
+    } else {
+      r = cli(['export', '--data', none]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^scolar: no store in .*no-store \(.*no-store\/store\.mdb: No such file or directory\)\n$/);
+    }
+    assert.equal(r.stdout, '');
+    assert.ok(!readdirSync(dataDir).includes('no-store'), 'no folder was made');
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
