@@ -57,6 +57,7 @@ struct plan {
     uint64_t ix;
     int64_t *tail;
     size_t ntail;
+    struct stmt__voided_view vv; /* shared stores: the voided set when small (stmt_store.c) */
 };
 
 static void plan_free(struct plan *p)
@@ -271,6 +272,9 @@ static int page_add(struct collect *c, uint64_t seq, const unsigned char *rec, s
  * index entries, the records, the voided set, each one call for the whole batch (on
  * PostgreSQL one round trip each instead of one per candidate; on LMDB the same gets). */
 #define BATCH_MAX 256
+/* Batches: what the page still needs (LMDB), that scaled by the matches seen (PostgreSQL),
+ * or one candidate at a time (the walk before batching: bench A/B only). */
+enum { BATCH_NEED, BATCH_ADAPTIVE, BATCH_ONE };
 struct batch {
     uint64_t seq[BATCH_MAX];
     unsigned char key[BATCH_MAX][STMT_IDX_KEY];
@@ -278,6 +282,16 @@ struct batch {
     size_t n;
     int mode; /* BATCH_*: how batches are sized */
 };
+
+/* Whether the other filters' index entries are probed before the records are read. On LMDB a
+ * probe is cheaper than a record (read in place, no copy); on PostgreSQL (BATCH_ADAPTIVE) an
+ * index entry costs what a record costs (one descent of the same btree, ~2 us) plus a round
+ * trip, and each record is checked against every filter anyway (own_match: its terms and the
+ * values in its JSON), so the probes are left out: never more lookups than candidates. */
+static int probe_terms(const struct batch *b)
+{
+    return b->mode != BATCH_ADAPTIVE;
+}
 
 /* Keep the candidates whose kv found a value (drop == 0) or none (drop == 1), in order. */
 static size_t batch_keep(struct batch *b, size_t n, int absent)
@@ -291,6 +305,42 @@ static size_t batch_keep(struct batch *b, size_t n, int absent)
     return m;
 }
 
+static int key_cmp(const void *a, size_t al, const void *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : (al > bl) - (al < bl);
+}
+
+/* The voided state of the ids kv[0..m) (an empty key: a voiding statement, never voided):
+ * kv[j].val not NULL when voided (Comm 2.1.4). From the query's view of the voided set when
+ * it holds all of it (a binary search in key order), else one stmt_db_get_many. */
+static int voided_many(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *p,
+                       struct stmt_db_kv *kv, size_t m)
+{
+    if (!p->vv.all)
+        return stmt_db_get_many(t, st->tbl.voided, kv, m);
+    for (size_t j = 0; j < m; j++) {
+        size_t lo = 0, hi = p->vv.n;
+        kv[j].val = NULL;
+        kv[j].vlen = 0;
+        while (kv[j].klen && lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            const struct stmt_db_kv *v = &p->vv.ids[mid];
+            int c = key_cmp(kv[j].key, kv[j].klen, v->key, v->klen);
+            if (!c) {
+                kv[j].val = v->val;
+                kv[j].vlen = v->vlen;
+                break;
+            }
+            if (c < 0)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+    }
+    return STMT_DB_OK;
+}
+
 /* Confirm the b->n candidates of an index walk (seqs in walk order) and collect the matches
  * until the page is full. */
 static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *p,
@@ -299,7 +349,7 @@ static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct pl
     size_t n = b->n;
     int rc;
     /* the other filters: a point lookup of each term's entry epoch ‖ hash ‖ seq */
-    for (int i = 0; i < p->nf && n; i++) {
+    for (int i = 0; i < p->nf && n && probe_terms(b); i++) {
         if (i == p->driver)
             continue;
         for (size_t j = 0; j < n; j++) {
@@ -335,7 +385,7 @@ static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct pl
             len[m] = l;
             b->kv[m++] = (struct stmt_db_kv){r + 4, NULL, (r[1] & STMT_REC_VOIDING) ? 0 : 16, 0};
         }
-        if (m && (rc = stmt_db_get_many(t, st->tbl.voided, b->kv, m)))
+        if (m && (rc = voided_many(st, t, p, b->kv, m)))
             return stmt__db_to_store(rc);
         for (size_t j = 0; j < m; j++) {
             int rc, mt;
@@ -356,10 +406,6 @@ static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct pl
     }
     return STMT_STORE_OK;
 }
-
-/* Batches: what the page still needs (LMDB), that scaled by the matches seen (PostgreSQL),
- * or one candidate at a time (the walk before batching: bench A/B only). */
-enum { BATCH_NEED, BATCH_ADAPTIVE, BATCH_ONE };
 
 /* SCOLAR_QUERY_BATCH=adaptive|one sets the mode on either backend (tests and benchmarks only,
  * like SCOLAR_REPORT_DAY_US: test_stmt_query_batched runs the model queries with PostgreSQL's
@@ -486,7 +532,7 @@ static int walk_main(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_d
         }
         if (rc && rc != STMT_DB_NOTFOUND)
             return stmt__db_to_store(rc);
-        if (b->n && (rc = stmt_db_get_many(t, st->tbl.voided, b->kv, b->n)))
+        if (b->n && (rc = voided_many(st, t, p, b->kv, b->n)))
             return stmt__db_to_store(rc);
         for (size_t j = 0; j < b->n; j++) {
             if (b->kv[j].val) { /* voided */
@@ -672,26 +718,26 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
     pthread_mutex_unlock(&st->lock);
     if (rc)
         goto out;
-    if (st->shared)
-        stmt__store_snapshot_pre(st); /* Consistent-Through: is any node writing now? */
-    rc = stmt_db_txn_begin(st->db, 0, &t);
-    if (rc) {
-        rc = rc == STMT_DB_ERR_NOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
-        goto out;
-    }
     if (st->shared) {
         /* PostgreSQL (issue 19): other nodes write too, and every statement is indexed in its
-         * own transaction: t's snapshot holds all of them through indexed_through. */
-        if ((rc = stmt__store_snapshot(st, t, &p.ix))) {
+         * own transaction: t's snapshot holds all of them through indexed_through. Begun in
+         * one round trip with the Consistent-Through check and the epochs. */
+        if ((rc = stmt__store_read_begin(st, &t, &p.ix, &p.ev, &p.vv))) {
             rc = stmt__db_to_store(rc);
             goto out;
         }
         if (!q->cursor || !q->cursor[0])
             snapshot = p.ix;
-    }
-    if ((rc = stmt__epv_read(st, t, &p.ev))) {
-        rc = stmt__db_to_store(rc);
-        goto out;
+    } else {
+        rc = stmt_db_txn_begin(st->db, 0, &t);
+        if (rc) {
+            rc = rc == STMT_DB_ERR_NOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
+            goto out;
+        }
+        if ((rc = stmt__epv_read(st, t, &p.ev))) {
+            rc = stmt__db_to_store(rc);
+            goto out;
+        }
     }
     /* Comm 2.1.3: since exclusive, until inclusive; never beyond the snapshot. */
     p.lo = q->since_us ? (uint64_t)q->since_us + 1 : 0;
