@@ -10,9 +10,9 @@
  * begin to its end. So when the lock is free at a moment L, every statement committed later
  * gets a stored value read after L from the same clock: a reading T0 taken before L is a
  * Consistent-Through (xAPI Comm 2.1.3) for any read transaction that begins after L, which
- * keeps it at the present on an idle database, as on LMDB. The lock is seen in pg_locks
- * (PostgreSQL 15 docs §54.12: an advisory lock on a bigint key shows its high 32 bits as
- * classid, the low ones as objid, objsubid 1); T0 is read first (the FROM subquery).
+ * keeps it at the present on an idle database, as on LMDB. The lock is free at L when a shared
+ * try of it succeeds at L (PostgreSQL 15 docs §9.27.10: pg_try_advisory_xact_lock_shared
+ * conflicts with the exclusive lock a writer holds); T0 is read first (IDLE_SQL).
  *
  * Round trips: a query's read transaction is begun in one pipeline (libpq docs §34.5) of two
  * segments, [the check][BEGIN, the first gets]: the server runs the check to its end before
@@ -38,12 +38,15 @@
 /* The server's clock in microseconds since 1970 as text column 0 of r's only row. */
 #define CLOCK_US "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
 
-/* 7310730100002 = 1702 << 32 | 695762210 (WRITE_LOCK of stmt_db_pg.c) */
+/* T0 (the FROM subquery: a volatile target list keeps it from being pulled up, so it is read
+ * before the outer target list runs), then whether the write lock (WRITE_LOCK of
+ * stmt_db_pg.c) is free: a shared try of it, which succeeds only when no transaction holds it
+ * (nor waits for it ahead of us: then the answer is "busy", which only costs the bound),
+ * taken at transaction level so it goes at the end of this statement's implicit transaction
+ * (never left behind by a cancel). Cheaper than reading pg_locks, which copies the lock
+ * table of every backend under all its partition locks. */
 #define IDLE_SQL                                                                                   \
-    "SELECT t0, NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype ="                               \
-    " 'advisory' AND classid = 1702 AND objid = 695762210 AND objsubid = 1"                        \
-    " AND granted AND database = (SELECT oid FROM pg_database"                                     \
-    " WHERE datname = current_database()))"                                                        \
+    "SELECT t0, pg_try_advisory_xact_lock_shared(7310730100002)"                                   \
     " FROM (SELECT " CLOCK_US " AS t0) s"
 
 #define READ_BEGIN "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
