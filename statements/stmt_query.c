@@ -445,7 +445,10 @@ static int walk(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db_cur
 {
     struct stmt_db_kv kv;
     size_t seen = 0, matched = 0;
-    int rc = walk_first(cur, prefix, plen, lo, hi, asc, &kv), have = rc == 0, end = !have;
+    int rc, have, end;
+    /* PostgreSQL: the first batch's keys in the seek's own page (one round trip) */
+    stmt_db_cursor_hint(cur, batch_size(b, c, 0, 0));
+    rc = walk_first(cur, prefix, plen, lo, hi, asc, &kv), have = rc == 0, end = !have;
     while (!end && c->n < c->want) {
         size_t nb = batch_size(b, c, seen, matched), before = c->n;
         int ret;
@@ -488,7 +491,9 @@ static int walk_main(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_d
                      struct batch *b)
 {
     struct stmt_db_kv kv;
-    int rc = walk_first(cur, NULL, 0, lo, hi, asc, &kv), have = rc == 0, end = !have;
+    int rc, have, end;
+    stmt_db_cursor_hint(cur, c->want - c->n < BATCH_MAX ? c->want - c->n : BATCH_MAX);
+    rc = walk_first(cur, NULL, 0, lo, hi, asc, &kv), have = rc == 0, end = !have;
     while (!end && c->n < c->want) {
         size_t base = c->n, nb = b->mode == BATCH_ONE ? 1 : c->want - c->n, w = base;
         if (nb > BATCH_MAX)

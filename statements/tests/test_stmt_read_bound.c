@@ -12,7 +12,9 @@
  *   statement while another handle holds the write lock (the check must see it), with the
  *   answers still complete; the present again once it is released;
  * - stmt_db_get1 (one statement outside any transaction on PostgreSQL): an unregistered
- *   table refused, a key over the limit not found, as on LMDB.
+ *   table refused, a key over the limit not found, as on LMDB;
+ * - stmt_db_cursor_hint (the first page's size on PostgreSQL): walks in both directions with
+ *   hints 1, 5, 101 and 600 visit what a walk without one does.
  */
 #include "statements/stmt_store.h"
 #include "common/sc_alloc.h"
@@ -226,6 +228,53 @@ static void test_consistent_through(struct stmt_store *st, const char *url, cons
     stmt_db_close(other);
 }
 
+/* The keys of "stmt" walked with a cursor: from a seek (asc) or a seek_le to the end (desc),
+ * hint 0 meaning none; into out (up to cap), their number. */
+static size_t walk_keys(struct stmt_db *db, int asc, size_t hint, uint64_t *out, size_t cap)
+{
+    struct stmt_db_txn *t = NULL;
+    struct stmt_db_cursor *c = NULL;
+    struct stmt_db_kv kv;
+    unsigned char from[8];
+    size_t n = 0;
+    int rc;
+    memset(from, asc ? 0 : 0xff, sizeof from);
+    if (stmt_db_txn_begin(db, 0, &t) || stmt_db_cursor_open(t, "stmt", &c)) {
+        stmt_db_txn_abort(t);
+        return 0;
+    }
+    if (hint)
+        stmt_db_cursor_hint(c, hint);
+    rc = asc ? stmt_db_cursor_seek(c, from, 1, &kv) : stmt_db_cursor_seek_le(c, from, 8, &kv);
+    while (!rc && n < cap) {
+        uint64_t v = 0;
+        for (size_t i = 0; i < kv.klen && i < 8; i++)
+            v = v << 8 | ((const unsigned char *)kv.key)[i];
+        out[n++] = v;
+        rc = asc ? stmt_db_cursor_next(c, &kv) : stmt_db_cursor_prev(c, &kv);
+    }
+    stmt_db_cursor_close(c);
+    stmt_db_txn_abort(t);
+    return n;
+}
+
+/* stmt_db_cursor_hint changes how many rows a page reads on PostgreSQL, never the walk. */
+static void test_cursor_hint(struct stmt_db *db)
+{
+    static uint64_t want[256], got[256];
+    static const size_t hints[] = {1, 5, 101, 600};
+    for (int asc = 0; asc < 2; asc++) {
+        size_t n = walk_keys(db, asc, 0, want, 256);
+        ok(n == (size_t)(N + nvoided), "%s walk without a hint: every record (%zu)",
+           asc ? "ascending" : "descending", n);
+        for (size_t h = 0; h < sizeof hints / sizeof hints[0]; h++) {
+            size_t m = walk_keys(db, asc, hints[h], got, 256);
+            ok(m == n && !memcmp(got, want, n * sizeof *got), "%s walk with hint %zu: the same",
+               asc ? "ascending" : "descending", hints[h]);
+        }
+    }
+}
+
 static void test_get1(struct stmt_db *db)
 {
     char *val = NULL, key[600];
@@ -269,6 +318,7 @@ int main(void)
     test_voided(st);
     if (pg)
         test_consistent_through(st, url, dir);
+    test_cursor_hint(db);
     test_get1(db);
     stmt_store_close(st);
     stmt_db_close(db);
