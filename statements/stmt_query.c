@@ -280,17 +280,21 @@ struct batch {
     unsigned char key[BATCH_MAX][STMT_IDX_KEY];
     struct stmt_db_kv kv[BATCH_MAX];
     size_t n;
-    int mode; /* BATCH_*: how batches are sized */
+    int mode;  /* BATCH_*: how batches are sized */
+    int probe; /* the other filters' index entries are probed before the records are read */
 };
 
-/* Whether the other filters' index entries are probed before the records are read. On LMDB a
- * probe is cheaper than a record (read in place, no copy); on PostgreSQL (BATCH_ADAPTIVE) an
- * index entry costs what a record costs (one descent of the same btree, ~2 us) plus a round
- * trip, and each record is checked against every filter anyway (own_match: its terms and the
- * values in its JSON), so the probes are left out: never more lookups than candidates. */
-static int probe_terms(const struct batch *b)
+/* Probes: on LMDB a probe is cheaper than a record (read in place, no copy), so always. On
+ * PostgreSQL (BATCH_ADAPTIVE) an index entry costs what a record costs (one descent of the
+ * same btree, ~2 us) plus a round trip, and each record is checked against every filter anyway
+ * (own_match: its terms and the values in its JSON), so a walk starts without them (never more
+ * lookups than candidates) and probes from the batch after one where fewer than half of the
+ * candidates matched (then the records not read are worth a round trip: bytes, and the JSON
+ * scan of each). */
+static void probe_after(struct batch *b, size_t seen, size_t matched)
 {
-    return b->mode != BATCH_ADAPTIVE;
+    if (b->mode == BATCH_ADAPTIVE && seen > 2 * matched)
+        b->probe = 1;
 }
 
 /* Keep the candidates whose kv found a value (drop == 0) or none (drop == 1), in order. */
@@ -349,7 +353,7 @@ static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct pl
     size_t n = b->n;
     int rc;
     /* the other filters: a point lookup of each term's entry epoch ‖ hash ‖ seq */
-    for (int i = 0; i < p->nf && n && probe_terms(b); i++) {
+    for (int i = 0; i < p->nf && n && b->probe; i++) {
         if (i == p->driver)
             continue;
         for (size_t j = 0; j < n; j++) {
@@ -479,6 +483,7 @@ static int walk(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db_cur
         if (b->n && (ret = confirm(st, t, p, b, c)) != 0)
             return ret;
         matched += c->n - before;
+        probe_after(b, seen, matched);
     }
     return rc && rc != STMT_DB_NOTFOUND ? stmt__db_to_store(rc) : STMT_STORE_OK;
 }
@@ -602,6 +607,7 @@ static int run(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *
     b.mode = batch_forced();
     if (b.mode < 0)
         b.mode = st->db->pg ? BATCH_ADAPTIVE : BATCH_NEED;
+    b.probe = b.mode != BATCH_ADAPTIVE;
     if ((rc = stmt_db_cursor_open(t, p->driver >= 0 ? st->tbl.idx : st->tbl.stmt, &cur)))
         return stmt__db_to_store(rc);
     if (p->driver < 0) {
