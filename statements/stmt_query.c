@@ -309,38 +309,18 @@ static size_t batch_keep(struct batch *b, size_t n, int absent)
     return m;
 }
 
-static int key_cmp(const void *a, size_t al, const void *b, size_t bl)
-{
-    int c = memcmp(a, b, al < bl ? al : bl);
-    return c ? c : (al > bl) - (al < bl);
-}
-
 /* The voided state of the ids kv[0..m) (an empty key: a voiding statement, never voided):
  * kv[j].val not NULL when voided (Comm 2.1.4). From the query's view of the voided set when
- * it holds all of it (a binary search in key order), else one stmt_db_get_many. */
+ * it holds all of it, else one stmt_db_get_many. */
 static int voided_many(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *p,
                        struct stmt_db_kv *kv, size_t m)
 {
     if (!p->vv.all)
         return stmt_db_get_many(t, st->tbl.voided, kv, m);
     for (size_t j = 0; j < m; j++) {
-        size_t lo = 0, hi = p->vv.n;
-        kv[j].val = NULL;
-        kv[j].vlen = 0;
-        while (kv[j].klen && lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            const struct stmt_db_kv *v = &p->vv.ids[mid];
-            int c = key_cmp(kv[j].key, kv[j].klen, v->key, v->klen);
-            if (!c) {
-                kv[j].val = v->val;
-                kv[j].vlen = v->vlen;
-                break;
-            }
-            if (c < 0)
-                hi = mid;
-            else
-                lo = mid + 1;
-        }
+        const struct stmt_db_kv *v = stmt__vv_find(&p->vv, kv[j].key, kv[j].klen);
+        kv[j].val = v ? v->val : NULL;
+        kv[j].vlen = v ? v->vlen : 0;
     }
     return STMT_DB_OK;
 }

@@ -356,6 +356,9 @@ struct stmt__voided_view {
     size_t n;
     int all;
 };
+/** The entry of id (len bytes) in vv when vv holds the whole set and has it, else NULL. */
+const struct stmt_db_kv *stmt__vv_find(const struct stmt__voided_view *vv, const void *id,
+                                       size_t len);
 /* stmt_store.c, shared stores: a read transaction for a query or a get (*out), begun in one
  * round trip with its snapshot's indexed_through (*seq: the stored value through which its
  * snapshot holds every statement, indexed; 0 on an empty store) and epochs
