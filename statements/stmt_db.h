@@ -200,6 +200,11 @@ int stmt_db_cursor_open(struct stmt_db_txn *txn, const char *table, struct stmt_
  *  when there is none: the cursor is then past the end (_prev gives the last key). */
 int stmt_db_cursor_seek(struct stmt_db_cursor *c, const void *key, size_t klen,
                         struct stmt_db_kv *out);
+/** A hint: the caller means to read about n keys after each of the cursor's positioning calls
+ *  from now on (_seek, _seek_le, _last, or _next/_prev when it is not positioned). PostgreSQL
+ *  reads that many (1..512) in the first page instead of 32, so a walk of a hundred keys is
+ *  one round trip (later pages double from there); LMDB reads nothing ahead and ignores it. */
+void stmt_db_cursor_hint(struct stmt_db_cursor *c, size_t n);
 /** Position at the last key <= key (klen 0: the last key of the table), for walks in
  *  descending order: one query on PostgreSQL where _seek then _prev are two. STMT_DB_NOTFOUND
  *  when there is none: the cursor is then before the start (_next gives the first key). */
