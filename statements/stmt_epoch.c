@@ -535,24 +535,23 @@ static int load(struct stmt_store *st, struct stmt_db_txn *t, uint32_t *missing)
     return 0;
 }
 
-int stmt__epochs_reload(struct stmt_store *st, struct stmt_db_txn *t)
+int stmt__epochs_reload(struct stmt_store *st, const struct stmt_db_kv *epochs,
+                        const struct stmt_db_kv *fill)
 {
-    struct stmt__epv view;
-    const void *v;
-    size_t vl;
-    int rc = stmt__epv_read(st, t, &view);
-    if (rc)
-        return rc;
+    uint32_t n;
+    if (epochs->val && (epochs->vlen % 8 || epochs->vlen / 8 > UINT32_MAX))
+        return STMT_DB_ERR_CORRUPT;
+    if (fill->val && fill->vlen != 8)
+        return STMT_DB_ERR_CORRUPT;
+    n = epochs->val ? (uint32_t)(epochs->vlen / 8) : 0;
     st->ep.n = 0;
-    for (uint32_t e = 0; e < view.n; e++)
-        if (stmt__epochs_push(&st->ep, stmt__epv_first(&view, e)))
+    for (uint32_t e = 0; e < n; e++)
+        if (stmt__epochs_push(&st->ep,
+                              stmt__be64_get((const unsigned char *)epochs->val + 8 * (size_t)e)))
             return STMT_DB_ERR_NOMEM;
-    st->ep.persisted = view.n ? view.n - 1 : 0;
-    rc = meta_get(st, t, "epoch_fill", &v, &vl);
-    if (rc == 0 && vl == 8)
-        st->ep.fill = stmt__be64_get(v);
-    else if (rc != STMT_DB_NOTFOUND)
-        return rc ? rc : STMT_DB_ERR_CORRUPT;
+    st->ep.persisted = n ? n - 1 : 0;
+    if (fill->val)
+        st->ep.fill = stmt__be64_get(fill->val);
     return 0;
 }
 

@@ -349,6 +349,69 @@ static int ref_ahead(struct stmt_store *st, struct stmt_db_txn *t, struct ahead 
     return rc;
 }
 
+void stmt__grecs_add(struct stmt__grecs *g, const unsigned char seq8[8], const void *rec,
+                     size_t len)
+{
+    size_t need = g->len + 8 + len;
+    if (!g->usable)
+        return;
+    if (g->n + 2 > g->ocap) {
+        size_t nc = g->ocap ? 2 * g->ocap : 256;
+        size_t *no = sc_realloc(g->off, nc * sizeof *no);
+        if (!no)
+            goto nomem;
+        g->off = no;
+        g->ocap = nc;
+    }
+    if (need > g->cap) {
+        size_t nc = g->cap ? g->cap : 65536;
+        unsigned char *nb;
+        while (nc < need)
+            nc *= 2;
+        if (!(nb = sc_realloc(g->buf, nc)))
+            goto nomem;
+        g->buf = nb;
+        g->cap = nc;
+    }
+    g->off[g->n++] = g->len;
+    memcpy(g->buf + g->len, seq8, 8);
+    memcpy(g->buf + g->len + 8, rec, len);
+    g->len = need;
+    g->off[g->n] = g->len;
+    return;
+nomem:
+    g->usable = 0; /* the fold reads the records from the database */
+}
+
+void stmt__grecs_reset(struct stmt__grecs *g, int usable, int64_t after)
+{
+    g->len = g->n = 0;
+    g->usable = usable;
+    g->after = after;
+}
+
+void stmt__grecs_free(struct stmt__grecs *g)
+{
+    sc_free(g->buf);
+    sc_free(g->off);
+    memset(g, 0, sizeof *g);
+}
+
+/* The next record of the fold's source: a cursor, or the group's own records (mem). */
+static int src_next(struct stmt_db_cursor *cur, const struct stmt__grecs *mem, size_t *mi,
+                    struct stmt_db_kv *kv)
+{
+    if (!mem)
+        return stmt_db_cursor_next(cur, kv);
+    if (++*mi >= mem->n)
+        return STMT_DB_NOTFOUND;
+    kv->key = mem->buf + mem->off[*mi];
+    kv->klen = 8;
+    kv->val = mem->buf + mem->off[*mi] + 8;
+    kv->vlen = mem->off[*mi + 1] - mem->off[*mi] - 8;
+    return STMT_DB_OK;
+}
+
 /* Index up to `max` committed statements after indexed_us in `t`: the id entry and the
  * index terms of each, in the epoch it falls into (a new epoch begins once the last one holds
  * epoch_size statements), then the epochs and indexed_through, so a crash resumes where the
@@ -363,17 +426,27 @@ int stmt__fold_txn(struct stmt_store *st, struct stmt_db_txn *t, size_t max, int
     unsigned char from[8];
     struct u64vec terms = {0};
     struct ahead a = {0};
+    /* A shared store's inline fold: the records after indexed_us are exactly the ones this
+     * group's transaction wrote (st->grecs, the writer holds the database's write lock), so
+     * they come from memory instead of being read back from the database */
+    const struct stmt__grecs *mem =
+        st->shared && st->grecs.usable && st->grecs.after == st->indexed_us ? &st->grecs : NULL;
+    size_t mi = 0;
     int rc, ret = STMT_STORE_OK;
 
     *last = st->indexed_us;
     *n = 0;
     *next = 0;
     stmt__be64_put(from, (uint64_t)st->indexed_us + 1);
-    rc = stmt_db_cursor_open(t, st->tbl.stmt, &cur);
+    rc = mem ? STMT_DB_OK : stmt_db_cursor_open(t, st->tbl.stmt, &cur);
     if (!rc)
         rc = stmt_db_cursor_open(t, st->tbl.ref, &refcur);
-    if (!rc)
+    if (!rc && mem) {
+        mi = (size_t)-1;
+        rc = src_next(NULL, mem, &mi, &kv);
+    } else if (!rc) {
         rc = stmt_db_cursor_seek(cur, from, sizeof from, &kv);
+    }
     while (rc == 0 && *n < max && !ret) {
         if (!st->shared) { /* LMDB: each record in place (a write leaves the cursor valid) */
             int64_t seq = kv.klen == 8 ? (int64_t)stmt__be64_get(kv.key) : 0;
@@ -387,7 +460,7 @@ int stmt__fold_txn(struct stmt_store *st, struct stmt_db_txn *t, size_t max, int
         a.n = a.len = 0;
         while (rc == 0 && *n + a.n < max && a.n < FOLD_AHEAD && !ret)
             if (!(ret = ahead_add(&a, &kv)))
-                rc = stmt_db_cursor_next(cur, &kv);
+                rc = src_next(cur, mem, &mi, &kv);
         if (!ret && rc == 0) /* the next record's key, to seek again after the writes */
             memcpy(from, kv.key, kv.klen == 8 ? 8 : 0);
         /* the tally counters and texts these records' facts touch, in three batched reads
@@ -404,7 +477,7 @@ int stmt__fold_txn(struct stmt_store *st, struct stmt_db_txn *t, size_t max, int
             *last = (int64_t)stmt__be64_get(k);
             ++*n;
         }
-        if (!ret && rc == 0)
+        if (!ret && rc == 0 && !mem) /* mem: kv is the next record still */
             rc = stmt_db_cursor_seek(cur, from, sizeof from, &kv);
     }
     if (!ret && rc == 0 && kv.klen == 8)
@@ -436,6 +509,7 @@ size_t stmt__fold(struct stmt_store *st, size_t max)
         st->ep.n && st->ep.fill < st->epoch_size ? st->epoch_size - st->ep.fill : st->epoch_size;
     if (max > room)
         max = room;
+    stmt__grecs_reset(&st->grecs, 0, 0); /* a transaction of its own: records from the database */
     for (int attempt = 0; attempt < 40; attempt++) {
         struct stmt_db_txn *t = NULL;
         uint32_t ep_n;

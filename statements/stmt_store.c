@@ -116,8 +116,12 @@ int stmt__store_resync(struct stmt_store *st, struct stmt_db_txn *t)
 {
     struct stmt_db_cursor *cur = NULL;
     struct stmt_db_kv kv;
-    const void *v;
-    size_t vl;
+    /* the rows of stmt_meta the writer's state comes from, in one read (a round trip on
+     * PostgreSQL; the epochs are needed only when another node wrote, which with several
+     * nodes writing is nearly every time) */
+    struct stmt_db_kv meta[3] = {{.key = "indexed_through", .klen = 15},
+                                 {.key = "epochs", .klen = 6},
+                                 {.key = "epoch_fill", .klen = 10}};
     int64_t last = 0, ix = 0;
     int rc = stmt_db_cursor_open(t, st->tbl.stmt, &cur);
     if (rc)
@@ -128,17 +132,18 @@ int stmt__store_resync(struct stmt_store *st, struct stmt_db_txn *t)
     stmt_db_cursor_close(cur);
     if (rc && rc != STMT_DB_NOTFOUND)
         return rc;
-    rc = stmt_db_get(t, st->tbl.meta, "indexed_through", 15, &v, &vl);
-    if (rc == STMT_DB_OK && vl == 8)
-        ix = (int64_t)stmt__be64_get(v);
-    else if (rc != STMT_DB_NOTFOUND)
-        return rc ? rc : STMT_DB_ERR_CORRUPT;
+    if ((rc = stmt_db_get_many(t, st->tbl.meta, meta, 3)))
+        return rc;
+    if (meta[0].val && meta[0].vlen == 8)
+        ix = (int64_t)stmt__be64_get(meta[0].val);
+    else if (meta[0].val)
+        return STMT_DB_ERR_CORRUPT;
     if (ix > last)
         ix = last;
     /* Stored values only grow: the same last one means no other node wrote since ours (the
      * epochs in memory are current); else they are read again. */
     if (last != st->last_us || ix != st->indexed_us) {
-        if ((rc = stmt__epochs_reload(st, t)))
+        if ((rc = stmt__epochs_reload(st, &meta[1], &meta[2])))
             return rc;
         pthread_mutex_lock(&st->lock);
         st->last_us = last;
@@ -325,6 +330,7 @@ void stmt_store_close(struct stmt_store *st)
     }
     stmt__report_free(st);
     stmt__outbox_free(st);
+    stmt__grecs_free(&st->grecs);
     stmt__idmap_free(&st->recent);
     stmt__tail_free(&st->utail);
     stmt__idmap_free(&st->pending);

@@ -140,6 +140,18 @@ struct stmt__epochs {
     uint32_t snap_n;
 };
 
+/** A shared store's group, as its transaction wrote it: key (8) ‖ record of each statement, in
+ *  stored order, record i at off[i] (stmt_fold.c). The inline fold reads them from here
+ *  instead of from the database. */
+struct stmt__grecs {
+    unsigned char *buf;
+    size_t len, cap;
+    size_t *off; /* n + 1 entries */
+    size_t n, ocap;
+    int64_t after; /* the records follow every folded one: stored > after = indexed_us */
+    int usable;    /* set by the writer when indexed_us = last stored at the group's start */
+};
+
 struct stmt_store {
     struct stmt_db *db;
     /* The tables by their registered names (stmt__db_table_ref: found without a string
@@ -187,7 +199,8 @@ struct stmt_store {
     struct stmt__tail utail;    /* terms of committed, not yet folded statements (under lock) */
     pthread_t writer;
     int writer_started;
-    struct stmt__obx *obx; /* forwarding and webhook filters (stmt_outbox.c) */
+    struct stmt__obx *obx;    /* forwarding and webhook filters (stmt_outbox.c) */
+    struct stmt__grecs grecs; /* shared stores: the open group's records (writer only) */
     /* opened on a full disk: the statements served unfolded, from memory (stmt_unfolded.c) */
     size_t open_full;
 };
@@ -288,6 +301,13 @@ size_t stmt__fold(struct stmt_store *st, size_t max);
 /** Fold up to max committed statements after indexed_us in t (inline: the group's own). */
 int stmt__fold_txn(struct stmt_store *st, struct stmt_db_txn *t, size_t max, int64_t *last,
                    size_t *n, int64_t *next);
+/** The writer's copy of a record it wrote in the open group (st->grecs). Out of memory the list
+ *  is no longer usable: the fold then reads the records from the database. */
+void stmt__grecs_add(struct stmt__grecs *g, const unsigned char seq8[8], const void *rec,
+                     size_t len);
+/** Empty the list for a new transaction: usable when every record stored <= after is folded. */
+void stmt__grecs_reset(struct stmt__grecs *g, int usable, int64_t after);
+void stmt__grecs_free(struct stmt__grecs *g);
 /** *yes when id has a "stmt_ref" referrer stored <= upto (*cur: a cursor of t, opened by the
  *  first call; the caller closes it). 0 or a store error. */
 int stmt__has_folded_referrer(struct stmt_store *st, struct stmt_db_txn *t,
@@ -369,8 +389,10 @@ const struct stmt_db_kv *stmt__vv_find(const struct stmt__voided_view *vv, const
  * (nothing open). */
 int stmt__store_read_begin(struct stmt_store *st, struct stmt_db_txn **out, uint64_t *seq,
                            struct stmt__epv *ev, struct stmt__voided_view *vv);
-/* stmt_epoch.c, shared stores: st->ep from stmt_meta as t sees it. 0 or an stmt_db error. */
-int stmt__epochs_reload(struct stmt_store *st, struct stmt_db_txn *t);
+/* stmt_epoch.c, shared stores: st->ep from the "epochs" and "epoch_fill" values of stmt_meta
+ * as a transaction read them (val NULL: absent). 0 or an stmt_db error. */
+int stmt__epochs_reload(struct stmt_store *st, const struct stmt_db_kv *epochs,
+                        const struct stmt_db_kv *fill);
 /* stmt_store.c: st->tbl from st->db (the registered names). */
 void stmt__store_names(struct stmt_store *st);
 

@@ -86,6 +86,7 @@ static int write_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__
         stmt__be64_put(r + STMT_REC_HDR + 8 * i, p->terms[i]);
     memcpy(r + STMT_REC_HDR + 8 * p->nterms, p->json, p->json_len);
     memcpy(r + STMT_REC_HDR + 8 * p->nterms + p->json_len, suffix, slen);
+    stmt__grecs_add(&st->grecs, seq8, r, size); /* the inline fold's source (shared stores) */
     if (stmt__idmap_put(&st->pending, p->id, seq)) {
         /* The id entry is a random key, written by the fold with the index terms (inline:
          * the fold of this group's records in its own transaction, write_group); until then
@@ -113,30 +114,51 @@ static int write_one(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__
 static int do_checks(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__req *req,
                      const uint64_t *pre);
 
-/* A shared store (PostgreSQL): the stored values of a request's ids (pre[i]) and of its
- * voiding statements' targets (pre[n + i]) from "stmt_id", one stmt_db_get_many per epoch
- * instead of a round trip per statement; 0 where absent. 0 or a store error. */
-static int prefetch_ids(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__req *req,
-                        uint64_t *pre)
+/* The requests of a group whose statements are checked and written (not taken out by their
+ * fn in an earlier try), and the number of their statements. */
+static size_t group_items(const struct stmt__req *group)
 {
-    size_t n = req->n, *at = sc_malloc(2 * n * sizeof *at);
-    struct stmt_db_kv *kv = sc_calloc(2 * n, sizeof *kv);
-    unsigned char(*keys)[STMT_ID_KEY] = sc_malloc(2 * n * STMT_ID_KEY);
+    size_t n = 0;
+    for (const struct stmt__req *r = group; r; r = r->next)
+        n += r->fn_rc ? 0 : r->n;
+    return n;
+}
+
+/* A shared store (PostgreSQL): for each request r of the group (without fn_rc), at pre + 2 *
+ * (the statements of the requests before it), the stored values of its ids (i < r->n) and of
+ * its voiding statements' targets (r->n + i) from "stmt_id", for the whole group one
+ * stmt_db_get_many per epoch instead of one per request (each also sent the rows written
+ * before it) or a round trip per statement; 0 where absent. Read in the group's transaction
+ * before any of its writes: "stmt_id" gets this group's ids only from the fold at its end, and
+ * an id written by an earlier request of the group is found in st->pending (rec_of).
+ * 0 or a store error. */
+static int prefetch_ids(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__req *group,
+                        size_t total, uint64_t *pre)
+{
+    size_t *at = sc_malloc(2 * total * sizeof *at);
+    struct stmt_db_kv *kv = sc_calloc(2 * total, sizeof *kv);
+    unsigned char(*keys)[STMT_ID_KEY] = sc_malloc(2 * total * STMT_ID_KEY);
     int rc = STMT_STORE_OK;
-    memset(pre, 0, 2 * n * sizeof *pre);
+    memset(pre, 0, 2 * total * sizeof *pre);
     if (!at || !kv || !keys)
         rc = STMT_STORE_ERR_NOMEM;
     for (uint32_t e = st->ep.n; e-- > 0 && !rc;) { /* newest epoch first */
-        size_t k = 0;
-        for (size_t i = 0; i < 2 * n; i++) {
-            const struct stmt__prep *p = &req->items[i % n];
-            if (pre[i] || (i >= n && !(p->flags & STMT_REC_VOIDING)))
+        size_t k = 0, base = 0;
+        for (const struct stmt__req *r = group; r; r = r->next) {
+            size_t n = r->n;
+            if (r->fn_rc)
                 continue;
-            stmt__be32_put(keys[k], e);
-            memcpy(keys[k] + 4, i < n ? p->id : p->ref, 16);
-            kv[k].key = keys[k];
-            kv[k].klen = STMT_ID_KEY;
-            at[k++] = i;
+            for (size_t i = 0; i < 2 * n; i++) {
+                const struct stmt__prep *p = &r->items[i % n];
+                if (pre[base + i] || (i >= n && !(p->flags & STMT_REC_VOIDING)))
+                    continue;
+                stmt__be32_put(keys[k], e);
+                memcpy(keys[k] + 4, i < n ? p->id : p->ref, 16);
+                kv[k].key = keys[k];
+                kv[k].klen = STMT_ID_KEY;
+                at[k++] = base + i;
+            }
+            base += 2 * n;
         }
         if (k && (rc = stmt_db_get_many(t, st->tbl.id, kv, k)))
             rc = db_to_store(rc);
@@ -177,22 +199,12 @@ static int rec_of(struct stmt_store *st, struct stmt_db_txn *t, const unsigned c
 }
 
 /* Check a batch, then write it. Batch-level failures (conflict, void-voiding) write nothing
- * and are returned with *bad set; other errors fail the whole transaction. */
+ * and are returned with *bad set; other errors fail the whole transaction. pre: the id table's
+ * answers for this request, read ahead (prefetch_ids), or NULL. */
 static int do_req(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__req *req, int64_t now,
-                  int64_t *last)
+                  int64_t *last, const uint64_t *pre)
 {
-    uint64_t *pre = NULL; /* shared stores: the id table's answers, read ahead */
-    int prc;
-    if (st->shared && req->n > 1) {
-        if (!(pre = sc_malloc(2 * req->n * sizeof *pre)))
-            return STMT_STORE_ERR_NOMEM;
-        if ((prc = prefetch_ids(st, t, req, pre))) {
-            sc_free(pre);
-            return prc;
-        }
-    }
-    prc = do_checks(st, t, req, pre);
-    sc_free(pre);
+    int prc = do_checks(st, t, req, pre);
     if (prc)
         return prc;
     for (size_t i = 0; i < req->n; i++) {
@@ -279,7 +291,11 @@ static int is_batch_error(int rc)
     return rc == STMT_STORE_ERR_CONFLICT || rc == STMT_STORE_ERR_VOID_VOIDING;
 }
 
-static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t now)
+/* Write a group in one transaction. t0: a write transaction begun already (a shared store:
+ * stmt__writer_main takes the database's write lock before the group), used by the first
+ * attempt; NULL: each attempt begins its own. */
+static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t now,
+                        struct stmt_db_txn *t0)
 {
     int fatal = STMT_STORE_ERR_FULL;
     int fold_now = 0; /* a new statement is the target of a folded StatementRef */
@@ -289,13 +305,20 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
         uint32_t ep_n;
         uint64_t ep_fill;
         struct stmt_db_cursor *refcur = NULL; /* "stmt_ref", for has_folded_referrer */
+        uint64_t *pre = NULL; /* shared stores: the id table's answers (prefetch_ids) */
         int rc;
 
         if (attempt)
             now = sc_time_now_us();
         fold_now = 0;
         stmt__idmap_clear(&st->pending);
-        rc = stmt_db_txn_begin(st->db, 1, &t);
+        if (t0) {
+            t = t0;
+            t0 = NULL;
+            rc = STMT_DB_OK;
+        } else {
+            rc = stmt_db_txn_begin(st->db, 1, &t);
+        }
         if (rc) {
             fatal = rc == STMT_DB_ERR_FULL ? STMT_STORE_ERR_FULL : STMT_STORE_ERR_IO;
             break;
@@ -316,16 +339,27 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             }
         }
         last = st->last_us;
+        /* the inline fold reads this group's records from memory when nothing before them is
+         * left unfolded (shared stores: another node's transactions fold their own) */
+        stmt__grecs_reset(&st->grecs, st->shared && st->index_inline && st->indexed_us == last,
+                          last);
         ep_n = st->ep.n;
         ep_fill = st->ep.fill;
         fatal = STMT_STORE_OK;
+        /* shared stores: the id table's answers for the whole group, read ahead */
+        size_t total = st->shared ? group_items(group) : 0, base = 0;
+        if (total > 1 && !(pre = sc_malloc(2 * total * sizeof *pre)))
+            fatal = STMT_STORE_ERR_NOMEM;
+        else if (total > 1)
+            fatal = prefetch_ids(st, t, group, total, pre);
         int redo = 0; /* a request's fn failed: abort, retry the group without it */
-        for (struct stmt__req *r = group; r; r = r->next) {
+        for (struct stmt__req *r = group; r && !fatal; r = r->next) {
             if (r->fn_rc) {
                 r->rc = STMT_STORE_ERR_FN; /* aborted by its fn in an earlier try */
                 continue;
             }
-            rc = do_req(st, t, r, now, &last);
+            rc = do_req(st, t, r, now, &last, pre ? pre + base : NULL);
+            base += 2 * r->n;
             if (is_batch_error(rc)) {
                 r->rc = rc;
                 continue;
@@ -363,6 +397,8 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
         }
         stmt_db_cursor_close(refcur);
         refcur = NULL;
+        sc_free(pre);
+        pre = NULL;
         if (redo) {
             stmt_db_txn_abort(t);
             stmt__epochs_txn_end(&st->ep, 0);
@@ -385,6 +421,7 @@ static void write_group(struct stmt_store *st, struct stmt__req *group, int64_t 
             size_t n;
             int64_t ilast, inext;
             rc = stmt__fold_txn(st, t, (size_t)-1, &ilast, &n, &inext);
+            stmt__grecs_reset(&st->grecs, 0, 0);
             if (rc) {
                 stmt_db_txn_abort(t);
                 stmt__report_discard(st);
@@ -545,7 +582,22 @@ void *stmt__writer_main(void *arg)
             pthread_mutex_lock(&st->lock);
             break; /* closing and drained */
         }
+        struct stmt_db_txn *t0 = NULL;
+        int64_t c0;
         gather(st);
+        if (st->shared) {
+            /* Several nodes on one database (issue 19): the write transaction waits for the
+             * database's one write lock (stmt_db_pg.c) while another node writes and commits.
+             * Take the lock first, once there is work, and the group after: the requests that
+             * arrived meanwhile (the other node's clients, acknowledged as the lock passed)
+             * join this group instead of waiting for the next turn. The gather above waits
+             * before the lock, which is never held idle. A failed begin leaves it to
+             * write_group, which answers the group with the error. */
+            pthread_mutex_unlock(&st->lock);
+            if (stmt_db_txn_begin(st->db, 1, &t0))
+                t0 = NULL;
+            pthread_mutex_lock(&st->lock);
+        }
         group = st->head;
         st->head = st->tail = NULL;
         st->last_group = st->queued;
@@ -558,8 +610,8 @@ void *stmt__writer_main(void *arg)
         before = st->last_us;
         pthread_mutex_unlock(&st->lock);
 
-        int64_t c0 = sc_time_now_us();
-        write_group(st, group, now);
+        c0 = sc_time_now_us(); /* a commit's duration (on PostgreSQL without the lock wait) */
+        write_group(st, group, now, t0);
         int64_t commit_us = sc_time_now_us() - c0;
 
         pthread_mutex_lock(&st->lock);

@@ -839,6 +839,7 @@ static void test_epoch_size_change(const char *dir)
 }
 
 #include "statements/tests/store_nodes_tests.h"
+#include "statements/tests/store_groups_tests.h"
 
 int main(void)
 {
@@ -908,6 +909,10 @@ int main(void)
             test_two_nodes(url);
         else
             ok(0, "a second fresh database");
+        if (pgtu_fresh_url(url, sizeof url) == 0)
+            test_nodes_grouped(url);
+        else
+            ok(0, "a third fresh database");
         return tap_done();
     }
 
