@@ -33,17 +33,21 @@
 #include "lrs/lrs_cli.h"
 #include "scorm/cmi5.h"
 #include "scorm/scorm_content.h"
+#include "common/sc_alloc.h"
 #include "common/sc_time.h"
 #include "statements/stmt_db.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #define COPY_TXN_ROWS 1000
 #define COPY_TXN_BYTES (64u << 20)
+/* rescans of one table after a full LMDB map: each doubles the map (64 MiB * 2^40 is enough) */
+#define COPY_GROWTHS 40
 
 static const char COPY_USAGE[] =
     "usage: scolar copy-store --from STORE --to STORE [--data DIR] [--resume]\n"
@@ -69,17 +73,58 @@ struct copy_ctx {
     const char *table;
     size_t in_txn, bytes, rows;
     int rc;
+    /* the last key committed in the target (for a rescan after a full map), and the key the
+     * current transaction's first row came after */
+    unsigned char *last;
+    size_t lastlen, lastcap;
+    int have_last, skip_last;
 };
+
+/* Keep key as the last one committed. 0 or STMT_DB_ERR_NOMEM. */
+static int keep_last(struct copy_ctx *c, const void *key, size_t klen)
+{
+    if (klen > c->lastcap) {
+        unsigned char *n = sc_realloc(c->last, klen);
+        if (!n)
+            return STMT_DB_ERR_NOMEM;
+        c->last = n;
+        c->lastcap = klen;
+    }
+    if (klen)
+        memcpy(c->last, key, klen);
+    c->lastlen = klen;
+    c->have_last = 1;
+    return 0;
+}
+
+/* A put or commit met a full LMDB map: the target's transaction is gone with its rows
+ * (stmt_db.c has asked for a larger map, which the next write transaction takes), so they are
+ * copied again from the last key committed. */
+static int copy_full(struct copy_ctx *c)
+{
+    stmt_db_txn_abort(c->wt);
+    c->wt = NULL;
+    c->rows -= c->in_txn;
+    c->in_txn = c->bytes = 0;
+    return c->rc = STMT_DB_ERR_FULL;
+}
 
 static int copy_visit(void *vctx, const void *key, size_t klen, const void *val, size_t vlen)
 {
     struct copy_ctx *c = vctx;
     int rc;
+    if (c->skip_last) { /* a rescan starts at the last key committed, which is in already */
+        c->skip_last = 0;
+        if (klen == c->lastlen && !memcmp(key, c->last, klen))
+            return 0;
+    }
     if (!c->wt && (rc = stmt_db_txn_begin(c->to, 1, &c->wt)) != 0)
         return c->rc = rc;
     /* keys come in order: the append hint makes the LMDB insert cheap (a hint only: over a
      * partial copy a key that is not the last is put as without it) */
     rc = stmt_db_put(c->wt, c->table, key, klen, val, vlen, STMT_DB_APPEND);
+    if (rc == STMT_DB_ERR_FULL)
+        return copy_full(c);
     if (rc)
         return c->rc = rc;
     c->rows++;
@@ -88,8 +133,12 @@ static int copy_visit(void *vctx, const void *key, size_t klen, const void *val,
     if (c->in_txn >= COPY_TXN_ROWS || c->bytes >= COPY_TXN_BYTES) {
         rc = stmt_db_txn_commit(c->wt); /* frees it, also on failure */
         c->wt = NULL;
+        if (rc == STMT_DB_ERR_FULL)
+            return copy_full(c);
         c->in_txn = c->bytes = 0;
         if (rc)
+            return c->rc = rc;
+        if ((rc = keep_last(c, key, klen)) != 0)
             return c->rc = rc;
     }
     return 0;
@@ -139,7 +188,8 @@ int lrs_store_copy(struct stmt_db *from, struct stmt_db *to, int resume, FILE *l
         return -1;
     }
     for (int i = 0; (name = stmt_db_table_name(from, i)) != NULL; i++) {
-        struct copy_ctx c = {to, NULL, name, 0, 0, 0, 0};
+        struct copy_ctx c = {to, NULL, name, 0, 0, 0, 0, NULL, 0, 0, 0, 0};
+        int fulls = 0;
         size_t have = 0, want = 0;
         int64_t t0 = sc_time_mono_us();
         if (convert && scorm_content_is_table(name))
@@ -157,12 +207,23 @@ int lrs_store_copy(struct stmt_db *from, struct stmt_db *to, int resume, FILE *l
                 fprintf(log, "  %-18s %10zu rows (already copied)\n", name, want);
             continue;
         }
-        rc = stmt_db_scan(rt, name, NULL, 0, copy_visit, &c);
-        if (!rc && c.wt) {
-            rc = stmt_db_txn_commit(c.wt);
-            c.wt = NULL;
+        for (;;) {
+            rc = stmt_db_scan(rt, name, c.have_last ? c.last : NULL, c.lastlen, copy_visit, &c);
+            if (!rc && c.wt) {
+                rc = stmt_db_txn_commit(c.wt);
+                c.wt = NULL;
+                if (rc == STMT_DB_ERR_FULL)
+                    rc = copy_full(&c);
+            }
+            /* a full LMDB map grows at the next write transaction (doubling): scan again from
+             * the last key committed, as long as the map can still grow */
+            if (rc != STMT_DB_ERR_FULL || c.rc != STMT_DB_ERR_FULL || ++fulls > COPY_GROWTHS)
+                break;
+            c.rc = 0;
+            c.skip_last = c.have_last;
         }
         stmt_db_txn_abort(c.wt);
+        sc_free(c.last);
         if (rc) {
             snprintf(err, errlen,
                      "copying table %s stopped after %zu rows: %s (the rows committed so far "
@@ -271,13 +332,24 @@ static int copy_content(struct stmt_db *from, struct stmt_db *to, FILE *log, cha
     return 0;
 }
 
-/* An LMDB source must exist: copying from a mistyped directory would create an empty store. */
+/* The source must exist: copying from a mistyped directory or an empty database would create
+ * an empty store there (on PostgreSQL its schema: stmt_db_exists asks without creating it). */
 static int source_exists(const char *from)
 {
-    char path[4200];
+    char path[4200], err[1200] = "", shown[600];
     struct stat sb;
-    if (lrs_store_is_url(from))
-        return 1;
+    if (lrs_store_is_url(from)) {
+        int rc;
+        setenv("PGCONNECT_TIMEOUT", "10", 0); /* as lrs_cli_open_db: a bounded connection */
+        rc = stmt_db_exists(from, NULL, err, sizeof err);
+        if (rc == 1)
+            return 1;
+        for (size_t n = strlen(err); n && (err[n - 1] == '\n' || err[n - 1] == ' ');)
+            err[--n] = '\0'; /* libpq's messages end in a newline */
+        lrs_store_redact(from, shown, sizeof shown);
+        fprintf(stderr, "scolar: --from %s: %s\n", shown, err);
+        return 0;
+    }
     snprintf(path, sizeof path, "%s/store.mdb", from);
     if (stat(path, &sb) == 0)
         return 1;

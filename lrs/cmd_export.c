@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char EXPORT_USAGE[] =
@@ -110,7 +111,7 @@ int lrs_cmd_export(int argc, char **argv)
     struct stmt_query q;
     struct file_sink sink = {0};
     const char *out = NULL, *agent = NULL;
-    char ifi[1024];
+    char ifi[1024], tmp[1100] = "";
     size_t max = 0, n = 0;
     int csv = 0, c, rc, ret = 1;
 
@@ -202,8 +203,13 @@ int lrs_cmd_export(int argc, char **argv)
             return lrs_cli_usage_error(EXPORT_USAGE, "--agent is not an Agent: '%s'", agent);
         q.agent = ifi;
     }
-    if (lrs_cli_open_db(&cfg, &db)) {
-        fprintf(stderr, "scolar: a running server exports with GET /api/export/statements\n");
+    /* a store that exists (nothing created: cmd_store_open.c) */
+    if (lrs_cli_open_existing(&cfg, &db, tmp, sizeof tmp)) {
+        char p[1100];
+        struct stat sb;
+        snprintf(p, sizeof p, "%s/store.mdb", cfg.data_dir);
+        if (!cfg.store[0] && stat(p, &sb) == 0) /* there, but locked */
+            fprintf(stderr, "scolar: a running server exports with GET /api/export/statements\n");
         return 1;
     }
     {
@@ -252,6 +258,6 @@ out:
         ret = 1;
     }
     stmt_store_close(st);
-    stmt_db_close(db);
+    lrs_cli_close_existing(db, tmp);
     return ret;
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Failure counts of the sign-in limits as rows of the store, for several nodes on one
- * PostgreSQL database (lrs_fails.h for the layout). Reads are one read transaction with one
- * batched lookup of both names (stmt_db_get_many: one round trip); a failure is one grouped
- * write transaction (stmt_db_txn_run_grouped) whose read-modify-write is safe across nodes
- * because the database has one writer at a time (stmt_db_pg.c). What the limits allow is
- * decided exactly as by the in-memory tables of lrs_session.c and lrs_auth.c.
+ * Failure counts of the sign-in limits (lrs_fails.h). The console's windows, on both backends:
+ * their rules once (win_*), kept in a table in memory on LMDB (one process sees every request)
+ * and as rows of the store on PostgreSQL, for several nodes on one database. The Basic-auth
+ * buckets as rows on PostgreSQL (lrs_auth.c keeps them in memory on LMDB, by the same rule).
+ * On PostgreSQL reads are one read transaction with one batched lookup of both names
+ * (stmt_db_get_many: one round trip); a change is one grouped write transaction
+ * (stmt_db_txn_run_grouped) whose read-modify-write is safe across nodes because the database
+ * has one writer at a time (stmt_db_pg.c).
  */
 #include "lrs/lrs_fails.h"
 #include "lrs/lrs.h"
@@ -158,91 +160,320 @@ static void purge(struct stmt_db *db, char kind, int64_t window_us, int64_t now)
     sc_free(p.keys);
 }
 
-/* ---- windows ------------------------------------------------------------------------ */
+/* ---- windows: the rules, the same on both backends -------------------------------------
+ *
+ * A window counts one name's failures from its first one for window_us; a failure after it
+ * ended begins a new one. The names of a sign-in (lrs_session.c) are its address's, its key's
+ * (or user name's) and the pair's (that address against that key): a failure counts for all
+ * three, the wait is the later of the address's and the key's, and a successful sign-in takes
+ * the pair's failures back from the other two and forgets the pair. What it takes back is
+ * only what that address failed against that key: an attacker who can sign in as someone (an
+ * account of their own, or the account's owner signing in meanwhile) cannot clear what was
+ * counted against a guesser at another address, nor against other names from theirs. */
 
-int lrs__fails_window_wait(struct stmt_db *db, const char *const names[2], int max,
-                           int64_t window_us, int64_t now_us, int64_t *wait_s)
+struct win {
+    int64_t start;
+    uint64_t fails; /* 0: no window */
+};
+
+static int win_alive(const struct win *w, int64_t window_us, int64_t now)
 {
-    unsigned char v[2][VAL_LEN];
-    int have[2];
-    int rc = read_rows(db, 'w', names, v, have);
-    *wait_s = 0;
-    if (rc)
-        return rc;
+    return w->fails && w->start + window_us >= now;
+}
+
+static void win_fail(struct win *w, int64_t window_us, int64_t now)
+{
+    if (!win_alive(w, window_us, now)) {
+        w->start = now;
+        w->fails = 0;
+    }
+    w->fails++;
+}
+
+/* seconds until w lets its name try again, 0 now */
+static int64_t win_wait(const struct win *w, int max, int64_t window_us, int64_t now)
+{
+    int64_t end = w->start + window_us;
+    if (!w->fails || w->fails < (uint64_t)max || end <= now)
+        return 0;
+    return (end - now) / 1000000 + 1;
+}
+
+/* w[0], w[1] the address's and the key's windows, w[2] the pair's: bit i set when w[i]
+ * changed. A window begun after the pair's first failure holds only some of the pair's
+ * failures, which ones is not known: it is left as it is (the limit only stays tighter). */
+static int win_forgive(struct win w[3], int64_t window_us, int64_t now)
+{
+    int changed = 0;
+    if (!win_alive(&w[2], window_us, now))
+        return 0;
     for (int i = 0; i < 2; i++) {
-        int64_t end;
-        if (!have[i] || sc_be64_get(v[i] + 8) < (uint64_t)max)
+        if (!win_alive(&w[i], window_us, now) || w[i].start > w[2].start)
             continue;
-        end = (int64_t)sc_be64_get(v[i]) + window_us;
-        if (end > now_us && (end - now_us) / 1000000 + 1 > *wait_s)
-            *wait_s = (end - now_us) / 1000000 + 1;
+        w[i].fails = w[i].fails > w[2].fails ? w[i].fails - w[2].fails : 0;
+        changed |= 1 << i;
+    }
+    return changed;
+}
+
+/* ---- windows in memory (LMDB: one process sees every request) --------------------------
+ *
+ * A table of MEM_SETS sets of MEM_WAYS windows, placed by an HMAC of the name under a random
+ * key of the process: nobody outside can choose a name (an address of their /64, a key name)
+ * that lands on another's window. A full set gives up its window with the fewest failures
+ * (then the oldest): pushing a name out takes MEM_WAYS live windows with more failures in its
+ * set, which one cannot aim at without the key. */
+#define MEM_SETS 1024
+#define MEM_WAYS 4
+
+static struct {
+    uint64_t tag; /* 0: empty */
+    struct win w;
+} mem[MEM_SETS][MEM_WAYS];
+static pthread_mutex_t mem_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t mem_once = PTHREAD_ONCE_INIT;
+static unsigned char mem_key[32];
+
+static void mem_init(void)
+{
+    if (sc_random_bytes(mem_key, sizeof mem_key) != 0)
+        lrs_log(LRS_LOG_WARN, "sign-in failure counts: no randomness, the table's key is fixed");
+}
+
+/* The window of name (NULL when absent and !create). mem_lock held. */
+static struct win *mem_find(const char *name, int create, int64_t window_us, int64_t now)
+{
+    unsigned char mac[32];
+    uint64_t tag;
+    size_t set, pick = 0;
+    sc_hmac_sha256(mem_key, sizeof mem_key, name, strlen(name), mac);
+    tag = sc_be64_get(mac) | 1; /* never 0 */
+    set = (size_t)(sc_be64_get(mac + 8) % MEM_SETS);
+    for (size_t i = 0; i < MEM_WAYS; i++)
+        if (mem[set][i].tag == tag)
+            return &mem[set][i].w;
+    if (!create)
+        return NULL;
+    for (size_t i = 1; i < MEM_WAYS; i++) {
+        const struct win *b = &mem[set][pick].w, *c = &mem[set][i].w;
+        int alive_b = mem[set][pick].tag && win_alive(b, window_us, now);
+        int alive_c = mem[set][i].tag && win_alive(c, window_us, now);
+        if (alive_b &&
+            (!alive_c || c->fails < b->fails || (c->fails == b->fails && c->start < b->start)))
+            pick = i;
+    }
+    mem[set][pick].tag = tag;
+    memset(&mem[set][pick].w, 0, sizeof mem[set][pick].w);
+    return &mem[set][pick].w;
+}
+
+/* The windows of names[0..n) into w (absent: none), their places into m when m is not NULL
+ * (NULL: absent). mem_lock held. */
+static void mem_load(const char *const *names, int n, struct win *w, struct win **m,
+                     int64_t window_us, int64_t now)
+{
+    for (int i = 0; i < n; i++) {
+        struct win *f = mem_find(names[i], 0, window_us, now);
+        if (f)
+            w[i] = *f;
+        else
+            memset(&w[i], 0, sizeof w[i]);
+        if (m)
+            m[i] = f;
+    }
+}
+
+/* ---- windows as rows (PostgreSQL) ---------------------------------------------------- */
+
+static void win_of_row(const unsigned char *v, struct win *w)
+{
+    w->start = (int64_t)sc_be64_get(v);
+    w->fails = sc_be64_get(v + 8);
+}
+
+/* The windows of names[0..n) in t (absent: no window; another length: not ours, absent). */
+static int rows_get(struct stmt_db_txn *t, const char *const *names, int n, struct win *w)
+{
+    for (int i = 0; i < n; i++) {
+        unsigned char k[KEY_LEN];
+        const void *v;
+        size_t vl;
+        int rc;
+        memset(&w[i], 0, sizeof w[i]);
+        key_of('w', names[i], k);
+        rc = stmt_db_get(t, LRS_FAILS_TABLE, k, KEY_LEN, &v, &vl);
+        if (rc == STMT_DB_NOTFOUND)
+            continue;
+        if (rc)
+            return rc;
+        if (vl == VAL_LEN)
+            win_of_row(v, &w[i]);
     }
     return STMT_DB_OK;
 }
 
-struct note {
+static int row_put(struct stmt_db_txn *t, const char *name, const struct win *w)
+{
+    unsigned char k[KEY_LEN], v[VAL_LEN];
+    key_of('w', name, k);
+    sc_be64_put(v, (uint64_t)w->start);
+    sc_be64_put(v + 8, w->fails);
+    return stmt_db_put(t, LRS_FAILS_TABLE, k, KEY_LEN, v, VAL_LEN, 0);
+}
+
+struct wnote {
     const char *const *names;
-    char kind;
     int64_t window_us, now;
-    double burst, refill;
 };
 
-static int note_work(struct stmt_db_txn *t, void *ctx)
+static int note_rows(struct stmt_db_txn *t, void *ctx)
 {
-    const struct note *n = ctx;
-    int rc = STMT_DB_OK;
-    for (int i = 0; i < 2 && !rc; i++) {
-        unsigned char k[KEY_LEN], nv[VAL_LEN];
-        const void *v;
-        size_t vl;
-        if (!n->names[i])
-            continue;
-        key_of(n->kind, n->names[i], k);
-        rc = stmt_db_get(t, LRS_FAILS_TABLE, k, KEY_LEN, &v, &vl);
-        if (rc && rc != STMT_DB_NOTFOUND)
-            break;
-        if (rc || vl != VAL_LEN)
-            v = NULL;
-        if (n->kind == 'w') {
-            /* as fail_note of lrs_session.c: a new window when none is running */
-            const unsigned char *o = v;
-            if (!o || (int64_t)sc_be64_get(o) + n->window_us < n->now) {
-                sc_be64_put(nv, (uint64_t)n->now);
-                sc_be64_put(nv + 8, 1);
-            } else {
-                memcpy(nv, o, 8);
-                sc_be64_put(nv + 8, sc_be64_get(o + 8) + 1);
-            }
-        } else {
-            /* as bucket_tokens of lrs_auth.c: refilled since its last change, then one less */
-            double tokens = n->burst;
-            if (v) {
-                int64_t at = (int64_t)sc_be64_get((const unsigned char *)v + 8);
-                tokens = dbl_get(v);
-                if (n->now > at)
-                    tokens += (double)(n->now - at) / 1e6 * n->refill;
-                if (tokens > n->burst)
-                    tokens = n->burst;
-            }
-            dbl_put(nv, tokens - 1.0);
-            sc_be64_put(nv + 8, (uint64_t)n->now);
-        }
-        rc = stmt_db_put(t, LRS_FAILS_TABLE, k, KEY_LEN, nv, VAL_LEN, 0);
+    const struct wnote *n = ctx;
+    struct win w[3];
+    int rc = rows_get(t, n->names, 3, w);
+    for (int i = 0; i < 3 && !rc; i++) {
+        win_fail(&w[i], n->window_us, n->now);
+        rc = row_put(t, n->names[i], &w[i]);
     }
     return rc;
 }
 
-int lrs__fails_window_note(struct stmt_db *db, const char *const names[2], int64_t window_us,
+static int forgive_rows(struct stmt_db_txn *t, void *ctx)
+{
+    const struct wnote *n = ctx;
+    unsigned char k[KEY_LEN];
+    struct win w[3];
+    int rc = rows_get(t, n->names, 3, w), changed = rc ? 0 : win_forgive(w, n->window_us, n->now);
+    for (int i = 0; i < 2 && !rc; i++)
+        if (changed & 1 << i)
+            rc = row_put(t, n->names[i], &w[i]);
+    if (rc)
+        return rc;
+    key_of('w', n->names[2], k);
+    rc = stmt_db_del(t, LRS_FAILS_TABLE, k, KEY_LEN);
+    return rc == STMT_DB_NOTFOUND ? STMT_DB_OK : rc;
+}
+
+/* ---- windows: the interface ------------------------------------------------------------ */
+
+int lrs__fails_window_wait(struct stmt_db *db, const char *const names[3], int max,
+                           int64_t window_us, int64_t now_us, int64_t *wait_s)
+{
+    struct win w[2];
+    *wait_s = 0;
+    if (lrs__fails_shared(db)) {
+        unsigned char v[2][VAL_LEN];
+        int have[2];
+        int rc = read_rows(db, 'w', names, v, have);
+        if (rc)
+            return rc;
+        for (int i = 0; i < 2; i++) {
+            memset(&w[i], 0, sizeof w[i]);
+            if (have[i])
+                win_of_row(v[i], &w[i]);
+        }
+    } else {
+        pthread_once(&mem_once, mem_init);
+        pthread_mutex_lock(&mem_lock);
+        mem_load(names, 2, w, NULL, window_us, now_us);
+        pthread_mutex_unlock(&mem_lock);
+    }
+    for (int i = 0; i < 2; i++) {
+        int64_t s = win_wait(&w[i], max, window_us, now_us);
+        if (s > *wait_s)
+            *wait_s = s;
+    }
+    return STMT_DB_OK;
+}
+
+int lrs__fails_window_note(struct stmt_db *db, const char *const names[3], int64_t window_us,
                            int64_t now_us)
 {
-    struct note n = {names, 'w', window_us, now_us, 0, 0};
-    int rc = stmt_db_txn_run_grouped(db, note_work, &n);
+    struct wnote n = {names, window_us, now_us};
+    int rc;
+    if (!lrs__fails_shared(db)) {
+        pthread_once(&mem_once, mem_init);
+        pthread_mutex_lock(&mem_lock);
+        for (int i = 0; i < 3; i++)
+            win_fail(mem_find(names[i], 1, window_us, now_us), window_us, now_us);
+        pthread_mutex_unlock(&mem_lock);
+        return STMT_DB_OK;
+    }
+    rc = stmt_db_txn_run_grouped(db, note_rows, &n);
     if (!rc)
         purge(db, 'w', window_us, now_us);
     return rc;
 }
 
+int lrs__fails_window_forgive(struct stmt_db *db, const char *const names[3], int64_t window_us,
+                              int64_t now_us)
+{
+    struct wnote n = {names, window_us, now_us};
+    const char *pair[2] = {names[2], NULL};
+    unsigned char v[2][VAL_LEN];
+    int have[2], rc;
+    if (!lrs__fails_shared(db)) {
+        struct win *m[3], w[3];
+        int changed;
+        pthread_once(&mem_once, mem_init);
+        pthread_mutex_lock(&mem_lock);
+        mem_load(names, 3, w, m, window_us, now_us);
+        changed = m[2] ? win_forgive(w, window_us, now_us) : 0;
+        for (int i = 0; i < 2; i++)
+            if (changed & 1 << i) /* only a window that is there changes */
+                *m[i] = w[i];
+        if (m[2])
+            memset(m[2], 0, sizeof *m[2]);
+        pthread_mutex_unlock(&mem_lock);
+        return STMT_DB_OK;
+    }
+    /* first without the write lock: a sign-in with no failure of its own before it (the usual
+     * one) writes nothing */
+    rc = read_rows(db, 'w', pair, v, have);
+    if (rc || !have[0])
+        return rc;
+    return stmt_db_txn_run_grouped(db, forgive_rows, &n);
+}
+
 /* ---- buckets ------------------------------------------------------------------------ */
+
+struct bnote {
+    const char *const *names;
+    int64_t now;
+    double burst, refill;
+};
+
+/* as bucket_tokens of lrs_auth.c: each name's bucket refilled since its last change, then one
+ * token less */
+static int take_rows(struct stmt_db_txn *t, void *ctx)
+{
+    const struct bnote *n = ctx;
+    int rc = STMT_DB_OK;
+    for (int i = 0; i < 2 && !rc; i++) {
+        unsigned char k[KEY_LEN], nv[VAL_LEN];
+        double tokens = n->burst;
+        const void *v;
+        size_t vl;
+        if (!n->names[i])
+            continue;
+        key_of('b', n->names[i], k);
+        rc = stmt_db_get(t, LRS_FAILS_TABLE, k, KEY_LEN, &v, &vl);
+        if (rc && rc != STMT_DB_NOTFOUND)
+            break;
+        if (!rc && vl == VAL_LEN) {
+            int64_t at = (int64_t)sc_be64_get((const unsigned char *)v + 8);
+            tokens = dbl_get(v);
+            if (n->now > at)
+                tokens += (double)(n->now - at) / 1e6 * n->refill;
+            if (tokens > n->burst)
+                tokens = n->burst;
+        }
+        dbl_put(nv, tokens - 1.0);
+        sc_be64_put(nv + 8, (uint64_t)n->now);
+        rc = stmt_db_put(t, LRS_FAILS_TABLE, k, KEY_LEN, nv, VAL_LEN, 0);
+    }
+    return rc;
+}
 
 int lrs__fails_bucket_low(struct stmt_db *db, const char *const names[2], double burst,
                           double refill_per_s, int64_t now_us, int *low)
@@ -273,8 +504,8 @@ int lrs__fails_bucket_low(struct stmt_db *db, const char *const names[2], double
 int lrs__fails_bucket_take(struct stmt_db *db, const char *const names[2], double burst,
                            double refill_per_s, int64_t now_us)
 {
-    struct note n = {names, 'b', 0, now_us, burst, refill_per_s};
-    int rc = stmt_db_txn_run_grouped(db, note_work, &n);
+    struct bnote n = {names, now_us, burst, refill_per_s};
+    int rc = stmt_db_txn_run_grouped(db, take_rows, &n);
     if (!rc)
         purge(db, 'b', 0, now_us);
     return rc;

@@ -15,6 +15,14 @@ int lrs_cli_usage_error(const char *usage, const char *fmt, const char *arg);
  *  lrs_config_store.c) and register every module's tables, printing one line on failure
  *  (naming --store, its password hidden); 0 or 1 (the exit code). */
 int lrs_cli_open_db(const struct lrs_config *cfg, struct stmt_db **db);
+/** The store of cfg for a command that reads or repairs it (check, reindex: cmd_store_open.c):
+ *  it must exist (stmt_db_exists), else one line naming the data directory or --store and 1,
+ *  nothing created. On PostgreSQL a --data folder that does not exist is not created: a new
+ *  temporary folder takes its place in cfg->data_dir, its path in tmp ("" otherwise). 0 or 1
+ *  (the exit code); close with lrs_cli_close_existing. */
+int lrs_cli_open_existing(struct lrs_config *cfg, struct stmt_db **db, char *tmp, size_t tmplen);
+/** Close db (NULL-tolerant) and remove the temporary folder tmp when there is one. */
+void lrs_cli_close_existing(struct stmt_db *db, char *tmp);
 /** The same for the LMDB store of directory data_dir. */
 int lrs_cli_open_dir(const char *data_dir, struct stmt_db **db);
 /** 1 when s is a PostgreSQL URL (postgres:// or postgresql://). */

@@ -21,8 +21,10 @@
  * PBKDF2 run against a dummy hash and gets the same answer. Failures are limited per client
  * address and per key or user name (SCOLAR_SIGNIN_FAILS, default 10, in SIGNIN_WINDOW_S, then
  * 429 until the window ends), so guessing costs the guesser time and cannot keep the cores busy
- * with PBKDF2. On PostgreSQL the counts are rows of the store, so N nodes behind a load
- * balancer allow what one node allows, and a restart forgets nothing (lrs_fails.h).
+ * with PBKDF2. A successful sign-in takes back only the failures of its own address against its
+ * own key or user name (signin_succeeded). On PostgreSQL the counts are rows of the store, so N
+ * nodes behind a load balancer allow what one node allows, and a restart forgets nothing
+ * (lrs_fails.h).
  */
 #include "lrs/lrs_console.h"
 #include "lrs/lrs_fails.h"
@@ -429,7 +431,6 @@ int lrs_session_auth(struct lrs_req *r)
 
 /* ---- sign-in failure limit -------------------------------------------------------------- */
 
-#define SIGNIN_SLOTS 512
 #define SIGNIN_MAX_FAILS 10 /* default of SCOLAR_SIGNIN_FAILS */
 #define SIGNIN_WINDOW_S 300
 
@@ -450,86 +451,65 @@ static void max_fails_init(void)
         max_fails = (int)v;
 }
 
-static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-    uint64_t hash; /* of "a\0<address>" or "n\0<key or user name>" */
-    int64_t start_us;
-    int fails;
-} fails[SIGNIN_SLOTS];
+/* The three names a sign-in is counted under (lrs_fails.h): "a:<address>", "n:<key or user
+ * name>", and the pair "p:<address>\x1f<name>" (what that address failed against that name,
+ * which its successful sign-in takes back). A name longer than its buffer is cut: two names
+ * that share their first 297 bytes share a count, which only tightens the limit. */
+struct signin_names {
+    char a[300], n[300], p[600];
+    const char *names[3];
+};
 
-static uint64_t fail_hash(char kind, const char *s)
+static void signin_names(struct signin_names *sn, const char *addr, const char *name)
 {
-    char buf[300];
-    int n = snprintf(buf, sizeof buf, "%c:%s", kind, s ? s : "");
-    return sc_hash64(buf, n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    snprintf(sn->a, sizeof sn->a, "a:%s", addr ? addr : "");
+    snprintf(sn->n, sizeof sn->n, "n:%s", name ? name : "");
+    snprintf(sn->p, sizeof sn->p, "p:%.250s\x1f%s", addr ? addr : "", name ? name : "");
+    sn->names[0] = sn->a;
+    sn->names[1] = sn->n;
+    sn->names[2] = sn->p;
 }
 
-/* Seconds until `h` may try again (0: now). */
-static int64_t fail_wait(uint64_t h, int64_t now)
-{
-    int64_t wait = 0;
-    size_t slot = h % SIGNIN_SLOTS;
-    pthread_once(&max_fails_once, max_fails_init);
-    pthread_mutex_lock(&fail_lock);
-    if (fails[slot].hash == h && fails[slot].fails >= max_fails) {
-        int64_t end = fails[slot].start_us + (int64_t)SIGNIN_WINDOW_S * 1000000;
-        if (end > now)
-            wait = (end - now) / 1000000 + 1;
-    }
-    pthread_mutex_unlock(&fail_lock);
-    return wait;
-}
-
-static void fail_note(uint64_t h, int64_t now)
-{
-    size_t slot = h % SIGNIN_SLOTS;
-    pthread_mutex_lock(&fail_lock);
-    if (fails[slot].hash != h || fails[slot].start_us + (int64_t)SIGNIN_WINDOW_S * 1000000 < now) {
-        fails[slot].hash = h; /* a new window (or another key taking the slot) */
-        fails[slot].start_us = now;
-        fails[slot].fails = 0;
-    }
-    fails[slot].fails++;
-    pthread_mutex_unlock(&fail_lock);
-}
+#define SIGNIN_WINDOW_US ((int64_t)SIGNIN_WINDOW_S * 1000000)
 
 /* Seconds until sign-in from `addr` and for `name` (a key or user name) may be tried again, 0
- * now, -1 when the store cannot tell (answer 503). On PostgreSQL the counts are rows of the
- * store, shared by every node (lrs_auth_fails.c); on LMDB, one process, the table above. */
+ * now, -1 when the store cannot tell (answer 503). In memory on LMDB, rows of the store shared
+ * by every node on PostgreSQL (lrs_auth_fails.c). */
 static int64_t signin_wait(struct stmt_db *db, const char *addr, const char *name, int64_t now)
 {
-    int64_t wait, wn;
+    struct signin_names sn;
+    int64_t wait;
     pthread_once(&max_fails_once, max_fails_init);
-    if (lrs__fails_shared(db)) {
-        char a[300], n[300];
-        const char *names[2] = {a, n};
-        snprintf(a, sizeof a, "a:%s", addr ? addr : "");
-        snprintf(n, sizeof n, "n:%s", name ? name : "");
-        if (lrs__fails_window_wait(db, names, max_fails, (int64_t)SIGNIN_WINDOW_S * 1000000, now,
-                                   &wait))
-            return -1;
-        return wait;
-    }
-    wait = fail_wait(fail_hash('a', addr), now);
-    wn = fail_wait(fail_hash('n', name), now);
-    return wn > wait ? wn : wait;
+    signin_names(&sn, addr, name);
+    if (lrs__fails_window_wait(db, sn.names, max_fails, SIGNIN_WINDOW_US, now, &wait))
+        return -1;
+    return wait;
 }
 
 static void signin_failed(struct stmt_db *db, const char *addr, const char *name, int64_t now)
 {
-    if (lrs__fails_shared(db)) {
-        char a[300], n[300];
-        const char *names[2] = {a, n};
-        int rc;
-        snprintf(a, sizeof a, "a:%s", addr ? addr : "");
-        snprintf(n, sizeof n, "n:%s", name ? name : "");
-        rc = lrs__fails_window_note(db, names, (int64_t)SIGNIN_WINDOW_S * 1000000, now);
-        if (rc)
-            lrs_log(LRS_LOG_WARN, "a failed sign-in was not counted: %s", stmt_db_strerror(rc));
-        return;
-    }
-    fail_note(fail_hash('a', addr), now);
-    fail_note(fail_hash('n', name), now);
+    struct signin_names sn;
+    int rc;
+    signin_names(&sn, addr, name);
+    rc = lrs__fails_window_note(db, sn.names, SIGNIN_WINDOW_US, now);
+    if (rc)
+        lrs_log(LRS_LOG_WARN, "a failed sign-in was not counted: %s", stmt_db_strerror(rc));
+}
+
+/* A session was opened from `addr` for `name`: what that address failed against that name (a
+ * user's own typos) is taken back, and nothing else (lrs_auth_fails.c win_forgive). OWASP's
+ * Authentication Cheat Sheet ("Account Lockout") counts failures per account and resets the
+ * count after a successful login; resetting all of it would let anyone who can sign in as
+ * someone clear the limit standing against a guesser at another address. */
+static void signin_succeeded(struct stmt_db *db, const char *addr, const char *name, int64_t now)
+{
+    struct signin_names sn;
+    int rc;
+    signin_names(&sn, addr, name);
+    rc = lrs__fails_window_forgive(db, sn.names, SIGNIN_WINDOW_US, now);
+    if (rc) /* they stay counted: the limit is only tighter */
+        lrs_log(LRS_LOG_WARN, "a sign-in's earlier failures were not taken back: %s",
+                stmt_db_strerror(rc));
 }
 
 /* ---- /api/session ----------------------------------------------------------------------- */
@@ -727,6 +707,7 @@ static void session_create(struct lrs_req *r)
         lrs_reply_error(r, 500, "cannot store the session");
         goto out;
     }
+    signin_succeeded(r->app->db, r->client, jstr(rec, "name"), now);
     lrs_log(LRS_LOG_INFO, "console sign-in: %s %s", jstr(rec, "kind"), jstr(rec, "name"));
     lrs_reply_json(r, 200, answer);
     goto out;

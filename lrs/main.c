@@ -459,12 +459,15 @@ out:
 
 /* ---- check ----------------------------------------------------------------------------- */
 
-/* The data directory of a command that takes only --data: opened into *db. -1 after --help
- * (exit 0), else 0 or the exit status of a usage error or a failed open. */
+/* The store of a command that takes only --data/--store and must find a store there (check,
+ * reindex: lrs_cli_open_existing creates nothing), opened into *db; tmp: its temporary node
+ * folder on PostgreSQL ("" none; lrs_cli_close_existing removes it). -1 after --help (exit 0),
+ * else 0 or the exit status of a usage error or a failed open. */
 static int open_data_only(int argc, char **argv, const char *usage, struct lrs_config *cfg,
-                          struct stmt_db **db)
+                          struct stmt_db **db, char *tmp, size_t tmplen)
 {
     int first, rc;
+    tmp[0] = '\0';
     lrs_config_defaults(cfg);
     lrs_config_from_env(cfg);
     rc = lrs_cli_data_opts(argc, argv, usage, cfg, &first);
@@ -472,22 +475,7 @@ static int open_data_only(int argc, char **argv, const char *usage, struct lrs_c
         return rc;
     if (first < argc)
         return lrs_cli_usage_error(usage, "unexpected argument '%s'", argv[first]);
-    if (!cfg->store[0]) {
-        /* check and reindex work on a store that exists: never create an empty one */
-        char path[4200];
-        struct stat sb;
-        if (stat(cfg->data_dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
-            fprintf(stderr, "scolar: %s is not a directory\n", cfg->data_dir);
-            return 1;
-        }
-        snprintf(path, sizeof path, "%s/store.mdb", cfg->data_dir);
-        if (stat(path, &sb) != 0) {
-            fprintf(stderr, "scolar: no store in %s (%s: %s)\n", cfg->data_dir, path,
-                    strerror(errno));
-            return 1;
-        }
-    }
-    return lrs_cli_open_db(cfg, db) ? 1 : 0;
+    return lrs_cli_open_existing(cfg, db, tmp, tmplen);
 }
 
 /* The course reports the run-time keeps (scorm_rt_report_keep.c) against the ones computed
@@ -529,8 +517,8 @@ static int cmd_check(int argc, char **argv)
 {
     struct lrs_config cfg;
     struct stmt_db *db = NULL;
-    char report[8192];
-    int rc = open_data_only(argc, argv, CHECK_USAGE, &cfg, &db);
+    char report[8192], tmp[1100];
+    int rc = open_data_only(argc, argv, CHECK_USAGE, &cfg, &db, tmp, sizeof tmp);
 
     if (rc)
         return rc < 0 ? 0 : rc;
@@ -604,7 +592,7 @@ static int cmd_check(int argc, char **argv)
                fmt ? fmt : "?");
         sc_free(fmt);
     }
-    stmt_db_close(db);
+    lrs_cli_close_existing(db, tmp);
     return rc ? 1 : 0;
 }
 
@@ -618,7 +606,8 @@ static int cmd_reindex(int argc, char **argv)
     struct stmt_store_opts o = {0};
     int64_t t0 = sc_time_now_us();
     size_t folded = 0;
-    int migrated = 0, rc = open_data_only(argc, argv, REINDEX_USAGE, &cfg, &db);
+    char tmp[1100];
+    int migrated = 0, rc = open_data_only(argc, argv, REINDEX_USAGE, &cfg, &db, tmp, sizeof tmp);
 
     if (rc)
         return rc < 0 ? 0 : rc;
@@ -628,7 +617,7 @@ static int cmd_reindex(int argc, char **argv)
         char where[1100];
         fprintf(stderr, "scolar: reindex of %s failed: %s\n",
                 lrs_store_describe(&cfg, where, sizeof where), stmt_store_strerror(rc));
-        stmt_db_close(db);
+        lrs_cli_close_existing(db, tmp);
         return 1;
     }
     stmt_store_open_info(st, &folded, &migrated);
@@ -646,13 +635,15 @@ static int cmd_reindex(int argc, char **argv)
         rc = rt ? scorm_rt_course_reports_rebuild(rt, db) : SCORM_RT_ERR_STORE;
         lrs_rt_close(&app);
         if (rc) {
+            char where[1100];
             fprintf(stderr, "scolar: rebuilding the course reports of %s failed: %s\n",
-                    cfg.data_dir, rt ? scorm_rt_strerror(rc) : err);
-            stmt_db_close(db);
+                    lrs_store_describe(&cfg, where, sizeof where),
+                    rt ? scorm_rt_strerror(rc) : err);
+            lrs_cli_close_existing(db, tmp);
             return 1;
         }
     }
-    stmt_db_close(db);
+    lrs_cli_close_existing(db, tmp);
     printf("reindexed %zu statements in %.1f s\n", folded, (double)(sc_time_now_us() - t0) / 1e6);
     return 0;
 }

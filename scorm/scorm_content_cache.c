@@ -8,8 +8,10 @@
  * so an entry is never invalidated: the file is renamed into place only after its SHA-256 was
  * checked against its name and its data synced. A course delete that frees blobs removes this
  * node's entries of them after its commit (scorm__ccache_forget); a delete through another node
- * only leaves entries nobody opens any more. Entries go oldest first when the cache passes its
- * limit (scorm_content_cache_limit; 0 disables it) or the disk keeps less than a tenth free.
+ * leaves entries nobody opens until the same bytes are stored again (the same hash), and then
+ * they hold exactly those bytes: a stale entry is never a wrong one. Entries go oldest first
+ * when the cache passes its limit (scorm_content_cache_limit; 0 disables it) or the disk keeps
+ * less than a tenth free.
  */
 #include "scorm/scorm_content_int.h"
 

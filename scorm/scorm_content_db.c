@@ -39,6 +39,7 @@
 #include "statements/stmt_db.h"
 
 #define CHUNK SCORM_CONTENT_CHUNK
+#define PLACE_PAGE 256 /* files per batched lookup of the import's transaction */
 
 static uint64_t nchunks(uint64_t size)
 {
@@ -368,15 +369,42 @@ out:
     return rc;
 }
 
-/* The chunks of a new blob, read from the extracted file. */
-static int put_chunks(struct stmt_db_txn *txn, const char *tmpdir, const struct scorm__cfile *f,
-                      unsigned char *buf, struct scorm_diag *diag, int *dbrc)
+/* Exactly want bytes from fd into buf, or SCORM_ERR_IO with diag naming f. */
+static int read_exact(int fd, unsigned char *buf, size_t want, const struct scorm__cfile *f,
+                      struct scorm_diag *diag)
+{
+    size_t got = 0;
+    while (got < want) {
+        ssize_t r = read(fd, buf + got, want - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            scorm__diag_set(diag, SCORM_ERR_IO, 0, f->path, "cannot read the extracted %s: %s",
+                            f->path, strerror(errno));
+            return SCORM_ERR_IO;
+        }
+        if (r == 0) { /* changed since it was hashed: never stored under that hash */
+            scorm__diag_set(diag, SCORM_ERR_IO, 0, f->path, "the extracted %s changed size",
+                            f->path);
+            return SCORM_ERR_IO;
+        }
+        got += (size_t)r;
+    }
+    return SCORM_OK;
+}
+
+int scorm__cdb_extracted_chunks(const char *tmpdir, const struct scorm__cfile *f,
+                                unsigned char *buf, scorm__chunk_fn *put, void *ctx,
+                                struct scorm_diag *diag)
 {
     char p[8192];
-    int fd, rc = SCORM_OK;
     uint64_t done = 0;
-    if ((size_t)snprintf(p, sizeof p, "%s/%s", tmpdir, f->path) >= sizeof p)
+    int fd, rc = SCORM_OK;
+    if ((size_t)snprintf(p, sizeof p, "%s/%s", tmpdir, f->path) >= sizeof p) {
+        scorm__diag_set(diag, SCORM_ERR_IO, 0, f->path, "the path of the extracted %s is too long",
+                        f->path);
         return SCORM_ERR_IO;
+    }
     fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         scorm__diag_set(diag, SCORM_ERR_IO, 0, f->path, "cannot open the extracted %s: %s", f->path,
@@ -384,30 +412,39 @@ static int put_chunks(struct stmt_db_txn *txn, const char *tmpdir, const struct 
         return SCORM_ERR_IO;
     }
     for (uint32_t n = 0; rc == SCORM_OK && done < f->size; n++) {
-        size_t want = f->size - done < CHUNK ? (size_t)(f->size - done) : CHUNK, got = 0;
-        unsigned char k[36];
-        while (got < want) {
-            ssize_t r = read(fd, buf + got, want - got);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                break;
-            got += (size_t)r;
-        }
-        if (got != want) { /* changed since it was hashed: never stored under that hash */
-            scorm__diag_set(diag, SCORM_ERR_IO, 0, f->path, "the extracted %s changed size",
-                            f->path);
-            rc = SCORM_ERR_IO;
-            break;
-        }
-        scorm__cdb_chunk_key(k, f->hash, n);
-        *dbrc = stmt_db_put(txn, SCORM__T_CHUNK, k, sizeof k, buf, want, 0);
-        if (*dbrc)
-            rc = SCORM_ERR_STORE;
+        size_t want = f->size - done < CHUNK ? (size_t)(f->size - done) : CHUNK;
+        rc = read_exact(fd, buf, want, f, diag);
+        if (rc == SCORM_OK)
+            rc = put(ctx, n, buf, want, done + want == f->size, diag);
         done += want;
     }
     close(fd);
     return rc;
+}
+
+struct chunk_put {
+    struct stmt_db_txn *txn;
+    const struct scorm__cfile *f;
+    int *dbrc;
+};
+
+static int put_chunk(void *ctx, uint32_t n, const unsigned char *chunk, size_t len, int last,
+                     struct scorm_diag *diag)
+{
+    struct chunk_put *cp = ctx;
+    unsigned char k[36];
+    (void)last, (void)diag; /* the caller names the store's error */
+    scorm__cdb_chunk_key(k, cp->f->hash, n);
+    *cp->dbrc = stmt_db_put(cp->txn, SCORM__T_CHUNK, k, sizeof k, chunk, len, 0);
+    return *cp->dbrc ? SCORM_ERR_STORE : SCORM_OK;
+}
+
+/* The chunks of a new blob, read from the extracted file. */
+static int put_chunks(struct stmt_db_txn *txn, const char *tmpdir, const struct scorm__cfile *f,
+                      unsigned char *buf, struct scorm_diag *diag, int *dbrc)
+{
+    struct chunk_put cp = {txn, f, dbrc};
+    return scorm__cdb_extracted_chunks(tmpdir, f, buf, put_chunk, &cp, diag);
 }
 
 static int put_crow(struct stmt_db_txn *txn, const char *course, int version,
@@ -434,51 +471,105 @@ static int put_crow(struct stmt_db_txn *txn, const char *course, int version,
     return rc;
 }
 
+/* What the import's transaction does with one file's blob (scorm__cdb_place). */
+struct place_file {
+    int known;      /* the blob row is there: one more reference, no chunk written */
+    int same;       /* the page's earlier file of the same content, or -1 */
+    uint64_t size;  /* the blob's */
+    long long refs; /* its references once this file's content row is in */
+};
+
+/* The files of page [p0, p0 + n): their blob rows in one batched lookup (on PostgreSQL one
+ * round trip), read into pf before anything is written (the values are lent until then); a
+ * file whose content an earlier file of the page has counts on that one's references. */
+static int place_lookup(struct scorm__content_stage *s, struct stmt_db_txn *txn, size_t p0,
+                        size_t n, struct place_file *pf, struct scorm_diag *diag, int *dbrc)
+{
+    struct stmt_db_kv items[PLACE_PAGE];
+    for (size_t j = 0; j < n; j++) {
+        memset(&items[j], 0, sizeof items[j]);
+        items[j].key = s->files[p0 + j].hash;
+        items[j].klen = 32;
+    }
+    *dbrc = stmt_db_get_many(txn, SCORM__T_BLOB, items, n);
+    if (*dbrc)
+        return SCORM_ERR_STORE;
+    for (size_t j = 0; j < n; j++) {
+        const struct scorm__cfile *f = &s->files[p0 + j];
+        pf[j].same = -1;
+        for (size_t k = j; k-- > 0;)
+            if (!memcmp(s->files[p0 + k].hash, f->hash, 32)) {
+                pf[j].same = (int)k;
+                break;
+            }
+        if (pf[j].same >= 0) {
+            pf[j].known = 1;
+            pf[j].size = pf[pf[j].same].size;
+            pf[j].refs = pf[pf[j].same].refs + 1;
+        } else if (items[j].val) {
+            pf[j].known = 1;
+            if (scorm__cdb_blob_parse(items[j].val, items[j].vlen, &pf[j].size, &pf[j].refs) ||
+                pf[j].size != f->size) {
+                scorm__diag_set(diag, SCORM_ERR_STORE, 0, f->path,
+                                "the stored blob of %s is unreadable or of another size", f->path);
+                return SCORM_ERR_STORE;
+            }
+            pf[j].refs++;
+        } else { /* new here: not written before (empty, another import's, or collected
+                  * meanwhile): its chunks in this transaction, as before issue 19's split */
+            pf[j].known = 0;
+            pf[j].size = f->size;
+            pf[j].refs = 1;
+        }
+    }
+    return SCORM_OK;
+}
+
 int scorm__cdb_place(struct scorm__content_stage *s, struct stmt_db_txn *txn, const char *course,
                      int version, struct scorm_diag *diag)
 {
+    struct place_file pf[PLACE_PAGE];
     unsigned char *buf = NULL;
+    const char *at = "";
     int rc = SCORM_OK, dbrc = 0;
     s->full = 0;
-    for (size_t i = 0; rc == SCORM_OK && i < s->n; i++) {
-        const struct scorm__cfile *f = &s->files[i];
-        const void *v;
-        size_t vl;
-        uint64_t size = 0;
-        long long refs = 0;
-        dbrc = stmt_db_get(txn, SCORM__T_BLOB, f->hash, 32, &v, &vl);
-        if (dbrc == 0) { /* known content: one more reference, no chunk written */
-            if (scorm__cdb_blob_parse(v, vl, &size, &refs) != 0 || size != f->size) {
-                scorm__diag_set(diag, SCORM_ERR_STORE, 0, f->path,
-                                "the stored blob of %s is unreadable or of another size", f->path);
+    /* by pages: a lookup, then the deletes, then the puts, which the PostgreSQL backend sends
+     * as one batch (stmt_db_pg_batch.c) unless a read or delete comes between: about one round
+     * trip per file written before the transaction (its pending row's delete), none per known
+     * one, instead of four per file one by one */
+    for (size_t p0 = 0; rc == SCORM_OK && p0 < s->n; p0 += PLACE_PAGE) {
+        size_t n = s->n - p0 < PLACE_PAGE ? s->n - p0 : PLACE_PAGE;
+        at = s->files[p0].path;
+        rc = place_lookup(s, txn, p0, n, pf, diag, &dbrc);
+        /* written before this transaction (scorm_content_pre.c): referenced from now on */
+        for (size_t j = 0; rc == SCORM_OK && j < n; j++)
+            if (pf[j].known && pf[j].same < 0 && scorm__cdb_pre_mine(s, p0 + j) &&
+                (dbrc = scorm__cdb_pre_claim(txn, s->files[p0 + j].hash)) != 0) {
+                at = s->files[p0 + j].path;
                 rc = SCORM_ERR_STORE;
-                break;
             }
-            dbrc = blob_put(txn, f->hash, size, refs + 1);
-            /* written before this transaction (scorm_content_pre.c): referenced from now on */
-            if (dbrc == 0 && scorm__cdb_pre_mine(s, i))
-                dbrc = scorm__cdb_pre_claim(txn, f->hash);
-        } else if (dbrc == STMT_DB_NOTFOUND) {
-            /* new here: not written before (empty, or another import's, or collected
-             * meanwhile): its chunks in this transaction, as before issue 19's split */
-            if (!buf && !(buf = sc_malloc(CHUNK))) {
-                rc = SCORM_ERR_NOMEM;
-                break;
+        for (size_t j = 0; rc == SCORM_OK && j < n; j++) {
+            const struct scorm__cfile *f = &s->files[p0 + j];
+            at = f->path;
+            if (!pf[j].known) {
+                if (!buf && !(buf = sc_malloc(CHUNK))) {
+                    rc = SCORM_ERR_NOMEM;
+                    break;
+                }
+                rc = put_chunks(txn, s->tmpdir, f, buf, diag, &dbrc);
+                if (rc)
+                    break;
             }
-            dbrc = 0;
-            rc = put_chunks(txn, s->tmpdir, f, buf, diag, &dbrc);
-            if (rc == SCORM_OK)
-                dbrc = blob_put(txn, f->hash, f->size, 1);
+            dbrc = blob_put(txn, f->hash, pf[j].size, pf[j].refs);
+            if (!dbrc)
+                dbrc = put_crow(txn, course, version, f);
+            if (dbrc)
+                rc = SCORM_ERR_STORE;
         }
-        if (rc == SCORM_OK && dbrc == 0)
-            dbrc = put_crow(txn, course, version, f);
-        if (rc == SCORM_OK && dbrc)
-            rc = SCORM_ERR_STORE;
-        if (rc == SCORM_ERR_STORE && dbrc) {
-            s->full = dbrc == STMT_DB_ERR_FULL;
-            scorm__diag_set(diag, SCORM_ERR_STORE, 0, f->path, "storing %s: %s", f->path,
-                            stmt_db_strerror(dbrc));
-        }
+    }
+    if (rc == SCORM_ERR_STORE && dbrc) {
+        s->full = dbrc == STMT_DB_ERR_FULL;
+        scorm__diag_set(diag, SCORM_ERR_STORE, 0, at, "storing %s: %s", at, stmt_db_strerror(dbrc));
     }
     sc_free(buf);
     return rc;

@@ -86,6 +86,18 @@ int scorm__content_export_dir(struct stmt_db *from, const char *key, int version
 int scorm__cdb_open(struct stmt_db *db, const char *course, int version, const char *path,
                     struct scorm_content *c);
 int scorm__cdb_read_chunk(struct scorm_content *c, uint32_t n);
+/** Called with each chunk of an extracted file in order: n its number, len its length (CHUNK
+ *  but the last), last 1 for the file's last. SCORM_OK, or an error that ends the walk. */
+typedef int scorm__chunk_fn(void *ctx, uint32_t n, const unsigned char *chunk, size_t len, int last,
+                            struct scorm_diag *diag);
+/** Read f's extracted file below tmpdir (O_NOFOLLOW) chunk by chunk into buf (CHUNK bytes) and
+ *  pass each to put: the import's two chunk writers (scorm__cdb_place here, before the
+ *  transaction scorm_content_pre.c). SCORM_OK, put's error, or SCORM_ERR_IO with diag naming
+ *  the file: cannot open or read it, or "the extracted <path> changed size" when it ends before
+ *  f->size (it changed since it was hashed: never stored under that hash). */
+int scorm__cdb_extracted_chunks(const char *tmpdir, const struct scorm__cfile *f,
+                                unsigned char *buf, scorm__chunk_fn *put, void *ctx,
+                                struct scorm_diag *diag);
 int scorm__cdb_stage_scan(struct scorm__content_stage *s, struct scorm_diag *diag);
 int scorm__cdb_place(struct scorm__content_stage *s, struct stmt_db_txn *txn, const char *course,
                      int version, struct scorm_diag *diag);

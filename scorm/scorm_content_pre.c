@@ -28,12 +28,8 @@
  */
 #include "scorm/scorm_content_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/sc_be.h"
 #include "common/sc_alloc.h"
@@ -199,62 +195,43 @@ static int flush(struct writer *w)
     return rc;
 }
 
+struct file_put {
+    struct writer *w;
+    size_t i;
+};
+
+/* One chunk of file i in the writer's transaction (begun when none is open), committed once
+ * PRE_TXN_BYTES are in it. */
+static int put_chunk(void *ctx, uint32_t n, const unsigned char *chunk, size_t len, int last,
+                     struct scorm_diag *diag)
+{
+    struct file_put *fp = ctx;
+    struct writer *w = fp->w;
+    const struct scorm__cfile *f = &w->s->files[fp->i];
+    unsigned char k[36];
+    int dbrc = 0;
+    if (!w->t && (dbrc = stmt_db_txn_begin(w->s->db, 1, &w->t)) != 0)
+        goto fail;
+    scorm__cdb_chunk_key(k, f->hash, n);
+    dbrc = stmt_db_put(w->t, SCORM__T_CHUNK, k, sizeof k, chunk, len, 0);
+    if (dbrc)
+        goto fail;
+    w->bytes += len;
+    if (last)
+        w->done[w->ndone++] = fp->i;
+    if (w->bytes >= PRE_TXN_BYTES && (dbrc = flush(w)) != 0)
+        goto fail;
+    return SCORM_OK;
+fail:
+    scorm__diag_set(diag, SCORM_ERR_STORE, 0, f->path, "storing %s: %s", f->path,
+                    stmt_db_strerror(dbrc));
+    return SCORM_ERR_STORE;
+}
+
 static int write_file(struct writer *w, size_t i, unsigned char *buf, struct scorm_diag *diag)
 {
-    const struct scorm__cfile *f = &w->s->files[i];
-    char p[8192];
-    uint64_t done = 0;
-    int fd, rc = SCORM_OK;
-    if ((size_t)snprintf(p, sizeof p, "%s/%s", w->s->tmpdir, f->path) >= sizeof p)
-        return SCORM_ERR_IO;
-    fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        scorm__diag_set(diag, SCORM_ERR_IO, 0, f->path, "cannot open the extracted %s: %s", f->path,
-                        strerror(errno));
-        return SCORM_ERR_IO;
-    }
-    for (uint32_t n = 0; rc == SCORM_OK && done < f->size; n++) {
-        size_t want = f->size - done < CHUNK ? (size_t)(f->size - done) : CHUNK, got = 0;
-        unsigned char k[36];
-        int dbrc;
-        while (got < want) {
-            ssize_t r = read(fd, buf + got, want - got);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                break;
-            got += (size_t)r;
-        }
-        if (got != want) { /* changed since it was hashed: never stored under that hash */
-            scorm__diag_set(diag, SCORM_ERR_IO, 0, f->path, "the extracted %s changed size",
-                            f->path);
-            rc = SCORM_ERR_IO;
-            break;
-        }
-        if (!w->t && (dbrc = stmt_db_txn_begin(w->s->db, 1, &w->t)) != 0) {
-            rc = SCORM_ERR_STORE;
-            break;
-        }
-        scorm__cdb_chunk_key(k, f->hash, n);
-        dbrc = stmt_db_put(w->t, SCORM__T_CHUNK, k, sizeof k, buf, want, 0);
-        if (dbrc) {
-            scorm__diag_set(diag, SCORM_ERR_STORE, 0, f->path, "storing %s: %s", f->path,
-                            stmt_db_strerror(dbrc));
-            rc = SCORM_ERR_STORE;
-            break;
-        }
-        done += want;
-        w->bytes += want;
-        if (done == f->size)
-            w->done[w->ndone++] = i;
-        if (w->bytes >= PRE_TXN_BYTES && (dbrc = flush(w)) != 0) {
-            scorm__diag_set(diag, SCORM_ERR_STORE, 0, f->path, "storing %s: %s", f->path,
-                            stmt_db_strerror(dbrc));
-            rc = SCORM_ERR_STORE;
-        }
-    }
-    close(fd);
-    return rc;
+    struct file_put fp = {w, i};
+    return scorm__cdb_extracted_chunks(w->s->tmpdir, &w->s->files[i], buf, put_chunk, &fp, diag);
 }
 
 int scorm__cdb_prewrite(struct scorm__content_stage *s, struct scorm_diag *diag)

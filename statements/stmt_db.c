@@ -594,7 +594,16 @@ int stmt_db_get1(struct stmt_db *db, const char *table, const void *key, size_t 
     struct stmt_db_txn *t;
     const void *p;
     size_t n;
-    int rc = stmt_db_txn_begin(db, 0, &t);
+    int rc;
+    if (db->pg) { /* one statement, no BEGIN and ROLLBACK around it (stmt_db_pg_idle.c) */
+        MDB_dbi dbi;
+        if (check_key(klen))
+            return STMT_DB_NOTFOUND; /* as stmt_db_get */
+        if (lookup_table_db(db, table, &dbi) != STMT_DB_OK)
+            return STMT_DB_ERR_TABLE;
+        return stmt__db_get1_pg(db, table, key, klen, val, vlen);
+    }
+    rc = stmt_db_txn_begin(db, 0, &t);
     if (rc)
         return rc;
     rc = stmt_db_get(t, table, key, klen, &p, &n);

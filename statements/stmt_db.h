@@ -42,6 +42,14 @@ struct stmt_db_txn;
 /** Open (creating if needed) the store in directory `dir` (created if missing).
  *  On failure *out is untouched and, if err is non-NULL, a one-line reason is written there. */
 int stmt_db_open(const char *dir, struct stmt_db **out, char *err, size_t errlen);
+/** Whether a store is at `location` (as stmt_db_open_url takes it), creating nothing
+ *  (stmt_db_probe.c): on PostgreSQL the database has scolar's schema (its table scolar_schema),
+ *  else the LMDB folder (location, or dir when location is NULL or empty) holds store.mdb.
+ *  1 yes; 0 no, with the finding in err ("no store in DIR (DIR/store.mdb: ...)", "DIR is not a
+ *  directory", "no scolar store in this database ..."); a negative STMT_DB_ERR_* when it cannot
+ *  tell (PostgreSQL unreachable), with the reason in err. For the commands that read or repair
+ *  a store: stmt_db_open_url would create an empty one. */
+int stmt_db_exists(const char *location, const char *dir, char *err, size_t errlen);
 /** Open a store by its location (issue 19): a PostgreSQL URL (postgres://... or
  *  postgresql://..., libpq's syntax) opens the PostgreSQL backend (stmt_db_pg.c), with `dir` as
  *  this node's own folder (created if missing; stmt_db_dir returns it: course content files
@@ -192,6 +200,11 @@ int stmt_db_cursor_open(struct stmt_db_txn *txn, const char *table, struct stmt_
  *  when there is none: the cursor is then past the end (_prev gives the last key). */
 int stmt_db_cursor_seek(struct stmt_db_cursor *c, const void *key, size_t klen,
                         struct stmt_db_kv *out);
+/** A hint: the caller means to read about n keys after each of the cursor's positioning calls
+ *  from now on (_seek, _seek_le, _last, or _next/_prev when it is not positioned). PostgreSQL
+ *  reads that many (1..512) in the first page instead of 32, so a walk of a hundred keys is
+ *  one round trip (later pages double from there); LMDB reads nothing ahead and ignores it. */
+void stmt_db_cursor_hint(struct stmt_db_cursor *c, size_t n);
 /** Position at the last key <= key (klen 0: the last key of the table), for walks in
  *  descending order: one query on PostgreSQL where _seek then _prev are two. STMT_DB_NOTFOUND
  *  when there is none: the cursor is then before the start (_next gives the first key). */

@@ -95,6 +95,12 @@ int stmt_db_cursor_seek(struct stmt_db_cursor *c, const void *key, size_t klen,
     return lm_get(c, &k, MDB_SET_RANGE, C_AFTER, out);
 }
 
+void stmt_db_cursor_hint(struct stmt_db_cursor *c, size_t n)
+{
+    if (c->pgc)
+        stmt__pg_cursor_hint(c->pgc, n);
+}
+
 int stmt_db_cursor_seek_le(struct stmt_db_cursor *c, const void *key, size_t klen,
                            struct stmt_db_kv *out)
 {

@@ -30,6 +30,21 @@ void stmt__db_snapshot_end(struct stmt_db_txn *s);
  *  holds the write lock, else 0. */
 int stmt__db_clock(struct stmt_db_txn *t, int64_t *us);
 int stmt__db_write_idle(struct stmt_db *db, int *idle, int64_t *t0);
+/** PostgreSQL (stmt_db_pg_idle.c): stmt_db_get1 as one statement outside any transaction (one
+ *  round trip); the table is checked by the caller. */
+int stmt__db_get1_pg(struct stmt_db *db, const char *table, const void *key, size_t klen,
+                     char **val, size_t *vlen);
+/** PostgreSQL (stmt_db_pg_idle.c): a read transaction (as stmt_db_txn_begin(db, 0, out)) begun
+ *  in one round trip with stmt__db_write_idle's check before it (*idle, *t0 as there; *idle 0
+ *  when the check failed) and the values of n (1..8) keys of `table` read in it, the first
+ *  read taking its snapshot, after the check: items[i].val and .vlen as stmt_db_get_many's
+ *  (NULL when absent; borrowed until the transaction's end). With `scan` (a registered table,
+ *  or NULL), also its first *nfirst (1..1024) rows in key order into first[] (borrowed the
+ *  same way), *nfirst then the rows read: fewer than asked means the whole table. 0 or an
+ *  stmt_db error (nothing open). */
+int stmt__db_begin_bound(struct stmt_db *db, const char *table, struct stmt_db_kv *items, size_t n,
+                         const char *scan, struct stmt_db_kv *first, size_t *nfirst, int *idle,
+                         int64_t *t0, struct stmt_db_txn **out);
 /** The table of a call on t (registered, t's own thread for a write transaction). */
 int stmt__db_resolve(struct stmt_db_txn *t, const char *name, MDB_dbi *out);
 

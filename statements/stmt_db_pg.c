@@ -385,6 +385,18 @@ static void pool_give(struct stmt__pg *pg, PGconn *c)
     pthread_mutex_unlock(&pg->mu);
 }
 
+/* stmt_db_pg_int.h: the pool for stmt_db_pg_idle.c (statements sent outside a transaction,
+ * and a read transaction begun in one round trip with a check before it). */
+PGconn *stmt__pg_pool_take(struct stmt__pg *pg)
+{
+    return pool_take(pg);
+}
+
+void stmt__pg_pool_give(struct stmt__pg *pg, PGconn *c)
+{
+    pool_give(pg, c);
+}
+
 int stmt__pg_lend(struct stmt__pgtxn *t, PGresult *r)
 {
     if (t->nlent == t->caplent) {

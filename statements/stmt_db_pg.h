@@ -42,6 +42,7 @@ int stmt__pg_cursor_open(struct stmt__pgtxn *t, const char *table, struct stmt__
 int stmt__pg_cursor_get(struct stmt__pgcur *c, int op, const void *key, size_t klen,
                         struct stmt_db_kv *out);
 void stmt__pg_cursor_close(struct stmt__pgcur *c);
+void stmt__pg_cursor_hint(struct stmt__pgcur *c, size_t n);
 int stmt__pg_cursor_count(struct stmt__pgcur *c, const void *lo, size_t lolen, const void *hi,
                           size_t hilen, size_t cap, size_t *n);
 /** stmt_db_get_many (stmt_db_pg_many.c): one query for the n keys (each 1..STMT_DB_MAX_KEY

@@ -29,6 +29,10 @@ void stmt__pg_cursor_close(struct stmt__pgcur *c)
 {
     (void)c;
 }
+void stmt__pg_cursor_hint(struct stmt__pgcur *c, size_t n)
+{
+    (void)c, (void)n;
+}
 int stmt__pg_cursor_count(struct stmt__pgcur *c, const void *lo, size_t lolen, const void *hi,
                           size_t hilen, size_t cap, size_t *n)
 {
@@ -67,6 +71,7 @@ struct stmt__pgcur {
     PGresult *page; /* the rows read last, in the direction dir */
     int n, i, dir;  /* rows, the current one, 1 ascending or -1 descending */
     int lim;        /* the rows that page asked for (fewer: the table ends there) */
+    int first;      /* rows of the first page after a positioning call (stmt_db_cursor_hint) */
     unsigned gen;   /* t->wgen when it was read */
     int state;      /* CS_*: on page row i, or not positioned, past the end, before the start */
     unsigned char key[STMT_DB_MAX_KEY]; /* the current key, while the next page is read */
@@ -78,9 +83,15 @@ int stmt__pg_cursor_open(struct stmt__pgtxn *t, const char *table, struct stmt__
     if (!c)
         return STMT_DB_ERR_NOMEM;
     c->t = t;
+    c->first = CUR_PAGE0;
     snprintf(c->table, sizeof c->table, "%s", table);
     *out = c;
     return STMT_DB_OK;
+}
+
+void stmt__pg_cursor_hint(struct stmt__pgcur *c, size_t n)
+{
+    c->first = n < 1 ? CUR_PAGE0 : n > CUR_PAGE_MAX ? CUR_PAGE_MAX : (int)n;
 }
 
 void stmt__pg_cursor_close(struct stmt__pgcur *c)
@@ -151,8 +162,8 @@ static int cur_step(struct stmt__pgcur *c, int d, struct stmt_db_kv *out)
     size_t kl;
     int lim;
     if (c->state == CS_UNSET || (c->state == CS_BEFORE && d > 0) || (c->state == CS_AFTER && d < 0))
-        return d > 0 ? cur_fetch(c, "s0", NULL, 0, CUR_PAGE0, out)
-                     : cur_fetch(c, "cl", NULL, 0, CUR_PAGE0, out);
+        return d > 0 ? cur_fetch(c, "s0", NULL, 0, c->first, out)
+                     : cur_fetch(c, "cl", NULL, 0, c->first, out);
     if (c->state != CS_ON)
         return STMT_DB_NOTFOUND;
     if (c->gen == c->t->wgen) { /* no write since the page was read: it is current */
@@ -185,16 +196,16 @@ int stmt__pg_cursor_get(struct stmt__pgcur *c, int op, const void *key, size_t k
 {
     switch (op) {
     case STMT__PGC_SEEK:
-        return cur_fetch(c, "s0", key, klen, CUR_PAGE0, out);
+        return cur_fetch(c, "s0", key, klen, c->first, out);
     case STMT__PGC_NEXT:
         return cur_step(c, 1, out);
     case STMT__PGC_PREV:
         return cur_step(c, -1, out);
     case STMT__PGC_LAST:
-        return cur_fetch(c, "cl", NULL, 0, CUR_PAGE0, out);
+        return cur_fetch(c, "cl", NULL, 0, c->first, out);
     case STMT__PGC_SEEK_LE: /* "cq": k <= key, descending */
-        return klen ? cur_fetch(c, "cq", key, klen, CUR_PAGE0, out)
-                    : cur_fetch(c, "cl", NULL, 0, CUR_PAGE0, out);
+        return klen ? cur_fetch(c, "cq", key, klen, c->first, out)
+                    : cur_fetch(c, "cl", NULL, 0, c->first, out);
     default:
         return STMT_DB_ERR_IO;
     }

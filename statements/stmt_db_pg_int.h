@@ -61,4 +61,10 @@ void stmt__pg_free_lent(struct stmt__pgtxn *t);
  *  again (wgen). 0 or the error. */
 int stmt__pg_write_prep(struct stmt__pgtxn *t, int flush);
 
+/** A connection of the pool (an idle one, else a new one up to POOL_MAX, else it waits), NULL
+ *  when none can be had; give it back with stmt__pg_pool_give, which keeps it when it is healthy
+ *  and outside any transaction, else closes it (stmt_db_pg_idle.c). */
+PGconn *stmt__pg_pool_take(struct stmt__pg *pg);
+void stmt__pg_pool_give(struct stmt__pg *pg, PGconn *c);
+
 #endif

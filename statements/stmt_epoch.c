@@ -88,6 +88,15 @@ int stmt__epv_read(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__ep
         return 0;
     if (rc)
         return rc;
+    return stmt__epv_from(v, vl, out);
+}
+
+int stmt__epv_from(const void *v, size_t vl, struct stmt__epv *out)
+{
+    out->first = NULL;
+    out->n = 0;
+    if (!v)
+        return 0;
     if (vl % 8 || vl / 8 > UINT32_MAX)
         return STMT_DB_ERR_CORRUPT;
     out->first = v;

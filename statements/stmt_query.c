@@ -57,6 +57,7 @@ struct plan {
     uint64_t ix;
     int64_t *tail;
     size_t ntail;
+    struct stmt__voided_view vv; /* shared stores: the voided set when small (stmt_store.c) */
 };
 
 static void plan_free(struct plan *p)
@@ -137,15 +138,15 @@ static int epoch_span(const struct stmt__epv *ev, uint32_t e, uint64_t lo, uint6
     return *elo <= *ehi;
 }
 
-/* Entries of one term within [lo, hi], counted up to PLAN_CAP. */
+/* Entries of one term within [lo, hi], counted up to cap (<= PLAN_CAP). */
 static size_t term_count(struct stmt_store *st, struct stmt_db_txn *t, const struct stmt__epv *ev,
-                         uint64_t term, uint64_t lo, uint64_t hi)
+                         uint64_t term, uint64_t lo, uint64_t hi, size_t cap)
 {
     struct stmt_db_cursor *cur;
     size_t n = 0;
     if (stmt_db_cursor_open(t, st->tbl.idx, &cur))
-        return PLAN_CAP;
-    for (uint32_t e = ev->n; e-- > 0 && n < PLAN_CAP;) {
+        return cap;
+    for (uint32_t e = ev->n; e-- > 0 && n < cap;) {
         unsigned char from[STMT_IDX_KEY], to[STMT_IDX_KEY];
         uint64_t elo, ehi;
         size_t got = 0;
@@ -154,7 +155,7 @@ static size_t term_count(struct stmt_store *st, struct stmt_db_txn *t, const str
         /* keys epoch ‖ term ‖ seq for seq in [elo, ehi]: one range of the index */
         stmt__idx_key(from, e, term, elo);
         stmt__idx_key(to, e, term, ehi);
-        if (stmt_db_cursor_count(cur, from, sizeof from, to, sizeof to, PLAN_CAP - n, &got))
+        if (stmt_db_cursor_count(cur, from, sizeof from, to, sizeof to, cap - n, &got))
             break;
         n += got;
     }
@@ -271,13 +272,30 @@ static int page_add(struct collect *c, uint64_t seq, const unsigned char *rec, s
  * index entries, the records, the voided set, each one call for the whole batch (on
  * PostgreSQL one round trip each instead of one per candidate; on LMDB the same gets). */
 #define BATCH_MAX 256
+/* Batches: what the page still needs (LMDB), that scaled by the matches seen (PostgreSQL),
+ * or one candidate at a time (the walk before batching: bench A/B only). */
+enum { BATCH_NEED, BATCH_ADAPTIVE, BATCH_ONE };
 struct batch {
     uint64_t seq[BATCH_MAX];
     unsigned char key[BATCH_MAX][STMT_IDX_KEY];
     struct stmt_db_kv kv[BATCH_MAX];
     size_t n;
-    int mode; /* BATCH_*: how batches are sized */
+    int mode;  /* BATCH_*: how batches are sized */
+    int probe; /* the other filters' index entries are probed before the records are read */
 };
+
+/* Probes: on LMDB a probe is cheaper than a record (read in place, no copy), so always. On
+ * PostgreSQL (BATCH_ADAPTIVE) an index entry costs what a record costs (one descent of the
+ * same btree, ~2 us) plus a round trip, and each record is checked against every filter anyway
+ * (own_match: its terms and the values in its JSON), so a walk starts without them (never more
+ * lookups than candidates) and probes from the batch after one where fewer than half of the
+ * candidates matched (then the records not read are worth a round trip: bytes, and the JSON
+ * scan of each). */
+static void probe_after(struct batch *b, size_t seen, size_t matched)
+{
+    if (b->mode == BATCH_ADAPTIVE && seen > 2 * matched)
+        b->probe = 1;
+}
 
 /* Keep the candidates whose kv found a value (drop == 0) or none (drop == 1), in order. */
 static size_t batch_keep(struct batch *b, size_t n, int absent)
@@ -291,6 +309,22 @@ static size_t batch_keep(struct batch *b, size_t n, int absent)
     return m;
 }
 
+/* The voided state of the ids kv[0..m) (an empty key: a voiding statement, never voided):
+ * kv[j].val not NULL when voided (Comm 2.1.4). From the query's view of the voided set when
+ * it holds all of it, else one stmt_db_get_many. */
+static int voided_many(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *p,
+                       struct stmt_db_kv *kv, size_t m)
+{
+    if (!p->vv.all)
+        return stmt_db_get_many(t, st->tbl.voided, kv, m);
+    for (size_t j = 0; j < m; j++) {
+        const struct stmt_db_kv *v = stmt__vv_find(&p->vv, kv[j].key, kv[j].klen);
+        kv[j].val = v ? v->val : NULL;
+        kv[j].vlen = v ? v->vlen : 0;
+    }
+    return STMT_DB_OK;
+}
+
 /* Confirm the b->n candidates of an index walk (seqs in walk order) and collect the matches
  * until the page is full. */
 static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *p,
@@ -299,7 +333,7 @@ static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct pl
     size_t n = b->n;
     int rc;
     /* the other filters: a point lookup of each term's entry epoch ‖ hash ‖ seq */
-    for (int i = 0; i < p->nf && n; i++) {
+    for (int i = 0; i < p->nf && n && b->probe; i++) {
         if (i == p->driver)
             continue;
         for (size_t j = 0; j < n; j++) {
@@ -335,7 +369,7 @@ static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct pl
             len[m] = l;
             b->kv[m++] = (struct stmt_db_kv){r + 4, NULL, (r[1] & STMT_REC_VOIDING) ? 0 : 16, 0};
         }
-        if (m && (rc = stmt_db_get_many(t, st->tbl.voided, b->kv, m)))
+        if (m && (rc = voided_many(st, t, p, b->kv, m)))
             return stmt__db_to_store(rc);
         for (size_t j = 0; j < m; j++) {
             int rc, mt;
@@ -356,10 +390,6 @@ static int confirm(struct stmt_store *st, struct stmt_db_txn *t, const struct pl
     }
     return STMT_STORE_OK;
 }
-
-/* Batches: what the page still needs (LMDB), that scaled by the matches seen (PostgreSQL),
- * or one candidate at a time (the walk before batching: bench A/B only). */
-enum { BATCH_NEED, BATCH_ADAPTIVE, BATCH_ONE };
 
 /* SCOLAR_QUERY_BATCH=adaptive|one sets the mode on either backend (tests and benchmarks only,
  * like SCOLAR_REPORT_DAY_US: test_stmt_query_batched runs the model queries with PostgreSQL's
@@ -399,7 +429,10 @@ static int walk(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db_cur
 {
     struct stmt_db_kv kv;
     size_t seen = 0, matched = 0;
-    int rc = walk_first(cur, prefix, plen, lo, hi, asc, &kv), have = rc == 0, end = !have;
+    int rc, have, end;
+    /* PostgreSQL: the first batch's keys in the seek's own page (one round trip) */
+    stmt_db_cursor_hint(cur, batch_size(b, c, 0, 0));
+    rc = walk_first(cur, prefix, plen, lo, hi, asc, &kv), have = rc == 0, end = !have;
     while (!end && c->n < c->want) {
         size_t nb = batch_size(b, c, seen, matched), before = c->n;
         int ret;
@@ -430,6 +463,7 @@ static int walk(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_db_cur
         if (b->n && (ret = confirm(st, t, p, b, c)) != 0)
             return ret;
         matched += c->n - before;
+        probe_after(b, seen, matched);
     }
     return rc && rc != STMT_DB_NOTFOUND ? stmt__db_to_store(rc) : STMT_STORE_OK;
 }
@@ -442,7 +476,9 @@ static int walk_main(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_d
                      struct batch *b)
 {
     struct stmt_db_kv kv;
-    int rc = walk_first(cur, NULL, 0, lo, hi, asc, &kv), have = rc == 0, end = !have;
+    int rc, have, end;
+    stmt_db_cursor_hint(cur, c->want - c->n < BATCH_MAX ? c->want - c->n : BATCH_MAX);
+    rc = walk_first(cur, NULL, 0, lo, hi, asc, &kv), have = rc == 0, end = !have;
     while (!end && c->n < c->want) {
         size_t base = c->n, nb = b->mode == BATCH_ONE ? 1 : c->want - c->n, w = base;
         if (nb > BATCH_MAX)
@@ -486,7 +522,7 @@ static int walk_main(struct stmt_store *st, struct stmt_db_txn *t, struct stmt_d
         }
         if (rc && rc != STMT_DB_NOTFOUND)
             return stmt__db_to_store(rc);
-        if (b->n && (rc = stmt_db_get_many(t, st->tbl.voided, b->kv, b->n)))
+        if (b->n && (rc = voided_many(st, t, p, b->kv, b->n)))
             return stmt__db_to_store(rc);
         for (size_t j = 0; j < b->n; j++) {
             if (b->kv[j].val) { /* voided */
@@ -551,6 +587,7 @@ static int run(struct stmt_store *st, struct stmt_db_txn *t, const struct plan *
     b.mode = batch_forced();
     if (b.mode < 0)
         b.mode = st->db->pg ? BATCH_ADAPTIVE : BATCH_NEED;
+    b.probe = b.mode != BATCH_ADAPTIVE;
     if ((rc = stmt_db_cursor_open(t, p->driver >= 0 ? st->tbl.idx : st->tbl.stmt, &cur)))
         return stmt__db_to_store(rc);
     if (p->driver < 0) {
@@ -672,26 +709,26 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
     pthread_mutex_unlock(&st->lock);
     if (rc)
         goto out;
-    if (st->shared)
-        stmt__store_snapshot_pre(st); /* Consistent-Through: is any node writing now? */
-    rc = stmt_db_txn_begin(st->db, 0, &t);
-    if (rc) {
-        rc = rc == STMT_DB_ERR_NOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
-        goto out;
-    }
     if (st->shared) {
         /* PostgreSQL (issue 19): other nodes write too, and every statement is indexed in its
-         * own transaction: t's snapshot holds all of them through indexed_through. */
-        if ((rc = stmt__store_snapshot(st, t, &p.ix))) {
+         * own transaction: t's snapshot holds all of them through indexed_through. Begun in
+         * one round trip with the Consistent-Through check and the epochs. */
+        if ((rc = stmt__store_read_begin(st, &t, &p.ix, &p.ev, &p.vv))) {
             rc = stmt__db_to_store(rc);
             goto out;
         }
         if (!q->cursor || !q->cursor[0])
             snapshot = p.ix;
-    }
-    if ((rc = stmt__epv_read(st, t, &p.ev))) {
-        rc = stmt__db_to_store(rc);
-        goto out;
+    } else {
+        rc = stmt_db_txn_begin(st->db, 0, &t);
+        if (rc) {
+            rc = rc == STMT_DB_ERR_NOMEM ? STMT_STORE_ERR_NOMEM : STMT_STORE_ERR_IO;
+            goto out;
+        }
+        if ((rc = stmt__epv_read(st, t, &p.ev))) {
+            rc = stmt__db_to_store(rc);
+            goto out;
+        }
     }
     /* Comm 2.1.3: since exclusive, until inclusive; never beyond the snapshot. */
     p.lo = q->since_us ? (uint64_t)q->since_us + 1 : 0;
@@ -710,11 +747,22 @@ int stmt_store_query(struct stmt_store *st, const struct stmt_query *q, struct s
     if (p.nf == 1 && p.lo <= p.hi) {
         p.driver = 0; /* one term: nothing to choose, no count (a round trip on PostgreSQL) */
     } else if (p.nf && p.lo <= p.hi) {
-        size_t best = (size_t)-1;
-        for (int i = 0; i < p.nf; i++) {
-            size_t n = p.lo <= p.ix
-                           ? term_count(st, t, &p.ev, p.f[i].hash, p.lo, p.hi < p.ix ? p.hi : p.ix)
-                           : 0;
+        /* Each count is capped at the smallest so far: a term with as many entries cannot
+         * drive, so a common term (a verb) is not counted to PLAN_CAP after a rare one (an
+         * agent): fewer index entries read (on PostgreSQL, with a heap visit each). Verbs are
+         * counted last, being the commonest terms as a rule. */
+        size_t best = PLAN_CAP + 1;
+        int order[MAX_FILTERS], no = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = 0; i < p.nf; i++)
+                if ((p.f[i].kind == STMT_TERM_VERB) == pass)
+                    order[no++] = i;
+        for (int k = 0; k < no && best; k++) {
+            int i = order[k];
+            size_t cap = best <= PLAN_CAP ? best : PLAN_CAP;
+            size_t n = p.lo <= p.ix ? term_count(st, t, &p.ev, p.f[i].hash, p.lo,
+                                                 p.hi < p.ix ? p.hi : p.ix, cap)
+                                    : 0;
             if (n < best) {
                 best = n;
                 p.driver = i;

@@ -158,46 +158,64 @@ int stmt__store_resync(struct stmt_store *st, struct stmt_db_txn *t)
 static _Thread_local struct {
     const struct stmt_store *st;
     int64_t seq;
-    const struct stmt_store *pre; /* stmt__store_snapshot_pre: t0 is a bound (write lock free) */
-    int64_t t0;
 } query_snap;
 
 /* The present as a bound: the database's clock, then no node holds the write lock
  * (stmt_db_pg_idle.c):
  * every statement committed after the check is stored after t0, so every one with stored <=
  * t0 is committed already, in any transaction that begins after. 0 when a node writes now. */
+static int64_t bound_of(int idle, int64_t t0)
+{
+    return idle && t0 > 0 ? t0 - 1 : 0;
+}
+
 static int64_t present_bound(struct stmt_store *st)
 {
     int64_t t0 = 0;
     int idle = 0;
-    return stmt__db_write_idle(st->db, &idle, &t0) == STMT_DB_OK && idle ? t0 - 1 : 0;
+    return stmt__db_write_idle(st->db, &idle, &t0) == STMT_DB_OK ? bound_of(idle, t0) : 0;
 }
 
-void stmt__store_snapshot_pre(struct stmt_store *st)
+/* indexed_through as a transaction read it: *seq (0 when absent). */
+static int snapshot_of(const void *v, size_t vl, uint64_t *seq)
 {
-    query_snap.pre = st;
-    query_snap.t0 = present_bound(st);
-}
-
-int stmt__store_snapshot(struct stmt_store *st, struct stmt_db_txn *t, uint64_t *seq)
-{
-    const void *v;
-    size_t vl;
-    int rc = stmt_db_get(t, st->tbl.meta, "indexed_through", 15, &v, &vl);
-    if (rc == STMT_DB_NOTFOUND) {
+    if (!v) {
         *seq = 0;
-    } else if (rc) {
-        return rc;
-    } else {
-        if (vl != 8)
-            return STMT_DB_ERR_CORRUPT;
-        *seq = stmt__be64_get(v);
+        return STMT_DB_OK;
     }
+    if (vl != 8)
+        return STMT_DB_ERR_CORRUPT;
+    *seq = stmt__be64_get(v);
+    return STMT_DB_OK;
+}
+
+int stmt__store_read_begin(struct stmt_store *st, struct stmt_db_txn **out, uint64_t *seq,
+                           struct stmt__epv *ev, struct stmt__voided_view *vv)
+{
+    /* the first get takes the snapshot, after the check (stmt__db_begin_bound) */
+    struct stmt_db_kv kv[2] = {{"indexed_through", NULL, 15, 0}, {"epochs", NULL, 6, 0}};
+    struct stmt_db_txn *t = NULL;
+    int64_t t0 = 0, bound;
+    int idle = 0;
+    size_t nv = STMT_VOIDED_VIEW + 1;
+    int rc = stmt__db_begin_bound(st->db, st->tbl.meta, kv, 2, vv ? st->tbl.voided : NULL,
+                                  vv ? vv->ids : NULL, &nv, &idle, &t0, &t);
+    if (rc)
+        return rc;
+    if (vv) { /* one more than the view holds: the whole set only when fewer came */
+        vv->all = nv <= STMT_VOIDED_VIEW;
+        vv->n = vv->all ? nv : 0;
+    }
+    if ((rc = snapshot_of(kv[0].val, kv[0].vlen, seq)) ||
+        (rc = stmt__epv_from(kv[1].val, kv[1].vlen, ev))) {
+        stmt_db_txn_abort(t);
+        return rc;
+    }
+    bound = bound_of(idle, t0);
     query_snap.st = st;
-    query_snap.seq = (int64_t)*seq;
-    if (query_snap.pre == st && query_snap.t0 > query_snap.seq)
-        query_snap.seq = query_snap.t0; /* nobody wrote between the check and t's begin */
-    query_snap.pre = NULL;
+    /* nobody wrote between the check and the snapshot: complete through the clock */
+    query_snap.seq = bound > (int64_t)*seq ? bound : (int64_t)*seq;
+    *out = t;
     return STMT_DB_OK;
 }
 
@@ -593,6 +611,29 @@ out:
     return rc;
 }
 
+static int key_cmp(const void *a, size_t al, const void *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : (al > bl) - (al < bl);
+}
+
+const struct stmt_db_kv *stmt__vv_find(const struct stmt__voided_view *vv, const void *id,
+                                       size_t len)
+{
+    size_t lo = 0, hi = vv->all ? vv->n : 0; /* the ids in key order (bytea's: memcmp) */
+    while (len && lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = key_cmp(id, len, vv->ids[mid].key, vv->ids[mid].klen);
+        if (!c)
+            return &vv->ids[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
 int stmt__is_voided(struct stmt_store *st, struct stmt_db_txn *t, const unsigned char *rec,
                     size_t len)
 {
@@ -611,7 +652,10 @@ int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **jso
     const void *v;
     size_t vl;
     int64_t recent;
-    int rc;
+    struct stmt__epv ev = {NULL, 0};
+    struct stmt__voided_view vv; /* shared stores: the voided set when small */
+    uint64_t snap = 0;
+    int rc, is_voided;
 
     if (!st || !json_out)
         return STMT_STORE_ERR_ARG;
@@ -622,16 +666,20 @@ int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **jso
     pthread_mutex_lock(&st->lock);
     recent = stmt__idmap_get(&st->recent, key);
     pthread_mutex_unlock(&st->lock);
-    rc = stmt_db_txn_begin(st->db, 0, &t);
+    vv.all = 0;
+    vv.n = 0;
+    if (st->shared) /* PostgreSQL: the answer's Consistent-Through in the same round trip */
+        rc = stmt__store_read_begin(st, &t, &snap, &ev, &vv);
+    else
+        rc = stmt_db_txn_begin(st->db, 0, &t);
     if (rc)
         return stmt__db_to_store(rc);
     if (recent) {
         stmt__be64_put(seqbuf, (uint64_t)recent);
         rc = stmt_db_get(t, st->tbl.stmt, seqbuf, 8, &v, &vl);
     } else {
-        struct stmt__epv ev;
         uint64_t seq = 0;
-        rc = stmt__epv_read(st, t, &ev);
+        rc = st->shared ? STMT_DB_OK : stmt__epv_read(st, t, &ev);
         if (rc == STMT_DB_OK)
             rc = stmt__id_find_t(st, t, &ev, 0, key, &seq);
         if (rc == STMT_DB_OK) {
@@ -652,7 +700,11 @@ int stmt_store_get(struct stmt_store *st, const char *id, int voided, char **jso
         }
         hdr = STMT_REC_HDR + 8 * (size_t)(rec[2] << 8 | rec[3]);
         /* Comm 2.1.4: voided statements only by voidedStatementId, and only those. */
-        if (stmt__is_voided(st, t, rec, vl) != !!voided || hdr > vl) {
+        if (st->shared && vv.all) /* no round trip (stmt__store_read_begin) */
+            is_voided = !(rec[1] & STMT_REC_VOIDING) && stmt__vv_find(&vv, rec + 4, 16);
+        else
+            is_voided = stmt__is_voided(st, t, rec, vl);
+        if (is_voided != !!voided || hdr > vl) {
             rc = STMT_STORE_ERR_NOTFOUND;
             goto out;
         }
@@ -678,21 +730,21 @@ int64_t stmt_store_consistent_through(struct stmt_store *st)
         /* Other nodes write too: this thread's last query answers with its own snapshot
          * (every statement through it was in the query's view); else the newest statement
          * committed now, as a new transaction sees it (a later one is stored after it). */
-        struct stmt_db_txn *t = NULL;
         uint64_t seq = 0;
         int64_t now;
+        char *v = NULL;
+        size_t vl = 0;
         if (query_snap.st == st) {
             query_snap.st = NULL;
             return query_snap.seq;
         }
         if ((now = present_bound(st)) > 0)
             return now;
-        if (stmt_db_txn_begin(st->db, 0, &t) == STMT_DB_OK) {
-            if (stmt__store_snapshot(st, t, &seq))
-                seq = 0;
-            stmt_db_txn_abort(t);
-        }
-        query_snap.st = NULL;
+        /* one statement of its own (stmt_db_get1): it sees every statement committed */
+        if (stmt_db_get1(st->db, st->tbl.meta, "indexed_through", 15, &v, &vl) != STMT_DB_OK ||
+            snapshot_of(v, vl, &seq) != STMT_DB_OK)
+            seq = 0;
+        sc_free(v);
         return (int64_t)seq;
     }
     pthread_mutex_lock(&st->lock);

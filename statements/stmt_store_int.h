@@ -254,6 +254,9 @@ unsigned stmt__ref_of(const cJSON *stmt, unsigned char ref[16]);
 /* stmt_epoch.c */
 /** The epochs as `t` sees them (an empty view on a new store). 0 or an stmt_db error. */
 int stmt__epv_read(struct stmt_store *st, struct stmt_db_txn *t, struct stmt__epv *out);
+/** The view of an "epochs" value v (vl bytes, borrowed; NULL: an empty view). 0 or
+ *  STMT_DB_ERR_CORRUPT. */
+int stmt__epv_from(const void *v, size_t vl, struct stmt__epv *out);
 /** The epoch holding stored value `seq` (the last whose first value is <= seq; 0 if none). */
 uint32_t stmt__epv_of(const struct stmt__epv *v, uint64_t seq);
 uint64_t stmt__epv_first(const struct stmt__epv *v, uint32_t e);
@@ -364,12 +367,28 @@ int stmt__is_voided(struct stmt_store *st, struct stmt_db_txn *t, const unsigned
 /* stmt_store.c, shared stores: the writer's last stored value, indexed_through and epochs as
  * write transaction t sees them (other nodes write too); 0 or an stmt_db error. */
 int stmt__store_resync(struct stmt_store *st, struct stmt_db_txn *t);
-/* stmt_store.c, shared stores: the stored value through which t's snapshot holds every
- * statement, indexed (stmt_meta "indexed_through"; 0 on an empty store). This thread's next
- * stmt_store_consistent_through answers it, or the clock read by stmt__store_snapshot_pre
- * (called before t began) when no node was writing then. 0 or an stmt_db error. */
-void stmt__store_snapshot_pre(struct stmt_store *st);
-int stmt__store_snapshot(struct stmt_store *st, struct stmt_db_txn *t, uint64_t *seq);
+/** The voided set ("stmt_voided": ids of voided statements) as a read transaction saw it, when
+ *  it is small: ids[0..n) in key order, borrowed until the transaction ends, when all is 1;
+ *  all 0: not read (look each id up). */
+#define STMT_VOIDED_VIEW 32
+struct stmt__voided_view {
+    struct stmt_db_kv ids[STMT_VOIDED_VIEW + 1];
+    size_t n;
+    int all;
+};
+/** The entry of id (len bytes) in vv when vv holds the whole set and has it, else NULL. */
+const struct stmt_db_kv *stmt__vv_find(const struct stmt__voided_view *vv, const void *id,
+                                       size_t len);
+/* stmt_store.c, shared stores: a read transaction for a query or a get (*out), begun in one
+ * round trip with its snapshot's indexed_through (*seq: the stored value through which its
+ * snapshot holds every statement, indexed; 0 on an empty store) and epochs
+ * (*ev, borrowed until the transaction ends), and with vv the voided set when it has at
+ * most STMT_VOIDED_VIEW ids (vv->all; the same round trip). This thread's next
+ * stmt_store_consistent_through answers *seq, or the database's clock read before the
+ * snapshot began when no node was writing then (stmt_db_pg_idle.c). 0 or an stmt_db error
+ * (nothing open). */
+int stmt__store_read_begin(struct stmt_store *st, struct stmt_db_txn **out, uint64_t *seq,
+                           struct stmt__epv *ev, struct stmt__voided_view *vv);
 /* stmt_epoch.c, shared stores: st->ep from the "epochs" and "epoch_fill" values of stmt_meta
  * as a transaction read them (val NULL: absent). 0 or an stmt_db error. */
 int stmt__epochs_reload(struct stmt_store *st, const struct stmt_db_kv *epochs,

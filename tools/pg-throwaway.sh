@@ -10,6 +10,8 @@
 # authentication for its one role "scolar" and database "scolar". PostgreSQL refuses to run as
 # root, so as root the server runs as the unprivileged user "nobody" (runuser). Durable
 # settings are left as they are (fsync, synchronous_commit on): the tests check durability.
+# SCOLAR_PG_SERVER_OPTS adds server options to the start (benchmarks: e.g. "-c
+# shared_preload_libraries=pg_stat_statements" to count round trips; word-split, no quotes).
 # Exit status: 0, or 1 with the reason on stderr (no PostgreSQL installed, initdb failed ...).
 set -euo pipefail
 
@@ -40,7 +42,7 @@ start() {
     echo "pg-throwaway: initdb failed:" >&2; tail -5 "$dir/initdb.log" >&2; rm -rf "$dir"; exit 1
   fi
   if ! as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses='' -k $dir -p $port -c max_connections=200" start >/dev/null; then
+      -o "-c listen_addresses='' -k $dir -p $port -c max_connections=200 ${SCOLAR_PG_SERVER_OPTS:-}" start >/dev/null; then
     echo "pg-throwaway: the server did not start:" >&2; tail -5 "$dir/server.log" >&2
     rm -rf "$dir"; exit 1
   fi

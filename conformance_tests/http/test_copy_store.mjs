@@ -288,7 +288,10 @@ test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty ta
     }
 
     // the PostgreSQL copy: checked clean, and a server on it answers as the first one did
-    const pchk = cli(['check', '--store', pg, '--data', node]);
+    // check on PostgreSQL copies the store into a temporary LMDB store, here one whose map
+    // starts at 64 KiB and must grow many times on the way (a copy stopped at the first full
+    // map: 'storage full' on a store larger than the 64 MiB initial map)
+    const pchk = cli(['check', '--store', pg, '--data', node], { env: { SCOLAR_DB_INITIAL_MAP: '65536' } });
     assert.equal(pchk.status, 0, `scolar check of the PostgreSQL copy: ${pchk.stdout}${pchk.stderr}`);
     assert.match(pchk.stdout, /store postgresql:\/\/.*: ok \(format \d+\)/);
     s = await startServer({ dataDir: node, store: pg });
@@ -310,7 +313,8 @@ test('copy-store LMDB -> PostgreSQL -> LMDB: the copy is the store; non-empty ta
     }
 
     // back through `scolar migrate --from STORE --to STORE`, the same copy by its other name
-    const two = cli(['migrate', '--from', pg, '--to', back, '--data', node]);
+    // (the LMDB target's map starts at 64 KiB: the copy grows it as it goes)
+    const two = cli(['migrate', '--from', pg, '--to', back, '--data', node], { env: { SCOLAR_DB_INITIAL_MAP: '65536' } });
     assert.equal(two.status, 0, two.stdout + two.stderr);
     assert.match(two.stdout, /\n +content +2 course versions converted/);
     assert.doesNotMatch(two.stdout, /\n +(blob|blob_chunk) +\d+ rows/, 'the content tables are not copied into LMDB');

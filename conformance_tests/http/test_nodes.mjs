@@ -99,20 +99,35 @@ test('credentials and console sessions: a change through A holds on B at its nex
 });
 
 // Sign-in failure limits (lrs_fails.h): on PostgreSQL the counts are rows of the store, so N
-// nodes behind a load balancer allow what one node allows, and a restart forgets nothing.
-const signIn = (n, secret) => n.req('POST', '/api/session', { auth: null, body: { key: ADMIN_KEY, secret } });
+// nodes behind a load balancer allow what one node allows, and a restart forgets nothing. A
+// successful sign-in takes back its own address's failures against its key, through any node,
+// and nothing of another address's. Client addresses: X-Forwarded-For of a trusted proxy.
+const signIn = (n, secret, addr, key = ADMIN_KEY) => n.req('POST', '/api/session',
+  { auth: null, body: { key, secret }, headers: addr ? { 'X-Forwarded-For': addr } : {} });
 
-test('console sign-in failures through A and B add up to one limit; a success does not reset it', async () => {
-  const { nodes: [a, b], stop } = await startNodes(2, { env: { SCOLAR_SIGNIN_FAILS: '4' } });
+test('console sign-in failures through A and B add up to one limit; a success takes back only its own address\'s', async () => {
+  const { nodes: [a, b], stop } = await startNodes(2, { env: { SCOLAR_SIGNIN_FAILS: '4', SCOLAR_TRUSTED_PROXY: '127.0.0.1' } });
+  const X = '203.0.113.10', Y = '198.51.100.20';
   try {
-    assert.equal((await signIn(a, 'wrong-1')).status, 401);
-    assert.equal((await signIn(b, 'wrong-2')).status, 401);
-    // a success in between counts nothing and resets nothing (as on one node)
-    assert.equal((await signIn(a, ADMIN_SECRET)).status, 200);
-    assert.equal((await signIn(b, 'wrong-3')).status, 401);
-    assert.equal((await signIn(a, 'wrong-4')).status, 401, 'the 4th failure, 2 through each node');
+    // X mistypes through A and B, signs in through B: both typos are taken back on both nodes
+    const r0 = await a.req('POST', '/api/credentials', { body: { name: 'x-console', scopes: ['admin'] } });
+    assert.equal(r0.status, 201, r0.text);
+    const own = r0.json;
+    assert.equal((await signIn(a, 'typo-1', X, own.key)).status, 401);
+    assert.equal((await signIn(b, 'typo-2', X, own.key)).status, 401);
+    assert.equal((await signIn(b, own.secret, X, own.key)).status, 200);
+    for (let i = 1; i <= 4; i++)
+      assert.equal((await signIn(i % 2 ? a : b, `typo-again-${i}`, X, own.key)).status, 401, `failure ${i} after the sign-in`);
+    assert.equal((await signIn(a, own.secret, X, own.key)).status, 429, 'four new failures reach the limit of 4');
+    // Y guesses at the admin key through A and B; the key's owner signing in from another
+    // address meanwhile takes back nothing of Y's
+    assert.equal((await signIn(a, 'wrong-1', Y)).status, 401);
+    assert.equal((await signIn(b, 'wrong-2', Y)).status, 401);
+    assert.equal((await signIn(a, ADMIN_SECRET, '192.0.2.40')).status, 200);
+    assert.equal((await signIn(b, 'wrong-3', Y)).status, 401);
+    assert.equal((await signIn(a, 'wrong-4', Y)).status, 401, 'the 4th failure, 2 through each node');
     for (const [n, name] of [[b, 'B'], [a, 'A']]) {
-      const r = await signIn(n, ADMIN_SECRET);
+      const r = await signIn(n, ADMIN_SECRET, '192.0.2.40');
       assert.equal(r.status, 429, `${name}: 4 failures through two nodes reach the limit of 4`);
       assert.equal(r.json.message.replace(/\d+ s$/, 'N s'), 'too many failed sign-ins: try again in N s');
       const wait = Number(r.headers.get('retry-after'));

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, cli, tempDir, ADMIN_KEY, ADMIN_SECRET, ON_PG, PG_URL } from '../lib/server.mjs';
+import { startServer, cli, tempDir, ADMIN_KEY, ADMIN_SECRET, ON_PG, PG_URL, newPgStore, psql } from '../lib/server.mjs';
 import { voiding, uuid, waitConsistent } from '../lib/xapi.mjs';
 import { importPackage, register } from '../lib/browser.mjs';
 
@@ -369,6 +369,21 @@ test('scolar export: JSONL and CSV files from a stopped server\'s data directory
     r = cli(['export', '--help']);
     assert.equal(r.status, 0);
     assert.match(r.stdout, /usage: scolar export/);
+    // no store there: a finding, not an empty store exported (lrs/cmd_store_open.c)
+    const none = join(dataDir, 'no-store');
+    if (ON_PG) {
+      const empty = newPgStore();
+      r = cli(['export', '--data', none, '--store', empty]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^scolar: --store postgresql:\/\/\S+: no scolar store in this database \(no table scolar_schema\)\n$/);
+      assert.equal(psql(empty, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), '0', 'no table was made');
+    } else {
+      r = cli(['export', '--data', none]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^scolar: no store in .*no-store \(.*no-store\/store\.mdb: No such file or directory\)\n$/);
+    }
+    assert.equal(r.stdout, '');
+    assert.ok(!readdirSync(dataDir).includes('no-store'), 'no folder was made');
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -539,17 +554,43 @@ test('scolar check: the kept course reports match the registrations\' data', asy
   assert.equal(off.status, 1, off.stdout);
   assert.match(off.stderr, /activity \S+: the kept report differs from one built again at \$\.by_day/);
   assert.match(off.stderr, /activity reports: \d+ of \d+ differ from the statements/);
-  // a folder without a store is a finding, not a new empty store that checks fine
+  // a folder without a store is a finding, not a new empty store that checks fine: check and
+  // reindex create nothing, on both backends (lrs/cmd_store_open.c)
   const none = join(tempDir(), 'nothing-here');
   if (ON_PG) { // PostgreSQL: a database that does not exist, named in one line
     const url = PG_URL.replace(/\/[^/?]*\?/, '/nothing_here?');
     const miss = cli(['check', '--data', none, '--store', url]);
     assert.equal(miss.status, 1);
     assert.match(miss.stderr, /^scolar: --store postgresql:\/\/.*\/nothing_here\?.*: cannot connect to PostgreSQL: .*database "nothing_here" does not exist/);
+    // an empty database is what a folder without store.mdb is: a finding, and no table made
+    const empty = newPgStore();
+    for (const cmd of ['check', 'reindex']) {
+      const r = cli([cmd, '--data', none, '--store', empty]);
+      assert.equal(r.status, 1, `${cmd}: ${r.stdout}`);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /^scolar: --store postgresql:\/\/\S+: no scolar store in this database \(no table scolar_schema\)\n$/, cmd);
+    }
+    const cp = cli(['copy-store', '--from', empty, '--to', join(none, '..', 'copy')]);
+    assert.equal(cp.status, 1);
+    assert.match(cp.stderr, /^scolar: --from postgresql:\/\/\S+: no scolar store in this database/);
+    assert.equal(psql(empty, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"), '0', 'no table was made');
+    assert.ok(!readdirSync(join(none, '..')).includes('nothing-here'), 'no --data folder was made');
+    // a store that exists, with a --data folder that does not: checked and reindexed on a
+    // temporary node folder, removed after; the --data folder is not made
+    const tmp = tempDir();
+    for (const cmd of ['check', 'reindex']) {
+      const r = cli([cmd, '--data', none, '--store', srv.store], { env: { TMPDIR: tmp } });
+      assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
+      assert.match(r.stdout, cmd === 'check' ? /: ok \(format 2\)$/m : /^reindexed \d+ statements/m);
+    }
+    assert.ok(!readdirSync(join(none, '..')).includes('nothing-here'), 'no --data folder was made');
+    assert.deepEqual(readdirSync(tmp), [], 'the temporary node folders are removed');
     return;
   }
-  const miss = cli(['check', '--data', none]);
-  assert.equal(miss.status, 1);
-  assert.match(miss.stderr, /no store in .*nothing-here/);
-  assert.ok(!readdirSync(join(none, '..')).includes('nothing-here'), 'nothing was created');
+  for (const cmd of ['check', 'reindex']) {
+    const miss = cli([cmd, '--data', none]);
+    assert.equal(miss.status, 1);
+    assert.match(miss.stderr, /^scolar: no store in .*nothing-here \(.*nothing-here\/store\.mdb: No such file or directory\)\n$/, cmd);
+    assert.ok(!readdirSync(join(none, '..')).includes('nothing-here'), 'nothing was created');
+  }
 });

@@ -272,6 +272,54 @@ test('console users: CLI create/list/delete, sign in by name and password, /api/
   }
 });
 
+// A successful sign-in takes back the failures of its own address against its own key (a
+// user's typos), and nothing else (lrs_session.c signin_succeeded; docs/api.md): not those of
+// another address against that key, not those of its address against other keys. The client
+// address comes from X-Forwarded-For of a trusted proxy (docs/reverse-proxy.md).
+test('a successful sign-in forgives its own address\'s failures for its key, never another source\'s', async () => {
+  const env = { SCOLAR_SIGNIN_FAILS: '3', SCOLAR_TRUSTED_PROXY: '127.0.0.1' };
+  const from = (t, addr, key, secret) => call(t, 'POST', '/api/session',
+    { body: { key, secret }, headers: { 'X-Forwarded-For': addr } });
+  const X = '203.0.113.10', Y = '198.51.100.20', Z = '192.0.2.30';
+  let t = await startServer({ env });
+  try {
+    // Z has a credential of its own (here the admin key) and guesses other keys: signing in
+    // with its own does not give its address a new budget
+    assert.equal((await from(t, Z, 'guess-1', 'x')).status, 401);
+    assert.equal((await from(t, Z, 'guess-2', 'x')).status, 401);
+    assert.equal((await from(t, Z, ADMIN_KEY, ADMIN_SECRET)).status, 200, 'Z signs in with its own');
+    assert.equal((await from(t, Z, 'guess-3', 'x')).status, 401, "Z's third failure");
+    let r = await from(t, Z, 'guess-4', 'x');
+    assert.equal(r.status, 429, "Z's address is at its limit: its own sign-in took back nothing");
+    assert.equal(r.json.message.replace(/\d+ s$/, 'N s'), 'too many failed sign-ins: try again in N s');
+    // X mistypes the admin secret twice, then signs in: those two are taken back, from the
+    // key's count and from X's, so three more failures pass before the limit
+    assert.equal((await from(t, X, ADMIN_KEY, 'typo-1')).status, 401);
+    assert.equal((await from(t, X, ADMIN_KEY, 'typo-2')).status, 401);
+    assert.equal((await from(t, X, ADMIN_KEY, ADMIN_SECRET)).status, 200, 'X signs in');
+    for (let i = 1; i <= 3; i++)
+      assert.equal((await from(t, X, ADMIN_KEY, `typo-again-${i}`)).status, 401, `failure ${i} after the sign-in`);
+    r = await from(t, X, ADMIN_KEY, ADMIN_SECRET);
+    assert.equal(r.status, 429, 'three new failures reach the limit');
+    assert.ok(Number(r.headers.get('retry-after')) > 0);
+  } finally {
+    await t.stop();
+  }
+  t = await startServer({ env });
+  try {
+    // Y guesses at the admin key; its owner signing in from X meanwhile clears nothing of it
+    assert.equal((await from(t, Y, ADMIN_KEY, 'guess-1')).status, 401);
+    assert.equal((await from(t, Y, ADMIN_KEY, 'guess-2')).status, 401);
+    assert.equal((await from(t, X, ADMIN_KEY, ADMIN_SECRET)).status, 200, "the key's owner signs in from X");
+    assert.equal((await from(t, Y, ADMIN_KEY, 'guess-3')).status, 401, "Y's third guess");
+    const r = await from(t, X, ADMIN_KEY, ADMIN_SECRET);
+    assert.equal(r.status, 429, "Y's three guesses hold the key at its limit, for X too");
+    assert.equal(r.headers.getSetCookie().length, 0);
+  } finally {
+    await t.stop();
+  }
+});
+
 test('failed sign-ins are limited per address and name: 429 with Retry-After, then nothing passes', async () => {
   const t = await startServer({ env: { SCOLAR_SIGNIN_FAILS: '3' } });
   try {

@@ -38,17 +38,6 @@ static unsigned char *read_all(struct cmi5 *c, const char *id, const char *path,
     return ct_read_back(h, step, len, etag, NULL);
 }
 
-struct open_ctx {
-    struct cmi5 *c;
-    const char *id;
-};
-
-static int open_file(void *ctx, const char *path, struct scorm_content **out)
-{
-    struct open_ctx *o = ctx;
-    return cmi5_content_open(o->c, o->id, path, out);
-}
-
 struct files {
     char name[16][64];
     unsigned char *data[16];
@@ -144,10 +133,10 @@ static void one_package(struct cmi5 *c, struct stmt_db *db, const char *datadir,
     is_int(cmi5_content_open(c, id, "nope.html", &h), CMI5_ERR_NOTFOUND, "%s: no such file", name);
     is_int(cmi5_content_open(c, id, "../cmi5.xml", &h), CMI5_ERR_NOTFOUND, "%s: ../ refused", name);
     if (!in_db) { /* on disk: the open stays inside DATA/cmi5/<course>/, regular files only */
-        struct open_ctx o = {c, id};
+        struct ct_course o = {c, NULL, id};
         char base[1200];
         snprintf(base, sizeof base, "%s/cmi5/%s", datadir, id);
-        ct_confinement(base, "cmi5.xml", open_file, &o, CMI5_ERR_NOTFOUND, name);
+        ct_confinement(base, "cmi5.xml", &o, CMI5_ERR_NOTFOUND, name);
     }
     is_int(cmi5_content_open(c, "cmi5-000000000000", "cmi5.xml", &h), CMI5_ERR_NOTFOUND,
            "no such course");
@@ -332,26 +321,10 @@ static void run(struct stmt_db *db, const char *datadir, const char *label)
 
 int main(void)
 {
-    char datadir[512];
-    struct stmt_db *db;
-    const char *be = getenv("SCOLAR_TEST_BACKEND");
-    int pg = be && !strcmp(be, "pg");
-
     sc_alloc_init_cjson();
     xmlInitParser();
     tu_init();
-    db = tu_db_open(datadir, sizeof datadir);
-    in_db = pg;
-    run(db, datadir, pg ? "PostgreSQL" : "LMDB");
-    stmt_db_close(db);
-    if (!pg) { /* the database layout on LMDB too: the rows' code under every build */
-        scorm__content_force_db(1);
-        in_db = 1;
-        db = tu_db_open(datadir, sizeof datadir);
-        run(db, datadir, "LMDB with the database layout");
-        stmt_db_close(db);
-        scorm__content_force_db(0);
-    }
+    ct_each_layout(run, &in_db);
     tu_fini();
     xmlCleanupParser();
     return tap_done();

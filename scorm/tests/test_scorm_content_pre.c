@@ -10,7 +10,11 @@
  *    and chunks that scorm_import_cleanup leaves alone during the grace and the collection
  *    then removes; a blob an import referenced meanwhile stays;
  *  - a delete that releases a blob's last reference keeps its chunks while an import is
- *    writing them (a pending row), and the collection removes them afterwards.
+ *    writing them (a pending row), and the collection removes them afterwards;
+ *  - a file that changed size after it was hashed is refused by both chunk writers
+ *    (scorm__cdb_extracted_chunks), naming it, and nothing is stored under its hash;
+ *  - a package of more files than the import's transaction looks up at once, with equal
+ *    contents within and across its pages and contents known before: counts stay right.
  * LMDB runs the rows' code too (scorm__content_force_db); SCOLAR_TEST_BACKEND=pg
  * (test_scorm_content_pre_pg) on a fresh PostgreSQL database.
  */
@@ -139,6 +143,7 @@ int main(void)
     char url[512] = "", dir[600], node[600], pkg[600], err[256];
     struct stmt_db *db = NULL;
     size_t n = 0, chunks0, blobs0;
+    struct stmt_db_txn *t6 = NULL;
 
     tu_init();
     tap_diag("backend: %s", pg ? "PostgreSQL" : "LMDB with the database layout");
@@ -248,6 +253,101 @@ int main(void)
         ok(scorm__cdb_collect(db, sc_time_now_us() + 1, &n) == SCORM_OK && n == 1 &&
                rows(db, SCORM__T_CHUNK) == chunks0 - 4 && bad_rows(db) == 0,
            "that import never finished: collected");
+    }
+    /* 5. a file that changed size after it was hashed: both chunk writers (before the
+     * transaction, and in it for a blob not written before) refuse it, naming it, and store
+     * nothing under its hash */
+    {
+        struct scorm__content_stage st;
+        struct scorm__cfile f;
+        struct stmt_db_txn *t = NULL;
+        struct scorm_diag d;
+        unsigned char *big = pseudo(BIG, 5);
+        char p[700];
+        size_t content0 = rows(db, SCORM__T_CONTENT);
+        int rc;
+        snprintf(pkg, sizeof pkg, "%s/pkg5", tu_tmp);
+        mkdir(pkg, 0755);
+        snprintf(p, sizeof p, "%s/grown.bin", pkg);
+        tu_write(p, big, BIG - 1000); /* 1000 bytes short of what was hashed */
+        memset(&st, 0, sizeof st);
+        memset(&f, 0, sizeof f);
+        st.db = db;
+        st.in_db = 1;
+        snprintf(st.tmpdir, sizeof st.tmpdir, "%s", pkg);
+        f.path = "grown.bin";
+        f.size = BIG;
+        sc_sha256(big, BIG, f.hash);
+        st.files = &f;
+        st.n = st.cap = 1;
+        chunks0 = rows(db, SCORM__T_CHUNK);
+        blobs0 = rows(db, SCORM__T_BLOB);
+        memset(&d, 0, sizeof d);
+        rc = scorm__cdb_prewrite(&st, &d);
+        ok(rc == SCORM_ERR_IO && !strcmp(d.file, "grown.bin") &&
+               !strcmp(d.msg, "the extracted grown.bin changed size"),
+           "before the transaction: refused, '%s' (%s)", d.msg, d.file);
+        scorm__cdb_pre_end(&st, 0);
+        ok(rows(db, SCORM__T_CHUNK) == chunks0 && rows(db, SCORM__T_BLOB) == blobs0 &&
+               rows(db, SCORM__T_PENDING) == 0,
+           "nothing of it is stored (its 2 whole chunks given back)");
+        memset(&d, 0, sizeof d);
+        rc = stmt_db_txn_begin(db, 1, &t) ? SCORM_ERR_STORE : SCORM_OK;
+        if (rc == SCORM_OK)
+            rc = scorm__cdb_place(&st, t, "course5", 1, &d);
+        stmt_db_txn_abort(t);
+        ok(rc == SCORM_ERR_IO && !strcmp(d.file, "grown.bin") &&
+               !strcmp(d.msg, "the extracted grown.bin changed size"),
+           "in the transaction: refused, '%s' (%s)", d.msg, d.file);
+        ok(rows(db, SCORM__T_CHUNK) == chunks0 && rows(db, SCORM__T_BLOB) == blobs0 &&
+               rows(db, SCORM__T_CONTENT) == content0,
+           "and nothing of it is stored");
+        unlink(p);
+        memset(&d, 0, sizeof d);
+        ok(scorm__cdb_prewrite(&st, &d) == SCORM_ERR_IO && !strcmp(d.file, "grown.bin") &&
+               !strncmp(d.msg, "cannot open the extracted grown.bin: ", 37),
+           "a file gone: '%s'", d.msg);
+        scorm__cdb_pre_end(&st, 0);
+        sc_free(big);
+    }
+    /* 6. a package of more files than the import's transaction looks up at once (pages of
+     * 256, scorm_content_db.c): 600 files of 300 contents, equal ones within a page and across
+     * pages, half of them known from another course; reference counts are the content rows' */
+    {
+        struct scorm_content_stats st0, st1;
+        char p[700], body[64];
+        struct scorm_content *c = NULL;
+        size_t got = 0;
+        snprintf(pkg, sizeof pkg, "%s/pkg6", tu_tmp);
+        mkdir(pkg, 0755);
+        for (int i = 0; i < 150; i++) { /* contents 0..149, imported first as course6a */
+            snprintf(p, sizeof p, "%s/f%03d.txt", pkg, i);
+            snprintf(body, sizeof body, "content %d", i);
+            tu_write(p, body, strlen(body));
+        }
+        ok(scorm_content_stats(db, &st0) == SCORM_OK && import_dir(db, pkg, "course6a") == 0,
+           "150 small files imported");
+        for (int i = 0; i < 600; i++) {
+            snprintf(p, sizeof p, "%s/f%03d.txt", pkg, i);
+            snprintf(body, sizeof body, "content %d", i % 300);
+            tu_write(p, body, strlen(body));
+        }
+        ok(import_dir(db, pkg, "course6b") == 0, "then 600 files of 300 contents");
+        memset(&st1, 0, sizeof st1);
+        ok(scorm_content_stats(db, &st1) == SCORM_OK, "stats");
+        ok(st1.files == st0.files + 750 && st1.blobs == st0.blobs + 300 && st1.bad == 0,
+           "750 more content rows, 300 more blobs, reference counts right (%zu, %zu, %zu bad)",
+           st1.files - st0.files, st1.blobs - st0.blobs, st1.bad);
+        body[0] = 0;
+        ok(scorm_content_open(db, "course6b", 1, "f599.txt", &c) == SCORM_OK &&
+               scorm_content_read(c, 0, body, sizeof body - 1, &got) == SCORM_OK &&
+               got == strlen("content 299") && !memcmp(body, "content 299", got),
+           "the last file reads back");
+        scorm_content_close(c);
+        ok(stmt_db_txn_begin(db, 1, &t6) == 0 && scorm__cdb_drop(t6, "course6a", 1, NULL) == 0 &&
+               stmt_db_txn_commit(t6) == 0 && scorm_content_stats(db, &st1) == SCORM_OK &&
+               st1.blobs == st0.blobs + 300 && st1.bad == 0,
+           "course6a deleted: every blob still referenced by course6b stays");
     }
     stmt_db_close(db);
     tu_fini();
