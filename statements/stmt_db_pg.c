@@ -114,7 +114,7 @@ int stmt__pg_savepoint(struct stmt__pgtxn *t, int op)
 #define SCAN_PAGE 256
 /* advisory lock keys (one bigint space per database): "scolar" + a small number */
 #define MIGRATE_LOCK "7310730100001"
-#define WRITE_LOCK "7310730100002"
+/* WRITE_LOCK: stmt_db_pg_int.h (stmt_db_pg_idle.c tries it too) */
 
 /* Each migration runs once, in its own transaction with the row recording it. Append only:
  * a released migration is never edited; a change is a new one. */

@@ -46,7 +46,7 @@
  * (never left behind by a cancel). Cheaper than reading pg_locks, which copies the lock
  * table of every backend under all its partition locks. */
 #define IDLE_SQL                                                                                   \
-    "SELECT t0, pg_try_advisory_xact_lock_shared(7310730100002)"                                   \
+    "SELECT t0, pg_try_advisory_xact_lock_shared(" WRITE_LOCK ")"                                  \
     " FROM (SELECT " CLOCK_US " AS t0) s"
 
 #define READ_BEGIN "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"

@@ -9,6 +9,9 @@
 #include <libpq-fe.h>
 #include <pthread.h>
 
+/* The advisory lock key of the one write transaction at a time (stmt_db_pg.c), as SQL text. */
+#define WRITE_LOCK "7310730100002"
+
 #define POOL_MAX 64
 
 struct stmt__pg {

@@ -13,6 +13,7 @@
  * connection of its own that runs that one query and nothing else.
  */
 #include "statements/stmt_db.h"
+#include "statements/stmt_db_pg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,11 +23,6 @@
 #ifdef SCOLAR_HAVE_PG
 #include <libpq-fe.h>
 #endif
-
-static int is_url(const char *loc)
-{
-    return loc && (!strncmp(loc, "postgres://", 11) || !strncmp(loc, "postgresql://", 13));
-}
 
 #ifdef SCOLAR_HAVE_PG
 static int pg_exists(const char *url, char *err, size_t errlen)
@@ -61,7 +57,7 @@ int stmt_db_exists(const char *location, const char *dir, char *err, size_t errl
 {
     char path[4200];
     struct stat sb;
-    if (is_url(location)) {
+    if (stmt__pg_is_url(location)) {
 #ifdef SCOLAR_HAVE_PG
         return pg_exists(location, err, errlen);
 #else
